@@ -1,0 +1,24 @@
+"""funcgrad: composable transforms of numerical Python functions (grad, vjp, jvp, make_jaxpr, ...)
+over immutable arrays, on numpy.
+
+>>> import funcgrad as fg
+>>> fg.grad(lambda w: 12 * w ** 3 + 2)(2.0)
+Array(144., dtype=float64)
+"""
+from . import lax, numpy, tree
+from ._api import (grad, jvp, linearize, make_jaxpr, stop_gradient, value_and_grad, vjp)
+from ._core.array import Array
+from ._core.avals import ShapedArray, float0
+from ._core.backend import Device, devices
+from ._core.errors import (ConcretizationError, FuncgradError, GradInputError, GradOutputError,
+                           InPlaceUpdateError, JaxprTypeError, ShapeError,
+                           TracerArrayConversionError, UnexpectedTracerError)
+from ._core.ir import ClosedJaxpr, Jaxpr
+
+__version__ = "0.1.0"
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "stop_gradient",
+           "Array", "ShapedArray", "float0", "Device", "devices", "ClosedJaxpr", "Jaxpr", "lax",
+           "numpy", "tree", "ConcretizationError", "FuncgradError", "GradInputError",
+           "GradOutputError", "InPlaceUpdateError", "JaxprTypeError", "ShapeError",
+           "TracerArrayConversionError", "UnexpectedTracerError"]

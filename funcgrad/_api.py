@@ -1,0 +1,392 @@
+"""The user-facing transforms: grad, value_and_grad, vjp, jvp, linearize, make_jaxpr."""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from . import tree
+from ._core.array import Array
+from ._core.avals import PY_SCALARS
+from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
+from ._core.ir import eval_jaxpr
+from ._core.primitive import Primitive, def_zero_derivative
+from ._core.trace import Tracer, get_aval, new_trace
+from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
+                              fit_tangent, zeros_like)
+from .interpreters.partial_eval import JaxprTrace
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _as_array(x):
+    if isinstance(x, (Array, Tracer)):
+        return x
+    if type(x) in PY_SCALARS or isinstance(x, (np.ndarray, np.generic, list, tuple)):
+        return Array(x)
+    raise TypeError(f"expected an array or a Python scalar as a leaf, got {type(x).__name__}: "
+                    f"{x!r:.80}")
+
+
+def _argnums_tuple(fun, argnums, nargs):
+    many = isinstance(argnums, (tuple, list))
+    nums = tuple(argnums) if many else (argnums,)
+    for n in nums:
+        if not isinstance(n, int) or not -nargs <= n < nargs:
+            raise ValueError(f"argnums={argnums!r} refers to argument {n}, but "
+                             f"{_name(fun)} was called with {nargs} positional argument"
+                             f"{'s' if nargs != 1 else ''}")
+    return tuple(n % nargs for n in nums), many
+
+
+def _name(fun):
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _param_names(fun, nargs):
+    try:
+        ps = [p.name for p in inspect.signature(fun).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        ps = []
+    return [ps[i] if i < len(ps) else f"args[{i}]" for i in range(nargs)]
+
+
+def _leaf_names(base, x):
+    paths, _, _ = tree.tree_flatten_with_path(x)
+    return [base + tree.keystr(p) for p in paths]
+
+
+def _unwrap(x, trace, cls):
+    return x.primal if isinstance(x, cls) and x._trace is trace else x
+
+
+# ---- reverse mode -------------------------------------------------------------------------------
+
+
+def _vjp_flat(fun, trace, dyn_args, positions, args, kwargs):
+    """Run fun with the leaves of args[positions] as reverse-mode inputs."""
+    in_nodes, in_trees, in_leaves = [], [], []
+    args = list(args)
+    for pos, a in zip(positions, dyn_args):
+        leaves, td = tree.tree_flatten(a)
+        leaves = [_as_array(v) for v in leaves]
+        tracers = [trace.new_input(v) for v in leaves]
+        in_nodes.append([t.node for t in tracers])
+        in_trees.append(td)
+        in_leaves.append(leaves)
+        args[pos] = tree.tree_unflatten(td, tracers)
+    return fun(*args, **kwargs), in_nodes, in_trees, in_leaves
+
+
+def _cotangents(leaf_cts, in_nodes, in_trees, in_leaves):
+    out = []
+    for nodes, td, leaves in zip(in_nodes, in_trees, in_leaves):
+        cts = [leaf_cts.get(n) for n in nodes]
+        out.append(tree.tree_unflatten(td, [zeros_like(x) if c is None else c
+                                            for c, x in zip(cts, leaves)]))
+    return out
+
+
+def _out_roots(out_leaves, cts, trace):
+    roots = []
+    for o, ct in zip(out_leaves, cts):
+        if isinstance(o, ReverseTracer) and o._trace is trace and ct is not None:
+            roots.append((o.node, o.index, ct))
+    return roots
+
+
+def _check_grad_inputs(fun, args, positions, allow_int):
+    names = _param_names(fun, len(args))
+    for pos in positions:
+        for name, leaf in zip(_leaf_names(names[pos], args[pos]), tree.tree_leaves(args[pos])):
+            dt = get_aval(_as_array(leaf)).dtype
+            if dt.kind not in "fc" and not allow_int:
+                raise GradInputError(
+                    f"grad of {_name(fun)} can only differentiate with respect to floating-point "
+                    f"(or complex) inputs, but argument `{name}` has dtype {dt.name}.\n"
+                    f"  at {user_frame()}\n"
+                    f"Pass a float, e.g. {_name(fun)}(3.0) instead of {_name(fun)}(3), or "
+                    f"x.astype(fnp.float64); or, if the integer input is intended (its gradient "
+                    f"is then a float0 zero), use fg.grad({_name(fun)}, allow_int=True). "
+                    + doc_link("gradinputerror"))
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
+    """Like `grad`, but returns (value, gradient): one forward pass serves both.
+
+    >>> import funcgrad as fg
+    >>> fg.value_and_grad(lambda w: 10 * w ** 2 + 25)(2.0)
+    (Array(65., dtype=float64), Array(40., dtype=float64))
+    """
+    @functools.wraps(fun)
+    def value_and_grad_f(*args, **kwargs):
+        positions, many = _argnums_tuple(fun, argnums, len(args))
+        _check_grad_inputs(fun, args, positions, allow_int)
+        with new_trace(ReverseTrace, "grad") as trace:
+            out, in_nodes, in_trees, in_leaves = _vjp_flat(
+                fun, trace, [args[p] for p in positions], positions, args, kwargs)
+            if has_aux:
+                out, aux = _split_aux(out, "grad")
+            value = _check_scalar_output(fun, out)
+            roots = _out_roots([value], [_ones_like(value)], trace)
+            grads = _cotangents(backward(roots), in_nodes, in_trees, in_leaves)
+            value = _unwrap(value, trace, ReverseTracer)
+            if has_aux:
+                aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
+        g = tuple(grads) if many else grads[0]
+        return ((value, aux), g) if has_aux else (value, g)
+    return value_and_grad_f
+
+
+def grad(fun, argnums=0, has_aux=False, allow_int=False):
+    """The gradient of a scalar-valued function with respect to argument(s) `argnums`.
+
+    Arguments may be pytrees of arrays; the gradient has the same structure.
+
+    >>> import funcgrad as fg
+    >>> fg.grad(lambda w: 10 * w ** 2 + 25)(2.0)
+    Array(40., dtype=float64)
+    >>> fg.grad(lambda x: x * fg.grad(lambda y: x + y)(1.0))(1.0)   # no perturbation confusion
+    Array(1., dtype=float64)
+    """
+    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+
+    @functools.wraps(fun)
+    def grad_f(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+    return grad_f
+
+
+def _split_aux(out, who):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{who}(..., has_aux=True) needs the function to return a pair "
+                        f"(output, aux); it returned {type(out).__name__}")
+    return out[0], out[1]
+
+
+def _ones_like(x):
+    return Array(np.ones(get_aval(x).shape, get_aval(x).dtype))
+
+
+def _check_scalar_output(fun, out):
+    if isinstance(out, (Array, Tracer)) or type(out) in PY_SCALARS or isinstance(out, np.generic):
+        aval = get_aval(out)
+        if aval.shape == () and aval.dtype.kind == "f":
+            return out
+        what = f"an array of shape {aval.shape} and dtype {aval.dtype.name}"
+        fix = (f"Reduce it to a scalar, e.g. fg.grad(lambda x: {_name(fun)}(x).sum()), or get "
+               f"every derivative with out, vjp_fn = fg.vjp({_name(fun)}, x) and "
+               "vjp_fn(fnp.ones_like(out)) (the sum of the Jacobian's rows), or the full Jacobian "
+               f"with fg.jacrev({_name(fun)})(x).")
+        if aval.shape == ():
+            fix = (f"Its dtype must be real floating point: return a float "
+                   f"({_name(fun)}(x).astype(fnp.float64)), or for a complex output take "
+                   "fnp.abs(...) or its real part.")
+    else:
+        what = f"a {type(out).__name__}"
+        fix = ("Return one scalar array; for several outputs, return (loss, extra) and use "
+               f"fg.grad({_name(fun)}, has_aux=True).")
+    raise GradOutputError(
+        f"grad requires {_name(fun)} to return a real scalar, but it returned {what}.\n"
+        f"  at {user_frame()}\n{fix} " + doc_link("gradoutputerror"))
+
+
+def vjp(fun, *primals, has_aux=False):
+    """(out, vjp_fn): vjp_fn(ct) is the vector-Jacobian product ct^T J for each primal.
+
+    This is PyTorch's `y.backward(gradient=v)` (`external_grad`), as a function:
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> a, b = fnp.array([2., 3.]), fnp.array([6., 4.])
+    >>> Q, vjp_fn = fg.vjp(lambda a, b: 3 * a ** 3 - b ** 2, a, b)
+    >>> vjp_fn(fnp.array([1., 1.]))
+    (Array([36., 81.], dtype=float64), Array([-12.,  -8.], dtype=float64))
+    """
+    trace_cm = new_trace(ReverseTrace, "vjp")
+    trace = trace_cm.__enter__()
+    try:
+        out, in_nodes, in_trees, in_leaves = _vjp_flat(
+            fun, trace, primals, range(len(primals)), primals, {})
+        if has_aux:
+            out, aux = _split_aux(out, "vjp")
+        out_leaves, out_tree = tree.tree_flatten(out)
+    finally:
+        trace_cm.__exit__(None, None, None)
+    out_primals = [_unwrap(o, trace, ReverseTracer) for o in out_leaves]
+
+    def vjp_fn(ct):
+        ct_leaves, ct_tree = tree.tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp_fn expects a cotangent with the structure of the output "
+                            f"{out_tree}, got {ct_tree}")
+        cts = []
+        for o, c in zip(out_primals, ct_leaves):
+            c = _as_array(c)
+            oa, ca = get_aval(o), get_aval(c)
+            if oa.shape != ca.shape:
+                raise ValueError(f"vjp_fn: a cotangent of shape {ca.shape} for an output of shape "
+                                 f"{oa.shape}; they must match (here: fnp.ones({oa.shape}))")
+            cts.append(fit_tangent(c, oa) if ca.dtype != oa.dtype else c)
+        roots = _out_roots(out_leaves, cts, trace)
+        return tuple(_cotangents(backward(roots), in_nodes, in_trees, in_leaves))
+
+    out = tree.tree_unflatten(out_tree, out_primals)
+    if has_aux:
+        return out, vjp_fn, tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
+    return out, vjp_fn
+
+
+# ---- forward mode ---------------------------------------------------------------------------
+
+
+def _check_tangent(p, t, i):
+    pa, ta = get_aval(p), get_aval(t)
+    if pa.dtype.kind not in "fc":
+        return None  # integer inputs have no tangent (JAX's float0)
+    if pa.shape != ta.shape or pa.dtype != ta.dtype:
+        raise TypeError(f"jvp: tangent {i} has type {ta.str_short()} but its primal has type "
+                        f"{pa.str_short()}; a tangent must match its primal's shape and dtype, "
+                        f"e.g. fnp.ones_like(primal)")
+    return t
+
+
+def _jvp_inputs(trace, primals, tangents, who):
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"{who} takes primals and tangents as tuples or lists, one entry per "
+                        "argument: fg.jvp(f, (x,), (v,))")
+    if len(primals) != len(tangents):
+        raise TypeError(f"{who}: {len(primals)} primals but {len(tangents)} tangents")
+    p_leaves, p_tree = tree.tree_flatten(list(primals))
+    t_leaves, t_tree = tree.tree_flatten(list(tangents))
+    if p_tree != t_tree:
+        raise TypeError(f"{who}: the tangents' structure {t_tree} differs from the primals' "
+                        f"{p_tree}")
+    ins = []
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        p = _as_array(p)
+        t = t if isinstance(t, Tracer) else _as_array(t)
+        t = _check_tangent(p, t, i)
+        ins.append(p if t is None else JVPTracer(trace, p, t))
+    return tree.tree_unflatten(p_tree, ins)
+
+
+def _jvp_outputs(trace, out):
+    leaves, td = tree.tree_flatten(out)
+    ps, ts = [], []
+    for o in leaves:
+        if isinstance(o, JVPTracer) and o._trace is trace:
+            ps.append(o.primal)
+            ts.append(o.tangent)
+        else:
+            ps.append(o)
+            ts.append(None)
+    return ps, ts, td
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """(fun(*primals), J @ tangents): the Jacobian-vector product, in one forward pass.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.jvp(fnp.sin, (0.0,), (1.0,))
+    (Array(0., dtype=float64), Array(1., dtype=float64))
+    """
+    with new_trace(JVPTrace, "jvp") as trace:
+        out = fun(*_jvp_inputs(trace, primals, tangents, "jvp"))
+        if has_aux:
+            out, aux = _split_aux(out, "jvp")
+        ps, ts, td = _jvp_outputs(trace, out)
+        if has_aux:
+            aux = tree.tree_map(lambda x: _unwrap(x, trace, JVPTracer), aux)
+    ts = [zeros_like(p) if t is None else t for p, t in zip(ps, ts)]
+    res = (tree.tree_unflatten(td, ps), tree.tree_unflatten(td, ts))
+    return res + (aux,) if has_aux else res
+
+
+def linearize(fun, *primals):
+    """(fun(*primals), f_jvp): f_jvp(*tangents) is the Jacobian-vector product at `primals`,
+    evaluated from a jaxpr of only the linear (tangent) operations.
+
+    >>> import funcgrad as fg
+    >>> y, f_jvp = fg.linearize(lambda x: x ** 3, 2.0)
+    >>> f_jvp(1.0)
+    Array(12., dtype=float64)
+    """
+    p_leaves, p_tree = tree.tree_flatten(list(primals))
+    p_leaves = [_as_array(p) for p in p_leaves]
+    with new_trace(JaxprTrace, "linearize") as jt:
+        with new_trace(JVPTrace, "linearize") as trace:
+            ins = [JVPTracer(trace, p, jt.new_arg(get_aval(p))) if get_aval(p).dtype.kind in "fc"
+                   else p for p in p_leaves]
+            diff = [isinstance(i, JVPTracer) for i in ins]
+            out = fun(*tree.tree_unflatten(p_tree, ins))
+            ps, ts, td = _jvp_outputs(trace, out)
+        ts = [zeros_like(p) if t is None else t for p, t in zip(ps, ts)]
+        closed = jt.build(ts)
+
+    def f_jvp(*tangents):
+        t_leaves, t_tree = tree.tree_flatten(list(tangents))
+        if t_tree != p_tree:
+            raise TypeError(f"f_jvp takes tangents structured like the primals {p_tree}, got "
+                            f"{t_tree}")
+        ts_in = [_check_tangent(p, _as_array(t), i)
+                 for i, (p, t, d) in enumerate(zip(p_leaves, t_leaves, diff)) if d]
+        outs = eval_jaxpr(closed.jaxpr, closed.consts, *ts_in)
+        return tree.tree_unflatten(td, outs)
+
+    f_jvp.jaxpr = closed
+    return tree.tree_unflatten(td, ps), f_jvp
+
+
+# ---- make_jaxpr -------------------------------------------------------------------------------
+
+
+def make_jaxpr(fun, static_argnums=()):
+    """A function that traces `fun` abstractly (shapes and dtypes only) and returns its jaxpr.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> print(fg.make_jaxpr(fnp.sin)(fnp.ones(3)))
+    { lambda ; a:f64[3]. let b:f64[3] = sin a in (b,) }
+    """
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def make_jaxpr_f(*args, **kwargs):
+        names = _param_names(fun, len(args))
+        with new_trace(JaxprTrace, "make_jaxpr") as jt:
+            new_args = list(args)
+            in_leaves_all = []
+            for i, a in enumerate(args):
+                if i in static:
+                    continue
+                leaves, td = tree.tree_flatten(a)
+                tracers = [jt.new_arg(get_aval(_as_array(x)), n)
+                           for x, n in zip(leaves, _leaf_names(names[i], a))]
+                in_leaves_all.append(td)
+                new_args[i] = tree.tree_unflatten(td, tracers)
+            out = fun(*new_args, **kwargs)
+            out_leaves, out_tree = tree.tree_flatten(out)
+            closed = jt.build(out_leaves)
+        closed.out_tree = out_tree
+        return closed
+    return make_jaxpr_f
+
+
+# ---- stop_gradient ----------------------------------------------------------------------------
+
+stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p.impl = lambda x: x
+stop_gradient_p.abstract_eval = lambda x: x.strip_weak_type()
+def_zero_derivative(stop_gradient_p)
+
+
+def stop_gradient(x):
+    """The value of x, treated as a constant by every derivative (leafwise over a pytree).
+
+    >>> import funcgrad as fg
+    >>> fg.grad(lambda x: x * fg.stop_gradient(x))(3.0)
+    Array(3., dtype=float64)
+    """
+    return tree.tree_map(lambda v: stop_gradient_p.bind(_as_array(v)), x)

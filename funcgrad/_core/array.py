@@ -1,0 +1,83 @@
+"""fg.Array: an immutable n-dimensional array on one device.
+
+It wraps a backend array (numpy's ndarray, or CuPy's) that is never written after creation. The
+operators and numpy-style methods are attached in funcgrad/numpy/_methods.py, shared with tracers.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .avals import ShapedArray
+
+
+class Array:
+    __slots__ = ("_value",)
+    __array_priority__ = 100
+
+    def __init__(self, value):
+        # A copy: the caller may still hold and write `value`.
+        self._value = np.array(value)
+
+    @property
+    def aval(self):
+        return ShapedArray(self._value.shape, self._value.dtype)
+
+    shape = property(lambda self: self._value.shape)
+    dtype = property(lambda self: self._value.dtype)
+    ndim = property(lambda self: self._value.ndim)
+    size = property(lambda self: int(self._value.size))
+
+    @property
+    def device(self):
+        return backend.device_of(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self._value, dtype=dtype)
+        v = self._value.view()
+        v.flags.writeable = False  # the Array is immutable; so is what numpy sees of it
+        return v if dtype is None else v.astype(dtype, copy=False)
+
+    def item(self, *args):
+        return self._value.item(*args)
+
+    def tolist(self):
+        return self._value.tolist()
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __complex__(self):
+        return complex(self._value)
+
+    def __index__(self):
+        return self._value.__index__()
+
+    def __repr__(self):
+        body = np.array2string(self._value, separator=", ", prefix="Array(")
+        return f"Array({body}, dtype={self._value.dtype.name})"
+
+    def __str__(self):
+        return str(self._value)
+
+    def __format__(self, spec):
+        return format(self._value.item() if self._value.ndim == 0 else self._value, spec)
+
+    def __reduce__(self):
+        return (Array, (np.asarray(self._value),))
+
+
+def wrap_value(v):
+    """Wrap a freshly computed backend value (nobody else holds it) without copying."""
+    if type(v) is not np.ndarray and not backend.is_backend_array(v):
+        v = np.asarray(v)
+    a = Array.__new__(Array)
+    a._value = v
+    return a

@@ -1,0 +1,66 @@
+"""funcgrad's error classes. Each has an entry in docs/errors.md, and each message links to it."""
+from __future__ import annotations
+
+import os
+import sys
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = "docs/errors.md"
+
+
+def doc_link(anchor):
+    return f"(see {DOCS}#{anchor})"
+
+
+def user_frame():
+    """The innermost stack frame outside funcgrad: where the user's code asked for the failing
+    operation. Returns 'file:line: source' or '' when there is none."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = os.path.abspath(f.f_code.co_filename)
+        if not fn.startswith(_PKG_DIR + os.sep):
+            line = _source_line(fn, f.f_lineno)
+            return f"{f.f_code.co_filename}:{f.f_lineno}" + (f": {line}" if line else "")
+        f = f.f_back
+    return ""
+
+
+def _source_line(filename, lineno):
+    import linecache
+    return linecache.getline(filename, lineno).strip()
+
+
+class FuncgradError(Exception):
+    """Base of funcgrad's own errors."""
+
+
+class ConcretizationError(FuncgradError, TypeError):
+    """A traced value was used where Python needs a concrete value (bool, int, float, index)."""
+
+
+class UnexpectedTracerError(FuncgradError):
+    """A traced value escaped the transform that created it and was used after it finished."""
+
+
+class ShapeError(FuncgradError, ValueError):
+    """Operand shapes that an operation cannot combine."""
+
+
+class JaxprTypeError(FuncgradError, TypeError):
+    """A jaxpr that is not well typed (raised by the jaxpr type checker)."""
+
+
+class InPlaceUpdateError(FuncgradError, TypeError):
+    """Assignment into an immutable funcgrad Array."""
+
+
+class GradInputError(FuncgradError, TypeError):
+    """An argument `grad` cannot differentiate (integer or boolean without allow_int)."""
+
+
+class GradOutputError(FuncgradError, TypeError):
+    """`grad` of a function whose output is not a real scalar."""
+
+
+class TracerArrayConversionError(FuncgradError, TypeError):
+    """A traced value was handed to numpy (np.asarray, a numpy function), which would drop it."""

@@ -1,0 +1,266 @@
+"""The IR every transform works on: typed variables, equations, jaxprs.
+
+    { lambda c:f64[3] ; a:f64[3]. let b:f64[3] = sin a; d:f64[3] = mul b c in (d,) }
+
+`lambda consts ; inputs. let equations in outputs`; each equation is
+`outvars = primitive[params] invars`. Printing, graphviz export, a type checker and an evaluator
+live here too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .avals import ShapedArray
+from .errors import JaxprTypeError
+
+
+class Var:
+    __slots__ = ("aval", "count")
+    _counter = 0
+
+    def __init__(self, aval):
+        self.aval = aval
+        Var._counter += 1
+        self.count = Var._counter  # creation order; names are given at print time
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A Python scalar (or a 0-d constant) written inline in an equation."""
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val, aval):
+        self.val, self.aval = val, aval
+
+    def __repr__(self):
+        return f"Literal({self.val!r})"
+
+
+class Eqn:
+    __slots__ = ("prim", "invars", "outvars", "params")
+
+    def __init__(self, prim, invars, outvars, params):
+        self.prim, self.invars, self.outvars, self.params = prim, invars, outvars, params
+
+
+class Jaxpr:
+    __slots__ = ("constvars", "invars", "eqns", "outvars")
+
+    def __init__(self, constvars, invars, eqns, outvars):
+        self.constvars, self.invars, self.eqns, self.outvars = constvars, invars, eqns, outvars
+
+    def __str__(self):
+        return pretty(self)
+
+    __repr__ = __str__
+
+    def to_dot(self, name="jaxpr"):
+        return to_dot(self, name)
+
+
+class ClosedJaxpr:
+    """A jaxpr together with the values of its constvars."""
+    __slots__ = ("jaxpr", "consts", "in_tree", "out_tree")
+
+    def __init__(self, jaxpr, consts, in_tree=None, out_tree=None):
+        self.jaxpr, self.consts = jaxpr, list(consts)
+        self.in_tree, self.out_tree = in_tree, out_tree
+
+    eqns = property(lambda self: self.jaxpr.eqns)
+    in_avals = property(lambda self: [v.aval for v in self.jaxpr.invars])
+    out_avals = property(lambda self: [v.aval for v in self.jaxpr.outvars])
+
+    def __str__(self):
+        return pretty(self.jaxpr)
+
+    __repr__ = __str__
+
+    def to_dot(self, name="jaxpr"):
+        return to_dot(self.jaxpr, name)
+
+    def typecheck(self):
+        typecheck(self.jaxpr)
+        return self
+
+    def __call__(self, *args):
+        return eval_jaxpr(self.jaxpr, self.consts, *args)
+
+
+# ---- printing ---------------------------------------------------------------------------------
+
+def _names():
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = 0
+    while True:
+        s, k = "", n
+        while True:
+            s = letters[k % 26] + s
+            k = k // 26 - 1
+            if k < 0:
+                break
+        yield s
+        n += 1
+
+
+class _Namer:
+    def __init__(self):
+        self.names, self.gen = {}, _names()
+
+    def __call__(self, v):
+        if isinstance(v, Literal):
+            return _literal_str(v.val)
+        n = self.names.get(v)
+        if n is None:
+            n = self.names[v] = next(self.gen)
+        return n
+
+    def decl(self, v):
+        return f"{self(v)}:{v.aval.str_short()}"
+
+
+def _literal_str(val):
+    v = val.item() if isinstance(val, (np.ndarray, np.generic)) else val
+    return repr(v)
+
+
+def _param_str(v):
+    if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
+        return np.dtype(v).name
+    if isinstance(v, Jaxpr):
+        return "{ " + pretty(v) + " }"
+    if isinstance(v, tuple):
+        inner = ", ".join(_param_str(x) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def eqn_str(eqn, namer):
+    outs = " ".join(namer.decl(v) for v in eqn.outvars)
+    params = ""
+    if eqn.params:
+        params = "[" + ", ".join(f"{k}={_param_str(v)}" for k, v in sorted(eqn.params.items())) + "]"
+    ins = " ".join(namer(v) for v in eqn.invars)
+    return f"{outs} = {eqn.prim.name}{params} {ins}".rstrip()
+
+
+def pretty(jaxpr, width=80):
+    namer = _Namer()
+    consts = " ".join(namer.decl(v) for v in jaxpr.constvars)
+    ins = " ".join(namer.decl(v) for v in jaxpr.invars)
+    eqns = [eqn_str(e, namer) for e in jaxpr.eqns]
+    outs = ", ".join(namer(v) for v in jaxpr.outvars)
+    outs = f"({outs},)" if len(jaxpr.outvars) == 1 else f"({outs})"
+    head = f"{{ lambda {consts}{' ' if consts else ''}; {ins}. let"
+    one_line = f"{head} {' '.join(eqns)}{' ' if eqns else ''}in {outs} }}"
+    if len(eqns) <= 1 and len(one_line) <= width:
+        return one_line
+    body = "".join(f"\n    {e}" for e in eqns)
+    return f"{head}{body}\n  in {outs} }}"
+
+
+def to_dot(jaxpr, name="jaxpr"):
+    """Graphviz source: inputs and constants as ellipses, equations as boxes, data as edges."""
+    namer = _Namer()
+    lines = [f"digraph {name} {{", "  rankdir=TB;", '  node [fontname="monospace"];']
+    producer = {}
+
+    def src(v):
+        return producer.get(v, f"v_{namer(v)}")
+
+    for kind, vs in (("const", jaxpr.constvars), ("input", jaxpr.invars)):
+        for v in vs:
+            color = "lightgrey" if kind == "const" else "lightblue"
+            lines.append(f'  v_{namer(v)} [label="{namer.decl(v)}", shape=ellipse, style=filled, '
+                         f'fillcolor={color}];')
+    for i, e in enumerate(jaxpr.eqns):
+        outs = ", ".join(namer.decl(v) for v in e.outvars)
+        params = ", ".join(f"{k}={_param_str(p)}" for k, p in sorted(e.params.items()))
+        label = f"{e.prim.name}" + (f"[{params}]" if params else "") + f"\\n{outs}"
+        lines.append(f'  e{i} [label="{_escape(label)}", shape=box];')
+        for v in e.invars:
+            if isinstance(v, Literal):
+                lit = f"lit{i}_{id(v)}"
+                lines.append(f'  {lit} [label="{_escape(namer(v))}", shape=plaintext];')
+                lines.append(f"  {lit} -> e{i};")
+            else:
+                lines.append(f"  {src(v)} -> e{i};")
+        for v in e.outvars:
+            producer[v] = f"e{i}"
+    for k, v in enumerate(jaxpr.outvars):
+        lines.append(f'  out{k} [label="out {k}", shape=ellipse, style=filled, fillcolor=lightyellow];')
+        if isinstance(v, Literal):
+            lines.append(f'  lit_out{k} [label="{_escape(namer(v))}", shape=plaintext];')
+            lines.append(f"  lit_out{k} -> out{k};")
+        else:
+            lines.append(f"  {src(v)} -> out{k};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _escape(s):
+    return s.replace("\\n", "\x00").replace("\\", "\\\\").replace('"', '\\"').replace("\x00", "\\n")
+
+
+# ---- checking and evaluation ------------------------------------------------------------------
+
+def typecheck(jaxpr):
+    """Every variable is defined once before use, and every equation's output types are what its
+    primitive's shape rule says. Raises JaxprTypeError naming the equation."""
+    defined = set()
+    namer = _Namer()
+
+    def define(v):
+        if v in defined:
+            raise JaxprTypeError(f"variable {namer(v)} is defined twice")
+        defined.add(v)
+
+    for v in list(jaxpr.constvars) + list(jaxpr.invars):
+        define(v)
+    for e in jaxpr.eqns:
+        for v in e.invars:
+            if not isinstance(v, Literal) and v not in defined:
+                raise JaxprTypeError(f"equation `{eqn_str(e, namer)}` reads {namer(v)} before it "
+                                     "is defined")
+        want = e.prim.abstract_eval(*[v.aval for v in e.invars], **e.params)
+        want = list(want) if e.prim.multiple_results else [want]
+        got = [v.aval for v in e.outvars]
+        if [(a.shape, a.dtype) for a in want] != [(a.shape, a.dtype) for a in got]:
+            raise JaxprTypeError(
+                f"equation `{eqn_str(e, namer)}` declares outputs "
+                f"{[a.str_short() for a in got]} but {e.prim.name}'s shape rule gives "
+                f"{[a.str_short() for a in want]}")
+        for v in e.outvars:
+            define(v)
+    for v in jaxpr.outvars:
+        if not isinstance(v, Literal) and v not in defined:
+            raise JaxprTypeError(f"output {namer(v)} is never defined")
+
+
+def eval_jaxpr(jaxpr, consts, *args):
+    """Run a jaxpr through `bind`, so any transform active around the call sees its operations."""
+    from .trace import bind
+    env = {}
+    if len(args) != len(jaxpr.invars):
+        raise TypeError(f"this jaxpr takes {len(jaxpr.invars)} inputs, got {len(args)}")
+    for v, x in zip(jaxpr.constvars, consts):
+        env[v] = x
+    for v, x in zip(jaxpr.invars, args):
+        env[v] = x
+
+    def read(v):
+        return v.val if isinstance(v, Literal) else env[v]
+
+    for e in jaxpr.eqns:
+        out = bind(e.prim, *[read(v) for v in e.invars], **e.params)
+        if e.prim.multiple_results:
+            for v, o in zip(e.outvars, out):
+                env[v] = o
+        else:
+            env[e.outvars[0]] = out
+    return [read(v) for v in jaxpr.outvars]
+
+
+__all__ = ["Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr", "ShapedArray", "pretty", "to_dot",
+           "typecheck", "eval_jaxpr"]

@@ -1,0 +1,164 @@
+"""Traces, tracers and `bind`: how an operation finds the transform that should handle it.
+
+Every transform invocation opens a Trace with a fresh, ever-increasing level. A Tracer belongs to
+one Trace. `bind(prim, *args)` hands the operation to the highest-level trace among its arguments'
+tracers; values of lower levels (or plain arrays) are constants to that trace. With no tracer among
+the arguments the primitive runs eagerly. Because a level is never reused, a trace opened later is
+always "inner", so nested derivatives never confuse their perturbations.
+"""
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+
+import numpy as np
+
+from .array import Array, wrap_value
+from .avals import PY_SCALARS, ShapedArray, scalar_aval
+from .errors import (ConcretizationError, TracerArrayConversionError, UnexpectedTracerError,
+                     doc_link, user_frame)
+
+_levels = itertools.count(1)
+
+
+class Trace:
+    """One invocation of a transform (grad, jvp, make_jaxpr, ...)."""
+
+    name = "trace"  # the user-facing transform, for messages
+
+    def __init__(self, name=None):
+        self.level = next(_levels)
+        self.alive = True
+        if name is not None:
+            self.name = name
+        self.site = user_frame()  # where the user called the transform
+
+    def process_primitive(self, prim, args, params):
+        raise NotImplementedError
+
+    def concrete(self, tracer, why):
+        """The concrete value behind `tracer`, or an error explaining why there is none."""
+        raise NotImplementedError
+
+
+@contextmanager
+def new_trace(cls, *args, **kwargs):
+    trace = cls(*args, **kwargs)
+    try:
+        yield trace
+    finally:
+        trace.alive = False
+
+
+class Tracer:
+    """A value flowing through a transform. Array's operators and methods are attached to this
+    class too (funcgrad/numpy/_methods.py), so user code cannot tell the two apart."""
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 100
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: len(self.aval.shape))
+    size = property(lambda self: self.aval.size)
+
+    def _concrete(self, why):
+        return self._trace.concrete(self, why)
+
+    def __bool__(self):
+        return bool(self._concrete("bool()"))
+
+    def __float__(self):
+        return float(self._concrete("float()"))
+
+    def __int__(self):
+        return int(self._concrete("int()"))
+
+    def __complex__(self):
+        return complex(self._concrete("complex()"))
+
+    def __index__(self):
+        return int(self._concrete("an index (__index__)").__index__())
+
+    def item(self, *args):
+        return self._concrete("item()").item(*args)
+
+    def tolist(self):
+        return self._concrete("tolist()").tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        raise TracerArrayConversionError(
+            f"a traced value of type {self.aval.str_short()} (inside {self._trace.name}) was "
+            f"handed to numpy, which would silently drop what {self._trace.name} tracks.\n"
+            f"  at {user_frame()}\n"
+            "Use funcgrad.numpy (import funcgrad.numpy as fnp; fnp.sin(x)) instead of numpy inside "
+            "transformed functions, or take the value out with fg.stop_gradient first. "
+            + doc_link("tracerarrayconversionerror"))
+
+    def __repr__(self):
+        return f"Traced<{self.aval.str_short()}>(inside {self._trace.name})"
+
+
+def concrete_value(x):
+    """The backend value of `x` if it is known now, looking through concrete tracers."""
+    while isinstance(x, Tracer):
+        x = x._trace.concrete(x, None)
+    return x._value if type(x) is Array else x
+
+
+def get_aval(x) -> ShapedArray:
+    if isinstance(x, Tracer):
+        return x.aval
+    if type(x) is Array:
+        v = x._value
+        return ShapedArray(v.shape, v.dtype)
+    if type(x) in PY_SCALARS:
+        return scalar_aval(x)
+    x = np.asarray(x)
+    return ShapedArray(x.shape, x.dtype)
+
+
+def bind(prim, *args, **params):
+    top = None
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+    if top is None:
+        return eval_primitive(prim, args, params)
+    if not top.alive:
+        raise escaped_tracer_error(top, prim)
+    return top.process_primitive(prim, args, params)
+
+
+def eval_primitive(prim, args, params):
+    vals = [a._value if type(a) is Array else a for a in args]
+    try:
+        out = prim.impl(*vals, **params)
+    except (ValueError, IndexError, TypeError):
+        # numpy's message names no user-facing function; the shape rule raises a teaching one.
+        prim.abstract_eval(*[get_aval(a) for a in args], **params)
+        raise
+    if prim.multiple_results:
+        return tuple(wrap_value(o) for o in out)
+    return wrap_value(out)
+
+
+def escaped_tracer_error(trace, prim):
+    return UnexpectedTracerError(
+        f"a traced value created by {trace.name} (called at {trace.site or 'an unknown line'}) "
+        f"was used by `{prim.name}` after {trace.name} had finished.\n"
+        f"  at {user_frame()}\n"
+        "A value computed inside a transformed function was kept outside it (in a global, a list, "
+        "an attribute such as self.x, or a closure) and used later. Return it from the function "
+        "instead:\n    out, kept = fg.value_and_grad(f, has_aux=True)(x)  # f returns (loss, kept)\n"
+        + doc_link("unexpectedtracererror"))
+
+
+def is_weak_scalar(x):
+    return type(x) in PY_SCALARS

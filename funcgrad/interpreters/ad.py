@@ -1,0 +1,215 @@
+"""Automatic differentiation: forward mode (JVPTrace) and reverse mode (ReverseTrace + backward).
+
+Forward mode carries a tangent with every value. Reverse mode records, for each operation on a
+traced value, a node holding the primitive, its inputs and output (the residuals), and then walks
+the nodes from the output back, applying each primitive's vjp rules. Both work on concrete values,
+so Python control flow on traced values works as in PyTorch. The rules are funcgrad operations:
+under an enclosing transform they are traced too, which gives every higher-order derivative.
+
+A tangent or cotangent of None is a symbolic zero: it is never materialized, and rules for
+arguments whose (co)tangent is zero are never run.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.trace import Trace, Tracer, get_aval
+from ..lax.elementwise import convert_element_type
+from ..lax.reduce import reduce_sum
+from ..lax.shape import broadcast_in_dim, reshape, zeros_like_aval
+
+
+def _differentiable(x):
+    return x.dtype.kind in "fc"
+
+
+def fit_tangent(t, like):
+    """Give a tangent the shape and dtype of the primal it belongs to (rules may return a
+    broadcastable or differently promoted value)."""
+    if t.shape != like.shape:
+        t = broadcast_in_dim(t, like.shape, tuple(range(like.ndim - t.ndim, like.ndim)))
+    if t.dtype != like.dtype:
+        t = convert_element_type(t, like.dtype)
+    return t
+
+
+def fit_cotangent(ct, like):
+    """Sum a cotangent over the axes its argument was broadcast along, and cast it back to the
+    argument's dtype; None (a zero) for integer or boolean arguments."""
+    if not _differentiable(like):
+        return None
+    if ct.shape != like.shape:
+        lead = ct.ndim - like.ndim
+        axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(like.shape)
+                                          if d == 1 and ct.shape[lead + i] != 1)
+        ct = reshape(reduce_sum(ct, axes), like.shape)
+    if ct.dtype != like.dtype:
+        ct = convert_element_type(ct, like.dtype)
+    return ct
+
+
+# ---- forward mode ------------------------------------------------------------------------------
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace, primal, tangent):
+        self._trace, self.primal, self.tangent = trace, primal, tangent
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+
+class JVPTrace(Trace):
+    name = "jvp"
+
+    def process_primitive(self, prim, args, params):
+        primals, tangents = [], []
+        for a in args:
+            if isinstance(a, JVPTracer) and a._trace is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if prim.nondiff:
+            return prim.bind(*primals, **params)
+        if prim.jvp is None:
+            raise NotImplementedError(f"{prim.name} has no forward-mode (jvp) rule")
+        ans, t = prim.jvp(primals, tangents, **params)
+        if prim.multiple_results:
+            t = t if t is not None else [None] * len(ans)
+            return [self.wrap(a, ti) for a, ti in zip(ans, t)]
+        return self.wrap(ans, t)
+
+    def wrap(self, ans, t):
+        if t is None or not _differentiable(ans):
+            return ans
+        return JVPTracer(self, ans, fit_tangent(t, ans))
+
+    def concrete(self, tracer, why):
+        return tracer.primal
+
+
+# ---- reverse mode ------------------------------------------------------------------------------
+
+class Node:
+    """One recorded operation. `parents` lists (argument position, parent node, parent output
+    index) for the arguments that carry a derivative."""
+    __slots__ = ("prim", "params", "args", "ans", "parents")
+
+    def __init__(self, prim, params, args, ans, parents):
+        self.prim, self.params, self.args, self.ans, self.parents = prim, params, args, ans, parents
+
+
+class ReverseTracer(Tracer):
+    __slots__ = ("primal", "node", "index")
+
+    def __init__(self, trace, primal, node, index=None):
+        self._trace, self.primal, self.node, self.index = trace, primal, node, index
+
+    @property
+    def aval(self):
+        return get_aval(self.primal)
+
+
+class ReverseTrace(Trace):
+    name = "grad"
+
+    def new_input(self, x):
+        return ReverseTracer(self, x, Node(None, None, (x,), x, ()))
+
+    def process_primitive(self, prim, args, params):
+        primals, parents = [], []
+        for i, a in enumerate(args):
+            if isinstance(a, ReverseTracer) and a._trace is self:
+                primals.append(a.primal)
+                parents.append((i, a.node, a.index))
+            else:
+                primals.append(a)
+        ans = prim.bind(*primals, **params)
+        if prim.nondiff:
+            return ans
+        if prim.vjp is None:
+            raise NotImplementedError(f"{prim.name} has no reverse-mode (vjp) rule")
+        parents = [p for p in parents if prim.vjp(p[0]) is not None]
+        if not parents:
+            return ans
+        node = Node(prim, params, primals, ans, parents)
+        if prim.multiple_results:
+            return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
+                    for k, a in enumerate(ans)]
+        return ReverseTracer(self, ans, node) if _differentiable(ans) else ans
+
+    def concrete(self, tracer, why):
+        return tracer.primal
+
+
+def _toposort(roots):
+    """Nodes reachable from `roots`, each after every node that consumes it (Kahn's algorithm,
+    iterative: a long chain of operations must not hit Python's recursion limit)."""
+    consumers = {}
+    stack, seen = list(roots), set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for _, p, _ in n.parents:
+            consumers[p] = consumers.get(p, 0) + 1
+            stack.append(p)
+    ready = [n for n in set(roots) if consumers.get(n, 0) == 0]
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for _, p, _ in n.parents:
+            consumers[p] -= 1
+            if consumers[p] == 0:
+                ready.append(p)
+    return order
+
+
+def _add_ct(cts, node, index, c):
+    if index is None:
+        old = cts.get(node)
+        cts[node] = c if old is None else old + c
+    else:
+        slot = cts.setdefault(node, [None] * len(node.ans))
+        slot[index] = c if slot[index] is None else slot[index] + c
+
+
+def backward(outputs):
+    """outputs: (node, output index, cotangent) triples. Returns {leaf node: cotangent}."""
+    cts = {}
+    for node, index, ct in outputs:
+        _add_ct(cts, node, index, ct)
+    leaves = {}
+    for node in _toposort([n for n, _, _ in outputs]):
+        ct = cts.pop(node, None)
+        if ct is None:
+            continue
+        if node.prim is None:
+            leaves[node] = ct
+            continue
+        if node.prim.multiple_results:
+            ct = [zeros_like_aval(a) if c is None else c for c, a in zip(ct, node.ans)]
+        for i, parent, index in node.parents:
+            c = node.prim.vjp(i)(ct, node.ans, *node.args, **node.params)
+            if c is None:
+                continue
+            c = fit_cotangent(c, node.args[i])
+            if c is not None:
+                _add_ct(cts, parent, index, c)
+    return leaves
+
+
+def zeros_like(x):
+    """A materialized zero, for derivatives handed back to the user."""
+    aval = get_aval(x)
+    if not _differentiable(aval):
+        from .._core.avals import float0
+        from .._core.array import wrap_value
+        return wrap_value(np.zeros(aval.shape, float0))
+    return zeros_like_aval(aval)

@@ -1,0 +1,304 @@
+"""Elementwise primitives. They broadcast and promote dtypes exactly as numpy's ufuncs do (Python
+scalars weakly typed), so eager evaluation is one ufunc call. Each block: primitive, impl and shape
+rule (from the ufunc), then its derivative."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
+from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
+                               defvjp)
+from ._checks import broadcast_shapes
+
+
+def _ufunc_prim(name, ufunc):
+    p = Primitive(name)
+    p.impl = ufunc
+
+    def abstract_eval(*avals):
+        shape = avals[0].shape if len(avals) == 1 else broadcast_shapes(name, *avals)
+        try:
+            dtype = ufunc_result_dtype(ufunc, tuple(dtype_key(a) for a in avals))
+        except TypeError:
+            types = ", ".join(a.str_short() for a in avals)
+            raise TypeError(f"{name} is not defined for operands of type {types}") from None
+        return ShapedArray(shape, dtype)
+    p.abstract_eval = abstract_eval
+    return p
+
+
+def _fn(p):
+    def f(*args):
+        return p.bind(*args)
+    f.__name__ = p.name
+    return f
+
+
+# ---- arithmetic ---------------------------------------------------------------------------
+
+add_p = _ufunc_prim("add", np.add)
+add = _fn(add_p)
+defderiv(add_p, lambda ans, x, y: 1, lambda ans, x, y: 1)
+
+sub_p = _ufunc_prim("sub", np.subtract)
+sub = _fn(sub_p)
+defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
+defvjp(sub_p, lambda ct, ans, x, y: ct, lambda ct, ans, x, y: -ct)
+
+mul_p = _ufunc_prim("mul", np.multiply)
+mul = _fn(mul_p)
+defderiv(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
+
+div_p = _ufunc_prim("div", np.true_divide)
+div = _fn(div_p)
+defjvp(div_p, lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
+defvjp(div_p, lambda ct, ans, x, y: ct / y, lambda ct, ans, x, y: -ct * ans / y)
+
+neg_p = _ufunc_prim("neg", np.negative)
+neg = _fn(neg_p)
+defjvp(neg_p, lambda t, ans, x: -t)
+defvjp(neg_p, lambda ct, ans, x: -ct)
+
+floor_divide_p = _ufunc_prim("floor_divide", np.floor_divide)
+floor_divide = _fn(floor_divide_p)
+def_zero_derivative(floor_divide_p)
+
+rem_p = _ufunc_prim("rem", np.remainder)  # numpy's remainder: the sign of the divisor
+rem = _fn(rem_p)
+defderiv(rem_p, lambda ans, x, y: 1, lambda ans, x, y: -floor(x / y))
+
+pow_p = _ufunc_prim("pow", np.power)
+pow = _fn(pow_p)
+
+
+def _pow_dx(ans, x, y):
+    # y * x**(y-1), written so that x = 0 with y = 0 or 1 gives numpy's limits, not 0 * inf.
+    return select(y == 0, 0.0, y * pow(x, select(y == 0, 1.0, y - 1)))
+
+
+def _pow_dy(ans, x, y):
+    # d/dy x**y = x**y log x; at x = 0 the limit for y > 0 is 0.
+    safe_x = select(x == 0, 1.0, x)
+    return select(x == 0, 0.0, ans * log(safe_x))
+
+
+defderiv(pow_p, _pow_dx, _pow_dy)
+
+integer_pow_p = Primitive("integer_pow")
+integer_pow_p.impl = lambda x, *, y: np.square(x) if y == 2 else np.power(x, y)
+integer_pow_p.abstract_eval = lambda x, *, y: ShapedArray(
+    x.shape, ufunc_result_dtype(np.power, (dtype_key(x), int)))
+
+
+def integer_pow(x, y):
+    return integer_pow_p.bind(x, y=int(y))
+
+
+def _integer_pow_d(ans, x, *, y):
+    if y == 0:
+        return 0
+    if y == 1:
+        return 1
+    return y * (x if y == 2 else integer_pow(x, y - 1))
+
+
+defderiv(integer_pow_p, _integer_pow_d)
+
+maximum_p = _ufunc_prim("max", np.maximum)
+maximum = _fn(maximum_p)
+minimum_p = _ufunc_prim("min", np.minimum)
+minimum = _fn(minimum_p)
+
+
+def _chooser_rule(pick, which):
+    # Ties split the derivative evenly between the operands, as PyTorch and JAX do.
+    def rule(g, ans, x, y):
+        a, b = (x, y) if which == 0 else (y, x)
+        return select(pick(a, b), g, select(a == b, g * 0.5, 0))
+    return rule
+
+
+for _p, _pick in ((maximum_p, lambda a, b: a > b), (minimum_p, lambda a, b: a < b)):
+    _rules = (_chooser_rule(_pick, 0), _chooser_rule(_pick, 1))
+    defjvp(_p, *_rules)
+    defvjp(_p, *_rules)
+
+atan2_p = _ufunc_prim("atan2", np.arctan2)
+atan2 = _fn(atan2_p)
+defderiv(atan2_p, lambda ans, x, y: y / (x * x + y * y), lambda ans, x, y: -x / (x * x + y * y))
+
+# ---- transcendental -----------------------------------------------------------------------
+
+exp_p = _ufunc_prim("exp", np.exp)
+exp = _fn(exp_p)
+defderiv(exp_p, lambda ans, x: ans)
+
+log_p = _ufunc_prim("log", np.log)
+log = _fn(log_p)
+defjvp(log_p, lambda t, ans, x: t / x)
+defvjp(log_p, lambda ct, ans, x: ct / x)
+
+log1p_p = _ufunc_prim("log1p", np.log1p)
+log1p = _fn(log1p_p)
+defjvp(log1p_p, lambda t, ans, x: t / (1 + x))
+defvjp(log1p_p, lambda ct, ans, x: ct / (1 + x))
+
+expm1_p = _ufunc_prim("expm1", np.expm1)
+expm1 = _fn(expm1_p)
+defderiv(expm1_p, lambda ans, x: ans + 1)
+
+sin_p = _ufunc_prim("sin", np.sin)
+sin = _fn(sin_p)
+cos_p = _ufunc_prim("cos", np.cos)
+cos = _fn(cos_p)
+defderiv(sin_p, lambda ans, x: cos(x))
+defderiv(cos_p, lambda ans, x: -sin(x))
+
+tan_p = _ufunc_prim("tan", np.tan)
+tan = _fn(tan_p)
+defderiv(tan_p, lambda ans, x: 1 + ans * ans)
+
+asin_p = _ufunc_prim("asin", np.arcsin)
+asin = _fn(asin_p)
+defderiv(asin_p, lambda ans, x: rsqrt(1 - x * x))
+
+acos_p = _ufunc_prim("acos", np.arccos)
+acos = _fn(acos_p)
+defderiv(acos_p, lambda ans, x: -rsqrt(1 - x * x))
+
+atan_p = _ufunc_prim("atan", np.arctan)
+atan = _fn(atan_p)
+defjvp(atan_p, lambda t, ans, x: t / (1 + x * x))
+defvjp(atan_p, lambda ct, ans, x: ct / (1 + x * x))
+
+sinh_p = _ufunc_prim("sinh", np.sinh)
+sinh = _fn(sinh_p)
+cosh_p = _ufunc_prim("cosh", np.cosh)
+cosh = _fn(cosh_p)
+defderiv(sinh_p, lambda ans, x: cosh(x))
+defderiv(cosh_p, lambda ans, x: sinh(x))
+
+tanh_p = _ufunc_prim("tanh", np.tanh)
+tanh = _fn(tanh_p)
+defderiv(tanh_p, lambda ans, x: 1 - ans * ans)
+
+sqrt_p = _ufunc_prim("sqrt", np.sqrt)
+sqrt = _fn(sqrt_p)
+defjvp(sqrt_p, lambda t, ans, x: t * 0.5 / ans)
+defvjp(sqrt_p, lambda ct, ans, x: ct * 0.5 / ans)
+
+
+def _rsqrt_impl(x):
+    r = np.sqrt(x)
+    # 1/sqrt in place: the sqrt temporary is ours (a Python scalar input gives a numpy scalar).
+    return np.reciprocal(r, out=r) if isinstance(r, np.ndarray) else 1 / r
+
+
+rsqrt_p = _ufunc_prim("rsqrt", np.sqrt)
+rsqrt_p.impl = _rsqrt_impl
+rsqrt = _fn(rsqrt_p)
+defjvp(rsqrt_p, lambda t, ans, x: t * -0.5 * ans / x)
+defvjp(rsqrt_p, lambda ct, ans, x: ct * -0.5 * ans / x)
+
+logistic_p = _ufunc_prim("logistic", np.exp)
+logistic_p.impl = lambda x: 0.5 * np.tanh(x * 0.5) + 0.5  # stable for any sign of x
+logistic = _fn(logistic_p)
+defderiv(logistic_p, lambda ans, x: ans * (1 - ans))
+
+# ---- sign, rounding: derivative zero almost everywhere ---------------------------------------
+
+abs_p = _ufunc_prim("abs", np.absolute)
+abs = _fn(abs_p)
+defderiv(abs_p, lambda ans, x: sign(x))
+
+sign_p = _ufunc_prim("sign", np.sign)
+sign = _fn(sign_p)
+def_zero_derivative(sign_p)
+
+floor_p = _ufunc_prim("floor", np.floor)
+floor = _fn(floor_p)
+def_zero_derivative(floor_p)
+
+ceil_p = _ufunc_prim("ceil", np.ceil)
+ceil = _fn(ceil_p)
+def_zero_derivative(ceil_p)
+
+round_p = _ufunc_prim("round", np.rint)  # half to even, as numpy's round
+round = _fn(round_p)
+def_zero_derivative(round_p)
+
+# ---- comparisons and logic: boolean (or integer) results, no derivative ---------------------
+
+eq_p, ne_p, lt_p, le_p, gt_p, ge_p = (
+    _ufunc_prim(n, u) for n, u in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less),
+                                   ("le", np.less_equal), ("gt", np.greater),
+                                   ("ge", np.greater_equal)))
+eq, ne, lt, le, gt, ge = (_fn(p) for p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p))
+
+and_p, or_p, xor_p, not_p = (
+    _ufunc_prim(n, u) for n, u in (("and", np.bitwise_and), ("or", np.bitwise_or),
+                                   ("xor", np.bitwise_xor), ("not", np.invert)))
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (_fn(p) for p in (and_p, or_p, xor_p, not_p))
+
+is_finite_p = _ufunc_prim("is_finite", np.isfinite)
+is_finite = _fn(is_finite_p)
+
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, is_finite_p):
+    def_nondiff(_p)
+
+# ---- select: numpy's where --------------------------------------------------------------------
+
+select_p = Primitive("select")
+select_p.impl = np.where
+
+
+def _select_abstract_eval(pred, on_true, on_false):
+    if pred.dtype != np.bool_:
+        raise TypeError(f"select needs a boolean predicate, got {pred.str_short()}; compare first, "
+                        "e.g. fnp.where(x > 0, a, b)")
+    shape = broadcast_shapes("where", pred, on_true, on_false)
+    return ShapedArray(shape, ufunc_result_dtype(np.add, (dtype_key(on_true), dtype_key(on_false))))
+
+
+select_p.abstract_eval = _select_abstract_eval
+
+
+def select(pred, on_true, on_false):
+    return select_p.bind(pred, on_true, on_false)
+
+
+_sel_rules = (None, lambda g, ans, p, x, y: select(p, g, 0), lambda g, ans, p, x, y: select(p, 0, g))
+defjvp(select_p, *_sel_rules)
+defvjp(select_p, *_sel_rules)
+
+# ---- dtype conversion -------------------------------------------------------------------------
+
+convert_element_type_p = Primitive("convert_element_type")
+
+
+def _convert_impl(x, *, new_dtype):
+    if type(x) is np.ndarray and x.dtype == new_dtype:
+        return x  # arrays are immutable: sharing is safe
+    return np.asarray(x).astype(new_dtype)
+
+
+convert_element_type_p.impl = _convert_impl
+convert_element_type_p.abstract_eval = lambda x, *, new_dtype: ShapedArray(x.shape, new_dtype)
+
+
+def convert_element_type(x, new_dtype):
+    return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
+
+
+def _convert_rule(g, ans, x, *, new_dtype):
+    if not np.issubdtype(new_dtype, np.inexact):
+        return None  # to an integer or boolean: the derivative is zero
+    return convert_element_type(g, new_dtype)
+
+
+convert_element_type_p.jvp = lambda primals, tangents, *, new_dtype: (
+    convert_element_type(primals[0], new_dtype),
+    None if tangents[0] is None else _convert_rule(tangents[0], None, None, new_dtype=new_dtype))
+# The cotangent goes back to the input's dtype; the backward pass casts every cotangent to its
+# argument's dtype, so the rule only passes it on.
+defvjp(convert_element_type_p, lambda ct, ans, x, *, new_dtype: ct)

@@ -1,0 +1,348 @@
+"""numpy indexing as two primitives: `gather` (x[idx]) and the `scatter` family (x.at[idx].op(v)).
+
+An index expression is normalized into a static `indexer` (a hashable tuple, one entry per index
+position: ("s", start, stop, step) | ("i", k) | ("n",) for None | ("a",) for an integer array
+operand) plus the integer-array operands. Evaluation is numpy's own indexing, so numpy's semantics
+(advanced-index placement included) hold by construction; the shape rule mirrors them statically.
+Boolean masks become integer arrays through their concrete nonzero positions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.avals import ShapedArray
+from .._core.errors import ConcretizationError, doc_link, user_frame
+from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.trace import Tracer, concrete_value, get_aval
+from .elementwise import convert_element_type, eq, select
+from .shape import broadcast_in_dim, full, zeros_like_aval
+
+
+# ---- index normalization ----------------------------------------------------------------------
+
+def normalize_index(shape, idx):
+    """(indexer, integer-array operands) for `x[idx]` on an array of `shape`."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    items = []
+    for k in idx:
+        if isinstance(k, (list, np.ndarray)) or (not isinstance(k, (int, np.integer, slice))
+                                                 and k is not None and k is not Ellipsis
+                                                 and hasattr(k, "dtype")):
+            items.extend(_array_index(k))
+        else:
+            items.append(k)
+    n_ellipsis = sum(k is Ellipsis for k in items)
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(1 for k in items if k is not None and k is not Ellipsis)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
+                         f"{consumed} were indexed")
+    fill = [np.s_[:]] * (len(shape) - consumed)
+    if n_ellipsis:
+        i = items.index(Ellipsis)
+        items = items[:i] + fill + items[i + 1:]
+    else:
+        items = items + fill
+    indexer, arrays, dim = [], [], 0
+    for k in items:
+        if k is None:
+            indexer.append(("n",))
+            continue
+        n = shape[dim]
+        dim += 1
+        if isinstance(k, slice):
+            indexer.append(("s",) + tuple(_static_slice_part(v) for v in (k.start, k.stop, k.step)))
+        elif isinstance(k, (bool, np.bool_)):
+            raise IndexError("a Python bool as an index is not supported; use x[None] to add an "
+                             "axis or a boolean array as a mask")
+        elif isinstance(k, (int, np.integer)):
+            if not -n <= int(k) < n:
+                raise IndexError(f"index {int(k)} is out of bounds for axis {dim - 1} with size {n}")
+            indexer.append(("i", int(k)))
+        else:
+            indexer.append(("a",))
+            arrays.append(k)
+    return tuple(indexer), arrays
+
+
+def _static_slice_part(v):
+    if v is None or isinstance(v, (int, np.integer)):
+        return None if v is None else int(v)
+    if isinstance(v, Tracer):
+        try:
+            return int(concrete_value(v))
+        except ConcretizationError:
+            raise ConcretizationError(
+                "a slice bound (x[i:j]) is a traced value, but a slice's size must be known when "
+                f"tracing.\n  at {user_frame()}\nUse fg.lax.dynamic_slice(x, (i,), (size,)) for a "
+                "slice of fixed size at a traced position. " + doc_link("concretizationerror")
+            ) from None
+    return int(v.__index__())
+
+
+def _array_index(k):
+    """An array-like index: integer arrays pass through, boolean masks become positions."""
+    if isinstance(k, Tracer):
+        if k.dtype == np.bool_:
+            try:
+                k = concrete_value(k)
+            except ConcretizationError:
+                raise ConcretizationError(
+                    f"a boolean mask of type {k.aval.str_short()} is used as an index, but its "
+                    "number of True values (the result's size) is not known when tracing.\n"
+                    f"  at {user_frame()}\nKeep the shape instead: fnp.where(mask, x, 0), or "
+                    "sum with fnp.sum(x, where=mask). " + doc_link("concretizationerror")) from None
+        else:
+            _check_int(k.dtype)
+            return [k]
+    v = concrete_value(k) if not isinstance(k, list) else np.asarray(k)
+    v = np.asarray(v)
+    if v.dtype == np.bool_:
+        return [np.asarray(p) for p in np.nonzero(v)] if v.ndim else [np.s_[:] if v else None]
+    if v.size == 0 and v.dtype == np.float64:
+        v = v.astype(np.intp)  # x[[]] is an empty integer index, as in numpy
+    _check_int(v.dtype)
+    return [int(v) if v.ndim == 0 else v]
+
+
+def _check_int(dtype):
+    if dtype.kind not in "iu":
+        raise IndexError(f"arrays used as indices must be of integer or boolean type, got {dtype}")
+
+
+def _numpy_index(indexer, arrays):
+    it = iter(arrays)
+    out = []
+    for e in indexer:
+        kind = e[0]
+        out.append(slice(*e[1:]) if kind == "s" else e[1] if kind == "i" else None
+                   if kind == "n" else next(it))
+    return tuple(out)
+
+
+def indexed_shape(shape, indexer, array_shapes):
+    """numpy's result shape for x[idx], statically (see numpy's advanced-indexing rules)."""
+    has_arrays = any(e[0] == "a" for e in indexer)
+    parts, adv_pos, adv_shapes = [], [], []
+    arr_it, dim = iter(array_shapes), 0
+    for e in indexer:
+        if e[0] == "n":
+            parts.append((1,))
+            continue
+        n = shape[dim]
+        dim += 1
+        if e[0] == "s":
+            parts.append((len(range(*slice(*e[1:]).indices(n))),))
+        elif e[0] == "i":
+            if has_arrays:  # numpy turns integers into 0-d index arrays here
+                adv_pos.append(len(parts))
+                adv_shapes.append(())
+                parts.append(None)
+        else:
+            adv_pos.append(len(parts))
+            adv_shapes.append(next(arr_it))
+            parts.append(None)
+    if not adv_pos:
+        return tuple(d for p in parts for d in p)
+    try:
+        b = tuple(np.broadcast_shapes(*adv_shapes))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with "
+                         f"shapes {' '.join(str(s) for s in adv_shapes if s != ())}") from None
+    basic = [d for p in parts if p is not None for d in p]
+    if adv_pos == list(range(adv_pos[0], adv_pos[-1] + 1)):
+        before = [d for p in parts[:adv_pos[0]] for d in p]
+        after = [d for p in parts[adv_pos[-1] + 1:] if p is not None for d in p]
+        return tuple(before) + b + tuple(after)
+    return b + tuple(basic)
+
+
+def _has_arrays(indexer):
+    return any(e[0] == "a" for e in indexer)
+
+
+# ---- gather -------------------------------------------------------------------------------------
+
+gather_p = Primitive("gather")
+gather_p.impl = lambda x, *arrays, indexer: np.asarray(x)[_numpy_index(indexer, arrays)]
+
+
+def _gather_abstract_eval(x, *arrays, indexer):
+    for a in arrays:
+        _check_int(a.dtype)
+    return ShapedArray(indexed_shape(x.shape, indexer, [a.shape for a in arrays]), x.dtype)
+
+
+gather_p.abstract_eval = _gather_abstract_eval
+
+
+def gather(x, arrays, indexer):
+    return gather_p.bind(x, *arrays, indexer=indexer)
+
+
+defjvp(gather_p, lambda t, ans, x, *arrays, indexer: gather(t, arrays, indexer))
+defvjp(gather_p, lambda ct, ans, x, *arrays, indexer: scatter_add(
+    zeros_like_aval(x), ct, arrays, indexer))
+
+# ---- scatter family: operands (x, updates, *index_arrays) ---------------------------------------
+
+
+def _scatter_prim(name, ufunc):
+    p = Primitive(name)
+
+    def impl(x, updates, *arrays, indexer):
+        out = np.array(x, copy=True)
+        idx = _numpy_index(indexer, arrays)
+        if ufunc is None:
+            out[idx] = updates
+        elif not _has_arrays(indexer):
+            out[idx] = ufunc(out[idx], updates)  # basic indexing: no repeated positions
+        else:
+            ufunc.at(out, idx, updates)  # repeated positions accumulate, as numpy's ufunc.at
+        return out
+
+    def abstract_eval(x, updates, *arrays, indexer):
+        for a in arrays:
+            _check_int(a.dtype)
+        want = indexed_shape(x.shape, indexer, [a.shape for a in arrays])
+        if updates.shape != want:
+            raise ValueError(f"{name}: updates of shape {updates.shape} for the indexed shape "
+                             f"{want}; broadcast them first (x.at[idx] does)")
+        return ShapedArray(x.shape, x.dtype)
+
+    p.impl, p.abstract_eval = impl, abstract_eval
+    return p
+
+
+def _bind_scatter(p):
+    def f(x, updates, arrays, indexer):
+        return p.bind(x, updates, *arrays, indexer=indexer)
+    return f
+
+
+scatter_p = _scatter_prim("scatter", None)
+scatter_add_p = _scatter_prim("scatter_add", np.add)
+scatter_mul_p = _scatter_prim("scatter_mul", np.multiply)
+scatter_min_p = _scatter_prim("scatter_min", np.minimum)
+scatter_max_p = _scatter_prim("scatter_max", np.maximum)
+scatter, scatter_add, scatter_mul, scatter_min, scatter_max = (
+    _bind_scatter(p) for p in (scatter_p, scatter_add_p, scatter_mul_p, scatter_min_p,
+                               scatter_max_p))
+
+
+def _tangents_or_zeros(primals, tangents):
+    return [zeros_like_aval(p) if t is None else t for p, t in zip(primals, tangents)]
+
+
+def _linear_scatter_jvp(fn):
+    def jvp(primals, tangents, *, indexer):
+        x, u, *arrays = primals
+        ans = fn(x, u, arrays, indexer)
+        if tangents[0] is None and tangents[1] is None:
+            return ans, None
+        tx, tu = _tangents_or_zeros((x, u), tangents[:2])
+        return ans, fn(tx, tu, arrays, indexer)
+    return jvp
+
+
+scatter_add_p.jvp = _linear_scatter_jvp(scatter_add)
+defvjp(scatter_add_p, lambda ct, ans, x, u, *arrays, indexer: ct,
+       lambda ct, ans, x, u, *arrays, indexer: gather(ct, arrays, indexer))
+
+scatter_p.jvp = _linear_scatter_jvp(scatter)
+defvjp(scatter_p,
+       lambda ct, ans, x, u, *arrays, indexer: scatter(ct, zeros_like_aval(u), arrays, indexer),
+       lambda ct, ans, x, u, *arrays, indexer: gather(ct, arrays, indexer))
+
+
+# x.at[idx].multiply(u): out = x * F with F = 1.at[idx].multiply(u). Where indices repeat, each
+# factor's derivative is out / u_k (so an update of exactly 0 at a repeated index has none).
+def _mul_factor(x, u, arrays, indexer):
+    return scatter_mul(full(x.shape, 1, x.dtype), u, arrays, indexer)
+
+
+def _scatter_mul_jvp(primals, tangents, *, indexer):
+    x, u, *arrays = primals
+    tx, tu = tangents[:2]
+    ans = scatter_mul(x, u, arrays, indexer)
+    out = None
+    if tx is not None:
+        out = tx * _mul_factor(x, u, arrays, indexer)
+    if tu is not None:
+        c = ans * scatter_add(zeros_like_aval(ans), tu / u, arrays, indexer)
+        out = c if out is None else out + c
+    return ans, out
+
+
+scatter_mul_p.jvp = _scatter_mul_jvp
+defvjp(scatter_mul_p,
+       lambda ct, ans, x, u, *arrays, indexer: ct * _mul_factor(x, u, arrays, indexer),
+       lambda ct, ans, x, u, *arrays, indexer: gather(ct * ans, arrays, indexer) / u)
+
+
+# min/max: the derivative goes to whichever values won, shared evenly among ties.
+def _winners(ans, x, u, arrays, indexer):
+    x_won = eq(x, ans)
+    u_won = eq(u, gather(ans, arrays, indexer))
+    counts = convert_element_type(x_won, ans.dtype) + scatter_add(
+        zeros_like_aval(ans), convert_element_type(u_won, ans.dtype), arrays, indexer)
+    return x_won, u_won, counts
+
+
+def _chooser_scatter_rules(fn):
+    def jvp(primals, tangents, *, indexer):
+        x, u, *arrays = primals
+        ans = fn(x, u, arrays, indexer)
+        if tangents[0] is None and tangents[1] is None:
+            return ans, None
+        tx, tu = _tangents_or_zeros((x, u), tangents[:2])
+        x_won, u_won, counts = _winners(ans, x, u, arrays, indexer)
+        t = select(x_won, tx, 0) + scatter_add(zeros_like_aval(ans), select(u_won, tu, 0),
+                                               arrays, indexer)
+        return ans, t / counts
+
+    def vjp_x(ct, ans, x, u, *arrays, indexer):
+        x_won, _, counts = _winners(ans, x, u, arrays, indexer)
+        return select(x_won, ct / counts, 0)
+
+    def vjp_u(ct, ans, x, u, *arrays, indexer):
+        _, u_won, counts = _winners(ans, x, u, arrays, indexer)
+        return select(u_won, gather(ct / counts, arrays, indexer), 0)
+    return jvp, vjp_x, vjp_u
+
+
+for _p, _fn in ((scatter_min_p, scatter_min), (scatter_max_p, scatter_max)):
+    _jvp, _vx, _vu = _chooser_scatter_rules(_fn)
+    _p.jvp = _jvp
+    defvjp(_p, _vx, _vu)
+
+
+# ---- user-facing entry points -------------------------------------------------------------------
+
+def index(x, idx):
+    """x[idx] with numpy's semantics."""
+    indexer, arrays = normalize_index(get_aval(x).shape, idx)
+    return gather(x, arrays, indexer)
+
+
+_SCATTERS = {"set": scatter, "add": scatter_add, "multiply": scatter_mul, "min": scatter_min,
+             "max": scatter_max}
+
+
+def index_update(x, idx, values, mode):
+    """x.at[idx].<mode>(values): a new array; `values` broadcast to x[idx]'s shape, cast to x's
+    dtype (as numpy's assignment does)."""
+    aval = get_aval(x)
+    indexer, arrays = normalize_index(aval.shape, idx)
+    shape = indexed_shape(aval.shape, indexer, [get_aval(a).shape for a in arrays])
+    u = convert_element_type(values, aval.dtype)
+    u_aval = get_aval(u)
+    if u_aval.shape != shape:
+        from ._checks import broadcast_shapes
+        if broadcast_shapes(f"x.at[...].{mode}", u_aval, ShapedArray(shape, aval.dtype)) != shape:
+            raise ValueError(f"x.at[...].{mode}: values of shape {u_aval.shape} cannot be "
+                             f"broadcast to the indexed shape {shape}")
+        u = broadcast_in_dim(u, shape, tuple(range(len(shape) - u_aval.ndim, len(shape))))
+    return _SCATTERS[mode](x, u, arrays, indexer)

@@ -1,0 +1,117 @@
+"""dot_general: the one contraction primitive (matmul, dot, tensordot and einsum build on it).
+
+dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)); the output's axes are
+batch, then lhs free, then rhs free (as in XLA and JAX)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.avals import ShapedArray
+from .._core.errors import ShapeError, doc_link, user_frame
+from .._core.primitive import Primitive, defjvp, defvjp
+from .shape import transpose
+
+dot_general_p = Primitive("dot_general")
+
+
+def _free(ndim, contract, batch):
+    return [i for i in range(ndim) if i not in contract and i not in batch]
+
+
+def _dot_general_impl(lhs, rhs, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    if not lb and len(lc) == 1 and lc[0] == lhs.ndim - 1 and rc == (0,) and rhs.ndim <= 2:
+        return np.dot(lhs, rhs)  # the everyday matrix product: BLAS directly, no copies
+    lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
+    # As (batch, M, K) @ (batch, K, N): one batched BLAS call.
+    a = lhs.transpose(list(lb) + lf + list(lc))
+    b = rhs.transpose(list(rb) + list(rc) + rf)
+    bshape = [lhs.shape[i] for i in lb]
+    m = int(np.prod([lhs.shape[i] for i in lf], dtype=np.int64))
+    k = int(np.prod([lhs.shape[i] for i in lc], dtype=np.int64))
+    n = int(np.prod([rhs.shape[i] for i in rf], dtype=np.int64))
+    out = np.matmul(a.reshape(bshape + [m, k]), b.reshape(bshape + [k, n]))
+    return out.reshape(bshape + [lhs.shape[i] for i in lf] + [rhs.shape[i] for i in rf])
+
+
+def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    bad = None
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        bad = "lhs and rhs need as many contracting (and batch) axes as each other"
+    elif any(not 0 <= i < lhs.ndim for i in lc + lb) or any(not 0 <= i < rhs.ndim for i in rc + rb):
+        bad = "an axis is out of range"
+    elif any(lhs.shape[i] != rhs.shape[j] for i, j in zip(lc, rc)):
+        bad = ("contracting sizes " + str([lhs.shape[i] for i in lc]) + " and "
+               + str([rhs.shape[j] for j in rc]) + " differ")
+    elif any(lhs.shape[i] != rhs.shape[j] for i, j in zip(lb, rb)):
+        bad = "batch sizes differ"
+    if bad:
+        raise ShapeError(
+            f"dot_general of shapes {lhs.shape} and {rhs.shape} with dimension_numbers "
+            f"{dimension_numbers}: {bad}.\n  at {user_frame()}\nFor a matrix product the inner "
+            "sizes must agree: (m, k) @ (k, n); transpose an operand (x.T) or reshape it. "
+            + doc_link("shapeerror"))
+    shape = ([lhs.shape[i] for i in lb] + [lhs.shape[i] for i in _free(lhs.ndim, lc, lb)]
+             + [rhs.shape[i] for i in _free(rhs.ndim, rc, rb)])
+    return ShapedArray(shape, np.result_type(lhs.dtype, rhs.dtype))
+
+
+dot_general_p.impl = _dot_general_impl
+dot_general_p.abstract_eval = _dot_general_abstract_eval
+
+
+def dot_general(lhs, rhs, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
+          (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn)
+
+
+# The cotangent of one operand is the output cotangent contracted with the other operand over
+# the other operand's free axes, then put back in the operand's axis order.
+def _dot_transpose_lhs(ct, x_ndim, y, dimension_numbers, swap_ans=False):
+    (xc, yc), (xb, yb) = dimension_numbers
+    y_ndim = y.ndim
+    x_free = _free(x_ndim, xc, xb)
+    y_free = _free(y_ndim, yc, yb)
+    nb = len(xb)
+    # ct axes: batch, then the output's lhs-free axes, then its rhs-free axes.
+    if swap_ans:
+        ct_y_free = list(range(nb, nb + len(y_free)))
+        ct_x_free = list(range(nb + len(y_free), nb + len(y_free) + len(x_free)))
+    else:
+        ct_x_free = list(range(nb, nb + len(x_free)))
+        ct_y_free = list(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
+    dn = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(yb)))
+    # Result axes: batch, ct's x-free axes, y's contracting axes (in y's order of yc's sorted
+    # positions) -> permute into x's layout.
+    y_kept = [i for i in range(y_ndim) if i not in y_free and i not in yb]  # == sorted(yc)
+    out = dot_general(ct, y, dn)
+    # out axes are [batch..., x_free..., y_kept...]; place each at its x axis.
+    src_of_x_axis = {}
+    for k, i in enumerate(xb):
+        src_of_x_axis[i] = k
+    for k, i in enumerate(x_free):
+        src_of_x_axis[i] = nb + k
+    for j, yi in enumerate(y_kept):
+        xi = xc[list(yc).index(yi)]
+        src_of_x_axis[xi] = nb + len(x_free) + j
+    perm = [src_of_x_axis[i] for i in range(x_ndim)]
+    return out if perm == list(range(x_ndim)) else transpose(out, perm)
+
+
+def _dot_vjp_lhs(ct, ans, x, y, *, dimension_numbers):
+    return _dot_transpose_lhs(ct, x.ndim, y, dimension_numbers)
+
+
+def _dot_vjp_rhs(ct, ans, x, y, *, dimension_numbers):
+    (xc, yc), (xb, yb) = dimension_numbers
+    return _dot_transpose_lhs(ct, y.ndim, x, ((yc, xc), (yb, xb)), swap_ans=True)
+
+
+defvjp(dot_general_p, _dot_vjp_lhs, _dot_vjp_rhs)
+defjvp(dot_general_p,
+       lambda t, ans, x, y, *, dimension_numbers: dot_general(t, y, dimension_numbers),
+       lambda t, ans, x, y, *, dimension_numbers: dot_general(x, t, dimension_numbers))

@@ -1,0 +1,156 @@
+"""Reductions over a static tuple of axes (sorted, non-negative; normalized by funcgrad.numpy).
+They keep the input's dtype; numpy's accumulation dtypes are chosen by funcgrad.numpy."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.avals import ShapedArray
+from .._core.errors import ShapeError, doc_link, user_frame
+from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
+from ._checks import check_axes
+from .elementwise import bitwise_and, convert_element_type, eq, select
+from .shape import broadcast_in_dim
+
+
+def _reduced_shape(shape, axes):
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _kept_dims(ndim, axes):
+    return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _reduce_prim(name, reducer, needs_nonempty=False):
+    p = Primitive(name)
+    p.impl = lambda x, *, axes: reducer(x, axis=axes)
+
+    def abstract_eval(x, *, axes):
+        check_axes(name, x.ndim, axes)
+        if needs_nonempty and any(x.shape[a] == 0 for a in axes):
+            raise ShapeError(
+                f"{name} over a size-0 axis of an array of shape {x.shape} has no identity.\n"
+                f"  at {user_frame()}\nCheck the array is not empty first, or use "
+                f"fnp.where on a non-empty fallback. {doc_link('shapeerror')}")
+        return ShapedArray(_reduced_shape(x.shape, axes), x.dtype)
+    p.abstract_eval = abstract_eval
+    return p
+
+
+def _bcast_back(g, x_shape, axes):
+    """Broadcast a reduced value back over the reduced axes of an array of shape x_shape."""
+    return broadcast_in_dim(g, x_shape, _kept_dims(len(x_shape), axes))
+
+
+# ---- sum ----------------------------------------------------------------------------------------
+
+def _sum_impl(x, *, axes):
+    x = np.asarray(x)
+    return np.add.reduce(x, axis=axes, dtype=x.dtype) if axes else x
+
+
+reduce_sum_p = _reduce_prim("reduce_sum", None)
+reduce_sum_p.impl = _sum_impl
+
+
+def reduce_sum(x, axes):
+    return reduce_sum_p.bind(x, axes=tuple(axes))
+
+
+defjvp(reduce_sum_p, lambda t, ans, x, *, axes: reduce_sum(t, axes))
+defvjp(reduce_sum_p, lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes))
+
+# ---- max / min ------------------------------------------------------------------------------
+
+
+def _argext(ans, x, axes):
+    # The derivative is shared evenly among the positions that attain the extremum.
+    where = eq(x, _bcast_back(ans, x.shape, axes))
+    return where, reduce_sum(convert_element_type(where, x.dtype), axes)
+
+
+def _chooser_rule(g, ans, x, *, axes):
+    where, counts = _argext(ans, x, axes)
+    return select(where, _bcast_back(g / counts, x.shape, axes), 0)
+
+
+def _chooser_jvp(t, ans, x, *, axes):
+    where, counts = _argext(ans, x, axes)
+    return reduce_sum(select(where, t, 0), axes) / counts
+
+
+reduce_max_p = _reduce_prim("reduce_max", np.max, needs_nonempty=True)
+reduce_min_p = _reduce_prim("reduce_min", np.min, needs_nonempty=True)
+for _p in (reduce_max_p, reduce_min_p):
+    defjvp(_p, _chooser_jvp)
+    defvjp(_p, _chooser_rule)
+
+
+def reduce_max(x, axes):
+    return reduce_max_p.bind(x, axes=tuple(axes))
+
+
+def reduce_min(x, axes):
+    return reduce_min_p.bind(x, axes=tuple(axes))
+
+
+# ---- prod ---------------------------------------------------------------------------------
+
+
+def _prod_impl(x, *, axes):
+    x = np.asarray(x)
+    return np.multiply.reduce(x, axis=axes, dtype=x.dtype) if axes else x
+
+
+reduce_prod_p = _reduce_prim("reduce_prod", None)
+reduce_prod_p.impl = _prod_impl
+
+
+def reduce_prod(x, axes):
+    return reduce_prod_p.bind(x, axes=tuple(axes))
+
+
+def _prod_partials(ans, x, axes):
+    """d prod / d x_i = the product of the other elements, exact also where x has zeros: with no
+    zero it is prod / x_i; with one zero only that position is nonzero; with more, none is."""
+    is_zero = eq(x, 0)
+    zeros = reduce_sum(select(is_zero, 1, 0), axes)
+    nonzero_prod = reduce_prod(select(is_zero, 1, x), axes)
+    zeros_b = _bcast_back(zeros, x.shape, axes)
+    nz_b = _bcast_back(nonzero_prod, x.shape, axes)
+    return select(eq(zeros_b, 0), nz_b / select(is_zero, 1, x),
+                  select(bitwise_and(eq(zeros_b, 1), is_zero), nz_b, 0))
+
+
+defjvp(reduce_prod_p, lambda t, ans, x, *, axes: reduce_sum(t * _prod_partials(ans, x, axes), axes))
+defvjp(reduce_prod_p,
+       lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes) * _prod_partials(ans, x, axes))
+
+# ---- argmax / argmin: integer results ----------------------------------------------------------
+
+
+def _arg_prim(name, fn):
+    p = Primitive(name)
+    p.impl = lambda x, *, axis, index_dtype: fn(x, axis=axis).astype(index_dtype, copy=False)
+
+    def abstract_eval(x, *, axis, index_dtype):
+        check_axes(name, x.ndim, (axis,))
+        if x.shape[axis] == 0:
+            raise ShapeError(f"{name} of an empty axis (shape {x.shape}, axis {axis}) has no "
+                             f"answer.\n  at {user_frame()}\n{doc_link('shapeerror')}")
+        return ShapedArray(_reduced_shape(x.shape, (axis,)), index_dtype)
+    p.abstract_eval = abstract_eval
+    def_nondiff(p)
+    return p
+
+
+argmax_p = _arg_prim("argmax", np.argmax)
+argmin_p = _arg_prim("argmin", np.argmin)
+
+
+def argmax(x, axis, index_dtype=np.int64):
+    return argmax_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
+
+
+def argmin(x, axis, index_dtype=np.int64):
+    return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
+

@@ -1,0 +1,198 @@
+"""Operators and numpy-style methods, attached to both fg.Array and Tracer, so that code cannot
+tell a traced value from a concrete one."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from .._core.array import Array
+from .._core.avals import PY_SCALARS
+from .._core.errors import InPlaceUpdateError, doc_link, user_frame
+from .._core.trace import Tracer, get_aval
+from . import _manipulation as M
+from . import _products as P
+from . import _reductions as R
+from . import _ufuncs as U
+from ._core import asarray
+
+_OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
+
+
+def _binop(fn, reflected=False):
+    def op(self, other):
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
+    return op
+
+
+def _pow(x, y):
+    return U.power(x, y)
+
+
+def _index_code(idx):
+    """An index as the user would have written it, for messages: (0, slice(1, 3)) -> '0, 1:3'."""
+    def one(k):
+        if isinstance(k, slice):
+            s = f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
+            return s + (f":{k.step}" if k.step is not None else "")
+        if k is Ellipsis:
+            return "..."
+        if isinstance(k, (Array, Tracer, np.ndarray)):
+            return "idx"
+        return repr(k)
+    return ", ".join(one(k) for k in idx) if isinstance(idx, tuple) else one(idx)
+
+
+def _setitem(self, idx, value):
+    code = _index_code(idx)
+    raise InPlaceUpdateError(
+        f"funcgrad arrays are immutable: `x[{code}] = ...` cannot write into an array of shape "
+        f"{self.shape}.\n  at {user_frame()}\nBuild a new array instead:\n"
+        f"    x = x.at[{code}].set(value)\n"
+        f"(also .add, .multiply, .divide, .min, .max). " + doc_link("inplaceupdateerror"))
+
+
+def _hash(self):
+    raise TypeError(f"unhashable type: funcgrad arrays are not hashable (an array of shape "
+                    f"{self.shape}). For a dict key or a static argument, use a tuple: "
+                    "tuple(x.tolist()), or x.item() for a scalar.")
+
+
+def _len(self):
+    if not self.shape:
+        raise TypeError("len() of unsized object (a 0-d array)")
+    return self.shape[0]
+
+
+def _iter(self):
+    if not self.shape:
+        raise TypeError("iteration over a 0-d array")
+    return (lax.index(self, i) for i in range(self.shape[0]))
+
+
+class _IndexUpdateHelper:
+    """x.at[idx] -> an object with set/add/multiply/divide/min/max/get, each returning a new
+    array (JAX's functional replacement for `x[idx] = v`)."""
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, idx):
+        return _IndexUpdateRef(self.array, idx)
+
+    def __repr__(self):
+        return f"_IndexUpdateHelper({self.array!r})"
+
+
+class _IndexUpdateRef:
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array, self.index = array, index
+
+    def get(self):
+        return lax.index(self.array, self.index)
+
+    def set(self, values):
+        return lax.index_update(self.array, self.index, _val(values), "set")
+
+    def add(self, values):
+        return lax.index_update(self.array, self.index, _val(values), "add")
+
+    def multiply(self, values):
+        return lax.index_update(self.array, self.index, _val(values), "multiply")
+
+    def divide(self, values):
+        dt = get_aval(self.array).dtype
+        if dt.kind not in "fc":
+            raise TypeError(f"x.at[...].divide on an array of dtype {dt.name}: use a float array")
+        return self.multiply(U.divide(1, _val(values)))
+
+    def min(self, values):
+        return lax.index_update(self.array, self.index, _val(values), "min")
+
+    def max(self, values):
+        return lax.index_update(self.array, self.index, _val(values), "max")
+
+
+def _val(v):
+    return v if isinstance(v, (Array, Tracer)) or type(v) in PY_SCALARS else asarray(v)
+
+
+def _reshape_method(self, *shape, order="C"):
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = shape[0]
+    return M.reshape(self, shape, order)
+
+
+def _transpose_method(self, *axes):
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        axes = axes[0]
+    return M.transpose(self, axes or None)
+
+
+def _astype(self, dtype, copy=True):
+    return lax.convert_element_type(self, dtype)
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """numpy ufuncs called on funcgrad arrays (np.sin(x), or np_array + x) use funcgrad's own."""
+    fn = _UFUNCS.get(ufunc.__name__)
+    if method != "__call__" or kwargs or fn is None:
+        if isinstance(self, Tracer):
+            return NotImplemented
+        raw = [np.asarray(x) if isinstance(x, Array) else x for x in inputs]
+        return getattr(ufunc, method)(*raw, **kwargs)
+    return fn(*inputs)
+
+
+_UFUNCS = {
+    "add": U.add, "subtract": U.subtract, "multiply": U.multiply, "divide": U.divide,
+    "true_divide": U.divide, "floor_divide": U.floor_divide, "remainder": U.remainder,
+    "power": U.power, "negative": U.negative, "positive": U.positive, "exp": U.exp,
+    "log": U.log, "log1p": U.log1p, "expm1": U.expm1, "sin": U.sin, "cos": U.cos, "tan": U.tan,
+    "arcsin": U.arcsin, "arccos": U.arccos, "arctan": U.arctan, "arctan2": U.arctan2,
+    "sinh": U.sinh, "cosh": U.cosh, "tanh": U.tanh, "sqrt": U.sqrt, "absolute": U.absolute,
+    "sign": U.sign, "floor": U.floor, "ceil": U.ceil, "rint": U.rint, "maximum": U.maximum,
+    "minimum": U.minimum, "equal": U.equal, "not_equal": U.not_equal, "less": U.less,
+    "less_equal": U.less_equal, "greater": U.greater, "greater_equal": U.greater_equal,
+    "isfinite": U.isfinite, "square": U.square, "matmul": P.matmul,
+    "bitwise_and": U.bitwise_and, "bitwise_or": U.bitwise_or, "bitwise_xor": U.bitwise_xor,
+    "invert": U.invert, "logical_and": U.logical_and, "logical_or": U.logical_or,
+    "logical_not": U.logical_not, "isnan": U.isnan, "isinf": U.isinf,
+}
+
+_METHODS = {
+    "__add__": _binop(U.add), "__radd__": _binop(U.add, True),
+    "__sub__": _binop(U.subtract), "__rsub__": _binop(U.subtract, True),
+    "__mul__": _binop(U.multiply), "__rmul__": _binop(U.multiply, True),
+    "__truediv__": _binop(U.divide), "__rtruediv__": _binop(U.divide, True),
+    "__floordiv__": _binop(U.floor_divide), "__rfloordiv__": _binop(U.floor_divide, True),
+    "__mod__": _binop(U.remainder), "__rmod__": _binop(U.remainder, True),
+    "__pow__": _binop(_pow), "__rpow__": _binop(_pow, True),
+    "__matmul__": _binop(P.matmul), "__rmatmul__": _binop(P.matmul, True),
+    "__and__": _binop(U.bitwise_and), "__rand__": _binop(U.bitwise_and, True),
+    "__or__": _binop(U.bitwise_or), "__ror__": _binop(U.bitwise_or, True),
+    "__xor__": _binop(U.bitwise_xor), "__rxor__": _binop(U.bitwise_xor, True),
+    "__eq__": _binop(U.equal), "__ne__": _binop(U.not_equal),
+    "__lt__": _binop(U.less), "__le__": _binop(U.less_equal),
+    "__gt__": _binop(U.greater), "__ge__": _binop(U.greater_equal),
+    "__neg__": U.negative, "__pos__": U.positive, "__abs__": U.absolute, "__invert__": U.invert,
+    "__getitem__": lax.index, "__setitem__": _setitem, "__hash__": _hash, "__len__": _len,
+    "__iter__": _iter, "__array_ufunc__": _array_ufunc,
+    "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
+    "prod": R.prod, "argmax": R.argmax, "argmin": R.argmin, "any": R.any, "all": R.all,
+    "reshape": _reshape_method, "transpose": _transpose_method, "swapaxes": M.swapaxes,
+    "squeeze": M.squeeze, "ravel": M.ravel, "flatten": M.ravel, "astype": _astype,
+    "clip": lambda self, min=None, max=None: U.clip(self, min, max),
+    "round": U.round, "dot": P.dot, "copy": lambda self: self,
+    "T": property(lambda self: M.transpose(self)),
+    "mT": property(lambda self: M.swapaxes(self, -1, -2)),
+    "at": property(_IndexUpdateHelper),
+}
+
+for _cls in (Array, Tracer):
+    for _name, _fn in _METHODS.items():
+        setattr(_cls, _name, _fn)

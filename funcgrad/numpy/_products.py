@@ -1,0 +1,200 @@
+"""Products: dot, matmul, tensordot, einsum, outer, inner, vdot; all over dot_general."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from .._core.errors import ShapeError, doc_link, user_frame
+from .._core.trace import get_aval
+from ._core import operand
+from ._manipulation import broadcast_to, ravel, reshape, transpose
+
+
+def _mismatch(name, a, b, detail):
+    return ShapeError(f"{name}: shapes {a} and {b} are not aligned: {detail}.\n  at "
+                      f"{user_frame()}\nFor (m, k) @ (k, n) the inner sizes must agree; transpose "
+                      "an operand (b.T) or reshape it. " + doc_link("shapeerror"))
+
+
+def matmul(a, b):
+    """numpy.matmul (`a @ b`): 1-D operands are promoted to matrices, leading axes broadcast.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.matmul(fnp.ones((2, 3)), fnp.ones(3))
+    Array([3., 3.], dtype=float64)
+    """
+    a, b = operand(a), operand(b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if not sa or not sb:
+        raise ValueError(f"matmul: an operand is a scalar (shapes {sa} and {sb}); use * to scale")
+    if len(sa) <= 2 and len(sb) <= 2:
+        if sa[-1] != sb[0]:
+            raise _mismatch("matmul", sa, sb, f"size {sa[-1]} (last axis of the first) != size "
+                            f"{sb[0]} (first axis of the second)")
+        return lax.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())))
+    a2 = a if len(sa) > 1 else reshape(a, (1,) + sa)
+    b2 = b if len(sb) > 1 else reshape(b, sb + (1,))
+    sa2, sb2 = get_aval(a2).shape, get_aval(b2).shape
+    if sa2[-1] != sb2[-2]:
+        raise _mismatch("matmul", sa, sb, f"size {sa2[-1]} (last axis of the first) != size "
+                        f"{sb2[-2]} (second-to-last of the second)")
+    try:
+        batch = tuple(np.broadcast_shapes(sa2[:-2], sb2[:-2]))
+    except ValueError:
+        raise _mismatch("matmul", sa, sb, f"batch axes {sa2[:-2]} and {sb2[:-2]} do not "
+                        "broadcast") from None
+    a3 = broadcast_to(a2, batch + sa2[-2:])
+    b3 = broadcast_to(b2, batch + sb2[-2:])
+    nb = len(batch)
+    out = lax.dot_general(a3, b3, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+    shape = get_aval(out).shape
+    if len(sa) == 1:
+        shape = shape[:-2] + shape[-1:]
+    if len(sb) == 1:
+        shape = shape[:-1]
+    return reshape(out, shape)
+
+
+def dot(a, b):
+    """numpy.dot: scalars multiply, 1-D·1-D is the inner product, otherwise the last axis of `a`
+    contracts with the second-to-last of `b` (the last, if `b` is 1-D)."""
+    a, b = operand(a), operand(b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if not sa or not sb:
+        return lax.mul(a, b)
+    bk = 0 if len(sb) == 1 else len(sb) - 2
+    if sa[-1] != sb[bk]:
+        raise _mismatch("dot", sa, sb, f"size {sa[-1]} (last axis of the first) != size "
+                        f"{sb[bk]} (axis {bk} of the second)")
+    return lax.dot_general(a, b, (((len(sa) - 1,), (bk,)), ((), ())))
+
+
+def vdot(a, b):
+    return dot(ravel(a), ravel(b))
+
+
+def inner(a, b):
+    a, b = operand(a), operand(b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if not sa or not sb:
+        return lax.mul(a, b)
+    if sa[-1] != sb[-1]:
+        raise _mismatch("inner", sa, sb, "the last axes differ")
+    return lax.dot_general(a, b, (((len(sa) - 1,), (len(sb) - 1,)), ((), ())))
+
+
+def outer(a, b):
+    a, b = ravel(a), ravel(b)
+    return lax.mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot: contract the last `axes` axes of a with the first of b, or the given
+    pairs of axes."""
+    a, b = operand(a), operand(b)
+    na, nb = get_aval(a).ndim, get_aval(b).ndim
+    if np.ndim(axes) == 0:
+        k = int(axes)
+        ax_a, ax_b = tuple(range(na - k, na)), tuple(range(k))
+    else:
+        ax_a, ax_b = (tuple(np.atleast_1d(x).tolist()) for x in axes)
+    ax_a = tuple(x % na for x in ax_a)
+    ax_b = tuple(x % nb for x in ax_b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    if len(ax_a) != len(ax_b) or any(sa[i] != sb[j] for i, j in zip(ax_a, ax_b)):
+        raise _mismatch("tensordot", sa, sb, f"axes {ax_a} and {ax_b} differ in size")
+    return lax.dot_general(a, b, ((ax_a, ax_b), ((), ())))
+
+
+# ---- einsum ---------------------------------------------------------------------------------
+
+def _parse_einsum(subscripts, shapes):
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        ins, out = spec.split("->")
+    else:
+        ins, out = spec, None
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: {len(terms)} operand subscripts for {len(shapes)} operands")
+    used = set(c for c in spec if c.isalpha())
+    spare = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    ell_nd = max((len(s) - (len(t) - 3) for t, s in zip(terms, shapes) if "..." in t), default=0)
+    ell = "".join(spare[:ell_nd])
+    new_terms = []
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            k = len(s) - (len(t) - 3)
+            t = t.replace("...", ell[ell_nd - k:] if k else "")
+        if len(t) != len(s):
+            raise ValueError(f"einsum: subscripts {t!r} for an operand of shape {s}")
+        new_terms.append(t)
+    if out is None:
+        counts = {}
+        for t in new_terms:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    for c in out:
+        if not any(c in t for t in new_terms):
+            raise ValueError(f"einsum: output subscript {c!r} appears in no operand")
+    return new_terms, out
+
+
+def _take_diagonals(x, term):
+    """Collapse repeated subscripts within one operand ('ii->i') onto their diagonal."""
+    while len(set(term)) < len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        i = term.index(c)
+        j = term.index(c, i + 1)
+        n = get_aval(x).shape[i]
+        rest = [k for k in range(len(term)) if k not in (i, j)]
+        x = transpose(x, [i, j] + rest)
+        idx = np.arange(n)
+        x = lax.index(x, (idx, idx))
+        term = c + "".join(term[k] for k in rest)
+    return x, term
+
+
+def _sum_out(x, term, keep):
+    axes = tuple(i for i, c in enumerate(term) if c not in keep)
+    if not axes:
+        return x, term
+    return lax.reduce_sum(x, axes), "".join(c for c in term if c in keep)
+
+
+def einsum(subscripts, *operands):
+    """numpy.einsum over dot_general, contracting operands left to right.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.einsum("ij,j->i", fnp.ones((2, 3)), fnp.arange(3.0))
+    Array([3., 3.], dtype=float64)
+    """
+    ops = [operand(x) for x in operands]
+    terms, out = _parse_einsum(subscripts, [get_aval(x).shape for x in ops])
+    sizes = {}
+    for t, x in zip(terms, ops):
+        for c, d in zip(t, get_aval(x).shape):
+            if sizes.setdefault(c, d) != d:
+                raise ShapeError(f"einsum: subscript {c!r} has sizes {sizes[c]} and {d}.\n  at "
+                                 f"{user_frame()}\n" + doc_link("shapeerror"))
+    pairs = [_take_diagonals(x, t) for x, t in zip(ops, terms)]
+    res, rterm = None, ""
+    for k, (x, t) in enumerate(pairs):
+        later = set(out).union(*[set(tt) for _, tt in pairs[k + 1:]])
+        x, t = _sum_out(x, t, later | set(rterm))
+        if res is None:
+            res, rterm = x, t
+            continue
+        res, rterm = _sum_out(res, rterm, later | set(t))
+        batch = [c for c in rterm if c in t and c in later]
+        contract = [c for c in rterm if c in t and c not in later]
+        dn = ((tuple(rterm.index(c) for c in contract), tuple(t.index(c) for c in contract)),
+              (tuple(rterm.index(c) for c in batch), tuple(t.index(c) for c in batch)))
+        res = lax.dot_general(res, x, dn)
+        rterm = ("".join(batch) + "".join(c for c in rterm if c not in batch and c not in contract)
+                 + "".join(c for c in t if c not in batch and c not in contract))
+    res, rterm = _sum_out(res, rterm, set(out))
+    return transpose(res, [rterm.index(c) for c in out])
