@@ -41,7 +41,8 @@ def _argnums_tuple(fun, argnums, nargs):
 
 
 def _name(fun):
-    return getattr(fun, "__name__", type(fun).__name__)
+    name = getattr(fun, "__name__", type(fun).__name__)
+    return "f" if name == "<lambda>" else name
 
 
 def _param_names(fun, nargs):

@@ -5,6 +5,8 @@ import os
 import sys
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Frames of the standard library (contextlib, functools) sit between funcgrad and the user too.
+_STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__))
 DOCS = "docs/errors.md"
 
 
@@ -18,7 +20,7 @@ def user_frame():
     f = sys._getframe(1)
     while f is not None:
         fn = os.path.abspath(f.f_code.co_filename)
-        if not fn.startswith(_PKG_DIR + os.sep):
+        if not fn.startswith((_PKG_DIR + os.sep, _STDLIB_DIR + os.sep)):
             line = _source_line(fn, f.f_lineno)
             return f"{f.f_code.co_filename}:{f.f_lineno}" + (f": {line}" if line else "")
         f = f.f_back

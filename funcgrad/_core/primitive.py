@@ -14,6 +14,8 @@ higher-order derivatives need no further rules.
 """
 from __future__ import annotations
 
+from .trace import bind as _bind
+
 PRIMITIVES: dict[str, "Primitive"] = {}
 
 
@@ -32,8 +34,7 @@ class Primitive:
         self.nondiff = False
 
     def bind(self, *args, **params):
-        from .trace import bind
-        return bind(self, *args, **params)
+        return _bind(self, *args, **params)
 
     def __repr__(self):
         return self.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
+from .._core.trace import bind
 from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
                                defvjp)
 from ._checks import broadcast_shapes
@@ -29,8 +30,9 @@ def _ufunc_prim(name, ufunc):
 
 def _fn(p):
     def f(*args):
-        return p.bind(*args)
+        return bind(p, *args)
     f.__name__ = p.name
+    f.primitive = p
     return f
 
 

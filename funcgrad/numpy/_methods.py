@@ -18,11 +18,20 @@ from ._core import asarray
 _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
 
 
+_COMMON_TYPES = frozenset((Array, float, int))
+
+
 def _binop(fn, reflected=False):
-    def op(self, other):
-        if not isinstance(other, _OPERAND_TYPES):
+    if reflected:
+        def op(self, other):
+            if type(other) in _COMMON_TYPES or isinstance(other, _OPERAND_TYPES):
+                return fn(other, self)
             return NotImplemented
-        return fn(other, self) if reflected else fn(self, other)
+    else:
+        def op(self, other):
+            if type(other) in _COMMON_TYPES or isinstance(other, _OPERAND_TYPES):
+                return fn(self, other)
+            return NotImplemented
     return op
 
 

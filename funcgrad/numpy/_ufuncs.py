@@ -4,20 +4,43 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
+from .._core.array import Array, wrap_value
+from .._core.trace import bind
 from ._core import dtype_of, operand
+
+_FAST_SCALARS = (float, int)
 
 
 def _unary(prim_fn, name):
+    prim = prim_fn.primitive
+    impl = prim.impl
+
     def f(x):
-        return prim_fn(operand(x))
+        if type(x) is Array:  # eager fast path: straight to the primitive's impl
+            try:
+                return wrap_value(impl(x._value))
+            except Exception:
+                pass  # the general path below raises the teaching error
+        return bind(prim, operand(x))
     f.__name__ = name
     f.__doc__ = f"numpy.{name}, differentiable."
     return f
 
 
 def _binary(prim_fn, name):
+    prim = prim_fn.primitive
+    impl = prim.impl
+
     def f(x, y):
-        return prim_fn(operand(x), operand(y))
+        tx, ty = type(x), type(y)
+        if (tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
+                ty is Array and tx in _FAST_SCALARS):  # eager fast path
+            try:
+                return wrap_value(impl(x._value if tx is Array else x,
+                                       y._value if ty is Array else y))
+            except Exception:
+                pass  # the general path below raises the teaching error
+        return bind(prim, operand(x), operand(y))
     f.__name__ = name
     f.__doc__ = f"numpy.{name}, differentiable, with numpy's broadcasting and type promotion."
     return f

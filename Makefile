@@ -1,0 +1,25 @@
+# The two set-up commands of the README. Each creates .venv with what it needs, then runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+demo: $(BIN)/python
+	$(PIP) -e .
+	$(BIN)/python examples/tour.py
+
+test: $(BIN)/python
+	$(PIP) -e ".[test,oracle]"
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/python
+	$(PIP) -e ".[bench,oracle]"
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info
