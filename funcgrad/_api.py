@@ -16,6 +16,7 @@ from ._core.trace import Tracer, get_aval, new_trace
 from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
                               fit_tangent, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
+from .lax._batching import elementwise_rule
 
 # ---- helpers ----------------------------------------------------------------------------------
 
@@ -381,6 +382,7 @@ stop_gradient_p = Primitive("stop_gradient")
 stop_gradient_p.impl = lambda x: x
 stop_gradient_p.abstract_eval = lambda x: x.strip_weak_type()
 def_zero_derivative(stop_gradient_p)
+elementwise_rule(stop_gradient_p)
 
 
 def stop_gradient(x):

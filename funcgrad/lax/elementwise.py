@@ -7,6 +7,7 @@ import numpy as np
 
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.trace import bind
+from ._batching import elementwise_rule
 from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
                                defvjp)
 from ._checks import broadcast_shapes
@@ -25,6 +26,7 @@ def _ufunc_prim(name, ufunc):
             raise TypeError(f"{name} is not defined for operands of type {types}") from None
         return ShapedArray(shape, dtype)
     p.abstract_eval = abstract_eval
+    elementwise_rule(p)
     return p
 
 
@@ -105,6 +107,7 @@ def _integer_pow_d(ans, x, *, y):
 
 
 defderiv(integer_pow_p, _integer_pow_d)
+elementwise_rule(integer_pow_p)
 
 maximum_p = _ufunc_prim("max", np.maximum)
 maximum = _fn(maximum_p)
@@ -263,6 +266,7 @@ def _select_abstract_eval(pred, on_true, on_false):
 
 
 select_p.abstract_eval = _select_abstract_eval
+elementwise_rule(select_p)
 
 
 def select(pred, on_true, on_false):
@@ -286,6 +290,8 @@ def _convert_impl(x, *, new_dtype):
 
 convert_element_type_p.impl = _convert_impl
 convert_element_type_p.abstract_eval = lambda x, *, new_dtype: ShapedArray(x.shape, new_dtype)
+convert_element_type_p.batch = lambda args, dims, *, new_dtype: (
+    convert_element_type(args[0], new_dtype), dims[0])
 
 
 def convert_element_type(x, new_dtype):

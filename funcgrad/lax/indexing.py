@@ -163,6 +163,62 @@ def _has_arrays(indexer):
     return any(e[0] == "a" for e in indexer)
 
 
+# ---- batching: one more index entry for the batch axis ------------------------------------------
+
+def _advanced_layout(indexer):
+    """(has advanced indices, are they adjacent, output axes before them) for an indexer. As in
+    numpy, static integers count as advanced indices once any array index is present."""
+    arrays = _has_arrays(indexer)
+    pos = [i for i, e in enumerate(indexer) if e[0] == "a" or (arrays and e[0] == "i")]
+    if not pos:
+        return False, True, 0
+    adjacent = pos == list(range(pos[0], pos[-1] + 1))
+    pre = sum(1 for e in indexer[:pos[0]] if e[0] in "sn")
+    return True, adjacent, pre
+
+
+def _batch_index(x, xd, arrays, adims, indexer, size):
+    """An indexing of the batched x (batch axis first) equivalent to indexing each batch element:
+    returns (x, arrays, indexer, perm) where transposing the new indexing's result by `perm` puts
+    the batch axis first and every other axis where a single example would have it."""
+    from .._core.array import Array
+    from .shape import reshape
+    from ._batching import move_axis, to_front
+    x = to_front(x, xd, size)
+    has_adv, adjacent, pre = _advanced_layout(indexer)
+    if all(d is None for d in adims):
+        # The batch axis is one more full slice in front.
+        new_indexer = (("s", None, None, None),) + indexer
+        if has_adv and not adjacent:
+            r = len(np.broadcast_shapes(*[get_aval(a).shape for a in arrays]))
+            out_nd = r + 1 + sum(1 for e in indexer if e[0] in "sn")
+            perm = [r] + [i for i in range(out_nd) if i != r]
+            return x, list(arrays), new_indexer, perm
+        return x, list(arrays), new_indexer, None
+    # Batched index arrays: index the batch axis with arange(size), broadcast against them.
+    shapes = [get_aval(a).shape[:d] + get_aval(a).shape[d + 1:] if d is not None
+              else get_aval(a).shape for a, d in zip(arrays, adims)]
+    r = len(np.broadcast_shapes(*shapes))
+    new_arrays = [reshape(Array(np.arange(size)), (size,) + (1,) * r)]
+    for a, d, sh in zip(arrays, adims, shapes):
+        if d is not None:
+            a = reshape(move_axis(a, d, 0), (size,) + (1,) * (r - len(sh)) + sh)
+        new_arrays.append(a)
+    new_indexer = (("a",),) + indexer
+    n_basic = sum(1 for e in indexer if e[0] in "sn")
+    perm = None
+    if adjacent and pre:
+        # One example puts its `pre` sliced axes before the advanced ones; the batched indexing
+        # puts every advanced axis first.
+        perm = ([0] + [1 + r + i for i in range(pre)] + [1 + i for i in range(r)]
+                + [1 + r + i for i in range(pre, n_basic)])
+    return x, new_arrays, new_indexer, perm
+
+
+def _inverse(perm):
+    return [int(i) for i in np.argsort(perm)]
+
+
 # ---- gather -------------------------------------------------------------------------------------
 
 gather_p = Primitive("gather")
@@ -183,6 +239,19 @@ def gather(x, arrays, indexer):
 
 
 defjvp(gather_p, lambda t, ans, x, *arrays, indexer: gather(t, arrays, indexer))
+
+
+def _gather_batch(args, dims, *, indexer):
+    from .shape import transpose
+    from ._batching import batch_size
+    size = batch_size(args, dims)
+    x, arrays, new_indexer, perm = _batch_index(args[0], dims[0], args[1:], dims[1:], indexer,
+                                                size)
+    out = gather(x, arrays, new_indexer)
+    return (out if perm is None else transpose(out, perm)), 0
+
+
+gather_p.batch = _gather_batch
 defvjp(gather_p, lambda ct, ans, x, *arrays, indexer: scatter_add(
     zeros_like_aval(x), ct, arrays, indexer))
 
@@ -212,7 +281,18 @@ def _scatter_prim(name, ufunc):
                              f"{want}; broadcast them first (x.at[idx] does)")
         return ShapedArray(x.shape, x.dtype)
 
-    p.impl, p.abstract_eval = impl, abstract_eval
+    def batch(args, dims, *, indexer):
+        from .shape import transpose
+        from ._batching import batch_size, to_front
+        size = batch_size(args, dims)
+        x, arrays, new_indexer, perm = _batch_index(args[0], dims[0], args[2:], dims[2:],
+                                                    indexer, size)
+        u = to_front(args[1], dims[1], size)
+        if perm is not None:
+            u = transpose(u, _inverse(perm))
+        return p.bind(x, u, *arrays, indexer=new_indexer), 0
+
+    p.impl, p.abstract_eval, p.batch = impl, abstract_eval, batch
     return p
 
 

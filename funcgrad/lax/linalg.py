@@ -9,6 +9,8 @@ import numpy as np
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.trace import get_aval
+from ._batching import shift_axes
 from .shape import transpose
 
 dot_general_p = Primitive("dot_general")
@@ -112,6 +114,30 @@ def _dot_vjp_rhs(ct, ans, x, y, *, dimension_numbers):
 
 
 defvjp(dot_general_p, _dot_vjp_lhs, _dot_vjp_rhs)
+
+
+def _dot_general_batch(args, dims, *, dimension_numbers):
+    (lhs, rhs), (ld, rd) = args, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    if ld is not None and rd is not None:
+        # Both batched: the batch axes pair up as one more dot_general batch dimension (first).
+        from ._batching import move_axis
+        lhs, rhs = move_axis(lhs, ld, 0), move_axis(rhs, rd, 0)
+        dn = ((tuple(i + 1 for i in lc), tuple(i + 1 for i in rc)),
+              ((0,) + tuple(i + 1 for i in lb), (0,) + tuple(i + 1 for i in rb)))
+        return dot_general(lhs, rhs, dn), 0
+    if ld is not None:
+        # The batch axis is one more free axis of lhs; the output keeps lhs free axes in order.
+        lc2, lb2 = shift_axes(lc, ld), shift_axes(lb, ld)
+        free_before = sum(1 for i in range(ld) if i not in lc2 and i not in lb2)
+        return dot_general(lhs, rhs, ((lc2, rc), (lb2, rb))), len(lb) + free_before
+    rc2, rb2 = shift_axes(rc, rd), shift_axes(rb, rd)
+    lhs_free = len(_free(get_aval(lhs).ndim, lc, lb))
+    free_before = sum(1 for i in range(rd) if i not in rc2 and i not in rb2)
+    return dot_general(lhs, rhs, ((lc, rc2), (lb, rb2))), len(lb) + lhs_free + free_before
+
+
+dot_general_p.batch = _dot_general_batch
 defjvp(dot_general_p,
        lambda t, ans, x, y, *, dimension_numbers: dot_general(t, y, dimension_numbers),
        lambda t, ans, x, y, *, dimension_numbers: dot_general(x, t, dimension_numbers))

@@ -7,6 +7,7 @@ import numpy as np
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
+from ._batching import shift_axes
 from ._checks import check_axes
 from .elementwise import bitwise_and, convert_element_type, eq, select
 from .shape import broadcast_in_dim
@@ -33,6 +34,12 @@ def _reduce_prim(name, reducer, needs_nonempty=False):
                 f"fnp.where on a non-empty fallback. {doc_link('shapeerror')}")
         return ShapedArray(_reduced_shape(x.shape, axes), x.dtype)
     p.abstract_eval = abstract_eval
+
+    def batch(args, dims, *, axes):
+        (x,), (bd,) = args, dims
+        new_axes = shift_axes(axes, bd)
+        return p.bind(x, axes=new_axes), bd - sum(a < bd for a in new_axes)
+    p.batch = batch
     return p
 
 
@@ -140,6 +147,12 @@ def _arg_prim(name, fn):
         return ShapedArray(_reduced_shape(x.shape, (axis,)), index_dtype)
     p.abstract_eval = abstract_eval
     def_nondiff(p)
+
+    def batch(args, dims, *, axis, index_dtype):
+        (x,), (bd,) = args, dims
+        ax = axis + (axis >= bd)
+        return p.bind(x, axis=ax, index_dtype=index_dtype), bd - (ax < bd)
+    p.batch = batch
     return p
 
 

@@ -9,6 +9,8 @@ import numpy as np
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.trace import get_aval
+from ._batching import batch_size, move_axis, shift_axes, to_front
 from ._checks import check_axes
 from .elementwise import convert_element_type
 
@@ -55,6 +57,8 @@ def reshape(x, new_sizes):
 
 _linear(reshape_p, lambda t, new_sizes: reshape(t, new_sizes),
         lambda ct, x, new_sizes: reshape(ct, x.shape))
+reshape_p.batch = lambda args, dims, *, new_sizes: (
+    reshape(move_axis(args[0], dims[0], 0), (batch_size(args, dims),) + new_sizes), 0)
 
 # ---- transpose ------------------------------------------------------------------------------
 
@@ -78,6 +82,16 @@ def transpose(x, permutation):
 
 _linear(transpose_p, lambda t, permutation: transpose(t, permutation),
         lambda ct, x, permutation: transpose(ct, tuple(np.argsort(permutation))))
+
+
+def _transpose_batch(args, dims, *, permutation):
+    bd = dims[0]
+    # Keep the batch axis where it is: map the permutation around it.
+    rest = [p + (p >= bd) for p in permutation]
+    return transpose(args[0], rest[:bd] + [bd] + rest[bd:]), bd
+
+
+transpose_p.batch = _transpose_batch
 
 # ---- broadcast_in_dim ---------------------------------------------------------------------------
 
@@ -121,6 +135,9 @@ def _broadcast_in_dim_back(ct, x, *, shape, broadcast_dimensions):
 
 
 _linear(broadcast_in_dim_p, lambda t, **p: broadcast_in_dim(t, **p), _broadcast_in_dim_back)
+broadcast_in_dim_p.batch = lambda args, dims, *, shape, broadcast_dimensions: (
+    broadcast_in_dim(move_axis(args[0], dims[0], 0), (batch_size(args, dims),) + shape,
+                     (0,) + tuple(d + 1 for d in broadcast_dimensions)), 0)
 
 # ---- squeeze / expand_dims ----------------------------------------------------------------------
 
@@ -145,6 +162,8 @@ def squeeze(x, dimensions):
 
 _linear(squeeze_p, lambda t, dimensions: squeeze(t, dimensions),
         lambda ct, x, dimensions: reshape(ct, x.shape))
+squeeze_p.batch = lambda args, dims, *, dimensions: (
+    squeeze(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
 
 expand_dims_p = Primitive("expand_dims")
 expand_dims_p.impl = lambda x, *, dimensions: np.expand_dims(x, dimensions)
@@ -168,6 +187,8 @@ def expand_dims(x, dimensions):
 
 _linear(expand_dims_p, lambda t, dimensions: expand_dims(t, dimensions),
         lambda ct, x, dimensions: reshape(ct, x.shape))
+expand_dims_p.batch = lambda args, dims, *, dimensions: (
+    expand_dims(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
 
 # ---- concatenate ----------------------------------------------------------------------------
 
@@ -222,6 +243,9 @@ concatenate_p.jvp = _concatenate_jvp
 
 
 concatenate_p.vjp = _concat_slice_rule  # one rule per operand, however many there are
+concatenate_p.batch = lambda args, dims, *, dimension: (
+    concatenate([to_front(a, d, batch_size(args, dims)) for a, d in zip(args, dims)],
+                dimension + 1), 0)
 
 # ---- pad ----------------------------------------------------------------------------------------
 
@@ -289,6 +313,23 @@ pad_p.jvp = _pad_jvp
 defvjp(pad_p, lambda ct, ans, x, pv, *, padding_config: _unpad(ct, x, padding_config),
        _pad_value_rule)
 
+
+def _pad_batch(args, dims, *, padding_config):
+    (x, pv), (xd, pd) = args, dims
+    size = batch_size(args, dims)
+    cfg = ((0, 0, 0),) + padding_config
+    x = to_front(x, xd, size)
+    if pd is None:
+        return pad(x, pv, cfg), 0
+    # A per-example padding value: pad with zeros, then fill the padding from a mask.
+    from .elementwise import select
+    mask = pad(full(x.shape, True, np.bool_), False, cfg)
+    pv = reshape(move_axis(pv, pd, 0), (size,) + (1,) * (len(x.shape) - 1))
+    return select(mask, pad(x, 0, cfg), pv), 0
+
+
+pad_p.batch = _pad_batch
+
 # ---- slice --------------------------------------------------------------------------------------
 
 slice_p = Primitive("slice")
@@ -329,6 +370,9 @@ def _slice_back(ct, x, *, start_indices, limit_indices, strides):
 
 
 _linear(slice_p, lambda t, **p: slice_p.bind(t, **p), _slice_back)
+slice_p.batch = lambda args, dims, *, start_indices, limit_indices, strides: (
+    slice(move_axis(args[0], dims[0], 0), (0,) + start_indices,
+          (batch_size(args, dims),) + limit_indices, (1,) + strides), 0)
 
 # ---- dynamic_slice / dynamic_update_slice -------------------------------------------------------
 
@@ -368,6 +412,35 @@ def dynamic_slice(x, start_indices, slice_sizes):
 
 
 defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))
+
+
+def _batched_window(shape, starts, sdims, sizes, size):
+    """Integer index arrays selecting, for each batch element b, the window of `sizes` at its own
+    (clamped) starts: x[b, s0:s0+k0, ...] for all b at once, as one advanced index."""
+    from .._core.array import Array
+    from .elementwise import maximum, minimum
+    nd = len(shape)
+    idx = [reshape(Array(np.arange(size)), (size,) + (1,) * nd)]
+    for i, (s, d, k, n) in enumerate(zip(starts, sdims, sizes, shape)):
+        s = maximum(minimum(to_front(s, d, size), n - k), 0)
+        window = reshape(Array(np.arange(k)), (1,) * (1 + i) + (k,) + (1,) * (nd - i - 1))
+        idx.append(reshape(s, (size,) + (1,) * nd) + window)
+    return idx, (("a",),) * (1 + nd)
+
+
+def _dynamic_slice_batch(args, dims, *, slice_sizes):
+    (x, *starts), (xd, *sdims) = args, dims
+    size = batch_size(args, dims)
+    if all(d is None for d in sdims):
+        return dynamic_slice(move_axis(x, xd, 0), [0] + list(starts),
+                             (size,) + slice_sizes), 0
+    from .indexing import gather
+    idx, indexer = _batched_window(get_aval(x).shape[1:] if xd is not None else get_aval(x).shape,
+                                   starts, sdims, slice_sizes, size)
+    return gather(to_front(x, xd, size), idx, indexer), 0
+
+
+dynamic_slice_p.batch = _dynamic_slice_batch
 defvjp(dynamic_slice_p, lambda ct, ans, x, *starts, slice_sizes: dynamic_update_slice(
     zeros_like_aval(x), ct, starts))
 
@@ -411,6 +484,21 @@ def _dus_jvp(primals, tangents):
 dynamic_update_slice_p.jvp = _dus_jvp
 
 
+
+
+def _dynamic_update_slice_batch(args, dims):
+    (x, u, *starts), (xd, ud, *sdims) = args, dims
+    size = batch_size(args, dims)
+    x, u = to_front(x, xd, size), to_front(u, ud, size)
+    if all(d is None for d in sdims):
+        return dynamic_update_slice(x, u, [0] + list(starts)), 0
+    from .indexing import scatter
+    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, get_aval(u).shape[1:],
+                                   size)
+    return scatter(x, u, idx, indexer), 0
+
+
+dynamic_update_slice_p.batch = _dynamic_update_slice_batch
 defvjp(dynamic_update_slice_p,
        lambda ct, ans, x, u, *starts: dynamic_update_slice(ct, zeros_like_aval(u), starts),
        lambda ct, ans, x, u, *starts: dynamic_slice(ct, starts, u.shape))

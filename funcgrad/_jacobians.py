@@ -1,0 +1,192 @@
+"""Full Jacobians and Hessians: one batched VJP (jacrev) or JVP (jacfwd) through vmap, never a
+Python loop over rows; `chunk_size` bounds memory by mapping over the basis in chunks."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import tree
+from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp,
+                   value_and_grad, vjp)
+from ._core.array import wrap_value
+from ._core.trace import get_aval
+from ._vmap import vmap
+from .numpy import concatenate, reshape
+
+
+def _with_dynamic(fun, args, kwargs, positions):
+    def partial(*dyn):
+        a = list(args)
+        for p, d in zip(positions, dyn):
+            a[p] = d
+        return fun(*a, **kwargs)
+    return partial
+
+
+def _basis(avals, dtype_of):
+    """One-hot rows over the concatenation of leaves: for each leaf, an array of shape
+    (total, *leaf.shape) whose row r is 1 at flat position r."""
+    total = sum(a.size for a in avals)
+    eye = np.eye(total)
+    out, off = [], 0
+    for a in avals:
+        out.append(wrap_value(eye[:, off:off + a.size].reshape((total,) + a.shape)
+                              .astype(dtype_of(a))))
+        off += a.size
+    return out, total
+
+
+def _chunked(mapped, basis_trees, total, chunk_size):
+    """mapped(basis) over all rows at once, or chunk by chunk, joined along the leading axis."""
+    if chunk_size is None or chunk_size >= total:
+        return mapped(*basis_trees)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    parts = [mapped(*tree.tree_map(lambda b: b[s:s + chunk_size], basis_trees))
+             for s in range(0, total, chunk_size)]
+    return tree.tree_map(lambda *xs: concatenate(xs, axis=0), *parts)
+
+
+def _split_rows(flat, avals, lead_shape, last=False):
+    """Cut the basis axis of `flat` (first, or last if `last`) into one piece per leaf."""
+    pieces, off = [], 0
+    for a in avals:
+        if last:
+            piece = flat[..., off:off + a.size]
+            pieces.append(reshape(piece, lead_shape + a.shape))
+        else:
+            pieces.append(reshape(flat[off:off + a.size], a.shape + lead_shape))
+        off += a.size
+    return pieces
+
+
+def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
+    """The Jacobian of `fun` by reverse mode: one vmapped VJP over the output's basis.
+
+    For pytrees, the result has the output's structure outside and the input's inside.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.jacrev(lambda x: x ** 2)(fnp.array([1., 2.]))
+    Array([[2., 0.],
+           [0., 4.]], dtype=float64)
+    """
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        positions, many = _argnums_tuple(fun, argnums, len(args))
+        _check_grad_inputs(fun, args, positions, False)
+        partial = _with_dynamic(fun, args, kwargs, positions)
+        res = vjp(partial, *[args[p] for p in positions], has_aux=has_aux)
+        out, vjp_fn = res[0], res[1]
+        out_leaves, out_tree = tree.tree_flatten(out)
+        out_avals = [get_aval(_as_array(o)) for o in out_leaves]
+        basis, total = _basis(out_avals, lambda a: a.dtype)
+        cts = _chunked(vmap(lambda *b: vjp_fn(tree.tree_unflatten(out_tree, b))), basis, total,
+                       chunk_size)
+        # cts: per argnum, a tree of (total, *in_shape) arrays; regroup output-major.
+        per_arg = []
+        for ct_tree in cts:
+            in_leaves, in_tree = tree.tree_flatten(ct_tree)
+            rows = [_split_rows(leaf, out_avals, get_aval(leaf).shape[1:]) for leaf in in_leaves]
+            per_arg.append((in_tree, rows))
+        jac = []
+        for k in range(len(out_avals)):
+            inner = tuple(tree.tree_unflatten(t, [r[k] for r in rows]) for t, rows in per_arg)
+            jac.append(inner if many else inner[0])
+        jac = tree.tree_unflatten(out_tree, jac)
+        return (jac, res[2]) if has_aux else jac
+    return jacfun
+
+
+jacobian = jacrev
+
+
+def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
+    """The Jacobian of `fun` by forward mode: one vmapped JVP over the input's basis (cheaper
+    than jacrev when there are fewer inputs than outputs).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.jacfwd(lambda x: fnp.sum(x ** 2))(fnp.array([1., 2.]))
+    Array([2., 4.], dtype=float64)
+    """
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        positions, many = _argnums_tuple(fun, argnums, len(args))
+        _check_grad_inputs(fun, args, positions, False)
+        partial = _with_dynamic(fun, args, kwargs, positions)
+        dyn = [tree.tree_map(_as_array, args[p]) for p in positions]
+        in_leaves, in_tree = tree.tree_flatten(tuple(dyn))
+        in_avals = [get_aval(x) for x in in_leaves]
+        basis, total = _basis(in_avals, lambda a: a.dtype)
+
+        def push(*b):
+            tangents = tree.tree_unflatten(in_tree, b)
+            r = jvp(partial, tuple(dyn), tangents, has_aux=has_aux)
+            return (r[1], r[2]) if has_aux else r[1]
+
+        mapped = vmap(push, out_axes=(-1, None) if has_aux else -1)
+        if has_aux:
+            outs, aux = _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size)
+        else:
+            outs = _chunked_last(mapped, basis, total, chunk_size)
+        out_leaves, out_tree = tree.tree_flatten(outs)
+        jac = []
+        for o in out_leaves:
+            shape = get_aval(o).shape[:-1]
+            pieces = _split_rows(o, in_avals, shape, last=True)
+            per_arg = tree.tree_unflatten(in_tree, pieces)
+            jac.append(per_arg if many else per_arg[0])
+        jac = tree.tree_unflatten(out_tree, jac)
+        return (jac, aux) if has_aux else jac
+    return jacfun
+
+
+def _chunked_last(mapped, basis, total, chunk_size):
+    if chunk_size is None or chunk_size >= total:
+        return mapped(*basis)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    parts = [mapped(*[b[s:s + chunk_size] for b in basis]) for s in range(0, total, chunk_size)]
+    return tree.tree_map(lambda *xs: concatenate(xs, axis=-1), *parts)
+
+
+def _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size):
+    aux = None
+
+    def outs_only(*b):
+        nonlocal aux
+        o, aux = mapped(*b)
+        return o
+    outs = _chunked_last(outs_only, basis, total, chunk_size)
+    return outs, aux
+
+
+def hessian(fun, argnums=0, has_aux=False):
+    """The Hessian, as jacfwd of jacrev (forward over reverse).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.hessian(lambda x: fnp.sum(x ** 3))(fnp.array([1., 2.]))
+    Array([[ 6.,  0.],
+           [ 0., 12.]], dtype=float64)
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+
+
+def hvp(fun, primals, tangents):
+    """(fun(*primals), H @ tangents): a Hessian-vector product by forward over reverse, without
+    forming H.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.hvp(lambda x: fnp.sum(x ** 3), (fnp.array([1., 2.]),), (fnp.array([1., 0.]),))[1]
+    (Array([6., 0.], dtype=float64),)
+    """
+    argnums = tuple(range(len(primals)))
+    (value, _), (_, hv) = jvp(value_and_grad(fun, argnums), tuple(primals), tuple(tangents))
+    return value, hv
+
+
+def vhp(fun, primals, v):
+    """(fun(*primals), v @ H): a vector-Hessian product by reverse over reverse."""
+    vg = value_and_grad(fun, tuple(range(len(primals))))
+    _, vjp_fn, value = vjp(lambda *p: vg(*p)[::-1], *primals, has_aux=True)
+    return value, vjp_fn(tuple(v))

@@ -1,0 +1,117 @@
+"""vmap over pytrees: in_axes/out_axes as ints, None, or pytree prefixes of the arguments."""
+from __future__ import annotations
+
+import functools
+
+import optree
+
+from . import tree
+from ._core.errors import ShapeError, doc_link, user_frame
+from ._core.trace import get_aval, new_trace
+from .interpreters.batching import BatchTrace, BatchTracer
+from .lax._batching import move_axis, to_front
+
+
+def _axes_for_leaves(axes, value, what):
+    """The axis of every leaf of `value`, from `axes`: an int, None, or a pytree prefix."""
+    spec = optree.tree_structure(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
+    try:
+        subtrees = spec.flatten_up_to(value)
+    except ValueError as e:
+        raise ValueError(
+            f"vmap {what} {axes!r} does not match the structure of the value it describes, "
+            f"{tree.tree_structure(value)}: {e}. Give one axis for the whole value (0 or None), "
+            "or a tree of axes with the value's structure (a prefix of it).") from None
+    ax_leaves = optree.tree_leaves(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
+    out = []
+    for ax, sub in zip(ax_leaves, subtrees):
+        if ax is not None and not isinstance(ax, int):
+            raise TypeError(f"vmap {what} entries must be ints or None, got {ax!r}")
+        out.extend([ax] * len(tree.tree_leaves(sub)))
+    return out
+
+
+def _normalize_axis(ax, ndim, name, what):
+    if ax is None:
+        return None
+    if not -ndim <= ax < ndim:
+        raise ShapeError(f"vmap {what}={ax} is out of range for {name}, which has {ndim} "
+                         f"dimension{'s' if ndim != 1 else ''} (valid: {-ndim}..{ndim - 1}, or "
+                         f"None not to map it).\n  at {user_frame()}\n" + doc_link("shapeerror"))
+    return ax % ndim
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+    """Map `fun` over an axis of its arguments: vmap(f)(xs) stacks f(x) for every x in xs, in
+    one batched computation (no Python loop).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.vmap(lambda x, y: fnp.dot(x, y), in_axes=(0, None))(fnp.ones((3, 2)), fnp.arange(2.0))
+    Array([1., 1., 1.], dtype=float64)
+    """
+    @functools.wraps(fun)
+    def vmapped(*args, **kwargs):
+        from ._api import _as_array, _leaf_names, _param_names
+        if isinstance(in_axes, (tuple, list)):
+            if len(in_axes) != len(args):
+                raise ValueError(f"vmap in_axes has {len(in_axes)} entries but the function was "
+                                 f"called with {len(args)} positional argument"
+                                 f"{'s' if len(args) != 1 else ''}; give one entry per argument "
+                                 "(None for an argument that is not mapped)")
+            arg_axes = list(in_axes)
+        else:
+            arg_axes = [in_axes] * len(args)
+        names = _param_names(fun, len(args))
+        leaves, axes, lnames, trees = [], [], [], []
+        for i, (a, ax) in enumerate(zip(list(args) + list(kwargs.values()),
+                                        arg_axes + [0] * len(kwargs))):
+            name = names[i] if i < len(args) else list(kwargs)[i - len(args)]
+            ls, td = tree.tree_flatten(a)
+            leaves.extend(ls)
+            trees.append(td)
+            lnames.extend(_leaf_names(name, a))
+            axes.extend(_axes_for_leaves(ax, a, "in_axes"))
+        leaves = [l if ax is None else _as_array(l) for l, ax in zip(leaves, axes)]
+        axes = [_normalize_axis(ax, get_aval(l).ndim, f"argument `{n}`", "in_axes")
+                for l, ax, n in zip(leaves, axes, lnames)]
+        sizes = {n: get_aval(l).shape[ax] for l, ax, n in zip(leaves, axes, lnames)
+                 if ax is not None}
+        if len(set(sizes.values())) > 1:
+            listed = "\n".join(f"    {n}: size {s}" for n, s in sizes.items())
+            raise ShapeError(f"vmap got inconsistent sizes for the mapped axes:\n{listed}\n"
+                             f"  at {user_frame()}\nEvery mapped argument needs the same size "
+                             "along its mapped axis; use in_axes=None for an argument that is "
+                             "shared by every example. " + doc_link("shapeerror"))
+        if sizes:
+            size = next(iter(sizes.values()))
+            if axis_size is not None and axis_size != size:
+                raise ShapeError(f"vmap axis_size={axis_size} but the mapped axes have size "
+                                 f"{size}")
+        elif axis_size is None:
+            raise ValueError("vmap needs at least one mapped argument (an in_axes entry that is "
+                             "not None), or axis_size= to say how many copies to make")
+        else:
+            size = axis_size
+        with new_trace(BatchTrace, "vmap", axis_size=size) as trace:
+            ins = [l if ax is None else BatchTracer(trace, l, ax) for l, ax in zip(leaves, axes)]
+            it = iter(ins)
+            rebuilt = [tree.tree_unflatten(td, [next(it) for _ in range(td.num_leaves)])
+                       for td in trees]
+            out = fun(*rebuilt[:len(args)], **dict(zip(kwargs, rebuilt[len(args):])))
+            out_leaves, out_tree = tree.tree_flatten(out)
+            o_axes = _axes_for_leaves(out_axes, out, "out_axes")
+            results = []
+            for o, ax in zip(out_leaves, o_axes):
+                batched = isinstance(o, BatchTracer) and o._trace is trace
+                if ax is None:
+                    if batched:
+                        raise ValueError("vmap out_axes=None for an output that differs across "
+                                         "the batch; give it a mapped out_axes (e.g. 0)")
+                    results.append(o)
+                    continue
+                val, bd = (o.val, o.bdim) if batched else (_as_array(o), None)
+                nd = get_aval(val).ndim + (bd is None)
+                ax = _normalize_axis(ax, nd, "an output", "out_axes")
+                results.append(move_axis(to_front(val, bd, size), 0, ax))
+        return tree.tree_unflatten(out_tree, results)
+    return vmapped
