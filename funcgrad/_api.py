@@ -100,11 +100,13 @@ def _out_roots(out_leaves, cts, trace):
 
 
 def _check_grad_inputs(fun, args, positions, allow_int):
-    names = _param_names(fun, len(args))
+    if allow_int:
+        return
     for pos in positions:
-        for name, leaf in zip(_leaf_names(names[pos], args[pos]), tree.tree_leaves(args[pos])):
+        for k, leaf in enumerate(tree.tree_leaves(args[pos])):
             dt = get_aval(_as_array(leaf)).dtype
-            if dt.kind not in "fc" and not allow_int:
+            if dt.kind not in "fc":
+                name = _leaf_names(_param_names(fun, len(args))[pos], args[pos])[k]
                 raise GradInputError(
                     f"grad of {_name(fun)} can only differentiate with respect to floating-point "
                     f"(or complex) inputs, but argument `{name}` has dtype {dt.name}.\n"

@@ -12,6 +12,7 @@ from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp,
 from ._core.array import wrap_value
 from ._core.trace import get_aval
 from ._vmap import vmap
+from .interpreters.batching import OneHot
 from .numpy import concatenate, reshape
 
 
@@ -24,17 +25,20 @@ def _with_dynamic(fun, args, kwargs, positions):
     return partial
 
 
-def _basis(avals, dtype_of):
-    """One-hot rows over the concatenation of leaves: for each leaf, an array of shape
-    (total, *leaf.shape) whose row r is 1 at flat position r."""
+def _basis(avals):
+    """One-hot rows over the concatenation of leaves: for each leaf, a batch of `total` arrays of
+    its shape, row r being 1 at flat position r - offset. Kept symbolic (a OneHot) so that the
+    first operations on it cost what the Jacobian's size costs, not a matrix product more."""
     total = sum(a.size for a in avals)
-    eye = np.eye(total)
     out, off = [], 0
     for a in avals:
-        out.append(wrap_value(eye[:, off:off + a.size].reshape((total,) + a.shape)
-                              .astype(dtype_of(a))))
+        out.append(OneHot(wrap_value(np.ones(a.shape, a.dtype)), off, total))
         off += a.size
     return out, total
+
+
+def _rows(b, start, stop):
+    return b.slice_rows(start, stop) if isinstance(b, OneHot) else b[start:stop]
 
 
 def _chunked(mapped, basis_trees, total, chunk_size):
@@ -43,7 +47,7 @@ def _chunked(mapped, basis_trees, total, chunk_size):
         return mapped(*basis_trees)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [mapped(*tree.tree_map(lambda b: b[s:s + chunk_size], basis_trees))
+    parts = [mapped(*[_rows(b, s, min(s + chunk_size, total)) for b in basis_trees])
              for s in range(0, total, chunk_size)]
     return tree.tree_map(lambda *xs: concatenate(xs, axis=0), *parts)
 
@@ -80,7 +84,7 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         out, vjp_fn = res[0], res[1]
         out_leaves, out_tree = tree.tree_flatten(out)
         out_avals = [get_aval(_as_array(o)) for o in out_leaves]
-        basis, total = _basis(out_avals, lambda a: a.dtype)
+        basis, total = _basis(out_avals)
         cts = _chunked(vmap(lambda *b: vjp_fn(tree.tree_unflatten(out_tree, b))), basis, total,
                        chunk_size)
         # cts: per argnum, a tree of (total, *in_shape) arrays; regroup output-major.
@@ -117,7 +121,7 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
         dyn = [tree.tree_map(_as_array, args[p]) for p in positions]
         in_leaves, in_tree = tree.tree_flatten(tuple(dyn))
         in_avals = [get_aval(x) for x in in_leaves]
-        basis, total = _basis(in_avals, lambda a: a.dtype)
+        basis, total = _basis(in_avals)
 
         def push(*b):
             tangents = tree.tree_unflatten(in_tree, b)
@@ -146,7 +150,8 @@ def _chunked_last(mapped, basis, total, chunk_size):
         return mapped(*basis)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [mapped(*[b[s:s + chunk_size] for b in basis]) for s in range(0, total, chunk_size)]
+    parts = [mapped(*[_rows(b, s, min(s + chunk_size, total)) for b in basis])
+             for s in range(0, total, chunk_size)]
     return tree.tree_map(lambda *xs: concatenate(xs, axis=-1), *parts)
 
 

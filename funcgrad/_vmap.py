@@ -8,7 +8,7 @@ import optree
 from . import tree
 from ._core.errors import ShapeError, doc_link, user_frame
 from ._core.trace import get_aval, new_trace
-from .interpreters.batching import BatchTrace, BatchTracer
+from .interpreters.batching import BatchTrace, BatchTracer, OneHot
 from .lax._batching import move_axis, to_front
 
 
@@ -29,6 +29,10 @@ def _axes_for_leaves(axes, value, what):
             raise TypeError(f"vmap {what} entries must be ints or None, got {ax!r}")
         out.extend([ax] * len(tree.tree_leaves(sub)))
     return out
+
+
+def _aval(leaf):
+    return leaf.aval if isinstance(leaf, OneHot) else get_aval(leaf)
 
 
 def _normalize_axis(ax, ndim, name, what):
@@ -61,29 +65,36 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
             arg_axes = list(in_axes)
         else:
             arg_axes = [in_axes] * len(args)
-        names = _param_names(fun, len(args))
-        leaves, axes, lnames, trees = [], [], [], []
-        for i, (a, ax) in enumerate(zip(list(args) + list(kwargs.values()),
-                                        arg_axes + [0] * len(kwargs))):
-            name = names[i] if i < len(args) else list(kwargs)[i - len(args)]
+        flat_args = list(args) + list(kwargs.values())
+        leaves, axes, trees = [], [], []
+        for a, ax in zip(flat_args, arg_axes + [0] * len(kwargs)):
             ls, td = tree.tree_flatten(a)
             leaves.extend(ls)
             trees.append(td)
-            lnames.extend(_leaf_names(name, a))
             axes.extend(_axes_for_leaves(ax, a, "in_axes"))
-        leaves = [l if ax is None else _as_array(l) for l, ax in zip(leaves, axes)]
-        axes = [_normalize_axis(ax, get_aval(l).ndim, f"argument `{n}`", "in_axes")
-                for l, ax, n in zip(leaves, axes, lnames)]
-        sizes = {n: get_aval(l).shape[ax] for l, ax, n in zip(leaves, axes, lnames)
-                 if ax is not None}
-        if len(set(sizes.values())) > 1:
-            listed = "\n".join(f"    {n}: size {s}" for n, s in sizes.items())
+
+        def leaf_names():  # only for messages: inspect.signature is slow
+            names = _param_names(fun, len(args)) + list(kwargs)
+            return [n for a, name in zip(flat_args, names) for n in _leaf_names(name, a)]
+
+        leaves = [l if ax is None or isinstance(l, OneHot) else _as_array(l)
+                  for l, ax in zip(leaves, axes)]
+        for k, (l, ax) in enumerate(zip(leaves, axes)):
+            nd = _aval(l).ndim
+            if ax is not None and not -nd <= ax < nd:
+                _normalize_axis(ax, nd, f"argument `{leaf_names()[k]}`", "in_axes")
+        axes = [None if ax is None else ax % _aval(l).ndim for l, ax in zip(leaves, axes)]
+        sizes = [(k, _aval(l).shape[ax]) for k, (l, ax) in enumerate(zip(leaves, axes))
+                 if ax is not None]
+        if len({s for _, s in sizes}) > 1:
+            names = leaf_names()
+            listed = "\n".join(f"    {names[k]}: size {s}" for k, s in sizes)
             raise ShapeError(f"vmap got inconsistent sizes for the mapped axes:\n{listed}\n"
                              f"  at {user_frame()}\nEvery mapped argument needs the same size "
                              "along its mapped axis; use in_axes=None for an argument that is "
                              "shared by every example. " + doc_link("shapeerror"))
         if sizes:
-            size = next(iter(sizes.values()))
+            size = sizes[0][1]
             if axis_size is not None and axis_size != size:
                 raise ShapeError(f"vmap axis_size={axis_size} but the mapped axes have size "
                                  f"{size}")
@@ -110,6 +121,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
                     results.append(o)
                     continue
                 val, bd = (o.val, o.bdim) if batched else (_as_array(o), None)
+                if isinstance(val, OneHot):
+                    val = val.dense()
                 nd = get_aval(val).ndim + (bd is None)
                 ax = _normalize_axis(ax, nd, "an output", "out_axes")
                 results.append(move_axis(to_front(val, bd, size), 0, ax))

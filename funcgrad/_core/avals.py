@@ -6,6 +6,8 @@ delegated to numpy's own ufunc type resolution so that funcgrad's dtypes are num
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 PY_SCALARS = (bool, int, float, complex)
@@ -27,8 +29,10 @@ class ShapedArray:
     __slots__ = ("shape", "dtype", "weak_type")
 
     def __init__(self, shape, dtype, weak_type=False):
-        self.shape = tuple(int(d) for d in shape)
-        self.dtype = np.dtype(dtype)
+        # Shapes come from backend arrays or from the primitives' functions, which make them
+        # tuples of Python ints.
+        self.shape = shape if type(shape) is tuple else tuple(int(d) for d in shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = weak_type
 
     @property
@@ -37,7 +41,7 @@ class ShapedArray:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def str_short(self):
         return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"

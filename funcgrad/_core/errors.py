@@ -14,22 +14,40 @@ def doc_link(anchor):
     return f"(see {DOCS}#{anchor})"
 
 
-def user_frame():
-    """The innermost stack frame outside funcgrad: where the user's code asked for the failing
-    operation. Returns 'file:line: source' or '' when there is none."""
+_internal_files: dict = {}
+
+
+def _is_internal(filename):
+    r = _internal_files.get(filename)
+    if r is None:
+        r = _internal_files[filename] = os.path.abspath(filename).startswith(
+            (_PKG_DIR + os.sep, _STDLIB_DIR + os.sep))
+    return r
+
+
+def user_site():
+    """(filename, line) of the innermost stack frame outside funcgrad: where the user's code
+    called in. Cheap enough to take at every transform call; format it only for a message."""
     f = sys._getframe(1)
     while f is not None:
-        fn = os.path.abspath(f.f_code.co_filename)
-        if not fn.startswith((_PKG_DIR + os.sep, _STDLIB_DIR + os.sep)):
-            line = _source_line(fn, f.f_lineno)
-            return f"{f.f_code.co_filename}:{f.f_lineno}" + (f": {line}" if line else "")
+        if not _is_internal(f.f_code.co_filename):
+            return f.f_code.co_filename, f.f_lineno
         f = f.f_back
-    return ""
+    return None
 
 
-def _source_line(filename, lineno):
+def format_site(site):
+    if site is None:
+        return "an unknown line"
     import linecache
-    return linecache.getline(filename, lineno).strip()
+    filename, lineno = site
+    line = linecache.getline(filename, lineno).strip()
+    return f"{filename}:{lineno}" + (f": {line}" if line else "")
+
+
+def user_frame():
+    """'file:line: source' of the user's code that asked for the failing operation."""
+    return format_site(user_site())
 
 
 class FuncgradError(Exception):

@@ -16,7 +16,7 @@ import numpy as np
 from .array import Array, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
 from .errors import (ConcretizationError, TracerArrayConversionError, UnexpectedTracerError,
-                     doc_link, user_frame)
+                     doc_link, format_site, user_frame, user_site)
 
 _levels = itertools.count(1)
 
@@ -31,7 +31,7 @@ class Trace:
         self.alive = True
         if name is not None:
             self.name = name
-        self.site = user_frame()  # where the user called the transform
+        self.site = user_site()  # where the user called the transform
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
@@ -151,7 +151,7 @@ def eval_primitive(prim, args, params):
 
 def escaped_tracer_error(trace, prim):
     return UnexpectedTracerError(
-        f"a traced value created by {trace.name} (called at {trace.site or 'an unknown line'}) "
+        f"a traced value created by {trace.name} (called at {format_site(trace.site)}) "
         f"was used by `{prim.name}` after {trace.name} had finished.\n"
         f"  at {user_frame()}\n"
         "A value computed inside a transformed function was kept outside it (in a global, a list, "
