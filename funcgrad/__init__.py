@@ -9,6 +9,7 @@ from . import lax, numpy, tree
 from ._api import (grad, jvp, linearize, make_jaxpr, stop_gradient, value_and_grad, vjp)
 from ._jacobians import hessian, hvp, jacfwd, jacobian, jacrev, vhp
 from ._vmap import vmap
+from .interpreters.jit import RetraceWarning, jit
 from ._core.array import Array
 from ._core.avals import ShapedArray, float0
 from ._core.backend import Device, devices
@@ -20,7 +21,7 @@ from ._core.ir import ClosedJaxpr, Jaxpr
 __version__ = "0.1.0"
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "stop_gradient",
-           "vmap", "jacrev", "jacfwd", "jacobian", "hessian", "hvp", "vhp",
+           "vmap", "jit", "RetraceWarning", "jacrev", "jacfwd", "jacobian", "hessian", "hvp", "vhp",
            "Array", "ShapedArray", "float0", "Device", "devices", "ClosedJaxpr", "Jaxpr", "lax",
            "numpy", "tree", "ConcretizationError", "FuncgradError", "GradInputError",
            "GradOutputError", "InPlaceUpdateError", "JaxprTypeError", "ShapeError",

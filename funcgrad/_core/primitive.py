@@ -8,7 +8,9 @@ Rules (all optional until a transform needs them):
   vjp(i) -> rule or None             rule(ct, ans, *args, **params) is the cotangent of argument i
                                      given the output cotangent `ct`; None: argument i is not
                                      differentiable (a function of i, so variadic primitives work)
-  batch(...)                         vmap rule (the vmap issue)
+  batch(args, dims, **params)        vmap rule -> (out, out_dim); see lax/_batching.py
+  jit(ctx, outs, ins, params, reuse) the line of Python jit generates (interpreters/codegen.py);
+                                     without one, the line calls impl
 Derivative rules are written with funcgrad operations, so they are traced like any user code:
 higher-order derivatives need no further rules.
 """
@@ -21,7 +23,7 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 
 class Primitive:
     __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "batch",
-                 "nondiff")
+                 "jit", "nondiff")
 
     def __init__(self, name, multiple_results=False):
         if name in PRIMITIVES:
@@ -29,7 +31,7 @@ class Primitive:
         PRIMITIVES[name] = self
         self.name = name
         self.multiple_results = multiple_results
-        self.impl = self.abstract_eval = self.jvp = self.vjp = self.batch = None
+        self.impl = self.abstract_eval = self.jvp = self.vjp = self.batch = self.jit = None
         # True for primitives whose outputs are integers or booleans: no derivative exists.
         self.nondiff = False
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.trace import bind
+from ..interpreters.codegen import FRESH, ufunc_template
 from ._batching import elementwise_rule
 from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
                                defvjp)
@@ -27,6 +28,8 @@ def _ufunc_prim(name, ufunc):
         return ShapedArray(shape, dtype)
     p.abstract_eval = abstract_eval
     elementwise_rule(p)
+    p.jit = ufunc_template(ufunc)
+    FRESH.add(name)
     return p
 
 
@@ -108,6 +111,7 @@ def _integer_pow_d(ans, x, *, y):
 
 defderiv(integer_pow_p, _integer_pow_d)
 elementwise_rule(integer_pow_p)
+FRESH.add("integer_pow")
 
 maximum_p = _ufunc_prim("max", np.maximum)
 maximum = _fn(maximum_p)
@@ -201,12 +205,14 @@ def _rsqrt_impl(x):
 
 rsqrt_p = _ufunc_prim("rsqrt", np.sqrt)
 rsqrt_p.impl = _rsqrt_impl
+rsqrt_p.jit = None  # impl is not the ufunc: the default template calls it
 rsqrt = _fn(rsqrt_p)
 defjvp(rsqrt_p, lambda t, ans, x: t * -0.5 * ans / x)
 defvjp(rsqrt_p, lambda ct, ans, x: ct * -0.5 * ans / x)
 
 logistic_p = _ufunc_prim("logistic", np.exp)
 logistic_p.impl = lambda x: 0.5 * np.tanh(x * 0.5) + 0.5  # stable for any sign of x
+logistic_p.jit = None
 logistic = _fn(logistic_p)
 defderiv(logistic_p, lambda ans, x: ans * (1 - ans))
 
@@ -267,6 +273,7 @@ def _select_abstract_eval(pred, on_true, on_false):
 
 select_p.abstract_eval = _select_abstract_eval
 elementwise_rule(select_p)
+FRESH.add("select")
 
 
 def select(pred, on_true, on_false):

@@ -10,6 +10,7 @@ from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
+from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from .shape import transpose
 
@@ -23,8 +24,11 @@ def _free(ndim, contract, batch):
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
-    if not lb and len(lc) == 1 and lc[0] == lhs.ndim - 1 and rc == (0,) and rhs.ndim <= 2:
-        return np.dot(lhs, rhs)  # the everyday matrix product: BLAS directly, no copies
+    if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2:
+        # Matrix (or vector) products: BLAS reads transposed operands in place, no copies.
+        a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
+        b = rhs if rc[0] == 0 else rhs.T
+        return np.dot(a, b)
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
     # As (batch, M, K) @ (batch, K, N): one batched BLAS call.
     a = lhs.transpose(list(lb) + lf + list(lc))
@@ -62,6 +66,7 @@ def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers):
 
 dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract_eval
+FRESH.add("dot_general")  # a new product (or a reshape of one nothing else holds)
 
 
 def dot_general(lhs, rhs, dimension_numbers):
@@ -90,17 +95,16 @@ def _dot_transpose_lhs(ct, x_ndim, y, dimension_numbers, swap_ans=False):
     # Result axes: batch, ct's x-free axes, y's contracting axes (in y's order of yc's sorted
     # positions) -> permute into x's layout.
     y_kept = [i for i in range(y_ndim) if i not in y_free and i not in yb]  # == sorted(yc)
+    kept_x = [xc[list(yc).index(yi)] for yi in y_kept]  # the x axis each y_kept axis becomes
+    # dot_general(ct, y) gives axes [batch, x_free, y_kept]; dot_general(y, ct) gives
+    # [batch, y_kept, x_free]. Take the order that lands in x's own layout when one does: a
+    # transposed result would make every later elementwise operation on it strided.
+    ct_first = list(xb) + x_free + kept_x
+    y_first = list(xb) + kept_x + x_free
+    if y_first == list(range(x_ndim)) and ct_first != y_first:
+        return dot_general(y, ct, ((tuple(y_free), tuple(ct_y_free)), (tuple(yb), tuple(range(nb)))))
     out = dot_general(ct, y, dn)
-    # out axes are [batch..., x_free..., y_kept...]; place each at its x axis.
-    src_of_x_axis = {}
-    for k, i in enumerate(xb):
-        src_of_x_axis[i] = k
-    for k, i in enumerate(x_free):
-        src_of_x_axis[i] = nb + k
-    for j, yi in enumerate(y_kept):
-        xi = xc[list(yc).index(yi)]
-        src_of_x_axis[xi] = nb + len(x_free) + j
-    perm = [src_of_x_axis[i] for i in range(x_ndim)]
+    perm = [ct_first.index(i) for i in range(x_ndim)]
     return out if perm == list(range(x_ndim)) else transpose(out, perm)
 
 

@@ -10,6 +10,7 @@ from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
+from ..interpreters.codegen import FRESH
 from ._batching import batch_size, move_axis, shift_axes, to_front
 from ._checks import check_axes
 from .elementwise import convert_element_type
@@ -214,6 +215,7 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 concatenate_p.abstract_eval = _concatenate_abstract_eval
+FRESH.add("concatenate")
 
 
 def concatenate(xs, dimension):
@@ -464,6 +466,7 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
 
 dynamic_update_slice_p.impl = _dynamic_update_slice_impl
 dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
+FRESH.add("dynamic_update_slice")
 
 
 def dynamic_update_slice(x, update, start_indices):

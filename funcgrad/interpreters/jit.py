@@ -1,0 +1,221 @@
+"""jit: trace once per signature, optimize the jaxpr, compile it to straight-line Python.
+
+The cache key is the pytree structure of the dynamic arguments, each leaf's shape, dtype and
+weak type, and the values of the static arguments. Called with values traced by another
+transform (grad, vmap, jvp, or an enclosing jit), the function is inlined into that trace."""
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+
+import numpy as np
+
+from .. import tree
+from .._core.array import Array, wrap_value
+from .._core.avals import PY_SCALARS
+from .._core.errors import FuncgradError, doc_link, user_frame
+from .._core.trace import Tracer, get_aval, new_trace
+from .codegen import compile_jaxpr
+from .partial_eval import JaxprTrace
+from .passes import optimize
+
+RETRACE_WARN_AFTER = 5
+
+
+class RetraceWarning(UserWarning):
+    """A jitted function keeps being traced again: some argument's shape or static value keeps
+    changing, so every call pays for tracing and compiling."""
+
+
+class Lowered:
+    """What jit made of one signature: the optimized jaxpr and the generated Python source."""
+
+    def __init__(self, jaxpr, consts, source, fn, out_tree):
+        self.jaxpr, self.consts, self.source, self.fn, self.out_tree = (
+            jaxpr, consts, source, fn, out_tree)
+
+    def as_text(self):
+        return f"{self.jaxpr}\n\n{self.source}"
+
+    __str__ = as_text
+
+    def __repr__(self):
+        return f"<Lowered: {len(self.jaxpr.eqns)} equations>"
+
+
+def _static_key(value, where):
+    try:
+        hash(value)
+    except TypeError:
+        raise TypeError(
+            f"jit: the static argument {where} has the unhashable type "
+            f"{type(value).__name__}; static arguments are part of the cache key and must be "
+            f"hashable.\n  at {user_frame()}\nPass a tuple instead of a list "
+            "(tuple(v)), or make the argument dynamic by dropping it from static_argnums. "
+            + doc_link("unhashablestaticargument")) from None
+    return value
+
+
+def _leaf_sig(x):
+    if isinstance(x, Array):
+        v = x._value
+        return (v.shape, v.dtype, False)
+    if type(x) in PY_SCALARS:
+        a = get_aval(x)
+        return (a.shape, a.dtype, a.weak_type)
+    a = get_aval(x)
+    return (a.shape, a.dtype, a.weak_type)
+
+
+def _raw(x):
+    if type(x) is Array:
+        return x._value
+    if type(x) in PY_SCALARS:
+        return x
+    return np.asarray(x)
+
+
+class _Jitted:
+    def __init__(self, fun, static_argnums, static_argnames):
+        self.fun = fun
+        self.static_argnums = ((static_argnums,) if isinstance(static_argnums, int)
+                               else tuple(static_argnums))
+        self.static_argnames = ((static_argnames,) if isinstance(static_argnames, str)
+                                else tuple(static_argnames))
+        self.cache = {}
+        self.traces = 0
+        self.last_key = None
+        functools.update_wrapper(self, fun)
+
+    def _split(self, args, kwargs):
+        nums = {n % len(args) if -len(args) <= n < len(args) else n
+                for n in self.static_argnums}
+        static = tuple((i, _static_key(a, f"args[{i}]")) for i, a in enumerate(args) if i in nums)
+        static += tuple((k, _static_key(v, f"`{k}`")) for k, v in sorted(kwargs.items())
+                        if k in self.static_argnames)
+        dyn_args = [a for i, a in enumerate(args) if i not in nums]
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        return static, nums, dyn_args, dyn_kwargs
+
+    def _rebuild(self, args, kwargs, nums, dyn_args, dyn_kwargs):
+        it = iter(dyn_args)
+        full = [a if i in nums else next(it) for i, a in enumerate(args)]
+        kw = {k: (v if k in self.static_argnames else dyn_kwargs[k]) for k, v in kwargs.items()}
+        return full, kw
+
+    def __call__(self, *args, **kwargs):
+        static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
+        leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
+        if any(isinstance(x, Tracer) for x in leaves):
+            return self.fun(*args, **kwargs)  # inside another transform: trace through
+        key = (in_tree, tuple(_leaf_sig(x) for x in leaves), static)
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
+            if entry is None:  # the function closes over a traced value: trace through
+                return self.fun(*args, **kwargs)
+        outs = entry.fn(*entry.consts, *[_raw(x) for x in leaves])
+        return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
+
+    def _trace(self, args, kwargs, nums, in_tree, leaves):
+        with new_trace(JaxprTrace, "jit") as jt:
+            names = _arg_names(self.fun, args, kwargs, nums)
+            tracers = [jt.new_arg(get_aval(x), n) for x, n in zip(leaves, names)]
+            dyn_args, dyn_kwargs = tree.tree_unflatten(in_tree, tracers)
+            full, kw = self._rebuild(args, kwargs, nums, dyn_args, dyn_kwargs)
+            out = self.fun(*full, **kw)
+            out_leaves, out_tree = tree.tree_flatten(out)
+            closed = jt.build(out_leaves)
+        return closed, out_tree
+
+    def _compile(self, key, args, kwargs, nums, in_tree, leaves):
+        closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
+        if any(isinstance(c, Tracer) for c in closed.consts):
+            return None
+        jaxpr, consts = optimize(closed.jaxpr, closed.consts)
+        fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun))
+        entry = Lowered(jaxpr, [_raw(c) for c in consts], source, fn, out_tree)
+        self.cache[key] = entry
+        self._note_trace(key)
+        return entry
+
+    def _note_trace(self, key):
+        self.traces += 1
+        prev, self.last_key = self.last_key, key
+        if self.traces > RETRACE_WARN_AFTER and prev is not None:
+            warnings.warn(RetraceWarning(
+                f"{_fn_name(self.fun)} has been traced and compiled {self.traces} times. "
+                f"{_what_changed(prev, key)} Each new signature costs a trace and a compile: "
+                "keep shapes fixed (pad or bucket them), or make a changing Python value a "
+                "dynamic argument rather than a static one. " + doc_link("retracewarning")),
+                stacklevel=3)
+
+    def lower(self, *args, **kwargs):
+        """The optimized jaxpr and generated source for these arguments (see Lowered)."""
+        static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
+        leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
+        key = (in_tree, tuple(_leaf_sig(x) for x in leaves), static)
+        entry = self.cache.get(key) or self._compile(key, args, kwargs, nums, in_tree, leaves)
+        if entry is None:
+            raise FuncgradError("this function closes over a value traced by an enclosing "
+                                "transform, so it has no standalone compiled form")
+        return entry
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+
+def _fn_name(fun):
+    name = getattr(fun, "__name__", "jitted")
+    return name if name.isidentifier() else "jitted"
+
+
+def _arg_names(fun, args, kwargs, nums):
+    try:
+        params = [p.name for p in inspect.signature(fun).parameters.values()]
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i, a in enumerate(args):
+        if i in nums:
+            continue
+        base = params[i] if i < len(params) else f"args[{i}]"
+        paths, _, _ = tree.tree_flatten_with_path(a)
+        names.extend(base + tree.keystr(p) for p in paths)
+    for k, v in kwargs.items():
+        paths, _, _ = tree.tree_flatten_with_path(v)
+        names.extend(k + tree.keystr(p) for p in paths)
+    return names
+
+
+def _what_changed(prev, key):
+    (t0, s0, st0), (t1, s1, st1) = prev, key
+    if t0 != t1:
+        return f"The structure of the arguments changed ({t0} -> {t1})."
+    for i, (a, b) in enumerate(zip(s0, s1)):
+        if a != b:
+            return (f"Dynamic argument leaf {i} changed from {_sig_str(a)} to {_sig_str(b)}.")
+    for (n0, v0), (n1, v1) in zip(st0, st1):
+        if v0 != v1:
+            return f"The static argument {n0} changed from {v0!r} to {v1!r}."
+    return ""
+
+
+def _sig_str(sig):
+    shape, dtype, weak = sig
+    return f"{np.dtype(dtype).name}{list(shape)}{' (weak)' if weak else ''}"
+
+
+def jit(fun=None, static_argnums=(), static_argnames=()):
+    """Compile `fun`: trace it once per signature, optimize the jaxpr, generate straight-line
+    array code. `fg.jit(f).lower(*args)` shows the optimized jaxpr and the generated source.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> f = fg.jit(lambda x: fnp.sin(x) * 2.0 + 1.0)
+    >>> f(fnp.zeros(2))
+    Array([1., 1.], dtype=float64)
+    """
+    if fun is None:
+        return lambda f: jit(f, static_argnums, static_argnames)
+    return _Jitted(fun, static_argnums, static_argnames)

@@ -1,0 +1,175 @@
+"""Optimizations of a jaxpr before code generation: constant folding, algebraic simplification,
+common subexpressions and dead code. Each pass returns a new jaxpr; none changes what the jaxpr
+computes."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.ir import Eqn, Jaxpr, Literal, Var
+
+# Primitives with effects beyond their outputs: never folded, merged or removed.
+EFFECTFUL: set = set()
+
+
+def _is_var(v):
+    return isinstance(v, Var)
+
+
+class _Rewriter:
+    """Walks the equations once, renaming variables that a rewrite replaced."""
+
+    def __init__(self):
+        self.rename = {}
+
+    def read(self, v):
+        while _is_var(v) and v in self.rename:
+            v = self.rename[v]
+        return v
+
+
+def fold_constants(jaxpr, consts):
+    """Evaluate, once at compile time, every equation whose inputs are all known."""
+    from .._core.trace import bind
+    known = dict(zip(jaxpr.constvars, consts))
+    rw, eqns = _Rewriter(), []
+    new_consts = dict(known)
+    for e in jaxpr.eqns:
+        ins = [rw.read(v) for v in e.invars]
+        if e.prim.name not in EFFECTFUL and all(isinstance(v, Literal) or v in known
+                                                for v in ins):
+            vals = [v.val if isinstance(v, Literal) else known[v] for v in ins]
+            out = bind(e.prim, *vals, **e.params)
+            outs = list(out) if e.prim.multiple_results else [out]
+            for ov, val in zip(e.outvars, outs):
+                known[ov] = new_consts[ov] = val
+            continue
+        eqns.append(Eqn(e.prim, ins, e.outvars, e.params))
+    outvars = [rw.read(v) for v in jaxpr.outvars]
+    used = _used_vars(eqns, outvars)
+    constvars = [v for v in new_consts if v in used]
+    return Jaxpr(constvars, jaxpr.invars, eqns, outvars), [new_consts[v] for v in constvars]
+
+
+def _literal_value(v):
+    if isinstance(v, Literal):
+        val = v.val
+        return val.item() if isinstance(val, (np.ndarray, np.generic)) and np.ndim(val) == 0 \
+            else val if not isinstance(val, np.ndarray) else None
+    return None
+
+
+def _same_type(a, b):
+    return a.aval.shape == b.aval.shape and a.aval.dtype == b.aval.dtype
+
+
+def _simplify_one(e, ins):
+    """A variable that equation `e` (with inputs `ins`) merely passes through, or None."""
+    name, out = e.prim.name, e.outvars[0]
+    if name in ("mul", "add", "sub", "div") and len(ins) == 2:
+        a, b = ins
+        unit = 1 if name in ("mul", "div") else 0
+        if _literal_value(b) == unit and _is_var(a) and _same_type(a, out):
+            return a
+        if name in ("mul", "add") and _literal_value(a) == unit and _is_var(b) and _same_type(
+                b, out):
+            return b
+    if name in ("convert_element_type", "reshape", "broadcast_in_dim", "stop_gradient") and \
+            _is_var(ins[0]) and _same_type(ins[0], out) and (
+                name != "broadcast_in_dim"
+                or e.params["broadcast_dimensions"] == tuple(range(out.aval.ndim))):
+        return ins[0]  # (stop_gradient only matters to transforms, which run before this)
+    if name == "transpose" and tuple(e.params["permutation"]) == tuple(range(out.aval.ndim)):
+        return ins[0]
+    return None
+
+
+def simplify(jaxpr):
+    """x*1, x+0, x-0, x/1, identity reshapes/broadcasts/converts/transposes, and chains of
+    transposes, reshapes and converts folded into one."""
+    rw, eqns, producer = _Rewriter(), [], {}
+    for e in jaxpr.eqns:
+        ins = [rw.read(v) for v in e.invars]
+        if not e.prim.multiple_results:
+            same = _simplify_one(e, ins)
+            if same is not None:
+                rw.rename[e.outvars[0]] = same
+                continue
+            prev = producer.get(ins[0]) if ins and _is_var(ins[0]) else None
+            if prev is not None and prev.prim is e.prim and e.prim.name == "transpose":
+                p1, p2 = prev.params["permutation"], e.params["permutation"]
+                perm = tuple(p1[i] for i in p2)
+                if perm == tuple(range(len(perm))):
+                    rw.rename[e.outvars[0]] = prev.invars[0]
+                    continue
+                e = Eqn(e.prim, [prev.invars[0]], e.outvars, {"permutation": perm})
+                ins = e.invars
+            elif prev is not None and prev.prim is e.prim and e.prim.name == "reshape":
+                ins = [prev.invars[0]]
+                if _same_type(ins[0], e.outvars[0]):
+                    rw.rename[e.outvars[0]] = ins[0]
+                    continue
+        new = Eqn(e.prim, ins, e.outvars, e.params)
+        eqns.append(new)
+        for o in e.outvars:
+            producer[o] = new
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [rw.read(v) for v in jaxpr.outvars])
+
+
+def _key(v):
+    if isinstance(v, Literal):
+        val = v.val
+        return ("lit", type(val).__name__, val.item() if isinstance(val, np.generic) else val,
+                v.aval.dtype)
+    return v
+
+
+def cse(jaxpr):
+    """One equation for each distinct (primitive, inputs, parameters)."""
+    rw, eqns, seen = _Rewriter(), [], {}
+    for e in jaxpr.eqns:
+        ins = [rw.read(v) for v in e.invars]
+        if e.prim.name not in EFFECTFUL:
+            try:
+                key = (e.prim, tuple(_key(v) for v in ins), tuple(sorted(e.params.items())))
+                hash(key)
+            except TypeError:
+                key = None
+            if key is not None:
+                prev = seen.get(key)
+                if prev is not None:
+                    for a, b in zip(e.outvars, prev.outvars):
+                        rw.rename[a] = b
+                    continue
+        new = Eqn(e.prim, ins, e.outvars, e.params)
+        if e.prim.name not in EFFECTFUL and key is not None:
+            seen[key] = new
+        eqns.append(new)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [rw.read(v) for v in jaxpr.outvars])
+
+
+def _used_vars(eqns, outvars):
+    used = {v for v in outvars if _is_var(v)}
+    for e in eqns:
+        used.update(v for v in e.invars if _is_var(v))
+    return used
+
+
+def dce(jaxpr, consts):
+    """Drop equations whose results nobody reads, and constants nobody uses."""
+    live = {v for v in jaxpr.outvars if _is_var(v)}
+    kept = []
+    for e in reversed(jaxpr.eqns):
+        if e.prim.name in EFFECTFUL or any(o in live for o in e.outvars):
+            kept.append(e)
+            live.update(v for v in e.invars if _is_var(v))
+    kept.reverse()
+    pairs = [(v, c) for v, c in zip(jaxpr.constvars, consts) if v in live]
+    return (Jaxpr([v for v, _ in pairs], jaxpr.invars, kept, jaxpr.outvars),
+            [c for _, c in pairs])
+
+
+def optimize(jaxpr, consts):
+    jaxpr, consts = fold_constants(jaxpr, consts)
+    jaxpr = simplify(jaxpr)
+    jaxpr = cse(jaxpr)
+    return dce(jaxpr, consts)
