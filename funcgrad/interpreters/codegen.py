@@ -9,6 +9,7 @@ an allocation (and, for large arrays, the page faults of touching new memory).""
 from __future__ import annotations
 
 import functools
+import keyword
 
 import numpy as np
 
@@ -53,10 +54,18 @@ def ufunc_template(ufunc):
     return template
 
 
+class _PyNamer(_Namer):
+    """The jaxpr's variable names, made valid Python (`if`, `in`, `is` are names jaxprs reach)."""
+
+    def __call__(self, v):
+        n = super().__call__(v)
+        return n + "_" if isinstance(v, Var) and keyword.iskeyword(n) else n
+
+
 def generate(jaxpr, name="jitted"):
     """(source, namespace) of a function taking (*consts, *inputs) and returning the outputs."""
     ctx = Context()
-    namer = _Namer()
+    namer = _PyNamer()
     params = [namer(v) for v in list(jaxpr.constvars) + list(jaxpr.invars)]
     last_use = {}
     for i, e in enumerate(jaxpr.eqns):
