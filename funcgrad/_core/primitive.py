@@ -8,6 +8,8 @@ Rules (all optional until a transform needs them):
   vjp(i) -> rule or None             rule(ct, ans, *args, **params) is the cotangent of argument i
                                      given the output cotangent `ct`; None: argument i is not
                                      differentiable (a function of i, so variadic primitives work)
+  vjp_joint(ct, ans, args, positions, **params)
+                                     optional: the cotangents of all `positions` in one call
   batch(args, dims, **params)        vmap rule -> (out, out_dim); see lax/_batching.py
   jit(ctx, outs, ins, params, reuse) the line of Python jit generates (interpreters/codegen.py);
                                      without one, the line calls impl
@@ -22,8 +24,8 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 
 
 class Primitive:
-    __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "batch",
-                 "jit", "nondiff")
+    __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "vjp_joint",
+                 "batch", "jit", "nondiff")
 
     def __init__(self, name, multiple_results=False):
         if name in PRIMITIVES:
@@ -32,6 +34,7 @@ class Primitive:
         self.name = name
         self.multiple_results = multiple_results
         self.impl = self.abstract_eval = self.jvp = self.vjp = self.batch = self.jit = None
+        self.vjp_joint = None
         # True for primitives whose outputs are integers or booleans: no derivative exists.
         self.nondiff = False
 

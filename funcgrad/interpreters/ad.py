@@ -195,8 +195,15 @@ def backward(outputs):
             continue
         if node.prim.multiple_results:
             ct = [zeros_like_aval(a) if c is None else c for c, a in zip(ct, node.ans)]
-        for i, parent, index in node.parents:
-            c = node.prim.vjp(i)(ct, node.ans, *node.args, **node.params)
+        if node.prim.vjp_joint is not None:
+            # One rule for all arguments at once (control flow: one backward loop, not one per
+            # argument).
+            got = node.prim.vjp_joint(ct, node.ans, node.args, [i for i, _, _ in node.parents],
+                                      **node.params)
+        else:
+            got = [node.prim.vjp(i)(ct, node.ans, *node.args, **node.params)
+                   for i, _, _ in node.parents]
+        for (i, parent, index), c in zip(node.parents, got):
             if c is None:
                 continue
             c = fit_cotangent(c, node.args[i])

@@ -302,7 +302,10 @@ convert_element_type_p.batch = lambda args, dims, *, new_dtype: (
 
 
 def convert_element_type(x, new_dtype):
-    return convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype))
+    new_dtype = np.dtype(new_dtype)
+    if getattr(x, "dtype", None) == new_dtype and hasattr(x, "aval"):
+        return x  # already that dtype (an Array or a traced value): nothing to convert
+    return convert_element_type_p.bind(x, new_dtype=new_dtype)
 
 
 def _convert_rule(g, ans, x, *, new_dtype):

@@ -1,0 +1,673 @@
+"""Control flow: cond, switch, scan, fori_loop, while_loop, map.
+
+On concrete values (eagerly, or under grad, jvp and vjp of Python code) they simply run as Python,
+so the recorded operations differentiate like any others. Under abstract tracing (jit,
+make_jaxpr) or vmap they become primitives carrying jaxprs, with jvp, vjp, batching and codegen
+rules: reverse mode through a loop is one backward loop, not an unrolled chain."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import tree
+from .._core.array import Array
+from .._core.avals import ShapedArray
+from .._core.errors import doc_link, user_frame
+from .._core.ir import ClosedJaxpr, Jaxpr, Var
+from .._core.primitive import Primitive
+from .._core.trace import Tracer, get_aval
+from ..interpreters.ad import JVPTracer, ReverseTracer
+from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, run,
+                                     trace_closed, vjp_jaxpr)
+from ._batching import batch_size, move_axis, to_front
+from .elementwise import bitwise_and, convert_element_type, eq, maximum, minimum, select
+from .reduce import reduce_max
+from .shape import reshape
+
+
+def _as_leaf(x):
+    if isinstance(x, (Array, Tracer)) or type(x) in (bool, int, float, complex):
+        return x
+    return Array(x)
+
+
+def _is_concrete(x):
+    """Whether x's value is known now (looking through grad's and jvp's tracers)."""
+    while isinstance(x, Tracer):
+        if isinstance(x, (JVPTracer, ReverseTracer)):
+            x = x.primal
+        else:
+            return False
+    return True
+
+
+def _avals_str(avals):
+    return "[" + ", ".join(a.str_short() for a in avals) + "]"
+
+
+def _same_types(a, b):
+    return [(x.shape, x.dtype) for x in a] == [(x.shape, x.dtype) for x in b]
+
+
+def _retrace(fun, avals):
+    closed, hoisted, _ = trace_closed(fun, avals)
+    assert not hoisted
+    return closed
+
+
+def _with_unused_inputs(closed, before, after_n_hoisted, total_avals_after):
+    """A copy of closed taking extra unused inputs: `before` avals first, then its hoisted inputs,
+    then `total_avals_after` (avals inserted after its hoisted inputs), then its own inputs."""
+    j = closed.jaxpr
+    h = list(j.invars[:after_n_hoisted])
+    rest = list(j.invars[after_n_hoisted:])
+    invars = [Var(a) for a in before] + h + [Var(a) for a in total_avals_after] + rest
+    return ClosedJaxpr(Jaxpr(j.constvars, invars, j.eqns, j.outvars), closed.consts)
+
+
+# ---- cond / switch ------------------------------------------------------------------------------
+
+cond_p = Primitive("cond", multiple_results=True)
+
+
+def _clamp_index(i, n):
+    return min(max(int(i), 0), n - 1)
+
+
+cond_p.impl = lambda index, *args, branches: run(branches[_clamp_index(index, len(branches))],
+                                                 *args)
+cond_p.abstract_eval = lambda index, *args, branches: out_avals(branches[0])
+
+
+def _cond_jvp(primals, tangents, *, branches):
+    index, *ops = primals
+    ts = tangents[1:]
+    nonzero = [t is not None for t in ts]
+    if not any(nonzero):
+        return cond_p.bind(*primals, branches=branches), None
+    jb = tuple(jvp_jaxpr(b, nonzero) for b in branches)
+    outs = cond_p.bind(index, *ops, *[t for t in ts if t is not None], branches=jb)
+    n = len(out_avals(branches[0]))
+    return outs[:n], outs[n:]
+
+
+def _cond_vjp(ct, ans, args, positions, *, branches):
+    index, *ops = args
+    wanted = [i + 1 in positions for i in range(len(ops))]
+    vb = tuple(vjp_jaxpr(b, wanted) for b in branches)
+    got = iter(cond_p.bind(index, *ops, *ct, branches=vb))
+    by_pos = {i + 1: next(got) for i, w in enumerate(wanted) if w}
+    return [by_pos.get(p) for p in positions]
+
+
+def _cond_batch(args, dims, *, branches):
+    index, *ops = args
+    id_d, *od = dims
+    size = batch_size(args, dims)
+    n_out = len(out_avals(branches[0]))
+    if id_d is None:
+        bb = tuple(batch_jaxpr(b, od, size) for b in branches)
+        return cond_p.bind(index, *ops, branches=bb), [0] * n_out
+    # A different branch per example: run every branch on the whole batch, then pick per example.
+    idx = to_front(index, id_d, size)
+    idx = maximum(minimum(idx, len(branches) - 1), 0)
+    results = [call(batch_jaxpr(b, od, size), *ops) for b in branches]
+    out = list(results[0])
+    for k, res in enumerate(results[1:], start=1):
+        for j, r in enumerate(res):
+            nd = get_aval(r).ndim
+            pick = reshape(eq(idx, k), (size,) + (1,) * (nd - 1))
+            out[j] = select(pick, r, out[j])
+    return out, [0] * n_out
+
+
+cond_p.jvp = _cond_jvp
+cond_p.vjp = lambda i: _cond_vjp if i > 0 else None
+cond_p.vjp_joint = _cond_vjp
+cond_p.batch = _cond_batch
+
+
+def switch(index, branches, *operands):
+    """branches[index](*operands), with index clamped to the valid range. Every branch must
+    return the same structure and types.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.switch(1, [lambda x: x + 1, lambda x: x * 10], fnp.array(2.0))
+    Array(20., dtype=float64)
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch needs at least one branch")
+    index = _as_leaf(index)
+    ia = get_aval(index)
+    if ia.shape != () or ia.dtype.kind not in "biu":
+        raise TypeError(f"switch/cond: the index (predicate) must be a scalar integer or boolean, "
+                        f"got {ia.str_short()}. For an elementwise choice use "
+                        "fnp.where(pred, x, y).")
+    if _is_concrete(index):
+        from .._core.trace import concrete_value
+        return branches[_clamp_index(concrete_value(index), len(branches))](*operands)
+    leaves, in_tree = tree.tree_flatten(operands)
+    leaves = [_as_leaf(x) for x in leaves]
+    avals = [get_aval(x) for x in leaves]
+    traced = [trace_closed(lambda *xs, br=br: br(*tree.tree_unflatten(in_tree, xs)), avals,
+                           "cond") for br in branches]
+    _check_branches(traced)
+    hoisted_avals = [[get_aval(h) for h in hs] for _, hs, _ in traced]
+    closed = []
+    for k, (c, hs, _) in enumerate(traced):
+        before = [a for j in range(k) for a in hoisted_avals[j]]
+        after = [a for j in range(k + 1, len(traced)) for a in hoisted_avals[j]]
+        closed.append(_with_unused_inputs(c, before, len(hs), after))
+    all_hoisted = [h for _, hs, _ in traced for h in hs]
+    idx = convert_element_type(index, np.int32)
+    outs = cond_p.bind(idx, *all_hoisted, *leaves, branches=tuple(closed))
+    return tree.tree_unflatten(traced[0][2], outs)
+
+
+def _check_branches(traced):
+    t0, a0 = traced[0][2], out_avals(traced[0][0])
+    for k, (c, _, t) in enumerate(traced[1:], start=1):
+        if t != t0 or not _same_types(out_avals(c), a0):
+            raise TypeError(
+                f"cond/switch branches must return the same structure and types, but branch 0 "
+                f"returns {t0} with types {_avals_str(a0)} and branch {k} returns {t} with types "
+                f"{_avals_str(out_avals(c))}.\n  at {user_frame()}\nMake them agree, e.g. cast "
+                "with .astype(...) or return zeros of the other branch's shape. "
+                + doc_link("branchmismatcherror"))
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """true_fun(*operands) if pred else false_fun(*operands), also when pred is traced (under jit
+    or make_jaxpr), where a Python `if` cannot branch.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> f = fg.jit(lambda x: lax.cond(x > 0, lambda x: x * 2, lambda x: -x, x))
+    >>> f(fnp.array(3.0)), f(fnp.array(-3.0))
+    (Array(6., dtype=float64), Array(3., dtype=float64))
+    """
+    pred = _as_leaf(pred)
+    pa = get_aval(pred)
+    if pa.shape != ():
+        raise TypeError(f"cond needs a scalar predicate, got {pa.str_short()}; for an "
+                        "elementwise choice use fnp.where(pred, x, y)")
+    return switch(convert_element_type(pred, np.bool_), [false_fun, true_fun], *operands)
+
+
+# ---- scan ---------------------------------------------------------------------------------------
+# Operands: (*consts, *init carry, *xs). The body jaxpr maps (consts, carry, x) -> (carry, y).
+
+scan_p = Primitive("scan", multiple_results=True)
+
+
+def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
+    consts = args[:num_consts]
+    carry = list(args[num_consts:num_consts + num_carry])
+    xs = [np.asarray(x) for x in args[num_consts + num_carry:]]
+    ys = []
+    for i in (range(length - 1, -1, -1) if reverse else range(length)):
+        outs = run(jaxpr, *consts, *carry, *[x[i] for x in xs])
+        carry = list(outs[:num_carry])
+        ys.append(outs[num_carry:])
+    if reverse:
+        ys.reverse()
+    y_avals = out_avals(jaxpr)[num_carry:]
+    stacked = [np.stack([np.asarray(y[k]) for y in ys]) if length else
+               np.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
+    return carry + stacked
+
+
+def _scan_abstract_eval(*args, jaxpr, length, reverse, num_consts, num_carry):
+    outs = out_avals(jaxpr)
+    return outs[:num_carry] + [ShapedArray((length,) + a.shape, a.dtype)
+                               for a in outs[num_carry:]]
+
+
+scan_p.impl = _scan_impl
+scan_p.abstract_eval = _scan_abstract_eval
+
+
+def _split3(seq, nk, nc):
+    return list(seq[:nk]), list(seq[nk:nk + nc]), list(seq[nk + nc:])
+
+
+def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carry):
+    params = dict(length=length, reverse=reverse)
+    consts, init, xs = _split3(primals, num_consts, num_carry)
+    tk, tc, tx = _split3(tangents, num_consts, num_carry)
+    if all(t is None for t in tangents):
+        return scan_p.bind(*primals, jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry,
+                           **params), None
+    from .shape import zeros_like_aval
+    nz_k = [t is not None for t in tk]
+    nz_x = [t is not None for t in tx]
+    # Every floating carry gets a tangent: a zero one may become nonzero after one iteration.
+    nz_c = [get_aval(c).dtype.kind in "fc" for c in init]
+    tc = [(t if t is not None else zeros_like_aval(get_aval(c))) for t, c, nz in
+          zip(tc, init, nz_c) if nz]
+    jj = jvp_jaxpr(jaxpr, nz_k + nz_c + nz_x)
+    nk, nc, nx = num_consts, num_carry, len(xs)
+    nkt, nct, nxt = sum(nz_k), sum(nz_c), sum(nz_x)
+    n_y = len(out_avals(jaxpr)) - nc
+    avals = in_avals(jaxpr)
+    t_avals = [a for a, nz in zip(avals, nz_k + nz_c + nz_x) if nz]
+    # Reorder to the scan layout: consts (+ their tangents), carry (+), xs (+).
+    new_avals = (avals[:nk] + t_avals[:nkt] + avals[nk:nk + nc] + t_avals[nkt:nkt + nct]
+                 + avals[nk + nc:] + t_avals[nkt + nct:])
+    carry_float = [i for i, nz in enumerate(nz_c) if nz]
+
+    def body(*a):
+        k, kt = a[:nk], a[nk:nk + nkt]
+        c, ct = a[nk + nkt:nk + nkt + nc], a[nk + nkt + nc:nk + nkt + nc + nct]
+        x, xt = a[nk + nkt + nc + nct:nk + nkt + nc + nct + nx], a[nk + nkt + nc + nct + nx:]
+        outs = call(jj, *k, *c, *x, *kt, *ct, *xt)
+        c_out, y_out = outs[:nc], outs[nc:nc + n_y]
+        ct_out, yt_out = outs[nc + n_y:nc + n_y + nc], outs[nc + n_y + nc:]
+        return (list(c_out) + [ct_out[i] for i in carry_float] + list(y_out) + list(yt_out))
+    body_closed = _retrace(body, new_avals)
+    outs = scan_p.bind(*consts, *[t for t in tk if t is not None], *init, *tc, *xs,
+                       *[t for t in tx if t is not None], jaxpr=body_closed,
+                       num_consts=nk + nkt, num_carry=nc + nct, **params)
+    c_out, ct_out = outs[:nc], outs[nc:nc + nct]
+    y_out, yt_out = outs[nc + nct:nc + nct + n_y], outs[nc + nct + n_y:]
+    it = iter(ct_out)
+    carry_t = [next(it) if nz else None for nz in nz_c]
+    return list(c_out) + list(y_out), carry_t + list(yt_out)
+
+
+def _scan_vjp(ct, ans, args, positions, *, jaxpr, length, reverse, num_consts, num_carry):
+    from .shape import zeros_like_aval
+    nk, nc = num_consts, num_carry
+    consts, init, xs = _split3(args, nk, nc)
+    nx = len(xs)
+    n_y = len(out_avals(jaxpr)) - nc
+    avals = in_avals(jaxpr)
+    # Forward again, keeping each iteration's input carry as an extra output (the residuals).
+    res_body = _retrace(lambda *a: list(call(jaxpr, *a)) + list(a[nk:nk + nc]), avals)
+    fwd = scan_p.bind(*args, jaxpr=res_body, length=length, reverse=reverse, num_consts=nk,
+                      num_carry=nc)
+    carries = fwd[nc + n_y:]
+    want_k = [i in positions for i in range(nk)]
+    want_x = [nk + nc + i in positions for i in range(nx)]
+    nkw = sum(want_k)
+    vj = vjp_jaxpr(jaxpr, want_k + [True] * nc + want_x)
+    ct_carry, ct_ys = list(ct[:nc]), list(ct[nc:])
+    k_avals = [a for a, w in zip(avals[:nk], want_k) if w]
+
+    def back(*a):
+        k = a[:nk]
+        g_carry, acc = a[nk:nk + nc], a[nk + nc:nk + nc + nkw]
+        rest = a[nk + nc + nkw:]
+        x, c, g_y = rest[:nx], rest[nx:nx + nc], rest[nx + nc:]
+        r = call(vj, *k, *c, *x, *g_carry, *g_y)
+        g_k, g_c, g_x = r[:nkw], r[nkw:nkw + nc], r[nkw + nc:]
+        return list(g_c) + [s + t for s, t in zip(acc, g_k)] + list(g_x)
+    # consts, the carry's cotangent, the accumulated consts' cotangents; then per iteration:
+    # x, the input carry (a residual), the cotangent of y.
+    back_avals = (avals[:nk] + avals[nk:nk + nc] + k_avals + avals[nk + nc:] + avals[nk:nk + nc]
+                  + [ShapedArray(get_aval(c).shape[1:], get_aval(c).dtype) for c in ct_ys])
+    back_closed = _retrace(back, back_avals)
+    zeros_acc = [zeros_like_aval(a) for a in k_avals]
+    bwd = scan_p.bind(*consts, *ct_carry, *zeros_acc, *xs, *carries, *ct_ys, jaxpr=back_closed,
+                      length=length, reverse=not reverse, num_consts=nk, num_carry=nc + nkw)
+    g_init, g_consts, g_xs = bwd[:nc], bwd[nc:nc + nkw], bwd[nc + nkw:]
+    by_pos = {}
+    it = iter(g_consts)
+    for i, w in enumerate(want_k):
+        if w:
+            by_pos[i] = next(it)
+    for i in range(nc):
+        by_pos[nk + i] = g_init[i]
+    it = iter(g_xs)
+    for i, w in enumerate(want_x):
+        if w:
+            by_pos[nk + nc + i] = next(it)
+    return [by_pos.get(p) for p in positions]
+
+
+def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
+    nk, nc = num_consts, num_carry
+    size = batch_size(args, dims)
+    consts, init, xs = _split3(args, nk, nc)
+    dk, _, dx = _split3(dims, nk, nc)
+    consts = [c if d is None else move_axis(c, d, 0) for c, d in zip(consts, dk)]
+    init = [to_front(c, d, size) for c, d in zip(init, dims[nk:nk + nc])]
+    # Each x keeps the scanned axis first; its batch axis goes second (first of every slice).
+    xs = [x if d is None else move_axis(x, d, 1) for x, d in zip(xs, dx)]
+    body_dims = [None if d is None else 0 for d in dk] + [0] * nc + [
+        None if d is None else 0 for d in dx]
+    bj = batch_jaxpr(jaxpr, body_dims, size)
+    outs = scan_p.bind(*consts, *init, *xs, jaxpr=bj, length=length, reverse=reverse,
+                       num_consts=nk, num_carry=nc)
+    return outs, [0] * nc + [1] * (len(outs) - nc)
+
+
+scan_p.jvp = _scan_jvp
+scan_p.vjp = lambda i: _scan_vjp
+scan_p.vjp_joint = _scan_vjp
+scan_p.batch = _scan_batch
+
+
+def scan(f, init, xs=None, length=None, reverse=False):
+    """Loop f(carry, x) -> (carry, y) over the leading axis of xs; returns (carry, stacked ys).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.scan(lambda c, x: (c + x, c * x), 0.0, fnp.array([1., 2., 3.]))
+    (Array(6., dtype=float64), Array([0., 2., 9.], dtype=float64))
+    """
+    init_leaves, carry_tree = tree.tree_flatten(init)
+    init_leaves = [_as_leaf(x) for x in init_leaves]
+    xs_leaves, xs_tree = tree.tree_flatten(xs)
+    xs_leaves = [_as_leaf(x) for x in xs_leaves]
+    lengths = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in xs_leaves}
+    if None in lengths:
+        raise ValueError("scan: every leaf of xs needs a leading axis to scan over; got a scalar")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) != 1:
+        raise ValueError(f"scan: the leading axes of xs (and length=) disagree: {sorted(lengths)}"
+                         if lengths else "scan: with no xs, give length=")
+    n = lengths.pop()
+
+    def body(carry_leaves, x_leaves):
+        return f(tree.tree_unflatten(carry_tree, carry_leaves),
+                 tree.tree_unflatten(xs_tree, x_leaves))
+
+    if all(_is_concrete(x) for x in init_leaves + xs_leaves):
+        from .indexing import index
+        carry, ys = init, []
+        for i in (range(n - 1, -1, -1) if reverse else range(n)):
+            carry, y = f(carry, tree.tree_unflatten(xs_tree, [index(x, i) for x in xs_leaves]))
+            if not all(_is_concrete(v) for v in tree.tree_leaves((carry, y))):
+                break  # f closes over traced values: a scan primitive, not an unrolled loop
+            ys.append(y)
+        else:
+            if reverse:
+                ys.reverse()
+            return carry, _stack_trees(ys, n, lambda: _y_avals(body, init_leaves, xs_leaves))
+    nc = len(init_leaves)
+    x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs_leaves]
+    for _ in range(2):
+        c_avals = [get_aval(x) for x in init_leaves]
+        closed, hoisted, out_tree = trace_closed(
+            lambda *a: _pair(body(list(a[:nc]), list(a[nc:]))), c_avals + x_avals, "scan")
+        c_out = out_avals(closed)[:nc]
+        if _same_types(c_out, c_avals):
+            break
+        # A Python-scalar initial carry takes the type the body gives it, once.
+        init_leaves = [convert_element_type(x, o.dtype) if type(x) in (int, float) else x
+                       for x, o in zip(init_leaves, c_out)]
+    _check_carry("scan", carry_tree, c_avals, out_tree, closed, nc)
+    outs = scan_p.bind(*hoisted, *init_leaves, *xs_leaves, jaxpr=closed, length=n,
+                       reverse=bool(reverse), num_consts=len(hoisted), num_carry=nc)
+    carry = tree.tree_unflatten(carry_tree, outs[:nc])
+    ys = tree.tree_unflatten(_children(out_tree)[1], outs[nc:])
+    return carry, ys
+
+
+def _pair(out):
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"the scan body must return a pair (carry, y); it returned "
+                        f"{type(out).__name__}{f' of length {len(out)}' if isinstance(out, (tuple, list)) else ''}")
+    return tuple(out)
+
+
+def _children(treedef):
+    return treedef.children()
+
+
+def _check_carry(who, carry_tree, c_avals, out_tree, closed, nc):
+    got_tree = _children(out_tree)[0] if who == "scan" else out_tree
+    got = out_avals(closed)[:nc]
+    if got_tree != carry_tree or not _same_types(got, c_avals):
+        raise TypeError(
+            f"{who}: the body must return a carry of the same structure and types as the initial "
+            f"carry, but the initial carry is {carry_tree} with types {_avals_str(c_avals)} and "
+            f"the body returns {got_tree} with types {_avals_str(got)}.\n  at {user_frame()}\n"
+            "Make them agree, e.g. start from a float (0.0, not 0), or cast the new carry with "
+            ".astype(init.dtype). " + doc_link("carrymismatcherror"))
+
+
+def _y_avals(body, init_leaves, xs_leaves):
+    nc = len(init_leaves)
+    avals = [get_aval(x) for x in init_leaves] + [
+        ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs_leaves]
+    closed, _, out_tree = trace_closed(lambda *a: _pair(body(list(a[:nc]), list(a[nc:]))),
+                                       avals, "scan")
+    return out_avals(closed)[nc:], _children(out_tree)[1]
+
+
+def _stack_trees(ys, n, y_avals):
+    from .._core.array import wrap_value
+    from ..numpy import stack
+    if n == 0:
+        avals, y_tree = y_avals()
+        return tree.tree_unflatten(y_tree, [wrap_value(np.zeros((0,) + a.shape, a.dtype))
+                                            for a in avals])
+    leaves = [tree.tree_leaves(y) for y in ys]
+    y_tree = tree.tree_structure(ys[0])
+    return tree.tree_unflatten(y_tree, [stack([l[k] for l in leaves])
+                                        for k in range(len(leaves[0]))])
+
+
+def map(f, xs):
+    """[f(x) for x in xs] over the leading axis, stacked; a scan without a carry.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.map(lambda x: x ** 2, fnp.arange(3.0))
+    Array([0., 1., 4.], dtype=float64)
+    """
+    return scan(lambda _, x: (None, f(x)), None, xs)[1]
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """for i in range(lower, upper): val = body_fun(i, val). With concrete bounds it is a scan,
+    so reverse-mode differentiation works under jit too.
+
+    >>> from funcgrad import lax
+    >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0)
+    Array(6, dtype=int64)
+    """
+    if _is_concrete(lower) and _is_concrete(upper):
+        from .._core.trace import concrete_value
+        lo, hi = int(concrete_value(_as_leaf(lower))), int(concrete_value(_as_leaf(upper)))
+        leaves = tree.tree_leaves(init_val)
+        if all(_is_concrete(x) for x in leaves):
+            val = init_val
+            for i in range(lo, hi):
+                val = body_fun(Array(np.int64(i)), val)
+                if not all(_is_concrete(x) for x in tree.tree_leaves(val)):
+                    break  # body_fun closes over traced values: use the scan primitive
+            else:
+                return tree.tree_map(_as_leaf, val)
+        carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val,
+                        Array(np.arange(lo, max(lo, hi), dtype=np.int64)))
+        return carry
+    lower, upper = _as_leaf(lower), _as_leaf(upper)
+    _, val = while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                        (lower, init_val))
+    return val
+
+
+# ---- while_loop -----------------------------------------------------------------------------
+# Operands: (*cond consts, *body consts, *carry).
+
+while_p = Primitive("while", multiple_results=True)
+
+
+def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
+    ck, bk = args[:cond_nconsts], args[cond_nconsts:cond_nconsts + body_nconsts]
+    carry = list(args[cond_nconsts + body_nconsts:])
+    while bool(run(cond_jaxpr, *ck, *carry)[0]):
+        carry = list(run(body_jaxpr, *bk, *carry))
+    return carry
+
+
+while_p.impl = _while_impl
+while_p.abstract_eval = lambda *args, body_jaxpr, **_: out_avals(body_jaxpr)
+
+
+def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
+               max_steps):
+    from .shape import zeros_like_aval
+    nck, nbk = cond_nconsts, body_nconsts
+    ck, bk, carry = primals[:nck], primals[nck:nck + nbk], primals[nck + nbk:]
+    tbk, tc = tangents[nck:nck + nbk], tangents[nck + nbk:]
+    params = dict(cond_nconsts=nck, max_steps=max_steps)
+    if all(t is None for t in tangents[nck:]):
+        return while_p.bind(*primals, cond_jaxpr=cond_jaxpr, body_jaxpr=body_jaxpr,
+                            body_nconsts=nbk, **params), None
+    nz_k = [t is not None for t in tbk]
+    nz_c = [get_aval(c).dtype.kind in "fc" for c in carry]
+    tc = [t if t is not None else zeros_like_aval(get_aval(c))
+          for t, c, nz in zip(tc, carry, nz_c) if nz]
+    jj = jvp_jaxpr(body_jaxpr, nz_k + nz_c)
+    avals = in_avals(body_jaxpr)
+    nc, nkt, nct = len(carry), sum(nz_k), sum(nz_c)
+    k_t_avals = [a for a, nz in zip(avals[:nbk], nz_k) if nz]
+    c_avals = avals[nbk:]
+    c_t_avals = [a for a, nz in zip(c_avals, nz_c) if nz]
+    floats = [i for i, nz in enumerate(nz_c) if nz]
+
+    def body(*a):
+        k, kt = a[:nbk], a[nbk:nbk + nkt]
+        c, ct = a[nbk + nkt:nbk + nkt + nc], a[nbk + nkt + nc:]
+        outs = call(jj, *k, *c, *kt, *ct)
+        return list(outs[:nc]) + [outs[nc + i] for i in floats]
+    body_closed = _retrace(body, avals[:nbk] + k_t_avals + c_avals + c_t_avals)
+    cond_closed = _with_unused_inputs(cond_jaxpr, [], len(cond_jaxpr.jaxpr.invars), c_t_avals)
+    outs = while_p.bind(*ck, *bk, *[t for t in tbk if t is not None], *carry, *tc,
+                        cond_jaxpr=cond_closed, body_jaxpr=body_closed, body_nconsts=nbk + nkt,
+                        **params)
+    it = iter(outs[nc:])
+    return outs[:nc], [next(it) if nz else None for nz in nz_c]
+
+
+def _while_vjp(ct, ans, args, positions, *, cond_jaxpr, body_jaxpr, cond_nconsts,
+               body_nconsts, max_steps):
+    if max_steps is None:
+        raise ValueError(
+            "reverse-mode differentiation of a while_loop whose trip count is only known at run "
+            f"time needs a bound.\n  at {user_frame()}\nPass max_steps=N to lax.while_loop (the "
+            "loop then runs as a masked scan of N steps when differentiated), or use "
+            "lax.fori_loop / lax.scan with a fixed trip count. " + doc_link("whileloopvjp"))
+    # Differentiate the equivalent bounded, masked scan.
+    avals = [get_aval(a) for a in args]
+    masked = _retrace(lambda *a: _masked_while(cond_jaxpr, body_jaxpr, cond_nconsts,
+                                               body_nconsts, max_steps, a), avals)
+    wanted = [i in positions for i in range(len(args))]
+    got = iter(call(vjp_jaxpr(masked, wanted), *args, *ct))
+    by_pos = {i: next(got) for i, w in enumerate(wanted) if w}
+    return [by_pos[p] for p in positions]
+
+
+def _masked_while(cond_jaxpr, body_jaxpr, nck, nbk, max_steps, a):
+    ck, bk, carry = a[:nck], a[nck:nck + nbk], list(a[nck + nbk:])
+
+    def step(state, _):
+        active, c = state
+        active = bitwise_and(active, call(cond_jaxpr, *ck, *c)[0])
+        new = call(body_jaxpr, *bk, *c)
+        return (active, [select(active, n, o) for n, o in zip(new, c)]), None
+    (_, out), _ = scan(step, (Array(np.bool_(True)), carry), None, length=max_steps)
+    return out
+
+
+def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
+    nck, nbk = cond_nconsts, body_nconsts
+    size = batch_size(args, dims)
+    ck, bk, carry = args[:nck], args[nck:nck + nbk], args[nck + nbk:]
+    dck, dbk = dims[:nck], dims[nck:nck + nbk]
+    ck = [c if d is None else move_axis(c, d, 0) for c, d in zip(ck, dck)]
+    bk = [c if d is None else move_axis(c, d, 0) for c, d in zip(bk, dbk)]
+    carry = [to_front(c, d, size) for c, d in zip(carry, dims[nck + nbk:])]
+    kd = [None if d is None else 0 for d in dck]
+    bd = [None if d is None else 0 for d in dbk]
+    nc = len(carry)
+    cb = batch_jaxpr(cond_jaxpr, kd + [0] * nc, size)
+    bb = batch_jaxpr(body_jaxpr, bd + [0] * nc, size)
+    c_avals = [get_aval(c) for c in carry]
+    # Loop while any example's predicate holds; examples already done keep their carry.
+    any_cond = _retrace(lambda *a: [reduce_max(call(cb, *a)[0], (0,))],
+                        in_avals(cb))
+
+    def body(*a):
+        k_c, k_b, c = a[:nck], a[nck:nck + nbk], a[nck + nbk:]
+        pred = call(cb, *k_c, *c)[0]
+        new = call(bb, *k_b, *c)
+        return [select(reshape(pred, (size,) + (1,) * (get_aval(n).ndim - 1)), n, o)
+                for n, o in zip(new, c)]
+    body_closed = _retrace(body, in_avals(cb)[:nck] + in_avals(bb)[:nbk] + c_avals)
+    outs = while_p.bind(*ck, *ck, *bk, *carry,
+                        cond_jaxpr=any_cond, body_jaxpr=body_closed, cond_nconsts=nck,
+                        body_nconsts=nck + nbk, max_steps=max_steps)
+    return outs, [0] * nc
+
+
+while_p.jvp = _while_jvp
+while_p.vjp = lambda i: _while_vjp
+while_p.vjp_joint = _while_vjp
+while_p.batch = _while_batch
+
+
+def _has_reverse_tracer(leaves):
+    return any(isinstance(x, ReverseTracer) for x in leaves)
+
+
+def while_loop(cond_fun, body_fun, init_val, max_steps=None):
+    """while cond_fun(val): val = body_fun(val); also when the values are traced (under jit,
+    make_jaxpr or vmap). Forward mode works always; reverse mode on traced values needs
+    `max_steps`, a bound on the trip count (JAX refuses reverse mode here).
+
+    >>> from funcgrad import lax
+    >>> lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1)
+    Array(16, dtype=int64)
+    """
+    leaves, in_tree = tree.tree_flatten(init_val)
+    leaves = [_as_leaf(x) for x in leaves]
+    if all(_is_concrete(x) for x in leaves):
+        val = tree.tree_unflatten(in_tree, leaves)
+        while True:
+            pred = cond_fun(val)
+            if not _is_concrete(pred):
+                # The functions close over traced values: continue from here as a primitive.
+                leaves = [_as_leaf(x) for x in tree.tree_leaves(val)]
+                break
+            if not _truth(pred):
+                return val
+            val = body_fun(val)
+    for _ in range(2):
+        avals = [get_aval(x) for x in leaves]
+        body_c, body_h, body_tree = trace_closed(
+            lambda *a: body_fun(tree.tree_unflatten(in_tree, a)), avals, "while_body")
+        got = out_avals(body_c)
+        if _same_types(got, avals):
+            break
+        leaves = [convert_element_type(x, o.dtype) if type(x) in (int, float) else x
+                  for x, o in zip(leaves, got)]
+    _check_carry("while_loop", in_tree, avals, body_tree, body_c, len(leaves))
+    cond_c, cond_h, _ = trace_closed(lambda *a: cond_fun(tree.tree_unflatten(in_tree, a)),
+                                     avals, "while_cond")
+    pa = out_avals(cond_c)
+    if len(pa) != 1 or pa[0].shape != () or pa[0].dtype != np.bool_:
+        raise TypeError(f"while_loop: cond_fun must return a scalar boolean, got "
+                        f"{_avals_str(pa)}")
+    args = [*cond_h, *body_h, *leaves]
+    params = dict(cond_jaxpr=cond_c, body_jaxpr=body_c, cond_nconsts=len(cond_h),
+                  body_nconsts=len(body_h), max_steps=max_steps)
+    if _has_reverse_tracer(leaves + cond_h + body_h) and max_steps is not None:
+        out = _masked_while(cond_c, body_c, len(cond_h), len(body_h), max_steps, args)
+    else:
+        out = while_p.bind(*args, **params)
+    return tree.tree_unflatten(in_tree, out)
+
+
+def _truth(pred):
+    pa = get_aval(_as_leaf(pred))
+    if pa.shape != ():
+        raise TypeError(f"while_loop: cond_fun must return a scalar boolean, got "
+                        f"{pa.str_short()}")
+    return bool(pred)
