@@ -30,6 +30,10 @@ def _as_leaf(x):
     return Array(x)
 
 
+def _as_array(x):
+    return Array(x) if type(x) in (bool, int, float, complex) else _as_leaf(x)
+
+
 def _is_concrete(x):
     """Whether x's value is known now (looking through grad's and jvp's tracers)."""
     while isinstance(x, Tracer):
@@ -386,7 +390,8 @@ def scan(f, init, xs=None, length=None, reverse=False):
         else:
             if reverse:
                 ys.reverse()
-            return carry, _stack_trees(ys, n, lambda: _y_avals(body, init_leaves, xs_leaves))
+            return (tree.tree_map(_as_array, carry),
+                    _stack_trees(ys, n, lambda: _y_avals(body, init_leaves, xs_leaves)))
     nc = len(init_leaves)
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs_leaves]
     for _ in range(2):
@@ -482,7 +487,7 @@ def fori_loop(lower, upper, body_fun, init_val):
                 if not all(_is_concrete(x) for x in tree.tree_leaves(val)):
                     break  # body_fun closes over traced values: use the scan primitive
             else:
-                return tree.tree_map(_as_leaf, val)
+                return tree.tree_map(_as_array, val)
         carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val,
                         Array(np.arange(lo, max(lo, hi), dtype=np.int64)))
         return carry
@@ -637,7 +642,7 @@ def while_loop(cond_fun, body_fun, init_val, max_steps=None):
                 leaves = [_as_leaf(x) for x in tree.tree_leaves(val)]
                 break
             if not _truth(pred):
-                return val
+                return tree.tree_map(_as_array, val)
             val = body_fun(val)
     for _ in range(2):
         avals = [get_aval(x) for x in leaves]
