@@ -10,12 +10,13 @@ from . import tree
 from ._core.array import Array
 from ._core.avals import PY_SCALARS
 from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
-from ._core.ir import eval_jaxpr
+from ._core.ir import ClosedJaxpr, eval_jaxpr
 from ._core.primitive import Primitive, def_zero_derivative
 from ._core.trace import Tracer, get_aval, new_trace
 from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
                               fit_tangent, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
+from .interpreters.passes import dce
 from .lax._batching import elementwise_rule
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -166,8 +167,12 @@ def grad(fun, argnums=0, has_aux=False, allow_int=False):
 
 def _split_aux(out, who):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        what = (f"an array of type {get_aval(out).str_short()}"
+                if isinstance(out, (Array, Tracer)) else
+                f"a {type(out).__name__}" + (f" of length {len(out)}"
+                                             if isinstance(out, (tuple, list)) else ""))
         raise TypeError(f"{who}(..., has_aux=True) needs the function to return a pair "
-                        f"(output, aux); it returned {type(out).__name__}")
+                        f"(output, aux); it returned {what}")
     return out[0], out[1]
 
 
@@ -373,6 +378,11 @@ def make_jaxpr(fun, static_argnums=()):
             out = fun(*new_args, **kwargs)
             out_leaves, out_tree = tree.tree_flatten(out)
             closed = jt.build(out_leaves)
+        # Equations nobody reads (a loop that ran one step before it met a traced value) go.
+        closed = ClosedJaxpr(*dce(closed.jaxpr, closed.consts))
+        # the structure of the traced (non-static) arguments, whose leaves are closed's inputs
+        closed.in_tree = tree.tree_structure(tuple(a for i, a in enumerate(args)
+                                                   if i not in static))
         closed.out_tree = out_tree
         return closed
     return make_jaxpr_f

@@ -79,10 +79,10 @@ def register_dataclass(nodetype, data_fields=None, meta_fields=None):
     >>> tree_leaves(Params(1.0, 2.0))
     [1.0, 2.0]
     """
-    if data_fields is None:
-        data_fields = [f.name for f in dataclasses.fields(nodetype) if f.init]
-        meta_fields = meta_fields or []
     meta_fields = list(meta_fields or [])
+    if data_fields is None:  # every init field that is not metadata
+        data_fields = [f.name for f in dataclasses.fields(nodetype)
+                       if f.init and f.name not in meta_fields]
     data_fields = list(data_fields)
 
     def flatten(x):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .avals import ShapedArray
-from .errors import JaxprTypeError
+from .errors import JaxprTypeError, doc_link
 
 
 class Var:
@@ -62,11 +62,12 @@ class Jaxpr:
 
 class ClosedJaxpr:
     """A jaxpr together with the values of its constvars."""
-    __slots__ = ("jaxpr", "consts", "in_tree", "out_tree")
+    __slots__ = ("jaxpr", "consts", "in_tree", "out_tree", "compiled")
 
     def __init__(self, jaxpr, consts, in_tree=None, out_tree=None):
         self.jaxpr, self.consts = jaxpr, list(consts)
         self.in_tree, self.out_tree = in_tree, out_tree
+        self.compiled = None  # generated code, for primitives that run sub-jaxprs
 
     eqns = property(lambda self: self.jaxpr.eqns)
     in_avals = property(lambda self: [v.aval for v in self.jaxpr.invars])
@@ -91,14 +92,15 @@ class ClosedJaxpr:
 # ---- printing ---------------------------------------------------------------------------------
 
 def _names():
+    # JAX's scheme: base 26 with a as the zero digit, so z is followed by ba, bb, ...
     letters = "abcdefghijklmnopqrstuvwxyz"
     n = 0
     while True:
         s, k = "", n
         while True:
             s = letters[k % 26] + s
-            k = k // 26 - 1
-            if k < 0:
+            k //= 26
+            if k == 0:
                 break
         yield s
         n += 1
@@ -129,7 +131,9 @@ def _param_str(v):
     if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
         return np.dtype(v).name
     if isinstance(v, Jaxpr):
-        return "{ " + pretty(v) + " }"
+        return pretty(v)
+    if isinstance(v, ClosedJaxpr):
+        return pretty(v.jaxpr)
     if isinstance(v, tuple):
         inner = ", ".join(_param_str(x) for x in v)
         return f"({inner},)" if len(v) == 1 else f"({inner})"
@@ -210,10 +214,16 @@ def typecheck(jaxpr):
     primitive's shape rule says. Raises JaxprTypeError naming the equation."""
     defined = set()
     namer = _Namer()
+    # Name variables in the order `pretty` does, so that messages match the printed jaxpr.
+    for v in [*jaxpr.constvars, *jaxpr.invars, *(o for e in jaxpr.eqns for o in e.outvars)]:
+        namer(v)
+
+    def bad(msg):
+        return JaxprTypeError(f"{msg} {doc_link('jaxprtypeerror')}")
 
     def define(v):
         if v in defined:
-            raise JaxprTypeError(f"variable {namer(v)} is defined twice")
+            raise bad(f"variable {namer(v)} is defined twice")
         defined.add(v)
 
     for v in list(jaxpr.constvars) + list(jaxpr.invars):
@@ -221,13 +231,15 @@ def typecheck(jaxpr):
     for e in jaxpr.eqns:
         for v in e.invars:
             if not isinstance(v, Literal) and v not in defined:
-                raise JaxprTypeError(f"equation `{eqn_str(e, namer)}` reads {namer(v)} before it "
-                                     "is defined")
-        want = e.prim.abstract_eval(*[v.aval for v in e.invars], **e.params)
+                raise bad(f"equation `{eqn_str(e, namer)}` reads {namer(v)} before it is defined")
+        try:
+            want = e.prim.abstract_eval(*[v.aval for v in e.invars], **e.params)
+        except (TypeError, ValueError, IndexError) as err:  # the operands' types do not fit
+            raise bad(f"equation `{eqn_str(e, namer)}` is ill-typed: {err}") from err
         want = list(want) if e.prim.multiple_results else [want]
         got = [v.aval for v in e.outvars]
         if [(a.shape, a.dtype) for a in want] != [(a.shape, a.dtype) for a in got]:
-            raise JaxprTypeError(
+            raise bad(
                 f"equation `{eqn_str(e, namer)}` declares outputs "
                 f"{[a.str_short() for a in got]} but {e.prim.name}'s shape rule gives "
                 f"{[a.str_short() for a in want]}")
@@ -235,7 +247,7 @@ def typecheck(jaxpr):
             define(v)
     for v in jaxpr.outvars:
         if not isinstance(v, Literal) and v not in defined:
-            raise JaxprTypeError(f"output {namer(v)} is never defined")
+            raise bad(f"output {namer(v)} is never defined")
 
 
 def eval_jaxpr(jaxpr, consts, *args):

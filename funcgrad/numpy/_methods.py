@@ -117,7 +117,10 @@ class _IndexUpdateRef:
         dt = get_aval(self.array).dtype
         if dt.kind not in "fc":
             raise TypeError(f"x.at[...].divide on an array of dtype {dt.name}: use a float array")
-        return self.multiply(U.divide(1, _val(values)))
+        # x / (the divisors scattered into ones): exact division, as numpy's x[idx] /= v, where
+        # multiplying by 1/v would be off by an ulp (-7 * (1/2.5) != -7 / 2.5).
+        ones = lax.full(get_aval(self.array).shape, 1, dt)
+        return U.divide(self.array, lax.index_update(ones, self.index, _val(values), "multiply"))
 
     def min(self, values):
         return lax.index_update(self.array, self.index, _val(values), "min")
@@ -201,6 +204,23 @@ _METHODS = {
     "mT": property(lambda self: M.swapaxes(self, -1, -2)),
     "at": property(_IndexUpdateHelper),
 }
+
+
+def _no_out(fn):
+    """numpy's own functions call these methods with out=None (np.sum(x) is x.sum(axis=None,
+    dtype=None, out=None)); funcgrad arrays are immutable, so only out=None is accepted."""
+    def method(self, *args, out=None, **kwargs):
+        if out is not None:
+            raise TypeError("out= is not supported: funcgrad arrays are immutable; use the "
+                            "returned array instead")
+        return fn(self, *args, **kwargs)
+    method.__name__, method.__doc__ = getattr(fn, "__name__", "method"), fn.__doc__
+    return method
+
+
+for _name in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argmin", "any",
+              "all", "clip", "round"):
+    _METHODS[_name] = _no_out(_METHODS[_name])
 
 for _cls in (Array, Tracer):
     for _name, _fn in _METHODS.items():
