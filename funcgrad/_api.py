@@ -137,7 +137,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
             value = _check_scalar_output(fun, out)
             roots = _out_roots([value], [_ones_like(value)], trace)
             grads = _cotangents(backward(roots), in_nodes, in_trees, in_leaves)
-            value = _unwrap(value, trace, ReverseTracer)
+            value = _as_array(_unwrap(value, trace, ReverseTracer))
             if has_aux:
                 aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
         g = tuple(grads) if many else grads[0]
@@ -224,7 +224,7 @@ def vjp(fun, *primals, has_aux=False):
         out_leaves, out_tree = tree.tree_flatten(out)
     finally:
         trace_cm.__exit__(None, None, None)
-    out_primals = [_unwrap(o, trace, ReverseTracer) for o in out_leaves]
+    out_primals = [_as_array(_unwrap(o, trace, ReverseTracer)) for o in out_leaves]
 
     def vjp_fn(ct):
         ct_leaves, ct_tree = tree.tree_flatten(ct)
@@ -309,6 +309,7 @@ def jvp(fun, primals, tangents, has_aux=False):
         ps, ts, td = _jvp_outputs(trace, out)
         if has_aux:
             aux = tree.tree_map(lambda x: _unwrap(x, trace, JVPTracer), aux)
+    ps = [_as_array(p) for p in ps]
     ts = [zeros_like(p) if t is None else t for p, t in zip(ps, ts)]
     res = (tree.tree_unflatten(td, ps), tree.tree_unflatten(td, ts))
     return res + (aux,) if has_aux else res
@@ -332,6 +333,7 @@ def linearize(fun, *primals):
             diff = [isinstance(i, JVPTracer) for i in ins]
             out = fun(*tree.tree_unflatten(p_tree, ins))
             ps, ts, td = _jvp_outputs(trace, out)
+        ps = [_as_array(p) for p in ps]
         ts = [zeros_like(p) if t is None else t for p, t in zip(ps, ts)]
         closed = jt.build(ts)
 

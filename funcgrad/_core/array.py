@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .avals import ShapedArray
+from .avals import ShapedArray, float0
 
 
 class Array:
@@ -61,8 +61,12 @@ class Array:
         return self._value.__index__()
 
     def __repr__(self):
-        body = np.array2string(self._value, separator=", ", prefix="Array(")
-        return f"Array({body}, dtype={self._value.dtype.name})"
+        v = self._value
+        if v.dtype == float0:  # zero-size structs: show them as the zeros they stand for
+            body = np.array2string(np.zeros(v.shape, np.int8), separator=", ", prefix="Array(")
+            return f"Array({body}, dtype=float0)"
+        body = np.array2string(v, separator=", ", prefix="Array(")
+        return f"Array({body}, dtype={v.dtype.name})"
 
     def __str__(self):
         return str(self._value)
