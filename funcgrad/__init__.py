@@ -15,7 +15,8 @@ from ._core.avals import ShapedArray, float0
 from ._core.backend import Device, devices
 from ._core.errors import (ConcretizationError, FuncgradError, GradInputError, GradOutputError,
                            InPlaceUpdateError, JaxprTypeError, ShapeError,
-                           TracerArrayConversionError, UnexpectedTracerError)
+                           TracerArrayConversionError, UnexpectedTracerError,
+                           UnhashableStaticArgumentError)
 from ._core.ir import ClosedJaxpr, Jaxpr
 
 __version__ = "0.1.0"
@@ -25,4 +26,4 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "s
            "Array", "ShapedArray", "float0", "Device", "devices", "ClosedJaxpr", "Jaxpr", "lax",
            "numpy", "tree", "ConcretizationError", "FuncgradError", "GradInputError",
            "GradOutputError", "InPlaceUpdateError", "JaxprTypeError", "ShapeError",
-           "TracerArrayConversionError", "UnexpectedTracerError"]
+           "TracerArrayConversionError", "UnexpectedTracerError", "UnhashableStaticArgumentError"]

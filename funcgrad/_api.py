@@ -190,10 +190,12 @@ def _check_scalar_output(fun, out):
                f"every derivative with out, vjp_fn = fg.vjp({_name(fun)}, x) and "
                "vjp_fn(fnp.ones_like(out)) (the sum of the Jacobian's rows), or the full Jacobian "
                f"with fg.jacrev({_name(fun)})(x).")
-        if aval.shape == ():
-            fix = (f"Its dtype must be real floating point: return a float "
-                   f"({_name(fun)}(x).astype(fnp.float64)), or for a complex output take "
-                   "fnp.abs(...) or its real part.")
+        if aval.shape == () and aval.dtype.kind == "c":
+            fix = (f"Differentiate a real quantity of it instead, e.g. "
+                   f"fg.grad(lambda x: fnp.abs({_name(fun)}(x))).")
+        elif aval.shape == ():
+            fix = (f"Its dtype must be real floating point: return a float, e.g. "
+                   f"{_name(fun)}(x).astype(fnp.float64).")
     else:
         what = f"a {type(out).__name__}"
         fix = ("Return one scalar array; for several outputs, return (loss, extra) and use "

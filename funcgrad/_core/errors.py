@@ -84,3 +84,14 @@ class GradOutputError(FuncgradError, TypeError):
 
 class TracerArrayConversionError(FuncgradError, TypeError):
     """A traced value was handed to numpy (np.asarray, a numpy function), which would drop it."""
+
+
+class UnhashableStaticArgumentError(FuncgradError, TypeError):
+    """A static argument of a jitted function that cannot be hashed into the cache key."""
+
+
+# Tracebacks name the public module the classes are imported from.
+for _cls in (FuncgradError, ConcretizationError, UnexpectedTracerError, ShapeError, JaxprTypeError,
+             InPlaceUpdateError, GradInputError, GradOutputError, TracerArrayConversionError,
+             UnhashableStaticArgumentError):
+    _cls.__module__ = "funcgrad"

@@ -10,6 +10,9 @@ Rules (all optional until a transform needs them):
                                      differentiable (a function of i, so variadic primitives work)
   vjp_joint(ct, ans, args, positions, **params)
                                      optional: the cotangents of all `positions` in one call
+  vjp_fwd(*args, **params) -> (ans, residuals)
+                                     optional: the forward pass under reverse mode, keeping what
+                                     vjp_joint then receives as `residuals=`
   batch(args, dims, **params)        vmap rule -> (out, out_dim); see lax/_batching.py
   jit(ctx, outs, ins, params, reuse) the line of Python jit generates (interpreters/codegen.py);
                                      without one, the line calls impl
@@ -25,7 +28,7 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 
 class Primitive:
     __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "vjp_joint",
-                 "batch", "jit", "nondiff")
+                 "vjp_fwd", "batch", "jit", "nondiff")
 
     def __init__(self, name, multiple_results=False):
         if name in PRIMITIVES:
@@ -34,7 +37,7 @@ class Primitive:
         self.name = name
         self.multiple_results = multiple_results
         self.impl = self.abstract_eval = self.jvp = self.vjp = self.batch = self.jit = None
-        self.vjp_joint = None
+        self.vjp_joint = self.vjp_fwd = None
         # True for primitives whose outputs are integers or booleans: no derivative exists.
         self.nondiff = False
 
@@ -80,11 +83,7 @@ def defderiv(prim, *derivs):
 def def_zero_derivative(prim):
     """Piecewise-constant primitives (floor, sign, ...): every derivative is a symbolic zero."""
     prim.jvp = lambda primals, tangents, **params: (prim.bind(*primals, **params), None)
-    prim.vjp = lambda i: _zero_rule
-
-
-def _zero_rule(ct, ans, *args, **params):
-    return None
+    prim.vjp = lambda i: None  # no argument carries a derivative: reverse mode records nothing
 
 
 def def_nondiff(prim):

@@ -67,6 +67,8 @@ class Tracer:
     size = property(lambda self: self.aval.size)
 
     def _concrete(self, why):
+        if not self._trace.alive:
+            raise escaped_tracer_error(self._trace, why)
         return self._trace.concrete(self, why)
 
     def __bool__(self):
@@ -96,7 +98,8 @@ class Tracer:
             f"handed to numpy, which would silently drop what {self._trace.name} tracks.\n"
             f"  at {user_frame()}\n"
             "Use funcgrad.numpy (import funcgrad.numpy as fnp; fnp.sin(x)) instead of numpy inside "
-            "transformed functions, or take the value out with fg.stop_gradient first. "
+            "transformed functions. A value that only needs to be looked at (printed, logged) "
+            "can be taken out with np.asarray(fg.stop_gradient(x)) under grad, jvp and vjp. "
             + doc_link("tracerarrayconversionerror"))
 
     def __repr__(self):
@@ -149,10 +152,12 @@ def eval_primitive(prim, args, params):
     return wrap_value(out)
 
 
-def escaped_tracer_error(trace, prim):
+def escaped_tracer_error(trace, use):
+    """`use`: the primitive, or a description such as 'bool()', that met the escaped value."""
+    what = f"`{use.name}`" if hasattr(use, "name") else use
     return UnexpectedTracerError(
         f"a traced value created by {trace.name} (called at {format_site(trace.site)}) "
-        f"was used by `{prim.name}` after {trace.name} had finished.\n"
+        f"was used by {what} after {trace.name} had finished.\n"
         f"  at {user_frame()}\n"
         "A value computed inside a transformed function was kept outside it (in a global, a list, "
         "an attribute such as self.x, or a closure) and used later. Return it from the function "

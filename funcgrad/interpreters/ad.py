@@ -97,10 +97,11 @@ class JVPTrace(Trace):
 class Node:
     """One recorded operation. `parents` lists (argument position, parent node, parent output
     index) for the arguments that carry a derivative."""
-    __slots__ = ("prim", "params", "args", "ans", "parents")
+    __slots__ = ("prim", "params", "args", "ans", "parents", "residuals")
 
-    def __init__(self, prim, params, args, ans, parents):
+    def __init__(self, prim, params, args, ans, parents, residuals=None):
         self.prim, self.params, self.args, self.ans, self.parents = prim, params, args, ans, parents
+        self.residuals = residuals  # what a primitive's vjp_fwd kept for its backward rule
 
 
 class ReverseTracer(Tracer):
@@ -128,7 +129,25 @@ class ReverseTrace(Trace):
                 parents.append((i, a.node, a.index))
             else:
                 primals.append(a)
-        ans = prim.bind(*primals, **params)
+        if prim.vjp_fwd is not None:
+            ans, residuals = prim.vjp_fwd(*primals, **params)
+        else:
+            ans, residuals = prim.bind(*primals, **params), None
+        return self._record(prim, params, primals, parents, ans, residuals)
+
+    def record(self, prim, args, params, ans):
+        """Record an operation whose result is already known (checkpoint replays saved
+        values this way) without computing it."""
+        primals, parents = [], []
+        for i, a in enumerate(args):
+            if isinstance(a, ReverseTracer) and a._trace is self:
+                primals.append(a.primal)
+                parents.append((i, a.node, a.index))
+            else:
+                primals.append(a)
+        return self._record(prim, params, primals, parents, ans, None)
+
+    def _record(self, prim, params, primals, parents, ans, residuals):
         if prim.nondiff:
             return ans
         if prim.vjp is None:
@@ -136,7 +155,7 @@ class ReverseTrace(Trace):
         parents = [p for p in parents if prim.vjp(p[0]) is not None]
         if not parents:
             return ans
-        node = Node(prim, params, primals, ans, parents)
+        node = Node(prim, params, primals, ans, parents, residuals)
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
@@ -198,8 +217,9 @@ def backward(outputs):
         if node.prim.vjp_joint is not None:
             # One rule for all arguments at once (control flow: one backward loop, not one per
             # argument).
+            extra = {} if node.prim.vjp_fwd is None else {"residuals": node.residuals}
             got = node.prim.vjp_joint(ct, node.ans, node.args, [i for i, _, _ in node.parents],
-                                      **node.params)
+                                      **extra, **node.params)
         else:
             got = [node.prim.vjp(i)(ct, node.ans, *node.args, **node.params)
                    for i, _, _ in node.parents]

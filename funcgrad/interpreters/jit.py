@@ -14,7 +14,8 @@ import numpy as np
 from .. import tree
 from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS
-from .._core.errors import FuncgradError, doc_link, user_frame
+from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link, user_frame,
+                            user_site)
 from .._core.trace import Tracer, get_aval, new_trace
 from .codegen import compile_jaxpr
 from .partial_eval import JaxprTrace
@@ -48,7 +49,7 @@ def _static_key(value, where):
     try:
         hash(value)
     except TypeError:
-        raise TypeError(
+        raise UnhashableStaticArgumentError(
             f"jit: the static argument {where} has the unhashable type "
             f"{type(value).__name__}; static arguments are part of the cache key and must be "
             f"hashable.\n  at {user_frame()}\nPass a tuple instead of a list "
@@ -144,12 +145,13 @@ class _Jitted:
         self.traces += 1
         prev, self.last_key = self.last_key, key
         if self.traces > RETRACE_WARN_AFTER and prev is not None:
-            warnings.warn(RetraceWarning(
+            site = user_site() or ("<unknown>", 0)
+            warnings.warn_explicit(RetraceWarning(
                 f"{_fn_name(self.fun)} has been traced and compiled {self.traces} times. "
                 f"{_what_changed(prev, key)} Each new signature costs a trace and a compile: "
                 "keep shapes fixed (pad or bucket them), or make a changing Python value a "
                 "dynamic argument rather than a static one. " + doc_link("retracewarning")),
-                stacklevel=3)
+                RetraceWarning, site[0], site[1])
 
     def lower(self, *args, **kwargs):
         """The optimized jaxpr and generated source for these arguments (see Lowered)."""

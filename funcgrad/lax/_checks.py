@@ -16,7 +16,7 @@ def broadcast_shapes(opname, *avals):
     a, b = shapes[0], shapes[1] if len(shapes) > 1 else shapes[0]
     hint = ""
     if len(a) == 1 and len(b) == 1:
-        hint = (f"\nFor the outer ({a[0]}, {b[0]}) combination, add an axis: x[:, None] {_sym(opname)} y. ")
+        hint = f"\nFor the outer ({a[0]}, {b[0]}) combination, add an axis: x[:, None] {_sym(opname)} y."
     raise ShapeError(
         f"{opname} got operands of shapes {listed}, which do not broadcast.\n"
         f"  at {user_frame()}\n"

@@ -94,7 +94,7 @@ def _array_index(k):
                     f"a boolean mask of type {k.aval.str_short()} is used as an index, but its "
                     "number of True values (the result's size) is not known when tracing.\n"
                     f"  at {user_frame()}\nKeep the shape instead: fnp.where(mask, x, 0), or "
-                    "sum with fnp.sum(x, where=mask). " + doc_link("concretizationerror")) from None
+                    "sum with fnp.sum(fnp.where(mask, x, 0)). " + doc_link("concretizationerror")) from None
         else:
             _check_int(k.dtype)
             return [k]
