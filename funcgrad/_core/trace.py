@@ -143,10 +143,15 @@ def eval_primitive(prim, args, params):
     vals = [a._value if type(a) is Array else a for a in args]
     try:
         out = prim.impl(*vals, **params)
-    except (ValueError, IndexError, TypeError):
-        # numpy's message names no user-facing function; the shape rule raises a teaching one.
+    except (ValueError, IndexError, TypeError) as e:
+        backend_error = e
+    else:
+        backend_error = None
+    if backend_error is not None:
+        # numpy's message names no user-facing function; the shape rule raises a teaching one
+        # (outside the except block, so the traceback does not lead with numpy's).
         prim.abstract_eval(*[get_aval(a) for a in args], **params)
-        raise
+        raise backend_error
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
     return wrap_value(out)
