@@ -7,6 +7,7 @@ Array(144., dtype=float64)
 """
 from . import lax, numpy, tree
 from ._api import (grad, jvp, linearize, make_jaxpr, stop_gradient, value_and_grad, vjp)
+from ._custom import checkpoint, checkpoint_policies, custom_jvp, custom_vjp, remat
 from ._jacobians import hessian, hvp, jacfwd, jacobian, jacrev, vhp
 from ._vmap import vmap
 from .interpreters.jit import RetraceWarning, jit
@@ -22,7 +23,8 @@ from ._core.ir import ClosedJaxpr, Jaxpr
 __version__ = "0.1.0"
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "stop_gradient",
-           "vmap", "jit", "RetraceWarning", "jacrev", "jacfwd", "jacobian", "hessian", "hvp", "vhp",
+           "vmap", "jit", "RetraceWarning", "custom_jvp", "custom_vjp", "checkpoint", "remat",
+           "checkpoint_policies", "jacrev", "jacfwd", "jacobian", "hessian", "hvp", "vhp",
            "Array", "ShapedArray", "float0", "Device", "devices", "ClosedJaxpr", "Jaxpr", "lax",
            "numpy", "tree", "ConcretizationError", "FuncgradError", "GradInputError",
            "GradOutputError", "InPlaceUpdateError", "JaxprTypeError", "ShapeError",

@@ -134,6 +134,8 @@ def _param_str(v):
         return pretty(v)
     if isinstance(v, ClosedJaxpr):
         return pretty(v.jaxpr)
+    if callable(v) and hasattr(v, "__name__"):
+        return v.__name__  # the user's function behind custom_jvp, custom_vjp, checkpoint
     if isinstance(v, tuple):
         inner = ", ".join(_param_str(x) for x in v)
         return f"({inner},)" if len(v) == 1 else f"({inner})"

@@ -87,7 +87,7 @@ class _Jitted:
         self.cache = {}
         self.traces = 0
         self.last_key = None
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
     def _split(self, args, kwargs):
         nums = {n % len(args) if -len(args) <= n < len(args) else n
