@@ -5,7 +5,8 @@ over immutable arrays, on numpy.
 >>> fg.grad(lambda w: 12 * w ** 3 + 2)(2.0)
 Array(144., dtype=float64)
 """
-from . import lax, numpy, tree
+from . import debug, lax, numpy, tree
+from ._core.config import config
 from ._api import (grad, jvp, linearize, make_jaxpr, stop_gradient, value_and_grad, vjp)
 from ._custom import checkpoint, checkpoint_policies, custom_jvp, custom_vjp, remat
 from ._jacobians import hessian, hvp, jacfwd, jacobian, jacrev, vhp
@@ -23,7 +24,7 @@ from ._core.ir import ClosedJaxpr, Jaxpr
 __version__ = "0.1.0"
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "stop_gradient",
-           "vmap", "jit", "RetraceWarning", "custom_jvp", "custom_vjp", "checkpoint", "remat",
+           "vmap", "jit", "config", "debug", "RetraceWarning", "custom_jvp", "custom_vjp", "checkpoint", "remat",
            "checkpoint_policies", "jacrev", "jacfwd", "jacobian", "hessian", "hvp", "vhp",
            "Array", "ShapedArray", "float0", "Device", "devices", "ClosedJaxpr", "Jaxpr", "lax",
            "numpy", "tree", "ConcretizationError", "FuncgradError", "GradInputError",

@@ -15,6 +15,7 @@ import numpy as np
 
 from .array import Array, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
+from .config import config
 from .errors import (ConcretizationError, TracerArrayConversionError, UnexpectedTracerError,
                      doc_link, format_site, user_frame, user_site)
 
@@ -152,9 +153,22 @@ def eval_primitive(prim, args, params):
         # (outside the except block, so the traceback does not lead with numpy's).
         prim.abstract_eval(*[get_aval(a) for a in args], **params)
         raise backend_error
+    if config.debug_nans:
+        check_nans(prim, out)
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
     return wrap_value(out)
+
+
+def check_nans(prim, out):
+    """With fg.config.debug_nans: raise at the primitive whose output has a NaN."""
+    for o in (out if prim.multiple_results else [out]):
+        if np.asarray(o).dtype.kind in "fc" and np.isnan(o).any():
+            raise FloatingPointError(
+                f"debug_nans: `{prim.name}` produced a NaN.\n  at {user_frame()}\nLook for "
+                "0/0, inf - inf, log or sqrt of a negative number, or arcsin outside [-1, 1] "
+                "here; switch the check off with fg.config.update('debug_nans', False). "
+                + doc_link("debug_nans"))
 
 
 def escaped_tracer_error(trace, use):

@@ -43,6 +43,8 @@ def default_template(prim):
     def template(ctx, outs, ins, params, reuse):
         fn = functools.partial(prim.impl, **params) if params else prim.impl
         call = f"{ctx.ref(fn, prim.name.replace('-', '_'))}({', '.join(ins)})"
+        if not outs:
+            return call  # an effect only (debug_print)
         return f"{', '.join(outs)}{',' if prim.multiple_results and len(outs) == 1 else ''} = {call}"
     return template
 

@@ -14,6 +14,7 @@ import numpy as np
 from .. import tree
 from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS
+from .._core.config import config
 from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link, user_frame,
                             user_site)
 from .._core.trace import Tracer, get_aval, new_trace
@@ -117,6 +118,10 @@ class _Jitted:
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
         outs = entry.fn(*entry.consts, *[_raw(x) for x in leaves])
+        if config.debug_nans and any(np.isnan(o).any() for o in outs
+                                     if np.asarray(o).dtype.kind in "fc"):
+            # Find the primitive, op by op, in the de-optimized function (this raises there).
+            self.fun(*args, **kwargs)
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
 
     def _trace(self, args, kwargs, nums, in_tree, leaves):

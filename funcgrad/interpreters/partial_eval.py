@@ -78,11 +78,11 @@ class JaxprTrace(Trace):
             f"  at {user_frame()}\n"
             f"Under {self.name} only shapes and dtypes are known, not values, so Python cannot "
             "branch on or convert a traced value. Instead:\n"
-            "  - choose elementwise:    y = fnp.where(x > 0, a, b)\n"
-            "  - keep a Python value out of the traced arguments: close over it, or pass it as a "
-            "static argument\n"
-            "  - under grad, jvp and vjp (which trace concrete values) Python control flow works: "
-            "run the function there instead of under abstract tracing.\n"
+            "  - choose elementwise:        y = fnp.where(x > 0, a, b)\n"
+            "  - branch on a traced scalar: y = fg.lax.cond(x > 0, true_fn, false_fn, x)\n"
+            "  - loop on a traced value:    fg.lax.while_loop, fg.lax.fori_loop, fg.lax.scan\n"
+            f"  - or make the argument static, a Python value: fg.{self.name}(f, "
+            "static_argnums=<its position>)\n"
             + doc_link("concretizationerror"))
 
     def _inputs_behind(self, var):

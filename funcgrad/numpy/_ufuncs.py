@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import lax
 from .._core.array import Array, wrap_value
+from .._core.config import config
 from .._core.trace import bind
 from ._core import dtype_of, operand
 
@@ -16,7 +17,7 @@ def _unary(prim_fn, name):
     impl = prim.impl
 
     def f(x):
-        if type(x) is Array:  # eager fast path: straight to the primitive's impl
+        if type(x) is Array and not config.debug_nans:  # eager fast path: straight to impl
             try:
                 return wrap_value(impl(x._value))
             except Exception:
@@ -33,8 +34,8 @@ def _binary(prim_fn, name):
 
     def f(x, y):
         tx, ty = type(x), type(y)
-        if (tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
-                ty is Array and tx in _FAST_SCALARS):  # eager fast path
+        if ((tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
+                ty is Array and tx in _FAST_SCALARS)) and not config.debug_nans:  # fast path
             try:
                 return wrap_value(impl(x._value if tx is Array else x,
                                        y._value if ty is Array else y))
