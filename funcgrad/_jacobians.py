@@ -41,15 +41,16 @@ def _rows(b, start, stop):
     return b.slice_rows(start, stop) if isinstance(b, OneHot) else b[start:stop]
 
 
-def _chunked(mapped, basis_trees, total, chunk_size):
-    """mapped(basis) over all rows at once, or chunk by chunk, joined along the leading axis."""
+def _chunked(mapped, basis, total, chunk_size, axis=0):
+    """mapped(*basis) over all rows at once, or chunk by chunk, the results joined along `axis`
+    (where mapped puts the basis axis)."""
     if chunk_size is None or chunk_size >= total:
-        return mapped(*basis_trees)
+        return mapped(*basis)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [mapped(*[_rows(b, s, min(s + chunk_size, total)) for b in basis_trees])
+    parts = [mapped(*[_rows(b, s, min(s + chunk_size, total)) for b in basis])
              for s in range(0, total, chunk_size)]
-    return tree.tree_map(lambda *xs: concatenate(xs, axis=0), *parts)
+    return tree.tree_map(lambda *xs: concatenate(xs, axis=axis), *parts)
 
 
 def _split_rows(flat, avals, lead_shape, last=False):
@@ -132,7 +133,7 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
         if has_aux:
             outs, aux = _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size)
         else:
-            outs = _chunked_last(mapped, basis, total, chunk_size)
+            outs = _chunked(mapped, basis, total, chunk_size, axis=-1)
         out_leaves, out_tree = tree.tree_flatten(outs)
         jac = []
         for o in out_leaves:
@@ -145,16 +146,6 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
     return jacfun
 
 
-def _chunked_last(mapped, basis, total, chunk_size):
-    if chunk_size is None or chunk_size >= total:
-        return mapped(*basis)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [mapped(*[_rows(b, s, min(s + chunk_size, total)) for b in basis])
-             for s in range(0, total, chunk_size)]
-    return tree.tree_map(lambda *xs: concatenate(xs, axis=-1), *parts)
-
-
 def _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size):
     aux = None
 
@@ -162,7 +153,7 @@ def _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size):
         nonlocal aux
         o, aux = mapped(*b)
         return o
-    outs = _chunked_last(outs_only, basis, total, chunk_size)
+    outs = _chunked(outs_only, basis, total, chunk_size, axis=-1)
     return outs, aux
 
 

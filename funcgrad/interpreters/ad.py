@@ -121,7 +121,8 @@ class ReverseTrace(Trace):
     def new_input(self, x):
         return ReverseTracer(self, x, Node(None, None, (x,), x, ()))
 
-    def process_primitive(self, prim, args, params):
+    def _unwrap(self, args):
+        """The primal values of args, and (position, node, output index) of our tracers."""
         primals, parents = [], []
         for i, a in enumerate(args):
             if isinstance(a, ReverseTracer) and a._trace is self:
@@ -129,6 +130,10 @@ class ReverseTrace(Trace):
                 parents.append((i, a.node, a.index))
             else:
                 primals.append(a)
+        return primals, parents
+
+    def process_primitive(self, prim, args, params):
+        primals, parents = self._unwrap(args)
         if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*primals, **params)
         else:
@@ -138,13 +143,7 @@ class ReverseTrace(Trace):
     def record(self, prim, args, params, ans):
         """Record an operation whose result is already known (checkpoint replays saved
         values this way) without computing it."""
-        primals, parents = [], []
-        for i, a in enumerate(args):
-            if isinstance(a, ReverseTracer) and a._trace is self:
-                primals.append(a.primal)
-                parents.append((i, a.node, a.index))
-            else:
-                primals.append(a)
+        primals, parents = self._unwrap(args)
         return self._record(prim, params, primals, parents, ans, None)
 
     def _record(self, prim, params, primals, parents, ans, residuals):
