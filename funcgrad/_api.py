@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 
 from . import tree
-from ._core.array import Array
+from ._core.array import Array, wrap_value
 from ._core.avals import PY_SCALARS
 from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
@@ -177,7 +177,8 @@ def _split_aux(out, who):
 
 
 def _ones_like(x):
-    return Array(np.ones(get_aval(x).shape, get_aval(x).dtype))
+    aval = get_aval(x)
+    return wrap_value(np.ones(aval.shape, aval.dtype))
 
 
 def _check_scalar_output(fun, out):

@@ -60,6 +60,10 @@ class JVPTracer(Tracer):
     def aval(self):
         return get_aval(self.primal)
 
+    # Straight from the primal (an Array or an inner tracer): rules ask for these constantly.
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+
 
 class JVPTrace(Trace):
     name = "jvp"
@@ -114,6 +118,9 @@ class ReverseTracer(Tracer):
     def aval(self):
         return get_aval(self.primal)
 
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+
 
 class ReverseTrace(Trace):
     name = "grad"
@@ -165,27 +172,26 @@ class ReverseTrace(Trace):
 
 
 def _toposort(roots):
-    """Nodes reachable from `roots`, each after every node that consumes it (Kahn's algorithm,
-    iterative: a long chain of operations must not hit Python's recursion limit)."""
-    consumers = {}
-    stack, seen = list(roots), set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
+    """Nodes reachable from `roots`, each before every node it consumes (consumers first): a
+    reversed depth-first post-order, iterative so that long chains of operations do not hit
+    Python's recursion limit."""
+    order, visited = [], set()
+    for root in roots:
+        if root in visited:
             continue
-        seen.add(n)
-        for _, p, _ in n.parents:
-            consumers[p] = consumers.get(p, 0) + 1
-            stack.append(p)
-    ready = [n for n in set(roots) if consumers.get(n, 0) == 0]
-    order = []
-    while ready:
-        n = ready.pop()
-        order.append(n)
-        for _, p, _ in n.parents:
-            consumers[p] -= 1
-            if consumers[p] == 0:
-                ready.append(p)
+        visited.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for _, p, _ in parents:
+                if p not in visited:
+                    visited.add(p)
+                    stack.append((p, iter(p.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
     return order
 
 

@@ -94,7 +94,9 @@ def generate(jaxpr, name="jitted"):
                     break
         template = e.prim.jit or default_template(e.prim)
         lines.append("    " + template(ctx, outs, ins, e.params, reuse))
-        if e.prim.name in ALIASING:
+        if e.prim.name in ALIASING or e.prim.name not in FRESH:
+            # Only FRESH primitives are known to return new memory; any other (cond, while,
+            # scan, custom_*, checkpoint, a reduction over no axes) may hand back an input.
             aliased.update(v for v in e.invars if isinstance(v, Var))
             aliased.update(e.outvars)
         elif e.prim.name in FRESH and e.outvars[0].aval.ndim > 0:

@@ -75,7 +75,7 @@ def _raw(x):
         return x._value
     if type(x) in PY_SCALARS:
         return x
-    return np.asarray(x)
+    return np.array(x)  # a copy, as Array(x) makes: an output may be (a view of) this input
 
 
 class _Jitted:

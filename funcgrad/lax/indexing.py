@@ -42,7 +42,8 @@ def normalize_index(shape, idx):
                          f"{consumed} were indexed")
     fill = [np.s_[:]] * (len(shape) - consumed)
     if n_ellipsis:
-        i = items.index(Ellipsis)
+        # not items.index(Ellipsis): that compares index arrays with == (elementwise)
+        i = next(j for j, k in enumerate(items) if k is Ellipsis)
         items = items[:i] + fill + items[i + 1:]
     else:
         items = items + fill

@@ -101,6 +101,18 @@ broadcast_in_dim_p = Primitive("broadcast_in_dim")
 
 def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
     x = np.asarray(x)
+    if x.shape == shape:
+        return x
+    if x.flags.c_contiguous:
+        # A zero-stride view built directly: np.broadcast_to costs ~8x more, which shows in
+        # every reverse pass (each reduction's cotangent is broadcast back).
+        strides = [0] * len(shape)
+        for i, d in enumerate(broadcast_dimensions):
+            if x.shape[i] != 1:
+                strides[d] = x.strides[i]
+        out = np.ndarray(shape, x.dtype, x, 0, strides)
+        out.flags.writeable = False
+        return out
     expanded = [1] * len(shape)
     for i, d in enumerate(broadcast_dimensions):
         expanded[d] = x.shape[i]
@@ -437,9 +449,9 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
         return dynamic_slice(move_axis(x, xd, 0), [0] + list(starts),
                              (size,) + slice_sizes), 0
     from .indexing import gather
-    idx, indexer = _batched_window(get_aval(x).shape[1:] if xd is not None else get_aval(x).shape,
-                                   starts, sdims, slice_sizes, size)
-    return gather(to_front(x, xd, size), idx, indexer), 0
+    x = to_front(x, xd, size)  # the batch axis first, so that shape[1:] is one example's shape
+    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, slice_sizes, size)
+    return gather(x, idx, indexer), 0
 
 
 dynamic_slice_p.batch = _dynamic_slice_batch

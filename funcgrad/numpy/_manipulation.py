@@ -150,7 +150,8 @@ def split(ary, indices_or_sections, axis=0):
         cuts = [i * (n // k) for i in range(1, k)]
     else:
         cuts = [int(c) for c in indices_or_sections]
-    bounds = [0] + [min(max(c, 0), n) for c in cuts] + [n]
+    # numpy cuts as a[lo:hi] slices do: a negative index counts from the end
+    bounds = [0] + [min(max(c + n if c < 0 else c, 0), n) for c in cuts] + [n]
     out = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         start = [0] * aval.ndim
