@@ -2,6 +2,10 @@
 
 Every transform is a function that takes a function and returns a new one, so they compose:
 grad(grad(f)) is the second derivative, make_jaxpr(grad(f)) shows what the gradient computes.
+
+The other scripts in examples/ go further: per_example_gradients.py (vmap of grad), newton.py
+(fg.hessian), custom_vjp.py (custom_jvp and custom_vjp), scan_rnn.py (lax.scan under jit) and
+jacobian_external_grad.py (PyTorch's external_grad and the full Jacobian).
 """
 import numpy as np
 
@@ -125,3 +129,13 @@ print("v.at[1].set(5.0) =", w, " (v is unchanged:", v, ")")
 print("w.at[1:].add(1.0) =", w.at[1:].add(1.0))
 print("grad through .at[].set:",
       fg.grad(lambda x: fnp.sum(fnp.zeros(3).at[0].set(x) * fnp.array([4.0, 5.0, 6.0])))(1.0))
+
+# ---- where to go next ----------------------------------------------------------------------------
+section("more")
+print("docs/transforms.md: every transform (vmap, jit, Jacobians, control flow, custom rules, ...)")
+print("docs/sharp_bits.md: what surprises people; docs/errors.md: every error and its fix")
+print("examples/per_example_gradients.py: vmap(grad(loss)) over a batch, against a Python loop")
+print("examples/newton.py: Newton's method with fg.hessian on the Rosenbrock function")
+print("examples/custom_vjp.py: a stable log1pexp (custom_jvp) and gradient clipping (custom_vjp)")
+print("examples/scan_rnn.py: an RNN with lax.scan, trained under jit(value_and_grad(...))")
+print("examples/jacobian_external_grad.py: PyTorch's external_grad as fg.vjp, and the Jacobian")
