@@ -182,7 +182,7 @@ custom_vjp_call_p.abstract_eval = _abstract_eval_by_tracing
 
 def _custom_vjp_jvp(primals, tangents, *, fun, fwd, bwd):
     raise TypeError(
-        "forward-mode differentiation (jvp, jacfwd, hessian, linearize) of a custom_vjp function "
+        "forward-mode differentiation (jvp, jacfwd, linearize) of a custom_vjp function "
         f"is not defined: its rule only says how to pull cotangents back.\n  at {user_frame()}\n"
         "Use reverse mode (fg.grad, fg.vjp, fg.jacrev), or define the derivative with "
         "fg.custom_jvp instead, which serves both modes. " + doc_link("customvjpforwardmode"))

@@ -143,7 +143,11 @@ def bind(prim, *args, **params):
 def eval_primitive(prim, args, params):
     vals = [a._value if type(a) is Array else a for a in args]
     try:
-        out = prim.impl(*vals, **params)
+        if config.debug_nans:
+            with np.errstate(invalid="ignore", divide="ignore"):  # the check below explains
+                out = prim.impl(*vals, **params)
+        else:
+            out = prim.impl(*vals, **params)
     except (ValueError, IndexError, TypeError) as e:
         backend_error = e
     else:

@@ -13,9 +13,10 @@ from .._core.array import Array
 from .._core.avals import ShapedArray
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
-from .._core.primitive import Primitive
+from .._core.primitive import Primitive, def_nondiff
 from .._core.trace import Tracer, get_aval
 from ..interpreters.ad import JVPTracer, ReverseTracer
+from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, run,
                                      trace_closed, vjp_jaxpr)
 from ._batching import batch_size, move_axis, to_front
@@ -425,7 +426,7 @@ def _children(treedef):
 
 def _check_carry(who, carry_tree, c_avals, out_tree, closed, nc):
     got_tree = _children(out_tree)[0] if who == "scan" else out_tree
-    got = out_avals(closed)[:nc]
+    got = out_avals(closed)[:got_tree.num_leaves]
     if got_tree != carry_tree or not _same_types(got, c_avals):
         raise TypeError(
             f"{who}: the body must return a carry of the same structure and types as the initial "
@@ -578,7 +579,36 @@ def _masked_while(cond_jaxpr, body_jaxpr, nck, nbk, max_steps, a):
         new = call(body_jaxpr, *bk, *c)
         return (active, [select(active, n, o) for n, o in zip(new, c)]), None
     (_, out), _ = scan(step, (Array(np.bool_(True)), carry), None, length=max_steps)
+    # The bound is part of the answer: a loop that had not finished would give a wrong one.
+    check(call(cond_jaxpr, *ck, *out)[0],
+          f"while_loop ran max_steps={max_steps} iterations and its condition still holds, so "
+          "the result (and its derivative) would be wrong: raise max_steps to a bound on the "
+          "trip count.")
     return out
+
+
+# ---- check: a run-time assertion that survives jit -------------------------------------------
+
+check_p = Primitive("check", multiple_results=True)
+
+
+def _check_impl(failed, *, message):
+    if bool(np.any(failed)):
+        raise ValueError(message)
+    return []
+
+
+check_p.impl = _check_impl
+check_p.abstract_eval = lambda failed, *, message: []
+check_p.batch = lambda args, dims, *, message: (check_p.bind(reduce_max(
+    args[0], (dims[0],)), message=message), [])
+def_nondiff(check_p)
+EFFECTFUL.add("check")
+
+
+def check(failed, message):
+    """Raise ValueError(message) at run time when `failed` (a traced boolean) is true."""
+    check_p.bind(failed, message=message)
 
 
 def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
