@@ -1,7 +1,7 @@
 """funcgrad.lax: the primitives as functions (JAX's lax names), for code that wants exact control
 over the operations a jaxpr contains."""
 from .control import cond, fori_loop, map, scan, switch, while_loop
-from .elementwise import (abs, acos, add, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
+from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
                           bitwise_xor, ceil, convert_element_type, cos, cosh, div, eq, exp, expm1,
                           floor, floor_divide, ge, gt, integer_pow, is_finite, le, log, log1p,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
@@ -9,8 +9,9 @@ from .elementwise import (abs, acos, add, asin, atan, atan2, bitwise_and, bitwis
 from .indexing import (gather, index, index_update, scatter, scatter_add, scatter_max, scatter_min,
                        scatter_mul)
 from .linalg import dot_general
-from .reduce import argmax, argmin, reduce_max, reduce_min, reduce_prod, reduce_sum
+from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
+                     reduce_sum)
 from .shape import (broadcast_in_dim, concatenate, dynamic_slice, dynamic_update_slice,
-                    expand_dims, full, pad, reshape, slice, squeeze, transpose)
+                    expand_dims, full, pad, reshape, rev, slice, squeeze, transpose)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -187,6 +187,19 @@ cosh = _fn(cosh_p)
 defderiv(sinh_p, lambda ans, x: cosh(x))
 defderiv(cosh_p, lambda ans, x: sinh(x))
 
+asinh_p = _ufunc_prim("asinh", np.arcsinh)
+asinh = _fn(asinh_p)
+defderiv(asinh_p, lambda ans, x: rsqrt(x * x + 1))
+
+acosh_p = _ufunc_prim("acosh", np.arccosh)
+acosh = _fn(acosh_p)
+defderiv(acosh_p, lambda ans, x: rsqrt(x * x - 1))
+
+atanh_p = _ufunc_prim("atanh", np.arctanh)
+atanh = _fn(atanh_p)
+defjvp(atanh_p, lambda t, ans, x: t / (1 - x * x))
+defvjp(atanh_p, lambda ct, ans, x: ct / (1 - x * x))
+
 tanh_p = _ufunc_prim("tanh", np.tanh)
 tanh = _fn(tanh_p)
 defderiv(tanh_p, lambda ans, x: 1 - ans * ans)
@@ -256,6 +269,40 @@ is_finite = _fn(is_finite_p)
 
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, is_finite_p):
     def_nondiff(_p)
+
+# ---- complex parts: linear maps, transposed as JAX transposes them ----------------------------
+
+real_p = Primitive("real")
+real_p.impl = np.real
+real_p.abstract_eval = lambda x: ShapedArray(x.shape, np.empty(0, x.dtype).real.dtype)
+real = _fn(real_p)
+
+imag_p = Primitive("imag")
+imag_p.impl = np.imag
+imag_p.abstract_eval = lambda x: ShapedArray(x.shape, np.empty(0, x.dtype).real.dtype)
+imag = _fn(imag_p)
+
+conj_p = _ufunc_prim("conj", np.conjugate)
+conj = _fn(conj_p)
+
+
+def _complex_like(ct, x, imag_part=False):
+    """A real cotangent as x's dtype: ct (or -i ct) for complex x; for real x, real part only."""
+    if x.dtype.kind != "c":
+        return None if imag_part else ct
+    unit = -1j if imag_part else 1
+    return convert_element_type(ct, x.dtype) * unit
+
+
+defjvp(real_p, lambda t, ans, x: real(t))
+defvjp(real_p, lambda ct, ans, x: _complex_like(ct, x))
+defjvp(imag_p, lambda t, ans, x: imag(t))
+defvjp(imag_p, lambda ct, ans, x: _complex_like(ct, x, imag_part=True))
+defjvp(conj_p, lambda t, ans, x: conj(t))
+defvjp(conj_p, lambda ct, ans, x: conj(ct))
+for _p in (real_p, imag_p):
+    elementwise_rule(_p)
+    FRESH.add(_p.name)
 
 # ---- select: numpy's where --------------------------------------------------------------------
 

@@ -44,13 +44,15 @@ def normalize_index(shape, idx):
     if n_ellipsis:
         # not items.index(Ellipsis): that compares index arrays with == (elementwise)
         i = next(j for j, k in enumerate(items) if k is Ellipsis)
-        items = items[:i] + fill + items[i + 1:]
+        # An ellipsis standing for no axes stays, as ("e",): numpy still counts it as separating
+        # advanced indices (x[:, arr, ..., 0] puts the advanced axes first).
+        items = items[:i] + (fill or [Ellipsis]) + items[i + 1:]
     else:
         items = items + fill
     indexer, arrays, dim = [], [], 0
     for k in items:
-        if k is None:
-            indexer.append(("n",))
+        if k is None or k is Ellipsis:
+            indexer.append(("n",) if k is None else ("e",))
             continue
         n = shape[dim]
         dim += 1
@@ -120,7 +122,7 @@ def _numpy_index(indexer, arrays):
     for e in indexer:
         kind = e[0]
         out.append(slice(*e[1:]) if kind == "s" else e[1] if kind == "i" else None
-                   if kind == "n" else next(it))
+                   if kind == "n" else Ellipsis if kind == "e" else next(it))
     return tuple(out)
 
 
@@ -130,8 +132,8 @@ def indexed_shape(shape, indexer, array_shapes):
     parts, adv_pos, adv_shapes = [], [], []
     arr_it, dim = iter(array_shapes), 0
     for e in indexer:
-        if e[0] == "n":
-            parts.append((1,))
+        if e[0] in "ne":
+            parts.append((1,) if e[0] == "n" else ())
             continue
         n = shape[dim]
         dim += 1
@@ -334,10 +336,22 @@ scatter_add_p.jvp = _linear_scatter_jvp(scatter_add)
 defvjp(scatter_add_p, lambda ct, ans, x, u, *arrays, indexer: ct,
        lambda ct, ans, x, u, *arrays, indexer: gather(ct, arrays, indexer))
 
+def _scatter_vjp_u(ct, ans, x, u, *arrays, indexer):
+    g = gather(ct, arrays, indexer)
+    if not _has_arrays(indexer):
+        return g  # basic indexing never repeats a position
+    # Where positions repeat, the update written last is the one kept (numpy's x[idx] = u, by
+    # which impl and jvp also go): only it receives the cotangent.
+    from .._core.array import Array
+    ids = Array(np.arange(u.size, dtype=np.int64).reshape(u.shape))
+    kept = scatter(full(x.shape, -1, np.int64), ids, arrays, indexer)
+    return select(eq(gather(kept, arrays, indexer), ids), g, 0)
+
+
 scatter_p.jvp = _linear_scatter_jvp(scatter)
 defvjp(scatter_p,
        lambda ct, ans, x, u, *arrays, indexer: scatter(ct, zeros_like_aval(u), arrays, indexer),
-       lambda ct, ans, x, u, *arrays, indexer: gather(ct, arrays, indexer))
+       _scatter_vjp_u)
 
 
 # x.at[idx].multiply(u): out = x * F with F = 1.at[idx].multiply(u). Where indices repeat, each

@@ -7,6 +7,7 @@ import numpy as np
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
+from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from ._checks import check_axes
 from .elementwise import bitwise_and, convert_element_type, eq, select
@@ -131,6 +132,63 @@ def _prod_partials(ans, x, axes):
 defjvp(reduce_prod_p, lambda t, ans, x, *, axes: reduce_sum(t * _prod_partials(ans, x, axes), axes))
 defvjp(reduce_prod_p,
        lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes) * _prod_partials(ans, x, axes))
+
+# ---- cumulative sum ------------------------------------------------------------------------------
+
+cumsum_p = Primitive("cumsum")
+
+
+def _cumsum_impl(x, *, axis, reverse):
+    x = np.asarray(x)
+    if not reverse:
+        return np.cumsum(x, axis=axis, dtype=x.dtype)
+    return np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)
+
+
+def _cumsum_abstract_eval(x, *, axis, reverse):
+    check_axes("cumsum", x.ndim, (axis,))
+    return ShapedArray(x.shape, x.dtype)
+
+
+cumsum_p.impl = _cumsum_impl
+cumsum_p.abstract_eval = _cumsum_abstract_eval
+
+
+def cumsum(x, axis, reverse=False):
+    """Running sums along `axis` (from the end when reverse): its own transpose, reversed."""
+    return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+defjvp(cumsum_p, lambda t, ans, x, *, axis, reverse: cumsum(t, axis, reverse))
+defvjp(cumsum_p, lambda ct, ans, x, *, axis, reverse: cumsum(ct, axis, not reverse))
+cumsum_p.batch = lambda args, dims, *, axis, reverse: (
+    cumsum(args[0], axis + (axis >= dims[0]), reverse), dims[0])
+FRESH.add("cumsum")
+
+# ---- argsort: the sorting permutation (integers: no derivative; sort differentiates through
+# the gather that applies it) ---------------------------------------------------------------------
+
+argsort_p = Primitive("argsort")
+argsort_p.impl = lambda x, *, axis, descending: (
+    np.argsort(x, axis=axis, kind="stable") if not descending else
+    np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis) * -1
+    + (np.shape(x)[axis] - 1))
+
+
+def _argsort_abstract_eval(x, *, axis, descending):
+    check_axes("argsort", x.ndim, (axis,))
+    return ShapedArray(x.shape, np.int64)
+
+
+argsort_p.abstract_eval = _argsort_abstract_eval
+def_nondiff(argsort_p)
+argsort_p.batch = lambda args, dims, *, axis, descending: (
+    argsort_p.bind(args[0], axis=axis + (axis >= dims[0]), descending=descending), dims[0])
+
+
+def argsort(x, axis, descending=False):
+    return argsort_p.bind(x, axis=int(axis), descending=bool(descending))
+
 
 # ---- argmax / argmin: integer results ----------------------------------------------------------
 

@@ -339,10 +339,35 @@ def _pad_batch(args, dims, *, padding_config):
     from .elementwise import select
     mask = pad(full(x.shape, True, np.bool_), False, cfg)
     pv = reshape(move_axis(pv, pd, 0), (size,) + (1,) * (len(x.shape) - 1))
+    # pad's result has x's dtype, whatever the padding value's (select would promote)
+    pv = convert_element_type(pv, get_aval(x).dtype)
     return select(mask, pad(x, 0, cfg), pv), 0
 
 
 pad_p.batch = _pad_batch
+
+# ---- rev: reverse along dimensions --------------------------------------------------------------
+
+rev_p = Primitive("rev")
+rev_p.impl = lambda x, *, dimensions: np.flip(x, dimensions)
+
+
+def _rev_abstract_eval(x, *, dimensions):
+    check_axes("rev", x.ndim, dimensions)
+    return ShapedArray(x.shape, x.dtype)
+
+
+rev_p.abstract_eval = _rev_abstract_eval
+
+
+def rev(x, dimensions):
+    return rev_p.bind(x, dimensions=tuple(dimensions))
+
+
+_linear(rev_p, lambda t, dimensions: rev(t, dimensions),
+        lambda ct, x, dimensions: rev(ct, dimensions))
+rev_p.batch = lambda args, dims, *, dimensions: (rev(args[0], shift_axes(dimensions, dims[0])),
+                                                 dims[0])
 
 # ---- slice --------------------------------------------------------------------------------------
 

@@ -15,9 +15,18 @@ from ._creation import (arange, empty, empty_like, eye, full, full_like, identit
 from ._manipulation import (broadcast_to, concatenate, expand_dims, moveaxis, ndim, nonzero,
                             ravel, reshape, shape, size, split, squeeze, stack, swapaxes,
                             transpose)
+from ._matrix import (argsort, c_, cross, cumprod, cumsum, diag, diagonal, diff, gradient, kron,
+                      make_diagonal, msort, partition, r_, sort, take_along_axis, trace, tri,
+                      tril, triu)
+from ._more_shape import (append, array_split, astype, atleast_1d, atleast_2d, atleast_3d,
+                          column_stack, dsplit, dstack, flip, fliplr, flipud, hsplit, hstack, pad,
+                          repeat, roll, rollaxis, rot90, row_stack, tile, vsplit, vstack)
 from ._products import dot, einsum, inner, matmul, outer, tensordot, vdot
 from ._reductions import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                           var)
+from ._ufuncs import (angle, arccosh, arcsinh, arctanh, conj, conjugate, deg2rad, degrees, fabs,
+                      fmax, fmin, hypot, imag, logaddexp, logaddexp2, nan_to_num, rad2deg,
+                      radians, real, real_if_close, select, sinc)
 from ._ufuncs import (abs, absolute, add, arccos, arcsin, arctan, arctan2, around, bitwise_and,
                       bitwise_not, bitwise_or, bitwise_xor, ceil, clip, cos, cosh, divide, equal,
                       exp, exp2, expm1, floor, floor_divide, greater, greater_equal, invert,

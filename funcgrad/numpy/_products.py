@@ -177,9 +177,12 @@ def einsum(subscripts, *operands):
     sizes = {}
     for t, x in zip(terms, ops):
         for c, d in zip(t, get_aval(x).shape):
-            if sizes.setdefault(c, d) != d:
+            old = sizes.setdefault(c, d)
+            if old != d and 1 not in (old, d):
                 raise ShapeError(f"einsum: subscript {c!r} has sizes {sizes[c]} and {d}.\n  at "
                                  f"{user_frame()}\n" + doc_link("shapeerror"))
+            sizes[c] = d if old == 1 else old  # a size-1 axis broadcasts, as in numpy
+    ops = [broadcast_to(x, tuple(sizes[c] for c in t)) for x, t in zip(ops, terms)]
     pairs = [_take_diagonals(x, t) for x, t in zip(ops, terms)]
     res, rterm = None, ""
     for k, (x, t) in enumerate(pairs):

@@ -195,3 +195,113 @@ def rsqrt(x):
     return lax.rsqrt(operand(x))
 
 
+
+
+arcsinh = _unary(lax.asinh, "arcsinh")
+arccosh = _unary(lax.acosh, "arccosh")
+arctanh = _unary(lax.atanh, "arctanh")
+conjugate = conj = _unary(lax.conj, "conjugate")
+
+
+def fabs(x):
+    return lax.abs(operand(x))
+
+
+def deg2rad(x):
+    return lax.mul(operand(x), float(np.pi / 180))
+
+
+def rad2deg(x):
+    return lax.mul(operand(x), float(180 / np.pi))
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def hypot(x1, x2):
+    """sqrt(x1**2 + x2**2), scaled so that large values do not overflow."""
+    x1, x2 = lax.abs(operand(x1)), lax.abs(operand(x2))
+    m = lax.maximum(x1, x2)
+    safe = lax.select(lax.eq(m, 0), 1.0, m)
+    r1, r2 = lax.div(x1, safe), lax.div(x2, safe)
+    return lax.mul(m, lax.sqrt(lax.add(lax.mul(r1, r1), lax.mul(r2, r2))))
+
+
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)) without overflow."""
+    x1, x2 = operand(x1), operand(x2)
+    m = lax.maximum(x1, x2)
+    return lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x1, x2))))))
+
+
+def logaddexp2(x1, x2):
+    ln2 = float(np.log(2))
+    return lax.div(logaddexp(lax.mul(operand(x1), ln2), lax.mul(operand(x2), ln2)), ln2)
+
+
+def sinc(x):
+    """sin(pi x) / (pi x), 1 at 0 (with derivative 0 there)."""
+    x = operand(x)
+    zero = lax.eq(x, 0)
+    px = lax.mul(lax.select(zero, 1.0, x), float(np.pi))
+    return lax.select(zero, 1.0, lax.div(lax.sin(px), px))
+
+
+def fmax(x1, x2):
+    """maximum that ignores NaNs (a NaN loses to a number)."""
+    x1, x2 = operand(x1), operand(x2)
+    return lax.select(isnan(x2), x1, lax.select(isnan(x1), x2, lax.maximum(x1, x2)))
+
+
+def fmin(x1, x2):
+    x1, x2 = operand(x1), operand(x2)
+    return lax.select(isnan(x2), x1, lax.select(isnan(x1), x2, lax.minimum(x1, x2)))
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    x = operand(x)
+    dt = dtype_of(x)
+    if dt.kind not in "fc":
+        return x
+    info = np.finfo(dt)
+    hi = info.max if posinf is None else posinf
+    lo = info.min if neginf is None else neginf
+    x = lax.select(isnan(x), nan, x)
+    x = lax.select(lax.bitwise_and(isinf(x), lax.gt(x, 0)), float(hi), x)
+    return lax.select(lax.bitwise_and(isinf(x), lax.lt(x, 0)), float(lo), x)
+
+
+def real(val):
+    return lax.real(operand(val))
+
+
+def imag(val):
+    return lax.imag(operand(val))
+
+
+def angle(z, deg=False):
+    z = operand(z)
+    a = lax.atan2(lax.imag(z), lax.real(z)) if dtype_of(z).kind == "c" else lax.atan2(
+        lax.mul(z, 0.0), z)
+    return rad2deg(a) if deg else a
+
+
+def real_if_close(a, tol=100):
+    a = operand(a)
+    if dtype_of(a).kind != "c":
+        return a
+    from .._core.trace import concrete_value
+    im = np.asarray(concrete_value(lax.imag(a)))
+    if np.all(np.abs(im) < tol * np.finfo(im.dtype).eps):
+        return lax.real(a)
+    return a
+
+
+def select(condlist, choicelist, default=0):
+    """numpy.select: the first condition that holds picks its choice, elementwise."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    out = operand(default)
+    for c, v in reversed(list(zip(condlist, choicelist))):
+        out = lax.select(lax.ne(operand(c), False), operand(v), out)
+    return out
