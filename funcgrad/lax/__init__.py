@@ -5,7 +5,8 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           bitwise_xor, ceil, convert_element_type, cos, cosh, div, eq, exp, expm1,
                           floor, floor_divide, ge, gt, integer_pow, is_finite, le, log, log1p,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
-                          select, sign, sin, sinh, sqrt, sub, tan, tanh)
+                          select, shift_left, shift_right, sign, sin, sinh, sqrt, sub, tan,
+                          tanh)
 from .indexing import (gather, index, index_update, scatter, scatter_add, scatter_max, scatter_min,
                        scatter_mul)
 from .linalg import dot_general

@@ -264,10 +264,15 @@ and_p, or_p, xor_p, not_p = (
                                    ("xor", np.bitwise_xor), ("not", np.invert)))
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (_fn(p) for p in (and_p, or_p, xor_p, not_p))
 
+shift_left_p = _ufunc_prim("shift_left", np.left_shift)
+shift_right_p = _ufunc_prim("shift_right", np.right_shift)  # logical for unsigned integers
+shift_left, shift_right = _fn(shift_left_p), _fn(shift_right_p)
+
 is_finite_p = _ufunc_prim("is_finite", np.isfinite)
 is_finite = _fn(is_finite_p)
 
-for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, is_finite_p):
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, is_finite_p,
+           shift_left_p, shift_right_p):
     def_nondiff(_p)
 
 # ---- complex parts: linear maps, transposed as JAX transposes them ----------------------------

@@ -25,7 +25,8 @@ from ._products import dot, einsum, inner, matmul, outer, tensordot, vdot
 from ._reductions import (all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum,
                           var)
 from ._ufuncs import (angle, arccosh, arcsinh, arctanh, conj, conjugate, deg2rad, degrees, fabs,
-                      fmax, fmin, hypot, imag, logaddexp, logaddexp2, nan_to_num, rad2deg,
+                      fmax, fmin, hypot, imag, left_shift, logaddexp, logaddexp2, nan_to_num,
+                      rad2deg, right_shift,
                       radians, real, real_if_close, select, sinc)
 from ._ufuncs import (abs, absolute, add, arccos, arcsin, arctan, arctan2, around, bitwise_and,
                       bitwise_not, bitwise_or, bitwise_xor, ceil, clip, cos, cosh, divide, equal,

@@ -188,6 +188,8 @@ _METHODS = {
     "__and__": _binop(U.bitwise_and), "__rand__": _binop(U.bitwise_and, True),
     "__or__": _binop(U.bitwise_or), "__ror__": _binop(U.bitwise_or, True),
     "__xor__": _binop(U.bitwise_xor), "__rxor__": _binop(U.bitwise_xor, True),
+    "__lshift__": _binop(U.left_shift), "__rlshift__": _binop(U.left_shift, True),
+    "__rshift__": _binop(U.right_shift), "__rrshift__": _binop(U.right_shift, True),
     "__eq__": _binop(U.equal), "__ne__": _binop(U.not_equal),
     "__lt__": _binop(U.less), "__le__": _binop(U.less_equal),
     "__gt__": _binop(U.greater), "__ge__": _binop(U.greater_equal),

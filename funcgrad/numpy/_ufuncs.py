@@ -305,3 +305,7 @@ def select(condlist, choicelist, default=0):
     for c, v in reversed(list(zip(condlist, choicelist))):
         out = lax.select(lax.ne(operand(c), False), operand(v), out)
     return out
+
+
+left_shift = _binary(lax.shift_left, "left_shift")
+right_shift = _binary(lax.shift_right, "right_shift")

@@ -1,0 +1,2 @@
+"""funcgrad.scipy: scipy's special functions, differentiable."""
+from . import special  # noqa: F401

@@ -1,0 +1,191 @@
+"""funcgrad.scipy.special: special functions with derivatives.
+
+erf, lgamma and digamma are primitives (their impls evaluate libm's erf/lgamma elementwise, or
+an asymptotic series for digamma); everything else composes them."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import lax
+from .. import numpy as fnp
+from ..lax.elementwise import _fn, _ufunc_prim
+from .._core.primitive import defderiv
+from ..numpy._core import operand
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _vectorized(fn):
+    def impl(x):
+        x = np.asarray(x)
+        dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        return np.asarray(fn(x), dtype=object).astype(dt) if x.ndim else dt.type(fn(x))
+    return impl
+
+
+def _digamma_impl(x):
+    """psi(x): the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6, then the asymptotic
+    series (error < 1e-15 there); reflection for negative x."""
+    x = np.asarray(x)
+    dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    x = x.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        neg = x < 0
+        xr = np.where(neg, 1 - x, x)
+        acc = np.zeros_like(xr)
+        for _ in range(6):
+            small = xr < 6
+            acc = acc - np.where(small, 1 / np.where(small, xr, 1), 0)
+            xr = np.where(small, xr + 1, xr)
+        inv2 = 1 / (xr * xr)
+        series = (np.log(xr) - 0.5 / xr - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (
+            1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132))))))
+        out = acc + series
+        out = np.where(neg, out - np.pi / np.tan(np.pi * x), out)
+        out = np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
+    return out.astype(dt) if out.ndim else dt.type(out)
+
+
+def _trigamma_impl(x):
+    x = np.asarray(x, np.float64)
+    acc = np.zeros_like(x)
+    xr = x.copy()
+    for _ in range(6):
+        small = xr < 6
+        acc = acc + np.where(small, 1 / np.where(small, xr * xr, 1), 0)
+        xr = np.where(small, xr + 1, xr)
+    inv = 1 / xr
+    inv2 = inv * inv
+    series = inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+    return acc + series
+
+
+erf_p = _ufunc_prim("erf", np.sin)
+erf_p.impl = _vectorized(_erf)
+erf_p.jit = None
+erf = _fn(erf_p)
+defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
+
+lgamma_p = _ufunc_prim("lgamma", np.sin)
+lgamma_p.impl = _vectorized(_lgamma)
+lgamma_p.jit = None
+lgamma = _fn(lgamma_p)
+
+digamma_p = _ufunc_prim("digamma", np.sin)
+digamma_p.impl = _digamma_impl
+digamma_p.jit = None
+digamma_prim = _fn(digamma_p)
+
+trigamma_p = _ufunc_prim("trigamma", np.sin)
+trigamma_p.impl = lambda x: _trigamma_impl(x).astype(np.asarray(x).dtype if np.asarray(
+    x).dtype.kind == "f" else np.float64)
+trigamma_p.jit = None
+trigamma = _fn(trigamma_p)
+
+defderiv(lgamma_p, lambda ans, x: digamma_prim(x))
+defderiv(digamma_p, lambda ans, x: trigamma(x))
+
+
+def _no_tetragamma(ans, x):
+    raise NotImplementedError("the derivative of trigamma (polygamma(2, x)) is not implemented")
+
+
+defderiv(trigamma_p, _no_tetragamma)
+
+
+def gammaln(x):
+    """log|Gamma(x)|."""
+    return lgamma(operand(x))
+
+
+def digamma(x):
+    """d/dx log Gamma(x)."""
+    return digamma_prim(operand(x))
+
+
+def erfc(x):
+    return lax.sub(1.0, erf(operand(x)))
+
+
+def erfinv(x):
+    """The inverse of erf on (-1, 1): Giles' approximation refined by two Newton steps (float64
+    accurate); its derivative is sqrt(pi)/2 exp(erfinv(x)**2)."""
+    x = operand(x)
+    w = lax.neg(lax.log(lax.mul(lax.sub(1.0, x), lax.add(1.0, x))))
+    small = lax.lt(w, 5.0)
+    ws = lax.sub(w, 2.5)
+    wl = lax.sub(lax.sqrt(lax.select(small, 5.0, w)), 3.0)
+    ps = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+          -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
+    pl = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+          -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
+    a, b = ps[0], pl[0]
+    for cs, cl in zip(ps[1:], pl[1:]):
+        a = lax.add(lax.mul(a, ws), cs)
+        b = lax.add(lax.mul(b, wl), cl)
+    from .._api import stop_gradient
+    y = lax.mul(lax.select(small, a, b), x)
+    for _ in range(2):  # Newton on erf(y) = x; the last step carries the exact derivative
+        y0 = stop_gradient(y)
+        y = lax.sub(y0, lax.div(lax.sub(erf(y0), x),
+                                lax.mul(float(2 / math.sqrt(math.pi)), lax.exp(-(y0 * y0)))))
+    return y
+
+
+def ndtr(x):
+    """The standard normal CDF."""
+    return lax.mul(0.5, erfc(lax.mul(operand(x), -float(1 / math.sqrt(2)))))
+
+
+def ndtri(p):
+    """The inverse of ndtr."""
+    return lax.mul(float(math.sqrt(2)), erfinv(lax.sub(lax.mul(2.0, operand(p)), 1.0)))
+
+
+def log_ndtr(x):
+    """log(ndtr(x)), accurate in the lower tail through the asymptotic log of erfc."""
+    x = operand(x)
+    return fnp.log(ndtr(x))
+
+
+def expit(x):
+    return lax.logistic(operand(x))
+
+
+def logit(p):
+    p = operand(p)
+    return lax.log(lax.div(p, lax.sub(1.0, p)))
+
+
+def xlogy(x, y):
+    """x * log(y), 0 where x == 0."""
+    x, y = operand(x), operand(y)
+    zero = lax.eq(x, 0)
+    return lax.select(zero, 0.0, lax.mul(x, lax.log(lax.select(zero, 1.0, y))))
+
+
+def xlog1py(x, y):
+    x, y = operand(x), operand(y)
+    zero = lax.eq(x, 0)
+    return lax.select(zero, 0.0, lax.mul(x, lax.log1p(lax.select(zero, 0.0, y))))
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """log(sum(b * exp(a))) along axis, without overflow; with return_sign, (log|s|, sign(s))."""
+    from .._api import stop_gradient
+    a = operand(a)
+    m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
+    m = lax.select(fnp.isfinite(m), m, 0.0)
+    e = lax.exp(lax.sub(a, m))
+    if b is not None:
+        e = lax.mul(e, operand(b))
+    s = fnp.sum(e, axis=axis, keepdims=True)
+    sign = lax.sign(s)
+    out = lax.add(lax.log(lax.abs(s)), m)
+    if not keepdims:
+        out = fnp.squeeze(out, axis=axis) if axis is not None else fnp.reshape(out, ())
+        sign = fnp.squeeze(sign, axis=axis) if axis is not None else fnp.reshape(sign, ())
+    return (out, sign) if return_sign else out
