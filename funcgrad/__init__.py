@@ -5,7 +5,7 @@ over immutable arrays, on numpy.
 >>> fg.grad(lambda w: 12 * w ** 3 + 2)(2.0)
 Array(144., dtype=float64)
 """
-from . import debug, lax, numpy, random, scipy, tree
+from . import debug, lax, nn, numpy, random, scipy, tree
 from . import optim
 from ._core.config import config
 from ._api import (grad, jvp, linearize, make_jaxpr, stop_gradient, value_and_grad, vjp)

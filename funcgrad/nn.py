@@ -1,0 +1,245 @@
+"""funcgrad.nn: activations, normalizations, convolution, pooling, dropout and initializers,
+all compositions of primitives (their derivatives follow from the primitives' rules).
+
+>>> import funcgrad as fg, funcgrad.numpy as fnp
+>>> fg.nn.relu(fnp.array([-1.0, 2.0]))
+Array([0., 2.], dtype=float64)
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import lax
+from . import numpy as fnp
+from . import random as _random
+from ._api import stop_gradient
+from ._core.trace import get_aval
+from .numpy._core import operand
+from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
+
+# ---- activations ------------------------------------------------------------------------------
+
+
+def relu(x):
+    x = operand(x)
+    return lax.maximum(x, lax.convert_element_type(0, get_aval(x).dtype))
+
+
+def relu6(x):
+    return fnp.clip(operand(x), 0.0, 6.0)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    x = operand(x)
+    return lax.select(lax.ge(x, 0), x, lax.mul(x, negative_slope))
+
+
+def elu(x, alpha=1.0):
+    x = operand(x)
+    return lax.select(lax.gt(x, 0), x, lax.mul(alpha, lax.expm1(lax.minimum(x, 0.0))))
+
+
+def selu(x):
+    alpha, scale = 1.6732632423543772, 1.0507009873554805
+    return lax.mul(scale, elu(x, alpha))
+
+
+def gelu(x, approximate=True):
+    """x * Phi(x); approximate=True uses the tanh form (JAX's default)."""
+    x = operand(x)
+    if approximate:
+        inner = lax.mul(math.sqrt(2 / math.pi), lax.add(x, lax.mul(0.044715, lax.integer_pow(x, 3))))
+        return lax.mul(lax.mul(0.5, x), lax.add(1.0, lax.tanh(inner)))
+    return lax.mul(lax.mul(0.5, x), lax.add(1.0, erf(lax.mul(x, 1 / math.sqrt(2)))))
+
+
+def sigmoid(x):
+    return lax.logistic(operand(x))
+
+
+def silu(x):
+    x = operand(x)
+    return lax.mul(x, lax.logistic(x))
+
+
+swish = silu
+
+
+def softplus(x):
+    """log(1 + exp(x)), stable for large |x|."""
+    x = operand(x)
+    return lax.add(lax.maximum(x, 0.0), lax.log1p(lax.exp(lax.neg(lax.abs(x)))))
+
+
+def log_sigmoid(x):
+    return lax.neg(softplus(lax.neg(operand(x))))
+
+
+def softmax(x, axis=-1):
+    x = operand(x)
+    e = lax.exp(lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True))))
+    return lax.div(e, fnp.sum(e, axis=axis, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    x = operand(x)
+    s = lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    return lax.sub(s, lax.log(fnp.sum(lax.exp(s), axis=axis, keepdims=True)))
+
+
+def one_hot(x, num_classes, dtype=np.float64, axis=-1):
+    """one_hot(labels, n)[..., k] = (labels == k)."""
+    x = operand(x)
+    nd = get_aval(x).ndim
+    ax = axis % (nd + 1)
+    classes = fnp.reshape(fnp.arange(num_classes), [num_classes if i == ax else 1
+                                                     for i in range(nd + 1)])
+    return lax.convert_element_type(lax.eq(lax.expand_dims(x, (ax,)), classes), dtype)
+
+
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+    x = operand(x)
+    mean = fnp.mean(x, axis=axis, keepdims=True) if mean is None else mean
+    variance = fnp.var(x, axis=axis, keepdims=True) if variance is None else variance
+    return lax.mul(lax.sub(x, mean), lax.rsqrt(lax.add(variance, epsilon)))
+
+
+# ---- convolution ------------------------------------------------------------------------------
+
+
+def _padding(padding, in_spatial, window, strides, rhs_dilation):
+    if isinstance(padding, str):
+        eff = [(k - 1) * d + 1 for k, d in zip(window, rhs_dilation)]
+        if padding.upper() == "VALID":
+            return [(0, 0)] * len(window)
+        if padding.upper() == "SAME":
+            out = []
+            for n, k, s in zip(in_spatial, eff, strides):
+                total = max((math.ceil(n / s) - 1) * s + k - n, 0)
+                out.append((total // 2, total - total // 2))
+            return out
+        raise ValueError(f"padding must be 'SAME', 'VALID' or pairs, got {padding!r}")
+    return [tuple(int(p) for p in pair) for pair in padding]
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
+                         rhs_dilation=None, feature_group_count=1):
+    """N-d convolution (cross-correlation) of lhs (N, C, *spatial) with rhs (O, C/groups,
+    *window), as lax.conv_general_dilated with NCHW/OIHW layouts: padding 'SAME', 'VALID' or
+    (low, high) pairs; lhs_dilation (transposed convolutions), rhs_dilation (atrous); feature
+    groups."""
+    from .lax.conv import conv_general_dilated as _conv
+    lhs, rhs = operand(lhs), operand(rhs)
+    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+    nsp = len(ls) - 2
+    lhs_dilation = tuple(lhs_dilation or (1,) * nsp)
+    rhs_dilation = tuple(rhs_dilation or (1,) * nsp)
+    dilated = [(d - 1) * ld + 1 if d else 0 for d, ld in zip(ls[2:], lhs_dilation)]
+    pads = _padding(padding, dilated, rs[2:], tuple(window_strides), rhs_dilation)
+    return _conv(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
+                 feature_group_count)
+
+
+def conv(lhs, rhs, strides=None, padding="VALID", **kw):
+    nsp = get_aval(operand(lhs)).ndim - 2
+    return conv_general_dilated(lhs, rhs, strides or (1,) * nsp, padding, **kw)
+
+
+# ---- pooling ------------------------------------------------------------------------------------
+
+
+def _windows(x, window, strides, padding, init):
+    x = operand(x)
+    nd = get_aval(x).ndim
+    window = tuple(window) if len(window) == nd else (1,) * (nd - len(window)) + tuple(window)
+    strides = tuple(strides or window)
+    strides = strides if len(strides) == nd else (1,) * (nd - len(strides)) + strides
+    shape = get_aval(x).shape
+    pads = _padding(padding, shape, window, strides, (1,) * nd) if isinstance(padding, str) \
+        else [(0, 0)] * (nd - len(padding)) + list(padding)
+    x = lax.pad(x, lax.convert_element_type(init, get_aval(x).dtype),
+                [(lo, hi, 0) for lo, hi in pads])
+    xs = get_aval(x).shape
+    out = [(xs[i] - window[i]) // strides[i] + 1 for i in range(nd)]
+    parts = []
+    for offs in itertools.product(*[range(k) for k in window]):
+        limit = [o_ + (m - 1) * s + 1 for o_, m, s in zip(offs, out, strides)]
+        parts.append(lax.slice(x, offs, limit, strides))
+    return fnp.stack(parts, axis=0)
+
+
+def max_pool(x, window_shape, strides=None, padding="VALID"):
+    """Max over windows (trailing axes, as flax.linen.max_pool's window_shape over any layout)."""
+    return fnp.max(_windows(x, window_shape, strides, padding, -np.inf), axis=0)
+
+
+def avg_pool(x, window_shape, strides=None, padding="VALID", count_include_pad=True):
+    s = fnp.sum(_windows(x, window_shape, strides, padding, 0.0), axis=0)
+    if count_include_pad or padding == "VALID":
+        return lax.div(s, float(math.prod(window_shape)))
+    counts = fnp.sum(_windows(fnp.ones(get_aval(operand(x)).shape), window_shape, strides,
+                              padding, 0.0), axis=0)
+    return lax.div(s, counts)
+
+
+# ---- dropout and initializers -------------------------------------------------------------------
+
+
+def dropout(key, rate, x, deterministic=False):
+    """Zero each element with probability `rate`, scaling the rest by 1/(1 - rate)."""
+    x = operand(x)
+    if deterministic or rate == 0:
+        return x
+    keep = _random.bernoulli(key, 1.0 - rate, get_aval(x).shape)
+    return lax.select(keep, lax.div(x, 1.0 - rate), 0.0)
+
+
+class initializers:
+    """Weight initializers: init(key, shape, dtype) -> array (fan_in/fan_out of dense or conv
+    kernels: in = shape[-2] * receptive field, out = shape[-1] * receptive field; for OIHW
+    conv kernels pass in_axis=1, out_axis=0)."""
+
+    @staticmethod
+    def _fans(shape, in_axis=-2, out_axis=-1):
+        receptive = math.prod(s for i, s in enumerate(shape)
+                              if i not in (in_axis % len(shape), out_axis % len(shape)))
+        return shape[in_axis] * receptive, shape[out_axis] * receptive
+
+    @staticmethod
+    def variance_scaling(scale, mode, distribution, in_axis=-2, out_axis=-1):
+        def init(key, shape, dtype=np.float64):
+            fan_in, fan_out = initializers._fans(tuple(shape), in_axis, out_axis)
+            denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
+                mode]
+            var = scale / max(denom, 1)
+            if distribution == "uniform":
+                lim = math.sqrt(3 * var)
+                return _random.uniform(key, shape, dtype, -lim, lim)
+            if distribution == "truncated_normal":
+                # std of a standard normal truncated to [-2, 2]
+                return lax.mul(math.sqrt(var) / 0.87962566103423978,
+                               _random.truncated_normal(key, -2.0, 2.0, shape, dtype))
+            return lax.mul(math.sqrt(var), _random.normal(key, shape, dtype))
+        return init
+
+    glorot_uniform = xavier_uniform = staticmethod(variance_scaling.__func__(1.0, "fan_avg",
+                                                                            "uniform"))
+    glorot_normal = xavier_normal = staticmethod(variance_scaling.__func__(
+        1.0, "fan_avg", "truncated_normal"))
+    he_uniform = kaiming_uniform = staticmethod(variance_scaling.__func__(2.0, "fan_in",
+                                                                         "uniform"))
+    he_normal = kaiming_normal = staticmethod(variance_scaling.__func__(2.0, "fan_in",
+                                                                       "truncated_normal"))
+    lecun_uniform = staticmethod(variance_scaling.__func__(1.0, "fan_in", "uniform"))
+    lecun_normal = staticmethod(variance_scaling.__func__(1.0, "fan_in", "truncated_normal"))
+
+    @staticmethod
+    def zeros(key, shape, dtype=np.float64):
+        return fnp.zeros(shape, dtype)
+
+    @staticmethod
+    def ones(key, shape, dtype=np.float64):
+        return fnp.ones(shape, dtype)
