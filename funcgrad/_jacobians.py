@@ -55,6 +55,9 @@ def _chunked(mapped, basis, total, chunk_size, axis=0):
 
 def _split_rows(flat, avals, lead_shape, last=False):
     """Cut the basis axis of `flat` (first, or last if `last`) into one piece per leaf."""
+    if len(avals) == 1:  # one leaf: nothing to cut
+        a = avals[0]
+        return [reshape(flat, lead_shape + a.shape if last else a.shape + lead_shape)]
     pieces, off = [], 0
     for a in avals:
         if last:

@@ -14,6 +14,8 @@ from .lax._batching import move_axis, to_front
 
 def _axes_for_leaves(axes, value, what):
     """The axis of every leaf of `value`, from `axes`: an int, None, or a pytree prefix."""
+    if axes is None or isinstance(axes, int):
+        return [axes] * len(tree.tree_leaves(value))
     spec = optree.tree_structure(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
     try:
         subtrees = spec.flatten_up_to(value)

@@ -9,7 +9,6 @@ always "inner", so nested derivatives never confuse their perturbations.
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -42,13 +41,20 @@ class Trace:
         raise NotImplementedError
 
 
-@contextmanager
-def new_trace(cls, *args, **kwargs):
-    trace = cls(*args, **kwargs)
-    try:
-        yield trace
-    finally:
-        trace.alive = False
+class new_trace:
+    """`with new_trace(TraceClass, ...) as trace:` - the trace is dead once the block ends, so a
+    tracer that escapes it is caught when used."""
+    __slots__ = ("trace",)
+
+    def __init__(self, cls, *args, **kwargs):
+        self.trace = cls(*args, **kwargs)
+
+    def __enter__(self):
+        return self.trace
+
+    def __exit__(self, *exc):
+        self.trace.alive = False
+        return False
 
 
 class Tracer:
