@@ -1,10 +1,10 @@
-# The two set-up commands of the README. Each creates .venv with what it needs, then runs.
+# The set-up commands of the README. Each creates .venv with what it needs, then runs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,5 +21,9 @@ bench: $(BIN)/python
 	$(PIP) -e ".[bench,oracle]"
 	$(BIN)/python -m benchmarks
 
+docs: $(BIN)/python
+	$(PIP) -e ".[docs]"
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

@@ -9,7 +9,26 @@ if "numpy" not in sys.modules:
                  "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
 
-from .harness import main  # noqa: E402
+from .harness import RESULTS_DIR, main  # noqa: E402
+
+
+def _run():
+    latest = RESULTS_DIR / "latest.json"
+    before = latest.stat().st_mtime_ns if latest.exists() else None
+    status = main()
+    if latest.exists() and latest.stat().st_mtime_ns != before:   # this run wrote results
+        from . import chart
+        if chart.available():
+            try:
+                chart.write_latest()
+            except Exception as e:  # noqa: BLE001 - the numbers stand without the picture
+                print(f"WARNING: the chart could not be drawn: {type(e).__name__}: {e}",
+                      file=sys.stderr)
+        else:
+            print("note: no chart (benchmarks/results/latest.png): matplotlib is not installed "
+                  "(pip install -e '.[bench]')")
+    return status
+
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())

@@ -165,6 +165,12 @@ class custom_jvp:
             if ot != tt:
                 raise TypeError(f"the custom_jvp rule of {self.__name__} returned a primal "
                                 f"output {ot} and a tangent output {tt} of different structures")
+            for a, b in zip(o, to):
+                sa, sb = get_aval(_as_leaf(a)).shape, get_aval(_as_leaf(b)).shape
+                if sa != sb:
+                    raise TypeError(f"the custom_jvp rule of {self.__name__} returned a tangent "
+                                    f"of shape {sb} for a primal output of shape {sa}; each "
+                                    "tangent must have its primal output's shape")
             out_tree[:] = [ot]
             return [_as_leaf(x) for x in o], [_as_leaf(x) for x in to]
 
@@ -296,11 +302,29 @@ class custom_vjp:
                     f"cotangent per differentiable argument ({len(dyn)}), got "
                     f"{type(g).__name__}{f' of length {len(g)}' if isinstance(g, (tuple, list)) else ''}")
             flat = []
-            for gi, d in zip(g, dyn):
+            for i, (gi, d) in enumerate(zip(g, dyn)):
+                spec = tree.tree_structure(d)
                 if gi is None:
-                    flat.extend([None] * len(tree.tree_leaves(d)))
-                else:
-                    flat.extend(tree.tree_leaves(gi))
+                    flat.extend([None] * spec.num_leaves)
+                    continue
+                try:  # None for a part of the argument: a zero cotangent there
+                    got = spec.flatten_up_to(gi)
+                except (ValueError, TypeError):
+                    got = None
+                shapes = None if got is None else [
+                    (get_aval(_as_leaf(c)).shape, get_aval(_as_leaf(x)).shape)
+                    for c, x in zip(got, tree.tree_leaves(d)) if c is not None]
+                if got is None or any(a != b for a, b in shapes):
+                    what = (f"structure {tree.tree_structure(gi)}" if got is None else
+                            "shapes " + ", ".join(str(a) for a, _ in shapes))
+                    want = ", ".join(str(get_aval(_as_leaf(x)).shape)
+                                     for x in tree.tree_leaves(d))
+                    raise TypeError(
+                        f"the bwd of custom_vjp function {self.__name__} returned for argument "
+                        f"{i} a cotangent of {what}, but the argument has structure {spec} and "
+                        f"shapes {want}: each cotangent must have its argument's structure and "
+                        "shapes (None for a zero cotangent).")
+                flat.extend(got)
             return flat
 
         fun_flat.__name__ = self.__name__

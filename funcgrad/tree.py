@@ -48,7 +48,7 @@ def tree_flatten_with_path(tree, is_leaf=None):
 
 
 def keystr(path):
-    """A path as indexing code: ('w', 0) -> "['w'][0]"."""
+    """A path as indexing code: `('w', 0) -> "['w'][0]"`."""
     return "".join(f"[{k!r}]" for k in path)
 
 

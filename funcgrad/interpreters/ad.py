@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.trace import Trace, Tracer, get_aval
-from ..lax.elementwise import convert_element_type
+from ..lax.elementwise import convert_element_type, real
 from ..lax.reduce import reduce_sum
 from ..lax.shape import broadcast_in_dim, reshape, zeros_like_aval
 
@@ -29,6 +29,8 @@ def fit_tangent(t, like):
     if t.shape != like.shape:
         t = broadcast_in_dim(t, like.shape, tuple(range(like.ndim - t.ndim, like.ndim)))
     if t.dtype != like.dtype:
+        if t.dtype.kind == "c" and like.dtype.kind != "c":
+            t = real(t)  # a real value's tangent is real (a cast would warn and drop it anyway)
         t = convert_element_type(t, like.dtype)
     return t
 
@@ -44,6 +46,8 @@ def fit_cotangent(ct, like):
                                           if d == 1 and ct.shape[lead + i] != 1)
         ct = reshape(reduce_sum(ct, axes), like.shape)
     if ct.dtype != like.dtype:
+        if ct.dtype.kind == "c" and like.dtype.kind != "c":
+            ct = real(ct)  # JAX's convention: a real argument's cotangent is the real part
         ct = convert_element_type(ct, like.dtype)
     return ct
 

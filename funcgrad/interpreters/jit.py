@@ -85,6 +85,16 @@ class _Jitted:
                                else tuple(static_argnums))
         self.static_argnames = ((static_argnames,) if isinstance(static_argnames, str)
                                 else tuple(static_argnames))
+        # As in JAX, a static parameter stays static however it is passed: by position or by name.
+        try:
+            pos = [p.name for p in inspect.signature(fun).parameters.values()
+                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            pos = []
+        self.static_argnums += tuple(i for i, n in enumerate(pos) if n in self.static_argnames
+                                     and i not in self.static_argnums)
+        self.static_argnames += tuple(pos[i] for i in self.static_argnums
+                                      if 0 <= i < len(pos) and pos[i] not in self.static_argnames)
         self.cache = {}
         self.traces = 0
         self.last_key = None
@@ -126,7 +136,8 @@ class _Jitted:
 
     def _trace(self, args, kwargs, nums, in_tree, leaves):
         with new_trace(JaxprTrace, "jit") as jt:
-            names = _arg_names(self.fun, args, kwargs, nums)
+            names = _arg_names(self.fun, args, {k: v for k, v in kwargs.items()
+                                                if k not in self.static_argnames}, nums)
             tracers = [jt.new_arg(get_aval(x), n) for x, n in zip(leaves, names)]
             dyn_args, dyn_kwargs = tree.tree_unflatten(in_tree, tracers)
             full, kw = self._rebuild(args, kwargs, nums, dyn_args, dyn_kwargs)
@@ -190,7 +201,7 @@ def _arg_names(fun, args, kwargs, nums):
         base = params[i] if i < len(params) else f"args[{i}]"
         paths, _, _ = tree.tree_flatten_with_path(a)
         names.extend(base + tree.keystr(p) for p in paths)
-    for k, v in kwargs.items():
+    for k, v in sorted(kwargs.items()):  # the order in which the dict of them flattens
         paths, _, _ = tree.tree_flatten_with_path(v)
         names.extend(k + tree.keystr(p) for p in paths)
     return names

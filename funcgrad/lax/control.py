@@ -132,7 +132,7 @@ cond_p.batch = _cond_batch
 
 
 def switch(index, branches, *operands):
-    """branches[index](*operands), with index clamped to the valid range. Every branch must
+    """`branches[index](*operands)`, with index clamped to the valid range. Every branch must
     return the same structure and types.
 
     >>> import funcgrad.numpy as fnp
@@ -183,7 +183,7 @@ def _check_branches(traced):
 
 
 def cond(pred, true_fun, false_fun, *operands):
-    """true_fun(*operands) if pred else false_fun(*operands), also when pred is traced (under jit
+    """`true_fun(*operands) if pred else false_fun(*operands)`, also when pred is traced (under jit
     or make_jaxpr), where a Python `if` cannot branch.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -415,8 +415,10 @@ def scan(f, init, xs=None, length=None, reverse=False):
 
 def _pair(out):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        what = (f"an array of type {get_aval(out).str_short()}"  # not the internal Tracer class
+                if isinstance(out, (Array, Tracer)) else type(out).__name__)
         raise TypeError(f"the scan body must return a pair (carry, y); it returned "
-                        f"{type(out).__name__}{f' of length {len(out)}' if isinstance(out, (tuple, list)) else ''}")
+                        f"{what}{f' of length {len(out)}' if isinstance(out, (tuple, list)) else ''}")
     return tuple(out)
 
 

@@ -58,8 +58,9 @@ def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
     # (g, o / g, cg * window) @ (g, cg * window, n * out): the copy into columns runs along the
     # output positions, the input's own contiguous axis.
     axes = (1, 2) + tuple(range(3 + nsp, 3 + 2 * nsp)) + (0,) + tuple(range(3, 3 + nsp))
-    cols = view.transpose(axes).reshape(g, cg * int(np.prod(window)), -1)
-    w = rhs.reshape(g, o // g, -1)
+    # explicit sizes: with a size-0 window (or batch) numpy cannot infer a -1
+    cols = view.transpose(axes).reshape(g, cg * int(np.prod(window)), n * int(np.prod(out_sp)))
+    w = rhs.reshape(g, o // g, cg * int(np.prod(window)))
     out = np.matmul(w.astype(dtype, copy=False), cols.astype(dtype, copy=False))
     out = out.reshape((g, o // g, n) + tuple(out_sp))
     perm = (2, 0, 1) + tuple(range(3, 3 + nsp))
@@ -80,10 +81,9 @@ def _conv_abstract_eval(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_
               == nsp):
         bad = "strides, padding and dilations need one entry per spatial axis"
     if bad is None:
+        # A window larger than the padded input gives an empty output, as in XLA.
         out = _out_shape(lhs.shape, rhs.shape, window_strides, padding, lhs_dilation,
                          rhs_dilation)
-        if any(d <= 0 for d in out[2:]) and all(d > 0 for d in lhs.shape[2:]):
-            bad = "the (dilated) window is larger than the padded input"
     if bad:
         raise ShapeError(f"conv_general_dilated of lhs {lhs.shape} and rhs {rhs.shape}: {bad}."
                          f"\n  at {user_frame()}\n" + doc_link("shapeerror"))

@@ -233,7 +233,25 @@ defderiv(logistic_p, lambda ans, x: ans * (1 - ans))
 
 abs_p = _ufunc_prim("abs", np.absolute)
 abs = _fn(abs_p)
-defderiv(abs_p, lambda ans, x: sign(x))
+
+
+def _unit(ans, x):
+    # z / |z| for complex z (0 at 0), written without sign(), whose derivative is zero
+    return x / select(eq(ans, 0), 1, ans)
+
+
+def _abs_jvp(t, ans, x):
+    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|; for real x, t * sign(x).
+    return real(conj(_unit(ans, x)) * t) if x.dtype.kind == "c" else t * sign(x)
+
+
+def _abs_vjp(ct, ans, x):
+    # The transpose of the jvp under JAX's convention: ct * conj(z) / |z|.
+    return ct * conj(_unit(ans, x)) if x.dtype.kind == "c" else ct * sign(x)
+
+
+defjvp(abs_p, _abs_jvp)
+defvjp(abs_p, _abs_vjp)
 
 sign_p = _ufunc_prim("sign", np.sign)
 sign = _fn(sign_p)
@@ -307,7 +325,8 @@ defjvp(conj_p, lambda t, ans, x: conj(t))
 defvjp(conj_p, lambda ct, ans, x: conj(ct))
 for _p in (real_p, imag_p):
     elementwise_rule(_p)
-    FRESH.add(_p.name)
+    # Not FRESH: np.real / np.imag of a complex array are views of it, so jit must not write
+    # into the input while the output lives (nor into the output).
 
 # ---- select: numpy's where --------------------------------------------------------------------
 

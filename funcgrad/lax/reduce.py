@@ -10,7 +10,7 @@ from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
 from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from ._checks import check_axes
-from .elementwise import bitwise_and, convert_element_type, eq, select
+from .elementwise import convert_element_type, eq, select
 from .shape import broadcast_in_dim
 
 
@@ -117,21 +117,54 @@ def reduce_prod(x, axes):
     return reduce_prod_p.bind(x, axes=tuple(axes))
 
 
-def _prod_partials(ans, x, axes):
-    """d prod / d x_i = the product of the other elements, exact also where x has zeros: with no
-    zero it is prod / x_i; with one zero only that position is nonzero; with more, none is."""
-    is_zero = eq(x, 0)
-    zeros = reduce_sum(select(is_zero, 1, 0), axes)
-    nonzero_prod = reduce_prod(select(is_zero, 1, x), axes)
-    zeros_b = _bcast_back(zeros, x.shape, axes)
-    nz_b = _bcast_back(nonzero_prod, x.shape, axes)
-    return select(eq(zeros_b, 0), nz_b / select(is_zero, 1, x),
-                  select(bitwise_and(eq(zeros_b, 1), is_zero), nz_b, 0))
+def _prod_tree(x, axes):
+    """The same product as a tree of pairwise multiplications (the reduced axes flattened and
+    padded with ones to a power of two): differentiable everywhere, zeros included, to any order,
+    through mul's rules - which is how reduce_prod's rules are defined."""
+    from .shape import pad, reshape, slice as _slice, transpose
+    kept = _kept_dims(x.ndim, axes)
+    x = transpose(x, kept + tuple(axes))
+    lead = x.shape[:len(kept)]
+    n = 1
+    for d in x.shape[len(kept):]:
+        n *= d
+    x = reshape(x, lead + (n,))
+    size = 1
+    while size < n:
+        size *= 2
+    if size != n:
+        x = pad(x, 1, [(0, 0, 0)] * len(lead) + [(0, size - n, 0)])
+    while size > 1:
+        size //= 2
+        lo = _slice(x, (0,) * (len(lead) + 1), lead + (size,))
+        hi = _slice(x, (0,) * len(lead) + (size,), lead + (2 * size,))
+        x = lo * hi
+    return reshape(x, lead)
 
 
-defjvp(reduce_prod_p, lambda t, ans, x, *, axes: reduce_sum(t * _prod_partials(ans, x, axes), axes))
-defvjp(reduce_prod_p,
-       lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes) * _prod_partials(ans, x, axes))
+def _prod_jvp(primals, tangents, *, axes):
+    from ..interpreters.ad import JVPTrace, JVPTracer
+    from .._core.trace import new_trace
+    (x,), (t,) = primals, tangents
+    ans = reduce_prod(x, axes)
+    if t is None:
+        return ans, None
+    with new_trace(JVPTrace, "jvp") as trace:
+        out = _prod_tree(JVPTracer(trace, x, t), axes)
+    return ans, out.tangent if isinstance(out, JVPTracer) and out._trace is trace else None
+
+
+def _prod_vjp(ct, ans, x, *, axes):
+    from ..interpreters.ad import ReverseTrace, backward
+    from .._core.trace import new_trace
+    with new_trace(ReverseTrace, "vjp") as trace:
+        xt = trace.new_input(x)
+        out = _prod_tree(xt, axes)
+    return backward([(out.node, out.index, ct)]).get(xt.node)
+
+
+reduce_prod_p.jvp = _prod_jvp
+defvjp(reduce_prod_p, _prod_vjp)
 
 # ---- cumulative sum ------------------------------------------------------------------------------
 

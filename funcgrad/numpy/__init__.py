@@ -36,5 +36,6 @@ from ._ufuncs import (abs, absolute, add, arccos, arcsin, arctan, arctan2, aroun
                       multiply, negative, not_equal, positive, power, reciprocal, remainder, rint,
                       round, sign, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide,
                       where)
+from . import fft, linalg  # noqa: E402  (fnp.fft.fft, fnp.linalg.inv, ...)
 
 bool = bool_

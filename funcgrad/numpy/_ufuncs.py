@@ -6,7 +6,7 @@ import numpy as np
 from .. import lax
 from .._core.array import Array, wrap_value
 from .._core.config import config
-from .._core.trace import bind
+from .._core.trace import bind, get_aval
 from ._core import dtype_of, operand
 
 _FAST_SCALARS = (float, int)
@@ -162,6 +162,14 @@ def clip(a, a_min=None, a_max=None):
     a = operand(a)
     if a_min is None and a_max is None:
         raise ValueError("clip needs at least one of a_min and a_max")
+    # One result dtype for all operands, as numpy's: a float32 `a` clipped to a Python-float
+    # a_min and a float64 a_max compares in float64 (not with a_min rounded to float32 first).
+    out = get_aval(a)
+    for b in (a_min, a_max):
+        if b is not None:
+            out = lax.maximum.primitive.abstract_eval(out, get_aval(operand(b)))
+    if out.dtype != dtype_of(a):
+        a = lax.convert_element_type(a, out.dtype)
     if a_min is not None:
         a = lax.maximum(a, operand(a_min))
     if a_max is not None:

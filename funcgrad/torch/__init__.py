@@ -7,53 +7,86 @@ funcgrad's primitives, and backward() walks the recorded graph with their vjp ru
 """
 from __future__ import annotations
 
+import importlib as _importlib
+import math as _math
+
 from . import _methods  # noqa: F401  (binds the Tensor methods and operators)
-from . import autograd, backends, cuda, nn
-from ._dtypes import (bool, cdouble, cfloat, complex64, complex128, double, dtype, float,
-                      float16, float32, float64, get_default_dtype, half, int, int8, int16,
-                      int32, int64, long, promote_types, result_type, set_default_dtype, short,
-                      uint8)
+from . import autograd, backends, cuda, func, nn, utils
+from ._dtypes import (bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo, float,
+                      float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
+                      int16, int32, int64, layout, long, promote_types, result_type,
+                      set_default_dtype, short, sparse_coo, strided, uint8)
 from ._factories import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                          Generator, HalfTensor, IntTensor, LongTensor, ShortTensor, arange,
-                         as_tensor, bernoulli, default_generator, empty, empty_like, eye,
-                         from_numpy, full, full_like, initial_seed, linspace, logspace,
-                         manual_seed, multinomial, normal, ones, ones_like, rand, rand_like,
-                         randint, randint_like, randn, randn_like, randperm, seed, tensor, zeros,
+                         as_tensor, asarray, bernoulli, default_generator, empty, empty_like, eye,
+                         from_numpy, full, full_like, get_rng_state, initial_seed, linspace,
+                         logspace, manual_seed, multinomial, normal, ones, ones_like, poisson,
+                         rand, rand_like, randint, randint_like, randn, randn_like, randperm,
+                         seed, set_rng_state, tensor, tril_indices, triu_indices, zeros,
                          zeros_like)
-from ._ops import (abs, absolute, acos, add, addmm, all, allclose, amax, amin, any, arccos,
-                   arcsin, arctan, argmax, argmin, asin, atan, atan2, bitwise_and, bitwise_not,
-                   bitwise_or, bitwise_xor, bmm, ceil, clamp, clip, cos, cosh, div, divide, dot,
-                   einsum, eq, equal, exp, expm1, floor, floor_divide, ge, ger, gt, isclose, le,
-                   log, log1p, logical_and, logical_not, logical_or, logsumexp, lt, masked_fill,
-                   matmul, max, maximum, mean, min, minimum, mm, mul, multiply, mv, ne, neg,
-                   negative, nonzero, outer, pow, prod, reciprocal, relu, remainder, return_types,
-                   round, rsqrt, rsub, sigmoid, sign, sin, sinh, sqrt, square, std, sub,
-                   subtract, sum, tan, tanh, true_divide, trunc, var, vdot, where)
+from ._indexing import (argwhere, gather, index_add, index_copy, index_fill, index_put,
+                        index_select, masked_scatter, masked_select, nonzero, scatter,
+                        scatter_add, scatter_reduce, take)
+from ._methods import allclose, equal, isclose
+from ._ops import (abs, absolute, acos, acosh, add, addcdiv, addcmul, arccos, arccosh, arcsin,
+                   arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
+                   bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil, clamp, clamp_max,
+                   clamp_min, clip, cos, cosh, div, divide, eq, erf, exp, exp2, expm1, fix,
+                   float_power, floor, floor_divide, fmax, fmin, fmod, frac, ge, greater,
+                   greater_equal, gt, hypot, isfinite, isinf, isnan, le, lerp, less, less_equal,
+                   log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or,
+                   logical_xor, lt, masked_fill, maximum, minimum, mul, multiply, nan_to_num, ne,
+                   neg, negative, not_equal, pow, reciprocal, relu, remainder, round, rsqrt, rsub,
+                   sgn, sigmoid, sign, sin, sinh, sqrt, square, sub, subtract, tan, tanh,
+                   true_divide, trunc, where, xlogy)
 from ._printing import set_printoptions
-from ._shape_ops import (argsort, cartesian_prod, cat, chunk, concat, concatenate, cumsum,
-                         flatten, flip, gather, index_select, masked_select, narrow, permute,
-                         repeat, reshape, roll, scatter, scatter_add, select, sort, split,
-                         squeeze, stack, swapaxes, tile, topk, transpose, unbind, unflatten,
-                         unsqueeze)
+from ._products import (addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, kron, matmul, mm,
+                        mv, outer, tensordot, vdot)
+from ._reductions import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod,
+                          cumsum, logsumexp, max, mean, min, nansum, norm, prod, return_types,
+                          std, std_mean, sum, var, var_mean)
+from ._shape_ops import (as_strided, atleast_1d, atleast_2d, atleast_3d, cartesian_prod, cat,
+                         chunk, column_stack, concat, concatenate, diag, diagonal, dstack,
+                         expand, flatten, flip, fliplr, flipud, hstack, meshgrid, movedim,
+                         moveaxis, narrow, permute, ravel, repeat_interleave, reshape, roll,
+                         rot90, row_stack, select, split, squeeze, stack, swapaxes, swapdims,
+                         tensor_split, tile, transpose, tril, triu, unbind, unflatten, unfold,
+                         unsqueeze, vstack)
 from ._shape_ops import t_ as t
 from ._size import Size, device
+from ._sorting import (argsort, kthvalue, median, mode, msort, sort, topk, unique,
+                       unique_consecutive)
 from ._tensor import Tensor
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                       no_grad, set_grad_enabled)
+
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
+__version__ = "2.13.0+funcgrad"
 
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def numel(input):
-    return input.numel()
-
-
 def is_floating_point(input):
     return input.is_floating_point()
 
 
-def clone(input):
+def is_complex(input):
+    return input.is_complex()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input.item() != 0)
+
+
+def numel(input):
+    return input.numel()
+
+
+def clone(input, *, memory_format=None):
     return input.clone()
 
 
@@ -69,4 +102,44 @@ def log_softmax(input, dim, dtype=None):
     return nn.functional.log_softmax(input, dim, dtype=dtype)
 
 
-__version__ = "2.13.0+funcgrad"
+def square_(input):
+    return input.square_()
+
+
+def set_num_threads(n):
+    """Accepted for compatibility; numpy's BLAS thread count is set by its environment."""
+
+
+def get_num_threads():
+    return 1
+
+
+def set_num_interop_threads(n):
+    """Accepted for compatibility."""
+
+
+def get_num_interop_threads():
+    return 1
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Accepted: funcgrad's operations are deterministic already."""
+
+
+def compile(model=None, **kwargs):
+    """torch.compile: returns the model (or function) unchanged."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def __getattr__(name):
+    # submodules imported on first use: torch.utils, torch.optim, torch.func, ...
+    try:
+        module = _importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module 'torch' has no attribute '{name}'") from None
+    globals()[name] = module
+    return module

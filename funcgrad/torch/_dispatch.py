@@ -1,24 +1,57 @@
 """How every torch operation runs: on funcgrad values, recording one graph node when a tensor
 input requires grad. The node's backward is funcgrad's reverse pass over the primitives that
-computed the operation (recorded by a ReverseTrace), so the torch layer carries no derivative
-formulas of its own."""
+computed the operation (recorded by a ReverseTrace of its own), so the torch layer carries no
+derivative formulas of its own."""
 from __future__ import annotations
 
 import numpy as np
 
+from .._core import trace as _trace
 from .._core.array import Array, wrap_value
-from .._core.trace import Tracer, new_trace
+from .._core.trace import Tracer
 from ..interpreters.ad import ReverseTrace, ReverseTracer
-from ._grad_mode import is_grad_enabled
+from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad, node_class
+
+_ndarray = np.ndarray
+
+
+class OpTrace(ReverseTrace):
+    """The reverse trace of one torch operation. One is opened per recorded operation (its level
+    is above any enclosing funcgrad transform's, as a fresh trace's must be), so it skips the
+    stack walk a user-facing transform does to remember its call site."""
+    name = "torch autograd"
+
+    def __init__(self):  # noqa: D107  (no super().__init__: see the class docstring)
+        self.level = next(_trace._levels)
+        self.alive = True
+        self.site = None
+
+
+Tensor = _from_value = None  # set by _tensor.py once the Tensor class exists (see register)
+
+
+def register(tensor_class, from_value):
+    """Called by _tensor.py: this module needs the Tensor class on every operation, and a
+    function-level import there would cost more than the operation's bookkeeping."""
+    global Tensor, _from_value
+    Tensor, _from_value = tensor_class, from_value
+
+
+def _array(d):
+    a = _new(Array)
+    a._value = d
+    return a
+
+
+_new = object.__new__
 
 
 def value_of(x):
     """A tensor's data as a funcgrad value (no copy); other values unchanged."""
-    from ._tensor import Tensor
     if isinstance(x, Tensor):
         d = x._data
-        return wrap_value(d) if type(d) is np.ndarray else d
+        return _array(d) if type(d) is _ndarray else d
     return x
 
 
@@ -35,7 +68,7 @@ def grad_edge(t):
     """The (node, output index) through which gradient reaches tensor t, as in next_functions."""
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
-    if t.requires_grad:
+    if t._requires_grad:
         acc = t._accumulator
         if acc is None:
             acc = t._accumulator = AccumulateGrad(t)
@@ -43,71 +76,218 @@ def grad_edge(t):
     return (None, 0)
 
 
-def apply_op(name, fn, args, *, saves=True, dtype=None):
-    """Run fn(*values) for a torch operation named `name` (its grad_fn class, e.g.
-    'MulBackward0'). `args` mixes tensors and plain values; fn returns one funcgrad value or a
-    tuple. `saves`: whether the backward reads the inputs (then modifying one in place before
-    backward is an error, as in PyTorch). Returns a Tensor or a tuple of Tensors."""
-    from ._tensor import Tensor, _from_value
-    tensors = [a for a in args if isinstance(a, Tensor)]
-    if not (is_grad_enabled() and any(t.requires_grad for t in tensors)):
-        out = fn(*[value_of(a) for a in args])
-        if isinstance(out, tuple):
-            return tuple(_from_value(o, dtype) for o in out)
-        return _from_value(out, dtype)
-    with new_trace(ReverseTrace, "torch") as trace:
-        ins = []
+_NUMBERS = (bool, int, float, complex)
+
+
+def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_edges=False):
+    """Run fn(*values) as the torch operation whose grad_fn PyTorch names `name` (MulBackward0).
+
+    args: tensors and plain values (fn receives tensors as funcgrad values, the rest as given);
+    fn returns one funcgrad value or a tuple. Returns a Tensor or a tuple of Tensors.
+    saves: which tensor inputs the backward reads, so that modifying one in place before backward
+        is PyTorch's error: True (all), False (none), a tuple of positions in args, or "cross"
+        (an input is read when another input requires grad: the operands of a product).
+    saves_out: the backward reads the outputs too (exp, tanh, sigmoid, relu, sqrt, ...).
+    dtype: the torch dtype of the outputs, when fn may give another.
+    scalar_edges: Python numbers among args count as inputs in next_functions (PyTorch wraps the
+        scalar operand of a binary arithmetic operation as a tensor).
+    """
+    if _grad_state.enabled:
         for a in args:
-            v = value_of(a)
-            if isinstance(a, Tensor) and a.requires_grad:
-                v = trace.new_input(v)
+            if isinstance(a, Tensor) and a._requires_grad:
+                return _record(name, fn, args, saves, saves_out, dtype, scalar_edges)
+    vals = []
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            vals.append(_array(d) if type(d) is _ndarray else d)
+        else:
+            vals.append(a)
+    out = fn(*vals)
+    if type(out) is tuple:
+        return tuple(_from_value(o, dtype) for o in out)
+    return _from_value(out, dtype)
+
+
+_NONE_EDGE = (None, 0)
+
+
+def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
+    trace = OpTrace()
+    ins, edges, in_nodes, edge_pos = [], [], [], []
+    try:
+        i = 0
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._data
+                v = _array(d) if type(d) is _ndarray else d
+                if a._requires_grad:
+                    v = trace.new_input(v)
+                    edges.append(grad_edge(a))
+                    in_nodes.append(v.node)
+                else:
+                    edges.append(_NONE_EDGE)
+                    in_nodes.append(None)
+                edge_pos.append(i)
+            else:
+                v = a
+                if scalar_edges and type(a) in _NUMBERS:
+                    edges.append(_NONE_EDGE)
+                    in_nodes.append(None)
+                    edge_pos.append(i)
             ins.append(v)
+            i += 1
         out = fn(*ins)
-    multi = isinstance(out, tuple)
-    outs = out if multi else (out,)
-    out_nodes = [(o.node, o.index) if isinstance(o, ReverseTracer) and o._trace is trace
-                 else (None, None) for o in outs]
-    in_nodes = [i.node if isinstance(i, ReverseTracer) and i._trace is trace else None
-                for a, i in zip(args, ins) if isinstance(a, Tensor)]
-    node = node_class(name)([grad_edge(t) for t in tensors], fn, (out_nodes, in_nodes), args,
-                            [(t, t._version[0]) for t in tensors] if saves else [], len(outs))
+    finally:
+        trace.alive = False
+    saved = _saved_inputs(args, saves) if saves is not False else []
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = _node_classes[name] = node_class(name)
+    if type(out) is not tuple:
+        node = cls(edges, fn, (((out.node, out.index),), in_nodes, edge_pos), args, saved, 1) \
+            if type(out) is ReverseTracer and out._trace is trace else None
+        if node is None:
+            return _from_value(out, dtype)
+        t = _from_value(out.primal, dtype)
+        t._requires_grad = True
+        t.grad_fn = node
+        if saves_out:
+            saved.append((t._vc, 0, None, (t._dtype, t._data.shape, node)))
+        return t
+    out_nodes = [(o.node, o.index) if type(o) is ReverseTracer and o._trace is trace
+                 else (None, None) for o in out]
+    node = cls(edges, fn, (out_nodes, in_nodes, edge_pos), args, saved, len(out))
     results = []
-    for k, (o, (n, _)) in enumerate(zip(outs, out_nodes)):
-        primal = o.primal if isinstance(o, ReverseTracer) and o._trace is trace else o
-        t = _from_value(primal, dtype)
-        if n is not None:
-            t._requires_grad = True
-            t.grad_fn, t._output_nr = node, k
+    for k, o in enumerate(out):
+        if out_nodes[k][0] is None:
+            results.append(_from_value(o, dtype))
+            continue
+        t = _from_value(o.primal, dtype)
+        t._requires_grad = True
+        t.grad_fn = node
+        if k:
+            t._output_nr = k
+        if saves_out:
+            saved.append((t._vc, 0, None, (t._dtype, t._data.shape, node)))
         results.append(t)
-    return tuple(results) if multi else results[0]
+    return tuple(results)
+
+
+_node_classes: dict = {}
+
+
+def needs_record(args):
+    """Whether an operation on args is recorded: grad mode is on and a tensor requires grad."""
+    if _grad_state.enabled:
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                return True
+    return False
+
+
+def record_primitive(name, prim, params, args, ans, *, saves=True, saves_out=False,
+                     scalar_edges=False):
+    """Record a torch operation that is one funcgrad primitive, `prim`(*args, **params), whose
+    result `ans` (a numpy array) the eager path has already computed: the primitive enters this
+    operation's tape as `ReverseTrace.record` enters it (with its answer, not computed again),
+    so that backward is the primitive's vjp rule. Tensors among args must already have the
+    dtype the primitive takes. Returns the result tensor."""
+    trace = OpTrace()
+    ins, edges, in_nodes, edge_pos = [], [], [], []
+    i = 0
+    for a in args:
+        if isinstance(a, Tensor):
+            v = _array(a._data)
+            if a._requires_grad:
+                v = trace.new_input(v)
+                edges.append(grad_edge(a))
+                in_nodes.append(v.node)
+            else:
+                edges.append(_NONE_EDGE)
+                in_nodes.append(None)
+            edge_pos.append(i)
+        else:
+            v = a
+            if scalar_edges and type(a) in _NUMBERS:
+                edges.append(_NONE_EDGE)
+                in_nodes.append(None)
+                edge_pos.append(i)
+        ins.append(v)
+        i += 1
+    out = trace.record(prim, ins, params, _array(ans))
+    trace.alive = False
+    t = _from_value(ans)
+    if type(out) is not ReverseTracer:
+        return t
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = _node_classes[name] = node_class(name)
+    saved = _saved_inputs(args, saves) if saves is not False else []
+    node = cls(edges, _replay(prim, params), (((out.node, None),), in_nodes, edge_pos), args,
+               saved, 1)
+    t._requires_grad = True
+    t.grad_fn = node
+    if saves_out:
+        saved.append((t._vc, 0, None, (t._dtype, ans.shape, node)))
+    return t
+
+
+def _replay(prim, params):
+    """The operation as a function of funcgrad values (create_graph records it again)."""
+    def fn(*args):
+        return prim.bind(*args, **params)
+    return fn
+
+
+def _saved_inputs(args, saves):
+    """(version counter, version now, tensor, None) for each input the backward will read (an
+    output the backward reads is (counter, 0, None, (dtype, shape, node)))."""
+    if saves == "cross" and len(args) == 2:
+        a, b = args
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            chosen = ([a] if b._requires_grad else []) + ([b] if a._requires_grad else [])
+            return [(t._vc, t._vc[0], t, None) for t in chosen]
+        return []
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    if saves is True:
+        chosen = tensors
+    elif saves == "cross":
+        chosen = [t for i, t in enumerate(tensors)
+                  if any(u._requires_grad for j, u in enumerate(tensors) if j != i)]
+    else:
+        chosen = [args[i] for i in saves if i < len(args) and isinstance(args[i], Tensor)]
+    return [(t._vc, t._vc[0], t, None) for t in chosen]
 
 
 def apply_backward_tracked(node, cts):
     """create_graph=True: the node's backward as a recorded operation of its inputs and the
-    output gradients, so that the gradients it returns can be differentiated again."""
-    from ._tensor import Tensor
-    inputs = node._inputs
-    fn = node._fn
+    output gradients, so that the gradients it returns can be differentiated again. Returns one
+    gradient (or None) per entry of next_functions."""
+    inputs, fn = node._inputs, node._fn
+    _, in_nodes, edge_pos = node._tape
     n_args = len(inputs)
-    tensor_pos = [i for i, a in enumerate(inputs) if isinstance(a, Tensor)]
+    wanted = [i for i, n in zip(edge_pos, in_nodes) if n is not None]
 
     def backward_fn(*vals):
-        args, ct_vals = vals[:n_args], vals[n_args:]
         from ..interpreters.ad import backward
-        with new_trace(ReverseTrace, "torch") as trace:
-            ins = [trace.new_input(v) if i in tensor_pos and getattr(v, "dtype", None) is not None
-                   and v.dtype.kind in "fc" else v for i, v in enumerate(args)]
+        from ..lax.shape import zeros_like_aval
+        args, ct_vals = vals[:n_args], vals[n_args:]
+        trace = OpTrace()
+        try:
+            ins = [trace.new_input(v) if i in wanted else v for i, v in enumerate(args)]
             out = fn(*ins)
+        finally:
+            trace.alive = False
         outs = out if isinstance(out, tuple) else (out,)
         roots = [(o.node, o.index, c) for o, c in zip(outs, ct_vals)
-                 if isinstance(o, ReverseTracer) and o._trace is trace and c is not None]
+                 if type(o) is ReverseTracer and o._trace is trace and c is not None]
         leaf = backward(roots)
-        from ..lax.shape import zeros_like_aval
         res = []
-        for i in tensor_pos:
-            v = ins[i]
-            c = leaf.get(v.node) if isinstance(v, ReverseTracer) else None
-            res.append(zeros_like_aval(v) if c is None else c)
+        for i in wanted:
+            c = leaf.get(ins[i].node)
+            res.append(zeros_like_aval(ins[i]) if c is None else c)
         return tuple(res)
-    ct_args = [c if c is not None else None for c in cts]
-    return apply_op(node.name(), backward_fn, list(inputs) + ct_args)
+    got = apply_op(node.name(), backward_fn, list(inputs) + list(cts), saves=False)
+    got = iter(got if isinstance(got, tuple) else (got,))
+    return [None if n is None else next(got) for n in in_nodes]

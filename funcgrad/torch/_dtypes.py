@@ -5,7 +5,8 @@ import numpy as np
 
 
 class dtype:
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize")
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize",
+                 "category")
 
     def __init__(self, name, np_dtype):
         self.name = name
@@ -14,6 +15,8 @@ class dtype:
         self.is_complex = self.np.kind == "c"
         self.is_signed = self.np.kind in "ifc"
         self.itemsize = self.np.itemsize
+        # bool < integer < floating < complex: PyTorch's promotion compares these first
+        self.category = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}[self.np.kind]
 
     def __repr__(self):
         return f"torch.{self.name}"
@@ -75,7 +78,7 @@ def set_default_dtype(d):
 
 
 def _category(d):
-    return 0 if d is bool else 3 if d.is_complex else 2 if d.is_floating_point else 1
+    return d.category
 
 
 def promote_types(a, b):
@@ -96,6 +99,29 @@ def _default_for(category):
     return (bool, int64, d, d.to_complex())[category]
 
 
+_PY_CATEGORY = {type(True): 0, type(1): 1, type(1.0): 2, type(1j): 3}
+
+
+def result_type2(a, b):
+    """result_type(a, b) with the common cases first (a tensor and a tensor of its dtype, or a
+    tensor and a Python number of its category or lower)."""
+    ca = _PY_CATEGORY.get(type(a))
+    cb = _PY_CATEGORY.get(type(b))
+    try:
+        if ca is None and cb is None:
+            if a._dtype is b._dtype:
+                return a._dtype
+        elif ca is None:
+            if cb <= a._dtype.category:
+                return a._dtype
+        elif cb is None:
+            if ca <= b._dtype.category:
+                return b._dtype
+    except AttributeError:  # not a tensor: the general rule says what it is
+        pass
+    return result_type(a, b)
+
+
 def result_type(*operands):
     """torch.result_type: tensors with dimensions first, then 0-dim tensors, then Python
     numbers; a lower priority operand only changes the category (int tensor * 2.5 -> default
@@ -109,8 +135,10 @@ def result_type(*operands):
             else:
                 zero = o.dtype if zero is None else promote_types(zero, o.dtype)
         else:
-            t = type(o)
-            c = 0 if t is type(True) else 1 if t is type(1) else 3 if t is type(1j) else 2
+            c = _PY_CATEGORY.get(type(o))
+            if c is None:  # a numpy scalar
+                kind = np.asarray(o).dtype.kind
+                c = 0 if kind == "b" else 1 if kind in "iu" else 3 if kind == "c" else 2
             scalar_cat = max(scalar_cat, c)
     res = dim
     if zero is not None:
@@ -133,5 +161,76 @@ _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": 
 
 
 def type_string(t):
-    """PyTorch's legacy type name of a tensor, as t.type() gives and error messages show."""
-    return f"torch.{_LEGACY[t.dtype.name]}Tensor"
+    """PyTorch's legacy type name of a tensor (or dtype), as t.type() gives and error messages
+    show."""
+    d = t if isinstance(t, dtype) else t.dtype
+    return f"torch.{_LEGACY[d.name]}Tensor"
+
+
+def from_type_string(name):
+    """The dtype of a legacy type name: 'torch.DoubleTensor' -> torch.float64."""
+    for d in ALL:
+        if name in (f"torch.{_LEGACY[d.name]}Tensor", f"{_LEGACY[d.name]}Tensor"):
+            return d
+    raise ValueError(f"invalid type: '{name}'")
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def c_name(d):
+    """The C++ type name of a dtype, as some of PyTorch's messages show it ('float', 'double')."""
+    return _C_NAMES[d.name]
+
+
+class layout:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+
+
+class finfo:
+    """torch.finfo(dtype): the limits of a floating dtype (numpy's finfo, PyTorch's names)."""
+
+    def __init__(self, type=None):  # noqa: A002 (torch's signature)
+        type = type or get_default_dtype()
+        if not (type.is_floating_point or type.is_complex):
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use "
+                            f"torch.iinfo to handle '{type!r}'")
+        f = np.finfo(type.np)
+        self.bits, self.eps, self.max, self.min = f.bits, float(f.eps), float(f.max), float(f.min)
+        self.tiny = self.smallest_normal = float(f.smallest_normal)
+        self.resolution = float(f.resolution)
+        self.dtype = type.to_real().name if type.is_complex else type.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo(dtype): the limits of an integer dtype."""
+
+    def __init__(self, type):  # noqa: A002 (torch's signature)
+        if type.is_floating_point or type.is_complex:
+            raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            f"handle '{type!r}'")
+        i = np.iinfo(type.np) if type is not bool else None
+        self.bits = type.itemsize * 8
+        self.max, self.min = (1, 0) if i is None else (int(i.max), int(i.min))
+        self.dtype = type.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -1,30 +1,77 @@
-"""Tensor factories and the random number generator."""
+"""Tensor factories: tensor, as_tensor, from_numpy, zeros/ones/full/empty (and _like, and the
+Tensor.new_* methods), arange, linspace, logspace, eye, and the legacy constructors
+(torch.FloatTensor([...]), torch.Tensor(2, 3)). The random factories are in _random.py."""
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from . import _dtypes as D
-from ._size import as_device
+from ._random import (Generator, bernoulli, default_generator, get_rng_state,  # noqa: F401
+                      initial_seed, manual_seed, multinomial, normal, poisson, rand, rand_like,
+                      randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
+                      _gen)
+from ._size import Size, as_device
 from ._tensor import Tensor
 
 
-def _infer_dtype(data, arr):
-    """PyTorch's dtype for `data` (converted to `arr`): a numpy array keeps its dtype; Python
-    bools -> bool, ints -> int64, floats -> the default dtype, complex -> its complex partner."""
+def _infer_dtype(data):
+    """PyTorch's dtype for `data`: numpy arrays and scalars keep theirs; Python bools -> bool,
+    ints -> int64, floats -> the default dtype, complex -> its complex partner; a list takes the
+    highest category among its elements."""
+    if isinstance(data, Tensor):
+        return data.dtype
     if isinstance(data, (np.ndarray, np.generic)):
-        return D.from_numpy_dtype(arr.dtype)
-    if arr.dtype == np.bool_:
+        return D.from_numpy_dtype(data.dtype)
+    if isinstance(data, (list, tuple)):
+        best = None
+        for d in data:
+            dt = _infer_dtype(d)
+            if dt is None:
+                continue
+            best = dt if best is None else _higher(best, dt)
+        return best
+    if isinstance(data, bool):
         return D.bool
-    if arr.dtype.kind in "iu":
+    if isinstance(data, int):
         return D.int64
-    if arr.dtype.kind == "c":
+    if isinstance(data, float):
+        return D.get_default_dtype()
+    if isinstance(data, complex):
         return D.get_default_dtype().to_complex()
-    return D.get_default_dtype()
+    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+
+
+def _higher(a, b):
+    if D._category(a) != D._category(b):
+        return a if D._category(a) > D._category(b) else b
+    return D.promote_types(a, b)
+
+
+def _check_ragged(data, depth=0):
+    """PyTorch's ValueError for nested lists of unequal lengths."""
+    if not isinstance(data, (list, tuple)):
+        return None
+    lengths = []
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            lengths.append(len(d))
+            _check_ragged(d, depth + 1)
+        elif isinstance(d, Tensor) or isinstance(d, np.ndarray):
+            lengths.append(tuple(d.shape))
+        else:
+            lengths.append(None)
+    if lengths and any(l != lengths[0] for l in lengths):
+        first = lengths[0]
+        bad = next(l for l in lengths if l != first)
+        raise ValueError(f"expected sequence of length {first} at dim {depth + 1} (got {bad})")
+    return None
 
 
 def _to_numpy(data):
     if isinstance(data, Tensor):
-        return data._data
+        return np.asarray(data._data)
     if isinstance(data, (list, tuple)):
         return np.array([_to_numpy(d) if isinstance(d, (Tensor, list, tuple)) else d
                          for d in data])
@@ -34,21 +81,33 @@ def _to_numpy(data):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor with a copy of `data` (nested lists, numbers, numpy arrays, tensors)."""
     as_device(device)
-    raw = _to_numpy(data)
-    dtype = dtype or (data.dtype if isinstance(data, Tensor) else _infer_dtype(
-        data, np.asarray(raw)))
-    t = Tensor._make(np.array(raw, dtype=dtype.np))
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    _check_ragged(data)
+    dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
+    t = Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
 def as_tensor(data, dtype=None, device=None):
+    """`data` as a tensor, sharing memory with it when it already is one (or a numpy array) of
+    that dtype."""
+    as_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype):
         return from_numpy(data)
-    return tensor(data, dtype=dtype)
+    _check_ragged(data)
+    dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
+    return Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
+
+
+asarray = as_tensor
 
 
 def from_numpy(ndarray):
@@ -56,6 +115,13 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     D.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.flags.writeable:
+        warnings.warn("The given NumPy array is not writable, and PyTorch does not support "
+                      "non-writable tensors. This means writing to this tensor will result in "
+                      "undefined behavior. You may want to copy the array to protect its data or "
+                      "make it writable before converting it to a tensor. This type of warning "
+                      "will be suppressed for the rest of this program.", UserWarning,
+                      stacklevel=2)
     return Tensor._make(ndarray)
 
 
@@ -64,40 +130,60 @@ def _size(size, kw_size=None):
         size = (kw_size,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    for s in size:
+        if isinstance(s, float) or (isinstance(s, (int, np.integer)) and s < 0):
+            if isinstance(s, float):
+                raise TypeError("empty(): argument 'size' must be tuple of ints, but found "
+                                "element of type float at pos 0")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
     return tuple(int(s) for s in size)
 
 
-def _new(np_fn, size, dtype, requires_grad, **kw):
-    t = Tensor._make(np_fn(_size(size), dtype=(dtype or D.get_default_dtype()).np, **kw))
+def _new(np_fn, size, dtype, requires_grad, kw_size=None):
+    t = Tensor._make(np_fn(_size(size, kw_size), dtype=(dtype or D.get_default_dtype()).np))
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+          pin_memory=False, **kwargs):
     as_device(device)
-    return _new(np.zeros, size, dtype, requires_grad)
+    return _new(np.zeros, size, dtype, requires_grad, kwargs.pop("size", None))
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+         pin_memory=False, **kwargs):
     as_device(device)
-    return _new(np.ones, size, dtype, requires_grad)
+    return _new(np.ones, size, dtype, requires_grad, kwargs.pop("size", None))
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, out=None,
+          layout=None, pin_memory=False, **kwargs):
     as_device(device)
-    return _new(np.zeros, size, dtype, requires_grad)
+    return _new(np.zeros, size, dtype, requires_grad, kwargs.pop("size", None))
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def _fill_dtype(fill_value):
+    if isinstance(fill_value, Tensor):
+        return fill_value.dtype
+    return (D.bool if isinstance(fill_value, bool) else D.int64 if isinstance(fill_value, int)
+            else D.get_default_dtype().to_complex() if isinstance(fill_value, complex)
+            else D.get_default_dtype())
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False):
     as_device(device)
-    if dtype is None:
-        dtype = (D.bool if isinstance(fill_value, bool) else D.int64 if isinstance(
-            fill_value, int) else D.get_default_dtype())
-    t = Tensor._make(np.full(_size((size,)), fill_value, dtype=dtype.np))
+    dtype = dtype or _fill_dtype(fill_value)
+    value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+    t = Tensor._make(np.full(_size((size,)), value, dtype=dtype.np))
     return t.requires_grad_(True) if requires_grad else t
 
 
 def _like(fn):
-    def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+             layout=None, pin_memory=False):
+        as_device(device)
         return fn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     return like
@@ -106,161 +192,110 @@ def _like(fn):
 zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
     return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
                 requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None,
+           layout=None, pin_memory=False):
+    as_device(device)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
-    t = Tensor._make(np.arange(*vals).astype(dtype.np))
+    n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)
+    data = vals[0] + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) \
+        * vals[2]
+    t = Tensor._make(np.asarray(data).astype(dtype.np))
     return t.requires_grad_(True) if requires_grad else t
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None,
+             layout=None, pin_memory=False):
+    as_device(device)
     dtype = dtype or D.get_default_dtype()
-    t = Tensor._make(np.linspace(start, end, steps).astype(dtype.np))
+    t = Tensor._make(np.linspace(_item(start), _item(end), int(steps)).astype(dtype.np))
     return t.requires_grad_(True) if requires_grad else t
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
+             out=None, layout=None, pin_memory=False):
+    as_device(device)
     dtype = dtype or D.get_default_dtype()
-    return Tensor._make(np.logspace(start, end, steps, base=base).astype(dtype.np))
+    t = Tensor._make(np.logspace(_item(start), _item(end), int(steps), base=base)
+                     .astype(dtype.np))
+    return t.requires_grad_(True) if requires_grad else t
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def _item(v):
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+        pin_memory=False):
+    as_device(device)
     t = Tensor._make(np.eye(n, m, dtype=(dtype or D.get_default_dtype()).np))
     return t.requires_grad_(True) if requires_grad else t
 
 
-# ---- randomness -------------------------------------------------------------------------------
-
-class Generator:
-    """A random stream (numpy's PCG64 here, so the numbers differ from PyTorch's, as its own
-    generators differ across devices)."""
-
-    def __init__(self, device="cpu"):
-        self._seed = 67280421310721
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
-
-    def manual_seed(self, seed):
-        self._seed = int(seed)
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
-        return self
-
-    def seed(self):
-        import time
-        return self.manual_seed(time.time_ns() % (2 ** 63)) and self._seed
-
-    def initial_seed(self):
-        return self._seed
-
-    def get_state(self):
-        from ._factories import tensor as _tensor
-        return self._rng.bit_generator.state
-
-    def set_state(self, state):
-        self._rng.bit_generator.state = state
+def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    return Tensor._make(np.stack(np.tril_indices(row, offset, col)).astype(
+        (dtype or D.int64).np))
 
 
-default_generator = Generator()
+def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    return Tensor._make(np.stack(np.triu_indices(row, offset, col)).astype(
+        (dtype or D.int64).np))
 
 
-def manual_seed(seed):
-    return default_generator.manual_seed(seed)
+# ---- Tensor.new_* ---------------------------------------------------------------------------
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of data, by default in self's dtype."""
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
-def seed():
-    return default_generator.seed()
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
-def initial_seed():
-    return default_generator.initial_seed()
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
-def _gen(generator):
-    return (generator or default_generator)._rng
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None, pin_memory=False, **kwargs):
-    dtype = dtype or D.get_default_dtype()
-    t = Tensor._make(_gen(generator).random(_size(size, kwargs.pop("size", None))).astype(
-        dtype.np))
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None, pin_memory=False, **kwargs):
-    dtype = dtype or D.get_default_dtype()
-    t = Tensor._make(_gen(generator).standard_normal(_size(size, kwargs.pop("size", None))).astype(
-        dtype.np))
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
-    if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None:
-        low, high = 0, low
-    if size is None:
-        raise TypeError("randint() missing 1 required positional argument: 'size'")
-    dtype = dtype or D.int64
-    return Tensor._make(_gen(generator).integers(low, high, _size((size,))).astype(dtype.np))
-
-
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    return Tensor._make(_gen(generator).permutation(n).astype((dtype or D.int64).np))
-
-
-def rand_like(input, *, dtype=None, device=None, requires_grad=False):
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, device=None, requires_grad=False):
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randint_like(input, low, high=None, *, dtype=None):
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
-
-
-def bernoulli(input, *, generator=None):
-    return Tensor._make((_gen(generator).random(input.shape) < input._data).astype(
-        input.dtype.np))
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None):
-    p = input._data / input._data.sum(-1, keepdims=True)
-    rng = _gen(generator)
-    rows = p.reshape(-1, p.shape[-1])
-    out = np.stack([rng.choice(p.shape[-1], num_samples, replace=replacement, p=r)
-                    for r in rows]).astype(np.int64)
-    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)))
-
-
-def normal(mean, std, size=None, *, generator=None):
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    shape = _size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    dt = mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(
-        std, Tensor) else D.get_default_dtype()
-    return Tensor._make((m + s * _gen(generator).standard_normal(shape)).astype(dt.np))
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
 
 # ---- legacy constructors: torch.FloatTensor([...]), torch.Tensor(2, 3) ----------------------
 
 def _legacy_tensor(dtype, *args, **kwargs):
-    if len(args) == 1 and not isinstance(args[0], int):
+    if kwargs.get("device") is not None:
+        as_device(kwargs["device"])
+    if len(args) == 1 and isinstance(args[0], Size):
+        return zeros(*args[0], dtype=dtype)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
         data = args[0]
         if isinstance(data, Tensor):
-            return data.to(dtype)
-        return tensor(_to_numpy(data), dtype=dtype)
+            if data.dtype is not dtype:
+                raise TypeError(f"expected {D.type_string(dtype)} (got "
+                                f"{D.type_string(data)})")
+            return data
+        if isinstance(data, (list, tuple)) or isinstance(data, np.ndarray):
+            _check_ragged(data)
+            return Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     return zeros(*args, dtype=dtype)
 
 
@@ -271,7 +306,10 @@ def _legacy(dtype):
 
         def __call__(cls, *args, **kwargs):
             return _legacy_tensor(dtype, *args, **kwargs)
-    return _Legacy(f"{D._LEGACY[dtype.name]}Tensor", (), {})
+
+        def __repr__(cls):
+            return f"<class '{D.type_string(dtype)}'>"
+    return _Legacy(f"{D._LEGACY[dtype.name]}Tensor", (), {"dtype": dtype})
 
 
 FloatTensor = _legacy(D.float32)

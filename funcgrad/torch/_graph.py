@@ -3,48 +3,88 @@ AddmmBackward0, ...), whose backward is funcgrad's reverse pass over the primiti
 was computed with. The layer has no derivative formulas of its own."""
 from __future__ import annotations
 
-from ..interpreters.ad import backward as _reverse_pass
+import re
 
-_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
-          "after they have already been freed). Saved intermediate values of the graph are freed "
-          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-          "backward through the graph a second time or if you need to access saved tensors after "
-          "calling backward.")
+from ..interpreters.ad import backward as _reverse_pass
+from ..interpreters.ad import fit_cotangent as _fit_cotangent
+
+FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+         "after they have already been freed). Saved intermediate values of the graph are freed "
+         "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+         "backward through the graph a second time or if you need to access saved tensors after "
+         "calling backward.")
+_FREED = FREED  # (older name)
 
 
 class Node:
     """A grad_fn. `next_functions` are (node, output index) pairs, one per input, as PyTorch's."""
     __slots__ = ("next_functions", "_hooks", "_pre_hooks", "_retained", "_tensor_hooks",
-                 "__weakref__")
+                 "_metadata", "__weakref__")
 
     def __init__(self, next_functions=()):
         self.next_functions = tuple(next_functions)
-        self._hooks, self._pre_hooks = [], []
-        self._retained = {}      # output index -> tensor whose .grad to fill (retain_grad)
-        self._tensor_hooks = {}  # output index -> hooks registered on that output tensor
+        self._hooks = self._pre_hooks = self._retained = self._tensor_hooks = None
+        self._metadata = None
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def name(self):
         return type(self).__name__
 
     def register_hook(self, hook):
+        """hook(grad_inputs, grad_outputs) -> None or replacement grad_inputs, after the node's
+        backward."""
+        if self._hooks is None:
+            self._hooks = []
         self._hooks.append(hook)
         return _Handle(self._hooks, hook)
 
     def register_prehook(self, hook):
+        """hook(grad_outputs) -> None or replacement grad_outputs, before the node's backward."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
         self._pre_hooks.append(hook)
         return _Handle(self._pre_hooks, hook)
+
+    def _add_tensor_hook(self, k, hook):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        hooks = self._tensor_hooks.setdefault(k, [])
+        hooks.append(hook)
+        return _Handle(hooks, hook)
+
+    def _retain(self, k, tensor):
+        if self._retained is None:
+            self._retained = {}
+        self._retained[k] = tensor
+
+    def __call__(self, *grad_outputs):
+        raise RuntimeError(f"calling {self.name()} directly is not supported; use "
+                           "torch.autograd.grad")
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
 class _Handle:
+    """What register_hook returns: .remove() takes the hook off again."""
+
     def __init__(self, hooks, hook):
         self._hooks, self._hook = hooks, hook
 
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class AccumulateGrad(Node):
@@ -56,36 +96,86 @@ class AccumulateGrad(Node):
         self.variable = variable
 
 
+def _one_step(node, in_nodes):
+    """Whether a tape is one primitive applied to this operation's inputs (the usual case: one
+    torch operation, one funcgrad primitive), which its vjp rules differentiate directly."""
+    prim = node.prim
+    if prim is None or prim.multiple_results or prim.vjp_joint is not None:
+        return False
+    for _, parent, _ in node.parents:
+        if parent.prim is not None or parent not in in_nodes:
+            return False
+    return True
+
+
+def _single_primitive_vjp(node, ct, in_nodes):
+    """funcgrad's reverse pass over a one-primitive tape, without the general walk: each input's
+    cotangent is the primitive's vjp rule for it, fitted to the input as the reverse pass fits
+    it (interpreters/ad.py)."""
+    if ct is None:
+        return [None] * len(in_nodes)
+    prim, ans, args, params = node.prim, node.ans, node.args, node.params
+    got = {}
+    for i, parent, _ in node.parents:
+        c = prim.vjp(i)(ct, ans, *args, **params)
+        if c is None:
+            continue
+        c = _fit_cotangent(c, args[i])
+        if c is not None:
+            old = got.get(parent)
+            got[parent] = c if old is None else old + c
+    return [None if n is None else got.get(n) for n in in_nodes]
+
+
+def _short_name(name):
+    return re.sub(r"Backward\d*$", "", name)
+
+
 class FunctionNode(Node):
-    """A recorded operation: the funcgrad tape of its forward computation (out_nodes -> in_nodes),
-    the inputs (for create_graph, which recomputes through a recorded operation), and the versions
-    of the tensors its backward reads."""
+    """A recorded operation: the funcgrad tape of its forward computation (output nodes, the
+    input node behind each entry of next_functions, and which argument that entry is), its
+    arguments (create_graph recomputes through a recorded operation), and the version counters of
+    the tensors its backward reads."""
     __slots__ = ("_fn", "_tape", "_inputs", "_saved", "_n_outputs")
 
     def __init__(self, next_functions, fn, tape, inputs, saved, n_outputs):
-        super().__init__(next_functions)
+        self.next_functions = tuple(next_functions)
+        self._hooks = self._pre_hooks = self._retained = self._tensor_hooks = None
+        self._metadata = None
         self._fn, self._tape, self._inputs = fn, tape, inputs
         self._saved, self._n_outputs = saved, n_outputs
 
     def check_saved(self):
         if self._tape is None:
-            raise RuntimeError(_FREED)
-        for t, version in self._saved:
-            if t._version[0] != version:
+            raise RuntimeError(FREED)
+        for counter, version, t, out in self._saved:
+            if counter[0] != version:
                 from ._dtypes import type_string
+                if out is None:
+                    desc = f"[{type_string(t)} {list(t.shape)}]"
+                    fn = t.grad_fn
+                else:
+                    dtype, shape, fn = out
+                    desc = f"[{type_string(dtype)} {list(shape)}]"
+                which = "" if fn is None else f", which is output 0 of {_short_name(fn.name())},"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{type_string(t)} {list(t.shape)}], which is output "
-                    f"0 of {t.grad_fn.name() if t.grad_fn is not None else 'AccumulateGrad'}, is "
-                    f"at version {t._version[0]}; expected version {version} instead. Hint: the "
-                    "backtrace further above can point to the operation that failed to compute "
-                    "its gradient. The variable in question was changed in there or anywhere "
-                    "later. Good luck!")
+                    f"an inplace operation: {desc}{which} is at version {counter[0]}; expected "
+                    f"version {version} instead. Hint: enable anomaly detection to find the "
+                    "operation that failed to compute its gradient, with torch.autograd."
+                    "set_detect_anomaly(True).")
 
     def apply(self, cts):
-        """Input cotangents (funcgrad values, or None) from output cotangents."""
-        out_nodes, in_nodes = self._tape
+        """Cotangents (funcgrad values, or None) per entry of next_functions, from the output
+        cotangents."""
+        out_nodes, in_nodes, _ = self._tape
+        if len(out_nodes) == 1:
+            prim_node = out_nodes[0][0]
+            if prim_node is not None and _one_step(prim_node, in_nodes):
+                return _single_primitive_vjp(prim_node, cts[0], in_nodes)
         roots = [(n, k, c) for (n, k), c in zip(out_nodes, cts) if n is not None and c is not None]
+        if not roots:
+            return [None] * len(in_nodes)
         leaf_cts = _reverse_pass(roots)
         return [None if n is None else leaf_cts.get(n) for n in in_nodes]
 
@@ -93,23 +183,22 @@ class FunctionNode(Node):
         self._tape = None
         self._inputs = None
 
-    def backward_tensors(self, cts, create_graph):
-        """Gradients (tensors) for each input from the output gradients (tensors or None)."""
-        from ._dispatch import apply_backward_tracked, value_of
-        from ._tensor import _from_value
+    def backward_values(self, cts, create_graph):
+        """Gradients per entry of next_functions from the output gradients (None: zero): funcgrad
+        values, or tensors recorded for a further backward when create_graph."""
         if create_graph:
-            got = apply_backward_tracked(self, cts)
-            return list(got) if isinstance(got, tuple) else [got]
-        vals = self.apply([None if c is None else value_of(c) for c in cts])
-        return [None if v is None else _from_value(v) for v in vals]
+            return _dispatch.apply_backward_tracked(self, cts)
+        return self.apply(cts)
 
 
 _classes: dict = {}
 
+from . import _dispatch  # noqa: E402  (_dispatch imports this module first)
+
 
 def node_class(name, base=FunctionNode):
     """The Node subclass of that name, so type(t.grad_fn).__name__ is PyTorch's."""
-    cls = _classes.get(name)
+    cls = _classes.get((name, base))
     if cls is None:
-        cls = _classes[name] = type(name, (base,), {"__slots__": ()})
+        cls = _classes[(name, base)] = type(name, (base,), {"__slots__": ()})
     return cls

@@ -1,67 +1,442 @@
-"""Tensor indexing: basic indices give views that share storage (as in PyTorch), advanced ones
-(index tensors, masks) give copies; assignment writes into storage."""
+"""Indexing: x[idx] and x[idx] = v, gather, scatter, index_select, index_add, masked_select,
+take, nonzero.
+
+Basic indices (integers, slices, None, ...) give views that share storage, recorded as PyTorch
+records them, one operation per indexed dimension (SelectBackward0, SliceBackward0,
+UnsqueezeBackward0); advanced ones (index tensors, lists, masks) give copies (IndexBackward0).
+Assignment writes into storage: through a view (CopySlices) for basic indices, as index_put
+(IndexPutBackward0) for advanced ones."""
 from __future__ import annotations
 
 import numpy as np
 
+from .. import numpy as fnp
+from . import _dtypes as D
 from ._dispatch import apply_op
 from ._grad_mode import is_grad_enabled
+from ._ops import _as, _t, _wrap
+from ._tensor import Tensor, _dim, _type_name
+from ._views import view_op
 
+_ndarray = np.ndarray
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+# ---- turning a torch index into numpy's ---------------------------------------------------------
 
 def _numpy_index(idx):
     """A torch index as numpy's: tensors become arrays (bool masks stay masks)."""
-    from ._tensor import Tensor
-    if isinstance(idx, tuple):
-        return tuple(_numpy_index(i) for i in idx)
-    if isinstance(idx, Tensor):
-        d = idx._data
-        if not idx.dtype.is_floating_point:
-            return d
-        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    if isinstance(idx, list):
-        return np.asarray([_numpy_index(i) if isinstance(i, Tensor) else i for i in idx])
-    return idx
+    if type(idx) is tuple:
+        return tuple(_item(i) for i in idx)
+    return _item(idx)
 
 
-def _is_basic(idx):
-    items = idx if isinstance(idx, tuple) else (idx,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))
-               and not isinstance(i, bool) for i in items)
+def _item(i):
+    if type(i) in _BASIC:
+        return i
+    if isinstance(i, Tensor):
+        d = i._data
+        if i._dtype.is_floating_point or i._dtype.is_complex:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        d = np.asarray(d)
+        return d if i._dtype is not D.uint8 else d.astype(bool)
+    if isinstance(i, bool) or isinstance(i, np.bool_):
+        return bool(i)
+    if isinstance(i, (int, np.integer)):
+        return int(i)
+    if isinstance(i, (list, tuple)):
+        arr = np.asarray([_item(j) if isinstance(j, Tensor) else j for j in i])
+        if arr.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return arr
+    if isinstance(i, np.ndarray):
+        return i
+    if isinstance(i, float):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         "Variables are valid indices (got float)")
+    raise TypeError(f"new(): invalid data type '{type(i).__name__}'")
 
 
-def _name(idx):
-    items = idx if isinstance(idx, tuple) else (idx,)
-    if any(isinstance(i, slice) or i is None or i is Ellipsis for i in items):
-        return "SliceBackward0"
-    if _is_basic(idx):
-        return "SelectBackward0"
-    return "IndexBackward0"
+def _is_basic(nidx):
+    items = nidx if type(nidx) is tuple else (nidx,)
+    for i in items:
+        if type(i) not in _BASIC:
+            return False
+    return True
 
+
+def _check_index(shape, nidx):
+    """PyTorch's IndexErrors for out-of-range positions, too many indices and wrong masks."""
+    items = nidx if type(nidx) is tuple else (nidx,)
+    used = sum(1 if not isinstance(i, np.ndarray) or i.dtype != bool else i.ndim
+               for i in items if i is not None and i is not Ellipsis)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    dim = 0
+    for k, i in enumerate(items):
+        if i is Ellipsis:
+            dim = len(shape) - sum(1 if not isinstance(j, np.ndarray) or j.dtype != bool
+                                   else j.ndim for j in items[k + 1:]
+                                   if j is not None and j is not Ellipsis)
+            continue
+        if i is None:
+            continue
+        if isinstance(i, np.ndarray) and i.dtype == bool:
+            got = tuple(shape[dim:dim + i.ndim])
+            for j, (m, n) in enumerate(zip(i.shape, got)):
+                if m != n:
+                    raise IndexError(f"The shape of the mask {list(i.shape)} at index {j} does "
+                                     f"not match the shape of the indexed tensor {list(shape)} "
+                                     f"at index {dim + j}")
+            dim += i.ndim
+            continue
+        n = shape[dim]
+        if isinstance(i, (int, np.integer)) or isinstance(i, np.ndarray):
+            bad = np.asarray(i)
+            bad = bad[(bad >= n) | (bad < -n)] if bad.size else bad
+            if bad.size:
+                raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension "
+                                 f"{dim} with size {n}")
+        dim += 1
+
+
+# ---- x[idx] --------------------------------------------------------------------------------------
 
 def getitem(t, idx):
-    from ._tensor import Tensor
     nidx = _numpy_index(idx)
-    if type(t._data) is np.ndarray and _is_basic(nidx):
-        view = t._data[nidx]
-        if is_grad_enabled() and t.requires_grad:
-            out = apply_op(_name(idx), lambda x: x[nidx], [t], saves=False)
-            out._data, out._version, out._base = view, t._version, t
-            return out
-        return Tensor._make(view, t._version, t)
-    return apply_op(_name(idx), lambda x: x[nidx], [t], saves=False)
+    d = t._data
+    if type(d) is _ndarray and _is_basic(nidx):
+        if not (t._requires_grad and is_grad_enabled()):
+            try:
+                view = d[nidx]
+            except IndexError:
+                _check_index(d.shape, nidx)
+                raise
+            if type(view) is not _ndarray:  # numpy gives a scalar for a full integer index
+                view = d[nidx + (Ellipsis,) if type(nidx) is tuple else (nidx, Ellipsis)]
+            return Tensor._make(view, t._vc, t._base if t._base is not None else t)
+        _check_index(d.shape, nidx)
+        return _basic_chain(t, nidx)
+    _check_index(tuple(t.shape), nidx)
+    if _is_basic(nidx):
+        return apply_op(_basic_name(nidx), lambda x: x[nidx], [t], saves=False)
+    return _advanced(t, nidx)
 
+
+def _basic_name(nidx):
+    items = nidx if type(nidx) is tuple else (nidx,)
+    if any(type(i) is slice for i in items):
+        return "SliceBackward0"
+    if any(i is None for i in items):
+        return "UnsqueezeBackward0"
+    return "SelectBackward0"
+
+
+def _basic_chain(t, nidx):
+    """A basic index applied as PyTorch applies it: one view operation per indexed dimension."""
+    if nidx is Ellipsis:
+        return view_op(t, "AliasBackward0", lambda a: a[...], lambda x: x)
+    lone = type(nidx) is not tuple
+    items = (nidx,) if lone else nidx
+    n_dims = sum(1 for i in items if i is not None and i is not Ellipsis)
+    out, dim = t, 0
+    for k, i in enumerate(items):
+        if i is Ellipsis:
+            dim += t.ndim - n_dims
+        elif i is None:
+            out = _unsqueeze(out, dim)
+            dim += 1
+        elif type(i) is slice:
+            if lone or i != slice(None):
+                out = _slice(out, dim, i)
+            dim += 1
+        else:
+            out = _select(out, dim, i)
+    return out
+
+
+def _unsqueeze(t, d):
+    return view_op(t, "UnsqueezeBackward0", lambda a: np.expand_dims(a, d),
+                   lambda x: fnp.expand_dims(x, d))
+
+
+def _slice(t, d, s):
+    if s.step is not None and s.step <= 0:
+        raise ValueError("step must be greater than zero")
+    idx = (slice(None),) * d + (s,)
+    return view_op(t, "SliceBackward0", lambda a: a[idx], lambda x: x[idx])
+
+
+def _select(t, d, i):
+    idx = (slice(None),) * d + (i,)
+    return view_op(t, "SelectBackward0", lambda a: a[idx + (Ellipsis,)], lambda x: x[idx])
+
+
+def _advanced(t, nidx):
+    """An index with index tensors, lists or masks: a copy (IndexBackward0). Its basic parts
+    are views first, as in PyTorch."""
+    items = nidx if type(nidx) is tuple else (nidx,)
+    basic = [i if type(i) in _BASIC else slice(None) for i in items]
+    if any(type(i) is not slice or i != slice(None) for i in basic if i is not Ellipsis) and \
+            all(i is not None for i in items):
+        # apply the integer and slice parts first (their own view nodes), then the rest
+        ndim_used = [i for i in items if i is not Ellipsis]
+        if Ellipsis not in items and len(ndim_used) <= t.ndim and not any(
+                isinstance(i, (int, np.integer)) for i in items):
+            pre = _basic_chain(t, tuple(basic)) if is_grad_enabled() and t._requires_grad \
+                else t[tuple(basic)]
+            rest = tuple(slice(None) if type(i) is slice else i for i in items)
+            return apply_op("IndexBackward0", lambda x: x[rest], [pre], saves=False)
+    return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
+
+
+# ---- x[idx] = v ----------------------------------------------------------------------------------
 
 def setitem(t, idx, value):
-    from ._tensor import Tensor
     nidx = _numpy_index(idx)
-    t._check_inplace()
-    if is_grad_enabled() and (t.requires_grad or (isinstance(value, Tensor)
-                                                  and value.requires_grad)):
-        v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, t.dtype.np))
-        new = apply_op("CopySlices", lambda x, u: x.at[nidx].set(u), [t._snapshot(), v],
-                       saves=False)
-        t._write(new)
+    vt = value if isinstance(value, Tensor) else None
+    d = t._data
+    if not t._tracking(vt) and type(d) is _ndarray and (vt is None or type(vt._data) is _ndarray):
+        t._check_inplace()
+        v = vt._data if vt is not None else value
+        try:
+            d[nidx] = v
+        except IndexError:
+            _check_index(d.shape, nidx)
+            raise
+        except ValueError:
+            target = d[nidx].shape
+            vshape = list(np.shape(v))
+            if _is_basic(nidx):
+                raise RuntimeError(f"The expanded size of the tensor ({target[-1] if target else 1})"
+                                   f" must match the existing size ({vshape[-1]}) at "
+                                   f"non-singleton dimension {len(target) - 1}.  Target sizes: "
+                                   f"{list(target)}.  Tensor sizes: {vshape}") from None
+            raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot be "
+                               f"broadcast to indexing result of shape {list(target)}") from None
+        t._bump()
         return
-    v = value._data if isinstance(value, Tensor) else value
-    t._data[nidx] = v
-    t._bump()
+    _check_index(tuple(t.shape), nidx)
+    if _is_basic(nidx):
+        _plain_view(t, nidx).copy_(value)
+        return
+    t._inplace(_index_put, nidx, value)
+
+
+def _plain_view(t, nidx):
+    """t[nidx] as a view whose base is t's, without recording (the write records CopySlices)."""
+    d = t._data
+    v = d[nidx]
+    if type(v) is not _ndarray:
+        v = d[nidx + (Ellipsis,) if type(nidx) is tuple else (nidx, Ellipsis)]
+    out = Tensor._make(v, t._vc, t._base if t._base is not None else t)
+    out._requires_grad = t._requires_grad
+    return out
+
+
+def _index_put(t, nidx, value, accumulate=False):
+    """t's new value in t[nidx] = value (IndexPutBackward0)."""
+    dt = t._dtype
+    if isinstance(value, Tensor):
+        return apply_op("IndexPutBackward0", lambda x, v: (
+            x.at[nidx].add(_as(v, dt)) if accumulate else x.at[nidx].set(_as(v, dt))),
+            [t, value], saves=False, dtype=dt)
+    return apply_op("IndexPutBackward0", lambda x: (
+        x.at[nidx].add(value) if accumulate else x.at[nidx].set(value)), [t], saves=False,
+        dtype=dt, scalar_edges=False)
+
+
+def index_put(t, indices, values, accumulate=False):
+    return _index_put(t, _numpy_index(tuple(indices)), values, accumulate)
+
+
+# ---- gather / scatter --------------------------------------------------------------------------
+
+def _index_array(index, name="index"):
+    if not isinstance(index, Tensor) or index._dtype not in (D.int64, D.int32, D.int16, D.int8,
+                                                             D.uint8):
+        got = _type_name(index._dtype) if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index" + (
+            f" but got {got}" if False else ""))
+    return np.asarray(index._data).astype(np.int64, copy=False)
+
+
+def _grid(idx, d):
+    """numpy's advanced index that reads idx's positions along d (torch.gather's pattern)."""
+    grids = np.ix_(*[np.arange(n) for n in idx.shape]) if idx.ndim else ()
+    return tuple(idx if k == d else grids[k] for k in range(idx.ndim))
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    d = _dim(dim, input.ndim)
+    if not isinstance(index, Tensor) or index._dtype is not D.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    idx = np.asarray(index._data)
+    if idx.ndim != max(input.ndim, 1) and not (idx.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for k in range(idx.ndim):
+        if k != d and idx.shape[k] > input.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(idx.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {d}")
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise RuntimeError(f"index {int(idx[(idx >= n) | (idx < -n)][0])} is out of bounds for "
+                           f"dimension {d} with size {n}")
+    nidx = _grid(idx, d)
+    return apply_op("GatherBackward0", lambda x: x[nidx], [input], saves=False)
+
+
+def _scatter_checks(input, d, idx, src):
+    if idx.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise RuntimeError(f"index {int(idx[(idx >= n) | (idx < -n)][0])} is out of bounds for "
+                           f"dimension {d} with size {n}")
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    d = _dim(dim, input.ndim)
+    idx = _index_array(index, "scatter")
+    if src is None:
+        src = value
+    _scatter_checks(input, d, idx, src)
+    nidx = _grid(idx, d)
+    dt = input._dtype
+    if reduce is not None:
+        return _scatter_reduce(input, nidx, idx.shape, src, {"add": "sum", "multiply": "prod"}
+                               .get(reduce, reduce), True, "ScatterBackward0")
+    if isinstance(src, Tensor):
+        sl = tuple(slice(0, n) for n in idx.shape)
+        return apply_op("ScatterBackward0", lambda x, s: x.at[nidx].set(_as(s, dt)[sl]),
+                        [input, src], saves=False, dtype=dt)
+    return apply_op("ScatterBackward1", lambda x: x.at[nidx].set(src), [input], saves=False,
+                    dtype=dt)
+
+
+def scatter_add(input, dim, index, src):
+    d = _dim(dim, input.ndim)
+    idx = _index_array(index, "scatter_add")
+    _scatter_checks(input, d, idx, src)
+    nidx = _grid(idx, d)
+    sl = tuple(slice(0, n) for n in idx.shape)
+    dt = input._dtype
+    return apply_op("ScatterAddBackward0", lambda x, s: x.at[nidx].add(_as(s, dt)[sl]),
+                    [input, src], saves=False, dtype=dt)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    d = _dim(dim, input.ndim)
+    idx = _index_array(index, "scatter_reduce")
+    _scatter_checks(input, d, idx, src)
+    return _scatter_reduce(input, _grid(idx, d), idx.shape, src, reduce, include_self,
+                           "ScatterReduceBackward0")
+
+
+def _scatter_reduce(input, nidx, ishape, src, reduce, include_self, name):
+    dt = input._dtype
+    sl = tuple(slice(0, n) for n in ishape)
+
+    def fn(x, s):
+        s = _as(s, dt)[sl] if not isinstance(s, (int, float)) else fnp.full(ishape, s, dt.np)
+        if reduce in ("sum", "mean"):
+            base = x if include_self else x.at[nidx].set(0)
+            out = base.at[nidx].add(s)
+            if reduce == "mean":
+                count = fnp.ones_like(x) if include_self else fnp.zeros_like(x)
+                count = count.at[nidx].add(fnp.ones_like(s))
+                out = out / fnp.maximum(count, 1)
+                if not dt.is_floating_point:
+                    out = fnp.floor_divide(base.at[nidx].add(s), fnp.maximum(count, 1))
+            return out
+        if reduce == "prod":
+            base = x if include_self else x.at[nidx].set(1)
+            return base.at[nidx].multiply(s)
+        if reduce in ("amax", "amin"):
+            fill = -np.inf if reduce == "amax" else np.inf
+            base = x if include_self else x.at[nidx].set(fill)
+            return base.at[nidx].max(s) if reduce == "amax" else base.at[nidx].min(s)
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    return apply_op(name, fn, [input, src], saves=True, dtype=dt)
+
+
+def index_select(input, dim, index):
+    d = _dim(dim, input.ndim)
+    if not isinstance(index, Tensor) or index._dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    idx = np.asarray(index._data).reshape(-1)
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"index out of range in self")
+    sel = (slice(None),) * d + (idx,)
+    return apply_op("IndexSelectBackward0", lambda x: x[sel] if fnp.ndim(x) else
+                    fnp.reshape(x, (1,))[idx], [input], saves=False)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d = _dim(dim, input.ndim)
+    idx = np.asarray(index._data).reshape(-1)
+    sel = (slice(None),) * d + (idx,)
+    dt = input._dtype
+    return apply_op("IndexAddBackward0", lambda x, s: x.at[sel].add(
+        _as(s, dt) if alpha == 1 else _as(s, dt) * alpha), [input, source], saves=False, dtype=dt)
+
+
+def index_copy(input, dim, index, source):
+    d = _dim(dim, input.ndim)
+    sel = (slice(None),) * d + (np.asarray(index._data).reshape(-1),)
+    dt = input._dtype
+    return apply_op("IndexCopyBackward0", lambda x, s: x.at[sel].set(_as(s, dt)),
+                    [input, source], saves=False, dtype=dt)
+
+
+def index_fill(input, dim, index, value):
+    d = _dim(dim, input.ndim)
+    sel = (slice(None),) * d + (np.asarray(index._data).reshape(-1),)
+    if isinstance(value, Tensor):
+        return apply_op("IndexFillBackward1", lambda x, v: x.at[sel].set(v), [input, value],
+                        saves=False)
+    return apply_op("IndexFillBackward0", lambda x: x.at[sel].set(value), [input], saves=False)
+
+
+def masked_select(input, mask):
+    mask = _t(mask)
+    if mask._dtype is not D.bool:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+    shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    m = np.broadcast_to(np.asarray(mask._data), shape)
+    return apply_op("MaskedSelectBackward0", lambda x: fnp.broadcast_to(x, shape)[m], [input],
+                    saves=False)
+
+
+def masked_scatter(input, mask, source):
+    m = np.broadcast_to(np.asarray(mask._data), tuple(input.shape))
+    n = int(m.sum())
+    return apply_op("MaskedScatterBackward0", lambda x, s: x.at[m].set(
+        fnp.reshape(s, (-1,))[:n]), [input, source], saves=False)
+
+
+def take(input, index):
+    idx = np.asarray(index._data)
+    n = input.numel()
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"out of range: tried to access index {int(idx.max())} on a tensor of "
+                         f"{n} elements.")
+    return apply_op("TakeBackward0", lambda x: fnp.reshape(x, (-1,))[idx], [input], saves=False)
+
+
+def nonzero(input, *, as_tuple=False):
+    d = np.asarray(_t(input)._data)
+    if as_tuple:
+        if d.ndim == 0:
+            return (_wrap(np.nonzero(np.atleast_1d(d))[0].astype(np.int64)),)
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(d))
+    return _wrap(np.argwhere(d).astype(np.int64))
+
+
+def argwhere(input):
+    return nonzero(input)

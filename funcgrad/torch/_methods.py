@@ -1,18 +1,33 @@
-"""Tensor methods and operators: the torch functions of the same name, bound to Tensor."""
+"""Tensor methods and operators: the torch functions of the same names, bound to Tensor, and
+the in-place variants (add_, mul_, clamp_, index_add_, ...).
+
+An in-place operation computes what the out-of-place one computes and writes it into the
+tensor's storage (Tensor._inplace records it as PyTorch does). Where nothing is recorded it runs
+as the primitive's ufunc writing straight into the storage (`w -= lr * g` under no_grad)."""
 from __future__ import annotations
 
+import numpy as np
+
+from . import _dtypes as D
+from . import _indexing as I
 from . import _ops as O
+from . import _products as P
+from . import _random as R
+from . import _reductions as Rd
 from . import _shape_ops as S
-from ._tensor import Tensor
+from . import _sorting as So
+from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros
+from ._grad_mode import is_grad_enabled
+from ._tensor import Tensor, _check_cast
 
 _NUMBER = (bool, int, float, complex)
+_ndarray = np.ndarray
 
 
 def _binop(fn, reflected=False):
     def op(self, other):
         if not isinstance(other, (Tensor,) + _NUMBER):
-            import numpy as np
-            if isinstance(other, np.ndarray):
+            if isinstance(other, (np.ndarray, np.generic)):
                 from ._factories import tensor
                 other = tensor(other)
             else:
@@ -21,107 +36,353 @@ def _binop(fn, reflected=False):
     return op
 
 
-def _inplace_binary(torch_fn, name):
+def _add_op(self, other):
+    """self + other with the shortest path for the common case (two plain float tensors of one
+    dtype, nothing to record): numpy's add on the storage."""
+    if type(other) is Tensor and self._dtype is other._dtype and not (
+            (self._requires_grad or other._requires_grad) and is_grad_enabled()):
+        x, y = self._data, other._data
+        if type(x) is _ndarray and type(y) is _ndarray:
+            return O._wrap(O._broadcast_checked(np.add, x, y))
+    if not isinstance(other, (Tensor,) + _NUMBER):
+        if isinstance(other, (np.ndarray, np.generic)):
+            from ._factories import tensor
+            other = tensor(other)
+        else:
+            return NotImplemented
+    return O.add_(self, other)
+
+
+def _rtruediv(self, other):
+    if isinstance(other, _NUMBER):
+        return O._rtruediv(self, other)
+    return _binop(O.true_divide, True)(self, other)
+
+
+def _rsub(self, other):
+    if isinstance(other, _NUMBER):
+        return O.rsub(self, other)
+    return _binop(O.sub, True)(self, other)
+
+
+def _rpow(self, other):
+    if isinstance(other, _NUMBER):
+        return O.pow(other, self)
+    return _binop(O.pow, True)(self, other)
+
+
+_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+
+
+def _inplace_binary(torch_fn, name, ufunc=None):
+    """self op= other: the ufunc into self's storage when nothing is recorded, else recorded."""
+    true_div = ufunc is np.true_divide
+
     def op(self, other, *, alpha=1):
         if alpha != 1:
             other = O.mul(other, alpha)
-        new = torch_fn(self if not self._requires_grad else self._snapshot(), other)
-        self._check_inplace()
-        return self._write(new)
+        d = self._data
+        if ufunc is not None and type(d) is _ndarray and not self._tracking(other):
+            y = other._data if isinstance(other, Tensor) else other
+            if type(y) is _ndarray or type(y) in _NUMBER:
+                dt = D.result_type2(self, other)
+                if true_div and not (dt.is_floating_point or dt.is_complex):
+                    dt = D.get_default_dtype()
+                if dt is not self._dtype:
+                    _check_cast(dt, self._dtype)
+                try:
+                    if dt is self._dtype:
+                        ufunc(d, y if type(y) is _ndarray else dt.np.type(y), out=d)
+                    else:
+                        ufunc(d, y, out=d, dtype=dt.np, casting="unsafe")
+                except ValueError:
+                    raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the "
+                                       f"broadcast shape "
+                                       f"{list(np.broadcast_shapes(d.shape, np.shape(y)))}") \
+                        from None
+                self._vc[0] += 1
+                return self
+        return self._inplace(torch_fn, other)
     op.__name__ = name
     return op
 
 
-def _inplace_unary(torch_fn):
+def _inplace(torch_fn, name):
     def op(self, *args, **kwargs):
-        self._check_inplace()
-        src = self._snapshot() if self._requires_grad else self
-        return self._write(torch_fn(src, *args, **kwargs))
+        return self._inplace(torch_fn, *args, **kwargs)
+    op.__name__ = name
     return op
 
 
-def _pow(a, b):
-    return O.pow(a, b)
+def _inplace_shape(shape_fn, name):
+    """unsqueeze_, squeeze_, t_, transpose_: self becomes the view shape_fn(self) of itself."""
+    def op(self, *args, **kwargs):
+        new = shape_fn(self, *args, **kwargs)
+        self._data = new._data
+        if new.grad_fn is not None:
+            self.grad_fn, self._requires_grad = new.grad_fn, True
+        return self
+    op.__name__ = name
+    return op
+
+
+def _resize_(self, *sizes):
+    shape = S._shape_arg(sizes)
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = np.asarray(self._data).reshape(-1)
+    data = np.zeros(n, self._dtype.np)
+    data[:min(n, flat.size)] = flat[:min(n, flat.size)]
+    self._data = data.reshape(shape)
+    self._bump()
+    return self
 
 
 def _sum_method(self, dim=None, keepdim=False, *, dtype=None):
-    return O.sum(self, dim, keepdim, dtype=dtype)
+    return Rd.sum(self, dim, keepdim, dtype=dtype)
 
 
 def _view(self, *shape):
     return S.view(self, *shape)
 
 
+def _expand_as(self, other):
+    return S.expand(self, tuple(other.shape))
+
+
+def _where(self, condition, other):
+    return O.where(condition, self, other)
+
+
+def _softmax(self, dim, dtype=None):
+    from .nn import functional as F
+    return F.softmax(self, dim, dtype=dtype)
+
+
+def _log_softmax(self, dim, dtype=None):
+    from .nn import functional as F
+    return F.log_softmax(self, dim, dtype=dtype)
+
+
+def _conj(self):
+    if not self._dtype.is_complex:
+        return self
+    from .. import lax
+    from ._dispatch import apply_op
+    return apply_op("ConjBackward0", lax.conj, [self], saves=False)
+
+
+def _real(self):
+    if not self._dtype.is_complex:
+        return self
+    from .. import lax
+    from ._dispatch import apply_op
+    return apply_op("RealBackward0", lax.real, [self], saves=False)
+
+
+def _imag(self):
+    if not self._dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    from .. import lax
+    from ._dispatch import apply_op
+    return apply_op("ImagBackward0", lax.imag, [self], saves=False)
+
+
+def _apply_(self, fn):
+    flat = np.asarray(self._data).reshape(-1)
+    for i, v in enumerate(flat.tolist()):
+        flat[i] = fn(v)
+    self._bump()
+    return self
+
+
+def _map_(self, other, fn):
+    a = np.asarray(self._data).reshape(-1)
+    b = np.broadcast_to(np.asarray(other._data), self._data.shape).reshape(-1)
+    for i, (u, v) in enumerate(zip(a.tolist(), b.tolist())):
+        a[i] = fn(u, v)
+    self._bump()
+    return self
+
+
 _METHODS = {
-    "__add__": _binop(O.add), "__radd__": _binop(O.add, True),
-    "__sub__": _binop(O.sub), "__rsub__": _binop(O.sub, True),
+    # operators
+    "__add__": _add_op, "__radd__": _binop(O.add_, True),
+    "__sub__": _binop(O.sub_), "__rsub__": _rsub,
     "__mul__": _binop(O.mul), "__rmul__": _binop(O.mul, True),
-    "__truediv__": _binop(O.true_divide), "__rtruediv__": _binop(O.true_divide, True),
+    "__truediv__": _binop(O.true_divide), "__rtruediv__": _rtruediv,
     "__floordiv__": _binop(O.floor_divide), "__rfloordiv__": _binop(O.floor_divide, True),
     "__mod__": _binop(O.remainder), "__rmod__": _binop(O.remainder, True),
-    "__pow__": _binop(_pow), "__rpow__": _binop(_pow, True),
-    "__matmul__": _binop(O.matmul), "__rmatmul__": _binop(O.matmul, True),
+    "__pow__": _binop(O.pow), "__rpow__": _rpow,
+    "__matmul__": _binop(P.matmul), "__rmatmul__": _binop(P.matmul, True),
     "__and__": _binop(O.bitwise_and), "__rand__": _binop(O.bitwise_and, True),
     "__or__": _binop(O.bitwise_or), "__ror__": _binop(O.bitwise_or, True),
     "__xor__": _binop(O.bitwise_xor), "__rxor__": _binop(O.bitwise_xor, True),
     "__eq__": _binop(O.eq), "__ne__": _binop(O.ne), "__lt__": _binop(O.lt),
     "__le__": _binop(O.le), "__gt__": _binop(O.gt), "__ge__": _binop(O.ge),
     "__neg__": O.neg, "__pos__": lambda self: self, "__abs__": O.abs,
-    "__invert__": lambda self: O.logical_not(self) if self.dtype.name == "bool" else
+    "__invert__": lambda self: O.logical_not(self) if self.dtype is D.bool else
     O.bitwise_not(self),
-    "__iadd__": _inplace_binary(O.add, "__iadd__"), "__isub__": _inplace_binary(O.sub, "__isub__"),
-    "__imul__": _inplace_binary(O.mul, "__imul__"),
-    "__itruediv__": _inplace_binary(O.true_divide, "__itruediv__"),
+    "__iadd__": _inplace_binary(O.add_, "__iadd__", np.add),
+    "__isub__": _inplace_binary(O.sub_, "__isub__", np.subtract),
+    "__imul__": _inplace_binary(O.mul, "__imul__", np.multiply),
+    "__itruediv__": _inplace_binary(O.true_divide, "__itruediv__", np.true_divide),
+    "__ipow__": _inplace_binary(O.pow, "__ipow__"),
+    "__imod__": _inplace_binary(O.remainder, "__imod__"),
+    "__ifloordiv__": _inplace_binary(O.floor_divide, "__ifloordiv__"),
+    "__iand__": _inplace_binary(O.bitwise_and, "__iand__"),
+    "__ior__": _inplace_binary(O.bitwise_or, "__ior__"),
+    "__ixor__": _inplace_binary(O.bitwise_xor, "__ixor__"),
+    # arithmetic
     "add": O.add, "sub": O.sub, "mul": O.mul, "div": O.div, "true_divide": O.true_divide,
     "subtract": O.sub, "multiply": O.mul, "divide": O.div, "pow": O.pow,
-    "floor_divide": O.floor_divide, "remainder": O.remainder, "fmod": O.remainder,
-    "add_": _inplace_binary(O.add, "add_"), "sub_": _inplace_binary(O.sub, "sub_"),
-    "mul_": _inplace_binary(O.mul, "mul_"), "div_": _inplace_binary(O.true_divide, "div_"),
-    "pow_": _inplace_binary(O.pow, "pow_"),
-    "clamp_": _inplace_unary(O.clamp), "clip_": _inplace_unary(O.clamp),
-    "masked_fill_": _inplace_unary(O.masked_fill), "exp_": _inplace_unary(O.exp),
-    "neg_": _inplace_unary(O.neg), "abs_": _inplace_unary(O.abs),
-    "sqrt_": _inplace_unary(O.sqrt), "relu_": _inplace_unary(O.relu),
-    "sigmoid_": _inplace_unary(O.sigmoid), "tanh_": _inplace_unary(O.tanh),
+    "float_power": O.float_power, "floor_divide": O.floor_divide, "remainder": O.remainder,
+    "fmod": O.fmod, "rsub": O.rsub, "lerp": O.lerp, "hypot": O.hypot,
+    "logaddexp": O.logaddexp, "addcmul": O.addcmul, "addcdiv": O.addcdiv, "xlogy": O.xlogy,
+    "atan2": O.atan2, "arctan2": O.atan2,
+    "bitwise_and": O.bitwise_and, "bitwise_or": O.bitwise_or, "bitwise_xor": O.bitwise_xor,
+    "bitwise_not": O.bitwise_not, "logical_and": O.logical_and, "logical_or": O.logical_or,
+    "logical_xor": O.logical_xor, "logical_not": O.logical_not,
+    "add_": _inplace_binary(O.add_, "add_", np.add),
+    "sub_": _inplace_binary(O.sub_, "sub_", np.subtract),
+    "subtract_": _inplace_binary(O.sub_, "subtract_", np.subtract),
+    "mul_": _inplace_binary(O.mul, "mul_", np.multiply),
+    "multiply_": _inplace_binary(O.mul, "multiply_", np.multiply),
+    "div_": _inplace(O.div, "div_"), "divide_": _inplace(O.div, "divide_"),
+    "true_divide_": _inplace_binary(O.true_divide, "true_divide_", np.true_divide),
+    "pow_": _inplace(O.pow, "pow_"), "remainder_": _inplace(O.remainder, "remainder_"),
+    "fmod_": _inplace(O.fmod, "fmod_"), "floor_divide_": _inplace(O.floor_divide,
+                                                                 "floor_divide_"),
+    "lerp_": _inplace(O.lerp, "lerp_"), "addcmul_": _inplace(O.addcmul, "addcmul_"),
+    "addcdiv_": _inplace(O.addcdiv, "addcdiv_"), "atan2_": _inplace(O.atan2, "atan2_"),
+    "logical_not_": _inplace(O.logical_not, "logical_not_"),
+    # comparisons
     "eq": O.eq, "ne": O.ne, "lt": O.lt, "le": O.le, "gt": O.gt, "ge": O.ge,
-    "maximum": O.maximum, "minimum": O.minimum,
-    "exp": O.exp, "log": O.log, "log1p": O.log1p, "expm1": O.expm1, "sqrt": O.sqrt,
-    "rsqrt": O.rsqrt, "sin": O.sin, "cos": O.cos, "tan": O.tan, "tanh": O.tanh,
-    "sigmoid": O.sigmoid, "abs": O.abs, "neg": O.neg, "negative": O.neg, "sign": O.sign,
-    "floor": O.floor, "ceil": O.ceil, "round": O.round, "trunc": O.trunc, "relu": O.relu,
-    "square": O.square, "reciprocal": O.reciprocal, "asin": O.asin, "acos": O.acos,
-    "atan": O.atan, "sinh": O.sinh, "cosh": O.cosh, "logical_not": O.logical_not,
-    "clamp": O.clamp, "clip": O.clamp, "masked_fill": O.masked_fill,
-    "where": lambda self, condition, other: O.where(condition, self, other),
-    "sum": _sum_method, "mean": O.mean, "prod": O.prod, "std": O.std, "var": O.var,
-    "max": O.max, "min": O.min, "amax": O.amax, "amin": O.amin, "argmax": O.argmax,
-    "argmin": O.argmin, "all": O.all, "any": O.any, "logsumexp": O.logsumexp,
-    "mm": O.mm, "mv": O.mv, "dot": O.dot, "bmm": O.bmm, "matmul": O.matmul, "outer": O.outer,
-    "addmm": O.addmm,
+    "not_equal": O.ne, "less": O.lt, "less_equal": O.le, "greater": O.gt,
+    "greater_equal": O.ge, "maximum": O.maximum, "minimum": O.minimum, "fmax": O.fmax,
+    "fmin": O.fmin, "isnan": O.isnan, "isinf": O.isinf, "isfinite": O.isfinite,
+    "eq_": _inplace(O.eq, "eq_"), "ne_": _inplace(O.ne, "ne_"), "lt_": _inplace(O.lt, "lt_"),
+    "le_": _inplace(O.le, "le_"), "gt_": _inplace(O.gt, "gt_"), "ge_": _inplace(O.ge, "ge_"),
+    "equal": lambda self, other: equal(self, other),
+    "allclose": lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: allclose(
+        self, other, rtol, atol, equal_nan),
+    "isclose": lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: isclose(
+        self, other, rtol, atol, equal_nan),
+    # unary
+    "exp": O.exp, "exp2": O.exp2, "log": O.log, "log2": O.log2, "log10": O.log10,
+    "log1p": O.log1p, "expm1": O.expm1, "sqrt": O.sqrt, "rsqrt": O.rsqrt, "sin": O.sin,
+    "cos": O.cos, "tan": O.tan, "tanh": O.tanh, "sigmoid": O.sigmoid, "asin": O.asin,
+    "acos": O.acos, "atan": O.atan, "arcsin": O.asin, "arccos": O.acos, "arctan": O.atan,
+    "sinh": O.sinh, "cosh": O.cosh, "asinh": O.asinh, "acosh": O.acosh, "atanh": O.atanh,
+    "arcsinh": O.asinh, "arccosh": O.acosh, "arctanh": O.atanh, "erf": O.erf,
+    "abs": O.abs, "absolute": O.abs, "neg": O.neg, "negative": O.neg, "sign": O.sign,
+    "sgn": O.sign, "floor": O.floor, "ceil": O.ceil, "round": O.round, "trunc": O.trunc,
+    "fix": O.trunc, "frac": O.frac, "relu": O.relu, "square": O.square,
+    "reciprocal": O.reciprocal, "nan_to_num": O.nan_to_num,
+    "clamp": O.clamp, "clip": O.clamp, "clamp_min": O.clamp_min, "clamp_max": O.clamp_max,
+    "masked_fill": O.masked_fill, "where": _where,
+    "conj": _conj, "resolve_conj": lambda self: self, "resolve_neg": lambda self: self,
+    "real": property(_real), "imag": property(_imag),
+    # unary in place
+    **{f"{n}_": _inplace(getattr(O, n), f"{n}_") for n in (
+        "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos",
+        "tan", "tanh", "sigmoid", "asin", "acos", "atan", "sinh", "cosh", "erf", "abs", "neg",
+        "sign", "floor", "ceil", "round", "trunc", "frac", "relu", "square", "reciprocal",
+        "clamp", "clamp_min", "clamp_max", "masked_fill", "nan_to_num")},
+    "clip_": _inplace(O.clamp, "clip_"), "negative_": _inplace(O.neg, "negative_"),
+    "absolute_": _inplace(O.abs, "absolute_"), "arcsin_": _inplace(O.asin, "arcsin_"),
+    "arccos_": _inplace(O.acos, "arccos_"), "arctan_": _inplace(O.atan, "arctan_"),
+    "fix_": _inplace(O.trunc, "fix_"),
+    # reductions
+    "sum": _sum_method, "nansum": Rd.nansum, "mean": Rd.mean, "prod": Rd.prod, "std": Rd.std,
+    "var": Rd.var, "max": Rd.max, "min": Rd.min, "amax": Rd.amax, "amin": Rd.amin,
+    "aminmax": Rd.aminmax, "argmax": Rd.argmax, "argmin": Rd.argmin, "all": Rd.all,
+    "any": Rd.any, "logsumexp": Rd.logsumexp, "norm": Rd.norm, "cumsum": Rd.cumsum,
+    "cumprod": Rd.cumprod, "count_nonzero": Rd.count_nonzero,
+    "cumsum_": _inplace(Rd.cumsum, "cumsum_"),
+    # sorting
+    "sort": So.sort, "argsort": So.argsort, "msort": So.msort, "topk": So.topk,
+    "kthvalue": So.kthvalue, "median": So.median, "mode": So.mode,
+    "unique": So.unique, "unique_consecutive": So.unique_consecutive,
+    # products
+    "mm": P.mm, "mv": P.mv, "dot": P.dot, "vdot": P.vdot, "inner": P.inner, "bmm": P.bmm,
+    "matmul": P.matmul, "outer": P.outer, "ger": P.outer, "addmm": P.addmm,
+    "addmv": P.addmv, "baddbmm": P.baddbmm, "kron": P.kron,
+    "addmm_": _inplace(P.addmm, "addmm_"),
+    # shapes and views
     "view": _view, "view_as": lambda self, other: S.view(self, tuple(other.shape)),
     "reshape": S.reshape, "reshape_as": lambda self, other: S.reshape(self, tuple(other.shape)),
-    "flatten": S.flatten, "unflatten": S.unflatten, "squeeze": S.squeeze,
+    "flatten": S.flatten, "ravel": S.ravel, "unflatten": S.unflatten, "squeeze": S.squeeze,
     "unsqueeze": S.unsqueeze, "permute": S.permute, "transpose": S.transpose,
-    "swapaxes": S.transpose, "t": S.t_, "expand": S.expand,
-    "expand_as": lambda self, other: S.expand(self, tuple(other.shape)),
-    "narrow": S.narrow, "repeat": S.repeat, "tile": S.tile, "split": S.split, "chunk": S.chunk,
-    "unbind": S.unbind, "select": S.select, "flip": S.flip, "roll": S.roll, "gather": S.gather,
-    "scatter": S.scatter, "scatter_add": S.scatter_add, "index_select": S.index_select,
-    "masked_select": S.masked_select, "cumsum": S.cumsum, "sort": S.sort, "argsort": S.argsort,
-    "topk": S.topk, "sum_to_size": S.sum_to_size,
-    "nonzero": O.nonzero,
-    "T": property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1])),
-    "mT": property(lambda self: S.transpose(self, -2, -1)),
-    "H": property(lambda self: S.permute(self, tuple(range(self.ndim))[::-1])),
-    "softmax": lambda self, dim, dtype=None: _F().softmax(self, dim, dtype=dtype),
-    "log_softmax": lambda self, dim, dtype=None: _F().log_softmax(self, dim, dtype=dtype),
-    "equal": O.equal, "allclose": O.allclose, "isclose": O.isclose,
+    "swapaxes": S.transpose, "swapdims": S.transpose, "t": S.t_, "movedim": S.movedim,
+    "moveaxis": S.movedim, "expand": S.expand, "expand_as": _expand_as, "narrow": S.narrow,
+    "repeat": S.repeat, "tile": S.tile, "repeat_interleave": S.repeat_interleave,
+    "split": S.split, "chunk": S.chunk, "tensor_split": S.tensor_split, "unbind": S.unbind,
+    "select": S.select, "unfold": S.unfold, "as_strided": S.as_strided,
+    "diagonal": S.diagonal, "diag": S.diag, "tril": S.tril, "triu": S.triu, "flip": S.flip,
+    "fliplr": S.fliplr, "flipud": S.flipud, "roll": S.roll, "rot90": S.rot90,
+    "sum_to_size": S.sum_to_size,
+    "T": property(S.T), "mT": property(S.mT), "H": property(S.T), "mH": property(S.mT),
+    "adjoint": S.mT,
+    "unsqueeze_": _inplace_shape(S.unsqueeze, "unsqueeze_"),
+    "squeeze_": _inplace_shape(S.squeeze, "squeeze_"), "t_": _inplace_shape(S.t_, "t_"),
+    "transpose_": _inplace_shape(S.transpose, "transpose_"),
+    "resize_": _resize_, "tril_": _inplace(S.tril, "tril_"), "triu_": _inplace(S.triu, "triu_"),
+    # indexing
+    "gather": I.gather, "scatter": I.scatter, "scatter_add": I.scatter_add,
+    "scatter_reduce": I.scatter_reduce, "index_select": I.index_select,
+    "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
+    "index_put": I.index_put, "masked_select": I.masked_select,
+    "masked_scatter": I.masked_scatter, "take": I.take, "nonzero": I.nonzero,
+    "argwhere": I.argwhere,
+    "scatter_": _inplace(I.scatter, "scatter_"),
+    "scatter_add_": _inplace(I.scatter_add, "scatter_add_"),
+    "scatter_reduce_": _inplace(I.scatter_reduce, "scatter_reduce_"),
+    "index_add_": _inplace(I.index_add, "index_add_"),
+    "index_copy_": _inplace(I.index_copy, "index_copy_"),
+    "index_fill_": _inplace(I.index_fill, "index_fill_"),
+    "index_put_": _inplace(I.index_put, "index_put_"),
+    "masked_scatter_": _inplace(I.masked_scatter, "masked_scatter_"),
+    # randomness in place
+    "uniform_": R.uniform_, "normal_": R.normal_, "random_": R.random_,
+    "bernoulli_": R.bernoulli_, "exponential_": R.exponential_, "geometric_": R.geometric_,
+    "cauchy_": R.cauchy_, "log_normal_": R.log_normal_,
+    "bernoulli": lambda self, p=None, *, generator=None: R.bernoulli(self, p,
+                                                                      generator=generator),
+    "multinomial": R.multinomial,
+    # new tensors
+    "new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
+    "new_empty": new_empty, "new_full": new_full,
+    # nn-style
+    "softmax": _softmax, "log_softmax": _log_softmax,
+    "apply_": _apply_, "map_": _map_,
 }
 
 
-def _F():
-    from .nn import functional
-    return functional
+# ---- comparisons of whole tensors (Python values, nothing recorded) ------------------------------
+
+def equal(input, other):
+    """Same shape and same values (True/False)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(np.array_equal(np.asarray(input._data), np.asarray(other._data)))
+
+
+def _close_args(input, other):
+    if isinstance(other, Tensor) and input._dtype is not other._dtype:
+        raise RuntimeError(f"{D._LEGACY[input._dtype.name]} did not match "
+                           f"{D._LEGACY[other._dtype.name]}")
+    return np.asarray(input._data), np.asarray(other._data if isinstance(other, Tensor)
+                                               else other)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = _close_args(input, other)
+    return O._wrap(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = _close_args(input, other)
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 for _name, _fn in _METHODS.items():

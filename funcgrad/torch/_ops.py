@@ -1,5 +1,6 @@
-"""torch operations (functions; the Tensor methods of the same names call these). Each computes
-with funcgrad operations under PyTorch's dtype rules and records PyTorch's grad_fn name."""
+"""Pointwise torch operations (functions; the Tensor methods of the same names call these). Each
+computes with funcgrad's elementwise primitives under PyTorch's dtype rules and records PyTorch's
+grad_fn name. Reductions are in _reductions.py, products in _products.py."""
 from __future__ import annotations
 
 import builtins
@@ -7,13 +8,18 @@ import builtins
 import numpy as np
 
 from .. import lax
+from ..lax import elementwise as _elementwise
 from .. import numpy as fnp
 from . import _dtypes as D
-from ._dispatch import apply_op
-from ._tensor import Tensor, _dim
+from ._dispatch import apply_op, needs_record, record_primitive
 from ._grad_mode import is_grad_enabled
+from ._tensor import Tensor, _check_cast
 
 _PY = (bool, int, float, complex)
+_result_type2 = D.result_type2
+_ndarray = np.ndarray
+_new = object.__new__
+_FROM_NP = D._FROM_NP
 
 
 def _t(x):
@@ -36,165 +42,551 @@ def _needs_grad(*xs):
                                               for x in xs)
 
 
-def _fast(*xs):
-    return builtins.all(type(x._data) is np.ndarray for x in xs if isinstance(x, Tensor))
+def _wrap(r):
+    """A numpy result (an array, or the scalar numpy gives for 0-d inputs) as a new tensor."""
+    if type(r) is not _ndarray:
+        r = np.asarray(r)
+    t = _new(Tensor)
+    t._data = r
+    t._dtype = _FROM_NP[r.dtype]
+    t._vc = [0]
+    t._requires_grad = False
+    t.grad_fn = t._grad = None
+    return t
 
 
-# ---- elementwise ------------------------------------------------------------------------------
+def _eager(x):
+    """x's numpy value for an eager fast path, or None when x is a tensor that cannot take one
+    (it requires grad under grad mode, or holds a traced value)."""
+    if isinstance(x, Tensor):
+        if x._requires_grad and is_grad_enabled():
+            return None
+        d = x._data
+        return d if type(d) is _ndarray else None
+    return x
 
-def _binary(name, ufunc, fg_fn, *, true_divide=False, out_bool=False):
-    def op(a, b):
-        dt = D.result_type(a, b)
+
+def _storage(x):
+    """x's numpy value (a Python number as is), or None when x holds a traced value."""
+    if isinstance(x, Tensor):
+        d = x._data
+        return d if type(d) is _ndarray else None
+    return x
+
+
+# ---- binary arithmetic ------------------------------------------------------------------------
+
+def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, scalar_edges=True):
+    """A binary pointwise operation in PyTorch's result dtype: the primitive's impl (numpy's
+    ufunc) on the storage, cast as PyTorch casts; recorded as that primitive with its answer
+    when an input requires grad (see _dispatch.record_primitive)."""
+    prim = fg_fn.primitive
+    impl = prim.impl
+
+    def op(input, other):
+        dt = _result_type2(input, other)
         if true_divide and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
-        out_dt = D.bool if out_bool else dt
-        if not _needs_grad(a, b) and _fast(a, b):
-            # Eager fast path: the primitive's ufunc on the storage, in torch's result dtype.
-            x = a._data if isinstance(a, Tensor) else a
-            y = b._data if isinstance(b, Tensor) else b
-            if isinstance(a, Tensor) and a._dtype is not dt:
-                x = x.astype(dt.np)
-            if isinstance(b, Tensor) and b._dtype is not dt:
-                y = y.astype(dt.np)
-            if type(x) in _PY:
+        x, y = _storage(input), _storage(other)
+        if x is not None and y is not None:
+            cast = False
+            if x.__class__ is _ndarray:
+                if input._dtype is not dt:
+                    x, cast = x.astype(dt.np), True
+            else:
                 x = dt.np.type(x)
-            if type(y) in _PY:
+            if y.__class__ is _ndarray:
+                if other._dtype is not dt:
+                    y, cast = y.astype(dt.np), True
+            else:
                 y = dt.np.type(y)
-            r = ufunc(x, y)
-            return Tensor._make(r if type(r) is np.ndarray else np.asarray(r))
-        return apply_op(name, lambda x, y: fg_fn(_as(x, dt), _as(y, dt)), [a, b], dtype=out_dt)
+            r = _broadcast_checked(impl, x, y)
+            if not needs_record((input, other)):
+                return _wrap(r)
+            if not cast:
+                return record_primitive(name, prim, _NO_PARAMS,
+                                        [input if x.__class__ is _ndarray else x,
+                                         other if y.__class__ is _ndarray else y],
+                                        r if r.__class__ is _ndarray else np.asarray(r),
+                                        saves=saves, scalar_edges=scalar_edges)
+        try:
+            return apply_op(name, _cast_args(fg_fn, dt, input, other), [input, other],
+                            saves=saves, dtype=out_dtype or dt, scalar_edges=scalar_edges)
+        except ValueError:
+            raise RuntimeError(_size_mismatch(_shape(input), _shape(other))) from None
     op.__name__ = name
     return op
 
 
-add_ = _binary("AddBackward0", np.add, lax.add)
-sub_ = _binary("SubBackward0", np.subtract, lax.sub)
-mul = _binary("MulBackward0", np.multiply, lax.mul)
-true_divide = div_ = _binary("DivBackward0", np.true_divide, lax.div, true_divide=True)
-floor_divide = _binary("FloorDivideBackward0", np.floor_divide, lax.floor_divide)
-remainder = _binary("RemainderBackward0", np.remainder, lax.rem)
-maximum = _binary("MaximumBackward0", np.maximum, lax.maximum)
-minimum = _binary("MinimumBackward0", np.minimum, lax.minimum)
-atan2 = _binary("Atan2Backward0", np.arctan2, lax.atan2)
-eq = _binary("EqBackward0", np.equal, lax.eq, out_bool=True)
-ne = _binary("NeBackward0", np.not_equal, lax.ne, out_bool=True)
-lt = _binary("LtBackward0", np.less, lax.lt, out_bool=True)
-le = _binary("LeBackward0", np.less_equal, lax.le, out_bool=True)
-gt = _binary("GtBackward0", np.greater, lax.gt, out_bool=True)
-ge = _binary("GeBackward0", np.greater_equal, lax.ge, out_bool=True)
-bitwise_and = _binary("BitwiseAndBackward0", np.bitwise_and, lax.bitwise_and)
-bitwise_or = _binary("BitwiseOrBackward0", np.bitwise_or, lax.bitwise_or)
-bitwise_xor = _binary("BitwiseXorBackward0", np.bitwise_xor, lax.bitwise_xor)
-logical_and = lambda a, b: bitwise_and(_t(a).bool(), _t(b).bool())  # noqa: E731
-logical_or = lambda a, b: bitwise_or(_t(a).bool(), _t(b).bool())  # noqa: E731
+_NO_PARAMS: dict = {}
+_INTEGER_POW = _elementwise.integer_pow_p
 
 
-def add(input, other, *, alpha=1):
-    return add_(input, other if alpha == 1 else mul(other, alpha))
+def _shape(x):
+    return x._data.shape if isinstance(x, Tensor) else ()
 
 
-def sub(input, other, *, alpha=1):
-    return sub_(input, other if alpha == 1 else mul(other, alpha))
+def _cast_args(fg_fn, dt, a, b):
+    """fg_fn on funcgrad values, each first cast to dt when its tensor (or number) is not."""
+    ca = not (isinstance(a, Tensor) and a._dtype is dt)
+    cb = not (isinstance(b, Tensor) and b._dtype is dt)
+    if not ca and not cb:
+        return fg_fn
+    if not cb:
+        return lambda x, y: fg_fn(_as(x, dt), y)
+    if not ca:
+        return lambda x, y: fg_fn(x, _as(y, dt))
+    return lambda x, y: fg_fn(_as(x, dt), _as(y, dt))
 
 
-subtract, multiply, divide = sub, mul, true_divide
+def _broadcast_checked(impl, x, y):
+    try:
+        return impl(x, y)
+    except ValueError:
+        sx, sy = np.shape(x), np.shape(y)
+        raise RuntimeError(_size_mismatch(sx, sy)) from None
 
 
-def div(input, other, *, rounding_mode=None):
+def _size_mismatch(sa, sb):
+    n = builtins.max(len(sa), len(sb))
+    a, b = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i in reversed(range(n)):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                    f"non-singleton dimension {i}")
+    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
+
+
+def _compare(name, fg_fn):
+    impl = fg_fn.primitive.impl
+
+    def op(input, other):
+        dt = D.result_type2(input, other)
+        x, y = _eager(input), _eager(other)
+        if x is None or y is None:
+            x, y = _plain(input), _plain(other)
+        if x is not None and y is not None:
+            if x.__class__ is _ndarray and input._dtype is not dt:
+                x = x.astype(dt.np)
+            elif type(x) in _PY:
+                x = dt.np.type(x)
+            if y.__class__ is _ndarray and other._dtype is not dt:
+                y = y.astype(dt.np)
+            elif type(y) in _PY:
+                y = dt.np.type(y)
+            return _wrap(_broadcast_checked(impl, x, y))
+        return apply_op(name, lambda a, b: fg_fn(_as(a, dt), _as(b, dt)), [input, other],
+                        saves=False, dtype=D.bool)
+    op.__name__ = name
+    return op
+
+
+def _plain(x):
+    """A comparison records nothing: a tensor's numpy value even when it requires grad."""
+    if isinstance(x, Tensor):
+        d = x._data
+        return d if type(d) is _ndarray else None
+    return x
+
+
+add_ = _binary("AddBackward0", lax.add, saves=False)
+sub_ = _binary("SubBackward0", lax.sub, saves=False)
+mul = _binary("MulBackward0", lax.mul)
+true_divide = div_ = _binary("DivBackward0", lax.div, true_divide=True, saves=True)
+maximum = _binary("MaximumBackward0", lax.maximum, saves=True, scalar_edges=False)
+minimum = _binary("MinimumBackward0", lax.minimum, saves=True, scalar_edges=False)
+fmax, fmin = maximum, minimum
+atan2 = arctan2 = _binary("Atan2Backward0", lax.atan2, saves=True, true_divide=True,
+                          scalar_edges=False)
+eq = _compare("EqBackward0", lax.eq)
+ne = not_equal = _compare("NeBackward0", lax.ne)
+lt = less = _compare("LtBackward0", lax.lt)
+le = less_equal = _compare("LeBackward0", lax.le)
+gt = greater = _compare("GtBackward0", lax.gt)
+ge = greater_equal = _compare("GeBackward0", lax.ge)
+bitwise_and = _binary("BitwiseAndBackward0", lax.bitwise_and, saves=False)
+bitwise_or = _binary("BitwiseOrBackward0", lax.bitwise_or, saves=False)
+bitwise_xor = _binary("BitwiseXorBackward0", lax.bitwise_xor, saves=False)
+
+
+_floor_divide = _binary("NotImplemented", lax.floor_divide, saves=False, scalar_edges=False)
+
+
+def floor_divide(input, other):
+    return _floor_divide(input, other)
+
+
+def _remainder_value(x, y):
+    return x - lax.floor(x / y) * y if x.dtype.kind in "fc" else lax.rem(x, y)
+
+
+def remainder(input, other):
+    """Python's modulo (the sign of the divisor), as torch.remainder."""
+    dt = D.result_type2(input, other)
+    name = "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0"
+    return apply_op(name, lambda a, b: _remainder_value(_as(a, dt), _as(b, dt)),
+                    [input, other], saves=isinstance(other, Tensor), dtype=dt)
+
+
+def fmod(input, other):
+    """C's fmod (the sign of the dividend)."""
+    dt = D.result_type2(input, other)
+    name = "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0"
+
+    def fn(a, b):
+        a, b = _as(a, dt), _as(b, dt)
+        q = a / b
+        return a - lax.sign(q) * lax.floor(lax.abs(q)) * b if dt.is_floating_point else \
+            lax.sign(a) * lax.rem(lax.abs(a), lax.abs(b))
+    return apply_op(name, fn, [input, other], saves=isinstance(other, Tensor), dtype=dt)
+
+
+def logical_and(input, other):
+    return bitwise_and(_t(input).bool(), _t(other).bool())
+
+
+def logical_or(input, other):
+    return bitwise_or(_t(input).bool(), _t(other).bool())
+
+
+def logical_xor(input, other):
+    return bitwise_xor(_t(input).bool(), _t(other).bool())
+
+
+def add(input, other, *, alpha=1, out=None):
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _out(add_(input, other), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    if alpha != 1:
+        other = mul(other, alpha)
+    return _out(sub_(input, other), out)
+
+
+def multiply(input, other, *, out=None):
+    return _out(mul(input, other), out)
+
+
+subtract = sub
+
+
+def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
-        return div_(input, other)
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    q = div_(input, other)
-    return q.trunc() if q.dtype.is_floating_point else q
+        return _out(div_(input, other), out)
+    dt = D.result_type2(input, other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+
+    def fn(a, b):
+        a, b = _as(a, dt), _as(b, dt)
+        if not dt.is_floating_point:
+            q = lax.floor_divide(a, b)
+            if rounding_mode == "trunc":
+                q = q + lax.convert_element_type(
+                    lax.bitwise_and(lax.ne(lax.rem(a, b), 0), lax.lt(a * b, 0)), dt.np)
+            return q
+        q = a / b
+        return lax.floor(q) if rounding_mode == "floor" else lax.sign(q) * lax.floor(lax.abs(q))
+    return _out(apply_op("DivBackward2" if isinstance(other, Tensor) else "DivBackward3", fn,
+                         [input, other], saves=False, dtype=dt, scalar_edges=True), out)
+
+
+divide = div
+
+
+def _out(result, out):
+    """An out= argument: the result written into it (resized, as PyTorch resizes, when its shape
+    differs)."""
+    if out is None:
+        return result
+    if out._data.shape != result._data.shape:
+        out._data = np.empty(result._data.shape, out._dtype.np)
+    with _no_grad():
+        return out.copy_(result)
+
+
+def _no_grad():
+    from ._grad_mode import no_grad
+    return no_grad()
 
 
 def rsub(input, other, alpha=1):
-    return apply_op("RsubBackward1", lambda x: _as(other, D.result_type(input, other))
-                    - alpha * x, [input])
+    """other - alpha * input."""
+    dt = D.result_type2(input, other)
+    return apply_op("RsubBackward1" if not isinstance(other, Tensor) else "RsubBackward0",
+                    lambda x, y: _as(y, dt) - _as(x, dt) * alpha if alpha != 1 else
+                    _as(y, dt) - _as(x, dt), [input, other], saves=False, dtype=dt)
 
 
-def _pow_name(a, b):
-    return ("PowBackward0" if not isinstance(b, Tensor) else
-            "PowBackward2" if not isinstance(a, Tensor) else "PowBackward1")
+def _rtruediv(input, other):
+    """other / input for a Python number other: PyTorch computes reciprocal(input) * other."""
+    return mul(reciprocal(input), other)
 
 
-def pow(input, exponent):
-    dt = D.result_type(input, exponent)
+def pow(input, exponent, *, out=None):
+    dt = D.result_type2(input, exponent)
+    if not isinstance(input, Tensor):
+        name, saves = "PowBackward2", (1,)
+    elif isinstance(exponent, Tensor):
+        name, saves = "PowBackward1", True
+    else:
+        name, saves = "PowBackward0", (0,)
+        if type(exponent) is int and exponent < 0 and not (dt.is_floating_point or
+                                                           dt.is_complex):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor) and out is None:
+        x = _storage(input)
+        if x is not None and type(exponent) in (int, float) and input._dtype is dt:
+            if type(exponent) is int:
+                prim, params = _INTEGER_POW, {"y": exponent}
+                r = prim.impl(x, y=exponent)
+                args = [input]
+            else:
+                prim, params = lax.pow.primitive, _NO_PARAMS
+                e = dt.np.type(exponent)
+                r = np.power(x, e)
+                args = [input, e]
+            if not needs_record((input,)):
+                return _wrap(r)
+            return record_primitive("PowBackward0", prim, params, args, np.asarray(r),
+                                    saves=(0,))
 
     def fn(x, y):
-        if type(y) is int:
+        if type(y) is int and type(x) is not int:
             return lax.integer_pow(_as(x, dt), y)
+        if type(y) in _PY and y == 0.5:
+            return lax.sqrt(_as(x, dt))
         return lax.pow(_as(x, dt), _as(y, dt))
-    return apply_op(_pow_name(input, exponent), fn, [input, exponent], dtype=dt)
+    return _out(apply_op(name, fn, [input, exponent], saves=saves, saves_out=name != "PowBackward0",
+                         dtype=dt), out)
 
 
-def _unary(name, fg_fn, *, float_only=True):
-    def op(input):
-        input = _t(input)
-        dt = input.dtype
+def float_power(input, exponent):
+    x = input.double() if isinstance(input, Tensor) else input
+    e = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(x, e)
+
+
+# ---- unary ------------------------------------------------------------------------------------
+
+def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
+    """A unary pointwise operation; integer inputs of float_only operations give the default
+    float dtype, as in PyTorch. Where fg_fn is one primitive this is its impl on the storage
+    (recorded with its answer when the input requires grad)."""
+    prim = getattr(fg_fn, "primitive", None)
+    impl = prim.impl if prim is not None else None
+
+    def op(input, *, out=None):
+        if not isinstance(input, Tensor):
+            input = _t(input)
+        dt = input._dtype
         if float_only and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
-        return apply_op(name, lambda x: fg_fn(_as(x, dt)), [input], dtype=dt)
+        if impl is not None and out is None:
+            x = _storage(input)
+            if x is not None:
+                if dt is not input._dtype:
+                    if not needs_record((input,)):
+                        return _wrap(impl(x.astype(dt.np)))
+                else:
+                    r = impl(x)
+                    if not needs_record((input,)):
+                        return _wrap(r)
+                    return record_primitive(name, prim, _NO_PARAMS, [input],
+                                            r if r.__class__ is _ndarray else np.asarray(r),
+                                            saves=saves, saves_out=saves_out)
+        return _out(apply_op(name, lambda x: fg_fn(_as(x, dt)), [input], saves=saves,
+                             saves_out=saves_out, dtype=dt), out)
     op.__name__ = name
     return op
 
 
-exp = _unary("ExpBackward0", lax.exp)
+def _exp2(x):
+    return lax.pow(np.asarray(2, x.dtype), x)
+
+
+def _log_base(base):
+    def f(x):
+        return lax.log(x) / np.asarray(np.log(base), x.dtype)
+    return f
+
+
+def _trunc(x):
+    return lax.sign(x) * lax.floor(lax.abs(x))
+
+
+def _frac(x):
+    return x - _trunc(x)
+
+
+def _erf(x):
+    from ..scipy.special import erf as _e
+    return _e(x)
+
+
+exp = _unary("ExpBackward0", lax.exp, saves=False, saves_out=True)
+exp2 = _unary("Exp2Backward0", _exp2, saves=False, saves_out=True)
 log = _unary("LogBackward0", lax.log)
+log2 = _unary("Log2Backward0", _log_base(2))
+log10 = _unary("Log10Backward0", _log_base(10))
 log1p = _unary("Log1PBackward0", lax.log1p)
-expm1 = _unary("Expm1Backward0", lax.expm1)
-sqrt = _unary("SqrtBackward0", lax.sqrt)
-rsqrt = _unary("RsqrtBackward0", lax.rsqrt)
+expm1 = _unary("Expm1Backward0", lax.expm1, saves=False, saves_out=True)
+sqrt = _unary("SqrtBackward0", lax.sqrt, saves=False, saves_out=True)
+rsqrt = _unary("RsqrtBackward0", lax.rsqrt, saves=False, saves_out=True)
 sin = _unary("SinBackward0", lax.sin)
 cos = _unary("CosBackward0", lax.cos)
-tan = _unary("TanBackward0", lax.tan)
-tanh = _unary("TanhBackward0", lax.tanh)
-sigmoid = _unary("SigmoidBackward0", lax.logistic)
+tan = _unary("TanBackward0", lax.tan, saves=False, saves_out=True)
+tanh = _unary("TanhBackward0", lax.tanh, saves=False, saves_out=True)
+sigmoid = _unary("SigmoidBackward0", lax.logistic, saves=False, saves_out=True)
 asin = arcsin = _unary("AsinBackward0", lax.asin)
 acos = arccos = _unary("AcosBackward0", lax.acos)
 atan = arctan = _unary("AtanBackward0", lax.atan)
 sinh = _unary("SinhBackward0", lax.sinh)
 cosh = _unary("CoshBackward0", lax.cosh)
+asinh = arcsinh = _unary("AsinhBackward0", lax.asinh)
+acosh = arccosh = _unary("AcoshBackward0", lax.acosh)
+atanh = arctanh = _unary("AtanhBackward0", lax.atanh)
+erf = _unary("ErfBackward0", _erf)
 abs = absolute = _unary("AbsBackward0", lax.abs, float_only=False)
-neg = negative = _unary("NegBackward0", lax.neg, float_only=False)
-sign = _unary("SignBackward0", lax.sign, float_only=False)
-floor = _unary("FloorBackward0", lax.floor, float_only=False)
-ceil = _unary("CeilBackward0", lax.ceil, float_only=False)
-round = _unary("RoundBackward0", lax.round, float_only=False)
-trunc = _unary("TruncBackward0", lambda x: lax.sign(x) * lax.floor(lax.abs(x)), float_only=False)
-square = lambda input: pow(input, 2)  # noqa: E731
-reciprocal = _unary("ReciprocalBackward0", lambda x: 1 / x)
+neg = negative = _unary("NegBackward0", lax.neg, float_only=False, saves=False)
+sign = _unary("SignBackward0", lax.sign, float_only=False, saves=False)
+sgn = sign
+floor = _unary("FloorBackward0", lax.floor, float_only=False, saves=False)
+ceil = _unary("CeilBackward0", lax.ceil, float_only=False, saves=False)
+trunc = fix = _unary("TruncBackward0", _trunc, float_only=False, saves=False)
+frac = _unary("FracBackward0", _frac, float_only=False, saves=False)
+reciprocal = _unary("ReciprocalBackward0", lambda x: 1 / x, saves=False, saves_out=True)
+_round = _unary("RoundBackward0", lax.round, float_only=False, saves=False)
+
+
+def round(input, *, decimals=0):  # noqa: A001 (torch.round)
+    if not decimals:
+        return _round(input)
+    scale = 10.0 ** decimals
+    return apply_op("RoundBackward1", lambda x: lax.round(x * scale) / scale, [input],
+                    saves=False)
+
+
+def square(input):
+    return pow(input, 2)
 
 
 def relu(input):
     input = _t(input)
-    return apply_op("ReluBackward0", lambda x: lax.maximum(x, _as(0, input.dtype)), [input])
+    x = _storage(input)
+    if x is not None:
+        zero = x.dtype.type(0)
+        r = np.maximum(x, zero)
+        if not needs_record((input,)):
+            return _wrap(r)
+        return record_primitive("ReluBackward0", lax.maximum.primitive, _NO_PARAMS,
+                                [input, zero], np.asarray(r), saves=False, saves_out=True)
+    return apply_op("ReluBackward0", lambda v: lax.maximum(v, _as(0, input._dtype)), [input],
+                    saves=False, saves_out=True)
 
 
 def logical_not(input):
-    return apply_op("LogicalNotBackward0", lambda x: lax.eq(x, 0), [_t(input)], dtype=D.bool)
+    return apply_op("LogicalNotBackward0", lambda x: lax.eq(x, False if x.dtype == np.bool_
+                                                            else 0), [_t(input)], dtype=D.bool,
+                    saves=False)
 
 
 def bitwise_not(input):
-    return apply_op("BitwiseNotBackward0", lambda x: lax.bitwise_not(x), [_t(input)])
+    return apply_op("BitwiseNotBackward0", lax.bitwise_not, [_t(input)], saves=False)
 
 
-def clamp(input, min=None, max=None):
+def isnan(input):
+    return ne(input, input)
+
+
+def isinf(input):
+    return apply_op("", lambda x: lax.eq(lax.abs(x), np.inf) if x.dtype.kind in "fc" else
+                    lax.ne(x, x), [input.detach()], dtype=D.bool, saves=False)
+
+
+def isfinite(input):
+    return apply_op("", lambda x: lax.is_finite(x) if x.dtype.kind in "fc" else lax.eq(x, x),
+                    [input.detach()], dtype=D.bool, saves=False)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    big = np.finfo(input.dtype.np)
+
+    def fn(x):
+        x = lax.select(lax.ne(x, x), fnp.full_like(x, nan), x)
+        x = lax.select(lax.eq(x, np.inf), fnp.full_like(x, big.max if posinf is None else posinf),
+                       x)
+        return lax.select(lax.eq(x, -np.inf), fnp.full_like(x, big.min if neginf is None
+                                                            else neginf), x)
+    return apply_op("NanToNumBackward0", fn, [input], saves=True)
+
+
+# ---- several inputs ---------------------------------------------------------------------------
+
+def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    name = ("ClampBackward1" if min is not None and max is not None else
-            "ClampMinBackward0" if min is not None else "ClampMaxBackward0")
-    dt = D.result_type(input, *[b for b in (min, max) if b is not None])
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if not (min is None or isinstance(min, Tensor)) or not (max is None or
+                                                                isinstance(max, Tensor)):
+            raise TypeError("clamp() received an invalid combination of arguments - got "
+                            "(Tensor, float), but expected one of:\n * (Tensor min = None, "
+                            "Tensor max = None)\n * (Number min = None, Number max = None)")
+        dt = D.result_type(input, *[b for b in (min, max) if b is not None])
 
-    def fn(x, lo, hi):
+        has_lo, has_hi = min is not None, max is not None
+
+        def fn(x, lo, hi):
+            x = _as(x, dt)
+            if has_lo:
+                x = lax.maximum(x, _as(lo, dt))
+            if has_hi:
+                x = lax.minimum(x, _as(hi, dt))
+            return x
+        # a missing bound is still an input of ClampBackward0 (a (None, 0) next function)
+        missing = Tensor._make(np.zeros((), dt.np))
+        return _out(apply_op("ClampBackward0", fn, [input, min if has_lo else missing,
+                                                    max if has_hi else missing], dtype=dt), out)
+    dt = D.result_type2(input, min if max is None else max) if min is None or max is None \
+        else D.result_type(input, min, max)
+    x = _storage(input)
+    if x is not None and out is None and dt is input._dtype:
+        lo = None if min is None else dt.np.type(min)
+        hi = None if max is None else dt.np.type(max)
+        r = np.maximum(x, lo) if hi is None else np.minimum(x, hi) if lo is None else \
+            np.minimum(np.maximum(x, lo), hi)
+        if not needs_record((input,)):
+            return _wrap(r)
+        if hi is None or lo is None:
+            prim = lax.maximum.primitive if hi is None else lax.minimum.primitive
+            return record_primitive("ClampBackward1", prim, _NO_PARAMS,
+                                    [input, lo if hi is None else hi], np.asarray(r))
+
+    def fn(x):
         x = _as(x, dt)
-        if lo is not None:
-            x = lax.maximum(x, _as(lo, dt))
-        if hi is not None:
-            x = lax.minimum(x, _as(hi, dt))
+        if min is not None:
+            x = lax.maximum(x, _as(min, dt))
+        if max is not None:
+            x = lax.minimum(x, _as(max, dt))
         return x
-    return apply_op(name, fn, [input, min, max], dtype=dt)
+    return _out(apply_op("ClampBackward1", fn, [input], dtype=dt), out)
+
+
+def clamp_min(input, min):
+    if isinstance(min, Tensor):
+        return clamp(input, min=min)
+    return apply_op("ClampMinBackward0", lambda x: lax.maximum(x, _as(min, input._dtype)),
+                    [input])
+
+
+def clamp_max(input, max):
+    if isinstance(max, Tensor):
+        return clamp(input, max=max)
+    return apply_op("ClampMaxBackward0", lambda x: lax.minimum(x, _as(max, input._dtype)),
+                    [input])
 
 
 clip = clamp
@@ -202,316 +594,116 @@ clip = clamp
 
 def where(condition, input=None, other=None):
     if input is None and other is None:
+        from ._indexing import nonzero
         return nonzero(condition, as_tuple=True)
-    dt = D.result_type(input, other)
-    return apply_op("WhereBackward0", lambda c, x, y: lax.select(lax.ne(c, False), _as(x, dt),
-                                                                 _as(y, dt)),
-                    [_t(condition), input, other], dtype=dt)
+    cond = _t(condition)
+    if cond._dtype is not D.bool:
+        if cond._dtype is D.uint8:
+            cond = cond.bool()
+        else:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {D._LEGACY[cond._dtype.name]}")
+    dt = D.result_type2(input, other)
+    c = cond._data
+    x, y = _eager(input), _eager(other)
+    if x is not None and y is not None and type(c) is _ndarray:
+        x = x.astype(dt.np, copy=False) if type(x) is _ndarray else dt.np.type(x)
+        y = y.astype(dt.np, copy=False) if type(y) is _ndarray else dt.np.type(y)
+        return _wrap(np.where(c, x, y))
+    return apply_op("WhereBackward0", lambda x, y: lax.select(
+        fnp.broadcast_to(c, np.broadcast_shapes(np.shape(c), fnp.shape(x), fnp.shape(y))),
+        *_bcast3(c, _as(x, dt), _as(y, dt))), [input, other], dtype=dt, saves=False,
+        scalar_edges=True)
+
+
+def _bcast3(c, x, y):
+    shape = np.broadcast_shapes(np.shape(c), fnp.shape(x), fnp.shape(y))
+    return fnp.broadcast_to(x, shape), fnp.broadcast_to(y, shape)
 
 
 def masked_fill(input, mask, value):
-    dt = input.dtype
-    return apply_op("MaskedFillBackward0", lambda x, m, v: lax.select(m, x, _as(v, dt)),
-                    [input, mask, value], dtype=dt)
+    mask = _t(mask)
+    if mask._dtype is not D.bool:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{D.c_name(mask._dtype)}")
+    m = mask._data
+    dt = input._dtype
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        return apply_op("MaskedFillBackward1", lambda x, v: lax.select(
+            fnp.broadcast_to(m, fnp.shape(x)), fnp.broadcast_to(_as(v, dt), fnp.shape(x)), x),
+            [input, value], saves=False)
+    _check_cast(D.result_type(input, value) if D._category(D.result_type(input, value)) >
+                D._category(dt) else dt, dt)
+    x = _eager(input)
+    if x is not None and type(m) is _ndarray:
+        out = np.array(x)
+        np.copyto(out, dt.np.type(value), where=np.broadcast_to(m, out.shape))
+        return _wrap(out)
+    return apply_op("MaskedFillBackward0", lambda x: lax.select(
+        fnp.broadcast_to(m, fnp.shape(x)), fnp.full_like(x, value), x), [input], saves=False)
 
 
-# ---- reductions -------------------------------------------------------------------------------
-
-def _dims(dim, ndim):
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(_dim(d, ndim) for d in dims)
+def lerp(input, end, weight):
+    dt = D.result_type(input, end)
+    return apply_op("LerpBackward0" if not isinstance(weight, Tensor) else "LerpBackward1",
+                    lambda a, b, w: _as(a, dt) + _as(w, dt) * (_as(b, dt) - _as(a, dt)),
+                    [input, end, weight])
 
 
-def _sum_dtype(dt):
-    return D.int64 if (dt is D.bool or not (dt.is_floating_point or dt.is_complex)) else dt
+def hypot(input, other):
+    return apply_op("HypotBackward0", lambda a, b: lax.sqrt(a * a + b * b), [input, other],
+                    saves_out=True)
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
-    dt = dtype or _sum_dtype(input.dtype)
-    dims = _dims(dim, input.ndim)
-    return apply_op("SumBackward0" if dim is None else "SumBackward1",
-                    lambda x: fnp.sum(_as(x, dt), axis=dims, keepdims=keepdim), [input],
-                    saves=False, dtype=dt)
-
-
-def mean(input, dim=None, keepdim=False, *, dtype=None):
-    dt = dtype or input.dtype
-    if not (dt.is_floating_point or dt.is_complex):
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {_tname(input.dtype)}")
-    dims = _dims(dim, input.ndim)
-    return apply_op("MeanBackward0" if dim is None else "MeanBackward1",
-                    lambda x: fnp.mean(_as(x, dt), axis=dims, keepdims=keepdim), [input],
-                    saves=False, dtype=dt)
-
-
-def _tname(d):
-    from ._tensor import _type_name
-    return _type_name(d)
-
-
-def prod(input, dim=None, keepdim=False, *, dtype=None):
-    dt = dtype or _sum_dtype(input.dtype)
-    dims = _dims(dim, input.ndim)
-    return apply_op("ProdBackward0" if dim is None else "ProdBackward1",
-                    lambda x: fnp.prod(_as(x, dt), axis=dims, keepdims=keepdim), [input], dtype=dt)
-
-
-def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    ddof = (1 if unbiased else 0) if correction is None else correction
-    dims = _dims(dim, input.ndim)
-    return apply_op("VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim),
-                    [input])
-
-
-def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    ddof = (1 if unbiased else 0) if correction is None else correction
-    dims = _dims(dim, input.ndim)
-    return apply_op("StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim),
-                    [input])
-
-
-class _ReturnType(tuple):
-    """torch.return_types.X: a named pair that prints as PyTorch prints it."""
-    _fields = ("values", "indices")
-    _name = "max"
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
-
-    def __repr__(self):
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
-
-
-def _return_type(name):
-    return type(name, (_ReturnType,), {"_name": name})
-
-
-class return_types:
-    max = _return_type("max")
-    min = _return_type("min")
-    sort = _return_type("sort")
-    topk = _return_type("topk")
-    mode = _return_type("mode")
-    median = _return_type("median")
-
-
-def _extremum(name, reducer, arg, rt):
-    def op(input, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return (maximum if name == "max" else minimum)(input, dim)
-        if dim is None:
-            return apply_op(f"{name.capitalize()}Backward1", lambda x: reducer(x), [input])
-        d = _dim(dim, input.ndim)
-        values = apply_op(f"{name.capitalize()}Backward0",
-                          lambda x: _take_along(x, arg(x, d), d, keepdim), [input])
-        indices = _arg_tensor(input, arg, d, keepdim)
-        return rt(values, indices)
-    return op
-
-
-def _take_along(x, idx, d, keepdim):
-    out = fnp.take_along_axis(x, fnp.expand_dims(idx, d), d) if hasattr(fnp, "take_along_axis") \
-        else _gather_along(x, fnp.expand_dims(idx, d), d)
-    return out if keepdim else fnp.squeeze(out, d)
-
-
-def _gather_along(x, idx, d):
-    """x[..., idx, ...] along axis d with idx of x's rank (numpy's take_along_axis)."""
-    shape = x.shape
-    grids = np.ix_(*[np.arange(n) for n in idx.shape])
-    index = tuple(idx if k == d else grids[k] for k in range(len(shape)))
-    return x[index]
-
-
-def _arg_tensor(input, arg, d, keepdim):
-    with_grad_off = apply_op("", lambda x: arg(x, d), [input.detach()], dtype=D.int64)
-    return with_grad_off.unsqueeze(d) if keepdim else with_grad_off
-
-
-def _argmax_axis(x, d):
-    return lax.argmax(x, d)
-
-
-def _argmin_axis(x, d):
-    return lax.argmin(x, d)
-
-
-max = _extremum("max", lambda x: fnp.max(x), _argmax_axis, return_types.max)
-min = _extremum("min", lambda x: fnp.min(x), _argmin_axis, return_types.min)
-amax = lambda input, dim=(), keepdim=False: apply_op(  # noqa: E731
-    "AmaxBackward0", lambda x: fnp.max(x, axis=_dims(dim, input.ndim) or None, keepdims=keepdim),
-    [input])
-amin = lambda input, dim=(), keepdim=False: apply_op(  # noqa: E731
-    "AminBackward0", lambda x: fnp.min(x, axis=_dims(dim, input.ndim) or None, keepdims=keepdim),
-    [input])
-
-
-def argmax(input, dim=None, keepdim=False):
-    input = _t(input)
-    if dim is None:
-        return apply_op("", lambda x: fnp.argmax(x), [input.detach()], dtype=D.int64)
-    return _arg_tensor(input, _argmax_axis, _dim(dim, input.ndim), keepdim)
-
-
-def argmin(input, dim=None, keepdim=False):
-    input = _t(input)
-    if dim is None:
-        return apply_op("", lambda x: fnp.argmin(x), [input.detach()], dtype=D.int64)
-    return _arg_tensor(input, _argmin_axis, _dim(dim, input.ndim), keepdim)
-
-
-def all(input, dim=None, keepdim=False):
-    return apply_op("", lambda x: fnp.all(x, axis=_dims(dim, input.ndim), keepdims=keepdim),
-                    [input.detach()], dtype=D.bool)
-
-
-def any(input, dim=None, keepdim=False):
-    return apply_op("", lambda x: fnp.any(x, axis=_dims(dim, input.ndim), keepdims=keepdim),
-                    [input.detach()], dtype=D.bool)
-
-
-def logsumexp(input, dim, keepdim=False):
-    dims = _dims(dim, input.ndim)
-
-    def fn(x):
+def logaddexp(input, other):
+    def fn(a, b):
+        m = lax.maximum(a, b)
         from .._api import stop_gradient
-        m = stop_gradient(fnp.max(x, axis=dims, keepdims=True))
-        s = fnp.log(fnp.sum(fnp.exp(x - m), axis=dims, keepdims=True)) + m
-        return s if keepdim else fnp.squeeze(s, dims)
-    return apply_op("LogsumexpBackward0", fn, [input])
+        m = stop_gradient(m)
+        return m + lax.log(lax.exp(a - m) + lax.exp(b - m))
+    return apply_op("LogaddexpBackward0", fn, [input, other])
 
 
-# ---- products ----------------------------------------------------------------------------------
-
-def _same_float(a, b, name):
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{a.dtype.name if False else _dtname(a.dtype)} != {_dtname(b.dtype)}")
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return apply_op("AddcmulBackward0", lambda a, b, c: a + value * (b * c),
+                    [input, tensor1, tensor2])
 
 
-def _dtname(d):
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "float16": "c10::Half", "bool": "bool", "uint8": "unsigned char"}.get(d.name, d.name)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return apply_op("AddcdivBackward0", lambda a, b, c: a + value * (b / c),
+                    [input, tensor1, tensor2])
 
 
-def mm(input, mat2):
-    if input.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x"
-                           f"{input.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
-    _same_float(input, mat2, "mm")
-    return apply_op("MmBackward0", lambda x, y: fnp.matmul(x, y), [input, mat2])
+def xlogy(input, other):
+    dt = D.result_type2(input, other)
+    if not dt.is_floating_point:
+        dt = D.get_default_dtype()
+
+    def fn(x, y):
+        x, y = _as(x, dt), _as(y, dt)
+        safe = lax.select(lax.eq(x, 0), fnp.ones_like(y), y)
+        return lax.select(lax.eq(x, 0), fnp.zeros_like(x), x * lax.log(safe))
+    return apply_op("XlogyBackward0", fn, [input, other], dtype=dt)
 
 
-def mv(input, vec):
-    if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
-    return apply_op("MvBackward0", lambda x, y: fnp.matmul(x, y), [input, vec])
+# ---- in-place helpers (Tensor.fill_ and friends) -----------------------------------------------
+
+def fill(t, value):
+    """t's new value in t.fill_(value) (FillBackward2; FillBackward3 for a tensor value)."""
+    if isinstance(value, Tensor):
+        return apply_op("FillBackward3", lambda x, v: fnp.broadcast_to(_as(v, t._dtype),
+                                                                      fnp.shape(x)), [t, value],
+                        saves=False, dtype=t._dtype)
+    return apply_op("FillBackward2", lambda x: fnp.full_like(x, value), [t], saves=False,
+                    dtype=t._dtype)
 
 
-def dot(input, other):
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
-                           "tensors")
-    if input.shape[0] != other.shape[0]:
-        raise RuntimeError("inconsistent tensor size, expected tensor [{}] and src [{}] to have "
-                           "the same number of elements, but got {} and {} elements "
-                           "respectively".format(input.shape[0], other.shape[0], input.shape[0],
-                                                 other.shape[0]))
-    return apply_op("DotBackward0", lambda x, y: fnp.dot(x, y), [input, other])
+def zero(t):
+    return apply_op("ZeroBackward0", lambda x: fnp.zeros_like(x), [t], saves=False)
 
-
-vdot = dot
-
-
-def bmm(input, mat2):
-    if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor")
-    return apply_op("BmmBackward0", lambda x, y: fnp.matmul(x, y), [input, mat2])
-
-
-def matmul(input, other):
-    a, b = input.ndim, other.ndim
-    if a == 0 or b == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a}D and {b}D")
-    name = ("DotBackward0" if a == b == 1 else "MvBackward0" if a == 2 and b == 1 else
-            "MmBackward0" if a == 2 and b == 2 else "SqueezeBackward4" if a == 1 and b == 2 else
-            "UnsafeViewBackward0" if b == 1 or a > 2 and b == 2 else "BmmBackward0"
-            if a == b == 3 else "UnsafeViewBackward0")
-    inner_a = input.shape[-1]
-    inner_b = other.shape[0] if b == 1 else other.shape[-2]
-    if inner_a != inner_b:
-        sa = "x".join(str(d) for d in (input.shape if a == 2 else (-1, inner_a)))
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_mat_str(input)} and "
-                           f"{_mat_str(other)})")
-    return apply_op(name, lambda x, y: fnp.matmul(x, y), [input, other])
-
-
-def _mat_str(t):
-    s = t.shape
-    if len(s) == 1:
-        return f"1x{s[0]}"
-    rows = 1
-    for d in s[:-1]:
-        rows *= d
-    return f"{rows}x{s[-1]}"
-
-
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    def fn(c, x, y):
-        p = fnp.matmul(x, y)
-        p = p if alpha == 1 else p * alpha
-        return p + (c if beta == 1 else c * beta)
-    return apply_op("AddmmBackward0", fn, [input, mat1, mat2])
-
-
-def outer(input, vec2):
-    return apply_op("OuterBackward0", lambda x, y: fnp.outer(x, y), [input, vec2])
-
-
-ger = outer
-
-
-def einsum(equation, *operands):
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    return apply_op("EinsumBackward0", lambda *xs: fnp.einsum(equation, *xs), list(operands))
-
-
-# ---- creation-like helpers used by Tensor ----------------------------------------------------
 
 def full_like_tracked(t, value):
-    return apply_op("FillBackward0", lambda x: fnp.full_like(x, value), [t], saves=False)
-
-
-def nonzero(input, *, as_tuple=False):
-    idx = np.nonzero(input._data)
-    if as_tuple:
-        return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    return Tensor._make(np.stack(idx, axis=1).astype(np.int64) if idx else
-                        np.zeros((0, 0), np.int64))
-
-
-def equal(input, other):
-    return tuple(input.shape) == tuple(other.shape) and bool(
-        np.array_equal(input._data, other._data))
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from ._tensor import Tensor as _T
-    return _T._make(np.isclose(input._data, other._data, rtol=rtol, atol=atol,
-                               equal_nan=equal_nan))
+    return fill(t, value)

@@ -6,7 +6,7 @@ class Size(tuple):
     """The shape of a tensor: a tuple that prints as torch.Size([2, 3])."""
 
     def __new__(cls, dims=()):
-        return super().__new__(cls, (int(d) for d in dims))
+        return tuple.__new__(cls, [d.__index__() for d in dims])
 
     def __repr__(self):
         return f"torch.Size([{', '.join(str(d) for d in self)}])"
@@ -24,7 +24,25 @@ class Size(tuple):
         return Size(r) if isinstance(k, slice) else r
 
     def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+_TYPES = ("cpu", "cuda", "mps", "meta", "xpu", "xla", "hip", "ipu", "mtia", "privateuseone")
 
 
 class device:
@@ -34,12 +52,16 @@ class device:
     def __init__(self, type, index=None):  # noqa: A002 (torch's signature)
         if isinstance(type, device):
             type, index = type.type, type.index
+        elif isinstance(type, int):
+            type, index = "cuda", type
         elif ":" in type:
-            type, idx = type.split(":")
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
-        if type not in ("cpu", "cuda", "mps", "meta"):
-            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta device type at start of "
-                               f"device string: {type}")
+        if type not in _TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_TYPES[:-1])}, privateuseone device "
+                               f"type at start of device string: {type}")
         self.type, self.index = type, index
 
     def __repr__(self):
@@ -50,19 +72,28 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
         return hash((self.type, self.index))
 
+    def __enter__(self):
+        as_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
 
 def as_device(d):
+    """A torch.device from a device, a string or an index; anything but the CPU raises PyTorch's
+    error for a build without CUDA."""
     if d is None:
         return None
-    dev = d if isinstance(d, device) else device(str(d) if not isinstance(d, int) else "cuda", d
-                                                  if isinstance(d, int) else None)
+    dev = d if isinstance(d, device) else device(d)
     if dev.type != "cpu":
         from .cuda import _lazy_init
         _lazy_init()

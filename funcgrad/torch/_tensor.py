@@ -2,32 +2,45 @@
 
 `_data` is a numpy array that may be a view of another tensor's (view, slicing, t(), numpy(),
 from_numpy share memory exactly as PyTorch's do); in-place operations write into it and bump the
-version counter that a storage's views share. Under a funcgrad transform (torch.func) `_data` is
-a funcgrad tracer instead. Operations run through funcgrad (see _dispatch.apply_op)."""
+version counter that a storage's views share. Under a funcgrad transform (torch.func,
+torch.autograd.functional) `_data` is a funcgrad tracer instead. Operations run through funcgrad
+(see _dispatch.apply_op); the operations and methods themselves are bound in _methods.py."""
 from __future__ import annotations
 
 import numpy as np
 
-from .._core.trace import Tracer
+from .._core.array import wrap_value
+from .._core.array import Array as _Array
+from ..lax import convert_element_type
 from . import _dtypes as D
-from ._dispatch import apply_op, raw
-from ._size import Size, device as _device
+from ._dispatch import apply_op, grad_edge, raw
 from ._grad_mode import is_grad_enabled
+from ._size import Size, device as _device
 
 _CPU = _device("cpu")
+_tuple_new = tuple.__new__
+_ndarray = np.ndarray
+_FROM_NP = D._FROM_NP
 
 
 def _from_value(v, dtype=None):
-    """A new tensor owning the storage of a funcgrad result."""
+    """A new tensor owning the storage of a funcgrad result (cast to torch dtype `dtype`)."""
     data = raw(v)
     if dtype is not None and data.dtype != dtype.np:
-        data = data.astype(dtype.np) if type(data) is np.ndarray else data.astype(dtype.np)
+        data = data.astype(dtype.np)
     return Tensor._make(data)
 
 
 class Tensor:
-    __slots__ = ("_data", "_dtype", "_requires_grad", "grad", "grad_fn", "_output_nr",
-                 "_version", "_accumulator", "_base", "__weakref__")
+    # Hot attributes live in slots; rarely set ones are class-level defaults that an instance
+    # overrides in its __dict__ (a tensor, as PyTorch's, takes arbitrary attributes).
+    # _vc: the version counter, a one-element list shared by a storage's views (_version reads
+    # it): every in-place write bumps it, so a backward that needs an overwritten value can tell.
+    __slots__ = ("_data", "_dtype", "_vc", "_requires_grad", "grad_fn", "_grad",
+                 "__dict__", "__weakref__")
+    _output_nr = 0       # which output of grad_fn this tensor is
+    _accumulator = None  # a leaf's AccumulateGrad node, made on first use
+    _base = None         # the tensor whose storage this one views
     __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
@@ -41,24 +54,24 @@ class Tensor:
     def _make(cls, data, version=None, base=None):
         t = object.__new__(cls)
         t._data = data
-        t._dtype = D.from_numpy_dtype(data.dtype)
+        t._dtype = _FROM_NP.get(data.dtype) or D.from_numpy_dtype(data.dtype)
+        t._vc = version if type(version) is list else [0]
         t._requires_grad = False
-        t.grad = t.grad_fn = t._accumulator = None
-        t._output_nr = 0
-        t._version = [0] if version is None else version
-        t._base = base
+        t.grad_fn = t._grad = None
+        if base is not None:
+            t._base = base
         return t
 
     # ---- metadata ---------------------------------------------------------------------------
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[_dim(dim, self.ndim)]
+            return _tuple_new(Size, self._data.shape)
+        return self._data.shape[_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self):
@@ -72,6 +85,12 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    is_mps = is_meta = is_quantized = is_sparse = is_cuda
+
+    @property
+    def layout(self):
+        return D.strided
+
     @property
     def ndim(self):
         return self._data.ndim
@@ -79,13 +98,26 @@ class Tensor:
     def dim(self):
         return self._data.ndim
 
+    ndimension = dim
+
     def numel(self):
-        return int(np.prod(self._data.shape, dtype=np.int64))
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
 
     nelement = numel
 
     def element_size(self):
         return self._dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.numel() * self._dtype.itemsize
 
     def is_floating_point(self):
         return self._dtype.is_floating_point
@@ -93,9 +125,42 @@ class Tensor:
     def is_complex(self):
         return self._dtype.is_complex
 
-    def type(self, dtype=None):
+    def is_signed(self):
+        return self._dtype.is_signed
+
+    def get_device(self):
+        return -1
+
+    def stride(self, dim=None):
+        d = self._data
+        strides = tuple(s // d.itemsize for s in d.strides) if type(d) is _ndarray else \
+            tuple(int(np.prod(d.shape[i + 1:])) for i in range(d.ndim))
+        return strides if dim is None else strides[_dim(dim, d.ndim)]
+
+    def storage_offset(self):
+        d = self._data
+        if type(d) is not _ndarray:
+            return 0
+        base = _root(d)
+        return (d.__array_interface__["data"][0] - base.__array_interface__["data"][0]) \
+            // d.itemsize
+
+    def is_contiguous(self, memory_format=None):
+        return type(self._data) is not _ndarray or bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        return _root(self._data)
+
+    def type(self, dtype=None, non_blocking=False):
         if dtype is None:
             return D.type_string(self)
+        if isinstance(dtype, str):
+            dtype = D.from_type_string(dtype)
+        elif not isinstance(dtype, D.dtype):  # a legacy class: torch.DoubleTensor
+            dtype = D.from_type_string("torch." + dtype.__name__)
         return self.to(dtype)
 
     def __len__(self):
@@ -118,8 +183,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
                                "you want to use a computed variable in a subgraph that doesn't "
@@ -132,15 +196,63 @@ class Tensor:
         return self.grad_fn is None
 
     @property
+    def grad(self):
+        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
+            import warnings
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+                "for more informations.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, g):
+        if g is not None:
+            if not isinstance(g, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(g).__name__}")
+            if g._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(g.shape)}' to a tensor of size '{list(self.shape)}'"
+                                   ". Please ensure that the gradient and the tensor are the same "
+                                   "size")
+            if g._dtype is not self._dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{D.c_name(g._dtype)}' to a "
+                    f"tensor with grad_dtype '{_type_name(self._dtype)}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow "
+                    "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+                    "its gradient may break downstream systems that assume they match.")
+        self._grad = g
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
     def data(self):
-        return self.detach()
+        """The values without autograd: shares storage, but not the version counter (writes
+        through .data are invisible to autograd's checks, as in PyTorch)."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, other):
         self._data, self._dtype = other._data, other._dtype
 
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
     def detach(self):
-        return Tensor._make(self._data, self._version, self)
+        return Tensor._make(self._data, self._vc)
 
     def detach_(self):
         self.grad_fn, self._requires_grad = None, False
@@ -148,55 +260,72 @@ class Tensor:
 
     def retain_grad(self):
         if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        self.grad_fn._retained[self._output_nr] = self
+        self.grad_fn._retain(self._output_nr, self)
 
     @property
     def retains_grad(self):
-        return self.grad_fn is not None and self.grad_fn._retained.get(self._output_nr) is self
+        node = self.grad_fn
+        return node is not None and node._retained is not None and \
+            node._retained.get(self._output_nr) is self
 
     def register_hook(self, hook):
+        """hook(grad) -> None or a replacement grad, called when this tensor's gradient has been
+        computed (before it is accumulated into .grad, for a leaf)."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = self.grad_fn if self.grad_fn is not None else self._accumulator_node()
-        k = self._output_nr if self.grad_fn is not None else 0
-        hooks = node._tensor_hooks.setdefault(k, [])
+        if self.grad_fn is not None:
+            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        return self._accumulator_node()._add_tensor_hook(0, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
         hooks.append(hook)
         from ._graph import _Handle
         return _Handle(hooks, hook)
 
     def _accumulator_node(self):
-        from ._dispatch import grad_edge
         return grad_edge(self)[0]
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- conversion -------------------------------------------------------------------------
 
-    def numpy(self, force=False):
+    def numpy(self, *, force=False):
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if type(self._data) is not _ndarray:
+            return np.asarray(self._data)  # a traced value: funcgrad explains why it can't
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        d = np.asarray(self._data)
+        return d if dtype is None else d.astype(dtype)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return array  # numpy functions of tensors give arrays (PyTorch's give arrays as well)
 
     def item(self):
-        if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
                                "Scalar")
-        return self._data.reshape(()).item()
+        d = self._data
+        return d.reshape(()).item() if type(d) is _ndarray else d.reshape(()).item()
 
     def tolist(self):
         return self._data.tolist()
 
     def __bool__(self):
-        if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self._data.reshape(()).item())
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
 
     def __float__(self):
         return float(self.item())
@@ -205,7 +334,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self._dtype.is_floating_point or self._data.size != 1:
+        if self._dtype.is_floating_point or self._dtype.is_complex or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self.item())
@@ -221,19 +350,19 @@ class Tensor:
     def __repr__(self, *, tensor_contents=None):
         from ._printing import format_tensor
         grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
-        values = self._data if type(self._data) is np.ndarray else None
-        if values is None:
-            return f"Tensor(traced {self._data!r})"
-        return format_tensor(values, repr(self._dtype), requires_grad=self._requires_grad,
+        if type(self._data) is not _ndarray:
+            return f"tensor(traced {self._data!r})"
+        prefix = "tensor(" if type(self).__name__ in ("Tensor", "Parameter") else \
+            f"{type(self).__name__}("
+        return format_tensor(self._data, repr(self._dtype), requires_grad=self._requires_grad,
                              grad_fn=grad_fn, device=str(self.device),
-                             is_default_dtype=self._dtype in (D.get_default_dtype(), D.int64,
-                                                             D.bool))
+                             default_dtype=repr(D.get_default_dtype()), prefix=prefix)
 
     __str__ = __repr__
 
     def to(self, *args, **kwargs):
-        """to(dtype), to(device), to(device, dtype), to(other); copy=False shares when nothing
-        changes."""
+        """to(dtype), to(device), to(device, dtype), to(other); a copy only when something
+        changes (or copy=True)."""
         dtype = kwargs.get("dtype")
         dev = kwargs.get("device")
         for a in args:
@@ -247,152 +376,197 @@ class Tensor:
             from ._size import as_device
             as_device(dev)
         if dtype is None or dtype is self._dtype:
-            return self
+            return self.clone() if kwargs.get("copy") else self
         return _cast(self, dtype)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
         from .cuda import _lazy_init
         _lazy_init()
 
-    def float(self):
+    def float(self, memory_format=None):
         return self.to(D.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         return self.to(D.float64)
 
-    def half(self):
+    def half(self, memory_format=None):
         return self.to(D.float16)
 
-    def int(self):
+    def int(self, memory_format=None):
         return self.to(D.int32)
 
-    def long(self):
+    def long(self, memory_format=None):
         return self.to(D.int64)
 
-    def bool(self):
+    def bool(self, memory_format=None):
         return self.to(D.bool)
 
-    def byte(self):
+    def byte(self, memory_format=None):
         return self.to(D.uint8)
 
-    def char(self):
+    def char(self, memory_format=None):
         return self.to(D.int8)
 
-    def short(self):
+    def short(self, memory_format=None):
         return self.to(D.int16)
 
-    def clone(self, memory_format=None):
-        return apply_op("CloneBackward0", lambda x: _copy_value(x), [self], saves=False)
+    def cfloat(self, memory_format=None):
+        return self.to(D.complex64)
+
+    def cdouble(self, memory_format=None):
+        return self.to(D.complex128)
+
+    def clone(self, *, memory_format=None):
+        return apply_op("CloneBackward0", _copy_value, [self], saves=False)
 
     def contiguous(self, memory_format=None):
-        if type(self._data) is not np.ndarray or self._data.flags.c_contiguous:
+        if type(self._data) is not _ndarray or self._data.flags.c_contiguous:
             return self
         return self.clone()
 
-    def is_contiguous(self, memory_format=None):
-        return type(self._data) is not np.ndarray or bool(self._data.flags.c_contiguous)
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (np.array(self._data), self._requires_grad))
 
-    def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
-
-    def untyped_storage(self):
-        base = self._data
-        while isinstance(base.base, np.ndarray):
-            base = base.base
-        return base
-
-    def __reduce__(self):
-        from ._factories import tensor
-        return (tensor, (self._data.copy(),))
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        new = type(self)._make(np.array(self._data))
+        new._requires_grad = self._requires_grad
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = new
+        return new
 
     # ---- in place ---------------------------------------------------------------------------
 
     def _bump(self):
-        self._version[0] += 1
+        self._vc[0] += 1
 
     def _check_inplace(self):
-        if is_grad_enabled() and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
+        if not self._requires_grad or not is_grad_enabled():
+            return
+        base = self._base
+        if base is None:
+            if self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+        elif base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+    def _tracking(self, *others):
+        """Whether an in-place operation on self with `others` is recorded for backward."""
+        if not is_grad_enabled():
+            return False
+        if self._requires_grad:
+            return True
+        for o in others:
+            if isinstance(o, Tensor) and o._requires_grad:
+                return True
+        return False
 
     def _write(self, new):
-        """Set this tensor's value (same shape) to `new`, a tensor, as an in-place op does."""
-        res = D.promote_types(self._dtype, new.dtype) if new.dtype is not self._dtype else None
-        if res is not None and res is not self._dtype and not _can_cast(res, self._dtype):
-            raise RuntimeError(f"result type {_type_name(res)} can't be cast to the desired "
-                               f"output type {_type_name(self._dtype)}")
+        """Set this tensor's value to `new` (a tensor that broadcasts to its shape), as an in-place
+        operation does: in its storage, cast to its dtype, with new's grad_fn."""
+        if new._dtype is not self._dtype:
+            _check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
         src = new._data
-        if type(self._data) is np.ndarray:
-            np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
+        if type(self._data) is _ndarray and type(src) is _ndarray:
+            np.copyto(self._data, src if src.shape == self._data.shape else
+                      np.broadcast_to(src, self._data.shape), casting="unsafe")
         else:
-            self._data = src.astype(self._dtype.np) if src.dtype != self._dtype.np else src
-        if new.grad_fn is not None:
-            self.grad_fn, self._output_nr, self._requires_grad = new.grad_fn, new._output_nr, True
+            from ..numpy import broadcast_to
+            v = broadcast_to(_cast_value(src, self._dtype.np), self._data.shape)
+            self._data = raw(v)
         self._bump()
+        node = new.grad_fn
+        if node is not None:
+            self.grad_fn, self._requires_grad = node, True
+            if new._output_nr:
+                self._output_nr = new._output_nr
+            saved = getattr(node, "_saved", None)
+            if saved:  # a backward that reads the result reads this tensor, at this version
+                node._saved = [(self._vc, self._vc[0], None, out) if c is new._vc
+                               else (c, v, t, out) for c, v, t, out in saved]
         return self
 
-    def _inplace(self, name, fn, *others):
-        """self = fn(self, *others), recorded as PyTorch records an in-place operation."""
+    def _inplace(self, fn, *args, **kwargs):
+        """self = fn(self, *args, **kwargs) for fn a torch operation, recorded as PyTorch records
+        an in-place operation (the node of fn, reading self's value from before the write)."""
         self._check_inplace()
-        tracking = is_grad_enabled() and (self._requires_grad or any(
-            isinstance(o, Tensor) and o._requires_grad for o in others))
-        # The backward must see the value from before the write: give it a snapshot.
-        src = self._snapshot() if tracking else self
-        return self._write(apply_op(name, fn, [src, *others]))
+        if not self._tracking(*args, *kwargs.values()):
+            return self._write(fn(self, *args, **kwargs))
+        if self._base is not None:
+            from ._views import inplace_on_view
+            return inplace_on_view(self, fn, args, kwargs)
+        return self._write(fn(self._snapshot(), *args, **kwargs))
 
     def _snapshot(self):
-        t = Tensor._make(np.array(self._data) if type(self._data) is np.ndarray else self._data)
-        t._requires_grad, t.grad_fn, t._output_nr = self._requires_grad, self.grad_fn, \
-            self._output_nr
-        t._accumulator = self._accumulator_node() if self._requires_grad and \
-            self.grad_fn is None else None
+        """A tensor standing for this one's current value in a recorded operation: a copy of the
+        storage (about to be overwritten) that feeds gradient to this tensor's graph edge."""
+        data = self._data
+        t = Tensor._make(np.array(data) if type(data) is _ndarray else data)
+        if self._requires_grad:
+            t._requires_grad = True
+            t.grad_fn, t._output_nr = self.grad_fn, self._output_nr
+            if self.grad_fn is None:
+                t._accumulator = grad_edge(self)[0]
         return t
 
     def _inplace_add(self, other):
         """Gradient accumulation (.grad += g) without recording."""
-        if type(self._data) is np.ndarray and type(other._data) is np.ndarray:
+        if type(self._data) is _ndarray and type(other._data) is _ndarray:
             np.add(self._data, other._data, out=self._data, casting="unsafe")
             self._bump()
         else:
-            self._data = self._data + other._data
+            self._data = raw(value_sum(self._data, other._data))
         return self
 
     def zero_(self):
         return self.fill_(0)
 
     def fill_(self, value):
-        self._check_inplace()
-        if isinstance(value, Tensor):
-            value = value.item()
-        if is_grad_enabled() and self._requires_grad:
-            from . import _ops
-            return self._write(_ops.full_like_tracked(self, value))
-        self._data[...] = value
-        self._bump()
-        return self
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")
+        if type(self._data) is _ndarray and not self._tracking(value):
+            self._check_inplace()
+            self._data.fill(value.item() if isinstance(value, Tensor) else value)
+            self._bump()
+            return self
+        from ._ops import fill
+        return self._inplace(fill, value)
 
     def copy_(self, src, non_blocking=False):
-        self._check_inplace()
-        src = src if isinstance(src, Tensor) else Tensor._make(np.asarray(src))
-        if is_grad_enabled() and (self._requires_grad or src._requires_grad):
-            new = apply_op("CopyBackwards", lambda s, x: _cast_value(
-                _broadcast_value(x, s.shape), s.dtype), [self._snapshot(), src], saves=False)
-            return self._write(new)
-        np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
-        self._bump()
-        return self
+        if not isinstance(src, Tensor):
+            src = Tensor._make(np.asarray(src))
+        if type(self._data) is _ndarray and type(src._data) is _ndarray and \
+                not self._tracking(src):
+            self._check_inplace()
+            try:
+                np.copyto(self._data, np.broadcast_to(src._data, self._data.shape),
+                          casting="unsafe")
+            except ValueError:
+                raise RuntimeError(_broadcast_error(src.shape, self.shape)) from None
+            self._bump()
+            return self
+        return self._inplace(_copy_op, src)
 
     # ---- indexing ---------------------------------------------------------------------------
 
     def __getitem__(self, idx):
-        from . import _indexing
         return _indexing.getitem(self, idx)
 
     def __setitem__(self, idx, value):
-        from . import _indexing
         _indexing.setitem(self, idx, value)
 
     def __iter__(self):
@@ -400,41 +574,102 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, bool, int, float, complex)):
+            from . import _ops
+            return bool(_ops.eq(self, element).any())
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
+
+
+def _root(d):
+    while isinstance(d.base, _ndarray):
+        d = d.base
+    return d
+
+
+def _rebuild(data, requires_grad):
+    t = Tensor._make(data)
+    t._requires_grad = requires_grad
+    return t
+
 
 def _dim(d, ndim):
-    n = max(ndim, 1)
+    """Dimension d of a tensor with ndim dimensions, wrapped, with PyTorch's IndexError."""
+    n = ndim if ndim else 1
     if not -n <= d < n:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"dim must be an int, but got {type(d).__name__}")
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {d})")
-    return d % n
+    return d % n if d < 0 else d
 
 
 def _type_name(d):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[d.name]
+    """PyTorch's scalar type name (Float, Long, ...), as its error messages show it."""
+    return D._LEGACY[d.name]
 
 
-def _can_cast(src, dst):
-    return D._category(src) <= D._category(dst)
+def _check_cast(result, out):
+    if D._category(result) > D._category(out):
+        raise RuntimeError(f"result type {_type_name(result)} can't be cast to the desired output "
+                           f"type {_type_name(out)}")
+
+
+def _broadcast_error(src, dst):
+    return (f"output with shape {list(dst)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(tuple(src), tuple(dst)))}" if _broadcastable(src, dst)
+            else f"The size of tensor a ({dst[-1] if dst else 1}) must match the size of tensor "
+                 f"b ({src[-1] if src else 1}) at non-singleton dimension {max(len(dst) - 1, 0)}")
+
+
+def _broadcastable(a, b):
+    try:
+        np.broadcast_shapes(tuple(a), tuple(b))
+        return True
+    except ValueError:
+        return False
 
 
 def _copy_value(x):
-    from ..numpy import array
-    return array(x) if not isinstance(x, Tracer) else x * 1
+    # a fresh buffer: convert_element_type to the same dtype is an identity, so copy by hand
+    if type(x) is _Array:
+        return wrap_value(np.array(x._value))
+    return convert_element_type(x * 1 if x.dtype != np.bool_ else x, x.dtype)
 
 
 def _cast_value(x, np_dtype):
-    from ..lax import convert_element_type
     return convert_element_type(x, np_dtype)
 
 
-def _broadcast_value(x, shape):
+def _copy_into(dst, src):
     from ..numpy import broadcast_to
-    return broadcast_to(x, shape)
+    return broadcast_to(_cast_value(src, dst.dtype), dst.shape)
+
+
+def _copy_op(dst, src):
+    """dst's new value in dst.copy_(src): src, broadcast and cast to dst's shape and dtype."""
+    if not _broadcastable(src.shape, dst.shape) or \
+            np.broadcast_shapes(tuple(src.shape), tuple(dst.shape)) != tuple(dst.shape):
+        raise RuntimeError(_broadcast_error(src.shape, dst.shape))
+    return apply_op("CopyBackwards", _copy_into, [dst, src], saves=False, dtype=dst._dtype)
+
+
+def value_sum(a, b):
+    a = wrap_value(a) if type(a) is _ndarray else a
+    b = wrap_value(b) if type(b) is _ndarray else b
+    return a + b
 
 
 def _cast(t, dtype):
     return apply_op("ToCopyBackward0", lambda x: _cast_value(x, dtype.np), [t], saves=False,
                     dtype=dtype)
 
+
+
+from . import _dispatch as _dispatch_module  # noqa: E402
+
+_dispatch_module.register(Tensor, _from_value)
+
+from . import _indexing  # noqa: E402  (imports this module: bound after Tensor exists)
+from . import autograd as _autograd  # noqa: E402

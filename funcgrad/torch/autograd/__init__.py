@@ -1,32 +1,40 @@
-"""torch.autograd: backward, grad, grad modes, custom Functions."""
+"""torch.autograd: backward, grad, grad modes, custom Functions, torch.autograd.functional."""
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
 from .._engine import run_backward
-from ._function import Function
-from .._grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                         set_grad_enabled)
+from .._tensor import Tensor
+from .._grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                          is_inference_mode_enabled, no_grad, set_grad_enabled)
+from ._function import Function, FunctionCtx, once_differentiable
 
 
 def _as_list(x):
+    if x is None:
+        return None
     return list(x) if isinstance(x, (tuple, list)) else [x]
 
 
 def _default_grads(outputs, grads):
     from .._tensor import Tensor
     out = []
-    for o, g in zip(outputs, grads):
+    for i, (o, g) in enumerate(zip(outputs, grads)):
         if g is None:
             if o.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not o.dtype.is_floating_point:
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {o.dtype!r}")
             g = Tensor._make(np.ones(o._data.shape, o.dtype.np))
         elif not isinstance(g, Tensor):
             from .._factories import tensor
             g = tensor(g, dtype=o.dtype)
         if tuple(g.shape) != tuple(o.shape):
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
-                               f"torch.Size({list(g.shape)}) and output[0] has a shape of "
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"torch.Size({list(g.shape)}) and output[{i}] has a shape of "
                                f"torch.Size({list(o.shape)}).")
         out.append(g)
     return out
@@ -39,16 +47,33 @@ def _check_requires_grad(outputs):
                                "a grad_fn")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
     """Accumulate d(tensors)/d(leaf) into each leaf's .grad, weighting by grad_tensors."""
+    if type(tensors) is Tensor and inputs is None and grad_variables is None and \
+            (grad_tensors is None or type(grad_tensors) is Tensor):
+        # the common call, loss.backward(): one tensor, its gradient given or implied
+        if not tensors._requires_grad:
+            _check_requires_grad((tensors,))
+        g = grad_tensors
+        if g is None or g._data.shape != tensors._data.shape:
+            g = _default_grads((tensors,), (g,))[0]
+        run_backward((tensors,), (g,), create_graph if retain_graph is None else retain_graph,
+                     create_graph)
+        return
     outputs = _as_list(tensors)
-    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(outputs)
+    grads = _as_list(grad_tensors if grad_tensors is not None else grad_variables)
+    grads = grads if grads is not None else [None] * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     _check_requires_grad(outputs)
     grads = _default_grads(outputs, grads)
     if retain_graph is None:
         retain_graph = create_graph
-    run_backward(outputs, grads, retain_graph, create_graph,
-                 inputs=None if inputs is None else _as_list(inputs))
+    inputs = _as_list(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -56,30 +81,71 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """The gradients of outputs with respect to inputs, returned instead of accumulated."""
     from .._dispatch import grad_edge
     outputs, inputs = _as_list(outputs), _as_list(inputs)
-    grads = (_as_list(grad_outputs) if grad_outputs is not None else [None] * len(outputs))
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    grads = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
     _check_requires_grad(outputs)
     grads = _default_grads(outputs, grads)
-    for i, t in enumerate(inputs):
+    for t in inputs:
         if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     edges = [grad_edge(t) for t in inputs]
     capture = {e: None for e in edges}
     if retain_graph is None:
         retain_graph = create_graph
     run_backward(outputs, grads, retain_graph, create_graph, capture=capture)
+    if allow_unused is None:
+        allow_unused = materialize_grads
     result = []
     for t, e in zip(inputs, edges):
         g = capture[e]
         if g is None:
-            if not (allow_unused or materialize_grads):
+            if not allow_unused:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
             if materialize_grads:
                 from .._factories import zeros_like
                 g = zeros_like(t)
+        elif not create_graph and g.requires_grad:
+            g = g.detach()
         result.append(g)
     return tuple(result)
 
 
+def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 (torch's legacy name)
+    """The legacy Variable wrapper: the tensor itself (requiring grad when asked)."""
+    if requires_grad:
+        data.requires_grad_(True)
+    return data
+
+
+_anomaly = [False]
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Accepted for compatibility (funcgrad's errors already name the failing operation)."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = _anomaly[0]
+        _anomaly[0] = True
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly[0] = self._prev
+        return False
+
+
+def set_detect_anomaly(mode, check_nan=True):
+    _anomaly[0] = bool(mode)
+
+
+def is_anomaly_enabled():
+    return _anomaly[0]
+
+
 from . import functional  # noqa: E402,F401  (torch.autograd.functional)
+from . import graph  # noqa: E402,F401  (torch.autograd.graph)

@@ -1,90 +1,202 @@
-"""torch.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp of functions of tensors,
-computed by funcgrad's transforms (vectorized through vmap; no Python loop over rows)."""
+"""torch.autograd.functional: jacobian, hessian, vjp, jvp, hvp, vhp of functions of tensors.
+
+They are funcgrad's transforms (jacrev / jacfwd vectorize over the basis through vmap, with no
+Python loop over rows, whatever `vectorize` says), run on the user's function with tensors that
+hold traced values. With create_graph=True the whole computation is one recorded operation of
+the inputs, so its results can be differentiated again."""
 from __future__ import annotations
 
 from ... import _api, _jacobians
-from .._dispatch import value_of
-from .._tensor import _from_value
+from ... import numpy as fnp
+from .._dispatch import apply_op, value_of
+from .._factories import ones_like
+from .._tensor import Tensor, _from_value
 
 
-def _wrap(fn):
-    """fn over tensors as a function over funcgrad values."""
+def _check_inputs(inputs, fn_name, arg="inputs"):
+    is_tuple = isinstance(inputs, tuple)
+    items = inputs if is_tuple else (inputs,)
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            where = f"the value at index {i}" if is_tuple else f"the given {arg}"
+            raise TypeError(f"The {arg} given to {fn_name} must be either a Tensor or a tuple of "
+                            f"Tensors but {where} has type {type(t)}.")
+    return is_tuple, items
+
+
+def _check_outputs(out, fn_name):
+    items = out if isinstance(out, tuple) else (out,)
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            where = f"the value at index {i}" if isinstance(out, tuple) else \
+                "the given outputs of the user-provided function"
+            raise TypeError(f"The outputs of the user-provided function given to {fn_name} must "
+                            f"be either a Tensor or a tuple of Tensors but {where} has type "
+                            f"{type(t)}.")
+
+
+def _wrap(func, fn_name, meta):
+    """func over tensors as a function over funcgrad values (its output structure in meta)."""
     def f(*vals):
-        out = fn(*[_from_value(v) for v in vals])
+        out = func(*[_from_value(v) for v in vals])
+        _check_outputs(out, fn_name)
+        meta["tuple"] = isinstance(out, tuple)
         return tuple(value_of(o) for o in out) if isinstance(out, tuple) else value_of(out)
     return f
 
 
-def _as_tuple(x):
-    return x if isinstance(x, tuple) else (x,)
+def _run(name, compute, inputs, extra, create_graph):
+    """compute(*input values, *extra values) -> a pytree of funcgrad values, as tensors; one
+    recorded operation of the inputs (and extra tensors) when create_graph."""
+    from ... import tree
+    args = list(inputs) + list(extra)
+    if create_graph:
+        treedef = []
+
+        def flat(*vals):
+            res = compute(*vals)
+            ls, td = tree.tree_flatten(res)
+            treedef.append(td)
+            return tuple(ls)
+        outs = apply_op(name, flat, args, saves=False)
+        return tree.tree_unflatten(treedef[0], list(outs if isinstance(outs, tuple) else (outs,)))
+    with _no_grad():
+        res = compute(*[value_of(a) for a in args])
+    return tree.tree_map(_from_value, res)
 
 
-def _out(x, was_tuple):
-    x = tuple(_to_tensor(v) for v in x) if isinstance(x, tuple) else _to_tensor(x)
-    return x if was_tuple or not isinstance(x, tuple) else x[0]
+def _no_grad():
+    from .._grad_mode import no_grad
+    return no_grad()
 
 
-def _to_tensor(v):
-    if isinstance(v, tuple):
-        return tuple(_to_tensor(u) for u in v)
-    return _from_value(v)
+def _strategy(strategy, vectorize, fn):
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
+                             'Hint: If your function has more outputs than inputs, '
+                             '"forward-mode" tends to be more performant. Otherwise, prefer to '
+                             'use "reverse-mode".')
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                  "Hessian isonly implemented for `vectorize=True`.")
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
              strategy="reverse-mode"):
-    """The Jacobian of func at inputs (tuple in, tuple of tuples out, as PyTorch nests it)."""
-    is_tuple = isinstance(inputs, tuple)
-    ins = _as_tuple(inputs)
-    argnums = tuple(range(len(ins))) if is_tuple else 0
+    """The Jacobian of func at inputs: for each output and input, a tensor of shape
+    output.shape + input.shape (tuple inputs and outputs nest as PyTorch nests them)."""
+    _strategy(strategy, vectorize, "jacobian")
+    is_tuple, ins = _check_inputs(inputs, "jacobian")
+    meta = {}
+    f = _wrap(func, "jacobian", meta)
     jac = (_jacobians.jacfwd if strategy == "forward-mode" else _jacobians.jacrev)(
-        _wrap(func), argnums=argnums)
-    res = jac(*[value_of(t) for t in ins])
-    return _to_tensor(res)
+        f, argnums=tuple(range(len(ins))))
+    n = len(ins)
+
+    def compute(*vals):
+        return jac(*vals[:n])
+    res = _run("JacobianBackward", compute, ins, (), create_graph)
+    # res[out][in] (tuple outputs) or res[in] (one output)
+    if meta["tuple"]:
+        return tuple(tuple(r) if is_tuple else r[0] for r in res)
+    return tuple(res) if is_tuple else res[0]
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):
-    is_tuple = isinstance(inputs, tuple)
-    ins = _as_tuple(inputs)
-    argnums = tuple(range(len(ins))) if is_tuple else 0
-    res = _jacobians.hessian(_wrap(func), argnums=argnums)(*[value_of(t) for t in ins])
-    return _to_tensor(res)
+    """The Hessian of a scalar function: for each pair of inputs, a tensor of shape
+    input_i.shape + input_j.shape."""
+    _strategy(outer_jacobian_strategy, vectorize, "hessian")
+    is_tuple, ins = _check_inputs(inputs, "hessian")
+    meta = {}
+    f = _wrap(func, "hessian", meta)
+
+    def scalar(*vals):
+        out = f(*vals)
+        if meta["tuple"] or fnp.size(out) != 1:
+            raise RuntimeError("The Tensor returned by the function given to hessian should "
+                               "contain a single element")
+        return fnp.reshape(out, ())
+    n = len(ins)
+    hess = _jacobians.hessian(scalar, argnums=tuple(range(n)))
+    res = _run("HessianBackward", lambda *vals: hess(*vals[:n]), ins, (), create_graph)
+    return tuple(tuple(r) for r in res) if is_tuple else res[0][0]
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    is_tuple = isinstance(inputs, tuple)
-    ins = _as_tuple(inputs)
-    out, vjp_fn = _api.vjp(_wrap(func), *[value_of(t) for t in ins])
-    if v is None:
-        from ... import numpy as fnp
-        v = _from_value(fnp.ones_like(out))
-    cts = vjp_fn(value_of(v) if not isinstance(v, tuple) else tuple(value_of(x) for x in v))
-    return _to_tensor(out), _out(tuple(cts), is_tuple)
+    """(func(inputs), v^T J): the vector-Jacobian product, structured as inputs."""
+    is_tuple, ins = _check_inputs(inputs, "vjp")
+    meta = {}
+    f = _wrap(func, "vjp", meta)
+    n = len(ins)
+    vs = () if v is None else (v if isinstance(v, tuple) else (v,))
+
+    def compute(*vals):
+        out, pullback = _api.vjp(f, *vals[:n])
+        if not vs:
+            if meta["tuple"] or fnp.size(out) != 1:
+                raise RuntimeError("The vector v can only be None if the user-provided function "
+                                   "returns a single Tensor with a single element.")
+            cts = fnp.ones_like(out)
+        else:
+            cts = tuple(vals[n:]) if meta["tuple"] else vals[n]
+        return out, pullback(cts)
+    out, grads = _run("VjpBackward", compute, ins, vs, create_graph)
+    return out, (tuple(grads) if is_tuple else grads[0])
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    is_tuple = isinstance(inputs, tuple)
-    ins = _as_tuple(inputs)
-    vs = _as_tuple(v) if v is not None else tuple(_from_value(value_of(t) * 0 + 1) for t in ins)
-    out, t = _api.jvp(_wrap(func), tuple(value_of(x) for x in ins),
-                      tuple(value_of(x) for x in vs))
-    return _to_tensor(out), _to_tensor(t)
+    """(func(inputs), J v): the Jacobian-vector product, structured as the outputs."""
+    is_tuple, ins = _check_inputs(inputs, "jvp")
+    meta = {}
+    f = _wrap(func, "jvp", meta)
+    n = len(ins)
+    if v is None:
+        if is_tuple or ins[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                               "function is a single Tensor with a single element.")
+        vs = (ones_like(ins[0]),)
+    else:
+        vs = v if isinstance(v, tuple) else (v,)
+
+    def compute(*vals):
+        return _api.jvp(f, tuple(vals[:n]), tuple(vals[n:]))
+    out, tangents = _run("JvpBackward", compute, ins, vs, create_graph)
+    return out, tangents
+
+
+def _hv(kind, func, inputs, v, create_graph):
+    is_tuple, ins = _check_inputs(inputs, kind)
+    meta = {}
+    f = _wrap(func, kind, meta)
+    n = len(ins)
+    if v is None:
+        if is_tuple or ins[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                               "function is a single Tensor with a single element.")
+        vs = (ones_like(ins[0]),)
+    else:
+        vs = v if isinstance(v, tuple) else (v,)
+
+    def scalar(*vals):
+        out = f(*vals)
+        if meta["tuple"] or fnp.size(out) != 1:
+            raise RuntimeError(f"The function given in {kind} should return a single Tensor")
+        return fnp.reshape(out, ())
+    product = _jacobians.hvp if kind == "hvp" else _jacobians.vhp
+
+    def compute(*vals):
+        value, prod = product(scalar, tuple(vals[:n]), tuple(vals[n:]))
+        return value, tuple(prod)
+    value, prod = _run(kind.capitalize() + "Backward", compute, ins, vs, create_graph)
+    return value, (tuple(prod) if is_tuple else prod[0])
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    is_tuple = isinstance(inputs, tuple)
-    ins = _as_tuple(inputs)
-    vs = _as_tuple(v)
-    value, hv = _jacobians.hvp(_wrap(func), tuple(value_of(x) for x in ins),
-                               tuple(value_of(x) for x in vs))
-    return _to_tensor(value), _out(tuple(hv), is_tuple)
+    """(func(inputs), H v), H the Hessian of the scalar func."""
+    return _hv("hvp", func, inputs, v, create_graph)
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    is_tuple = isinstance(inputs, tuple)
-    ins = _as_tuple(inputs)
-    vs = _as_tuple(v)
-    value, vh = _jacobians.vhp(_wrap(func), tuple(value_of(x) for x in ins),
-                               tuple(value_of(x) for x in vs))
-    return _to_tensor(value), _out(tuple(vh), is_tuple)
-
+    """(func(inputs), v^T H), H the Hessian of the scalar func."""
+    return _hv("vhp", func, inputs, v, create_graph)

@@ -1,0 +1,102 @@
+"""``python -m benchmarks.table [results.json]``: the results of a run as a Markdown table.
+
+Reads ``benchmarks/results/latest.json`` (what ``python -m benchmarks`` writes) unless given another
+file, and prints one row per variant: its baseline, the median time, the ratio to the baseline, the
+target and whether it was met. README.md and docs/benchmarks.md show its output.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LATEST = HERE / "results" / "latest.json"
+
+
+def load(path=LATEST):
+    path = Path(path)
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist: run `python -m benchmarks` first")
+    return json.loads(path.read_text())
+
+
+def _fmt_time(s):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if s >= scale or unit == "ns":
+            v = s / scale
+            return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    return f"{s} s"
+
+
+def _fmt_ratio(r):
+    return f"{r:.3f}x" if r < 0.1 else f"{r:.2f}x"
+
+
+def _cell(s):
+    return str(s).replace("|", "\\|")
+
+
+STATUS = {"ok": "ok", "MISS": "**MISS**", "ref": "reference", "baseline": "baseline"}
+
+
+def describe_run(payload):
+    """One line: when, how and on what the numbers were measured."""
+    env = payload.get("environment", {})
+    commit = env.get("git_commit") or "?"
+    if env.get("funcgrad_tree_dirty"):
+        commit += " + local changes"
+    mode = payload.get("mode", "?")
+    s = payload.get("settings", {})
+    torch = env.get("torch")
+    return (f"{mode} run ({s.get('repeats', '?')} interleaved repeats of "
+            f"~{s.get('min_time', '?')} s), "
+            f"{payload.get('created', '?')[:10]}, funcgrad {env.get('funcgrad', '?')} "
+            f"(git {commit}), numpy {env.get('numpy', '?')}"
+            + (f", torch {torch}" if torch else ", torch absent")
+            + f", Python {env.get('python', '?')}, {env.get('cpu', '?')}, one thread")
+
+
+def markdown(payload, describe=True, targets_only=False):
+    """The Markdown table (and, with describe, a line on the run above it) of a results payload;
+    with targets_only, only the variants that have a target."""
+    lines = []
+    if describe:
+        lines += [f"Measured by `python -m benchmarks`: {describe_run(payload)}.", ""]
+    lines += ["| workload | variant | vs baseline | median | ratio | target | status |",
+              "|---|---|---|---:|---:|---:|---|"]
+    for w in payload.get("workloads", []):
+        first = True
+        for r in w["rows"]:
+            if r["baseline"] or (targets_only and r["target"] is None):
+                continue
+            target = f"≤ {r['target']:g}x" if r["target"] is not None else ""
+            lines.append(f"| {'`' + w['name'] + '`' if first else ''} | {_cell(r['variant'])} | "
+                         f"{_cell(r['vs'])} | {_fmt_time(r['median_s'])} | "
+                         f"{_fmt_ratio(r['ratio'])} | {target} | "
+                         f"{STATUS.get(r['status'], r['status'])} |")
+            first = False
+    notes = payload.get("notes") or []
+    if notes:
+        lines.append("")
+        lines += [f"- note: {_cell(n)}" for n in notes]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.table",
+                                description="Print a benchmark run's results as a Markdown table.")
+    p.add_argument("results", nargs="?", default=str(LATEST),
+                   help="the results JSON (default: benchmarks/results/latest.json)")
+    p.add_argument("--no-describe", action="store_true",
+                   help="leave out the line that says when and where the run was made")
+    p.add_argument("--targets", action="store_true",
+                   help="only the variants that have a target (leave out the reference rows)")
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    print(markdown(load(args.results), describe=not args.no_describe, targets_only=args.targets))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

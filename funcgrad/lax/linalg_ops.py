@@ -1,0 +1,694 @@
+"""Matrix decompositions and solves: cholesky, triangular_solve, solve, inv, det, slogdet, eigh,
+svd and qr. Every primitive works on a matrix or a stack of them (the last two axes, with any
+leading axes: (..., m, n)), evaluates with numpy.linalg, and carries all its rules: shape rule,
+jvp, vjp, batching. The derivative rules are written with funcgrad operations (including these
+primitives), so higher derivatives come free.
+
+Conventions. `mT(x)` is the transpose of the last two axes, `<A, B> = sum(A * B)`, `sym(X) =
+(X + mT(X)) / 2`, `diag` the diagonal, and each vjp is the exact transpose of its jvp (the tests
+check <u, J v> == <J^T u, v>). For complex inputs the linear rules (triangular_solve, solve, inv,
+det) follow JAX's convention (a vjp is the plain, unconjugated transpose); the other rules are
+for real matrices and say so.
+
+Sources of the formulas:
+- cholesky: I. Murray, "Differentiation of the Cholesky decomposition" (2016), eqs. (8)-(10).
+  With A = L L^T and Phi(X) = the lower triangle of X with its diagonal halved,
+  dL = L Phi(L^-1 dA L^-T) and  A_bar = sym(L^-T Phi(L^T L_bar) L^-1).
+  As in JAX and PyTorch, the rules treat A as symmetric: the tangent enters through its
+  symmetric part and the gradient is symmetric (numpy reads only the lower triangle, so a
+  perturbation that breaks the symmetry is not a direction these rules describe).
+- eigh: the standard perturbation result (e.g. M. Giles, "An extended collection of matrix
+  derivative results for forward and reverse mode AD", 2008, sec. 3.1): with S = V^T sym(dA) V
+  and F_ij = 1 / (w_j - w_i) (i != j), F_ii = 0,  dw = diag(S),  dV = V (F o S), and
+  A_bar = sym(V (diag(w_bar) + F o (V^T V_bar)) V^T). Needs distinct eigenvalues for dV.
+- svd (reduced): Giles 2008 sec. 3.2 and J. Townsend, "Differentiating the singular value
+  decomposition" (2016). With dP = U^T dA V, S = diag(s), F_ij = 1 / (s_j^2 - s_i^2) (i != j):
+  ds = diag(dP), dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1,
+  dV = V (F o (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1; the vjp is its transpose:
+  A_bar = U [diag(s_bar) + (J + J^T) S + S (K + K^T)] V^T + (I - U U^T) U_bar S^-1 V^T
+          + U S^-1 V_bar^T (I - V V^T),  J = F o (U^T U_bar), K = F o (V^T V_bar).
+  U and V need distinct nonzero singular values; s alone (compute_uv=False) needs nothing.
+- qr (m >= n): M. Walter and L. Lehmann, "Algorithmic differentiation of linear algebra
+  functions with application in optimum experimental design" (2018), and the terse derivation
+  of J. Townsend/JAX: with C = Q^T dA R^-1 and Omega = tril(C, -1) - tril(C, -1)^T,
+  dQ = Q (Omega - C) + dA R^-1 and dR = (C - Omega) R; transposed,
+  A_bar = (Q_bar + Q copyutl(R_bar R^T - Q^T Q_bar)) R^-T, copyutl(M) being the symmetric
+  matrix with M's upper triangle. For m < n, A = [A1 | A2] gives Q R1 = qr(A1), R2 = Q^T A2.
+- solve, triangular_solve, inv, det, slogdet: d(A^-1) = -A^-1 dA A^-1 and
+  d log|det A| = tr(A^-1 dA) (Giles 2008 sec. 2.2), transposed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.array import wrap_value
+from .._core.avals import ShapedArray
+from .._core.errors import ShapeError, doc_link, user_frame
+from .._core.primitive import Primitive
+from .._core.trace import get_aval
+from ..interpreters.codegen import FRESH
+from ._batching import move_axis, to_front, batch_size
+from .linalg import dot_general
+from .reduce import reduce_sum
+from .shape import concatenate, reshape, slice as _slice, transpose
+
+
+class LinAlgError(ShapeError, np.linalg.LinAlgError):
+    """A matrix operand of the wrong shape: both funcgrad's ShapeError and numpy's LinAlgError, so
+    code that catches numpy's error catches it too."""
+
+
+# ---- helpers: funcgrad operations on the last two axes -------------------------------------------
+
+def _shape(x):
+    return get_aval(x).shape
+
+
+def _ndim(x):
+    return get_aval(x).ndim
+
+
+def mT(x):
+    """x with its last two axes swapped."""
+    nd = _ndim(x)
+    return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def mm(x, y):
+    """(..., m, k) @ (..., k, n) for operands with the same leading axes."""
+    nd = _ndim(x)
+    b = tuple(range(nd - 2))
+    return dot_general(x, y, (((nd - 1,), (nd - 2,)), (b, b)))
+
+
+def _real_dtype(dtype):
+    return np.empty(0, dtype).real.dtype
+
+
+def _const(value, dtype):
+    return wrap_value(np.asarray(value, dtype=dtype))
+
+
+def _eye(n, dtype):
+    return _const(np.eye(n), dtype)
+
+
+def _tri(x, k=0, lower=True):
+    """tril(x, k) (lower) or triu(x, k) of the last two axes, by a constant mask."""
+    m, n = _shape(x)[-2:]
+    mask = np.tri(m, n, k) if lower else 1.0 - np.tri(m, n, k - 1)
+    return x * _const(mask, get_aval(x).dtype)
+
+
+def _sym(x):
+    return (x + mT(x)) * 0.5
+
+
+def _row(v):
+    """(..., n) -> (..., 1, n): multiplies the columns of a matrix."""
+    s = _shape(v)
+    return reshape(v, s[:-1] + (1, s[-1]))
+
+
+def _col(v):
+    """(..., n) -> (..., n, 1): multiplies the rows of a matrix."""
+    s = _shape(v)
+    return reshape(v, s + (1,))
+
+
+def _diag(x):
+    """The diagonal of square matrices: (..., n, n) -> (..., n)."""
+    n = _shape(x)[-1]
+    return reduce_sum(x * _eye(n, get_aval(x).dtype), (_ndim(x) - 1,))
+
+
+def _diag_embed(v, dtype):
+    """(..., n) -> (..., n, n) with v on the diagonal."""
+    return _row(v) * _eye(_shape(v)[-1], dtype)
+
+
+def _trace(x):
+    return reduce_sum(_diag(x), (_ndim(x) - 2,))
+
+
+def _gap_matrix(d):
+    """F_ij = 1 / (d_j - d_i) off the diagonal, 0 on it (d: (..., n))."""
+    eye = _eye(_shape(d)[-1], get_aval(d).dtype)
+    return 1.0 / (_row(d) - _col(d) + eye) - eye
+
+
+def _last_cols(x, start, stop):
+    s = _shape(x)
+    return _slice(x, (0,) * (len(s) - 1) + (start,), s[:-1] + (stop,))
+
+
+def _real_only(name, *xs):
+    for x in xs:
+        if get_aval(x).dtype.kind == "c":
+            raise NotImplementedError(
+                f"{name}: derivatives of complex matrices are not implemented (real float32 and "
+                "float64 matrices are). Split the problem into real and imaginary parts, or "
+                "differentiate with respect to real parameters that build the matrix.")
+
+
+# ---- shape rules ---------------------------------------------------------------------------------
+
+def _linalg_error(msg):
+    return LinAlgError(f"{msg}\n  at {user_frame()}\n{doc_link('shapeerror')}")
+
+
+def _check_float(name, *avals):
+    for a in avals:
+        if a.dtype.kind not in "fc" or a.dtype.itemsize < 4:
+            raise TypeError(
+                f"{name} needs float32, float64, complex64 or complex128 matrices, got "
+                f"{a.str_short()}. Convert first: x.astype(fnp.float64) (funcgrad.numpy.linalg "
+                "does this for integer input, as numpy.linalg does).")
+
+
+def _check_matrix(name, a, square=True):
+    _check_float(name, a)
+    if a.ndim < 2:
+        raise _linalg_error(
+            f"{name}: {a.ndim}-dimensional array given (shape {a.shape}). Array must be at least "
+            "two-dimensional: a matrix (m, n) or a stack of them (..., m, n). For one vector x, "
+            "use x[None, :] or x[:, None].")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise _linalg_error(
+            f"{name}: last 2 dimensions of the array must be square, got shape {a.shape}. "
+            f"{name} works on (..., n, n) matrices; for a rectangular matrix use "
+            "fnp.linalg.lstsq or fnp.linalg.pinv.")
+
+
+def _check_rhs(name, a, b):
+    _check_float(name, b)
+    n = a.shape[-1]
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or b.shape[-2] != n:
+        raise _linalg_error(
+            f"{name}: a of shape {a.shape} needs b of shape {a.shape[:-2] + (n, 'k')} (the same "
+            f"leading axes, {n} rows), got {b.shape}. funcgrad.numpy.linalg.solve broadcasts "
+            "the leading axes and accepts a vector b.")
+
+
+def _matrix_batch(prim):
+    """Batching for primitives on the last two axes: a leading batch axis stays where it is."""
+    def rule(args, dims, **params):
+        (x,), (bd,) = args, dims
+        if bd >= _ndim(x) - 2:
+            x, bd = move_axis(x, bd, 0), 0
+        out = prim.bind(x, **params)
+        return out, ([bd] * len(out) if prim.multiple_results else bd)
+    prim.batch = rule
+
+
+def _solve_batch(prim):
+    """Batching for (a, b) -> x solves. Only b batched: the batch becomes more columns of b (one
+    factorization of a, not one per example)."""
+    def rule(args, dims, **params):
+        (a, b), (ad, bd) = args, dims
+        if ad is None:
+            nd = _ndim(b)
+            b = move_axis(b, bd, nd - 1)  # (..., n, k, B)
+            s = _shape(b)
+            x = prim.bind(a, reshape(b, s[:-2] + (s[-2] * s[-1],)), **params)
+            return reshape(x, s), nd - 1
+        size = batch_size(args, dims)
+        return prim.bind(to_front(a, ad, size), to_front(b, bd, size), **params), 0
+    prim.batch = rule
+
+
+def _def_joint_vjp(prim, nargs, joint):
+    """A vjp computed for all differentiated arguments at once; vjp(i) stays usable alone."""
+    prim.vjp_joint = joint
+    prim.vjp = lambda i: ((lambda ct, ans, *args, **params:
+                           joint(ct, ans, args, [i], **params)[0]) if i < nargs else None)
+
+
+# ---- cholesky -----------------------------------------------------------------------------------
+
+cholesky_p = Primitive("cholesky")
+cholesky_p.impl = lambda x: np.linalg.cholesky(x)
+
+
+def _cholesky_abstract_eval(x):
+    _check_matrix("cholesky", x)
+    return ShapedArray(x.shape, x.dtype)
+
+
+cholesky_p.abstract_eval = _cholesky_abstract_eval
+
+
+def cholesky(x):
+    """The lower Cholesky factor L of a symmetric positive-definite x = L L^T (numpy reads the
+    lower triangle of x)."""
+    return cholesky_p.bind(x)
+
+
+def _phi(x):
+    """The lower triangle with the diagonal halved (Murray 2016's Phi)."""
+    n = _shape(x)[-1]
+    return x * _const(np.tri(n) - 0.5 * np.eye(n), get_aval(x).dtype)
+
+
+def _cholesky_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    L = cholesky_p.bind(x)
+    if t is None:
+        return L, None
+    _real_only("cholesky", x)
+    # X = L^-1 sym(t) L^-T;  dL = L Phi(X)
+    y = triangular_solve(L, _sym(t), lower=True)
+    X = triangular_solve(L, mT(y), lower=True)
+    return L, mm(L, _phi(X))
+
+
+def _cholesky_vjp(ct, L, x):
+    _real_only("cholesky", x)
+    P = _phi(mm(mT(L), ct))
+    W = triangular_solve(L, P, lower=True, transpose_a=True)             # L^-T P
+    Z = mT(triangular_solve(L, mT(W), lower=True, transpose_a=True))    # W L^-1
+    return _sym(Z)
+
+
+cholesky_p.jvp = _cholesky_jvp
+cholesky_p.vjp = lambda i: _cholesky_vjp if i == 0 else None
+_matrix_batch(cholesky_p)
+FRESH.add("cholesky")
+
+# ---- triangular_solve ---------------------------------------------------------------------------
+
+triangular_solve_p = Primitive("triangular_solve")
+
+
+def _triangular_solve_impl(a, b, *, lower, transpose_a):
+    a = np.asarray(a)
+    t = np.tril(a) if lower else np.triu(a)
+    if transpose_a:
+        t = np.swapaxes(t, -1, -2)
+    return np.linalg.solve(t, b)
+
+
+def _triangular_solve_abstract_eval(a, b, *, lower, transpose_a):
+    _check_matrix("triangular_solve", a)
+    _check_rhs("triangular_solve", a, b)
+    return ShapedArray(b.shape, np.result_type(a.dtype, b.dtype))
+
+
+triangular_solve_p.impl = _triangular_solve_impl
+triangular_solve_p.abstract_eval = _triangular_solve_abstract_eval
+
+
+def triangular_solve(a, b, *, lower=True, transpose_a=False):
+    """x with op(T) x = b, T the lower (or upper) triangle of a (the rest of a is not read),
+    op(T) = T or T^T (transpose_a); a: (..., n, n), b: (..., n, k)."""
+    return triangular_solve_p.bind(a, b, lower=bool(lower), transpose_a=bool(transpose_a))
+
+
+def _triangular_solve_jvp(primals, tangents, *, lower, transpose_a):
+    (a, b), (ta, tb) = primals, tangents
+    x = triangular_solve(a, b, lower=lower, transpose_a=transpose_a)
+    rhs = tb
+    if ta is not None:
+        op_ta = _tri(ta, lower=lower)
+        op_ta = mT(op_ta) if transpose_a else op_ta
+        rhs = -mm(op_ta, x) if rhs is None else rhs - mm(op_ta, x)
+    if rhs is None:
+        return x, None
+    return x, triangular_solve(a, rhs, lower=lower, transpose_a=transpose_a)
+
+
+def _triangular_solve_vjp(ct, x, args, positions, *, lower, transpose_a):
+    a, _ = args
+    b_bar = triangular_solve(a, ct, lower=lower, transpose_a=not transpose_a)
+    out = []
+    for i in positions:
+        if i == 1:
+            out.append(b_bar)
+        else:
+            g = mm(b_bar, mT(x)) if not transpose_a else mm(x, mT(b_bar))
+            out.append(-_tri(g, lower=lower))
+    return out
+
+
+triangular_solve_p.jvp = _triangular_solve_jvp
+_def_joint_vjp(triangular_solve_p, 2, _triangular_solve_vjp)
+_solve_batch(triangular_solve_p)
+FRESH.add("triangular_solve")
+
+# ---- solve --------------------------------------------------------------------------------------
+
+solve_p = Primitive("solve")
+solve_p.impl = lambda a, b: np.linalg.solve(a, b)
+
+
+def _solve_abstract_eval(a, b):
+    _check_matrix("solve", a)
+    _check_rhs("solve", a, b)
+    return ShapedArray(b.shape, np.result_type(a.dtype, b.dtype))
+
+
+solve_p.abstract_eval = _solve_abstract_eval
+
+
+def solve(a, b):
+    """x with a x = b; a: (..., n, n), b: (..., n, k) with the same leading axes."""
+    return solve_p.bind(a, b)
+
+
+def _solve_jvp(primals, tangents):
+    (a, b), (ta, tb) = primals, tangents
+    x = solve(a, b)
+    rhs = tb
+    if ta is not None:
+        rhs = -mm(ta, x) if rhs is None else rhs - mm(ta, x)
+    return x, (None if rhs is None else solve(a, rhs))
+
+
+def _solve_vjp(ct, x, args, positions):
+    a, _ = args
+    b_bar = solve(mT(a), ct)
+    return [b_bar if i == 1 else -mm(b_bar, mT(x)) for i in positions]
+
+
+solve_p.jvp = _solve_jvp
+_def_joint_vjp(solve_p, 2, _solve_vjp)
+_solve_batch(solve_p)
+FRESH.add("solve")
+
+# ---- inv ----------------------------------------------------------------------------------------
+
+inv_p = Primitive("inv")
+inv_p.impl = lambda x: np.linalg.inv(x)
+
+
+def _inv_abstract_eval(x):
+    _check_matrix("inv", x)
+    return ShapedArray(x.shape, x.dtype)
+
+
+inv_p.abstract_eval = _inv_abstract_eval
+
+
+def inv(x):
+    return inv_p.bind(x)
+
+
+def _inv_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    X = inv(x)
+    return X, (None if t is None else -mm(mm(X, t), X))
+
+
+inv_p.jvp = _inv_jvp
+inv_p.vjp = lambda i: (lambda ct, X, x: -mm(mm(mT(X), ct), mT(X))) if i == 0 else None
+_matrix_batch(inv_p)
+FRESH.add("inv")
+
+# ---- det ----------------------------------------------------------------------------------------
+
+det_p = Primitive("det")
+det_p.impl = lambda x: np.linalg.det(x)
+
+
+def _det_abstract_eval(x):
+    _check_matrix("det", x)
+    return ShapedArray(x.shape[:-2], x.dtype)
+
+
+det_p.abstract_eval = _det_abstract_eval
+
+
+def det(x):
+    """The determinant. Its derivative, det(x) tr(x^-1 dx), needs x invertible."""
+    return det_p.bind(x)
+
+
+def _det_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    d = det(x)
+    return d, (None if t is None else d * _trace(solve(x, t)))
+
+
+def _det_vjp(ct, d, x):
+    return reshape(ct * d, _shape(d) + (1, 1)) * mT(inv(x))
+
+
+det_p.jvp = _det_jvp
+det_p.vjp = lambda i: _det_vjp if i == 0 else None
+_matrix_batch(det_p)
+FRESH.add("det")
+
+# ---- slogdet ------------------------------------------------------------------------------------
+
+slogdet_p = Primitive("slogdet", multiple_results=True)
+slogdet_p.impl = lambda x: tuple(np.linalg.slogdet(x))
+
+
+def _slogdet_abstract_eval(x):
+    _check_matrix("slogdet", x)
+    return [ShapedArray(x.shape[:-2], x.dtype), ShapedArray(x.shape[:-2], _real_dtype(x.dtype))]
+
+
+slogdet_p.abstract_eval = _slogdet_abstract_eval
+
+
+def slogdet(x):
+    """(sign, log|det x|). The sign is piecewise constant: its derivative is zero."""
+    return tuple(slogdet_p.bind(x))
+
+
+def _slogdet_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    ans = slogdet_p.bind(x)
+    if t is None:
+        return ans, None
+    _real_only("slogdet", x)
+    return ans, [None, _trace(solve(x, t))]
+
+
+def _slogdet_vjp(ct, ans, x):
+    _real_only("slogdet", x)
+    _, ct_log = ct
+    return reshape(ct_log, _shape(ct_log) + (1, 1)) * mT(inv(x))
+
+
+slogdet_p.jvp = _slogdet_jvp
+slogdet_p.vjp = lambda i: _slogdet_vjp if i == 0 else None
+_matrix_batch(slogdet_p)
+
+# ---- eigh ---------------------------------------------------------------------------------------
+
+eigh_p = Primitive("eigh", multiple_results=True)
+eigh_p.impl = lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U"))
+
+
+def _eigh_abstract_eval(x, *, lower):
+    _check_matrix("eigh", x)
+    return [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)), ShapedArray(x.shape, x.dtype)]
+
+
+eigh_p.abstract_eval = _eigh_abstract_eval
+
+
+def eigh(x, *, lower=True):
+    """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the symmetric matrix
+    whose lower (or upper) triangle is that of x."""
+    return tuple(eigh_p.bind(x, lower=bool(lower)))
+
+
+def _eigh_jvp(primals, tangents, *, lower):
+    (x,), (t,) = primals, tangents
+    w, v = eigh_p.bind(x, lower=lower)
+    if t is None:
+        return [w, v], None
+    _real_only("eigh", x)
+    S = mm(mT(v), mm(_sym(t), v))
+    return [w, v], [_diag(S), mm(v, _gap_matrix(w) * S)]
+
+
+def _eigh_vjp(ct, ans, x, *, lower):
+    _real_only("eigh", x)
+    (w_bar, v_bar), (w, v) = ct, ans
+    inner = _gap_matrix(w) * mm(mT(v), v_bar) + _diag_embed(w_bar, get_aval(v).dtype)
+    return _sym(mm(v, mm(inner, mT(v))))
+
+
+eigh_p.jvp = _eigh_jvp
+eigh_p.vjp = lambda i: _eigh_vjp if i == 0 else None
+_matrix_batch(eigh_p)
+
+# ---- svd ----------------------------------------------------------------------------------------
+
+svd_p = Primitive("svd", multiple_results=True)
+
+
+def _svd_impl(x, *, full_matrices, compute_uv):
+    if compute_uv:
+        return tuple(np.linalg.svd(x, full_matrices=full_matrices, compute_uv=True))
+    return (np.linalg.svd(x, compute_uv=False),)
+
+
+def _svd_abstract_eval(x, *, full_matrices, compute_uv):
+    _check_matrix("svd", x, square=False)
+    *lead, m, n = x.shape
+    lead, k = tuple(lead), min(m, n)
+    s = ShapedArray(lead + (k,), _real_dtype(x.dtype))
+    if not compute_uv:
+        return [s]
+    ku, kv = (m, n) if full_matrices else (k, k)
+    return [ShapedArray(lead + (m, ku), x.dtype), s, ShapedArray(lead + (kv, n), x.dtype)]
+
+
+svd_p.impl = _svd_impl
+svd_p.abstract_eval = _svd_abstract_eval
+
+
+def svd(x, *, full_matrices=False, compute_uv=True):
+    """(u, s, vh) with x = u diag(s) vh, s descending; with compute_uv=False, s alone."""
+    out = svd_p.bind(x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    return tuple(out) if compute_uv else out[0]
+
+
+def _svd_check(x, full_matrices, compute_uv):
+    _real_only("svd", x)
+    m, n = _shape(x)[-2:]
+    if full_matrices and compute_uv and m != n:
+        raise NotImplementedError(
+            f"svd: the derivative of u and vh with full_matrices=True of a non-square "
+            f"({m}, {n}) matrix is not unique (the extra columns are arbitrary). Use "
+            "full_matrices=False.")
+
+
+def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
+    (x,), (t,) = primals, tangents
+    if t is None:
+        return svd_p.bind(x, full_matrices=full_matrices, compute_uv=compute_uv), None
+    _svd_check(x, full_matrices, compute_uv)
+    u, s, vh = svd_p.bind(x, full_matrices=False, compute_uv=True)
+    v = mT(vh)
+    dP = mm(mT(u), mm(t, v))
+    ds = _diag(dP)
+    if not compute_uv:
+        return [s], [ds]
+    m, n = _shape(x)[-2:]
+    s_row, s_col = _row(s), _col(s)
+    F = _gap_matrix(s * s)
+    dPS = dP * s_row
+    SdP = s_col * dP
+    du = mm(u, F * (dPS + mT(dPS)))
+    dv = mm(v, F * (SdP + mT(SdP)))
+    if m > n:
+        du = du + (mm(t, v) - mm(u, dP)) / s_row
+    if n > m:
+        dv = dv + (mm(mT(t), u) - mm(v, mT(dP))) / s_row
+    return [u, s, vh], [du, ds, mT(dv)]
+
+
+def _svd_vjp(ct, ans, x, *, full_matrices, compute_uv):
+    _svd_check(x, full_matrices, compute_uv)
+    dtype = get_aval(x).dtype
+    if not compute_uv:
+        (s_bar,) = ct
+        u, _, vh = svd_p.bind(x, full_matrices=False, compute_uv=True)
+        return mm(u * _row(s_bar), vh)
+    (u_bar, s_bar, vh_bar), (u, s, vh) = ct, ans
+    m, n = _shape(x)[-2:]
+    v, v_bar = mT(vh), mT(vh_bar)
+    s_row, s_col = _row(s), _col(s)
+    F = _gap_matrix(s * s)
+    J = F * mm(mT(u), u_bar)
+    K = F * mm(vh, v_bar)
+    G = _diag_embed(s_bar, dtype) + (J + mT(J)) * s_row + s_col * (K + mT(K))
+    a_bar = mm(mm(u, G), vh)
+    if m > n:
+        a_bar = a_bar + mm((u_bar - mm(u, mm(mT(u), u_bar))) / s_row, vh)
+    if n > m:
+        a_bar = a_bar + mm(u, mT((v_bar - mm(v, mm(vh, v_bar))) / s_row))
+    return a_bar
+
+
+svd_p.jvp = _svd_jvp
+svd_p.vjp = lambda i: _svd_vjp if i == 0 else None
+_matrix_batch(svd_p)
+
+# ---- qr -----------------------------------------------------------------------------------------
+
+qr_p = Primitive("qr", multiple_results=True)
+qr_p.impl = lambda x, *, full_matrices: tuple(
+    np.linalg.qr(x, mode="complete" if full_matrices else "reduced"))
+
+
+def _qr_abstract_eval(x, *, full_matrices):
+    _check_matrix("qr", x, square=False)
+    *lead, m, n = x.shape
+    lead, k = tuple(lead), (m if full_matrices else min(m, n))
+    return [ShapedArray(lead + (m, k), x.dtype), ShapedArray(lead + (k, n), x.dtype)]
+
+
+qr_p.abstract_eval = _qr_abstract_eval
+
+
+def qr(x, *, full_matrices=False):
+    """(q, r): q with orthonormal columns, r upper triangular, x = q r (numpy's Householder
+    signs)."""
+    return tuple(qr_p.bind(x, full_matrices=bool(full_matrices)))
+
+
+def _qr_check(x, full_matrices):
+    _real_only("qr", x)
+    m, n = _shape(x)[-2:]
+    if full_matrices and m > n:
+        raise NotImplementedError(
+            f"qr: the derivative of the complete Q of a tall ({m}, {n}) matrix is not unique "
+            "(its last columns are arbitrary). Use mode='reduced'.")
+
+
+def _right_solve_upper(x, r):
+    """x R^-1 for upper-triangular R: (R^-T x^T)^T."""
+    return mT(triangular_solve(r, mT(x), lower=False, transpose_a=True))
+
+
+def _qr_jvp_tall(q, r, t):
+    D = _right_solve_upper(t, r)
+    C = mm(mT(q), D)
+    L = _tri(C, -1)
+    omega = L - mT(L)
+    return mm(q, omega - C) + D, mm(C - omega, r)
+
+
+def _qr_jvp(primals, tangents, *, full_matrices):
+    (x,), (t,) = primals, tangents
+    q, r = qr_p.bind(x, full_matrices=full_matrices)
+    if t is None:
+        return [q, r], None
+    _qr_check(x, full_matrices)
+    m, n = _shape(x)[-2:]
+    if m >= n:
+        return [q, r], list(_qr_jvp_tall(q, r, t))
+    dq, dr1 = _qr_jvp_tall(q, _last_cols(r, 0, m), _last_cols(t, 0, m))
+    dr2 = mm(mT(dq), _last_cols(x, m, n)) + mm(mT(q), _last_cols(t, m, n))
+    return [q, r], [dq, concatenate([dr1, dr2], _ndim(x) - 1)]
+
+
+def _qr_vjp_tall(q, r, q_bar, r_bar):
+    M = mm(r_bar, mT(r)) - mm(mT(q), q_bar)
+    N = _tri(M, 0, lower=False) + _tri(mT(M), -1)      # copyutl(M)
+    d_bar = q_bar + mm(q, N)
+    return mT(triangular_solve(r, mT(d_bar), lower=False))   # d_bar R^-T
+
+
+def _qr_vjp(ct, ans, x, *, full_matrices):
+    _qr_check(x, full_matrices)
+    (q_bar, r_bar), (q, r) = ct, ans
+    m, n = _shape(x)[-2:]
+    if m >= n:
+        return _qr_vjp_tall(q, r, q_bar, r_bar)
+    x2, r2_bar = _last_cols(x, m, n), _last_cols(r_bar, m, n)
+    x1_bar = _qr_vjp_tall(q, _last_cols(r, 0, m), q_bar + mm(x2, mT(r2_bar)),
+                          _last_cols(r_bar, 0, m))
+    return concatenate([x1_bar, mm(q, r2_bar)], _ndim(x) - 1)
+
+
+qr_p.jvp = _qr_jvp
+qr_p.vjp = lambda i: _qr_vjp if i == 0 else None
+_matrix_batch(qr_p)

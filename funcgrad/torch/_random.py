@@ -1,0 +1,266 @@
+"""Randomness: torch.Generator, manual_seed / seed, the random factories (rand, randn, randint,
+randperm and their _like versions, bernoulli, multinomial, normal) and the in-place samplers
+(uniform_, normal_, random_, bernoulli_, exponential_, ...).
+
+The streams are numpy's PCG64, so the numbers differ from PyTorch's (as PyTorch's own CPU and CUDA
+streams differ); seeding, generator= arguments, shapes, dtypes, ranges and errors are PyTorch's."""
+from __future__ import annotations
+
+import pickle
+import time
+
+import numpy as np
+
+from . import _dtypes as D
+from ._tensor import Tensor
+
+_DEFAULT_SEED = 67280421310721
+
+
+class Generator:
+    """A random stream: torch.Generator(), .manual_seed(s), passed as generator= to samplers."""
+
+    def __init__(self, device="cpu"):
+        from ._size import as_device
+        self.device = as_device(device)
+        self.manual_seed(_DEFAULT_SEED)
+
+    def manual_seed(self, seed):
+        seed = int(seed)
+        if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
+            raise RuntimeError(f"Overflow when unpacking long long")
+        self._seed = seed % (1 << 64)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def seed(self):
+        s = time.time_ns() % (1 << 63)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        raw = np.frombuffer(pickle.dumps(self._rng.bit_generator.state), np.uint8)
+        return Tensor._make(raw.copy())
+
+    def set_state(self, new_state):
+        self._rng.bit_generator.state = pickle.loads(np.asarray(new_state._data).tobytes())
+        return self
+
+    def __repr__(self):
+        return f"<torch.Generator object at {hex(id(self))}>"
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+def _gen(generator):
+    """The numpy random Generator behind `generator` (default: the global one)."""
+    return (generator or default_generator)._rng
+
+
+def _size(size, kw_size=None):
+    if kw_size is not None:
+        size = (kw_size,)
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype, kernel):
+    dtype = dtype or D.get_default_dtype()
+    if not (dtype.is_floating_point or dtype.is_complex):
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{D._LEGACY[dtype.name]}'")
+    return dtype
+
+
+def _finish(values, dtype, requires_grad):
+    t = Tensor._make(np.asarray(values).astype(dtype.np, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False, **kwargs):
+    from ._size import as_device
+    as_device(device)
+    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    return _finish(_gen(generator).random(_size(size, kwargs.pop("size", None))), dtype,
+                   requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False, **kwargs):
+    from ._size import as_device
+    as_device(device)
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    return _finish(_gen(generator).standard_normal(_size(size, kwargs.pop("size", None))),
+                   dtype, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    from ._size import as_device
+    as_device(device)
+    if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() received an invalid combination of arguments - missing "
+                        "required argument 'size'")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    dtype = dtype or D.int64
+    return _finish(_gen(generator).integers(low, high, _size((size,))), dtype, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    return _finish(_gen(generator).permutation(int(n)), dtype or D.int64, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probs = np.asarray(input._data) if p is None else np.full(tuple(input.shape), p)
+    if probs.size and (probs.min() < 0 or probs.max() > 1):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    return Tensor._make((_gen(generator).random(probs.shape) < probs).astype(input.dtype.np))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    p = np.asarray(input._data, np.float64)
+    if p.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if (p < 0).any() or not np.isfinite(p).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if not replacement and num_samples > p.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    rows = p.reshape(-1, p.shape[-1])
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rng = _gen(generator)
+    out = np.stack([rng.choice(p.shape[-1], num_samples, replace=replacement, p=r / r.sum())
+                    for r in rows]).astype(np.int64)
+    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if size is not None:
+        shape = _size((size,))
+    else:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    dt = dtype or (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(
+        std, Tensor) else D.get_default_dtype())
+    return Tensor._make((m + s * _gen(generator).standard_normal(shape)).astype(dt.np))
+
+
+def poisson(input, generator=None):
+    return Tensor._make(_gen(generator).poisson(np.asarray(input._data)).astype(input.dtype.np))
+
+
+# ---- in-place samplers (Tensor methods) ---------------------------------------------------------
+
+def _fill_random(t, values, name):
+    """Write sampled values into t (no gradient flows through them; recorded as `name` when t is
+    part of a graph, as PyTorch records UniformBackward0 / NormalBackward0)."""
+    if t._tracking():
+        from ._dispatch import apply_op
+        from .. import numpy as fnp
+        v = np.asarray(values).astype(t.dtype.np)
+        return t._inplace(lambda x: apply_op(name, lambda _: fnp.asarray(v), [x], saves=False))
+    t._check_inplace()
+    np.copyto(t._data, np.asarray(values), casting="unsafe")
+    t._bump()
+    return t
+
+
+def uniform_(t, a=0.0, b=1.0, *, generator=None):
+    _float_dtype(t.dtype, "check_uniform_bounds")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
+                           f"to={b}")
+    return _fill_random(t, _gen(generator).uniform(a, b, tuple(t.shape)), "UniformBackward0")
+
+
+def normal_(t, mean=0.0, std=1.0, *, generator=None):
+    _float_dtype(t.dtype, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_random(t, mean + std * _gen(generator).standard_normal(tuple(t.shape)),
+                        "NormalBackward0")
+
+
+def random_(t, low=None, high=None, *, generator=None):
+    if low is None:
+        lo, hi = 0, (2 ** 24 if t.dtype is D.float32 else 2 ** 53 if t.dtype is D.float64 else
+                     int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
+    elif high is None:
+        lo, hi = 0, low
+    else:
+        lo, hi = low, high
+    return _fill_random(t, _gen(generator).integers(lo, hi, tuple(t.shape)), "RandomBackward0")
+
+
+def bernoulli_(t, p=0.5, *, generator=None):
+    probs = np.asarray(p._data) if isinstance(p, Tensor) else p
+    return _fill_random(t, _gen(generator).random(tuple(t.shape)) < probs, "BernoulliBackward0")
+
+
+def exponential_(t, lambd=1.0, *, generator=None):
+    return _fill_random(t, _gen(generator).exponential(1.0 / lambd, tuple(t.shape)),
+                        "ExponentialBackward0")
+
+
+def geometric_(t, p, *, generator=None):
+    return _fill_random(t, _gen(generator).geometric(p, tuple(t.shape)), "GeometricBackward0")
+
+
+def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
+    return _fill_random(t, median + sigma * _gen(generator).standard_cauchy(tuple(t.shape)),
+                        "CauchyBackward0")
+
+
+def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
+    return _fill_random(t, _gen(generator).lognormal(mean, std, tuple(t.shape)),
+                        "LogNormalBackward0")

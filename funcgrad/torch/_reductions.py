@@ -1,0 +1,387 @@
+"""Reductions: sum, mean, prod, std, var, max, min, amax, amin, argmax, argmin, logsumexp, norm,
+cumsum, cumprod, any, all, with PyTorch's dims, keepdim, dtypes and return types."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from .. import numpy as fnp
+from . import _dtypes as D
+from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
+from ._dispatch import apply_op, needs_record, record_primitive
+from ._ops import _as, _eager, _storage, _t, _wrap
+from ._tensor import Tensor, _dim, _type_name
+
+
+def _dims(dim, ndim):
+    """The reduced dimensions (None: all), wrapped; [] and () mean all, as in PyTorch."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
+        return None
+    out = tuple(_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return out
+
+
+def _sum_dtype(dt):
+    return D.int64 if not (dt.is_floating_point or dt.is_complex) else dt
+
+
+def _is_float(dt):
+    return dt.is_floating_point or dt.is_complex
+
+
+# ---- sums and means --------------------------------------------------------------------------
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 (torch.sum)
+    input = _t(input)
+    dt = dtype or _sum_dtype(input._dtype)
+    dims = _dims(dim, input.ndim)
+    x = _storage(input)
+    if x is not None:
+        r = np.sum(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        if not needs_record((input,)):
+            return _wrap(r)
+        if not keepdim and x.ndim and dt is input._dtype:
+            return record_primitive("SumBackward0" if dim is None else "SumBackward1",
+                                    _REDUCE_SUM, {"axes": dims or tuple(range(x.ndim))},
+                                    [input], np.asarray(r), saves=False)
+    return apply_op("SumBackward0" if dim is None else "SumBackward1",
+                    lambda v: fnp.sum(_as(v, dt), axis=dims, keepdims=keepdim), [input],
+                    saves=False, dtype=dt)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    dims = _dims(dim, input.ndim)
+    dt = dtype or _sum_dtype(input._dtype)
+    return apply_op("NansumBackward0", lambda v: fnp.sum(lax.select(
+        lax.ne(v, v), fnp.zeros_like(v), v), axis=dims, keepdims=keepdim), [input], dtype=dt)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    input = _t(input)
+    dt = dtype or input._dtype
+    if not _is_float(dt):
+        which = "Optional" if dtype is not None else "Input"
+        raise RuntimeError("mean(): could not infer output dtype. "
+                           f"{which} dtype must be either a floating point or complex dtype. "
+                           f"Got: {_type_name(dt)}")
+    dims = _dims(dim, input.ndim)
+    x = _eager(input)
+    if x is not None:
+        return _wrap(np.asarray(np.mean(x, axis=dims, dtype=dt.np, keepdims=keepdim), dt.np))
+    return apply_op("MeanBackward0" if dim is None else "MeanBackward1",
+                    lambda v: fnp.mean(_as(v, dt), axis=dims, keepdims=keepdim), [input],
+                    saves=False, dtype=dt)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased in (None, True) else 0
+
+
+def _moment_args(dim, unbiased):
+    # std(x, True) / std(x, 0): a bool second argument is `unbiased`, anything else is `dim`
+    if isinstance(dim, bool):
+        return None, dim
+    return dim, unbiased
+
+
+def _check_float_moments(input):
+    if not _is_float(input._dtype):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, unbiased = _moment_args(dim, unbiased)
+    _check_float_moments(input)
+    ddof = _correction(unbiased, correction)
+    dims = _dims(dim, input.ndim)
+    return apply_op("VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof,
+                                                      keepdims=keepdim), [input])
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, unbiased = _moment_args(dim, unbiased)
+    _check_float_moments(input)
+    ddof = _correction(unbiased, correction)
+    dims = _dims(dim, input.ndim)
+    return apply_op("StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof,
+                                                      keepdims=keepdim), [input], saves_out=True)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, unbiased = _moment_args(dim, unbiased)
+    _check_float_moments(input)
+    ddof, dims = _correction(unbiased, correction), _dims(dim, input.ndim)
+    return apply_op("VarMeanBackward0", lambda x: (
+        fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim),
+        fnp.mean(x, axis=dims, keepdims=keepdim)), [input])
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    dim, unbiased = _moment_args(dim, unbiased)
+    _check_float_moments(input)
+    ddof, dims = _correction(unbiased, correction), _dims(dim, input.ndim)
+    return apply_op("StdMeanBackward0", lambda x: (
+        fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim),
+        fnp.mean(x, axis=dims, keepdims=keepdim)), [input])
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    dt = dtype or _sum_dtype(input._dtype)
+    dims = _dims(dim, input.ndim)
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError("prod(): argument 'dim' must be int, not "
+                        f"{type(dim).__name__}")
+    return apply_op("ProdBackward0" if dim is None else "ProdBackward1",
+                    lambda x: fnp.prod(_as(x, dt), axis=dims, keepdims=keepdim), [input],
+                    saves_out=True, dtype=dt)
+
+
+def logsumexp(input, dim, keepdim=False):
+    input = _t(input)
+    dt = input._dtype if _is_float(input._dtype) else D.get_default_dtype()
+    dims = _dims(dim, input.ndim) or tuple(range(input.ndim))
+
+    def fn(x):
+        from .._api import stop_gradient
+        x = _as(x, dt)
+        m = stop_gradient(fnp.max(x, axis=dims, keepdims=True)) if fnp.size(x) else 0.0
+        m = lax.select(lax.is_finite(m), m, fnp.zeros_like(m)) if fnp.size(x) else m
+        s = fnp.log(fnp.sum(fnp.exp(x - m), axis=dims, keepdims=True)) + m
+        return s if keepdim else fnp.squeeze(s, dims)
+    return apply_op("LogsumexpBackward0", fn, [input], saves_out=True, dtype=dt)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    if not _is_float(input._dtype):
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_type_name(input._dtype)}")
+    if p == "fro" or p is None:
+        p = 2
+    dims = _dims(dim, input.ndim)
+
+    def fn(x):
+        a = fnp.abs(x)
+        if p == 2:
+            return fnp.sqrt(fnp.sum(a * a, axis=dims, keepdims=keepdim))
+        if p == np.inf or p == "inf":
+            return fnp.max(a, axis=dims, keepdims=keepdim)
+        if p == -np.inf:
+            return fnp.min(a, axis=dims, keepdims=keepdim)
+        if p == 0:
+            return fnp.sum(lax.convert_element_type(lax.ne(a, 0), a.dtype), axis=dims,
+                           keepdims=keepdim)
+        if p == 1:
+            return fnp.sum(a, axis=dims, keepdims=keepdim)
+        return fnp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+    return apply_op("LinalgVectorNormBackward0", fn, [input], saves_out=True)
+
+
+# ---- extrema ---------------------------------------------------------------------------------
+
+class _ReturnType(tuple):
+    """torch.return_types.X: a named pair (values, indices) that prints as PyTorch prints it."""
+    _name = "max"
+    _fields = ("values", "indices")
+
+    def __new__(cls, values, indices=None):
+        if indices is None:  # return_types.max((values, indices))
+            values, indices = values
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+    def __reduce__(self):
+        return (type(self), (tuple(self),))
+
+
+def _return_type(name, fields=("values", "indices")):
+    cls = type(name, (_ReturnType,), {"_name": name, "_fields": fields,
+                                      "__module__": "torch.return_types"})
+    for i, f in enumerate(fields):
+        setattr(cls, f, property(lambda self, i=i: self[i]))
+    return cls
+
+
+class return_types:
+    max = _return_type("max")
+    min = _return_type("min")
+    sort = _return_type("sort")
+    topk = _return_type("topk")
+    mode = _return_type("mode")
+    median = _return_type("median")
+    kthvalue = _return_type("kthvalue")
+    aminmax = _return_type("aminmax", ("min", "max"))
+
+
+def _no_empty(input, name, dim=None):
+    if dim is None and input.numel() == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    if dim is not None and input.ndim and input.shape[dim] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
+def _take_along(x, idx, d, keepdim):
+    out = fnp.take_along_axis(x, fnp.expand_dims(idx, d), d)
+    return out if keepdim else fnp.squeeze(out, d)
+
+
+def _index_of(x, d, which):
+    return (lax.argmax if which == "max" else lax.argmin)(x, d)
+
+
+def _extremum(name, arg, rt):
+    reduce_all = fnp.max if name == "max" else fnp.min
+    pair = maximum_fn if name == "max" else minimum_fn
+
+    def op(input, dim=None, keepdim=False, *, out=None):
+        input = _t(input)
+        if isinstance(dim, Tensor):
+            return pair()(input, dim)
+        if dim is None:
+            _no_empty(input, name)
+            x = _eager(input)
+            if x is not None:
+                return _wrap(np.max(x) if name == "max" else np.min(x))
+            return apply_op(f"{name.capitalize()}Backward1", reduce_all, [input], saves_out=True)
+        d = _dim(dim, input.ndim)
+        _no_empty(input, name, d)
+        if input.ndim == 0:
+            return rt(input.clone(), Tensor._make(np.zeros((), np.int64)))
+        idx = _arg_indices(input, arg, d)
+        values = apply_op(f"{name.capitalize()}Backward0",
+                          lambda x: _take_along(x, idx._data, d, keepdim), [input])
+        return rt(values, idx.unsqueeze(d) if keepdim else idx)
+    op.__name__ = name
+    return op
+
+
+def maximum_fn():
+    from ._ops import maximum
+    return maximum
+
+
+def minimum_fn():
+    from ._ops import minimum
+    return minimum
+
+
+def _arg_indices(input, which, d):
+    """The positions of the extrema along d (first occurrence; NaN counts as the extremum)."""
+    x = np.asarray(input._data)
+    if x.dtype == np.bool_:
+        x = x.astype(np.int8)
+    nan = np.isnan(x) if x.dtype.kind in "fc" else None
+    if nan is not None and nan.any():
+        return _wrap(np.asarray(np.argmax(nan, axis=d), np.int64))
+    f = np.argmax if which == "max" else np.argmin
+    return _wrap(np.asarray(f(x, axis=d), np.int64))
+
+
+max = _extremum("max", "max", return_types.max)  # noqa: A001
+min = _extremum("min", "min", return_types.min)  # noqa: A001
+
+
+def amax(input, dim=(), keepdim=False):
+    dims = _dims(dim, input.ndim)
+    return apply_op("AmaxBackward0", lambda x: fnp.max(x, axis=dims, keepdims=keepdim), [input],
+                    saves_out=True)
+
+
+def amin(input, dim=(), keepdim=False):
+    dims = _dims(dim, input.ndim)
+    return apply_op("AminBackward0", lambda x: fnp.min(x, axis=dims, keepdims=keepdim), [input],
+                    saves_out=True)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    dims = None if dim is None else _dims(dim, input.ndim)
+    return return_types.aminmax(*apply_op("AminmaxBackward0", lambda x: (
+        fnp.min(x, axis=dims, keepdims=keepdim), fnp.max(x, axis=dims, keepdims=keepdim)),
+        [input]))
+
+
+def _argext(name):
+    def op(input, dim=None, keepdim=False):
+        input = _t(input)
+        if dim is None:
+            _no_empty(input, name)
+            flat = Tensor._make(np.asarray(input._data).reshape(-1))
+            idx = _arg_indices(flat, name[3:], 0)
+            return idx.reshape((1,) * input.ndim) if keepdim else idx
+        d = _dim(dim, input.ndim)
+        if input.ndim == 0:
+            return Tensor._make(np.zeros((), np.int64))
+        _no_empty(input, name, d)
+        idx = _arg_indices(input, name[3:], d)
+        return idx.unsqueeze(d) if keepdim else idx
+    op.__name__ = name
+    return op
+
+
+argmax = _argext("argmax")
+argmin = _argext("argmin")
+
+
+def _bool_reduction(name, np_fn):
+    def op(input, dim=None, keepdim=False):
+        input = _t(input)
+        dims = _dims(dim, input.ndim)
+        out_dt = D.uint8 if input._dtype is D.uint8 else D.bool
+        return apply_op("", lambda x: lax.convert_element_type(
+            getattr(fnp, name)(x, axis=dims, keepdims=keepdim), out_dt.np), [input.detach()],
+            saves=False, dtype=out_dt)
+    op.__name__ = name
+    return op
+
+
+all = _bool_reduction("all", np.all)  # noqa: A001
+any = _bool_reduction("any", np.any)  # noqa: A001
+
+
+def count_nonzero(input, dim=None):
+    dims = _dims(dim, input.ndim)
+    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=dims), np.int64))
+
+
+# ---- scans -----------------------------------------------------------------------------------
+
+def cumsum(input, dim, *, dtype=None):
+    input = _t(input)
+    dt = dtype or _sum_dtype(input._dtype)
+    if input.ndim == 0:
+        return apply_op("CumsumBackward0", lambda x: _as(x, dt) * 1, [input], saves=False,
+                        dtype=dt)
+    d = _dim(dim, input.ndim)
+    return apply_op("CumsumBackward0", lambda x: lax.cumsum(_as(x, dt), d), [input], saves=False,
+                    dtype=dt)
+
+
+def cumprod(input, dim, *, dtype=None):
+    input = _t(input)
+    dt = dtype or _sum_dtype(input._dtype)
+    d = _dim(dim, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+
+    def fn(x):
+        x = _as(x, dt)
+        if not fnp.ndim(x):
+            return x * 1
+        # running products as products of prefixes (a lower-triangular mask of ones)
+        xs = fnp.moveaxis(x, d, -1)
+        tri = np.tril(np.ones((n, n), bool))
+        grid = fnp.where(tri, fnp.expand_dims(xs, -2), fnp.ones_like(fnp.expand_dims(xs, -2)))
+        return fnp.moveaxis(fnp.prod(grid, axis=-1), -1, d)
+    return apply_op("CumprodBackward0", fn, [input], saves_out=True, dtype=dt)
+

@@ -1,0 +1,157 @@
+"""Sorting and selection: sort, argsort, msort, topk, kthvalue, median, mode, unique. The
+values are a funcgrad gather of the input at the sorting permutation, so they differentiate as
+PyTorch's do (the gradient goes back to the chosen positions); the indices are int64 tensors."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as fnp
+from ._dispatch import apply_op
+from ._indexing import _grid
+from ._ops import _t, _wrap
+from ._reductions import return_types
+from ._tensor import _dim
+
+
+def _order(x, d, descending):
+    """The stable sorting permutation of numpy array x along d (NaN last, as PyTorch)."""
+    if x.dtype == np.bool_:
+        x = x.astype(np.int8)
+    if not descending:
+        return np.argsort(x, axis=d, kind="stable")
+    # descending and stable: sort the reversed array ascending by the negated key, then map back
+    key = -x.astype(np.float64) if x.dtype.kind in "iu" else -x
+    if x.dtype.kind == "f":
+        key = np.where(np.isnan(x), -np.inf, key)
+    return np.argsort(key, axis=d, kind="stable")
+
+
+def _pick(input, order, d, name):
+    nidx = _grid(order, d)
+    return apply_op(name, lambda x: x[nidx], [input], saves=False)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    input = _t(input)
+    if input.ndim == 0:
+        return return_types.sort(input.clone(), _wrap(np.zeros((), np.int64)))
+    d = _dim(dim, input.ndim)
+    order = _order(np.asarray(input._data), d, descending)
+    return return_types.sort(_pick(input, order, d, "SortBackward0"),
+                             _wrap(order.astype(np.int64)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable)[1]
+
+
+def msort(input):
+    return sort(input, 0)[0]
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    input = _t(input)
+    d = _dim(dim, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    if input.ndim == 0:
+        return return_types.topk(input.clone(), _wrap(np.zeros((), np.int64)))
+    order = _order(np.asarray(input._data), d, largest)
+    order = np.take(order, np.arange(k), axis=d)
+    return return_types.topk(_pick(input, order, d, "TopkBackward0"),
+                             _wrap(order.astype(np.int64)))
+
+
+def _select_rank(input, dim, keepdim, rank_of, name, rt):
+    """The element of rank rank_of(n) along dim (kthvalue, median), with its index."""
+    input = _t(input)
+    if dim is None:
+        flat = input.reshape(-1)
+        n = flat.shape[0]
+        order = _order(np.asarray(flat._data), 0, False)[rank_of(n)]
+        return apply_op(name, lambda x: fnp.reshape(x, (-1,))[order], [input], saves=False)
+    d = _dim(dim, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+    order = _order(np.asarray(input._data), d, False) if input.ndim else np.zeros((), np.int64)
+    idx = np.take(order, [rank_of(n)], axis=d) if input.ndim else order
+    values = _pick(input, idx, d, name) if input.ndim else input.clone()
+    indices = _wrap(idx.astype(np.int64))
+    if not keepdim and input.ndim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return rt(values, indices)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    n = input.shape[_dim(dim, input.ndim)] if input.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    return _select_rank(input, dim, keepdim, lambda n: k - 1, "KthvalueBackward0",
+                        return_types.kthvalue)
+
+
+def median(input, dim=None, keepdim=False):
+    if dim is None:
+        return _select_rank(input, None, False, lambda n: (n - 1) // 2, "MedianBackward0", None)
+    return _select_rank(input, dim, keepdim, lambda n: (n - 1) // 2, "MedianBackward1",
+                        return_types.median)
+
+
+def mode(input, dim=-1, keepdim=False):
+    input = _t(input)
+    d = _dim(dim, input.ndim)
+    x = np.moveaxis(np.asarray(input._data), d, -1)
+    flat = x.reshape(-1, x.shape[-1])
+    idx = np.empty(flat.shape[0], np.int64)
+    for r, row in enumerate(flat):
+        vals, counts = np.unique(row, return_counts=True)
+        best = vals[np.argmax(counts)]
+        idx[r] = np.nonzero(row == best)[0][-1]
+    idx = np.moveaxis(idx.reshape(x.shape[:-1] + (1,)), -1, d)
+    values = _pick(input, idx, d, "ModeBackward0")
+    indices = _wrap(idx)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return return_types.mode(values, indices)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), with where each element went and how often each occurs."""
+    x = np.asarray(input._data)
+    if dim is None:
+        vals, first, inverse, counts = np.unique(x.reshape(-1), return_index=True,
+                                                 return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(x.shape)
+        if input._requires_grad:
+            values = apply_op("Unique2Backward0", lambda v: fnp.reshape(v, (-1,))[first],
+                              [input], saves=False)
+        else:
+            values = _wrap(vals)
+    else:
+        d = _dim(dim, input.ndim)
+        vals, inverse, counts = np.unique(x, axis=d, return_inverse=True, return_counts=True)
+        values = _wrap(vals)
+        inverse = inverse.reshape(-1)
+    out = [values]
+    if return_inverse:
+        out.append(_wrap(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(_wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    x = np.asarray(input._data).reshape(-1)
+    if x.size == 0:
+        keep = np.zeros(0, bool)
+    else:
+        keep = np.concatenate([[True], x[1:] != x[:-1]])
+    values = _wrap(x[keep])
+    out = [values]
+    if return_inverse:
+        out.append(_wrap((np.cumsum(keep) - 1).reshape(input.shape).astype(np.int64)))
+    if return_counts:
+        starts = np.nonzero(keep)[0]
+        out.append(_wrap(np.diff(np.append(starts, x.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+

@@ -1,0 +1,1956 @@
+"""Every primitive, through its user-facing function, against numpy and finite differences.
+
+`OPS` is the one table: each entry names a funcgrad function, its numpy reference, the
+primitives it exercises, how to draw its inputs (hypothesis shapes with broadcasting, size-0 and
+size-1 axes, scalars; static parameters; a value domain that keeps numpy quiet and finite
+differences valid), its dtypes and how it differentiates. The tests are parametrized over the
+table:
+
+- values (and dtypes, with numpy's promotion and weakly typed Python scalars) match numpy;
+- the abstract evaluation (make_jaxpr) gives numpy's shape and dtype;
+- jvp and vjp match central finite differences in float64, and transpose each other;
+- second-order derivatives match finite differences of the first (smooth ops);
+- integer/boolean results carry no derivative; stop_gradient's derivative is zero;
+- every primitive has its rules, and the table covers every primitive in PRIMITIVES.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import string
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, reject, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+import funcgrad.scipy.special as fsp
+from funcgrad import lax
+from funcgrad._core.primitive import PRIMITIVES
+from funcgrad._core.trace import Tracer
+
+from _gradcheck import check_jvp, check_second_order, check_transpose, check_vjp
+
+F32, F64, I32, I64, B, U32 = (np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64,
+                                                      np.bool_, np.uint32))
+C64, C128 = np.dtype(np.complex64), np.dtype(np.complex128)
+FLOAT = (F32, F64)
+CPLX = (F32, F64, C64, C128)
+NUM = (F32, F64, I32, I64)
+LOGIC = (B, I32, I64)
+ANY = (F32, F64, I32, B)
+
+MAX_SIDE = 4
+
+
+# ---- value domains ------------------------------------------------------------------------------
+
+class Dom:
+    """Where an argument's values are drawn from (with a numpy Generator).
+
+    Floats: uniform in [lo, hi]; with `away`, magnitudes in [away, max(|lo|, |hi|)] of either sign
+    (or of the sign of [lo, hi]); `zeros`: that fraction set exactly to 0; `grid`: multiples of
+    1/2 (so that ties happen); `special`: some inf, -inf and nan. Integers: in [ilo, ihi] (zero
+    excluded with `away`); booleans: fair coins."""
+
+    def __init__(self, lo=-3.0, hi=3.0, away=0.0, ints=(-3, 3), zeros=0.0, grid=False,
+                 special=False):
+        self.lo, self.hi, self.away, self.ints = lo, hi, away, ints
+        self.zeros, self.grid, self.special = zeros, grid, special
+
+    def sample(self, rng, shape, dtype):
+        dtype = np.dtype(dtype)
+        if dtype.kind == "b":
+            return np.asarray(rng.random(shape) < 0.5)
+        if dtype.kind in "iu":
+            lo, hi = self.ints
+            v = rng.integers(lo, hi + 1, size=shape, dtype=np.int64)
+            if self.away:
+                v = np.where(v == 0, hi if hi else lo, v)
+            return np.asarray(v, dtype)
+        if dtype.kind == "c":
+            re, im = (self.sample(rng, shape, np.float64) for _ in range(2))
+            return np.asarray(re + 1j * im, dtype)
+        if self.grid:
+            v = rng.integers(-3, 4, size=shape) / 2.0
+        elif self.away:
+            top = max(abs(self.lo), abs(self.hi))
+            v = rng.uniform(self.away, top, size=shape)
+            if self.lo < 0 < self.hi:
+                v = v * rng.choice([-1.0, 1.0], size=shape)
+            elif self.hi <= 0:
+                v = -v
+        else:
+            v = rng.uniform(self.lo, self.hi, size=shape)
+        v = np.asarray(v, np.float64)
+        if self.zeros:
+            v = np.where(rng.random(shape) < self.zeros, 0.0, v)
+        if self.special:
+            s = rng.choice([np.inf, -np.inf, np.nan], size=shape)
+            v = np.where(rng.random(shape) < 0.3, s, v)
+        return np.asarray(v, dtype)
+
+
+R = Dom()
+SMALL = Dom(-1.5, 1.5)
+POS = Dom(0.2, 3.0, ints=(1, 3))
+POW_BASE = Dom(0.3, 2.5, ints=(1, 3))
+UNIT = Dom(-0.9, 0.9, ints=(0, 0))
+AWAY = Dom(-2.0, 2.0, away=0.5)
+GRID = Dom(grid=True, ints=(-2, 2))
+ZEROS = Dom(-1.5, 1.5, zeros=0.3)
+SPECIAL = Dom(special=True)
+TANR = Dom(-1.3, 1.3)
+L1P = Dom(-0.7, 3.0, ints=(0, 3))
+
+
+# ---- shape strategies ---------------------------------------------------------------------------
+
+def bcast(n, max_dims=3):
+    """n mutually broadcastable shapes (size-0 and size-1 axes, scalars included); no params."""
+    return hnp.mutually_broadcastable_shapes(num_shapes=n, min_dims=0, max_dims=max_dims,
+                                             min_side=0, max_side=MAX_SIDE).map(
+        lambda b: (tuple(b.input_shapes), {}))
+
+
+def one_shape(min_dims=0, max_dims=3, min_side=0, max_side=MAX_SIDE):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def single(**kw):
+    """One argument's shape, as a 1-tuple of shapes."""
+    return one_shape(**kw).map(lambda s: (s,))
+
+
+def with_params(shapes, params):
+    """(shapes, params) where params(shapes) is a strategy of the static keyword arguments."""
+    return shapes.flatmap(lambda s: params(s).map(lambda p: (s, p)))
+
+
+# ---- the table ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass(repr=False)
+class Op:
+    name: str
+    fn: Callable                    # funcgrad: fn(*args, **params)
+    ref: Callable                   # numpy:    ref(*args, **params)
+    prims: tuple                    # the primitives it binds
+    nargs: int = 1
+    case: Any = None                # strategy of (shapes, params); default: broadcastable shapes
+    domain: Any = R                 # a Dom, a list of them (per argument) or params -> list
+    dtypes: Any = FLOAT             # a tuple of dtypes, or a list of them (per argument)
+    valid: Callable | None = None   # valid(*float64 args, **params): FD is valid here
+    grad: str = "fd"                # "fd": check against FD; "zero": defined as zero; "none": int/bool
+    second_order: bool = True
+    weak: Any = False               # () arguments (True: any; or these positions) may be
+    #                                 Python scalars (weakly typed) in the values test
+    abstract: bool = True           # traceable by make_jaxpr (no value-dependent shapes)
+    diff_params: Callable | None = None  # params -> params for the derivative tests
+    torch: Callable | None = None   # torch(T, *tensors, **params), for the oracle tests
+    same_dtype: bool = False        # all arguments share one dtype in the values test
+    forward: bool = True            # False: forward mode refuses it (custom_vjp), with a TypeError
+    xfail: dict = dataclasses.field(default_factory=dict)  # test kind -> (exception, reason)
+    tol64: float = 1e-12            # value tolerance in float64 (approximations: looser)
+    marks: tuple = ()
+
+    def __post_init__(self):
+        if self.case is None:
+            self.case = bcast(self.nargs)
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+def _not_near(a, b, tol=1e-3):
+    return bool(np.all(np.abs(np.asarray(a) - np.asarray(b)) > tol))
+
+
+def _frac_ok(z, tol=1e-3, half=False):
+    """z keeps away from the integers (half=True: from the half-integers)."""
+    z = np.asarray(z) + (0.5 if half else 0.0)
+    return bool(np.all(np.abs(z - np.round(z)) > tol))
+
+
+def _quot_ok(x, y, **_):
+    return _frac_ok(np.asarray(x) / np.asarray(y))
+
+
+def unary(name, fn, ref, prim, domain=R, dtypes=FLOAT, torch=None, **kw):
+    return Op(name, fn, ref, (prim,) if isinstance(prim, str) else prim, 1, domain=domain,
+              dtypes=dtypes, torch=torch, **kw)
+
+
+def binary(name, fn, ref, prim, domain=R, dtypes=FLOAT, torch=None, **kw):
+    return Op(name, fn, ref, (prim,) if isinstance(prim, str) else prim, 2, domain=domain,
+              dtypes=dtypes, torch=torch, weak=True, **kw)
+
+
+def _expit(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+ELEMENTWISE = [
+    unary("negative", fnp.negative, np.negative, "neg", dtypes=NUM, torch=lambda T, x: -x),
+    unary("exp", fnp.exp, np.exp, "exp", torch=lambda T, x: T.exp(x)),
+    unary("log", fnp.log, np.log, "log", POS, torch=lambda T, x: T.log(x)),
+    unary("log1p", fnp.log1p, np.log1p, "log1p", L1P, torch=lambda T, x: T.log1p(x)),
+    unary("expm1", fnp.expm1, np.expm1, "expm1", torch=lambda T, x: T.expm1(x)),
+    unary("sin", fnp.sin, np.sin, "sin", dtypes=NUM, torch=lambda T, x: T.sin(x)),
+    unary("cos", fnp.cos, np.cos, "cos", torch=lambda T, x: T.cos(x)),
+    unary("tan", fnp.tan, np.tan, "tan", TANR, torch=lambda T, x: T.tan(x)),
+    unary("arcsin", fnp.arcsin, np.arcsin, "asin", UNIT, torch=lambda T, x: T.asin(x)),
+    unary("arccos", fnp.arccos, np.arccos, "acos", UNIT, torch=lambda T, x: T.acos(x)),
+    unary("arctan", fnp.arctan, np.arctan, "atan", torch=lambda T, x: T.atan(x)),
+    unary("sinh", fnp.sinh, np.sinh, "sinh", torch=lambda T, x: T.sinh(x)),
+    unary("cosh", fnp.cosh, np.cosh, "cosh", torch=lambda T, x: T.cosh(x)),
+    unary("tanh", fnp.tanh, np.tanh, "tanh", torch=lambda T, x: T.tanh(x)),
+    unary("arcsinh", fnp.arcsinh, np.arcsinh, "asinh", torch=lambda T, x: T.asinh(x)),
+    unary("arccosh", fnp.arccosh, np.arccosh, "acosh", Dom(1.2, 3.0, ints=(2, 3)),
+          torch=lambda T, x: T.acosh(x)),
+    unary("arctanh", fnp.arctanh, np.arctanh, "atanh", UNIT, torch=lambda T, x: T.atanh(x)),
+    unary("real", fnp.real, np.real, "real", dtypes=CPLX, torch=lambda T, x: T.real(x)),
+    unary("imag", fnp.imag, np.imag, "imag", dtypes=CPLX),
+    unary("conj", fnp.conj, np.conj, "conj", dtypes=CPLX),
+    unary("sqrt", fnp.sqrt, np.sqrt, "sqrt", POS, dtypes=NUM, torch=lambda T, x: T.sqrt(x)),
+    unary("rsqrt", lax.rsqrt, lambda x: 1 / np.sqrt(x), "rsqrt", POS,
+          torch=lambda T, x: T.rsqrt(x)),
+    unary("logistic", lax.logistic, _expit, "logistic", Dom(-5, 5),
+          torch=lambda T, x: T.sigmoid(x)),
+    unary("absolute", fnp.abs, np.abs, "abs", AWAY, dtypes=NUM, torch=lambda T, x: T.abs(x)),
+    unary("sign", fnp.sign, np.sign, "sign", AWAY, dtypes=NUM, torch=lambda T, x: T.sign(x)),
+    unary("floor", fnp.floor, np.floor, "floor", dtypes=NUM, valid=lambda x: _frac_ok(x),
+          torch=lambda T, x: T.floor(x)),
+    unary("ceil", fnp.ceil, np.ceil, "ceil", dtypes=NUM, valid=lambda x: _frac_ok(x),
+          torch=lambda T, x: T.ceil(x)),
+    unary("rint", fnp.rint, np.rint, "round", valid=lambda x: _frac_ok(x, half=True),
+          torch=lambda T, x: T.round(x)),
+    Op("round_decimals", lambda x, decimals: fnp.round(x, decimals),
+       lambda x, decimals: np.round(x, decimals), ("round", "mul", "div"),
+       case=with_params(single(), lambda s: st.fixed_dictionaries(
+           {"decimals": st.integers(0, 2)})),
+       valid=lambda x, decimals: _frac_ok(x * 10.0 ** decimals, 1e-2, half=True),
+       torch=lambda T, x, decimals: T.round(x, decimals=decimals)),
+    unary("square", fnp.square, np.square, "integer_pow", dtypes=NUM,
+          torch=lambda T, x: T.square(x)),
+    unary("reciprocal", fnp.reciprocal, np.reciprocal, "div", AWAY,
+          torch=lambda T, x: T.reciprocal(x)),
+    unary("exp2", fnp.exp2, np.exp2, "pow", torch=lambda T, x: T.exp2(x)),
+    unary("log2", fnp.log2, np.log2, ("log", "div"), POS, torch=lambda T, x: T.log2(x)),
+    unary("log10", fnp.log10, np.log10, ("log", "div"), POS, torch=lambda T, x: T.log10(x)),
+    Op("power_int", lambda x, k: fnp.power(x, k), lambda x, k: np.power(x, k), ("integer_pow",),
+       case=with_params(single(), lambda s: st.fixed_dictionaries(
+           {"k": st.integers(-2, 3)})),
+       domain=AWAY, torch=lambda T, x, k: T.pow(x, k)),
+    binary("add", fnp.add, np.add, "add", dtypes=NUM, torch=lambda T, x, y: x + y),
+    binary("subtract", fnp.subtract, np.subtract, "sub", dtypes=NUM,
+           torch=lambda T, x, y: x - y),
+    binary("multiply", fnp.multiply, np.multiply, "mul", dtypes=NUM,
+           torch=lambda T, x, y: x * y),
+    binary("divide", fnp.divide, np.divide, "div", [R, AWAY], dtypes=NUM,
+           torch=lambda T, x, y: x / y),
+    binary("floor_divide", fnp.floor_divide, np.floor_divide, "floor_divide", [R, AWAY],
+           dtypes=NUM, valid=_quot_ok),
+    binary("remainder", fnp.remainder, np.remainder, "rem", [R, AWAY], dtypes=NUM,
+           valid=_quot_ok, torch=lambda T, x, y: T.remainder(x, y)),
+    binary("power", fnp.power, np.power, "pow", [POW_BASE, Dom(-2, 2)],
+           torch=lambda T, x, y: T.pow(x, y)),
+    binary("arctan2", fnp.arctan2, np.arctan2, "atan2", dtypes=NUM,
+           valid=lambda x, y: bool(np.all((np.abs(x) > 0.05) | (y > 0.05))),
+           torch=lambda T, x, y: T.atan2(x, y)),
+    binary("maximum", fnp.maximum, np.maximum, "max", dtypes=NUM, valid=_not_near,
+           torch=lambda T, x, y: T.maximum(x, y)),
+    binary("minimum", fnp.minimum, np.minimum, "min", dtypes=NUM, valid=_not_near,
+           torch=lambda T, x, y: T.minimum(x, y)),
+    Op("where", fnp.where, np.where, ("select",), 3, domain=[Dom(ints=(-1, 1)), R, R],
+       dtypes=[(B, I32), NUM, NUM], weak=True,
+       torch=lambda T, c, x, y: T.where(c != 0, x, y)),
+    # numpy.clip is no ufunc: it makes `a` an array first (a Python float `a` is float64)
+    Op("clip", fnp.clip, np.clip, ("max", "min"), 3,
+       domain=[R, Dom(-2.0, 0.0), Dom(0.0, 2.0)], dtypes=NUM, weak=(1, 2),
+       valid=lambda a, lo, hi: _not_near(a, lo) and _not_near(np.maximum(a, lo), hi),
+       torch=lambda T, a, lo, hi: T.minimum(T.maximum(a, lo), hi)),
+    Op("clip_scalar", lambda a, lo, hi: fnp.clip(a, lo, hi),
+       lambda a, lo, hi: np.clip(a, lo, hi), ("max", "min"),
+       case=with_params(single(), lambda s: st.fixed_dictionaries(
+           {"lo": st.sampled_from([-1.5, None, -0.25]), "hi": st.sampled_from([1.0, None])})
+           .filter(lambda p: p["lo"] is not None or p["hi"] is not None)),
+       valid=lambda a, lo, hi: _not_near(a, -1.5) and _not_near(a, -0.25) and _not_near(a, 1.0),
+       torch=lambda T, a, lo, hi: T.clamp(a, lo, hi)),
+    Op("astype", lambda x, dtype: x.astype(dtype), lambda x, dtype: x.astype(dtype),
+       ("convert_element_type",),
+       case=with_params(single(), lambda s: st.fixed_dictionaries(
+           {"dtype": st.sampled_from([F32, F64, I32, B])})),
+       dtypes=ANY, diff_params=lambda p: {"dtype": F64}, second_order=True),
+    Op("stop_gradient", fg.stop_gradient, lambda x: x, ("stop_gradient",), dtypes=NUM,
+       grad="zero"),
+]
+
+def _mp(fn_name, *extra):
+    """A float64 reference from mpmath (installed with torch), cast like numpy's sin."""
+    mpmath = pytest.importorskip("mpmath")
+    f = getattr(mpmath, fn_name)
+
+    def ref(x):
+        x = np.asarray(x)
+        out = np.vectorize(lambda v: float(f(*extra, float(v))), otypes=[np.float64])(x)
+        return np.asarray(out, np.sin(x).dtype)
+    return ref
+
+
+def _pymath(fn):
+    def ref(x):
+        x = np.asarray(x)
+        out = np.vectorize(lambda v: fn(float(v)), otypes=[np.float64])(x)
+        return np.asarray(out, np.sin(x).dtype)
+    return ref
+
+
+_NO_TETRAGAMMA = (NotImplementedError, "the derivative of trigamma (polygamma(2, x)) is not "
+                  "implemented (funcgrad/scipy/special.py)")
+
+SPECIAL_FUNCTIONS = [
+    unary("erf", fsp.erf, _pymath(math.erf), "erf", torch=lambda T, x: T.erf(x)),
+    unary("gammaln", fsp.gammaln, _pymath(math.lgamma), "lgamma", POS,
+          torch=lambda T, x: T.lgamma(x)),
+    # digamma and trigamma are series approximations: within ~3e-9 (digamma) and ~5e-10
+    # (trigamma) of mpmath in float64 on [0.2, 3]
+    unary("digamma", fsp.digamma, lambda x: _mp("digamma")(x), "digamma", POS, tol64=1e-8,
+          xfail={"second_order": _NO_TETRAGAMMA}, torch=lambda T, x: T.digamma(x)),
+    unary("trigamma", fsp.trigamma, lambda x: _mp("polygamma", 1)(x), "trigamma", POS, tol64=1e-9,
+          xfail={k: _NO_TETRAGAMMA for k in ("jvp", "vjp", "transpose", "second_order")},
+          torch=None),
+]
+
+# Comparisons and logic: boolean (or integer) results, no derivative.
+NONDIFF = [
+    binary(name, getattr(fnp, name), getattr(np, name), prim, GRID, dtypes=NUM, grad="none")
+    for name, prim in (("equal", "eq"), ("not_equal", "ne"), ("less", "lt"),
+                       ("less_equal", "le"), ("greater", "gt"), ("greater_equal", "ge"))
+] + [
+    binary(name, getattr(fnp, name), getattr(np, name), prim, GRID, dtypes=LOGIC, grad="none")
+    for name, prim in (("bitwise_and", "and"), ("bitwise_or", "or"), ("bitwise_xor", "xor"))
+] + [
+    binary(name, getattr(fnp, name), getattr(np, name), (prim, "ne"), GRID, dtypes=ANY,
+           grad="none")
+    for name, prim in (("logical_and", "and"), ("logical_or", "or"), ("logical_xor", "xor"))
+] + [
+    unary("invert", fnp.invert, np.invert, "not", GRID, dtypes=LOGIC, grad="none"),
+    binary("left_shift", fnp.left_shift, np.left_shift, "shift_left",
+           [Dom(ints=(-8, 8)), Dom(ints=(0, 3))], dtypes=(I32, I64), grad="none"),
+    binary("right_shift", fnp.right_shift, np.right_shift, "shift_right",
+           [Dom(ints=(-8, 8)), Dom(ints=(0, 3))], dtypes=(I32, I64), grad="none"),
+    unary("logical_not", fnp.logical_not, np.logical_not, "eq", GRID, dtypes=ANY, grad="none"),
+    unary("isfinite", fnp.isfinite, np.isfinite, "is_finite", SPECIAL, dtypes=NUM, grad="none"),
+    unary("isnan", fnp.isnan, np.isnan, "ne", SPECIAL, grad="none"),
+    unary("isinf", fnp.isinf, np.isinf, ("is_finite", "not", "eq", "and"), SPECIAL,
+          grad="none"),
+]
+
+
+# ---- reductions ---------------------------------------------------------------------------------
+
+@st.composite
+def reduce_case(draw, min_count=0, nonempty=False, ddof=False, single=False, keepdims=True):
+    """A shape and numpy's axis= (None, an int, negative ints, a tuple) and keepdims=."""
+    shape = draw(one_shape())
+    nd = len(shape)
+    kind = draw(st.sampled_from(["none", "int"] if single or nd == 0 else
+                                ["none", "int", "tuple"]))
+    if kind == "none":
+        axis, axes = None, tuple(range(nd))
+    elif kind == "int":
+        if nd == 0:
+            axis, axes = None, ()
+        else:
+            a = draw(st.integers(-nd, nd - 1))
+            axis, axes = a, (a % nd,)
+    else:
+        axes = tuple(sorted(draw(st.sets(st.integers(0, nd - 1), max_size=nd))))
+        axis = tuple(a - nd if draw(st.booleans()) else a for a in axes)
+    count = math.prod(shape[a] for a in axes)
+    params = {"axis": axis}
+    if keepdims:
+        params["keepdims"] = draw(st.booleans())
+    if ddof:
+        params["ddof"] = draw(st.integers(0, 1))
+        min_count = max(min_count, params["ddof"] + 1)
+    assume(count >= min_count)
+    if nonempty:
+        assume(all(shape[a] > 0 for a in axes) and (axis is not None or math.prod(shape) > 0))
+    return (shape,), params
+
+
+def reduction(name, fn, ref, prims, case, **kw):
+    return Op(name, fn, ref, prims, case=case, **kw)
+
+
+def _torch_axis(x, axis):
+    if axis is None:
+        return tuple(range(x.ndim))
+    return axis if isinstance(axis, tuple) else (axis,)
+
+
+def _torch_reduce(method):
+    def f(T, x, axis, keepdims, **kw):
+        dims = _torch_axis(x, axis)
+        if not dims:  # an empty tuple of axes: numpy reduces nothing; torch would reduce all
+            return x
+        return getattr(T, method)(x, dim=dims, keepdim=keepdims, **kw)
+    return f
+
+
+def _torch_prod(T, x, axis, keepdims):
+    for d in sorted(_torch_axis(x, axis), key=lambda d: -(d % x.ndim)):
+        x = T.prod(x, dim=d, keepdim=True)
+    if not keepdims:
+        dims = [d % x.ndim for d in _torch_axis(x, axis)]
+        x = x.reshape([s for i, s in enumerate(x.shape) if i not in dims])
+    return x
+
+
+def _torch_var(T, x, axis, keepdims, ddof, sqrt=False):
+    dims = _torch_axis(x, axis)
+    if not x.numel():
+        return None  # torch warns of a reduction factor 0 / 0
+    if not dims:
+        out = T.zeros_like(x)
+    else:
+        out = T.var(x, dim=dims, keepdim=keepdims, correction=ddof)
+    return T.sqrt(out) if sqrt else out
+
+
+@st.composite
+def axis_case(draw, allow_none=True, min_dims=0, **params):
+    """A shape and a single axis= (None: flattened), plus fixed extra parameters."""
+    shape = draw(one_shape(min_dims=min_dims))
+    nd = len(shape)
+    if (allow_none and draw(st.booleans())) or nd == 0:
+        axis = None
+    else:
+        axis = draw(st.integers(-nd, nd - 1))
+    return (shape,), dict(params, axis=axis)
+
+
+@st.composite
+def flip_case(draw):
+    shape = draw(one_shape())
+    nd = len(shape)
+    kind = draw(st.sampled_from(["none", "int", "tuple"] if nd else ["none"]))
+    if kind == "none":
+        return (shape,), {"axis": None}
+    if kind == "int":
+        return (shape,), {"axis": draw(st.integers(-nd, nd - 1))}
+    return (shape,), {"axis": tuple(draw(st.lists(st.integers(0, nd - 1), unique=True)))}
+
+
+def _flat_torch(fn):
+    def f(T, x, axis, **kw):
+        return fn(T, x.reshape(-1) if axis is None else x, 0 if axis is None else axis, **kw)
+    return f
+
+
+REDUCTIONS = [
+    reduction("sum", fnp.sum, np.sum, ("reduce_sum",), reduce_case(), dtypes=NUM,
+              torch=_torch_reduce("sum")),
+    reduction("mean", fnp.mean, np.mean, ("reduce_sum", "div"), reduce_case(min_count=1),
+              dtypes=NUM, torch=_torch_reduce("mean")),
+    reduction("var", fnp.var, np.var, ("reduce_sum", "sub", "mul", "div"),
+              reduce_case(ddof=True), dtypes=NUM,
+              torch=lambda T, x, **p: _torch_var(T, x, **p)),
+    reduction("std", fnp.std, np.std, ("reduce_sum", "sqrt"), reduce_case(min_count=2, ddof=True),
+              dtypes=NUM, torch=lambda T, x, **p: _torch_var(T, x, sqrt=True, **p)),
+    reduction("max", fnp.max, np.max, ("reduce_max",), reduce_case(nonempty=True), dtypes=NUM,
+              torch=_torch_reduce("amax")),
+    reduction("min", fnp.min, np.min, ("reduce_min",), reduce_case(nonempty=True), dtypes=NUM,
+              torch=_torch_reduce("amin")),
+    reduction("prod", fnp.prod, np.prod, ("reduce_prod",), reduce_case(), domain=SMALL,
+              dtypes=NUM, torch=_torch_prod),
+    # Products with exact zeros: the first derivative is exact there (prod is multilinear).
+    reduction("prod_zeros", fnp.prod, np.prod, ("reduce_prod",), reduce_case(), domain=ZEROS,
+              second_order=False, torch=_torch_prod),
+    reduction("argmax", fnp.argmax, np.argmax, ("argmax",), reduce_case(nonempty=True, single=True),
+              domain=GRID, dtypes=NUM, grad="none"),
+    reduction("argmin", fnp.argmin, np.argmin, ("argmin",), reduce_case(nonempty=True, single=True),
+              domain=GRID, dtypes=NUM, grad="none"),
+    reduction("cumsum", fnp.cumsum, np.cumsum, ("cumsum",), axis_case(), dtypes=NUM,
+              torch=_flat_torch(lambda T, x, d: T.cumsum(x, d))),
+    reduction("cumprod", fnp.cumprod, np.cumprod, ("reduce_prod",), axis_case(), domain=SMALL,
+              dtypes=NUM, torch=_flat_torch(lambda T, x, d: T.cumprod(x, d))),
+    reduction("sort", fnp.sort, np.sort, ("argsort", "gather"), axis_case(), dtypes=NUM,
+              torch=_flat_torch(lambda T, x, d: T.sort(x, d).values)),
+    reduction("argsort", fnp.argsort, np.argsort, ("argsort",), axis_case(kind="stable"),
+              domain=GRID, dtypes=NUM, grad="none"),
+    reduction("any", fnp.any, np.any, ("ne", "reduce_max"), reduce_case(), domain=GRID,
+              dtypes=ANY, grad="none"),
+    reduction("all", fnp.all, np.all, ("ne", "reduce_min"), reduce_case(), domain=GRID,
+              dtypes=ANY, grad="none"),
+]
+
+
+# ---- shape operations ---------------------------------------------------------------------------
+
+def _factor(n):
+    out, p = [], 2
+    while n > 1:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    return out
+
+
+@st.composite
+def reshape_case(draw):
+    shape = draw(one_shape())
+    size = math.prod(shape)
+    if size == 0:
+        new = list(draw(st.sampled_from([(0,), (0, 3), (2, 0), (1, 0, 1), shape[::-1]])))
+    else:
+        factors = draw(st.permutations(_factor(size)))
+        cuts = sorted(draw(st.sets(st.integers(1, max(1, len(factors) - 1)),
+                                   max_size=max(0, len(factors) - 1))))
+        new = [math.prod(factors[a:b]) for a, b in zip([0] + cuts, cuts + [len(factors)])
+               if factors[a:b]] or []
+        for _ in range(draw(st.integers(0, 2))):
+            new.insert(draw(st.integers(0, len(new))), 1)
+        if new and draw(st.booleans()):
+            new[draw(st.integers(0, len(new) - 1))] = -1
+    return (shape,), {"shape": tuple(new)}
+
+
+@st.composite
+def transpose_case(draw):
+    shape = draw(one_shape())
+    nd = len(shape)
+    if draw(st.booleans()):
+        axes = None
+    else:
+        axes = tuple(a - nd if draw(st.booleans()) else a
+                     for a in draw(st.permutations(range(nd))))
+    return (shape,), {"axes": axes}
+
+
+@st.composite
+def moveaxis_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    nd = len(shape)
+    k = draw(st.integers(1, nd))
+    src = draw(st.permutations(range(nd)))[:k]
+    dst = draw(st.permutations(range(nd)))[:k]
+    if k == 1 and draw(st.booleans()):
+        return (shape,), {"source": src[0] - nd, "destination": dst[0]}
+    return (shape,), {"source": tuple(src), "destination": tuple(dst)}
+
+
+@st.composite
+def swapaxes_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    nd = len(shape)
+    return (shape,), {"axis1": draw(st.integers(-nd, nd - 1)),
+                      "axis2": draw(st.integers(-nd, nd - 1))}
+
+
+@st.composite
+def squeeze_case(draw):
+    shape = tuple(draw(st.lists(st.sampled_from([0, 1, 1, 2, 3]), max_size=4)))
+    ones = [i for i, d in enumerate(shape) if d == 1]
+    if draw(st.booleans()) or not ones:
+        return (shape,), {"axis": None}
+    chosen = draw(st.lists(st.sampled_from(ones), min_size=1, unique=True))
+    if len(chosen) == 1 and draw(st.booleans()):
+        return (shape,), {"axis": chosen[0] - len(shape)}
+    return (shape,), {"axis": tuple(chosen)}
+
+
+@st.composite
+def expand_dims_case(draw):
+    shape = draw(one_shape())
+    nd = len(shape)
+    k = draw(st.integers(1, 2))
+    out_nd = nd + k
+    axes = draw(st.lists(st.integers(0, out_nd - 1), min_size=k, max_size=k, unique=True))
+    axes = [a - out_nd if draw(st.booleans()) else a for a in axes]
+    return (shape,), {"axis": axes[0] if k == 1 else tuple(axes)}
+
+
+@st.composite
+def broadcast_to_case(draw):
+    shape = draw(one_shape())
+    lead = draw(st.lists(st.integers(0, 3), max_size=2))
+    target = [draw(st.integers(0, 3)) if d == 1 else d for d in shape]
+    return (shape,), {"shape": tuple(lead) + tuple(target)}
+
+
+@st.composite
+def broadcast_in_dim_case(draw):
+    shape = draw(one_shape())
+    out_nd = len(shape) + draw(st.integers(0, 2))
+    dims = tuple(sorted(draw(st.permutations(range(out_nd)))[:len(shape)]))
+    out = [draw(st.integers(0, 3)) for _ in range(out_nd)]
+    for i, d in enumerate(dims):
+        out[d] = draw(st.integers(0, 3)) if shape[i] == 1 else shape[i]
+    return (shape,), {"shape": tuple(out), "broadcast_dimensions": dims}
+
+
+def np_broadcast_in_dim(x, shape, broadcast_dimensions):
+    expanded = [1] * len(shape)
+    for i, d in enumerate(broadcast_dimensions):
+        expanded[d] = x.shape[i]
+    return np.broadcast_to(x.reshape(expanded), shape)
+
+
+@st.composite
+def concatenate_case(draw):
+    nd = draw(st.integers(1, 3))
+    base = draw(one_shape(min_dims=nd, max_dims=nd))
+    axis = draw(st.integers(-nd, nd - 1))
+    k = draw(st.integers(1, 3))
+    shapes = []
+    for _ in range(k):
+        s = list(base)
+        s[axis] = draw(st.integers(0, 3))
+        shapes.append(tuple(s))
+    if draw(st.integers(0, 4)) == 0:
+        axis = None
+    return tuple(shapes), {"axis": axis}
+
+
+@st.composite
+def stack_case(draw):
+    shape = draw(one_shape(max_dims=2))
+    k = draw(st.integers(1, 3))
+    nd = len(shape) + 1
+    return (shape,) * k, {"axis": draw(st.integers(-nd, nd - 1))}
+
+
+@st.composite
+def split_case(draw):
+    shape = draw(one_shape(min_dims=1))
+    nd = len(shape)
+    axis = draw(st.integers(-nd, nd - 1))
+    n = shape[axis]
+    if draw(st.booleans()):
+        divisors = [d for d in range(1, 5) if n % d == 0]
+        return (shape,), {"indices_or_sections": draw(st.sampled_from(divisors)), "axis": axis}
+    cuts = draw(st.lists(st.integers(-n - 1, n + 1), max_size=3))
+    return (shape,), {"indices_or_sections": cuts, "axis": axis}
+
+
+@st.composite
+def pad_case(draw):
+    shape = draw(one_shape())
+    cfg = []
+    for n in shape:
+        it = draw(st.integers(0, 2))
+        inner = n + max(n - 1, 0) * it
+        lo = draw(st.integers(-2, 3))
+        hi = draw(st.integers(max(-2, -inner - lo), 3))
+        cfg.append((lo, hi, it))
+    return (shape, ()), {"padding_config": tuple(cfg)}
+
+
+def np_pad(x, pv, padding_config):
+    """XLA's pad: low/high edge padding (negative: cropping) and interior padding."""
+    x = np.asarray(x)
+    for ax, (lo, hi, it) in enumerate(padding_config):
+        n = x.shape[ax]
+        if it and n > 1:
+            shape = list(x.shape)
+            shape[ax] = n + (n - 1) * it
+            out = np.full(shape, pv, x.dtype)
+            idx = [slice(None)] * x.ndim
+            idx[ax] = slice(None, None, it + 1)
+            out[tuple(idx)] = x
+            x = out
+        parts = []
+        for k in (max(lo, 0), None, max(hi, 0)):
+            if k is None:
+                parts.append(x)
+            else:
+                shape = list(x.shape)
+                shape[ax] = k
+                parts.append(np.full(shape, pv, x.dtype))
+        x = np.concatenate(parts, axis=ax)
+        idx = [slice(None)] * x.ndim
+        idx[ax] = slice(-min(lo, 0), x.shape[ax] + min(hi, 0))
+        x = x[tuple(idx)]
+    return x
+
+
+@st.composite
+def slice_case(draw):
+    shape = draw(one_shape())
+    start, limit, strides = [], [], []
+    for n in shape:
+        a = draw(st.integers(0, n))
+        start.append(a)
+        limit.append(draw(st.integers(a, n)))
+        strides.append(draw(st.integers(1, 3)))
+    return (shape,), {"start_indices": tuple(start), "limit_indices": tuple(limit),
+                      "strides": tuple(strides)}
+
+
+def np_slice(x, start_indices, limit_indices, strides):
+    return x[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))]
+
+
+def _start(draw, s):
+    kind = draw(st.sampled_from(["int", "i32", "i64"]))
+    return s if kind == "int" else fnp.asarray(np.dtype(kind.replace("i", "int")).type(s))
+
+
+@st.composite
+def dynamic_slice_case(draw):
+    shape = draw(one_shape())
+    sizes = [draw(st.integers(0, n)) for n in shape]
+    starts = [_start(draw, draw(st.integers(-2, n + 2))) for n in shape]
+    return (shape,), {"start_indices": starts, "slice_sizes": tuple(sizes)}
+
+
+def _clamp(shape, sizes, starts):
+    return [min(max(int(s), 0), n - k) for s, n, k in zip(starts, shape, sizes)]
+
+
+def np_dynamic_slice(x, start_indices, slice_sizes):
+    st_ = _clamp(x.shape, slice_sizes, start_indices)
+    return x[tuple(slice(a, a + k) for a, k in zip(st_, slice_sizes))]
+
+
+@st.composite
+def dus_case(draw):
+    shape = draw(one_shape())
+    ushape = tuple(draw(st.integers(0, n)) for n in shape)
+    starts = [_start(draw, draw(st.integers(-2, n + 2))) for n in shape]
+    return (shape, ushape), {"start_indices": starts}
+
+
+def np_dus(x, u, start_indices):
+    out = np.array(x, copy=True)
+    st_ = _clamp(x.shape, u.shape, start_indices)
+    out[tuple(slice(a, a + k) for a, k in zip(st_, u.shape))] = u
+    return out
+
+
+SHAPE_OPS = [
+    Op("reshape", lambda x, shape: fnp.reshape(x, shape), lambda x, shape: np.reshape(x, shape),
+       ("reshape",), case=reshape_case(), dtypes=ANY,
+       torch=lambda T, x, shape: T.reshape(x, shape)),
+    Op("ravel", fnp.ravel, np.ravel, ("reshape",), dtypes=ANY,
+       torch=lambda T, x: T.ravel(x)),
+    Op("transpose", fnp.transpose, np.transpose, ("transpose",), case=transpose_case(),
+       dtypes=ANY, torch=lambda T, x, axes: x.permute(tuple(range(x.ndim))[::-1] if axes is None
+                                                      else axes)),
+    Op("moveaxis", fnp.moveaxis, np.moveaxis, ("transpose",), case=moveaxis_case(), dtypes=ANY,
+       torch=lambda T, x, source, destination: T.movedim(x, source, destination)),
+    Op("swapaxes", fnp.swapaxes, np.swapaxes, ("transpose",), case=swapaxes_case(), dtypes=ANY,
+       torch=lambda T, x, axis1, axis2: T.swapaxes(x, axis1, axis2)),
+    Op("squeeze", fnp.squeeze, np.squeeze, ("squeeze",), case=squeeze_case(), dtypes=ANY,
+       torch=lambda T, x, axis: T.squeeze(x) if axis is None else T.squeeze(x, axis)),
+    Op("expand_dims", fnp.expand_dims, np.expand_dims, ("expand_dims",),
+       case=expand_dims_case(), dtypes=ANY),
+    Op("broadcast_to", fnp.broadcast_to, np.broadcast_to, ("broadcast_in_dim",),
+       case=broadcast_to_case(), dtypes=ANY,
+       torch=lambda T, x, shape: T.broadcast_to(x, shape)),
+    Op("broadcast_in_dim", lax.broadcast_in_dim, np_broadcast_in_dim, ("broadcast_in_dim",),
+       case=broadcast_in_dim_case(), dtypes=ANY),
+    Op("concatenate", lambda *xs, axis: fnp.concatenate(xs, axis),
+       lambda *xs, axis: np.concatenate(xs, axis), ("concatenate",), case=concatenate_case(),
+       dtypes=ANY, torch=lambda T, *xs, axis: T.cat(xs, axis) if axis is not None
+       else T.cat([x.ravel() for x in xs])),
+    Op("stack", lambda *xs, axis: fnp.stack(xs, axis), lambda *xs, axis: np.stack(xs, axis),
+       ("concatenate", "expand_dims"), case=stack_case(), dtypes=ANY,
+       torch=lambda T, *xs, axis: T.stack(xs, axis)),
+    Op("split", fnp.split, np.split, ("slice",), case=split_case(), dtypes=ANY,
+       torch=lambda T, x, indices_or_sections, axis:
+       list(T.tensor_split(x, indices_or_sections, axis))
+       if isinstance(indices_or_sections, int) else None),
+    Op("flip", fnp.flip, np.flip, ("rev",), case=flip_case(), dtypes=ANY,
+       torch=lambda T, x, axis: T.flip(x, tuple(range(x.ndim)) if axis is None else
+                                       (axis,) if isinstance(axis, int) else axis)),
+    Op("pad", lax.pad, np_pad, ("pad",), 2, case=pad_case(), dtypes=[ANY, ANY]),
+    Op("slice", lax.slice, np_slice, ("slice",), case=slice_case(), dtypes=ANY,
+       torch=lambda T, x, start_indices, limit_indices, strides: x[tuple(
+           slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))]),
+    Op("dynamic_slice", lax.dynamic_slice, np_dynamic_slice, ("dynamic_slice",),
+       case=dynamic_slice_case(), dtypes=ANY),
+    Op("dynamic_update_slice", lax.dynamic_update_slice, np_dus, ("dynamic_update_slice",), 2,
+       case=dus_case(), dtypes=[ANY, ANY]),
+]
+
+
+# ---- indexing: gather (x[idx]) and the scatter family (x.at[idx].op(v)) ---------------------------
+
+def _as_index_array(draw, arr):
+    """An integer index array as numpy, a Python list, or an fg.Array."""
+    kind = draw(st.sampled_from(["np", "list", "fg"] if arr.size else ["np", "fg"]))
+    return arr.tolist() if kind == "list" else fnp.asarray(arr) if kind == "fg" else arr
+
+
+@st.composite
+def index_expr(draw, shape, allow_none=True):
+    """numpy index expressions for an array of `shape`: integers, slices with steps (negative
+    too), None, Ellipsis, integer arrays (repeated and negative indices, broadcast among
+    themselves, adjacent or not) and boolean masks."""
+    nd = len(shape)
+    nonempty = [ax for ax in range(nd) if shape[ax]]
+    if nonempty and draw(st.integers(0, 2)) == 0:
+        # one integer array with repeated positions, along one axis
+        ax = draw(st.sampled_from(nonempty))
+        n = shape[ax]
+        pool = draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=2))
+        s = draw(st.sampled_from([(2,), (3,), (5,), (2, 2), (1, 3)]))
+        arr = _as_index_array(draw, draw(hnp.arrays(np.int64, s, elements=st.sampled_from(pool))))
+        return (slice(None),) * ax + (arr,) if ax or draw(st.booleans()) else arr
+    use_ellipsis = draw(st.booleans())
+    n_lead = draw(st.integers(0, nd))
+    n_trail = draw(st.integers(0, nd - n_lead)) if use_ellipsis else 0
+    axes = list(range(n_lead)) + list(range(nd - n_trail, nd))
+    adv_shape = draw(one_shape(max_dims=2, max_side=3))
+    mask_axes = 0
+    if axes and n_lead and draw(st.integers(0, 3)) == 0:
+        mask_axes = draw(st.integers(1, min(2, n_lead)))
+    items = []
+    if mask_axes:
+        mask = draw(hnp.arrays(np.bool_, shape[:mask_axes]))
+        items.append(fnp.asarray(mask) if draw(st.booleans()) else mask)
+    for ax in axes[mask_axes:]:
+        n = shape[ax]
+        kinds = ["slice", "full"] + (["int"] if n else []) + (
+            ["array", "array"] if n and not mask_axes else [])
+        kind = draw(st.sampled_from(kinds))
+        if kind == "int":
+            items.append(draw(st.integers(-n, n - 1)))
+        elif kind == "full":
+            items.append(slice(None))
+        elif kind == "slice":
+            bound = st.none() | st.integers(-n - 2, n + 2)
+            step = draw(st.none() | st.sampled_from([1, 2, 3, -1, -2]))
+            items.append(slice(draw(bound), draw(bound), step))
+        else:
+            s = tuple(1 if draw(st.integers(0, 3)) == 0 else d for d in adv_shape)
+            if draw(st.booleans()):  # from a pool of one or two positions: repeated indices
+                pool = draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=2))
+                arr = draw(hnp.arrays(np.int64, s, elements=st.sampled_from(pool)))
+            else:
+                arr = draw(hnp.arrays(np.int64, s, elements=st.integers(-n, n - 1)))
+            items.append(_as_index_array(draw, arr))
+    if use_ellipsis:
+        items.insert(n_lead - (mask_axes - 1 if mask_axes else 0), Ellipsis)
+    if allow_none:
+        for _ in range(draw(st.integers(0, 2))):
+            items.insert(draw(st.integers(0, len(items))), None)
+    if len(items) == 1 and draw(st.booleans()):
+        return items[0]
+    return tuple(items)
+
+
+def np_index(idx):
+    """The same index for numpy (fg.Arrays become numpy arrays)."""
+    def one(k):
+        return np.asarray(k) if isinstance(k, fg.Array) else k
+    return tuple(one(k) for k in idx) if isinstance(idx, tuple) else one(idx)
+
+
+def _has_mask(params):
+    idx = params.get("idx", ())
+    return any(np.asarray(k).dtype == np.bool_ for k in (idx if isinstance(idx, tuple) else (idx,))
+               if isinstance(k, (np.ndarray, fg.Array)))
+
+
+def _indexed_shape(shape, idx):
+    return np.empty(shape)[np_index(idx)].shape
+
+
+@st.composite
+def gather_case(draw):
+    shape = draw(one_shape())
+    idx = draw(index_expr(shape))
+    return (shape,), {"idx": idx}
+
+
+def _update_shape(draw, target):
+    """The shape of update values for x[idx] of shape `target`: the same, or a shape that
+    broadcasts to it (fewer leading axes, size-1 axes)."""
+    kind = draw(st.sampled_from(["same", "same", "bcast", "scalar"]))
+    if kind == "same":
+        return tuple(target)
+    if kind == "scalar":
+        return ()
+    drop = draw(st.integers(0, len(target)))
+    return tuple(1 if draw(st.booleans()) else d for d in target[drop:])
+
+
+@st.composite
+def at_case(draw):
+    shape = draw(one_shape())
+    idx = draw(index_expr(shape))
+    return (shape, _update_shape(draw, _indexed_shape(shape, idx))), {"idx": idx}
+
+
+_AT_UFUNC = {"add": np.add, "multiply": np.multiply, "divide": np.divide, "min": np.minimum,
+             "max": np.maximum}
+
+
+def fg_at(x, v, idx, mode):
+    return getattr(x.at[idx], mode)(v)
+
+
+def np_at(x, v, idx, mode):
+    """numpy's x[idx] = v, or ufunc.at (repeated indices accumulate); v cast to x's dtype."""
+    out = np.array(x, copy=True)
+    if mode == "set":
+        out[np_index(idx)] = v
+    else:
+        # broadcast first: numpy 2.4's ufunc.at reads past the end of values that it has to
+        # broadcast against a multi-dimensional index array (np.add.at(np.zeros(3),
+        # np.array([[1, 2], [0, 1]]), np.array([1., 2.])) gives garbage)
+        v = np.broadcast_to(np.asarray(v).astype(out.dtype), out[np_index(idx)].shape)
+        _AT_UFUNC[mode].at(out, np_index(idx), v)
+    return out
+
+
+def _torch_index(T, idx):
+    def one(k):
+        if isinstance(k, slice) and k.step is not None and k.step < 0:
+            raise _NoTorch
+        if isinstance(k, (fg.Array, np.ndarray, list)):
+            return T.as_tensor(np.array(k))
+        return k
+    return tuple(one(k) for k in idx) if isinstance(idx, tuple) else one(idx)
+
+
+class _NoTorch(Exception):
+    """This case has no torch counterpart."""
+
+
+def _torch_gather(T, x, idx):
+    try:
+        return x[_torch_index(T, idx)]
+    except _NoTorch:
+        return None
+
+
+def at_op(mode, prims, dtypes=NUM):
+    return Op(f"at_{mode}", lambda x, v, idx: fg_at(x, v, idx, mode),
+              lambda x, v, idx: np_at(x, v, idx, mode), prims, 2, case=at_case(),
+              domain=[R, AWAY if mode in ("multiply", "divide") else R], dtypes=[dtypes, dtypes])
+
+
+INDEXING = [
+    Op("getitem", lambda x, idx: x[idx], lambda x, idx: x[np_index(idx)], ("gather",),
+       case=gather_case(), dtypes=ANY, torch=_torch_gather),
+    at_op("set", ("scatter",)),
+    at_op("add", ("scatter_add",)),
+    at_op("multiply", ("scatter_mul",)),
+    at_op("divide", ("scatter_mul", "div"), dtypes=FLOAT),
+    at_op("min", ("scatter_min",)),
+    at_op("max", ("scatter_max",)),
+]
+
+
+# ---- products: dot, matmul, tensordot, einsum, inner, outer, vdot, dot_general --------------------
+
+@st.composite
+def matmul_case(draw):
+    a1, b1 = draw(st.booleans()), draw(st.booleans())
+    ba, bb = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, min_side=0,
+                                                     max_side=3)).input_shapes
+    m, k, n = (draw(st.integers(0, 3)) for _ in range(3))
+    a = (k,) if a1 else tuple(ba) + (m, k)
+    b = (k,) if b1 else tuple(bb) + (k, n)
+    return (a, b), {}
+
+
+@st.composite
+def dot_case(draw):
+    if draw(st.integers(0, 4)) == 0:
+        other = draw(one_shape())
+        return (((), other) if draw(st.booleans()) else (other, ())), {}
+    k = draw(st.integers(0, 3))
+    a = tuple(draw(one_shape(max_dims=2, max_side=3))) + (k,)
+    if draw(st.booleans()):
+        b = (k,)
+    else:
+        pre = draw(one_shape(max_dims=1, max_side=3))
+        b = tuple(pre) + (k, draw(st.integers(0, 3)))
+    return (a, b), {}
+
+
+@st.composite
+def tensordot_case(draw):
+    k = draw(st.integers(0, 2))
+    common = [draw(st.integers(0, 3)) for _ in range(k)]
+    fa = list(draw(one_shape(max_dims=2, max_side=3)))
+    fb = list(draw(one_shape(max_dims=2, max_side=3)))
+    if draw(st.booleans()):
+        return (tuple(fa + common), tuple(common + fb)), {"axes": k}
+    # explicit axis pairs, placed anywhere and given in any order (some negative)
+    na, nb = len(fa) + k, len(fb) + k
+    pa = draw(st.permutations(range(na)))[:k]
+    pb = draw(st.permutations(range(nb)))[:k]
+    sa, sb = [None] * na, [None] * nb
+    for c, i, j in zip(common, pa, pb):
+        sa[i], sb[j] = c, c
+    it_a, it_b = iter(fa), iter(fb)
+    sa = [next(it_a) if d is None else d for d in sa]
+    sb = [next(it_b) if d is None else d for d in sb]
+    axes = ([i - na if draw(st.booleans()) else i for i in pa], list(pb))
+    return (tuple(sa), tuple(sb)), {"axes": axes}
+
+
+EINSUM_SPECS = ["ii->i", "ii->", "ii", "ij->", "ij->ji", "ij", "ij,jk->ik", "ij,jk", "i,i->",
+                "i,j->ij", "ij,j->i", "ij,ij->ij", "bij,bjk->bik", "ijk,ikl->ijl",
+                "ij,jk,kl->il", "...ij,...jk", "...ij,...jk->...ik", "i...->...", "iij->j",
+                "ij,i->j"]
+
+
+@st.composite
+def einsum_case(draw, ellipsis_broadcast=True):
+    """A spec and operand shapes; ellipsis axes broadcast among the operands, and an operand may
+    have size 1 where the others have the subscript's size (numpy broadcasts it)."""
+    spec = draw(st.sampled_from(EINSUM_SPECS))
+    ins = spec.split("->")[0].split(",")
+    size = {c: draw(st.integers(0, 3)) for c in sorted(set(spec) - set(".->,"))}
+    n_ell = sum("..." in t for t in ins)
+    if ellipsis_broadcast:
+        ells = draw(hnp.mutually_broadcastable_shapes(num_shapes=max(n_ell, 1), max_dims=2,
+                                                       min_side=0, max_side=3)).input_shapes
+    else:
+        e = draw(one_shape(max_dims=2, max_side=3))
+        ells = [e] * max(n_ell, 1)
+    shapes, k = [], 0
+    for t in ins:
+        s = []
+        ones = set(draw(st.sets(st.sampled_from(sorted(set(t) - {"."}))))) if (
+            len(ins) > 1 and set(t) - {"."} and draw(st.integers(0, 3)) == 0) else set()
+        for part in t.split("..."):
+            s.append(tuple(1 if c in ones else size[c] for c in part))
+        if len(s) == 2:
+            s = s[0] + tuple(ells[k]) + s[1]
+            k += 1
+        else:
+            s = s[0]
+        shapes.append(s)
+    return tuple(shapes), {"spec": spec}
+
+
+@st.composite
+def dot_general_case(draw):
+    nb, nc, nl, nr = (draw(st.integers(0, 2)) for _ in range(4))
+    sb = [draw(st.integers(0, 3)) for _ in range(nb)]
+    sc = [draw(st.integers(0, 3)) for _ in range(nc)]
+    roles_l = [("b", i) for i in range(nb)] + [("c", i) for i in range(nc)] + [
+        ("f", i) for i in range(nl)]
+    roles_r = [("b", i) for i in range(nb)] + [("c", i) for i in range(nc)] + [
+        ("f", i) for i in range(nr)]
+    roles_l, roles_r = draw(st.permutations(roles_l)), draw(st.permutations(roles_r))
+    fl = [draw(st.integers(0, 3)) for _ in range(nl)]
+    fr = [draw(st.integers(0, 3)) for _ in range(nr)]
+    size = {"b": sb, "c": sc}
+    shape_l = tuple((size[r][i] if r in size else fl[i]) for r, i in roles_l)
+    shape_r = tuple((size[r][i] if r in size else fr[i]) for r, i in roles_r)
+    dn = ((tuple(roles_l.index(("c", i)) for i in range(nc)),
+           tuple(roles_r.index(("c", i)) for i in range(nc))),
+          (tuple(roles_l.index(("b", i)) for i in range(nb)),
+           tuple(roles_r.index(("b", i)) for i in range(nb))))
+    return (shape_l, shape_r), {"dimension_numbers": dn}
+
+
+def np_dot_general(a, b, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    letters = iter(string.ascii_letters)
+    la, ra = [None] * a.ndim, [None] * b.ndim
+    for i, j in list(zip(lb, rb)) + list(zip(lc, rc)):
+        la[i] = ra[j] = next(letters)
+    la = [c or next(letters) for c in la]
+    ra = [c or next(letters) for c in ra]
+    out = ([la[i] for i in lb] + [la[i] for i in range(a.ndim) if i not in lb + lc]
+           + [ra[j] for j in range(b.ndim) if j not in rb + rc])
+    return np.einsum(f"{''.join(la)},{''.join(ra)}->{''.join(out)}", a, b)
+
+
+@st.composite
+def inner_case(draw):
+    k = draw(st.integers(0, 3))
+    return (tuple(draw(one_shape(max_dims=2, max_side=3))) + (k,),
+            tuple(draw(one_shape(max_dims=1, max_side=3))) + (k,)), {}
+
+
+@st.composite
+def same_size_case(draw):
+    s = draw(one_shape(max_dims=2, max_side=3))
+    return (s, tuple(reversed(s))), {}
+
+
+def _torch_dot(T, a, b):
+    if not a.ndim or not b.ndim:
+        return a * b
+    return T.tensordot(a, b, dims=([a.ndim - 1], [max(b.ndim - 2, 0)]))
+
+
+PRODUCTS = [
+    Op("matmul", fnp.matmul, np.matmul, ("dot_general",), 2, case=matmul_case(), dtypes=NUM,
+       torch=lambda T, a, b: T.matmul(a, b)),
+    Op("matmul_operator", lambda a, b: a @ b, lambda a, b: a @ b, ("dot_general",), 2,
+       case=matmul_case(), dtypes=NUM),
+    Op("dot", fnp.dot, np.dot, ("dot_general",), 2, case=dot_case(), dtypes=NUM,
+       torch=_torch_dot),
+    Op("tensordot", fnp.tensordot, np.tensordot, ("dot_general",), 2, case=tensordot_case(),
+       dtypes=NUM, torch=lambda T, a, b, axes: T.tensordot(a, b, dims=axes if isinstance(
+           axes, int) else ([i % a.ndim for i in axes[0]], list(axes[1])))),
+    Op("einsum", lambda *xs, spec: fnp.einsum(spec, *xs),
+       lambda *xs, spec: np.einsum(spec, *xs), ("dot_general",), case=einsum_case(),
+       dtypes=NUM, torch=lambda T, *xs, spec: T.einsum(spec, *xs)),
+    Op("inner", fnp.inner, np.inner, ("dot_general",), 2, case=inner_case(), dtypes=NUM,
+       torch=lambda T, a, b: T.inner(a, b)),
+    Op("outer", fnp.outer, np.outer, ("mul",), 2, dtypes=NUM,
+       torch=lambda T, a, b: T.outer(a.ravel(), b.ravel())),
+    Op("vdot", fnp.vdot, np.vdot, ("dot_general",), 2, case=same_size_case(), dtypes=NUM,
+       torch=lambda T, a, b: T.dot(a.ravel(), b.ravel())),
+    Op("dot_general", lax.dot_general, np_dot_general, ("dot_general",), 2,
+       case=dot_general_case(), dtypes=NUM),
+]
+
+
+# ---- control flow, custom derivatives, checkpoint, debug printing ----------------------------------
+# On concrete values lax.cond/scan/while_loop run as Python; their primitives bind when the values
+# are abstract. `staged` runs a function through its jaxpr (evaluated with bind), so that the
+# transforms around the call see the primitives and use their rules.
+
+def staged(f):
+    def g(*args):
+        closed = fg.make_jaxpr(f)(*args)
+        return fg.tree.tree_unflatten(closed.out_tree, closed(*fg.tree.tree_leaves(args)))
+    return g
+
+
+def _maybe_staged(f, is_staged):
+    return staged(f) if is_staged else f
+
+
+def _staged_param(shapes):
+    return shapes.flatmap(lambda s: st.booleans().map(lambda b: (s, {"is_staged": b})))
+
+
+def _cond_fn(p, x, is_staged):
+    def f(p, x):
+        return lax.cond(p > 0, lambda x: fnp.sin(x) * 2.0, lambda x: fnp.cos(x), x)
+    return _maybe_staged(f, is_staged)(p, x)
+
+
+def _cond_ref(p, x, is_staged):
+    return np.sin(x) * 2.0 if p > 0 else np.cos(x)
+
+
+_BRANCHES = [(lambda x, y: x * y, lambda x, y: x * y),
+             (lambda x, y: fnp.sin(x) + y, lambda x, y: np.sin(x) + y),
+             (lambda x, y: x - fnp.exp(y), lambda x, y: x - np.exp(y))]
+
+
+def _switch_fn(x, y, i, is_staged):
+    def f(x, y, i):
+        return lax.switch(i, [b for b, _ in _BRANCHES], x, y)
+    return _maybe_staged(f, is_staged)(x, y, i)
+
+
+def _switch_ref(x, y, i, is_staged):
+    return _BRANCHES[min(max(int(i), 0), 2)][1](x, y)
+
+
+def _scan_body(c, x):
+    return 0.5 * c + fnp.tanh(x * c), c * x
+
+
+def _scan_fn(init, xs, reverse, is_staged):
+    return _maybe_staged(lambda c, xs: lax.scan(_scan_body, c, xs, reverse=reverse),
+                         is_staged)(init, xs)
+
+
+def _scan_ref(init, xs, reverse, is_staged):
+    c, ys = init, []
+    for i in (range(len(xs) - 1, -1, -1) if reverse else range(len(xs))):
+        c, y = 0.5 * c + np.tanh(xs[i] * c), c * xs[i]
+        ys.append(y)
+    ys = ys[::-1] if reverse else ys
+    return [c, np.stack(ys) if ys else np.zeros((0,) + init.shape, init.dtype)]
+
+
+@st.composite
+def scan_case(draw):
+    s = draw(one_shape(max_dims=2))
+    n = draw(st.integers(0, 4))
+    return (s, (n,) + tuple(s)), {"reverse": draw(st.booleans()), "is_staged": draw(st.booleans())}
+
+
+def _fori_fn(x, n, is_staged):
+    return _maybe_staged(lambda x: lax.fori_loop(
+        0, n, lambda i, c: 0.5 * c + fnp.sin(c + i.astype(c.dtype)), x), is_staged)(x)
+
+
+def _fori_ref(x, n, is_staged):
+    for i in range(n):
+        x = 0.5 * x + np.sin(x + x.dtype.type(i))
+    return x
+
+
+def _while_fn(x, n, is_staged):
+    def f(x):
+        return lax.while_loop(lambda c: c[0] < n, lambda c: (c[0] + 1, 0.5 * c[1] + fnp.sin(c[1])),
+                              (0, x), max_steps=n + 1)[1]
+    return _maybe_staged(f, is_staged)(x)
+
+
+def _while_ref(x, n, is_staged):
+    for _ in range(n):
+        x = 0.5 * x + np.sin(x)
+    return x
+
+
+def _while_grad_fn(x, n, is_staged):
+    """The gradient of a while loop with a bound on its trip count: under abstract tracing
+    (staged) it is a masked scan with a run-time check that the loop finished."""
+    return _maybe_staged(fg.grad(lambda x: fnp.sum(_while_fn(x, n, False))), is_staged)(x)
+
+
+def _while_grad_ref(x, n, is_staged):
+    g = np.ones_like(x)
+    for _ in range(n):
+        g = g * (0.5 + np.cos(x))
+        x = 0.5 * x + np.sin(x)
+    return g
+
+
+def _loop_case():
+    return with_params(single(max_dims=2), lambda s: st.fixed_dictionaries(
+        {"n": st.integers(0, 4), "is_staged": st.booleans()}))
+
+
+@fg.custom_jvp
+def _cj(x, y):
+    return fnp.sin(x) * y
+
+
+@_cj.defjvp
+def _cj_jvp(primals, tangents):
+    x, y = primals
+    tx, ty = tangents
+    return _cj(x, y), fnp.cos(x) * y * tx + fnp.sin(x) * ty
+
+
+@fg.custom_vjp
+def _cv(x, y):
+    return x * fnp.exp(y)
+
+
+def _cv_fwd(x, y):
+    out = x * fnp.exp(y)
+    return out, (y, out)
+
+
+def _cv_bwd(res, g):
+    y, out = res
+    return g * fnp.exp(y), g * out
+
+
+_cv.defvjp(_cv_fwd, _cv_bwd)
+
+_POLICIES = [None, fg.checkpoint_policies.nothing_saveable,
+             fg.checkpoint_policies.everything_saveable, fg.checkpoint_policies.dots_saveable]
+
+
+def _checkpoint_fn(a, b, policy, is_staged):
+    f = fg.checkpoint(lambda a, b: fnp.sin(a @ b) * fnp.cos(a @ b), policy=policy)
+    return _maybe_staged(f, is_staged)(a, b)
+
+
+@st.composite
+def _checkpoint_case(draw):
+    m, k, n = (draw(st.integers(0, 3)) for _ in range(3))
+    return ((m, k), (k, n)), {"policy": draw(st.sampled_from(_POLICIES)),
+                              "is_staged": draw(st.booleans())}
+
+
+def _print_fn(x, is_staged):
+    def f(x):
+        fg.debug.print("x = {}", x)
+        return fnp.sin(x)
+    return _maybe_staged(f, is_staged)(x)
+
+
+def _same_shapes(n):
+    return one_shape(max_dims=2).map(lambda s: (s,) * n)
+
+
+CONTROL = [
+    Op("cond", _cond_fn, _cond_ref, ("cond",), 2,
+       case=_staged_param(one_shape(max_dims=2).map(lambda s: ((), s))),
+       valid=lambda p, x, is_staged: bool(abs(p) > 1e-3)),
+    Op("switch", _switch_fn, _switch_ref, ("cond",), 3,
+       case=_staged_param(bcast(2, max_dims=2).map(lambda c: c[0] + ((),))),
+       domain=[R, Dom(-2, 1), Dom(ints=(-1, 3))], dtypes=[FLOAT, FLOAT, (I32, I64)]),
+    Op("scan", _scan_fn, _scan_ref, ("scan",), 2, case=scan_case(), domain=SMALL,
+       same_dtype=True),
+    Op("map", lambda xs, is_staged: _maybe_staged(
+        lambda xs: lax.map(lambda x: fnp.sin(x) * 2.0, xs), is_staged)(xs),
+       lambda xs, is_staged: np.sin(xs) * 2.0, ("scan",),
+       case=_staged_param(one_shape(min_dims=1, max_dims=3).map(lambda s: (s,)))),
+    Op("fori_loop", _fori_fn, _fori_ref, ("scan",), case=_loop_case()),
+    Op("while_loop", _while_fn, _while_ref, ("while",), case=_loop_case()),
+    Op("while_loop_grad", _while_grad_fn, _while_grad_ref, ("scan", "check"), case=_loop_case(),
+       dtypes=(F64,)),
+    Op("custom_jvp", lambda x, y, is_staged: _maybe_staged(_cj, is_staged)(x, y),
+       lambda x, y, is_staged: np.sin(x) * y, ("custom_jvp_call",), 2,
+       case=_staged_param(_same_shapes(2)), same_dtype=True),
+    Op("custom_vjp", lambda x, y, is_staged: _maybe_staged(_cv, is_staged)(x, y),
+       lambda x, y, is_staged: x * np.exp(y), ("custom_vjp_call",), 2,
+       case=_staged_param(_same_shapes(2)), same_dtype=True, forward=False),
+    Op("checkpoint", _checkpoint_fn,
+       lambda a, b, policy, is_staged: np.sin(a @ b) * np.cos(a @ b), ("checkpoint",), 2,
+       case=_checkpoint_case(), same_dtype=True),
+    Op("debug_print", _print_fn, lambda x, is_staged: np.sin(x), ("debug_print",),
+       case=_staged_param(single(max_dims=2))),
+]
+
+# ---- convolution ----------------------------------------------------------------------------------
+
+@st.composite
+def conv_case(draw):
+    """N-d convolution (1 or 2 spatial axes): batch, feature groups, strides, padding (negative
+    too), input and kernel dilation."""
+    nsp = draw(st.integers(1, 2))
+    n, g, cg, og = (draw(st.integers(lo, 2)) for lo in (0, 1, 1, 1))
+    sp, ks, strides, pads, ld, rd = [], [], [], [], [], []
+    for _ in range(nsp):
+        sp.append(draw(st.integers(1, 4)))
+        ks.append(draw(st.integers(1, 3)))
+        strides.append(draw(st.integers(1, 2)))
+        ld.append(draw(st.integers(1, 2)))
+        rd.append(draw(st.integers(1, 2)))
+        lo = draw(st.integers(-1, 2))
+        hi = draw(st.integers(-1, 2))
+        span = (sp[-1] - 1) * ld[-1] + 1 + lo + hi
+        # a window larger than the padded input: see test_conv_window_larger_than_input
+        assume(span >= (ks[-1] - 1) * rd[-1] + 1)
+        pads.append((lo, hi))
+    lhs = (n, g * cg) + tuple(sp)
+    rhs = (g * og, cg) + tuple(ks)
+    return (lhs, rhs), {"window_strides": tuple(strides), "padding": tuple(pads),
+                        "lhs_dilation": tuple(ld), "rhs_dilation": tuple(rd),
+                        "feature_group_count": g}
+
+
+def np_conv(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, feature_group_count):
+    """XLA's ConvGeneralDilated (NC..., OI...) by its definition: dilate and pad the input,
+    dilate the kernel, then a strided window sum per output position and feature group."""
+    nsp = lhs.ndim - 2
+    g = feature_group_count
+    x = np_pad(lhs, 0, [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in
+                                          zip(padding, lhs_dilation)])
+    w = np_pad(rhs, 0, [(0, 0, 0)] * 2 + [(0, 0, d - 1) for d in rhs_dilation])
+    n, c = x.shape[:2]
+    o, cg = w.shape[:2]
+    k = w.shape[2:]
+    out_sp = [max(0, (xs - ks) // s + 1) if xs >= ks else 0
+              for xs, ks, s in zip(x.shape[2:], k, window_strides)]
+    dtype = np.result_type(lhs.dtype, rhs.dtype)
+    out = np.zeros((n, o) + tuple(out_sp), dtype)
+    wg = w.reshape((g, o // g, cg * int(np.prod(k))))
+    for pos in np.ndindex(*out_sp):
+        win = x[(slice(None), slice(None)) + tuple(slice(p * s, p * s + kk) for p, s, kk in
+                                                     zip(pos, window_strides, k))]
+        win = win.reshape((n, g, cg * int(np.prod(k))))
+        out[(slice(None), slice(None)) + pos] = np.einsum("ngk,gok->ngo", win, wg).reshape(n, o)
+    return out
+
+
+def _torch_conv(T, lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                feature_group_count):
+    x = lhs
+    for ax, d in enumerate(lhs_dilation, start=2):  # zeros between the input's elements
+        if d > 1 and x.shape[ax] > 1:
+            shape = list(x.shape)
+            shape[ax] = (shape[ax] - 1) * d + 1
+            z = T.zeros(shape, dtype=x.dtype)
+            idx = [slice(None)] * x.ndim
+            idx[ax] = slice(None, None, d)
+            z[tuple(idx)] = x
+            x = z
+    x = T.nn.functional.pad(x, [p for lo_hi in reversed(padding) for p in lo_hi])  # < 0 crops
+    conv = T.nn.functional.conv1d if lhs.ndim == 3 else T.nn.functional.conv2d
+    return conv(x, rhs, stride=window_strides, dilation=rhs_dilation,
+                groups=feature_group_count)
+
+
+CONV = [
+    Op("conv_general_dilated", lax.conv_general_dilated, np_conv, ("conv_general_dilated",), 2,
+       case=conv_case(), dtypes=NUM, torch=_torch_conv),
+]
+
+
+# ---- random bits ----------------------------------------------------------------------------------
+
+def philox4x32_10(key, ctr):
+    """Philox4x32-10 (Salmon et al., Random123) on Python integers."""
+    m0, m1, w0, w1, mask = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85, 0xFFFFFFFF
+    (k0, k1), c = key, list(ctr)
+    for _ in range(10):
+        p0, p1 = m0 * c[0], m1 * c[2]
+        c = [(p1 >> 32) ^ c[1] ^ k0, p1 & mask, (p0 >> 32) ^ c[3] ^ k1, p0 & mask]
+        k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
+    return c
+
+
+def np_random_bits(key, shape):
+    """funcgrad.random's documented stream: block i of a key's stream is Philox(key, counter=i)
+    (counter words i mod 2^32, i // 2^32, 0, 0), four words per block, in order."""
+    n = math.prod(shape)
+    words = []
+    for i in range(-(-n // 4)):
+        words += philox4x32_10([int(k) for k in key], [i & 0xFFFFFFFF, i >> 32, 0, 0])
+    return np.array(words[:n], np.uint32).reshape(shape)
+
+
+RANDOM = [
+    Op("random_bits", lambda key, shape: fg.random.bits(key, shape), np_random_bits,
+       ("random_bits",), case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
+           {"shape": one_shape(max_dims=2)})),
+       domain=Dom(ints=(0, 2 ** 32 - 1)), dtypes=(U32,), grad="none"),
+]
+
+# ---- linear algebra and FFTs (funcgrad/lax/linalg_ops.py, funcgrad/lax/fft.py) --------------------
+# The decompositions take matrices built inside the function from unconstrained ones (SPD for
+# cholesky and eigh, diagonally dominant for the solves) and return sign-invariant combinations
+# of eigenvectors and singular vectors; `valid` keeps eigenvalue and singular-value gaps open for
+# finite differences. tests/test_linalg.py and tests/test_fft.py go further.
+
+@st.composite
+def _matrix_case(draw, rect=False, rhs=False, params=None):
+    lead = draw(one_shape(max_dims=2, max_side=2))
+    n = draw(st.integers(1, 3))
+    shapes = [lead + ((draw(st.integers(1, 3)) if rect else n), n)]
+    if rhs:
+        shapes.append(lead + (n, draw(st.integers(1, 2))))
+    return tuple(shapes), ({} if params is None else draw(params))
+
+
+def _spd(xp, b):  # xp: numpy, funcgrad.numpy or torch
+    n = b.shape[-1]
+    return b @ xp.swapaxes(b, -1, -2) + n * xp.eye(n, dtype=b.dtype)
+
+
+def _dominant(xp, b):
+    n = b.shape[-1]
+    return b + 4 * n * xp.eye(n, dtype=b.dtype)
+
+
+def _gaps_ok(w, tol=0.1):
+    w = np.sort(np.asarray(w), axis=-1)
+    return w.shape[-1] < 2 or bool(np.all(np.diff(w, axis=-1) > tol))
+
+
+def _eigh_fn(xp, b, UPLO):
+    w, v = (xp.linalg.eigh(_spd(xp, b), UPLO=UPLO))
+    return [w, v * v[..., :1, :]]
+
+
+def _svd_fn(xp, a, compute_uv):
+    if not compute_uv:
+        return xp.linalg.svd(a, compute_uv=False)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    return [s, u * u[..., :1, :], vh * vh[..., :, :1]]
+
+
+def _svd_ok(a, **_):
+    s = np.linalg.svd(a, compute_uv=False)
+    return s.size == 0 or (_gaps_ok(s) and s.min() > 0.1)
+
+
+def _qr_fn(xp, a):
+    q, r = xp.linalg.qr(a)
+    d = xp.sign(xp.diagonal(r, 0, -2, -1))
+    return [q * d[..., None, :], r * d[..., :, None]]
+
+
+def _np_triangular_solve(a, b, lower, transpose_a):
+    t = np.tril(_dominant(np, a)) if lower else np.triu(_dominant(np, a))
+    return np.linalg.solve(np.swapaxes(t, -1, -2) if transpose_a else t, b)
+
+
+def _torch_triangular_solve(T, a, b, lower, transpose_a):
+    t = T.tril(_dominant(T, a)) if lower else T.triu(_dominant(T, a))
+    return T.linalg.solve_triangular(t.mT if transpose_a else t, b, upper=lower == transpose_a)
+
+
+_FFTS = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "fftn", "ifftn", "rfftn",
+         "irfftn"]
+
+
+def _fft_fn(xp, re, im, name, norm):
+    """A real view of xp.fft.<name>: complex input from (re, im), complex output as (real, imag)."""
+    is_torch = xp.__name__ == "torch"
+    x = re if name in ("rfft", "ihfft", "rfftn") else (
+        xp.complex(re, im) if is_torch else re + 1j * im)
+    y = getattr(xp.fft, name)(x, norm=norm)
+    if is_torch:
+        y = y.resolve_conj()
+    return [xp.real(y), xp.imag(y)] if (y.is_complex() if is_torch else y.dtype.kind == "c") \
+        else [y]
+
+
+LINALG = [
+    Op("linalg.inv", lambda b: fnp.linalg.inv(_dominant(fnp, b)),
+       lambda b: np.linalg.inv(_dominant(np, b)), ("inv",), case=_matrix_case(),
+       torch=lambda T, b: T.linalg.inv(_dominant(T, b))),
+    Op("linalg.solve", lambda a, b: fnp.linalg.solve(_dominant(fnp, a), b),
+       lambda a, b: np.linalg.solve(_dominant(np, a), b), ("solve",), 2,
+       case=_matrix_case(rhs=True), torch=lambda T, a, b: T.linalg.solve(_dominant(T, a), b)),
+    Op("lax.triangular_solve",
+       lambda a, b, lower, transpose_a: lax.linalg_ops.triangular_solve(
+           _dominant(fnp, a), b, lower=lower, transpose_a=transpose_a),
+       _np_triangular_solve, ("triangular_solve",), 2, same_dtype=True,
+       case=_matrix_case(rhs=True, params=st.fixed_dictionaries(
+           {"lower": st.booleans(), "transpose_a": st.booleans()})),
+       torch=_torch_triangular_solve),
+    Op("linalg.det", lambda b: fnp.linalg.det(_dominant(fnp, b) / 4),
+       lambda b: np.linalg.det(_dominant(np, b) / 4), ("det",), case=_matrix_case(),
+       torch=lambda T, b: T.linalg.det(_dominant(T, b) / 4)),
+    Op("linalg.slogdet", lambda b: list(fnp.linalg.slogdet(b)),
+       lambda b: list(np.linalg.slogdet(b)), ("slogdet",), case=_matrix_case(),
+       valid=lambda b: bool(np.all(np.linalg.cond(b) < 100)),
+       torch=lambda T, b: list(T.linalg.slogdet(b))),
+    Op("linalg.cholesky", lambda b: fnp.linalg.cholesky(_spd(fnp, b)),
+       lambda b: np.linalg.cholesky(_spd(np, b)), ("cholesky",), case=_matrix_case(),
+       torch=lambda T, b: T.linalg.cholesky(_spd(T, b))),
+    Op("linalg.eigh", lambda b, UPLO: _eigh_fn(fnp, b, UPLO),
+       lambda b, UPLO: _eigh_fn(np, b, UPLO), ("eigh",),
+       case=_matrix_case(params=st.fixed_dictionaries({"UPLO": st.sampled_from("LU")})),
+       valid=lambda b, UPLO: _gaps_ok(np.linalg.eigvalsh(_spd(np, b))),
+       torch=lambda T, b, UPLO: _eigh_fn(T, b, UPLO)),
+    Op("linalg.svd", lambda a, compute_uv: _svd_fn(fnp, a, compute_uv),
+       lambda a, compute_uv: _svd_fn(np, a, compute_uv), ("svd",),
+       case=_matrix_case(rect=True, params=st.fixed_dictionaries(
+           {"compute_uv": st.booleans()})), valid=_svd_ok,
+       torch=lambda T, a, compute_uv: _svd_fn(T, a, True) if compute_uv else T.linalg.svdvals(a)),
+    Op("linalg.qr", lambda a: _qr_fn(fnp, a), lambda a: _qr_fn(np, a), ("qr",),
+       case=_matrix_case(rect=True),
+       valid=lambda a: bool(np.all(np.abs(np.diagonal(np.linalg.qr(a, "r"), 0, -2, -1)) > 0.1)),
+       torch=lambda T, a: _qr_fn(T, a)),
+    Op("fft", lambda re, im, name, norm: _fft_fn(fnp, re, im, name, norm),
+       lambda re, im, name, norm: _fft_fn(np, re, im, name, norm), ("fft",), 2,
+       case=with_params(one_shape(min_dims=2, max_dims=2, min_side=2).map(lambda s: (s, s)),
+                        lambda s: st.fixed_dictionaries({
+                            "name": st.sampled_from(_FFTS),
+                            "norm": st.sampled_from([None, "ortho", "forward"])})),
+       same_dtype=True, torch=lambda T, re, im, name, norm: _fft_fn(T, re, im, name, norm)),
+]
+
+OPS = (ELEMENTWISE + SPECIAL_FUNCTIONS + NONDIFF + REDUCTIONS + SHAPE_OPS + INDEXING + PRODUCTS
+       + CONV + CONTROL + RANDOM + LINALG)
+OPS_BY_NAME = {op.name: op for op in OPS}
+assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
+
+
+# ---- drawing a case -----------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Case:
+    args: list
+    params: dict
+    rng: np.random.Generator
+
+
+def _per_arg(spec, n):
+    return list(spec) if isinstance(spec, list) else [spec] * n
+
+
+def _domains(op, params, n):
+    d = op.domain(**params) if callable(op.domain) and not isinstance(op.domain, Dom) else op.domain
+    return _per_arg(d, n)
+
+
+def is_diff_arg(op, i, n):
+    return any(np.dtype(d).kind == "f" for d in _per_arg(op.dtypes, n)[i])
+
+
+@st.composite
+def cases(draw, op, derivative=False):
+    """Arguments (numpy arrays) and static parameters for `op`. For derivative tests every
+    argument that can be a float is float64; the others take their first dtype."""
+    shapes, params = draw(op.case)
+    n = len(shapes)
+    if derivative and op.diff_params is not None:
+        params = op.diff_params(params)
+    options = _per_arg(op.dtypes, n)
+    if derivative:
+        dtypes = [F64 if any(np.dtype(d).kind == "f" for d in o) else np.dtype(o[0])
+                  for o in options]
+    elif op.same_dtype:
+        dtypes = [np.dtype(draw(st.sampled_from(options[0])))] * n
+    else:
+        dtypes = [np.dtype(draw(st.sampled_from(o))) for o in options]
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    domains = _domains(op, params, n)
+    for _ in range(50):
+        args = [dom.sample(rng, s, dt) for dom, s, dt in zip(domains, shapes, dtypes)]
+        if not derivative or op.valid is None or op.valid(*[a.astype(F64) if a.dtype.kind == "f" else a
+                                          for a in args], **params):
+            break
+    else:
+        reject()
+    return Case(args, params, rng)
+
+
+def _call(op, args, params):
+    return op.fn(*[fg.Array(a) if isinstance(a, np.ndarray) else a for a in args], **params)
+
+
+def assert_same(got, expected, what="value", tol64=1e-12):
+    """`got` (an fg.Array or a list of them) has numpy's shape, dtype and values."""
+    if isinstance(expected, (list, tuple)):
+        assert isinstance(got, (list, tuple)) and len(got) == len(expected), (got, expected)
+        for k, (g, e) in enumerate(zip(got, expected)):
+            assert_same(g, e, f"{what}[{k}]", tol64)
+        return
+    expected = np.asarray(expected)
+    assert isinstance(got, fg.Array), f"{what}: got a {type(got).__name__}, not an fg.Array"
+    assert got.shape == expected.shape, f"{what}: shape {got.shape} != numpy's {expected.shape}"
+    assert got.dtype == expected.dtype, f"{what}: dtype {got.dtype} != numpy's {expected.dtype}"
+    g = np.asarray(got)
+    if expected.dtype.kind in "fc":
+        tol = 1e-5 if np.finfo(expected.dtype).eps > 1e-10 else tol64
+        np.testing.assert_allclose(g, expected, rtol=tol, atol=tol, equal_nan=True, err_msg=what)
+    else:
+        np.testing.assert_array_equal(g, expected, err_msg=what)
+
+
+def _op_params(ops, kind=None):
+    """pytest params for `ops`; a known failure of test `kind` is a strict xfail."""
+    out = []
+    for op in ops:
+        marks = list(op.marks)
+        if kind in op.xfail:
+            raises, reason = op.xfail[kind]
+            marks.append(pytest.mark.xfail(strict=True, raises=raises, reason=reason))
+        out.append(pytest.param(op, id=op.name, marks=marks))
+    return out
+
+
+def _weak_args(data, op, args):
+    """With op.weak, 0-d float/int arguments may become Python scalars (weakly typed)."""
+    if not op.weak:
+        return args
+    out = []
+    for i, a in enumerate(args):
+        if (op.weak is True or i in op.weak) and a.shape == () and a.dtype.kind in "fi" and (
+                data.draw(st.booleans(), label="weak")):
+            out.append(a.item())
+        else:
+            out.append(a)
+    return out
+
+
+FD_OPS = [op for op in OPS if op.grad == "fd"]
+SECOND_ORDER_OPS = [op for op in FD_OPS if op.second_order]
+
+
+def diff_function(op, case):
+    """(f, float args): f of the differentiable arguments, the others closed over."""
+    n = len(case.args)
+    pos = [i for i in range(n) if is_diff_arg(op, i, n)]
+    fixed = {i: (fg.Array(a) if isinstance(a, np.ndarray) else a)
+             for i, a in enumerate(case.args) if i not in pos}
+
+    def f(*xs):
+        full, it = [], iter(xs)
+        for i in range(n):
+            full.append(next(it) if i in pos else fixed[i])
+        return op.fn(*full, **case.params)
+    return f, [case.args[i] for i in pos]
+
+
+# ---- values and abstract evaluation ---------------------------------------------------------------
+
+@pytest.mark.parametrize("op", _op_params(OPS))
+@given(data=st.data())
+def test_values_match_numpy(op, data):
+    case = data.draw(cases(op))
+    args = _weak_args(data, op, case.args)
+    expected = op.ref(*args, **case.params)
+    got = _call(op, args, case.params)
+    assert_same(got, expected, tol64=op.tol64)
+
+
+@pytest.mark.parametrize("op", _op_params([op for op in OPS if op.abstract]))
+@given(data=st.data())
+def test_abstract_eval_matches_numpy(op, data):
+    """make_jaxpr (shapes and dtypes only) predicts numpy's result type, Python scalars
+    weakly typed."""
+    case = data.draw(cases(op))
+    assume(not _has_mask(case.params))  # a mask's number of True values is not abstract
+    args = _weak_args(data, op, case.args)
+    expected = op.ref(*args, **case.params)
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+
+    def f(*xs):
+        it = iter(xs)
+        return op.fn(*[next(it) if isinstance(a, np.ndarray) else a for a in args],
+                     **case.params)
+    closed = fg.make_jaxpr(f)(*[fg.Array(a) for a in arrays])
+    exp = [np.asarray(e) for e in (expected if isinstance(expected, list) else [expected])]
+    got = closed.out_avals
+    assert [a.shape for a in got] == [e.shape for e in exp]
+    assert [a.dtype for a in got] == [e.dtype for e in exp]
+
+
+# ---- derivatives ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("op", _op_params(FD_OPS, "jvp"))
+@given(data=st.data())
+def test_jvp_matches_finite_differences(op, data):
+    case = data.draw(cases(op, derivative=True))
+    f, args = diff_function(op, case)
+    if not op.forward:
+        with pytest.raises(TypeError, match="forward"):
+            fg.jvp(f, tuple(fg.Array(a) for a in args), tuple(fg.Array(a) for a in args))
+        return
+    check_jvp(f, args, case.rng)
+
+
+@pytest.mark.parametrize("op", _op_params(FD_OPS, "vjp"))
+@given(data=st.data())
+def test_vjp_matches_finite_differences(op, data):
+    case = data.draw(cases(op, derivative=True))
+    f, args = diff_function(op, case)
+    check_vjp(f, args, case.rng)
+
+
+@pytest.mark.parametrize("op", _op_params([op for op in FD_OPS if op.forward], "transpose"))
+@given(data=st.data())
+def test_jvp_and_vjp_transpose_each_other(op, data):
+    case = data.draw(cases(op, derivative=True))
+    f, args = diff_function(op, case)
+    check_transpose(f, args, case.rng)
+
+
+@pytest.mark.parametrize("op", _op_params(SECOND_ORDER_OPS, "second_order"))
+@settings(max_examples=max(5, settings.default.max_examples // 2))
+@given(data=st.data())
+def test_second_order_matches_finite_differences(op, data):
+    case = data.draw(cases(op, derivative=True))
+    f, args = diff_function(op, case)
+    check_second_order(f, args, case.rng, forward=op.forward)
+
+
+@pytest.mark.parametrize("op", _op_params([op for op in OPS if op.grad == "zero"]))
+@given(data=st.data())
+def test_defined_zero_derivative(op, data):
+    case = data.draw(cases(op, derivative=True))
+    f, args = diff_function(op, case)
+    xs = [fg.Array(a) for a in args]
+    out, t = fg.jvp(f, tuple(xs), tuple(fg.Array(np.ones_like(a)) for a in args))
+    assert_same(out, op.ref(*case.args, **case.params))
+    np.testing.assert_array_equal(np.asarray(t), np.zeros(out.shape))
+    _, vjp_fn = fg.vjp(f, *xs)
+    for c, a in zip(vjp_fn(fg.Array(np.ones(out.shape))), args):
+        assert c.shape == a.shape and c.dtype == a.dtype
+        np.testing.assert_array_equal(np.asarray(c), np.zeros(a.shape))
+
+
+@pytest.mark.parametrize("op", _op_params([op for op in OPS if op.grad == "none"]))
+@given(data=st.data())
+def test_nondifferentiable_results(op, data):
+    """Integer/boolean results: plain arrays even inside a transform, a zero (float0) tangent,
+    and a zero gradient for whatever flows through them."""
+    case = data.draw(cases(op, derivative=True))
+    inner = []
+
+    def f(*xs):
+        out = op.fn(*xs, **case.params)
+        inner.append(out)
+        return out
+    xs = [fg.Array(a) for a in case.args]
+    fg.vjp(f, *xs)
+    assert type(inner[-1]) is fg.Array and not isinstance(inner[-1], Tracer)
+    assert inner[-1].dtype.kind in "biu"
+    out, t = fg.jvp(f, tuple(xs), tuple(fg.Array(np.ones_like(a)) for a in case.args))
+    assert type(inner[-1]) is fg.Array
+    assert t.shape == out.shape
+    assert t.dtype == fg.float0 or not np.any(np.asarray(t))
+    floats = [i for i, a in enumerate(case.args) if a.dtype.kind == "f"]
+    if floats:
+        def loss(*fl):
+            full = list(xs)
+            for i, v in zip(floats, fl):
+                full[i] = v
+            return fnp.sum(op.fn(*full, **case.params).astype(np.float64))
+        grads = fg.grad(loss, argnums=tuple(range(len(floats))))(*[xs[i] for i in floats])
+        for g, i in zip(grads, floats):
+            assert g.shape == case.args[i].shape
+            np.testing.assert_array_equal(np.asarray(g), np.zeros(case.args[i].shape))
+
+
+# ---- the table covers every primitive -------------------------------------------------------------
+
+def _all_eqns(jaxpr):
+    """The equations of a jaxpr and of the jaxprs its equations carry (cond branches, ...)."""
+    for e in jaxpr.eqns:
+        yield e
+        for v in e.params.values():
+            for sub in (v if isinstance(v, tuple) else (v,)):
+                if isinstance(sub, fg.ClosedJaxpr):
+                    yield from _all_eqns(sub.jaxpr)
+                elif isinstance(sub, fg.Jaxpr):
+                    yield from _all_eqns(sub)
+
+
+def test_every_primitive_has_its_rules():
+    bad = []
+    for name, p in PRIMITIVES.items():
+        if p.impl is None or p.abstract_eval is None:
+            bad.append(f"{name}: impl or abstract_eval missing")
+        if not p.nondiff and (p.jvp is None or p.vjp is None):
+            bad.append(f"{name}: neither (jvp and vjp) nor nondiff=True")
+    assert not bad, "\n".join(bad)
+
+
+def test_op_table_covers_every_primitive():
+    covered = set().union(*(op.prims for op in OPS))
+    missing = sorted(set(PRIMITIVES) - covered)
+    assert not missing, (f"primitives without an entry in tests/test_ops.py's OPS table: "
+                         f"{missing}")
+    unknown = sorted(covered - set(PRIMITIVES))
+    assert not unknown, f"OPS names primitives that do not exist: {unknown}"
+
+
+@pytest.mark.parametrize("op", _op_params(OPS))
+def test_op_binds_the_primitives_it_declares(op, monkeypatch):
+    """Each entry's function really binds the primitives listed for it, over a few drawn cases:
+    seen in its jaxpr, or (value-dependent shapes) by recording reverse mode and eager
+    evaluation."""
+    from funcgrad._core import trace
+    from funcgrad.interpreters import ad
+    seen = set()
+    orig_rev, orig_eval = ad.ReverseTrace.process_primitive, trace.eval_primitive
+
+    def recording_rev(self, prim, args, params):
+        seen.add(prim.name)
+        return orig_rev(self, prim, args, params)
+
+    def recording_eval(prim, args, params):
+        seen.add(prim.name)
+        return orig_eval(prim, args, params)
+    monkeypatch.setattr(ad.ReverseTrace, "process_primitive", recording_rev)
+    monkeypatch.setattr(trace, "eval_primitive", recording_eval)
+
+    @settings(max_examples=15, database=None)
+    @given(data=st.data())
+    def run(data):
+        case = data.draw(cases(op))
+        xs = [fg.Array(a) for a in case.args]
+
+        def f(*xs):
+            return op.fn(*xs, **case.params)
+        if op.abstract and not _has_mask(case.params):
+            seen.update(e.prim.name for e in _all_eqns(fg.make_jaxpr(f)(*xs).jaxpr))
+        else:
+            fg.vjp(f, *xs)
+    run()
+    assert set(op.prims) <= seen, f"{op.name} never bound {sorted(set(op.prims) - seen)}"
+
+
+# ---- points the generated cases keep away from ----------------------------------------------------
+
+def test_extremum_ties_share_the_derivative():
+    """At a tie the derivative is shared evenly (as PyTorch's amax and JAX do), in both modes."""
+    x = fnp.array([1.0, 3.0, 3.0])
+    np.testing.assert_array_equal(np.asarray(fg.grad(fnp.max)(x)), [0.0, 0.5, 0.5])
+    np.testing.assert_array_equal(np.asarray(fg.grad(fnp.min)(-x)), [0.0, 0.5, 0.5])
+    _, t = fg.jvp(fnp.max, (x,), (fnp.array([1.0, 2.0, 4.0]),))
+    assert float(t) == 3.0
+    g = fg.grad(lambda x, y: fnp.sum(fnp.maximum(x, y)), argnums=(0, 1))(
+        fnp.array([1.0, 2.0]), fnp.array([1.0, 3.0]))
+    np.testing.assert_array_equal(np.asarray(g[0]), [0.5, 0.0])
+    np.testing.assert_array_equal(np.asarray(g[1]), [0.5, 1.0])
+
+
+def test_prod_first_derivative_with_zeros():
+    """d prod / d x_i is the product of the others, also with one or more exact zeros."""
+    for x, want in (([0.0, 2.0, 3.0], [6.0, 0.0, 0.0]), ([0.0, 0.0, 3.0], [0.0, 0.0, 0.0]),
+                    ([2.0, 3.0, 4.0], [12.0, 8.0, 6.0])):
+        np.testing.assert_allclose(np.asarray(fg.grad(fnp.prod)(fnp.array(x))), want)
+
+
+@pytest.mark.parametrize("x,want", [
+    ([0.0, 2.0, 3.0], [[0.0, 3.0, 2.0], [3.0, 0.0, 0.0], [2.0, 0.0, 0.0]]),
+    ([0.0, 0.0, 3.0], [[0.0, 3.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+])
+def test_prod_second_derivative_with_zeros(x, want):
+    np.testing.assert_allclose(np.asarray(fg.hessian(fnp.prod)(fnp.array(x))), want)
+
+
+def test_astype_derivatives():
+    """A float cast carries the derivative over in the new dtype (and back in the old one); an
+    integer or boolean cast carries none."""
+    x = fnp.array([1.5, -2.25, 3.0])
+    out, t = fg.jvp(lambda x: x.astype(np.float32), (x,), (fnp.array([1.0, 2.0, 3.0]),))
+    assert out.dtype == t.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(t), np.float32([1.0, 2.0, 3.0]))
+    _, vjp_fn = fg.vjp(lambda x: x.astype(np.float32), x)
+    (ct,) = vjp_fn(fnp.array([1.0, 2.0, 3.0], dtype=np.float32))
+    assert ct.dtype == np.float64
+    np.testing.assert_array_equal(np.asarray(ct), [1.0, 2.0, 3.0])
+    for dt in (np.int32, np.bool_):
+        g = fg.grad(lambda x: fnp.sum(x.astype(dt).astype(np.float64) * x))(x)
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(x.astype(dt).astype(np.float64)))
+
+
+@pytest.mark.parametrize("fn", [fnp.max, fnp.min, fnp.argmax, fnp.argmin])
+def test_extremum_of_an_empty_axis_raises(fn):
+    with pytest.raises(ValueError):
+        np.max(np.zeros((0, 3)), axis=0)
+    with pytest.raises(fg.ShapeError, match="empty|size-0"):
+        fn(fnp.zeros((0, 3)), axis=0)
+    assert fn(fnp.zeros((0, 3)), axis=1).shape == (0,)
+
+
+def test_conv_window_larger_than_input():
+    lhs, rhs = fnp.ones((1, 1, 2)), fnp.ones((1, 1, 3))
+
+    def f(lhs):
+        return lax.conv_general_dilated(lhs, rhs, (1,), ((0, 0),))
+    try:
+        eager = f(lhs).shape
+    except fg.ShapeError:
+        eager = "ShapeError"
+    try:
+        traced = fg.make_jaxpr(f)(lhs).out_avals[0].shape
+    except fg.ShapeError:
+        traced = "ShapeError"
+    assert eager == traced, (eager, traced)
+
+
+@pytest.mark.parametrize("key,ctr,want", [
+    ((0, 0), (0, 0, 0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 2, (0xFFFFFFFF,) * 4, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0xA4093822, 0x299F31D0), (0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+])
+def test_philox_reference_known_answers(key, ctr, want):
+    """The reference generator behind random_bits' table entry reproduces Random123's
+    known-answer vectors for Philox4x32-10."""
+    assert tuple(philox4x32_10(key, ctr)) == want
+
+
+def test_python_scalars_are_weakly_typed():
+    x32 = fnp.ones(3, dtype=np.float32)
+    assert (x32 * 2.0).dtype == np.float32
+    assert fnp.maximum(x32, 2.0).dtype == np.float32
+    assert fnp.where(x32 > 0, x32, 0.0).dtype == np.float32
+    assert (fnp.ones(3, dtype=np.int32) + 2).dtype == np.int32
+    assert (fnp.ones(3, dtype=np.int32) + 2.0).dtype == np.float64
+    assert fg.grad(lambda x: fnp.sum(x * 2.0))(x32).dtype == np.float32
