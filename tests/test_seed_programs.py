@@ -2,7 +2,6 @@
 printed (held against ../shared/seed_programs/expected with ../shared/tools/compare_output.py)."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -21,19 +20,14 @@ RTOL = {"s001_two_layer_net": "1e-2"}
 SEEDS = ["s000_tensor_basics", "s001_two_layer_net", "s002_blitz_tensors",
          "s002_blitz_autograd", "s003_ops", "s004_intro", "s002_blitz_lenet", "s003_data"]
 
-# s002_blitz_lenet and s003_data step torch.optim.SGD; until funcgrad.torch.optim exists they
-# skip (every line before the first optimizer step matches already). s003_data's last line is
-# float32 SGD from a zero start, 90 steps, not chaotic: real PyTorch 2.13 on this machine prints
-# the expected "1.0986 0.8083" exactly, so it needs no RTOL entry.
-NEEDS_OPTIM = {"s002_blitz_lenet", "s003_data"}
+# s003_data's last line is float32 SGD from a zero start, 90 steps, not chaotic: real PyTorch
+# 2.13 on this machine prints the expected "1.0986 0.8083" exactly, so it needs no RTOL entry.
 
 
 @pytest.mark.skipif(not PROGRAMS.is_dir(), reason="../shared/seed_programs is not checked out "
                     "beside this repository")
 @pytest.mark.parametrize("name", SEEDS)
 def test_seed_program_prints_what_pytorch_printed(name, tmp_path):
-    if name in NEEDS_OPTIM and importlib.util.find_spec("funcgrad.torch.optim") is None:
-        pytest.skip("funcgrad.torch.optim is not written yet (issue 8, its optim part)")
     out = tmp_path / f"{name}.out"
     run = subprocess.run([sys.executable, "-W", "error", "-m", "funcgrad.torch", f"{name}.py"],
                          cwd=PROGRAMS, capture_output=True, text=True, timeout=300)

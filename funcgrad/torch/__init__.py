@@ -37,7 +37,7 @@ from ._ops import (abs, absolute, acos, acosh, add, addcdiv, addcmul, arccos, ar
                    log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or,
                    logical_xor, lt, masked_fill, maximum, minimum, mul, multiply, nan_to_num, ne,
                    neg, negative, not_equal, pow, reciprocal, relu, remainder, round, rsqrt, rsub,
-                   sgn, sigmoid, sign, sin, sinh, sqrt, square, sub, subtract, tan, tanh,
+                   sgn, sigmoid, sign, sin, sinh, softmax, log_softmax, sqrt, square, sub, subtract, tan, tanh,
                    true_divide, trunc, where, xlogy)
 from ._printing import set_printoptions
 from ._products import (addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, kron, matmul, mm,
@@ -92,14 +92,6 @@ def clone(input, *, memory_format=None):
 
 def detach(input):
     return input.detach()
-
-
-def softmax(input, dim, dtype=None):
-    return nn.functional.softmax(input, dim, dtype=dtype)
-
-
-def log_softmax(input, dim, dtype=None):
-    return nn.functional.log_softmax(input, dim, dtype=dtype)
 
 
 def square_(input):

@@ -31,10 +31,14 @@ class OpTrace(ReverseTrace):
 Tensor = _from_value = None  # set by _tensor.py once the Tensor class exists (see register)
 
 
+_views = None  # set with Tensor (see register)
+
+
 def register(tensor_class, from_value):
     """Called by _tensor.py: this module needs the Tensor class on every operation, and a
     function-level import there would cost more than the operation's bookkeeping."""
-    global Tensor, _from_value
+    global Tensor, _from_value, _views
+    from . import _views
     Tensor, _from_value = tensor_class, from_value
 
 
@@ -66,8 +70,10 @@ def raw(v):
 
 def grad_edge(t):
     """The (node, output index) through which gradient reaches tensor t, as in next_functions."""
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
+    if t._base is not None and t._grad_fn is not None:
+        _views.refresh(t)
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         acc = t._accumulator
         if acc is None:
@@ -145,13 +151,18 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
     if cls is None:
         cls = _node_classes[name] = node_class(name)
     if type(out) is not tuple:
-        node = cls(edges, fn, (((out.node, out.index),), in_nodes, edge_pos), args, saved, 1) \
-            if type(out) is ReverseTracer and out._trace is trace else None
-        if node is None:
-            return _from_value(out, dtype)
-        t = _from_value(out.primal, dtype)
+        if type(out) is ReverseTracer and out._trace is trace:
+            node = cls(edges, fn, (((out.node, out.index),), in_nodes, edge_pos), args, saved, 1)
+            t = _from_value(out.primal, dtype)
+        else:
+            t = _from_value(out, dtype)
+            if not (name and (t._dtype.is_floating_point or t._dtype.is_complex)):
+                return t
+            # differentiable in PyTorch, its derivative zero in funcgrad (sign, floor, round):
+            # still a node, whose backward gives zeros
+            node = cls(edges, fn, (((None, None),), in_nodes, edge_pos), args, saved, 1)
         t._requires_grad = True
-        t.grad_fn = node
+        t._grad_fn = node
         if saves_out:
             saved.append((t._vc, 0, None, (t._dtype, t._data.shape, node)))
         return t
@@ -165,7 +176,7 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
             continue
         t = _from_value(o.primal, dtype)
         t._requires_grad = True
-        t.grad_fn = node
+        t._grad_fn = node
         if k:
             t._output_nr = k
         if saves_out:
@@ -209,7 +220,7 @@ def record_primitive(name, prim, params, args, ans, *, saves=True, saves_out=Fal
             edge_pos.append(i)
         else:
             v = a
-            if scalar_edges and type(a) in _NUMBERS:
+            if scalar_edges and (type(a) in _NUMBERS or isinstance(a, np.generic)):
                 edges.append(_NONE_EDGE)
                 in_nodes.append(None)
                 edge_pos.append(i)
@@ -219,7 +230,9 @@ def record_primitive(name, prim, params, args, ans, *, saves=True, saves_out=Fal
     trace.alive = False
     t = _from_value(ans)
     if type(out) is not ReverseTracer:
-        return t
+        if not (t._dtype.is_floating_point or t._dtype.is_complex):
+            return t
+        out = _ZERO_DERIVATIVE  # differentiable in PyTorch (sign, floor): a node giving zeros
     cls = _node_classes.get(name)
     if cls is None:
         cls = _node_classes[name] = node_class(name)
@@ -227,10 +240,17 @@ def record_primitive(name, prim, params, args, ans, *, saves=True, saves_out=Fal
     node = cls(edges, _replay(prim, params), (((out.node, None),), in_nodes, edge_pos), args,
                saved, 1)
     t._requires_grad = True
-    t.grad_fn = node
+    t._grad_fn = node
     if saves_out:
         saved.append((t._vc, 0, None, (t._dtype, ans.shape, node)))
     return t
+
+
+class _ZeroDerivative:
+    node = None
+
+
+_ZERO_DERIVATIVE = _ZeroDerivative()
 
 
 def _replay(prim, params):

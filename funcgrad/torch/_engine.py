@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from .._core.array import Array as _Array
 from . import _dispatch
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad
@@ -63,7 +64,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
         to_tensor, to_value = _dispatch._from_value, _dispatch.value_of
     buffers = {}
     for out, g in zip(outputs, grad_outputs):
-        node, k = (out.grad_fn, out._output_nr) if out.grad_fn is not None else (
+        node, k = (out._grad_fn, out._output_nr) if out._grad_fn is not None else (
             out._accumulator_node(), 0)
         slot = buffers.get(node)
         if slot is None:
@@ -78,10 +79,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     elif inputs is not None:
         targets = {}
         for t in inputs:
-            if t.grad_fn is not None:          # a non-leaf: its .grad is filled, as retain_grad
+            if t._grad_fn is not None:          # a non-leaf: its .grad is filled, as retain_grad
                 capture = capture if capture is not None else {}
-                capture[(t.grad_fn, t._output_nr)] = None
-                targets[t.grad_fn] = None
+                capture[(t._grad_fn, t._output_nr)] = None
+                targets[t._grad_fn] = None
             else:
                 targets[t._accumulator_node()] = None
     needed = None if targets is None else _needed(order, targets)
@@ -102,9 +103,9 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                         capture[(node, k)] = g if old is None else old + g
             if type(node) is AccumulateGrad:
                 if targets is None or (inputs is not None and node in targets):
-                    g = slot.get(0)
+                    g = slot.pop(0, None)
                     if g is not None:
-                        _accumulate(node.variable, to_tensor(g), create_graph)
+                        _accumulate(node.variable, g, create_graph)
                 continue
             node.check_saved()
             cts = [slot.get(k) for k in range(node._n_outputs)]
@@ -113,6 +114,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             got = node.backward_values(cts, create_graph)
             if node._hooks:
                 got = _run_hooks(node, got, cts, to_tensor, to_value)
+            if len(got) > 1 and not create_graph:
+                got = _unaliased(got)
             for (nxt, k), g in zip(node.next_functions, got):
                 if nxt is None or g is None:
                     continue
@@ -128,10 +131,25 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
         _grad_state.enabled = prev
     if inputs is not None and capture:
         for t in inputs:
-            if t.grad_fn is not None:
-                g = capture.get((t.grad_fn, t._output_nr))
+            if t._grad_fn is not None:
+                g = capture.get((t._grad_fn, t._output_nr))
                 if g is not None:
                     t._grad = g if t._grad is None else t._grad + g
+
+
+def _unaliased(got):
+    """The gradients a node hands to its inputs, no two of them one array (a leaf may keep its
+    gradient and add into it in place later)."""
+    seen = set()
+    out = []
+    for g in got:
+        if type(g) is _Array:
+            if id(g) in seen or id(g._value) in seen:
+                g = _Array(np.array(g._value))
+            seen.add(id(g))
+            seen.add(id(g._value))
+        out.append(g)
+    return out
 
 
 def _tensor_hooks(node, slot, create_graph, to_tensor, to_value):
@@ -169,12 +187,16 @@ def _run_hooks(node, got, cts, to_tensor, to_value):
 
 
 def _accumulate(t, g, create_graph):
-    """Add gradient g into leaf t's .grad, as PyTorch's AccumulateGrad does."""
+    """Add gradient g (a tensor with create_graph, else a funcgrad value) into leaf t's .grad,
+    as PyTorch's AccumulateGrad does: the first gradient is kept as it is when nothing else holds
+    it (else a copy), later ones are added in place."""
+    if not create_graph:
+        g = _owned(g) if t._grad is None else _dispatch._from_value(g)
     if g._data.shape != t._data.shape:
         g = g.sum_to_size(t.shape)
     grad = t._grad
     if grad is None:
-        t._grad = g if create_graph else _owned(g)
+        t._grad = g
     elif create_graph or grad._requires_grad or type(grad._data) is not _ndarray:
         t._grad = grad + g
     else:
@@ -185,15 +207,17 @@ def _accumulate(t, g, create_graph):
             hook(t)
 
 
-def _owned(g):
-    """A gradient that .grad may keep and later accumulate into in place (PyTorch steals a new
-    gradient nobody else holds, and clones one that is shared)."""
-    if g._requires_grad or g.grad_fn is not None:
-        g = g.detach()
-    d = g._data
-    if type(d) is _ndarray and (d.base is not None or sys.getrefcount(d) > _UNSHARED):
-        return g.clone()
-    return g
+def _owned(value):
+    """A tensor for gradient `value` that .grad may keep and later add into in place: its array
+    when only `value` holds it (nothing else can see the in-place additions), else a copy."""
+    if type(value) is _Array:
+        d = value._value
+        if d.base is None and sys.getrefcount(d) <= _UNSHARED:
+            return _dispatch._from_value(value)
+        return _dispatch._from_value(_Array(np.array(d)))
+    return _dispatch._from_value(value)
 
 
-_UNSHARED = 3  # references to an array held only by one tensor: its _data, `d`, the call's arg
+# references to an array that only one funcgrad value holds, seen from _owned: the value's
+# _value, the local `d` and getrefcount's argument
+_UNSHARED = 3

@@ -89,8 +89,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     _check_ragged(data)
     dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
     t = Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
-    if requires_grad:
-        t.requires_grad_(True)
+    return _with_grad(t) if requires_grad else t
+
+
+def _with_grad(t):
+    """requires_grad=True of a factory (PyTorch's message differs from requires_grad_'s)."""
+    if not (t.dtype.is_floating_point or t.dtype.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
     return t
 
 
@@ -142,7 +149,7 @@ def _size(size, kw_size=None):
 
 def _new(np_fn, size, dtype, requires_grad, kw_size=None):
     t = Tensor._make(np_fn(_size(size, kw_size), dtype=(dtype or D.get_default_dtype()).np))
-    return t.requires_grad_(True) if requires_grad else t
+    return _with_grad(t) if requires_grad else t
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
@@ -177,7 +184,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     dtype = dtype or _fill_dtype(fill_value)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
     t = Tensor._make(np.full(_size((size,)), value, dtype=dtype.np))
-    return t.requires_grad_(True) if requires_grad else t
+    return _with_grad(t) if requires_grad else t
 
 
 def _like(fn):
@@ -214,7 +221,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     data = vals[0] + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) \
         * vals[2]
     t = Tensor._make(np.asarray(data).astype(dtype.np))
-    return t.requires_grad_(True) if requires_grad else t
+    return _with_grad(t) if requires_grad else t
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None,
@@ -222,7 +229,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     as_device(device)
     dtype = dtype or D.get_default_dtype()
     t = Tensor._make(np.linspace(_item(start), _item(end), int(steps)).astype(dtype.np))
-    return t.requires_grad_(True) if requires_grad else t
+    return _with_grad(t) if requires_grad else t
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
@@ -231,7 +238,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     dtype = dtype or D.get_default_dtype()
     t = Tensor._make(np.logspace(_item(start), _item(end), int(steps), base=base)
                      .astype(dtype.np))
-    return t.requires_grad_(True) if requires_grad else t
+    return _with_grad(t) if requires_grad else t
 
 
 def _item(v):
@@ -242,7 +249,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
         pin_memory=False):
     as_device(device)
     t = Tensor._make(np.eye(n, m, dtype=(dtype or D.get_default_dtype()).np))
-    return t.requires_grad_(True) if requires_grad else t
+    return _with_grad(t) if requires_grad else t
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):

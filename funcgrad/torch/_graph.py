@@ -7,6 +7,7 @@ import re
 
 from ..interpreters.ad import backward as _reverse_pass
 from ..interpreters.ad import fit_cotangent as _fit_cotangent
+from ..lax.shape import zeros_like_aval as _zeros_like_aval
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
          "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -127,6 +128,14 @@ def _single_primitive_vjp(node, ct, in_nodes):
     return [None if n is None else got.get(n) for n in in_nodes]
 
 
+def _zeros_for_missing(got, in_nodes):
+    """PyTorch hands a connected input zeros where funcgrad's derivative is a symbolic zero."""
+    for i, (g, n) in enumerate(zip(got, in_nodes)):
+        if g is None and n is not None:
+            got[i] = _zeros_like_aval(n.ans)
+    return got
+
+
 def _short_name(name):
     return re.sub(r"Backward\d*$", "", name)
 
@@ -153,7 +162,7 @@ class FunctionNode(Node):
                 from ._dtypes import type_string
                 if out is None:
                     desc = f"[{type_string(t)} {list(t.shape)}]"
-                    fn = t.grad_fn
+                    fn = t._grad_fn
                 else:
                     dtype, shape, fn = out
                     desc = f"[{type_string(dtype)} {list(shape)}]"
@@ -172,12 +181,16 @@ class FunctionNode(Node):
         if len(out_nodes) == 1:
             prim_node = out_nodes[0][0]
             if prim_node is not None and _one_step(prim_node, in_nodes):
-                return _single_primitive_vjp(prim_node, cts[0], in_nodes)
+                got = _single_primitive_vjp(prim_node, cts[0], in_nodes)
+                return _zeros_for_missing(got, in_nodes) if cts[0] is not None else got
         roots = [(n, k, c) for (n, k), c in zip(out_nodes, cts) if n is not None and c is not None]
         if not roots:
-            return [None] * len(in_nodes)
+            if all(c is None for c in cts):
+                return [None] * len(in_nodes)
+            return _zeros_for_missing([None] * len(in_nodes), in_nodes)
         leaf_cts = _reverse_pass(roots)
-        return [None if n is None else leaf_cts.get(n) for n in in_nodes]
+        return _zeros_for_missing([None if n is None else leaf_cts.get(n) for n in in_nodes],
+                                  in_nodes)
 
     def free(self):
         self._tape = None
@@ -197,7 +210,7 @@ from . import _dispatch  # noqa: E402  (_dispatch imports this module first)
 
 
 def node_class(name, base=FunctionNode):
-    """The Node subclass of that name, so type(t.grad_fn).__name__ is PyTorch's."""
+    """The Node subclass of that name, so type(t._grad_fn).__name__ is PyTorch's."""
     cls = _classes.get((name, base))
     if cls is None:
         cls = _classes[(name, base)] = type(name, (base,), {"__slots__": ()})

@@ -173,21 +173,21 @@ def _select(t, d, i):
 
 
 def _advanced(t, nidx):
-    """An index with index tensors, lists or masks: a copy (IndexBackward0). Its basic parts
-    are views first, as in PyTorch."""
+    """An index with index tensors, lists or masks: a copy (IndexBackward0). Its slice and
+    integer parts are views first, as in PyTorch (integers before advanced parts when they come
+    first)."""
     items = nidx if type(nidx) is tuple else (nidx,)
-    basic = [i if type(i) in _BASIC else slice(None) for i in items]
-    if any(type(i) is not slice or i != slice(None) for i in basic if i is not Ellipsis) and \
-            all(i is not None for i in items):
-        # apply the integer and slice parts first (their own view nodes), then the rest
-        ndim_used = [i for i in items if i is not Ellipsis]
-        if Ellipsis not in items and len(ndim_used) <= t.ndim and not any(
-                isinstance(i, (int, np.integer)) for i in items):
-            pre = _basic_chain(t, tuple(basic)) if is_grad_enabled() and t._requires_grad \
-                else t[tuple(basic)]
-            rest = tuple(slice(None) if type(i) is slice else i for i in items)
-            return apply_op("IndexBackward0", lambda x: x[rest], [pre], saves=False)
-    return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
+    if Ellipsis in [i for i in items if type(i) in _BASIC] or any(i is None for i in items):
+        return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
+    basic = tuple(i if type(i) in _BASIC else slice(None) for i in items)
+    if all(type(i) is slice and i == slice(None) for i in basic):
+        return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
+    # the basic parts as views (an integer removes its dimension), then the advanced index
+    pre = _basic_chain(t, basic) if is_grad_enabled() and t._requires_grad else \
+        getitem(t, basic)
+    rest = tuple(slice(None) if type(i) is slice else i for i in items
+                 if not isinstance(i, (int, np.integer)) or isinstance(i, bool))
+    return apply_op("IndexBackward0", lambda x: x[rest], [pre], saves=False)
 
 
 # ---- x[idx] = v ----------------------------------------------------------------------------------
@@ -217,6 +217,13 @@ def setitem(t, idx, value):
         t._bump()
         return
     _check_index(tuple(t.shape), nidx)
+    if nidx is Ellipsis or (type(nidx) is tuple and len(nidx) == 1 and nidx[0] is Ellipsis):
+        # PyTorch: x[...] = v is x.fill_(tensor(v)) for a number, x.copy_(v) for a tensor
+        if vt is None:
+            t.fill_(Tensor._make(np.asarray(value, t._dtype.np)))
+        else:
+            t.copy_(vt)
+        return
     if _is_basic(nidx):
         _plain_view(t, nidx).copy_(value)
         return
@@ -237,6 +244,16 @@ def _plain_view(t, nidx):
 def _index_put(t, nidx, value, accumulate=False):
     """t's new value in t[nidx] = value (IndexPutBackward0)."""
     dt = t._dtype
+    target = np.zeros(tuple(t.shape), np.int8)[nidx].shape
+    vshape = tuple(value.shape) if isinstance(value, Tensor) else ()
+    try:
+        np.broadcast_shapes(vshape, target)
+        ok = len(vshape) <= len(target) or all(s == 1 for s in vshape[:len(vshape) - len(target)])
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}")
     if isinstance(value, Tensor):
         return apply_op("IndexPutBackward0", lambda x, v: (
             x.at[nidx].add(_as(v, dt)) if accumulate else x.at[nidx].set(_as(v, dt))),
@@ -301,6 +318,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     idx = _index_array(index, "scatter")
     if src is None:
         src = value
+    if isinstance(src, Tensor) and src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     _scatter_checks(input, d, idx, src)
     nidx = _grid(idx, d)
     dt = input._dtype
@@ -316,6 +335,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 
 def scatter_add(input, dim, index, src):
+    if src._dtype is not input._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = _dim(dim, input.ndim)
     idx = _index_array(index, "scatter_add")
     _scatter_checks(input, d, idx, src)

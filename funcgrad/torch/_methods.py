@@ -18,6 +18,7 @@ from . import _shape_ops as S
 from . import _sorting as So
 from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros
 from ._grad_mode import is_grad_enabled
+from ._graph import node_class
 from ._tensor import Tensor, _check_cast
 
 _NUMBER = (bool, int, float, complex)
@@ -82,7 +83,8 @@ def _inplace_binary(torch_fn, name, ufunc=None):
         if alpha != 1:
             other = O.mul(other, alpha)
         d = self._data
-        if ufunc is not None and type(d) is _ndarray and not self._tracking(other):
+        if ufunc is not None and type(d) is _ndarray and not self._tracking(other) and \
+                d.flags.writeable:
             y = other._data if isinstance(other, Tensor) else other
             if type(y) is _ndarray or type(y) in _NUMBER:
                 dt = D.result_type2(self, other)
@@ -92,7 +94,7 @@ def _inplace_binary(torch_fn, name, ufunc=None):
                     _check_cast(dt, self._dtype)
                 try:
                     if dt is self._dtype:
-                        ufunc(d, y if type(y) is _ndarray else dt.np.type(y), out=d)
+                        ufunc(d, y if type(y) is _ndarray else O._scalar(y, dt), out=d)
                     else:
                         ufunc(d, y, out=d, dtype=dt.np, casting="unsafe")
                 except ValueError:
@@ -114,13 +116,16 @@ def _inplace(torch_fn, name):
     return op
 
 
-def _inplace_shape(shape_fn, name):
-    """unsqueeze_, squeeze_, t_, transpose_: self becomes the view shape_fn(self) of itself."""
+def _inplace_shape(shape_fn, name, node_name):
+    """unsqueeze_, squeeze_, t_, transpose_: self becomes the view shape_fn(self) of itself
+    (recorded as PyTorch names the in-place variant, node_name)."""
     def op(self, *args, **kwargs):
         new = shape_fn(self, *args, **kwargs)
         self._data = new._data
-        if new.grad_fn is not None:
-            self.grad_fn, self._requires_grad = new.grad_fn, True
+        if new._grad_fn is not None:
+            new._grad_fn.__class__ = node_class(node_name)
+            self._grad_fn, self._requires_grad = new._grad_fn, True
+        self._bump()
         return self
     op.__name__ = name
     return op
@@ -154,13 +159,11 @@ def _where(self, condition, other):
 
 
 def _softmax(self, dim, dtype=None):
-    from .nn import functional as F
-    return F.softmax(self, dim, dtype=dtype)
+    return O.softmax(self, dim, dtype)
 
 
 def _log_softmax(self, dim, dtype=None):
-    from .nn import functional as F
-    return F.log_softmax(self, dim, dtype=dtype)
+    return O.log_softmax(self, dim, dtype)
 
 
 def _conj(self):
@@ -206,9 +209,9 @@ def _map_(self, other, fn):
 
 _METHODS = {
     # operators
-    "__add__": _add_op, "__radd__": _binop(O.add_, True),
+    "__add__": _add_op, "__radd__": _binop(O.add_),
     "__sub__": _binop(O.sub_), "__rsub__": _rsub,
-    "__mul__": _binop(O.mul), "__rmul__": _binop(O.mul, True),
+    "__mul__": _binop(O.mul), "__rmul__": _binop(O.mul),
     "__truediv__": _binop(O.true_divide), "__rtruediv__": _rtruediv,
     "__floordiv__": _binop(O.floor_divide), "__rfloordiv__": _binop(O.floor_divide, True),
     "__mod__": _binop(O.remainder), "__rmod__": _binop(O.remainder, True),
@@ -321,11 +324,12 @@ _METHODS = {
     "diagonal": S.diagonal, "diag": S.diag, "tril": S.tril, "triu": S.triu, "flip": S.flip,
     "fliplr": S.fliplr, "flipud": S.flipud, "roll": S.roll, "rot90": S.rot90,
     "sum_to_size": S.sum_to_size,
-    "T": property(S.T), "mT": property(S.mT), "H": property(S.T), "mH": property(S.mT),
+    "T": property(S.T), "mT": property(S.mT), "H": property(S.H), "mH": property(S.mT),
     "adjoint": S.mT,
-    "unsqueeze_": _inplace_shape(S.unsqueeze, "unsqueeze_"),
-    "squeeze_": _inplace_shape(S.squeeze, "squeeze_"), "t_": _inplace_shape(S.t_, "t_"),
-    "transpose_": _inplace_shape(S.transpose, "transpose_"),
+    "unsqueeze_": _inplace_shape(S.unsqueeze, "unsqueeze_", "UnsqueezeBackward1"),
+    "squeeze_": _inplace_shape(S.squeeze, "squeeze_", "SqueezeBackward3"),
+    "t_": _inplace_shape(S.t_, "t_", "TBackward1"),
+    "transpose_": _inplace_shape(S.transpose, "transpose_", "TransposeBackward1"),
     "resize_": _resize_, "tril_": _inplace(S.tril, "tril_"), "triu_": _inplace(S.triu, "triu_"),
     # indexing
     "gather": I.gather, "scatter": I.scatter, "scatter_add": I.scatter_add,

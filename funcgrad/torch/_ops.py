@@ -30,10 +30,19 @@ def _t(x):
     return tensor(x)
 
 
+def _scalar(v, dtype):
+    """A Python number as a numpy scalar of torch dtype `dtype` (integers out of its range wrap
+    around, as in PyTorch)."""
+    try:
+        return dtype.np.type(v)
+    except OverflowError:
+        return np.array(v).astype(dtype.np)[()]
+
+
 def _as(v, dtype):
     """A funcgrad value (or Python number) in torch dtype `dtype`."""
     if type(v) in _PY:
-        return dtype.np.type(v)
+        return _scalar(v, dtype)
     return lax.convert_element_type(v, dtype.np)
 
 
@@ -51,7 +60,7 @@ def _wrap(r):
     t._dtype = _FROM_NP[r.dtype]
     t._vc = [0]
     t._requires_grad = False
-    t.grad_fn = t._grad = None
+    t._grad_fn = t._grad = None
     return t
 
 
@@ -94,12 +103,12 @@ def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, sc
                 if input._dtype is not dt:
                     x, cast = x.astype(dt.np), True
             else:
-                x = dt.np.type(x)
+                x = _scalar(x, dt)
             if y.__class__ is _ndarray:
                 if other._dtype is not dt:
                     y, cast = y.astype(dt.np), True
             else:
-                y = dt.np.type(y)
+                y = _scalar(y, dt)
             r = _broadcast_checked(impl, x, y)
             if not needs_record((input, other)):
                 return _wrap(r)
@@ -169,11 +178,11 @@ def _compare(name, fg_fn):
             if x.__class__ is _ndarray and input._dtype is not dt:
                 x = x.astype(dt.np)
             elif type(x) in _PY:
-                x = dt.np.type(x)
+                x = _scalar(x, dt)
             if y.__class__ is _ndarray and other._dtype is not dt:
                 y = y.astype(dt.np)
             elif type(y) in _PY:
-                y = dt.np.type(y)
+                y = _scalar(y, dt)
             return _wrap(_broadcast_checked(impl, x, y))
         return apply_op(name, lambda a, b: fg_fn(_as(a, dt), _as(b, dt)), [input, other],
                         saves=False, dtype=D.bool)
@@ -346,7 +355,7 @@ def pow(input, exponent, *, out=None):
                 args = [input]
             else:
                 prim, params = lax.pow.primitive, _NO_PARAMS
-                e = dt.np.type(exponent)
+                e = _scalar(exponent, dt)
                 r = np.power(x, e)
                 args = [input, e]
             if not needs_record((input,)):
@@ -554,8 +563,8 @@ def clamp(input, min=None, max=None, *, out=None):
         else D.result_type(input, min, max)
     x = _storage(input)
     if x is not None and out is None and dt is input._dtype:
-        lo = None if min is None else dt.np.type(min)
-        hi = None if max is None else dt.np.type(max)
+        lo = None if min is None else _scalar(min, dt)
+        hi = None if max is None else _scalar(max, dt)
         r = np.maximum(x, lo) if hi is None else np.minimum(x, hi) if lo is None else \
             np.minimum(np.maximum(x, lo), hi)
         if not needs_record((input,)):
@@ -607,8 +616,8 @@ def where(condition, input=None, other=None):
     c = cond._data
     x, y = _eager(input), _eager(other)
     if x is not None and y is not None and type(c) is _ndarray:
-        x = x.astype(dt.np, copy=False) if type(x) is _ndarray else dt.np.type(x)
-        y = y.astype(dt.np, copy=False) if type(y) is _ndarray else dt.np.type(y)
+        x = x.astype(dt.np, copy=False) if type(x) is _ndarray else _scalar(x, dt)
+        y = y.astype(dt.np, copy=False) if type(y) is _ndarray else _scalar(y, dt)
         return _wrap(np.where(c, x, y))
     return apply_op("WhereBackward0", lambda x, y: lax.select(
         fnp.broadcast_to(c, np.broadcast_shapes(np.shape(c), fnp.shape(x), fnp.shape(y))),
@@ -640,7 +649,7 @@ def masked_fill(input, mask, value):
     x = _eager(input)
     if x is not None and type(m) is _ndarray:
         out = np.array(x)
-        np.copyto(out, dt.np.type(value), where=np.broadcast_to(m, out.shape))
+        np.copyto(out, _scalar(value, dt), where=np.broadcast_to(m, out.shape))
         return _wrap(out)
     return apply_op("MaskedFillBackward0", lambda x: lax.select(
         fnp.broadcast_to(m, fnp.shape(x)), fnp.full_like(x, value), x), [input], saves=False)
@@ -707,3 +716,38 @@ def zero(t):
 
 def full_like_tracked(t, value):
     return fill(t, value)
+
+
+# ---- softmax (torch.softmax and Tensor.softmax; nn.functional has its own) ---------------------
+
+def _softmax_value(x, d, log):
+    from .._api import stop_gradient
+    if not fnp.ndim(x):  # a 0-d tensor is one element along its only "dimension"
+        return fnp.zeros_like(x) if log else fnp.ones_like(x)
+    if not fnp.size(x):
+        return x * 1
+    s = x - stop_gradient(fnp.max(x, axis=d, keepdims=True))
+    if log:
+        return s - fnp.log(fnp.sum(fnp.exp(s), axis=d, keepdims=True))
+    e = fnp.exp(s)
+    return e / fnp.sum(e, axis=d, keepdims=True)
+
+
+def _softmax(name, log):
+    def op(input, dim, dtype=None):
+        from ._tensor import _dim
+        if dtype is not None:
+            input = input.to(dtype)
+        if not (input._dtype.is_floating_point or input._dtype.is_complex):
+            kernel = "log_softmax_lastdim_kernel_impl" if log else "softmax_lastdim_kernel_impl"
+            raise RuntimeError(f'"{kernel}" not implemented for '
+                               f"'{D._LEGACY[input._dtype.name]}'")
+        d = _dim(dim, input.ndim)
+        return apply_op(name, lambda x: _softmax_value(x, d, log), [input], saves=False,
+                        saves_out=True)
+    op.__name__ = name
+    return op
+
+
+softmax = _softmax("SoftmaxBackward0", False)
+log_softmax = _softmax("LogSoftmaxBackward0", True)

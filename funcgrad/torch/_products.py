@@ -102,6 +102,7 @@ def bmm(input, mat2):
 
 
 def _matmul_name(a, b):
+    """The grad_fn PyTorch's matmul ends with (it composes mm, mv, bmm and views)."""
     if a == b == 1:
         return "DotBackward0"
     if a == 2 and b == 1:
@@ -110,9 +111,9 @@ def _matmul_name(a, b):
         return "MmBackward0"
     if a == 1 and b == 2:
         return "SqueezeBackward4"
-    if a >= 3 and b <= 2:
-        return "ViewBackward0" if b == 2 else "UnsafeViewBackward0"
-    return "UnsafeViewBackward0" if a != 3 or b != 3 else "BmmBackward0"
+    if a == 2:
+        return "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 def _mat_str(shape):

@@ -99,7 +99,10 @@ def _float_dtype(dtype, kernel):
 
 def _finish(values, dtype, requires_grad):
     t = Tensor._make(np.asarray(values).astype(dtype.np, copy=False))
-    return t.requires_grad_(True) if requires_grad else t
+    if requires_grad:
+        from ._factories import _with_grad
+        return _with_grad(t)
+    return t
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,

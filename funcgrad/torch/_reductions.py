@@ -2,6 +2,8 @@
 cumsum, cumprod, any, all, with PyTorch's dims, keepdim, dtypes and return types."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import lax
@@ -96,13 +98,25 @@ def _check_float_moments(input):
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
+def _moment(name, input, dims, ddof, fn):
+    """std/var: PyTorch's warning, and nan, where the degrees of freedom are not positive."""
+    shape = input._data.shape
+    count = int(np.prod([shape[d] for d in (dims if dims is not None else range(len(shape)))]))
+    if count - ddof <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return fn()
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     dim, unbiased = _moment_args(dim, unbiased)
     _check_float_moments(input)
     ddof = _correction(unbiased, correction)
     dims = _dims(dim, input.ndim)
-    return apply_op("VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof,
-                                                      keepdims=keepdim), [input])
+    return _moment("var", input, dims, ddof, lambda: apply_op(
+        "VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim), [input]))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -110,8 +124,9 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _check_float_moments(input)
     ddof = _correction(unbiased, correction)
     dims = _dims(dim, input.ndim)
-    return apply_op("StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof,
-                                                      keepdims=keepdim), [input], saves_out=True)
+    return _moment("std", input, dims, ddof, lambda: apply_op(
+        "StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim), [input],
+        saves_out=True))
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

@@ -182,6 +182,13 @@ def T(t):
     return permute(t, tuple(range(t.ndim))[::-1])
 
 
+def H(t):
+    if t.ndim not in (0, 2):
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{t.ndim}-D tensor.")
+    return transpose(t.conj(), 0, 1) if t.ndim == 2 else t
+
+
 def mT(t):
     if t.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
@@ -373,8 +380,18 @@ def as_strided(t, size, stride, storage_offset=None):
 
 def diagonal(t, offset=0, dim1=0, dim2=1):
     d1, d2 = _dim(dim1, t.ndim), _dim(dim2, t.ndim)
-    return view_op(t, "DiagonalBackward0", lambda a: np.diagonal(a, offset, d1, d2),
+    return view_op(t, "DiagonalBackward0", lambda a: _diagonal_view(a, offset, d1, d2),
                    lambda x: fnp.diagonal(x, offset, d1, d2))
+
+
+def _diagonal_view(a, offset, d1, d2):
+    """numpy's diagonal as a writable view (numpy's own is read-only)."""
+    rest = [i for i in range(a.ndim) if i not in (d1, d2)]
+    b = a.transpose(rest + [d1, d2])
+    b = b[..., :, offset:] if offset >= 0 else b[..., -offset:, :]
+    n = max(min(b.shape[-2], b.shape[-1]), 0)
+    return np.lib.stride_tricks.as_strided(b, b.shape[:-2] + (n,),
+                                           b.strides[:-2] + (b.strides[-2] + b.strides[-1],))
 
 
 # ---- new tensors -----------------------------------------------------------------------------
@@ -507,7 +524,17 @@ def flipud(t):
 
 def roll(t, shifts, dims=None):
     if dims is None:
-        return reshape(roll(flatten(t), shifts, 0), tuple(t.shape))
+        shape = tuple(t.shape)
+        s = shifts if isinstance(shifts, int) else tuple(shifts)[0]
+        n = t.numel()
+
+        def flat_roll(x):
+            flat = fnp.reshape(x, (-1,))
+            k = s % n if n else 0
+            if k:
+                flat = fnp.concatenate([flat[n - k:], flat[:n - k]])
+            return fnp.reshape(_copy_value(flat), shape)
+        return apply_op("RollBackward0", flat_roll, [t], saves=False)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):

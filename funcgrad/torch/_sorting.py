@@ -73,13 +73,19 @@ def _select_rank(input, dim, keepdim, rank_of, name, rt):
         return apply_op(name, lambda x: fnp.reshape(x, (-1,))[order], [input], saves=False)
     d = _dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
-    order = _order(np.asarray(input._data), d, False) if input.ndim else np.zeros((), np.int64)
-    idx = np.take(order, [rank_of(n)], axis=d) if input.ndim else order
-    values = _pick(input, idx, d, name) if input.ndim else input.clone()
-    indices = _wrap(idx.astype(np.int64))
-    if not keepdim and input.ndim:
-        values, indices = values.squeeze(d), indices.squeeze(d)
-    return rt(values, indices)
+    if not input.ndim:
+        return rt(input.clone(), _wrap(np.zeros((), np.int64)))
+    order = _order(np.asarray(input._data), d, False)
+    idx = np.take(order, [rank_of(n)], axis=d)
+    return rt(*_pick_reduced(input, idx, d, keepdim, name))
+
+
+def _pick_reduced(input, idx, d, keepdim, name):
+    """(values, indices) of input at idx (size 1 along d), d kept or squeezed: one operation."""
+    nidx = _grid(idx, d)
+    values = apply_op(name, lambda x: x[nidx] if keepdim else fnp.squeeze(x[nidx], d), [input],
+                      saves=False)
+    return values, _wrap((idx if keepdim else np.squeeze(idx, d)).astype(np.int64))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -108,11 +114,7 @@ def mode(input, dim=-1, keepdim=False):
         best = vals[np.argmax(counts)]
         idx[r] = np.nonzero(row == best)[0][-1]
     idx = np.moveaxis(idx.reshape(x.shape[:-1] + (1,)), -1, d)
-    values = _pick(input, idx, d, "ModeBackward0")
-    indices = _wrap(idx)
-    if not keepdim:
-        values, indices = values.squeeze(d), indices.squeeze(d)
-    return return_types.mode(values, indices)
+    return return_types.mode(*_pick_reduced(input, idx, d, keepdim, "ModeBackward0"))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

@@ -36,7 +36,7 @@ class Tensor:
     # overrides in its __dict__ (a tensor, as PyTorch's, takes arbitrary attributes).
     # _vc: the version counter, a one-element list shared by a storage's views (_version reads
     # it): every in-place write bumps it, so a backward that needs an overwritten value can tell.
-    __slots__ = ("_data", "_dtype", "_vc", "_requires_grad", "grad_fn", "_grad",
+    __slots__ = ("_data", "_dtype", "_vc", "_requires_grad", "_grad_fn", "_grad",
                  "__dict__", "__weakref__")
     _output_nr = 0       # which output of grad_fn this tensor is
     _accumulator = None  # a leaf's AccumulateGrad node, made on first use
@@ -57,7 +57,7 @@ class Tensor:
         t._dtype = _FROM_NP.get(data.dtype) or D.from_numpy_dtype(data.dtype)
         t._vc = version if type(version) is list else [0]
         t._requires_grad = False
-        t.grad_fn = t._grad = None
+        t._grad_fn = t._grad = None
         if base is not None:
             t._base = base
         return t
@@ -184,7 +184,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        if self.grad_fn is not None and not requires_grad:
+        if self._grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
@@ -192,12 +192,25 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        """The node that computed this tensor (None for a leaf). A view of a base modified in
+        place since is re-derived from the base first, as in PyTorch."""
+        if self._base is not None and self._requires_grad:
+            from ._views import refresh
+            refresh(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
     def is_leaf(self):
-        return self.grad_fn is None
+        return self._grad_fn is None
 
     @property
     def grad(self):
-        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
+        if self._grad_fn is not None and self._grad is None and not self.retains_grad:
             import warnings
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
@@ -255,19 +268,19 @@ class Tensor:
         return Tensor._make(self._data, self._vc)
 
     def detach_(self):
-        self.grad_fn, self._requires_grad = None, False
+        self._grad_fn, self._requires_grad = None, False
         return self
 
     def retain_grad(self):
-        if self.grad_fn is None:
+        if self._grad_fn is None:
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        self.grad_fn._retain(self._output_nr, self)
+        self._grad_fn._retain(self._output_nr, self)
 
     @property
     def retains_grad(self):
-        node = self.grad_fn
+        node = self._grad_fn
         return node is not None and node._retained is not None and \
             node._retained.get(self._output_nr) is self
 
@@ -276,12 +289,12 @@ class Tensor:
         computed (before it is accumulated into .grad, for a leaf)."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        if self._grad_fn is not None:
+            return self._grad_fn._add_tensor_hook(self._output_nr, hook)
         return self._accumulator_node()._add_tensor_hook(0, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
                                "tensors")
         hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
@@ -310,7 +323,11 @@ class Tensor:
         return d if dtype is None else d.astype(dtype)
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
-        return array  # numpy functions of tensors give arrays (PyTorch's give arrays as well)
+        # numpy's ufuncs on a tensor (np.sin(t)) give a tensor, as PyTorch's do
+        array = np.asarray(array)
+        if array.dtype in _FROM_NP:
+            return Tensor._make(array)
+        return array
 
     def item(self):
         if self.numel() != 1:
@@ -349,7 +366,7 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         from ._printing import format_tensor
-        grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
+        grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
         if type(self._data) is not _ndarray:
             return f"tensor(traced {self._data!r})"
         prefix = "tensor(" if type(self).__name__ in ("Tensor", "Parameter") else \
@@ -425,7 +442,7 @@ class Tensor:
     def contiguous(self, memory_format=None):
         if type(self._data) is not _ndarray or self._data.flags.c_contiguous:
             return self
-        return self.clone()
+        return apply_op("CloneBackward0", _contiguous_copy, [self], saves=False)
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (np.array(self._data), self._requires_grad))
@@ -433,7 +450,7 @@ class Tensor:
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.  If you were "
                                "attempting to deepcopy a module, this may be because of a "
@@ -452,14 +469,20 @@ class Tensor:
         self._vc[0] += 1
 
     def _check_inplace(self):
+        d = self._data
+        if type(d) is _ndarray and 0 in d.strides and d.size > 1 and any(
+                st == 0 and n > 1 for st, n in zip(d.strides, d.shape)):
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
         if not self._requires_grad or not is_grad_enabled():
             return
         base = self._base
         if base is None:
-            if self.grad_fn is None:
+            if self._grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                    "in-place operation.")
-        elif base._requires_grad and base.grad_fn is None:
+        elif base._requires_grad and base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
 
@@ -488,9 +511,9 @@ class Tensor:
             v = broadcast_to(_cast_value(src, self._dtype.np), self._data.shape)
             self._data = raw(v)
         self._bump()
-        node = new.grad_fn
+        node = new._grad_fn
         if node is not None:
-            self.grad_fn, self._requires_grad = node, True
+            self._grad_fn, self._requires_grad = node, True
             if new._output_nr:
                 self._output_nr = new._output_nr
             saved = getattr(node, "_saved", None)
@@ -517,8 +540,8 @@ class Tensor:
         t = Tensor._make(np.array(data) if type(data) is _ndarray else data)
         if self._requires_grad:
             t._requires_grad = True
-            t.grad_fn, t._output_nr = self.grad_fn, self._output_nr
-            if self.grad_fn is None:
+            t._grad_fn, t._output_nr = self._grad_fn, self._output_nr
+            if self._grad_fn is None:
                 t._accumulator = grad_edge(self)[0]
         return t
 
@@ -532,7 +555,13 @@ class Tensor:
         return self
 
     def zero_(self):
-        return self.fill_(0)
+        if type(self._data) is _ndarray and not self._tracking():
+            self._check_inplace()
+            self._data.fill(0)
+            self._bump()
+            return self
+        from ._ops import zero
+        return self._inplace(zero)
 
     def fill_(self, value):
         if isinstance(value, Tensor) and value.ndim:
@@ -636,6 +665,12 @@ def _copy_value(x):
     if type(x) is _Array:
         return wrap_value(np.array(x._value))
     return convert_element_type(x * 1 if x.dtype != np.bool_ else x, x.dtype)
+
+
+def _contiguous_copy(x):
+    if type(x) is _Array:
+        return wrap_value(np.ascontiguousarray(x._value))
+    return _copy_value(x)
 
 
 def _cast_value(x, np_dtype):

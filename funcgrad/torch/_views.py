@@ -97,7 +97,7 @@ def inplace_on_view(view, fn, args, kwargs):
                         saves=False, scalar_edges=True)
     np.copyto(base._data, new_base._data)
     base._bump()
-    base.grad_fn, base._requires_grad = new_base.grad_fn, True
+    base._grad_fn, base._requires_grad = new_base._grad_fn, True
     base.__dict__.pop("_output_nr", None)
     _regenerate(view, pos)
     return view
@@ -109,7 +109,7 @@ def _regenerate(view, pos):
     shape = view._data.shape
     out = apply_op("AsStridedBackward0", lambda b: _gather(b, pos).reshape(shape), [base],
                    saves=False)
-    view.grad_fn, view._requires_grad = out.grad_fn, True
+    view._grad_fn, view._requires_grad = out._grad_fn, True
     view.__dict__.pop("_output_nr", None)
     view._view_version = base._vc[0]
 
@@ -118,7 +118,7 @@ def refresh(view):
     """Re-derive a view's grad_fn from its base when the base was modified in place (and
     recorded) since the view was taken or last re-derived."""
     base = view._base
-    if base is None or not base._requires_grad or base.grad_fn is None or \
+    if base is None or not base._requires_grad or base._grad_fn is None or \
             type(base._data) is not _ndarray:
         return
     if view.__dict__.get("_view_version", base._vc[0]) == base._vc[0]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
 
@@ -50,6 +51,13 @@ def _check_requires_grad(outputs):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """Accumulate d(tensors)/d(leaf) into each leaf's .grad, weighting by grad_tensors."""
+    if create_graph:
+        warnings.warn("Using backward() with create_graph=True will create a reference cycle "
+                      "between the parameter and its gradient which can cause a memory leak. We "
+                      "recommend using autograd.grad when creating the graph to avoid this. If you "
+                      "have to use this function, make sure to reset the .grad fields of your "
+                      "parameters to None after use to break the cycle and avoid the leak.",
+                      UserWarning, stacklevel=3)
     if type(tensors) is Tensor and inputs is None and grad_variables is None and \
             (grad_tensors is None or type(grad_tensors) is Tensor):
         # the common call, loss.backward(): one tensor, its gradient given or implied
@@ -97,12 +105,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     result = []
-    for t, e in zip(inputs, edges):
+    for i, (t, e) in enumerate(zip(inputs, edges)):
         g = capture[e]
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
             if materialize_grads:
                 from .._factories import zeros_like

@@ -172,7 +172,7 @@ class Function(metaclass=_FunctionMeta):
                     o.dtype.is_floating_point or o.dtype.is_complex):
                 if id(o) in inputs and id(o) not in ctx._dirty:
                     o = Tensor._make(o._data, o._vc)  # an input returned as is: an alias
-                o._requires_grad, o.grad_fn = True, node
+                o._requires_grad, o._grad_fn = True, node
                 if k:
                     o._output_nr = k
             results.append(o)

@@ -86,6 +86,11 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     """The Jacobian of func at inputs: for each output and input, a tensor of shape
     output.shape + input.shape (tuple inputs and outputs nest as PyTorch nests them)."""
     _strategy(strategy, vectorize, "jacobian")
+    if create_graph and strategy == "forward-mode":
+        raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` and "
+                                  "`strategy=\"forward-mode\"` are not supported together "
+                                  "(yet). Please either set `create_graph=False` or "
+                                  "`strategy=\"reverse-mode\"`.")
     is_tuple, ins = _check_inputs(inputs, "jacobian")
     meta = {}
     f = _wrap(func, "jacobian", meta)

@@ -823,7 +823,7 @@ def _check_p(p):
 
 
 def _mask(shape, p, dtype):
-    from .._factories import _gen
+    from .._random import _gen
     if p == 1:
         return np.zeros(shape, dtype.np)
     keep = _gen(None).random(shape) >= p
@@ -893,7 +893,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0:
         return input
-    from .._factories import _gen
+    from .._random import _gen
     alpha = 1.7580993408473766
     keep = (_gen(None).random(tuple(input.shape)) >= p).astype(input.dtype.np)
     a = (1 - p) * (1 + p * alpha ** 2)
@@ -1077,7 +1077,7 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if training:
-        from .._factories import _gen
+        from .._random import _gen
         a = _gen(None).uniform(lower, upper, tuple(input.shape)).astype(input.dtype.np)
         return _act("RreluWithNoiseBackward0",
                     lambda x: lax.select(lax.ge(x, _const(0, x)), x, x * a), input, inplace)
@@ -1724,6 +1724,46 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
                      "mean": "MeanBackward0"}[reduction], fn, [input, target, weight])
 
 
+# ---- attention ---------------------------------------------------------------------------------
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(Q K^T * scale + mask) V over the last two axes (PyTorch's math reference): a
+    boolean mask keeps where True, a float mask is added; is_causal keeps j <= i."""
+    L, S = query.shape[-2], key.shape[-2]
+    sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
+                           "when is_causal=True")
+    causal = np.tril(np.ones((L, S), dtype=bool)) if is_causal else None
+    drop = None
+    if dropout_p > 0.0:
+        from .._random import _gen
+        shape = np.broadcast_shapes(tuple(query.shape[:-1]), tuple(key.shape[:-2])) + (S,)
+        drop = (_gen(None).random(shape) >= dropout_p) / (1 - dropout_p)
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        heads = Tensor._make(np.repeat(np.arange(key.shape[-3], dtype=np.int64), rep))
+        key = key.index_select(key.ndim - 3, heads)  # each kv head serves `rep` query heads
+        value = value.index_select(value.ndim - 3, heads)
+
+    def fn(q, k, v, m):
+        s = fnp.matmul(q, fnp.swapaxes(k, -1, -2)) * sc
+        if causal is not None:
+            s = lax.select(causal, s, _const(-np.inf, s))
+        if m is not None:
+            if m.dtype == np.bool_:
+                s = lax.select(m, s, _const(-np.inf, s))
+            else:
+                s = s + lax.convert_element_type(m, s.dtype)
+        e = fnp.exp(s - stop_gradient(fnp.max(s, axis=-1, keepdims=True)))
+        p = e / fnp.sum(e, axis=-1, keepdims=True)
+        if drop is not None:
+            p = p * _const(drop, p)
+        return fnp.matmul(p, v)
+    return apply_op("UnsafeViewBackward0", fn, [query, key, value, attn_mask])
+
+
 # ---- misc --------------------------------------------------------------------------------------
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -1751,22 +1791,64 @@ def pixel_unshuffle(input, downscale_factor):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    if mode != "nearest":
-        raise NotImplementedError(f"funcgrad.torch: interpolate mode={mode!r} is not supported "
-                                  "(only 'nearest')")
+    """Resize the spatial axes: 'nearest', or the separable 'linear'/'bilinear'/'trilinear'
+    (with align_corners), with PyTorch's source-coordinate conventions."""
     nd = input.ndim - 2
+    linear_modes = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if mode in linear_modes:
+        if linear_modes[mode] != nd:
+            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
+                                      f"{linear_modes[mode] + 2}D input")
+    elif mode != "nearest":
+        raise NotImplementedError(f"funcgrad.torch: interpolate mode={mode!r} is not supported "
+                                  "(nearest, linear, bilinear, trilinear are)")
+    elif align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
     in_sp = tuple(input.shape[2:])
     if size is not None:
         out = _ntuple(nd)(size)
-        scales = [i / o for i, o in zip(in_sp, out)]
+        given = [None] * nd
     else:
-        sf = scale_factor if isinstance(scale_factor, (list, tuple)) else [scale_factor] * nd
+        sf = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else \
+            [scale_factor] * nd
         out = tuple(int(math.floor(i * s)) for i, s in zip(in_sp, sf))
-        scales = [1.0 / s for s in sf]
-    grids = [np.minimum(np.floor(np.arange(o) * s).astype(np.int64), i - 1)
-             for o, s, i in zip(out, scales, in_sp)]
-    index = (slice(None), slice(None)) + np.ix_(*grids)
-    return apply_op(f"UpsampleNearest{nd}DBackward0", lambda x: x[index], [input])
+        given = [None if recompute_scale_factor else float(s) for s in sf]
+    if mode == "nearest":
+        scales = [1.0 / g if g else i / o for g, i, o in zip(given, in_sp, out)]
+        grids = [np.minimum(np.floor(np.arange(o) * np.float32(sc)).astype(np.int64), i - 1)
+                 for o, sc, i in zip(out, scales, in_sp)]
+        index = (slice(None), slice(None)) + np.ix_(*grids)
+        return apply_op(f"UpsampleNearest{nd}DBackward0", lambda x: x[index], [input])
+    axes = []
+    for k, (i, o, g) in enumerate(zip(in_sp, out, given)):
+        dst = np.arange(o, dtype=np.float64)
+        if align_corners:
+            src = dst * ((i - 1) / (o - 1) if o > 1 else 0.0)
+        else:
+            sc = 1.0 / g if g else i / o
+            src = np.maximum((dst + 0.5) * sc - 0.5, 0.0)
+        i0 = np.minimum(np.floor(src).astype(np.int64), i - 1)
+        i1 = np.minimum(i0 + 1, i - 1)
+        lam = src - i0
+        axes.append((i0, i1, lam))
+
+    def fn(x):
+        for k, (i0, i1, lam) in enumerate(axes):
+            ax = 2 + k
+            shape = [1] * x.ndim
+            shape[ax] = lam.shape[0]
+            w = _const(lam.reshape(shape), x)
+            lo = x[(slice(None),) * ax + (i0,)]
+            hi = x[(slice(None),) * ax + (i1,)]
+            x = lo + (hi - lo) * w
+        return x
+    names = {1: "UpsampleLinear1DBackward0", 2: "UpsampleBilinear2DBackward0",
+             3: "UpsampleTrilinear3DBackward0"}
+    return apply_op(names[nd], fn, [input])
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -15,7 +15,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
 
 
 def _rng(generator):
-    from .._factories import _gen
+    from .._random import _gen
     return _gen(generator)
 
 

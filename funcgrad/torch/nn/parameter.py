@@ -19,7 +19,7 @@ class Parameter(Tensor):
         if requires_grad and not (data.dtype.is_floating_point or data.dtype.is_complex):
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
-        t = cls._make(data._data, data._version, None)
+        t = cls._make(data._data, getattr(data, "_vc", None), None)  # shared version counter
         if requires_grad:
             t.requires_grad_(True)
         return t
@@ -54,7 +54,7 @@ class Buffer(Tensor):
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
             data = Tensor._make(np.zeros((0,), np.float32))
-        t = cls._make(data._data, data._version, None)
+        t = cls._make(data._data, getattr(data, "_vc", None), None)  # shared version counter
         if data.requires_grad:
             t.requires_grad_(True)
         t._persistent = persistent

@@ -789,7 +789,7 @@ class Module:
 
 def _plain(t):
     """A Buffer marker as the plain tensor it stands for (sharing storage)."""
-    out = Tensor._make(t._data, t._version, None)
+    out = Tensor._make(t._data, getattr(t, "_vc", None), None)
     if t.requires_grad:
         out.requires_grad_(True)
     return out

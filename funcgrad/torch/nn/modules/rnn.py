@@ -225,7 +225,7 @@ class RNNBase(Module):
             else input.size(0)
         masks = []
         if self.training and self.dropout > 0:
-            from ..._factories import _gen
+            from ..._random import _gen
             for _ in range(self.num_layers - 1):
                 keep = _gen(None).random((seq_len, batch, real_hidden * nd)) >= self.dropout
                 masks.append(keep / (1 - self.dropout))

@@ -225,7 +225,7 @@ class DataLoader:
 
 
 def _draw_base_seed(generator):
-    from ..._factories import _gen
+    from ..._random import _gen
     return int(_gen(generator).integers(0, 2 ** 63 - 1))
 
 

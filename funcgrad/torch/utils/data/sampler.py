@@ -34,7 +34,7 @@ class SequentialSampler(Sampler):
 def _seeded_generator():
     """A fresh generator seeded from the default one (as PyTorch's samplers draw one per
     epoch when given none)."""
-    from ..._factories import Generator, _gen
+    from ..._random import Generator, _gen
     seed = int(_gen(None).integers(0, 2 ** 63 - 1))
     return Generator().manual_seed(seed)
 
