@@ -44,6 +44,25 @@ def _split_static(args, nondiff_argnums):
     return static, dyn
 
 
+def _flatten_args(args, nondiff_argnums):
+    """(static args by position, dynamic args, their leaves, their tree structure)."""
+    static, dyn = _split_static(args, nondiff_argnums)
+    leaves, in_tree = tree.tree_flatten(dyn)
+    return static, dyn, [_as_leaf(x) for x in leaves], in_tree
+
+
+def _flat(fun, static, in_tree, out_tree):
+    """fun over the flat leaves of its dynamic arguments, returning flat leaves and recording the
+    output structure in out_tree[0] (filled whenever the function runs)."""
+    def fun_flat(*ls):
+        out = fun(*_merge(static, tree.tree_unflatten(in_tree, ls)))
+        o, t = tree.tree_flatten(out)
+        out_tree[:] = [t]
+        return [_as_leaf(x) for x in o]
+    fun_flat.__name__ = getattr(fun, "__name__", "f")
+    return fun_flat
+
+
 def _merge(static, dyn):
     it = iter(dyn)
     return [static[i] if i in static else next(it) for i in range(len(static) + len(dyn))]
@@ -142,19 +161,13 @@ class custom_jvp:
         if self.jvp is None:
             raise TypeError(f"custom_jvp function {self.__name__} has no derivative rule yet: "
                             f"define one with @{self.__name__}.defjvp")
-        static, dyn = _split_static(args, self.nondiff_argnums)
-        leaves, in_tree = tree.tree_flatten(dyn)
-        leaves = [_as_leaf(x) for x in leaves]
+        static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in leaves):
-            return self.fun(*args)
+            return self.fun(*args)  # no transform is looking: the function itself
         out_tree = []
         nondiff = [static[i] for i in sorted(static)]
 
-        def fun_flat(*ls):
-            out = self.fun(*_merge(static, tree.tree_unflatten(in_tree, ls)))
-            o, t = tree.tree_flatten(out)
-            out_tree[:] = [t]
-            return [_as_leaf(x) for x in o]
+        fun_flat = _flat(self.fun, static, in_tree, out_tree)
 
         def jvp_flat(primals, tangents):
             p = tree.tree_unflatten(in_tree, primals)
@@ -174,7 +187,7 @@ class custom_jvp:
             out_tree[:] = [ot]
             return [_as_leaf(x) for x in o], [_as_leaf(x) for x in to]
 
-        fun_flat.__name__, jvp_flat.__name__ = self.__name__, getattr(self.jvp, "__name__", "jvp")
+        jvp_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
         outs = custom_jvp_call_p.bind(*leaves, fun=fun_flat, jvp=jvp_flat)
         return tree.tree_unflatten(out_tree[0], outs)
 
@@ -268,19 +281,13 @@ class custom_vjp:
         if self.fwd is None:
             raise TypeError(f"custom_vjp function {self.__name__} has no derivative rule yet: "
                             f"define one with {self.__name__}.defvjp(fwd, bwd)")
-        static, dyn = _split_static(args, self.nondiff_argnums)
-        leaves, in_tree = tree.tree_flatten(dyn)
-        leaves = [_as_leaf(x) for x in leaves]
+        static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in leaves):
-            return self.fun(*args)
+            return self.fun(*args)  # no transform is looking: the function itself
         nondiff = [static[i] for i in sorted(static)]
         out_tree, res_tree = [], []
 
-        def fun_flat(*ls):
-            out = self.fun(*_merge(static, tree.tree_unflatten(in_tree, ls)))
-            o, t = tree.tree_flatten(out)
-            out_tree[:] = [t]
-            return [_as_leaf(x) for x in o]
+        fun_flat = _flat(self.fun, static, in_tree, out_tree)
 
         def fwd_flat(*ls):
             res = self.fwd(*_merge(static, tree.tree_unflatten(in_tree, ls)))
@@ -327,7 +334,6 @@ class custom_vjp:
                 flat.extend(got)
             return flat
 
-        fun_flat.__name__ = self.__name__
         fwd_flat.__name__ = getattr(self.fwd, "__name__", "fwd")
         bwd_flat.__name__ = getattr(self.bwd, "__name__", "bwd")
         outs = custom_vjp_call_p.bind(*leaves, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat)
@@ -460,20 +466,11 @@ def checkpoint(fun, policy=None, static_argnums=()):
 
     @functools.wraps(fun)
     def wrapped(*args):
-        static, dyn = _split_static(args, static_argnums)
-        leaves, in_tree = tree.tree_flatten(dyn)
-        leaves = [_as_leaf(x) for x in leaves]
+        static, _, leaves, in_tree = _flatten_args(args, static_argnums)
         if not any(isinstance(x, Tracer) for x in leaves):
             return fun(*args)
         out_tree = []
-
-        def fun_flat(*ls):
-            out = fun(*_merge(static, tree.tree_unflatten(in_tree, ls)))
-            o, t = tree.tree_flatten(out)
-            out_tree[:] = [t]
-            return [_as_leaf(x) for x in o]
-        fun_flat.__name__ = getattr(fun, "__name__", "checkpointed")
-        outs = remat_p.bind(*leaves, fun=fun_flat, policy=policy)
+        outs = remat_p.bind(*leaves, fun=_flat(fun, static, in_tree, out_tree), policy=policy)
         return tree.tree_unflatten(out_tree[0], outs)
     return wrapped
 
