@@ -346,6 +346,7 @@ NONDIFF = [
            [Dom(ints=(-8, 8)), Dom(ints=(0, 3))], dtypes=(I32, I64), grad="none"),
     unary("logical_not", fnp.logical_not, np.logical_not, "eq", GRID, dtypes=ANY, grad="none"),
     unary("isfinite", fnp.isfinite, np.isfinite, "is_finite", SPECIAL, dtypes=NUM, grad="none"),
+    unary("signbit", fnp.signbit, np.signbit, "signbit", SPECIAL, dtypes=NUM, grad="none"),
     unary("isnan", fnp.isnan, np.isnan, "ne", SPECIAL, grad="none"),
     unary("isinf", fnp.isinf, np.isinf, ("is_finite", "not", "eq", "and"), SPECIAL,
           grad="none"),

@@ -480,3 +480,87 @@ def test_autograd_functional_errors_match_torch(torch):
             fn(ft)
         assert type(f_err.value) is type(t_err.value)
         assert str(f_err.value) == str(t_err.value)
+
+
+def _zero_first_then_times(x):
+    y = x.clone()
+    y[0] = 0.0
+    return y * x
+
+
+THROUGH = {
+    "softmax": lambda L: lambda x: x.softmax(0),
+    "slices": lambda L: lambda x: x[1:] * x[:-1],
+    "cat": lambda L: lambda x: L.cat([x, x.exp()]),
+    "sort": lambda L: lambda x: x.sort()[0] * L.arange(4.0, dtype=L.float64),
+    "topk": lambda L: lambda x: x.topk(2)[0],
+    "setitem": lambda L: _zero_first_then_times,
+    "inplace": lambda L: lambda x: x.clone().mul_(x).add_(1),
+    "mm": lambda L: lambda x: x.view(2, 2).mm(x.view(2, 2).t()).view(-1),
+    "max_dim": lambda L: lambda x: x.view(2, 2).max(1)[0],
+    "where": lambda L: lambda x: L.where(x > 0, x, x ** 2),
+    "clamp": lambda L: lambda x: x.clamp(-0.5, 0.5),
+    "norm": lambda L: lambda x: x / x.norm(),
+    "gather": lambda L: lambda x: x.gather(0, L.tensor([3, 0, 0])),
+    "index": lambda L: lambda x: x[L.tensor([1, 1, 3])],
+    "mask": lambda L: lambda x: x[L.tensor([True, False, True, True])],
+    "unfold": lambda L: lambda x: x.unfold(0, 2, 1).sum(-1),
+    "cumsum": lambda L: lambda x: x.cumsum(0) * x,
+    "std": lambda L: lambda x: x.std() * x,
+    "matmul": lambda L: lambda x: x @ x.view(4, 1).expand(4, 3),
+    "scatter_add": lambda L: lambda x: L.zeros(4, dtype=L.float64).scatter_add(
+        0, L.tensor([0, 0, 1, 2]), x),
+    "prod": lambda L: lambda x: x.prod(0, keepdim=True) * x,
+}
+
+
+@pytest.mark.parametrize("case", list(THROUGH))
+def test_jacobian_and_hessian_through_operations(torch, case):
+    """autograd.functional runs the user's function on tensors that hold funcgrad's traced
+    values: every operation works on them."""
+    xv = np.array([0.3, -1.2, 0.8, 2.0])
+    for kind in ("jacobian", "hessian"):
+        outs = []
+        for L in (ft, torch):
+            F, f = L.autograd.functional, THROUGH[case](L)
+            x = L.tensor(xv)
+            outs.append(F.jacobian(f, x) if kind == "jacobian" else
+                        F.hessian(lambda x, f=f: f(x).sum(), x))
+        np.testing.assert_allclose(outs[0].numpy(), outs[1].numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_gradcheck_and_gradgradcheck(torch):
+    rng = np.random.default_rng(0)
+    for L in (ft, torch):
+        x = L.tensor(rng.standard_normal(3), requires_grad=True)
+        w = L.tensor(rng.standard_normal(3), requires_grad=True)
+        assert L.autograd.gradcheck(lambda a, b: (a * b.sin()).exp(), (x, w))
+        assert L.autograd.gradgradcheck(lambda a, b: (a * b.sin()).exp(), (x, w))
+
+        class Wrong(L.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 3
+        with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0 with respect to "
+                                               "input 0"):
+            L.autograd.gradcheck(Wrong.apply, (x,))
+        assert L.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False) is False
+
+
+def test_backward_twice_through_nodes_that_save_nothing(torch):
+    def run(L):
+        a = L.ones(2, requires_grad=True)
+        b = L.ones(2, requires_grad=True)
+        y = (a + b - a).sum()
+        y.backward()
+        y.backward()  # AddBackward0, SubBackward0 and SumBackward0 save nothing
+        z = (a * 2).sum()
+        z.backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            z.backward()  # MulBackward0 saves the scalar, wrapped as a tensor
+        return a.grad, b.grad
+    same(torch, run)

@@ -752,7 +752,7 @@ def test_autograd_misuse_raises_what_torch_raises(torch):
     for fn in (backward_twice, non_scalar, no_grad_output, leaf_inplace, view_of_leaf_inplace,
                saved_modified, saved_output_modified, saved_leaf_modified, wrong_grad_shape,
                unused, input_no_grad, nonleaf_requires_grad_false, hook_no_grad):
-        check_error(torch, lambda L: fn(L))
+        check_error(torch, fn)
 
 
 def test_inplace_that_torch_allows_is_allowed(torch):
@@ -1007,3 +1007,53 @@ def test_seeding_makes_streams_reproducible(torch):
     assert ft.randn(2).tolist() == c.tolist()
     assert isinstance(ft.seed(), int) and ft.initial_seed() >= 0
     assert repr(torch.manual_seed(0).initial_seed()) == repr(ft.manual_seed(0).initial_seed())
+
+
+# ---- linear algebra and the rest of torch.X --------------------------------------------------------
+
+def _spd(L, x):
+    return x @ x.mT + L.eye(x.shape[-1], dtype=x.dtype)
+
+
+MORE_CASES = [
+    ("inv", lambda L, x: L.linalg.inv(_spd(L, x))), ("inverse", lambda L, x: _spd(L, x).inverse()),
+    ("det", lambda L, x: L.linalg.det(x)), ("det_fn", lambda L, x: L.det(x)),
+    ("slogdet", lambda L, x: L.linalg.slogdet(_spd(L, x))),
+    ("solve", lambda L, x: L.linalg.solve(_spd(L, x), x[:, 0])),
+    ("solve_matrix", lambda L, x: L.linalg.solve(_spd(L, x), x)),
+    ("eigvalsh", lambda L, x: L.linalg.eigvalsh(_spd(L, x))),
+    ("svdvals", lambda L, x: L.linalg.svdvals(x)),
+    ("cholesky", lambda L, x: L.linalg.cholesky(_spd(L, x))),
+    ("norm", lambda L, x: L.linalg.norm(x)), ("vector_norm", lambda L, x: L.linalg.vector_norm(x, 1)),
+    ("matrix_norm", lambda L, x: L.linalg.matrix_norm(x)),
+    ("pinv", lambda L, x: L.linalg.pinv(_spd(L, x))),
+    ("multi_dot", lambda L, x: L.linalg.multi_dot([x, x.t(), x])),
+    ("cross", lambda L, x: L.cross(x, x.flip(0), dim=1)),
+    ("broadcast_to", lambda L, x: L.broadcast_to(x[0], (2, 3))),
+    ("broadcast_tensors", lambda L, x: L.broadcast_tensors(x, x[:1])),
+    ("take_along_dim", lambda L, x: L.take_along_dim(x, L.tensor([[2], [0], [1]]), 1)),
+    ("trace", lambda L, x: L.trace(x)), ("diag_embed", lambda L, x: L.diag_embed(x)),
+    ("dist", lambda L, x: L.dist(x, x.t())), ("type_as", lambda L, x: x.type_as(L.ones(1))),
+    ("lgamma", lambda L, x: L.lgamma(x.abs() + 0.5)),
+    ("searchsorted", lambda L, x: L.searchsorted(L.tensor([-1.0, 0.0, 1.0]), x)),
+    ("bucketize", lambda L, x: L.bucketize(x, L.tensor([-1.0, 0.0, 1.0]), right=True)),
+]
+
+
+@pytest.mark.parametrize("name,fn", MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_more_operations_match_torch(torch, name, fn):
+    x = values(np.random.default_rng(sum(map(ord, name))), (3, 3), "float64")
+    check(torch, fn, [x], rtol=1e-7, atol=1e-9,
+          check_grad_fn=name not in ("multi_dot", "pinv", "matrix_norm"))
+
+
+def test_derivatives_at_kinks_match_torch(torch):
+    """relu'(0) = 0, clamp' = 1 on its bounds, maximum splits ties: PyTorch's conventions."""
+    def steps(L):
+        x = L.tensor([0.0, -1.0, 1.0, 2.0, 0.5], requires_grad=True)
+        y = L.tensor([0.0, 1.0, 1.0, -2.0, 0.5], requires_grad=True)
+        loss = (x.relu() * 1 + L.relu(x) * 2 + x.clamp(min=0) * 4 + x.clamp(-1, 1) * 8
+                + x.clamp(max=1) * 16 + L.maximum(x, y) * 32 + x.abs() * 64).sum()
+        loss.backward()
+        return x.grad, y.grad
+    _check_storage(torch, steps)

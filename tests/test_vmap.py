@@ -161,6 +161,7 @@ for _name in ("real", "imag", "conj"):
     case(_name, _name, getattr(lax, _name), one(cplx, dtypes=COMPLEX + (F64,)))
 
 case("is_finite", "is_finite", lax.is_finite, one(special))
+case("signbit", "signbit", lax.signbit, one(special))
 case("bitwise_not", "not", lax.bitwise_not, one(bits, dtypes=(BOOL, I32, I64)))
 case("integer_pow", "integer_pow", lambda x, *, y: lax.integer_pow(x, y),
      st.builds(lambda a, y: (a[0], {"y": y}), one(away()), st.integers(-2, 3)))

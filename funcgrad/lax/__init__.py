@@ -6,7 +6,7 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           bitwise_xor, ceil, convert_element_type, cos, cosh, div, eq, exp, expm1,
                           floor, floor_divide, ge, gt, integer_pow, is_finite, le, log, log1p,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
-                          select, shift_left, shift_right, sign, sin, sinh, sqrt, sub, tan,
+                          select, shift_left, shift_right, sign, signbit, sin, sinh, sqrt, sub, tan,
                           tanh)
 from .indexing import (gather, index, index_update, scatter, scatter_add, scatter_max, scatter_min,
                        scatter_mul)

@@ -288,9 +288,11 @@ shift_left, shift_right = _fn(shift_left_p), _fn(shift_right_p)
 
 is_finite_p = _ufunc_prim("is_finite", np.isfinite)
 is_finite = _fn(is_finite_p)
+signbit_p = _ufunc_prim("signbit", np.signbit)  # sees the sign of -0.0 and of a negative NaN
+signbit = _fn(signbit_p)
 
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, is_finite_p,
-           shift_left_p, shift_right_p):
+           shift_left_p, shift_right_p, signbit_p):
     def_nondiff(_p)
 
 # ---- complex parts: linear maps, transposed as JAX transposes them ----------------------------

@@ -36,6 +36,15 @@ from ._ufuncs import (abs, absolute, add, arccos, arcsin, arctan, arctan2, aroun
                       multiply, negative, not_equal, positive, power, reciprocal, remainder, rint,
                       round, sign, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide,
                       where)
+from ._breadth import (allclose, argwhere, array_equal, array_equiv, average, broadcast_arrays,
+                       can_cast, cbrt, convolve, copysign, corrcoef, correlate, count_nonzero, cov,
+                       divmod, finfo, fix, flatnonzero, float_power, fmod, heaviside, iinfo,
+                       indices, interp, isclose, iscomplex, iscomplexobj, isreal, isrealobj,
+                       issubdtype, logspace, median, meshgrid, modf, nanargmax, nanargmin, nanmax,
+                       nanmean, nanmedian, nanmin, nanpercentile, nanprod,
+                       nanquantile, nanstd, nansum, nanvar, percentile, polyadd,
+                       polymul, polyval, promote_types, ptp, quantile, result_type, searchsorted,
+                       signbit, take, trapezoid, trunc, unique)
 from . import fft, linalg  # noqa: E402  (fnp.fft.fft, fnp.linalg.inv, ...)
 
 bool = bool_

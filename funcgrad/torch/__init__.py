@@ -11,7 +11,7 @@ import importlib as _importlib
 import math as _math
 
 from . import _methods  # noqa: F401  (binds the Tensor methods and operators)
-from . import autograd, backends, cuda, func, nn, utils
+from . import autograd, backends, cuda, fft, func, linalg, nn, utils
 from ._dtypes import (bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo, float,
                       float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
                       int16, int32, int64, layout, long, promote_types, result_type,
@@ -39,12 +39,15 @@ from ._ops import (abs, absolute, acos, acosh, add, addcdiv, addcmul, arccos, ar
                    neg, negative, not_equal, pow, reciprocal, relu, remainder, round, rsqrt, rsub,
                    sgn, sigmoid, sign, sin, sinh, softmax, log_softmax, sqrt, square, sub, subtract, tan, tanh,
                    true_divide, trunc, where, xlogy)
+from ._ops import bucketize, complex, lgamma, polar, searchsorted
 from ._printing import set_printoptions
 from ._products import (addmm, addmv, baddbmm, bmm, dot, einsum, ger, inner, kron, matmul, mm,
                         mv, outer, tensordot, vdot)
 from ._reductions import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod,
-                          cumsum, logsumexp, max, mean, min, nansum, norm, prod, return_types,
+                          cumsum, dist, logsumexp, max, mean, min, nansum, norm, prod,
+                          return_types,
                           std, std_mean, sum, var, var_mean)
+from ._shape_ops import (broadcast_tensors, broadcast_to, diag_embed, take_along_dim, trace)
 from ._shape_ops import (as_strided, atleast_1d, atleast_2d, atleast_3d, cartesian_prod, cat,
                          chunk, column_stack, concat, concatenate, diag, diagonal, dstack,
                          expand, flatten, flip, fliplr, flipud, hstack, meshgrid, movedim,
@@ -57,11 +60,32 @@ from ._size import Size, device
 from ._sorting import (argsort, kthvalue, median, mode, msort, sort, topk, unique,
                        unique_consecutive)
 from ._tensor import Tensor
+from .serialization import load, save
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 
 inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 __version__ = "2.13.0+funcgrad"
+
+
+from .func import vmap  # noqa: E402  (torch.vmap is torch.func.vmap)
+from .linalg import cross  # noqa: E402
+
+
+def inverse(input):
+    return linalg.inv(input)
+
+
+def det(input):
+    return linalg.det(input)
+
+
+def pinverse(input, rcond=1e-15):
+    return linalg.pinv(input)
+
+
+# torch.save / torch.load: funcgrad/torch/serialization.py (imported above), a zip + JSON format
+# that never unpickles, so loading a file cannot run code.
 
 
 def is_tensor(obj):

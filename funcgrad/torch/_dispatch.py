@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._core import trace as _trace
-from .._core.array import Array, wrap_value
+from .._core.array import Array
 from .._core.trace import Tracer
 from ..interpreters.ad import ReverseTrace, ReverseTracer
 from ._grad_mode import _state as _grad_state
-from ._graph import AccumulateGrad, node_class
+from ._graph import AccumulateGrad, PrimitiveNode, node_class
 
 _ndarray = np.ndarray
 
@@ -186,6 +186,7 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
 
 
 _node_classes: dict = {}
+_SAVED_NUMBER = ([0], 0, None, None)
 
 
 def needs_record(args):
@@ -200,50 +201,45 @@ def needs_record(args):
 def record_primitive(name, prim, params, args, ans, *, saves=True, saves_out=False,
                      scalar_edges=False):
     """Record a torch operation that is one funcgrad primitive, `prim`(*args, **params), whose
-    result `ans` (a numpy array) the eager path has already computed: the primitive enters this
-    operation's tape as `ReverseTrace.record` enters it (with its answer, not computed again),
-    so that backward is the primitive's vjp rule. Tensors among args must already have the
-    dtype the primitive takes. Returns the result tensor."""
-    trace = OpTrace()
-    ins, edges, in_nodes, edge_pos = [], [], [], []
+    result `ans` (a numpy array) the eager path has already computed. Its tape is that one
+    primitive with its answer (as `ReverseTrace.record` would enter it), so its backward is the
+    primitive's vjp rules (graph.PrimitiveNode): nothing is computed twice. For primitives with
+    one result and a vjp rule per argument; tensors among args must already have the dtype the
+    primitive takes. Returns the result tensor."""
+    t = _from_value(ans)
+    if not (t._dtype.is_floating_point or t._dtype.is_complex):
+        return t  # an integer or boolean result: nothing to differentiate
+    vals, edges, edge_pos, diff = [], [], [], []
     i = 0
     for a in args:
         if isinstance(a, Tensor):
-            v = _array(a._data)
+            vals.append(_array(a._data))
             if a._requires_grad:
-                v = trace.new_input(v)
+                diff.append((i, len(edges)))
                 edges.append(grad_edge(a))
-                in_nodes.append(v.node)
             else:
                 edges.append(_NONE_EDGE)
-                in_nodes.append(None)
             edge_pos.append(i)
         else:
-            v = a
+            vals.append(a)
             if scalar_edges and (type(a) in _NUMBERS or isinstance(a, np.generic)):
                 edges.append(_NONE_EDGE)
-                in_nodes.append(None)
                 edge_pos.append(i)
-        ins.append(v)
         i += 1
-    out = trace.record(prim, ins, params, _array(ans))
-    trace.alive = False
-    t = _from_value(ans)
-    if type(out) is not ReverseTracer:
-        if not (t._dtype.is_floating_point or t._dtype.is_complex):
-            return t
-        out = _ZERO_DERIVATIVE  # differentiable in PyTorch (sign, floor): a node giving zeros
-    cls = _node_classes.get(name)
+    cls = _primitive_node_classes.get(name)
     if cls is None:
-        cls = _node_classes[name] = node_class(name)
+        cls = _primitive_node_classes[name] = node_class(name, PrimitiveNode)
     saved = _saved_inputs(args, saves) if saves is not False else []
-    node = cls(edges, _replay(prim, params), (((out.node, None),), in_nodes, edge_pos), args,
-               saved, 1)
+    node = cls(edges, _replay(prim, params), (prim, params, vals, _array(ans), diff, edge_pos),
+               args, saved, 1)
     t._requires_grad = True
     t._grad_fn = node
     if saves_out:
         saved.append((t._vc, 0, None, (t._dtype, ans.shape, node)))
     return t
+
+
+_primitive_node_classes: dict = {}
 
 
 class _ZeroDerivative:
@@ -268,7 +264,9 @@ def _saved_inputs(args, saves):
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             chosen = ([a] if b._requires_grad else []) + ([b] if a._requires_grad else [])
             return [(t._vc, t._vc[0], t, None) for t in chosen]
-        return []
+        # PyTorch wraps a number operand as a tensor and saves it for the other's gradient: it
+        # never changes, but it is freed by backward like any saved tensor
+        return [_SAVED_NUMBER]
     tensors = [a for a in args if isinstance(a, Tensor)]
     if saves is True:
         chosen = tensors
@@ -285,9 +283,9 @@ def apply_backward_tracked(node, cts):
     output gradients, so that the gradients it returns can be differentiated again. Returns one
     gradient (or None) per entry of next_functions."""
     inputs, fn = node._inputs, node._fn
-    _, in_nodes, edge_pos = node._tape
+    edge_pos, differentiable = node.edge_positions()
     n_args = len(inputs)
-    wanted = [i for i, n in zip(edge_pos, in_nodes) if n is not None]
+    wanted = [i for i, d in zip(edge_pos, differentiable) if d]
 
     def backward_fn(*vals):
         from ..interpreters.ad import backward
@@ -310,4 +308,4 @@ def apply_backward_tracked(node, cts):
         return tuple(res)
     got = apply_op(node.name(), backward_fn, list(inputs) + list(cts), saves=False)
     got = iter(got if isinstance(got, tuple) else (got,))
-    return [None if n is None else next(got) for n in in_nodes]
+    return [next(got) if d else None for d in differentiable]

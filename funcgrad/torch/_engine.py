@@ -108,7 +108,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                         _accumulate(node.variable, g, create_graph)
                 continue
             node.check_saved()
-            cts = [slot.get(k) for k in range(node._n_outputs)]
+            cts = [slot.get(0)] if node._n_outputs == 1 else \
+                [slot.get(k) for k in range(node._n_outputs)]
             if node._pre_hooks:
                 cts = _run_pre_hooks(node, cts, to_tensor, to_value)
             got = node.backward_values(cts, create_graph)
@@ -140,6 +141,9 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
 def _unaliased(got):
     """The gradients a node hands to its inputs, no two of them one array (a leaf may keep its
     gradient and add into it in place later)."""
+    arrays = [g._value for g in got if type(g) is _Array]
+    if len(arrays) < 2 or len({id(a) for a in arrays}) == len(arrays):
+        return got
     seen = set()
     out = []
     for g in got:

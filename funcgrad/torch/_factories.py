@@ -214,7 +214,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
     if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
     n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)

@@ -192,9 +192,17 @@ class FunctionNode(Node):
         return _zeros_for_missing([None if n is None else leaf_cts.get(n) for n in in_nodes],
                                   in_nodes)
 
+    def edge_positions(self):
+        """(the argument behind each entry of next_functions, whether gradient flows there)."""
+        _, in_nodes, edge_pos = self._tape
+        return edge_pos, [n is not None for n in in_nodes]
+
     def free(self):
-        self._tape = None
-        self._inputs = None
+        """After a backward without retain_graph: drop the tape, as PyTorch frees the saved
+        tensors (a node that saves none can run again, as in PyTorch)."""
+        if self._saved:
+            self._tape = None
+            self._inputs = None
 
     def backward_values(self, cts, create_graph):
         """Gradients per entry of next_functions from the output gradients (None: zero): funcgrad
@@ -202,6 +210,35 @@ class FunctionNode(Node):
         if create_graph:
             return _dispatch.apply_backward_tracked(self, cts)
         return self.apply(cts)
+
+
+class PrimitiveNode(FunctionNode):
+    """A recorded operation that is one funcgrad primitive applied to the operation's inputs,
+    its result known (dispatch.record_primitive). Its tape is (primitive, params, argument
+    values, result, [(argument position, next_functions entry) to differentiate], the argument
+    behind each next_functions entry); its backward is funcgrad's reverse pass over that one
+    primitive: each argument's cotangent is the primitive's vjp rule, fitted to the argument as
+    the reverse pass fits it (interpreters/ad.py), zeros where the rule gives a symbolic zero."""
+    __slots__ = ()
+
+    def apply(self, cts):
+        prim, params, args, ans, diff, edge_pos = self._tape
+        got = [None] * len(edge_pos)
+        ct = cts[0]
+        if ct is None:
+            return got
+        for i, e in diff:
+            rule = prim.vjp(i)
+            c = None if rule is None else rule(ct, ans, *args, **params)
+            if c is not None:
+                c = _fit_cotangent(c, args[i])
+            got[e] = _zeros_like_aval(args[i]) if c is None else c
+        return got
+
+    def edge_positions(self):
+        _, _, _, _, diff, edge_pos = self._tape
+        wanted = {e for _, e in diff}
+        return edge_pos, [e in wanted for e in range(len(edge_pos))]
 
 
 _classes: dict = {}

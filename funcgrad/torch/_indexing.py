@@ -15,7 +15,7 @@ from . import _dtypes as D
 from ._dispatch import apply_op
 from ._grad_mode import is_grad_enabled
 from ._ops import _as, _t, _wrap
-from ._tensor import Tensor, _dim, _type_name
+from ._tensor import Tensor, _dim, _type_name, concrete
 from ._views import view_op
 
 _ndarray = np.ndarray
@@ -35,10 +35,9 @@ def _item(i):
     if type(i) in _BASIC:
         return i
     if isinstance(i, Tensor):
-        d = i._data
         if i._dtype.is_floating_point or i._dtype.is_complex:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        d = np.asarray(d)
+        d = concrete(i)
         return d if i._dtype is not D.uint8 else d.astype(bool)
     if isinstance(i, bool) or isinstance(i, np.bool_):
         return bool(i)
@@ -217,6 +216,9 @@ def setitem(t, idx, value):
         t._bump()
         return
     _check_index(tuple(t.shape), nidx)
+    if type(d) is not _ndarray:  # a traced value (under a funcgrad transform): no views
+        t._inplace(_index_put, nidx, value)
+        return
     if nidx is Ellipsis or (type(nidx) is tuple and len(nidx) == 1 and nidx[0] is Ellipsis):
         # PyTorch: x[...] = v is x.fill_(tensor(v)) for a number, x.copy_(v) for a tensor
         if vt is None:
@@ -275,7 +277,7 @@ def _index_array(index, name="index"):
         got = _type_name(index._dtype) if isinstance(index, Tensor) else type(index).__name__
         raise RuntimeError(f"{name}(): Expected dtype int64 for index" + (
             f" but got {got}" if False else ""))
-    return np.asarray(index._data).astype(np.int64, copy=False)
+    return concrete(index).astype(np.int64, copy=False)
 
 
 def _grid(idx, d):
@@ -288,7 +290,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     d = _dim(dim, input.ndim)
     if not isinstance(index, Tensor) or index._dtype is not D.int64:
         raise RuntimeError("gather(): Expected dtype int64 for index")
-    idx = np.asarray(index._data)
+    idx = concrete(index)
     if idx.ndim != max(input.ndim, 1) and not (idx.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k in range(idx.ndim):
@@ -389,10 +391,11 @@ def index_select(input, dim, index):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    idx = np.asarray(index._data).reshape(-1)
+    idx = concrete(index).reshape(-1)
     n = input.shape[d] if input.ndim else 1
     if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"index out of range in self")
+        bad = int(idx[(idx >= n) | (idx < -n)][0])
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
     sel = (slice(None),) * d + (idx,)
     return apply_op("IndexSelectBackward0", lambda x: x[sel] if fnp.ndim(x) else
                     fnp.reshape(x, (1,))[idx], [input], saves=False)
@@ -400,7 +403,7 @@ def index_select(input, dim, index):
 
 def index_add(input, dim, index, source, *, alpha=1):
     d = _dim(dim, input.ndim)
-    idx = np.asarray(index._data).reshape(-1)
+    idx = concrete(index).reshape(-1)
     sel = (slice(None),) * d + (idx,)
     dt = input._dtype
     return apply_op("IndexAddBackward0", lambda x, s: x.at[sel].add(
@@ -409,7 +412,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     d = _dim(dim, input.ndim)
-    sel = (slice(None),) * d + (np.asarray(index._data).reshape(-1),)
+    sel = (slice(None),) * d + (concrete(index).reshape(-1),)
     dt = input._dtype
     return apply_op("IndexCopyBackward0", lambda x, s: x.at[sel].set(_as(s, dt)),
                     [input, source], saves=False, dtype=dt)
@@ -417,7 +420,7 @@ def index_copy(input, dim, index, source):
 
 def index_fill(input, dim, index, value):
     d = _dim(dim, input.ndim)
-    sel = (slice(None),) * d + (np.asarray(index._data).reshape(-1),)
+    sel = (slice(None),) * d + (concrete(index).reshape(-1),)
     if isinstance(value, Tensor):
         return apply_op("IndexFillBackward1", lambda x, v: x.at[sel].set(v), [input, value],
                         saves=False)
@@ -427,22 +430,22 @@ def index_fill(input, dim, index, value):
 def masked_select(input, mask):
     mask = _t(mask)
     if mask._dtype is not D.bool:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
-    m = np.broadcast_to(np.asarray(mask._data), shape)
+    m = np.broadcast_to(concrete(mask), shape)
     return apply_op("MaskedSelectBackward0", lambda x: fnp.broadcast_to(x, shape)[m], [input],
                     saves=False)
 
 
 def masked_scatter(input, mask, source):
-    m = np.broadcast_to(np.asarray(mask._data), tuple(input.shape))
+    m = np.broadcast_to(concrete(mask), tuple(input.shape))
     n = int(m.sum())
     return apply_op("MaskedScatterBackward0", lambda x, s: x.at[m].set(
         fnp.reshape(s, (-1,))[:n]), [input, source], saves=False)
 
 
 def take(input, index):
-    idx = np.asarray(index._data)
+    idx = concrete(index)
     n = input.numel()
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"out of range: tried to access index {int(idx.max())} on a tensor of "
@@ -451,7 +454,7 @@ def take(input, index):
 
 
 def nonzero(input, *, as_tuple=False):
-    d = np.asarray(_t(input)._data)
+    d = concrete(_t(input))
     if as_tuple:
         if d.ndim == 0:
             return (_wrap(np.nonzero(np.atleast_1d(d))[0].astype(np.int64)),)

@@ -17,12 +17,13 @@ from . import _reductions as Rd
 from . import _shape_ops as S
 from . import _sorting as So
 from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros
-from ._grad_mode import is_grad_enabled
+from ._grad_mode import _state as _grad_state
 from ._graph import node_class
 from ._tensor import Tensor, _check_cast
 
 _NUMBER = (bool, int, float, complex)
 _ndarray = np.ndarray
+_new = object.__new__
 
 
 def _binop(fn, reflected=False):
@@ -41,10 +42,18 @@ def _add_op(self, other):
     """self + other with the shortest path for the common case (two plain float tensors of one
     dtype, nothing to record): numpy's add on the storage."""
     if type(other) is Tensor and self._dtype is other._dtype and not (
-            (self._requires_grad or other._requires_grad) and is_grad_enabled()):
+            (self._requires_grad or other._requires_grad) and _grad_state.enabled):
         x, y = self._data, other._data
         if type(x) is _ndarray and type(y) is _ndarray:
-            return O._wrap(O._broadcast_checked(np.add, x, y))
+            try:
+                r = x + y
+            except ValueError:
+                raise RuntimeError(O._size_mismatch(x.shape, y.shape)) from None
+            t = _new(Tensor)
+            t._data = r if type(r) is _ndarray else np.asarray(r)
+            t._dtype, t._vc, t._requires_grad = self._dtype, [0], False
+            t._grad_fn = t._grad = None
+            return t
     if not isinstance(other, (Tensor,) + _NUMBER):
         if isinstance(other, (np.ndarray, np.generic)):
             from ._factories import tensor
@@ -188,6 +197,11 @@ def _imag(self):
     from .. import lax
     from ._dispatch import apply_op
     return apply_op("ImagBackward0", lax.imag, [self], saves=False)
+
+
+def _linalg():
+    from . import linalg
+    return linalg
 
 
 def _apply_(self, fn):
@@ -359,6 +373,13 @@ _METHODS = {
     # nn-style
     "softmax": _softmax, "log_softmax": _log_softmax,
     "apply_": _apply_, "map_": _map_,
+    "type_as": lambda self, other: self.to(other.dtype),
+    "broadcast_to": S.broadcast_to, "diag_embed": S.diag_embed, "trace": S.trace,
+    "take_along_dim": S.take_along_dim, "dist": Rd.dist, "lgamma": O.lgamma,
+    "inverse": lambda self: _linalg().inv(self), "det": lambda self: _linalg().det(self),
+    "pinverse": lambda self, rcond=1e-15: _linalg().pinv(self),
+    "cross": lambda self, other, dim=None: _linalg().cross(self, other, dim=-1 if dim is None
+                                                           else dim),
 }
 
 

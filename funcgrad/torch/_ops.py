@@ -46,11 +46,6 @@ def _as(v, dtype):
     return lax.convert_element_type(v, dtype.np)
 
 
-def _needs_grad(*xs):
-    return is_grad_enabled() and builtins.any(isinstance(x, Tensor) and x._requires_grad
-                                              for x in xs)
-
-
 def _wrap(r):
     """A numpy result (an array, or the scalar numpy gives for 0-d inputs) as a new tensor."""
     if type(r) is not _ndarray:
@@ -129,6 +124,7 @@ def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, sc
 
 _NO_PARAMS: dict = {}
 _INTEGER_POW = _elementwise.integer_pow_p
+_SELECT = _elementwise.select_p
 
 
 def _shape(x):
@@ -201,7 +197,7 @@ def _plain(x):
 add_ = _binary("AddBackward0", lax.add, saves=False)
 sub_ = _binary("SubBackward0", lax.sub, saves=False)
 mul = _binary("MulBackward0", lax.mul)
-true_divide = div_ = _binary("DivBackward0", lax.div, true_divide=True, saves=True)
+true_divide = div_ = _binary("DivBackward0", lax.div, true_divide=True)
 maximum = _binary("MaximumBackward0", lax.maximum, saves=True, scalar_edges=False)
 minimum = _binary("MinimumBackward0", lax.minimum, saves=True, scalar_edges=False)
 fmax, fmin = maximum, minimum
@@ -221,7 +217,20 @@ bitwise_xor = _binary("BitwiseXorBackward0", lax.bitwise_xor, saves=False)
 _floor_divide = _binary("NotImplemented", lax.floor_divide, saves=False, scalar_edges=False)
 
 
+def _check_int_division(input, other):
+    """PyTorch raises for an integer division by zero (numpy would give 0 and a warning)."""
+    dt = D.result_type2(input, other)
+    if dt.is_floating_point or dt.is_complex:
+        return
+    y = other._data if isinstance(other, Tensor) else other
+    if type(y) is not _ndarray and not isinstance(y, _PY):
+        return  # a traced divisor: nothing to check now
+    if not np.all(np.asarray(y) != 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def floor_divide(input, other):
+    _check_int_division(input, other)
     return _floor_divide(input, other)
 
 
@@ -231,6 +240,7 @@ def _remainder_value(x, y):
 
 def remainder(input, other):
     """Python's modulo (the sign of the divisor), as torch.remainder."""
+    _check_int_division(input, other)
     dt = D.result_type2(input, other)
     name = "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0"
     return apply_op(name, lambda a, b: _remainder_value(_as(a, dt), _as(b, dt)),
@@ -239,6 +249,7 @@ def remainder(input, other):
 
 def fmod(input, other):
     """C's fmod (the sign of the dividend)."""
+    _check_int_division(input, other)
     dt = D.result_type2(input, other)
     name = "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0"
 
@@ -285,6 +296,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
         return _out(div_(input, other), out)
     dt = D.result_type2(input, other)
+    _check_int_division(input, other)
     if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
@@ -491,8 +503,9 @@ def relu(input):
         r = np.maximum(x, zero)
         if not needs_record((input,)):
             return _wrap(r)
-        return record_primitive("ReluBackward0", lax.maximum.primitive, _NO_PARAMS,
-                                [input, zero], np.asarray(r), saves=False, saves_out=True)
+        # as select(x > 0, x, 0): PyTorch's derivative is 0 at x == 0 (max's would split it)
+        return record_primitive("ReluBackward0", _SELECT, _NO_PARAMS, [x > zero, input, zero],
+                                np.asarray(r), saves=False, saves_out=True)
     return apply_op("ReluBackward0", lambda v: lax.maximum(v, _as(0, input._dtype)), [input],
                     saves=False, saves_out=True)
 
@@ -569,10 +582,10 @@ def clamp(input, min=None, max=None, *, out=None):
             np.minimum(np.maximum(x, lo), hi)
         if not needs_record((input,)):
             return _wrap(r)
-        if hi is None or lo is None:
-            prim = lax.maximum.primitive if hi is None else lax.minimum.primitive
-            return record_primitive("ClampBackward1", prim, _NO_PARAMS,
-                                    [input, lo if hi is None else hi], np.asarray(r))
+        # as select(lo <= x <= hi, x, clamped): PyTorch's derivative is 1 on the bounds
+        inside = (x >= lo) if hi is None else (x <= hi) if lo is None else (x >= lo) & (x <= hi)
+        r = np.asarray(r)
+        return record_primitive("ClampBackward1", _SELECT, _NO_PARAMS, [inside, input, r], r)
 
     def fn(x):
         x = _as(x, dt)
@@ -714,9 +727,6 @@ def zero(t):
     return apply_op("ZeroBackward0", lambda x: fnp.zeros_like(x), [t], saves=False)
 
 
-def full_like_tracked(t, value):
-    return fill(t, value)
-
 
 # ---- softmax (torch.softmax and Tensor.softmax; nn.functional has its own) ---------------------
 
@@ -751,3 +761,43 @@ def _softmax(name, log):
 
 softmax = _softmax("SoftmaxBackward0", False)
 log_softmax = _softmax("LogSoftmaxBackward0", True)
+
+
+# ---- a few more (torch.lgamma, torch.complex, torch.polar, torch.searchsorted) ----------------
+
+def lgamma(input):
+    from ..scipy.special import gammaln
+    input = _t(input)
+    dt = input._dtype if input._dtype.is_floating_point else D.get_default_dtype()
+    return apply_op("LgammaBackward0", lambda x: gammaln(_as(x, dt)), [input], dtype=dt)
+
+
+def complex(real, imag):  # noqa: A001 (torch.complex)
+    if real._dtype is not imag._dtype or not real._dtype.is_floating_point:
+        raise RuntimeError(f"Expected object of scalar type {D._LEGACY[real._dtype.name]} but got "
+                           f"scalar type {D._LEGACY[imag._dtype.name]} for second argument")
+    return apply_op("ComplexBackward0", lambda r, i: r + i * 1j, [real, imag],
+                    dtype=real._dtype.to_complex())
+
+
+def polar(abs, angle):  # noqa: A002 (torch's names)
+    return apply_op("PolarBackward0", lambda r, t: r * lax.cos(t) + (r * lax.sin(t)) * 1j,
+                    [abs, angle], dtype=abs._dtype.to_complex())
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    from ._tensor import concrete
+    seq, x = concrete(sorted_sequence), concrete(_t(input))
+    side = side or ("right" if right else "left")
+    if seq.ndim == 1:
+        r = np.searchsorted(seq, x, side=side)
+    else:
+        r = np.stack([np.searchsorted(s, v, side=side) for s, v in
+                      zip(seq.reshape(-1, seq.shape[-1]), x.reshape(-1, x.shape[-1]))])
+        r = r.reshape(x.shape)
+    return _wrap(np.asarray(r, np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -28,7 +28,7 @@ class Generator:
     def manual_seed(self, seed):
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
-            raise RuntimeError(f"Overflow when unpacking long long")
+            raise RuntimeError("Overflow when unpacking long long")
         self._seed = seed % (1 << 64)
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self

@@ -12,7 +12,7 @@ from . import _dtypes as D
 from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
 from ._dispatch import apply_op, needs_record, record_primitive
 from ._ops import _as, _eager, _storage, _t, _wrap
-from ._tensor import Tensor, _dim, _type_name
+from ._tensor import Tensor, _dim, _type_name, concrete
 
 
 def _dims(dim, ndim):
@@ -198,23 +198,35 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return apply_op("LinalgVectorNormBackward0", fn, [input], saves_out=True)
 
 
+def dist(input, other, p=2):
+    """The p-norm of input - other."""
+    def fn(a, b):
+        d = fnp.abs(a - b)
+        if p == 2:
+            return fnp.sqrt(fnp.sum(d * d))
+        if p == np.inf:
+            return fnp.max(d)
+        if p == 0:
+            return fnp.sum(lax.convert_element_type(lax.ne(d, 0), d.dtype))
+        return fnp.sum(d ** p) ** (1.0 / p)
+    return apply_op("DistBackward0", fn, [input, other])
+
+
 # ---- extrema ---------------------------------------------------------------------------------
 
 class _ReturnType(tuple):
-    """torch.return_types.X: a named pair (values, indices) that prints as PyTorch prints it."""
+    """torch.return_types.X: a named tuple (values, indices) that prints as PyTorch prints it."""
     _name = "max"
     _fields = ("values", "indices")
 
-    def __new__(cls, values, indices=None):
-        if indices is None:  # return_types.max((values, indices))
-            values, indices = values
-        return super().__new__(cls, (values, indices))
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
+    def __new__(cls, *items):
+        if len(items) == 1:  # return_types.max((values, indices))
+            items = tuple(items[0])
+        return super().__new__(cls, items)
 
     def __repr__(self):
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"torch.return_types.{self._name}(\n{body})"
 
     def __reduce__(self):
         return (type(self), (tuple(self),))
@@ -250,10 +262,6 @@ def _no_empty(input, name, dim=None):
 def _take_along(x, idx, d, keepdim):
     out = fnp.take_along_axis(x, fnp.expand_dims(idx, d), d)
     return out if keepdim else fnp.squeeze(out, d)
-
-
-def _index_of(x, d, which):
-    return (lax.argmax if which == "max" else lax.argmin)(x, d)
 
 
 def _extremum(name, arg, rt):
@@ -294,7 +302,7 @@ def minimum_fn():
 
 def _arg_indices(input, which, d):
     """The positions of the extrema along d (first occurrence; NaN counts as the extremum)."""
-    x = np.asarray(input._data)
+    x = concrete(input)
     if x.dtype == np.bool_:
         x = x.astype(np.int8)
     nan = np.isnan(x) if x.dtype.kind in "fc" else None
@@ -332,7 +340,7 @@ def _argext(name):
         input = _t(input)
         if dim is None:
             _no_empty(input, name)
-            flat = Tensor._make(np.asarray(input._data).reshape(-1))
+            flat = Tensor._make(concrete(input).reshape(-1))
             idx = _arg_indices(flat, name[3:], 0)
             return idx.reshape((1,) * input.ndim) if keepdim else idx
         d = _dim(dim, input.ndim)

@@ -68,9 +68,20 @@ def view(t, *shape):
 
 
 def view_dtype(t, dtype):
-    if dtype.itemsize != t._dtype.itemsize:
-        raise RuntimeError("view(dtype) with a different element size is not supported")
-    return Tensor._make(t._data.view(dtype.np), t._vc, t._base or t)
+    """The same bytes read as another dtype (a view; the last dimension rescales)."""
+    old, new = t._dtype.itemsize, dtype.itemsize
+    if new > old:
+        ratio = new // old
+        if t.ndim == 0 or t.shape[-1] % ratio:
+            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view "
+                               f"{D._LEGACY[t._dtype.name]} as {D._LEGACY[dtype.name]} (different "
+                               f"element sizes), but got {t.shape[-1] if t.ndim else 0}")
+    d = t._data
+    if new != old and d.ndim and d.strides[-1] != d.itemsize:
+        raise RuntimeError(f"self.stride(-1) must be 1 to view {D._LEGACY[t._dtype.name]} as "
+                           f"{D._LEGACY[dtype.name]} (different element sizes), but got "
+                           f"{t.stride(-1)}")
+    return Tensor._make(d.view(dtype.np), t._vc, t._base if t._base is not None else t)
 
 
 def reshape(t, *shape):
@@ -226,6 +237,17 @@ def expand(t, *sizes):
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(t.shape)}")
     return view_op(t, "ExpandBackward0", lambda a: np.broadcast_to(a, shape),
                    lambda x: fnp.broadcast_to(x, shape))
+
+
+def broadcast_to(t, size):
+    return expand(t, tuple(size))
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = np.broadcast_shapes(*[tuple(t.shape) for t in tensors])
+    return tuple(t if tuple(t.shape) == shape else expand(t, shape) for t in tensors)
 
 
 def narrow(t, dim, start, length):
@@ -441,7 +463,9 @@ def cat(tensors, dim=0, *, out=None):
     if ref.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = _dim(dim, ref.ndim)
-    for i, t in enumerate(real):
+    for i, t in enumerate(tensors):
+        if t.ndim == 1 and t.shape[0] == 0:
+            continue
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and "
                                f"{t.ndim}")
@@ -449,7 +473,7 @@ def cat(tensors, dim=0, *, out=None):
             if k != d and t.shape[k] != ref.shape[k]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {ref.shape[k]} but got size {t.shape[k]} for "
-                                   f"tensor number {tensors.index(t)} in the list.")
+                                   f"tensor number {i} in the list.")
     dt = _cat_dtype(tensors)
     keep = [not (t.ndim == 1 and t.shape[0] == 0) for t in tensors]
     datas = [t._data for t in tensors]
@@ -574,6 +598,45 @@ def _tri(name, np_fn):
 
 tril = _tri("tril", np.tril)
 triu = _tri("triu", np.triu)
+
+
+def diag_embed(t, offset=0, dim1=-2, dim2=-1):
+    n = t.shape[-1] + abs(offset)
+    idx = np.arange(t.shape[-1])
+    rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
+    shape = tuple(t.shape[:-1]) + (n, n)
+    out_nd = t.ndim + 1
+    d1, d2 = _dim(dim1, out_nd), _dim(dim2, out_nd)
+
+    def fn(x):
+        m = fnp.zeros(shape, x.dtype).at[..., rows, cols].set(x)
+        return fnp.moveaxis(m, (-2, -1), (d1, d2)) if (d1, d2) != (out_nd - 2, out_nd - 1) \
+            else m
+    return apply_op("DiagEmbedBackward0", fn, [t], saves=False)
+
+
+def trace(t):
+    if t.ndim != 2:
+        raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(t.ndim))
+    return apply_op("TraceBackward0", lambda x: fnp.trace(x), [t], saves=False)
+
+
+def take_along_dim(input, indices, dim=None):
+    from ._tensor import concrete
+    idx = concrete(indices)
+    if dim is None:
+        return apply_op("GatherBackward0", lambda x: fnp.reshape(x, (-1,))[idx.reshape(-1)],
+                        [input], saves=False)
+    d = _dim(dim, input.ndim)
+    shape = list(np.broadcast_shapes(tuple(s if i != d else 1 for i, s in enumerate(input.shape)),
+                                     tuple(s if i != d else 1 for i, s in enumerate(idx.shape))))
+    xs = tuple(shape[i] if i != d else input.shape[d] for i in range(input.ndim))
+    ids = np.broadcast_to(idx, tuple(shape[i] if i != d else idx.shape[d]
+                                     for i in range(input.ndim)))
+    from ._indexing import _grid
+    nidx = _grid(ids, d)
+    return apply_op("GatherBackward0", lambda x: fnp.broadcast_to(x, xs)[nidx], [input],
+                    saves=False)
 
 
 def diag(t, diagonal=0):

@@ -10,7 +10,7 @@ from ._dispatch import apply_op
 from ._indexing import _grid
 from ._ops import _t, _wrap
 from ._reductions import return_types
-from ._tensor import _dim
+from ._tensor import _dim, concrete
 
 
 def _order(x, d, descending):
@@ -36,7 +36,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     if input.ndim == 0:
         return return_types.sort(input.clone(), _wrap(np.zeros((), np.int64)))
     d = _dim(dim, input.ndim)
-    order = _order(np.asarray(input._data), d, descending)
+    order = _order(concrete(input), d, descending)
     return return_types.sort(_pick(input, order, d, "SortBackward0"),
                              _wrap(order.astype(np.int64)))
 
@@ -57,7 +57,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError("selected index k out of range")
     if input.ndim == 0:
         return return_types.topk(input.clone(), _wrap(np.zeros((), np.int64)))
-    order = _order(np.asarray(input._data), d, largest)
+    order = _order(concrete(input), d, largest)
     order = np.take(order, np.arange(k), axis=d)
     return return_types.topk(_pick(input, order, d, "TopkBackward0"),
                              _wrap(order.astype(np.int64)))
@@ -69,13 +69,13 @@ def _select_rank(input, dim, keepdim, rank_of, name, rt):
     if dim is None:
         flat = input.reshape(-1)
         n = flat.shape[0]
-        order = _order(np.asarray(flat._data), 0, False)[rank_of(n)]
+        order = _order(concrete(flat), 0, False)[rank_of(n)]
         return apply_op(name, lambda x: fnp.reshape(x, (-1,))[order], [input], saves=False)
     d = _dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not input.ndim:
         return rt(input.clone(), _wrap(np.zeros((), np.int64)))
-    order = _order(np.asarray(input._data), d, False)
+    order = _order(concrete(input), d, False)
     idx = np.take(order, [rank_of(n)], axis=d)
     return rt(*_pick_reduced(input, idx, d, keepdim, name))
 
@@ -106,7 +106,7 @@ def median(input, dim=None, keepdim=False):
 def mode(input, dim=-1, keepdim=False):
     input = _t(input)
     d = _dim(dim, input.ndim)
-    x = np.moveaxis(np.asarray(input._data), d, -1)
+    x = np.moveaxis(concrete(input), d, -1)
     flat = x.reshape(-1, x.shape[-1])
     idx = np.empty(flat.shape[0], np.int64)
     for r, row in enumerate(flat):
@@ -119,7 +119,7 @@ def mode(input, dim=-1, keepdim=False):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), with where each element went and how often each occurs."""
-    x = np.asarray(input._data)
+    x = concrete(input)
     if dim is None:
         vals, first, inverse, counts = np.unique(x.reshape(-1), return_index=True,
                                                  return_inverse=True, return_counts=True)
@@ -143,7 +143,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    x = np.asarray(input._data).reshape(-1)
+    x = concrete(input).reshape(-1)
     if x.size == 0:
         keep = np.zeros(0, bool)
     else:

@@ -333,8 +333,7 @@ class Tensor:
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
                                "Scalar")
-        d = self._data
-        return d.reshape(()).item() if type(d) is _ndarray else d.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self):
         return self._data.tolist()
@@ -609,6 +608,16 @@ class Tensor:
             return bool(_ops.eq(self, element).any())
         raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
                            f"in a {type(element)}.")
+
+
+def concrete(x):
+    """The numpy values of a tensor; for one holding a traced value, the values its trace knows
+    (grad and jvp know them; jit and vmap raise funcgrad's ConcretizationError)."""
+    d = x._data if isinstance(x, Tensor) else x
+    if type(d) is _ndarray:
+        return d
+    from .._core.trace import concrete_value
+    return np.asarray(concrete_value(d))
 
 
 def _root(d):

@@ -3,10 +3,16 @@ transform chain (its state kept per parameter), and step() applies -lr * directi
 schedulers can change group['lr'] between steps as in PyTorch."""
 from __future__ import annotations
 
+import copy as _copy
+from collections import defaultdict as _defaultdict
+
+from ... import numpy as fnp
 from ... import optim as fo
+from ... import tree as _tree
 from .._dispatch import value_of
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
+from . import _transforms as tt
 
 
 class Optimizer:
@@ -15,7 +21,7 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
-        self.state = {}
+        self.state = _defaultdict(dict)  # as torch's: opt.state[p] is {} before p's first step
         self.param_groups = []
         params = list(params)
         if not params:
@@ -64,13 +70,41 @@ class Optimizer:
                 if group.get("maximize"):
                     g = -g
                 st = self.state.get(p)
-                if st is None:
-                    st = self.state[p] = {"fg": tx.init(value_of(p))}
+                if st is None or "fg" not in st:
+                    st = self.state[p] = {"fg": self._restore(tx, p, st)}
                 d, st["fg"] = tx.update(g, st["fg"], value_of(p))
                 p._inplace_add(_from_value(d * -group["lr"]))
         return loss
 
+    @staticmethod
+    def _restore(tx, p, saved):
+        """A parameter's funcgrad.optim state: fresh (tx.init), or rebuilt from the leaves a
+        load_state_dict gave (the tree's structure comes from tx.init, the values from the
+        file)."""
+        fresh = tx.init(value_of(p))
+        if not saved or "fg_state" not in saved:
+            return fresh
+        leaves, treedef = _tree.tree_flatten(fresh)
+        vals = list(saved["fg_state"])
+        if len(vals) != len(leaves):
+            raise ValueError(f"loaded optimizer state has {len(vals)} arrays for a parameter "
+                             f"whose state has {len(leaves)}: was it saved by "
+                             "another optimizer type or hyperparameter setting?")
+        out = []
+        for ref, v in zip(leaves, vals):
+            v = value_of(v) if isinstance(v, Tensor) else fnp.asarray(v)
+            ref = fnp.asarray(ref)
+            if tuple(v.shape) != tuple(ref.shape):
+                raise ValueError(f"loaded optimizer state has shape {tuple(v.shape)} where the "
+                                 f"parameter's state needs {tuple(ref.shape)}")
+            out.append(fnp.asarray(v, ref.dtype))
+        return _tree.tree_unflatten(treedef, out)
+
     def state_dict(self):
+        """{'state': {index: {'fg_state': [tensors]}}, 'param_groups': [...]}: parameters are
+        numbered in param_groups order, as in PyTorch. Each parameter's state is the list of
+        its funcgrad.optim state's arrays (tx.init's tree order) as tensors, so the dict holds
+        only tensors, numbers, strings, lists and dicts (torch.save writes it)."""
         index = {}
         groups = []
         for g in self.param_groups:
@@ -79,7 +113,19 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
                 ids.append(index[id(p)])
             groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
-        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
+        state = {}
+        for p, s in self.state.items():
+            if id(p) not in index:
+                continue
+            if not s:
+                continue
+            if "fg" in s:
+                leaves = _tree.tree_leaves(s["fg"])
+                state[index[id(p)]] = {"fg_state": [_from_value(fnp.asarray(v))
+                                                    for v in leaves]}
+            else:
+                state[index[id(p)]] = dict(s)
+        state = dict(sorted(state.items()))
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -91,8 +137,16 @@ class Optimizer:
             if len(g["params"]) != len(saved["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't "
                                  "match the size of optimizer's group")
-            g.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {params[i]: s for i, s in state_dict["state"].items()}
+        for g, saved in zip(self.param_groups, groups):
+            g.update({k: _copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+        state = _defaultdict(dict)
+        for i, s in state_dict["state"].items():
+            i = int(i)
+            if not 0 <= i < len(params):
+                raise ValueError(f"loaded state dict has state for parameter {i}, but the "
+                                 f"optimizer has {len(params)} parameters")
+            state[params[i]] = {k: (list(v) if k == "fg_state" else v) for k, v in s.items()}
+        self.state = state
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -103,6 +157,29 @@ class Optimizer:
                     lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _check(cond, msg):
+    if not cond:
+        raise ValueError(msg)
+
+
+def _check_common(lr=0.0, eps=0.0, weight_decay=0.0, betas=None):
+    _check(lr >= 0, f"Invalid learning rate: {lr}")
+    _check(eps >= 0, f"Invalid epsilon value: {eps}")
+    _check(weight_decay >= 0, f"Invalid weight_decay value: {weight_decay}")
+    if betas is not None:
+        _check(0 <= betas[0] < 1, f"Invalid beta parameter at index 0: {betas[0]}")
+        _check(0 <= betas[1] < 1, f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _with_decay(core, group, decoupled=False):
+    """core after L2 weight decay (torch's default: wd * p added to the gradient), or followed by
+    decoupled decay (direction + wd * p, i.e. p -= lr * wd * p as torch's param.mul_(1 - lr*wd)).
+    add_decayed_weights is stateless and always present, so the chain's state has the same
+    structure whatever the group's weight_decay (a scheduler or the user may change it)."""
+    wd = fo.add_decayed_weights(group["weight_decay"])
+    return fo.chain(core, wd) if decoupled else fo.chain(wd, core)
 
 
 class SGD(Optimizer):
@@ -125,52 +202,168 @@ class SGD(Optimizer):
                                       differentiable=differentiable, fused=fused))
 
     def _direction(self, group):
-        parts = []
-        if group["weight_decay"]:
-            parts.append(fo.add_decayed_weights(group["weight_decay"]))
-        if group["momentum"]:
-            if group["dampening"]:
-                raise NotImplementedError("SGD with dampening is not supported yet")
-            parts.append(fo.trace(group["momentum"], nesterov=group["nesterov"]))
-        return fo.chain(*parts)
+        # trace() has no dampening, and torch's first step is undampened: tt.sgd_momentum
+        return _with_decay(tt.sgd_momentum(group["momentum"], group["dampening"],
+                                           group["nesterov"]), group)
 
 
 class Adam(Optimizer):
-    """torch.optim.Adam (L2 weight_decay added to the gradient, as PyTorch does)."""
+    """torch.optim.Adam: L2 weight_decay added to the gradient (decoupled_weight_decay=True: AdamW);
+    amsgrad keeps the maximum of the raw second moments, corrected with the current step."""
+
+    _decoupled_default = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
-                 differentiable=False, fused=None):
-        if amsgrad:
-            # PyTorch keeps the maximum of the raw second moments and corrects it with the
-            # current step's bias; funcgrad.optim's scale_by_amsgrad (optax's) keeps the maximum
-            # of the corrected ones, a different trajectory.
-            raise NotImplementedError("Adam(amsgrad=True) is not supported yet")
+                 differentiable=False, fused=None, decoupled_weight_decay=None):
+        _check_common(lr, eps, weight_decay, betas)
+        if decoupled_weight_decay is None:
+            decoupled_weight_decay = self._decoupled_default
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, foreach=foreach, capturable=capturable,
-                                      differentiable=differentiable, fused=fused))
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _direction(self, group):
         b1, b2 = group["betas"]
-        parts = []
-        if group["weight_decay"]:
-            parts.append(fo.add_decayed_weights(group["weight_decay"]))
-        parts.append(fo.scale_by_adam(b1, b2, group["eps"]))
-        return fo.chain(*parts)
+        if group["amsgrad"]:
+            # funcgrad.optim.scale_by_amsgrad maxes the bias-corrected v_hat; torch the raw v
+            core = tt.scale_by_amsgrad_torch(b1, b2, group["eps"])
+        else:
+            core = fo.scale_by_adam(b1, b2, group["eps"])
+        return _with_decay(core, group, group.get("decoupled_weight_decay", False))
 
 
 class AdamW(Adam):
     """torch.optim.AdamW: decoupled weight decay, p -= lr * (adam + weight_decay * p)."""
 
+    _decoupled_default = True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, **kw):
+        kw.pop("decoupled_weight_decay", None)
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kw)
+
+
+class Adamax(Optimizer):
+    """torch.optim.Adamax: funcgrad.optim.scale_by_adamax (max(b2 * u, |g| + eps), the mean
+    bias-corrected), L2 weight_decay."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_common(lr, eps, weight_decay, betas)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
 
     def _direction(self, group):
         b1, b2 = group["betas"]
-        return fo.chain(fo.scale_by_adam(b1, b2, group["eps"]),
-                        fo.add_decayed_weights(group["weight_decay"]))
+        return _with_decay(fo.scale_by_adamax(b1, b2, group["eps"]), group)
+
+
+class NAdam(Optimizer):
+    """torch.optim.NAdam: the momentum schedule mu_t = b1 * (1 - 0.5 * 0.96**(t *
+    momentum_decay)) (tt.scale_by_nadam_torch: funcgrad.optim.nadam is Dozat's constant-mu
+    form), L2 or decoupled weight decay."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        _check_common(lr, eps, weight_decay, betas)
+        _check(momentum_decay >= 0, f"Invalid momentum_decay value: {momentum_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      differentiable=differentiable))
+
+    def _direction(self, group):
+        b1, b2 = group["betas"]
+        core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"])
+        return _with_decay(core, group, group["decoupled_weight_decay"])
+
+
+class RAdam(Optimizer):
+    """torch.optim.RAdam (tt.scale_by_radam_torch: torch adds eps to sqrt(v) before the bias
+    correction and rectifies only where rho_t > 5), L2 or decoupled weight decay."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_common(lr, eps, weight_decay, betas)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      differentiable=differentiable))
+
+    def _direction(self, group):
+        b1, b2 = group["betas"]
+        core = tt.scale_by_radam_torch(b1, b2, group["eps"])
+        return _with_decay(core, group, group["decoupled_weight_decay"])
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop: funcgrad.optim.scale_by_rms (or scale_by_stddev when centered) with
+    decay=alpha and eps outside the root, then trace(momentum) (torch's buffer holds g / avg and
+    p -= lr * buffer; with momentum 0, trace is the identity), L2 weight_decay."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check_common(lr, eps, weight_decay)
+        _check(momentum >= 0, f"Invalid momentum value: {momentum}")
+        _check(alpha >= 0, f"Invalid alpha value: {alpha}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered,
+                                      capturable=capturable, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable))
+
+    def _direction(self, group):
+        scale = fo.scale_by_stddev if group["centered"] else fo.scale_by_rms
+        core = scale(decay=group["alpha"], eps=group["eps"], initial_scale=0.0,
+                     eps_in_sqrt=False)
+        return _with_decay(fo.chain(core, fo.trace(group["momentum"])), group)
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad: g / (sqrt(sum g**2) + eps) (tt.scale_by_rss_torch: funcgrad.optim's
+    scale_by_rss puts eps inside the root), times the lr_decay schedule 1 / (1 + count *
+    lr_decay) (funcgrad.optim.scale_by_schedule), L2 weight_decay."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+        _check_common(lr, eps, weight_decay)
+        _check(lr_decay >= 0, f"Invalid lr_decay value: {lr_decay}")
+        _check(initial_accumulator_value >= 0,
+               f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, fused=fused))
+
+    def _direction(self, group):
+        core = fo.chain(tt.scale_by_rss_torch(group["initial_accumulator_value"], group["eps"]),
+                        fo.scale_by_schedule(tt.lr_decay_factor(group["lr_decay"])))
+        return _with_decay(core, group)
+
+
+class Adadelta(Optimizer):
+    """torch.optim.Adadelta: funcgrad.optim.scale_by_adadelta(rho, eps) (torch's acc_delta holds
+    the squared direction before lr, as funcgrad's e_x does), L2 weight_decay."""
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        _check_common(lr, eps, weight_decay)
+        _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      foreach=foreach, capturable=capturable, maximize=maximize,
+                                      differentiable=differentiable))
+
+    def _direction(self, group):
+        return _with_decay(fo.scale_by_adadelta(group["rho"], group["eps"]), group)
 
 
 from . import lr_scheduler  # noqa: E402,F401

@@ -1,0 +1,73 @@
+"""torch.fft: each transform is one recorded operation computed by funcgrad.numpy.fft (complex64
+for float32 input, as PyTorch; numpy's own FFT works in double precision)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from ..numpy import fft as _fft
+from . import _dtypes as D
+from ._dispatch import apply_op
+from ._tensor import Tensor
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2", "irfft2",
+           "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
+
+
+def _complex_of(t):
+    return (t.dtype if t.dtype.is_complex else
+            D.complex128 if t.dtype is D.float64 else D.complex64)
+
+
+def _real_of(t):
+    return D.float64 if t.dtype in (D.float64, D.complex128) else D.get_default_dtype()
+
+
+def _transform(name, np_name, out, real_input=False):
+    fn = getattr(_fft, np_name)
+
+    def op(input, *args, norm=None, **kwargs):
+        dt = _complex_of(input) if out == "complex" else _real_of(input)
+        real_in = not input.dtype.is_complex
+        grad_name = ("FftC2RBackward0" if out == "real" else
+                     "FftR2CBackward0" if real_in and np_name in ("fft", "rfft", "rfft2", "rfftn")
+                     else "ConjBackward0" if real_in and np_name == "ifft" else
+                     "FftC2CBackward0")
+        return apply_op(grad_name, lambda x: lax.convert_element_type(
+            fn(x, *args, norm=norm, **kwargs), dt.np), [input], saves=False, dtype=dt)
+    op.__name__ = name
+    return op
+
+
+fft = _transform("fft", "fft", "complex")
+ifft = _transform("ifft", "ifft", "complex")
+rfft = _transform("rfft", "rfft", "complex")
+irfft = _transform("irfft", "irfft", "real")
+fft2 = _transform("fft2", "fft2", "complex")
+ifft2 = _transform("ifft2", "ifft2", "complex")
+fftn = _transform("fftn", "fftn", "complex")
+ifftn = _transform("ifftn", "ifftn", "complex")
+rfft2 = _transform("rfft2", "rfft2", "complex")
+irfft2 = _transform("irfft2", "irfft2", "real")
+rfftn = _transform("rfftn", "rfftn", "complex")
+irfftn = _transform("irfftn", "irfftn", "real")
+
+
+def fftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
+    return Tensor._make(np.fft.fftfreq(n, d).astype((dtype or D.get_default_dtype()).np))
+
+
+def rfftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
+    return Tensor._make(np.fft.rfftfreq(n, d).astype((dtype or D.get_default_dtype()).np))
+
+
+def fftshift(input, dim=None):
+    dims = tuple(range(input.ndim)) if dim is None else (
+        (dim,) if isinstance(dim, int) else tuple(dim))
+    return input.roll([input.shape[d] // 2 for d in dims], dims)
+
+
+def ifftshift(input, dim=None):
+    dims = tuple(range(input.ndim)) if dim is None else (
+        (dim,) if isinstance(dim, int) else tuple(dim))
+    return input.roll([-(input.shape[d] // 2) for d in dims], dims)

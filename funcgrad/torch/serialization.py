@@ -1,0 +1,324 @@
+"""torch.save / torch.load in a format whose loading never executes code.
+
+PyTorch's torch.save pickles; unpickling a file can run arbitrary code, which is why PyTorch
+added `weights_only`. funcgrad.torch never pickles: a file is a zip archive holding
+
+    funcgrad_torch/manifest.json   the object tree, as tagged JSON (below)
+    funcgrad_torch/data/<n>        each tensor's bytes, little-endian, C order
+
+and load() rebuilds only these types: Tensor (and nn.Parameter), dict, OrderedDict, list, tuple,
+str, int, float, complex, bool, None. So `weights_only=True` semantics hold always: state dicts,
+optimizer state dicts, and nested containers of tensors and Python scalars round-trip; anything
+else is refused at save time with a TypeError naming where it sits in the object.
+
+Every check on the way in (zip structure, manifest schema, dtype whitelist, byte counts,
+nesting depth) turns a truncated, corrupted or hostile file into a RuntimeError that says what
+is wrong, never a crash or a partial object. A file written by PyTorch itself (a pickle) is
+recognised and refused with the reason.
+
+Manifest nodes: JSON null/bool/str/int as themselves; {"float": repr} for floats (so 1.0 stays
+a float and inf/nan survive); {"complex": [re, im]}; {"list": [...]}; {"tuple": [...]};
+{"dict": [[key, value], ...]} (keys are nodes too, so int keys stay ints);
+{"odict": [[key, value], ...]}; {"tensor": n} refers to tensors[n] = {"dtype", "shape",
+"requires_grad", "parameter", "data"}. A tensor object saved twice loads as one object.
+Storage sharing between different views is not preserved (each tensor is saved contiguous).
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+import zlib
+from collections import OrderedDict
+
+import numpy as np
+
+from . import _dtypes as D
+from ._tensor import Tensor
+
+__all__ = ["load", "save"]
+
+_ROOT = "funcgrad_torch/"
+_MANIFEST = _ROOT + "manifest.json"
+_FORMAT = "funcgrad.torch.save"
+_VERSION = 1
+_MAX_DEPTH = 200
+_MAX_MANIFEST = 256 * 1024 * 1024
+_DTYPES = {d.name: d for d in D.ALL}
+
+
+class _Corrupt(Exception):
+    pass
+
+
+# ---- save ---------------------------------------------------------------------------------
+
+class _Writer:
+    def __init__(self):
+        self.tensors = []   # manifest entries
+        self.arrays = []    # their bytes
+        self.memo = {}      # id(tensor) -> index
+
+    def encode(self, obj, where, depth=0):
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"torch.save: the object is nested more than {_MAX_DEPTH} levels "
+                             f"deep (at {where})")
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, Tensor):
+            return {"tensor": self.tensor(obj)}
+        if isinstance(obj, (int, np.integer)) and not isinstance(obj, np.bool_):
+            return int(obj)
+        if isinstance(obj, np.bool_):
+            return bool(obj)
+        if isinstance(obj, (float, np.floating)):
+            return {"float": repr(float(obj))}
+        if isinstance(obj, (complex, np.complexfloating)):
+            return {"complex": [repr(obj.real), repr(obj.imag)]}
+        if isinstance(obj, D.dtype):
+            raise TypeError(f"torch.save: cannot save a torch.dtype (at {where}); save its "
+                            f"name instead: str({obj!r})")
+        d = depth + 1
+        if isinstance(obj, dict):
+            tag = "odict" if isinstance(obj, OrderedDict) else "dict"
+            return {tag: [[self.encode(k, f"{where} key {k!r}", d),
+                           self.encode(v, f"{where}[{k!r}]", d)] for k, v in obj.items()]}
+        if isinstance(obj, list):
+            return {"list": [self.encode(v, f"{where}[{i}]", d) for i, v in enumerate(obj)]}
+        if isinstance(obj, tuple):  # torch.Size and NamedTuples save as plain tuples
+            return {"tuple": [self.encode(v, f"{where}[{i}]", d) for i, v in enumerate(obj)]}
+        raise TypeError(
+            f"torch.save: cannot save an object of type {type(obj).__module__}."
+            f"{type(obj).__qualname__} (at {where}). funcgrad.torch.save writes only tensors, "
+            "dicts, lists, tuples, str, int, float, complex, bool and None, so that loading a "
+            "file never runs code; save a state_dict() rather than a module or optimizer")
+
+    def tensor(self, t):
+        if id(t) in self.memo:
+            return self.memo[id(t)]
+        # np.array, not ascontiguousarray, which would turn a 0-d tensor into a 1-d one
+        arr = np.array(np.asarray(t.detach()._data), order="C")
+        le = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+        from .nn.parameter import Parameter
+        entry = {"dtype": t.dtype.name, "shape": list(arr.shape),
+                 "requires_grad": bool(t.requires_grad),
+                 "parameter": isinstance(t, Parameter),
+                 "data": f"data/{len(self.tensors)}"}
+        self.memo[id(t)] = len(self.tensors)
+        self.tensors.append(entry)
+        self.arrays.append(le.tobytes())
+        return self.memo[id(t)]
+
+
+def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
+    """Write obj (tensors, state dicts, nested dicts/lists/tuples of tensors and Python scalars
+    or strings) to f, a path or a writable binary file object. The format is a zip archive with
+    a JSON manifest: loading it never unpickles (see the module docstring)."""
+    w = _Writer()
+    root = w.encode(obj, "the saved object")
+    manifest = {"format": _FORMAT, "version": _VERSION, "byteorder": "little",
+                "root": root, "tensors": w.tensors}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(_MANIFEST, json.dumps(manifest, allow_nan=False))
+        for entry, data in zip(w.tensors, w.arrays):
+            z.writestr(_ROOT + entry["data"], data)
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as fh:
+            fh.write(buf.getvalue())
+    elif hasattr(f, "write"):
+        f.write(buf.getvalue())
+    else:
+        raise TypeError(f"torch.save: f must be a path or a writable binary file object, not "
+                        f"{type(f).__name__}")
+
+
+# ---- load ---------------------------------------------------------------------------------
+
+def _fail(msg):
+    raise _Corrupt(msg)
+
+
+def _read_bytes(f):
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            return fh.read()
+    if hasattr(f, "read"):
+        data = f.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("torch.load: the file object must be opened in binary mode "
+                            f"(its read() returned {type(data).__name__})")
+        return bytes(data)
+    if isinstance(f, (bytes, bytearray)):
+        raise TypeError("torch.load: f must be a path or a binary file object; wrap bytes in "
+                        "io.BytesIO(data)")
+    raise TypeError(f"torch.load: f must be a path or a binary file object, not "
+                    f"{type(f).__name__}")
+
+
+class _Reader:
+    def __init__(self, z, manifest):
+        self.z = z
+        self.entries = manifest["tensors"]
+        if not isinstance(self.entries, list):
+            _fail("the manifest's 'tensors' is not a list")
+        self.loaded = {}
+
+    def tensor(self, i):
+        if type(i) is not int or not 0 <= i < len(self.entries):
+            _fail(f"a tensor reference {i!r} is out of range ({len(self.entries)} tensors)")
+        if i in self.loaded:
+            return self.loaded[i]
+        e = self.entries[i]
+        if not isinstance(e, dict):
+            _fail(f"tensor {i}'s entry is not an object")
+        dtype = _DTYPES.get(e.get("dtype")) if isinstance(e.get("dtype"), str) else None
+        if dtype is None:
+            _fail(f"tensor {i} has unknown dtype {e.get('dtype')!r}")
+        shape = e.get("shape")
+        if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape) \
+                or len(shape) > 64:
+            _fail(f"tensor {i} has an invalid shape {shape!r}")
+        count = math.prod(shape)
+        np_dtype = dtype.np.newbyteorder("<")
+        nbytes = count * np_dtype.itemsize
+        name = e.get("data")
+        if not isinstance(name, str):
+            _fail(f"tensor {i} names no data entry")
+        try:
+            info = self.z.getinfo(_ROOT + name)
+        except KeyError:
+            _fail(f"tensor {i}'s data {name!r} is missing from the archive")
+        if info.compress_type != zipfile.ZIP_STORED:
+            _fail(f"tensor {i}'s data entry is compressed; save() stores data uncompressed")
+        if info.file_size != nbytes:
+            _fail(f"tensor {i} of shape {tuple(shape)} and dtype {dtype.name} needs {nbytes} "
+                  f"bytes, but its data entry holds {info.file_size}")
+        with self.z.open(info) as fh:
+            raw = fh.read(nbytes + 1)
+        if len(raw) != nbytes:
+            _fail(f"tensor {i}'s data is truncated ({len(raw)} of {nbytes} bytes)")
+        arr = np.frombuffer(raw, np_dtype).astype(dtype.np).reshape(shape)
+        requires_grad = e.get("requires_grad", False)
+        if not isinstance(requires_grad, bool) or not isinstance(e.get("parameter", False),
+                                                                 bool):
+            _fail(f"tensor {i}'s flags are not booleans")
+        if requires_grad and not (dtype.is_floating_point or dtype.is_complex):
+            _fail(f"tensor {i} of dtype {dtype.name} is marked requires_grad")
+        t = Tensor._make(arr)
+        if e.get("parameter"):
+            from .nn.parameter import Parameter
+            t = Parameter(t, requires_grad)
+        elif requires_grad:
+            t.requires_grad_(True)
+        self.loaded[i] = t
+        return t
+
+    def decode(self, node, depth=0):
+        if depth > _MAX_DEPTH:
+            _fail(f"the manifest nests more than {_MAX_DEPTH} levels deep")
+        if node is None or isinstance(node, (bool, str)):
+            return node
+        if type(node) is int:
+            return node
+        if isinstance(node, dict) and len(node) == 1:
+            (tag, v), = node.items()
+            d = depth + 1
+            if tag == "tensor":
+                return self.tensor(v)
+            if tag == "float" and isinstance(v, str):
+                try:
+                    return float(v)
+                except ValueError:
+                    _fail(f"invalid float {v[:40]!r}")
+            if tag == "complex" and isinstance(v, list) and len(v) == 2 \
+                    and all(isinstance(x, str) for x in v):
+                try:
+                    return complex(float(v[0]), float(v[1]))
+                except ValueError:
+                    _fail(f"invalid complex {v!r}")
+            if tag in ("list", "tuple") and isinstance(v, list):
+                items = [self.decode(x, d) for x in v]
+                return items if tag == "list" else tuple(items)
+            if tag in ("dict", "odict") and isinstance(v, list):
+                out = OrderedDict() if tag == "odict" else {}
+                for pair in v:
+                    if not isinstance(pair, list) or len(pair) != 2:
+                        _fail("a dict item is not a [key, value] pair")
+                    k = self.decode(pair[0], d)
+                    try:
+                        hash(k)
+                    except TypeError:
+                        _fail(f"a dict key of type {type(k).__name__} is unhashable")
+                    out[k] = self.decode(pair[1], d)
+                return out
+        _fail(f"unrecognised manifest node {str(node)[:80]!r}")
+
+
+def _load(data):
+    if data[:1] == b"\x80" or data[:2] == b"\x8a\x0a":
+        raise RuntimeError(
+            "torch.load: this is a pickle file (PyTorch's legacy torch.save format). "
+            "funcgrad.torch.load never unpickles, because unpickling can execute arbitrary code; "
+            "load it with PyTorch (weights_only=True) and re-save its tensors with "
+            "funcgrad.torch.save")
+    if not data.startswith(b"PK"):
+        _fail("it is not a zip archive (no 'PK' signature)")
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        _fail(f"its zip structure is damaged or truncated ({e})")
+    with z:
+        names = z.namelist()
+        if _MANIFEST not in names:
+            if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
+                raise RuntimeError(
+                    "torch.load: this file was written by PyTorch's torch.save, whose objects "
+                    "are pickled; funcgrad.torch.load never unpickles, because unpickling can "
+                    "execute arbitrary code. Load it with PyTorch (weights_only=True) and "
+                    "re-save its tensors with funcgrad.torch.save")
+            _fail(f"the archive has no {_MANIFEST}")
+        info = z.getinfo(_MANIFEST)
+        if info.compress_type != zipfile.ZIP_STORED:
+            _fail("its manifest is compressed; save() stores it uncompressed")
+        if info.file_size > _MAX_MANIFEST:
+            _fail(f"its manifest is implausibly large ({info.file_size} bytes)")
+        with z.open(info) as fh:
+            text = fh.read(_MAX_MANIFEST + 1)
+        try:
+            manifest = json.loads(text.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            _fail(f"its manifest is not valid JSON ({str(e)[:120]})")
+        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+            _fail("its manifest does not describe a funcgrad.torch.save file")
+        if manifest.get("version") != _VERSION:
+            _fail(f"it has format version {manifest.get('version')!r}; this funcgrad reads "
+                  f"version {_VERSION}")
+        if "root" not in manifest or "tensors" not in manifest:
+            _fail("its manifest lacks 'root' or 'tensors'")
+        return _Reader(z, manifest).decode(manifest["root"])
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
+         **pickle_load_args):
+    """Read what save() wrote, from a path or a readable binary file object. Never executes
+    code: only tensors, dicts, lists, tuples and Python scalars/strings are rebuilt, whatever
+    `weights_only` says. A damaged, truncated or foreign file raises RuntimeError naming the
+    problem. map_location is accepted (every tensor loads on the CPU)."""
+    del map_location, pickle_module, weights_only, mmap, pickle_load_args
+    data = _read_bytes(f)
+    where = os.fspath(f) if isinstance(f, (str, os.PathLike)) else "the file object"
+    try:
+        return _load(data)
+    except _Corrupt as e:
+        raise RuntimeError(f"torch.load: {where} is not a valid funcgrad.torch.save file: "
+                           f"{e}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            RecursionError, MemoryError, NotImplementedError) as e:
+        raise RuntimeError(f"torch.load: {where} is not a valid funcgrad.torch.save file: "
+                           f"it is damaged or truncated ({type(e).__name__}: "
+                           f"{str(e)[:200]})") from None
+
