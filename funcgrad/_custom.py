@@ -9,7 +9,6 @@ import functools
 from . import tree
 from ._core.array import Array, wrap_value
 from ._core.errors import doc_link, user_frame
-from ._core.ir import eval_jaxpr
 from ._core.primitive import Primitive
 from ._core.trace import Tracer, get_aval, new_trace
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward

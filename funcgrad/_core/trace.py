@@ -15,8 +15,8 @@ import numpy as np
 from .array import Array, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
 from .config import config
-from .errors import (ConcretizationError, TracerArrayConversionError, UnexpectedTracerError,
-                     doc_link, format_site, user_frame, user_site)
+from .errors import (TracerArrayConversionError, UnexpectedTracerError, doc_link, format_site,
+                     user_frame, user_site)
 
 _levels = itertools.count(1)
 

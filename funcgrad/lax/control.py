@@ -253,7 +253,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
           zip(tc, init, nz_c) if nz]
     jj = jvp_jaxpr(jaxpr, nz_k + nz_c + nz_x)
     nk, nc, nx = num_consts, num_carry, len(xs)
-    nkt, nct, nxt = sum(nz_k), sum(nz_c), sum(nz_x)
+    nkt, nct = sum(nz_k), sum(nz_c)
     n_y = len(out_avals(jaxpr)) - nc
     avals = in_avals(jaxpr)
     t_avals = [a for a, nz in zip(avals, nz_k + nz_c + nz_x) if nz]
@@ -534,7 +534,7 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
           for t, c, nz in zip(tc, carry, nz_c) if nz]
     jj = jvp_jaxpr(body_jaxpr, nz_k + nz_c)
     avals = in_avals(body_jaxpr)
-    nc, nkt, nct = len(carry), sum(nz_k), sum(nz_c)
+    nc, nkt = len(carry), sum(nz_k)
     k_t_avals = [a for a, nz in zip(avals[:nbk], nz_k) if nz]
     c_avals = avals[nbk:]
     c_t_avals = [a for a, nz in zip(c_avals, nz_c) if nz]

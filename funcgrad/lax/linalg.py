@@ -85,12 +85,8 @@ def _dot_transpose_lhs(ct, x_ndim, y, dimension_numbers, swap_ans=False):
     y_free = _free(y_ndim, yc, yb)
     nb = len(xb)
     # ct axes: batch, then the output's lhs-free axes, then its rhs-free axes.
-    if swap_ans:
-        ct_y_free = list(range(nb, nb + len(y_free)))
-        ct_x_free = list(range(nb + len(y_free), nb + len(y_free) + len(x_free)))
-    else:
-        ct_x_free = list(range(nb, nb + len(x_free)))
-        ct_y_free = list(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
+    start = nb if swap_ans else nb + len(x_free)
+    ct_y_free = list(range(start, start + len(y_free)))
     dn = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(yb)))
     # Result axes: batch, ct's x-free axes, y's contracting axes (in y's order of yc's sorted
     # positions) -> permute into x's layout.

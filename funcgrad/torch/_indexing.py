@@ -274,9 +274,7 @@ def index_put(t, indices, values, accumulate=False):
 def _index_array(index, name="index"):
     if not isinstance(index, Tensor) or index._dtype not in (D.int64, D.int32, D.int16, D.int8,
                                                              D.uint8):
-        got = _type_name(index._dtype) if isinstance(index, Tensor) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index" + (
-            f" but got {got}" if False else ""))
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")  # PyTorch's words
     return concrete(index).astype(np.int64, copy=False)
 
 
