@@ -140,7 +140,8 @@ def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
     """Uniform samples in [minval, maxval)."""
     shape = _shape(shape)
     u = _float_bits(key, shape, dtype)
-    return lax.add(lax.mul(u, lax.sub(maxval, minval)), minval)
+    # Python bounds stay weakly typed: the samples keep `dtype`.
+    return lax.convert_element_type(lax.add(lax.mul(u, lax.sub(maxval, minval)), minval), dtype)
 
 
 def normal(key, shape=(), dtype=np.float64):
