@@ -14,7 +14,36 @@ import inspect
 import griffe
 
 PUBLIC_MODULES = ("funcgrad", "funcgrad.numpy", "funcgrad.lax", "funcgrad.tree", "funcgrad.torch",
-                  "funcgrad.viz")
+                  "funcgrad.viz", "funcgrad.optim", "funcgrad.random", "funcgrad.nn",
+                  "funcgrad.scipy.special")
+
+
+def _fence_doctests(text):
+    """Docstring examples (`>>>` lines and their output) as fenced code: unfenced, Markdown would
+    read an output such as `[1.0, 0.5]` as a link."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(">>>") and not inside:
+            out.append("```pycon")
+            inside = True
+        elif inside and not line.strip():
+            out.append("```")
+            inside = False
+        out.append(line)
+    if inside:
+        out.append("```")
+    return "\n".join(out)
+
+
+def _fence_all(obj, seen):
+    if id(obj) in seen or getattr(obj, "is_alias", False):
+        return
+    seen.add(id(obj))
+    if obj.docstring is not None and ">>>" in obj.docstring.value and "```" not in \
+            obj.docstring.value:
+        obj.docstring.value = _fence_doctests(obj.docstring.value)
+    for member in getattr(obj, "members", {}).values():
+        _fence_all(member, seen)
 
 
 def _parameters(obj):
@@ -62,3 +91,4 @@ class RuntimeFunctions(griffe.Extension):
                 if doc:
                     func.docstring = griffe.Docstring(doc, parent=func)
                 gmod.set_member(name, func)
+        _fence_all(pkg, set())

@@ -65,7 +65,7 @@ def public_names(module_name):
     import types
     module = importlib.import_module(module_name)
     names = []
-    for name in sorted(dir(module), key=str.lower):
+    for name in sorted(getattr(module, "__all__", None) or dir(module), key=str.lower):
         if name.startswith("_"):
             continue
         obj = getattr(module, name)

@@ -243,3 +243,9 @@ class initializers:
     @staticmethod
     def ones(key, shape, dtype=np.float64):
         return fnp.ones(shape, dtype)
+
+
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "silu", "swish",
+           "softplus", "log_sigmoid", "softmax", "log_softmax", "logsumexp", "one_hot",
+           "standardize", "conv_general_dilated", "conv", "max_pool", "avg_pool", "dropout",
+           "initializers"]

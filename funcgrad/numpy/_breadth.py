@@ -89,8 +89,8 @@ def broadcast_arrays(*args):
     """numpy.broadcast_arrays: the arguments broadcast against each other (differentiable).
 
     >>> import funcgrad.numpy as fnp
-    >>> [x.shape for x in fnp.broadcast_arrays(fnp.ones(3), fnp.ones((2, 1)))]
-    [(2, 3), (2, 3)]
+    >>> tuple(x.shape for x in fnp.broadcast_arrays(fnp.ones(3), fnp.ones((2, 1))))
+    ((2, 3), (2, 3))
     """
     args = [operand(a) for a in args]
     try:

@@ -189,3 +189,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         out = fnp.squeeze(out, axis=axis) if axis is not None else fnp.reshape(out, ())
         sign = fnp.squeeze(sign, axis=axis) if axis is not None else fnp.reshape(sign, ())
     return (out, sign) if return_sign else out
+
+
+__all__ = ["erf", "erfc", "erfinv", "gammaln", "digamma", "ndtr", "ndtri", "log_ndtr", "expit",
+           "logit", "xlogy", "xlog1py", "logsumexp"]
