@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.graph import toposort
 from .._core.trace import Trace, Tracer, get_aval
 from ..lax.elementwise import convert_element_type, real
 from ..lax.reduce import reduce_sum
@@ -175,28 +176,8 @@ class ReverseTrace(Trace):
         return tracer.primal
 
 
-def _toposort(roots):
-    """Nodes reachable from `roots`, each before every node it consumes (consumers first): a
-    reversed depth-first post-order, iterative so that long chains of operations do not hit
-    Python's recursion limit."""
-    order, visited = [], set()
-    for root in roots:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for _, p, _ in parents:
-                if p not in visited:
-                    visited.add(p)
-                    stack.append((p, iter(p.parents)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+def _parents(node):
+    return [p for _, p, _ in node.parents]
 
 
 def _add_ct(cts, node, index, c):
@@ -214,7 +195,7 @@ def backward(outputs):
     for node, index, ct in outputs:
         _add_ct(cts, node, index, ct)
     leaves = {}
-    for node in _toposort([n for n, _, _ in outputs]):
+    for node in toposort([n for n, _, _ in outputs], _parents):
         ct = cts.pop(node, None)
         if ct is None:
             continue

@@ -52,7 +52,8 @@ def out_avals(closed):
     return [v.aval for v in closed.jaxpr.outvars]
 
 
-def _retrace(fun, avals):
+def retrace(fun, avals):
+    """The closed jaxpr of fun, a function of its own inputs (and concrete constants) only."""
     closed, hoisted, _ = trace_closed(fun, avals)
     assert not hoisted  # a function of its own inputs and concrete constants only
     return closed
@@ -75,7 +76,7 @@ def jvp_jaxpr(closed, nonzero):
             ts = [o.tangent if isinstance(o, JVPTracer) and o._trace is trace
                   else zeros_like_aval(get_aval(o)) for o in outs]
         return ps + ts
-    return _retrace(f, avals + t_avals)
+    return retrace(f, avals + t_avals)
 
 
 def vjp_jaxpr(closed, wanted):
@@ -94,7 +95,7 @@ def vjp_jaxpr(closed, wanted):
                  if getattr(o, "_trace", None) is trace and o.dtype.kind in "fc"]
         leaf_cts = backward(roots)
         return [_or_zeros(leaf_cts.get(i.node), p) for i, p, w in zip(ins, primals, wanted) if w]
-    return _retrace(f, avals + o_avals)
+    return retrace(f, avals + o_avals)
 
 
 def _or_zeros(ct, like):
@@ -116,7 +117,7 @@ def batch_jaxpr(closed, dims, size):
                 batched = isinstance(o, BatchTracer) and o._trace is trace
                 res.append(to_front(o.val if batched else o, o.bdim if batched else None, size))
         return res
-    return _retrace(f, avals)
+    return retrace(f, avals)
 
 
 def _insert(aval, d, size):

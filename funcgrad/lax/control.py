@@ -17,8 +17,8 @@ from .._core.primitive import Primitive, def_nondiff
 from .._core.trace import Tracer, get_aval
 from ..interpreters.ad import JVPTracer, ReverseTracer
 from ..interpreters.passes import EFFECTFUL
-from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, run,
-                                     trace_closed, vjp_jaxpr)
+from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
+                                     run, trace_closed, vjp_jaxpr)
 from ._batching import batch_size, move_axis, to_front
 from .elementwise import bitwise_and, convert_element_type, eq, maximum, minimum, select
 from .reduce import reduce_max
@@ -51,12 +51,6 @@ def _avals_str(avals):
 
 def _same_types(a, b):
     return [(x.shape, x.dtype) for x in a] == [(x.shape, x.dtype) for x in b]
-
-
-def _retrace(fun, avals):
-    closed, hoisted, _ = trace_closed(fun, avals)
-    assert not hoisted
-    return closed
 
 
 def _with_unused_inputs(closed, before, after_n_hoisted, total_avals_after):
@@ -270,7 +264,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
         c_out, y_out = outs[:nc], outs[nc:nc + n_y]
         ct_out, yt_out = outs[nc + n_y:nc + n_y + nc], outs[nc + n_y + nc:]
         return (list(c_out) + [ct_out[i] for i in carry_float] + list(y_out) + list(yt_out))
-    body_closed = _retrace(body, new_avals)
+    body_closed = retrace(body, new_avals)
     outs = scan_p.bind(*consts, *[t for t in tk if t is not None], *init, *tc, *xs,
                        *[t for t in tx if t is not None], jaxpr=body_closed,
                        num_consts=nk + nkt, num_carry=nc + nct, **params)
@@ -289,7 +283,7 @@ def _scan_vjp(ct, ans, args, positions, *, jaxpr, length, reverse, num_consts, n
     n_y = len(out_avals(jaxpr)) - nc
     avals = in_avals(jaxpr)
     # Forward again, keeping each iteration's input carry as an extra output (the residuals).
-    res_body = _retrace(lambda *a: list(call(jaxpr, *a)) + list(a[nk:nk + nc]), avals)
+    res_body = retrace(lambda *a: list(call(jaxpr, *a)) + list(a[nk:nk + nc]), avals)
     fwd = scan_p.bind(*args, jaxpr=res_body, length=length, reverse=reverse, num_consts=nk,
                       num_carry=nc)
     carries = fwd[nc + n_y:]
@@ -312,7 +306,7 @@ def _scan_vjp(ct, ans, args, positions, *, jaxpr, length, reverse, num_consts, n
     # x, the input carry (a residual), the cotangent of y.
     back_avals = (avals[:nk] + avals[nk:nk + nc] + k_avals + avals[nk + nc:] + avals[nk:nk + nc]
                   + [ShapedArray(get_aval(c).shape[1:], get_aval(c).dtype) for c in ct_ys])
-    back_closed = _retrace(back, back_avals)
+    back_closed = retrace(back, back_avals)
     zeros_acc = [zeros_like_aval(a) for a in k_avals]
     bwd = scan_p.bind(*consts, *ct_carry, *zeros_acc, *xs, *carries, *ct_ys, jaxpr=back_closed,
                       length=length, reverse=not reverse, num_consts=nk, num_carry=nc + nkw)
@@ -545,7 +539,7 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
         c, ct = a[nbk + nkt:nbk + nkt + nc], a[nbk + nkt + nc:]
         outs = call(jj, *k, *c, *kt, *ct)
         return list(outs[:nc]) + [outs[nc + i] for i in floats]
-    body_closed = _retrace(body, avals[:nbk] + k_t_avals + c_avals + c_t_avals)
+    body_closed = retrace(body, avals[:nbk] + k_t_avals + c_avals + c_t_avals)
     cond_closed = _with_unused_inputs(cond_jaxpr, [], len(cond_jaxpr.jaxpr.invars), c_t_avals)
     outs = while_p.bind(*ck, *bk, *[t for t in tbk if t is not None], *carry, *tc,
                         cond_jaxpr=cond_closed, body_jaxpr=body_closed, body_nconsts=nbk + nkt,
@@ -564,7 +558,7 @@ def _while_vjp(ct, ans, args, positions, *, cond_jaxpr, body_jaxpr, cond_nconsts
             "lax.fori_loop / lax.scan with a fixed trip count. " + doc_link("whileloopvjp"))
     # Differentiate the equivalent bounded, masked scan.
     avals = [get_aval(a) for a in args]
-    masked = _retrace(lambda *a: _masked_while(cond_jaxpr, body_jaxpr, cond_nconsts,
+    masked = retrace(lambda *a: _masked_while(cond_jaxpr, body_jaxpr, cond_nconsts,
                                                body_nconsts, max_steps, a), avals)
     wanted = [i in positions for i in range(len(args))]
     got = iter(call(vjp_jaxpr(masked, wanted), *args, *ct))
@@ -628,7 +622,7 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     bb = batch_jaxpr(body_jaxpr, bd + [0] * nc, size)
     c_avals = [get_aval(c) for c in carry]
     # Loop while any example's predicate holds; examples already done keep their carry.
-    any_cond = _retrace(lambda *a: [reduce_max(call(cb, *a)[0], (0,))],
+    any_cond = retrace(lambda *a: [reduce_max(call(cb, *a)[0], (0,))],
                         in_avals(cb))
 
     def body(*a):
@@ -637,7 +631,7 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
         new = call(bb, *k_b, *c)
         return [select(reshape(pred, (size,) + (1,) * (get_aval(n).ndim - 1)), n, o)
                 for n, o in zip(new, c)]
-    body_closed = _retrace(body, in_avals(cb)[:nck] + in_avals(bb)[:nbk] + c_avals)
+    body_closed = retrace(body, in_avals(cb)[:nck] + in_avals(bb)[:nbk] + c_avals)
     outs = while_p.bind(*ck, *ck, *bk, *carry,
                         cond_jaxpr=any_cond, body_jaxpr=body_closed, cond_nconsts=nck,
                         body_nconsts=nck + nbk, max_steps=max_steps)

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 from .._core.array import Array as _Array
+from .._core.graph import toposort
 from . import _dispatch
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad
@@ -18,26 +19,8 @@ from ._graph import AccumulateGrad
 _ndarray = np.ndarray
 
 
-def _toposort(roots):
-    """Nodes reachable from roots, each before the nodes it feeds gradient to."""
-    order, visited = [], set()
-    for root in roots:
-        if root is None or root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, nexts = stack[-1]
-            for nxt, _ in nexts:
-                if nxt is not None and nxt not in visited:
-                    visited.add(nxt)
-                    stack.append((nxt, iter(nxt.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+def _next_nodes(node):
+    return [n for n, _ in node.next_functions]
 
 
 def _needed(order, targets):
@@ -72,7 +55,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
         old = slot.get(k)
         g = to_value(g)
         slot[k] = g if old is None else old + g
-    order = _toposort(list(buffers))
+    order = toposort(list(buffers), _next_nodes)
     targets = None
     if capture is not None:
         targets = {n for n, _ in capture}
