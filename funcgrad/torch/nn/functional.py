@@ -1190,31 +1190,26 @@ def _softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def _softmax_args(name, input, dim, stacklevel, dtype):
+    """(input in `dtype`, the normalized axis) as the softmax family takes them."""
     if dim is None:
-        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
-    d = _dim(dim, input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
+        dim = _softmax_dim(name, input.ndim, stacklevel + 1)
+    return (input if dtype is None else input.to(dtype)), _dim(dim, input.ndim)
 
-    def fn(x):
-        e = fnp.exp(x - stop_gradient(fnp.max(x, axis=d, keepdims=True)))
-        return e / fnp.sum(e, axis=d, keepdims=True)
-    return apply_op("SoftmaxBackward0", fn, [input])
+
+def _softmax_value(x, d):
+    e = fnp.exp(x - stop_gradient(fnp.max(x, axis=d, keepdims=True)))
+    return e / fnp.sum(e, axis=d, keepdims=True)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input, d = _softmax_args("softmax", input, dim, _stacklevel, dtype)
+    return apply_op("SoftmaxBackward0", lambda x: _softmax_value(x, d), [input])
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    if dim is None:
-        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
-    d = _dim(dim, input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
-
-    def fn(x):
-        x = -x
-        e = fnp.exp(x - stop_gradient(fnp.max(x, axis=d, keepdims=True)))
-        return e / fnp.sum(e, axis=d, keepdims=True)
-    return apply_op("SoftmaxBackward0", fn, [input])
+    input, d = _softmax_args("softmin", input, dim, _stacklevel, dtype)
+    return apply_op("SoftmaxBackward0", lambda x: _softmax_value(-x, d), [input])
 
 
 def _log_softmax_value(x, d):
@@ -1223,11 +1218,7 @@ def _log_softmax_value(x, d):
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if dim is None:
-        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
-    d = _dim(dim, input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
+    input, d = _softmax_args("log_softmax", input, dim, _stacklevel, dtype)
     return apply_op("LogSoftmaxBackward0", lambda x: _log_softmax_value(x, d), [input])
 
 
