@@ -26,12 +26,12 @@ import time
 import numpy as np
 
 from .harness import BenchmarkCheckError, Variant
+from .two_layer import make_data, numpy_step as numpy_grads
 
 NAME = "jit"
 DESCRIPTION = ("jit: seed 001 training step (jit(value_and_grad) + SGD) vs numpy backprop; "
                "trace+compile of 1,000 equations; cached-call overhead")
 
-N, D_IN, H, D_OUT = 64, 1000, 100, 10
 LR = 1e-6
 TARGET_STEP = 1.10        # the jitted step within 1.10x of the hand-written numpy step
 STRETCH_STEP = 1.0        # stretch goal: at or under the numpy floor
@@ -41,27 +41,9 @@ ROUNDS, CHAIN_EQNS = 200, 1000
 CHECK_STEPS = 5
 
 
-def make_data():
-    rng = np.random.RandomState(0)
-    x = rng.randn(N, D_IN)
-    y = rng.randn(N, D_OUT)
-    w1 = rng.randn(D_IN, H)
-    w2 = rng.randn(H, D_OUT)
-    return x, y, w1, w2
-
-
 def numpy_step(w1, w2, x, y):
-    """The seed's numpy training step: forward, manual backward, in-place SGD update."""
-    h = x.dot(w1)
-    h_relu = np.maximum(h, 0)
-    y_pred = h_relu.dot(w2)
-    loss = np.square(y_pred - y).sum()
-    grad_y_pred = 2.0 * (y_pred - y)
-    grad_w2 = h_relu.T.dot(grad_y_pred)
-    grad_h_relu = grad_y_pred.dot(w2.T)
-    grad_h = grad_h_relu.copy()
-    grad_h[h < 0] = 0
-    grad_w1 = x.T.dot(grad_h)
+    """The seed's numpy training step: its hand-written backprop, then the in-place SGD update."""
+    loss, grad_w1, grad_w2 = numpy_grads(w1, w2, x, y)
     w1 -= LR * grad_w1
     w2 -= LR * grad_w2
     return loss

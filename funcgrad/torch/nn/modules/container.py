@@ -17,6 +17,14 @@ def _any_type_repr(obj):
     return _type_repr(type(obj)) if isinstance(obj, Module) else str(type(obj))
 
 
+def _abs_string_index(idx, length):
+    """The registered name ('0', '1', ...) of list position `idx`, negative counting from the end."""
+    idx = operator.index(idx)
+    if not -length <= idx < length:
+        raise IndexError(f"index {idx} is out of range")
+    return str(idx % length)
+
+
 class Sequential(Module):
     """Modules called in order; indexing, slicing (a new Sequential), append, insert, extend,
     pop, +, * as PyTorch's."""
@@ -159,28 +167,20 @@ class ModuleList(Module):
         if modules is not None:
             self += modules
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[self._get_abs_string_index(idx)]
+        return self._modules[_abs_string_index(idx, len(self))]
 
     def __setitem__(self, idx, module):
-        return setattr(self, self._get_abs_string_index(idx), module)
+        return setattr(self, _abs_string_index(idx, len(self)), module)
 
     def __delitem__(self, idx):
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
                 delattr(self, str(k))
         else:
-            delattr(self, self._get_abs_string_index(idx))
+            delattr(self, _abs_string_index(idx, len(self)))
         self._modules = OrderedDict(zip([str(i) for i in range(len(self._modules))],
                                         self._modules.values()))
 
@@ -323,24 +323,16 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             out = self.__class__()
             for i in range(*idx.indices(len(self))):
                 out.append(self[i])
             return out
-        return getattr(self, self._get_abs_string_index(idx))
+        return getattr(self, _abs_string_index(idx, len(self)))
 
     def __setitem__(self, idx, param):
-        idx = self._get_abs_string_index(idx)
+        idx = _abs_string_index(idx, len(self))
         if isinstance(param, Tensor) and not isinstance(param, Parameter):
             param = Parameter(param)
         return setattr(self, str(idx), param)
