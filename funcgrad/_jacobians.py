@@ -11,7 +11,7 @@ from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp,
                    value_and_grad, vjp)
 from ._core.array import wrap_value
 from ._core.trace import get_aval
-from ._vmap import vmap
+from ._vmap import batch_flat
 from .interpreters.batching import OneHot
 from .numpy import concatenate, reshape
 
@@ -37,8 +37,12 @@ def _basis(avals):
     return out, total
 
 
-def _rows(b, start, stop):
-    return b.slice_rows(start, stop) if isinstance(b, OneHot) else b[start:stop]
+def _over_rows(fn, out_axes=0):
+    """fn mapped over the rows of one-hot bases: vmap's core, since the bases need none of the
+    checks that vmap makes of a user's arguments."""
+    def mapped(*basis):
+        return batch_flat(fn, basis, [0] * len(basis), basis[0].total, out_axes)
+    return mapped
 
 
 def _chunked(mapped, basis, total, chunk_size, axis=0):
@@ -48,7 +52,7 @@ def _chunked(mapped, basis, total, chunk_size, axis=0):
         return mapped(*basis)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [mapped(*[_rows(b, s, min(s + chunk_size, total)) for b in basis])
+    parts = [mapped(*[b.slice_rows(s, min(s + chunk_size, total)) for b in basis])
              for s in range(0, total, chunk_size)]
     return tree.tree_map(lambda *xs: concatenate(xs, axis=axis), *parts)
 
@@ -89,8 +93,8 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         out_leaves, out_tree = tree.tree_flatten(out)
         out_avals = [get_aval(_as_array(o)) for o in out_leaves]
         basis, total = _basis(out_avals)
-        cts = _chunked(vmap(lambda *b: vjp_fn(tree.tree_unflatten(out_tree, b))), basis, total,
-                       chunk_size)
+        cts = _chunked(_over_rows(lambda *b: vjp_fn(tree.tree_unflatten(out_tree, b))), basis,
+                       total, chunk_size)
         # cts: per argnum, a tree of (total, *in_shape) arrays; regroup output-major.
         per_arg = []
         for ct_tree in cts:
@@ -132,7 +136,7 @@ def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
             r = jvp(partial, tuple(dyn), tangents, has_aux=has_aux)
             return (r[1], r[2]) if has_aux else r[1]
 
-        mapped = vmap(push, out_axes=(-1, None) if has_aux else -1)
+        mapped = _over_rows(push, out_axes=(-1, None) if has_aux else -1)
         if has_aux:
             outs, aux = _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size)
         else:

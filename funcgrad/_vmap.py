@@ -6,6 +6,7 @@ import functools
 import optree
 
 from . import tree
+from ._api import _as_array, _leaf_names, _param_names
 from ._core.errors import ShapeError, doc_link, user_frame
 from ._core.trace import get_aval, new_trace
 from .interpreters.batching import BatchTrace, BatchTracer, OneHot
@@ -57,7 +58,6 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
     """
     @functools.wraps(fun)
     def vmapped(*args, **kwargs):
-        from ._api import _as_array, _leaf_names, _param_names
         if isinstance(in_axes, (tuple, list)):
             if len(in_axes) != len(args):
                 raise ValueError(f"vmap in_axes has {len(in_axes)} entries but the function was "
@@ -105,28 +105,37 @@ def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
                              "not None), or axis_size= to say how many copies to make")
         else:
             size = axis_size
-        with new_trace(BatchTrace, "vmap", axis_size=size) as trace:
-            ins = [l if ax is None else BatchTracer(trace, l, ax) for l, ax in zip(leaves, axes)]
+
+        def flat_fun(*ins):
             it = iter(ins)
             rebuilt = [tree.tree_unflatten(td, [next(it) for _ in range(td.num_leaves)])
                        for td in trees]
-            out = fun(*rebuilt[:len(args)], **dict(zip(kwargs, rebuilt[len(args):])))
-            out_leaves, out_tree = tree.tree_flatten(out)
-            o_axes = _axes_for_leaves(out_axes, out, "out_axes")
-            results = []
-            for o, ax in zip(out_leaves, o_axes):
-                batched = isinstance(o, BatchTracer) and o._trace is trace
-                if ax is None:
-                    if batched:
-                        raise ValueError("vmap out_axes=None for an output that differs across "
-                                         "the batch; give it a mapped out_axes (e.g. 0)")
-                    results.append(o)
-                    continue
-                val, bd = (o.val, o.bdim) if batched else (_as_array(o), None)
-                if isinstance(val, OneHot):
-                    val = val.dense()
-                nd = get_aval(val).ndim + (bd is None)
-                ax = _normalize_axis(ax, nd, "an output", "out_axes")
-                results.append(move_axis(to_front(val, bd, size), 0, ax))
-        return tree.tree_unflatten(out_tree, results)
+            return fun(*rebuilt[:len(args)], **dict(zip(kwargs, rebuilt[len(args):])))
+        return batch_flat(flat_fun, leaves, axes, size, out_axes)
     return vmapped
+
+
+def batch_flat(fun, leaves, axes, size, out_axes=0):
+    """fun(*leaves) mapped over axis axes[i] of leaves[i] (None: not mapped), every mapped axis
+    of size `size`, already checked: the core of vmap, which jacrev and jacfwd call directly."""
+    with new_trace(BatchTrace, "vmap", axis_size=size) as trace:
+        out = fun(*[l if ax is None else BatchTracer(trace, l, ax)
+                    for l, ax in zip(leaves, axes)])
+        out_leaves, out_tree = tree.tree_flatten(out)
+        o_axes = _axes_for_leaves(out_axes, out, "out_axes")
+        results = []
+        for o, ax in zip(out_leaves, o_axes):
+            batched = isinstance(o, BatchTracer) and o._trace is trace
+            if ax is None:
+                if batched:
+                    raise ValueError("vmap out_axes=None for an output that differs across "
+                                     "the batch; give it a mapped out_axes (e.g. 0)")
+                results.append(o)
+                continue
+            val, bd = (o.val, o.bdim) if batched else (_as_array(o), None)
+            if isinstance(val, OneHot):
+                val = val.dense()
+            nd = get_aval(val).ndim + (bd is None)
+            ax = _normalize_axis(ax, nd, "an output", "out_axes")
+            results.append(move_axis(to_front(val, bd, size), 0, ax))
+    return tree.tree_unflatten(out_tree, results)

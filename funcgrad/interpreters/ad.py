@@ -41,12 +41,13 @@ def fit_cotangent(ct, like):
     argument's dtype; None (a zero) for integer or boolean arguments."""
     if not _differentiable(like):
         return None
-    if ct.shape != like.shape:
-        lead = ct.ndim - like.ndim
+    a = get_aval(ct)
+    if a.shape != like.shape:
+        lead = a.ndim - like.ndim
         axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(like.shape)
-                                          if d == 1 and ct.shape[lead + i] != 1)
+                                          if d == 1 and a.shape[lead + i] != 1)
         ct = reshape(reduce_sum(ct, axes), like.shape)
-    if ct.dtype != like.dtype:
+    if a.dtype != like.dtype:
         if ct.dtype.kind == "c" and like.dtype.kind != "c":
             ct = real(ct)  # JAX's convention: a real argument's cotangent is the real part
         ct = convert_element_type(ct, like.dtype)

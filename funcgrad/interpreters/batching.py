@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.array import wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.trace import Trace, Tracer, get_aval
+from ..lax import elementwise as E
+from ..lax import linalg as L
+from ..lax import reduce as R
+from ..lax.shape import pad, reshape, transpose
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "_aval")
 
     def __init__(self, trace, val, bdim):
         self._trace, self.val, self.bdim = trace, val, bdim
+        self._aval = None
 
     @property
     def aval(self):
-        a = self.val.aval if isinstance(self.val, OneHot) else get_aval(self.val)
-        return ShapedArray(a.shape[:self.bdim] + a.shape[self.bdim + 1:], a.dtype)
+        if self._aval is None:  # rules ask for shape and dtype again and again
+            a = self.val.aval if isinstance(self.val, OneHot) else get_aval(self.val)
+            self._aval = ShapedArray(a.shape[:self.bdim] + a.shape[self.bdim + 1:], a.dtype)
+        return self._aval
 
 
 class BatchTrace(Trace):
@@ -87,7 +95,6 @@ class OneHot:
     def rows(self, block, axis=0):
         """Place a block whose `axis` enumerates the basis positions (row r is batch element
         offset + r) into `total` batch elements: negative padding crops what falls outside."""
-        from ..lax.shape import pad
         a = get_aval(block)
         size = a.shape[axis]
         cfg = [(0, 0, 0)] * a.ndim
@@ -95,9 +102,6 @@ class OneHot:
         return block if cfg[axis][:2] == (0, 0) else pad(block, 0, cfg)
 
     def dense(self):
-        from .._core.array import wrap_value
-        from ..lax.shape import reshape
-        import numpy as np
         a = get_aval(self.diag)
         eye = wrap_value(np.eye(a.size, dtype=a.dtype))
         block = reshape(eye * reshape(self.diag, (a.size,)), (a.size,) + a.shape)
@@ -115,20 +119,18 @@ def _scaled(vals, dims, op, one_hot_first=True):
     oh, other = (vals[0], vals[1]) if one_hot_first else (vals[1], vals[0])
     if not isinstance(oh, OneHot) or dims[1 if one_hot_first else 0] is not None:
         return None
-    shape = get_aval(oh.diag).shape
-    if np.broadcast_shapes(get_aval(other).shape, shape) != shape:
-        return None
+    shape, o = get_aval(oh.diag).shape, get_aval(other).shape
+    if len(o) > len(shape) or any(d not in (1, s) for d, s in zip(o[::-1], shape[::-1])):
+        return None  # broadcasting would change the shape
     return oh.with_diag(op(oh.diag, other) if one_hot_first else op(other, oh.diag)), 0
 
 
 def _mul_rule(vals, dims):
-    from ..lax import mul
-    return _scaled(vals, dims, mul, True) or _scaled(vals, dims, mul, False)
+    return _scaled(vals, dims, E.mul, True) or _scaled(vals, dims, E.mul, False)
 
 
 def _div_rule(vals, dims):
-    from ..lax import div
-    return _scaled(vals, dims, div, True)
+    return _scaled(vals, dims, E.div, True)
 
 
 def _sum_rule(op):
@@ -148,7 +150,6 @@ def _unary_rule(op):
 
 
 def _reduce_sum_rule(vals, dims, *, axes):
-    from ..lax.shape import reshape
     oh = vals[0]
     nd = get_aval(oh.diag).ndim
     if tuple(axes) != tuple(range(nd)):  # per-example axes: all of them
@@ -159,7 +160,6 @@ def _reduce_sum_rule(vals, dims, *, axes):
 def _dot_general_rule(vals, dims, *, dimension_numbers):
     """A contraction over every axis of a OneHot operand picks, for batch element b, the slice of
     the other operand at b's position: a transpose and a scaling, no product."""
-    from ..lax.shape import reshape, transpose
     (lhs, rhs), (ld, rd) = vals, dims
     (lc, rc), (lb, rb) = dimension_numbers
     if lb or (isinstance(lhs, OneHot) == isinstance(rhs, OneHot)):
@@ -186,26 +186,16 @@ def _dot_general_rule(vals, dims, *, dimension_numbers):
     return oh.rows(block * d, len(free)), len(free)
 
 
-def _onehot_rules():
-    from ..lax import elementwise as E
-    from ..lax import linalg as L
-    from ..lax import reduce as R
-    return {
-        E.mul_p: _mul_rule, E.div_p: _div_rule,
-        E.add_p: _sum_rule(E.add), E.sub_p: _sum_rule(E.sub),
-        E.neg_p: _unary_rule(E.neg),
-        E.convert_element_type_p: _unary_rule(E.convert_element_type),
-        R.reduce_sum_p: _reduce_sum_rule, L.dot_general_p: _dot_general_rule,
-    }
-
-
-_ONEHOT_RULES = None
+_ONEHOT_RULES = {
+    E.mul_p: _mul_rule, E.div_p: _div_rule,
+    E.add_p: _sum_rule(E.add), E.sub_p: _sum_rule(E.sub),
+    E.neg_p: _unary_rule(E.neg),
+    E.convert_element_type_p: _unary_rule(E.convert_element_type),
+    R.reduce_sum_p: _reduce_sum_rule, L.dot_general_p: _dot_general_rule,
+}
 
 
 def _process_onehot(prim, vals, dims, params):
     """The structured rule for `prim`, or None: then every OneHot operand becomes dense."""
-    global _ONEHOT_RULES
-    if _ONEHOT_RULES is None:
-        _ONEHOT_RULES = _onehot_rules()
     rule = _ONEHOT_RULES.get(prim)
     return rule(vals, dims, **params) if rule is not None else None

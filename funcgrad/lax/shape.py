@@ -9,7 +9,8 @@ import numpy as np
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
-from .._core.trace import get_aval
+from .._core.array import Array
+from .._core.trace import Tracer, get_aval
 from ..interpreters.codegen import FRESH
 from ._batching import batch_size, move_axis, shift_axes, to_front
 from ._checks import check_axes
@@ -36,6 +37,8 @@ def zeros_like_aval(x):
     return full(x.shape, 0, x.dtype)
 
 
+_VALUES = (Array, Tracer)  # values a no-op reshape or transpose can hand back as they are
+
 # ---- reshape ------------------------------------------------------------------------------------
 
 reshape_p = Primitive("reshape")
@@ -53,7 +56,10 @@ reshape_p.abstract_eval = _reshape_abstract_eval
 
 
 def reshape(x, new_sizes):
-    return reshape_p.bind(x, new_sizes=tuple(int(d) for d in new_sizes))
+    new_sizes = tuple(int(d) for d in new_sizes)
+    if isinstance(x, _VALUES) and x.shape == new_sizes:  # as in JAX: no equation for a no-op
+        return x
+    return reshape_p.bind(x, new_sizes=new_sizes)
 
 
 _linear(reshape_p, lambda t, new_sizes: reshape(t, new_sizes),
@@ -78,7 +84,10 @@ transpose_p.abstract_eval = _transpose_abstract_eval
 
 
 def transpose(x, permutation):
-    return transpose_p.bind(x, permutation=tuple(int(p) for p in permutation))
+    permutation = tuple(int(p) for p in permutation)
+    if isinstance(x, _VALUES) and permutation == tuple(range(x.ndim)):  # the identity
+        return x
+    return transpose_p.bind(x, permutation=permutation)
 
 
 _linear(transpose_p, lambda t, permutation: transpose(t, permutation),
