@@ -1919,6 +1919,41 @@ def test_extremum_of_an_empty_axis_raises(fn):
     assert fn(fnp.zeros((0, 3)), axis=1).shape == (0,)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int8, np.int64,
+                                   np.uint32])
+def test_select_against_zero_is_numpys_where_bit_for_bit(dtype):
+    """select's bitwise form (an array against +0, large enough to pay off) keeps numpy's
+    where's bits: signed zeros, inf and nan, and the promotion of a 0-d zero of another dtype."""
+    from funcgrad.lax.elementwise import select_p
+    rng = np.random.RandomState(0)
+    x = (rng.randn(70, 70) * 10).astype(dtype)
+    if x.dtype.kind == "f":
+        x[0, :5] = [np.nan, np.inf, -np.inf, -0.0, 0.0]
+    m = rng.rand(70, 70) > 0.5
+    for t, f in [(0, x), (x, 0), (0.0, x), (x, np.asarray(0, dtype)), (x, np.float64(0)),
+                 (x, np.asarray(-0.0, np.float32)), (x, x[::-1])]:
+        got, want = select_p.impl(m, t, f), np.where(m, t, f)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes()
+
+
+@given(conv_case())
+def test_conv_algorithms_match_the_definition(case):
+    """Both implementations of conv_general_dilated, whichever the cost model would pick: the
+    gather (im2col) for any strides, the scatter (col2im) for unit strides."""
+    from funcgrad.lax.conv import _conv_gather, _conv_scatter
+    (ls, rs), p = case
+    rng = np.random.RandomState(0)
+    lhs, rhs = rng.randn(*ls), rng.randn(*rs)
+    want = np_conv(lhs, rhs, **p)
+    args = (lhs, rhs, p["padding"], p["lhs_dilation"], p["rhs_dilation"],
+            p["feature_group_count"])
+    np.testing.assert_allclose(_conv_gather(*args, p["window_strides"]), want, atol=1e-12)
+    unit = (1,) * len(ls[2:])
+    np.testing.assert_allclose(_conv_scatter(*args), np_conv(lhs, rhs, **dict(
+        p, window_strides=unit)), atol=1e-12)
+
+
 def test_conv_window_larger_than_input():
     lhs, rhs = fnp.ones((1, 1, 2)), fnp.ones((1, 1, 3))
 

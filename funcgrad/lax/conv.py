@@ -4,6 +4,8 @@ groups. The impl is im2col through a strided view and one batched matrix product
 operand is again a convolution (as in XLA/JAX), so every order of derivative works."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core.avals import ShapedArray
@@ -33,20 +35,40 @@ def _out_shape(lhs_shape, rhs_shape, strides, padding, lhs_dilation, rhs_dilatio
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                feature_group_count):
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    dtype = np.result_type(lhs.dtype, rhs.dtype)
+    lhs, rhs = lhs.astype(dtype, copy=False), rhs.astype(dtype, copy=False)
+    args = (lhs, rhs, padding, lhs_dilation, rhs_dilation, feature_group_count)
+    out_sp = _out_shape(lhs.shape, rhs.shape, window_strides, padding, lhs_dilation,
+                        rhs_dilation)[2:]
+    if all(s == 1 for s in window_strides) and _scatter_is_cheaper(lhs.shape, rhs.shape, out_sp):
+        return _conv_scatter(*args)
+    return _conv_gather(*args, window_strides)
+
+
+def _scatter_is_cheaper(lhs_shape, rhs_shape, out_sp):
+    """Per kernel position, gathering copies C x (output positions) values and scattering adds
+    into O x (input positions), a read-modify-write costing about twice a copy: transposed
+    convolutions (vjps with respect to the input: few outputs, zero padding or dilated input)
+    scatter, ordinary ones gather."""
+    c, o = lhs_shape[1], rhs_shape[0]
+    return 2 * o * math.prod(lhs_shape[2:]) < c * math.prod(out_sp)
+
+
+def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_strides):
+    """im2col: a strided view of every window, copied into columns, and one batched product."""
     nsp = lhs.ndim - 2
     n, c = lhs.shape[:2]
     o, cg = rhs.shape[:2]
-    g = feature_group_count
-    dtype = np.result_type(lhs.dtype, rhs.dtype)
     if any(d > 1 for d in lhs_dilation):  # zeros between input elements
         big = np.zeros((n, c) + tuple(_dilate(d, ld) for d, ld in zip(lhs.shape[2:],
-                                                                     lhs_dilation)), dtype)
+                                                                     lhs_dilation)), lhs.dtype)
         big[(slice(None), slice(None)) + tuple(slice(None, None, ld) for ld in lhs_dilation)] \
             = lhs
         lhs = big
-    lo_cut = tuple(slice(-min(lo, 0), None if hi >= 0 else hi) for lo, hi in padding)
-    lhs = lhs[(slice(None), slice(None)) + lo_cut]
+    # Pad, then crop for negative padding (XLA's order: a crop may reach into the padding).
     x = np.pad(lhs, [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
+    x = x[(slice(None), slice(None)) + tuple(slice(-min(lo, 0), max(d + min(hi, 0), 0))
+                                             for (lo, hi), d in zip(padding, x.shape[2:]))]
     out_sp = _out_shape((n, c) + x.shape[2:], rhs.shape, window_strides, [(0, 0)] * nsp,
                         [1] * nsp, rhs_dilation)[2:]
     window = rhs.shape[2:]
@@ -55,16 +77,67 @@ def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
         x, (n, g, cg) + tuple(out_sp) + tuple(window),
         (st[0], cg * st[1], st[1]) + tuple(st[2 + i] * window_strides[i] for i in range(nsp))
         + tuple(st[2 + i] * rhs_dilation[i] for i in range(nsp)), writeable=False)
-    # (g, o / g, cg * window) @ (g, cg * window, n * out): the copy into columns runs along the
-    # output positions, the input's own contiguous axis.
-    axes = (1, 2) + tuple(range(3 + nsp, 3 + 2 * nsp)) + (0,) + tuple(range(3, 3 + nsp))
-    # explicit sizes: with a size-0 window (or batch) numpy cannot infer a -1
-    cols = view.transpose(axes).reshape(g, cg * int(np.prod(window)), n * int(np.prod(out_sp)))
-    w = rhs.reshape(g, o // g, cg * int(np.prod(window)))
-    out = np.matmul(w.astype(dtype, copy=False), cols.astype(dtype, copy=False))
-    out = out.reshape((g, o // g, n) + tuple(out_sp))
-    perm = (2, 0, 1) + tuple(range(3, 3 + nsp))
-    return np.ascontiguousarray(out.transpose(perm)).reshape((n, o) + tuple(out_sp))
+    k, m = cg * math.prod(window), math.prod(out_sp)  # explicit: a size 0 defeats -1
+    w = rhs.reshape(g, o // g, k)
+    out_axes, win_axes = tuple(range(3, 3 + nsp)), tuple(range(3 + nsp, 3 + 2 * nsp))
+    # The copy into columns is fastest along the longer contiguous run of the input: the
+    # output positions (ordinary convolutions) or the window (a weight gradient, whose
+    # "window" is the whole output).
+    run_out = out_sp[-1] if window_strides[-1] == 1 else 1
+    run_win = window[-1] if rhs_dilation[-1] == 1 else 1
+    if run_win > run_out:
+        cols = view.transpose((1, 0) + out_axes + (2,) + win_axes).reshape(g, n * m, k)
+        out = np.matmul(w, cols.transpose(0, 2, 1)).reshape((g, o // g, n) + tuple(out_sp))
+        return np.ascontiguousarray(out.transpose((2, 0, 1) + out_axes)).reshape(
+            (n, o) + out_sp)
+    # A few examples at a time, so that their columns stay in cache between the copy and the
+    # product, and the product writes the output in place.
+    out = np.empty((n, g, o // g, m), lhs.dtype)
+    step = max(1, _COLUMNS_CHUNK // max(g * k * m, 1))
+    for a in range(0, n, step):
+        cols = view[a:a + step].transpose((0, 1, 2) + win_axes + out_axes)
+        np.matmul(w, cols.reshape(min(step, n - a), g, k, m), out=out[a:a + step])
+    return out.reshape((n, o) + out_sp)
+
+
+_COLUMNS_CHUNK = 1 << 17  # elements of im2col columns per product: 0.5 MB of float32
+
+
+def _conv_scatter(lhs, rhs, padding, lhs_dilation, rhs_dilation, g):
+    """col2im, for unit window strides: every input element times every kernel position in one
+    product, then one strided add per kernel position into the output. Input element p lands
+    at padding_lo + p * lhs_dilation - k * rhs_dilation for kernel position k."""
+    nsp = lhs.ndim - 2
+    n = lhs.shape[0]
+    o, cg = rhs.shape[:2]
+    window, in_sp = rhs.shape[2:], lhs.shape[2:]
+    kk, p = math.prod(window), math.prod(in_sp)
+    # (g, o/g * window, cg) @ (g, cg, n * in): every product of a weight and an input element,
+    # laid out so that each kernel position's block, read by one add, is contiguous
+    w = rhs.reshape((g, o // g, cg, kk)).transpose(0, 1, 3, 2).reshape(g, o // g * kk, cg)
+    x = lhs.reshape((n, g, cg, p)).transpose(1, 2, 0, 3).reshape(g, cg, n * p)
+    prod = np.matmul(w, x).reshape((g, o // g) + window + (n,) + in_sp)
+    # full[..., j] collects output position j - (window - 1) * rhs_dilation + padding_lo
+    reach = [(k - 1) * rd for k, rd in zip(window, rhs_dilation)]
+    full = np.zeros((g, o // g, n) + tuple((q - 1) * ld + r + 1 if q else 0 for q, ld, r
+                                           in zip(in_sp, lhs_dilation, reach)), lhs.dtype)
+    lead = (slice(None),) * 3
+    for pos in np.ndindex(*window) if n * p else ():
+        at = tuple(slice(r - k * rd, r - k * rd + (q - 1) * ld + 1, ld) for r, k, rd, q, ld
+                   in zip(reach, pos, rhs_dilation, in_sp, lhs_dilation))
+        full[lead + at] += prod[lead[:2] + pos]
+    out_sp = tuple(_out_shape(lhs.shape, rhs.shape, (1,) * nsp, padding, lhs_dilation,
+                              rhs_dilation)[2:])
+    # output position y is full's y + reach - padding_lo: crop, and zeros where nothing lands
+    shift = [r - lo for r, (lo, _) in zip(reach, padding)]
+    ys = [(max(0, -sh), max(0, min(sz, f - sh))) for sh, sz, f in zip(shift, out_sp,
+                                                                     full.shape[3:])]
+    out = np.zeros((n, g, o // g) + out_sp, lhs.dtype)
+    if all(y1 > y0 for y0, y1 in ys):  # else nothing lands in the output
+        src = full[lead + tuple(slice(y0 + sh, y1 + sh) for (y0, y1), sh in zip(ys, shift))]
+        out[lead + tuple(slice(y0, y1) for y0, y1 in ys)] = src.transpose(
+            (2, 0, 1) + tuple(range(3, 3 + nsp)))
+    return out.reshape((n, o) + out_sp)
 
 
 def _conv_abstract_eval(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
