@@ -1162,6 +1162,47 @@ def test_init_functions(torch):
 
 # ---- utils ---------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("seed", range(4))
+def test_max_pool_picks_what_pytorch_picks(torch, seed):
+    """Random geometry (padding, dilation, strides, ceil_mode) over values with ties, NaN and
+    -inf: the same values, indices and input gradients as PyTorch. A window of padding only
+    (possible with dilation) gives the fill and PyTorch's index past the input; PyTorch's own
+    backward writes out of bounds there, so only the forward is compared for it."""
+    from funcgrad.torch.nn.functional import _first_valid
+    rng = np.random.RandomState(seed)
+    compared = 0
+    for _ in range(40):
+        nd = rng.randint(1, 3)
+        k = tuple(rng.randint(1, 4) for _ in range(nd))
+        s = tuple(rng.randint(1, 4) for _ in range(nd))
+        d = tuple(rng.randint(1, 3) for _ in range(nd))
+        p = tuple(rng.randint(0, kk // 2 + 1) for kk in k)  # PyTorch: at most half the kernel
+        ceil = bool(rng.randint(2))
+        sp = tuple(rng.randint(max(1, dd * (kk - 1) + 1 - 2 * pp), 8)
+                   for kk, dd, pp in zip(k, d, p))
+        x = rng.randint(-3, 3, size=(2, 3) + sp).astype(np.float32)  # ties
+        r = rng.rand(*x.shape)
+        x[r < 0.05] = np.nan
+        x[(r > 0.05) & (r < 0.15)] = -np.inf
+        if rng.rand() < 0.2:
+            x[:] = -np.inf
+        name = f"max_pool{nd}d"
+        tx = torch.tensor(x, requires_grad=True)
+        tv, ti = getattr(torch.nn.functional, name)(tx, k, s, p, d, ceil, True)
+        fx = ft.tensor(x, requires_grad=True)
+        fv, fi = getattr(ft.nn.functional, name)(fx, k, s, p, d, ceil, True)
+        np.testing.assert_array_equal(fv.detach().numpy(), tv.detach().numpy())
+        np.testing.assert_array_equal(fi.numpy(), ti.numpy())
+        if _first_valid(k, s, p, d, tuple(tv.shape[2:]), sp)[1] is not None:
+            continue
+        g = rng.randn(*tv.shape).astype(np.float32)
+        tv.backward(torch.tensor(g))
+        fv.backward(ft.tensor(g))
+        np.testing.assert_array_equal(fx.grad.numpy(), tx.grad.numpy())
+        compared += 1
+    assert compared > 20
+
+
 def test_clip_grad(torch):
     def setup(t, nn):
         m = nn.Linear(3, 2).double()

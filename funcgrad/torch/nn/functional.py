@@ -390,6 +390,56 @@ def _select_first_max(wins, axis):
     return lax.reduce_sum(picked, (axis,)), arg
 
 
+def _first_max(wins, first_valid, fill):
+    """The window position of each maximum, as PyTorch's max pooling picks it: the first
+    maximal element, or the last NaN; `first_valid` (None without padding) is the first
+    position that is not padding, which is kept when every element equals the fill. One
+    elementwise pass per position, on strided views: no stacked copy, no argmax along a short
+    axis."""
+    floating = np.dtype(wins[0].dtype).kind == "f"
+    if first_valid is None:
+        m, arg, rest = wins[0], lax.full(wins[0].shape, 0, np.int64), range(1, len(wins))
+    else:
+        m, arg, rest = _const(fill, wins[0]), first_valid, range(len(wins))
+    for i in rest:
+        w = wins[i]
+        better = lax.gt(w, m)
+        if floating:
+            better = lax.bitwise_or(better, lax.ne(w, w))
+        m = lax.maximum(m, w)  # NaN wins, as `better` has it
+        # positions only grow, so the latest better one is the maximum of them
+        arg = lax.maximum(arg, lax.mul(lax.convert_element_type(better, np.int64),
+                                       np.int64(i)))
+    return arg
+
+
+def _first_valid(kernel, stride, padding, dilation, out, in_sp):
+    """For each output position, the first window position (row-major) inside the input, and
+    where a window lies entirely in the padding (it can, with dilation), None if nowhere."""
+    first = np.zeros(tuple(out), np.int64)
+    empty = np.zeros(tuple(out), bool)
+    for i, (k, s, p, d, o, n) in enumerate(zip(kernel, stride, padding, dilation, out, in_sp)):
+        y = np.arange(o, dtype=np.int64)
+        off = np.maximum(0, -((y * s - p) // d))  # ceil((p - y s) / d), at least 0
+        shape = [1] * len(out)
+        shape[i] = o
+        first = first + off.reshape(shape) * int(np.prod(kernel[i + 1:], dtype=np.int64))
+        empty = empty | ((off >= k) | (y * s - p + off * d >= n)).reshape(shape)
+    return first, (empty if empty.any() else None)
+
+
+def _take_flat(x, idx, nd):
+    """x[..., idx] over the flattened last `nd` axes: a gather, whose gradient is one
+    scatter-add into the input."""
+    lead = tuple(x.shape[:x.ndim - nd])
+    rows, size = math.prod(lead), math.prod(x.shape[x.ndim - nd:])
+    per_row = math.prod(idx.shape[len(lead):])
+    base = np.arange(rows, dtype=np.int64).reshape(rows, 1) * size
+    flat = lax.reshape(idx, (rows, per_row)) + base
+    out = lax.reshape(x, (rows * size,))[lax.reshape(flat, (rows * per_row,))]
+    return lax.reshape(out, tuple(idx.shape))
+
+
 def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
                 name):
     k, s, p, d, out, extra = _pool_args(nd, input, kernel_size, stride, padding, dilation,
@@ -399,13 +449,22 @@ def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, re
     dt = input.dtype
     fill = -np.inf if (dt.is_floating_point) else np.iinfo(dt.np).min
 
+    padded = any(p) or any(extra)
+
     def fn(x):
-        if any(p) or any(extra):
-            x = lax.pad(x, _const(fill, x), [(0, 0, 0)] * lead + [
+        xp = stop_gradient(x)
+        if padded:
+            xp = lax.pad(xp, _const(fill, x), [(0, 0, 0)] * lead + [
                 (pp, pp + e, 0) for pp, e in zip(p, extra)])
-        wins = _windows(x, lead, k, s, d, out)
-        val, arg = _select_first_max(wins, lead + nd)
-        return val, _flat_indices(arg, k, s, p, d, out, in_sp)
+        wins = _windows(xp, lead, k, s, d, out)
+        first, empty = _first_valid(k, s, p, d, out, in_sp) if padded else (None, None)
+        idx = _flat_indices(_first_max(wins, first, fill), k, s, p, d, out, in_sp)
+        if empty is None:
+            return _take_flat(x, idx, nd), idx
+        # PyTorch's index for a window of padding only points past the input; its value is the
+        # fill, and no gradient flows there
+        val = _take_flat(x, lax.select(empty, np.int64(0), idx), nd)
+        return lax.select(empty, _const(fill, x), val), idx
     val, idx = apply_op(name, fn, [input])
     idx._requires_grad, idx.grad_fn = False, None
     return (val, idx) if return_indices else val
