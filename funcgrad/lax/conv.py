@@ -86,8 +86,16 @@ def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_stride
     run_out = out_sp[-1] if window_strides[-1] == 1 else 1
     run_win = window[-1] if rhs_dilation[-1] == 1 else 1
     if run_win > run_out:
-        cols = view.transpose((1, 0) + out_axes + (2,) + win_axes).reshape(g, n * m, k)
-        out = np.matmul(w, cols.transpose(0, 2, 1)).reshape((g, o // g, n) + tuple(out_sp))
+        # A few input channels at a time, their products summed: columns that stay in cache.
+        win = math.prod(window)
+        out = np.zeros((g, o // g, n * m), lhs.dtype)
+        step = max(1, _COLUMNS_CHUNK // max(g * n * m * win, 1))
+        for a in range(0, cg, step):
+            cc = min(step, cg - a)
+            cols = view[:, :, a:a + cc].transpose((1, 0) + out_axes + (2,) + win_axes)
+            out += np.matmul(w[:, :, a * win:(a + cc) * win],
+                             cols.reshape(g, n * m, cc * win).transpose(0, 2, 1))
+        out = out.reshape((g, o // g, n) + tuple(out_sp))
         return np.ascontiguousarray(out.transpose((2, 0, 1) + out_axes)).reshape(
             (n, o) + out_sp)
     # A few examples at a time, so that their columns stay in cache between the copy and the
