@@ -326,6 +326,60 @@ SPECIAL_FUNCTIONS = [
           torch=None),
 ]
 
+# funcgrad.nn's activations: compositions with no rules of their own, held against numpy
+# formulas and (as the oracle) torch.nn.functional. Kinks (0 and 6) are kept away from FD.
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[float])(x).astype(np.asarray(x).dtype)
+
+
+def _np_softmax(x, axis=-1):
+    e = np.exp(x - np.max(x, axis, keepdims=True)) if x.size else x
+    return e / np.sum(e, axis, keepdims=True)
+
+
+def _np_log_softmax(x, axis=-1):
+    z = x - np.max(x, axis, keepdims=True) if x.size else x
+    return z - np.log(np.sum(np.exp(z), axis, keepdims=True))
+
+
+_SELU = (1.0507009873554804934193349852946, 1.6732632423543772848170429916717)
+_away_from_kinks = lambda x, **_: _not_near(x, 0) and _not_near(x, 6)  # noqa: E731
+_rows = st.builds(lambda s, ax: ((s,), {"axis": ax}),
+                  hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+                  st.sampled_from([-1, 0]))
+NN_ACTIVATIONS = [
+    unary("nn.relu", fg.nn.relu, lambda x: np.maximum(x, 0), "max", valid=_away_from_kinks,
+          torch=lambda T, x: T.nn.functional.relu(x)),
+    unary("nn.relu6", fg.nn.relu6, lambda x: np.clip(x, 0, 6), ("max", "min"),
+          Dom(-8.0, 8.0), valid=_away_from_kinks, torch=lambda T, x: T.nn.functional.relu6(x)),
+    unary("nn.leaky_relu", lambda x: fg.nn.leaky_relu(x, 0.2),
+          lambda x: np.where(x >= 0, x, 0.2 * x), "select", valid=_away_from_kinks,
+          torch=lambda T, x: T.nn.functional.leaky_relu(x, 0.2)),
+    unary("nn.elu", fg.nn.elu, lambda x: np.where(x > 0, x, np.expm1(x)), "expm1",
+          valid=_away_from_kinks, torch=lambda T, x: T.nn.functional.elu(x)),
+    unary("nn.selu", fg.nn.selu,
+          lambda x: _SELU[0] * np.where(x > 0, x, _SELU[1] * np.expm1(x)), "expm1",
+          valid=_away_from_kinks, torch=lambda T, x: T.nn.functional.selu(x)),
+    unary("nn.gelu_tanh", lambda x: fg.nn.gelu(x, approximate=True),
+          lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))),
+          "tanh", torch=lambda T, x: T.nn.functional.gelu(x, approximate="tanh")),
+    unary("nn.gelu_exact", lambda x: fg.nn.gelu(x, approximate=False),
+          lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))), "erf",
+          torch=lambda T, x: T.nn.functional.gelu(x)),
+    unary("nn.sigmoid", fg.nn.sigmoid, lambda x: 1 / (1 + np.exp(-x)), "logistic",
+          torch=lambda T, x: T.sigmoid(x)),
+    unary("nn.silu", fg.nn.silu, lambda x: x / (1 + np.exp(-x)), "logistic",
+          torch=lambda T, x: T.nn.functional.silu(x)),
+    unary("nn.softplus", fg.nn.softplus, lambda x: np.logaddexp(x, 0), "log1p",
+          torch=lambda T, x: T.nn.functional.softplus(x, threshold=1e9)),
+    unary("nn.log_sigmoid", fg.nn.log_sigmoid, lambda x: -np.logaddexp(-x, 0), "log1p",
+          torch=lambda T, x: T.nn.functional.logsigmoid(x)),
+    unary("nn.softmax", fg.nn.softmax, _np_softmax, ("exp", "reduce_sum"), case=_rows,
+          torch=lambda T, x, axis: T.softmax(x, axis)),
+    unary("nn.log_softmax", fg.nn.log_softmax, _np_log_softmax, ("exp", "log"), case=_rows,
+          torch=lambda T, x, axis: T.log_softmax(x, axis)),
+]
+
 # Comparisons and logic: boolean (or integer) results, no derivative.
 NONDIFF = [
     binary(name, getattr(fnp, name), getattr(np, name), prim, GRID, dtypes=NUM, grad="none")
@@ -1550,7 +1604,7 @@ LINALG = [
        same_dtype=True, torch=lambda T, re, im, name, norm: _fft_fn(T, re, im, name, norm)),
 ]
 
-OPS = (ELEMENTWISE + SPECIAL_FUNCTIONS + NONDIFF + REDUCTIONS + SHAPE_OPS + INDEXING + PRODUCTS
+OPS = (ELEMENTWISE + SPECIAL_FUNCTIONS + NN_ACTIVATIONS + NONDIFF + REDUCTIONS + SHAPE_OPS + INDEXING + PRODUCTS
        + CONV + CONTROL + RANDOM + LINALG)
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
