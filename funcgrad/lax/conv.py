@@ -1,7 +1,9 @@
 """conv_general_dilated: N-d convolution (cross-correlation), layouts NC... (input, output) and
 OI... (kernel), with strides, explicit padding, input (lhs) and kernel (rhs) dilation and feature
-groups. The impl is im2col through a strided view and one batched matrix product; the vjp of each
-operand is again a convolution (as in XLA/JAX), so every order of derivative works."""
+groups. The impl picks the cheaper of two exact algorithms: im2col (gather every window into
+columns, one product) or, for transposed convolutions, col2im (one product, then scatter-add
+its blocks). The vjp of each operand is again a convolution (as in XLA/JAX), so every order of
+derivative works."""
 from __future__ import annotations
 
 import math
@@ -55,7 +57,7 @@ def _scatter_is_cheaper(lhs_shape, rhs_shape, out_sp):
 
 
 def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_strides):
-    """im2col: a strided view of every window, copied into columns, and one batched product."""
+    """im2col: a strided view of every window, copied into columns, times the kernel."""
     nsp = lhs.ndim - 2
     n, c = lhs.shape[:2]
     o, cg = rhs.shape[:2]
