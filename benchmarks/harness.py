@@ -46,6 +46,19 @@ class BenchmarkCheckError(RuntimeError):
     """A workload's correctness check failed: its numbers would be meaningless."""
 
 
+def check_close(workload, what, got, want, rtol):
+    """Raise BenchmarkCheckError unless funcgrad's `got` matches PyTorch's `want` in shape, dtype
+    and value (rtol, and an atol of rtol times want's largest magnitude)."""
+    import numpy as np
+    got, want = np.asarray(got), np.asarray(want)
+    if got.shape != want.shape or got.dtype != want.dtype or not np.allclose(
+            got, want, rtol=rtol, atol=rtol * float(np.max(np.abs(want), initial=0))):
+        diff = np.max(np.abs(got - want)) if got.shape == want.shape else "-"
+        raise BenchmarkCheckError(f"{workload}: {what}: funcgrad.torch gives {got.dtype}"
+                                  f"{got.shape}, PyTorch {want.dtype}{want.shape}; max abs diff "
+                                  f"{diff}")
+
+
 @dataclass
 class Variant:
     name: str

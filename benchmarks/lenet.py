@@ -17,9 +17,11 @@ while timed, on both sides.
 Before timing, one step is checked to give the same loss and the same updated weights (every
 parameter, np.allclose with rtol 1e-4) in funcgrad.torch as in PyTorch.
 """
+import functools
+
 import numpy as np
 
-from .harness import BenchmarkCheckError, Variant
+from .harness import BenchmarkCheckError, Variant, check_close
 
 NAME = "lenet"
 DESCRIPTION = ("funcgrad.torch vs PyTorch CPU: one LeNet training step (batch 64, 1x32x32 float32: "
@@ -92,13 +94,7 @@ def make_step(torch):
     return step, net
 
 
-def _check_close(what, got, want, rtol):
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape or got.dtype != want.dtype or not np.allclose(
-            got, want, rtol=rtol, atol=rtol * float(np.max(np.abs(want), initial=0))):
-        raise BenchmarkCheckError(f"lenet: {what}: funcgrad.torch gives {got.dtype}{got.shape}, "
-                                  f"PyTorch {want.dtype}{want.shape}; max abs diff "
-                                  f"{np.max(np.abs(got - want)) if got.shape == want.shape else '-'}")
+_check_close = functools.partial(check_close, "lenet")
 
 
 def build(ctx):

@@ -26,23 +26,20 @@ Two workloads in one:
 Before timing, one step from the same starting weights is checked to give the same loss and the
 same updated weights in funcgrad.torch as in PyTorch (and the add the same values and dtype).
 """
+import functools
+
 import numpy as np
 
-from .harness import BenchmarkCheckError, Variant
+from .harness import BenchmarkCheckError, Variant, check_close
+from .two_layer import make_data, numpy_step
 
 NAME = "torch_layer"
 DESCRIPTION = ("funcgrad.torch vs PyTorch CPU: s001's float32 autograd step (64x1000 -> 100 -> "
                "10) and a shape-(3,) tensor add")
 
-N, D_IN, H, D_OUT = 64, 1000, 100, 10
 LEARNING_RATE = 1e-6
 STEP_TARGET = 1.5  # funcgrad.torch's autograd step within 1.5x of PyTorch's
 ADD_TARGET = 1.0   # an eager tensor add no slower than PyTorch's
-
-
-def make_data():
-    rng = np.random.RandomState(0)
-    return rng.randn(N, D_IN), rng.randn(N, D_OUT), rng.randn(D_IN, H), rng.randn(H, D_OUT)
 
 
 def make_step(torch):
@@ -71,32 +68,20 @@ def make_step(torch):
 
 
 def make_numpy_step():
+    """The seed's numpy step in float32 (two_layer's forward and manual backward), updating
+    the weights in place."""
     x, y, w1, w2 = (a.astype(np.float32) for a in make_data())
     lr = np.float32(LEARNING_RATE)
 
     def step():
-        h = x.dot(w1)
-        h_relu = np.maximum(h, 0)
-        y_pred = h_relu.dot(w2)
-        loss = np.square(y_pred - y).sum()
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w2 = h_relu.T.dot(grad_y_pred)
-        grad_h = grad_y_pred.dot(w2.T)
-        grad_h[h < 0] = 0
-        grad_w1 = x.T.dot(grad_h)
+        loss, grad_w1, grad_w2 = numpy_step(w1, w2, x, y)
         w1[...] -= lr * grad_w1
         w2[...] -= lr * grad_w2
         return loss
     return step
 
 
-def _check_close(what, got, want, rtol):
-    got, want = np.asarray(got), np.asarray(want)
-    if got.shape != want.shape or got.dtype != want.dtype or not np.allclose(
-            got, want, rtol=rtol, atol=rtol * float(np.max(np.abs(want), initial=0))):
-        raise BenchmarkCheckError(f"torch_layer: {what}: funcgrad.torch gives {got.dtype}"
-                                  f"{got.shape}, PyTorch {want.dtype}{want.shape}; max abs diff "
-                                  f"{np.max(np.abs(got - want)) if got.shape == want.shape else '-'}")
+_check_close = functools.partial(check_close, "torch_layer")
 
 
 def build(ctx):

@@ -9,8 +9,9 @@ import functools
 from . import tree
 from ._core.array import Array, wrap_value
 from ._core.errors import doc_link, user_frame
+from ._core.ir import Literal
 from ._core.primitive import Primitive
-from ._core.trace import Tracer, get_aval, new_trace
+from ._core.trace import Tracer, bind, get_aval, new_trace
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
 from .lax._batching import batch_size, to_front
@@ -383,23 +384,13 @@ def _remat_fwd(*primals, fun, policy):
         return fun(*primals), None
     closed, hoisted, _ = trace_closed(fun, [get_aval(p) for p in primals], "checkpoint")
     saved = {}
-    env = {}
-    jaxpr = closed.jaxpr
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        env[v] = c
-    for v, x in zip(jaxpr.invars, list(hoisted) + list(primals)):
-        env[v] = x
-    from ._core.ir import Literal
-    from ._core.trace import bind
-    read = lambda v: v.val if isinstance(v, Literal) else env[v]  # noqa: E731
-    for k, e in enumerate(jaxpr.eqns):
-        ins = [read(v) for v in e.invars]
+
+    def run(k, e, ins):
         out = bind(e.prim, *ins, **e.params)
         if policy(e.prim, *ins, **e.params):
             saved[k] = out
-        for v, o in zip(e.outvars, out if e.prim.multiple_results else [out]):
-            env[v] = o
-    return [read(v) for v in jaxpr.outvars], (closed, hoisted, saved)
+        return out
+    return _run_jaxpr(closed, hoisted, primals, run), (closed, hoisted, saved)
 
 
 def _remat_vjp(ct, ans, args, positions, *, residuals, fun, policy):
@@ -418,19 +409,21 @@ def _remat_vjp(ct, ans, args, positions, *, residuals, fun, policy):
 def _replay(trace, residuals, ins):
     """Evaluate the checkpointed jaxpr again, taking saved results instead of recomputing them
     (recorded with their inputs, so derivatives still flow through them)."""
-    from ._core.ir import Literal
-    from ._core.trace import bind
     closed, hoisted, saved = residuals
-    jaxpr, env = closed.jaxpr, {}
-    for v, c in zip(jaxpr.constvars, closed.consts):
-        env[v] = c
-    for v, x in zip(jaxpr.invars, list(hoisted) + list(ins)):
-        env[v] = x
+    return _run_jaxpr(closed, hoisted, ins, lambda k, e, vals: (
+        trace.record(e.prim, vals, e.params, saved[k]) if k in saved
+        else bind(e.prim, *vals, **e.params)))
+
+
+def _run_jaxpr(closed, hoisted, ins, run):
+    """The outputs of `closed` on its hoisted constants and `ins`, where run(k, eqn, inputs)
+    gives equation k's result."""
+    jaxpr = closed.jaxpr
+    env = dict(zip(jaxpr.constvars, closed.consts))
+    env.update(zip(jaxpr.invars, list(hoisted) + list(ins)))
     read = lambda v: v.val if isinstance(v, Literal) else env[v]  # noqa: E731
     for k, e in enumerate(jaxpr.eqns):
-        vals = [read(v) for v in e.invars]
-        out = (trace.record(e.prim, vals, e.params, saved[k]) if k in saved
-               else bind(e.prim, *vals, **e.params))
+        out = run(k, e, [read(v) for v in e.invars])
         for v, o in zip(e.outvars, out if e.prim.multiple_results else [out]):
             env[v] = o
     return [read(v) for v in jaxpr.outvars]

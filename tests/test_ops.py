@@ -1402,7 +1402,6 @@ def conv_case(draw):
 def np_conv(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, feature_group_count):
     """XLA's ConvGeneralDilated (NC..., OI...) by its definition: dilate and pad the input,
     dilate the kernel, then a strided window sum per output position and feature group."""
-    nsp = lhs.ndim - 2
     g = feature_group_count
     x = np_pad(lhs, 0, [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in
                                           zip(padding, lhs_dilation)])

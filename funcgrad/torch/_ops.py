@@ -169,7 +169,7 @@ def _compare(name, fg_fn):
         dt = D.result_type2(input, other)
         x, y = _eager(input), _eager(other)
         if x is None or y is None:
-            x, y = _plain(input), _plain(other)
+            x, y = _storage(input), _storage(other)  # comparisons record nothing
         if x is not None and y is not None:
             if x.__class__ is _ndarray and input._dtype is not dt:
                 x = x.astype(dt.np)
@@ -184,14 +184,6 @@ def _compare(name, fg_fn):
                         saves=False, dtype=D.bool)
     op.__name__ = name
     return op
-
-
-def _plain(x):
-    """A comparison records nothing: a tensor's numpy value even when it requires grad."""
-    if isinstance(x, Tensor):
-        d = x._data
-        return d if type(d) is _ndarray else None
-    return x
 
 
 add_ = _binary("AddBackward0", lax.add, saves=False)

@@ -110,41 +110,38 @@ def _moment(name, input, dims, ddof, fn):
         return fn()
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def _moment_dims(input, dim, unbiased, correction):
+    """(ddof, dims) for var/std and var_mean/std_mean, after PyTorch's argument checks."""
     dim, unbiased = _moment_args(dim, unbiased)
     _check_float_moments(input)
-    ddof = _correction(unbiased, correction)
-    dims = _dims(dim, input.ndim)
+    return _correction(unbiased, correction), _dims(dim, input.ndim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    ddof, dims = _moment_dims(input, dim, unbiased, correction)
     return _moment("var", input, dims, ddof, lambda: apply_op(
         "VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim), [input]))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    dim, unbiased = _moment_args(dim, unbiased)
-    _check_float_moments(input)
-    ddof = _correction(unbiased, correction)
-    dims = _dims(dim, input.ndim)
+    ddof, dims = _moment_dims(input, dim, unbiased, correction)
     return _moment("std", input, dims, ddof, lambda: apply_op(
         "StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim), [input],
         saves_out=True))
 
 
+def _with_mean(name, stat, input, dim, unbiased, keepdim, correction):
+    ddof, dims = _moment_dims(input, dim, unbiased, correction)
+    return apply_op(name, lambda x: (stat(x, axis=dims, ddof=ddof, keepdims=keepdim),
+                                     fnp.mean(x, axis=dims, keepdims=keepdim)), [input])
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    dim, unbiased = _moment_args(dim, unbiased)
-    _check_float_moments(input)
-    ddof, dims = _correction(unbiased, correction), _dims(dim, input.ndim)
-    return apply_op("VarMeanBackward0", lambda x: (
-        fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim),
-        fnp.mean(x, axis=dims, keepdims=keepdim)), [input])
+    return _with_mean("VarMeanBackward0", fnp.var, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    dim, unbiased = _moment_args(dim, unbiased)
-    _check_float_moments(input)
-    ddof, dims = _correction(unbiased, correction), _dims(dim, input.ndim)
-    return apply_op("StdMeanBackward0", lambda x: (
-        fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim),
-        fnp.mean(x, axis=dims, keepdims=keepdim)), [input])
+    return _with_mean("StdMeanBackward0", fnp.std, input, dim, unbiased, keepdim, correction)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):

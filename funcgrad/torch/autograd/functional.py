@@ -150,19 +150,23 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     return out, (tuple(grads) if is_tuple else grads[0])
 
 
+def _input_vectors(v, is_tuple, ins):
+    """The vectors v (one per input) of jvp/hvp/vhp; None only for a single one-element input."""
+    if v is not None:
+        return v if isinstance(v, tuple) else (v,)
+    if is_tuple or ins[0].numel() != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                           "function is a single Tensor with a single element.")
+    return (ones_like(ins[0]),)
+
+
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product, structured as the outputs."""
     is_tuple, ins = _check_inputs(inputs, "jvp")
     meta = {}
     f = _wrap(func, "jvp", meta)
     n = len(ins)
-    if v is None:
-        if is_tuple or ins[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
-        vs = (ones_like(ins[0]),)
-    else:
-        vs = v if isinstance(v, tuple) else (v,)
+    vs = _input_vectors(v, is_tuple, ins)
 
     def compute(*vals):
         return _api.jvp(f, tuple(vals[:n]), tuple(vals[n:]))
@@ -175,13 +179,7 @@ def _hv(kind, func, inputs, v, create_graph):
     meta = {}
     f = _wrap(func, kind, meta)
     n = len(ins)
-    if v is None:
-        if is_tuple or ins[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
-        vs = (ones_like(ins[0]),)
-    else:
-        vs = v if isinstance(v, tuple) else (v,)
+    vs = _input_vectors(v, is_tuple, ins)
 
     def scalar(*vals):
         out = f(*vals)

@@ -41,19 +41,25 @@ def _ntuple(n, name=None):
 _single, _pair, _triple = _ntuple(1), _ntuple(2), _ntuple(3)
 
 
-def _reduction(size_average, reduce, reduction):
+def _legacy_reduction(size_average, reduce, stacklevel=3):
+    """The reduction that the deprecated size_average/reduce arguments stand for, with
+    PyTorch's warning."""
+    if size_average is None:
+        size_average = True
+    if reduce is None:
+        reduce = True
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", stacklevel=stacklevel + 1)
+    return ret
+
+
+def _reduction(size_average, reduce, reduction, stacklevel=3):
     if size_average is not None or reduce is not None:
-        if size_average is None:
-            size_average = True
-        if reduce is None:
-            reduce = True
-        ret = "mean" if size_average and reduce else "sum" if reduce else "none"
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                      f"reduction='{ret}' instead.", stacklevel=3)
-        return ret
+        return _legacy_reduction(size_average, reduce, stacklevel)
     if reduction == "elementwise_mean":
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
-                      "instead.", stacklevel=3)
+                      "instead.", stacklevel=stacklevel)
         return "mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -1306,11 +1312,12 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 # ---- losses ------------------------------------------------------------------------------------
 
-def _warn_size(input, target):
+def _warn_size(input, target, stacklevel=3):
     if target.size() != input.size():
         warnings.warn(f"Using a target size ({target.size()}) that is different to the input "
                       f"size ({input.size()}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.", stacklevel=3)
+                      "to broadcasting. Please ensure they have the same size.",
+                      stacklevel=stacklevel)
 
 
 def _bcast(x, y):
@@ -1335,11 +1342,17 @@ def _as_float(target, input):
     return target
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    _warn_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
+def _pointwise_loss_args(input, target, size_average, reduce, reduction, weight):
+    """The reduction of mse_loss and l1_loss, after PyTorch's size warning and weight check."""
+    _warn_size(input, target, stacklevel=4)
+    reduction = _reduction(size_average, reduce, reduction, stacklevel=4)
     if weight is not None and weight.size() != input.size():
         raise ValueError("Weights and input must have the same size.")
+    return reduction
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
 
     def fn(x, y, w):
         x, y = _bcast(x, y)
@@ -1351,10 +1364,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    _warn_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    if weight is not None and weight.size() != input.size():
-        raise ValueError("Weights and input must have the same size.")
+    reduction = _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
 
     def fn(x, y, w):
         x, y = _bcast(x, y)

@@ -296,14 +296,20 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
         else:
-            for j, m in enumerate(modules):
-                if not isinstance(m, container_abcs.Iterable):
-                    raise TypeError("ModuleDict update sequence element #" + str(j)
-                                    + " should be Iterable; is" + type(m).__name__)
-                if not len(m) == 2:
-                    raise ValueError("ModuleDict update sequence element #" + str(j)
-                                     + " has length " + str(len(m)) + "; 2 is required")
-                self[m[0]] = m[1]
+            _set_pairs(self, modules, "ModuleDict")
+
+
+def _set_pairs(target, pairs, kind):
+    """ModuleDict/ParameterDict.update from a sequence of (key, value) pairs, with PyTorch's
+    errors."""
+    for j, p in enumerate(pairs):
+        if not isinstance(p, container_abcs.Iterable):
+            raise TypeError(f"{kind} update sequence element #{j} should be Iterable; "
+                            f"is{type(p).__name__}")
+        if not len(p) == 2:
+            raise ValueError(f"{kind} update sequence element #{j} has length {len(p)}; 2 is "
+                             "required")
+        target[p[0]] = p[1]
 
 
 def _param_line(k, p, type_name):
@@ -462,14 +468,7 @@ class ParameterDict(Module):
             for key, parameter in sorted(parameters.items()):
                 self[key] = parameter
         else:
-            for j, p in enumerate(parameters):
-                if not isinstance(p, container_abcs.Iterable):
-                    raise TypeError("ParameterDict update sequence element #" + str(j)
-                                    + " should be Iterable; is" + type(p).__name__)
-                if not len(p) == 2:
-                    raise ValueError("ParameterDict update sequence element #" + str(j)
-                                     + " has length " + str(len(p)) + "; 2 is required")
-                self[p[0]] = p[1]
+            _set_pairs(self, parameters, "ParameterDict")
 
     def extra_repr(self):
         return "\n".join(_param_line(k, p, typename) for k, p in self.items())

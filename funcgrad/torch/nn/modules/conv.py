@@ -7,7 +7,7 @@ from .. import functional as F
 from .. import init
 from ..functional import _ntuple
 from ..parameter import Parameter
-from .linear import _empty
+from .linear import _bias_parameter, _empty
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -65,10 +65,7 @@ class _ConvNd(Module):
         else:
             shape = (out_channels, in_channels // groups, *kernel_size)
         self.weight = Parameter(_empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _bias_parameter(self, bias, out_channels, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

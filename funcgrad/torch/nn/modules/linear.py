@@ -17,6 +17,14 @@ def _empty(*shape, dtype=None):
     return empty(*shape, dtype=dtype or D.get_default_dtype())
 
 
+def _bias_parameter(module, bias, size, dtype):
+    """module.bias: an uninitialized Parameter of `size`, or registered as None."""
+    if bias:
+        module.bias = Parameter(_empty(size, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
 class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -35,10 +43,7 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(_empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _bias_parameter(self, bias, out_features, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -64,10 +69,7 @@ class Bilinear(Module):
         self.in2_features = in2_features
         self.out_features = out_features
         self.weight = Parameter(_empty(out_features, in1_features, in2_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _bias_parameter(self, bias, out_features, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -2,8 +2,6 @@
 of the same name in torch.nn.functional."""
 from __future__ import annotations
 
-import warnings
-
 from .. import functional as F
 from .module import Module
 
@@ -13,22 +11,11 @@ __all__ = ["L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWi
            "TripletMarginLoss", "MultiMarginLoss", "MultiLabelSoftMarginLoss", "NLLLoss2d"]
 
 
-def _legacy_reduction(size_average, reduce):
-    if size_average is None:
-        size_average = True
-    if reduce is None:
-        reduce = True
-    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}'"
-                  " instead.", stacklevel=3)
-    return ret
-
-
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = _legacy_reduction(size_average, reduce)
+            self.reduction = F._legacy_reduction(size_average, reduce, stacklevel=2)
         else:
             self.reduction = reduction
 
