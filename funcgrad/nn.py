@@ -24,8 +24,16 @@ from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
 
 
 def relu(x):
+    """max(x, 0), written as x <= 0 ? 0 : x: NaN stays NaN, and the derivative at 0 is 0 (as in
+    JAX and PyTorch; maximum's rule would split it, 0.5).
+
+    >>> import funcgrad as fg
+    >>> fg.grad(relu)(0.0), fg.grad(relu)(2.0)
+    (Array(0., dtype=float64), Array(1., dtype=float64))
+    """
     x = operand(x)
-    return lax.maximum(x, lax.convert_element_type(0, get_aval(x).dtype))
+    zero = lax.convert_element_type(0, get_aval(x).dtype)
+    return lax.select(lax.le(x, zero), zero, x)
 
 
 def relu6(x):

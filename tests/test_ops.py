@@ -348,7 +348,7 @@ _rows = st.builds(lambda s, ax: ((s,), {"axis": ax}),
                   hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
                   st.sampled_from([-1, 0]))
 NN_ACTIVATIONS = [
-    unary("nn.relu", fg.nn.relu, lambda x: np.maximum(x, 0), "max", valid=_away_from_kinks,
+    unary("nn.relu", fg.nn.relu, lambda x: np.maximum(x, 0), "select", valid=_away_from_kinks,
           torch=lambda T, x: T.nn.functional.relu(x)),
     unary("nn.relu6", fg.nn.relu6, lambda x: np.clip(x, 0, 6), ("max", "min"),
           Dom(-8.0, 8.0), valid=_away_from_kinks, torch=lambda T, x: T.nn.functional.relu6(x)),

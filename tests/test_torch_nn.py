@@ -1162,6 +1162,24 @@ def test_init_functions(torch):
 
 # ---- utils ---------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("which", ["torch.relu", "F.relu", "F.relu inplace", "F.threshold"])
+def test_relu_and_threshold_on_special_values_match_pytorch(torch, which):
+    """x <= threshold ? value : x, as PyTorch: NaN stays NaN and passes its gradient; the
+    derivative at the threshold is 0."""
+    def run(lib):
+        x = lib.tensor([float("nan"), 0.0, -1.0, 2.0, float("-inf"), float("inf"), -0.0, 0.5],
+                       requires_grad=True)
+        f = {"torch.relu": lambda v: lib.relu(v),
+             "F.relu": lambda v: lib.nn.functional.relu(v),
+             "F.relu inplace": lambda v: lib.nn.functional.relu(v * 1, inplace=True),
+             "F.threshold": lambda v: lib.nn.functional.threshold(v, 0.5, -3.0)}[which]
+        y = f(x)
+        y.backward(lib.ones(8))
+        return y.detach().numpy(), x.grad.numpy(), type(y.grad_fn).__name__
+    for got, want in zip(run(ft), run(torch)):
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_max_pool_picks_what_pytorch_picks(torch, seed):
     """Random geometry (padding, dilation, strides, ceil_mode) over values with ties, NaN and

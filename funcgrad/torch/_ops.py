@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import lax
 from ..lax import elementwise as _elementwise
+from .. import nn as fg_nn
 from .. import numpy as fnp
 from . import _dtypes as D
 from ._dispatch import apply_op, needs_record, record_primitive
@@ -492,14 +493,12 @@ def relu(input):
     x = _storage(input)
     if x is not None:
         zero = x.dtype.type(0)
-        r = np.maximum(x, zero)
+        r = np.maximum(x, zero)  # fg.nn.relu's value (select(x <= 0, 0, x)) in one pass
         if not needs_record((input,)):
             return _wrap(r)
-        # as select(x > 0, x, 0): PyTorch's derivative is 0 at x == 0 (max's would split it)
-        return record_primitive("ReluBackward0", _SELECT, _NO_PARAMS, [x > zero, input, zero],
-                                np.asarray(r), saves=False, saves_out=True)
-    return apply_op("ReluBackward0", lambda v: lax.maximum(v, _as(0, input._dtype)), [input],
-                    saves=False, saves_out=True)
+        return record_primitive("ReluBackward0", _SELECT, _NO_PARAMS, [x <= zero, zero, input],
+                                r, saves=False, saves_out=True)
+    return apply_op("ReluBackward0", fg_nn.relu, [input], saves=False, saves_out=True)
 
 
 def logical_not(input):

@@ -16,8 +16,10 @@ import numpy as np
 
 from ..._api import stop_gradient
 from ... import lax
+from ... import nn as fg_nn
 from ... import numpy as fnp
 from .. import _dtypes as D
+from .. import _ops
 from .._dispatch import apply_op
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _dim
@@ -403,10 +405,13 @@ def _first_max(wins, first_valid, fill):
     elementwise pass per position, on strided views: no stacked copy, no argmax along a short
     axis."""
     floating = np.dtype(wins[0].dtype).kind == "f"
+    # positions in the smallest integer type that holds them (uint8 for windows up to 255
+    # elements): the passes below move 8x less memory than in int64
+    pos = np.min_scalar_type(len(wins))
     if first_valid is None:
-        m, arg, rest = wins[0], lax.full(wins[0].shape, 0, np.int64), range(1, len(wins))
+        m, arg, rest = wins[0], lax.full(wins[0].shape, 0, pos), range(1, len(wins))
     else:
-        m, arg, rest = _const(fill, wins[0]), first_valid, range(len(wins))
+        m, arg, rest = _const(fill, wins[0]), first_valid.astype(pos), range(len(wins))
     for i in rest:
         w = wins[i]
         better = lax.gt(w, m)
@@ -414,9 +419,8 @@ def _first_max(wins, first_valid, fill):
             better = lax.bitwise_or(better, lax.ne(w, w))
         m = lax.maximum(m, w)  # NaN wins, as `better` has it
         # positions only grow, so the latest better one is the maximum of them
-        arg = lax.maximum(arg, lax.mul(lax.convert_element_type(better, np.int64),
-                                       np.int64(i)))
-    return arg
+        arg = lax.maximum(arg, lax.mul(lax.convert_element_type(better, pos), pos.type(i)))
+    return lax.convert_element_type(arg, np.int64)
 
 
 def _first_valid(kernel, stride, padding, dilation, out, in_sp):
@@ -1068,8 +1072,9 @@ def _act(name, value_fn, input, inplace=False):
 
 
 def relu(input, inplace=False):
-    return _act("ReluBackward0", lambda x: lax.select(lax.gt(x, _const(0, x)), x, _const(0, x)),
-                input, inplace)
+    if not inplace:
+        return _ops.relu(input)
+    return _act("ReluBackward0", fg_nn.relu, input, inplace)
 
 
 def relu_(input):
@@ -1077,8 +1082,9 @@ def relu_(input):
 
 
 def threshold(input, threshold, value, inplace=False):
+    # PyTorch's x <= threshold ? value : x: NaN stays, with its gradient
     return _act("ThresholdBackward0",
-                lambda x: lax.select(lax.gt(x, _const(threshold, x)), x, _const(value, x)),
+                lambda x: lax.select(lax.le(x, _const(threshold, x)), _const(value, x), x),
                 input, inplace)
 
 
