@@ -369,19 +369,16 @@ def _pool_args(nd, input, kernel_size, stride, padding, dilation, ceil_mode, fna
 
 def _flat_indices(arg, kernel, stride, padding, dilation, out, in_sp):
     """Flat input positions (over the spatial axes) of the window element `arg` (an offset
-    index into the window, shape (..., *out))."""
-    nd = len(kernel)
-    rem = arg
-    flat = 0
-    strides_in = [int(np.prod(in_sp[i + 1:], dtype=np.int64)) for i in range(nd)]
-    for i in range(nd):
-        inner = int(np.prod(kernel[i + 1:], dtype=np.int64))
-        off = (rem // inner) % kernel[i]
-        shape = [1] * nd
-        shape[i] = out[i]
-        base = np.arange(out[i], dtype=np.int64).reshape(shape) * stride[i] - padding[i]
-        flat = flat + (base + off * dilation[i]) * strides_in[i]
-    return flat
+    index into the window, shape (..., *out)): each window's origin plus a table lookup of the
+    element's offset from it, instead of integer division per element."""
+    strides_in = [math.prod(in_sp[i + 1:]) for i in range(len(kernel))]
+    origin = sum(((np.arange(o, dtype=np.int64) * s - p) * st).reshape(
+        [o if j == i else 1 for j in range(len(out))])
+        for i, (o, s, p, st) in enumerate(zip(out, stride, padding, strides_in)))
+    offsets = sum(np.arange(k, dtype=np.int64).reshape([k if j == i else 1 for j in
+                                                       range(len(kernel))]) * d * st
+                  for i, (k, d, st) in enumerate(zip(kernel, dilation, strides_in)))
+    return fnp.asarray(np.ravel(offsets))[arg] + origin
 
 
 def _select_first_max(wins, axis):
@@ -419,7 +416,7 @@ def _first_max(wins, first_valid, fill):
             better = lax.bitwise_or(better, lax.ne(w, w))
         m = lax.maximum(m, w)  # NaN wins, as `better` has it
         # positions only grow, so the latest better one is the maximum of them
-        arg = lax.maximum(arg, lax.mul(lax.convert_element_type(better, pos), pos.type(i)))
+        arg = lax.maximum(arg, lax.mul(better, pos.type(i)))  # bool * uint: i or 0
     return lax.convert_element_type(arg, np.int64)
 
 
