@@ -8,8 +8,10 @@ one n x n scaling). funcgrad's jacrev and jacfwd are built once (fg.jacrev(f)) a
 fg.Arrays converted once; no jit (fg.jit(fg.jacrev(f)) and fg.jit(fg.jacfwd(f)) are reported
 too). Both map one VJP (JVP) over the one-hot basis, which stays symbolic through the scaling and
 the product with W (interpreters/batching.py, OneHot), so their arithmetic is about the floor's
-rather than an n^3 matrix product more; what remains on top of it is the fixed cost of tracing
-the VJP (JVP) and the vmap eagerly on every call, which jit removes.
+rather than an n^3 matrix product more. What remains on top of it is a fixed cost per call:
+for jacrev, the eager forward pass under reverse mode and one call of the backward pass compiled
+for the tape's signature (funcgrad/_compiled_pullback.py); for jacfwd, the JVP traced through
+vmap on every call. jit removes both.
 
 PyTorch CPU (float64): torch.autograd.functional.jacobian with its default (one backward pass per
 output, a Python loop) and with vectorize=True (vmap over the backward pass), and torch.func.jacrev.

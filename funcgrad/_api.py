@@ -217,38 +217,55 @@ def vjp(fun, *primals, has_aux=False):
     >>> vjp_fn(fnp.array([1., 1.]))
     (Array([36., 81.], dtype=float64), Array([-12.,  -8.], dtype=float64))
     """
-    trace_cm = new_trace(ReverseTrace, "vjp")
-    trace = trace_cm.__enter__()
-    try:
-        out, in_nodes, in_trees, in_leaves = _vjp_flat(
-            fun, trace, primals, range(len(primals)), primals, {})
-        if has_aux:
-            out, aux = _split_aux(out, "vjp")
-        out_leaves, out_tree = tree.tree_flatten(out)
-    finally:
-        trace_cm.__exit__(None, None, None)
-    out_primals = [_as_array(_unwrap(o, trace, ReverseTracer)) for o in out_leaves]
+    tape = reverse_tape(fun, primals, has_aux)
 
     def vjp_fn(ct):
+        return tape.pull(ct)
+
+    out = tree.tree_unflatten(tape.out_tree, tape.out_primals)
+    return (out, vjp_fn, tape.aux) if has_aux else (out, vjp_fn)
+
+
+class Tape:
+    """What reverse mode recorded of fun(*primals): the output tracers' nodes, the inputs' leaf
+    nodes, and how to pull a cotangent back through them (vjp_fn is `pull`)."""
+    __slots__ = ("trace", "out_leaves", "out_tree", "out_primals", "in_nodes", "in_trees",
+                 "in_leaves", "aux")
+
+    def pull(self, ct):
         ct_leaves, ct_tree = tree.tree_flatten(ct)
-        if ct_tree != out_tree:
+        if ct_tree != self.out_tree:
             raise TypeError(f"vjp_fn expects a cotangent with the structure of the output "
-                            f"{out_tree}, got {ct_tree}")
+                            f"{self.out_tree}, got {ct_tree}")
         cts = []
-        for o, c in zip(out_primals, ct_leaves):
+        for o, c in zip(self.out_primals, ct_leaves):
             c = _as_array(c)
             oa, ca = get_aval(o), get_aval(c)
             if oa.shape != ca.shape:
                 raise ValueError(f"vjp_fn: a cotangent of shape {ca.shape} for an output of shape "
                                  f"{oa.shape}; they must match (here: fnp.ones({oa.shape}))")
             cts.append(fit_tangent(c, oa) if ca.dtype != oa.dtype else c)
-        roots = _out_roots(out_leaves, cts, trace)
-        return tuple(_cotangents(backward(roots), in_nodes, in_trees, in_leaves))
+        roots = _out_roots(self.out_leaves, cts, self.trace)
+        return tuple(_cotangents(backward(roots), self.in_nodes, self.in_trees, self.in_leaves))
 
-    out = tree.tree_unflatten(out_tree, out_primals)
-    if has_aux:
-        return out, vjp_fn, tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
-    return out, vjp_fn
+
+def reverse_tape(fun, primals, has_aux=False):
+    """Run fun(*primals) under reverse mode: the Tape of what it did."""
+    t = Tape()
+    trace_cm = new_trace(ReverseTrace, "vjp")
+    trace = trace_cm.__enter__()
+    try:
+        out, t.in_nodes, t.in_trees, t.in_leaves = _vjp_flat(
+            fun, trace, primals, range(len(primals)), primals, {})
+        if has_aux:
+            out, aux = _split_aux(out, "vjp")
+        t.out_leaves, t.out_tree = tree.tree_flatten(out)
+    finally:
+        trace_cm.__exit__(None, None, None)
+    t.trace = trace
+    t.out_primals = [_as_array(_unwrap(o, trace, ReverseTracer)) for o in t.out_leaves]
+    t.aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux) if has_aux else None
+    return t
 
 
 # ---- forward mode ---------------------------------------------------------------------------

@@ -7,8 +7,9 @@ import functools
 import numpy as np
 
 from . import tree
-from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp,
+from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp, reverse_tape,
                    value_and_grad, vjp)
+from ._compiled_pullback import batched_pullback
 from ._core.array import wrap_value
 from ._core.trace import get_aval
 from ._vmap import batch_flat
@@ -88,13 +89,16 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
         positions, many = _argnums_tuple(fun, argnums, len(args))
         _check_grad_inputs(fun, args, positions, False)
         partial = _with_dynamic(fun, args, kwargs, positions)
-        res = vjp(partial, *[args[p] for p in positions], has_aux=has_aux)
-        out, vjp_fn = res[0], res[1]
-        out_leaves, out_tree = tree.tree_flatten(out)
-        out_avals = [get_aval(_as_array(o)) for o in out_leaves]
+        tape = reverse_tape(partial, [args[p] for p in positions], has_aux)
+        out_tree = tape.out_tree
+        out_avals = [get_aval(o) for o in tape.out_primals]
         basis, total = _basis(out_avals)
-        cts = _chunked(_over_rows(lambda *b: vjp_fn(tree.tree_unflatten(out_tree, b))), basis,
-                       total, chunk_size)
+        cts = None
+        if chunk_size is None or chunk_size >= total:
+            cts = batched_pullback(tape, basis, total)
+        if cts is None:
+            cts = _chunked(_over_rows(lambda *b: tape.pull(tree.tree_unflatten(out_tree, b))),
+                           basis, total, chunk_size)
         # cts: per argnum, a tree of (total, *in_shape) arrays; regroup output-major.
         per_arg = []
         for ct_tree in cts:
@@ -106,7 +110,7 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
             inner = tuple(tree.tree_unflatten(t, [r[k] for r in rows]) for t, rows in per_arg)
             jac.append(inner if many else inner[0])
         jac = tree.tree_unflatten(out_tree, jac)
-        return (jac, res[2]) if has_aux else jac
+        return (jac, tape.aux) if has_aux else jac
     return jacfun
 
 

@@ -429,3 +429,63 @@ def test_per_example_jacobians_under_vmap_and_jit(jac):
                                atol=1e-14)
     np.testing.assert_allclose(np.asarray(fg.jit(jac(f))(xs[0])), want[0], rtol=1e-12,
                                atol=1e-14)
+
+
+# ---- the compiled backward pass (funcgrad/_compiled_pullback.py) ---------------------------------
+
+def test_compiled_backward_is_reused_and_reads_the_new_residuals():
+    """The second call with the same tape signature reuses the compiled pass; closed-over arrays
+    and Python scalars that change between calls are its inputs or part of its key, never baked
+    values of the first call."""
+    from funcgrad import _compiled_pullback as C
+    C._cache.clear()
+    rng = np.random.RandomState(0)
+    x = fnp.asarray(rng.randn(4))
+    for k in range(3):
+        W, c = rng.randn(3, 4), float(k + 1)
+
+        def f(x, W=fnp.asarray(W), c=c):
+            return fnp.tanh(W @ x) * c
+        got = np.asarray(fg.jacrev(f)(x))
+        want = c * (1 - np.tanh(W @ np.asarray(x)) ** 2)[:, None] * W
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert len(C._cache) == 3  # one signature per value of the Python scalar c
+    assert all(entry is not None for entry in C._cache.values())
+
+
+def test_compiled_backward_leaves_custom_rules_and_transforms_eager():
+    """A tape with a custom rule is not compiled (its backward runs, with its effects, on every
+    call); neither is one recorded under another transform (hessian: jacrev under jvp)."""
+    from funcgrad import _compiled_pullback as C
+    calls = []
+
+    @fg.custom_vjp
+    def square(x):
+        return x * x
+
+    square.defvjp(lambda x: (x * x, x), lambda x, g: (calls.append(1) or 2 * x * g,))
+    x = fnp.array([1.0, 2.0])
+    for _ in range(2):
+        np.testing.assert_allclose(np.asarray(fg.jacrev(square)(x)), np.diag([2.0, 4.0]))
+    assert len(calls) == 2
+    C._cache.clear()
+    h = fg.hessian(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(x)
+    xs = np.asarray(x)
+    np.testing.assert_allclose(np.asarray(h), np.diag(2 * np.sin(xs) + 4 * xs * np.cos(xs)
+                                                      - xs ** 2 * np.sin(xs)), rtol=1e-12)
+    assert not C._cache  # the inner jacrev's residuals were traced by jvp
+
+
+def test_compiled_backward_steps_aside_for_debug_nans():
+    """A NaN that only the backward pass makes (sqrt's derivative at 0 times abs's, 0) is still
+    found at its primitive: with debug_nans the backward pass runs eagerly."""
+    f = lambda x: fnp.sqrt(fnp.abs(x))  # noqa: E731
+    x = fnp.array([0.0, 1.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(np.asarray(fg.jacrev(f)(x))[0, 0])
+    fg.config.update("debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match="debug_nans"):
+            fg.jacrev(f)(x)
+    finally:
+        fg.config.update("debug_nans", False)

@@ -265,6 +265,13 @@ def _conv_batch(args, dims, **p):
     rhs = move_axis(rhs, rdim, 0)
     b = get_aval(rhs).shape[0]
     o, cg = get_aval(rhs).shape[1:3]
+    if b == 0:  # no kernels, no groups to fold them into: an empty result of the right shape
+        from .shape import full
+        la, ra = get_aval(lhs), get_aval(rhs)
+        one = la.shape if ldim is None else la.shape[:ldim] + la.shape[ldim + 1:]
+        out = _out_shape(one, ra.shape[1:], p["window_strides"], p["padding"],
+                         p["lhs_dilation"], p["rhs_dilation"])
+        return full((out[0], 0) + out[1:], 0, np.result_type(la.dtype, ra.dtype)), 1
     if ldim is None:
         from .shape import broadcast_in_dim
         ls = get_aval(lhs).shape
