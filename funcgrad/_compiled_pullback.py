@@ -70,9 +70,12 @@ def _param_key(params):
 
 
 def _arg_key(a):
+    if type(a) is Array:
+        v = a._value
+        return ("a", v.shape, v.dtype)
     if type(a) in PY_SCALARS:
         return ("s", type(a), a)
-    if type(a) is Array or isinstance(a, (np.ndarray, np.generic)):
+    if isinstance(a, (np.ndarray, np.generic)):
         av = get_aval(a)
         return ("a", av.shape, av.dtype)
     raise TypeError  # a traced value: no concrete residual to compile against

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from . import tree
+from . import lax, tree
 from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp, reverse_tape,
                    value_and_grad, vjp)
 from ._compiled_pullback import batched_pullback
@@ -60,9 +60,9 @@ def _chunked(mapped, basis, total, chunk_size, axis=0):
 
 def _split_rows(flat, avals, lead_shape, last=False):
     """Cut the basis axis of `flat` (first, or last if `last`) into one piece per leaf."""
-    if len(avals) == 1:  # one leaf: nothing to cut
+    if len(avals) == 1:  # one leaf: nothing to cut (and mostly nothing to reshape)
         a = avals[0]
-        return [reshape(flat, lead_shape + a.shape if last else a.shape + lead_shape)]
+        return [lax.reshape(flat, lead_shape + a.shape if last else a.shape + lead_shape)]
     pieces, off = [], 0
     for a in avals:
         if last:
