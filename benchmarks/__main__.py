@@ -8,6 +8,11 @@ if "numpy" not in sys.modules:
     for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                  "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
+# JAX (when installed) reads these when it loads: XLA's CPU client on one thread, and no probing
+# for accelerators.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                      "intra_op_parallelism_threads=1")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 from .harness import RESULTS_DIR, main  # noqa: E402
 

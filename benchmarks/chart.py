@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 LATEST_PNG = HERE / "results" / "latest.png"
 DOCS_PNG = HERE.parent / "docs" / "img" / "benchmarks.png"
 
-COLORS = {"funcgrad": "#3b75af", "torch": "#ee8636", "numpy": "#8c8c8c"}
+COLORS = {"funcgrad": "#3b75af", "torch": "#ee8636", "numpy": "#8c8c8c", "jax": "#55a868"}
 OTHER = "#b39ddb"
 
 

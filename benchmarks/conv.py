@@ -50,28 +50,51 @@ def build(ctx):
         if torch is None:
             variants.append(Variant(name, funcgrad_step, baseline=True, framework="funcgrad"))
             continue
-        tx = torch.from_numpy(x).requires_grad_()
-        tw = torch.from_numpy(w).requires_grad_()
-        tct = torch.from_numpy(ct)
-
-        def torch_step(tx=tx, tw=tw, tct=tct):
-            tx.grad = tw.grad = None
-            out = torch.nn.functional.conv2d(tx, tw)
-            out.backward(tct)
-            return out, tx.grad, tw.grad
-        for what, got, want in zip(("output", "input gradient", "weight gradient"),
-                                   funcgrad_step(), torch_step()):
-            got, want = np.asarray(got), want.detach().numpy()
-            scale = float(np.max(np.abs(want)))
-            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4,
-                                                          atol=1e-5 * scale):
-                raise BenchmarkCheckError(f"conv {layer}: funcgrad's {what} differs from "
-                                          "PyTorch's")
+        want = [a.detach().numpy() for a in _torch_step(torch, x, w, ct)()]
+        _check(layer, "funcgrad", funcgrad_step(), want)
         base = f"{layer} torch conv2d fwd+bwd"
         variants += [
-            Variant(base, torch_step, baseline=True, framework="torch",
+            Variant(base, _torch_step(torch, x, w, ct), baseline=True, framework="torch",
                     note=f"input {xs}, weight {ws}"),
             Variant(name, funcgrad_step, vs=base, target=TARGET, framework="funcgrad",
                     profile=True),
         ]
+        if ctx.jax is not None:
+            jax_step = _jax_step(ctx.jax, x, w, ct)
+            _check(layer, "jax", jax_step(), want)
+            variants.append(Variant(f"{layer} jax jit(vjp of conv)", jax_step, vs=base,
+                                    framework="jax", note="XLA-compiled, waited for"))
     return variants
+
+
+def _torch_step(torch, x, w, ct):
+    tx = torch.from_numpy(x).requires_grad_()
+    tw = torch.from_numpy(w).requires_grad_()
+    tct = torch.from_numpy(ct)
+
+    def step():
+        tx.grad = tw.grad = None
+        out = torch.nn.functional.conv2d(tx, tw)
+        out.backward(tct)
+        return out, tx.grad, tw.grad
+    return step
+
+
+def _jax_step(jax, x, w, ct):
+    def conv(a, b):
+        return jax.lax.conv_general_dilated(a, b, (1, 1), ((0, 0), (0, 0)))
+
+    @jax.jit
+    def fwd_bwd(a, b, c):
+        out, vjp_fn = jax.vjp(conv, a, b)
+        return (out,) + vjp_fn(c)
+    jx, jw, jct = (jax.numpy.asarray(v) for v in (x, w, ct))
+    return lambda: jax.block_until_ready(fwd_bwd(jx, jw, jct))
+
+
+def _check(layer, who, got, want):
+    for what, g, wt in zip(("output", "input gradient", "weight gradient"), got, want):
+        g = np.asarray(g)
+        scale = float(np.max(np.abs(wt)))
+        if g.shape != wt.shape or not np.allclose(g, wt, rtol=1e-4, atol=1e-5 * scale):
+            raise BenchmarkCheckError(f"conv {layer}: {who}'s {what} differs from PyTorch's")

@@ -51,4 +51,12 @@ def build(ctx):
                 raise BenchmarkCheckError("torch ta + tb differs from numpy a + b")
             variants.append(Variant("torch ta + tb", "ta + tb", ns, vs=base, framework="torch",
                                     note="PyTorch CPU eager add on float64 (3,), for reference"))
+        if np_expr == "a + b" and ctx.jax is not None:
+            jnp = ctx.jax.numpy
+            ns["ja"], ns["jb"] = jnp.asarray(a), jnp.asarray(b)
+            if not np.array_equal(np.asarray(ns["ja"] + ns["jb"]), a + b):
+                raise BenchmarkCheckError("jax ja + jb differs from numpy a + b")
+            variants.append(Variant("jax ja + jb", "(ja + jb).block_until_ready()", ns, vs=base,
+                                    framework="jax",
+                                    note="JAX eager add on float64 (3,), waited for"))
     return variants

@@ -67,7 +67,7 @@ class Variant:
     baseline: bool = False           # a baseline: other variants are timed as ratios of it
     vs: str | None = None            # the baseline's name (default: the workload's first one)
     target: float | None = None      # the ratio vs that baseline it must stay at or under
-    framework: str = ""              # "numpy", "funcgrad", "torch"
+    framework: str = ""              # "numpy", "funcgrad", "torch", "jax"
     profile: bool = False            # profiled by --profile
     note: str = ""
 
@@ -76,6 +76,7 @@ class Variant:
 class Context:
     quick: bool
     torch: Any = None                # the torch module, or None when it is not installed
+    jax: Any = None                  # the jax module (float64 enabled, one thread), or None
     notes: list = field(default_factory=list)
 
 
@@ -108,7 +109,7 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
-def _environment(torch, pools):
+def _environment(torch, jax, pools):
     import numpy as np
 
     import funcgrad
@@ -126,6 +127,7 @@ def _environment(torch, pools):
         "funcgrad_tree_dirty": bool(dirty) if dirty is not None else None,
         "torch": torch.__version__ if torch is not None else None,
         "torch_threads": torch.get_num_threads() if torch is not None else None,
+        "jax": jax.__version__ if jax is not None else None,
         "threadpools": pools,
     }
 
@@ -431,6 +433,9 @@ def main(argv=None):
     torch = _optional_import("torch")
     if torch is not None:
         _pin_torch(torch)
+    jax = _optional_import("jax")  # one thread through XLA_FLAGS, set by __main__
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)  # the workloads compare float64 results
     threadpoolctl = _optional_import("threadpoolctl")
     import numpy  # noqa: F401  (load BLAS before taking the thread-pool inventory)
     if threadpoolctl is None:
@@ -447,9 +452,9 @@ def main(argv=None):
         if threadpoolctl is not None:
             pools = [{"api": i.get("internal_api"), "library": os.path.basename(i.get("filepath", "")),
                       "num_threads": i.get("num_threads")} for i in threadpoolctl.threadpool_info()]
-        env = _environment(torch, pools)
+        env = _environment(torch, jax, pools)
         _print_header(env, settings, args)
-        ctx = Context(quick=args.quick, torch=torch)
+        ctx = Context(quick=args.quick, torch=torch, jax=jax)
         results, profiles, profile_text = [], [], io.StringIO()
         t_start = time.perf_counter()
         for m in selected:
@@ -513,11 +518,15 @@ def _print_header(env, settings, args):
     print(f"funcgrad {env['funcgrad']} (git {env['git_commit'] or '?'}"
           f"{', funcgrad/ modified' if env['funcgrad_tree_dirty'] else ''}) | "
           f"numpy {env['numpy']} | torch {env['torch'] or 'absent'} | "
+          f"jax {env.get('jax') or 'absent'} | "
           f"Python {env['python']}")
     print(f"{env['cpu']} ({env['cpu_count']} CPUs) | threads: {pinned}"
           + (f", torch={env['torch_threads']}" if env["torch"] else ""))
     if env["torch"] is None:
         print("note: torch is not installed, so the torch reference variants are skipped "
               "(pip install -e '.[oracle]')")
+    if env.get("jax") is None:
+        print("note: jax is not installed, so the JAX reference variants are skipped "
+              "(pip install jax)")
     print(f"{'quick' if args.quick else 'full'} mode: {settings['repeats']} interleaved repeats "
           f"of ~{settings['min_time']} s per variant\n", flush=True)

@@ -120,6 +120,8 @@ def build(ctx):
             Variant(f"n={n} funcgrad jit(jacfwd)", lambda j=jit_jacfwd, x=xf: j(x), vs=floor,
                     framework="funcgrad", note="compiled once, outside the timed loop"),
         ]
+        if ctx.jax is not None:
+            variants += _jax_jacobians(ctx.jax, n, W, x, want, floor)
         if torch is None:
             continue
         tW, tx = torch.tensor(W), torch.tensor(x)
@@ -172,6 +174,8 @@ def build(ctx):
     hfloor = f"hessian n={HESSIAN_N} numpy analytic"
     variants.append(Variant(hfloor, lambda: floor_hessian(h), baseline=True, framework="numpy",
                             note="diag(2 sin x + 4 x cos x - x^2 sin x)"))
+    if ctx.jax is not None:
+        variants += _jax_hessian(ctx.jax, hfloor)
     if torch is None:
         variants.append(Variant(f"hessian n={HESSIAN_N} funcgrad hessian", lambda: hess(hf),
                                 vs=hfloor, framework="funcgrad", profile=True))
@@ -201,3 +205,35 @@ def build(ctx):
                 vs=hfloor, framework="funcgrad"),
     ]
     return variants
+
+
+def _jax_jacobians(jax, n, W, x, want, floor):
+    """jax.jacrev and jax.jacfwd of the same f, eagerly and under jax.jit (reference only)."""
+    jW, jx = jax.numpy.asarray(W), jax.numpy.asarray(x)
+
+    def f(x):
+        return jax.numpy.tanh(jW @ x)
+    out = []
+    for name, fn in (("jax jacrev", jax.jacrev(f)), ("jax jacfwd", jax.jacfwd(f)),
+                     ("jax jit(jacrev)", jax.jit(jax.jacrev(f))),
+                     ("jax jit(jacfwd)", jax.jit(jax.jacfwd(f)))):
+        _check(f"{name} n={n}", fn(jx), want)
+        out.append(Variant(f"n={n} {name}", lambda fn=fn: fn(jx).block_until_ready(), vs=floor,
+                           framework="jax", note="waited for"))
+    return out
+
+
+def _jax_hessian(jax, hfloor):
+    h = hessian_data()
+
+    def g(x):
+        return jax.numpy.sum(jax.numpy.sin(x) * x ** 2)
+    jh = jax.numpy.asarray(h)
+    out = []
+    for name, fn in (("jax hessian", jax.hessian(g)),
+                     ("jax jit(hessian)", jax.jit(jax.hessian(g)))):
+        _check(f"{name} n={HESSIAN_N}", fn(jh), floor_hessian(h))
+        out.append(Variant(f"hessian n={HESSIAN_N} {name}",
+                           lambda fn=fn: fn(jh).block_until_ready(), vs=hfloor,
+                           framework="jax", note="waited for"))
+    return out

@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from .harness import BenchmarkCheckError, Variant
-from .two_layer import make_data, numpy_step as numpy_grads
+from .two_layer import loss_in, make_data, numpy_step as numpy_grads
 
 NAME = "jit"
 DESCRIPTION = ("jit: seed 001 training step (jit(value_and_grad) + SGD) vs numpy backprop; "
@@ -49,17 +49,15 @@ def numpy_step(w1, w2, x, y):
     return loss
 
 
-def fg_loss(params, x, y):
-    import funcgrad.numpy as fnp
-    w1, w2 = params
-    y_pred = fnp.maximum(x @ w1, 0) @ w2
-    return fnp.sum(fnp.square(y_pred - y))
+def train_step_in(value_and_grad, m):
+    """One SGD step of the seed's loss with `value_and_grad` over namespace `m` (funcgrad's or
+    JAX's), returning the loss and the new parameters."""
+    loss_fn = loss_in(m)
 
-
-def fg_train_step(params, x, y):
-    import funcgrad as fg
-    loss, grads = fg.value_and_grad(fg_loss)(params, x, y)
-    return loss, tuple(p - LR * g for p, g in zip(params, grads))
+    def step(params, x, y):
+        loss, grads = value_and_grad(lambda p: loss_fn(*p, x, y))(params)
+        return loss, tuple(p - LR * g for p, g in zip(params, grads))
+    return step
 
 
 def chain(x, y):
@@ -110,8 +108,8 @@ def _train_step_variants(ctx):
 
     x, y, w1, w2 = make_data()
     X, Y = fnp.asarray(x), fnp.asarray(y)
-    step = fg.jit(fg_train_step)
-    eager_step = fg_train_step
+    eager_step = train_step_in(fg.value_and_grad, fnp)
+    step = fg.jit(eager_step)
 
     # verify: CHECK_STEPS training steps of each agree with the seed's numpy steps
     a1, a2 = w1.copy(), w2.copy()
@@ -154,6 +152,8 @@ def _train_step_variants(ctx):
                 framework="funcgrad", note="the same step without jit, for reference"),
     ]
 
+    if ctx.jax is not None:
+        variants.append(_jax_step_variant(ctx.jax, base, (x, y, w1, w2)))
     torch = ctx.torch
     if torch is None:
         ctx.notes.append("torch not installed: 'torch autograd step' skipped")
@@ -187,6 +187,27 @@ def _train_step_variants(ctx):
                             vs=base, framework="torch",
                             note="PyTorch CPU: loss.backward(), SGD under no_grad, grads zeroed"))
     return variants
+
+
+def _jax_step_variant(jax, base, data):
+    """jax.jit of the same step, checked over CHECK_STEPS steps like the others."""
+    x, y, w1, w2 = data
+    jx, jy = jax.numpy.asarray(x), jax.numpy.asarray(y)
+    step = jax.jit(train_step_in(jax.value_and_grad, jax.numpy))
+    params = (jax.numpy.asarray(w1), jax.numpy.asarray(w2))
+    a1, a2 = w1.copy(), w2.copy()
+    for k in range(CHECK_STEPS):
+        want_loss = numpy_step(a1, a2, x, y)
+        loss, params = step(params, jx, jy)
+        _check(f"jax step {k} loss", loss, np.asarray(want_loss))
+    _check("jax step: w1 after training", params[0], a1)
+    state = [(jax.numpy.asarray(w1), jax.numpy.asarray(w2))]
+
+    def jax_train():
+        loss, state[0] = step(state[0], jx, jy)
+        return loss.block_until_ready()
+    return Variant("jax jit(value_and_grad + SGD)", jax_train, vs=base, framework="jax",
+                   note="float64, waited for")
 
 
 def _compile_variants(ctx):

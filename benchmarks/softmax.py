@@ -29,7 +29,7 @@ def build(ctx):
                                                            _np_logsumexp(a))):
         if not np.allclose(np.asarray(got), want, rtol=1e-12, atol=1e-12):
             raise BenchmarkCheckError("funcgrad's softmax/logsumexp differ from numpy's")
-    return [
+    variants = [
         Variant("numpy softmax", lambda: _np_softmax(a), baseline=True, framework="numpy"),
         Variant("funcgrad nn.softmax", lambda: fg.nn.softmax(x), vs="numpy softmax",
                 target=TARGET, framework="funcgrad", profile=True),
@@ -37,3 +37,15 @@ def build(ctx):
         Variant("funcgrad logsumexp", lambda: logsumexp(x, axis=-1), vs="numpy logsumexp",
                 target=TARGET, framework="funcgrad", profile=True),
     ]
+    jax = ctx.jax
+    if jax is not None:
+        j = jax.numpy.asarray(a)
+        for name, fn, want, base in (
+                ("jax nn.softmax", lambda: jax.nn.softmax(j), _np_softmax(a), "numpy softmax"),
+                ("jax logsumexp", lambda: jax.nn.logsumexp(j, axis=-1), _np_logsumexp(a),
+                 "numpy logsumexp")):
+            if not np.allclose(np.asarray(fn()), want, rtol=1e-12, atol=1e-12):
+                raise BenchmarkCheckError(f"{name} differs from numpy's")
+            variants.append(Variant(name, lambda fn=fn: fn().block_until_ready(), vs=base,
+                                    framework="jax", note="XLA-compiled, waited for"))
+    return variants

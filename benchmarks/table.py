@@ -55,6 +55,7 @@ def describe_run(payload):
             f"{payload.get('created', '?')[:10]}, funcgrad {env.get('funcgrad', '?')} "
             f"(git {commit}), numpy {env.get('numpy', '?')}"
             + (f", torch {torch}" if torch else ", torch absent")
+            + (f", jax {env['jax']}" if env.get("jax") else ", jax absent")
             + f", Python {env.get('python', '?')}, {env.get('cpu', '?')}, one thread")
 
 

@@ -44,10 +44,12 @@ def numpy_step(w1, w2, x, y):
     return loss, grad_w1, grad_w2
 
 
-def fg_loss(w1, w2, x, y):
-    import funcgrad.numpy as fnp
-    y_pred = fnp.maximum(x @ w1, 0) @ w2
-    return fnp.sum(fnp.square(y_pred - y))
+def loss_in(m):
+    """The seed's loss, sum((relu(x @ w1) @ w2 - y) ** 2), over the numpy namespace `m`
+    (funcgrad.numpy or jax.numpy)."""
+    def loss(w1, w2, x, y):
+        return m.sum(m.square(m.maximum(x @ w1, 0) @ w2 - y))
+    return loss
 
 
 def _check(name, got, want):
@@ -67,8 +69,8 @@ def build(ctx):
     loss0, gw1, gw2 = numpy_step(w1, w2, x, y)
     X, Y, W1, W2 = (fnp.asarray(v) for v in (x, y, w1, w2))
 
-    grad_fn = fg.grad(fg_loss, argnums=(0, 1))
-    vg_fn = fg.value_and_grad(fg_loss, argnums=(0, 1))
+    grad_fn = fg.grad(loss_in(fnp), argnums=(0, 1))
+    vg_fn = fg.value_and_grad(loss_in(fnp), argnums=(0, 1))
 
     # verify once, loudly, before timing anything
     g1, g2 = grad_fn(W1, W2, X, Y)
@@ -88,6 +90,8 @@ def build(ctx):
                 framework="funcgrad", profile=True),
     ]
 
+    if ctx.jax is not None:
+        variants += _jax_variants(ctx.jax, base, (x, y, w1, w2), loss0, gw1, gw2)
     torch = ctx.torch
     if torch is None:
         ctx.notes.append("torch not installed: 'torch autograd' skipped")
@@ -110,3 +114,18 @@ def build(ctx):
     variants.append(Variant("torch autograd (float64)", torch_step, vs=base, framework="torch",
                             note="PyTorch CPU, loss.backward(), grads reset to None each step"))
     return variants
+
+
+def _jax_variants(jax, base, data, loss0, gw1, gw2):
+    """jax.grad of the same loss, eagerly (op-by-op dispatch) and under jax.jit."""
+    x, y, w1, w2 = (jax.numpy.asarray(v) for v in data)
+    eager = jax.grad(loss_in(jax.numpy), argnums=(0, 1))
+    jitted = jax.jit(eager)
+    out = []
+    for name, fn in (("jax grad", eager), ("jax jit(grad)", jitted)):
+        g1, g2 = fn(w1, w2, x, y)
+        _check(f"{name} d/dw1", g1, gw1)
+        _check(f"{name} d/dw2", g2, gw2)
+        out.append(Variant(name, lambda fn=fn: jax.block_until_ready(fn(w1, w2, x, y)), vs=base,
+                           framework="jax", note="float64, waited for"))
+    return out
