@@ -22,7 +22,6 @@ from ._core.graph import toposort
 from ._core.trace import get_aval, new_trace
 from ._vmap import batch_flat
 from .interpreters.ad import Node, ReverseTracer, backward, zeros_like
-from .interpreters.batching import OneHot
 from .interpreters.codegen import compile_jaxpr
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import optimize
@@ -125,9 +124,8 @@ def _compile(tape, nodes, residuals, basis, total):
                 values[n] = args, tuple(anss) if n.prim.multiple_results else anss[0]
         rebuilt = {}
         for n in reversed(nodes):  # parents before children
-            rebuilt[n] = (Node(None, None, n.args, n.ans, ()) if n.prim is None else
-                          Node(n.prim, n.params, *values[n],
-                               [(i, rebuilt[p], j) for i, p, j in n.parents]))
+            rebuilt[n] = n if n.prim is None else Node(  # an input's node holds no values
+                n.prim, n.params, *values[n], [(i, rebuilt[p], j) for i, p, j in n.parents])
         trace = tape.trace
 
         def pull(*cts):
@@ -137,8 +135,7 @@ def _compile(tape, nodes, residuals, basis, total):
             return tuple(tree.tree_unflatten(td, [got[rebuilt[n]] if rebuilt.get(n) in got
                                                   else zeros_like(x) for n, x in zip(ns, xs)])
                          for ns, xs, td in zip(tape.in_nodes, tape.in_leaves, tape.in_trees))
-        out = batch_flat(pull, [OneHot(b.diag, b.offset, b.total) for b in basis],
-                         [0] * len(basis), total)
+        out = batch_flat(pull, basis, [0] * len(basis), total)
         flat, out_tree = tree.tree_flatten(out)
         closed = jt.build(flat)
     jaxpr, consts = optimize(closed.jaxpr, closed.consts)
