@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import tree
+from ._core import backend
 from ._core.array import Array, wrap_value
 from ._core.avals import PY_SCALARS
 from ._core.config import config
@@ -41,11 +42,15 @@ def batched_pullback(tape, basis, total):
     if sig is None:
         return None
     key, nodes, residuals = sig
-    key = (key, tuple((b.offset, b.total) for b in basis))
+    values = [r._value if type(r) is Array else r for r in residuals]
+    device = None
+    if backend.active:
+        device, values = backend.on_one_device("jacrev", values)
+    key = (key, tuple((b.offset, b.total) for b in basis), device)
     entry = _cache.get(key, _MISSING)
     if entry is _MISSING:
         try:
-            entry = _compile(tape, nodes, residuals, basis, total)
+            entry = _compile(tape, nodes, residuals, basis, total, device)
         except Exception:  # noqa: BLE001 - e.g. a rule that needs concrete residuals: the
             entry = None   # eager path runs it (and raises any genuine error there)
         _cache[key] = entry
@@ -54,7 +59,7 @@ def batched_pullback(tape, basis, total):
     if entry is None:
         return None
     fn, consts, out_tree = entry
-    outs = fn(*consts, *[r._value if type(r) is Array else r for r in residuals])
+    outs = fn(*consts, *values)
     return tree.tree_unflatten(out_tree, [wrap_value(o) for o in outs])
 
 
@@ -111,7 +116,7 @@ def _signature(tape):
     return tuple(key), nodes, residuals
 
 
-def _compile(tape, nodes, residuals, basis, total):
+def _compile(tape, nodes, residuals, basis, total, device):
     """Trace the batched backward pass with the residuals as inputs, then optimize and compile
     it as jit does."""
     with new_trace(JaxprTrace, "jacrev") as jt:
@@ -140,7 +145,9 @@ def _compile(tape, nodes, residuals, basis, total):
         closed = jt.build(flat)
     jaxpr, consts = optimize(closed.jaxpr, closed.consts)
     consts = [c._value if type(c) is Array else c for c in consts]
-    if sum(np.asarray(c).nbytes for c in consts) > CONST_BYTES:
+    if device is not None:
+        consts = backend.move_host(consts, device)
+    if sum(getattr(c, "nbytes", 0) for c in consts) > CONST_BYTES:
         return None  # e.g. a dense identity basis: not worth holding in the cache
     fn, _ = compile_jaxpr(jaxpr, "jacrev_pullback")
     return fn, consts, out_tree

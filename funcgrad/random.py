@@ -18,6 +18,7 @@ import numpy as np
 
 from . import lax
 from . import numpy as fnp
+from ._core import backend
 from ._core.array import Array, wrap_value
 from ._core.avals import ShapedArray
 from ._core.primitive import Primitive, def_nondiff
@@ -44,10 +45,10 @@ def _philox(k0, k1, c0, c1, c2, c3):
 
 def _bits_impl(keys, *, shape):
     """uint32 bits of `shape` for each key (keys: (..., 2) uint32)."""
-    keys = np.asarray(keys, np.uint32)
+    keys = backend.asarray(keys).astype(np.uint32, copy=False)
     n = math.prod(shape)
     blocks = -(-n // 4)
-    ctr = np.arange(blocks, dtype=np.uint64)
+    ctr = backend.xp_of(keys).arange(blocks, dtype=np.uint64)
     lead = keys.shape[:-1]
     k0 = keys[..., 0].reshape(lead + (1,))
     k1 = keys[..., 1].reshape(lead + (1,))
@@ -105,7 +106,7 @@ def _shape(shape):
 def key(seed):
     """A key from an integer seed (64 bits are used)."""
     seed = int(seed) % (1 << 64)
-    return wrap_value(np.array([seed >> 32, seed & 0xFFFFFFFF], dtype=np.uint32))
+    return Array(np.array([seed >> 32, seed & 0xFFFFFFFF], dtype=np.uint32))
 
 
 PRNGKey = key

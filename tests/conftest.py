@@ -1,8 +1,9 @@
-"""Test configuration: hypothesis profiles and the PyTorch oracle fixture.
+"""Test configuration: hypothesis profiles, the PyTorch oracle fixture and the GPU fixture.
 
 FUNCGRAD_HYPOTHESIS=deep runs many more examples per property; the default ("ci") is bounded and
 has no deadline, so a slow moment on a shared machine never fails a test."""
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,3 +21,21 @@ def torch():
     return pytest.importorskip("torch", reason="PyTorch oracle not installed: pip install "
                                "'funcgrad[oracle]'")
 
+
+
+@pytest.fixture(params=["fake", pytest.param("cuda", marks=pytest.mark.gpu)])
+def gpu(request, monkeypatch):
+    """A CUDA device, twice: on CuPy's CPU stand-in (tests/fake_cupy.py, so every machine runs
+    the CUDA code path and its no-mixing and no-implicit-transfer rules) and, marked `gpu`, on a
+    real NVIDIA GPU through CuPy (skipped where there is none)."""
+    import funcgrad as fg
+    from funcgrad._core import backend
+    if request.param == "fake":
+        import fake_cupy
+        for name, module in fake_cupy.MODULES.items():
+            monkeypatch.setitem(sys.modules, name, module)
+    backend._reset_for_tests()
+    if request.param == "cuda" and backend.cuda_device_count() == 0:
+        pytest.skip(f"no NVIDIA GPU: {backend._cuda()[1]}")
+    yield fg.devices("cuda")[0]
+    backend._reset_for_tests()

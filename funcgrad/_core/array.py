@@ -16,8 +16,9 @@ class Array:
     __array_priority__ = 100
 
     def __init__(self, value):
-        # A copy: the caller may still hold and write `value`.
-        self._value = np.array(value)
+        # A copy: the caller may still hold and write `value`. Host data goes to the default
+        # device; a GPU array stays on its GPU.
+        self._value = backend.from_data(value._value if type(value) is Array else value)
 
     @property
     def aval(self):
@@ -33,6 +34,8 @@ class Array:
         return backend.device_of(self._value)
 
     def __array__(self, dtype=None, copy=None):
+        if type(self._value) is not np.ndarray:  # on a GPU: numpy gets a copy on the host
+            return backend.to_host(self._value).astype(dtype or self.dtype, copy=False)
         if copy:
             return np.array(self._value, dtype=dtype)
         v = self._value.view()
@@ -61,7 +64,7 @@ class Array:
         return self._value.__index__()
 
     def __repr__(self):
-        v = self._value
+        v = backend.to_host(self._value)
         if v.dtype == float0:  # zero-size structs: show them as the zeros they stand for
             body = np.array2string(np.zeros(v.shape, np.int8), separator=", ", prefix="Array(")
             return f"Array({body}, dtype=float0)"
@@ -69,13 +72,15 @@ class Array:
         return f"Array({body}, dtype={v.dtype.name})"
 
     def __str__(self):
-        return str(self._value)
+        return str(backend.to_host(self._value))
 
     def __format__(self, spec):
-        return format(self._value.item() if self._value.ndim == 0 else self._value, spec)
+        v = self._value
+        return format(v.item() if v.ndim == 0 else backend.to_host(v), spec)
 
     def __reduce__(self):
-        return (Array, (np.asarray(self._value),))
+        # Pickles hold host data; unpickling places it on the default device.
+        return (Array, (backend.to_host(self._value),))
 
 
 def wrap_value(v):

@@ -1,10 +1,21 @@
-"""Array backends (numpy on the CPU; CuPy on NVIDIA GPUs) and devices."""
+"""Array backends and devices: numpy on the CPU, CuPy on NVIDIA GPUs.
+
+An fg.Array holds one backend array, and the backend array's type says where it lives. CuPy is
+imported the first time a CUDA device is asked for, never at `import funcgrad`; until then every
+check here is skipped (`active` stays False), so CPU-only code pays nothing for devices.
+"""
 from __future__ import annotations
+
+import contextlib
+import weakref
 
 import numpy as np
 
+from .errors import DeviceMismatchError, DeviceUnavailableError, doc_link
+
 
 class Device:
+    """One place arrays live: `fg.devices()` lists them; `str(d)` is 'cpu' or 'cuda:0'."""
     __slots__ = ("platform", "id")
 
     def __init__(self, platform, id=0):
@@ -22,23 +33,294 @@ class Device:
     def __hash__(self):
         return hash((self.platform, self.id))
 
+    @property
+    def xp(self):
+        """The array namespace whose functions run on this device (numpy or cupy)."""
+        return np if self.platform == "cpu" else _cuda()[0]
+
 
 CPU = Device("cpu")
 
+# True once a CUDA device has been handed out: from then on operations check their operands'
+# devices. Before, every array is a numpy array on the CPU and nothing needs checking.
+active = False
+_XP_BY_TYPE = {np.ndarray: np}
+# numpy arrays put on the CPU by fg.device_put (or computed from such), by id.
+_placed_on_cpu: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_cupy_state = None  # (cupy module or None, why not, number of GPUs)
 
-def devices():
-    """The devices funcgrad can place arrays on."""
-    return [CPU]
+
+def _cuda():
+    global _cupy_state
+    if _cupy_state is None:
+        try:
+            import cupy
+        except ImportError as e:
+            _cupy_state = (None, f"CuPy is not installed ({e}). Install it with "
+                                 "`pip install 'funcgrad[cuda]'`", 0)
+        else:
+            try:
+                n = cupy.cuda.runtime.getDeviceCount()
+            except Exception as e:  # CUDARuntimeError: no driver, no device
+                n, why = 0, f"CuPy {cupy.__version__} found no usable GPU ({e})"
+            else:
+                why = "CuPy found no GPU (cupy.cuda.runtime.getDeviceCount() == 0)"
+            _cupy_state = (cupy if n else None, why, n)
+            if n:
+                _XP_BY_TYPE[cupy.ndarray] = cupy
+    return _cupy_state
 
 
-def device_of(value):
-    return CPU
+def _reset_for_tests():
+    """Forget what was found about CuPy (tests swap a stand-in for it in and out)."""
+    global _cupy_state, active
+    _cupy_state, active = None, False
+    for t in [t for t in _XP_BY_TYPE if t is not np.ndarray]:
+        del _XP_BY_TYPE[t]
+    set_default_device(None)
 
+
+def cuda_device_count():
+    return _cuda()[2]
+
+
+def devices(backend=None):
+    """The devices funcgrad can place arrays on: the CPU first, then each GPU.
+
+    `backend` ('cpu' or 'cuda'/'gpu') keeps that kind only; asking for 'cuda' where there is no
+    GPU raises DeviceUnavailableError saying why.
+
+    >>> import funcgrad as fg
+    >>> fg.devices("cpu")
+    [CpuDevice(id=0)]
+    """
+    if backend is None:
+        return [CPU] + [Device("cuda", i) for i in range(cuda_device_count())]
+    platform = _platform(backend)
+    if platform == "cpu":
+        return [CPU]
+    return [get_device(f"cuda:{i}") for i in range(_require_cuda("cuda")[2])]
+
+
+def _platform(name):
+    name = str(name).lower()
+    if name == "cpu":
+        return "cpu"
+    if name in ("cuda", "gpu"):
+        return "cuda"
+    raise ValueError(f"unknown backend {name!r}; use 'cpu' or 'cuda'")
+
+
+def _require_cuda(asked):
+    state = _cuda()
+    if state[0] is None:
+        raise DeviceUnavailableError(
+            f"{asked!r} was asked for, but funcgrad cannot run on a GPU here: {state[1]}.\n"
+            "Without a GPU, keep the arrays on the CPU (the default):\n"
+            "    x = fg.device_put(x, 'cpu')\n"
+            "or choose the device from what is there:\n"
+            "    device = fg.devices()[-1]  # a GPU if there is one, else the CPU "
+            + doc_link("deviceunavailableerror"))
+    return state
+
+
+def get_device(spec):
+    """The Device for a Device, 'cpu', 'cuda', 'cuda:1', 'gpu' or ('cuda', 1)."""
+    global active
+    if isinstance(spec, Device):
+        if spec.platform == "cpu":
+            return spec
+        platform, index = spec.platform, spec.id
+    else:
+        text = str(spec)
+        name, _, index = text.partition(":")
+        platform = _platform(name)
+        if platform == "cpu":
+            return CPU
+        try:
+            index = int(index or 0)
+        except ValueError:
+            raise ValueError(f"invalid device {text!r}: the index after ':' must be an "
+                             "integer, as in 'cuda:0'") from None
+    n = _require_cuda(str(spec))[2]
+    if not 0 <= index < n:
+        raise DeviceUnavailableError(
+            f"device 'cuda:{index}' does not exist: this machine has {n} GPU"
+            f"{'' if n == 1 else 's'} (cuda:0 to cuda:{n - 1}). " + doc_link(
+                "deviceunavailableerror"))
+    active = True
+    return Device("cuda", index)
+
+
+# ---- the default device ---------------------------------------------------------------------
+
+_default_device = CPU
+
+
+def default_device():
+    """Where new arrays (fnp.zeros, fnp.array, random keys) are created."""
+    return _default_device
+
+
+def set_default_device(spec):
+    global _default_device
+    _default_device = CPU if spec is None else get_device(spec)
+
+
+@contextlib.contextmanager
+def using_default_device(spec):
+    """`with fg.default_device('cuda'):` creates new arrays on the GPU inside the block.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> with fg.default_device("cpu"):
+    ...     fnp.zeros(2).device
+    CpuDevice(id=0)
+    """
+    previous = _default_device
+    set_default_device(spec)
+    try:
+        yield
+    finally:
+        set_default_device(previous)
+
+
+# ---- values and transfers -------------------------------------------------------------------
 
 def is_backend_array(v):
-    return isinstance(v, np.ndarray)
+    return type(v) in _XP_BY_TYPE
 
 
 def xp_of(*values):
     """The array namespace (numpy or cupy) that holds `values`."""
+    for v in values:
+        xp = _XP_BY_TYPE.get(type(v))
+        if xp is not None and xp is not np:
+            return xp
     return np
+
+
+def device_of(value):
+    """The Device of a backend array (None for Python scalars and other host data)."""
+    t = type(value)
+    if t is np.ndarray:
+        return CPU  # the one instance: `is CPU` tests stay valid
+    if t in _XP_BY_TYPE:
+        return Device("cuda", value.device.id)
+    return None
+
+
+def to_host(value):
+    """A numpy array (or the value itself, if it is host data already)."""
+    if type(value) is np.ndarray or type(value) not in _XP_BY_TYPE:
+        return value
+    return value.get()
+
+
+def transfer(value, device):
+    """`value` (a backend array or host data) as a backend array on `device`; no copy if it is
+    there already."""
+    if device.platform == "cpu":
+        # A new array object, so that marking it placed leaves `value` as it was.
+        return place_on_cpu(np.asarray(to_host(value)).view())
+    if device_of(value) == device:
+        return value
+    cupy = device.xp
+    with cupy.cuda.Device(device.id):
+        return cupy.asarray(value)
+
+
+def from_data(a, dtype=None):
+    """A new backend array: host data (lists, numpy arrays, scalars) on the default device; a
+    GPU array copied on its own GPU."""
+    xp = _XP_BY_TYPE.get(type(a))
+    if xp is not None and xp is not np:
+        return a.astype(dtype or a.dtype, copy=True)
+    return place_new(np.array(a, dtype=dtype))
+
+
+def place_new(value):
+    """A value created by funcgrad (a numpy array) put on the default device."""
+    d = _default_device
+    return value if d is CPU else transfer(value, d)
+
+
+def align(prim_name, args, vals):
+    """(values, place): `vals` with host data moved to the device the placed arrays among
+    `args` share (the default device if none is placed). `place`, for settle: the CPU if a
+    placed CPU array is among them; the default device if it is a GPU and nothing is placed
+    (host results go there); else None. Called only once a GPU is in use."""
+    from .array import Array
+    device = common_device(f"`{prim_name}`",
+                           [a._value if type(a) is Array else None for a in args])
+    if device is CPU:
+        return vals, CPU
+    place = None
+    if device is None:
+        device = place = _default_device
+        if device is CPU:
+            return vals, None
+    return move_host(vals, device), place
+
+
+def on_one_device(what, values):
+    """(device, values): the device the placed arrays among `values` (backend arrays, host
+    data) share, the default device if none is placed, and `values` with host arrays moved
+    there. For compiled code (jit, jacrev's backward pass), which runs on one device."""
+    device = common_device(what, values) or _default_device
+    return device, (values if device is CPU else move_host(values, device))
+
+
+def move_host(values, device):
+    """`values` with the numpy arrays among them copied to `device`."""
+    return [transfer(v, device) if type(v) is np.ndarray else v for v in values]
+
+
+def settle(out, place, multiple_results):
+    """The results of an operation run for `place` (see align): on the CPU, marked as placed;
+    on a GPU, results computed on the host from host data alone moved there."""
+    outs = list(out) if multiple_results else [out]
+    if place is CPU:
+        outs = [place_on_cpu(np.asarray(o)) if isinstance(o, np.generic) else place_on_cpu(o)
+                for o in outs]
+    else:
+        outs = [transfer(o, place) if type(o) is np.ndarray or isinstance(o, np.generic) else o
+                for o in outs]
+    return outs if multiple_results else outs[0]
+
+
+def asarray(x):
+    """`x` as a backend array: itself if it is one (numpy or cupy), else numpy's (scalars)."""
+    return x if type(x) in _XP_BY_TYPE else np.asarray(x)
+
+
+def common_device(what, values):
+    """The one device of the arrays among `values` (None if none is placed), or
+    DeviceMismatchError naming `what` and the two devices.
+
+    As in JAX, an array on the CPU is host data that joins the device of the other operands,
+    unless it was placed there by `fg.device_put(x, 'cpu')` (then it, and what is computed from
+    it, stays: mixing it with a GPU array is an error)."""
+    seen = {}
+    for i, v in enumerate(values):
+        d = device_of(v)
+        if d is not None and (d is not CPU or _placed_on_cpu.get(id(v)) is v):
+            seen.setdefault(d, (i, v))
+    if len(seen) > 1:
+        (d0, (i0, v0)), (d1, (i1, v1)) = list(seen.items())[:2]
+        raise DeviceMismatchError(
+            f"{what} got arrays on two devices: argument {i0} ({_desc(v0)}) is on {d0}, "
+            f"argument {i1} ({_desc(v1)}) on {d1}.\nfuncgrad never moves data between devices "
+            f"behind your back. Put them on one device first:\n"
+            f"    x = fg.device_put(x, '{d0}')  " + doc_link("devicemismatcherror"))
+    return next(iter(seen), None)
+
+
+def place_on_cpu(value):
+    """Mark a numpy array as placed on the CPU on purpose (see common_device)."""
+    if active and type(value) is np.ndarray:
+        _placed_on_cpu[id(value)] = value
+    return value
+
+
+def _desc(v):
+    return f"{v.dtype.name}{list(v.shape)}"

@@ -1,22 +1,32 @@
 """Global flags: fg.config.update("debug_nans", True)."""
 from __future__ import annotations
 
+from . import backend
+
 
 class Config:
     """Runtime switches. `debug_nans`: raise FloatingPointError at the first primitive whose
     output has a NaN, naming it and the user's line (jitted functions are re-run op by op to
-    find it)."""
+    find it). `default_device`: where new arrays are created ('cpu', 'cuda', 'cuda:1' or a
+    Device; None means the CPU)."""
 
-    _defaults = {"debug_nans": False}
+    _defaults = {"debug_nans": False, "default_device": None}
 
     def __init__(self):
         for k, v in self._defaults.items():
-            object.__setattr__(self, k, v)
+            if k != "default_device":
+                object.__setattr__(self, k, v)
+
+    # The device lives in the backend, which reads it on every array creation.
+    default_device = property(lambda self: backend.default_device())
 
     def update(self, name, value):
         if name not in self._defaults:
             raise KeyError(f"unknown config option {name!r}; options: {sorted(self._defaults)}")
-        object.__setattr__(self, name, value)
+        if name == "default_device":
+            backend.set_default_device(value)
+        else:
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name, value):
         self.update(name, value)

@@ -90,8 +90,16 @@ class UnhashableStaticArgumentError(FuncgradError, TypeError):
     """A static argument of a jitted function that cannot be hashed into the cache key."""
 
 
+class DeviceMismatchError(FuncgradError, ValueError):
+    """One operation got arrays on two devices (funcgrad never moves data silently)."""
+
+
+class DeviceUnavailableError(FuncgradError, RuntimeError):
+    """A device was asked for that this machine does not have (no GPU, no CuPy)."""
+
+
 # Tracebacks name the public module the classes are imported from.
 for _cls in (FuncgradError, ConcretizationError, UnexpectedTracerError, ShapeError, JaxprTypeError,
              InPlaceUpdateError, GradInputError, GradOutputError, TracerArrayConversionError,
-             UnhashableStaticArgumentError):
+             UnhashableStaticArgumentError, DeviceMismatchError, DeviceUnavailableError):
     _cls.__module__ = "funcgrad"

@@ -12,6 +12,7 @@ import itertools
 
 import numpy as np
 
+from . import backend
 from .array import Array, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
 from .config import config
@@ -148,6 +149,9 @@ def bind(prim, *args, **params):
 
 def eval_primitive(prim, args, params):
     vals = [a._value if type(a) is Array else a for a in args]
+    place = None
+    if backend.active:
+        vals, place = backend.align(prim.name, args, vals)
     try:
         if config.debug_nans:
             with np.errstate(invalid="ignore", divide="ignore"):  # the check below explains
@@ -165,6 +169,8 @@ def eval_primitive(prim, args, params):
         raise backend_error
     if config.debug_nans:
         check_nans(prim, out)
+    if place is not None:
+        out = backend.settle(out, place, prim.multiple_results)
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
     return wrap_value(out)

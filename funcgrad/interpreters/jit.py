@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import tree
+from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
@@ -75,7 +76,7 @@ def _raw(x):
         return x._value
     if type(x) in PY_SCALARS:
         return x
-    return np.array(x)  # a copy, as Array(x) makes: an output may be (a view of) this input
+    return backend.from_data(x)  # a copy, as Array(x) makes: an output may be (a view of) it
 
 
 class _Jitted:
@@ -121,18 +122,27 @@ class _Jitted:
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
         if any(isinstance(x, Tracer) for x in leaves):
             return self.fun(*args, **kwargs)  # inside another transform: trace through
-        key = (in_tree, tuple(_leaf_sig(x) for x in leaves), static)
+        raws = [_raw(x) for x in leaves]
+        key, raws = self._key(in_tree, leaves, static, raws)
         entry = self.cache.get(key)
         if entry is None:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
-        outs = entry.fn(*entry.consts, *[_raw(x) for x in leaves])
+        outs = entry.fn(*entry.consts, *raws)
         if config.debug_nans and any(np.isnan(o).any() for o in outs
-                                     if np.asarray(o).dtype.kind in "fc"):
+                                     if o.dtype.kind in "fc"):
             # Find the primitive, op by op, in the de-optimized function (this raises there).
             self.fun(*args, **kwargs)
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
+
+    def _key(self, in_tree, leaves, static, raws):
+        """The cache key, and the argument values on the device the call runs on: the one
+        device of the array arguments (the default device if there are none)."""
+        device = None
+        if backend.active:
+            device, raws = backend.on_one_device(f"jit({_fn_name(self.fun)})", raws)
+        return (in_tree, tuple(_leaf_sig(x) for x in leaves), static, device), raws
 
     def _trace(self, args, kwargs, nums, in_tree, leaves):
         with new_trace(JaxprTrace, "jit") as jt:
@@ -152,7 +162,10 @@ class _Jitted:
             return None
         jaxpr, consts = optimize(closed.jaxpr, closed.consts)
         fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun))
-        entry = Lowered(jaxpr, [_raw(c) for c in consts], source, fn, out_tree)
+        consts = [_raw(c) for c in consts]
+        if key[3] is not None:  # the constants go where the arguments are
+            consts = backend.move_host(consts, key[3])
+        entry = Lowered(jaxpr, consts, source, fn, out_tree)
         self.cache[key] = entry
         self._note_trace(key)
         return entry
@@ -173,7 +186,7 @@ class _Jitted:
         """The optimized jaxpr and generated source for these arguments (see Lowered)."""
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        key = (in_tree, tuple(_leaf_sig(x) for x in leaves), static)
+        key, _ = self._key(in_tree, leaves, static, [_raw(x) for x in leaves])
         entry = self.cache.get(key) or self._compile(key, args, kwargs, nums, in_tree, leaves)
         if entry is None:
             raise FuncgradError("this function closes over a value traced by an enclosing "
@@ -208,7 +221,9 @@ def _arg_names(fun, args, kwargs, nums):
 
 
 def _what_changed(prev, key):
-    (t0, s0, st0), (t1, s1, st1) = prev, key
+    (t0, s0, st0, d0), (t1, s1, st1, d1) = prev, key
+    if d0 != d1:
+        return f"The arguments moved from {d0} to {d1}."
     if t0 != t1:
         return f"The structure of the arguments changed ({t0} -> {t1})."
     for i, (a, b) in enumerate(zip(s0, s1)):

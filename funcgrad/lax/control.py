@@ -11,6 +11,7 @@ import numpy as np
 from .. import tree
 from .._core.array import Array
 from .._core.avals import ShapedArray
+from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
 from .._core.primitive import Primitive, def_nondiff
@@ -203,7 +204,7 @@ scan_p = Primitive("scan", multiple_results=True)
 def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
     consts = args[:num_consts]
     carry = list(args[num_consts:num_consts + num_carry])
-    xs = [np.asarray(x) for x in args[num_consts + num_carry:]]
+    xs = [asarray(x) for x in args[num_consts + num_carry:]]
     ys = []
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
         outs = run(jaxpr, *consts, *carry, *[x[i] for x in xs])
@@ -212,8 +213,9 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
     if reverse:
         ys.reverse()
     y_avals = out_avals(jaxpr)[num_carry:]
-    stacked = [np.stack([np.asarray(y[k]) for y in ys]) if length else
-               np.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
+    xp = xp_of(*args)
+    stacked = [xp.stack([asarray(y[k]) for y in ys]) if length else
+               xp.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
     return carry + stacked
 
 

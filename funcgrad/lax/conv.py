@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
@@ -36,7 +37,7 @@ def _out_shape(lhs_shape, rhs_shape, strides, padding, lhs_dilation, rhs_dilatio
 
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                feature_group_count):
-    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    lhs, rhs = asarray(lhs), asarray(rhs)
     dtype = np.result_type(lhs.dtype, rhs.dtype)
     lhs, rhs = lhs.astype(dtype, copy=False), rhs.astype(dtype, copy=False)
     args = (lhs, rhs, padding, lhs_dilation, rhs_dilation, feature_group_count)
@@ -58,24 +59,25 @@ def _scatter_is_cheaper(lhs_shape, rhs_shape, out_sp):
 
 def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_strides):
     """im2col: a strided view of every window, copied into columns, times the kernel."""
+    xp = xp_of(lhs)
     nsp = lhs.ndim - 2
     n, c = lhs.shape[:2]
     o, cg = rhs.shape[:2]
     if any(d > 1 for d in lhs_dilation):  # zeros between input elements
-        big = np.zeros((n, c) + tuple(_dilate(d, ld) for d, ld in zip(lhs.shape[2:],
+        big = xp.zeros((n, c) + tuple(_dilate(d, ld) for d, ld in zip(lhs.shape[2:],
                                                                      lhs_dilation)), lhs.dtype)
         big[(slice(None), slice(None)) + tuple(slice(None, None, ld) for ld in lhs_dilation)] \
             = lhs
         lhs = big
     # Pad, then crop for negative padding (XLA's order: a crop may reach into the padding).
-    x = np.pad(lhs, [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
+    x = xp.pad(lhs, [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
     x = x[(slice(None), slice(None)) + tuple(slice(-min(lo, 0), max(d + min(hi, 0), 0))
                                              for (lo, hi), d in zip(padding, x.shape[2:]))]
     out_sp = _out_shape((n, c) + x.shape[2:], rhs.shape, window_strides, [(0, 0)] * nsp,
                         [1] * nsp, rhs_dilation)[2:]
     window = rhs.shape[2:]
     st = x.strides
-    view = np.lib.stride_tricks.as_strided(
+    view = xp.lib.stride_tricks.as_strided(
         x, (n, g, cg) + tuple(out_sp) + tuple(window),
         (st[0], cg * st[1], st[1]) + tuple(st[2 + i] * window_strides[i] for i in range(nsp))
         + tuple(st[2 + i] * rhs_dilation[i] for i in range(nsp)), writeable=False)
@@ -90,33 +92,37 @@ def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_stride
     if run_win > run_out:
         # A few input channels at a time, their products summed: columns that stay in cache.
         win = math.prod(window)
-        out = np.zeros((g, o // g, n * m), lhs.dtype)
-        step = max(1, _COLUMNS_CHUNK // max(g * n * m * win, 1))
+        out = xp.zeros((g, o // g, n * m), lhs.dtype)
+        step = max(1, _columns_chunk(xp) // max(g * n * m * win, 1))
         for a in range(0, cg, step):
             cc = min(step, cg - a)
             cols = view[:, :, a:a + cc].transpose((1, 0) + out_axes + (2,) + win_axes)
-            out += np.matmul(w[:, :, a * win:(a + cc) * win],
+            out += xp.matmul(w[:, :, a * win:(a + cc) * win],
                              cols.reshape(g, n * m, cc * win).transpose(0, 2, 1))
         out = out.reshape((g, o // g, n) + tuple(out_sp))
-        return np.ascontiguousarray(out.transpose((2, 0, 1) + out_axes)).reshape(
+        return xp.ascontiguousarray(out.transpose((2, 0, 1) + out_axes)).reshape(
             (n, o) + out_sp)
     # A few examples at a time, so that their columns stay in cache between the copy and the
     # product, and the product writes the output in place.
-    out = np.empty((n, g, o // g, m), lhs.dtype)
-    step = max(1, _COLUMNS_CHUNK // max(g * k * m, 1))
+    out = xp.empty((n, g, o // g, m), lhs.dtype)
+    step = max(1, _columns_chunk(xp) // max(g * k * m, 1))
     for a in range(0, n, step):
         cols = view[a:a + step].transpose((0, 1, 2) + win_axes + out_axes)
-        np.matmul(w, cols.reshape(min(step, n - a), g, k, m), out=out[a:a + step])
+        xp.matmul(w, cols.reshape(min(step, n - a), g, k, m), out=out[a:a + step])
     return out.reshape((n, o) + out_sp)
 
 
-_COLUMNS_CHUNK = 1 << 17  # elements of im2col columns per product: 0.5 MB of float32
+def _columns_chunk(xp):
+    """Elements of im2col columns per product: 0.5 MB of float32 on the CPU, to stay in cache;
+    on a GPU, where each product is a kernel launch, up to 256 MB."""
+    return 1 << 17 if xp is np else 1 << 26
 
 
 def _conv_scatter(lhs, rhs, padding, lhs_dilation, rhs_dilation, g):
     """col2im, for unit window strides: every input element times every kernel position in one
     product, then one strided add per kernel position into the output. Input element p lands
     at padding_lo + p * lhs_dilation - k * rhs_dilation for kernel position k."""
+    xp = xp_of(lhs)
     nsp = lhs.ndim - 2
     n = lhs.shape[0]
     o, cg = rhs.shape[:2]
@@ -126,10 +132,10 @@ def _conv_scatter(lhs, rhs, padding, lhs_dilation, rhs_dilation, g):
     # laid out so that each kernel position's block, read by one add, is contiguous
     w = rhs.reshape((g, o // g, cg, kk)).transpose(0, 1, 3, 2).reshape(g, o // g * kk, cg)
     x = lhs.reshape((n, g, cg, p)).transpose(1, 2, 0, 3).reshape(g, cg, n * p)
-    prod = np.matmul(w, x).reshape((g, o // g) + window + (n,) + in_sp)
+    prod = xp.matmul(w, x).reshape((g, o // g) + window + (n,) + in_sp)
     # full[..., j] collects output position j - (window - 1) * rhs_dilation + padding_lo
     reach = [(k - 1) * rd for k, rd in zip(window, rhs_dilation)]
-    full = np.zeros((g, o // g, n) + tuple((q - 1) * ld + r + 1 if q else 0 for q, ld, r
+    full = xp.zeros((g, o // g, n) + tuple((q - 1) * ld + r + 1 if q else 0 for q, ld, r
                                            in zip(in_sp, lhs_dilation, reach)), lhs.dtype)
     lead = (slice(None),) * 3
     for pos in np.ndindex(*window) if n * p else ():
@@ -142,7 +148,7 @@ def _conv_scatter(lhs, rhs, padding, lhs_dilation, rhs_dilation, g):
     shift = [r - lo for r, (lo, _) in zip(reach, padding)]
     ys = [(max(0, -sh), max(0, min(sz, f - sh))) for sh, sz, f in zip(shift, out_sp,
                                                                      full.shape[3:])]
-    out = np.zeros((n, g, o // g) + out_sp, lhs.dtype)
+    out = xp.zeros((n, g, o // g) + out_sp, lhs.dtype)
     if all(y1 > y0 for y0, y1 in ys):  # else nothing lands in the output
         src = full[lead + tuple(slice(y0 + sh, y1 + sh) for (y0, y1), sh in zip(ys, shift))]
         out[lead + tuple(slice(y0, y1) for y0, y1 in ys)] = src.transpose(

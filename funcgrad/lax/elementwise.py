@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.trace import bind
 from ..interpreters.codegen import FRESH, ufunc_template
@@ -394,7 +395,7 @@ convert_element_type_p = Primitive("convert_element_type")
 def _convert_impl(x, *, new_dtype):
     if type(x) is np.ndarray and x.dtype == new_dtype:
         return x  # arrays are immutable: sharing is safe
-    return np.asarray(x).astype(new_dtype)
+    return asarray(x).astype(new_dtype)
 
 
 convert_element_type_p.impl = _convert_impl

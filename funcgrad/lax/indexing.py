@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
@@ -101,10 +102,10 @@ def _array_index(k):
         else:
             _check_int(k.dtype)
             return [k]
-    v = concrete_value(k) if not isinstance(k, list) else np.asarray(k)
-    v = np.asarray(v)
+    v = concrete_value(k) if not isinstance(k, list) else asarray(k)
+    v = asarray(v)
     if v.dtype == np.bool_:
-        return [np.asarray(p) for p in np.nonzero(v)] if v.ndim else [np.s_[:] if v else None]
+        return [asarray(p) for p in np.nonzero(v)] if v.ndim else [np.s_[:] if v else None]
     if v.size == 0 and v.dtype == np.float64:
         v = v.astype(np.intp)  # x[[]] is an empty integer index, as in numpy
     _check_int(v.dtype)
@@ -226,7 +227,7 @@ def _inverse(perm):
 # ---- gather -------------------------------------------------------------------------------------
 
 gather_p = Primitive("gather")
-gather_p.impl = lambda x, *arrays, indexer: np.asarray(x)[_numpy_index(indexer, arrays)]
+gather_p.impl = lambda x, *arrays, indexer: asarray(x)[_numpy_index(indexer, arrays)]
 
 
 def _gather_abstract_eval(x, *arrays, indexer):
@@ -266,7 +267,7 @@ def _scatter_prim(name, ufunc):
     p = Primitive(name)
 
     def impl(x, updates, *arrays, indexer):
-        out = np.array(x, copy=True)
+        out = asarray(x).copy()
         idx = _numpy_index(indexer, arrays)
         if ufunc is None:
             out[idx] = updates

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
@@ -23,7 +24,7 @@ def _free(ndim, contract, batch):
 
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    lhs, rhs = asarray(lhs), asarray(rhs)
     if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2:
         # Matrix (or vector) products: BLAS reads transposed operands in place, no copies.
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T

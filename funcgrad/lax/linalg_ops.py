@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.array import wrap_value
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive
@@ -281,7 +282,7 @@ triangular_solve_p = Primitive("triangular_solve")
 
 
 def _triangular_solve_impl(a, b, *, lower, transpose_a):
-    a = np.asarray(a)
+    a = asarray(a)
     t = np.tril(a) if lower else np.triu(a)
     if transpose_a:
         t = np.swapaxes(t, -1, -2)

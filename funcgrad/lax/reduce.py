@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
@@ -52,7 +53,7 @@ def _bcast_back(g, x_shape, axes):
 # ---- sum ----------------------------------------------------------------------------------------
 
 def _sum_impl(x, *, axes):
-    x = np.asarray(x)
+    x = asarray(x)
     return np.add.reduce(x, axis=axes, dtype=x.dtype) if axes else x
 
 
@@ -105,7 +106,7 @@ def reduce_min(x, axes):
 
 
 def _prod_impl(x, *, axes):
-    x = np.asarray(x)
+    x = asarray(x)
     return np.multiply.reduce(x, axis=axes, dtype=x.dtype) if axes else x
 
 
@@ -172,7 +173,7 @@ cumsum_p = Primitive("cumsum")
 
 
 def _cumsum_impl(x, *, axis, reverse):
-    x = np.asarray(x)
+    x = asarray(x)
     if not reverse:
         return np.cumsum(x, axis=axis, dtype=x.dtype)
     return np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
@@ -109,10 +110,10 @@ broadcast_in_dim_p = Primitive("broadcast_in_dim")
 
 
 def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    x = np.asarray(x)
+    x = asarray(x)
     if x.shape == shape:
         return x
-    if x.flags.c_contiguous:
+    if type(x) is np.ndarray and x.flags.c_contiguous:
         # A zero-stride view built directly: np.broadcast_to costs ~8x more, which shows in
         # every reverse pass (each reduction's cotangent is broadcast back).
         strides = [0] * len(shape)
@@ -276,11 +277,12 @@ pad_p = Primitive("pad")
 
 
 def _pad_impl(x, padding_value, *, padding_config):
-    x = np.asarray(x)
+    x = asarray(x)
     lo_p = [max(lo, 0) for lo, _, _ in padding_config]
     hi_p = [max(hi, 0) for _, hi, _ in padding_config]
     inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(x.shape, padding_config)]
-    out = np.full([a + n + b for a, n, b in zip(lo_p, inner, hi_p)], padding_value, x.dtype)
+    out = xp_of(x).empty([a + n + b for a, n, b in zip(lo_p, inner, hi_p)], x.dtype)
+    out[...] = padding_value
     out[tuple(np.s_[a:a + n:i + 1] for a, n, (_, _, i) in zip(lo_p, inner, padding_config))] = x
     cut = tuple(np.s_[-min(lo, 0):out.shape[k] + min(hi, 0)]
                 for k, (lo, hi, _) in enumerate(padding_config))
@@ -496,7 +498,7 @@ dynamic_update_slice_p = Primitive("dynamic_update_slice")
 
 
 def _dynamic_update_slice_impl(x, update, *starts):
-    out = np.array(x, copy=True)
+    out = asarray(x).copy()
     st = _clamped_starts(out.shape, np.shape(update), starts)
     out[tuple(np.s_[a:a + k] for a, k in zip(st, np.shape(update)))] = update
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.trace import Tracer, get_aval
@@ -38,7 +39,7 @@ def asarray(a, dtype=None):
         from ._manipulation import stack
         out = stack([asarray(x) for x in a])
     else:
-        return wrap_value(np.array(a, dtype=dtype))
+        return wrap_value(backend.from_data(a, dtype))
     if dtype is not None and get_aval(out).dtype != np.dtype(dtype):
         out = convert_element_type(out, dtype)
     return out

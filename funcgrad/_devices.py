@@ -1,0 +1,38 @@
+"""Moving pytrees of arrays between devices: fg.device_put, fg.device_get."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import tree
+from ._core import backend
+from ._core.array import wrap_value
+from ._core.trace import Tracer
+from .lax.device import device_put as _put
+
+
+def device_put(x, device=None):
+    """Every array leaf of the pytree `x` on `device` ('cpu', 'cuda', 'cuda:1', a Device; None:
+    the default device). Differentiable; a leaf already there is not copied. Host data (numpy
+    arrays, lists, Python scalars) becomes Arrays.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.device_put({"w": fnp.ones(2)}, "cpu")["w"].device
+    CpuDevice(id=0)
+    """
+    device = backend.default_device() if device is None else backend.get_device(device)
+
+    def put(leaf):
+        if isinstance(leaf, Tracer) or hasattr(leaf, "_value"):
+            return _put(leaf, device)
+        return wrap_value(backend.transfer(np.asarray(leaf), device))
+    return tree.tree_map(put, x)
+
+
+def device_get(x):
+    """Every array leaf of the pytree `x` as a numpy array on the host.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.device_get([fnp.arange(2)])
+    [array([0, 1])]
+    """
+    return tree.tree_map(lambda leaf: np.asarray(leaf), x)

@@ -1,0 +1,212 @@
+"""funcgrad on a CUDA device: the op table and the transforms give the CPU's results there, the
+results stay there, and nothing moves between devices unasked.
+
+Every test takes the `gpu` fixture (tests/conftest.py): it runs once on CuPy's CPU stand-in, so
+each machine checks the CUDA code path, and once, marked `gpu`, on a real NVIDIA GPU."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
+from funcgrad import lax
+from test_ops import FD_OPS, OPS, _call, _op_params, cases, diff_function
+
+# The fixture's device persists over a test's examples on purpose.
+_fixture_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _host(tree):
+    return [np.asarray(leaf) for leaf in fg.tree.tree_leaves(tree)]
+
+
+def _devices(tree):
+    return {leaf.device for leaf in fg.tree.tree_leaves(tree) if isinstance(leaf, fg.Array)}
+
+
+def _assert_same_results(cpu, gpu_out, device, what):
+    assert _devices(gpu_out) <= {device}, f"{what}: results left the GPU: {_devices(gpu_out)}"
+    got, want = _host(gpu_out), _host(cpu)
+    assert len(got) == len(want), what
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype, (what, g.shape, g.dtype, w.dtype)
+        if w.dtype.kind in "fc":
+            # GPU kernels may sum in another order: a few units in the last place.
+            tol = 1e-4 if np.finfo(w.dtype).eps > 1e-10 else 1e-9
+            np.testing.assert_allclose(g, w, rtol=tol, atol=tol, equal_nan=True, err_msg=what)
+        else:
+            np.testing.assert_array_equal(g, w, err_msg=what)
+
+
+def _values(op, case):
+    return _call(op, case.args, case.params)
+
+
+def _transforms(op, case):
+    """grad-side results of `op` at `case`: vjp, jvp, jit(vjp) and vmap, with fixed tangents."""
+    f, xs = diff_function(op, case)
+    xs = [fg.Array(x) for x in xs]
+    rng = np.random.default_rng(0)
+    out, vjp_fn = fg.vjp(f, *xs)
+    ct = fg.tree.tree_map(lambda o: fg.Array(rng.standard_normal(o.shape).astype(o.dtype)), out)
+    results = {"vjp": vjp_fn(ct), "jit_vjp": fg.jit(lambda *a: fg.vjp(f, *a)[1](ct))(*xs),
+               "vmap": fg.vmap(f)(*[fnp.stack([x, x]) for x in xs])}
+    if op.forward:
+        ts = [fg.Array(rng.standard_normal(x.shape)) for x in xs]
+        results["jvp"] = fg.jvp(f, tuple(xs), tuple(ts))
+    return results
+
+
+@pytest.mark.parametrize("op", _op_params(OPS))
+@_fixture_ok
+@given(data=st.data())
+def test_op_values_match_the_cpu(op, data, gpu):
+    case = data.draw(cases(op))
+    cpu = _values(op, case)
+    with fg.default_device(gpu):
+        _assert_same_results(cpu, _values(op, case), gpu, op.name)
+
+
+@pytest.mark.parametrize("op", _op_params(FD_OPS, "vjp"))
+@settings(max_examples=max(3, settings.default.max_examples // 5),
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_op_derivatives_match_the_cpu(op, data, gpu):
+    case = data.draw(cases(op, derivative=True))
+    cpu = _transforms(op, case)
+    with fg.default_device(gpu):
+        on_gpu = _transforms(op, case)
+    for kind in cpu:
+        _assert_same_results(cpu[kind], on_gpu[kind], gpu, f"{op.name} {kind}")
+
+
+# ---- placement ------------------------------------------------------------------------------
+
+def test_device_put_moves_and_reports_the_device(gpu):
+    x = fg.device_put(np.arange(3.0), gpu)
+    assert x.device == gpu and str(gpu) == "cuda:0" and repr(gpu) == "CudaDevice(id=0)"
+    y = fnp.sin(x) * 2.0
+    assert y.device == gpu
+    assert fg.device_put(y, "cpu").device == fg.devices("cpu")[0]
+    # Looking at a GPU array from the host copies it there.
+    np.testing.assert_allclose(np.asarray(y), np.sin(np.arange(3.0)) * 2.0)
+    assert y.tolist() == pytest.approx(list(np.sin(np.arange(3.0)) * 2.0))
+    assert float(fnp.sum(y)) == pytest.approx(float(np.sum(np.sin(np.arange(3.0)) * 2.0)))
+    assert repr(fnp.ones(2) + fg.device_put(fnp.ones(2), "cpu")) == "Array([2., 2.], dtype=float64)"
+    assert fg.devices() == [fg.devices("cpu")[0], gpu]
+
+
+def test_mixing_devices_is_an_error_naming_both(gpu):
+    a, b = fg.device_put(fnp.ones(3), gpu), fg.device_put(fnp.ones(3), "cpu")
+    with pytest.raises(fg.DeviceMismatchError, match=r"`add` got arrays on two devices: argument "
+                       r"0 \(float64\[3\]\) is on cuda:0, argument 1 \(float64\[3\]\) on cpu"):
+        a + b
+    with pytest.raises(fg.DeviceMismatchError, match="cuda:0"):
+        a * fnp.exp(b)  # computed from a placed array: placed too
+    with pytest.raises(fg.DeviceMismatchError, match=r"jit\(jitted\) got arrays on two devices"):
+        fg.jit(lambda u, v: u * v)(a, b)
+
+
+def test_host_data_joins_the_device_of_the_operation(gpu):
+    # Arrays nobody placed (made on the default CPU, numpy arrays, lists, constants inside
+    # funcgrad) are host data, copied to the GPU of the other operands, as in JAX.
+    a = fg.device_put(fnp.arange(3.0), gpu)
+    for host in [fnp.ones(3), np.ones(3), [1.0, 1.0, 1.0], 1.0]:
+        out = a + host
+        assert out.device == gpu
+        np.testing.assert_array_equal(np.asarray(out), [1.0, 2.0, 3.0])
+    assert fg.jit(lambda u, v: u * v)(a, fnp.ones(3)).device == gpu
+
+
+def test_default_device_places_new_arrays(gpu):
+    with fg.default_device(gpu):
+        made = [fnp.zeros(2), fnp.ones((1, 2)), fnp.arange(3), fnp.array([1.0]), fnp.eye(2),
+                fnp.asarray(np.ones(2)), fg.random.key(0), fg.random.normal(fg.random.key(0), (2,)),
+                fnp.full(2, 3.0), fg.Array(np.ones(2))]
+        assert fg.config.default_device == gpu
+    assert {m.device for m in made} == {gpu}
+    assert fnp.zeros(2).device.platform == "cpu"
+    fg.config.update("default_device", "cuda")
+    try:
+        assert fnp.zeros(1).device == gpu
+    finally:
+        fg.config.update("default_device", None)
+
+
+def test_random_numbers_are_the_same_on_every_device(gpu):
+    key = fg.random.key(42)
+    cpu = [fg.random.normal(key, (5,)), fg.random.uniform(key, (2, 3)),
+           fg.random.randint(key, (4,), 0, 10), fg.random.split(key, 3)]
+    on_gpu = [fg.random.normal(fg.device_put(key, gpu), (5,)),
+              fg.random.uniform(fg.device_put(key, gpu), (2, 3)),
+              fg.random.randint(fg.device_put(key, gpu), (4,), 0, 10),
+              fg.random.split(fg.device_put(key, gpu), 3)]
+    for c, g in zip(cpu, on_gpu):
+        assert g.device == gpu
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(c))
+
+
+def test_gradients_flow_back_across_a_transfer(gpu):
+    def loss(w_cpu):
+        w = fg.device_put(w_cpu, gpu)
+        return fnp.sum(fnp.tanh(w) ** 2)
+    w = fnp.linspace(-1.0, 1.0, 5)
+    g = fg.grad(loss)(w)
+    assert g.device.platform == "cpu"  # the cotangent came back to where w lives
+    np.testing.assert_allclose(np.asarray(g), np.asarray(fg.grad(
+        lambda v: fnp.sum(fnp.tanh(v) ** 2))(w)), rtol=1e-12)
+    # Forward mode carries the tangent over too.
+    _, t = fg.jvp(lambda v: fg.device_put(v, gpu) * 3.0, (w,), (fnp.ones(5),))
+    assert t.device == gpu
+
+
+def test_jit_compiles_once_per_device(gpu):
+    const = np.array([1.0, 2.0])
+    f = fg.jit(lambda x: fnp.sum(x * const))  # a numpy constant: it follows the arguments
+    assert float(f(fnp.ones(2))) == 3.0
+    y = f(fg.device_put(fnp.ones(2), gpu))
+    assert y.device == gpu and float(y) == 3.0
+    assert f.traces == 2
+    f(fg.device_put(fnp.zeros(2), gpu))
+    assert f.traces == 2
+
+
+def test_control_flow_and_jacobians_on_the_gpu(gpu):
+    x = fg.device_put(fnp.linspace(0.1, 1.0, 4), gpu)
+
+    def body(c, xi):
+        return c * fnp.cos(xi) + xi, c
+    final, ys = lax.scan(body, fnp.ones(()), x)
+    assert final.device == gpu and ys.device == gpu
+    grads = fg.grad(lambda v: lax.scan(body, 1.0, v)[0])(x)
+    assert grads.device == gpu
+    jac = fg.jacrev(lambda v: fnp.tanh(v) * fnp.sum(v))(x)
+    hes = fg.hessian(lambda v: fnp.sum(fnp.sin(v) ** 3))(x)
+    loop = lax.fori_loop(0, 3, lambda i, c: c * 2.0, x)
+    branch = lax.cond(fnp.sum(x) > 0, lambda v: v + 1.0, lambda v: v - 1.0, x)
+    assert _devices([jac, hes, loop, branch]) == {gpu}
+    xc = fg.device_put(x, "cpu")
+    np.testing.assert_allclose(np.asarray(jac), np.asarray(
+        fg.jacrev(lambda v: fnp.tanh(v) * fnp.sum(v))(xc)), rtol=1e-12)
+
+
+def test_optimizer_step_on_the_gpu(gpu):
+    with fg.default_device(gpu):  # the optimizer's step count is created on the GPU too
+        params = {"w": fnp.ones((3, 2)), "b": fnp.zeros(2)}
+        x = fnp.linspace(-1, 1, 12).reshape(4, 3)
+        opt = fg.optim.adam(0.1)
+        state = opt.init(params)
+
+    def loss(p):
+        return fnp.mean((x @ p["w"] + p["b"]) ** 2)
+
+    @fg.jit
+    def step(params, state):
+        updates, state = opt.update(fg.grad(loss)(params), state, params)
+        return fg.optim.apply_updates(params, updates), state
+    for _ in range(3):
+        params, state = step(params, state)
+    assert _devices([params, state]) == {gpu}
