@@ -22,7 +22,9 @@ What it cannot model: speed and asynchrony; which numpy functions/ufuncs CuPy la
 name is forwarded) and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special); CuPy's own
 rounding (float32 kernels, cuBLAS/cuFFT summation order) and its pre-NEP-50 scalar casting; dtype
 limits (e.g. ``add.at`` dtypes, no float128/object); ``__cuda_array_interface__``/DLPack; random
-Generators; host lists passed where CuPy wants arrays (``cupy.sum([1, 2])`` works here, not there).
+Generators; per-parameter host rules: host lists pass where CuPy wants arrays (``cupy.sum([1, 2])``
+works here, not there), and numpy arrays given as plain parameters (``pad_width``) are refused here
+though CuPy converts some. Only one device exists; ``with Device(0)`` changes nothing.
 """
 import functools as _functools
 import importlib as _importlib

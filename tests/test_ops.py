@@ -288,8 +288,8 @@ ELEMENTWISE = [
        dtypes=ANY, diff_params=lambda p: {"dtype": F64}, second_order=True),
     Op("stop_gradient", fg.stop_gradient, lambda x: x, ("stop_gradient",), dtypes=NUM,
        grad="zero"),
-    # To the CPU here (the GPU suite moves between devices); the derivative is the identity's.
-    Op("device_put", lambda x: fg.device_put(x, "cpu"), lambda x: x, ("device_put",), dtypes=NUM),
+    # To the default device: the CPU here, the GPU in tests/test_gpu.py (host data moves there).
+    Op("device_put", fg.device_put, lambda x: x, ("device_put",), dtypes=NUM),
 ]
 
 def _mp(fn_name, *extra):

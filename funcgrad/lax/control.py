@@ -213,8 +213,8 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
     if reverse:
         ys.reverse()
     y_avals = out_avals(jaxpr)[num_carry:]
-    xp = xp_of(*args)
-    stacked = [xp.stack([asarray(y[k]) for y in ys]) if length else
+    xp = xp_of(*args)  # a y may be a constant of the body, on the host
+    stacked = [xp.stack([xp.asarray(y[k]) for y in ys]) if length else
                xp.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
     return carry + stacked
 
@@ -444,12 +444,10 @@ def _y_avals(body, init_leaves, xs_leaves):
 
 
 def _stack_trees(ys, n, y_avals):
-    from .._core.array import wrap_value
-    from ..numpy import stack
+    from ..numpy import stack, zeros
     if n == 0:
         avals, y_tree = y_avals()
-        return tree.tree_unflatten(y_tree, [wrap_value(np.zeros((0,) + a.shape, a.dtype))
-                                            for a in avals])
+        return tree.tree_unflatten(y_tree, [zeros((0,) + a.shape, a.dtype) for a in avals])
     leaves = [tree.tree_leaves(y) for y in ys]
     y_tree = tree.tree_structure(ys[0])
     return tree.tree_unflatten(y_tree, [stack([l[k] for l in leaves])

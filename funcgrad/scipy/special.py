@@ -11,6 +11,7 @@ import numpy as np
 from .. import lax
 from .. import numpy as fnp
 from ..lax.elementwise import _fn, _ufunc_prim
+from .._core.backend import asarray
 from .._core.primitive import defderiv
 from ..numpy._core import operand
 
@@ -18,10 +19,19 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
-def _vectorized(fn):
+def _float_dtype(x):
+    return x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _vectorized(fn, name):
+    """The impl of a libm function: elementwise on the CPU, cupyx.scipy.special's `name`
+    kernel on a GPU."""
     def impl(x):
-        x = np.asarray(x)
-        dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        x = asarray(x)
+        dt = _float_dtype(x)
+        if type(x) is not np.ndarray:
+            from cupyx.scipy import special
+            return getattr(special, name)(x.astype(dt, copy=False))
         return np.asarray(fn(x), dtype=object).astype(dt) if x.ndim else dt.type(fn(x))
     return impl
 
@@ -29,8 +39,8 @@ def _vectorized(fn):
 def _digamma_impl(x):
     """psi(x): the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6, then the asymptotic
     series (error < 1e-15 there); reflection for negative x."""
-    x = np.asarray(x)
-    dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    x = asarray(x)
+    dt = _float_dtype(x)
     x = x.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         neg = x < 0
@@ -46,11 +56,11 @@ def _digamma_impl(x):
         out = acc + series
         out = np.where(neg, out - np.pi / np.tan(np.pi * x), out)
         out = np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
-    return out.astype(dt) if out.ndim else dt.type(out)
+    return out.astype(dt)
 
 
 def _trigamma_impl(x):
-    x = np.asarray(x, np.float64)
+    x = asarray(x).astype(np.float64)
     acc = np.zeros_like(x)
     xr = x.copy()
     for _ in range(6):
@@ -64,13 +74,13 @@ def _trigamma_impl(x):
 
 
 erf_p = _ufunc_prim("erf", np.sin)
-erf_p.impl = _vectorized(_erf)
+erf_p.impl = _vectorized(_erf, "erf")
 erf_p.jit = None
 erf = _fn(erf_p)
 defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
 
 lgamma_p = _ufunc_prim("lgamma", np.sin)
-lgamma_p.impl = _vectorized(_lgamma)
+lgamma_p.impl = _vectorized(_lgamma, "gammaln")
 lgamma_p.jit = None
 lgamma = _fn(lgamma_p)
 
@@ -80,8 +90,7 @@ digamma_p.jit = None
 digamma_prim = _fn(digamma_p)
 
 trigamma_p = _ufunc_prim("trigamma", np.sin)
-trigamma_p.impl = lambda x: _trigamma_impl(x).astype(np.asarray(x).dtype if np.asarray(
-    x).dtype.kind == "f" else np.float64)
+trigamma_p.impl = lambda x: _trigamma_impl(x).astype(_float_dtype(asarray(x)))
 trigamma_p.jit = None
 trigamma = _fn(trigamma_p)
 
