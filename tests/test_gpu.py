@@ -5,6 +5,8 @@ Every test takes the `gpu` fixture (tests/conftest.py): it runs once on CuPy's C
 each machine checks the CUDA code path, and once, marked `gpu`, on a real NVIDIA GPU."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -210,3 +212,41 @@ def test_optimizer_step_on_the_gpu(gpu):
     for _ in range(3):
         params, state = step(params, state)
     assert _devices([params, state]) == {gpu}
+
+
+# ---- without a GPU --------------------------------------------------------------------------
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    from funcgrad._core import backend
+    monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ImportError
+    backend._reset_for_tests()
+    yield
+    backend._reset_for_tests()
+
+
+def test_without_cupy_everything_runs_on_the_cpu(no_cupy):
+    assert fg.devices() == [fg.devices("cpu")[0]] == [fg.config.default_device]
+    x = fg.device_put(np.array([1.0, 2.0]), "cpu")
+    assert x.device.platform == "cpu" and fg.device_get({"x": x})["x"].tolist() == [1.0, 2.0]
+    for ask in [lambda: fg.devices("cuda"), lambda: fg.device_put(x, "cuda"),
+                lambda: fg.config.update("default_device", "gpu"),
+                lambda: fg.default_device("cuda:0").__enter__()]:
+        with pytest.raises(fg.DeviceUnavailableError, match=r"(?s)CuPy is not installed .*pip install "
+                           r"'funcgrad\[cuda\]'.*fg.device_put\(x, 'cpu'\)"):
+            ask()
+    assert fg.config.default_device.platform == "cpu"
+
+
+def test_device_names_are_checked(no_cupy):
+    with pytest.raises(ValueError, match="unknown backend 'tpu'; use 'cpu' or 'cuda'"):
+        fg.device_put(fnp.ones(1), "tpu")
+    assert fg.device_put(fnp.ones(1), fg.devices("cpu")[0]).device == fg.devices("cpu")[0]
+
+
+def test_a_missing_gpu_index_names_the_ones_there(gpu):
+    with pytest.raises(fg.DeviceUnavailableError, match=r"'cuda:3' does not exist: this machine "
+                       r"has 1 GPU \(cuda:0 to cuda:0\)"):
+        fg.device_put(fnp.ones(1), "cuda:3")
+    with pytest.raises(ValueError, match="the index after ':' must be an integer"):
+        fg.device_put(fnp.ones(1), "cuda:x")

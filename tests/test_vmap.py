@@ -170,6 +170,7 @@ case("convert_element_type", "convert_element_type",
      st.builds(lambda a, d: (a[0], {"dtype": d}), one(R, dtypes=(F64, F32, I32, BOOL)),
                st.sampled_from((F64, F32, I32, I64, BOOL))))
 case("stop_gradient", "stop_gradient", fg.stop_gradient, one(R))
+case("device_put", "device_put", lambda x: fg.device_put(x, "cpu"), one(R))
 
 ARITH = (F64, F32, I32, I64)
 for _name, _prim, _samples, _dts in (
