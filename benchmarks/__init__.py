@@ -5,7 +5,8 @@ the variants it is compared to, with every framework pinned to one thread. This 
 nothing heavy at import time, so that ``__main__`` can pin threads before numpy loads.
 
 A workload is a module listed in ``WORKLOADS`` that defines ``NAME``, ``DESCRIPTION`` and
-``build(ctx) -> list[harness.Variant]``: at least one variant has ``baseline=True``; the others
+``build(ctx) -> list[harness.Variant]`` (or None, with a note in ``ctx.notes``, when it cannot
+run on this machine): at least one variant has ``baseline=True``; the others
 are compared to the baseline named by their ``vs`` (default: the workload's first baseline).
 ``build`` checks that the variants compute the same result and raises
 ``harness.BenchmarkCheckError`` otherwise.
@@ -13,4 +14,4 @@ are compared to the baseline named by their ``vs`` (default: the workload's firs
 
 # module names (under benchmarks/), in the order they run
 WORKLOADS = ("eager", "two_layer", "softmax", "conv", "jacobian", "jit", "torch_layer", "lenet",
-             "dataloader")
+             "dataloader", "gpu")

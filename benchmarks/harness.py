@@ -461,6 +461,10 @@ def main(argv=None):
             ctx.notes = []
             print(f"[{m.NAME}] {m.DESCRIPTION}", flush=True)
             variants = m.build(ctx)  # runs the workload's correctness checks
+            if variants is None:  # it cannot run here (its notes say why)
+                print(f"  skipped: {'; '.join(ctx.notes)}", flush=True)
+                notes.extend(f"{m.NAME}: {n}" for n in ctx.notes)
+                continue
             check_variants(m.NAME, variants)
             numbers, times = run_workload(variants, settings["repeats"], settings["min_time"])
             rows = summarize(variants, numbers, times)
@@ -484,7 +488,8 @@ def main(argv=None):
             limiter.restore_original_limits()
 
     print()
-    print_table(results)
+    if results:
+        print_table(results)
     for n in notes:
         print(f"note: {n}")
     missed = [f"{w['name']} / {r['variant']}: {r['ratio']:.2f}x > {r['target']:g}x"
@@ -496,7 +501,7 @@ def main(argv=None):
     print(f"({elapsed:.1f} s, {'quick' if args.quick else 'full'} mode: "
           f"{settings['repeats']} repeats of ~{settings['min_time']} s each)")
 
-    if not args.no_json:
+    if not args.no_json and results:
         payload = {
             "schema": 1,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

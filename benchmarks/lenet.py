@@ -73,15 +73,16 @@ def make_data():
     return weights, inputs, targets
 
 
-def make_step(torch):
-    """The training step on library `torch`; returns step and the net."""
+def make_step(torch, device="cpu"):
+    """The training step on library `torch` and `device`; returns step and the net."""
     weights, inputs_np, targets_np = make_data()
     net = make_net_class(torch)()
     with torch.no_grad():
         for name, p in net.named_parameters():
             p.copy_(torch.from_numpy(weights[name].copy()))
-    inputs = torch.from_numpy(inputs_np)
-    targets = torch.from_numpy(targets_np)
+    net.to(device)
+    inputs = torch.from_numpy(inputs_np).to(device)
+    targets = torch.from_numpy(targets_np).to(device)
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(net.parameters(), lr=LEARNING_RATE)
 
