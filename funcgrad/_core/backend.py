@@ -226,7 +226,7 @@ def transfer(value, device):
         return value
     cupy = device.xp
     with cupy.cuda.Device(device.id):
-        return cupy.asarray(value)
+        return cupy.array(value)  # a copy: cupy.asarray would keep another GPU's array there
 
 
 def from_data(a, dtype=None):
@@ -235,13 +235,19 @@ def from_data(a, dtype=None):
     xp = _XP_BY_TYPE.get(type(a))
     if xp is not None and xp is not np:
         return a.astype(dtype or a.dtype, copy=True)
-    return place_new(np.array(a, dtype=dtype))
+    a = np.array(a, dtype=dtype)
+    return a if _default_device is CPU else transfer(a, _default_device)
 
 
-def place_new(value):
-    """A value created by funcgrad (a numpy array) put on the default device."""
+def create(name, *args, **kwargs):
+    """`xp.<name>(*args, **kwargs)` (zeros, ones, eye...) on the default device, allocated there
+    rather than copied from the host."""
     d = _default_device
-    return value if d is CPU else transfer(value, d)
+    if d is CPU:
+        return getattr(np, name)(*args, **kwargs)
+    xp = d.xp
+    with xp.cuda.Device(d.id):
+        return getattr(xp, name)(*args, **kwargs)
 
 
 def align(prim_name, args, vals):
@@ -280,8 +286,7 @@ def settle(out, place, multiple_results):
     on a GPU, results computed on the host from host data alone moved there."""
     outs = list(out) if multiple_results else [out]
     if place is CPU:
-        outs = [place_on_cpu(np.asarray(o)) if isinstance(o, np.generic) else place_on_cpu(o)
-                for o in outs]
+        outs = [place_on_cpu(np.asarray(o) if isinstance(o, np.generic) else o) for o in outs]
     else:
         outs = [transfer(o, place) if type(o) is np.ndarray or isinstance(o, np.generic) else o
                 for o in outs]
@@ -317,7 +322,7 @@ def common_device(what, values):
 
 def place_on_cpu(value):
     """Mark a numpy array as placed on the CPU on purpose (see common_device)."""
-    if active and type(value) is np.ndarray:
+    if type(value) is np.ndarray:
         _placed_on_cpu[id(value)] = value
     return value
 

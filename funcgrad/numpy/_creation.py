@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.array import Array, wrap_value
-from .._core.backend import place_new
+from .._core.backend import create
 from ..lax.shape import full as _lax_full
 from ._core import dtype_of, shape_of
 
@@ -18,11 +18,11 @@ def zeros(shape, dtype=None):
     >>> fnp.zeros(2)
     Array([0., 0.], dtype=float64)
     """
-    return wrap_value(place_new(np.zeros(_shape(shape), dtype or np.float64)))
+    return wrap_value(create("zeros", _shape(shape), dtype or np.float64))
 
 
 def ones(shape, dtype=None):
-    return wrap_value(place_new(np.ones(_shape(shape), dtype or np.float64)))
+    return wrap_value(create("ones", _shape(shape), dtype or np.float64))
 
 
 def full(shape, fill_value, dtype=None):
@@ -69,8 +69,8 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None):
 
 
 def eye(N, M=None, k=0, dtype=None):
-    return wrap_value(place_new(np.eye(int(N), None if M is None else int(M), int(k),
-                                       dtype=dtype or np.float64)))
+    return wrap_value(create("eye", int(N), None if M is None else int(M), int(k),
+                             dtype=dtype or np.float64))
 
 
 def identity(n, dtype=None):
