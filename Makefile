@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test test-gpu bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ demo: $(BIN)/python
 test: $(BIN)/python
 	$(PIP) -e ".[test,oracle]"
 	$(BIN)/python -m pytest
+
+# The GPU tests need CuPy, and the GPU benchmarks a CUDA build of PyTorch (PyPI's Linux wheel).
+test-gpu: $(BIN)/python
+	$(PIP) -e ".[test,oracle,cuda]"
+	$(BIN)/python -m pytest -m gpu
+	$(BIN)/python -m benchmarks --no-json gpu
 
 bench: $(BIN)/python
 	$(PIP) -e ".[bench,oracle]"
