@@ -18,8 +18,13 @@ The contract it keeps, because breaking it is what real CuPy would punish:
     give 0-d arrays, never numpy scalars; ``x[0]`` is a 0-d view, as on the GPU.
   * ``cupy.cuda`` (one device, id 0, compute capability "90"), memory pool, streams.
 
-What it cannot model: speed and asynchrony; which numpy functions/ufuncs CuPy lacks (every numpy
-name is forwarded) and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special); CuPy's own
+What it models of CuPy 13.6's gaps (read from its sources): ufunc methods only for some ufuncs
+(``multiply.at`` and ``maximum.reduce`` raise NotImplementedError), ``np.add.at`` dispatch with one
+index array only, no ``where=`` in ufuncs, ``put_along_axis`` absent, keywords it refuses
+(``as_strided(writeable=)``, ``argsort(stable=)``, ``matrix_rank(hermitian=, rtol=)``).
+
+What it cannot model: speed and asynchrony; other numpy names CuPy lacks (the rest is forwarded)
+and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special); CuPy's own
 rounding (float32 kernels, cuBLAS/cuFFT summation order) and its pre-NEP-50 scalar casting; dtype
 limits (e.g. ``add.at`` dtypes, no float128/object); ``__cuda_array_interface__``/DLPack; random
 Generators; per-parameter host rules: host lists pass where CuPy wants arrays (``cupy.sum([1, 2])``
@@ -42,6 +47,14 @@ _HOST_OK = {"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarr
             "full", "arange", "linspace", "logspace", "geomspace", "eye", "identity", "tri", "indices", "frombuffer"}
 # numpy names that deal in dtypes/metadata, not device data: returned unchanged.
 _PASSTHROUGH = {"result_type", "can_cast", "promote_types", "issubdtype", "min_scalar_type", "isdtype", "common_type"}
+# What CuPy 13.6 lacks, from its sources (so code that needs it fails here as it would there):
+# ufunc methods beyond these ufuncs, numpy names absent from its namespace, keywords it refuses.
+_METHODS = {"reduce": {"add", "multiply"}, "accumulate": {"add", "multiply"}, "reduceat": {"add"},
+            "at": {"add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or",
+                   "bitwise_xor"}}
+_ABSENT = {"put_along_axis"}
+_REFUSED_KEYWORDS = {"as_strided": {"writeable"}, "argsort": {"stable"}, "matrix_rank":
+                     {"hermitian", "rtol"}, "cholesky": {"upper"}, "einsum": {"out"}}
 # CuPy returns 0-d arrays where numpy returns Python scalars for these.
 _TO_ARRAY = {"array_equal", "array_equiv", "allclose", "count_nonzero"}
 
@@ -94,6 +107,10 @@ _OPERANDS = {"__call__": None, "outer": None, "at": (0, 2), "reduce": (0,), "acc
 
 
 def _ufunc(uf, method, inputs, kwargs):
+    if method in _METHODS and uf.__name__ not in _METHODS[method]:
+        raise NotImplementedError(f"`cupy_{uf.__name__}.{method}` is not supported yet.")
+    if "where" in kwargs:
+        raise TypeError("Wrong arguments {'where': ...}")
     slots = _OPERANDS[method]
     args = [_operand(x) if slots is None or i in slots else _unwrap(x, host_ok=(i == 1))
             for i, x in enumerate(inputs)]
@@ -133,6 +150,9 @@ class ufunc:
 def _function(f, name, host_ok=False):
     @_functools.wraps(f)
     def wrapper(*args, **kwargs):
+        refused = _REFUSED_KEYWORDS.get(name, set()) & set(kwargs)
+        if refused:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{refused.pop()}'")
         return _wrap(f(*_unwrap(args, host_ok), **_unwrap(kwargs, host_ok)), name in _TO_ARRAY)
     return wrapper
 
@@ -163,11 +183,16 @@ class ndarray(_np.lib.mixins.NDArrayOperatorsMixin):  # the mixin routes operato
         if any(hasattr(type(x), "__array_ufunc__") and not isinstance(x, (ndarray, _np.ndarray, _np.generic))
                for x in others):
             return NotImplemented  # let a foreign array type (e.g. a tracer) have its turn
+        if method == "at" and isinstance(inputs[1], (tuple, list, slice)):
+            return NotImplemented  # CuPy's dispatch takes one index array: numpy raises TypeError
         return _ufunc(uf, method, inputs, kwargs)
 
     def __array_function__(self, func, types_, args, kwargs):
-        if not all(issubclass(t, (ndarray, _np.ndarray)) for t in types_):
-            return NotImplemented
+        if not all(issubclass(t, (ndarray, _np.ndarray)) for t in types_) or func.__name__ in _ABSENT:
+            return NotImplemented  # numpy then raises TypeError, as with CuPy
+        refused = _REFUSED_KEYWORDS.get(func.__name__, set()) & set(kwargs)
+        if refused:
+            raise TypeError(f"{func.__name__}() got an unexpected keyword argument '{refused.pop()}'")
         host_ok = func.__name__ in _HOST_OK or func.__name__ in _PASSTHROUGH
         kwargs = {k: v for k, v in kwargs.items() if k != "like"}
         return _wrap(func(*_unwrap(args, host_ok), **_unwrap(kwargs, host_ok)), func.__name__ in _TO_ARRAY)
@@ -306,6 +331,8 @@ def get_array_module(*args):
 def _adapt(mod, name, where):
     """What cupy-namespace `where`.`name` is, built from numpy's (or scipy's) `mod`.`name`."""
     try:
+        if name in _ABSENT:
+            raise AttributeError(name)
         obj = getattr(mod, name)
     except AttributeError:
         raise AttributeError(f"module '{where}' has no attribute '{name}'") from None

@@ -77,10 +77,11 @@ def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_stride
                         [1] * nsp, rhs_dilation)[2:]
     window = rhs.shape[2:]
     st = x.strides
+    # Only ever read (so no writeable=False, which CuPy's as_strided does not take).
     view = xp.lib.stride_tricks.as_strided(
         x, (n, g, cg) + tuple(out_sp) + tuple(window),
         (st[0], cg * st[1], st[1]) + tuple(st[2 + i] * window_strides[i] for i in range(nsp))
-        + tuple(st[2 + i] * rhs_dilation[i] for i in range(nsp)), writeable=False)
+        + tuple(st[2 + i] * rhs_dilation[i] for i in range(nsp)))
     k, m = cg * math.prod(window), math.prod(out_sp)  # explicit: a size 0 defeats -1
     w = rhs.reshape(g, o // g, k)
     out_axes, win_axes = tuple(range(3, 3 + nsp)), tuple(range(3 + nsp, 3 + 2 * nsp))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.backend import asarray, xp_of
+from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
@@ -263,6 +263,23 @@ defvjp(gather_p, lambda ct, ans, x, *arrays, indexer: scatter_add(
 # ---- scatter family: operands (x, updates, *index_arrays) ---------------------------------------
 
 
+def _ufunc_at(ufunc, out, idx, updates):
+    """ufunc.at(out, idx, updates): repeated positions accumulate. On a GPU through CuPy's own
+    ufunc (numpy's dispatch to it takes one index array, not a tuple); CuPy has no multiply.at,
+    so a scatter_mul there runs on the host."""
+    xp = xp_of(out)
+    if xp is np:
+        ufunc.at(out, idx, updates)
+    elif ufunc is np.multiply:
+        host = to_host(out)
+        ufunc.at(host, tuple(to_host(i) for i in idx) if type(idx) is tuple else to_host(idx),
+                 to_host(updates))
+        out = xp.asarray(host)
+    else:
+        getattr(xp, ufunc.__name__).at(out, idx, updates)
+    return out
+
+
 def _scatter_prim(name, ufunc):
     p = Primitive(name)
 
@@ -274,7 +291,7 @@ def _scatter_prim(name, ufunc):
         elif not _has_arrays(indexer):
             out[idx] = ufunc(out[idx], updates)  # basic indexing: no repeated positions
         else:
-            ufunc.at(out, idx, updates)  # repeated positions accumulate, as numpy's ufunc.at
+            out = _ufunc_at(ufunc, out, idx, updates)
         return out
 
     def abstract_eval(x, updates, *arrays, indexer):
