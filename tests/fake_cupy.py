@@ -107,6 +107,11 @@ _OPERANDS = {"__call__": None, "outer": None, "at": (0, 2), "reduce": (0,), "acc
 
 
 def _ufunc(uf, method, inputs, kwargs):
+    with _np.errstate(all="ignore"):  # GPU kernels never warn about floating-point errors
+        return _ufunc_call(uf, method, inputs, kwargs)
+
+
+def _ufunc_call(uf, method, inputs, kwargs):
     if method in _METHODS and uf.__name__ not in _METHODS[method]:
         raise NotImplementedError(f"`cupy_{uf.__name__}.{method}` is not supported yet.")
     if "where" in kwargs:

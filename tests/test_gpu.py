@@ -250,3 +250,15 @@ def test_a_missing_gpu_index_names_the_ones_there(gpu):
         fg.device_put(fnp.ones(1), "cuda:3")
     with pytest.raises(ValueError, match="the index after ':' must be an integer"):
         fg.device_put(fnp.ones(1), "cuda:x")
+
+
+def test_debug_nans_on_the_gpu(gpu):
+    x = fg.device_put(fnp.array([0.0, 1.0]), gpu)
+    fg.config.update("debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match="`div` produced a NaN"):
+            x / x
+        with pytest.raises(FloatingPointError, match="`div` produced a NaN"):
+            fg.jit(lambda v: v / v)(x)
+    finally:
+        fg.config.update("debug_nans", False)

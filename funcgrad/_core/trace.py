@@ -179,7 +179,7 @@ def eval_primitive(prim, args, params):
 def check_nans(prim, out):
     """With fg.config.debug_nans: raise at the primitive whose output has a NaN."""
     for o in (out if prim.multiple_results else [out]):
-        if np.asarray(o).dtype.kind in "fc" and np.isnan(o).any():
+        if backend.asarray(o).dtype.kind in "fc" and np.isnan(o).any():
             raise FloatingPointError(
                 f"debug_nans: `{prim.name}` produced a NaN.\n  at {user_frame()}\nLook for "
                 "0/0, inf - inf, log or sqrt of a negative number, or arcsin outside [-1, 1] "

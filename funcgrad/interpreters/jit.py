@@ -131,7 +131,7 @@ class _Jitted:
                 return self.fun(*args, **kwargs)
         outs = entry.fn(*entry.consts, *raws)
         if config.debug_nans and any(np.isnan(o).any() for o in outs
-                                     if o.dtype.kind in "fc"):
+                                     if backend.asarray(o).dtype.kind in "fc"):
             # Find the primitive, op by op, in the de-optimized function (this raises there).
             self.fun(*args, **kwargs)
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
