@@ -262,3 +262,14 @@ def test_debug_nans_on_the_gpu(gpu):
             fg.jit(lambda v: v / v)(x)
     finally:
         fg.config.update("debug_nans", False)
+
+
+def test_indexing_with_gpu_indices(gpu):
+    table = fnp.arange(10.0) * 2.0                    # host data
+    idx = fg.device_put(fnp.array([3, 1, 3]), gpu)
+    picked = table[idx]
+    assert picked.device == gpu and picked.tolist() == [6.0, 2.0, 6.0]
+    mask = fg.device_put(fnp.arange(10) % 3 == 0, gpu)
+    assert table[mask].device == gpu and table[mask].tolist() == [0.0, 6.0, 12.0, 18.0]
+    updated = table.at[idx].add(1.0)
+    assert updated.device == gpu and updated.tolist()[:4] == [0.0, 3.0, 4.0, 8.0]

@@ -256,8 +256,8 @@ def align(prim_name, args, vals):
     placed CPU array is among them; the default device if it is a GPU and nothing is placed
     (host results go there); else None. Called only once a GPU is in use."""
     from .array import Array
-    device = common_device(f"`{prim_name}`",
-                           [a._value if type(a) is Array else None for a in args])
+    # Raw backend arrays count too: index arrays reach gather and scatter unwrapped.
+    device = common_device(f"`{prim_name}`", [a._value if type(a) is Array else a for a in args])
     if device is CPU:
         return vals, CPU
     place = None

@@ -129,7 +129,7 @@ def get_aval(x) -> ShapedArray:
         return ShapedArray(v.shape, v.dtype)
     if type(x) in PY_SCALARS:
         return scalar_aval(x)
-    x = np.asarray(x)
+    x = backend.asarray(x)
     return ShapedArray(x.shape, x.dtype)
 
 

@@ -56,7 +56,7 @@ from ._shape_ops import (as_strided, atleast_1d, atleast_2d, atleast_3d, cartesi
                          tensor_split, tile, transpose, tril, triu, unbind, unflatten, unfold,
                          unsqueeze, vstack)
 from ._shape_ops import t_ as t
-from ._size import Size, device
+from ._size import Size, device, get_default_device, set_default_device
 from ._sorting import (argsort, kthvalue, median, mode, msort, sort, topk, unique,
                        unique_consecutive)
 from ._tensor import Tensor

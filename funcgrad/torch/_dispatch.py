@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core import backend
 from .._core import trace as _trace
 from .._core.array import Array
 from .._core.trace import Tracer
 from ..interpreters.ad import ReverseTrace, ReverseTracer
+from ..lax.device import device_put
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad, PrimitiveNode, node_class
 
@@ -51,12 +53,20 @@ def _array(d):
 _new = object.__new__
 
 
+is_storage = backend.is_backend_array  # numpy's and (once a GPU is in use) CuPy's arrays
+
+
 def value_of(x):
     """A tensor's data as a funcgrad value (no copy); other values unchanged."""
     if isinstance(x, Tensor):
         d = x._data
-        return _array(d) if type(d) is _ndarray else d
+        return _array(d) if type(d) is _ndarray or is_storage(d) else d
     return x
+
+
+def _value(d):
+    """Tensor storage (a numpy or CuPy array) as a funcgrad Array; a traced value as it is."""
+    return _array(d) if is_storage(d) else d
 
 
 def raw(v):
@@ -98,6 +108,8 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
     scalar_edges: Python numbers among args count as inputs in next_functions (PyTorch wraps the
         scalar operand of a binary arithmetic operation as a tensor).
     """
+    if backend.active:
+        fn = _on_one_device(fn, args)
     if _grad_state.enabled:
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
@@ -106,7 +118,7 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
-            vals.append(_array(d) if type(d) is _ndarray else d)
+            vals.append(_array(d) if type(d) is _ndarray else _value(d))
         else:
             vals.append(a)
     out = fn(*vals)
@@ -118,6 +130,54 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
 _NONE_EDGE = (None, 0)
 
 
+def common_device(args):
+    """(device, positions): the GPU the tensors among args are on (None: none is), and the
+    positions of the 0-dim CPU tensors among them (PyTorch's CPU scalars, which may join a GPU
+    operation). Tensors on two devices are PyTorch's error. Called once a GPU is in use."""
+    device, cpu, scalars = None, False, []
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            d = a._data
+            if type(d) is _ndarray:
+                if d.ndim:
+                    cpu = True
+                else:
+                    scalars.append(i)
+            elif is_storage(d):  # a traced value's device is unknown: unchecked
+                here = backend.device_of(d)
+                if device is None:
+                    device = here
+                elif here != device:
+                    raise device_error(device, here)
+    if device is not None and cpu:
+        raise device_error(device, "cpu")
+    return device, scalars
+
+
+def _on_one_device(fn, args):
+    """fn run as PyTorch runs an operation on args (see common_device): on a GPU, with the CPU
+    scalars among args moved there, and the GPU as funcgrad's default device, so that what fn
+    makes from host data alone (constants, index tables) is made there too."""
+    device, scalars = common_device(args)
+    if device is None:
+        return fn
+
+    def on_device(*vals):
+        if scalars:
+            vals = list(vals)
+            for i in scalars:
+                vals[i] = device_put(vals[i], device)
+        with backend.using_default_device(device):
+            return fn(*vals)
+    return on_device
+
+
+def device_error(a, b):
+    # TensorIterator's message: the first GPU operand's device, then the other one
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {a} and {b}!")
+
+
 def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
     trace = OpTrace()
     ins, edges, in_nodes, edge_pos = [], [], [], []
@@ -126,7 +186,7 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
         for a in args:
             if isinstance(a, Tensor):
                 d = a._data
-                v = _array(d) if type(d) is _ndarray else d
+                v = _array(d) if type(d) is _ndarray else _value(d)
                 if a._requires_grad:
                     v = trace.new_input(v)
                     edges.append(grad_edge(a))

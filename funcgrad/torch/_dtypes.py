@@ -163,8 +163,9 @@ _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": 
 def type_string(t):
     """PyTorch's legacy type name of a tensor (or dtype), as t.type() gives and error messages
     show."""
-    d = t if isinstance(t, dtype) else t.dtype
-    return f"torch.{_LEGACY[d.name]}Tensor"
+    if isinstance(t, dtype):
+        return f"torch.{_LEGACY[t.name]}Tensor"
+    return f"torch.{'cuda.' if t.is_cuda else ''}{_LEGACY[t.dtype.name]}Tensor"
 
 
 def from_type_string(name):

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from .._core.array import Array as _Array
 from .._core.graph import toposort
 from . import _dispatch
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad
-
-_ndarray = np.ndarray
 
 
 def _next_nodes(node):
@@ -132,7 +128,7 @@ def _unaliased(got):
     for g in got:
         if type(g) is _Array:
             if id(g) in seen or id(g._value) in seen:
-                g = _Array(np.array(g._value))
+                g = _Array(g._value)  # a copy (on the array's device)
             seen.add(id(g))
             seen.add(id(g._value))
         out.append(g)
@@ -184,7 +180,7 @@ def _accumulate(t, g, create_graph):
     grad = t._grad
     if grad is None:
         t._grad = g
-    elif create_graph or grad._requires_grad or type(grad._data) is not _ndarray:
+    elif create_graph or grad._requires_grad or not _dispatch.is_storage(grad._data):
         t._grad = grad + g
     else:
         grad._inplace_add(g)
@@ -201,7 +197,7 @@ def _owned(value):
         d = value._value
         if d.base is None and sys.getrefcount(d) <= _UNSHARED:
             return _dispatch._from_value(value)
-        return _dispatch._from_value(_Array(np.array(d)))
+        return _dispatch._from_value(_Array(d))  # a copy (on the array's device)
     return _dispatch._from_value(value)
 
 

@@ -12,8 +12,8 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state,  #
                       initial_seed, manual_seed, multinomial, normal, poisson, rand, rand_like,
                       randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
                       _gen)
-from ._size import Size, as_device
-from ._tensor import Tensor
+from ._size import Size, as_device, storage_on
+from ._tensor import Tensor, host_values
 
 
 def _infer_dtype(data):
@@ -71,7 +71,7 @@ def _check_ragged(data, depth=0):
 
 def _to_numpy(data):
     if isinstance(data, Tensor):
-        return np.asarray(data._data)
+        return host_values(data)
     if isinstance(data, (list, tuple)):
         return np.array([_to_numpy(d) if isinstance(d, (Tensor, list, tuple)) else d
                          for d in data])
@@ -79,16 +79,18 @@ def _to_numpy(data):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor with a copy of `data` (nested lists, numbers, numpy arrays, tensors)."""
-    as_device(device)
+    """A new tensor with a copy of `data` (nested lists, numbers, numpy arrays, tensors), on
+    `device` (by default a tensor's own, else the CPU)."""
+    device = as_device(device)
     if isinstance(data, Tensor):
+        device = device or data.device
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
     _check_ragged(data)
     dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
-    t = Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
+    t = Tensor._make(storage_on(np.array(_to_numpy(data), dtype=dtype.np), device))
     return _with_grad(t) if requires_grad else t
 
 
@@ -103,15 +105,16 @@ def _with_grad(t):
 
 def as_tensor(data, dtype=None, device=None):
     """`data` as a tensor, sharing memory with it when it already is one (or a numpy array) of
-    that dtype."""
-    as_device(device)
+    that dtype (and on the CPU)."""
+    device = as_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype):
+        return data.to(device=device, dtype=dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and (
+            device is None or device.type == "cpu"):
         return from_numpy(data)
     _check_ragged(data)
     dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
-    return Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
+    return Tensor._make(storage_on(np.array(_to_numpy(data), dtype=dtype.np), device))
 
 
 asarray = as_tensor
@@ -147,27 +150,30 @@ def _size(size, kw_size=None):
     return tuple(int(s) for s in size)
 
 
-def _new(np_fn, size, dtype, requires_grad, kw_size=None):
-    t = Tensor._make(np_fn(_size(size, kw_size), dtype=(dtype or D.get_default_dtype()).np))
+def _made(data, device, requires_grad):
+    """A new tensor of numpy array `data`, on `device` (a torch.device, None: the CPU)."""
+    t = Tensor._make(storage_on(data, device))
     return _with_grad(t) if requires_grad else t
+
+
+def _new(np_fn, size, dtype, device, requires_grad, kw_size=None):
+    return _made(np_fn(_size(size, kw_size), dtype=(dtype or D.get_default_dtype()).np),
+                 as_device(device), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
           pin_memory=False, **kwargs):
-    as_device(device)
-    return _new(np.zeros, size, dtype, requires_grad, kwargs.pop("size", None))
+    return _new(np.zeros, size, dtype, device, requires_grad, kwargs.pop("size", None))
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False, **kwargs):
-    as_device(device)
-    return _new(np.ones, size, dtype, requires_grad, kwargs.pop("size", None))
+    return _new(np.ones, size, dtype, device, requires_grad, kwargs.pop("size", None))
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, out=None,
           layout=None, pin_memory=False, **kwargs):
-    as_device(device)
-    return _new(np.zeros, size, dtype, requires_grad, kwargs.pop("size", None))
+    return _new(np.zeros, size, dtype, device, requires_grad, kwargs.pop("size", None))
 
 
 def _fill_dtype(fill_value):
@@ -180,18 +186,17 @@ def _fill_dtype(fill_value):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None,
          layout=None, pin_memory=False):
-    as_device(device)
+    device = as_device(device)
     dtype = dtype or _fill_dtype(fill_value)
     value = fill_value.item() if isinstance(fill_value, Tensor) else fill_value
-    t = Tensor._make(np.full(_size((size,)), value, dtype=dtype.np))
-    return _with_grad(t) if requires_grad else t
+    return _made(np.full(_size((size,)), value, dtype=dtype.np), device, requires_grad)
 
 
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
              layout=None, pin_memory=False):
-        as_device(device)
-        return fn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+        return fn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                  requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     return like
 
@@ -202,12 +207,12 @@ zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None):
     return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
-                requires_grad=requires_grad)
+                device=device or input.device, requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None,
            layout=None, pin_memory=False):
-    as_device(device)
+    device = as_device(device)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -220,25 +225,21 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)
     data = vals[0] + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) \
         * vals[2]
-    t = Tensor._make(np.asarray(data).astype(dtype.np))
-    return _with_grad(t) if requires_grad else t
+    return _made(np.asarray(data).astype(dtype.np), device, requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None,
              layout=None, pin_memory=False):
-    as_device(device)
     dtype = dtype or D.get_default_dtype()
-    t = Tensor._make(np.linspace(_item(start), _item(end), int(steps)).astype(dtype.np))
-    return _with_grad(t) if requires_grad else t
+    return _made(np.linspace(_item(start), _item(end), int(steps)).astype(dtype.np),
+                 as_device(device), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
              out=None, layout=None, pin_memory=False):
-    as_device(device)
     dtype = dtype or D.get_default_dtype()
-    t = Tensor._make(np.logspace(_item(start), _item(end), int(steps), base=base)
-                     .astype(dtype.np))
-    return _with_grad(t) if requires_grad else t
+    return _made(np.logspace(_item(start), _item(end), int(steps), base=base).astype(dtype.np),
+                 as_device(device), requires_grad)
 
 
 def _item(v):
@@ -247,42 +248,46 @@ def _item(v):
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
         pin_memory=False):
-    as_device(device)
-    t = Tensor._make(np.eye(n, m, dtype=(dtype or D.get_default_dtype()).np))
-    return _with_grad(t) if requires_grad else t
+    return _made(np.eye(n, m, dtype=(dtype or D.get_default_dtype()).np), as_device(device),
+                 requires_grad)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):
-    return Tensor._make(np.stack(np.tril_indices(row, offset, col)).astype(
-        (dtype or D.int64).np))
+    return _made(np.stack(np.tril_indices(row, offset, col)).astype((dtype or D.int64).np),
+                 as_device(device), False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None):
-    return Tensor._make(np.stack(np.triu_indices(row, offset, col)).astype(
-        (dtype or D.int64).np))
+    return _made(np.stack(np.triu_indices(row, offset, col)).astype((dtype or D.int64).np),
+                 as_device(device), False)
 
 
-# ---- Tensor.new_* ---------------------------------------------------------------------------
+# ---- Tensor.new_* (by default in self's dtype, on self's device) ----------------------------
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    """A copy of data, by default in self's dtype."""
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    """A copy of data."""
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                 requires_grad=requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-    return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                 requires_grad=requires_grad)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
 
 
 # ---- legacy constructors: torch.FloatTensor([...]), torch.Tensor(2, 3) ----------------------

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from .._core import backend
+from .._core.array import Array
 from ..interpreters.ad import backward as _reverse_pass
 from ..interpreters.ad import fit_cotangent as _fit_cotangent
+from ..lax.device import device_put
 from ..lax.shape import zeros_like_aval as _zeros_like_aval
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -132,8 +137,16 @@ def _zeros_for_missing(got, in_nodes):
     """PyTorch hands a connected input zeros where funcgrad's derivative is a symbolic zero."""
     for i, (g, n) in enumerate(zip(got, in_nodes)):
         if g is None and n is not None:
-            got[i] = _zeros_like_aval(n.ans)
+            got[i] = _zeros_like_input(n.ans)
     return got
+
+
+def _zeros_like_input(x):
+    """Zeros for an input value x whose derivative is a symbolic zero, on x's device (PyTorch
+    hands every input its gradient on the input's device)."""
+    z = _zeros_like_aval(x)
+    v = x._value if type(x) is Array else None
+    return z if v is None or type(v) is np.ndarray else device_put(z, backend.device_of(v))
 
 
 def _short_name(name):
@@ -232,7 +245,7 @@ class PrimitiveNode(FunctionNode):
             c = None if rule is None else rule(ct, ans, *args, **params)
             if c is not None:
                 c = _fit_cotangent(c, args[i])
-            got[e] = _zeros_like_aval(args[i]) if c is None else c
+            got[e] = _zeros_like_input(args[i]) if c is None else c
         return got
 
     def edge_positions(self):

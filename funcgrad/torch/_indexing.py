@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as fnp
+from .._core import backend
 from . import _dtypes as D
-from ._dispatch import apply_op
+from ._dispatch import apply_op, is_storage
 from ._grad_mode import is_grad_enabled
-from ._ops import _as, _t, _wrap
+from ._ops import _as, _host_result, _t
 from ._tensor import Tensor, _dim, _type_name, concrete
 from ._views import view_op
 
-_ndarray = np.ndarray
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
@@ -104,14 +104,14 @@ def _check_index(shape, nidx):
 def getitem(t, idx):
     nidx = _numpy_index(idx)
     d = t._data
-    if type(d) is _ndarray and _is_basic(nidx):
+    if is_storage(d) and _is_basic(nidx):
         if not (t._requires_grad and is_grad_enabled()):
             try:
                 view = d[nidx]
             except IndexError:
                 _check_index(d.shape, nidx)
                 raise
-            if type(view) is not _ndarray:  # numpy gives a scalar for a full integer index
+            if not is_storage(view):  # numpy gives a scalar for a full integer index
                 view = d[nidx + (Ellipsis,) if type(nidx) is tuple else (nidx, Ellipsis)]
             return Tensor._make(view, t._vc, t._base if t._base is not None else t)
         _check_index(d.shape, nidx)
@@ -155,7 +155,7 @@ def _basic_chain(t, nidx):
 
 
 def _unsqueeze(t, d):
-    return view_op(t, "UnsqueezeBackward0", lambda a: np.expand_dims(a, d),
+    return view_op(t, "UnsqueezeBackward0", lambda a: backend.xp_of(a).expand_dims(a, d),
                    lambda x: fnp.expand_dims(x, d))
 
 
@@ -195,7 +195,7 @@ def setitem(t, idx, value):
     nidx = _numpy_index(idx)
     vt = value if isinstance(value, Tensor) else None
     d = t._data
-    if not t._tracking(vt) and type(d) is _ndarray and (vt is None or type(vt._data) is _ndarray):
+    if not t._tracking(vt) and is_storage(d) and (vt is None or type(vt._data) is type(d)):
         t._check_inplace()
         v = vt._data if vt is not None else value
         try:
@@ -216,7 +216,7 @@ def setitem(t, idx, value):
         t._bump()
         return
     _check_index(tuple(t.shape), nidx)
-    if type(d) is not _ndarray:  # a traced value (under a funcgrad transform): no views
+    if not is_storage(d):  # a traced value (under a funcgrad transform): no views
         t._inplace(_index_put, nidx, value)
         return
     if nidx is Ellipsis or (type(nidx) is tuple and len(nidx) == 1 and nidx[0] is Ellipsis):
@@ -236,7 +236,7 @@ def _plain_view(t, nidx):
     """t[nidx] as a view whose base is t's, without recording (the write records CopySlices)."""
     d = t._data
     v = d[nidx]
-    if type(v) is not _ndarray:
+    if not is_storage(v):
         v = d[nidx + (Ellipsis,) if type(nidx) is tuple else (nidx, Ellipsis)]
     out = Tensor._make(v, t._vc, t._base if t._base is not None else t)
     out._requires_grad = t._requires_grad
@@ -452,12 +452,13 @@ def take(input, index):
 
 
 def nonzero(input, *, as_tuple=False):
-    d = concrete(_t(input))
+    input = _t(input)
+    d = concrete(input)
     if as_tuple:
         if d.ndim == 0:
-            return (_wrap(np.nonzero(np.atleast_1d(d))[0].astype(np.int64)),)
-        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(d))
-    return _wrap(np.argwhere(d).astype(np.int64))
+            return (_host_result(np.nonzero(np.atleast_1d(d))[0].astype(np.int64), input),)
+        return tuple(_host_result(i.astype(np.int64), input) for i in np.nonzero(d))
+    return _host_result(np.argwhere(d).astype(np.int64), input)
 
 
 def argwhere(input):

@@ -16,10 +16,12 @@ from . import _random as R
 from . import _reductions as Rd
 from . import _shape_ops as S
 from . import _sorting as So
+from .._core import backend
+from ._dispatch import common_device
 from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros
 from ._grad_mode import _state as _grad_state
 from ._graph import node_class
-from ._tensor import Tensor, _check_cast
+from ._tensor import Tensor, _check_cast, host_values
 
 _NUMBER = (bool, int, float, complex)
 _ndarray = np.ndarray
@@ -143,8 +145,9 @@ def _inplace_shape(shape_fn, name, node_name):
 def _resize_(self, *sizes):
     shape = S._shape_arg(sizes)
     n = int(np.prod(shape, dtype=np.int64))
-    flat = np.asarray(self._data).reshape(-1)
-    data = np.zeros(n, self._dtype.np)
+    xp = backend.xp_of(self._data)
+    flat = xp.asarray(self._data).reshape(-1)
+    data = xp.zeros(n, self._dtype.np)
     data[:min(n, flat.size)] = flat[:min(n, flat.size)]
     self._data = data.reshape(shape)
     self._bump()
@@ -205,6 +208,8 @@ def _linalg():
 
 
 def _apply_(self, fn):
+    if self.is_cuda:
+        raise TypeError("apply_ is only implemented on CPU tensors")
     flat = np.asarray(self._data).reshape(-1)
     for i, v in enumerate(flat.tolist()):
         flat[i] = fn(v)
@@ -213,6 +218,8 @@ def _apply_(self, fn):
 
 
 def _map_(self, other, fn):
+    if self.is_cuda or other.is_cuda:
+        raise TypeError("map_ is only implemented on CPU tensors")
     a = np.asarray(self._data).reshape(-1)
     b = np.broadcast_to(np.asarray(other._data), self._data.shape).reshape(-1)
     for i, (u, v) in enumerate(zip(a.tolist(), b.tolist())):
@@ -387,22 +394,27 @@ _METHODS = {
 
 def equal(input, other):
     """Same shape and same values (True/False)."""
+    if backend.active:
+        common_device([input, other])
     if tuple(input.shape) != tuple(other.shape):
         return False
-    return bool(np.array_equal(np.asarray(input._data), np.asarray(other._data)))
+    return bool(np.array_equal(host_values(input), host_values(other)))
 
 
 def _close_args(input, other):
+    """The values (on the host) of isclose's and allclose's arguments."""
     if isinstance(other, Tensor) and input._dtype is not other._dtype:
         raise RuntimeError(f"{D._LEGACY[input._dtype.name]} did not match "
                            f"{D._LEGACY[other._dtype.name]}")
-    return np.asarray(input._data), np.asarray(other._data if isinstance(other, Tensor)
-                                               else other)
+    if backend.active:
+        common_device([input, other])
+    return host_values(input), host_values(other) if isinstance(other, Tensor) else \
+        np.asarray(other)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     a, b = _close_args(input, other)
-    return O._wrap(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return O._host_result(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

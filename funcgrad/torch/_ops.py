@@ -8,12 +8,14 @@ import builtins
 import numpy as np
 
 from .. import lax
+from .._core import backend
 from ..lax import elementwise as _elementwise
 from .. import nn as fg_nn
 from .. import numpy as fnp
 from . import _dtypes as D
-from ._dispatch import apply_op, needs_record, record_primitive
+from ._dispatch import apply_op, common_device, needs_record, record_primitive, value_of
 from ._grad_mode import is_grad_enabled
+from ._size import storage_on
 from ._tensor import Tensor, _check_cast
 
 _PY = (bool, int, float, complex)
@@ -58,6 +60,12 @@ def _wrap(r):
     t._requires_grad = False
     t._grad_fn = t._grad = None
     return t
+
+
+def _host_result(r, like):
+    """A result computed on the host (a numpy array or scalar) as a new tensor on the device of
+    tensor `like`."""
+    return Tensor._make(storage_on(np.asarray(r), like.device))
 
 
 def _eager(x):
@@ -317,7 +325,7 @@ def _out(result, out):
     if out is None:
         return result
     if out._data.shape != result._data.shape:
-        out._data = np.empty(result._data.shape, out._dtype.np)
+        out._data = backend.xp_of(out._data).empty(result._data.shape, out._dtype.np)
     with _no_grad():
         return out.copy_(result)
 
@@ -623,6 +631,9 @@ def where(condition, input=None, other=None):
         x = x.astype(dt.np, copy=False) if type(x) is _ndarray else _scalar(x, dt)
         y = y.astype(dt.np, copy=False) if type(y) is _ndarray else _scalar(y, dt)
         return _wrap(np.where(c, x, y))
+    if backend.active:
+        common_device([cond, input, other])
+    c = value_of(cond)
     return apply_op("WhereBackward0", lambda x, y: lax.select(
         fnp.broadcast_to(c, np.broadcast_shapes(np.shape(c), fnp.shape(x), fnp.shape(y))),
         *_bcast3(c, _as(x, dt), _as(y, dt))), [input, other], dtype=dt, saves=False,
@@ -639,12 +650,15 @@ def masked_fill(input, mask, value):
     if mask._dtype is not D.bool:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{D.c_name(mask._dtype)}")
+    if backend.active:
+        common_device([mask, input])
     m = mask._data
     dt = input._dtype
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
+        m = value_of(mask)
         return apply_op("MaskedFillBackward1", lambda x, v: lax.select(
             fnp.broadcast_to(m, fnp.shape(x)), fnp.broadcast_to(_as(v, dt), fnp.shape(x)), x),
             [input, value], saves=False)
@@ -655,6 +669,7 @@ def masked_fill(input, mask, value):
         out = np.array(x)
         np.copyto(out, _scalar(value, dt), where=np.broadcast_to(m, out.shape))
         return _wrap(out)
+    m = value_of(mask)
     return apply_op("MaskedFillBackward0", lambda x: lax.select(
         fnp.broadcast_to(m, fnp.shape(x)), fnp.full_like(x, value), x), [input], saves=False)
 
@@ -787,7 +802,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         r = np.stack([np.searchsorted(s, v, side=side) for s, v in
                       zip(seq.reshape(-1, seq.shape[-1]), x.reshape(-1, x.shape[-1]))])
         r = r.reshape(x.shape)
-    return _wrap(np.asarray(r, np.int32 if out_int32 else np.int64))
+    return _host_result(np.asarray(r, np.int32 if out_int32 else np.int64), _t(input))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):

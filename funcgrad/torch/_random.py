@@ -3,7 +3,9 @@ randperm and their _like versions, bernoulli, multinomial, normal) and the in-pl
 (uniform_, normal_, random_, bernoulli_, exponential_, ...).
 
 The streams are numpy's PCG64, so the numbers differ from PyTorch's (as PyTorch's own CPU and CUDA
-streams differ); seeding, generator= arguments, shapes, dtypes, ranges and errors are PyTorch's."""
+streams differ); seeding, generator= arguments, shapes, dtypes, ranges and errors are PyTorch's.
+As in PyTorch, each GPU has a default generator of its own, seeded by torch.manual_seed too; GPU
+tensors' numbers are drawn on the host from it and copied over."""
 from __future__ import annotations
 
 import pickle
@@ -11,8 +13,10 @@ import time
 
 import numpy as np
 
+from .._core import backend
 from . import _dtypes as D
-from ._tensor import Tensor
+from ._size import as_device, storage_on
+from ._tensor import Tensor, host_values
 
 _DEFAULT_SEED = 67280421310721
 
@@ -21,7 +25,6 @@ class Generator:
     """A random stream: torch.Generator(), .manual_seed(s), passed as generator= to samplers."""
 
     def __init__(self, device="cpu"):
-        from ._size import as_device
         self.device = as_device(device)
         self.manual_seed(_DEFAULT_SEED)
 
@@ -54,10 +57,22 @@ class Generator:
 
 
 default_generator = Generator()
+_cuda_generators = {}  # GPU index -> its default generator, made on first use
+_cuda_seed = _DEFAULT_SEED  # what a GPU's default generator starts from
 
 
 def manual_seed(seed):
-    return default_generator.manual_seed(seed)
+    g = default_generator.manual_seed(seed)  # checks the seed
+    seed_cuda(seed)
+    return g
+
+
+def seed_cuda(seed):
+    """torch.cuda.manual_seed_all: seed the GPUs' default generators (those made later too)."""
+    global _cuda_seed
+    _cuda_seed = int(seed)
+    for g in _cuda_generators.values():
+        g.manual_seed(seed)
 
 
 def seed():
@@ -76,8 +91,14 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
-def _gen(generator):
-    """The numpy random Generator behind `generator` (default: the global one)."""
+def _gen(generator, device=None):
+    """The numpy random Generator behind `generator` (default: `device`'s, a torch.device, None
+    for the CPU)."""
+    if generator is None and device is not None and device.type == "cuda":
+        generator = _cuda_generators.get(device.index or 0)
+        if generator is None:
+            generator = _cuda_generators[device.index or 0] = Generator(device)
+            generator.manual_seed(_cuda_seed)
     return (generator or default_generator)._rng
 
 
@@ -97,8 +118,8 @@ def _float_dtype(dtype, kernel):
     return dtype
 
 
-def _finish(values, dtype, requires_grad):
-    t = Tensor._make(np.asarray(values).astype(dtype.np, copy=False))
+def _finish(values, dtype, requires_grad, device=None):
+    t = Tensor._make(storage_on(np.asarray(values).astype(dtype.np, copy=False), device))
     if requires_grad:
         from ._factories import _with_grad
         return _with_grad(t)
@@ -107,26 +128,23 @@ def _finish(values, dtype, requires_grad):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
          layout=None, pin_memory=False, **kwargs):
-    from ._size import as_device
-    as_device(device)
+    device = as_device(device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _finish(_gen(generator).random(_size(size, kwargs.pop("size", None))), dtype,
-                   requires_grad)
+    return _finish(_gen(generator, device).random(_size(size, kwargs.pop("size", None))), dtype,
+                   requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
           layout=None, pin_memory=False, **kwargs):
-    from ._size import as_device
-    as_device(device)
+    device = as_device(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(_gen(generator).standard_normal(_size(size, kwargs.pop("size", None))),
-                   dtype, requires_grad)
+    return _finish(_gen(generator, device).standard_normal(
+        _size(size, kwargs.pop("size", None))), dtype, requires_grad, device)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
-    from ._size import as_device
-    as_device(device)
+    device = as_device(device)
     if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
@@ -138,36 +156,43 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
     dtype = dtype or D.int64
-    return _finish(_gen(generator).integers(low, high, _size((size,))), dtype, requires_grad)
+    return _finish(_gen(generator, device).integers(low, high, _size((size,))), dtype,
+                   requires_grad, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    return _finish(_gen(generator).permutation(int(n)), dtype or D.int64, requires_grad)
+    device = as_device(device)
+    return _finish(_gen(generator, device).permutation(int(n)), dtype or D.int64, requires_grad,
+                   device)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=device or input.device)
 
 
 def bernoulli(input, p=None, *, generator=None):
-    probs = np.asarray(input._data) if p is None else np.full(tuple(input.shape), p)
+    probs = host_values(input) if p is None else np.full(tuple(input.shape), p)
     if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    return Tensor._make((_gen(generator).random(probs.shape) < probs).astype(input.dtype.np))
+    return _finish(_gen(generator, input.device).random(probs.shape) < probs, input.dtype, False,
+                   input.device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    p = np.asarray(input._data, np.float64)
+    p = host_values(input).astype(np.float64)
     if p.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if (p < 0).any() or not np.isfinite(p).all():
@@ -178,16 +203,17 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     rows = p.reshape(-1, p.shape[-1])
     if (rows.sum(-1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _gen(generator)
+    rng = _gen(generator, input.device)
     out = np.stack([rng.choice(p.shape[-1], num_samples, replace=replacement, p=r / r.sum())
-                    for r in rows]).astype(np.int64)
-    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)))
+                    for r in rows])
+    return _finish(out.reshape(p.shape[:-1] + (num_samples,)), D.int64, False, input.device)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
+    device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
-    if np.any(np.asarray(s) < 0):
+    if np.any(np.asarray(backend.to_host(s)) < 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if size is not None:
         shape = _size((size,))
@@ -195,11 +221,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     dt = dtype or (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(
         std, Tensor) else D.get_default_dtype())
-    return Tensor._make((m + s * _gen(generator).standard_normal(shape)).astype(dt.np))
+    noise = storage_on(_gen(generator, device).standard_normal(shape), device)
+    return Tensor._make((m + s * noise).astype(dt.np))
 
 
 def poisson(input, generator=None):
-    return Tensor._make(_gen(generator).poisson(np.asarray(input._data)).astype(input.dtype.np))
+    return _finish(_gen(generator, input.device).poisson(host_values(input)), input.dtype, False,
+                   input.device)
 
 
 # ---- in-place samplers (Tensor methods) ---------------------------------------------------------
@@ -213,7 +241,7 @@ def _fill_random(t, values, name):
         v = np.asarray(values).astype(t.dtype.np)
         return t._inplace(lambda x: apply_op(name, lambda _: fnp.asarray(v), [x], saves=False))
     t._check_inplace()
-    np.copyto(t._data, np.asarray(values), casting="unsafe")
+    t._data[...] = storage_on(np.asarray(values).astype(t.dtype.np), t.device)
     t._bump()
     return t
 
@@ -223,15 +251,16 @@ def uniform_(t, a=0.0, b=1.0, *, generator=None):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
                            f"to={b}")
-    return _fill_random(t, _gen(generator).uniform(a, b, tuple(t.shape)), "UniformBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, rng.uniform(a, b, tuple(t.shape)), "UniformBackward0")
 
 
 def normal_(t, mean=0.0, std=1.0, *, generator=None):
     _float_dtype(t.dtype, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_random(t, mean + std * _gen(generator).standard_normal(tuple(t.shape)),
-                        "NormalBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, mean + std * rng.standard_normal(tuple(t.shape)), "NormalBackward0")
 
 
 def random_(t, low=None, high=None, *, generator=None):
@@ -242,28 +271,31 @@ def random_(t, low=None, high=None, *, generator=None):
         lo, hi = 0, low
     else:
         lo, hi = low, high
-    return _fill_random(t, _gen(generator).integers(lo, hi, tuple(t.shape)), "RandomBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, rng.integers(lo, hi, tuple(t.shape)), "RandomBackward0")
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
-    probs = np.asarray(p._data) if isinstance(p, Tensor) else p
-    return _fill_random(t, _gen(generator).random(tuple(t.shape)) < probs, "BernoulliBackward0")
+    probs = host_values(p) if isinstance(p, Tensor) else p
+    rng = _gen(generator, t.device)
+    return _fill_random(t, rng.random(tuple(t.shape)) < probs, "BernoulliBackward0")
 
 
 def exponential_(t, lambd=1.0, *, generator=None):
-    return _fill_random(t, _gen(generator).exponential(1.0 / lambd, tuple(t.shape)),
-                        "ExponentialBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, rng.exponential(1.0 / lambd, tuple(t.shape)), "ExponentialBackward0")
 
 
 def geometric_(t, p, *, generator=None):
-    return _fill_random(t, _gen(generator).geometric(p, tuple(t.shape)), "GeometricBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, rng.geometric(p, tuple(t.shape)), "GeometricBackward0")
 
 
 def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
-    return _fill_random(t, median + sigma * _gen(generator).standard_cauchy(tuple(t.shape)),
-                        "CauchyBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, median + sigma * rng.standard_cauchy(tuple(t.shape)), "CauchyBackward0")
 
 
 def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
-    return _fill_random(t, _gen(generator).lognormal(mean, std, tuple(t.shape)),
-                        "LogNormalBackward0")
+    rng = _gen(generator, t.device)
+    return _fill_random(t, rng.lognormal(mean, std, tuple(t.shape)), "LogNormalBackward0")

@@ -8,10 +8,11 @@ import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
+from .._core import backend
 from . import _dtypes as D
 from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
-from ._dispatch import apply_op, needs_record, record_primitive
-from ._ops import _as, _eager, _storage, _t, _wrap
+from ._dispatch import apply_op, needs_record, record_primitive, value_of
+from ._ops import _as, _eager, _host_result, _storage, _t, _wrap
 from ._tensor import Tensor, _dim, _type_name, concrete
 
 
@@ -278,10 +279,11 @@ def _extremum(name, arg, rt):
         d = _dim(dim, input.ndim)
         _no_empty(input, name, d)
         if input.ndim == 0:
-            return rt(input.clone(), Tensor._make(np.zeros((), np.int64)))
+            return rt(input.clone(), _host_result(np.zeros((), np.int64), input))
         idx = _arg_indices(input, arg, d)
+        at = value_of(idx)
         values = apply_op(f"{name.capitalize()}Backward0",
-                          lambda x: _take_along(x, idx._data, d, keepdim), [input])
+                          lambda x: _take_along(x, at, d, keepdim), [input])
         return rt(values, idx.unsqueeze(d) if keepdim else idx)
     op.__name__ = name
     return op
@@ -304,9 +306,9 @@ def _arg_indices(input, which, d):
         x = x.astype(np.int8)
     nan = np.isnan(x) if x.dtype.kind in "fc" else None
     if nan is not None and nan.any():
-        return _wrap(np.asarray(np.argmax(nan, axis=d), np.int64))
+        return _host_result(np.asarray(np.argmax(nan, axis=d), np.int64), input)
     f = np.argmax if which == "max" else np.argmin
-    return _wrap(np.asarray(f(x, axis=d), np.int64))
+    return _host_result(np.asarray(f(x, axis=d), np.int64), input)
 
 
 max = _extremum("max", "max", return_types.max)  # noqa: A001
@@ -337,12 +339,11 @@ def _argext(name):
         input = _t(input)
         if dim is None:
             _no_empty(input, name)
-            flat = Tensor._make(concrete(input).reshape(-1))
-            idx = _arg_indices(flat, name[3:], 0)
+            idx = _arg_indices(input.detach().reshape(-1), name[3:], 0)
             return idx.reshape((1,) * input.ndim) if keepdim else idx
         d = _dim(dim, input.ndim)
         if input.ndim == 0:
-            return Tensor._make(np.zeros((), np.int64))
+            return _host_result(np.zeros((), np.int64), input)
         _no_empty(input, name, d)
         idx = _arg_indices(input, name[3:], d)
         return idx.unsqueeze(d) if keepdim else idx
@@ -372,7 +373,8 @@ any = _bool_reduction("any", np.any)  # noqa: A001
 
 def count_nonzero(input, dim=None):
     dims = _dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=dims), np.int64))
+    xp = backend.xp_of(input._data)
+    return Tensor._make(xp.asarray(xp.count_nonzero(input._data, axis=dims), np.int64))
 
 
 # ---- scans -----------------------------------------------------------------------------------

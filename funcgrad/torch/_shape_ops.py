@@ -8,11 +8,12 @@ import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
+from .._core import backend
 from . import _dtypes as D
-from ._dispatch import apply_op
+from ._dispatch import apply_op, is_storage
 from ._grad_mode import is_grad_enabled
-from ._tensor import Tensor, _copy_value, _dim
-from ._views import view_op
+from ._tensor import Tensor, _copy_value, _dim, _root
+from ._views import strided_view, view_op
 
 _ndarray = np.ndarray
 
@@ -59,7 +60,7 @@ def view(t, *shape):
     if len(shape) == 1 and isinstance(shape[0], D.dtype):
         return view_dtype(t, shape[0])
     shape = _infer(_shape_arg(shape), t.numel())
-    if type(t._data) is _ndarray and _numpy_view(t._data, shape) is None:
+    if is_storage(t._data) and _numpy_view(t._data, shape) is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
@@ -86,7 +87,7 @@ def view_dtype(t, dtype):
 
 def reshape(t, *shape):
     shape = _infer(_shape_arg(shape), t.numel())
-    if type(t._data) is _ndarray and _numpy_view(t._data, shape) is None:
+    if is_storage(t._data) and _numpy_view(t._data, shape) is None:
         # no view possible: a copy, as PyTorch's (a clone, then a view of it)
         c = t.clone()
         return view_op(c, "UnsafeViewBackward0", lambda d: d.reshape(shape),
@@ -140,13 +141,13 @@ def squeeze(t, dim=None):
             for d in ds:
                 _dim(d, 0)
         name = "SqueezeBackward2" if multi else "SqueezeBackward1"
-    return view_op(t, name, lambda a: np.squeeze(a, dims) if dims else a[...],
+    return view_op(t, name, lambda a: backend.xp_of(a).squeeze(a, dims) if dims else a[...],
                    lambda x: lax.squeeze(x, dims) if dims else x)
 
 
 def unsqueeze(t, dim):
     d = _dim(dim, t.ndim + 1)
-    return view_op(t, "UnsqueezeBackward0", lambda a: np.expand_dims(a, d),
+    return view_op(t, "UnsqueezeBackward0", lambda a: backend.xp_of(a).expand_dims(a, d),
                    lambda x: lax.expand_dims(x, (d,)))
 
 
@@ -235,7 +236,7 @@ def expand(t, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({shape[lead + i]}) must match "
                                f"the existing size ({s}) at non-singleton dimension {lead + i}.  "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(t.shape)}")
-    return view_op(t, "ExpandBackward0", lambda a: np.broadcast_to(a, shape),
+    return view_op(t, "ExpandBackward0", lambda a: backend.xp_of(a).broadcast_to(a, shape),
                    lambda x: fnp.broadcast_to(x, shape))
 
 
@@ -277,7 +278,7 @@ def _multi_view(t, name, indices):
     d = t._data
     if is_grad_enabled() and t._requires_grad:
         outs = apply_op(name, lambda x: tuple(x[i] for i in indices), [t], saves=False)
-        if type(d) is _ndarray:
+        if is_storage(d):
             base = t._base if t._base is not None else t
             for o, i in zip(outs, indices):
                 o._data, o._vc, o._base = d[i], t._vc, base
@@ -350,7 +351,7 @@ def unfold(t, dimension, size, step):
             return a.reshape(1)
         shape = a.shape[:d] + (count,) + a.shape[d + 1:] + (size,)
         strides = a.strides[:d] + (a.strides[d] * step,) + a.strides[d + 1:] + (a.strides[d],)
-        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+        return strided_view(a, shape, strides)
 
     def fg_fn(x):
         if not fnp.ndim(x):
@@ -366,9 +367,7 @@ def as_strided(t, size, stride, storage_offset=None):
     from ._views import flat_positions
     size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
     d = t._data
-    root = d
-    while isinstance(root.base, _ndarray):
-        root = root.base
+    root = _root(d)
     if not root.flags.c_contiguous:
         raise RuntimeError("as_strided of a tensor whose storage is not contiguous is not "
                            "supported")
@@ -394,9 +393,7 @@ def as_strided(t, size, stride, storage_offset=None):
                            "of, which autograd cannot differentiate here; take it of the base")
 
     def np_fn(a):
-        return np.lib.stride_tricks.as_strided(flat[offset:], size,
-                                               tuple(s * item for s in stride),
-                                               writeable=flat.flags.writeable)
+        return strided_view(flat[offset:], size, tuple(s * item for s in stride))
     return view_op(t, "AsStridedBackward0", np_fn, lambda x: fnp.reshape(x, (-1,))[rel])
 
 
@@ -412,8 +409,7 @@ def _diagonal_view(a, offset, d1, d2):
     b = a.transpose(rest + [d1, d2])
     b = b[..., :, offset:] if offset >= 0 else b[..., -offset:, :]
     n = max(min(b.shape[-2], b.shape[-1]), 0)
-    return np.lib.stride_tricks.as_strided(b, b.shape[:-2] + (n,),
-                                           b.strides[:-2] + (b.strides[-2] + b.strides[-1],))
+    return strided_view(b, b.shape[:-2] + (n,), b.strides[:-2] + (b.strides[-2] + b.strides[-1],))
 
 
 # ---- new tensors -----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """torch.Size and torch.device."""
 from __future__ import annotations
 
+from .._core import backend
+
 
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as torch.Size([2, 3])."""
@@ -78,24 +80,66 @@ class device:
     def __hash__(self):
         return hash((self.type, self.index))
 
-    def __enter__(self):
-        as_device(self)
+    def __enter__(self):  # `with torch.device('cuda'):` makes it the default device inside
+        _previous_defaults.append(_default[0])
+        set_default_device(self)
         return self
 
     def __exit__(self, *exc):
+        _default[0] = _previous_defaults.pop()
         return False
 
     def __reduce__(self):
         return (device, (self.type, self.index))
 
 
+_default = [None]  # torch.set_default_device's choice; None: the CPU
+_previous_defaults = []  # what each open `with torch.device(...)` block restores
+
+
+def set_default_device(d):
+    """torch.set_default_device: where factories (torch.tensor, zeros, randn, ...) put new
+    tensors when they are given no device."""
+    _default[0] = as_device(d)
+
+
+def get_default_device():
+    return _default[0] or device("cpu")
+
+
 def as_device(d):
-    """A torch.device from a device, a string or an index; anything but the CPU raises PyTorch's
-    error for a build without CUDA."""
+    """A torch.device from a device, a string or an index (None stays None). A CUDA device must
+    exist (PyTorch's errors where it does not); other accelerators are not supported."""
     if d is None:
         return None
     dev = d if isinstance(d, device) else device(d)
-    if dev.type != "cpu":
-        from .cuda import _lazy_init
+    if dev.type == "cuda":
+        from .cuda import _lazy_init, device_count
         _lazy_init()
+        if dev.index is not None and dev.index >= device_count():
+            raise RuntimeError("CUDA error: invalid device ordinal")
+    elif dev.type != "cpu":
+        # what PyTorch's build without that backend says
+        raise NotImplementedError(f"Could not run 'aten::empty.memory_format' with arguments "
+                                  f"from the '{dev.type.upper()}' backend. funcgrad.torch runs "
+                                  "on the CPU and on CUDA GPUs (through CuPy).")
     return dev
+
+
+def same_device(a, b):
+    """Whether torch devices a and b are one ('cuda' is the current GPU, cuda:0)."""
+    return a.type == b.type and (a.index or 0) == (b.index or 0)
+
+
+def fg_device(dev):
+    """funcgrad's Device for torch.device `dev`."""
+    return backend.CPU if dev.type == "cpu" else backend.get_device(f"cuda:{dev.index or 0}")
+
+
+def storage_on(data, dev):
+    """`data` (a numpy array) as the storage of a tensor on torch.device `dev` (None: the
+    default device): itself on the CPU, a copy on a GPU."""
+    dev = dev or _default[0]
+    if dev is None or dev.type == "cpu":
+        return data
+    return backend.transfer(data, fg_device(dev))

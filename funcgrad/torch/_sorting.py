@@ -8,7 +8,7 @@ import numpy as np
 from .. import numpy as fnp
 from ._dispatch import apply_op
 from ._indexing import _grid
-from ._ops import _t, _wrap
+from ._ops import _host_result, _t
 from ._reductions import return_types
 from ._tensor import _dim, concrete
 
@@ -34,11 +34,11 @@ def _pick(input, order, d, name):
 def sort(input, dim=-1, descending=False, stable=False):
     input = _t(input)
     if input.ndim == 0:
-        return return_types.sort(input.clone(), _wrap(np.zeros((), np.int64)))
+        return return_types.sort(input.clone(), _host_result(np.zeros((), np.int64), input))
     d = _dim(dim, input.ndim)
     order = _order(concrete(input), d, descending)
     return return_types.sort(_pick(input, order, d, "SortBackward0"),
-                             _wrap(order.astype(np.int64)))
+                             _host_result(order.astype(np.int64), input))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -56,11 +56,11 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     if input.ndim == 0:
-        return return_types.topk(input.clone(), _wrap(np.zeros((), np.int64)))
+        return return_types.topk(input.clone(), _host_result(np.zeros((), np.int64), input))
     order = _order(concrete(input), d, largest)
     order = np.take(order, np.arange(k), axis=d)
     return return_types.topk(_pick(input, order, d, "TopkBackward0"),
-                             _wrap(order.astype(np.int64)))
+                             _host_result(order.astype(np.int64), input))
 
 
 def _select_rank(input, dim, keepdim, rank_of, name, rt):
@@ -74,7 +74,7 @@ def _select_rank(input, dim, keepdim, rank_of, name, rt):
     d = _dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not input.ndim:
-        return rt(input.clone(), _wrap(np.zeros((), np.int64)))
+        return rt(input.clone(), _host_result(np.zeros((), np.int64), input))
     order = _order(concrete(input), d, False)
     idx = np.take(order, [rank_of(n)], axis=d)
     return rt(*_pick_reduced(input, idx, d, keepdim, name))
@@ -85,7 +85,7 @@ def _pick_reduced(input, idx, d, keepdim, name):
     nidx = _grid(idx, d)
     values = apply_op(name, lambda x: x[nidx] if keepdim else fnp.squeeze(x[nidx], d), [input],
                       saves=False)
-    return values, _wrap((idx if keepdim else np.squeeze(idx, d)).astype(np.int64))
+    return values, _host_result((idx if keepdim else np.squeeze(idx, d)).astype(np.int64), input)
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -128,17 +128,17 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
             values = apply_op("Unique2Backward0", lambda v: fnp.reshape(v, (-1,))[first],
                               [input], saves=False)
         else:
-            values = _wrap(vals)
+            values = _host_result(vals, input)
     else:
         d = _dim(dim, input.ndim)
         vals, inverse, counts = np.unique(x, axis=d, return_inverse=True, return_counts=True)
-        values = _wrap(vals)
+        values = _host_result(vals, input)
         inverse = inverse.reshape(-1)
     out = [values]
     if return_inverse:
-        out.append(_wrap(inverse.astype(np.int64)))
+        out.append(_host_result(inverse.astype(np.int64), input))
     if return_counts:
-        out.append(_wrap(counts.astype(np.int64)))
+        out.append(_host_result(counts.astype(np.int64), input))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -148,12 +148,12 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         keep = np.zeros(0, bool)
     else:
         keep = np.concatenate([[True], x[1:] != x[:-1]])
-    values = _wrap(x[keep])
+    values = _host_result(x[keep], input)
     out = [values]
     if return_inverse:
-        out.append(_wrap((np.cumsum(keep) - 1).reshape(input.shape).astype(np.int64)))
+        out.append(_host_result((np.cumsum(keep) - 1).reshape(input.shape).astype(np.int64), input))
     if return_counts:
         starts = np.nonzero(keep)[0]
-        out.append(_wrap(np.diff(np.append(starts, x.size)).astype(np.int64)))
+        out.append(_host_result(np.diff(np.append(starts, x.size)).astype(np.int64), input))
     return out[0] if len(out) == 1 else tuple(out)
 

@@ -1,21 +1,24 @@
 """torch.Tensor: a mutable handle on storage, as in PyTorch.
 
-`_data` is a numpy array that may be a view of another tensor's (view, slicing, t(), numpy(),
-from_numpy share memory exactly as PyTorch's do); in-place operations write into it and bump the
-version counter that a storage's views share. Under a funcgrad transform (torch.func,
-torch.autograd.functional) `_data` is a funcgrad tracer instead. Operations run through funcgrad
-(see _dispatch.apply_op); the operations and methods themselves are bound in _methods.py."""
+`_data` is a numpy array (a CuPy array for a tensor on a GPU) that may be a view of another
+tensor's (view, slicing, t(), numpy(), from_numpy share memory exactly as PyTorch's do); in-place
+operations write into it and bump the version counter that a storage's views share. Under a
+funcgrad transform (torch.func, torch.autograd.functional) `_data` is a funcgrad tracer instead.
+Operations run through funcgrad (see _dispatch.apply_op); the operations and methods themselves
+are bound in _methods.py."""
 from __future__ import annotations
 
 import numpy as np
 
+from .._core import backend
 from .._core.array import wrap_value
 from .._core.array import Array as _Array
 from ..lax import convert_element_type
+from ..lax.device import device_put
 from . import _dtypes as D
-from ._dispatch import apply_op, grad_edge, raw
+from ._dispatch import apply_op, grad_edge, is_storage, raw
 from ._grad_mode import is_grad_enabled
-from ._size import Size, device as _device
+from ._size import Size, as_device, device as _device, fg_device, same_device, storage_on
 
 _CPU = _device("cpu")
 _tuple_new = tuple.__new__
@@ -79,13 +82,20 @@ class Tensor:
 
     @property
     def device(self):
-        return _CPU
+        d = self._data
+        if type(d) is _ndarray or not is_storage(d):  # a traced value: taken as the CPU's
+            return _CPU
+        return _device("cuda", d.device.id)
 
     @property
     def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_mps(self):
         return False
 
-    is_mps = is_meta = is_quantized = is_sparse = is_cuda
+    is_meta = is_quantized = is_sparse = is_mps
 
     @property
     def layout(self):
@@ -129,27 +139,26 @@ class Tensor:
         return self._dtype.is_signed
 
     def get_device(self):
-        return -1
+        d = self.device
+        return d.index if d.type == "cuda" else -1
 
     def stride(self, dim=None):
         d = self._data
-        strides = tuple(s // d.itemsize for s in d.strides) if type(d) is _ndarray else \
+        strides = tuple(s // d.itemsize for s in d.strides) if is_storage(d) else \
             tuple(int(np.prod(d.shape[i + 1:])) for i in range(d.ndim))
         return strides if dim is None else strides[_dim(dim, d.ndim)]
 
     def storage_offset(self):
         d = self._data
-        if type(d) is not _ndarray:
+        if not is_storage(d):
             return 0
-        base = _root(d)
-        return (d.__array_interface__["data"][0] - base.__array_interface__["data"][0]) \
-            // d.itemsize
+        return (_address(d) - _address(_root(d))) // d.itemsize
 
     def is_contiguous(self, memory_format=None):
-        return type(self._data) is not _ndarray or bool(self._data.flags.c_contiguous)
+        return not is_storage(self._data) or bool(self._data.flags.c_contiguous)
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        return _address(self._data)
 
     def untyped_storage(self):
         return _root(self._data)
@@ -157,9 +166,10 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
             return D.type_string(self)
-        if isinstance(dtype, str):
-            dtype = D.from_type_string(dtype)
-        elif not isinstance(dtype, D.dtype):  # a legacy class: torch.DoubleTensor
+        if isinstance(dtype, str):  # 'torch.cuda.FloatTensor' names the device too
+            return self.to("cuda" if dtype.startswith("torch.cuda.") else "cpu",
+                           D.from_type_string(dtype.removeprefix("torch.cuda.")))
+        if not isinstance(dtype, D.dtype):  # a legacy class: torch.DoubleTensor
             dtype = D.from_type_string("torch." + dtype.__name__)
         return self.to(dtype)
 
@@ -311,14 +321,21 @@ class Tensor:
     # ---- conversion -------------------------------------------------------------------------
 
     def numpy(self, *, force=False):
+        d = self._data
+        if type(d) is not _ndarray and is_storage(d):
+            if not force:
+                raise TypeError(_HOST_ONLY.format(self.device))
+            return backend.to_host(d)
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        if type(self._data) is not _ndarray:
-            return np.asarray(self._data)  # a traced value: funcgrad explains why it can't
-        return self._data
+        if type(d) is not _ndarray:
+            return np.asarray(d)  # a traced value: funcgrad explains why it can't
+        return d
 
     def __array__(self, dtype=None, copy=None):
+        if type(self._data) is not _ndarray and is_storage(self._data):
+            raise TypeError(_HOST_ONLY.format(self.device))
         d = np.asarray(self._data)
         return d if dtype is None else d.astype(dtype)
 
@@ -366,12 +383,13 @@ class Tensor:
     def __repr__(self, *, tensor_contents=None):
         from ._printing import format_tensor
         grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
-        if type(self._data) is not _ndarray:
+        if not is_storage(self._data):
             return f"tensor(traced {self._data!r})"
         prefix = "tensor(" if type(self).__name__ in ("Tensor", "Parameter") else \
             f"{type(self).__name__}("
-        return format_tensor(self._data, repr(self._dtype), requires_grad=self._requires_grad,
-                             grad_fn=grad_fn, device=str(self.device),
+        return format_tensor(backend.to_host(self._data), repr(self._dtype),
+                             requires_grad=self._requires_grad, grad_fn=grad_fn,
+                             device=str(self.device),
                              default_dtype=repr(D.get_default_dtype()), prefix=prefix)
 
     __str__ = __repr__
@@ -385,22 +403,21 @@ class Tensor:
             if isinstance(a, D.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif a is not None:
+                dtype, dev = a.dtype, a.device
+            elif a is not None and not isinstance(a, bool):  # a bool: non_blocking
                 dev = a
-        if dev is not None:
-            from ._size import as_device
-            as_device(dev)
+        dev = as_device(dev)
+        if dev is not None and not same_device(dev, self.device):
+            return _to_device(self, dev, dtype or self._dtype)
         if dtype is None or dtype is self._dtype:
             return self.clone() if kwargs.get("copy") else self
         return _cast(self, dtype)
 
     def cpu(self, memory_format=None):
-        return self
+        return self.to(_CPU)
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        from .cuda import _lazy_init
-        _lazy_init()
+        return self.to("cuda" if device is None else device)
 
     def float(self, memory_format=None):
         return self.to(D.float32)
@@ -439,12 +456,16 @@ class Tensor:
         return apply_op("CloneBackward0", _copy_value, [self], saves=False)
 
     def contiguous(self, memory_format=None):
-        if type(self._data) is not _ndarray or self._data.flags.c_contiguous:
+        if not is_storage(self._data) or self._data.flags.c_contiguous:
             return self
         return apply_op("CloneBackward0", _contiguous_copy, [self], saves=False)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (np.array(self._data), self._requires_grad))
+        # host data; a GPU tensor is rebuilt on its GPU, as PyTorch's are
+        data = np.array(backend.to_host(self._data))
+        if type(self._data) is _ndarray:
+            return (_rebuild, (data, self._requires_grad))
+        return (_rebuild, (data, self._requires_grad, str(self.device)))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -455,7 +476,7 @@ class Tensor:
                                "attempting to deepcopy a module, this may be because of a "
                                "torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
-        new = type(self)._make(np.array(self._data))
+        new = type(self)._make(copy_storage(self._data))
         new._requires_grad = self._requires_grad
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
@@ -469,7 +490,7 @@ class Tensor:
 
     def _check_inplace(self):
         d = self._data
-        if type(d) is _ndarray and 0 in d.strides and d.size > 1 and any(
+        if is_storage(d) and 0 in d.strides and d.size > 1 and any(
                 st == 0 and n > 1 for st, n in zip(d.strides, d.shape)):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
@@ -501,10 +522,11 @@ class Tensor:
         operation does: in its storage, cast to its dtype, with new's grad_fn."""
         if new._dtype is not self._dtype:
             _check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
-        src = new._data
-        if type(self._data) is _ndarray and type(src) is _ndarray:
-            np.copyto(self._data, src if src.shape == self._data.shape else
-                      np.broadcast_to(src, self._data.shape), casting="unsafe")
+        src, d = new._data, self._data
+        if type(src) is type(d) and is_storage(d):  # numpy's, or CuPy's on the tensor's GPU
+            xp = backend.xp_of(d)
+            xp.copyto(d, src if src.shape == d.shape else xp.broadcast_to(src, d.shape),
+                      casting="unsafe")
         else:
             from ..numpy import broadcast_to
             v = broadcast_to(_cast_value(src, self._dtype.np), self._data.shape)
@@ -536,7 +558,7 @@ class Tensor:
         """A tensor standing for this one's current value in a recorded operation: a copy of the
         storage (about to be overwritten) that feeds gradient to this tensor's graph edge."""
         data = self._data
-        t = Tensor._make(np.array(data) if type(data) is _ndarray else data)
+        t = Tensor._make(copy_storage(data) if is_storage(data) else data)
         if self._requires_grad:
             t._requires_grad = True
             t._grad_fn, t._output_nr = self._grad_fn, self._output_nr
@@ -546,15 +568,16 @@ class Tensor:
 
     def _inplace_add(self, other):
         """Gradient accumulation (.grad += g) without recording."""
-        if type(self._data) is _ndarray and type(other._data) is _ndarray:
-            np.add(self._data, other._data, out=self._data, casting="unsafe")
+        d, g = self._data, other._data
+        if type(g) is type(d) and is_storage(d):
+            backend.xp_of(d).add(d, g, out=d, casting="unsafe")
             self._bump()
         else:
             self._data = raw(value_sum(self._data, other._data))
         return self
 
     def zero_(self):
-        if type(self._data) is _ndarray and not self._tracking():
+        if is_storage(self._data) and not self._tracking():
             self._check_inplace()
             self._data.fill(0)
             self._bump()
@@ -566,7 +589,7 @@ class Tensor:
         if isinstance(value, Tensor) and value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
-        if type(self._data) is _ndarray and not self._tracking(value):
+        if is_storage(self._data) and not self._tracking(value):
             self._check_inplace()
             self._data.fill(value.item() if isinstance(value, Tensor) else value)
             self._bump()
@@ -577,12 +600,14 @@ class Tensor:
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
             src = Tensor._make(np.asarray(src))
-        if type(self._data) is _ndarray and type(src._data) is _ndarray and \
-                not self._tracking(src):
+        if is_storage(src._data) and not same_device(src.device, self.device):
+            src = src.to(self.device)  # copy_ is the one operation that crosses devices
+        d = self._data
+        if type(src._data) is type(d) and is_storage(d) and not self._tracking(src):
             self._check_inplace()
+            xp = backend.xp_of(d)
             try:
-                np.copyto(self._data, np.broadcast_to(src._data, self._data.shape),
-                          casting="unsafe")
+                xp.copyto(d, xp.broadcast_to(src._data, d.shape), casting="unsafe")
             except ValueError:
                 raise RuntimeError(_broadcast_error(src.shape, self.shape)) from None
             self._bump()
@@ -611,25 +636,45 @@ class Tensor:
 
 
 def concrete(x):
-    """The numpy values of a tensor; for one holding a traced value, the values its trace knows
-    (grad and jvp know them; jit and vmap raise funcgrad's ConcretizationError)."""
+    """The numpy values of a tensor (a copy on the host for a GPU tensor's); for one holding a
+    traced value, the values its trace knows (grad and jvp know them; jit and vmap raise
+    funcgrad's ConcretizationError)."""
     d = x._data if isinstance(x, Tensor) else x
     if type(d) is _ndarray:
         return d
     from .._core.trace import concrete_value
-    return np.asarray(concrete_value(d))
+    return np.asarray(backend.to_host(concrete_value(d)))
+
+
+def host_values(t):
+    """A tensor's values as a numpy array (a copy for a GPU tensor's); a traced value raises
+    funcgrad's error, as numpy's conversion of it does."""
+    return np.asarray(backend.to_host(t._data))
+
+
+def copy_storage(d):
+    """A copy of tensor storage, on its device, with its layout."""
+    return backend.xp_of(d).array(d)
+
+
+def _address(d):
+    return d.__array_interface__["data"][0] if type(d) is _ndarray else d.data.ptr
 
 
 def _root(d):
-    while isinstance(d.base, _ndarray):
+    while is_storage(d.base):
         d = d.base
     return d
 
 
-def _rebuild(data, requires_grad):
-    t = Tensor._make(data)
+def _rebuild(data, requires_grad, device=None):
+    t = Tensor._make(storage_on(data, as_device(device)))
     t._requires_grad = requires_grad
     return t
+
+
+_HOST_ONLY = ("can't convert {} device type tensor to numpy. Use Tensor.cpu() to copy the "
+              "tensor to host memory first.")
 
 
 def _dim(d, ndim):
@@ -672,13 +717,13 @@ def _broadcastable(a, b):
 def _copy_value(x):
     # a fresh buffer: convert_element_type to the same dtype is an identity, so copy by hand
     if type(x) is _Array:
-        return wrap_value(np.array(x._value))
+        return wrap_value(copy_storage(x._value))
     return convert_element_type(x * 1 if x.dtype != np.bool_ else x, x.dtype)
 
 
 def _contiguous_copy(x):
     if type(x) is _Array:
-        return wrap_value(np.ascontiguousarray(x._value))
+        return wrap_value(backend.xp_of(x._value).ascontiguousarray(x._value))
     return _copy_value(x)
 
 
@@ -708,6 +753,13 @@ def value_sum(a, b):
 def _cast(t, dtype):
     return apply_op("ToCopyBackward0", lambda x: _cast_value(x, dtype.np), [t], saves=False,
                     dtype=dtype)
+
+
+def _to_device(t, dev, dtype):
+    """t on torch.device `dev`, in `dtype`: a copy whose gradient returns to t's device."""
+    to = fg_device(dev)
+    return apply_op("ToCopyBackward0", lambda x: device_put(_cast_value(x, dtype.np), to), [t],
+                    saves=False, dtype=dtype)
 
 
 

@@ -9,25 +9,26 @@ viewed region, the rest passed through) and the view becomes `AsStridedBackward0
 A view whose base was modified in place after the view was taken is re-derived from the base the
 same way the next time it enters a recorded operation.
 
-Where a view sits in its base's storage is read off numpy's strides: the flat positions of its
+Where a view sits in its base's storage is read off its strides: the flat positions of its
 elements in the base's (C-contiguous) storage. Those positions are the gather / scatter indices
 of the funcgrad computations above, so their derivatives are funcgrad's."""
 from __future__ import annotations
 
 import numpy as np
 
-from ._dispatch import apply_op
+from .._core import backend
+from ._dispatch import apply_op, is_storage
 from ._grad_mode import is_grad_enabled
 
 _ndarray = np.ndarray
 
 
 def view_op(t, name, np_fn, fg_fn):
-    """A view of t: numpy's view np_fn(t._data) of the storage; recorded (as `name`, computed by
-    fg_fn on funcgrad values) when t requires grad."""
+    """A view of t: the view np_fn(t._data) of the storage (a numpy or CuPy array); recorded (as
+    `name`, computed by fg_fn on funcgrad values) when t requires grad."""
     from ._tensor import Tensor
     d = t._data
-    if type(d) is not _ndarray:
+    if not is_storage(d):
         return apply_op(name, fg_fn, [t], saves=False)
     view = np_fn(d)
     base = t._base if t._base is not None else t
@@ -39,12 +40,20 @@ def view_op(t, name, np_fn, fg_fn):
     return Tensor._make(view, t._vc, base)
 
 
+def strided_view(a, shape, strides):
+    """A view of storage `a` with these shape and byte strides (writable where `a` is)."""
+    if type(a) is _ndarray:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+    return backend.xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+
+
 def flat_positions(base, view):
-    """The positions of view's elements in base's C-contiguous storage, in view's shape; None when
-    base is not C-contiguous or view does not lie in it."""
+    """The positions (a numpy array) of view's elements in base's C-contiguous storage, in view's
+    shape; None when base is not C-contiguous or view does not lie in it."""
+    from ._tensor import _address
     if not base.flags.c_contiguous or base.itemsize != view.itemsize:
         return None
-    offset = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    offset = _address(view) - _address(base)
     if offset % view.itemsize or any(s % view.itemsize for s in view.strides):
         return None
     pos = np.full(view.shape, offset // view.itemsize, np.int64)
@@ -74,7 +83,7 @@ def inplace_on_view(view, fn, args, kwargs):
     from ._dispatch import value_of
     from ._tensor import Tensor, _cast_value, _from_value
     base = view._base
-    pos = flat_positions(base._data, view._data) if type(base._data) is _ndarray else None
+    pos = flat_positions(base._data, view._data) if is_storage(base._data) else None
     if pos is None:  # a view we cannot place in its base: record it on the view alone
         return view._write(fn(view._snapshot(), *args, **kwargs))
     if len(np.unique(pos)) != pos.size:
@@ -95,7 +104,7 @@ def inplace_on_view(view, fn, args, kwargs):
         return _scatter(b, pos, _cast_value(value_of(out), view._dtype.np))
     new_base = apply_op("CopySlices", copy_slices, [base, *args, *kwargs.values()],
                         saves=False, scalar_edges=True)
-    np.copyto(base._data, new_base._data)
+    backend.xp_of(base._data).copyto(base._data, new_base._data)
     base._bump()
     base._grad_fn, base._requires_grad = new_base._grad_fn, True
     base.__dict__.pop("_output_nr", None)
@@ -119,7 +128,7 @@ def refresh(view):
     recorded) since the view was taken or last re-derived."""
     base = view._base
     if base is None or not base._requires_grad or base._grad_fn is None or \
-            type(base._data) is not _ndarray:
+            not is_storage(base._data):
         return
     if view.__dict__.get("_view_version", base._vc[0]) == base._vc[0]:
         return

@@ -1,4 +1,5 @@
-"""torch.backends: which accelerators this build has (none beyond the CPU here)."""
+"""torch.backends: the accelerator libraries this build has: neither MPS nor cuDNN (CUDA GPUs,
+where there are some, run through CuPy: see torch.cuda)."""
 
 
 class _Backend:

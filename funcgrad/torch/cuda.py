@@ -1,35 +1,67 @@
-"""torch.cuda: funcgrad's CUDA backend (CuPy) is not available here, so every query answers as
-PyTorch's CPU build does."""
+"""torch.cuda over funcgrad's CUDA backend (CuPy). Where there is no GPU (or no CuPy) every query
+answers as PyTorch's CPU-only build does."""
 from __future__ import annotations
+
+from .._core import backend
+from .._core.errors import DeviceUnavailableError
 
 
 def is_available():
-    return False
+    return backend.cuda_device_count() > 0
 
 
 def device_count():
-    return 0
+    return backend.cuda_device_count()
 
 
 def _lazy_init():
-    raise AssertionError("Torch not compiled with CUDA enabled")
+    """PyTorch's AssertionError where CUDA cannot be used. Its message stays PyTorch's (code
+    matches on it); its cause, shown in the traceback, is funcgrad's DeviceUnavailableError,
+    which says why and how to install the GPU backend."""
+    if not is_available():
+        try:
+            backend.devices("cuda")
+        except DeviceUnavailableError as why:
+            raise AssertionError("Torch not compiled with CUDA enabled") from why
+
+
+def _cupy():
+    _lazy_init()
+    return backend._cuda()[0]
+
+
+def _index(device):
+    """The GPU index `device` (None: the current one, an index, 'cuda:1', a torch.device) names."""
+    if device is None:
+        return current_device()
+    from ._size import as_device
+    return as_device(device).index or 0
 
 
 def current_device():
     _lazy_init()
+    return 0  # funcgrad.torch has no set_device: the current GPU is the first
 
 
 def synchronize(device=None):
-    _lazy_init()
+    """Wait for the work queued on the GPU (CuPy launches kernels asynchronously)."""
+    _cupy().cuda.Device(_index(device)).synchronize()
 
 
-def manual_seed(seed):
-    """Seeds nothing: there is no CUDA generator (as PyTorch, this is silently accepted)."""
-
-
-def manual_seed_all(seed):
-    """See manual_seed."""
+def get_device_name(device=None):
+    return _cupy().cuda.runtime.getDeviceProperties(_index(device))["name"].decode()
 
 
 def memory_allocated(device=None):
-    return 0
+    """Bytes held by live GPU arrays (CuPy's memory pool); 0 where there is no GPU."""
+    return _cupy().get_default_memory_pool().used_bytes() if is_available() else 0
+
+
+def manual_seed(seed):
+    """Seed the GPUs' default generators (silently accepted where there is no GPU, as PyTorch
+    does)."""
+    from ._random import seed_cuda
+    seed_cuda(seed)
+
+
+manual_seed_all = manual_seed  # funcgrad's GPUs share one seed, as after PyTorch's manual_seed

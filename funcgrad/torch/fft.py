@@ -8,6 +8,7 @@ from .. import lax
 from ..numpy import fft as _fft
 from . import _dtypes as D
 from ._dispatch import apply_op
+from ._size import as_device, storage_on
 from ._tensor import Tensor
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2", "irfft2",
@@ -54,11 +55,13 @@ irfftn = _transform("irfftn", "irfftn", "real")
 
 
 def fftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
-    return Tensor._make(np.fft.fftfreq(n, d).astype((dtype or D.get_default_dtype()).np))
+    return Tensor._make(storage_on(np.fft.fftfreq(n, d).astype(
+        (dtype or D.get_default_dtype()).np), as_device(device)))
 
 
 def rfftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
-    return Tensor._make(np.fft.rfftfreq(n, d).astype((dtype or D.get_default_dtype()).np))
+    return Tensor._make(storage_on(np.fft.rfftfreq(n, d).astype(
+        (dtype or D.get_default_dtype()).np), as_device(device)))
 
 
 def fftshift(input, dim=None):

@@ -7,9 +7,8 @@ import numpy as np
 from .. import numpy as fnp
 from ..numpy import linalg as _la
 from ._dispatch import apply_op
-from ._ops import _t
+from ._ops import _host_result, _t
 from ._reductions import _return_type
-from ._tensor import Tensor
 
 __all__ = ["inv", "solve", "det", "slogdet", "eigh", "eigvalsh", "svd", "svdvals", "qr",
            "cholesky", "lstsq", "pinv", "matrix_rank", "norm", "vector_norm", "matrix_norm",
@@ -93,8 +92,8 @@ def cholesky(A, *, upper=False):
 
 def lstsq(A, B, rcond=None, *, driver=None):
     x = apply_op("LinalgLstsqBackward0", lambda a, b: _la.lstsq(a, b, rcond)[0], [A, B])
-    empty = Tensor._make(np.zeros((0,), A.dtype.np))
-    return _Lstsq(x, empty, Tensor._make(np.zeros((), np.int64)), empty)
+    empty = _host_result(np.zeros((0,), A.dtype.np), A)
+    return _Lstsq(x, empty, _host_result(np.zeros((), np.int64), A), empty)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
@@ -103,8 +102,8 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     from ._tensor import concrete
-    return Tensor._make(np.asarray(np.linalg.matrix_rank(concrete(A), hermitian=hermitian),
-                                   np.int64))
+    return _host_result(np.asarray(np.linalg.matrix_rank(concrete(A), hermitian=hermitian),
+                                   np.int64), A)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

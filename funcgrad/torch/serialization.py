@@ -35,6 +35,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .._core import backend
 from . import _dtypes as D
 from ._tensor import Tensor
 
@@ -98,8 +99,9 @@ class _Writer:
     def tensor(self, t):
         if id(t) in self.memo:
             return self.memo[id(t)]
-        # np.array, not ascontiguousarray, which would turn a 0-d tensor into a 1-d one
-        arr = np.array(np.asarray(t.detach()._data), order="C")
+        # np.array, not ascontiguousarray, which would turn a 0-d tensor into a 1-d one; a GPU
+        # tensor's values are copied to the host
+        arr = np.array(backend.to_host(t.detach()._data), order="C")
         le = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
         from .nn.parameter import Parameter
         entry = {"dtype": t.dtype.name, "shape": list(arr.shape),

@@ -20,6 +20,7 @@ def _as_list(x):
 
 
 def _default_grads(outputs, grads):
+    from .._size import storage_on
     from .._tensor import Tensor
     out = []
     for i, (o, g) in enumerate(zip(outputs, grads)):
@@ -29,7 +30,7 @@ def _default_grads(outputs, grads):
             if not o.dtype.is_floating_point:
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {o.dtype!r}")
-            g = Tensor._make(np.ones(o._data.shape, o.dtype.np))
+            g = Tensor._make(storage_on(np.ones(o._data.shape, o.dtype.np), o.device))
         elif not isinstance(g, Tensor):
             from .._factories import tensor
             g = tensor(g, dtype=o.dtype)

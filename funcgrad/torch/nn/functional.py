@@ -18,11 +18,13 @@ from ..._api import stop_gradient
 from ... import lax
 from ... import nn as fg_nn
 from ... import numpy as fnp
+from ..._core import backend
 from .. import _dtypes as D
 from .. import _ops
-from .._dispatch import apply_op
+from .._dispatch import apply_op, is_storage, value_of
 from .._grad_mode import no_grad
-from .._tensor import Tensor, _dim
+from .._size import storage_on
+from .._tensor import Tensor, _dim, host_values
 
 # ---- helpers -----------------------------------------------------------------------------------
 
@@ -645,9 +647,12 @@ def _adaptive_max_poolnd(nd, input, output_size, return_indices, name):
         return val, arg
     val, arg = apply_op(name, fn, [input])
     a = arg._data
-    idx = np.take_along_axis(np.broadcast_to(flat_pos, a.shape + (flat_pos.shape[-1],)),
-                             a[..., None], -1)[..., 0] if isinstance(a, np.ndarray) else a
-    idx_t = Tensor._make(np.asarray(idx, np.int64)) if isinstance(a, np.ndarray) else arg
+    if is_storage(a):
+        xp = backend.xp_of(a)
+        table = xp.broadcast_to(xp.asarray(flat_pos), a.shape + (flat_pos.shape[-1],))
+        idx_t = Tensor._make(xp.take_along_axis(table, a[..., None], -1)[..., 0].astype(np.int64))
+    else:
+        idx_t = arg
     return (val, idx_t) if return_indices else val
 
 
@@ -754,7 +759,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def _update_running_stats(input, running_mean, running_var, momentum, axes):
     x = input._data
-    if not isinstance(x, np.ndarray):
+    if not is_storage(x):
         from ... import numpy as xnp
         mean = stop_gradient(xnp.mean(x, axis=axes))
         n = int(np.prod(x.shape, dtype=np.int64)) // x.shape[1]
@@ -766,13 +771,14 @@ def _update_running_stats(input, running_mean, running_var, momentum, axes):
     n = x.size // x.shape[1]
     mean = x.mean(axis=axes, dtype=np.float64)
     var = x.var(axis=axes, dtype=np.float64) * (n / max(n - 1, 1))
+    xp = backend.xp_of(x)
     with no_grad():
         rm = running_mean._data
-        np.copyto(rm, (1 - momentum) * rm + momentum * mean, casting="unsafe")
+        xp.copyto(rm, (1 - momentum) * rm + momentum * mean, casting="unsafe")
         running_mean._bump()
         if running_var is not None:
             rv = running_var._data
-            np.copyto(rv, (1 - momentum) * rv + momentum * var, casting="unsafe")
+            xp.copyto(rv, (1 - momentum) * rv + momentum * var, casting="unsafe")
             running_var._bump()
 
 
@@ -888,17 +894,18 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _mask(shape, p, dtype):
+def _mask(shape, p, input):
+    """Dropout's scaled keep-mask (a numpy array) for `input`, from its device's generator."""
     from .._random import _gen
     if p == 1:
-        return np.zeros(shape, dtype.np)
-    keep = _gen(None).random(shape) >= p
-    return (keep / (1 - p)).astype(dtype.np)
+        return np.zeros(shape, input.dtype.np)
+    keep = _gen(None, input.device).random(shape) >= p
+    return (keep / (1 - p)).astype(input.dtype.np)
 
 
 def _apply_mask(input, mask, inplace):
     if inplace:
-        return input.mul_(Tensor._make(mask))
+        return input.mul_(Tensor._make(storage_on(mask, input.device)))
     return apply_op("MulBackward0", lambda x: x * mask, [input])
 
 
@@ -906,14 +913,14 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0 or input.numel() == 0:
         return input
-    return _apply_mask(input, _mask(tuple(input.shape), p, input.dtype), inplace)
+    return _apply_mask(input, _mask(tuple(input.shape), p, input), inplace)
 
 
 def _feature_dropout(input, p, training, inplace):
     if not training or p == 0 or input.numel() == 0:
         return input
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    return _apply_mask(input, _mask(shape, p, input.dtype), inplace)
+    return _apply_mask(input, _mask(shape, p, input), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -961,7 +968,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
         return input
     from .._random import _gen
     alpha = 1.7580993408473766
-    keep = (_gen(None).random(tuple(input.shape)) >= p).astype(input.dtype.np)
+    keep = (_gen(None, input.device).random(tuple(input.shape)) >= p).astype(input.dtype.np)
     a = (1 - p) * (1 + p * alpha ** 2)
     a = a ** -0.5
     b = (keep - 1) * alpha * a + alpha * a * p  # noqa: F841  (PyTorch's constants)
@@ -989,7 +996,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            "following scalar types: Long, Int; but got "
                            f"{D.type_string(input)} instead (while checking arguments for "
                            "embedding)")
-    idx = np.asarray(input._data)
+    idx = host_values(input)
     if idx.size and (idx.min() < -num or idx.max() >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
@@ -1017,10 +1024,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 def _embedding_renorm_(weight, idx, max_norm, norm_type):
     w = weight._data
     rows = np.unique(idx)
-    norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
+    norms = np.linalg.norm(host_values(weight)[rows].astype(np.float64), ord=norm_type, axis=1)
     big = norms > max_norm
     if big.any():
-        scale = max_norm / (norms[big] + 1e-7)
+        scale = backend.xp_of(w).asarray(max_norm / (norms[big] + 1e-7))
         w[rows[big]] = (w[rows[big]] * scale[:, None]).astype(w.dtype)
         weight._bump()
 
@@ -1044,7 +1051,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = tensor._data
+    idx = host_values(tensor)
     if num_classes == -1:
         if idx.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
@@ -1055,7 +1062,7 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if idx.size and idx.max() >= n:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._make((idx[..., None] == np.arange(n)).astype(np.int64))
+    return _ops._host_result((idx[..., None] == np.arange(n)).astype(np.int64), tensor)
 
 
 # ---- activations -------------------------------------------------------------------------------
@@ -1146,7 +1153,8 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if training:
         from .._random import _gen
-        a = _gen(None).uniform(lower, upper, tuple(input.shape)).astype(input.dtype.np)
+        a = _gen(None, input.device).uniform(lower, upper, tuple(input.shape)).astype(
+            input.dtype.np)
         return _act("RreluWithNoiseBackward0",
                     lambda x: lax.select(lax.ge(x, _const(0, x)), x, x * a), input, inplace)
     return leaky_relu(input, (lower + upper) / 2, inplace)
@@ -1460,15 +1468,21 @@ def _nll_value(logp, tgt, w, ignore_index, reduction, cdim):
         return loss
     if reduction == "sum":
         return fnp.sum(loss)
-    if isinstance(tgt, np.ndarray) and not (tgt != ignore_index).any():
-        # nothing counted: PyTorch's nan, with a zero gradient (no 0/0 on the way)
-        return fnp.sum(loss) * 0 + _const(np.nan, loss)
-    return fnp.sum(loss) / fnp.sum(wt)
+    if isinstance(tgt, np.ndarray):
+        if not (tgt != ignore_index).any():
+            # nothing counted: PyTorch's nan, with a zero gradient (no 0/0 on the way)
+            return fnp.sum(loss) * 0 + _const(np.nan, loss)
+        return fnp.sum(loss) / fnp.sum(wt)
+    # a GPU's (or a traced) target, not looked at on the host: the same, computed there
+    total = fnp.sum(wt)
+    none = lax.eq(total, _const(0, total))
+    return lax.select(none, _const(np.nan, total),
+                      fnp.sum(loss) / lax.select(none, _const(1, total), total))
 
 
 def _target_value(target):
     d = target._data
-    return d if not isinstance(d, np.ndarray) else np.asarray(d, np.int64)
+    return value_of(target) if not isinstance(d, np.ndarray) else np.asarray(d, np.int64)
 
 
 def _check_targets(tgt, c, ignore_index):
@@ -1655,7 +1669,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.ndim not in (1, 2):
         raise RuntimeError(f"cosine_embedding_loss: Expected 1D or 2D tensor, but got "
                            f"{input1.ndim}D")
-    tgt = np.asarray(target._data)
+    tgt = host_values(target)
     d = input1.ndim - 1
     eps = 1e-12
 
@@ -1686,7 +1700,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    tgt = np.asarray(target._data)
+    tgt = host_values(target)
 
     def fn(x):
         zero = _const(0, x)
@@ -1751,7 +1765,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    tgt = np.asarray(target._data)
+    tgt = host_values(target)
     c = input.shape[-1]
 
     def fn(x, w):
@@ -1803,7 +1817,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         from .._random import _gen
         shape = np.broadcast_shapes(tuple(query.shape[:-1]), tuple(key.shape[:-2])) + (S,)
-        drop = (_gen(None).random(shape) >= dropout_p) / (1 - dropout_p)
+        drop = (_gen(None, query.device).random(shape) >= dropout_p) / (1 - dropout_p)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         rep = query.shape[-3] // key.shape[-3]
         heads = Tensor._make(np.repeat(np.arange(key.shape[-3], dtype=np.int64), rep))

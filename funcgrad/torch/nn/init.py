@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .._size import storage_on
 from .._tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -14,15 +15,18 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "kaiming_normal_", "orthogonal_", "sparse_"]
 
 
-def _rng(generator):
+def _rng(generator, tensor):
+    """The numpy random Generator for `tensor` (by default its device's)."""
     from .._random import _gen
-    return _gen(generator)
+    return _gen(generator, tensor.device)
 
 
 def _set(tensor, values):
-    """Write `values` into tensor's storage (no recording, as under torch.no_grad)."""
-    np.copyto(tensor._data, np.broadcast_to(np.asarray(values), tensor._data.shape),
-              casting="unsafe")
+    """Write `values` (host data) into tensor's storage (no recording, as under
+    torch.no_grad)."""
+    d = tensor._data
+    values = np.broadcast_to(np.asarray(values), d.shape).astype(d.dtype)
+    d[...] = storage_on(values, tensor.device)
     tensor._bump()
     return tensor
 
@@ -50,17 +54,17 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return _set(tensor, _rng(generator).uniform(a, b, tensor._data.shape))
+    return _set(tensor, _rng(generator, tensor).uniform(a, b, tensor._data.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return _set(tensor, mean + std * _rng(generator).standard_normal(tensor._data.shape))
+    return _set(tensor, mean + std * _rng(generator, tensor).standard_normal(tensor._data.shape))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Normal(mean, std) restricted to [a, b] (by rejection: the same distribution as
     PyTorch's inverse-CDF method)."""
-    rng = _rng(generator)
+    rng = _rng(generator, tensor)
     out = mean + std * rng.standard_normal(tensor._data.shape)
     bad = (out < a) | (out > b)
     for _ in range(1000):
@@ -169,7 +173,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    flat = _rng(generator, tensor).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -184,7 +188,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    rng = _rng(generator)
+    rng = _rng(generator, tensor)
     vals = std * rng.standard_normal((rows, cols))
     for c in range(cols):
         vals[rng.permutation(rows)[:num_zeros], c] = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, copy_storage
 
 
 class Parameter(Tensor):
@@ -35,7 +35,7 @@ class Parameter(Tensor):
         return result
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_parameter, (Tensor._make(np.array(self._data)), self.requires_grad))
+        return (_rebuild_parameter, (Tensor._make(copy_storage(self._data)), self.requires_grad))
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

@@ -64,8 +64,8 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, *kernel_size)
         else:
             shape = (out_channels, in_channels // groups, *kernel_size)
-        self.weight = Parameter(_empty(*shape, dtype=dtype))
-        _bias_parameter(self, bias, out_channels, dtype)
+        self.weight = Parameter(_empty(*shape, dtype=dtype, device=device))
+        _bias_parameter(self, bias, out_channels, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):

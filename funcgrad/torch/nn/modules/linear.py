@@ -13,14 +13,14 @@ from .module import Module
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
-def _empty(*shape, dtype=None):
-    return empty(*shape, dtype=dtype or D.get_default_dtype())
+def _empty(*shape, dtype=None, device=None):
+    return empty(*shape, dtype=dtype or D.get_default_dtype(), device=device)
 
 
-def _bias_parameter(module, bias, size, dtype):
+def _bias_parameter(module, bias, size, dtype, device):
     """module.bias: an uninitialized Parameter of `size`, or registered as None."""
     if bias:
-        module.bias = Parameter(_empty(size, dtype=dtype))
+        module.bias = Parameter(_empty(size, dtype=dtype, device=device))
     else:
         module.register_parameter("bias", None)
 
@@ -42,8 +42,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_empty(out_features, in_features, dtype=dtype))
-        _bias_parameter(self, bias, out_features, dtype)
+        self.weight = Parameter(_empty(out_features, in_features, dtype=dtype, device=device))
+        _bias_parameter(self, bias, out_features, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -68,8 +68,9 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_empty(out_features, in1_features, in2_features, dtype=dtype))
-        _bias_parameter(self, bias, out_features, dtype)
+        self.weight = Parameter(_empty(out_features, in1_features, in2_features, dtype=dtype,
+                                       device=device))
+        _bias_parameter(self, bias, out_features, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):

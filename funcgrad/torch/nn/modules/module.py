@@ -423,8 +423,8 @@ class Module:
                 continue
             with no_grad():
                 param_applied = fn(param)
-            # A CPU tensor's conversion keeps the Parameter object (param.data = ...), as
-            # PyTorch does for tensors of compatible types.
+            # A conversion (of dtype or device) keeps the Parameter object (param.data = ...),
+            # as PyTorch does by default.
             if param_applied is not param:
                 param.data = param_applied
             grad = param.grad
@@ -475,8 +475,7 @@ class Module:
                 continue  # non_blocking
             elif a is not None:
                 device = a
-        if device is not None:
-            as_device(device)
+        device = as_device(device)
         if dtype is not None:
             if not (dtype.is_floating_point or dtype.is_complex):
                 raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
@@ -491,8 +490,8 @@ class Module:
 
         def convert(t):
             if dtype is not None and (t.is_floating_point() or t.is_complex()):
-                return t.to(dtype)
-            return t
+                return t.to(device, dtype)
+            return t.to(device)
         return self._apply(convert)
 
     # ---- calling ----------------------------------------------------------------------------

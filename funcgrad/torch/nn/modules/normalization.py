@@ -28,9 +28,9 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if self.affine:
-            self.weight = Parameter(_empty(num_features, dtype=dtype))
+            self.weight = Parameter(_empty(num_features, dtype=dtype, device=device))
             if bias:
-                self.bias = Parameter(_empty(num_features, dtype=dtype))
+                self.bias = Parameter(_empty(num_features, dtype=dtype, device=device))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -38,9 +38,9 @@ class _NormBase(Module):
             self.register_parameter("bias", None)
         if self.track_running_stats:
             dt = dtype or D.get_default_dtype()
-            self.register_buffer("running_mean", zeros(num_features, dtype=dt))
-            self.register_buffer("running_var", ones(num_features, dtype=dt))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=D.int64))
+            self.register_buffer("running_mean", zeros(num_features, dtype=dt, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=dt, device=device))
+            self.register_buffer("num_batches_tracked", tensor(0, dtype=D.int64, device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -146,12 +146,12 @@ class InstanceNorm3d(_InstanceNorm):
     _expected_dim = 5
 
 
-def _affine_parameters(module, affine, bias, shape, dtype):
+def _affine_parameters(module, affine, bias, shape, dtype, device):
     """weight (and bias) of `shape` when affine, else registered as None; then initialized."""
     if affine:
-        module.weight = Parameter(_empty(*shape, dtype=dtype))
+        module.weight = Parameter(_empty(*shape, dtype=dtype, device=device))
         if bias:
-            module.bias = Parameter(_empty(*shape, dtype=dtype))
+            module.bias = Parameter(_empty(*shape, dtype=dtype, device=device))
         else:
             module.register_parameter("bias", None)
     else:
@@ -178,7 +178,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        _affine_parameters(self, self.elementwise_affine, bias, self.normalized_shape, dtype)
+        _affine_parameters(self, self.elementwise_affine, bias, self.normalized_shape, dtype,
+                           device)
 
     def reset_parameters(self):
         _reset_affine(self)
@@ -204,7 +205,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        _affine_parameters(self, self.affine, bias, (num_channels,), dtype)
+        _affine_parameters(self, self.affine, bias, (num_channels,), dtype, device)
 
     def reset_parameters(self):
         _reset_affine(self)

@@ -115,15 +115,16 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 real_hidden = proj_size if proj_size > 0 else hidden_size
                 layer_input = input_size if layer == 0 else real_hidden * num_directions
-                params = [Parameter(_empty(gate_size, layer_input, dtype=dtype)),
-                          Parameter(_empty(gate_size, real_hidden, dtype=dtype))]
+                params = [Parameter(_empty(gate_size, layer_input, dtype=dtype, device=device)),
+                          Parameter(_empty(gate_size, real_hidden, dtype=dtype, device=device))]
                 names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
                 if bias:
-                    params += [Parameter(_empty(gate_size, dtype=dtype)),
-                               Parameter(_empty(gate_size, dtype=dtype))]
+                    params += [Parameter(_empty(gate_size, dtype=dtype, device=device)),
+                               Parameter(_empty(gate_size, dtype=dtype, device=device))]
                     names += ["bias_ih_l{}{}", "bias_hh_l{}{}"]
                 if proj_size > 0:
-                    params.append(Parameter(_empty(proj_size, hidden_size, dtype=dtype)))
+                    params.append(Parameter(_empty(proj_size, hidden_size, dtype=dtype,
+                                                   device=device)))
                     names.append("weight_hr_l{}{}")
                 suffix = "_reverse" if direction == 1 else ""
                 names = [n.format(layer, suffix) for n in names]
@@ -227,7 +228,8 @@ class RNNBase(Module):
         if self.training and self.dropout > 0:
             from ..._random import _gen
             for _ in range(self.num_layers - 1):
-                keep = _gen(None).random((seq_len, batch, real_hidden * nd)) >= self.dropout
+                keep = _gen(None, input.device).random((seq_len, batch, real_hidden * nd)) >= \
+                    self.dropout
                 masks.append(keep / (1 - self.dropout))
         mode, L, bias, bf = self.mode, self.num_layers, self.bias, self.batch_first
         per = (4 if bias else 2) + (1 if self.proj_size else 0)
@@ -336,11 +338,12 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(_empty(num_chunks * hidden_size, input_size, dtype=dtype))
-        self.weight_hh = Parameter(_empty(num_chunks * hidden_size, hidden_size, dtype=dtype))
+        n = num_chunks * hidden_size
+        self.weight_ih = Parameter(_empty(n, input_size, dtype=dtype, device=device))
+        self.weight_hh = Parameter(_empty(n, hidden_size, dtype=dtype, device=device))
         if bias:
-            self.bias_ih = Parameter(_empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(_empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_ih = Parameter(_empty(n, dtype=dtype, device=device))
+            self.bias_hh = Parameter(_empty(n, dtype=dtype, device=device))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -366,9 +369,11 @@ class RNNCellBase(Module):
         batched = input.dim() == 2
         b = input.size(0) if batched else 1
         if hx is None:
-            hx = zeros(*((b,) if batched else ()) + (self.hidden_size,), dtype=input.dtype)
+            hx = zeros(*((b,) if batched else ()) + (self.hidden_size,), dtype=input.dtype,
+                       device=input.device)
         if mode == "LSTM" and cx is None:
-            cx = zeros(*((b,) if batched else ()) + (self.hidden_size,), dtype=input.dtype)
+            cx = zeros(*((b,) if batched else ()) + (self.hidden_size,), dtype=input.dtype,
+                       device=input.device)
 
         def fn(x, h, c, w_ih, w_hh, b_ih, b_hh):
             gi = _mm(x, w_ih)

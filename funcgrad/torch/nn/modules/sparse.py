@@ -34,7 +34,8 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
-            self.weight = Parameter(_empty(num_embeddings, embedding_dim, dtype=dtype),
+            self.weight = Parameter(_empty(num_embeddings, embedding_dim, dtype=dtype,
+                                           device=device),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
@@ -91,7 +92,7 @@ class EmbeddingBag(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.mode, self.sparse = scale_grad_by_freq, mode, sparse
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
-        self.weight = Parameter(_empty(num_embeddings, embedding_dim, dtype=dtype)
+        self.weight = Parameter(_empty(num_embeddings, embedding_dim, dtype=dtype, device=device)
                                 if _weight is None else _weight)
         if _weight is None:
             init.normal_(self.weight)

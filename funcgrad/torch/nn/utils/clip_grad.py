@@ -6,13 +6,17 @@ import warnings
 
 import numpy as np
 
+from ...._core import backend
+from ..._size import storage_on
 from ..._tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm"]
 
 
 def _vector_norm(x, p):
-    x = np.abs(np.asarray(x, dtype=np.float64).ravel())
+    """The p-norm of array x (numpy's or CuPy's, computed where x is)."""
+    xp = backend.xp_of(x)
+    x = xp.abs(xp.asarray(x, dtype=np.float64).ravel())
     if p == float("inf"):
         return x.max() if x.size else 0.0
     if p == float("-inf"):
@@ -34,14 +38,14 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         return Tensor._make(np.array(0.0, np.float32))
     dtype = tensors[0]._data.dtype
-    norms = np.array([_vector_norm(t._data, norm_type) for t in tensors]).astype(dtype)
+    norms = np.array([float(_vector_norm(t._data, norm_type)) for t in tensors]).astype(dtype)
     total = np.asarray(_vector_norm(norms, norm_type), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            "`parameters` is non-finite, so it cannot be clipped. To disable this "
                            "error and scale the gradients by the non-finite norm anyway, set "
                            "`error_if_nonfinite=False`")
-    return Tensor._make(total)
+    return Tensor._make(storage_on(total, tensors[0].device))
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
@@ -53,8 +57,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     coef = float(max_norm) / (float(total_norm) + 1e-6)
     coef = min(coef, 1.0)
     for g in grads:
-        c = np.asarray(coef, dtype=g._data.dtype)
-        np.multiply(g._data, c, out=g._data, casting="unsafe")
+        backend.xp_of(g._data).multiply(g._data, g._data.dtype.type(coef), out=g._data)
         g._bump()
 
 
@@ -89,5 +92,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in parameters:
         g = p.grad
         if g is not None:
-            np.clip(g._data, -clip_value, clip_value, out=g._data, casting="unsafe")
+            backend.xp_of(g._data).clip(g._data, -clip_value, clip_value, out=g._data)
             g._bump()

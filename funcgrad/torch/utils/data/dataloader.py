@@ -9,6 +9,7 @@ import os
 import queue
 import warnings
 
+from ... import cuda
 from . import _utils
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import _IterableDatasetFetcher, _MapDatasetFetcher
@@ -49,7 +50,8 @@ class DataLoader:
     """Combines a dataset and a sampler, and iterates over batches of the dataset.
 
     Arguments as PyTorch's: batch_size (None: no batching), shuffle, sampler, batch_sampler,
-    num_workers (worker processes), collate_fn, pin_memory (no effect without an accelerator),
+    num_workers (worker processes), collate_fn, pin_memory (a warning without a GPU; with one,
+    batches stay in ordinary host memory, which .to('cuda', non_blocking=True) copies at once),
     drop_last, timeout, worker_init_fn, multiprocessing_context, generator, prefetch_factor,
     persistent_workers, pin_memory_device, in_order."""
 
@@ -243,10 +245,10 @@ class _BaseDataLoaderIter:
             warnings.warn("pin_memory_device is deprecated, the current accelerator will be used "
                           f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.",
                           stacklevel=3)
-        if loader.pin_memory:
+        self._pin_memory = loader.pin_memory and cuda.is_available()
+        if loader.pin_memory and not self._pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then "
                           "device pinned memory won't be used.", stacklevel=3)
-        self._pin_memory = False
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
         self._sampler_iter = iter(self._index_sampler)
