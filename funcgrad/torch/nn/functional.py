@@ -21,10 +21,10 @@ from ... import numpy as fnp
 from ..._core import backend
 from .. import _dtypes as D
 from .. import _ops
-from .._dispatch import apply_op, is_storage, value_of
+from .._dispatch import apply_op, is_storage as _is_storage, value_of as _value_of
 from .._grad_mode import no_grad
-from .._size import storage_on
-from .._tensor import Tensor, _dim, host_values
+from .._size import storage_on as _storage_on
+from .._tensor import Tensor, _dim, host_values as _host_values
 
 # ---- helpers -----------------------------------------------------------------------------------
 
@@ -647,7 +647,7 @@ def _adaptive_max_poolnd(nd, input, output_size, return_indices, name):
         return val, arg
     val, arg = apply_op(name, fn, [input])
     a = arg._data
-    if is_storage(a):
+    if _is_storage(a):
         xp = backend.xp_of(a)
         table = xp.broadcast_to(xp.asarray(flat_pos), a.shape + (flat_pos.shape[-1],))
         idx_t = Tensor._make(xp.take_along_axis(table, a[..., None], -1)[..., 0].astype(np.int64))
@@ -759,7 +759,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def _update_running_stats(input, running_mean, running_var, momentum, axes):
     x = input._data
-    if not is_storage(x):
+    if not _is_storage(x):
         from ... import numpy as xnp
         mean = stop_gradient(xnp.mean(x, axis=axes))
         n = int(np.prod(x.shape, dtype=np.int64)) // x.shape[1]
@@ -905,7 +905,7 @@ def _mask(shape, p, input):
 
 def _apply_mask(input, mask, inplace):
     if inplace:
-        return input.mul_(Tensor._make(storage_on(mask, input.device)))
+        return input.mul_(Tensor._make(_storage_on(mask, input.device)))
     return apply_op("MulBackward0", lambda x: x * mask, [input])
 
 
@@ -996,7 +996,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            "following scalar types: Long, Int; but got "
                            f"{D.type_string(input)} instead (while checking arguments for "
                            "embedding)")
-    idx = host_values(input)
+    idx = _host_values(input)
     if idx.size and (idx.min() < -num or idx.max() >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
@@ -1024,7 +1024,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 def _embedding_renorm_(weight, idx, max_norm, norm_type):
     w = weight._data
     rows = np.unique(idx)
-    norms = np.linalg.norm(host_values(weight)[rows].astype(np.float64), ord=norm_type, axis=1)
+    norms = np.linalg.norm(_host_values(weight)[rows].astype(np.float64), ord=norm_type, axis=1)
     big = norms > max_norm
     if big.any():
         scale = backend.xp_of(w).asarray(max_norm / (norms[big] + 1e-7))
@@ -1051,7 +1051,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = host_values(tensor)
+    idx = _host_values(tensor)
     if num_classes == -1:
         if idx.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
@@ -1482,7 +1482,7 @@ def _nll_value(logp, tgt, w, ignore_index, reduction, cdim):
 
 def _target_value(target):
     d = target._data
-    return value_of(target) if not isinstance(d, np.ndarray) else np.asarray(d, np.int64)
+    return _value_of(target) if not isinstance(d, np.ndarray) else np.asarray(d, np.int64)
 
 
 def _check_targets(tgt, c, ignore_index):
@@ -1669,7 +1669,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.ndim not in (1, 2):
         raise RuntimeError(f"cosine_embedding_loss: Expected 1D or 2D tensor, but got "
                            f"{input1.ndim}D")
-    tgt = host_values(target)
+    tgt = _host_values(target)
     d = input1.ndim - 1
     eps = 1e-12
 
@@ -1700,7 +1700,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    tgt = host_values(target)
+    tgt = _host_values(target)
 
     def fn(x):
         zero = _const(0, x)
@@ -1765,7 +1765,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    tgt = host_values(target)
+    tgt = _host_values(target)
     c = input.shape[-1]
 
     def fn(x, w):
