@@ -23,7 +23,7 @@ import funcgrad.torch.nn.functional as fF
 from funcgrad._core import backend
 from test_torch_nn import ACTIVATIONS, FUNCTIONAL, LAYERS, LOSSES, RNNS, R
 from test_torch_oracle import (INPLACE, INT_OPS, MORE_CASES, OPS, SETITEMS, SHAPE_CASES,
-                               VIEW_WRITES, _leaves, _shapes, tol, values)
+                               VIEW_WRITES, _leaves, _shapes, tol, values, view_write_steps)
 
 _FACTORIES = ("tensor", "as_tensor", "zeros", "ones", "empty", "full", "arange", "linspace",
               "logspace", "eye", "rand", "randn", "randint", "randperm")
@@ -126,15 +126,7 @@ def _same_steps(steps):
 
 @pytest.mark.parametrize("name", list(VIEW_WRITES))
 def test_writes_through_views_reach_the_base(gpu, name):
-    def steps(L):
-        base = L.arange(12.0).view(3, 4)
-        v = VIEW_WRITES[name](base)
-        v.mul_(10)
-        v.add_(1)
-        w = VIEW_WRITES[name](base)
-        base.sub_(0.5)
-        return base, v, w, v._version, base._version
-    _same_steps(steps)
+    _same_steps(view_write_steps(name))
 
 
 @pytest.mark.parametrize("name,fn", SETITEMS, ids=[s[0] for s in SETITEMS])

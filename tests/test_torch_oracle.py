@@ -795,8 +795,8 @@ VIEW_WRITES = {
 }
 
 
-@pytest.mark.parametrize("name", list(VIEW_WRITES))
-def test_writes_through_views_reach_the_base(torch, name):
+def view_write_steps(name):
+    """steps(L): writes through the view VIEW_WRITES[name] and into its base, in library L."""
     def steps(L):
         base = L.arange(12.0).view(3, 4)
         v = VIEW_WRITES[name](base)
@@ -805,7 +805,12 @@ def test_writes_through_views_reach_the_base(torch, name):
         w = VIEW_WRITES[name](base)
         base.sub_(0.5)
         return base, v, w, L.tensor(v._version), L.tensor(base._version)
-    _check_storage(torch, steps)
+    return steps
+
+
+@pytest.mark.parametrize("name", list(VIEW_WRITES))
+def test_writes_through_views_reach_the_base(torch, name):
+    _check_storage(torch, view_write_steps(name))
 
 
 def test_numpy_and_from_numpy_share_memory(torch):
