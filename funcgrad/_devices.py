@@ -5,7 +5,7 @@ import numpy as np
 
 from . import tree
 from ._core import backend
-from ._core.array import wrap_value
+from ._core.array import Array, wrap_value
 from ._core.trace import Tracer
 from .lax.device import device_put as _put
 
@@ -35,4 +35,5 @@ def device_get(x):
     >>> fg.device_get([fnp.arange(2)])
     [array([0, 1])]
     """
-    return tree.tree_map(lambda leaf: np.asarray(leaf), x)
+    return tree.tree_map(lambda leaf: np.asarray(
+        backend.to_host(leaf._value) if type(leaf) is Array else leaf), x)

@@ -5,6 +5,7 @@ Every test takes the `gpu` fixture (tests/conftest.py): it runs once on CuPy's C
 each machine checks the CUDA code path, and once, marked `gpu`, on a real NVIDIA GPU."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import numpy as np
@@ -19,6 +20,17 @@ from test_ops import FD_OPS, OPS, _call, _op_params, cases, diff_function
 
 # The fixture's device persists over a test's examples on purpose.
 _fixture_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@contextlib.contextmanager
+def _on_gpu(device):
+    """Compute on `device`, where no value may slip to numpy (a silent copy to the host)."""
+    fg.config.update("transfer_guard", "disallow")
+    try:
+        with fg.default_device(device):
+            yield
+    finally:
+        fg.config.update("transfer_guard", "allow")
 
 
 def _host(tree):
@@ -68,8 +80,9 @@ def _transforms(op, case):
 def test_op_values_match_the_cpu(op, data, gpu):
     case = data.draw(cases(op))
     cpu = _values(op, case)
-    with fg.default_device(gpu):
-        _assert_same_results(cpu, _values(op, case), gpu, op.name)
+    with _on_gpu(gpu):
+        on_gpu = _values(op, case)
+    _assert_same_results(cpu, on_gpu, gpu, op.name)
 
 
 @pytest.mark.parametrize("op", _op_params(FD_OPS, "vjp"))
@@ -79,7 +92,7 @@ def test_op_values_match_the_cpu(op, data, gpu):
 def test_op_derivatives_match_the_cpu(op, data, gpu):
     case = data.draw(cases(op, derivative=True))
     cpu = _transforms(op, case)
-    with fg.default_device(gpu):
+    with _on_gpu(gpu):
         on_gpu = _transforms(op, case)
     for kind in cpu:
         _assert_same_results(cpu[kind], on_gpu[kind], gpu, f"{op.name} {kind}")
@@ -273,3 +286,15 @@ def test_indexing_with_gpu_indices(gpu):
     assert table[mask].device == gpu and table[mask].tolist() == [0.0, 6.0, 12.0, 18.0]
     updated = table.at[idx].add(1.0)
     assert updated.device == gpu and updated.tolist()[:4] == [0.0, 3.0, 4.0, 8.0]
+
+
+def test_transfer_guard_finds_copies_to_the_host(gpu):
+    x = fg.device_put(fnp.arange(3.0), gpu)
+    with _on_gpu(gpu):
+        with pytest.raises(fg.TransferGuardError, match=r"(?s)a float64\[3\] array on cuda:0 was "
+                           r"handed to numpy.*fg.device_get\(x\)"):
+            np.asarray(x)
+        assert fg.device_get(x).tolist() == [0.0, 1.0, 2.0]  # on purpose: allowed
+        assert float(fnp.sum(x)) == 3.0
+    with pytest.raises(ValueError, match="transfer_guard must be 'allow' or 'disallow'"):
+        fg.config.update("transfer_guard", "log")

@@ -9,6 +9,8 @@ import numpy as np
 
 from . import backend
 from .avals import ShapedArray, float0
+from .config import config
+from .errors import TransferGuardError, doc_link, user_frame
 
 
 class Array:
@@ -35,6 +37,13 @@ class Array:
 
     def __array__(self, dtype=None, copy=None):
         if type(self._value) is not np.ndarray:  # on a GPU: numpy gets a copy on the host
+            if config.transfer_guard == "disallow":
+                raise TransferGuardError(
+                    f"a {self.dtype.name}{list(self.shape)} array on {self.device} was handed to "
+                    f"numpy, which copies it to the host, while "
+                    f"fg.config.transfer_guard is 'disallow'.\n  at {user_frame()}\nUse "
+                    "funcgrad.numpy to compute on the GPU, or copy on purpose with "
+                    "fg.device_get(x). " + doc_link("transferguarderror"))
             return backend.to_host(self._value).astype(dtype or self.dtype, copy=False)
         if copy:
             return np.array(self._value, dtype=dtype)

@@ -8,9 +8,11 @@ class Config:
     """Runtime switches. `debug_nans`: raise FloatingPointError at the first primitive whose
     output has a NaN, naming it and the user's line (jitted functions are re-run op by op to
     find it). `default_device`: where new arrays are created ('cpu', 'cuda', 'cuda:1' or a
-    Device; None means the CPU)."""
+    Device; None means the CPU). `transfer_guard`: 'allow' (the default) or 'disallow', which
+    makes handing a GPU array to numpy (np.asarray(x), a numpy function) a TransferGuardError, to
+    find copies to the host that a loop does by accident; fg.device_get stays allowed."""
 
-    _defaults = {"debug_nans": False, "default_device": None}
+    _defaults = {"debug_nans": False, "default_device": None, "transfer_guard": "allow"}
 
     def __init__(self):
         for k, v in self._defaults.items():
@@ -23,6 +25,8 @@ class Config:
     def update(self, name, value):
         if name not in self._defaults:
             raise KeyError(f"unknown config option {name!r}; options: {sorted(self._defaults)}")
+        if name == "transfer_guard" and value not in ("allow", "disallow"):
+            raise ValueError(f"transfer_guard must be 'allow' or 'disallow', not {value!r}")
         if name == "default_device":
             backend.set_default_device(value)
         else:

@@ -98,8 +98,13 @@ class DeviceUnavailableError(FuncgradError, RuntimeError):
     """A device was asked for that this machine does not have (no GPU, no CuPy)."""
 
 
+class TransferGuardError(FuncgradError, RuntimeError):
+    """A GPU array was handed to numpy while fg.config.transfer_guard is 'disallow'."""
+
+
 # Tracebacks name the public module the classes are imported from.
 for _cls in (FuncgradError, ConcretizationError, UnexpectedTracerError, ShapeError, JaxprTypeError,
              InPlaceUpdateError, GradInputError, GradOutputError, TracerArrayConversionError,
-             UnhashableStaticArgumentError, DeviceMismatchError, DeviceUnavailableError):
+             UnhashableStaticArgumentError, DeviceMismatchError, DeviceUnavailableError,
+             TransferGuardError):
     _cls.__module__ = "funcgrad"
