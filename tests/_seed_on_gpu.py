@@ -6,18 +6,21 @@ import runpy
 import sys
 from pathlib import Path
 
-args = sys.argv[1:]
-if "--fake" in args:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import fake_cupy
-    sys.modules.update(fake_cupy.MODULES)
-from funcgrad.torch.__main__ import install  # noqa: E402
 
-install()
-import torch  # noqa: E402  (funcgrad.torch)
+def main(args):
+    if "--fake" in args:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import fake_cupy
+        sys.modules.update(fake_cupy.MODULES)
+    from funcgrad.torch.__main__ import install
+    install()
+    import torch  # funcgrad.torch
+    if "--default-cuda" in args:
+        torch.set_default_device("cuda")
+    program = args[-1]
+    sys.argv = [program]
+    runpy.run_path(program, run_name="__main__")
 
-if "--default-cuda" in args:
-    torch.set_default_device("cuda")
-program = args[-1]
-sys.argv = [program]
-runpy.run_path(program, run_name="__main__")
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
