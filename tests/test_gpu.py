@@ -298,3 +298,48 @@ def test_transfer_guard_finds_copies_to_the_host(gpu):
         assert float(fnp.sum(x)) == 3.0
     with pytest.raises(ValueError, match="transfer_guard must be 'allow' or 'disallow'"):
         fg.config.update("transfer_guard", "log")
+
+
+def _compositions():
+    """Transform compositions, each a function of one float64 vector."""
+    def f(v):
+        return fnp.sum(fnp.sin(v) * fnp.cosh(v[::-1]))
+
+    @fg.custom_vjp
+    def clip_grad(x):
+        return x
+
+    clip_grad.defvjp(lambda x: (x, None), lambda _, g: (fnp.clip(g, -0.5, 0.5),))
+
+    @fg.custom_jvp
+    def softplus(x):
+        return fnp.log1p(fnp.exp(x))
+
+    softplus.defjvp(lambda p, t: (softplus(p[0]), t[0] / (1 + fnp.exp(-p[0]))))
+    return {
+        "vmap(grad)": lambda v: fg.vmap(fg.grad(lambda s: fnp.sin(s) ** 2))(v),
+        "jit(vmap(grad))": lambda v: fg.jit(fg.vmap(fg.grad(lambda s: fnp.sin(s) ** 2)))(v),
+        "jacfwd(jacrev)": lambda v: fg.jacfwd(fg.jacrev(f))(v),
+        "jit(hessian)": lambda v: fg.jit(fg.hessian(f))(v),
+        "linearize": lambda v: fg.linearize(f, v)[1](fnp.ones_like(v)),
+        "grad(custom_vjp)": lambda v: fg.grad(lambda u: fnp.sum(clip_grad(u) * 3.0))(v),
+        "jvp(custom_jvp)": lambda v: fg.jvp(softplus, (v,), (fnp.ones_like(v),)),
+        "grad(checkpoint)": lambda v: fg.grad(lambda u: fnp.sum(fg.checkpoint(
+            lambda w: fnp.tanh(w) ** 3)(u)))(v),
+        "grad(fori_loop)": lambda v: fg.grad(lambda u: fnp.sum(lax.fori_loop(
+            0, 3, lambda i, c: fnp.sin(c) * u, u)))(v),
+        "grad(while_loop)": lambda v: fg.grad(lambda u: fnp.sum(lax.while_loop(
+            lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * 0.5 + u), (0, u))[1]))(v),
+        "grad(cond)": lambda v: fg.grad(lambda u: lax.cond(
+            fnp.sum(u) > 0, lambda w: fnp.sum(w ** 3), lambda w: fnp.sum(-w), u))(v),
+        "vjp(vmap)": lambda v: fg.vjp(fg.vmap(lambda s: fnp.exp(s) * s), v)[1](v),
+    }
+
+
+@pytest.mark.parametrize("name", list(_compositions()))
+def test_transform_compositions_match_the_cpu(gpu, name):
+    v = np.linspace(-0.9, 1.1, 5)
+    cpu = _compositions()[name](fnp.asarray(v))
+    with _on_gpu(gpu):
+        on_gpu = _compositions()[name](fg.device_put(v, gpu))
+    _assert_same_results(cpu, on_gpu, gpu, name)
