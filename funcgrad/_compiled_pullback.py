@@ -149,5 +149,5 @@ def _compile(tape, nodes, residuals, basis, total, device):
         consts = backend.move_host(consts, device)
     if sum(getattr(c, "nbytes", 0) for c in consts) > CONST_BYTES:
         return None  # e.g. a dense identity basis: not worth holding in the cache
-    fn, _ = compile_jaxpr(jaxpr, "jacrev_pullback")
+    fn, _ = compile_jaxpr(jaxpr, "jacrev_pullback", np if device is None else device.xp)
     return fn, consts, out_tree

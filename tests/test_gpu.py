@@ -343,3 +343,20 @@ def test_transform_compositions_match_the_cpu(gpu, name):
     with _on_gpu(gpu):
         on_gpu = _compositions()[name](fg.device_put(v, gpu))
     _assert_same_results(cpu, on_gpu, gpu, name)
+
+
+def test_jit_on_the_gpu_calls_cupys_own_ufuncs(gpu):
+    x = fg.device_put(fnp.ones(3), gpu)
+    f = fg.jit(lambda v: fnp.sin(v) * 2.0 + v)
+    assert f(x).device == gpu
+    source = f.lower(x).source
+    assert "_sin" in source
+    lowered_fns = [v for k, v in _namespace_of(f, x).items() if k.startswith("_sin")]
+    assert lowered_fns and all(fn is sys.modules["cupy"].sin for fn in lowered_fns)
+    # the CPU compile of the same function keeps numpy's
+    assert all(isinstance(fn, np.ufunc) for k, fn in _namespace_of(f, fnp.ones(3)).items()
+               if k.startswith("_sin"))
+
+
+def _namespace_of(jitted, *args):
+    return jitted.lower(*args).fn.__globals__

@@ -67,7 +67,7 @@ class ClosedJaxpr:
     def __init__(self, jaxpr, consts, in_tree=None, out_tree=None):
         self.jaxpr, self.consts = jaxpr, list(consts)
         self.in_tree, self.out_tree = in_tree, out_tree
-        self.compiled = None  # generated code, for primitives that run sub-jaxprs
+        self.compiled = {}  # generated code per array namespace, for primitives that run it
 
     eqns = property(lambda self: self.jaxpr.eqns)
     in_avals = property(lambda self: [v.aval for v in self.jaxpr.invars])

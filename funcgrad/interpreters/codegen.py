@@ -24,8 +24,9 @@ FRESH: set = set()
 
 
 class Context:
-    def __init__(self):
-        self.namespace = {"_np": np}
+    def __init__(self, xp=np):
+        self.xp = xp  # the array namespace the code runs on: numpy, or cupy for a GPU
+        self.namespace = {}
         self._objs = {}
 
     def ref(self, obj, hint="f"):
@@ -52,7 +53,10 @@ def default_template(prim):
 def ufunc_template(ufunc):
     def template(ctx, outs, ins, params, reuse):
         out_arg = f", out={reuse}" if reuse else ""
-        return f"{outs[0]} = {ctx.ref(ufunc, ufunc.__name__)}({', '.join(ins)}{out_arg})"
+        # On a GPU, CuPy's own ufunc: numpy's would find it too, through __array_ufunc__, at a
+        # few microseconds a call.
+        fn = ufunc if ctx.xp is np else getattr(ctx.xp, ufunc.__name__)
+        return f"{outs[0]} = {ctx.ref(fn, ufunc.__name__)}({', '.join(ins)}{out_arg})"
     return template
 
 
@@ -64,9 +68,10 @@ class _PyNamer(_Namer):
         return n + "_" if isinstance(v, Var) and keyword.iskeyword(n) else n
 
 
-def generate(jaxpr, name="jitted"):
-    """(source, namespace) of a function taking (*consts, *inputs) and returning the outputs."""
-    ctx = Context()
+def generate(jaxpr, name="jitted", xp=np):
+    """(source, namespace) of a function taking (*consts, *inputs) and returning the outputs,
+    computing with the array namespace `xp`."""
+    ctx = Context(xp)
     namer = _PyNamer()
     params = [namer(v) for v in list(jaxpr.constvars) + list(jaxpr.invars)]
     last_use = {}
@@ -115,8 +120,8 @@ def _atom(ctx, namer, v):
     return namer(v)
 
 
-def compile_jaxpr(jaxpr, name="jitted"):
-    source, namespace = generate(jaxpr, name)
+def compile_jaxpr(jaxpr, name="jitted", xp=np):
+    source, namespace = generate(jaxpr, name, xp)
     code = compile(source, f"<funcgrad.jit {name}>", "exec")
     exec(code, namespace)
     return namespace[name], source

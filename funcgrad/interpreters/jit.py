@@ -161,7 +161,8 @@ class _Jitted:
         if any(isinstance(c, Tracer) for c in closed.consts):
             return None
         jaxpr, consts = optimize(closed.jaxpr, closed.consts)
-        fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun))
+        fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun),
+                                   np if key[3] is None else key[3].xp)
         consts = [_raw(c) for c in consts]
         if key[3] is not None:  # the constants go where the arguments are
             consts = backend.move_host(consts, key[3])

@@ -6,8 +6,11 @@ that belong to an enclosing transform (tracers) are hoisted out as leading input
 reach the primitive as ordinary operands that the enclosing transform sees."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import tree
 from .._core.array import Array
+from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from .._core.trace import Tracer, get_aval, new_trace
 from ..lax.shape import zeros_like_aval
@@ -126,14 +129,18 @@ def _insert(aval, d, size):
 
 
 def run(closed, *raw_args):
-    """Evaluate a sub-jaxpr on backend values, through code generated once per jaxpr."""
-    if closed.compiled is None:
+    """Evaluate a sub-jaxpr on backend values, through code generated once per jaxpr and array
+    namespace."""
+    xp = xp_of(*raw_args)
+    fn = closed.compiled.get(xp)
+    if fn is None:
         from .passes import optimize
         jaxpr, consts = optimize(closed.jaxpr, closed.consts)
-        fn, _ = compile_jaxpr(jaxpr, "sub")
-        consts = [_raw(c) for c in consts]
-        closed.compiled = lambda *a: fn(*consts, *a)
-    return closed.compiled(*raw_args)
+        code, _ = compile_jaxpr(jaxpr, "sub", xp)
+        # constants made on the host go where the arguments are
+        consts = [xp.asarray(c) if type(c) is np.ndarray else c for c in map(_raw, consts)]
+        fn = closed.compiled[xp] = lambda *a: code(*consts, *a)
+    return fn(*raw_args)
 
 
 def _raw(x):
