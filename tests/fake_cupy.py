@@ -24,7 +24,7 @@ index array only, no ``where=`` in ufuncs, ``put_along_axis`` absent, keywords i
 (``as_strided(writeable=)``, ``argsort(stable=)``, ``matrix_rank(hermitian=, rtol=)``).
 
 What it cannot model: speed and asynchrony; other numpy names CuPy lacks (the rest is forwarded)
-and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special); CuPy's own
+and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special's erf and gammaln); CuPy's own
 rounding (float32 kernels, cuBLAS/cuFFT summation order) and its pre-NEP-50 scalar casting; dtype
 limits (e.g. ``add.at`` dtypes, no float128/object); ``__cuda_array_interface__``/DLPack; random
 Generators; per-parameter host rules: host lists pass where CuPy wants arrays (``cupy.sum([1, 2])``
@@ -32,15 +32,15 @@ works here, not there), and numpy arrays given as plain parameters (``pad_width`
 though CuPy converts some. Only one device exists; ``with Device(0)`` changes nothing.
 """
 import functools as _functools
+import math as _math
 import importlib as _importlib
-import importlib.util as _importlib_util
 import sys as _sys
 import types as _types
 import weakref as _weakref
 
 import numpy as _np
 
-__version__ = "13.3.0"
+__version__ = "13.6.0"
 _SCALARS = (bool, int, float, complex, _np.generic)
 # numpy names that take host data and give device arrays (host->device copies).
 _HOST_OK = {"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "zeros", "ones", "empty",
@@ -334,7 +334,7 @@ def get_array_module(*args):
 
 
 def _adapt(mod, name, where):
-    """What cupy-namespace `where`.`name` is, built from numpy's (or scipy's) `mod`.`name`."""
+    """What cupy-namespace `where`.`name` is, built from numpy's `mod`.`name`."""
     try:
         if name in _ABSENT:
             raise AttributeError(name)
@@ -355,7 +355,7 @@ def _adapt(mod, name, where):
 
 
 class _Namespace(_types.ModuleType):
-    """cupy.linalg & co: a module whose names come lazily from a numpy (or scipy) module."""
+    """cupy.linalg & co: a module whose names come lazily from a numpy module."""
 
     def __init__(self, name, target):
         super().__init__(name)
@@ -445,5 +445,22 @@ _cupyx.scipy = _types.ModuleType("cupyx.scipy")
 MODULES = {"cupy": _sys.modules[__name__], "cupy.cuda": cuda, "cupy.cuda.runtime": _runtime,
            "cupy.linalg": linalg, "cupy.fft": fft, "cupy.random": random, "cupy.lib": lib,
            "cupy.lib.stride_tricks": lib.stride_tricks, "cupyx": _cupyx, "cupyx.scipy": _cupyx.scipy}
-if _importlib_util.find_spec("scipy") is not None:  # cupyx.scipy.special only where scipy can back it
-    _cupyx.scipy.special = MODULES["cupyx.scipy.special"] = _Namespace("cupyx.scipy.special", "scipy.special")
+
+
+def _special_ufunc(fn, name):
+    """A float ufunc from a libm function: float32 in, float32 out, as cupyx.scipy.special's
+    kernels (f->f, d->d)."""
+    elementwise = _np.frompyfunc(fn, 1, 1)
+
+    def call(x):
+        a = x._a if isinstance(x, ndarray) else _reject(x) if isinstance(x, _np.ndarray) else _np.asarray(x)
+        dt = a.dtype if a.dtype.kind == "f" else _np.dtype(_np.float64)
+        return _from_np(_np.asarray(elementwise(a), dtype=object).astype(dt).reshape(a.shape))
+    call.__name__ = name
+    return call
+
+
+# cupyx.scipy.special: erf and gammaln from libm, so that no scipy is needed.
+_cupyx.scipy.special = MODULES["cupyx.scipy.special"] = _types.ModuleType("cupyx.scipy.special")
+_cupyx.scipy.special.erf = _special_ufunc(_math.erf, "erf")
+_cupyx.scipy.special.gammaln = _special_ufunc(_math.lgamma, "gammaln")
