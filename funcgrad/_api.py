@@ -18,6 +18,7 @@ from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, 
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
 from .lax._batching import elementwise_rule
+from .lax.device import on_device_of
 
 # ---- helpers ----------------------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ def _split_aux(out, who):
 
 def _ones_like(x):
     aval = get_aval(x)
-    return wrap_value(np.ones(aval.shape, aval.dtype))
+    return on_device_of(wrap_value(np.ones(aval.shape, aval.dtype)), x)
 
 
 def _check_scalar_output(fun, out):

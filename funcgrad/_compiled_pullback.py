@@ -43,14 +43,12 @@ def batched_pullback(tape, basis, total):
         return None
     key, nodes, residuals = sig
     values = [r._value if type(r) is Array else r for r in residuals]
-    device = None
-    if backend.active:
-        device, values = backend.on_one_device("jacrev", values)
-    key = (key, tuple((b.offset, b.total) for b in basis), device)
+    where = backend.placement("jacrev", values) if backend.active else None
+    key = (key, tuple((b.offset, b.total) for b in basis), where)
     entry = _cache.get(key, _MISSING)
     if entry is _MISSING:
         try:
-            entry = _compile(tape, nodes, residuals, basis, total, device)
+            entry = _compile(tape, nodes, residuals, basis, total, where)
         except Exception:  # noqa: BLE001 - e.g. a rule that needs concrete residuals: the
             entry = None   # eager path runs it (and raises any genuine error there)
         _cache[key] = entry
@@ -58,8 +56,9 @@ def batched_pullback(tape, basis, total):
             _cache.pop(next(iter(_cache)), None)  # the oldest signature
     if entry is None:
         return None
-    fn, consts, out_tree = entry
-    outs = fn(*consts, *values)
+    fn, consts, out_tree, device, placed = entry
+    outs = (fn(*consts, *values) if device is None
+            else backend.run_on(device, placed, fn, consts, values))
     return tree.tree_unflatten(out_tree, [wrap_value(o) for o in outs])
 
 
@@ -116,7 +115,7 @@ def _signature(tape):
     return tuple(key), nodes, residuals
 
 
-def _compile(tape, nodes, residuals, basis, total, device):
+def _compile(tape, nodes, residuals, basis, total, where):
     """Trace the batched backward pass with the residuals as inputs, then optimize and compile
     it as jit does."""
     with new_trace(JaxprTrace, "jacrev") as jt:
@@ -145,9 +144,10 @@ def _compile(tape, nodes, residuals, basis, total, device):
         closed = jt.build(flat)
     jaxpr, consts = optimize(closed.jaxpr, closed.consts)
     consts = [c._value if type(c) is Array else c for c in consts]
-    if device is not None:
-        consts = backend.move_host(consts, device)
     if sum(getattr(c, "nbytes", 0) for c in consts) > CONST_BYTES:
         return None  # e.g. a dense identity basis: not worth holding in the cache
+    device = placed = None
+    if where is not None:
+        device, placed, consts = backend.settle_compiled("jacrev", where, consts)
     fn, _ = compile_jaxpr(jaxpr, "jacrev_pullback", np if device is None else device.xp)
-    return fn, consts, out_tree
+    return fn, consts, out_tree, device, placed

@@ -85,6 +85,23 @@ def test_op_values_match_the_cpu(op, data, gpu):
     _assert_same_results(cpu, on_gpu, gpu, op.name)
 
 
+@pytest.mark.parametrize("op", _op_params([op for op in OPS if op.name != "device_put"]))
+@_fixture_ok
+@given(data=st.data())
+def test_op_values_from_placed_arguments_match_the_cpu(op, data, gpu):
+    """The CPU stays the default device; only the arguments are put on the GPU: nothing may
+    fall back to the host on the way, and the results stay on the GPU."""
+    case = data.draw(cases(op))
+    cpu = _values(op, case)
+    args = [fg.device_put(a, gpu) if isinstance(a, np.ndarray) else a for a in case.args]
+    fg.config.update("transfer_guard", "disallow")
+    try:
+        on_gpu = op.fn(*args, **case.params)
+    finally:
+        fg.config.update("transfer_guard", "allow")
+    _assert_same_results(cpu, on_gpu, gpu, op.name)
+
+
 @pytest.mark.parametrize("op", _op_params(FD_OPS, "vjp"))
 @settings(max_examples=max(3, settings.default.max_examples // 5),
           suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -360,3 +377,30 @@ def test_jit_on_the_gpu_calls_cupys_own_ufuncs(gpu):
 
 def _namespace_of(jitted, *args):
     return jitted.lower(*args).fn.__globals__
+
+
+def test_placement_survives_jit_and_gradients(gpu):
+    a = fg.device_put(fnp.ones(3), gpu)
+    placed = fg.device_put(fnp.ones(3), "cpu")
+    # jit keeps a placed CPU input's outputs placed, as eager evaluation does
+    with pytest.raises(fg.DeviceMismatchError):
+        fg.jit(lambda v: v * 2.0)(placed) + a
+    # jit and jacrev constants made on the CPU are host data, not placed
+    assert (fg.jit(lambda v: (v * 2, fnp.asarray([1.0, 2.0, 3.0])))(fnp.ones(3))[1] + a).device == gpu
+    assert (fg.jacrev(lambda v: v * 2.0)(fnp.ones(3))[0] + a).device == gpu
+    # a gradient sent back across a transfer to host data is host data again
+    g = fg.grad(lambda v: fnp.sum(fg.device_put(v, gpu) ** 2))(fnp.ones(3))
+    assert g.device.platform == "cpu" and (g + a).device == gpu
+    # device_put to the CPU under a GPU default device stays on the CPU
+    with fg.default_device(gpu):
+        assert fg.device_put(np.ones(2), "cpu").device.platform == "cpu"
+        assert fg.device_put(fnp.ones(2), fg.Device("cpu")).device.platform == "cpu"
+
+
+def test_jit_runs_where_the_arrays_it_closes_over_are(gpu):
+    w = fg.device_put(fnp.eye(2) * 3.0, gpu)
+    f = fg.jit(lambda v: v @ w)
+    out = f(fnp.ones(2))                          # host data joins w's GPU
+    assert out.device == gpu and out.tolist() == [3.0, 3.0]
+    with pytest.raises(fg.DeviceMismatchError, match="closes over an array on cuda:0"):
+        f(fg.device_put(fnp.ones(2), "cpu"))

@@ -129,7 +129,7 @@ def get_device(spec):
     global active
     if isinstance(spec, Device):
         if spec.platform == "cpu":
-            return spec
+            return CPU  # the one instance, which `is CPU` tests rely on
         platform, index = spec.platform, spec.id
     else:
         text = str(spec)
@@ -209,6 +209,13 @@ def device_of(value):
     return None
 
 
+def origin(value):
+    """Where a backend value came from, to send something back there: its device, or "host"
+    for an array on the CPU that is host data (not placed there)."""
+    d = device_of(value)
+    return "host" if d is CPU and _placed_on_cpu.get(id(value)) is not value else d
+
+
 def to_host(value):
     """A numpy array (or the value itself, if it is host data already)."""
     if type(value) is np.ndarray or type(value) not in _XP_BY_TYPE:
@@ -268,16 +275,44 @@ def align(prim_name, args, vals):
     return move_host(vals, device), place
 
 
-def on_one_device(what, values):
-    """(device, values): the device the placed arrays among `values` (backend arrays, host
-    data) share, the default device if none is placed, and `values` with host arrays moved
-    there. For compiled code (jit, jacrev's backward pass), which runs on one device."""
-    device = common_device(what, values) or _default_device
-    return device, (values if device is CPU else move_host(values, device))
+# ---- compiled code (jit, jacrev's backward pass): one device per compiled function -----------
+
+def placement(what, values):
+    """(device, placed, xp): where compiled code called with `values` runs: the device of the
+    placed arrays among them (placed True), else the default device. With its array namespace,
+    so that code compiled against one CuPy (or its test stand-in) is never run with another."""
+    device = common_device(what, values)
+    where = device or _default_device
+    return where, device is not None, where.xp
+
+
+def settle_compiled(what, where, consts):
+    """(device, placed, consts) for code compiled for `where` (see placement) that closes over
+    `consts`: a placed array among the constants decides where it runs if the arguments did
+    not; the constants are moved there."""
+    device, placed, _ = where
+    own = common_device(what, consts)
+    if own is not None and own != device:
+        if placed:
+            raise DeviceMismatchError(
+                f"{what} is called with arrays on {device}, but closes over an array on {own}."
+                f"\nPut the array it closes over on {device} first:\n"
+                f"    w = fg.device_put(w, '{device}')  " + doc_link("devicemismatcherror"))
+        device, placed = own, True
+    return device, placed, (consts if device.platform == "cpu" else move_host(consts, device))
+
+
+def run_on(device, placed, fn, consts, args):
+    """The outputs of compiled code `fn` run on `device`: host arguments moved there first; on
+    the CPU, the outputs of placed inputs are placed."""
+    if device.platform != "cpu":
+        return fn(*consts, *move_host(args, device))
+    outs = fn(*consts, *args)
+    return [place_on_cpu(o) for o in outs] if placed else outs
 
 
 def move_host(values, device):
-    """`values` with the numpy arrays among them copied to `device`."""
+    """`values` with the numpy arrays among them copied to the GPU `device`."""
     return [transfer(v, device) if type(v) is np.ndarray else v for v in values]
 
 

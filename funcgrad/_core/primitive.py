@@ -28,7 +28,7 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 
 class Primitive:
     __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "vjp_joint",
-                 "vjp_fwd", "batch", "jit", "nondiff")
+                 "vjp_fwd", "batch", "jit", "nondiff", "transfers")
 
     def __init__(self, name, multiple_results=False):
         if name in PRIMITIVES:
@@ -40,6 +40,9 @@ class Primitive:
         self.vjp_joint = self.vjp_fwd = None
         # True for primitives whose outputs are integers or booleans: no derivative exists.
         self.nondiff = False
+        # True for device_put, which moves data itself: its operand is not moved to a device
+        # first, nor its result after.
+        self.transfers = False
 
     def bind(self, *args, **params):
         return _bind(self, *args, **params)

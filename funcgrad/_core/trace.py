@@ -121,6 +121,11 @@ def concrete_value(x):
     return x._value if type(x) is Array else x
 
 
+def host_value(x):
+    """concrete_value(x) as a numpy array on the host (copied there from a GPU)."""
+    return np.asarray(backend.to_host(concrete_value(x)))
+
+
 def get_aval(x) -> ShapedArray:
     if isinstance(x, Tracer):
         return x.aval
@@ -150,7 +155,7 @@ def bind(prim, *args, **params):
 def eval_primitive(prim, args, params):
     vals = [a._value if type(a) is Array else a for a in args]
     place = None
-    if backend.active:
+    if backend.active and not prim.transfers:
         vals, place = backend.align(prim.name, args, vals)
     try:
         if config.debug_nans:

@@ -34,9 +34,12 @@ class RetraceWarning(UserWarning):
 class Lowered:
     """What jit made of one signature: the optimized jaxpr and the generated Python source."""
 
-    def __init__(self, jaxpr, consts, source, fn, out_tree):
+    def __init__(self, jaxpr, consts, source, fn, out_tree, device=None, placed=False):
         self.jaxpr, self.consts, self.source, self.fn, self.out_tree = (
             jaxpr, consts, source, fn, out_tree)
+        # where the code runs (None: no GPU in use), and whether that was asked for by a placed
+        # array (argument or constant), which makes the outputs placed too
+        self.device, self.placed = device, placed
 
     def as_text(self):
         return f"{self.jaxpr}\n\n{self.source}"
@@ -123,13 +126,16 @@ class _Jitted:
         if any(isinstance(x, Tracer) for x in leaves):
             return self.fun(*args, **kwargs)  # inside another transform: trace through
         raws = [_raw(x) for x in leaves]
-        key, raws = self._key(in_tree, leaves, static, raws)
+        key = self._key(in_tree, leaves, static, raws)
         entry = self.cache.get(key)
         if entry is None:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
-        outs = entry.fn(*entry.consts, *raws)
+        if entry.device is not None:
+            outs = backend.run_on(entry.device, entry.placed, entry.fn, entry.consts, raws)
+        else:
+            outs = entry.fn(*entry.consts, *raws)
         if config.debug_nans and any(np.isnan(o).any() for o in outs
                                      if backend.asarray(o).dtype.kind in "fc"):
             # Find the primitive, op by op, in the de-optimized function (this raises there).
@@ -137,12 +143,12 @@ class _Jitted:
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
 
     def _key(self, in_tree, leaves, static, raws):
-        """The cache key, and the argument values on the device the call runs on: the one
-        device of the array arguments (the default device if there are none)."""
-        device = None
+        """The cache key: the arguments' structure, avals and static values, and, once a GPU is
+        in use, where they are (backend.placement)."""
+        where = None
         if backend.active:
-            device, raws = backend.on_one_device(f"jit({_fn_name(self.fun)})", raws)
-        return (in_tree, tuple(_leaf_sig(x) for x in leaves), static, device), raws
+            where = backend.placement(f"jit({_fn_name(self.fun)})", raws)
+        return (in_tree, tuple(_leaf_sig(x) for x in leaves), static, where)
 
     def _trace(self, args, kwargs, nums, in_tree, leaves):
         with new_trace(JaxprTrace, "jit") as jt:
@@ -161,12 +167,13 @@ class _Jitted:
         if any(isinstance(c, Tracer) for c in closed.consts):
             return None
         jaxpr, consts = optimize(closed.jaxpr, closed.consts)
-        fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun),
-                                   np if key[3] is None else key[3].xp)
         consts = [_raw(c) for c in consts]
-        if key[3] is not None:  # the constants go where the arguments are
-            consts = backend.move_host(consts, key[3])
-        entry = Lowered(jaxpr, consts, source, fn, out_tree)
+        device = placed = None
+        if key[3] is not None:  # the arguments and the arrays the function closes over decide
+            device, placed, consts = backend.settle_compiled(
+                f"jit({_fn_name(self.fun)})", key[3], consts)
+        fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun), np if device is None else device.xp)
+        entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed)
         self.cache[key] = entry
         self._note_trace(key)
         return entry
@@ -187,7 +194,7 @@ class _Jitted:
         """The optimized jaxpr and generated source for these arguments (see Lowered)."""
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        key, _ = self._key(in_tree, leaves, static, [_raw(x) for x in leaves])
+        key = self._key(in_tree, leaves, static, [_raw(x) for x in leaves])
         entry = self.cache.get(key) or self._compile(key, args, kwargs, nums, in_tree, leaves)
         if entry is None:
             raise FuncgradError("this function closes over a value traced by an enclosing "
@@ -224,7 +231,7 @@ def _arg_names(fun, args, kwargs, nums):
 def _what_changed(prev, key):
     (t0, s0, st0, d0), (t1, s1, st1, d1) = prev, key
     if d0 != d1:
-        return f"The arguments moved from {d0} to {d1}."
+        return f"The arguments moved from {d0[0]} to {d1[0]}."
     if t0 != t1:
         return f"The structure of the arguments changed ({t0} -> {t1})."
     for i, (a, b) in enumerate(zip(s0, s1)):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import tree
 from .._core.array import Array
+from .._core import backend
 from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from .._core.trace import Tracer, get_aval, new_trace
@@ -131,7 +132,7 @@ def _insert(aval, d, size):
 def run(closed, *raw_args):
     """Evaluate a sub-jaxpr on backend values, through code generated once per jaxpr and array
     namespace."""
-    xp = xp_of(*raw_args)
+    xp = xp_of(*raw_args) if backend.active else np
     fn = closed.compiled.get(xp)
     if fn is None:
         from .passes import optimize

@@ -21,6 +21,7 @@ from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
                                      run, trace_closed, vjp_jaxpr)
 from ._batching import batch_size, move_axis, to_front
+from .device import on_device_of
 from .elementwise import bitwise_and, convert_element_type, eq, maximum, minimum, select
 from .reduce import reduce_max
 from .shape import reshape
@@ -388,7 +389,8 @@ def scan(f, init, xs=None, length=None, reverse=False):
             if reverse:
                 ys.reverse()
             return (tree.tree_map(_as_array, carry),
-                    _stack_trees(ys, n, lambda: _y_avals(body, init_leaves, xs_leaves)))
+                    _stack_trees(ys, n, lambda: _y_avals(body, init_leaves, xs_leaves),
+                                 (xs_leaves + init_leaves + [None])[0]))
     nc = len(init_leaves)
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs_leaves]
     for _ in range(2):
@@ -443,11 +445,13 @@ def _y_avals(body, init_leaves, xs_leaves):
     return out_avals(closed)[nc:], _children(out_tree)[1]
 
 
-def _stack_trees(ys, n, y_avals):
+def _stack_trees(ys, n, y_avals, like):
+    """The stacked ys of an unrolled scan; with none, empty arrays on the device of `like`."""
     from ..numpy import stack, zeros
     if n == 0:
         avals, y_tree = y_avals()
-        return tree.tree_unflatten(y_tree, [zeros((0,) + a.shape, a.dtype) for a in avals])
+        return tree.tree_unflatten(y_tree, [on_device_of(zeros((0,) + a.shape, a.dtype), like)
+                                            for a in avals])
     leaves = [tree.tree_leaves(y) for y in ys]
     y_tree = tree.tree_structure(ys[0])
     return tree.tree_unflatten(y_tree, [stack([l[k] for l in leaves])

@@ -9,12 +9,16 @@ from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import concrete_value
 
 device_put_p = Primitive("device_put")
+device_put_p.transfers = True
 
 
 def _impl(x, *, device):
     # device None: wherever the value already is (the transpose of a transfer whose source was
     # only known as a traced value, inside jit, where every value shares the jit's device).
-    return x if device is None else backend.transfer(x, device)
+    # "host": back to the host as host data, placed nowhere (where an unplaced input came from).
+    if device is None:
+        return x
+    return backend.to_host(x) if device == "host" else backend.transfer(x, device)
 
 
 device_put_p.impl = _impl
@@ -22,7 +26,7 @@ device_put_p.abstract_eval = lambda x, *, device: x
 device_put_p.batch = lambda args, dims, *, device: (device_put(args[0], device), dims[0])
 defjvp(device_put_p, lambda t, ans, x, *, device: device_put(t, device))
 defvjp(device_put_p, lambda ct, ans, x, *, device: device_put(
-    ct, backend.device_of(concrete_value(x)) if _is_concrete(x) else None))
+    ct, backend.origin(concrete_value(x)) if _is_concrete(x) else None))
 
 
 def _is_concrete(x):
@@ -31,6 +35,15 @@ def _is_concrete(x):
     except ConcretizationError:  # a tracer of jit, make_jaxpr or vmap: no one value
         return False
     return True
+
+
+def on_device_of(x, ref):
+    """`x`, a value made on the default device (a constant, a seed), on the GPU that `ref` is
+    on, so that results of a GPU computation stay there; `x` itself otherwise."""
+    if not backend.active or not _is_concrete(ref):
+        return x
+    d = backend.device_of(concrete_value(ref))
+    return x if d is None or d.platform == "cpu" else device_put(x, d)
 
 
 def device_put(x, device):

@@ -21,7 +21,7 @@ from .. import lax
 from .._core.array import Array
 from .._core.avals import dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError
-from .._core.trace import Tracer, concrete_value, get_aval
+from .._core.trace import Tracer, concrete_value, get_aval, host_value
 from ..lax._checks import normalize_axes, normalize_axis
 from ._core import asarray, dtype_of, operand, shape_of
 from ._manipulation import broadcast_to, concatenate, moveaxis, ravel, reshape, squeeze
@@ -51,7 +51,7 @@ def _cast(x, dtype):
 def _static(x, who):
     """A concrete numpy value, or a clear error naming `who` when x is traced abstractly."""
     if isinstance(x, (Array, Tracer)):
-        return np.asarray(concrete_value(x))
+        return host_value(x)
     return x
 
 
@@ -153,7 +153,7 @@ def take(a, indices, axis=None, mode=None):
         idx = lax.maximum(lax.minimum(idx, n - 1), 0)
     elif mode == "raise":
         if not isinstance(idx, Tracer) or _is_concrete(idx):
-            v = np.asarray(concrete_value(idx))
+            v = host_value(idx)
             if v.size and (v.max() >= n or v.min() < -n):
                 raise IndexError(f"take: index {int(v.max() if v.max() >= n else v.min())} is "
                                  f"out of bounds for axis {ax} with size {n}")
@@ -626,7 +626,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     Array([1, 2, 3], dtype=int64)
     """
     ar = operand(ar)
-    v = np.asarray(concrete_value(ar))
+    v = host_value(ar)
     res = np.unique(v, return_index=True, return_inverse=return_inverse,
                     return_counts=return_counts, axis=axis, equal_nan=equal_nan)
     idx = res[1]
@@ -646,7 +646,7 @@ def argwhere(a):
     Array([[0, 1],
            [1, 0]], dtype=int64)
     """
-    return Array(np.argwhere(np.asarray(concrete_value(operand(a)))))
+    return Array(np.argwhere(host_value(operand(a))))
 
 
 def flatnonzero(a):
@@ -656,7 +656,7 @@ def flatnonzero(a):
     >>> fnp.flatnonzero(fnp.array([0, 3, 0, 4]))
     Array([1, 3], dtype=int64)
     """
-    return Array(np.flatnonzero(np.asarray(concrete_value(operand(a)))))
+    return Array(np.flatnonzero(host_value(operand(a))))
 
 
 # ---- statistics -----------------------------------------------------------------------------------
@@ -693,7 +693,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     a, w = _cast(a, dt), _cast(w, dt)
     scl = _sum(w, axis=axis, keepdims=keepdims)
     if not isinstance(scl, Tracer) or _is_concrete(scl):
-        if np.any(np.asarray(concrete_value(scl)) == 0.0):
+        if np.any(host_value(scl) == 0.0):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     avg = lax.div(_sum(lax.mul(a, w), axis=axis, keepdims=keepdims), scl)
     return (avg, broadcast_to(scl, shape_of(avg))) if returned else avg
@@ -1005,7 +1005,7 @@ def _nan_arg(name, arg, fill):
             return arg(a, axis=axis, keepdims=keepdims)
         nans = isnan(a)
         if not isinstance(a, Tracer) or _is_concrete(a):
-            all_nan = np.asarray(concrete_value(_all(nans, axis=axis)))
+            all_nan = host_value(_all(nans, axis=axis))
             if all_nan.size and np.any(all_nan):
                 raise ValueError("All-NaN slice encountered")
         return arg(_nan_fill(a, fill), axis=axis, keepdims=keepdims)

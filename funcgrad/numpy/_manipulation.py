@@ -8,7 +8,7 @@ import numpy as np
 from .. import lax
 from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.trace import concrete_value, get_aval
+from .._core.trace import get_aval, host_value
 from ..lax._checks import normalize_axes, normalize_axis
 from ._core import operand
 
@@ -163,8 +163,7 @@ def split(ary, indices_or_sections, axis=0):
 
 def nonzero(a):
     """numpy.nonzero, for concrete values only: the result's size depends on the values."""
-    v = concrete_value(operand(a))
-    return tuple(Array(i) for i in np.nonzero(np.asarray(v)))
+    return tuple(Array(i) for i in np.nonzero(host_value(operand(a))))
 
 
 def shape(a):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import lax
 from .._core.trace import get_aval
 from ..lax._checks import normalize_axes, normalize_axis
+from ..lax.device import on_device_of
 from ._core import operand
 
 
@@ -128,7 +129,7 @@ def _logical_reduction(name, extremum, identity):
         axes = normalize_axes(name, axis, aval.ndim)  # empty: numpy's identity, as a constant
         shape = tuple(1 if i in axes else d for i, d in enumerate(aval.shape) if keepdims
                       or i not in axes)
-        return lax.full(shape, identity, np.bool_)
+        return on_device_of(lax.full(shape, identity, np.bool_), truth)
     f.__name__ = name
     f.__doc__ = f"numpy.{name}: whether {name} element(s) along `axis` are nonzero."
     return f
