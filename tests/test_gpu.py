@@ -404,3 +404,19 @@ def test_jit_runs_where_the_arrays_it_closes_over_are(gpu):
     assert out.device == gpu and out.tolist() == [3.0, 3.0]
     with pytest.raises(fg.DeviceMismatchError, match="closes over an array on cuda:0"):
         f(fg.device_put(fnp.ones(2), "cpu"))
+
+
+def test_one_gpu_is_used_where_there_are_several(monkeypatch):
+    import fake_cupy
+    from funcgrad._core import backend
+    for name, module in fake_cupy.MODULES.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(fake_cupy.cuda.runtime, "getDeviceCount", lambda: 2)
+    backend._reset_for_tests()
+    try:
+        assert [str(d) for d in fg.devices()] == ["cpu", "cuda:0"]
+        with pytest.raises(fg.DeviceUnavailableError, match=r"'cuda:1' exists, but funcgrad uses "
+                           r"one GPU for now, cuda:0 \(of the 2 here\)"):
+            fg.device_put(fnp.ones(1), "cuda:1")
+    finally:
+        backend._reset_for_tests()

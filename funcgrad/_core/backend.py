@@ -81,7 +81,9 @@ def _reset_for_tests():
 
 
 def cuda_device_count():
-    return _cuda()[2]
+    """The GPUs funcgrad uses: one (cuda:0) for now. Operations do not yet switch CuPy's current
+    device, so arrays on a second GPU would meet kernels launched on the first."""
+    return min(_cuda()[2], 1)
 
 
 def devices(backend=None):
@@ -99,7 +101,8 @@ def devices(backend=None):
     platform = _platform(backend)
     if platform == "cpu":
         return [CPU]
-    return [get_device(f"cuda:{i}") for i in range(_require_cuda("cuda")[2])]
+    _require_cuda("cuda")
+    return [get_device(f"cuda:{i}") for i in range(cuda_device_count())]
 
 
 def _platform(name):
@@ -148,6 +151,10 @@ def get_device(spec):
             f"device 'cuda:{index}' does not exist: this machine has {n} GPU"
             f"{'' if n == 1 else 's'} (cuda:0 to cuda:{n - 1}). " + doc_link(
                 "deviceunavailableerror"))
+    if index >= cuda_device_count():
+        raise DeviceUnavailableError(
+            f"'cuda:{index}' exists, but funcgrad uses one GPU for now, cuda:0 (of the {n} "
+            "here). Use fg.devices('cuda')[0]. " + doc_link("deviceunavailableerror"))
     active = True
     return Device("cuda", index)
 
