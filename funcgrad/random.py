@@ -19,7 +19,7 @@ import numpy as np
 from . import lax
 from . import numpy as fnp
 from ._core import backend
-from ._core.array import Array, wrap_value
+from ._core.array import Array
 from ._core.avals import ShapedArray
 from ._core.primitive import Primitive, def_nondiff
 from ._core.trace import get_aval

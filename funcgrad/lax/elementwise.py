@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.backend import asarray, xp_of
+from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.trace import bind
 from ..interpreters.codegen import FRESH, ufunc_template

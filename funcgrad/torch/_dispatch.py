@@ -58,15 +58,12 @@ is_storage = backend.is_backend_array  # numpy's and (once a GPU is in use) CuPy
 
 def value_of(x):
     """A tensor's data as a funcgrad value (no copy); other values unchanged."""
-    if isinstance(x, Tensor):
-        d = x._data
-        return _array(d) if type(d) is _ndarray or is_storage(d) else d
-    return x
+    return _value(x._data) if isinstance(x, Tensor) else x
 
 
 def _value(d):
     """Tensor storage (a numpy or CuPy array) as a funcgrad Array; a traced value as it is."""
-    return _array(d) if is_storage(d) else d
+    return _array(d) if type(d) is _ndarray or is_storage(d) else d
 
 
 def raw(v):

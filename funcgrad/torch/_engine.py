@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .._core.array import Array as _Array
+from .._core.array import Array as _Array, wrap_value
 from .._core.graph import toposort
 from . import _dispatch
 from ._grad_mode import _state as _grad_state
@@ -117,6 +117,13 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                     t._grad = g if t._grad is None else t._grad + g
 
 
+def _copy(d):
+    """A copy of backend array `d` on its own device (an Array(d) would go to funcgrad's default
+    device)."""
+    from ._tensor import copy_storage  # the module imports this one
+    return wrap_value(copy_storage(d))
+
+
 def _unaliased(got):
     """The gradients a node hands to its inputs, no two of them one array (a leaf may keep its
     gradient and add into it in place later)."""
@@ -128,7 +135,7 @@ def _unaliased(got):
     for g in got:
         if type(g) is _Array:
             if id(g) in seen or id(g._value) in seen:
-                g = _Array(g._value)  # a copy (on the array's device)
+                g = _copy(g._value)
             seen.add(id(g))
             seen.add(id(g._value))
         out.append(g)
@@ -197,7 +204,7 @@ def _owned(value):
         d = value._value
         if d.base is None and sys.getrefcount(d) <= _UNSHARED:
             return _dispatch._from_value(value)
-        return _dispatch._from_value(_Array(d))  # a copy (on the array's device)
+        return _dispatch._from_value(_copy(d))
     return _dispatch._from_value(value)
 
 

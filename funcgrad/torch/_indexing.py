@@ -16,7 +16,7 @@ from . import _dtypes as D
 from ._dispatch import apply_op, is_storage
 from ._grad_mode import is_grad_enabled
 from ._ops import _as, _host_result, _t
-from ._tensor import Tensor, _dim, _type_name, concrete
+from ._tensor import Tensor, _dim, concrete
 from ._views import view_op
 
 _BASIC = (int, slice, type(None), type(Ellipsis))

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._core import backend
 from . import _dtypes as D
-from ._size import as_device, storage_on
+from ._size import as_device, get_default_device, storage_on
 from ._tensor import Tensor, host_values
 
 _DEFAULT_SEED = 67280421310721
@@ -93,8 +93,9 @@ def set_rng_state(new_state):
 
 def _gen(generator, device=None):
     """The numpy random Generator behind `generator` (default: `device`'s, a torch.device, None
-    for the CPU)."""
-    if generator is None and device is not None and device.type == "cuda":
+    for the default device's)."""
+    device = device or get_default_device()
+    if generator is None and device.type == "cuda":
         generator = _cuda_generators.get(device.index or 0)
         if generator is None:
             generator = _cuda_generators[device.index or 0] = Generator(device)

@@ -81,8 +81,9 @@ class device:
         return hash((self.type, self.index))
 
     def __enter__(self):  # `with torch.device('cuda'):` makes it the default device inside
-        _previous_defaults.append(_default[0])
-        set_default_device(self)
+        previous = _default[0]
+        set_default_device(self)  # raises, with nothing to undo, where there is no such device
+        _previous_defaults.append(previous)
         return self
 
     def __exit__(self, *exc):

@@ -667,7 +667,7 @@ def _root(d):
     return d
 
 
-def _rebuild(data, requires_grad, device=None):
+def _rebuild(data, requires_grad, device="cpu"):  # not the default device: where it was
     t = Tensor._make(storage_on(data, as_device(device)))
     t._requires_grad = requires_grad
     return t

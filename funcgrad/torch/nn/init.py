@@ -25,8 +25,8 @@ def _set(tensor, values):
     """Write `values` (host data) into tensor's storage (no recording, as under
     torch.no_grad)."""
     d = tensor._data
-    values = np.broadcast_to(np.asarray(values), d.shape).astype(d.dtype)
-    d[...] = storage_on(values, tensor.device)
+    values = np.asarray(values, d.dtype)  # broadcast by the assignment, on the device
+    d[...] = values if type(d) is np.ndarray else storage_on(values, tensor.device)
     tensor._bump()
     return tensor
 
