@@ -127,7 +127,7 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
 _NONE_EDGE = (None, 0)
 
 
-def common_device(args):
+def tensors_device(args):
     """(device, positions): the GPU the tensors among args are on (None: none is), and the
     positions of the 0-dim CPU tensors among them (PyTorch's CPU scalars, which may join a GPU
     operation). Tensors on two devices are PyTorch's error. Called once a GPU is in use."""
@@ -152,10 +152,10 @@ def common_device(args):
 
 
 def _on_one_device(fn, args):
-    """fn run as PyTorch runs an operation on args (see common_device): on a GPU, with the CPU
+    """fn run as PyTorch runs an operation on args (see tensors_device): on a GPU, with the CPU
     scalars among args moved there, and the GPU as funcgrad's default device, so that what fn
     makes from host data alone (constants, index tables) is made there too."""
-    device, scalars = common_device(args)
+    device, scalars = tensors_device(args)
     if device is None:
         return fn
 

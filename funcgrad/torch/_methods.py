@@ -17,7 +17,7 @@ from . import _reductions as Rd
 from . import _shape_ops as S
 from . import _sorting as So
 from .._core import backend
-from ._dispatch import common_device
+from ._dispatch import tensors_device
 from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros
 from ._grad_mode import _state as _grad_state
 from ._graph import node_class
@@ -395,7 +395,7 @@ _METHODS = {
 def equal(input, other):
     """Same shape and same values (True/False)."""
     if backend.active:
-        common_device([input, other])
+        tensors_device([input, other])
     if tuple(input.shape) != tuple(other.shape):
         return False
     return bool(np.array_equal(host_values(input), host_values(other)))
@@ -407,7 +407,7 @@ def _close_args(input, other):
         raise RuntimeError(f"{D._LEGACY[input._dtype.name]} did not match "
                            f"{D._LEGACY[other._dtype.name]}")
     if backend.active:
-        common_device([input, other])
+        tensors_device([input, other])
     return host_values(input), host_values(other) if isinstance(other, Tensor) else \
         np.asarray(other)
 

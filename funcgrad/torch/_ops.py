@@ -13,7 +13,7 @@ from ..lax import elementwise as _elementwise
 from .. import nn as fg_nn
 from .. import numpy as fnp
 from . import _dtypes as D
-from ._dispatch import apply_op, common_device, needs_record, record_primitive, value_of
+from ._dispatch import apply_op, tensors_device, needs_record, record_primitive, value_of
 from ._grad_mode import is_grad_enabled
 from ._size import storage_on
 from ._tensor import Tensor, _check_cast
@@ -632,7 +632,7 @@ def where(condition, input=None, other=None):
         y = y.astype(dt.np, copy=False) if type(y) is _ndarray else _scalar(y, dt)
         return _wrap(np.where(c, x, y))
     if backend.active:
-        common_device([cond, input, other])
+        tensors_device([cond, input, other])
     c = value_of(cond)
     return apply_op("WhereBackward0", lambda x, y: lax.select(
         fnp.broadcast_to(c, np.broadcast_shapes(np.shape(c), fnp.shape(x), fnp.shape(y))),
@@ -651,7 +651,7 @@ def masked_fill(input, mask, value):
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{D.c_name(mask._dtype)}")
     if backend.active:
-        common_device([mask, input])
+        tensors_device([mask, input])
     m = mask._data
     dt = input._dtype
     if isinstance(value, Tensor):
