@@ -347,3 +347,18 @@ def test_one_gpu_is_used_where_there_are_several(monkeypatch):
             fg.device_put(fnp.ones(1), "cuda:1")
     finally:
         backend._reset_for_tests()
+
+
+def test_cpu_work_keeps_its_fast_path_beside_a_gpu(gpu, monkeypatch):
+    from funcgrad._core import trace
+    bound = []
+    monkeypatch.setattr(trace, "eval_primitive", lambda p, a, k, _e=trace.eval_primitive: (
+        bound.append(p.name), _e(p, a, k))[1])
+    x = fnp.ones(3)
+    fnp.sin(x), x + x, x * 2.0                     # plain host data, CPU default: no binding
+    assert bound == []
+    placed = fg.device_put(x, "cpu")
+    bound.clear()
+    assert (placed + x).device.platform == "cpu" and bound == ["add"]  # placement is kept
+    with pytest.raises(fg.DeviceMismatchError):
+        fnp.sin(placed) + fg.device_put(x, gpu)

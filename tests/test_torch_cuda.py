@@ -427,3 +427,15 @@ def test_without_a_gpu_torch_cuda_answers_as_a_cpu_build(monkeypatch):
             list(ft.utils.data.DataLoader([1.0, 2.0], pin_memory=True))
     finally:
         backend._reset_for_tests()
+
+
+def test_load_with_map_location(gpu, tmp_path):
+    state = {"w": ft.ones(2, 3, requires_grad=True), "steps": [ft.arange(3)], "lr": 0.1}
+    ft.save(state, tmp_path / "state.pt")
+    for location in ["cuda", ft.device("cuda", 0), {"cpu": "cuda:0"}]:
+        loaded = ft.load(tmp_path / "state.pt", map_location=location)
+        assert loaded["w"].is_cuda and loaded["steps"][0].is_cuda and loaded["lr"] == 0.1
+        assert loaded["w"].requires_grad and loaded["w"].is_leaf
+        assert loaded["w"].tolist() == [[1.0] * 3] * 2
+    for location in [None, "cpu", lambda storage, loc: storage]:
+        assert not ft.load(tmp_path / "state.pt", map_location=location)["w"].is_cuda

@@ -335,6 +335,22 @@ def settle(out, place, multiple_results):
     return outs if multiple_results else outs[0]
 
 
+def host_only(*values):
+    """Whether an eager operation on these backend values (or scalars) needs no device handling
+    even though a GPU is in use: nothing on a GPU, nothing placed, and the CPU the default
+    device (then it runs as if no GPU had ever been used)."""
+    if _default_device is not CPU:
+        return False
+    for v in values:
+        t = type(v)
+        if t is np.ndarray:
+            if _placed_on_cpu.get(id(v)) is v:
+                return False
+        elif t in _XP_BY_TYPE:
+            return False
+    return True
+
+
 def asarray(x):
     """`x` as a backend array: itself if it is one (numpy or cupy), else numpy's (scalars)."""
     return x if type(x) in _XP_BY_TYPE else np.asarray(x)

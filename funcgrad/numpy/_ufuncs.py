@@ -18,7 +18,8 @@ def _unary(prim_fn, name):
     impl = prim.impl
 
     def f(x):
-        if type(x) is Array and not (config.debug_nans or backend.active):  # eager: straight to impl
+        if type(x) is Array and not config.debug_nans and (
+                not backend.active or backend.host_only(x._value)):  # eager: straight to impl
             try:
                 return wrap_value(impl(x._value))
             except Exception:
@@ -36,12 +37,14 @@ def _binary(prim_fn, name):
     def f(x, y):
         tx, ty = type(x), type(y)
         if ((tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
-                ty is Array and tx in _FAST_SCALARS)) and not (config.debug_nans or backend.active):
-            try:
-                return wrap_value(impl(x._value if tx is Array else x,
-                                       y._value if ty is Array else y))
-            except Exception:
-                pass  # the general path below raises the teaching error
+                ty is Array and tx in _FAST_SCALARS)) and not config.debug_nans:  # eager
+            xv = x._value if tx is Array else x
+            yv = y._value if ty is Array else y
+            if not backend.active or backend.host_only(xv, yv):
+                try:
+                    return wrap_value(impl(xv, yv))
+                except Exception:
+                    pass  # the general path below raises the teaching error
         return bind(prim, operand(x), operand(y))
     f.__name__ = name
     f.__doc__ = f"numpy.{name}, differentiable, with numpy's broadcasting and type promotion."

@@ -37,6 +37,7 @@ import numpy as np
 
 from .._core import backend
 from . import _dtypes as D
+from ._size import as_device, same_device
 from ._tensor import Tensor
 
 __all__ = ["load", "save"]
@@ -309,12 +310,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     """Read what save() wrote, from a path or a readable binary file object. Never executes
     code: only tensors, dicts, lists, tuples and Python scalars/strings are rebuilt, whatever
     `weights_only` says. A damaged, truncated or foreign file raises RuntimeError naming the
-    problem. map_location is accepted (every tensor loads on the CPU)."""
-    del map_location, pickle_module, weights_only, mmap, pickle_load_args
+    problem. Tensors load on the CPU (save() keeps no device), or where map_location says: a
+    device ('cuda', torch.device), or a dict from the saved location ('cpu') to a device; a
+    function (`lambda storage, loc: storage`) leaves them on the CPU."""
+    del pickle_module, weights_only, mmap, pickle_load_args
     data = _read_bytes(f)
     where = os.fspath(f) if isinstance(f, (str, os.PathLike)) else "the file object"
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu")
     try:
-        return _load(data)
+        obj = _load(data)
     except _Corrupt as e:
         raise RuntimeError(f"torch.load: {where} is not a valid funcgrad.torch.save file: "
                            f"{e}") from None
@@ -323,4 +328,21 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         raise RuntimeError(f"torch.load: {where} is not a valid funcgrad.torch.save file: "
                            f"it is damaged or truncated ({type(e).__name__}: "
                            f"{str(e)[:200]})") from None
+    if map_location is None or callable(map_location):
+        return obj
+    return _moved(obj, as_device(map_location))
+
+
+def _moved(obj, device):
+    """`obj` (as load() rebuilds it) with every tensor on `device`, each still a leaf that
+    requires grad as before."""
+    if isinstance(obj, Tensor):
+        if device.type == "cpu" or same_device(obj.device, device):
+            return obj
+        return obj.detach().to(device).requires_grad_(obj.requires_grad)
+    if isinstance(obj, dict):
+        return type(obj)((k, _moved(v, device)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_moved(v, device) for v in obj)
+    return obj
 
