@@ -244,6 +244,79 @@ def test_optimizer_step_on_the_gpu(gpu):
     _assert_same_results(train("cpu"), on_gpu, gpu, "adam")
 
 
+# ---- without a GPU --------------------------------------------------------------------------
+
+@pytest.fixture
+def no_cupy(monkeypatch):
+    from funcgrad._core import backend
+    monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ImportError
+    backend._reset_for_tests()
+    yield
+    backend._reset_for_tests()
+
+
+def test_without_cupy_everything_runs_on_the_cpu(no_cupy):
+    assert fg.devices() == [fg.devices("cpu")[0]] == [fg.config.default_device]
+    x = fg.device_put(np.array([1.0, 2.0]), "cpu")
+    assert x.device.platform == "cpu" and fg.device_get({"x": x})["x"].tolist() == [1.0, 2.0]
+    for ask in [lambda: fg.devices("cuda"), lambda: fg.device_put(x, "cuda"),
+                lambda: fg.config.update("default_device", "gpu"),
+                lambda: fg.default_device("cuda:0").__enter__()]:
+        with pytest.raises(fg.DeviceUnavailableError, match=r"(?s)CuPy is not installed .*pip install "
+                           r"'funcgrad\[cuda\]'.*fg.device_put\(x, 'cpu'\)"):
+            ask()
+    assert fg.config.default_device.platform == "cpu"
+
+
+def test_device_names_are_checked(no_cupy):
+    with pytest.raises(ValueError, match="unknown backend 'tpu'; use 'cpu' or 'cuda'"):
+        fg.device_put(fnp.ones(1), "tpu")
+    assert fg.device_put(fnp.ones(1), fg.devices("cpu")[0]).device == fg.devices("cpu")[0]
+
+
+def test_a_missing_gpu_index_names_the_ones_there(gpu):
+    with pytest.raises(fg.DeviceUnavailableError, match=r"'cuda:99' does not exist: this machine "
+                       r"has \d+ GPUs? \(cuda:0 to cuda:\d+\)"):
+        fg.device_put(fnp.ones(1), "cuda:99")
+    with pytest.raises(ValueError, match="the index after ':' must be an integer"):
+        fg.device_put(fnp.ones(1), "cuda:x")
+
+
+def test_debug_nans_on_the_gpu(gpu):
+    x = fg.device_put(fnp.array([0.0, 1.0]), gpu)
+    fg.config.update("debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match="`div` produced a NaN"):
+            x / x
+        with pytest.raises(FloatingPointError, match="`div` produced a NaN"):
+            fg.jit(lambda v: v / v)(x)
+    finally:
+        fg.config.update("debug_nans", False)
+
+
+def test_indexing_with_gpu_indices(gpu):
+    table = fnp.arange(10.0) * 2.0                    # host data
+    idx = fg.device_put(fnp.array([3, 1, 3]), gpu)
+    picked = table[idx]
+    assert picked.device == gpu and picked.tolist() == [6.0, 2.0, 6.0]
+    mask = fg.device_put(fnp.arange(10) % 3 == 0, gpu)
+    assert table[mask].device == gpu and table[mask].tolist() == [0.0, 6.0, 12.0, 18.0]
+    updated = table.at[idx].add(1.0)
+    assert updated.device == gpu and updated.tolist()[:4] == [0.0, 3.0, 4.0, 8.0]
+
+
+def test_transfer_guard_finds_copies_to_the_host(gpu):
+    x = fg.device_put(fnp.arange(3.0), gpu)
+    with _on_gpu(gpu):
+        with pytest.raises(fg.TransferGuardError, match=r"(?s)a float64\[3\] array on cuda:0 was "
+                           r"handed to numpy.*fg.device_get\(x\)"):
+            np.asarray(x)
+        assert fg.device_get(x).tolist() == [0.0, 1.0, 2.0]  # on purpose: allowed
+        assert float(fnp.sum(x)) == 3.0
+    with pytest.raises(ValueError, match="transfer_guard must be 'allow' or 'disallow'"):
+        fg.config.update("transfer_guard", "log")
+
+
 def _compositions():
     """Transform compositions, each a function of one float64 vector."""
     def f(v):
