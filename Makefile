@@ -18,8 +18,10 @@ test: $(BIN)/python
 	$(BIN)/python -m pytest
 
 # The GPU tests need CuPy, and the GPU benchmarks a CUDA build of PyTorch (PyPI's Linux wheel).
+# CUDA_EXTRA=cuda13 for a CUDA 13 driver.
+CUDA_EXTRA ?= cuda
 test-gpu: $(BIN)/python
-	$(PIP) -e ".[test,oracle,cuda]"
+	$(PIP) -e ".[test,oracle,$(CUDA_EXTRA)]"
 	$(BIN)/python -m pytest -m gpu
 	$(BIN)/python -m benchmarks --no-json gpu
 

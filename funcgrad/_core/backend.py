@@ -57,7 +57,8 @@ def _cuda():
             import cupy
         except ImportError as e:
             _cupy_state = (None, f"CuPy is not installed ({e}). Install it with "
-                                 "`pip install 'funcgrad[cuda]'`", 0)
+                                 "`pip install 'funcgrad[cuda]'` (CUDA 12; 'funcgrad[cuda13]' "
+                                 "for CUDA 13)", 0)
         else:
             try:
                 n = cupy.cuda.runtime.getDeviceCount()
