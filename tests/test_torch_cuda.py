@@ -41,6 +41,15 @@ class _OnGpu:
 GPU = _OnGpu()
 
 
+@pytest.fixture(autouse=True)
+def _no_hidden_copies_to_the_host():
+    """Every test here runs with fg.config.transfer_guard 'disallow': a GPU array handed to
+    numpy by the torch layer (a silent copy to the host) fails it."""
+    fg.config.update("transfer_guard", "disallow")
+    yield
+    fg.config.update("transfer_guard", "allow")
+
+
 def _same(cpu, gpu_out, what, rtol=None, atol=None):
     """gpu_out is cpu's result computed on the GPU: tensors there, the same dtypes, shapes,
     values, requires_grad and grad_fn names."""
