@@ -18,20 +18,20 @@ from ._core.avals import ShapedArray, float0
 from ._core.backend import Device, devices, using_default_device as default_device
 from ._devices import device_get, device_put
 from ._core.errors import (ConcretizationError, DeviceMismatchError, DeviceUnavailableError,
-                           FuncgradError, TransferGuardError, GradInputError, GradOutputError,
-                           InPlaceUpdateError, JaxprTypeError, ShapeError,
-                           TracerArrayConversionError, UnexpectedTracerError,
+                           FuncgradError, GradInputError, GradOutputError, InPlaceUpdateError,
+                           JaxprTypeError, ShapeError, TracerArrayConversionError,
+                           TransferGuardError, UnexpectedTracerError,
                            UnhashableStaticArgumentError)
 from ._core.ir import ClosedJaxpr, Jaxpr
 
 __version__ = "0.1.0"
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "stop_gradient",
-           "vmap", "jit", "config", "debug", "RetraceWarning", "custom_jvp", "custom_vjp", "checkpoint", "remat",
-           "checkpoint_policies", "jacrev", "jacfwd", "jacobian", "hessian", "hvp", "vhp",
-           "Array", "ShapedArray", "float0", "Device", "devices", "default_device", "device_put",
-           "device_get", "DeviceMismatchError", "DeviceUnavailableError", "TransferGuardError", "ClosedJaxpr", "Jaxpr",
-           "lax",
-           "numpy", "tree", "ConcretizationError", "FuncgradError", "GradInputError",
-           "GradOutputError", "InPlaceUpdateError", "JaxprTypeError", "ShapeError",
-           "TracerArrayConversionError", "UnexpectedTracerError", "UnhashableStaticArgumentError"]
+           "vmap", "jit", "config", "debug", "RetraceWarning", "custom_jvp", "custom_vjp",
+           "checkpoint", "remat", "checkpoint_policies", "jacrev", "jacfwd", "jacobian", "hessian",
+           "hvp", "vhp", "Array", "ShapedArray", "float0", "Device", "devices", "default_device",
+           "device_put", "device_get", "ClosedJaxpr", "Jaxpr", "lax", "numpy", "tree",
+           "ConcretizationError", "DeviceMismatchError", "DeviceUnavailableError", "FuncgradError",
+           "GradInputError", "GradOutputError", "InPlaceUpdateError", "JaxprTypeError",
+           "ShapeError", "TracerArrayConversionError", "TransferGuardError",
+           "UnexpectedTracerError", "UnhashableStaticArgumentError"]
