@@ -435,3 +435,17 @@ def test_cpu_work_keeps_its_fast_path_beside_a_gpu(gpu, monkeypatch):
     assert (placed + x).device.platform == "cpu" and bound == ["add"]  # placement is kept
     with pytest.raises(fg.DeviceMismatchError):
         fnp.sin(placed) + fg.device_put(x, gpu)
+
+
+def test_gpu_operations_take_the_eager_fast_path(gpu, monkeypatch):
+    """Operations whose arrays are all on the GPU (funcgrad uses one) need no device handling:
+    they skip the alignment step, as CPU-only ones do."""
+    from funcgrad._core import backend
+    calls = []
+    monkeypatch.setattr(backend, "align", lambda *a, _f=backend.align: (calls.append(a[0]),
+                                                                          _f(*a))[1])
+    x = fg.device_put(fnp.ones(3), gpu)
+    y = fnp.sin(x) + x * 2.0
+    z = lax.add(y, 1.0)
+    assert calls == [] and z.device == gpu
+    assert (z + fnp.ones(3)).device == gpu and calls == ["add"]  # host data: aligned

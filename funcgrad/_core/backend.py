@@ -48,6 +48,7 @@ _XP_BY_TYPE = {np.ndarray: np}
 # numpy arrays put on the CPU by fg.device_put (or computed from such), by id.
 _placed_on_cpu: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _cupy_state = None  # (cupy module or None, why not, number of GPUs)
+_gpus: dict = {}  # index -> Device, for the GPUs handed out
 
 
 def _cuda():
@@ -76,6 +77,7 @@ def _reset_for_tests():
     """Forget what was found about CuPy (tests swap a stand-in for it in and out)."""
     global _cupy_state, active
     _cupy_state, active = None, False
+    _gpus.clear()
     for t in [t for t in _XP_BY_TYPE if t is not np.ndarray]:
         del _XP_BY_TYPE[t]
     set_default_device(None)
@@ -98,7 +100,7 @@ def devices(backend=None):
     [CpuDevice(id=0)]
     """
     if backend is None:
-        return [CPU] + [Device("cuda", i) for i in range(cuda_device_count())]
+        return [CPU] + [_gpu(i) for i in range(cuda_device_count())]
     platform = _platform(backend)
     if platform == "cpu":
         return [CPU]
@@ -134,6 +136,9 @@ def get_device(spec):
     if isinstance(spec, Device):
         if spec.platform == "cpu":
             return CPU  # the one instance, which `is CPU` tests rely on
+        known = _gpus.get(spec.id)
+        if known is not None:  # checked when first handed out
+            return known
         platform, index = spec.platform, spec.id
     else:
         text = str(spec)
@@ -157,7 +162,15 @@ def get_device(spec):
             f"'cuda:{index}' exists, but funcgrad uses one GPU for now, cuda:0 (of the {n} "
             "here). Use fg.devices('cuda')[0]. " + doc_link("deviceunavailableerror"))
     active = True
-    return Device("cuda", index)
+    return _gpu(index)
+
+
+def _gpu(index):
+    """The one Device instance for GPU `index` (operations compare devices often)."""
+    d = _gpus.get(index)
+    if d is None:
+        d = _gpus[index] = Device("cuda", index)
+    return d
 
 
 # ---- the default device ---------------------------------------------------------------------
@@ -173,6 +186,14 @@ def default_device():
 def set_default_device(spec):
     global _default_device
     _default_device = CPU if spec is None else get_device(spec)
+
+
+def swap_default_device(device):
+    """Make `device`, a Device already handed out, the default; the previous one, to restore the
+    same way (a context manager's cost, without it, for the torch layer's every GPU op)."""
+    global _default_device
+    previous, _default_device = _default_device, device
+    return previous
 
 
 @contextlib.contextmanager
@@ -213,7 +234,7 @@ def device_of(value):
     if t is np.ndarray:
         return CPU  # the one instance: `is CPU` tests stay valid
     if t in _XP_BY_TYPE:
-        return Device("cuda", value.device.id)
+        return _gpu(value.device.id)
     return None
 
 
@@ -336,20 +357,20 @@ def settle(out, place, multiple_results):
     return outs if multiple_results else outs[0]
 
 
-def host_only(*values):
+def one_place(*values):
     """Whether an eager operation on these backend values (or scalars) needs no device handling
-    even though a GPU is in use: nothing on a GPU, nothing placed, and the CPU the default
-    device (then it runs as if no GPU had ever been used)."""
-    if _default_device is not CPU:
-        return False
+    even though a GPU is in use: all on the GPU (funcgrad uses one), or all plain host data
+    (nothing placed) with the CPU the default device. Then it runs as if on one device alone."""
+    gpu = host = False
     for v in values:
         t = type(v)
         if t is np.ndarray:
             if _placed_on_cpu.get(id(v)) is v:
                 return False
+            host = True
         elif t in _XP_BY_TYPE:
-            return False
-    return True
+            gpu = True
+    return not (gpu and host) and (gpu or _default_device is CPU)
 
 
 def asarray(x):

@@ -155,7 +155,7 @@ def bind(prim, *args, **params):
 def eval_primitive(prim, args, params):
     vals = [a._value if type(a) is Array else a for a in args]
     place = None
-    if backend.active and not prim.transfers:
+    if backend.active and not prim.transfers and not backend.one_place(*vals):
         vals, place = backend.align(prim.name, args, vals)
     try:
         if config.debug_nans:

@@ -19,7 +19,7 @@ def _unary(prim_fn, name):
 
     def f(x):
         if type(x) is Array and not config.debug_nans and (
-                not backend.active or backend.host_only(x._value)):  # eager: straight to impl
+                not backend.active or backend.one_place(x._value)):  # eager: straight to impl
             try:
                 return wrap_value(impl(x._value))
             except Exception:
@@ -40,7 +40,7 @@ def _binary(prim_fn, name):
                 ty is Array and tx in _FAST_SCALARS)) and not config.debug_nans:  # eager
             xv = x._value if tx is Array else x
             yv = y._value if ty is Array else y
-            if not backend.active or backend.host_only(xv, yv):
+            if not backend.active or backend.one_place(xv, yv):
                 try:
                     return wrap_value(impl(xv, yv))
                 except Exception:

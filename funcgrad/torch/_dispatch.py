@@ -164,8 +164,11 @@ def _on_one_device(fn, args):
             vals = list(vals)
             for i in scalars:
                 vals[i] = device_put(vals[i], device)
-        with backend.using_default_device(device):
+        previous = backend.swap_default_device(device)
+        try:
             return fn(*vals)
+        finally:
+            backend.swap_default_device(previous)
     return on_device
 
 
