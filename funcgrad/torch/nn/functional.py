@@ -232,14 +232,19 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
                            f"({' x '.join(str(p) for p in padded)}). Kernel size: "
                            f"({' x '.join(str(e) for e in eff)}). Kernel size can't be greater "
                            "than actual input size")
+    return _apply_conv(input, weight, bias, batched,
+                       lambda x, w, b: _conv_value(x, w, b, stride, pads, dilation, groups))
+
+
+def _apply_conv(input, weight, bias, batched, conv):
+    """conv(x, w, b), a convolution of a batch, applied to `input`, which may lack the batch
+    axis (PyTorch's unbatched call)."""
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type ({_type_long(input)}) and weight type "
                            f"({_type_long(weight)}) should be the same")
 
     def fn(x, w, b):
-        if not batched:
-            x = lax.expand_dims(x, (0,))
-        y = _conv_value(x, w, b, stride, pads, dilation, groups)
+        y = conv(x if batched else lax.expand_dims(x, (0,)), w, b)
         return y if batched else lax.squeeze(y, (0,))
     return apply_op("ConvolutionBackward0" if batched else "SqueezeBackward1", fn,
                     [input, weight, bias])
@@ -297,17 +302,8 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
                                f"output_padding_width: {output_padding[-1]} stride_height: "
                                f"{stride[0]} stride_width: {stride[-1]} dilation_height: "
                                f"{dilation[0]} dilation_width: {dilation[-1]}")
-    if input.dtype is not weight.dtype:
-        raise RuntimeError(f"Input type ({_type_long(input)}) and weight type "
-                           f"({_type_long(weight)}) should be the same")
-
-    def fn(x, w, b):
-        if not batched:
-            x = lax.expand_dims(x, (0,))
-        y = _conv_transpose_value(x, w, b, stride, padding, output_padding, groups, dilation)
-        return y if batched else lax.squeeze(y, (0,))
-    return apply_op("ConvolutionBackward0" if batched else "SqueezeBackward1", fn,
-                    [input, weight, bias])
+    return _apply_conv(input, weight, bias, batched, lambda x, w, b: _conv_transpose_value(
+        x, w, b, stride, padding, output_padding, groups, dilation))
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,

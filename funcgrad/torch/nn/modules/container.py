@@ -92,13 +92,17 @@ class Sequential(Module):
         raise ValueError("add operator supports only objects of Sequential class, but "
                          f"{_any_type_repr(other)} is given.")
 
-    def __mul__(self, other):
+    def _check_factor(self, other):
+        """PyTorch's errors for Sequential * other, where other is not a positive int."""
         if not isinstance(other, int):
             raise TypeError(f"unsupported operand type(s) for *: {_type_repr(type(self))} and "
                             f"{type(other)}")
         if other <= 0:
             raise ValueError(f"Non-positive multiplication factor {other} for "
                              f"{_type_repr(type(self))}")
+
+    def __mul__(self, other):
+        self._check_factor(other)
         combined = Sequential()
         offset = 0
         for _ in range(other):
@@ -111,12 +115,7 @@ class Sequential(Module):
         return self.__mul__(other)
 
     def __imul__(self, other):
-        if not isinstance(other, int):
-            raise TypeError(f"unsupported operand type(s) for *: {_type_repr(type(self))} and "
-                            f"{type(other)}")
-        if other <= 0:
-            raise ValueError(f"Non-positive multiplication factor {other} for "
-                             f"{_type_repr(type(self))}")
+        self._check_factor(other)
         n = len(self)
         offset = n
         for _ in range(other - 1):
