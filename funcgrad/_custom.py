@@ -11,17 +11,11 @@ from ._core.array import Array, wrap_value
 from ._core.errors import doc_link, user_frame
 from ._core.ir import Literal
 from ._core.primitive import Primitive
-from ._core.trace import Tracer, bind, get_aval, new_trace
+from ._core.trace import Tracer, as_leaf, bind, get_aval, new_trace
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
 from .lax._batching import batch_size, to_front
 from .lax.shape import zeros_like_aval
-
-
-def _as_leaf(x):
-    if isinstance(x, (Array, Tracer)) or type(x) in (bool, int, float, complex):
-        return x
-    return Array(x)
 
 
 def _wrapped(vals):
@@ -48,7 +42,7 @@ def _flatten_args(args, nondiff_argnums):
     """(static args by position, dynamic args, their leaves, their tree structure)."""
     static, dyn = _split_static(args, nondiff_argnums)
     leaves, in_tree = tree.tree_flatten(dyn)
-    return static, dyn, [_as_leaf(x) for x in leaves], in_tree
+    return static, dyn, [as_leaf(x) for x in leaves], in_tree
 
 
 def _flat(fun, static, in_tree, out_tree):
@@ -58,7 +52,7 @@ def _flat(fun, static, in_tree, out_tree):
         out = fun(*_merge(static, tree.tree_unflatten(in_tree, ls)))
         o, t = tree.tree_flatten(out)
         out_tree[:] = [t]
-        return [_as_leaf(x) for x in o]
+        return [as_leaf(x) for x in o]
     fun_flat.__name__ = getattr(fun, "__name__", "f")
     return fun_flat
 
@@ -179,13 +173,13 @@ class custom_jvp:
                 raise TypeError(f"the custom_jvp rule of {self.__name__} returned a primal "
                                 f"output {ot} and a tangent output {tt} of different structures")
             for a, b in zip(o, to):
-                sa, sb = get_aval(_as_leaf(a)).shape, get_aval(_as_leaf(b)).shape
+                sa, sb = get_aval(as_leaf(a)).shape, get_aval(as_leaf(b)).shape
                 if sa != sb:
                     raise TypeError(f"the custom_jvp rule of {self.__name__} returned a tangent "
                                     f"of shape {sb} for a primal output of shape {sa}; each "
                                     "tangent must have its primal output's shape")
             out_tree[:] = [ot]
-            return [_as_leaf(x) for x in o], [_as_leaf(x) for x in to]
+            return [as_leaf(x) for x in o], [as_leaf(x) for x in to]
 
         jvp_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
         outs = custom_jvp_call_p.bind(*leaves, fun=fun_flat, jvp=jvp_flat)
@@ -298,7 +292,7 @@ class custom_vjp:
             r, rt = tree.tree_flatten(res[1])
             out_tree[:] = [t]
             res_tree[:] = [rt]
-            return [_as_leaf(x) for x in o], list(r)
+            return [as_leaf(x) for x in o], list(r)
 
         def bwd_flat(res, ct):
             g = self.bwd(*nondiff, tree.tree_unflatten(res_tree[0], res),
@@ -319,12 +313,12 @@ class custom_vjp:
                 except (ValueError, TypeError):
                     got = None
                 shapes = None if got is None else [
-                    (get_aval(_as_leaf(c)).shape, get_aval(_as_leaf(x)).shape)
+                    (get_aval(as_leaf(c)).shape, get_aval(as_leaf(x)).shape)
                     for c, x in zip(got, tree.tree_leaves(d)) if c is not None]
                 if got is None or any(a != b for a, b in shapes):
                     what = (f"structure {tree.tree_structure(gi)}" if got is None else
                             "shapes " + ", ".join(str(a) for a, _ in shapes))
-                    want = ", ".join(str(get_aval(_as_leaf(x)).shape)
+                    want = ", ".join(str(get_aval(as_leaf(x)).shape)
                                      for x in tree.tree_leaves(d))
                     raise TypeError(
                         f"the bwd of custom_vjp function {self.__name__} returned for argument "

@@ -26,6 +26,9 @@ class Trace:
     """One invocation of a transform (grad, jvp, make_jaxpr, ...)."""
 
     name = "trace"  # the user-facing transform, for messages
+    # Whether every tracer of this trace has a concrete value behind it (grad, jvp): then Python
+    # control flow and concrete-only functions work on it.
+    has_concrete_values = False
 
     def __init__(self, name=None):
         self.level = next(_levels)
@@ -119,6 +122,24 @@ def concrete_value(x):
     while isinstance(x, Tracer):
         x = x._trace.concrete(x, None)
     return x._value if type(x) is Array else x
+
+
+def is_concrete(x) -> bool:
+    """Whether x's value is known now (looking through grad's and jvp's tracers; a tracer of
+    jit, make_jaxpr or vmap stands for no one value)."""
+    while isinstance(x, Tracer):
+        if not x._trace.has_concrete_values:
+            return False
+        x = x._trace.concrete(x, None)
+    return True
+
+
+def as_leaf(x):
+    """x as a pytree leaf that transforms accept: an Array, a tracer or a Python scalar as it is,
+    anything array-like converted to an Array."""
+    if isinstance(x, (Array, Tracer)) or type(x) in PY_SCALARS:
+        return x
+    return Array(x)
 
 
 def host_value(x):

@@ -73,6 +73,7 @@ class JVPTracer(Tracer):
 
 class JVPTrace(Trace):
     name = "jvp"
+    has_concrete_values = True
 
     def process_primitive(self, prim, args, params):
         primals, tangents = [], []
@@ -130,6 +131,7 @@ class ReverseTracer(Tracer):
 
 class ReverseTrace(Trace):
     name = "grad"
+    has_concrete_values = True
 
     def new_input(self, x):
         return ReverseTracer(self, x, Node(None, None, (x,), x, ()))

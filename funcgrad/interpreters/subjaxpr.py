@@ -13,18 +13,12 @@ from .._core.array import Array
 from .._core import backend
 from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
-from .._core.trace import Tracer, get_aval, new_trace
+from .._core.trace import Tracer, as_leaf, get_aval, new_trace
 from ..lax.shape import zeros_like_aval
 from .ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .batching import BatchTrace, BatchTracer
 from .codegen import compile_jaxpr
 from .partial_eval import JaxprTrace
-
-
-def _as_leaf(x):
-    if isinstance(x, (Array, Tracer)) or type(x) in (bool, int, float, complex):
-        return x
-    return Array(x)
 
 
 def trace_closed(fun, avals, name="body"):
@@ -34,7 +28,7 @@ def trace_closed(fun, avals, name="body"):
         ins = [jt.new_arg(a) for a in avals]
         out = fun(*ins)
         leaves, out_tree = tree.tree_flatten(out)
-        closed = jt.build([_as_leaf(x) for x in leaves])
+        closed = jt.build([as_leaf(x) for x in leaves])
     j = closed.jaxpr
     hoisted_vars = [v for v, c in zip(j.constvars, closed.consts) if isinstance(c, Tracer)]
     hoisted = [c for c in closed.consts if isinstance(c, Tracer)]

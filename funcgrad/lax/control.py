@@ -15,8 +15,8 @@ from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
 from .._core.primitive import Primitive, def_nondiff
-from .._core.trace import Tracer, get_aval
-from ..interpreters.ad import JVPTracer, ReverseTracer
+from .._core.trace import Tracer, as_leaf, get_aval, is_concrete
+from ..interpreters.ad import ReverseTracer
 from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
                                      run, trace_closed, vjp_jaxpr)
@@ -27,24 +27,8 @@ from .reduce import reduce_max
 from .shape import reshape
 
 
-def _as_leaf(x):
-    if isinstance(x, (Array, Tracer)) or type(x) in (bool, int, float, complex):
-        return x
-    return Array(x)
-
-
 def _as_array(x):
-    return Array(x) if type(x) in (bool, int, float, complex) else _as_leaf(x)
-
-
-def _is_concrete(x):
-    """Whether x's value is known now (looking through grad's and jvp's tracers)."""
-    while isinstance(x, Tracer):
-        if isinstance(x, (JVPTracer, ReverseTracer)):
-            x = x.primal
-        else:
-            return False
-    return True
+    return Array(x) if type(x) in (bool, int, float, complex) else as_leaf(x)
 
 
 def _avals_str(avals):
@@ -139,17 +123,17 @@ def switch(index, branches, *operands):
     branches = list(branches)
     if not branches:
         raise ValueError("switch needs at least one branch")
-    index = _as_leaf(index)
+    index = as_leaf(index)
     ia = get_aval(index)
     if ia.shape != () or ia.dtype.kind not in "biu":
         raise TypeError(f"switch/cond: the index (predicate) must be a scalar integer or boolean, "
                         f"got {ia.str_short()}. For an elementwise choice use "
                         "fnp.where(pred, x, y).")
-    if _is_concrete(index):
+    if is_concrete(index):
         from .._core.trace import concrete_value
         return branches[_clamp_index(concrete_value(index), len(branches))](*operands)
     leaves, in_tree = tree.tree_flatten(operands)
-    leaves = [_as_leaf(x) for x in leaves]
+    leaves = [as_leaf(x) for x in leaves]
     avals = [get_aval(x) for x in leaves]
     traced = [trace_closed(lambda *xs, br=br: br(*tree.tree_unflatten(in_tree, xs)), avals,
                            "cond") for br in branches]
@@ -188,7 +172,7 @@ def cond(pred, true_fun, false_fun, *operands):
     >>> f(fnp.array(3.0)), f(fnp.array(-3.0))
     (Array(6., dtype=float64), Array(3., dtype=float64))
     """
-    pred = _as_leaf(pred)
+    pred = as_leaf(pred)
     pa = get_aval(pred)
     if pa.shape != ():
         raise TypeError(f"cond needs a scalar predicate, got {pa.str_short()}; for an "
@@ -360,9 +344,9 @@ def scan(f, init, xs=None, length=None, reverse=False):
     (Array(6., dtype=float64), Array([0., 2., 9.], dtype=float64))
     """
     init_leaves, carry_tree = tree.tree_flatten(init)
-    init_leaves = [_as_leaf(x) for x in init_leaves]
+    init_leaves = [as_leaf(x) for x in init_leaves]
     xs_leaves, xs_tree = tree.tree_flatten(xs)
-    xs_leaves = [_as_leaf(x) for x in xs_leaves]
+    xs_leaves = [as_leaf(x) for x in xs_leaves]
     lengths = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in xs_leaves}
     if None in lengths:
         raise ValueError("scan: every leaf of xs needs a leading axis to scan over; got a scalar")
@@ -377,12 +361,12 @@ def scan(f, init, xs=None, length=None, reverse=False):
         return f(tree.tree_unflatten(carry_tree, carry_leaves),
                  tree.tree_unflatten(xs_tree, x_leaves))
 
-    if all(_is_concrete(x) for x in init_leaves + xs_leaves):
+    if all(is_concrete(x) for x in init_leaves + xs_leaves):
         from .indexing import index
         carry, ys = init, []
         for i in (range(n - 1, -1, -1) if reverse else range(n)):
             carry, y = f(carry, tree.tree_unflatten(xs_tree, [index(x, i) for x in xs_leaves]))
-            if not all(_is_concrete(v) for v in tree.tree_leaves((carry, y))):
+            if not all(is_concrete(v) for v in tree.tree_leaves((carry, y))):
                 break  # f closes over traced values: a scan primitive, not an unrolled loop
             ys.append(y)
         else:
@@ -477,22 +461,22 @@ def fori_loop(lower, upper, body_fun, init_val):
     >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0)
     Array(6, dtype=int64)
     """
-    if _is_concrete(lower) and _is_concrete(upper):
+    if is_concrete(lower) and is_concrete(upper):
         from .._core.trace import concrete_value
-        lo, hi = int(concrete_value(_as_leaf(lower))), int(concrete_value(_as_leaf(upper)))
+        lo, hi = int(concrete_value(as_leaf(lower))), int(concrete_value(as_leaf(upper)))
         leaves = tree.tree_leaves(init_val)
-        if all(_is_concrete(x) for x in leaves):
+        if all(is_concrete(x) for x in leaves):
             val = init_val
             for i in range(lo, hi):
                 val = body_fun(Array(np.int64(i)), val)
-                if not all(_is_concrete(x) for x in tree.tree_leaves(val)):
+                if not all(is_concrete(x) for x in tree.tree_leaves(val)):
                     break  # body_fun closes over traced values: use the scan primitive
             else:
                 return tree.tree_map(_as_array, val)
         carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val,
                         Array(np.arange(lo, max(lo, hi), dtype=np.int64)))
         return carry
-    lower, upper = _as_leaf(lower), _as_leaf(upper)
+    lower, upper = as_leaf(lower), as_leaf(upper)
     _, val = while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                         (lower, init_val))
     return val
@@ -662,14 +646,14 @@ def while_loop(cond_fun, body_fun, init_val, max_steps=None):
     Array(16, dtype=int64)
     """
     leaves, in_tree = tree.tree_flatten(init_val)
-    leaves = [_as_leaf(x) for x in leaves]
-    if all(_is_concrete(x) for x in leaves):
+    leaves = [as_leaf(x) for x in leaves]
+    if all(is_concrete(x) for x in leaves):
         val = tree.tree_unflatten(in_tree, leaves)
         while True:
             pred = cond_fun(val)
-            if not _is_concrete(pred):
+            if not is_concrete(pred):
                 # The functions close over traced values: continue from here as a primitive.
-                leaves = [_as_leaf(x) for x in tree.tree_leaves(val)]
+                leaves = [as_leaf(x) for x in tree.tree_leaves(val)]
                 break
             if not _truth(pred):
                 return tree.tree_map(_as_array, val)
@@ -701,7 +685,7 @@ def while_loop(cond_fun, body_fun, init_val, max_steps=None):
 
 
 def _truth(pred):
-    pa = get_aval(_as_leaf(pred))
+    pa = get_aval(as_leaf(pred))
     if pa.shape != ():
         raise TypeError(f"while_loop: cond_fun must return a scalar boolean, got "
                         f"{pa.str_short()}")

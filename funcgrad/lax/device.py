@@ -4,9 +4,8 @@ input came from."""
 from __future__ import annotations
 
 from .._core import backend
-from .._core.errors import ConcretizationError
 from .._core.primitive import Primitive, defjvp, defvjp
-from .._core.trace import concrete_value
+from .._core.trace import concrete_value, is_concrete
 
 device_put_p = Primitive("device_put")
 device_put_p.transfers = True
@@ -26,21 +25,13 @@ device_put_p.abstract_eval = lambda x, *, device: x
 device_put_p.batch = lambda args, dims, *, device: (device_put(args[0], device), dims[0])
 defjvp(device_put_p, lambda t, ans, x, *, device: device_put(t, device))
 defvjp(device_put_p, lambda ct, ans, x, *, device: device_put(
-    ct, backend.origin(concrete_value(x)) if _is_concrete(x) else None))
-
-
-def _is_concrete(x):
-    try:
-        concrete_value(x)
-    except ConcretizationError:  # a tracer of jit, make_jaxpr or vmap: no one value
-        return False
-    return True
+    ct, backend.origin(concrete_value(x)) if is_concrete(x) else None))
 
 
 def on_device_of(x, ref):
     """`x`, a value made on the default device (a constant, a seed), on the GPU that `ref` is
     on, so that results of a GPU computation stay there; `x` itself otherwise."""
-    if not backend.active or not _is_concrete(ref):
+    if not backend.active or not is_concrete(ref):
         return x
     d = backend.device_of(concrete_value(ref))
     return x if d is None or d.platform == "cpu" else device_put(x, d)

@@ -21,7 +21,7 @@ from .. import lax
 from .._core.array import Array
 from .._core.avals import dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError
-from .._core.trace import Tracer, concrete_value, get_aval, host_value
+from .._core.trace import Tracer, get_aval, host_value, is_concrete
 from ..lax._checks import normalize_axes, normalize_axis
 from ._core import asarray, dtype_of, operand, shape_of
 from ._manipulation import broadcast_to, concatenate, moveaxis, ravel, reshape, squeeze
@@ -152,7 +152,7 @@ def take(a, indices, axis=None, mode=None):
     elif mode == "clip":
         idx = lax.maximum(lax.minimum(idx, n - 1), 0)
     elif mode == "raise":
-        if not isinstance(idx, Tracer) or _is_concrete(idx):
+        if not isinstance(idx, Tracer) or is_concrete(idx):
             v = host_value(idx)
             if v.size and (v.max() >= n or v.min() < -n):
                 raise IndexError(f"take: index {int(v.max() if v.max() >= n else v.min())} is "
@@ -160,14 +160,6 @@ def take(a, indices, axis=None, mode=None):
     else:
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     return lax.index(a, (slice(None),) * ax + (idx,))
-
-
-def _is_concrete(x):
-    try:
-        concrete_value(x)
-        return True
-    except Exception:
-        return False
 
 
 # ---- logic and floating-point helpers ------------------------------------------------------------
@@ -692,7 +684,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
                                  axes)
     a, w = _cast(a, dt), _cast(w, dt)
     scl = _sum(w, axis=axis, keepdims=keepdims)
-    if not isinstance(scl, Tracer) or _is_concrete(scl):
+    if not isinstance(scl, Tracer) or is_concrete(scl):
         if np.any(host_value(scl) == 0.0):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     avg = lax.div(_sum(lax.mul(a, w), axis=axis, keepdims=keepdims), scl)
@@ -1004,7 +996,7 @@ def _nan_arg(name, arg, fill):
         if dtype_of(a).kind not in "fc":
             return arg(a, axis=axis, keepdims=keepdims)
         nans = isnan(a)
-        if not isinstance(a, Tracer) or _is_concrete(a):
+        if not isinstance(a, Tracer) or is_concrete(a):
             all_nan = host_value(_all(nans, axis=axis))
             if all_nan.size and np.any(all_nan):
                 raise ValueError("All-NaN slice encountered")
