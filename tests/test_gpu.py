@@ -423,12 +423,14 @@ def test_one_gpu_is_used_where_there_are_several(monkeypatch):
 
 
 def test_cpu_work_keeps_its_fast_path_beside_a_gpu(gpu, monkeypatch):
-    from funcgrad._core import trace
+    """Every eager operation goes through the one eager routine; plain host data with the CPU as
+    default needs no device handling there (no alignment), as without a GPU."""
+    from funcgrad._core import backend
     bound = []
-    monkeypatch.setattr(trace, "eval_primitive", lambda p, a, k, _e=trace.eval_primitive: (
-        bound.append(p.name), _e(p, a, k))[1])
+    monkeypatch.setattr(backend, "align", lambda *a, _f=backend.align: (
+        bound.append(a[0]), _f(*a))[1])
     x = fnp.ones(3)
-    fnp.sin(x), x + x, x * 2.0                     # plain host data, CPU default: no binding
+    fnp.sin(x), x + x, x * 2.0                     # plain host data, CPU default: no alignment
     assert bound == []
     placed = fg.device_put(x, "cpu")
     bound.clear()

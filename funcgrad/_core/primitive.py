@@ -28,7 +28,7 @@ PRIMITIVES: dict[str, "Primitive"] = {}
 
 class Primitive:
     __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "vjp_joint",
-                 "vjp_fwd", "batch", "jit", "nondiff", "transfers")
+                 "vjp_fwd", "batch", "jit", "nondiff", "transfers", "impl_checks_input")
 
     def __init__(self, name, multiple_results=False):
         if name in PRIMITIVES:
@@ -43,6 +43,12 @@ class Primitive:
         # True for device_put, which moves data itself: its operand is not moved to a device
         # first, nor its result after.
         self.transfers = False
+        # True where the impl itself rejects, before it reads any data, every input the shape
+        # rule rejects: numpy's ufuncs, whose broadcasting and type resolution are what the rule
+        # derives its answer from. The eager routine then runs the rule only to explain a
+        # failure, instead of before the call (tests/test_eager_jit_errors.py holds each such
+        # primitive to it: eager and jit raise the same error).
+        self.impl_checks_input = False
 
     def bind(self, *args, **params):
         return _bind(self, *args, **params)

@@ -174,32 +174,118 @@ def bind(prim, *args, **params):
 
 
 def eval_primitive(prim, args, params):
-    vals = [a._value if type(a) is Array else a for a in args]
+    """Evaluate `prim` outside any trace: funcgrad values (Arrays, Python scalars, backend
+    arrays) in, Arrays out. The one eager routine: it places the operands (once a GPU is in use),
+    then `eval_values` checks and computes."""
+    if len(args) == 2:
+        x, y = args
+        vals = (x._value if x.__class__ is Array else x, y._value if y.__class__ is Array else y)
+    elif len(args) == 1:
+        x = args[0]
+        vals = (x._value if x.__class__ is Array else x,)
+    else:
+        vals = [a._value if a.__class__ is Array else a for a in args]
     place = None
     if backend.active and not prim.transfers and not backend.one_place(*vals):
         vals, place = backend.align(prim.name, args, vals)
-    try:
-        if config.debug_nans:
-            with np.errstate(invalid="ignore", divide="ignore"):  # the check below explains
-                out = prim.impl(*vals, **params)
-        else:
+    if prim.impl_checks_input and not config.debug_nans:
+        try:  # the common case, kept to one call: see eval_values
             out = prim.impl(*vals, **params)
-    except (ValueError, IndexError, TypeError) as e:
-        backend_error = e
+        except (ValueError, TypeError):
+            out = None
+        if out is None:
+            out = eval_values(prim, vals, params)  # raises the rule's error, or numpy's
     else:
-        backend_error = None
-    if backend_error is not None:
-        # numpy's message names no user-facing function; the shape rule raises a teaching one
-        # (outside the except block, so the traceback does not lead with numpy's).
-        prim.abstract_eval(*[get_aval(a) for a in args], **params)
-        raise backend_error
-    if config.debug_nans:
-        check_nans(prim, out)
+        out = eval_values(prim, vals, params)
     if place is not None:
         out = backend.settle(out, place, prim.multiple_results)
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
-    return wrap_value(out)
+    if out.__class__ is not np.ndarray:
+        return wrap_value(out)
+    a = _new(Array)
+    a._value = out
+    return a
+
+
+_new = object.__new__
+
+
+def eval_values(prim, vals, params):
+    """`prim`'s impl on backend values (numpy or CuPy arrays, Python scalars), after its shape
+    and dtype rule has accepted their avals: bad input never reaches numpy or C code, and raises
+    exactly the error `jit` raises for it. The rule runs once per signature (`_checked`), or,
+    for a primitive whose impl checks its input itself (`impl_checks_input`: numpy's ufuncs),
+    only to explain the impl's failure. funcgrad.numpy's and the torch layer's eager calls on
+    plain arrays come here directly; `eval_primitive` comes here after placing its operands."""
+    if prim.impl_checks_input:
+        try:
+            if not config.debug_nans:
+                return prim.impl(*vals, **params)
+            with np.errstate(invalid="ignore", divide="ignore"):  # check_nans explains
+                out = prim.impl(*vals, **params)
+        except (ValueError, TypeError):
+            # The rule's teaching error, outside the except block (so that the traceback does
+            # not lead with numpy's); numpy's own where the rule finds nothing wrong.
+            failed = True
+        else:
+            failed = False
+        if failed:
+            prim.abstract_eval(*[get_aval(v) for v in vals], **params)
+            return prim.impl(*vals, **params)
+        check_nans(prim, out)
+        return out
+    n = len(vals)
+    if n == 2 and vals[0].__class__ is _ndarray and vals[1].__class__ is _ndarray:
+        x, y = vals
+        key = (prim, x.shape, x.dtype, y.shape, y.dtype)
+    elif n == 1 and vals[0].__class__ is _ndarray:
+        x = vals[0]
+        key = (prim, x.shape, x.dtype)
+    else:
+        key = _signature(prim, vals)
+    if params and key is not None:
+        key += tuple(params.items())
+    try:
+        known = key in _checked
+    except TypeError:  # an array or a list among the parameters: no signature
+        key, known = None, False
+    if not known:
+        prim.abstract_eval(*[get_aval(v) for v in vals], **params)
+        if key is not None:
+            if len(_checked) >= _CHECKED_LIMIT:
+                _checked.clear()
+            _checked[key] = None
+    if config.debug_nans:
+        with np.errstate(invalid="ignore", divide="ignore"):  # check_nans explains
+            out = prim.impl(*vals, **params)
+        check_nans(prim, out)
+        return out
+    return prim.impl(*vals, **params)
+
+
+# Signatures whose avals the primitive's shape rule has accepted, so that it runs once per
+# signature; None stands for signatures that cannot be hashed (the rule runs every time).
+_checked: dict = {}
+_CHECKED_LIMIT = 1 << 14
+_SCALAR_TYPES = frozenset(PY_SCALARS)
+_ndarray = np.ndarray
+
+
+def _signature(prim, vals):
+    """The signature of operands other than one or two numpy arrays: a Python scalar counts by
+    its type (its weak aval depends on nothing else); None when an operand has no shape (a
+    list), so that the rule runs every time."""
+    key = (prim,)
+    for v in vals:
+        t = v.__class__
+        if t in _SCALAR_TYPES:
+            key += (t,)
+        elif hasattr(v, "shape") and hasattr(v, "dtype"):
+            key += (v.shape, v.dtype)
+        else:
+            return None
+    return key
 
 
 def check_nans(prim, out):

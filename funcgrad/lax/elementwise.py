@@ -30,6 +30,7 @@ def _ufunc_prim(name, ufunc):
     p.abstract_eval = abstract_eval
     elementwise_rule(p)
     p.jit = ufunc_template(ufunc)
+    p.impl_checks_input = True
     FRESH.add(name)
     return p
 

@@ -7,7 +7,7 @@ from .. import lax
 from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.config import config
-from .._core.trace import bind, get_aval
+from .._core.trace import bind, eval_primitive, get_aval
 from ._core import dtype_of, operand
 
 _FAST_SCALARS = (float, int)
@@ -15,15 +15,10 @@ _FAST_SCALARS = (float, int)
 
 def _unary(prim_fn, name):
     prim = prim_fn.primitive
-    impl = prim.impl
 
     def f(x):
-        if type(x) is Array and not config.debug_nans and (
-                not backend.active or backend.one_place(x._value)):  # eager: straight to impl
-            try:
-                return wrap_value(impl(x._value))
-            except Exception:
-                pass  # the general path below raises the teaching error
+        if type(x) is Array:  # no trace can be involved: straight to the eager routine
+            return eval_primitive(prim, (x,), _NO_PARAMS)
         return bind(prim, operand(x))
     f.__name__ = name
     f.__doc__ = f"numpy.{name}, differentiable."
@@ -32,23 +27,19 @@ def _unary(prim_fn, name):
 
 def _binary(prim_fn, name):
     prim = prim_fn.primitive
-    impl = prim.impl
 
     def f(x, y):
         tx, ty = type(x), type(y)
-        if ((tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
-                ty is Array and tx in _FAST_SCALARS)) and not config.debug_nans:  # eager
-            xv = x._value if tx is Array else x
-            yv = y._value if ty is Array else y
-            if not backend.active or backend.one_place(xv, yv):
-                try:
-                    return wrap_value(impl(xv, yv))
-                except Exception:
-                    pass  # the general path below raises the teaching error
+        if (tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
+                ty is Array and tx in _FAST_SCALARS):  # no trace: straight to the eager routine
+            return eval_primitive(prim, (x, y), _NO_PARAMS)
         return bind(prim, operand(x), operand(y))
     f.__name__ = name
     f.__doc__ = f"numpy.{name}, differentiable, with numpy's broadcasting and type promotion."
     return f
+
+
+_NO_PARAMS: dict = {}
 
 
 add = _binary(lax.add, "add")

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import lax
 from .._core import backend
+from .._core.trace import eval_values
 from ..lax import elementwise as _elementwise
 from .. import nn as fg_nn
 from .. import numpy as fnp
@@ -90,11 +91,10 @@ def _storage(x):
 # ---- binary arithmetic ------------------------------------------------------------------------
 
 def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, scalar_edges=True):
-    """A binary pointwise operation in PyTorch's result dtype: the primitive's impl (numpy's
-    ufunc) on the storage, cast as PyTorch casts; recorded as that primitive with its answer
-    when an input requires grad (see _dispatch.record_primitive)."""
+    """A binary pointwise operation in PyTorch's result dtype: the primitive evaluated on the
+    storage by funcgrad's eager routine, cast as PyTorch casts; recorded as that primitive with
+    its answer when an input requires grad (see _dispatch.record_primitive)."""
     prim = fg_fn.primitive
-    impl = prim.impl
 
     def op(input, other):
         dt = _result_type2(input, other)
@@ -113,7 +113,7 @@ def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, sc
                     y, cast = y.astype(dt.np), True
             else:
                 y = _scalar(y, dt)
-            r = _broadcast_checked(impl, x, y)
+            r = _broadcast_checked(prim, x, y)
             if not needs_record((input, other)):
                 return _wrap(r)
             if not cast:
@@ -153,9 +153,10 @@ def _cast_args(fg_fn, dt, a, b):
     return lambda x, y: fg_fn(_as(x, dt), _as(y, dt))
 
 
-def _broadcast_checked(impl, x, y):
+def _broadcast_checked(prim, x, y):
+    """prim on storage values x and y, with PyTorch's error for shapes that do not broadcast."""
     try:
-        return impl(x, y)
+        return eval_values(prim, (x, y), _NO_PARAMS)
     except ValueError:
         sx, sy = np.shape(x), np.shape(y)
         raise RuntimeError(_size_mismatch(sx, sy)) from None
@@ -172,7 +173,7 @@ def _size_mismatch(sa, sb):
 
 
 def _compare(name, fg_fn):
-    impl = fg_fn.primitive.impl
+    prim = fg_fn.primitive
 
     def op(input, other):
         dt = D.result_type2(input, other)
@@ -188,7 +189,7 @@ def _compare(name, fg_fn):
                 y = y.astype(dt.np)
             elif type(y) in _PY:
                 y = _scalar(y, dt)
-            return _wrap(_broadcast_checked(impl, x, y))
+            return _wrap(_broadcast_checked(prim, x, y))
         return apply_op(name, lambda a, b: fg_fn(_as(a, dt), _as(b, dt)), [input, other],
                         saves=False, dtype=D.bool)
     op.__name__ = name
@@ -364,12 +365,12 @@ def pow(input, exponent, *, out=None):
         if x is not None and type(exponent) in (int, float) and input._dtype is dt:
             if type(exponent) is int:
                 prim, params = _INTEGER_POW, {"y": exponent}
-                r = prim.impl(x, y=exponent)
+                r = eval_values(prim, (x,), params)
                 args = [input]
             else:
                 prim, params = lax.pow.primitive, _NO_PARAMS
                 e = _scalar(exponent, dt)
-                r = np.power(x, e)
+                r = eval_values(prim, (x, e), params)
                 args = [input, e]
             if not needs_record((input,)):
                 return _wrap(r)
@@ -396,10 +397,9 @@ def float_power(input, exponent):
 
 def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
     """A unary pointwise operation; integer inputs of float_only operations give the default
-    float dtype, as in PyTorch. Where fg_fn is one primitive this is its impl on the storage
+    float dtype, as in PyTorch. Where fg_fn is one primitive it is evaluated on the storage
     (recorded with its answer when the input requires grad)."""
     prim = getattr(fg_fn, "primitive", None)
-    impl = prim.impl if prim is not None else None
 
     def op(input, *, out=None):
         if not isinstance(input, Tensor):
@@ -407,14 +407,14 @@ def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
         dt = input._dtype
         if float_only and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
-        if impl is not None and out is None:
+        if prim is not None and out is None:
             x = _storage(input)
             if x is not None:
                 if dt is not input._dtype:
                     if not needs_record((input,)):
-                        return _wrap(impl(x.astype(dt.np)))
+                        return _wrap(eval_values(prim, (x.astype(dt.np),), _NO_PARAMS))
                 else:
-                    r = impl(x)
+                    r = eval_values(prim, (x,), _NO_PARAMS)
                     if not needs_record((input,)):
                         return _wrap(r)
                     return record_primitive(name, prim, _NO_PARAMS, [input],
