@@ -73,9 +73,13 @@ def _torch_trajectory(torch, make_opt, make_sched):
 
 
 def assert_same_trajectory(ours, theirs, rtol=1e-9):
+    # rtol relative to each parameter's scale: an element passing near zero (RMSprop's b[0] at
+    # step 117 is -6.4e-4 in a vector of scale 0.15) carries the rounding of the whole
+    # trajectory, which depends on the BLAS kernels the two libraries run.
     for t, (a, b) in enumerate(zip(ours, theirs)):
         for k in a:
-            np.testing.assert_allclose(a[k], b[k], rtol=rtol, atol=1e-12,
+            np.testing.assert_allclose(a[k], b[k], rtol=rtol,
+                                       atol=max(1e-12, rtol * float(np.abs(b[k]).max())),
                                        err_msg=f"parameter {k!r} after step {t + 1}")
 
 
