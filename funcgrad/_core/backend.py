@@ -286,14 +286,12 @@ def create(name, *args, **kwargs):
         return getattr(xp, name)(*args, **kwargs)
 
 
-def align(prim_name, args, vals):
-    """(values, place): `vals` with host data moved to the device the placed arrays among
-    `args` share (the default device if none is placed). `place`, for settle: the CPU if a
-    placed CPU array is among them; the default device if it is a GPU and nothing is placed
+def align(prim_name, vals):
+    """(values, place): the backend values `vals` with host data moved to the device the placed
+    arrays among them share (the default device if none is placed). `place`, for settle: the CPU
+    if a placed CPU array is among them; the default device if it is a GPU and nothing is placed
     (host results go there); else None. Called only once a GPU is in use."""
-    from .array import Array
-    # Raw backend arrays count too: index arrays reach gather and scatter unwrapped.
-    device = common_device(f"`{prim_name}`", [a._value if type(a) is Array else a for a in args])
+    device = common_device(f"`{prim_name}`", vals)
     if device is CPU:
         return vals, CPU
     place = None

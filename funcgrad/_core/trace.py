@@ -187,7 +187,7 @@ def eval_primitive(prim, args, params):
         vals = [a._value if a.__class__ is Array else a for a in args]
     place = None
     if backend.active and not prim.transfers and not backend.one_place(*vals):
-        vals, place = backend.align(prim.name, args, vals)
+        vals, place = backend.align(prim.name, vals)
     if prim.impl_checks_input and not config.debug_nans:
         try:  # the common case, kept to one call: see eval_values
             out = prim.impl(*vals, **params)
