@@ -369,3 +369,8 @@ def dirichlet(key: ArrayLike, alpha: ArrayLike, shape: int | Shape | None = None
     full = get_aval(alpha).shape if shape is None else _shape(shape) + get_aval(alpha).shape[-1:]
     g = gamma(key, alpha, full, dtype)
     return lax.div(g, fnp.sum(g, axis=-1, keepdims=True))
+
+
+__all__ = ["key", "PRNGKey", "split", "fold_in", "bits", "uniform", "normal", "randint",
+           "bernoulli", "categorical", "gumbel", "permutation", "choice", "truncated_normal",
+           "exponential", "gamma", "beta", "dirichlet"]
