@@ -13,6 +13,7 @@ of a key's stream is Philox(key, counter=i), so any part of the stream is comput
 from __future__ import annotations
 
 import math
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 
@@ -23,6 +24,10 @@ from ._core.array import Array
 from ._core.avals import ShapedArray
 from ._core.primitive import Primitive, def_nondiff
 from ._core.trace import get_aval
+from ._core.typing import ArrayLike, DTypeLike, Shape
+from ._vmap import vmap
+from .lax._batching import move_axis
+from .scipy.special import ndtr, ndtri
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _W0, _W1 = np.uint32(0x9E3779B9), np.uint32(0xBB67AE85)
@@ -77,14 +82,13 @@ def_nondiff(random_bits_p)
 
 
 def _bits_batch(args, dims, *, shape):
-    from .lax._batching import move_axis
     return random_bits_p.bind(move_axis(args[0], dims[0], 0), shape=shape), 0
 
 
 random_bits_p.batch = _bits_batch
 
 
-def _check_key(key):
+def _check_key(key: ArrayLike) -> Any:
     key = key if hasattr(key, "aval") else Array(np.asarray(key, np.uint32))
     a = get_aval(key)
     if a.shape != (2,) or a.dtype != np.uint32:
@@ -94,17 +98,28 @@ def _check_key(key):
     return key
 
 
-def bits(key, shape=()):
-    """Uniform random uint32 bits."""
+def bits(key: ArrayLike, shape: int | Shape = ()) -> Array:
+    """Uniform random uint32 bits.
+
+    >>> b = bits(key(0), (2, 3))
+    >>> b.shape, b.dtype
+    ((2, 3), dtype('uint32'))
+    """
     return random_bits_p.bind(_check_key(key), shape=_shape(shape))
 
 
-def _shape(shape):
-    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+def _shape(shape: int | Shape) -> tuple[int, ...]:
+    if np.ndim(shape) == 0:  # an int, or a numpy or 0-d integer
+        return (int(cast(SupportsInt, shape)),)
+    return tuple(int(d) for d in cast(Shape, shape))
 
 
-def key(seed):
-    """A key from an integer seed (64 bits are used)."""
+def key(seed: SupportsInt) -> Array:
+    """A key from an integer seed (64 bits are used).
+
+    >>> key(1)
+    Array([0, 1], dtype=uint32)
+    """
     seed = int(seed) % (1 << 64)
     return Array(np.array([seed >> 32, seed & 0xFFFFFFFF], dtype=np.uint32))
 
@@ -112,19 +127,28 @@ def key(seed):
 PRNGKey = key
 
 
-def split(key, num=2):
-    """`num` new, independent keys, stacked: keys[i] is the i-th."""
+def split(key: ArrayLike, num: int = 2) -> Array:
+    """`num` new, independent keys, stacked: keys[i] is the i-th.
+
+    >>> split(PRNGKey(0), 3).shape
+    (3, 2)
+    """
     return fnp.reshape(bits(key, (num, 2)), (num, 2))
 
 
-def fold_in(key, data):
-    """A new key from a key and an integer (e.g. a step number)."""
+def fold_in(key: ArrayLike, data: SupportsInt) -> Array:
+    """A new key from a key and an integer (e.g. a step number).
+
+    >>> k = PRNGKey(0)
+    >>> bool((fold_in(k, 1) == fold_in(k, 1)).all()), bool((fold_in(k, 1) == fold_in(k, 2)).all())
+    (True, False)
+    """
     key = _check_key(key)
     mixed = key ^ lax.convert_element_type(fnp.array([0, int(data) & 0xFFFFFFFF]), np.uint32)
     return bits(mixed, (2,))
 
 
-def _float_bits(key, shape, dtype):
+def _float_bits(key: ArrayLike, shape: tuple[int, ...], dtype: DTypeLike) -> Array:
     """Floats in [0, 1) built from the top mantissa bits (exactly representable values)."""
     dtype = np.dtype(dtype)
     if dtype == np.float64:
@@ -137,16 +161,26 @@ def _float_bits(key, shape, dtype):
                                     * float(2.0 ** -24), dtype)
 
 
-def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
-    """Uniform samples in [minval, maxval)."""
+def uniform(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float64,
+            minval: ArrayLike = 0.0, maxval: ArrayLike = 1.0) -> Array:
+    """Uniform samples in [minval, maxval).
+
+    >>> u = uniform(PRNGKey(0), (1000,), minval=2.0, maxval=3.0)
+    >>> bool((u >= 2).all() and (u < 3).all())
+    True
+    """
     shape = _shape(shape)
     u = _float_bits(key, shape, dtype)
     # Python bounds stay weakly typed: the samples keep `dtype`.
     return lax.convert_element_type(lax.add(lax.mul(u, lax.sub(maxval, minval)), minval), dtype)
 
 
-def normal(key, shape=(), dtype=np.float64):
-    """Standard normal samples (Box-Muller over pairs of uniforms)."""
+def normal(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float64) -> Array:
+    """Standard normal samples (Box-Muller over pairs of uniforms).
+
+    >>> normal(PRNGKey(0), (2,), fnp.float32).dtype
+    dtype('float32')
+    """
     shape = _shape(shape)
     k1, k2 = split(key)
     u1 = lax.sub(1.0, _float_bits(k1, shape, dtype))  # in (0, 1]: log is finite
@@ -154,8 +188,14 @@ def normal(key, shape=(), dtype=np.float64):
     return lax.mul(lax.sqrt(lax.mul(-2.0, lax.log(u1))), lax.cos(lax.mul(2 * math.pi, u2)))
 
 
-def randint(key, shape, minval, maxval, dtype=np.int64):
-    """Integers uniform in [minval, maxval)."""
+def randint(key: ArrayLike, shape: int | Shape, minval: ArrayLike, maxval: ArrayLike,
+            dtype: DTypeLike = np.int64) -> Array:
+    """Integers uniform in [minval, maxval).
+
+    >>> r = randint(PRNGKey(0), (100,), 3, 5)
+    >>> sorted(set(r.tolist()))
+    [3, 4]
+    """
     shape = _shape(shape)
     span = lax.sub(lax.convert_element_type(maxval, np.float64),
                    lax.convert_element_type(minval, np.float64))
@@ -165,28 +205,46 @@ def randint(key, shape, minval, maxval, dtype=np.int64):
                                      dtype)
 
 
-def bernoulli(key, p=0.5, shape=None):
-    """True with probability p."""
+def bernoulli(key: ArrayLike, p: ArrayLike = 0.5, shape: int | Shape | None = None) -> Array:
+    """True with probability p (shaped like p when p is an array and no shape is given).
+
+    >>> bernoulli(PRNGKey(0), fnp.array([0.0, 1.0])).tolist()
+    [False, True]
+    """
     shape = get_aval(p).shape if shape is None and hasattr(p, "aval") else _shape(shape or ())
     return lax.lt(uniform(key, shape), p)
 
 
-def categorical(key, logits, axis=-1, shape=None):
-    """Samples from softmax(logits) along `axis` (the Gumbel-max trick)."""
+def categorical(key: ArrayLike, logits: ArrayLike, axis: int = -1,
+                shape: int | Shape | None = None) -> Array:
+    """Samples from softmax(logits) along `axis` (the Gumbel-max trick).
+
+    >>> int(categorical(PRNGKey(0), fnp.array([-1e9, 0.0, -1e9])))
+    1
+    """
     logits = fnp.asarray(logits)
     g = gumbel(key, get_aval(logits).shape)
     return fnp.argmax(lax.add(logits, g), axis=axis)
 
 
-def gumbel(key, shape=(), dtype=np.float64):
+def gumbel(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float64) -> Array:
+    """Standard Gumbel samples, -log(-log(u)).
+
+    >>> gumbel(PRNGKey(0), (3,)).shape
+    (3,)
+    """
     u = lax.sub(1.0, _float_bits(key, _shape(shape), dtype))
     return lax.neg(lax.log(lax.neg(lax.log(u))))
 
 
-def permutation(key, x, axis=0):
-    """A random permutation of range(x) (an int) or of x along `axis`."""
+def permutation(key: ArrayLike, x: int | ArrayLike, axis: int = 0) -> Array:
+    """A random permutation of range(x) (an int) or of x along `axis`.
+
+    >>> sorted(permutation(PRNGKey(0), 5).tolist())
+    [0, 1, 2, 3, 4]
+    """
     if isinstance(x, int) or np.ndim(x) == 0 and not hasattr(x, "aval"):
-        n = int(x)
+        n = int(cast(SupportsInt, x))
         return lax.argsort(bits(key, (n,)), 0)
     x = fnp.asarray(x)
     n = get_aval(x).shape[axis]
@@ -197,8 +255,16 @@ def permutation(key, x, axis=0):
         x[perm]
 
 
-def choice(key, a, shape=(), replace=True, p=None):
-    """Samples from a (an int n means range(n)), with or without replacement, weighted by p."""
+def choice(key: ArrayLike, a: int | ArrayLike, shape: int | Shape = (), replace: bool = True,
+           p: ArrayLike | None = None) -> Array:
+    """Samples from a (an int n means range(n)), with or without replacement, weighted by p.
+
+    >>> sorted(choice(PRNGKey(0), 4, (4,), replace=False).tolist())
+    [0, 1, 2, 3]
+    >>> weighted = choice(PRNGKey(0), fnp.array([10, 20]), (5,), p=fnp.array([0.5, 0.5]))
+    >>> set(weighted.tolist()) <= {10, 20}
+    True
+    """
     pool = fnp.arange(a) if isinstance(a, int) else fnp.asarray(a)
     n = get_aval(pool).shape[0]
     shape = _shape(shape)
@@ -209,7 +275,6 @@ def choice(key, a, shape=(), replace=True, p=None):
         else:
             logits = fnp.log(fnp.asarray(p))
             keys = split(key, size)
-            from ._vmap import vmap
             idx = fnp.reshape(vmap(lambda k: categorical(k, logits))(keys), shape)
     else:
         if size > n:
@@ -223,23 +288,38 @@ def choice(key, a, shape=(), replace=True, p=None):
     return pool[idx]
 
 
-def truncated_normal(key, lower, upper, shape=(), dtype=np.float64):
-    """Normal samples conditioned on [lower, upper] (inverse CDF through erf)."""
-    from .scipy.special import ndtr, ndtri
+def truncated_normal(key: ArrayLike, lower: ArrayLike, upper: ArrayLike,
+                     shape: int | Shape = (), dtype: DTypeLike = np.float64) -> Array:
+    """Normal samples conditioned on [lower, upper] (inverse CDF through erf).
+
+    >>> t = truncated_normal(PRNGKey(0), -0.5, 0.5, (100,))
+    >>> bool((fnp.abs(t) <= 0.5).all())
+    True
+    """
     shape = _shape(shape)
     a, b = ndtr(lower), ndtr(upper)
     u = uniform(key, shape, dtype, a, b)
     return fnp.clip(ndtri(u), lower, upper)
 
 
-def exponential(key, shape=(), dtype=np.float64):
+def exponential(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float64) -> Array:
+    """Exponential(1) samples, -log(1 - u).
+
+    >>> bool((exponential(PRNGKey(0), (100,)) >= 0).all())
+    True
+    """
     return lax.neg(lax.log1p(lax.neg(uniform(key, shape, dtype))))
 
 
-def gamma(key, a, shape=None, dtype=np.float64):
+def gamma(key: ArrayLike, a: ArrayLike, shape: int | Shape | None = None,
+          dtype: DTypeLike = np.float64) -> Array:
     """Gamma(a, 1) samples: Marsaglia and Tsang's method, with a fixed number of proposal rounds
     evaluated at once (so it runs under jit and vmap); the chance that all rounds reject is below
-    1e-20 for every a. For a < 1, Gamma(a + 1) * U**(1/a)."""
+    1e-20 for every a. For a < 1, Gamma(a + 1) * U**(1/a).
+
+    >>> gamma(PRNGKey(0), fnp.array([0.5, 2.0])).shape
+    (2,)
+    """
     a = fnp.asarray(a, dtype=dtype)
     shape = get_aval(a).shape if shape is None else _shape(shape)
     a = fnp.broadcast_to(a, shape)
@@ -263,17 +343,34 @@ def gamma(key, a, shape=None, dtype=np.float64):
     return lax.mul(sample, scale)
 
 
-def beta(key, a, b, shape=None, dtype=np.float64):
-    """Beta(a, b) samples, as X / (X + Y) of two gammas."""
+def beta(key: ArrayLike, a: ArrayLike, b: ArrayLike, shape: int | Shape | None = None,
+         dtype: DTypeLike = np.float64) -> Array:
+    """Beta(a, b) samples, as X / (X + Y) of two gammas.
+
+    >>> x = beta(PRNGKey(0), 2.0, 3.0, (100,))
+    >>> bool(((x > 0) & (x < 1)).all())
+    True
+    """
     ka, kb = split(key)
     x = gamma(ka, a, shape, dtype)
     y = gamma(kb, b, get_aval(x).shape, dtype)
     return lax.div(x, lax.add(x, y))
 
 
-def dirichlet(key, alpha, shape=None, dtype=np.float64):
-    """Dirichlet(alpha) samples (the last axis sums to 1): normalized gammas."""
+def dirichlet(key: ArrayLike, alpha: ArrayLike, shape: int | Shape | None = None,
+              dtype: DTypeLike = np.float64) -> Array:
+    """Dirichlet(alpha) samples (the last axis sums to 1): normalized gammas.
+
+    >>> d = dirichlet(PRNGKey(0), fnp.array([1.0, 2.0, 3.0]), (4,))
+    >>> d.shape, bool(fnp.allclose(d.sum(-1), 1.0))
+    ((4, 3), True)
+    """
     alpha = fnp.asarray(alpha, dtype=dtype)
     full = get_aval(alpha).shape if shape is None else _shape(shape) + get_aval(alpha).shape[-1:]
     g = gamma(key, alpha, full, dtype)
     return lax.div(g, fnp.sum(g, axis=-1, keepdims=True))
+
+
+__all__ = ["key", "PRNGKey", "split", "fold_in", "bits", "uniform", "normal", "randint",
+           "bernoulli", "categorical", "gumbel", "permutation", "choice", "truncated_normal",
+           "exponential", "gamma", "beta", "dirichlet"]

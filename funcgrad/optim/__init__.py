@@ -31,7 +31,8 @@ from ._adaptive import (ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAmsgradSt
 from ._adding import add_decayed_weights
 from ._alias import (adadelta, adafactor, adagrad, adam, adamax, adamw, amsgrad, lamb, lars,
                      lion, nadam, radam, rmsprop, sgd)
-from ._base import EmptyState, GradientTransformation, apply_updates, chain, identity
+from ._base import (EmptyState, GradientTransformation, Mask, ScalarOrSchedule, Schedule,
+                    apply_updates, chain, identity)
 from ._clipping import clip, clip_by_block_rms, clip_by_global_norm
 from ._factorized import FactoredState, scale_by_factored_rms
 from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
@@ -47,6 +48,8 @@ from ._wrappers import (ApplyIfFiniteState, InjectHyperparamsState, MaskedNode, 
 __all__ = [
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
+    # the types of hyperparameters
+    "Schedule", "ScalarOrSchedule", "Mask",
     # optimizers
     "sgd", "adam", "adamw", "adamax", "nadam", "radam", "amsgrad", "rmsprop", "adagrad",
     "adadelta", "lamb", "lars", "lion", "adafactor",

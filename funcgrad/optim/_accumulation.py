@@ -2,10 +2,13 @@
 accumulation over several mini-steps (MultiSteps)."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
+from .._core.array import Array
+from .._core.typing import ArrayLike, DTypeLike, PyTree
 from ..lax import cond
 from ._base import GradientTransformation
 from ._tree_math import (bias_correction, cast_like, safe_increment, tree_add, tree_cast,
@@ -13,10 +16,11 @@ from ._tree_math import (bias_correction, cast_like, safe_increment, tree_add, t
 
 
 class TraceState(NamedTuple):
-    trace: object
+    trace: PyTree
 
 
-def trace(decay, nesterov=False, accumulator_dtype=None):
+def trace(decay: float, nesterov: bool = False,
+          accumulator_dtype: DTypeLike = None) -> GradientTransformation:
     """Momentum: t <- g + decay * t, the update being t (or g + decay * t with nesterov), as
     torch.optim.SGD's momentum buffer with dampening 0.
 
@@ -42,11 +46,12 @@ def trace(decay, nesterov=False, accumulator_dtype=None):
 
 
 class EmaState(NamedTuple):
-    count: object
-    ema: object
+    count: Any
+    ema: PyTree
 
 
-def ema(decay, debias=True, accumulator_dtype=None):
+def ema(decay: float, debias: bool = True,
+        accumulator_dtype: DTypeLike = None) -> GradientTransformation:
     """The exponential moving average (1 - decay) * g + decay * ema, debiased by
     1 / (1 - decay**count) unless debias=False (the state keeps the raw average).
 
@@ -70,14 +75,15 @@ def ema(decay, debias=True, accumulator_dtype=None):
 
 
 class MultiStepsState(NamedTuple):
-    mini_step: object      # mini-steps accumulated since the last real update
-    gradient_step: object  # real updates done so far
-    inner_opt_state: object
-    acc_grads: object      # the mean (or sum) of the gradients accumulated so far
-    skip_state: object     # what should_skip_update_fn reported last
+    mini_step: Array         # mini-steps accumulated since the last real update
+    gradient_step: Array     # real updates done so far
+    inner_opt_state: PyTree
+    acc_grads: PyTree        # the mean (or sum) of the gradients accumulated so far
+    skip_state: PyTree       # what should_skip_update_fn reported last
 
 
-def skip_not_finite(updates, gradient_step, params):
+def skip_not_finite(updates: PyTree, gradient_step: ArrayLike,
+                    params: PyTree) -> tuple[Array, dict[str, Array]]:
     """A `should_skip_update_fn` for MultiSteps: skip a mini-step whose gradients hold an inf or
     a NaN, reporting how many.
 
@@ -107,14 +113,18 @@ class MultiSteps:
     (Array([0.], dtype=float64), Array([-2.], dtype=float64), True)
     """
 
-    def __init__(self, opt, every_k_schedule, use_grad_mean=True, should_skip_update_fn=None):
+    def __init__(self, opt: GradientTransformation,
+                 every_k_schedule: int | Callable[[Any], Any], use_grad_mean: bool = True,
+                 should_skip_update_fn: Callable[[PyTree, Any, PyTree], tuple[Any, PyTree]]
+                 | None = None) -> None:
         self.opt = opt
         self.every_k = (every_k_schedule if callable(every_k_schedule)
                         else lambda step: every_k_schedule)
         self.use_grad_mean = use_grad_mean
         self.should_skip_update_fn = should_skip_update_fn
 
-    def init(self, params):
+    def init(self, params: PyTree) -> MultiStepsState:
+        """The state: the inner optimizer's, zero accumulated gradients and zero counts."""
         zeros = tree_zeros_like(params)
         skip_state = ()
         if self.should_skip_update_fn is not None:
@@ -123,7 +133,10 @@ class MultiSteps:
         return MultiStepsState(zero_count(), zero_count(), self.opt.init(params), zeros,
                                skip_state)
 
-    def update(self, updates, state, params=None):
+    def update(self, updates: PyTree, state: MultiStepsState,
+               params: PyTree = None) -> tuple[PyTree, MultiStepsState]:
+        """Accumulate `updates`; every k-th mini-step, the inner optimizer's updates, zero
+        updates otherwise (a `cond`, so it jits)."""
         should_skip, skip_state = fnp.asarray(False), ()
         if self.should_skip_update_fn is not None:
             should_skip, skip_state = self.should_skip_update_fn(updates, state.gradient_step,
@@ -152,9 +165,10 @@ class MultiSteps:
 
         return cond(should_skip, skip, accumulate)
 
-    def has_updated(self, state):
+    def has_updated(self, state: MultiStepsState) -> Array:
         """Whether the last update applied the inner optimizer (a traced boolean)."""
         return (state.mini_step == 0) & (state.gradient_step > 0)
 
-    def gradient_transformation(self):
+    def gradient_transformation(self) -> GradientTransformation:
+        """This accumulator as a (init, update) pair, to chain or wrap like any other."""
         return GradientTransformation(self.init, self.update)

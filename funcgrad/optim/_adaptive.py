@@ -2,10 +2,11 @@
 Each is the part of an optimizer before the learning rate; `_alias.py` chains them with it."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
+from .._core.typing import PyTree
 from ._base import GradientTransformation
 # imported as `debias` because scale_by_rms and scale_by_stddev take a bool `bias_correction`
 from ._tree_math import bias_correction as debias
@@ -15,9 +16,9 @@ from ._tree_math import (cast_like, safe_increment, tree_div, tree_full_like, tr
 
 
 class ScaleByAdamState(NamedTuple):
-    count: object  # int32 number of updates so far
-    mu: object     # first moment (EMA of gradients)
-    nu: object     # second moment (EMA of squared gradients), or Adamax's running maximum
+    count: Any  # int32 number of updates so far
+    mu: PyTree  # first moment (EMA of gradients)
+    nu: PyTree  # second moment (EMA of squared gradients), or Adamax's running maximum
 
 
 def _adam_init(params):
@@ -41,7 +42,8 @@ def _adam_ratio(mu_hat, nu_hat, eps, eps_root):
         mu_hat, nu_hat)
 
 
-def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, *, nesterov=False):
+def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, eps_root: float = 0.0,
+                  *, nesterov: bool = False) -> GradientTransformation:
     """Adam: m_hat / (sqrt(v_hat + eps_root) + eps), with bias-corrected moving averages
     m_hat and v_hat of the gradients and of their squares (eps outside the root, as in the paper
     and in torch.optim.Adam).
@@ -64,13 +66,14 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, *, nesterov=False):
 
 
 class ScaleByAmsgradState(NamedTuple):
-    count: object
-    mu: object
-    nu: object
-    nu_max: object  # running maximum of the bias-corrected second moment
+    count: Any
+    mu: PyTree
+    nu: PyTree
+    nu_max: PyTree  # running maximum of the bias-corrected second moment
 
 
-def scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
+def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                     eps_root: float = 0.0) -> GradientTransformation:
     """AMSGrad: Adam dividing by the running maximum of v_hat, so the step size never grows.
 
     >>> import funcgrad.numpy as fnp
@@ -94,7 +97,8 @@ def scale_by_amsgrad(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
     return GradientTransformation(init, update)
 
 
-def scale_by_adamax(b1=0.9, b2=0.999, eps=1e-8):
+def scale_by_adamax(b1: float = 0.9, b2: float = 0.999,
+                    eps: float = 1e-8) -> GradientTransformation:
     """Adamax: the bias-corrected mean divided by a decaying running maximum of |g| + eps.
 
     >>> import funcgrad.numpy as fnp
@@ -113,7 +117,9 @@ def scale_by_adamax(b1=0.9, b2=0.999, eps=1e-8):
     return GradientTransformation(_adam_init, update)
 
 
-def scale_by_radam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0, *, nesterov=False):
+def scale_by_radam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                   eps_root: float = 0.0, threshold: float = 5.0, *,
+                   nesterov: bool = False) -> GradientTransformation:
     """Rectified Adam: plain momentum (the bias-corrected mean) while the variance estimate is
     unreliable, i.e. while the approximated SMA length rho_t < threshold; rectified Adam after.
 
@@ -144,12 +150,12 @@ def scale_by_radam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0, *, n
 
 
 class ScaleByRmsState(NamedTuple):
-    nu: object  # EMA of squared gradients
+    nu: PyTree  # EMA of squared gradients
 
 
 class ScaleByRmsWithCountState(NamedTuple):
-    count: object
-    nu: object
+    count: Any
+    nu: PyTree
 
 
 def _rms_scaling(nu_hat, eps, eps_in_sqrt):
@@ -158,8 +164,9 @@ def _rms_scaling(nu_hat, eps, eps_in_sqrt):
     return tree.tree_map(lambda n: 1 / (fnp.sqrt(n) + cast_like(eps, n)), nu_hat)
 
 
-def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
-                 bias_correction=False):
+def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+                 eps_in_sqrt: bool = True,
+                 bias_correction: bool = False) -> GradientTransformation:
     """RMSProp: g / sqrt(EMA(g**2) + eps), or g / (sqrt(EMA(g**2)) + eps) with
     eps_in_sqrt=False (torch.optim.RMSprop's placement).
 
@@ -188,18 +195,19 @@ def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
 
 
 class ScaleByRStdDevState(NamedTuple):
-    mu: object  # EMA of gradients
-    nu: object  # EMA of squared gradients
+    mu: PyTree  # EMA of gradients
+    nu: PyTree  # EMA of squared gradients
 
 
 class ScaleByRStdDevWithCountState(NamedTuple):
-    count: object
-    mu: object
-    nu: object
+    count: Any
+    mu: PyTree
+    nu: PyTree
 
 
-def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
-                    bias_correction=False):
+def scale_by_stddev(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+                    eps_in_sqrt: bool = True,
+                    bias_correction: bool = False) -> GradientTransformation:
     """Centered RMSProp: g divided by the running standard deviation sqrt(EMA(g**2) - EMA(g)**2)
     (eps placed as in scale_by_rms).
 
@@ -231,10 +239,11 @@ def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
 
 
 class ScaleByRssState(NamedTuple):
-    sum_of_squares: object
+    sum_of_squares: PyTree
 
 
-def scale_by_rss(initial_accumulator_value=0.1, eps=1e-7):
+def scale_by_rss(initial_accumulator_value: float = 0.1,
+                 eps: float = 1e-7) -> GradientTransformation:
     """Adagrad: g / sqrt(sum of all g**2 so far + eps); 0 where that sum is still 0.
 
     >>> import funcgrad.numpy as fnp
@@ -259,11 +268,11 @@ def scale_by_rss(initial_accumulator_value=0.1, eps=1e-7):
 
 
 class ScaleByAdaDeltaState(NamedTuple):
-    e_g: object  # EMA of squared gradients
-    e_x: object  # EMA of squared updates
+    e_g: PyTree  # EMA of squared gradients
+    e_x: PyTree  # EMA of squared updates
 
 
-def scale_by_adadelta(rho=0.9, eps=1e-6):
+def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransformation:
     """Adadelta: g * sqrt(EMA(dx**2) + eps) / sqrt(EMA(g**2) + eps), dx being past updates.
 
     >>> import funcgrad.numpy as fnp
@@ -287,11 +296,11 @@ def scale_by_adadelta(rho=0.9, eps=1e-6):
 
 
 class ScaleByLionState(NamedTuple):
-    count: object
-    mu: object  # EMA of gradients, with rate b2
+    count: Any
+    mu: PyTree  # EMA of gradients, with rate b2
 
 
-def scale_by_lion(b1=0.9, b2=0.99):
+def scale_by_lion(b1: float = 0.9, b2: float = 0.99) -> GradientTransformation:
     """Lion: sign((1 - b1) * g + b1 * mu), then mu <- EMA of g with rate b2.
 
     >>> import funcgrad.numpy as fnp

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from .. import tree
-from ._base import GradientTransformation, init_empty_state, require_params
+from .._core.array import Array
+from ._base import GradientTransformation, Mask, init_empty_state, require_params
 from ._tree_math import cast_like
 from ._wrappers import masked
 
 
-def add_decayed_weights(weight_decay=0.0, mask=None):
+def add_decayed_weights(weight_decay: float = 0.0,
+                        mask: Mask | None = None) -> GradientTransformation:
     """updates + weight_decay * params: weight decay. Placed before the learning rate scaling of
     plain SGD it is L2 regularization (torch's `weight_decay`); after Adam's rescaling it is
     decoupled weight decay (AdamW). `mask` (a tree of bools, or a function of the parameters)

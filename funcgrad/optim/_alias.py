@@ -7,7 +7,8 @@ from ._adaptive import (scale_by_adadelta, scale_by_adam, scale_by_adamax, scale
                         scale_by_lion, scale_by_radam, scale_by_rms, scale_by_rss,
                         scale_by_stddev)
 from ._adding import add_decayed_weights
-from ._base import chain, identity
+from .._core.typing import DTypeLike
+from ._base import GradientTransformation, Mask, ScalarOrSchedule, chain, identity
 from ._clipping import clip_by_block_rms
 from ._factorized import scale_by_factored_rms
 from ._scale import (scale, scale_by_learning_rate, scale_by_param_block_rms,
@@ -15,7 +16,8 @@ from ._scale import (scale, scale_by_learning_rate, scale_by_param_block_rms,
 from ._wrappers import masked
 
 
-def sgd(learning_rate, momentum=None, nesterov=False, accumulator_dtype=None):
+def sgd(learning_rate: ScalarOrSchedule, momentum: float | None = None, nesterov: bool = False,
+        accumulator_dtype: DTypeLike = None) -> GradientTransformation:
     """Stochastic gradient descent, with optional (Nesterov) momentum as in torch.optim.SGD.
     For torch's `weight_decay` (L2), chain add_decayed_weights(wd) in front.
 
@@ -29,7 +31,8 @@ def sgd(learning_rate, momentum=None, nesterov=False, accumulator_dtype=None):
                  scale_by_learning_rate(learning_rate))
 
 
-def adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, *, nesterov=False):
+def adam(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+         eps_root: float = 0.0, *, nesterov: bool = False) -> GradientTransformation:
     """Adam (Kingma and Ba 2014), as torch.optim.Adam; see scale_by_adam.
 
     >>> import funcgrad.numpy as fnp
@@ -41,8 +44,9 @@ def adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, *, nesterov=Fa
                  scale_by_learning_rate(learning_rate))
 
 
-def adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, weight_decay=1e-4,
-          mask=None, *, nesterov=False):
+def adamw(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999,
+          eps: float = 1e-8, eps_root: float = 0.0, weight_decay: float = 1e-4,
+          mask: Mask | None = None, *, nesterov: bool = False) -> GradientTransformation:
     """Adam with decoupled weight decay (Loshchilov and Hutter 2019): the decay is added after
     Adam's rescaling, then both are scaled by the learning rate, as in torch.optim.AdamW.
     `mask` limits the decay to some parameters (see add_decayed_weights).
@@ -58,7 +62,8 @@ def adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, weight_decay=
                  scale_by_learning_rate(learning_rate))
 
 
-def nadam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
+def nadam(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999,
+          eps: float = 1e-8, eps_root: float = 0.0) -> GradientTransformation:
     """Adam with Nesterov momentum (Dozat 2016), in optax's formulation; torch.optim.NAdam
     matches it when its momentum_decay is so large that its mu_t is b1 throughout.
 
@@ -70,8 +75,9 @@ def nadam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
     return adam(learning_rate, b1, b2, eps, eps_root, nesterov=True)
 
 
-def radam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0, *,
-          nesterov=False):
+def radam(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999,
+          eps: float = 1e-8, eps_root: float = 0.0, threshold: float = 5.0, *,
+          nesterov: bool = False) -> GradientTransformation:
     """Rectified Adam (Liu et al. 2020); see scale_by_radam.
 
     >>> import funcgrad.numpy as fnp
@@ -83,7 +89,8 @@ def radam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, threshold=5.0
                  scale_by_learning_rate(learning_rate))
 
 
-def adamax(learning_rate, b1=0.9, b2=0.999, eps=1e-8):
+def adamax(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999,
+           eps: float = 1e-8) -> GradientTransformation:
     """Adamax, Adam with the infinity norm, as torch.optim.Adamax; see scale_by_adamax.
 
     >>> import funcgrad.numpy as fnp
@@ -94,7 +101,8 @@ def adamax(learning_rate, b1=0.9, b2=0.999, eps=1e-8):
     return chain(scale_by_adamax(b1, b2, eps), scale_by_learning_rate(learning_rate))
 
 
-def amsgrad(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
+def amsgrad(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999,
+            eps: float = 1e-8, eps_root: float = 0.0) -> GradientTransformation:
     """AMSGrad (Reddi et al. 2018); see scale_by_amsgrad. (torch's Adam(amsgrad=True) keeps the
     maximum of the raw second moment instead of the bias-corrected one.)
 
@@ -106,8 +114,10 @@ def amsgrad(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0):
     return chain(scale_by_amsgrad(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
 
 
-def rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=True,
-            centered=False, momentum=None, nesterov=False, bias_correction=False):
+def rmsprop(learning_rate: ScalarOrSchedule, decay: float = 0.9, eps: float = 1e-8,
+            initial_scale: float = 0.0, eps_in_sqrt: bool = True, centered: bool = False,
+            momentum: float | None = None, nesterov: bool = False,
+            bias_correction: bool = False) -> GradientTransformation:
     """RMSProp, optionally centered and with momentum. torch.optim.RMSprop(alpha=a, eps=e,
     momentum=m, centered=c) is rmsprop(decay=a, eps=e, eps_in_sqrt=False, momentum=m or None,
     centered=c).
@@ -123,7 +133,8 @@ def rmsprop(learning_rate, decay=0.9, eps=1e-8, initial_scale=0.0, eps_in_sqrt=T
                  trace(momentum, nesterov) if momentum is not None else identity())
 
 
-def adagrad(learning_rate, initial_accumulator_value=0.1, eps=1e-7):
+def adagrad(learning_rate: ScalarOrSchedule, initial_accumulator_value: float = 0.1,
+            eps: float = 1e-7) -> GradientTransformation:
     """Adagrad (Duchi et al. 2011); see scale_by_rss. torch.optim.Adagrad adds its eps outside
     the square root: with eps=0 here and initial_accumulator_value=0 both agree up to torch's eps.
 
@@ -136,7 +147,9 @@ def adagrad(learning_rate, initial_accumulator_value=0.1, eps=1e-7):
                  scale_by_learning_rate(learning_rate))
 
 
-def adadelta(learning_rate=None, rho=0.9, eps=1e-6, weight_decay=0.0, weight_decay_mask=None):
+def adadelta(learning_rate: ScalarOrSchedule | None = None, rho: float = 0.9,
+             eps: float = 1e-6, weight_decay: float = 0.0,
+             weight_decay_mask: Mask | None = None) -> GradientTransformation:
     """Adadelta (Zeiler 2012), as torch.optim.Adadelta; see scale_by_adadelta. Without a
     learning rate the step is Adadelta's own (a rate of 1, torch's default).
 
@@ -150,7 +163,9 @@ def adadelta(learning_rate=None, rho=0.9, eps=1e-6, weight_decay=0.0, weight_dec
                  scale_by_learning_rate(1.0 if learning_rate is None else learning_rate))
 
 
-def lamb(learning_rate, b1=0.9, b2=0.999, eps=1e-6, eps_root=0.0, weight_decay=0.0, mask=None):
+def lamb(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-6,
+         eps_root: float = 0.0, weight_decay: float = 0.0,
+         mask: Mask | None = None) -> GradientTransformation:
     """LAMB (You et al. 2020): AdamW's update rescaled per leaf by the trust ratio
     |param| / |update|.
 
@@ -166,8 +181,10 @@ def lamb(learning_rate, b1=0.9, b2=0.999, eps=1e-6, eps_root=0.0, weight_decay=0
                  scale_by_learning_rate(learning_rate))
 
 
-def lars(learning_rate, weight_decay=0.0, weight_decay_mask=True, trust_coefficient=0.001,
-         eps=0.0, trust_ratio_mask=True, momentum=0.9, nesterov=False):
+def lars(learning_rate: ScalarOrSchedule, weight_decay: float = 0.0,
+         weight_decay_mask: Mask = True, trust_coefficient: float = 0.001, eps: float = 0.0,
+         trust_ratio_mask: Mask = True, momentum: float = 0.9,
+         nesterov: bool = False) -> GradientTransformation:
     """LARS (You et al. 2017): SGD with momentum whose per-leaf step is scaled by
     trust_coefficient * |param| / |gradient + weight_decay * param|.
 
@@ -184,7 +201,8 @@ def lars(learning_rate, weight_decay=0.0, weight_decay_mask=True, trust_coeffici
                  trace(momentum, nesterov))
 
 
-def lion(learning_rate, b1=0.9, b2=0.99, weight_decay=1e-3, mask=None):
+def lion(learning_rate: ScalarOrSchedule, b1: float = 0.9, b2: float = 0.99,
+         weight_decay: float = 1e-3, mask: Mask | None = None) -> GradientTransformation:
     """Lion (Chen et al. 2023): the sign of an interpolated momentum, plus decoupled weight
     decay; it wants a learning rate 3-10x smaller than AdamW's.
 
@@ -199,10 +217,13 @@ def lion(learning_rate, b1=0.9, b2=0.99, weight_decay=1e-3, mask=None):
                  scale_by_learning_rate(learning_rate))
 
 
-def adafactor(learning_rate=None, min_dim_size_to_factor=128, decay_rate=0.8, decay_offset=0,
-              multiply_by_parameter_scale=True, clipping_threshold=1.0, momentum=None,
-              dtype_momentum=None, weight_decay_rate=None, eps=1e-30, factored=True,
-              weight_decay_mask=None):
+def adafactor(learning_rate: ScalarOrSchedule | None = None, min_dim_size_to_factor: int = 128,
+              decay_rate: float = 0.8, decay_offset: int = 0,
+              multiply_by_parameter_scale: bool = True,
+              clipping_threshold: float | None = 1.0, momentum: float | None = None,
+              dtype_momentum: DTypeLike = None, weight_decay_rate: float | None = None,
+              eps: float = 1e-30, factored: bool = True,
+              weight_decay_mask: Mask | None = None) -> GradientTransformation:
     """Adafactor (Shazeer and Stern 2018): factored second moments, update clipping, and steps
     relative to the parameters' scale. Without a learning rate the relative step is 1.
 

@@ -5,12 +5,31 @@
 
 States are NamedTuples of arrays (step counts included), so a whole training step can be jitted
 or vmapped, and transformations compose with `chain`.
+
+A state's step count is typed Any: a NamedTuple field named `count` overrides tuple.count, which
+a type checker accepts only from Any (it is an int32 array).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, Union
 
 from .. import tree
+from .._core.array import Array
+from .._core.array import Array
+from .._core.typing import PyTree
+
+Schedule = Callable[[Any], Any]
+"""A function of the step count (an int, or an int32 array, traced or not), e.g. a learning rate
+schedule from funcgrad.optim's `*_schedule` functions."""
+
+ScalarOrSchedule = Union[float, Array, Schedule]
+"""A hyperparameter given as a number (a float or a 0-d array) or as a schedule of the step
+count."""
+
+Mask = Union[PyTree, Callable[[PyTree], PyTree]]
+"""A tree of bools with the parameters' structure (or a prefix of it), or a function of the
+parameters returning one."""
 
 
 class GradientTransformation(NamedTuple):
@@ -26,20 +45,20 @@ class GradientTransformation(NamedTuple):
     >>> optim.apply_updates(params, updates)
     {'w': Array([0.9, 2.1], dtype=float64)}
     """
-    init: Callable[[Any], Any]
-    update: Callable[..., tuple]
+    init: Callable[[PyTree], PyTree]
+    update: Callable[..., tuple[PyTree, PyTree]]
 
 
 class EmptyState(NamedTuple):
     """The state of a stateless transformation."""
 
 
-def init_empty_state(params):
+def init_empty_state(params: PyTree) -> EmptyState:
     del params
     return EmptyState()
 
 
-def identity():
+def identity() -> GradientTransformation:
     """Leaves updates unchanged.
 
     >>> identity().update(1.0, EmptyState())
@@ -52,7 +71,7 @@ def identity():
     return GradientTransformation(init_empty_state, update)
 
 
-def chain(*transforms):
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
     """Apply transformations one after another; the state is the tuple of their states.
 
     >>> import funcgrad.numpy as fnp
@@ -77,7 +96,7 @@ def chain(*transforms):
     return GradientTransformation(init, update)
 
 
-def apply_updates(params, updates):
+def apply_updates(params: PyTree, updates: PyTree) -> PyTree:
     """params + updates leafwise, each result in its parameter's dtype.
 
     >>> apply_updates({"w": 1.0}, {"w": -0.25})
@@ -91,6 +110,6 @@ def apply_updates(params, updates):
     return tree.tree_map(add, params, updates)
 
 
-def require_params(params, who):
+def require_params(params: PyTree, who: str) -> None:
     if params is None:
         raise ValueError(f"{who} needs the parameters: call update(updates, state, params)")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from .. import numpy as fnp
 from .. import tree
+from .._core.array import Array
 from ._base import GradientTransformation, init_empty_state
 from ._tree_math import cast_like, global_norm
 
 
-def clip(max_delta):
+def clip(max_delta: float) -> GradientTransformation:
     """Clip every element of the updates to [-max_delta, max_delta].
 
     >>> import funcgrad.numpy as fnp
@@ -21,7 +22,7 @@ def clip(max_delta):
     return GradientTransformation(init_empty_state, update)
 
 
-def clip_by_global_norm(max_norm):
+def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     """Rescale the updates so that their global norm (see `global_norm`) is at most max_norm;
     leave them unchanged when it already is.
 
@@ -41,7 +42,7 @@ def clip_by_global_norm(max_norm):
     return GradientTransformation(init_empty_state, update)
 
 
-def clip_by_block_rms(threshold):
+def clip_by_block_rms(threshold: float) -> GradientTransformation:
     """Rescale each leaf so that its root mean square is at most threshold (Adafactor).
 
     >>> import funcgrad.numpy as fnp

@@ -2,21 +2,22 @@
 row and one per column instead of one per element."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import numpy as fnp
 from .. import tree
+from .._core.typing import PyTree
 from ._base import GradientTransformation
 from ._tree_math import cast_like, safe_increment, zero_count
 
 
 class FactoredState(NamedTuple):
-    count: object
-    v_row: object  # per factored leaf: the row statistics (a (1,) placeholder otherwise)
-    v_col: object  # per factored leaf: the column statistics (a (1,) placeholder otherwise)
-    v: object      # per unfactored leaf: the full statistics (a (1,) placeholder otherwise)
+    count: Any
+    v_row: PyTree  # per factored leaf: the row statistics (a (1,) placeholder otherwise)
+    v_col: PyTree  # per factored leaf: the column statistics (a (1,) placeholder otherwise)
+    v: PyTree      # per unfactored leaf: the full statistics (a (1,) placeholder otherwise)
 
 
 def _factored_dims(shape, factored, min_dim_size_to_factor):
@@ -30,8 +31,9 @@ def _factored_dims(shape, factored, min_dim_size_to_factor):
     return int(order[-2]), int(order[-1])
 
 
-def scale_by_factored_rms(factored=True, decay_rate=0.8, step_offset=0,
-                          min_dim_size_to_factor=128, epsilon=1e-30):
+def scale_by_factored_rms(factored: bool = True, decay_rate: float = 0.8, step_offset: int = 0,
+                          min_dim_size_to_factor: int = 128,
+                          epsilon: float = 1e-30) -> GradientTransformation:
     """Divide by a (factored) root mean square of past gradients, with the step-dependent decay
     1 - (t + 1)**-decay_rate (Adafactor, Shazeer and Stern 2018).
 

@@ -1,15 +1,17 @@
 """Transformations that multiply updates by a step size or a per-leaf factor."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
-from ._base import GradientTransformation, init_empty_state, require_params
+from .._core.array import Array
+from ._base import (GradientTransformation, ScalarOrSchedule, Schedule, init_empty_state,
+                    require_params)
 from ._tree_math import cast_like, safe_increment, tree_scale, zero_count
 
 
-def scale(step_size):
+def scale(step_size: float | Array) -> GradientTransformation:
     """Multiply updates by a fixed scalar.
 
     >>> import funcgrad.numpy as fnp
@@ -24,10 +26,10 @@ def scale(step_size):
 
 
 class ScaleByScheduleState(NamedTuple):
-    count: object  # int32 step count: the schedule's argument
+    count: Any  # int32 step count: the schedule's argument
 
 
-def scale_by_schedule(step_size_fn):
+def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:
     """Multiply updates by step_size_fn(count), count being the number of updates so far.
 
     >>> import funcgrad.numpy as fnp
@@ -52,7 +54,8 @@ def scale_by_schedule(step_size_fn):
     return GradientTransformation(init, update)
 
 
-def scale_by_learning_rate(learning_rate, *, flip_sign=True):
+def scale_by_learning_rate(learning_rate: ScalarOrSchedule, *,
+                           flip_sign: bool = True) -> GradientTransformation:
     """Multiply updates by -learning_rate (descent), a float or a schedule of the step count.
 
     >>> import funcgrad.numpy as fnp
@@ -65,7 +68,8 @@ def scale_by_learning_rate(learning_rate, *, flip_sign=True):
     return scale(m * learning_rate)
 
 
-def scale_by_trust_ratio(min_norm=0.0, trust_coefficient=1.0, eps=0.0):
+def scale_by_trust_ratio(min_norm: float = 0.0, trust_coefficient: float = 1.0,
+                         eps: float = 0.0) -> GradientTransformation:
     """Scale each leaf's update by trust_coefficient * |param| / (|update| + eps) (LARS and LAMB),
     the norms floored at min_norm; by 1 where either norm is zero.
 
@@ -89,7 +93,7 @@ def scale_by_trust_ratio(min_norm=0.0, trust_coefficient=1.0, eps=0.0):
     return GradientTransformation(init_empty_state, update)
 
 
-def scale_by_param_block_rms(min_scale=1e-3):
+def scale_by_param_block_rms(min_scale: float = 1e-3) -> GradientTransformation:
     """Scale each leaf's update by the root mean square of its parameter, at least min_scale
     (Adafactor's relative step size).
 

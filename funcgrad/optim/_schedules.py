@@ -5,12 +5,16 @@ Their arithmetic is branch-free (fnp.where, fnp.clip), so the count may be trace
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import numpy as fnp
+from ._base import Schedule
 
 
-def constant_schedule(value):
+def constant_schedule(value: float) -> Schedule:
     """
     >>> constant_schedule(0.1)(100)
     0.1
@@ -18,7 +22,8 @@ def constant_schedule(value):
     return lambda count: value
 
 
-def polynomial_schedule(init_value, end_value, power, transition_steps, transition_begin=0):
+def polynomial_schedule(init_value: float, end_value: float, power: float,
+                        transition_steps: int, transition_begin: int = 0) -> Schedule:
     """From init_value to end_value as (1 - t/T)**power over `transition_steps` steps, starting
     after `transition_begin` steps. transition_steps <= 0 gives a constant init_value.
 
@@ -38,7 +43,8 @@ def polynomial_schedule(init_value, end_value, power, transition_steps, transiti
     return schedule
 
 
-def linear_schedule(init_value, end_value, transition_steps, transition_begin=0):
+def linear_schedule(init_value: float, end_value: float, transition_steps: int,
+                    transition_begin: int = 0) -> Schedule:
     """Linear from init_value to end_value over `transition_steps` steps (torch's LinearLR
     times the base rate).
 
@@ -49,7 +55,9 @@ def linear_schedule(init_value, end_value, transition_steps, transition_begin=0)
     return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
 
 
-def piecewise_constant_schedule(init_value, boundaries_and_scales=None):
+def piecewise_constant_schedule(init_value: float,
+                                boundaries_and_scales: dict[int, float] | None = None
+                                ) -> Schedule:
     """init_value times the product of the scales of every boundary b with count >= b.
 
     >>> f = piecewise_constant_schedule(1.0, {3: 0.5, 6: 0.1})
@@ -70,8 +78,9 @@ def piecewise_constant_schedule(init_value, boundaries_and_scales=None):
     return schedule
 
 
-def exponential_decay(init_value, transition_steps, decay_rate, transition_begin=0,
-                      staircase=False, end_value=None):
+def exponential_decay(init_value: float, transition_steps: int, decay_rate: float,
+                      transition_begin: int = 0, staircase: bool = False,
+                      end_value: float | None = None) -> Schedule:
     """init_value * decay_rate ** ((count - transition_begin) / transition_steps), the exponent
     floored when `staircase` (torch's StepLR; ExponentialLR is transition_steps=1). `end_value`
     bounds the decay (a floor when decay_rate < 1, a ceiling otherwise).
@@ -97,7 +106,8 @@ def exponential_decay(init_value, transition_steps, decay_rate, transition_begin
     return schedule
 
 
-def cosine_decay_schedule(init_value, decay_steps, alpha=0.0, exponent=1.0):
+def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.0,
+                          exponent: float = 1.0) -> Schedule:
     """Half a cosine from init_value down to alpha * init_value over `decay_steps` steps, then
     constant (torch's CosineAnnealingLR with eta_min = alpha * init_value, up to T_max).
 
@@ -116,7 +126,7 @@ def cosine_decay_schedule(init_value, decay_steps, alpha=0.0, exponent=1.0):
     return schedule
 
 
-def join_schedules(schedules, boundaries):
+def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     """schedules[0] until boundaries[0], then schedules[1] counted from that boundary, etc.
 
     >>> f = join_schedules([constant_schedule(1.0), linear_schedule(1.0, 0.0, 2)], [3])
@@ -137,7 +147,8 @@ def join_schedules(schedules, boundaries):
     return schedule
 
 
-def warmup_constant_schedule(init_value, peak_value, warmup_steps):
+def warmup_constant_schedule(init_value: float, peak_value: float,
+                             warmup_steps: int) -> Schedule:
     """Linear warmup from init_value to peak_value, then peak_value.
 
     >>> f = warmup_constant_schedule(0.0, 1.0, warmup_steps=2)
@@ -147,8 +158,9 @@ def warmup_constant_schedule(init_value, peak_value, warmup_steps):
     return linear_schedule(init_value, peak_value, warmup_steps)
 
 
-def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_steps,
-                                 end_value=0.0, exponent=1.0):
+def warmup_cosine_decay_schedule(init_value: float, peak_value: float, warmup_steps: int,
+                                 decay_steps: int, end_value: float = 0.0,
+                                 exponent: float = 1.0) -> Schedule:
     """Linear warmup to peak_value over `warmup_steps`, then cosine decay to end_value; the
     whole schedule lasts `decay_steps` steps (warmup included).
 
@@ -163,7 +175,7 @@ def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_ste
         [warmup_steps])
 
 
-def sgdr_schedule(cosine_kwargs):
+def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
     """Warm restarts: one warmup_cosine_decay_schedule per dict of keyword arguments, each
     lasting its `decay_steps` (torch's CosineAnnealingWarmRestarts with warmup_steps=0).
 
@@ -208,8 +220,9 @@ def _cosine(start, end, pct):
     return end + (start - end) / 2 * (fnp.cos(np.pi * pct) + 1)
 
 
-def linear_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, pct_final=0.85,
-                             div_factor=25.0, final_div_factor=1e4):
+def linear_onecycle_schedule(transition_steps: int, peak_value: float, pct_start: float = 0.3,
+                             pct_final: float = 0.85, div_factor: float = 25.0,
+                             final_div_factor: float = 1e4) -> Schedule:
     """One cycle in three linear phases: peak_value / div_factor up to peak_value (until
     pct_start of the steps), back down (until pct_final), then to init / final_div_factor.
 
@@ -227,8 +240,9 @@ def linear_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, pct_fi
                                    transition_steps: 1.0 / final_div_factor})
 
 
-def cosine_onecycle_schedule(transition_steps, peak_value, pct_start=0.3, div_factor=25.0,
-                             final_div_factor=1e4):
+def cosine_onecycle_schedule(transition_steps: int, peak_value: float, pct_start: float = 0.3,
+                             div_factor: float = 25.0,
+                             final_div_factor: float = 1e4) -> Schedule:
     """One cycle of cosine annealing: from peak_value / div_factor up to peak_value over
     pct_start of the steps, then down to peak_value / (div_factor * final_div_factor)
     (torch's OneCycleLR, whose phases end one step earlier: see tests/test_optim_torch.py).

@@ -9,6 +9,8 @@ import numpy as np
 
 from .. import numpy as fnp
 from .. import tree
+from .._core.array import Array
+from .._core.typing import PyTree
 
 
 def tree_add(a, b):
@@ -61,7 +63,7 @@ def tree_cast(t, dtype):
     return t if dtype is None else tree.tree_map(lambda x: fnp.asarray(x, dtype), t)
 
 
-def global_norm(t):
+def global_norm(t: PyTree) -> Array:
     """The L2 norm of all leaves together, as one flat vector.
 
     >>> import funcgrad.numpy as fnp

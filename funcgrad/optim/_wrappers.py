@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import NamedTuple
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import numpy as fnp
 from .. import tree
+from .._core.array import Array
+from .._core.typing import DTypeLike, PyTree
 from ..lax import cond
-from ._base import GradientTransformation
+from ._base import GradientTransformation, Mask
 from ._tree_math import safe_increment, tree_all_finite, tree_zeros_like, zero_count
 
 
@@ -22,14 +25,14 @@ class MaskedNode(NamedTuple):
 
 
 class MaskedState(NamedTuple):
-    inner_state: object
+    inner_state: PyTree
 
 
 def _mask(t, mask):
     return tree.tree_map(lambda keep, x: x if keep else MaskedNode(), mask, t)
 
 
-def masked(inner, mask):
+def masked(inner: GradientTransformation, mask: Mask) -> GradientTransformation:
     """Apply `inner` only where `mask` is True; elsewhere updates pass through unchanged. The
     mask is a tree of Python bools with the structure of the parameters (or a prefix of it), or
     a function of the parameters returning one.
@@ -61,7 +64,8 @@ class PartitionState(NamedTuple):
     inner_states: dict  # label -> the state of that label's transformation
 
 
-def partition(transforms, param_labels):
+def partition(transforms: Mapping[Hashable, GradientTransformation],
+              param_labels: PyTree | Callable[[PyTree], PyTree]) -> GradientTransformation:
     """A different transformation per part of the parameters: `param_labels` gives each leaf
     (or subtree) a label, a key of `transforms` (a tree of labels, or a function of the
     parameters returning one).
@@ -97,13 +101,14 @@ def partition(transforms, param_labels):
 
 
 class ApplyIfFiniteState(NamedTuple):
-    notfinite_count: object  # consecutive non-finite updates so far
-    last_finite: object
-    total_notfinite: object
-    inner_state: object
+    notfinite_count: Array  # consecutive non-finite updates so far
+    last_finite: Array
+    total_notfinite: Array
+    inner_state: PyTree
 
 
-def apply_if_finite(inner, max_consecutive_errors):
+def apply_if_finite(inner: GradientTransformation,
+                    max_consecutive_errors: int) -> GradientTransformation:
     """Apply `inner` only when all updates are finite; otherwise return zero updates and keep
     its state, unless that has happened more than max_consecutive_errors times in a row.
 
@@ -132,9 +137,9 @@ def apply_if_finite(inner, max_consecutive_errors):
 
 
 class InjectHyperparamsState(NamedTuple):
-    count: object
-    hyperparams: dict  # name -> 0-d array: read it, or replace it between steps
-    inner_state: object
+    count: Any
+    hyperparams: dict    # name -> 0-d array: read it, or replace it between steps
+    inner_state: PyTree
 
 
 def _is_numeric(value):
@@ -152,7 +157,10 @@ def _as_hyperparam(value, dtype):
     return fnp.asarray(a, dtype) if np.dtype(a.dtype).kind == "f" else a
 
 
-def inject_hyperparams(inner_factory, static_args=(), hyperparam_dtype=None):
+def inject_hyperparams(inner_factory: Callable[..., GradientTransformation],
+                       static_args: str | Iterable[str] = (),
+                       hyperparam_dtype: DTypeLike = None
+                       ) -> Callable[..., GradientTransformation]:
     """Wrap an optimizer factory so that its numeric hyperparameters live in the state as arrays:
     readable, and changeable between steps without retracing a jitted update. A schedule given
     for a hyperparameter is evaluated at each step and its value stored. Booleans and the names

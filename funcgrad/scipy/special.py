@@ -5,18 +5,23 @@ an asymptotic series for digamma); everything else composes them."""
 from __future__ import annotations
 
 import math
+from typing import Literal, overload
 
 import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
-from ..lax.elementwise import _fn, _ufunc_prim
+from .._api import stop_gradient
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.primitive import defderiv
+from .._core.trace import bind
+from .._core.typing import ArrayLike, Axis
+from ..lax.elementwise import _fn, _ufunc_prim
 from ..numpy._core import operand
 
-_erf = np.frompyfunc(math.erf, 1, 1)
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+_lgamma_ufunc = np.frompyfunc(math.lgamma, 1, 1)
 
 
 def _float_dtype(x):
@@ -30,7 +35,7 @@ def _vectorized(fn, name):
         x = asarray(x)
         dt = _float_dtype(x)
         if type(x) is not np.ndarray:
-            from cupyx.scipy import special
+            from cupyx.scipy import special  # optional: CuPy is there only on a GPU
             return getattr(special, name)(x.astype(dt, copy=False))
         return np.asarray(fn(x), dtype=object).astype(dt) if x.ndim else dt.type(fn(x))
     return impl
@@ -74,13 +79,24 @@ def _trigamma_impl(x):
 
 
 erf_p = _ufunc_prim("erf", np.sin)
-erf_p.impl = _vectorized(_erf, "erf")
+erf_p.impl = _vectorized(_erf_ufunc, "erf")
 erf_p.jit = None
-erf = _fn(erf_p)
+
+
+def erf(x: ArrayLike) -> Array:
+    """The error function 2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt.
+
+    >>> import funcgrad as fg
+    >>> round(float(erf(0.5)), 6), round(float(fg.grad(erf)(0.0)), 6)
+    (0.5205, 1.128379)
+    """
+    return bind(erf_p, x)
+
+
 defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
 
 lgamma_p = _ufunc_prim("lgamma", np.sin)
-lgamma_p.impl = _vectorized(_lgamma, "gammaln")
+lgamma_p.impl = _vectorized(_lgamma_ufunc, "gammaln")
 lgamma_p.jit = None
 lgamma = _fn(lgamma_p)
 
@@ -105,23 +121,40 @@ def _no_tetragamma(ans, x):
 defderiv(trigamma_p, _no_tetragamma)
 
 
-def gammaln(x):
-    """log|Gamma(x)|."""
+def gammaln(x: ArrayLike) -> Array:
+    """log|Gamma(x)|.
+
+    >>> round(float(gammaln(4.0)), 6)  # log(3!)
+    1.791759
+    """
     return lgamma(operand(x))
 
 
-def digamma(x):
-    """d/dx log Gamma(x)."""
+def digamma(x: ArrayLike) -> Array:
+    """d/dx log Gamma(x).
+
+    >>> round(float(digamma(1.0)), 6)  # minus the Euler-Mascheroni constant
+    -0.577216
+    """
     return digamma_prim(operand(x))
 
 
-def erfc(x):
+def erfc(x: ArrayLike) -> Array:
+    """1 - erf(x).
+
+    >>> round(float(erfc(0.5)), 6)
+    0.4795
+    """
     return lax.sub(1.0, erf(operand(x)))
 
 
-def erfinv(x):
+def erfinv(x: ArrayLike) -> Array:
     """The inverse of erf on (-1, 1): Giles' approximation refined by two Newton steps (float64
-    accurate); its derivative is sqrt(pi)/2 exp(erfinv(x)**2)."""
+    accurate); its derivative is sqrt(pi)/2 exp(erfinv(x)**2).
+
+    >>> round(float(erf(erfinv(0.3))), 12)
+    0.3
+    """
     x = operand(x)
     w = lax.neg(lax.log(lax.mul(lax.sub(1.0, x), lax.add(1.0, x))))
     small = lax.lt(w, 5.0)
@@ -135,7 +168,6 @@ def erfinv(x):
     for cs, cl in zip(ps[1:], pl[1:]):
         a = lax.add(lax.mul(a, ws), cs)
         b = lax.add(lax.mul(b, wl), cl)
-    from .._api import stop_gradient
     y = lax.mul(lax.select(small, a, b), x)
     for _ in range(2):  # Newton on erf(y) = x; the last step carries the exact derivative
         y0 = stop_gradient(y)
@@ -144,47 +176,102 @@ def erfinv(x):
     return y
 
 
-def ndtr(x):
-    """The standard normal CDF."""
+def ndtr(x: ArrayLike) -> Array:
+    """The standard normal CDF.
+
+    >>> float(ndtr(0.0))
+    0.5
+    """
     return lax.mul(0.5, erfc(lax.mul(operand(x), -float(1 / math.sqrt(2)))))
 
 
-def ndtri(p):
-    """The inverse of ndtr."""
+def ndtri(p: ArrayLike) -> Array:
+    """The inverse of ndtr.
+
+    >>> round(float(ndtri(0.975)), 6)
+    1.959964
+    """
     return lax.mul(float(math.sqrt(2)), erfinv(lax.sub(lax.mul(2.0, operand(p)), 1.0)))
 
 
-def log_ndtr(x):
-    """log(ndtr(x)), accurate in the lower tail through the asymptotic log of erfc."""
+def log_ndtr(x: ArrayLike) -> Array:
+    """log(ndtr(x)).
+
+    >>> round(float(log_ndtr(0.0)), 6)
+    -0.693147
+    """
     x = operand(x)
     return fnp.log(ndtr(x))
 
 
-def expit(x):
+def expit(x: ArrayLike) -> Array:
+    """The logistic sigmoid 1 / (1 + exp(-x)).
+
+    >>> float(expit(0.0))
+    0.5
+    """
     return lax.logistic(operand(x))
 
 
-def logit(p):
+def logit(p: ArrayLike) -> Array:
+    """log(p / (1 - p)), the inverse of expit.
+
+    >>> round(float(logit(0.25)), 6)
+    -1.098612
+    """
     p = operand(p)
     return lax.log(lax.div(p, lax.sub(1.0, p)))
 
 
-def xlogy(x, y):
-    """x * log(y), 0 where x == 0."""
+def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
+    """x * log(y), 0 where x == 0.
+
+    >>> float(xlogy(0.0, 0.0)), round(float(xlogy(2.0, 3.0)), 6)
+    (0.0, 2.197225)
+    """
     x, y = operand(x), operand(y)
     zero = lax.eq(x, 0)
     return lax.select(zero, 0.0, lax.mul(x, lax.log(lax.select(zero, 1.0, y))))
 
 
-def xlog1py(x, y):
+def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
+    """x * log1p(y), 0 where x == 0.
+
+    >>> float(xlog1py(0.0, -1.0)), round(float(xlog1py(2.0, 1.0)), 6)
+    (0.0, 1.386294)
+    """
     x, y = operand(x), operand(y)
     zero = lax.eq(x, 0)
     return lax.select(zero, 0.0, lax.mul(x, lax.log1p(lax.select(zero, 0.0, y))))
 
 
-def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
-    """log(sum(b * exp(a))) along axis, without overflow; with return_sign, (log|s|, sign(s))."""
-    from .._api import stop_gradient
+@overload
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: Literal[False] = False) -> Array: ...
+
+
+@overload
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
+              keepdims: bool = False, *, return_sign: Literal[True]) -> tuple[Array, Array]: ...
+
+
+@overload
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: bool = False
+              ) -> Array | tuple[Array, Array]: ...
+
+
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
+              keepdims: bool = False, return_sign: bool = False
+              ) -> Array | tuple[Array, Array]:
+    """log(sum(b * exp(a))) along axis, without overflow; with return_sign, (log|s|, sign(s)).
+
+    >>> import funcgrad.numpy as fnp
+    >>> logsumexp(fnp.array([1000.0, 1000.0]))
+    Array(1000.69314718, dtype=float64)
+    >>> logsumexp(fnp.array([0.0, 0.0]), b=fnp.array([1.0, -2.0]), return_sign=True)
+    (Array(0., dtype=float64), Array(-1., dtype=float64))
+    """
     a = operand(a)
     m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     m = lax.select(fnp.isfinite(m), m, 0.0)
