@@ -11,9 +11,10 @@ from . import backend
 from .avals import ShapedArray, float0
 from .config import config
 from .errors import TransferGuardError, doc_link, user_frame
+from .typing import ArrayMethods
 
 
-class Array:
+class Array(ArrayMethods):
     __slots__ = ("_value",)
     __array_priority__ = 100
 

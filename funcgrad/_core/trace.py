@@ -16,6 +16,7 @@ from . import backend
 from .array import Array, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
 from .config import config
+from .typing import ArrayMethods
 from .errors import (TracerArrayConversionError, UnexpectedTracerError, doc_link, format_site,
                      user_frame, user_site)
 
@@ -61,7 +62,7 @@ class new_trace:
         return False
 
 
-class Tracer:
+class Tracer(ArrayMethods):
     """A value flowing through a transform. Array's operators and methods are attached to this
     class too (funcgrad/numpy/_methods.py), so user code cannot tell the two apart."""
 
