@@ -126,14 +126,14 @@ def result_type(*operands):
     """torch.result_type: tensors with dimensions first, then 0-dim tensors, then Python
     numbers; a lower priority operand only changes the category (int tensor * 2.5 -> default
     float dtype), never the size."""
-    from ._tensor import Tensor
     dim, zero, scalar_cat = None, None, -1
     for o in operands:
-        if isinstance(o, Tensor):
+        dt = getattr(o, "_dtype", None)  # a tensor's (this module sits below the Tensor class)
+        if dt is not None:
             if o._data.ndim:
-                dim = o.dtype if dim is None else promote_types(dim, o.dtype)
+                dim = dt if dim is None else promote_types(dim, dt)
             else:
-                zero = o.dtype if zero is None else promote_types(zero, o.dtype)
+                zero = dt if zero is None else promote_types(zero, dt)
         else:
             c = _PY_CATEGORY.get(type(o))
             if c is None:  # a numpy scalar
@@ -158,6 +158,18 @@ def result_type(*operands):
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def type_name(d):
+    """PyTorch's scalar type name of a dtype (Float, Long, ...), as its error messages show it."""
+    return _LEGACY[d.name]
+
+
+def check_cast(result, out):
+    """PyTorch's error where an operation's result dtype cannot be cast to its output's."""
+    if _category(result) > _category(out):
+        raise RuntimeError(f"result type {type_name(result)} can't be cast to the desired output "
+                           f"type {type_name(out)}")
 
 
 def type_string(t):

@@ -13,10 +13,13 @@ import time
 
 import numpy as np
 
+from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from ._size import as_device, get_default_device, storage_on
-from ._tensor import Tensor, host_values
+from ._dispatch import apply_op
+from ._storage import host_values
+from ._tensor import Tensor, _with_grad
 
 _DEFAULT_SEED = 67280421310721
 
@@ -122,7 +125,6 @@ def _float_dtype(dtype, kernel):
 def _finish(values, dtype, requires_grad, device=None):
     t = Tensor._make(storage_on(np.asarray(values).astype(dtype.np, copy=False), device))
     if requires_grad:
-        from ._factories import _with_grad
         return _with_grad(t)
     return t
 
@@ -237,8 +239,6 @@ def _fill_random(t, values, name):
     """Write sampled values into t (no gradient flows through them; recorded as `name` when t is
     part of a graph, as PyTorch records UniformBackward0 / NormalBackward0)."""
     if t._tracking():
-        from ._dispatch import apply_op
-        from .. import numpy as fnp
         v = np.asarray(values).astype(t.dtype.np)
         return t._inplace(lambda x: apply_op(name, lambda _: fnp.asarray(v), [x], saves=False))
     t._check_inplace()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .._core import backend
+from .._core.errors import DeviceUnavailableError
 
 
 class Size(tuple):
@@ -108,6 +109,17 @@ def get_default_device():
     return _default[0] or device("cpu")
 
 
+def require_cuda():
+    """PyTorch's AssertionError where CUDA cannot be used (torch.cuda._lazy_init). Its message
+    stays PyTorch's (code matches on it); its cause, shown in the traceback, is funcgrad's
+    DeviceUnavailableError, which says why and how to install the GPU backend."""
+    if backend.cuda_device_count() <= 0:
+        try:
+            backend.devices("cuda")
+        except DeviceUnavailableError as why:
+            raise AssertionError("Torch not compiled with CUDA enabled") from why
+
+
 def as_device(d):
     """A torch.device from a device, a string or an index (None stays None). A CUDA device must
     exist (PyTorch's errors where it does not); other accelerators are not supported."""
@@ -115,9 +127,8 @@ def as_device(d):
         return None
     dev = d if isinstance(d, device) else device(d)
     if dev.type == "cuda":
-        from .cuda import _lazy_init, device_count
-        _lazy_init()
-        if dev.index is not None and dev.index >= device_count():
+        require_cuda()
+        if dev.index is not None and dev.index >= backend.cuda_device_count():
             raise RuntimeError("CUDA error: invalid device ordinal")
     elif dev.type != "cpu":
         # what PyTorch's build without that backend says

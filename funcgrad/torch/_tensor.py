@@ -5,20 +5,35 @@ tensor's (view, slicing, t(), numpy(), from_numpy share memory exactly as PyTorc
 operations write into it and bump the version counter that a storage's views share. Under a
 funcgrad transform (torch.func, torch.autograd.functional) `_data` is a funcgrad tracer instead.
 Operations run through funcgrad (see _dispatch.apply_op); the operations and methods themselves
-are bound in _methods.py."""
+are bound in _methods.py.
+
+The modules above this one (views, operations, factories, indexing, autograd) import Tensor from
+here, and the class's methods call some of them: those are imported at the end of this module,
+once Tensor exists (the package imports this module first)."""
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
+from .. import lax
 from .._core import backend
 from .._core.array import wrap_value
 from .._core.array import Array as _Array
+from .._core.trace import concrete_value
 from ..lax import convert_element_type
 from ..lax.device import device_put
+from ..numpy import broadcast_to
 from . import _dtypes as D
 from ._dispatch import apply_op, grad_edge, is_storage, raw
+from ._dtypes import type_name as _type_name  # noqa: F401  (torch.nn imports it from here)
 from ._grad_mode import is_grad_enabled
+from ._graph import _Handle
+from ._printing import format_tensor
 from ._size import Size, as_device, device as _device, fg_device, same_device, storage_on
+from ._storage import address, copy_storage, root, wrap_dim
+from ._storage import host_values  # noqa: F401  (torch.nn imports it from here)
+from ._storage import wrap_dim as _dim  # noqa: F401  (torch.nn imports it from here)
 
 _CPU = _device("cpu")
 _tuple_new = tuple.__new__
@@ -49,8 +64,7 @@ class Tensor:
     def __new__(cls, *args, **kwargs):
         # Legacy constructor: torch.Tensor([1, 2]) (float32 data) or torch.Tensor(2, 3) (shape).
         if cls is Tensor and (args or kwargs):
-            from ._factories import _legacy_tensor
-            return _legacy_tensor(D.get_default_dtype(), *args, **kwargs)
+            return _factories._legacy_tensor(D.get_default_dtype(), *args, **kwargs)
         return super().__new__(cls)
 
     @classmethod
@@ -74,7 +88,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return _tuple_new(Size, self._data.shape)
-        return self._data.shape[_dim(dim, self._data.ndim)]
+        return self._data.shape[wrap_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self):
@@ -146,22 +160,22 @@ class Tensor:
         d = self._data
         strides = tuple(s // d.itemsize for s in d.strides) if is_storage(d) else \
             tuple(int(np.prod(d.shape[i + 1:])) for i in range(d.ndim))
-        return strides if dim is None else strides[_dim(dim, d.ndim)]
+        return strides if dim is None else strides[wrap_dim(dim, d.ndim)]
 
     def storage_offset(self):
         d = self._data
         if not is_storage(d):
             return 0
-        return (_address(d) - _address(_root(d))) // d.itemsize
+        return (address(d) - address(root(d))) // d.itemsize
 
     def is_contiguous(self, memory_format=None):
         return not is_storage(self._data) or bool(self._data.flags.c_contiguous)
 
     def data_ptr(self):
-        return _address(self._data)
+        return address(self._data)
 
     def untyped_storage(self):
-        return _root(self._data)
+        return root(self._data)
 
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
@@ -206,8 +220,7 @@ class Tensor:
         """The node that computed this tensor (None for a leaf). A view of a base modified in
         place since is re-derived from the base first, as in PyTorch."""
         if self._base is not None and self._requires_grad:
-            from ._views import refresh
-            refresh(self)
+            _views.refresh(self)
         return self._grad_fn
 
     @grad_fn.setter
@@ -221,7 +234,6 @@ class Tensor:
     @property
     def grad(self):
         if self._grad_fn is not None and self._grad is None and not self.retains_grad:
-            import warnings
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
                 "Its .grad attribute won't be populated during autograd.backward(). If you indeed "
@@ -245,7 +257,7 @@ class Tensor:
             if g._dtype is not self._dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{D.c_name(g._dtype)}' to a "
-                    f"tensor with grad_dtype '{_type_name(self._dtype)}'. The gradient must "
+                    f"tensor with grad_dtype '{D.type_name(self._dtype)}'. The gradient must "
                     "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
                     "the tensor's grad_dtype attribute with a specific dtype, or None to allow "
                     "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
@@ -309,7 +321,6 @@ class Tensor:
                                "tensors")
         hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
         hooks.append(hook)
-        from ._graph import _Handle
         return _Handle(hooks, hook)
 
     def _accumulator_node(self):
@@ -381,7 +392,6 @@ class Tensor:
         return format(str(self), spec)
 
     def __repr__(self, *, tensor_contents=None):
-        from ._printing import format_tensor
         grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
         if not is_storage(self._data):
             return f"tensor(traced {self._data!r})"
@@ -521,14 +531,13 @@ class Tensor:
         """Set this tensor's value to `new` (a tensor that broadcasts to its shape), as an in-place
         operation does: in its storage, cast to its dtype, with new's grad_fn."""
         if new._dtype is not self._dtype:
-            _check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
+            D.check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
         src, d = new._data, self._data
         if type(src) is type(d) and is_storage(d):  # numpy's, or CuPy's on the tensor's GPU
             xp = backend.xp_of(d)
             xp.copyto(d, src if src.shape == d.shape else xp.broadcast_to(src, d.shape),
                       casting="unsafe")
         else:
-            from ..numpy import broadcast_to
             v = broadcast_to(_cast_value(src, self._dtype.np), self._data.shape)
             self._data = raw(v)
         self._bump()
@@ -550,8 +559,7 @@ class Tensor:
         if not self._tracking(*args, *kwargs.values()):
             return self._write(fn(self, *args, **kwargs))
         if self._base is not None:
-            from ._views import inplace_on_view
-            return inplace_on_view(self, fn, args, kwargs)
+            return _views.inplace_on_view(self, fn, args, kwargs)
         return self._write(fn(self._snapshot(), *args, **kwargs))
 
     def _snapshot(self):
@@ -582,8 +590,7 @@ class Tensor:
             self._data.fill(0)
             self._bump()
             return self
-        from ._ops import zero
-        return self._inplace(zero)
+        return self._inplace(_ops.zero)
 
     def fill_(self, value):
         if isinstance(value, Tensor) and value.ndim:
@@ -594,8 +601,7 @@ class Tensor:
             self._data.fill(value.item() if isinstance(value, Tensor) else value)
             self._bump()
             return self
-        from ._ops import fill
-        return self._inplace(fill, value)
+        return self._inplace(_ops.fill, value)
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -629,7 +635,6 @@ class Tensor:
 
     def __contains__(self, element):
         if isinstance(element, (Tensor, bool, int, float, complex)):
-            from . import _ops
             return bool(_ops.eq(self, element).any())
         raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
                            f"in a {type(element)}.")
@@ -642,29 +647,7 @@ def concrete(x):
     d = x._data if isinstance(x, Tensor) else x
     if type(d) is _ndarray:
         return d
-    from .._core.trace import concrete_value
     return np.asarray(backend.to_host(concrete_value(d)))
-
-
-def host_values(t):
-    """A tensor's values as a numpy array (a copy for a GPU tensor's); a traced value raises
-    funcgrad's error, as numpy's conversion of it does."""
-    return np.asarray(backend.to_host(t._data))
-
-
-def copy_storage(d):
-    """A copy of tensor storage, on its device, with its layout."""
-    return backend.xp_of(d).array(d)
-
-
-def _address(d):
-    return d.__array_interface__["data"][0] if type(d) is _ndarray else d.data.ptr
-
-
-def _root(d):
-    while is_storage(d.base):
-        d = d.base
-    return d
 
 
 def _rebuild(data, requires_grad, device="cpu"):  # not the default device: where it was
@@ -673,30 +656,23 @@ def _rebuild(data, requires_grad, device="cpu"):  # not the default device: wher
     return t
 
 
+def _with_grad(t):
+    """requires_grad=True of a factory (PyTorch's message differs from requires_grad_'s)."""
+    if not (t.dtype.is_floating_point or t.dtype.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
+    return t
+
+
+def _host_result(r, like):
+    """A result computed on the host (a numpy array or scalar) as a new tensor on the device of
+    tensor `like`."""
+    return Tensor._make(storage_on(np.asarray(r), like.device))
+
+
 _HOST_ONLY = ("can't convert {} device type tensor to numpy. Use Tensor.cpu() to copy the "
               "tensor to host memory first.")
-
-
-def _dim(d, ndim):
-    """Dimension d of a tensor with ndim dimensions, wrapped, with PyTorch's IndexError."""
-    n = ndim if ndim else 1
-    if not -n <= d < n:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-            raise TypeError(f"dim must be an int, but got {type(d).__name__}")
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {d})")
-    return d % n if d < 0 else d
-
-
-def _type_name(d):
-    """PyTorch's scalar type name (Float, Long, ...), as its error messages show it."""
-    return D._LEGACY[d.name]
-
-
-def _check_cast(result, out):
-    if D._category(result) > D._category(out):
-        raise RuntimeError(f"result type {_type_name(result)} can't be cast to the desired output "
-                           f"type {_type_name(out)}")
 
 
 def _broadcast_error(src, dst):
@@ -731,8 +707,26 @@ def _cast_value(x, np_dtype):
     return convert_element_type(x, np_dtype)
 
 
+_PY = (bool, int, float, complex)
+
+
+def _scalar(v, dtype):
+    """A Python number as a numpy scalar of torch dtype `dtype` (integers out of its range wrap
+    around, as in PyTorch)."""
+    try:
+        return dtype.np.type(v)
+    except OverflowError:
+        return np.array(v).astype(dtype.np)[()]
+
+
+def _as(v, dtype):
+    """A funcgrad value (or Python number) in torch dtype `dtype`."""
+    if type(v) in _PY:
+        return _scalar(v, dtype)
+    return lax.convert_element_type(v, dtype.np)
+
+
 def _copy_into(dst, src):
-    from ..numpy import broadcast_to
     return broadcast_to(_cast_value(src, dst.dtype), dst.shape)
 
 
@@ -762,10 +756,10 @@ def _to_device(t, dev, dtype):
                     saves=False, dtype=dtype)
 
 
-
 from . import _dispatch as _dispatch_module  # noqa: E402
 
 _dispatch_module.register(Tensor, _from_value)
 
-from . import _indexing  # noqa: E402  (imports this module: bound after Tensor exists)
+# The modules that Tensor's methods call and that import Tensor from here (see the docstring)
+from . import _factories, _indexing, _ops, _views  # noqa: E402
 from . import autograd as _autograd  # noqa: E402

@@ -10,7 +10,7 @@ from ... import numpy as fnp
 from ... import optim as fo
 from ... import tree as _tree
 from .._dispatch import value_of
-from .._grad_mode import no_grad
+from .._grad_mode import enable_grad, no_grad
 from .._tensor import Tensor, _from_value
 from . import _transforms as tt
 
@@ -58,7 +58,6 @@ class Optimizer:
     def step(self, closure=None):
         loss = None
         if closure is not None:
-            from .._grad_mode import enable_grad
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:

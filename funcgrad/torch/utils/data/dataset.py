@@ -6,6 +6,8 @@ import itertools
 import math
 import warnings
 
+from ..._random import default_generator, randperm
+
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
 
@@ -184,7 +186,6 @@ class Subset(Dataset):
 def random_split(dataset, lengths, generator=None):
     """Split `dataset` into non-overlapping Subsets of the given lengths (or fractions summing
     to 1, the remainder dealt round-robin), in an order drawn from `generator`."""
-    from ..._factories import default_generator, randperm
     if generator is None:
         generator = default_generator
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
