@@ -429,38 +429,25 @@ class Tensor:
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         return self.to("cuda" if device is None else device)
 
-    def float(self, memory_format=None):
-        return self.to(D.float32)
+    def _converter(name, dtype):  # noqa: N805  (makes methods of the class body, then goes)
+        def convert(self: Tensor, memory_format: object = None) -> Tensor:
+            return self.to(dtype)
+        convert.__name__, convert.__qualname__ = name, f"Tensor.{name}"
+        convert.__doc__ = f"self.to({dtype!r})"
+        return convert
 
-    def double(self, memory_format=None):
-        return self.to(D.float64)
-
-    def half(self, memory_format=None):
-        return self.to(D.float16)
-
-    def int(self, memory_format=None):
-        return self.to(D.int32)
-
-    def long(self, memory_format=None):
-        return self.to(D.int64)
-
-    def bool(self, memory_format=None):
-        return self.to(D.bool)
-
-    def byte(self, memory_format=None):
-        return self.to(D.uint8)
-
-    def char(self, memory_format=None):
-        return self.to(D.int8)
-
-    def short(self, memory_format=None):
-        return self.to(D.int16)
-
-    def cfloat(self, memory_format=None):
-        return self.to(D.complex64)
-
-    def cdouble(self, memory_format=None):
-        return self.to(D.complex128)
+    float = _converter("float", D.float32)
+    double = _converter("double", D.float64)
+    half = _converter("half", D.float16)
+    int = _converter("int", D.int32)
+    long = _converter("long", D.int64)
+    bool = _converter("bool", D.bool)
+    byte = _converter("byte", D.uint8)
+    char = _converter("char", D.int8)
+    short = _converter("short", D.int16)
+    cfloat = _converter("cfloat", D.complex64)
+    cdouble = _converter("cdouble", D.complex128)
+    del _converter
 
     def clone(self, *, memory_format=None):
         return apply_op("CloneBackward0", _copy_value, [self], saves=False)
