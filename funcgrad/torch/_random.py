@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,17 +22,20 @@ from ._dispatch import apply_op
 from ._storage import host_values
 from ._tensor import Tensor, _with_grad
 
+if TYPE_CHECKING:
+    from ._size import device as torch_device
+
 _DEFAULT_SEED = 67280421310721
 
 
 class Generator:
     """A random stream: torch.Generator(), .manual_seed(s), passed as generator= to samplers."""
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device: torch_device | str | int = "cpu") -> None:
         self.device = as_device(device)
         self.manual_seed(_DEFAULT_SEED)
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
             raise RuntimeError("Overflow when unpacking long long")
@@ -39,19 +43,19 @@ class Generator:
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
-    def seed(self):
+    def seed(self) -> int:
         s = time.time_ns() % (1 << 63)
         self.manual_seed(s)
         return s
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         return self._seed
 
-    def get_state(self):
+    def get_state(self) -> Tensor:
         raw = np.frombuffer(pickle.dumps(self._rng.bit_generator.state), np.uint8)
         return Tensor._make(raw.copy())
 
-    def set_state(self, new_state):
+    def set_state(self, new_state: Tensor) -> Generator:
         self._rng.bit_generator.state = pickle.loads(np.asarray(new_state._data).tobytes())
         return self
 
@@ -60,11 +64,11 @@ class Generator:
 
 
 default_generator = Generator()
-_cuda_generators = {}  # GPU index -> its default generator, made on first use
+_cuda_generators: dict[int, Generator] = {}  # GPU index -> its default generator, made on first use
 _cuda_seed = _DEFAULT_SEED  # what a GPU's default generator starts from
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> Generator:
     g = default_generator.manual_seed(seed)  # checks the seed
     seed_cuda(seed)
     return g
@@ -78,19 +82,19 @@ def seed_cuda(seed):
         g.manual_seed(seed)
 
 
-def seed():
+def seed() -> int:
     return default_generator.seed()
 
 
-def initial_seed():
+def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def get_rng_state():
+def get_rng_state() -> Tensor:
     return default_generator.get_state()
 
 
-def set_rng_state(new_state):
+def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 

@@ -13,6 +13,7 @@ once Tensor exists (the package imports this module first)."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -35,10 +36,27 @@ from ._storage import address, copy_storage, root, wrap_dim
 from ._storage import host_values  # noqa: F401  (torch.nn imports it from here)
 from ._storage import wrap_dim as _dim  # noqa: F401  (torch.nn imports it from here)
 
+if TYPE_CHECKING:
+    from ._graph import Node
+
+# the builtins, for annotations in the class (Tensor has methods named int, float and bool)
+_int = int
+_float = float
+_bool = bool
+
 _CPU = _device("cpu")
 _tuple_new = tuple.__new__
 _ndarray = np.ndarray
 _FROM_NP = D._FROM_NP
+
+
+def _dtype_converter(name, dtype):
+    """Tensor's method `name`: self.to(dtype)."""
+    def convert(self: Tensor, memory_format: object = None) -> Tensor:
+        return self.to(dtype)
+    convert.__name__, convert.__qualname__ = name, f"Tensor.{name}"
+    convert.__doc__ = f"self.to({dtype!r})"
+    return convert
 
 
 def _from_value(v, dtype=None):
@@ -56,6 +74,12 @@ class Tensor:
     # it): every in-place write bumps it, so a backward that needs an overwritten value can tell.
     __slots__ = ("_data", "_dtype", "_vc", "_requires_grad", "_grad_fn", "_grad",
                  "__dict__", "__weakref__")
+    _data: Any  # a numpy or CuPy array (a funcgrad tracer under a transform)
+    _dtype: D.dtype
+    _vc: list[_int]
+    _requires_grad: _bool
+    _grad_fn: Node | None
+    _grad: Tensor | None
     _output_nr = 0       # which output of grad_fn this tensor is
     _accumulator = None  # a leaf's AccumulateGrad node, made on first use
     _base = None         # the tensor whose storage this one views
@@ -82,49 +106,49 @@ class Tensor:
     # ---- metadata ---------------------------------------------------------------------------
 
     @property
-    def shape(self):
+    def shape(self) -> Size:
         return _tuple_new(Size, self._data.shape)
 
-    def size(self, dim=None):
+    def size(self, dim: _int | None = None) -> Size | _int:
         if dim is None:
             return _tuple_new(Size, self._data.shape)
         return self._data.shape[wrap_dim(dim, self._data.ndim)]
 
     @property
-    def dtype(self):
+    def dtype(self) -> D.dtype:
         return self._dtype
 
     @property
-    def device(self):
+    def device(self) -> _device:
         d = self._data
         if type(d) is _ndarray or not is_storage(d):  # a traced value: taken as the CPU's
             return _CPU
         return _device("cuda", d.device.id)
 
     @property
-    def is_cuda(self):
+    def is_cuda(self) -> _bool:
         return self.device.type == "cuda"
 
     @property
-    def is_mps(self):
+    def is_mps(self) -> _bool:
         return False
 
     is_meta = is_quantized = is_sparse = is_mps
 
     @property
-    def layout(self):
+    def layout(self) -> D.layout:
         return D.strided
 
     @property
-    def ndim(self):
+    def ndim(self) -> _int:
         return self._data.ndim
 
-    def dim(self):
+    def dim(self) -> _int:
         return self._data.ndim
 
     ndimension = dim
 
-    def numel(self):
+    def numel(self) -> _int:
         n = 1
         for s in self._data.shape:
             n *= s
@@ -132,52 +156,53 @@ class Tensor:
 
     nelement = numel
 
-    def element_size(self):
+    def element_size(self) -> _int:
         return self._dtype.itemsize
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> _int:
         return self._dtype.itemsize
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> _int:
         return self.numel() * self._dtype.itemsize
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> _bool:
         return self._dtype.is_floating_point
 
-    def is_complex(self):
+    def is_complex(self) -> _bool:
         return self._dtype.is_complex
 
-    def is_signed(self):
+    def is_signed(self) -> _bool:
         return self._dtype.is_signed
 
-    def get_device(self):
+    def get_device(self) -> _int:
         d = self.device
-        return d.index if d.type == "cuda" else -1
+        return -1 if d.index is None else d.index  # (a CPU device has none)
 
-    def stride(self, dim=None):
+    def stride(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         d = self._data
         strides = tuple(s // d.itemsize for s in d.strides) if is_storage(d) else \
             tuple(int(np.prod(d.shape[i + 1:])) for i in range(d.ndim))
         return strides if dim is None else strides[wrap_dim(dim, d.ndim)]
 
-    def storage_offset(self):
+    def storage_offset(self) -> _int:
         d = self._data
         if not is_storage(d):
             return 0
         return (address(d) - address(root(d))) // d.itemsize
 
-    def is_contiguous(self, memory_format=None):
+    def is_contiguous(self, memory_format: object = None) -> _bool:
         return not is_storage(self._data) or bool(self._data.flags.c_contiguous)
 
-    def data_ptr(self):
+    def data_ptr(self) -> _int:
         return address(self._data)
 
-    def untyped_storage(self):
+    def untyped_storage(self) -> Any:
         return root(self._data)
 
-    def type(self, dtype=None, non_blocking=False):
+    def type(self, dtype: D.dtype | str | type | None = None,
+             non_blocking: _bool = False) -> str | Tensor:
         if dtype is None:
             return D.type_string(self)
         if isinstance(dtype, str):  # 'torch.cuda.FloatTensor' names the device too
@@ -187,25 +212,25 @@ class Tensor:
             dtype = D.from_type_string("torch." + dtype.__name__)
         return self.to(dtype)
 
-    def __len__(self):
+    def __len__(self) -> _int:
         if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __hash__(self):
+    def __hash__(self) -> _int:
         return id(self)
 
     # ---- autograd ---------------------------------------------------------------------------
 
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> _bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: _bool) -> None:
         self.requires_grad_(flag)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self._grad_fn is not None and not requires_grad:
@@ -216,7 +241,7 @@ class Tensor:
         return self
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Node | None:
         """The node that computed this tensor (None for a leaf). A view of a base modified in
         place since is re-derived from the base first, as in PyTorch."""
         if self._base is not None and self._requires_grad:
@@ -224,15 +249,15 @@ class Tensor:
         return self._grad_fn
 
     @grad_fn.setter
-    def grad_fn(self, node):
+    def grad_fn(self, node: Node | None) -> None:
         self._grad_fn = node
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> _bool:
         return self._grad_fn is None
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         if self._grad_fn is not None and self._grad is None and not self.retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
@@ -244,7 +269,7 @@ class Tensor:
         return self._grad
 
     @grad.setter
-    def grad(self, g):
+    def grad(self, g: Tensor | None) -> None:
         if g is not None:
             if not isinstance(g, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
@@ -265,35 +290,35 @@ class Tensor:
         self._grad = g
 
     @grad.deleter
-    def grad(self):
+    def grad(self) -> None:
         self._grad = None
 
     @property
-    def data(self):
+    def data(self) -> Tensor:
         """The values without autograd: shares storage, but not the version counter (writes
         through .data are invisible to autograd's checks, as in PyTorch)."""
         return Tensor._make(self._data)
 
     @data.setter
-    def data(self, other):
+    def data(self, other: Tensor) -> None:
         self._data, self._dtype = other._data, other._dtype
 
     @property
-    def _version(self):
+    def _version(self) -> _int:
         return self._vc[0]
 
     @property
-    def output_nr(self):
+    def output_nr(self) -> _int:
         return self._output_nr
 
-    def detach(self):
+    def detach(self) -> Tensor:
         return Tensor._make(self._data, self._vc)
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         self._grad_fn, self._requires_grad = None, False
         return self
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         if self._grad_fn is None:
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -301,12 +326,12 @@ class Tensor:
         self._grad_fn._retain(self._output_nr, self)
 
     @property
-    def retains_grad(self):
+    def retains_grad(self) -> _bool:
         node = self._grad_fn
         return node is not None and node._retained is not None and \
             node._retained.get(self._output_nr) is self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _Handle:
         """hook(grad) -> None or a replacement grad, called when this tensor's gradient has been
         computed (before it is accumulated into .grad, for a leaf)."""
         if not self._requires_grad:
@@ -315,7 +340,7 @@ class Tensor:
             return self._grad_fn._add_tensor_hook(self._output_nr, hook)
         return self._accumulator_node()._add_tensor_hook(0, hook)
 
-    def register_post_accumulate_grad_hook(self, hook):
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> _Handle:
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
                                "tensors")
@@ -326,12 +351,13 @@ class Tensor:
     def _accumulator_node(self):
         return grad_edge(self)[0]
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: Tensor | None = None, retain_graph: _bool | None = None,
+                 create_graph: _bool = False, inputs: Sequence[Tensor] | None = None) -> None:
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- conversion -------------------------------------------------------------------------
 
-    def numpy(self, *, force=False):
+    def numpy(self, *, force: _bool = False) -> np.ndarray:
         d = self._data
         if type(d) is not _ndarray and is_storage(d):
             if not force:
@@ -344,7 +370,7 @@ class Tensor:
             return np.asarray(d)  # a traced value: funcgrad explains why it can't
         return d
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: _bool | None = None) -> np.ndarray:
         if type(self._data) is not _ndarray and is_storage(self._data):
             raise TypeError(_HOST_ONLY.format(self.device))
         d = np.asarray(self._data)
@@ -357,41 +383,41 @@ class Tensor:
             return Tensor._make(array)
         return array
 
-    def item(self):
+    def item(self) -> Any:
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
                                "Scalar")
         return self._data.reshape(()).item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __bool__(self):
+    def __bool__(self) -> _bool:
         if self.numel() != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
-    def __float__(self):
+    def __float__(self) -> _float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> _int:
         return int(self.item())
 
-    def __index__(self):
+    def __index__(self) -> _int:
         if self._dtype.is_floating_point or self._dtype.is_complex or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self.item())
 
-    def __complex__(self):
+    def __complex__(self) -> complex:
         return complex(self.item())
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)
         return format(str(self), spec)
 
-    def __repr__(self, *, tensor_contents=None):
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
         grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
         if not is_storage(self._data):
             return f"tensor(traced {self._data!r})"
@@ -404,7 +430,7 @@ class Tensor:
 
     __str__ = __repr__
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """to(dtype), to(device), to(device, dtype), to(other); a copy only when something
         changes (or copy=True)."""
         dtype = kwargs.get("dtype")
@@ -423,48 +449,42 @@ class Tensor:
             return self.clone() if kwargs.get("copy") else self
         return _cast(self, dtype)
 
-    def cpu(self, memory_format=None):
+    def cpu(self, memory_format: object = None) -> Tensor:
         return self.to(_CPU)
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
+    def cuda(self, device: _device | str | _int | None = None, non_blocking: _bool = False,
+             memory_format: object = None) -> Tensor:
         return self.to("cuda" if device is None else device)
 
-    def _converter(name, dtype):  # noqa: N805  (makes methods of the class body, then goes)
-        def convert(self: Tensor, memory_format: object = None) -> Tensor:
-            return self.to(dtype)
-        convert.__name__, convert.__qualname__ = name, f"Tensor.{name}"
-        convert.__doc__ = f"self.to({dtype!r})"
-        return convert
+    # float(), double(), ...: self.to(that dtype)
+    float = _dtype_converter("float", D.float32)
+    double = _dtype_converter("double", D.float64)
+    half = _dtype_converter("half", D.float16)
+    int = _dtype_converter("int", D.int32)
+    long = _dtype_converter("long", D.int64)
+    bool = _dtype_converter("bool", D.bool)
+    byte = _dtype_converter("byte", D.uint8)
+    char = _dtype_converter("char", D.int8)
+    short = _dtype_converter("short", D.int16)
+    cfloat = _dtype_converter("cfloat", D.complex64)
+    cdouble = _dtype_converter("cdouble", D.complex128)
 
-    float = _converter("float", D.float32)
-    double = _converter("double", D.float64)
-    half = _converter("half", D.float16)
-    int = _converter("int", D.int32)
-    long = _converter("long", D.int64)
-    bool = _converter("bool", D.bool)
-    byte = _converter("byte", D.uint8)
-    char = _converter("char", D.int8)
-    short = _converter("short", D.int16)
-    cfloat = _converter("cfloat", D.complex64)
-    cdouble = _converter("cdouble", D.complex128)
-    del _converter
-
-    def clone(self, *, memory_format=None):
+    def clone(self, *, memory_format: object = None) -> Tensor:
         return apply_op("CloneBackward0", _copy_value, [self], saves=False)
 
-    def contiguous(self, memory_format=None):
+    def contiguous(self, memory_format: object = None) -> Tensor:
         if not is_storage(self._data) or self._data.flags.c_contiguous:
             return self
         return apply_op("CloneBackward0", _contiguous_copy, [self], saves=False)
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> tuple:
         # host data; a GPU tensor is rebuilt on its GPU, as PyTorch's are
         data = np.array(backend.to_host(self._data))
         if type(self._data) is _ndarray:
             return (_rebuild, (data, self._requires_grad))
         return (_rebuild, (data, self._requires_grad, str(self.device)))
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if id(self) in memo:
             return memo[id(self)]
         if self._grad_fn is not None:
@@ -571,7 +591,7 @@ class Tensor:
             self._data = raw(value_sum(self._data, other._data))
         return self
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         if is_storage(self._data) and not self._tracking():
             self._check_inplace()
             self._data.fill(0)
@@ -579,7 +599,7 @@ class Tensor:
             return self
         return self._inplace(_ops.zero)
 
-    def fill_(self, value):
+    def fill_(self, value: Tensor | _int | _float | _bool | complex) -> Tensor:
         if isinstance(value, Tensor) and value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
@@ -590,7 +610,7 @@ class Tensor:
             return self
         return self._inplace(_ops.fill, value)
 
-    def copy_(self, src, non_blocking=False):
+    def copy_(self, src: Any, non_blocking: _bool = False) -> Tensor:
         if not isinstance(src, Tensor):
             src = Tensor._make(np.asarray(src))
         if is_storage(src._data) and not same_device(src.device, self.device):
@@ -609,25 +629,25 @@ class Tensor:
 
     # ---- indexing ---------------------------------------------------------------------------
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: Any) -> Tensor:
         return _indexing.getitem(self, idx)
 
-    def __setitem__(self, idx, value):
+    def __setitem__(self, idx: Any, value: Any) -> None:
         _indexing.setitem(self, idx, value)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if not self._data.ndim:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __contains__(self, element):
+    def __contains__(self, element: object) -> _bool:
         if isinstance(element, (Tensor, bool, int, float, complex)):
             return bool(_ops.eq(self, element).any())
         raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
                            f"in a {type(element)}.")
 
 
-def concrete(x):
+def concrete(x: Any) -> np.ndarray:
     """The numpy values of a tensor (a copy on the host for a GPU tensor's); for one holding a
     traced value, the values its trace knows (grad and jvp know them; jit and vmap raise
     funcgrad's ConcretizationError)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any, Sequence
 import warnings
 
 import numpy as np
@@ -49,8 +50,10 @@ def _check_requires_grad(outputs):
                                "a grad_fn")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None):
+def backward(tensors: Tensor | Sequence[Tensor],
+             grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             grad_variables: Any = None, inputs: Tensor | Sequence[Tensor] | None = None) -> None:
     """Accumulate d(tensors)/d(leaf) into each leaf's .grad, weighting by grad_tensors."""
     if create_graph:
         warnings.warn("Using backward() with create_graph=True will create a reference cycle "
@@ -85,8 +88,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+         retain_graph: bool | None = None, create_graph: bool = False, only_inputs: bool = True,
+         allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """The gradients of outputs with respect to inputs, returned instead of accumulated."""
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     if not inputs:

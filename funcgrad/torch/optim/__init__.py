@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import defaultdict as _defaultdict
+from typing import Any, Callable, Iterable
 
 from ... import numpy as fnp
 from ... import optim as fo
@@ -19,10 +20,10 @@ class Optimizer:
     """torch.optim.Optimizer: param_groups (dicts with 'params' and hyperparameters), per-
     parameter state, zero_grad, step, state_dict / load_state_dict, add_param_group."""
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = _defaultdict(dict)  # as torch's: opt.state[p] is {} before p's first step
-        self.param_groups = []
+        self.state: dict[Any, dict[str, Any]] = _defaultdict(dict)  # as torch's: opt.state[p] is {} before p's first step
+        self.param_groups: list[dict[str, Any]] = []
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
@@ -30,7 +31,7 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         group = dict(param_group)
         ps = group["params"]
         group["params"] = [ps] if isinstance(ps, Tensor) else list(ps)
@@ -41,7 +42,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is not None:
@@ -55,7 +56,7 @@ class Optimizer:
         raise NotImplementedError
 
     @no_grad()
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = None
         if closure is not None:
             with enable_grad():
@@ -99,12 +100,12 @@ class Optimizer:
             out.append(fnp.asarray(v, ref.dtype))
         return _tree.tree_unflatten(treedef, out)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{'state': {index: {'fg_state': [tensors]}}, 'param_groups': [...]}: parameters are
         numbered in param_groups order, as in PyTorch. Each parameter's state is the list of
         its funcgrad.optim state's arrays (tx.init's tree order) as tensors, so the dict holds
         only tensors, numbers, strings, lists and dicts (torch.save writes it)."""
-        index = {}
+        index: dict[int, Any] = {}
         groups = []
         for g in self.param_groups:
             ids = []
@@ -127,7 +128,7 @@ class Optimizer:
         state = dict(sorted(state.items()))
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -138,7 +139,7 @@ class Optimizer:
                                  "match the size of optimizer's group")
         for g, saved in zip(self.param_groups, groups):
             g.update({k: _copy.deepcopy(v) for k, v in saved.items() if k != "params"})
-        state = _defaultdict(dict)
+        state: dict[Any, dict[str, Any]] = _defaultdict(dict)
         for i, s in state_dict["state"].items():
             i = int(i)
             if not 0 <= i < len(params):

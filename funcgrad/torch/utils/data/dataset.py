@@ -5,8 +5,13 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..._random import default_generator, randperm
+
+if TYPE_CHECKING:
+    from ..._random import Generator
+    from ..._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
@@ -39,7 +44,7 @@ class IterableDataset(Dataset):
 class TensorDataset(Dataset):
     """Samples are the index-th rows of the given tensors (all of one first dimension)."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if any(tensors[0].size(0) != t.size(0) for t in tensors):
             raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
@@ -111,7 +116,7 @@ class ConcatDataset(Dataset):
             r.append(s)
         return r
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         super().__init__()
         self.datasets = list(datasets)
         if len(self.datasets) == 0:
@@ -143,7 +148,7 @@ class ConcatDataset(Dataset):
 class ChainDataset(IterableDataset):
     """Several iterable datasets, one after the other."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         super().__init__()
         self.datasets = datasets
 
@@ -165,7 +170,7 @@ class ChainDataset(IterableDataset):
 class Subset(Dataset):
     """The samples of `dataset` at `indices`."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices
 
@@ -183,7 +188,8 @@ class Subset(Dataset):
         return len(self.indices)
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(dataset: Any, lengths: Sequence[int | float],
+                 generator: Generator | None = None) -> list[Subset]:
     """Split `dataset` into non-overlapping Subsets of the given lengths (or fractions summing
     to 1, the remainder dealt round-robin), in an order drawn from `generator`."""
     if generator is None:
