@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import defaultdict as _defaultdict
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ... import numpy as fnp
 from ... import optim as fo
 from ... import tree as _tree
 from .._dispatch import value_of
-from .._grad_mode import enable_grad, no_grad
+from .._grad_mode import enable_grad as _enable_grad
+from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
 from . import _transforms as tt
+
+if _TYPE_CHECKING:
+    from typing import Any, Callable, Iterable
 
 
 class Optimizer:
@@ -59,7 +63,7 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = None
         if closure is not None:
-            with enable_grad():
+            with _enable_grad():
                 loss = closure()
         for group in self.param_groups:
             tx = self._direction(group)
