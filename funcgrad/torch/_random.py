@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pickle
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,12 +17,10 @@ from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from ._size import as_device, get_default_device, storage_on
+from ._size import device as torch_device
 from ._dispatch import apply_op
 from ._storage import host_values
 from ._tensor import Tensor, _with_grad
-
-if TYPE_CHECKING:
-    from ._size import device as torch_device
 
 _DEFAULT_SEED = 67280421310721
 

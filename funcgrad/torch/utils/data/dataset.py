@@ -5,13 +5,10 @@ import bisect
 import itertools
 import math
 import warnings
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from ..._random import default_generator, randperm
-
-if TYPE_CHECKING:
-    from ..._random import Generator
-    from ..._tensor import Tensor
+from ..._random import Generator, default_generator, randperm
+from ..._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
