@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib as _importlib
 import math as _math
 
+from . import _tensor  # noqa: F401  (first: it imports the modules above it at its end)
 from . import _methods  # noqa: F401  (binds the Tensor methods and operators)
 from . import autograd, backends, cuda, fft, func, linalg, nn, utils
 from ._dtypes import (bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo, float,

@@ -1,6 +1,8 @@
 """torch dtypes over numpy dtypes, and PyTorch's type promotion (which is not numpy's)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -8,7 +10,7 @@ class dtype:
     __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize",
                  "category")
 
-    def __init__(self, name, np_dtype):
+    def __init__(self, name: str, np_dtype: Any) -> None:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
@@ -24,10 +26,10 @@ class dtype:
     def __reduce__(self):
         return (_by_name, (self.name,))
 
-    def to_complex(self):
+    def to_complex(self) -> dtype:
         return complex128 if self is float64 else complex64
 
-    def to_real(self):
+    def to_real(self) -> dtype:
         return float64 if self is complex128 else float32
 
 
@@ -67,11 +69,11 @@ def from_numpy_dtype(d):
 _default = [float32]
 
 
-def get_default_dtype():
+def get_default_dtype() -> dtype:
     return _default[0]
 
 
-def set_default_dtype(d):
+def set_default_dtype(d: dtype) -> None:
     if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
@@ -81,7 +83,7 @@ def _category(d):
     return d.category
 
 
-def promote_types(a, b):
+def promote_types(a: dtype, b: dtype) -> dtype:
     """torch.promote_types: a higher category (bool < integer < floating < complex) wins."""
     if a is b:
         return a
@@ -122,18 +124,18 @@ def result_type2(a, b):
     return result_type(a, b)
 
 
-def result_type(*operands):
+def result_type(*operands: Any) -> dtype | None:
     """torch.result_type: tensors with dimensions first, then 0-dim tensors, then Python
     numbers; a lower priority operand only changes the category (int tensor * 2.5 -> default
     float dtype), never the size."""
-    from ._tensor import Tensor
     dim, zero, scalar_cat = None, None, -1
     for o in operands:
-        if isinstance(o, Tensor):
+        dt = getattr(o, "_dtype", None)  # a tensor's (this module sits below the Tensor class)
+        if dt is not None:
             if o._data.ndim:
-                dim = o.dtype if dim is None else promote_types(dim, o.dtype)
+                dim = dt if dim is None else promote_types(dim, dt)
             else:
-                zero = o.dtype if zero is None else promote_types(zero, o.dtype)
+                zero = dt if zero is None else promote_types(zero, dt)
         else:
             c = _PY_CATEGORY.get(type(o))
             if c is None:  # a numpy scalar
@@ -158,6 +160,18 @@ def result_type(*operands):
 _LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def type_name(d):
+    """PyTorch's scalar type name of a dtype (Float, Long, ...), as its error messages show it."""
+    return _LEGACY[d.name]
+
+
+def check_cast(result, out):
+    """PyTorch's error where an operation's result dtype cannot be cast to its output's."""
+    if _category(result) > _category(out):
+        raise RuntimeError(f"result type {type_name(result)} can't be cast to the desired output "
+                           f"type {type_name(out)}")
 
 
 def type_string(t):

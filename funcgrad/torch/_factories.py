@@ -13,7 +13,8 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state,  #
                       randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
                       _gen)
 from ._size import Size, as_device, storage_on
-from ._tensor import Tensor, host_values
+from ._storage import host_values
+from ._tensor import Tensor, _with_grad
 
 
 def _infer_dtype(data):
@@ -94,13 +95,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return _with_grad(t) if requires_grad else t
 
 
-def _with_grad(t):
-    """requires_grad=True of a factory (PyTorch's message differs from requires_grad_'s)."""
-    if not (t.dtype.is_floating_point or t.dtype.is_complex):
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                           "gradients")
-    t._requires_grad = True
-    return t
+def _t(x):
+    """A Python number or nested list as a tensor (for torch functions given non-tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    return tensor(x)
 
 
 def as_tensor(data, dtype=None, device=None):

@@ -15,8 +15,9 @@ from .._core import backend
 from . import _dtypes as D
 from ._dispatch import apply_op, is_storage
 from ._grad_mode import is_grad_enabled
-from ._ops import _as, _host_result, _t
-from ._tensor import Tensor, _dim, concrete
+from ._factories import _t
+from ._storage import wrap_dim
+from ._tensor import Tensor, _as, _host_result, concrete
 from ._views import view_op
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -285,7 +286,7 @@ def _grid(idx, d):
 
 
 def gather(input, dim, index, *, sparse_grad=False):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     if not isinstance(index, Tensor) or index._dtype is not D.int64:
         raise RuntimeError("gather(): Expected dtype int64 for index")
     idx = concrete(index)
@@ -314,7 +315,7 @@ def _scatter_checks(input, d, idx, src):
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter")
     if src is None:
         src = value
@@ -337,7 +338,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 def scatter_add(input, dim, index, src):
     if src._dtype is not input._dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter_add")
     _scatter_checks(input, d, idx, src)
     nidx = _grid(idx, d)
@@ -348,7 +349,7 @@ def scatter_add(input, dim, index, src):
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter_reduce")
     _scatter_checks(input, d, idx, src)
     return _scatter_reduce(input, _grid(idx, d), idx.shape, src, reduce, include_self,
@@ -384,7 +385,7 @@ def _scatter_reduce(input, nidx, ishape, src, reduce, include_self, name):
 
 
 def index_select(input, dim, index):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     if not isinstance(index, Tensor) or index._dtype not in (D.int64, D.int32):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     if index.ndim > 1:
@@ -400,7 +401,7 @@ def index_select(input, dim, index):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     idx = concrete(index).reshape(-1)
     sel = (slice(None),) * d + (idx,)
     dt = input._dtype
@@ -409,7 +410,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def index_copy(input, dim, index, source):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     sel = (slice(None),) * d + (concrete(index).reshape(-1),)
     dt = input._dtype
     return apply_op("IndexCopyBackward0", lambda x, s: x.at[sel].set(_as(s, dt)),
@@ -417,7 +418,7 @@ def index_copy(input, dim, index, source):
 
 
 def index_fill(input, dim, index, value):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     sel = (slice(None),) * d + (concrete(index).reshape(-1),)
     if isinstance(value, Tensor):
         return apply_op("IndexFillBackward1", lambda x, v: x.at[sel].set(v), [input, value],

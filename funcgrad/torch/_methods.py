@@ -16,12 +16,15 @@ from . import _random as R
 from . import _reductions as Rd
 from . import _shape_ops as S
 from . import _sorting as So
+from . import linalg
+from .. import lax
 from .._core import backend
-from ._dispatch import tensors_device
-from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros
+from ._dispatch import apply_op, tensors_device
+from ._factories import new_empty, new_full, new_ones, new_tensor, new_zeros, tensor
 from ._grad_mode import _state as _grad_state
 from ._graph import node_class
-from ._tensor import Tensor, _check_cast, host_values
+from ._storage import host_values
+from ._tensor import Tensor
 
 _NUMBER = (bool, int, float, complex)
 _ndarray = np.ndarray
@@ -32,7 +35,6 @@ def _binop(fn, reflected=False):
     def op(self, other):
         if not isinstance(other, (Tensor,) + _NUMBER):
             if isinstance(other, (np.ndarray, np.generic)):
-                from ._factories import tensor
                 other = tensor(other)
             else:
                 return NotImplemented
@@ -58,7 +60,6 @@ def _add_op(self, other):
             return t
     if not isinstance(other, (Tensor,) + _NUMBER):
         if isinstance(other, (np.ndarray, np.generic)):
-            from ._factories import tensor
             other = tensor(other)
         else:
             return NotImplemented
@@ -102,7 +103,7 @@ def _inplace_binary(torch_fn, name, ufunc=None):
                 if true_div and not (dt.is_floating_point or dt.is_complex):
                     dt = D.get_default_dtype()
                 if dt is not self._dtype:
-                    _check_cast(dt, self._dtype)
+                    D.check_cast(dt, self._dtype)
                 try:
                     if dt is self._dtype:
                         ufunc(d, y if type(y) is _ndarray else O._scalar(y, dt), out=d)
@@ -181,30 +182,19 @@ def _log_softmax(self, dim, dtype=None):
 def _conj(self):
     if not self._dtype.is_complex:
         return self
-    from .. import lax
-    from ._dispatch import apply_op
     return apply_op("ConjBackward0", lax.conj, [self], saves=False)
 
 
 def _real(self):
     if not self._dtype.is_complex:
         return self
-    from .. import lax
-    from ._dispatch import apply_op
     return apply_op("RealBackward0", lax.real, [self], saves=False)
 
 
 def _imag(self):
     if not self._dtype.is_complex:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    from .. import lax
-    from ._dispatch import apply_op
     return apply_op("ImagBackward0", lax.imag, [self], saves=False)
-
-
-def _linalg():
-    from . import linalg
-    return linalg
 
 
 def _apply_(self, fn):
@@ -383,9 +373,9 @@ _METHODS = {
     "type_as": lambda self, other: self.to(other.dtype),
     "broadcast_to": S.broadcast_to, "diag_embed": S.diag_embed, "trace": S.trace,
     "take_along_dim": S.take_along_dim, "dist": Rd.dist, "lgamma": O.lgamma,
-    "inverse": lambda self: _linalg().inv(self), "det": lambda self: _linalg().det(self),
-    "pinverse": lambda self, rcond=1e-15: _linalg().pinv(self),
-    "cross": lambda self, other, dim=None: _linalg().cross(self, other, dim=-1 if dim is None
+    "inverse": lambda self: linalg.inv(self), "det": lambda self: linalg.det(self),
+    "pinverse": lambda self, rcond=1e-15: linalg.pinv(self),
+    "cross": lambda self, other, dim=None: linalg.cross(self, other, dim=-1 if dim is None
                                                            else dim),
 }
 

@@ -13,41 +13,21 @@ from .._core.trace import eval_values
 from ..lax import elementwise as _elementwise
 from .. import nn as fg_nn
 from .. import numpy as fnp
+from ..scipy.special import erf as _special_erf, gammaln
+from .._api import stop_gradient
 from . import _dtypes as D
 from ._dispatch import apply_op, tensors_device, needs_record, record_primitive, value_of
-from ._grad_mode import is_grad_enabled
-from ._size import storage_on
-from ._tensor import Tensor, _check_cast
+from ._factories import _t
+from ._grad_mode import is_grad_enabled, no_grad
+from ._indexing import nonzero
+from ._storage import wrap_dim
+from ._tensor import Tensor, _as, _host_result, _scalar, concrete
 
 _PY = (bool, int, float, complex)
 _result_type2 = D.result_type2
 _ndarray = np.ndarray
 _new = object.__new__
 _FROM_NP = D._FROM_NP
-
-
-def _t(x):
-    """A Python number or nested list as a tensor (for torch functions given non-tensors)."""
-    if isinstance(x, Tensor):
-        return x
-    from ._factories import tensor
-    return tensor(x)
-
-
-def _scalar(v, dtype):
-    """A Python number as a numpy scalar of torch dtype `dtype` (integers out of its range wrap
-    around, as in PyTorch)."""
-    try:
-        return dtype.np.type(v)
-    except OverflowError:
-        return np.array(v).astype(dtype.np)[()]
-
-
-def _as(v, dtype):
-    """A funcgrad value (or Python number) in torch dtype `dtype`."""
-    if type(v) in _PY:
-        return _scalar(v, dtype)
-    return lax.convert_element_type(v, dtype.np)
 
 
 def _wrap(r):
@@ -61,12 +41,6 @@ def _wrap(r):
     t._requires_grad = False
     t._grad_fn = t._grad = None
     return t
-
-
-def _host_result(r, like):
-    """A result computed on the host (a numpy array or scalar) as a new tensor on the device of
-    tensor `like`."""
-    return Tensor._make(storage_on(np.asarray(r), like.device))
 
 
 def _eager(x):
@@ -327,13 +301,8 @@ def _out(result, out):
         return result
     if out._data.shape != result._data.shape:
         out._data = backend.xp_of(out._data).empty(result._data.shape, out._dtype.np)
-    with _no_grad():
+    with no_grad():
         return out.copy_(result)
-
-
-def _no_grad():
-    from ._grad_mode import no_grad
-    return no_grad()
 
 
 def rsub(input, other, alpha=1):
@@ -445,8 +414,7 @@ def _frac(x):
 
 
 def _erf(x):
-    from ..scipy.special import erf as _e
-    return _e(x)
+    return _special_erf(x)  # (as a plain function, torch.erf records its own ErfBackward0)
 
 
 exp = _unary("ExpBackward0", lax.exp, saves=False, saves_out=True)
@@ -615,7 +583,6 @@ clip = clamp
 
 def where(condition, input=None, other=None):
     if input is None and other is None:
-        from ._indexing import nonzero
         return nonzero(condition, as_tuple=True)
     cond = _t(condition)
     if cond._dtype is not D.bool:
@@ -662,7 +629,7 @@ def masked_fill(input, mask, value):
         return apply_op("MaskedFillBackward1", lambda x, v: lax.select(
             fnp.broadcast_to(m, fnp.shape(x)), fnp.broadcast_to(_as(v, dt), fnp.shape(x)), x),
             [input, value], saves=False)
-    _check_cast(D.result_type(input, value) if D._category(D.result_type(input, value)) >
+    D.check_cast(D.result_type(input, value) if D._category(D.result_type(input, value)) >
                 D._category(dt) else dt, dt)
     x = _eager(input)
     if x is not None and type(m) is _ndarray:
@@ -689,7 +656,6 @@ def hypot(input, other):
 def logaddexp(input, other):
     def fn(a, b):
         m = lax.maximum(a, b)
-        from .._api import stop_gradient
         m = stop_gradient(m)
         return m + lax.log(lax.exp(a - m) + lax.exp(b - m))
     return apply_op("LogaddexpBackward0", fn, [input, other])
@@ -737,7 +703,6 @@ def zero(t):
 # ---- softmax (torch.softmax and Tensor.softmax; nn.functional has its own) ---------------------
 
 def _softmax_value(x, d, log):
-    from .._api import stop_gradient
     if not fnp.ndim(x):  # a 0-d tensor is one element along its only "dimension"
         return fnp.zeros_like(x) if log else fnp.ones_like(x)
     if not fnp.size(x):
@@ -751,14 +716,13 @@ def _softmax_value(x, d, log):
 
 def _softmax(name, log):
     def op(input, dim, dtype=None):
-        from ._tensor import _dim
         if dtype is not None:
             input = input.to(dtype)
         if not (input._dtype.is_floating_point or input._dtype.is_complex):
             kernel = "log_softmax_lastdim_kernel_impl" if log else "softmax_lastdim_kernel_impl"
             raise RuntimeError(f'"{kernel}" not implemented for '
                                f"'{D._LEGACY[input._dtype.name]}'")
-        d = _dim(dim, input.ndim)
+        d = wrap_dim(dim, input.ndim)
         return apply_op(name, lambda x: _softmax_value(x, d, log), [input], saves=False,
                         saves_out=True)
     op.__name__ = name
@@ -772,7 +736,6 @@ log_softmax = _softmax("LogSoftmaxBackward0", True)
 # ---- a few more (torch.lgamma, torch.complex, torch.polar, torch.searchsorted) ----------------
 
 def lgamma(input):
-    from ..scipy.special import gammaln
     input = _t(input)
     dt = input._dtype if input._dtype.is_floating_point else D.get_default_dtype()
     return apply_op("LgammaBackward0", lambda x: gammaln(_as(x, dt)), [input], dtype=dt)
@@ -793,7 +756,6 @@ def polar(abs, angle):  # noqa: A002 (torch's names)
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
-    from ._tensor import concrete
     seq, x = concrete(sorted_sequence), concrete(_t(input))
     side = side or ("right" if right else "left")
     if seq.ndim == 1:

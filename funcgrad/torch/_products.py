@@ -9,8 +9,7 @@ from .. import numpy as fnp
 from . import _dtypes as D
 from ..lax.linalg import dot_general_p as _DOT_GENERAL
 from ._dispatch import apply_op, needs_record, record_primitive
-from ._ops import _eager, _size_mismatch, _storage, _wrap
-from ._tensor import _type_name
+from ._ops import _eager, _size_mismatch, _storage, _wrap, mul
 
 _MM = (((1,), (0,)), ((), ()))
 
@@ -65,7 +64,7 @@ def dot(input, other):
                            "tensors")
     if input._dtype is not other._dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_type_name(input._dtype)} and {_type_name(other._dtype)}")
+                           f"{D.type_name(input._dtype)} and {D.type_name(other._dtype)}")
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                            f"[{other.shape[0]}] to have the same number of elements, but got "
@@ -82,7 +81,6 @@ def vdot(input, other):
 
 def inner(input, other):
     if input.ndim == 0 or other.ndim == 0:
-        from ._ops import mul
         return mul(input, other)
     return apply_op("InnerBackward0", lambda x, y: fnp.inner(x, y), [input, other], saves="cross")
 
@@ -197,7 +195,6 @@ def outer(input, vec2):
     for name, v in (("self", input), ("vec2", vec2)):
         if v.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
-    from ._ops import mul
     return mul(input.reshape(-1, 1), vec2)
 
 

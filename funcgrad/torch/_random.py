@@ -13,10 +13,14 @@ import time
 
 import numpy as np
 
+from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from ._size import as_device, get_default_device, storage_on
-from ._tensor import Tensor, host_values
+from ._size import device as torch_device
+from ._dispatch import apply_op
+from ._storage import host_values
+from ._tensor import Tensor, _with_grad
 
 _DEFAULT_SEED = 67280421310721
 
@@ -24,11 +28,11 @@ _DEFAULT_SEED = 67280421310721
 class Generator:
     """A random stream: torch.Generator(), .manual_seed(s), passed as generator= to samplers."""
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device: torch_device | str | int = "cpu") -> None:
         self.device = as_device(device)
         self.manual_seed(_DEFAULT_SEED)
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
             raise RuntimeError("Overflow when unpacking long long")
@@ -36,19 +40,19 @@ class Generator:
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
-    def seed(self):
+    def seed(self) -> int:
         s = time.time_ns() % (1 << 63)
         self.manual_seed(s)
         return s
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         return self._seed
 
-    def get_state(self):
+    def get_state(self) -> Tensor:
         raw = np.frombuffer(pickle.dumps(self._rng.bit_generator.state), np.uint8)
         return Tensor._make(raw.copy())
 
-    def set_state(self, new_state):
+    def set_state(self, new_state: Tensor) -> Generator:
         self._rng.bit_generator.state = pickle.loads(np.asarray(new_state._data).tobytes())
         return self
 
@@ -57,11 +61,11 @@ class Generator:
 
 
 default_generator = Generator()
-_cuda_generators = {}  # GPU index -> its default generator, made on first use
+_cuda_generators: dict[int, Generator] = {}  # GPU index -> its default generator, made on first use
 _cuda_seed = _DEFAULT_SEED  # what a GPU's default generator starts from
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> Generator:
     g = default_generator.manual_seed(seed)  # checks the seed
     seed_cuda(seed)
     return g
@@ -75,19 +79,19 @@ def seed_cuda(seed):
         g.manual_seed(seed)
 
 
-def seed():
+def seed() -> int:
     return default_generator.seed()
 
 
-def initial_seed():
+def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
-def get_rng_state():
+def get_rng_state() -> Tensor:
     return default_generator.get_state()
 
 
-def set_rng_state(new_state):
+def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 
@@ -122,7 +126,6 @@ def _float_dtype(dtype, kernel):
 def _finish(values, dtype, requires_grad, device=None):
     t = Tensor._make(storage_on(np.asarray(values).astype(dtype.np, copy=False), device))
     if requires_grad:
-        from ._factories import _with_grad
         return _with_grad(t)
     return t
 
@@ -237,8 +240,6 @@ def _fill_random(t, values, name):
     """Write sampled values into t (no gradient flows through them; recorded as `name` when t is
     part of a graph, as PyTorch records UniformBackward0 / NormalBackward0)."""
     if t._tracking():
-        from ._dispatch import apply_op
-        from .. import numpy as fnp
         v = np.asarray(values).astype(t.dtype.np)
         return t._inplace(lambda x: apply_op(name, lambda _: fnp.asarray(v), [x], saves=False))
     t._check_inplace()

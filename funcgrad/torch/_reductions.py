@@ -7,13 +7,16 @@ import warnings
 import numpy as np
 
 from .. import lax
+from .._api import stop_gradient
 from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
 from ._dispatch import apply_op, needs_record, record_primitive, value_of
-from ._ops import _as, _eager, _host_result, _storage, _t, _wrap
-from ._tensor import Tensor, _dim, _type_name, concrete
+from ._factories import _t
+from ._ops import _eager, _storage, _wrap, maximum, minimum
+from ._storage import wrap_dim
+from ._tensor import Tensor, _as, _host_result, concrete
 
 
 def _dims(dim, ndim):
@@ -23,7 +26,7 @@ def _dims(dim, ndim):
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:
         return None
-    out = tuple(_dim(d, ndim) for d in dims)
+    out = tuple(wrap_dim(d, ndim) for d in dims)
     if len(set(out)) != len(out):
         raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
     return out
@@ -71,7 +74,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         which = "Optional" if dtype is not None else "Input"
         raise RuntimeError("mean(): could not infer output dtype. "
                            f"{which} dtype must be either a floating point or complex dtype. "
-                           f"Got: {_type_name(dt)}")
+                           f"Got: {D.type_name(dt)}")
     dims = _dims(dim, input.ndim)
     x = _eager(input)
     if x is not None:
@@ -162,7 +165,6 @@ def logsumexp(input, dim, keepdim=False):
     dims = _dims(dim, input.ndim) or tuple(range(input.ndim))
 
     def fn(x):
-        from .._api import stop_gradient
         x = _as(x, dt)
         m = stop_gradient(fnp.max(x, axis=dims, keepdims=True)) if fnp.size(x) else 0.0
         m = lax.select(lax.is_finite(m), m, fnp.zeros_like(m)) if fnp.size(x) else m
@@ -174,7 +176,7 @@ def logsumexp(input, dim, keepdim=False):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if not _is_float(input._dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {_type_name(input._dtype)}")
+                           f"input. Got {D.type_name(input._dtype)}")
     if p == "fro" or p is None:
         p = 2
     dims = _dims(dim, input.ndim)
@@ -264,19 +266,19 @@ def _take_along(x, idx, d, keepdim):
 
 def _extremum(name, arg, rt):
     reduce_all = fnp.max if name == "max" else fnp.min
-    pair = maximum_fn if name == "max" else minimum_fn
+    pair = maximum if name == "max" else minimum
 
     def op(input, dim=None, keepdim=False, *, out=None):
         input = _t(input)
         if isinstance(dim, Tensor):
-            return pair()(input, dim)
+            return pair(input, dim)
         if dim is None:
             _no_empty(input, name)
             x = _eager(input)
             if x is not None:
                 return _wrap(np.max(x) if name == "max" else np.min(x))
             return apply_op(f"{name.capitalize()}Backward1", reduce_all, [input], saves_out=True)
-        d = _dim(dim, input.ndim)
+        d = wrap_dim(dim, input.ndim)
         _no_empty(input, name, d)
         if input.ndim == 0:
             return rt(input.clone(), _host_result(np.zeros((), np.int64), input))
@@ -287,16 +289,6 @@ def _extremum(name, arg, rt):
         return rt(values, idx.unsqueeze(d) if keepdim else idx)
     op.__name__ = name
     return op
-
-
-def maximum_fn():
-    from ._ops import maximum
-    return maximum
-
-
-def minimum_fn():
-    from ._ops import minimum
-    return minimum
 
 
 def _arg_indices(input, which, d):
@@ -341,7 +333,7 @@ def _argext(name):
             _no_empty(input, name)
             idx = _arg_indices(input.detach().reshape(-1), name[3:], 0)
             return idx.reshape((1,) * input.ndim) if keepdim else idx
-        d = _dim(dim, input.ndim)
+        d = wrap_dim(dim, input.ndim)
         if input.ndim == 0:
             return _host_result(np.zeros((), np.int64), input)
         _no_empty(input, name, d)
@@ -385,7 +377,7 @@ def cumsum(input, dim, *, dtype=None):
     if input.ndim == 0:
         return apply_op("CumsumBackward0", lambda x: _as(x, dt) * 1, [input], saves=False,
                         dtype=dt)
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     return apply_op("CumsumBackward0", lambda x: lax.cumsum(_as(x, dt), d), [input], saves=False,
                     dtype=dt)
 
@@ -393,7 +385,7 @@ def cumsum(input, dim, *, dtype=None):
 def cumprod(input, dim, *, dtype=None):
     input = _t(input)
     dt = dtype or _sum_dtype(input._dtype)
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
 
     def fn(x):

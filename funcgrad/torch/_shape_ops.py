@@ -4,6 +4,8 @@ share storage with their input, as PyTorch's do (see _views.py); cat, stack, rep
 roll, tril and triu make new tensors."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import lax
@@ -12,8 +14,12 @@ from .._core import backend
 from . import _dtypes as D
 from ._dispatch import apply_op, is_storage
 from ._grad_mode import is_grad_enabled
-from ._tensor import Tensor, _copy_value, _dim, _root
-from ._views import strided_view, view_op
+from ._indexing import _grid
+from ._ops import _wrap
+from ._reductions import sum as _sum
+from ._storage import flat_positions, root, strided_view, wrap_dim
+from ._tensor import Tensor, _copy_value, concrete
+from ._views import view_op
 
 _ndarray = np.ndarray
 
@@ -99,7 +105,7 @@ def reshape(t, *shape):
 def flatten(t, start_dim=0, end_dim=-1):
     if t.ndim == 0:
         return reshape(t, 1)
-    s, e = _dim(start_dim, t.ndim), _dim(end_dim, t.ndim)
+    s, e = wrap_dim(start_dim, t.ndim), wrap_dim(end_dim, t.ndim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -116,7 +122,7 @@ def ravel(t):
 
 
 def unflatten(t, dim, sizes):
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     shape = tuple(t.shape)
     sizes = list(sizes)
     if -1 in sizes:
@@ -135,18 +141,18 @@ def squeeze(t, dim=None):
     else:
         multi = not isinstance(dim, int)
         ds = tuple(dim) if multi else (dim,)
-        dims = tuple(sorted({_dim(d, t.ndim) for d in ds if shape[_dim(d, t.ndim)] == 1})) \
+        dims = tuple(sorted({wrap_dim(d, t.ndim) for d in ds if shape[wrap_dim(d, t.ndim)] == 1})) \
             if t.ndim else ()
         if not t.ndim:
             for d in ds:
-                _dim(d, 0)
+                wrap_dim(d, 0)
         name = "SqueezeBackward2" if multi else "SqueezeBackward1"
     return view_op(t, name, lambda a: backend.xp_of(a).squeeze(a, dims) if dims else a[...],
                    lambda x: lax.squeeze(x, dims) if dims else x)
 
 
 def unsqueeze(t, dim):
-    d = _dim(dim, t.ndim + 1)
+    d = wrap_dim(dim, t.ndim + 1)
     return view_op(t, "UnsqueezeBackward0", lambda a: backend.xp_of(a).expand_dims(a, d),
                    lambda x: lax.expand_dims(x, (d,)))
 
@@ -157,7 +163,7 @@ def permute(t, *dims):
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {t.ndim} is not equal to len(dims) = {len(dims)}")
-    dims = tuple(_dim(d, t.ndim) for d in dims)
+    dims = tuple(wrap_dim(d, t.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return view_op(t, "PermuteBackward0", lambda a: a.transpose(dims),
@@ -166,7 +172,7 @@ def permute(t, *dims):
 
 def transpose(t, dim0, dim1):
     perm = list(range(t.ndim))
-    i, j = _dim(dim0, t.ndim), _dim(dim1, t.ndim)
+    i, j = wrap_dim(dim0, t.ndim), wrap_dim(dim1, t.ndim)
     if t.ndim < 2:
         return view_op(t, "TransposeBackward0", lambda a: a[...], lambda x: x)
     perm[i], perm[j] = perm[j], perm[i]
@@ -185,7 +191,6 @@ def t_(t):
 
 def T(t):
     if t.ndim not in (0, 2):
-        import warnings
         warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
                       "shape is deprecated and it will throw an error in a future release. "
                       "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
@@ -211,8 +216,8 @@ def mT(t):
 def movedim(t, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
-    src = [_dim(s, t.ndim) for s in src]
-    dst = [_dim(d, t.ndim) for d in dst]
+    src = [wrap_dim(s, t.ndim) for s in src]
+    dst = [wrap_dim(d, t.ndim) for d in dst]
     order = [i for i in range(t.ndim) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -252,7 +257,7 @@ def broadcast_tensors(*tensors):
 
 
 def narrow(t, dim, start, length):
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     n = t.shape[d]
     start = int(start)
     if start < 0:
@@ -264,7 +269,7 @@ def narrow(t, dim, start, length):
 
 
 def select(t, dim, index):
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     n = t.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -287,7 +292,7 @@ def _multi_view(t, name, indices):
 
 
 def split(t, split_size_or_sections, dim=0):
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     n = t.shape[d]
     if isinstance(split_size_or_sections, int):
         s = split_size_or_sections
@@ -313,13 +318,13 @@ def split(t, split_size_or_sections, dim=0):
 def chunk(t, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-    n = t.shape[_dim(dim, t.ndim)]
+    n = t.shape[wrap_dim(dim, t.ndim)]
     size = -(-n // chunks) if n else 1
     return split(t, size, dim)
 
 
 def tensor_split(t, indices_or_sections, dim=0):
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     n = t.shape[d]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
@@ -330,14 +335,14 @@ def tensor_split(t, indices_or_sections, dim=0):
 
 
 def unbind(t, dim=0):
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     return _multi_view(t, "UnbindBackward0",
                        [(slice(None),) * d + (i,) for i in range(t.shape[d])])
 
 
 def unfold(t, dimension, size, step):
     """All windows of `size` along `dimension`, `step` apart, as a new last dimension (a view)."""
-    d = _dim(dimension, t.ndim)
+    d = wrap_dim(dimension, t.ndim)
     n = t.shape[d] if t.ndim else 1
     if size > n:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
@@ -364,28 +369,27 @@ def unfold(t, dimension, size, step):
 
 def as_strided(t, size, stride, storage_offset=None):
     """A view with the given sizes and strides (in elements) over t's storage."""
-    from ._views import flat_positions
     size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
     d = t._data
-    root = _root(d)
-    if not root.flags.c_contiguous:
+    base = root(d)
+    if not base.flags.c_contiguous:
         raise RuntimeError("as_strided of a tensor whose storage is not contiguous is not "
                            "supported")
     offset = t.storage_offset() if storage_offset is None else int(storage_offset)
     item = d.itemsize
     need = offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0
-    if need > root.size:
+    if need > base.size:
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
                            f"offset {offset}, and itemsize {item} requiring a storage size of "
                            f"{need * item} are out of bounds for storage of size "
-                           f"{root.size * item}")
-    flat = root.reshape(-1)
+                           f"{base.size * item}")
+    flat = base.reshape(-1)
     pos = np.full(size, offset, np.int64)
     for k, (n, s) in enumerate(zip(size, stride)):
         pos = pos + np.arange(n).reshape([-1 if i == k else 1 for i in range(len(size))]) * s
     # where each position is among t's own elements (what the recorded computation reads)
-    inv = np.full(root.size, -1, np.int64)
-    own = flat_positions(root, d)
+    inv = np.full(base.size, -1, np.int64)
+    own = flat_positions(base, d)
     inv[own.reshape(-1)] = np.arange(own.size)
     rel = inv[pos]
     if t._requires_grad and (rel < 0).any():
@@ -398,7 +402,7 @@ def as_strided(t, size, stride, storage_offset=None):
 
 
 def diagonal(t, offset=0, dim1=0, dim2=1):
-    d1, d2 = _dim(dim1, t.ndim), _dim(dim2, t.ndim)
+    d1, d2 = wrap_dim(dim1, t.ndim), wrap_dim(dim2, t.ndim)
     return view_op(t, "DiagonalBackward0", lambda a: _diagonal_view(a, offset, d1, d2),
                    lambda x: fnp.diagonal(x, offset, d1, d2))
 
@@ -435,7 +439,7 @@ def repeat_interleave(t, repeats, dim=None):
     if dim is None:
         flat = reshape(t, -1)
         return repeat_interleave(flat, repeats, 0)
-    d = _dim(dim, t.ndim)
+    d = wrap_dim(dim, t.ndim)
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
     idx = np.repeat(np.arange(t.shape[d]), reps)
     sel = (slice(None),) * d + (idx,)
@@ -458,7 +462,7 @@ def cat(tensors, dim=0, *, out=None):
     ref = real[0] if real else tensors[0]
     if ref.ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _dim(dim, ref.ndim)
+    d = wrap_dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
         if t.ndim == 1 and t.shape[0] == 0:
             continue
@@ -475,7 +479,6 @@ def cat(tensors, dim=0, *, out=None):
     datas = [t._data for t in tensors]
     if all(type(x) is _ndarray for x in datas) and not (
             is_grad_enabled() and any(t._requires_grad for t in tensors)):
-        from ._ops import _wrap
         return _wrap(np.concatenate([x for x, k in zip(datas, keep) if k] or [datas[0]], axis=d)
                      .astype(dt.np, copy=False))
 
@@ -497,7 +500,7 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry "
                                f"{i}")
-    d = _dim(dim, tensors[0].ndim + 1)
+    d = wrap_dim(dim, tensors[0].ndim + 1)
     dt = _cat_dtype(tensors)
     return apply_op("StackBackward0", lambda *xs: fnp.stack(
         [lax.convert_element_type(x, dt.np) for x in xs], axis=d), tensors, saves=False, dtype=dt)
@@ -525,7 +528,7 @@ def column_stack(tensors):
 
 
 def flip(t, dims):
-    dims = tuple(_dim(d, t.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+    dims = tuple(wrap_dim(d, t.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
     idx = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(t.ndim))
     return apply_op("FlipBackward0", lambda x: x[idx], [t], saves=False)
 
@@ -563,7 +566,7 @@ def roll(t, shifts, dims=None):
 
     def fn(x):
         for s, d in zip(shifts, dims):
-            d = _dim(d, t.ndim)
+            d = wrap_dim(d, t.ndim)
             n = fnp.shape(x)[d]
             if n == 0 or s % n == 0:
                 continue
@@ -602,7 +605,7 @@ def diag_embed(t, offset=0, dim1=-2, dim2=-1):
     rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
     shape = tuple(t.shape[:-1]) + (n, n)
     out_nd = t.ndim + 1
-    d1, d2 = _dim(dim1, out_nd), _dim(dim2, out_nd)
+    d1, d2 = wrap_dim(dim1, out_nd), wrap_dim(dim2, out_nd)
 
     def fn(x):
         m = fnp.zeros(shape, x.dtype).at[..., rows, cols].set(x)
@@ -618,18 +621,16 @@ def trace(t):
 
 
 def take_along_dim(input, indices, dim=None):
-    from ._tensor import concrete
     idx = concrete(indices)
     if dim is None:
         return apply_op("GatherBackward0", lambda x: fnp.reshape(x, (-1,))[idx.reshape(-1)],
                         [input], saves=False)
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     shape = list(np.broadcast_shapes(tuple(s if i != d else 1 for i, s in enumerate(input.shape)),
                                      tuple(s if i != d else 1 for i, s in enumerate(idx.shape))))
     xs = tuple(shape[i] if i != d else input.shape[d] for i in range(input.ndim))
     ids = np.broadcast_to(idx, tuple(shape[i] if i != d else idx.shape[d]
                                      for i in range(input.ndim)))
-    from ._indexing import _grid
     nidx = _grid(ids, d)
     return apply_op("GatherBackward0", lambda x: fnp.broadcast_to(x, xs)[nidx], [input],
                     saves=False)
@@ -706,6 +707,5 @@ def sum_to_size(t, *size):
     lead = t.ndim - len(size)
     axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
                                       if s == 1 and t.shape[lead + i] != 1)
-    from ._reductions import sum as _sum
     out = _sum(t, dim=axes, keepdim=True) if axes else t
     return reshape(out, size) if tuple(out.shape) != size else out

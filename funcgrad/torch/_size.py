@@ -1,13 +1,16 @@
 """torch.Size and torch.device."""
 from __future__ import annotations
 
+from typing import Iterable, Literal, SupportsIndex
+
 from .._core import backend
+from .._core.errors import DeviceUnavailableError
 
 
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as torch.Size([2, 3])."""
 
-    def __new__(cls, dims=()):
+    def __new__(cls, dims: Iterable[SupportsIndex] = ()) -> Size:
         return tuple.__new__(cls, [d.__index__() for d in dims])
 
     def __repr__(self):
@@ -15,7 +18,7 @@ class Size(tuple):
 
     __str__ = __repr__
 
-    def numel(self):
+    def numel(self) -> int:
         n = 1
         for d in self:
             n *= d
@@ -51,21 +54,25 @@ _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "h
 class device:
     """torch.device('cpu'), torch.device('cuda', 0), torch.device('cuda:1')."""
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
-    def __init__(self, type, index=None):  # noqa: A002 (torch's signature)
+    def __init__(self, type: str | device | int, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
-            type, index = type.type, type.index
+            name, index = type.type, type.index
         elif isinstance(type, int):
-            type, index = "cuda", type
+            name, index = "cuda", type
         elif ":" in type:
-            type, idx = type.split(":", 1)
+            name, idx = type.split(":", 1)
             if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+                raise RuntimeError(f"Invalid device string: '{name}:{idx}'")
             index = int(idx)
-        if type not in _TYPES:
+        else:
+            name = type
+        if name not in _TYPES:
             raise RuntimeError(f"Expected one of {', '.join(_TYPES[:-1])}, privateuseone device "
-                               f"type at start of device string: {type}")
-        self.type, self.index = type, index
+                               f"type at start of device string: {name}")
+        self.type, self.index = name, index
 
     def __repr__(self):
         return (f"device(type='{self.type}')" if self.index is None
@@ -80,13 +87,13 @@ class device:
     def __hash__(self):
         return hash((self.type, self.index))
 
-    def __enter__(self):  # `with torch.device('cuda'):` makes it the default device inside
+    def __enter__(self) -> device:  # `with torch.device('cuda'):` makes it the default device inside
         previous = _default[0]
         set_default_device(self)  # raises, with nothing to undo, where there is no such device
         _previous_defaults.append(previous)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         _default[0] = _previous_defaults.pop()
         return False
 
@@ -94,30 +101,40 @@ class device:
         return (device, (self.type, self.index))
 
 
-_default = [None]  # torch.set_default_device's choice; None: the CPU
-_previous_defaults = []  # what each open `with torch.device(...)` block restores
+_default: list[device | None] = [None]  # torch.set_default_device's choice; None: the CPU
+_previous_defaults: list[device | None] = []  # what each open `with torch.device(...)` block restores
 
 
-def set_default_device(d):
+def set_default_device(d: device | str | int | None) -> None:
     """torch.set_default_device: where factories (torch.tensor, zeros, randn, ...) put new
     tensors when they are given no device."""
     _default[0] = as_device(d)
 
 
-def get_default_device():
+def get_default_device() -> device:
     return _default[0] or device("cpu")
 
 
-def as_device(d):
+def require_cuda() -> None:
+    """PyTorch's AssertionError where CUDA cannot be used (torch.cuda._lazy_init). Its message
+    stays PyTorch's (code matches on it); its cause, shown in the traceback, is funcgrad's
+    DeviceUnavailableError, which says why and how to install the GPU backend."""
+    if backend.cuda_device_count() <= 0:
+        try:
+            backend.devices("cuda")
+        except DeviceUnavailableError as why:
+            raise AssertionError("Torch not compiled with CUDA enabled") from why
+
+
+def as_device(d: device | str | int | None) -> device | None:
     """A torch.device from a device, a string or an index (None stays None). A CUDA device must
     exist (PyTorch's errors where it does not); other accelerators are not supported."""
     if d is None:
         return None
     dev = d if isinstance(d, device) else device(d)
     if dev.type == "cuda":
-        from .cuda import _lazy_init, device_count
-        _lazy_init()
-        if dev.index is not None and dev.index >= device_count():
+        require_cuda()
+        if dev.index is not None and dev.index >= backend.cuda_device_count():
             raise RuntimeError("CUDA error: invalid device ordinal")
     elif dev.type != "cpu":
         # what PyTorch's build without that backend says

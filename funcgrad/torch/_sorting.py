@@ -8,9 +8,10 @@ import numpy as np
 from .. import numpy as fnp
 from ._dispatch import apply_op
 from ._indexing import _grid
-from ._ops import _host_result, _t
 from ._reductions import return_types
-from ._tensor import _dim, concrete
+from ._factories import _t
+from ._storage import wrap_dim
+from ._tensor import _host_result, concrete
 
 
 def _order(x, d, descending):
@@ -35,7 +36,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     input = _t(input)
     if input.ndim == 0:
         return return_types.sort(input.clone(), _host_result(np.zeros((), np.int64), input))
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     order = _order(concrete(input), d, descending)
     return return_types.sort(_pick(input, order, d, "SortBackward0"),
                              _host_result(order.astype(np.int64), input))
@@ -51,7 +52,7 @@ def msort(input):
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
     input = _t(input)
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
@@ -71,7 +72,7 @@ def _select_rank(input, dim, keepdim, rank_of, name, rt):
         n = flat.shape[0]
         order = _order(concrete(flat), 0, False)[rank_of(n)]
         return apply_op(name, lambda x: fnp.reshape(x, (-1,))[order], [input], saves=False)
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     n = input.shape[d] if input.ndim else 1
     if not input.ndim:
         return rt(input.clone(), _host_result(np.zeros((), np.int64), input))
@@ -89,7 +90,7 @@ def _pick_reduced(input, idx, d, keepdim, name):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
-    n = input.shape[_dim(dim, input.ndim)] if input.ndim else 1
+    n = input.shape[wrap_dim(dim, input.ndim)] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     return _select_rank(input, dim, keepdim, lambda n: k - 1, "KthvalueBackward0",
@@ -105,7 +106,7 @@ def median(input, dim=None, keepdim=False):
 
 def mode(input, dim=-1, keepdim=False):
     input = _t(input)
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     x = np.moveaxis(concrete(input), d, -1)
     flat = x.reshape(-1, x.shape[-1])
     idx = np.empty(flat.shape[0], np.int64)
@@ -130,7 +131,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         else:
             values = _host_result(vals, input)
     else:
-        d = _dim(dim, input.ndim)
+        d = wrap_dim(dim, input.ndim)
         vals, inverse, counts = np.unique(x, axis=d, return_inverse=True, return_counts=True)
         values = _host_result(vals, input)
         inverse = inverse.reshape(-1)

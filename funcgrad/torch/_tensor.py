@@ -5,25 +5,55 @@ tensor's (view, slicing, t(), numpy(), from_numpy share memory exactly as PyTorc
 operations write into it and bump the version counter that a storage's views share. Under a
 funcgrad transform (torch.func, torch.autograd.functional) `_data` is a funcgrad tracer instead.
 Operations run through funcgrad (see _dispatch.apply_op); the operations and methods themselves
-are bound in _methods.py."""
+are bound in _methods.py.
+
+The modules above this one (views, operations, factories, indexing, autograd) import Tensor from
+here, and the class's methods call some of them: those are imported at the end of this module,
+once Tensor exists (the package imports this module first)."""
 from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .. import lax
 from .._core import backend
 from .._core.array import wrap_value
 from .._core.array import Array as _Array
+from .._core.trace import concrete_value
 from ..lax import convert_element_type
 from ..lax.device import device_put
+from ..numpy import broadcast_to
 from . import _dtypes as D
 from ._dispatch import apply_op, grad_edge, is_storage, raw
+from ._dtypes import type_name as _type_name  # noqa: F401  (torch.nn imports it from here)
 from ._grad_mode import is_grad_enabled
+from ._graph import Node, _Handle
+from ._printing import format_tensor
 from ._size import Size, as_device, device as _device, fg_device, same_device, storage_on
+from ._storage import address, copy_storage, root, wrap_dim
+from ._storage import host_values  # noqa: F401  (torch.nn imports it from here)
+from ._storage import wrap_dim as _dim  # noqa: F401  (torch.nn imports it from here)
+
+# the builtins, for annotations in the class (Tensor has methods named int, float and bool)
+_int = int
+_float = float
+_bool = bool
 
 _CPU = _device("cpu")
 _tuple_new = tuple.__new__
 _ndarray = np.ndarray
 _FROM_NP = D._FROM_NP
+
+
+def _dtype_converter(name, dtype):
+    """Tensor's method `name`: self.to(dtype)."""
+    def convert(self: Tensor, memory_format: object = None) -> Tensor:
+        return self.to(dtype)
+    convert.__name__, convert.__qualname__ = name, f"Tensor.{name}"
+    convert.__doc__ = f"self.to({dtype!r})"
+    return convert
 
 
 def _from_value(v, dtype=None):
@@ -41,6 +71,12 @@ class Tensor:
     # it): every in-place write bumps it, so a backward that needs an overwritten value can tell.
     __slots__ = ("_data", "_dtype", "_vc", "_requires_grad", "_grad_fn", "_grad",
                  "__dict__", "__weakref__")
+    _data: Any  # a numpy or CuPy array (a funcgrad tracer under a transform)
+    _dtype: D.dtype
+    _vc: list[_int]
+    _requires_grad: _bool
+    _grad_fn: Node | None
+    _grad: Tensor | None
     _output_nr = 0       # which output of grad_fn this tensor is
     _accumulator = None  # a leaf's AccumulateGrad node, made on first use
     _base = None         # the tensor whose storage this one views
@@ -49,8 +85,7 @@ class Tensor:
     def __new__(cls, *args, **kwargs):
         # Legacy constructor: torch.Tensor([1, 2]) (float32 data) or torch.Tensor(2, 3) (shape).
         if cls is Tensor and (args or kwargs):
-            from ._factories import _legacy_tensor
-            return _legacy_tensor(D.get_default_dtype(), *args, **kwargs)
+            return _factories._legacy_tensor(D.get_default_dtype(), *args, **kwargs)
         return super().__new__(cls)
 
     @classmethod
@@ -68,49 +103,49 @@ class Tensor:
     # ---- metadata ---------------------------------------------------------------------------
 
     @property
-    def shape(self):
+    def shape(self) -> Size:
         return _tuple_new(Size, self._data.shape)
 
-    def size(self, dim=None):
+    def size(self, dim: _int | None = None) -> Size | _int:
         if dim is None:
             return _tuple_new(Size, self._data.shape)
-        return self._data.shape[_dim(dim, self._data.ndim)]
+        return self._data.shape[wrap_dim(dim, self._data.ndim)]
 
     @property
-    def dtype(self):
+    def dtype(self) -> D.dtype:
         return self._dtype
 
     @property
-    def device(self):
+    def device(self) -> _device:
         d = self._data
         if type(d) is _ndarray or not is_storage(d):  # a traced value: taken as the CPU's
             return _CPU
         return _device("cuda", d.device.id)
 
     @property
-    def is_cuda(self):
+    def is_cuda(self) -> _bool:
         return self.device.type == "cuda"
 
     @property
-    def is_mps(self):
+    def is_mps(self) -> _bool:
         return False
 
     is_meta = is_quantized = is_sparse = is_mps
 
     @property
-    def layout(self):
+    def layout(self) -> D.layout:
         return D.strided
 
     @property
-    def ndim(self):
+    def ndim(self) -> _int:
         return self._data.ndim
 
-    def dim(self):
+    def dim(self) -> _int:
         return self._data.ndim
 
     ndimension = dim
 
-    def numel(self):
+    def numel(self) -> _int:
         n = 1
         for s in self._data.shape:
             n *= s
@@ -118,52 +153,53 @@ class Tensor:
 
     nelement = numel
 
-    def element_size(self):
+    def element_size(self) -> _int:
         return self._dtype.itemsize
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> _int:
         return self._dtype.itemsize
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> _int:
         return self.numel() * self._dtype.itemsize
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> _bool:
         return self._dtype.is_floating_point
 
-    def is_complex(self):
+    def is_complex(self) -> _bool:
         return self._dtype.is_complex
 
-    def is_signed(self):
+    def is_signed(self) -> _bool:
         return self._dtype.is_signed
 
-    def get_device(self):
+    def get_device(self) -> _int:
         d = self.device
-        return d.index if d.type == "cuda" else -1
+        return -1 if d.index is None else d.index  # (a CPU device has none)
 
-    def stride(self, dim=None):
+    def stride(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         d = self._data
         strides = tuple(s // d.itemsize for s in d.strides) if is_storage(d) else \
             tuple(int(np.prod(d.shape[i + 1:])) for i in range(d.ndim))
-        return strides if dim is None else strides[_dim(dim, d.ndim)]
+        return strides if dim is None else strides[wrap_dim(dim, d.ndim)]
 
-    def storage_offset(self):
+    def storage_offset(self) -> _int:
         d = self._data
         if not is_storage(d):
             return 0
-        return (_address(d) - _address(_root(d))) // d.itemsize
+        return (address(d) - address(root(d))) // d.itemsize
 
-    def is_contiguous(self, memory_format=None):
+    def is_contiguous(self, memory_format: object = None) -> _bool:
         return not is_storage(self._data) or bool(self._data.flags.c_contiguous)
 
-    def data_ptr(self):
-        return _address(self._data)
+    def data_ptr(self) -> _int:
+        return address(self._data)
 
-    def untyped_storage(self):
-        return _root(self._data)
+    def untyped_storage(self) -> Any:
+        return root(self._data)
 
-    def type(self, dtype=None, non_blocking=False):
+    def type(self, dtype: D.dtype | str | type | None = None,
+             non_blocking: _bool = False) -> str | Tensor:
         if dtype is None:
             return D.type_string(self)
         if isinstance(dtype, str):  # 'torch.cuda.FloatTensor' names the device too
@@ -173,25 +209,25 @@ class Tensor:
             dtype = D.from_type_string("torch." + dtype.__name__)
         return self.to(dtype)
 
-    def __len__(self):
+    def __len__(self) -> _int:
         if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __hash__(self):
+    def __hash__(self) -> _int:
         return id(self)
 
     # ---- autograd ---------------------------------------------------------------------------
 
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> _bool:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: _bool) -> None:
         self.requires_grad_(flag)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self._grad_fn is not None and not requires_grad:
@@ -202,26 +238,24 @@ class Tensor:
         return self
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Node | None:
         """The node that computed this tensor (None for a leaf). A view of a base modified in
         place since is re-derived from the base first, as in PyTorch."""
         if self._base is not None and self._requires_grad:
-            from ._views import refresh
-            refresh(self)
+            _views.refresh(self)
         return self._grad_fn
 
     @grad_fn.setter
-    def grad_fn(self, node):
+    def grad_fn(self, node: Node | None) -> None:
         self._grad_fn = node
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> _bool:
         return self._grad_fn is None
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         if self._grad_fn is not None and self._grad is None and not self.retains_grad:
-            import warnings
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
                 "Its .grad attribute won't be populated during autograd.backward(). If you indeed "
@@ -232,7 +266,7 @@ class Tensor:
         return self._grad
 
     @grad.setter
-    def grad(self, g):
+    def grad(self, g: Tensor | None) -> None:
         if g is not None:
             if not isinstance(g, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
@@ -245,7 +279,7 @@ class Tensor:
             if g._dtype is not self._dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{D.c_name(g._dtype)}' to a "
-                    f"tensor with grad_dtype '{_type_name(self._dtype)}'. The gradient must "
+                    f"tensor with grad_dtype '{D.type_name(self._dtype)}'. The gradient must "
                     "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
                     "the tensor's grad_dtype attribute with a specific dtype, or None to allow "
                     "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
@@ -253,35 +287,35 @@ class Tensor:
         self._grad = g
 
     @grad.deleter
-    def grad(self):
+    def grad(self) -> None:
         self._grad = None
 
     @property
-    def data(self):
+    def data(self) -> Tensor:
         """The values without autograd: shares storage, but not the version counter (writes
         through .data are invisible to autograd's checks, as in PyTorch)."""
         return Tensor._make(self._data)
 
     @data.setter
-    def data(self, other):
+    def data(self, other: Tensor) -> None:
         self._data, self._dtype = other._data, other._dtype
 
     @property
-    def _version(self):
+    def _version(self) -> _int:
         return self._vc[0]
 
     @property
-    def output_nr(self):
+    def output_nr(self) -> _int:
         return self._output_nr
 
-    def detach(self):
+    def detach(self) -> Tensor:
         return Tensor._make(self._data, self._vc)
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         self._grad_fn, self._requires_grad = None, False
         return self
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         if self._grad_fn is None:
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -289,12 +323,12 @@ class Tensor:
         self._grad_fn._retain(self._output_nr, self)
 
     @property
-    def retains_grad(self):
+    def retains_grad(self) -> _bool:
         node = self._grad_fn
         return node is not None and node._retained is not None and \
             node._retained.get(self._output_nr) is self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _Handle:
         """hook(grad) -> None or a replacement grad, called when this tensor's gradient has been
         computed (before it is accumulated into .grad, for a leaf)."""
         if not self._requires_grad:
@@ -303,24 +337,24 @@ class Tensor:
             return self._grad_fn._add_tensor_hook(self._output_nr, hook)
         return self._accumulator_node()._add_tensor_hook(0, hook)
 
-    def register_post_accumulate_grad_hook(self, hook):
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> _Handle:
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
                                "tensors")
         hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
         hooks.append(hook)
-        from ._graph import _Handle
         return _Handle(hooks, hook)
 
     def _accumulator_node(self):
         return grad_edge(self)[0]
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: Tensor | None = None, retain_graph: _bool | None = None,
+                 create_graph: _bool = False, inputs: Sequence[Tensor] | None = None) -> None:
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- conversion -------------------------------------------------------------------------
 
-    def numpy(self, *, force=False):
+    def numpy(self, *, force: _bool = False) -> np.ndarray:
         d = self._data
         if type(d) is not _ndarray and is_storage(d):
             if not force:
@@ -333,7 +367,7 @@ class Tensor:
             return np.asarray(d)  # a traced value: funcgrad explains why it can't
         return d
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: _bool | None = None) -> np.ndarray:
         if type(self._data) is not _ndarray and is_storage(self._data):
             raise TypeError(_HOST_ONLY.format(self.device))
         d = np.asarray(self._data)
@@ -346,42 +380,41 @@ class Tensor:
             return Tensor._make(array)
         return array
 
-    def item(self):
+    def item(self) -> Any:
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
                                "Scalar")
         return self._data.reshape(()).item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __bool__(self):
+    def __bool__(self) -> _bool:
         if self.numel() != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
-    def __float__(self):
+    def __float__(self) -> _float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> _int:
         return int(self.item())
 
-    def __index__(self):
+    def __index__(self) -> _int:
         if self._dtype.is_floating_point or self._dtype.is_complex or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return int(self.item())
 
-    def __complex__(self):
+    def __complex__(self) -> complex:
         return complex(self.item())
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)
         return format(str(self), spec)
 
-    def __repr__(self, *, tensor_contents=None):
-        from ._printing import format_tensor
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
         grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
         if not is_storage(self._data):
             return f"tensor(traced {self._data!r})"
@@ -394,7 +427,7 @@ class Tensor:
 
     __str__ = __repr__
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """to(dtype), to(device), to(device, dtype), to(other); a copy only when something
         changes (or copy=True)."""
         dtype = kwargs.get("dtype")
@@ -413,61 +446,42 @@ class Tensor:
             return self.clone() if kwargs.get("copy") else self
         return _cast(self, dtype)
 
-    def cpu(self, memory_format=None):
+    def cpu(self, memory_format: object = None) -> Tensor:
         return self.to(_CPU)
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
+    def cuda(self, device: _device | str | _int | None = None, non_blocking: _bool = False,
+             memory_format: object = None) -> Tensor:
         return self.to("cuda" if device is None else device)
 
-    def float(self, memory_format=None):
-        return self.to(D.float32)
+    # float(), double(), ...: self.to(that dtype)
+    float = _dtype_converter("float", D.float32)
+    double = _dtype_converter("double", D.float64)
+    half = _dtype_converter("half", D.float16)
+    int = _dtype_converter("int", D.int32)
+    long = _dtype_converter("long", D.int64)
+    bool = _dtype_converter("bool", D.bool)
+    byte = _dtype_converter("byte", D.uint8)
+    char = _dtype_converter("char", D.int8)
+    short = _dtype_converter("short", D.int16)
+    cfloat = _dtype_converter("cfloat", D.complex64)
+    cdouble = _dtype_converter("cdouble", D.complex128)
 
-    def double(self, memory_format=None):
-        return self.to(D.float64)
-
-    def half(self, memory_format=None):
-        return self.to(D.float16)
-
-    def int(self, memory_format=None):
-        return self.to(D.int32)
-
-    def long(self, memory_format=None):
-        return self.to(D.int64)
-
-    def bool(self, memory_format=None):
-        return self.to(D.bool)
-
-    def byte(self, memory_format=None):
-        return self.to(D.uint8)
-
-    def char(self, memory_format=None):
-        return self.to(D.int8)
-
-    def short(self, memory_format=None):
-        return self.to(D.int16)
-
-    def cfloat(self, memory_format=None):
-        return self.to(D.complex64)
-
-    def cdouble(self, memory_format=None):
-        return self.to(D.complex128)
-
-    def clone(self, *, memory_format=None):
+    def clone(self, *, memory_format: object = None) -> Tensor:
         return apply_op("CloneBackward0", _copy_value, [self], saves=False)
 
-    def contiguous(self, memory_format=None):
+    def contiguous(self, memory_format: object = None) -> Tensor:
         if not is_storage(self._data) or self._data.flags.c_contiguous:
             return self
         return apply_op("CloneBackward0", _contiguous_copy, [self], saves=False)
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> tuple:
         # host data; a GPU tensor is rebuilt on its GPU, as PyTorch's are
         data = np.array(backend.to_host(self._data))
         if type(self._data) is _ndarray:
             return (_rebuild, (data, self._requires_grad))
         return (_rebuild, (data, self._requires_grad, str(self.device)))
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if id(self) in memo:
             return memo[id(self)]
         if self._grad_fn is not None:
@@ -521,14 +535,13 @@ class Tensor:
         """Set this tensor's value to `new` (a tensor that broadcasts to its shape), as an in-place
         operation does: in its storage, cast to its dtype, with new's grad_fn."""
         if new._dtype is not self._dtype:
-            _check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
+            D.check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
         src, d = new._data, self._data
         if type(src) is type(d) and is_storage(d):  # numpy's, or CuPy's on the tensor's GPU
             xp = backend.xp_of(d)
             xp.copyto(d, src if src.shape == d.shape else xp.broadcast_to(src, d.shape),
                       casting="unsafe")
         else:
-            from ..numpy import broadcast_to
             v = broadcast_to(_cast_value(src, self._dtype.np), self._data.shape)
             self._data = raw(v)
         self._bump()
@@ -550,8 +563,7 @@ class Tensor:
         if not self._tracking(*args, *kwargs.values()):
             return self._write(fn(self, *args, **kwargs))
         if self._base is not None:
-            from ._views import inplace_on_view
-            return inplace_on_view(self, fn, args, kwargs)
+            return _views.inplace_on_view(self, fn, args, kwargs)
         return self._write(fn(self._snapshot(), *args, **kwargs))
 
     def _snapshot(self):
@@ -576,16 +588,15 @@ class Tensor:
             self._data = raw(value_sum(self._data, other._data))
         return self
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         if is_storage(self._data) and not self._tracking():
             self._check_inplace()
             self._data.fill(0)
             self._bump()
             return self
-        from ._ops import zero
-        return self._inplace(zero)
+        return self._inplace(_ops.zero)
 
-    def fill_(self, value):
+    def fill_(self, value: Tensor | _int | _float | _bool | complex) -> Tensor:
         if isinstance(value, Tensor) and value.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
@@ -594,10 +605,9 @@ class Tensor:
             self._data.fill(value.item() if isinstance(value, Tensor) else value)
             self._bump()
             return self
-        from ._ops import fill
-        return self._inplace(fill, value)
+        return self._inplace(_ops.fill, value)
 
-    def copy_(self, src, non_blocking=False):
+    def copy_(self, src: Any, non_blocking: _bool = False) -> Tensor:
         if not isinstance(src, Tensor):
             src = Tensor._make(np.asarray(src))
         if is_storage(src._data) and not same_device(src.device, self.device):
@@ -616,55 +626,32 @@ class Tensor:
 
     # ---- indexing ---------------------------------------------------------------------------
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: Any) -> Tensor:
         return _indexing.getitem(self, idx)
 
-    def __setitem__(self, idx, value):
+    def __setitem__(self, idx: Any, value: Any) -> None:
         _indexing.setitem(self, idx, value)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if not self._data.ndim:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __contains__(self, element):
+    def __contains__(self, element: object) -> _bool:
         if isinstance(element, (Tensor, bool, int, float, complex)):
-            from . import _ops
             return bool(_ops.eq(self, element).any())
         raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
                            f"in a {type(element)}.")
 
 
-def concrete(x):
+def concrete(x: Any) -> np.ndarray:
     """The numpy values of a tensor (a copy on the host for a GPU tensor's); for one holding a
     traced value, the values its trace knows (grad and jvp know them; jit and vmap raise
     funcgrad's ConcretizationError)."""
     d = x._data if isinstance(x, Tensor) else x
     if type(d) is _ndarray:
         return d
-    from .._core.trace import concrete_value
     return np.asarray(backend.to_host(concrete_value(d)))
-
-
-def host_values(t):
-    """A tensor's values as a numpy array (a copy for a GPU tensor's); a traced value raises
-    funcgrad's error, as numpy's conversion of it does."""
-    return np.asarray(backend.to_host(t._data))
-
-
-def copy_storage(d):
-    """A copy of tensor storage, on its device, with its layout."""
-    return backend.xp_of(d).array(d)
-
-
-def _address(d):
-    return d.__array_interface__["data"][0] if type(d) is _ndarray else d.data.ptr
-
-
-def _root(d):
-    while is_storage(d.base):
-        d = d.base
-    return d
 
 
 def _rebuild(data, requires_grad, device="cpu"):  # not the default device: where it was
@@ -673,30 +660,23 @@ def _rebuild(data, requires_grad, device="cpu"):  # not the default device: wher
     return t
 
 
+def _with_grad(t):
+    """requires_grad=True of a factory (PyTorch's message differs from requires_grad_'s)."""
+    if not (t.dtype.is_floating_point or t.dtype.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
+    return t
+
+
+def _host_result(r, like):
+    """A result computed on the host (a numpy array or scalar) as a new tensor on the device of
+    tensor `like`."""
+    return Tensor._make(storage_on(np.asarray(r), like.device))
+
+
 _HOST_ONLY = ("can't convert {} device type tensor to numpy. Use Tensor.cpu() to copy the "
               "tensor to host memory first.")
-
-
-def _dim(d, ndim):
-    """Dimension d of a tensor with ndim dimensions, wrapped, with PyTorch's IndexError."""
-    n = ndim if ndim else 1
-    if not -n <= d < n:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-            raise TypeError(f"dim must be an int, but got {type(d).__name__}")
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {d})")
-    return d % n if d < 0 else d
-
-
-def _type_name(d):
-    """PyTorch's scalar type name (Float, Long, ...), as its error messages show it."""
-    return D._LEGACY[d.name]
-
-
-def _check_cast(result, out):
-    if D._category(result) > D._category(out):
-        raise RuntimeError(f"result type {_type_name(result)} can't be cast to the desired output "
-                           f"type {_type_name(out)}")
 
 
 def _broadcast_error(src, dst):
@@ -731,8 +711,26 @@ def _cast_value(x, np_dtype):
     return convert_element_type(x, np_dtype)
 
 
+_PY = (bool, int, float, complex)
+
+
+def _scalar(v, dtype):
+    """A Python number as a numpy scalar of torch dtype `dtype` (integers out of its range wrap
+    around, as in PyTorch)."""
+    try:
+        return dtype.np.type(v)
+    except OverflowError:
+        return np.array(v).astype(dtype.np)[()]
+
+
+def _as(v, dtype):
+    """A funcgrad value (or Python number) in torch dtype `dtype`."""
+    if type(v) in _PY:
+        return _scalar(v, dtype)
+    return lax.convert_element_type(v, dtype.np)
+
+
 def _copy_into(dst, src):
-    from ..numpy import broadcast_to
     return broadcast_to(_cast_value(src, dst.dtype), dst.shape)
 
 
@@ -762,10 +760,10 @@ def _to_device(t, dev, dtype):
                     saves=False, dtype=dtype)
 
 
-
 from . import _dispatch as _dispatch_module  # noqa: E402
 
 _dispatch_module.register(Tensor, _from_value)
 
-from . import _indexing  # noqa: E402  (imports this module: bound after Tensor exists)
+# The modules that Tensor's methods call and that import Tensor from here (see the docstring)
+from . import _factories, _indexing, _ops, _views  # noqa: E402
 from . import autograd as _autograd  # noqa: E402

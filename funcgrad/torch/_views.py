@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import numpy as fnp
 from .._core import backend
-from ._dispatch import apply_op, is_storage
+from ._dispatch import apply_op, is_storage, value_of
 from ._grad_mode import is_grad_enabled
-
-_ndarray = np.ndarray
+from ._storage import flat_positions
+from ._tensor import Tensor, _cast_value, _from_value
 
 
 def view_op(t, name, np_fn, fg_fn):
     """A view of t: the view np_fn(t._data) of the storage (a numpy or CuPy array); recorded (as
     `name`, computed by fg_fn on funcgrad values) when t requires grad."""
-    from ._tensor import Tensor
     d = t._data
     if not is_storage(d):
         return apply_op(name, fg_fn, [t], saves=False)
@@ -40,39 +40,11 @@ def view_op(t, name, np_fn, fg_fn):
     return Tensor._make(view, t._vc, base)
 
 
-def strided_view(a, shape, strides):
-    """A view of storage `a` with these shape and byte strides (writable where `a` is)."""
-    if type(a) is _ndarray:
-        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
-    return backend.xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
-
-
-def flat_positions(base, view):
-    """The positions (a numpy array) of view's elements in base's C-contiguous storage, in view's
-    shape; None when base is not C-contiguous or view does not lie in it."""
-    from ._tensor import _address
-    if not base.flags.c_contiguous or base.itemsize != view.itemsize:
-        return None
-    offset = _address(view) - _address(base)
-    if offset % view.itemsize or any(s % view.itemsize for s in view.strides):
-        return None
-    pos = np.full(view.shape, offset // view.itemsize, np.int64)
-    for axis, (n, stride) in enumerate(zip(view.shape, view.strides)):
-        shape = [1] * view.ndim
-        shape[axis] = n
-        pos = pos + np.arange(n, dtype=np.int64).reshape(shape) * (stride // view.itemsize)
-    if pos.size and (pos.min() < 0 or pos.max() >= base.size):
-        return None
-    return pos
-
-
 def _gather(b, pos):
-    from .. import numpy as fnp
     return fnp.reshape(b, (-1,))[pos]
 
 
 def _scatter(b, pos, v):
-    from .. import numpy as fnp
     flat = fnp.reshape(b, (-1,))
     return fnp.reshape(flat.at[pos].set(v), b.shape)
 
@@ -80,8 +52,6 @@ def _scatter(b, pos, v):
 def inplace_on_view(view, fn, args, kwargs):
     """view = fn(view, *args, **kwargs), recorded: the base gets CopySlices (fn on the viewed
     region of its value), the view AsStridedBackward0 of the new base."""
-    from ._dispatch import value_of
-    from ._tensor import Tensor, _cast_value, _from_value
     base = view._base
     pos = flat_positions(base._data, view._data) if is_storage(base._data) else None
     if pos is None:  # a view we cannot place in its base: record it on the view alone

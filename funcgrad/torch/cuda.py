@@ -3,7 +3,9 @@ answers as PyTorch's CPU-only build does."""
 from __future__ import annotations
 
 from .._core import backend
-from .._core.errors import DeviceUnavailableError
+from ._random import seed_cuda
+from ._size import as_device
+from ._size import require_cuda as _lazy_init
 
 
 def is_available():
@@ -12,17 +14,6 @@ def is_available():
 
 def device_count():
     return backend.cuda_device_count()
-
-
-def _lazy_init():
-    """PyTorch's AssertionError where CUDA cannot be used. Its message stays PyTorch's (code
-    matches on it); its cause, shown in the traceback, is funcgrad's DeviceUnavailableError,
-    which says why and how to install the GPU backend."""
-    if not is_available():
-        try:
-            backend.devices("cuda")
-        except DeviceUnavailableError as why:
-            raise AssertionError("Torch not compiled with CUDA enabled") from why
 
 
 def _cupy():
@@ -34,7 +25,6 @@ def _index(device):
     """The GPU index `device` (None: the current one, an index, 'cuda:1', a torch.device) names."""
     if device is None:
         return current_device()
-    from ._size import as_device
     return as_device(device).index or 0
 
 
@@ -60,7 +50,6 @@ def memory_allocated(device=None):
 def manual_seed(seed):
     """Seed the GPUs' default generators (silently accepted where there is no GPU, as PyTorch
     does)."""
-    from ._random import seed_cuda
     seed_cuda(seed)
 
 

@@ -24,7 +24,9 @@ def _real_of(t):
     return D.float64 if t.dtype in (D.float64, D.complex128) else D.get_default_dtype()
 
 
-def _transform(name, np_name, out, real_input=False):
+def _transform(np_name, out):
+    """torch.fft.<np_name>: funcgrad.numpy.fft's, in PyTorch's dtype (out: "complex" or "real")
+    and with its grad_fn name."""
     fn = getattr(_fft, np_name)
 
     def op(input, *args, norm=None, **kwargs):
@@ -36,41 +38,38 @@ def _transform(name, np_name, out, real_input=False):
                      "FftC2CBackward0")
         return apply_op(grad_name, lambda x: lax.convert_element_type(
             fn(x, *args, norm=norm, **kwargs), dt.np), [input], saves=False, dtype=dt)
-    op.__name__ = name
+    op.__name__ = np_name
     return op
 
 
-fft = _transform("fft", "fft", "complex")
-ifft = _transform("ifft", "ifft", "complex")
-rfft = _transform("rfft", "rfft", "complex")
-irfft = _transform("irfft", "irfft", "real")
-fft2 = _transform("fft2", "fft2", "complex")
-ifft2 = _transform("ifft2", "ifft2", "complex")
-fftn = _transform("fftn", "fftn", "complex")
-ifftn = _transform("ifftn", "ifftn", "complex")
-rfft2 = _transform("rfft2", "rfft2", "complex")
-irfft2 = _transform("irfft2", "irfft2", "real")
-rfftn = _transform("rfftn", "rfftn", "complex")
-irfftn = _transform("irfftn", "irfftn", "real")
+fft, ifft, rfft, fft2, ifft2, fftn, ifftn, rfft2, rfftn = (_transform(name, "complex") for name in (
+    "fft", "ifft", "rfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2", "rfftn"))
+irfft, irfft2, irfftn = (_transform(name, "real") for name in ("irfft", "irfft2", "irfftn"))
+
+
+def _frequencies(np_fn, n, d, dtype, device):
+    return Tensor._make(storage_on(np_fn(n, d).astype((dtype or D.get_default_dtype()).np),
+                                   as_device(device)))
 
 
 def fftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
-    return Tensor._make(storage_on(np.fft.fftfreq(n, d).astype(
-        (dtype or D.get_default_dtype()).np), as_device(device)))
+    return _frequencies(np.fft.fftfreq, n, d, dtype, device)
 
 
 def rfftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):
-    return Tensor._make(storage_on(np.fft.rfftfreq(n, d).astype(
-        (dtype or D.get_default_dtype()).np), as_device(device)))
+    return _frequencies(np.fft.rfftfreq, n, d, dtype, device)
+
+
+def _shift(input, dim, direction):
+    """input rolled by half its length (times direction) along dim (every dimension: None)."""
+    dims = tuple(range(input.ndim)) if dim is None else (
+        (dim,) if isinstance(dim, int) else tuple(dim))
+    return input.roll([direction * (input.shape[d] // 2) for d in dims], dims)
 
 
 def fftshift(input, dim=None):
-    dims = tuple(range(input.ndim)) if dim is None else (
-        (dim,) if isinstance(dim, int) else tuple(dim))
-    return input.roll([input.shape[d] // 2 for d in dims], dims)
+    return _shift(input, dim, 1)
 
 
 def ifftshift(input, dim=None):
-    dims = tuple(range(input.ndim)) if dim is None else (
-        (dim,) if isinstance(dim, int) else tuple(dim))
-    return input.roll([-(input.shape[d] // 2) for d in dims], dims)
+    return _shift(input, dim, -1)

@@ -7,8 +7,10 @@ import numpy as np
 from .. import numpy as fnp
 from ..numpy import linalg as _la
 from ._dispatch import apply_op
-from ._ops import _host_result, _t
-from ._reductions import _return_type
+from ._factories import _t
+from ._reductions import _return_type, norm as _norm
+from ._storage import wrap_dim
+from ._tensor import _host_result, concrete
 
 __all__ = ["inv", "solve", "det", "slogdet", "eigh", "eigvalsh", "svd", "svdvals", "qr",
            "cholesky", "lstsq", "pinv", "matrix_rank", "norm", "vector_norm", "matrix_norm",
@@ -101,13 +103,11 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
-    from ._tensor import concrete
     return _host_result(np.asarray(np.linalg.matrix_rank(concrete(A), hermitian=hermitian),
                                    np.int64), A)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    from ._reductions import norm as _norm
     return _norm(x if dtype is None else x.to(dtype), p=ord, dim=dim, keepdim=keepdim)
 
 
@@ -139,8 +139,7 @@ def cond(A, p=None):
 
 
 def cross(input, other, *, dim=-1):
-    from ._tensor import _dim
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     if input.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[d]} and {other.shape[d] if other.ndim > d else '?'}")

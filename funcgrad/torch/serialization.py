@@ -39,6 +39,7 @@ from .._core import backend
 from . import _dtypes as D
 from ._size import as_device, same_device
 from ._tensor import Tensor
+from .nn.parameter import Parameter
 
 __all__ = ["load", "save"]
 
@@ -104,7 +105,6 @@ class _Writer:
         # tensor's values are copied to the host
         arr = np.array(backend.to_host(t.detach()._data), order="C")
         le = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
-        from .nn.parameter import Parameter
         entry = {"dtype": t.dtype.name, "shape": list(arr.shape),
                  "requires_grad": bool(t.requires_grad),
                  "parameter": isinstance(t, Parameter),
@@ -213,7 +213,6 @@ class _Reader:
             _fail(f"tensor {i} of dtype {dtype.name} is marked requires_grad")
         t = Tensor._make(arr)
         if e.get("parameter"):
-            from .nn.parameter import Parameter
             t = Parameter(t, requires_grad)
         elif requires_grad:
             t.requires_grad_(True)

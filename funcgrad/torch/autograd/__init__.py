@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any, Sequence
 import warnings
 
 import numpy as np
 
+from .._dispatch import grad_edge
 from .._engine import run_backward
+from .._factories import tensor, zeros_like
+from .._size import storage_on
 from .._tensor import Tensor
 from .._grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                           is_inference_mode_enabled, no_grad, set_grad_enabled)
@@ -20,8 +24,6 @@ def _as_list(x):
 
 
 def _default_grads(outputs, grads):
-    from .._size import storage_on
-    from .._tensor import Tensor
     out = []
     for i, (o, g) in enumerate(zip(outputs, grads)):
         if g is None:
@@ -32,7 +34,6 @@ def _default_grads(outputs, grads):
                                    f"but got {o.dtype!r}")
             g = Tensor._make(storage_on(np.ones(o._data.shape, o.dtype.np), o.device))
         elif not isinstance(g, Tensor):
-            from .._factories import tensor
             g = tensor(g, dtype=o.dtype)
         if tuple(g.shape) != tuple(o.shape):
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
@@ -49,8 +50,10 @@ def _check_requires_grad(outputs):
                                "a grad_fn")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None):
+def backward(tensors: Tensor | Sequence[Tensor],
+             grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             grad_variables: Any = None, inputs: Tensor | Sequence[Tensor] | None = None) -> None:
     """Accumulate d(tensors)/d(leaf) into each leaf's .grad, weighting by grad_tensors."""
     if create_graph:
         warnings.warn("Using backward() with create_graph=True will create a reference cycle "
@@ -85,10 +88,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+         retain_graph: bool | None = None, create_graph: bool = False, only_inputs: bool = True,
+         allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """The gradients of outputs with respect to inputs, returned instead of accumulated."""
-    from .._dispatch import grad_edge
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     if not inputs:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
@@ -114,7 +119,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
             if materialize_grads:
-                from .._factories import zeros_like
                 g = zeros_like(t)
         elif not create_graph and g.requires_grad:
             g = g.detach()

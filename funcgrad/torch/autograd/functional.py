@@ -6,10 +6,11 @@ hold traced values. With create_graph=True the whole computation is one recorded
 the inputs, so its results can be differentiated again."""
 from __future__ import annotations
 
-from ... import _api, _jacobians
+from ... import _api, _jacobians, tree
 from ... import numpy as fnp
 from .._dispatch import apply_op, value_of
 from .._factories import ones_like
+from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
 
 
@@ -48,7 +49,6 @@ def _wrap(func, fn_name, meta):
 def _run(name, compute, inputs, extra, create_graph):
     """compute(*input values, *extra values) -> a pytree of funcgrad values, as tensors; one
     recorded operation of the inputs (and extra tensors) when create_graph."""
-    from ... import tree
     args = list(inputs) + list(extra)
     if create_graph:
         treedef = []
@@ -60,14 +60,9 @@ def _run(name, compute, inputs, extra, create_graph):
             return tuple(ls)
         outs = apply_op(name, flat, args, saves=False)
         return tree.tree_unflatten(treedef[0], list(outs if isinstance(outs, tuple) else (outs,)))
-    with _no_grad():
+    with no_grad():
         res = compute(*[value_of(a) for a in args])
     return tree.tree_map(_from_value, res)
-
-
-def _no_grad():
-    from .._grad_mode import no_grad
-    return no_grad()
 
 
 def _strategy(strategy, vectorize, fn):

@@ -2,7 +2,13 @@
 element, as PyTorch's slow mode) against central finite differences."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
+from .._factories import randn_like
+from .._tensor import Tensor
+from . import grad  # (the package imports this module once grad is defined)
 
 
 class GradcheckError(RuntimeError):
@@ -40,7 +46,6 @@ def _numerical(func, inputs, i, eps, n_out_elems):
 
 
 def _analytical(func, inputs, diff):
-    from . import grad
     outs = [o for o in _outputs(func, inputs) if o.dtype.is_floating_point]
     rows = []
     for o in outs:
@@ -60,7 +65,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
               check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
     """Whether func's gradients match finite differences on inputs (those that require grad);
     a mismatch raises GradcheckError (or returns False when raise_exception=False)."""
-    from .._tensor import Tensor
     inputs = _as_tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
@@ -68,7 +72,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                          "none of the them have requires_grad=True.")
     for i in diff:
         if inputs[i].dtype.name != "float64":
-            import warnings
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating "
                           "point or complex. This check will likely fail if all the inputs are "
                           "not of double precision floating point or complex. ", UserWarning,
@@ -92,8 +95,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False):
     """gradcheck of the map (inputs, grad_outputs) -> the gradients of func's outputs, weighted
     by grad_outputs (random, requiring grad, when not given)."""
-    from .._factories import randn_like
-    from . import grad
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:

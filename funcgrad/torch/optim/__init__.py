@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import copy as _copy
 from collections import defaultdict as _defaultdict
+from typing import Any as _Any
+from typing import Callable as _Callable
+from typing import Iterable as _Iterable
 
 from ... import numpy as fnp
 from ... import optim as fo
 from ... import tree as _tree
 from .._dispatch import value_of
+from .._grad_mode import enable_grad as _enable_grad
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
 from . import _transforms as tt
@@ -19,10 +23,11 @@ class Optimizer:
     """torch.optim.Optimizer: param_groups (dicts with 'params' and hyperparameters), per-
     parameter state, zero_grad, step, state_dict / load_state_dict, add_param_group."""
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: _Iterable[_Any], defaults: dict[str, _Any]) -> None:
         self.defaults = dict(defaults)
-        self.state = _defaultdict(dict)  # as torch's: opt.state[p] is {} before p's first step
-        self.param_groups = []
+        # as torch's: opt.state[p] is {} before p's first step
+        self.state: dict[_Any, dict[str, _Any]] = _defaultdict(dict)
+        self.param_groups: list[dict[str, _Any]] = []
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
@@ -30,7 +35,7 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, _Any]) -> None:
         group = dict(param_group)
         ps = group["params"]
         group["params"] = [ps] if isinstance(ps, Tensor) else list(ps)
@@ -41,7 +46,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is not None:
@@ -55,11 +60,10 @@ class Optimizer:
         raise NotImplementedError
 
     @no_grad()
-    def step(self, closure=None):
+    def step(self, closure: _Callable[[], _Any] | None = None) -> _Any:
         loss = None
         if closure is not None:
-            from .._grad_mode import enable_grad
-            with enable_grad():
+            with _enable_grad():
                 loss = closure()
         for group in self.param_groups:
             tx = self._direction(group)
@@ -100,12 +104,12 @@ class Optimizer:
             out.append(fnp.asarray(v, ref.dtype))
         return _tree.tree_unflatten(treedef, out)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, _Any]:
         """{'state': {index: {'fg_state': [tensors]}}, 'param_groups': [...]}: parameters are
         numbered in param_groups order, as in PyTorch. Each parameter's state is the list of
         its funcgrad.optim state's arrays (tx.init's tree order) as tensors, so the dict holds
         only tensors, numbers, strings, lists and dicts (torch.save writes it)."""
-        index = {}
+        index: dict[int, _Any] = {}
         groups = []
         for g in self.param_groups:
             ids = []
@@ -128,7 +132,7 @@ class Optimizer:
         state = dict(sorted(state.items()))
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, _Any]) -> None:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -139,7 +143,7 @@ class Optimizer:
                                  "match the size of optimizer's group")
         for g, saved in zip(self.param_groups, groups):
             g.update({k: _copy.deepcopy(v) for k, v in saved.items() if k != "params"})
-        state = _defaultdict(dict)
+        state: dict[_Any, dict[str, _Any]] = _defaultdict(dict)
         for i, s in state_dict["state"].items():
             i = int(i)
             if not 0 <= i < len(params):

@@ -10,6 +10,8 @@ import math
 from bisect import bisect_right
 from collections import Counter
 
+from . import Optimizer  # (the package imports this module once Optimizer is defined)
+
 __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
@@ -29,7 +31,6 @@ __all__ = [
 
 
 def _check_optimizer(optimizer):
-    from . import Optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 

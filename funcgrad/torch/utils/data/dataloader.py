@@ -4,31 +4,22 @@ worker seeding, timeouts and worker error reporting."""
 from __future__ import annotations
 
 import itertools
+import math
 import multiprocessing as python_multiprocessing
 import os
 import queue
 import warnings
 
 from ... import cuda
+from ..._random import _gen
 from . import _utils
 from ._utils.collate import default_collate, default_convert
-from ._utils.fetch import _IterableDatasetFetcher, _MapDatasetFetcher
+from ._utils.fetch import _DatasetKind
 from ._utils.worker import ExceptionWrapper, get_worker_info
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
-
-
-class _DatasetKind:
-    Map = 0
-    Iterable = 1
-
-    @staticmethod
-    def create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last):
-        if kind == _DatasetKind.Map:
-            return _MapDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
-        return _IterableDatasetFetcher(dataset, auto_collation, collate_fn, drop_last)
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -201,11 +192,10 @@ class DataLoader:
         if self._dataset_kind == _DatasetKind.Iterable:
             length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
-                from math import ceil
                 if self.drop_last:
                     length = length // self.batch_size
                 else:
-                    length = ceil(length / self.batch_size)
+                    length = math.ceil(length / self.batch_size)
             return length
         return len(self._index_sampler)
 
@@ -227,7 +217,6 @@ class DataLoader:
 
 
 def _draw_base_seed(generator):
-    from ..._random import _gen
     return int(_gen(generator).integers(0, 2 ** 63 - 1))
 
 

@@ -5,6 +5,10 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import Any, Iterable, Sequence
+
+from ..._random import Generator, default_generator, randperm
+from ..._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
@@ -37,7 +41,7 @@ class IterableDataset(Dataset):
 class TensorDataset(Dataset):
     """Samples are the index-th rows of the given tensors (all of one first dimension)."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if any(tensors[0].size(0) != t.size(0) for t in tensors):
             raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
@@ -109,7 +113,7 @@ class ConcatDataset(Dataset):
             r.append(s)
         return r
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         super().__init__()
         self.datasets = list(datasets)
         if len(self.datasets) == 0:
@@ -141,7 +145,7 @@ class ConcatDataset(Dataset):
 class ChainDataset(IterableDataset):
     """Several iterable datasets, one after the other."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         super().__init__()
         self.datasets = datasets
 
@@ -163,7 +167,7 @@ class ChainDataset(IterableDataset):
 class Subset(Dataset):
     """The samples of `dataset` at `indices`."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices
 
@@ -181,10 +185,10 @@ class Subset(Dataset):
         return len(self.indices)
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(dataset: Any, lengths: Sequence[int | float],
+                 generator: Generator | None = None) -> list[Subset]:
     """Split `dataset` into non-overlapping Subsets of the given lengths (or fractions summing
     to 1, the remainder dealt round-robin), in an order drawn from `generator`."""
-    from ..._factories import default_generator, randperm
     if generator is None:
         generator = default_generator
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:

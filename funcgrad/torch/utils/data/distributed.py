@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..._random import Generator, randperm
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -40,7 +41,6 @@ class DistributedSampler(Sampler):
 
     def __iter__(self):
         if self.shuffle:
-            from ..._factories import Generator, randperm
             g = Generator()
             g.manual_seed(self.seed + self.epoch)
             indices = randperm(len(self.dataset), generator=g).tolist()

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import itertools
 
+from ... import _dtypes as D
+from ..._factories import as_tensor
+from ..._random import Generator, _gen, multinomial, randint, randperm
+
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
 
@@ -34,7 +38,6 @@ class SequentialSampler(Sampler):
 def _seeded_generator():
     """A fresh generator seeded from the default one (as PyTorch's samplers draw one per
     epoch when given none)."""
-    from ..._random import Generator, _gen
     seed = int(_gen(None).integers(0, 2 ** 63 - 1))
     return Generator().manual_seed(seed)
 
@@ -62,7 +65,6 @@ class RandomSampler(Sampler):
         return self._num_samples
 
     def __iter__(self):
-        from ..._factories import randint, randperm
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _seeded_generator()
         if self.replacement:
@@ -87,7 +89,6 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from ..._factories import randperm
         for i in randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
@@ -99,8 +100,6 @@ class WeightedRandomSampler(Sampler):
     """num_samples indices drawn with probabilities proportional to `weights`."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        from ... import _dtypes as D
-        from ..._factories import as_tensor
         if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
                 or num_samples <= 0):
             raise ValueError("num_samples should be a positive integer value, but got "
@@ -118,7 +117,6 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from ..._factories import multinomial
         rand_tensor = multinomial(self.weights, self.num_samples, self.replacement,
                                   generator=self.generator)
         yield from iter(rand_tensor.tolist())

@@ -9,6 +9,11 @@ import re
 
 import numpy as np
 
+from .... import _dtypes
+from ...._factories import as_tensor, tensor
+from ...._shape_ops import stack
+from ...._tensor import Tensor
+
 __all__ = ["default_collate", "default_convert", "collate", "default_collate_fn_map"]
 
 np_str_obj_array_pattern = re.compile(r"[SaUO]")
@@ -17,21 +22,15 @@ default_collate_err_msg_format = ("default_collate: batch must contain tensors, 
                                   "numbers, dicts or lists; found {}")
 
 
-def _torch():
-    import importlib
-    return importlib.import_module(__name__.split(".utils.")[0])  # funcgrad.torch
-
-
 def default_convert(data):
-    torch = _torch()
     elem_type = type(data)
-    if isinstance(data, torch.Tensor):
+    if isinstance(data, Tensor):
         return data
     if (elem_type.__module__ == "numpy" and elem_type.__name__ != "str_"
             and elem_type.__name__ != "string_"):
         if elem_type.__name__ == "ndarray" and np_str_obj_array_pattern.search(data.dtype.str):
             return data
-        return torch.as_tensor(data)
+        return as_tensor(data)
     if isinstance(data, collections.abc.Mapping):
         try:
             if isinstance(data, collections.abc.MutableMapping):
@@ -104,49 +103,42 @@ def collate(batch, *, collate_fn_map=None):
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
-    torch = _torch()
     elem = batch[0]
     shape = tuple(elem.shape)
     for i, t in enumerate(batch):
         if tuple(t.shape) != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}")
-    return torch.stack(list(batch), 0)
+    return stack(list(batch), 0)
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
     elem = batch[0]
     if np_str_obj_array_pattern.search(elem.dtype.str) is not None:
         raise TypeError(default_collate_err_msg_format.format(elem.dtype))
-    torch = _torch()
-    return collate([torch.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+    return collate([as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
-    return _torch().as_tensor(np.asarray(batch))
+    return as_tensor(np.asarray(batch))
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
-    torch = _torch()
-    return torch.tensor(batch, dtype=torch.float64)
+    return tensor(batch, dtype=_dtypes.float64)
 
 
 def collate_int_fn(batch, *, collate_fn_map=None):
-    return _torch().tensor(batch)
+    return tensor(batch)
 
 
 def collate_str_fn(batch, *, collate_fn_map=None):
     return batch
 
 
-def _default_map():
-    from ...._tensor import Tensor
-    return {Tensor: collate_tensor_fn, np.ndarray: collate_numpy_array_fn,
-            (np.bool_, np.number, np.object_): collate_numpy_scalar_fn, float: collate_float_fn,
-            int: collate_int_fn, str: collate_str_fn, bytes: collate_str_fn}
-
-
-default_collate_fn_map = _default_map()
+default_collate_fn_map = {
+    Tensor: collate_tensor_fn, np.ndarray: collate_numpy_array_fn,
+    (np.bool_, np.number, np.object_): collate_numpy_scalar_fn, float: collate_float_fn,
+    int: collate_int_fn, str: collate_str_fn, bytes: collate_str_fn}
 
 
 def default_collate(batch):

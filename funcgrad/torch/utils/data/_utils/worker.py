@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...._random import manual_seed
 from . import MP_STATUS_CHECK_INTERVAL
+from .fetch import _DatasetKind
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -131,7 +133,6 @@ def _generate_state(base_seed, worker_id):
 
 
 def _seed_worker(base_seed, worker_id):
-    from ...._factories import manual_seed
     seed = base_seed + worker_id
     random.seed(seed)
     manual_seed(seed)
@@ -155,7 +156,6 @@ def _sendable(data, worker_id):
 def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event, auto_collation,
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
                  persistent_workers, shared_seed=None):
-    from ..dataloader import _DatasetKind
     try:
         seed = _seed_worker(base_seed, worker_id)
         global _worker_info
