@@ -7,7 +7,9 @@ from .. import lax
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
 from ._core import operand
-from ._manipulation import broadcast_to, ravel, reshape, transpose
+from ._indexing import diagonal
+from ._manipulation import broadcast_to, moveaxis, ravel, reshape, stack, transpose
+from ._reductions import sum as _sum
 
 
 def _mismatch(name, a, b, detail):
@@ -201,3 +203,33 @@ def einsum(subscripts, *operands):
                  + "".join(c for c in t if c not in batch and c not in contract))
     res, rterm = _sum_out(res, rterm, set(out))
     return transpose(res, [rterm.index(c) for c in out])
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(operand(a), axisa, -1), moveaxis(operand(b), axisb, -1)
+    if get_aval(a).shape[-1] != 3 or get_aval(b).shape[-1] != 3:
+        raise ValueError("incompatible dimensions for cross product (dimension must be 3)")
+    a0, a1, a2 = (lax.index(a, (Ellipsis, i)) for i in range(3))
+    b0, b1, b2 = (lax.index(b, (Ellipsis, i)) for i in range(3))
+    c = stack([lax.sub(lax.mul(a1, b2), lax.mul(a2, b1)),
+               lax.sub(lax.mul(a2, b0), lax.mul(a0, b2)),
+               lax.sub(lax.mul(a0, b1), lax.mul(a1, b0))], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+def kron(a, b):
+    a, b = operand(a), operand(b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    nd = max(len(sa), len(sb))
+    sa, sb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
+    a, b = reshape(a, sa), reshape(b, sb)
+    # a[i, None, j, None] * b[None, k, None, l] -> (i*k, j*l)
+    ea = reshape(a, tuple(x for d in sa for x in (d, 1)))
+    eb = reshape(b, tuple(x for d in sb for x in (1, d)))
+    return reshape(lax.mul(ea, eb), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def trace(a, offset=0, axis1=0, axis2=1):
+    return _sum(diagonal(a, offset, axis1, axis2), axis=-1)

@@ -7,8 +7,9 @@ from .. import lax
 from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.config import config
-from .._core.trace import bind, get_aval
-from ._core import dtype_of, operand
+from .._core.trace import bind, get_aval, host_value
+from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
+from ._manipulation import broadcast_to
 
 _FAST_SCALARS = (float, int)
 
@@ -143,24 +144,6 @@ def logical_not(x):
     return lax.eq(operand(x), 0)
 
 
-def where(condition, x=None, y=None):
-    """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
-
-    >>> import funcgrad.numpy as fnp
-    >>> fnp.where(fnp.array([True, False]), 1.0, 2.0)
-    Array([1., 2.], dtype=float64)
-    """
-    if x is None and y is None:
-        from ._manipulation import nonzero
-        return nonzero(condition)
-    if x is None or y is None:
-        raise ValueError("where takes either one argument (condition) or three (condition, x, y)")
-    c = operand(condition)
-    if dtype_of(c) != np.bool_:
-        c = lax.ne(c, 0)
-    return lax.select(c, operand(x), operand(y))
-
-
 def clip(a, a_min=None, a_max=None):
     """numpy.clip; at a bound the derivative is shared with the bound (as for maximum)."""
     a = operand(a)
@@ -205,8 +188,6 @@ def log10(x):
 
 def rsqrt(x):
     return lax.rsqrt(operand(x))
-
-
 
 
 arcsinh = _unary(lax.asinh, "arcsinh")
@@ -302,22 +283,139 @@ def real_if_close(a, tol=100):
     a = operand(a)
     if dtype_of(a).kind != "c":
         return a
-    from .._core.trace import host_value
     im = host_value(lax.imag(a))
     if np.all(np.abs(im) < tol * np.finfo(im.dtype).eps):
         return lax.real(a)
     return a
 
 
-def select(condlist, choicelist, default=0):
-    """numpy.select: the first condition that holds picks its choice, elementwise."""
-    if len(condlist) != len(choicelist):
-        raise ValueError("list of cases must be same length as list of conditions")
-    out = operand(default)
-    for c, v in reversed(list(zip(condlist, choicelist))):
-        out = lax.select(lax.ne(operand(c), False), operand(v), out)
-    return out
-
-
 left_shift = _binary(lax.shift_left, "left_shift")
 right_shift = _binary(lax.shift_right, "right_shift")
+
+
+def signbit(x):
+    """numpy.signbit: whether the sign bit is set (True for -0.0 and negative NaNs).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.signbit(fnp.array([-0.0, 0.0, -2.0]))
+    Array([ True, False,  True], dtype=bool)
+    """
+    return lax.signbit(operand(x))
+
+
+def copysign(x1, x2):
+    """numpy.copysign: |x1| with the sign of x2; differentiable in x1.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.copysign(2.0, fnp.array([-1.0, 0.0]))
+    Array([-2.,  2.], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.copysign, x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    m = lax.abs(x1)
+    return lax.select(lax.signbit(x2), lax.neg(m), m)
+
+
+def heaviside(x1, x2):
+    """numpy.heaviside: 0 for x1 < 0, x2 at x1 == 0, 1 for x1 > 0 (NaN stays NaN).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.heaviside(fnp.array([-1.0, 0.0, 2.0]), 0.5)
+    Array([0. , 0.5, 1. ], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.heaviside, x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    x2 = broadcast_to(x2, np.broadcast_shapes(shape_of(x1), shape_of(x2)))
+    out = lax.select(lax.lt(x1, 0), 0.0, lax.select(lax.gt(x1, 0), 1.0, x2))
+    return lax.select(isnan(x1), x1, out) if dt.kind in "fc" else out
+
+
+def trunc(x):
+    """numpy.trunc: round toward zero (derivative 0).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.trunc(fnp.array([-1.5, 1.5]))
+    Array([-1.,  1.], dtype=float64)
+    """
+    x = operand(x)
+    dt = ufunc_dtype(np.trunc, x)
+    x = cast(x, dt)
+    if dt.kind in "iub":
+        return x
+    return lax.select(lax.lt(x, 0), lax.ceil(x), lax.floor(x))
+
+
+fix = trunc
+
+
+def fmod(x1, x2):
+    """numpy.fmod: C's remainder, with the sign of the dividend (numpy.remainder has the
+    divisor's). Its derivative is 1 in x1 and -trunc(x1 / x2) in x2.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.fmod(fnp.array([-3.0, 3.0]), 2.0)
+    Array([-1.,  1.], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.fmod, x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    if dt.kind == "u":
+        return lax.rem(x1, x2)
+    r = lax.rem(lax.abs(x1), lax.abs(x2))  # >= 0 (or NaN)
+    if dt.kind == "f":  # x1's sign bit, -0.0 included
+        return lax.select(lax.signbit(x1), lax.neg(r), r)
+    return lax.mul(lax.sign(x1), r)
+
+
+def modf(x):
+    """numpy.modf: (fractional part, integral part), both with x's sign.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.modf(fnp.array([-1.5, 2.25]))
+    (Array([-0.5 ,  0.25], dtype=float64), Array([-1.,  2.], dtype=float64))
+    """
+    x = operand(x)
+    x = cast(x, ufunc_dtype(np.modf, x))
+    whole = trunc(x)
+    finite = lax.select(lax.bitwise_and(lax.bitwise_not(lax.is_finite(x)), lax.eq(x, x)), 0.0, x)
+    frac = lax.sub(finite, trunc(finite))
+    return copysign(frac, x), whole
+
+
+def divmod(x1, x2):
+    """numpy.divmod: (floor_divide(x1, x2), remainder(x1, x2))."""
+    x1, x2 = operand(x1), operand(x2)
+    return lax.floor_divide(x1, x2), lax.rem(x1, x2)
+
+
+def cbrt(x):
+    """numpy.cbrt: the real cube root (negative for negative x).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.cbrt(fnp.array([-8.0, 27.0]))
+    Array([-2.,  3.], dtype=float64)
+    """
+    x = operand(x)
+    x = cast(x, ufunc_dtype(np.cbrt, x))
+    r = lax.pow(lax.abs(x), 1.0 / 3.0)
+    # one Newton step polishes pow's rounding: r - (r - |x| / r^2) / 3 (skipped at 0 and inf)
+    ok = lax.bitwise_and(lax.is_finite(r), lax.gt(r, 0))
+    rs = lax.select(ok, r, 1.0)
+    ax = lax.select(ok, lax.abs(x), 1.0)
+    polished = lax.sub(rs, lax.div(lax.sub(rs, lax.div(ax, lax.mul(rs, rs))), 3.0))
+    r = lax.select(ok, polished, r)
+    return copysign(r, x)
+
+
+def float_power(x1, x2):
+    """numpy.float_power: x1 ** x2 computed in float64 (or complex128).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.float_power(fnp.array([2, 3]), 2)
+    Array([4., 9.], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.float_power, x1, x2)
+    return lax.pow(cast(x1, dt), cast(x2, dt))

@@ -23,7 +23,7 @@ from .._core.array import wrap_value
 from .._core.trace import get_aval
 from ..lax import fft as _F
 from ._core import asarray, operand
-from ._more_shape import roll
+from ._manipulation import roll
 from ._ufuncs import conj
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",

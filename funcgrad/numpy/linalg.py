@@ -20,6 +20,7 @@ lstsq's rank and matrix_rank need concrete values (not under jit).
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -31,12 +32,13 @@ from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval
 from ..lax import linalg_ops as L
 from ._core import asarray, operand
-from ._manipulation import broadcast_to, moveaxis, ravel, reshape, transpose
-from ._matrix import argsort, take_along_axis
-from ._more_shape import flip
+from ._indexing import diagonal as _diagonal
+from ._indexing import take_along_axis, where
+from ._manipulation import broadcast_to, flip, moveaxis, ravel, reshape, transpose
 from ._products import dot, matmul
 from ._reductions import max as _max, min as _min, sum as _sum
-from ._ufuncs import abs as _abs, conj, isnan, real, sqrt, where
+from ._sorting import argsort
+from ._ufuncs import abs as _abs, conj, isnan, real, sqrt
 
 __all__ = ["LinAlgError", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky",
            "cond", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul",
@@ -407,7 +409,6 @@ def qr(a, mode="reduced"):
     'raw' (LAPACK's Householder reflectors) is not supported."""
     if mode not in ("reduced", "complete", "r", "raw"):
         if mode in ("f", "full"):
-            import warnings
             warnings.warn("The 'full' option is deprecated in favor of 'reduced'.\nFor backward "
                           "compatibility let mode default.", DeprecationWarning, stacklevel=2)
             mode = "reduced"
@@ -605,7 +606,6 @@ def matrix_transpose(x, /):
 
 def diagonal(x, /, *, offset=0):
     """numpy.linalg.diagonal: the diagonals of the last two axes."""
-    from ._matrix import diagonal as _diagonal
     return _diagonal(x, offset=offset, axis1=-2, axis2=-1)
 
 
