@@ -14,6 +14,7 @@ from numpy import (bool_, complex64, complex128, dtype, e, float16, float32, flo
 
 from .._core.array import Array as ndarray
 from . import _methods  # noqa: F401  (attaches operators and methods to arrays and tracers)
+from . import fft, linalg  # noqa: E402  (fnp.fft.fft, fnp.linalg.inv, ...)
 from ._core import array, asarray
 from ._creation import (arange, diag, empty, empty_like, eye, full, full_like, identity, linspace,
                         logspace, make_diagonal, meshgrid, ones, ones_like, tri, tril, triu, zeros,
@@ -51,6 +52,5 @@ from ._ufuncs import (abs, absolute, add, angle, arccos, arccosh, arcsin, arcsin
                       negative, not_equal, positive, power, rad2deg, radians, real, real_if_close,
                       reciprocal, remainder, right_shift, rint, round, sign, signbit, sin, sinc,
                       sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc)
-from . import fft, linalg  # noqa: E402  (fnp.fft.fft, fnp.linalg.inv, ...)
 
 bool = bool_

@@ -3,7 +3,7 @@ the small dtype helpers the other modules share. The lowest module of funcgrad.n
 nothing from its siblings."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -17,11 +17,12 @@ from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax._checks import normalize_axis
 
 
-def is_arraylike(x):
+def is_arraylike(x: ArrayLike) -> bool:
+    """numpy.is_arraylike, differentiable."""
     return isinstance(x, (Array, Tracer))
 
 
-def operand(x):
+def operand(x: ArrayLike) -> Array:
     """An operand for a primitive: arrays and Python scalars (weakly typed) pass through; numpy
     values and nested sequences become Arrays."""
     if isinstance(x, (Array, Tracer)) or type(x) in PY_SCALARS:
@@ -40,6 +41,7 @@ def asarray(a: ArrayLike, dtype: DTypeLike = None) -> Array:
     >>> fnp.asarray([1, 2])
     Array([1, 2], dtype=int64)
     """
+    out: Any  # an Array, or a Tracer under a transform
     if isinstance(a, (Array, Tracer)):
         out = a
     elif isinstance(a, (list, tuple)) and _has_traced(a):
@@ -58,8 +60,7 @@ def _has_traced(seq):
     return False
 
 
-def array(object: ArrayLike, dtype: DTypeLike = None, copy: bool = True,
-          ndmin: int = 0) -> Array:
+def array(object: ArrayLike, dtype: DTypeLike = None, copy: bool = True, ndmin: int = 0) -> Array:
     """Like numpy.array; funcgrad arrays are immutable, so `copy` changes nothing observable.
 
     >>> import funcgrad.numpy as fnp
@@ -73,7 +74,7 @@ def array(object: ArrayLike, dtype: DTypeLike = None, copy: bool = True,
     return out
 
 
-def stack_operands(arrays, axis):
+def stack_operands(arrays: Sequence[ArrayLike], axis: int) -> Array:
     """numpy.stack's work: operands of one shape joined along a new axis (asarray uses it for
     nested lists holding traced values)."""
     arrays = [operand(x) for x in arrays]
@@ -88,31 +89,38 @@ def stack_operands(arrays, axis):
     return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
 
 
-def shape_of(x) -> Shape:
+def as_shape(shape: Any) -> tuple[int, ...]:
+    """A shape argument (an int or a sequence of ints) as a tuple of ints."""
+    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+
+
+def shape_of(x: ArrayLike) -> Shape:
+    """numpy.shape_of, differentiable."""
     return get_aval(operand(x)).shape
 
 
-def dtype_of(x) -> np.dtype:
+def dtype_of(x: ArrayLike) -> np.dtype:
+    """numpy.dtype_of, differentiable."""
     return get_aval(operand(x)).dtype
 
 
-def cast(x, dtype):
+def cast(x: ArrayLike, dtype: DTypeLike) -> Array:
     """x converted to `dtype` (x itself when it already has it)."""
     return x if dtype_of(x) == dtype else lax.convert_element_type(x, dtype)
 
 
-def float_dtype(dtype):
+def float_dtype(dtype: np.dtype) -> np.dtype:
     """The dtype numpy computes a mean (or another float result) in: floats and complex keep
     theirs, the rest use float64."""
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
-def ufunc_dtype(ufunc, *xs):
+def ufunc_dtype(ufunc: Any, *xs: ArrayLike) -> np.dtype:
     """The result dtype of numpy's `ufunc` on operands xs (weak Python scalars included)."""
     return ufunc_result_dtype(ufunc, tuple(dtype_key(get_aval(x)) for x in xs))
 
 
-def concrete(x: Any):
+def concrete(x: Any) -> Any:
     """x as a numpy value, for arguments that must be known now (an error under jit)."""
     if isinstance(x, (Array, Tracer)):
         return host_value(x)

@@ -2,11 +2,14 @@
 operations (take, take_along_axis, diagonal, select)."""
 from __future__ import annotations
 
+from typing import Sequence, overload
+
 import numpy as np
 
 from .. import lax
 from .._core.array import Array
 from .._core.trace import Tracer, get_aval, host_value, is_concrete
+from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax._checks import normalize_axis
 from ._core import asarray, dtype_of, operand
 from ._manipulation import axis_or_flat, concatenate, moveaxis, reshape
@@ -14,13 +17,17 @@ from ._manipulation import axis_or_flat, concatenate, moveaxis, reshape
 
 # ---- generating index arrays --------------------------------------------------------------------
 
-
-def nonzero(a):
+def nonzero(a: ArrayLike) -> tuple[Array, ...]:
     """numpy.nonzero, for concrete values only: the result's size depends on the values."""
     return tuple(Array(i) for i in np.nonzero(host_value(operand(a))))
 
 
-def where(condition, x=None, y=None):
+@overload
+def where(condition: ArrayLike) -> tuple[Array, ...]: ...
+@overload
+def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array: ...
+def where(condition: ArrayLike, x: ArrayLike = None,
+          y: ArrayLike = None) -> Array | tuple[Array, ...]:
     """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
 
     >>> import funcgrad.numpy as fnp
@@ -37,7 +44,8 @@ def where(condition, x=None, y=None):
     return lax.select(c, operand(x), operand(y))
 
 
-def indices(dimensions, dtype=int, sparse=False):
+def indices(dimensions: Shape, dtype: DTypeLike = int,
+            sparse: bool = False) -> Array | tuple[Array, ...]:
     """numpy.indices: the index grids of an array of shape `dimensions`.
 
     >>> import funcgrad.numpy as fnp
@@ -45,7 +53,9 @@ def indices(dimensions, dtype=int, sparse=False):
     Array([[0, 0],
            [1, 1]], dtype=int64)
     """
-    out = np.indices(tuple(int(d) for d in dimensions), dtype=dtype, sparse=sparse)
+    # numpy's stubs overload on a literal `sparse`
+    out = np.indices(tuple(int(d) for d in dimensions), dtype=dtype,
+                     sparse=sparse)  # type: ignore[call-overload]
     return tuple(Array(o) for o in out) if sparse else Array(out)
 
 
@@ -83,8 +93,8 @@ c_ = _Concatenator(columns=True)
 
 # ---- indexing-like operations -------------------------------------------------------------------
 
-
-def take(a, indices, axis=None, mode=None):
+def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None,
+         mode: str | None = None) -> Array:
     """numpy.take: elements of `a` at `indices` along `axis` (None: of the flattened array);
     differentiable in `a`. mode: 'raise' (default; checked when the indices are concrete),
     'wrap' or 'clip'.
@@ -115,7 +125,8 @@ def take(a, indices, axis=None, mode=None):
     return lax.index(a, (slice(None),) * ax + (idx,))
 
 
-def take_along_axis(arr, indices, axis):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int) -> Array:
+    """numpy.take_along_axis, differentiable."""
     arr, indices = operand(arr), operand(indices)
     nd = get_aval(arr).ndim
     ax = normalize_axis("take_along_axis", axis, nd)
@@ -125,7 +136,8 @@ def take_along_axis(arr, indices, axis):
     return lax.index(arr, idx)
 
 
-def diagonal(a, offset=0, axis1=0, axis2=1):
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
+    """numpy.diagonal, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     i, j = normalize_axis("diagonal", axis1, nd), normalize_axis("diagonal", axis2, nd)
@@ -136,7 +148,8 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return lax.index(a, (Ellipsis, rows, rows + offset))
 
 
-def select(condlist, choicelist, default=0):
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
+           default: ArrayLike = 0) -> Array:
     """numpy.select: the first condition that holds picks its choice, elementwise."""
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")

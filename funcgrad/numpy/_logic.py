@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
+from .._core.array import Array
+from .._core.typing import ArrayLike
 from ._core import asarray, cast, dtype_of, float_dtype, operand, shape_of
 from ._reductions import all as _all
 from ._ufuncs import isnan
@@ -12,8 +14,8 @@ from ._ufuncs import isnan
 
 # ---- comparison ---------------------------------------------------------------------------------
 
-
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Array:
     """numpy.isclose: |a - b| <= atol + rtol * |b| elementwise; infinities are close only to
     themselves.
 
@@ -33,7 +35,8 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return out
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> Array:
     """numpy.allclose: whether isclose holds everywhere (a boolean scalar array).
 
     >>> import funcgrad.numpy as fnp
@@ -43,7 +46,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return _all(isclose(a, b, rtol, atol, equal_nan))
 
 
-def array_equal(a1, a2, equal_nan=False):
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> Array:
     """numpy.array_equal: same shape and the same elements.
 
     >>> import funcgrad.numpy as fnp
@@ -59,7 +62,7 @@ def array_equal(a1, a2, equal_nan=False):
     return _all(eq)
 
 
-def array_equiv(a1, a2):
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> Array:
     """numpy.array_equiv: shapes broadcast together and the elements are equal.
 
     >>> import funcgrad.numpy as fnp
@@ -76,16 +79,17 @@ def array_equiv(a1, a2):
 
 # ---- array type testing -------------------------------------------------------------------------
 
-
-def iscomplexobj(x):
+def iscomplexobj(x: ArrayLike) -> bool:
+    """numpy.iscomplexobj."""
     return dtype_of(x).kind == "c"
 
 
-def isrealobj(x):
+def isrealobj(x: ArrayLike) -> bool:
+    """numpy.isrealobj."""
     return not iscomplexobj(x)
 
 
-def isreal(x):
+def isreal(x: ArrayLike) -> Array:
     """numpy.isreal: elementwise, whether the imaginary part is zero.
 
     >>> import funcgrad.numpy as fnp
@@ -98,7 +102,7 @@ def isreal(x):
     return lax.full(shape_of(x), True, np.bool_)
 
 
-def iscomplex(x):
+def iscomplex(x: ArrayLike) -> Array:
     """numpy.iscomplex: elementwise, whether the imaginary part is nonzero."""
     x = operand(x)
     if dtype_of(x).kind == "c":

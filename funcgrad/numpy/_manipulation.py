@@ -3,18 +3,20 @@ tiling, padding and rearranging), composed from the shape primitives."""
 from __future__ import annotations
 
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
 from .. import lax
+from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Axis, Shape
 from ..lax._checks import normalize_axes, normalize_axis
-from ._core import operand, shape_of, stack_operands
+from ._core import as_shape, operand, shape_of, stack_operands
 
 
 # ---- basic operations and changing shape --------------------------------------------------------
-
 
 def _resolve_shape(newshape, size, old):
     shape = [int(d) for d in ((newshape,) if np.ndim(newshape) == 0 else newshape)]
@@ -32,19 +34,22 @@ def _resolve_shape(newshape, size, old):
     return tuple(shape)
 
 
-def shape(a):
+def shape(a: ArrayLike) -> tuple[int, ...]:
+    """numpy.shape."""
     return get_aval(operand(a)).shape
 
 
-def ndim(a):
+def ndim(a: ArrayLike) -> int:
+    """numpy.ndim."""
     return get_aval(operand(a)).ndim
 
 
-def size(a):
+def size(a: ArrayLike) -> int:
+    """numpy.size."""
     return get_aval(operand(a)).size
 
 
-def reshape(a, newshape, order="C"):
+def reshape(a: ArrayLike, newshape: int | Shape, order: str = "C") -> Array:
     """numpy.reshape (C order); one axis may be -1.
 
     >>> import funcgrad.numpy as fnp
@@ -59,11 +64,12 @@ def reshape(a, newshape, order="C"):
     return a if shape == aval.shape else lax.reshape(a, shape)
 
 
-def ravel(a):
+def ravel(a: ArrayLike) -> Array:
+    """numpy.ravel, differentiable."""
     return reshape(a, (-1,))
 
 
-def axis_or_flat(a, axis, who):
+def axis_or_flat(a: ArrayLike, axis: int | None, who: str) -> tuple[Array, int]:
     """a and its `axis`, normalized; axis=None stands for the flattened array's axis 0 (numpy's
     convention for sort, take, repeat, cumsum, ...)."""
     a = operand(a)
@@ -74,8 +80,8 @@ def axis_or_flat(a, axis, who):
 
 # ---- transpose-like operations ------------------------------------------------------------------
 
-
-def transpose(a, axes=None):
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
+    """numpy.transpose, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     perm = tuple(range(nd))[::-1] if axes is None else tuple(
@@ -83,7 +89,8 @@ def transpose(a, axes=None):
     return a if perm == tuple(range(nd)) else lax.transpose(a, perm)
 
 
-def swapaxes(a, axis1, axis2):
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
+    """numpy.swapaxes, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     perm = list(range(nd))
@@ -92,7 +99,8 @@ def swapaxes(a, axis1, axis2):
     return transpose(a, perm)
 
 
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
+    """numpy.moveaxis, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     src = [normalize_axis("moveaxis", s, nd) for s in np.atleast_1d(source)]
@@ -107,7 +115,6 @@ def moveaxis(a, source, destination):
 
 # ---- changing the number of dimensions ----------------------------------------------------------
 
-
 def _atleast(arys, new_shape):
     """Each array reshaped to new_shape(its shape) (None: as it is); one array alone, not in a
     list."""
@@ -119,19 +126,23 @@ def _atleast(arys, new_shape):
     return res[0] if len(res) == 1 else res
 
 
-def atleast_1d(*arys):
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
+    """numpy.atleast_1d, differentiable."""
     return _atleast(arys, lambda s: (1,) if not s else None)
 
 
-def atleast_2d(*arys):
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
+    """numpy.atleast_2d, differentiable."""
     return _atleast(arys, lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else None)
 
 
-def atleast_3d(*arys):
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
+    """numpy.atleast_3d, differentiable."""
     return _atleast(arys, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s)))
 
 
-def squeeze(a, axis=None):
+def squeeze(a: ArrayLike, axis: Axis = None) -> Array:
+    """numpy.squeeze, differentiable."""
     a = operand(a)
     aval = get_aval(a)
     if axis is None:
@@ -141,18 +152,20 @@ def squeeze(a, axis=None):
     return lax.squeeze(a, dims) if dims else a
 
 
-def expand_dims(a, axis):
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Array:
+    """numpy.expand_dims, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = (axis,) if isinstance(axis, int) or np.ndim(axis) == 0 else tuple(axis)
     dims = normalize_axes("expand_dims", axes, nd + len(axes))
     return lax.expand_dims(a, dims)
 
 
-def broadcast_to(a, shape):
+def broadcast_to(a: ArrayLike, shape: int | Shape) -> Array:
+    """numpy.broadcast_to, differentiable."""
     a = operand(a)
     aval = get_aval(a)
-    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    shape = as_shape(shape)
     if aval.shape == shape:
         return a
     lead = len(shape) - aval.ndim
@@ -162,26 +175,25 @@ def broadcast_to(a, shape):
     return lax.broadcast_in_dim(a, shape, tuple(range(lead, len(shape))))
 
 
-def broadcast_arrays(*args):
+def broadcast_arrays(*args: ArrayLike) -> tuple[Array, ...]:
     """numpy.broadcast_arrays: the arguments broadcast against each other (differentiable).
 
     >>> import funcgrad.numpy as fnp
     >>> tuple(x.shape for x in fnp.broadcast_arrays(fnp.ones(3), fnp.ones((2, 1))))
     ((2, 3), (2, 3))
     """
-    args = [operand(a) for a in args]
+    arrays = [operand(a) for a in args]
     try:
-        shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+        shape = np.broadcast_shapes(*(shape_of(a) for a in arrays))
     except ValueError:
         raise ShapeError("broadcast_arrays: shapes " + ", ".join(
-            str(shape_of(a)) for a in args) + " do not broadcast together") from None
-    return tuple(broadcast_to(a, shape) for a in args)
+            str(shape_of(a)) for a in arrays) + " do not broadcast together") from None
+    return tuple(broadcast_to(a, shape) for a in arrays)
 
 
 # ---- joining and splitting ----------------------------------------------------------------------
 
-
-def concatenate(arrays, axis=0):
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Array:
     """numpy.concatenate; axis=None joins the flattened arrays."""
     arrays = [operand(x) for x in arrays]
     if not arrays:
@@ -194,28 +206,32 @@ def concatenate(arrays, axis=0):
     return lax.concatenate(arrays, normalize_axis("concatenate", axis, nd))
 
 
-def stack(arrays, axis=0):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     """numpy.stack: join arrays of one shape along a new axis."""
     return stack_operands(arrays, axis)
 
 
-def hstack(tup):
+def hstack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.hstack, differentiable."""
     arrs = [atleast_1d(a) for a in tup]
     return concatenate(arrs, axis=0 if get_aval(arrs[0]).ndim == 1 else 1)
 
 
-def vstack(tup):
+def vstack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.vstack, differentiable."""
     return concatenate([atleast_2d(a) for a in tup], axis=0)
 
 
 row_stack = vstack
 
 
-def dstack(tup):
+def dstack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.dstack, differentiable."""
     return concatenate([atleast_3d(a) for a in tup], axis=2)
 
 
-def column_stack(tup):
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.column_stack, differentiable."""
     arrs = []
     for a in tup:
         a = operand(a)
@@ -223,7 +239,7 @@ def column_stack(tup):
     return concatenate(arrs, axis=1)
 
 
-def split(ary, indices_or_sections, axis=0):
+def split(ary: ArrayLike, indices_or_sections: ArrayLike, axis: int = 0) -> list[Array]:
     """numpy.split: equal sections (an int) or cuts at the given indices."""
     a = operand(ary)
     aval = get_aval(a)
@@ -248,7 +264,9 @@ def split(ary, indices_or_sections, axis=0):
     return out
 
 
-def array_split(ary, indices_or_sections, axis=0):
+def array_split(ary: ArrayLike, indices_or_sections: ArrayLike,
+                axis: int = 0) -> list[Array]:
+    """numpy.array_split, differentiable."""
     a = operand(ary)
     n = get_aval(a).shape[normalize_axis("array_split", axis, get_aval(a).ndim)]
     if np.ndim(indices_or_sections) == 0:
@@ -262,30 +280,34 @@ def array_split(ary, indices_or_sections, axis=0):
     return split(a, indices_or_sections, axis)
 
 
-def hsplit(ary, indices_or_sections):
+def hsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+    """numpy.hsplit, differentiable."""
     a = operand(ary)
     return split(a, indices_or_sections, axis=1 if get_aval(a).ndim > 1 else 0)
 
 
-def vsplit(ary, indices_or_sections):
+def vsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+    """numpy.vsplit, differentiable."""
     return split(ary, indices_or_sections, axis=0)
 
 
-def dsplit(ary, indices_or_sections):
+def dsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+    """numpy.dsplit, differentiable."""
     return split(ary, indices_or_sections, axis=2)
 
 
 # ---- tiling, adding and rearranging elements ----------------------------------------------------
 
-
-def repeat(a, repeats, axis=None):
+def repeat(a: ArrayLike, repeats: ArrayLike, axis: int | None = None) -> Array:
+    """numpy.repeat, differentiable."""
     a, axis = axis_or_flat(a, axis, "repeat")
     n = get_aval(a).shape[axis]
     idx = np.repeat(np.arange(n), repeats)
     return lax.index(a, (slice(None),) * axis + (idx,))
 
 
-def tile(A, reps):
+def tile(A: ArrayLike, reps: ArrayLike) -> Array:
+    """numpy.tile, differentiable."""
     A = operand(A)
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
     shape = get_aval(A).shape
@@ -299,13 +321,15 @@ def tile(A, reps):
     return A
 
 
-def append(arr, values, axis=None):
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
+    """numpy.append, differentiable."""
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)
 
 
-def pad(array, pad_width, mode="constant", constant_values=0):
+def pad(array: ArrayLike, pad_width: Any, mode: str = "constant",
+        constant_values: ArrayLike = 0) -> Array:
     """numpy.pad for modes constant, edge, reflect, symmetric and wrap."""
     a = operand(array)
     shape = get_aval(a).shape
@@ -344,7 +368,8 @@ def _pad_side(a, ax, width, n, mode, before):
     return lax.index(a, (slice(None),) * ax + (idx,))
 
 
-def flip(m, axis=None):
+def flip(m: ArrayLike, axis: Axis = None) -> Array:
+    """numpy.flip, differentiable."""
     m = operand(m)
     nd = get_aval(m).ndim
     axes = tuple(range(nd)) if axis is None else tuple(
@@ -352,15 +377,19 @@ def flip(m, axis=None):
     return lax.rev(m, axes) if axes else m
 
 
-def fliplr(m):
+def fliplr(m: ArrayLike) -> Array:
+    """numpy.fliplr, differentiable."""
     return flip(m, 1)
 
 
-def flipud(m):
+def flipud(m: ArrayLike) -> Array:
+    """numpy.flipud, differentiable."""
     return flip(m, 0)
 
 
-def roll(a, shift, axis=None):
+def roll(a: ArrayLike, shift: ArrayLike,
+         axis: int | Sequence[int] | None = None) -> Array:
+    """numpy.roll, differentiable."""
     a = operand(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), get_aval(a).shape)
@@ -378,7 +407,8 @@ def roll(a, shift, axis=None):
     return a
 
 
-def rollaxis(a, axis, start=0):
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
+    """numpy.rollaxis, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     axis = normalize_axis("rollaxis", axis, nd)
@@ -388,7 +418,8 @@ def rollaxis(a, axis, start=0):
     return moveaxis(a, axis, start)
 
 
-def rot90(m, k=1, axes=(0, 1)):
+def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Array:
+    """numpy.rot90, differentiable."""
     m = operand(m)
     k %= 4
     a0, a1 = axes

@@ -8,6 +8,7 @@ from .. import lax
 from .._core.array import Array
 from .._core.errors import ShapeError
 from .._core.trace import Tracer, get_aval
+from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axis
 from ._core import cast, dtype_of, operand, shape_of
 from ._manipulation import axis_or_flat, broadcast_to, concatenate, moveaxis, reshape
@@ -19,8 +20,8 @@ from ._ufuncs import isnan
 
 # ---- sums, products, differences ----------------------------------------------------------------
 
-
-def cumsum(a, axis=None, dtype=None):
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None) -> Array:
+    """numpy.cumsum, differentiable."""
     a, ax = axis_or_flat(a, axis, "cumsum")
     if dtype is not None:
         a = lax.convert_element_type(a, dtype)
@@ -29,7 +30,7 @@ def cumsum(a, axis=None, dtype=None):
     return lax.cumsum(a, ax)
 
 
-def cumprod(a, axis=None, dtype=None):
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None) -> Array:
     """Running products: prod over a lower-triangular mask of the axis (exact with zeros)."""
     a, ax = axis_or_flat(a, axis, "cumprod")
     if dtype is not None:
@@ -42,7 +43,9 @@ def cumprod(a, axis=None, dtype=None):
     return moveaxis(out, -1, ax)
 
 
-def diff(a, n=1, axis=-1, prepend=None, append=None):
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike = None,
+         append: ArrayLike = None) -> Array:
+    """numpy.diff, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     ax = normalize_axis("diff", axis, nd)
@@ -61,7 +64,8 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     return a
 
 
-def gradient(f, *varargs, axis=None, edge_order=1):
+def gradient(f: ArrayLike, *varargs: float, axis: Axis = None,
+             edge_order: int = 1) -> Array | list[Array]:
     """numpy.gradient with unit or scalar spacing: central differences inside, one-sided at the
     ends."""
     f = operand(f)
@@ -87,7 +91,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     return out[0] if len(out) == 1 else out
 
 
-def trapezoid(y, x=None, dx=1.0, axis=-1):
+def trapezoid(y: ArrayLike, x: ArrayLike = None, dx: ArrayLike = 1.0, axis: int = -1) -> Array:
     """numpy.trapezoid: the integral of y (samples at x, or spaced dx) by the trapezoidal rule.
 
     >>> import funcgrad.numpy as fnp
@@ -115,7 +119,6 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 
 # ---- convolution and interpolation --------------------------------------------------------------
-
 
 def _conv_full(a, v):
     """The full 1-D convolution sum_i a[i] v[k - i], as a masked gather and a sum (differentiable
@@ -153,7 +156,7 @@ def _vectors(a, v, who):
     return a, v
 
 
-def convolve(a, v, mode="full"):
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full") -> Array:
     """numpy.convolve of two 1-D arrays; mode 'full', 'same' or 'valid'. Differentiable in both.
 
     >>> import funcgrad.numpy as fnp
@@ -165,7 +168,7 @@ def convolve(a, v, mode="full"):
     return _conv_mode(_conv_full(a, v), n, m, mode, "convolve")
 
 
-def correlate(a, v, mode="valid"):
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
     """numpy.correlate of two 1-D arrays: c[k] = sum_n a[n + k] conj(v[n]); mode 'valid'
     (default), 'same' or 'full'.
 
@@ -183,7 +186,8 @@ def correlate(a, v, mode="valid"):
     return _conv_mode(full, n, m, mode, "correlate")
 
 
-def interp(x, xp, fp, left=None, right=None, period=None):
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike = None,
+           right: ArrayLike = None, period: float | None = None) -> Array:
     """numpy.interp: 1-D piecewise-linear interpolation of (xp, fp) at x; differentiable in x, xp
     and fp. `xp` must be increasing (not checked, as numpy).
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from .. import lax
+from .._core.array import Array
+from .._core.typing import ArrayLike
 from ._core import dtype_of, operand, shape_of
 from ._manipulation import concatenate, ravel
 from ._math import convolve
 
 
-def polyval(p, x):
+def polyval(p: ArrayLike, x: ArrayLike) -> Array:
     """numpy.polyval: the polynomial with coefficients `p` (highest power first) at x, by
     Horner's rule.
 
@@ -22,7 +24,7 @@ def polyval(p, x):
     return y
 
 
-def polyadd(a1, a2):
+def polyadd(a1: ArrayLike, a2: ArrayLike) -> Array:
     """numpy.polyadd for coefficient arrays (highest power first).
 
     >>> import funcgrad.numpy as fnp
@@ -38,6 +40,6 @@ def polyadd(a1, a2):
     return lax.add(a1, a2)
 
 
-def polymul(a1, a2):
+def polymul(a1: ArrayLike, a2: ArrayLike) -> Array:
     """numpy.polymul: the product polynomial (a full convolution of the coefficients)."""
     return convolve(ravel(operand(a1)), ravel(operand(a2)))

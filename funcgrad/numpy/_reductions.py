@@ -1,12 +1,16 @@
-"""Reductions with numpy's axis/keepdims/dtype semantics over the reduce primitives."""
+"""Reductions with numpy's axis/keepdims/dtype semantics over the reduce primitives, the
+NaN-ignoring ones (nansum, nanmean, nanargmax, ...) too."""
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
 from .. import lax
+from .._core.array import Array
 from .._core.trace import Tracer, get_aval, host_value, is_concrete
+from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axes, normalize_axis
 from ..lax.device import on_device_of
 from ._core import cast, dtype_of, float_dtype, operand
@@ -29,8 +33,9 @@ def _keep(out, shape, axes, keepdims):
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))
 
 
-def _reduction(name, prim_fn, default_dtype):
-    def f(a, axis=None, dtype=None, keepdims=False):
+def _reduction(name, prim_fn, default_dtype) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+          keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -47,8 +52,8 @@ sum = _reduction("sum", lax.reduce_sum, _accumulation_dtype)
 prod = _reduction("prod", lax.reduce_prod, _accumulation_dtype)
 
 
-def _extremum(name, prim_fn):
-    def f(a, axis=None, keepdims=False):
+def _extremum(name, prim_fn) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -67,7 +72,8 @@ def _count(shape, axes):
     return math.prod(shape[i] for i in axes)
 
 
-def mean(a, axis=None, dtype=None, keepdims=False):
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+         keepdims: bool = False) -> Array:
     """numpy.mean: integers average in float64.
 
     >>> import funcgrad.numpy as fnp
@@ -82,7 +88,8 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     return lax.div(s, float(_count(aval.shape, axes)))
 
 
-def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+        keepdims: bool = False) -> Array:
     """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate)."""
     a = operand(a)
     aval = get_aval(a)
@@ -95,12 +102,14 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     return lax.div(ss, float(_count(aval.shape, axes) - ddof))
 
 
-def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+        keepdims: bool = False) -> Array:
+    """numpy.std, differentiable."""
     return lax.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
-def _arg(name, prim_fn):
-    def f(a, axis=None, keepdims=False):
+def _arg(name, prim_fn) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
         if axis is None:
@@ -117,8 +126,8 @@ argmax = _arg("argmax", lax.argmax)
 argmin = _arg("argmin", lax.argmin)
 
 
-def _logical_reduction(name, extremum, identity):
-    def f(a, axis=None, keepdims=False):
+def _logical_reduction(name, extremum, identity) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         truth = lax.ne(operand(a), 0)
         aval = get_aval(truth)
         if aval.size:
@@ -145,7 +154,8 @@ def _nan_fill(a, fill):
     return lax.select(isnan(a), np.array(fill, dtype_of(a)), a)
 
 
-def nansum(a, axis=None, dtype=None, keepdims=False):
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+           keepdims: bool = False) -> Array:
     """numpy.nansum: the sum treating NaNs as zero.
 
     >>> import funcgrad.numpy as fnp
@@ -155,16 +165,19 @@ def nansum(a, axis=None, dtype=None, keepdims=False):
     return sum(_nan_fill(a, 0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def nanprod(a, axis=None, dtype=None, keepdims=False):
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+            keepdims: bool = False) -> Array:
     """numpy.nanprod: the product treating NaNs as one."""
     return prod(_nan_fill(a, 1), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def count_non_nan(a, axis, keepdims):
+def count_non_nan(a: ArrayLike, axis: Axis, keepdims: bool) -> Array:
+    """numpy.count_non_nan, differentiable."""
     return sum(lax.bitwise_not(isnan(a)), axis=axis, dtype=np.intp, keepdims=keepdims)
 
 
-def nanmean(a, axis=None, dtype=None, keepdims=False):
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+            keepdims: bool = False) -> Array:
     """numpy.nanmean: the mean of the non-NaN elements (NaN for an all-NaN slice).
 
     >>> import funcgrad.numpy as fnp
@@ -186,7 +199,8 @@ def _safe_div(s, cnt):
     return lax.select(ok, q, np.array(np.nan, dtype_of(q)))
 
 
-def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+           keepdims: bool = False) -> Array:
     """numpy.nanvar: the variance of the non-NaN elements.
 
     >>> import funcgrad.numpy as fnp
@@ -209,13 +223,14 @@ def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False):
     return _safe_div(ss, cnt)
 
 
-def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+           keepdims: bool = False) -> Array:
     """numpy.nanstd: the standard deviation of the non-NaN elements."""
     return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
-def _nan_extremum(name, reduce, fill):
-    def f(a, axis=None, keepdims=False):
+def _nan_extremum(name, reduce, fill) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         if dtype_of(a).kind not in "fc":
             return reduce(a, axis=axis, keepdims=keepdims)
@@ -236,8 +251,8 @@ nanmax = _nan_extremum("nanmax", max, -np.inf)
 nanmin = _nan_extremum("nanmin", min, np.inf)
 
 
-def _nan_arg(name, arg, fill):
-    def f(a, axis=None, keepdims=False):
+def _nan_arg(name, arg, fill) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         if dtype_of(a).kind not in "fc":
             return arg(a, axis=axis, keepdims=keepdims)

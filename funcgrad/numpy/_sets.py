@@ -5,12 +5,14 @@ import numpy as np
 
 from .._core.array import Array
 from .._core.trace import host_value
+from .._core.typing import ArrayLike
 from ._core import operand
 from ._indexing import take
 
 
-def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
-           equal_nan=True):
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *,
+           equal_nan: bool = True) -> Array | tuple[Array, ...]:
     """numpy.unique, for concrete values (the result's size depends on them). The unique values
     are gathered from `ar`, so gradients flow to the first occurrence of each.
 
@@ -20,8 +22,10 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     """
     ar = operand(ar)
     v = host_value(ar)
+    # numpy's stubs overload on literal flags
     res = np.unique(v, return_index=True, return_inverse=return_inverse,
-                    return_counts=return_counts, axis=axis, equal_nan=equal_nan)
+                    return_counts=return_counts, axis=axis,
+                    equal_nan=equal_nan)  # type: ignore[call-overload]
     idx = res[1]
     values = take(ar, Array(idx), axis=axis)
     out = [values]

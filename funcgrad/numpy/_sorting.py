@@ -7,6 +7,7 @@ import numpy as np
 from .. import lax
 from .._core.array import Array
 from .._core.trace import get_aval, host_value
+from .._core.typing import ArrayLike, Axis
 from ._core import dtype_of, operand, shape_of
 from ._indexing import take_along_axis
 from ._manipulation import axis_or_flat, reshape
@@ -16,29 +17,31 @@ from ._ufuncs import isnan
 
 # ---- sorting ------------------------------------------------------------------------------------
 
-
-def sort(a, axis=-1, kind=None, order=None):
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None,
+         order: str | None = None) -> Array:
     """numpy.sort, differentiable: the values are gathered with the (stable) sorting permutation."""
     a, ax = axis_or_flat(a, axis, "sort")
     return take_along_axis(a, lax.argsort(a, ax), ax)
 
 
-def argsort(a, axis=-1, kind=None, order=None):
+def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None,
+            order: str | None = None) -> Array:
+    """numpy.argsort."""
     a, ax = axis_or_flat(a, axis, "argsort")
     return lax.argsort(a, ax)
 
 
-def msort(a):
+def msort(a: ArrayLike) -> Array:
+    """numpy.msort, differentiable."""
     return sort(a, axis=0)
 
 
-def partition(a, kth, axis=-1):
+def partition(a: ArrayLike, kth: ArrayLike, axis: int | None = -1) -> Array:
     """A valid numpy.partition: the fully sorted array has every element in its partition."""
     return sort(a, axis)
 
 
 # ---- searching ----------------------------------------------------------------------------------
-
 
 def _nan_less(x, y):
     """x < y in numpy's sort order (NaN after every number)."""
@@ -47,7 +50,8 @@ def _nan_less(x, y):
     return lax.bitwise_or(lax.lt(x, y), lax.bitwise_and(isnan(y), lax.bitwise_not(isnan(x))))
 
 
-def searchsorted(a, v, side="left", sorter=None):
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left",
+                 sorter: ArrayLike = None) -> Array:
     """numpy.searchsorted: where v's elements would go in the sorted 1-D `a` (NaN sorts last).
     Works on traced values (it counts comparisons: O(len(a) * v.size)).
 
@@ -69,7 +73,7 @@ def searchsorted(a, v, side="left", sorter=None):
     return _sum(below, axis=-1, dtype=np.intp)
 
 
-def argwhere(a):
+def argwhere(a: ArrayLike) -> Array:
     """numpy.argwhere, for concrete values.
 
     >>> import funcgrad.numpy as fnp
@@ -80,7 +84,7 @@ def argwhere(a):
     return Array(np.argwhere(host_value(operand(a))))
 
 
-def flatnonzero(a):
+def flatnonzero(a: ArrayLike) -> Array:
     """numpy.flatnonzero, for concrete values.
 
     >>> import funcgrad.numpy as fnp
@@ -92,8 +96,7 @@ def flatnonzero(a):
 
 # ---- counting -----------------------------------------------------------------------------------
 
-
-def count_nonzero(a, axis=None, *, keepdims=False):
+def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False) -> Array:
     """numpy.count_nonzero, as an int64 array.
 
     >>> import funcgrad.numpy as fnp

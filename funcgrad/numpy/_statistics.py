@@ -8,7 +8,9 @@ import math
 import numpy as np
 
 from .. import lax
+from .._core.array import Array
 from .._core.trace import Tracer, get_aval, host_value, is_concrete
+from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axes
 from ._core import asarray, cast, concrete, dtype_of, float_dtype, operand, shape_of
 from ._indexing import take_along_axis
@@ -26,8 +28,7 @@ from ._ufuncs import isnan
 
 # ---- order statistics ---------------------------------------------------------------------------
 
-
-def ptp(a, axis=None, keepdims=False):
+def ptp(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """numpy.ptp: max - min along `axis`.
 
     >>> import funcgrad.numpy as fnp
@@ -37,7 +38,8 @@ def ptp(a, axis=None, keepdims=False):
     return lax.sub(_max(a, axis=axis, keepdims=keepdims), _min(a, axis=axis, keepdims=keepdims))
 
 
-def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Array:
     """numpy.median (NaN if a slice holds a NaN); differentiable in `a`.
 
     >>> import funcgrad.numpy as fnp
@@ -47,8 +49,9 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return _quantile(a, 0.5, axis, "linear", keepdims, None, out, "median", 1.0)
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-             keepdims=False, *, weights=None):
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+             overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+             weights: ArrayLike = None) -> Array:
     """numpy.quantile with the default 'linear' method; differentiable in `a` (through sort).
     q (concrete) may be a scalar or an array: its shape leads the result's.
 
@@ -59,8 +62,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     return _quantile(a, q, axis, method, keepdims, weights, out, "quantile", 1.0)
 
 
-def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-               keepdims=False, *, weights=None):
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+               overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+               weights: ArrayLike = None) -> Array:
     """numpy.percentile: quantile with q in [0, 100].
 
     >>> import funcgrad.numpy as fnp
@@ -70,7 +74,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     return _quantile(a, q, axis, method, keepdims, weights, out, "percentile", 100.0)
 
 
-def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+def nanmedian(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+              keepdims: bool = False) -> Array:
     """numpy.nanmedian: median ignoring NaNs.
 
     >>> import funcgrad.numpy as fnp
@@ -80,8 +85,9 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return _quantile(a, 0.5, axis, "linear", keepdims, None, out, "nanmedian", 1.0, True)
 
 
-def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                keepdims=False, *, weights=None):
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+                overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+                weights: ArrayLike = None) -> Array:
     """numpy.nanquantile: quantile ignoring NaNs (NaN for an all-NaN slice); differentiable.
 
     >>> import funcgrad.numpy as fnp
@@ -91,8 +97,9 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     return _quantile(a, q, axis, method, keepdims, weights, out, "nanquantile", 1.0, True)
 
 
-def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
-                  keepdims=False, *, weights=None):
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+                  overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+                  weights: ArrayLike = None) -> Array:
     """numpy.nanpercentile: percentile ignoring NaNs."""
     return _quantile(a, q, axis, method, keepdims, weights, out, "nanpercentile", 100.0, True)
 
@@ -173,8 +180,8 @@ def _flatten_axes(a, axis, who):
 
 # ---- averages -----------------------------------------------------------------------------------
 
-
-def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike = None, returned: bool = False, *,
+            keepdims: bool = False) -> Array | tuple[Array, Array]:
     """numpy.average: the (weighted) mean along `axis`; returned=True also gives the sum of the
     weights. Differentiable in `a` and `weights`.
 
@@ -214,9 +221,9 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 # ---- correlating --------------------------------------------------------------------------------
 
-
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
-        dtype=None):
+def cov(m: ArrayLike, y: ArrayLike = None, rowvar: bool = True, bias: bool = False,
+        ddof: int | None = None, fweights: None = None, aweights: None = None, *,
+        dtype: DTypeLike = None) -> Array:
     """numpy.cov (without frequency or analytic weights): the covariance matrix of the variables
     in m's rows (rowvar=True) or columns. Differentiable.
 
@@ -257,7 +264,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return squeeze(c)
 
 
-def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+def corrcoef(x: ArrayLike, y: ArrayLike = None, rowvar: bool = True, *,
+             dtype: DTypeLike = None) -> Array:
     """numpy.corrcoef: Pearson correlation coefficients, clipped to [-1, 1]. Differentiable.
 
     >>> import funcgrad.numpy as fnp

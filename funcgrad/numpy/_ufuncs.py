@@ -1,6 +1,8 @@
 """numpy's elementwise functions over funcgrad's primitives (numpy broadcasting and promotion)."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from .. import lax
@@ -8,6 +10,7 @@ from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.config import config
 from .._core.trace import bind, get_aval, host_value
+from .._core.typing import ArrayLike
 from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
 from ._manipulation import broadcast_to
 
@@ -95,11 +98,12 @@ isfinite = _unary(lax.is_finite, "isfinite")
 bitwise_not = invert = _unary(lax.bitwise_not, "invert")
 
 
-def positive(x):
+def positive(x: ArrayLike) -> Array:
+    """numpy.positive, differentiable."""
     return operand(x)
 
 
-def power(x, y):
+def power(x: ArrayLike, y: ArrayLike) -> Array:
     """x ** y; a Python integer exponent becomes `integer_pow` (exact, and defined at x = 0)."""
     x = operand(x)
     if type(y) is int:
@@ -107,16 +111,18 @@ def power(x, y):
     return lax.pow(x, operand(y))
 
 
-def square(x):
+def square(x: ArrayLike) -> Array:
+    """numpy.square, differentiable."""
     return lax.integer_pow(operand(x), 2)
 
 
-def reciprocal(x):
+def reciprocal(x: ArrayLike) -> Array:
+    """numpy.reciprocal, differentiable."""
     x = operand(x)
     return lax.div(1, x) if dtype_of(x).kind in "fc" else lax.floor_divide(1, x)
 
 
-def round(a, decimals=0):
+def round(a: ArrayLike, decimals: int = 0) -> Array:
     """numpy.round: half to even, at `decimals` places."""
     a = operand(a)
     if decimals == 0:
@@ -128,10 +134,11 @@ def round(a, decimals=0):
 around = round
 
 
-def _logical(fn, name):
-    def f(x, y):
+def _logical(fn, name) -> Callable[[ArrayLike, ArrayLike], Array]:
+    def f(x: ArrayLike, y: ArrayLike) -> Array:
         return fn(lax.ne(operand(x), 0), lax.ne(operand(y), 0))
     f.__name__ = name
+    f.__doc__ = f"numpy.{name}: elementwise, of the operands' truth values."
     return f
 
 
@@ -140,11 +147,12 @@ logical_or = _logical(lax.bitwise_or, "logical_or")
 logical_xor = _logical(lax.bitwise_xor, "logical_xor")
 
 
-def logical_not(x):
+def logical_not(x: ArrayLike) -> Array:
+    """numpy.logical_not."""
     return lax.eq(operand(x), 0)
 
 
-def clip(a, a_min=None, a_max=None):
+def clip(a: ArrayLike, a_min: ArrayLike = None, a_max: ArrayLike = None) -> Array:
     """numpy.clip; at a bound the derivative is shared with the bound (as for maximum)."""
     a = operand(a)
     if a_min is None and a_max is None:
@@ -164,29 +172,35 @@ def clip(a, a_min=None, a_max=None):
     return a
 
 
-def isnan(x):
+def isnan(x: ArrayLike) -> Array:
+    """numpy.isnan."""
     x = operand(x)
     return lax.ne(x, x)
 
 
-def isinf(x):
+def isinf(x: ArrayLike) -> Array:
+    """numpy.isinf."""
     x = operand(x)
     return lax.bitwise_and(lax.bitwise_not(lax.is_finite(x)), lax.eq(x, x))
 
 
-def exp2(x):
+def exp2(x: ArrayLike) -> Array:
+    """numpy.exp2, differentiable."""
     return lax.pow(2.0, operand(x))
 
 
-def log2(x):
+def log2(x: ArrayLike) -> Array:
+    """numpy.log2, differentiable."""
     return lax.div(lax.log(operand(x)), float(np.log(2)))
 
 
-def log10(x):
+def log10(x: ArrayLike) -> Array:
+    """numpy.log10, differentiable."""
     return lax.div(lax.log(operand(x)), float(np.log(10)))
 
 
-def rsqrt(x):
+def rsqrt(x: ArrayLike) -> Array:
+    """numpy.rsqrt, differentiable."""
     return lax.rsqrt(operand(x))
 
 
@@ -196,22 +210,25 @@ arctanh = _unary(lax.atanh, "arctanh")
 conjugate = conj = _unary(lax.conj, "conjugate")
 
 
-def fabs(x):
+def fabs(x: ArrayLike) -> Array:
+    """numpy.fabs, differentiable."""
     return lax.abs(operand(x))
 
 
-def deg2rad(x):
+def deg2rad(x: ArrayLike) -> Array:
+    """numpy.deg2rad, differentiable."""
     return lax.mul(operand(x), float(np.pi / 180))
 
 
-def rad2deg(x):
+def rad2deg(x: ArrayLike) -> Array:
+    """numpy.rad2deg, differentiable."""
     return lax.mul(operand(x), float(180 / np.pi))
 
 
 radians, degrees = deg2rad, rad2deg
 
 
-def hypot(x1, x2):
+def hypot(x1: ArrayLike, x2: ArrayLike) -> Array:
     """sqrt(x1**2 + x2**2), scaled so that large values do not overflow."""
     x1, x2 = lax.abs(operand(x1)), lax.abs(operand(x2))
     m = lax.maximum(x1, x2)
@@ -220,19 +237,20 @@ def hypot(x1, x2):
     return lax.mul(m, lax.sqrt(lax.add(lax.mul(r1, r1), lax.mul(r2, r2))))
 
 
-def logaddexp(x1, x2):
+def logaddexp(x1: ArrayLike, x2: ArrayLike) -> Array:
     """log(exp(x1) + exp(x2)) without overflow."""
     x1, x2 = operand(x1), operand(x2)
     m = lax.maximum(x1, x2)
     return lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x1, x2))))))
 
 
-def logaddexp2(x1, x2):
+def logaddexp2(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.logaddexp2, differentiable."""
     ln2 = float(np.log(2))
     return lax.div(logaddexp(lax.mul(operand(x1), ln2), lax.mul(operand(x2), ln2)), ln2)
 
 
-def sinc(x):
+def sinc(x: ArrayLike) -> Array:
     """sin(pi x) / (pi x), 1 at 0 (with derivative 0 there)."""
     x = operand(x)
     zero = lax.eq(x, 0)
@@ -240,18 +258,21 @@ def sinc(x):
     return lax.select(zero, 1.0, lax.div(lax.sin(px), px))
 
 
-def fmax(x1, x2):
+def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
     """maximum that ignores NaNs (a NaN loses to a number)."""
     x1, x2 = operand(x1), operand(x2)
     return lax.select(isnan(x2), x1, lax.select(isnan(x1), x2, lax.maximum(x1, x2)))
 
 
-def fmin(x1, x2):
+def fmin(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.fmin, differentiable."""
     x1, x2 = operand(x1), operand(x2)
     return lax.select(isnan(x2), x1, lax.select(isnan(x1), x2, lax.minimum(x1, x2)))
 
 
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Array:
+    """numpy.nan_to_num, differentiable."""
     x = operand(x)
     dt = dtype_of(x)
     if dt.kind not in "fc":
@@ -264,22 +285,26 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return lax.select(lax.bitwise_and(isinf(x), lax.lt(x, 0)), float(lo), x)
 
 
-def real(val):
+def real(val: ArrayLike) -> Array:
+    """numpy.real, differentiable."""
     return lax.real(operand(val))
 
 
-def imag(val):
+def imag(val: ArrayLike) -> Array:
+    """numpy.imag, differentiable."""
     return lax.imag(operand(val))
 
 
-def angle(z, deg=False):
+def angle(z: ArrayLike, deg: bool = False) -> Array:
+    """numpy.angle, differentiable."""
     z = operand(z)
     a = lax.atan2(lax.imag(z), lax.real(z)) if dtype_of(z).kind == "c" else lax.atan2(
         lax.mul(z, 0.0), z)
     return rad2deg(a) if deg else a
 
 
-def real_if_close(a, tol=100):
+def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
+    """numpy.real_if_close, differentiable."""
     a = operand(a)
     if dtype_of(a).kind != "c":
         return a
@@ -293,7 +318,7 @@ left_shift = _binary(lax.shift_left, "left_shift")
 right_shift = _binary(lax.shift_right, "right_shift")
 
 
-def signbit(x):
+def signbit(x: ArrayLike) -> Array:
     """numpy.signbit: whether the sign bit is set (True for -0.0 and negative NaNs).
 
     >>> import funcgrad.numpy as fnp
@@ -303,7 +328,7 @@ def signbit(x):
     return lax.signbit(operand(x))
 
 
-def copysign(x1, x2):
+def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
     """numpy.copysign: |x1| with the sign of x2; differentiable in x1.
 
     >>> import funcgrad.numpy as fnp
@@ -317,7 +342,7 @@ def copysign(x1, x2):
     return lax.select(lax.signbit(x2), lax.neg(m), m)
 
 
-def heaviside(x1, x2):
+def heaviside(x1: ArrayLike, x2: ArrayLike) -> Array:
     """numpy.heaviside: 0 for x1 < 0, x2 at x1 == 0, 1 for x1 > 0 (NaN stays NaN).
 
     >>> import funcgrad.numpy as fnp
@@ -332,7 +357,7 @@ def heaviside(x1, x2):
     return lax.select(isnan(x1), x1, out) if dt.kind in "fc" else out
 
 
-def trunc(x):
+def trunc(x: ArrayLike) -> Array:
     """numpy.trunc: round toward zero (derivative 0).
 
     >>> import funcgrad.numpy as fnp
@@ -350,7 +375,7 @@ def trunc(x):
 fix = trunc
 
 
-def fmod(x1, x2):
+def fmod(x1: ArrayLike, x2: ArrayLike) -> Array:
     """numpy.fmod: C's remainder, with the sign of the dividend (numpy.remainder has the
     divisor's). Its derivative is 1 in x1 and -trunc(x1 / x2) in x2.
 
@@ -369,7 +394,7 @@ def fmod(x1, x2):
     return lax.mul(lax.sign(x1), r)
 
 
-def modf(x):
+def modf(x: ArrayLike) -> tuple[Array, Array]:
     """numpy.modf: (fractional part, integral part), both with x's sign.
 
     >>> import funcgrad.numpy as fnp
@@ -384,13 +409,13 @@ def modf(x):
     return copysign(frac, x), whole
 
 
-def divmod(x1, x2):
+def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[Array, Array]:
     """numpy.divmod: (floor_divide(x1, x2), remainder(x1, x2))."""
     x1, x2 = operand(x1), operand(x2)
     return lax.floor_divide(x1, x2), lax.rem(x1, x2)
 
 
-def cbrt(x):
+def cbrt(x: ArrayLike) -> Array:
     """numpy.cbrt: the real cube root (negative for negative x).
 
     >>> import funcgrad.numpy as fnp
@@ -409,7 +434,7 @@ def cbrt(x):
     return copysign(r, x)
 
 
-def float_power(x1, x2):
+def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
     """numpy.float_power: x1 ** x2 computed in float64 (or complex128).
 
     >>> import funcgrad.numpy as fnp
