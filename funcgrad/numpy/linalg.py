@@ -22,7 +22,7 @@ from __future__ import annotations
 import operator
 import warnings
 from collections import namedtuple
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence, overload
 
 import numpy as np
 from numpy.linalg import LinAlgError
@@ -31,7 +31,7 @@ from .. import lax
 from .._core.array import Array, wrap_value
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval
-from .._core.typing import ArrayLike, Axis, DTypeLike
+from .._core.typing import ArrayLike, DTypeLike
 from ..lax import linalg_ops as L
 from ._core import asarray, operand
 from ._indexing import diagonal as _diagonal
@@ -378,6 +378,15 @@ def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
     return eigh(a, UPLO).eigenvalues
 
 
+@overload
+def svd(a: ArrayLike, full_matrices: bool = ..., compute_uv: Literal[True] = ...,
+        hermitian: bool = ...) -> SVDResult: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool, compute_uv: Literal[False],
+        hermitian: bool = ...) -> Array: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool = ..., *, compute_uv: Literal[False],
+        hermitian: bool = ...) -> Array: ...
 def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
         hermitian: bool = False) -> SVDResult | Array:
     """numpy.linalg.svd: SVDResult(U, S, Vh) with a = U @ diag(S) @ Vh, S descending (or S alone
@@ -444,7 +453,8 @@ def _empty_axis_max(y, axis):
     return _max(y, axis=axis)
 
 
-def norm(x: ArrayLike, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Array:
+def norm(x: ArrayLike, ord: Any = None, axis: int | tuple[int, ...] | None = None,
+         keepdims: bool = False) -> Array:
     """numpy.linalg.norm: vector norms (ord None/2, 1, inf, -inf, 0, any p) over one axis, matrix
     norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; axis None: the whole array (a
     vector or a matrix for a given ord)."""
@@ -536,7 +546,8 @@ def _matrix_norm(x, ord, row, col):
     raise ValueError("Invalid norm order for matrices.")
 
 
-def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False,
+def vector_norm(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None,
+                keepdims: bool = False,
                 ord: Any = 2) -> Array:
     """numpy.linalg.vector_norm: a vector norm over any axes (all of them by default)."""
     x = asarray(operand(x))
@@ -554,8 +565,9 @@ def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False,
         y, ax = x, axis
     res = norm(y, axis=ax, ord=ord)
     if keepdims:
-        kept = range(len(shape)) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
-        kept = {_norm_axis(a, len(shape)) for a in kept}
+        given = range(len(shape)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        kept = {_norm_axis(a, len(shape)) for a in given}
         res = reshape(res, tuple(1 if i in kept else d for i, d in enumerate(shape)))
     return res
 
