@@ -547,8 +547,7 @@ def _matrix_norm(x, ord, row, col):
 
 
 def vector_norm(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None,
-                keepdims: bool = False,
-                ord: Any = 2) -> Array:
+                keepdims: bool = False, ord: Any = 2) -> Array:
     """numpy.linalg.vector_norm: a vector norm over any axes (all of them by default)."""
     x = asarray(operand(x))
     shape = get_aval(x).shape
