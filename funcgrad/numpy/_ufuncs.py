@@ -1,8 +1,6 @@
 """numpy's elementwise functions over funcgrad's primitives (numpy broadcasting and promotion)."""
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from .. import lax
@@ -134,17 +132,23 @@ def round(a: ArrayLike, decimals: int = 0) -> Array:
 around = round
 
 
-def _logical(fn, name) -> Callable[[ArrayLike, ArrayLike], Array]:
-    def f(x: ArrayLike, y: ArrayLike) -> Array:
-        return fn(lax.ne(operand(x), 0), lax.ne(operand(y), 0))
-    f.__name__ = name
-    f.__doc__ = f"numpy.{name}: elementwise, of the operands' truth values."
-    return f
+def _truth(x):
+    return lax.ne(operand(x), 0)
 
 
-logical_and = _logical(lax.bitwise_and, "logical_and")
-logical_or = _logical(lax.bitwise_or, "logical_or")
-logical_xor = _logical(lax.bitwise_xor, "logical_xor")
+def logical_and(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.logical_and: elementwise, of the operands' truth values."""
+    return lax.bitwise_and(_truth(x), _truth(y))
+
+
+def logical_or(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.logical_or: elementwise, of the operands' truth values."""
+    return lax.bitwise_or(_truth(x), _truth(y))
+
+
+def logical_xor(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.logical_xor: elementwise, of the operands' truth values."""
+    return lax.bitwise_xor(_truth(x), _truth(y))
 
 
 def logical_not(x: ArrayLike) -> Array:
