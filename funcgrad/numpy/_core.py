@@ -1,20 +1,28 @@
-"""Conversions every funcgrad.numpy function starts with."""
+"""Conversions and checks every funcgrad.numpy function starts with: operands, asarray/array, and
+the small dtype helpers the other modules share. The lowest module of funcgrad.numpy: it imports
+nothing from its siblings."""
 from __future__ import annotations
+
+from typing import Any, Sequence
 
 import numpy as np
 
+from .. import lax
 from .._core import backend
 from .._core.array import Array, wrap_value
-from .._core.avals import PY_SCALARS
-from .._core.trace import Tracer, get_aval
-from ..lax.elementwise import convert_element_type
+from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
+from .._core.errors import ShapeError, doc_link, user_frame
+from .._core.trace import Tracer, get_aval, host_value
+from .._core.typing import ArrayLike, DTypeLike, Shape
+from ..lax._checks import normalize_axis
 
 
-def is_arraylike(x):
+def is_arraylike(x: ArrayLike) -> bool:
+    """numpy.is_arraylike, differentiable."""
     return isinstance(x, (Array, Tracer))
 
 
-def operand(x):
+def operand(x: ArrayLike) -> Array:
     """An operand for a primitive: arrays and Python scalars (weakly typed) pass through; numpy
     values and nested sequences become Arrays."""
     if isinstance(x, (Array, Tracer)) or type(x) in PY_SCALARS:
@@ -26,22 +34,22 @@ def operand(x):
     raise TypeError(f"funcgrad.numpy cannot use a {type(x).__name__} as an array: {x!r:.60}")
 
 
-def asarray(a, dtype=None):
+def asarray(a: ArrayLike, dtype: DTypeLike = None) -> Array:
     """An Array (or traced value) from arrays, scalars, or nested lists of them.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.asarray([1, 2])
     Array([1, 2], dtype=int64)
     """
+    out: Any  # an Array, or a Tracer under a transform
     if isinstance(a, (Array, Tracer)):
         out = a
     elif isinstance(a, (list, tuple)) and _has_traced(a):
-        from ._manipulation import stack
-        out = stack([asarray(x) for x in a])
+        out = stack_operands([asarray(x) for x in a], 0)
     else:
         return wrap_value(backend.from_data(a, dtype))
     if dtype is not None and get_aval(out).dtype != np.dtype(dtype):
-        out = convert_element_type(out, dtype)
+        out = lax.convert_element_type(out, dtype)
     return out
 
 
@@ -52,19 +60,68 @@ def _has_traced(seq):
     return False
 
 
-def array(object, dtype=None, copy=True, ndmin=0):
-    """Like numpy.array; funcgrad arrays are immutable, so `copy` changes nothing observable."""
+def array(object: ArrayLike, dtype: DTypeLike = None, copy: bool = True, ndmin: int = 0) -> Array:
+    """Like numpy.array; funcgrad arrays are immutable, so `copy` changes nothing observable.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.array([1.0, 2.0], ndmin=2)
+    Array([[1., 2.]], dtype=float64)
+    """
     out = asarray(object, dtype)
     nd = get_aval(out).ndim
     if ndmin > nd:
-        from ._manipulation import reshape
-        out = reshape(out, (1,) * (ndmin - nd) + get_aval(out).shape)
+        out = lax.reshape(out, (1,) * (ndmin - nd) + get_aval(out).shape)
     return out
 
 
-def shape_of(x):
+def stack_operands(arrays: Sequence[ArrayLike], axis: int) -> Array:
+    """numpy.stack's work: operands of one shape joined along a new axis (asarray uses it for
+    nested lists holding traced values)."""
+    arrays = [operand(x) for x in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    shapes = {get_aval(x).shape for x in arrays}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack needs arrays of one shape, got {sorted(shapes)}.\n  at "
+                         f"{user_frame()}\n" + doc_link("shapeerror"))
+    nd = get_aval(arrays[0]).ndim + 1
+    ax = normalize_axis("stack", axis, nd)
+    return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
+
+
+def as_shape(shape: Any) -> tuple[int, ...]:
+    """A shape argument (an int or a sequence of ints) as a tuple of ints."""
+    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+
+
+def shape_of(x: ArrayLike) -> Shape:
+    """numpy.shape_of, differentiable."""
     return get_aval(operand(x)).shape
 
 
-def dtype_of(x):
+def dtype_of(x: ArrayLike) -> np.dtype:
+    """numpy.dtype_of, differentiable."""
     return get_aval(operand(x)).dtype
+
+
+def cast(x: ArrayLike, dtype: DTypeLike) -> Array:
+    """x converted to `dtype` (x itself when it already has it)."""
+    return x if dtype_of(x) == dtype else lax.convert_element_type(x, dtype)
+
+
+def float_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype numpy computes a mean (or another float result) in: floats and complex keep
+    theirs, the rest use float64."""
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def ufunc_dtype(ufunc: Any, *xs: ArrayLike) -> np.dtype:
+    """The result dtype of numpy's `ufunc` on operands xs (weak Python scalars included)."""
+    return ufunc_result_dtype(ufunc, tuple(dtype_key(get_aval(x)) for x in xs))
+
+
+def concrete(x: Any) -> Any:
+    """x as a numpy value, for arguments that must be known now (an error under jit)."""
+    if isinstance(x, (Array, Tracer)):
+        return host_value(x)
+    return x

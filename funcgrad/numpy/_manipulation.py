@@ -1,17 +1,22 @@
-"""Shape manipulation with numpy's names and semantics."""
+"""numpy's array manipulation routines (shape, transposes, dimensions, joining, splitting,
+tiling, padding and rearranging), composed from the shape primitives."""
 from __future__ import annotations
 
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
 from .. import lax
 from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.trace import get_aval, host_value
+from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Axis, Shape
 from ..lax._checks import normalize_axes, normalize_axis
-from ._core import operand
+from ._core import as_shape, operand, shape_of, stack_operands
 
+
+# ---- basic operations and changing shape --------------------------------------------------------
 
 def _resolve_shape(newshape, size, old):
     shape = [int(d) for d in ((newshape,) if np.ndim(newshape) == 0 else newshape)]
@@ -29,7 +34,22 @@ def _resolve_shape(newshape, size, old):
     return tuple(shape)
 
 
-def reshape(a, newshape, order="C"):
+def shape(a: ArrayLike) -> tuple[int, ...]:
+    """numpy.shape."""
+    return get_aval(operand(a)).shape
+
+
+def ndim(a: ArrayLike) -> int:
+    """numpy.ndim."""
+    return get_aval(operand(a)).ndim
+
+
+def size(a: ArrayLike) -> int:
+    """numpy.size."""
+    return get_aval(operand(a)).size
+
+
+def reshape(a: ArrayLike, newshape: int | Shape, order: str = "C") -> Array:
     """numpy.reshape (C order); one axis may be -1.
 
     >>> import funcgrad.numpy as fnp
@@ -44,11 +64,24 @@ def reshape(a, newshape, order="C"):
     return a if shape == aval.shape else lax.reshape(a, shape)
 
 
-def ravel(a):
+def ravel(a: ArrayLike) -> Array:
+    """numpy.ravel, differentiable."""
     return reshape(a, (-1,))
 
 
-def transpose(a, axes=None):
+def axis_or_flat(a: ArrayLike, axis: int | None, who: str) -> tuple[Array, int]:
+    """a and its `axis`, normalized; axis=None stands for the flattened array's axis 0 (numpy's
+    convention for sort, take, repeat, cumsum, ...)."""
+    a = operand(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    return a, normalize_axis(who, axis, get_aval(a).ndim)
+
+
+# ---- transpose-like operations ------------------------------------------------------------------
+
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
+    """numpy.transpose, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     perm = tuple(range(nd))[::-1] if axes is None else tuple(
@@ -56,7 +89,8 @@ def transpose(a, axes=None):
     return a if perm == tuple(range(nd)) else lax.transpose(a, perm)
 
 
-def swapaxes(a, axis1, axis2):
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
+    """numpy.swapaxes, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     perm = list(range(nd))
@@ -65,7 +99,8 @@ def swapaxes(a, axis1, axis2):
     return transpose(a, perm)
 
 
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
+    """numpy.moveaxis, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
     src = [normalize_axis("moveaxis", s, nd) for s in np.atleast_1d(source)]
@@ -78,7 +113,36 @@ def moveaxis(a, source, destination):
     return transpose(a, order)
 
 
-def squeeze(a, axis=None):
+# ---- changing the number of dimensions ----------------------------------------------------------
+
+def _atleast(arys, new_shape):
+    """Each array reshaped to new_shape(its shape) (None: as it is); one array alone, not in a
+    list."""
+    res = []
+    for a in arys:
+        a = operand(a)
+        shape = new_shape(get_aval(a).shape)
+        res.append(a if shape is None else reshape(a, shape))
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
+    """numpy.atleast_1d, differentiable."""
+    return _atleast(arys, lambda s: (1,) if not s else None)
+
+
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
+    """numpy.atleast_2d, differentiable."""
+    return _atleast(arys, lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else None)
+
+
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
+    """numpy.atleast_3d, differentiable."""
+    return _atleast(arys, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s)))
+
+
+def squeeze(a: ArrayLike, axis: Axis = None) -> Array:
+    """numpy.squeeze, differentiable."""
     a = operand(a)
     aval = get_aval(a)
     if axis is None:
@@ -88,18 +152,20 @@ def squeeze(a, axis=None):
     return lax.squeeze(a, dims) if dims else a
 
 
-def expand_dims(a, axis):
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Array:
+    """numpy.expand_dims, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = (axis,) if isinstance(axis, int) or np.ndim(axis) == 0 else tuple(axis)
     dims = normalize_axes("expand_dims", axes, nd + len(axes))
     return lax.expand_dims(a, dims)
 
 
-def broadcast_to(a, shape):
+def broadcast_to(a: ArrayLike, shape: int | Shape) -> Array:
+    """numpy.broadcast_to, differentiable."""
     a = operand(a)
     aval = get_aval(a)
-    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    shape = as_shape(shape)
     if aval.shape == shape:
         return a
     lead = len(shape) - aval.ndim
@@ -109,7 +175,25 @@ def broadcast_to(a, shape):
     return lax.broadcast_in_dim(a, shape, tuple(range(lead, len(shape))))
 
 
-def concatenate(arrays, axis=0):
+def broadcast_arrays(*args: ArrayLike) -> tuple[Array, ...]:
+    """numpy.broadcast_arrays: the arguments broadcast against each other (differentiable).
+
+    >>> import funcgrad.numpy as fnp
+    >>> tuple(x.shape for x in fnp.broadcast_arrays(fnp.ones(3), fnp.ones((2, 1))))
+    ((2, 3), (2, 3))
+    """
+    arrays = [operand(a) for a in args]
+    try:
+        shape = np.broadcast_shapes(*(shape_of(a) for a in arrays))
+    except ValueError:
+        raise ShapeError("broadcast_arrays: shapes " + ", ".join(
+            str(shape_of(a)) for a in arrays) + " do not broadcast together") from None
+    return tuple(broadcast_to(a, shape) for a in arrays)
+
+
+# ---- joining and splitting ----------------------------------------------------------------------
+
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Array:
     """numpy.concatenate; axis=None joins the flattened arrays."""
     arrays = [operand(x) for x in arrays]
     if not arrays:
@@ -122,21 +206,40 @@ def concatenate(arrays, axis=0):
     return lax.concatenate(arrays, normalize_axis("concatenate", axis, nd))
 
 
-def stack(arrays, axis=0):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     """numpy.stack: join arrays of one shape along a new axis."""
-    arrays = [operand(x) for x in arrays]
-    if not arrays:
-        raise ValueError("need at least one array to stack")
-    shapes = {get_aval(x).shape for x in arrays}
-    if len(shapes) > 1:
-        raise ShapeError(f"stack needs arrays of one shape, got {sorted(shapes)}.\n  at "
-                         f"{user_frame()}\n" + doc_link("shapeerror"))
-    nd = get_aval(arrays[0]).ndim + 1
-    ax = normalize_axis("stack", axis, nd)
-    return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
+    return stack_operands(arrays, axis)
 
 
-def split(ary, indices_or_sections, axis=0):
+def hstack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.hstack, differentiable."""
+    arrs = [atleast_1d(a) for a in tup]
+    return concatenate(arrs, axis=0 if get_aval(arrs[0]).ndim == 1 else 1)
+
+
+def vstack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.vstack, differentiable."""
+    return concatenate([atleast_2d(a) for a in tup], axis=0)
+
+
+row_stack = vstack
+
+
+def dstack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.dstack, differentiable."""
+    return concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
+    """numpy.column_stack, differentiable."""
+    arrs = []
+    for a in tup:
+        a = operand(a)
+        arrs.append(reshape(a, (-1, 1)) if get_aval(a).ndim < 2 else a)
+    return concatenate(arrs, axis=1)
+
+
+def split(ary: ArrayLike, indices_or_sections: ArrayLike, axis: int = 0) -> list[Array]:
     """numpy.split: equal sections (an int) or cuts at the given indices."""
     a = operand(ary)
     aval = get_aval(a)
@@ -161,18 +264,169 @@ def split(ary, indices_or_sections, axis=0):
     return out
 
 
-def nonzero(a):
-    """numpy.nonzero, for concrete values only: the result's size depends on the values."""
-    return tuple(Array(i) for i in np.nonzero(host_value(operand(a))))
+def array_split(ary: ArrayLike, indices_or_sections: ArrayLike,
+                axis: int = 0) -> list[Array]:
+    """numpy.array_split, differentiable."""
+    a = operand(ary)
+    n = get_aval(a).shape[normalize_axis("array_split", axis, get_aval(a).ndim)]
+    if np.ndim(indices_or_sections) == 0:
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        each, extra = divmod(n, k)
+        sizes = [each + 1] * extra + [each] * (k - extra)
+        cuts = list(np.cumsum(sizes)[:-1])
+        return split(a, cuts, axis)
+    return split(a, indices_or_sections, axis)
 
 
-def shape(a):
-    return get_aval(operand(a)).shape
+def hsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+    """numpy.hsplit, differentiable."""
+    a = operand(ary)
+    return split(a, indices_or_sections, axis=1 if get_aval(a).ndim > 1 else 0)
 
 
-def ndim(a):
-    return get_aval(operand(a)).ndim
+def vsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+    """numpy.vsplit, differentiable."""
+    return split(ary, indices_or_sections, axis=0)
 
 
-def size(a):
-    return get_aval(operand(a)).size
+def dsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+    """numpy.dsplit, differentiable."""
+    return split(ary, indices_or_sections, axis=2)
+
+
+# ---- tiling, adding and rearranging elements ----------------------------------------------------
+
+def repeat(a: ArrayLike, repeats: ArrayLike, axis: int | None = None) -> Array:
+    """numpy.repeat, differentiable."""
+    a, axis = axis_or_flat(a, axis, "repeat")
+    n = get_aval(a).shape[axis]
+    idx = np.repeat(np.arange(n), repeats)
+    return lax.index(a, (slice(None),) * axis + (idx,))
+
+
+def tile(A: ArrayLike, reps: ArrayLike) -> Array:
+    """numpy.tile, differentiable."""
+    A = operand(A)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = get_aval(A).shape
+    nd = max(len(shape), len(reps))
+    A = reshape(A, (1,) * (nd - len(shape)) + shape)
+    reps = (1,) * (nd - len(reps)) + reps
+    for ax, r in enumerate(reps):
+        if r != 1:
+            A = concatenate([A] * r, axis=ax) if r else lax.slice(
+                A, [0] * nd, [0 if i == ax else d for i, d in enumerate(get_aval(A).shape)])
+    return A
+
+
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
+    """numpy.append, differentiable."""
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], axis=0)
+    return concatenate([arr, values], axis=axis)
+
+
+def pad(array: ArrayLike, pad_width: Any, mode: str = "constant",
+        constant_values: ArrayLike = 0) -> Array:
+    """numpy.pad for modes constant, edge, reflect, symmetric and wrap."""
+    a = operand(array)
+    shape = get_aval(a).shape
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
+                             if np.ndim(pad_width) else np.full((1, 2), pad_width),
+                             (len(shape), 2)) if len(shape) else np.zeros((0, 2), np.int64)
+    if mode == "constant":
+        return lax.pad(a, lax.convert_element_type(constant_values, get_aval(a).dtype),
+                       [(int(lo), int(hi), 0) for lo, hi in widths])
+    for ax, (lo, hi) in enumerate(widths):
+        n = get_aval(a).shape[ax]
+        parts = [_pad_side(a, ax, int(lo), n, mode, True), a,
+                 _pad_side(a, ax, int(hi), n, mode, False)]
+        a = concatenate([p for p in parts if p is not None], axis=ax)
+    return a
+
+
+def _pad_side(a, ax, width, n, mode, before):
+    if width == 0:
+        return None
+    if mode == "edge":
+        idx = np.full(width, 0 if before else n - 1)
+    elif mode == "wrap":
+        idx = (np.arange(-width, 0) if before else np.arange(n, n + width)) % n
+    elif mode in ("reflect", "symmetric"):
+        period = 2 * n - 2 if mode == "reflect" else 2 * n
+        pos = np.arange(-width, 0) if before else np.arange(n, n + width)
+        pos = np.mod(pos, period) if period else np.zeros_like(pos)
+        if mode == "reflect":
+            idx = np.where(pos >= n, period - pos, pos)
+        else:
+            idx = np.where(pos >= n, period - 1 - pos, pos)
+    else:
+        raise NotImplementedError(f"pad mode {mode!r} is not supported (constant, edge, reflect, "
+                                  "symmetric, wrap are)")
+    return lax.index(a, (slice(None),) * ax + (idx,))
+
+
+def flip(m: ArrayLike, axis: Axis = None) -> Array:
+    """numpy.flip, differentiable."""
+    m = operand(m)
+    nd = get_aval(m).ndim
+    axes = tuple(range(nd)) if axis is None else tuple(
+        normalize_axis("flip", a, nd) for a in np.atleast_1d(axis))
+    return lax.rev(m, axes) if axes else m
+
+
+def fliplr(m: ArrayLike) -> Array:
+    """numpy.fliplr, differentiable."""
+    return flip(m, 1)
+
+
+def flipud(m: ArrayLike) -> Array:
+    """numpy.flipud, differentiable."""
+    return flip(m, 0)
+
+
+def roll(a: ArrayLike, shift: ArrayLike,
+         axis: int | Sequence[int] | None = None) -> Array:
+    """numpy.roll, differentiable."""
+    a = operand(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), get_aval(a).shape)
+    shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
+    nd = get_aval(a).ndim
+    for s, ax in zip(shifts, axes):
+        ax = normalize_axis("roll", int(ax), nd)
+        n = get_aval(a).shape[ax]
+        if n == 0:
+            continue
+        s = int(s) % n
+        if s:
+            left, right = split(a, [n - s], ax)
+            a = concatenate([right, left], axis=ax)
+    return a
+
+
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Array:
+    """numpy.rollaxis, differentiable."""
+    a = operand(a)
+    nd = get_aval(a).ndim
+    axis = normalize_axis("rollaxis", axis, nd)
+    start = start % (nd + 1) if start < 0 else start
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start)
+
+
+def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Array:
+    """numpy.rot90, differentiable."""
+    m = operand(m)
+    k %= 4
+    a0, a1 = axes
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    if k == 1:
+        return swapaxes(flip(m, a1), a0, a1)
+    return flip(swapaxes(m, a0, a1), a1)

@@ -160,36 +160,23 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     return fn(*inputs)
 
 
-_UFUNCS = {
-    "add": U.add, "subtract": U.subtract, "multiply": U.multiply, "divide": U.divide,
-    "true_divide": U.divide, "floor_divide": U.floor_divide, "remainder": U.remainder,
-    "power": U.power, "negative": U.negative, "positive": U.positive, "exp": U.exp,
-    "log": U.log, "log1p": U.log1p, "expm1": U.expm1, "sin": U.sin, "cos": U.cos, "tan": U.tan,
-    "arcsin": U.arcsin, "arccos": U.arccos, "arctan": U.arctan, "arctan2": U.arctan2,
-    "sinh": U.sinh, "cosh": U.cosh, "tanh": U.tanh, "sqrt": U.sqrt, "absolute": U.absolute,
-    "sign": U.sign, "floor": U.floor, "ceil": U.ceil, "rint": U.rint, "maximum": U.maximum,
-    "minimum": U.minimum, "equal": U.equal, "not_equal": U.not_equal, "less": U.less,
-    "less_equal": U.less_equal, "greater": U.greater, "greater_equal": U.greater_equal,
-    "isfinite": U.isfinite, "square": U.square, "matmul": P.matmul,
-    "bitwise_and": U.bitwise_and, "bitwise_or": U.bitwise_or, "bitwise_xor": U.bitwise_xor,
-    "invert": U.invert, "logical_and": U.logical_and, "logical_or": U.logical_or,
-    "logical_not": U.logical_not, "isnan": U.isnan, "isinf": U.isinf,
-}
+# numpy's ufuncs that funcgrad.numpy has under the same name
+_UFUNCS = {name: getattr(U, name) for name in (
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "remainder", "power",
+    "negative", "positive", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "arcsin",
+    "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "sqrt", "absolute", "sign", "floor",
+    "ceil", "rint", "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "isfinite", "square", "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
+    "logical_and", "logical_or", "logical_not", "isnan", "isinf")}
+_UFUNCS["matmul"] = P.matmul
 
-_METHODS = {
-    "__add__": _binop(U.add), "__radd__": _binop(U.add, True),
-    "__sub__": _binop(U.subtract), "__rsub__": _binop(U.subtract, True),
-    "__mul__": _binop(U.multiply), "__rmul__": _binop(U.multiply, True),
-    "__truediv__": _binop(U.divide), "__rtruediv__": _binop(U.divide, True),
-    "__floordiv__": _binop(U.floor_divide), "__rfloordiv__": _binop(U.floor_divide, True),
-    "__mod__": _binop(U.remainder), "__rmod__": _binop(U.remainder, True),
-    "__pow__": _binop(_pow), "__rpow__": _binop(_pow, True),
-    "__matmul__": _binop(P.matmul), "__rmatmul__": _binop(P.matmul, True),
-    "__and__": _binop(U.bitwise_and), "__rand__": _binop(U.bitwise_and, True),
-    "__or__": _binop(U.bitwise_or), "__ror__": _binop(U.bitwise_or, True),
-    "__xor__": _binop(U.bitwise_xor), "__rxor__": _binop(U.bitwise_xor, True),
-    "__lshift__": _binop(U.left_shift), "__rlshift__": _binop(U.left_shift, True),
-    "__rshift__": _binop(U.right_shift), "__rrshift__": _binop(U.right_shift, True),
+# each arithmetic operator with its reflected form (x + y and y + x: __add__, __radd__)
+_METHODS = {f"__{r}{name}__": _binop(fn, reflected=bool(r)) for name, fn in (
+    ("add", U.add), ("sub", U.subtract), ("mul", U.multiply), ("truediv", U.divide),
+    ("floordiv", U.floor_divide), ("mod", U.remainder), ("pow", _pow), ("matmul", P.matmul),
+    ("and", U.bitwise_and), ("or", U.bitwise_or), ("xor", U.bitwise_xor),
+    ("lshift", U.left_shift), ("rshift", U.right_shift)) for r in ("", "r")}
+_METHODS.update({
     "__eq__": _binop(U.equal), "__ne__": _binop(U.not_equal),
     "__lt__": _binop(U.less), "__le__": _binop(U.less_equal),
     "__gt__": _binop(U.greater), "__ge__": _binop(U.greater_equal),
@@ -205,7 +192,7 @@ _METHODS = {
     "T": property(lambda self: M.transpose(self)),
     "mT": property(lambda self: M.swapaxes(self, -1, -2)),
     "at": property(_IndexUpdateHelper),
-}
+})
 
 
 def _no_out(fn):

@@ -4,10 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
+from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike
 from ._core import operand
-from ._manipulation import broadcast_to, ravel, reshape, transpose
+from ._indexing import diagonal
+from ._manipulation import broadcast_to, moveaxis, ravel, reshape, stack, transpose
+from ._reductions import sum as _sum
 
 
 def _mismatch(name, a, b, detail):
@@ -16,7 +20,7 @@ def _mismatch(name, a, b, detail):
                       "an operand (b.T) or reshape it. " + doc_link("shapeerror"))
 
 
-def matmul(a, b):
+def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     """numpy.matmul (`a @ b`): 1-D operands are promoted to matrices, leading axes broadcast.
 
     >>> import funcgrad.numpy as fnp
@@ -55,7 +59,7 @@ def matmul(a, b):
     return reshape(out, shape)
 
 
-def dot(a, b):
+def dot(a: ArrayLike, b: ArrayLike) -> Array:
     """numpy.dot: scalars multiply, 1-D·1-D is the inner product, otherwise the last axis of `a`
     contracts with the second-to-last of `b` (the last, if `b` is 1-D)."""
     a, b = operand(a), operand(b)
@@ -69,11 +73,13 @@ def dot(a, b):
     return lax.dot_general(a, b, (((len(sa) - 1,), (bk,)), ((), ())))
 
 
-def vdot(a, b):
+def vdot(a: ArrayLike, b: ArrayLike) -> Array:
+    """numpy.vdot, differentiable."""
     return dot(ravel(a), ravel(b))
 
 
-def inner(a, b):
+def inner(a: ArrayLike, b: ArrayLike) -> Array:
+    """numpy.inner, differentiable."""
     a, b = operand(a), operand(b)
     sa, sb = get_aval(a).shape, get_aval(b).shape
     if not sa or not sb:
@@ -83,12 +89,13 @@ def inner(a, b):
     return lax.dot_general(a, b, (((len(sa) - 1,), (len(sb) - 1,)), ((), ())))
 
 
-def outer(a, b):
+def outer(a: ArrayLike, b: ArrayLike) -> Array:
+    """numpy.outer, differentiable."""
     a, b = ravel(a), ravel(b)
     return lax.mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: ArrayLike = 2) -> Array:
     """numpy.tensordot: contract the last `axes` axes of a with the first of b, or the given
     pairs of axes."""
     a, b = operand(a), operand(b)
@@ -165,7 +172,7 @@ def _sum_out(x, term, keep):
     return lax.reduce_sum(x, axes), "".join(c for c in term if c in keep)
 
 
-def einsum(subscripts, *operands):
+def einsum(subscripts: str, *operands: ArrayLike) -> Array:
     """numpy.einsum over dot_general, contracting operands left to right.
 
     >>> import funcgrad.numpy as fnp
@@ -174,7 +181,7 @@ def einsum(subscripts, *operands):
     """
     ops = [operand(x) for x in operands]
     terms, out = _parse_einsum(subscripts, [get_aval(x).shape for x in ops])
-    sizes = {}
+    sizes: dict[str, int] = {}
     for t, x in zip(terms, ops):
         for c, d in zip(t, get_aval(x).shape):
             old = sizes.setdefault(c, d)
@@ -201,3 +208,37 @@ def einsum(subscripts, *operands):
                  + "".join(c for c in t if c not in batch and c not in contract))
     res, rterm = _sum_out(res, rterm, set(out))
     return transpose(res, [rterm.index(c) for c in out])
+
+
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: int | None = None) -> Array:
+    """numpy.cross, differentiable."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(operand(a), axisa, -1), moveaxis(operand(b), axisb, -1)
+    if get_aval(a).shape[-1] != 3 or get_aval(b).shape[-1] != 3:
+        raise ValueError("incompatible dimensions for cross product (dimension must be 3)")
+    a0, a1, a2 = (lax.index(a, (Ellipsis, i)) for i in range(3))
+    b0, b1, b2 = (lax.index(b, (Ellipsis, i)) for i in range(3))
+    c = stack([lax.sub(lax.mul(a1, b2), lax.mul(a2, b1)),
+               lax.sub(lax.mul(a2, b0), lax.mul(a0, b2)),
+               lax.sub(lax.mul(a0, b1), lax.mul(a1, b0))], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
+    """numpy.kron, differentiable."""
+    a, b = operand(a), operand(b)
+    sa, sb = get_aval(a).shape, get_aval(b).shape
+    nd = max(len(sa), len(sb))
+    sa, sb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
+    a, b = reshape(a, sa), reshape(b, sb)
+    # a[i, None, j, None] * b[None, k, None, l] -> (i*k, j*l)
+    ea = reshape(a, tuple(x for d in sa for x in (d, 1)))
+    eb = reshape(b, tuple(x for d in sb for x in (1, d)))
+    return reshape(lax.mul(ea, eb), tuple(x * y for x, y in zip(sa, sb)))
+
+
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
+    """numpy.trace, differentiable."""
+    return _sum(diagonal(a, offset, axis1, axis2), axis=-1)

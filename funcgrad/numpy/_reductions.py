@@ -1,15 +1,20 @@
-"""Reductions with numpy's axis/keepdims/dtype semantics over the reduce primitives."""
+"""Reductions with numpy's axis/keepdims/dtype semantics over the reduce primitives, the
+NaN-ignoring ones (nansum, nanmean, nanargmax, ...) too."""
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
 from .. import lax
-from .._core.trace import get_aval
+from .._core.array import Array
+from .._core.trace import Tracer, get_aval, host_value, is_concrete
+from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axes, normalize_axis
 from ..lax.device import on_device_of
-from ._core import operand
+from ._core import cast, dtype_of, float_dtype, operand
+from ._ufuncs import isnan
 
 
 def _accumulation_dtype(dtype):
@@ -28,8 +33,9 @@ def _keep(out, shape, axes, keepdims):
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))
 
 
-def _reduction(name, prim_fn, default_dtype):
-    def f(a, axis=None, dtype=None, keepdims=False):
+def _reduction(name, prim_fn, default_dtype) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+          keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -46,8 +52,8 @@ sum = _reduction("sum", lax.reduce_sum, _accumulation_dtype)
 prod = _reduction("prod", lax.reduce_prod, _accumulation_dtype)
 
 
-def _extremum(name, prim_fn):
-    def f(a, axis=None, keepdims=False):
+def _extremum(name, prim_fn) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -66,11 +72,8 @@ def _count(shape, axes):
     return math.prod(shape[i] for i in axes)
 
 
-def _float_dtype(dtype):
-    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
-
-
-def mean(a, axis=None, dtype=None, keepdims=False):
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+         keepdims: bool = False) -> Array:
     """numpy.mean: integers average in float64.
 
     >>> import funcgrad.numpy as fnp
@@ -80,17 +83,18 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     a = operand(a)
     aval = get_aval(a)
     axes = normalize_axes("mean", axis, aval.ndim)
-    dt = np.dtype(dtype) if dtype is not None else _float_dtype(aval.dtype)
+    dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
     s = sum(a, axis=axes, dtype=dt, keepdims=keepdims)
     return lax.div(s, float(_count(aval.shape, axes)))
 
 
-def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+        keepdims: bool = False) -> Array:
     """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate)."""
     a = operand(a)
     aval = get_aval(a)
     axes = normalize_axes("var", axis, aval.ndim)
-    dt = np.dtype(dtype) if dtype is not None else _float_dtype(aval.dtype)
+    dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
     if dt != aval.dtype:
         a = lax.convert_element_type(a, dt)
     centered = lax.sub(a, mean(a, axis=axes, keepdims=True))
@@ -98,12 +102,14 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     return lax.div(ss, float(_count(aval.shape, axes) - ddof))
 
 
-def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+        keepdims: bool = False) -> Array:
+    """numpy.std, differentiable."""
     return lax.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
-def _arg(name, prim_fn):
-    def f(a, axis=None, keepdims=False):
+def _arg(name, prim_fn) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
         if axis is None:
@@ -120,8 +126,8 @@ argmax = _arg("argmax", lax.argmax)
 argmin = _arg("argmin", lax.argmin)
 
 
-def _logical_reduction(name, extremum, identity):
-    def f(a, axis=None, keepdims=False):
+def _logical_reduction(name, extremum, identity) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         truth = lax.ne(operand(a), 0)
         aval = get_aval(truth)
         if aval.size:
@@ -137,3 +143,131 @@ def _logical_reduction(name, extremum, identity):
 
 any = _logical_reduction("any", max, False)
 all = _logical_reduction("all", min, True)
+
+
+# ---- the NaN-ignoring reductions ----------------------------------------------------------------
+
+def _nan_fill(a, fill):
+    a = operand(a)
+    if dtype_of(a).kind not in "fc":
+        return a
+    return lax.select(isnan(a), np.array(fill, dtype_of(a)), a)
+
+
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+           keepdims: bool = False) -> Array:
+    """numpy.nansum: the sum treating NaNs as zero.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.nansum(fnp.array([1., fnp.nan, 2.]))
+    Array(3., dtype=float64)
+    """
+    return sum(_nan_fill(a, 0), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+            keepdims: bool = False) -> Array:
+    """numpy.nanprod: the product treating NaNs as one."""
+    return prod(_nan_fill(a, 1), axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def count_non_nan(a: ArrayLike, axis: Axis, keepdims: bool) -> Array:
+    """numpy.count_non_nan, differentiable."""
+    return sum(lax.bitwise_not(isnan(a)), axis=axis, dtype=np.intp, keepdims=keepdims)
+
+
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+            keepdims: bool = False) -> Array:
+    """numpy.nanmean: the mean of the non-NaN elements (NaN for an all-NaN slice).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.nanmean(fnp.array([1., fnp.nan, 2.]))
+    Array(1.5, dtype=float64)
+    """
+    a = operand(a)
+    if dtype_of(a).kind not in "fc":
+        return mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    s = nansum(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    cnt = count_non_nan(a, axis, keepdims)
+    return _safe_div(s, cnt)
+
+
+def _safe_div(s, cnt):
+    """s / cnt, NaN where cnt <= 0 (without numpy's 0/0 warning)."""
+    ok = lax.gt(cnt, 0)
+    q = lax.div(s, cast(lax.select(ok, cnt, 1), dtype_of(s)))
+    return lax.select(ok, q, np.array(np.nan, dtype_of(q)))
+
+
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+           keepdims: bool = False) -> Array:
+    """numpy.nanvar: the variance of the non-NaN elements.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.nanvar(fnp.array([1., fnp.nan, 3.]))
+    Array(1., dtype=float64)
+    """
+    a = operand(a)
+    if dtype_of(a).kind not in "fc":
+        return var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if dtype is not None:
+        a = cast(a, np.dtype(dtype))
+    m = nanmean(a, axis=axis, keepdims=True)
+    d = lax.sub(_nan_fill(a, 0), m)
+    d = lax.select(isnan(a), np.array(0, dtype_of(d)), d)
+    sq = lax.mul(d, lax.conj(d)) if dtype_of(d).kind == "c" else lax.mul(d, d)
+    if dtype_of(sq).kind == "c":
+        sq = lax.real(sq)
+    ss = sum(sq, axis=axis, keepdims=keepdims)
+    cnt = lax.sub(count_non_nan(a, axis, keepdims), ddof)
+    return _safe_div(ss, cnt)
+
+
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+           keepdims: bool = False) -> Array:
+    """numpy.nanstd: the standard deviation of the non-NaN elements."""
+    return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+
+
+def _nan_extremum(name, reduce, fill) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+        a = operand(a)
+        if dtype_of(a).kind not in "fc":
+            return reduce(a, axis=axis, keepdims=keepdims)
+        out = reduce(_nan_fill(a, fill), axis=axis, keepdims=keepdims)
+        all_nan = all(isnan(a), axis=axis, keepdims=keepdims)
+        return lax.select(all_nan, np.array(np.nan, dtype_of(a)), out)
+    f.__name__ = name
+    f.__doc__ = (f"numpy.{name}: the {name[3:]} ignoring NaNs (NaN for an all-NaN slice).\n\n"
+                 f"    >>> import funcgrad.numpy as fnp\n"
+                 f"    >>> fnp.{name}(fnp.array([1., fnp.nan, 2.]))\n"
+                 f"    Array({2 if 'max' in name else 1}., dtype=float64)\n")
+    return f
+
+
+nanmax = _nan_extremum("nanmax", max, -np.inf)
+
+
+nanmin = _nan_extremum("nanmin", min, np.inf)
+
+
+def _nan_arg(name, arg, fill) -> Callable[..., Array]:
+    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+        a = operand(a)
+        if dtype_of(a).kind not in "fc":
+            return arg(a, axis=axis, keepdims=keepdims)
+        nans = isnan(a)
+        if not isinstance(a, Tracer) or is_concrete(a):
+            all_nan = host_value(all(nans, axis=axis))
+            if all_nan.size and np.any(all_nan):
+                raise ValueError("All-NaN slice encountered")
+        return arg(_nan_fill(a, fill), axis=axis, keepdims=keepdims)
+    f.__name__ = name
+    f.__doc__ = f"numpy.{name}: the index of the first {name[6:]}imum, ignoring NaNs."
+    return f
+
+
+nanargmax = _nan_arg("nanargmax", argmax, -np.inf)
+
+
+nanargmin = _nan_arg("nanargmin", argmin, np.inf)

@@ -1,22 +1,25 @@
 """numpy's elementwise functions over funcgrad's primitives (numpy broadcasting and promotion)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from .. import lax
-from .._core import backend
-from .._core.array import Array, wrap_value
-from .._core.config import config
-from .._core.trace import bind, eval_primitive, get_aval
-from ._core import dtype_of, operand
+from .._core.array import Array
+from .._core.trace import bind, eval_primitive, get_aval, host_value
+from .._core.typing import ArrayLike
+from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
+from ._manipulation import broadcast_to
 
 _FAST_SCALARS = (float, int)
 
 
-def _unary(prim_fn, name):
-    prim = prim_fn.primitive
+def _unary(prim_fn: Callable[..., Any], name: str) -> Callable[[ArrayLike], Array]:
+    """numpy's unary ufunc `name` as the primitive behind `prim_fn`."""
+    prim = prim_fn.primitive  # type: ignore[attr-defined]
 
-    def f(x):
+    def f(x: ArrayLike) -> Array:
         if type(x) is Array:  # no trace can be involved: straight to the eager routine
             return eval_primitive(prim, (x,), _NO_PARAMS)
         return bind(prim, operand(x))
@@ -25,10 +28,12 @@ def _unary(prim_fn, name):
     return f
 
 
-def _binary(prim_fn, name):
-    prim = prim_fn.primitive
+def _binary(prim_fn: Callable[..., Any],
+            name: str) -> Callable[[ArrayLike, ArrayLike], Array]:
+    """numpy's binary ufunc `name` as the primitive behind `prim_fn`."""
+    prim = prim_fn.primitive  # type: ignore[attr-defined]
 
-    def f(x, y):
+    def f(x: ArrayLike, y: ArrayLike) -> Array:
         tx, ty = type(x), type(y)
         if (tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
                 ty is Array and tx in _FAST_SCALARS):  # no trace: straight to the eager routine
@@ -85,11 +90,12 @@ isfinite = _unary(lax.is_finite, "isfinite")
 bitwise_not = invert = _unary(lax.bitwise_not, "invert")
 
 
-def positive(x):
+def positive(x: ArrayLike) -> Array:
+    """numpy.positive, differentiable."""
     return operand(x)
 
 
-def power(x, y):
+def power(x: ArrayLike, y: ArrayLike) -> Array:
     """x ** y; a Python integer exponent becomes `integer_pow` (exact, and defined at x = 0)."""
     x = operand(x)
     if type(y) is int:
@@ -97,16 +103,18 @@ def power(x, y):
     return lax.pow(x, operand(y))
 
 
-def square(x):
+def square(x: ArrayLike) -> Array:
+    """numpy.square, differentiable."""
     return lax.integer_pow(operand(x), 2)
 
 
-def reciprocal(x):
+def reciprocal(x: ArrayLike) -> Array:
+    """numpy.reciprocal, differentiable."""
     x = operand(x)
     return lax.div(1, x) if dtype_of(x).kind in "fc" else lax.floor_divide(1, x)
 
 
-def round(a, decimals=0):
+def round(a: ArrayLike, decimals: int = 0) -> Array:
     """numpy.round: half to even, at `decimals` places."""
     a = operand(a)
     if decimals == 0:
@@ -118,41 +126,31 @@ def round(a, decimals=0):
 around = round
 
 
-def _logical(fn, name):
-    def f(x, y):
-        return fn(lax.ne(operand(x), 0), lax.ne(operand(y), 0))
-    f.__name__ = name
-    return f
+def _truth(x):
+    return lax.ne(operand(x), 0)
 
 
-logical_and = _logical(lax.bitwise_and, "logical_and")
-logical_or = _logical(lax.bitwise_or, "logical_or")
-logical_xor = _logical(lax.bitwise_xor, "logical_xor")
+def logical_and(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.logical_and: elementwise, of the operands' truth values."""
+    return lax.bitwise_and(_truth(x), _truth(y))
 
 
-def logical_not(x):
+def logical_or(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.logical_or: elementwise, of the operands' truth values."""
+    return lax.bitwise_or(_truth(x), _truth(y))
+
+
+def logical_xor(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.logical_xor: elementwise, of the operands' truth values."""
+    return lax.bitwise_xor(_truth(x), _truth(y))
+
+
+def logical_not(x: ArrayLike) -> Array:
+    """numpy.logical_not."""
     return lax.eq(operand(x), 0)
 
 
-def where(condition, x=None, y=None):
-    """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
-
-    >>> import funcgrad.numpy as fnp
-    >>> fnp.where(fnp.array([True, False]), 1.0, 2.0)
-    Array([1., 2.], dtype=float64)
-    """
-    if x is None and y is None:
-        from ._manipulation import nonzero
-        return nonzero(condition)
-    if x is None or y is None:
-        raise ValueError("where takes either one argument (condition) or three (condition, x, y)")
-    c = operand(condition)
-    if dtype_of(c) != np.bool_:
-        c = lax.ne(c, 0)
-    return lax.select(c, operand(x), operand(y))
-
-
-def clip(a, a_min=None, a_max=None):
+def clip(a: ArrayLike, a_min: ArrayLike = None, a_max: ArrayLike = None) -> Array:
     """numpy.clip; at a bound the derivative is shared with the bound (as for maximum)."""
     a = operand(a)
     if a_min is None and a_max is None:
@@ -172,32 +170,36 @@ def clip(a, a_min=None, a_max=None):
     return a
 
 
-def isnan(x):
+def isnan(x: ArrayLike) -> Array:
+    """numpy.isnan."""
     x = operand(x)
     return lax.ne(x, x)
 
 
-def isinf(x):
+def isinf(x: ArrayLike) -> Array:
+    """numpy.isinf."""
     x = operand(x)
     return lax.bitwise_and(lax.bitwise_not(lax.is_finite(x)), lax.eq(x, x))
 
 
-def exp2(x):
+def exp2(x: ArrayLike) -> Array:
+    """numpy.exp2, differentiable."""
     return lax.pow(2.0, operand(x))
 
 
-def log2(x):
+def log2(x: ArrayLike) -> Array:
+    """numpy.log2, differentiable."""
     return lax.div(lax.log(operand(x)), float(np.log(2)))
 
 
-def log10(x):
+def log10(x: ArrayLike) -> Array:
+    """numpy.log10, differentiable."""
     return lax.div(lax.log(operand(x)), float(np.log(10)))
 
 
-def rsqrt(x):
+def rsqrt(x: ArrayLike) -> Array:
+    """numpy.rsqrt, differentiable."""
     return lax.rsqrt(operand(x))
-
-
 
 
 arcsinh = _unary(lax.asinh, "arcsinh")
@@ -206,22 +208,25 @@ arctanh = _unary(lax.atanh, "arctanh")
 conjugate = conj = _unary(lax.conj, "conjugate")
 
 
-def fabs(x):
+def fabs(x: ArrayLike) -> Array:
+    """numpy.fabs, differentiable."""
     return lax.abs(operand(x))
 
 
-def deg2rad(x):
+def deg2rad(x: ArrayLike) -> Array:
+    """numpy.deg2rad, differentiable."""
     return lax.mul(operand(x), float(np.pi / 180))
 
 
-def rad2deg(x):
+def rad2deg(x: ArrayLike) -> Array:
+    """numpy.rad2deg, differentiable."""
     return lax.mul(operand(x), float(180 / np.pi))
 
 
 radians, degrees = deg2rad, rad2deg
 
 
-def hypot(x1, x2):
+def hypot(x1: ArrayLike, x2: ArrayLike) -> Array:
     """sqrt(x1**2 + x2**2), scaled so that large values do not overflow."""
     x1, x2 = lax.abs(operand(x1)), lax.abs(operand(x2))
     m = lax.maximum(x1, x2)
@@ -230,19 +235,20 @@ def hypot(x1, x2):
     return lax.mul(m, lax.sqrt(lax.add(lax.mul(r1, r1), lax.mul(r2, r2))))
 
 
-def logaddexp(x1, x2):
+def logaddexp(x1: ArrayLike, x2: ArrayLike) -> Array:
     """log(exp(x1) + exp(x2)) without overflow."""
     x1, x2 = operand(x1), operand(x2)
     m = lax.maximum(x1, x2)
     return lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x1, x2))))))
 
 
-def logaddexp2(x1, x2):
+def logaddexp2(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.logaddexp2, differentiable."""
     ln2 = float(np.log(2))
     return lax.div(logaddexp(lax.mul(operand(x1), ln2), lax.mul(operand(x2), ln2)), ln2)
 
 
-def sinc(x):
+def sinc(x: ArrayLike) -> Array:
     """sin(pi x) / (pi x), 1 at 0 (with derivative 0 there)."""
     x = operand(x)
     zero = lax.eq(x, 0)
@@ -250,18 +256,21 @@ def sinc(x):
     return lax.select(zero, 1.0, lax.div(lax.sin(px), px))
 
 
-def fmax(x1, x2):
+def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
     """maximum that ignores NaNs (a NaN loses to a number)."""
     x1, x2 = operand(x1), operand(x2)
     return lax.select(isnan(x2), x1, lax.select(isnan(x1), x2, lax.maximum(x1, x2)))
 
 
-def fmin(x1, x2):
+def fmin(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.fmin, differentiable."""
     x1, x2 = operand(x1), operand(x2)
     return lax.select(isnan(x2), x1, lax.select(isnan(x1), x2, lax.minimum(x1, x2)))
 
 
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Array:
+    """numpy.nan_to_num, differentiable."""
     x = operand(x)
     dt = dtype_of(x)
     if dt.kind not in "fc":
@@ -274,41 +283,162 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return lax.select(lax.bitwise_and(isinf(x), lax.lt(x, 0)), float(lo), x)
 
 
-def real(val):
+def real(val: ArrayLike) -> Array:
+    """numpy.real, differentiable."""
     return lax.real(operand(val))
 
 
-def imag(val):
+def imag(val: ArrayLike) -> Array:
+    """numpy.imag, differentiable."""
     return lax.imag(operand(val))
 
 
-def angle(z, deg=False):
+def angle(z: ArrayLike, deg: bool = False) -> Array:
+    """numpy.angle, differentiable."""
     z = operand(z)
     a = lax.atan2(lax.imag(z), lax.real(z)) if dtype_of(z).kind == "c" else lax.atan2(
         lax.mul(z, 0.0), z)
     return rad2deg(a) if deg else a
 
 
-def real_if_close(a, tol=100):
+def real_if_close(a: ArrayLike, tol: float = 100) -> Array:
+    """numpy.real_if_close, differentiable."""
     a = operand(a)
     if dtype_of(a).kind != "c":
         return a
-    from .._core.trace import host_value
     im = host_value(lax.imag(a))
     if np.all(np.abs(im) < tol * np.finfo(im.dtype).eps):
         return lax.real(a)
     return a
 
 
-def select(condlist, choicelist, default=0):
-    """numpy.select: the first condition that holds picks its choice, elementwise."""
-    if len(condlist) != len(choicelist):
-        raise ValueError("list of cases must be same length as list of conditions")
-    out = operand(default)
-    for c, v in reversed(list(zip(condlist, choicelist))):
-        out = lax.select(lax.ne(operand(c), False), operand(v), out)
-    return out
-
-
 left_shift = _binary(lax.shift_left, "left_shift")
 right_shift = _binary(lax.shift_right, "right_shift")
+
+
+def signbit(x: ArrayLike) -> Array:
+    """numpy.signbit: whether the sign bit is set (True for -0.0 and negative NaNs).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.signbit(fnp.array([-0.0, 0.0, -2.0]))
+    Array([ True, False,  True], dtype=bool)
+    """
+    return lax.signbit(operand(x))
+
+
+def copysign(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.copysign: |x1| with the sign of x2; differentiable in x1.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.copysign(2.0, fnp.array([-1.0, 0.0]))
+    Array([-2.,  2.], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.copysign, x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    m = lax.abs(x1)
+    return lax.select(lax.signbit(x2), lax.neg(m), m)
+
+
+def heaviside(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.heaviside: 0 for x1 < 0, x2 at x1 == 0, 1 for x1 > 0 (NaN stays NaN).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.heaviside(fnp.array([-1.0, 0.0, 2.0]), 0.5)
+    Array([0. , 0.5, 1. ], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.heaviside, x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    x2 = broadcast_to(x2, np.broadcast_shapes(shape_of(x1), shape_of(x2)))
+    out = lax.select(lax.lt(x1, 0), 0.0, lax.select(lax.gt(x1, 0), 1.0, x2))
+    return lax.select(isnan(x1), x1, out) if dt.kind in "fc" else out
+
+
+def trunc(x: ArrayLike) -> Array:
+    """numpy.trunc: round toward zero (derivative 0).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.trunc(fnp.array([-1.5, 1.5]))
+    Array([-1.,  1.], dtype=float64)
+    """
+    x = operand(x)
+    dt = ufunc_dtype(np.trunc, x)
+    x = cast(x, dt)
+    if dt.kind in "iub":
+        return x
+    return lax.select(lax.lt(x, 0), lax.ceil(x), lax.floor(x))
+
+
+fix = trunc
+
+
+def fmod(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.fmod: C's remainder, with the sign of the dividend (numpy.remainder has the
+    divisor's). Its derivative is 1 in x1 and -trunc(x1 / x2) in x2.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.fmod(fnp.array([-3.0, 3.0]), 2.0)
+    Array([-1.,  1.], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.fmod, x1, x2)
+    x1, x2 = cast(x1, dt), cast(x2, dt)
+    if dt.kind == "u":
+        return lax.rem(x1, x2)
+    r = lax.rem(lax.abs(x1), lax.abs(x2))  # >= 0 (or NaN)
+    if dt.kind == "f":  # x1's sign bit, -0.0 included
+        return lax.select(lax.signbit(x1), lax.neg(r), r)
+    return lax.mul(lax.sign(x1), r)
+
+
+def modf(x: ArrayLike) -> tuple[Array, Array]:
+    """numpy.modf: (fractional part, integral part), both with x's sign.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.modf(fnp.array([-1.5, 2.25]))
+    (Array([-0.5 ,  0.25], dtype=float64), Array([-1.,  2.], dtype=float64))
+    """
+    x = operand(x)
+    x = cast(x, ufunc_dtype(np.modf, x))
+    whole = trunc(x)
+    finite = lax.select(lax.bitwise_and(lax.bitwise_not(lax.is_finite(x)), lax.eq(x, x)), 0.0, x)
+    frac = lax.sub(finite, trunc(finite))
+    return copysign(frac, x), whole
+
+
+def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[Array, Array]:
+    """numpy.divmod: (floor_divide(x1, x2), remainder(x1, x2))."""
+    x1, x2 = operand(x1), operand(x2)
+    return lax.floor_divide(x1, x2), lax.rem(x1, x2)
+
+
+def cbrt(x: ArrayLike) -> Array:
+    """numpy.cbrt: the real cube root (negative for negative x).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.cbrt(fnp.array([-8.0, 27.0]))
+    Array([-2.,  3.], dtype=float64)
+    """
+    x = operand(x)
+    x = cast(x, ufunc_dtype(np.cbrt, x))
+    r = lax.pow(lax.abs(x), 1.0 / 3.0)
+    # one Newton step polishes pow's rounding: r - (r - |x| / r^2) / 3 (skipped at 0 and inf)
+    ok = lax.bitwise_and(lax.is_finite(r), lax.gt(r, 0))
+    rs = lax.select(ok, r, 1.0)
+    ax = lax.select(ok, lax.abs(x), 1.0)
+    polished = lax.sub(rs, lax.div(lax.sub(rs, lax.div(ax, lax.mul(rs, rs))), 3.0))
+    r = lax.select(ok, polished, r)
+    return copysign(r, x)
+
+
+def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """numpy.float_power: x1 ** x2 computed in float64 (or complex128).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.float_power(fnp.array([2, 3]), 2)
+    Array([4., 9.], dtype=float64)
+    """
+    x1, x2 = operand(x1), operand(x2)
+    dt = ufunc_dtype(np.float_power, x1, x2)
+    return lax.pow(cast(x1, dt), cast(x2, dt))

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import operator
 import warnings
+from typing import Any, Sequence
 
 import numpy as np
 
 from .. import lax
-from .._core.array import wrap_value
+from .._core.array import Array, wrap_value
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Axis
 from ..lax import fft as _F
 from ._core import asarray, operand
-from ._more_shape import roll
+from ._manipulation import roll
 from ._ufuncs import conj
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
@@ -107,31 +109,36 @@ def _one(kind, a, n, axis, norm, real=False):
     return _transform(a, kind, (ax,), (n,), _norm(norm))
 
 
-def fft(a, n=None, axis=-1, norm=None, out=None):
+def fft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None,
+        out: None = None) -> Array:
     """numpy.fft.fft: the 1-D discrete Fourier transform along `axis` (n: crop or zero-pad)."""
     _no_out(out)
     return _one("fft", a, n, axis, norm)
 
 
-def ifft(a, n=None, axis=-1, norm=None, out=None):
+def ifft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None,
+         out: None = None) -> Array:
     """numpy.fft.ifft: the inverse of fft."""
     _no_out(out)
     return _one("ifft", a, n, axis, norm)
 
 
-def rfft(a, n=None, axis=-1, norm=None, out=None):
+def rfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None,
+         out: None = None) -> Array:
     """numpy.fft.rfft: fft of real input, the n // 2 + 1 non-negative frequencies."""
     _no_out(out)
     return _one("rfft", a, n, axis, norm, real=True)
 
 
-def irfft(a, n=None, axis=-1, norm=None, out=None):
+def irfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None,
+          out: None = None) -> Array:
     """numpy.fft.irfft: the real inverse of rfft (n output points, default 2 (m - 1))."""
     _no_out(out)
     return _one("irfft", a, n, axis, norm)
 
 
-def hfft(a, n=None, axis=-1, norm=None, out=None):
+def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None,
+         out: None = None) -> Array:
     """numpy.fft.hfft: the FFT of a Hermitian-symmetric signal (a real spectrum)."""
     _no_out(out)
     a = _prep(a, name="hfft")
@@ -140,7 +147,8 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
     return irfft(conj(a), n, axis, norm=_SWAP[_norm_or_none(norm)])
 
 
-def ihfft(a, n=None, axis=-1, norm=None, out=None):
+def ihfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = None,
+          out: None = None) -> Array:
     """numpy.fft.ihfft: the inverse of hfft."""
     _no_out(out)
     return conj(rfft(a, n, axis, norm=_SWAP[_norm_or_none(norm)]))
@@ -211,69 +219,77 @@ def _nd(kind, a, s, axes, norm):
     return a
 
 
-def fftn(a, s=None, axes=None, norm=None, out=None):
+def fftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+         norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.fftn: the n-dimensional discrete Fourier transform over `axes` (all by
     default), each cropped or zero-padded to `s`."""
     _no_out(out)
     return _nd("fft", a, s, axes, norm)
 
 
-def ifftn(a, s=None, axes=None, norm=None, out=None):
+def ifftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.ifftn: the inverse of fftn."""
     _no_out(out)
     return _nd("ifft", a, s, axes, norm)
 
 
-def rfftn(a, s=None, axes=None, norm=None, out=None):
+def rfftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+          norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.rfftn: fftn of real input, half of the last axis' frequencies."""
     _no_out(out)
     return _nd("rfft", a, s, axes, norm)
 
 
-def irfftn(a, s=None, axes=None, norm=None, out=None):
+def irfftn(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
+           norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.irfftn: the real inverse of rfftn."""
     _no_out(out)
     return _nd("irfft", a, s, axes, norm)
 
 
-def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def fft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = (-2, -1),
+         norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.fft2: fftn over the last two axes."""
     return fftn(a, s, axes, norm, out)
 
 
-def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def ifft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = (-2, -1),
+          norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.ifft2: ifftn over the last two axes."""
     return ifftn(a, s, axes, norm, out)
 
 
-def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def rfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = (-2, -1),
+          norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.rfft2: rfftn over the last two axes."""
     return rfftn(a, s, axes, norm, out)
 
 
-def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+def irfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | None = (-2, -1),
+           norm: str | None = None, out: None = None) -> Array:
     """numpy.fft.irfft2: irfftn over the last two axes."""
     return irfftn(a, s, axes, norm, out)
 
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def fftfreq(n, d=1.0, device=None):
+def fftfreq(n: int, d: float = 1.0, device: Any = None) -> Array:
     """numpy.fft.fftfreq: the sample frequencies (a constant)."""
     return wrap_value(np.fft.fftfreq(n, d))
 
 
-def rfftfreq(n, d=1.0, device=None):
+def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> Array:
     """numpy.fft.rfftfreq: the non-negative sample frequencies (a constant)."""
     return wrap_value(np.fft.rfftfreq(n, d))
 
 
-def fftshift(x, axes=None):
+def fftshift(x: ArrayLike, axes: Axis = None) -> Array:
     """numpy.fft.fftshift: the zero frequency moved to the center."""
     return _shift(x, axes, 1)
 
 
-def ifftshift(x, axes=None):
+def ifftshift(x: ArrayLike, axes: Axis = None) -> Array:
     """numpy.fft.ifftshift: the inverse of fftshift."""
     return _shift(x, axes, -1)
 

@@ -20,23 +20,27 @@ lstsq's rank and matrix_rank need concrete values (not under jit).
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import namedtuple
+from typing import Any, Literal, Sequence, overload
 
 import numpy as np
 from numpy.linalg import LinAlgError
 
 from .. import lax
-from .._core.array import wrap_value
+from .._core.array import Array, wrap_value
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval
+from .._core.typing import ArrayLike, DTypeLike
 from ..lax import linalg_ops as L
 from ._core import asarray, operand
-from ._manipulation import broadcast_to, moveaxis, ravel, reshape, transpose
-from ._matrix import argsort, take_along_axis
-from ._more_shape import flip
+from ._indexing import diagonal as _diagonal
+from ._indexing import take_along_axis, where
+from ._manipulation import broadcast_to, flip, moveaxis, ravel, reshape, transpose
 from ._products import dot, matmul
 from ._reductions import max as _max, min as _min, sum as _sum
-from ._ufuncs import abs as _abs, conj, isnan, real, sqrt, where
+from ._sorting import argsort
+from ._ufuncs import abs as _abs, conj, isnan, real, sqrt
 
 __all__ = ["LinAlgError", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky",
            "cond", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul",
@@ -133,14 +137,14 @@ def _mH(x):
 
 # ---- inverses and solves ---------------------------------------------------------------------
 
-def inv(a):
+def inv(a: ArrayLike) -> Array:
     """numpy.linalg.inv: the inverse of a matrix or of each matrix in a stack (..., n, n)."""
     a = _prep(a)
     _assert_stacked_square("inv", a)
     return L.inv(a)
 
 
-def solve(a, b):
+def solve(a: ArrayLike, b: ArrayLike) -> Array:
     """numpy.linalg.solve: x with a @ x = b. a: (..., M, M); b: (M,) or (..., M, K), the leading
     axes broadcasting. An unstacked a is factorized once for every right-hand side."""
     a, b = _prep(a, b)
@@ -178,21 +182,22 @@ def _solve_mismatch(sa, sb, sig, got, n):
         f"(..., M, M). {doc_link('shapeerror')}")
 
 
-def det(a):
+def det(a: ArrayLike) -> Array:
     """numpy.linalg.det. Its derivative, det(a) inv(a).T, needs an invertible a."""
     a = _prep(a)
     _assert_stacked_square("det", a)
     return L.det(a)
 
 
-def slogdet(a):
+def slogdet(a: ArrayLike) -> SlogdetResult:
     """numpy.linalg.slogdet: SlogdetResult(sign, logabsdet); the sign's derivative is zero."""
     a = _prep(a)
     _assert_stacked_square("slogdet", a)
     return SlogdetResult(*L.slogdet(a))
 
 
-def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
+def pinv(a: ArrayLike, rcond: Any = None, hermitian: bool = False, *,
+         rtol: Any = _NoValue) -> Array:
     """numpy.linalg.pinv, through the SVD (or eigh, hermitian=True): singular values at most
     rcond * the largest count as zero."""
     a = _prep(a)
@@ -219,7 +224,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
     return matmul(_mT(vt), reshape(s_inv, get_aval(s_inv).shape + (1,)) * _mT(u))
 
 
-def lstsq(a, b, rcond=None):
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, int, Array]:
     """numpy.linalg.lstsq: (x, residuals, rank, s) for the least-squares solution of a @ x = b,
     through the SVD (singular values at most rcond * the largest count as zero). x, residuals and
     s are differentiable; rank is a Python-level integer, so a and b must be concrete."""
@@ -252,7 +257,7 @@ def lstsq(a, b, rcond=None):
     return x, resids, rank, s
 
 
-def matrix_power(a, n):
+def matrix_power(a: ArrayLike, n: int) -> Array:
     """numpy.linalg.matrix_power: a @ a @ ... (n times) by repeated squaring; n < 0 inverts."""
     a = asarray(operand(a))
     _assert_stacked_square("matrix_power", a)
@@ -272,7 +277,8 @@ def matrix_power(a, n):
         return matmul(a, a)
     if n == 3:
         return matmul(matmul(a, a), a)
-    z = result = None
+    z: Any = None
+    result: Any = None
     while n > 0:
         z = a if z is None else matmul(z, z)
         n, bit = divmod(n, 2)
@@ -281,7 +287,7 @@ def matrix_power(a, n):
     return result
 
 
-def multi_dot(arrays, *, out=None):
+def multi_dot(arrays: Sequence[ArrayLike], *, out: None = None) -> Array:
     """numpy.linalg.multi_dot: a chain of dot products in the cheapest order (the first array
     may be 1-D, as a row; the last, as a column)."""
     if out is not None:
@@ -345,7 +351,7 @@ def _multi_dot(arrays, order, i, j):
 
 # ---- decompositions -----------------------------------------------------------------------------
 
-def cholesky(a, /, *, upper=False):
+def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
     """numpy.linalg.cholesky: L with a = L @ L.T (upper=True: U with a = U.T @ U), reading the
     lower (upper) triangle of a. The derivative treats a as symmetric (a symmetric gradient)."""
     a = _prep(a)
@@ -355,7 +361,7 @@ def cholesky(a, /, *, upper=False):
     return L.cholesky(a)
 
 
-def eigh(a, UPLO="L"):
+def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
     """numpy.linalg.eigh: EighResult(eigenvalues ascending, eigenvectors as columns) of the
     symmetric matrix with a's lower (UPLO='L') or upper triangle. The derivative treats a as
     symmetric; the eigenvectors' needs distinct eigenvalues."""
@@ -367,12 +373,22 @@ def eigh(a, UPLO="L"):
     return EighResult(*L.eigh(a, lower=UPLO == "L"))
 
 
-def eigvalsh(a, UPLO="L"):
+def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:
     """numpy.linalg.eigvalsh: the eigenvalues (ascending) of a symmetric matrix."""
     return eigh(a, UPLO).eigenvalues
 
 
-def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+@overload
+def svd(a: ArrayLike, full_matrices: bool = ..., compute_uv: Literal[True] = ...,
+        hermitian: bool = ...) -> SVDResult: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool, compute_uv: Literal[False],
+        hermitian: bool = ...) -> Array: ...
+@overload
+def svd(a: ArrayLike, full_matrices: bool = ..., *, compute_uv: Literal[False],
+        hermitian: bool = ...) -> Array: ...
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> SVDResult | Array:
     """numpy.linalg.svd: SVDResult(U, S, Vh) with a = U @ diag(S) @ Vh, S descending (or S alone
     with compute_uv=False). Differentiating U and Vh needs full_matrices=False (or a square a)
     and distinct nonzero singular values; S alone always differentiates."""
@@ -397,17 +413,16 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     return SVDResult(*L.svd(a, full_matrices=bool(full_matrices)))
 
 
-def svdvals(x, /):
+def svdvals(x: ArrayLike, /) -> Array:
     """numpy.linalg.svdvals: the singular values, descending."""
     return svd(x, compute_uv=False)
 
 
-def qr(a, mode="reduced"):
+def qr(a: ArrayLike, mode: str = "reduced") -> QRResult | Array | tuple[Array, Array]:
     """numpy.linalg.qr for mode 'reduced' (QRResult(Q, R)), 'complete' and 'r' (R alone).
     'raw' (LAPACK's Householder reflectors) is not supported."""
     if mode not in ("reduced", "complete", "r", "raw"):
         if mode in ("f", "full"):
-            import warnings
             warnings.warn("The 'full' option is deprecated in favor of 'reduced'.\nFor backward "
                           "compatibility let mode default.", DeprecationWarning, stacklevel=2)
             mode = "reduced"
@@ -438,7 +453,8 @@ def _empty_axis_max(y, axis):
     return _max(y, axis=axis)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm(x: ArrayLike, ord: Any = None, axis: int | tuple[int, ...] | None = None,
+         keepdims: bool = False) -> Array:
     """numpy.linalg.norm: vector norms (ord None/2, 1, inf, -inf, 0, any p) over one axis, matrix
     norms (None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two; axis None: the whole array (a
     vector or a matrix for a given ord)."""
@@ -530,7 +546,8 @@ def _matrix_norm(x, ord, row, col):
     raise ValueError("Invalid norm order for matrices.")
 
 
-def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+def vector_norm(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None,
+                keepdims: bool = False, ord: Any = 2) -> Array:
     """numpy.linalg.vector_norm: a vector norm over any axes (all of them by default)."""
     x = asarray(operand(x))
     shape = get_aval(x).shape
@@ -547,18 +564,19 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
         y, ax = x, axis
     res = norm(y, axis=ax, ord=ord)
     if keepdims:
-        kept = range(len(shape)) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
-        kept = {_norm_axis(a, len(shape)) for a in kept}
+        given = range(len(shape)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        kept = {_norm_axis(a, len(shape)) for a in given}
         res = reshape(res, tuple(1 if i in kept else d for i, d in enumerate(shape)))
     return res
 
 
-def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False, ord: Any = "fro") -> Array:
     """numpy.linalg.matrix_norm: a matrix norm over the last two axes."""
     return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 
-def cond(x, p=None):
+def cond(x: ArrayLike, p: Any = None) -> Array:
     """numpy.linalg.cond: the condition number in norm p (None: 2, through the SVD)."""
     x = _prep(x)
     shape = get_aval(x).shape
@@ -584,7 +602,8 @@ def _take_last(s, i):
                    shape[:-1])
 
 
-def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+def matrix_rank(A: ArrayLike, tol: Any = None, hermitian: bool = False, *,
+                rtol: Any = None) -> Array:
     """numpy.linalg.matrix_rank, on concrete values (an integer has no derivative; under jit
     the rank would fix the shapes of what follows, so it is not traceable)."""
     a = _concrete(asarray(operand(A)), "matrix_rank (an integer from concrete values)")
@@ -595,7 +614,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
 
 # ---- numpy 2's array-API helpers -----------------------------------------------------------------
 
-def matrix_transpose(x, /):
+def matrix_transpose(x: ArrayLike, /) -> Array:
     """numpy.linalg.matrix_transpose: swap the last two axes."""
     x = asarray(operand(x))
     if get_aval(x).ndim < 2:
@@ -603,12 +622,11 @@ def matrix_transpose(x, /):
     return _mT(x)
 
 
-def diagonal(x, /, *, offset=0):
+def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
     """numpy.linalg.diagonal: the diagonals of the last two axes."""
-    from ._matrix import diagonal as _diagonal
     return _diagonal(x, offset=offset, axis1=-2, axis2=-1)
 
 
-def trace(x, /, *, offset=0, dtype=None):
+def trace(x: ArrayLike, /, *, offset: int = 0, dtype: DTypeLike = None) -> Array:
     """numpy.linalg.trace: the traces of the last two axes."""
     return _sum(diagonal(x, offset=offset), axis=-1, dtype=dtype)
