@@ -14,8 +14,10 @@ from ._core.primitive import Primitive
 from ._core.trace import Tracer, as_leaf, bind, get_aval, new_trace
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
-from .lax._batching import batch_size, to_front
-from .lax.shape import zeros_like_aval
+from ._api import vjp as _vjp
+from ._vmap import vmap
+from .lax._batching import batch_size
+from .lax.shape import to_front, zeros_like_aval
 
 
 def _wrapped(vals):
@@ -64,7 +66,6 @@ def _merge(static, dyn):
 
 def _vmapped(fn, dims, size):
     """fn over flat batched inputs (batch axis at dims[i] or None) -> flat outputs batched at 0."""
-    from ._vmap import vmap
     return lambda *xs: vmap(lambda *a: list(fn(*a)), in_axes=tuple(dims), axis_size=size)(*xs)
 
 
@@ -83,7 +84,6 @@ def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
 
 def _custom_jvp_vjp(ct, ans, args, positions, *, fun, jvp):
     # The rule's tangent map is linear: its transpose is its VJP in the tangents.
-    from ._api import vjp as _vjp
     zeros = [zeros_like_aval(get_aval(a)) for a in args]
 
     def tangent_map(*ts):

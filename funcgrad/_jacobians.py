@@ -14,7 +14,6 @@ from ._core.array import wrap_value
 from ._core.trace import get_aval
 from ._vmap import batch_flat
 from .interpreters.batching import OneHot
-from .numpy import concatenate, reshape
 
 
 def _with_dynamic(fun, args, kwargs, positions):
@@ -55,7 +54,7 @@ def _chunked(mapped, basis, total, chunk_size, axis=0):
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
     parts = [mapped(*[b.slice_rows(s, min(s + chunk_size, total)) for b in basis])
              for s in range(0, total, chunk_size)]
-    return tree.tree_map(lambda *xs: concatenate(xs, axis=axis), *parts)
+    return tree.tree_map(lambda *xs: lax.concatenate(xs, axis % get_aval(xs[0]).ndim), *parts)
 
 
 def _split_rows(flat, avals, lead_shape, last=False):
@@ -67,9 +66,9 @@ def _split_rows(flat, avals, lead_shape, last=False):
     for a in avals:
         if last:
             piece = flat[..., off:off + a.size]
-            pieces.append(reshape(piece, lead_shape + a.shape))
+            pieces.append(lax.reshape(piece, lead_shape + a.shape))
         else:
-            pieces.append(reshape(flat[off:off + a.size], a.shape + lead_shape))
+            pieces.append(lax.reshape(flat[off:off + a.size], a.shape + lead_shape))
         off += a.size
     return pieces
 

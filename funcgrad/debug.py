@@ -9,6 +9,9 @@ from ._core.array import Array, wrap_value
 from ._core.primitive import Primitive, def_nondiff
 from ._core.trace import Tracer
 from .interpreters.passes import EFFECTFUL
+from .lax._batching import batch_size
+from .lax.indexing import index
+from .lax.shape import move_axis
 
 debug_print_p = Primitive("debug_print", multiple_results=True)
 
@@ -21,9 +24,6 @@ def _impl(*vals, fmt, treedef):
 
 
 def _batch(args, dims, *, fmt, treedef):
-    from .lax._batching import batch_size
-    from .lax._batching import move_axis
-    from .lax.indexing import index
     size = batch_size(args, dims)
     fronted = [a if d is None else move_axis(a, d, 0) for a, d in zip(args, dims)]
     for b in range(size):  # one line per example, in order

@@ -15,16 +15,17 @@ from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
 from .._core.primitive import Primitive, def_nondiff
-from .._core.trace import Tracer, as_leaf, get_aval, is_concrete
+from .._core.trace import Tracer, as_leaf, concrete_value, get_aval, is_concrete
 from ..interpreters.ad import ReverseTracer
 from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
                                      run, trace_closed, vjp_jaxpr)
-from ._batching import batch_size, move_axis, to_front
+from ._batching import batch_size
 from .device import on_device_of
 from .elementwise import bitwise_and, convert_element_type, eq, maximum, minimum, select
+from .indexing import index
 from .reduce import reduce_max
-from .shape import reshape
+from .shape import concatenate, expand_dims, full, move_axis, reshape, to_front, zeros_like_aval
 
 
 def _as_array(x):
@@ -130,7 +131,6 @@ def switch(index, branches, *operands):
                         f"got {ia.str_short()}. For an elementwise choice use "
                         "fnp.where(pred, x, y).")
     if is_concrete(index):
-        from .._core.trace import concrete_value
         return branches[_clamp_index(concrete_value(index), len(branches))](*operands)
     leaves, in_tree = tree.tree_flatten(operands)
     leaves = [as_leaf(x) for x in leaves]
@@ -225,7 +225,6 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
     if all(t is None for t in tangents):
         return scan_p.bind(*primals, jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry,
                            **params), None
-    from .shape import zeros_like_aval
     nz_k = [t is not None for t in tk]
     nz_x = [t is not None for t in tx]
     # Every floating carry gets a tangent: a zero one may become nonzero after one iteration.
@@ -263,7 +262,6 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
 
 
 def _scan_vjp(ct, ans, args, positions, *, jaxpr, length, reverse, num_consts, num_carry):
-    from .shape import zeros_like_aval
     nk, nc = num_consts, num_carry
     consts, init, xs = _split3(args, nk, nc)
     nx = len(xs)
@@ -362,7 +360,6 @@ def scan(f, init, xs=None, length=None, reverse=False):
                  tree.tree_unflatten(xs_tree, x_leaves))
 
     if all(is_concrete(x) for x in init_leaves + xs_leaves):
-        from .indexing import index
         carry, ys = init, []
         for i in (range(n - 1, -1, -1) if reverse else range(n)):
             carry, y = f(carry, tree.tree_unflatten(xs_tree, [index(x, i) for x in xs_leaves]))
@@ -431,15 +428,15 @@ def _y_avals(body, init_leaves, xs_leaves):
 
 def _stack_trees(ys, n, y_avals, like):
     """The stacked ys of an unrolled scan; with none, empty arrays on the device of `like`."""
-    from ..numpy import stack, zeros
     if n == 0:
         avals, y_tree = y_avals()
-        return tree.tree_unflatten(y_tree, [on_device_of(zeros((0,) + a.shape, a.dtype), like)
+        return tree.tree_unflatten(y_tree, [on_device_of(full((0,) + a.shape, 0, a.dtype), like)
                                             for a in avals])
     leaves = [tree.tree_leaves(y) for y in ys]
     y_tree = tree.tree_structure(ys[0])
-    return tree.tree_unflatten(y_tree, [stack([l[k] for l in leaves])
-                                        for k in range(len(leaves[0]))])
+    return tree.tree_unflatten(y_tree, [
+        concatenate([expand_dims(as_leaf(l[k]), (0,)) for l in leaves], 0)
+        for k in range(len(leaves[0]))])
 
 
 def map(f, xs):
@@ -462,7 +459,6 @@ def fori_loop(lower, upper, body_fun, init_val):
     Array(6, dtype=int64)
     """
     if is_concrete(lower) and is_concrete(upper):
-        from .._core.trace import concrete_value
         lo, hi = int(concrete_value(as_leaf(lower))), int(concrete_value(as_leaf(upper)))
         leaves = tree.tree_leaves(init_val)
         if all(is_concrete(x) for x in leaves):
@@ -502,7 +498,6 @@ while_p.abstract_eval = lambda *args, body_jaxpr, **_: out_avals(body_jaxpr)
 
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
                max_steps):
-    from .shape import zeros_like_aval
     nck, nbk = cond_nconsts, body_nconsts
     ck, bk, carry = primals[:nck], primals[nck:nck + nbk], primals[nck + nbk:]
     tbk, tc = tangents[nck:nck + nbk], tangents[nck + nbk:]

@@ -1,4 +1,6 @@
-"""numpy indexing as two primitives: `gather` (x[idx]) and the `scatter` family (x.at[idx].op(v)).
+"""numpy indexing as two primitives: `gather` (x[idx]) and the `scatter` family (x.at[idx].op(v));
+and `dynamic_slice` / `dynamic_update_slice`, slices at traced start indices (batched, they
+become a gather and a scatter).
 
 An index expression is normalized into a static `indexer` (a hashable tuple, one entry per index
 position: ("s", start, stop, step) | ("i", k) | ("n",) for None | ("a",) for an integer array
@@ -10,14 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
 from ..interpreters.codegen import FRESH
-from .elementwise import convert_element_type, eq, select
-from .shape import broadcast_in_dim, full, zeros_like_aval
+from ._batching import batch_size
+from ._checks import broadcast_shapes, shape_error as _shape_error
+from .elementwise import convert_element_type, eq, maximum, minimum, select
+from .shape import (broadcast_in_dim, full, move_axis, reshape, to_front, transpose,
+                    zeros_like_aval)
 
 
 # ---- index normalization ----------------------------------------------------------------------
@@ -186,9 +192,6 @@ def _batch_index(x, xd, arrays, adims, indexer, size):
     """An indexing of the batched x (batch axis first) equivalent to indexing each batch element:
     returns (x, arrays, indexer, perm) where transposing the new indexing's result by `perm` puts
     the batch axis first and every other axis where a single example would have it."""
-    from .._core.array import Array
-    from .shape import reshape
-    from ._batching import move_axis, to_front
     x = to_front(x, xd, size)
     has_adv, adjacent, pre = _advanced_layout(indexer)
     if all(d is None for d in adims):
@@ -247,8 +250,6 @@ defjvp(gather_p, lambda t, ans, x, *arrays, indexer: gather(t, arrays, indexer))
 
 
 def _gather_batch(args, dims, *, indexer):
-    from .shape import transpose
-    from ._batching import batch_size
     size = batch_size(args, dims)
     x, arrays, new_indexer, perm = _batch_index(args[0], dims[0], args[1:], dims[1:], indexer,
                                                 size)
@@ -304,8 +305,6 @@ def _scatter_prim(name, ufunc):
         return ShapedArray(x.shape, x.dtype)
 
     def batch(args, dims, *, indexer):
-        from .shape import transpose
-        from ._batching import batch_size, to_front
         size = batch_size(args, dims)
         x, arrays, new_indexer, perm = _batch_index(args[0], dims[0], args[2:], dims[2:],
                                                     indexer, size)
@@ -360,7 +359,6 @@ def _scatter_vjp_u(ct, ans, x, u, *arrays, indexer):
         return g  # basic indexing never repeats a position
     # Where positions repeat, the update written last is the one kept (numpy's x[idx] = u, by
     # which impl and jvp also go): only it receives the cotangent.
-    from .._core.array import Array
     ids = Array(np.arange(u.size, dtype=np.int64).reshape(u.shape))
     kept = scatter(full(x.shape, -1, np.int64), ids, arrays, indexer)
     return select(eq(gather(kept, arrays, indexer), ids), g, 0)
@@ -434,6 +432,131 @@ for _p, _fn in ((scatter_min_p, scatter_min), (scatter_max_p, scatter_max)):
     defvjp(_p, _vx, _vu)
 
 
+# ---- dynamic_slice / dynamic_update_slice -------------------------------------------------------
+
+
+def _clamped_starts(shape, sizes, starts):
+    return tuple(min(max(int(s), 0), n - k) for s, n, k in zip(starts, shape, sizes))
+
+
+def _check_starts(name, x, starts):
+    if len(starts) != x.ndim or any(s.ndim != 0 or s.dtype.kind not in "iu" for s in starts):
+        raise _shape_error(f"{name} needs one integer scalar start index per axis of shape "
+                           f"{x.shape}; got {[s.str_short() for s in starts]}.")
+
+
+dynamic_slice_p = Primitive("dynamic_slice")
+
+
+def _dynamic_slice_impl(x, *starts, slice_sizes):
+    st = _clamped_starts(x.shape, slice_sizes, starts)
+    return x[tuple(np.s_[a:a + k] for a, k in zip(st, slice_sizes))]
+
+
+def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
+    _check_starts("dynamic_slice", x, starts)
+    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
+        raise _shape_error(f"dynamic_slice: slice_sizes {slice_sizes} do not fit shape {x.shape}.")
+    return ShapedArray(slice_sizes, x.dtype)
+
+
+dynamic_slice_p.impl = _dynamic_slice_impl
+dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
+
+
+def dynamic_slice(x, start_indices, slice_sizes):
+    """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds."""
+    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
+
+
+defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))
+
+
+def _batched_window(shape, starts, sdims, sizes, size):
+    """Integer index arrays selecting, for each batch element b, the window of `sizes` at its own
+    (clamped) starts: x[b, s0:s0+k0, ...] for all b at once, as one advanced index."""
+    nd = len(shape)
+    idx = [reshape(Array(np.arange(size)), (size,) + (1,) * nd)]
+    for i, (s, d, k, n) in enumerate(zip(starts, sdims, sizes, shape)):
+        s = maximum(minimum(to_front(s, d, size), n - k), 0)
+        window = reshape(Array(np.arange(k)), (1,) * (1 + i) + (k,) + (1,) * (nd - i - 1))
+        idx.append(reshape(s, (size,) + (1,) * nd) + window)
+    return idx, (("a",),) * (1 + nd)
+
+
+def _dynamic_slice_batch(args, dims, *, slice_sizes):
+    (x, *starts), (xd, *sdims) = args, dims
+    size = batch_size(args, dims)
+    if all(d is None for d in sdims):
+        return dynamic_slice(move_axis(x, xd, 0), [0] + list(starts),
+                             (size,) + slice_sizes), 0
+    x = to_front(x, xd, size)  # the batch axis first, so that shape[1:] is one example's shape
+    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, slice_sizes, size)
+    return gather(x, idx, indexer), 0
+
+
+dynamic_slice_p.batch = _dynamic_slice_batch
+defvjp(dynamic_slice_p, lambda ct, ans, x, *starts, slice_sizes: dynamic_update_slice(
+    zeros_like_aval(x), ct, starts))
+
+dynamic_update_slice_p = Primitive("dynamic_update_slice")
+
+
+def _dynamic_update_slice_impl(x, update, *starts):
+    out = asarray(x).copy()
+    st = _clamped_starts(out.shape, np.shape(update), starts)
+    out[tuple(np.s_[a:a + k] for a, k in zip(st, np.shape(update)))] = update
+    return out
+
+
+def _dynamic_update_slice_abstract_eval(x, update, *starts):
+    _check_starts("dynamic_update_slice", x, starts)
+    if update.ndim != x.ndim or any(k > n for k, n in zip(update.shape, x.shape)):
+        raise _shape_error(f"dynamic_update_slice: an update of shape {update.shape} does not fit "
+                           f"in an array of shape {x.shape}.")
+    return ShapedArray(x.shape, x.dtype)
+
+
+dynamic_update_slice_p.impl = _dynamic_update_slice_impl
+dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
+FRESH.add("dynamic_update_slice")
+
+
+def dynamic_update_slice(x, update, start_indices):
+    return dynamic_update_slice_p.bind(x, update, *start_indices)
+
+
+def _dus_jvp(primals, tangents):
+    x, u, *starts = primals
+    tx, tu = tangents[0], tangents[1]
+    ans = dynamic_update_slice(x, u, starts)
+    if tx is None and tu is None:
+        return ans, None
+    tx = zeros_like_aval(x) if tx is None else tx
+    tu = zeros_like_aval(u) if tu is None else tu
+    return ans, dynamic_update_slice(tx, tu, starts)
+
+
+dynamic_update_slice_p.jvp = _dus_jvp
+
+
+def _dynamic_update_slice_batch(args, dims):
+    (x, u, *starts), (xd, ud, *sdims) = args, dims
+    size = batch_size(args, dims)
+    x, u = to_front(x, xd, size), to_front(u, ud, size)
+    if all(d is None for d in sdims):
+        return dynamic_update_slice(x, u, [0] + list(starts)), 0
+    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, get_aval(u).shape[1:],
+                                   size)
+    return scatter(x, u, idx, indexer), 0
+
+
+dynamic_update_slice_p.batch = _dynamic_update_slice_batch
+defvjp(dynamic_update_slice_p,
+       lambda ct, ans, x, u, *starts: dynamic_update_slice(ct, zeros_like_aval(u), starts),
+       lambda ct, ans, x, u, *starts: dynamic_slice(ct, starts, u.shape))
+
+
 # ---- user-facing entry points -------------------------------------------------------------------
 
 def index(x, idx):
@@ -455,7 +578,6 @@ def index_update(x, idx, values, mode):
     u = convert_element_type(values, aval.dtype)
     u_aval = get_aval(u)
     if u_aval.shape != shape:
-        from ._checks import broadcast_shapes
         if broadcast_shapes(f"x.at[...].{mode}", u_aval, ShapedArray(shape, aval.dtype)) != shape:
             raise ValueError(f"x.at[...].{mode}: values of shape {u_aval.shape} cannot be "
                              f"broadcast to the indexed shape {shape}")

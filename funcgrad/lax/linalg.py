@@ -13,7 +13,7 @@ from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
-from .shape import transpose
+from .shape import move_axis, transpose
 
 dot_general_p = Primitive("dot_general")
 
@@ -122,7 +122,6 @@ def _dot_general_batch(args, dims, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if ld is not None and rd is not None:
         # Both batched: the batch axes pair up as one more dot_general batch dimension (first).
-        from ._batching import move_axis
         lhs, rhs = move_axis(lhs, ld, 0), move_axis(rhs, rd, 0)
         dn = ((tuple(i + 1 for i in lc), tuple(i + 1 for i in rc)),
               ((0,) + tuple(i + 1 for i in lb), (0,) + tuple(i + 1 for i in rb)))

@@ -48,10 +48,10 @@ from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive
 from .._core.trace import get_aval
 from ..interpreters.codegen import FRESH
-from ._batching import move_axis, to_front, batch_size
+from ._batching import batch_size
 from .linalg import dot_general
 from .reduce import reduce_sum
-from .shape import concatenate, reshape, slice as _slice, transpose
+from .shape import concatenate, move_axis, reshape, slice as _slice, to_front, transpose
 
 
 class LinAlgError(ShapeError, np.linalg.LinAlgError):

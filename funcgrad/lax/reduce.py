@@ -8,11 +8,11 @@ from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
+from .._core.trace import new_trace
 from ..interpreters.codegen import FRESH
+from . import elementwise as _elementwise, shape as _shape
 from ._batching import shift_axes
 from ._checks import check_axes
-from .elementwise import convert_element_type, eq, select
-from .shape import broadcast_in_dim
 
 
 def _reduced_shape(shape, axes):
@@ -47,7 +47,7 @@ def _reduce_prim(name, reducer, needs_nonempty=False):
 
 def _bcast_back(g, x_shape, axes):
     """Broadcast a reduced value back over the reduced axes of an array of shape x_shape."""
-    return broadcast_in_dim(g, x_shape, _kept_dims(len(x_shape), axes))
+    return _shape.broadcast_in_dim(g, x_shape, _kept_dims(len(x_shape), axes))
 
 
 # ---- sum ----------------------------------------------------------------------------------------
@@ -73,18 +73,18 @@ defvjp(reduce_sum_p, lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes))
 
 def _argext(ans, x, axes):
     # The derivative is shared evenly among the positions that attain the extremum.
-    where = eq(x, _bcast_back(ans, x.shape, axes))
-    return where, reduce_sum(convert_element_type(where, x.dtype), axes)
+    where = _elementwise.eq(x, _bcast_back(ans, x.shape, axes))
+    return where, reduce_sum(_elementwise.convert_element_type(where, x.dtype), axes)
 
 
 def _chooser_rule(g, ans, x, *, axes):
     where, counts = _argext(ans, x, axes)
-    return select(where, _bcast_back(g / counts, x.shape, axes), 0)
+    return _elementwise.select(where, _bcast_back(g / counts, x.shape, axes), 0)
 
 
 def _chooser_jvp(t, ans, x, *, axes):
     where, counts = _argext(ans, x, axes)
-    return reduce_sum(select(where, t, 0), axes) / counts
+    return reduce_sum(_elementwise.select(where, t, 0), axes) / counts
 
 
 reduce_max_p = _reduce_prim("reduce_max", np.max, needs_nonempty=True)
@@ -122,30 +122,28 @@ def _prod_tree(x, axes):
     """The same product as a tree of pairwise multiplications (the reduced axes flattened and
     padded with ones to a power of two): differentiable everywhere, zeros included, to any order,
     through mul's rules - which is how reduce_prod's rules are defined."""
-    from .shape import pad, reshape, slice as _slice, transpose
     kept = _kept_dims(x.ndim, axes)
-    x = transpose(x, kept + tuple(axes))
+    x = _shape.transpose(x, kept + tuple(axes))
     lead = x.shape[:len(kept)]
     n = 1
     for d in x.shape[len(kept):]:
         n *= d
-    x = reshape(x, lead + (n,))
+    x = _shape.reshape(x, lead + (n,))
     size = 1
     while size < n:
         size *= 2
     if size != n:
-        x = pad(x, 1, [(0, 0, 0)] * len(lead) + [(0, size - n, 0)])
+        x = _shape.pad(x, 1, [(0, 0, 0)] * len(lead) + [(0, size - n, 0)])
     while size > 1:
         size //= 2
-        lo = _slice(x, (0,) * (len(lead) + 1), lead + (size,))
-        hi = _slice(x, (0,) * len(lead) + (size,), lead + (2 * size,))
+        lo = _shape.slice(x, (0,) * (len(lead) + 1), lead + (size,))
+        hi = _shape.slice(x, (0,) * len(lead) + (size,), lead + (2 * size,))
         x = lo * hi
-    return reshape(x, lead)
+    return _shape.reshape(x, lead)
 
 
 def _prod_jvp(primals, tangents, *, axes):
-    from ..interpreters.ad import JVPTrace, JVPTracer
-    from .._core.trace import new_trace
+    from ..interpreters.ad import JVPTrace, JVPTracer  # reason: interpreters.ad imports lax
     (x,), (t,) = primals, tangents
     ans = reduce_prod(x, axes)
     if t is None:
@@ -156,8 +154,7 @@ def _prod_jvp(primals, tangents, *, axes):
 
 
 def _prod_vjp(ct, ans, x, *, axes):
-    from ..interpreters.ad import ReverseTrace, backward
-    from .._core.trace import new_trace
+    from ..interpreters.ad import ReverseTrace, backward  # reason: interpreters.ad imports lax
     with new_trace(ReverseTrace, "vjp") as trace:
         xt = trace.new_input(x)
         out = _prod_tree(xt, axes)

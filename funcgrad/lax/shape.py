@@ -8,18 +8,13 @@ import numpy as np
 
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
-from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.array import Array
 from .._core.trace import Tracer, get_aval
 from ..interpreters.codegen import FRESH
-from ._batching import batch_size, move_axis, shift_axes, to_front
-from ._checks import check_axes
-from .elementwise import convert_element_type
-
-
-def _shape_error(msg):
-    return ShapeError(f"{msg}\n  at {user_frame()}\n{doc_link('shapeerror')}")
+from . import elementwise as _elementwise, reduce as _reduce
+from ._batching import batch_size, shift_axes
+from ._checks import check_axes, shape_error as _shape_error
 
 
 def _linear(prim, fwd, back):
@@ -31,7 +26,8 @@ def _linear(prim, fwd, back):
 
 def full(shape, fill_value, dtype):
     """An array of `shape` filled with `fill_value` (a zero-stride broadcast, no copies)."""
-    return broadcast_in_dim(convert_element_type(fill_value, dtype), tuple(shape), ())
+    fill = _elementwise.convert_element_type(fill_value, dtype)
+    return broadcast_in_dim(fill, tuple(shape), ())
 
 
 def zeros_like_aval(x):
@@ -149,12 +145,31 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
                                    broadcast_dimensions=tuple(broadcast_dimensions))
 
 
+# ---- moving a batch axis (for batching rules): a transpose, or a broadcast when unbatched ----
+
+
+def move_axis(x, src, dst):
+    if src == dst:
+        return x
+    nd = get_aval(x).ndim
+    perm = [i for i in range(nd) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, perm)
+
+
+def to_front(x, d, size):
+    """x with its batch axis first; an unbatched x is broadcast (a zero-stride view eagerly)."""
+    if d is None:
+        aval = get_aval(x)
+        return broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
+    return move_axis(x, d, 0)
+
+
 def _broadcast_in_dim_back(ct, x, *, shape, broadcast_dimensions):
-    from .reduce import reduce_sum
     bd = broadcast_dimensions
     summed = tuple(i for i in range(len(shape)) if i not in bd
                    or (x.shape[bd.index(i)] == 1 and shape[i] != 1))
-    return reshape(reduce_sum(ct, summed), x.shape) if summed else reshape(ct, x.shape)
+    return reshape(_reduce.reduce_sum(ct, summed), x.shape) if summed else reshape(ct, x.shape)
 
 
 _linear(broadcast_in_dim_p, lambda t, **p: broadcast_in_dim(t, **p), _broadcast_in_dim_back)
@@ -329,9 +344,9 @@ def _pad_jvp(primals, tangents, *, padding_config):
 
 
 def _pad_value_rule(ct, ans, x, pv, *, padding_config):
-    from .reduce import reduce_sum
     everything = tuple(range(ct.ndim))
-    return reduce_sum(ct, everything) - reduce_sum(_unpad(ct, x, padding_config), everything)
+    return (_reduce.reduce_sum(ct, everything)
+            - _reduce.reduce_sum(_unpad(ct, x, padding_config), everything))
 
 
 pad_p.jvp = _pad_jvp
@@ -347,12 +362,11 @@ def _pad_batch(args, dims, *, padding_config):
     if pd is None:
         return pad(x, pv, cfg), 0
     # A per-example padding value: pad with zeros, then fill the padding from a mask.
-    from .elementwise import select
     mask = pad(full(x.shape, True, np.bool_), False, cfg)
     pv = reshape(move_axis(pv, pd, 0), (size,) + (1,) * (len(x.shape) - 1))
     # pad's result has x's dtype, whatever the padding value's (select would promote)
-    pv = convert_element_type(pv, get_aval(x).dtype)
-    return select(mask, pad(x, 0, cfg), pv), 0
+    pv = _elementwise.convert_element_type(pv, get_aval(x).dtype)
+    return _elementwise.select(mask, pad(x, 0, cfg), pv), 0
 
 
 pad_p.batch = _pad_batch
@@ -423,133 +437,3 @@ _linear(slice_p, lambda t, **p: slice_p.bind(t, **p), _slice_back)
 slice_p.batch = lambda args, dims, *, start_indices, limit_indices, strides: (
     slice(move_axis(args[0], dims[0], 0), (0,) + start_indices,
           (batch_size(args, dims),) + limit_indices, (1,) + strides), 0)
-
-# ---- dynamic_slice / dynamic_update_slice -------------------------------------------------------
-
-
-def _clamped_starts(shape, sizes, starts):
-    return tuple(min(max(int(s), 0), n - k) for s, n, k in zip(starts, shape, sizes))
-
-
-def _check_starts(name, x, starts):
-    if len(starts) != x.ndim or any(s.ndim != 0 or s.dtype.kind not in "iu" for s in starts):
-        raise _shape_error(f"{name} needs one integer scalar start index per axis of shape "
-                           f"{x.shape}; got {[s.str_short() for s in starts]}.")
-
-
-dynamic_slice_p = Primitive("dynamic_slice")
-
-
-def _dynamic_slice_impl(x, *starts, slice_sizes):
-    st = _clamped_starts(x.shape, slice_sizes, starts)
-    return x[tuple(np.s_[a:a + k] for a, k in zip(st, slice_sizes))]
-
-
-def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
-    _check_starts("dynamic_slice", x, starts)
-    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
-        raise _shape_error(f"dynamic_slice: slice_sizes {slice_sizes} do not fit shape {x.shape}.")
-    return ShapedArray(slice_sizes, x.dtype)
-
-
-dynamic_slice_p.impl = _dynamic_slice_impl
-dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
-
-
-def dynamic_slice(x, start_indices, slice_sizes):
-    """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds."""
-    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
-
-
-defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))
-
-
-def _batched_window(shape, starts, sdims, sizes, size):
-    """Integer index arrays selecting, for each batch element b, the window of `sizes` at its own
-    (clamped) starts: x[b, s0:s0+k0, ...] for all b at once, as one advanced index."""
-    from .._core.array import Array
-    from .elementwise import maximum, minimum
-    nd = len(shape)
-    idx = [reshape(Array(np.arange(size)), (size,) + (1,) * nd)]
-    for i, (s, d, k, n) in enumerate(zip(starts, sdims, sizes, shape)):
-        s = maximum(minimum(to_front(s, d, size), n - k), 0)
-        window = reshape(Array(np.arange(k)), (1,) * (1 + i) + (k,) + (1,) * (nd - i - 1))
-        idx.append(reshape(s, (size,) + (1,) * nd) + window)
-    return idx, (("a",),) * (1 + nd)
-
-
-def _dynamic_slice_batch(args, dims, *, slice_sizes):
-    (x, *starts), (xd, *sdims) = args, dims
-    size = batch_size(args, dims)
-    if all(d is None for d in sdims):
-        return dynamic_slice(move_axis(x, xd, 0), [0] + list(starts),
-                             (size,) + slice_sizes), 0
-    from .indexing import gather
-    x = to_front(x, xd, size)  # the batch axis first, so that shape[1:] is one example's shape
-    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, slice_sizes, size)
-    return gather(x, idx, indexer), 0
-
-
-dynamic_slice_p.batch = _dynamic_slice_batch
-defvjp(dynamic_slice_p, lambda ct, ans, x, *starts, slice_sizes: dynamic_update_slice(
-    zeros_like_aval(x), ct, starts))
-
-dynamic_update_slice_p = Primitive("dynamic_update_slice")
-
-
-def _dynamic_update_slice_impl(x, update, *starts):
-    out = asarray(x).copy()
-    st = _clamped_starts(out.shape, np.shape(update), starts)
-    out[tuple(np.s_[a:a + k] for a, k in zip(st, np.shape(update)))] = update
-    return out
-
-
-def _dynamic_update_slice_abstract_eval(x, update, *starts):
-    _check_starts("dynamic_update_slice", x, starts)
-    if update.ndim != x.ndim or any(k > n for k, n in zip(update.shape, x.shape)):
-        raise _shape_error(f"dynamic_update_slice: an update of shape {update.shape} does not fit "
-                           f"in an array of shape {x.shape}.")
-    return ShapedArray(x.shape, x.dtype)
-
-
-dynamic_update_slice_p.impl = _dynamic_update_slice_impl
-dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
-FRESH.add("dynamic_update_slice")
-
-
-def dynamic_update_slice(x, update, start_indices):
-    return dynamic_update_slice_p.bind(x, update, *start_indices)
-
-
-def _dus_jvp(primals, tangents):
-    x, u, *starts = primals
-    tx, tu = tangents[0], tangents[1]
-    ans = dynamic_update_slice(x, u, starts)
-    if tx is None and tu is None:
-        return ans, None
-    tx = zeros_like_aval(x) if tx is None else tx
-    tu = zeros_like_aval(u) if tu is None else tu
-    return ans, dynamic_update_slice(tx, tu, starts)
-
-
-dynamic_update_slice_p.jvp = _dus_jvp
-
-
-
-
-def _dynamic_update_slice_batch(args, dims):
-    (x, u, *starts), (xd, ud, *sdims) = args, dims
-    size = batch_size(args, dims)
-    x, u = to_front(x, xd, size), to_front(u, ud, size)
-    if all(d is None for d in sdims):
-        return dynamic_update_slice(x, u, [0] + list(starts)), 0
-    from .indexing import scatter
-    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, get_aval(u).shape[1:],
-                                   size)
-    return scatter(x, u, idx, indexer), 0
-
-
-dynamic_update_slice_p.batch = _dynamic_update_slice_batch
-defvjp(dynamic_update_slice_p,
-       lambda ct, ans, x, u, *starts: dynamic_update_slice(ct, zeros_like_aval(u), starts),
-       lambda ct, ans, x, u, *starts: dynamic_slice(ct, starts, u.shape))
