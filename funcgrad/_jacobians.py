@@ -3,6 +3,8 @@ Python loop over rows; `chunk_size` bounds memory by mapping over the basis in c
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +75,8 @@ def _split_rows(flat, avals, lead_shape, last=False):
     return pieces
 
 
-def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
+def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by reverse mode: one vmapped VJP over the output's basis.
 
     For pytrees, the result has the output's structure outside and the input's inside.
@@ -116,7 +119,8 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
 jacobian = jacrev
 
 
-def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
+def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by forward mode: one vmapped JVP over the input's basis (cheaper
     than jacrev when there are fewer inputs than outputs).
 
@@ -167,7 +171,8 @@ def _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size):
     return outs, aux
 
 
-def hessian(fun, argnums=0, has_aux=False):
+def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+            has_aux: bool = False) -> Callable[..., Any]:
     """The Hessian, as jacfwd of jacrev (forward over reverse).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -178,7 +183,8 @@ def hessian(fun, argnums=0, has_aux=False):
     return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 
-def hvp(fun, primals, tangents):
+def hvp(fun: Callable[..., Any], primals: Sequence[Any],
+        tangents: Sequence[Any]) -> tuple[Any, Any]:
     """(fun(*primals), H @ tangents): a Hessian-vector product by forward over reverse, without
     forming H.
 
@@ -191,7 +197,7 @@ def hvp(fun, primals, tangents):
     return value, hv
 
 
-def vhp(fun, primals, v):
+def vhp(fun: Callable[..., Any], primals: Sequence[Any], v: Any) -> tuple[Any, Any]:
     """(fun(*primals), v @ H): a vector-Hessian product by reverse over reverse."""
     vg = value_and_grad(fun, tuple(range(len(primals))))
     _, vjp_fn, value = vjp(lambda *p: vg(*p)[::-1], *primals, has_aux=True)

@@ -3,6 +3,7 @@ grad, where Python's print would show tracers."""
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 from . import tree
 from ._core.array import Array, wrap_value
@@ -39,7 +40,7 @@ def_nondiff(debug_print_p)
 EFFECTFUL.add("debug_print")
 
 
-def print(fmt, *args, **kwargs):  # noqa: A001 (fg.debug.print, as jax.debug.print)
+def print(fmt: str, *args: Any, **kwargs: Any) -> None:  # noqa: A001 (as jax.debug.print)
     """Print `fmt.format(*args, **kwargs)` with the values at run time, also inside jit, vmap
     (one line per example) and grad (the primal values).
 

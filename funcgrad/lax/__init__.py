@@ -14,6 +14,7 @@ from .linalg import dot_general
 from . import fft, linalg_ops  # noqa: F401  (lax.fft.fft, lax.linalg_ops.cholesky, ...)
 from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
                      reduce_sum)
-from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice, squeeze, transpose)
+from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice,
+                    squeeze, transpose)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -6,6 +6,9 @@ make_jaxpr) or vmap they become primitives carrying jaxprs, with jvp, vjp, batch
 rules: reverse mode through a loop is one backward loop, not an unrolled chain."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import tree
@@ -16,6 +19,7 @@ from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
 from .._core.primitive import Primitive, def_nondiff
 from .._core.trace import Tracer, as_leaf, concrete_value, get_aval, is_concrete
+from .._core.typing import ArrayLike
 from ..interpreters.ad import ReverseTracer
 from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
@@ -112,7 +116,7 @@ cond_p.vjp_joint = _cond_vjp
 cond_p.batch = _cond_batch
 
 
-def switch(index, branches, *operands):
+def switch(index: ArrayLike, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
     """`branches[index](*operands)`, with index clamped to the valid range. Every branch must
     return the same structure and types.
 
@@ -162,7 +166,8 @@ def _check_branches(traced):
                 + doc_link("branchmismatcherror"))
 
 
-def cond(pred, true_fun, false_fun, *operands):
+def cond(pred: ArrayLike, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
+         *operands: Any) -> Any:
     """`true_fun(*operands) if pred else false_fun(*operands)`, also when pred is traced (under jit
     or make_jaxpr), where a Python `if` cannot branch.
 
@@ -333,7 +338,8 @@ scan_p.vjp_joint = _scan_vjp
 scan_p.batch = _scan_batch
 
 
-def scan(f, init, xs=None, length=None, reverse=False):
+def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
+         length: int | None = None, reverse: bool = False) -> tuple[Any, Any]:
     """Loop f(carry, x) -> (carry, y) over the leading axis of xs; returns (carry, stacked ys).
 
     >>> import funcgrad.numpy as fnp
@@ -345,7 +351,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
     init_leaves = [as_leaf(x) for x in init_leaves]
     xs_leaves, xs_tree = tree.tree_flatten(xs)
     xs_leaves = [as_leaf(x) for x in xs_leaves]
-    lengths = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in xs_leaves}
+    lengths: set[Any] = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in xs_leaves}
     if None in lengths:
         raise ValueError("scan: every leaf of xs needs a leading axis to scan over; got a scalar")
     if length is not None:
@@ -439,7 +445,7 @@ def _stack_trees(ys, n, y_avals, like):
         for k in range(len(leaves[0]))])
 
 
-def map(f, xs):
+def map(f: Callable[[Any], Any], xs: Any) -> Any:
     """[f(x) for x in xs] over the leading axis, stacked; a scan without a carry.
 
     >>> import funcgrad.numpy as fnp
@@ -450,7 +456,8 @@ def map(f, xs):
     return scan(lambda _, x: (None, f(x)), None, xs)[1]
 
 
-def fori_loop(lower, upper, body_fun, init_val):
+def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any], Any],
+              init_val: Any) -> Any:
     """for i in range(lower, upper): val = body_fun(i, val). With concrete bounds it is a scan,
     so reverse-mode differentiation works under jit too.
 
@@ -631,7 +638,8 @@ def _has_reverse_tracer(leaves):
     return any(isinstance(x, ReverseTracer) for x in leaves)
 
 
-def while_loop(cond_fun, body_fun, init_val, max_steps=None):
+def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any,
+               max_steps: int | None = None) -> Any:
     """while cond_fun(val): val = body_fun(val); also when the values are traced (under jit,
     make_jaxpr or vmap). Forward mode works always; reverse mode on traced values needs
     `max_steps`, a bound on the trip count (JAX refuses reverse mode here).

@@ -7,14 +7,17 @@ derivative works."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
 from .shape import (broadcast_in_dim, concatenate, full, move_axis, reshape, rev, slice as _slice,
                     transpose)
@@ -185,8 +188,10 @@ conv_p.abstract_eval = _conv_abstract_eval
 FRESH.add("conv_general_dilated")
 
 
-def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
-                         rhs_dilation=None, feature_group_count=1):
+def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
+                         padding: Sequence[tuple[int, int]], lhs_dilation: Shape | None = None,
+                         rhs_dilation: Shape | None = None,
+                         feature_group_count: int = 1) -> Array:
     nsp = get_aval(lhs).ndim - 2
     return conv_p.bind(
         lhs, rhs, window_strides=tuple(int(s) for s in window_strides),

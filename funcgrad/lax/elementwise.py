@@ -3,13 +3,17 @@ scalars weakly typed), so eager evaluation is one ufunc call. Each block: primit
 rule (from the ufunc), then its derivative."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
                                defvjp)
 from .._core.trace import bind, get_aval
+from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import FRESH, ufunc_template
 from . import shape as _shape  # read at call time: shape's rules use convert_element_type/select
 from ._batching import batch_size
@@ -59,11 +63,11 @@ def _ufunc_prim(name, ufunc):
     return p
 
 
-def _fn(p):
-    def f(*args):
+def _fn(p: Primitive) -> Callable[..., Array]:
+    def f(*args: ArrayLike) -> Array:
         return bind(p, *args)
     f.__name__ = p.name
-    f.primitive = p
+    f.primitive = p  # type: ignore[attr-defined]
     return f
 
 
@@ -123,7 +127,7 @@ integer_pow_p.abstract_eval = lambda x, *, y: ShapedArray(
     x.shape, ufunc_result_dtype(np.power, (dtype_key(x), int)))
 
 
-def integer_pow(x, y):
+def integer_pow(x: ArrayLike, y: int) -> Array:
     return integer_pow_p.bind(x, y=int(y))
 
 
@@ -245,7 +249,7 @@ def _rsqrt_impl(x):
 rsqrt_p = _ufunc_prim("rsqrt", np.sqrt)
 rsqrt_p.impl = _rsqrt_impl
 rsqrt_p.jit = None  # impl is not the ufunc: the default template calls it
-rsqrt = _fn(rsqrt_p)
+rsqrt: Callable[..., Array] = _fn(rsqrt_p)  # typed: rules above use it
 defjvp(rsqrt_p, lambda t, ans, x: t * -0.5 * ans / x)
 defvjp(rsqrt_p, lambda ct, ans, x: ct * -0.5 * ans / x)
 
@@ -284,7 +288,7 @@ sign = _fn(sign_p)
 def_zero_derivative(sign_p)
 
 floor_p = _ufunc_prim("floor", np.floor)
-floor = _fn(floor_p)
+floor: Callable[..., Array] = _fn(floor_p)  # typed: rules above use it
 def_zero_derivative(floor_p)
 
 ceil_p = _ufunc_prim("ceil", np.ceil)
@@ -404,7 +408,7 @@ elementwise_rule(select_p)
 FRESH.add("select")
 
 
-def select(pred, on_true, on_false):
+def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
     return select_p.bind(pred, on_true, on_false)
 
 
@@ -429,7 +433,7 @@ convert_element_type_p.batch = lambda args, dims, *, new_dtype: (
     convert_element_type(args[0], new_dtype), dims[0])
 
 
-def convert_element_type(x, new_dtype):
+def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
     new_dtype = np.dtype(new_dtype)
     if getattr(x, "dtype", None) == new_dtype and hasattr(x, "aval"):
         return x  # already that dtype (an Array or a traced value): nothing to convert

@@ -10,6 +10,9 @@ Boolean masks become integer arrays through their concrete nonzero positions.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .._core.array import Array
@@ -18,6 +21,7 @@ from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
+from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
 from ._batching import batch_size
 from ._checks import broadcast_shapes, shape_error as _shape_error
@@ -242,7 +246,7 @@ def _gather_abstract_eval(x, *arrays, indexer):
 gather_p.abstract_eval = _gather_abstract_eval
 
 
-def gather(x, arrays, indexer):
+def gather(x: ArrayLike, arrays: Sequence[ArrayLike], indexer: tuple[Any, ...]) -> Array:
     return gather_p.bind(x, *arrays, indexer=indexer)
 
 
@@ -318,8 +322,9 @@ def _scatter_prim(name, ufunc):
     return p
 
 
-def _bind_scatter(p):
-    def f(x, updates, arrays, indexer):
+def _bind_scatter(p: Primitive) -> Callable[..., Array]:
+    def f(x: ArrayLike, updates: ArrayLike, arrays: Sequence[ArrayLike],
+          indexer: tuple[Any, ...]) -> Array:
         return p.bind(x, updates, *arrays, indexer=indexer)
     return f
 
@@ -329,24 +334,28 @@ scatter_add_p = _scatter_prim("scatter_add", np.add)
 scatter_mul_p = _scatter_prim("scatter_mul", np.multiply)
 scatter_min_p = _scatter_prim("scatter_min", np.minimum)
 scatter_max_p = _scatter_prim("scatter_max", np.maximum)
-scatter, scatter_add, scatter_mul, scatter_min, scatter_max = (
-    _bind_scatter(p) for p in (scatter_p, scatter_add_p, scatter_mul_p, scatter_min_p,
-                               scatter_max_p))
+scatter = _bind_scatter(scatter_p)
+scatter_add: Callable[..., Array] = _bind_scatter(scatter_add_p)  # typed: gather's vjp uses it
+scatter_mul = _bind_scatter(scatter_mul_p)
+scatter_min = _bind_scatter(scatter_min_p)
+scatter_max = _bind_scatter(scatter_max_p)
 
 
-def _tangents_or_zeros(primals, tangents):
-    return [zeros_like_aval(p) if t is None else t for p, t in zip(primals, tangents)]
-
-
-def _linear_scatter_jvp(fn):
+def _scatter_jvp(fn, tangent):
+    """The jvp of the scatter `fn`: its answer and tangent(ans, x, u, arrays, indexer, tx, tu),
+    the tangent missing on x or u taken as zeros (no tangent at all when both are missing)."""
     def jvp(primals, tangents, *, indexer):
         x, u, *arrays = primals
         ans = fn(x, u, arrays, indexer)
         if tangents[0] is None and tangents[1] is None:
             return ans, None
-        tx, tu = _tangents_or_zeros((x, u), tangents[:2])
-        return ans, fn(tx, tu, arrays, indexer)
+        tx, tu = [zeros_like_aval(p) if t is None else t for p, t in zip((x, u), tangents[:2])]
+        return ans, tangent(ans, x, u, arrays, indexer, tx, tu)
     return jvp
+
+
+def _linear_scatter_jvp(fn):
+    return _scatter_jvp(fn, lambda ans, x, u, arrays, indexer, tx, tu: fn(tx, tu, arrays, indexer))
 
 
 scatter_add_p.jvp = _linear_scatter_jvp(scatter_add)
@@ -405,16 +414,11 @@ def _winners(ans, x, u, arrays, indexer):
 
 
 def _chooser_scatter_rules(fn):
-    def jvp(primals, tangents, *, indexer):
-        x, u, *arrays = primals
-        ans = fn(x, u, arrays, indexer)
-        if tangents[0] is None and tangents[1] is None:
-            return ans, None
-        tx, tu = _tangents_or_zeros((x, u), tangents[:2])
+    def tangent(ans, x, u, arrays, indexer, tx, tu):
         x_won, u_won, counts = _winners(ans, x, u, arrays, indexer)
         t = select(x_won, tx, 0) + scatter_add(zeros_like_aval(ans), select(u_won, tu, 0),
                                                arrays, indexer)
-        return ans, t / counts
+        return t / counts
 
     def vjp_x(ct, ans, x, u, *arrays, indexer):
         x_won, _, counts = _winners(ans, x, u, arrays, indexer)
@@ -423,7 +427,7 @@ def _chooser_scatter_rules(fn):
     def vjp_u(ct, ans, x, u, *arrays, indexer):
         _, u_won, counts = _winners(ans, x, u, arrays, indexer)
         return select(u_won, gather(ct / counts, arrays, indexer), 0)
-    return jvp, vjp_x, vjp_u
+    return _scatter_jvp(fn, tangent), vjp_x, vjp_u
 
 
 for _p, _fn in ((scatter_min_p, scatter_min), (scatter_max_p, scatter_max)):
@@ -464,7 +468,7 @@ dynamic_slice_p.impl = _dynamic_slice_impl
 dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
 
 
-def dynamic_slice(x, start_indices, slice_sizes):
+def dynamic_slice(x: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes: Shape) -> Array:
     """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds."""
     return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
 
@@ -522,7 +526,8 @@ dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
 FRESH.add("dynamic_update_slice")
 
 
-def dynamic_update_slice(x, update, start_indices):
+def dynamic_update_slice(x: ArrayLike, update: ArrayLike,
+                         start_indices: Sequence[ArrayLike]) -> Array:
     return dynamic_update_slice_p.bind(x, update, *start_indices)
 
 
@@ -559,7 +564,7 @@ defvjp(dynamic_update_slice_p,
 
 # ---- user-facing entry points -------------------------------------------------------------------
 
-def index(x, idx):
+def index(x: ArrayLike, idx: Any) -> Array:
     """x[idx] with numpy's semantics."""
     indexer, arrays = normalize_index(get_aval(x).shape, idx)
     return gather(x, arrays, indexer)
@@ -569,7 +574,7 @@ _SCATTERS = {"set": scatter, "add": scatter_add, "multiply": scatter_mul, "min":
              "max": scatter_max}
 
 
-def index_update(x, idx, values, mode):
+def index_update(x: ArrayLike, idx: Any, values: ArrayLike, mode: str) -> Array:
     """x.at[idx].<mode>(values): a new array; `values` broadcast to x[idx]'s shape, cast to x's
     dtype (as numpy's assignment does)."""
     aval = get_aval(x)

@@ -4,13 +4,16 @@ dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)); the 
 batch, then lhs free, then rhs free (as in XLA and JAX)."""
 from __future__ import annotations
 
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from .shape import move_axis, transpose
@@ -70,7 +73,8 @@ dot_general_p.abstract_eval = _dot_general_abstract_eval
 FRESH.add("dot_general")  # a new product (or a reshape of one nothing else holds)
 
 
-def dot_general(lhs, rhs, dimension_numbers):
+def dot_general(lhs: ArrayLike, rhs: ArrayLike,
+                dimension_numbers: tuple[tuple[Shape, Shape], tuple[Shape, Shape]]) -> Array:
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
           (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))

@@ -2,13 +2,17 @@
 They keep the input's dtype; numpy's accumulation dtypes are chosen by funcgrad.numpy."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
 from .._core.trace import new_trace
+from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import FRESH
 from . import elementwise as _elementwise, shape as _shape
 from ._batching import shift_axes
@@ -21,6 +25,15 @@ def _reduced_shape(shape, axes):
 
 def _kept_dims(ndim, axes):
     return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _keeping_dtype(ufunc):
+    """ufunc.reduce in the input's dtype (numpy would widen small integers and bools); over no
+    axes, the input itself."""
+    def reducer(x, axis):
+        x = asarray(x)
+        return ufunc.reduce(x, axis=axis, dtype=x.dtype) if axis else x
+    return reducer
 
 
 def _reduce_prim(name, reducer, needs_nonempty=False):
@@ -52,16 +65,10 @@ def _bcast_back(g, x_shape, axes):
 
 # ---- sum ----------------------------------------------------------------------------------------
 
-def _sum_impl(x, *, axes):
-    x = asarray(x)
-    return np.add.reduce(x, axis=axes, dtype=x.dtype) if axes else x
+reduce_sum_p = _reduce_prim("reduce_sum", _keeping_dtype(np.add))
 
 
-reduce_sum_p = _reduce_prim("reduce_sum", None)
-reduce_sum_p.impl = _sum_impl
-
-
-def reduce_sum(x, axes):
+def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:
     return reduce_sum_p.bind(x, axes=tuple(axes))
 
 
@@ -94,27 +101,21 @@ for _p in (reduce_max_p, reduce_min_p):
     defvjp(_p, _chooser_rule)
 
 
-def reduce_max(x, axes):
+def reduce_max(x: ArrayLike, axes: Sequence[int]) -> Array:
     return reduce_max_p.bind(x, axes=tuple(axes))
 
 
-def reduce_min(x, axes):
+def reduce_min(x: ArrayLike, axes: Sequence[int]) -> Array:
     return reduce_min_p.bind(x, axes=tuple(axes))
 
 
 # ---- prod ---------------------------------------------------------------------------------
 
 
-def _prod_impl(x, *, axes):
-    x = asarray(x)
-    return np.multiply.reduce(x, axis=axes, dtype=x.dtype) if axes else x
+reduce_prod_p = _reduce_prim("reduce_prod", _keeping_dtype(np.multiply))
 
 
-reduce_prod_p = _reduce_prim("reduce_prod", None)
-reduce_prod_p.impl = _prod_impl
-
-
-def reduce_prod(x, axes):
+def reduce_prod(x: ArrayLike, axes: Sequence[int]) -> Array:
     return reduce_prod_p.bind(x, axes=tuple(axes))
 
 
@@ -185,7 +186,7 @@ cumsum_p.impl = _cumsum_impl
 cumsum_p.abstract_eval = _cumsum_abstract_eval
 
 
-def cumsum(x, axis, reverse=False):
+def cumsum(x: ArrayLike, axis: int, reverse: bool = False) -> Array:
     """Running sums along `axis` (from the end when reverse): its own transpose, reversed."""
     return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
@@ -217,7 +218,7 @@ argsort_p.batch = lambda args, dims, *, axis, descending: (
     argsort_p.bind(args[0], axis=axis + (axis >= dims[0]), descending=descending), dims[0])
 
 
-def argsort(x, axis, descending=False):
+def argsort(x: ArrayLike, axis: int, descending: bool = False) -> Array:
     return argsort_p.bind(x, axis=int(axis), descending=bool(descending))
 
 
@@ -249,10 +250,10 @@ argmax_p = _arg_prim("argmax", np.argmax)
 argmin_p = _arg_prim("argmin", np.argmin)
 
 
-def argmax(x, axis, index_dtype=np.int64):
+def argmax(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
     return argmax_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
 
-def argmin(x, axis, index_dtype=np.int64):
+def argmin(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
     return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 

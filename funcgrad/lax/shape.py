@@ -3,14 +3,16 @@ All are linear, so their derivatives move cotangents back through the inverse st
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.primitive import Primitive, defjvp, defvjp
-from .._core.array import Array
 from .._core.trace import Tracer, get_aval
+from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..interpreters.codegen import FRESH
 from . import elementwise as _elementwise, reduce as _reduce
 from ._batching import batch_size, shift_axes
@@ -24,7 +26,7 @@ def _linear(prim, fwd, back):
     defvjp(prim, lambda ct, ans, x, **p: back(ct, x, **p))
 
 
-def full(shape, fill_value, dtype):
+def full(shape: Shape, fill_value: ArrayLike, dtype: DTypeLike) -> Array:
     """An array of `shape` filled with `fill_value` (a zero-stride broadcast, no copies)."""
     fill = _elementwise.convert_element_type(fill_value, dtype)
     return broadcast_in_dim(fill, tuple(shape), ())
@@ -52,10 +54,10 @@ def _reshape_abstract_eval(x, *, new_sizes):
 reshape_p.abstract_eval = _reshape_abstract_eval
 
 
-def reshape(x, new_sizes):
+def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
     new_sizes = tuple(int(d) for d in new_sizes)
     if isinstance(x, _VALUES) and x.shape == new_sizes:  # as in JAX: no equation for a no-op
-        return x
+        return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return reshape_p.bind(x, new_sizes=new_sizes)
 
 
@@ -80,10 +82,10 @@ def _transpose_abstract_eval(x, *, permutation):
 transpose_p.abstract_eval = _transpose_abstract_eval
 
 
-def transpose(x, permutation):
+def transpose(x: ArrayLike, permutation: Sequence[int]) -> Array:
     permutation = tuple(int(p) for p in permutation)
     if isinstance(x, _VALUES) and permutation == tuple(range(x.ndim)):  # the identity
-        return x
+        return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return transpose_p.bind(x, permutation=permutation)
 
 
@@ -140,7 +142,7 @@ broadcast_in_dim_p.impl = _broadcast_in_dim_impl
 broadcast_in_dim_p.abstract_eval = _broadcast_in_dim_abstract_eval
 
 
-def broadcast_in_dim(x, shape, broadcast_dimensions):
+def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[int]) -> Array:
     return broadcast_in_dim_p.bind(x, shape=tuple(int(d) for d in shape),
                                    broadcast_dimensions=tuple(broadcast_dimensions))
 
@@ -194,14 +196,20 @@ def _squeeze_abstract_eval(x, *, dimensions):
 squeeze_p.abstract_eval = _squeeze_abstract_eval
 
 
-def squeeze(x, dimensions):
+def squeeze(x: ArrayLike, dimensions: Sequence[int]) -> Array:
     return squeeze_p.bind(x, dimensions=tuple(dimensions))
 
 
-_linear(squeeze_p, lambda t, dimensions: squeeze(t, dimensions),
-        lambda ct, x, dimensions: reshape(ct, x.shape))
-squeeze_p.batch = lambda args, dims, *, dimensions: (
-    squeeze(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
+def _size_one_axes_rules(prim, fn):
+    """squeeze's and expand_dims's rules: dropping or adding size-1 axes, they take tangents
+    along, give cotangents back by a reshape, and batch with the batch axis first."""
+    _linear(prim, lambda t, dimensions: fn(t, dimensions),
+            lambda ct, x, dimensions: reshape(ct, x.shape))
+    prim.batch = lambda args, dims, *, dimensions: (
+        fn(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
+
+
+_size_one_axes_rules(squeeze_p, squeeze)
 
 expand_dims_p = Primitive("expand_dims")
 expand_dims_p.impl = lambda x, *, dimensions: np.expand_dims(x, dimensions)
@@ -219,14 +227,11 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 expand_dims_p.abstract_eval = _expand_dims_abstract_eval
 
 
-def expand_dims(x, dimensions):
+def expand_dims(x: ArrayLike, dimensions: Sequence[int]) -> Array:
     return expand_dims_p.bind(x, dimensions=tuple(dimensions))
 
 
-_linear(expand_dims_p, lambda t, dimensions: expand_dims(t, dimensions),
-        lambda ct, x, dimensions: reshape(ct, x.shape))
-expand_dims_p.batch = lambda args, dims, *, dimensions: (
-    expand_dims(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
+_size_one_axes_rules(expand_dims_p, expand_dims)
 
 # ---- concatenate ----------------------------------------------------------------------------
 
@@ -255,7 +260,7 @@ concatenate_p.abstract_eval = _concatenate_abstract_eval
 FRESH.add("concatenate")
 
 
-def concatenate(xs, dimension):
+def concatenate(xs: Sequence[ArrayLike], dimension: int) -> Array:
     return concatenate_p.bind(*xs, dimension=int(dimension))
 
 
@@ -322,7 +327,8 @@ pad_p.impl = _pad_impl
 pad_p.abstract_eval = _pad_abstract_eval
 
 
-def pad(x, padding_value, padding_config):
+def pad(x: ArrayLike, padding_value: ArrayLike,
+        padding_config: Sequence[tuple[int, int, int]]) -> Array:
     cfg = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     return pad_p.bind(x, padding_value, padding_config=cfg)
 
@@ -385,7 +391,7 @@ def _rev_abstract_eval(x, *, dimensions):
 rev_p.abstract_eval = _rev_abstract_eval
 
 
-def rev(x, dimensions):
+def rev(x: ArrayLike, dimensions: Sequence[int]) -> Array:
     return rev_p.bind(x, dimensions=tuple(dimensions))
 
 
@@ -419,7 +425,8 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 slice_p.abstract_eval = _slice_abstract_eval
 
 
-def slice(x, start_indices, limit_indices, strides=None):
+def slice(x: ArrayLike, start_indices: Sequence[int], limit_indices: Sequence[int],
+          strides: Sequence[int] | None = None) -> Array:
     strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
     return slice_p.bind(x, start_indices=tuple(int(a) for a in start_indices),
                         limit_indices=tuple(int(b) for b in limit_indices), strides=strides)
