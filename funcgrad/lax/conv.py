@@ -192,6 +192,14 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
                          padding: Sequence[tuple[int, int]], lhs_dilation: Shape | None = None,
                          rhs_dilation: Shape | None = None,
                          feature_group_count: int = 1) -> Array:
+    """The convolution (cross-correlation) of lhs (N, C, *spatial) with rhs
+    (O, C / groups, *window), with strides, (low, high) padding and dilations per spatial axis.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.conv_general_dilated(fnp.ones((1, 1, 5)), fnp.ones((1, 1, 3)), (1,), [(0, 0)])
+    Array([[[3., 3., 3.]]], dtype=float64)
+    """
     nsp = get_aval(lhs).ndim - 2
     return conv_p.bind(
         lhs, rhs, window_strides=tuple(int(s) for s in window_strides),

@@ -128,6 +128,13 @@ integer_pow_p.abstract_eval = lambda x, *, y: ShapedArray(
 
 
 def integer_pow(x: ArrayLike, y: int) -> Array:
+    """x ** y for a static integer y (its derivative needs no log).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.integer_pow(fnp.array([2., 3.]), 3)
+    Array([ 8., 27.], dtype=float64)
+    """
     return integer_pow_p.bind(x, y=int(y))
 
 
@@ -409,6 +416,13 @@ FRESH.add("select")
 
 
 def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
+    """on_true where pred, else on_false (broadcast together, as numpy.where).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.select(fnp.array([True, False]), fnp.array([1., 2.]), fnp.array([10., 20.]))
+    Array([ 1., 20.], dtype=float64)
+    """
     return select_p.bind(pred, on_true, on_false)
 
 
@@ -434,6 +448,13 @@ convert_element_type_p.batch = lambda args, dims, *, new_dtype: (
 
 
 def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
+    """x as `new_dtype` (floats to integers truncate toward zero, as numpy's astype).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.convert_element_type(fnp.array([1.7, -1.7]), fnp.int32)
+    Array([ 1, -1], dtype=int32)
+    """
     new_dtype = np.dtype(new_dtype)
     if getattr(x, "dtype", None) == new_dtype and hasattr(x, "aval"):
         return x  # already that dtype (an Array or a traced value): nothing to convert

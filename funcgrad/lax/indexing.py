@@ -247,6 +247,14 @@ gather_p.abstract_eval = _gather_abstract_eval
 
 
 def gather(x: ArrayLike, arrays: Sequence[ArrayLike], indexer: tuple[Any, ...]) -> Array:
+    """x indexed by a normalized `indexer` and its integer-array operands (see the
+    module doc; `index` builds them from a numpy index).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.gather(fnp.arange(5) * 10, [fnp.array([4, 0])], (('a',),))
+    Array([40,  0], dtype=int64)
+    """
     return gather_p.bind(x, *arrays, indexer=indexer)
 
 
@@ -469,7 +477,13 @@ dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
 
 
 def dynamic_slice(x: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes: Shape) -> Array:
-    """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds."""
+    """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_slice(fnp.arange(5), (fnp.array(3),), (3,))
+    Array([2, 3, 4], dtype=int64)
+    """
     return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
 
 
@@ -528,6 +542,13 @@ FRESH.add("dynamic_update_slice")
 
 def dynamic_update_slice(x: ArrayLike, update: ArrayLike,
                          start_indices: Sequence[ArrayLike]) -> Array:
+    """x with `update` written at the traced `start_indices`, clamped so that it fits.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_update_slice(fnp.zeros(4), fnp.ones(2), (fnp.array(1),))
+    Array([0., 1., 1., 0.], dtype=float64)
+    """
     return dynamic_update_slice_p.bind(x, update, *start_indices)
 
 
@@ -565,7 +586,13 @@ defvjp(dynamic_update_slice_p,
 # ---- user-facing entry points -------------------------------------------------------------------
 
 def index(x: ArrayLike, idx: Any) -> Array:
-    """x[idx] with numpy's semantics."""
+    """x[idx] with numpy's semantics.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.index(fnp.arange(6).reshape(2, 3), (1, slice(None, None, -1)))
+    Array([5, 4, 3], dtype=int64)
+    """
     indexer, arrays = normalize_index(get_aval(x).shape, idx)
     return gather(x, arrays, indexer)
 
@@ -576,7 +603,13 @@ _SCATTERS = {"set": scatter, "add": scatter_add, "multiply": scatter_mul, "min":
 
 def index_update(x: ArrayLike, idx: Any, values: ArrayLike, mode: str) -> Array:
     """x.at[idx].<mode>(values): a new array; `values` broadcast to x[idx]'s shape, cast to x's
-    dtype (as numpy's assignment does)."""
+    dtype (as numpy's assignment does).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.index_update(fnp.zeros(3), 1, 5., 'add')
+    Array([0., 5., 0.], dtype=float64)
+    """
     aval = get_aval(x)
     indexer, arrays = normalize_index(aval.shape, idx)
     shape = indexed_shape(aval.shape, indexer, [get_aval(a).shape for a in arrays])

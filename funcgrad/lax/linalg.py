@@ -75,6 +75,14 @@ FRESH.add("dot_general")  # a new product (or a reshape of one nothing else hold
 
 def dot_general(lhs: ArrayLike, rhs: ArrayLike,
                 dimension_numbers: tuple[tuple[Shape, Shape], tuple[Shape, Shape]]) -> Array:
+    """The general contraction: dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch)); see the module doc for the output's axes.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dot_general(fnp.ones((2, 3)), fnp.ones((3, 4)), (((1,), (0,)), ((), ()))).shape
+    (2, 4)
+    """
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
           (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))

@@ -69,6 +69,13 @@ reduce_sum_p = _reduce_prim("reduce_sum", _keeping_dtype(np.add))
 
 
 def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The sum of x over `axes`, in x's dtype.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_sum(fnp.ones((2, 3)), (1,))
+    Array([3., 3.], dtype=float64)
+    """
     return reduce_sum_p.bind(x, axes=tuple(axes))
 
 
@@ -102,10 +109,24 @@ for _p in (reduce_max_p, reduce_min_p):
 
 
 def reduce_max(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The maximum of x over `axes` (not empty).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_max(fnp.array([[1., 5.], [3., 2.]]), (0,))
+    Array([3., 5.], dtype=float64)
+    """
     return reduce_max_p.bind(x, axes=tuple(axes))
 
 
 def reduce_min(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The minimum of x over `axes` (not empty).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_min(fnp.array([[1., 5.], [3., 2.]]), (0, 1))
+    Array(1., dtype=float64)
+    """
     return reduce_min_p.bind(x, axes=tuple(axes))
 
 
@@ -116,6 +137,13 @@ reduce_prod_p = _reduce_prim("reduce_prod", _keeping_dtype(np.multiply))
 
 
 def reduce_prod(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The product of x over `axes`, in x's dtype.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_prod(fnp.array([2., 3., 4.]), (0,))
+    Array(24., dtype=float64)
+    """
     return reduce_prod_p.bind(x, axes=tuple(axes))
 
 
@@ -187,7 +215,13 @@ cumsum_p.abstract_eval = _cumsum_abstract_eval
 
 
 def cumsum(x: ArrayLike, axis: int, reverse: bool = False) -> Array:
-    """Running sums along `axis` (from the end when reverse): its own transpose, reversed."""
+    """Running sums along `axis` (from the end when reverse): its own transpose, reversed.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.cumsum(fnp.array([1., 2., 3.]), 0)
+    Array([1., 3., 6.], dtype=float64)
+    """
     return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
 
@@ -219,6 +253,13 @@ argsort_p.batch = lambda args, dims, *, axis, descending: (
 
 
 def argsort(x: ArrayLike, axis: int, descending: bool = False) -> Array:
+    """The stable sorting permutation of x along `axis` (descending: largest first).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.argsort(fnp.array([3., 1., 2.]), 0)
+    Array([1, 2, 0], dtype=int64)
+    """
     return argsort_p.bind(x, axis=int(axis), descending=bool(descending))
 
 
@@ -251,9 +292,23 @@ argmin_p = _arg_prim("argmin", np.argmin)
 
 
 def argmax(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
+    """The index of the first maximum along `axis`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.argmax(fnp.array([3., 7., 2.]), 0)
+    Array(1, dtype=int64)
+    """
     return argmax_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
 
 def argmin(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
+    """The index of the first minimum along `axis`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.argmin(fnp.array([3., 7., 2.]), 0)
+    Array(2, dtype=int64)
+    """
     return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 

@@ -27,7 +27,13 @@ def _linear(prim, fwd, back):
 
 
 def full(shape: Shape, fill_value: ArrayLike, dtype: DTypeLike) -> Array:
-    """An array of `shape` filled with `fill_value` (a zero-stride broadcast, no copies)."""
+    """An array of `shape` filled with `fill_value` (a zero-stride broadcast, no copies).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.full((2,), 7, fnp.int32)
+    Array([7, 7], dtype=int32)
+    """
     fill = _elementwise.convert_element_type(fill_value, dtype)
     return broadcast_in_dim(fill, tuple(shape), ())
 
@@ -55,6 +61,14 @@ reshape_p.abstract_eval = _reshape_abstract_eval
 
 
 def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
+    """x with its elements (row-major) in the shape `new_sizes`, of the same size.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reshape(fnp.arange(6), (2, 3))
+    Array([[0, 1, 2],
+           [3, 4, 5]], dtype=int64)
+    """
     new_sizes = tuple(int(d) for d in new_sizes)
     if isinstance(x, _VALUES) and x.shape == new_sizes:  # as in JAX: no equation for a no-op
         return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
@@ -83,6 +97,13 @@ transpose_p.abstract_eval = _transpose_abstract_eval
 
 
 def transpose(x: ArrayLike, permutation: Sequence[int]) -> Array:
+    """x with its axes permuted: axis i of the result is axis permutation[i] of x.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.transpose(fnp.ones((2, 3)), (1, 0)).shape
+    (3, 2)
+    """
     permutation = tuple(int(p) for p in permutation)
     if isinstance(x, _VALUES) and permutation == tuple(range(x.ndim)):  # the identity
         return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
@@ -143,6 +164,16 @@ broadcast_in_dim_p.abstract_eval = _broadcast_in_dim_abstract_eval
 
 
 def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[int]) -> Array:
+    """x broadcast to `shape`, its axis i becoming axis broadcast_dimensions[i] (size 1
+    or equal); the other axes are new.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.broadcast_in_dim(fnp.array([1., 2.]), (3, 2), (1,))
+    Array([[1., 2.],
+           [1., 2.],
+           [1., 2.]], dtype=float64)
+    """
     return broadcast_in_dim_p.bind(x, shape=tuple(int(d) for d in shape),
                                    broadcast_dimensions=tuple(broadcast_dimensions))
 
@@ -197,6 +228,13 @@ squeeze_p.abstract_eval = _squeeze_abstract_eval
 
 
 def squeeze(x: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """x without its size-1 axes `dimensions`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.squeeze(fnp.ones((1, 3, 1)), (0, 2)).shape
+    (3,)
+    """
     return squeeze_p.bind(x, dimensions=tuple(dimensions))
 
 
@@ -228,6 +266,13 @@ expand_dims_p.abstract_eval = _expand_dims_abstract_eval
 
 
 def expand_dims(x: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """x with new size-1 axes at `dimensions` (positions in the result).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.expand_dims(fnp.ones(3), (0, 2)).shape
+    (1, 3, 1)
+    """
     return expand_dims_p.bind(x, dimensions=tuple(dimensions))
 
 
@@ -261,6 +306,13 @@ FRESH.add("concatenate")
 
 
 def concatenate(xs: Sequence[ArrayLike], dimension: int) -> Array:
+    """The arrays `xs` joined along axis `dimension` (they agree on every other axis).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.concatenate([fnp.array([1., 2.]), fnp.array([3.])], 0)
+    Array([1., 2., 3.], dtype=float64)
+    """
     return concatenate_p.bind(*xs, dimension=int(dimension))
 
 
@@ -329,6 +381,14 @@ pad_p.abstract_eval = _pad_abstract_eval
 
 def pad(x: ArrayLike, padding_value: ArrayLike,
         padding_config: Sequence[tuple[int, int, int]]) -> Array:
+    """x padded with the scalar `padding_value`: per axis (low, high, interior) elements
+    before, after and between its elements (negative low/high cut instead).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.pad(fnp.array([1., 2.]), 0., [(1, 2, 1)])
+    Array([0., 1., 0., 2., 0., 0.], dtype=float64)
+    """
     cfg = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     return pad_p.bind(x, padding_value, padding_config=cfg)
 
@@ -392,6 +452,13 @@ rev_p.abstract_eval = _rev_abstract_eval
 
 
 def rev(x: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """x reversed along the axes `dimensions`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.rev(fnp.arange(3), (0,))
+    Array([2, 1, 0], dtype=int64)
+    """
     return rev_p.bind(x, dimensions=tuple(dimensions))
 
 
@@ -427,6 +494,13 @@ slice_p.abstract_eval = _slice_abstract_eval
 
 def slice(x: ArrayLike, start_indices: Sequence[int], limit_indices: Sequence[int],
           strides: Sequence[int] | None = None) -> Array:
+    """x[start:limit:stride] on every axis, with static bounds inside the array.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.slice(fnp.arange(10), (1,), (8,), (3,))
+    Array([1, 4, 7], dtype=int64)
+    """
     strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
     return slice_p.bind(x, start_indices=tuple(int(a) for a in start_indices),
                         limit_indices=tuple(int(b) for b in limit_indices), strides=strides)
