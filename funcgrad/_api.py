@@ -19,7 +19,7 @@ from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, 
                               fit_tangent, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
-from .lax.elementwise import elementwise_rule
+from .lax._batching import elementwise_rule
 from .lax.device import on_device_of
 
 # ---- helpers ----------------------------------------------------------------------------------

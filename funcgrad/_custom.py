@@ -18,8 +18,8 @@ from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
 from ._api import vjp as _vjp
 from ._vmap import vmap
-from .lax._batching import batch_size
-from .lax.shape import to_front, zeros_like_aval
+from .lax._batching import batch_size, to_front
+from .lax.shape import zeros_like_aval
 
 
 def _wrapped(vals):

@@ -12,7 +12,7 @@ from ._api import _as_array, _leaf_names, _param_names
 from ._core.errors import ShapeError, doc_link, user_frame
 from ._core.trace import get_aval, new_trace
 from .interpreters.batching import BatchTrace, BatchTracer, OneHot
-from .lax.shape import move_axis, to_front
+from .lax._batching import move_axis, to_front
 
 
 def _axes_for_leaves(axes, value, what):

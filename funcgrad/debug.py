@@ -10,9 +10,8 @@ from ._core.array import Array, wrap_value
 from ._core.primitive import Primitive, def_nondiff
 from ._core.trace import Tracer
 from .interpreters.passes import EFFECTFUL
-from .lax._batching import batch_size
+from .lax._batching import batch_size, move_axis
 from .lax.indexing import index
-from .lax.shape import move_axis
 
 debug_print_p = Primitive("debug_print", multiple_results=True)
 

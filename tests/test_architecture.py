@@ -233,3 +233,40 @@ def test_no_file_over_1000_lines(part):
     bad = [f"{path}:{n}: file size: {n} lines (limit {MAX_LINES}); split it by topic"
            for n, path in sizes.get(part, []) if n > MAX_LINES]
     assert not bad, "\n".join(bad)
+
+
+_IMPORT_FIRST = """
+import importlib, os, sys, types
+root, first = sys.argv[1], sys.argv[2:]
+failed = []
+for name in first:
+    for m in [m for m in sys.modules if m == "funcgrad" or m.startswith("funcgrad.")]:
+        del sys.modules[m]
+    # bare parents: the package inits would otherwise fix one import order
+    for pkg, path in (("funcgrad", root), ("funcgrad.lax", os.path.join(root, "lax"))):
+        mod = types.ModuleType(pkg)
+        mod.__path__ = [path]
+        sys.modules[pkg] = mod
+    try:
+        importlib.import_module(name)
+        for other in first:
+            importlib.import_module(other)
+    except ImportError as e:
+        failed.append(f"{name} imported first: {type(e).__name__}: {e}")
+print("\\n".join(failed))
+"""
+
+
+def test_lax_modules_import_in_any_order():
+    """lax's modules call one another's functions (a primitive's rules use other primitives):
+    those that import each other hold each other as modules, read at call time, so whichever is
+    imported first, every name a module imports exists by then."""
+    import subprocess
+    import sys
+    lax = os.path.join(ROOT, "lax")
+    names = sorted(f"funcgrad.lax.{f[:-3]}" for f in os.listdir(lax)
+                   if f.endswith(".py") and f != "__init__.py")
+    out = subprocess.run([sys.executable, "-c", _IMPORT_FIRST, ROOT, *names],
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(ROOT)))
+    assert not out.stdout.strip(), "import order:\n" + out.stdout

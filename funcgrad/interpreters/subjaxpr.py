@@ -15,7 +15,8 @@ from .._core.avals import ShapedArray
 from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from .._core.trace import Tracer, as_leaf, get_aval, new_trace
-from ..lax.shape import to_front, zeros_like_aval
+from ..lax._batching import to_front
+from ..lax.shape import zeros_like_aval
 from .ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .batching import BatchTrace, BatchTracer
 from .codegen import compile_jaxpr

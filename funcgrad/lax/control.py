@@ -24,12 +24,12 @@ from ..interpreters.ad import ReverseTracer
 from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
                                      run, trace_closed, vjp_jaxpr)
-from ._batching import batch_size
+from ._batching import batch_size, move_axis, to_front
 from .device import on_device_of
 from .elementwise import bitwise_and, convert_element_type, eq, maximum, minimum, select
 from .indexing import index
 from .reduce import reduce_max
-from .shape import concatenate, expand_dims, full, move_axis, reshape, to_front, zeros_like_aval
+from .shape import concatenate, expand_dims, full, reshape, zeros_like_aval
 
 
 def _as_array(x):

@@ -19,7 +19,8 @@ from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
-from .shape import (broadcast_in_dim, concatenate, full, move_axis, reshape, rev, slice as _slice,
+from ._batching import move_axis
+from .shape import (broadcast_in_dim, concatenate, full, reshape, rev, slice as _slice,
                     transpose)
 
 conv_p = Primitive("conv_general_dilated")

@@ -15,33 +15,8 @@ from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defd
 from .._core.trace import bind, get_aval
 from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import FRESH, ufunc_template
-from . import shape as _shape  # read at call time: shape's rules use convert_element_type/select
-from ._batching import batch_size
+from ._batching import elementwise_rule
 from ._checks import broadcast_shapes
-
-
-def elementwise_rule(prim):
-    """Batching for numpy-broadcasting elementwise primitives: batched operands get their batch
-    axis first and are padded with size-1 axes to the common rank; unbatched ones broadcast."""
-    def rule(args, dims, **params):
-        ranks = [get_aval(a).ndim - (d is not None) for a, d in zip(args, dims)]
-        r = max(ranks)
-        batched = [(d, rk) for d, rk in zip(dims, ranks) if d is not None]
-        d0 = batched[0][0]
-        if all(d == d0 and rk == r for d, rk in batched) and (d0 == 0 or all(
-                d is not None or rk == 0 for d, rk in zip(dims, ranks))):
-            return prim.bind(*args, **params), d0  # aligned already: no data movement
-        size = batch_size(args, dims)
-        out = []
-        for a, d, rk in zip(args, dims, ranks):
-            if d is not None:
-                a = _shape.move_axis(a, d, 0)
-                if rk < r:
-                    a = _shape.reshape(a, (size,) + (1,) * (r - rk) + get_aval(a).shape[1:])
-            out.append(a)
-        return prim.bind(*out, **params), 0
-    prim.batch = rule
-    return rule
 
 
 def _ufunc_prim(name, ufunc):

@@ -23,11 +23,10 @@ from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
 from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
-from ._batching import batch_size
+from ._batching import batch_size, move_axis, to_front
 from ._checks import broadcast_shapes, shape_error as _shape_error
 from .elementwise import convert_element_type, eq, maximum, minimum, select
-from .shape import (broadcast_in_dim, full, move_axis, reshape, to_front, transpose,
-                    zeros_like_aval)
+from .shape import broadcast_in_dim, full, reshape, transpose, zeros_like_aval
 
 
 # ---- index normalization ----------------------------------------------------------------------

@@ -15,8 +15,8 @@ from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
-from ._batching import shift_axes
-from .shape import move_axis, transpose
+from ._batching import move_axis, shift_axes
+from .shape import transpose
 
 dot_general_p = Primitive("dot_general")
 

@@ -50,10 +50,10 @@ from .._core.primitive import Primitive
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
 from ..interpreters.codegen import FRESH
-from ._batching import batch_size
+from ._batching import move_axis, to_front, batch_size
 from .linalg import dot_general
 from .reduce import reduce_sum
-from .shape import concatenate, move_axis, reshape, slice as _slice, to_front, transpose
+from .shape import concatenate, reshape, slice as _slice, transpose
 
 
 class LinAlgError(ShapeError, np.linalg.LinAlgError):

@@ -14,6 +14,8 @@ from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
 from .._core.trace import new_trace
 from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import FRESH
+# modules, not names: elementwise, shape and reduce call one another's functions (read at call
+# time), so that any of them may be imported first
 from . import elementwise as _elementwise, shape as _shape
 from ._batching import shift_axes
 from ._checks import check_axes
@@ -172,7 +174,7 @@ def _prod_tree(x, axes):
 
 
 def _prod_jvp(primals, tangents, *, axes):
-    from ..interpreters.ad import JVPTrace, JVPTracer  # reason: interpreters.ad imports lax
+    from ..interpreters.ad import JVPTrace, JVPTracer  # interpreters.ad still imports lax
     (x,), (t,) = primals, tangents
     ans = reduce_prod(x, axes)
     if t is None:
@@ -183,7 +185,7 @@ def _prod_jvp(primals, tangents, *, axes):
 
 
 def _prod_vjp(ct, ans, x, *, axes):
-    from ..interpreters.ad import ReverseTrace, backward  # reason: interpreters.ad imports lax
+    from ..interpreters.ad import ReverseTrace, backward  # interpreters.ad still imports lax
     with new_trace(ReverseTrace, "vjp") as trace:
         xt = trace.new_input(x)
         out = _prod_tree(xt, axes)

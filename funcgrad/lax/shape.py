@@ -14,8 +14,10 @@ from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..interpreters.codegen import FRESH
+# modules, not names: elementwise, shape and reduce call one another's functions (read at call
+# time), so that any of them may be imported first
 from . import elementwise as _elementwise, reduce as _reduce
-from ._batching import batch_size, shift_axes
+from ._batching import batch_size, move_axis, shift_axes, to_front
 from ._checks import check_axes, shape_error as _shape_error
 
 
@@ -176,26 +178,6 @@ def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[
     """
     return broadcast_in_dim_p.bind(x, shape=tuple(int(d) for d in shape),
                                    broadcast_dimensions=tuple(broadcast_dimensions))
-
-
-# ---- moving a batch axis (for batching rules): a transpose, or a broadcast when unbatched ----
-
-
-def move_axis(x, src, dst):
-    if src == dst:
-        return x
-    nd = get_aval(x).ndim
-    perm = [i for i in range(nd) if i != src]
-    perm.insert(dst, src)
-    return transpose(x, perm)
-
-
-def to_front(x, d, size):
-    """x with its batch axis first; an unbatched x is broadcast (a zero-stride view eagerly)."""
-    if d is None:
-        aval = get_aval(x)
-        return broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
-    return move_axis(x, d, 0)
 
 
 def _broadcast_in_dim_back(ct, x, *, shape, broadcast_dimensions):
