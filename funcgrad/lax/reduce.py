@@ -221,8 +221,9 @@ def cumsum(x: ArrayLike, axis: int, reverse: bool = False) -> Array:
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
-    >>> lax.cumsum(fnp.array([1., 2., 3.]), 0)
-    Array([1., 3., 6.], dtype=float64)
+    >>> x = fnp.array([1., 2., 3.])
+    >>> lax.cumsum(x, 0), lax.cumsum(x, 0, reverse=True)
+    (Array([1., 3., 6.], dtype=float64), Array([6., 5., 3.], dtype=float64))
     """
     return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
@@ -259,8 +260,8 @@ def argsort(x: ArrayLike, axis: int, descending: bool = False) -> Array:
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
-    >>> lax.argsort(fnp.array([3., 1., 2.]), 0)
-    Array([1, 2, 0], dtype=int64)
+    >>> lax.argsort(fnp.array([3., 1., 2.]), 0, descending=True)
+    Array([0, 2, 1], dtype=int64)
     """
     return argsort_p.bind(x, axis=int(axis), descending=bool(descending))
 
@@ -305,12 +306,13 @@ def argmax(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
 
 
 def argmin(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
-    """The index of the first minimum along `axis`.
+    """The index of the first minimum along `axis`, as `index_dtype`.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
-    >>> lax.argmin(fnp.array([3., 7., 2.]), 0)
-    Array(2, dtype=int64)
+    >>> rows = fnp.array([[3., 1.], [0., 5.]])
+    >>> lax.argmin(rows, 1, fnp.int32)
+    Array([1, 0], dtype=int32)
     """
     return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
