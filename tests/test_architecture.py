@@ -1,6 +1,7 @@
 """The package's structure, read from its source with `ast` (nothing is imported): imports flow one
-way between funcgrad's parts, no two parts import each other, imports stay at module top, and no
-module outgrows a reader. Each failure names file:line and the rule it breaks.
+way between funcgrad's parts, no two parts import each other, imports stay at module top (those
+left in a function body say why), no module outgrows a reader, and lax's modules, which call one
+another, import in any order. Each failure names file:line and the rule it breaks.
 
 A part is a subpackage of funcgrad (`funcgrad.lax`) or a top-level module (`funcgrad.tree`); the
 package root `funcgrad/__init__.py` is the part `funcgrad`.
