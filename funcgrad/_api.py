@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -119,7 +121,8 @@ def _check_grad_inputs(fun, args, positions, allow_int):
                     + doc_link("gradinputerror"))
 
 
-def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
+def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Like `grad`, but returns (value, gradient): one forward pass serves both.
 
     >>> import funcgrad as fg
@@ -146,7 +149,8 @@ def value_and_grad(fun, argnums=0, has_aux=False, allow_int=False):
     return value_and_grad_f
 
 
-def grad(fun, argnums=0, has_aux=False, allow_int=False):
+def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         allow_int: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar-valued function with respect to argument(s) `argnums`.
 
     Arguments may be pytrees of arrays; the gradient has the same structure.
@@ -207,7 +211,7 @@ def _check_scalar_output(fun, out):
         f"  at {user_frame()}\n{fix} " + doc_link("gradoutputerror"))
 
 
-def vjp(fun, *primals, has_aux=False):
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """(out, vjp_fn): vjp_fn(ct) is the vector-Jacobian product ct^T J for each primal.
 
     This is PyTorch's `y.backward(gradient=v)` (`external_grad`), as a function:
@@ -316,7 +320,8 @@ def _jvp_outputs(trace, out):
     return ps, ts, td
 
 
-def jvp(fun, primals, tangents, has_aux=False):
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
     """(fun(*primals), J @ tangents): the Jacobian-vector product, in one forward pass.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -336,7 +341,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     return res + (aux,) if has_aux else res
 
 
-def linearize(fun, *primals):
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """(fun(*primals), f_jvp): f_jvp(*tangents) is the Jacobian-vector product at `primals`,
     evaluated from a jaxpr of only the linear (tangent) operations.
 
@@ -368,14 +373,15 @@ def linearize(fun, *primals):
         outs = eval_jaxpr(closed.jaxpr, closed.consts, *ts_in)
         return tree.tree_unflatten(td, outs)
 
-    f_jvp.jaxpr = closed
+    f_jvp.jaxpr = closed  # type: ignore[attr-defined]
     return tree.tree_unflatten(td, ps), f_jvp
 
 
 # ---- make_jaxpr -------------------------------------------------------------------------------
 
 
-def make_jaxpr(fun, static_argnums=()):
+def make_jaxpr(fun: Callable[..., Any],
+               static_argnums: int | Sequence[int] = ()) -> Callable[..., Any]:
     """A function that traces `fun` abstractly (shapes and dtypes only) and returns its jaxpr.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -420,7 +426,7 @@ def_zero_derivative(stop_gradient_p)
 elementwise_rule(stop_gradient_p)
 
 
-def stop_gradient(x):
+def stop_gradient(x: Any) -> Any:
     """The value of x, treated as a constant by every derivative (leafwise over a pytree).
 
     >>> import funcgrad as fg

@@ -5,6 +5,8 @@ Each is a primitive whose parameters are the user's functions over flat lists of
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import tree
 from ._core.array import Array, wrap_value
@@ -14,6 +16,8 @@ from ._core.primitive import Primitive
 from ._core.trace import Tracer, as_leaf, bind, get_aval, new_trace
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
+from ._api import vjp as _vjp
+from ._vmap import vmap
 from .lax._batching import batch_size, to_front
 from .lax.shape import zeros_like_aval
 
@@ -64,7 +68,6 @@ def _merge(static, dyn):
 
 def _vmapped(fn, dims, size):
     """fn over flat batched inputs (batch axis at dims[i] or None) -> flat outputs batched at 0."""
-    from ._vmap import vmap
     return lambda *xs: vmap(lambda *a: list(fn(*a)), in_axes=tuple(dims), axis_size=size)(*xs)
 
 
@@ -83,7 +86,6 @@ def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
 
 def _custom_jvp_vjp(ct, ans, args, positions, *, fun, jvp):
     # The rule's tangent map is linear: its transpose is its VJP in the tangents.
-    from ._api import vjp as _vjp
     zeros = [zeros_like_aval(get_aval(a)) for a in args]
 
     def tangent_map(*ts):
@@ -141,24 +143,27 @@ class custom_jvp:
     Array(1., dtype=float64)
     """
 
-    def __init__(self, fun, nondiff_argnums=()):
-        self.fun, self.nondiff_argnums, self.jvp = fun, tuple(nondiff_argnums), None
+    __name__: str  # functools.update_wrapper copies fun's
+
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
+        self.fun, self.nondiff_argnums = fun, tuple(nondiff_argnums)
+        self.jvp: Callable[..., Any] | None = None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
-    def defjvp(self, jvp):
+    def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
         """jvp(primals, tangents) -> (primal_out, tangent_out); with nondiff_argnums, the
         non-differentiable arguments come first: jvp(*nondiff, primals, tangents)."""
         self.jvp = jvp
         return jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         if self.jvp is None:
             raise TypeError(f"custom_jvp function {self.__name__} has no derivative rule yet: "
                             f"define one with @{self.__name__}.defjvp")
         static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in leaves):
             return self.fun(*args)  # no transform is looking: the function itself
-        out_tree = []
+        out_tree: list[Any] = []
         nondiff = [static[i] for i in sorted(static)]
 
         fun_flat = _flat(self.fun, static, in_tree, out_tree)
@@ -263,15 +268,18 @@ class custom_vjp:
     Array(1., dtype=float64)
     """
 
-    def __init__(self, fun, nondiff_argnums=()):
+    __name__: str  # functools.update_wrapper copies fun's
+
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
         self.fun, self.nondiff_argnums = fun, tuple(nondiff_argnums)
-        self.fwd = self.bwd = None
+        self.fwd: Callable[..., Any] | None = None
+        self.bwd: Callable[..., Any] | None = None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         if self.fwd is None:
             raise TypeError(f"custom_vjp function {self.__name__} has no derivative rule yet: "
                             f"define one with {self.__name__}.defvjp(fwd, bwd)")
@@ -279,7 +287,8 @@ class custom_vjp:
         if not any(isinstance(x, Tracer) for x in leaves):
             return self.fun(*args)  # no transform is looking: the function itself
         nondiff = [static[i] for i in sorted(static)]
-        out_tree, res_tree = [], []
+        out_tree: list[Any] = []
+        res_tree: list[Any] = []
 
         fun_flat = _flat(self.fun, static, in_tree, out_tree)
 
@@ -437,7 +446,8 @@ remat_p.vjp_joint = _remat_vjp
 remat_p.batch = _remat_batch
 
 
-def checkpoint(fun, policy=None, static_argnums=()):
+def checkpoint(fun: Callable[..., Any], policy: Callable[..., bool] | None = None,
+               static_argnums: int | Sequence[int] = ()) -> Callable[..., Any]:
     """`fun`, but under reverse mode its intermediate results are recomputed in the backward
     pass instead of stored (less memory for more compute). `policy` may keep some, e.g.
     checkpoint_policies.dots_saveable keeps matrix products.
@@ -455,7 +465,7 @@ def checkpoint(fun, policy=None, static_argnums=()):
         static, _, leaves, in_tree = _flatten_args(args, static_argnums)
         if not any(isinstance(x, Tracer) for x in leaves):
             return fun(*args)
-        out_tree = []
+        out_tree: list[Any] = []
         outs = remat_p.bind(*leaves, fun=_flat(fun, static, in_tree, out_tree), policy=policy)
         return tree.tree_unflatten(out_tree[0], outs)
     return wrapped

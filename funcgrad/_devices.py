@@ -1,6 +1,8 @@
 """Moving pytrees of arrays between devices: fg.device_put, fg.device_get."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import tree
@@ -10,7 +12,7 @@ from ._core.trace import Tracer
 from .lax.device import device_put as _put
 
 
-def device_put(x, device=None):
+def device_put(x: Any, device: Any = None) -> Any:
     """Every array leaf of the pytree `x` on `device` ('cpu', 'cuda', 'cuda:1', a Device; None:
     the default device). Differentiable; a leaf already there is not copied. Host data (numpy
     arrays, lists, Python scalars) becomes Arrays.
@@ -28,7 +30,7 @@ def device_put(x, device=None):
     return tree.tree_map(put, x)
 
 
-def device_get(x):
+def device_get(x: Any) -> Any:
     """Every array leaf of the pytree `x` as a numpy array on the host.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp

@@ -3,6 +3,8 @@ Python loop over rows; `chunk_size` bounds memory by mapping over the basis in c
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +16,6 @@ from ._core.array import wrap_value
 from ._core.trace import get_aval
 from ._vmap import batch_flat
 from .interpreters.batching import OneHot
-from .numpy import concatenate, reshape
 
 
 def _with_dynamic(fun, args, kwargs, positions):
@@ -55,7 +56,7 @@ def _chunked(mapped, basis, total, chunk_size, axis=0):
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
     parts = [mapped(*[b.slice_rows(s, min(s + chunk_size, total)) for b in basis])
              for s in range(0, total, chunk_size)]
-    return tree.tree_map(lambda *xs: concatenate(xs, axis=axis), *parts)
+    return tree.tree_map(lambda *xs: lax.concatenate(xs, axis % get_aval(xs[0]).ndim), *parts)
 
 
 def _split_rows(flat, avals, lead_shape, last=False):
@@ -67,14 +68,15 @@ def _split_rows(flat, avals, lead_shape, last=False):
     for a in avals:
         if last:
             piece = flat[..., off:off + a.size]
-            pieces.append(reshape(piece, lead_shape + a.shape))
+            pieces.append(lax.reshape(piece, lead_shape + a.shape))
         else:
-            pieces.append(reshape(flat[off:off + a.size], a.shape + lead_shape))
+            pieces.append(lax.reshape(flat[off:off + a.size], a.shape + lead_shape))
         off += a.size
     return pieces
 
 
-def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
+def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by reverse mode: one vmapped VJP over the output's basis.
 
     For pytrees, the result has the output's structure outside and the input's inside.
@@ -117,7 +119,8 @@ def jacrev(fun, argnums=0, has_aux=False, chunk_size=None):
 jacobian = jacrev
 
 
-def jacfwd(fun, argnums=0, has_aux=False, chunk_size=None):
+def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by forward mode: one vmapped JVP over the input's basis (cheaper
     than jacrev when there are fewer inputs than outputs).
 
@@ -168,7 +171,8 @@ def _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size):
     return outs, aux
 
 
-def hessian(fun, argnums=0, has_aux=False):
+def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+            has_aux: bool = False) -> Callable[..., Any]:
     """The Hessian, as jacfwd of jacrev (forward over reverse).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -179,7 +183,8 @@ def hessian(fun, argnums=0, has_aux=False):
     return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 
-def hvp(fun, primals, tangents):
+def hvp(fun: Callable[..., Any], primals: Sequence[Any],
+        tangents: Sequence[Any]) -> tuple[Any, Any]:
     """(fun(*primals), H @ tangents): a Hessian-vector product by forward over reverse, without
     forming H.
 
@@ -192,7 +197,7 @@ def hvp(fun, primals, tangents):
     return value, hv
 
 
-def vhp(fun, primals, v):
+def vhp(fun: Callable[..., Any], primals: Sequence[Any], v: Any) -> tuple[Any, Any]:
     """(fun(*primals), v @ H): a vector-Hessian product by reverse over reverse."""
     vg = value_and_grad(fun, tuple(range(len(primals))))
     _, vjp_fn, value = vjp(lambda *p: vg(*p)[::-1], *primals, has_aux=True)

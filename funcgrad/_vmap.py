@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import optree
 
@@ -48,7 +50,8 @@ def _normalize_axis(ax, ndim, name, what):
     return ax % ndim
 
 
-def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
+         axis_size: int | None = None) -> Callable[..., Any]:
     """Map `fun` over an axis of its arguments: vmap(f)(xs) stacks f(x) for every x in xs, in
     one batched computation (no Python loop).
 

@@ -3,12 +3,15 @@ grad, where Python's print would show tracers."""
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 from . import tree
 from ._core.array import Array, wrap_value
 from ._core.primitive import Primitive, def_nondiff
 from ._core.trace import Tracer
 from .interpreters.passes import EFFECTFUL
+from .lax._batching import batch_size, move_axis
+from .lax.indexing import index
 
 debug_print_p = Primitive("debug_print", multiple_results=True)
 
@@ -21,9 +24,6 @@ def _impl(*vals, fmt, treedef):
 
 
 def _batch(args, dims, *, fmt, treedef):
-    from .lax._batching import batch_size
-    from .lax._batching import move_axis
-    from .lax.indexing import index
     size = batch_size(args, dims)
     fronted = [a if d is None else move_axis(a, d, 0) for a, d in zip(args, dims)]
     for b in range(size):  # one line per example, in order
@@ -39,7 +39,7 @@ def_nondiff(debug_print_p)
 EFFECTFUL.add("debug_print")
 
 
-def print(fmt, *args, **kwargs):  # noqa: A001 (fg.debug.print, as jax.debug.print)
+def print(fmt: str, *args: Any, **kwargs: Any) -> None:  # noqa: A001 (as jax.debug.print)
     """Print `fmt.format(*args, **kwargs)` with the values at run time, also inside jit, vmap
     (one line per example) and grad (the primal values).
 

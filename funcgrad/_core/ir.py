@@ -12,6 +12,7 @@ import numpy as np
 
 from .avals import ShapedArray
 from .errors import JaxprTypeError, doc_link
+from .trace import bind
 
 
 class Var:
@@ -254,7 +255,6 @@ def typecheck(jaxpr):
 
 def eval_jaxpr(jaxpr, consts, *args):
     """Run a jaxpr through `bind`, so any transform active around the call sees its operations."""
-    from .trace import bind
     env = {}
     if len(args) != len(jaxpr.invars):
         raise TypeError(f"this jaxpr takes {len(jaxpr.invars)} inputs, got {len(args)}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.array import wrap_value
+from .._core.avals import float0
 from .._core.graph import toposort
 from .._core.trace import Trace, Tracer, get_aval
 from ..lax.elementwise import convert_element_type, real
@@ -229,7 +231,5 @@ def zeros_like(x):
     """A materialized zero, for derivatives handed back to the user."""
     aval = get_aval(x)
     if not _differentiable(aval):
-        from .._core.avals import float0
-        from .._core.array import wrap_value
         return wrap_value(np.zeros(aval.shape, float0))
     return zeros_like_aval(aval)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -248,7 +250,8 @@ def _sig_str(sig):
     return f"{np.dtype(dtype).name}{list(shape)}{' (weak)' if weak else ''}"
 
 
-def jit(fun=None, static_argnums=(), static_argnames=()):
+def jit(fun: Callable[..., Any] | None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = ()) -> Callable[..., Any]:
     """Compile `fun`: trace it once per signature, optimize the jaxpr, generate straight-line
     array code. `fg.jit(f).lower(*args)` shows the optimized jaxpr and the generated source.
 

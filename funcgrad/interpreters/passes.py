@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.ir import Eqn, Jaxpr, Literal, Var
+from .._core.trace import bind
 
 # Primitives with effects beyond their outputs: never folded, merged or removed.
 EFFECTFUL: set = set()
@@ -29,7 +30,6 @@ class _Rewriter:
 
 def fold_constants(jaxpr, consts):
     """Evaluate, once at compile time, every equation whose inputs are all known."""
-    from .._core.trace import bind
     known = dict(zip(jaxpr.constvars, consts))
     rw, eqns = _Rewriter(), []
     new_consts = dict(known)

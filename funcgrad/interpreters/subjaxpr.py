@@ -11,14 +11,17 @@ import numpy as np
 from .. import tree
 from .._core.array import Array
 from .._core import backend
+from .._core.avals import ShapedArray
 from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from .._core.trace import Tracer, as_leaf, get_aval, new_trace
+from ..lax._batching import to_front
 from ..lax.shape import zeros_like_aval
 from .ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .batching import BatchTrace, BatchTracer
 from .codegen import compile_jaxpr
 from .partial_eval import JaxprTrace
+from .passes import optimize
 
 
 def trace_closed(fun, avals, name="body"):
@@ -103,7 +106,6 @@ def _or_zeros(ct, like):
 def batch_jaxpr(closed, dims, size):
     """The jaxpr over batched inputs (batch axis at dims[i], or None) whose outputs all carry the
     batch axis first."""
-    from ..lax._batching import to_front
     avals = [a if d is None else _insert(a, d, size) for a, d in zip(in_avals(closed), dims)]
 
     def f(*args):
@@ -119,7 +121,6 @@ def batch_jaxpr(closed, dims, size):
 
 
 def _insert(aval, d, size):
-    from .._core.avals import ShapedArray
     return ShapedArray(aval.shape[:d] + (size,) + aval.shape[d:], aval.dtype)
 
 
@@ -129,7 +130,6 @@ def run(closed, *raw_args):
     xp = xp_of(*raw_args) if backend.active else np
     fn = closed.compiled.get(xp)
     if fn is None:
-        from .passes import optimize
         jaxpr, consts = optimize(closed.jaxpr, closed.consts)
         code, _ = compile_jaxpr(jaxpr, "sub", xp)
         # constants made on the host go where the arguments are

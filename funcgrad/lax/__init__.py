@@ -8,13 +8,13 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
                           select, shift_left, shift_right, sign, signbit, sin, sinh, sqrt, sub, tan,
                           tanh)
-from .indexing import (gather, index, index_update, scatter, scatter_add, scatter_max, scatter_min,
-                       scatter_mul)
+from .indexing import (dynamic_slice, dynamic_update_slice, gather, index, index_update, scatter,
+                       scatter_add, scatter_max, scatter_min, scatter_mul)
 from .linalg import dot_general
 from . import fft, linalg_ops  # noqa: F401  (lax.fft.fft, lax.linalg_ops.cholesky, ...)
 from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
                      reduce_sum)
-from .shape import (broadcast_in_dim, concatenate, dynamic_slice, dynamic_update_slice,
-                    expand_dims, full, pad, reshape, rev, slice, squeeze, transpose)
+from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice,
+                    squeeze, transpose)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

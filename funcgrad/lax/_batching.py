@@ -16,21 +16,19 @@ def batch_size(args, dims):
 
 
 def move_axis(x, src, dst):
-    from .shape import transpose
     if src == dst:
         return x
     nd = get_aval(x).ndim
     perm = [i for i in range(nd) if i != src]
     perm.insert(dst, src)
-    return transpose(x, perm)
+    return _shape.transpose(x, perm)
 
 
 def to_front(x, d, size):
     """x with its batch axis first; an unbatched x is broadcast (a zero-stride view eagerly)."""
-    from .shape import broadcast_in_dim
     if d is None:
         aval = get_aval(x)
-        return broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
+        return _shape.broadcast_in_dim(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
     return move_axis(x, d, 0)
 
 
@@ -38,7 +36,6 @@ def elementwise_rule(prim):
     """Batching for numpy-broadcasting elementwise primitives: batched operands get their batch
     axis first and are padded with size-1 axes to the common rank; unbatched ones broadcast."""
     def rule(args, dims, **params):
-        from .shape import reshape
         ranks = [get_aval(a).ndim - (d is not None) for a, d in zip(args, dims)]
         r = max(ranks)
         batched = [(d, rk) for d, rk in zip(dims, ranks) if d is not None]
@@ -52,7 +49,7 @@ def elementwise_rule(prim):
             if d is not None:
                 a = move_axis(a, d, 0)
                 if rk < r:
-                    a = reshape(a, (size,) + (1,) * (r - rk) + get_aval(a).shape[1:])
+                    a = _shape.reshape(a, (size,) + (1,) * (r - rk) + get_aval(a).shape[1:])
             out.append(a)
         return prim.bind(*out, **params), 0
     prim.batch = rule
@@ -62,3 +59,8 @@ def elementwise_rule(prim):
 def shift_axes(axes, bd):
     """Axes of an unbatched array, renumbered for the batched array whose batch axis is bd."""
     return tuple(a + (a >= bd) for a in axes)
+
+
+# Last, as a module read at call time: shape's primitives batch with the helpers above, and the
+# helpers move axes with shape's primitives; imported here, either module may be imported first.
+from . import shape as _shape  # noqa: E402

@@ -6,6 +6,11 @@ import numpy as np
 from .._core.errors import ShapeError, doc_link, user_frame
 
 
+def shape_error(msg):
+    """A ShapeError for `msg`, pointing at the user's line and the errors page."""
+    return ShapeError(f"{msg}\n  at {user_frame()}\n{doc_link('shapeerror')}")
+
+
 def broadcast_shapes(opname, *avals):
     shapes = [a.shape for a in avals]
     try:

@@ -6,6 +6,9 @@ make_jaxpr) or vmap they become primitives carrying jaxprs, with jvp, vjp, batch
 rules: reverse mode through a loop is one backward loop, not an unrolled chain."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import tree
@@ -15,7 +18,8 @@ from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
 from .._core.primitive import Primitive, def_nondiff
-from .._core.trace import Tracer, as_leaf, get_aval, is_concrete
+from .._core.trace import Tracer, as_leaf, concrete_value, get_aval, is_concrete
+from .._core.typing import ArrayLike
 from ..interpreters.ad import ReverseTracer
 from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
@@ -23,8 +27,9 @@ from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out
 from ._batching import batch_size, move_axis, to_front
 from .device import on_device_of
 from .elementwise import bitwise_and, convert_element_type, eq, maximum, minimum, select
+from .indexing import index
 from .reduce import reduce_max
-from .shape import reshape
+from .shape import concatenate, expand_dims, full, reshape, zeros_like_aval
 
 
 def _as_array(x):
@@ -111,7 +116,7 @@ cond_p.vjp_joint = _cond_vjp
 cond_p.batch = _cond_batch
 
 
-def switch(index, branches, *operands):
+def switch(index: ArrayLike, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
     """`branches[index](*operands)`, with index clamped to the valid range. Every branch must
     return the same structure and types.
 
@@ -130,7 +135,6 @@ def switch(index, branches, *operands):
                         f"got {ia.str_short()}. For an elementwise choice use "
                         "fnp.where(pred, x, y).")
     if is_concrete(index):
-        from .._core.trace import concrete_value
         return branches[_clamp_index(concrete_value(index), len(branches))](*operands)
     leaves, in_tree = tree.tree_flatten(operands)
     leaves = [as_leaf(x) for x in leaves]
@@ -162,7 +166,8 @@ def _check_branches(traced):
                 + doc_link("branchmismatcherror"))
 
 
-def cond(pred, true_fun, false_fun, *operands):
+def cond(pred: ArrayLike, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
+         *operands: Any) -> Any:
     """`true_fun(*operands) if pred else false_fun(*operands)`, also when pred is traced (under jit
     or make_jaxpr), where a Python `if` cannot branch.
 
@@ -225,7 +230,6 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
     if all(t is None for t in tangents):
         return scan_p.bind(*primals, jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry,
                            **params), None
-    from .shape import zeros_like_aval
     nz_k = [t is not None for t in tk]
     nz_x = [t is not None for t in tx]
     # Every floating carry gets a tangent: a zero one may become nonzero after one iteration.
@@ -263,7 +267,6 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
 
 
 def _scan_vjp(ct, ans, args, positions, *, jaxpr, length, reverse, num_consts, num_carry):
-    from .shape import zeros_like_aval
     nk, nc = num_consts, num_carry
     consts, init, xs = _split3(args, nk, nc)
     nx = len(xs)
@@ -335,7 +338,8 @@ scan_p.vjp_joint = _scan_vjp
 scan_p.batch = _scan_batch
 
 
-def scan(f, init, xs=None, length=None, reverse=False):
+def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
+         length: int | None = None, reverse: bool = False) -> tuple[Any, Any]:
     """Loop f(carry, x) -> (carry, y) over the leading axis of xs; returns (carry, stacked ys).
 
     >>> import funcgrad.numpy as fnp
@@ -347,7 +351,7 @@ def scan(f, init, xs=None, length=None, reverse=False):
     init_leaves = [as_leaf(x) for x in init_leaves]
     xs_leaves, xs_tree = tree.tree_flatten(xs)
     xs_leaves = [as_leaf(x) for x in xs_leaves]
-    lengths = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in xs_leaves}
+    lengths: set[Any] = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in xs_leaves}
     if None in lengths:
         raise ValueError("scan: every leaf of xs needs a leading axis to scan over; got a scalar")
     if length is not None:
@@ -362,7 +366,6 @@ def scan(f, init, xs=None, length=None, reverse=False):
                  tree.tree_unflatten(xs_tree, x_leaves))
 
     if all(is_concrete(x) for x in init_leaves + xs_leaves):
-        from .indexing import index
         carry, ys = init, []
         for i in (range(n - 1, -1, -1) if reverse else range(n)):
             carry, y = f(carry, tree.tree_unflatten(xs_tree, [index(x, i) for x in xs_leaves]))
@@ -431,18 +434,18 @@ def _y_avals(body, init_leaves, xs_leaves):
 
 def _stack_trees(ys, n, y_avals, like):
     """The stacked ys of an unrolled scan; with none, empty arrays on the device of `like`."""
-    from ..numpy import stack, zeros
     if n == 0:
         avals, y_tree = y_avals()
-        return tree.tree_unflatten(y_tree, [on_device_of(zeros((0,) + a.shape, a.dtype), like)
+        return tree.tree_unflatten(y_tree, [on_device_of(full((0,) + a.shape, 0, a.dtype), like)
                                             for a in avals])
     leaves = [tree.tree_leaves(y) for y in ys]
     y_tree = tree.tree_structure(ys[0])
-    return tree.tree_unflatten(y_tree, [stack([l[k] for l in leaves])
-                                        for k in range(len(leaves[0]))])
+    return tree.tree_unflatten(y_tree, [
+        concatenate([expand_dims(as_leaf(l[k]), (0,)) for l in leaves], 0)
+        for k in range(len(leaves[0]))])
 
 
-def map(f, xs):
+def map(f: Callable[[Any], Any], xs: Any) -> Any:
     """[f(x) for x in xs] over the leading axis, stacked; a scan without a carry.
 
     >>> import funcgrad.numpy as fnp
@@ -453,7 +456,8 @@ def map(f, xs):
     return scan(lambda _, x: (None, f(x)), None, xs)[1]
 
 
-def fori_loop(lower, upper, body_fun, init_val):
+def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any], Any],
+              init_val: Any) -> Any:
     """for i in range(lower, upper): val = body_fun(i, val). With concrete bounds it is a scan,
     so reverse-mode differentiation works under jit too.
 
@@ -462,7 +466,6 @@ def fori_loop(lower, upper, body_fun, init_val):
     Array(6, dtype=int64)
     """
     if is_concrete(lower) and is_concrete(upper):
-        from .._core.trace import concrete_value
         lo, hi = int(concrete_value(as_leaf(lower))), int(concrete_value(as_leaf(upper)))
         leaves = tree.tree_leaves(init_val)
         if all(is_concrete(x) for x in leaves):
@@ -502,7 +505,6 @@ while_p.abstract_eval = lambda *args, body_jaxpr, **_: out_avals(body_jaxpr)
 
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
                max_steps):
-    from .shape import zeros_like_aval
     nck, nbk = cond_nconsts, body_nconsts
     ck, bk, carry = primals[:nck], primals[nck:nck + nbk], primals[nck + nbk:]
     tbk, tc = tangents[nck:nck + nbk], tangents[nck + nbk:]
@@ -636,7 +638,8 @@ def _has_reverse_tracer(leaves):
     return any(isinstance(x, ReverseTracer) for x in leaves)
 
 
-def while_loop(cond_fun, body_fun, init_val, max_steps=None):
+def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any,
+               max_steps: int | None = None) -> Any:
     """while cond_fun(val): val = body_fun(val); also when the values are traced (under jit,
     make_jaxpr or vmap). Forward mode works always; reverse mode on traced values needs
     `max_steps`, a bound on the trip count (JAX refuses reverse mode here).

@@ -7,17 +7,21 @@ derivative works."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
 from ._batching import move_axis
-from .shape import reshape, rev, transpose
+from .shape import (broadcast_in_dim, concatenate, full, reshape, rev, slice as _slice,
+                    transpose)
 
 conv_p = Primitive("conv_general_dilated")
 
@@ -185,8 +189,18 @@ conv_p.abstract_eval = _conv_abstract_eval
 FRESH.add("conv_general_dilated")
 
 
-def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
-                         rhs_dilation=None, feature_group_count=1):
+def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
+                         padding: Sequence[tuple[int, int]], lhs_dilation: Shape | None = None,
+                         rhs_dilation: Shape | None = None,
+                         feature_group_count: int = 1) -> Array:
+    """The convolution (cross-correlation) of lhs (N, C, *spatial) with rhs
+    (O, C / groups, *window), with strides, (low, high) padding and dilations per spatial axis.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.conv_general_dilated(fnp.ones((1, 1, 5)), fnp.ones((1, 1, 3)), (1,), [(0, 0)])
+    Array([[[3., 3., 3.]]], dtype=float64)
+    """
     nsp = get_aval(lhs).ndim - 2
     return conv_p.bind(
         lhs, rhs, window_strides=tuple(int(s) for s in window_strides),
@@ -243,12 +257,10 @@ def _transpose_rhs(ct, ans, lhs, rhs, **p):
         groups.append(transpose(r, perm))
     if g == 1:
         return groups[0]
-    from .shape import concatenate
     return concatenate(groups, 0)
 
 
 def _channels(x, start, size):
-    from .shape import slice as _slice
     s = get_aval(x).shape
     return _slice(x, (0, start) + (0,) * (len(s) - 2), (s[0], start + size) + s[2:])
 
@@ -273,14 +285,12 @@ def _conv_batch(args, dims, **p):
     b = get_aval(rhs).shape[0]
     o, cg = get_aval(rhs).shape[1:3]
     if b == 0:  # no kernels, no groups to fold them into: an empty result of the right shape
-        from .shape import full
         la, ra = get_aval(lhs), get_aval(rhs)
         one = la.shape if ldim is None else la.shape[:ldim] + la.shape[ldim + 1:]
         out = _out_shape(one, ra.shape[1:], p["window_strides"], p["padding"],
                          p["lhs_dilation"], p["rhs_dilation"])
         return full((out[0], 0) + out[1:], 0, np.result_type(la.dtype, ra.dtype)), 1
     if ldim is None:
-        from .shape import broadcast_in_dim
         ls = get_aval(lhs).shape
         lhs = broadcast_in_dim(lhs, (b,) + ls, tuple(range(1, len(ls) + 1)))
     else:

@@ -3,15 +3,19 @@ scalars weakly typed), so eager evaluation is one ufunc call. Each block: primit
 rule (from the ufunc), then its derivative."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
-from .._core.trace import bind
-from ..interpreters.codegen import FRESH, ufunc_template
-from ._batching import elementwise_rule
 from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
                                defvjp)
+from .._core.trace import bind, get_aval
+from .._core.typing import ArrayLike, DTypeLike
+from ..interpreters.codegen import FRESH, ufunc_template
+from ._batching import elementwise_rule
 from ._checks import broadcast_shapes
 
 
@@ -35,11 +39,11 @@ def _ufunc_prim(name, ufunc):
     return p
 
 
-def _fn(p):
-    def f(*args):
+def _fn(p: Primitive) -> Callable[..., Array]:
+    def f(*args: ArrayLike) -> Array:
         return bind(p, *args)
     f.__name__ = p.name
-    f.primitive = p
+    f.primitive = p  # type: ignore[attr-defined]
     return f
 
 
@@ -99,7 +103,14 @@ integer_pow_p.abstract_eval = lambda x, *, y: ShapedArray(
     x.shape, ufunc_result_dtype(np.power, (dtype_key(x), int)))
 
 
-def integer_pow(x, y):
+def integer_pow(x: ArrayLike, y: int) -> Array:
+    """x ** y for a static integer y (its derivative needs no log).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.integer_pow(fnp.array([2., 3.]), 3)
+    Array([ 8., 27.], dtype=float64)
+    """
     return integer_pow_p.bind(x, y=int(y))
 
 
@@ -221,7 +232,7 @@ def _rsqrt_impl(x):
 rsqrt_p = _ufunc_prim("rsqrt", np.sqrt)
 rsqrt_p.impl = _rsqrt_impl
 rsqrt_p.jit = None  # impl is not the ufunc: the default template calls it
-rsqrt = _fn(rsqrt_p)
+rsqrt: Callable[..., Array] = _fn(rsqrt_p)  # typed: rules above use it
 defjvp(rsqrt_p, lambda t, ans, x: t * -0.5 * ans / x)
 defvjp(rsqrt_p, lambda ct, ans, x: ct * -0.5 * ans / x)
 
@@ -260,7 +271,7 @@ sign = _fn(sign_p)
 def_zero_derivative(sign_p)
 
 floor_p = _ufunc_prim("floor", np.floor)
-floor = _fn(floor_p)
+floor: Callable[..., Array] = _fn(floor_p)  # typed: rules above use it
 def_zero_derivative(floor_p)
 
 ceil_p = _ufunc_prim("ceil", np.ceil)
@@ -380,7 +391,14 @@ elementwise_rule(select_p)
 FRESH.add("select")
 
 
-def select(pred, on_true, on_false):
+def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
+    """on_true where pred, else on_false (broadcast together, as numpy.where).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.select(fnp.array([True, False]), fnp.array([1., 2.]), fnp.array([10., 20.]))
+    Array([ 1., 20.], dtype=float64)
+    """
     return select_p.bind(pred, on_true, on_false)
 
 
@@ -405,7 +423,14 @@ convert_element_type_p.batch = lambda args, dims, *, new_dtype: (
     convert_element_type(args[0], new_dtype), dims[0])
 
 
-def convert_element_type(x, new_dtype):
+def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
+    """x as `new_dtype` (floats to integers truncate toward zero, as numpy's astype).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.convert_element_type(fnp.array([1.7, -1.7]), fnp.int32)
+    Array([ 1, -1], dtype=int32)
+    """
     new_dtype = np.dtype(new_dtype)
     if getattr(x, "dtype", None) == new_dtype and hasattr(x, "aval"):
         return x  # already that dtype (an Array or a traced value): nothing to convert

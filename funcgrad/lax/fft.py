@@ -19,13 +19,16 @@ A real input of fft or ifft (or irfft) gets the real part of the cotangent.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from .._core.array import wrap_value
+from .._core.array import Array, wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike
 from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from .elementwise import conj, real
@@ -101,7 +104,8 @@ fft_p.abstract_eval = _fft_abstract_eval
 FRESH.add("fft")
 
 
-def fft(x, fft_type, axes, lengths, norm="backward"):
+def fft(x: ArrayLike, fft_type: str, axes: Sequence[int], lengths: Sequence[int],
+        norm: str = "backward") -> Array:
     """The `fft_type` transform of x over `axes` with sizes `lengths` (see the module doc)."""
     return fft_p.bind(x, fft_type=str(fft_type), axes=tuple(int(a) for a in axes),
                       lengths=tuple(int(n) for n in lengths), norm=str(norm))

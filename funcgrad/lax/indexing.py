@@ -1,4 +1,6 @@
-"""numpy indexing as two primitives: `gather` (x[idx]) and the `scatter` family (x.at[idx].op(v)).
+"""numpy indexing as two primitives: `gather` (x[idx]) and the `scatter` family (x.at[idx].op(v));
+and `dynamic_slice` / `dynamic_update_slice`, slices at traced start indices (batched, they
+become a gather and a scatter).
 
 An index expression is normalized into a static `indexer` (a hashable tuple, one entry per index
 position: ("s", start, stop, step) | ("i", k) | ("n",) for None | ("a",) for an integer array
@@ -8,16 +10,23 @@ Boolean masks become integer arrays through their concrete nonzero positions.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
+from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
-from .elementwise import convert_element_type, eq, select
-from .shape import broadcast_in_dim, full, zeros_like_aval
+from ._batching import batch_size, move_axis, to_front
+from ._checks import broadcast_shapes, shape_error as _shape_error
+from .elementwise import convert_element_type, eq, maximum, minimum, select
+from .shape import broadcast_in_dim, full, reshape, transpose, zeros_like_aval
 
 
 # ---- index normalization ----------------------------------------------------------------------
@@ -186,9 +195,6 @@ def _batch_index(x, xd, arrays, adims, indexer, size):
     """An indexing of the batched x (batch axis first) equivalent to indexing each batch element:
     returns (x, arrays, indexer, perm) where transposing the new indexing's result by `perm` puts
     the batch axis first and every other axis where a single example would have it."""
-    from .._core.array import Array
-    from .shape import reshape
-    from ._batching import move_axis, to_front
     x = to_front(x, xd, size)
     has_adv, adjacent, pre = _advanced_layout(indexer)
     if all(d is None for d in adims):
@@ -239,7 +245,15 @@ def _gather_abstract_eval(x, *arrays, indexer):
 gather_p.abstract_eval = _gather_abstract_eval
 
 
-def gather(x, arrays, indexer):
+def gather(x: ArrayLike, arrays: Sequence[ArrayLike], indexer: tuple[Any, ...]) -> Array:
+    """x indexed by a normalized `indexer` and its integer-array operands (see the
+    module doc; `index` builds them from a numpy index).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.gather(fnp.arange(5) * 10, [fnp.array([4, 0])], (('a',),))
+    Array([40,  0], dtype=int64)
+    """
     return gather_p.bind(x, *arrays, indexer=indexer)
 
 
@@ -247,8 +261,6 @@ defjvp(gather_p, lambda t, ans, x, *arrays, indexer: gather(t, arrays, indexer))
 
 
 def _gather_batch(args, dims, *, indexer):
-    from .shape import transpose
-    from ._batching import batch_size
     size = batch_size(args, dims)
     x, arrays, new_indexer, perm = _batch_index(args[0], dims[0], args[1:], dims[1:], indexer,
                                                 size)
@@ -304,8 +316,6 @@ def _scatter_prim(name, ufunc):
         return ShapedArray(x.shape, x.dtype)
 
     def batch(args, dims, *, indexer):
-        from .shape import transpose
-        from ._batching import batch_size, to_front
         size = batch_size(args, dims)
         x, arrays, new_indexer, perm = _batch_index(args[0], dims[0], args[2:], dims[2:],
                                                     indexer, size)
@@ -319,8 +329,9 @@ def _scatter_prim(name, ufunc):
     return p
 
 
-def _bind_scatter(p):
-    def f(x, updates, arrays, indexer):
+def _bind_scatter(p: Primitive) -> Callable[..., Array]:
+    def f(x: ArrayLike, updates: ArrayLike, arrays: Sequence[ArrayLike],
+          indexer: tuple[Any, ...]) -> Array:
         return p.bind(x, updates, *arrays, indexer=indexer)
     return f
 
@@ -330,24 +341,28 @@ scatter_add_p = _scatter_prim("scatter_add", np.add)
 scatter_mul_p = _scatter_prim("scatter_mul", np.multiply)
 scatter_min_p = _scatter_prim("scatter_min", np.minimum)
 scatter_max_p = _scatter_prim("scatter_max", np.maximum)
-scatter, scatter_add, scatter_mul, scatter_min, scatter_max = (
-    _bind_scatter(p) for p in (scatter_p, scatter_add_p, scatter_mul_p, scatter_min_p,
-                               scatter_max_p))
+scatter = _bind_scatter(scatter_p)
+scatter_add: Callable[..., Array] = _bind_scatter(scatter_add_p)  # typed: gather's vjp uses it
+scatter_mul = _bind_scatter(scatter_mul_p)
+scatter_min = _bind_scatter(scatter_min_p)
+scatter_max = _bind_scatter(scatter_max_p)
 
 
-def _tangents_or_zeros(primals, tangents):
-    return [zeros_like_aval(p) if t is None else t for p, t in zip(primals, tangents)]
-
-
-def _linear_scatter_jvp(fn):
+def _scatter_jvp(fn, tangent):
+    """The jvp of the scatter `fn`: its answer and tangent(ans, x, u, arrays, indexer, tx, tu),
+    the tangent missing on x or u taken as zeros (no tangent at all when both are missing)."""
     def jvp(primals, tangents, *, indexer):
         x, u, *arrays = primals
         ans = fn(x, u, arrays, indexer)
         if tangents[0] is None and tangents[1] is None:
             return ans, None
-        tx, tu = _tangents_or_zeros((x, u), tangents[:2])
-        return ans, fn(tx, tu, arrays, indexer)
+        tx, tu = [zeros_like_aval(p) if t is None else t for p, t in zip((x, u), tangents[:2])]
+        return ans, tangent(ans, x, u, arrays, indexer, tx, tu)
     return jvp
+
+
+def _linear_scatter_jvp(fn):
+    return _scatter_jvp(fn, lambda ans, x, u, arrays, indexer, tx, tu: fn(tx, tu, arrays, indexer))
 
 
 scatter_add_p.jvp = _linear_scatter_jvp(scatter_add)
@@ -360,7 +375,6 @@ def _scatter_vjp_u(ct, ans, x, u, *arrays, indexer):
         return g  # basic indexing never repeats a position
     # Where positions repeat, the update written last is the one kept (numpy's x[idx] = u, by
     # which impl and jvp also go): only it receives the cotangent.
-    from .._core.array import Array
     ids = Array(np.arange(u.size, dtype=np.int64).reshape(u.shape))
     kept = scatter(full(x.shape, -1, np.int64), ids, arrays, indexer)
     return select(eq(gather(kept, arrays, indexer), ids), g, 0)
@@ -407,16 +421,11 @@ def _winners(ans, x, u, arrays, indexer):
 
 
 def _chooser_scatter_rules(fn):
-    def jvp(primals, tangents, *, indexer):
-        x, u, *arrays = primals
-        ans = fn(x, u, arrays, indexer)
-        if tangents[0] is None and tangents[1] is None:
-            return ans, None
-        tx, tu = _tangents_or_zeros((x, u), tangents[:2])
+    def tangent(ans, x, u, arrays, indexer, tx, tu):
         x_won, u_won, counts = _winners(ans, x, u, arrays, indexer)
         t = select(x_won, tx, 0) + scatter_add(zeros_like_aval(ans), select(u_won, tu, 0),
                                                arrays, indexer)
-        return ans, t / counts
+        return t / counts
 
     def vjp_x(ct, ans, x, u, *arrays, indexer):
         x_won, _, counts = _winners(ans, x, u, arrays, indexer)
@@ -425,7 +434,7 @@ def _chooser_scatter_rules(fn):
     def vjp_u(ct, ans, x, u, *arrays, indexer):
         _, u_won, counts = _winners(ans, x, u, arrays, indexer)
         return select(u_won, gather(ct / counts, arrays, indexer), 0)
-    return jvp, vjp_x, vjp_u
+    return _scatter_jvp(fn, tangent), vjp_x, vjp_u
 
 
 for _p, _fn in ((scatter_min_p, scatter_min), (scatter_max_p, scatter_max)):
@@ -434,10 +443,155 @@ for _p, _fn in ((scatter_min_p, scatter_min), (scatter_max_p, scatter_max)):
     defvjp(_p, _vx, _vu)
 
 
+# ---- dynamic_slice / dynamic_update_slice -------------------------------------------------------
+
+
+def _clamped_starts(shape, sizes, starts):
+    return tuple(min(max(int(s), 0), n - k) for s, n, k in zip(starts, shape, sizes))
+
+
+def _check_starts(name, x, starts):
+    if len(starts) != x.ndim or any(s.ndim != 0 or s.dtype.kind not in "iu" for s in starts):
+        raise _shape_error(f"{name} needs one integer scalar start index per axis of shape "
+                           f"{x.shape}; got {[s.str_short() for s in starts]}.")
+
+
+dynamic_slice_p = Primitive("dynamic_slice")
+
+
+def _dynamic_slice_impl(x, *starts, slice_sizes):
+    st = _clamped_starts(x.shape, slice_sizes, starts)
+    return x[tuple(np.s_[a:a + k] for a, k in zip(st, slice_sizes))]
+
+
+def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
+    _check_starts("dynamic_slice", x, starts)
+    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
+        raise _shape_error(f"dynamic_slice: slice_sizes {slice_sizes} do not fit shape {x.shape}.")
+    return ShapedArray(slice_sizes, x.dtype)
+
+
+dynamic_slice_p.impl = _dynamic_slice_impl
+dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
+
+
+def dynamic_slice(x: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes: Shape) -> Array:
+    """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_slice(fnp.arange(5), (fnp.array(3),), (3,))
+    Array([2, 3, 4], dtype=int64)
+    """
+    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
+
+
+defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))
+
+
+def _batched_window(shape, starts, sdims, sizes, size):
+    """Integer index arrays selecting, for each batch element b, the window of `sizes` at its own
+    (clamped) starts: x[b, s0:s0+k0, ...] for all b at once, as one advanced index."""
+    nd = len(shape)
+    idx = [reshape(Array(np.arange(size)), (size,) + (1,) * nd)]
+    for i, (s, d, k, n) in enumerate(zip(starts, sdims, sizes, shape)):
+        s = maximum(minimum(to_front(s, d, size), n - k), 0)
+        window = reshape(Array(np.arange(k)), (1,) * (1 + i) + (k,) + (1,) * (nd - i - 1))
+        idx.append(reshape(s, (size,) + (1,) * nd) + window)
+    return idx, (("a",),) * (1 + nd)
+
+
+def _dynamic_slice_batch(args, dims, *, slice_sizes):
+    (x, *starts), (xd, *sdims) = args, dims
+    size = batch_size(args, dims)
+    if all(d is None for d in sdims):
+        return dynamic_slice(move_axis(x, xd, 0), [0] + list(starts),
+                             (size,) + slice_sizes), 0
+    x = to_front(x, xd, size)  # the batch axis first, so that shape[1:] is one example's shape
+    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, slice_sizes, size)
+    return gather(x, idx, indexer), 0
+
+
+dynamic_slice_p.batch = _dynamic_slice_batch
+defvjp(dynamic_slice_p, lambda ct, ans, x, *starts, slice_sizes: dynamic_update_slice(
+    zeros_like_aval(x), ct, starts))
+
+dynamic_update_slice_p = Primitive("dynamic_update_slice")
+
+
+def _dynamic_update_slice_impl(x, update, *starts):
+    out = asarray(x).copy()
+    st = _clamped_starts(out.shape, np.shape(update), starts)
+    out[tuple(np.s_[a:a + k] for a, k in zip(st, np.shape(update)))] = update
+    return out
+
+
+def _dynamic_update_slice_abstract_eval(x, update, *starts):
+    _check_starts("dynamic_update_slice", x, starts)
+    if update.ndim != x.ndim or any(k > n for k, n in zip(update.shape, x.shape)):
+        raise _shape_error(f"dynamic_update_slice: an update of shape {update.shape} does not fit "
+                           f"in an array of shape {x.shape}.")
+    return ShapedArray(x.shape, x.dtype)
+
+
+dynamic_update_slice_p.impl = _dynamic_update_slice_impl
+dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
+FRESH.add("dynamic_update_slice")
+
+
+def dynamic_update_slice(x: ArrayLike, update: ArrayLike,
+                         start_indices: Sequence[ArrayLike]) -> Array:
+    """x with `update` written at the traced `start_indices`, clamped so that it fits.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_update_slice(fnp.zeros(4), fnp.ones(2), (fnp.array(1),))
+    Array([0., 1., 1., 0.], dtype=float64)
+    """
+    return dynamic_update_slice_p.bind(x, update, *start_indices)
+
+
+def _dus_jvp(primals, tangents):
+    x, u, *starts = primals
+    tx, tu = tangents[0], tangents[1]
+    ans = dynamic_update_slice(x, u, starts)
+    if tx is None and tu is None:
+        return ans, None
+    tx = zeros_like_aval(x) if tx is None else tx
+    tu = zeros_like_aval(u) if tu is None else tu
+    return ans, dynamic_update_slice(tx, tu, starts)
+
+
+dynamic_update_slice_p.jvp = _dus_jvp
+
+
+def _dynamic_update_slice_batch(args, dims):
+    (x, u, *starts), (xd, ud, *sdims) = args, dims
+    size = batch_size(args, dims)
+    x, u = to_front(x, xd, size), to_front(u, ud, size)
+    if all(d is None for d in sdims):
+        return dynamic_update_slice(x, u, [0] + list(starts)), 0
+    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, get_aval(u).shape[1:],
+                                   size)
+    return scatter(x, u, idx, indexer), 0
+
+
+dynamic_update_slice_p.batch = _dynamic_update_slice_batch
+defvjp(dynamic_update_slice_p,
+       lambda ct, ans, x, u, *starts: dynamic_update_slice(ct, zeros_like_aval(u), starts),
+       lambda ct, ans, x, u, *starts: dynamic_slice(ct, starts, u.shape))
+
+
 # ---- user-facing entry points -------------------------------------------------------------------
 
-def index(x, idx):
-    """x[idx] with numpy's semantics."""
+def index(x: ArrayLike, idx: Any) -> Array:
+    """x[idx] with numpy's semantics.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.index(fnp.arange(6).reshape(2, 3), (1, slice(None, None, -1)))
+    Array([5, 4, 3], dtype=int64)
+    """
     indexer, arrays = normalize_index(get_aval(x).shape, idx)
     return gather(x, arrays, indexer)
 
@@ -446,16 +600,21 @@ _SCATTERS = {"set": scatter, "add": scatter_add, "multiply": scatter_mul, "min":
              "max": scatter_max}
 
 
-def index_update(x, idx, values, mode):
+def index_update(x: ArrayLike, idx: Any, values: ArrayLike, mode: str) -> Array:
     """x.at[idx].<mode>(values): a new array; `values` broadcast to x[idx]'s shape, cast to x's
-    dtype (as numpy's assignment does)."""
+    dtype (as numpy's assignment does).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.index_update(fnp.zeros(3), 1, 5., 'add')
+    Array([0., 5., 0.], dtype=float64)
+    """
     aval = get_aval(x)
     indexer, arrays = normalize_index(aval.shape, idx)
     shape = indexed_shape(aval.shape, indexer, [get_aval(a).shape for a in arrays])
     u = convert_element_type(values, aval.dtype)
     u_aval = get_aval(u)
     if u_aval.shape != shape:
-        from ._checks import broadcast_shapes
         if broadcast_shapes(f"x.at[...].{mode}", u_aval, ShapedArray(shape, aval.dtype)) != shape:
             raise ValueError(f"x.at[...].{mode}: values of shape {u_aval.shape} cannot be "
                              f"broadcast to the indexed shape {shape}")

@@ -4,15 +4,18 @@ dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)); the 
 batch, then lhs free, then rhs free (as in XLA and JAX)."""
 from __future__ import annotations
 
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike, Shape
 from ..interpreters.codegen import FRESH
-from ._batching import shift_axes
+from ._batching import move_axis, shift_axes
 from .shape import transpose
 
 dot_general_p = Primitive("dot_general")
@@ -70,7 +73,16 @@ dot_general_p.abstract_eval = _dot_general_abstract_eval
 FRESH.add("dot_general")  # a new product (or a reshape of one nothing else holds)
 
 
-def dot_general(lhs, rhs, dimension_numbers):
+def dot_general(lhs: ArrayLike, rhs: ArrayLike,
+                dimension_numbers: tuple[tuple[Shape, Shape], tuple[Shape, Shape]]) -> Array:
+    """The general contraction: dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch)); see the module doc for the output's axes.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dot_general(fnp.ones((2, 3)), fnp.ones((3, 4)), (((1,), (0,)), ((), ()))).shape
+    (2, 4)
+    """
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
           (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))
@@ -122,7 +134,6 @@ def _dot_general_batch(args, dims, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     if ld is not None and rd is not None:
         # Both batched: the batch axes pair up as one more dot_general batch dimension (first).
-        from ._batching import move_axis
         lhs, rhs = move_axis(lhs, ld, 0), move_axis(rhs, rd, 0)
         dn = ((tuple(i + 1 for i in lc), tuple(i + 1 for i in rc)),
               ((0,) + tuple(i + 1 for i in lb), (0,) + tuple(i + 1 for i in rb)))

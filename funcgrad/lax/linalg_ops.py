@@ -39,14 +39,16 @@ Sources of the formulas:
 """
 from __future__ import annotations
 
+
 import numpy as np
 
-from .._core.array import wrap_value
+from .._core.array import Array, wrap_value
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike
 from ..interpreters.codegen import FRESH
 from ._batching import move_axis, to_front, batch_size
 from .linalg import dot_general
@@ -69,13 +71,13 @@ def _ndim(x):
     return get_aval(x).ndim
 
 
-def mT(x):
+def mT(x: ArrayLike) -> Array:
     """x with its last two axes swapped."""
     nd = _ndim(x)
     return transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def mm(x, y):
+def mm(x: ArrayLike, y: ArrayLike) -> Array:
     """(..., m, k) @ (..., k, n) for operands with the same leading axes."""
     nd = _ndim(x)
     b = tuple(range(nd - 2))
@@ -239,7 +241,7 @@ def _cholesky_abstract_eval(x):
 cholesky_p.abstract_eval = _cholesky_abstract_eval
 
 
-def cholesky(x):
+def cholesky(x: ArrayLike) -> Array:
     """The lower Cholesky factor L of a symmetric positive-definite x = L L^T (numpy reads the
     lower triangle of x)."""
     return cholesky_p.bind(x)
@@ -299,7 +301,8 @@ triangular_solve_p.impl = _triangular_solve_impl
 triangular_solve_p.abstract_eval = _triangular_solve_abstract_eval
 
 
-def triangular_solve(a, b, *, lower=True, transpose_a=False):
+def triangular_solve(a: ArrayLike, b: ArrayLike, *, lower: bool = True,
+                     transpose_a: bool = False) -> Array:
     """x with op(T) x = b, T the lower (or upper) triangle of a (the rest of a is not read),
     op(T) = T or T^T (transpose_a); a: (..., n, n), b: (..., n, k)."""
     return triangular_solve_p.bind(a, b, lower=bool(lower), transpose_a=bool(transpose_a))
@@ -351,7 +354,7 @@ def _solve_abstract_eval(a, b):
 solve_p.abstract_eval = _solve_abstract_eval
 
 
-def solve(a, b):
+def solve(a: ArrayLike, b: ArrayLike) -> Array:
     """x with a x = b; a: (..., n, n), b: (..., n, k) with the same leading axes."""
     return solve_p.bind(a, b)
 
@@ -390,7 +393,7 @@ def _inv_abstract_eval(x):
 inv_p.abstract_eval = _inv_abstract_eval
 
 
-def inv(x):
+def inv(x: ArrayLike) -> Array:
     return inv_p.bind(x)
 
 
@@ -419,7 +422,7 @@ def _det_abstract_eval(x):
 det_p.abstract_eval = _det_abstract_eval
 
 
-def det(x):
+def det(x: ArrayLike) -> Array:
     """The determinant. Its derivative, det(x) tr(x^-1 dx), needs x invertible."""
     return det_p.bind(x)
 
@@ -453,7 +456,7 @@ def _slogdet_abstract_eval(x):
 slogdet_p.abstract_eval = _slogdet_abstract_eval
 
 
-def slogdet(x):
+def slogdet(x: ArrayLike) -> tuple[Array, Array]:
     """(sign, log|det x|). The sign is piecewise constant: its derivative is zero."""
     return tuple(slogdet_p.bind(x))
 
@@ -491,7 +494,7 @@ def _eigh_abstract_eval(x, *, lower):
 eigh_p.abstract_eval = _eigh_abstract_eval
 
 
-def eigh(x, *, lower=True):
+def eigh(x: ArrayLike, *, lower: bool = True) -> tuple[Array, Array]:
     """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the symmetric matrix
     whose lower (or upper) triangle is that of x."""
     return tuple(eigh_p.bind(x, lower=bool(lower)))
@@ -544,7 +547,8 @@ svd_p.impl = _svd_impl
 svd_p.abstract_eval = _svd_abstract_eval
 
 
-def svd(x, *, full_matrices=False, compute_uv=True):
+def svd(x: ArrayLike, *, full_matrices: bool = False,
+        compute_uv: bool = True) -> Array | tuple[Array, Array, Array]:
     """(u, s, vh) with x = u diag(s) vh, s descending; with compute_uv=False, s alone."""
     out = svd_p.bind(x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
     return tuple(out) if compute_uv else out[0]
@@ -629,7 +633,7 @@ def _qr_abstract_eval(x, *, full_matrices):
 qr_p.abstract_eval = _qr_abstract_eval
 
 
-def qr(x, *, full_matrices=False):
+def qr(x: ArrayLike, *, full_matrices: bool = False) -> tuple[Array, Array]:
     """(q, r): q with orthonormal columns, r upper triangular, x = q r (numpy's Householder
     signs)."""
     return tuple(qr_p.bind(x, full_matrices=bool(full_matrices)))

@@ -2,17 +2,23 @@
 They keep the input's dtype; numpy's accumulation dtypes are chosen by funcgrad.numpy."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
+from .._core.trace import new_trace
+from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import FRESH
+# modules, not names: elementwise, shape and reduce call one another's functions (read at call
+# time), so that any of them may be imported first
+from . import elementwise as _elementwise, shape as _shape
 from ._batching import shift_axes
 from ._checks import check_axes
-from .elementwise import convert_element_type, eq, select
-from .shape import broadcast_in_dim
 
 
 def _reduced_shape(shape, axes):
@@ -21,6 +27,15 @@ def _reduced_shape(shape, axes):
 
 def _kept_dims(ndim, axes):
     return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _keeping_dtype(ufunc):
+    """ufunc.reduce in the input's dtype (numpy would widen small integers and bools); over no
+    axes, the input itself."""
+    def reducer(x, axis):
+        x = asarray(x)
+        return ufunc.reduce(x, axis=axis, dtype=x.dtype) if axis else x
+    return reducer
 
 
 def _reduce_prim(name, reducer, needs_nonempty=False):
@@ -47,21 +62,22 @@ def _reduce_prim(name, reducer, needs_nonempty=False):
 
 def _bcast_back(g, x_shape, axes):
     """Broadcast a reduced value back over the reduced axes of an array of shape x_shape."""
-    return broadcast_in_dim(g, x_shape, _kept_dims(len(x_shape), axes))
+    return _shape.broadcast_in_dim(g, x_shape, _kept_dims(len(x_shape), axes))
 
 
 # ---- sum ----------------------------------------------------------------------------------------
 
-def _sum_impl(x, *, axes):
-    x = asarray(x)
-    return np.add.reduce(x, axis=axes, dtype=x.dtype) if axes else x
+reduce_sum_p = _reduce_prim("reduce_sum", _keeping_dtype(np.add))
 
 
-reduce_sum_p = _reduce_prim("reduce_sum", None)
-reduce_sum_p.impl = _sum_impl
+def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The sum of x over `axes`, in x's dtype.
 
-
-def reduce_sum(x, axes):
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_sum(fnp.ones((2, 3)), (1,))
+    Array([3., 3.], dtype=float64)
+    """
     return reduce_sum_p.bind(x, axes=tuple(axes))
 
 
@@ -73,18 +89,18 @@ defvjp(reduce_sum_p, lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes))
 
 def _argext(ans, x, axes):
     # The derivative is shared evenly among the positions that attain the extremum.
-    where = eq(x, _bcast_back(ans, x.shape, axes))
-    return where, reduce_sum(convert_element_type(where, x.dtype), axes)
+    where = _elementwise.eq(x, _bcast_back(ans, x.shape, axes))
+    return where, reduce_sum(_elementwise.convert_element_type(where, x.dtype), axes)
 
 
 def _chooser_rule(g, ans, x, *, axes):
     where, counts = _argext(ans, x, axes)
-    return select(where, _bcast_back(g / counts, x.shape, axes), 0)
+    return _elementwise.select(where, _bcast_back(g / counts, x.shape, axes), 0)
 
 
 def _chooser_jvp(t, ans, x, *, axes):
     where, counts = _argext(ans, x, axes)
-    return reduce_sum(select(where, t, 0), axes) / counts
+    return reduce_sum(_elementwise.select(where, t, 0), axes) / counts
 
 
 reduce_max_p = _reduce_prim("reduce_max", np.max, needs_nonempty=True)
@@ -94,27 +110,42 @@ for _p in (reduce_max_p, reduce_min_p):
     defvjp(_p, _chooser_rule)
 
 
-def reduce_max(x, axes):
+def reduce_max(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The maximum of x over `axes` (not empty).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_max(fnp.array([[1., 5.], [3., 2.]]), (0,))
+    Array([3., 5.], dtype=float64)
+    """
     return reduce_max_p.bind(x, axes=tuple(axes))
 
 
-def reduce_min(x, axes):
+def reduce_min(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The minimum of x over `axes` (not empty).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_min(fnp.array([[1., 5.], [3., 2.]]), (0, 1))
+    Array(1., dtype=float64)
+    """
     return reduce_min_p.bind(x, axes=tuple(axes))
 
 
 # ---- prod ---------------------------------------------------------------------------------
 
 
-def _prod_impl(x, *, axes):
-    x = asarray(x)
-    return np.multiply.reduce(x, axis=axes, dtype=x.dtype) if axes else x
+reduce_prod_p = _reduce_prim("reduce_prod", _keeping_dtype(np.multiply))
 
 
-reduce_prod_p = _reduce_prim("reduce_prod", None)
-reduce_prod_p.impl = _prod_impl
+def reduce_prod(x: ArrayLike, axes: Sequence[int]) -> Array:
+    """The product of x over `axes`, in x's dtype.
 
-
-def reduce_prod(x, axes):
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reduce_prod(fnp.array([2., 3., 4.]), (0,))
+    Array(24., dtype=float64)
+    """
     return reduce_prod_p.bind(x, axes=tuple(axes))
 
 
@@ -122,30 +153,28 @@ def _prod_tree(x, axes):
     """The same product as a tree of pairwise multiplications (the reduced axes flattened and
     padded with ones to a power of two): differentiable everywhere, zeros included, to any order,
     through mul's rules - which is how reduce_prod's rules are defined."""
-    from .shape import pad, reshape, slice as _slice, transpose
     kept = _kept_dims(x.ndim, axes)
-    x = transpose(x, kept + tuple(axes))
+    x = _shape.transpose(x, kept + tuple(axes))
     lead = x.shape[:len(kept)]
     n = 1
     for d in x.shape[len(kept):]:
         n *= d
-    x = reshape(x, lead + (n,))
+    x = _shape.reshape(x, lead + (n,))
     size = 1
     while size < n:
         size *= 2
     if size != n:
-        x = pad(x, 1, [(0, 0, 0)] * len(lead) + [(0, size - n, 0)])
+        x = _shape.pad(x, 1, [(0, 0, 0)] * len(lead) + [(0, size - n, 0)])
     while size > 1:
         size //= 2
-        lo = _slice(x, (0,) * (len(lead) + 1), lead + (size,))
-        hi = _slice(x, (0,) * len(lead) + (size,), lead + (2 * size,))
+        lo = _shape.slice(x, (0,) * (len(lead) + 1), lead + (size,))
+        hi = _shape.slice(x, (0,) * len(lead) + (size,), lead + (2 * size,))
         x = lo * hi
-    return reshape(x, lead)
+    return _shape.reshape(x, lead)
 
 
 def _prod_jvp(primals, tangents, *, axes):
-    from ..interpreters.ad import JVPTrace, JVPTracer
-    from .._core.trace import new_trace
+    from ..interpreters.ad import JVPTrace, JVPTracer  # interpreters.ad still imports lax
     (x,), (t,) = primals, tangents
     ans = reduce_prod(x, axes)
     if t is None:
@@ -156,8 +185,7 @@ def _prod_jvp(primals, tangents, *, axes):
 
 
 def _prod_vjp(ct, ans, x, *, axes):
-    from ..interpreters.ad import ReverseTrace, backward
-    from .._core.trace import new_trace
+    from ..interpreters.ad import ReverseTrace, backward  # interpreters.ad still imports lax
     with new_trace(ReverseTrace, "vjp") as trace:
         xt = trace.new_input(x)
         out = _prod_tree(xt, axes)
@@ -188,8 +216,15 @@ cumsum_p.impl = _cumsum_impl
 cumsum_p.abstract_eval = _cumsum_abstract_eval
 
 
-def cumsum(x, axis, reverse=False):
-    """Running sums along `axis` (from the end when reverse): its own transpose, reversed."""
+def cumsum(x: ArrayLike, axis: int, reverse: bool = False) -> Array:
+    """Running sums along `axis` (from the end when reverse): its own transpose, reversed.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> x = fnp.array([1., 2., 3.])
+    >>> lax.cumsum(x, 0), lax.cumsum(x, 0, reverse=True)
+    (Array([1., 3., 6.], dtype=float64), Array([6., 5., 3.], dtype=float64))
+    """
     return cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
 
 
@@ -220,7 +255,14 @@ argsort_p.batch = lambda args, dims, *, axis, descending: (
     argsort_p.bind(args[0], axis=axis + (axis >= dims[0]), descending=descending), dims[0])
 
 
-def argsort(x, axis, descending=False):
+def argsort(x: ArrayLike, axis: int, descending: bool = False) -> Array:
+    """The stable sorting permutation of x along `axis` (descending: largest first).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.argsort(fnp.array([3., 1., 2.]), 0, descending=True)
+    Array([0, 2, 1], dtype=int64)
+    """
     return argsort_p.bind(x, axis=int(axis), descending=bool(descending))
 
 
@@ -252,10 +294,25 @@ argmax_p = _arg_prim("argmax", np.argmax)
 argmin_p = _arg_prim("argmin", np.argmin)
 
 
-def argmax(x, axis, index_dtype=np.int64):
+def argmax(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
+    """The index of the first maximum along `axis`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.argmax(fnp.array([3., 7., 2.]), 0)
+    Array(1, dtype=int64)
+    """
     return argmax_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
 
-def argmin(x, axis, index_dtype=np.int64):
+def argmin(x: ArrayLike, axis: int, index_dtype: DTypeLike = np.int64) -> Array:
+    """The index of the first minimum along `axis`, as `index_dtype`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> rows = fnp.array([[3., 1.], [0., 5.]])
+    >>> lax.argmin(rows, 1, fnp.int32)
+    Array([1, 0], dtype=int32)
+    """
     return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 

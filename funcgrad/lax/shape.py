@@ -3,23 +3,22 @@ All are linear, so their derivatives move cotangents back through the inverse st
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
-from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
-from .._core.array import Array
 from .._core.trace import Tracer, get_aval
+from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..interpreters.codegen import FRESH
+# modules, not names: elementwise, shape and reduce call one another's functions (read at call
+# time), so that any of them may be imported first
+from . import elementwise as _elementwise, reduce as _reduce
 from ._batching import batch_size, move_axis, shift_axes, to_front
-from ._checks import check_axes
-from .elementwise import convert_element_type
-
-
-def _shape_error(msg):
-    return ShapeError(f"{msg}\n  at {user_frame()}\n{doc_link('shapeerror')}")
+from ._checks import check_axes, shape_error as _shape_error
 
 
 def _linear(prim, fwd, back):
@@ -29,9 +28,16 @@ def _linear(prim, fwd, back):
     defvjp(prim, lambda ct, ans, x, **p: back(ct, x, **p))
 
 
-def full(shape, fill_value, dtype):
-    """An array of `shape` filled with `fill_value` (a zero-stride broadcast, no copies)."""
-    return broadcast_in_dim(convert_element_type(fill_value, dtype), tuple(shape), ())
+def full(shape: Shape, fill_value: ArrayLike, dtype: DTypeLike) -> Array:
+    """An array of `shape` filled with `fill_value` (a zero-stride broadcast, no copies).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.full((2,), 7, fnp.int32)
+    Array([7, 7], dtype=int32)
+    """
+    fill = _elementwise.convert_element_type(fill_value, dtype)
+    return broadcast_in_dim(fill, tuple(shape), ())
 
 
 def zeros_like_aval(x):
@@ -56,10 +62,18 @@ def _reshape_abstract_eval(x, *, new_sizes):
 reshape_p.abstract_eval = _reshape_abstract_eval
 
 
-def reshape(x, new_sizes):
+def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
+    """x with its elements (row-major) in the shape `new_sizes`, of the same size.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.reshape(fnp.arange(6), (2, 3))
+    Array([[0, 1, 2],
+           [3, 4, 5]], dtype=int64)
+    """
     new_sizes = tuple(int(d) for d in new_sizes)
     if isinstance(x, _VALUES) and x.shape == new_sizes:  # as in JAX: no equation for a no-op
-        return x
+        return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return reshape_p.bind(x, new_sizes=new_sizes)
 
 
@@ -84,10 +98,17 @@ def _transpose_abstract_eval(x, *, permutation):
 transpose_p.abstract_eval = _transpose_abstract_eval
 
 
-def transpose(x, permutation):
+def transpose(x: ArrayLike, permutation: Sequence[int]) -> Array:
+    """x with its axes permuted: axis i of the result is axis permutation[i] of x.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.transpose(fnp.ones((2, 3)), (1, 0)).shape
+    (3, 2)
+    """
     permutation = tuple(int(p) for p in permutation)
     if isinstance(x, _VALUES) and permutation == tuple(range(x.ndim)):  # the identity
-        return x
+        return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return transpose_p.bind(x, permutation=permutation)
 
 
@@ -144,17 +165,26 @@ broadcast_in_dim_p.impl = _broadcast_in_dim_impl
 broadcast_in_dim_p.abstract_eval = _broadcast_in_dim_abstract_eval
 
 
-def broadcast_in_dim(x, shape, broadcast_dimensions):
+def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[int]) -> Array:
+    """x broadcast to `shape`, its axis i becoming axis broadcast_dimensions[i] (size 1
+    or equal); the other axes are new.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.broadcast_in_dim(fnp.array([1., 2.]), (3, 2), (1,))
+    Array([[1., 2.],
+           [1., 2.],
+           [1., 2.]], dtype=float64)
+    """
     return broadcast_in_dim_p.bind(x, shape=tuple(int(d) for d in shape),
                                    broadcast_dimensions=tuple(broadcast_dimensions))
 
 
 def _broadcast_in_dim_back(ct, x, *, shape, broadcast_dimensions):
-    from .reduce import reduce_sum
     bd = broadcast_dimensions
     summed = tuple(i for i in range(len(shape)) if i not in bd
                    or (x.shape[bd.index(i)] == 1 and shape[i] != 1))
-    return reshape(reduce_sum(ct, summed), x.shape) if summed else reshape(ct, x.shape)
+    return reshape(_reduce.reduce_sum(ct, summed), x.shape) if summed else reshape(ct, x.shape)
 
 
 _linear(broadcast_in_dim_p, lambda t, **p: broadcast_in_dim(t, **p), _broadcast_in_dim_back)
@@ -179,14 +209,27 @@ def _squeeze_abstract_eval(x, *, dimensions):
 squeeze_p.abstract_eval = _squeeze_abstract_eval
 
 
-def squeeze(x, dimensions):
+def squeeze(x: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """x without its size-1 axes `dimensions`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.squeeze(fnp.ones((1, 3, 1)), (0, 2)).shape
+    (3,)
+    """
     return squeeze_p.bind(x, dimensions=tuple(dimensions))
 
 
-_linear(squeeze_p, lambda t, dimensions: squeeze(t, dimensions),
-        lambda ct, x, dimensions: reshape(ct, x.shape))
-squeeze_p.batch = lambda args, dims, *, dimensions: (
-    squeeze(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
+def _size_one_axes_rules(prim, fn):
+    """squeeze's and expand_dims's rules: dropping or adding size-1 axes, they take tangents
+    along, give cotangents back by a reshape, and batch with the batch axis first."""
+    _linear(prim, lambda t, dimensions: fn(t, dimensions),
+            lambda ct, x, dimensions: reshape(ct, x.shape))
+    prim.batch = lambda args, dims, *, dimensions: (
+        fn(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
+
+
+_size_one_axes_rules(squeeze_p, squeeze)
 
 expand_dims_p = Primitive("expand_dims")
 expand_dims_p.impl = lambda x, *, dimensions: np.expand_dims(x, dimensions)
@@ -204,14 +247,18 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 expand_dims_p.abstract_eval = _expand_dims_abstract_eval
 
 
-def expand_dims(x, dimensions):
+def expand_dims(x: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """x with new size-1 axes at `dimensions` (positions in the result).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.expand_dims(fnp.ones(3), (0, 2)).shape
+    (1, 3, 1)
+    """
     return expand_dims_p.bind(x, dimensions=tuple(dimensions))
 
 
-_linear(expand_dims_p, lambda t, dimensions: expand_dims(t, dimensions),
-        lambda ct, x, dimensions: reshape(ct, x.shape))
-expand_dims_p.batch = lambda args, dims, *, dimensions: (
-    expand_dims(move_axis(args[0], dims[0], 0), tuple(d + 1 for d in dimensions)), 0)
+_size_one_axes_rules(expand_dims_p, expand_dims)
 
 # ---- concatenate ----------------------------------------------------------------------------
 
@@ -240,7 +287,14 @@ concatenate_p.abstract_eval = _concatenate_abstract_eval
 FRESH.add("concatenate")
 
 
-def concatenate(xs, dimension):
+def concatenate(xs: Sequence[ArrayLike], dimension: int) -> Array:
+    """The arrays `xs` joined along axis `dimension` (they agree on every other axis).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.concatenate([fnp.array([1., 2.]), fnp.array([3.])], 0)
+    Array([1., 2., 3.], dtype=float64)
+    """
     return concatenate_p.bind(*xs, dimension=int(dimension))
 
 
@@ -307,7 +361,16 @@ pad_p.impl = _pad_impl
 pad_p.abstract_eval = _pad_abstract_eval
 
 
-def pad(x, padding_value, padding_config):
+def pad(x: ArrayLike, padding_value: ArrayLike,
+        padding_config: Sequence[tuple[int, int, int]]) -> Array:
+    """x padded with the scalar `padding_value`: per axis (low, high, interior) elements
+    before, after and between its elements (negative low/high cut instead).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.pad(fnp.array([1., 2.]), 0., [(1, 2, 1)])
+    Array([0., 1., 0., 2., 0., 0.], dtype=float64)
+    """
     cfg = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     return pad_p.bind(x, padding_value, padding_config=cfg)
 
@@ -329,9 +392,9 @@ def _pad_jvp(primals, tangents, *, padding_config):
 
 
 def _pad_value_rule(ct, ans, x, pv, *, padding_config):
-    from .reduce import reduce_sum
     everything = tuple(range(ct.ndim))
-    return reduce_sum(ct, everything) - reduce_sum(_unpad(ct, x, padding_config), everything)
+    return (_reduce.reduce_sum(ct, everything)
+            - _reduce.reduce_sum(_unpad(ct, x, padding_config), everything))
 
 
 pad_p.jvp = _pad_jvp
@@ -347,12 +410,11 @@ def _pad_batch(args, dims, *, padding_config):
     if pd is None:
         return pad(x, pv, cfg), 0
     # A per-example padding value: pad with zeros, then fill the padding from a mask.
-    from .elementwise import select
     mask = pad(full(x.shape, True, np.bool_), False, cfg)
     pv = reshape(move_axis(pv, pd, 0), (size,) + (1,) * (len(x.shape) - 1))
     # pad's result has x's dtype, whatever the padding value's (select would promote)
-    pv = convert_element_type(pv, get_aval(x).dtype)
-    return select(mask, pad(x, 0, cfg), pv), 0
+    pv = _elementwise.convert_element_type(pv, get_aval(x).dtype)
+    return _elementwise.select(mask, pad(x, 0, cfg), pv), 0
 
 
 pad_p.batch = _pad_batch
@@ -371,7 +433,14 @@ def _rev_abstract_eval(x, *, dimensions):
 rev_p.abstract_eval = _rev_abstract_eval
 
 
-def rev(x, dimensions):
+def rev(x: ArrayLike, dimensions: Sequence[int]) -> Array:
+    """x reversed along the axes `dimensions`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.rev(fnp.arange(3), (0,))
+    Array([2, 1, 0], dtype=int64)
+    """
     return rev_p.bind(x, dimensions=tuple(dimensions))
 
 
@@ -405,7 +474,15 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 slice_p.abstract_eval = _slice_abstract_eval
 
 
-def slice(x, start_indices, limit_indices, strides=None):
+def slice(x: ArrayLike, start_indices: Sequence[int], limit_indices: Sequence[int],
+          strides: Sequence[int] | None = None) -> Array:
+    """x[start:limit:stride] on every axis, with static bounds inside the array.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.slice(fnp.arange(10), (1,), (8,), (3,))
+    Array([1, 4, 7], dtype=int64)
+    """
     strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
     return slice_p.bind(x, start_indices=tuple(int(a) for a in start_indices),
                         limit_indices=tuple(int(b) for b in limit_indices), strides=strides)
@@ -423,133 +500,3 @@ _linear(slice_p, lambda t, **p: slice_p.bind(t, **p), _slice_back)
 slice_p.batch = lambda args, dims, *, start_indices, limit_indices, strides: (
     slice(move_axis(args[0], dims[0], 0), (0,) + start_indices,
           (batch_size(args, dims),) + limit_indices, (1,) + strides), 0)
-
-# ---- dynamic_slice / dynamic_update_slice -------------------------------------------------------
-
-
-def _clamped_starts(shape, sizes, starts):
-    return tuple(min(max(int(s), 0), n - k) for s, n, k in zip(starts, shape, sizes))
-
-
-def _check_starts(name, x, starts):
-    if len(starts) != x.ndim or any(s.ndim != 0 or s.dtype.kind not in "iu" for s in starts):
-        raise _shape_error(f"{name} needs one integer scalar start index per axis of shape "
-                           f"{x.shape}; got {[s.str_short() for s in starts]}.")
-
-
-dynamic_slice_p = Primitive("dynamic_slice")
-
-
-def _dynamic_slice_impl(x, *starts, slice_sizes):
-    st = _clamped_starts(x.shape, slice_sizes, starts)
-    return x[tuple(np.s_[a:a + k] for a, k in zip(st, slice_sizes))]
-
-
-def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
-    _check_starts("dynamic_slice", x, starts)
-    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
-        raise _shape_error(f"dynamic_slice: slice_sizes {slice_sizes} do not fit shape {x.shape}.")
-    return ShapedArray(slice_sizes, x.dtype)
-
-
-dynamic_slice_p.impl = _dynamic_slice_impl
-dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
-
-
-def dynamic_slice(x, start_indices, slice_sizes):
-    """x[s0:s0+k0, s1:s1+k1, ...] with traced starts, clamped so the slice stays in bounds."""
-    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
-
-
-defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))
-
-
-def _batched_window(shape, starts, sdims, sizes, size):
-    """Integer index arrays selecting, for each batch element b, the window of `sizes` at its own
-    (clamped) starts: x[b, s0:s0+k0, ...] for all b at once, as one advanced index."""
-    from .._core.array import Array
-    from .elementwise import maximum, minimum
-    nd = len(shape)
-    idx = [reshape(Array(np.arange(size)), (size,) + (1,) * nd)]
-    for i, (s, d, k, n) in enumerate(zip(starts, sdims, sizes, shape)):
-        s = maximum(minimum(to_front(s, d, size), n - k), 0)
-        window = reshape(Array(np.arange(k)), (1,) * (1 + i) + (k,) + (1,) * (nd - i - 1))
-        idx.append(reshape(s, (size,) + (1,) * nd) + window)
-    return idx, (("a",),) * (1 + nd)
-
-
-def _dynamic_slice_batch(args, dims, *, slice_sizes):
-    (x, *starts), (xd, *sdims) = args, dims
-    size = batch_size(args, dims)
-    if all(d is None for d in sdims):
-        return dynamic_slice(move_axis(x, xd, 0), [0] + list(starts),
-                             (size,) + slice_sizes), 0
-    from .indexing import gather
-    x = to_front(x, xd, size)  # the batch axis first, so that shape[1:] is one example's shape
-    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, slice_sizes, size)
-    return gather(x, idx, indexer), 0
-
-
-dynamic_slice_p.batch = _dynamic_slice_batch
-defvjp(dynamic_slice_p, lambda ct, ans, x, *starts, slice_sizes: dynamic_update_slice(
-    zeros_like_aval(x), ct, starts))
-
-dynamic_update_slice_p = Primitive("dynamic_update_slice")
-
-
-def _dynamic_update_slice_impl(x, update, *starts):
-    out = asarray(x).copy()
-    st = _clamped_starts(out.shape, np.shape(update), starts)
-    out[tuple(np.s_[a:a + k] for a, k in zip(st, np.shape(update)))] = update
-    return out
-
-
-def _dynamic_update_slice_abstract_eval(x, update, *starts):
-    _check_starts("dynamic_update_slice", x, starts)
-    if update.ndim != x.ndim or any(k > n for k, n in zip(update.shape, x.shape)):
-        raise _shape_error(f"dynamic_update_slice: an update of shape {update.shape} does not fit "
-                           f"in an array of shape {x.shape}.")
-    return ShapedArray(x.shape, x.dtype)
-
-
-dynamic_update_slice_p.impl = _dynamic_update_slice_impl
-dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
-FRESH.add("dynamic_update_slice")
-
-
-def dynamic_update_slice(x, update, start_indices):
-    return dynamic_update_slice_p.bind(x, update, *start_indices)
-
-
-def _dus_jvp(primals, tangents):
-    x, u, *starts = primals
-    tx, tu = tangents[0], tangents[1]
-    ans = dynamic_update_slice(x, u, starts)
-    if tx is None and tu is None:
-        return ans, None
-    tx = zeros_like_aval(x) if tx is None else tx
-    tu = zeros_like_aval(u) if tu is None else tu
-    return ans, dynamic_update_slice(tx, tu, starts)
-
-
-dynamic_update_slice_p.jvp = _dus_jvp
-
-
-
-
-def _dynamic_update_slice_batch(args, dims):
-    (x, u, *starts), (xd, ud, *sdims) = args, dims
-    size = batch_size(args, dims)
-    x, u = to_front(x, xd, size), to_front(u, ud, size)
-    if all(d is None for d in sdims):
-        return dynamic_update_slice(x, u, [0] + list(starts)), 0
-    from .indexing import scatter
-    idx, indexer = _batched_window(get_aval(x).shape[1:], starts, sdims, get_aval(u).shape[1:],
-                                   size)
-    return scatter(x, u, idx, indexer), 0
-
-
-dynamic_update_slice_p.batch = _dynamic_update_slice_batch
-defvjp(dynamic_update_slice_p,
-       lambda ct, ans, x, u, *starts: dynamic_update_slice(ct, zeros_like_aval(u), starts),
-       lambda ct, ans, x, u, *starts: dynamic_slice(ct, starts, u.shape))
