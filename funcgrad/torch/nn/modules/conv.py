@@ -5,7 +5,7 @@ import math
 
 from .. import functional as F
 from .. import init
-from ..functional import _ntuple
+from ..functional._common import _ntuple
 from ..parameter import Parameter
 from .linear import _bias_parameter, _empty
 from .module import Module

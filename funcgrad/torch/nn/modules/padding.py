@@ -3,7 +3,7 @@ PixelShuffle, CosineSimilarity, PairwiseDistance."""
 from __future__ import annotations
 
 from .. import functional as F
-from ..functional import _ntuple
+from ..functional._common import _ntuple
 from .module import Module
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d",

@@ -13,7 +13,7 @@ from .... import numpy as fnp
 from ..._dispatch import apply_op
 from ..._factories import zeros
 from .. import init
-from ..functional import _const
+from ..functional._common import _const
 from ..parameter import Parameter
 from .linear import _empty
 from .module import Module
