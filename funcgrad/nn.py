@@ -139,7 +139,6 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     *window), as lax.conv_general_dilated with NCHW/OIHW layouts: padding 'SAME', 'VALID' or
     (low, high) pairs; lhs_dilation (transposed convolutions), rhs_dilation (atrous); feature
     groups."""
-    from .lax.conv import conv_general_dilated as _conv
     lhs, rhs = operand(lhs), operand(rhs)
     ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
     nsp = len(ls) - 2
@@ -147,8 +146,8 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     rhs_dilation = tuple(rhs_dilation or (1,) * nsp)
     dilated = [(d - 1) * ld + 1 if d else 0 for d, ld in zip(ls[2:], lhs_dilation)]
     pads = _padding(padding, dilated, rs[2:], tuple(window_strides), rhs_dilation)
-    return _conv(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
-                 feature_group_count)
+    return lax.conv_general_dilated(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
+                                    feature_group_count)
 
 
 def conv(lhs, rhs, strides=None, padding="VALID", **kw):

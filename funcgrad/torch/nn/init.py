@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .._random import _gen
 from .._size import storage_on
 from .._tensor import Tensor
 
@@ -17,7 +18,6 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
 
 def _rng(generator, tensor):
     """The numpy random Generator for `tensor` (by default its device's)."""
-    from .._random import _gen
     return _gen(generator, tensor.device)
 
 

@@ -6,7 +6,10 @@ import functools
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
+from ... import _dtypes as D
+from ..._size import as_device
 from ..._tensor import Tensor
 from ..._grad_mode import no_grad
 from ...utils.hooks import RemovableHandle
@@ -457,8 +460,6 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def to(self, *args, **kwargs):
-        from ... import _dtypes as D
-        from ..._size import as_device
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)
@@ -711,7 +712,6 @@ class Module:
                         unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        from collections.abc import Mapping
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing_keys, unexpected_keys, error_msgs = [], [], []

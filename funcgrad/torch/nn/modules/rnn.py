@@ -12,6 +12,7 @@ from .... import lax
 from .... import numpy as fnp
 from ..._dispatch import apply_op
 from ..._factories import zeros
+from ..._random import _gen
 from .. import init
 from ..functional._common import _const
 from ..parameter import Parameter
@@ -226,7 +227,6 @@ class RNNBase(Module):
             else input.size(0)
         masks = []
         if self.training and self.dropout > 0:
-            from ..._random import _gen
             for _ in range(self.num_layers - 1):
                 keep = _gen(None, input.device).random((seq_len, batch, real_hidden * nd)) >= \
                     self.dropout
