@@ -46,8 +46,17 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def elu(x, alpha=1.0):
+    """x > 0 ? x : alpha * (exp(x) - 1); the unused branch sees 0, not x, so that it does not
+    overflow, and the derivative at 0 is alpha's side (as in JAX and PyTorch).
+
+    >>> import funcgrad as fg
+    >>> fg.grad(elu)(0.0)
+    Array(1., dtype=float64)
+    """
     x = operand(x)
-    return lax.select(lax.gt(x, 0), x, lax.mul(alpha, lax.expm1(lax.minimum(x, 0.0))))
+    positive = lax.gt(x, lax.convert_element_type(0, get_aval(x).dtype))
+    safe = lax.select(positive, lax.convert_element_type(0, get_aval(x).dtype), x)
+    return lax.select(positive, x, lax.mul(alpha, lax.expm1(safe)))
 
 
 def selu(x):

@@ -1,19 +1,14 @@
 """torch.nn.functional's activations and the softmax family."""
 from __future__ import annotations
 
-import math
 import warnings
 
-
-from ...._api import stop_gradient
 from .... import lax
 from .... import nn as fg_nn
-from .... import numpy as fnp
 from ... import _ops
 from ..._dispatch import apply_op
 from ..._random import _gen
 from ..._tensor import _dim
-from ....scipy.special import erf
 from ._common import _const
 
 __all__ = ["relu", "relu_", "threshold", "hardtanh", "relu6", "elu", "selu", "celu", "leaky_relu",
@@ -64,21 +59,11 @@ def relu6(input, inplace=False):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    def fn(x):
-        pos = lax.gt(x, _const(0, x))
-        neg = lax.select(pos, _const(0, x), x)  # no overflow in the unused branch
-        return lax.select(pos, x, alpha * lax.expm1(neg))
-    return _act("EluBackward0", fn, input, inplace)
+    return _act("EluBackward0", lambda x: fg_nn.elu(x, alpha), input, inplace)
 
 
 def selu(input, inplace=False):
-    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-
-    def fn(x):
-        pos = lax.gt(x, _const(0, x))
-        neg = lax.select(pos, _const(0, x), x)
-        return scale * lax.select(pos, x, alpha * lax.expm1(neg))
-    return _act("EluBackward0", fn, input, inplace)
+    return _act("EluBackward0", fg_nn.selu, input, inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -120,16 +105,12 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
 
-    def fn(x):
-        if approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            return 0.5 * x * (1 + lax.tanh(k * (x + 0.044715 * lax.integer_pow(x, 3))))
-        return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
-    return apply_op("GeluBackward0", fn, [input])
+    tanh_form = approximate == "tanh"
+    return apply_op("GeluBackward0", lambda x: fg_nn.gelu(x, tanh_form), [input])
 
 
 def silu(input, inplace=False):
-    return _act("SiluBackward0", lambda x: x * lax.logistic(x), input, inplace)
+    return _act("SiluBackward0", fg_nn.silu, input, inplace)
 
 
 def mish(input, inplace=False):
@@ -152,7 +133,7 @@ def hardsigmoid(input, inplace=False):
 
 
 def sigmoid(input):
-    return apply_op("SigmoidBackward0", lambda x: lax.logistic(x), [input])
+    return apply_op("SigmoidBackward0", fg_nn.sigmoid, [input])
 
 
 def tanh(input):
@@ -228,26 +209,16 @@ def _softmax_args(name, input, dim, stacklevel, dtype):
     return (input if dtype is None else input.to(dtype)), _dim(dim, input.ndim)
 
 
-def _softmax_value(x, d):
-    e = fnp.exp(x - stop_gradient(fnp.max(x, axis=d, keepdims=True)))
-    return e / fnp.sum(e, axis=d, keepdims=True)
-
-
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, d = _softmax_args("softmax", input, dim, _stacklevel, dtype)
-    return apply_op("SoftmaxBackward0", lambda x: _softmax_value(x, d), [input])
+    return apply_op("SoftmaxBackward0", lambda x: fg_nn.softmax(x, d), [input])
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     input, d = _softmax_args("softmin", input, dim, _stacklevel, dtype)
-    return apply_op("SoftmaxBackward0", lambda x: _softmax_value(-x, d), [input])
-
-
-def _log_softmax_value(x, d):
-    s = x - stop_gradient(fnp.max(x, axis=d, keepdims=True))
-    return s - fnp.log(fnp.sum(fnp.exp(s), axis=d, keepdims=True))
+    return apply_op("SoftmaxBackward0", lambda x: fg_nn.softmax(-x, d), [input])
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, d = _softmax_args("log_softmax", input, dim, _stacklevel, dtype)
-    return apply_op("LogSoftmaxBackward0", lambda x: _log_softmax_value(x, d), [input])
+    return apply_op("LogSoftmaxBackward0", lambda x: fg_nn.log_softmax(x, d), [input])

@@ -2,8 +2,6 @@
 checks and error messages; the value is funcgrad's conv_general_dilated."""
 from __future__ import annotations
 
-
-
 from .... import lax
 from ..._dispatch import apply_op
 from ._common import _ntuple, _type_long

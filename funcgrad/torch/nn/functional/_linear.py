@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from ...._api import stop_gradient
 from .... import lax
+from .... import nn as fg_nn
 from .... import numpy as fnp
 from ..._dispatch import apply_op
 from ..._random import _gen
@@ -94,8 +94,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                 s = lax.select(m, s, _const(-np.inf, s))
             else:
                 s = s + lax.convert_element_type(m, s.dtype)
-        e = fnp.exp(s - stop_gradient(fnp.max(s, axis=-1, keepdims=True)))
-        p = e / fnp.sum(e, axis=-1, keepdims=True)
+        p = fg_nn.softmax(s, -1)
         if drop is not None:
             p = p * _const(drop, p)
         return fnp.matmul(p, v)

@@ -7,11 +7,11 @@ import warnings
 import numpy as np
 
 from .... import lax
+from .... import nn as fg_nn
 from .... import numpy as fnp
 from ..._dispatch import apply_op, value_of as _value_of
 from ..._tensor import host_values as _host_values
 from ._common import _const, _reduce, _reduction, _type_long
-from ._activation import _log_softmax_value
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -227,7 +227,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         n_rows = input.numel() // c if c else 0
 
         def fn(x, t, w):
-            logp = _log_softmax_value(x, cdim)
+            logp = fg_nn.log_softmax(x, cdim)
             if label_smoothing > 0:
                 t = t * (1 - label_smoothing) + label_smoothing / c
             prod = logp * t
@@ -246,7 +246,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     wshape = tuple(c if i == cdim else 1 for i in range(input.ndim))
 
     def fn(x, w):
-        logp = _log_softmax_value(x, cdim)
+        logp = fg_nn.log_softmax(x, cdim)
         nll = _nll_value(logp, tgt, w, ignore_index, reduction, cdim)
         if label_smoothing <= 0:
             return nll

@@ -1,7 +1,6 @@
 """torch.nn.functional's sparse functions: embedding, embedding_bag and one_hot."""
 from __future__ import annotations
 
-
 import numpy as np
 
 from ...._api import stop_gradient
