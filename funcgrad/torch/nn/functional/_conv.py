@@ -3,6 +3,7 @@ checks and error messages; the value is funcgrad's conv_general_dilated."""
 from __future__ import annotations
 
 from .... import lax
+from .... import nn as fg_nn
 from ..._dispatch import apply_op
 from ._common import _ntuple, _type_long
 
@@ -16,7 +17,7 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
 def _conv_value(x, w, b, stride, pads, dilation, groups):
     """N-d convolution (cross-correlation) of x (N, C, *sp) with w (O, C/groups, *k)."""
     nd = len(stride)
-    y = lax.conv_general_dilated(x, w, stride, pads, None, dilation, groups)
+    y = fg_nn.conv_general_dilated(x, w, stride, pads, None, dilation, groups)
     if b is not None:
         y = y + lax.reshape(b, (1, w.shape[0]) + (1,) * nd)
     return y
@@ -118,7 +119,7 @@ def _conv_transpose_value(x, w, b, stride, padding, output_padding, groups, dila
     wr = lax.transpose(wr, (0, 2, 1) + tuple(range(3, 3 + nd)))
     wr = lax.reshape(wr, (g * cog, cin // g) + kernel)
     wr = lax.rev(wr, tuple(range(2, 2 + nd)))
-    y = lax.conv_general_dilated(x, wr, (1,) * nd, pads, stride, dilation, g)
+    y = fg_nn.conv_general_dilated(x, wr, (1,) * nd, pads, stride, dilation, g)
     if b is not None:
         y = y + lax.reshape(b, (1, g * cog) + (1,) * nd)
     return y

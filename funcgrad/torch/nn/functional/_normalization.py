@@ -2,12 +2,14 @@
 normalization, and normalize."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 from ...._api import stop_gradient
 from .... import lax
+from .... import nn as fg_nn
 from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
@@ -23,16 +25,35 @@ __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "local_res
 
 # ---- normalization -----------------------------------------------------------------------------
 
+def _standardized(x, axes, eps, mean=None, var=None):
+    """(x - mean) / sqrt(var + eps), by funcgrad.nn.standardize; without statistics given, those
+    of x over `axes` with the biased variance (the mean squared deviation), as PyTorch's."""
+    if mean is None:
+        mean = fnp.mean(x, axis=axes, keepdims=True)
+        var = fnp.mean(lax.integer_pow(x - mean, 2), axis=axes, keepdims=True)
+    return fg_nn.standardize(x, axes, mean, var, eps)
+
+
+def _check_batch_stats(size, shown=None):
+    """PyTorch's error for statistics over a single value per channel (size: (N, C, *rest))."""
+    if math.prod(size[:1] + size[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {size if shown is None else shown}")
+
+
+def _affine(y, w, b, shape=None):
+    """y * w + b, for the weight and bias that are given (reshaped to `shape`, if one is)."""
+    if w is not None:
+        y = y * (w if shape is None else lax.reshape(w, shape))
+    if b is not None:
+        y = y + (b if shape is None else lax.reshape(b, shape))
+    return y
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     if training:
-        size = list(input.shape)
-        prods = size[0]
-        for v in size[2:]:
-            prods *= v
-        if prods == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {input.size()}")
+        _check_batch_stats(list(input.shape), input.size())
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
@@ -50,17 +71,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
     def fn(x, w, b, rm, rv):
         if use_batch:
-            mean = fnp.mean(x, axis=axes, keepdims=True)
-            var = fnp.mean(lax.integer_pow(x - mean, 2), axis=axes, keepdims=True)
+            y = _standardized(x, axes, eps)
         else:
             mean = lax.reshape(lax.convert_element_type(rm, x.dtype), bshape)
-            var = lax.reshape(lax.convert_element_type(rv, x.dtype), bshape)
-        y = (x - mean) * lax.rsqrt(var + eps)
-        if w is not None:
-            y = y * lax.reshape(w, bshape)
-        if b is not None:
-            y = y + lax.reshape(b, bshape)
-        return y
+            y = _standardized(x, axes, eps, mean,
+                              lax.reshape(lax.convert_element_type(rv, x.dtype), bshape))
+        return _affine(y, w, b, bshape)
     # the running statistics are read only in eval mode (in training they are updated below,
     # in place, which must not invalidate this operation's saved inputs)
     out = apply_op("NativeBatchNormBackward0", fn, [input, weight, bias,
@@ -101,16 +117,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     c = input.shape[1]
     bshape = (1, c) + (1,) * (input.ndim - 2)
 
-    def fn(x, w, b):
-        mean = fnp.mean(x, axis=axes, keepdims=True)
-        var = fnp.mean(lax.integer_pow(x - mean, 2), axis=axes, keepdims=True)
-        y = (x - mean) * lax.rsqrt(var + eps)
-        if w is not None:
-            y = y * lax.reshape(w, bshape)
-        if b is not None:
-            y = y + lax.reshape(b, bshape)
-        return y
-    return apply_op("NativeBatchNormBackward0", fn, [input, weight, bias])
+    return apply_op("NativeBatchNormBackward0",
+                    lambda x, w, b: _affine(_standardized(x, axes, eps), w, b, bshape),
+                    [input, weight, bias])
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -124,16 +133,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                            f"got input of size{list(input.shape)}")
     axes = tuple(range(input.ndim - k, input.ndim))
 
-    def fn(x, w, b):
-        mean = fnp.mean(x, axis=axes, keepdims=True)
-        var = fnp.mean(lax.integer_pow(x - mean, 2), axis=axes, keepdims=True)
-        y = (x - mean) * lax.rsqrt(var + eps)
-        if w is not None:
-            y = y * w
-        if b is not None:
-            y = y + b
-        return y
-    return apply_op("NativeLayerNormBackward0", fn, [input, weight, bias])
+    return apply_op("NativeLayerNormBackward0",
+                    lambda x, w, b: _affine(_standardized(x, axes, eps), w, b),
+                    [input, weight, bias])
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -145,27 +147,14 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(input.shape)} and "
                            f"num_groups={num_groups}")
-    size = [n * c // num_groups, num_groups] + list(input.shape[2:])
-    prods = size[0]
-    for v in size[2:]:
-        prods *= v
-    if prods == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                         f"size {size}")
+    _check_batch_stats([n * c // num_groups, num_groups] + list(input.shape[2:]))
     shape = tuple(input.shape)
     bshape = (1, c) + (1,) * (input.ndim - 2)
     per_group = int(np.prod(shape[1:], dtype=np.int64)) // num_groups
 
     def fn(x, w, b):
-        g = lax.reshape(x, (n, num_groups, per_group))
-        mean = fnp.mean(g, axis=2, keepdims=True)
-        var = fnp.mean(lax.integer_pow(g - mean, 2), axis=2, keepdims=True)
-        y = lax.reshape((g - mean) * lax.rsqrt(var + eps), shape)
-        if w is not None:
-            y = y * lax.reshape(w, bshape)
-        if b is not None:
-            y = y + lax.reshape(b, bshape)
-        return y
+        g = _standardized(lax.reshape(x, (n, num_groups, per_group)), (2,), eps)
+        return _affine(lax.reshape(g, shape), w, b, bshape)
     return apply_op("NativeGroupNormBackward0", fn, [input, weight, bias])
 
 
