@@ -6,7 +6,8 @@ import functools
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from ... import _dtypes as D
 from ..._size import as_device
@@ -24,19 +25,28 @@ _global_forward_hooks: dict = OrderedDict()
 _global_forward_hooks_always_called: dict = OrderedDict()
 
 
-def register_module_forward_pre_hook(hook):
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
+def _add_hook(hooks, hook, prepend=False, flags=()):
+    """A handle for `hook`, added to the ordered dict `hooks` (first, if `prepend`), its id marked
+    in each dict of the (dict, flag) pairs `flags` whose flag is set (removing the handle
+    removes the marks too)."""
+    handle = RemovableHandle(hooks, extra_dict=[d for d, _ in flags])
+    hooks[handle.id] = hook
+    for d, on in flags:
+        if on:
+            d[handle.id] = True
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
     return handle
 
 
-def register_module_forward_hook(hook, *, always_call=False):
-    handle = RemovableHandle(_global_forward_hooks,
-                             extra_dict=_global_forward_hooks_always_called)
-    _global_forward_hooks[handle.id] = hook
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    return _add_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *,
+                                 always_call: bool = False) -> RemovableHandle:
+    return _add_hook(_global_forward_hooks, hook,
+                     flags=((_global_forward_hooks_always_called, always_call),))
 
 
 def typename(obj):
@@ -90,6 +100,22 @@ def _addindent(s_, num_spaces):
 def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
                               'function')
+
+
+def _goes_to(store, name, value, cls, plural, what, expected):
+    """Whether Module.__setattr__ puts `value` into `store` (its _parameters or _modules): a
+    `cls` instance goes there (once __init__ made the store), and so does None for a name
+    already there; anything else for such a name is PyTorch's TypeError."""
+    if isinstance(value, cls):
+        if store is None:
+            raise AttributeError(f"cannot assign {plural} before Module.__init__() call")
+        return True
+    if store is not None and name in store:
+        if value is not None:
+            raise TypeError(f"cannot assign '{typename(value)}' as {what} '{name}' "
+                            f"({expected} or None expected)")
+        return True
+    return False
 
 
 class Module:
@@ -257,30 +283,19 @@ class Module:
                     else:
                         d.discard(name)
 
-        params = self.__dict__.get("_parameters")
-        if isinstance(value, Parameter):
-            if params is None:
-                raise AttributeError("cannot assign parameters before Module.__init__() call")
-            remove_from(self.__dict__, self._buffers, self._modules,
-                        self._non_persistent_buffers_set)
-            self.register_parameter(name, value)
-        elif params is not None and name in params:
+        if _goes_to(self.__dict__.get("_parameters"), name, value, Parameter, "parameters",
+                    "parameter", "torch.nn.Parameter"):
             if value is not None:
-                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                remove_from(self.__dict__, self._buffers, self._modules,
+                            self._non_persistent_buffers_set)
             self.register_parameter(name, value)
         else:
             modules = self.__dict__.get("_modules")
-            if isinstance(value, Module):
-                if modules is None:
-                    raise AttributeError("cannot assign module before Module.__init__() call")
-                remove_from(self.__dict__, self._parameters, self._buffers,
-                            self._non_persistent_buffers_set)
-                modules[name] = value
-            elif modules is not None and name in modules:
+            if _goes_to(modules, name, value, Module, "module", "child module",
+                        "torch.nn.Module"):
                 if value is not None:
-                    raise TypeError(f"cannot assign '{typename(value)}' as child module "
-                                    f"'{name}' (torch.nn.Module or None expected)")
+                    remove_from(self.__dict__, self._parameters, self._buffers,
+                                self._non_persistent_buffers_set)
                 modules[name] = value
             else:
                 buffers = self.__dict__.get("_buffers")
@@ -335,20 +350,18 @@ class Module:
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
     def parameters(self, recurse=True):
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
+        return (param for _, param in self.named_parameters(recurse=recurse))
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members(lambda m: m._parameters.items(), prefix=prefix,
-                                       recurse=recurse, remove_duplicate=remove_duplicate)
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                   remove_duplicate)
 
     def buffers(self, recurse=True):
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
+        return (buf for _, buf in self.named_buffers(recurse=recurse))
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members(lambda m: m._buffers.items(), prefix=prefix,
-                                       recurse=recurse, remove_duplicate=remove_duplicate)
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                   remove_duplicate)
 
     def children(self):
         for _, module in self.named_children():
@@ -498,28 +511,14 @@ class Module:
     # ---- calling ----------------------------------------------------------------------------
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._forward_pre_hooks, hook, prepend,
+                         ((self._forward_pre_hooks_with_kwargs, with_kwargs),))
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
-        handle = RemovableHandle(self._forward_hooks,
-                                 extra_dict=[self._forward_hooks_with_kwargs,
-                                             self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return _add_hook(self._forward_hooks, hook, prepend,
+                         ((self._forward_hooks_with_kwargs, with_kwargs),
+                          (self._forward_hooks_always_called, always_call)))
 
     def _call_impl(self, *args, **kwargs):
         forward_call = self.forward
@@ -583,25 +582,17 @@ class Module:
     # ---- state dict ---------------------------------------------------------------------
 
     def register_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook):
         hook._from_public_api = True
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self)
-        return handle
+        return _add_hook(self._load_state_dict_pre_hooks, functools.partial(hook, self))
 
     def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._load_state_dict_post_hooks, hook)
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():
