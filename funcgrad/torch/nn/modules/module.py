@@ -102,6 +102,19 @@ def _forward_unimplemented(self, *input):
                               'function')
 
 
+def _non_default_fields(module, defaults):
+    """', name={name}' (a str.format field) for each (name, default) of `defaults` where the
+    module's attribute differs from the default: by identity for True, False and None, by ==
+    for numbers, as PyTorch's extra_repr methods compare."""
+    out = ""
+    for name, default in defaults:
+        value = getattr(module, name)
+        singleton = default is None or isinstance(default, bool)
+        if (value is not default) if singleton else (value != default):
+            out += f", {name}={{{name}}}"
+    return out
+
+
 def _goes_to(store, name, value, cls, plural, what, expected):
     """Whether Module.__setattr__ puts `value` into `store` (its _parameters or _modules): a
     `cls` instance goes there (once __init__ made the store), and so does None for a name
@@ -520,6 +533,14 @@ class Module:
                          ((self._forward_hooks_with_kwargs, with_kwargs),
                           (self._forward_hooks_always_called, always_call)))
 
+    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
+        """The result after the forward hook `hook` (which may replace it)."""
+        if hook_id in self._forward_hooks_with_kwargs:
+            r = hook(self, args, kwargs, result)
+        else:
+            r = hook(self, args, result)
+        return result if r is None else r
+
     def _call_impl(self, *args, **kwargs):
         forward_call = self.forward
         if not (self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks
@@ -547,23 +568,13 @@ class Module:
                 if (hook_id in self._forward_hooks_always_called
                         or hook_id in _global_forward_hooks_always_called):
                     called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    r = hook(self, args, kwargs, result)
-                else:
-                    r = hook(self, args, result)
-                if r is not None:
-                    result = r
+                result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
             return result
         except Exception:
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
                     try:
-                        if hook_id in self._forward_hooks_with_kwargs:
-                            r = hook(self, args, kwargs, result)
-                        else:
-                            r = hook(self, args, result)
-                        if r is not None:
-                            result = r
+                        result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
                     except Exception as e:
                         warnings.warn("module forward hook with ``always_call=True`` raised an "
                                       "exception that was silenced as another error was raised "

@@ -17,7 +17,7 @@ from .. import init
 from ..functional._common import _const
 from ..parameter import Parameter
 from .linear import _empty
-from .module import Module
+from .module import Module, _non_default_fields
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -152,19 +152,9 @@ class RNNBase(Module):
             init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self):
-        s = "{input_size}, {hidden_size}"
-        if self.proj_size != 0:
-            s += ", proj_size={proj_size}"
-        if self.num_layers != 1:
-            s += ", num_layers={num_layers}"
-        if self.bias is not True:
-            s += ", bias={bias}"
-        if self.batch_first is not False:
-            s += ", batch_first={batch_first}"
-        if self.dropout != 0:
-            s += ", dropout={dropout}"
-        if self.bidirectional is not False:
-            s += ", bidirectional={bidirectional}"
+        s = "{input_size}, {hidden_size}" + _non_default_fields(self, (
+            ("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False),
+            ("dropout", 0), ("bidirectional", False)))
         return s.format(**self.__dict__)
 
     # ---- forward ------------------------------------------------------------------------------

@@ -6,22 +6,15 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .linear import _empty
-from .module import Module
+from .module import Module, _non_default_fields
 
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
 def _norm_options(m):
-    """The max_norm, norm_type and scale_grad_by_freq fields of an embedding's extra_repr,
-    where they differ from the defaults (format fields, filled by the caller)."""
-    s = ""
-    if m.max_norm is not None:
-        s += ", max_norm={max_norm}"
-    if m.norm_type != 2:
-        s += ", norm_type={norm_type}"
-    if m.scale_grad_by_freq is not False:
-        s += ", scale_grad_by_freq={scale_grad_by_freq}"
-    return s
+    """The max_norm, norm_type and scale_grad_by_freq fields of an embedding's extra_repr."""
+    return _non_default_fields(m, (("max_norm", None), ("norm_type", 2),
+                                  ("scale_grad_by_freq", False)))
 
 
 class Embedding(Module):
