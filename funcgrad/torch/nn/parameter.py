@@ -10,7 +10,7 @@ class Parameter(Tensor):
     """A Tensor that a Module registers as a parameter when assigned as its attribute. It shares
     storage with `data` and requires grad unless told otherwise."""
 
-    def __new__(cls, data=None, requires_grad=True):
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
         if data is None:
             data = Tensor._make(np.zeros((0,), np.float32))
         if not isinstance(data, Tensor):
@@ -24,7 +24,7 @@ class Parameter(Tensor):
             t.requires_grad_(True)
         return t
 
-    def __init__(self, data=None, requires_grad=True):
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         pass
 
     def __deepcopy__(self, memo):
@@ -51,7 +51,7 @@ class Buffer(Tensor):
     """Marks a tensor as a buffer when assigned to a Module attribute (`persistent` decides
     whether it goes into state_dict). What gets registered is a plain Tensor."""
 
-    def __new__(cls, data=None, *, persistent=True):
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
         if data is None:
             data = Tensor._make(np.zeros((0,), np.float32))
         t = cls._make(data._data, getattr(data, "_vc", None), None)  # shared version counter
@@ -60,13 +60,13 @@ class Buffer(Tensor):
         t._persistent = persistent
         return t
 
-    def __init__(self, data=None, *, persistent=True):
+    def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
         pass
 
     @property
-    def persistent(self):
+    def persistent(self) -> bool:
         return self._persistent
 
 
-def is_lazy(param):
+def is_lazy(param: Tensor) -> bool:
     return False
