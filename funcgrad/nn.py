@@ -228,45 +228,46 @@ def dropout(key: ArrayLike, rate: float, x: ArrayLike,
     return lax.select(keep, lax.div(x, 1.0 - rate), 0.0)
 
 
+def _fans(shape, in_axis=-2, out_axis=-1):
+    receptive = math.prod(s for i, s in enumerate(shape)
+                          if i not in (in_axis % len(shape), out_axis % len(shape)))
+    return shape[in_axis] * receptive, shape[out_axis] * receptive
+
+
+def _variance_scaling(scale: float, mode: str, distribution: str, in_axis: int = -2,
+                      out_axis: int = -1) -> Callable[..., Array]:
+    """An initializer drawing with variance scale / fan (fan_in, fan_out or their mean) from a
+    uniform, truncated normal or normal distribution (initializers.variance_scaling)."""
+    def init(key: ArrayLike, shape: Shape, dtype: DTypeLike = np.float64) -> Array:
+        fan_in, fan_out = _fans(tuple(shape), in_axis, out_axis)
+        denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+        var = scale / max(denom, 1)
+        if distribution == "uniform":
+            lim = math.sqrt(3 * var)
+            return _random.uniform(key, shape, dtype, -lim, lim)
+        if distribution == "truncated_normal":
+            # std of a standard normal truncated to [-2, 2]
+            return lax.mul(math.sqrt(var) / 0.87962566103423978,
+                           _random.truncated_normal(key, -2.0, 2.0, shape, dtype))
+        return lax.mul(math.sqrt(var), _random.normal(key, shape, dtype))
+    return init
+
+
 class initializers:
     """Weight initializers: init(key, shape, dtype) -> array (fan_in/fan_out of dense or conv
     kernels: in = shape[-2] * receptive field, out = shape[-1] * receptive field; for OIHW
     conv kernels pass in_axis=1, out_axis=0)."""
 
-    @staticmethod
-    def _fans(shape, in_axis=-2, out_axis=-1):
-        receptive = math.prod(s for i, s in enumerate(shape)
-                              if i not in (in_axis % len(shape), out_axis % len(shape)))
-        return shape[in_axis] * receptive, shape[out_axis] * receptive
-
-    @staticmethod
-    def variance_scaling(scale: float, mode: str, distribution: str, in_axis: int = -2,
-                         out_axis: int = -1) -> Callable[..., Array]:
-        def init(key: ArrayLike, shape: Shape, dtype: DTypeLike = np.float64) -> Array:
-            fan_in, fan_out = initializers._fans(tuple(shape), in_axis, out_axis)
-            denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
-                mode]
-            var = scale / max(denom, 1)
-            if distribution == "uniform":
-                lim = math.sqrt(3 * var)
-                return _random.uniform(key, shape, dtype, -lim, lim)
-            if distribution == "truncated_normal":
-                # std of a standard normal truncated to [-2, 2]
-                return lax.mul(math.sqrt(var) / 0.87962566103423978,
-                               _random.truncated_normal(key, -2.0, 2.0, shape, dtype))
-            return lax.mul(math.sqrt(var), _random.normal(key, shape, dtype))
-        return init
-
-    glorot_uniform = xavier_uniform = staticmethod(variance_scaling.__func__(1.0, "fan_avg",
-                                                                            "uniform"))
-    glorot_normal = xavier_normal = staticmethod(variance_scaling.__func__(
-        1.0, "fan_avg", "truncated_normal"))
-    he_uniform = kaiming_uniform = staticmethod(variance_scaling.__func__(2.0, "fan_in",
-                                                                         "uniform"))
-    he_normal = kaiming_normal = staticmethod(variance_scaling.__func__(2.0, "fan_in",
-                                                                       "truncated_normal"))
-    lecun_uniform = staticmethod(variance_scaling.__func__(1.0, "fan_in", "uniform"))
-    lecun_normal = staticmethod(variance_scaling.__func__(1.0, "fan_in", "truncated_normal"))
+    _fans = staticmethod(_fans)
+    variance_scaling = staticmethod(_variance_scaling)
+    glorot_uniform = xavier_uniform = staticmethod(_variance_scaling(1.0, "fan_avg", "uniform"))
+    glorot_normal = xavier_normal = staticmethod(_variance_scaling(1.0, "fan_avg",
+                                                                   "truncated_normal"))
+    he_uniform = kaiming_uniform = staticmethod(_variance_scaling(2.0, "fan_in", "uniform"))
+    he_normal = kaiming_normal = staticmethod(_variance_scaling(2.0, "fan_in",
+                                                                "truncated_normal"))
+    lecun_uniform = staticmethod(_variance_scaling(1.0, "fan_in", "uniform"))
+    lecun_normal = staticmethod(_variance_scaling(1.0, "fan_in", "truncated_normal"))
 
     @staticmethod
     def zeros(key: ArrayLike, shape: Shape, dtype: DTypeLike = np.float64) -> Array:

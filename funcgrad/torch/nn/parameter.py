@@ -40,7 +40,7 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
-    __str__ = __repr__
+    __str__ = __repr__  # type: ignore[assignment]
 
 
 def _rebuild_parameter(data, requires_grad):
@@ -57,7 +57,7 @@ class Buffer(Tensor):
         t = cls._make(data._data, getattr(data, "_vc", None), None)  # shared version counter
         if data.requires_grad:
             t.requires_grad_(True)
-        t._persistent = persistent
+        t._persistent = persistent  # type: ignore[attr-defined]
         return t
 
     def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
@@ -65,7 +65,7 @@ class Buffer(Tensor):
 
     @property
     def persistent(self) -> bool:
-        return self._persistent
+        return self._persistent  # type: ignore[attr-defined]
 
 
 def is_lazy(param: Tensor) -> bool:
