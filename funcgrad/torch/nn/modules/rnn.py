@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-
+from typing import Any
 
 from .... import lax
 from .... import numpy as fnp
 from ..._dispatch import apply_op
 from ..._factories import zeros
 from ..._random import _gen
+from ..._tensor import Tensor
 from .. import init
 from ..functional._common import _const
 from ..parameter import Parameter
@@ -188,7 +189,7 @@ class RNNBase(Module):
                                        f"{hx.dim()}-D tensor")
         return batched
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         lstm = self.mode == "LSTM"
         h0 = c0 = None
         if hx is not None:
@@ -382,7 +383,7 @@ class RNNCell(RNNCellBase):
                          dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
@@ -395,7 +396,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
                          dtype=dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         h, c = (None, None) if hx is None else hx
         return self._step("LSTM", "MulBackward0", input, h, c)
 
@@ -405,5 +406,5 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
                          dtype=dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         return self._step("GRU", "AddBackward0", input, hx, None)

@@ -1,6 +1,7 @@
 """Embedding."""
 from __future__ import annotations
 
+from ..._tensor import Tensor
 from ..._grad_mode import no_grad
 from .. import functional as F
 from .. import init
@@ -60,7 +61,7 @@ class Embedding(Module):
             with no_grad():
                 self.weight[self.padding_idx].fill_(0)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
@@ -98,7 +99,8 @@ class EmbeddingBag(Module):
         if _weight is None:
             init.normal_(self.weight)
 
-    def forward(self, input, offsets=None, per_sample_weights=None):
+    def forward(self, input: Tensor, offsets: Tensor | None = None,
+                per_sample_weights: Tensor | None = None) -> Tensor:
         return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
                                self.scale_grad_by_freq, self.mode, self.sparse,
                                per_sample_weights, self.include_last_offset, self.padding_idx)
