@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._random import _gen
+from .._random import Generator, _gen
 from .._size import storage_on
-
-if TYPE_CHECKING:  # annotations only: torch.nn.init's namespace holds the initializers
-    from .._random import Generator
-    from .._tensor import Tensor
+from .._tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
