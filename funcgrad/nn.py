@@ -10,20 +10,25 @@ from __future__ import annotations
 import itertools
 import math
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from . import lax
 from . import numpy as fnp
 from . import random as _random
 from ._api import stop_gradient
+from ._core.array import Array
 from ._core.trace import get_aval
+from ._core.typing import ArrayLike, Axis, DTypeLike, Shape
 from .numpy._core import operand
 from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
 
 # ---- activations ------------------------------------------------------------------------------
 
 
-def relu(x):
+def relu(x: ArrayLike) -> Array:
     """max(x, 0), written as x <= 0 ? 0 : x: NaN stays NaN, and the derivative at 0 is 0 (as in
     JAX and PyTorch; maximum's rule would split it, 0.5).
 
@@ -36,26 +41,35 @@ def relu(x):
     return lax.select(lax.le(x, zero), zero, x)
 
 
-def relu6(x):
+def relu6(x: ArrayLike) -> Array:
     return fnp.clip(operand(x), 0.0, 6.0)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
     x = operand(x)
     return lax.select(lax.ge(x, 0), x, lax.mul(x, negative_slope))
 
 
-def elu(x, alpha=1.0):
+def elu(x: ArrayLike, alpha: float = 1.0) -> Array:
+    """x > 0 ? x : alpha * (exp(x) - 1); the unused branch sees 0, not x, so that it does not
+    overflow, and the derivative at 0 is alpha's side (as in JAX and PyTorch).
+
+    >>> import funcgrad as fg
+    >>> fg.grad(elu)(0.0)
+    Array(1., dtype=float64)
+    """
     x = operand(x)
-    return lax.select(lax.gt(x, 0), x, lax.mul(alpha, lax.expm1(lax.minimum(x, 0.0))))
+    positive = lax.gt(x, lax.convert_element_type(0, get_aval(x).dtype))
+    safe = lax.select(positive, lax.convert_element_type(0, get_aval(x).dtype), x)
+    return lax.select(positive, x, lax.mul(alpha, lax.expm1(safe)))
 
 
-def selu(x):
+def selu(x: ArrayLike) -> Array:
     alpha, scale = 1.6732632423543772, 1.0507009873554805
     return lax.mul(scale, elu(x, alpha))
 
 
-def gelu(x, approximate=True):
+def gelu(x: ArrayLike, approximate: bool = True) -> Array:
     """x * Phi(x); approximate=True uses the tanh form (JAX's default)."""
     x = operand(x)
     if approximate:
@@ -64,11 +78,11 @@ def gelu(x, approximate=True):
     return lax.mul(lax.mul(0.5, x), lax.add(1.0, erf(lax.mul(x, 1 / math.sqrt(2)))))
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Array:
     return lax.logistic(operand(x))
 
 
-def silu(x):
+def silu(x: ArrayLike) -> Array:
     x = operand(x)
     return lax.mul(x, lax.logistic(x))
 
@@ -76,29 +90,30 @@ def silu(x):
 swish = silu
 
 
-def softplus(x):
+def softplus(x: ArrayLike) -> Array:
     """log(1 + exp(x)), stable for large |x|."""
     x = operand(x)
     return lax.add(lax.maximum(x, 0.0), lax.log1p(lax.exp(lax.neg(lax.abs(x)))))
 
 
-def log_sigmoid(x):
+def log_sigmoid(x: ArrayLike) -> Array:
     return lax.neg(softplus(lax.neg(operand(x))))
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: Axis = -1) -> Array:
     x = operand(x)
     e = lax.exp(lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True))))
     return lax.div(e, fnp.sum(e, axis=axis, keepdims=True))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: Axis = -1) -> Array:
     x = operand(x)
     s = lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
     return lax.sub(s, lax.log(fnp.sum(lax.exp(s), axis=axis, keepdims=True)))
 
 
-def one_hot(x, num_classes, dtype=np.float64, axis=-1):
+def one_hot(x: ArrayLike, num_classes: int, dtype: DTypeLike = np.float64,
+            axis: int = -1) -> Array:
     """one_hot(labels, n)[..., k] = (labels == k)."""
     x = operand(x)
     nd = get_aval(x).ndim
@@ -108,7 +123,8 @@ def one_hot(x, num_classes, dtype=np.float64, axis=-1):
     return lax.convert_element_type(lax.eq(lax.expand_dims(x, (ax,)), classes), dtype)
 
 
-def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5):
+def standardize(x: ArrayLike, axis: Axis = -1, mean: ArrayLike | None = None,
+                variance: ArrayLike | None = None, epsilon: float = 1e-5) -> Array:
     x = operand(x)
     mean = fnp.mean(x, axis=axis, keepdims=True) if mean is None else mean
     variance = fnp.var(x, axis=axis, keepdims=True) if variance is None else variance
@@ -133,13 +149,15 @@ def _padding(padding, in_spatial, window, strides, rhs_dilation):
     return [tuple(int(p) for p in pair) for pair in padding]
 
 
-def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
-                         rhs_dilation=None, feature_group_count=1):
+def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
+                         padding: str | Sequence[tuple[int, int]],
+                         lhs_dilation: Sequence[int] | None = None,
+                         rhs_dilation: Sequence[int] | None = None,
+                         feature_group_count: int = 1) -> Array:
     """N-d convolution (cross-correlation) of lhs (N, C, *spatial) with rhs (O, C/groups,
     *window), as lax.conv_general_dilated with NCHW/OIHW layouts: padding 'SAME', 'VALID' or
     (low, high) pairs; lhs_dilation (transposed convolutions), rhs_dilation (atrous); feature
     groups."""
-    from .lax.conv import conv_general_dilated as _conv
     lhs, rhs = operand(lhs), operand(rhs)
     ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
     nsp = len(ls) - 2
@@ -147,11 +165,12 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     rhs_dilation = tuple(rhs_dilation or (1,) * nsp)
     dilated = [(d - 1) * ld + 1 if d else 0 for d, ld in zip(ls[2:], lhs_dilation)]
     pads = _padding(padding, dilated, rs[2:], tuple(window_strides), rhs_dilation)
-    return _conv(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
-                 feature_group_count)
+    return lax.conv_general_dilated(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
+                                    feature_group_count)
 
 
-def conv(lhs, rhs, strides=None, padding="VALID", **kw):
+def conv(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int] | None = None,
+         padding: str | Sequence[tuple[int, int]] = "VALID", **kw: Any) -> Array:
     nsp = get_aval(operand(lhs)).ndim - 2
     return conv_general_dilated(lhs, rhs, strides or (1,) * nsp, padding, **kw)
 
@@ -179,12 +198,15 @@ def _windows(x, window, strides, padding, init):
     return fnp.stack(parts, axis=0)
 
 
-def max_pool(x, window_shape, strides=None, padding="VALID"):
+def max_pool(x: ArrayLike, window_shape: Sequence[int], strides: Sequence[int] | None = None,
+             padding: str | Sequence[tuple[int, int]] = "VALID") -> Array:
     """Max over windows (trailing axes, as flax.linen.max_pool's window_shape over any layout)."""
     return fnp.max(_windows(x, window_shape, strides, padding, -np.inf), axis=0)
 
 
-def avg_pool(x, window_shape, strides=None, padding="VALID", count_include_pad=True):
+def avg_pool(x: ArrayLike, window_shape: Sequence[int], strides: Sequence[int] | None = None,
+             padding: str | Sequence[tuple[int, int]] = "VALID",
+             count_include_pad: bool = True) -> Array:
     s = fnp.sum(_windows(x, window_shape, strides, padding, 0.0), axis=0)
     if count_include_pad or padding == "VALID":
         return lax.div(s, float(math.prod(window_shape)))
@@ -196,7 +218,8 @@ def avg_pool(x, window_shape, strides=None, padding="VALID", count_include_pad=T
 # ---- dropout and initializers -------------------------------------------------------------------
 
 
-def dropout(key, rate, x, deterministic=False):
+def dropout(key: ArrayLike, rate: float, x: ArrayLike,
+            deterministic: bool = False) -> Array:
     """Zero each element with probability `rate`, scaling the rest by 1/(1 - rate)."""
     x = operand(x)
     if deterministic or rate == 0:
@@ -205,51 +228,53 @@ def dropout(key, rate, x, deterministic=False):
     return lax.select(keep, lax.div(x, 1.0 - rate), 0.0)
 
 
+def _fans(shape, in_axis=-2, out_axis=-1):
+    receptive = math.prod(s for i, s in enumerate(shape)
+                          if i not in (in_axis % len(shape), out_axis % len(shape)))
+    return shape[in_axis] * receptive, shape[out_axis] * receptive
+
+
+def _variance_scaling(scale: float, mode: str, distribution: str, in_axis: int = -2,
+                      out_axis: int = -1) -> Callable[..., Array]:
+    """An initializer drawing with variance scale / fan (fan_in, fan_out or their mean) from a
+    uniform, truncated normal or normal distribution (initializers.variance_scaling)."""
+    def init(key: ArrayLike, shape: Shape, dtype: DTypeLike = np.float64) -> Array:
+        fan_in, fan_out = _fans(tuple(shape), in_axis, out_axis)
+        denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+        var = scale / max(denom, 1)
+        if distribution == "uniform":
+            lim = math.sqrt(3 * var)
+            return _random.uniform(key, shape, dtype, -lim, lim)
+        if distribution == "truncated_normal":
+            # std of a standard normal truncated to [-2, 2]
+            return lax.mul(math.sqrt(var) / 0.87962566103423978,
+                           _random.truncated_normal(key, -2.0, 2.0, shape, dtype))
+        return lax.mul(math.sqrt(var), _random.normal(key, shape, dtype))
+    return init
+
+
 class initializers:
     """Weight initializers: init(key, shape, dtype) -> array (fan_in/fan_out of dense or conv
     kernels: in = shape[-2] * receptive field, out = shape[-1] * receptive field; for OIHW
     conv kernels pass in_axis=1, out_axis=0)."""
 
-    @staticmethod
-    def _fans(shape, in_axis=-2, out_axis=-1):
-        receptive = math.prod(s for i, s in enumerate(shape)
-                              if i not in (in_axis % len(shape), out_axis % len(shape)))
-        return shape[in_axis] * receptive, shape[out_axis] * receptive
+    _fans = staticmethod(_fans)
+    variance_scaling = staticmethod(_variance_scaling)
+    glorot_uniform = xavier_uniform = staticmethod(_variance_scaling(1.0, "fan_avg", "uniform"))
+    glorot_normal = xavier_normal = staticmethod(_variance_scaling(1.0, "fan_avg",
+                                                                   "truncated_normal"))
+    he_uniform = kaiming_uniform = staticmethod(_variance_scaling(2.0, "fan_in", "uniform"))
+    he_normal = kaiming_normal = staticmethod(_variance_scaling(2.0, "fan_in",
+                                                                "truncated_normal"))
+    lecun_uniform = staticmethod(_variance_scaling(1.0, "fan_in", "uniform"))
+    lecun_normal = staticmethod(_variance_scaling(1.0, "fan_in", "truncated_normal"))
 
     @staticmethod
-    def variance_scaling(scale, mode, distribution, in_axis=-2, out_axis=-1):
-        def init(key, shape, dtype=np.float64):
-            fan_in, fan_out = initializers._fans(tuple(shape), in_axis, out_axis)
-            denom = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[
-                mode]
-            var = scale / max(denom, 1)
-            if distribution == "uniform":
-                lim = math.sqrt(3 * var)
-                return _random.uniform(key, shape, dtype, -lim, lim)
-            if distribution == "truncated_normal":
-                # std of a standard normal truncated to [-2, 2]
-                return lax.mul(math.sqrt(var) / 0.87962566103423978,
-                               _random.truncated_normal(key, -2.0, 2.0, shape, dtype))
-            return lax.mul(math.sqrt(var), _random.normal(key, shape, dtype))
-        return init
-
-    glorot_uniform = xavier_uniform = staticmethod(variance_scaling.__func__(1.0, "fan_avg",
-                                                                            "uniform"))
-    glorot_normal = xavier_normal = staticmethod(variance_scaling.__func__(
-        1.0, "fan_avg", "truncated_normal"))
-    he_uniform = kaiming_uniform = staticmethod(variance_scaling.__func__(2.0, "fan_in",
-                                                                         "uniform"))
-    he_normal = kaiming_normal = staticmethod(variance_scaling.__func__(2.0, "fan_in",
-                                                                       "truncated_normal"))
-    lecun_uniform = staticmethod(variance_scaling.__func__(1.0, "fan_in", "uniform"))
-    lecun_normal = staticmethod(variance_scaling.__func__(1.0, "fan_in", "truncated_normal"))
-
-    @staticmethod
-    def zeros(key, shape, dtype=np.float64):
+    def zeros(key: ArrayLike, shape: Shape, dtype: DTypeLike = np.float64) -> Array:
         return fnp.zeros(shape, dtype)
 
     @staticmethod
-    def ones(key, shape, dtype=np.float64):
+    def ones(key: ArrayLike, shape: Shape, dtype: DTypeLike = np.float64) -> Array:
         return fnp.ones(shape, dtype)
 
 

@@ -10,7 +10,7 @@ class Parameter(Tensor):
     """A Tensor that a Module registers as a parameter when assigned as its attribute. It shares
     storage with `data` and requires grad unless told otherwise."""
 
-    def __new__(cls, data=None, requires_grad=True):
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
         if data is None:
             data = Tensor._make(np.zeros((0,), np.float32))
         if not isinstance(data, Tensor):
@@ -24,7 +24,7 @@ class Parameter(Tensor):
             t.requires_grad_(True)
         return t
 
-    def __init__(self, data=None, requires_grad=True):
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         pass
 
     def __deepcopy__(self, memo):
@@ -40,7 +40,7 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
-    __str__ = __repr__
+    __str__ = __repr__  # type: ignore[assignment]
 
 
 def _rebuild_parameter(data, requires_grad):
@@ -51,22 +51,22 @@ class Buffer(Tensor):
     """Marks a tensor as a buffer when assigned to a Module attribute (`persistent` decides
     whether it goes into state_dict). What gets registered is a plain Tensor."""
 
-    def __new__(cls, data=None, *, persistent=True):
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
         if data is None:
             data = Tensor._make(np.zeros((0,), np.float32))
         t = cls._make(data._data, getattr(data, "_vc", None), None)  # shared version counter
         if data.requires_grad:
             t.requires_grad_(True)
-        t._persistent = persistent
+        t._persistent = persistent  # type: ignore[attr-defined]
         return t
 
-    def __init__(self, data=None, *, persistent=True):
+    def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
         pass
 
     @property
-    def persistent(self):
-        return self._persistent
+    def persistent(self) -> bool:
+        return self._persistent  # type: ignore[attr-defined]
 
 
-def is_lazy(param):
+def is_lazy(param: Tensor) -> bool:
     return False

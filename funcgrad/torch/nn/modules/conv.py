@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..functional import _ntuple
+from ..functional._common import _ntuple
 from ..parameter import Parameter
 from .linear import _bias_parameter, _empty
 from .module import Module
@@ -119,7 +121,7 @@ def _conv_class(nd):
             return fn(input, weight, bias, self.stride, self.padding, self.dilation,
                       self.groups)
 
-        def forward(self, input):
+        def forward(self, input: Tensor) -> Tensor:
             return self._conv_forward(input, self.weight, self.bias)
 
     Conv.__name__ = Conv.__qualname__ = f"Conv{nd}d"
@@ -176,7 +178,7 @@ def _conv_transpose_class(nd):
                              tup(padding), tup(dilation), True, tup(output_padding), groups,
                              bias, padding_mode, device, dtype)
 
-        def forward(self, input, output_size=None):
+        def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
             if self.padding_mode != "zeros":
                 raise ValueError(f'Only "zeros" padding mode is supported for '
                                  f"ConvTranspose{nd}d")

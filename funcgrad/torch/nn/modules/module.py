@@ -6,7 +6,11 @@ import functools
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
+from ... import _dtypes as D
+from ..._size import as_device
 from ..._tensor import Tensor
 from ..._grad_mode import no_grad
 from ...utils.hooks import RemovableHandle
@@ -21,19 +25,31 @@ _global_forward_hooks: dict = OrderedDict()
 _global_forward_hooks_always_called: dict = OrderedDict()
 
 
-def register_module_forward_pre_hook(hook):
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
+_M = TypeVar("_M", bound="Module")  # the methods that return self
+
+
+def _add_hook(hooks, hook, prepend=False, flags=()):
+    """A handle for `hook`, added to the ordered dict `hooks` (first, if `prepend`), its id marked
+    in each dict of the (dict, flag) pairs `flags` whose flag is set (removing the handle
+    removes the marks too)."""
+    handle = RemovableHandle(hooks, extra_dict=[d for d, _ in flags])
+    hooks[handle.id] = hook
+    for d, on in flags:
+        if on:
+            d[handle.id] = True
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
     return handle
 
 
-def register_module_forward_hook(hook, *, always_call=False):
-    handle = RemovableHandle(_global_forward_hooks,
-                             extra_dict=_global_forward_hooks_always_called)
-    _global_forward_hooks[handle.id] = hook
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    return _add_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *,
+                                 always_call: bool = False) -> RemovableHandle:
+    return _add_hook(_global_forward_hooks, hook,
+                     flags=((_global_forward_hooks_always_called, always_call),))
 
 
 def typename(obj):
@@ -89,6 +105,35 @@ def _forward_unimplemented(self, *input):
                               'function')
 
 
+def _non_default_fields(module, defaults):
+    """', name={name}' (a str.format field) for each (name, default) of `defaults` where the
+    module's attribute differs from the default: by identity for True, False and None, by ==
+    for numbers, as PyTorch's extra_repr methods compare."""
+    out = ""
+    for name, default in defaults:
+        value = getattr(module, name)
+        singleton = default is None or isinstance(default, bool)
+        if (value is not default) if singleton else (value != default):
+            out += f", {name}={{{name}}}"
+    return out
+
+
+def _goes_to(store, name, value, cls, plural, what, expected):
+    """Whether Module.__setattr__ puts `value` into `store` (its _parameters or _modules): a
+    `cls` instance goes there (once __init__ made the store), and so does None for a name
+    already there; anything else for such a name is PyTorch's TypeError."""
+    if isinstance(value, cls):
+        if store is None:
+            raise AttributeError(f"cannot assign {plural} before Module.__init__() call")
+        return True
+    if store is not None and name in store:
+        if value is not None:
+            raise TypeError(f"cannot assign '{typename(value)}' as {what} '{name}' "
+                            f"({expected} or None expected)")
+        return True
+    return False
+
+
 class Module:
     """Base class for all neural network modules, as torch.nn.Module."""
 
@@ -97,7 +142,7 @@ class Module:
     training: bool
     call_super_init = False
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if self.call_super_init is False and kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
                             f"argument '{next(iter(kwargs))}'")
@@ -142,7 +187,7 @@ class Module:
         if hasattr(self, name) and name not in self.__dict__[store]:
             raise KeyError(f"attribute '{name}' already exists")
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         self._check_new_name("buffer", "_buffers", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
@@ -155,7 +200,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         self._check_new_name("parameter", "_parameters", name)
         if param is None:
             self._parameters[name] = None
@@ -170,7 +215,7 @@ class Module:
         else:
             self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{typename(module)} is not a Module subclass")
         if not isinstance(name, str):
@@ -183,10 +228,10 @@ class Module:
             raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
-    def register_module(self, name, module):
+    def register_module(self, name: str, module: Module | None) -> None:
         self.add_module(name, module)
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         if target == "":
             return self
         mod = self
@@ -205,24 +250,24 @@ class Module:
             raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
         return mod, name, getattr(mod, name)
 
-    def get_parameter(self, target):
+    def get_parameter(self, target: str) -> Parameter:
         _, name, param = self._get_leaf(target)
         if not isinstance(param, Parameter):
             raise AttributeError("`" + name + "` is not an nn.Parameter")
         return param
 
-    def get_buffer(self, target):
+    def get_buffer(self, target: str) -> Tensor:
         mod, name, buffer = self._get_leaf(target)
         if name not in mod._buffers:
             raise AttributeError("`" + name + "` is not a buffer")
         return buffer
 
-    def get_extra_state(self):
+    def get_extra_state(self) -> Any:
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
                            "called. Please file an issue at https://github.com/pytorch/pytorch/"
                            "issues/new?template=bug-report.yml to report this bug.")
 
-    def set_extra_state(self, state):
+    def set_extra_state(self, state: Any) -> None:
         raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
                            "called. Please file an issue at https://github.com/pytorch/pytorch/"
                            "issues/new?template=bug-report.yml to report this bug.")
@@ -254,30 +299,19 @@ class Module:
                     else:
                         d.discard(name)
 
-        params = self.__dict__.get("_parameters")
-        if isinstance(value, Parameter):
-            if params is None:
-                raise AttributeError("cannot assign parameters before Module.__init__() call")
-            remove_from(self.__dict__, self._buffers, self._modules,
-                        self._non_persistent_buffers_set)
-            self.register_parameter(name, value)
-        elif params is not None and name in params:
+        if _goes_to(self.__dict__.get("_parameters"), name, value, Parameter, "parameters",
+                    "parameter", "torch.nn.Parameter"):
             if value is not None:
-                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                remove_from(self.__dict__, self._buffers, self._modules,
+                            self._non_persistent_buffers_set)
             self.register_parameter(name, value)
         else:
             modules = self.__dict__.get("_modules")
-            if isinstance(value, Module):
-                if modules is None:
-                    raise AttributeError("cannot assign module before Module.__init__() call")
-                remove_from(self.__dict__, self._parameters, self._buffers,
-                            self._non_persistent_buffers_set)
-                modules[name] = value
-            elif modules is not None and name in modules:
+            if _goes_to(modules, name, value, Module, "module", "child module",
+                        "torch.nn.Module"):
                 if value is not None:
-                    raise TypeError(f"cannot assign '{typename(value)}' as child module "
-                                    f"'{name}' (torch.nn.Module or None expected)")
+                    remove_from(self.__dict__, self._parameters, self._buffers,
+                                self._non_persistent_buffers_set)
                 modules[name] = value
             else:
                 buffers = self.__dict__.get("_buffers")
@@ -331,38 +365,39 @@ class Module:
                     memo.add(v)
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
-    def parameters(self, recurse=True):
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        return (param for _, param in self.named_parameters(recurse=recurse))
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members(lambda m: m._parameters.items(), prefix=prefix,
-                                       recurse=recurse, remove_duplicate=remove_duplicate)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                   remove_duplicate)
 
-    def buffers(self, recurse=True):
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        return (buf for _, buf in self.named_buffers(recurse=recurse))
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members(lambda m: m._buffers.items(), prefix=prefix,
-                                       recurse=recurse, remove_duplicate=remove_duplicate)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                   remove_duplicate)
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         memo = set()
         for name, module in self._modules.items():
             if module is not None and module not in memo:
                 memo.add(module)
                 yield name, module
 
-    def modules(self, remove_duplicate=True):
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
         for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(self, memo: set[Module] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
         if memo is None:
             memo = set()
         if self not in memo:
@@ -377,7 +412,7 @@ class Module:
 
     # ---- modes, gradients, conversion -------------------------------------------------------
 
-    def train(self, mode=True):
+    def train(self: _M, mode: bool = True) -> _M:
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -385,15 +420,15 @@ class Module:
             module.train(mode)
         return self
 
-    def eval(self):
+    def eval(self: _M) -> _M:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: _M, requires_grad: bool = True) -> _M:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
             if p.grad is not None:
                 if set_to_none:
@@ -405,10 +440,10 @@ class Module:
                         p.grad.requires_grad_(False)
                     p.grad.zero_()
 
-    def share_memory(self):
+    def share_memory(self: _M) -> _M:
         return self
 
-    def apply(self, fn):
+    def apply(self: _M, fn: Callable[[Module], Any]) -> _M:
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -438,27 +473,25 @@ class Module:
                 self._buffers[key] = fn(buf)
         return self
 
-    def cuda(self, device=None):
+    def cuda(self: _M, device: Any = None) -> _M:
         return self._apply(lambda t: t.cuda(device))
 
-    def cpu(self):
+    def cpu(self: _M) -> _M:
         return self._apply(lambda t: t.cpu())
 
-    def type(self, dst_type):
+    def type(self: _M, dst_type: Any) -> _M:
         return self._apply(lambda t: t.type(dst_type))
 
-    def float(self):
+    def float(self: _M) -> _M:
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
-    def double(self):
+    def double(self: _M) -> _M:
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
-    def half(self):
+    def half(self: _M) -> _M:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
-    def to(self, *args, **kwargs):
-        from ... import _dtypes as D
-        from ..._size import as_device
+    def to(self: _M, *args: Any, **kwargs: Any) -> _M:
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)
@@ -496,29 +529,25 @@ class Module:
 
     # ---- calling ----------------------------------------------------------------------------
 
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        return _add_hook(self._forward_pre_hooks, hook, prepend,
+                         ((self._forward_pre_hooks_with_kwargs, with_kwargs),))
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
-                              always_call=False):
-        handle = RemovableHandle(self._forward_hooks,
-                                 extra_dict=[self._forward_hooks_with_kwargs,
-                                             self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        return _add_hook(self._forward_hooks, hook, prepend,
+                         ((self._forward_hooks_with_kwargs, with_kwargs),
+                          (self._forward_hooks_always_called, always_call)))
+
+    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
+        """The result after the forward hook `hook` (which may replace it)."""
+        if hook_id in self._forward_hooks_with_kwargs:
+            r = hook(self, args, kwargs, result)
+        else:
+            r = hook(self, args, result)
+        return result if r is None else r
 
     def _call_impl(self, *args, **kwargs):
         forward_call = self.forward
@@ -547,23 +576,13 @@ class Module:
                 if (hook_id in self._forward_hooks_always_called
                         or hook_id in _global_forward_hooks_always_called):
                     called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    r = hook(self, args, kwargs, result)
-                else:
-                    r = hook(self, args, result)
-                if r is not None:
-                    result = r
+                result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
             return result
         except Exception:
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called and hook_id not in called_always:
                     try:
-                        if hook_id in self._forward_hooks_with_kwargs:
-                            r = hook(self, args, kwargs, result)
-                        else:
-                            r = hook(self, args, result)
-                        if r is not None:
-                            result = r
+                        result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
                     except Exception as e:
                         warnings.warn("module forward hook with ``always_call=True`` raised an "
                                       "exception that was silenced as another error was raised "
@@ -572,7 +591,7 @@ class Module:
 
     __call__ = _call_impl
 
-    def register_full_backward_hook(self, hook):
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         raise NotImplementedError("funcgrad.torch: module backward hooks are not supported; "
                                   "register a hook on the output tensor instead "
                                   "(out.register_hook(fn))")
@@ -581,26 +600,18 @@ class Module:
 
     # ---- state dict ---------------------------------------------------------------------
 
-    def register_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return _add_hook(self._state_dict_pre_hooks, hook)
 
-    def register_state_dict_post_hook(self, hook):
-        hook._from_public_api = True
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        hook._from_public_api = True  # type: ignore[attr-defined]
+        return _add_hook(self._state_dict_hooks, hook)
 
-    def register_load_state_dict_pre_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self)
-        return handle
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return _add_hook(self._load_state_dict_pre_hooks, functools.partial(hook, self))
 
-    def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return _add_hook(self._load_state_dict_post_hooks, hook)
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():
@@ -612,7 +623,8 @@ class Module:
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args: Any, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
         if args:
             warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
                           "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn."
@@ -625,7 +637,7 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
-            destination._metadata = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
         local_metadata = dict(version=self._version)
         if hasattr(destination, "_metadata"):
             destination._metadata[prefix[:-1]] = local_metadata
@@ -710,15 +722,17 @@ class Module:
                     elif input_name[0] not in local_state:
                         unexpected_keys.append(key)
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        from collections.abc import Mapping
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> Any:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys, unexpected_keys, error_msgs = [], [], []
+        missing_keys: list[str] = []
+        unexpected_keys: list[str] = []
+        error_msgs: list[str] = []
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
         if metadata is not None:
-            state_dict._metadata = metadata
+            state_dict._metadata = metadata  # type: ignore[attr-defined]
 
         def load(module, local_state_dict, prefix=""):
             local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
@@ -758,7 +772,7 @@ class Module:
     def _get_name(self):
         return self.__class__.__name__
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ""
 
     def __repr__(self):

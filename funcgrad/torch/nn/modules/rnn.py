@@ -6,17 +6,19 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-
+from typing import Any
 
 from .... import lax
 from .... import numpy as fnp
 from ..._dispatch import apply_op
 from ..._factories import zeros
+from ..._random import _gen
+from ..._tensor import Tensor
 from .. import init
-from ..functional import _const
+from ..functional._common import _const
 from ..parameter import Parameter
 from .linear import _empty
-from .module import Module
+from .module import Module, _non_default_fields
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -151,19 +153,9 @@ class RNNBase(Module):
             init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self):
-        s = "{input_size}, {hidden_size}"
-        if self.proj_size != 0:
-            s += ", proj_size={proj_size}"
-        if self.num_layers != 1:
-            s += ", num_layers={num_layers}"
-        if self.bias is not True:
-            s += ", bias={bias}"
-        if self.batch_first is not False:
-            s += ", batch_first={batch_first}"
-        if self.dropout != 0:
-            s += ", dropout={dropout}"
-        if self.bidirectional is not False:
-            s += ", bidirectional={bidirectional}"
+        s = "{input_size}, {hidden_size}" + _non_default_fields(self, (
+            ("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False),
+            ("dropout", 0), ("bidirectional", False)))
         return s.format(**self.__dict__)
 
     # ---- forward ------------------------------------------------------------------------------
@@ -197,7 +189,7 @@ class RNNBase(Module):
                                        f"{hx.dim()}-D tensor")
         return batched
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         lstm = self.mode == "LSTM"
         h0 = c0 = None
         if hx is not None:
@@ -226,7 +218,6 @@ class RNNBase(Module):
             else input.size(0)
         masks = []
         if self.training and self.dropout > 0:
-            from ..._random import _gen
             for _ in range(self.num_layers - 1):
                 keep = _gen(None, input.device).random((seq_len, batch, real_hidden * nd)) >= \
                     self.dropout
@@ -392,7 +383,7 @@ class RNNCell(RNNCellBase):
                          dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
@@ -405,7 +396,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
                          dtype=dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         h, c = (None, None) if hx is None else hx
         return self._step("LSTM", "MulBackward0", input, h, c)
 
@@ -415,5 +406,5 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
                          dtype=dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
         return self._step("GRU", "AddBackward0", input, hx, None)

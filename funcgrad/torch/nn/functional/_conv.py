@@ -1,0 +1,168 @@
+"""torch.nn.functional's convolutions: conv1d/2d/3d and their transposes, with PyTorch's argument
+checks and error messages; the value is funcgrad's conv_general_dilated."""
+from __future__ import annotations
+
+from .... import lax
+from .... import nn as fg_nn
+from ..._dispatch import apply_op
+from ._common import _ntuple, _type_long
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
+
+
+# ---- convolution -------------------------------------------------------------------------------
+
+
+def _conv_value(x, w, b, stride, pads, dilation, groups):
+    """N-d convolution (cross-correlation) of x (N, C, *sp) with w (O, C/groups, *k)."""
+    nd = len(stride)
+    y = fg_nn.conv_general_dilated(x, w, stride, pads, None, dilation, groups)
+    if b is not None:
+        y = y + lax.reshape(b, (1, w.shape[0]) + (1,) * nd)
+    return y
+
+
+def _conv_pads(padding, kernel, dilation, stride, nd, fname):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                pads.append((total // 2, total - total // 2))
+            return pads
+        raise RuntimeError(f"Invalid padding string '{padding}'")
+    p = _ntuple(nd)(padding)
+    if any(v < 0 for v in p):
+        raise RuntimeError("negative padding is not supported")
+    return [(v, v) for v in p]
+
+
+def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
+    fname = f"conv{nd}d"
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{fname}, but got input of size: {list(input.shape)}")
+    if weight.ndim != nd + 2:
+        raise RuntimeError("weight should have at least three dimensions")
+    batched = input.ndim == nd + 2
+    stride, dilation = _ntuple(nd)(stride), _ntuple(nd)(dilation)
+    kernel = tuple(weight.shape[2:])
+    pads = _conv_pads(padding, kernel, dilation, stride, nd, fname)
+    shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    c = shape[1]
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if c != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(shape)} to have {weight.shape[1] * groups} channels, but "
+                           f"got {c} channels instead")
+    if weight.shape[0] % groups:
+        raise RuntimeError("Given groups=%d, expected weight to be divisible by %d at dimension 0, "
+                           "but got weight of size %s instead" % (groups, groups,
+                                                                  list(weight.shape)))
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {weight.shape[0]} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    padded = [shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(pads)]
+    eff = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    if any(p < e for p, e in zip(padded, eff)):
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(str(p) for p in padded)}). Kernel size: "
+                           f"({' x '.join(str(e) for e in eff)}). Kernel size can't be greater "
+                           "than actual input size")
+    return _apply_conv(input, weight, bias, batched,
+                       lambda x, w, b: _conv_value(x, w, b, stride, pads, dilation, groups))
+
+
+def _apply_conv(input, weight, bias, batched, conv):
+    """conv(x, w, b), a convolution of a batch, applied to `input`, which may lack the batch
+    axis (PyTorch's unbatched call)."""
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"Input type ({_type_long(input)}) and weight type "
+                           f"({_type_long(weight)}) should be the same")
+
+    def fn(x, w, b):
+        y = conv(x if batched else lax.expand_dims(x, (0,)), w, b)
+        return y if batched else lax.squeeze(y, (0,))
+    return apply_op("ConvolutionBackward0" if batched else "SqueezeBackward1", fn,
+                    [input, weight, bias])
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose_value(x, w, b, stride, padding, output_padding, groups, dilation):
+    """The transposed convolution: a convolution of the stride-dilated input with the kernel's
+    in/out channels swapped (per group) and its window reversed."""
+    nd = len(stride)
+    kernel = tuple(w.shape[2:])
+    cin, cog = w.shape[0], w.shape[1]
+    g = groups
+    pads = [(d * (k - 1) - p, d * (k - 1) - p + op)
+            for k, p, op, d in zip(kernel, padding, output_padding, dilation)]
+    wr = lax.reshape(w, (g, cin // g, cog) + kernel)
+    wr = lax.transpose(wr, (0, 2, 1) + tuple(range(3, 3 + nd)))
+    wr = lax.reshape(wr, (g * cog, cin // g) + kernel)
+    wr = lax.rev(wr, tuple(range(2, 2 + nd)))
+    y = fg_nn.conv_general_dilated(x, wr, (1,) * nd, pads, stride, dilation, g)
+    if b is not None:
+        y = y + lax.reshape(b, (1, g * cog) + (1,) * nd)
+    return y
+
+
+def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups,
+                      dilation):
+    fname = f"conv_transpose{nd}d"
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{fname}, but got input of size: {list(input.shape)}")
+    batched = input.ndim == nd + 2
+    stride, padding = _ntuple(nd)(stride), _ntuple(nd)(padding)
+    output_padding, dilation = _ntuple(nd)(output_padding), _ntuple(nd)(dilation)
+    c = input.shape[1 if batched else 0]
+    if c != weight.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape if batched else (1,) + tuple(input.shape))} "
+                           f"to have {weight.shape[0]} channels, but got {c} channels instead")
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= s and op >= d:
+            raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                               f"but got output_padding_height: {output_padding[0]} "
+                               f"output_padding_width: {output_padding[-1]} stride_height: "
+                               f"{stride[0]} stride_width: {stride[-1]} dilation_height: "
+                               f"{dilation[0]} dilation_width: {dilation[-1]}")
+    return _apply_conv(input, weight, bias, batched, lambda x, w, b: _conv_transpose_value(
+        x, w, b, stride, padding, output_padding, groups, dilation))
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transposend(3, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)

@@ -1,0 +1,388 @@
+"""torch.nn.functional's pooling: max, average, adaptive and power-average pooling. Windows are
+strided slices of the padded input; max pooling selects the first maximal element of each
+window, as PyTorch does (so ties send the whole gradient to one element)."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ...._api import stop_gradient
+from .... import lax
+from .... import numpy as fnp
+from ...._core import backend
+from ..._dispatch import apply_op, is_storage as _is_storage
+from ..._tensor import Tensor
+from ._common import _const, _ntuple, _pair, abs_, sign
+from ._activation import relu
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool2d",
+           "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices"]
+
+
+# ---- pooling -----------------------------------------------------------------------------------
+
+def _windows(x, lead, kernel, stride, dilation, out):
+    """The kernel-offset windows of x (already padded): one strided slice per offset, each of
+    shape x.shape[:lead] + out, in row-major offset order."""
+    head = tuple(x.shape[:lead])
+    wins = []
+    for offs in itertools.product(*[range(k) for k in kernel]):
+        start = (0,) * lead + tuple(o * d for o, d in zip(offs, dilation))
+        limit = head + tuple(o * d + s * (n - 1) + 1
+                             for o, d, s, n in zip(offs, dilation, stride, out))
+        wins.append(lax.slice(x, start, limit, (1,) * lead + tuple(stride)))
+    return wins
+
+
+def _stack(wins, axis):
+    return lax.concatenate([lax.expand_dims(w, (axis,)) for w in wins], axis) if len(wins) > 1 \
+        else lax.expand_dims(wins[0], (axis,))
+
+def _pool_out(n, k, p, s, d, ceil_mode):
+    num = n + 2 * p - d * (k - 1) - 1 + ((s - 1) if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pool_args(nd, input, kernel_size, stride, padding, dilation, ceil_mode, fname):
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{fname}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with "
+                           f"optional 0 dim batch size for input, but got: {list(input.shape)}")
+    k = _ntuple(nd)(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
+        else _ntuple(nd)(stride)
+    p, d = _ntuple(nd)(padding), _ntuple(nd)(dilation)
+    for kk, pp, dd in zip(k, p, d):
+        if pp > (dd * (kk - 1) + 1) // 2 if fname.startswith("max") else pp > kk // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pp}, kernel_size={kk} and dilation={dd}"
+                               if fname.startswith("max") else
+                               "pad should be smaller than or equal to half of kernel size, but "
+                               f"got padW = {p[-1]}, padH = {p[0]}, kW = {k[-1]}, kH = {k[0]}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError("stride should be greater than zero, but got "
+                           + ", ".join(f"d{i}: {v}" for i, v in enumerate(s)))
+    sp = tuple(input.shape[-nd:])
+    out = tuple(_pool_out(n, kk, pp, ss, dd, ceil_mode)
+                for n, kk, pp, ss, dd in zip(sp, k, p, s, d))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"Given input size: ({'x'.join(str(v) for v in input.shape[-nd - 1:])})"
+                           f". Calculated output size: ({input.shape[-nd - 1]}x"
+                           f"{'x'.join(str(o) for o in out)}). Output size is too small")
+    # padding beyond the right edge that ceil_mode's last window reaches
+    extra = tuple(max(0, (o - 1) * ss + dd * (kk - 1) + 1 - (n + 2 * pp))
+                  for o, ss, dd, kk, n, pp in zip(out, s, d, k, sp, p))
+    return k, s, p, d, out, extra
+
+
+def _flat_indices(arg, kernel, stride, padding, dilation, out, in_sp):
+    """Flat input positions (over the spatial axes) of the window element `arg` (an offset
+    index into the window, shape (..., *out)): each window's origin plus a table lookup of the
+    element's offset from it, instead of integer division per element."""
+    strides_in = [math.prod(in_sp[i + 1:]) for i in range(len(kernel))]
+    origin = sum(((np.arange(o, dtype=np.int64) * s - p) * st).reshape(
+        [o if j == i else 1 for j in range(len(out))])
+        for i, (o, s, p, st) in enumerate(zip(out, stride, padding, strides_in)))
+    offsets = sum(np.arange(k, dtype=np.int64).reshape([k if j == i else 1 for j in
+                                                       range(len(kernel))]) * d * st
+                  for i, (k, d, st) in enumerate(zip(kernel, dilation, strides_in)))
+    return fnp.asarray(np.ravel(offsets))[arg] + origin
+
+
+def _select_first_max(wins, axis):
+    """The maximum over `axis` of a stack of windows, differentiable through the first maximal
+    element only (PyTorch's max pooling)."""
+    stacked = _stack(wins, axis) if isinstance(wins, list) else wins
+    arg = lax.argmax(stop_gradient(stacked), axis, np.int64)
+    k = stacked.shape[axis]
+    shape = [1] * stacked.ndim
+    shape[axis] = k
+    iota = np.arange(k, dtype=np.int64).reshape(shape)
+    mask = lax.eq(lax.expand_dims(arg, (axis,)), iota)
+    picked = lax.select(mask, stacked, _const(0, stacked))
+    return lax.reduce_sum(picked, (axis,)), arg
+
+
+def _first_max(wins, first_valid, fill):
+    """The window position of each maximum, as PyTorch's max pooling picks it: the first
+    maximal element, or the last NaN; `first_valid` (None without padding) is the first
+    position that is not padding, which is kept when every element equals the fill. One
+    elementwise pass per position, on strided views: no stacked copy, no argmax along a short
+    axis."""
+    floating = np.dtype(wins[0].dtype).kind == "f"
+    # positions in the smallest integer type that holds them (uint8 for windows up to 255
+    # elements): the passes below move 8x less memory than in int64
+    pos = np.min_scalar_type(len(wins))
+    if first_valid is None:
+        m, arg, rest = wins[0], lax.full(wins[0].shape, 0, pos), range(1, len(wins))
+    else:
+        m, arg, rest = _const(fill, wins[0]), first_valid.astype(pos), range(len(wins))
+    for i in rest:
+        w = wins[i]
+        better = lax.gt(w, m)
+        if floating:
+            better = lax.bitwise_or(better, lax.ne(w, w))
+        m = lax.maximum(m, w)  # NaN wins, as `better` has it
+        # positions only grow, so the latest better one is the maximum of them
+        arg = lax.maximum(arg, lax.mul(better, pos.type(i)))  # bool * uint: i or 0
+    return lax.convert_element_type(arg, np.int64)
+
+
+def _first_valid(kernel, stride, padding, dilation, out, in_sp):
+    """For each output position, the first window position (row-major) inside the input, and
+    where a window lies entirely in the padding (it can, with dilation), None if nowhere."""
+    first = np.zeros(tuple(out), np.int64)
+    empty = np.zeros(tuple(out), bool)
+    for i, (k, s, p, d, o, n) in enumerate(zip(kernel, stride, padding, dilation, out, in_sp)):
+        y = np.arange(o, dtype=np.int64)
+        off = np.maximum(0, -((y * s - p) // d))  # ceil((p - y s) / d), at least 0
+        shape = [1] * len(out)
+        shape[i] = o
+        first = first + off.reshape(shape) * int(np.prod(kernel[i + 1:], dtype=np.int64))
+        empty = empty | ((off >= k) | (y * s - p + off * d >= n)).reshape(shape)
+    return first, (empty if empty.any() else None)
+
+
+def _take_flat(x, idx, nd):
+    """x[..., idx] over the flattened last `nd` axes: a gather, whose gradient is one
+    scatter-add into the input."""
+    lead = tuple(x.shape[:x.ndim - nd])
+    rows, size = math.prod(lead), math.prod(x.shape[x.ndim - nd:])
+    per_row = math.prod(idx.shape[len(lead):])
+    base = np.arange(rows, dtype=np.int64).reshape(rows, 1) * size
+    flat = lax.reshape(idx, (rows, per_row)) + base
+    out = lax.reshape(x, (rows * size,))[lax.reshape(flat, (rows * per_row,))]
+    return lax.reshape(out, tuple(idx.shape))
+
+
+def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                name):
+    k, s, p, d, out, extra = _pool_args(nd, input, kernel_size, stride, padding, dilation,
+                                        ceil_mode, f"max_pool{nd}d")
+    lead = input.ndim - nd
+    in_sp = tuple(input.shape[-nd:])
+    dt = input.dtype
+    fill = -np.inf if (dt.is_floating_point) else np.iinfo(dt.np).min
+
+    padded = any(p) or any(extra)
+
+    def fn(x):
+        xp = stop_gradient(x)
+        if padded:
+            xp = lax.pad(xp, _const(fill, x), [(0, 0, 0)] * lead + [
+                (pp, pp + e, 0) for pp, e in zip(p, extra)])
+        wins = _windows(xp, lead, k, s, d, out)
+        first, empty = _first_valid(k, s, p, d, out, in_sp) if padded else (None, None)
+        idx = _flat_indices(_first_max(wins, first, fill), k, s, p, d, out, in_sp)
+        if empty is None:
+            return _take_flat(x, idx, nd), idx
+        # PyTorch's index for a window of padding only points past the input; its value is the
+        # fill, and no gradient flows there
+        val = _take_flat(x, lax.select(empty, np.int64(0), idx), nd)
+        return lax.select(empty, _const(fill, x), val), idx
+    val, idx = apply_op(name, fn, [input])
+    idx._requires_grad, idx.grad_fn = False, None
+    return (val, idx) if return_indices else val
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_poolnd(1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, "SqueezeBackward1")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, "MaxPool2DWithIndicesBackward0")
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, "MaxPool3DWithIndicesBackward0")
+
+
+max_pool1d_with_indices = max_pool1d
+max_pool2d_with_indices = max_pool2d
+max_pool3d_with_indices = max_pool3d
+
+
+def _avg_divisor(n, k, p, s, out, count_include_pad):
+    starts = np.arange(out) * s - p
+    ends = np.minimum(starts + k, n + p)
+    size = ends - starts
+    if count_include_pad:
+        return size
+    return np.minimum(ends, n) - np.maximum(starts, 0)
+
+
+def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override, name):
+    k, s, p, d, out, extra = _pool_args(nd, input, kernel_size, stride, padding, 1, ceil_mode,
+                                        f"avg_pool{nd}d")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    lead = input.ndim - nd
+    in_sp = tuple(input.shape[-nd:])
+    if divisor_override is not None:
+        div = np.full(out, float(divisor_override))
+    else:
+        div = np.ones(out)
+        for i in range(nd):
+            v = _avg_divisor(in_sp[i], k[i], p[i], s[i], out[i], count_include_pad)
+            shape = [1] * nd
+            shape[i] = out[i]
+            div = div * v.reshape(shape)
+
+    def fn(x):
+        if any(p) or any(extra):
+            x = lax.pad(x, _const(0, x), [(0, 0, 0)] * lead + [
+                (pp, pp + e, 0) for pp, e in zip(p, extra)])
+        wins = _windows(x, lead, k, s, d, out)
+        acc = wins[0]
+        for w in wins[1:]:
+            acc = acc + w
+        return acc / _const(div, acc)
+    return apply_op(name, fn, [input])
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    return _avg_poolnd(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       None, "SqueezeBackward1")
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_poolnd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override, "AvgPool2DBackward0")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_poolnd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override, "AvgPool3DBackward0")
+
+
+def _adaptive_out(nd, input, output_size):
+    sizes = _ntuple(nd)(output_size) if not isinstance(output_size, (list, tuple)) else \
+        tuple(output_size) * (nd if len(output_size) == 1 else 1)
+    in_sp = tuple(input.shape[-nd:])
+    return tuple(in_sp[i] if sizes[i] is None else int(sizes[i]) for i in range(nd)), in_sp
+
+
+def _adaptive_ranges(n, o):
+    i = np.arange(o)
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+def _adaptive_check(nd, input, name):
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+                           f"{list(input.shape)}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
+
+
+def _adaptive_avg_poolnd(nd, input, output_size, name):
+    _adaptive_check(nd, input, f"adaptive_avg_pool{nd}d")
+    out, in_sp = _adaptive_out(nd, input, output_size)
+    mats = []
+    for n, o in zip(in_sp, out):
+        start, end = _adaptive_ranges(n, o)
+        cols = np.arange(n)
+        m = ((cols >= start[:, None]) & (cols < end[:, None])) / (end - start)[:, None]
+        mats.append(m)
+    if nd == 2 and out == (1, 1) and input.ndim == 4:
+        name = "MeanBackward1"
+
+    def fn(x):
+        lead = x.ndim - nd
+        for i, m in enumerate(mats):
+            ax = lead + i
+            # contract axis ax with m's input axis, then put the output axis back in place
+            y = lax.dot_general(x, _const(m, x), (((ax,), (1,)), ((), ())))
+            perm = list(range(ax)) + [x.ndim - 1] + list(range(ax, x.ndim - 1))
+            x = lax.transpose(y, perm)
+        return x
+    return apply_op(name, fn, [input])
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _adaptive_avg_poolnd(1, input, output_size, "SqueezeBackward1")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _adaptive_avg_poolnd(2, input, output_size, "AdaptiveAvgPool2DBackward0")
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg_poolnd(3, input, output_size, "AdaptiveAvgPool3DBackward0")
+
+
+def _adaptive_max_poolnd(nd, input, output_size, return_indices, name):
+    _adaptive_check(nd, input, f"adaptive_max_pool{nd}d")
+    out, in_sp = _adaptive_out(nd, input, output_size)
+    idxs, kmax = [], []
+    for n, o in zip(in_sp, out):
+        start, end = _adaptive_ranges(n, o)
+        km = int((end - start).max())
+        # window positions, padded with the window's last position (it cannot change the max)
+        pos = np.minimum(start[:, None] + np.arange(km), (end - 1)[:, None])
+        idxs.append(pos)
+        kmax.append(km)
+    # broadcast to (*out, *kmax): axis i of out and axis nd+i of the window
+    arrays = []
+    for i, pos in enumerate(idxs):
+        shape = [1] * (2 * nd)
+        shape[i], shape[nd + i] = pos.shape
+        arrays.append(pos.reshape(shape))
+    strides_in = [int(np.prod(in_sp[i + 1:], dtype=np.int64)) for i in range(nd)]
+    flat_pos = sum(a * st for a, st in zip(arrays, strides_in))
+    flat_pos = flat_pos.reshape(tuple(out) + (-1,))
+
+    def fn(x):
+        lead = x.ndim - nd
+        w = x[(slice(None),) * lead + tuple(arrays)]
+        w = lax.reshape(w, tuple(x.shape[:lead]) + tuple(out) + (int(np.prod(kmax)),))
+        val, arg = _select_first_max(w, x.ndim)
+        return val, arg
+    val, arg = apply_op(name, fn, [input])
+    a = arg._data
+    if _is_storage(a):
+        xp = backend.xp_of(a)
+        table = xp.broadcast_to(xp.asarray(flat_pos), a.shape + (flat_pos.shape[-1],))
+        idx_t = Tensor._make(xp.take_along_axis(table, a[..., None], -1)[..., 0].astype(np.int64))
+    else:
+        idx_t = arg
+    return (val, idx_t) if return_indices else val
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _adaptive_max_poolnd(1, input, output_size, return_indices, "SqueezeBackward1")
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    return _adaptive_max_poolnd(2, input, output_size, return_indices,
+                                "AdaptiveMaxPool2DBackward0")
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _adaptive_max_poolnd(3, input, output_size, return_indices,
+                                "AdaptiveMaxPool3DBackward0")
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kw, kh = _pair(kernel_size)
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (sign(out) * relu(abs_(out))).mul(kw * kh).pow(1.0 / norm_type)
