@@ -6,9 +6,8 @@ import builtins
 
 from . import tree
 from ._core.array import Array, wrap_value
-from ._core.primitive import Primitive, def_nondiff
+from ._core.primitive import NO_ALGEBRA, Primitive, def_nondiff
 from ._core.trace import Tracer
-from .interpreters.passes import EFFECTFUL
 
 debug_print_p = Primitive("debug_print", multiple_results=True)
 
@@ -36,7 +35,8 @@ debug_print_p.impl = _impl
 debug_print_p.abstract_eval = lambda *avals, **params: []
 debug_print_p.batch = _batch
 def_nondiff(debug_print_p)
-EFFECTFUL.add("debug_print")
+debug_print_p.declare(effectful=True, fresh=False, transfers=False, structured_batch=None,
+                      jit=None, **NO_ALGEBRA)
 
 
 def print(fmt, *args, **kwargs):  # noqa: A001 (fg.debug.print, as jax.debug.print)

@@ -9,16 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
+from .._core import structural as S
 from .._core.array import Array
+from .._core.avals import ShapedArray
 from .._core import backend
 from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from .._core.trace import Tracer, as_leaf, get_aval, new_trace
-from ..lax.shape import zeros_like_aval
 from .ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .batching import BatchTrace, BatchTracer
 from .codegen import compile_jaxpr
 from .partial_eval import JaxprTrace
+from .passes import optimize
 
 
 def trace_closed(fun, avals, name="body"):
@@ -72,7 +74,7 @@ def jvp_jaxpr(closed, nonzero):
             outs = call(closed, *ins)
             ps = [o.primal if isinstance(o, JVPTracer) and o._trace is trace else o for o in outs]
             ts = [o.tangent if isinstance(o, JVPTracer) and o._trace is trace
-                  else zeros_like_aval(get_aval(o)) for o in outs]
+                  else S.zeros_like_aval(get_aval(o)) for o in outs]
         return ps + ts
     return retrace(f, avals + t_avals)
 
@@ -97,13 +99,12 @@ def vjp_jaxpr(closed, wanted):
 
 
 def _or_zeros(ct, like):
-    return zeros_like_aval(get_aval(like)) if ct is None else ct
+    return S.zeros_like_aval(get_aval(like)) if ct is None else ct
 
 
 def batch_jaxpr(closed, dims, size):
     """The jaxpr over batched inputs (batch axis at dims[i], or None) whose outputs all carry the
     batch axis first."""
-    from ..lax._batching import to_front
     avals = [a if d is None else _insert(a, d, size) for a, d in zip(in_avals(closed), dims)]
 
     def f(*args):
@@ -113,13 +114,12 @@ def batch_jaxpr(closed, dims, size):
             res = []
             for o in outs:
                 batched = isinstance(o, BatchTracer) and o._trace is trace
-                res.append(to_front(o.val if batched else o, o.bdim if batched else None, size))
+                res.append(S.to_front(o.val if batched else o, o.bdim if batched else None, size))
         return res
     return retrace(f, avals)
 
 
 def _insert(aval, d, size):
-    from .._core.avals import ShapedArray
     return ShapedArray(aval.shape[:d] + (size,) + aval.shape[d:], aval.dtype)
 
 
@@ -129,7 +129,6 @@ def run(closed, *raw_args):
     xp = xp_of(*raw_args) if backend.active else np
     fn = closed.compiled.get(xp)
     if fn is None:
-        from .passes import optimize
         jaxpr, consts = optimize(closed.jaxpr, closed.consts)
         code, _ = compile_jaxpr(jaxpr, "sub", xp)
         # constants made on the host go where the arguments are

@@ -15,7 +15,6 @@ from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import get_aval
-from ..interpreters.codegen import FRESH
 from ._batching import move_axis
 from .shape import reshape, rev, transpose
 
@@ -182,7 +181,7 @@ def _conv_abstract_eval(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_
 
 conv_p.impl = _conv_impl
 conv_p.abstract_eval = _conv_abstract_eval
-FRESH.add("conv_general_dilated")
+conv_p.fresh = True
 
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,

@@ -8,7 +8,7 @@ import numpy as np
 from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.trace import bind
-from ..interpreters.codegen import FRESH, ufunc_template
+from ..interpreters.codegen import ufunc_template
 from ._batching import elementwise_rule
 from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
                                defvjp)
@@ -30,7 +30,7 @@ def _ufunc_prim(name, ufunc):
     p.abstract_eval = abstract_eval
     elementwise_rule(p)
     p.jit = ufunc_template(ufunc)
-    FRESH.add(name)
+    p.fresh = True
     return p
 
 
@@ -112,7 +112,7 @@ def _integer_pow_d(ans, x, *, y):
 
 defderiv(integer_pow_p, _integer_pow_d)
 elementwise_rule(integer_pow_p)
-FRESH.add("integer_pow")
+integer_pow_p.fresh = True
 
 maximum_p = _ufunc_prim("max", np.maximum)
 maximum = _fn(maximum_p)
@@ -376,7 +376,7 @@ def _select_abstract_eval(pred, on_true, on_false):
 
 select_p.abstract_eval = _select_abstract_eval
 elementwise_rule(select_p)
-FRESH.add("select")
+select_p.fresh = True
 
 
 def select(pred, on_true, on_false):

@@ -24,9 +24,8 @@ import numpy as np
 from .._core.array import wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive
+from .._core.primitive import Primitive, defvjp
 from .._core.trace import get_aval
-from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from .elementwise import conj, real
 from .shape import pad
@@ -98,7 +97,7 @@ def _fft_abstract_eval(x, *, fft_type, axes, lengths, norm):
 
 fft_p.impl = _fft_impl
 fft_p.abstract_eval = _fft_abstract_eval
-FRESH.add("fft")
+fft_p.fresh = True
 
 
 def fft(x, fft_type, axes, lengths, norm="backward"):
@@ -149,5 +148,5 @@ def _fft_batch(args, dims, *, fft_type, axes, lengths, norm):
 
 
 fft_p.jvp = _fft_jvp
-fft_p.vjp = lambda i: _fft_vjp if i == 0 else None
+defvjp(fft_p, _fft_vjp)
 fft_p.batch = _fft_batch

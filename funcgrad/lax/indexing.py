@@ -15,7 +15,6 @@ from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
 from .._core.primitive import Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
-from ..interpreters.codegen import FRESH
 from .elementwise import convert_element_type, eq, select
 from .shape import broadcast_in_dim, full, zeros_like_aval
 
@@ -315,7 +314,7 @@ def _scatter_prim(name, ufunc):
         return p.bind(x, u, *arrays, indexer=new_indexer), 0
 
     p.impl, p.abstract_eval, p.batch = impl, abstract_eval, batch
-    FRESH.add(name)
+    p.fresh = True
     return p
 
 

@@ -45,9 +45,8 @@ from .._core.array import wrap_value
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive
+from .._core.primitive import Primitive, defvjp, defvjp_all
 from .._core.trace import get_aval
-from ..interpreters.codegen import FRESH
 from ._batching import move_axis, to_front, batch_size
 from .linalg import dot_general
 from .reduce import reduce_sum
@@ -218,13 +217,6 @@ def _solve_batch(prim):
     prim.batch = rule
 
 
-def _def_joint_vjp(prim, nargs, joint):
-    """A vjp computed for all differentiated arguments at once; vjp(i) stays usable alone."""
-    prim.vjp_joint = joint
-    prim.vjp = lambda i: ((lambda ct, ans, *args, **params:
-                           joint(ct, ans, args, [i], **params)[0]) if i < nargs else None)
-
-
 # ---- cholesky -----------------------------------------------------------------------------------
 
 cholesky_p = Primitive("cholesky")
@@ -272,9 +264,9 @@ def _cholesky_vjp(ct, L, x):
 
 
 cholesky_p.jvp = _cholesky_jvp
-cholesky_p.vjp = lambda i: _cholesky_vjp if i == 0 else None
+defvjp(cholesky_p, _cholesky_vjp)
 _matrix_batch(cholesky_p)
-FRESH.add("cholesky")
+cholesky_p.fresh = True
 
 # ---- triangular_solve ---------------------------------------------------------------------------
 
@@ -318,7 +310,7 @@ def _triangular_solve_jvp(primals, tangents, *, lower, transpose_a):
     return x, triangular_solve(a, rhs, lower=lower, transpose_a=transpose_a)
 
 
-def _triangular_solve_vjp(ct, x, args, positions, *, lower, transpose_a):
+def _triangular_solve_vjp(ct, x, args, positions, residuals, *, lower, transpose_a):
     a, _ = args
     b_bar = triangular_solve(a, ct, lower=lower, transpose_a=not transpose_a)
     out = []
@@ -332,9 +324,9 @@ def _triangular_solve_vjp(ct, x, args, positions, *, lower, transpose_a):
 
 
 triangular_solve_p.jvp = _triangular_solve_jvp
-_def_joint_vjp(triangular_solve_p, 2, _triangular_solve_vjp)
+defvjp_all(triangular_solve_p, _triangular_solve_vjp, frozenset((0, 1)))
 _solve_batch(triangular_solve_p)
-FRESH.add("triangular_solve")
+triangular_solve_p.fresh = True
 
 # ---- solve --------------------------------------------------------------------------------------
 
@@ -365,16 +357,16 @@ def _solve_jvp(primals, tangents):
     return x, (None if rhs is None else solve(a, rhs))
 
 
-def _solve_vjp(ct, x, args, positions):
+def _solve_vjp(ct, x, args, positions, residuals):
     a, _ = args
     b_bar = solve(mT(a), ct)
     return [b_bar if i == 1 else -mm(b_bar, mT(x)) for i in positions]
 
 
 solve_p.jvp = _solve_jvp
-_def_joint_vjp(solve_p, 2, _solve_vjp)
+defvjp_all(solve_p, _solve_vjp, frozenset((0, 1)))
 _solve_batch(solve_p)
-FRESH.add("solve")
+solve_p.fresh = True
 
 # ---- inv ----------------------------------------------------------------------------------------
 
@@ -401,9 +393,9 @@ def _inv_jvp(primals, tangents):
 
 
 inv_p.jvp = _inv_jvp
-inv_p.vjp = lambda i: (lambda ct, X, x: -mm(mm(mT(X), ct), mT(X))) if i == 0 else None
+defvjp(inv_p, lambda ct, X, x: -mm(mm(mT(X), ct), mT(X)))
 _matrix_batch(inv_p)
-FRESH.add("inv")
+inv_p.fresh = True
 
 # ---- det ----------------------------------------------------------------------------------------
 
@@ -435,9 +427,9 @@ def _det_vjp(ct, d, x):
 
 
 det_p.jvp = _det_jvp
-det_p.vjp = lambda i: _det_vjp if i == 0 else None
+defvjp(det_p, _det_vjp)
 _matrix_batch(det_p)
-FRESH.add("det")
+det_p.fresh = True
 
 # ---- slogdet ------------------------------------------------------------------------------------
 
@@ -474,7 +466,7 @@ def _slogdet_vjp(ct, ans, x):
 
 
 slogdet_p.jvp = _slogdet_jvp
-slogdet_p.vjp = lambda i: _slogdet_vjp if i == 0 else None
+defvjp(slogdet_p, _slogdet_vjp)
 _matrix_batch(slogdet_p)
 
 # ---- eigh ---------------------------------------------------------------------------------------
@@ -515,7 +507,7 @@ def _eigh_vjp(ct, ans, x, *, lower):
 
 
 eigh_p.jvp = _eigh_jvp
-eigh_p.vjp = lambda i: _eigh_vjp if i == 0 else None
+defvjp(eigh_p, _eigh_vjp)
 _matrix_batch(eigh_p)
 
 # ---- svd ----------------------------------------------------------------------------------------
@@ -609,7 +601,7 @@ def _svd_vjp(ct, ans, x, *, full_matrices, compute_uv):
 
 
 svd_p.jvp = _svd_jvp
-svd_p.vjp = lambda i: _svd_vjp if i == 0 else None
+defvjp(svd_p, _svd_vjp)
 _matrix_batch(svd_p)
 
 # ---- qr -----------------------------------------------------------------------------------------
@@ -691,5 +683,5 @@ def _qr_vjp(ct, ans, x, *, full_matrices):
 
 
 qr_p.jvp = _qr_jvp
-qr_p.vjp = lambda i: _qr_vjp if i == 0 else None
+defvjp(qr_p, _qr_vjp)
 _matrix_batch(qr_p)

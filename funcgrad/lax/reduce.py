@@ -8,11 +8,11 @@ from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
-from ..interpreters.codegen import FRESH
+from .._core.trace import get_aval
 from ._batching import shift_axes
 from ._checks import check_axes
 from .elementwise import convert_element_type, eq, select
-from .shape import broadcast_in_dim
+from .shape import broadcast_in_dim, reshape
 
 
 def _reduced_shape(shape, axes):
@@ -67,6 +67,18 @@ def reduce_sum(x, axes):
 
 defjvp(reduce_sum_p, lambda t, ans, x, *, axes: reduce_sum(t, axes))
 defvjp(reduce_sum_p, lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes))
+
+
+def _reduce_sum_onehot(vals, dims, *, axes):
+    """The sum over every per-example axis of a one-hot basis is its diagonal, placed."""
+    oh = vals[0]
+    nd = get_aval(oh.diag).ndim
+    if tuple(axes) != tuple(range(nd)):  # per-example axes: all of them
+        return None
+    return oh.rows(reshape(oh.diag, (get_aval(oh.diag).size,))), 0
+
+
+reduce_sum_p.structured_batch = _reduce_sum_onehot
 
 # ---- max / min ------------------------------------------------------------------------------
 
@@ -197,7 +209,7 @@ defjvp(cumsum_p, lambda t, ans, x, *, axis, reverse: cumsum(t, axis, reverse))
 defvjp(cumsum_p, lambda ct, ans, x, *, axis, reverse: cumsum(ct, axis, not reverse))
 cumsum_p.batch = lambda args, dims, *, axis, reverse: (
     cumsum(args[0], axis + (axis >= dims[0]), reverse), dims[0])
-FRESH.add("cumsum")
+cumsum_p.fresh = True
 
 # ---- argsort: the sorting permutation (integers: no derivative; sort differentiates through
 # the gather that applies it) ---------------------------------------------------------------------

@@ -9,10 +9,9 @@ import numpy as np
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import Primitive, defjvp, defvjp, defvjp_all
 from .._core.array import Array
 from .._core.trace import Tracer, get_aval
-from ..interpreters.codegen import FRESH
 from ._batching import batch_size, move_axis, shift_axes, to_front
 from ._checks import check_axes
 from .elementwise import convert_element_type
@@ -237,7 +236,7 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 concatenate_p.abstract_eval = _concatenate_abstract_eval
-FRESH.add("concatenate")
+concatenate_p.fresh = True
 
 
 def concatenate(xs, dimension):
@@ -252,21 +251,22 @@ def _concatenate_jvp(primals, tangents, *, dimension):
     return ans, concatenate(ts, dimension)
 
 
-def _concat_slice_rule(i):
-    def rule(ct, ans, *xs, dimension):
-        start = sum(x.shape[dimension] for x in xs[:i])
-        stop = start + xs[i].shape[dimension]
+def _concatenate_vjp(ct, ans, xs, positions, residuals, *, dimension):
+    """Each operand's cotangent is its slice of ct, however many operands there are."""
+    ends = np.cumsum([0] + [x.shape[dimension] for x in xs])
+    got = []
+    for i in positions:
         lo = [0] * ct.ndim
         hi = list(ct.shape)
-        lo[dimension], hi[dimension] = start, stop
-        return slice(ct, lo, hi)
-    return rule
+        lo[dimension], hi[dimension] = int(ends[i]), int(ends[i + 1])
+        got.append(slice(ct, lo, hi))
+    return got
 
 
 concatenate_p.jvp = _concatenate_jvp
 
 
-concatenate_p.vjp = _concat_slice_rule  # one rule per operand, however many there are
+defvjp_all(concatenate_p, _concatenate_vjp)
 concatenate_p.batch = lambda args, dims, *, dimension: (
     concatenate([to_front(a, d, batch_size(args, dims)) for a, d in zip(args, dims)],
                 dimension + 1), 0)
@@ -514,7 +514,7 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
 
 dynamic_update_slice_p.impl = _dynamic_update_slice_impl
 dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
-FRESH.add("dynamic_update_slice")
+dynamic_update_slice_p.fresh = True
 
 
 def dynamic_update_slice(x, update, start_indices):

@@ -9,8 +9,8 @@ import numpy as np
 
 from .._core import backend
 from .._core.array import Array
+from ..interpreters.ad import apply_vjp
 from ..interpreters.ad import backward as _reverse_pass
-from ..interpreters.ad import fit_cotangent as _fit_cotangent
 from ..lax.device import device_put
 from ..lax.shape import zeros_like_aval as _zeros_like_aval
 
@@ -104,9 +104,9 @@ class AccumulateGrad(Node):
 
 def _one_step(node, in_nodes):
     """Whether a tape is one primitive applied to this operation's inputs (the usual case: one
-    torch operation, one funcgrad primitive), which its vjp rules differentiate directly."""
+    torch operation, one funcgrad primitive), which its vjp rule differentiates directly."""
     prim = node.prim
-    if prim is None or prim.multiple_results or prim.vjp_joint is not None:
+    if prim is None or prim.multiple_results:
         return False
     for _, parent, _ in node.parents:
         if parent.prim is not None or parent not in in_nodes:
@@ -115,18 +115,14 @@ def _one_step(node, in_nodes):
 
 
 def _single_primitive_vjp(node, ct, in_nodes):
-    """funcgrad's reverse pass over a one-primitive tape, without the general walk: each input's
-    cotangent is the primitive's vjp rule for it, fitted to the input as the reverse pass fits
-    it (interpreters/ad.py)."""
+    """funcgrad's reverse pass over a one-primitive tape, without the general walk: the
+    primitive's vjp applied as the reverse pass applies it (interpreters/ad.apply_vjp)."""
     if ct is None:
         return [None] * len(in_nodes)
-    prim, ans, args, params = node.prim, node.ans, node.args, node.params
     got = {}
-    for i, parent, _ in node.parents:
-        c = prim.vjp(i)(ct, ans, *args, **params)
-        if c is None:
-            continue
-        c = _fit_cotangent(c, args[i])
+    cs = apply_vjp(node.prim, node.params, node.args, node.ans,
+                   [i for i, _, _ in node.parents], ct, node.residuals)
+    for (_, parent, _), c in zip(node.parents, cs):
         if c is not None:
             old = got.get(parent)
             got[parent] = c if old is None else old + c
@@ -240,11 +236,11 @@ class PrimitiveNode(FunctionNode):
         ct = cts[0]
         if ct is None:
             return got
+        wanted = prim.diff_args
+        positions = [i for i, _ in diff if i in wanted]
+        cs = dict(zip(positions, apply_vjp(prim, params, args, ans, positions, ct)))
         for i, e in diff:
-            rule = prim.vjp(i)
-            c = None if rule is None else rule(ct, ans, *args, **params)
-            if c is not None:
-                c = _fit_cotangent(c, args[i])
+            c = cs.get(i)
             got[e] = _zeros_like_input(args[i]) if c is None else c
         return got
 
