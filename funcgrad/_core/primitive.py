@@ -129,8 +129,10 @@ class Primitive:
         return self.name
 
 
-# Blocks that have none of the algebraic facts the jit passes use declare this.
+# Blocks that have none of the algebraic facts the jit passes use declare **NO_ALGEBRA, and
+# primitives with no effect beyond computing their outputs (all but a few) **PURE.
 NO_ALGEBRA = dict(unit=None, identity=None, compose=None)
+PURE = dict(effectful=False, transfers=False)
 
 
 def identity_when_same_type(params, out_aval):
@@ -169,7 +171,7 @@ def defvjp(prim, *rules):
 def defvjp_all(prim, vjp, diff_args=ALL_ARGS, vjp_fwd=None):
     """Reverse mode from one rule for all differentiated arguments at once (control flow: one
     backward loop, not one per argument): vjp(ct, ans, args, positions, residuals, **params)."""
-    prim.vjp, prim.diff_args, prim.vjp_fwd = vjp, diff_args, vjp_fwd
+    prim.declare(vjp=vjp, diff_args=diff_args, vjp_fwd=vjp_fwd, nondiff=False)
 
 
 def defderiv(prim, *derivs):

@@ -14,7 +14,7 @@ from .._core.avals import ShapedArray
 from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
-from .._core.primitive import ALL_ARGS, NO_ALGEBRA, Primitive, def_nondiff, defvjp_all
+from .._core.primitive import ALL_ARGS, NO_ALGEBRA, PURE, Primitive, def_nondiff, defvjp_all
 from .._core.trace import Tracer, as_leaf, get_aval, is_concrete
 from ..interpreters.ad import ReverseTracer
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
@@ -107,6 +107,8 @@ def _cond_batch(args, dims, *, branches):
 cond_p.jvp = _cond_jvp
 defvjp_all(cond_p, _cond_vjp, ALL_ARGS[1:])  # every operand but the branch index
 cond_p.batch = _cond_batch
+# not fresh: a branch may return its operand as it is
+cond_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def switch(index, branches, *operands):
@@ -331,6 +333,7 @@ def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
 scan_p.jvp = _scan_jvp
 defvjp_all(scan_p, _scan_vjp)
 scan_p.batch = _scan_batch
+scan_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def scan(f, init, xs=None, length=None, reverse=False):
@@ -628,6 +631,7 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
 while_p.jvp = _while_jvp
 defvjp_all(while_p, _while_vjp)
 while_p.batch = _while_batch
+while_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def _has_reverse_tracer(leaves):

@@ -13,7 +13,7 @@ import numpy as np
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from ._batching import move_axis
 from .shape import reshape, rev, transpose
@@ -181,7 +181,7 @@ def _conv_abstract_eval(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_
 
 conv_p.impl = _conv_impl
 conv_p.abstract_eval = _conv_abstract_eval
-conv_p.fresh = True
+conv_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,

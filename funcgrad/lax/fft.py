@@ -24,7 +24,7 @@ import numpy as np
 from .._core.array import wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, Primitive, defvjp
 from .._core.trace import get_aval
 from ._batching import shift_axes
 from .elementwise import conj, real
@@ -97,7 +97,7 @@ def _fft_abstract_eval(x, *, fft_type, axes, lengths, norm):
 
 fft_p.impl = _fft_impl
 fft_p.abstract_eval = _fft_abstract_eval
-fft_p.fresh = True
+fft_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def fft(x, fft_type, axes, lengths, norm="backward"):

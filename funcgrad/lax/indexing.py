@@ -13,7 +13,7 @@ import numpy as np
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
 from .elementwise import convert_element_type, eq, select
 from .shape import broadcast_in_dim, full, zeros_like_aval
@@ -236,6 +236,8 @@ def _gather_abstract_eval(x, *arrays, indexer):
 
 
 gather_p.abstract_eval = _gather_abstract_eval
+# not fresh: numpy's basic indexing gives a view
+gather_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def gather(x, arrays, indexer):
@@ -314,7 +316,7 @@ def _scatter_prim(name, ufunc):
         return p.bind(x, u, *arrays, indexer=new_indexer), 0
 
     p.impl, p.abstract_eval, p.batch = impl, abstract_eval, batch
-    p.fresh = True
+    p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)  # a copy of x
     return p
 
 

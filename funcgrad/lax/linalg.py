@@ -9,7 +9,7 @@ import numpy as np
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from ..interpreters.batching import OneHot
 from ._batching import shift_axes
@@ -67,7 +67,8 @@ def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers):
 
 dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract_eval
-dot_general_p.fresh = True  # a new product (or a reshape of one nothing else holds)
+# fresh: a new product (or a reshape of one nothing else holds)
+dot_general_p.declare(fresh=True, jit=None, **PURE, **NO_ALGEBRA)
 
 
 def dot_general(lhs, rhs, dimension_numbers):

@@ -45,7 +45,7 @@ from .._core.array import wrap_value
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defvjp, defvjp_all
+from .._core.primitive import NO_ALGEBRA, PURE, Primitive, defvjp, defvjp_all
 from .._core.trace import get_aval
 from ._batching import move_axis, to_front, batch_size
 from .linalg import dot_general
@@ -266,7 +266,7 @@ def _cholesky_vjp(ct, L, x):
 cholesky_p.jvp = _cholesky_jvp
 defvjp(cholesky_p, _cholesky_vjp)
 _matrix_batch(cholesky_p)
-cholesky_p.fresh = True
+cholesky_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- triangular_solve ---------------------------------------------------------------------------
 
@@ -326,7 +326,7 @@ def _triangular_solve_vjp(ct, x, args, positions, residuals, *, lower, transpose
 triangular_solve_p.jvp = _triangular_solve_jvp
 defvjp_all(triangular_solve_p, _triangular_solve_vjp, frozenset((0, 1)))
 _solve_batch(triangular_solve_p)
-triangular_solve_p.fresh = True
+triangular_solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- solve --------------------------------------------------------------------------------------
 
@@ -366,7 +366,7 @@ def _solve_vjp(ct, x, args, positions, residuals):
 solve_p.jvp = _solve_jvp
 defvjp_all(solve_p, _solve_vjp, frozenset((0, 1)))
 _solve_batch(solve_p)
-solve_p.fresh = True
+solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- inv ----------------------------------------------------------------------------------------
 
@@ -395,7 +395,7 @@ def _inv_jvp(primals, tangents):
 inv_p.jvp = _inv_jvp
 defvjp(inv_p, lambda ct, X, x: -mm(mm(mT(X), ct), mT(X)))
 _matrix_batch(inv_p)
-inv_p.fresh = True
+inv_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- det ----------------------------------------------------------------------------------------
 
@@ -429,7 +429,7 @@ def _det_vjp(ct, d, x):
 det_p.jvp = _det_jvp
 defvjp(det_p, _det_vjp)
 _matrix_batch(det_p)
-det_p.fresh = True
+det_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- slogdet ------------------------------------------------------------------------------------
 
@@ -467,6 +467,7 @@ def _slogdet_vjp(ct, ans, x):
 
 slogdet_p.jvp = _slogdet_jvp
 defvjp(slogdet_p, _slogdet_vjp)
+slogdet_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 _matrix_batch(slogdet_p)
 
 # ---- eigh ---------------------------------------------------------------------------------------
@@ -508,6 +509,7 @@ def _eigh_vjp(ct, ans, x, *, lower):
 
 eigh_p.jvp = _eigh_jvp
 defvjp(eigh_p, _eigh_vjp)
+eigh_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 _matrix_batch(eigh_p)
 
 # ---- svd ----------------------------------------------------------------------------------------
@@ -602,6 +604,7 @@ def _svd_vjp(ct, ans, x, *, full_matrices, compute_uv):
 
 svd_p.jvp = _svd_jvp
 defvjp(svd_p, _svd_vjp)
+svd_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 _matrix_batch(svd_p)
 
 # ---- qr -----------------------------------------------------------------------------------------
@@ -684,4 +687,5 @@ def _qr_vjp(ct, ans, x, *, full_matrices):
 
 qr_p.jvp = _qr_jvp
 defvjp(qr_p, _qr_vjp)
+qr_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 _matrix_batch(qr_p)

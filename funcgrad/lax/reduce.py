@@ -7,7 +7,7 @@ import numpy as np
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, Primitive, def_nondiff, defjvp, defvjp
 from .._core.trace import get_aval
 from ._batching import shift_axes
 from ._checks import check_axes
@@ -42,6 +42,8 @@ def _reduce_prim(name, reducer, needs_nonempty=False):
         new_axes = shift_axes(axes, bd)
         return p.bind(x, axes=new_axes), bd - sum(a < bd for a in new_axes)
     p.batch = batch
+    # not fresh: numpy hands back the input itself for a reduction over no axes
+    p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
     return p
 
 
@@ -209,7 +211,7 @@ defjvp(cumsum_p, lambda t, ans, x, *, axis, reverse: cumsum(t, axis, reverse))
 defvjp(cumsum_p, lambda ct, ans, x, *, axis, reverse: cumsum(ct, axis, not reverse))
 cumsum_p.batch = lambda args, dims, *, axis, reverse: (
     cumsum(args[0], axis + (axis >= dims[0]), reverse), dims[0])
-cumsum_p.fresh = True
+cumsum_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- argsort: the sorting permutation (integers: no derivative; sort differentiates through
 # the gather that applies it) ---------------------------------------------------------------------
@@ -227,6 +229,7 @@ def _argsort_abstract_eval(x, *, axis, descending):
 
 
 argsort_p.abstract_eval = _argsort_abstract_eval
+argsort_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 def_nondiff(argsort_p)
 argsort_p.batch = lambda args, dims, *, axis, descending: (
     argsort_p.bind(args[0], axis=axis + (axis >= dims[0]), descending=descending), dims[0])
@@ -257,6 +260,7 @@ def _arg_prim(name, fn):
         ax = axis + (axis >= bd)
         return p.bind(x, axis=ax, index_dtype=index_dtype), bd - (ax < bd)
     p.batch = batch
+    p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
     return p
 
 

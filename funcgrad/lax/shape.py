@@ -9,7 +9,8 @@ import numpy as np
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp, defvjp_all
+from .._core.primitive import (NO_ALGEBRA, PURE, Primitive, defjvp, defvjp, defvjp_all,
+                               identity_when_same_type)
 from .._core.array import Array
 from .._core.trace import Tracer, get_aval
 from ._batching import batch_size, move_axis, shift_axes, to_front
@@ -53,6 +54,10 @@ def _reshape_abstract_eval(x, *, new_sizes):
 
 
 reshape_p.abstract_eval = _reshape_abstract_eval
+# A view. To jit's passes: a reshape to the same shape passes its input through, and a reshape
+# of a reshape is one reshape.
+reshape_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, unit=None,
+                  identity=identity_when_same_type, compose=lambda first, then: then)
 
 
 def reshape(x, new_sizes):
@@ -81,6 +86,13 @@ def _transpose_abstract_eval(x, *, permutation):
 
 
 transpose_p.abstract_eval = _transpose_abstract_eval
+# A view. To jit's passes: the identity permutation passes its input through, and a transpose
+# of a transpose is one transpose.
+transpose_p.declare(
+    fresh=False, jit=None, structured_batch=None, **PURE, unit=None,
+    identity=lambda params, out: tuple(params["permutation"]) == tuple(range(out.ndim)),
+    compose=lambda first, then: {"permutation": tuple(first["permutation"][i]
+                                                      for i in then["permutation"])})
 
 
 def transpose(x, permutation):
@@ -141,6 +153,10 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
 
 broadcast_in_dim_p.impl = _broadcast_in_dim_impl
 broadcast_in_dim_p.abstract_eval = _broadcast_in_dim_abstract_eval
+# a view; to jit's passes, a broadcast to the same shape passes its input through
+broadcast_in_dim_p.declare(
+    fresh=False, jit=None, structured_batch=None, **PURE, unit=None, compose=None,
+    identity=lambda params, out: params["broadcast_dimensions"] == tuple(range(out.ndim)))
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):
@@ -176,6 +192,7 @@ def _squeeze_abstract_eval(x, *, dimensions):
 
 
 squeeze_p.abstract_eval = _squeeze_abstract_eval
+squeeze_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def squeeze(x, dimensions):
@@ -201,6 +218,7 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 
 
 expand_dims_p.abstract_eval = _expand_dims_abstract_eval
+expand_dims_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def expand_dims(x, dimensions):
@@ -236,7 +254,7 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 concatenate_p.abstract_eval = _concatenate_abstract_eval
-concatenate_p.fresh = True
+concatenate_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def concatenate(xs, dimension):
@@ -305,6 +323,7 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
 
 pad_p.impl = _pad_impl
 pad_p.abstract_eval = _pad_abstract_eval
+pad_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def pad(x, padding_value, padding_config):
@@ -369,6 +388,7 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 rev_p.abstract_eval = _rev_abstract_eval
+rev_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def rev(x, dimensions):
@@ -403,6 +423,7 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 
 
 slice_p.abstract_eval = _slice_abstract_eval
+slice_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def slice(x, start_indices, limit_indices, strides=None):
@@ -454,6 +475,7 @@ def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
 
 dynamic_slice_p.impl = _dynamic_slice_impl
 dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
+dynamic_slice_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def dynamic_slice(x, start_indices, slice_sizes):
@@ -514,7 +536,7 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
 
 dynamic_update_slice_p.impl = _dynamic_update_slice_impl
 dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
-dynamic_update_slice_p.fresh = True
+dynamic_update_slice_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 
 def dynamic_update_slice(x, update, start_indices):
