@@ -45,6 +45,20 @@ def _flatten_args(args, nondiff_argnums):
     return static, dyn, [as_leaf(x) for x in leaves], in_tree
 
 
+def _traced_call(fn, kind, rule, define, args):
+    """The arguments of a call of custom_jvp / custom_vjp function `fn` split into (static args
+    by position, dynamic args, their leaves, their tree structure, the static args in order), or
+    None when no transform sees the call. A function whose rule is not defined yet is an
+    error."""
+    if rule is None:
+        raise TypeError(f"{kind} function {fn.__name__} has no derivative rule yet: define one "
+                        f"with {define}")
+    static, dyn, leaves, in_tree = _flatten_args(args, fn.nondiff_argnums)
+    if not any(isinstance(x, Tracer) for x in leaves):
+        return None
+    return static, dyn, leaves, in_tree, [static[i] for i in sorted(static)]
+
+
 def _flat(fun, static, in_tree, out_tree):
     """fun over the flat leaves of its dynamic arguments, returning flat leaves and recording the
     output structure in out_tree[0] (filled whenever the function runs)."""
@@ -158,14 +172,11 @@ class custom_jvp:
         return jvp
 
     def __call__(self, *args):
-        if self.jvp is None:
-            raise TypeError(f"custom_jvp function {self.__name__} has no derivative rule yet: "
-                            f"define one with @{self.__name__}.defjvp")
-        static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        split = _traced_call(self, "custom_jvp", self.jvp, f"@{self.__name__}.defjvp", args)
+        if split is None:
             return self.fun(*args)  # no transform is looking: the function itself
+        static, dyn, leaves, in_tree, nondiff = split
         out_tree = []
-        nondiff = [static[i] for i in sorted(static)]
 
         fun_flat = _flat(self.fun, static, in_tree, out_tree)
 
@@ -271,13 +282,11 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args):
-        if self.fwd is None:
-            raise TypeError(f"custom_vjp function {self.__name__} has no derivative rule yet: "
-                            f"define one with {self.__name__}.defvjp(fwd, bwd)")
-        static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        split = _traced_call(self, "custom_vjp", self.fwd, f"{self.__name__}.defvjp(fwd, bwd)",
+                             args)
+        if split is None:
             return self.fun(*args)  # no transform is looking: the function itself
-        nondiff = [static[i] for i in sorted(static)]
+        static, dyn, leaves, in_tree, nondiff = split
         out_tree, res_tree = [], []
 
         fun_flat = _flat(self.fun, static, in_tree, out_tree)

@@ -42,9 +42,7 @@ class BatchTrace(Trace):
             raise NotImplementedError(f"{prim.name} has no batching (vmap) rule")
         res = None
         if any(isinstance(v, OneHot) for v in vals):
-            # the primitive's rule for a symbolic one-hot basis, or None: then it becomes dense
-            rule = prim.structured_batch
-            res = rule(vals, dims, **params) if rule is not None else None
+            res = _process_onehot(prim, vals, dims, params)
             if res is None:
                 vals = [v.dense() if isinstance(v, OneHot) else v for v in vals]
         out, out_dims = res if res is not None else prim.batch(vals, dims, **params)
@@ -106,3 +104,10 @@ class OneHot:
 
     def slice_rows(self, start, stop):
         return OneHot(self.diag, self.offset - start, stop - start)
+
+
+def _process_onehot(prim, vals, dims, params):
+    """The primitive's rule for a symbolic one-hot basis (Primitive.structured_batch), or None:
+    then every OneHot operand becomes dense."""
+    rule = prim.structured_batch
+    return rule(vals, dims, **params) if rule is not None else None

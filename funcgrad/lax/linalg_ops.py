@@ -217,18 +217,27 @@ def _solve_batch(prim):
     prim.batch = rule
 
 
+def _matrix_prim(name, impl, out_avals, *, fresh, square=True, multiple_results=False):
+    """A primitive on the last two axes of its one operand (batched over the leading axes): the
+    operand is checked to be a (square) float matrix, then out_avals(x, **params) is the shape
+    rule; batched by _matrix_batch; no effects, no algebra for jit's passes. `fresh`: whether
+    its results are always new memory."""
+    p = Primitive(name, multiple_results=multiple_results)
+    p.impl = impl
+
+    def abstract_eval(x, **params):
+        _check_matrix(name, x, square=square)
+        return out_avals(x, **params)
+    p.abstract_eval = abstract_eval
+    _matrix_batch(p)
+    p.declare(fresh=fresh, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
+    return p
+
+
 # ---- cholesky -----------------------------------------------------------------------------------
 
-cholesky_p = Primitive("cholesky")
-cholesky_p.impl = lambda x: np.linalg.cholesky(x)
-
-
-def _cholesky_abstract_eval(x):
-    _check_matrix("cholesky", x)
-    return ShapedArray(x.shape, x.dtype)
-
-
-cholesky_p.abstract_eval = _cholesky_abstract_eval
+cholesky_p = _matrix_prim("cholesky", lambda x: np.linalg.cholesky(x),
+                          lambda x: ShapedArray(x.shape, x.dtype), fresh=True)
 
 
 def cholesky(x):
@@ -265,8 +274,6 @@ def _cholesky_vjp(ct, L, x):
 
 cholesky_p.jvp = _cholesky_jvp
 defvjp(cholesky_p, _cholesky_vjp)
-_matrix_batch(cholesky_p)
-cholesky_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- triangular_solve ---------------------------------------------------------------------------
 
@@ -370,16 +377,8 @@ solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBR
 
 # ---- inv ----------------------------------------------------------------------------------------
 
-inv_p = Primitive("inv")
-inv_p.impl = lambda x: np.linalg.inv(x)
-
-
-def _inv_abstract_eval(x):
-    _check_matrix("inv", x)
-    return ShapedArray(x.shape, x.dtype)
-
-
-inv_p.abstract_eval = _inv_abstract_eval
+inv_p = _matrix_prim("inv", lambda x: np.linalg.inv(x), lambda x: ShapedArray(x.shape, x.dtype),
+                     fresh=True)
 
 
 def inv(x):
@@ -394,21 +393,11 @@ def _inv_jvp(primals, tangents):
 
 inv_p.jvp = _inv_jvp
 defvjp(inv_p, lambda ct, X, x: -mm(mm(mT(X), ct), mT(X)))
-_matrix_batch(inv_p)
-inv_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- det ----------------------------------------------------------------------------------------
 
-det_p = Primitive("det")
-det_p.impl = lambda x: np.linalg.det(x)
-
-
-def _det_abstract_eval(x):
-    _check_matrix("det", x)
-    return ShapedArray(x.shape[:-2], x.dtype)
-
-
-det_p.abstract_eval = _det_abstract_eval
+det_p = _matrix_prim("det", lambda x: np.linalg.det(x),
+                     lambda x: ShapedArray(x.shape[:-2], x.dtype), fresh=True)
 
 
 def det(x):
@@ -428,21 +417,13 @@ def _det_vjp(ct, d, x):
 
 det_p.jvp = _det_jvp
 defvjp(det_p, _det_vjp)
-_matrix_batch(det_p)
-det_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
 
 # ---- slogdet ------------------------------------------------------------------------------------
 
-slogdet_p = Primitive("slogdet", multiple_results=True)
-slogdet_p.impl = lambda x: tuple(np.linalg.slogdet(x))
-
-
-def _slogdet_abstract_eval(x):
-    _check_matrix("slogdet", x)
-    return [ShapedArray(x.shape[:-2], x.dtype), ShapedArray(x.shape[:-2], _real_dtype(x.dtype))]
-
-
-slogdet_p.abstract_eval = _slogdet_abstract_eval
+slogdet_p = _matrix_prim(
+    "slogdet", lambda x: tuple(np.linalg.slogdet(x)),
+    lambda x: [ShapedArray(x.shape[:-2], x.dtype), ShapedArray(x.shape[:-2], _real_dtype(x.dtype))],
+    fresh=False, multiple_results=True)
 
 
 def slogdet(x):
@@ -467,21 +448,14 @@ def _slogdet_vjp(ct, ans, x):
 
 slogdet_p.jvp = _slogdet_jvp
 defvjp(slogdet_p, _slogdet_vjp)
-slogdet_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
-_matrix_batch(slogdet_p)
 
 # ---- eigh ---------------------------------------------------------------------------------------
 
-eigh_p = Primitive("eigh", multiple_results=True)
-eigh_p.impl = lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U"))
-
-
-def _eigh_abstract_eval(x, *, lower):
-    _check_matrix("eigh", x)
-    return [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)), ShapedArray(x.shape, x.dtype)]
-
-
-eigh_p.abstract_eval = _eigh_abstract_eval
+eigh_p = _matrix_prim(
+    "eigh", lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U")),
+    lambda x, *, lower: [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)),
+                         ShapedArray(x.shape, x.dtype)],
+    fresh=False, multiple_results=True)
 
 
 def eigh(x, *, lower=True):
@@ -509,13 +483,8 @@ def _eigh_vjp(ct, ans, x, *, lower):
 
 eigh_p.jvp = _eigh_jvp
 defvjp(eigh_p, _eigh_vjp)
-eigh_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
-_matrix_batch(eigh_p)
 
 # ---- svd ----------------------------------------------------------------------------------------
-
-svd_p = Primitive("svd", multiple_results=True)
-
 
 def _svd_impl(x, *, full_matrices, compute_uv):
     if compute_uv:
@@ -524,7 +493,6 @@ def _svd_impl(x, *, full_matrices, compute_uv):
 
 
 def _svd_abstract_eval(x, *, full_matrices, compute_uv):
-    _check_matrix("svd", x, square=False)
     *lead, m, n = x.shape
     lead, k = tuple(lead), min(m, n)
     s = ShapedArray(lead + (k,), _real_dtype(x.dtype))
@@ -534,8 +502,8 @@ def _svd_abstract_eval(x, *, full_matrices, compute_uv):
     return [ShapedArray(lead + (m, ku), x.dtype), s, ShapedArray(lead + (kv, n), x.dtype)]
 
 
-svd_p.impl = _svd_impl
-svd_p.abstract_eval = _svd_abstract_eval
+svd_p = _matrix_prim("svd", _svd_impl, _svd_abstract_eval, fresh=False, square=False,
+                     multiple_results=True)
 
 
 def svd(x, *, full_matrices=False, compute_uv=True):
@@ -604,24 +572,18 @@ def _svd_vjp(ct, ans, x, *, full_matrices, compute_uv):
 
 svd_p.jvp = _svd_jvp
 defvjp(svd_p, _svd_vjp)
-svd_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
-_matrix_batch(svd_p)
 
 # ---- qr -----------------------------------------------------------------------------------------
 
-qr_p = Primitive("qr", multiple_results=True)
-qr_p.impl = lambda x, *, full_matrices: tuple(
-    np.linalg.qr(x, mode="complete" if full_matrices else "reduced"))
-
-
 def _qr_abstract_eval(x, *, full_matrices):
-    _check_matrix("qr", x, square=False)
     *lead, m, n = x.shape
     lead, k = tuple(lead), (m if full_matrices else min(m, n))
     return [ShapedArray(lead + (m, k), x.dtype), ShapedArray(lead + (k, n), x.dtype)]
 
 
-qr_p.abstract_eval = _qr_abstract_eval
+qr_p = _matrix_prim("qr", lambda x, *, full_matrices: tuple(
+    np.linalg.qr(x, mode="complete" if full_matrices else "reduced")), _qr_abstract_eval,
+    fresh=False, square=False, multiple_results=True)
 
 
 def qr(x, *, full_matrices=False):
@@ -687,5 +649,3 @@ def _qr_vjp(ct, ans, x, *, full_matrices):
 
 qr_p.jvp = _qr_jvp
 defvjp(qr_p, _qr_vjp)
-qr_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **NO_ALGEBRA)
-_matrix_batch(qr_p)
