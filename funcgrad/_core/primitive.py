@@ -164,7 +164,10 @@ def defvjp(prim, *rules):
     rules = tuple(rules)
 
     def vjp(ct, ans, args, positions, residuals, **params):
-        return [rules[i](ct, ans, *args, **params) for i in positions]
+        got = []
+        for i in positions:
+            got.append(rules[i](ct, ans, *args, **params))
+        return got
     defvjp_all(prim, vjp, frozenset(i for i, r in enumerate(rules) if r is not None))
 
 

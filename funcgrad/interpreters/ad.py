@@ -2,7 +2,8 @@
 
 Forward mode carries a tangent with every value. Reverse mode records, for each operation on a
 traced value, a node holding the primitive, its inputs and output (the residuals), and then walks
-the nodes from the output back, applying each primitive's vjp rules. Both work on concrete values,
+the nodes from the output back (_core/graph.walk, the walk the torch layer's backward() runs too),
+applying each primitive's vjp through apply_vjp, the one place a vjp rule is called. Both work on concrete values,
 so Python control flow on traced values works as in PyTorch. The rules are funcgrad operations:
 under an enclosing transform they are traced too, which gives every higher-order derivative.
 
@@ -176,15 +177,17 @@ class ReverseTrace(Trace):
         return tracer.primal
 
 
-def apply_vjp(prim, params, args, ans, positions, ct, residuals=None):
+def apply_vjp(prim, params, args, ans, parents, ct, residuals=None):
     """The one place a primitive's vjp rule is applied (reverse mode, and the torch layer's
-    nodes): the cotangents of args at `positions` (None: a zero), each fitted to its argument's
-    shape and dtype, from the output cotangent `ct` (for several results, a list with None for
-    zeros)."""
+    nodes): `parents` lists (argument position, input node, output index) for the arguments to
+    differentiate; returns ((input node, output index), cotangent) for each, the cotangent
+    (None: a zero) fitted to its argument's shape and dtype, from the output cotangent `ct` (for
+    several results, a list with None for zeros)."""
     if prim.multiple_results:
         ct = [S.zeros_like_aval(a) if c is None else c for c, a in zip(ct, ans)]
-    got = prim.vjp(ct, ans, args, positions, residuals, **params)
-    return [None if c is None else fit_cotangent(c, args[i]) for i, c in zip(positions, got)]
+    got = prim.vjp(ct, ans, args, [p[0] for p in parents], residuals, **params)
+    return [((node, k), None if c is None else fit_cotangent(c, args[i]))
+            for (i, node, k), c in zip(parents, got)]
 
 
 def backward(outputs):
@@ -197,10 +200,9 @@ def backward(outputs):
             leaves[node] = cts[None]
             return None
         ct = [cts.get(k) for k in range(len(node.ans))] if prim.multiple_results else cts[None]
-        got = apply_vjp(prim, node.params, node.args, node.ans,
-                        [i for i, _, _ in node.parents], ct, node.residuals)
-        return [(parent, index, c) for (_, parent, index), c in zip(node.parents, got)]
-    walk(outputs, Node.inputs, visit)
+        return apply_vjp(prim, node.params, node.args, node.ans, node.parents, ct,
+                         node.residuals)
+    walk([((node, index), ct) for node, index, ct in outputs], Node.inputs, visit)
     return leaves
 
 

@@ -45,12 +45,14 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
         to_tensor = to_value = _identity
     else:
         to_tensor, to_value = _dispatch._from_value, _dispatch.value_of
-    roots = []
+    roots, starts = [], []
     for out, g in zip(outputs, grad_outputs):
         node, k = (out._grad_fn, out._output_nr) if out._grad_fn is not None else (
             out._accumulator_node(), 0)
-        roots.append((node, k, to_value(g)))
-    order = toposort(list(dict.fromkeys(n for n, _, _ in roots)), _next_nodes)
+        roots.append(((node, k), to_value(g)))
+        if node not in starts:
+            starts.append(node)
+    order = toposort(starts, _next_nodes)
     targets = None
     if capture is not None:
         targets = {n for n, _ in capture}
@@ -94,7 +96,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             got = _unaliased(got)
         if not retain_graph:
             node.free()
-        return [(nxt, k, g) for (nxt, k), g in zip(node.next_functions, got)]
+        return zip(node.next_functions, got)
 
     prev = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)

@@ -120,9 +120,8 @@ def _single_primitive_vjp(node, ct, in_nodes):
     if ct is None:
         return [None] * len(in_nodes)
     got = {}
-    cs = apply_vjp(node.prim, node.params, node.args, node.ans,
-                   [i for i, _, _ in node.parents], ct, node.residuals)
-    for (_, parent, _), c in zip(node.parents, cs):
+    for (parent, _), c in apply_vjp(node.prim, node.params, node.args, node.ans, node.parents,
+                                    ct, node.residuals):
         if c is not None:
             old = got.get(parent)
             got[parent] = c if old is None else old + c
@@ -237,10 +236,13 @@ class PrimitiveNode(FunctionNode):
         if ct is None:
             return got
         wanted = prim.diff_args
-        positions = [i for i, _ in diff if i in wanted]
-        cs = dict(zip(positions, apply_vjp(prim, params, args, ans, positions, ct)))
+        parents = []
         for i, e in diff:
-            c = cs.get(i)
+            if i in wanted:
+                parents.append((i, e, i))  # (position, where its gradient goes, the argument)
+            else:
+                got[e] = _zeros_like_input(args[i])
+        for (e, i), c in apply_vjp(prim, params, args, ans, parents, ct):
             got[e] = _zeros_like_input(args[i]) if c is None else c
         return got
 
