@@ -13,10 +13,10 @@ from ._core.array import Array, wrap_value
 from ._core.avals import PY_SCALARS
 from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
-from ._core.primitive import Primitive, def_zero_derivative
+from ._core.primitive import NO_ALGEBRA, Primitive, def_zero_derivative, identity_when_same_type
 from ._core.trace import Tracer, get_aval, new_trace
 from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
-                              fit_tangent, zeros_like)
+                              fit_tangent, unwrap, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
 from .lax._batching import elementwise_rule
@@ -309,14 +309,7 @@ def _jvp_inputs(trace, primals, tangents, who):
 
 def _jvp_outputs(trace, out):
     leaves, td = tree.tree_flatten(out)
-    ps, ts = [], []
-    for o in leaves:
-        if isinstance(o, JVPTracer) and o._trace is trace:
-            ps.append(o.primal)
-            ts.append(o.tangent)
-        else:
-            ps.append(o)
-            ts.append(None)
+    ps, ts = unwrap(trace, JVPTracer, leaves, "primal", "tangent")
     return ps, ts, td
 
 
@@ -424,6 +417,12 @@ stop_gradient_p.impl = lambda x: x
 stop_gradient_p.abstract_eval = lambda x: x.strip_weak_type()
 def_zero_derivative(stop_gradient_p)
 elementwise_rule(stop_gradient_p)
+# its output is its input (so not fresh); to jit's passes, which run after every transform, it
+# is the identity
+stop_gradient_p.declare(vjp_fwd=None, impl_checks_input=False, structured_batch=None, jit=None,
+                        fresh=False,
+                        effectful=False, nondiff=False, transfers=False,
+                        **dict(NO_ALGEBRA, identity=identity_when_same_type))
 
 
 def stop_gradient(x: Any) -> Any:

@@ -89,7 +89,7 @@ def _signature(tape):
     trace = tape.trace
     roots = [o.node if isinstance(o, ReverseTracer) and o._trace is trace else None
              for o in tape.out_leaves]
-    nodes = toposort(roots, lambda n: [p for _, p, _ in n.parents])
+    nodes = toposort(roots, Node.inputs)
     index = {n: k for k, n in enumerate(nodes)}
     key, residuals = [], []
     try:

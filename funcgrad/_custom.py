@@ -12,7 +12,7 @@ from . import tree
 from ._core.array import Array, wrap_value
 from ._core.errors import doc_link, user_frame
 from ._core.ir import Literal
-from ._core.primitive import Primitive
+from ._core.primitive import NO_ALGEBRA, Primitive, defvjp_all
 from ._core.trace import Tracer, as_leaf, bind, get_aval, new_trace
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
@@ -49,6 +49,20 @@ def _flatten_args(args, nondiff_argnums):
     return static, dyn, [as_leaf(x) for x in leaves], in_tree
 
 
+def _traced_call(fn, kind, rule, define, args):
+    """The arguments of a call of custom_jvp / custom_vjp function `fn` split into (static args
+    by position, dynamic args, their leaves, their tree structure, the static args in order), or
+    None when no transform sees the call. A function whose rule is not defined yet is an
+    error."""
+    if rule is None:
+        raise TypeError(f"{kind} function {fn.__name__} has no derivative rule yet: define one "
+                        f"with {define}")
+    static, dyn, leaves, in_tree = _flatten_args(args, fn.nondiff_argnums)
+    if not any(isinstance(x, Tracer) for x in leaves):
+        return None
+    return static, dyn, leaves, in_tree, [static[i] for i in sorted(static)]
+
+
 def _flat(fun, static, in_tree, out_tree):
     """fun over the flat leaves of its dynamic arguments, returning flat leaves and recording the
     output structure in out_tree[0] (filled whenever the function runs)."""
@@ -66,6 +80,19 @@ def _merge(static, dyn):
     return [static[i] if i in static else next(it) for i in range(len(static) + len(dyn))]
 
 
+def _call_primitive(name, impl, jvp, vjp, batch, vjp_fwd=None):
+    """A primitive that calls a user function given as its parameter `fun` (custom_jvp,
+    custom_vjp, checkpoint): evaluated by calling it, its shapes found by tracing it, its results
+    possibly its inputs (so never fresh buffers for jit), differentiable in every argument."""
+    p = Primitive(name, multiple_results=True)
+    p.declare(impl=impl, impl_checks_input=False, abstract_eval=_abstract_eval_by_tracing,
+              jvp=jvp, batch=batch,
+              structured_batch=None, jit=None, fresh=False, effectful=False, nondiff=False,
+              transfers=False, **NO_ALGEBRA)
+    defvjp_all(p, vjp, vjp_fwd=vjp_fwd)
+    return p
+
+
 def _vmapped(fn, dims, size):
     """fn over flat batched inputs (batch axis at dims[i] or None) -> flat outputs batched at 0."""
     return lambda *xs: vmap(lambda *a: list(fn(*a)), in_axes=tuple(dims), axis_size=size)(*xs)
@@ -73,18 +100,13 @@ def _vmapped(fn, dims, size):
 
 # ---- custom_jvp ---------------------------------------------------------------------------------
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-custom_jvp_call_p.impl = lambda *vals, fun, jvp: _raw(fun(*_wrapped(vals)))
-custom_jvp_call_p.abstract_eval = _abstract_eval_by_tracing
-
-
 def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
     tangents = [zeros_like_aval(get_aval(p)) if t is None else t
                 for p, t in zip(primals, tangents)]
     return jvp(list(primals), tangents)
 
 
-def _custom_jvp_vjp(ct, ans, args, positions, *, fun, jvp):
+def _custom_jvp_vjp(ct, ans, args, positions, residuals, *, fun, jvp):
     # The rule's tangent map is linear: its transpose is its VJP in the tangents.
     zeros = [zeros_like_aval(get_aval(a)) for a in args]
 
@@ -121,10 +143,9 @@ def _flat_pair(pair):
     return list(outs) + list(touts)
 
 
-custom_jvp_call_p.jvp = _custom_jvp_jvp
-custom_jvp_call_p.vjp = lambda i: _custom_jvp_vjp
-custom_jvp_call_p.vjp_joint = _custom_jvp_vjp
-custom_jvp_call_p.batch = _custom_jvp_batch
+custom_jvp_call_p = _call_primitive(
+    "custom_jvp_call", lambda *vals, fun, jvp: _raw(fun(*_wrapped(vals))), _custom_jvp_jvp,
+    _custom_jvp_vjp, _custom_jvp_batch)
 
 
 class custom_jvp:
@@ -157,14 +178,11 @@ class custom_jvp:
         return jvp
 
     def __call__(self, *args: Any) -> Any:
-        if self.jvp is None:
-            raise TypeError(f"custom_jvp function {self.__name__} has no derivative rule yet: "
-                            f"define one with @{self.__name__}.defjvp")
-        static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        split = _traced_call(self, "custom_jvp", self.jvp, f"@{self.__name__}.defjvp", args)
+        if split is None:
             return self.fun(*args)  # no transform is looking: the function itself
+        static, dyn, leaves, in_tree, nondiff = split
         out_tree: list[Any] = []
-        nondiff = [static[i] for i in sorted(static)]
 
         fun_flat = _flat(self.fun, static, in_tree, out_tree)
 
@@ -193,11 +211,6 @@ class custom_jvp:
 
 # ---- custom_vjp ---------------------------------------------------------------------------------
 
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-custom_vjp_call_p.impl = lambda *vals, fun, fwd, bwd: _raw(fun(*_wrapped(vals)))
-custom_vjp_call_p.abstract_eval = _abstract_eval_by_tracing
-
-
 def _custom_vjp_jvp(primals, tangents, *, fun, fwd, bwd):
     raise TypeError(
         "forward-mode differentiation (jvp, jacfwd, linearize) of a custom_vjp function "
@@ -211,7 +224,7 @@ def _custom_vjp_fwd(*primals, fun, fwd, bwd):
     return outs, res
 
 
-def _custom_vjp_vjp(ct, ans, args, positions, *, residuals, fun, fwd, bwd):
+def _custom_vjp_vjp(ct, ans, args, positions, residuals, *, fun, fwd, bwd):
     cts = bwd(residuals, list(ct))
     return [cts[p] for p in positions]
 
@@ -242,11 +255,9 @@ def _custom_vjp_batch(args, dims, *, fun, fwd, bwd):
     return outs, [0] * len(outs)
 
 
-custom_vjp_call_p.jvp = _custom_vjp_jvp
-custom_vjp_call_p.vjp_fwd = _custom_vjp_fwd
-custom_vjp_call_p.vjp = lambda i: _custom_vjp_vjp
-custom_vjp_call_p.vjp_joint = _custom_vjp_vjp
-custom_vjp_call_p.batch = _custom_vjp_batch
+custom_vjp_call_p = _call_primitive(
+    "custom_vjp_call", lambda *vals, fun, fwd, bwd: _raw(fun(*_wrapped(vals))), _custom_vjp_jvp,
+    _custom_vjp_vjp, _custom_vjp_batch, _custom_vjp_fwd)
 
 
 class custom_vjp:
@@ -280,13 +291,11 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args: Any) -> Any:
-        if self.fwd is None:
-            raise TypeError(f"custom_vjp function {self.__name__} has no derivative rule yet: "
-                            f"define one with {self.__name__}.defvjp(fwd, bwd)")
-        static, dyn, leaves, in_tree = _flatten_args(args, self.nondiff_argnums)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        split = _traced_call(self, "custom_vjp", self.fwd, f"{self.__name__}.defvjp(fwd, bwd)",
+                             args)
+        if split is None:
             return self.fun(*args)  # no transform is looking: the function itself
-        nondiff = [static[i] for i in sorted(static)]
+        static, dyn, leaves, in_tree, nondiff = split
         out_tree: list[Any] = []
         res_tree: list[Any] = []
 
@@ -366,11 +375,6 @@ class checkpoint_policies:
         return prim.name == "dot_general" and not params["dimension_numbers"][1][0]
 
 
-remat_p = Primitive("checkpoint", multiple_results=True)
-remat_p.impl = lambda *vals, fun, policy: _raw(fun(*_wrapped(vals)))
-remat_p.abstract_eval = _abstract_eval_by_tracing
-
-
 def _remat_jvp(primals, tangents, *, fun, policy):
     with new_trace(JVPTrace, "jvp") as trace:
         ins = [p if t is None else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
@@ -396,7 +400,7 @@ def _remat_fwd(*primals, fun, policy):
     return _run_jaxpr(closed, hoisted, primals, run), (closed, hoisted, saved)
 
 
-def _remat_vjp(ct, ans, args, positions, *, residuals, fun, policy):
+def _remat_vjp(ct, ans, args, positions, residuals, *, fun, policy):
     with new_trace(ReverseTrace, "checkpoint") as trace:
         ins = [trace.new_input(a) if i in positions else a for i, a in enumerate(args)]
         if residuals is None:
@@ -439,11 +443,9 @@ def _remat_batch(args, dims, *, fun, policy):
     return outs, [0] * len(outs)
 
 
-remat_p.jvp = _remat_jvp
-remat_p.vjp_fwd = _remat_fwd
-remat_p.vjp = lambda i: _remat_vjp
-remat_p.vjp_joint = _remat_vjp
-remat_p.batch = _remat_batch
+remat_p = _call_primitive(
+    "checkpoint", lambda *vals, fun, policy: _raw(fun(*_wrapped(vals))), _remat_jvp, _remat_vjp,
+    _remat_batch, _remat_fwd)
 
 
 def checkpoint(fun: Callable[..., Any], policy: Callable[..., bool] | None = None,

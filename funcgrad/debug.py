@@ -7,9 +7,8 @@ from typing import Any
 
 from . import tree
 from ._core.array import Array, wrap_value
-from ._core.primitive import Primitive, def_nondiff
+from ._core.primitive import NO_ALGEBRA, Primitive, def_nondiff
 from ._core.trace import Tracer
-from .interpreters.passes import EFFECTFUL
 from .lax._batching import batch_size, move_axis
 from .lax.indexing import index
 
@@ -36,7 +35,9 @@ debug_print_p.impl = _impl
 debug_print_p.abstract_eval = lambda *avals, **params: []
 debug_print_p.batch = _batch
 def_nondiff(debug_print_p)
-EFFECTFUL.add("debug_print")
+debug_print_p.declare(effectful=True, impl_checks_input=False, fresh=False, transfers=False,
+                      structured_batch=None,
+                      jit=None, **NO_ALGEBRA)
 
 
 def print(fmt: str, *args: Any, **kwargs: Any) -> None:  # noqa: A001 (as jax.debug.print)

@@ -1,60 +1,154 @@
-"""Primitives: a name plus its rules, each registered next to the primitive's definition.
+"""Primitives: a name plus everything the machinery knows about it, all declared in the
+primitive's own block (lax/*.py, _custom.py, debug.py, ...). No table elsewhere lists primitives
+and no pass or transform asks for a primitive by name: they read these attributes.
 
-Rules (all optional until a transform needs them):
+Rules (None: the primitive has none, and a transform that needs it says so):
   impl(*values, **params)            evaluate on backend arrays (numpy or cupy) or Python scalars
   abstract_eval(*avals, **params)    the output ShapedArray(s); raises a teaching error on bad input
   jvp(primals, tangents, **params)   -> (primal_out, tangent_out); a tangent may be None (a
                                      symbolic zero) and so may the returned one
-  vjp(i) -> rule or None             rule(ct, ans, *args, **params) is the cotangent of argument i
-                                     given the output cotangent `ct`; None: argument i is not
-                                     differentiable (a function of i, so variadic primitives work)
-  vjp_joint(ct, ans, args, positions, **params)
-                                     optional: the cotangents of all `positions` in one call
+  vjp(ct, ans, args, positions, residuals, **params)
+                                     the one reverse-mode signature, for every primitive (control
+                                     flow and custom rules included): the cotangents of the
+                                     arguments at `positions` (a list, None for a zero), given the
+                                     output cotangent `ct` (a list with zeros filled in for a
+                                     primitive with several results), the result `ans`, the
+                                     argument values `args` and what `vjp_fwd` kept (else None).
+                                     defvjp / defderiv build it from one rule per argument.
+  diff_args                          the argument positions that can carry a derivative (any
+                                     container: a frozenset, or ALL_ARGS / a range for variadic
+                                     primitives). Reverse mode records parents only for these, and
+                                     asks vjp only about them.
   vjp_fwd(*args, **params) -> (ans, residuals)
-                                     optional: the forward pass under reverse mode, keeping what
-                                     vjp_joint then receives as `residuals=`
+                                     the forward pass under reverse mode, for primitives whose vjp
+                                     needs more than (args, ans) (custom_vjp, checkpoint); None:
+                                     the forward pass is bind and residuals is None
   batch(args, dims, **params)        vmap rule -> (out, out_dim); see lax/_batching.py
+  structured_batch(vals, dims, **params)
+                                     vmap rule for operands that are a symbolic one-hot basis
+                                     (interpreters/batching.OneHot, what jacrev/jacfwd map over):
+                                     (out, out_dim), or None when the basis must become dense
   jit(ctx, outs, ins, params, reuse) the line of Python jit generates (interpreters/codegen.py);
-                                     without one, the line calls impl
-Derivative rules are written with funcgrad operations, so they are traced like any user code:
-higher-order derivatives need no further rules.
+                                     None: the line calls impl
+Flags and algebraic facts, read by the jit passes and code generator:
+  fresh        True: the output is always new memory, which jit may reuse as an `out=` buffer.
+               False: it may be a view of an input (reshape, slice) or the input itself.
+  effectful    True: effects beyond the outputs (printing, checks): never folded, merged, removed
+  nondiff      True: outputs are integers or booleans; transforms pass the primitive through
+  transfers    True for device_put, which moves data itself: its operand is not moved first
+  impl_checks_input
+               True where the impl itself rejects, before it reads any data, every input the
+               shape rule rejects (numpy's ufuncs, whose broadcasting and type resolution are
+               what the rule derives its answer from): the eager routine (trace.eval_values)
+               then runs the rule only to explain a failure, not before every call.
+               tests/test_eager_jit_errors.py holds each such primitive to it
+  unit         (left, right): the values u with u op x == x (left) and x op u == x (right) for a
+               binary primitive (None in either place where there is none), or None
+  identity(params, out_aval) -> bool
+               for a unary primitive whose output has its input's shape and dtype: whether it
+               then passes the input through unchanged (a no-op reshape or transpose), or None
+  compose(first_params, then_params) -> params
+               the parameters of one application equal to applying the primitive twice, first
+               with first_params then with then_params (transpose of a transpose), or None
+
+Every one of these is declared in the primitive's block, or set there explicitly to None/False:
+tests/test_primitives_complete.py tells a deliberate "none" from a forgotten one (Primitive
+records which attributes its block assigned). Derivative rules are written with funcgrad
+operations, so they are traced like any user code: higher-order derivatives need no further rules.
 """
 from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Optional
 
 from .trace import bind as _bind
 
 PRIMITIVES: dict[str, "Primitive"] = {}
 
+# diff_args of a primitive differentiable in every argument, however many it takes
+ALL_ARGS = range(sys.maxsize)
+NO_ARGS: frozenset = frozenset()
+
 
 class Primitive:
-    __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "jvp", "vjp", "vjp_joint",
-                 "vjp_fwd", "batch", "jit", "nondiff", "transfers", "impl_checks_input")
+    """One operation of the IR. See the module docstring for its attributes."""
 
-    def __init__(self, name, multiple_results=False):
+    # The attributes every block must declare (or set to None / False on purpose).
+    DECLARATIONS = ("impl", "abstract_eval", "jvp", "vjp", "diff_args", "vjp_fwd", "batch",
+                    "structured_batch", "jit", "fresh", "effectful", "nondiff", "transfers",
+                    "impl_checks_input",
+                    "unit", "identity", "compose")
+    __slots__ = ("name", "multiple_results", "declared") + DECLARATIONS
+
+    impl: Optional[Callable[..., Any]]
+    abstract_eval: Optional[Callable[..., Any]]
+    jvp: Optional[Callable[..., Any]]
+    vjp: Optional[Callable[..., Any]]
+    vjp_fwd: Optional[Callable[..., Any]]
+    batch: Optional[Callable[..., Any]]
+    structured_batch: Optional[Callable[..., Any]]
+    jit: Optional[Callable[..., Any]]
+    identity: Optional[Callable[..., bool]]
+    compose: Optional[Callable[..., Any]]
+
+    def __init__(self, name: str, multiple_results: bool = False) -> None:
         if name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is defined twice")
         PRIMITIVES[name] = self
-        self.name = name
-        self.multiple_results = multiple_results
-        self.impl = self.abstract_eval = self.jvp = self.vjp = self.batch = self.jit = None
-        self.vjp_joint = self.vjp_fwd = None
-        # True for primitives whose outputs are integers or booleans: no derivative exists.
-        self.nondiff = False
-        # True for device_put, which moves data itself: its operand is not moved to a device
-        # first, nor its result after.
-        self.transfers = False
-        # True where the impl itself rejects, before it reads any data, every input the shape
-        # rule rejects: numpy's ufuncs, whose broadcasting and type resolution are what the rule
-        # derives its answer from. The eager routine then runs the rule only to explain a
-        # failure, instead of before the call (tests/test_eager_jit_errors.py holds each such
-        # primitive to it: eager and jit raise the same error).
-        self.impl_checks_input = False
+        init = object.__setattr__
+        init(self, "name", name)
+        init(self, "multiple_results", multiple_results)
+        init(self, "declared", set())
+        # What the machinery sees until the block says otherwise: no rule, no flag. These
+        # are not declarations: the completeness test still reports them as missing.
+        for attr in Primitive.DECLARATIONS:
+            init(self, attr, None)
+        init(self, "diff_args", NO_ARGS)
+        for flag in ("fresh", "effectful", "nondiff", "transfers", "impl_checks_input"):
+            init(self, flag, False)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        object.__setattr__(self, attr, value)
+        self.declared.add(attr)
+
+    def declare(self, **attrs: Any) -> "Primitive":
+        """Set several attributes at once (a typo is an error, not a new attribute).
+
+        >>> p = Primitive("doc_example_declare")
+        >>> p.declare(fresh=True, effectful=False).fresh
+        True
+        >>> del PRIMITIVES["doc_example_declare"]
+        """
+        for attr, value in attrs.items():
+            if attr not in Primitive.DECLARATIONS:
+                raise AttributeError(f"a primitive has no attribute {attr!r} to declare")
+            setattr(self, attr, value)
+        return self
+
+    def missing(self) -> list:
+        """The attributes this primitive's block neither declared nor set to none."""
+        return [a for a in Primitive.DECLARATIONS if a not in self.declared]
 
     def bind(self, *args, **params):
         return _bind(self, *args, **params)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self.name
+
+
+# Blocks that have none of the algebraic facts the jit passes use declare **NO_ALGEBRA;
+# primitives with no effect beyond computing their outputs (all but a few) **PURE; and those
+# whose impl must not see input the shape rule rejects (all but numpy's ufuncs) **RULE_FIRST: the
+# eager routine runs the rule before the impl.
+NO_ALGEBRA = dict(unit=None, identity=None, compose=None)
+PURE = dict(effectful=False, transfers=False)
+RULE_FIRST = dict(impl_checks_input=False)
+
+
+def identity_when_same_type(params, out_aval):
+    """The `identity` of primitives that pass their input through whenever the output has its
+    shape and dtype (reshape, convert_element_type, stop_gradient)."""
+    return True
 
 
 def defjvp(prim, *rules):
@@ -74,9 +168,23 @@ def defjvp(prim, *rules):
 
 
 def defvjp(prim, *rules):
-    """Reverse-mode rules, one per argument (None: not differentiable in that argument)."""
+    """Reverse-mode rules, one per argument (None: not differentiable in that argument):
+    rule(ct, ans, *args, **params) is argument i's cotangent. Builds prim.vjp (the one
+    signature) and prim.diff_args."""
     rules = tuple(rules)
-    prim.vjp = lambda i: rules[i] if i < len(rules) else None
+
+    def vjp(ct, ans, args, positions, residuals, **params):
+        got = []
+        for i in positions:
+            got.append(rules[i](ct, ans, *args, **params))
+        return got
+    defvjp_all(prim, vjp, frozenset(i for i, r in enumerate(rules) if r is not None))
+
+
+def defvjp_all(prim, vjp, diff_args=ALL_ARGS, vjp_fwd=None):
+    """Reverse mode from one rule for all differentiated arguments at once (control flow: one
+    backward loop, not one per argument): vjp(ct, ans, args, positions, residuals, **params)."""
+    prim.declare(vjp=vjp, diff_args=diff_args, vjp_fwd=vjp_fwd, nondiff=False)
 
 
 def defderiv(prim, *derivs):
@@ -92,9 +200,10 @@ def defderiv(prim, *derivs):
 def def_zero_derivative(prim):
     """Piecewise-constant primitives (floor, sign, ...): every derivative is a symbolic zero."""
     prim.jvp = lambda primals, tangents, **params: (prim.bind(*primals, **params), None)
-    prim.vjp = lambda i: None  # no argument carries a derivative: reverse mode records nothing
+    defvjp(prim)  # no argument carries a derivative: reverse mode records nothing
 
 
 def def_nondiff(prim):
-    """Primitives whose outputs are integers or booleans: transforms pass them through untouched."""
-    prim.nondiff = True
+    """Primitives whose outputs are integers or booleans (or nothing): transforms pass them
+    through untouched, so they have no derivative rules at all."""
+    prim.declare(nondiff=True, jvp=None, vjp=None, diff_args=NO_ARGS, vjp_fwd=None)

@@ -2,7 +2,8 @@
 
 Forward mode carries a tangent with every value. Reverse mode records, for each operation on a
 traced value, a node holding the primitive, its inputs and output (the residuals), and then walks
-the nodes from the output back, applying each primitive's vjp rules. Both work on concrete values,
+the nodes from the output back (_core/graph.walk, the walk the torch layer's backward() runs too),
+applying each primitive's vjp through apply_vjp, the one place a vjp rule is called. Both work on concrete values,
 so Python control flow on traced values works as in PyTorch. The rules are funcgrad operations:
 under an enclosing transform they are traced too, which gives every higher-order derivative.
 
@@ -13,13 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core import structural as S
 from .._core.array import wrap_value
 from .._core.avals import float0
-from .._core.graph import toposort
+from .._core.graph import walk
 from .._core.trace import Trace, Tracer, get_aval
-from ..lax.elementwise import convert_element_type, real
-from ..lax.reduce import reduce_sum
-from ..lax.shape import broadcast_in_dim, reshape, zeros_like_aval
 
 
 def _differentiable(x):
@@ -30,11 +29,11 @@ def fit_tangent(t, like):
     """Give a tangent the shape and dtype of the primal it belongs to (rules may return a
     broadcastable or differently promoted value)."""
     if t.shape != like.shape:
-        t = broadcast_in_dim(t, like.shape, tuple(range(like.ndim - t.ndim, like.ndim)))
+        t = S.broadcast_in_dim(t, like.shape, tuple(range(like.ndim - t.ndim, like.ndim)))
     if t.dtype != like.dtype:
         if t.dtype.kind == "c" and like.dtype.kind != "c":
-            t = real(t)  # a real value's tangent is real (a cast would warn and drop it anyway)
-        t = convert_element_type(t, like.dtype)
+            t = S.real(t)  # a real value's tangent is real (a cast would warn and drop it anyway)
+        t = S.convert_element_type(t, like.dtype)
     return t
 
 
@@ -48,11 +47,11 @@ def fit_cotangent(ct, like):
         lead = a.ndim - like.ndim
         axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(like.shape)
                                           if d == 1 and a.shape[lead + i] != 1)
-        ct = reshape(reduce_sum(ct, axes), like.shape)
+        ct = S.reshape(S.reduce_sum(ct, axes), like.shape)
     if a.dtype != like.dtype:
         if ct.dtype.kind == "c" and like.dtype.kind != "c":
-            ct = real(ct)  # JAX's convention: a real argument's cotangent is the real part
-        ct = convert_element_type(ct, like.dtype)
+            ct = S.real(ct)  # JAX's convention: a real argument's cotangent is the real part
+        ct = S.convert_element_type(ct, like.dtype)
     return ct
 
 
@@ -78,14 +77,7 @@ class JVPTrace(Trace):
     has_concrete_values = True
 
     def process_primitive(self, prim, args, params):
-        primals, tangents = [], []
-        for a in args:
-            if isinstance(a, JVPTracer) and a._trace is self:
-                primals.append(a.primal)
-                tangents.append(a.tangent)
-            else:
-                primals.append(a)
-                tangents.append(None)
+        primals, tangents = unwrap(self, JVPTracer, args, "primal", "tangent")
         if prim.nondiff:
             return prim.bind(*primals, **params)
         if prim.jvp is None:
@@ -115,6 +107,9 @@ class Node:
     def __init__(self, prim, params, args, ans, parents, residuals=None):
         self.prim, self.params, self.args, self.ans, self.parents = prim, params, args, ans, parents
         self.residuals = residuals  # what a primitive's vjp_fwd kept for its backward rule
+
+    def inputs(self):
+        return [p for _, p, _ in self.parents]
 
 
 class ReverseTracer(Tracer):
@@ -168,7 +163,8 @@ class ReverseTrace(Trace):
             return ans
         if prim.vjp is None:
             raise NotImplementedError(f"{prim.name} has no reverse-mode (vjp) rule")
-        parents = [p for p in parents if prim.vjp(p[0]) is not None]
+        diff = prim.diff_args
+        parents = [p for p in parents if p[0] in diff]
         if not parents:
             return ans
         node = Node(prim, params, primals, ans, parents, residuals)
@@ -181,49 +177,32 @@ class ReverseTrace(Trace):
         return tracer.primal
 
 
-def _parents(node):
-    return [p for _, p, _ in node.parents]
-
-
-def _add_ct(cts, node, index, c):
-    if index is None:
-        old = cts.get(node)
-        cts[node] = c if old is None else old + c
-    else:
-        slot = cts.setdefault(node, [None] * len(node.ans))
-        slot[index] = c if slot[index] is None else slot[index] + c
+def apply_vjp(prim, params, args, ans, parents, ct, residuals=None):
+    """The one place a primitive's vjp rule is applied (reverse mode, and the torch layer's
+    nodes): `parents` lists (argument position, input node, output index) for the arguments to
+    differentiate; returns ((input node, output index), cotangent) for each, the cotangent
+    (None: a zero) fitted to its argument's shape and dtype, from the output cotangent `ct` (for
+    several results, a list with None for zeros)."""
+    if prim.multiple_results:
+        ct = [S.zeros_like_aval(a) if c is None else c for c, a in zip(ct, ans)]
+    got = prim.vjp(ct, ans, args, [p[0] for p in parents], residuals, **params)
+    return [((node, k), None if c is None else fit_cotangent(c, args[i]))
+            for (i, node, k), c in zip(parents, got)]
 
 
 def backward(outputs):
     """outputs: (node, output index, cotangent) triples. Returns {leaf node: cotangent}."""
-    cts = {}
-    for node, index, ct in outputs:
-        _add_ct(cts, node, index, ct)
     leaves = {}
-    for node in toposort([n for n, _, _ in outputs], _parents):
-        ct = cts.pop(node, None)
-        if ct is None:
-            continue
-        if node.prim is None:
-            leaves[node] = ct
-            continue
-        if node.prim.multiple_results:
-            ct = [zeros_like_aval(a) if c is None else c for c, a in zip(ct, node.ans)]
-        if node.prim.vjp_joint is not None:
-            # One rule for all arguments at once (control flow: one backward loop, not one per
-            # argument).
-            extra = {} if node.prim.vjp_fwd is None else {"residuals": node.residuals}
-            got = node.prim.vjp_joint(ct, node.ans, node.args, [i for i, _, _ in node.parents],
-                                      **extra, **node.params)
-        else:
-            got = [node.prim.vjp(i)(ct, node.ans, *node.args, **node.params)
-                   for i, _, _ in node.parents]
-        for (i, parent, index), c in zip(node.parents, got):
-            if c is None:
-                continue
-            c = fit_cotangent(c, node.args[i])
-            if c is not None:
-                _add_ct(cts, parent, index, c)
+
+    def visit(node, cts):
+        prim = node.prim
+        if prim is None:
+            leaves[node] = cts[None]
+            return None
+        ct = [cts.get(k) for k in range(len(node.ans))] if prim.multiple_results else cts[None]
+        return apply_vjp(prim, node.params, node.args, node.ans, node.parents, ct,
+                         node.residuals)
+    walk([((node, index), ct) for node, index, ct in outputs], Node.inputs, visit)
     return leaves
 
 
@@ -232,4 +211,19 @@ def zeros_like(x):
     aval = get_aval(x)
     if not _differentiable(aval):
         return wrap_value(np.zeros(aval.shape, float0))
-    return zeros_like_aval(aval)
+    return S.zeros_like_aval(aval)
+
+
+def unwrap(trace, tracer_type, args, value, extra):
+    """Split args into two lists: for `trace`'s own tracers their attributes `value` and
+    `extra`, for anything else the argument itself and None (every trace's first step in
+    process_primitive: JVP's primal/tangent, vmap's value/batch axis)."""
+    values, extras = [], []
+    for a in args:
+        if isinstance(a, tracer_type) and a._trace is trace:
+            values.append(getattr(a, value))
+            extras.append(getattr(a, extra))
+        else:
+            values.append(a)
+            extras.append(None)
+    return values, extras

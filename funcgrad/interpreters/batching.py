@@ -9,11 +9,9 @@ import numpy as np
 from .._core.array import wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
+from .._core import structural as S
 from .._core.trace import Trace, Tracer, get_aval
-from ..lax import elementwise as E
-from ..lax import linalg as L
-from ..lax import reduce as R
-from ..lax.shape import pad, reshape, transpose
+from .ad import unwrap
 
 
 class BatchTracer(Tracer):
@@ -39,14 +37,7 @@ class BatchTrace(Trace):
         self.axis_size = axis_size
 
     def process_primitive(self, prim, args, params):
-        vals, dims = [], []
-        for a in args:
-            if isinstance(a, BatchTracer) and a._trace is self:
-                vals.append(a.val)
-                dims.append(a.bdim)
-            else:
-                vals.append(a)
-                dims.append(None)
+        vals, dims = unwrap(self, BatchTracer, args, "val", "bdim")
         if prim.batch is None:
             raise NotImplementedError(f"{prim.name} has no batching (vmap) rule")
         res = None
@@ -75,7 +66,8 @@ class BatchTrace(Trace):
 # first operation that meets it (often a matrix product) costs a factor n more than it needs to:
 # diag(s) @ W is an n^3 product for an n^2 result. A OneHot keeps the basis symbolic for as long
 # as the operations allow (scaling, sums, contractions of all its axes) and becomes dense only
-# when something else needs it.
+# when something else needs it. The primitives that keep it symbolic say how in their own
+# blocks (Primitive.structured_batch; the shared shapes of such rules are in lax/_batching.py).
 
 
 class OneHot:
@@ -99,12 +91,12 @@ class OneHot:
         size = a.shape[axis]
         cfg = [(0, 0, 0)] * a.ndim
         cfg[axis] = (self.offset, self.total - self.offset - size, 0)
-        return block if cfg[axis][:2] == (0, 0) else pad(block, 0, cfg)
+        return block if cfg[axis][:2] == (0, 0) else S.pad(block, 0, cfg)
 
     def dense(self):
         a = get_aval(self.diag)
         eye = wrap_value(np.eye(a.size, dtype=a.dtype))
-        block = reshape(eye * reshape(self.diag, (a.size,)), (a.size,) + a.shape)
+        block = S.reshape(eye * S.reshape(self.diag, (a.size,)), (a.size,) + a.shape)
         return self.rows(block)
 
     def with_diag(self, diag):
@@ -114,88 +106,8 @@ class OneHot:
         return OneHot(self.diag, self.offset - start, stop - start)
 
 
-def _scaled(vals, dims, op, one_hot_first=True):
-    """A OneHot times (or over) an unbatched value that does not change its shape: still one."""
-    oh, other = (vals[0], vals[1]) if one_hot_first else (vals[1], vals[0])
-    if not isinstance(oh, OneHot) or dims[1 if one_hot_first else 0] is not None:
-        return None
-    shape, o = get_aval(oh.diag).shape, get_aval(other).shape
-    if len(o) > len(shape) or any(d not in (1, s) for d, s in zip(o[::-1], shape[::-1])):
-        return None  # broadcasting would change the shape
-    return oh.with_diag(op(oh.diag, other) if one_hot_first else op(other, oh.diag)), 0
-
-
-def _mul_rule(vals, dims):
-    return _scaled(vals, dims, E.mul, True) or _scaled(vals, dims, E.mul, False)
-
-
-def _div_rule(vals, dims):
-    return _scaled(vals, dims, E.div, True)
-
-
-def _sum_rule(op):
-    def rule(vals, dims):
-        a, b = vals
-        if (isinstance(a, OneHot) and isinstance(b, OneHot) and (a.offset, a.total)
-                == (b.offset, b.total) and get_aval(a.diag).shape == get_aval(b.diag).shape):
-            return a.with_diag(op(a.diag, b.diag)), 0
-        return None
-    return rule
-
-
-def _unary_rule(op):
-    def rule(vals, dims, **params):
-        return vals[0].with_diag(op(vals[0].diag, **params)), 0
-    return rule
-
-
-def _reduce_sum_rule(vals, dims, *, axes):
-    oh = vals[0]
-    nd = get_aval(oh.diag).ndim
-    if tuple(axes) != tuple(range(nd)):  # per-example axes: all of them
-        return None
-    return oh.rows(reshape(oh.diag, (get_aval(oh.diag).size,))), 0
-
-
-def _dot_general_rule(vals, dims, *, dimension_numbers):
-    """A contraction over every axis of a OneHot operand picks, for batch element b, the slice of
-    the other operand at b's position: a transpose and a scaling, no product."""
-    (lhs, rhs), (ld, rd) = vals, dims
-    (lc, rc), (lb, rb) = dimension_numbers
-    if lb or (isinstance(lhs, OneHot) == isinstance(rhs, OneHot)):
-        return None
-    oh_is_lhs = isinstance(lhs, OneHot)
-    oh, other = (lhs, rhs) if oh_is_lhs else (rhs, lhs)
-    if (rd if oh_is_lhs else ld) is not None:
-        return None
-    oh_c, other_c = (lc, rc) if oh_is_lhs else (rc, lc)
-    oh_aval, other_aval = get_aval(oh.diag), get_aval(other)
-    # dimension_numbers name per-example axes; all of the OneHot's must be contracted.
-    own = list(oh_c)
-    if sorted(own) != list(range(oh_aval.ndim)):
-        return None
-    picked = [other_c[own.index(i)] for i in range(oh_aval.ndim)]  # in the OneHot's axis order
-    free = [i for i in range(other_aval.ndim) if i not in picked]
-    free_shape = tuple(other_aval.shape[i] for i in free)
-    d = reshape(oh.diag, (oh_aval.size,))
-    if oh_is_lhs:
-        block = reshape(transpose(other, picked + free), (oh_aval.size,) + free_shape)
-        block = block * reshape(d, (oh_aval.size,) + (1,) * len(free))
-        return oh.rows(block, 0), 0
-    block = reshape(transpose(other, free + picked), free_shape + (oh_aval.size,))
-    return oh.rows(block * d, len(free)), len(free)
-
-
-_ONEHOT_RULES = {
-    E.mul_p: _mul_rule, E.div_p: _div_rule,
-    E.add_p: _sum_rule(E.add), E.sub_p: _sum_rule(E.sub),
-    E.neg_p: _unary_rule(E.neg),
-    E.convert_element_type_p: _unary_rule(E.convert_element_type),
-    R.reduce_sum_p: _reduce_sum_rule, L.dot_general_p: _dot_general_rule,
-}
-
-
 def _process_onehot(prim, vals, dims, params):
-    """The structured rule for `prim`, or None: then every OneHot operand becomes dense."""
-    rule = _ONEHOT_RULES.get(prim)
+    """The primitive's rule for a symbolic one-hot basis (Primitive.structured_batch), or None:
+    then every OneHot operand becomes dense."""
+    rule = prim.structured_batch
     return rule(vals, dims, **params) if rule is not None else None

@@ -5,7 +5,10 @@ Each primitive may register a template `prim.jit(ctx, outs, ins, params) -> str`
 Python); without one, the line calls the primitive's impl. Buffer reuse: when an input of an
 equation is a temporary of the same shape and dtype as its output, produced fresh by an earlier
 equation and read by nothing later, the template may write the result into it (`out=`), sparing
-an allocation (and, for large arrays, the page faults of touching new memory)."""
+an allocation (and, for large arrays, the page faults of touching new memory). Only primitives
+that declare `fresh` (their output is always new memory) take part: any other may return a view
+of an input (reshape, slice) or the input itself (cond, a reduction over no axes), so writing
+into its output, or into its input while the output lives, would write into both."""
 from __future__ import annotations
 
 import functools
@@ -14,13 +17,6 @@ import keyword
 import numpy as np
 
 from .._core.ir import Literal, Var, _Namer
-
-# Primitives whose output is a view of (or the same object as) an input: writing into their
-# output, or into their input while the output lives, would write into both.
-ALIASING = {"reshape", "transpose", "broadcast_in_dim", "squeeze", "expand_dims", "slice",
-            "gather", "dynamic_slice", "convert_element_type", "stop_gradient"}
-# Primitives whose output is always a new array: the only ones whose buffers may be reused.
-FRESH: set = set()
 
 
 class Context:
@@ -88,7 +84,8 @@ def generate(jaxpr, name="jitted", xp=np):
         ins = [_atom(ctx, namer, v) for v in e.invars]
         outs = [namer(v) for v in e.outvars]
         reuse = None
-        if e.prim.name in FRESH and not e.prim.multiple_results:
+        is_fresh = e.prim.fresh
+        if is_fresh and not e.prim.multiple_results:
             out_aval = e.outvars[0].aval
             for v in e.invars:
                 if (isinstance(v, Var) and v in fresh and v not in aliased
@@ -99,12 +96,10 @@ def generate(jaxpr, name="jitted", xp=np):
                     break
         template = e.prim.jit or default_template(e.prim)
         lines.append("    " + template(ctx, outs, ins, e.params, reuse))
-        if e.prim.name in ALIASING or e.prim.name not in FRESH:
-            # Only FRESH primitives are known to return new memory; any other (cond, while,
-            # scan, custom_*, checkpoint, a reduction over no axes) may hand back an input.
+        if not is_fresh:
             aliased.update(v for v in e.invars if isinstance(v, Var))
             aliased.update(e.outvars)
-        elif e.prim.name in FRESH and e.outvars[0].aval.ndim > 0:
+        elif e.outvars[0].aval.ndim > 0:
             fresh.update(e.outvars)
     outs = ", ".join(_atom(ctx, namer, v) for v in jaxpr.outvars)
     lines.append(f"    return ({outs}{',' if len(jaxpr.outvars) == 1 else ''})")

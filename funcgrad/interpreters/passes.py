@@ -1,15 +1,13 @@
 """Optimizations of a jaxpr before code generation: constant folding, algebraic simplification,
 common subexpressions and dead code. Each pass returns a new jaxpr; none changes what the jaxpr
-computes."""
+computes. What a pass may do with an equation it reads from the primitive's declarations
+(`effectful`, `unit`, `identity`, `compose`; see _core/primitive.py), never from its name."""
 from __future__ import annotations
 
 import numpy as np
 
 from .._core.ir import Eqn, Jaxpr, Literal, Var
 from .._core.trace import bind
-
-# Primitives with effects beyond their outputs: never folded, merged or removed.
-EFFECTFUL: set = set()
 
 
 def _is_var(v):
@@ -35,7 +33,7 @@ def fold_constants(jaxpr, consts):
     new_consts = dict(known)
     for e in jaxpr.eqns:
         ins = [rw.read(v) for v in e.invars]
-        if e.prim.name not in EFFECTFUL and all(isinstance(v, Literal) or v in known
+        if not e.prim.effectful and all(isinstance(v, Literal) or v in known
                                                 for v in ins):
             vals = [v.val if isinstance(v, Literal) else known[v] for v in ins]
             out = bind(e.prim, *vals, **e.params)
@@ -63,29 +61,27 @@ def _same_type(a, b):
 
 
 def _simplify_one(e, ins):
-    """A variable that equation `e` (with inputs `ins`) merely passes through, or None."""
-    name, out = e.prim.name, e.outvars[0]
-    if name in ("mul", "add", "sub", "div") and len(ins) == 2:
-        a, b = ins
-        unit = 1 if name in ("mul", "div") else 0
-        if _literal_value(b) == unit and _is_var(a) and _same_type(a, out):
+    """A variable that equation `e` (with inputs `ins`) merely passes through, or None: x op u
+    or u op x for the primitive's unit u, or a unary primitive that its parameters make the
+    identity (a no-op reshape, transpose, broadcast or convert)."""
+    prim, out = e.prim, e.outvars[0]
+    unit = prim.unit
+    if unit is not None and len(ins) == 2:
+        (a, b), (left, right) = ins, unit
+        if right is not None and _literal_value(b) == right and _is_var(a) and _same_type(a, out):
             return a
-        if name in ("mul", "add") and _literal_value(a) == unit and _is_var(b) and _same_type(
-                b, out):
+        if left is not None and _literal_value(a) == left and _is_var(b) and _same_type(b, out):
             return b
-    if name in ("convert_element_type", "reshape", "broadcast_in_dim", "stop_gradient") and \
-            _is_var(ins[0]) and _same_type(ins[0], out) and (
-                name != "broadcast_in_dim"
-                or e.params["broadcast_dimensions"] == tuple(range(out.aval.ndim))):
+    identity = prim.identity
+    if identity is not None and _is_var(ins[0]) and _same_type(ins[0], out) and identity(
+            e.params, out.aval):
         return ins[0]  # (stop_gradient only matters to transforms, which run before this)
-    if name == "transpose" and tuple(e.params["permutation"]) == tuple(range(out.aval.ndim)):
-        return ins[0]
     return None
 
 
 def simplify(jaxpr):
-    """x*1, x+0, x-0, x/1, identity reshapes/broadcasts/converts/transposes, and chains of
-    transposes, reshapes and converts folded into one."""
+    """x*1, x+0, x-0, x/1, identity reshapes/broadcasts/converts/transposes, and chains of one
+    primitive that composes (transposes, reshapes) folded into one equation."""
     rw, eqns, producer = _Rewriter(), [], {}
     for e in jaxpr.eqns:
         ins = [rw.read(v) for v in e.invars]
@@ -95,18 +91,12 @@ def simplify(jaxpr):
                 rw.rename[e.outvars[0]] = same
                 continue
             prev = producer.get(ins[0]) if ins and _is_var(ins[0]) else None
-            if prev is not None and prev.prim is e.prim and e.prim.name == "transpose":
-                p1, p2 = prev.params["permutation"], e.params["permutation"]
-                perm = tuple(p1[i] for i in p2)
-                if perm == tuple(range(len(perm))):
-                    rw.rename[e.outvars[0]] = prev.invars[0]
-                    continue
-                e = Eqn(e.prim, [prev.invars[0]], e.outvars, {"permutation": perm})
-                ins = e.invars
-            elif prev is not None and prev.prim is e.prim and e.prim.name == "reshape":
+            if prev is not None and prev.prim is e.prim and e.prim.compose is not None:
                 ins = [prev.invars[0]]
-                if _same_type(ins[0], e.outvars[0]):
-                    rw.rename[e.outvars[0]] = ins[0]
+                e = Eqn(e.prim, ins, e.outvars, e.prim.compose(prev.params, e.params))
+                same = _simplify_one(e, ins)
+                if same is not None:
+                    rw.rename[e.outvars[0]] = same
                     continue
         new = Eqn(e.prim, ins, e.outvars, e.params)
         eqns.append(new)
@@ -128,7 +118,7 @@ def cse(jaxpr):
     rw, eqns, seen = _Rewriter(), [], {}
     for e in jaxpr.eqns:
         ins = [rw.read(v) for v in e.invars]
-        if e.prim.name not in EFFECTFUL:
+        if not e.prim.effectful:
             try:
                 key = (e.prim, tuple(_key(v) for v in ins), tuple(sorted(e.params.items())))
                 hash(key)
@@ -141,7 +131,7 @@ def cse(jaxpr):
                         rw.rename[a] = b
                     continue
         new = Eqn(e.prim, ins, e.outvars, e.params)
-        if e.prim.name not in EFFECTFUL and key is not None:
+        if not e.prim.effectful and key is not None:
             seen[key] = new
         eqns.append(new)
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [rw.read(v) for v in jaxpr.outvars])
@@ -159,7 +149,7 @@ def dce(jaxpr, consts):
     live = {v for v in jaxpr.outvars if _is_var(v)}
     kept = []
     for e in reversed(jaxpr.eqns):
-        if e.prim.name in EFFECTFUL or any(o in live for o in e.outvars):
+        if e.prim.effectful or any(o in live for o in e.outvars):
             kept.append(e)
             live.update(v for v in e.invars if _is_var(v))
     kept.reverse()

@@ -9,14 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
+from .._core import structural as S
 from .._core.array import Array
 from .._core import backend
 from .._core.avals import ShapedArray
 from .._core.backend import xp_of
 from .._core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from .._core.trace import Tracer, as_leaf, get_aval, new_trace
-from ..lax._batching import to_front
-from ..lax.shape import zeros_like_aval
 from .ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .batching import BatchTrace, BatchTracer
 from .codegen import compile_jaxpr
@@ -75,7 +74,7 @@ def jvp_jaxpr(closed, nonzero):
             outs = call(closed, *ins)
             ps = [o.primal if isinstance(o, JVPTracer) and o._trace is trace else o for o in outs]
             ts = [o.tangent if isinstance(o, JVPTracer) and o._trace is trace
-                  else zeros_like_aval(get_aval(o)) for o in outs]
+                  else S.zeros_like_aval(get_aval(o)) for o in outs]
         return ps + ts
     return retrace(f, avals + t_avals)
 
@@ -100,7 +99,7 @@ def vjp_jaxpr(closed, wanted):
 
 
 def _or_zeros(ct, like):
-    return zeros_like_aval(get_aval(like)) if ct is None else ct
+    return S.zeros_like_aval(get_aval(like)) if ct is None else ct
 
 
 def batch_jaxpr(closed, dims, size):
@@ -115,7 +114,7 @@ def batch_jaxpr(closed, dims, size):
             res = []
             for o in outs:
                 batched = isinstance(o, BatchTracer) and o._trace is trace
-                res.append(to_front(o.val if batched else o, o.bdim if batched else None, size))
+                res.append(S.to_front(o.val if batched else o, o.bdim if batched else None, size))
         return res
     return retrace(f, avals)
 

@@ -18,3 +18,13 @@ from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, resha
                     squeeze, transpose)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+# The operations the transform machinery (funcgrad.interpreters, below lax) applies to values
+# itself: see funcgrad/_core/structural.py.
+from .._core import structural as _structural  # noqa: E402
+from ._batching import to_front as _to_front  # noqa: E402
+from .shape import zeros_like_aval as _zeros_like_aval  # noqa: E402
+
+_structural.install(broadcast_in_dim=broadcast_in_dim, convert_element_type=convert_element_type,
+                    real=real, reduce_sum=reduce_sum, reshape=reshape, transpose=transpose,
+                    pad=pad, zeros_like_aval=_zeros_like_aval, to_front=_to_front)

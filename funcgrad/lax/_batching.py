@@ -6,6 +6,7 @@ batch axis moves only when a rule needs it somewhere else; unbatched operands st
 from __future__ import annotations
 
 from .._core.trace import get_aval
+from ..interpreters.batching import OneHot
 
 
 def batch_size(args, dims):
@@ -59,6 +60,46 @@ def elementwise_rule(prim):
 def shift_axes(axes, bd):
     """Axes of an unbatched array, renumbered for the batched array whose batch axis is bd."""
     return tuple(a + (a >= bd) for a in axes)
+
+
+# ---- structured batches (Primitive.structured_batch) -------------------------------------------
+# Rules for operands that are a symbolic one-hot basis (interpreters/batching.OneHot: jacrev and
+# jacfwd map over the rows of an identity matrix). Each gives (out, out_dim), or None when the
+# basis has to become dense first. The shapes shared by several primitives are here; a
+# primitive's own (reduce_sum's, dot_general's) is in its block.
+
+def onehot_scaling(op, one_hot_first=(True,)):
+    """The rule of op(OneHot, unbatched value) (and of op(value, OneHot) with False among
+    one_hot_first) when broadcasting does not change the shape: still a OneHot."""
+    def rule(vals, dims):
+        for first in one_hot_first:
+            oh, other = (vals[0], vals[1]) if first else (vals[1], vals[0])
+            if not isinstance(oh, OneHot) or dims[1 if first else 0] is not None:
+                continue
+            shape, o = get_aval(oh.diag).shape, get_aval(other).shape
+            if len(o) > len(shape) or any(d not in (1, s) for d, s in zip(o[::-1], shape[::-1])):
+                continue  # broadcasting would change the shape
+            return oh.with_diag(op(oh.diag, other) if first else op(other, oh.diag)), 0
+        return None
+    return rule
+
+
+def onehot_sum(op):
+    """The rule of op(OneHot, OneHot) over the same basis positions (add, sub)."""
+    def rule(vals, dims):
+        a, b = vals
+        if (isinstance(a, OneHot) and isinstance(b, OneHot) and (a.offset, a.total)
+                == (b.offset, b.total) and get_aval(a.diag).shape == get_aval(b.diag).shape):
+            return a.with_diag(op(a.diag, b.diag)), 0
+        return None
+    return rule
+
+
+def onehot_unary(op):
+    """The rule of a unary elementwise op(OneHot) with op(0) == 0 (neg, a cast)."""
+    def rule(vals, dims, **params):
+        return vals[0].with_diag(op(vals[0].diag, **params)), 0
+    return rule
 
 
 # Last, as a module read at call time: shape's primitives batch with the helpers above, and the

@@ -17,11 +17,10 @@ from .._core.avals import ShapedArray
 from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
-from .._core.primitive import Primitive, def_nondiff
+from .._core.primitive import ALL_ARGS, NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defvjp_all
 from .._core.trace import Tracer, as_leaf, concrete_value, get_aval, is_concrete
 from .._core.typing import ArrayLike
 from ..interpreters.ad import ReverseTracer
-from ..interpreters.passes import EFFECTFUL
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
                                      run, trace_closed, vjp_jaxpr)
 from ._batching import batch_size, move_axis, to_front
@@ -80,7 +79,7 @@ def _cond_jvp(primals, tangents, *, branches):
     return outs[:n], outs[n:]
 
 
-def _cond_vjp(ct, ans, args, positions, *, branches):
+def _cond_vjp(ct, ans, args, positions, residuals, *, branches):
     index, *ops = args
     wanted = [i + 1 in positions for i in range(len(ops))]
     vb = tuple(vjp_jaxpr(b, wanted) for b in branches)
@@ -111,9 +110,10 @@ def _cond_batch(args, dims, *, branches):
 
 
 cond_p.jvp = _cond_jvp
-cond_p.vjp = lambda i: _cond_vjp if i > 0 else None
-cond_p.vjp_joint = _cond_vjp
+defvjp_all(cond_p, _cond_vjp, ALL_ARGS[1:])  # every operand but the branch index
 cond_p.batch = _cond_batch
+# not fresh: a branch may return its operand as it is
+cond_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def switch(index: ArrayLike, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
@@ -266,7 +266,8 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
     return list(c_out) + list(y_out), carry_t + list(yt_out)
 
 
-def _scan_vjp(ct, ans, args, positions, *, jaxpr, length, reverse, num_consts, num_carry):
+def _scan_vjp(ct, ans, args, positions, residuals, *, jaxpr, length, reverse, num_consts,
+              num_carry):
     nk, nc = num_consts, num_carry
     consts, init, xs = _split3(args, nk, nc)
     nx = len(xs)
@@ -333,9 +334,9 @@ def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
 
 
 scan_p.jvp = _scan_jvp
-scan_p.vjp = lambda i: _scan_vjp
-scan_p.vjp_joint = _scan_vjp
+defvjp_all(scan_p, _scan_vjp)
 scan_p.batch = _scan_batch
+scan_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
@@ -538,7 +539,7 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
     return outs[:nc], [next(it) if nz else None for nz in nz_c]
 
 
-def _while_vjp(ct, ans, args, positions, *, cond_jaxpr, body_jaxpr, cond_nconsts,
+def _while_vjp(ct, ans, args, positions, residuals, *, cond_jaxpr, body_jaxpr, cond_nconsts,
                body_nconsts, max_steps):
     if max_steps is None:
         raise ValueError(
@@ -589,7 +590,9 @@ check_p.abstract_eval = lambda failed, *, message: []
 check_p.batch = lambda args, dims, *, message: (check_p.bind(reduce_max(
     args[0], (dims[0],)), message=message), [])
 def_nondiff(check_p)
-EFFECTFUL.add("check")
+check_p.declare(effectful=True, impl_checks_input=False, fresh=False, transfers=False,
+                structured_batch=None, jit=None,
+                **NO_ALGEBRA)
 
 
 def check(failed, message):
@@ -629,9 +632,9 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
 
 
 while_p.jvp = _while_jvp
-while_p.vjp = lambda i: _while_vjp
-while_p.vjp_joint = _while_vjp
+defvjp_all(while_p, _while_vjp)
 while_p.batch = _while_batch
+while_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def _has_reverse_tracer(leaves):

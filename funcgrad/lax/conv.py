@@ -15,10 +15,9 @@ from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
-from ..interpreters.codegen import FRESH
 from ._batching import move_axis
 from .shape import (broadcast_in_dim, concatenate, full, reshape, rev, slice as _slice,
                     transpose)
@@ -186,7 +185,7 @@ def _conv_abstract_eval(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_
 
 conv_p.impl = _conv_impl
 conv_p.abstract_eval = _conv_abstract_eval
-FRESH.add("conv_general_dilated")
+conv_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,

@@ -4,11 +4,15 @@ input came from."""
 from __future__ import annotations
 
 from .._core import backend
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, Primitive, defjvp, defvjp
 from .._core.trace import concrete_value, is_concrete
 
 device_put_p = Primitive("device_put")
-device_put_p.transfers = True
+# It moves data itself (its operand is not moved to a device first, nor its result after); not
+# fresh: to the device a value is already on, it is that value.
+device_put_p.declare(transfers=True, impl_checks_input=False, effectful=False, fresh=False,
+                     jit=None, structured_batch=None,
+                     **NO_ALGEBRA)
 
 
 def _impl(x, *, device):

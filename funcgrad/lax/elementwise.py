@@ -10,12 +10,12 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
-from .._core.primitive import (Primitive, def_nondiff, def_zero_derivative, defderiv, defjvp,
-                               defvjp)
-from .._core.trace import bind, get_aval
+from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, def_zero_derivative,
+                               defderiv, defjvp, defvjp, identity_when_same_type)
+from .._core.trace import bind
 from .._core.typing import ArrayLike, DTypeLike
-from ..interpreters.codegen import FRESH, ufunc_template
-from ._batching import elementwise_rule
+from ..interpreters.codegen import ufunc_template
+from ._batching import elementwise_rule, onehot_scaling, onehot_sum, onehot_unary
 from ._checks import broadcast_shapes
 
 
@@ -34,8 +34,7 @@ def _ufunc_prim(name, ufunc):
     p.abstract_eval = abstract_eval
     elementwise_rule(p)
     p.jit = ufunc_template(ufunc)
-    p.impl_checks_input = True
-    FRESH.add(name)
+    p.declare(fresh=True, structured_batch=None, impl_checks_input=True, **PURE, **NO_ALGEBRA)
     return p
 
 
@@ -52,25 +51,30 @@ def _fn(p: Primitive) -> Callable[..., Array]:
 add_p = _ufunc_prim("add", np.add)
 add = _fn(add_p)
 defderiv(add_p, lambda ans, x, y: 1, lambda ans, x, y: 1)
+add_p.declare(unit=(0, 0), structured_batch=onehot_sum(add))
 
 sub_p = _ufunc_prim("sub", np.subtract)
 sub = _fn(sub_p)
 defjvp(sub_p, lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
 defvjp(sub_p, lambda ct, ans, x, y: ct, lambda ct, ans, x, y: -ct)
+sub_p.declare(unit=(None, 0), structured_batch=onehot_sum(sub))
 
 mul_p = _ufunc_prim("mul", np.multiply)
 mul = _fn(mul_p)
 defderiv(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
+mul_p.declare(unit=(1, 1), structured_batch=onehot_scaling(mul, (True, False)))
 
 div_p = _ufunc_prim("div", np.true_divide)
 div = _fn(div_p)
 defjvp(div_p, lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y)
 defvjp(div_p, lambda ct, ans, x, y: ct / y, lambda ct, ans, x, y: -ct * ans / y)
+div_p.declare(unit=(None, 1), structured_batch=onehot_scaling(div))
 
 neg_p = _ufunc_prim("neg", np.negative)
 neg = _fn(neg_p)
 defjvp(neg_p, lambda t, ans, x: -t)
 defvjp(neg_p, lambda ct, ans, x: -ct)
+neg_p.structured_batch = onehot_unary(neg)
 
 floor_divide_p = _ufunc_prim("floor_divide", np.floor_divide)
 floor_divide = _fn(floor_divide_p)
@@ -124,7 +128,8 @@ def _integer_pow_d(ans, x, *, y):
 
 defderiv(integer_pow_p, _integer_pow_d)
 elementwise_rule(integer_pow_p)
-FRESH.add("integer_pow")
+integer_pow_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                      **NO_ALGEBRA)
 
 maximum_p = _ufunc_prim("max", np.maximum)
 maximum = _fn(maximum_p)
@@ -340,8 +345,9 @@ defjvp(conj_p, lambda t, ans, x: conj(t))
 defvjp(conj_p, lambda ct, ans, x: conj(ct))
 for _p in (real_p, imag_p):
     elementwise_rule(_p)
-    # Not FRESH: np.real / np.imag of a complex array are views of it, so jit must not write
+    # Not fresh: np.real / np.imag of a complex array are views of it, so jit must not write
     # into the input while the output lives (nor into the output).
+    _p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 # ---- select: numpy's where --------------------------------------------------------------------
 
@@ -388,7 +394,7 @@ def _select_abstract_eval(pred, on_true, on_false):
 
 select_p.abstract_eval = _select_abstract_eval
 elementwise_rule(select_p)
-FRESH.add("select")
+select_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike) -> Array:
@@ -449,3 +455,7 @@ convert_element_type_p.jvp = lambda primals, tangents, *, new_dtype: (
 # The cotangent goes back to the input's dtype; the backward pass casts every cotangent to its
 # argument's dtype, so the rule only passes it on.
 defvjp(convert_element_type_p, lambda ct, ans, x, *, new_dtype: ct)
+# Not fresh: the same array when the dtype already matches; a no-op cast to jit's passes.
+convert_element_type_p.declare(
+    fresh=False, jit=None, structured_batch=onehot_unary(convert_element_type), **PURE, **RULE_FIRST,
+    **dict(NO_ALGEBRA, identity=identity_when_same_type))

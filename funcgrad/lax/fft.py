@@ -26,10 +26,9 @@ import numpy as np
 from .._core.array import Array, wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
-from ..interpreters.codegen import FRESH
 from ._batching import shift_axes
 from .elementwise import conj, real
 from .shape import pad
@@ -101,7 +100,7 @@ def _fft_abstract_eval(x, *, fft_type, axes, lengths, norm):
 
 fft_p.impl = _fft_impl
 fft_p.abstract_eval = _fft_abstract_eval
-FRESH.add("fft")
+fft_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def fft(x: ArrayLike, fft_type: str, axes: Sequence[int], lengths: Sequence[int],
@@ -153,5 +152,5 @@ def _fft_batch(args, dims, *, fft_type, axes, lengths, norm):
 
 
 fft_p.jvp = _fft_jvp
-fft_p.vjp = lambda i: _fft_vjp if i == 0 else None
+defvjp(fft_p, _fft_vjp)
 fft_p.batch = _fft_batch

@@ -19,10 +19,9 @@ from .._core.array import Array
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
 from .._core.typing import ArrayLike, Shape
-from ..interpreters.codegen import FRESH
 from ._batching import batch_size, move_axis, to_front
 from ._checks import broadcast_shapes, shape_error as _shape_error
 from .elementwise import convert_element_type, eq, maximum, minimum, select
@@ -243,6 +242,8 @@ def _gather_abstract_eval(x, *arrays, indexer):
 
 
 gather_p.abstract_eval = _gather_abstract_eval
+# not fresh: numpy's basic indexing gives a view
+gather_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def gather(x: ArrayLike, arrays: Sequence[ArrayLike], indexer: tuple[Any, ...]) -> Array:
@@ -325,7 +326,7 @@ def _scatter_prim(name, ufunc):
         return p.bind(x, u, *arrays, indexer=new_indexer), 0
 
     p.impl, p.abstract_eval, p.batch = impl, abstract_eval, batch
-    FRESH.add(name)
+    p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)  # a copy of x
     return p
 
 
@@ -473,6 +474,8 @@ def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
 
 dynamic_slice_p.impl = _dynamic_slice_impl
 dynamic_slice_p.abstract_eval = _dynamic_slice_abstract_eval
+dynamic_slice_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                        **NO_ALGEBRA)
 
 
 def dynamic_slice(x: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes: Shape) -> Array:
@@ -536,7 +539,8 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
 
 dynamic_update_slice_p.impl = _dynamic_update_slice_impl
 dynamic_update_slice_p.abstract_eval = _dynamic_update_slice_abstract_eval
-FRESH.add("dynamic_update_slice")
+dynamic_update_slice_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                               **NO_ALGEBRA)
 
 
 def dynamic_update_slice(x: ArrayLike, update: ArrayLike,

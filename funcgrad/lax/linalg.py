@@ -11,12 +11,12 @@ from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
-from ..interpreters.codegen import FRESH
+from ..interpreters.batching import OneHot
 from ._batching import move_axis, shift_axes
-from .shape import transpose
+from .shape import reshape, transpose
 
 dot_general_p = Primitive("dot_general")
 
@@ -70,7 +70,8 @@ def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers):
 
 dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract_eval
-FRESH.add("dot_general")  # a new product (or a reshape of one nothing else holds)
+# fresh: a new product (or a reshape of one nothing else holds)
+dot_general_p.declare(fresh=True, jit=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def dot_general(lhs: ArrayLike, rhs: ArrayLike,
@@ -150,6 +151,38 @@ def _dot_general_batch(args, dims, *, dimension_numbers):
 
 
 dot_general_p.batch = _dot_general_batch
+
+
+def _dot_general_onehot(vals, dims, *, dimension_numbers):
+    """A contraction over every axis of a OneHot operand picks, for batch element b, the slice of
+    the other operand at b's position: a transpose and a scaling, no product."""
+    (lhs, rhs), (ld, rd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    if lb or (isinstance(lhs, OneHot) == isinstance(rhs, OneHot)):
+        return None
+    oh_is_lhs = isinstance(lhs, OneHot)
+    oh, other = (lhs, rhs) if oh_is_lhs else (rhs, lhs)
+    if (rd if oh_is_lhs else ld) is not None:
+        return None
+    oh_c, other_c = (lc, rc) if oh_is_lhs else (rc, lc)
+    oh_aval, other_aval = get_aval(oh.diag), get_aval(other)
+    # dimension_numbers name per-example axes; all of the OneHot's must be contracted.
+    own = list(oh_c)
+    if sorted(own) != list(range(oh_aval.ndim)):
+        return None
+    picked = [other_c[own.index(i)] for i in range(oh_aval.ndim)]  # in the OneHot's axis order
+    free = [i for i in range(other_aval.ndim) if i not in picked]
+    free_shape = tuple(other_aval.shape[i] for i in free)
+    d = reshape(oh.diag, (oh_aval.size,))
+    if oh_is_lhs:
+        block = reshape(transpose(other, picked + free), (oh_aval.size,) + free_shape)
+        block = block * reshape(d, (oh_aval.size,) + (1,) * len(free))
+        return oh.rows(block, 0), 0
+    block = reshape(transpose(other, free + picked), free_shape + (oh_aval.size,))
+    return oh.rows(block * d, len(free)), len(free)
+
+
+dot_general_p.structured_batch = _dot_general_onehot
 defjvp(dot_general_p,
        lambda t, ans, x, y, *, dimension_numbers: dot_general(t, y, dimension_numbers),
        lambda t, ans, x, y, *, dimension_numbers: dot_general(x, t, dimension_numbers))

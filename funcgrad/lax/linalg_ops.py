@@ -46,10 +46,9 @@ from .._core.array import Array, wrap_value
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defvjp, defvjp_all
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
-from ..interpreters.codegen import FRESH
 from ._batching import move_axis, to_front, batch_size
 from .linalg import dot_general
 from .reduce import reduce_sum
@@ -220,25 +219,27 @@ def _solve_batch(prim):
     prim.batch = rule
 
 
-def _def_joint_vjp(prim, nargs, joint):
-    """A vjp computed for all differentiated arguments at once; vjp(i) stays usable alone."""
-    prim.vjp_joint = joint
-    prim.vjp = lambda i: ((lambda ct, ans, *args, **params:
-                           joint(ct, ans, args, [i], **params)[0]) if i < nargs else None)
+def _matrix_prim(name, impl, out_avals, *, fresh, square=True, multiple_results=False):
+    """A primitive on the last two axes of its one operand (batched over the leading axes): the
+    operand is checked to be a (square) float matrix, then out_avals(x, **params) is the shape
+    rule; batched by _matrix_batch; no effects, no algebra for jit's passes. `fresh`: whether
+    its results are always new memory."""
+    p = Primitive(name, multiple_results=multiple_results)
+    p.impl = impl
+
+    def abstract_eval(x, **params):
+        _check_matrix(name, x, square=square)
+        return out_avals(x, **params)
+    p.abstract_eval = abstract_eval
+    _matrix_batch(p)
+    p.declare(fresh=fresh, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
+    return p
 
 
 # ---- cholesky -----------------------------------------------------------------------------------
 
-cholesky_p = Primitive("cholesky")
-cholesky_p.impl = lambda x: np.linalg.cholesky(x)
-
-
-def _cholesky_abstract_eval(x):
-    _check_matrix("cholesky", x)
-    return ShapedArray(x.shape, x.dtype)
-
-
-cholesky_p.abstract_eval = _cholesky_abstract_eval
+cholesky_p = _matrix_prim("cholesky", lambda x: np.linalg.cholesky(x),
+                          lambda x: ShapedArray(x.shape, x.dtype), fresh=True)
 
 
 def cholesky(x: ArrayLike) -> Array:
@@ -274,9 +275,7 @@ def _cholesky_vjp(ct, L, x):
 
 
 cholesky_p.jvp = _cholesky_jvp
-cholesky_p.vjp = lambda i: _cholesky_vjp if i == 0 else None
-_matrix_batch(cholesky_p)
-FRESH.add("cholesky")
+defvjp(cholesky_p, _cholesky_vjp)
 
 # ---- triangular_solve ---------------------------------------------------------------------------
 
@@ -321,7 +320,7 @@ def _triangular_solve_jvp(primals, tangents, *, lower, transpose_a):
     return x, triangular_solve(a, rhs, lower=lower, transpose_a=transpose_a)
 
 
-def _triangular_solve_vjp(ct, x, args, positions, *, lower, transpose_a):
+def _triangular_solve_vjp(ct, x, args, positions, residuals, *, lower, transpose_a):
     a, _ = args
     b_bar = triangular_solve(a, ct, lower=lower, transpose_a=not transpose_a)
     out = []
@@ -335,9 +334,10 @@ def _triangular_solve_vjp(ct, x, args, positions, *, lower, transpose_a):
 
 
 triangular_solve_p.jvp = _triangular_solve_jvp
-_def_joint_vjp(triangular_solve_p, 2, _triangular_solve_vjp)
+defvjp_all(triangular_solve_p, _triangular_solve_vjp, frozenset((0, 1)))
 _solve_batch(triangular_solve_p)
-FRESH.add("triangular_solve")
+triangular_solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                           **NO_ALGEBRA)
 
 # ---- solve --------------------------------------------------------------------------------------
 
@@ -368,29 +368,21 @@ def _solve_jvp(primals, tangents):
     return x, (None if rhs is None else solve(a, rhs))
 
 
-def _solve_vjp(ct, x, args, positions):
+def _solve_vjp(ct, x, args, positions, residuals):
     a, _ = args
     b_bar = solve(mT(a), ct)
     return [b_bar if i == 1 else -mm(b_bar, mT(x)) for i in positions]
 
 
 solve_p.jvp = _solve_jvp
-_def_joint_vjp(solve_p, 2, _solve_vjp)
+defvjp_all(solve_p, _solve_vjp, frozenset((0, 1)))
 _solve_batch(solve_p)
-FRESH.add("solve")
+solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 # ---- inv ----------------------------------------------------------------------------------------
 
-inv_p = Primitive("inv")
-inv_p.impl = lambda x: np.linalg.inv(x)
-
-
-def _inv_abstract_eval(x):
-    _check_matrix("inv", x)
-    return ShapedArray(x.shape, x.dtype)
-
-
-inv_p.abstract_eval = _inv_abstract_eval
+inv_p = _matrix_prim("inv", lambda x: np.linalg.inv(x), lambda x: ShapedArray(x.shape, x.dtype),
+                     fresh=True)
 
 
 def inv(x: ArrayLike) -> Array:
@@ -404,22 +396,12 @@ def _inv_jvp(primals, tangents):
 
 
 inv_p.jvp = _inv_jvp
-inv_p.vjp = lambda i: (lambda ct, X, x: -mm(mm(mT(X), ct), mT(X))) if i == 0 else None
-_matrix_batch(inv_p)
-FRESH.add("inv")
+defvjp(inv_p, lambda ct, X, x: -mm(mm(mT(X), ct), mT(X)))
 
 # ---- det ----------------------------------------------------------------------------------------
 
-det_p = Primitive("det")
-det_p.impl = lambda x: np.linalg.det(x)
-
-
-def _det_abstract_eval(x):
-    _check_matrix("det", x)
-    return ShapedArray(x.shape[:-2], x.dtype)
-
-
-det_p.abstract_eval = _det_abstract_eval
+det_p = _matrix_prim("det", lambda x: np.linalg.det(x),
+                     lambda x: ShapedArray(x.shape[:-2], x.dtype), fresh=True)
 
 
 def det(x: ArrayLike) -> Array:
@@ -438,22 +420,14 @@ def _det_vjp(ct, d, x):
 
 
 det_p.jvp = _det_jvp
-det_p.vjp = lambda i: _det_vjp if i == 0 else None
-_matrix_batch(det_p)
-FRESH.add("det")
+defvjp(det_p, _det_vjp)
 
 # ---- slogdet ------------------------------------------------------------------------------------
 
-slogdet_p = Primitive("slogdet", multiple_results=True)
-slogdet_p.impl = lambda x: tuple(np.linalg.slogdet(x))
-
-
-def _slogdet_abstract_eval(x):
-    _check_matrix("slogdet", x)
-    return [ShapedArray(x.shape[:-2], x.dtype), ShapedArray(x.shape[:-2], _real_dtype(x.dtype))]
-
-
-slogdet_p.abstract_eval = _slogdet_abstract_eval
+slogdet_p = _matrix_prim(
+    "slogdet", lambda x: tuple(np.linalg.slogdet(x)),
+    lambda x: [ShapedArray(x.shape[:-2], x.dtype), ShapedArray(x.shape[:-2], _real_dtype(x.dtype))],
+    fresh=False, multiple_results=True)
 
 
 def slogdet(x: ArrayLike) -> tuple[Array, Array]:
@@ -477,21 +451,15 @@ def _slogdet_vjp(ct, ans, x):
 
 
 slogdet_p.jvp = _slogdet_jvp
-slogdet_p.vjp = lambda i: _slogdet_vjp if i == 0 else None
-_matrix_batch(slogdet_p)
+defvjp(slogdet_p, _slogdet_vjp)
 
 # ---- eigh ---------------------------------------------------------------------------------------
 
-eigh_p = Primitive("eigh", multiple_results=True)
-eigh_p.impl = lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U"))
-
-
-def _eigh_abstract_eval(x, *, lower):
-    _check_matrix("eigh", x)
-    return [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)), ShapedArray(x.shape, x.dtype)]
-
-
-eigh_p.abstract_eval = _eigh_abstract_eval
+eigh_p = _matrix_prim(
+    "eigh", lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U")),
+    lambda x, *, lower: [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)),
+                         ShapedArray(x.shape, x.dtype)],
+    fresh=False, multiple_results=True)
 
 
 def eigh(x: ArrayLike, *, lower: bool = True) -> tuple[Array, Array]:
@@ -518,13 +486,9 @@ def _eigh_vjp(ct, ans, x, *, lower):
 
 
 eigh_p.jvp = _eigh_jvp
-eigh_p.vjp = lambda i: _eigh_vjp if i == 0 else None
-_matrix_batch(eigh_p)
+defvjp(eigh_p, _eigh_vjp)
 
 # ---- svd ----------------------------------------------------------------------------------------
-
-svd_p = Primitive("svd", multiple_results=True)
-
 
 def _svd_impl(x, *, full_matrices, compute_uv):
     if compute_uv:
@@ -533,7 +497,6 @@ def _svd_impl(x, *, full_matrices, compute_uv):
 
 
 def _svd_abstract_eval(x, *, full_matrices, compute_uv):
-    _check_matrix("svd", x, square=False)
     *lead, m, n = x.shape
     lead, k = tuple(lead), min(m, n)
     s = ShapedArray(lead + (k,), _real_dtype(x.dtype))
@@ -543,8 +506,8 @@ def _svd_abstract_eval(x, *, full_matrices, compute_uv):
     return [ShapedArray(lead + (m, ku), x.dtype), s, ShapedArray(lead + (kv, n), x.dtype)]
 
 
-svd_p.impl = _svd_impl
-svd_p.abstract_eval = _svd_abstract_eval
+svd_p = _matrix_prim("svd", _svd_impl, _svd_abstract_eval, fresh=False, square=False,
+                     multiple_results=True)
 
 
 def svd(x: ArrayLike, *, full_matrices: bool = False,
@@ -613,24 +576,19 @@ def _svd_vjp(ct, ans, x, *, full_matrices, compute_uv):
 
 
 svd_p.jvp = _svd_jvp
-svd_p.vjp = lambda i: _svd_vjp if i == 0 else None
-_matrix_batch(svd_p)
+defvjp(svd_p, _svd_vjp)
 
 # ---- qr -----------------------------------------------------------------------------------------
 
-qr_p = Primitive("qr", multiple_results=True)
-qr_p.impl = lambda x, *, full_matrices: tuple(
-    np.linalg.qr(x, mode="complete" if full_matrices else "reduced"))
-
-
 def _qr_abstract_eval(x, *, full_matrices):
-    _check_matrix("qr", x, square=False)
     *lead, m, n = x.shape
     lead, k = tuple(lead), (m if full_matrices else min(m, n))
     return [ShapedArray(lead + (m, k), x.dtype), ShapedArray(lead + (k, n), x.dtype)]
 
 
-qr_p.abstract_eval = _qr_abstract_eval
+qr_p = _matrix_prim("qr", lambda x, *, full_matrices: tuple(
+    np.linalg.qr(x, mode="complete" if full_matrices else "reduced")), _qr_abstract_eval,
+    fresh=False, square=False, multiple_results=True)
 
 
 def qr(x: ArrayLike, *, full_matrices: bool = False) -> tuple[Array, Array]:
@@ -695,5 +653,4 @@ def _qr_vjp(ct, ans, x, *, full_matrices):
 
 
 qr_p.jvp = _qr_jvp
-qr_p.vjp = lambda i: _qr_vjp if i == 0 else None
-_matrix_batch(qr_p)
+defvjp(qr_p, _qr_vjp)

@@ -10,10 +10,10 @@ from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import Primitive, def_nondiff, defjvp, defvjp
-from .._core.trace import new_trace
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defjvp, defvjp
+from .._core.trace import get_aval, new_trace
 from .._core.typing import ArrayLike, DTypeLike
-from ..interpreters.codegen import FRESH
+from ..interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 # modules, not names: elementwise, shape and reduce call one another's functions (read at call
 # time), so that any of them may be imported first
 from . import elementwise as _elementwise, shape as _shape
@@ -57,6 +57,8 @@ def _reduce_prim(name, reducer, needs_nonempty=False):
         new_axes = shift_axes(axes, bd)
         return p.bind(x, axes=new_axes), bd - sum(a < bd for a in new_axes)
     p.batch = batch
+    # not fresh: numpy hands back the input itself for a reduction over no axes
+    p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
     return p
 
 
@@ -83,6 +85,18 @@ def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:
 
 defjvp(reduce_sum_p, lambda t, ans, x, *, axes: reduce_sum(t, axes))
 defvjp(reduce_sum_p, lambda ct, ans, x, *, axes: _bcast_back(ct, x.shape, axes))
+
+
+def _reduce_sum_onehot(vals, dims, *, axes):
+    """The sum over every per-example axis of a one-hot basis is its diagonal, placed."""
+    oh = vals[0]
+    nd = get_aval(oh.diag).ndim
+    if tuple(axes) != tuple(range(nd)):  # per-example axes: all of them
+        return None
+    return oh.rows(_shape.reshape(oh.diag, (get_aval(oh.diag).size,))), 0
+
+
+reduce_sum_p.structured_batch = _reduce_sum_onehot
 
 # ---- max / min ------------------------------------------------------------------------------
 
@@ -174,7 +188,6 @@ def _prod_tree(x, axes):
 
 
 def _prod_jvp(primals, tangents, *, axes):
-    from ..interpreters.ad import JVPTrace, JVPTracer  # interpreters.ad still imports lax
     (x,), (t,) = primals, tangents
     ans = reduce_prod(x, axes)
     if t is None:
@@ -185,7 +198,6 @@ def _prod_jvp(primals, tangents, *, axes):
 
 
 def _prod_vjp(ct, ans, x, *, axes):
-    from ..interpreters.ad import ReverseTrace, backward  # interpreters.ad still imports lax
     with new_trace(ReverseTrace, "vjp") as trace:
         xt = trace.new_input(x)
         out = _prod_tree(xt, axes)
@@ -232,7 +244,7 @@ defjvp(cumsum_p, lambda t, ans, x, *, axis, reverse: cumsum(t, axis, reverse))
 defvjp(cumsum_p, lambda ct, ans, x, *, axis, reverse: cumsum(ct, axis, not reverse))
 cumsum_p.batch = lambda args, dims, *, axis, reverse: (
     cumsum(args[0], axis + (axis >= dims[0]), reverse), dims[0])
-FRESH.add("cumsum")
+cumsum_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 # ---- argsort: the sorting permutation (integers: no derivative; sort differentiates through
 # the gather that applies it) ---------------------------------------------------------------------
@@ -250,6 +262,7 @@ def _argsort_abstract_eval(x, *, axis, descending):
 
 
 argsort_p.abstract_eval = _argsort_abstract_eval
+argsort_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 def_nondiff(argsort_p)
 argsort_p.batch = lambda args, dims, *, axis, descending: (
     argsort_p.bind(args[0], axis=axis + (axis >= dims[0]), descending=descending), dims[0])
@@ -287,6 +300,7 @@ def _arg_prim(name, fn):
         ax = axis + (axis >= bd)
         return p.bind(x, axis=ax, index_dtype=index_dtype), bd - (ax < bd)
     p.batch = batch
+    p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
     return p
 
 

@@ -10,10 +10,10 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
-from .._core.primitive import Primitive, defjvp, defvjp
+from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp, defvjp_all,
+                               identity_when_same_type)
 from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
-from ..interpreters.codegen import FRESH
 # modules, not names: elementwise, shape and reduce call one another's functions (read at call
 # time), so that any of them may be imported first
 from . import elementwise as _elementwise, reduce as _reduce
@@ -60,6 +60,10 @@ def _reshape_abstract_eval(x, *, new_sizes):
 
 
 reshape_p.abstract_eval = _reshape_abstract_eval
+# A view. To jit's passes: a reshape to the same shape passes its input through, and a reshape
+# of a reshape is one reshape.
+reshape_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, unit=None,
+                  identity=identity_when_same_type, compose=lambda first, then: then)
 
 
 def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
@@ -96,6 +100,13 @@ def _transpose_abstract_eval(x, *, permutation):
 
 
 transpose_p.abstract_eval = _transpose_abstract_eval
+# A view. To jit's passes: the identity permutation passes its input through, and a transpose
+# of a transpose is one transpose.
+transpose_p.declare(
+    fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, unit=None,
+    identity=lambda params, out: tuple(params["permutation"]) == tuple(range(out.ndim)),
+    compose=lambda first, then: {"permutation": tuple(first["permutation"][i]
+                                                      for i in then["permutation"])})
 
 
 def transpose(x: ArrayLike, permutation: Sequence[int]) -> Array:
@@ -163,6 +174,10 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
 
 broadcast_in_dim_p.impl = _broadcast_in_dim_impl
 broadcast_in_dim_p.abstract_eval = _broadcast_in_dim_abstract_eval
+# a view; to jit's passes, a broadcast to the same shape passes its input through
+broadcast_in_dim_p.declare(
+    fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, unit=None, compose=None,
+    identity=lambda params, out: params["broadcast_dimensions"] == tuple(range(out.ndim)))
 
 
 def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[int]) -> Array:
@@ -207,6 +222,7 @@ def _squeeze_abstract_eval(x, *, dimensions):
 
 
 squeeze_p.abstract_eval = _squeeze_abstract_eval
+squeeze_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def squeeze(x: ArrayLike, dimensions: Sequence[int]) -> Array:
@@ -245,6 +261,8 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 
 
 expand_dims_p.abstract_eval = _expand_dims_abstract_eval
+expand_dims_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                      **NO_ALGEBRA)
 
 
 def expand_dims(x: ArrayLike, dimensions: Sequence[int]) -> Array:
@@ -284,7 +302,8 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 concatenate_p.abstract_eval = _concatenate_abstract_eval
-FRESH.add("concatenate")
+concatenate_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                      **NO_ALGEBRA)
 
 
 def concatenate(xs: Sequence[ArrayLike], dimension: int) -> Array:
@@ -306,21 +325,22 @@ def _concatenate_jvp(primals, tangents, *, dimension):
     return ans, concatenate(ts, dimension)
 
 
-def _concat_slice_rule(i):
-    def rule(ct, ans, *xs, dimension):
-        start = sum(x.shape[dimension] for x in xs[:i])
-        stop = start + xs[i].shape[dimension]
+def _concatenate_vjp(ct, ans, xs, positions, residuals, *, dimension):
+    """Each operand's cotangent is its slice of ct, however many operands there are."""
+    ends = np.cumsum([0] + [x.shape[dimension] for x in xs])
+    got = []
+    for i in positions:
         lo = [0] * ct.ndim
         hi = list(ct.shape)
-        lo[dimension], hi[dimension] = start, stop
-        return slice(ct, lo, hi)
-    return rule
+        lo[dimension], hi[dimension] = int(ends[i]), int(ends[i + 1])
+        got.append(slice(ct, lo, hi))
+    return got
 
 
 concatenate_p.jvp = _concatenate_jvp
 
 
-concatenate_p.vjp = _concat_slice_rule  # one rule per operand, however many there are
+defvjp_all(concatenate_p, _concatenate_vjp)
 concatenate_p.batch = lambda args, dims, *, dimension: (
     concatenate([to_front(a, d, batch_size(args, dims)) for a, d in zip(args, dims)],
                 dimension + 1), 0)
@@ -359,6 +379,7 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
 
 pad_p.impl = _pad_impl
 pad_p.abstract_eval = _pad_abstract_eval
+pad_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def pad(x: ArrayLike, padding_value: ArrayLike,
@@ -431,6 +452,7 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 rev_p.abstract_eval = _rev_abstract_eval
+rev_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def rev(x: ArrayLike, dimensions: Sequence[int]) -> Array:
@@ -472,6 +494,7 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 
 
 slice_p.abstract_eval = _slice_abstract_eval
+slice_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
 def slice(x: ArrayLike, start_indices: Sequence[int], limit_indices: Sequence[int],

@@ -10,8 +10,9 @@ from .._core import backend
 from .._core import trace as _trace
 from .._core.array import Array
 from .._core.trace import Tracer
-from ..interpreters.ad import ReverseTrace, ReverseTracer
+from ..interpreters.ad import ReverseTrace, ReverseTracer, backward
 from ..lax.device import device_put
+from ..lax.shape import zeros_like_aval
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad, PrimitiveNode, node_class
 
@@ -36,12 +37,11 @@ Tensor = _from_value = None  # set by _tensor.py once the Tensor class exists (s
 _views = None  # set with Tensor (see register)
 
 
-def register(tensor_class, from_value):
-    """Called by _tensor.py: this module needs the Tensor class on every operation, and a
-    function-level import there would cost more than the operation's bookkeeping."""
+def register(tensor_class, from_value, views):
+    """Called by _tensor.py once the Tensor class exists: this module needs it (and the views
+    module, which imports Tensor) on every operation, below _tensor in the import order."""
     global Tensor, _from_value, _views
-    from . import _views
-    Tensor, _from_value = tensor_class, from_value
+    Tensor, _from_value, _views = tensor_class, from_value, views
 
 
 def _array(d):
@@ -348,8 +348,6 @@ def apply_backward_tracked(node, cts):
     wanted = [i for i, d in zip(edge_pos, differentiable) if d]
 
     def backward_fn(*vals):
-        from ..interpreters.ad import backward
-        from ..lax.shape import zeros_like_aval
         args, ct_vals = vals[:n_args], vals[n_args:]
         trace = OpTrace()
         try:

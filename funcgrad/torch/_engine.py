@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 
 from .._core.array import Array as _Array, wrap_value
-from .._core.graph import toposort
+from .._core.graph import toposort, walk
 from . import _dispatch
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad
+from ._storage import copy_storage
 
 
 def _next_nodes(node):
@@ -36,22 +37,23 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                  capture=None):
     """Propagate grad_outputs (tensors) from outputs through the graph, accumulating into the
     leaves' .grad. inputs: only these tensors receive .grad. capture (torch.autograd.grad): a dict
-    {(node, output index): None} filled with the gradients there, and nothing accumulated."""
+    {(node, output index): None} filled with the gradients there, and nothing accumulated.
+
+    The walk is funcgrad's one backward walk (_core/graph.walk); what PyTorch adds to it (hooks,
+    retain_grad, capture, AccumulateGrad leaves, freeing saved tensors) is this module's visit
+    of one node."""
     if create_graph:
         to_tensor = to_value = _identity
     else:
         to_tensor, to_value = _dispatch._from_value, _dispatch.value_of
-    buffers = {}
+    roots, starts = [], []
     for out, g in zip(outputs, grad_outputs):
         node, k = (out._grad_fn, out._output_nr) if out._grad_fn is not None else (
             out._accumulator_node(), 0)
-        slot = buffers.get(node)
-        if slot is None:
-            slot = buffers[node] = {}
-        old = slot.get(k)
-        g = to_value(g)
-        slot[k] = g if old is None else old + g
-    order = toposort(list(buffers), _next_nodes)
+        roots.append(((node, k), to_value(g)))
+        if node not in starts:
+            starts.append(node)
+    order = toposort(starts, _next_nodes)
     targets = None
     if capture is not None:
         targets = {n for n, _ in capture}
@@ -65,48 +67,42 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             else:
                 targets[t._accumulator_node()] = None
     needed = None if targets is None else _needed(order, targets)
+
+    def visit(node, slot):
+        if needed is not None and node not in needed:
+            return None
+        if node._tensor_hooks or node._retained:
+            _tensor_hooks(node, slot, create_graph, to_tensor, to_value)
+        if capture is not None:
+            for k, g in slot.items():
+                if (node, k) in capture:
+                    old = capture[(node, k)]
+                    g = to_tensor(g)
+                    capture[(node, k)] = g if old is None else old + g
+        if type(node) is AccumulateGrad:
+            if targets is None or (inputs is not None and node in targets):
+                g = slot.pop(0, None)
+                if g is not None:
+                    _accumulate(node.variable, g, create_graph)
+            return None
+        node.check_saved()
+        cts = [slot.get(0)] if node._n_outputs == 1 else \
+            [slot.get(k) for k in range(node._n_outputs)]
+        if node._pre_hooks:
+            cts = _run_pre_hooks(node, cts, to_tensor, to_value)
+        got = node.backward_values(cts, create_graph)
+        if node._hooks:
+            got = _run_hooks(node, got, cts, to_tensor, to_value)
+        if len(got) > 1 and not create_graph:
+            got = _unaliased(got)
+        if not retain_graph:
+            node.free()
+        return zip(node.next_functions, got)
+
     prev = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)
     try:
-        for node in order:
-            slot = buffers.pop(node, None)
-            if slot is None or (needed is not None and node not in needed):
-                continue
-            if node._tensor_hooks or node._retained:
-                _tensor_hooks(node, slot, create_graph, to_tensor, to_value)
-            if capture is not None:
-                for k, g in slot.items():
-                    if (node, k) in capture:
-                        old = capture[(node, k)]
-                        g = to_tensor(g)
-                        capture[(node, k)] = g if old is None else old + g
-            if type(node) is AccumulateGrad:
-                if targets is None or (inputs is not None and node in targets):
-                    g = slot.pop(0, None)
-                    if g is not None:
-                        _accumulate(node.variable, g, create_graph)
-                continue
-            node.check_saved()
-            cts = [slot.get(0)] if node._n_outputs == 1 else \
-                [slot.get(k) for k in range(node._n_outputs)]
-            if node._pre_hooks:
-                cts = _run_pre_hooks(node, cts, to_tensor, to_value)
-            got = node.backward_values(cts, create_graph)
-            if node._hooks:
-                got = _run_hooks(node, got, cts, to_tensor, to_value)
-            if len(got) > 1 and not create_graph:
-                got = _unaliased(got)
-            for (nxt, k), g in zip(node.next_functions, got):
-                if nxt is None or g is None:
-                    continue
-                s = buffers.get(nxt)
-                if s is None:
-                    buffers[nxt] = {k: g}
-                else:
-                    old = s.get(k)
-                    s[k] = g if old is None else old + g
-            if not retain_graph:
-                node.free()
+        walk(roots, _next_nodes, visit, order)
     finally:
         _grad_state.enabled = prev
     if inputs is not None and capture:
@@ -120,7 +116,6 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
 def _copy(d):
     """A copy of backend array `d` on its own device (an Array(d) would go to funcgrad's default
     device)."""
-    from ._tensor import copy_storage  # the module imports this one
     return wrap_value(copy_storage(d))
 
 

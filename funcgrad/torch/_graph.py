@@ -9,10 +9,11 @@ import numpy as np
 
 from .._core import backend
 from .._core.array import Array
+from ..interpreters.ad import apply_vjp
 from ..interpreters.ad import backward as _reverse_pass
-from ..interpreters.ad import fit_cotangent as _fit_cotangent
 from ..lax.device import device_put
 from ..lax.shape import zeros_like_aval as _zeros_like_aval
+from ._dtypes import type_string
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
          "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -104,9 +105,9 @@ class AccumulateGrad(Node):
 
 def _one_step(node, in_nodes):
     """Whether a tape is one primitive applied to this operation's inputs (the usual case: one
-    torch operation, one funcgrad primitive), which its vjp rules differentiate directly."""
+    torch operation, one funcgrad primitive), which its vjp rule differentiates directly."""
     prim = node.prim
-    if prim is None or prim.multiple_results or prim.vjp_joint is not None:
+    if prim is None or prim.multiple_results:
         return False
     for _, parent, _ in node.parents:
         if parent.prim is not None or parent not in in_nodes:
@@ -115,18 +116,13 @@ def _one_step(node, in_nodes):
 
 
 def _single_primitive_vjp(node, ct, in_nodes):
-    """funcgrad's reverse pass over a one-primitive tape, without the general walk: each input's
-    cotangent is the primitive's vjp rule for it, fitted to the input as the reverse pass fits
-    it (interpreters/ad.py)."""
+    """funcgrad's reverse pass over a one-primitive tape, without the general walk: the
+    primitive's vjp applied as the reverse pass applies it (interpreters/ad.apply_vjp)."""
     if ct is None:
         return [None] * len(in_nodes)
-    prim, ans, args, params = node.prim, node.ans, node.args, node.params
     got = {}
-    for i, parent, _ in node.parents:
-        c = prim.vjp(i)(ct, ans, *args, **params)
-        if c is None:
-            continue
-        c = _fit_cotangent(c, args[i])
+    for (parent, _), c in apply_vjp(node.prim, node.params, node.args, node.ans, node.parents,
+                                    ct, node.residuals):
         if c is not None:
             old = got.get(parent)
             got[parent] = c if old is None else old + c
@@ -172,7 +168,6 @@ class FunctionNode(Node):
             raise RuntimeError(FREED)
         for counter, version, t, out in self._saved:
             if counter[0] != version:
-                from ._dtypes import type_string
                 if out is None:
                     desc = f"[{type_string(t)} {list(t.shape)}]"
                     fn = t._grad_fn
@@ -240,11 +235,14 @@ class PrimitiveNode(FunctionNode):
         ct = cts[0]
         if ct is None:
             return got
+        wanted = prim.diff_args
+        parents = []
         for i, e in diff:
-            rule = prim.vjp(i)
-            c = None if rule is None else rule(ct, ans, *args, **params)
-            if c is not None:
-                c = _fit_cotangent(c, args[i])
+            if i in wanted:
+                parents.append((i, e, i))  # (position, where its gradient goes, the argument)
+            else:
+                got[e] = _zeros_like_input(args[i])
+        for (e, i), c in apply_vjp(prim, params, args, ans, parents, ct):
             got[e] = _zeros_like_input(args[i]) if c is None else c
         return got
 

@@ -762,8 +762,10 @@ def _to_device(t, dev, dtype):
 
 from . import _dispatch as _dispatch_module  # noqa: E402
 
-_dispatch_module.register(Tensor, _from_value)
-
 # The modules that Tensor's methods call and that import Tensor from here (see the docstring)
-from . import _factories, _indexing, _ops, _views  # noqa: E402
+from . import _views  # noqa: E402
+
+_dispatch_module.register(Tensor, _from_value, _views)
+
+from . import _factories, _indexing, _ops  # noqa: E402
 from . import autograd as _autograd  # noqa: E402

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import functools
 
+from .._dispatch import _from_value, grad_edge, value_of
+from .._dtypes import type_string
+from .._factories import zeros
 from .._grad_mode import _state, is_grad_enabled, no_grad
 from .._graph import FREED, Node, node_class
+from .._tensor import Tensor
 
 
 class FunctionCtx:
@@ -36,7 +40,6 @@ class FunctionCtx:
             return ()
         for t, v in zip(self._saved, self._saved_versions):
             if t is not None and t._vc[0] != v:
-                from .._dtypes import type_string
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{type_string(t)} {list(t.shape)}] is at version "
@@ -70,8 +73,6 @@ class BackwardCFunction(Node):
         self._ctx._freed = True
 
     def backward_values(self, cts, create_graph):
-        from .._dispatch import _from_value, value_of
-        from .._factories import zeros
         ctx = self._ctx
         if not create_graph:
             cts = [None if c is None else _from_value(c) for c in cts]
@@ -145,8 +146,6 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._dispatch import grad_edge
-        from .._tensor import Tensor
         ctx = FunctionCtx()
         is_tensor = [isinstance(a, Tensor) for a in args]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
