@@ -35,6 +35,7 @@ import funcgrad.numpy as fnp
 from funcgrad import lax
 from funcgrad._core.avals import ShapedArray
 from funcgrad._core.primitive import PRIMITIVES
+from funcgrad.interpreters.subjaxpr import trace_closed
 
 
 # ---- arguments ------------------------------------------------------------------------------
@@ -222,8 +223,11 @@ CASES: list[Case] = [
     B("random_bits", "key-shape", (np.zeros(3, np.uint32),), shape=(3,)),
     # Primitives whose parameters are functions or jaxprs, through their public functions: the
     # checks those make while building the parameters are these primitives' type rules.
-    V("cond", "branches-disagree", lambda p, x: lax.cond(p, lambda x: x, lambda x: x[:1], x),
-      (np.array(True), f32(2))),
+    # A concrete predicate runs one branch, as Python's `if` does (DESIGN.md, principle 4), so
+    # branches that disagree are the cond primitive's type error, met when it is bound.
+    B("cond", "branches-disagree", (np.array(1, np.int32), f32(2)),
+      branches=tuple(trace_closed(lambda x, br=br: [br(x)], [ShapedArray((2,), np.float32)])[0]
+                     for br in (lambda x: x, lambda x: x[:1]))),
     V("cond", "vector-predicate", lambda p, x: lax.cond(p, lambda x: x, lambda x: -x, x),
       (bools(2), f32(2))),
     V("scan", "carry-type", lambda c, xs: lax.scan(lambda c, x: (c.astype(fnp.int32), x), c, xs),

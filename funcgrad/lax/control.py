@@ -64,7 +64,20 @@ def _clamp_index(i, n):
 
 cond_p.impl = lambda index, *args, branches: run(branches[_clamp_index(index, len(branches))],
                                                  *args)
-cond_p.abstract_eval = lambda index, *args, branches: out_avals(branches[0])
+
+
+def _cond_abstract_eval(index, *args, branches):
+    outs = [out_avals(b) for b in branches]
+    for k, got in enumerate(outs[1:], start=1):
+        if not _same_types(got, outs[0]):
+            raise TypeError(
+                f"cond/switch branches must return the same types, but branch 0 returns "
+                f"{_avals_str(outs[0])} and branch {k} returns {_avals_str(got)}. "
+                + doc_link("branchmismatcherror"))
+    return outs[0]
+
+
+cond_p.abstract_eval = _cond_abstract_eval
 
 
 def _cond_jvp(primals, tangents, *, branches):
@@ -367,9 +380,11 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
                  tree.tree_unflatten(xs_tree, x_leaves))
 
     if all(is_concrete(x) for x in init_leaves + xs_leaves):
-        carry, ys = init, []
+        carry, ys, check = init, [], _EagerCarry("scan", init)
         for i in (range(n - 1, -1, -1) if reverse else range(n)):
-            carry, y = f(carry, tree.tree_unflatten(xs_tree, [index(x, i) for x in xs_leaves]))
+            carry, y = _pair(f(carry, tree.tree_unflatten(xs_tree,
+                                                          [index(x, i) for x in xs_leaves])))
+            check(carry)
             if not all(is_concrete(v) for v in tree.tree_leaves((carry, y))):
                 break  # f closes over traced values: a scan primitive, not an unrolled loop
             ys.append(y)
@@ -414,7 +429,33 @@ def _children(treedef):
 
 def _check_carry(who, carry_tree, c_avals, out_tree, closed, nc):
     got_tree = _children(out_tree)[0] if who == "scan" else out_tree
-    got = out_avals(closed)[:got_tree.num_leaves]
+    _check_carry_types(who, carry_tree, c_avals, got_tree, out_avals(closed)[:got_tree.num_leaves])
+
+
+class _EagerCarry:
+    """What the traced loops check once, on the traced body, the eager loops (concrete values,
+    run step by step in Python) check after every step, with the same error: the carry keeps the
+    initial carry's structure and types. A Python-scalar initial leaf takes the type the first
+    step gives it, as the traced loop's second trace does."""
+
+    def __init__(self, who, carry):
+        leaves, self.tree = tree.tree_flatten(carry)
+        self.who = who
+        self.avals = [get_aval(as_leaf(x)) for x in leaves]
+        self.weak = [type(x) in (int, float) for x in leaves]
+
+    def __call__(self, carry):
+        leaves, got_tree = tree.tree_flatten(carry)
+        got = [get_aval(as_leaf(x)) for x in leaves]
+        if self.weak is not None:
+            if got_tree == self.tree:
+                self.avals = [ShapedArray(a.shape, g.dtype) if w else a
+                              for a, g, w in zip(self.avals, got, self.weak)]
+            self.weak = None
+        _check_carry_types(self.who, self.tree, self.avals, got_tree, got)
+
+
+def _check_carry_types(who, carry_tree, c_avals, got_tree, got):
     if got_tree != carry_tree or not _same_types(got, c_avals):
         raise TypeError(
             f"{who}: the body must return a carry of the same structure and types as the initial "
@@ -470,9 +511,10 @@ def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any],
         lo, hi = int(concrete_value(as_leaf(lower))), int(concrete_value(as_leaf(upper)))
         leaves = tree.tree_leaves(init_val)
         if all(is_concrete(x) for x in leaves):
-            val = init_val
+            val, check = init_val, _EagerCarry("scan", init_val)  # scan's, as under jit
             for i in range(lo, hi):
                 val = body_fun(Array(np.int64(i)), val)
+                check(val)
                 if not all(is_concrete(x) for x in tree.tree_leaves(val)):
                     break  # body_fun closes over traced values: use the scan primitive
             else:
@@ -655,6 +697,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     leaves = [as_leaf(x) for x in leaves]
     if all(is_concrete(x) for x in leaves):
         val = tree.tree_unflatten(in_tree, leaves)
+        check = _EagerCarry("while_loop", val)
         while True:
             pred = cond_fun(val)
             if not is_concrete(pred):
@@ -664,6 +707,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
             if not _truth(pred):
                 return tree.tree_map(_as_array, val)
             val = body_fun(val)
+            check(val)
     for _ in range(2):
         avals = [get_aval(x) for x in leaves]
         body_c, body_h, body_tree = trace_closed(
@@ -678,8 +722,7 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                                      avals, "while_cond")
     pa = out_avals(cond_c)
     if len(pa) != 1 or pa[0].shape != () or pa[0].dtype != np.bool_:
-        raise TypeError(f"while_loop: cond_fun must return a scalar boolean, got "
-                        f"{_avals_str(pa)}")
+        raise _predicate_error(pa)
     args = [*cond_h, *body_h, *leaves]
     params = dict(cond_jaxpr=cond_c, body_jaxpr=body_c, cond_nconsts=len(cond_h),
                   body_nconsts=len(body_h), max_steps=max_steps)
@@ -692,7 +735,11 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
 
 def _truth(pred):
     pa = get_aval(as_leaf(pred))
-    if pa.shape != ():
-        raise TypeError(f"while_loop: cond_fun must return a scalar boolean, got "
-                        f"{pa.str_short()}")
+    if pa.shape != () or pa.dtype != np.bool_:  # the traced loop's check, and its error
+        raise _predicate_error([pa])
     return bool(pred)
+
+
+def _predicate_error(avals):
+    got = avals[0].str_short() if len(avals) == 1 else _avals_str(avals)
+    return TypeError(f"while_loop: cond_fun must return a scalar boolean, got {got}")
