@@ -176,8 +176,8 @@ def bind(prim, *args, **params):
 
 def eval_primitive(prim, args, params):
     """Evaluate `prim` outside any trace: funcgrad values (Arrays, Python scalars, backend
-    arrays) in, Arrays out. The one eager routine: it places the operands (once a GPU is in use),
-    then `eval_values` checks and computes."""
+    arrays) in, Arrays out. The one eager routine: `eval_values` checks and computes, after
+    `_placed` has put the operands on one device once a GPU is in use."""
     if len(args) == 2:
         x, y = args
         vals = (x._value if x.__class__ is Array else x, y._value if y.__class__ is Array else y)
@@ -186,27 +186,31 @@ def eval_primitive(prim, args, params):
         vals = (x._value if x.__class__ is Array else x,)
     else:
         vals = [a._value if a.__class__ is Array else a for a in args]
-    place = None
     if backend.active and not prim.transfers and not backend.one_place(*vals):
-        vals, place = backend.align(prim.name, vals)
-    if prim.impl_checks_input and not config.debug_nans:
+        out = _placed(prim, vals, params)
+    elif prim.impl_checks_input and not config.debug_nans:
         try:  # the common case, kept to one call: see eval_values
-            out = prim.impl(*vals, **params)
+            out = prim.impl(*vals, **params) if params else prim.impl(*vals)
         except (ValueError, TypeError):
             out = None
         if out is None:
             out = eval_values(prim, vals, params)  # raises the rule's error, or numpy's
     else:
         out = eval_values(prim, vals, params)
-    if place is not None:
-        out = backend.settle(out, place, prim.multiple_results)
+    if out.__class__ is np.ndarray:
+        a = _new(Array)
+        a._value = out
+        return a
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
-    if out.__class__ is not np.ndarray:
-        return wrap_value(out)
-    a = _new(Array)
-    a._value = out
-    return a
+    return wrap_value(out)
+
+
+def _placed(prim, vals, params):
+    """eval_values on operands moved to one device (see backend.align), results settled there."""
+    vals, place = backend.align(prim.name, vals)
+    out = eval_values(prim, vals, params)
+    return out if place is None else backend.settle(out, place, prim.multiple_results)
 
 
 _new = object.__new__

@@ -41,6 +41,7 @@ def _binary(prim_fn: Callable[..., Any],
         return bind(prim, operand(x), operand(y))
     f.__name__ = name
     f.__doc__ = f"numpy.{name}, differentiable, with numpy's broadcasting and type promotion."
+    f.primitive = prim  # type: ignore[attr-defined]  # (operators call the eager routine with it)
     return f
 
 
