@@ -26,7 +26,8 @@ def operand(x: ArrayLike) -> Array:
     """An operand for a primitive: arrays and Python scalars (weakly typed) pass through; numpy
     values and nested sequences become Arrays."""
     if isinstance(x, (Array, Tracer)) or type(x) in PY_SCALARS:
-        return x
+        # a Tracer, or a weakly typed Python scalar, stands for the Array it becomes
+        return x  # type: ignore[return-value]
     if isinstance(x, (list, tuple)):
         return asarray(x)
     if isinstance(x, (np.ndarray, np.generic)):
@@ -106,6 +107,7 @@ def dtype_of(x: ArrayLike) -> np.dtype:
 
 def cast(x: ArrayLike, dtype: DTypeLike) -> Array:
     """x converted to `dtype` (x itself when it already has it)."""
+    x = operand(x)
     return x if dtype_of(x) == dtype else lax.convert_element_type(x, dtype)
 
 

@@ -210,7 +210,7 @@ class RNNBase(Module):
             if hs != exp_h:
                 raise RuntimeError(f"Expected hidden{'[0]' if lstm else ''} size {exp_h}, got "
                                    f"{list(h0.shape)}")
-            if lstm:
+            if c0 is not None:  # LSTM's
                 cs = tuple(c0.shape) if batched else (c0.shape[0], 1, c0.shape[1])
                 if cs != exp_c:
                     raise RuntimeError(f"Expected hidden[1] size {exp_c}, got {list(c0.shape)}")
