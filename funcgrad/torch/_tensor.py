@@ -13,7 +13,7 @@ once Tensor exists (the package imports this module first)."""
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union, overload
 
 import numpy as np
 
@@ -161,6 +161,10 @@ class Tensor:
     def shape(self) -> Size:
         return _tuple_new(Size, self._data.shape)
 
+    @overload
+    def size(self, dim: None = None) -> Size: ...
+    @overload
+    def size(self, dim: _int) -> _int: ...
     def size(self, dim: _int | None = None) -> Size | _int:
         if dim is None:
             return _tuple_new(Size, self._data.shape)

@@ -17,13 +17,13 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Conca
 class Dataset:
     """A map-style dataset: __getitem__(index) (and usually __len__)."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __add__(self, other):
+    def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
 
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item: Any) -> type[Dataset]:
         return cls
 
 
