@@ -13,7 +13,7 @@ from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval, host_value
-from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.typing import ArrayLike, DTypeLike
 from ..lax._checks import normalize_axis
 
 
@@ -95,7 +95,7 @@ def as_shape(shape: Any) -> tuple[int, ...]:
     return (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
 
 
-def shape_of(x: ArrayLike) -> Shape:
+def shape_of(x: ArrayLike) -> tuple[int, ...]:
     """numpy.shape_of, differentiable."""
     return get_aval(operand(x)).shape
 
