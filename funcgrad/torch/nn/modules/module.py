@@ -7,7 +7,7 @@ import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, NoReturn, TypeGuard, TypeVar
 
 from ... import _dtypes as D
 from ..._size import as_device
@@ -100,7 +100,7 @@ def _addindent(s_, num_spaces):
     return first + "\n" + "\n".join(s)
 
 
-def _forward_unimplemented(self, *input):
+def _forward_unimplemented(self: Module, *input: Any) -> NoReturn:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
                               'function')
 
@@ -177,7 +177,8 @@ class Module:
         if self.call_super_init:
             super().__init__(*args, **kwargs)
 
-    forward = _forward_unimplemented
+    # Callable[..., Any], as PyTorch declares it: each module's forward has its own signature
+    forward: Callable[..., Any] = _forward_unimplemented
 
     # ---- registration -----------------------------------------------------------------------
 
@@ -565,7 +566,7 @@ class Module:
                 or _global_forward_pre_hooks):
             return forward_call(*args, **kwargs)
         result = None
-        called_always = set()
+        called_always: set[int] = set()
         try:
             for hook_id, hook in (*_global_forward_pre_hooks.items(),
                                   *self._forward_pre_hooks.items()):

@@ -42,11 +42,20 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
+def _zero_pad_init(self: _ConstantPadNd, padding: int | tuple[int, ...]) -> None:
+    """ZeroPadNd(padding): ConstantPadNd(padding, 0.0)."""
+    _ConstantPadNd.__init__(self, padding, 0.0)
+
+
+def _zero_pad_repr(self: _ConstantPadNd) -> str:
+    return f"{self.padding}"
+
+
 def _pad_class(name, base, mode, n, zero=False):
     attrs = {"_mode": mode, "_n": n}
     if zero:
-        attrs["__init__"] = lambda self, padding: _ConstantPadNd.__init__(self, padding, 0.0)
-        attrs["extra_repr"] = lambda self: f"{self.padding}"
+        attrs["__init__"] = _zero_pad_init
+        attrs["extra_repr"] = _zero_pad_repr
     cls = type(name, (base,), attrs)
     cls.__module__ = __name__
     return cls
