@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from .typing import DTypeLike, Shape
+
 PY_SCALARS = (bool, int, float, complex)
 
 _SHORT = {
@@ -27,8 +29,11 @@ class ShapedArray:
     """The abstract value of an array: what tracing knows when values are not known."""
 
     __slots__ = ("shape", "dtype", "weak_type")
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    weak_type: bool
 
-    def __init__(self, shape, dtype, weak_type=False):
+    def __init__(self, shape: Shape, dtype: DTypeLike, weak_type: bool = False):
         # Shapes come from backend arrays or from the primitives' functions, which make them
         # tuples of Python ints.
         self.shape = shape if type(shape) is tuple else tuple(int(d) for d in shape)
@@ -36,27 +41,27 @@ class ShapedArray:
         self.weak_type = weak_type
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return len(self.shape)
 
     @property
-    def size(self):
+    def size(self) -> int:
         return math.prod(self.shape)
 
-    def str_short(self):
+    def str_short(self) -> str:
         return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
 
-    def strip_weak_type(self):
+    def strip_weak_type(self) -> ShapedArray:
         return ShapedArray(self.shape, self.dtype) if self.weak_type else self
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, ShapedArray) and self.shape == other.shape
                 and self.dtype == other.dtype and self.weak_type == other.weak_type)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.shape, self.dtype, self.weak_type))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ShapedArray({self.str_short()}{', weak_type=True' if self.weak_type else ''})"
 
 

@@ -13,7 +13,7 @@ from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval, host_value
-from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.typing import ArrayLike, DTypeLike
 from ..lax._checks import normalize_axis
 
 
@@ -26,7 +26,8 @@ def operand(x: ArrayLike) -> Array:
     """An operand for a primitive: arrays and Python scalars (weakly typed) pass through; numpy
     values and nested sequences become Arrays."""
     if isinstance(x, (Array, Tracer)) or type(x) in PY_SCALARS:
-        return x
+        # a Tracer, or a weakly typed Python scalar, stands for the Array it becomes
+        return x  # type: ignore[return-value]
     if isinstance(x, (list, tuple)):
         return asarray(x)
     if isinstance(x, (np.ndarray, np.generic)):
@@ -94,7 +95,7 @@ def as_shape(shape: Any) -> tuple[int, ...]:
     return (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
 
 
-def shape_of(x: ArrayLike) -> Shape:
+def shape_of(x: ArrayLike) -> tuple[int, ...]:
     """numpy.shape_of, differentiable."""
     return get_aval(operand(x)).shape
 
@@ -106,6 +107,7 @@ def dtype_of(x: ArrayLike) -> np.dtype:
 
 def cast(x: ArrayLike, dtype: DTypeLike) -> Array:
     """x converted to `dtype` (x itself when it already has it)."""
+    x = operand(x)
     return x if dtype_of(x) == dtype else lax.convert_element_type(x, dtype)
 
 

@@ -60,7 +60,7 @@ def empty_like(a: ArrayLike, dtype: DTypeLike = None, shape: int | Shape | None 
     return zeros_like(a, dtype, shape)
 
 
-def arange(start: ArrayLike, stop: ArrayLike = None, step: ArrayLike = None,
+def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | None = None,
            dtype: DTypeLike = None) -> Array:
     """>>> import funcgrad.numpy as fnp
     >>> fnp.arange(3)

@@ -26,8 +26,8 @@ def nonzero(a: ArrayLike) -> tuple[Array, ...]:
 def where(condition: ArrayLike) -> tuple[Array, ...]: ...
 @overload
 def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array: ...
-def where(condition: ArrayLike, x: ArrayLike = None,
-          y: ArrayLike = None) -> Array | tuple[Array, ...]:
+def where(condition: ArrayLike, x: ArrayLike | None = None,
+          y: ArrayLike | None = None) -> Array | tuple[Array, ...]:
     """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
 
     >>> import funcgrad.numpy as fnp

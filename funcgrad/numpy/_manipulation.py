@@ -3,7 +3,7 @@ tiling, padding and rearranging), composed from the shape primitives."""
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Sequence, Union, cast
 
 import numpy as np
 
@@ -239,20 +239,24 @@ def column_stack(tup: Sequence[ArrayLike]) -> Array:
     return concatenate(arrs, axis=1)
 
 
-def split(ary: ArrayLike, indices_or_sections: ArrayLike, axis: int = 0) -> list[Array]:
+# a number of equal sections, or the indices to cut at (an int, or a 1-D sequence or array)
+_Sections = Union[int, Sequence[int], np.ndarray]
+
+
+def split(ary: ArrayLike, indices_or_sections: _Sections, axis: int = 0) -> list[Array]:
     """numpy.split: equal sections (an int) or cuts at the given indices."""
     a = operand(ary)
     aval = get_aval(a)
     ax = normalize_axis("split", axis, aval.ndim)
     n = aval.shape[ax]
     if np.ndim(indices_or_sections) == 0:
-        k = int(indices_or_sections)
+        k = int(cast(int, indices_or_sections))
         if k <= 0 or n % k:
             raise ValueError(f"array split does not result in an equal division: axis {ax} of "
                              f"size {n} into {k} sections")
         cuts = [i * (n // k) for i in range(1, k)]
     else:
-        cuts = [int(c) for c in indices_or_sections]
+        cuts = [int(c) for c in cast(Sequence[int], indices_or_sections)]
     # numpy cuts as a[lo:hi] slices do: a negative index counts from the end
     bounds = [0] + [min(max(c + n if c < 0 else c, 0), n) for c in cuts] + [n]
     out = []
@@ -264,13 +268,13 @@ def split(ary: ArrayLike, indices_or_sections: ArrayLike, axis: int = 0) -> list
     return out
 
 
-def array_split(ary: ArrayLike, indices_or_sections: ArrayLike,
+def array_split(ary: ArrayLike, indices_or_sections: _Sections,
                 axis: int = 0) -> list[Array]:
     """numpy.array_split, differentiable."""
     a = operand(ary)
     n = get_aval(a).shape[normalize_axis("array_split", axis, get_aval(a).ndim)]
     if np.ndim(indices_or_sections) == 0:
-        k = int(indices_or_sections)
+        k = int(cast(int, indices_or_sections))
         if k <= 0:
             raise ValueError("number sections must be larger than 0.")
         each, extra = divmod(n, k)
@@ -280,25 +284,26 @@ def array_split(ary: ArrayLike, indices_or_sections: ArrayLike,
     return split(a, indices_or_sections, axis)
 
 
-def hsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+def hsplit(ary: ArrayLike, indices_or_sections: _Sections) -> list[Array]:
     """numpy.hsplit, differentiable."""
     a = operand(ary)
     return split(a, indices_or_sections, axis=1 if get_aval(a).ndim > 1 else 0)
 
 
-def vsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+def vsplit(ary: ArrayLike, indices_or_sections: _Sections) -> list[Array]:
     """numpy.vsplit, differentiable."""
     return split(ary, indices_or_sections, axis=0)
 
 
-def dsplit(ary: ArrayLike, indices_or_sections: ArrayLike) -> list[Array]:
+def dsplit(ary: ArrayLike, indices_or_sections: _Sections) -> list[Array]:
     """numpy.dsplit, differentiable."""
     return split(ary, indices_or_sections, axis=2)
 
 
 # ---- tiling, adding and rearranging elements ----------------------------------------------------
 
-def repeat(a: ArrayLike, repeats: ArrayLike, axis: int | None = None) -> Array:
+def repeat(a: ArrayLike, repeats: int | Sequence[int] | np.ndarray,
+           axis: int | None = None) -> Array:
     """numpy.repeat, differentiable."""
     a, axis = axis_or_flat(a, axis, "repeat")
     n = get_aval(a).shape[axis]
@@ -306,10 +311,11 @@ def repeat(a: ArrayLike, repeats: ArrayLike, axis: int | None = None) -> Array:
     return lax.index(a, (slice(None),) * axis + (idx,))
 
 
-def tile(A: ArrayLike, reps: ArrayLike) -> Array:
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     """numpy.tile, differentiable."""
     A = operand(A)
-    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    reps = ((int(cast(int, reps)),) if np.ndim(reps) == 0
+            else tuple(int(r) for r in cast(Sequence[int], reps)))
     shape = get_aval(A).shape
     nd = max(len(shape), len(reps))
     A = reshape(A, (1,) * (nd - len(shape)) + shape)

@@ -43,8 +43,8 @@ def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike = None) -> A
     return moveaxis(out, -1, ax)
 
 
-def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike = None,
-         append: ArrayLike = None) -> Array:
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike | None = None,
+         append: ArrayLike | None = None) -> Array:
     """numpy.diff, differentiable."""
     a = operand(a)
     nd = get_aval(a).ndim
@@ -91,7 +91,8 @@ def gradient(f: ArrayLike, *varargs: float, axis: Axis = None,
     return out[0] if len(out) == 1 else out
 
 
-def trapezoid(y: ArrayLike, x: ArrayLike = None, dx: ArrayLike = 1.0, axis: int = -1) -> Array:
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0,
+              axis: int = -1) -> Array:
     """numpy.trapezoid: the integral of y (samples at x, or spaced dx) by the trapezoidal rule.
 
     >>> import funcgrad.numpy as fnp
@@ -186,8 +187,8 @@ def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid") -> Array:
     return _conv_mode(full, n, m, mode, "correlate")
 
 
-def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike = None,
-           right: ArrayLike = None, period: float | None = None) -> Array:
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | None = None,
+           right: ArrayLike | None = None, period: float | None = None) -> Array:
     """numpy.interp: 1-D piecewise-linear interpolation of (xp, fp) at x; differentiable in x, xp
     and fp. `xp` must be increasing (not checked, as numpy).
 

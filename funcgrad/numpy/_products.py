@@ -1,6 +1,8 @@
 """Products: dot, matmul, tensordot, einsum, outer, inner, vdot; all over dot_general."""
 from __future__ import annotations
 
+from typing import Any, Sequence, cast
+
 import numpy as np
 
 from .. import lax
@@ -95,16 +97,17 @@ def outer(a: ArrayLike, b: ArrayLike) -> Array:
     return lax.mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
-def tensordot(a: ArrayLike, b: ArrayLike, axes: ArrayLike = 2) -> Array:
+def tensordot(a: ArrayLike, b: ArrayLike,
+              axes: int | Sequence[int | Sequence[int]] = 2) -> Array:
     """numpy.tensordot: contract the last `axes` axes of a with the first of b, or the given
     pairs of axes."""
     a, b = operand(a), operand(b)
     na, nb = get_aval(a).ndim, get_aval(b).ndim
     if np.ndim(axes) == 0:
-        k = int(axes)
+        k = int(cast(int, axes))
         ax_a, ax_b = tuple(range(na - k, na)), tuple(range(k))
     else:
-        ax_a, ax_b = (tuple(np.atleast_1d(x).tolist()) for x in axes)
+        ax_a, ax_b = (tuple(np.atleast_1d(x).tolist()) for x in cast(Sequence[Any], axes))
     ax_a = tuple(x % na for x in ax_a)
     ax_b = tuple(x % nb for x in ax_b)
     sa, sb = get_aval(a).shape, get_aval(b).shape

@@ -3,7 +3,7 @@ NaN-ignoring ones (nansum, nanmean, nanargmax, ...) too."""
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -17,7 +17,20 @@ from ._core import cast, dtype_of, float_dtype, operand
 from ._ufuncs import isnan
 
 
-def _accumulation_dtype(dtype):
+class _Reduction(Protocol):
+    """What `_reduction` makes: sum and prod's signature."""
+
+    def __call__(self, a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+                 keepdims: bool = False) -> Array: ...
+
+
+class _AxisReduction(Protocol):
+    """What the other factories here make: max, argmax, any, nanmax... take no dtype."""
+
+    def __call__(self, a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array: ...
+
+
+def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
     """numpy's default dtype for sum/prod: small integers and bools accumulate in the platform
     integer."""
     if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < np.dtype(np.int_).itemsize):
@@ -33,7 +46,8 @@ def _keep(out, shape, axes, keepdims):
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))
 
 
-def _reduction(name, prim_fn, default_dtype) -> Callable[..., Array]:
+def _reduction(name: str, prim_fn: Callable[[Array, tuple[int, ...]], Array],
+               default_dtype: Callable[[np.dtype], np.dtype]) -> _Reduction:
     def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
           keepdims: bool = False) -> Array:
         a = operand(a)
@@ -52,7 +66,8 @@ sum = _reduction("sum", lax.reduce_sum, _accumulation_dtype)
 prod = _reduction("prod", lax.reduce_prod, _accumulation_dtype)
 
 
-def _extremum(name, prim_fn) -> Callable[..., Array]:
+def _extremum(name: str,
+              prim_fn: Callable[[Array, tuple[int, ...]], Array]) -> _AxisReduction:
     def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
@@ -108,7 +123,7 @@ def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
     return lax.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
-def _arg(name, prim_fn) -> Callable[..., Array]:
+def _arg(name: str, prim_fn: Callable[[Array, int], Array]) -> _AxisReduction:
     def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         aval = get_aval(a)
@@ -126,7 +141,7 @@ argmax = _arg("argmax", lax.argmax)
 argmin = _arg("argmin", lax.argmin)
 
 
-def _logical_reduction(name, extremum, identity) -> Callable[..., Array]:
+def _logical_reduction(name: str, extremum: _AxisReduction, identity: bool) -> _AxisReduction:
     def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         truth = lax.ne(operand(a), 0)
         aval = get_aval(truth)
@@ -229,7 +244,7 @@ def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int |
     return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
-def _nan_extremum(name, reduce, fill) -> Callable[..., Array]:
+def _nan_extremum(name: str, reduce: _AxisReduction, fill: float) -> _AxisReduction:
     def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         if dtype_of(a).kind not in "fc":
@@ -251,7 +266,7 @@ nanmax = _nan_extremum("nanmax", max, -np.inf)
 nanmin = _nan_extremum("nanmin", min, np.inf)
 
 
-def _nan_arg(name, arg, fill) -> Callable[..., Array]:
+def _nan_arg(name: str, arg: _AxisReduction, fill: float) -> _AxisReduction:
     def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
         a = operand(a)
         if dtype_of(a).kind not in "fc":

@@ -51,7 +51,7 @@ def _nan_less(x, y):
 
 
 def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left",
-                 sorter: ArrayLike = None) -> Array:
+                 sorter: ArrayLike | None = None) -> Array:
     """numpy.searchsorted: where v's elements would go in the sorted 1-D `a` (NaN sorts last).
     Works on traced values (it counts comparisons: O(len(a) * v.size)).
 

@@ -51,7 +51,7 @@ def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: b
 
 def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
              overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
-             weights: ArrayLike = None) -> Array:
+             weights: ArrayLike | None = None) -> Array:
     """numpy.quantile with the default 'linear' method; differentiable in `a` (through sort).
     q (concrete) may be a scalar or an array: its shape leads the result's.
 
@@ -64,7 +64,7 @@ def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
 
 def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
                overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
-               weights: ArrayLike = None) -> Array:
+               weights: ArrayLike | None = None) -> Array:
     """numpy.percentile: quantile with q in [0, 100].
 
     >>> import funcgrad.numpy as fnp
@@ -87,7 +87,7 @@ def nanmedian(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input
 
 def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
                 overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
-                weights: ArrayLike = None) -> Array:
+                weights: ArrayLike | None = None) -> Array:
     """numpy.nanquantile: quantile ignoring NaNs (NaN for an all-NaN slice); differentiable.
 
     >>> import funcgrad.numpy as fnp
@@ -99,7 +99,7 @@ def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
 
 def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
                   overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
-                  weights: ArrayLike = None) -> Array:
+                  weights: ArrayLike | None = None) -> Array:
     """numpy.nanpercentile: percentile ignoring NaNs."""
     return _quantile(a, q, axis, method, keepdims, weights, out, "nanpercentile", 100.0, True)
 
@@ -180,8 +180,8 @@ def _flatten_axes(a, axis, who):
 
 # ---- averages -----------------------------------------------------------------------------------
 
-def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike = None, returned: bool = False, *,
-            keepdims: bool = False) -> Array | tuple[Array, Array]:
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """numpy.average: the (weighted) mean along `axis`; returned=True also gives the sum of the
     weights. Differentiable in `a` and `weights`.
 
@@ -221,7 +221,7 @@ def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike = None, returned
 
 # ---- correlating --------------------------------------------------------------------------------
 
-def cov(m: ArrayLike, y: ArrayLike = None, rowvar: bool = True, bias: bool = False,
+def cov(m: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, bias: bool = False,
         ddof: int | None = None, fweights: None = None, aweights: None = None, *,
         dtype: DTypeLike = None) -> Array:
     """numpy.cov (without frequency or analytic weights): the covariance matrix of the variables
@@ -239,7 +239,7 @@ def cov(m: ArrayLike, y: ArrayLike = None, rowvar: bool = True, bias: bool = Fal
     m = operand(m)
     if get_aval(m).ndim > 2:
         raise ValueError("m has more than 2 dimensions")
-    dt = dtype or np.result_type(dtype_of(m), np.float64)
+    dt = np.dtype(dtype) if dtype is not None else np.result_type(dtype_of(m), np.float64)
     X = cast(atleast_2d(m), dt)
     if not rowvar and shape_of(X)[0] != 1:
         X = lax.transpose(X, (1, 0))
@@ -264,7 +264,7 @@ def cov(m: ArrayLike, y: ArrayLike = None, rowvar: bool = True, bias: bool = Fal
     return squeeze(c)
 
 
-def corrcoef(x: ArrayLike, y: ArrayLike = None, rowvar: bool = True, *,
+def corrcoef(x: ArrayLike, y: ArrayLike | None = None, rowvar: bool = True, *,
              dtype: DTypeLike = None) -> Array:
     """numpy.corrcoef: Pearson correlation coefficients, clipped to [-1, 1]. Differentiable.
 

@@ -9,6 +9,7 @@ from .. import lax
 from .._core.array import Array
 from .._core.trace import bind, eval_primitive, get_aval, host_value
 from .._core.typing import ArrayLike
+from ..lax.elementwise import maximum_p
 from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
 from ._manipulation import broadcast_to
 
@@ -151,7 +152,7 @@ def logical_not(x: ArrayLike) -> Array:
     return lax.eq(operand(x), 0)
 
 
-def clip(a: ArrayLike, a_min: ArrayLike = None, a_max: ArrayLike = None) -> Array:
+def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None) -> Array:
     """numpy.clip; at a bound the derivative is shared with the bound (as for maximum)."""
     a = operand(a)
     if a_min is None and a_max is None:
@@ -161,7 +162,7 @@ def clip(a: ArrayLike, a_min: ArrayLike = None, a_max: ArrayLike = None) -> Arra
     out = get_aval(a)
     for b in (a_min, a_max):
         if b is not None:
-            out = lax.maximum.primitive.abstract_eval(out, get_aval(operand(b)))
+            out = maximum_p.abstract_eval(out, get_aval(operand(b)))
     if out.dtype != dtype_of(a):
         a = lax.convert_element_type(a, out.dtype)
     if a_min is not None:

@@ -409,7 +409,8 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
         return flip(take_along_axis(s, argsort(s, axis=-1), axis=-1), axis=-1)
     _assert_stacked_2d("svd", a)
     if not compute_uv:
-        return L.svd(a, compute_uv=False)
+        # s alone: lax.svd's return type does not yet tell (it has no compute_uv overloads)
+        return L.svd(a, compute_uv=False)  # type: ignore[return-value]
     return SVDResult(*L.svd(a, full_matrices=bool(full_matrices)))
 
 

@@ -12,7 +12,7 @@ import math as _math
 
 from . import _tensor  # noqa: F401  (first: it imports the modules above it at its end)
 from . import _methods  # noqa: F401  (binds the Tensor methods and operators)
-from . import autograd, backends, cuda, fft, func, linalg, nn, utils
+from . import autograd, backends, cuda, fft, func, linalg, nn, types, utils
 from ._dtypes import (bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo, float,
                       float16, float32, float64, get_default_dtype, half, iinfo, int, int8,
                       int16, int32, int64, layout, long, promote_types, result_type,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from typing import Any, Callable, TypeVar
 
 
 class _State(threading.local):
@@ -27,27 +28,30 @@ def _set(flag):
     _state.enabled = bool(flag)
 
 
+# what a grad mode decorates: the wrapper has the function's own signature
+F = TypeVar("F", bound=Callable[..., Any])
+
 class _GradMode:
     """A context manager that is also a decorator (of functions and of generators), as
     PyTorch's are."""
     _flag = True
     _inference = None
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._prev = (_state.enabled, _state.inference)
         _state.enabled = self._flag
         if self._inference is not None:
             _state.inference = self._inference
         return None
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> bool:
         _state.enabled, _state.inference = self._prev
         return False
 
-    def clone(self):
+    def clone(self) -> _GradMode:
         return type(self)()
 
-    def __call__(self, fn):
+    def __call__(self, fn: F) -> F:
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def gen_wrapper(*args, **kwargs):
@@ -73,7 +77,7 @@ class _GradMode:
 class _NoParam(_GradMode):
     """Usable as @no_grad as well as @no_grad()."""
 
-    def __new__(cls, orig_func=None):
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
         if orig_func is None:
             return super().__new__(cls)
         return cls()(orig_func)
@@ -92,31 +96,31 @@ class enable_grad(_NoParam):
 class inference_mode(_GradMode):
     """no_grad, for inference (inference_mode(False) changes nothing)."""
 
-    def __new__(cls, mode=True):
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
         if callable(mode):
             return cls()(mode)
         return super().__new__(cls)
 
-    def __init__(self, mode=True):
+    def __init__(self, mode: bool | Callable[..., Any] = True):
         if callable(mode):
             mode = True
         self.mode = bool(mode)
         self._flag = not self.mode if self.mode else is_grad_enabled()
         self._inference = self.mode
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         if not self.mode:
             self._flag = _state.enabled
         return super().__enter__()
 
-    def clone(self):
+    def clone(self) -> inference_mode:
         return type(self)(self.mode)
 
 
 class _Deferred(_GradMode):
     """A grad mode that takes effect on entering (what set_grad_enabled decorates with)."""
 
-    def __init__(self, flag):
+    def __init__(self, flag: bool):
         self._flag = flag
 
 
@@ -124,17 +128,17 @@ class set_grad_enabled(_GradMode):
     """set_grad_enabled(False) switches recording off at once (a plain call works, as in
     PyTorch); as a context manager it restores the previous mode on exit."""
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool):
         self._flag = bool(mode)
         self._prev = (_state.enabled, _state.inference)
         _state.enabled = self._flag
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         return None
 
-    def __call__(self, fn):
+    def __call__(self, fn: F) -> F:
         _state.enabled, _state.inference = self._prev  # decorating changes nothing yet
         return super().__call__(fn)
 
-    def clone(self):
+    def clone(self) -> _GradMode:
         return _Deferred(self._flag)

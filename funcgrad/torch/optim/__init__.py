@@ -8,6 +8,7 @@ from collections import defaultdict as _defaultdict
 from typing import Any as _Any
 from typing import Callable as _Callable
 from typing import Iterable as _Iterable
+from typing import Union as _Union
 
 from ... import numpy as fnp
 from ... import optim as fo
@@ -17,6 +18,10 @@ from .._grad_mode import enable_grad as _enable_grad
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
 from . import _transforms as tt
+
+# what an optimizer takes as `params` (PyTorch's torch.optim.optimizer.ParamsT): tensors, dicts
+# of options with their 'params' (parameter groups), or (name, tensor) pairs
+_ParamsT = _Union[_Iterable[Tensor], _Iterable[dict[str, _Any]], _Iterable[tuple[str, Tensor]]]
 
 
 class Optimizer:
@@ -152,7 +157,7 @@ class Optimizer:
             state[params[i]] = {k: (list(v) if k == "fg_state" else v) for k, v in s.items()}
         self.state = state
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
@@ -190,8 +195,10 @@ class SGD(Optimizer):
     """torch.optim.SGD: d = g + weight_decay * p; momentum buffers b = momentum * b + (1 -
     dampening) * d (b = d on the first step); nesterov d + momentum * b; p -= lr * direction."""
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 *, maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float | Tensor = 0, nesterov: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None):
         if lr < 0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0:
@@ -217,9 +224,12 @@ class Adam(Optimizer):
 
     _decoupled_default = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
-                 differentiable=False, fused=None, decoupled_weight_decay=None):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-3,
+                 betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool | None = None):
         _check_common(lr, eps, weight_decay, betas)
         if decoupled_weight_decay is None:
             decoupled_weight_decay = self._decoupled_default
@@ -244,8 +254,9 @@ class AdamW(Adam):
 
     _decoupled_default = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, **kw):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-3,
+                 betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, **kw: _Any):
         kw.pop("decoupled_weight_decay", None)
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kw)
 
@@ -254,8 +265,10 @@ class Adamax(Optimizer):
     """torch.optim.Adamax: funcgrad.optim.scale_by_adamax (max(b2 * u, |g| + eps), the mean
     bias-corrected), L2 weight_decay."""
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False):
         _check_common(lr, eps, weight_decay, betas)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, foreach=foreach,
@@ -272,9 +285,11 @@ class NAdam(Optimizer):
     momentum_decay)) (tt.scale_by_nadam_torch: funcgrad.optim.nadam is Dozat's constant-mu
     form), L2 or decoupled weight decay."""
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
-                 maximize=False, capturable=False, differentiable=False):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False):
         _check_common(lr, eps, weight_decay, betas)
         _check(momentum_decay >= 0, f"Invalid momentum_decay value: {momentum_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
@@ -293,9 +308,11 @@ class RAdam(Optimizer):
     """torch.optim.RAdam (tt.scale_by_radam_torch: torch adds eps to sqrt(v) before the bias
     correction and rectifies only where rho_t > 5), L2 or decoupled weight decay."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
-                 capturable=False, differentiable=False):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False):
         _check_common(lr, eps, weight_decay, betas)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay,
@@ -314,9 +331,10 @@ class RMSprop(Optimizer):
     decay=alpha and eps outside the root, then trace(momentum) (torch's buffer holds g / avg and
     p -= lr * buffer; with momentum 0, trace is the identity), L2 weight_decay."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, capturable=False, foreach=None, maximize=False,
-                 differentiable=False):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False):
         _check_common(lr, eps, weight_decay)
         _check(momentum >= 0, f"Invalid momentum value: {momentum}")
         _check(alpha >= 0, f"Invalid alpha value: {alpha}")
@@ -337,8 +355,10 @@ class Adagrad(Optimizer):
     scale_by_rss puts eps inside the root), times the lr_decay schedule 1 / (1 + count *
     lr_decay) (funcgrad.optim.scale_by_schedule), L2 weight_decay."""
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None):
         _check_common(lr, eps, weight_decay)
         _check(lr_decay >= 0, f"Invalid lr_decay value: {lr_decay}")
         _check(initial_accumulator_value >= 0,
@@ -358,8 +378,9 @@ class Adadelta(Optimizer):
     """torch.optim.Adadelta: funcgrad.optim.scale_by_adadelta(rho, eps) (torch's acc_delta holds
     the squared direction before lr, as funcgrad's e_x does), L2 weight_decay."""
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
-                 capturable=False, maximize=False, differentiable=False):
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False, differentiable: bool = False):
         _check_common(lr, eps, weight_decay)
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,

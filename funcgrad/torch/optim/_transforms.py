@@ -6,7 +6,7 @@ funcgrad.optim's own transforms (see __init__.py).
 Each transform returns the update *direction*: torch.optim's step applies -lr * direction."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ... import numpy as fnp
 from ... import tree
@@ -27,7 +27,7 @@ def _factor(decay, count):
 
 
 class SgdMomentumState(NamedTuple):
-    count: object
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
     momentum_buffer: object
 
 
@@ -60,7 +60,7 @@ def sgd_momentum(momentum, dampening=0.0, nesterov=False):
 
 
 class AmsgradState(NamedTuple):
-    count: object
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
     exp_avg: object
     exp_avg_sq: object
     max_exp_avg_sq: object
@@ -91,7 +91,7 @@ def scale_by_amsgrad_torch(b1=0.9, b2=0.999, eps=1e-8):
 
 
 class NadamState(NamedTuple):
-    count: object
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
     mu_product: object  # float64 product of the momentum schedule so far
     exp_avg: object
     exp_avg_sq: object
@@ -131,7 +131,7 @@ def scale_by_nadam_torch(b1=0.9, b2=0.999, eps=1e-8, momentum_decay=4e-3):
 
 
 class RadamState(NamedTuple):
-    count: object
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
     exp_avg: object
     exp_avg_sq: object
 

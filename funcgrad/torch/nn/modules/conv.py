@@ -5,6 +5,7 @@ import math
 from collections.abc import Sequence
 
 from ..._tensor import Tensor
+from ...types import Device, _dtype
 from .. import functional as F
 from .. import init
 from ..functional._common import _ntuple
@@ -105,9 +106,11 @@ def _conv_class(nd):
     fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
 
     class Conv(_ConvNd):
-        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                     dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                     dtype=None):
+        def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                     stride: int | tuple[int, ...] = 1, padding: str | int | tuple[int, ...] = 0,
+                     dilation: int | tuple[int, ...] = 1, groups: int = 1, bias: bool = True,
+                     padding_mode: str = "zeros", device: Device = None,
+                     dtype: _dtype | None = None):
             padding_ = padding if isinstance(padding, str) else tup(padding)
             super().__init__(in_channels, out_channels, tup(kernel_size), tup(stride), padding_,
                              tup(dilation), False, tup(0), groups, bias, padding_mode, device,
@@ -168,9 +171,11 @@ def _conv_transpose_class(nd):
     fn = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[nd]
 
     class ConvTranspose(_ConvTransposeNd):
-        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                     output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                     device=None, dtype=None):
+        def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1, bias: bool = True,
+                     dilation: int | tuple[int, ...] = 1, padding_mode: str = "zeros",
+                     device: Device = None, dtype: _dtype | None = None):
             if padding_mode != "zeros":
                 raise ValueError(f'Only "zeros" padding mode is supported for '
                                  f"ConvTranspose{nd}d")

@@ -7,7 +7,7 @@ import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeGuard, TypeVar
 
 from ... import _dtypes as D
 from ..._size import as_device
@@ -100,7 +100,7 @@ def _addindent(s_, num_spaces):
     return first + "\n" + "\n".join(s)
 
 
-def _forward_unimplemented(self, *input):
+def _forward_unimplemented(self: Module, *input: Any) -> NoReturn:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
                               'function')
 
@@ -118,10 +118,12 @@ def _non_default_fields(module, defaults):
     return out
 
 
-def _goes_to(store, name, value, cls, plural, what, expected):
+def _goes_to(store: dict[str, Any] | None, name: str, value: object, cls: type, plural: str,
+             what: str, expected: str) -> TypeGuard[dict[str, Any]]:
     """Whether Module.__setattr__ puts `value` into `store` (its _parameters or _modules): a
     `cls` instance goes there (once __init__ made the store), and so does None for a name
-    already there; anything else for such a name is PyTorch's TypeError."""
+    already there; anything else for such a name is PyTorch's TypeError. (True only where the
+    store exists: hence the TypeGuard.)"""
     if isinstance(value, cls):
         if store is None:
             raise AttributeError(f"cannot assign {plural} before Module.__init__() call")
@@ -141,6 +143,11 @@ class Module:
     _version = 1
     training: bool
     call_super_init = False
+    # set by __init__ (through object.__setattr__, past this class's own __setattr__)
+    _parameters: dict[str, Parameter | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
+    _modules: dict[str, Module | None]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if self.call_super_init is False and kwargs:
@@ -170,7 +177,8 @@ class Module:
         if self.call_super_init:
             super().__init__(*args, **kwargs)
 
-    forward = _forward_unimplemented
+    # Callable[..., Any], as PyTorch declares it: each module's forward has its own signature
+    forward: Callable[..., Any] = _forward_unimplemented
 
     # ---- registration -----------------------------------------------------------------------
 
@@ -274,7 +282,9 @@ class Module:
 
     # ---- attribute protocol ----------------------------------------------------------------
 
-    def __getattr__(self, name):
+    # A parameter, buffer or submodule, by name: which one only the name tells, so Any (PyTorch's
+    # Tensor | Module would make each `self.submodule(x)` a type error).
+    def __getattr__(self, name: str) -> Any:
         d = self.__dict__
         if "_parameters" in d:
             p = d["_parameters"]
@@ -290,7 +300,8 @@ class Module:
                 return m[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def __setattr__(self, name, value):
+    # Any value may be set; the body sorts it by its run-time type (parameter, module, buffer).
+    def __setattr__(self, name: str, value: Any) -> None:
         def remove_from(*dicts_or_sets):
             for d in dicts_or_sets:
                 if name in d:
@@ -327,7 +338,7 @@ class Module:
                 else:
                     super().__setattr__(name, value)
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         if name in self._parameters:
             del self._parameters[name]
         elif name in self._buffers:
@@ -338,17 +349,17 @@ class Module:
         else:
             super().__delattr__(name)
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         keys = (dir(self.__class__) + list(self.__dict__) + list(self._parameters)
                 + list(self._modules) + list(self._buffers))
         return sorted(k for k in keys if not k[0].isdigit())
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_compiled_call_impl", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
     # ---- traversal --------------------------------------------------------------------------
@@ -549,13 +560,13 @@ class Module:
             r = hook(self, args, result)
         return result if r is None else r
 
-    def _call_impl(self, *args, **kwargs):
+    def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
         forward_call = self.forward
         if not (self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks
                 or _global_forward_pre_hooks):
             return forward_call(*args, **kwargs)
         result = None
-        called_always = set()
+        called_always: set[int] = set()
         try:
             for hook_id, hook in (*_global_forward_pre_hooks.items(),
                                   *self._forward_pre_hooks.items()):
@@ -775,7 +786,7 @@ class Module:
     def extra_repr(self) -> str:
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra_lines = []
         extra_repr = self.extra_repr()
         if extra_repr:

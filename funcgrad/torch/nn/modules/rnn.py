@@ -14,6 +14,7 @@ from ..._dispatch import apply_op
 from ..._factories import zeros
 from ..._random import _gen
 from ..._tensor import Tensor
+from ...types import Device, _dtype
 from .. import init
 from ..functional._common import _const
 from ..parameter import Parameter
@@ -64,9 +65,10 @@ class RNNBase(Module):
     __constants__ = ["mode", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
                      "dropout", "bidirectional", "proj_size"]
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None,
-                 dtype=None):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device: Device = None,
+                 dtype: _dtype | None = None):
         super().__init__()
         self.mode = mode
         self.input_size = input_size
@@ -141,18 +143,18 @@ class RNNBase(Module):
         return [getattr(self, n, None) for n in self._flat_weights_names]
 
     @property
-    def all_weights(self):
+    def all_weights(self) -> list[list[Parameter]]:
         return [[getattr(self, w) for w in weights] for weights in self._all_weights]
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> None:
         pass
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = "{input_size}, {hidden_size}" + _non_default_fields(self, (
             ("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False),
             ("dropout", 0), ("bidirectional", False)))
@@ -210,7 +212,7 @@ class RNNBase(Module):
             if hs != exp_h:
                 raise RuntimeError(f"Expected hidden{'[0]' if lstm else ''} size {exp_h}, got "
                                    f"{list(h0.shape)}")
-            if lstm:
+            if c0 is not None:  # LSTM's
                 cs = tuple(c0.shape) if batched else (c0.shape[0], 1, c0.shape[1])
                 if cs != exp_c:
                     raise RuntimeError(f"Expected hidden[1] size {exp_c}, got {list(c0.shape)}")
@@ -291,7 +293,7 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if len(args) > 3:
@@ -310,12 +312,12 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
@@ -324,7 +326,8 @@ class GRU(RNNBase):
 class RNNCellBase(Module):
     __constants__ = ["input_size", "hidden_size", "bias"]
 
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device: Device = None, dtype: _dtype | None = None):
         super().__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -340,7 +343,7 @@ class RNNCellBase(Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = "{input_size}, {hidden_size}"
         if "bias" in self.__dict__ and self.bias is not True:
             s += ", bias={bias}"
@@ -348,7 +351,7 @@ class RNNCellBase(Module):
             s += ", nonlinearity={nonlinearity}"
         return s.format(**self.__dict__)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
@@ -377,8 +380,8 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
-                 dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device: Device = None, dtype: _dtype | None = None):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device,
                          dtype=dtype)
         self.nonlinearity = nonlinearity
@@ -392,7 +395,8 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Device = None,
+                 dtype: _dtype | None = None):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
                          dtype=dtype)
 
@@ -402,7 +406,8 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Device = None,
+                 dtype: _dtype | None = None):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
                          dtype=dtype)
 

@@ -9,14 +9,16 @@ import multiprocessing as python_multiprocessing
 import os
 import queue
 import warnings
+from multiprocessing.context import BaseContext
+from typing import Any, Callable, Iterable, Sized, cast
 
 from ... import cuda
-from ..._random import _gen
+from ..._random import Generator, _gen
 from . import _utils
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import _DatasetKind
 from ._utils.worker import ExceptionWrapper, get_worker_info
-from .dataset import IterableDataset
+from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
@@ -48,11 +50,16 @@ class DataLoader:
 
     __initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
-                 in_order=True):
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Sampler | Iterable[Any] | None = None,
+                 batch_sampler: Sampler | Iterable[list[Any]] | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context: str | BaseContext | None = None,
+                 generator: Generator | None = None, *, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "",
+                 in_order: bool = True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              "disable multiprocessing.")
@@ -111,9 +118,10 @@ class DataLoader:
             if self._dataset_kind == _DatasetKind.Iterable:
                 sampler = _InfiniteConstantSampler()
             elif shuffle:
-                sampler = RandomSampler(dataset, generator=generator)
+                # a map-style dataset: it has a __len__ (Dataset does not declare one)
+                sampler = RandomSampler(cast(Sized, dataset), generator=generator)
             else:
-                sampler = SequentialSampler(dataset)
+                sampler = SequentialSampler(cast(Sized, dataset))
         if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
 
@@ -127,8 +135,8 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
         self.__initialized = True
-        self._IterableDataset_len_called = None
-        self._iterator = None
+        self._IterableDataset_len_called: int | None = None
+        self._iterator: _BaseDataLoaderIter | None = None
         self.check_worker_number_rationality()
 
     def _get_iterator(self):
@@ -138,11 +146,11 @@ class DataLoader:
         return _MultiProcessingDataLoaderIter(self)
 
     @property
-    def multiprocessing_context(self):
+    def multiprocessing_context(self) -> BaseContext | None:
         return self.__multiprocessing_context
 
     @multiprocessing_context.setter
-    def multiprocessing_context(self, multiprocessing_context):
+    def multiprocessing_context(self, multiprocessing_context: str | BaseContext | None) -> None:
         if multiprocessing_context is not None:
             if self.num_workers > 0:
                 if isinstance(multiprocessing_context, str):
@@ -164,14 +172,14 @@ class DataLoader:
                                  f"num_workers={self.num_workers}")
         self.__multiprocessing_context = multiprocessing_context
 
-    def __setattr__(self, attr, val):
+    def __setattr__(self, attr: str, val: object) -> None:
         if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler",
                                            "drop_last", "dataset", "persistent_workers"):
             raise ValueError(f"{attr} attribute should not be set after "
                              f"{self.__class__.__name__} is initialized")
         super().__setattr__(attr, val)
 
-    def __iter__(self):
+    def __iter__(self) -> _BaseDataLoaderIter:
         if self.persistent_workers and self.num_workers > 0:
             if self._iterator is None:
                 self._iterator = self._get_iterator()
@@ -188,9 +196,10 @@ class DataLoader:
     def _index_sampler(self):
         return self.batch_sampler if self._auto_collation else self.sampler
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._dataset_kind == _DatasetKind.Iterable:
-            length = self._IterableDataset_len_called = len(self.dataset)
+            # an IterableDataset with a __len__ (len raises TypeError without one, as PyTorch's)
+            length = self._IterableDataset_len_called = len(cast(Sized, self.dataset))
             if self.batch_size is not None:
                 if self.drop_last:
                     length = length // self.batch_size
@@ -199,7 +208,7 @@ class DataLoader:
             return length
         return len(self._index_sampler)
 
-    def check_worker_number_rationality(self):
+    def check_worker_number_rationality(self) -> None:
         if not self.num_workers:
             return
         suggest = _cpu_count()

@@ -5,7 +5,7 @@ import bisect
 import itertools
 import math
 import warnings
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence, Sized, cast
 
 from ..._random import Generator, default_generator, randperm
 from ..._tensor import Tensor
@@ -14,16 +14,22 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Conca
            "ChainDataset", "Subset", "random_split"]
 
 
+def _size(dataset: Dataset) -> int:
+    """len(dataset). Dataset declares no __len__ (as PyTorch's: an iterable-style one may have
+    none); where a length is needed, a dataset without one raises TypeError here."""
+    return len(cast(Sized, dataset))
+
+
 class Dataset:
     """A map-style dataset: __getitem__(index) (and usually __len__)."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __add__(self, other):
+    def __add__(self, other: Dataset) -> Dataset:
         return ConcatDataset([self, other])
 
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item: Any) -> type[Dataset]:
         return cls
 
 
@@ -31,10 +37,10 @@ class IterableDataset(Dataset):
     """An iterable-style dataset: __iter__ yields the samples. With worker processes each worker
     iterates its own copy; use get_worker_info() to split the work."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
-    def __add__(self, other):
+    def __add__(self, other: Dataset) -> ChainDataset:
         return ChainDataset([self, other])
 
 
@@ -46,10 +52,10 @@ class TensorDataset(Dataset):
             raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(t[index] for t in self.tensors)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.tensors[0].size(0)
 
 
@@ -57,30 +63,31 @@ class StackDataset(Dataset):
     """Samples are tuples (positional datasets) or dicts (keyword datasets) of the samples of
     several datasets of one length."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Dataset, **kwargs: Dataset):
+        self.datasets: tuple[Dataset, ...] | dict[str, Dataset]
         if args:
             if kwargs:
                 raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
                                  "``kwargs``) like input/output, but both types are given.")
-            self._length = len(args[0])
-            if any(self._length != len(d) for d in args):
+            self._length = _size(args[0])
+            if any(self._length != _size(d) for d in args):
                 raise ValueError("Size mismatch between datasets")
             self.datasets = args
         elif kwargs:
             tmp = list(kwargs.values())
-            self._length = len(tmp[0])
-            if any(self._length != len(d) for d in tmp):
+            self._length = _size(tmp[0])
+            if any(self._length != _size(d) for d in tmp):
                 raise ValueError("Size mismatch between datasets")
             self.datasets = kwargs
         else:
             raise ValueError("At least one dataset should be passed")
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
-    def __getitems__(self, indices):
+    def __getitems__(self, indices: list[int]) -> list[Any]:
         def items(dataset):
             if callable(getattr(dataset, "__getitems__", None)):
                 got = dataset.__getitems__(indices)
@@ -90,7 +97,7 @@ class StackDataset(Dataset):
                 return got
             return [dataset[i] for i in indices]
         if isinstance(self.datasets, dict):
-            batch = [{} for _ in indices]
+            batch: list[dict[str, Any]] = [{} for _ in indices]
             for k, d in self.datasets.items():
                 for sample, v in zip(batch, items(d)):
                     sample[k] = v
@@ -98,7 +105,7 @@ class StackDataset(Dataset):
         cols = [items(d) for d in self.datasets]
         return [tuple(c[i] for c in cols) for i in range(len(indices))]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self._length
 
 
@@ -106,10 +113,10 @@ class ConcatDataset(Dataset):
     """The samples of several map-style datasets, one after the other."""
 
     @staticmethod
-    def cumsum(sequence):
+    def cumsum(sequence: Iterable[Dataset]) -> list[int]:
         r, s = [], 0
         for e in sequence:
-            s += len(e)
+            s += _size(e)
             r.append(s)
         return r
 
@@ -123,10 +130,10 @@ class ConcatDataset(Dataset):
                 raise AssertionError("ConcatDataset does not support IterableDataset")
         self.cumulative_sizes = self.cumsum(self.datasets)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> Any:
         if idx < 0:
             if -idx > len(self):
                 raise ValueError("absolute value of index should not exceed dataset length")
@@ -136,7 +143,7 @@ class ConcatDataset(Dataset):
         return self.datasets[dataset_idx][sample_idx]
 
     @property
-    def cummulative_sizes(self):
+    def cummulative_sizes(self) -> list[int]:
         warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
                       FutureWarning, stacklevel=2)
         return self.cumulative_sizes
@@ -149,18 +156,18 @@ class ChainDataset(IterableDataset):
         super().__init__()
         self.datasets = datasets
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         for d in self.datasets:
             if not isinstance(d, IterableDataset):
                 raise AssertionError("ChainDataset only supports IterableDataset")
             yield from d
 
-    def __len__(self):
+    def __len__(self) -> int:
         total = 0
         for d in self.datasets:
             if not isinstance(d, IterableDataset):
                 raise AssertionError("ChainDataset only supports IterableDataset")
-            total += len(d)
+            total += _size(d)
         return total
 
 
@@ -171,17 +178,18 @@ class Subset(Dataset):
         self.dataset = dataset
         self.indices = indices
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int | list[int]) -> Any:
         if isinstance(idx, list):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
-    def __getitems__(self, indices):
-        if callable(getattr(self.dataset, "__getitems__", None)):
-            return self.dataset.__getitems__([self.indices[i] for i in indices])
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems([self.indices[i] for i in indices])
         return [self.dataset[self.indices[i]] for i in indices]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
 

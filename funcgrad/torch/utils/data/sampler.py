@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any, Iterable, Iterator, Sequence, Sized, cast
 
 from ... import _dtypes as D
 from ..._factories import as_tensor
 from ..._random import Generator, _gen, multinomial, randint, randperm
+from ..._tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
@@ -14,24 +16,24 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 class Sampler:
     """Base class: __iter__ yields indices (or lists of indices, for batch samplers)."""
 
-    def __init__(self, data_source=None):
+    def __init__(self, data_source: Sized | None = None):
         pass
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError
 
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item: Any) -> type[Sampler]:
         return cls
 
 
 class SequentialSampler(Sampler):
-    def __init__(self, data_source):
+    def __init__(self, data_source: Sized):
         self.data_source = data_source
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data_source)
 
 
@@ -46,7 +48,8 @@ class RandomSampler(Sampler):
     """Indices in a random order: a permutation (repeated to num_samples), or draws with
     replacement."""
 
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+    def __init__(self, data_source: Sized, replacement: bool = False,
+                 num_samples: int | None = None, generator: Generator | None = None):
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
@@ -59,12 +62,12 @@ class RandomSampler(Sampler):
                              f"num_samples={self.num_samples}")
 
     @property
-    def num_samples(self):
+    def num_samples(self) -> int:
         if self._num_samples is None:
             return len(self.data_source)
         return self._num_samples
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _seeded_generator()
         if self.replacement:
@@ -77,29 +80,30 @@ class RandomSampler(Sampler):
                 yield from randperm(n, generator=generator).tolist()
             yield from randperm(n, generator=generator).tolist()[:self.num_samples % n]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
 
 class SubsetRandomSampler(Sampler):
     """The given indices, in a random order."""
 
-    def __init__(self, indices, generator=None):
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None):
         self.indices = indices
         self.generator = generator
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         for i in randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
 
 class WeightedRandomSampler(Sampler):
     """num_samples indices drawn with probabilities proportional to `weights`."""
 
-    def __init__(self, weights, num_samples, replacement=True, generator=None):
+    def __init__(self, weights: Sequence[float] | Tensor, num_samples: int,
+                 replacement: bool = True, generator: Generator | None = None):
         if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
                 or num_samples <= 0):
             raise ValueError("num_samples should be a positive integer value, but got "
@@ -116,19 +120,19 @@ class WeightedRandomSampler(Sampler):
         self.replacement = replacement
         self.generator = generator
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         rand_tensor = multinomial(self.weights, self.num_samples, self.replacement,
                                   generator=self.generator)
         yield from iter(rand_tensor.tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.num_samples
 
 
 class BatchSampler(Sampler):
     """Lists of batch_size indices from `sampler` (the last one shorter unless drop_last)."""
 
-    def __init__(self, sampler, batch_size, drop_last):
+    def __init__(self, sampler: Sampler | Iterable[int], batch_size: int, drop_last: bool):
         if (not isinstance(batch_size, int) or isinstance(batch_size, bool)
                 or batch_size <= 0):
             raise ValueError("batch_size should be a positive integer value, but got "
@@ -139,7 +143,7 @@ class BatchSampler(Sampler):
         self.batch_size = batch_size
         self.drop_last = drop_last
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[list[int]]:
         sampler_iter = iter(self.sampler)
         if self.drop_last:
             args = [sampler_iter] * self.batch_size
@@ -151,7 +155,7 @@ class BatchSampler(Sampler):
                 yield batch
                 batch = [*itertools.islice(sampler_iter, self.batch_size)]
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.drop_last:
-            return len(self.sampler) // self.batch_size
-        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+            return len(cast(Sized, self.sampler)) // self.batch_size
+        return (len(cast(Sized, self.sampler)) + self.batch_size - 1) // self.batch_size
