@@ -359,19 +359,19 @@ class checkpoint_policies:
     recomputed in the backward pass): policy(prim, *args, **params) -> bool."""
 
     @staticmethod
-    def nothing_saveable(prim, *args, **params):
+    def nothing_saveable(prim: Primitive, *args: Any, **params: Any) -> bool:
         return False
 
     @staticmethod
-    def everything_saveable(prim, *args, **params):
+    def everything_saveable(prim: Primitive, *args: Any, **params: Any) -> bool:
         return True
 
     @staticmethod
-    def dots_saveable(prim, *args, **params):
+    def dots_saveable(prim: Primitive, *args: Any, **params: Any) -> bool:
         return prim.name == "dot_general"
 
     @staticmethod
-    def dots_with_no_batch_dims_saveable(prim, *args, **params):
+    def dots_with_no_batch_dims_saveable(prim: Primitive, *args: Any, **params: Any) -> bool:
         return prim.name == "dot_general" and not params["dimension_numbers"][1][0]
 
 

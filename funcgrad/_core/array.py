@@ -5,38 +5,52 @@ operators and numpy-style methods are attached in funcgrad/numpy/_methods.py, sh
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import backend
 from .avals import ShapedArray, float0
 from .config import config
 from .errors import TransferGuardError, doc_link, user_frame
-from .typing import ArrayMethods
+from .backend import Device
+from .typing import ArrayMethods, DTypeLike
 
 
 class Array(ArrayMethods):
     __slots__ = ("_value",)
     __array_priority__ = 100
 
-    def __init__(self, value):
+    def __init__(self, value: Any):
         # A copy: the caller may still hold and write `value`. Host data goes to the default
         # device; a GPU array stays on its GPU.
         self._value = backend.from_data(value._value if type(value) is Array else value)
 
     @property
-    def aval(self):
+    def aval(self) -> ShapedArray:
         return ShapedArray(self._value.shape, self._value.dtype)
 
-    shape = property(lambda self: self._value.shape)
-    dtype = property(lambda self: self._value.dtype)
-    ndim = property(lambda self: self._value.ndim)
-    size = property(lambda self: int(self._value.size))
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._value.shape
 
     @property
-    def device(self):
+    def dtype(self) -> np.dtype:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self._value.size)
+
+    @property
+    def device(self) -> Device:
         return backend.device_of(self._value)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         if type(self._value) is not np.ndarray:  # on a GPU: numpy gets a copy on the host
             if config.transfer_guard == "disallow":
                 raise TransferGuardError(
@@ -52,28 +66,28 @@ class Array(ArrayMethods):
         v.flags.writeable = False  # the Array is immutable; so is what numpy sees of it
         return v if dtype is None else v.astype(dtype, copy=False)
 
-    def item(self, *args):
+    def item(self, *args: int) -> Any:
         return self._value.item(*args)
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._value.tolist()
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self._value)
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self._value)
 
-    def __complex__(self):
+    def __complex__(self) -> complex:
         return complex(self._value)
 
-    def __index__(self):
+    def __index__(self) -> int:
         return self._value.__index__()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         v = backend.to_host(self._value)
         if v.dtype == float0:  # zero-size structs: show them as the zeros they stand for
             body = np.array2string(np.zeros(v.shape, np.int8), separator=", ", prefix="Array(")
@@ -81,14 +95,14 @@ class Array(ArrayMethods):
         body = np.array2string(v, separator=", ", prefix="Array(")
         return f"Array({body}, dtype={v.dtype.name})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(backend.to_host(self._value))
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         v = self._value
         return format(v.item() if v.ndim == 0 else backend.to_host(v), spec)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Array], tuple[np.ndarray]]:
         # Pickles hold host data; unpickling places it on the default device.
         return (Array, (backend.to_host(self._value),))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -18,23 +19,23 @@ class Device:
     """One place arrays live: `fg.devices()` lists them; `str(d)` is 'cpu' or 'cuda:0'."""
     __slots__ = ("platform", "id")
 
-    def __init__(self, platform, id=0):
+    def __init__(self, platform: str, id: int = 0):
         self.platform, self.id = platform, id
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{'Cpu' if self.platform == 'cpu' else 'Cuda'}Device(id={self.id})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "cpu" if self.platform == "cpu" else f"cuda:{self.id}"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Device) and (self.platform, self.id) == (other.platform, other.id)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.platform, self.id))
 
     @property
-    def xp(self):
+    def xp(self) -> Any:
         """The array namespace whose functions run on this device (numpy or cupy)."""
         return np if self.platform == "cpu" else _cuda()[0]
 
@@ -89,7 +90,7 @@ def cuda_device_count():
     return min(_cuda()[2], 1)
 
 
-def devices(backend=None):
+def devices(backend: str | None = None) -> list[Device]:
     """The devices funcgrad can place arrays on: the CPU first, then each GPU.
 
     `backend` ('cpu' or 'cuda'/'gpu') keeps that kind only; asking for 'cuda' where there is no
@@ -197,7 +198,7 @@ def swap_default_device(device):
 
 
 @contextlib.contextmanager
-def using_default_device(spec):
+def using_default_device(spec: Device | str | None) -> Iterator[None]:
     """`with fg.default_device('cuda'):` creates new arrays on the GPU inside the block.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp

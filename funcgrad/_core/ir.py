@@ -8,6 +8,8 @@ live here too.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .avals import ShapedArray
@@ -49,15 +51,16 @@ class Eqn:
 class Jaxpr:
     __slots__ = ("constvars", "invars", "eqns", "outvars")
 
-    def __init__(self, constvars, invars, eqns, outvars):
+    def __init__(self, constvars: list[Var], invars: list[Var], eqns: list[Eqn],
+                 outvars: list[Var | Literal]):
         self.constvars, self.invars, self.eqns, self.outvars = constvars, invars, eqns, outvars
 
-    def __str__(self):
+    def __str__(self) -> str:
         return pretty(self)
 
     __repr__ = __str__
 
-    def to_dot(self, name="jaxpr"):
+    def to_dot(self, name: str = "jaxpr") -> str:
         return to_dot(self, name)
 
 
@@ -65,28 +68,36 @@ class ClosedJaxpr:
     """A jaxpr together with the values of its constvars."""
     __slots__ = ("jaxpr", "consts", "in_tree", "out_tree", "compiled")
 
-    def __init__(self, jaxpr, consts, in_tree=None, out_tree=None):
+    def __init__(self, jaxpr: Jaxpr, consts: list[Any], in_tree: Any = None, out_tree: Any = None):
         self.jaxpr, self.consts = jaxpr, list(consts)
         self.in_tree, self.out_tree = in_tree, out_tree
         self.compiled = {}  # generated code per array namespace, for primitives that run it
 
-    eqns = property(lambda self: self.jaxpr.eqns)
-    in_avals = property(lambda self: [v.aval for v in self.jaxpr.invars])
-    out_avals = property(lambda self: [v.aval for v in self.jaxpr.outvars])
+    @property
+    def eqns(self) -> list[Eqn]:
+        return self.jaxpr.eqns
 
-    def __str__(self):
+    @property
+    def in_avals(self) -> list[ShapedArray]:
+        return [v.aval for v in self.jaxpr.invars]
+
+    @property
+    def out_avals(self) -> list[ShapedArray]:
+        return [v.aval for v in self.jaxpr.outvars]
+
+    def __str__(self) -> str:
         return pretty(self.jaxpr)
 
     __repr__ = __str__
 
-    def to_dot(self, name="jaxpr"):
+    def to_dot(self, name: str = "jaxpr") -> str:
         return to_dot(self.jaxpr, name)
 
-    def typecheck(self):
+    def typecheck(self) -> ClosedJaxpr:
         typecheck(self.jaxpr)
         return self
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         return eval_jaxpr(self.jaxpr, self.consts, *args)
 
 

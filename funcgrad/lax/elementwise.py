@@ -439,7 +439,9 @@ def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
     """
     new_dtype = np.dtype(new_dtype)
     if getattr(x, "dtype", None) == new_dtype and hasattr(x, "aval"):
-        return x  # already that dtype (an Array or a traced value): nothing to convert
+        # already that dtype (an Array or a traced value): nothing to convert; a Tracer stands
+        # for the Array it will be
+        return x  # type: ignore[return-value]
     return convert_element_type_p.bind(x, new_dtype=new_dtype)
 
 
