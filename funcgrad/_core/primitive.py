@@ -80,6 +80,9 @@ class Primitive:
                     "unit", "identity", "compose")
     __slots__ = ("name", "multiple_results", "declared") + DECLARATIONS
 
+    name: str
+    multiple_results: bool
+    declared: set
     impl: Optional[Callable[..., Any]]
     abstract_eval: Optional[Callable[..., Any]]
     jvp: Optional[Callable[..., Any]]
@@ -90,6 +93,13 @@ class Primitive:
     jit: Optional[Callable[..., Any]]
     identity: Optional[Callable[..., bool]]
     compose: Optional[Callable[..., Any]]
+    diff_args: Any
+    unit: Optional[tuple]
+    fresh: bool
+    effectful: bool
+    nondiff: bool
+    transfers: bool
+    impl_checks_input: bool
 
     def __init__(self, name: str, multiple_results: bool = False) -> None:
         if name in PRIMITIVES:
