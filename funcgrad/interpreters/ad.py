@@ -185,9 +185,14 @@ def apply_vjp(prim, params, args, ans, parents, ct, residuals=None):
     several results, a list with None for zeros)."""
     if prim.multiple_results:
         ct = [S.zeros_like_aval(a) if c is None else c for c, a in zip(ct, ans)]
-    got = prim.vjp(ct, ans, args, [p[0] for p in parents], residuals, **params)
-    return [((node, k), None if c is None else fit_cotangent(c, args[i]))
-            for (i, node, k), c in zip(parents, got)]
+    positions = []
+    for p in parents:
+        positions.append(p[0])
+    got = prim.vjp(ct, ans, args, positions, residuals, **params)
+    sent = []  # (loops, not comprehensions: this runs once per node of every backward pass)
+    for (i, node, k), c in zip(parents, got):
+        sent.append(((node, k), None if c is None else fit_cotangent(c, args[i])))
+    return sent
 
 
 def backward(outputs):
