@@ -19,6 +19,7 @@ from .interpreters.subjaxpr import out_avals, trace_closed
 from ._api import vjp as _vjp
 from ._vmap import vmap
 from .lax._batching import batch_size, to_front
+from .lax.linalg import dot_general_p
 from .lax.shape import zeros_like_aval
 
 
@@ -368,11 +369,11 @@ class checkpoint_policies:
 
     @staticmethod
     def dots_saveable(prim: Primitive, *args: Any, **params: Any) -> bool:
-        return prim.name == "dot_general"
+        return prim is dot_general_p
 
     @staticmethod
     def dots_with_no_batch_dims_saveable(prim: Primitive, *args: Any, **params: Any) -> bool:
-        return prim.name == "dot_general" and not params["dimension_numbers"][1][0]
+        return prim is dot_general_p and not params["dimension_numbers"][1][0]
 
 
 def _remat_jvp(primals, tangents, *, fun, policy):

@@ -40,8 +40,9 @@ Flags and algebraic facts, read by the jit passes and code generator:
                True where the impl itself rejects, before it reads any data, every input the
                shape rule rejects (numpy's ufuncs, whose broadcasting and type resolution are
                what the rule derives its answer from): the eager routine (trace.eval_values)
-               then runs the rule only to explain a failure, not before every call.
-               tests/test_eager_jit_errors.py holds each such primitive to it
+               then runs the rule only to explain a failure, not before every call. Those that
+               can reject an input (the binary ones) have their bad-input cases in
+               tests/test_eager_jit_errors.py, where eager and jit must raise alike
   unit         (left, right): the values u with u op x == x (left) and x op u == x (right) for a
                binary primitive (None in either place where there is none), or None
   identity(params, out_aval) -> bool

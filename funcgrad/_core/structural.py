@@ -39,8 +39,15 @@ def _missing(name: str) -> Callable[..., Any]:
     return fn
 
 
-broadcast_in_dim = convert_element_type = real = reduce_sum = reshape = transpose = pad = \
-    zeros_like_aval = to_front = _missing("(operation)")
+broadcast_in_dim = _missing("broadcast_in_dim")
+convert_element_type = _missing("convert_element_type")
+real = _missing("real")
+reduce_sum = _missing("reduce_sum")
+reshape = _missing("reshape")
+transpose = _missing("transpose")
+pad = _missing("pad")
+zeros_like_aval = _missing("zeros_like_aval")
+to_front = _missing("to_front")
 
 
 def install(**fns: Callable[..., Any]) -> None:

@@ -229,17 +229,18 @@ def eval_values(prim, vals, params):
                 return prim.impl(*vals, **params)
             with np.errstate(invalid="ignore", divide="ignore"):  # check_nans explains
                 out = prim.impl(*vals, **params)
-        except (ValueError, TypeError):
-            # The rule's teaching error, outside the except block (so that the traceback does
-            # not lead with numpy's); numpy's own where the rule finds nothing wrong.
-            failed = True
+        except (ValueError, TypeError) as e:
+            failure = e
         else:
-            failed = False
-        if failed:
+            check_nans(prim, out)
+            return out
+        # The rule's teaching error, raised outside the except block (so that the traceback does
+        # not lead with numpy's); numpy's own where the rule finds nothing wrong.
+        try:
             prim.abstract_eval(*[get_aval(v) for v in vals], **params)
-            return prim.impl(*vals, **params)
-        check_nans(prim, out)
-        return out
+            raise failure
+        finally:
+            del failure  # (the exception's traceback holds this frame)
     n = len(vals)
     if n == 2 and vals[0].__class__ is _ndarray and vals[1].__class__ is _ndarray:
         x, y = vals
@@ -257,7 +258,9 @@ def eval_values(prim, vals, params):
         key, known = None, False
     if not known:
         prim.abstract_eval(*[get_aval(v) for v in vals], **params)
-        if key is not None:
+        # Kept only when the parameters are plain data: a signature with a jaxpr or a function
+        # among them (control flow, custom rules) would never be met again, and keep them alive.
+        if key is not None and (not params or _plain(tuple(params.values()))):
             if len(_checked) >= _CHECKED_LIMIT:
                 _checked.clear()
             _checked[key] = None
@@ -275,6 +278,20 @@ _checked: dict = {}
 _CHECKED_LIMIT = 1 << 14
 _SCALAR_TYPES = frozenset(PY_SCALARS)
 _ndarray = np.ndarray
+
+
+def _plain(value):
+    """Whether a parameter value is plain data: numbers, strings, dtypes, None, and tuples of
+    them (what a signature may hold)."""
+    if type(value) is tuple:
+        for v in value:
+            if not _plain(v):
+                return False
+        return True
+    return value is None or type(value) in _PLAIN_TYPES or isinstance(value, np.dtype)
+
+
+_PLAIN_TYPES = frozenset((bool, int, float, complex, str, type))
 
 
 def _signature(prim, vals):

@@ -3,8 +3,8 @@
 Forward mode carries a tangent with every value. Reverse mode records, for each operation on a
 traced value, a node holding the primitive, its inputs and output (the residuals), and then walks
 the nodes from the output back (_core/graph.walk, the walk the torch layer's backward() runs too),
-applying each primitive's vjp through apply_vjp, the one place a vjp rule is called. Both work on concrete values,
-so Python control flow on traced values works as in PyTorch. The rules are funcgrad operations:
+applying each primitive's vjp through apply_vjp, the one place a vjp rule is called. Both
+work on concrete values, so Python control flow on traced values works as in PyTorch. The rules are funcgrad operations:
 under an enclosing transform they are traced too, which gives every higher-order derivative.
 
 A tangent or cotangent of None is a symbolic zero: it is never materialized, and rules for

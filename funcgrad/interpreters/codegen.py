@@ -1,8 +1,8 @@
 """Code generation: a jaxpr becomes one straight-line Python function calling the array
 namespace directly, with no per-operation dispatch.
 
-Each primitive may register a template `prim.jit(ctx, outs, ins, params) -> str` (one line of
-Python); without one, the line calls the primitive's impl. Buffer reuse: when an input of an
+Each primitive may register a template `prim.jit(ctx, outs, ins, params, reuse) -> str` (one
+line of Python); without one, the line calls the primitive's impl. Buffer reuse: when an input of an
 equation is a temporary of the same shape and dtype as its output, produced fresh by an earlier
 equation and read by nothing later, the template may write the result into it (`out=`), sparing
 an allocation (and, for large arrays, the page faults of touching new memory). Only primitives

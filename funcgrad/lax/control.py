@@ -17,7 +17,8 @@ from .._core.avals import ShapedArray
 from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Jaxpr, Var
-from .._core.primitive import ALL_ARGS, NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defvjp_all
+from .._core.primitive import (ALL_ARGS, NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff,
+                               defvjp_all)
 from .._core.trace import Tracer, as_leaf, concrete_value, get_aval, is_concrete
 from .._core.typing import ArrayLike
 from ..interpreters.ad import ReverseTracer
@@ -70,10 +71,7 @@ def _cond_abstract_eval(index, *args, branches):
     outs = [out_avals(b) for b in branches]
     for k, got in enumerate(outs[1:], start=1):
         if not _same_types(got, outs[0]):
-            raise TypeError(
-                f"cond/switch branches must return the same types, but branch 0 returns "
-                f"{_avals_str(outs[0])} and branch {k} returns {_avals_str(got)}. "
-                + doc_link("branchmismatcherror"))
+            raise _branches_error(k, f"types {_avals_str(outs[0])}", f"types {_avals_str(got)}")
     return outs[0]
 
 
@@ -168,15 +166,21 @@ def switch(index: ArrayLike, branches: Sequence[Callable[..., Any]], *operands: 
 
 
 def _check_branches(traced):
+    """The branches' output structures and types agree (as the cond primitive's rule checks
+    the types alone), or the error says how they differ."""
     t0, a0 = traced[0][2], out_avals(traced[0][0])
     for k, (c, _, t) in enumerate(traced[1:], start=1):
         if t != t0 or not _same_types(out_avals(c), a0):
-            raise TypeError(
-                f"cond/switch branches must return the same structure and types, but branch 0 "
-                f"returns {t0} with types {_avals_str(a0)} and branch {k} returns {t} with types "
-                f"{_avals_str(out_avals(c))}.\n  at {user_frame()}\nMake them agree, e.g. cast "
-                "with .astype(...) or return zeros of the other branch's shape. "
-                + doc_link("branchmismatcherror"))
+            raise _branches_error(k, f"{t0} with types {_avals_str(a0)}",
+                                  f"{t} with types {_avals_str(out_avals(c))}")
+
+
+def _branches_error(k, first, other):
+    return TypeError(
+        f"cond/switch branches must return the same structure and types, but branch 0 returns "
+        f"{first} and branch {k} returns {other}.\n  at {user_frame()}\nMake them agree, e.g. "
+        "cast with .astype(...) or return zeros of the other branch's shape. "
+        + doc_link("branchmismatcherror"))
 
 
 def cond(pred: ArrayLike, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
@@ -443,15 +447,29 @@ class _EagerCarry:
         self.who = who
         self.avals = [get_aval(as_leaf(x)) for x in leaves]
         self.weak = [type(x) in (int, float) for x in leaves]
+        self.types = None  # (shape, dtype) per leaf, once the first step has fixed them
 
     def __call__(self, carry):
+        types = self.types
+        if carry.__class__ is Array and types is not None and len(types) == 1:
+            v = carry._value  # a one-array carry (the usual loop): not even a flatten
+            if v.shape == types[0][0] and v.dtype == types[0][1] and self.tree.num_nodes == 1:
+                return
         leaves, got_tree = tree.tree_flatten(carry)
+        if types is not None and got_tree == self.tree:
+            for x, t in zip(leaves, types):  # the common case, once per step: no avals made
+                v = x._value if x.__class__ is Array else x
+                if getattr(v, "shape", None) != t[0] or getattr(v, "dtype", None) != t[1]:
+                    break
+            else:
+                return
         got = [get_aval(as_leaf(x)) for x in leaves]
         if self.weak is not None:
             if got_tree == self.tree:
                 self.avals = [ShapedArray(a.shape, g.dtype) if w else a
                               for a, g, w in zip(self.avals, got, self.weak)]
             self.weak = None
+            self.types = [(a.shape, a.dtype) for a in self.avals]
         _check_carry_types(self.who, self.tree, self.avals, got_tree, got)
 
 

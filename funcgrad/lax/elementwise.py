@@ -10,8 +10,9 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
-from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, def_zero_derivative,
-                               defderiv, defjvp, defvjp, identity_when_same_type)
+from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff,
+                               def_zero_derivative, defderiv, defjvp, defvjp,
+                               identity_when_same_type)
 from .._core.trace import bind
 from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import ufunc_template
@@ -459,5 +460,6 @@ convert_element_type_p.jvp = lambda primals, tangents, *, new_dtype: (
 defvjp(convert_element_type_p, lambda ct, ans, x, *, new_dtype: ct)
 # Not fresh: the same array when the dtype already matches; a no-op cast to jit's passes.
 convert_element_type_p.declare(
-    fresh=False, jit=None, structured_batch=onehot_unary(convert_element_type), **PURE, **RULE_FIRST,
+    fresh=False, jit=None, structured_batch=onehot_unary(convert_element_type), **PURE,
+    **RULE_FIRST,
     **dict(NO_ALGEBRA, identity=identity_when_same_type))

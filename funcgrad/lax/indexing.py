@@ -326,7 +326,8 @@ def _scatter_prim(name, ufunc):
         return p.bind(x, u, *arrays, indexer=new_indexer), 0
 
     p.impl, p.abstract_eval, p.batch = impl, abstract_eval, batch
-    p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)  # a copy of x
+    # fresh: a copy of x
+    p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
     return p
 
 

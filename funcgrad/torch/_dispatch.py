@@ -302,13 +302,6 @@ def record_primitive(name, prim, params, args, ans, *, saves=True, saves_out=Fal
 _primitive_node_classes: dict = {}
 
 
-class _ZeroDerivative:
-    node = None
-
-
-_ZERO_DERIVATIVE = _ZeroDerivative()
-
-
 def _replay(prim, params):
     """The operation as a function of funcgrad values (create_graph records it again)."""
     def fn(*args):
