@@ -27,6 +27,7 @@ from ._core.trace import get_aval
 from ._core.typing import ArrayLike, DTypeLike, Shape
 from ._vmap import vmap
 from .lax._batching import move_axis
+from .numpy._core import as_shape
 from .scipy.special import ndtr, ndtri
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
@@ -105,13 +106,7 @@ def bits(key: ArrayLike, shape: int | Shape = ()) -> Array:
     >>> b.shape, b.dtype
     ((2, 3), dtype('uint32'))
     """
-    return random_bits_p.bind(_check_key(key), shape=_shape(shape))
-
-
-def _shape(shape: int | Shape) -> tuple[int, ...]:
-    if np.ndim(shape) == 0:  # an int, or a numpy or 0-d integer
-        return (int(cast(SupportsInt, shape)),)
-    return tuple(int(d) for d in cast(Shape, shape))
+    return random_bits_p.bind(_check_key(key), shape=as_shape(shape))
 
 
 def key(seed: SupportsInt) -> Array:
@@ -169,7 +164,7 @@ def uniform(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float
     >>> bool((u >= 2).all() and (u < 3).all())
     True
     """
-    shape = _shape(shape)
+    shape = as_shape(shape)
     u = _float_bits(key, shape, dtype)
     # Python bounds stay weakly typed: the samples keep `dtype`.
     return lax.convert_element_type(lax.add(lax.mul(u, lax.sub(maxval, minval)), minval), dtype)
@@ -181,7 +176,7 @@ def normal(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float6
     >>> normal(PRNGKey(0), (2,), fnp.float32).dtype
     dtype('float32')
     """
-    shape = _shape(shape)
+    shape = as_shape(shape)
     k1, k2 = split(key)
     u1 = lax.sub(1.0, _float_bits(k1, shape, dtype))  # in (0, 1]: log is finite
     u2 = _float_bits(k2, shape, dtype)
@@ -196,7 +191,7 @@ def randint(key: ArrayLike, shape: int | Shape, minval: ArrayLike, maxval: Array
     >>> sorted(set(r.tolist()))
     [3, 4]
     """
-    shape = _shape(shape)
+    shape = as_shape(shape)
     span = lax.sub(lax.convert_element_type(maxval, np.float64),
                    lax.convert_element_type(minval, np.float64))
     u = _float_bits(key, shape, np.float64)
@@ -211,7 +206,7 @@ def bernoulli(key: ArrayLike, p: ArrayLike = 0.5, shape: int | Shape | None = No
     >>> bernoulli(PRNGKey(0), fnp.array([0.0, 1.0])).tolist()
     [False, True]
     """
-    shape = get_aval(p).shape if shape is None and hasattr(p, "aval") else _shape(shape or ())
+    shape = get_aval(p).shape if shape is None and hasattr(p, "aval") else as_shape(shape or ())
     return lax.lt(uniform(key, shape), p)
 
 
@@ -233,7 +228,7 @@ def gumbel(key: ArrayLike, shape: int | Shape = (), dtype: DTypeLike = np.float6
     >>> gumbel(PRNGKey(0), (3,)).shape
     (3,)
     """
-    u = lax.sub(1.0, _float_bits(key, _shape(shape), dtype))
+    u = lax.sub(1.0, _float_bits(key, as_shape(shape), dtype))
     return lax.neg(lax.log(lax.neg(lax.log(u))))
 
 
@@ -267,7 +262,7 @@ def choice(key: ArrayLike, a: int | ArrayLike, shape: int | Shape = (), replace:
     """
     pool = fnp.arange(a) if isinstance(a, int) else fnp.asarray(a)
     n = get_aval(pool).shape[0]
-    shape = _shape(shape)
+    shape = as_shape(shape)
     size = math.prod(shape)
     if replace:
         if p is None:
@@ -296,7 +291,7 @@ def truncated_normal(key: ArrayLike, lower: ArrayLike, upper: ArrayLike,
     >>> bool((fnp.abs(t) <= 0.5).all())
     True
     """
-    shape = _shape(shape)
+    shape = as_shape(shape)
     a, b = ndtr(lower), ndtr(upper)
     u = uniform(key, shape, dtype, a, b)
     return fnp.clip(ndtri(u), lower, upper)
@@ -321,7 +316,7 @@ def gamma(key: ArrayLike, a: ArrayLike, shape: int | Shape | None = None,
     (2,)
     """
     a = fnp.asarray(a, dtype=dtype)
-    shape = get_aval(a).shape if shape is None else _shape(shape)
+    shape = get_aval(a).shape if shape is None else as_shape(shape)
     a = fnp.broadcast_to(a, shape)
     rounds = 16
     k_norm, k_unif, k_boost = split(key, 3)
@@ -366,7 +361,7 @@ def dirichlet(key: ArrayLike, alpha: ArrayLike, shape: int | Shape | None = None
     ((4, 3), True)
     """
     alpha = fnp.asarray(alpha, dtype=dtype)
-    full = get_aval(alpha).shape if shape is None else _shape(shape) + get_aval(alpha).shape[-1:]
+    full = get_aval(alpha).shape if shape is None else as_shape(shape) + get_aval(alpha).shape[-1:]
     g = gamma(key, alpha, full, dtype)
     return lax.div(g, fnp.sum(g, axis=-1, keepdims=True))
 

@@ -15,6 +15,11 @@ import optree
 
 from ._core.typing import PyTree
 
+# The public names (what `import *` and the API reference take); the typing helpers below are not.
+__all__ = ["tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "tree_map",
+           "tree_flatten_with_path", "register_pytree_node", "register_dataclass", "keystr",
+           "PyTreeDef"]
+
 T = TypeVar("T", bound=type)
 IsLeaf = Optional[Callable[[Any], bool]]
 
@@ -135,8 +140,3 @@ def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
         return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
 
     return register_pytree_node(nodetype, flatten, unflatten)
-
-
-__all__ = ["tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "tree_map",
-           "tree_flatten_with_path", "register_pytree_node", "register_dataclass", "keystr",
-           "PyTreeDef"]

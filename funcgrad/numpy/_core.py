@@ -3,7 +3,8 @@ the small dtype helpers the other modules share. The lowest module of funcgrad.n
 nothing from its siblings."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+import typing
+from typing import Any, Sequence, SupportsInt
 
 import numpy as np
 
@@ -13,12 +14,13 @@ from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval, host_value
-from .._core.typing import ArrayLike, DTypeLike
+from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax._checks import normalize_axis
 
 
 def is_arraylike(x: ArrayLike) -> bool:
-    """numpy.is_arraylike, differentiable."""
+    """Whether x is already a funcgrad value (an Array, or a Tracer under a transform) rather than
+    something operand() must convert."""
     return isinstance(x, (Array, Tracer))
 
 
@@ -90,18 +92,23 @@ def stack_operands(arrays: Sequence[ArrayLike], axis: int) -> Array:
     return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
 
 
-def as_shape(shape: Any) -> tuple[int, ...]:
-    """A shape argument (an int or a sequence of ints) as a tuple of ints."""
-    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+def as_shape(shape: int | Shape) -> tuple[int, ...]:
+    """A shape argument (an int, a numpy integer or 0-d array, or a sequence of them) as a tuple
+    of ints; the one place shape, size and reps arguments are normalized."""
+    # (typing.cast by its full name: this module's own `cast` converts dtypes)
+    if np.ndim(shape) == 0:
+        return (int(typing.cast(SupportsInt, shape)),)
+    return tuple(int(d) for d in typing.cast(Shape, shape))
 
 
 def shape_of(x: ArrayLike) -> tuple[int, ...]:
-    """numpy.shape_of, differentiable."""
+    """The shape of x (any ArrayLike), known without computing it, also under a transform."""
     return get_aval(operand(x)).shape
 
 
 def dtype_of(x: ArrayLike) -> np.dtype:
-    """numpy.dtype_of, differentiable."""
+    """The dtype x has as an operand (a Python scalar's weak default included), also under a
+    transform."""
     return get_aval(operand(x)).dtype
 
 

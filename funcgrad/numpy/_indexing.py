@@ -1,8 +1,9 @@
-"""numpy's indexing routines: index arrays (nonzero, where, indices, r_, c_) and indexing-like
-operations (take, take_along_axis, diagonal, select)."""
+"""numpy's indexing routines: index arrays (indices, r_, c_) and indexing-like operations (take,
+take_along_axis, diagonal, select). nonzero and where, which numpy lists under searching, are in
+_sorting_searching."""
 from __future__ import annotations
 
-from typing import Sequence, overload
+from typing import Sequence
 
 import numpy as np
 
@@ -16,33 +17,6 @@ from ._manipulation import axis_or_flat, concatenate, moveaxis, reshape
 
 
 # ---- generating index arrays --------------------------------------------------------------------
-
-def nonzero(a: ArrayLike) -> tuple[Array, ...]:
-    """numpy.nonzero, for concrete values only: the result's size depends on the values."""
-    return tuple(Array(i) for i in np.nonzero(host_value(operand(a))))
-
-
-@overload
-def where(condition: ArrayLike) -> tuple[Array, ...]: ...
-@overload
-def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array: ...
-def where(condition: ArrayLike, x: ArrayLike | None = None,
-          y: ArrayLike | None = None) -> Array | tuple[Array, ...]:
-    """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
-
-    >>> import funcgrad.numpy as fnp
-    >>> fnp.where(fnp.array([True, False]), 1.0, 2.0)
-    Array([1., 2.], dtype=float64)
-    """
-    if x is None and y is None:
-        return nonzero(condition)
-    if x is None or y is None:
-        raise ValueError("where takes either one argument (condition) or three (condition, x, y)")
-    c = operand(condition)
-    if dtype_of(c) != np.bool_:
-        c = lax.ne(c, 0)
-    return lax.select(c, operand(x), operand(y))
-
 
 def indices(dimensions: Shape, dtype: DTypeLike = int,
             sparse: bool = False) -> Array | tuple[Array, ...]:

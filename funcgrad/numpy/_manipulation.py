@@ -19,7 +19,7 @@ from ._core import as_shape, operand, shape_of, stack_operands
 # ---- basic operations and changing shape --------------------------------------------------------
 
 def _resolve_shape(newshape, size, old):
-    shape = [int(d) for d in ((newshape,) if np.ndim(newshape) == 0 else newshape)]
+    shape = list(as_shape(newshape))
     unknown = [i for i, d in enumerate(shape) if d == -1]
     if len(unknown) > 1:
         raise ShapeError(f"reshape: can only infer one axis (-1) in {tuple(shape)}")
@@ -314,8 +314,7 @@ def repeat(a: ArrayLike, repeats: int | Sequence[int] | np.ndarray,
 def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     """numpy.tile, differentiable."""
     A = operand(A)
-    reps = ((int(cast(int, reps)),) if np.ndim(reps) == 0
-            else tuple(int(r) for r in cast(Sequence[int], reps)))
+    reps = as_shape(reps)
     shape = get_aval(A).shape
     nd = max(len(shape), len(reps))
     A = reshape(A, (1,) * (nd - len(shape)) + shape)

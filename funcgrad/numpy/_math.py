@@ -14,7 +14,7 @@ from ._core import cast, dtype_of, operand, shape_of
 from ._manipulation import axis_or_flat, broadcast_to, concatenate, moveaxis, reshape
 from ._reductions import prod
 from ._reductions import sum as _sum
-from ._sorting import searchsorted
+from ._sorting_searching import searchsorted
 from ._ufuncs import isnan
 
 

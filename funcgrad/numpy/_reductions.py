@@ -187,7 +187,8 @@ def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
 
 
 def count_non_nan(a: ArrayLike, axis: Axis, keepdims: bool) -> Array:
-    """numpy.count_non_nan, differentiable."""
+    """How many elements of a along `axis` are not NaN (as intp): the divisor of nanmean and
+    nanvar."""
     return sum(lax.bitwise_not(isnan(a)), axis=axis, dtype=np.intp, keepdims=keepdims)
 
 

@@ -22,7 +22,7 @@ from ._reductions import max as _max
 from ._reductions import mean as _mean
 from ._reductions import min as _min
 from ._reductions import sum as _sum
-from ._sorting import sort
+from ._sorting_searching import sort
 from ._ufuncs import isnan
 
 

@@ -199,11 +199,6 @@ def log10(x: ArrayLike) -> Array:
     return lax.div(lax.log(operand(x)), float(np.log(10)))
 
 
-def rsqrt(x: ArrayLike) -> Array:
-    """numpy.rsqrt, differentiable."""
-    return lax.rsqrt(operand(x))
-
-
 arcsinh = _unary(lax.asinh, "arcsinh")
 arccosh = _unary(lax.acosh, "arccosh")
 arctanh = _unary(lax.atanh, "arctanh")

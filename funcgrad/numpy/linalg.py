@@ -35,11 +35,11 @@ from .._core.typing import ArrayLike, DTypeLike
 from ..lax import linalg_ops as L
 from ._core import asarray, operand
 from ._indexing import diagonal as _diagonal
-from ._indexing import take_along_axis, where
+from ._indexing import take_along_axis
 from ._manipulation import broadcast_to, flip, moveaxis, ravel, reshape, transpose
 from ._products import dot, matmul
 from ._reductions import max as _max, min as _min, sum as _sum
-from ._sorting import argsort
+from ._sorting_searching import argsort, where
 from ._ufuncs import abs as _abs, conj, isnan, real, sqrt
 
 __all__ = ["LinAlgError", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky",

@@ -10,7 +10,7 @@ from .. import tree
 from .._core.array import Array
 from .._core.typing import ArrayLike, DTypeLike, PyTree
 from ..lax import cond
-from ._base import GradientTransformation
+from ._base import GradientTransformation, StepCount
 from ._tree_math import (bias_correction, cast_like, safe_increment, tree_add, tree_cast,
                          tree_zeros_like, update_moment, zero_count)
 
@@ -46,7 +46,7 @@ def trace(decay: float, nesterov: bool = False,
 
 
 class EmaState(NamedTuple):
-    count: Any
+    count: StepCount
     ema: PyTree
 
 

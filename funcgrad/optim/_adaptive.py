@@ -2,12 +2,12 @@
 Each is the part of an optimizer before the learning rate; `_alias.py` chains them with it."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import PyTree
-from ._base import GradientTransformation
+from ._base import GradientTransformation, StepCount
 # imported as `debias` because scale_by_rms and scale_by_stddev take a bool `bias_correction`
 from ._tree_math import bias_correction as debias
 from ._tree_math import (cast_like, safe_increment, tree_div, tree_full_like, tree_mul,
@@ -16,7 +16,7 @@ from ._tree_math import (cast_like, safe_increment, tree_div, tree_full_like, tr
 
 
 class ScaleByAdamState(NamedTuple):
-    count: Any  # int32 number of updates so far
+    count: StepCount
     mu: PyTree  # first moment (EMA of gradients)
     nu: PyTree  # second moment (EMA of squared gradients), or Adamax's running maximum
 
@@ -66,7 +66,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, eps_roo
 
 
 class ScaleByAmsgradState(NamedTuple):
-    count: Any
+    count: StepCount
     mu: PyTree
     nu: PyTree
     nu_max: PyTree  # running maximum of the bias-corrected second moment
@@ -154,7 +154,7 @@ class ScaleByRmsState(NamedTuple):
 
 
 class ScaleByRmsWithCountState(NamedTuple):
-    count: Any
+    count: StepCount
     nu: PyTree
 
 
@@ -200,7 +200,7 @@ class ScaleByRStdDevState(NamedTuple):
 
 
 class ScaleByRStdDevWithCountState(NamedTuple):
-    count: Any
+    count: StepCount
     mu: PyTree
     nu: PyTree
 
@@ -296,7 +296,7 @@ def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransforma
 
 
 class ScaleByLionState(NamedTuple):
-    count: Any
+    count: StepCount
     mu: PyTree  # EMA of gradients, with rate b2
 
 

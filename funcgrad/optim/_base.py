@@ -5,9 +5,6 @@
 
 States are NamedTuples of arrays (step counts included), so a whole training step can be jitted
 or vmapped, and transformations compose with `chain`.
-
-A state's step count is typed Any: a NamedTuple field named `count` overrides tuple.count, which
-a type checker accepts only from Any (it is an int32 array).
 """
 from __future__ import annotations
 
@@ -16,8 +13,12 @@ from typing import Any, NamedTuple, Union
 
 from .. import tree
 from .._core.array import Array
-from .._core.array import Array
 from .._core.typing import PyTree
+
+StepCount = Any
+"""The type of a state's `count` field, an int32 array of the updates done so far. It is Any, not
+Array, because a NamedTuple field named `count` overrides tuple.count, which a type checker accepts
+only from Any; step counts under other names (MultiStepsState's) are typed Array."""
 
 Schedule = Callable[[Any], Any]
 """A function of the step count (an int, or an int32 array, traced or not), e.g. a learning rate

@@ -2,19 +2,19 @@
 row and one per column instead of one per element."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import PyTree
-from ._base import GradientTransformation
+from ._base import GradientTransformation, StepCount
 from ._tree_math import cast_like, safe_increment, zero_count
 
 
 class FactoredState(NamedTuple):
-    count: Any
+    count: StepCount
     v_row: PyTree  # per factored leaf: the row statistics (a (1,) placeholder otherwise)
     v_col: PyTree  # per factored leaf: the column statistics (a (1,) placeholder otherwise)
     v: PyTree      # per unfactored leaf: the full statistics (a (1,) placeholder otherwise)

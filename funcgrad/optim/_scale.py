@@ -1,13 +1,13 @@
 """Transformations that multiply updates by a step size or a per-leaf factor."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
-from ._base import (GradientTransformation, ScalarOrSchedule, Schedule, init_empty_state,
-                    require_params)
+from ._base import (GradientTransformation, ScalarOrSchedule, Schedule, StepCount,
+                    init_empty_state, require_params)
 from ._tree_math import cast_like, safe_increment, tree_scale, zero_count
 
 
@@ -26,7 +26,7 @@ def scale(step_size: float | Array) -> GradientTransformation:
 
 
 class ScaleByScheduleState(NamedTuple):
-    count: Any  # int32 step count: the schedule's argument
+    count: StepCount  # the schedule's argument
 
 
 def scale_by_schedule(step_size_fn: Schedule) -> GradientTransformation:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from .. import tree
 from .._core.array import Array
 from .._core.typing import DTypeLike, PyTree
 from ..lax import cond
-from ._base import GradientTransformation, Mask
+from ._base import GradientTransformation, Mask, StepCount
 from ._tree_math import safe_increment, tree_all_finite, tree_zeros_like, zero_count
 
 
@@ -137,7 +137,7 @@ def apply_if_finite(inner: GradientTransformation,
 
 
 class InjectHyperparamsState(NamedTuple):
-    count: Any
+    count: StepCount
     hyperparams: dict    # name -> 0-d array: read it, or replace it between steps
     inner_state: PyTree
 

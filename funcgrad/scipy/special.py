@@ -17,7 +17,7 @@ from .._core.backend import asarray
 from .._core.primitive import defderiv
 from .._core.trace import bind
 from .._core.typing import ArrayLike, Axis
-from ..lax.elementwise import _fn, _ufunc_prim
+from ..lax.elementwise import _ufunc_prim
 from ..numpy._core import operand
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
@@ -78,6 +78,7 @@ def _trigamma_impl(x):
     return acc + series
 
 
+# The four primitives, each with its typed function (a plain bind, as lax's functions are).
 erf_p = _ufunc_prim("erf", np.sin)
 erf_p.impl = _vectorized(_erf_ufunc, "erf")
 erf_p.jit = None
@@ -93,23 +94,41 @@ def erf(x: ArrayLike) -> Array:
     return bind(erf_p, x)
 
 
-defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
-
 lgamma_p = _ufunc_prim("lgamma", np.sin)
 lgamma_p.impl = _vectorized(_lgamma_ufunc, "gammaln")
 lgamma_p.jit = None
-lgamma = _fn(lgamma_p)
+
+
+def lgamma(x: ArrayLike) -> Array:
+    """log|Gamma(x)|, the primitive behind gammaln."""
+    return bind(lgamma_p, x)
+
 
 digamma_p = _ufunc_prim("digamma", np.sin)
 digamma_p.impl = _digamma_impl
 digamma_p.jit = None
-digamma_prim = _fn(digamma_p)
+
+
+def digamma_prim(x: ArrayLike) -> Array:
+    """psi(x), the primitive behind digamma."""
+    return bind(digamma_p, x)
+
 
 trigamma_p = _ufunc_prim("trigamma", np.sin)
 trigamma_p.impl = lambda x: _trigamma_impl(x).astype(_float_dtype(asarray(x)))
 trigamma_p.jit = None
-trigamma = _fn(trigamma_p)
 
+
+def trigamma(x: ArrayLike) -> Array:
+    """psi'(x), the derivative of digamma.
+
+    >>> round(float(trigamma(1.0)), 6)  # pi**2 / 6
+    1.644934
+    """
+    return bind(trigamma_p, x)
+
+
+defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
 defderiv(lgamma_p, lambda ans, x: digamma_prim(x))
 defderiv(digamma_p, lambda ans, x: trigamma(x))
 

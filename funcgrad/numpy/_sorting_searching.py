@@ -1,6 +1,9 @@
-"""numpy's sorting, searching and counting routines. argwhere and flatnonzero need concrete
-values: their result's size depends on them."""
+"""numpy's sorting, searching and counting routines (as numpy's reference groups them). nonzero,
+argwhere, flatnonzero and one-argument where need concrete values: their result's size depends on
+them."""
 from __future__ import annotations
+
+from typing import overload
 
 import numpy as np
 
@@ -71,6 +74,33 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left",
     ve = lax.expand_dims(v, (vnd,))
     below = _nan_less(ae, ve) if side == "left" else lax.bitwise_not(_nan_less(ve, ae))
     return _sum(below, axis=-1, dtype=np.intp)
+
+
+def nonzero(a: ArrayLike) -> tuple[Array, ...]:
+    """numpy.nonzero, for concrete values only: the result's size depends on the values."""
+    return tuple(Array(i) for i in np.nonzero(host_value(operand(a))))
+
+
+@overload
+def where(condition: ArrayLike) -> tuple[Array, ...]: ...
+@overload
+def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Array: ...
+def where(condition: ArrayLike, x: ArrayLike | None = None,
+          y: ArrayLike | None = None) -> Array | tuple[Array, ...]:
+    """numpy.where(condition, x, y): elementwise choice, differentiable in x and y.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.where(fnp.array([True, False]), 1.0, 2.0)
+    Array([1., 2.], dtype=float64)
+    """
+    if x is None and y is None:
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where takes either one argument (condition) or three (condition, x, y)")
+    c = operand(condition)
+    if dtype_of(c) != np.bool_:
+        c = lax.ne(c, 0)
+    return lax.select(c, operand(x), operand(y))
 
 
 def argwhere(a: ArrayLike) -> Array:
