@@ -22,7 +22,7 @@ from . import numpy as fnp
 from ._core import backend
 from ._core.array import Array
 from ._core.avals import ShapedArray
-from ._core.primitive import Primitive, def_nondiff
+from ._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff
 from ._core.trace import get_aval
 from ._core.typing import ArrayLike, DTypeLike, Shape
 from ._vmap import vmap
@@ -87,6 +87,8 @@ def _bits_batch(args, dims, *, shape):
 
 
 random_bits_p.batch = _bits_batch
+random_bits_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                      **NO_ALGEBRA)
 
 
 def _check_key(key: ArrayLike) -> Any:
