@@ -12,6 +12,7 @@ from funcgrad._core.primitive import PRIMITIVES, Primitive
 
 ROOT = pathlib.Path(funcgrad.__file__).parent
 
+
 @pytest.mark.parametrize("name", sorted(PRIMITIVES))
 def test_every_rule_and_flag_is_declared(name):
     prim = PRIMITIVES[name]
