@@ -100,16 +100,39 @@ def log_sigmoid(x: ArrayLike) -> Array:
     return lax.neg(softplus(lax.neg(operand(x))))
 
 
-def softmax(x: ArrayLike, axis: Axis = -1) -> Array:
-    x = operand(x)
-    e = lax.exp(lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True))))
+def _normalized(x: Array, axis: Axis, log: bool) -> Array:
+    """softmax or log_softmax of x along axis, shifted by the (constant) maximum for stability.
+    A 0-d x is one element along its only axis (softmax 1, log_softmax 0), and an empty x gives
+    an empty result (there is no maximum to take), as PyTorch's softmax has them."""
+    if not get_aval(x).ndim:
+        return fnp.zeros_like(x) if log else fnp.ones_like(x)
+    if not get_aval(x).size:
+        return lax.mul(x, 1)
+    s = lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    if log:
+        return lax.sub(s, lax.log(fnp.sum(lax.exp(s), axis=axis, keepdims=True)))
+    e = lax.exp(s)
     return lax.div(e, fnp.sum(e, axis=axis, keepdims=True))
 
 
+def softmax(x: ArrayLike, axis: Axis = -1) -> Array:
+    """exp(x) / sum(exp(x)) along axis.
+
+    >>> import funcgrad.numpy as fnp
+    >>> softmax(fnp.array([0.0, 0.0])), softmax(fnp.array(3.0))
+    (Array([0.5, 0.5], dtype=float64), Array(1., dtype=float64))
+    """
+    return _normalized(operand(x), axis, False)
+
+
 def log_softmax(x: ArrayLike, axis: Axis = -1) -> Array:
-    x = operand(x)
-    s = lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
-    return lax.sub(s, lax.log(fnp.sum(lax.exp(s), axis=axis, keepdims=True)))
+    """x - logsumexp(x) along axis.
+
+    >>> import funcgrad.numpy as fnp
+    >>> log_softmax(fnp.zeros((0, 3))).shape
+    (0, 3)
+    """
+    return _normalized(operand(x), axis, True)
 
 
 def one_hot(x: ArrayLike, num_classes: int, dtype: DTypeLike = np.float64,
@@ -178,7 +201,29 @@ def conv(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int] | None = None,
 # ---- pooling ------------------------------------------------------------------------------------
 
 
-def _windows(x, window, strides, padding, init):
+def _windows(x: Array, window: Sequence[int], strides: Sequence[int],
+             dilation: Sequence[int] | None = None) -> list[Array]:
+    """The windows of x (already padded) over its trailing len(window) axes, as one strided
+    slice per offset into the window (row-major order): slice k holds element k of every
+    window, shape x.shape[:lead] + the output's spatial shape. `dilation` spaces a window's
+    elements apart (atrous pooling)."""
+    shape = get_aval(x).shape
+    lead = len(shape) - len(window)
+    dilation = tuple(dilation or (1,) * len(window))
+    out = [(n - d * (k - 1) - 1) // s + 1
+           for n, k, s, d in zip(shape[lead:], window, strides, dilation)]
+    wins = []
+    for offs in itertools.product(*[range(k) for k in window]):
+        start = (0,) * lead + tuple(o * d for o, d in zip(offs, dilation))
+        limit = tuple(shape[:lead]) + tuple(o * d + s * (m - 1) + 1
+                                            for o, d, s, m in zip(offs, dilation, strides, out))
+        wins.append(lax.slice(x, start, limit, (1,) * lead + tuple(strides)))
+    return wins
+
+
+def _pool_windows(x, window, strides, padding, init):
+    """x padded with `init` (padding 'SAME', 'VALID' or pairs for the trailing axes) and its
+    windows stacked on a new leading axis."""
     x = operand(x)
     nd = get_aval(x).ndim
     window = tuple(window) if len(window) == nd else (1,) * (nd - len(window)) + tuple(window)
@@ -189,28 +234,22 @@ def _windows(x, window, strides, padding, init):
         else [(0, 0)] * (nd - len(padding)) + list(padding)
     x = lax.pad(x, lax.convert_element_type(init, get_aval(x).dtype),
                 [(lo, hi, 0) for lo, hi in pads])
-    xs = get_aval(x).shape
-    out = [(xs[i] - window[i]) // strides[i] + 1 for i in range(nd)]
-    parts = []
-    for offs in itertools.product(*[range(k) for k in window]):
-        limit = [o_ + (m - 1) * s + 1 for o_, m, s in zip(offs, out, strides)]
-        parts.append(lax.slice(x, offs, limit, strides))
-    return fnp.stack(parts, axis=0)
+    return fnp.stack(_windows(x, window, strides), axis=0)
 
 
 def max_pool(x: ArrayLike, window_shape: Sequence[int], strides: Sequence[int] | None = None,
              padding: str | Sequence[tuple[int, int]] = "VALID") -> Array:
     """Max over windows (trailing axes, as flax.linen.max_pool's window_shape over any layout)."""
-    return fnp.max(_windows(x, window_shape, strides, padding, -np.inf), axis=0)
+    return fnp.max(_pool_windows(x, window_shape, strides, padding, -np.inf), axis=0)
 
 
 def avg_pool(x: ArrayLike, window_shape: Sequence[int], strides: Sequence[int] | None = None,
              padding: str | Sequence[tuple[int, int]] = "VALID",
              count_include_pad: bool = True) -> Array:
-    s = fnp.sum(_windows(x, window_shape, strides, padding, 0.0), axis=0)
+    s = fnp.sum(_pool_windows(x, window_shape, strides, padding, 0.0), axis=0)
     if count_include_pad or padding == "VALID":
         return lax.div(s, float(math.prod(window_shape)))
-    counts = fnp.sum(_windows(fnp.ones(get_aval(operand(x)).shape), window_shape, strides,
+    counts = fnp.sum(_pool_windows(fnp.ones(get_aval(operand(x)).shape), window_shape, strides,
                               padding, 0.0), axis=0)
     return lax.div(s, counts)
 

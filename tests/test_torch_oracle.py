@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import funcgrad as fg
 import funcgrad.torch as ft
 
 OP_SETTINGS = settings(max_examples=8, deadline=None, database=None,
@@ -1062,3 +1063,50 @@ def test_derivatives_at_kinks_match_torch(torch):
         loss.backward()
         return x.grad, y.grad
     _check_storage(torch, steps)
+
+
+# ---- softmax on its edge cases; funcgrad.nn's derivatives at the kinks ------------------------
+
+SOFTMAX_EDGES = [("0-d", ()), ("empty rows", (0, 3)), ("empty axis", (3, 0))]
+SOFTMAX_FNS = [
+    ("torch.softmax", lambda L, x, d: L.softmax(x, d)),
+    ("torch.log_softmax", lambda L, x, d: L.log_softmax(x, d)),
+    ("F.softmax", lambda L, x, d: L.nn.functional.softmax(x, d)),
+    ("F.log_softmax", lambda L, x, d: L.nn.functional.log_softmax(x, d)),
+    ("F.softmin", lambda L, x, d: L.nn.functional.softmin(x, d)),
+]
+
+
+@pytest.mark.parametrize("fname,fn", SOFTMAX_FNS, ids=[f[0] for f in SOFTMAX_FNS])
+@pytest.mark.parametrize("edge,shape", SOFTMAX_EDGES, ids=[e[0] for e in SOFTMAX_EDGES])
+def test_softmax_edge_cases_match_torch(torch, fname, fn, edge, shape):
+    """torch.softmax and torch.nn.functional.softmax agree with PyTorch (and so with each other)
+    on a 0-d tensor, empty tensors and integer tensors."""
+    x = values(np.random.default_rng(len(shape)), shape, "float32")
+    for d in (0, -1):
+        check(torch, lambda L, t: fn(L, t, d), [x])
+    check_error(torch, lambda L, t: fn(L, t, -1), both(torch, np.arange(3)))
+
+
+def test_implicit_softmax_dim_matches_torch(torch):
+    """F.softmax without dim: PyTorch's deprecated choice of axis, on a 0-d and an empty
+    tensor too."""
+    for shape in [(), (0, 3), (2, 3)]:
+        x = values(np.random.default_rng(1), shape, "float64")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check(torch, lambda L, t: L.nn.functional.softmax(t), [x])
+            check(torch, lambda L, t: L.nn.functional.log_softmax(t), [x])
+
+
+def test_elu_derivative_at_zero_is_alphas_side():
+    """funcgrad.nn.elu'(0) is alpha's side of the kink (alpha * exp(0)), as in JAX and PyTorch,
+    not the mean of the two sides."""
+    assert float(fg.grad(fg.nn.elu)(0.0)) == 1.0
+    assert float(fg.grad(lambda v: fg.nn.elu(v, 0.5))(0.0)) == 0.5
+
+
+def test_selu_derivative_at_zero_matches_torch(torch):
+    x = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.selu(x).backward()
+    assert math.isclose(float(fg.grad(fg.nn.selu)(0.0)), x.grad.item(), rel_tol=1e-15)

@@ -413,10 +413,6 @@ def _frac(x):
     return x - _trunc(x)
 
 
-def _erf(x):
-    return _special_erf(x)  # (as a plain function, torch.erf records its own ErfBackward0)
-
-
 exp = _unary("ExpBackward0", lax.exp, saves=False, saves_out=True)
 exp2 = _unary("Exp2Backward0", _exp2, saves=False, saves_out=True)
 log = _unary("LogBackward0", lax.log)
@@ -439,7 +435,7 @@ cosh = _unary("CoshBackward0", lax.cosh)
 asinh = arcsinh = _unary("AsinhBackward0", lax.asinh)
 acosh = arccosh = _unary("AcoshBackward0", lax.acosh)
 atanh = arctanh = _unary("AtanhBackward0", lax.atanh)
-erf = _unary("ErfBackward0", _erf)
+erf = _unary("ErfBackward0", _special_erf)
 abs = absolute = _unary("AbsBackward0", lax.abs, float_only=False)
 neg = negative = _unary("NegBackward0", lax.neg, float_only=False, saves=False)
 sign = _unary("SignBackward0", lax.sign, float_only=False, saves=False)
@@ -699,20 +695,7 @@ def zero(t):
     return apply_op("ZeroBackward0", lambda x: fnp.zeros_like(x), [t], saves=False)
 
 
-
-# ---- softmax (torch.softmax and Tensor.softmax; nn.functional has its own) ---------------------
-
-def _softmax_value(x, d, log):
-    if not fnp.ndim(x):  # a 0-d tensor is one element along its only "dimension"
-        return fnp.zeros_like(x) if log else fnp.ones_like(x)
-    if not fnp.size(x):
-        return x * 1
-    s = x - stop_gradient(fnp.max(x, axis=d, keepdims=True))
-    if log:
-        return s - fnp.log(fnp.sum(fnp.exp(s), axis=d, keepdims=True))
-    e = fnp.exp(s)
-    return e / fnp.sum(e, axis=d, keepdims=True)
-
+# ---- softmax (torch.softmax, Tensor.softmax and torch.nn.functional's) ----------------------
 
 def _softmax(name, log):
     def op(input, dim, dtype=None):
@@ -720,11 +703,11 @@ def _softmax(name, log):
             input = input.to(dtype)
         if not (input._dtype.is_floating_point or input._dtype.is_complex):
             kernel = "log_softmax_lastdim_kernel_impl" if log else "softmax_lastdim_kernel_impl"
-            raise RuntimeError(f'"{kernel}" not implemented for '
-                               f"'{D._LEGACY[input._dtype.name]}'")
+            raise NotImplementedError(f'"{kernel}" not implemented for '
+                                      f"'{D.type_name(input._dtype)}'")
         d = wrap_dim(dim, input.ndim)
-        return apply_op(name, lambda x: _softmax_value(x, d, log), [input], saves=False,
-                        saves_out=True)
+        value = fg_nn.log_softmax if log else fg_nn.softmax
+        return apply_op(name, lambda x: value(x, d), [input], saves=False, saves_out=True)
     op.__name__ = name
     return op
 

@@ -27,14 +27,11 @@ from ..lax.device import device_put
 from ..numpy import broadcast_to
 from . import _dtypes as D
 from ._dispatch import apply_op, grad_edge, is_storage, raw
-from ._dtypes import type_name as _type_name  # noqa: F401  (torch.nn imports it from here)
 from ._grad_mode import is_grad_enabled
 from ._graph import Node, _Handle
 from ._printing import format_tensor
 from ._size import Size, as_device, device as _device, fg_device, same_device, storage_on
 from ._storage import address, copy_storage, root, wrap_dim
-from ._storage import host_values  # noqa: F401  (torch.nn imports it from here)
-from ._storage import wrap_dim as _dim  # noqa: F401  (torch.nn imports it from here)
 
 # the builtins, for annotations in the class (Tensor has methods named int, float and bool)
 _int = int

@@ -1,6 +1,8 @@
 """torch.nn.Parameter and torch.nn.Buffer: tensors a Module registers as its state."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor, copy_storage
@@ -37,10 +39,10 @@ class Parameter(Tensor):
     def __reduce_ex__(self, proto):
         return (_rebuild_parameter, (Tensor._make(copy_storage(self._data)), self.requires_grad))
 
-    def __repr__(self):
-        return "Parameter containing:\n" + super().__repr__()
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        return "Parameter containing:\n" + super().__repr__(tensor_contents=tensor_contents)
 
-    __str__ = __repr__  # type: ignore[assignment]
+    __str__ = __repr__
 
 
 def _rebuild_parameter(data, requires_grad):
@@ -51,13 +53,15 @@ class Buffer(Tensor):
     """Marks a tensor as a buffer when assigned to a Module attribute (`persistent` decides
     whether it goes into state_dict). What gets registered is a plain Tensor."""
 
+    _persistent: bool
+
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Buffer:
         if data is None:
             data = Tensor._make(np.zeros((0,), np.float32))
         t = cls._make(data._data, getattr(data, "_vc", None), None)  # shared version counter
         if data.requires_grad:
             t.requires_grad_(True)
-        t._persistent = persistent  # type: ignore[attr-defined]
+        t._persistent = persistent
         return t
 
     def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
@@ -65,7 +69,7 @@ class Buffer(Tensor):
 
     @property
     def persistent(self) -> bool:
-        return self._persistent  # type: ignore[attr-defined]
+        return self._persistent
 
 
 def is_lazy(param: Tensor) -> bool:

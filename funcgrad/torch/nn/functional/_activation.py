@@ -8,7 +8,7 @@ from .... import nn as fg_nn
 from ... import _ops
 from ..._dispatch import apply_op
 from ..._random import _gen
-from ..._tensor import _dim
+from ..._storage import wrap_dim
 from ._common import _const
 
 __all__ = ["relu", "relu_", "threshold", "hardtanh", "relu6", "elu", "selu", "celu", "leaky_relu",
@@ -132,19 +132,13 @@ def hardsigmoid(input, inplace=False):
     return _act("HardsigmoidBackward0", fn, input, inplace)
 
 
-def sigmoid(input):
-    return apply_op("SigmoidBackward0", fg_nn.sigmoid, [input])
-
-
-def tanh(input):
-    return apply_op("TanhBackward0", lambda x: lax.tanh(x), [input])
+# the same operations as torch.sigmoid and torch.tanh (SigmoidBackward0, TanhBackward0)
+sigmoid = _ops.sigmoid
+tanh = _ops.tanh
 
 
 def logsigmoid(input):
-    def fn(x):
-        # -softplus(-x), stable
-        return lax.minimum(x, _const(0, x)) - lax.log1p(lax.exp(-lax.abs(x)))
-    return apply_op("LogSigmoidBackward0", fn, [input])
+    return apply_op("LogSigmoidBackward0", fg_nn.log_sigmoid, [input])
 
 
 def _softplus_value(x, beta, threshold):
@@ -183,7 +177,7 @@ def hardshrink(input, lambd=0.5):
 def glu(input, dim=-1):
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
@@ -196,29 +190,23 @@ def glu(input, dim=-1):
     return apply_op("GluBackward0", fn, [input])
 
 
-def _softmax_dim(name, ndim, stacklevel):
+def _softmax_dim(name, input, dim, stacklevel):
+    """dim, or the axis that PyTorch's deprecated implicit choice takes (with its warning)."""
+    if dim is not None:
+        return dim
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   "to include dim=X as an argument.", stacklevel=stacklevel)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-def _softmax_args(name, input, dim, stacklevel, dtype):
-    """(input in `dtype`, the normalized axis) as the softmax family takes them."""
-    if dim is None:
-        dim = _softmax_dim(name, input.ndim, stacklevel + 1)
-    return (input if dtype is None else input.to(dtype)), _dim(dim, input.ndim)
+    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input, d = _softmax_args("softmax", input, dim, _stacklevel, dtype)
-    return apply_op("SoftmaxBackward0", lambda x: fg_nn.softmax(x, d), [input])
+    return _ops.softmax(input, _softmax_dim("softmax", input, dim, _stacklevel), dtype)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    input, d = _softmax_args("softmin", input, dim, _stacklevel, dtype)
-    return apply_op("SoftmaxBackward0", lambda x: fg_nn.softmax(-x, d), [input])
+    return _ops.softmax(-input, _softmax_dim("softmin", input, dim, _stacklevel), dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input, d = _softmax_args("log_softmax", input, dim, _stacklevel, dtype)
-    return apply_op("LogSoftmaxBackward0", lambda x: fg_nn.log_softmax(x, d), [input])
+    return _ops.log_softmax(input, _softmax_dim("log_softmax", input, dim, _stacklevel),
+                            dtype)

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 
 from .... import numpy as fnp
-from ..._tensor import _type_name
 
 __all__ = ["flatten", "sign", "abs_"]
 
@@ -68,10 +67,6 @@ def _reduce(v, reduction):
 def _const(c, like):
     """A numpy constant in the dtype of the funcgrad value `like`."""
     return np.asarray(c, dtype=like.dtype)
-
-
-def _type_long(t):
-    return _type_name(t.dtype)
 
 
 # ---- misc --------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from .... import lax
 from .... import nn as fg_nn
 from ..._dispatch import apply_op
-from ._common import _ntuple, _type_long
+from ..._dtypes import type_name
+from ._common import _ntuple
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -23,20 +24,16 @@ def _conv_value(x, w, b, stride, pads, dilation, groups):
     return y
 
 
-def _conv_pads(padding, kernel, dilation, stride, nd, fname):
+def _conv_pads(padding, spatial, kernel, dilation, stride):
+    """(low, high) padding per spatial axis: PyTorch's 'same' (stride 1 only) and 'valid' are
+    funcgrad.nn's 'SAME' and 'VALID'."""
     if isinstance(padding, str):
-        if padding == "valid":
-            return [(0, 0)] * nd
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            pads = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            return pads
-        raise RuntimeError(f"Invalid padding string '{padding}'")
-    p = _ntuple(nd)(padding)
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string '{padding}'")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        return fg_nn._padding(padding.upper(), spatial, kernel, stride, dilation)
+    p = _ntuple(len(kernel))(padding)
     if any(v < 0 for v in p):
         raise RuntimeError("negative padding is not supported")
     return [(v, v) for v in p]
@@ -52,8 +49,8 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     batched = input.ndim == nd + 2
     stride, dilation = _ntuple(nd)(stride), _ntuple(nd)(dilation)
     kernel = tuple(weight.shape[2:])
-    pads = _conv_pads(padding, kernel, dilation, stride, nd, fname)
     shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
+    pads = _conv_pads(padding, shape[2:], kernel, dilation, stride)
     c = shape[1]
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
@@ -84,8 +81,8 @@ def _apply_conv(input, weight, bias, batched, conv):
     """conv(x, w, b), a convolution of a batch, applied to `input`, which may lack the batch
     axis (PyTorch's unbatched call)."""
     if input.dtype is not weight.dtype:
-        raise RuntimeError(f"Input type ({_type_long(input)}) and weight type "
-                           f"({_type_long(weight)}) should be the same")
+        raise RuntimeError(f"Input type ({type_name(input.dtype)}) and weight type "
+                           f"({type_name(weight.dtype)}) should be the same")
 
     def fn(x, w, b):
         y = conv(x if batched else lax.expand_dims(x, (0,)), w, b)

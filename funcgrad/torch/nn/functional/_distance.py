@@ -6,7 +6,7 @@ import numpy as np
 from .... import lax
 from .... import numpy as fnp
 from ..._dispatch import apply_op
-from ..._tensor import _dim
+from ..._storage import wrap_dim
 from ._common import _const
 
 __all__ = ["cosine_similarity", "pairwise_distance"]
@@ -14,7 +14,7 @@ __all__ = ["cosine_similarity", "pairwise_distance"]
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     nd = max(x1.ndim, x2.ndim)
-    d = _dim(dim, nd)
+    d = wrap_dim(dim, nd)
 
     def fn(a, b):
         a, b = fnp.broadcast_to(a, np.broadcast_shapes(a.shape, b.shape)), b

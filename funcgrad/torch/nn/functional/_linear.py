@@ -9,9 +9,10 @@ from .... import lax
 from .... import nn as fg_nn
 from .... import numpy as fnp
 from ..._dispatch import apply_op
+from ..._dtypes import type_name
 from ..._random import _gen
 from ..._tensor import Tensor
-from ._common import _const, _type_long
+from ._common import _const
 
 __all__ = ["linear", "bilinear", "scaled_dot_product_attention"]
 
@@ -30,7 +31,7 @@ def linear(input, weight, bias=None):
                            f"{weight.shape[1]}x{weight.shape[0]})")
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{_type_long(input)} and {_type_long(weight)}")
+                           f"{type_name(input.dtype)} and {type_name(weight.dtype)}")
     nd = input.ndim
     if nd == 2:
         name = "AddmmBackward0" if bias is not None else "MmBackward0"

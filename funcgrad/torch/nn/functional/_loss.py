@@ -10,8 +10,9 @@ from .... import lax
 from .... import nn as fg_nn
 from .... import numpy as fnp
 from ..._dispatch import apply_op, value_of as _value_of
-from ..._tensor import host_values as _host_values
-from ._common import _const, _reduce, _reduction, _type_long
+from ..._dtypes import type_name
+from ..._storage import host_values
+from ._common import _const, _reduce, _reduction
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -198,7 +199,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction(size_average, reduce, reduction)
     cdim = _class_dim_checks(input, target, weight, "nll_loss")
     if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {_type_long(target)}")
+        raise RuntimeError(f"expected scalar type Long but found {type_name(target.dtype)}")
     tgt = _target_value(target)
     _check_targets(tgt, input.shape[cdim], ignore_index)
     name = _nll_name(input.ndim, reduction)
@@ -308,8 +309,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.size()})")
 
     def fn(x, t, w, pw):
-        # log(1 + exp(-|x|)) + max(-x, 0): log(1 + exp(-x)), stable
-        lse = lax.log1p(lax.exp(-lax.abs(x))) + lax.maximum(-x, _const(0, x))
+        lse = fg_nn.softplus(-x)  # log(1 + exp(-x)), stable
         if pw is not None:
             loss = (1 - t) * x + (1 + (pw - 1) * t) * lse
         else:
@@ -360,7 +360,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.ndim not in (1, 2):
         raise RuntimeError(f"cosine_embedding_loss: Expected 1D or 2D tensor, but got "
                            f"{input1.ndim}D")
-    tgt = _host_values(target)
+    tgt = host_values(target)
     d = input1.ndim - 1
     eps = 1e-12
 
@@ -391,7 +391,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    tgt = _host_values(target)
+    tgt = host_values(target)
 
     def fn(x):
         zero = _const(0, x)
@@ -456,7 +456,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
-    tgt = _host_values(target)
+    tgt = host_values(target)
     c = input.shape[-1]
 
     def fn(x, w):
@@ -480,13 +480,10 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     reduction = _reduction(size_average, reduce, reduction)
 
     def fn(x, y, w):
-        loss = -(y * logsig(x) + (1 - y) * logsig(-x))
+        loss = -(y * fg_nn.log_sigmoid(x) + (1 - y) * fg_nn.log_sigmoid(-x))
         if w is not None:
             loss = loss * w
         loss = fnp.mean(loss, axis=x.ndim - 1)
         return _reduce(loss, reduction)
-
-    def logsig(x):
-        return lax.minimum(x, _const(0, x)) - lax.log1p(lax.exp(-lax.abs(x)))
     return apply_op({"none": "MeanBackward1", "sum": "SumBackward0",
                      "mean": "MeanBackward0"}[reduction], fn, [input, target, weight])

@@ -14,7 +14,7 @@ from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
 from ..._grad_mode import no_grad
-from ..._tensor import _dim
+from ..._storage import wrap_dim
 from ._common import _const
 from ._pooling import avg_pool2d
 from ._vision import pad
@@ -174,7 +174,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    d = _dim(dim, input.ndim)
+    d = wrap_dim(dim, input.ndim)
 
     def fn(x):
         if p == 2:

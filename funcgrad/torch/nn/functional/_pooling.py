@@ -3,13 +3,13 @@ strided slices of the padded input; max pooling selects the first maximal elemen
 window, as PyTorch does (so ties send the whole gradient to one element)."""
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 
 from ...._api import stop_gradient
 from .... import lax
+from .... import nn as fg_nn
 from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
@@ -24,23 +24,6 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
 
 
 # ---- pooling -----------------------------------------------------------------------------------
-
-def _windows(x, lead, kernel, stride, dilation, out):
-    """The kernel-offset windows of x (already padded): one strided slice per offset, each of
-    shape x.shape[:lead] + out, in row-major offset order."""
-    head = tuple(x.shape[:lead])
-    wins = []
-    for offs in itertools.product(*[range(k) for k in kernel]):
-        start = (0,) * lead + tuple(o * d for o, d in zip(offs, dilation))
-        limit = head + tuple(o * d + s * (n - 1) + 1
-                             for o, d, s, n in zip(offs, dilation, stride, out))
-        wins.append(lax.slice(x, start, limit, (1,) * lead + tuple(stride)))
-    return wins
-
-
-def _stack(wins, axis):
-    return lax.concatenate([lax.expand_dims(w, (axis,)) for w in wins], axis) if len(wins) > 1 \
-        else lax.expand_dims(wins[0], (axis,))
 
 def _pool_out(n, k, p, s, d, ceil_mode):
     num = n + 2 * p - d * (k - 1) - 1 + ((s - 1) if ceil_mode else 0)
@@ -95,10 +78,9 @@ def _flat_indices(arg, kernel, stride, padding, dilation, out, in_sp):
     return fnp.asarray(np.ravel(offsets))[arg] + origin
 
 
-def _select_first_max(wins, axis):
+def _select_first_max(stacked, axis):
     """The maximum over `axis` of a stack of windows, differentiable through the first maximal
     element only (PyTorch's max pooling)."""
-    stacked = _stack(wins, axis) if isinstance(wins, list) else wins
     arg = lax.argmax(stop_gradient(stacked), axis, np.int64)
     k = stacked.shape[axis]
     shape = [1] * stacked.ndim
@@ -177,7 +159,7 @@ def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, re
         if padded:
             xp = lax.pad(xp, _const(fill, x), [(0, 0, 0)] * lead + [
                 (pp, pp + e, 0) for pp, e in zip(p, extra)])
-        wins = _windows(xp, lead, k, s, d, out)
+        wins = fg_nn._windows(xp, k, s, d)
         first, empty = _first_valid(k, s, p, d, out, in_sp) if padded else (None, None)
         idx = _flat_indices(_first_max(wins, first, fill), k, s, p, d, out, in_sp)
         if empty is None:
@@ -245,7 +227,7 @@ def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_includ
         if any(p) or any(extra):
             x = lax.pad(x, _const(0, x), [(0, 0, 0)] * lead + [
                 (pp, pp + e, 0) for pp, e in zip(p, extra)])
-        wins = _windows(x, lead, k, s, d, out)
+        wins = fg_nn._windows(x, k, s, d)
         acc = wins[0]
         for w in wins[1:]:
             acc = acc + w

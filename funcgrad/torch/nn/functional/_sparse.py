@@ -9,7 +9,7 @@ from ... import _dtypes as D
 from ... import _ops
 from ..._dispatch import apply_op
 from ..._shape_ops import stack
-from ..._tensor import host_values as _host_values
+from ..._storage import host_values
 from ._common import _const
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -33,7 +33,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            "following scalar types: Long, Int; but got "
                            f"{D.type_string(input)} instead (while checking arguments for "
                            "embedding)")
-    idx = _host_values(input)
+    idx = host_values(input)
     if idx.size and (idx.min() < -num or idx.max() >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
@@ -61,7 +61,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 def _embedding_renorm_(weight, idx, max_norm, norm_type):
     w = weight._data
     rows = np.unique(idx)
-    norms = np.linalg.norm(_host_values(weight)[rows].astype(np.float64), ord=norm_type, axis=1)
+    norms = np.linalg.norm(host_values(weight)[rows].astype(np.float64), ord=norm_type, axis=1)
     big = norms > max_norm
     if big.any():
         scale = backend.xp_of(w).asarray(max_norm / (norms[big] + 1e-7))
@@ -87,7 +87,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 def one_hot(tensor, num_classes=-1):
     if tensor.dtype is not D.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = _host_values(tensor)
+    idx = host_values(tensor)
     if num_classes == -1:
         if idx.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

@@ -615,6 +615,8 @@ class Module:
         return _add_hook(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        # PyTorch's mark on the hook function itself (state_dict() then requires that it return
+        # None); Callable declares no such attribute
         hook._from_public_api = True  # type: ignore[attr-defined]
         return _add_hook(self._state_dict_hooks, hook)
 
@@ -648,6 +650,8 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+            # PyTorch's state_dict is a plain OrderedDict carrying _metadata as an attribute,
+            # which OrderedDict does not declare
             destination._metadata = OrderedDict()  # type: ignore[attr-defined]
         local_metadata = dict(version=self._version)
         if hasattr(destination, "_metadata"):
@@ -743,6 +747,7 @@ class Module:
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
         if metadata is not None:
+            # the copy keeps _metadata, an attribute that OrderedDict does not declare
             state_dict._metadata = metadata  # type: ignore[attr-defined]
 
         def load(module, local_state_dict, prefix=""):
