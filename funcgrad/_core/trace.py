@@ -273,7 +273,7 @@ def eval_values(prim, vals, params):
 
 
 # Signatures whose avals the primitive's shape rule has accepted, so that it runs once per
-# signature; None stands for signatures that cannot be hashed (the rule runs every time).
+# signature (where there is none, an unhashable or non-plain one, it runs every time).
 _checked: dict = {}
 _CHECKED_LIMIT = 1 << 14
 _SCALAR_TYPES = frozenset(PY_SCALARS)
