@@ -108,10 +108,13 @@ def _normalized(x: Array, axis: Axis, log: bool) -> Array:
         return fnp.zeros_like(x) if log else fnp.ones_like(x)
     if not get_aval(x).size:
         return lax.mul(x, 1)
-    s = lax.sub(x, stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    shift = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
     if log:
+        s = lax.sub(x, shift)
         return lax.sub(s, lax.log(fnp.sum(lax.exp(s), axis=axis, keepdims=True)))
-    e = lax.exp(s)
+    # x - shift is not kept past exp: one large temporary fewer alive (for big inputs, memory
+    # that glibc would otherwise hand back and fault in again)
+    e = lax.exp(lax.sub(x, shift))
     return lax.div(e, fnp.sum(e, axis=axis, keepdims=True))
 
 
