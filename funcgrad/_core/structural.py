@@ -39,15 +39,17 @@ def _missing(name: str) -> Callable[..., Any]:
     return fn
 
 
-broadcast_in_dim = _missing("broadcast_in_dim")
-convert_element_type = _missing("convert_element_type")
-real = _missing("real")
-reduce_sum = _missing("reduce_sum")
-reshape = _missing("reshape")
-transpose = _missing("transpose")
-pad = _missing("pad")
-zeros_like_aval = _missing("zeros_like_aval")
-to_front = _missing("to_front")
+# Declared for readers and type checkers; each raises until install() replaces it.
+broadcast_in_dim: Callable[..., Any]
+convert_element_type: Callable[..., Any]
+real: Callable[..., Any]
+reduce_sum: Callable[..., Any]
+reshape: Callable[..., Any]
+transpose: Callable[..., Any]
+pad: Callable[..., Any]
+zeros_like_aval: Callable[..., Any]
+to_front: Callable[..., Any]
+globals().update({name: _missing(name) for name in OPERATIONS})
 
 
 def install(**fns: Callable[..., Any]) -> None:
