@@ -178,29 +178,31 @@ def eval_primitive(prim, args, params):
     """Evaluate `prim` outside any trace: funcgrad values (Arrays, Python scalars, backend
     arrays) in, Arrays out. The one eager routine: `eval_values` checks and computes, after
     `_placed` has put the operands on one device once a GPU is in use."""
-    if len(args) == 2:
-        x, y = args
-        vals = (x._value if x.__class__ is Array else x, y._value if y.__class__ is Array else y)
-    elif len(args) == 1:
-        x = args[0]
-        vals = (x._value if x.__class__ is Array else x,)
-    else:
-        vals = [a._value if a.__class__ is Array else a for a in args]
+    if prim.impl_checks_input and not (backend.active or config.debug_nans):
+        # The most common call, a numpy ufunc on host data, kept to one call of the impl (which
+        # checks its own input: see eval_values); a failure takes the general path below, where
+        # the shape rule explains it.
+        try:
+            if len(args) == 2:
+                x, y = args
+                out = prim.impl(x._value if x.__class__ is Array else x,
+                                y._value if y.__class__ is Array else y)
+            else:
+                x, = args
+                out = prim.impl(x._value if x.__class__ is Array else x)
+        except (ValueError, TypeError):
+            pass
+        else:
+            if out.__class__ is _ndarray:
+                a = _new(Array)
+                a._value = out
+                return a
+            return wrap_value(out)
+    vals = [a._value if a.__class__ is Array else a for a in args]
     if backend.active and not prim.transfers and not backend.one_place(*vals):
         out = _placed(prim, vals, params)
-    elif prim.impl_checks_input and not config.debug_nans:
-        try:  # the common case, kept to one call: see eval_values
-            out = prim.impl(*vals, **params) if params else prim.impl(*vals)
-        except (ValueError, TypeError):
-            out = None
-        if out is None:
-            out = eval_values(prim, vals, params)  # raises the rule's error, or numpy's
     else:
         out = eval_values(prim, vals, params)
-    if out.__class__ is np.ndarray:
-        a = _new(Array)
-        a._value = out
-        return a
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
     return wrap_value(out)
