@@ -14,7 +14,7 @@ demo: $(BIN)/python
 	$(BIN)/python examples/tour.py
 
 test: $(BIN)/python
-	$(PIP) -e ".[test,oracle,types]"
+	$(PIP) -e ".[test,oracle,types,jax,optax,mpi]"
 	$(BIN)/python -m pytest
 
 # The GPU tests need CuPy, and the GPU benchmarks a CUDA build of PyTorch (PyPI's Linux wheel).
