@@ -11,6 +11,10 @@ from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
 from .._core.typing import PyTree
+# the moment helpers and safe counts live in _moments and _numerics; imported here for the
+# transforms that take them from this module
+from ._moments import bias_correction, update_infinity_moment, update_moment  # noqa: F401
+from ._numerics import cast_like, safe_increment, zero_count  # noqa: F401
 
 
 def tree_add(a, b):
@@ -79,55 +83,3 @@ def tree_all_finite(t):
     """A scalar boolean: whether every element of every leaf is finite."""
     flags = [fnp.all(fnp.isfinite(x)) for x in tree.tree_leaves(t)]
     return fnp.all(fnp.stack(flags)) if flags else fnp.asarray(True)
-
-
-def cast_like(s, x):
-    """s in x's dtype when s is an array; Python scalars stay weakly typed as they are."""
-    if isinstance(s, (int, float)):
-        return s
-    return fnp.asarray(s, fnp.asarray(x).dtype)
-
-
-def update_moment(updates, moments, decay, order):
-    """The exponential moving average (1 - decay) * g**order + decay * m, leafwise.
-
-    >>> update_moment({"w": 2.0}, {"w": 1.0}, decay=0.75, order=2)
-    {'w': 1.75}
-    """
-    return tree.tree_map(
-        lambda g, m: (1 - cast_like(decay, m)) * g ** order + cast_like(decay, m) * m,
-        updates, moments)
-
-
-def update_infinity_moment(updates, moments, decay, eps):
-    """Adamax's decaying running maximum: max(|g| + eps, decay * m), leafwise."""
-    return tree.tree_map(
-        lambda g, m: fnp.maximum(fnp.abs(g) + cast_like(eps, m), cast_like(decay, m) * m),
-        updates, moments)
-
-
-def bias_correction(moments, decay, count):
-    """moments / (1 - decay**count). The factor is computed in float64 and only then cast, because
-    decay**count rounds to 1 in low precision and the division would blow up.
-
-    >>> import funcgrad.numpy as fnp
-    >>> bias_correction([fnp.array([0.1], fnp.float32)], 0.9, fnp.asarray(1, fnp.int32))
-    [Array([1.], dtype=float32)]
-    """
-    factor = 1 - fnp.asarray(decay, np.float64) ** count
-    return tree.tree_map(lambda m: m / cast_like(factor, m), moments)
-
-
-def safe_increment(count):
-    """count + 1, saturating at the dtype's maximum instead of wrapping around to negative.
-
-    >>> import funcgrad.numpy as fnp
-    >>> safe_increment(fnp.asarray(2**31 - 1, fnp.int32))
-    Array(2147483647, dtype=int32)
-    """
-    top = np.iinfo(np.dtype(count.dtype)).max
-    return fnp.where(count < top, count + 1, count)
-
-
-def zero_count():
-    return fnp.zeros([], fnp.int32)
