@@ -5,8 +5,6 @@ it is traceable, so it works under jit, vmap and grad.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
