@@ -8,7 +8,7 @@ from typing import Any
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, PyTree
-from ._numerics import abs_sq, cast_like, integer_power, scalar_dtype
+from ._numerics import abs_sq, cast_like, decay_power, scalar_dtype
 
 
 def update_moment(updates: PyTree, moments: PyTree, decay: ArrayLike, order: int) -> PyTree:
@@ -68,7 +68,7 @@ def bias_correction(moment: PyTree, decay: ArrayLike, count: ArrayLike) -> PyTre
     def correct(m):
         dt = scalar_dtype(m)
         if dt not in factors:
-            factors[dt] = 1 - integer_power(decay, count, dt)
+            factors[dt] = 1 - decay_power(decay, count, dt)
         return m / fnp.asarray(factors[dt], fnp.asarray(m).dtype)
 
     return tree.tree_map(correct, moment)
