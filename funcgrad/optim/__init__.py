@@ -40,8 +40,7 @@ from ._base import (EmptyState, GradientTransformation, GradientTransformationEx
                     set_to_zero, stateless, stateless_with_tree_map, tree_map_params,
                     with_extra_args_support)
 from ._clipping import (adaptive_grad_clip, clip, clip_by_block_rms, clip_by_global_norm,
-                        per_example_global_norm_clip, per_example_layer_norm_clip,
-                        unitwise_clip, unitwise_norm)
+                        per_example_global_norm_clip, per_example_layer_norm_clip)
 from ._constraining import (NonNegativeParamsState, ZeroNansState, centralize,
                             keep_params_nonnegative, zero_nans)
 from ._factorized import FactoredState, scale_by_factored_rms
@@ -98,7 +97,7 @@ __all__ = [
     "stateless_with_tree_map", "incremental_update", "periodic_update", "tree_map_params",
     "ApplyEvery", "apply_every", "ShouldSkipUpdateFunction", "skip_large_updates",
     "WeightDecaySchedule", "adaptive_grad_clip", "per_example_global_norm_clip",
-    "per_example_layer_norm_clip", "unitwise_clip", "unitwise_norm", "NonNegativeParamsState",
+    "per_example_layer_norm_clip", "NonNegativeParamsState",
     "ZeroNansState", "centralize", "keep_params_nonnegative", "zero_nans",
     "InjectStatefulHyperparamsState", "WrappedSchedule", "WrappedScheduleState",
     "inject_stateful_hyperparams", "MonitorState", "SnapshotState", "measure_with_ema",

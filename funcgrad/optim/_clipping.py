@@ -9,7 +9,7 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, PyTree
-from ._base import (GradientTransformation, check_same_structure, init_empty_state,
+from ._base import (GradientTransformation, check_same_structure, count_dtype, init_empty_state,
                     require_params)
 from ._tree_math import global_norm
 
@@ -61,6 +61,8 @@ def clip_by_block_rms(threshold: ArrayLike) -> GradientTransformation:
     Array([ 1., -1.], dtype=float64)
     """
     def clip_leaf(u):
+        if np.size(u) == 0:  # nothing to clip (and no mean to take)
+            return u
         return u / fnp.maximum(1.0, fnp.sqrt(fnp.mean(_abs_sq(u))) / threshold)
 
     def update(updates, state, params=None):
@@ -103,7 +105,7 @@ def per_example_global_norm_clip(grads: PyTree, l2_norm_clip: ArrayLike
     norms = _per_example_norms(leaves)
     safe = fnp.where(norms == 0, 1.0, norms)  # 0/0 is no clipping: multiplier 1
     multipliers = fnp.where(norms == 0, 1.0, fnp.minimum(l2_norm_clip / safe, 1.0))
-    num_clipped = fnp.sum(multipliers < 1.0)
+    num_clipped = fnp.sum(multipliers < 1.0).astype(count_dtype(grads))
     return tree.tree_map(lambda g: fnp.tensordot(multipliers.astype(g.dtype), g, axes=1),
                          grads), num_clipped
 
