@@ -114,7 +114,8 @@ CASES = {
     "freeze": (lambda o, p: o.freeze(by_ndim(p, lambda d, s: d == 2)), {}),
     "selective_transform": (lambda o, p: o.selective_transform(
         o.trace(0.5), freeze_mask=by_ndim(p, lambda d, s: d == 1)), {}),
-    "MultiSteps": (lambda o, p: o.MultiSteps(o.trace(0.9), 2).gradient_transformation(), {"cond": True}),
+    "MultiSteps": (lambda o, p: o.MultiSteps(o.trace(0.9), 2).gradient_transformation(),
+                   {"cond": True}),
     "MultiSteps(sum, k schedule, param dtype)": (lambda o, p: o.MultiSteps(
         o.ema(0.5), lambda step: 1 + step % 2, use_grad_mean=False,
         accumulator_dtype=None).gradient_transformation(), {"cond": True}),
@@ -126,7 +127,8 @@ CASES = {
         should_skip_update_fn=functools.partial(o.skip_large_updates, max_squared_norm=8.0)
     ).gradient_transformation(), {"extra": value_extra, "cond": True}),
     "apply_every": (lambda o, p: o.apply_every(3), {}),
-    "apply_if_finite": (lambda o, p: o.apply_if_finite(o.trace(0.5), 1), {"nans": (1, 2), "cond": True}),
+    "apply_if_finite": (lambda o, p: o.apply_if_finite(o.trace(0.5), 1),
+                        {"nans": (1, 2), "cond": True}),
     "conditionally_transform": (lambda o, p: o.conditionally_transform(
         o.trace(0.5), lambda step: step % 2 == 0), {"cond": True}),
     "conditionally_mask(forward_extra_args)": (lambda o, p: o.conditionally_mask(

@@ -10,6 +10,9 @@ from ._tree_math import cast_like, safe_increment, zero_count
 from ._wrappers import masked
 
 
+AddDecayedWeightsState = EmptyState  # optax's name for its state without a schedule
+
+
 class WeightDecaySchedule(NamedTuple):
     """The state of `add_decayed_weights` given a schedule: the step count."""
     count: StepCount

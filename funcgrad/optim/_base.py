@@ -355,8 +355,9 @@ def incremental_update(new_tensors: Params, old_tensors: Params,
     """
     check_same_structure(new_tensors, old_tensors, "incremental_update",
                          ("new_tensors", "old_tensors"))
+    s: Any = step_size  # a Python float stays weakly typed: float32 tensors stay float32
     return tree.tree_map(
-        lambda new, old: None if new is None else step_size * new + (1.0 - step_size) * old,
+        lambda new, old: None if new is None else s * new + (1.0 - s) * old,
         new_tensors, old_tensors, is_leaf=_is_none)
 
 

@@ -9,9 +9,12 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, PyTree
-from ._base import (GradientTransformation, check_same_structure, count_dtype, init_empty_state,
-                    require_params)
+from ._base import (EmptyState, GradientTransformation, check_same_structure, count_dtype,
+                    init_empty_state, require_params)
 from ._tree_math import global_norm
+
+# optax's names for the states of the stateless clipping transformations
+ClipState = ClipByGlobalNormState = AdaptiveGradClipState = EmptyState
 
 
 def _abs_sq(x):
@@ -84,7 +87,7 @@ def _check_batch_dim(grads: PyTree, who: str) -> list[Any]:
     return leaves
 
 
-def _per_example_norms(leaves: list[Any]):
+def _per_example_norms(leaves: list[Any]) -> Any:
     sums = [fnp.sum(_abs_sq(g).reshape(g.shape[0], -1), axis=1) for g in leaves]
     return fnp.sqrt(sum(sums[1:], start=sums[0]))
 
@@ -176,6 +179,7 @@ def unitwise_clip(g_norm: ArrayLike, max_norm: ArrayLike, grad: ArrayLike,
         raise ValueError(f"unitwise_clip: g_norm, max_norm and grad must have one shape, got "
                          f"{shapes[0]}, {shapes[1]} and {shapes[2]}; compute the norms with "
                          "unitwise_norm(grad)")
+    g_norm, max_norm, grad = fnp.asarray(g_norm), fnp.asarray(max_norm), fnp.asarray(grad)
     clipped = grad * (max_norm / fnp.maximum(g_norm, div_eps))
     return fnp.where(g_norm < max_norm, grad, clipped)
 

@@ -88,7 +88,7 @@ def _convert_floats(x: Any, dtype: np.dtype) -> Any:
     # in float64, with no weak type kept on arrays: a float array wider than `dtype` is
     # narrowed to it, a narrower one (a float32 schedule in a float64 model) kept.
     if isinstance(x, ArrayMethods):
-        x_dtype = np.dtype(x.dtype)
+        x_dtype = np.dtype(getattr(x, "dtype"))  # an Array or a Tracer
         if x_dtype.kind == "f" and dtype.kind == "f" and x_dtype.itemsize > dtype.itemsize:
             return x.astype(dtype)
         return x
