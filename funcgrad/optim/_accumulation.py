@@ -13,7 +13,7 @@ from .. import tree
 from .._core.typing import ArrayLike, DTypeLike, PyTree
 from ..lax import cond
 from ._base import (GradientTransformation, GradientTransformationExtraArgs, Params, StepCount,
-                    Updates, with_extra_args_support)
+                    Updates, count_dtype, with_extra_args_support)
 from ._tree_math import (bias_correction, safe_increment, tree_cast, tree_zeros_like,
                          update_moment, zero_count)
 
@@ -94,14 +94,6 @@ class ShouldSkipUpdateFunction(Protocol):
         ...
 
 
-def _count_dtype(updates: Updates) -> np.dtype:
-    # JAX counts in int64 when 64-bit types are on, as they are for float64 models: a count
-    # takes the width of the widest float leaf (int32 for none)
-    wide = any(np.dtype(x.dtype).itemsize >= 8 for x in tree.tree_leaves(updates)
-               if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc")
-    return np.dtype(np.int64 if wide else np.int32)
-
-
 def skip_not_finite(updates: Updates, gradient_step: ArrayLike,
                     params: Params | None) -> tuple[Any, dict[str, Any]]:
     """A `should_skip_update_fn` for MultiSteps: skip a mini-step whose gradients hold an inf or
@@ -113,9 +105,9 @@ def skip_not_finite(updates: Updates, gradient_step: ArrayLike,
     (True, 1)
     """
     del gradient_step, params
-    dtype = _count_dtype(updates)
+    dtype = count_dtype(updates)
     counts = [fnp.sum(~fnp.isfinite(g)).astype(dtype) for g in tree.tree_leaves(updates)]
-    num = fnp.sum(fnp.stack(counts)) if counts else fnp.zeros([], dtype)
+    num = fnp.sum(fnp.stack(counts)).astype(dtype) if counts else fnp.zeros([], dtype)
     return num > 0, {"should_skip": num > 0, "num_not_finite": num}
 
 

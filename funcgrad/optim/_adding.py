@@ -10,6 +10,9 @@ from ._tree_math import cast_like, safe_increment, zero_count
 from ._wrappers import masked
 
 
+AddDecayedWeightsState = EmptyState  # optax's name for its state without a schedule
+
+
 class WeightDecaySchedule(NamedTuple):
     """The state of `add_decayed_weights` given a schedule: the step count."""
     count: StepCount
@@ -43,6 +46,7 @@ def add_decayed_weights(weight_decay: ScalarOrSchedule = 0.0,
             return updates, new_state
         s = (check_scalar_hyperparameter(weight_decay(state.count), "add_decayed_weights",
                                          "weight_decay") if scheduled else weight_decay)
+        # a schedule's array value is cast to each leaf's dtype, as JAX's weakly typed value is
         return map_updates_params(lambda g, p: g + cast_like(s, g) * p, updates, params,
                                   "add_decayed_weights"), new_state
 

@@ -355,8 +355,9 @@ def incremental_update(new_tensors: Params, old_tensors: Params,
     """
     check_same_structure(new_tensors, old_tensors, "incremental_update",
                          ("new_tensors", "old_tensors"))
+    s: Any = step_size  # a Python float stays weakly typed: float32 tensors stay float32
     return tree.tree_map(
-        lambda new, old: None if new is None else step_size * new + (1.0 - step_size) * old,
+        lambda new, old: None if new is None else s * new + (1.0 - s) * old,
         new_tensors, old_tensors, is_leaf=_is_none)
 
 
@@ -372,6 +373,19 @@ def periodic_update(new_tensors: Params, old_tensors: Params, steps: ArrayLike,
     check_same_structure(new_tensors, old_tensors, "periodic_update",
                          ("new_tensors", "old_tensors"))
     return cond(fnp.mod(steps, update_period) == 0, lambda: new_tensors, lambda: old_tensors)
+
+
+def count_dtype(t: PyTree) -> np.dtype:
+    """The integer dtype of a count over `t`'s elements, as JAX makes it: int64 when 64-bit types
+    are on, which they are for a float64 model (a 64-bit float leaf), int32 otherwise.
+
+    >>> import funcgrad.numpy as fnp
+    >>> count_dtype({"w": fnp.zeros(2, fnp.float32)}), count_dtype([fnp.zeros(1)])
+    (dtype('int32'), dtype('int64'))
+    """
+    wide = any(np.dtype(x.dtype).itemsize >= 8 for x in tree.tree_leaves(t)
+               if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc")
+    return np.dtype(np.int64 if wide else np.int32)
 
 
 def check_scalar_hyperparameter(value: Any, who: str, name: str) -> Any:
