@@ -9,7 +9,7 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, DTypeLike, PyTree
-from ._base import GradientTransformation, StepCount
+from ._base import GradientTransformation, StepCount, require_params
 # imported as `debias` because scale_by_rms and scale_by_stddev take a bool `bias_correction`
 from ._moments import bias_correction as debias
 from ._moments import update_infinity_moment, update_moment, update_moment_per_elem_norm
@@ -320,6 +320,7 @@ def scale_by_novograd(b1: ArrayLike = 0.9, b2: ArrayLike = 0.25, eps: ArrayLike 
         return ScaleByNovogradState(zero_count(), tree_zeros_like(params, mu_dtype), nu)
 
     def update(updates, state, params=None):
+        require_params(params, "scale_by_novograd")
         count = safe_increment(state.count)
         first = count == 1
         nu = tree.tree_map(
