@@ -229,7 +229,7 @@ def scale_by_belief(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike =
     >>> import funcgrad.numpy as fnp
     >>> t = scale_by_belief()
     >>> t.update(fnp.array([0.5, -2.0]), t.init(fnp.zeros(2)))[0]
-    Array([ 3.16227766, -3.16227766], dtype=float64)
+    Array([ 1.11111111, -1.11111111], dtype=float64)
     """
     def init(params):
         return ScaleByBeliefState(zero_count(), tree_zeros_like(params), tree_zeros_like(params))
