@@ -2,7 +2,7 @@
 Each is the part of an optimizer before the learning rate; `_alias.py` chains them with it."""
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -157,7 +157,7 @@ def scale_by_radam(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 
     >>> t.update(fnp.array([0.5, -2.0]), t.init(fnp.zeros(2)))[0]  # momentum SGD at first
     Array([ 0.5, -2. ], dtype=float64)
     """
-    rho_inf = 2.0 / (1.0 - b2) - 1.0
+    rho_inf: Any = 2.0 / (1.0 - b2) - 1.0  # type: ignore[operator]  # b2 is a number here
 
     def rectified(count, dtype):
         """(rho_t >= threshold, the rectification factor r_t), in JAX's default float."""
@@ -354,7 +354,7 @@ def _rms_scaling(nu_hat, eps, eps_in_sqrt):
     return tree.tree_map(lambda n: 1 / (fnp.sqrt(n) + cast_like(eps, n)), nu_hat)
 
 
-def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+def scale_by_rms(decay: ArrayLike = 0.9, eps: ArrayLike = 1e-8, initial_scale: ArrayLike = 0.0,
                  eps_in_sqrt: bool = True,
                  bias_correction: bool = False) -> GradientTransformation:
     """RMSProp: g / sqrt(EMA(g**2) + eps), or g / (sqrt(EMA(g**2)) + eps) with
@@ -395,7 +395,8 @@ class ScaleByRStdDevWithCountState(NamedTuple):
     nu: PyTree
 
 
-def scale_by_stddev(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+def scale_by_stddev(decay: ArrayLike = 0.9, eps: ArrayLike = 1e-8,
+                    initial_scale: ArrayLike = 0.0,
                     eps_in_sqrt: bool = True,
                     bias_correction: bool = False) -> GradientTransformation:
     """Centered RMSProp: g divided by the running standard deviation sqrt(EMA(g**2) - EMA(g)**2)
@@ -432,8 +433,8 @@ class ScaleByRssState(NamedTuple):
     sum_of_squares: PyTree
 
 
-def scale_by_rss(initial_accumulator_value: float = 0.1,
-                 eps: float = 1e-7) -> GradientTransformation:
+def scale_by_rss(initial_accumulator_value: ArrayLike = 0.1,
+                 eps: ArrayLike = 1e-7) -> GradientTransformation:
     """Adagrad: g / sqrt(sum of all g**2 so far + eps); 0 where that sum is still 0.
 
     >>> import funcgrad.numpy as fnp
@@ -462,7 +463,7 @@ class ScaleByAdaDeltaState(NamedTuple):
     e_x: PyTree  # EMA of squared updates
 
 
-def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransformation:
+def scale_by_adadelta(rho: ArrayLike = 0.9, eps: ArrayLike = 1e-6) -> GradientTransformation:
     """Adadelta: g * sqrt(EMA(dx**2) + eps) / sqrt(EMA(g**2) + eps), dx being past updates.
 
     >>> import funcgrad.numpy as fnp

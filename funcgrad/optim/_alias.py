@@ -366,7 +366,7 @@ def signum(learning_rate: ScalarOrSchedule, beta: ArrayLike = 0.9,
 
 def novograd(learning_rate: ScalarOrSchedule, b1: ArrayLike = 0.9, b2: ArrayLike = 0.25,
              eps: ArrayLike = 1e-6, eps_root: ArrayLike = 0.0,
-             weight_decay: ScalarOrSchedule = 0.0) -> Optimizer:
+             weight_decay: ArrayLike = 0.0) -> Optimizer:
     """NovoGrad (Ginsburg et al. 2019); see scale_by_novograd.
 
     >>> import funcgrad.numpy as fnp
@@ -380,8 +380,7 @@ def novograd(learning_rate: ScalarOrSchedule, b1: ArrayLike = 0.9, b2: ArrayLike
 
 
 def optimistic_gradient_descent(learning_rate: ScalarOrSchedule,
-                                alpha: ScalarOrSchedule = 1.0,
-                                beta: ScalarOrSchedule = 1.0) -> Optimizer:
+                                alpha: ArrayLike = 1.0, beta: ArrayLike = 1.0) -> Optimizer:
     """Optimistic gradient descent (Mokhtari et al. 2019), for min-max games; see
     scale_by_optimistic_gradient.
 
@@ -469,7 +468,7 @@ def rprop(learning_rate: ArrayLike, eta_minus: ArrayLike = 0.5, eta_plus: ArrayL
                  scale(-1.0))
 
 
-def sm3(learning_rate: ArrayLike, momentum: ArrayLike = 0.9) -> Optimizer:
+def sm3(learning_rate: float, momentum: ArrayLike = 0.9) -> Optimizer:
     """SM3 (Anil et al. 2019), memory-efficient Adagrad; see scale_by_sm3.
 
     >>> import funcgrad.numpy as fnp

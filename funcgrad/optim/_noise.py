@@ -21,13 +21,13 @@ from .._core.array import Array
 from .._core.typing import ArrayLike, PyTree
 from .._custom import custom_vjp
 from .._api import stop_gradient
-from ._base import GradientTransformation
+from ._base import GradientTransformation, StepCount
 from ._numerics import cast_like, safe_increment, zero_count
 
 
 class AddNoiseState(NamedTuple):
     """The state of add_noise: the step count (the noise anneals with it) and the PRNG key."""
-    count: Array
+    count: StepCount
     rng_key: Array
 
 

@@ -227,7 +227,7 @@ def scale_by_polyak(f_min: ArrayLike = 0.0, max_learning_rate: ArrayLike = 1.0,
     if variant not in ("sps", "sps+"):
         raise ValueError(f"scale_by_polyak: invalid variant={variant!r}; use 'sps' or 'sps+'")
 
-    def update(updates, state, params=None, *, value: Any = None, **extra_args):
+    def update(updates, state, params=None, *, value=None, **extra_args):
         del params, extra_args
         if value is None:
             raise TypeError("scale_by_polyak: update needs the loss as a keyword, "
