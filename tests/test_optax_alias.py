@@ -407,3 +407,70 @@ def test_transforms_that_read_params_say_so(name):
 def test_lion_mode_is_checked():
     with pytest.raises(ValueError, match="mode"):
         optim.scale_by_lion(mode="soft")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_projections_match_optax(dtype):
+    jax, jnp, optax = oracle()
+    rng = np.random.default_rng(4)
+    x = {"a": rng.standard_normal((3, 2)).astype(dtype), "b": rng.standard_normal(4).astype(dtype),
+         "c": np.asarray(0.3, dtype)}
+    a = tree.tree_map(lambda v: rng.standard_normal(np.shape(v)).astype(dtype), x)
+    small = tree.tree_map(lambda v: (0.01 * v).astype(dtype), x)
+    arr = rng.standard_normal(7).astype(dtype)
+
+    def results(P, t, a, small, arr):
+        out = {"non_negative": P.projection_non_negative(t),
+               "box": P.projection_box(arr, -0.5, 0.7),
+               "box_tree": P.projection_box(t, tree.tree_map(lambda v: v - 0.1, small),
+                                           tree.tree_map(lambda v: v + 0.1, small)),
+               "hypercube": P.projection_hypercube(arr, 0.5),
+               "linf": P.projection_linf_ball(arr, 0.5),
+               "vector": P.projection_vector(t, a),
+               "hyperplane": P.projection_hyperplane(t, a, 0.5),
+               "halfspace": P.projection_halfspace(t, a, -0.5),
+               "halfspace_inside": P.projection_halfspace(t, a, 1e3)}
+        for name, scale in (("1", 1.0), ("2.5", 2.5)):
+            out["simplex" + name] = P.projection_simplex(t, scale)
+            out["l1_sphere" + name] = P.projection_l1_sphere(t, scale)
+            out["l1_ball" + name] = P.projection_l1_ball(t, scale)
+            out["l2_sphere" + name] = P.projection_l2_sphere(t, scale)
+            out["l2_ball" + name] = P.projection_l2_ball(t, scale)
+        out["l1_ball_inside"] = P.projection_l1_ball(small, 1.0)
+        out["l2_ball_inside"] = P.projection_l2_ball(small, 1.0)
+        return out
+
+    with precision(dtype):
+        theirs = jax.jit(lambda *args: results(optax.projections, *args))(
+            *map(to_jax, (x, a, small, arr)))
+        ours = results(optim.projections, *map(to_funcgrad, (x, a, small, arr)))
+        assert_same_tree(ours, theirs, dtype, "projections")
+        f_o = lambda v: fnp.sum(optim.projections.projection_simplex(v) * fnp.arange(7.0))
+        f_t = lambda v: jnp.sum(optax.projections.projection_simplex(v) * jnp.arange(7.0))
+        assert_same_tree(fg.grad(f_o)(fnp.asarray(arr)), jax.grad(f_t)(jnp.asarray(arr)), dtype,
+                         "grad projection_simplex")
+
+
+def test_second_order_matches_optax():
+    jax, jnp, optax = oracle()
+    rng = np.random.default_rng(5)
+    params = {"w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+
+    def make_loss(np_):
+        return lambda p, x, y: np_.sum(np_.tanh(x @ p["w"] + p["b"]) ** 2 - y * (x @ p["w"]))
+
+    v = rng.standard_normal(8)
+    with precision(np.float64), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        so, st = optim.second_order, optax.second_order
+        args_o = (to_funcgrad(params), fnp.asarray(x), fnp.asarray(y))
+        args_t = (to_jax(params), jnp.asarray(x), jnp.asarray(y))
+        assert_same_tree(so.hessian_diag(make_loss(fnp), *args_o),
+                         st.hessian_diag(make_loss(jnp), *args_t), where="hessian_diag")
+        assert_same_tree(so.fisher_diag(make_loss(fnp), *args_o),
+                         st.fisher_diag(make_loss(jnp), *args_t), where="fisher_diag")
+        assert_same_tree(so.hvp(make_loss(fnp), fnp.asarray(v), *args_o),
+                         st.hvp(make_loss(jnp), jnp.asarray(v), *args_t), where="hvp")
+    with pytest.warns(DeprecationWarning, match="0.2.9"):
+        optim.second_order.fisher_diag(make_loss(fnp), *args_o)

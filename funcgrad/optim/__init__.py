@@ -62,6 +62,7 @@ from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, Conditionall
                         partition, selective_transform)
 from . import transforms
 # optax's optimizers, scale_by_* transforms and numerics (opt-alias)
+from . import projections, second_order
 from ._adaptive import (ScaleByAdanState, ScaleByBeliefState, ScaleByNovogradState,
                         scale_by_adan, scale_by_belief, scale_by_novograd, scale_by_yogi)
 from ._alias import (adabelief, adamaxw, adan, fromage, nadamw, noisy_sgd, novograd,
@@ -137,5 +138,5 @@ __all__ = [
     "ScaleByTrustRatioState", "ScaleState", "AddNoiseState", "bias_correction",
     "update_moment", "update_moment_per_elem_norm", "update_infinity_moment", "safe_norm",
     "safe_root_mean_squares", "safe_increment", "safe_int32_increment", "power_iteration",
-    "matrix_inverse_pth_root",
+    "matrix_inverse_pth_root", "projections", "second_order",
 ]

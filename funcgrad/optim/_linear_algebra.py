@@ -21,9 +21,42 @@ def _normalize(t):
     return tree.tree_map(lambda x: x * (1.0 / tree_norm(t)).astype(x.dtype), t)
 
 
-def _vdot(a, b):
+def tree_vdot(a: PyTree, b: PyTree) -> Array:
+    """The inner product of two trees of the same structure, as of flat vectors (conjugating a).
+
+    >>> import funcgrad.numpy as fnp
+    >>> tree_vdot({"x": fnp.array([1.0, 2.0])}, {"x": fnp.array([3.0, 4.0])})
+    Array(11., dtype=float64)
+    """
     parts = [fnp.sum(fnp.conj(x) * y) for x, y in zip(tree.tree_leaves(a), tree.tree_leaves(b))]
-    return sum(parts[1:], parts[0])
+    return fnp.asarray(sum(parts[1:], parts[0]) if parts else 0.0)
+
+
+def ravel_tree(t: PyTree) -> tuple[Array, Callable[[Array], PyTree]]:
+    """All leaves of `t` as one flat vector (in their common dtype), and the function that
+    splits such a vector back into a tree like `t` (jax.flatten_util.ravel_pytree).
+
+    >>> import funcgrad.numpy as fnp
+    >>> flat, unravel = ravel_tree({"a": fnp.ones((2, 2)), "b": fnp.zeros(())})
+    >>> flat.shape, unravel(flat)["a"].shape
+    ((5,), (2, 2))
+    """
+    leaves, treedef = tree.tree_flatten(t)
+    leaves = [fnp.asarray(x) for x in leaves]
+    shapes = [tuple(x.shape) for x in leaves]
+    dtypes = [x.dtype for x in leaves]
+    sizes = [int(np.prod(s)) for s in shapes]
+    flat = (fnp.concatenate([fnp.ravel(x) for x in leaves]) if leaves
+            else fnp.zeros((0,), fnp.float32))
+
+    def unravel(v):
+        out, start = [], 0
+        for shape, dtype, size in zip(shapes, dtypes, sizes):
+            out.append(fnp.asarray(fnp.reshape(v[start:start + size], shape), dtype))
+            start += size
+        return tree.tree_unflatten(treedef, out)
+
+    return flat, unravel
 
 
 def power_iteration(matrix: ArrayLike | Callable[[PyTree], PyTree], *, v0: PyTree = None,
@@ -65,10 +98,10 @@ def power_iteration(matrix: ArrayLike | Callable[[PyTree], PyTree], *, v0: PyTre
         _, z, _, i = loop
         vec = _normalize(z)
         z = mvp(vec)
-        return vec, z, _vdot(vec, z), i + 1
+        return vec, z, tree_vdot(vec, z), i + 1
 
     z0 = mvp(v0)
-    init = (v0, z0, fnp.zeros((), fnp.asarray(_vdot(v0, z0)).dtype), fnp.asarray(0))
+    init = (v0, z0, fnp.zeros((), fnp.asarray(tree_vdot(v0, z0)).dtype), fnp.asarray(0))
     _, z, eig, _ = lax.while_loop(cond, body, init)
     return eig, _normalize(z)
 
