@@ -6,6 +6,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from .._core.typing import ArrayLike, DTypeLike
 from ._accumulation import ema, trace
 from ._adaptive import (scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_adan,
@@ -483,7 +485,7 @@ def adafactor(learning_rate: ScalarOrSchedule | None = None, min_dim_size_to_fac
               decay_rate: ArrayLike = 0.8, decay_offset: ArrayLike = 0,
               multiply_by_parameter_scale: bool = True,
               clipping_threshold: ArrayLike | None = 1.0, momentum: ArrayLike | None = None,
-              dtype_momentum: DTypeLike = "float32",
+              dtype_momentum: DTypeLike = np.float32,
               weight_decay_rate: ScalarOrSchedule | None = None, eps: ArrayLike = 1e-30,
               factored: bool = True, weight_decay_mask: MaskOrFn = None) -> Optimizer:
     """Adafactor (Shazeer and Stern 2018): factored second moments, update clipping, and steps

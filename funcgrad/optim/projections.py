@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import lax
 from .. import numpy as fnp
-from .. import tree
+from .. import tree as tree_lib
 from .._core.typing import ArrayLike, PyTree
 from .._custom import custom_jvp
 from ._linear_algebra import ravel_tree, tree_vdot
@@ -25,39 +25,39 @@ __all__ = ["projection_non_negative", "projection_box", "projection_hypercube",
 
 def _like(bound: Any, t: PyTree) -> PyTree:
     """A bound given as one number, spread over the leaves of t; a tree bound as it is."""
-    if tree.tree_structure(bound) == tree.tree_structure(t):
+    if tree_lib.tree_structure(bound) == tree_lib.tree_structure(t):
         return bound
-    return tree.tree_map(lambda _: bound, t)
+    return tree_lib.tree_map(lambda _: bound, t)
 
 
-def projection_non_negative(tree_: PyTree) -> PyTree:
+def projection_non_negative(tree: PyTree) -> PyTree:
     """max(x, 0) leafwise: the projection onto the non-negative orthant.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_non_negative({"w": fnp.array([-1.0, 2.0])})
     {'w': Array([0., 2.], dtype=float64)}
     """
-    return tree.tree_map(lambda x: fnp.maximum(x, 0), tree_)
+    return tree_lib.tree_map(lambda x: fnp.maximum(x, 0), tree)
 
 
-def projection_box(tree_: PyTree, lower: Any, upper: Any) -> PyTree:
-    """clip(x, lower, upper) leafwise; the bounds are numbers or trees like `tree_`.
+def projection_box(tree: PyTree, lower: Any, upper: Any) -> PyTree:
+    """clip(x, lower, upper) leafwise; the bounds are numbers or trees like `tree`.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_box(fnp.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
     Array([-1. ,  0.5,  1. ], dtype=float64)
     """
-    return tree.tree_map(fnp.clip, tree_, _like(lower, tree_), _like(upper, tree_))
+    return tree_lib.tree_map(fnp.clip, tree, _like(lower, tree), _like(upper, tree))
 
 
-def projection_hypercube(tree_: PyTree, scale: Any = 1) -> PyTree:
+def projection_hypercube(tree: PyTree, scale: Any = 1) -> PyTree:
     """The projection onto [0, scale]^n.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_hypercube(fnp.array([-2.0, 0.5, 3.0]))
     Array([0. , 0.5, 1. ], dtype=float64)
     """
-    return projection_box(tree_, lower=0, upper=scale)
+    return projection_box(tree, lower=0, upper=scale)
 
 
 @custom_jvp
@@ -81,7 +81,7 @@ def _unit_simplex_jvp(primals, tangents):
 _unit_simplex.defjvp(_unit_simplex_jvp)
 
 
-def projection_simplex(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_simplex(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the simplex {x >= 0, sum(x) = scale}, all leaves taken as one vector
     (Duchi et al. 2008's sort-based algorithm), differentiable almost everywhere.
 
@@ -89,63 +89,63 @@ def projection_simplex(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
     >>> projection_simplex({"a": fnp.array([1.0, 1.0]), "b": fnp.array(0.0)}, scale=1.0)
     {'a': Array([0.5, 0.5], dtype=float64), 'b': Array(0., dtype=float64)}
     """
-    values, unravel = ravel_tree(tree_)
+    values, unravel = ravel_tree(tree)
     return unravel(scale * _unit_simplex(values / scale))
 
 
-def projection_l1_sphere(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_l1_sphere(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the L1 sphere {sum |x| = scale}.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_l1_sphere(fnp.array([2.0, -2.0]))
     Array([ 0.5, -0.5], dtype=float64)
     """
-    signs = tree.tree_map(fnp.sign, tree_)
-    magnitudes = projection_simplex(tree.tree_map(fnp.abs, tree_), scale)
-    return tree.tree_map(lambda s, m: s * m, signs, magnitudes)
+    signs = tree_lib.tree_map(fnp.sign, tree)
+    magnitudes = projection_simplex(tree_lib.tree_map(fnp.abs, tree), scale)
+    return tree_lib.tree_map(lambda s, m: s * m, signs, magnitudes)
 
 
-def projection_l1_ball(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_l1_ball(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the L1 ball {sum |x| <= scale}.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_l1_ball(fnp.array([2.0, -2.0])), projection_l1_ball(fnp.array([0.2, 0.1]))
     (Array([ 0.5, -0.5], dtype=float64), Array([0.2, 0.1], dtype=float64))
     """
-    l1 = sum((fnp.sum(fnp.abs(x)) for x in tree.tree_leaves(tree_)), fnp.asarray(0.0))
-    return lax.cond(l1 <= scale, lambda t: t, lambda t: projection_l1_sphere(t, scale), tree_)
+    l1 = sum((fnp.sum(fnp.abs(x)) for x in tree_lib.tree_leaves(tree)), fnp.asarray(0.0))
+    return lax.cond(l1 <= scale, lambda t: t, lambda t: projection_l1_sphere(t, scale), tree)
 
 
-def projection_l2_sphere(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_l2_sphere(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the L2 sphere {|x| = scale}: x * scale / |x|.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_l2_sphere(fnp.array([3.0, 4.0]))
     Array([0.6, 0.8], dtype=float64)
     """
-    factor = scale / tree_norm(tree_)
-    return tree.tree_map(lambda x: fnp.asarray(factor, x.dtype) * x, tree_)
+    factor = scale / tree_norm(tree)
+    return tree_lib.tree_map(lambda x: fnp.asarray(factor, x.dtype) * x, tree)
 
 
-def projection_l2_ball(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_l2_ball(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the L2 ball {|x| <= scale}.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_l2_ball(fnp.array([3.0, 4.0])), projection_l2_ball(fnp.array([0.3, 0.4]))
     (Array([0.6, 0.8], dtype=float64), Array([0.3, 0.4], dtype=float64))
     """
-    factor = scale / fnp.sqrt(fnp.maximum(tree_norm(tree_, squared=True), scale ** 2))
-    return tree.tree_map(lambda x: fnp.asarray(factor, x.dtype) * x, tree_)
+    factor = scale / fnp.sqrt(fnp.maximum(tree_norm(tree, squared=True), scale ** 2))
+    return tree_lib.tree_map(lambda x: fnp.asarray(factor, x.dtype) * x, tree)
 
 
-def projection_linf_ball(tree_: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_linf_ball(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the L-infinity ball {max |x| <= scale}.
 
     >>> import funcgrad.numpy as fnp
     >>> projection_linf_ball(fnp.array([3.0, -0.5]))
     Array([ 1. , -0.5], dtype=float64)
     """
-    return projection_box(tree_, lower=-scale, upper=scale)
+    return projection_box(tree, lower=-scale, upper=scale)
 
 
 def projection_vector(x: PyTree, a: PyTree) -> PyTree:
@@ -156,7 +156,7 @@ def projection_vector(x: PyTree, a: PyTree) -> PyTree:
     Array([1., 0.], dtype=float64)
     """
     s = tree_vdot(x, a) / tree_vdot(a, a)
-    return tree.tree_map(lambda y: fnp.asarray(s, y.dtype) * y, a)
+    return tree_lib.tree_map(lambda y: fnp.asarray(s, y.dtype) * y, a)
 
 
 def projection_hyperplane(x: PyTree, a: PyTree, b: ArrayLike) -> PyTree:
@@ -167,7 +167,7 @@ def projection_hyperplane(x: PyTree, a: PyTree, b: ArrayLike) -> PyTree:
     Array([3., 2.], dtype=float64)
     """
     s = (b - tree_vdot(x, a)) / tree_vdot(a, a)
-    return tree.tree_map(lambda u, v: u + fnp.asarray(s, u.dtype) * v, x, a)
+    return tree_lib.tree_map(lambda u, v: u + fnp.asarray(s, u.dtype) * v, x, a)
 
 
 def projection_halfspace(x: PyTree, a: PyTree, b: ArrayLike) -> PyTree:
@@ -178,4 +178,4 @@ def projection_halfspace(x: PyTree, a: PyTree, b: ArrayLike) -> PyTree:
     Array([0., 2.], dtype=float64)
     """
     s = fnp.minimum((b - tree_vdot(x, a)) / tree_vdot(a, a), 0)
-    return tree.tree_map(lambda u, v: u + fnp.asarray(s, u.dtype) * v, x, a)
+    return tree_lib.tree_map(lambda u, v: u + fnp.asarray(s, u.dtype) * v, x, a)
