@@ -127,7 +127,7 @@ def projection_l2_sphere(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     return tree_lib.tree_map(lambda x: fnp.asarray(factor, x.dtype) * x, tree)
 
 
-def projection_l2_ball(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_l2_ball(tree: PyTree, scale: Any = 1) -> PyTree:
     """The projection onto the L2 ball {|x| <= scale}.
 
     >>> import funcgrad.numpy as fnp
@@ -138,7 +138,7 @@ def projection_l2_ball(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     return tree_lib.tree_map(lambda x: fnp.asarray(factor, x.dtype) * x, tree)
 
 
-def projection_linf_ball(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
+def projection_linf_ball(tree: PyTree, scale: Any = 1) -> PyTree:
     """The projection onto the L-infinity ball {max |x| <= scale}.
 
     >>> import funcgrad.numpy as fnp
