@@ -32,9 +32,10 @@ class BatchTracer(Tracer):
 class BatchTrace(Trace):
     name = "vmap"
 
-    def __init__(self, name=None, axis_size=None):
+    def __init__(self, name=None, axis_size=None, axis_name=None):
         super().__init__(name)
         self.axis_size = axis_size
+        self.axis_name = axis_name  # the name collectives use for this axis (None: unnamed)
 
     def process_primitive(self, prim, args, params):
         vals, dims = unwrap(self, BatchTracer, args, "val", "bdim")
@@ -58,6 +59,72 @@ class BatchTrace(Trace):
             "Write the choice so that it works elementwise for every example at once:\n"
             "    y = fnp.where(x > 0, a, b)        # instead of: a if x > 0 else b\n"
             + doc_link("concretizationerror"))
+
+
+# ---- named axes: vmap(..., axis_name=) --------------------------------------------------------
+#
+# A vmap with an axis name binds the name for the dynamic extent of the call. A collective over
+# the name (funcgrad.lax.psum, ...) takes one more operand: the axis's token, this vmap's member
+# index (0..size-1, batched along the axis). Being a tracer of the vmap's trace, the token routes
+# every bind of the collective to that trace, wherever it is bound (on values that do not vary
+# along the axis, inside a grad or a jit nested in the vmap, inside a scan body, whose jaxpr
+# gets the token as an operand); the collective's batching rule knows its axis is the one being
+# mapped when the token is batched there, and passes through any other vmap unchanged.
+
+
+class AxisFrame:
+    """One name bound by a running vmap: the trace, the axis size and (made on first use) the
+    token."""
+    __slots__ = ("name", "trace", "size", "_token")
+
+    def __init__(self, name, trace, size):
+        self.name, self.trace, self.size, self._token = name, trace, size, None
+
+    def token(self):
+        if self._token is None:
+            index = wrap_value(np.arange(self.size, dtype=np.int32))
+            self._token = BatchTracer(self.trace, index, 0)
+        return self._token
+
+
+_axis_env: list = []  # the AxisFrames of the running named vmaps, innermost last
+
+
+def bound_axis(name):
+    """The innermost running vmap's AxisFrame for `name`, or None."""
+    for frame in reversed(_axis_env):
+        if frame.name == name:
+            return frame
+    return None
+
+
+def bound_axis_names():
+    """The axis names that running vmaps bind, innermost last (for messages)."""
+    return [f.name for f in _axis_env]
+
+
+def named_axes_active():
+    """Whether any running vmap binds a name (jit then traces through rather than compiling a
+    function whose collectives would refer to it)."""
+    return bool(_axis_env)
+
+
+class binding_axis:
+    """`with binding_axis(name, trace, size):` binds `name` to `trace` (nothing for None)."""
+    __slots__ = ("frame",)
+
+    def __init__(self, name, trace, size):
+        self.frame = None if name is None else AxisFrame(name, trace, size)
+
+    def __enter__(self):
+        if self.frame is not None:
+            _axis_env.append(self.frame)
+        return self.frame
+
+    def __exit__(self, *exc):
+        if self.frame is not None:
+            _axis_env.remove(self.frame)
+        return False
 
 
 # ---- structured batches: the one-hot basis of a Jacobian ----------------------------------------
