@@ -75,10 +75,10 @@ class BatchTrace(Trace):
 class AxisFrame:
     """One name bound by a running vmap: the trace, the axis size and (made on first use) the
     token."""
-    __slots__ = ("name", "trace", "size", "_token")
+    __slots__ = ("axis_name", "trace", "size", "_token")
 
-    def __init__(self, name, trace, size):
-        self.name, self.trace, self.size, self._token = name, trace, size, None
+    def __init__(self, axis_name, trace, size):
+        self.axis_name, self.trace, self.size, self._token = axis_name, trace, size, None
 
     def token(self):
         if self._token is None:
@@ -93,14 +93,14 @@ _axis_env: list = []  # the AxisFrames of the running named vmaps, innermost las
 def bound_axis(name):
     """The innermost running vmap's AxisFrame for `name`, or None."""
     for frame in reversed(_axis_env):
-        if frame.name == name:
+        if frame.axis_name == name:
             return frame
     return None
 
 
 def bound_axis_names():
     """The axis names that running vmaps bind, innermost last (for messages)."""
-    return [f.name for f in _axis_env]
+    return [f.axis_name for f in _axis_env]
 
 
 def named_axes_active():

@@ -85,6 +85,13 @@ def axis_size(axis_name: AxisName) -> int:
     return math.prod(_axis(n, "axis_size")[0]["axis_size"] for n in _names(axis_name))
 
 
+def _each_leaf(fn, x):
+    """fn applied to each leaf of the pytree x (a loop here, so that an error's `at` line is the
+    user's call, not a frame of optree's)."""
+    leaves, treedef = tree.tree_flatten(x)
+    return tree.tree_unflatten(treedef, [fn(leaf) for leaf in leaves])
+
+
 def _member(axis_name, axis_size, who):
     """The registered process axis a collective's impl runs on."""
     member = process_axis(axis_name) if isinstance(axis_name, str) else None
@@ -163,7 +170,9 @@ def _reduce_batch(prim, reduce, unbatched):
         params = dict(axis_name=axis_name, axis_size=axis_size, vmapped=vmapped)
         xs, _ = _split(args, vmapped)
         if _mine(dims, vmapped):
-            return ([unbatched(x, axis_size) if d is None else reduce(x, (d,))
+            # (over no members the result is never seen: a sum, which needs no identity)
+            red = reduce if axis_size else reduce_sum
+            return ([unbatched(x, axis_size) if d is None else red(x, (d,))
                      for x, d in zip(xs, dims)], [None] * len(xs))
         return prim.bind(*args, **params), list(dims[:len(xs)])
     return rule
@@ -257,8 +266,8 @@ def psum(x: Any, axis_name: AxisName) -> Any:
     >>> fg.vmap(lambda x: (psum(x, "i"), psum(1, "i")), axis_name="i")(fnp.arange(3.0))
     (Array([3., 3., 3.], dtype=float64), Array([3, 3, 3], dtype=int64))
     """
-    x = tree.tree_map(lambda l: convert_element_type(l, np.int32)
-                      if get_aval(l).dtype == np.bool_ else l, x)
+    x = _each_leaf(lambda l: convert_element_type(l, np.int32)
+                   if get_aval(l).dtype == np.bool_ else l, x)
     return _reduce_over(psum_p, x, axis_name, "psum")
 
 
@@ -311,7 +320,7 @@ def pmean(x: Any, axis_name: AxisName) -> Any:
     Array([3., 3., 3.], dtype=float64)
     """
     n = axis_size(axis_name)
-    return tree.tree_map(lambda s: div(s, n), psum(x, axis_name))
+    return _each_leaf(lambda s: div(s, n), psum(x, axis_name))
 
 
 # ---- all_gather ----------------------------------------------------------------------------------
@@ -404,7 +413,7 @@ def all_gather(x: Any, axis_name: AxisName, *, axis: int = 0, tiled: bool = Fals
             params, tok = _axis(name, "all_gather")
             leaf = all_gather_p.bind(leaf, *tok, axis=a, **params)
         return _merge(leaf, a, len(names) + bool(tiled))
-    return tree.tree_map(one, x)
+    return _each_leaf(one, x)
 
 
 # ---- psum_scatter --------------------------------------------------------------------------------
@@ -500,7 +509,7 @@ def psum_scatter(x: Any, axis_name: AxisName, *, scatter_dimension: int = 0,
             leaf = psum_scatter_p.bind(leaf, *tok, scatter_dimension=sd, **params)
         s = get_aval(leaf).shape
         return leaf if tiled else reshape(leaf, s[:sd] + s[sd + 1:])
-    return tree.tree_map(one, x)
+    return _each_leaf(one, x)
 
 
 # ---- all_to_all ----------------------------------------------------------------------------------
@@ -594,7 +603,7 @@ def all_to_all(x: Any, axis_name: AxisName, split_axis: int, concat_axis: int, *
                                                                          - (not tiled)))), 0, k)
         w = move_axis(w, 0, ca)
         return _merge(w, ca, 2) if tiled else w
-    return tree.tree_map(one, x)
+    return _each_leaf(one, x)
 
 
 # ---- ppermute, pshuffle --------------------------------------------------------------------------
@@ -686,7 +695,7 @@ def ppermute(x: Any, axis_name: AxisName, perm: Sequence[tuple[int, int]]) -> An
     pairs = _checked_perm(perm, axis_size(names))
     if len(names) == 1:
         params, tok = _axis(names[0], "ppermute")
-        return tree.tree_map(lambda l: ppermute_p.bind(l, *tok, perm=pairs, **params), x)
+        return _each_leaf(lambda l: ppermute_p.bind(l, *tok, perm=pairs, **params), x)
     # over several names, a member's position is row-major in them: gather, then pick
     n = axis_size(names)
     src = np.zeros(n, np.int64)
@@ -698,7 +707,7 @@ def ppermute(x: Any, axis_name: AxisName, perm: Sequence[tuple[int, int]]) -> An
     def one(leaf):
         picked = index(all_gather(leaf, names), index(src, me))
         return select(index(got, me), picked, 0)
-    return tree.tree_map(one, x)
+    return _each_leaf(one, x)
 
 
 def pshuffle(x: Any, axis_name: AxisName, perm: Sequence[int]) -> Any:
