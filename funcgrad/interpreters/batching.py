@@ -4,6 +4,8 @@ A BatchTracer holds the whole batched value and which of its axes is the batch a
 on it run each primitive's batching rule once for the whole batch."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .._core.array import wrap_value
@@ -87,12 +89,19 @@ class AxisFrame:
         return self._token
 
 
-_axis_env: list = []  # the AxisFrames of the running named vmaps, innermost last
+class _AxisEnv(threading.local):
+    """The AxisFrames of the running named vmaps, innermost last: one list per thread (a vmap
+    binds its name for the code it runs, not for other threads)."""
+    def __init__(self):
+        self.frames = []
+
+
+_axis_env = _AxisEnv()
 
 
 def bound_axis(name):
     """The innermost running vmap's AxisFrame for `name`, or None."""
-    for frame in reversed(_axis_env):
+    for frame in reversed(_axis_env.frames):
         if frame.axis_name == name:
             return frame
     return None
@@ -100,13 +109,13 @@ def bound_axis(name):
 
 def bound_axis_names():
     """The axis names that running vmaps bind, innermost last (for messages)."""
-    return [f.axis_name for f in _axis_env]
+    return [f.axis_name for f in _axis_env.frames]
 
 
 def named_axes_active():
     """Whether any running vmap binds a name (jit then traces through rather than compiling a
     function whose collectives would refer to it)."""
-    return bool(_axis_env)
+    return bool(_axis_env.frames)
 
 
 class binding_axis:
@@ -118,12 +127,12 @@ class binding_axis:
 
     def __enter__(self):
         if self.frame is not None:
-            _axis_env.append(self.frame)
+            _axis_env.frames.append(self.frame)
         return self.frame
 
     def __exit__(self, *exc):
         if self.frame is not None:
-            _axis_env.remove(self.frame)
+            _axis_env.frames.remove(self.frame)
         return False
 
 

@@ -325,15 +325,16 @@ def pmean(x: Any, axis_name: AxisName) -> Any:
 
 # ---- all_gather ----------------------------------------------------------------------------------
 
-def _check_axis(who, what, axis, ndim, shape):
+def _check_axis(who, what, axis, ndim, shape, given=None):
+    """`axis` (non-negative; the user gave `given`) must be in range for `ndim` axes."""
     if not 0 <= axis < ndim:
-        raise shape_error(f"{who}: {what}={axis} is out of bounds for an operand of shape "
-                          f"{shape} (valid: {-ndim}..{ndim - 1}).")
+        raise shape_error(f"{who}: {what}={axis if given is None else given} is out of bounds "
+                          f"for an operand of shape {shape} (valid: {-ndim}..{ndim - 1}).")
 
 
 def _normalized(who, what, axis, ndim, shape):
     a = int(axis)
-    _check_axis(who, what, a + ndim if a < 0 else a, ndim, shape)
+    _check_axis(who, what, a + ndim if a < 0 else a, ndim, shape, given=a)
     return a % ndim
 
 
