@@ -238,6 +238,17 @@ def _chooser_rules(prim):
     defvjp_all(prim, vjp, ALL_ARGS)
 
 
+def _reduction(name, op, reduce, unbatched):
+    """A reduction over the members: its impl (the process axis's allreduce with `op`), shape
+    rule and vmap rule (`reduce` over the batch axis; `unbatched(x, n)` for a value that every
+    member holds)."""
+    prim = Primitive(name, multiple_results=True)
+    prim.impl = _reduce_impl(name, op)
+    prim.abstract_eval = _reduce_abstract_eval
+    prim.batch = _reduce_batch(prim, reduce, unbatched)
+    return prim
+
+
 def _reduce_over(prim, x, axis_name, who):
     leaves, treedef = tree.tree_flatten(x)
     for name in _names(axis_name):
@@ -248,10 +259,7 @@ def _reduce_over(prim, x, axis_name, who):
     return tree.tree_unflatten(treedef, leaves)
 
 
-psum_p = Primitive("psum", multiple_results=True)
-psum_p.impl = _reduce_impl("psum", "sum")
-psum_p.abstract_eval = _reduce_abstract_eval
-psum_p.batch = _reduce_batch(psum_p, reduce_sum, _times)
+psum_p = _reduction("psum", "sum", reduce_sum, _times)
 _linear_reduce_rules(psum_p)
 psum_p.declare(**_COMMON)
 
@@ -271,10 +279,7 @@ def psum(x: Any, axis_name: AxisName) -> Any:
     return _reduce_over(psum_p, x, axis_name, "psum")
 
 
-pmax_p = Primitive("pmax", multiple_results=True)
-pmax_p.impl = _reduce_impl("pmax", "max")
-pmax_p.abstract_eval = _reduce_abstract_eval
-pmax_p.batch = _reduce_batch(pmax_p, reduce_max, lambda x, n: x)
+pmax_p = _reduction("pmax", "max", reduce_max, lambda x, n: x)
 _chooser_rules(pmax_p)
 pmax_p.declare(**_COMMON)
 
@@ -292,10 +297,7 @@ def pmax(x: Any, axis_name: AxisName) -> Any:
     return _reduce_over(pmax_p, x, axis_name, "pmax")
 
 
-pmin_p = Primitive("pmin", multiple_results=True)
-pmin_p.impl = _reduce_impl("pmin", "min")
-pmin_p.abstract_eval = _reduce_abstract_eval
-pmin_p.batch = _reduce_batch(pmin_p, reduce_min, lambda x, n: x)
+pmin_p = _reduction("pmin", "min", reduce_min, lambda x, n: x)
 _chooser_rules(pmin_p)
 pmin_p.declare(**_COMMON)
 
@@ -321,6 +323,21 @@ def pmean(x: Any, axis_name: AxisName) -> Any:
     """
     n = axis_size(axis_name)
     return _each_leaf(lambda s: div(s, n), psum(x, axis_name))
+
+
+def _linear_in_operand(prim, transpose):
+    """jvp and vjp of a collective linear in its one operand (followed by the token, if any):
+    the tangent goes through the collective itself, the cotangent through
+    `transpose(ct, token operands, **params)`."""
+    def jvp(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        t = tangents[0]
+        return ans, None if t is None else prim.bind(t, *primals[1:], **params)
+
+    def vjp(ct, ans, args, positions, residuals, **params):
+        return [transpose(ct, args[1:], **params) if i == 0 else None for i in positions]
+    prim.jvp = jvp
+    defvjp_all(prim, vjp, frozenset({0}))
 
 
 # ---- all_gather ----------------------------------------------------------------------------------
@@ -367,22 +384,11 @@ def _all_gather_batch(args, dims, *, axis_name, axis_size, vmapped, axis):
                              axis_size=axis_size, vmapped=vmapped, axis=axis + 1), 0
 
 
-def _all_gather_jvp(primals, tangents, **params):
-    ans = all_gather_p.bind(*primals, **params)
-    t = tangents[0]
-    return ans, None if t is None else all_gather_p.bind(t, *primals[1:], **params)
-
-
-def _all_gather_vjp(ct, ans, args, positions, residuals, *, axis, **params):
-    return [psum_scatter_p.bind(ct, *args[1:], scatter_dimension=axis, **params) if i == 0
-            else None for i in positions]
-
-
 all_gather_p.impl = _all_gather_impl
 all_gather_p.abstract_eval = _all_gather_abstract_eval
 all_gather_p.batch = _all_gather_batch
-all_gather_p.jvp = _all_gather_jvp
-defvjp_all(all_gather_p, _all_gather_vjp, frozenset({0}))
+_linear_in_operand(all_gather_p, lambda ct, tok, *, axis, **params: psum_scatter_p.bind(
+    ct, *tok, scatter_dimension=axis, **params))  # all_gather's transpose: psum_scatter
 all_gather_p.declare(**_COMMON)
 
 
@@ -452,22 +458,11 @@ def _psum_scatter_batch(args, dims, *, axis_name, axis_size, vmapped, scatter_di
                                scatter_dimension=scatter_dimension + 1), 0
 
 
-def _psum_scatter_jvp(primals, tangents, **params):
-    ans = psum_scatter_p.bind(*primals, **params)
-    t = tangents[0]
-    return ans, None if t is None else psum_scatter_p.bind(t, *primals[1:], **params)
-
-
-def _psum_scatter_vjp(ct, ans, args, positions, residuals, *, scatter_dimension, **params):
-    return [all_gather_p.bind(ct, *args[1:], axis=scatter_dimension, **params) if i == 0
-            else None for i in positions]
-
-
 psum_scatter_p.impl = _psum_scatter_impl
 psum_scatter_p.abstract_eval = _psum_scatter_abstract_eval
 psum_scatter_p.batch = _psum_scatter_batch
-psum_scatter_p.jvp = _psum_scatter_jvp
-defvjp_all(psum_scatter_p, _psum_scatter_vjp, frozenset({0}))
+_linear_in_operand(psum_scatter_p, lambda ct, tok, *, scatter_dimension, **params:
+                   all_gather_p.bind(ct, *tok, axis=scatter_dimension, **params))
 psum_scatter_p.declare(**_COMMON)
 
 
@@ -551,22 +546,12 @@ def _all_to_all_batch(args, dims, *, axis_name, axis_size, vmapped, split_axis, 
                              concat_axis=concat_axis + 1), 0
 
 
-def _all_to_all_jvp(primals, tangents, **params):
-    ans = all_to_all_p.bind(*primals, **params)
-    t = tangents[0]
-    return ans, None if t is None else all_to_all_p.bind(t, *primals[1:], **params)
-
-
-def _all_to_all_vjp(ct, ans, args, positions, residuals, *, split_axis, concat_axis, **params):
-    return [all_to_all_p.bind(ct, *args[1:], split_axis=concat_axis, concat_axis=split_axis,
-                              **params) if i == 0 else None for i in positions]
-
-
 all_to_all_p.impl = _all_to_all_impl
 all_to_all_p.abstract_eval = _all_to_all_abstract_eval
 all_to_all_p.batch = _all_to_all_batch
-all_to_all_p.jvp = _all_to_all_jvp
-defvjp_all(all_to_all_p, _all_to_all_vjp, frozenset({0}))
+_linear_in_operand(all_to_all_p, lambda ct, tok, *, split_axis, concat_axis, **params:
+                   all_to_all_p.bind(ct, *tok, split_axis=concat_axis, concat_axis=split_axis,
+                                     **params))  # sent back where it came from
 all_to_all_p.declare(**_COMMON)
 
 
@@ -663,23 +648,11 @@ def _ppermute_batch(args, dims, *, axis_name, axis_size, vmapped, perm):
                            vmapped=vmapped, perm=perm), d
 
 
-def _ppermute_jvp(primals, tangents, **params):
-    ans = ppermute_p.bind(*primals, **params)
-    t = tangents[0]
-    return ans, None if t is None else ppermute_p.bind(t, *primals[1:], **params)
-
-
-def _ppermute_vjp(ct, ans, args, positions, residuals, *, perm, **params):
-    back = tuple((t, s) for s, t in perm)
-    return [ppermute_p.bind(ct, *args[1:], perm=back, **params) if i == 0 else None
-            for i in positions]
-
-
 ppermute_p.impl = _ppermute_impl
 ppermute_p.abstract_eval = _ppermute_abstract_eval
 ppermute_p.batch = _ppermute_batch
-ppermute_p.jvp = _ppermute_jvp
-defvjp_all(ppermute_p, _ppermute_vjp, frozenset({0}))
+_linear_in_operand(ppermute_p, lambda ct, tok, *, perm, **params: ppermute_p.bind(
+    ct, *tok, perm=tuple((t, s) for s, t in perm), **params))  # the inverse permutation
 ppermute_p.declare(**_COMMON)
 
 
