@@ -321,7 +321,8 @@ def pmean(x: Any, axis_name: AxisName) -> Any:
     >>> fg.vmap(lambda x: pmean(x, "i"), axis_name="i")(fnp.array([1.0, 2.0, 6.0]))
     Array([3., 3., 3.], dtype=float64)
     """
-    n = axis_size(axis_name)
+    # (over no members the mean is never seen: divided by 1, without 0/0's warning)
+    n = max(axis_size(axis_name), 1)
     return _each_leaf(lambda s: div(s, n), psum(x, axis_name))
 
 
