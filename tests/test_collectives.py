@@ -729,3 +729,20 @@ def test_the_registry():
     finally:
         unregister_process_axis("p")
     assert process_axis("p") is None
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: lax.psum((x, 2 * x), "p")[1], lambda x: lax.pmax(x, "p"),
+    lambda x: lax.all_gather(x, "p", axis=1), lambda x: lax.psum_scatter(x[:1], "p"),
+    lambda x: lax.all_to_all(x[:1], "p", 0, 1), lambda x: lax.ppermute(x, "p", [(0, 0)])])
+def test_a_process_axis_takes_and_gives_gpu_arrays(gpu, registered, call):
+    """The process axis works on host numpy arrays: a GPU operand goes there and back, and the
+    result stays on the GPU (eagerly and under jit)."""
+    registered("p", SoloAxis())
+    host = fnp.arange(6.0).reshape(2, 3)
+    want = np.asarray(call(host))
+    x = fg.device_put(host, gpu)
+    for f in (call, fg.jit(call)):
+        out = f(x)
+        assert out.device == gpu
+        np.testing.assert_array_equal(np.asarray(fg.device_get(out)), want)

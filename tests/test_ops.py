@@ -1649,8 +1649,10 @@ COLLECTIVES = [
        lambda x: np.swapaxes(x, 0, 1), ("all_to_all",), case=_square_case()),
     Op("ppermute", _members(lambda r, n: lax.ppermute(r, "k", _ring(n))),
        lambda x: np.roll(x, 1, axis=0), ("ppermute",), case=_stacked_case()),
-    Op("axis_index", _members(lambda r, n: lax.axis_index("k")),
-       lambda x: np.arange(len(x), dtype=np.int32), ("axis_index",), case=_stacked_case(),
+    Op("axis_index", _members(lambda r, n: lax.axis_index("k")
+                              + lax.convert_element_type(r, np.int32) * 0),  # placed like r
+       lambda x: np.broadcast_to(np.arange(len(x), dtype=np.int32).reshape(
+           (-1,) + (1,) * (x.ndim - 1)), x.shape), ("axis_index",), case=_stacked_case(),
        grad="none"),
 ]
 

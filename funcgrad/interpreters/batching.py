@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 
+from .._core import backend
 from .._core.array import wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
@@ -84,7 +85,7 @@ class AxisFrame:
 
     def token(self):
         if self._token is None:
-            index = wrap_value(np.arange(self.size, dtype=np.int32))
+            index = wrap_value(backend.create("arange", self.size, dtype=np.int32))
             self._token = BatchTracer(self.trace, index, 0)
         return self._token
 
