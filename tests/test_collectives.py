@@ -434,7 +434,7 @@ def test_a_jitted_function_with_concrete_arguments_inside_a_named_vmap():
     lambda x: lax.psum_scatter(x, "nope"), lambda x: lax.all_to_all(x, "nope", 0, 0),
     lambda x: lax.ppermute(x, "nope", [(0, 0)]), lambda x: lax.axis_index("nope"),
     lambda x: lax.axis_size("nope"), lambda x: lax.psum(x, ("nope", "i"))])
-def test_an_unbound_name_is_a_name_error(jx, call):
+def test_an_unbound_name_is_a_name_error(call):
     x = fnp.ones(3)
     with pytest.raises(NameError, match="unbound axis name: nope"):
         call(x)
@@ -442,8 +442,22 @@ def test_an_unbound_name_is_a_name_error(jx, call):
         fg.jit(call)(x)
     with pytest.raises(NameError, match="unbound axis name: nope.*bound here: \\['i'\\]"):
         fg.vmap(call, axis_name="i")(fnp.ones((3, 3)))
-    with pytest.raises(NameError):  # as JAX
+
+
+def test_jax_raises_name_error_too(jx):
+    with pytest.raises(NameError):
         jx.vmap(lambda x: jx.lax.psum(x, "nope"), axis_name="i")(np.ones((3, 3)))
+
+
+def test_a_process_collective_is_one_equation_in_the_jaxpr(registered):
+    registered("p", SoloAxis())
+    jaxpr = fg.make_jaxpr(lambda x, y: lax.psum((x, y), "p"))(fnp.ones(3), fnp.ones(2))
+    eqns = jaxpr.jaxpr.eqns
+    assert [e.prim.name for e in eqns] == ["psum"]
+    assert eqns[0].params == {"axis_name": "p", "axis_size": 1, "vmapped": False}
+    # under a vmap that binds the name, the collective is consumed: no equation is left
+    jaxpr = fg.make_jaxpr(fg.vmap(lambda x: lax.psum(x, "p"), axis_name="p"))(fnp.ones(3))
+    assert "psum" not in str(jaxpr)
 
 
 @pytest.mark.parametrize("call,err,match", [

@@ -110,9 +110,9 @@ def _host(v):
 
 def _like(out, v):
     """A result of the process axis (host numpy) where the operand `v` was, in its dtype."""
+    v = backend.asarray(v)
+    out = np.asarray(out).astype(v.dtype, copy=False)
     xp = backend.xp_of(v)
-    out = np.asarray(out).astype(np.asarray(backend.to_host(backend.asarray(v))).dtype,
-                             copy=False)
     return out if xp is np else xp.asarray(out)
 
 
@@ -388,8 +388,14 @@ def _all_gather_batch(args, dims, *, axis_name, axis_size, vmapped, axis):
 all_gather_p.impl = _all_gather_impl
 all_gather_p.abstract_eval = _all_gather_abstract_eval
 all_gather_p.batch = _all_gather_batch
-_linear_in_operand(all_gather_p, lambda ct, tok, *, axis, **params: psum_scatter_p.bind(
-    ct, *tok, scatter_dimension=axis, **params))  # all_gather's transpose: psum_scatter
+
+
+def _all_gather_transpose(ct, tok, *, axis, **params):
+    """all_gather's transpose: psum_scatter (the block each member gathered, summed back)."""
+    return psum_scatter_p.bind(ct, *tok, scatter_dimension=axis, **params)
+
+
+_linear_in_operand(all_gather_p, _all_gather_transpose)
 all_gather_p.declare(**_COMMON)
 
 
