@@ -415,3 +415,18 @@ def test_errors_optax_also_raises():
     both_raise(ValueError, lambda o: o.transforms.unitwise_norm(ns(o).ones((2,) * 6)),
                match="axis parameter")
     both_raise(TypeError, lambda o: o.chain(needs_value(o)).update(p, ((),), p))
+
+
+@pytest.mark.parametrize("name", ["trace", "ema", "apply_every", "MultiSteps"])
+def test_updates_of_another_structure_than_the_state_are_refused(name):
+    make = {"trace": lambda o: o.trace(0.5), "ema": lambda o: o.ema(0.5),
+            "apply_every": lambda o: o.apply_every(2),
+            "MultiSteps": lambda o: o.MultiSteps(o.trace(0.5), 2)}[name]
+    _, _, optax = oracle()
+    t = make(optax)
+    with pytest.raises(ValueError):
+        t.update(to_jax(OTHER), t.init(to_jax(P)))
+    t = make(optim)
+    with pytest.raises(ValueError, match=rf"(?s){name}: the parameters the state was built from "
+                                         r"and the updates are trees of different structures"):
+        t.update(to_funcgrad(OTHER), t.init(to_funcgrad(P)))

@@ -291,6 +291,10 @@ def _is_none(x: Any) -> bool:
     return x is None
 
 
+STATE_VS_UPDATES = ("parameters the state was built from", "updates")
+"""The names check_same_structure gives a state's copy of the parameters and the updates."""
+
+
 def check_same_structure(first: PyTree, second: PyTree, who: str,
                          names: tuple[str, str] = ("updates", "params"),
                          prefix: bool = False) -> None:
