@@ -230,9 +230,10 @@ class MultiSteps:
         """Whether the last update applied the inner optimizer (a traced boolean)."""
         return (state.mini_step == 0) & (state.gradient_step > 0)
 
-    def gradient_transformation(self) -> GradientTransformationExtraArgs:
-        """This accumulator as an (init, update) pair, to chain or wrap like any other."""
-        return GradientTransformationExtraArgs(self.init, self.update)
+    def gradient_transformation(self) -> GradientTransformation:
+        """This accumulator as an (init, update) pair, to chain or wrap like any other. It is a
+        plain GradientTransformation, as optax's: `chain` gives it no extra arguments."""
+        return GradientTransformation(self.init, self.update)
 
 
 class ApplyEvery(NamedTuple):
