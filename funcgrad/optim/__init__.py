@@ -31,8 +31,10 @@ from ._adaptive import (ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAmsgradSt
 from ._adding import add_decayed_weights
 from ._alias import (adadelta, adafactor, adagrad, adam, adamax, adamw, amsgrad, lamb, lars,
                      lion, nadam, radam, rmsprop, sgd)
-from ._base import (EmptyState, GradientTransformation, Mask, ScalarOrSchedule, Schedule,
-                    apply_updates, chain, identity)
+from ._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs, Mask,
+                    OptState, Params, ScalarOrSchedule, Schedule, TransformInitFn,
+                    TransformUpdateExtraArgsFn, TransformUpdateFn, Updates, apply_updates, chain,
+                    identity, init_empty_state, named_chain, with_extra_args_support)
 from ._clipping import clip, clip_by_block_rms, clip_by_global_norm
 from ._factorized import FactoredState, scale_by_factored_rms
 from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
@@ -48,6 +50,9 @@ from ._wrappers import (ApplyIfFiniteState, InjectHyperparamsState, MaskedNode, 
 __all__ = [
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
+    "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
+    "init_empty_state", "Params", "Updates", "OptState", "TransformInitFn", "TransformUpdateFn",
+    "TransformUpdateExtraArgsFn",
     # the types of hyperparameters
     "Schedule", "ScalarOrSchedule", "Mask",
     # optimizers
