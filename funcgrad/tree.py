@@ -98,7 +98,8 @@ def tree_flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None
 
 def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
     """A path as indexing code. Entries are JAX's key objects (`DictKey`, `SequenceKey`,
-    `GetAttrKey`, `FlattenedIndexKey`, as `leaves_with_path` gives them) or raw keys (as
+    `GetAttrKey`, `FlattenedIndexKey`, as `leaves_with_path` gives them, or any key object that
+    prints itself) or raw keys (as
     `tree_flatten_with_path` gives them). `simple=True` writes each entry's bare key, joined by
     `separator`, as JAX's keystr does.
 
@@ -111,7 +112,13 @@ def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") ->
     """
     if simple:
         return separator.join(str(_bare_key(k)) for k in path)
-    return separator.join(str(k) if isinstance(k, _KEY_TYPES) else f"[{k!r}]" for k in path)
+    return separator.join(f"[{k!r}]" if _is_raw_key(k) else str(k) for k in path)
+
+
+def _is_raw_key(k: Any) -> bool:
+    """A bare dict key or index (a raw optree path entry), not a key-entry object such as
+    DictKey or optax's NamedTupleKey, which print themselves."""
+    return type(k).__module__ == "builtins" or isinstance(k, (str, int))
 
 
 def register_pytree_node(nodetype: T, flatten_func: Callable[[Any], tuple[Iterable[Any], Any]],
@@ -218,7 +225,6 @@ class FlattenedIndexKey:
         return f"[<flat index {self.key}>]"
 
 
-_KEY_TYPES = (DictKey, SequenceKey, GetAttrKey, FlattenedIndexKey)
 KeyPath = tuple[Any, ...]
 
 

@@ -44,10 +44,13 @@ from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecyc
                          linear_schedule, piecewise_constant_schedule, polynomial_schedule,
                          sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule)
 from ._tree_math import global_norm
+from . import tree, tree_utils  # optax.tree and optax.tree_utils
 from ._wrappers import (ApplyIfFiniteState, InjectHyperparamsState, MaskedNode, MaskedState,
                         PartitionState, apply_if_finite, inject_hyperparams, masked, partition)
 
 __all__ = [
+    # namespaces
+    "tree", "tree_utils",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
