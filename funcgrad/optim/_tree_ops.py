@@ -105,9 +105,16 @@ def vdot(tree_x: PyTree, tree_y: PyTree) -> Any:
     >>> vdot({"a": fnp.array([1.0, 2.0])}, {"a": fnp.array([3.0, 4.0])})
     Array(11., dtype=float64)
     """
-    parts = tree.tree_leaves(tree.tree_map(
-        lambda a, b: fnp.vdot(fnp.asarray(a), fnp.asarray(b)), tree_x, tree_y))
+    parts = tree.tree_leaves(tree.tree_map(_vdot, tree_x, tree_y))
     return _reduce(operator.add, parts, 0)
+
+
+def _vdot(a: Any, b: Any) -> Any:
+    """sum(conj(a) * b) over all axes of two leaves of one shape, as one contraction."""
+    a, b = fnp.asarray(a), fnp.asarray(b)
+    if fnp.iscomplexobj(a):
+        a = fnp.conj(a)
+    return fnp.tensordot(a, b, a.ndim)
 
 
 def sum(tree_: PyTree, associative_reduction: bool = False) -> Any:  # noqa: A001 (optax's name)
