@@ -85,23 +85,11 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
     return optree.tree_map(f, tree, *rest, is_leaf=is_leaf, namespace=NAMESPACE)
 
 
-def tree_flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None
-                           ) -> tuple[list[tuple[Any, ...]], list[Any], PyTreeDef]:
-    """(paths, leaves, treedef); a path is the tuple of keys leading to a leaf.
-
-    >>> paths, leaves, _ = tree_flatten_with_path({"w": [5, 6]})
-    >>> paths, leaves
-    ([('w', 0), ('w', 1)], [5, 6])
-    """
-    return optree.tree_flatten_with_path(tree, is_leaf=is_leaf, namespace=NAMESPACE)
-
-
 def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
     """A path as indexing code. Entries are JAX's key objects (`DictKey`, `SequenceKey`,
     `GetAttrKey`, `FlattenedIndexKey`, as `leaves_with_path` gives them, or any key object that
-    prints itself) or raw keys (as
-    `tree_flatten_with_path` gives them). `simple=True` writes each entry's bare key, joined by
-    `separator`, as JAX's keystr does.
+    prints itself) or raw dict keys and indices. `simple=True` writes each entry's bare key,
+    joined by `separator`, as JAX's keystr does.
 
     >>> keystr(("w", 0))
     "['w'][0]"
@@ -357,6 +345,7 @@ leaves = tree_leaves
 structure = tree_structure
 flatten = tree_flatten
 unflatten = tree_unflatten
+tree_flatten_with_path = flatten_with_path
 tree_map_with_path = map_with_path
 tree_leaves_with_path = leaves_with_path
 tree_reduce = reduce

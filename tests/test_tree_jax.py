@@ -104,6 +104,9 @@ def test_paths_match_jax(t):
     same_leaves([x for _, x in ours], [x for _, x in theirs])
     pairs, treedef = tree.flatten_with_path(t)
     assert treedef == tree.structure(t) and len(pairs) == len(ours)
+    theirs_pairs, _ = jax.tree_util.tree_flatten_with_path(t)  # tree_util spells it so too
+    assert [path_signature(p) for p, _ in tree.tree_flatten_with_path(t)[0]] == \
+        [path_signature(p) for p, _ in theirs_pairs]
 
 
 def test_map_over_several_trees_and_is_leaf():
