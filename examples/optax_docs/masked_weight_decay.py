@@ -25,6 +25,8 @@ def decay_mask(params):
 print("mask", jax.tree.leaves(decay_mask(params)))
 
 zero_grads = jax.tree.map(jnp.zeros_like, params)
+before = {jax.tree_util.keystr(path): leaf
+          for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]}
 for name, opt in [
     ("masked decay", optax.chain(optax.masked(optax.add_decayed_weights(0.5), decay_mask),
                                  optax.sgd(0.1))),
@@ -36,11 +38,9 @@ for name, opt in [
     for _ in range(3):
         updates, state = opt.update(zero_grads, state, p)
         p = optax.apply_updates(p, updates)
-    flat, _ = jax.tree_util.tree_flatten_with_path(p)
-    changed = [jax.tree_util.keystr(path) for path, leaf in flat
-               if not bool(jnp.allclose(leaf, jax.tree_util.tree_leaves(
-                   params)[[jax.tree_util.keystr(q) for q, _ in flat].index(
-                       jax.tree_util.keystr(path))]))]
+    after, _ = jax.tree_util.tree_flatten_with_path(p)
+    changed = [jax.tree_util.keystr(path) for path, leaf in after
+               if not bool(jnp.allclose(leaf, before[jax.tree_util.keystr(path)]))]
     print(f"{name:13s} changed: {changed}")
     print(f"{'':13s} kernel[0] {np.asarray(p['dense']['kernel'])[0, 0]:.5f} "
           f"bias[0] {np.asarray(p['dense']['bias'])[0]:.5f}")

@@ -4,6 +4,8 @@ After optax's optimistic-gradient example: min_x max_y x^T A y has its saddle po
 simultaneous gradient descent-ascent spirals away from it; optimistic gradient descent (and
 optimistic adam) converge. The min player descends on grad_x, the max player on -grad_y.
 """
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,10 +43,13 @@ def play(optimizer, steps=200):
     return norms
 
 
+with warnings.catch_warnings():  # optax 0.2.8 deprecates optimistic_adam for a _v2
+    warnings.simplefilter("ignore", DeprecationWarning)
+    optimistic_adam = optax.optimistic_adam(0.02, optimism=1.0, b2=0.99)
 for name, opt in [
     ("sgd (descent-ascent)", optax.sgd(0.05)),
     ("optimistic_gd", optax.optimistic_gradient_descent(0.05, alpha=1.0, beta=1.0)),
-    ("optimistic_adam", optax.optimistic_adam(0.02, optimism=1.0, b2=0.99)),
+    ("optimistic_adam", optimistic_adam),
 ]:
     norms = play(opt)
     trend = "converges" if norms[-1] < norms[0] else "diverges"

@@ -80,15 +80,24 @@ def update_infinity_moment(updates, moments, decay, eps):
 
 
 def bias_correction(moments, decay, count):
-    """moments / (1 - decay**count). The factor is computed in float64 and only then cast, because
-    decay**count rounds to 1 in low precision and the division would blow up.
+    """moments / (1 - decay**count). The factor is computed in the moment's real dtype but at
+    least float32, as optax computes it with JAX's default 32-bit types (so float32 trajectories
+    round as optax's do), and only then cast: in float16 decay**count rounds to 1 and the
+    division would blow up.
 
     >>> import funcgrad.numpy as fnp
     >>> bias_correction([fnp.array([0.1], fnp.float32)], 0.9, fnp.asarray(1, fnp.int32))
-    [Array([1.], dtype=float32)]
+    [Array([0.99999976], dtype=float32)]
     """
-    factor = 1 - fnp.asarray(decay, np.float64) ** count
-    return tree.tree_map(lambda m: m / cast_like(factor, m), moments)
+    factors = {}
+
+    def one(m):
+        dt = np.dtype(np.finfo(np.promote_types(np.dtype(m.dtype), np.float32)).dtype)
+        if dt not in factors:  # one factor per dtype
+            factors[dt] = 1 - fnp.asarray(decay, dt) ** fnp.asarray(count).astype(dt)
+        return m / factors[dt].astype(m.dtype)
+
+    return tree.tree_map(one, moments)
 
 
 def safe_increment(count):
