@@ -67,8 +67,11 @@ def update_moment(updates, moments, decay, order):
     >>> update_moment({"w": 2.0}, {"w": 1.0}, decay=0.75, order=2)
     {'w': 1.75}
     """
+    def power(g):  # g ** 1 is g: no copy of every gradient leaf per step
+        return g if isinstance(order, int) and order == 1 else g ** order
+
     return tree.tree_map(
-        lambda g, m: (1 - cast_like(decay, m)) * g ** order + cast_like(decay, m) * m,
+        lambda g, m: (1 - cast_like(decay, m)) * power(g) + cast_like(decay, m) * m,
         updates, moments)
 
 
