@@ -152,7 +152,7 @@ def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
     def unflatten(meta, children):
         return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
 
-    optree.register_pytree_node(nodetype, flatten, unflatten,  # type: ignore[arg-type]
+    optree.register_pytree_node(nodetype, flatten, unflatten,
                                 path_entry_type=optree.GetAttrEntry, namespace=NAMESPACE)
     return nodetype
 
