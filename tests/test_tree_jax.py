@@ -170,3 +170,24 @@ def test_tree_util_spellings_are_the_same_functions():
     assert tree.tree_leaves_with_path is tree.leaves_with_path
     assert tree.tree_reduce is tree.reduce and tree.tree_all is tree.all
     assert tree.tree_transpose is tree.transpose and tree.map is tree.tree_map
+
+
+def test_register_pytree_node_class_as_jax():
+    class Scaled:
+        def __init__(self, x, k):
+            self.x, self.k = x, k
+
+        def tree_flatten(self):
+            return (self.x, [self.x]), self.k
+
+        @classmethod
+        def tree_unflatten(cls, k, children):
+            return cls(children[0], k)
+
+    assert tree.register_pytree_node_class(Scaled) is Scaled
+    jax.tree_util.register_pytree_node_class(Scaled)
+    obj = Scaled(2.0, "k")
+    assert tree.leaves(obj) == jax.tree.leaves(obj) == [2.0, 2.0]
+    assert [path_signature(p) for p, _ in tree.leaves_with_path(obj)] == \
+        [path_signature(p) for p, _ in jax.tree.leaves_with_path(obj)]
+    assert tree.map(lambda v: v * 3, obj).x == jax.tree.map(lambda v: v * 3, obj).x == 6.0
