@@ -8,8 +8,8 @@ Array([0.9, 1.9], dtype=float64)
 >>> otree.norm(params, ord=1), otree.size(params)
 (Array(3.5, dtype=float64), 3)
 """
-from ._tree_math import (bias_correction, update_infinity_moment, update_moment,
-                         update_moment_per_elem_norm)
+from ._moments import (bias_correction, update_infinity_moment, update_moment,
+                       update_moment_per_elem_norm)
 from ._tree_ops import (add, add_scale, allclose, batch_shape, cast, cast_like, clip, conj, div,
                         dtype, full_like, max, min, mul, norm, ones_like, real, scale, size, sub,
                         sum, vdot, where, zeros_like)
