@@ -3,22 +3,26 @@
 After optax's losses API page: regression losses (l2, squared error, huber, log-cosh), similarity
 (cosine), classification (softmax and sigmoid cross-entropies, integer labels, focal, hinge,
 perceptron, poly-loss), divergences (KL) and a triplet margin loss, with their `axis`/`where` arguments where they have
-them. All inputs are float32 numpy arrays made from default_rng.
+them. In float64 (x64 on), so that six printed decimals show the losses' formulas and not the
+order in which a float32 sum was taken; the inputs come from default_rng.
 """
+import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
+jax.config.update("jax_enable_x64", True)
+
 rng = np.random.default_rng(8)
-pred = jnp.asarray(rng.standard_normal((4, 5)), dtype=jnp.float32)
-target = jnp.asarray(rng.standard_normal((4, 5)), dtype=jnp.float32)
-logits = jnp.asarray(2.0 * rng.standard_normal((4, 5)), dtype=jnp.float32)
+pred = jnp.asarray(rng.standard_normal((4, 5)), dtype=jnp.float64)
+target = jnp.asarray(rng.standard_normal((4, 5)), dtype=jnp.float64)
+logits = jnp.asarray(2.0 * rng.standard_normal((4, 5)), dtype=jnp.float64)
 labels_int = jnp.asarray([0, 3, 1, 4], dtype=jnp.int32)
-labels = jnp.asarray(np.eye(5, dtype=np.float32)[[0, 3, 1, 4]])
-binary = jnp.asarray(rng.integers(0, 2, (4, 5)), dtype=jnp.float32)
+labels = jnp.asarray(np.eye(5, dtype=np.float64)[[0, 3, 1, 4]])
+binary = jnp.asarray(rng.integers(0, 2, (4, 5)), dtype=jnp.float64)
 signs = 2.0 * binary - 1.0
 probs = jnp.asarray(np.exp(np.asarray(logits)) / np.exp(np.asarray(logits)).sum(-1, keepdims=True))
-log_q = jnp.asarray(np.log(np.full((4, 5), 0.2, dtype=np.float32)))
+log_q = jnp.asarray(np.log(np.full((4, 5), 0.2, dtype=np.float64)))
 where = jnp.asarray([[True, True, False, True, True]] * 4)
 
 
@@ -51,7 +55,8 @@ show("perceptron_loss", optax.losses.perceptron_loss(logits[:, 0], signs[:, 0]))
 show("kl_divergence", optax.losses.kl_divergence(log_q, probs))
 show("kl_divergence_with_log_targets", optax.losses.kl_divergence_with_log_targets(
     log_q, jnp.log(probs)))
-show("triplet_margin_loss", optax.losses.triplet_margin_loss(pred, target, logits, margin=1.0))
+show("triplet_margin_loss", optax.losses.triplet_margin_loss(
+    pred, target, pred + 0.25 * logits, margin=1.0))
 show("smooth_labels", optax.losses.smooth_labels(labels, 0.1))
 show("top-level optax.l2_loss (alias)", optax.l2_loss(pred, target))
 show("top-level optax.softmax_cross_entropy", optax.softmax_cross_entropy(logits, labels))
