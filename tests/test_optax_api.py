@@ -16,7 +16,7 @@ optax = pytest.importorskip("optax", reason="optax oracle not installed: "
 
 NAMESPACES = ["", "tree", "tree_utils", "losses", "schedules", "transforms", "contrib"]
 
-_CONTRIB_LATER = ("a contrib optimizer beyond issue 18's list (sam, schedule_free, "
+_CONTRIB_LATER = ("a contrib optimizer beyond issue 18's list (sam, normalize, schedule_free, "
                   "reduce_on_plateau, dog, dowg, prodigy)")
 _DP = "differential privacy (per-example clipping plus Gaussian noise from JAX's PRNG stream)"
 
@@ -33,21 +33,12 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "dpsgd": "deprecated at optax's top level (moved to contrib); " + _DP,
     },
     "tree_utils": {},
-    "losses": {
-        "binary_dice_loss": "segmentation losses are not in issue 18's list",
-        "dice_loss": "segmentation losses are not in issue 18's list",
-        "multiclass_generalized_dice_loss": "segmentation losses are not in issue 18's list",
-        "sparsemax_loss": "sparsemax needs a projection onto the simplex (optax.projections)",
-        "multiclass_sparsemax_loss": "sparsemax needs a projection onto the simplex",
-        "ranking_softmax_loss": "learning-to-rank losses are not in issue 18's list",
-    },
     "contrib": {name: _CONTRIB_LATER for name in [
         "COCOBState", "cocob", "scale_by_cocob", "DAdaptAdamWState", "dadapt_adamw",
         "GaLoreDimensionNumbers", "GaLoreState", "galore", "scale_by_galore", "HutchinsonState",
         "hutchinson_estimator_diag_hessian", "MadgradState", "madgrad", "scale_by_madgrad",
         "MechanicState", "mechanize", "MomoAdamState", "MomoState", "momo", "momo_adam",
-        "MuonDimensionNumbers", "MuonState", "muon", "scale_by_muon", "NormalizeState",
-        "normalize", "ScaleByAdemamixState", "ScaleBySimplifiedAdEMAMixState", "ademamix",
+        "MuonDimensionNumbers", "MuonState", "muon", "scale_by_muon", "ScaleByAdemamixState", "ScaleBySimplifiedAdEMAMixState", "ademamix",
         "simplified_ademamix", "scale_by_ademamix", "scale_by_simplified_ademamix",
         "SophiaState", "sophia", "SplitRealAndImaginaryState", "split_real_and_imaginary",
         "acprop", "scale_by_acprop", "adopt", "scale_by_adopt"]} | {
