@@ -79,6 +79,46 @@ def test_recording_is_current(name):
     assert_same_output(name, run(name, under_funcgrad=False), "JAX now")
 
 
+PROBE = """
+import sys
+import jax, jax.numpy as jnp, jax.lax, jax.nn, jax.random, jax.scipy, jax.tree_util, optax
+import optax.tree, optax.tree_utils
+from jax import tree
+import funcgrad, funcgrad.optim
+assert jax is funcgrad and jnp is funcgrad.numpy and jax.lax is funcgrad.lax, jax
+assert jax.tree_util is funcgrad.tree and tree is funcgrad.tree and jax.random is funcgrad.random
+assert optax is funcgrad.optim and optax.tree is funcgrad.optim.tree
+assert funcgrad.numpy.__spec__.name == "funcgrad.numpy"  # the module keeps its own spec
+try:
+    import jax.experimental  # funcgrad has none: a missing module, never the real JAX's
+except ModuleNotFoundError:
+    print("no jax.experimental")
+jax.config.update("jax_enable_x64", True)
+print(sys.argv[1:], jax.tree.map(lambda x: x * 2, {"a": 1}))
+"""
+
+
+def test_the_runner_aliases_jax_and_optax(tmp_path):
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    proc = subprocess.run([sys.executable, "-m", "funcgrad", str(script), "x", "--y"], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["no jax.experimental", "['x', '--y'] {'a': 2}"]
+    usage = subprocess.run([sys.executable, "-m", "funcgrad"], cwd=ROOT, capture_output=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True, timeout=120)
+    assert usage.returncode == 2 and "usage: python -m funcgrad script.py" in usage.stderr
+
+
+def test_jax_enable_x64_is_accepted_on_and_refused_off():
+    import funcgrad as fg  # the runner's programs call jax.config.update with it
+    fg.config.update("jax_enable_x64", True)
+    assert fg.config.jax_enable_x64 is True
+    with pytest.raises(ValueError, match="always has 64-bit types"):
+        fg.config.update("jax_enable_x64", False)
+
+
 def record(names: list[str]) -> None:
     """Write each program's output under real JAX + optax to expected/<name>.out."""
     EXPECTED.mkdir(exist_ok=True)
