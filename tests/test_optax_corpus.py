@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+import funcgrad as fg
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "examples" / "optax_docs"
 EXPECTED = CORPUS / "expected"
@@ -112,7 +114,6 @@ def test_the_runner_aliases_jax_and_optax(tmp_path):
 
 
 def test_jax_enable_x64_is_accepted_on_and_refused_off():
-    import funcgrad as fg  # the runner's programs call jax.config.update with it
     fg.config.update("jax_enable_x64", True)
     assert fg.config.jax_enable_x64 is True
     with pytest.raises(ValueError, match="always has 64-bit types"):
