@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Optional, TypeVar
 
@@ -26,7 +27,10 @@ __all__ = ["tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "t
            "map", "leaves", "structure", "flatten", "unflatten", "transpose", "reduce", "all",
            "flatten_with_path", "map_with_path", "leaves_with_path", "broadcast",
            "tree_map_with_path", "tree_leaves_with_path", "tree_reduce", "tree_all",
-           "tree_transpose", "tree_broadcast"]
+           "tree_transpose", "tree_broadcast", "reduce_associative", "tree_reduce_associative",
+           "Partial", "register_static", "register_pytree_with_keys",
+           "register_pytree_with_keys_class", "all_leaves", "flatten_one_level",
+           "treedef_is_leaf", "treedef_children", "treedef_tuple", "KeyEntry"]
 
 T = TypeVar("T", bound=type)
 IsLeaf = Optional[Callable[[Any], bool]]
@@ -246,6 +250,8 @@ def _bare_key(k: Any) -> Any:
 
 def _key_entry(e: Any) -> Any:
     """optree's accessor entry as JAX's key entry."""
+    if type(e) is optree.PyTreeEntry:  # register_pytree_with_keys: the node's own key objects
+        return e.entry
     if isinstance(e, optree.NamedTupleEntry | optree.StructSequenceEntry):
         return GetAttrKey(e.field)
     if isinstance(e, optree.GetAttrEntry):  # dataclasses and register_dataclass nodes
@@ -357,6 +363,156 @@ def broadcast(prefix_tree: PyTree, full_tree: PyTree, is_leaf: IsLeaf = None) ->
         for v, sub in zip(leaves(prefix_tree, is_leaf), subtrees))
 
 
+def reduce_associative(operation: Callable[[Any, Any], Any], tree: PyTree, *,
+                       identity: Any = _NO_INIT, is_leaf: IsLeaf = None) -> Any:
+    """Combine the leaves pairwise, as a balanced tree of `operation` calls (which must be
+    associative), as `jax.tree.reduce_associative`; `identity` is the result for an empty tree.
+
+    >>> reduce_associative(lambda a, b: a + b, [1, 2, 3, 4, 5])
+    15
+    """
+    xs = leaves(tree, is_leaf)
+    if not xs:
+        if identity is _NO_INIT:
+            raise TypeError("Must specify identity for parallel reduction of empty sequence: "
+                            "pass identity=, e.g. fg.tree.reduce_associative(f, tree, identity=0)")
+        return identity
+    while len(xs) > 1:
+        xs = [operation(xs[i], xs[i + 1]) if i + 1 < len(xs) else xs[i]
+              for i in range(0, len(xs), 2)]
+    return xs[0]
+
+
+class Partial(functools.partial):
+    """functools.partial as a pytree, as `jax.tree_util.Partial`: the bound arguments are its
+    children (so it can pass through jit and be mapped over), the function is static.
+
+    >>> add = Partial(lambda a, b, c=0: a + b + c, 1, c=5)
+    >>> leaves(add), add(2), map(lambda x: x * 10, add)(2)
+    ([1, 5], 8, 62)
+    """
+
+
+def _unflatten_partial(func: Any, children: Iterable[Any]) -> Partial:
+    args, keywords = children
+    return Partial(func, *args, **keywords)
+
+
+register_pytree_node(Partial, lambda p: ((p.args, p.keywords), p.func), _unflatten_partial)
+
+
+def register_static(cls: T) -> T:
+    """Make instances of `cls` pytree nodes with no children: the whole object is static
+    metadata (it must be hashable), as `jax.tree_util.register_static`.
+
+    >>> @register_static
+    ... class Config:
+    ...     pass
+    >>> leaves([Config(), 1])
+    [1]
+    """
+    return register_pytree_node(cls, lambda x: ((), x), lambda x, _: x)
+
+
+def register_pytree_with_keys(nodetype: T, flatten_with_keys: Callable[[Any], tuple[Iterable[
+        tuple[Any, Any]], Any]], unflatten_func: Callable[[Any, Iterable[Any]], Any],
+        flatten_func: Optional[Callable[[Any], tuple[Iterable[Any], Any]]] = None) -> T:
+    """Register `nodetype` with key paths of its own: `flatten_with_keys(node)` gives
+    ([(key, child), ...], aux_data), the keys being key entries such as GetAttrKey, as
+    `jax.tree_util.register_pytree_with_keys` (`flatten_func` is accepted for JAX's signature;
+    the keyed flatten serves both).
+
+    >>> class Point:
+    ...     def __init__(self, x, y): self.x, self.y = x, y
+    >>> _ = register_pytree_with_keys(
+    ...     Point, lambda p: (((GetAttrKey("x"), p.x), (GetAttrKey("y"), p.y)), None),
+    ...     lambda _, c: Point(*c))
+    >>> [keystr(k) for k, _ in leaves_with_path(Point(1, 2))]
+    ['.x', '.y']
+    """
+    del flatten_func  # the keyed flatten gives the children too
+
+    def flatten(node):
+        pairs, aux = flatten_with_keys(node)
+        pairs = list(pairs)
+        return [c for _, c in pairs], aux, [k for k, _ in pairs]
+
+    optree.register_pytree_node(nodetype, flatten, unflatten_func,
+                                path_entry_type=optree.PyTreeEntry, namespace=NAMESPACE)
+    return nodetype
+
+
+def register_pytree_with_keys_class(cls: T) -> T:
+    """register_pytree_with_keys for a class with `tree_flatten_with_keys()` and a
+    `tree_unflatten(aux_data, children)` classmethod.
+
+    >>> @register_pytree_with_keys_class
+    ... class Pair:
+    ...     def __init__(self, a, b): self.a, self.b = a, b
+    ...     def tree_flatten_with_keys(self):
+    ...         return ((GetAttrKey("a"), self.a), (GetAttrKey("b"), self.b)), None
+    ...     @classmethod
+    ...     def tree_unflatten(cls, aux, children): return cls(*children)
+    >>> map(lambda v: v + 1, Pair(1, 2)).b
+    3
+    """
+    return register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(),
+                                     cls.tree_unflatten)  # type: ignore[attr-defined]
+
+
+def all_leaves(iterable: Iterable[Any], is_leaf: IsLeaf = None) -> bool:
+    """Whether every element of `iterable` is a leaf (None is not: it is an empty subtree).
+
+    >>> all_leaves([1, "a"]), all_leaves([1, (2,)]), all_leaves([None])
+    (True, False, False)
+    """
+    for x in iterable:
+        xs = leaves(x, is_leaf)
+        if len(xs) != 1 or xs[0] is not x:
+            return False
+    return True
+
+
+def flatten_one_level(tree: PyTree) -> tuple[list[Any], Any]:
+    """(children, aux_data) of the root node only; a leaf is a ValueError.
+
+    >>> flatten_one_level({"a": 1, "b": (2, 3)})[0]
+    [1, (2, 3)]
+    """
+    out = optree.tree_flatten_one_level(tree, namespace=NAMESPACE)
+    return list(out[0]), out[1]
+
+
+def treedef_is_leaf(treedef: PyTreeDef) -> bool:
+    """Whether `treedef` is a single leaf (or None), as JAX's.
+
+    >>> treedef_is_leaf(structure(1)), treedef_is_leaf(structure((1,)))
+    (True, False)
+    """
+    return treedef.num_nodes == 1
+
+
+def treedef_children(treedef: PyTreeDef) -> list[PyTreeDef]:
+    """The structures of the root's children.
+
+    >>> [c.num_leaves for c in treedef_children(structure((1, [2, 3])))]
+    [1, 2]
+    """
+    return list(treedef.children())
+
+
+def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
+    """The structure of a tuple of trees with the given structures.
+
+    >>> unflatten(treedef_tuple([structure([0]), structure(0)]), [1, 2])
+    ([1], 2)
+    """
+    return optree.treespec_tuple(list(treedefs), namespace=NAMESPACE)
+
+
+KeyEntry = Any  # a DictKey, SequenceKey, GetAttrKey, FlattenedIndexKey or a custom key object
+
+
 # JAX's `jax.tree` spellings; the `tree_*` names above are `jax.tree_util`'s.
 map = tree_map  # noqa: A001 (JAX's name)
 leaves = tree_leaves
@@ -370,3 +526,4 @@ tree_reduce = reduce
 tree_all = all
 tree_transpose = transpose
 tree_broadcast = broadcast
+tree_reduce_associative = reduce_associative

@@ -191,3 +191,67 @@ def test_register_pytree_node_class_as_jax():
     assert [path_signature(p) for p, _ in tree.leaves_with_path(obj)] == \
         [path_signature(p) for p, _ in jax.tree.leaves_with_path(obj)]
     assert tree.map(lambda v: v * 3, obj).x == jax.tree.map(lambda v: v * 3, obj).x == 6.0
+
+
+def test_the_other_tree_util_names_as_jax():
+    tu = jax.tree_util
+    add = lambda a, b: a + b  # noqa: E731
+    for t in ([1, 2, 3, 4, 5], {"a": 1, "b": (2, 3)}, [7]):
+        assert tree.reduce_associative(add, t) == jax.tree.reduce_associative(add, t)
+    assert tree.tree_reduce_associative(add, [], identity=7) == \
+        tu.tree_reduce_associative(add, [], identity=7) == 7
+    with pytest.raises(TypeError):
+        tu.tree_reduce_associative(add, [])
+    with pytest.raises(TypeError, match="identity"):
+        tree.reduce_associative(add, [])
+    for xs in ([1, 2], [1, (2,)], [None], [], [np.ones(2)]):
+        assert tree.all_leaves(xs) == tu.all_leaves(xs), xs
+    for t in (1, None, (1,), {"a": 1}, [1, [2]]):
+        assert tree.treedef_is_leaf(tree.structure(t)) == tu.treedef_is_leaf(tu.tree_structure(t))
+        assert [c.num_leaves for c in tree.treedef_children(tree.structure(t))] == \
+            [c.num_leaves for c in tu.treedef_children(tu.tree_structure(t))]
+    both = tree.treedef_tuple([tree.structure([0]), tree.structure({"a": 0})])
+    assert tree.unflatten(both, [1, 2]) == tu.tree_unflatten(
+        tu.treedef_tuple([tu.tree_structure([0]), tu.tree_structure({"a": 0})]), [1, 2])
+    assert tree.flatten_one_level({"a": 1, "b": (2, 3)})[0] == \
+        list(tu.flatten_one_level({"a": 1, "b": (2, 3)})[0])
+    with pytest.raises(ValueError):
+        tu.flatten_one_level(1)
+    with pytest.raises(ValueError):
+        tree.flatten_one_level(1)
+
+
+def test_partial_as_jax():
+    f = lambda a, b, c=0: a + b + c  # noqa: E731
+    ours, theirs = tree.Partial(f, 1, c=5), jax.tree_util.Partial(f, 1, c=5)
+    assert tree.leaves(ours) == jax.tree.leaves(theirs) == [1, 5]
+    assert ours(2) == theirs(2) == 8
+    assert tree.map(lambda x: x * 10, ours)(2) == jax.tree.map(lambda x: x * 10, theirs)(2)
+
+
+def test_register_static_and_with_keys_as_jax():
+    class Static:
+        def __hash__(self):
+            return 0
+
+        def __eq__(self, other):
+            return isinstance(other, Static)
+
+    tree.register_static(Static)
+    jax.tree_util.register_static(Static)
+    t = [Static(), 1, {"s": Static()}]
+    assert tree.leaves(t) == jax.tree.leaves(t) == [1]
+
+    class Point:
+        def __init__(self, x, y):
+            self.x, self.y = x, y
+
+    def keyed(ns):
+        return lambda p: (((ns.GetAttrKey("x"), p.x), (ns.GetAttrKey("y"), p.y)), None)
+
+    tree.register_pytree_with_keys(Point, keyed(tree), lambda _, c: Point(*c))
+    jax.tree_util.register_pytree_with_keys(Point, keyed(jax.tree_util), lambda _, c: Point(*c))
+    pt = {"p": Point(1, [2])}
+    assert [path_signature(p) for p, _ in tree.leaves_with_path(pt)] == \
+        [path_signature(p) for p, _ in jax.tree.leaves_with_path(pt)]
+    assert tree.map(lambda v: v + 1, pt)["p"].y == jax.tree.map(lambda v: v + 1, pt)["p"].y
