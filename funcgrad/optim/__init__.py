@@ -126,6 +126,7 @@ __all__ = [
     "monitor", "snapshot", "ConditionallyMaskState", "ConditionallyTransformState",
     "ConditionFn", "MultiTransformState", "conditionally_mask", "conditionally_transform",
     "flatten", "freeze", "multi_transform", "selective_transform", "transforms",
+    "AddDecayedWeightsState", "AdaptiveGradClipState", "ClipByGlobalNormState", "ClipState",
     # optimizers, transformations, states and numerics of optax's alias and transform (opt-alias)
     "adabelief", "adamaxw", "adan", "fromage", "nadamw", "noisy_sgd", "novograd",
     "optimistic_adam", "optimistic_adam_v2", "optimistic_gradient_descent", "polyak_sgd",

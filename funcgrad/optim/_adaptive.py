@@ -9,11 +9,11 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, DTypeLike, PyTree
-from ._base import GradientTransformation, StepCount
+from ._base import GradientTransformation, StepCount, require_params
 # imported as `debias` because scale_by_rms and scale_by_stddev take a bool `bias_correction`
 from ._moments import bias_correction as debias
 from ._moments import update_infinity_moment, update_moment, update_moment_per_elem_norm
-from ._numerics import (abs_sq, cast_like, integer_power, safe_increment, scalar_dtype,
+from ._numerics import (abs_sq, cast_like, decay_power, safe_increment, scalar_dtype,
                         zero_count)
 from ._tree_math import tree_cast, tree_div, tree_full_like, tree_mul, tree_zeros_like
 
@@ -161,7 +161,7 @@ def scale_by_radam(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 
 
     def rectified(count, dtype):
         """(rho_t >= threshold, the rectification factor r_t), in JAX's default float."""
-        b2t = integer_power(b2, count, dtype)
+        b2t = decay_power(b2, count, dtype)
         rho = rho_inf - 2 * fnp.asarray(count, dtype) * b2t / (1 - b2t)
         use = rho >= threshold
         # the root's argument is negative for small rho; it is replaced where unused (no NaN)
@@ -320,6 +320,7 @@ def scale_by_novograd(b1: ArrayLike = 0.9, b2: ArrayLike = 0.25, eps: ArrayLike 
         return ScaleByNovogradState(zero_count(), tree_zeros_like(params, mu_dtype), nu)
 
     def update(updates, state, params=None):
+        require_params(params, "scale_by_novograd")
         count = safe_increment(state.count)
         first = count == 1
         nu = tree.tree_map(

@@ -38,14 +38,16 @@ def _factored_dims(shape, factored, min_dim_size_to_factor):
 
 
 def decay_rate_pow(i: ArrayLike, exponent: ArrayLike = 0.8) -> Any:
-    """Adafactor's second-moment decay 1 - (i + 1)**-exponent, in float32 as optax has it.
+    """Adafactor's second-moment decay 1 - (i + 1)**-exponent, in float32 as optax has it (the
+    power rounded once from float64, as XLA rounds it).
 
     >>> import funcgrad.numpy as fnp
     >>> decay_rate_pow(fnp.asarray(3, fnp.int32), 0.5)
     Array(0.5, dtype=float32)
     """
-    t = fnp.asarray(fnp.asarray(i) + 1, fnp.float32)
-    return 1.0 - t ** fnp.asarray(-exponent, fnp.float32)
+    t = fnp.asarray(fnp.asarray(fnp.asarray(i) + 1, fnp.float32), fnp.float64)
+    e = fnp.asarray(fnp.asarray(exponent, fnp.float32), fnp.float64)
+    return 1.0 - fnp.asarray(t ** -e, fnp.float32)
 
 
 def scale_by_factored_rms(factored: bool = True, decay_rate: ArrayLike = 0.8,

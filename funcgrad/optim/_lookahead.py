@@ -61,7 +61,7 @@ def lookahead(fast_optimizer: GradientTransformation, sync_period: int,
         return LookaheadState(fast_optimizer.init(fast), fnp.zeros((), fnp.int32))
 
     def update(updates, state, params=None):
-        if not isinstance(params, LookaheadParams):
+        if not (hasattr(params, "fast") and hasattr(params, "slow")):
             raise ValueError("lookahead: update needs the parameters as LookaheadParams(fast, "
                              "slow); start from LookaheadParams.init_synced(params)")
         updates, fast_state = fast_optimizer.update(updates, state.fast_state, params.fast)

@@ -12,8 +12,8 @@ from .._core.typing import ArrayLike, DTypeLike, PyTree
 from ._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs,
                     ScalarOrSchedule, Schedule, StepCount, check_scalar_hyperparameter, identity,
                     init_empty_state, require_params)
-from ._numerics import (safe_increment, safe_norm, safe_root_mean_squares, tree_norm,
-                        zero_count)
+from ._numerics import (safe_increment, safe_norm, safe_root_mean_squares, scalar_dtype,
+                        tree_norm, zero_count)
 from ._tree_math import tree_cast, tree_full_like, tree_scale, tree_zeros_like
 
 
@@ -196,7 +196,7 @@ def scale_by_distance_over_gradients(reps_rel: ArrayLike = 1e-6, eps: ArrayLike 
     def init(params):
         return ScaleByDistanceOverGradientsState(
             tree.tree_map(lambda x: reps_rel * (1 + _l2(x)), params),
-            tree.tree_map(lambda x: fnp.zeros(1), params),
+            tree.tree_map(lambda x: fnp.zeros(1, scalar_dtype(x)), params),
             tree_cast(params, param_dtype))
 
     def update(updates, state, params=None):
