@@ -61,8 +61,29 @@ from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, Conditionall
                         conditionally_transform, flatten, freeze, masked, multi_transform,
                         partition, selective_transform)
 from . import transforms
+# optax's optimizers, scale_by_* transforms and numerics (opt-alias)
+from ._adaptive import (ScaleByAdanState, ScaleByBeliefState, ScaleByNovogradState,
+                        scale_by_adan, scale_by_belief, scale_by_novograd, scale_by_yogi)
+from ._alias import (adabelief, adamaxw, adan, fromage, nadamw, noisy_sgd, novograd,
+                     optimistic_adam, optimistic_adam_v2, optimistic_gradient_descent,
+                     polyak_sgd, rprop, sign_sgd, signum, sm3, yogi)
+from ._factorized import ScaleBySM3State, scale_by_sm3
+from ._linear_algebra import matrix_inverse_pth_root, power_iteration
+from ._lookahead import LookaheadParams, LookaheadState, lookahead
+from ._moments import (bias_correction, update_infinity_moment, update_moment,
+                       update_moment_per_elem_norm)
+from ._noise import (AddNoiseState, MultiNormalDiagFromLogScale, add_noise, multi_normal,
+                     scale_gradient)
+from ._numerics import safe_increment, safe_int32_increment, safe_norm, safe_root_mean_squares
+from ._scale import (ScaleByRpropState, ScaleByTrustRatioState, ScaleState,
+                     normalize_by_update_norm, scale_by_distance_over_gradients,
+                     scale_by_optimistic_gradient, scale_by_param_block_norm, scale_by_polyak,
+                     scale_by_rprop, scale_by_sign)
+from . import tree, tree_utils  # optax.tree and optax.tree_utils
 
 __all__ = [
+    # namespaces
+    "tree", "tree_utils",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
@@ -106,4 +127,18 @@ __all__ = [
     "ConditionFn", "MultiTransformState", "conditionally_mask", "conditionally_transform",
     "flatten", "freeze", "multi_transform", "selective_transform", "transforms",
     "AddDecayedWeightsState", "AdaptiveGradClipState", "ClipByGlobalNormState", "ClipState",
+    # optimizers, transformations, states and numerics of optax's alias and transform (opt-alias)
+    "adabelief", "adamaxw", "adan", "fromage", "nadamw", "noisy_sgd", "novograd",
+    "optimistic_adam", "optimistic_adam_v2", "optimistic_gradient_descent", "polyak_sgd",
+    "rprop", "sign_sgd", "signum", "sm3", "yogi", "lookahead", "LookaheadParams",
+    "LookaheadState", "scale_by_adan", "scale_by_belief", "scale_by_novograd", "scale_by_yogi",
+    "scale_by_sm3", "scale_by_rprop", "scale_by_sign", "scale_by_polyak",
+    "scale_by_optimistic_gradient", "scale_by_param_block_norm",
+    "scale_by_distance_over_gradients", "normalize_by_update_norm", "add_noise",
+    "scale_gradient", "multi_normal", "MultiNormalDiagFromLogScale", "ScaleByAdanState",
+    "ScaleByBeliefState", "ScaleByNovogradState", "ScaleBySM3State", "ScaleByRpropState",
+    "ScaleByTrustRatioState", "ScaleState", "AddNoiseState", "bias_correction",
+    "update_moment", "update_moment_per_elem_norm", "update_infinity_moment", "safe_norm",
+    "safe_root_mean_squares", "safe_increment", "safe_int32_increment", "power_iteration",
+    "matrix_inverse_pth_root",
 ]

@@ -5,29 +5,28 @@ it is traceable, so it works under jit, vmap and grad.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
 from .._core.typing import PyTree
+# the moment helpers and safe counts live in _moments and _numerics; imported here for the
+# transforms that take them from this module
+from ._moments import bias_correction, update_infinity_moment, update_moment  # noqa: F401
+from ._numerics import cast_like, safe_increment, zero_count  # noqa: F401
+# the leafwise arithmetic transforms share with optax.tree's public functions
+from ._tree_ops import add as tree_add
+from ._tree_ops import cast as tree_cast
+from ._tree_ops import div as tree_div
+from ._tree_ops import full_like as tree_full_like
+from ._tree_ops import mul as tree_mul
+from ._tree_ops import norm
+from ._tree_ops import where as tree_where
+from ._tree_ops import zeros_like as tree_zeros_like
 
-
-def tree_add(a, b):
-    """a + b leafwise.
-
-    >>> tree_add({"w": 1.0}, {"w": 2.0})
-    {'w': 3.0}
-    """
-    return tree.tree_map(lambda x, y: x + y, a, b)
-
-
-def tree_mul(a, b):
-    return tree.tree_map(lambda x, y: x * y, a, b)
-
-
-def tree_div(a, b):
-    return tree.tree_map(lambda x, y: x / y, a, b)
+__all__ = ["tree_add", "tree_cast", "tree_div", "tree_full_like", "tree_mul", "tree_where",
+           "tree_zeros_like", "tree_scale", "global_norm", "tree_all_finite", "cast_like",
+           "update_moment", "update_infinity_moment", "bias_correction", "safe_increment",
+           "zero_count"]
 
 
 def tree_scale(s, t):
@@ -41,28 +40,6 @@ def tree_scale(s, t):
     return tree.tree_map(lambda x: cast_like(s, x) * x, t)
 
 
-def tree_zeros_like(t, dtype=None):
-    """
-    >>> tree_zeros_like((1.0, [2.0]))
-    (Array(0., dtype=float64), [Array(0., dtype=float64)])
-    """
-    return tree.tree_map(lambda x: fnp.zeros_like(x, dtype=dtype), t)
-
-
-def tree_full_like(t, value, dtype=None):
-    return tree.tree_map(lambda x: fnp.full_like(x, value, dtype=dtype), t)
-
-
-def tree_where(cond, a, b):
-    """fnp.where(cond, a, b) leafwise for a scalar boolean cond; how a traced decision picks one
-    of two trees without a Python branch."""
-    return tree.tree_map(lambda x, y: fnp.where(cond, x, y), a, b)
-
-
-def tree_cast(t, dtype):
-    return t if dtype is None else tree.tree_map(lambda x: fnp.asarray(x, dtype), t)
-
-
 def global_norm(t: PyTree) -> Array:
     """The L2 norm of all leaves together, as one flat vector.
 
@@ -70,64 +47,10 @@ def global_norm(t: PyTree) -> Array:
     >>> global_norm({"a": fnp.array([3.0]), "b": fnp.array([[4.0]])})
     Array(5., dtype=float64)
     """
-    # start=0 (weakly typed) keeps float32 leaves' sums in float32
-    return fnp.sqrt(fnp.asarray(sum((fnp.sum(fnp.square(x)) for x in tree.tree_leaves(t)),
-                                    start=0)))
+    return norm(t)
 
 
 def tree_all_finite(t):
     """A scalar boolean: whether every element of every leaf is finite."""
     flags = [fnp.all(fnp.isfinite(x)) for x in tree.tree_leaves(t)]
     return fnp.all(fnp.stack(flags)) if flags else fnp.asarray(True)
-
-
-def cast_like(s, x):
-    """s in x's dtype when s is an array; Python scalars stay weakly typed as they are."""
-    if isinstance(s, (int, float)):
-        return s
-    return fnp.asarray(s, fnp.asarray(x).dtype)
-
-
-def update_moment(updates, moments, decay, order):
-    """The exponential moving average (1 - decay) * g**order + decay * m, leafwise.
-
-    >>> update_moment({"w": 2.0}, {"w": 1.0}, decay=0.75, order=2)
-    {'w': 1.75}
-    """
-    return tree.tree_map(
-        lambda g, m: (1 - cast_like(decay, m)) * g ** order + cast_like(decay, m) * m,
-        updates, moments)
-
-
-def update_infinity_moment(updates, moments, decay, eps):
-    """Adamax's decaying running maximum: max(|g| + eps, decay * m), leafwise."""
-    return tree.tree_map(
-        lambda g, m: fnp.maximum(fnp.abs(g) + cast_like(eps, m), cast_like(decay, m) * m),
-        updates, moments)
-
-
-def bias_correction(moments, decay, count):
-    """moments / (1 - decay**count). The factor is computed in float64 and only then cast, because
-    decay**count rounds to 1 in low precision and the division would blow up.
-
-    >>> import funcgrad.numpy as fnp
-    >>> bias_correction([fnp.array([0.1], fnp.float32)], 0.9, fnp.asarray(1, fnp.int32))
-    [Array([1.], dtype=float32)]
-    """
-    factor = 1 - fnp.asarray(decay, np.float64) ** count
-    return tree.tree_map(lambda m: m / cast_like(factor, m), moments)
-
-
-def safe_increment(count):
-    """count + 1, saturating at the dtype's maximum instead of wrapping around to negative.
-
-    >>> import funcgrad.numpy as fnp
-    >>> safe_increment(fnp.asarray(2**31 - 1, fnp.int32))
-    Array(2147483647, dtype=int32)
-    """
-    top = np.iinfo(np.dtype(count.dtype)).max
-    return fnp.where(count < top, count + 1, count)
-
-
-def zero_count():
-    return fnp.zeros([], fnp.int32)
