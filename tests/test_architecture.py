@@ -18,7 +18,7 @@ import pytest
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "funcgrad")
 
 LAYERS = (
-    ("core", ("tree", "_core")),
+    ("core", ("tree", "_core", "_module_alias")),
     ("interpreters", ("interpreters",)),
     ("lax", ("lax",)),
     ("transforms", ("_api", "_vmap", "_custom", "_jacobians", "_compiled_pullback", "_devices",
@@ -28,7 +28,7 @@ LAYERS = (
     ("random", ("random",)),
     ("nn", ("nn", "optim")),
     ("torch", ("torch",)),
-    ("root", ("", "viz")),
+    ("root", ("", "viz", "__main__", "_jax_alias")),
 )
 """LAYERS: funcgrad's parts, lowest layer first. A module may import at module level only from its
 own layer or the layers before it (and parts of one layer must not import each other both ways).

@@ -10,6 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -214,6 +216,17 @@ def test_same_as_optax_both_jitted(name):
     run_case(name, np.float32, param_trees(np.float32)[1], jit=True)
 
 
+def test_each_takes_extra_arguments_where_optax_s_does():
+    _, _, optax = oracle()
+    p = param_trees(np.float64)[1]
+    for name, (make, _) in CASES.items():
+        with precision(np.float64):
+            theirs = isinstance(make(optax, p), optax.GradientTransformationExtraArgs)
+        ours = isinstance(make(optim, p), optim.GradientTransformationExtraArgs)
+        assert ours == theirs, f"{name}: GradientTransformationExtraArgs {ours}, optax {theirs}"
+        assert isinstance(make(optim, p), optim.GradientTransformation), name
+
+
 def test_inject_stateful_hyperparams_is_deprecated_as_in_optax():
     _, _, optax = oracle()
     params = param_trees(np.float64)[0]
@@ -415,3 +428,82 @@ def test_errors_optax_also_raises():
     both_raise(ValueError, lambda o: o.transforms.unitwise_norm(ns(o).ones((2,) * 6)),
                match="axis parameter")
     both_raise(TypeError, lambda o: o.chain(needs_value(o)).update(p, ((),), p))
+
+
+@pytest.mark.parametrize("name", ["trace", "ema", "apply_every", "MultiSteps"])
+def test_updates_of_another_structure_than_the_state_are_refused(name):
+    make = {"trace": lambda o: o.trace(0.5), "ema": lambda o: o.ema(0.5),
+            "apply_every": lambda o: o.apply_every(2),
+            "MultiSteps": lambda o: o.MultiSteps(o.trace(0.5), 2)}[name]
+    _, _, optax = oracle()
+    t = make(optax)
+    with pytest.raises(ValueError):
+        t.update(to_jax(OTHER), t.init(to_jax(P)))
+    t = make(optim)
+    with pytest.raises(ValueError, match=rf"(?s){name}: the parameters the state was built from "
+                                         r"and the updates are trees of different structures"):
+        t.update(to_funcgrad(OTHER), t.init(to_funcgrad(P)))
+
+
+# ---- properties on random trees (funcgrad alone: no oracle needed) -------------------------------
+
+shapes = st.lists(st.integers(0, 3), min_size=0, max_size=3).map(tuple)
+trees = st.tuples(st.lists(shapes, min_size=1, max_size=4), st.sampled_from(DTYPES),
+                  st.integers(0, 2 ** 16))
+
+
+def random_tree(draw):
+    leaf_shapes, dtype, seed = draw
+    rng = np.random.default_rng(seed)
+    return {f"l{i}": fnp.asarray(rng.standard_normal(s).astype(dtype))
+            for i, s in enumerate(leaf_shapes)}, dtype
+
+
+def run_steps(t, grads, params):
+    state, out = t.init(params), []
+    for g in grads:
+        u, state = t.update(g, state, params)
+        out.append(u)
+    return out
+
+
+@given(trees)
+def test_wrappers_reduce_to_what_they_wrap(draw):
+    p, dtype = random_tree(draw)
+    grads = [tree.tree_map(lambda x, k=k: x * (k + 1.5), p) for k in range(3)]
+    plain = run_steps(optim.trace(0.5), grads, p)
+    tol = dict(rtol=1e-6 if dtype == np.float32 else 1e-13)
+    for wrapped in (optim.masked(optim.trace(0.5), tree.tree_map(lambda _: True, p)),
+                    optim.partition({"a": optim.trace(0.5)}, tree.tree_map(lambda _: "a", p)),
+                    optim.conditionally_transform(optim.trace(0.5), lambda step: step >= 0),
+                    optim.chain(optim.identity(), optim.trace(0.5)),
+                    optim.MultiSteps(optim.trace(0.5), 1).gradient_transformation()):
+        for a, b in zip(run_steps(wrapped, grads, p), plain):
+            for x, y in zip(tree.tree_leaves(a), tree.tree_leaves(b)):
+                assert np.asarray(x).dtype == np.asarray(y).dtype == dtype
+                np.testing.assert_allclose(np.asarray(x), np.asarray(y), **tol)
+    if sum(int(np.prod(s)) for s in draw[0]) > 0:  # flatten needs something to concatenate
+        for a, b in zip(run_steps(optim.flatten(optim.trace(0.5)), grads, p), plain):
+            for x, y in zip(tree.tree_leaves(a), tree.tree_leaves(b)):
+                np.testing.assert_allclose(np.asarray(x), np.asarray(y), **tol)
+    zeros = tree.tree_map(fnp.zeros_like, grads[-1])
+    for frozen, expect in ((optim.masked(optim.trace(0.5), tree.tree_map(lambda _: False, p)),
+                            grads[-1]),
+                           (optim.freeze(tree.tree_map(lambda _: True, p)), zeros)):
+        out = run_steps(frozen, grads, p)[-1]
+        for x, y in zip(tree.tree_leaves(out), tree.tree_leaves(expect)):
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+@given(trees, st.floats(0.1, 10.0))
+def test_clipping_bounds_the_norm_and_keeps_the_dtype(draw, max_norm):
+    p, dtype = random_tree(draw)
+    u, _ = optim.clip_by_global_norm(max_norm).update(p, optim.EmptyState())
+    assert float(optim.global_norm(u)) <= max_norm * (1 + 1e-5)
+    assert all(np.asarray(x).dtype == dtype for x in tree.tree_leaves(u))
+    kept = float(optim.global_norm(p)) < max_norm
+    for x, y in zip(tree.tree_leaves(u), tree.tree_leaves(p)):
+        if kept:
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+    new = optim.apply_updates(p, u)
+    assert all(np.asarray(x).dtype == dtype for x in tree.tree_leaves(new))

@@ -21,6 +21,7 @@ from .._core.config import config
 from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link, user_frame,
                             user_site)
 from .._core.trace import Tracer, get_aval, new_trace
+from .batching import named_axes_active
 from .codegen import compile_jaxpr
 from .partial_eval import JaxprTrace
 from .passes import optimize
@@ -125,8 +126,10 @@ class _Jitted:
     def __call__(self, *args, **kwargs):
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        if any(isinstance(x, Tracer) for x in leaves):
-            return self.fun(*args, **kwargs)  # inside another transform: trace through
+        if any(isinstance(x, Tracer) for x in leaves) or named_axes_active():
+            # inside another transform, or inside a vmap binding an axis name that the
+            # function's collectives may use (a compiled form would outlive it): trace through
+            return self.fun(*args, **kwargs)
         raws = [_raw(x) for x in leaves]
         key = self._key(in_tree, leaves, static, raws)
         entry = self.cache.get(key)
@@ -222,11 +225,9 @@ def _arg_names(fun, args, kwargs, nums):
         if i in nums:
             continue
         base = params[i] if i < len(params) else f"args[{i}]"
-        paths, _, _ = tree.tree_flatten_with_path(a)
-        names.extend(base + tree.keystr(p) for p in paths)
+        names.extend(base + tree.keystr(p) for p, _ in tree.leaves_with_path(a))
     for k, v in sorted(kwargs.items()):  # the order in which the dict of them flattens
-        paths, _, _ = tree.tree_flatten_with_path(v)
-        names.extend(k + tree.keystr(p) for p in paths)
+        names.extend(k + tree.keystr(p) for p, _ in tree.leaves_with_path(v))
     return names
 
 

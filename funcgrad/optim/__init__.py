@@ -80,8 +80,11 @@ from ._scale import (ScaleByRpropState, ScaleByTrustRatioState, ScaleState,
                      normalize_by_update_norm, scale_by_distance_over_gradients,
                      scale_by_optimistic_gradient, scale_by_param_block_norm, scale_by_polyak,
                      scale_by_rprop, scale_by_sign)
+from . import tree, tree_utils  # optax.tree and optax.tree_utils
 
 __all__ = [
+    # namespaces
+    "tree", "tree_utils",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",

@@ -4,15 +4,18 @@
     update(updates, state, params=None) -> (updates, state)
 
 States are NamedTuples of arrays (step counts included), so a whole training step can be jitted
-or vmapped, and transformations compose with `chain`.
+or vmapped, and transformations compose with `chain`. A GradientTransformationExtraArgs' update
+also takes keyword arguments (`value=`, ...), which `chain` hands to the members that take them.
+Here too: optax's type aliases, the stateless building blocks, apply_updates and its relatives,
+tree_map_params, and the structure checks every transformation's errors come from.
 """
 from __future__ import annotations
 
 import collections
 from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol, Union, runtime_checkable
 
 import numpy as np
-from typing import Any, NamedTuple, Protocol, Union, runtime_checkable
 
 from .. import numpy as fnp
 from .. import tree
@@ -289,6 +292,10 @@ def named_chain(*transforms: tuple[str, GradientTransformation]
 
 def _is_none(x: Any) -> bool:
     return x is None
+
+
+STATE_VS_UPDATES = ("parameters the state was built from", "updates")
+"""The names check_same_structure gives a state's copy of the parameters and the updates."""
 
 
 def check_same_structure(first: PyTree, second: PyTree, who: str,

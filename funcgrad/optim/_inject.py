@@ -169,7 +169,9 @@ def inject_hyperparams(inner_factory: Callable[..., GradientTransformation],
                 inner_factory(**other, **hparams).init(params))
 
         def update(updates, state, params=None, **extra_args):
-            dtype = np.dtype(hyperparam_dtype or _highest_dtype(params))
+            # without the parameters, the updates' dtype (optax: JAX's default float dtype)
+            dtype = np.dtype(hyperparam_dtype or _highest_dtype(
+                updates if params is None else params))
             hparams = {k: _convert_floats(v, dtype) for k, v in state.hyperparams.items()}
             hparams.update({k: scheduled(k, state.hyperparams_states[k], dtype, extra_args)
                             for k in schedules})

@@ -13,23 +13,20 @@ from .._core.typing import PyTree
 # transforms that take them from this module
 from ._moments import bias_correction, update_infinity_moment, update_moment  # noqa: F401
 from ._numerics import cast_like, safe_increment, zero_count  # noqa: F401
+# the leafwise arithmetic transforms share with optax.tree's public functions
+from ._tree_ops import add as tree_add
+from ._tree_ops import cast as tree_cast
+from ._tree_ops import div as tree_div
+from ._tree_ops import full_like as tree_full_like
+from ._tree_ops import mul as tree_mul
+from ._tree_ops import norm
+from ._tree_ops import where as tree_where
+from ._tree_ops import zeros_like as tree_zeros_like
 
-
-def tree_add(a, b):
-    """a + b leafwise.
-
-    >>> tree_add({"w": 1.0}, {"w": 2.0})
-    {'w': 3.0}
-    """
-    return tree.tree_map(lambda x, y: x + y, a, b)
-
-
-def tree_mul(a, b):
-    return tree.tree_map(lambda x, y: x * y, a, b)
-
-
-def tree_div(a, b):
-    return tree.tree_map(lambda x, y: x / y, a, b)
+__all__ = ["tree_add", "tree_cast", "tree_div", "tree_full_like", "tree_mul", "tree_where",
+           "tree_zeros_like", "tree_scale", "global_norm", "tree_all_finite", "cast_like",
+           "update_moment", "update_infinity_moment", "bias_correction", "safe_increment",
+           "zero_count"]
 
 
 def tree_scale(s, t):
@@ -43,28 +40,6 @@ def tree_scale(s, t):
     return tree.tree_map(lambda x: cast_like(s, x) * x, t)
 
 
-def tree_zeros_like(t, dtype=None):
-    """
-    >>> tree_zeros_like((1.0, [2.0]))
-    (Array(0., dtype=float64), [Array(0., dtype=float64)])
-    """
-    return tree.tree_map(lambda x: fnp.zeros_like(x, dtype=dtype), t)
-
-
-def tree_full_like(t, value, dtype=None):
-    return tree.tree_map(lambda x: fnp.full_like(x, value, dtype=dtype), t)
-
-
-def tree_where(cond, a, b):
-    """fnp.where(cond, a, b) leafwise for a scalar boolean cond; how a traced decision picks one
-    of two trees without a Python branch."""
-    return tree.tree_map(lambda x, y: fnp.where(cond, x, y), a, b)
-
-
-def tree_cast(t, dtype):
-    return t if dtype is None else tree.tree_map(lambda x: fnp.asarray(x, dtype), t)
-
-
 def global_norm(t: PyTree) -> Array:
     """The L2 norm of all leaves together, as one flat vector.
 
@@ -72,9 +47,7 @@ def global_norm(t: PyTree) -> Array:
     >>> global_norm({"a": fnp.array([3.0]), "b": fnp.array([[4.0]])})
     Array(5., dtype=float64)
     """
-    # start=0 (weakly typed) keeps float32 leaves' sums in float32
-    return fnp.sqrt(fnp.asarray(sum((fnp.sum(fnp.square(x)) for x in tree.tree_leaves(t)),
-                                    start=0)))
+    return norm(t)
 
 
 def tree_all_finite(t):
