@@ -14,22 +14,12 @@ from .. import random
 from .. import tree
 from .._core.array import Array
 from .._core.typing import ArrayLike, PyTree
-from ._numerics import tree_norm
+from ._tree_ops import norm as tree_norm
+from ._tree_ops import vdot as tree_vdot
 
 
 def _normalize(t):
     return tree.tree_map(lambda x: x * (1.0 / tree_norm(t)).astype(x.dtype), t)
-
-
-def tree_vdot(a: PyTree, b: PyTree) -> Array:
-    """The inner product of two trees of the same structure, as of flat vectors (conjugating a).
-
-    >>> import funcgrad.numpy as fnp
-    >>> tree_vdot({"x": fnp.array([1.0, 2.0])}, {"x": fnp.array([3.0, 4.0])})
-    Array(11., dtype=float64)
-    """
-    parts = [fnp.sum(fnp.conj(x) * y) for x, y in zip(tree.tree_leaves(a), tree.tree_leaves(b))]
-    return fnp.asarray(sum(parts[1:], parts[0]) if parts else 0.0)
 
 
 def ravel_tree(t: PyTree) -> tuple[Array, Callable[[Array], PyTree]]:

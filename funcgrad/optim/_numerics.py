@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as fnp
-from .. import tree
 from .._core.array import Array
 from .._core.typing import ArrayLike, DTypeLike
 
@@ -72,18 +71,6 @@ def abs_sq(x: ArrayLike) -> Array:
     if np.dtype(x.dtype).kind == "c":
         return fnp.real(fnp.conj(x) * x)
     return x * x
-
-
-def tree_norm(t: Any, squared: bool = False) -> Array:
-    """The L2 norm of all leaves of `t` together (as one flat vector), or its square.
-
-    >>> import funcgrad.numpy as fnp
-    >>> tree_norm({"a": fnp.array([3.0]), "b": fnp.array([[4.0]])})
-    Array(5., dtype=float64)
-    """
-    leaves = [fnp.sum(abs_sq(fnp.asarray(x))) for x in tree.tree_leaves(t)]
-    sq = fnp.asarray(sum(leaves[1:], leaves[0]) if leaves else 0.0)
-    return sq if squared else fnp.sqrt(sq)
 
 
 def safe_norm(x: ArrayLike, min_norm: ArrayLike, ord: Any = None,  # noqa: A002 - numpy's name

@@ -13,7 +13,8 @@ from ._base import (EmptyState, GradientTransformation, GradientTransformationEx
                     ScalarOrSchedule, Schedule, StepCount, check_scalar_hyperparameter, identity,
                     init_empty_state, require_params)
 from ._numerics import (safe_increment, safe_norm, safe_root_mean_squares, scalar_dtype,
-                        tree_norm, zero_count)
+                        zero_count)
+from ._tree_ops import norm as tree_norm
 from ._tree_math import tree_cast, tree_full_like, tree_scale, tree_zeros_like
 
 

@@ -14,8 +14,9 @@ from .. import numpy as fnp
 from .. import tree as tree_lib
 from .._core.typing import ArrayLike, PyTree
 from .._custom import custom_jvp
-from ._linear_algebra import ravel_tree, tree_vdot
-from ._numerics import tree_norm
+from ._linear_algebra import ravel_tree
+from ._tree_ops import norm as tree_norm
+from ._tree_ops import vdot as tree_vdot
 
 __all__ = ["projection_non_negative", "projection_box", "projection_hypercube",
            "projection_simplex", "projection_l1_sphere", "projection_l1_ball",
