@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
@@ -474,3 +476,27 @@ def test_second_order_matches_optax():
                          st.hvp(make_loss(jnp), jnp.asarray(v), *args_t), where="hvp")
     with pytest.warns(DeprecationWarning, match="0.2.9"):
         optim.second_order.fisher_diag(make_loss(fnp), *args_o)
+
+
+_BIAS = {}
+
+
+@given(count=st.integers(1, 2 ** 31 - 2), decay=st.floats(0.5, 0.9999),
+       dtype=st.sampled_from(DTYPES))
+def test_bias_correction_property(count, decay, dtype):
+    """For any step count and decay, bias_correction divides by optax's (jitted) 1 - decay**count,
+    in both precisions, to the last bits (XLA may divide through a reciprocal: 2 ulp); and
+    safe_increment counts on (its saturation is test_safe_numerics_match_optax's)."""
+    jax, jnp, optax = oracle()
+    m = np.asarray([1.0, -0.5, 3.0], dtype)
+    with precision(dtype):
+        if dtype not in _BIAS:  # one compilation per precision: count and decay are traced
+            _BIAS[dtype] = jax.jit(optax.tree.bias_correction)
+        theirs = _BIAS[dtype](jnp.asarray(m), jnp.asarray(decay, dtype),
+                              jnp.asarray(count, jnp.int32))
+        ours = optim.bias_correction(fnp.asarray(m), decay, fnp.asarray(count, fnp.int32))
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), atol=0,
+                                   rtol=2 * np.finfo(dtype).eps)
+        assert ours.dtype == theirs.dtype
+    nxt = optim.safe_increment(fnp.asarray(count, fnp.int32))
+    assert int(nxt) == count + 1 and nxt.dtype == np.int32
