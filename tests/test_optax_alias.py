@@ -500,3 +500,17 @@ def test_bias_correction_property(count, decay, dtype):
         assert ours.dtype == theirs.dtype
     nxt = optim.safe_increment(fnp.asarray(count, fnp.int32))
     assert int(nxt) == count + 1 and nxt.dtype == np.int32
+
+
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "adamax", "radam", "yogi", "adabelief",
+                                  "adan", "novograd", "rmsprop", "adagrad", "adadelta", "lion",
+                                  "sm3", "adafactor", "rprop", "optimistic_gradient_descent",
+                                  "lamb", "lars", "fromage"])
+def test_mismatched_trees_name_both(name):
+    """Updates (or params) of another structure than the state's are refused with a message
+    that names the transformation and shows both structures (optax raises too)."""
+    opt = getattr(optim, name)(0.1)
+    params = {"w": fnp.zeros((2, 2)), "b": fnp.zeros(2)}
+    state = opt.init(params)
+    with pytest.raises(ValueError, match=r"different structures[\s\S]*'v'"):
+        opt.update({"w": fnp.ones((2, 2)), "v": fnp.ones(2)}, state, params)

@@ -9,7 +9,8 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, DTypeLike, PyTree
-from ._base import GradientTransformation, StepCount, require_params
+from ._base import (STATE_VS_UPDATES, GradientTransformation, StepCount, check_same_structure,
+                    require_params)
 # imported as `debias` because scale_by_rms and scale_by_stddev take a bool `bias_correction`
 from ._moments import bias_correction as debias
 from ._moments import update_infinity_moment, update_moment, update_moment_per_elem_norm
@@ -74,6 +75,7 @@ def scale_by_adam(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_adam", STATE_VS_UPDATES)
         mu = update_moment(updates, state.mu, b1, 1)
         nu = update_moment_per_elem_norm(updates, state.nu, b2, 2)
         count = safe_increment(state.count)
@@ -114,6 +116,7 @@ def scale_by_amsgrad(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike 
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_amsgrad", STATE_VS_UPDATES)
         mu = update_moment(updates, state.mu, b1, 1)
         nu = update_moment_per_elem_norm(updates, state.nu, b2, 2)
         count = safe_increment(state.count)
@@ -137,6 +140,7 @@ def scale_by_adamax(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999,
     """
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_adamax", STATE_VS_UPDATES)
         count = safe_increment(state.count)
         mu = update_moment(updates, state.mu, b1, 1)
         nu = update_infinity_moment(updates, state.nu, b2, eps)
@@ -171,6 +175,7 @@ def scale_by_radam(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_radam", STATE_VS_UPDATES)
         mu = update_moment(updates, state.mu, b1, 1)
         nu = update_moment_per_elem_norm(updates, state.nu, b2, 2)
         count = safe_increment(state.count)
@@ -201,6 +206,7 @@ def scale_by_yogi(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1
     """
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_yogi", STATE_VS_UPDATES)
         mu = update_moment(updates, state.mu, b1, 1)
         nu = tree.tree_map(
             lambda g, v: v - (1 - cast_like(b2, v)) * fnp.sign(v - abs_sq(g)) * abs_sq(g),
@@ -236,6 +242,7 @@ def scale_by_belief(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike =
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_belief", STATE_VS_UPDATES)
         mu = update_moment(updates, state.mu, b1, 1)
         error = tree.tree_map(lambda g, m: g - m, updates, mu)
         nu = update_moment_per_elem_norm(error, state.nu, b2, 2)
@@ -275,6 +282,7 @@ def scale_by_adan(b1: ArrayLike = 0.98, b2: ArrayLike = 0.92, b3: ArrayLike = 0.
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.g, updates, "scale_by_adan", STATE_VS_UPDATES)
         first = state.t == 0
         diff = tree.tree_map(lambda g, p: fnp.where(first, fnp.zeros_like(g), g - p),
                              updates, state.g)
@@ -321,6 +329,7 @@ def scale_by_novograd(b1: ArrayLike = 0.9, b2: ArrayLike = 0.25, eps: ArrayLike 
 
     def update(updates, state, params=None):
         require_params(params, "scale_by_novograd")
+        check_same_structure(state.nu, updates, "scale_by_novograd", STATE_VS_UPDATES)
         count = safe_increment(state.count)
         first = count == 1
         nu = tree.tree_map(
@@ -373,6 +382,7 @@ def scale_by_rms(decay: ArrayLike = 0.9, eps: ArrayLike = 1e-8, initial_scale: A
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_rms", STATE_VS_UPDATES)
         nu = update_moment_per_elem_norm(updates, state.nu, decay, 2)
         if bias_correction:
             count = safe_increment(state.count)
@@ -415,6 +425,7 @@ def scale_by_stddev(decay: ArrayLike = 0.9, eps: ArrayLike = 1e-8,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_stddev", STATE_VS_UPDATES)
         mu = update_moment(updates, state.mu, decay, 1)
         nu = update_moment_per_elem_norm(updates, state.nu, decay, 2)
         if bias_correction:
@@ -452,6 +463,7 @@ def scale_by_rss(initial_accumulator_value: ArrayLike = 0.1,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.sum_of_squares, updates, "scale_by_rss", STATE_VS_UPDATES)
         sums = tree.tree_map(lambda g, s: abs_sq(g) + s, updates, state.sum_of_squares)
         return tree.tree_map(lambda g, s: inv_sqrt(s) * g, updates, sums), ScaleByRssState(sums)
 
@@ -476,6 +488,7 @@ def scale_by_adadelta(rho: ArrayLike = 0.9, eps: ArrayLike = 1e-6) -> GradientTr
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.e_g, updates, "scale_by_adadelta", STATE_VS_UPDATES)
         e_g = update_moment(updates, state.e_g, rho, 2)
         updates = tree.tree_map(
             lambda g, eg, ex: fnp.sqrt(ex + cast_like(eps, ex))
@@ -521,6 +534,7 @@ def scale_by_lion(b1: ArrayLike = 0.9, b2: ArrayLike = 0.99, mu_dtype: DTypeLike
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.mu, updates, "scale_by_lion", STATE_VS_UPDATES)
         directions = tree.tree_map(direction, updates, state.mu)
         mu = tree_cast(update_moment(updates, state.mu, b2, 1), mu_dtype)
         return directions, ScaleByLionState(safe_increment(state.count), mu)

@@ -12,7 +12,8 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, PyTree
-from ._base import GradientTransformation, StepCount, require_params
+from ._base import (STATE_VS_UPDATES, GradientTransformation, StepCount, check_same_structure,
+                    require_params)
 from ._moments import update_moment
 from ._numerics import abs_sq, safe_increment, zero_count
 
@@ -99,6 +100,7 @@ def scale_by_factored_rms(factored: bool = True, decay_rate: ArrayLike = 0.8,
 
     def update(updates, state, params=None):
         require_params(params, "scale_by_factored_rms")
+        check_same_structure(state.v, updates, "scale_by_factored_rms", STATE_VS_UPDATES)
         decay = decay_rate_fn(state.count - step_offset, decay_rate)
         leaves, treedef = tree.tree_flatten(updates)
         stats = [tree.tree_leaves(s) for s in (state.v_row, state.v_col, state.v)]
@@ -156,6 +158,7 @@ def scale_by_sm3(b1: ArrayLike = 0.9, b2: ArrayLike = 1.0,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.nu, updates, "scale_by_sm3", STATE_VS_UPDATES)
         # the accumulators are a list per leaf: the updates' structure is a prefix of theirs
         mu = tree.tree_map(expanded, updates, state.mu)
         accum = tree.tree_map(accumulate, updates, mu)

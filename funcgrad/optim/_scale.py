@@ -9,9 +9,10 @@ from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
 from .._core.typing import ArrayLike, DTypeLike, PyTree
-from ._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs,
-                    ScalarOrSchedule, Schedule, StepCount, check_scalar_hyperparameter, identity,
-                    init_empty_state, require_params)
+from ._base import (STATE_VS_UPDATES, EmptyState, GradientTransformation,
+                    GradientTransformationExtraArgs, ScalarOrSchedule, Schedule, StepCount,
+                    check_same_structure, check_scalar_hyperparameter, identity, init_empty_state,
+                    require_params)
 from ._numerics import (safe_increment, safe_norm, safe_root_mean_squares, scalar_dtype,
                         zero_count)
 from ._tree_ops import norm as tree_norm
@@ -100,6 +101,7 @@ def scale_by_trust_ratio(min_norm: ArrayLike = 0.0, trust_coefficient: ArrayLike
 
     def update(updates, state, params=None):
         require_params(params, "scale_by_trust_ratio")
+        check_same_structure(updates, params, "scale_by_trust_ratio")
         return tree.tree_map(scale_leaf, updates, params), state
 
     return GradientTransformation(init_empty_state, update)
@@ -115,6 +117,7 @@ def scale_by_param_block_norm(min_scale: ArrayLike = 1e-3) -> GradientTransforma
     """
     def update(updates, state, params=None):
         require_params(params, "scale_by_param_block_norm")
+        check_same_structure(updates, params, "scale_by_param_block_norm")
         return tree.tree_map(lambda u, p: u * safe_norm(p, min_scale), updates, params), state
 
     return GradientTransformation(init_empty_state, update)
@@ -130,6 +133,7 @@ def scale_by_param_block_rms(min_scale: ArrayLike = 1e-3) -> GradientTransformat
     """
     def update(updates, state, params=None):
         require_params(params, "scale_by_param_block_rms")
+        check_same_structure(updates, params, "scale_by_param_block_rms")
         return tree.tree_map(lambda u, p: u * safe_root_mean_squares(p, min_scale),
                              updates, params), state
 
@@ -202,6 +206,7 @@ def scale_by_distance_over_gradients(reps_rel: ArrayLike = 1e-6, eps: ArrayLike 
 
     def update(updates, state, params=None):
         require_params(params, "scale_by_distance_over_gradients")
+        check_same_structure(updates, params, "scale_by_distance_over_gradients")
         max_dist = tree.tree_map(lambda d, x, y: fnp.maximum(d, _l2(x, y)),
                                  state.max_dist, params, state.init_params)
         g_sos = tree.tree_map(lambda s, g: s + fnp.sum(fnp.square(g)),
@@ -270,6 +275,8 @@ def scale_by_optimistic_gradient(alpha: ArrayLike = 1.0,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.previous_gradient, updates, "scale_by_optimistic_gradient",
+                             STATE_VS_UPDATES)
 
         def step(g, prev):
             prev = fnp.where(state.is_initial_step, g, prev)
@@ -308,6 +315,7 @@ def scale_by_rprop(learning_rate: ArrayLike, eta_minus: ArrayLike = 0.5,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.prev_updates, updates, "scale_by_rprop", STATE_VS_UPDATES)
         sign = tree.tree_map(lambda g, prev: g * prev, updates, state.prev_updates)
         step_sizes = tree.tree_map(
             lambda s, size: fnp.where(
