@@ -179,6 +179,18 @@ def test_matches_optax_jitted(name):
     _run(name, CASES[name], np.float32, jit=True)
 
 
+@pytest.mark.parametrize("name", ["adam_custom", "adafactor_factored", "novograd_wd"])
+def test_matches_optax_jitted_float64(name):
+    oracle()
+    _run(name, CASES[name], np.float64, jit=True)
+
+
+def test_schedule_must_return_a_scalar():
+    opt = optim.sgd(lambda count: fnp.ones(2) * 0.1)
+    with pytest.raises(ValueError, match="scalar"):
+        opt.update(fnp.ones(2), opt.init(fnp.zeros(2)))
+
+
 @pytest.mark.parametrize("jit", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_polyak_matches_optax(dtype, jit):
