@@ -3,7 +3,7 @@ relative to the parameters' norm (trust ratios), to the distance travelled (DoG)
 (Polyak), or to the sign of the gradient (signSGD, Rprop, optimistic gradients)."""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
