@@ -8,6 +8,7 @@ so that any failure stops the whole job with this process's traceback.
 """
 from __future__ import annotations
 
+import io
 import os
 import runpy
 import sys
@@ -45,6 +46,14 @@ def set_rank_variables(environ: MutableMapping[str, str]) -> None:
                    GROUP_RANK=str(rank // local))
 
 
+def whole_lines() -> None:
+    """Make this process's stdout and stderr write whole lines (one write per line, even under
+    PYTHONUNBUFFERED), so that the launcher never interleaves two processes' lines mid-way."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(line_buffering=True, write_through=False)
+
+
 def run_program(argv: Sequence[str]) -> None:
     """Run `argv` (script.py args, -m module args, or --no-python executable args) with `torch`
     meaning funcgrad.torch.
@@ -73,4 +82,5 @@ def run_program(argv: Sequence[str]) -> None:
 
 if __name__ == "__main__":
     set_rank_variables(os.environ)
+    whole_lines()
     run_as_rank(lambda: run_program(sys.argv[1:]))
