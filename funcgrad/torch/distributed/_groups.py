@@ -313,7 +313,9 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     `python -m funcgrad.torch.distributed.run`, or a job of one process when run alone).
 
     `world_size` and `rank` (or the RANK and WORLD_SIZE variables of env://) are checked against
-    MPI's; `timeout` (a timedelta) bounds every collective of the group.
+    MPI's; `timeout` (a timedelta; default 30 minutes, as PyTorch's) bounds every collective of
+    the group. A process that waits for the others sleeps between polls of MPI, so that it
+    leaves the CPU to them (MPI's blocking calls would spin).
 
     >>> import funcgrad.torch.distributed as dist
     >>> dist.init_process_group("gloo", world_size=1, rank=0)
@@ -333,7 +335,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                            f"'mpi' (both served by MPI)")
     if name == "undefined":
         name = Backend("gloo")
-    seconds = _seconds(timeout)
+    seconds = _seconds(default_pg_timeout if timeout is None else timeout)
     told_size, told_rank = _rendezvous(init_method, world_size, rank, store)
     owns = not _fdist.is_initialized()
     if owns:

@@ -85,10 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     >>> import tempfile
     >>> with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-    ...     _ = f.write("import os, torch; print(torch.__name__, os.environ['WORLD_SIZE'])")
-    >>> main(["--nproc-per-node", "1", f.name])
-    funcgrad.torch 1
-    0
+    ...     _ = f.write("import sys, torch; sys.exit(3 if torch.__name__ == 'funcgrad.torch' "
+    ...                 "else 1)")
+    >>> main(["--nproc-per-node", "1", f.name])    # the job's exit status is the script's
+    3
     >>> os.unlink(f.name)
     """
     args = _parser().parse_args(argv)

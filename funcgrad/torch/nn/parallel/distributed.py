@@ -200,6 +200,10 @@ class DistributedDataParallel(Module):
             bucket.waiting -= 1
             if bucket.waiting == 0:
                 self._start_ready()
+            elif self._next:
+                # advance the all-reduces in flight while backward goes on (MPI progresses
+                # only inside MPI calls)
+                self._buckets[self._next - 1].request.test()
         return hook
 
     def _start_ready(self) -> None:
