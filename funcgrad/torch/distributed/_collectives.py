@@ -110,6 +110,21 @@ def _check_list(ts: Any, name: str) -> None:
                         f"List[torch.Tensor]\n             but got {type(ts)} instead.")
 
 
+def _members(group: ProcessGroup | None, **tensors: Tensor) -> ProcessGroup | None:
+    """The process group `group` names (None on a process outside it), after checking that
+    each named argument is a tensor."""
+    for name, t in tensors.items():
+        _check_tensor(t, name)
+    return resolve(group)
+
+
+def _world_times(pg: ProcessGroup, big: Tensor, small: Tensor, what: str, big_name: str,
+                 small_name: str) -> None:
+    if big.numel() != pg.size() * small.numel():
+        raise RuntimeError(f"{what}: {big_name} has {big.numel()} elements; it must have "
+                           f"world_size ({pg.size()}) times {small_name}'s ({small.numel()})")
+
+
 def _host(t: Tensor) -> np.ndarray:
     """Tensor t's values as a contiguous numpy array (a view where they already are one)."""
     return np.ascontiguousarray(host_values(t))
@@ -166,6 +181,17 @@ def _same_numel(out: Tensor, n: int, what: str) -> None:
                            f"(shape {tuple(out.shape)})")
 
 
+def _one_per_process(pg: ProcessGroup, tensors: Sequence[Tensor], numel: int, what: str,
+                     name: str) -> None:
+    """Check that `tensors` holds one tensor of `numel` elements per process of the group."""
+    if len(tensors) != pg.size():
+        raise RuntimeError(f"{what}: {name} has {len(tensors)} tensors; the group has "
+                           f"{pg.size()} processes (expected length {pg.size()}, got "
+                           f"{len(tensors)})")
+    for t in tensors:
+        _same_numel(t, numel, what)
+
+
 # ---- reductions ------------------------------------------------------------------------------
 
 def all_reduce(tensor: Tensor, op: Any = ReduceOp.SUM, group: ProcessGroup | None = None,
@@ -179,8 +205,7 @@ def all_reduce(tensor: Tensor, op: Any = ReduceOp.SUM, group: ProcessGroup | Non
     tensor([0., 1., 2.])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     name = _reduction(op, tensor)
@@ -204,8 +229,7 @@ def reduce(tensor: Tensor, dst: int | None = None, op: Any = ReduceOp.SUM,
     tensor([1., 1.])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     root = _root(pg, dst, group_dst, "reduce")
@@ -230,11 +254,7 @@ def reduce_scatter(output: Tensor, input_list: Sequence[Tensor], op: Any = Reduc
     pg = resolve(group)
     if pg is None:
         return None
-    if len(input_list) != pg.size():
-        raise ValueError(f"reduce_scatter: input_list has {len(input_list)} tensors; the group "
-                         f"has {pg.size()} processes (give one tensor per process)")
-    for t in input_list:
-        _same_numel(output, t.numel(), "reduce_scatter")
+    _one_per_process(pg, input_list, output.numel(), "reduce_scatter", "input_list")
     stacked = np.stack([_host(t).reshape(-1) for t in input_list])
     _store(output, pg._comm.reduce_scatter(stacked, _reduction(op, output)))
     return _done([output], async_op)
@@ -252,14 +272,10 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: Any = ReduceOp.SUM,
     tensor([0., 1.])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    pg = resolve(group)
+    pg = _members(group, output=output, input=input)
     if pg is None:
         return None
-    if input.numel() != pg.size() * output.numel():
-        raise RuntimeError(f"reduce_scatter_tensor: input has {input.numel()} elements; it must "
-                           f"have world_size ({pg.size()}) times output's ({output.numel()})")
+    _world_times(pg, input, output, "reduce_scatter_tensor", "input", "output")
     buf = _host(input).reshape(pg.size(), -1)
     _store(output, pg._comm.reduce_scatter(buf, _reduction(op, input)))
     return _done([output], async_op)
@@ -277,8 +293,7 @@ def broadcast(tensor: Tensor, src: int | None = None, group: ProcessGroup | None
     tensor([0, 1, 2])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     root = _root(pg, src, group_src, "broadcast")
@@ -299,16 +314,10 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: ProcessGroup | 
     >>> dist.destroy_process_group()
     """
     _check_list(tensor_list, "tensor_list")
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
-    if len(tensor_list) != pg.size():
-        raise RuntimeError(f"all_gather: tensor_list has {len(tensor_list)} tensors; the group "
-                           f"has {pg.size()} processes (expected length {pg.size()}, got "
-                           f"{len(tensor_list)})")
-    for out in tensor_list:
-        _same_numel(out, tensor.numel(), "all_gather")
+    _one_per_process(pg, tensor_list, tensor.numel(), "all_gather", "tensor_list")
     gathered = pg._comm.allgather(_host(tensor))
     for out, values in zip(tensor_list, gathered):
         _store(out, values)
@@ -327,15 +336,11 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor,
     tensor([[1., 1.]])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(output_tensor, "output_tensor")
-    _check_tensor(input_tensor, "input_tensor")
-    pg = resolve(group)
+    pg = _members(group, output_tensor=output_tensor, input_tensor=input_tensor)
     if pg is None:
         return None
-    if output_tensor.numel() != pg.size() * input_tensor.numel():
-        raise RuntimeError(f"all_gather_into_tensor: output_tensor has {output_tensor.numel()} "
-                           f"elements; it must have world_size ({pg.size()}) times "
-                           f"input_tensor's ({input_tensor.numel()})")
+    _world_times(pg, output_tensor, input_tensor, "all_gather_into_tensor", "output_tensor",
+                 "input_tensor")
     _store(output_tensor, pg._comm.allgather(_host(input_tensor)))
     return _done([output_tensor], async_op)
 
@@ -351,8 +356,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
     [tensor([1., 1.])]
     >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     root = _root(pg, dst, group_dst, "gather")
@@ -360,11 +364,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
         if not gather_list:
             raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
         _check_list(gather_list, "gather_list")
-        if len(gather_list) != pg.size():
-            raise RuntimeError(f"gather: gather_list has {len(gather_list)} tensors; the group "
-                               f"has {pg.size()} processes")
-        for out in gather_list:
-            _same_numel(out, tensor.numel(), "gather")
+        _one_per_process(pg, gather_list, tensor.numel(), "gather", "gather_list")
     elif gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
                          "ranks.")
@@ -386,8 +386,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
     tensor([1., 1.])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     root = _root(pg, src, group_src, "scatter")
@@ -396,11 +395,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
         if not scatter_list:
             raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
         _check_list(scatter_list, "scatter_list")
-        if len(scatter_list) != pg.size():
-            raise RuntimeError(f"scatter: scatter_list has {len(scatter_list)} tensors; the "
-                               f"group has {pg.size()} processes")
-        for t in scatter_list:
-            _same_numel(tensor, t.numel(), "scatter")
+        _one_per_process(pg, scatter_list, tensor.numel(), "scatter", "scatter_list")
         stacked = np.stack([_host(t).reshape(-1) for t in scatter_list])
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
@@ -483,9 +478,7 @@ def all_to_all_single(output: Tensor, input: Tensor,
     tensor([0., 1., 2.])
     >>> dist.destroy_process_group()
     """
-    _check_tensor(output, "output")
-    _check_tensor(input, "input")
-    pg = resolve(group)
+    pg = _members(group, output=output, input=input)
     if pg is None:
         return None
     n = pg.size()
@@ -577,12 +570,14 @@ def isend(tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = N
           tag: int = 0, group_dst: int | None = None) -> Work | None:
     """Start sending `tensor` to process `dst`; the Work's wait() returns once it is sent.
 
-    >>> import funcgrad.torch.distributed as dist
-    >>> dist.isend.__name__
-    'isend'
+    >>> import funcgrad.torch as torch, funcgrad.torch.distributed as dist
+    >>> dist.init_process_group("gloo")
+    >>> dist.isend(torch.ones(2), dst=0)   # a process does not send to itself
+    Traceback (most recent call last):
+    ValueError: Invalid destination rank: destination rank should not be the same as the rank of the current process.
+    >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     peer = _destination(pg, dst, group_dst)
@@ -593,9 +588,12 @@ def send(tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = No
          tag: int = 0, group_dst: int | None = None) -> None:
     """Send `tensor` to process `dst` (a global rank, or `group_dst` in the group).
 
-    >>> import funcgrad.torch.distributed as dist
-    >>> dist.send.__name__
-    'send'
+    >>> import funcgrad.torch as torch, funcgrad.torch.distributed as dist
+    >>> dist.init_process_group("gloo")
+    >>> dist.send(torch.ones(2), dst=0)   # a process does not send to itself
+    Traceback (most recent call last):
+    ValueError: Invalid destination rank: destination rank should not be the same as the rank of the current process.
+    >>> dist.destroy_process_group()
     """
     work = isend(tensor, dst, group, tag, group_dst)
     if work is not None:
@@ -607,12 +605,14 @@ def irecv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = N
     """Start receiving into `tensor` from process `src` (None: any process); the Work's wait()
     returns once it arrived, and source_rank() names the sender.
 
-    >>> import funcgrad.torch.distributed as dist
-    >>> dist.irecv.__name__
-    'irecv'
+    >>> import funcgrad.torch as torch, funcgrad.torch.distributed as dist
+    >>> dist.init_process_group("gloo")
+    >>> dist.irecv(torch.ones(2), src=0)   # a process does not send to itself
+    Traceback (most recent call last):
+    ValueError: Invalid source rank: source rank should not be the same as the rank of the current process.
+    >>> dist.destroy_process_group()
     """
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
+    pg = _members(group, tensor=tensor)
     if pg is None:
         return None
     peer = _source(pg, src, group_src)
@@ -633,9 +633,12 @@ def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = No
          tag: int = 0, group_src: int | None = None) -> int:
     """Receive into `tensor` from process `src` (None: any process); returns the sender's rank.
 
-    >>> import funcgrad.torch.distributed as dist
-    >>> dist.recv.__name__
-    'recv'
+    >>> import funcgrad.torch as torch, funcgrad.torch.distributed as dist
+    >>> dist.init_process_group("gloo")
+    >>> dist.recv(torch.ones(2), src=0)   # a process does not send to itself
+    Traceback (most recent call last):
+    ValueError: Invalid source rank: source rank should not be the same as the rank of the current process.
+    >>> dist.destroy_process_group()
     """
     work = irecv(tensor, src, group, tag, group_src)
     if work is None:
