@@ -8,9 +8,11 @@ few seconds of start-up): every collective and ReduceOp against numpy on every p
 (tests/torch_distributed/collectives.py), DDP training against one process on the full batch
 (tests/torch_distributed/ddp_train.py), a failing process, torchrun's variables, and PyTorch's
 DDP tutorial under both launchers."""
+import ctypes
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -276,3 +278,134 @@ def test_ddp_tutorial_prints_as_under_torchrun(tmp_path, torch):
     theirs = _torchrun(tmp_path, "--standalone", "--nproc-per-node", 2, example)
     assert sorted(ours.stdout.splitlines()) == sorted(theirs)
     assert "epoch 2: mean loss" in ours.stdout
+
+
+# ---- backend "nccl" on CUDA tensors ------------------------------------------------------------
+
+_NCCL_SIZES = [1, 1, 4, 4, 8, 8, 2, 4, 8]    # bytes of NCCL's dtypes, by their enum value
+
+
+class _OneRankNccl(types.ModuleType):
+    """cupy.cuda.nccl for a job of one process on CuPy's CPU stand-in: with a single rank every
+    NCCL operation copies its send buffer into its receive buffer, which this does between the
+    buffers' addresses (ctypes.memmove), recording each call."""
+
+    available = True
+    (NCCL_INT8, NCCL_UINT8, NCCL_INT32, NCCL_UINT32, NCCL_INT64, NCCL_UINT64, NCCL_FLOAT16,
+     NCCL_FLOAT32, NCCL_FLOAT64) = range(9)
+    NCCL_SUM, NCCL_PROD, NCCL_MAX, NCCL_MIN = range(4)
+
+    def __init__(self):
+        super().__init__("cupy.cuda.nccl")
+        self.calls = []
+        module = self
+
+        class NcclCommunicator:
+            def __init__(self, ndev, uid, rank):
+                assert (ndev, rank, len(uid)) == (1, 0, 128)
+                self.pending = []
+
+            def _copy(self, name, dst, src, count, dtype):
+                module.calls.append(name)
+                ctypes.memmove(dst, src, count * _NCCL_SIZES[dtype])
+
+            def allReduce(self, s, r, count, dtype, op, stream):
+                self._copy("allReduce", r, s, count, dtype)
+
+            def broadcast(self, s, r, count, dtype, root, stream):
+                self._copy("broadcast", r, s, count, dtype)
+
+            def reduce(self, s, r, count, dtype, op, root, stream):
+                self._copy("reduce", r, s, count, dtype)
+
+            def allGather(self, s, r, count, dtype, stream):
+                self._copy("allGather", r, s, count, dtype)
+
+            def reduceScatter(self, s, r, count, dtype, op, stream):
+                self._copy("reduceScatter", r, s, count, dtype)
+
+            def send(self, buf, count, dtype, peer, stream):
+                assert peer == 0
+                self.pending.append(buf)
+
+            def recv(self, buf, count, dtype, peer, stream):
+                self._copy("send/recv", buf, self.pending.pop(0), count, dtype)
+
+            def destroy(self):
+                module.calls.append("destroy")
+
+        self.NcclCommunicator = NcclCommunicator
+
+    def get_unique_id(self):
+        return tuple(range(-64, 64))
+
+    def groupStart(self):
+        pass
+
+    def groupEnd(self):
+        pass
+
+
+@needs_mpi
+def test_nccl_backend_on_cuda_tensors(gpu, monkeypatch):
+    import cupy
+    fake = None
+    if cupy.__name__ == "fake_cupy" or getattr(cupy, "__file__", "").endswith("fake_cupy.py"):
+        fake = _OneRankNccl()
+        monkeypatch.setitem(sys.modules, "cupy.cuda.nccl", fake)
+        monkeypatch.setattr(cupy.cuda, "nccl", fake, raising=False)
+    if not fdist.is_nccl_available():
+        pytest.skip("CuPy has no NCCL here")
+    fdist.init_process_group("nccl", world_size=1, rank=0)
+    try:
+        assert fdist.get_backend() == "nccl"
+        for dtype in (ft.float32, ft.float64):
+            x = ft.arange(6, dtype=dtype, device="cuda").reshape(2, 3)
+            for op in (fdist.ReduceOp.SUM, fdist.ReduceOp.AVG, fdist.ReduceOp.MAX):
+                fdist.all_reduce(x, op=op)
+                assert x.device.type == "cuda" and x.dtype == dtype
+                assert x.cpu().tolist() == [[0, 1, 2], [3, 4, 5]]
+        flags = ft.tensor([True, False], device="cuda")
+        fdist.all_reduce(flags, op=fdist.ReduceOp.SUM)
+        assert flags.cpu().tolist() == [True, False]
+        ints = ft.tensor([6, 3], device="cuda")
+        fdist.all_reduce(ints, op=fdist.ReduceOp.BAND)        # over MPI, through host memory
+        assert ints.cpu().tolist() == [6, 3]
+        work = fdist.all_reduce(x, async_op=True)
+        assert work.wait() and work.is_completed()
+        y = ft.zeros(2, 3, device="cuda")
+        fdist.broadcast(x, src=0)
+        out = [ft.zeros(2, 3, device="cuda")]
+        fdist.all_gather(out, x.float())
+        assert out[0].cpu().tolist() == x.cpu().tolist()
+        fdist.all_gather_into_tensor(y, x.float())
+        fdist.reduce_scatter_tensor(y, x.float())
+        fdist.reduce(y, dst=0)
+        got = [ft.zeros(2, 3, device="cuda")]
+        fdist.gather(x.float(), got, dst=0)
+        fdist.scatter(y, [x.float()], src=0)
+        fdist.all_to_all(got, [x.float()])
+        fdist.all_to_all_single(y, x.float(), [2], [2])
+        for t in (y, got[0]):
+            assert t.device.type == "cuda" and t.cpu().tolist() == [[0, 1, 2], [3, 4, 5]]
+        with pytest.raises(RuntimeError, match="works on CUDA tensors"):
+            fdist.all_reduce(ft.ones(2))
+        objs = [None]
+        fdist.all_gather_object(objs, {"a": 1})                # over MPI
+        assert objs == [{"a": 1}]
+        # DDP on the GPU: gradients averaged over NCCL, left on the GPU
+        ft.manual_seed(0)
+        model = ft.nn.Linear(3, 2).cuda()
+        ref = ft.nn.Linear(3, 2).cuda()
+        ref.load_state_dict(model.state_dict())
+        ddp = ft.nn.parallel.DistributedDataParallel(model)
+        ddp(x.float()).sum().backward()
+        ref(x.float()).sum().backward()
+        for p, q in zip(model.parameters(), ref.parameters()):
+            assert p.grad.device.type == "cuda"
+            np.testing.assert_allclose(p.grad.cpu().numpy(), q.grad.cpu().numpy(), rtol=1e-6)
+    finally:
+        fdist.destroy_process_group()
+    if fake is not None:
+        assert {"allReduce", "broadcast", "allGather", "reduceScatter", "reduce",
+                "send/recv", "destroy"} <= set(fake.calls)

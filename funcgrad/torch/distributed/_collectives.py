@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..._core import backend
 from .._dispatch import is_storage
 from .._factories import from_numpy
 from .._grad_mode import no_grad
@@ -130,11 +131,23 @@ def _host(t: Tensor) -> np.ndarray:
     return np.ascontiguousarray(host_values(t))
 
 
-def _store(t: Tensor, values: np.ndarray) -> None:
-    """Write `values` (t's number of elements) into tensor t, in place."""
+def _buffer(pg: ProcessGroup, t: Tensor) -> Any:
+    """What the group's communicator reduces or moves for tensor t: its values on the host (MPI),
+    or on its GPU (NCCL)."""
+    if not pg._device:
+        return _host(t)
+    if t.device.type != "cuda":
+        raise RuntimeError(f"backend 'nccl' works on CUDA tensors; this one is on {t.device}: "
+                           f"move it with .cuda(), or use backend 'gloo' for CPU tensors")
+    return backend.xp_of(t._data).ascontiguousarray(t._data)
+
+
+def _store(t: Tensor, values: Any) -> None:
+    """Write `values` (t's number of elements; a numpy array, or an array on t's GPU) into
+    tensor t, in place."""
     d = t._data
-    if type(d) is np.ndarray and is_storage(d):
-        np.copyto(d, values.reshape(d.shape), casting="unsafe")
+    if type(d) is type(values) and is_storage(d):
+        backend.xp_of(d).copyto(d, values.reshape(d.shape), casting="unsafe")
         t._bump()
         return
     with no_grad():
@@ -209,7 +222,7 @@ def all_reduce(tensor: Tensor, op: Any = ReduceOp.SUM, group: ProcessGroup | Non
     if pg is None:
         return None
     name = _reduction(op, tensor)
-    buf = _host(tensor)
+    buf = _buffer(pg, tensor)
     if async_op:
         request = pg._comm.iallreduce([buf], name)
         return Work(request, lambda res: _store(tensor, res[0]), [tensor])
@@ -233,7 +246,7 @@ def reduce(tensor: Tensor, dst: int | None = None, op: Any = ReduceOp.SUM,
     if pg is None:
         return None
     root = _root(pg, dst, group_dst, "reduce")
-    out = pg._comm.reduce(_host(tensor), _reduction(op, tensor), root)
+    out = pg._comm.reduce(_buffer(pg, tensor), _reduction(op, tensor), root)
     if out is not None:
         _store(tensor, out)
     return _done([tensor], async_op)
@@ -255,7 +268,7 @@ def reduce_scatter(output: Tensor, input_list: Sequence[Tensor], op: Any = Reduc
     if pg is None:
         return None
     _one_per_process(pg, input_list, output.numel(), "reduce_scatter", "input_list")
-    stacked = np.stack([_host(t).reshape(-1) for t in input_list])
+    stacked = np.stack([_buffer(pg, t).reshape(-1) for t in input_list])
     _store(output, pg._comm.reduce_scatter(stacked, _reduction(op, output)))
     return _done([output], async_op)
 
@@ -276,7 +289,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: Any = ReduceOp.SUM,
     if pg is None:
         return None
     _world_times(pg, input, output, "reduce_scatter_tensor", "input", "output")
-    buf = _host(input).reshape(pg.size(), -1)
+    buf = _buffer(pg, input).reshape(pg.size(), -1)
     _store(output, pg._comm.reduce_scatter(buf, _reduction(op, input)))
     return _done([output], async_op)
 
@@ -297,7 +310,7 @@ def broadcast(tensor: Tensor, src: int | None = None, group: ProcessGroup | None
     if pg is None:
         return None
     root = _root(pg, src, group_src, "broadcast")
-    out = pg._comm.broadcast(_host(tensor), root)
+    out = pg._comm.broadcast(_buffer(pg, tensor), root)
     if pg.rank() != root:
         _store(tensor, out)
     return _done([tensor], async_op)
@@ -318,7 +331,7 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: ProcessGroup | 
     if pg is None:
         return None
     _one_per_process(pg, tensor_list, tensor.numel(), "all_gather", "tensor_list")
-    gathered = pg._comm.allgather(_host(tensor))
+    gathered = pg._comm.allgather(_buffer(pg, tensor))
     for out, values in zip(tensor_list, gathered):
         _store(out, values)
     return _done(tensor_list, async_op)
@@ -341,7 +354,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor,
         return None
     _world_times(pg, output_tensor, input_tensor, "all_gather_into_tensor", "output_tensor",
                  "input_tensor")
-    _store(output_tensor, pg._comm.allgather(_host(input_tensor)))
+    _store(output_tensor, pg._comm.allgather(_buffer(pg, input_tensor)))
     return _done([output_tensor], async_op)
 
 
@@ -368,7 +381,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
     elif gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
                          "ranks.")
-    gathered = pg._comm.gather(_host(tensor), root)
+    gathered = pg._comm.gather(_buffer(pg, tensor), root)
     if gathered is not None:
         for out, values in zip(gather_list or (), gathered):
             _store(out, values)
@@ -396,7 +409,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
             raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
         _check_list(scatter_list, "scatter_list")
         _one_per_process(pg, scatter_list, tensor.numel(), "scatter", "scatter_list")
-        stacked = np.stack([_host(t).reshape(-1) for t in scatter_list])
+        stacked = np.stack([_buffer(pg, t).reshape(-1) for t in scatter_list])
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
     _store(tensor, pg._comm.scatter(stacked, root))
@@ -406,11 +419,13 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
 def _exchange(pg: ProcessGroup, sends: Sequence[np.ndarray],
               recvs: Sequence[tuple[tuple[int, ...], Any]]) -> list[np.ndarray]:
     """sends[j] goes to group rank j; the result's [j] is what rank j sent here, of shape and
-    dtype recvs[j]. Blocks of different sizes travel as point-to-point messages."""
+    dtype recvs[j]. Blocks of different sizes travel as MPI's point-to-point messages, from
+    host memory."""
     comm, me = pg._comm, pg.rank()
+    sends = [np.ascontiguousarray(backend.to_host(buf)) for buf in sends]   # over MPI
     incoming = {j: comm.irecv(shape, dtype, source=j, tag=_EXCHANGE_TAG)
                 for j, (shape, dtype) in enumerate(recvs) if j != me}
-    outgoing = [comm.isend(np.ascontiguousarray(buf), dest=j, tag=_EXCHANGE_TAG)
+    outgoing = [comm.isend(buf, dest=j, tag=_EXCHANGE_TAG)
                 for j, buf in enumerate(sends) if j != me]
     out = [sends[me].reshape(recvs[me][0]).copy() if j == me else incoming[j].wait()
            for j in range(len(recvs))]
@@ -439,7 +454,7 @@ def all_to_all(output_tensor_list: list[Tensor], input_tensor_list: list[Tensor]
         raise RuntimeError(f"all_to_all: output_tensor_list and input_tensor_list must hold one "
                            f"tensor per process ({n}), got {len(output_tensor_list)} and "
                            f"{len(input_tensor_list)}")
-    ins = [_host(t) for t in input_tensor_list]
+    ins = [_buffer(pg, t) for t in input_tensor_list]
     if len({(a.shape, a.dtype) for a in ins}) == 1 and \
             len({t.numel() for t in output_tensor_list}) == 1:
         got = list(pg._comm.alltoall(np.stack(ins)))
@@ -484,7 +499,7 @@ def all_to_all_single(output: Tensor, input: Tensor,
     n = pg.size()
     ins, outs = _splits(input_split_sizes, input, n, "input"), \
         _splits(output_split_sizes, output, n, "output")
-    buf = _host(input)
+    buf = _buffer(pg, input)
     rest = tuple(buf.shape[1:])
     if len(set(ins)) == 1 and ins == outs:
         got = pg._comm.alltoall(buf.reshape((n, -1)))

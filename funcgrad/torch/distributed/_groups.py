@@ -6,7 +6,7 @@ job's processes, their number and their ranks come from MPI (the launcher,
 `python -m funcgrad.torch.distributed.run`, starts them as one MPI job); what
 init_process_group is told (world_size, rank, env:// variables, a tcp:// address) is checked
 against that. Backend "mpi" is MPI itself; "gloo" is accepted on the CPU and served by MPI;
-"nccl" needs a GPU."""
+"nccl" is NCCL among the processes' GPUs, through CuPy.""" 
 from __future__ import annotations
 
 import datetime
@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from ... import distributed as _fdist
 from .. import cuda as _cuda
+from ._nccl import NcclCommunicator
 
 __all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "default_pg_timeout",
            "destroy_process_group", "get_backend", "get_global_rank", "get_group_rank",
@@ -120,6 +121,7 @@ class ProcessGroup:
         self._ranks = list(ranks)
         self._backend = backend
         self._timeout = timeout
+        self._device = False     # its collectives run on GPU buffers (NCCL)
 
     def rank(self) -> int:
         """This process's rank in the group."""
@@ -352,14 +354,13 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                 f"`python -m funcgrad.torch.distributed.run --nproc-per-node N script.py`")
     pg = ProcessGroup(comm, range(comm.size), name, seconds)
     if name == "nccl":
-        pg._comm = _nccl_communicator(comm)
+        pg._comm, pg._device = _nccl_communicator(comm), True
     _STATE.default, _STATE.groups, _STATE.owns_runtime = pg, [pg], owns
 
 
-def _nccl_communicator(comm: Any) -> Any:
-    raise RuntimeError("backend 'nccl': funcgrad.torch.distributed does not serve NCCL "
-                       "collectives yet; use backend='gloo' or 'mpi' (tensors on a GPU travel "
-                       "through host memory)")
+def _nccl_communicator(comm: Any) -> NcclCommunicator:
+    import cupy  # reason: optional dependency, on GPU machines only
+    return NcclCommunicator(comm, _nccl_module(), cupy)
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
@@ -376,6 +377,8 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
             raise ValueError(_NOT_INITIALIZED)
         for pg in _STATE.groups[1:]:
             pg._comm.free()
+        if _STATE.default._device:
+            _STATE.default._comm.close()     # the job's MPI communicator is funcgrad.distributed's
         owns = _STATE.owns_runtime
         _STATE.default, _STATE.groups, _STATE.owns_runtime = None, [], False
         if owns:
@@ -418,6 +421,7 @@ def new_group(ranks: Sequence[int] | None = None, timeout: datetime.timedelta | 
         return GroupMember.NON_GROUP_MEMBER
     seconds = _seconds(timeout) if timeout is not None else world._timeout
     pg = ProcessGroup(comm, members, Backend(backend) if backend else world._backend, seconds)
+    pg._device = world._device
     _STATE.groups.append(pg)
     return pg
 

@@ -23,11 +23,10 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ... import _engine
-from ..._factories import from_numpy
-from ..._grad_mode import no_grad
+from ..._factories import zeros_like
 from ..._tensor import Tensor
 from ...distributed import _groups
-from ...distributed._collectives import _host, _store
+from ...distributed._collectives import _buffer, _store
 from ..modules.module import Module
 from ..parameter import Parameter
 
@@ -141,7 +140,8 @@ class DistributedDataParallel(Module):
         per dtype)."""
         if not tensors or self.process_group.size() == 1:
             return
-        got = self.process_group._comm.broadcast_list([_host(t) for t in tensors], root=0)
+        pg = self.process_group
+        got = pg._comm.broadcast_list([_buffer(pg, t) for t in tensors], root=0)
         for t, values in zip(tensors, got):
             _store(t, values)
 
@@ -215,11 +215,11 @@ class DistributedDataParallel(Module):
             b.request = comm.iallreduce([self._grad_values(i) for i in b.indices], "avg")
             self._next += 1
 
-    def _grad_values(self, i: int) -> np.ndarray:
-        g = self._params[i].grad
-        if g is None:        # a parameter this backward did not reach (find_unused_parameters)
-            return np.zeros(tuple(self._params[i].shape), self._params[i].dtype.np)
-        return _host(g)
+    def _grad_values(self, i: int) -> Any:
+        p = self._params[i]
+        if p.grad is None:   # a parameter this backward did not reach (find_unused_parameters)
+            return _buffer(self.process_group, zeros_like(p))
+        return _buffer(self.process_group, p.grad)
 
     def _finish(self) -> None:
         """At the end of backward: wait for the all-reduces and write the averages into .grad."""
@@ -241,9 +241,7 @@ class DistributedDataParallel(Module):
                     continue
                 p = self._params[i]
                 if p.grad is None:
-                    with no_grad():
-                        p.grad = from_numpy(values.copy())
-                else:
-                    _store(p.grad, values)
+                    p.grad = zeros_like(p)
+                _store(p.grad, values)
         if self._next < len(self._buckets):
             self._missing = sorted(i for i in unused)
