@@ -17,6 +17,7 @@ funcgrad.distributed stays cheap and works without the `distributed` extra.
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -143,9 +144,10 @@ def _abort_later(grace: float, reason: str) -> None:
     """Abort the whole job in `grace` seconds unless the process exits first (a daemon thread)."""
     def run():
         time.sleep(grace)
-        sys.stderr.write(f"funcgrad.distributed: aborting the job: {reason}\n")
+        sys.stderr.write(f"funcgrad.distributed: stopping the job: {reason}\n")
         sys.stderr.flush()
-        mpi().COMM_WORLD.Abort(1)
+        sys.stdout.flush()
+        os._exit(1)     # an exit without MPI's finalize: MPI's launcher kills every other rank
     threading.Thread(target=run, name="funcgrad-distributed-abort", daemon=True).start()
 
 

@@ -212,13 +212,14 @@ def run_as_rank(main: Callable[[], Any]) -> None:
         raise
 
 
+_MACHINERY = (__file__, os.path.join(os.path.dirname(__file__), "_rank.py"), runpy.__file__,
+              "<frozen runpy>")
+
+
 def _user_frames(tb: TracebackType | None) -> TracebackType | None:
     """The traceback from the first frame outside the launcher's machinery (this package's
     rank runner and runpy), as Python shows a script's own traceback."""
-    while tb is not None and (tb.tb_frame.f_code.co_filename in (__file__, runpy.__file__)
-                              or tb.tb_frame.f_code.co_filename.startswith("<frozen runpy")
-                              or tb.tb_frame.f_globals.get("__name__", "").startswith(
-                                  "funcgrad.distributed._rank")):
+    while tb is not None and tb.tb_frame.f_code.co_filename in _MACHINERY:
         tb = tb.tb_next
     return tb
 
