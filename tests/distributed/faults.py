@@ -10,7 +10,7 @@ import numpy as np
 import funcgrad.distributed as dist
 
 mode = sys.argv[1]
-dist.initialize()
+dist.initialize(abort_grace=1.0)   # the caught timeout stops the job 1 s later
 w = dist.world()
 r = w.rank
 if mode == "raise":
