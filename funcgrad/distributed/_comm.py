@@ -429,7 +429,7 @@ class Communicator:
         self._collective(deadline)
         self._agree("reduce", f"reduce(op={op!r}, root={root}) of {_desc(buf)}", deadline, op,
                     root, _desc(buf))
-        out = np.empty_like(buf) if self.rank == root else None
+        out: Any = np.empty_like(buf) if self.rank == root else None
         if self.size == 1:
             out[...] = buf
         else:
@@ -576,7 +576,7 @@ class Communicator:
         self._collective(deadline)
         self._agree("gather", f"gather(root={root}) of {_desc(buf)}", deadline, None, root,
                     _desc(buf))
-        out = np.empty((self.size,) + buf.shape, buf.dtype) if self.rank == root else None
+        out: Any = np.empty((self.size,) + buf.shape, buf.dtype) if self.rank == root else None
         if self.size == 1:
             out[0] = buf
         else:
@@ -595,21 +595,22 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).scatter(np.array([[1, 2]]), root=0)
         array([1, 2])
         """
+        src: Any = buf
         deadline = self._deadline(timeout)
         self._root(root, "scatter")
         if self.rank == root:
-            buf = _contiguous(buf, "scatter")
-            _stacked(buf, self.size, "scatter")
+            src = _contiguous(src, "scatter")
+            _stacked(src, self.size, "scatter")
         self._collective(deadline)
         self._agree("scatter", f"scatter(root={root})", deadline, None, root)
         if self.size == 1:
-            return buf[0].copy()
+            return src[0].copy()
         meta = self._broadcast_bytes(
-            f"{buf.dtype.str};{','.join(map(str, buf.shape[1:]))}".encode()
+            f"{src.dtype.str};{','.join(map(str, src.shape[1:]))}".encode()
             if self.rank == root else None, root, deadline, "scatter")
         dtype, dims = meta.decode().split(";")
         out = np.empty(tuple(int(d) for d in dims.split(",") if d), np.dtype(dtype))
-        send = [buf, out.nbytes, self._MPI.BYTE] if self.rank == root else None
+        send = [src, out.nbytes, self._MPI.BYTE] if self.rank == root else None
         recv = [out, out.nbytes, self._MPI.BYTE]
         self._run(deadline, "scatter", lambda: self._comm.Scatter(send, recv, root),
                   lambda: self._comm.Iscatter(send, recv, root))
@@ -630,10 +631,11 @@ class Communicator:
 
     def _broadcast_bytes(self, data: bytes | None, root: int, deadline: float | None,
                          what: str) -> bytes:
-        n = np.array([len(data) if self.rank == root else 0], np.int64)
+        payload = data or b""
+        n = np.array([len(payload) if self.rank == root else 0], np.int64)
         self._run(deadline, what, lambda: self._ctl.Bcast(n, root),
                   lambda: self._ctl.Ibcast(n, root))
-        out = (np.frombuffer(data, np.uint8).copy() if self.rank == root
+        out = (np.frombuffer(payload, np.uint8).copy() if self.rank == root
                else np.empty(int(n[0]), np.uint8))
         self._run(deadline, what, lambda: self._ctl.Bcast(out, root),
                   lambda: self._ctl.Ibcast(out, root))
@@ -653,8 +655,9 @@ class Communicator:
         self._collective(deadline)
         self._agree("broadcast_bytes", f"broadcast_bytes(root={root})", deadline, None, root)
         if self.size == 1:
-            return bytes(data)
-        return self._broadcast_bytes(bytes(data) if self.rank == root else None, root, deadline,
+            return bytes(data or b"")
+        return self._broadcast_bytes(bytes(data or b"") if self.rank == root else None, root,
+                                     deadline,
                                      "broadcast_bytes")
 
     def allgather_bytes(self, data: bytes, timeout: float | None = _UNSET) -> list[bytes]:

@@ -13,6 +13,9 @@ class CollectiveMismatchError(DistributedError, ValueError):
     """The ranks of a job called one collective with different operands (shapes, dtypes, root,
     reduction) or called different collectives at the same point of their programs."""
 
+    reporter: int | None = None
+    """The world rank that reports an error every rank raised alike (the others stay quiet)."""
+
 
 class DistributedTimeoutError(DistributedError, TimeoutError):
     """A collective, a point-to-point operation or `initialize()` did not complete in time: a

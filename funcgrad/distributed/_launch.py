@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 from typing import Mapping, Sequence
 
@@ -103,7 +104,6 @@ def launch(n: int, argv: Sequence[str], env: Mapping[str, str] | None = None,
 
 
 def _main_thread() -> bool:
-    import threading  # reason: only to ask which thread runs (signal handlers need the main one)
     return threading.current_thread() is threading.main_thread()
 
 

@@ -156,10 +156,11 @@ def fail_job(exc_type: type[BaseException], exc: BaseException, tb: TracebackTyp
     code = _exit_code(exc)
     if code == 0:
         return
-    MPI = mpi() if "mpi4py.MPI" in sys.modules else None
+    MPI: Any = mpi() if "mpi4py.MPI" in sys.modules else None
     rank = MPI.COMM_WORLD.Get_rank() if MPI is not None and MPI.Is_initialized() else None
     size = MPI.COMM_WORLD.Get_size() if rank is not None else 1
-    reporter = getattr(exc, "reporter", rank)
+    reporter = getattr(exc, "reporter", None)
+    reporter = rank if reporter is None else reporter
     if rank is not None and size > 1 and reporter != rank:
         # the same error is being reported by rank `reporter`, whose exit stops this process;
         # exit anyway if that has not happened after the grace period
