@@ -660,6 +660,7 @@ def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = No
         return -1
     work.wait()
     pg = resolve(group)
+    assert pg is not None     # irecv returned a Work: this process is in the group
     return pg._ranks[work._source] if group_src is None else work._source
 
 

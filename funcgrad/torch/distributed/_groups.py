@@ -363,7 +363,7 @@ def _nccl_communicator(comm: Any) -> NcclCommunicator:
     return NcclCommunicator(comm, _nccl_module(), cupy)
 
 
-def destroy_process_group(group: ProcessGroup | None = None) -> None:
+def destroy_process_group(group: ProcessGroup | _NonGroupMember | None = None) -> None:
     """Leave `group` (None: every group, and the default one, after which init_process_group
     may be called again).
 
@@ -384,9 +384,9 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
         if owns:
             _fdist.shutdown()
         return
-    if group is GroupMember.NON_GROUP_MEMBER:
-        return
     pg = resolve(group)
+    if pg is None:          # GroupMember.NON_GROUP_MEMBER: nothing to leave
+        return
     _STATE.groups.remove(pg)
     pg._comm.free()
 

@@ -92,6 +92,17 @@ class DistributedDataParallel(Module):
     >>> dist.destroy_process_group()
     """
 
+    # the reducer's state, set past Module's __setattr__ (none of it is a submodule or a
+    # parameter of this module)
+    _params: list[Parameter]
+    _buckets: list[_Bucket]
+    _bucket_of: dict[int, _Bucket]
+    _ready: list[bool]
+    _armed: bool              # this backward averages gradients
+    _queued: bool             # the end-of-backward callback is queued
+    _next: int                # the next bucket to start
+    _missing: list[int] | None    # parameters the last backward left out
+
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None,
                  output_device: Any = None, dim: int = 0, broadcast_buffers: bool | None = None,
                  init_sync: bool = True, process_group: Any = None,
@@ -124,10 +135,10 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_buckets", _buckets(params, self.bucket_bytes_cap))
         object.__setattr__(self, "_bucket_of", {i: b for b in self._buckets for i in b.indices})
         object.__setattr__(self, "_ready", [False] * len(params))
-        object.__setattr__(self, "_armed", False)     # this backward averages gradients
-        object.__setattr__(self, "_queued", False)    # the end-of-backward callback is queued
-        object.__setattr__(self, "_next", 0)          # the next bucket to start
-        object.__setattr__(self, "_missing", None)    # parameters the last backward left out
+        object.__setattr__(self, "_armed", False)
+        object.__setattr__(self, "_queued", False)
+        object.__setattr__(self, "_next", 0)
+        object.__setattr__(self, "_missing", None)
         if init_sync:
             self._broadcast([*module.parameters(), *module.buffers()])
         object.__setattr__(self, "_handles", [
