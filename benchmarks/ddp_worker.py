@@ -4,16 +4,17 @@ DistributedDataParallel, SGD), run by PyTorch's torchrun (gloo) or by funcgrad's
 
     <launcher> --nproc-per-node N benchmarks/ddp_worker.py FIFO_DIR
 
-Every process reads commands from FIFO_DIR/cmd<rank> (a number k: run k training steps; 0:
-leave) and answers on FIFO_DIR/ack<rank> with the last step's loss. Between commands the
-processes block in a read, so an idle job takes no CPU from the job being timed."""
-import os
+Each command (benchmarks/jobs.py) is a number k: run k training steps; the answer is the last
+step's loss. Between commands the processes sleep in a blocking read, so an idle job takes no
+CPU from the job being timed."""
 import sys
 
 import torch
 import torch.distributed as dist
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel as DDP
+
+from benchmarks.jobs import serve
 
 IN, HIDDEN, OUT, BATCH = 256, 512, 10, 64      # BATCH examples per process
 
@@ -37,19 +38,16 @@ def main(fifo_dir):
     loss_fn = nn.CrossEntropyLoss()
     x = torch.linspace(-1.0, 1.0, BATCH * IN).reshape(BATCH, IN) * (rank + 1)
     y = torch.arange(BATCH) % OUT
-    with open(os.path.join(fifo_dir, f"cmd{rank}")) as cmd, \
-            open(os.path.join(fifo_dir, f"ack{rank}"), "w") as ack:
-        for line in cmd:
-            steps = int(line)
-            if steps == 0:
-                break
-            for _ in range(steps):
-                opt.zero_grad()
-                loss = loss_fn(ddp(x), y)
-                loss.backward()
-                opt.step()
-            ack.write(f"{loss.item()!r}\n")
-            ack.flush()
+
+    def steps(command):
+        for _ in range(int(command)):
+            opt.zero_grad()
+            loss = loss_fn(ddp(x), y)
+            loss.backward()
+            opt.step()
+        return repr(loss.item())
+
+    serve(fifo_dir, rank, steps)
     dist.destroy_process_group()
 
 
