@@ -185,10 +185,16 @@ class DistributedDataParallel(Module):
         """Inside it, forward-backward passes accumulate gradients locally, without averaging;
         the first backward after a forward outside it averages the accumulated gradients.
 
-        >>> import funcgrad.torch.distributed as dist
+        >>> import funcgrad.torch as torch, funcgrad.torch.distributed as dist
         >>> from funcgrad.torch.nn.parallel import DistributedDataParallel as DDP
-        >>> DDP.no_sync.__name__
-        'no_sync'
+        >>> dist.init_process_group("gloo")
+        >>> model = DDP(torch.nn.Linear(1, 1, bias=False))
+        >>> with model.no_sync():
+        ...     model(torch.ones(1, 1)).sum().backward()
+        >>> model(torch.ones(1, 1)).sum().backward()    # averages both passes' gradients
+        >>> model.module.weight.grad
+        tensor([[2.]])
+        >>> dist.destroy_process_group()
         """
         old = self.require_backward_grad_sync
         self.require_backward_grad_sync = False
@@ -242,8 +248,11 @@ class DistributedDataParallel(Module):
             self._start_ready()
         used_anywhere = None
         if self.find_unused_parameters:
+            # which parameters some process used: a small reduction over MPI (a NCCL group's
+            # communicator hands it to its MPI one)
+            comm = self.process_group._comm
             local = np.array(self._ready, np.int32)
-            used_anywhere = self.process_group._comm.allreduce([local], "max")[0]
+            used_anywhere = getattr(comm, "host", comm).allreduce([local], "max")[0]
         for b in self._buckets[:self._next]:
             averaged = b.request.wait()
             b.request = None
@@ -255,4 +264,4 @@ class DistributedDataParallel(Module):
                     p.grad = zeros_like(p)
                 _store(p.grad, values)
         if self._next < len(self._buckets):
-            self._missing = sorted(i for i in unused)
+            self._missing = unused
