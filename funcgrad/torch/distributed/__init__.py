@@ -13,7 +13,8 @@ from ._collectives import (P2POp, Work, all_gather, all_gather_into_tensor, all_
                            gather, irecv, isend, monitored_barrier, recv, reduce, reduce_scatter,
                            reduce_scatter_tensor, scatter, send)
 from ._groups import (Backend, GroupMember, ProcessGroup, ReduceOp, default_pg_timeout,
-                      destroy_process_group, get_backend, get_global_rank, get_group_rank,
+                      destroy_process_group, get_backend, get_default_backend_for_device,
+                      get_global_rank, get_group_rank, get_node_local_rank,
                       get_process_group_ranks, get_rank, get_world_size, group,
                       init_process_group, is_available, is_gloo_available, is_initialized,
                       is_mpi_available, is_nccl_available, is_torchelastic_launched, new_group)
@@ -24,7 +25,8 @@ __all__ = ["Backend", "GroupMember", "P2POp", "ProcessGroup", "ReduceOp", "Work"
            "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
            "all_to_all_single", "barrier", "batch_isend_irecv", "broadcast",
            "broadcast_object_list", "default_pg_timeout", "destroy_process_group", "gather",
-           "gather_object", "get_backend", "get_global_rank", "get_group_rank",
+           "gather_object", "get_backend", "get_default_backend_for_device", "get_global_rank",
+           "get_group_rank", "get_node_local_rank",
            "get_process_group_ranks", "get_rank", "get_world_size", "group",
            "init_process_group", "irecv", "is_available", "is_gloo_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "isend",

@@ -18,10 +18,12 @@ from urllib.parse import urlparse
 
 from ... import distributed as _fdist
 from .. import cuda as _cuda
+from .._size import device as _torch_device
 from ._nccl import NcclCommunicator
 
 __all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "default_pg_timeout",
-           "destroy_process_group", "get_backend", "get_global_rank", "get_group_rank",
+           "destroy_process_group", "get_backend", "get_default_backend_for_device",
+           "get_global_rank", "get_group_rank", "get_node_local_rank",
            "get_process_group_ranks", "get_rank", "get_world_size", "group",
            "init_process_group", "is_available", "is_gloo_available", "is_initialized",
            "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "new_group"]
@@ -235,6 +237,37 @@ def is_torchelastic_launched() -> bool:
     True
     """
     return os.environ.get("TORCHELASTIC_RUN_ID") is not None
+
+
+def get_default_backend_for_device(device: Any) -> str:
+    """The backend PyTorch picks for tensors on `device`: "gloo" for the CPU, "nccl" for CUDA.
+
+    >>> import funcgrad.torch.distributed as dist
+    >>> dist.get_default_backend_for_device("cpu")
+    'gloo'
+    """
+    kind = device.type if isinstance(device, _torch_device) else _torch_device(device).type
+    backend = {"cpu": "gloo", "cuda": "nccl"}.get(kind)
+    if backend is None:
+        raise ValueError(f"Default backend not registered for device : {device}")
+    return backend
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank on its machine (LOCAL_RANK, which the launcher sets), else
+    `fallback_rank`.
+
+    >>> import funcgrad.torch.distributed as dist
+    >>> dist.get_node_local_rank(fallback_rank=0)
+    0
+    """
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank to "
+                       "allow `get_node_local_rank` to work, assuming you are not running in a "
+                       "multi-device context and want the code to run locally instead.")
 
 
 def is_initialized() -> bool:
