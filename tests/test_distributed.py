@@ -138,23 +138,39 @@ def test_a_fault_stops_every_rank_in_bounded_time_with_one_report(mode, status, 
         assert "CollectiveMismatchError" in out and "docs/errors.md#collectivemismatcherror" in out
 
 
+def test_under_plain_mpiexec_initialize_makes_a_raising_rank_stop_the_job():
+    # no funcgrad launcher: the excepthook installed by initialize() does the same
+    from funcgrad.distributed import mpiexec_path
+    marker = f"marker-{uuid.uuid4().hex[:12]}"
+    start = time.monotonic()
+    proc = subprocess.run([mpiexec_path(), "-n", "2", sys.executable,
+                           str(SCRIPTS / "faults.py"), "raise", marker], cwd=ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and time.monotonic() - start < BOUND, out
+    assert out.count("ValueError: rank one fails on purpose") == 1, out
+    assert "funcgrad.distributed: rank 1 of 2 failed; stopping the job" in out
+    time.sleep(0.2)
+    assert not _survivors(marker)
+
+
 def test_the_launcher_timeout_stops_the_job():
-    code, out, took = run_job("faults.py", "exit", n=1, launcher_args=("--timeout", "2"))
-    # one rank: `exit` mode on rank 0 sleeps for ever
+    code, out, took = run_job("faults.py", "sleep", launcher_args=("--timeout", "3"))
     assert code == 124, out
-    assert took < BOUND and "ran past its timeout of 2 s" in out
+    assert took < BOUND and "ran past its timeout of 3 s" in out
 
 
 def test_sigterm_to_the_launcher_stops_every_rank():
     marker = f"marker-{uuid.uuid4().hex[:12]}"
     proc = subprocess.Popen([sys.executable, "-m", "funcgrad.distributed.run", "-n", "2",
-                             str(SCRIPTS / "faults.py"), "exit", marker], cwd=ROOT, env=_env(),
+                             str(SCRIPTS / "faults.py"), "sleep", marker], cwd=ROOT, env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while len(_survivors(marker)) < 3 and time.monotonic() < deadline:  # launcher + ranks
             time.sleep(0.2)
-        time.sleep(1.0)       # the ranks are in their sleep (or have died, for rank 1)
+        time.sleep(1.5)       # the ranks are in their sleep
+        assert proc.poll() is None
         start = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=BOUND)

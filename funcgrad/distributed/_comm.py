@@ -361,6 +361,24 @@ class Communicator:
                   lambda: self._ctl.Iallgatherv([send, self._MPI.BYTE], spec))
         return [out[d:d + c].tobytes() for d, c in zip(displs, counts)]
 
+    def _enter(self, kind: str, buf: Any, timeout: float | None, op: str | None = None,
+               root: int | None = None, stacked: bool = False) -> tuple:
+        """The start of a one-buffer collective: the deadline, the buffer made contiguous, the
+        arguments checked, earlier nonblocking collectives posted, and every rank's call
+        checked to agree. Returns (deadline, buffer, MPI's reduction or None)."""
+        deadline = self._deadline(timeout)
+        buf = _contiguous(buf, kind)
+        if root is not None:
+            self._root(root, kind)
+        if stacked:
+            _stacked(buf, self.size, kind)
+        mpi_op = _mpi_op(op, buf.dtype) if op is not None else None
+        self._collective(deadline)
+        args = [f"op={op!r}"] * (op is not None) + [f"root={root}"] * (root is not None)
+        self._agree(kind, f"{kind}({', '.join(args)}) of {_desc(buf)}", deadline, op,
+                    -1 if root is None else root, _desc(buf))
+        return deadline, buf, mpi_op
+
     # -- reductions ---------------------------------------------------------------------------
 
     def allreduce(self, bufs: Sequence[np.ndarray], op: str = "sum",
@@ -422,13 +440,7 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).reduce(np.arange(3), "sum", root=0)
         array([0, 1, 2])
         """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "reduce")
-        mpi_op = _mpi_op(op, buf.dtype)
-        self._root(root, "reduce")
-        self._collective(deadline)
-        self._agree("reduce", f"reduce(op={op!r}, root={root}) of {_desc(buf)}", deadline, op,
-                    root, _desc(buf))
+        deadline, buf, mpi_op = self._enter("reduce", buf, timeout, op=op, root=root)
         out: Any = np.empty_like(buf) if self.rank == root else None
         if self.size == 1:
             out[...] = buf
@@ -447,13 +459,7 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).reduce_scatter(np.array([[1.0, 2.0]]))
         array([1., 2.])
         """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "reduce_scatter")
-        _stacked(buf, self.size, "reduce_scatter")
-        mpi_op = _mpi_op(op, buf.dtype)
-        self._collective(deadline)
-        self._agree("reduce_scatter", f"reduce_scatter(op={op!r}) of {_desc(buf)}", deadline,
-                    op, -1, _desc(buf))
+        deadline, buf, mpi_op = self._enter("reduce_scatter", buf, timeout, op=op, stacked=True)
         out = np.empty(buf.shape[1:], buf.dtype)
         if self.size == 1:
             out[...] = buf[0]
@@ -480,12 +486,7 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).broadcast(np.arange(3), root=0)
         array([0, 1, 2])
         """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "broadcast")
-        self._root(root, "broadcast")
-        self._collective(deadline)
-        self._agree("broadcast", f"broadcast(root={root}) of {_desc(buf)}", deadline, None, root,
-                    _desc(buf))
+        deadline, buf, _ = self._enter("broadcast", buf, timeout, root=root)
         out = buf.copy()
         if self.size > 1:
             spec = self._bytes(out)
@@ -526,10 +527,7 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).allgather(np.arange(2))
         array([[0, 1]])
         """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "allgather")
-        self._collective(deadline)
-        self._agree("allgather", f"allgather of {_desc(buf)}", deadline, None, -1, _desc(buf))
+        deadline, buf, _ = self._enter("allgather", buf, timeout)
         out = np.empty((self.size,) + buf.shape, buf.dtype)
         if self.size == 1:
             out[0] = buf
@@ -547,11 +545,7 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).alltoall(np.array([[1, 2]]))
         array([[1, 2]])
         """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "alltoall")
-        _stacked(buf, self.size, "alltoall")
-        self._collective(deadline)
-        self._agree("alltoall", f"alltoall of {_desc(buf)}", deadline, None, -1, _desc(buf))
+        deadline, buf, _ = self._enter("alltoall", buf, timeout, stacked=True)
         out = np.empty_like(buf)
         if self.size == 1:
             out[...] = buf
@@ -570,12 +564,7 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).gather(np.arange(2), root=0)
         array([[0, 1]])
         """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "gather")
-        self._root(root, "gather")
-        self._collective(deadline)
-        self._agree("gather", f"gather(root={root}) of {_desc(buf)}", deadline, None, root,
-                    _desc(buf))
+        deadline, buf, _ = self._enter("gather", buf, timeout, root=root)
         out: Any = np.empty((self.size,) + buf.shape, buf.dtype) if self.rank == root else None
         if self.size == 1:
             out[0] = buf

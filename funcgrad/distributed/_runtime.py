@@ -167,8 +167,10 @@ def fail_job(exc_type: type[BaseException], exc: BaseException, tb: TracebackTyp
         _flush()
         time.sleep(grace)
         os._exit(code)
-    if not isinstance(exc, SystemExit):
-        where = f"rank {rank} of {size}" if rank is not None else "a process"
+    where = f"rank {rank} of {size}" if rank is not None else "a process"
+    if isinstance(exc, KeyboardInterrupt):        # every rank got the signal: no traceback
+        sys.stderr.write(f"funcgrad.distributed: {where} interrupted\n")
+    elif not isinstance(exc, SystemExit):
         sys.stderr.write(f"funcgrad.distributed: {where} failed; stopping the job\n")
         traceback.print_exception(exc_type, exc, tb)
     _flush()

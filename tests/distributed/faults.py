@@ -44,6 +44,8 @@ elif mode == "timeout_caught":
     except dist.DistributedTimeoutError:
         print("caught the timeout", flush=True)
         time.sleep(600)
+elif mode == "sleep":                           # every rank: stopped only from outside
+    time.sleep(600)
 elif mode == "sysexit":
     if r == 0:
         sys.exit(4)
