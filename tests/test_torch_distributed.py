@@ -10,6 +10,7 @@ few seconds of start-up): every collective and ReduceOp against numpy on every p
 DDP tutorial under both launchers."""
 import ctypes
 import os
+import socket
 import subprocess
 import sys
 import types
@@ -276,8 +277,11 @@ print(" ".join(f"{n}={os.environ.get(n)}" for n in names))
 def test_launcher_sets_torchruns_variables(tmp_path, torch):
     script = tmp_path / "env.py"
     script.write_text(_ENV_SCRIPT)
+    with socket.socket() as s:         # a port free now, for torchrun's store
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     flags = ["--nproc-per-node", "2", "--nnodes", "1", "--node-rank", "0",
-             "--master-addr", "127.0.0.1", "--master-port", "29517"]
+             "--master-addr", "127.0.0.1", "--master-port", str(port)]
     ours = _twin(*flags, script)
     assert ours.returncode == 0, ours.stderr
     assert sorted(ours.stdout.splitlines()) == sorted(_torchrun(tmp_path, *flags, script))
