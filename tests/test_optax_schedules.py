@@ -256,3 +256,12 @@ def test_join_schedules_counts_schedules_and_boundaries():
         optim.join_schedules([optim.constant_schedule(1.0)], [3])
     with pytest.raises(ValueError, match="'decay_steps'"):
         optim.sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=1)])
+
+
+def test_float64_hyperparameters_compute_in_float64_for_int32_counts():
+    """Python floats follow optax (an int32 count divides in float32); a float64 hyperparameter
+    keeps the whole schedule in float64."""
+    count = fnp.asarray(1, fnp.int32)
+    assert optim.linear_schedule(0.0, 1.0, 3)(count).dtype == np.float32
+    value = optim.linear_schedule(np.float64(0.0), 1.0, 3)(count)
+    assert value.dtype == np.float64 and float(value) == 1 / 3

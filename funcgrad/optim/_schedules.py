@@ -8,9 +8,9 @@ rules: with JAX's x64 on (funcgrad's float64 default) and Python-number hyperpar
 divided by a number of steps is float32 for an int32 count and float64 for a Python int (an int64),
 while a count mixed with a Python float (cosine_decay_schedule, piecewise_constant_schedule) is
 float64; a float count keeps its dtype. float32 hyperparameters (`np.float32(0.1)`, or float32
-arrays) with an integer count stand for JAX with x64 off: the schedule computes in float32, and
-gives optax's float32 values. Integer arithmetic on the count (minus `transition_begin`, clipped)
-stays integer, as in optax.
+arrays) stand for JAX with x64 off: the schedule computes in float32, and gives optax's float32
+values; a float64 one (`np.float64(0.1)`) computes in float64 throughout, whatever the count.
+Integer arithmetic on the count (minus `transition_begin`, clipped) stays integer, as in optax.
 """
 from __future__ import annotations
 
@@ -51,18 +51,16 @@ def _mixed_dtype(count: Array) -> np.dtype:
 
 def _compute_dtype(natural: np.dtype, count: Array, *hyperparameters: Any) -> np.dtype:
     """The dtype to compute the count's share of a schedule in: `natural` (from the count, as JAX
-    with x64 on has it), except that float32 hyperparameters (with an integer or a float32 count)
-    compute in float32, as JAX with x64 off does. Python numbers are weakly typed and do not
-    count."""
+    with x64 on has it) when the hyperparameters are Python numbers (weakly typed); else the
+    promotion of the hyperparameters' float dtypes and a float count's: float32 hyperparameters
+    compute in float32, as JAX with x64 off does, and a float64 one in float64 throughout."""
     strong = [np.dtype(v.dtype) for v in hyperparameters
               if hasattr(v, "dtype") and _is_float(v.dtype)]
+    if not strong:
+        return natural
     if _is_float(count.dtype):
-        strong_with_count = strong + [np.dtype(count.dtype)]
-    else:
-        strong_with_count = strong
-    if strong and all(d.itemsize <= 4 for d in strong_with_count):
-        return np.result_type(*strong_with_count)
-    return natural
+        strong.append(np.dtype(count.dtype))
+    return np.result_type(*strong)
 
 
 def _as_float(x: Array, dtype: np.dtype) -> Array:
