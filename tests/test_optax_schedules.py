@@ -264,4 +264,4 @@ def test_float64_hyperparameters_compute_in_float64_for_int32_counts():
     count = fnp.asarray(1, fnp.int32)
     assert optim.linear_schedule(0.0, 1.0, 3)(count).dtype == np.float32
     value = optim.linear_schedule(np.float64(0.0), 1.0, 3)(count)
-    assert value.dtype == np.float64 and float(value) == 1 / 3
+    assert value.dtype == np.float64 and float(value) == pytest.approx(1 / 3, rel=1e-15)
