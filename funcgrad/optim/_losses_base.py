@@ -81,37 +81,48 @@ def masked_mean(x: Array, axis: Axis = None, where: ArrayLike | None = None,
     return masked_sum(x, axis, mask, keepdims) / fnp.astype(count, x.dtype)
 
 
-def _masked_max(x: Array, axis: Axis, where: ArrayLike | None) -> Array:
-    """max(x, axis, where=where, initial=-inf, keepdims=True), held constant for derivatives."""
+def _shifted(x: Array, axis: Axis, where: ArrayLike | None) -> Array:
+    """x (-inf where masked out) minus its maximum over `axis`, a constant for derivatives; a
+    maximum that is not finite (all masked out, say) shifts by 0, so that nothing is NaN."""
     if where is not None:
         x = fnp.where(where, x, -np.inf)
-    return stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    m = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    return x - fnp.where(fnp.isfinite(m), m, fnp.zeros((), m.dtype))
+
+
+def _positive(s: Array) -> tuple[Array, Array]:
+    """(s > 0, s with 1 where it is 0): a sum of exponentials over no element stays finite."""
+    some = s > 0
+    return some, fnp.where(some, s, fnp.ones((), s.dtype))
 
 
 def log_softmax(x: Array, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
-    """JAX's nn.log_softmax(x, axis, where): the masked-out elements are -inf."""
+    """JAX's nn.log_softmax(x, axis, where): the masked-out elements are -inf (and a slice with
+    no element kept is all -inf, with zero derivatives)."""
     if where is None:
         return nn.log_softmax(x, axis=axis)
-    shifted = fnp.where(where, x, -np.inf) - _masked_max(x, axis, where)
-    lse = fnp.log(masked_sum(fnp.exp(shifted), axis, where, keepdims=True))
-    return fnp.where(where, shifted - lse, -np.inf)
+    shifted = _shifted(x, axis, where)
+    _, s = _positive(masked_sum(fnp.exp(shifted), axis, where, keepdims=True))
+    return fnp.where(where, shifted - fnp.log(s), -np.inf)
 
 
 def softmax(x: Array, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
     """JAX's nn.softmax(x, axis, where): the masked-out elements are 0."""
     if where is None:
         return nn.softmax(x, axis=axis)
-    e = fnp.exp(fnp.where(where, x, -np.inf) - _masked_max(x, axis, where))
-    return fnp.where(where, e / masked_sum(e, axis, where, keepdims=True), 0)
+    e = fnp.exp(_shifted(x, axis, where))
+    _, s = _positive(masked_sum(e, axis, where, keepdims=True))
+    return fnp.where(where, e / s, 0)
 
 
 def logsumexp(x: Array, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
     """JAX's nn.logsumexp(x, axis, where=where), over the kept elements (-inf over none)."""
-    m = _masked_max(x, axis, where)
+    if where is not None:
+        x = fnp.where(where, x, -np.inf)
+    m = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
     m = fnp.where(fnp.isfinite(m), m, fnp.zeros((), m.dtype))
-    safe = x if where is None else fnp.where(where, x, -np.inf)
-    s = fnp.sum(fnp.exp(safe - m), axis=axis, keepdims=True)
-    out = fnp.log(s) + m
+    some, s = _positive(fnp.sum(fnp.exp(x - m), axis=axis, keepdims=True))
+    out = fnp.where(some, fnp.log(s) + m, -np.inf)
     return fnp.squeeze(out, axis=axis) if axis is not None else fnp.reshape(out, ())
 
 

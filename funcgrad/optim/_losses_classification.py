@@ -118,6 +118,8 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: Axis = -1,
     check_float("softmax_cross_entropy", "logits", logits)
     where = expand_mask(where, logits.ndim, axis)
     log_probs = log_softmax(logits, axis, where)
+    if where is not None:  # the masked-out -inf would make 0 * -inf: NaN, and a warning
+        log_probs = fnp.where(where, log_probs, 0.0)
     return -masked_sum(as_array(labels) * log_probs, axis, where)
 
 
@@ -176,9 +178,9 @@ def _weighted_log_softmax_jvp(primals, tangents):
     out = _weighted_log_softmax(x, weights)
     lsm = nn.log_softmax(x, axis=-1)
     mean_dot = fnp.sum(x_dot * nn.softmax(x, axis=-1), axis=-1, keepdims=True)
-    # lsm * weights_dot is 0 * -inf where a zero weight meets a -inf logit: keep it 0
-    moved = weights_dot != 0.0
-    weight_term = weights_dot * fnp.where(moved, lsm, 0.0)
+    # weights_dot * lsm, but 0 (not NaN or -inf) where a zero weight meets a -inf logit
+    lsm = fnp.where((weights != 0.0) | fnp.isfinite(lsm), lsm, 0.0)
+    weight_term = weights_dot * lsm
     return out, weights * x_dot - weights * mean_dot + weight_term
 
 

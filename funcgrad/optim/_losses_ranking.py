@@ -50,7 +50,10 @@ def ranking_softmax_loss(logits: ArrayLike, labels: ArrayLike, *,
         logits = fnp.where(where, logits, -np.inf)
     if weights is not None:
         labels = labels * weights
-    loss = -masked_sum(labels * log_softmax(logits, axis=-1), axis=-1, where=where)
+    log_probs = log_softmax(logits, -1, where)
+    if where is not None:  # the masked-out -inf would make 0 * -inf: NaN, and a warning
+        log_probs = fnp.where(where, log_probs, 0.0)
+    loss = -masked_sum(labels * log_probs, axis=-1, where=where)
     if where is not None:
         where = fnp.any(where, axis=-1)
     return _reduce(loss, where, reduce_fn)

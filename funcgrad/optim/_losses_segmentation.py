@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import nn
 from .. import numpy as fnp
+from .._api import stop_gradient
 from .._core.array import Array
 from .._core.typing import ArrayLike
 from .._core.trace import is_concrete
@@ -55,7 +56,8 @@ def dice_loss(predictions: ArrayLike, targets: ArrayLike, *,
                  else nn.softmax(predictions, axis=-1))
     else:
         sums = fnp.sum(predictions, axis=-1)
-        if is_concrete(sums) and not np.allclose(np.asarray(sums), 1.0, rtol=1e-5):
+        if is_concrete(sums) and not np.allclose(np.asarray(stop_gradient(sums)), 1.0,
+                                                 rtol=1e-5):
             raise ValueError(f"dice_loss: with apply_softmax=False, predictions must be "
                              f"probability distributions summing to 1 along the class axis; "
                              f"their sums range over [{float(fnp.min(sums)):.6f}, "
