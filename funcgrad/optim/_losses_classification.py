@@ -58,7 +58,8 @@ def sigmoid_focal_loss(logits: ArrayLike, labels: ArrayLike, *, alpha: ArrayLike
     loss = ce * fnp.exp(gamma * log_one_minus_pt)
     if alpha is None:
         return loss
-    return (alpha * labels + (1.0 - alpha) * (1.0 - labels)) * loss
+    a: Any = alpha
+    return (a * labels + (1.0 - a) * (1.0 - labels)) * loss
 
 
 def hinge_loss(predictor_outputs: ArrayLike, targets: ArrayLike) -> Array:
@@ -264,7 +265,8 @@ def multiclass_sparsemax_loss(scores: ArrayLike, labels: ArrayLike) -> Array:
 # ---- divergences ------------------------------------------------------------------------------
 
 
-def _check_divergence(loss: str, log_predictions: Array, targets: Array, target_name: str):
+def _check_divergence(loss: str, log_predictions: Array, targets: Array,
+                      target_name: str) -> None:
     check_float(loss, "log_predictions", log_predictions)
     check_float(loss, target_name, targets)
 
@@ -349,7 +351,8 @@ def smooth_labels(labels: ArrayLike, alpha: ArrayLike, *, axis: Axis = -1,
     else:
         num_categories = fnp.astype(fnp.sum(fnp.asarray(where), axis=axis, keepdims=True),
                                     labels.dtype)
-    return (1.0 - alpha) * labels + alpha / num_categories
+    a: Any = alpha
+    return (1.0 - a) * labels + a / num_categories
 
 
 def make_fenchel_young_loss(max_fun: Callable[..., Any]) -> Callable[..., Array]:
