@@ -14,7 +14,7 @@ import funcgrad.numpy as fnp
 from funcgrad import optim
 from funcgrad.optim import schedules as fg_schedules
 
-from _optax_oracle import oracle, precision
+from _optax_oracle import gradient_sequence, oracle, param_trees, precision, run_side_by_side
 
 DTYPES = [np.float32, np.float64]
 # float32: a few ulps (XLA's jit turns x / n into x * (1/n), and its cos differs from numpy's)
@@ -267,3 +267,16 @@ def test_float64_hyperparameters_compute_in_float64_for_int32_counts():
     assert optim.linear_schedule(0.0, 1.0, 3)(count).dtype == np.float32
     value = optim.linear_schedule(np.float64(0.0), 1.0, 3)(count)
     assert value.dtype == np.float64 and float(value) == pytest.approx(1 / 3, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("make", [
+    lambda o: o.sgd(o.linear_schedule(0.1, 0.01, 4)),
+    lambda o: o.sgd(o.warmup_cosine_decay_schedule(0.0, 0.1, 2, 6, end_value=0.01)),
+    lambda o: o.sgd(o.exponential_decay(0.1, 2, 0.5, staircase=True)),
+    lambda o: o.sgd(o.piecewise_constant_schedule(0.1, {2: 0.5, 4: 0.1})),
+], ids=["linear", "warmup_cosine", "exponential", "piecewise_constant"])
+def test_schedules_drive_an_optimizer_as_optax(make, dtype):
+    """A schedule as a learning rate: the trajectory equals optax's, step by step."""
+    params = param_trees(dtype)[0]
+    run_side_by_side(make, params, gradient_sequence(params, 6), dtype, jit=True)
