@@ -214,10 +214,14 @@ def test_top_level_aliases_are_the_namespace_functions():
              "piecewise_constant_schedule", "piecewise_interpolate_schedule",
              "polynomial_schedule", "warmup_cosine_decay_schedule",
              "warmup_exponential_decay_schedule", "warmup_constant_schedule", "sgdr_schedule",
-             "join_schedules", "inject_hyperparams", "InjectHyperparamsState"]
+             "join_schedules", "inject_hyperparams", "InjectHyperparamsState",
+             "inject_stateful_hyperparams", "InjectStatefulHyperparamsState", "WrappedSchedule"]
     for name in names:
         assert getattr(optim, name) is getattr(fg_schedules, name), name
         assert name in optim.__all__, name
+    _, _, optax = oracle()
+    theirs = {n for n in dir(optax.schedules) if not n.startswith("_")}
+    assert theirs <= set(fg_schedules.__all__), sorted(theirs - set(fg_schedules.__all__))
 
 
 def test_schedules_drive_an_optimizer_in_float32():
