@@ -177,6 +177,25 @@ CASES = {
         "poly_loss_cross_entropy",
         lambda d: ((_f(d, 4, 5), _dist(d, 5, 4).T.copy()),
                    dict(epsilon=-1.0, axis=0, where=_mask((5, 4)).T.copy())), (0,)),
+    "hinge_loss(int targets)": ("hinge_loss",
+                                lambda d: ((_f(d, 5), np.array([1, -1, 1, 1, -1], np.int32)), {}),
+                                (0,)),
+    "perceptron_loss(int targets)": (
+        "perceptron_loss", lambda d: ((_f(d, 5), np.array([1, -1, 1, 1, -1], np.int32)), {}),
+        (0,)),
+    "squared_error(int targets)": ("squared_error",
+                                   lambda d: ((_f(d, 3, 4), _labels(3, 3, 4)), {}), (0,)),
+    "huber_loss(int targets)": ("huber_loss", lambda d: ((_f(d, 3, 4), _labels(3, 4)), {}),
+                                (0,)),
+    "softmax_cross_entropy(int one-hot labels)": (
+        "softmax_cross_entropy",
+        lambda d: ((_f(d, 4, 5), np.eye(5, dtype=np.int32)[_labels(5, 4)]), {}), (0,)),
+    "dice_loss(int targets)": (
+        "dice_loss", lambda d: ((_f(d, 2, 4, 3), np.eye(3, dtype=np.int32)[_labels(3, 2, 4)]),
+                                {}), (0,)),
+    "multiclass_generalized_dice_loss(int targets)": (
+        "multiclass_generalized_dice_loss",
+        lambda d: ((_f(d, 2, 4, 3), np.eye(3, dtype=np.int32)[_labels(3, 2, 4)]), {}), (0,)),
     "hinge_loss": ("hinge_loss",
                    lambda d: ((_f(d, 3, 4), np.sign(_f(d, 3, 4, seed=1))), {}), (0,)),
     "perceptron_loss": ("perceptron_loss",

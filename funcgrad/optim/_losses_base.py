@@ -24,6 +24,15 @@ def as_array(x: ArrayLike) -> Array:
     return fnp.asarray(x)
 
 
+def float_like(x: ArrayLike, like: Array) -> Array:
+    """x as an array; an integer or bool one in `like`'s float dtype, as JAX promotes an integer
+    array meeting a float one (numpy would widen float32 to float64)."""
+    x = fnp.asarray(x)
+    if np.dtype(x.dtype).kind in "biu" and np.dtype(like.dtype).kind in "fc":
+        return fnp.astype(x, like.dtype)
+    return x
+
+
 def check_float(loss: str, name: str, x: Array) -> None:
     """optax's TypeError for a non-float input, naming the loss and the argument."""
     dtype = np.dtype(x.dtype)

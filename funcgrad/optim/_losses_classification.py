@@ -16,8 +16,8 @@ from .._core.typing import ArrayLike, Axis
 from .._custom import custom_jvp
 from .._vmap import vmap
 from ._losses_base import (as_array, canonical_axis, check_float, check_integer,
-                           check_same_shape, expand_mask, log_softmax, logsumexp, masked_sum,
-                           one_hot_like, softmax)
+                           check_same_shape, expand_mask, float_like, log_softmax, logsumexp,
+                           masked_sum, one_hot_like, softmax)
 from ._simplex import projection_unit_simplex
 
 # ---- binary -------------------------------------------------------------------------------------
@@ -69,7 +69,8 @@ def hinge_loss(predictor_outputs: ArrayLike, targets: ArrayLike) -> Array:
     >>> hinge_loss(fnp.array([0.5, 2.0]), fnp.array([1.0, -1.0]))
     Array([0.5, 3. ], dtype=float64)
     """
-    return fnp.maximum(0, 1 - as_array(predictor_outputs) * as_array(targets))
+    outputs = as_array(predictor_outputs)
+    return fnp.maximum(0, 1 - outputs * float_like(targets, outputs))
 
 
 def perceptron_loss(predictor_outputs: ArrayLike, targets: ArrayLike) -> Array:
@@ -81,7 +82,8 @@ def perceptron_loss(predictor_outputs: ArrayLike, targets: ArrayLike) -> Array:
     """
     check_same_shape("perceptron_loss", ("predictor_outputs", "targets"), predictor_outputs,
                      targets)
-    return fnp.maximum(0, -as_array(predictor_outputs) * as_array(targets))
+    outputs = as_array(predictor_outputs)
+    return fnp.maximum(0, -outputs * float_like(targets, outputs))
 
 
 def _sparse_plus(x: Array) -> Array:
@@ -121,7 +123,7 @@ def softmax_cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: Axis = -1,
     log_probs = log_softmax(logits, axis, where)
     if where is not None:  # the masked-out -inf would make 0 * -inf: NaN, and a warning
         log_probs = fnp.where(where, log_probs, 0.0)
-    return -masked_sum(as_array(labels) * log_probs, axis, where)
+    return -masked_sum(float_like(labels, logits) * log_probs, axis, where)
 
 
 def softmax_cross_entropy_with_integer_labels(logits: ArrayLike, labels: ArrayLike,
@@ -368,7 +370,8 @@ def make_fenchel_young_loss(max_fun: Callable[..., Any]) -> Callable[..., Array]
     """
     def fenchel_young_loss(scores: ArrayLike, targets: ArrayLike, *args: Any,
                            **kwargs: Any) -> Array:
-        scores, targets = as_array(scores), as_array(targets)
+        scores = as_array(scores)
+        targets = float_like(targets, scores)
         batch = scores.shape[:-1]
         flat = fnp.reshape(scores, (-1, scores.shape[-1]))
         max_value = fnp.reshape(vmap(lambda row: max_fun(row, *args, **kwargs))(flat), batch)

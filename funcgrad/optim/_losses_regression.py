@@ -7,7 +7,7 @@ import math
 from .. import numpy as fnp
 from .._core.array import Array
 from .._core.typing import ArrayLike, Axis
-from ._losses_base import as_array, check_float, check_same_shape, masked_sum
+from ._losses_base import as_array, check_float, check_same_shape, float_like, masked_sum
 
 
 def _errors(loss: str, predictions: ArrayLike, targets: ArrayLike | None,
@@ -18,7 +18,7 @@ def _errors(loss: str, predictions: ArrayLike, targets: ArrayLike | None,
         return predictions
     if same_shape:
         check_same_shape(loss, ("predictions", "targets"), predictions, targets)
-    return predictions - as_array(targets)
+    return predictions - float_like(targets, predictions)
 
 
 def squared_error(predictions: ArrayLike, targets: ArrayLike | None = None) -> Array:

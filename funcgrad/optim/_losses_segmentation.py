@@ -12,7 +12,7 @@ from .._api import stop_gradient
 from .._core.array import Array
 from .._core.typing import ArrayLike
 from .._core.trace import is_concrete
-from ._losses_base import as_array, check_rank, check_same_shape
+from ._losses_base import as_array, check_rank, check_same_shape, float_like
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -42,7 +42,8 @@ def dice_loss(predictions: ArrayLike, targets: ArrayLike, *,
     >>> dice_loss(logits[..., None], targets[..., None]).shape
     (2,)
     """
-    predictions, targets = as_array(predictions), as_array(targets)
+    predictions = as_array(predictions)
+    targets = float_like(targets, predictions)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"dice_loss: reduction must be one of {_REDUCTIONS}, got "
                          f"{reduction!r}")
@@ -92,7 +93,8 @@ def multiclass_generalized_dice_loss(predictions: ArrayLike, targets: ArrayLike,
     >>> fnp.round(multiclass_generalized_dice_loss(logits, targets), 4)
     Array(0.0002, dtype=float64)
     """
-    predictions, targets = as_array(predictions), as_array(targets)
+    predictions = as_array(predictions)
+    targets = float_like(targets, predictions)
     check_same_shape("multiclass_generalized_dice_loss", ("predictions", "targets"),
                      predictions, targets)
     frequencies = fnp.sum(targets, axis=tuple(range(targets.ndim - 1)))
@@ -112,7 +114,8 @@ def binary_dice_loss(predictions: ArrayLike, targets: ArrayLike, *, smooth: Arra
     >>> fnp.round(binary_dice_loss(fnp.array([[8.0, -8.0]]), fnp.array([[1.0, 0.0]])), 4)
     Array([0.0002], dtype=float64)
     """
-    predictions, targets = as_array(predictions), as_array(targets)
+    predictions = as_array(predictions)
+    targets = float_like(targets, predictions)
     if predictions.ndim == targets.ndim and predictions.shape[-1] != 1:
         predictions, targets = predictions[..., None], targets[..., None]
     return dice_loss(predictions, targets, smooth=smooth, apply_softmax=apply_sigmoid,
