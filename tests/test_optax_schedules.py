@@ -284,3 +284,17 @@ def test_schedules_drive_an_optimizer_as_optax(make, dtype):
     """A schedule as a learning rate: the trajectory equals optax's, step by step."""
     params = param_trees(dtype)[0]
     run_side_by_side(make, params, gradient_sequence(params, 6), dtype, jit=True)
+
+
+def test_vmapped_schedules_equal_optax():
+    """A schedule mapped over a vector of int32 counts (fg.vmap beside jax.vmap)."""
+    jax, jnp, optax = oracle()
+    counts = np.arange(0, 40, 3, dtype=np.int32)
+    with precision(np.float64):
+        for name, kwargs, _ in CASES[1::4]:
+            theirs = jax.vmap(_build(optax.schedules, name, kwargs, np.float64))(
+                jnp.asarray(counts))
+            ours = fg.vmap(_build(fg_schedules, name, kwargs, np.float64))(fnp.asarray(counts))
+            a, b = np.asarray(ours), np.asarray(theirs)
+            assert a.dtype == b.dtype, name
+            np.testing.assert_allclose(a, b, rtol=3e-6, atol=1e-7, err_msg=name)
