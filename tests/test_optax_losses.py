@@ -158,6 +158,10 @@ CASES = {
     "softmax_cross_entropy_with_integer_labels(axis tuple)": (
         "softmax_cross_entropy_with_integer_labels",
         lambda d: ((_f(d, 1, 2, 3, 4), _labels(12, 1, 2)), dict(axis=(2, 3))), (0,)),
+    "softmax_cross_entropy_with_integer_labels(axis tuple, where)": (
+        "softmax_cross_entropy_with_integer_labels",
+        lambda d: ((_f(d, 2, 3, 4), _labels(12, 2)), dict(axis=(1, 2), where=_mask((2, 3, 4)))),
+        (0,)),
     "softmax_cross_entropy_with_integer_labels(where)": (
         "softmax_cross_entropy_with_integer_labels",
         lambda d: ((_f(d, 4, 5), _labels(5, 4)), dict(where=_mask((4, 5)))), (0,)),

@@ -150,7 +150,7 @@ def softmax_cross_entropy_with_integer_labels(logits: ArrayLike, labels: ArrayLi
         logits = fnp.transpose(logits, order)
         logits = fnp.reshape(logits, logits.shape[:len(batch_axes)] + (-1,))
         if where is not None:
-            where = fnp.transpose(fnp.broadcast_to(where, np.shape(where)), order)
+            where = fnp.transpose(where, order)
             where = fnp.reshape(where, where.shape[:len(batch_axes)] + (-1,))
         axis = len(batch_axes)
     elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
