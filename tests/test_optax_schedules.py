@@ -260,8 +260,10 @@ def test_bad_arguments_raise_as_optax_does(build, message):
 def test_join_schedules_counts_schedules_and_boundaries():
     with pytest.raises(ValueError, match="one schedule more than boundaries"):
         optim.join_schedules([optim.constant_schedule(1.0)], [3])
-    with pytest.raises(ValueError, match="'decay_steps'"):
+    with pytest.raises(TypeError, match="'decay_steps'"):  # optax: a TypeError too
         optim.sgdr_schedule([dict(init_value=0.0, peak_value=1.0, warmup_steps=1)])
+    with pytest.raises(ValueError, match="at least one cycle"):
+        optim.sgdr_schedule([])
 
 
 def test_float64_hyperparameters_compute_in_float64_for_int32_counts():

@@ -334,8 +334,8 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
     schedules, boundaries, step = [], [], 0
     for i, kwargs in enumerate(cosine_kwargs):
         if "decay_steps" not in kwargs:
-            raise ValueError(f"sgdr_schedule: cosine_kwargs[{i}] = {kwargs} has no "
-                             f"'decay_steps', the length of that cycle")
+            raise TypeError(f"sgdr_schedule: cosine_kwargs[{i}] = {kwargs} has no "
+                            f"'decay_steps', the length of that cycle")
         schedules.append(warmup_cosine_decay_schedule(**kwargs))
         step += kwargs["decay_steps"]
         boundaries.append(step)
