@@ -49,8 +49,18 @@ from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
                      scale_by_param_block_rms, scale_by_schedule, scale_by_trust_ratio)
 from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
                          exponential_decay, join_schedules, linear_onecycle_schedule,
-                         linear_schedule, piecewise_constant_schedule, polynomial_schedule,
-                         sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule)
+                         linear_schedule, piecewise_constant_schedule,
+                         piecewise_interpolate_schedule, polynomial_schedule, sgdr_schedule,
+                         warmup_constant_schedule, warmup_cosine_decay_schedule,
+                         warmup_exponential_decay_schedule)
+from . import schedules
+from . import losses
+from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
+                     ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
+                     huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
+                     safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
+                     sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
+                     softmax_cross_entropy_with_integer_labels, squared_error)
 from ._tree_math import global_norm
 from ._inject import (InjectHyperparamsState, InjectStatefulHyperparamsState, WrappedSchedule,
                       WrappedScheduleState, inject_hyperparams, inject_stateful_hyperparams)
@@ -107,7 +117,14 @@ __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
     "cosine_decay_schedule", "warmup_cosine_decay_schedule", "warmup_constant_schedule",
     "piecewise_constant_schedule", "linear_onecycle_schedule", "cosine_onecycle_schedule",
-    "sgdr_schedule", "join_schedules",
+    "sgdr_schedule", "join_schedules", "piecewise_interpolate_schedule",
+    "warmup_exponential_decay_schedule", "schedules",
+    # losses (the namespace, and the top-level aliases optax keeps)
+    "losses", "convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
+    "ctc_loss_with_forward_probs", "generalized_kl_divergence", "hinge_loss", "huber_loss",
+    "kl_divergence", "l2_loss", "log_cosh", "ntxent", "safe_softmax_cross_entropy",
+    "sigmoid_binary_cross_entropy", "sigmoid_focal_loss", "smooth_labels",
+    "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "squared_error",
     # states
     "TraceState", "EmaState", "MultiStepsState", "ScaleByAdamState", "ScaleByAmsgradState",
     "ScaleByRmsState", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
