@@ -43,6 +43,11 @@ from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecyc
                          exponential_decay, join_schedules, linear_onecycle_schedule,
                          linear_schedule, piecewise_constant_schedule, polynomial_schedule,
                          sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule)
+from ._lbfgs import ScaleByLBFGSState, lbfgs, scale_by_lbfgs
+from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesearchState,
+                          ScaleByZoomLinesearchState, ZoomLinesearchInfo,
+                          scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
+                          value_and_grad_from_state)
 from ._tree_math import global_norm
 from ._wrappers import (ApplyIfFiniteState, InjectHyperparamsState, MaskedNode, MaskedState,
                         PartitionState, apply_if_finite, inject_hyperparams, masked, partition)
@@ -64,6 +69,10 @@ __all__ = [
     "scale_by_adadelta", "scale_by_lion", "scale_by_trust_ratio", "scale_by_param_block_rms",
     "scale_by_factored_rms", "trace", "ema", "add_decayed_weights", "clip",
     "clip_by_global_norm", "clip_by_block_rms",
+    # L-BFGS and line searches
+    "lbfgs", "scale_by_lbfgs", "scale_by_backtracking_linesearch", "scale_by_zoom_linesearch",
+    "value_and_grad_from_state", "ScaleByLBFGSState", "ScaleByBacktrackingLinesearchState",
+    "BacktrackingLinesearchInfo", "ScaleByZoomLinesearchState", "ZoomLinesearchInfo",
     # wrappers
     "masked", "partition", "inject_hyperparams", "MultiSteps", "apply_if_finite",
     "skip_not_finite",
