@@ -30,7 +30,7 @@ from ..lax import cond, while_loop
 from ._base import GradientTransformationExtraArgs, OptState, Params, Updates
 from ._tree_math import tree_scale, tree_where, tree_zeros_like
 
-# ---- helpers shared with L-BFGS ---------------------------------------------------------------
+# ---- helpers shared with L-BFGS and contrib -----------------------------------------------------
 
 
 def value_dtype(params: PyTree) -> np.dtype:
@@ -41,6 +41,26 @@ def value_dtype(params: PyTree) -> np.dtype:
                          f"{params!r}")
     dtype = np.dtype(fnp.asarray(leaves[0]).dtype)
     return np.dtype(np.finfo(dtype).dtype) if dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def tree_float_dtype(params: PyTree, which: str) -> np.dtype:
+    """The "lowest" or "highest" precision dtype among the leaves (optax.tree.dtype's
+    mixed-dtype handlers); float64 for a tree without leaves (no x64 switch here)."""
+    dtypes = [np.dtype(fnp.asarray(x).dtype) for x in tree.tree_leaves(params)]
+    if not dtypes:
+        return np.dtype(np.float64)
+    pick = min if which == "lowest" else max
+    return pick(dtypes, key=lambda d: (d.kind in "fc", d.itemsize))
+
+
+def ieee_divide(num: Any, den: Any) -> Array:
+    """num / den with IEEE results where den == 0 (inf, -inf, or nan for 0/0), as JAX computes
+    them, without numpy's divide-by-zero warnings."""
+    num, den = fnp.asarray(num), fnp.asarray(den)
+    zero = den == 0
+    quotient = num / fnp.where(zero, fnp.ones_like(den), den)
+    at_zero = fnp.where(num == 0, fnp.nan, fnp.where(num > 0, fnp.inf, -fnp.inf))
+    return fnp.where(zero, at_zero.astype(quotient.dtype), quotient)
 
 
 def default_int(dtype: np.dtype) -> np.dtype:
