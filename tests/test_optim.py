@@ -408,7 +408,8 @@ def test_multisteps_applies_the_inner_optimizer_to_the_mean_gradient():
     rng = np.random.default_rng(3)
     params, grads = random_tree(rng), [random_tree(rng) for _ in range(6)]
     inner = optim.adam(0.1)
-    multi = optim.MultiSteps(inner, every_k_schedule=3)
+    # accumulated in float64: optax's (and our) default accumulator is float32
+    multi = optim.MultiSteps(inner, every_k_schedule=3, accumulator_dtype=None)
     update = fg.jit(multi.update)
     state = multi.init(params)
     inner_state = inner.init(params)

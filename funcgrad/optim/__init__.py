@@ -20,22 +20,30 @@ Optimizers are chains of small transformations (`chain`), which compose into new
 >>> fnp.round(params["w"], 3)
 Array([3., 3.], dtype=float64)
 """
-from ._accumulation import (EmaState, MultiSteps, MultiStepsState, TraceState, ema,
-                            skip_not_finite, trace)
+from ._accumulation import (ApplyEvery, EmaState, MultiSteps, MultiStepsState,
+                            ShouldSkipUpdateFunction, TraceState, apply_every, ema,
+                            skip_large_updates, skip_not_finite, trace)
 from ._adaptive import (ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAmsgradState,
                         ScaleByLionState, ScaleByRmsState, ScaleByRmsWithCountState,
                         ScaleByRssState, ScaleByRStdDevState, ScaleByRStdDevWithCountState,
                         scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_amsgrad,
                         scale_by_lion, scale_by_radam, scale_by_rms, scale_by_rss,
                         scale_by_stddev)
-from ._adding import add_decayed_weights
+from ._adding import WeightDecaySchedule, add_decayed_weights
 from ._alias import (adadelta, adafactor, adagrad, adam, adamax, adamw, amsgrad, lamb, lars,
                      lion, nadam, radam, rmsprop, sgd)
 from ._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs, Mask,
-                    OptState, Params, ScalarOrSchedule, Schedule, TransformInitFn,
-                    TransformUpdateExtraArgsFn, TransformUpdateFn, Updates, apply_updates, chain,
-                    identity, init_empty_state, named_chain, with_extra_args_support)
-from ._clipping import clip, clip_by_block_rms, clip_by_global_norm
+                    MaskOrFn, OptState, Params, ScalarOrSchedule, Schedule, ScheduleState,
+                    StatefulSchedule, TransformInitFn, TransformUpdateExtraArgsFn,
+                    TransformUpdateFn, Updates, apply_updates, chain, identity,
+                    incremental_update, init_empty_state, named_chain, periodic_update,
+                    set_to_zero, stateless, stateless_with_tree_map, tree_map_params,
+                    with_extra_args_support)
+from ._clipping import (adaptive_grad_clip, clip, clip_by_block_rms, clip_by_global_norm,
+                        per_example_global_norm_clip, per_example_layer_norm_clip,
+                        unitwise_clip, unitwise_norm)
+from ._constraining import (NonNegativeParamsState, ZeroNansState, centralize,
+                            keep_params_nonnegative, zero_nans)
 from ._factorized import FactoredState, scale_by_factored_rms
 from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
                      scale_by_param_block_rms, scale_by_schedule, scale_by_trust_ratio)
@@ -49,8 +57,15 @@ from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesea
                           scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
                           value_and_grad_from_state)
 from ._tree_math import global_norm
-from ._wrappers import (ApplyIfFiniteState, InjectHyperparamsState, MaskedNode, MaskedState,
-                        PartitionState, apply_if_finite, inject_hyperparams, masked, partition)
+from ._inject import (InjectHyperparamsState, InjectStatefulHyperparamsState, WrappedSchedule,
+                      WrappedScheduleState, inject_hyperparams, inject_stateful_hyperparams)
+from ._monitoring import MonitorState, SnapshotState, measure_with_ema, monitor, snapshot
+from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, ConditionallyTransformState,
+                        ConditionFn, MaskedNode, MaskedState, MultiTransformState,
+                        PartitionState, apply_if_finite, conditionally_mask,
+                        conditionally_transform, flatten, freeze, masked, multi_transform,
+                        partition, selective_transform)
+from . import transforms
 
 __all__ = [
     # the protocol and combinators
@@ -87,4 +102,16 @@ __all__ = [
     "ScaleByRStdDevWithCountState", "ScaleByRssState", "ScaleByAdaDeltaState",
     "ScaleByLionState", "ScaleByScheduleState", "FactoredState", "MaskedState", "MaskedNode",
     "PartitionState", "ApplyIfFiniteState", "InjectHyperparamsState",
+    # the protocol, wrappers and transforms of optax's base and transforms (opt-wrap)
+    "MaskOrFn", "ScheduleState", "StatefulSchedule", "set_to_zero", "stateless",
+    "stateless_with_tree_map", "incremental_update", "periodic_update", "tree_map_params",
+    "ApplyEvery", "apply_every", "ShouldSkipUpdateFunction", "skip_large_updates",
+    "WeightDecaySchedule", "adaptive_grad_clip", "per_example_global_norm_clip",
+    "per_example_layer_norm_clip", "unitwise_clip", "unitwise_norm", "NonNegativeParamsState",
+    "ZeroNansState", "centralize", "keep_params_nonnegative", "zero_nans",
+    "InjectStatefulHyperparamsState", "WrappedSchedule", "WrappedScheduleState",
+    "inject_stateful_hyperparams", "MonitorState", "SnapshotState", "measure_with_ema",
+    "monitor", "snapshot", "ConditionallyMaskState", "ConditionallyTransformState",
+    "ConditionFn", "MultiTransformState", "conditionally_mask", "conditionally_transform",
+    "flatten", "freeze", "multi_transform", "selective_transform", "transforms",
 ]

@@ -1,19 +1,27 @@
 """Transformations that add a term to the updates."""
 from __future__ import annotations
 
-from .. import tree
-from .._core.array import Array
-from ._base import GradientTransformation, Mask, init_empty_state, require_params
-from ._tree_math import cast_like
+from typing import Any, NamedTuple
+
+from .._core.typing import PyTree
+from ._base import (EmptyState, GradientTransformation, MaskOrFn, ScalarOrSchedule, StepCount,
+                    check_scalar_hyperparameter, map_updates_params, require_params)
+from ._tree_math import safe_increment, zero_count
 from ._wrappers import masked
 
 
-def add_decayed_weights(weight_decay: float = 0.0,
-                        mask: Mask | None = None) -> GradientTransformation:
+class WeightDecaySchedule(NamedTuple):
+    """The state of `add_decayed_weights` given a schedule: the step count."""
+    count: StepCount
+
+
+def add_decayed_weights(weight_decay: ScalarOrSchedule = 0.0,
+                        mask: MaskOrFn | None = None) -> GradientTransformation:
     """updates + weight_decay * params: weight decay. Placed before the learning rate scaling of
     plain SGD it is L2 regularization (torch's `weight_decay`); after Adam's rescaling it is
-    decoupled weight decay (AdamW). `mask` (a tree of bools, or a function of the parameters)
-    limits it to some parameters, e.g. not to biases.
+    decoupled weight decay (AdamW). `weight_decay` may be a schedule of the step count. `mask`
+    (a tree of bools, or a function of the parameters) limits it to some parameters, e.g. not
+    to biases.
 
     >>> import funcgrad.numpy as fnp
     >>> p = {"w": fnp.array([2.0]), "b": fnp.array([2.0])}
@@ -22,10 +30,21 @@ def add_decayed_weights(weight_decay: float = 0.0,
     >>> t.update(g, t.init(p), p)[0]
     {'w': Array([2.], dtype=float64), 'b': Array([1.], dtype=float64)}
     """
+    scheduled = callable(weight_decay)
+
+    def init(params: PyTree) -> Any:
+        del params
+        return WeightDecaySchedule(zero_count()) if scheduled else EmptyState()
+
     def update(updates, state, params=None):
         require_params(params, "add_decayed_weights")
-        return tree.tree_map(lambda g, p: g + cast_like(weight_decay, g) * p,
-                             updates, params), state
+        new_state = WeightDecaySchedule(safe_increment(state.count)) if scheduled else state
+        if isinstance(weight_decay, (int, float)) and weight_decay == 0.0:
+            return updates, new_state
+        s = (check_scalar_hyperparameter(weight_decay(state.count), "add_decayed_weights",
+                                         "weight_decay") if scheduled else weight_decay)
+        return map_updates_params(lambda g, p: g + s * p, updates, params,
+                                  "add_decayed_weights"), new_state
 
-    t = GradientTransformation(init_empty_state, update)
+    t = GradientTransformation(init, update)
     return t if mask is None else masked(t, mask)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol, Union
 
+import numpy as np
+from typing import Any, NamedTuple, Protocol, Union, runtime_checkable
+
+from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
-from .._core.typing import PyTree
+from .._core.typing import ArrayLike, PyTree
+from ..lax import cond
 
 Params = PyTree
 """The parameters being optimized: a pytree of arrays."""
@@ -42,6 +46,29 @@ count."""
 Mask = Union[PyTree, Callable[[PyTree], PyTree]]
 """A tree of bools with the parameters' structure (or a prefix of it), or a function of the
 parameters returning one."""
+
+MaskOrFn = Mask
+"""optax's name for `Mask`."""
+
+ScheduleState = Any
+"""The state of a StatefulSchedule: any pytree."""
+
+
+@runtime_checkable
+class StatefulSchedule(Protocol):
+    """A schedule that keeps a state of its own, updated each step from the extra arguments of
+    `update` (a loss value, say): `init() -> state`, `update(state, **extra_args) -> state`,
+    `__call__(state, **extra_args) -> value`. `inject_hyperparams` recognizes one by its three
+    methods."""
+
+    def init(self) -> ScheduleState:
+        ...
+
+    def update(self, state: ScheduleState, **extra_args: Any) -> ScheduleState:
+        ...
+
+    def __call__(self, state: ScheduleState, **extra_args: Any) -> Any:
+        ...
 
 
 class TransformInitFn(Protocol):
@@ -131,6 +158,54 @@ def identity() -> GradientTransformation:
     return GradientTransformation(init_empty_state, update)
 
 
+def set_to_zero() -> GradientTransformation:
+    """Maps the updates to zeros of their shapes and dtypes, so that the parameters stay as they
+    are: with `masked` or `partition`, it freezes a part of the model.
+
+    >>> import funcgrad.numpy as fnp
+    >>> set_to_zero().update({"w": fnp.array([1.0, -2.0])}, EmptyState())[0]
+    {'w': Array([0., 0.], dtype=float64)}
+    """
+    def update(updates, state, params=None):
+        del params
+        return tree.tree_map(fnp.zeros_like, updates), state
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def stateless(f: Callable[[Updates, Params | None], Updates]) -> GradientTransformation:
+    """A stateless transformation from `f(updates, params) -> updates` (params may be None).
+
+    >>> import funcgrad.numpy as fnp
+    >>> t = stateless(lambda u, p: {k: v * 2 for k, v in u.items()})
+    >>> t.update({"w": fnp.array([1.0])}, t.init(None))
+    ({'w': Array([2.], dtype=float64)}, EmptyState())
+    """
+    def update(updates, state, params=None):
+        del state
+        return f(updates, params), EmptyState()
+
+    return GradientTransformation(init_empty_state, update)
+
+
+def stateless_with_tree_map(f: Callable[[Any, Any], Any]) -> GradientTransformation:
+    """A stateless transformation that applies `f(update, param) -> update` to every leaf (the
+    param is None when `update` is called without the parameters).
+
+    >>> import funcgrad.numpy as fnp
+    >>> t = stateless_with_tree_map(lambda u, p: u + p)
+    >>> t.update({"w": fnp.array([1.0])}, t.init(None), {"w": fnp.array([2.0])})[0]
+    {'w': Array([3.], dtype=float64)}
+    """
+    def update(updates, state, params=None):
+        del state
+        if params is None:
+            return tree.tree_map(lambda u: f(u, None), updates), EmptyState()
+        return map_updates_params(f, updates, params, "stateless_with_tree_map"), EmptyState()
+
+    return GradientTransformation(init_empty_state, update)
+
+
 def with_extra_args_support(tx: GradientTransformation) -> GradientTransformationExtraArgs:
     """`tx` as a GradientTransformationExtraArgs: its update accepts (and ignores) keyword
     arguments. One that already is of that type comes back unchanged.
@@ -212,20 +287,156 @@ def named_chain(*transforms: tuple[str, GradientTransformation]
     return GradientTransformationExtraArgs(init, update)
 
 
-def apply_updates(params: PyTree, updates: PyTree) -> PyTree:
-    """params + updates leafwise, each result in its parameter's dtype.
+def _is_none(x: Any) -> bool:
+    return x is None
+
+
+def check_same_structure(first: PyTree, second: PyTree, who: str,
+                         names: tuple[str, str] = ("updates", "params"),
+                         prefix: bool = False) -> None:
+    """Raise a ValueError naming both structures when `second` is not a tree of the structure
+    of `first` (or, with prefix=True, one that `first` is a prefix of). A None in `first`
+    matches anything: a parameter left out of the optimization."""
+    a = tree.tree_structure(first, is_leaf=_is_none)
+    b = tree.tree_structure(second, is_leaf=_is_none)
+    if a == b:
+        return
+    if prefix or any(x is None for x in tree.tree_leaves(first, is_leaf=_is_none)):
+        try:
+            a.flatten_up_to(second)
+            return
+        except (ValueError, TypeError):
+            pass
+    shaped = (f"a tree that the {names[0]} are a prefix of" if prefix
+              else f"a tree of the structure of the {names[0]}")
+    raise ValueError(
+        f"{who}: the {names[0]} and the {names[1]} are trees of different structures:\n"
+        f"  {names[0]}: {a}\n  {names[1]}: {b}\n"
+        f"Give {names[1]} as {shaped} (the parameters this optimizer was initialized with, "
+        "and gradients of a loss of those same parameters).")
+
+
+def map_updates_params(f: Callable[[Any, Any], Any], updates: Updates, params: Params,
+                       who: str) -> Updates:
+    """f(u, p) over the leaves of updates and params, after checking that both have one
+    structure; a None update stays None."""
+    check_same_structure(updates, params, who)
+    return tree.tree_map(lambda u, p: None if u is None else f(u, p), updates, params,
+                         is_leaf=_is_none)
+
+
+def apply_updates(params: Params, updates: Updates) -> Params:
+    """params + updates leafwise, each result an array of its parameter's dtype (a None parameter
+    stays None). Both trees must have one structure.
 
     >>> apply_updates({"w": 1.0}, {"w": -0.25})
-    {'w': 0.75}
+    {'w': Array(0.75, dtype=float64)}
     """
-    def add(p, u):
-        out = p + u
-        dtype = getattr(p, "dtype", None)
-        return out if dtype is None or out.dtype == dtype else out.astype(dtype)
+    check_same_structure(params, updates, "apply_updates", ("params", "updates"))
 
-    return tree.tree_map(add, params, updates)
+    def add(p, u):
+        if p is None:
+            return None
+        out = fnp.asarray(p + u)
+        dtype = fnp.asarray(p).dtype
+        return out if out.dtype == dtype else out.astype(dtype)
+
+    return tree.tree_map(add, params, updates, is_leaf=_is_none)
+
+
+def incremental_update(new_tensors: Params, old_tensors: Params,
+                       step_size: ArrayLike) -> Params:
+    """The moving average step_size * new + (1 - step_size) * old, leafwise: Polyak averaging of
+    target network parameters, say.
+
+    >>> import funcgrad.numpy as fnp
+    >>> incremental_update({"w": fnp.array([1.0])}, {"w": fnp.array([0.0])}, 0.25)
+    {'w': Array([0.25], dtype=float64)}
+    """
+    check_same_structure(new_tensors, old_tensors, "incremental_update",
+                         ("new_tensors", "old_tensors"))
+    return tree.tree_map(
+        lambda new, old: None if new is None else step_size * new + (1.0 - step_size) * old,
+        new_tensors, old_tensors, is_leaf=_is_none)
+
+
+def periodic_update(new_tensors: Params, old_tensors: Params, steps: ArrayLike,
+                    update_period: ArrayLike) -> Params:
+    """`new_tensors` on the steps that are multiples of `update_period`, `old_tensors` on the
+    others (a traced choice, so it jits): the periodic copy of a target network.
+
+    >>> import funcgrad.numpy as fnp
+    >>> periodic_update({"w": fnp.array([1.0])}, {"w": fnp.array([0.0])}, 4, 2)
+    {'w': Array([1.], dtype=float64)}
+    """
+    check_same_structure(new_tensors, old_tensors, "periodic_update",
+                         ("new_tensors", "old_tensors"))
+    return cond(fnp.mod(steps, update_period) == 0, lambda: new_tensors, lambda: old_tensors)
+
+
+def check_scalar_hyperparameter(value: Any, who: str, name: str) -> Any:
+    """`value` if it is a scalar (a number or a 0-d array), else a ValueError saying so: what a
+    schedule returns is used as one number for every parameter."""
+    shape = np.shape(value) if not hasattr(value, "shape") else tuple(value.shape)
+    if shape != ():
+        raise ValueError(
+            f"{who}: the hyperparameter {name!r} must be a scalar, but its schedule returned "
+            f"a value of shape {shape}; make the schedule return one number per step (a 0-d "
+            "array or a float)")
+    return value
 
 
 def require_params(params: PyTree, who: str) -> None:
+    """optax's ValueError for a transformation that reads the parameters, called without them."""
     if params is None:
-        raise ValueError(f"{who} needs the parameters: call update(updates, state, params)")
+        raise ValueError(f"{who} needs the parameters: call update(updates, state, params) "
+                         "(you are using a transformation that requires the current value of "
+                         "parameters, but you are not passing `params` when calling `update`)")
+
+
+class ParamsPlaceholder:
+    """Stands for the parameters in `tree_map_params`: a pytree node with no leaves, so an
+    `init` that maps over the parameters returns it wherever the state holds a copy of them."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ParamsPlaceholder)
+
+    def __hash__(self) -> int:
+        return hash(ParamsPlaceholder)
+
+    def __repr__(self) -> str:
+        return "ParamsPlaceholder()"
+
+
+tree.register_pytree_node(ParamsPlaceholder, lambda node: ((), None),
+                          lambda aux, children: ParamsPlaceholder())
+
+
+def tree_map_params(initable: Callable[[Params], OptState] | GradientTransformation,
+                    f: Callable[..., Any], state: OptState, /, *rest: Any,
+                    transform_non_params: Callable[..., Any] | None = None,
+                    is_leaf: Callable[[Any], bool] | None = None) -> OptState:
+    """Apply `f` to every copy of the parameters inside an optimizer state (Adam's mu and nu,
+    a trace...), leaf by leaf, with the leaves of the trees `rest` (shaped as the parameters)
+    as further arguments; `transform_non_params` maps the other state leaves (step counts).
+    `initable` is the optimizer, or its init function, that built `state`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import optim
+    >>> opt = optim.adam(0.1)
+    >>> state = opt.init({"w": fnp.ones(2)})
+    >>> shapes = tree_map_params(opt, lambda p: p.shape, state,
+    ...                          transform_non_params=lambda _: None)
+    >>> shapes[0].mu, shapes[0].count
+    ({'w': (2,)}, None)
+    """
+    init = initable.init if hasattr(initable, "init") else initable
+    skeleton = init(ParamsPlaceholder())
+    is_placeholder = lambda v: isinstance(v, ParamsPlaceholder)
+
+    def map_params(marker, value):
+        if isinstance(marker, ParamsPlaceholder):
+            return tree.tree_map(f, value, *rest, is_leaf=is_leaf)
+        return value if transform_non_params is None else transform_non_params(value)
+
+    return tree.tree_map(map_params, skeleton, state, is_leaf=is_placeholder)
