@@ -49,8 +49,11 @@ from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
                      scale_by_param_block_rms, scale_by_schedule, scale_by_trust_ratio)
 from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
                          exponential_decay, join_schedules, linear_onecycle_schedule,
-                         linear_schedule, piecewise_constant_schedule, polynomial_schedule,
-                         sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule)
+                         linear_schedule, piecewise_constant_schedule,
+                         piecewise_interpolate_schedule, polynomial_schedule, sgdr_schedule,
+                         warmup_constant_schedule, warmup_cosine_decay_schedule,
+                         warmup_exponential_decay_schedule)
+from . import schedules
 from ._lbfgs import ScaleByLBFGSState, lbfgs, scale_by_lbfgs
 from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesearchState,
                           ScaleByZoomLinesearchState, ZoomLinesearchInfo,
@@ -95,7 +98,8 @@ __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
     "cosine_decay_schedule", "warmup_cosine_decay_schedule", "warmup_constant_schedule",
     "piecewise_constant_schedule", "linear_onecycle_schedule", "cosine_onecycle_schedule",
-    "sgdr_schedule", "join_schedules",
+    "sgdr_schedule", "join_schedules", "piecewise_interpolate_schedule",
+    "warmup_exponential_decay_schedule", "schedules",
     # states
     "TraceState", "EmaState", "MultiStepsState", "ScaleByAdamState", "ScaleByAmsgradState",
     "ScaleByRmsState", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
