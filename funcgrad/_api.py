@@ -60,8 +60,7 @@ def _param_names(fun, nargs):
 
 
 def _leaf_names(base, x):
-    paths, _, _ = tree.tree_flatten_with_path(x)
-    return [base + tree.keystr(p) for p in paths]
+    return [base + tree.keystr(p) for p, _ in tree.leaves_with_path(x)]
 
 
 def _unwrap(x, trace, cls):

@@ -7,6 +7,7 @@ under the namespace 'funcgrad'. Every transform flattens its arguments and outpu
 """
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any, Optional, TypeVar
@@ -18,7 +19,13 @@ from ._core.typing import PyTree
 # The public names (what `import *` and the API reference take); the typing helpers below are not.
 __all__ = ["tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "tree_map",
            "tree_flatten_with_path", "register_pytree_node", "register_dataclass", "keystr",
-           "PyTreeDef"]
+           "PyTreeDef",
+           # JAX's key-path entries and its `jax.tree` / `jax.tree_util` names
+           "DictKey", "SequenceKey", "GetAttrKey", "FlattenedIndexKey", "KeyPath",
+           "map", "leaves", "structure", "flatten", "unflatten", "transpose", "reduce", "all",
+           "flatten_with_path", "map_with_path", "leaves_with_path", "broadcast",
+           "tree_map_with_path", "tree_leaves_with_path", "tree_reduce", "tree_all",
+           "tree_transpose", "tree_broadcast"]
 
 T = TypeVar("T", bound=type)
 IsLeaf = Optional[Callable[[Any], bool]]
@@ -78,24 +85,28 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
     return optree.tree_map(f, tree, *rest, is_leaf=is_leaf, namespace=NAMESPACE)
 
 
-def tree_flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None
-                           ) -> tuple[list[tuple[Any, ...]], list[Any], PyTreeDef]:
-    """(paths, leaves, treedef); a path is the tuple of keys leading to a leaf.
-
-    >>> paths, leaves, _ = tree_flatten_with_path({"w": [5, 6]})
-    >>> paths, leaves
-    ([('w', 0), ('w', 1)], [5, 6])
-    """
-    return optree.tree_flatten_with_path(tree, is_leaf=is_leaf, namespace=NAMESPACE)
-
-
-def keystr(path: Iterable[Any]) -> str:
-    """A path as indexing code.
+def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
+    """A path as indexing code. Entries are JAX's key objects (`DictKey`, `SequenceKey`,
+    `GetAttrKey`, `FlattenedIndexKey`, as `leaves_with_path` gives them, or any key object that
+    prints itself) or raw dict keys and indices. `simple=True` writes each entry's bare key,
+    joined by `separator`, as JAX's keystr does.
 
     >>> keystr(("w", 0))
     "['w'][0]"
+    >>> keystr((DictKey("n"), GetAttrKey("mu"), SequenceKey(1)))
+    "['n'].mu[1]"
+    >>> keystr((DictKey("n"), GetAttrKey("mu")), simple=True, separator="/")
+    'n/mu'
     """
-    return "".join(f"[{k!r}]" for k in path)
+    if simple:
+        return separator.join(str(_bare_key(k)) for k in path)
+    return separator.join(f"[{k!r}]" if _is_raw_key(k) else str(k) for k in path)
+
+
+def _is_raw_key(k: Any) -> bool:
+    """A bare dict key or index (a raw optree path entry), not a key-entry object such as
+    DictKey or optax's NamedTupleKey, which print themselves."""
+    return type(k).__module__ == "builtins" or isinstance(k, (str, int))
 
 
 def register_pytree_node(nodetype: T, flatten_func: Callable[[Any], tuple[Iterable[Any], Any]],
@@ -134,9 +145,210 @@ def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
     data_fields = list(data_fields)
 
     def flatten(x):
-        return ([getattr(x, n) for n in data_fields], tuple(getattr(x, n) for n in meta_fields))
+        # the third element names each child, so paths show `.field` as JAX's do
+        return ([getattr(x, n) for n in data_fields], tuple(getattr(x, n) for n in meta_fields),
+                data_fields)
 
     def unflatten(meta, children):
         return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
 
-    return register_pytree_node(nodetype, flatten, unflatten)
+    optree.register_pytree_node(nodetype, flatten, unflatten,  # type: ignore[arg-type]
+                                path_entry_type=optree.GetAttrEntry, namespace=NAMESPACE)
+    return nodetype
+
+
+# ---------------------------------------------------------------------------------------------
+# JAX's key paths: a path is a tuple of entries, each saying how a child is reached from its node.
+
+
+@dataclasses.dataclass(frozen=True)
+class DictKey:
+    """A dict entry on a key path: `node[key]`.
+
+    >>> str(DictKey("w"))
+    "['w']"
+    """
+    key: Any
+
+    def __str__(self) -> str:
+        return f"[{self.key!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceKey:
+    """A list or tuple entry on a key path: `node[idx]`.
+
+    >>> str(SequenceKey(2))
+    '[2]'
+    """
+    idx: int
+
+    def __str__(self) -> str:
+        return f"[{self.idx}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class GetAttrKey:
+    """A named attribute on a key path (namedtuple fields, dataclass fields): `node.name`.
+
+    >>> str(GetAttrKey("mu"))
+    '.mu'
+    """
+    name: str
+
+    def __str__(self) -> str:
+        return f".{self.name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlattenedIndexKey:
+    """The i-th child of a node registered without key names (register_pytree_node).
+
+    >>> str(FlattenedIndexKey(0))
+    '[<flat index 0>]'
+    """
+    key: int
+
+    def __str__(self) -> str:
+        return f"[<flat index {self.key}>]"
+
+
+KeyPath = tuple[Any, ...]
+
+
+def _bare_key(k: Any) -> Any:
+    if isinstance(k, DictKey | FlattenedIndexKey):
+        return k.key
+    if isinstance(k, SequenceKey):
+        return k.idx
+    if isinstance(k, GetAttrKey):
+        return k.name
+    return k
+
+
+def _key_entry(e: Any) -> Any:
+    """optree's accessor entry as JAX's key entry."""
+    if isinstance(e, optree.NamedTupleEntry | optree.StructSequenceEntry):
+        return GetAttrKey(e.field)
+    if isinstance(e, optree.GetAttrEntry):  # dataclasses and register_dataclass nodes
+        return GetAttrKey(e.name)
+    if isinstance(e, optree.MappingEntry):
+        return DictKey(e.entry)
+    if isinstance(e, optree.SequenceEntry):
+        return SequenceKey(e.entry)
+    return FlattenedIndexKey(e.entry)
+
+
+def flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None
+                      ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
+    """([(key_path, leaf), ...], treedef), as `jax.tree.flatten_with_path`: each path is a
+    tuple of `DictKey`, `SequenceKey`, `GetAttrKey` or `FlattenedIndexKey`.
+
+    >>> pairs, _ = flatten_with_path({"w": [5, 6]})
+    >>> [(keystr(p), x) for p, x in pairs]
+    [("['w'][0]", 5), ("['w'][1]", 6)]
+    """
+    accessors, leaves_, treedef = optree.tree_flatten_with_accessor(
+        tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    paths = [tuple(_key_entry(e) for e in acc) for acc in accessors]
+    return list(zip(paths, leaves_)), treedef
+
+
+def leaves_with_path(tree: PyTree, is_leaf: IsLeaf = None) -> list[tuple[KeyPath, Any]]:
+    """[(key_path, leaf), ...], as `jax.tree.leaves_with_path`.
+
+    >>> [(keystr(p), x) for p, x in leaves_with_path((1, {"a": 2}))]
+    [('[0]', 1), ("[1]['a']", 2)]
+    """
+    return flatten_with_path(tree, is_leaf)[0]
+
+
+def map_with_path(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
+                  is_leaf: IsLeaf = None) -> PyTree:
+    """`f(key_path, leaf, *other_leaves)` leafwise, as `jax.tree.map_with_path`.
+
+    >>> map_with_path(lambda p, x: keystr(p) if x else x, {"a": [1, 0]})
+    {'a': ["['a'][0]", 0]}
+    """
+    pairs, treedef = flatten_with_path(tree, is_leaf)
+    others = [treedef.flatten_up_to(r) for r in rest]
+    return treedef.unflatten(f(p, x, *(o[i] for o in others))
+                             for i, (p, x) in enumerate(pairs))
+
+
+def transpose(outer_treedef: PyTreeDef, inner_treedef: Optional[PyTreeDef],
+              pytree_to_transpose: PyTree) -> PyTree:
+    """Turn a tree of structure outer-of-inner into inner-of-outer, as `jax.tree.transpose`;
+    `inner_treedef=None` takes the inner structure from the first outer leaf.
+
+    >>> transpose(structure([0, 0]), structure((0, 0)), [(1, 2), (3, 4)])
+    ([1, 3], [2, 4])
+    """
+    if inner_treedef is None:
+        subtrees = outer_treedef.flatten_up_to(pytree_to_transpose)
+        inner_treedef = structure(subtrees[0]) if subtrees else structure(None)
+    return optree.tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose)
+
+
+_NO_INIT: Any = object()
+
+
+def reduce(function: Callable[[Any, Any], Any], tree: PyTree, initializer: Any = _NO_INIT,
+           is_leaf: IsLeaf = None) -> Any:
+    """Fold `function` over the leaves left to right, as `jax.tree.reduce`; with no
+    initializer the first leaf starts the fold (an empty tree is then a TypeError).
+
+    >>> reduce(lambda a, b: a + b, {"a": 1, "b": (2, 3)})
+    6
+    >>> reduce(max, [], initializer=-1)
+    -1
+    """
+    xs = leaves(tree, is_leaf)
+    if initializer is _NO_INIT:
+        if not xs:
+            raise TypeError("reduce() of an empty tree with no initializer: pass "
+                            "initializer=, e.g. fg.tree.reduce(f, tree, initializer=0)")
+        acc, xs = xs[0], xs[1:]
+    else:
+        acc = initializer
+    for x in xs:
+        acc = function(acc, x)
+    return acc
+
+
+def all(tree: PyTree, *, is_leaf: IsLeaf = None) -> bool:  # noqa: A001 (JAX's name)
+    """Whether every leaf is truthy, as `jax.tree.all` (True for an empty tree).
+
+    >>> all({"a": True, "b": (1, None)}), all([0, 1])
+    (True, False)
+    """
+    return builtins.all(leaves(tree, is_leaf))
+
+
+def broadcast(prefix_tree: PyTree, full_tree: PyTree, is_leaf: IsLeaf = None) -> PyTree:
+    """`prefix_tree` with each of its leaves repeated over the matching subtree of `full_tree`,
+    as `jax.tree.broadcast`.
+
+    >>> broadcast({"a": 1, "b": 2}, {"a": (0, 0), "b": [0]})
+    {'a': (1, 1), 'b': [2]}
+    """
+    prefix_def = structure(prefix_tree, is_leaf)
+    subtrees = prefix_def.flatten_up_to(full_tree)
+    return prefix_def.unflatten(
+        tree_map(lambda _, v=v: v, sub, is_leaf=is_leaf)
+        for v, sub in zip(leaves(prefix_tree, is_leaf), subtrees))
+
+
+# JAX's `jax.tree` spellings; the `tree_*` names above are `jax.tree_util`'s.
+map = tree_map  # noqa: A001 (JAX's name)
+leaves = tree_leaves
+structure = tree_structure
+flatten = tree_flatten
+unflatten = tree_unflatten
+tree_flatten_with_path = flatten_with_path
+tree_map_with_path = map_with_path
+tree_leaves_with_path = leaves_with_path
+tree_reduce = reduce
+tree_all = all
+tree_transpose = transpose
+tree_broadcast = broadcast

@@ -77,9 +77,11 @@ def test_tree_map_is_leaf():
 
 
 def test_flatten_with_path_and_keystr():
-    paths, leaves, td = tree.tree_flatten_with_path({"w": [1, 2], "b": {"c": 3}})
+    pairs, td = tree.tree_flatten_with_path({"w": [1, 2], "b": {"c": 3}})
+    paths, leaves = [p for p, _ in pairs], [x for _, x in pairs]
     assert leaves == [3, 1, 2]
-    assert paths == [("b", "c"), ("w", 0), ("w", 1)]
+    assert paths == [(tree.DictKey("b"), tree.DictKey("c")),
+                     (tree.DictKey("w"), tree.SequenceKey(0)), (tree.DictKey("w"), tree.SequenceKey(1))]
     assert [tree.keystr(p) for p in paths] == ["['b']['c']", "['w'][0]", "['w'][1]"]
     assert td == tree.tree_structure({"w": [0, 0], "b": {"c": 0}})
 

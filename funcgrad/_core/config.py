@@ -22,7 +22,17 @@ class Config:
     # The device lives in the backend, which reads it on every array creation.
     default_device = property(lambda self: backend.default_device())
 
+    # JAX's switch for 64-bit types, which funcgrad always has (its default float is float64,
+    # as JAX's is with the switch on): accepted when on, so JAX programs run unchanged
+    jax_enable_x64 = True
+
     def update(self, name, value):
+        if name == "jax_enable_x64":
+            if not value:
+                raise ValueError("funcgrad always has 64-bit types (its default float dtype is "
+                                 "float64); it cannot turn jax_enable_x64 off: pass dtypes "
+                                 "explicitly, e.g. jnp.zeros(3, jnp.float32)")
+            return
         if name not in self._defaults:
             raise KeyError(f"unknown config option {name!r}; options: {sorted(self._defaults)}")
         if name == "transfer_guard" and value not in ("allow", "disallow"):

@@ -222,11 +222,9 @@ def _arg_names(fun, args, kwargs, nums):
         if i in nums:
             continue
         base = params[i] if i < len(params) else f"args[{i}]"
-        paths, _, _ = tree.tree_flatten_with_path(a)
-        names.extend(base + tree.keystr(p) for p in paths)
+        names.extend(base + tree.keystr(p) for p, _ in tree.leaves_with_path(a))
     for k, v in sorted(kwargs.items()):  # the order in which the dict of them flattens
-        paths, _, _ = tree.tree_flatten_with_path(v)
-        names.extend(k + tree.keystr(p) for p in paths)
+        names.extend(k + tree.keystr(p) for p, _ in tree.leaves_with_path(v))
     return names
 
 

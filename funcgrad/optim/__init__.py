@@ -69,8 +69,11 @@ from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, Conditionall
                         conditionally_transform, flatten, freeze, masked, multi_transform,
                         partition, selective_transform)
 from . import transforms
+from . import tree, tree_utils  # optax.tree and optax.tree_utils
 
 __all__ = [
+    # namespaces
+    "tree", "tree_utils",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",

@@ -11,23 +11,20 @@ from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
 from .._core.typing import PyTree
+# the leafwise arithmetic transforms share with optax.tree's public functions
+from ._tree_ops import add as tree_add
+from ._tree_ops import cast as tree_cast
+from ._tree_ops import div as tree_div
+from ._tree_ops import full_like as tree_full_like
+from ._tree_ops import mul as tree_mul
+from ._tree_ops import norm
+from ._tree_ops import where as tree_where
+from ._tree_ops import zeros_like as tree_zeros_like
 
-
-def tree_add(a, b):
-    """a + b leafwise.
-
-    >>> tree_add({"w": 1.0}, {"w": 2.0})
-    {'w': 3.0}
-    """
-    return tree.tree_map(lambda x, y: x + y, a, b)
-
-
-def tree_mul(a, b):
-    return tree.tree_map(lambda x, y: x * y, a, b)
-
-
-def tree_div(a, b):
-    return tree.tree_map(lambda x, y: x / y, a, b)
+__all__ = ["tree_add", "tree_cast", "tree_div", "tree_full_like", "tree_mul", "tree_where",
+           "tree_zeros_like", "tree_scale", "global_norm", "tree_all_finite", "cast_like",
+           "update_moment", "update_infinity_moment", "update_moment_per_elem_norm",
+           "bias_correction", "safe_increment", "zero_count"]
 
 
 def tree_scale(s, t):
@@ -41,28 +38,6 @@ def tree_scale(s, t):
     return tree.tree_map(lambda x: cast_like(s, x) * x, t)
 
 
-def tree_zeros_like(t, dtype=None):
-    """
-    >>> tree_zeros_like((1.0, [2.0]))
-    (Array(0., dtype=float64), [Array(0., dtype=float64)])
-    """
-    return tree.tree_map(lambda x: fnp.zeros_like(x, dtype=dtype), t)
-
-
-def tree_full_like(t, value, dtype=None):
-    return tree.tree_map(lambda x: fnp.full_like(x, value, dtype=dtype), t)
-
-
-def tree_where(cond, a, b):
-    """fnp.where(cond, a, b) leafwise for a scalar boolean cond; how a traced decision picks one
-    of two trees without a Python branch."""
-    return tree.tree_map(lambda x, y: fnp.where(cond, x, y), a, b)
-
-
-def tree_cast(t, dtype):
-    return t if dtype is None else tree.tree_map(lambda x: fnp.asarray(x, dtype), t)
-
-
 def global_norm(t: PyTree) -> Array:
     """The L2 norm of all leaves together, as one flat vector.
 
@@ -70,9 +45,7 @@ def global_norm(t: PyTree) -> Array:
     >>> global_norm({"a": fnp.array([3.0]), "b": fnp.array([[4.0]])})
     Array(5., dtype=float64)
     """
-    # start=0 (weakly typed) keeps float32 leaves' sums in float32
-    return fnp.sqrt(fnp.asarray(sum((fnp.sum(fnp.square(x)) for x in tree.tree_leaves(t)),
-                                    start=0)))
+    return norm(t)
 
 
 def tree_all_finite(t):
@@ -107,15 +80,24 @@ def update_infinity_moment(updates, moments, decay, eps):
 
 
 def bias_correction(moments, decay, count):
-    """moments / (1 - decay**count). The factor is computed in float64 and only then cast, because
-    decay**count rounds to 1 in low precision and the division would blow up.
+    """moments / (1 - decay**count). The factor is computed in the moment's real dtype but at
+    least float32, as optax computes it with JAX's default 32-bit types (so float32 trajectories
+    round as optax's do), and only then cast: in float16 decay**count rounds to 1 and the
+    division would blow up.
 
     >>> import funcgrad.numpy as fnp
     >>> bias_correction([fnp.array([0.1], fnp.float32)], 0.9, fnp.asarray(1, fnp.int32))
-    [Array([1.], dtype=float32)]
+    [Array([0.99999976], dtype=float32)]
     """
-    factor = 1 - fnp.asarray(decay, np.float64) ** count
-    return tree.tree_map(lambda m: m / cast_like(factor, m), moments)
+    factors = {}
+
+    def one(m):
+        dt = np.dtype(np.finfo(np.promote_types(np.dtype(m.dtype), np.float32)).dtype)
+        if dt not in factors:  # one factor per dtype
+            factors[dt] = 1 - fnp.asarray(decay, dt) ** fnp.asarray(count).astype(dt)
+        return m / factors[dt].astype(m.dtype)
+
+    return tree.tree_map(one, moments)
 
 
 def safe_increment(count):
@@ -131,3 +113,22 @@ def safe_increment(count):
 
 def zero_count():
     return fnp.zeros([], fnp.int32)
+
+
+def update_moment_per_elem_norm(updates, moments, decay, order):
+    """The exponential moving average of |g|**order, leafwise: g**order for real leaves, and
+    (re² + im²)**(order / 2) for complex ones, so the moment of a complex gradient is real.
+
+    >>> import funcgrad.numpy as fnp
+    >>> update_moment_per_elem_norm({"w": fnp.array([1j])}, {"w": fnp.zeros(1)}, 0.5, 2)
+    {'w': Array([0.5], dtype=float64)}
+    """
+    def norm_pow(g):
+        if not fnp.iscomplexobj(g):
+            return g ** order
+        half = order / 2
+        return (fnp.real(g) ** 2 + fnp.imag(g) ** 2) ** (int(half) if half == int(half) else half)
+
+    return tree.tree_map(
+        lambda g, m: (1 - cast_like(decay, m)) * norm_pow(g) + cast_like(decay, m) * m,
+        updates, moments)
