@@ -17,10 +17,10 @@ from .._core.typing import PyTree
 from ..lax import scan
 from ._base import (GradientTransformation, GradientTransformationExtraArgs, ScalarOrSchedule,
                     StepCount, chain, identity)
-from ._linesearch import (default_int, safe_divide, scale_by_zoom_linesearch, tree_add_scale,
-                          tree_cast_like, tree_vdot_real, value_dtype)
+from . import _tree_ops as otree
+from ._linesearch import real_vdot, safe_divide, scale_by_zoom_linesearch, value_dtype
 from ._scale import scale, scale_by_learning_rate
-from ._tree_math import global_norm, safe_increment, tree_scale, tree_zeros_like
+from ._tree_math import safe_increment
 
 
 class ScaleByLBFGSState(NamedTuple):
@@ -47,17 +47,17 @@ def _precondition(updates, diff_params, diff_updates, weights, identity_scale, m
 
     def newest_first(vec, i):
         dw, du = pair(i)
-        alpha = weights[i] * tree_vdot_real(dw, vec)
-        return tree_cast_like(tree_add_scale(vec, -alpha, du), vec), alpha
+        alpha = weights[i] * real_vdot(dw, vec)
+        return otree.cast_like(otree.add_scale(vec, -alpha, du), vec), alpha
 
     vec, alphas = scan(newest_first, updates, order, reverse=True)
-    vec = tree_scale(identity_scale, vec)
+    vec = otree.scale(identity_scale, vec)
 
     def oldest_first(vec, i_alpha):
         i, alpha = i_alpha
         dw, du = pair(i)
-        beta = weights[i] * tree_vdot_real(du, vec)
-        return tree_cast_like(tree_add_scale(vec, alpha - beta, dw), vec), beta
+        beta = weights[i] * real_vdot(du, vec)
+        return otree.cast_like(otree.add_scale(vec, alpha - beta, dw), vec), beta
 
     vec, _ = scan(oldest_first, vec, (order, alphas))
     return vec
@@ -90,8 +90,8 @@ def scale_by_lbfgs(memory_size: int = 10,
             lambda x: fnp.zeros((memory_size,) + tuple(fnp.shape(x)), fnp.asarray(x).dtype),
             params)
         return ScaleByLBFGSState(
-            count=fnp.asarray(0, fnp.int32), params=tree_zeros_like(params),
-            updates=tree_zeros_like(params), diff_params_memory=stacked,
+            count=fnp.asarray(0, fnp.int32), params=otree.zeros_like(params),
+            updates=otree.zeros_like(params), diff_params_memory=stacked,
             diff_updates_memory=stacked, weights_memory=fnp.zeros(memory_size, dtype))
 
     def update(updates, state, params=None):
@@ -102,9 +102,9 @@ def scale_by_lbfgs(memory_size: int = 10,
         memory_idx = state.count % memory_size
         prev_idx = (state.count - 1) % memory_size
         # 1. the newest pair of differences (zero at the first step, where there is none)
-        diff_params = tree.tree_map(lambda a, b: a - b, params, state.params)
-        diff_updates = tree.tree_map(lambda a, b: a - b, updates, state.updates)
-        curvature = tree_vdot_real(diff_updates, diff_params)
+        diff_params = otree.sub(params, state.params)
+        diff_updates = otree.sub(updates, state.updates)
+        curvature = real_vdot(diff_updates, diff_params)
         weight = safe_divide(1.0, curvature, 0.0)
         diff_params, diff_updates, weight = tree.tree_map(
             lambda x: fnp.where(started, x, fnp.zeros_like(x)),
@@ -116,9 +116,9 @@ def scale_by_lbfgs(memory_size: int = 10,
         # 2. the scale of the initial (identity) approximation
         identity_scale: Any = 1.0
         if scale_init_precond:
-            identity_scale = safe_divide(tree_vdot_real(diff_updates, diff_params),
-                                         tree_vdot_real(diff_updates, diff_updates), 1.0)
-            first = fnp.minimum(1.0, safe_divide(1.0, global_norm(stop_gradient(updates)),
+            identity_scale = safe_divide(real_vdot(diff_updates, diff_params),
+                                         otree.norm(diff_updates, squared=True), 1.0)
+            first = fnp.minimum(1.0, safe_divide(1.0, otree.norm(stop_gradient(updates)),
                                                  fnp.inf))
             identity_scale = fnp.where(started, identity_scale, first)
         # 3. the direction

@@ -28,7 +28,8 @@ from .._core.array import Array
 from .._core.typing import PyTree
 from ..lax import cond, while_loop
 from ._base import GradientTransformationExtraArgs, OptState, Params, Updates
-from ._tree_math import tree_scale, tree_where, tree_zeros_like
+from . import _tree_ops as otree
+from ._tree_state import get as tree_get
 
 # ---- helpers shared with L-BFGS and contrib -----------------------------------------------------
 
@@ -41,16 +42,6 @@ def value_dtype(params: PyTree) -> np.dtype:
                          f"{params!r}")
     dtype = np.dtype(fnp.asarray(leaves[0]).dtype)
     return np.dtype(np.finfo(dtype).dtype) if dtype.kind in "fc" else np.dtype(np.float64)
-
-
-def tree_float_dtype(params: PyTree, which: str) -> np.dtype:
-    """The "lowest" or "highest" precision dtype among the leaves (optax.tree.dtype's
-    mixed-dtype handlers); float64 for a tree without leaves (no x64 switch here)."""
-    dtypes = [np.dtype(fnp.asarray(x).dtype) for x in tree.tree_leaves(params)]
-    if not dtypes:
-        return np.dtype(np.float64)
-    pick = min if which == "lowest" else max
-    return pick(dtypes, key=lambda d: (d.kind in "fc", d.itemsize))
 
 
 def ieee_divide(num: Any, den: Any) -> Array:
@@ -68,24 +59,9 @@ def default_int(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.int64 if np.dtype(dtype).itemsize >= 8 else np.int32)
 
 
-def tree_vdot_real(a: PyTree, b: PyTree) -> Array:
-    """Re <a, b> summed over leaves, conjugating a (numpy.vdot's convention)."""
-    total: Any = 0
-    for x, y in zip(tree.tree_leaves(a), tree.tree_leaves(b)):
-        x = fnp.asarray(x)
-        total = total + fnp.sum(fnp.conj(x) * y if fnp.iscomplexobj(x) else x * y)
-    return fnp.real(fnp.asarray(total))
-
-
-def tree_add_scale(x: PyTree, s: Any, y: PyTree) -> PyTree:
-    """x + s * y leafwise for a scalar s."""
-    s = fnp.asarray(s)
-    return tree.tree_map(lambda a, b: a + s * b, x, y)
-
-
-def tree_cast_like(t: PyTree, like: PyTree) -> PyTree:
-    """`t` with each leaf cast to the dtype of the corresponding leaf of `like`."""
-    return tree.tree_map(lambda a, b: fnp.asarray(a, fnp.asarray(b).dtype), t, like)
+def real_vdot(a: PyTree, b: PyTree) -> Array:
+    """Re <a, b> over all leaves (a conjugated), as optax takes slopes and curvatures."""
+    return fnp.real(fnp.asarray(otree.vdot(a, b)))
 
 
 def safe_divide(num: Any, den: Any, where_zero: Any) -> Array:
@@ -186,7 +162,7 @@ def scale_by_backtracking_linesearch(
         dtype = value_dtype(params)
         return ScaleByBacktrackingLinesearchState(
             learning_rate=fnp.asarray(1.0, dtype), value=fnp.asarray(np.inf, dtype),
-            grad=tree_zeros_like(params) if store_grad else None,
+            grad=otree.zeros_like(params) if store_grad else None,
             info=BacktrackingLinesearchInfo(fnp.asarray(0, default_int(dtype)),
                                             fnp.asarray(np.inf, dtype)))
 
@@ -195,7 +171,7 @@ def scale_by_backtracking_linesearch(
         _require(who, value, grad, value_fn)
         fn_kwargs = _split_fn_kwargs(who, value_fn, extra_args)
         dtype = value_dtype(params)
-        slope = tree_vdot_real(grad, updates)
+        slope = real_vdot(updates, otree.conj(grad))
 
         def decrease_error(lr, new_value):
             err = new_value - (1.0 + rtol) * value - lr * slope_rtol * slope
@@ -206,7 +182,7 @@ def scale_by_backtracking_linesearch(
 
         def trial(s):
             lr = fnp.where(s.iter_num > 0, decrease_factor * s.learning_rate, s.learning_rate)
-            candidate = tree_add_scale(params, lr, updates)
+            candidate = otree.add_scale(params, lr, updates)
             new_value = value_fn(candidate, **fn_kwargs)
             err = decrease_error(lr, new_value)
             new_grad = s.new_grad
@@ -214,12 +190,12 @@ def scale_by_backtracking_linesearch(
                 new_grad = cond((err <= atol) | (s.iter_num == max_backtracking_steps),
                                 lambda p: value_and_grad(value_fn)(p, **fn_kwargs)[1],
                                 lambda p: s.new_grad, candidate)
-            return tree_cast_like(_Backtrack(lr, new_value, new_grad, err, s.iter_num + 1), s)
+            return otree.cast_like(_Backtrack(lr, new_value, new_grad, err, s.iter_num + 1), s)
 
         start = _Backtrack(
             learning_rate=fnp.asarray(fnp.minimum(increase_factor * state.learning_rate,
                                                   max_learning_rate), dtype),
-            new_value=fnp.asarray(value, dtype), new_grad=tree_zeros_like(params),
+            new_value=fnp.asarray(value, dtype), new_grad=otree.zeros_like(params),
             decrease_error=fnp.asarray(np.inf, dtype),
             iter_num=fnp.asarray(0, default_int(dtype)))
         s = while_loop(keep_going, trial, start)
@@ -227,7 +203,7 @@ def scale_by_backtracking_linesearch(
         new_state = ScaleByBacktrackingLinesearchState(
             learning_rate=lr, value=s.new_value, grad=s.new_grad if store_grad else None,
             info=BacktrackingLinesearchInfo(s.iter_num, s.decrease_error))
-        return tree_scale(lr, updates), tree_cast_like(new_state, state)
+        return otree.scale(lr, updates), otree.cast_like(new_state, state)
 
     return GradientTransformationExtraArgs(init, update)
 
@@ -297,7 +273,7 @@ def _quadratic_minimizer(a, fa, slope_a, b, fb):
 
 
 def _pick(flag, a, b):
-    return tree_where(flag, a, b)
+    return otree.where(flag, a, b)
 
 
 def scale_by_zoom_linesearch(
@@ -357,12 +333,12 @@ def scale_by_zoom_linesearch(
         def scalar(x):
             return fnp.asarray(x, dtype)
 
-        slope0 = scalar(tree_vdot_real(updates, grad))
+        slope0 = scalar(real_vdot(updates, grad))
         init = _Point(scalar(0.0), scalar(value), slope0)
 
         def evaluate(step):
-            v, g = vg(tree_add_scale(params, step, updates), **fn_kwargs)
-            return _Point(step, scalar(v), scalar(tree_vdot_real(g, updates))), g
+            v, g = vg(otree.add_scale(params, step, updates), **fn_kwargs)
+            return _Point(step, scalar(v), scalar(real_vdot(otree.conj(g), updates))), g
 
         def search_interval(s: _Zoom) -> _Zoom:
             prev = s.current
@@ -422,7 +398,7 @@ def scale_by_zoom_linesearch(
         def step_fn(s: _Zoom) -> _Zoom:
             new = cond(s.interval_found, zoom, search_interval, s)
             new = cond(new.failed, fall_back, lambda x: x, new)
-            return tree_cast_like(new, s)
+            return otree.cast_like(new, s)
 
         guess = state.learning_rate if initial_guess_strategy == "keep" else 1.0
         inf, false = scalar(np.inf), fnp.asarray(False)
@@ -432,13 +408,13 @@ def scale_by_zoom_linesearch(
         new_state = ScaleByZoomLinesearchState(
             learning_rate=s.current.step, value=s.current.value, grad=s.grad,
             info=ZoomLinesearchInfo(s.count, s.decrease_error, s.curvature_error))
-        return tree_scale(s.current.step, updates), tree_cast_like(new_state, state)
+        return otree.scale(s.current.step, updates), otree.cast_like(new_state, state)
 
     def init(params):
         dtype = value_dtype(params)
         return ScaleByZoomLinesearchState(
             learning_rate=fnp.asarray(1.0, dtype), value=fnp.asarray(np.inf, dtype),
-            grad=tree_zeros_like(params),
+            grad=otree.zeros_like(params),
             info=ZoomLinesearchInfo(fnp.asarray(0, default_int(dtype)),
                                     fnp.asarray(np.inf, dtype), fnp.asarray(np.inf, dtype)))
 
@@ -446,31 +422,6 @@ def scale_by_zoom_linesearch(
 
 
 # ---- reusing the search's last evaluation ------------------------------------------------------
-
-
-def _find_field(state: Any, name: str) -> list:
-    found = []
-    if isinstance(state, tuple) and hasattr(state, "_fields"):
-        for field in state._fields:
-            if field == name:
-                found.append(getattr(state, field))
-            else:
-                found += _find_field(getattr(state, field), name)
-    elif isinstance(state, (tuple, list)):
-        for x in state:
-            found += _find_field(x, name)
-    elif isinstance(state, dict):
-        for k, x in state.items():
-            found += [x] if k == name else _find_field(x, name)
-    return found
-
-
-def _the_field(state: Any, name: str) -> Any:
-    found = _find_field(state, name)
-    if len(found) > 1:
-        raise KeyError(f"Found multiple values for '{name}' in the state: {len(found)} of them; "
-                       "value_and_grad_from_state needs exactly one line search in the chain")
-    return found[0] if found else None
 
 
 def value_and_grad_from_state(
@@ -497,7 +448,7 @@ def value_and_grad_from_state(
     """
     def fn(params: Params, *fn_args: Any, state: OptState,
            **fn_kwargs: Any) -> tuple[Array, Updates]:
-        value, grad = _the_field(state, "value"), _the_field(state, "grad")
+        value, grad = tree_get(state, "value"), tree_get(state, "grad")
         if value is None or grad is None:
             raise ValueError("Value or gradient not found in the state. Make sure that these "
                              "values are stored in the state by the optimizer: chain a line "

@@ -11,18 +11,10 @@ from ..._core.typing import PyTree
 from .._adding import add_decayed_weights
 from .._base import (GradientTransformation, GradientTransformationExtraArgs, Mask,
                      ScalarOrSchedule, chain, identity)
-from .._linesearch import ieee_divide, tree_float_dtype, tree_vdot_real
+from .. import _tree_ops as otree
+from .._linesearch import ieee_divide
 from .._scale import scale_by_learning_rate
-from .._tree_math import safe_increment, tree_scale, tree_zeros_like
-
-
-def _sq_norm(t: PyTree) -> Array:
-    return tree_vdot_real(t, t)
-
-
-def _distance(a: PyTree, b: PyTree, squared: bool) -> Array:
-    sq = _sq_norm(tree.tree_map(lambda x, y: x - y, a, b))
-    return sq if squared else fnp.sqrt(sq)
+from .._tree_math import safe_increment
 
 
 class DoGState(NamedTuple):
@@ -52,20 +44,20 @@ def scale_by_dog(init_step: tuple[str, Any], eps: float = 1e-8) -> GradientTrans
                          "'heuristic'")
 
     def init(params):
-        dtype = tree_float_dtype(params, "lowest")
+        dtype = otree.dtype(params, "lowest")
         r = {"distance": lambda: value,
-             "heuristic": lambda: value * (1 + fnp.sqrt(_sq_norm(params))),
+             "heuristic": lambda: value * (1 + otree.norm(params)),
              "learning_rate": lambda: 0.0}[kind]()
         return DoGState(is_init_step=fnp.asarray(True), init_params=params,
                         max_dist=fnp.asarray(r, dtype), sum_sq_norm_grads=fnp.zeros((), dtype))
 
     def update(updates, state, params=None):
-        max_dist = fnp.maximum(state.max_dist, _distance(state.init_params, params, False))
-        sum_sq = state.sum_sq_norm_grads + _sq_norm(updates)
+        max_dist = fnp.maximum(state.max_dist, otree.norm(otree.sub(state.init_params, params)))
+        sum_sq = state.sum_sq_norm_grads + otree.norm(updates, squared=True)
         lr = max_dist / fnp.sqrt(sum_sq + eps)
         if kind == "learning_rate":
             lr = fnp.where(state.is_init_step, value, lr)
-        return tree_scale(lr, updates), DoGState(fnp.asarray(False), state.init_params,
+        return otree.scale(lr, updates), DoGState(fnp.asarray(False), state.init_params,
                                                  max_dist, sum_sq)
 
     return GradientTransformation(init, update)
@@ -114,16 +106,17 @@ def scale_by_dowg(init_estim_sq_dist: float | None = None,
     Array([0.6, 0.8], dtype=float64)
     """
     def init(params):
-        dtype = tree_float_dtype(params, "lowest")
+        dtype = otree.dtype(params, "lowest")
         return DoWGState(init_params=params, weighted_sq_norm_grads=fnp.zeros((), dtype),
                          estim_sq_dist=fnp.asarray(
                              eps if init_estim_sq_dist is None else init_estim_sq_dist, dtype))
 
     def update(updates, state, params=None):
-        estim = fnp.maximum(state.estim_sq_dist, _distance(state.init_params, params, True))
-        weighted = estim * _sq_norm(updates) + state.weighted_sq_norm_grads
+        estim = fnp.maximum(state.estim_sq_dist,
+                            otree.norm(otree.sub(state.init_params, params), squared=True))
+        weighted = estim * otree.norm(updates, squared=True) + state.weighted_sq_norm_grads
         lr = estim / (fnp.sqrt(weighted) + eps)
-        return tree_scale(lr, updates), state._replace(weighted_sq_norm_grads=weighted,
+        return otree.scale(lr, updates), state._replace(weighted_sq_norm_grads=weighted,
                                                        estim_sq_dist=estim)
 
     return GradientTransformation(init, update)
@@ -188,10 +181,10 @@ def prodigy(learning_rate: ScalarOrSchedule = 1.0, betas: tuple[float, float] = 
     beta3_ = beta2 ** 0.5 if beta3 is None else beta3
 
     def init(params):
-        dtype = tree_float_dtype(params, "lowest")
+        dtype = otree.dtype(params, "lowest")
         return ProdigyState(
-            exp_avg=tree_zeros_like(params), exp_avg_sq=tree_zeros_like(params),
-            grad_sum=tree_zeros_like(params), params0=params,
+            exp_avg=otree.zeros_like(params), exp_avg_sq=otree.zeros_like(params),
+            grad_sum=otree.zeros_like(params), params0=params,
             estim_lr=fnp.asarray(estim_lr0, dtype), numerator_weighted=fnp.zeros((), dtype),
             count=fnp.zeros((), fnp.int32))
 
@@ -206,8 +199,7 @@ def prodigy(learning_rate: ScalarOrSchedule = 1.0, betas: tuple[float, float] = 
         bias = (1 - beta2 ** t) ** 0.5 / (1 - beta1 ** t)
         dlr = fnp.asarray(d * lr * bias, d.dtype)
         dg = tree.tree_map(lambda g: d * g, updates)
-        numerator = tree_vdot_real(updates, tree.tree_map(lambda p0, p: p0 - p,
-                                                          state.params0, params))
+        numerator = otree.vdot(updates, otree.sub(state.params0, params))
         exp_avg = tree.tree_map(lambda m, x: beta1 * m + (1 - beta1) * x, state.exp_avg, dg)
         exp_avg_sq = tree.tree_map(lambda v, x: beta2 * v + (1 - beta2) * x * x,
                                    state.exp_avg_sq, dg)
@@ -216,9 +208,7 @@ def prodigy(learning_rate: ScalarOrSchedule = 1.0, betas: tuple[float, float] = 
                                  state.grad_sum, dg)
         numerator_weighted = beta3_ * state.numerator_weighted
         numerator_weighted = numerator_weighted + d / estim_lr0 * dlr * numerator
-        denominator: Any = 0
-        for s in tree.tree_leaves(grad_sum):
-            denominator = denominator + fnp.sum(fnp.abs(s))
+        denominator = otree.sum(tree.tree_map(fnp.abs, grad_sum))
         estim = fnp.maximum(d, ieee_divide(estim_lr_coef * numerator_weighted, denominator))
         new_updates = tree.tree_map(
             lambda m, v, p: -weight_decay * dlr * p - dlr * m / (fnp.sqrt(v) + estim * eps),

@@ -11,7 +11,7 @@ from ..._core.array import Array
 from ..._core.typing import ArrayLike
 from ...lax import cond
 from .._base import GradientTransformationExtraArgs
-from .._linesearch import tree_float_dtype
+from .. import _tree_ops as otree
 from .._tree_math import safe_increment
 
 
@@ -57,9 +57,9 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-
         raise ValueError(f"rtol must be less than or equal to 1.0, got rtol = {rtol}.")
 
     def init(params):
-        high = tree_float_dtype(params, "highest")
+        high = otree.dtype(params, "highest")
         return ReduceLROnPlateauState(
-            scale=fnp.asarray(1.0, tree_float_dtype(params, "lowest")),
+            scale=fnp.asarray(1.0, otree.dtype(params, "lowest")),
             best_value=fnp.asarray(fnp.inf, high), plateau_count=fnp.asarray(0, fnp.int32),
             cooldown_count=fnp.asarray(0, fnp.int32), count=fnp.asarray(0, fnp.int32),
             avg_value=fnp.asarray(0.0, high))

@@ -10,12 +10,13 @@ from ... import numpy as fnp
 from ... import tree
 from ..._core.array import Array
 from ..._core.typing import PyTree
-from .._base import GradientTransformation, GradientTransformationExtraArgs, apply_updates
-from .._linesearch import tree_vdot_real
+from .._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs,
+                     apply_updates)
+from .. import _tree_ops as otree
 
 
-class NormalizeState(NamedTuple):
-    """The (empty) state of `normalize`."""
+NormalizeState = EmptyState
+"""The state of `normalize`: optax's name for the EmptyState it keeps."""
 
 
 def normalize() -> GradientTransformation:
@@ -31,7 +32,7 @@ def normalize() -> GradientTransformation:
 
     def update(updates, state, params=None):
         del params
-        norm = fnp.sqrt(tree_vdot_real(updates, updates))
+        norm = otree.norm(updates)
         return tree.tree_map(lambda g: g / norm, updates), state
 
     return GradientTransformation(init, update)

@@ -14,7 +14,8 @@ from .._adding import add_decayed_weights
 from .._alias import sgd
 from .._base import (GradientTransformation, GradientTransformationExtraArgs, ScalarOrSchedule,
                      chain, with_extra_args_support)
-from .._linesearch import ieee_divide, tree_float_dtype
+from .. import _tree_ops as otree
+from .._linesearch import ieee_divide
 from .._scale import scale_by_learning_rate
 from .._schedules import warmup_constant_schedule
 from .._tree_math import safe_increment
@@ -87,9 +88,8 @@ def schedule_free(base_optimizer: GradientTransformation, learning_rate: ScalarO
     base = with_extra_args_support(base_optimizer)
 
     def init(params):
-        dtype = tree_float_dtype(params, "lowest")
-        z = params if state_dtype is None else tree.tree_map(
-            lambda x: fnp.asarray(x, state_dtype), params)
+        dtype = otree.dtype(params, "lowest")
+        z = otree.cast(params, state_dtype)
         return ScheduleFreeState(
             b1=fnp.asarray(b1, dtype), weight_sum=fnp.zeros((), dtype),
             step_count=fnp.ones((), fnp.int32), max_lr=fnp.zeros((), dtype),
