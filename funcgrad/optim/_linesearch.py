@@ -444,7 +444,7 @@ def value_and_grad_from_state(
     ...     w = optim.apply_updates(w, updates)
     ...     print(f"{fn(w):.2E}")
     7.52E+00
-    7.46E-14
+    2.59E-31
     """
     def fn(params: Params, *fn_args: Any, state: OptState,
            **fn_kwargs: Any) -> tuple[Array, Updates]:

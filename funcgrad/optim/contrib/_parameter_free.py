@@ -80,7 +80,7 @@ def dog(learning_rate: ScalarOrSchedule = 1.0,
     ...     updates, state = opt.update(fg.grad(loss)(w), state, w)
     ...     w = optim.apply_updates(w, updates)
     >>> print(f"{loss(w):.1e}")
-    6.5e-02
+    5.0e+00
     """
     return chain(identity() if weight_decay is None else add_decayed_weights(weight_decay, mask),
                  scale_by_dog(init_step, eps), scale_by_learning_rate(learning_rate))
@@ -138,7 +138,7 @@ def dowg(learning_rate: ScalarOrSchedule = 1.0, init_estim_sq_dist: float | None
     ...     updates, state = opt.update(fg.grad(loss)(w), state, w)
     ...     w = optim.apply_updates(w, updates)
     >>> print(f"{loss(w):.1e}")
-    1.8e-09
+    1.3e-10
     """
     return chain(identity() if weight_decay is None else add_decayed_weights(weight_decay, mask),
                  scale_by_dowg(init_estim_sq_dist, eps), scale_by_learning_rate(learning_rate))
@@ -175,7 +175,7 @@ def prodigy(learning_rate: ScalarOrSchedule = 1.0, betas: tuple[float, float] = 
     ...     updates, state = opt.update(fg.grad(loss)(w), state, w)
     ...     w = optim.apply_updates(w, updates)
     >>> print(f"{float(state.estim_lr):.2e}")
-    3.52e-01
+    5.90e-02
     """
     beta1, beta2 = betas
     beta3_ = beta2 ** 0.5 if beta3 is None else beta3

@@ -79,7 +79,7 @@ def sam(optimizer: GradientTransformation, adv_optimizer: GradientTransformation
     ...     updates, state = opt.update(fg.grad(loss)(w), state, w)
     ...     w = optim.apply_updates(w, updates)
     >>> fnp.round(w, 4)
-    Array([ 0.6393, -1.2787], dtype=float64)
+    Array([ 0.632 , -1.2639], dtype=float64)
     """
     if sync_period < 1:
         raise ValueError(f"Synchronization period must be >= 1, got sync_period={sync_period}")

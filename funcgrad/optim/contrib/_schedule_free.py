@@ -83,7 +83,7 @@ def schedule_free(base_optimizer: GradientTransformation, learning_rate: ScalarO
     ...     updates, state = opt.update(fg.grad(loss)(w), state, w)
     ...     w = optim.apply_updates(w, updates)
     >>> fnp.round(schedule_free_eval_params(state, w), 3)
-    Array([0.074, 0.147], dtype=float64)
+    Array([0.004, 0.008], dtype=float64)
     """
     base = with_extra_args_support(base_optimizer)
 
