@@ -7,7 +7,7 @@ so the state has a fixed shape and a whole solver step jits and runs inside `lax
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .. import numpy as fnp
 from .. import tree
@@ -114,7 +114,7 @@ def scale_by_lbfgs(memory_size: int = 10,
             (state.diff_params_memory, state.diff_updates_memory, state.weights_memory),
             (diff_params, diff_updates, weight))
         # 2. the scale of the initial (identity) approximation
-        identity_scale: Any = 1.0
+        identity_scale = 1.0  # a weak Python scalar: keeps float32 updates float32
         if scale_init_precond:
             identity_scale = safe_divide(real_vdot(diff_updates, diff_params),
                                          otree.norm(diff_updates, squared=True), 1.0)

@@ -236,7 +236,7 @@ class _Point(NamedTuple):
 
 
 class _Zoom(NamedTuple):
-    count: Array
+    count: Any
     guess: Array          # the first step size tried
     current: _Point       # the last point tried
     grad: PyTree          # the gradient at `current`
@@ -312,7 +312,7 @@ def scale_by_zoom_linesearch(
         raise ValueError(f"Unknown initial guess strategy: {initial_guess_strategy!r}; use "
                          "'one' or 'keep'")
 
-    def errors(p: _Point, init: _Point):
+    def errors(p: _Point, init: _Point) -> tuple[Array, Array]:
         # the sufficient decrease error (Armijo, or Hager-Zhang's approximate one when smaller)
         # and the curvature error, each 0 when its criterion holds and inf for nan
         dec = p.value - init.value - slope_rtol * p.step * init.slope

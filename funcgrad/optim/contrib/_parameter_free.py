@@ -153,7 +153,7 @@ class ProdigyState(NamedTuple):
     params0: PyTree
     estim_lr: Array
     numerator_weighted: Array
-    count: Array
+    count: Any  # a NamedTuple field named count is typed Any (see _base.StepCount)
 
 
 def prodigy(learning_rate: ScalarOrSchedule = 1.0, betas: tuple[float, float] = (0.9, 0.999),

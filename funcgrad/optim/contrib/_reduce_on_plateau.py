@@ -3,12 +3,12 @@ updates, cut by `factor` when the monitored value (the `value=` keyword of updat
 improved for `patience` accumulations."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ... import numpy as fnp
 from ... import tree
 from ..._core.array import Array
-from ..._core.typing import ArrayLike
+from ..._core.typing import ArrayLike, PyTree
 from ...lax import cond
 from .._base import GradientTransformationExtraArgs
 from .. import _tree_ops as otree
@@ -23,7 +23,7 @@ class ReduceLROnPlateauState(NamedTuple):
     best_value: Array
     plateau_count: Array
     cooldown_count: Array
-    count: Array
+    count: Any  # a NamedTuple field named count is typed Any (see _base.StepCount)
     avg_value: Array
 
 
@@ -80,7 +80,9 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-
             cooldown_count=new_cooldown, count=fnp.asarray(0, fnp.int32),
             avg_value=fnp.zeros_like(s.avg_value))
 
-    def update(updates, state, params=None, *, value: ArrayLike | None = None, **extra_args):
+    def update(updates: PyTree, state: ReduceLROnPlateauState, params: PyTree = None, *,
+               value: ArrayLike | None = None,
+               **extra_args: Any) -> tuple[PyTree, ReduceLROnPlateauState]:
         del params, extra_args
         if value is None:
             raise TypeError("reduce_on_plateau.update() needs the monitored value as the keyword "

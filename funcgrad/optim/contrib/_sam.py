@@ -108,8 +108,9 @@ def sam(optimizer: GradientTransformation, adv_optimizer: GradientTransformation
             adv_state=_blend(last, new_adv_state, adv_state),
             cache=_blend(first, params, state.cache))
 
-    def opaque_update(updates, state, params=None, *,
-                      grad_fn: Callable[[PyTree, int], PyTree] | None = None):
+    def opaque_update(updates: PyTree, state: SAMState, params: PyTree = None, *,
+                      grad_fn: Callable[[PyTree, int], PyTree] | None = None
+                      ) -> tuple[PyTree, SAMState]:
         if grad_fn is None:
             raise ValueError("grad_fn must be provided when opaque_mode=True: "
                              "opt.update(grads, state, params, grad_fn=lambda p, i: "

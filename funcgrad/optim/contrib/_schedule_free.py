@@ -96,7 +96,7 @@ def schedule_free(base_optimizer: GradientTransformation, learning_rate: ScalarO
             base_optimizer_state=base.init(params),
             z=tree.tree_map(lambda x: fnp.array(x, copy=True), z))
 
-    def update(grads, state, params=None, **extra_args):
+    def update(updates, state, params=None, **extra_args):
         lr = learning_rate
         if callable(lr):
             lr = fnp.asarray(lr(state.step_count), state.max_lr.dtype)
@@ -106,7 +106,7 @@ def schedule_free(base_optimizer: GradientTransformation, learning_rate: ScalarO
         # c_t: 0 while no learning rate has been seen (0/0), nan if either is nan
         ratio = fnp.nan_to_num(ieee_divide(weight, total), nan=0.0, posinf=fnp.inf)
         c = fnp.where(fnp.isnan(weight) | fnp.isnan(total), fnp.nan, ratio)
-        base_updates, base_state = base.update(grads, state.base_optimizer_state, params,
+        base_updates, base_state = base.update(updates, state.base_optimizer_state, params,
                                                **extra_args)
         z = tree.tree_map(lambda zi, u: fnp.asarray(zi + u).astype(fnp.asarray(zi).dtype),
                           state.z, base_updates)
