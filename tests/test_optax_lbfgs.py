@@ -8,10 +8,13 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad import optim
+from funcgrad.optim._lbfgs import _precondition
 from _optax_oracle import (assert_same_tree, gradient_sequence, oracle, param_trees, precision,
                            run_side_by_side, to_funcgrad, to_jax)
 
@@ -155,6 +158,31 @@ def test_lbfgs_without_linesearch_matches_optax_on_nested_trees(dtype):
     params = param_trees(dtype)[1]
     run_side_by_side(lambda o: o.lbfgs(learning_rate=0.1, memory_size=3, linesearch=None),
                      params, gradient_sequence(params, 5), dtype, jit=True)
+
+
+@settings(max_examples=15)
+@given(n=st.integers(1, 5), memory=st.integers(1, 4), steps=st.integers(2, 6),
+       seed=st.integers(0, 2 ** 16), dtype=st.sampled_from(DTYPES))
+def test_lbfgs_direction_satisfies_the_secant_equation(n, memory, steps, seed, dtype):
+    # on a quadratic with Hessian A, the inverse Hessian approximation P maps the newest
+    # gradient difference onto the newest parameter difference (P du = dw), whatever the
+    # memory size, the number of steps and the dimension (1 included)
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    a = (q * rng.uniform(1.0, 4.0, n)) @ q.T
+    t = optim.scale_by_lbfgs(memory_size=memory)
+    w = fnp.asarray(rng.standard_normal(n).astype(dtype))
+    state = t.init(w)
+    for _ in range(steps):
+        direction, state = t.update(fnp.asarray((a @ np.asarray(w)).astype(dtype)), state, w)
+        assert direction.dtype == dtype
+        w = optim.apply_updates(w, -0.3 * direction)
+    newest = (int(state.count) - 2) % memory
+    dw, du = state.diff_params_memory[newest], state.diff_updates_memory[newest]
+    mapped = _precondition(du, state.diff_params_memory, state.diff_updates_memory,
+                           state.weights_memory, 1.0, (int(state.count) - 1) % memory)
+    tol = dict(rtol=2e-3, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(mapped), np.asarray(dw), **tol)
 
 
 # ---- optax's L-BFGS example: the whole solve in a while_loop ----------------------------------
