@@ -307,6 +307,25 @@ def test_backtracking_steps_zero_where_objective_is_not_finite():
     assert np.isinf(float(state.info.decrease_error))
 
 
+@pytest.mark.parametrize("jit", [False, True])
+def test_verbose_linesearches_diagnose_failures_only(jit, capsys):
+    fn = lambda w: fnp.sum(w ** 2)  # noqa: E731
+    w = fnp.array([1.0, 2.0])
+    g = fg.grad(fn)(w)
+    for t, says in ((optim.scale_by_zoom_linesearch(2, verbose=True),
+                     "not a descent direction. The slope (=20.0)"),
+                    (optim.scale_by_backtracking_linesearch(2, verbose=True),
+                     "no stepsize ensuring sufficient decrease found")):
+        def update(direction, state, t=t):
+            return t.update(direction, state, w, value=fn(w), grad=g, value_fn=fn)
+
+        update = fg.jit(update) if jit else update
+        for direction, fails in ((-g, False), (g, True)):
+            update(direction, t.init(w))
+            out = capsys.readouterr().out
+            assert (says in out) == fails, out
+
+
 # ---- dtypes: funcgrad has no x64 switch, the parameters' precision stands in for it ------------
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import debug
 from .. import numpy as fnp
 from .. import tree
 from .._api import value_and_grad
@@ -99,6 +100,19 @@ def _require(who: str, value: Any, grad: Any, value_fn: Any) -> None:
             "value=value, grad=grad, value_fn=fn)`")
 
 
+def _cond_print(flag: Any, message: str, **values: Any) -> Array:
+    """Print `message` (formatted with `values` at run time) when `flag` holds, under jit too.
+    Returns a zero the caller adds into its result: under jit, funcgrad drops a cond whose
+    outputs go unused, and an operation whose arguments all come from outside a branch runs
+    outside it, so the flag and the values go in as the branch's operands."""
+    def say(flag, v):
+        debug.print(message, flag, **v)
+        return fnp.zeros((), fnp.int32)
+
+    return cond(flag, say, lambda flag, v: fnp.zeros((), fnp.int32), flag,
+                {k: fnp.asarray(x) for k, x in values.items()})
+
+
 def _nan_to_inf(x):
     return fnp.where(fnp.isnan(x), fnp.inf, x)
 
@@ -140,8 +154,8 @@ def scale_by_backtracking_linesearch(
     from min(increase_factor * last step, max_learning_rate) and multiplies by decrease_factor
     until the criterion holds or max_backtracking_steps trials are spent; a step that only
     reaches inf or nan values becomes 0. With store_grad=True the gradient at the accepted point
-    is kept in the state, for `value_and_grad_from_state` to reuse. `verbose` is accepted for
-    optax's signature and prints nothing.
+    is kept in the state, for `value_and_grad_from_state` to reuse. `verbose=True` prints what
+    went wrong when a search fails.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> from funcgrad import optim
@@ -155,7 +169,6 @@ def scale_by_backtracking_linesearch(
     >>> print(f"{fn(optim.apply_updates(w, updates)):.2E}")
     5.04E+00
     """
-    del verbose
     who = "scale_by_backtracking_linesearch"
 
     def init(params):
@@ -200,6 +213,16 @@ def scale_by_backtracking_linesearch(
             iter_num=fnp.asarray(0, default_int(dtype)))
         s = while_loop(keep_going, trial, start)
         lr = fnp.where(fnp.isinf(s.decrease_error), 0.0, s.learning_rate)
+        if verbose:
+            said = _cond_print(s.decrease_error > atol,
+                        "INFO: scale_by_backtracking_linesearch: no stepsize ensuring sufficient "
+                        "decrease found.\nValue at current params: {value},\nSlope along update "
+                        "direction: {slope}\nStepsize: {stepsize}\nDecrease Error: {error}",
+                        value=fnp.asarray(value), slope=slope, stepsize=s.learning_rate,
+                        error=s.decrease_error)
+            said = said + _cond_print(fnp.isinf(s.decrease_error),
+                                      "Using a stepsize of 0 to avoid infinite or nan values.")
+            s = s._replace(iter_num=s.iter_num + said)  # + 0: keeps the prints under jit
         new_state = ScaleByBacktrackingLinesearchState(
             learning_rate=lr, value=s.new_value, grad=s.new_grad if store_grad else None,
             info=BacktrackingLinesearchInfo(s.iter_num, s.decrease_error))
@@ -291,8 +314,8 @@ def scale_by_zoom_linesearch(
     When max_linesearch_steps trials, or an interval shorter than stepsize_precision, leave only
     a step with sufficient decrease, that step is taken. initial_guess_strategy "keep" starts
     from the last step size, "one" from 1 (best for quasi-Newton directions). The value and
-    gradient at the chosen point stay in the state for `value_and_grad_from_state`. `verbose` is
-    accepted for optax's signature and prints nothing.
+    gradient at the chosen point stay in the state for `value_and_grad_from_state`.
+    `verbose=True` prints a diagnosis when a search fails.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> from funcgrad import optim
@@ -306,7 +329,6 @@ def scale_by_zoom_linesearch(
     >>> print(f"{fn(optim.apply_updates(w, updates)):.2E}")
     0.00E+00
     """
-    del verbose
     who = "scale_by_zoom_linesearch"
     if initial_guess_strategy not in ("one", "keep"):
         raise ValueError(f"Unknown initial guess strategy: {initial_guess_strategy!r}; use "
@@ -391,9 +413,33 @@ def scale_by_zoom_linesearch(
             # out of trials: the best point with sufficient decrease, if any (or if the last
             # point is outside the function's domain)
             use_safe = (s.safe.step > 0.0) | fnp.isinf(s.decrease_error)
+            if verbose:
+                s = s._replace(count=s.count + diagnose(s))  # + 0: keeps the prints under jit
             current, g = _pick(use_safe, (s.safe, s.safe_grad), (s.current, s.grad))
             return s._replace(current=s.current._replace(step=current.step,
                                                          value=current.value), grad=g)
+
+        def diagnose(s: _Zoom) -> Array:
+            debug.print("INFO: scale_by_zoom_linesearch:\nValue at current params: {v}\n"
+                        "Slope along update direction: {g}\nStepsize reached: {t}\n"
+                        "Decrease Error: {d}\nCurvature Error: {c}", v=init.value,
+                        g=init.slope, t=s.current.step, d=s.decrease_error,
+                        c=s.curvature_error)
+            said = _cond_print(s.safe.step > 0.0, "Returning stepsize with sufficient decrease but "
+                        "curvature condition not satisfied. Stepsize ensuring sufficient "
+                        "decrease: {t}.", t=s.safe.step)
+            failed = s.safe.step <= 0.0
+            said = said + _cond_print(failed, "Linesearch failed, no stepsize satisfying sufficient "
+                        "decrease found.")
+            said = said + _cond_print(failed & (init.slope >= 0.0), "The linesearch failed because the "
+                        "provided direction is not a descent direction. The slope (={g}) at "
+                        "stepsize=0 should be negative", g=init.slope)
+            said = said + _cond_print(failed & (init.slope < 0.0), "Consider augmenting the maximal number "
+                        "of linesearch iterations.")
+            said = said + _cond_print(failed & fnp.isinf(s.decrease_error), "Cannot even make a step without "
+                        "getting Inf or Nan. The linesearch won't make a step and the optimizer "
+                        "is stuck.")
+            return said
 
         def step_fn(s: _Zoom) -> _Zoom:
             new = cond(s.interval_found, zoom, search_interval, s)
