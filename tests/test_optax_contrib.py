@@ -45,6 +45,9 @@ CASES = {
     "dowg_init_decay": lambda o: _lib_contrib(o).dowg(init_estim_sq_dist=0.3,
                                                       weight_decay=1e-3),
     "prodigy": lambda o: _lib_contrib(o).prodigy(),
+    "cocob": lambda o: _lib_contrib(o).cocob(),
+    "cocob_options": lambda o: _lib_contrib(o).cocob(learning_rate=0.5, alpha=10.0,
+                                                     weight_decay=1e-3),
     "prodigy_options": lambda o: _lib_contrib(o).prodigy(
         learning_rate=_lr_schedule(o), beta3=0.9, weight_decay=1e-2, safeguard_warmup=True),
 }

@@ -4,7 +4,7 @@ with optax's names, signatures and state classes.
 - `sam` (sharpness-aware minimization) with `normalize`;
 - `schedule_free`, `schedule_free_sgd`, `schedule_free_adamw` and `schedule_free_eval_params`;
 - `reduce_on_plateau` (its update takes the monitored `value=`);
-- the learning-rate-free `dog`, `dowg` and `prodigy`.
+- the learning-rate-free `dog`, `dowg`, `prodigy` and `cocob`.
 
 docs/optimizers.md lists what of optax.contrib is left out.
 
@@ -22,8 +22,8 @@ docs/optimizers.md lists what of optax.contrib is left out.
 >>> w
 Array([0.512], dtype=float64)
 """
-from ._parameter_free import (DoGState, DoWGState, ProdigyState, dog, dowg, prodigy,
-                              scale_by_dog, scale_by_dowg)
+from ._parameter_free import (COCOBState, DoGState, DoWGState, ProdigyState, cocob, dog, dowg,
+                              prodigy, scale_by_cocob, scale_by_dog, scale_by_dowg)
 from ._reduce_on_plateau import ReduceLROnPlateauState, reduce_on_plateau
 from ._sam import NormalizeState, SAMState, normalize, sam
 from ._schedule_free import (ScheduleFreeState, schedule_free, schedule_free_adamw,
@@ -35,5 +35,5 @@ __all__ = [
     "ScheduleFreeState",
     "reduce_on_plateau", "ReduceLROnPlateauState",
     "dog", "DoGState", "dowg", "DoWGState", "scale_by_dog", "scale_by_dowg",
-    "prodigy", "ProdigyState",
+    "prodigy", "ProdigyState", "cocob", "COCOBState", "scale_by_cocob",
 ]

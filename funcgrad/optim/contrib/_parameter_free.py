@@ -219,3 +219,69 @@ def prodigy(learning_rate: ScalarOrSchedule = 1.0, betas: tuple[float, float] = 
 
     return GradientTransformationExtraArgs(init, update)
 
+
+
+class COCOBState(NamedTuple):
+    """The state of COCOB: the initial parameters and, per coordinate, the negated sum of
+    gradients, the largest gradient magnitude (from eps), the sum of magnitudes and the
+    reward."""
+    init_particles: PyTree
+    cumulative_gradients: PyTree
+    scale: PyTree
+    subgradients: PyTree
+    reward: PyTree
+
+
+def scale_by_cocob(alpha: float = 100.0, eps: float = 1e-8) -> GradientTransformation:
+    """COCOB-Backprop's coin-betting step (Orabona & Tommasi 2017, algorithm 2): each coordinate
+    bets a fraction of its wealth (the reward plus its largest gradient seen) on the sign of the
+    sum of past negative gradients; no learning rate.
+
+    >>> import funcgrad.numpy as fnp
+    >>> t = scale_by_cocob()
+    >>> w = fnp.array([1.0])
+    >>> t.update(fnp.array([2.0]), t.init(w), w)[0]
+    Array([-0.01], dtype=float64)
+    """
+    def init(params):
+        zeros = otree.zeros_like(params)
+        return COCOBState(init_particles=params, cumulative_gradients=zeros,
+                          scale=otree.scale(eps, otree.ones_like(params)), subgradients=zeros,
+                          reward=zeros)
+
+    def update(updates, state, params=None):
+        scale = tree.tree_map(lambda s, g: fnp.maximum(s, fnp.abs(g)), state.scale, updates)
+        subgradients = tree.tree_map(lambda s, g: s + fnp.abs(g), state.subgradients, updates)
+        reward = tree.tree_map(lambda r, g, p, p0: fnp.maximum(r - g * (p - p0), 0),
+                               state.reward, updates, params, state.init_particles)
+        cumulative = tree.tree_map(lambda c, g: c - g, state.cumulative_gradients, updates)
+        new_updates = tree.tree_map(
+            lambda p, p0, c, s, sub, r: -p + (p0 + c / (s * fnp.maximum(sub + s, alpha * s))
+                                              * (s + r)),
+            params, state.init_particles, cumulative, scale, subgradients, reward)
+        return new_updates, COCOBState(state.init_particles, cumulative, scale, subgradients,
+                                       reward)
+
+    return GradientTransformation(init, update)
+
+
+def cocob(learning_rate: ScalarOrSchedule = 1.0, alpha: float = 100.0, eps: float = 1e-8,
+          weight_decay: float = 0.0, mask: Mask | None = None) -> GradientTransformationExtraArgs:
+    """COCOB-Backprop: weight decay, the gradient scaled by learning_rate (1: none), then
+    `scale_by_cocob`'s coin-betting step.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> from funcgrad import optim
+    >>> opt = cocob()
+    >>> loss = lambda w: fnp.sum((w - 1.0) ** 2)
+    >>> w = fnp.zeros(2)
+    >>> state = opt.init(w)
+    >>> for _ in range(50):
+    ...     updates, state = opt.update(fg.grad(loss)(w), state, w)
+    ...     w = optim.apply_updates(w, updates)
+    >>> fnp.round(w, 3)
+    Array([1., 1.], dtype=float64)
+    """
+    return chain(add_decayed_weights(weight_decay, mask),
+                 scale_by_learning_rate(learning_rate, flip_sign=False),
+                 scale_by_cocob(alpha, eps))
