@@ -66,16 +66,11 @@ def real_vdot(a: PyTree, b: PyTree) -> Array:
 
 
 def safe_divide(num: Any, den: Any, where_zero: Any) -> Array:
-    """num / den, or `where_zero` where den == 0, without numpy's divide-by-zero warning."""
+    """num / den, or `where_zero` where den == 0, without numpy's divide-by-zero warning. (The
+    interpolations below take nan there: JAX's inf or nan, which they treat alike, as "not a
+    valid point".)"""
     zero = den == 0
     return fnp.where(zero, where_zero, num / fnp.where(zero, fnp.ones_like(den), den))
-
-
-def _nan_divide(num, den):
-    # num / den with nan where den == 0: JAX gives inf or nan there, which every caller treats
-    # as "not a valid point", and numpy would warn.
-    zero = den == 0
-    return fnp.where(zero, fnp.nan, num / fnp.where(zero, fnp.ones_like(den), den))
 
 
 def _split_fn_kwargs(who: str, value_fn: Callable[..., Any], extra_args: dict) -> dict:
@@ -281,18 +276,18 @@ def _cubic_minimizer(a, fa, slope_a, b, fb, c, fc):
     db, dc = b - a, c - a
     rb, rc = fb - fa - slope_a * db, fc - fa - slope_a * dc
     den = (db * dc) ** 2 * (db - dc)
-    cubic = _nan_divide(dc ** 2 * rb - db ** 2 * rc, den)
-    square = _nan_divide(-dc ** 3 * rb + db ** 3 * rc, den)
+    cubic = safe_divide(dc ** 2 * rb - db ** 2 * rc, den, fnp.nan)
+    square = safe_divide(-dc ** 3 * rb + db ** 3 * rc, den, fnp.nan)
     radical = square * square - 3.0 * cubic * slope_a
     root = fnp.sqrt(fnp.where(radical >= 0, radical, fnp.nan))
-    return a + _nan_divide(-square + root, 3.0 * cubic)
+    return a + safe_divide(-square + root, 3.0 * cubic, fnp.nan)
 
 
 def _quadratic_minimizer(a, fa, slope_a, b, fb):
     # The critical point of the quadratic through (a, fa), (b, fb) with slope slope_a at a.
     db = b - a
-    curv = _nan_divide(fb - fa - slope_a * db, db ** 2)
-    return a - _nan_divide(slope_a, 2.0 * curv)
+    curv = safe_divide(fb - fa - slope_a * db, db ** 2, fnp.nan)
+    return a - safe_divide(slope_a, 2.0 * curv, fnp.nan)
 
 
 def _pick(flag, a, b):
