@@ -70,10 +70,11 @@ from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, Conditionall
                         partition, selective_transform)
 from . import transforms
 from . import tree, tree_utils  # optax.tree and optax.tree_utils
+from . import contrib  # optax.contrib (imports the optimizers above)
 
 __all__ = [
     # namespaces
-    "tree", "tree_utils",
+    "tree", "tree_utils", "contrib",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
