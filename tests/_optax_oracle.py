@@ -116,11 +116,14 @@ def assert_same_tree(ours, theirs, dtype=np.float64, where="tree", **tolerance):
 
 def run_side_by_side(make: Callable[[Any], Any], params, grads: Sequence[Any],
                      dtype=np.float64, jit: bool = False, extra: Callable[[int], dict] | None = None,
-                     **tolerance) -> tuple[Any, Any]:
+                     jit_oracle: bool | None = None, **tolerance) -> tuple[Any, Any]:
     """Build `make(optax)` and `make(funcgrad.optim)`, init both on `params` (numpy leaves), feed
     each gradient tree in turn (with `extra(step)` as keyword arguments to update, for the
     transformations that take extra arguments), and compare updates, states and the updated
-    parameters after every step. Returns the final (funcgrad, optax) parameters."""
+    parameters after every step. Returns the final (funcgrad, optax) parameters. `jit` jits
+    funcgrad's update, and optax's too unless `jit_oracle` says otherwise (None: as `jit`):
+    optax eager spares XLA's compilation of a whole update, optax jitted spares its per-step
+    compilations of a `lax.cond` run eagerly."""
     jax, _, optax = oracle()
     with precision(dtype):
         theirs_t, ours_t = make(optax), make(optim)
@@ -129,7 +132,9 @@ def run_side_by_side(make: Callable[[Any], Any], params, grads: Sequence[Any],
         assert_same_tree(s_o, s_t, dtype, "init state", **tolerance)
         up_t, up_o = theirs_t.update, ours_t.update
         if jit:
-            up_t, up_o = jax.jit(up_t), fg.jit(up_o)
+            up_o = fg.jit(up_o)
+        if jit if jit_oracle is None else jit_oracle:
+            up_t = jax.jit(up_t)
         for step, g in enumerate(grads):
             kw = extra(step) if extra else {}
             u_t, s_t = up_t(to_jax(g), s_t, p_t, **kw)

@@ -29,7 +29,7 @@ from ._adaptive import (ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAmsgradSt
                         scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_amsgrad,
                         scale_by_lion, scale_by_radam, scale_by_rms, scale_by_rss,
                         scale_by_stddev)
-from ._adding import WeightDecaySchedule, add_decayed_weights
+from ._adding import AddDecayedWeightsState, WeightDecaySchedule, add_decayed_weights
 from ._alias import (adadelta, adafactor, adagrad, adam, adamax, adamw, amsgrad, lamb, lars,
                      lion, nadam, radam, rmsprop, sgd)
 from ._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs, Mask,
@@ -39,9 +39,9 @@ from ._base import (EmptyState, GradientTransformation, GradientTransformationEx
                     incremental_update, init_empty_state, named_chain, periodic_update,
                     set_to_zero, stateless, stateless_with_tree_map, tree_map_params,
                     with_extra_args_support)
-from ._clipping import (adaptive_grad_clip, clip, clip_by_block_rms, clip_by_global_norm,
-                        per_example_global_norm_clip, per_example_layer_norm_clip,
-                        unitwise_clip, unitwise_norm)
+from ._clipping import (AdaptiveGradClipState, ClipByGlobalNormState, ClipState,
+                        adaptive_grad_clip, clip, clip_by_block_rms, clip_by_global_norm,
+                        per_example_global_norm_clip, per_example_layer_norm_clip)
 from ._constraining import (NonNegativeParamsState, ZeroNansState, centralize,
                             keep_params_nonnegative, zero_nans)
 from ._factorized import FactoredState, scale_by_factored_rms
@@ -115,11 +115,12 @@ __all__ = [
     "stateless_with_tree_map", "incremental_update", "periodic_update", "tree_map_params",
     "ApplyEvery", "apply_every", "ShouldSkipUpdateFunction", "skip_large_updates",
     "WeightDecaySchedule", "adaptive_grad_clip", "per_example_global_norm_clip",
-    "per_example_layer_norm_clip", "unitwise_clip", "unitwise_norm", "NonNegativeParamsState",
+    "per_example_layer_norm_clip", "NonNegativeParamsState",
     "ZeroNansState", "centralize", "keep_params_nonnegative", "zero_nans",
     "InjectStatefulHyperparamsState", "WrappedSchedule", "WrappedScheduleState",
     "inject_stateful_hyperparams", "MonitorState", "SnapshotState", "measure_with_ema",
     "monitor", "snapshot", "ConditionallyMaskState", "ConditionallyTransformState",
     "ConditionFn", "MultiTransformState", "conditionally_mask", "conditionally_transform",
     "flatten", "freeze", "multi_transform", "selective_transform", "transforms",
+    "AddDecayedWeightsState", "AdaptiveGradClipState", "ClipByGlobalNormState", "ClipState",
 ]

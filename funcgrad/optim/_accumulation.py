@@ -12,8 +12,9 @@ from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, DTypeLike, PyTree
 from ..lax import cond
-from ._base import (GradientTransformation, GradientTransformationExtraArgs, Params, StepCount,
-                    Updates, with_extra_args_support)
+from ._base import (STATE_VS_UPDATES, GradientTransformation, GradientTransformationExtraArgs,
+                    Params, StepCount, Updates, check_same_structure, count_dtype,
+                    with_extra_args_support)
 from ._tree_math import (bias_correction, safe_increment, tree_cast, tree_zeros_like,
                          update_moment, zero_count)
 
@@ -46,6 +47,7 @@ def trace(decay: ArrayLike, nesterov: bool = False,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.trace, updates, "trace", STATE_VS_UPDATES)
         step = lambda g, t: g + decay * t
         new_trace = tree.tree_map(_none_or(step), updates, state.trace,
                                   is_leaf=lambda g: g is None)
@@ -76,6 +78,7 @@ def ema(decay: ArrayLike, debias: bool = True,
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.ema, updates, "ema", STATE_VS_UPDATES)
         updates = new_ema = update_moment(updates, state.ema, decay, 1)
         count = safe_increment(state.count)
         if debias:
@@ -94,14 +97,6 @@ class ShouldSkipUpdateFunction(Protocol):
         ...
 
 
-def _count_dtype(updates: Updates) -> np.dtype:
-    # JAX counts in int64 when 64-bit types are on, as they are for float64 models: a count
-    # takes the width of the widest float leaf (int32 for none)
-    wide = any(np.dtype(x.dtype).itemsize >= 8 for x in tree.tree_leaves(updates)
-               if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc")
-    return np.dtype(np.int64 if wide else np.int32)
-
-
 def skip_not_finite(updates: Updates, gradient_step: ArrayLike,
                     params: Params | None) -> tuple[Any, dict[str, Any]]:
     """A `should_skip_update_fn` for MultiSteps: skip a mini-step whose gradients hold an inf or
@@ -113,9 +108,9 @@ def skip_not_finite(updates: Updates, gradient_step: ArrayLike,
     (True, 1)
     """
     del gradient_step, params
-    dtype = _count_dtype(updates)
+    dtype = count_dtype(updates)
     counts = [fnp.sum(~fnp.isfinite(g)).astype(dtype) for g in tree.tree_leaves(updates)]
-    num = fnp.sum(fnp.stack(counts)) if counts else fnp.zeros([], dtype)
+    num = fnp.sum(fnp.stack(counts)).astype(dtype) if counts else fnp.zeros([], dtype)
     return num > 0, {"should_skip": num > 0, "num_not_finite": num}
 
 
@@ -211,6 +206,7 @@ class MultiSteps:
                 "The `should_skip_update_fn` function should return a boolean scalar array, "
                 f"but it returned an array of dtype {should_skip.dtype} and shape "
                 f"{tuple(should_skip.shape)}")
+        check_same_structure(state.acc_grads, updates, "MultiSteps", STATE_VS_UPDATES)
         n = state.mini_step
         acc = tree.tree_map(lambda g, a: self._accumulate(g, a, n), updates, state.acc_grads)
         cast_acc = tree.tree_map(lambda a, g: a.astype(g.dtype), acc, updates)
@@ -234,9 +230,10 @@ class MultiSteps:
         """Whether the last update applied the inner optimizer (a traced boolean)."""
         return (state.mini_step == 0) & (state.gradient_step > 0)
 
-    def gradient_transformation(self) -> GradientTransformationExtraArgs:
-        """This accumulator as an (init, update) pair, to chain or wrap like any other."""
-        return GradientTransformationExtraArgs(self.init, self.update)
+    def gradient_transformation(self) -> GradientTransformation:
+        """This accumulator as an (init, update) pair, to chain or wrap like any other. It is a
+        plain GradientTransformation, as optax's: `chain` gives it no extra arguments."""
+        return GradientTransformation(self.init, self.update)
 
 
 class ApplyEvery(NamedTuple):
@@ -262,6 +259,7 @@ def apply_every(k: int = 1) -> GradientTransformation:
 
     def update(updates, state, params=None):
         del params
+        check_same_structure(state.grad_acc, updates, "apply_every", STATE_VS_UPDATES)
         c = state.count % k
         keep = c != 0
         grad_acc = tree.tree_map(lambda g, ga: fnp.where(keep, ga, fnp.zeros_like(ga)) + g,

@@ -6,8 +6,11 @@ from typing import Any, NamedTuple
 from .._core.typing import PyTree
 from ._base import (EmptyState, GradientTransformation, MaskOrFn, ScalarOrSchedule, StepCount,
                     check_scalar_hyperparameter, map_updates_params, require_params)
-from ._tree_math import safe_increment, zero_count
+from ._tree_math import cast_like, safe_increment, zero_count
 from ._wrappers import masked
+
+
+AddDecayedWeightsState = EmptyState  # optax's name for its state without a schedule
 
 
 class WeightDecaySchedule(NamedTuple):
@@ -43,7 +46,8 @@ def add_decayed_weights(weight_decay: ScalarOrSchedule = 0.0,
             return updates, new_state
         s = (check_scalar_hyperparameter(weight_decay(state.count), "add_decayed_weights",
                                          "weight_decay") if scheduled else weight_decay)
-        return map_updates_params(lambda g, p: g + s * p, updates, params,
+        # a schedule's array value is cast to each leaf's dtype, as JAX's weakly typed value is
+        return map_updates_params(lambda g, p: g + cast_like(s, g) * p, updates, params,
                                   "add_decayed_weights"), new_state
 
     t = GradientTransformation(init, update)

@@ -4,15 +4,18 @@
     update(updates, state, params=None) -> (updates, state)
 
 States are NamedTuples of arrays (step counts included), so a whole training step can be jitted
-or vmapped, and transformations compose with `chain`.
+or vmapped, and transformations compose with `chain`. A GradientTransformationExtraArgs' update
+also takes keyword arguments (`value=`, ...), which `chain` hands to the members that take them.
+Here too: optax's type aliases, the stateless building blocks, apply_updates and its relatives,
+tree_map_params, and the structure checks every transformation's errors come from.
 """
 from __future__ import annotations
 
 import collections
 from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol, Union, runtime_checkable
 
 import numpy as np
-from typing import Any, NamedTuple, Protocol, Union, runtime_checkable
 
 from .. import numpy as fnp
 from .. import tree
@@ -291,6 +294,10 @@ def _is_none(x: Any) -> bool:
     return x is None
 
 
+STATE_VS_UPDATES = ("parameters the state was built from", "updates")
+"""The names check_same_structure gives a state's copy of the parameters and the updates."""
+
+
 def check_same_structure(first: PyTree, second: PyTree, who: str,
                          names: tuple[str, str] = ("updates", "params"),
                          prefix: bool = False) -> None:
@@ -355,8 +362,9 @@ def incremental_update(new_tensors: Params, old_tensors: Params,
     """
     check_same_structure(new_tensors, old_tensors, "incremental_update",
                          ("new_tensors", "old_tensors"))
+    s: Any = step_size  # a Python float stays weakly typed: float32 tensors stay float32
     return tree.tree_map(
-        lambda new, old: None if new is None else step_size * new + (1.0 - step_size) * old,
+        lambda new, old: None if new is None else s * new + (1.0 - s) * old,
         new_tensors, old_tensors, is_leaf=_is_none)
 
 
@@ -372,6 +380,19 @@ def periodic_update(new_tensors: Params, old_tensors: Params, steps: ArrayLike,
     check_same_structure(new_tensors, old_tensors, "periodic_update",
                          ("new_tensors", "old_tensors"))
     return cond(fnp.mod(steps, update_period) == 0, lambda: new_tensors, lambda: old_tensors)
+
+
+def count_dtype(t: PyTree) -> np.dtype:
+    """The integer dtype of a count over `t`'s elements, as JAX makes it: int64 when 64-bit types
+    are on, which they are for a float64 model (a 64-bit float leaf), int32 otherwise.
+
+    >>> import funcgrad.numpy as fnp
+    >>> count_dtype({"w": fnp.zeros(2, fnp.float32)}), count_dtype([fnp.zeros(1)])
+    (dtype('int32'), dtype('int64'))
+    """
+    wide = any(np.dtype(x.dtype).itemsize >= 8 for x in tree.tree_leaves(t)
+               if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc")
+    return np.dtype(np.int64 if wide else np.int32)
 
 
 def check_scalar_hyperparameter(value: Any, who: str, name: str) -> Any:

@@ -9,9 +9,12 @@ import numpy as np
 from .. import numpy as fnp
 from .. import tree
 from .._core.typing import ArrayLike, PyTree
-from ._base import (GradientTransformation, check_same_structure, init_empty_state,
-                    require_params)
+from ._base import (EmptyState, GradientTransformation, check_same_structure, count_dtype,
+                    init_empty_state, require_params)
 from ._tree_math import global_norm
+
+# optax's names for the states of the stateless clipping transformations
+ClipState = ClipByGlobalNormState = AdaptiveGradClipState = EmptyState
 
 
 def _abs_sq(x):
@@ -61,6 +64,8 @@ def clip_by_block_rms(threshold: ArrayLike) -> GradientTransformation:
     Array([ 1., -1.], dtype=float64)
     """
     def clip_leaf(u):
+        if np.size(u) == 0:  # nothing to clip (and no mean to take)
+            return u
         return u / fnp.maximum(1.0, fnp.sqrt(fnp.mean(_abs_sq(u))) / threshold)
 
     def update(updates, state, params=None):
@@ -82,7 +87,7 @@ def _check_batch_dim(grads: PyTree, who: str) -> list[Any]:
     return leaves
 
 
-def _per_example_norms(leaves: list[Any]):
+def _per_example_norms(leaves: list[Any]) -> Any:
     sums = [fnp.sum(_abs_sq(g).reshape(g.shape[0], -1), axis=1) for g in leaves]
     return fnp.sqrt(sum(sums[1:], start=sums[0]))
 
@@ -103,7 +108,7 @@ def per_example_global_norm_clip(grads: PyTree, l2_norm_clip: ArrayLike
     norms = _per_example_norms(leaves)
     safe = fnp.where(norms == 0, 1.0, norms)  # 0/0 is no clipping: multiplier 1
     multipliers = fnp.where(norms == 0, 1.0, fnp.minimum(l2_norm_clip / safe, 1.0))
-    num_clipped = fnp.sum(multipliers < 1.0)
+    num_clipped = fnp.sum(multipliers < 1.0).astype(count_dtype(grads))
     return tree.tree_map(lambda g: fnp.tensordot(multipliers.astype(g.dtype), g, axes=1),
                          grads), num_clipped
 
@@ -174,6 +179,7 @@ def unitwise_clip(g_norm: ArrayLike, max_norm: ArrayLike, grad: ArrayLike,
         raise ValueError(f"unitwise_clip: g_norm, max_norm and grad must have one shape, got "
                          f"{shapes[0]}, {shapes[1]} and {shapes[2]}; compute the norms with "
                          "unitwise_norm(grad)")
+    g_norm, max_norm, grad = fnp.asarray(g_norm), fnp.asarray(max_norm), fnp.asarray(grad)
     clipped = grad * (max_norm / fnp.maximum(g_norm, div_eps))
     return fnp.where(g_norm < max_norm, grad, clipped)
 

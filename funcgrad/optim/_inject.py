@@ -82,13 +82,21 @@ def _highest_dtype(params: PyTree) -> np.dtype:
 
 
 def _convert_floats(x: Any, dtype: np.dtype) -> Any:
-    # as optax: an array keeps its dtype (funcgrad has no weakly typed arrays), a Python or
-    # numpy float takes `dtype`; integers and the rest stay as they are
+    # As optax: a Python or numpy float takes `dtype`; integers and the rest stay as they are.
+    # optax keeps a JAX array's dtype unless it is weakly typed (a float computed from the
+    # count and Python numbers: float32 without x64, taking `dtype`). funcgrad computes those
+    # in float64, with no weak type kept on arrays: a float array wider than `dtype` is
+    # narrowed to it, a narrower one (a float32 schedule in a float64 model) kept.
     if isinstance(x, ArrayMethods):
+        x_dtype = np.dtype(getattr(x, "dtype"))  # an Array or a Tracer
+        if x_dtype.kind == "f" and dtype.kind == "f" and x_dtype.itemsize > dtype.itemsize:
+            return x.astype(dtype)
         return x
     kind = np.dtype(x.dtype).kind if hasattr(x, "dtype") else np.asarray(x).dtype.kind
     if kind == "f" and not isinstance(x, bool):
         return fnp.asarray(x, dtype)
+    if isinstance(x, int) and not isinstance(x, bool):  # JAX's int: 64-bit with float64 only
+        return fnp.asarray(x, np.int64 if dtype.itemsize >= 8 else np.int32)
     return x
 
 
@@ -106,7 +114,8 @@ def inject_hyperparams(inner_factory: Callable[..., GradientTransformation],
     for a hyperparameter (a function of the step count, or a StatefulSchedule) is evaluated at
     each step and its value stored. Booleans, the names in `static_args` and non-numeric values
     stay Python values. Floats take `hyperparam_dtype`, by default the parameters' widest float
-    dtype (so a float32 model stays float32); arrays keep theirs.
+    dtype (so a float32 model stays float32); a float array wider than that is narrowed to it,
+    a narrower one kept (as optax treats JAX's weakly and strongly typed values).
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import optim
@@ -160,7 +169,9 @@ def inject_hyperparams(inner_factory: Callable[..., GradientTransformation],
                 inner_factory(**other, **hparams).init(params))
 
         def update(updates, state, params=None, **extra_args):
-            dtype = np.dtype(hyperparam_dtype or _highest_dtype(params))
+            # without the parameters, the updates' dtype (optax: JAX's default float dtype)
+            dtype = np.dtype(hyperparam_dtype or _highest_dtype(
+                updates if params is None else params))
             hparams = {k: _convert_floats(v, dtype) for k, v in state.hyperparams.items()}
             hparams.update({k: scheduled(k, state.hyperparams_states[k], dtype, extra_args)
                             for k in schedules})

@@ -37,6 +37,13 @@ def snapshot(measure_name: str, measure: Callable[[Updates], PyTree]) -> Gradien
     return GradientTransformation(init, update)
 
 
+def _as_transformation(measure: GradientTransformation | Callable[[Updates], PyTree]
+                       ) -> GradientTransformation:
+    if isinstance(measure, GradientTransformation):
+        return measure
+    return stateless(lambda updates, params: measure(updates))
+
+
 class MonitorState(NamedTuple):
     """The state of `monitor`: the measurements by name, and each measure's own state."""
     measurements: dict[str, PyTree]
@@ -56,11 +63,8 @@ def monitor(measures: dict[str, GradientTransformation | Callable[[Updates], PyT
     >>> state.measurements
     {'norm': Array(5., dtype=float64)}
     """
-    members = {}
-    for name, measure in measures.items():
-        if callable(measure):
-            measure = stateless(lambda u, _, m=measure: m(u))
-        members[name] = with_extra_args_support(measure)
+    members = {name: with_extra_args_support(_as_transformation(measure))
+               for name, measure in measures.items()}
     names = tuple(members)
 
     def init(params):

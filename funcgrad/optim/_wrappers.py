@@ -233,7 +233,8 @@ class ConditionallyMaskState(NamedTuple):
 def _conditional_update(inner: GradientTransformationExtraArgs,
                         should_transform_fn: ConditionFn, forward_extra_args: bool,
                         zero_rejected: bool, updates: PyTree, inner_state: PyTree,
-                        step: StepCount, params: Params | None, extra_args: dict):
+                        step: StepCount, params: Params | None,
+                        extra_args: dict) -> tuple[PyTree, PyTree]:
     condition = should_transform_fn(step, **(extra_args if forward_extra_args else {}))
     return cond(condition,
                 lambda: inner.update(updates, inner_state, params, **extra_args),
@@ -294,7 +295,7 @@ def conditionally_mask(inner: GradientTransformation, should_transform_fn: Condi
     return GradientTransformationExtraArgs(init, update)
 
 
-def _flat(t: PyTree):
+def _flat(t: PyTree) -> Any:
     leaves = tree.tree_leaves(t)
     return fnp.concatenate([fnp.reshape(x, [-1]) for x in leaves])
 
