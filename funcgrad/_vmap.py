@@ -11,7 +11,7 @@ from . import tree
 from ._api import _as_array, _leaf_names, _param_names
 from ._core.errors import ShapeError, doc_link, user_frame
 from ._core.trace import get_aval, new_trace
-from .interpreters.batching import BatchTrace, BatchTracer, OneHot
+from .interpreters.batching import BatchTrace, BatchTracer, OneHot, binding_axis
 from .lax._batching import move_axis, to_front
 
 
@@ -51,14 +51,25 @@ def _normalize_axis(ax, ndim, name, what):
 
 
 def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
-         axis_size: int | None = None) -> Callable[..., Any]:
+         axis_size: int | None = None, axis_name: Any = None) -> Callable[..., Any]:
     """Map `fun` over an axis of its arguments: vmap(f)(xs) stacks f(x) for every x in xs, in
     one batched computation (no Python loop).
+
+    `axis_name` names the mapped axis for the collectives of `funcgrad.lax` (`psum`,
+    `all_gather`, `axis_index`, ...) called inside `fun`, as JAX's vmap does.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.vmap(lambda x, y: fnp.dot(x, y), in_axes=(0, None))(fnp.ones((3, 2)), fnp.arange(2.0))
     Array([1., 1., 1.], dtype=float64)
+    >>> fg.vmap(lambda x: x / fg.lax.psum(x, "i"), axis_name="i")(fnp.array([1.0, 3.0]))
+    Array([0.25, 0.75], dtype=float64)
     """
+    if axis_name is not None:
+        try:
+            hash(axis_name)
+        except TypeError:
+            raise TypeError(f"vmap axis_name must be hashable (a str, usually), got "
+                            f"{axis_name!r}") from None
     @functools.wraps(fun)
     def vmapped(*args, **kwargs):
         if isinstance(in_axes, (tuple, list)):
@@ -114,14 +125,16 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
             rebuilt = [tree.tree_unflatten(td, [next(it) for _ in range(td.num_leaves)])
                        for td in trees]
             return fun(*rebuilt[:len(args)], **dict(zip(kwargs, rebuilt[len(args):])))
-        return batch_flat(flat_fun, leaves, axes, size, out_axes)
+        return batch_flat(flat_fun, leaves, axes, size, out_axes, axis_name)
     return vmapped
 
 
-def batch_flat(fun, leaves, axes, size, out_axes=0):
+def batch_flat(fun, leaves, axes, size, out_axes=0, axis_name=None):
     """fun(*leaves) mapped over axis axes[i] of leaves[i] (None: not mapped), every mapped axis
-    of size `size`, already checked: the core of vmap, which jacrev and jacfwd call directly."""
-    with new_trace(BatchTrace, "vmap", axis_size=size) as trace:
+    of size `size`, already checked: the core of vmap, which jacrev and jacfwd call directly.
+    `axis_name`, when given, is bound to this axis for the collectives inside `fun`."""
+    with new_trace(BatchTrace, "vmap", axis_size=size, axis_name=axis_name) as trace, \
+            binding_axis(axis_name, trace, size):
         out = fun(*[l if ax is None else BatchTracer(trace, l, ax)
                     for l, ax in zip(leaves, axes)])
         out_leaves, out_tree = tree.tree_flatten(out)

@@ -129,6 +129,8 @@ def _custom_vjp_add():
     return f
 
 
+_P2 = dict(axis_name="p", axis_size=2, vmapped=False)  # a collective's parameters
+
 CASES: list[Case] = [
     # elementwise
     *[B(n, "broadcast", (f32(2), f32(3))) for n in BINARY],
@@ -246,6 +248,17 @@ CASES: list[Case] = [
       (f32(2), f32(3))),
     V("checkpoint", "body-broadcast", lambda x, y: fg.checkpoint(lambda x, y: x + y)(x, y),
       (f32(2), f32(3))),
+    # collectives (over a process axis "p" of 2 members: the shape rule runs before the impl
+    # would look the axis up)
+    B("all_gather", "axis-out-of-range", (f32(2),), axis=2, **_P2),
+    B("psum_scatter", "size-not-the-axis-size", (f32(3),), scatter_dimension=0, **_P2),
+    B("psum_scatter", "scatter-dimension-out-of-range", (f32(2),), scatter_dimension=1, **_P2),
+    B("all_to_all", "split-size-not-the-axis-size", (f32(3, 2),), split_axis=0, concat_axis=0,
+      **_P2),
+    B("all_to_all", "concat-axis-out-of-range", (f32(2, 2),), split_axis=0, concat_axis=2,
+      **_P2),
+    B("ppermute", "duplicate-destination", (f32(2),), perm=((0, 1), (1, 1)), **_P2),
+    B("ppermute", "out-of-range", (f32(2),), perm=((0, 2),), **_P2),
 ]
 
 NOTHING_TO_REJECT = {
@@ -265,6 +278,10 @@ NOTHING_TO_REJECT = {
     "device_put": "the identity on avals; the device is checked by fg.device_put, before binding",
     "check": "any predicate (a run-time assertion: a failing one is in RUN_TIME_CASES)",
     "debug_print": "any values; the format is applied at run time (RUN_TIME_CASES)",
+    **{n: "a reduction over an axis's members takes operands of any shapes and dtypes (an "
+          "unbound axis name is a run-time error: RUN_TIME_CASES)" for n in ("psum", "pmax",
+                                                                              "pmin")},
+    "axis_index": "no operand but the axis's token",
 }
 
 # Errors the shape rule cannot see (they depend on values, or the rule leaves them to numpy):
@@ -276,6 +293,8 @@ RUN_TIME_CASES: list[Case] = [
     V("debug_print", "format-index", lambda x: fg.debug.print("{1}", x), (f32(2),)),
     B("cholesky", "not-positive-definite", (-spd32(),)),
     B("solve", "singular", (np.zeros((2, 2), np.float32), f32(2, 1))),
+    B("psum", "unbound-axis-name", (f32(2),), axis_name="no-such-axis", axis_size=2,
+      vmapped=False),
 ]
 
 ALL_CASES = CASES + RUN_TIME_CASES
@@ -370,7 +389,8 @@ def test_the_shape_rule_rejects_the_case(case):
 # Static parameters for probing the rules of NOTHING_TO_REJECT's primitives that take some.
 _PROBE_PARAMS = {"integer_pow": {"y": 2}, "convert_element_type": {"new_dtype": np.dtype("f4")},
                  "device_put": {"device": None}, "check": {"message": "m"},
-                 "debug_print": {"fmt": "{}", "treedef": None}}
+                 "debug_print": {"fmt": "{}", "treedef": None},
+                 **{n: _P2 for n in ("psum", "pmax", "pmin", "axis_index")}}
 _DTYPES = ("bool", "int8", "int32", "uint8", "int64", "float16", "float32", "float64",
            "complex64", "complex128")
 

@@ -1605,8 +1605,60 @@ LINALG = [
        same_dtype=True, torch=lambda T, re, im, name, norm: _fft_fn(T, re, im, name, norm)),
 ]
 
+# The collectives, each over the members of a named vmap: the argument's first axis.
+
+def _members(fn):
+    """fn(one member's value, n) mapped over the first axis, named "k"."""
+    return lambda x: fg.vmap(lambda r: fn(r, x.shape[0]), axis_name="k")(x)
+
+
+def _same_for_all(v, x):
+    return np.broadcast_to(v, x.shape)
+
+
+def _ring(n):
+    return [(j, (j + 1) % n) for j in range(n)]
+
+
+def _stacked_case():
+    """One argument whose first axis holds the members (size 0 and 1 included)."""
+    return with_params(single(min_dims=1), lambda s: st.just({}))
+
+
+def _square_case():
+    """One argument of shape (n, n, ...): as many members as blocks (psum_scatter, all_to_all)."""
+    return st.builds(lambda n, rest: (((n, n) + rest,), {}), st.integers(0, 3),
+                     one_shape(max_dims=1))
+
+
+COLLECTIVES = [
+    Op("psum", _members(lambda r, n: lax.psum(r, "k")),
+       lambda x: _same_for_all(x.sum(0), x), ("psum",), case=_stacked_case()),
+    Op("pmax", _members(lambda r, n: lax.pmax(r, "k")),
+       lambda x: _same_for_all(x.max(0), x) if len(x) else x, ("pmax",),
+       case=_stacked_case()),
+    Op("pmin", _members(lambda r, n: lax.pmin(r, "k")),
+       lambda x: _same_for_all(x.min(0), x) if len(x) else x, ("pmin",),
+       case=_stacked_case()),
+    Op("all_gather", _members(lambda r, n: lax.all_gather(r, "k", axis=r.ndim)),
+       lambda x: np.broadcast_to(np.moveaxis(x, 0, -1), (len(x),) + x.shape[1:] + (len(x),)),
+       ("all_gather",), case=_stacked_case()),
+    Op("psum_scatter", _members(lambda r, n: lax.psum_scatter(r, "k")),
+       lambda x: x.sum(0), ("psum_scatter",), case=_square_case()),
+    Op("all_to_all", _members(lambda r, n: lax.all_to_all(r, "k", 0, 0)),
+       lambda x: np.swapaxes(x, 0, 1), ("all_to_all",), case=_square_case()),
+    Op("ppermute", _members(lambda r, n: lax.ppermute(r, "k", _ring(n))),
+       lambda x: np.roll(x, 1, axis=0), ("ppermute",), case=_stacked_case()),
+    Op("axis_index", _members(lambda r, n: lax.axis_index("k")
+                              + lax.convert_element_type(r, np.int32) * 0),  # placed like r
+       lambda x: np.broadcast_to(np.arange(len(x), dtype=np.int32).reshape(
+           (-1,) + (1,) * (x.ndim - 1)), x.shape), ("axis_index",), case=_stacked_case(),
+       grad="none"),
+]
+
+
 OPS = (ELEMENTWISE + SPECIAL_FUNCTIONS + NN_ACTIVATIONS + NONDIFF + REDUCTIONS + SHAPE_OPS + INDEXING + PRODUCTS
-       + CONV + CONTROL + RANDOM + LINALG)
+       + CONV + CONTROL + RANDOM + LINALG + COLLECTIVES)
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
 
@@ -1907,15 +1959,22 @@ def test_op_table_covers_every_primitive():
 def test_op_binds_the_primitives_it_declares(op, monkeypatch):
     """Each entry's function really binds the primitives listed for it, over a few drawn cases:
     seen in its jaxpr, or (value-dependent shapes) by recording reverse mode and eager
-    evaluation."""
+    evaluation; and by recording vmap, which consumes a collective over the axis it names
+    (so it never reaches a jaxpr)."""
     from funcgrad._core import trace
-    from funcgrad.interpreters import ad
+    from funcgrad.interpreters import ad, batching
     seen = set()
     orig_rev, orig_eval = ad.ReverseTrace.process_primitive, trace.eval_primitive
+    orig_batch = batching.BatchTrace.process_primitive
 
     def recording_rev(self, prim, args, params):
         seen.add(prim.name)
         return orig_rev(self, prim, args, params)
+
+    def recording_batch(self, prim, args, params):
+        seen.add(prim.name)
+        return orig_batch(self, prim, args, params)
+    monkeypatch.setattr(batching.BatchTrace, "process_primitive", recording_batch)
 
     def recording_eval(prim, args, params):
         seen.add(prim.name)

@@ -14,7 +14,7 @@ import funcgrad.numpy as fnp
 from funcgrad import optim
 from funcgrad.optim import schedules as fg_schedules
 
-from _optax_oracle import oracle, precision
+from _optax_oracle import gradient_sequence, oracle, param_trees, precision, run_side_by_side
 
 DTYPES = [np.float32, np.float64]
 # float32: a few ulps (XLA's jit turns x / n into x * (1/n), and its cos differs from numpy's)
@@ -170,10 +170,12 @@ def test_schedule_equals_optax(case, dtype):
 def test_float_step_counts(dtype):
     """A float count (a fractional step) sets the dtype as in JAX, and interpolates."""
     jax, jnp, optax = oracle()
+    seen = set()
     with precision(dtype):
         for name, kwargs, steps in CASES:
-            if name in ("constant_schedule",):
-                continue
+            if name in seen or name == "constant_schedule":
+                continue  # one argument set per schedule
+            seen.add(name)
             theirs, ours = _build(optax.schedules, name, kwargs, dtype), \
                 _build(fg_schedules, name, kwargs, dtype)
             theirs = jax.jit(theirs)
@@ -212,10 +214,14 @@ def test_top_level_aliases_are_the_namespace_functions():
              "piecewise_constant_schedule", "piecewise_interpolate_schedule",
              "polynomial_schedule", "warmup_cosine_decay_schedule",
              "warmup_exponential_decay_schedule", "warmup_constant_schedule", "sgdr_schedule",
-             "join_schedules", "inject_hyperparams", "InjectHyperparamsState"]
+             "join_schedules", "inject_hyperparams", "InjectHyperparamsState",
+             "inject_stateful_hyperparams", "InjectStatefulHyperparamsState", "WrappedSchedule"]
     for name in names:
         assert getattr(optim, name) is getattr(fg_schedules, name), name
         assert name in optim.__all__, name
+    _, _, optax = oracle()
+    theirs = {n for n in dir(optax.schedules) if not n.startswith("_")}
+    assert theirs <= set(fg_schedules.__all__), sorted(theirs - set(fg_schedules.__all__))
 
 
 def test_schedules_drive_an_optimizer_in_float32():
@@ -265,3 +271,30 @@ def test_float64_hyperparameters_compute_in_float64_for_int32_counts():
     assert optim.linear_schedule(0.0, 1.0, 3)(count).dtype == np.float32
     value = optim.linear_schedule(np.float64(0.0), 1.0, 3)(count)
     assert value.dtype == np.float64 and float(value) == pytest.approx(1 / 3, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("make", [
+    lambda o: o.sgd(o.linear_schedule(0.1, 0.01, 4)),
+    lambda o: o.sgd(o.warmup_cosine_decay_schedule(0.0, 0.1, 2, 6, end_value=0.01)),
+    lambda o: o.sgd(o.exponential_decay(0.1, 2, 0.5, staircase=True)),
+    lambda o: o.sgd(o.piecewise_constant_schedule(0.1, {2: 0.5, 4: 0.1})),
+], ids=["linear", "warmup_cosine", "exponential", "piecewise_constant"])
+def test_schedules_drive_an_optimizer_as_optax(make, dtype):
+    """A schedule as a learning rate: the trajectory equals optax's, step by step."""
+    params = param_trees(dtype)[0]
+    run_side_by_side(make, params, gradient_sequence(params, 6), dtype, jit=True)
+
+
+def test_vmapped_schedules_equal_optax():
+    """A schedule mapped over a vector of int32 counts (fg.vmap beside jax.vmap)."""
+    jax, jnp, optax = oracle()
+    counts = np.arange(0, 40, 3, dtype=np.int32)
+    with precision(np.float64):
+        for name, kwargs, _ in CASES[1::4]:
+            theirs = jax.vmap(_build(optax.schedules, name, kwargs, np.float64))(
+                jnp.asarray(counts))
+            ours = fg.vmap(_build(fg_schedules, name, kwargs, np.float64))(fnp.asarray(counts))
+            a, b = np.asarray(ours), np.asarray(theirs)
+            assert a.dtype == b.dtype, name
+            np.testing.assert_allclose(a, b, rtol=3e-6, atol=1e-7, err_msg=name)

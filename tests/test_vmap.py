@@ -703,6 +703,37 @@ case("fft", "fft",
      one(R, min_dims=2, max_dims=2, min_side=1))
 
 
+# The collectives, over a named vmap inside the function (the first axis holds the members), so
+# that the test's vmap batches the named one.
+
+def _members(fn):
+    return lambda x: fg.vmap(lambda r: fn(r, x.shape[0]), axis_name="k")(x)
+
+
+def _square(dtypes=FLOATS):
+    """One argument of shape (n, n, ...): as many members as blocks."""
+    return st.builds(lambda n, rest, d: ([Arg((n, n) + rest, d)], {}), st.integers(0, 3),
+                     shapes(max_dims=1), st.sampled_from(dtypes))
+
+
+case("psum, pmean", "psum", _members(lambda r, n: (lax.psum(r, "k"), lax.pmean((r, 2 * r), "k"))),
+     one(min_dims=1))
+case("pmax, pmin", ("pmax", "pmin"), _members(lambda r, n: (lax.pmax(r, "k"), lax.pmin(r, "k"))),
+     one(grid, (F64, I32), min_dims=1, min_side=1))
+case("all_gather", "all_gather",
+     _members(lambda r, n: (lax.all_gather(r, "k", axis=r.ndim),
+                            lax.all_gather(r, "k", tiled=True))), one(min_dims=2))
+case("psum_scatter", "psum_scatter", _members(lambda r, n: lax.psum_scatter(r, "k")), _square())
+case("all_to_all", "all_to_all", _members(lambda r, n: lax.all_to_all(r, "k", 0, r.ndim - 1)),
+     _square())
+case("ppermute, pshuffle", "ppermute",
+     _members(lambda r, n: (lax.ppermute(r, "k", [(j, (j + 1) % n) for j in range(n)]),
+                            lax.pshuffle(r, "k", list(reversed(range(n)))))),
+     one(min_dims=1))
+case("axis_index", "axis_index", _members(lambda r, n: r * lax.axis_index("k")),
+     one(min_dims=1))
+
+
 # ---- the table covers every primitive -----------------------------------------------------------
 
 def test_the_table_covers_every_primitive():

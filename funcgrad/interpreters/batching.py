@@ -4,8 +4,11 @@ A BatchTracer holds the whole batched value and which of its axes is the batch a
 on it run each primitive's batching rule once for the whole batch."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
+from .._core import backend
 from .._core.array import wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, doc_link, user_frame
@@ -32,9 +35,10 @@ class BatchTracer(Tracer):
 class BatchTrace(Trace):
     name = "vmap"
 
-    def __init__(self, name=None, axis_size=None):
+    def __init__(self, name=None, axis_size=None, axis_name=None):
         super().__init__(name)
         self.axis_size = axis_size
+        self.axis_name = axis_name  # the name collectives use for this axis (None: unnamed)
 
     def process_primitive(self, prim, args, params):
         vals, dims = unwrap(self, BatchTracer, args, "val", "bdim")
@@ -58,6 +62,79 @@ class BatchTrace(Trace):
             "Write the choice so that it works elementwise for every example at once:\n"
             "    y = fnp.where(x > 0, a, b)        # instead of: a if x > 0 else b\n"
             + doc_link("concretizationerror"))
+
+
+# ---- named axes: vmap(..., axis_name=) --------------------------------------------------------
+#
+# A vmap with an axis name binds the name for the dynamic extent of the call. A collective over
+# the name (funcgrad.lax.psum, ...) takes one more operand: the axis's token, this vmap's member
+# index (0..size-1, batched along the axis). Being a tracer of the vmap's trace, the token routes
+# every bind of the collective to that trace, wherever it is bound (on values that do not vary
+# along the axis, inside a grad or a jit nested in the vmap, inside a scan body, whose jaxpr
+# gets the token as an operand); the collective's batching rule knows its axis is the one being
+# mapped when the token is batched there, and passes through any other vmap unchanged.
+
+
+class AxisFrame:
+    """One name bound by a running vmap: the trace, the axis size and (made on first use) the
+    token."""
+    __slots__ = ("axis_name", "trace", "size", "_token")
+
+    def __init__(self, axis_name, trace, size):
+        self.axis_name, self.trace, self.size, self._token = axis_name, trace, size, None
+
+    def token(self):
+        if self._token is None:
+            index = wrap_value(backend.create("arange", self.size, dtype=np.int32))
+            self._token = BatchTracer(self.trace, index, 0)
+        return self._token
+
+
+class _AxisEnv(threading.local):
+    """The AxisFrames of the running named vmaps, innermost last: one list per thread (a vmap
+    binds its name for the code it runs, not for other threads)."""
+    def __init__(self):
+        self.frames = []
+
+
+_axis_env = _AxisEnv()
+
+
+def bound_axis(name):
+    """The innermost running vmap's AxisFrame for `name`, or None."""
+    for frame in reversed(_axis_env.frames):
+        if frame.axis_name == name:
+            return frame
+    return None
+
+
+def bound_axis_names():
+    """The axis names that running vmaps bind, innermost last (for messages)."""
+    return [f.axis_name for f in _axis_env.frames]
+
+
+def named_axes_active():
+    """Whether any running vmap binds a name (jit then traces through rather than compiling a
+    function whose collectives would refer to it)."""
+    return bool(_axis_env.frames)
+
+
+class binding_axis:
+    """`with binding_axis(name, trace, size):` binds `name` to `trace` (nothing for None)."""
+    __slots__ = ("frame",)
+
+    def __init__(self, name, trace, size):
+        self.frame = None if name is None else AxisFrame(name, trace, size)
+
+    def __enter__(self):
+        if self.frame is not None:
+            _axis_env.frames.append(self.frame)
+        return self.frame
+
+    def __exit__(self, *exc):
+        if self.frame is not None:
+            _axis_env.frames.remove(self.frame)
+        return False
 
 
 # ---- structured batches: the one-hot basis of a Jacobian ----------------------------------------

@@ -21,6 +21,7 @@ from .._core.config import config
 from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link, user_frame,
                             user_site)
 from .._core.trace import Tracer, get_aval, new_trace
+from .batching import named_axes_active
 from .codegen import compile_jaxpr
 from .partial_eval import JaxprTrace
 from .passes import optimize
@@ -125,8 +126,10 @@ class _Jitted:
     def __call__(self, *args, **kwargs):
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        if any(isinstance(x, Tracer) for x in leaves):
-            return self.fun(*args, **kwargs)  # inside another transform: trace through
+        if any(isinstance(x, Tracer) for x in leaves) or named_axes_active():
+            # inside another transform, or inside a vmap binding an axis name that the
+            # function's collectives may use (a compiled form would outlive it): trace through
+            return self.fun(*args, **kwargs)
         raws = [_raw(x) for x in leaves]
         key = self._key(in_tree, leaves, static, raws)
         entry = self.cache.get(key)

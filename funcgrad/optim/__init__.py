@@ -59,6 +59,13 @@ from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesea
                           ScaleByZoomLinesearchState, ZoomLinesearchInfo,
                           scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
                           value_and_grad_from_state)
+from . import losses
+from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
+                     ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
+                     huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
+                     safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
+                     sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
+                     softmax_cross_entropy_with_integer_labels, squared_error)
 from ._tree_math import global_norm
 from ._inject import (InjectHyperparamsState, InjectStatefulHyperparamsState, WrappedSchedule,
                       WrappedScheduleState, inject_hyperparams, inject_stateful_hyperparams)
@@ -104,6 +111,12 @@ __all__ = [
     "piecewise_constant_schedule", "linear_onecycle_schedule", "cosine_onecycle_schedule",
     "sgdr_schedule", "join_schedules", "piecewise_interpolate_schedule",
     "warmup_exponential_decay_schedule", "schedules",
+    # losses (the namespace, and the top-level aliases optax keeps)
+    "losses", "convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
+    "ctc_loss_with_forward_probs", "generalized_kl_divergence", "hinge_loss", "huber_loss",
+    "kl_divergence", "l2_loss", "log_cosh", "ntxent", "safe_softmax_cross_entropy",
+    "sigmoid_binary_cross_entropy", "sigmoid_focal_loss", "smooth_labels",
+    "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "squared_error",
     # states
     "TraceState", "EmaState", "MultiStepsState", "ScaleByAdamState", "ScaleByAmsgradState",
     "ScaleByRmsState", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
