@@ -162,6 +162,29 @@ def test_sam_opaque_mode_matches_optax(dtype):
             params, gradient_sequence(params, 3), dtype, extra=lambda step: {"grad_fn": grad_fn})
 
 
+def test_sam_opaque_mode_pmeans_over_batch_axis_like_optax():
+    # per-example gradients under vmap(axis_name="batch"): the adversarial gradients are
+    # averaged over the batch, so every example takes the same step, as in optax
+    jax, jnp, optax = oracle()
+    rng = np.random.default_rng(5)
+    w0, data = rng.standard_normal(3), rng.standard_normal((4, 3))
+    outs = []
+    for lib, np_, vmap in ((optax, jnp, jax.vmap), (optim, fnp, fg.vmap)):
+        opt = lib.contrib.sam(lib.sgd(0.1), lib.sgd(0.05), sync_period=3, opaque_mode=True,
+                              batch_axis_name="batch")
+
+        def one(x, opt=opt, np_=np_):
+            grad_fn = lambda p, i: (p - x) * 2.0  # noqa: E731  (the gradient of |p - x|^2)
+            w = np_.asarray(w0)
+            u, _ = opt.update(grad_fn(w, -1), opt.init(w), w, grad_fn=grad_fn)
+            return u
+
+        with precision(np.float64):
+            outs.append(vmap(one, axis_name="batch")(np_.asarray(data)))
+    assert_same_tree(outs[1], outs[0], np.float64)
+    assert np.ptp(np.asarray(outs[1]), axis=0).max() < 1e-12  # one step for all
+
+
 def test_sam_transparent_ignores_grad_fn_in_chain():
     opt = optim.chain(contrib.sam(optim.sgd(0.1), optim.sgd(0.05)), optim.identity())
     w = fnp.ones(2)
@@ -208,5 +231,3 @@ def test_bad_calls_raise_optax_errors():
             lib.contrib.dog(init_step=("guess", 1.0)).init(np_.ones(2))
     with pytest.raises(ValueError, match="requires a ScheduleFreeState"):
         contrib.schedule_free_eval_params(optim.adam(0.1).init(fnp.ones(2)), fnp.ones(2))
-    with pytest.raises(NotImplementedError, match="no collectives"):
-        contrib.sam(optim.sgd(0.1), optim.sgd(0.1), batch_axis_name="batch")

@@ -10,6 +10,7 @@ from ... import numpy as fnp
 from ... import tree
 from ..._core.array import Array
 from ..._core.typing import PyTree
+from ...lax import pmean
 from .._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs,
                      apply_updates)
 from .. import _tree_ops as otree
@@ -63,10 +64,9 @@ def sam(optimizer: GradientTransformation, adv_optimizer: GradientTransformation
     step, which returns to the parameters cached at the start of the cycle and applies
     `optimizer`'s update there; the loss's gradient is taken at whatever parameters the caller
     holds. In opaque mode each update runs the whole cycle itself, calling the keyword argument
-    `grad_fn(params, i)` for the gradients on the way. reset_state re-initializes the
-    adversarial optimizer after each outer step. `batch_axis_name` (optax pmeans the opaque
-    mode's gradients over it) needs collectives funcgrad does not have yet: average the
-    gradients inside grad_fn instead.
+    `grad_fn(params, i)` for the gradients on the way, averaged (pmean) over the named axis
+    `batch_axis_name` when given (under `vmap(axis_name=...)` or across processes).
+    reset_state re-initializes the adversarial optimizer after each outer step.
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> from funcgrad import optim
@@ -83,10 +83,6 @@ def sam(optimizer: GradientTransformation, adv_optimizer: GradientTransformation
     """
     if sync_period < 1:
         raise ValueError(f"Synchronization period must be >= 1, got sync_period={sync_period}")
-    if batch_axis_name is not None:
-        raise NotImplementedError(
-            f"sam(batch_axis_name={batch_axis_name!r}): funcgrad has no collectives (pmean) "
-            "yet; average the gradients across the batch inside grad_fn instead")
 
     def init(params):
         return SAMState(steps_since_sync=fnp.zeros((), fnp.int32),
@@ -120,6 +116,8 @@ def sam(optimizer: GradientTransformation, adv_optimizer: GradientTransformation
             adv_updates, adv_state = adv_optimizer.update(adv_updates, adv_state, adv_params)
             adv_params = apply_updates(adv_params, tree.tree_map(lambda x: -x, adv_updates))
             adv_updates = grad_fn(adv_params, i)
+            if batch_axis_name is not None:  # average the gradients over the named axis
+                adv_updates = tree.tree_map(lambda g: pmean(g, batch_axis_name), adv_updates)
         if reset_state:
             adv_state = adv_optimizer.init(params)
         updates, opt_state = optimizer.update(adv_updates, state.opt_state, params)
