@@ -54,6 +54,11 @@ from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecyc
                          warmup_constant_schedule, warmup_cosine_decay_schedule,
                          warmup_exponential_decay_schedule)
 from . import schedules
+from ._lbfgs import ScaleByLBFGSState, lbfgs, scale_by_lbfgs
+from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesearchState,
+                          ScaleByZoomLinesearchState, ZoomLinesearchInfo,
+                          scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
+                          value_and_grad_from_state)
 from . import losses
 from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
                      ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
@@ -90,10 +95,11 @@ from ._scale import (ScaleByRpropState, ScaleByTrustRatioState, ScaleState,
                      scale_by_optimistic_gradient, scale_by_param_block_norm, scale_by_polyak,
                      scale_by_rprop, scale_by_sign)
 from . import tree, tree_utils  # optax.tree and optax.tree_utils
+from . import contrib  # optax.contrib (imports the optimizers above)
 
 __all__ = [
     # namespaces
-    "tree", "tree_utils",
+    "tree", "tree_utils", "contrib",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
@@ -110,6 +116,10 @@ __all__ = [
     "scale_by_adadelta", "scale_by_lion", "scale_by_trust_ratio", "scale_by_param_block_rms",
     "scale_by_factored_rms", "trace", "ema", "add_decayed_weights", "clip",
     "clip_by_global_norm", "clip_by_block_rms",
+    # L-BFGS and line searches
+    "lbfgs", "scale_by_lbfgs", "scale_by_backtracking_linesearch", "scale_by_zoom_linesearch",
+    "value_and_grad_from_state", "ScaleByLBFGSState", "ScaleByBacktrackingLinesearchState",
+    "BacktrackingLinesearchInfo", "ScaleByZoomLinesearchState", "ZoomLinesearchInfo",
     # wrappers
     "masked", "partition", "inject_hyperparams", "MultiSteps", "apply_if_finite",
     "skip_not_finite",
