@@ -26,7 +26,7 @@ test-gpu: $(BIN)/python
 	$(BIN)/python -m benchmarks --no-json gpu
 
 bench: $(BIN)/python
-	$(PIP) -e ".[bench,oracle]"
+	$(PIP) -e ".[bench,oracle,mpi]"
 	$(BIN)/python -m benchmarks
 
 docs: $(BIN)/python

@@ -14,4 +14,4 @@ are compared to the baseline named by their ``vs`` (default: the workload's firs
 
 # module names (under benchmarks/), in the order they run
 WORKLOADS = ("eager", "two_layer", "softmax", "conv", "jacobian", "jit", "torch_layer", "lenet",
-             "dataloader", "gpu", "optim_adam")
+             "dataloader", "gpu", "optim_adam", "allreduce", "ddp")

@@ -27,6 +27,7 @@ LAYERS = (
     ("scipy", ("scipy",)),
     ("random", ("random",)),
     ("nn", ("nn", "optim")),
+    ("distributed", ("distributed",)),
     ("torch", ("torch",)),
     ("root", ("", "viz", "__main__", "_jax_alias")),
 )
@@ -40,7 +41,8 @@ only; lax declares the primitives and their rules, on the core and the interpret
 the transforms (grad, vjp, vmap, jit's helpers, custom rules, jacobians, devices, debug) drive the
 interpreters over lax's primitives; funcgrad.numpy is user-facing API written in lax and the
 transforms; scipy and random are written in numpy; nn and optim use numpy, random and the
-transforms; the torch layer is a front end over all of them; the package root and viz (which
+transforms; distributed runs them across processes (MPI), its process axis serving lax's
+collectives; the torch layer is a front end over all of them; the package root and viz (which
 draws anything) re-export and use everything. Kept in this order, a reader can learn the package
 bottom-up, and each layer can be tested without the ones after it."""
 

@@ -34,11 +34,12 @@ EXCLUDED: dict[str, dict[str, str]] = {
     },
     "tree_utils": {},
     "contrib": {name: _CONTRIB_LATER for name in [
-        "COCOBState", "cocob", "scale_by_cocob", "DAdaptAdamWState", "dadapt_adamw",
+        "DAdaptAdamWState", "dadapt_adamw",
         "GaLoreDimensionNumbers", "GaLoreState", "galore", "scale_by_galore", "HutchinsonState",
         "hutchinson_estimator_diag_hessian", "MadgradState", "madgrad", "scale_by_madgrad",
         "MechanicState", "mechanize", "MomoAdamState", "MomoState", "momo", "momo_adam",
-        "MuonDimensionNumbers", "MuonState", "muon", "scale_by_muon", "ScaleByAdemamixState", "ScaleBySimplifiedAdEMAMixState", "ademamix",
+        "MuonDimensionNumbers", "MuonState", "muon", "scale_by_muon",
+        "ScaleByAdemamixState", "ScaleBySimplifiedAdEMAMixState", "ademamix",
         "simplified_ademamix", "scale_by_ademamix", "scale_by_simplified_ademamix",
         "SophiaState", "sophia", "SplitRealAndImaginaryState", "split_real_and_imaginary",
         "acprop", "scale_by_acprop", "adopt", "scale_by_adopt"]} | {

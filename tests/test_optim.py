@@ -498,8 +498,9 @@ def test_schedule_values_eager_and_jitted(k):
     jitted = fg.jit(schedule)
     for count, value in values.items():
         assert float(schedule(count)) == pytest.approx(value, rel=1e-12, abs=1e-15), count
+        # an int32 count divides to float32, as in optax (tests/test_optax_schedules.py)
         traced = float(jitted(fnp.asarray(count, fnp.int32)))
-        assert traced == pytest.approx(value, rel=1e-12, abs=1e-15), count
+        assert traced == pytest.approx(value, rel=1e-6, abs=1e-9), count
 
 
 def test_schedules_drive_the_learning_rate_by_update_count():
@@ -527,12 +528,12 @@ def test_chain_rejects_a_state_of_another_chain():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: optim.cosine_decay_schedule(1.0, 0), "decay_steps > 0, got 0"),
+    (lambda: optim.cosine_decay_schedule(1.0, 0), "positive decay_steps, got decay_steps=0"),
     (lambda: optim.piecewise_constant_schedule(1.0, {3: -1.0}), "non-negative scale factors"),
-    (lambda: optim.cosine_onecycle_schedule(0, 1.0), "transition_steps > 0, got 0"),
-    (lambda: optim.linear_onecycle_schedule(-1, 1.0), "transition_steps > 0, got -1"),
+    (lambda: optim.cosine_onecycle_schedule(0, 1.0), "positive transition_steps.*=0"),
+    (lambda: optim.linear_onecycle_schedule(-1, 1.0), "positive transition_steps.*=-1"),
     (lambda: optim.join_schedules([optim.constant_schedule(1.0)], [3]),
-     "one more schedule than boundaries"),
+     "one schedule more than boundaries"),
 ])
 def test_schedule_arguments_are_checked(make, message):
     with pytest.raises(ValueError, match=message):

@@ -170,7 +170,9 @@ def test_trajectory_with_schedule_matches_torch(torch):
     # the count a schedule sees is the number of updates before this one, so the first step
     # uses schedule(0), torch's initial rate before any scheduler.step()
     total = STEPS + 1
-    opt = optim.adam(optim.cosine_onecycle_schedule(total - 1, 0.05, pct_start=0.3))
+    # a float64 peak value: the schedule computes in float64 for the int32 count (with a Python
+    # float it would divide the count in float32, as optax does)
+    opt = optim.adam(optim.cosine_onecycle_schedule(total - 1, np.float64(0.05), pct_start=0.3))
     theirs = torch_trajectory(
         torch, lambda p: torch.optim.Adam(both(p), lr=0.05),
         lambda o: torch.optim.lr_scheduler.OneCycleLR(
@@ -245,6 +247,7 @@ def test_schedule_matches_torch(torch, name):
     ours = np.array([float(schedule(t)) for t in range(n)])
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-15)
     jitted = fg.jit(schedule)
-    ours_jit = np.array([float(jitted(fnp.asarray(t, fnp.int32))) for t in range(n)])
+    # an int64 count: an int32 one divides to float32, as in optax (tests/test_optax_schedules.py)
+    ours_jit = np.array([float(jitted(fnp.asarray(t, fnp.int64))) for t in range(n)])
     np.testing.assert_allclose(ours_jit, theirs, rtol=1e-9, atol=1e-15)
     assert not math.isclose(theirs.min(), theirs.max()), "the schedule should vary"

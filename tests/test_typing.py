@@ -17,6 +17,7 @@ import funcgrad as fg
 import funcgrad.nn
 import funcgrad.numpy as fnp
 import funcgrad.optim
+import funcgrad.distributed
 import funcgrad.random
 import funcgrad.scipy.special
 import funcgrad.torch as fgt
@@ -41,7 +42,7 @@ def test_mypy_passes_on_the_public_modules():
 # ---- every public function annotated ----------------------------------------------------------
 
 PUBLIC_MODULES = [fg, fnp, lax, funcgrad.optim, tree, funcgrad.random, funcgrad.scipy.special,
-                  funcgrad.nn]
+                  funcgrad.nn, funcgrad.distributed]
 
 
 def _subclasses_in(module, base):

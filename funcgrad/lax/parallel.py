@@ -105,7 +105,7 @@ def _member(axis_name, axis_size, who):
 
 
 def _host(v):
-    return np.ascontiguousarray(backend.to_host(backend.asarray(v)))
+    return np.asarray(backend.to_host(backend.asarray(v)), order="C")   # 0-d stays 0-d
 
 
 def _like(out, v):

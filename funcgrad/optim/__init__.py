@@ -49,8 +49,23 @@ from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
                      scale_by_param_block_rms, scale_by_schedule, scale_by_trust_ratio)
 from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
                          exponential_decay, join_schedules, linear_onecycle_schedule,
-                         linear_schedule, piecewise_constant_schedule, polynomial_schedule,
-                         sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule)
+                         linear_schedule, piecewise_constant_schedule,
+                         piecewise_interpolate_schedule, polynomial_schedule, sgdr_schedule,
+                         warmup_constant_schedule, warmup_cosine_decay_schedule,
+                         warmup_exponential_decay_schedule)
+from . import schedules
+from ._lbfgs import ScaleByLBFGSState, lbfgs, scale_by_lbfgs
+from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesearchState,
+                          ScaleByZoomLinesearchState, ZoomLinesearchInfo,
+                          scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
+                          value_and_grad_from_state)
+from . import losses
+from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
+                     ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
+                     huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
+                     safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
+                     sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
+                     softmax_cross_entropy_with_integer_labels, squared_error)
 from ._tree_math import global_norm
 from ._inject import (InjectHyperparamsState, InjectStatefulHyperparamsState, WrappedSchedule,
                       WrappedScheduleState, inject_hyperparams, inject_stateful_hyperparams)
@@ -81,10 +96,11 @@ from ._scale import (ScaleByRpropState, ScaleByTrustRatioState, ScaleState,
                      scale_by_optimistic_gradient, scale_by_param_block_norm, scale_by_polyak,
                      scale_by_rprop, scale_by_sign)
 from . import tree, tree_utils  # optax.tree and optax.tree_utils
+from . import contrib  # optax.contrib (imports the optimizers above)
 
 __all__ = [
     # namespaces
-    "tree", "tree_utils",
+    "tree", "tree_utils", "contrib",
     # the protocol and combinators
     "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
     "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
@@ -101,6 +117,10 @@ __all__ = [
     "scale_by_adadelta", "scale_by_lion", "scale_by_trust_ratio", "scale_by_param_block_rms",
     "scale_by_factored_rms", "trace", "ema", "add_decayed_weights", "clip",
     "clip_by_global_norm", "clip_by_block_rms",
+    # L-BFGS and line searches
+    "lbfgs", "scale_by_lbfgs", "scale_by_backtracking_linesearch", "scale_by_zoom_linesearch",
+    "value_and_grad_from_state", "ScaleByLBFGSState", "ScaleByBacktrackingLinesearchState",
+    "BacktrackingLinesearchInfo", "ScaleByZoomLinesearchState", "ZoomLinesearchInfo",
     # wrappers
     "masked", "partition", "inject_hyperparams", "MultiSteps", "apply_if_finite",
     "skip_not_finite",
@@ -108,7 +128,14 @@ __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
     "cosine_decay_schedule", "warmup_cosine_decay_schedule", "warmup_constant_schedule",
     "piecewise_constant_schedule", "linear_onecycle_schedule", "cosine_onecycle_schedule",
-    "sgdr_schedule", "join_schedules",
+    "sgdr_schedule", "join_schedules", "piecewise_interpolate_schedule",
+    "warmup_exponential_decay_schedule", "schedules",
+    # losses (the namespace, and the top-level aliases optax keeps)
+    "losses", "convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
+    "ctc_loss_with_forward_probs", "generalized_kl_divergence", "hinge_loss", "huber_loss",
+    "kl_divergence", "l2_loss", "log_cosh", "ntxent", "safe_softmax_cross_entropy",
+    "sigmoid_binary_cross_entropy", "sigmoid_focal_loss", "smooth_labels",
+    "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "squared_error",
     # states
     "TraceState", "EmaState", "MultiStepsState", "ScaleByAdamState", "ScaleByAmsgradState",
     "ScaleByRmsState", "ScaleByRmsWithCountState", "ScaleByRStdDevState",

@@ -101,16 +101,40 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
 
     prev = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)
+    _final_callbacks.append([])
     try:
         walk(roots, _next_nodes, visit, order)
+        _run_final_callbacks(_final_callbacks[-1])
     finally:
         _grad_state.enabled = prev
+        _final_callbacks.pop()
     if inputs is not None and capture:
         for t in inputs:
             if t._grad_fn is not None:
                 g = capture.get((t._grad_fn, t._output_nr))
                 if g is not None:
                     t._grad = g if t._grad is None else t._grad + g
+
+
+# the callbacks queued during each backward pass in progress (innermost last)
+_final_callbacks: list[list] = []
+
+
+def queue_callback(callback):
+    """Run callback() once the backward pass in progress has finished (PyTorch's
+    Variable._execution_engine.queue_callback): DistributedDataParallel waits there for its
+    gradient all-reduces."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
+def _run_final_callbacks(callbacks):
+    """Run the queued callbacks in order, those they queue included."""
+    i = 0
+    while i < len(callbacks):
+        callbacks[i]()
+        i += 1
 
 
 def _copy(d):
