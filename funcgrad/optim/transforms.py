@@ -22,9 +22,10 @@ from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, Conditionall
                         conditionally_mask, conditionally_transform, flatten, freeze, masked,
                         partition, selective_transform)
 
-# optax.transforms also holds add_noise and AddNoiseState, which live with the other noise and
-# scaling transforms (opt-alias's modules); they join this list where those modules export them.
+from ._noise import AddNoiseState, add_noise
+
 __all__ = [
+    "add_noise", "AddNoiseState",
     "adaptive_grad_clip", "add_decayed_weights", "apply_if_finite", "ApplyIfFiniteState",
     "chain", "clip_by_block_rms", "clip_by_global_norm", "clip", "conditionally_mask",
     "ConditionallyMaskState", "conditionally_transform", "ConditionallyTransformState",
