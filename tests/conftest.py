@@ -14,6 +14,10 @@ settings.register_profile("deep", max_examples=500, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("FUNCGRAD_HYPOTHESIS", "ci"))
 
+# The programs that multi-process tests launch on every rank: run by mpiexec, not collected
+# (--doctest-modules would import them, and they initialize a process group when imported).
+collect_ignore_glob = ["distributed/*.py", "torch_distributed/*.py"]
+
 
 @pytest.fixture
 def torch():
