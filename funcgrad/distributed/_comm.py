@@ -17,10 +17,12 @@ funcgrad.distributed stays cheap and works without the `distributed` extra.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
 import time
+import weakref
 import zlib
 from collections import deque
 from typing import Any, Callable, Sequence
@@ -49,6 +51,7 @@ def mpi() -> Any:
                 f"`pip install 'funcgrad[distributed]'` (mpi4py + MPICH wheels) "
                 f"{link(DistributedError)}") from None
         _MPI = MPI
+        atexit.register(_free_all)   # registered after mpi4py's own exit hook: runs before it
     return _MPI
 
 
@@ -181,8 +184,9 @@ class Request:
                 self._comm._poll(req.Test, req.Wait, deadline, self._what)
             elif not req.Test():
                 return False
-            self._agree = None
-            check()
+            if self._agree is not None:     # (a poll above may have begun it already)
+                self._agree = None
+                check()
         if self._start is not None:
             start, self._start = self._start, None
             self._reqs = start()
@@ -241,6 +245,8 @@ class Communicator:
         self.abort_grace = abort_grace
         self._pending: deque = deque()   # nonblocking collectives whose data is not posted yet
         self._failed: str | None = None
+        self._receiving: list[Request] = []   # receives whose data is not posted yet
+        _LIVE.add(self)
 
     def __repr__(self) -> str:
         return f"Communicator(rank={self.rank}, size={self.size})"
@@ -264,15 +270,18 @@ class Communicator:
 
     def _poll(self, test: Callable[[], bool], wait: Callable[[], Any], deadline: float | None,
               what: str) -> None:
-        if deadline is None:
+        if deadline is None and not self._receiving:
             wait()
             return
         spins = 0
         while not test():
+            # a receive posted earlier takes its message's data once the header is in: a send
+            # waiting here (to this very process, say) may need it
+            self._receiving = [r for r in self._receiving if not r._begin(False, None)]
             spins += 1
+            if spins > 50 and deadline is not None and time.monotonic() > deadline:
+                self._timed_out(what)
             if spins > 50:
-                if time.monotonic() > deadline:
-                    self._timed_out(what)
                 time.sleep(min(1e-3, 2e-6 * spins))
 
     def _timed_out(self, what: str) -> None:
@@ -772,7 +781,10 @@ class Communicator:
         def finish():
             return box["out"].tobytes() if expect is None else box["out"]
 
-        return Request(self, what, finish, start=start, agree=(_StatusRequest(hreq, status), check))
+        req = Request(self, what, finish, start=start, agree=(_StatusRequest(hreq, status), check))
+        if early is None:
+            self._receiving.append(req)
+        return req
 
     def recv(self, shape: Sequence[int], dtype: Any, source: int | None = None, tag: int = 0,
              timeout: float | None = _UNSET) -> np.ndarray:
@@ -817,8 +829,9 @@ class Communicator:
         """Send raw bytes to rank `dest`.
 
         >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.isend_bytes(b"ping", dest=w.rank)
-        >>> w.recv_bytes(source=w.rank)
+        >>> req = w.irecv_bytes(source=w.rank)
+        >>> w.send_bytes(b"ping", dest=w.rank)
+        >>> req.wait()
         b'ping'
         """
         self.isend_bytes(data, dest, tag).wait(timeout)
@@ -828,14 +841,26 @@ class Communicator:
 
         >>> w = Communicator(mpi().COMM_SELF)
         >>> req = w.isend_bytes(b"", dest=w.rank)
-        >>> w.recv_bytes(source=w.rank)
-        b''
+        >>> w.recv_bytes(source=w.rank), req.wait()
+        (b'', None)
         """
         self._deadline(None)
         self._peer(dest, "send_bytes")
         buf = np.frombuffer(bytes(data), np.uint8)
         return self._isend(f"bytes;{buf.size}".encode(), buf, dest, tag,
                            f"send_bytes to rank {dest}")
+
+    def irecv_bytes(self, source: int | None = None, tag: int = 0) -> Request:
+        """Start receiving raw bytes (any length) from rank `source` (None: any rank); `wait()`
+        returns them.
+
+        >>> w = Communicator(mpi().COMM_SELF)
+        >>> sent = w.isend_bytes(b"abc", dest=w.rank, tag=2)
+        >>> w.irecv_bytes(source=w.rank, tag=2).wait(), sent.wait()
+        (b'abc', None)
+        """
+        self._deadline(None)
+        return self._irecv(None, None, source, tag, f"recv_bytes from rank {source}")
 
     def recv_bytes(self, source: int | None = None, tag: int = 0,
                    timeout: float | None = _UNSET) -> bytes:
@@ -846,8 +871,7 @@ class Communicator:
         >>> w.recv_bytes(source=w.rank), req.wait()
         (b'pong', None)
         """
-        self._deadline(None)
-        return self._irecv(None, None, source, tag, f"recv_bytes from rank {source}").wait(timeout)
+        return self.irecv_bytes(source, tag).wait(timeout)
 
     # -- groups -------------------------------------------------------------------------------
 
@@ -881,10 +905,22 @@ class Communicator:
         for c in (self._ctl, self._comm):
             if c not in (MPI.COMM_WORLD, MPI.COMM_SELF, MPI.COMM_NULL):
                 c.Free()
+        _LIVE.discard(self)
 
     def __del__(self) -> None:
-        if getattr(self, "_ctl", None) is not None and self._failed is None:
+        if getattr(self, "_ctl", None) is not None and self._failed is None and self in _LIVE:
             self.free()
+
+
+_LIVE: "weakref.WeakSet[Communicator]" = weakref.WeakSet()
+
+
+def _free_all() -> None:
+    """Free the communicators still alive at exit, before MPI is finalized (MPI warns about
+    communicators left over)."""
+    for comm in list(_LIVE):
+        if comm._failed is None:
+            comm.free()
 
 
 class _StatusRequest:
