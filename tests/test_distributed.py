@@ -123,7 +123,9 @@ FAULTS = [
     ("mismatch_p2p", 1, "rank 0 sent float64[5] but this rank expects float64[4]"),
     ("timeout", 1, "DistributedTimeoutError: allreduce(op='sum') on rank 0 of 2 did not "
                    "complete in time"),
-    ("timeout_caught", 1, "stopping the job: rank 0: barrier timed out"),
+    ("timeout_caught", 1, "stopping the job: rank 0: barrier() timed out"),
+    ("init_timeout", 1, "DistributedTimeoutError: initialize() on rank 0 of 2: not every process "
+                        "of the job called initialize() within initialization_timeout=1 s"),
 ]
 
 
@@ -135,7 +137,7 @@ def test_a_fault_stops_every_rank_in_bounded_time_with_one_report(mode, status, 
     assert "unreachable" not in out, out
     if report is not None:
         assert out.count(report) == 1, out
-    if mode in ("raise", "mismatch", "mismatch_dtype", "mismatch_p2p", "timeout"):
+    if mode in ("raise", "mismatch", "mismatch_dtype", "mismatch_p2p", "timeout", "init_timeout"):
         assert out.count("Traceback (most recent call last)") == 1, out
         # the traceback starts in the user's script, not in the launcher's machinery
         tb = out[out.index("Traceback (most recent call last)"):].splitlines()

@@ -234,11 +234,11 @@ class Communicator:
     (1, 3)
     """
 
-    def __init__(self, comm: Any, timeout: float | None = None, abort_grace: float = 5.0):
+    def __init__(self, comm: Any, timeout: float | None = None, abort_grace: float = 5.0,
+                 setup_timeout: float | None = None):
         MPI = mpi()
         self._MPI = MPI
         self._comm = comm
-        self._ctl = comm.Dup()   # headers travel apart from the data: they never match each other
         self.rank: int = comm.Get_rank()
         self.size: int = comm.Get_size()
         self.timeout = timeout
@@ -246,7 +246,12 @@ class Communicator:
         self._pending: deque = deque()   # nonblocking collectives whose data is not posted yet
         self._failed: str | None = None
         self._receiving: list[Request] = []   # receives whose data is not posted yet
+        # headers travel apart from the data, so they never match each other; duplicating a
+        # communicator waits for every rank: at most `setup_timeout` seconds
+        self._ctl, req = comm.Idup()
         _LIVE.add(self)
+        self._complete([req], None if setup_timeout is None
+                       else time.monotonic() + setup_timeout, "creating a communicator")
 
     def __repr__(self) -> str:
         return f"Communicator(rank={self.rank}, size={self.size})"
@@ -327,7 +332,8 @@ class Communicator:
         if deadline is None:
             self._ctl.Allgather(mine, everyone)
         else:
-            self._complete([self._ctl.Iallgather(mine, everyone)], deadline, kind)
+            self._complete([self._ctl.Iallgather(mine, everyone)], deadline,
+                           desc.split(" of ")[0])
         self._check(kind, desc, mine, everyone, deadline)
 
     def _advance(self, block: bool, deadline: float | None, upto: Request | None = None) -> None:
@@ -399,19 +405,32 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).allreduce([np.array([1, 5]), np.array([2.0])], op="max")
         [array([1, 5]), array([2.])]
         """
-        return self.iallreduce(bufs, op, timeout=timeout).wait(timeout)
+        deadline = self._deadline(timeout)
+        packed = _Packed(bufs, op)
+        if self.size > 1:
+            self._collective(deadline)
+            self._agree("allreduce", f"allreduce(op={op!r}) of [{packed.sig}]", deadline, op,
+                        -1, packed.sig)
+            if deadline is None:
+                for flat, mpi_op, _ in packed.groups:
+                    self._comm.Allreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
+            else:
+                self._complete([self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
+                                for flat, mpi_op, _ in packed.groups], deadline, "allreduce")
+        return packed.results(self.size)
 
     def iallreduce(self, bufs: Sequence[np.ndarray], op: str = "sum",
                    timeout: float | None = _UNSET) -> Request:
         """`allreduce` started without waiting: returns a `Request` whose `wait()` gives the
-        reduced buffers. The data is posted as soon as every rank has called it (checked by
-        the header exchange), advanced by `test()`, `wait()` and later calls.
+        reduced buffers. The header goes out at once; the data as soon as every rank's header
+        is in (in the order the ranks called their collectives), advanced by `test()`, `wait()`
+        and later calls.
 
         >>> import numpy as np
         >>> Communicator(mpi().COMM_SELF).iallreduce([np.ones(2)], op="avg").wait()
         [array([1., 1.])]
         """
-        deadline = self._deadline(timeout)
+        self._deadline(timeout)
         packed = _Packed(bufs, op)
         desc = f"allreduce(op={op!r}) of [{packed.sig}]"
         what = f"allreduce(op={op!r})"
@@ -423,22 +442,14 @@ class Communicator:
             return [self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
                     for flat, mpi_op, _ in packed.groups]
 
-        self._collective(deadline)
         mine = self._header("allreduce", op, -1, packed.sig)
         everyone = np.empty((self.size, mine.size), np.int64)
-        if deadline is None and not self._pending:
-            # the common blocking case: no request objects, MPI's blocking calls
-            self._ctl.Allgather(mine, everyone)
-            self._check("allreduce", desc, mine, everyone, None)
-            for flat, mpi_op, _ in packed.groups:
-                self._comm.Allreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
-            req = Request(self, what, finish)
-            return req
         hreq = self._ctl.Iallgather(mine, everyone)
-        check = lambda: self._check("allreduce", desc, mine, everyone, deadline)  # noqa: E731
+        check = lambda: self._check("allreduce", desc, mine, everyone, None)  # noqa: E731
         req = Request(self, what, finish, start=start, agree=(hreq, check))
         req._queued = True
         self._pending.append(req)
+        self._advance(block=False, deadline=None)
         return req
 
     def reduce(self, buf: np.ndarray, op: str = "sum", root: int = 0,
@@ -623,7 +634,8 @@ class Communicator:
         deadline = self._deadline(timeout)
         self._collective(deadline)
         # an allgather completes only once every rank has joined it
-        self._agree("barrier", f"barrier({name!r})", deadline, None, -1, name)
+        self._agree("barrier", f"barrier({name!r})" if name else "barrier()", deadline, None,
+                    -1, name)
 
     # -- bytes, for object collectives (the caller serializes) --------------------------------
 
