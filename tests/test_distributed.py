@@ -15,6 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import funcgrad as fg
+import funcgrad.distributed as dist
+from funcgrad import lax
 
 pytest.importorskip("mpi4py", reason="the multi-process tests need mpi4py and MPICH: "
                     "pip install -e '.[mpi]'")
@@ -117,7 +123,9 @@ FAULTS = [
     ("mismatch_p2p", 1, "rank 0 sent float64[5] but this rank expects float64[4]"),
     ("timeout", 1, "DistributedTimeoutError: allreduce(op='sum') on rank 0 of 2 did not "
                    "complete in time"),
-    ("timeout_caught", 1, "stopping the job: rank 0: barrier timed out"),
+    ("timeout_caught", 1, "stopping the job: rank 0: barrier() timed out"),
+    ("init_timeout", 1, "DistributedTimeoutError: initialize() on rank 0 of 2: not every process "
+                        "of the job called initialize() within initialization_timeout=1 s"),
 ]
 
 
@@ -129,7 +137,7 @@ def test_a_fault_stops_every_rank_in_bounded_time_with_one_report(mode, status, 
     assert "unreachable" not in out, out
     if report is not None:
         assert out.count(report) == 1, out
-    if mode in ("raise", "mismatch", "mismatch_dtype", "mismatch_p2p", "timeout"):
+    if mode in ("raise", "mismatch", "mismatch_dtype", "mismatch_p2p", "timeout", "init_timeout"):
         assert out.count("Traceback (most recent call last)") == 1, out
         # the traceback starts in the user's script, not in the launcher's machinery
         tb = out[out.index("Traceback (most recent call last)"):].splitlines()
@@ -140,10 +148,9 @@ def test_a_fault_stops_every_rank_in_bounded_time_with_one_report(mode, status, 
 
 def test_under_plain_mpiexec_initialize_makes_a_raising_rank_stop_the_job():
     # no funcgrad launcher: the excepthook installed by initialize() does the same
-    from funcgrad.distributed import mpiexec_path
     marker = f"marker-{uuid.uuid4().hex[:12]}"
     start = time.monotonic()
-    proc = subprocess.run([mpiexec_path(), "-n", "2", sys.executable,
+    proc = subprocess.run([dist.mpiexec_path(), "-n", "2", sys.executable,
                            str(SCRIPTS / "faults.py"), "raise", marker], cwd=ROOT, env=_env(),
                           capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
@@ -197,9 +204,7 @@ def test_torchrun_variables_that_disagree_with_mpi_are_an_error():
 
 
 def test_a_single_process_is_a_job_of_one():
-    import funcgrad.distributed as dist
-    from funcgrad import lax
-    import funcgrad as fg
+    # (runs before the module's `world` fixture initializes the job of one below)
     dist.initialize(axis_name="procs")
     try:
         assert (dist.process_index(), dist.process_count(), dist.is_initialized()) == (0, 1, True)
@@ -214,3 +219,58 @@ def test_a_single_process_is_a_job_of_one():
         lax.psum(np.ones(2), "procs")
     with pytest.raises(dist.DistributedError, match="not initialized"):
         dist.world()
+
+
+# ---- in this process: a job of one (packing, argument checks) -----------------------------------
+
+_DTYPES = st.sampled_from([np.float32, np.float64, np.int32, np.int64, np.uint8, np.bool_,
+                           np.complex128, np.float16])
+_SHAPES = st.lists(st.integers(0, 3), max_size=3).map(tuple)
+
+
+@pytest.fixture(scope="module")
+def world():
+    dist.initialize(axis_name="test-one")
+    yield dist.world()
+    dist.shutdown()
+
+
+@given(st.lists(st.tuples(_SHAPES, _DTYPES), max_size=6))
+def test_allreduce_packs_and_unpacks_every_shape_and_dtype(world, specs):
+    # a job of one: the reduction is the identity, so every buffer comes back as it went in,
+    # through the packing (one flat buffer per dtype) and the unpacking (views into it)
+    bufs = [np.arange(int(np.prod(s)), dtype=np.int64).reshape(s).astype(d) for s, d in specs]
+    for op in ("sum", "max"):
+        if op == "max" and any(np.dtype(d).kind == "c" for _, d in specs):
+            continue
+        out = world.allreduce(bufs, op)
+        assert len(out) == len(bufs)
+        for o, b in zip(out, bufs):
+            assert o.shape == b.shape and o.dtype == b.dtype and np.array_equal(o, b)
+    out = world.broadcast_list(bufs, root=0)
+    assert all(o.dtype == b.dtype and np.array_equal(o, b) for o, b in zip(out, bufs))
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda w: w.allreduce([np.ones(2)], op="mean"), ValueError, "unknown reduction"),
+    (lambda w: w.allreduce([np.ones(2)], op="band"), TypeError, "needs integer or bool"),
+    (lambda w: w.allreduce([np.ones(2, complex)], op="max"), TypeError, "not ordered"),
+    (lambda w: w.allreduce([np.ones(2, int)], op="avg"), TypeError, "float or complex"),
+    (lambda w: w.allreduce([np.array([None])]), TypeError, "object arrays"),
+    (lambda w: w.broadcast(np.ones(2), root=3), ValueError, "root=3 is not a rank"),
+    (lambda w: w.alltoall(np.ones((2, 3))), ValueError, "one block per rank"),
+    (lambda w: w.send(np.ones(2), dest=5), ValueError, "rank 5 is not in this communicator"),
+    (lambda w: w.split([0, 0]), ValueError, "repeat a rank"),
+], ids=["op", "band-float", "max-complex", "avg-int", "object", "root", "blocks", "dest", "split"])
+def test_bad_arguments_are_clear_errors(world, call, error, match):
+    with pytest.raises(error, match=match):
+        call(world)
+
+
+def test_a_mismatched_receive_names_both_shapes(world):
+    sent = world.isend(np.ones(5, np.float32), dest=0, tag=11)
+    with pytest.raises(dist.CollectiveMismatchError,
+                       match=r"rank 0 sent float32\[5\] but this rank expects float64\[4\]"):
+        world.recv((4,), np.float64, source=0, tag=11)
+    sent.wait()
+

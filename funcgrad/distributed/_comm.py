@@ -17,10 +17,12 @@ funcgrad.distributed stays cheap and works without the `distributed` extra.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
 import time
+import weakref
 import zlib
 from collections import deque
 from typing import Any, Callable, Sequence
@@ -49,6 +51,7 @@ def mpi() -> Any:
                 f"`pip install 'funcgrad[distributed]'` (mpi4py + MPICH wheels) "
                 f"{link(DistributedError)}") from None
         _MPI = MPI
+        atexit.register(_free_all)   # registered after mpi4py's own exit hook: runs before it
     return _MPI
 
 
@@ -181,8 +184,9 @@ class Request:
                 self._comm._poll(req.Test, req.Wait, deadline, self._what)
             elif not req.Test():
                 return False
-            self._agree = None
-            check()
+            if self._agree is not None:     # (a poll above may have begun it already)
+                self._agree = None
+                check()
         if self._start is not None:
             start, self._start = self._start, None
             self._reqs = start()
@@ -230,17 +234,24 @@ class Communicator:
     (1, 3)
     """
 
-    def __init__(self, comm: Any, timeout: float | None = None, abort_grace: float = 5.0):
+    def __init__(self, comm: Any, timeout: float | None = None, abort_grace: float = 5.0,
+                 setup_timeout: float | None = None):
         MPI = mpi()
         self._MPI = MPI
         self._comm = comm
-        self._ctl = comm.Dup()   # headers travel apart from the data: they never match each other
         self.rank: int = comm.Get_rank()
         self.size: int = comm.Get_size()
         self.timeout = timeout
         self.abort_grace = abort_grace
         self._pending: deque = deque()   # nonblocking collectives whose data is not posted yet
         self._failed: str | None = None
+        self._receiving: list[Request] = []   # receives whose data is not posted yet
+        # headers travel apart from the data, so they never match each other; duplicating a
+        # communicator waits for every rank: at most `setup_timeout` seconds
+        self._ctl, req = comm.Idup()
+        _LIVE.add(self)
+        self._complete([req], None if setup_timeout is None
+                       else time.monotonic() + setup_timeout, "creating a communicator")
 
     def __repr__(self) -> str:
         return f"Communicator(rank={self.rank}, size={self.size})"
@@ -264,15 +275,18 @@ class Communicator:
 
     def _poll(self, test: Callable[[], bool], wait: Callable[[], Any], deadline: float | None,
               what: str) -> None:
-        if deadline is None:
+        if deadline is None and not self._receiving:
             wait()
             return
         spins = 0
         while not test():
+            # a receive posted earlier takes its message's data once the header is in: a send
+            # waiting here (to this very process, say) may need it
+            self._receiving = [r for r in self._receiving if not r._begin(False, None)]
             spins += 1
+            if spins > 50 and deadline is not None and time.monotonic() > deadline:
+                self._timed_out(what)
             if spins > 50:
-                if time.monotonic() > deadline:
-                    self._timed_out(what)
                 time.sleep(min(1e-3, 2e-6 * spins))
 
     def _timed_out(self, what: str) -> None:
@@ -318,7 +332,8 @@ class Communicator:
         if deadline is None:
             self._ctl.Allgather(mine, everyone)
         else:
-            self._complete([self._ctl.Iallgather(mine, everyone)], deadline, kind)
+            self._complete([self._ctl.Iallgather(mine, everyone)], deadline,
+                           desc.split(" of ")[0])
         self._check(kind, desc, mine, everyone, deadline)
 
     def _advance(self, block: bool, deadline: float | None, upto: Request | None = None) -> None:
@@ -390,19 +405,32 @@ class Communicator:
         >>> Communicator(mpi().COMM_SELF).allreduce([np.array([1, 5]), np.array([2.0])], op="max")
         [array([1, 5]), array([2.])]
         """
-        return self.iallreduce(bufs, op, timeout=timeout).wait(timeout)
+        deadline = self._deadline(timeout)
+        packed = _Packed(bufs, op)
+        if self.size > 1:
+            self._collective(deadline)
+            self._agree("allreduce", f"allreduce(op={op!r}) of [{packed.sig}]", deadline, op,
+                        -1, packed.sig)
+            if deadline is None:
+                for flat, mpi_op, _ in packed.groups:
+                    self._comm.Allreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
+            else:
+                self._complete([self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
+                                for flat, mpi_op, _ in packed.groups], deadline, "allreduce")
+        return packed.results(self.size)
 
     def iallreduce(self, bufs: Sequence[np.ndarray], op: str = "sum",
                    timeout: float | None = _UNSET) -> Request:
         """`allreduce` started without waiting: returns a `Request` whose `wait()` gives the
-        reduced buffers. The data is posted as soon as every rank has called it (checked by
-        the header exchange), advanced by `test()`, `wait()` and later calls.
+        reduced buffers. The header goes out at once; the data as soon as every rank's header
+        is in (in the order the ranks called their collectives), advanced by `test()`, `wait()`
+        and later calls.
 
         >>> import numpy as np
         >>> Communicator(mpi().COMM_SELF).iallreduce([np.ones(2)], op="avg").wait()
         [array([1., 1.])]
         """
-        deadline = self._deadline(timeout)
+        self._deadline(timeout)
         packed = _Packed(bufs, op)
         desc = f"allreduce(op={op!r}) of [{packed.sig}]"
         what = f"allreduce(op={op!r})"
@@ -414,22 +442,14 @@ class Communicator:
             return [self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
                     for flat, mpi_op, _ in packed.groups]
 
-        self._collective(deadline)
         mine = self._header("allreduce", op, -1, packed.sig)
         everyone = np.empty((self.size, mine.size), np.int64)
-        if deadline is None and not self._pending:
-            # the common blocking case: no request objects, MPI's blocking calls
-            self._ctl.Allgather(mine, everyone)
-            self._check("allreduce", desc, mine, everyone, None)
-            for flat, mpi_op, _ in packed.groups:
-                self._comm.Allreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
-            req = Request(self, what, finish)
-            return req
         hreq = self._ctl.Iallgather(mine, everyone)
-        check = lambda: self._check("allreduce", desc, mine, everyone, deadline)  # noqa: E731
+        check = lambda: self._check("allreduce", desc, mine, everyone, None)  # noqa: E731
         req = Request(self, what, finish, start=start, agree=(hreq, check))
         req._queued = True
         self._pending.append(req)
+        self._advance(block=False, deadline=None)
         return req
 
     def reduce(self, buf: np.ndarray, op: str = "sum", root: int = 0,
@@ -614,7 +634,8 @@ class Communicator:
         deadline = self._deadline(timeout)
         self._collective(deadline)
         # an allgather completes only once every rank has joined it
-        self._agree("barrier", f"barrier({name!r})", deadline, None, -1, name)
+        self._agree("barrier", f"barrier({name!r})" if name else "barrier()", deadline, None,
+                    -1, name)
 
     # -- bytes, for object collectives (the caller serializes) --------------------------------
 
@@ -772,7 +793,10 @@ class Communicator:
         def finish():
             return box["out"].tobytes() if expect is None else box["out"]
 
-        return Request(self, what, finish, start=start, agree=(_StatusRequest(hreq, status), check))
+        req = Request(self, what, finish, start=start, agree=(_StatusRequest(hreq, status), check))
+        if early is None:
+            self._receiving.append(req)
+        return req
 
     def recv(self, shape: Sequence[int], dtype: Any, source: int | None = None, tag: int = 0,
              timeout: float | None = _UNSET) -> np.ndarray:
@@ -817,8 +841,9 @@ class Communicator:
         """Send raw bytes to rank `dest`.
 
         >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.isend_bytes(b"ping", dest=w.rank)
-        >>> w.recv_bytes(source=w.rank)
+        >>> req = w.irecv_bytes(source=w.rank)
+        >>> w.send_bytes(b"ping", dest=w.rank)
+        >>> req.wait()
         b'ping'
         """
         self.isend_bytes(data, dest, tag).wait(timeout)
@@ -828,14 +853,26 @@ class Communicator:
 
         >>> w = Communicator(mpi().COMM_SELF)
         >>> req = w.isend_bytes(b"", dest=w.rank)
-        >>> w.recv_bytes(source=w.rank)
-        b''
+        >>> w.recv_bytes(source=w.rank), req.wait()
+        (b'', None)
         """
         self._deadline(None)
         self._peer(dest, "send_bytes")
         buf = np.frombuffer(bytes(data), np.uint8)
         return self._isend(f"bytes;{buf.size}".encode(), buf, dest, tag,
                            f"send_bytes to rank {dest}")
+
+    def irecv_bytes(self, source: int | None = None, tag: int = 0) -> Request:
+        """Start receiving raw bytes (any length) from rank `source` (None: any rank); `wait()`
+        returns them.
+
+        >>> w = Communicator(mpi().COMM_SELF)
+        >>> sent = w.isend_bytes(b"abc", dest=w.rank, tag=2)
+        >>> w.irecv_bytes(source=w.rank, tag=2).wait(), sent.wait()
+        (b'abc', None)
+        """
+        self._deadline(None)
+        return self._irecv(None, None, source, tag, f"recv_bytes from rank {source}")
 
     def recv_bytes(self, source: int | None = None, tag: int = 0,
                    timeout: float | None = _UNSET) -> bytes:
@@ -846,8 +883,7 @@ class Communicator:
         >>> w.recv_bytes(source=w.rank), req.wait()
         (b'pong', None)
         """
-        self._deadline(None)
-        return self._irecv(None, None, source, tag, f"recv_bytes from rank {source}").wait(timeout)
+        return self.irecv_bytes(source, tag).wait(timeout)
 
     # -- groups -------------------------------------------------------------------------------
 
@@ -881,10 +917,22 @@ class Communicator:
         for c in (self._ctl, self._comm):
             if c not in (MPI.COMM_WORLD, MPI.COMM_SELF, MPI.COMM_NULL):
                 c.Free()
+        _LIVE.discard(self)
 
     def __del__(self) -> None:
-        if getattr(self, "_ctl", None) is not None and self._failed is None:
+        if getattr(self, "_ctl", None) is not None and self._failed is None and self in _LIVE:
             self.free()
+
+
+_LIVE: "weakref.WeakSet[Communicator]" = weakref.WeakSet()
+
+
+def _free_all() -> None:
+    """Free the communicators still alive at exit, before MPI is finalized (MPI warns about
+    communicators left over)."""
+    for comm in list(_LIVE):
+        if comm._failed is None:
+            comm.free()
 
 
 class _StatusRequest:

@@ -14,13 +14,14 @@ from typing import Any, Callable
 from .._core.axes import register_process_axis, unregister_process_axis
 from ._axis import MPIProcessAxis
 from ._comm import Communicator, mpi
-from ._errors import DistributedError, link
+from ._errors import DistributedError, DistributedTimeoutError, link
 
 
 class _State:
     world: Communicator | None = None
     axis_name: str | None = None
     hook: Any = None
+    grace: float = 5.0       # abort_grace of the last initialize()
 
 
 _STATE = _State()
@@ -52,9 +53,19 @@ def initialize(num_processes: int | None = None, process_id: int | None = None, 
     world = MPI.COMM_WORLD
     rank, size = world.Get_rank(), world.Get_size()
     _check_launch(rank, size, num_processes, process_id)
-    comm = Communicator(world, timeout=timeout, abort_grace=abort_grace)
+    _STATE.grace = abort_grace
     _install_excepthook()
-    comm.barrier(timeout=initialization_timeout)
+    try:
+        comm = Communicator(world, timeout=timeout, abort_grace=abort_grace,
+                            setup_timeout=initialization_timeout)
+        comm.barrier(timeout=initialization_timeout)
+    except DistributedTimeoutError:
+        raise DistributedTimeoutError(
+            f"initialize() on rank {rank} of {size}: not every process of the job called "
+            f"initialize() within initialization_timeout={initialization_timeout:g} s (one is "
+            f"missing, stuck before it, or failed to start). The job is stopped; raise "
+            f"initialization_timeout if start-up is merely slow "
+            f"{link(DistributedTimeoutError)}") from None
     register_process_axis(axis_name, MPIProcessAxis(comm))
     _STATE.world, _STATE.axis_name = comm, axis_name
 
@@ -192,9 +203,8 @@ def _install_excepthook() -> None:
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
-        comm = _STATE.world
-        if comm is not None and comm.size > 1:
-            fail_job(exc_type, exc, tb, comm.abort_grace)
+        if mpi().COMM_WORLD.Get_size() > 1:       # (also while initialize() itself fails)
+            fail_job(exc_type, exc, tb, _STATE.grace)
         previous(exc_type, exc, tb)
 
     _STATE.hook = hook
@@ -210,8 +220,7 @@ def run_as_rank(main: Callable[[], Any]) -> None:
     try:
         main()
     except BaseException as exc:   # noqa: B036 - every way out of a rank must stop the job
-        fail_job(type(exc), exc, _user_frames(exc.__traceback__),
-                 _STATE.world.abort_grace if _STATE.world is not None else 5.0)
+        fail_job(type(exc), exc, _user_frames(exc.__traceback__), _STATE.grace)
         raise
 
 

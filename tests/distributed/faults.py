@@ -10,6 +10,11 @@ import numpy as np
 import funcgrad.distributed as dist
 
 mode = sys.argv[1]
+if mode == "init_timeout":
+    from mpi4py import MPI
+    if MPI.COMM_WORLD.rank == 1:
+        time.sleep(600)                         # never reaches initialize()
+    dist.initialize(initialization_timeout=1.0)
 dist.initialize(abort_grace=1.0)   # the caught timeout stops the job 1 s later
 w = dist.world()
 r = w.rank
