@@ -59,7 +59,7 @@ def plan_buffers(jaxpr, reusable=takes_out):
             # the output may be (a view of) an operand: neither is ever written
             owned.difference_update(v for v in e.invars if isinstance(v, Var))
             continue
-        single = not prim.multiple_results
+        single = not prim.multiple_results and len(e.outvars) == 1
         out = e.outvars[0].aval if single else None
         if single and out.ndim > 0 and reusable(prim):
             key = (out.shape, out.dtype)

@@ -80,13 +80,14 @@ class _PyNamer(_Namer):
         return n + "_" if isinstance(v, Var) and keyword.iskeyword(n) else n
 
 
-def generate(jaxpr, name="jitted", xp=np):
+def generate(jaxpr, name="jitted", xp=np, reuse_buffers=True):
     """(source, namespace) of a function taking (*consts, *inputs) and returning the outputs,
-    computing with the array namespace `xp`."""
+    computing with the array namespace `xp` (writing into dead temporaries unless
+    `reuse_buffers` is False)."""
     ctx = Context(xp)
     namer = _PyNamer()
     params = [namer(v) for v in list(jaxpr.constvars) + list(jaxpr.invars)]
-    plan = plan_buffers(jaxpr)
+    plan = plan_buffers(jaxpr) if reuse_buffers else {}
     lines = [f"def {name}({', '.join(params)}):"]
     for i, e in enumerate(jaxpr.eqns):
         template = e.prim.jit or default_template(e.prim)
