@@ -21,11 +21,9 @@ import numpy as np
 from .._core.array import Array
 
 _VALUE, _SHAPE, _DTYPE = attrgetter("_value"), attrgetter("shape"), attrgetter("dtype")
-_ARRAYS = {Array}
-# Python scalars whose aval their type alone decides (an int's dtype depends on its value: one
-# beyond int64 is not an int64)
-_SCALARS = (bool, float, complex)
-_MIXED = frozenset((Array, np.ndarray) + _SCALARS)
+# Besides Arrays, numpy arrays and the Python scalars whose aval their type alone decides (an
+# int's dtype depends on its value: one beyond int64 is not an int64)
+_MIXED = (Array, np.ndarray, bool, float, complex)
 
 
 def fast_signature(leaves):
@@ -34,10 +32,10 @@ def fast_signature(leaves):
     None. The signature is (shapes, dtypes), a Python scalar standing as (its type, None): it
     tells apart exactly the leaves that jit's full key (shape, dtype, weak type) does."""
     types = set(map(type, leaves))
-    if types == _ARRAYS:
+    if len(types) == 1 and Array in types:
         raws = list(map(_VALUE, leaves))
         return (tuple(map(_SHAPE, raws)), tuple(map(_DTYPE, raws))), raws
-    if not types <= _MIXED:
+    if not types.issubset(_MIXED):
         return None
     raws, shapes, dtypes = [], [], []
     for x in leaves:
