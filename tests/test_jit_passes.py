@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from funcgrad import lax
 from funcgrad._core.ir import Eqn, Jaxpr, Literal, Var
 from funcgrad._core.avals import ShapedArray
 from funcgrad.interpreters.buffers import plan_buffers
@@ -384,3 +385,12 @@ def test_fast_road_inside_transforms_traces_through():
     np.testing.assert_allclose(np.asarray(g), np.cos(x) * x + np.sin(x), rtol=1e-12)
     v = fg.vmap(f)(_ones(2, 3))
     _exact(v, fnp.sin(_ones(2, 3)) * _ones(2, 3))
+
+
+def test_no_op_multiplication_and_same_dtype_cast_removed():
+    f = lambda x: lax.convert_element_type(x, np.float32) * 1 + fnp.asarray(x, np.float32)  # noqa
+    x = _ones(3, dtype=F32)
+    traced = [e.prim.name for e in fg.make_jaxpr(f)(x).jaxpr.eqns]
+    lo = fg.jit(f).lower(x)
+    assert "mul" in traced and [e.prim.name for e in lo.jaxpr.eqns] == ["add"]
+    _exact(fg.jit(f)(x), f(x))
