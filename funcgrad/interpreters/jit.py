@@ -4,9 +4,9 @@ The cache key is the pytree structure of the dynamic arguments, each leaf's shap
 weak type, and the values of the static arguments. Called with values traced by another
 transform (grad, vmap, jvp, or an enclosing jit), the function is inlined into that trace.
 
-A call that hits the cache takes a shorter road (`_Jitted._fast_call`) when nothing needs the
-general one: no static arguments, no GPU in use, no `debug_nans`, and every leaf an Array (or a
-Python float, bool or complex). Its leaves come from the last structure seen
+A call that hits the cache takes a shorter road (the start of `_Jitted.__call__`) when nothing
+needs the general one (`_Jitted._call`): no static arguments, no GPU in use, no `debug_nans`, and
+every leaf an Array, a numpy array or a Python float, bool or complex. Its leaves come from the last structure seen
 (`PyTreeSpec.flatten_up_to`, which checks every node but does not classify the leaves), its key
 from C-level maps over them, and its outputs are wrapped by code generated for the signature
 (see jit_call.py)."""
@@ -143,7 +143,7 @@ class _Jitted:
                 and not named_axes_active()):
             try:
                 leaves = td.flatten_up_to((args, kwargs))
-            except (ValueError, TypeError):  # another structure
+            except Exception:  # another structure: the general road sorts it out (or raises)
                 leaves = None
             if leaves is not None:
                 found = fast_signature(leaves)
