@@ -2,7 +2,14 @@
 
 The cache key is the pytree structure of the dynamic arguments, each leaf's shape, dtype and
 weak type, and the values of the static arguments. Called with values traced by another
-transform (grad, vmap, jvp, or an enclosing jit), the function is inlined into that trace."""
+transform (grad, vmap, jvp, or an enclosing jit), the function is inlined into that trace.
+
+A call that hits the cache takes a shorter road (the start of `_Jitted.__call__`) when nothing
+needs the general one (`_Jitted._call`): no static arguments, no GPU in use, no `debug_nans`, and
+every leaf an Array, a numpy array or a Python float, bool or complex. Its leaves come from the last structure seen
+(`PyTreeSpec.flatten_up_to`, which checks every node but does not classify the leaves), its key
+from C-level maps over them, and its outputs are wrapped by code generated for the signature
+(see jit_call.py)."""
 from __future__ import annotations
 
 import functools
@@ -23,6 +30,7 @@ from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_li
 from .._core.trace import Tracer, get_aval, new_trace
 from .batching import named_axes_active
 from .codegen import compile_jaxpr
+from .jit_call import fast_call, fast_signature
 from .partial_eval import JaxprTrace
 from .passes import optimize
 
@@ -43,6 +51,7 @@ class Lowered:
         # where the code runs (None: no GPU in use), and whether that was asked for by a placed
         # array (argument or constant), which makes the outputs placed too
         self.device, self.placed = device, placed
+        self.call = None  # raw leaves -> output pytree of Arrays (jit_call.fast_call), on demand
 
     def as_text(self):
         return f"{self.jaxpr}\n\n{self.source}"
@@ -103,6 +112,11 @@ class _Jitted:
         self.static_argnames += tuple(pos[i] for i in self.static_argnums
                                       if 0 <= i < len(pos) and pos[i] not in self.static_argnames)
         self.cache = {}
+        # the cache's hits for the fast road: structure -> {fast_signature: call}; the last
+        # structure seen is tried first, and only it
+        self._fast_by_tree = {}
+        self._fast_tree, self._fast_sigs = None, None
+        self._plain = not self.static_argnums and not self.static_argnames
         self.traces = 0
         self.last_key = None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
@@ -124,6 +138,22 @@ class _Jitted:
         return full, kw
 
     def __call__(self, *args, **kwargs):
+        td = self._fast_tree
+        if (td is not None and not backend.active and not config.debug_nans
+                and not named_axes_active()):
+            try:
+                leaves = td.flatten_up_to((args, kwargs))
+            except Exception:  # another structure: the general road sorts it out (or raises)
+                leaves = None
+            if leaves is not None:
+                found = fast_signature(leaves)
+                if found is not None:
+                    call = self._fast_sigs.get(found[0])
+                    if call is not None:
+                        return call(found[1])
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
         if any(isinstance(x, Tracer) for x in leaves) or named_axes_active():
@@ -137,6 +167,8 @@ class _Jitted:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
+        if entry.device is None and self._plain:
+            self._note_fast(args, kwargs, leaves, entry)
         if entry.device is not None:
             outs = backend.run_on(entry.device, entry.placed, entry.fn, entry.consts, raws)
         else:
@@ -146,6 +178,21 @@ class _Jitted:
             # Find the primitive, op by op, in the de-optimized function (this raises there).
             self.fun(*args, **kwargs)
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
+
+    def _note_fast(self, args, kwargs, leaves, entry):
+        """Make calls with this structure and these leaves' signature take the fast road."""
+        found = fast_signature(leaves)
+        if found is None:
+            return
+        td = tree.tree_structure((args, kwargs))
+        sigs = self._fast_by_tree.get(td)
+        if sigs is None:
+            sigs = self._fast_by_tree[td] = {}
+        if found[0] not in sigs:
+            if entry.call is None:
+                entry.call = fast_call(entry.fn, entry.consts, entry.out_tree)
+            sigs[found[0]] = entry.call
+        self._fast_tree, self._fast_sigs = td, sigs
 
     def _key(self, in_tree, leaves, static, raws):
         """The cache key: the arguments' structure, avals and static values, and, once a GPU is

@@ -1,11 +1,14 @@
-"""Optimizations of a jaxpr before code generation: constant folding, algebraic simplification,
-common subexpressions and dead code. Each pass returns a new jaxpr; none changes what the jaxpr
+"""Optimizations of a jaxpr before code generation: constant folding, scalar constants written
+inline, algebraic simplification, common subexpressions and dead code (buffer reuse, which
+depends on the code templates, is planned at code generation: buffers.py). Each pass returns a new jaxpr; none changes what the jaxpr
 computes. What a pass may do with an equation it reads from the primitive's declarations
 (`effectful`, `unit`, `identity`, `compose`; see _core/primitive.py), never from its name."""
 from __future__ import annotations
 
 import numpy as np
 
+from .._core import backend
+from .._core.array import Array
 from .._core.ir import Eqn, Jaxpr, Literal, Var
 from .._core.trace import bind
 
@@ -46,6 +49,42 @@ def fold_constants(jaxpr, consts):
     used = _used_vars(eqns, outvars)
     constvars = [v for v in new_consts if v in used]
     return Jaxpr(constvars, jaxpr.invars, eqns, outvars), [new_consts[v] for v in constvars]
+
+
+def _host_scalar(c):
+    """A numpy scalar holding the 0-d host constant `c`, or None for anything else."""
+    if type(c) is Array:
+        c = c._value
+    if isinstance(c, np.generic):
+        return c
+    if type(c) is np.ndarray and c.ndim == 0:
+        return c[()]
+    return None
+
+
+def inline_scalars(jaxpr, consts):
+    """Constants that are 0-d host arrays become literals of the equations that read them, so
+    that simplification sees their values (the cotangent seed 1.0 that grad multiplies by) and
+    the code reads no argument for them. Not once a GPU is in use: where the code runs may
+    depend on a constant's placement.
+
+    Before: `{ lambda a:f64[] ; b:f64[]. let c:f64[] = mul a b in (c,) }` with a = 1.0;
+    after: `{ lambda ; b:f64[]. let c:f64[] = mul 1.0 b in (c,) }`."""
+    if backend.active:
+        return jaxpr, consts
+    inline, kept = {}, []
+    for v, c in zip(jaxpr.constvars, consts):
+        val = _host_scalar(c)
+        if val is None or val.dtype != v.aval.dtype:
+            kept.append((v, c))
+        else:
+            inline[v] = Literal(val, v.aval)
+    if not inline:
+        return jaxpr, consts
+    read = lambda v: inline.get(v, v) if _is_var(v) else v  # noqa: E731
+    eqns = [Eqn(e.prim, [read(v) for v in e.invars], e.outvars, e.params) for e in jaxpr.eqns]
+    return (Jaxpr([v for v, _ in kept], jaxpr.invars, eqns, [read(v) for v in jaxpr.outvars]),
+            [c for _, c in kept])
 
 
 def _literal_value(v):
@@ -160,6 +199,7 @@ def dce(jaxpr, consts):
 
 def optimize(jaxpr, consts):
     jaxpr, consts = fold_constants(jaxpr, consts)
+    jaxpr, consts = inline_scalars(jaxpr, consts)
     jaxpr = simplify(jaxpr)
     jaxpr = cse(jaxpr)
     return dce(jaxpr, consts)

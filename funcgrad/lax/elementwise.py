@@ -127,10 +127,20 @@ def _integer_pow_d(ans, x, *, y):
     return y * (x if y == 2 else integer_pow(x, y - 1))
 
 
+def _integer_pow_jit(ctx, outs, ins, params, reuse):
+    # the impl's two ufunc calls, written inline (so they can write into a reused buffer)
+    y = params["y"]
+    if y == 2:
+        return ufunc_template(np.square)(ctx, outs, ins, {}, reuse)
+    return ufunc_template(np.power)(ctx, outs, [ins[0], repr(y)], {}, reuse)
+
+
+_integer_pow_jit.takes_out = True  # type: ignore[attr-defined]
 defderiv(integer_pow_p, _integer_pow_d)
 elementwise_rule(integer_pow_p)
-integer_pow_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
-                      **NO_ALGEBRA)
+integer_pow_p.declare(fresh=True, jit=_integer_pow_jit, structured_batch=None, **PURE,
+                      **RULE_FIRST, unit=None, compose=None,
+                      identity=lambda params, out_aval: params["y"] == 1)  # x ** 1 is x
 
 maximum_p = _ufunc_prim("max", np.maximum)
 maximum = _fn(maximum_p)
