@@ -88,7 +88,8 @@ class NcclCommunicator:
 
     # ---- reductions ---------------------------------------------------------------------------
 
-    def iallreduce(self, bufs: Sequence[Any], op: str = "sum", timeout: Any = None) -> Any:
+    def iallreduce(self, bufs: Sequence[Any], op: str = "sum", timeout: Any = None,
+                   agreed: bool = False) -> Any:
         if op not in _REDUCTIONS:          # bitwise: through host memory over MPI
             got = self.host.allreduce([b.get() for b in bufs], op)
             return _DeviceRequest(self._stream(), [self._cp.asarray(g) for g in got])

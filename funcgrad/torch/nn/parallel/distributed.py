@@ -141,6 +141,11 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_missing", None)
         if init_sync:
             self._broadcast([*module.parameters(), *module.buffers()])
+        elif pg.size() > 1:
+            # the bucket all-reduces go without a per-call check (`agreed`): check here, once,
+            # that every process holds parameters of the same shapes and dtypes
+            getattr(pg._comm, "host", pg._comm).barrier(name=", ".join(
+                f"{p.dtype}{list(p.shape)}" for p in params))
         object.__setattr__(self, "_handles", [
             p.register_post_accumulate_grad_hook(self._hook(i)) for i, p in enumerate(params)])
 
@@ -217,7 +222,7 @@ class DistributedDataParallel(Module):
             bucket.waiting -= 1
             if bucket.waiting == 0:
                 self._start_ready()
-            elif self._next:
+            elif self._next and self._buckets[self._next - 1].request is not None:
                 # advance the all-reduces in flight while backward goes on (MPI progresses
                 # only inside MPI calls)
                 self._buckets[self._next - 1].request.test()
@@ -227,9 +232,13 @@ class DistributedDataParallel(Module):
         """Start the all-reduces of the buckets whose parameters are all ready, in bucket order
         (each process starts them in the same order)."""
         comm = self.process_group._comm
+        alone = comm.size == 1      # the average over one process is its own gradient
         while self._next < len(self._buckets) and self._buckets[self._next].waiting == 0:
             b = self._buckets[self._next]
-            b.request = comm.iallreduce([self._grad_values(i) for i in b.indices], "avg")
+            if not alone:
+                # the processes' parameters agree (checked at construction): no per-call check
+                b.request = comm.iallreduce([self._grad_values(i) for i in b.indices], "avg",
+                                            agreed=True)
             self._next += 1
 
     def _grad_values(self, i: int) -> Any:
@@ -254,6 +263,8 @@ class DistributedDataParallel(Module):
             local = np.array(self._ready, np.int32)
             used_anywhere = getattr(comm, "host", comm).allreduce([local], "max")[0]
         for b in self._buckets[:self._next]:
+            if b.request is None:       # one process: .grad holds the average already
+                continue
             averaged = b.request.wait()
             b.request = None
             for i, values in zip(b.indices, averaged):
