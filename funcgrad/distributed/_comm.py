@@ -250,7 +250,8 @@ class Communicator(PointToPoint):
         return packed.results(self.size)
 
     def iallreduce(self, bufs: Sequence[np.ndarray], op: str = "sum",
-                   timeout: float | None = _UNSET, agreed: bool = False) -> Request:
+                   timeout: float | None = _UNSET, agreed: bool = False,
+                   in_place: bool = False) -> Request:
         """`allreduce` started without waiting: returns a `Request` whose `wait()` gives the
         reduced buffers. The header goes out at once; the data as soon as every rank's header
         is in (in the order the ranks called their collectives), advanced by `test()`, `wait()`
@@ -260,6 +261,8 @@ class Communicator(PointToPoint):
         these shapes and dtypes here (DistributedDataParallel checks its parameters across the
         ranks at construction): the data goes out at once, with no header. A mismatch is then
         not detected (it waits until the timeout), so pass it only for such calls.
+        `in_place=True` lets a buffer that is alone of its dtype be reduced where it is (no
+        copy; the result is then that buffer): the caller must not read or write it meanwhile.
 
         >>> import numpy as np
         >>> Communicator(mpi().COMM_SELF).iallreduce([np.ones(2)], op="avg").wait()
@@ -268,7 +271,7 @@ class Communicator(PointToPoint):
         [array([1., 1.])]
         """
         self._deadline(timeout)
-        packed = _Packed(bufs, op)
+        packed = _Packed(bufs, op, in_place)
         what = f"allreduce(op={op!r})"
         finish = lambda: packed.results(self.size)  # noqa: E731
         if self.size == 1:

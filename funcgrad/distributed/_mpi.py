@@ -87,9 +87,10 @@ def _stacked(buf: np.ndarray, size: int, what: str) -> None:
 
 class _Packed:
     """Buffers grouped by dtype, each group copied into one flat buffer (reduced in place), and
-    handed back as views of it in the original order."""
+    handed back as views of it in the original order. With `in_place`, a group of one buffer is
+    that buffer itself (no copy: the caller lets it be overwritten)."""
 
-    def __init__(self, bufs: Sequence[Any], op: str | None):
+    def __init__(self, bufs: Sequence[Any], op: str | None, in_place: bool = False):
         self.arrays = [_contiguous(b, "allreduce") for b in bufs]
         self.op = op
         self.groups: list[tuple[np.ndarray, Any, list[int]]] = []
@@ -98,6 +99,9 @@ class _Packed:
             by_dtype.setdefault(a.dtype, []).append(i)
         for dtype, idx in by_dtype.items():
             mpi_op = _mpi_op(op, dtype) if op is not None else None
+            if in_place and len(idx) == 1:
+                self.groups.append((self.arrays[idx[0]].reshape(-1), mpi_op, idx))
+                continue
             flat = np.empty(sum(self.arrays[i].size for i in idx), dtype)
             off = 0
             for i in idx:

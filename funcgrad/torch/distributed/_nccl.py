@@ -89,12 +89,12 @@ class NcclCommunicator:
     # ---- reductions ---------------------------------------------------------------------------
 
     def iallreduce(self, bufs: Sequence[Any], op: str = "sum", timeout: Any = None,
-                   agreed: bool = False) -> Any:
+                   agreed: bool = False, in_place: bool = False) -> Any:
         if op not in _REDUCTIONS:          # bitwise: through host memory over MPI
             got = self.host.allreduce([b.get() for b in bufs], op)
             return _DeviceRequest(self._stream(), [self._cp.asarray(g) for g in got])
         stream = self._stream()
-        outs = [self._cp.array(b, copy=True) for b in bufs]
+        outs = list(bufs) if in_place else [self._cp.array(b, copy=True) for b in bufs]
         self._nccl.groupStart()
         for out in outs:
             flat, dtype = self._typed(out, op)
@@ -139,7 +139,7 @@ class NcclCommunicator:
     # ---- data movement (as bytes: any dtype) --------------------------------------------------
 
     def broadcast_list(self, bufs: Sequence[Any], root: int = 0, timeout: Any = None) -> list:
-        outs = [self._cp.array(b, copy=True) for b in bufs]
+        outs = list(bufs) if in_place else [self._cp.array(b, copy=True) for b in bufs]
         stream = self._stream()
         self._nccl.groupStart()
         for out in outs:

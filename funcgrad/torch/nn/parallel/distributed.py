@@ -22,6 +22,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ...._core import backend
 from ... import _engine
 from ..._factories import zeros_like
 from ..._tensor import Tensor
@@ -46,12 +47,25 @@ _UNFINISHED = (
 class _Bucket:
     """Parameters (indices into the DDP's list) whose gradients are averaged in one all-reduce."""
 
-    __slots__ = ("indices", "waiting", "request")
+    __slots__ = ("indices", "waiting", "request", "flat")
 
     def __init__(self, indices: list[int]):
         self.indices = indices
         self.waiting = len(indices)     # parameters not ready yet in this backward
         self.request: Any = None        # the all-reduce in flight
+        self.flat: Any = None           # the gradients, packed; reduced in place, reused
+
+    def pack(self, grads: list[Any]) -> Any:
+        """The gradients `grads` copied into the bucket's flat buffer (made on first use, on
+        the host or the GPU as the gradients are)."""
+        if self.flat is None:
+            self.flat = backend.xp_of(grads[0]).concatenate([g.reshape(-1) for g in grads])
+            return self.flat
+        off = 0
+        for g in grads:
+            self.flat[off:off + g.size] = g.reshape(-1)
+            off += g.size
+        return self.flat
 
 
 def _buckets(params: Sequence[Parameter], cap_bytes: int) -> list[_Bucket]:
@@ -237,8 +251,8 @@ class DistributedDataParallel(Module):
             b = self._buckets[self._next]
             if not alone:
                 # the processes' parameters agree (checked at construction): no per-call check
-                b.request = comm.iallreduce([self._grad_values(i) for i in b.indices], "avg",
-                                            agreed=True)
+                flat = b.pack([self._grad_values(i) for i in b.indices])
+                b.request = comm.iallreduce([flat], "avg", agreed=True, in_place=True)
             self._next += 1
 
     def _grad_values(self, i: int) -> Any:
@@ -265,14 +279,16 @@ class DistributedDataParallel(Module):
         for b in self._buckets[:self._next]:
             if b.request is None:       # one process: .grad holds the average already
                 continue
-            averaged = b.request.wait()
+            averaged = b.request.wait()[0]
             b.request = None
-            for i, values in zip(b.indices, averaged):
+            off = 0
+            for i in b.indices:
+                p = self._params[i]
+                n, off = p.numel(), off + p.numel()
                 if used_anywhere is not None and not used_anywhere[i]:
                     continue
-                p = self._params[i]
                 if p.grad is None:
                     p.grad = zeros_like(p)
-                _store(p.grad, values)
+                _store(p.grad, averaged[off - n:off])
         if self._next < len(self._buckets):
             self._missing = unused
