@@ -139,7 +139,7 @@ class NcclCommunicator:
     # ---- data movement (as bytes: any dtype) --------------------------------------------------
 
     def broadcast_list(self, bufs: Sequence[Any], root: int = 0, timeout: Any = None) -> list:
-        outs = list(bufs) if in_place else [self._cp.array(b, copy=True) for b in bufs]
+        outs = [self._cp.array(b, copy=True) for b in bufs]
         stream = self._stream()
         self._nccl.groupStart()
         for out in outs:
