@@ -190,6 +190,10 @@ class Communicator(PointToPoint):
         else:
             self._complete([nonblocking()], deadline, what)
 
+    def _sends(self, packed: _Packed) -> list:
+        """The send buffers of `packed`'s reductions (MPI's IN_PLACE where it is none)."""
+        return [self._MPI.IN_PLACE if s is None else s for s in packed.sends]
+
     def _bytes(self, buf: np.ndarray) -> list:
         return [buf, buf.nbytes, self._MPI.BYTE]
 
@@ -236,17 +240,19 @@ class Communicator(PointToPoint):
         [array([1, 5]), array([2.])]
         """
         deadline = self._deadline(timeout)
-        packed = _Packed(bufs, op)
+        packed = _Packed(bufs, op, borrow=True)
         if self.size > 1:
             self._collective(deadline)
             self._agree("allreduce", f"allreduce(op={op!r}) of [{packed.sig}]", deadline, op,
                         -1, packed.sig)
             if deadline is None:
-                for flat, mpi_op, _ in packed.groups:
-                    self._comm.Allreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
+                for send, (flat, mpi_op, _) in zip(self._sends(packed), packed.groups):
+                    self._comm.Allreduce(send, flat, op=mpi_op)
             else:
-                self._complete([self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
-                                for flat, mpi_op, _ in packed.groups], deadline, "allreduce")
+                self._complete([self._comm.Iallreduce(send, flat, op=mpi_op)
+                                for send, (flat, mpi_op, _) in zip(self._sends(packed),
+                                                                   packed.groups)],
+                               deadline, "allreduce")
         return packed.results(self.size)
 
     def iallreduce(self, bufs: Sequence[np.ndarray], op: str = "sum",
@@ -278,8 +284,8 @@ class Communicator(PointToPoint):
             return Request(self, what, finish)
 
         def start():
-            return [self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
-                    for flat, mpi_op, _ in packed.groups]
+            return [self._comm.Iallreduce(send, flat, op=mpi_op)
+                    for send, (flat, mpi_op, _) in zip(self._sends(packed), packed.groups)]
 
         if agreed:
             req = Request(self, what, finish, start=start)

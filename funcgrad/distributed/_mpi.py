@@ -87,21 +87,31 @@ def _stacked(buf: np.ndarray, size: int, what: str) -> None:
 
 class _Packed:
     """Buffers grouped by dtype, each group copied into one flat buffer (reduced in place), and
-    handed back as views of it in the original order. With `in_place`, a group of one buffer is
-    that buffer itself (no copy: the caller lets it be overwritten)."""
+    handed back as views of it in the original order. For a group of one buffer, no copy:
+    with `in_place` that buffer itself is the flat one (the caller lets it be overwritten); with
+    `borrow`, a reduction finished before the caller goes on reads it where it is into a new
+    flat buffer."""
 
-    def __init__(self, bufs: Sequence[Any], op: str | None, in_place: bool = False):
+    def __init__(self, bufs: Sequence[Any], op: str | None, in_place: bool = False,
+                 borrow: bool = False):
         self.arrays = [_contiguous(b, "allreduce") for b in bufs]
         self.op = op
         self.groups: list[tuple[np.ndarray, Any, list[int]]] = []
+        # each group's send buffer for a reduction: None where it reduces `flat` in place
+        self.sends: list[np.ndarray | None] = []
         by_dtype: dict = {}
         for i, a in enumerate(self.arrays):
             by_dtype.setdefault(a.dtype, []).append(i)
         for dtype, idx in by_dtype.items():
             mpi_op = _mpi_op(op, dtype) if op is not None else None
-            if in_place and len(idx) == 1:
-                self.groups.append((self.arrays[idx[0]].reshape(-1), mpi_op, idx))
+            if len(idx) == 1 and (in_place or (borrow and op is not None)):
+                # one buffer of its dtype: reduced where it is (in_place), or, by a reduction
+                # that is over before the caller goes on (borrow), read from where it is
+                alone = self.arrays[idx[0]].reshape(-1)
+                self.groups.append((alone if in_place else np.empty_like(alone), mpi_op, idx))
+                self.sends.append(None if in_place else alone)
                 continue
+            self.sends.append(None)
             flat = np.empty(sum(self.arrays[i].size for i in idx), dtype)
             off = 0
             for i in idx:
@@ -117,7 +127,9 @@ class _Packed:
 
     def results(self, size: int) -> list[np.ndarray]:
         out: list = [None] * len(self.arrays)
-        for flat, _, idx in self.groups:
+        for send, (flat, _, idx) in zip(self.sends, self.groups):
+            if size == 1 and send is not None:     # no MPI call ran: the sum of one is itself
+                np.copyto(flat, send)
             if self.op == "avg":
                 np.divide(flat, size, out=flat)
             off = 0

@@ -116,6 +116,7 @@ class DistributedDataParallel(Module):
     _queued: bool             # the end-of-backward callback is queued
     _next: int                # the next bucket to start
     _missing: list[int] | None    # parameters the last backward left out
+    _module_buffers: list[Tensor]
 
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None,
                  output_device: Any = None, dim: int = 0, broadcast_buffers: bool | None = None,
@@ -153,6 +154,8 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_queued", False)
         object.__setattr__(self, "_next", 0)
         object.__setattr__(self, "_missing", None)
+        # the buffers broadcast before each forward: listed once, as PyTorch's modules_buffers
+        object.__setattr__(self, "_module_buffers", list(module.buffers()))
         if init_sync:
             self._broadcast([*module.parameters(), *module.buffers()])
         elif pg.size() > 1:
@@ -187,7 +190,7 @@ class DistributedDataParallel(Module):
         else:
             self._armed = False
         if self.broadcast_buffers and self.require_forward_param_sync:
-            self._broadcast(list(self.module.buffers()))
+            self._broadcast(self._module_buffers)
         return self.module(*inputs, **kwargs)
 
     def _arm(self) -> None:
