@@ -5,7 +5,7 @@ message of another shape or dtype than the receiver expects raises `CollectiveMi
 naming both."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -26,6 +26,9 @@ class PointToPoint:
     rank: int
     size: int
     _receiving: list
+    _deadline: Callable[[float | None], float | None]
+    _bytes: Callable[[np.ndarray], list]
+    _complete: Callable[[list, float | None, str], None]
 
     def _peer(self, rank: int, what: str) -> None:
         if not 0 <= rank < self.size:

@@ -5,12 +5,9 @@ import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ._mpi import _UNSET, mpi
-
-if TYPE_CHECKING:
-    from ._comm import Communicator
 
 
 def _abort_later(grace: float, reason: str) -> None:
@@ -35,9 +32,9 @@ class Request:
     [array([0., 1., 2.])]
     """
 
-    def __init__(self, comm: "Communicator", what: str, finish: Callable[[], Any],
+    def __init__(self, comm: Any, what: str, finish: Callable[[], Any],
                  start: Callable[[], list] | None = None, agree: Any = None):
-        self._comm = comm
+        self._comm = comm            # the Communicator (or its point-to-point half) that made it
         self._what = what
         self._finish = finish
         self._start = start          # posts the data requests once the header agrees
