@@ -7,7 +7,10 @@ module.parameters(), the order backward produces their gradients: a first bucket
 then bucket_cap_mb each). A hook on each parameter (register_post_accumulate_grad_hook) marks
 it ready once its .grad holds this backward's gradient; when a bucket's parameters are all
 ready, its gradients start averaging over the processes (a nonblocking all-reduce of the
-bucket, packed into one buffer) while backward goes on with the rest of the graph. Buckets
+bucket, packed into the bucket's own flat buffer, reused from step to step and reduced in place)
+while backward goes on with the rest of the graph. The processes' parameters were checked to
+agree in shape and dtype at construction, so these all-reduces skip the Communicator's per-call
+check (`agreed=True`); on one process there is nothing to average and none is made. Buckets
 start in bucket order on every process, so that the processes' MPI calls match. A callback at
 the end of the backward pass (the engine's queue_callback) waits for them and writes the
 averages into .grad.
