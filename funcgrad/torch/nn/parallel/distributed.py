@@ -203,6 +203,10 @@ class DistributedDataParallel(Module):
         self._next = 0
         self._ready = [False] * len(self._params)
         for b in self._buckets:
+            if b.request is not None:
+                # a backward that did not finish left this all-reduce in flight: it keeps its
+                # buffer, and the bucket takes a new one
+                b.flat = None
             b.waiting, b.request = len(b.indices), None
 
     @contextlib.contextmanager
