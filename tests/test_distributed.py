@@ -243,10 +243,16 @@ def test_allreduce_packs_and_unpacks_every_shape_and_dtype(world, specs):
     for op in ("sum", "max"):
         if op == "max" and any(np.dtype(d).kind == "c" for _, d in specs):
             continue
-        out = world.allreduce(bufs, op)
-        assert len(out) == len(bufs)
-        for o, b in zip(out, bufs):
-            assert o.shape == b.shape and o.dtype == b.dtype and np.array_equal(o, b)
+        # blocking (a buffer alone of its dtype read where it is), nonblocking with the header
+        # check, header-free (agreed), and reduced in place
+        before = [b.copy() for b in bufs]
+        for out in (world.allreduce(bufs, op), world.iallreduce(bufs, op).wait(),
+                    world.iallreduce(bufs, op, agreed=True).wait(),
+                    world.iallreduce([b.copy() for b in bufs], op, in_place=True).wait()):
+            assert len(out) == len(bufs)
+            for o, b in zip(out, bufs):
+                assert o.shape == b.shape and o.dtype == b.dtype and np.array_equal(o, b)
+        assert all(np.array_equal(b, c) for b, c in zip(bufs, before))
     out = world.broadcast_list(bufs, root=0)
     assert all(o.dtype == b.dtype and np.array_equal(o, b) for o, b in zip(out, bufs))
 

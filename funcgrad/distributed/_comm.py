@@ -12,17 +12,13 @@ nonblocking form polled until the deadline; past it the rank raises `Distributed
 the whole job is aborted `abort_grace` seconds later (a collective in flight cannot be cancelled,
 so the communicator is unusable afterwards).
 
-MPI itself (mpi4py, which initializes MPI when imported) is loaded on first use, so importing
-funcgrad.distributed stays cheap and works without the `distributed` extra.
+MPI itself is loaded on first use (`_mpi`); point-to-point messages are in `_p2p`, requests in
+flight in `_requests`.
 """
 from __future__ import annotations
 
-import atexit
 import os
-import sys
-import threading
 import time
-import weakref
 import zlib
 from collections import deque
 from typing import Any, Callable, Sequence
@@ -30,197 +26,21 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ._errors import CollectiveMismatchError, DistributedError, DistributedTimeoutError, link
+from ._mpi import (_LIVE, _OP_CODE, _UNSET, REDUCE_OPS, _contiguous, _desc, _mpi_op, _Packed,
+                   _stacked, mpi)
+from ._p2p import PointToPoint
+from ._requests import Request, _abort_later
 
-_MPI: Any = None
+__all__ = ["Communicator", "Request", "REDUCE_OPS", "mpi"]
 
-
-def mpi() -> Any:
-    """mpi4py's `MPI` module (importing it initializes MPI), or a `DistributedError` saying how
-    to install it.
-
-    >>> mpi().COMM_WORLD.Get_size() >= 1
-    True
-    """
-    global _MPI
-    if _MPI is None:
-        try:
-            from mpi4py import MPI  # reason: optional dependency; importing it initializes MPI
-        except ImportError as e:
-            raise DistributedError(
-                f"funcgrad.distributed needs mpi4py and an MPI library ({e}); install them with "
-                f"`pip install 'funcgrad[distributed]'` (mpi4py + MPICH wheels) "
-                f"{link(DistributedError)}") from None
-        _MPI = MPI
-        atexit.register(_free_all)   # registered after mpi4py's own exit hook: runs before it
-    return _MPI
-
-
-REDUCE_OPS = ("sum", "prod", "min", "max", "band", "bor", "bxor", "avg")
-_OP_CODE = {op: i for i, op in enumerate(REDUCE_OPS)}
 _KINDS = ("allreduce", "broadcast", "allgather", "reduce_scatter", "alltoall", "reduce", "gather",
           "scatter", "barrier", "broadcast_bytes", "allgather_bytes", "split", "sendrecv")
 _KIND_CODE = {k: i for i, k in enumerate(_KINDS)}
-_UNSET: Any = object()
-_HEADER = 256          # bytes of a point-to-point header (dtype and shape of the message)
+_SPINS = 64            # polls of a request before the clock is read
+_YIELD_FOR = 0.02      # seconds of a wait spent polling with yields before sleeping
 
 
-def _desc(buf: np.ndarray) -> str:
-    return f"{buf.dtype.name}{list(buf.shape)}"
-
-
-def _mpi_op(op: str, dtype: np.dtype) -> Any:
-    """MPI's reduction for `op` on `dtype`, or a clear error where the pair has no meaning."""
-    MPI = mpi()
-    if op not in _OP_CODE:
-        raise ValueError(f"op={op!r}: unknown reduction; use one of {', '.join(REDUCE_OPS)}")
-    kind = dtype.kind
-    if kind == "b":      # booleans: sum/max/bor are `or`, prod/min/band `and`, bxor `xor`
-        if op == "avg":
-            raise TypeError(f"op='avg' of a bool buffer has no meaning; cast to a float dtype")
-        return {"sum": MPI.LOR, "max": MPI.LOR, "bor": MPI.LOR, "prod": MPI.LAND,
-                "min": MPI.LAND, "band": MPI.LAND, "bxor": MPI.LXOR}[op]
-    if op in ("band", "bor", "bxor") and kind not in "iu":
-        raise TypeError(f"op={op!r} needs integer or bool buffers, got {dtype.name}")
-    if op in ("min", "max") and kind == "c":
-        raise TypeError(f"op={op!r} of complex buffers ({dtype.name}) is not ordered; reduce the "
-                        "real and imaginary parts, or their magnitude, separately")
-    if op == "avg" and kind not in "fc":
-        raise TypeError(f"op='avg' needs float or complex buffers, got {dtype.name}; sum, then "
-                        "divide in the dtype you want")
-    if kind not in "iufc":
-        raise TypeError(f"cannot reduce buffers of dtype {dtype.name}")
-    return {"sum": MPI.SUM, "avg": MPI.SUM, "prod": MPI.PROD, "min": MPI.MIN, "max": MPI.MAX,
-            "band": MPI.BAND, "bor": MPI.BOR, "bxor": MPI.BXOR}[op]
-
-
-def _contiguous(buf: Any, what: str) -> np.ndarray:
-    if not isinstance(buf, np.ndarray):
-        buf = np.asarray(buf)
-    if buf.dtype.hasobject:
-        raise TypeError(f"{what}: object arrays cannot travel as raw buffers; send numbers, or "
-                        "serialize the objects to bytes and use the *_bytes operations")
-    return buf if buf.flags.c_contiguous else np.array(buf, order="C")   # 0-d stays 0-d
-
-
-def _stacked(buf: np.ndarray, size: int, what: str) -> None:
-    if buf.ndim == 0 or buf.shape[0] != size:
-        raise ValueError(f"{what}: the operand's leading axis must have one block per rank "
-                         f"(size {size}), got shape {buf.shape}")
-
-
-class _Packed:
-    """Buffers grouped by dtype, each group copied into one flat buffer (reduced in place), and
-    handed back as views of it in the original order."""
-
-    def __init__(self, bufs: Sequence[Any], op: str | None):
-        self.arrays = [_contiguous(b, "allreduce") for b in bufs]
-        self.op = op
-        self.groups: list[tuple[np.ndarray, Any, list[int]]] = []
-        by_dtype: dict = {}
-        for i, a in enumerate(self.arrays):
-            by_dtype.setdefault(a.dtype, []).append(i)
-        for dtype, idx in by_dtype.items():
-            mpi_op = _mpi_op(op, dtype) if op is not None else None
-            flat = np.empty(sum(self.arrays[i].size for i in idx), dtype)
-            off = 0
-            for i in idx:
-                n = self.arrays[i].size
-                np.copyto(flat[off:off + n].reshape(self.arrays[i].shape), self.arrays[i])
-                off += n
-            self.groups.append((flat, mpi_op, idx))
-        self.sig = ", ".join(_desc(a) for a in self.arrays)
-
-    def results(self, size: int) -> list[np.ndarray]:
-        out: list = [None] * len(self.arrays)
-        for flat, _, idx in self.groups:
-            if self.op == "avg":
-                np.divide(flat, size, out=flat)
-            off = 0
-            for i in idx:
-                n = self.arrays[i].size
-                out[i] = flat[off:off + n].reshape(self.arrays[i].shape)
-                off += n
-        return out
-
-
-def _abort_later(grace: float, reason: str) -> None:
-    """Abort the whole job in `grace` seconds unless the process exits first (a daemon thread)."""
-    def run():
-        time.sleep(grace)
-        sys.stderr.write(f"funcgrad.distributed: stopping the job: {reason}\n")
-        sys.stderr.flush()
-        sys.stdout.flush()
-        os._exit(1)     # an exit without MPI's finalize: MPI's launcher kills every other rank
-    threading.Thread(target=run, name="funcgrad-distributed-abort", daemon=True).start()
-
-
-class Request:
-    """A nonblocking operation in flight. `test()` says whether it finished (and advances it);
-    `wait(timeout=None)` finishes it and returns its result.
-
-    >>> import numpy as np
-    >>> req = Communicator(mpi().COMM_SELF).iallreduce([np.arange(3.0)])
-    >>> req.wait()
-    [array([0., 1., 2.])]
-    """
-
-    def __init__(self, comm: "Communicator", what: str, finish: Callable[[], Any],
-                 start: Callable[[], list] | None = None, agree: Any = None):
-        self._comm = comm
-        self._what = what
-        self._finish = finish
-        self._start = start          # posts the data requests once the header agrees
-        self._agree = agree          # (header request, check) of a collective not yet started
-        self._reqs: list = []
-        self._queued = False         # in the communicator's queue of collectives to post
-        self._done = False
-        self._result: Any = None
-
-    def _begin(self, block: bool, deadline: float | None) -> bool:
-        """Check the header and post the data operation; False when the header is not in yet."""
-        if self._agree is not None:
-            req, check = self._agree
-            if block:
-                self._comm._poll(req.Test, req.Wait, deadline, self._what)
-            elif not req.Test():
-                return False
-            if self._agree is not None:     # (a poll above may have begun it already)
-                self._agree = None
-                check()
-        if self._start is not None:
-            start, self._start = self._start, None
-            self._reqs = start()
-        return True
-
-    def test(self) -> bool:
-        """Whether the operation finished; advances it without blocking."""
-        if self._done:
-            return True
-        if self._queued:
-            self._comm._advance(block=False, deadline=None)
-        else:
-            self._begin(False, None)
-        if self._agree is not None or self._start is not None:
-            return False
-        if mpi().Request.Testall(self._reqs):
-            self._result, self._done = self._finish(), True
-        return self._done
-
-    def wait(self, timeout: float | None = _UNSET) -> Any:
-        """Finish the operation (at most `timeout` seconds; default: the communicator's) and
-        return its result."""
-        if not self._done:
-            deadline = self._comm._deadline(timeout)
-            if self._queued:
-                self._comm._advance(block=True, deadline=deadline, upto=self)
-            else:
-                self._begin(True, deadline)
-            self._comm._complete(self._reqs, deadline, self._what)
-            self._result, self._done = self._finish(), True
-        return self._result
-
-
-class Communicator:
+class Communicator(PointToPoint):
     """A group of processes and MPI's operations among them, on contiguous numpy buffers.
 
     `rank` is this process's position, `size` the number of processes. Every collective takes
@@ -278,16 +98,26 @@ class Communicator:
         if deadline is None and not self._receiving:
             wait()
             return
-        spins = 0
+        spins, since = 0, 0.0
         while not test():
-            # a receive posted earlier takes its message's data once the header is in: a send
-            # waiting here (to this very process, say) may need it
-            self._receiving = [r for r in self._receiving if not r._begin(False, None)]
+            if self._receiving:
+                # a receive posted earlier takes its message's data once the header is in: a
+                # send waiting here (to this very process, say) may need it
+                self._receiving = [r for r in self._receiving if not r._begin(False, None)]
             spins += 1
-            if spins > 50 and deadline is not None and time.monotonic() > deadline:
+            if spins < _SPINS:
+                continue
+            now = time.monotonic()
+            if deadline is not None and now > deadline:
                 self._timed_out(what)
-            if spins > 50:
-                time.sleep(min(1e-3, 2e-6 * spins))
+            if spins == _SPINS:
+                since = now
+            # a short wait yields the CPU between polls (woken at once when the data is in);
+            # a long one sleeps, growing to 1 ms, so that an idle rank leaves the CPU to others
+            if now - since < _YIELD_FOR:
+                os.sched_yield()
+            else:
+                time.sleep(min(1e-3, (now - since) / 50))
 
     def _timed_out(self, what: str) -> None:
         self._failed = f"{what} timed out"
@@ -360,6 +190,10 @@ class Communicator:
         else:
             self._complete([nonblocking()], deadline, what)
 
+    def _sends(self, packed: _Packed) -> list:
+        """The send buffers of `packed`'s reductions (MPI's IN_PLACE where it is none)."""
+        return [self._MPI.IN_PLACE if s is None else s for s in packed.sends]
+
     def _bytes(self, buf: np.ndarray) -> list:
         return [buf, buf.nbytes, self._MPI.BYTE]
 
@@ -406,47 +240,65 @@ class Communicator:
         [array([1, 5]), array([2.])]
         """
         deadline = self._deadline(timeout)
-        packed = _Packed(bufs, op)
+        packed = _Packed(bufs, op, borrow=True)
         if self.size > 1:
             self._collective(deadline)
             self._agree("allreduce", f"allreduce(op={op!r}) of [{packed.sig}]", deadline, op,
                         -1, packed.sig)
             if deadline is None:
-                for flat, mpi_op, _ in packed.groups:
-                    self._comm.Allreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
+                for send, (flat, mpi_op, _) in zip(self._sends(packed), packed.groups):
+                    self._comm.Allreduce(send, flat, op=mpi_op)
             else:
-                self._complete([self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
-                                for flat, mpi_op, _ in packed.groups], deadline, "allreduce")
+                self._complete([self._comm.Iallreduce(send, flat, op=mpi_op)
+                                for send, (flat, mpi_op, _) in zip(self._sends(packed),
+                                                                   packed.groups)],
+                               deadline, "allreduce")
         return packed.results(self.size)
 
     def iallreduce(self, bufs: Sequence[np.ndarray], op: str = "sum",
-                   timeout: float | None = _UNSET) -> Request:
+                   timeout: float | None = _UNSET, agreed: bool = False,
+                   in_place: bool = False) -> Request:
         """`allreduce` started without waiting: returns a `Request` whose `wait()` gives the
         reduced buffers. The header goes out at once; the data as soon as every rank's header
         is in (in the order the ranks called their collectives), advanced by `test()`, `wait()`
         and later calls.
 
+        `agreed=True` says the caller has already established that every rank passes buffers of
+        these shapes and dtypes here (DistributedDataParallel checks its parameters across the
+        ranks at construction): the data goes out at once, with no header. A mismatch is then
+        not detected (it waits until the timeout), so pass it only for such calls.
+        `in_place=True` lets a buffer that is alone of its dtype be reduced where it is (no
+        copy; the result is then that buffer): the caller must not read or write it meanwhile.
+
         >>> import numpy as np
         >>> Communicator(mpi().COMM_SELF).iallreduce([np.ones(2)], op="avg").wait()
         [array([1., 1.])]
+        >>> Communicator(mpi().COMM_SELF).iallreduce([np.ones(2)], agreed=True).wait()
+        [array([1., 1.])]
         """
         self._deadline(timeout)
-        packed = _Packed(bufs, op)
-        desc = f"allreduce(op={op!r}) of [{packed.sig}]"
+        packed = _Packed(bufs, op, in_place)
         what = f"allreduce(op={op!r})"
         finish = lambda: packed.results(self.size)  # noqa: E731
         if self.size == 1:
             return Request(self, what, finish)
 
         def start():
-            return [self._comm.Iallreduce(self._MPI.IN_PLACE, flat, op=mpi_op)
-                    for flat, mpi_op, _ in packed.groups]
+            return [self._comm.Iallreduce(send, flat, op=mpi_op)
+                    for send, (flat, mpi_op, _) in zip(self._sends(packed), packed.groups)]
 
-        mine = self._header("allreduce", op, -1, packed.sig)
-        everyone = np.empty((self.size, mine.size), np.int64)
-        hreq = self._ctl.Iallgather(mine, everyone)
-        check = lambda: self._check("allreduce", desc, mine, everyone, None)  # noqa: E731
-        req = Request(self, what, finish, start=start, agree=(hreq, check))
+        if agreed:
+            req = Request(self, what, finish, start=start)
+            if not self._pending:       # nothing called earlier waits to be posted: post it now
+                req._begin(False, None)
+                return req
+        else:
+            desc = f"allreduce(op={op!r}) of [{packed.sig}]"
+            mine = self._header("allreduce", op, -1, packed.sig)
+            everyone = np.empty((self.size, mine.size), np.int64)
+            hreq = self._ctl.Iallgather(mine, everyone)
+            check = lambda: self._check("allreduce", desc, mine, everyone, None)  # noqa: E731
+            req = Request(self, what, finish, start=start, agree=(hreq, check))
         req._queued = True
         self._pending.append(req)
         self._advance(block=False, deadline=None)
@@ -683,208 +535,6 @@ class Communicator:
             return [bytes(data)]
         return self._allgather_bytes(bytes(data), deadline, "allgather_bytes")
 
-    # -- point to point -----------------------------------------------------------------------
-    # A message is a header on the control communicator ("dtype;shape", or "bytes;n") and the
-    # data on the data communicator, under the same tag: the receiver checks what it gets.
-
-    def _peer(self, rank: int, what: str) -> None:
-        if not 0 <= rank < self.size:
-            raise ValueError(f"{what}: rank {rank} is not in this communicator (size {self.size})")
-
-    def isend(self, buf: np.ndarray, dest: int, tag: int = 0) -> Request:
-        """Start sending `buf` to rank `dest`; `wait()` returns None once it is sent.
-
-        >>> import numpy as np
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.isend(np.arange(3.0), dest=w.rank)
-        >>> w.recv((3,), np.float64, source=w.rank)
-        array([0., 1., 2.])
-        >>> req.wait()
-        """
-        self._deadline(None)
-        buf = _contiguous(buf, "send")
-        self._peer(dest, "send")
-        head = f"{buf.dtype.str};{','.join(map(str, buf.shape))}".encode()
-        return self._isend(head, buf, dest, tag, f"send to rank {dest}")
-
-    def _isend(self, head: bytes, buf: np.ndarray, dest: int, tag: int, what: str) -> Request:
-        head_buf = np.frombuffer(head, np.uint8)
-        reqs = [self._ctl.Isend([head_buf, self._MPI.BYTE], dest, tag),
-                self._comm.Isend(self._bytes(buf), dest, tag)]
-        req = Request(self, what, lambda: (head_buf, buf) and None)
-        req._reqs = reqs
-        return req
-
-    def send(self, buf: np.ndarray, dest: int, tag: int = 0,
-             timeout: float | None = _UNSET) -> None:
-        """Send `buf` to rank `dest` (returns once the buffer is handed over).
-
-        >>> import numpy as np
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.irecv((2,), np.int64, source=w.rank)
-        >>> w.send(np.array([4, 5]), dest=w.rank)
-        >>> req.wait()
-        array([4, 5])
-        """
-        self.isend(buf, dest, tag).wait(timeout)
-
-    def irecv(self, shape: Sequence[int], dtype: Any, source: int | None = None,
-              tag: int = 0) -> Request:
-        """Start receiving an array of `shape` and `dtype` from rank `source` (None: any rank);
-        `wait()` returns it. A message of another shape or dtype raises
-        `CollectiveMismatchError` naming both.
-
-        >>> import numpy as np
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.irecv((), np.float32, source=w.rank, tag=3)
-        >>> w.send(np.float32(2.5), dest=w.rank, tag=3)
-        >>> req.wait()
-        array(2.5, dtype=float32)
-        """
-        self._deadline(None)
-        out = np.empty(tuple(shape), np.dtype(dtype))
-        expect = f"{out.dtype.str};{','.join(map(str, out.shape))}"
-        return self._irecv(expect, out, source, tag, f"recv from rank {source}")
-
-    def _irecv(self, expect: str | None, out: np.ndarray | None, source: int | None, tag: int,
-               what: str) -> Request:
-        MPI = self._MPI
-        src = MPI.ANY_SOURCE if source is None else source
-        if source is not None:
-            self._peer(source, what)
-        head = np.empty(_HEADER, np.uint8)
-        status = MPI.Status()
-        hreq = self._ctl.Irecv([head, MPI.BYTE], src, tag)
-        box: dict = {}
-        # from a known rank, the data's receive is posted at once (a sender may wait for it);
-        # from any rank, only once the header says which rank's message to take
-        early = (self._comm.Irecv(self._bytes(out), source, tag)
-                 if source is not None and out is not None else None)
-
-        def check():
-            got = head[:status.Get_count(MPI.BYTE)].tobytes().decode()
-            box["source"] = status.Get_source()
-            dtype, dims = got.split(";")
-            if dtype == "bytes":
-                nbytes, shape = int(dims), (int(dims),)
-                dtype = "|u1"
-            else:
-                shape = tuple(int(d) for d in dims.split(",") if d)
-                nbytes = np.dtype(dtype).itemsize * int(np.prod(shape, dtype=np.int64))
-            if expect is not None and got != expect:
-                if early is not None:                   # take the message off the wire anyway
-                    try:
-                        early.Wait()
-                    except MPI.Exception:               # truncated: it was larger than `out`
-                        pass
-                else:
-                    self._comm.Recv([np.empty(nbytes, np.uint8), MPI.BYTE], box["source"], tag)
-                raise CollectiveMismatchError(
-                    f"{what} (tag {tag}) on rank {self.rank}: rank {box['source']} sent "
-                    f"{_readable(got)} but this rank expects {_readable(expect)}; send and recv "
-                    f"must agree on shape and dtype {link(CollectiveMismatchError)}")
-            box["out"] = out if out is not None else np.empty(shape, np.dtype(dtype))
-
-        def start():
-            if early is not None:
-                return [early]
-            return [self._comm.Irecv(self._bytes(box["out"]), box["source"], tag)]
-
-        def finish():
-            return box["out"].tobytes() if expect is None else box["out"]
-
-        req = Request(self, what, finish, start=start, agree=(_StatusRequest(hreq, status), check))
-        if early is None:
-            self._receiving.append(req)
-        return req
-
-    def recv(self, shape: Sequence[int], dtype: Any, source: int | None = None, tag: int = 0,
-             timeout: float | None = _UNSET) -> np.ndarray:
-        """Receive an array of `shape` and `dtype` from rank `source` (None: any rank).
-
-        >>> import numpy as np
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.isend(np.eye(2), dest=w.rank)
-        >>> w.recv((2, 2), np.float64, source=w.rank)
-        array([[1., 0.],
-               [0., 1.]])
-        >>> req.wait()
-        """
-        return self.irecv(shape, dtype, source, tag).wait(timeout)
-
-    def sendrecv(self, buf: np.ndarray, dest: int | None, source: int | None, tag: int = 0,
-                 timeout: float | None = _UNSET) -> np.ndarray | None:
-        """Send `buf` to `dest` and receive an array of the same shape and dtype from `source`
-        at once (either may be None: nothing sent, or nothing received and None returned).
-
-        >>> import numpy as np
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> w.sendrecv(np.arange(2), dest=w.rank, source=w.rank)
-        array([0, 1])
-        """
-        deadline = self._deadline(timeout)
-        buf = _contiguous(buf, "sendrecv")
-        head = f"{buf.dtype.str};{','.join(map(str, buf.shape))}"
-        recv = (self._irecv(head, np.empty_like(buf), source, tag, f"sendrecv from rank {source}")
-                if source is not None else None)
-        send = (self._isend(head.encode(), buf, dest, tag, f"sendrecv to rank {dest}")
-                if dest is not None else None)
-        if dest is not None:
-            self._peer(dest, "sendrecv")
-        out = recv.wait(timeout) if recv is not None else None
-        if send is not None:
-            self._complete(send._reqs, deadline, send._what)
-        return out
-
-    def send_bytes(self, data: bytes, dest: int, tag: int = 0,
-                   timeout: float | None = _UNSET) -> None:
-        """Send raw bytes to rank `dest`.
-
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.irecv_bytes(source=w.rank)
-        >>> w.send_bytes(b"ping", dest=w.rank)
-        >>> req.wait()
-        b'ping'
-        """
-        self.isend_bytes(data, dest, tag).wait(timeout)
-
-    def isend_bytes(self, data: bytes, dest: int, tag: int = 0) -> Request:
-        """Start sending raw bytes to rank `dest`.
-
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.isend_bytes(b"", dest=w.rank)
-        >>> w.recv_bytes(source=w.rank), req.wait()
-        (b'', None)
-        """
-        self._deadline(None)
-        self._peer(dest, "send_bytes")
-        buf = np.frombuffer(bytes(data), np.uint8)
-        return self._isend(f"bytes;{buf.size}".encode(), buf, dest, tag,
-                           f"send_bytes to rank {dest}")
-
-    def irecv_bytes(self, source: int | None = None, tag: int = 0) -> Request:
-        """Start receiving raw bytes (any length) from rank `source` (None: any rank); `wait()`
-        returns them.
-
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> sent = w.isend_bytes(b"abc", dest=w.rank, tag=2)
-        >>> w.irecv_bytes(source=w.rank, tag=2).wait(), sent.wait()
-        (b'abc', None)
-        """
-        self._deadline(None)
-        return self._irecv(None, None, source, tag, f"recv_bytes from rank {source}")
-
-    def recv_bytes(self, source: int | None = None, tag: int = 0,
-                   timeout: float | None = _UNSET) -> bytes:
-        """Receive raw bytes (any length) from rank `source` (None: any rank).
-
-        >>> w = Communicator(mpi().COMM_SELF)
-        >>> req = w.isend_bytes(b"pong", dest=w.rank)
-        >>> w.recv_bytes(source=w.rank), req.wait()
-        (b'pong', None)
-        """
-        return self.irecv_bytes(source, tag).wait(timeout)
-
     # -- groups -------------------------------------------------------------------------------
 
     def split(self, ranks: Sequence[int], timeout: float | None = _UNSET) -> Communicator | None:
@@ -922,36 +572,3 @@ class Communicator:
     def __del__(self) -> None:
         if getattr(self, "_ctl", None) is not None and self._failed is None and self in _LIVE:
             self.free()
-
-
-_LIVE: "weakref.WeakSet[Communicator]" = weakref.WeakSet()
-
-
-def _free_all() -> None:
-    """Free the communicators still alive at exit, before MPI is finalized (MPI warns about
-    communicators left over)."""
-    for comm in list(_LIVE):
-        if comm._failed is None:
-            comm.free()
-
-
-class _StatusRequest:
-    """An MPI request whose completion fills `status` (MPI reports a receive's source and size
-    there)."""
-
-    def __init__(self, req: Any, status: Any):
-        self.req = req
-        self.status = status
-
-    def Test(self) -> bool:
-        return self.req.Test(self.status)
-
-    def Wait(self) -> None:
-        self.req.Wait(self.status)
-
-
-def _readable(head: str) -> str:
-    dtype, dims = head.split(";")
-    if dtype == "bytes":
-        return f"{dims} raw bytes"
-    return f"{np.dtype(dtype).name}[{dims.replace(',', ', ')}]"

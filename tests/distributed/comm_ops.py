@@ -94,6 +94,26 @@ for i, x in enumerate(many):
         same(got1[i], every.max(0), f"packed max {i}")
 print(f"rank {r}: packed ok", flush=True)
 
+# header-free (agreed=True) all-reduces queued behind a checked one: posted in call order on
+# every rank; in_place reduces the caller's buffer itself; a blocking allreduce of one buffer
+# reads it where it is and leaves it as it was
+mine = data(r, (6,), np.float32, 5)
+every = np.stack([data(k, (6,), np.float32, 5) for k in range(n)])
+own = mine.copy()
+reqs = [w.iallreduce([mine, many[1]], "sum", timeout=30.0),
+        w.iallreduce([mine.copy()], "max", agreed=True),
+        w.iallreduce([own], "avg", agreed=True, in_place=True)]
+got = [q.wait() for q in reqs]
+same(got[0][0], every.sum(0), "checked sum before agreed ones")
+same(got[1][0], every.max(0), "agreed max")
+same(got[2][0], (every.sum(0) / n).astype(np.float32), "agreed in-place avg")
+assert np.shares_memory(got[2][0], own), "in_place: the result is the caller's buffer"
+for timeout in (None, 30.0):
+    before = mine.copy()
+    same(w.allreduce([mine], "sum", timeout=timeout)[0], every.sum(0), "borrowed sum")
+    same(mine, before, "a borrowed buffer is left as it was")
+print(f"rank {r}: agreed ok", flush=True)
+
 for timeout in (None, 30.0):
     for dtype in (np.float32, np.float64, np.int64, np.bool_):
         for s in SHAPES:

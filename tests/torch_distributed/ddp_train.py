@@ -162,6 +162,25 @@ for p, q in zip(other.module.parameters(), model.parameters()):
 assert ddp.module is model
 checks.append("module attribute")
 
+# init_sync=False: nothing broadcast, but the parameters' shapes are checked across the
+# processes once, at construction (the bucket all-reduces then go without a per-call check)
+if size > 1:
+    try:
+        DDP(nn.Linear(2 + rank, 1), init_sync=False)
+    except Exception as e:
+        assert type(e).__name__ == "CollectiveMismatchError" and "float32[1, 2]" in str(e), e
+        checks.append("init_sync=False: parameters of different shapes are an error")
+    else:
+        raise AssertionError("no error for parameters of different shapes across processes")
+lin = nn.Linear(2, 1)
+with torch.no_grad():
+    lin.weight.fill_(1.0)
+    lin.bias.fill_(0.0)
+unsynced = DDP(lin, init_sync=False)
+unsynced(torch.full((3, 2), float(rank + 1))).sum().backward()
+close("init_sync=False: gradients averaged", lin.weight.grad,
+      torch.full((1, 2), 3.0 * (size + 1) / 2))
+
 dist.destroy_process_group()
 print(f"rank {rank}: all {len(checks)} checks passed")
 sys.stdout.flush()

@@ -349,8 +349,9 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
 
     `world_size` and `rank` (or the RANK and WORLD_SIZE variables of env://) are checked against
     MPI's; `timeout` (a timedelta; default 30 minutes, as PyTorch's) bounds every collective of
-    the group. A process that waits for the others sleeps between polls of MPI, so that it
-    leaves the CPU to them (MPI's blocking calls would spin).
+    the group. A process that waits for the others yields the CPU between polls of MPI, and
+    after 20 ms sleeps between them, so that it leaves the CPU to them (MPI's blocking calls
+    would spin).
 
     >>> import funcgrad.torch.distributed as dist
     >>> dist.init_process_group("gloo", world_size=1, rank=0)

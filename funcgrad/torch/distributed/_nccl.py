@@ -88,12 +88,13 @@ class NcclCommunicator:
 
     # ---- reductions ---------------------------------------------------------------------------
 
-    def iallreduce(self, bufs: Sequence[Any], op: str = "sum", timeout: Any = None) -> Any:
+    def iallreduce(self, bufs: Sequence[Any], op: str = "sum", timeout: Any = None,
+                   agreed: bool = False, in_place: bool = False) -> Any:
         if op not in _REDUCTIONS:          # bitwise: through host memory over MPI
             got = self.host.allreduce([b.get() for b in bufs], op)
             return _DeviceRequest(self._stream(), [self._cp.asarray(g) for g in got])
         stream = self._stream()
-        outs = [self._cp.array(b, copy=True) for b in bufs]
+        outs = list(bufs) if in_place else [self._cp.array(b, copy=True) for b in bufs]
         self._nccl.groupStart()
         for out in outs:
             flat, dtype = self._typed(out, op)

@@ -7,7 +7,10 @@ module.parameters(), the order backward produces their gradients: a first bucket
 then bucket_cap_mb each). A hook on each parameter (register_post_accumulate_grad_hook) marks
 it ready once its .grad holds this backward's gradient; when a bucket's parameters are all
 ready, its gradients start averaging over the processes (a nonblocking all-reduce of the
-bucket, packed into one buffer) while backward goes on with the rest of the graph. Buckets
+bucket, packed into the bucket's own flat buffer, reused from step to step and reduced in place)
+while backward goes on with the rest of the graph. The processes' parameters were checked to
+agree in shape and dtype at construction, so these all-reduces skip the Communicator's per-call
+check (`agreed=True`); on one process there is nothing to average and none is made. Buckets
 start in bucket order on every process, so that the processes' MPI calls match. A callback at
 the end of the backward pass (the engine's queue_callback) waits for them and writes the
 averages into .grad.
@@ -22,6 +25,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ...._core import backend
 from ... import _engine
 from ..._factories import zeros_like
 from ..._tensor import Tensor
@@ -46,12 +50,25 @@ _UNFINISHED = (
 class _Bucket:
     """Parameters (indices into the DDP's list) whose gradients are averaged in one all-reduce."""
 
-    __slots__ = ("indices", "waiting", "request")
+    __slots__ = ("indices", "waiting", "request", "flat")
 
     def __init__(self, indices: list[int]):
         self.indices = indices
         self.waiting = len(indices)     # parameters not ready yet in this backward
         self.request: Any = None        # the all-reduce in flight
+        self.flat: Any = None           # the gradients, packed; reduced in place, reused
+
+    def pack(self, grads: list[Any]) -> Any:
+        """The gradients `grads` copied into the bucket's flat buffer (made on first use, on
+        the host or the GPU as the gradients are)."""
+        if self.flat is None:
+            self.flat = backend.xp_of(grads[0]).concatenate([g.reshape(-1) for g in grads])
+            return self.flat
+        off = 0
+        for g in grads:
+            self.flat[off:off + g.size] = g.reshape(-1)
+            off += g.size
+        return self.flat
 
 
 def _buckets(params: Sequence[Parameter], cap_bytes: int) -> list[_Bucket]:
@@ -102,6 +119,7 @@ class DistributedDataParallel(Module):
     _queued: bool             # the end-of-backward callback is queued
     _next: int                # the next bucket to start
     _missing: list[int] | None    # parameters the last backward left out
+    _module_buffers: list[Tensor]
 
     def __init__(self, module: Module, device_ids: Sequence[Any] | None = None,
                  output_device: Any = None, dim: int = 0, broadcast_buffers: bool | None = None,
@@ -139,8 +157,15 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_queued", False)
         object.__setattr__(self, "_next", 0)
         object.__setattr__(self, "_missing", None)
+        # the buffers broadcast before each forward: listed once, as PyTorch's modules_buffers
+        object.__setattr__(self, "_module_buffers", list(module.buffers()))
         if init_sync:
             self._broadcast([*module.parameters(), *module.buffers()])
+        elif pg.size() > 1:
+            # the bucket all-reduces go without a per-call check (`agreed`): check here, once,
+            # that every process holds parameters of the same shapes and dtypes
+            getattr(pg._comm, "host", pg._comm).barrier(name=", ".join(
+                f"{p.dtype}{list(p.shape)}" for p in params))
         object.__setattr__(self, "_handles", [
             p.register_post_accumulate_grad_hook(self._hook(i)) for i, p in enumerate(params)])
 
@@ -168,7 +193,7 @@ class DistributedDataParallel(Module):
         else:
             self._armed = False
         if self.broadcast_buffers and self.require_forward_param_sync:
-            self._broadcast(list(self.module.buffers()))
+            self._broadcast(self._module_buffers)
         return self.module(*inputs, **kwargs)
 
     def _arm(self) -> None:
@@ -178,6 +203,10 @@ class DistributedDataParallel(Module):
         self._next = 0
         self._ready = [False] * len(self._params)
         for b in self._buckets:
+            if b.request is not None:
+                # a backward that did not finish left this all-reduce in flight: it keeps its
+                # buffer, and the bucket takes a new one
+                b.flat = None
             b.waiting, b.request = len(b.indices), None
 
     @contextlib.contextmanager
@@ -217,7 +246,7 @@ class DistributedDataParallel(Module):
             bucket.waiting -= 1
             if bucket.waiting == 0:
                 self._start_ready()
-            elif self._next:
+            elif self._next and self._buckets[self._next - 1].request is not None:
                 # advance the all-reduces in flight while backward goes on (MPI progresses
                 # only inside MPI calls)
                 self._buckets[self._next - 1].request.test()
@@ -227,9 +256,13 @@ class DistributedDataParallel(Module):
         """Start the all-reduces of the buckets whose parameters are all ready, in bucket order
         (each process starts them in the same order)."""
         comm = self.process_group._comm
+        alone = comm.size == 1      # the average over one process is its own gradient
         while self._next < len(self._buckets) and self._buckets[self._next].waiting == 0:
             b = self._buckets[self._next]
-            b.request = comm.iallreduce([self._grad_values(i) for i in b.indices], "avg")
+            if not alone:
+                # the processes' parameters agree (checked at construction): no per-call check
+                flat = b.pack([self._grad_values(i) for i in b.indices])
+                b.request = comm.iallreduce([flat], "avg", agreed=True, in_place=True)
             self._next += 1
 
     def _grad_values(self, i: int) -> Any:
@@ -254,14 +287,18 @@ class DistributedDataParallel(Module):
             local = np.array(self._ready, np.int32)
             used_anywhere = getattr(comm, "host", comm).allreduce([local], "max")[0]
         for b in self._buckets[:self._next]:
-            averaged = b.request.wait()
+            if b.request is None:       # one process: .grad holds the average already
+                continue
+            averaged = b.request.wait()[0]
             b.request = None
-            for i, values in zip(b.indices, averaged):
+            off = 0
+            for i in b.indices:
+                p = self._params[i]
+                n, off = p.numel(), off + p.numel()
                 if used_anywhere is not None and not used_anywhere[i]:
                     continue
-                p = self._params[i]
                 if p.grad is None:
                     p.grad = zeros_like(p)
-                _store(p.grad, values)
+                _store(p.grad, averaged[off - n:off])
         if self._next < len(self._buckets):
             self._missing = unused
