@@ -16,6 +16,7 @@ from .._core.typing import ArrayLike, ArrayMethods, DTypeLike, PyTree
 from ._base import (GradientTransformation, GradientTransformationExtraArgs, OptState, Params,
                     Schedule, ScheduleState, StatefulSchedule, StepCount,
                     check_scalar_hyperparameter, with_extra_args_support)
+from ._numerics import default_int
 from ._tree_math import safe_increment, zero_count
 
 
@@ -96,7 +97,7 @@ def _convert_floats(x: Any, dtype: np.dtype) -> Any:
     if kind == "f" and not isinstance(x, bool):
         return fnp.asarray(x, dtype)
     if isinstance(x, int) and not isinstance(x, bool):  # JAX's int: 64-bit with float64 only
-        return fnp.asarray(x, np.int64 if dtype.itemsize >= 8 else np.int32)
+        return fnp.asarray(x, default_int(dtype))
     return x
 
 
