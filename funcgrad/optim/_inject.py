@@ -73,7 +73,10 @@ class WrappedSchedule:
 
 def _highest_dtype(params: PyTree) -> np.dtype:
     """The dtype hyperparameters take by default: the widest float dtype among the parameters
-    (or their common dtype when none is a float; funcgrad's default float for no leaves)."""
+    (or their common dtype when none is a float; funcgrad's default float for no leaves).
+    optax takes optax.tree.dtype(params, "highest") along JAX's promotion lattice, where an
+    integer meets any float; `tree.dtype` follows numpy's promotion, which refuses float32 beside
+    int64, so the float leaves are picked here first."""
     dtypes = [np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
               for x in tree.tree_leaves(params)]
     floats = [d for d in dtypes if d.kind in "fc"]
