@@ -205,7 +205,7 @@ def norm(tree_: PyTree, ord: Any = None, squared: bool = False) -> Array:  # noq
         out = max(tree.tree_map(fnp.abs, tree_))
     else:
         raise ValueError(f"Unsupported ord: {ord!r}; tree norm takes ord=None, 1, 2 or inf")
-    # `out` is Python's 0 for a tree with no leaves
+    # `out` is a Python number for a tree with no leaves (the reductions start from 0 or -inf)
     return fnp.asarray(abs_sq(fnp.asarray(out)) if squared else out)
 
 
