@@ -154,12 +154,12 @@ def test_schedule_free_state_dtype():
 def test_sam_opaque_mode_matches_optax(dtype):
     # grad_fn is the gradient of sum(x**2), written with operators both libraries share
     grad_fn = lambda p, i: fg.tree.tree_map(lambda x: 2.0 * x, p)  # noqa: E731
-    for params in param_trees(dtype)[:2]:
-        run_side_by_side(
-            lambda o: _lib_contrib(o).sam(o.sgd(0.1), o.chain(_lib_contrib(o).normalize(),
-                                                              o.sgd(0.05)),
-                                          sync_period=3, opaque_mode=True),
-            params, gradient_sequence(params, 3), dtype, extra=lambda step: {"grad_fn": grad_fn})
+    params = tuple(param_trees(dtype)[:2])  # both structures in one tree
+    run_side_by_side(
+        lambda o: _lib_contrib(o).sam(o.sgd(0.1), o.chain(_lib_contrib(o).normalize(),
+                                                          o.sgd(0.05)),
+                                      sync_period=3, opaque_mode=True),
+        params, gradient_sequence(params, 3), dtype, extra=lambda step: {"grad_fn": grad_fn})
 
 
 def test_sam_opaque_mode_pmeans_over_batch_axis_like_optax():

@@ -186,12 +186,12 @@ def run_case(name, dtype, params, jit, jit_oracle=None):
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", CASES)
 def test_same_as_optax(name, dtype):
-    """Beside optax on the nested tree (0-d and empty leaves) and, in float64, on the others;
-    then fg.jit's trajectory equals the eager one step for step. (optax runs eagerly but for
-    the cases with a lax.cond, which JAX would compile anew at every eager step.)"""
+    """Beside optax on the nested tree (0-d and empty leaves) and, in float64, on all of
+    param_trees in one tuple; then fg.jit's trajectory equals the eager one step for step.
+    (optax runs eagerly but for the cases with a lax.cond, which JAX would compile anew at every
+    eager step.)"""
     trees = param_trees(dtype)
-    for params in trees if dtype == np.float64 else trees[1:2]:
-        run_case(name, dtype, params, jit=False)
+    run_case(name, dtype, tuple(trees) if dtype == np.float64 else trees[1], jit=False)
     make, grads, options = CASES[name][0], gradient_sequence(trees[1], STEPS), CASES[name][1]
     if options.get("nans"):
         grads = with_nans(trees[1], grads, options["nans"])
@@ -301,14 +301,14 @@ def test_functions_same_as_optax(dtype):
             same("unitwise_norm", x)
             same("unitwise_clip", np.abs(x), np.full(shape, 0.5, dtype), x)
         same("unitwise_norm", rng.standard_normal((2, 3, 4)).astype(dtype), axis=(0, 2))
-        for p in param_trees(dtype):
-            new, old = gradient_sequence(p, 2)
-            same("incremental_update", new, old, 0.25)
-            for step in (3, 4):
-                same("periodic_update", new, old, step, 2)
-            for upd in (gradient_sequence(p, 1)[0], with_nans(p, gradient_sequence(p, 1), (0,))[0]):
-                same("skip_not_finite", upd, 0, None)
-                same("skip_large_updates", upd, 0, None, 4.0)
+        p = tuple(param_trees(dtype))  # every structure and shape in one tree
+        new, old = gradient_sequence(p, 2)
+        same("incremental_update", new, old, 0.25)
+        for step in (3, 4):
+            same("periodic_update", new, old, step, 2)
+        for upd in (gradient_sequence(p, 1)[0], with_nans(p, gradient_sequence(p, 1), (0,))[0]):
+            same("skip_not_finite", upd, 0, None)
+            same("skip_large_updates", upd, 0, None, 4.0)
 
 
 @precision(np.float64)

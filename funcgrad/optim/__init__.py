@@ -20,18 +20,7 @@ Optimizers are chains of small transformations (`chain`), which compose into new
 >>> fnp.round(params["w"], 3)
 Array([3., 3.], dtype=float64)
 """
-from ._accumulation import (ApplyEvery, EmaState, MultiSteps, MultiStepsState,
-                            ShouldSkipUpdateFunction, TraceState, apply_every, ema,
-                            skip_large_updates, skip_not_finite, trace)
-from ._adaptive import (ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAmsgradState,
-                        ScaleByLionState, ScaleByRmsState, ScaleByRmsWithCountState,
-                        ScaleByRssState, ScaleByRStdDevState, ScaleByRStdDevWithCountState,
-                        scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_amsgrad,
-                        scale_by_lion, scale_by_radam, scale_by_rms, scale_by_rss,
-                        scale_by_stddev)
-from ._adding import AddDecayedWeightsState, WeightDecaySchedule, add_decayed_weights
-from ._alias import (adadelta, adafactor, adagrad, adam, adamax, adamw, amsgrad, lamb, lars,
-                     lion, nadam, radam, rmsprop, sgd)
+# ---- the protocol: types, combinators, applying updates (optax's base) ----
 from ._base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs, Mask,
                     MaskOrFn, OptState, Params, ScalarOrSchedule, Schedule, ScheduleState,
                     StatefulSchedule, TransformInitFn, TransformUpdateExtraArgsFn,
@@ -39,134 +28,148 @@ from ._base import (EmptyState, GradientTransformation, GradientTransformationEx
                     incremental_update, init_empty_state, named_chain, periodic_update,
                     set_to_zero, stateless, stateless_with_tree_map, tree_map_params,
                     with_extra_args_support)
+# ---- optimizers (optax's alias) ----
+from ._alias import (adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw, adan,
+                     amsgrad, fromage, lamb, lars, lion, nadam, nadamw, noisy_sgd, novograd,
+                     optimistic_adam, optimistic_adam_v2, optimistic_gradient_descent,
+                     polyak_sgd, radam, rmsprop, rprop, sgd, sign_sgd, signum, sm3, yogi)
+from ._lbfgs import ScaleByLBFGSState, lbfgs, scale_by_lbfgs
+from ._lookahead import LookaheadParams, LookaheadState, lookahead
+# ---- scale_by_* transformations and their states ----
+from ._adaptive import (ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAdanState,
+                        ScaleByAmsgradState, ScaleByBeliefState, ScaleByLionState,
+                        ScaleByNovogradState, ScaleByRmsState, ScaleByRmsWithCountState,
+                        ScaleByRssState, ScaleByRStdDevState, ScaleByRStdDevWithCountState,
+                        scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_adan,
+                        scale_by_amsgrad, scale_by_belief, scale_by_lion, scale_by_novograd,
+                        scale_by_radam, scale_by_rms, scale_by_rss, scale_by_stddev,
+                        scale_by_yogi)
+from ._factorized import FactoredState, ScaleBySM3State, scale_by_factored_rms, scale_by_sm3
+from ._scale import (ScaleByRpropState, ScaleByScheduleState, ScaleByTrustRatioState,
+                     ScaleState, normalize_by_update_norm, scale, scale_by_distance_over_gradients,
+                     scale_by_learning_rate, scale_by_optimistic_gradient,
+                     scale_by_param_block_norm, scale_by_param_block_rms, scale_by_polyak,
+                     scale_by_rprop, scale_by_schedule, scale_by_sign, scale_by_trust_ratio)
+# ---- line searches (L-BFGS's) ----
+from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesearchState,
+                          ScaleByZoomLinesearchState, ZoomLinesearchInfo,
+                          scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
+                          value_and_grad_from_state)
+# ---- other transformations: accumulation, noise, decay, clipping, constraints ----
+from ._accumulation import (ApplyEvery, EmaState, MultiSteps, MultiStepsState,
+                            ShouldSkipUpdateFunction, TraceState, apply_every, ema,
+                            skip_large_updates, skip_not_finite, trace)
+from ._adding import AddDecayedWeightsState, WeightDecaySchedule, add_decayed_weights
 from ._clipping import (AdaptiveGradClipState, ClipByGlobalNormState, ClipState,
                         adaptive_grad_clip, clip, clip_by_block_rms, clip_by_global_norm,
                         per_example_global_norm_clip, per_example_layer_norm_clip)
 from ._constraining import (NonNegativeParamsState, ZeroNansState, centralize,
                             keep_params_nonnegative, zero_nans)
-from ._factorized import FactoredState, scale_by_factored_rms
-from ._scale import (ScaleByScheduleState, scale, scale_by_learning_rate,
-                     scale_by_param_block_rms, scale_by_schedule, scale_by_trust_ratio)
+from ._monitoring import MonitorState, SnapshotState, measure_with_ema, monitor, snapshot
+from ._noise import (AddNoiseState, MultiNormalDiagFromLogScale, add_noise, multi_normal,
+                     scale_gradient)
+# ---- wrappers: masking, partitioning, skipping, injected hyperparameters ----
+from ._inject import (InjectHyperparamsState, InjectStatefulHyperparamsState, WrappedSchedule,
+                      WrappedScheduleState, inject_hyperparams, inject_stateful_hyperparams)
+from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, ConditionallyTransformState,
+                        ConditionFn, MaskedNode, MaskedState, MultiTransformState,
+                        PartitionState, apply_if_finite, conditionally_mask,
+                        conditionally_transform, flatten, freeze, masked, multi_transform,
+                        partition, selective_transform)
+# ---- schedules (the top-level aliases of optax.schedules) ----
 from ._schedules import (constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
                          exponential_decay, join_schedules, linear_onecycle_schedule,
                          linear_schedule, piecewise_constant_schedule,
                          piecewise_interpolate_schedule, polynomial_schedule, sgdr_schedule,
                          warmup_constant_schedule, warmup_cosine_decay_schedule,
                          warmup_exponential_decay_schedule)
-from . import schedules
-from ._lbfgs import ScaleByLBFGSState, lbfgs, scale_by_lbfgs
-from ._linesearch import (BacktrackingLinesearchInfo, ScaleByBacktrackingLinesearchState,
-                          ScaleByZoomLinesearchState, ZoomLinesearchInfo,
-                          scale_by_backtracking_linesearch, scale_by_zoom_linesearch,
-                          value_and_grad_from_state)
-from . import losses
+# ---- numerics: moments, safe norms and counts, linear algebra ----
+from ._linear_algebra import matrix_inverse_pth_root, power_iteration
+from ._moments import (bias_correction, update_infinity_moment, update_moment,
+                       update_moment_per_elem_norm)
+from ._numerics import safe_increment, safe_int32_increment, safe_norm, safe_root_mean_squares
+from ._tree_math import global_norm
+# ---- namespaces (optax.losses, .schedules, .transforms, .tree, .tree_utils, .projections,
+# .second_order; contrib last: it imports the optimizers above) ----
+from . import losses, projections, schedules, second_order, transforms, tree, tree_utils
 from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
                      ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
                      huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
                      safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
                      sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
                      softmax_cross_entropy_with_integer_labels, squared_error)
-from ._tree_math import global_norm
-from ._inject import (InjectHyperparamsState, InjectStatefulHyperparamsState, WrappedSchedule,
-                      WrappedScheduleState, inject_hyperparams, inject_stateful_hyperparams)
-from ._monitoring import MonitorState, SnapshotState, measure_with_ema, monitor, snapshot
-from ._wrappers import (ApplyIfFiniteState, ConditionallyMaskState, ConditionallyTransformState,
-                        ConditionFn, MaskedNode, MaskedState, MultiTransformState,
-                        PartitionState, apply_if_finite, conditionally_mask,
-                        conditionally_transform, flatten, freeze, masked, multi_transform,
-                        partition, selective_transform)
-from . import transforms
-# optax's optimizers, scale_by_* transforms and numerics (opt-alias)
-from . import projections, second_order
-from ._adaptive import (ScaleByAdanState, ScaleByBeliefState, ScaleByNovogradState,
-                        scale_by_adan, scale_by_belief, scale_by_novograd, scale_by_yogi)
-from ._alias import (adabelief, adamaxw, adan, fromage, nadamw, noisy_sgd, novograd,
-                     optimistic_adam, optimistic_adam_v2, optimistic_gradient_descent,
-                     polyak_sgd, rprop, sign_sgd, signum, sm3, yogi)
-from ._factorized import ScaleBySM3State, scale_by_sm3
-from ._linear_algebra import matrix_inverse_pth_root, power_iteration
-from ._lookahead import LookaheadParams, LookaheadState, lookahead
-from ._moments import (bias_correction, update_infinity_moment, update_moment,
-                       update_moment_per_elem_norm)
-from ._noise import (AddNoiseState, MultiNormalDiagFromLogScale, add_noise, multi_normal,
-                     scale_gradient)
-from ._numerics import safe_increment, safe_int32_increment, safe_norm, safe_root_mean_squares
-from ._scale import (ScaleByRpropState, ScaleByTrustRatioState, ScaleState,
-                     normalize_by_update_norm, scale_by_distance_over_gradients,
-                     scale_by_optimistic_gradient, scale_by_param_block_norm, scale_by_polyak,
-                     scale_by_rprop, scale_by_sign)
-from . import tree, tree_utils  # optax.tree and optax.tree_utils
-from . import contrib  # optax.contrib (imports the optimizers above)
+from . import contrib
 
 __all__ = [
     # namespaces
-    "tree", "tree_utils", "contrib",
-    # the protocol and combinators
-    "GradientTransformation", "EmptyState", "chain", "identity", "apply_updates", "global_norm",
-    "GradientTransformationExtraArgs", "named_chain", "with_extra_args_support",
-    "init_empty_state", "Params", "Updates", "OptState", "TransformInitFn", "TransformUpdateFn",
-    "TransformUpdateExtraArgsFn",
-    # the types of hyperparameters
-    "Schedule", "ScalarOrSchedule", "Mask",
+    "contrib", "losses", "projections", "schedules", "second_order", "transforms", "tree",
+    "tree_utils",
+    # the protocol: types, combinators, applying updates
+    "GradientTransformation", "GradientTransformationExtraArgs", "EmptyState", "Params",
+    "Updates", "OptState", "Schedule", "ScalarOrSchedule", "MaskOrFn", "TransformInitFn",
+    "TransformUpdateFn", "TransformUpdateExtraArgsFn", "chain", "named_chain", "identity",
+    "set_to_zero", "stateless", "stateless_with_tree_map", "with_extra_args_support",
+    "init_empty_state", "apply_updates", "incremental_update", "periodic_update",
+    "tree_map_params",
     # optimizers
-    "sgd", "adam", "adamw", "adamax", "nadam", "radam", "amsgrad", "rmsprop", "adagrad",
-    "adadelta", "lamb", "lars", "lion", "adafactor",
-    # transformations
-    "scale", "scale_by_learning_rate", "scale_by_schedule", "scale_by_adam", "scale_by_adamax",
-    "scale_by_amsgrad", "scale_by_radam", "scale_by_rms", "scale_by_stddev", "scale_by_rss",
-    "scale_by_adadelta", "scale_by_lion", "scale_by_trust_ratio", "scale_by_param_block_rms",
-    "scale_by_factored_rms", "trace", "ema", "add_decayed_weights", "clip",
-    "clip_by_global_norm", "clip_by_block_rms",
-    # L-BFGS and line searches
-    "lbfgs", "scale_by_lbfgs", "scale_by_backtracking_linesearch", "scale_by_zoom_linesearch",
-    "value_and_grad_from_state", "ScaleByLBFGSState", "ScaleByBacktrackingLinesearchState",
-    "BacktrackingLinesearchInfo", "ScaleByZoomLinesearchState", "ZoomLinesearchInfo",
+    "adabelief", "adadelta", "adafactor", "adagrad", "adam", "adamax", "adamaxw", "adamw",
+    "adan", "amsgrad", "fromage", "lamb", "lars", "lbfgs", "lion", "lookahead", "nadam",
+    "nadamw", "noisy_sgd", "novograd", "optimistic_adam", "optimistic_adam_v2",
+    "optimistic_gradient_descent", "polyak_sgd", "radam", "rmsprop", "rprop", "sgd",
+    "sign_sgd", "signum", "sm3", "yogi",
+    # scale_by_* transformations
+    "scale", "scale_by_adadelta", "scale_by_adam", "scale_by_adamax", "scale_by_adan",
+    "scale_by_amsgrad", "scale_by_belief", "scale_by_distance_over_gradients",
+    "scale_by_factored_rms", "scale_by_lbfgs", "scale_by_learning_rate", "scale_by_lion",
+    "scale_by_novograd", "scale_by_optimistic_gradient", "scale_by_param_block_norm",
+    "scale_by_param_block_rms", "scale_by_polyak", "scale_by_radam", "scale_by_rms",
+    "scale_by_rprop", "scale_by_rss", "scale_by_schedule", "scale_by_sign", "scale_by_sm3",
+    "scale_by_stddev", "scale_by_trust_ratio", "scale_by_yogi", "normalize_by_update_norm",
+    # line searches
+    "scale_by_backtracking_linesearch", "scale_by_zoom_linesearch",
+    "value_and_grad_from_state",
+    # other transformations
+    "add_decayed_weights", "add_noise", "adaptive_grad_clip", "apply_every", "centralize",
+    "clip", "clip_by_block_rms", "clip_by_global_norm", "ema", "keep_params_nonnegative",
+    "measure_with_ema", "monitor", "per_example_global_norm_clip",
+    "per_example_layer_norm_clip", "scale_gradient", "snapshot", "trace", "zero_nans",
     # wrappers
-    "masked", "partition", "inject_hyperparams", "MultiSteps", "apply_if_finite",
-    "skip_not_finite",
+    "ApplyEvery", "MultiSteps", "ShouldSkipUpdateFunction", "apply_if_finite",
+    "conditionally_mask", "conditionally_transform", "flatten", "freeze", "inject_hyperparams",
+    "inject_stateful_hyperparams", "masked", "multi_transform", "partition",
+    "selective_transform", "skip_large_updates", "skip_not_finite", "MaskedNode",
+    "WrappedSchedule",
     # schedules
-    "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
-    "cosine_decay_schedule", "warmup_cosine_decay_schedule", "warmup_constant_schedule",
-    "piecewise_constant_schedule", "linear_onecycle_schedule", "cosine_onecycle_schedule",
-    "sgdr_schedule", "join_schedules", "piecewise_interpolate_schedule",
-    "warmup_exponential_decay_schedule", "schedules",
-    # losses (the namespace, and the top-level aliases optax keeps)
-    "losses", "convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
+    "constant_schedule", "cosine_decay_schedule", "cosine_onecycle_schedule",
+    "exponential_decay", "join_schedules", "linear_onecycle_schedule", "linear_schedule",
+    "piecewise_constant_schedule", "piecewise_interpolate_schedule", "polynomial_schedule",
+    "sgdr_schedule", "warmup_constant_schedule", "warmup_cosine_decay_schedule",
+    "warmup_exponential_decay_schedule",
+    # losses (the top-level aliases optax keeps)
+    "convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
     "ctc_loss_with_forward_probs", "generalized_kl_divergence", "hinge_loss", "huber_loss",
     "kl_divergence", "l2_loss", "log_cosh", "ntxent", "safe_softmax_cross_entropy",
     "sigmoid_binary_cross_entropy", "sigmoid_focal_loss", "smooth_labels",
     "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "squared_error",
+    # numerics
+    "bias_correction", "global_norm", "matrix_inverse_pth_root", "multi_normal",
+    "power_iteration", "safe_increment", "safe_int32_increment", "safe_norm",
+    "safe_root_mean_squares", "update_infinity_moment", "update_moment",
+    "update_moment_per_elem_norm",
     # states
-    "TraceState", "EmaState", "MultiStepsState", "ScaleByAdamState", "ScaleByAmsgradState",
-    "ScaleByRmsState", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
-    "ScaleByRStdDevWithCountState", "ScaleByRssState", "ScaleByAdaDeltaState",
-    "ScaleByLionState", "ScaleByScheduleState", "FactoredState", "MaskedState", "MaskedNode",
-    "PartitionState", "ApplyIfFiniteState", "InjectHyperparamsState",
-    # the protocol, wrappers and transforms of optax's base and transforms (opt-wrap)
-    "MaskOrFn", "ScheduleState", "StatefulSchedule", "set_to_zero", "stateless",
-    "stateless_with_tree_map", "incremental_update", "periodic_update", "tree_map_params",
-    "ApplyEvery", "apply_every", "ShouldSkipUpdateFunction", "skip_large_updates",
-    "WeightDecaySchedule", "adaptive_grad_clip", "per_example_global_norm_clip",
-    "per_example_layer_norm_clip", "NonNegativeParamsState",
-    "ZeroNansState", "centralize", "keep_params_nonnegative", "zero_nans",
-    "InjectStatefulHyperparamsState", "WrappedSchedule", "WrappedScheduleState",
-    "inject_stateful_hyperparams", "MonitorState", "SnapshotState", "measure_with_ema",
-    "monitor", "snapshot", "ConditionallyMaskState", "ConditionallyTransformState",
-    "ConditionFn", "MultiTransformState", "conditionally_mask", "conditionally_transform",
-    "flatten", "freeze", "multi_transform", "selective_transform", "transforms",
-    "AddDecayedWeightsState", "AdaptiveGradClipState", "ClipByGlobalNormState", "ClipState",
-    # optimizers, transformations, states and numerics of optax's alias and transform (opt-alias)
-    "adabelief", "adamaxw", "adan", "fromage", "nadamw", "noisy_sgd", "novograd",
-    "optimistic_adam", "optimistic_adam_v2", "optimistic_gradient_descent", "polyak_sgd",
-    "rprop", "sign_sgd", "signum", "sm3", "yogi", "lookahead", "LookaheadParams",
-    "LookaheadState", "scale_by_adan", "scale_by_belief", "scale_by_novograd", "scale_by_yogi",
-    "scale_by_sm3", "scale_by_rprop", "scale_by_sign", "scale_by_polyak",
-    "scale_by_optimistic_gradient", "scale_by_param_block_norm",
-    "scale_by_distance_over_gradients", "normalize_by_update_norm", "add_noise",
-    "scale_gradient", "multi_normal", "MultiNormalDiagFromLogScale", "ScaleByAdanState",
-    "ScaleByBeliefState", "ScaleByNovogradState", "ScaleBySM3State", "ScaleByRpropState",
-    "ScaleByTrustRatioState", "ScaleState", "AddNoiseState", "bias_correction",
-    "update_moment", "update_moment_per_elem_norm", "update_infinity_moment", "safe_norm",
-    "safe_root_mean_squares", "safe_increment", "safe_int32_increment", "power_iteration",
-    "matrix_inverse_pth_root", "projections", "second_order",
+    "AddDecayedWeightsState", "AddNoiseState", "AdaptiveGradClipState", "ApplyIfFiniteState",
+    "ClipByGlobalNormState", "ClipState", "ConditionallyMaskState",
+    "ConditionallyTransformState", "EmaState", "FactoredState", "InjectHyperparamsState",
+    "InjectStatefulHyperparamsState", "LookaheadParams", "LookaheadState", "MaskedState",
+    "MonitorState", "MultiStepsState", "MultiTransformState", "NonNegativeParamsState",
+    "PartitionState", "ScaleByAdaDeltaState", "ScaleByAdamState", "ScaleByAdanState",
+    "ScaleByAmsgradState", "ScaleByBacktrackingLinesearchState", "ScaleByBeliefState",
+    "ScaleByLBFGSState", "ScaleByLionState", "ScaleByNovogradState", "ScaleByRmsState",
+    "ScaleByRpropState", "ScaleByRssState", "ScaleByRStdDevState", "ScaleByScheduleState",
+    "ScaleBySM3State", "ScaleByTrustRatioState", "ScaleByZoomLinesearchState", "ScaleState",
+    "SnapshotState", "TraceState", "ZeroNansState", "ZoomLinesearchInfo",
+    # funcgrad's own: names optax keeps in its submodules only (or not at all), public here too
+    "BacktrackingLinesearchInfo", "ConditionFn", "Mask", "MultiNormalDiagFromLogScale",
+    "ScaleByRmsWithCountState", "ScaleByRStdDevWithCountState", "ScheduleState",
+    "StatefulSchedule", "WeightDecaySchedule", "WrappedScheduleState",
 ]

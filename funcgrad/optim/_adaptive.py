@@ -16,16 +16,13 @@ from ._moments import bias_correction as debias
 from ._moments import update_infinity_moment, update_moment, update_moment_per_elem_norm
 from ._numerics import (abs_sq, cast_like, decay_power, safe_increment, scalar_dtype,
                         zero_count)
-from ._tree_math import tree_cast, tree_div, tree_full_like, tree_mul, tree_zeros_like
+from ._tree_math import (tree_cast, tree_cast_like, tree_div, tree_full_like, tree_mul,
+                         tree_zeros_like)
 
 
 def canonical_dtype(dtype: DTypeLike) -> np.dtype | None:
     """A `mu_dtype`-like argument as a numpy dtype (None stays None: the parameters' dtype)."""
     return None if dtype is None else np.dtype(dtype)
-
-
-def _cast_like_tree(t, like):
-    return tree.tree_map(lambda x, y: fnp.asarray(x, fnp.asarray(y).dtype), t, like)
 
 
 class ScaleByAdamState(NamedTuple):
@@ -82,7 +79,7 @@ def scale_by_adam(b1: ArrayLike = 0.9, b2: ArrayLike = 0.999, eps: ArrayLike = 1
         mu_hat = _debiased_mu(updates, mu, b1, count, nesterov)
         updates = _adam_ratio(mu_hat, debias(nu, b2, count), eps, eps_root)
         return updates, ScaleByAdamState(count, tree_cast(mu, mu_dtype),
-                                         _cast_like_tree(nu, state.nu))
+                                         tree_cast_like(nu, state.nu))
 
     return GradientTransformation(_moments_init(mu_dtype), update)
 

@@ -22,6 +22,7 @@ from .. import tree
 from .._core.array import Array
 from .._core.typing import ArrayLike, PyTree
 from ..lax import cond
+from ._numerics import default_int
 
 Params = PyTree
 """The parameters being optimized: a pytree of arrays."""
@@ -392,7 +393,7 @@ def count_dtype(t: PyTree) -> np.dtype:
     """
     wide = any(np.dtype(x.dtype).itemsize >= 8 for x in tree.tree_leaves(t)
                if hasattr(x, "dtype") and np.dtype(x.dtype).kind in "fc")
-    return np.dtype(np.int64 if wide else np.int32)
+    return default_int(np.float64 if wide else np.float32)
 
 
 def check_scalar_hyperparameter(value: Any, who: str, name: str) -> Any:

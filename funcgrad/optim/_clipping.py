@@ -11,14 +11,11 @@ from .. import tree
 from .._core.typing import ArrayLike, PyTree
 from ._base import (EmptyState, GradientTransformation, check_same_structure, count_dtype,
                     init_empty_state, require_params)
+from ._numerics import abs_sq
 from ._tree_math import global_norm
 
 # optax's names for the states of the stateless clipping transformations
 ClipState = ClipByGlobalNormState = AdaptiveGradClipState = EmptyState
-
-
-def _abs_sq(x):
-    return fnp.real(x * fnp.conj(x)) if fnp.iscomplexobj(x) else fnp.square(x)
 
 
 def clip(max_delta: ArrayLike) -> GradientTransformation:
@@ -66,7 +63,7 @@ def clip_by_block_rms(threshold: ArrayLike) -> GradientTransformation:
     def clip_leaf(u):
         if np.size(u) == 0:  # nothing to clip (and no mean to take)
             return u
-        return u / fnp.maximum(1.0, fnp.sqrt(fnp.mean(_abs_sq(u))) / threshold)
+        return u / fnp.maximum(1.0, fnp.sqrt(fnp.mean(abs_sq(fnp.asarray(u)))) / threshold)
 
     def update(updates, state, params=None):
         del params
@@ -88,7 +85,7 @@ def _check_batch_dim(grads: PyTree, who: str) -> list[Any]:
 
 
 def _per_example_norms(leaves: list[Any]) -> Any:
-    sums = [fnp.sum(_abs_sq(g).reshape(g.shape[0], -1), axis=1) for g in leaves]
+    sums = [fnp.sum(abs_sq(g).reshape(g.shape[0], -1), axis=1) for g in leaves]
     return fnp.sqrt(sum(sums[1:], start=sums[0]))
 
 
@@ -151,13 +148,13 @@ def unitwise_norm(x: ArrayLike, axis: int | tuple[int, ...] | None = None) -> An
     """
     x = fnp.asarray(x)
     if axis is not None:
-        squared = fnp.sum(_abs_sq(x), axis=axis, keepdims=True)
+        squared = fnp.sum(abs_sq(x), axis=axis, keepdims=True)
     elif fnp.squeeze(x).ndim <= 1:
-        squared = fnp.sum(_abs_sq(x), keepdims=True)
+        squared = fnp.sum(abs_sq(x), keepdims=True)
     elif x.ndim in (2, 3):
-        squared = fnp.sum(_abs_sq(x), axis=0, keepdims=True)
+        squared = fnp.sum(abs_sq(x), axis=0, keepdims=True)
     elif x.ndim in (4, 5):
-        squared = fnp.sum(_abs_sq(x), axis=tuple(range(x.ndim - 1)), keepdims=True)
+        squared = fnp.sum(abs_sq(x), axis=tuple(range(x.ndim - 1)), keepdims=True)
     else:
         raise ValueError(f"Expected parameter with shape in {(1, 2, 3, 4, 5)}, got "
                          f"{tuple(x.shape)}. Use axis parameter to specify reduction axes for "

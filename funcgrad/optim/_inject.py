@@ -16,6 +16,7 @@ from .._core.typing import ArrayLike, ArrayMethods, DTypeLike, PyTree
 from ._base import (GradientTransformation, GradientTransformationExtraArgs, OptState, Params,
                     Schedule, ScheduleState, StatefulSchedule, StepCount,
                     check_scalar_hyperparameter, with_extra_args_support)
+from ._numerics import default_int
 from ._tree_math import safe_increment, zero_count
 
 
@@ -72,7 +73,10 @@ class WrappedSchedule:
 
 def _highest_dtype(params: PyTree) -> np.dtype:
     """The dtype hyperparameters take by default: the widest float dtype among the parameters
-    (or their common dtype when none is a float; funcgrad's default float for no leaves)."""
+    (or their common dtype when none is a float; funcgrad's default float for no leaves).
+    optax takes optax.tree.dtype(params, "highest") along JAX's promotion lattice, where an
+    integer meets any float; `tree.dtype` follows numpy's promotion, which refuses float32 beside
+    int64, so the float leaves are picked here first."""
     dtypes = [np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
               for x in tree.tree_leaves(params)]
     floats = [d for d in dtypes if d.kind in "fc"]
@@ -96,7 +100,7 @@ def _convert_floats(x: Any, dtype: np.dtype) -> Any:
     if kind == "f" and not isinstance(x, bool):
         return fnp.asarray(x, dtype)
     if isinstance(x, int) and not isinstance(x, bool):  # JAX's int: 64-bit with float64 only
-        return fnp.asarray(x, np.int64 if dtype.itemsize >= 8 else np.int32)
+        return fnp.asarray(x, default_int(dtype))
     return x
 
 

@@ -29,6 +29,7 @@ from .._core.array import Array
 from .._core.typing import PyTree
 from ..lax import cond, while_loop
 from ._base import GradientTransformationExtraArgs, OptState, Params, Updates
+from ._numerics import default_int
 from . import _tree_ops as otree
 from ._tree_state import get as tree_get
 
@@ -53,11 +54,6 @@ def ieee_divide(num: Any, den: Any) -> Array:
     quotient = num / fnp.where(zero, fnp.ones_like(den), den)
     at_zero = fnp.where(num == 0, fnp.nan, fnp.where(num > 0, fnp.inf, -fnp.inf))
     return fnp.where(zero, at_zero.astype(quotient.dtype), quotient)
-
-
-def default_int(dtype: np.dtype) -> np.dtype:
-    """JAX's default integer under the precision `dtype` implies: int64 with x64, else int32."""
-    return np.dtype(np.int64 if np.dtype(dtype).itemsize >= 8 else np.int32)
 
 
 def real_vdot(a: PyTree, b: PyTree) -> Array:

@@ -90,13 +90,15 @@ def masked_mean(x: Array, axis: Axis = None, where: ArrayLike | None = None,
     return masked_sum(x, axis, mask, keepdims) / fnp.astype(count, x.dtype)
 
 
-def _shifted(x: Array, axis: Axis, where: ArrayLike | None) -> Array:
-    """x (-inf where masked out) minus its maximum over `axis`, a constant for derivatives; a
-    maximum that is not finite (all masked out, say) shifts by 0, so that nothing is NaN."""
+def _shifted(x: Array, axis: Axis, where: ArrayLike | None) -> tuple[Array, Array]:
+    """(x - m, m): x (-inf where masked out) minus its maximum m over `axis`, a constant for
+    derivatives; a maximum that is not finite (all masked out, say) is taken as 0, so that
+    nothing is NaN."""
     if where is not None:
         x = fnp.where(where, x, -np.inf)
     m = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
-    return x - fnp.where(fnp.isfinite(m), m, fnp.zeros((), m.dtype))
+    m = fnp.where(fnp.isfinite(m), m, fnp.zeros((), m.dtype))
+    return x - m, m
 
 
 def _positive(s: Array) -> tuple[Array, Array]:
@@ -110,7 +112,7 @@ def log_softmax(x: Array, axis: Axis = -1, where: ArrayLike | None = None) -> Ar
     no element kept is all -inf, with zero derivatives)."""
     if where is None:
         return nn.log_softmax(x, axis=axis)
-    shifted = _shifted(x, axis, where)
+    shifted, _ = _shifted(x, axis, where)
     _, s = _positive(masked_sum(fnp.exp(shifted), axis, where, keepdims=True))
     return fnp.where(where, shifted - fnp.log(s), -np.inf)
 
@@ -119,18 +121,15 @@ def softmax(x: Array, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
     """JAX's nn.softmax(x, axis, where): the masked-out elements are 0."""
     if where is None:
         return nn.softmax(x, axis=axis)
-    e = fnp.exp(_shifted(x, axis, where))
+    e = fnp.exp(_shifted(x, axis, where)[0])
     _, s = _positive(masked_sum(e, axis, where, keepdims=True))
     return fnp.where(where, e / s, 0)
 
 
 def logsumexp(x: Array, axis: Axis = -1, where: ArrayLike | None = None) -> Array:
     """JAX's nn.logsumexp(x, axis, where=where), over the kept elements (-inf over none)."""
-    if where is not None:
-        x = fnp.where(where, x, -np.inf)
-    m = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
-    m = fnp.where(fnp.isfinite(m), m, fnp.zeros((), m.dtype))
-    some, s = _positive(fnp.sum(fnp.exp(x - m), axis=axis, keepdims=True))
+    shifted, m = _shifted(x, axis, where)
+    some, s = _positive(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
     out = fnp.where(some, fnp.log(s) + m, -np.inf)
     return fnp.squeeze(out, axis=axis) if axis is not None else fnp.reshape(out, ())
 

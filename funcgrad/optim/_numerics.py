@@ -1,7 +1,7 @@
 """Numerically safe scalar pieces shared by the transformations: step counts that saturate
-instead of wrapping, norms whose gradient is finite at zero, the dtype a scalar hyperparameter is
-computed in, and decay powers rounded as XLA rounds them (so bias corrections match optax's to
-the last bit in float32)."""
+instead of wrapping, |x|**2 and norms whose gradient is finite at zero, the dtype a scalar
+hyperparameter is computed in (and the default integer that goes with it), and decay powers
+rounded as XLA rounds them (so bias corrections match optax's to the last bit in float32)."""
 from __future__ import annotations
 
 from typing import Any
@@ -42,6 +42,16 @@ def scalar_dtype(x: Any) -> np.dtype:
     elif dt.kind != "f":
         dt = np.dtype(np.float64)
     return np.promote_types(dt, np.float32)
+
+
+def default_int(dtype: DTypeLike) -> np.dtype:
+    """JAX's default integer under the precision a float `dtype` implies: int64 with x64 (a
+    64-bit float or complex64 and wider), int32 otherwise.
+
+    >>> default_int(np.float32), default_int(np.float64)
+    (dtype('int32'), dtype('int64'))
+    """
+    return np.dtype(np.int64 if np.dtype(dtype).itemsize >= 8 else np.int32)
 
 
 def decay_power(base: ArrayLike, count: ArrayLike, dtype: DTypeLike) -> Array:

@@ -1,6 +1,8 @@
-"""The Euclidean projection onto the probability simplex, {p : p >= 0, sum(p) = 1}, of each
+"""The one Euclidean projection onto the probability simplex, {p : p >= 0, sum(p) = 1}, of each
 vector along the last axis (sparsemax), with its derivative: on the support S of the projection,
-the identity minus the mean over S; zero off it."""
+the identity minus the mean over S; zero off it. Used by `projections.projection_simplex` (one
+vector: all leaves raveled) and by `losses.multiclass_sparsemax_loss` (a batch of score
+vectors)."""
 from __future__ import annotations
 
 from .. import numpy as fnp

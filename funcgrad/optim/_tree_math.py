@@ -1,9 +1,14 @@
-"""Arithmetic on pytrees, shared by every transform: the one place optimizers do tree math.
+"""The tree arithmetic the transforms use, under the names they use: optax.tree's functions
+(from `_tree_ops`) as `tree_add`, `tree_cast`..., plus what only transforms need: `tree_scale`
+(a 0-d scalar cast to each leaf's dtype, so a float64 learning rate does not promote float32
+parameters), `tree_all_finite`, and `global_norm`.
 
 Scalars (Python numbers or 0-d arrays) broadcast over every leaf; trees combine leafwise. All of
 it is traceable, so it works under jit, vmap and grad.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from .. import numpy as fnp
 from .. import tree
@@ -16,6 +21,7 @@ from ._numerics import cast_like, safe_increment, zero_count  # noqa: F401
 # the leafwise arithmetic transforms share with optax.tree's public functions
 from ._tree_ops import add as tree_add
 from ._tree_ops import cast as tree_cast
+from ._tree_ops import cast_like as tree_cast_like
 from ._tree_ops import div as tree_div
 from ._tree_ops import full_like as tree_full_like
 from ._tree_ops import mul as tree_mul
@@ -23,13 +29,13 @@ from ._tree_ops import norm
 from ._tree_ops import where as tree_where
 from ._tree_ops import zeros_like as tree_zeros_like
 
-__all__ = ["tree_add", "tree_cast", "tree_div", "tree_full_like", "tree_mul", "tree_where",
-           "tree_zeros_like", "tree_scale", "global_norm", "tree_all_finite", "cast_like",
-           "update_moment", "update_infinity_moment", "bias_correction", "safe_increment",
-           "zero_count"]
+__all__ = ["tree_add", "tree_cast", "tree_cast_like", "tree_div", "tree_full_like", "tree_mul",
+           "tree_where", "tree_zeros_like", "tree_scale", "global_norm", "tree_all_finite",
+           "cast_like", "update_moment", "update_infinity_moment", "bias_correction",
+           "safe_increment", "zero_count"]
 
 
-def tree_scale(s, t):
+def tree_scale(s: Any, t: PyTree) -> PyTree:
     """s * t for a scalar s: a Python number, or a 0-d array cast to each leaf's dtype (so a
     float64 learning rate does not promote float32 parameters).
 
@@ -50,7 +56,12 @@ def global_norm(t: PyTree) -> Array:
     return norm(t)
 
 
-def tree_all_finite(t):
-    """A scalar boolean: whether every element of every leaf is finite."""
+def tree_all_finite(t: PyTree) -> Array:
+    """A scalar boolean: whether every element of every leaf is finite.
+
+    >>> import funcgrad.numpy as fnp
+    >>> tree_all_finite({"a": fnp.array([1.0, fnp.inf])}), tree_all_finite({})
+    (Array(False, dtype=bool), Array(True, dtype=bool))
+    """
     flags = [fnp.all(fnp.isfinite(x)) for x in tree.tree_leaves(t)]
     return fnp.all(fnp.stack(flags)) if flags else fnp.asarray(True)

@@ -21,6 +21,7 @@ from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
 from .._core.typing import PyTree
+from ._numerics import abs_sq
 
 __all__ = ["add", "sub", "mul", "div", "scale", "add_scale", "vdot", "sum", "max", "min", "size",
            "conj", "real", "norm", "batch_shape", "zeros_like", "ones_like", "full_like", "clip",
@@ -186,13 +187,6 @@ def real(tree_: PyTree) -> PyTree:
     return tree.tree_map(fnp.real, tree_)
 
 
-def _abs_sq(x: Any) -> Any:
-    x = fnp.asarray(x)
-    if fnp.iscomplexobj(x):
-        return fnp.square(fnp.real(x)) + fnp.square(fnp.imag(x))
-    return fnp.square(x)
-
-
 def norm(tree_: PyTree, ord: Any = None, squared: bool = False) -> Array:  # noqa: A002
     """The vector norm of all leaves together: `ord` None or 2 (Euclidean), 1, or inf
     (also 'inf', 'infinity'); `squared=True` gives its square.
@@ -203,7 +197,7 @@ def norm(tree_: PyTree, ord: Any = None, squared: bool = False) -> Array:  # noq
     (Array(5., dtype=float64), Array(7., dtype=float64), Array(4., dtype=float64), Array(25., dtype=float64))
     """
     if ord is None or ord == 2:
-        sq = sum(tree.tree_map(_abs_sq, tree_))
+        sq = sum(tree.tree_map(lambda x: abs_sq(fnp.asarray(x)), tree_))
         return fnp.asarray(sq if squared else fnp.sqrt(sq))
     if ord == 1:
         out = sum(tree.tree_map(fnp.abs, tree_))
@@ -211,7 +205,8 @@ def norm(tree_: PyTree, ord: Any = None, squared: bool = False) -> Array:  # noq
         out = max(tree.tree_map(fnp.abs, tree_))
     else:
         raise ValueError(f"Unsupported ord: {ord!r}; tree norm takes ord=None, 1, 2 or inf")
-    return fnp.asarray(_abs_sq(out) if squared else out)
+    # `out` is a Python number for a tree with no leaves (the reductions start from 0 or -inf)
+    return fnp.asarray(abs_sq(fnp.asarray(out)) if squared else out)
 
 
 def batch_shape(tree_: PyTree, shape: tuple[int, ...] = ()) -> PyTree:

@@ -13,8 +13,8 @@ from .. import lax
 from .. import numpy as fnp
 from .. import tree as tree_lib
 from .._core.typing import ArrayLike, PyTree
-from .._custom import custom_jvp
 from ._linear_algebra import ravel_tree
+from ._simplex import projection_unit_simplex
 from ._tree_ops import norm as tree_norm
 from ._tree_ops import vdot as tree_vdot
 
@@ -61,27 +61,6 @@ def projection_hypercube(tree: PyTree, scale: Any = 1) -> PyTree:
     return projection_box(tree, lower=0, upper=scale)
 
 
-@custom_jvp
-def _unit_simplex(values):
-    n = values.shape[0]
-    u = fnp.sort(values)[::-1]
-    cumsum_u = fnp.cumsum(u)
-    ind = fnp.arange(n) + 1
-    idx = fnp.count_nonzero(1 / ind + (u - cumsum_u / ind) > 0)
-    return fnp.maximum(1 / idx + (values - cumsum_u[idx - 1] / idx), 0)
-
-
-def _unit_simplex_jvp(primals, tangents):
-    (values,), (values_dot,) = primals, tangents
-    out = _unit_simplex(values)
-    supp = fnp.asarray(out > 0, values.dtype)
-    card = fnp.count_nonzero(supp)
-    return out, supp * values_dot - (fnp.dot(supp, values_dot) / card) * supp
-
-
-_unit_simplex.defjvp(_unit_simplex_jvp)
-
-
 def projection_simplex(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     """The projection onto the simplex {x >= 0, sum(x) = scale}, all leaves taken as one vector
     (Duchi et al. 2008's sort-based algorithm), differentiable almost everywhere.
@@ -91,7 +70,7 @@ def projection_simplex(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
     {'a': Array([0.5, 0.5], dtype=float64), 'b': Array(0., dtype=float64)}
     """
     values, unravel = ravel_tree(tree)
-    return unravel(scale * _unit_simplex(values / scale))
+    return unravel(scale * projection_unit_simplex(values / scale))
 
 
 def projection_l1_sphere(tree: PyTree, scale: ArrayLike = 1) -> PyTree:
