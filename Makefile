@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test test-gpu bench docs clean
+.PHONY: demo test test-long test-gpu bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ demo: $(BIN)/python
 test: $(BIN)/python
 	$(PIP) -e ".[test,oracle,types,jax,optax,mpi]"
 	$(BIN)/python -m pytest
+
+# The long run: the opt-in slow tests (FUNCGRAD_SLOW=1, e.g. every L-BFGS setup against optax) and
+# many more hypothesis examples per property.
+test-long: $(BIN)/python
+	$(PIP) -e ".[test,oracle,types,jax,optax,mpi]"
+	FUNCGRAD_SLOW=1 FUNCGRAD_HYPOTHESIS=deep $(BIN)/python -m pytest
 
 # The GPU tests need CuPy, and the GPU benchmarks a CUDA build of PyTorch (PyPI's Linux wheel).
 # CUDA_EXTRA=cuda13 for a CUDA 13 driver.
