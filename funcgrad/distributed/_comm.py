@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ._errors import CollectiveMismatchError, DistributedError, DistributedTimeoutError, link
-from ._mpi import (_LIVE, _OP_CODE, _UNSET, REDUCE_OPS, _contiguous, _desc, _mpi_op, _Packed,
+from ._mpi import (_LIVE, BufferPool, _OP_CODE, _UNSET, REDUCE_OPS, _contiguous, _desc, _mpi_op, _Packed,
                    _stacked, mpi)
 from ._p2p import PointToPoint
 from ._requests import Request, _abort_later
@@ -66,6 +66,7 @@ class Communicator(PointToPoint):
         self._pending: deque = deque()   # nonblocking collectives whose data is not posted yet
         self._failed: str | None = None
         self._receiving: list[Request] = []   # receives whose data is not posted yet
+        self._pool = BufferPool()   # the flat buffers of blocking all-reduces
         # headers travel apart from the data, so they never match each other; duplicating a
         # communicator waits for every rank: at most `setup_timeout` seconds
         self._ctl, req = comm.Idup()
@@ -240,7 +241,7 @@ class Communicator(PointToPoint):
         [array([1, 5]), array([2.])]
         """
         deadline = self._deadline(timeout)
-        packed = _Packed(bufs, op, borrow=True)
+        packed = _Packed(bufs, op, borrow=True, pool=self._pool if self.size > 1 else None)
         if self.size > 1:
             self._collective(deadline)
             self._agree("allreduce", f"allreduce(op={op!r}) of [{packed.sig}]", deadline, op,

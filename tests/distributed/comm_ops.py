@@ -81,6 +81,28 @@ for op in dist.REDUCE_OPS:
             same(got[i], want, f"allreduce {op} {np.dtype(dtype).name} {s}")
     print(f"rank {r}: allreduce {op} ok", flush=True)
 
+# blocking all-reduces reuse their flat buffers (BufferPool) only once no result views them:
+# results kept across calls (and views of them) keep their values; a loop whose results die
+# gets the same buffer back
+kept = []
+for step in range(4):
+    res = w.allreduce([np.full(3, float(step + r), np.float32), np.full(2, step, np.float32)])
+    kept.append((res[0][1:], res[1]))     # a view of a result keeps the buffer too
+    del res
+for step, (head, tail) in enumerate(kept):
+    s0 = sum(float(step + k) for k in range(n))
+    same(head, np.full(2, s0, np.float32), f"kept allreduce {step}")
+    same(tail, np.full(2, step * n, np.float32), f"kept allreduce {step} (second buffer)")
+del kept, head, tail
+firsts = set()
+for step in range(3):
+    out = w.allreduce([np.ones(3, np.float32), np.ones(2, np.float32)])
+    firsts.add(out[0].base.__array_interface__["data"][0])
+    same(out[0], np.full(3, n, np.float32), "loop allreduce")
+    del out
+assert n == 1 or len(firsts) == 1, f"a loop's all-reduces took {len(firsts)} buffers"
+checks += 1
+
 # many buffers of mixed dtypes in one call, nonblocking, several in flight
 many = [data(r, (i % 4 + 1,), DTYPES[i % 4], i) for i in range(50)]
 reqs = [w.iallreduce(many, "sum"), w.iallreduce(many[:7], "max", timeout=30.0)]
