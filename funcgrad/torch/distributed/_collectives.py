@@ -631,8 +631,7 @@ def irecv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = N
     if pg is None:
         return None
     peer = _source(pg, src, group_src)
-    # the Communicator's nonblocking receive of bytes from any or one process
-    request = pg._comm._irecv(None, None, peer, tag, f"irecv from rank {peer}")
+    request = pg._comm.irecv_bytes(peer, tag)   # from one process, or any (peer None)
     work = Work(request, None, [tensor])
 
     def finish(data: bytes) -> None:
