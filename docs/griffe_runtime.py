@@ -70,6 +70,20 @@ def _unresolvable(member):
     return False
 
 
+def _prune_classes(obj, seen):
+    """Drop, from every class in the package, the members griffe cannot resolve: a Protocol's
+    `__init__` is an alias into `typing` internals (`_no_init_or_replace_init`), which would
+    stop the build; it documents nothing."""
+    if id(obj) in seen or getattr(obj, "is_alias", False):
+        return
+    seen.add(id(obj))
+    for name, member in list(obj.members.items()):
+        if obj.is_class and _unresolvable(member):
+            obj.del_member(name)
+        elif not member.is_alias and (member.is_module or member.is_class):
+            _prune_classes(member, seen)
+
+
 class RuntimeFunctions(griffe.Extension):
     def on_package(self, *, pkg, **kwargs):
         if pkg.name != "funcgrad":
@@ -91,4 +105,5 @@ class RuntimeFunctions(griffe.Extension):
                 if doc:
                     func.docstring = griffe.Docstring(doc, parent=func)
                 gmod.set_member(name, func)
+        _prune_classes(pkg, set())
         _fence_all(pkg, set())

@@ -19,9 +19,12 @@ LINK = re.compile(r"\]\((?P<target>\.\./[^)\s#]+)(?P<anchor>#[^)\s]*)?\)")
 
 def _shared_files():
     for folder in SHARED:
-        for path in sorted((ROOT / folder).glob("*")):
-            if path.is_file() and path.suffix != ".md" and not path.name.startswith("."):
-                yield f"{folder}/{path.name}", path
+        base = ROOT / folder
+        for path in sorted(base.rglob("*")):   # subfolders too (examples/distributed/, ...)
+            rel = path.relative_to(base)
+            if (path.is_file() and path.suffix != ".md"
+                    and not any(p.startswith((".", "__pycache__")) for p in rel.parts)):
+                yield f"{folder}/{rel.as_posix()}", path
 
 
 def on_files(files, config):
