@@ -8,7 +8,6 @@ As in PyTorch, each GPU has a default generator of its own, seeded by torch.manu
 tensors' numbers are drawn on the host from it and copied over."""
 from __future__ import annotations
 
-import pickle
 import time
 
 import numpy as np
@@ -16,7 +15,8 @@ import numpy as np
 from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
-from ._size import as_device, get_default_device, storage_on
+from . import _rng_state
+from ._size import as_device, get_default_device, require_cuda, storage_on
 from ._size import device as torch_device
 from ._dispatch import apply_op
 from ._storage import host_values
@@ -49,11 +49,28 @@ class Generator:
         return self._seed
 
     def get_state(self) -> Tensor:
-        raw = np.frombuffer(pickle.dumps(self._rng.bit_generator.state), np.uint8)
-        return Tensor._make(raw.copy())
+        """The generator's state as a uint8 tensor in the documented layout of
+        funcgrad.torch._rng_state (never a pickle), for set_state."""
+        bg = self._rng.bit_generator.state
+        blob = _rng_state.pack_pcg64(seed=self._seed, state=bg["state"]["state"],
+                                     inc=bg["state"]["inc"], has_uint32=bg["has_uint32"],
+                                     uinteger=bg["uinteger"])
+        return Tensor._make(np.frombuffer(blob, np.uint8).copy())
 
     def set_state(self, new_state: Tensor) -> Generator:
-        self._rng.bit_generator.state = pickle.loads(np.asarray(new_state._data).tobytes())
+        """Restore a state from get_state(). Its bytes are checked (length, magic, layout
+        version, engine, field ranges) before anything changes: a bad state raises PyTorch's
+        RuntimeError, a non-uint8 tensor its TypeError, and the generator stays as it was."""
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        fields = _rng_state.unpack(_rng_state.check_bytes(host_values(new_state)))
+        bit_generator = np.random.PCG64()
+        bit_generator.state = {"bit_generator": "PCG64",
+                               "state": {"state": fields["state"], "inc": fields["inc"]},
+                               "has_uint32": fields["has_uint32"],
+                               "uinteger": fields["uinteger"]}
+        self._seed = fields["seed"]
+        self._rng = np.random.Generator(bit_generator)
         return self
 
     def __repr__(self):
@@ -75,6 +92,7 @@ def seed_cuda(seed):
     """torch.cuda.manual_seed_all: seed the GPUs' default generators (those made later too)."""
     global _cuda_seed
     _cuda_seed = int(seed)
+    _cuda_pending.clear()  # a state restored before a GPU's generator existed is overridden
     for g in _cuda_generators.values():
         g.manual_seed(seed)
 
@@ -95,16 +113,68 @@ def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 
+def _cuda_generator(index):
+    """GPU `index`'s default generator, made (from the GPUs' seed, then any state restored into
+    it before it existed) on first use."""
+    g = _cuda_generators.get(index)
+    if g is None:
+        g = _cuda_generators[index] = Generator(torch_device("cuda", index))
+        g.manual_seed(_cuda_seed)
+        pending = _cuda_pending.pop(index, None)
+        if pending is not None:
+            g.set_state(pending)
+    return g
+
+
+_cuda_pending: dict[int, Tensor] = {}  # GPU index -> a checked state set before its generator
+
+
 def _gen(generator, device=None):
     """The numpy random Generator behind `generator` (default: `device`'s, a torch.device, None
     for the default device's)."""
     device = device or get_default_device()
     if generator is None and device.type == "cuda":
-        generator = _cuda_generators.get(device.index or 0)
-        if generator is None:
-            generator = _cuda_generators[device.index or 0] = Generator(device)
-            generator.manual_seed(_cuda_seed)
+        generator = _cuda_generator(device.index or 0)
     return (generator or default_generator)._rng
+
+
+def _cuda_index(device):
+    if isinstance(device, int) and not isinstance(device, bool):
+        return device
+    d = torch_device(device) if isinstance(device, str) else device
+    if not isinstance(d, torch_device) or d.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {device}")
+    return d.index or 0
+
+
+def cuda_get_rng_state(device: int | str | torch_device = "cuda") -> Tensor:
+    """torch.cuda.get_rng_state: GPU `device`'s generator state (a CPU uint8 tensor in the
+    layout of get_rng_state). PyTorch's AssertionError where there is no GPU."""
+    require_cuda()
+    return _cuda_generator(_cuda_index(device)).get_state()
+
+
+def cuda_set_rng_state(new_state: Tensor, device: int | str | torch_device = "cuda") -> None:
+    """torch.cuda.set_rng_state: restore GPU `device`'s generator. The state is checked now;
+    without a GPU it is kept for when the GPU's generator is made, as PyTorch defers it."""
+    index = _cuda_index(device)
+    probe = Generator()
+    probe.set_state(new_state)  # checks it (raises before anything is kept)
+    if index in _cuda_generators:
+        _cuda_generators[index].set_state(new_state)
+    else:
+        _cuda_pending[index] = probe.get_state()
+
+
+def cuda_get_rng_state_all() -> list[Tensor]:
+    """torch.cuda.get_rng_state_all: one state per GPU ([] where there is none)."""
+    return [cuda_get_rng_state(i) for i in range(backend.cuda_device_count())]
+
+
+def cuda_set_rng_state_all(new_states: list[Tensor]) -> None:
+    """torch.cuda.set_rng_state_all: restore GPU i's generator from new_states[i]."""
+    for i, state in enumerate(new_states):
+        cuda_set_rng_state(state, i)
 
 
 def _size(size, kw_size=None):

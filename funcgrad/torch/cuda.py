@@ -3,6 +3,10 @@ answers as PyTorch's CPU-only build does."""
 from __future__ import annotations
 
 from .._core import backend
+from ._random import cuda_get_rng_state as get_rng_state
+from ._random import cuda_get_rng_state_all as get_rng_state_all
+from ._random import cuda_set_rng_state as set_rng_state
+from ._random import cuda_set_rng_state_all as set_rng_state_all
 from ._random import seed_cuda
 from ._size import as_device
 from ._size import require_cuda as _lazy_init
