@@ -101,6 +101,49 @@ def _check_key(key: ArrayLike) -> Any:
     return key
 
 
+def _check_key_data(data: Any, caller: str) -> Any:
+    """`data` if it is uint32 key data of shape (..., 2), else JAX's TypeError for invalid key
+    data, before any value is converted (so a float or int64 array is never silently cast)."""
+    if not all(hasattr(data, a) for a in ("ndim", "shape", "dtype")):
+        raise TypeError(f"{caller}: invalid PRNG key data: expected key_data "
+                        f"to have ndim, shape, and dtype attributes. Got {str(data)[:80]}. "
+                        "Pass a uint32 array of shape (..., 2), e.g. fg.random.key_data(key)")
+    if data.ndim < 1:
+        raise TypeError(f"{caller}: invalid PRNG key data: expected "
+                        f"key_data.ndim >= 1; got ndim={data.ndim}")
+    if tuple(data.shape[-1:]) != (2,):
+        raise TypeError(f"{caller}: invalid PRNG key data: expected "
+                        f"key_data.shape to end with (2,); got shape={tuple(data.shape)}")
+    if np.dtype(data.dtype) != np.uint32:
+        raise TypeError(f"{caller}: invalid PRNG key data: expected "
+                        f"key_data.dtype = uint32; got dtype={np.dtype(data.dtype)}")
+    return data
+
+
+def key_data(keys: ArrayLike) -> Array:
+    """The raw uint32 data of `keys` (funcgrad's keys are that data already): shape (..., 2).
+    Anything else raises TypeError, as JAX does.
+
+    >>> key_data(key(3))
+    Array([0, 3], dtype=uint32)
+    """
+    return fnp.asarray(_check_key_data(keys, "key_data"))
+
+
+def wrap_key_data(key_bits_array: ArrayLike, *, impl: Any = None) -> Array:
+    """Keys from raw uint32 data of shape (..., 2) (e.g. read back from a checkpoint), checked
+    (shape, dtype) before use: a wrong shape or dtype raises TypeError, as JAX does. `impl`
+    may only be None or "philox" (funcgrad's one generator).
+
+    >>> wrap_key_data(np.array([0, 3], np.uint32))
+    Array([0, 3], dtype=uint32)
+    """
+    if impl not in (None, "philox"):
+        raise ValueError(f"wrap_key_data: impl={impl!r} is not funcgrad's key implementation; "
+                         "pass impl=None (Philox4x32-10)")
+    return fnp.asarray(_check_key_data(key_bits_array, "wrap_key_data"))
+
+
 def bits(key: ArrayLike, shape: int | Shape = ()) -> Array:
     """Uniform random uint32 bits.
 
@@ -368,6 +411,6 @@ def dirichlet(key: ArrayLike, alpha: ArrayLike, shape: int | Shape | None = None
     return lax.div(g, fnp.sum(g, axis=-1, keepdims=True))
 
 
-__all__ = ["key", "PRNGKey", "split", "fold_in", "bits", "uniform", "normal", "randint",
+__all__ = ["key", "PRNGKey", "key_data", "wrap_key_data", "split", "fold_in", "bits", "uniform", "normal", "randint",
            "bernoulli", "categorical", "gumbel", "permutation", "choice", "truncated_normal",
            "exponential", "gamma", "beta", "dirichlet"]

@@ -255,7 +255,7 @@ EIGHT = b"\0" * 8
      "missing from the archive"),
     ({"funcgrad_torch/manifest.json": _manifest({"tensor": 0}, [dict(GOOD_TENSOR,
                                                                       data="../../etc")]),
-      "funcgrad_torch/data/0": EIGHT}, "missing from the archive"),
+      "funcgrad_torch/data/0": EIGHT}, "names the data entry '../../etc'"),
     ({"funcgrad_torch/manifest.json": _manifest({"tensor": 0}, [dict(GOOD_TENSOR,
                                                                       dtype="int32",
                                                                       requires_grad=True)]),

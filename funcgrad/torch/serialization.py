@@ -25,13 +25,18 @@ Storage sharing between different views is not preserved (each tensor is saved c
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
+import pickle
+import re
 import zipfile
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +46,8 @@ from ._size import as_device, same_device
 from ._tensor import Tensor
 from .nn.parameter import Parameter
 
-__all__ = ["load", "save"]
+__all__ = ["UnpicklingRefused", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+           "load", "safe_globals", "save"]
 
 _ROOT = "funcgrad_torch/"
 _MANIFEST = _ROOT + "manifest.json"
@@ -50,10 +56,26 @@ _VERSION = 1
 _MAX_DEPTH = 200
 _MAX_MANIFEST = 256 * 1024 * 1024
 _DTYPES = {d.name: d for d in D.ALL}
+_DATA_NAME = re.compile(r"data/(0|[1-9][0-9]{0,8})")  # the names save() gives tensors' bytes
 
 
 class _Corrupt(Exception):
     pass
+
+
+class UnpicklingRefused(pickle.UnpicklingError, RuntimeError):
+    """torch.load was given a pickle (PyTorch's own torch.save format, or any pickle file):
+    funcgrad.torch.load never unpickles, whatever `weights_only` says. PyTorch raises
+    pickle.UnpicklingError ("Weights only load failed...") for a pickle its weights_only loader
+    refuses; this is that class, and a RuntimeError too, as funcgrad.torch.load's other errors
+    are. Load the file with PyTorch (weights_only=True) and re-save its tensors with
+    funcgrad.torch.save."""
+
+
+_REFUSAL = ("Weights only load failed. {what}, and funcgrad.torch.load never unpickles "
+            "(not even with weights_only=False), because unpickling can execute arbitrary code. "
+            "Load it with PyTorch (weights_only=True) and re-save its tensors with "
+            "funcgrad.torch.save.")
 
 
 # ---- save ---------------------------------------------------------------------------------
@@ -169,6 +191,7 @@ class _Reader:
         if not isinstance(self.entries, list):
             _fail("the manifest's 'tensors' is not a list")
         self.loaded = {}
+        self.used = {}      # data entry name -> the tensor that read it
 
     def tensor(self, i):
         if type(i) is not int or not 0 <= i < len(self.entries):
@@ -189,8 +212,13 @@ class _Reader:
         np_dtype = dtype.np.newbyteorder("<")
         nbytes = count * np_dtype.itemsize
         name = e.get("data")
-        if not isinstance(name, str):
-            _fail(f"tensor {i} names no data entry")
+        if not isinstance(name, str) or not _DATA_NAME.fullmatch(name):
+            _fail(f"tensor {i} names the data entry {str(name)[:80]!r}; save() names them "
+                  "data/<n>")
+        if name in self.used:
+            _fail(f"tensors {self.used[name]} and {i} name the same data entry {name!r} (save() "
+                  "gives each tensor its own)")
+        self.used[name] = i
         try:
             info = self.z.getinfo(_ROOT + name)
         except KeyError:
@@ -260,13 +288,33 @@ class _Reader:
         _fail(f"unrecognised manifest node {str(node)[:80]!r}")
 
 
+def _check_entries(z, file_size):
+    """Refuse an archive with entries save() never writes: a name outside funcgrad_torch/data/
+    (a path such as ../../x, which an unzip tool would write outside its folder), the same
+    name twice (which of them would be read is ambiguous), or a declared size that does not fit
+    in the file (a zip bomb's or a lying header's: nothing is allocated from it)."""
+    seen = set()
+    for info in z.infolist():
+        name = info.filename
+        if name != _MANIFEST and not (name.startswith(_ROOT)
+                                      and _DATA_NAME.fullmatch(name[len(_ROOT):])):
+            _fail(f"it holds an entry {name[:120]!r} that funcgrad.torch.save never writes "
+                  f"(only {_MANIFEST} and {_ROOT}data/<n>)")
+        if name in seen:
+            _fail(f"it holds the entry {name!r} twice")
+        seen.add(name)
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            _fail(f"the entry {name!r} declares {info.file_size} bytes but stores "
+                  f"{info.compress_size}")
+        if info.header_offset + info.compress_size > file_size:
+            _fail(f"the entry {name!r} declares {info.compress_size} bytes at offset "
+                  f"{info.header_offset}, beyond the file's end ({file_size} bytes)")
+
+
 def _load(data):
     if data[:1] == b"\x80" or data[:2] == b"\x8a\x0a":
-        raise RuntimeError(
-            "torch.load: this is a pickle file (PyTorch's legacy torch.save format). "
-            "funcgrad.torch.load never unpickles, because unpickling can execute arbitrary code; "
-            "load it with PyTorch (weights_only=True) and re-save its tensors with "
-            "funcgrad.torch.save")
+        raise UnpicklingRefused(_REFUSAL.format(
+            what="This is a pickle file (PyTorch's legacy torch.save format)"))
     if not data.startswith(b"PK"):
         _fail("it is not a zip archive (no 'PK' signature)")
     try:
@@ -277,12 +325,11 @@ def _load(data):
         names = z.namelist()
         if _MANIFEST not in names:
             if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
-                raise RuntimeError(
-                    "torch.load: this file was written by PyTorch's torch.save, whose objects "
-                    "are pickled; funcgrad.torch.load never unpickles, because unpickling can "
-                    "execute arbitrary code. Load it with PyTorch (weights_only=True) and "
-                    "re-save its tensors with funcgrad.torch.save")
+                raise UnpicklingRefused(_REFUSAL.format(
+                    what="This file was written by PyTorch's torch.save, whose objects are "
+                         "pickled"))
             _fail(f"the archive has no {_MANIFEST}")
+        _check_entries(z, len(data))
         info = z.getinfo(_MANIFEST)
         if info.compress_type != zipfile.ZIP_STORED:
             _fail("its manifest is compressed; save() stores it uncompressed")
@@ -304,15 +351,27 @@ def _load(data):
         return _Reader(z, manifest).decode(manifest["root"])
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
     """Read what save() wrote, from a path or a readable binary file object. Never executes
-    code: only tensors, dicts, lists, tuples and Python scalars/strings are rebuilt, whatever
-    `weights_only` says. A damaged, truncated or foreign file raises RuntimeError naming the
-    problem. Tensors load on the CPU (save() keeps no device), or where map_location says: a
-    device ('cuda', torch.device), or a dict from the saved location ('cpu') to a device; a
-    function (`lambda storage, loc: storage`) leaves them on the CPU."""
-    del pickle_module, weights_only, mmap, pickle_load_args
+    code: only tensors, dicts, lists, tuples and Python scalars/strings are rebuilt, so
+    PyTorch's `weights_only=True` semantics hold whatever `weights_only` says; a pickle
+    (PyTorch's own format included) raises UnpicklingError ("Weights only load failed...")
+    without being unpickled, even with weights_only=False, and `pickle_module` is never used.
+    A damaged, truncated or foreign file raises RuntimeError naming the problem. Tensors load
+    on the CPU (save() keeps no device), or where map_location says: a device ('cuda',
+    torch.device), or a dict from the saved location ('cpu') to a device; a function
+    (`lambda storage, loc: storage`) leaves them on the CPU.
+
+    >>> import io, funcgrad.torch as torch
+    >>> buf = io.BytesIO()
+    >>> torch.save({"w": torch.ones(2)}, buf)
+    >>> torch.load(io.BytesIO(buf.getvalue()))["w"]
+    tensor([1., 1.])
+    """
+    del pickle_module, weights_only, pickle_load_args
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("f must be a file path in order to use the mmap argument")
     data = _read_bytes(f)
     where = os.fspath(f) if isinstance(f, (str, os.PathLike)) else "the file object"
     if isinstance(map_location, dict):
@@ -345,3 +404,51 @@ def _moved(obj, device):
         return type(obj)(_moved(v, device) for v in obj)
     return obj
 
+
+
+# ---- PyTorch's weights_only allowlist ------------------------------------------------------
+# PyTorch's weights_only unpickler runs the globals a checkpoint names if they are on this
+# allowlist. funcgrad.torch.load unpickles nothing and looks up no global, so the list cannot
+# widen what loads: it is kept (so code that registers its classes runs unchanged and reads it
+# back) and never consulted.
+_safe_globals: list[Any] = []
+
+
+def add_safe_globals(safe_globals: list[Any]) -> None:
+    """Record globals as PyTorch's allowlist does. funcgrad.torch.load never unpickles, so this
+    changes nothing it loads (a pickle is refused whatever is listed).
+
+    >>> add_safe_globals([OrderedDict])
+    >>> OrderedDict in get_safe_globals()
+    True
+    >>> clear_safe_globals()
+    """
+    _safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list[Any]:
+    """The globals recorded by add_safe_globals (a copy)."""
+    return list(_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    """Forget the globals recorded by add_safe_globals."""
+    _safe_globals.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: list[Any]) -> Iterator[None]:
+    """add_safe_globals for the duration of a with-block (recorded, never consulted).
+
+    >>> with safe_globals([OrderedDict]):
+    ...     OrderedDict in get_safe_globals()
+    True
+    >>> get_safe_globals()
+    []
+    """
+    before = list(_safe_globals)
+    _safe_globals.extend(safe_globals)
+    try:
+        yield
+    finally:
+        _safe_globals[:] = before
