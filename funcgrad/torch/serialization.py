@@ -56,6 +56,7 @@ _VERSION = 1
 _MAX_DEPTH = 200
 _MAX_MANIFEST = 256 * 1024 * 1024
 _DTYPES = {d.name: d for d in D.ALL}
+_TENSOR_FIELDS = frozenset({"dtype", "shape", "requires_grad", "parameter", "data"})
 _DATA_NAME = re.compile(r"data/(0|[1-9][0-9]{0,8})")  # the names save() gives tensors' bytes
 
 
@@ -201,6 +202,10 @@ class _Reader:
         e = self.entries[i]
         if not isinstance(e, dict):
             _fail(f"tensor {i}'s entry is not an object")
+        extra = sorted(set(e) - _TENSOR_FIELDS)
+        if extra:  # e.g. an offset or strides: save() writes each tensor whole, in C order
+            _fail(f"tensor {i} has the unknown field {str(extra[0])[:40]!r} (save() writes only "
+                  f"{', '.join(sorted(_TENSOR_FIELDS))})")
         dtype = _DTYPES.get(e.get("dtype")) if isinstance(e.get("dtype"), str) else None
         if dtype is None:
             _fail(f"tensor {i} has unknown dtype {e.get('dtype')!r}")
