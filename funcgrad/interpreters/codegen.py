@@ -140,6 +140,10 @@ def _atom(ctx, namer, v):
 
 def compile_jaxpr(jaxpr, name="jitted", xp=np):
     source, namespace = generate(jaxpr, name, xp)
+    # Safe to exec (SECURITY.md): the source holds only the templates' text, generated variable
+    # names, global names `_<hint><n>` for objects passed in `namespace`, int/bool/finite-float
+    # literals by repr, and `name`, which jit makes a plain identifier. No value from the user's
+    # data (params, dict keys, constants) is written into it (tests/test_security.py).
     code = compile(source, f"<funcgrad.jit {name}>", "exec")
     exec(code, namespace)
     return namespace[name], source

@@ -69,5 +69,6 @@ def fast_call(fn, consts, out_tree):
     lines.append(f"    return unflatten([{', '.join('a' + o for o in outs)}])")
     namespace = {"fn": fn, "consts": tuple(consts), "new": Array.__new__, "Array": Array,
                  "ndarray": np.ndarray, "asarray": np.asarray, "unflatten": out_tree.unflatten}
+    # safe to exec (SECURITY.md): its only identifiers are o0..oN/ao0..aoN from a leaf count
     exec(compile("\n".join(lines) + "\n", "<funcgrad.jit call>", "exec"), namespace)
     return namespace["call"]
