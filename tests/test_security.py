@@ -634,6 +634,14 @@ def test_weights_only_and_mmap_arguments(torch):
             mod.load(io.BytesIO(blob), mmap=True)
 
 
+@pytest.mark.parametrize("data", [b"garbage" * 10, pickle.dumps([1, 2], protocol=0), b"\0" * 9])
+def test_bytes_that_are_no_archive_have_pytorchs_class(torch, data):
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(io.BytesIO(data))
+    with pytest.raises(pickle.UnpicklingError, match="not a zip archive"):
+        _load(data)
+
+
 def test_truncated_damaged_files_have_pytorchs_class(torch):
     buf = io.BytesIO()
     torch.save({"w": torch.ones(3)}, buf)

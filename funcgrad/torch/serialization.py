@@ -64,9 +64,14 @@ class _Corrupt(Exception):
     pass
 
 
+class _NotZip(_Corrupt):
+    pass
+
+
 class UnpicklingRefused(pickle.UnpicklingError, RuntimeError):
-    """torch.load was given a pickle (PyTorch's own torch.save format, or any pickle file):
-    funcgrad.torch.load never unpickles, whatever `weights_only` says. PyTorch raises
+    """torch.load was given a pickle (PyTorch's own torch.save format, or any pickle file), or
+    bytes that are no zip archive (which PyTorch would try to unpickle): funcgrad.torch.load
+    never unpickles, whatever `weights_only` says. PyTorch raises
     pickle.UnpicklingError ("Weights only load failed...") for a pickle its weights_only loader
     refuses; this is that class, and a RuntimeError too, as funcgrad.torch.load's other errors
     are. Load the file with PyTorch (weights_only=True) and re-save its tensors with
@@ -321,7 +326,8 @@ def _load(data):
         raise UnpicklingRefused(_REFUSAL.format(
             what="This is a pickle file (PyTorch's legacy torch.save format)"))
     if not data.startswith(b"PK"):
-        _fail("it is not a zip archive (no 'PK' signature)")
+        raise _NotZip("it is not a zip archive (no 'PK' signature); funcgrad.torch.load never "
+                      "unpickles, should it be a pickle")
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
@@ -384,8 +390,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     try:
         obj = _load(data)
     except _Corrupt as e:
-        raise RuntimeError(f"torch.load: {where} is not a valid funcgrad.torch.save file: "
-                           f"{e}") from None
+        # PyTorch's class where it has one: it unpickles what is not a zip archive, and its
+        # weights_only loader raises UnpicklingError for bytes that are no acceptable pickle
+        cls = UnpicklingRefused if isinstance(e, _NotZip) else RuntimeError
+        raise cls(f"torch.load: {where} is not a valid funcgrad.torch.save file: {e}") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
             RecursionError, MemoryError, NotImplementedError) as e:
         raise RuntimeError(f"torch.load: {where} is not a valid funcgrad.torch.save file: "
