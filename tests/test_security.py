@@ -34,6 +34,7 @@ import funcgrad.torch as ftorch
 from funcgrad import lax
 from funcgrad._module_alias import ModuleAlias
 from funcgrad.torch import _random, _rng_state
+from funcgrad.torch.distributed import _objects
 from funcgrad.torch.serialization import UnpicklingRefused
 from funcgrad.torch.utils.data import (DataLoader, RandomSampler, SubsetRandomSampler,
                                        TensorDataset, WeightedRandomSampler)
@@ -831,6 +832,24 @@ def test_hostile_files_never_crash_the_interpreter(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["done", "550", "0"], proc.stderr[-2000:]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_rng_state_in_a_checkpoint_round_trips():
+    ftorch.manual_seed(21)
+    g = ftorch.Generator().manual_seed(5)
+    ckpt = _load(_save_bytes({"cpu": ftorch.get_rng_state(), "g": g.get_state()}))
+    a, b = ftorch.rand(3), ftorch.rand(3, generator=g)
+    ftorch.set_rng_state(ckpt["cpu"])
+    g.manual_seed(0).set_state(ckpt["g"])
+    assert ftorch.equal(a, ftorch.rand(3)) and ftorch.equal(b, ftorch.rand(3, generator=g))
+
+
+def test_distributed_objects_from_a_peer_are_never_unpickled(tmp_path):
+    files, target = _pickles(tmp_path)
+    for data in files.values():
+        with pytest.raises(pickle.UnpicklingError):
+            _objects._decode(data)
+    assert not target.exists()
 
 
 # ---- SECURITY.md -------------------------------------------------------------------------------
