@@ -34,7 +34,7 @@ import funcgrad.torch as ftorch
 from funcgrad import lax
 from funcgrad._module_alias import ModuleAlias
 from funcgrad.torch import _random, _rng_state
-from funcgrad.torch.distributed import _objects
+from funcgrad.torch.distributed import _collectives, _objects
 from funcgrad.torch.serialization import UnpicklingRefused
 from funcgrad.torch.utils.data import (DataLoader, RandomSampler, SubsetRandomSampler,
                                        TensorDataset, WeightedRandomSampler)
@@ -850,6 +850,15 @@ def test_distributed_objects_from_a_peer_are_never_unpickled(tmp_path):
         with pytest.raises(pickle.UnpicklingError):
             _objects._decode(data)
     assert not target.exists()
+
+
+@pytest.mark.parametrize("dtype,cls", [(b"O", ValueError), (b"f8,O", ValueError),
+                                       (CODE.encode(), TypeError)])
+def test_a_peers_tensor_header_never_builds_objects_or_runs_code(dtype, cls):
+    """torch.distributed's point-to-point messages carry their dtype as text: numpy parses it
+    (never evaluates it), and no object array can be made from the bytes."""
+    with pytest.raises(cls):
+        _collectives._unpack(b"0|" + dtype + b"|2|" + bytes(16), ftorch.zeros(2), "recv")
 
 
 # ---- SECURITY.md -------------------------------------------------------------------------------
