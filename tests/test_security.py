@@ -853,7 +853,7 @@ def test_distributed_objects_from_a_peer_are_never_unpickled(tmp_path):
 
 
 @pytest.mark.parametrize("dtype,cls", [(b"O", ValueError), (b"f8,O", ValueError),
-                                       (CODE.encode(), TypeError)])
+                                       (CODE.encode(), (TypeError, ValueError))])
 def test_a_peers_tensor_header_never_builds_objects_or_runs_code(dtype, cls):
     """torch.distributed's point-to-point messages carry their dtype as text: numpy parses it
     (never evaluates it), and no object array can be made from the bytes."""
