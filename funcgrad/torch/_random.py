@@ -50,7 +50,13 @@ class Generator:
 
     def get_state(self) -> Tensor:
         """The generator's state as a uint8 tensor in the documented layout of
-        funcgrad.torch._rng_state (never a pickle), for set_state."""
+        funcgrad.torch._rng_state (never a pickle), for set_state.
+
+        >>> g = Generator().manual_seed(3)
+        >>> state = g.get_state()
+        >>> state.dtype, state.shape
+        (torch.uint8, torch.Size([64]))
+        """
         bg = self._rng.bit_generator.state
         blob = _rng_state.pack_pcg64(seed=self._seed, state=bg["state"]["state"],
                                      inc=bg["state"]["inc"], has_uint32=bg["has_uint32"],
@@ -60,7 +66,14 @@ class Generator:
     def set_state(self, new_state: Tensor) -> Generator:
         """Restore a state from get_state(). Its bytes are checked (length, magic, layout
         version, engine, field ranges) before anything changes: a bad state raises PyTorch's
-        RuntimeError, a non-uint8 tensor its TypeError, and the generator stays as it was."""
+        RuntimeError, a non-uint8 tensor its TypeError, and the generator stays as it was.
+
+        >>> g = Generator()
+        >>> state = g.get_state()
+        >>> a = rand(2, generator=g)
+        >>> bool((a == rand(2, generator=g.set_state(state))).all())
+        True
+        """
         if not isinstance(new_state, Tensor):
             raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
         fields = _rng_state.unpack(_rng_state.check_bytes(host_values(new_state)))
@@ -113,6 +126,9 @@ def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 
+_cuda_pending: dict[int, Tensor] = {}  # GPU index -> a checked state set before its generator
+
+
 def _cuda_generator(index):
     """GPU `index`'s default generator, made (from the GPUs' seed, then any state restored into
     it before it existed) on first use."""
@@ -124,9 +140,6 @@ def _cuda_generator(index):
         if pending is not None:
             g.set_state(pending)
     return g
-
-
-_cuda_pending: dict[int, Tensor] = {}  # GPU index -> a checked state set before its generator
 
 
 def _gen(generator, device=None):
@@ -149,14 +162,26 @@ def _cuda_index(device):
 
 def cuda_get_rng_state(device: int | str | torch_device = "cuda") -> Tensor:
     """torch.cuda.get_rng_state: GPU `device`'s generator state (a CPU uint8 tensor in the
-    layout of get_rng_state). PyTorch's AssertionError where there is no GPU."""
+    layout of get_rng_state). PyTorch's AssertionError where there is no GPU.
+
+    >>> try:
+    ...     state = cuda_get_rng_state()
+    ... except AssertionError:  # no GPU here
+    ...     state = get_rng_state()
+    >>> state.shape
+    torch.Size([64])
+    """
     require_cuda()
     return _cuda_generator(_cuda_index(device)).get_state()
 
 
 def cuda_set_rng_state(new_state: Tensor, device: int | str | torch_device = "cuda") -> None:
     """torch.cuda.set_rng_state: restore GPU `device`'s generator. The state is checked now;
-    without a GPU it is kept for when the GPU's generator is made, as PyTorch defers it."""
+    without a GPU it is kept for when the GPU's generator is made, as PyTorch defers it.
+
+    >>> cuda_set_rng_state(get_rng_state())
+    >>> _ = manual_seed(0)  # seeding overrides it again
+    """
     index = _cuda_index(device)
     probe = Generator()
     probe.set_state(new_state)  # checks it (raises before anything is kept)
@@ -167,12 +192,19 @@ def cuda_set_rng_state(new_state: Tensor, device: int | str | torch_device = "cu
 
 
 def cuda_get_rng_state_all() -> list[Tensor]:
-    """torch.cuda.get_rng_state_all: one state per GPU ([] where there is none)."""
+    """torch.cuda.get_rng_state_all: one state per GPU ([] where there is none).
+
+    >>> len(cuda_get_rng_state_all()) == backend.cuda_device_count()
+    True
+    """
     return [cuda_get_rng_state(i) for i in range(backend.cuda_device_count())]
 
 
 def cuda_set_rng_state_all(new_states: list[Tensor]) -> None:
-    """torch.cuda.set_rng_state_all: restore GPU i's generator from new_states[i]."""
+    """torch.cuda.set_rng_state_all: restore GPU i's generator from new_states[i].
+
+    >>> cuda_set_rng_state_all(cuda_get_rng_state_all())
+    """
     for i, state in enumerate(new_states):
         cuda_set_rng_state(state, i)
 
