@@ -798,6 +798,30 @@ def test_every_truncation_is_a_clear_error(cut):
         _load(data[:cut % len(data)])
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=False)
+    | st.text(max_size=8) | st.sampled_from(["tensor", "float", "list", "dict", "data/0"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["tensor", "float", "complex", "list", "tuple", "dict", "odict", "dtype",
+                         "shape", "data", "requires_grad", "parameter", "x"]), inner,
+        max_size=3),
+    max_leaves=20)
+
+
+@given(root=_JSON, tensors=st.lists(_JSON, max_size=3),
+       data=st.lists(st.binary(max_size=24), max_size=2))
+def test_generated_manifests_load_plain_values_or_a_clear_error(root, tensors, data):
+    entries = [(M, json.dumps({"format": "funcgrad.torch.save", "version": 1,
+                               "byteorder": "little", "root": root, "tensors": tensors}))]
+    entries += [(f"funcgrad_torch/data/{i}", b) for i, b in enumerate(data)]
+    try:
+        out = _load(_zip(entries))
+    except RuntimeError as e:
+        assert "not a valid funcgrad.torch.save file" in str(e)
+    else:
+        assert all(isinstance(leaf, _PLAIN + (bool,)) for leaf in _leaves(out))
+
+
 def test_hostile_files_never_crash_the_interpreter(tmp_path):
     """Random and mutated files, loaded in a child process: a segfault or an abort would show as
     its exit status; every file must end in a RuntimeError (or load)."""
