@@ -237,6 +237,12 @@ def test_a_state_of_another_shape_reads_its_elements(torch):
         torch.set_rng_state(torch.get_rng_state().reshape(2, -1) * 0)
 
 
+def test_pytorchs_own_state_is_recognised_and_refused(torch):
+    real = torch.get_rng_state()
+    with pytest.raises(RuntimeError, match="PyTorch's own CPU generator state"):
+        ftorch.set_rng_state(_state_tensor(bytes(real.tolist())))
+
+
 def test_fork_rng_restores_exactly_and_has_pytorchs_signature(torch):
     assert list(inspect.signature(ftorch.random.fork_rng).parameters) == \
         list(inspect.signature(torch.random.fork_rng).parameters)

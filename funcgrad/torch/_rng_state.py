@@ -46,6 +46,7 @@ ENGINE_PCG64 = 1
 HEADER = struct.Struct("<4sHHII")          # magic, version, engine, payload size, reserved
 _PCG64 = struct.Struct("<Q16s16sB3sI")     # seed, state, inc, has_uint32, reserved, uinteger
 _U128 = 1 << 128
+TORCH_CPU_STATE_SIZE = 5056               # PyTorch's CPUGeneratorImplState (no header)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ def unpack(blob: bytes) -> dict[str, Any]:
     if len(blob) < HEADER.size:
         raise _size_error(_DEFAULT, len(blob))
     magic, version, engine, payload_size, reserved = HEADER.unpack_from(blob)
+    if magic != MAGIC and len(blob) == TORCH_CPU_STATE_SIZE:
+        raise _bad("it is PyTorch's own CPU generator state (mt19937, 5056 bytes); this "
+                   "funcgrad draws from PCG64 and cannot continue PyTorch's stream: seed it "
+                   "with manual_seed instead")
     if magic != MAGIC:
         raise _bad(f"it does not start with the magic bytes {MAGIC!r} (found {magic!r})")
     layout = LAYOUTS.get((version, engine))
