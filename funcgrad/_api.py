@@ -120,6 +120,24 @@ def _check_grad_inputs(fun, args, positions, allow_int):
                     + doc_link("gradinputerror"))
 
 
+def _finish_reverse(fun, trace, out, has_aux):
+    """(value, aux, {input node: cotangent}) from the output `out` of a function run under
+    reverse mode's `trace`: its value checked to be a real scalar, pulled back from 1."""
+    aux = None
+    if has_aux:
+        out, aux = _split_aux(out, "grad")
+    value, aval = _check_scalar_output(fun, out)
+    if value.__class__ is ReverseTracer and value._trace is trace:
+        leaf_cts = backward([(value.node, value.index, _ones_like(value, aval))])
+        value = value.primal
+    else:  # (the output does not depend on the inputs: every gradient is zero)
+        leaf_cts = {}
+    value = _as_array(value)
+    if has_aux:
+        aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
+    return value, aux, leaf_cts
+
+
 def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                    has_aux: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Like `grad`, but returns (value, gradient): one forward pass serves both.
@@ -130,19 +148,31 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     """
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
-        positions, many = _argnums_tuple(fun, argnums, len(args))
+        nargs = len(args)
+        if type(argnums) is int and -nargs <= argnums < nargs:
+            x = args[argnums]
+            t = x.__class__
+            if t is float or (t is Array and x._value.dtype.kind in "fc"):
+                # The common call: one float or float array differentiated, no pytree to walk.
+                x = x if t is Array else Array(x)
+                trace = ReverseTrace("grad")
+                try:
+                    args = list(args)
+                    args[argnums] = tracer = trace.new_input(x)
+                    value, aux, leaf_cts = _finish_reverse(fun, trace, fun(*args, **kwargs),
+                                                           has_aux)
+                finally:
+                    trace.alive = False
+                g = leaf_cts.get(tracer.node)
+                g = zeros_like(x) if g is None else g
+                return ((value, aux), g) if has_aux else (value, g)
+        positions, many = _argnums_tuple(fun, argnums, nargs)
         _check_grad_inputs(fun, args, positions, allow_int)
         with new_trace(ReverseTrace, "grad") as trace:
             out, in_nodes, in_trees, in_leaves = _vjp_flat(
                 fun, trace, [args[p] for p in positions], positions, args, kwargs)
-            if has_aux:
-                out, aux = _split_aux(out, "grad")
-            value = _check_scalar_output(fun, out)
-            roots = _out_roots([value], [_ones_like(value)], trace)
-            grads = _cotangents(backward(roots), in_nodes, in_trees, in_leaves)
-            value = _as_array(_unwrap(value, trace, ReverseTracer))
-            if has_aux:
-                aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
+            value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux)
+            grads = _cotangents(leaf_cts, in_nodes, in_trees, in_leaves)
         g = tuple(grads) if many else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
     return value_and_grad_f
@@ -180,16 +210,18 @@ def _split_aux(out, who):
     return out[0], out[1]
 
 
-def _ones_like(x):
-    aval = get_aval(x)
-    return on_device_of(wrap_value(np.ones(aval.shape, aval.dtype)), x)
+def _ones_like(x, aval):
+    """Ones of x's aval, on x's device."""
+    ones = np.array(1, aval.dtype) if aval.shape == () else np.ones(aval.shape, aval.dtype)
+    return on_device_of(wrap_value(ones), x)
 
 
 def _check_scalar_output(fun, out):
+    """(out, its aval), or GradOutputError unless out is a real scalar."""
     if isinstance(out, (Array, Tracer)) or type(out) in PY_SCALARS or isinstance(out, np.generic):
         aval = get_aval(out)
         if aval.shape == () and aval.dtype.kind == "f":
-            return out
+            return out, aval
         what = f"an array of shape {aval.shape} and dtype {aval.dtype.name}"
         fix = (f"Reduce it to a scalar, e.g. fg.grad(lambda x: {_name(fun)}(x).sum()), or get "
                f"every derivative with out, vjp_fn = fg.vjp({_name(fun)}, x) and "

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._core import structural as S
-from .._core.array import wrap_value
+from .._core.array import Array, wrap_value
 from .._core.avals import float0
 from .._core.graph import walk
-from .._core.trace import Trace, Tracer, get_aval
+from .._core.trace import Trace, Tracer, bind, get_aval
 
 
 def _differentiable(x):
@@ -40,6 +40,11 @@ def fit_tangent(t, like):
 def fit_cotangent(ct, like):
     """Sum a cotangent over the axes its argument was broadcast along, and cast it back to the
     argument's dtype; None (a zero) for integer or boolean arguments."""
+    if ct.__class__ is Array and like.__class__ is Array:
+        # (the eager backward pass: one attribute read each, no aval built)
+        c, v = ct._value, like._value
+        if c.shape == v.shape and c.dtype == v.dtype:
+            return ct if v.dtype.kind in "fc" else None
     if not _differentiable(like):
         return None
     a = get_aval(ct)
@@ -149,7 +154,7 @@ class ReverseTrace(Trace):
         if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*primals, **params)
         else:
-            ans, residuals = prim.bind(*primals, **params), None
+            ans, residuals = bind(prim, *primals, **params), None
         return self._record(prim, params, primals, parents, ans, residuals)
 
     def record(self, prim, args, params, ans):
@@ -171,7 +176,7 @@ class ReverseTrace(Trace):
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
-        return ReverseTracer(self, ans, node) if _differentiable(ans) else ans
+        return ReverseTracer(self, ans, node) if ans.dtype.kind in "fc" else ans
 
     def concrete(self, tracer, why):
         return tracer.primal
