@@ -203,9 +203,14 @@ def defderiv(prim, *derivs):
     is t * d and the vjp is ct * d (real arithmetic)."""
     def as_rule(d):
         return None if d is None else (lambda g, ans, *a, **p: g * d(ans, *a, **p))
-    rules = [as_rule(d) for d in derivs]
-    defjvp(prim, *rules)
-    defvjp(prim, *rules)
+    defjvp(prim, *[as_rule(d) for d in derivs])
+
+    def vjp(ct, ans, args, positions, residuals, **params):
+        got = []  # (a loop: this runs for every node of every backward pass)
+        for i in positions:
+            got.append(ct * derivs[i](ans, *args, **params))
+        return got
+    defvjp_all(prim, vjp, frozenset(i for i, d in enumerate(derivs) if d is not None))
 
 
 def def_zero_derivative(prim):

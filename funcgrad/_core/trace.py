@@ -149,11 +149,11 @@ def host_value(x):
 
 
 def get_aval(x) -> ShapedArray:
-    if isinstance(x, Tracer):
-        return x.aval
-    if type(x) is Array:
+    if x.__class__ is Array:
         v = x._value
         return ShapedArray(v.shape, v.dtype)
+    if isinstance(x, Tracer):
+        return x.aval
     if type(x) in PY_SCALARS:
         return scalar_aval(x)
     x = backend.asarray(x)
@@ -271,6 +271,7 @@ def _named_like(call, general):
     for attr in ("__name__", "__qualname__", "__module__", "__doc__"):
         setattr(call, attr, getattr(general, attr))
     call.__annotations__ = dict(general.__annotations__)
+    call.general = general  # (what a caller that has ruled the fast path out calls)
     return call
 
 

@@ -12,13 +12,15 @@ arguments whose (co)tangent is zero are never run.
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from .._core import structural as S
 from .._core.array import Array, wrap_value
 from .._core.avals import float0
 from .._core.graph import walk
-from .._core.trace import Trace, Tracer, bind, get_aval
+from .._core.trace import Trace, Tracer, bind, eval_primitive, get_aval
 
 
 def _differentiable(x):
@@ -114,7 +116,11 @@ class Node:
         self.residuals = residuals  # what a primitive's vjp_fwd kept for its backward rule
 
     def inputs(self):
-        return [p for _, p, _ in self.parents]
+        """The nodes this one reads (an iterator)."""
+        return map(_node_of, self.parents)
+
+
+_node_of = itemgetter(1)  # (argument position, node, output index) -> node
 
 
 class ReverseTracer(Tracer):
@@ -139,28 +145,41 @@ class ReverseTrace(Trace):
         return ReverseTracer(self, x, Node(None, None, (x,), x, ()))
 
     def _unwrap(self, args):
-        """The primal values of args, and (position, node, output index) of our tracers."""
+        """The primal values of args, (position, node, output index) of our tracers, and
+        whether the primals may hold another trace's tracer (anything but an Array)."""
         primals, parents = [], []
-        for i, a in enumerate(args):
-            if isinstance(a, ReverseTracer) and a._trace is self:
-                primals.append(a.primal)
-                parents.append((i, a.node, a.index))
+        other = False
+        i = 0
+        for a in args:
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    p = a.primal
+                    primals.append(p)
+                    parents.append((i, a.node, a.index))
+                    if p.__class__ is not Array:
+                        other = True
+                else:
+                    primals.append(a)
+                    other = True
             else:
                 primals.append(a)
-        return primals, parents
+            i += 1
+        return primals, parents, other
 
     def process_primitive(self, prim, args, params):
-        primals, parents = self._unwrap(args)
+        primals, parents, other = self._unwrap(args)
         if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*primals, **params)
-        else:
+        elif other:  # an enclosing transform's value: it handles the operation next
             ans, residuals = bind(prim, *primals, **params), None
+        else:
+            ans, residuals = eval_primitive(prim, primals, params), None
         return self._record(prim, params, primals, parents, ans, residuals)
 
     def record(self, prim, args, params, ans):
         """Record an operation whose result is already known (checkpoint replays saved
         values this way) without computing it."""
-        primals, parents = self._unwrap(args)
+        primals, parents, _ = self._unwrap(args)
         return self._record(prim, params, primals, parents, ans, None)
 
     def _record(self, prim, params, primals, parents, ans, residuals):
@@ -169,14 +188,19 @@ class ReverseTrace(Trace):
         if prim.vjp is None:
             raise NotImplementedError(f"{prim.name} has no reverse-mode (vjp) rule")
         diff = prim.diff_args
-        parents = [p for p in parents if p[0] in diff]
+        for p in parents:
+            if p[0] not in diff:  # (rare: most primitives differentiate every operand)
+                parents = [p for p in parents if p[0] in diff]
+                break
         if not parents:
             return ans
         node = Node(prim, params, primals, ans, parents, residuals)
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
-        return ReverseTracer(self, ans, node) if ans.dtype.kind in "fc" else ans
+        if (ans._value if ans.__class__ is Array else ans).dtype.kind in "fc":
+            return ReverseTracer(self, ans, node)
+        return ans
 
     def concrete(self, tracer, why):
         return tracer.primal

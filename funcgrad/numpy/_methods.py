@@ -21,7 +21,10 @@ _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALA
 def _binop(fn, reflected=False):
     """The operator (its reflected form: y op x) of `fn`, a funcgrad function of two operands;
     NotImplemented for an operand funcgrad does not take. Where `fn` is one primitive (numpy's
-    ufuncs), Arrays and Python numbers take the eager routine's fast path (trace.eager_binary)."""
+    ufuncs), Arrays and Python numbers take the eager routine's fast path (trace.eager_binary).
+    Past it, `fn` itself is called without its own fast path (which would only fail again)."""
+    prim = getattr(fn, "primitive", None)
+    fn = getattr(fn, "general", fn)
     if reflected:
         def op(self, other):
             if isinstance(other, _OPERAND_TYPES):
@@ -32,7 +35,6 @@ def _binop(fn, reflected=False):
             if isinstance(other, _OPERAND_TYPES):
                 return fn(self, other)
             return NotImplemented
-    prim = getattr(fn, "primitive", None)
     return op if prim is None else eager_binary(prim, op, swap=reflected)
 
 
