@@ -70,17 +70,25 @@ def _unwrap(x, trace, cls):
 # ---- reverse mode -------------------------------------------------------------------------------
 
 
-def _vjp_flat(fun, trace, dyn_args, positions, args, kwargs):
-    """Run fun with the leaves of args[positions] as reverse-mode inputs."""
-    in_nodes, in_trees, in_leaves = [], [], []
-    args = list(args)
-    for pos, a in zip(positions, dyn_args):
+def _flat_inputs(dyn_args):
+    """(treedefs, leaves as arrays) of each differentiated argument."""
+    in_trees, in_leaves = [], []
+    for a in dyn_args:
         leaves, td = tree.tree_flatten(a)
-        leaves = [_as_array(v) for v in leaves]
+        in_trees.append(td)
+        in_leaves.append([_as_array(v) for v in leaves])
+    return in_trees, in_leaves
+
+
+def _vjp_flat(fun, trace, dyn_args, positions, args, kwargs, flat=None):
+    """Run fun with the leaves of args[positions] as reverse-mode inputs (`flat`: their
+    _flat_inputs, where the caller has them already)."""
+    in_trees, in_leaves = _flat_inputs(dyn_args) if flat is None else flat
+    in_nodes = []
+    args = list(args)
+    for pos, td, leaves in zip(positions, in_trees, in_leaves):
         tracers = [trace.new_input(v) for v in leaves]
         in_nodes.append([t.node for t in tracers])
-        in_trees.append(td)
-        in_leaves.append(leaves)
         args[pos] = tree.tree_unflatten(td, tracers)
     return fun(*args, **kwargs), in_nodes, in_trees, in_leaves
 
@@ -102,12 +110,16 @@ def _out_roots(out_leaves, cts, trace):
     return roots
 
 
-def _check_grad_inputs(fun, args, positions, allow_int):
+def _check_grad_inputs(fun, args, positions, allow_int, in_leaves=None):
+    """GradInputError unless every leaf of args[positions] (`in_leaves`: as _flat_inputs gives
+    them) is floating point or complex, or allow_int."""
     if allow_int:
         return
-    for pos in positions:
-        for k, leaf in enumerate(tree.tree_leaves(args[pos])):
-            dt = get_aval(_as_array(leaf)).dtype
+    if in_leaves is None:
+        in_leaves = _flat_inputs([args[p] for p in positions])[1]
+    for pos, leaves in zip(positions, in_leaves):
+        for k, leaf in enumerate(leaves):
+            dt = leaf._value.dtype if leaf.__class__ is Array else get_aval(leaf).dtype
             if dt.kind not in "fc":
                 name = _leaf_names(_param_names(fun, len(args))[pos], args[pos])[k]
                 raise GradInputError(
@@ -167,10 +179,12 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                 g = zeros_like(x) if g is None else g
                 return ((value, aux), g) if has_aux else (value, g)
         positions, many = _argnums_tuple(fun, argnums, nargs)
-        _check_grad_inputs(fun, args, positions, allow_int)
+        dyn = [args[p] for p in positions]
+        flat = _flat_inputs(dyn)
+        _check_grad_inputs(fun, args, positions, allow_int, flat[1])
         with new_trace(ReverseTrace, "grad") as trace:
             out, in_nodes, in_trees, in_leaves = _vjp_flat(
-                fun, trace, [args[p] for p in positions], positions, args, kwargs)
+                fun, trace, dyn, positions, args, kwargs, flat)
             value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux)
             grads = _cotangents(leaf_cts, in_nodes, in_trees, in_leaves)
         g = tuple(grads) if many else grads[0]

@@ -196,7 +196,9 @@ def eval_primitive(prim, args, params):
             a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
             a._value = out if out.__class__ is _ndarray else _asarray(out)
             return a
-    vals = [a._value if a.__class__ is Array else a for a in args]
+    vals = []  # (a loop, not a comprehension: one frame less on every general-path call)
+    for a in args:
+        vals.append(a._value if a.__class__ is Array else a)
     if backend.active and not prim.transfers and not backend.one_place(*vals):
         out = _placed(prim, vals, params)
     else:
