@@ -121,6 +121,7 @@ class Node:
 
 
 _node_of = itemgetter(1)  # (argument position, node, output index) -> node
+_new = object.__new__
 
 
 class ReverseTracer(Tracer):
@@ -194,12 +195,16 @@ class ReverseTrace(Trace):
                 break
         if not parents:
             return ans
-        node = Node(prim, params, primals, ans, parents, residuals)
+        node = _new(Node)  # (Node(...) written out: this runs for every recorded operation)
+        node.prim, node.params, node.args, node.ans = prim, params, primals, ans
+        node.parents, node.residuals = parents, residuals
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
         if (ans._value if ans.__class__ is Array else ans).dtype.kind in "fc":
-            return ReverseTracer(self, ans, node)
+            t = _new(ReverseTracer)
+            t._trace, t.primal, t.node, t.index = self, ans, node, None
+            return t
         return ans
 
     def concrete(self, tracer, why):

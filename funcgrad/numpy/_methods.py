@@ -214,6 +214,7 @@ for _name in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argm
               "all", "clip", "round"):
     _METHODS[_name] = _no_out(_METHODS[_name])
 
-for _cls in (Array, Tracer):
-    for _name, _fn in _METHODS.items():
-        setattr(_cls, _name, _fn)
+for _name, _fn in _METHODS.items():
+    setattr(Array, _name, _fn)
+    # a tracer's operator never takes the eager fast path: it gets the general form at once
+    setattr(Tracer, _name, getattr(_fn, "general", _fn))

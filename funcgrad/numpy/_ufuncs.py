@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import lax
 from .._core.array import Array
-from .._core.trace import bind, eager_binary, eager_unary, get_aval, host_value
+from .._core.trace import Tracer, bind, eager_binary, eager_unary, get_aval, host_value
 from .._core.typing import ArrayLike
 from ..lax.elementwise import maximum_p
 from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
@@ -19,7 +19,7 @@ def _unary(prim_fn: Callable[..., Any], name: str) -> Callable[[ArrayLike], Arra
     prim = prim_fn.primitive  # type: ignore[attr-defined]
 
     def f(x: ArrayLike) -> Array:
-        return bind(prim, operand(x))
+        return bind(prim, x if isinstance(x, Tracer) else operand(x))
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"numpy.{name}, differentiable."
     return eager_unary(prim, f)
@@ -32,7 +32,8 @@ def _binary(prim_fn: Callable[..., Any],
     prim = prim_fn.primitive  # type: ignore[attr-defined]
 
     def f(x: ArrayLike, y: ArrayLike) -> Array:
-        return bind(prim, operand(x), operand(y))
+        return bind(prim, x if isinstance(x, Tracer) else operand(x),
+                    y if isinstance(y, Tracer) else operand(y))
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"numpy.{name}, differentiable, with numpy's broadcasting and type promotion."
     fast = eager_binary(prim, f)
