@@ -19,7 +19,7 @@ import numpy as np
 from .._core import structural as S
 from .._core.array import Array, wrap_value
 from .._core.avals import float0
-from .._core.graph import walk
+from .._core.graph import toposort, walk
 from .._core.trace import Trace, Tracer, bind, eval_primitive, get_aval
 
 
@@ -241,7 +241,11 @@ def backward(outputs):
         ct = [cts.get(k) for k in range(len(node.ans))] if prim.multiple_results else cts[None]
         return apply_vjp(prim, node.params, node.args, node.ans, node.parents, ct,
                          node.residuals)
-    walk([((node, index), ct) for node, index, ct in outputs], Node.inputs, visit)
+    roots, starts = [], []  # (loops, not comprehensions: this runs on every backward pass)
+    for node, index, ct in outputs:
+        roots.append(((node, index), ct))
+        starts.append(node)
+    walk(roots, Node.inputs, visit, toposort(starts, Node.inputs))
     return leaves
 
 
