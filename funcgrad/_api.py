@@ -70,17 +70,25 @@ def _unwrap(x, trace, cls):
 # ---- reverse mode -------------------------------------------------------------------------------
 
 
-def _vjp_flat(fun, trace, dyn_args, positions, args, kwargs):
-    """Run fun with the leaves of args[positions] as reverse-mode inputs."""
-    in_nodes, in_trees, in_leaves = [], [], []
-    args = list(args)
-    for pos, a in zip(positions, dyn_args):
+def _flat_inputs(dyn_args):
+    """(treedefs, leaves as arrays) of each differentiated argument."""
+    in_trees, in_leaves = [], []
+    for a in dyn_args:
         leaves, td = tree.tree_flatten(a)
-        leaves = [_as_array(v) for v in leaves]
+        in_trees.append(td)
+        in_leaves.append([_as_array(v) for v in leaves])
+    return in_trees, in_leaves
+
+
+def _vjp_flat(fun, trace, dyn_args, positions, args, kwargs, flat=None):
+    """Run fun with the leaves of args[positions] as reverse-mode inputs (`flat`: their
+    _flat_inputs, where the caller has them already)."""
+    in_trees, in_leaves = _flat_inputs(dyn_args) if flat is None else flat
+    in_nodes = []
+    args = list(args)
+    for pos, td, leaves in zip(positions, in_trees, in_leaves):
         tracers = [trace.new_input(v) for v in leaves]
         in_nodes.append([t.node for t in tracers])
-        in_trees.append(td)
-        in_leaves.append(leaves)
         args[pos] = tree.tree_unflatten(td, tracers)
     return fun(*args, **kwargs), in_nodes, in_trees, in_leaves
 
@@ -102,12 +110,16 @@ def _out_roots(out_leaves, cts, trace):
     return roots
 
 
-def _check_grad_inputs(fun, args, positions, allow_int):
+def _check_grad_inputs(fun, args, positions, allow_int, in_leaves=None):
+    """GradInputError unless every leaf of args[positions] (`in_leaves`: as _flat_inputs gives
+    them) is floating point or complex, or allow_int."""
     if allow_int:
         return
-    for pos in positions:
-        for k, leaf in enumerate(tree.tree_leaves(args[pos])):
-            dt = get_aval(_as_array(leaf)).dtype
+    if in_leaves is None:
+        in_leaves = _flat_inputs([args[p] for p in positions])[1]
+    for pos, leaves in zip(positions, in_leaves):
+        for k, leaf in enumerate(leaves):
+            dt = leaf._value.dtype if leaf.__class__ is Array else get_aval(leaf).dtype
             if dt.kind not in "fc":
                 name = _leaf_names(_param_names(fun, len(args))[pos], args[pos])[k]
                 raise GradInputError(
@@ -120,6 +132,24 @@ def _check_grad_inputs(fun, args, positions, allow_int):
                     + doc_link("gradinputerror"))
 
 
+def _finish_reverse(fun, trace, out, has_aux):
+    """(value, aux, {input node: cotangent}) from the output `out` of a function run under
+    reverse mode's `trace`: its value checked to be a real scalar, pulled back from 1."""
+    aux = None
+    if has_aux:
+        out, aux = _split_aux(out, "grad")
+    value, aval = _check_scalar_output(fun, out)
+    if value.__class__ is ReverseTracer and value._trace is trace:
+        leaf_cts = backward([(value.node, value.index, _ones_like(value, aval))])
+        value = value.primal
+    else:  # (the output does not depend on the inputs: every gradient is zero)
+        leaf_cts = {}
+    value = _as_array(value)
+    if has_aux:
+        aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
+    return value, aux, leaf_cts
+
+
 def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                    has_aux: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Like `grad`, but returns (value, gradient): one forward pass serves both.
@@ -130,19 +160,33 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     """
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
-        positions, many = _argnums_tuple(fun, argnums, len(args))
-        _check_grad_inputs(fun, args, positions, allow_int)
+        nargs = len(args)
+        if type(argnums) is int and -nargs <= argnums < nargs:
+            x = args[argnums]
+            t = x.__class__
+            if t is float or (t is Array and x._value.dtype.kind in "fc"):
+                # The common call: one float or float array differentiated, no pytree to walk.
+                x = x if t is Array else Array(x)
+                trace = ReverseTrace("grad")
+                try:
+                    args = list(args)
+                    args[argnums] = tracer = trace.new_input(x)
+                    value, aux, leaf_cts = _finish_reverse(fun, trace, fun(*args, **kwargs),
+                                                           has_aux)
+                finally:
+                    trace.alive = False
+                g = leaf_cts.get(tracer.node)
+                g = zeros_like(x) if g is None else g
+                return ((value, aux), g) if has_aux else (value, g)
+        positions, many = _argnums_tuple(fun, argnums, nargs)
+        dyn = [args[p] for p in positions]
+        flat = _flat_inputs(dyn)
+        _check_grad_inputs(fun, args, positions, allow_int, flat[1])
         with new_trace(ReverseTrace, "grad") as trace:
             out, in_nodes, in_trees, in_leaves = _vjp_flat(
-                fun, trace, [args[p] for p in positions], positions, args, kwargs)
-            if has_aux:
-                out, aux = _split_aux(out, "grad")
-            value = _check_scalar_output(fun, out)
-            roots = _out_roots([value], [_ones_like(value)], trace)
-            grads = _cotangents(backward(roots), in_nodes, in_trees, in_leaves)
-            value = _as_array(_unwrap(value, trace, ReverseTracer))
-            if has_aux:
-                aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
+                fun, trace, dyn, positions, args, kwargs, flat)
+            value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux)
+            grads = _cotangents(leaf_cts, in_nodes, in_trees, in_leaves)
         g = tuple(grads) if many else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
     return value_and_grad_f
@@ -180,16 +224,18 @@ def _split_aux(out, who):
     return out[0], out[1]
 
 
-def _ones_like(x):
-    aval = get_aval(x)
-    return on_device_of(wrap_value(np.ones(aval.shape, aval.dtype)), x)
+def _ones_like(x, aval):
+    """Ones of x's aval, on x's device."""
+    ones = np.array(1, aval.dtype) if aval.shape == () else np.ones(aval.shape, aval.dtype)
+    return on_device_of(wrap_value(ones), x)
 
 
 def _check_scalar_output(fun, out):
+    """(out, its aval), or GradOutputError unless out is a real scalar."""
     if isinstance(out, (Array, Tracer)) or type(out) in PY_SCALARS or isinstance(out, np.generic):
         aval = get_aval(out)
         if aval.shape == () and aval.dtype.kind == "f":
-            return out
+            return out, aval
         what = f"an array of shape {aval.shape} and dtype {aval.dtype.name}"
         fix = (f"Reduce it to a scalar, e.g. fg.grad(lambda x: {_name(fun)}(x).sum()), or get "
                f"every derivative with out, vjp_fn = fg.vjp({_name(fun)}, x) and "

@@ -109,8 +109,11 @@ class Array(ArrayMethods):
 
 def wrap_value(v):
     """Wrap a freshly computed backend value (nobody else holds it) without copying."""
-    if type(v) is not np.ndarray and not backend.is_backend_array(v):
-        v = np.asarray(v)
-    a = Array.__new__(Array)
+    if v.__class__ is not _ndarray and v.__class__ not in backend._XP_BY_TYPE:
+        v = _asarray(v)
+    a = _new(Array)
     a._value = v
     return a
+
+
+_ndarray, _asarray, _new = np.ndarray, np.asarray, object.__new__

@@ -60,6 +60,7 @@ operations, so they are traced like any user code: higher-order derivatives need
 from __future__ import annotations
 
 import sys
+from functools import partial
 from typing import Any, Callable, Optional
 
 from .trace import bind as _bind
@@ -79,11 +80,14 @@ class Primitive:
                     "structured_batch", "jit", "fresh", "effectful", "nondiff", "transfers",
                     "impl_checks_input",
                     "unit", "identity", "compose")
-    __slots__ = ("name", "multiple_results", "declared") + DECLARATIONS
+    # `bind` (prim.bind(*args, **params): trace.bind for this primitive) is a C-level partial
+    # set per primitive, not a method: one Python call less on every operation.
+    __slots__ = ("name", "multiple_results", "declared", "bind") + DECLARATIONS
 
     name: str
     multiple_results: bool
     declared: set
+    bind: Callable[..., Any]
     impl: Optional[Callable[..., Any]]
     abstract_eval: Optional[Callable[..., Any]]
     jvp: Optional[Callable[..., Any]]
@@ -110,6 +114,7 @@ class Primitive:
         init(self, "name", name)
         init(self, "multiple_results", multiple_results)
         init(self, "declared", set())
+        init(self, "bind", partial(_bind, self))
         # What the machinery sees until the block says otherwise: no rule, no flag. These
         # are not declarations: the completeness test still reports them as missing.
         for attr in Primitive.DECLARATIONS:
@@ -139,9 +144,6 @@ class Primitive:
     def missing(self) -> list:
         """The attributes this primitive's block neither declared nor set to none."""
         return [a for a in Primitive.DECLARATIONS if a not in self.declared]
-
-    def bind(self, *args, **params):
-        return _bind(self, *args, **params)
 
     def __repr__(self) -> str:
         return self.name
@@ -203,9 +205,14 @@ def defderiv(prim, *derivs):
     is t * d and the vjp is ct * d (real arithmetic)."""
     def as_rule(d):
         return None if d is None else (lambda g, ans, *a, **p: g * d(ans, *a, **p))
-    rules = [as_rule(d) for d in derivs]
-    defjvp(prim, *rules)
-    defvjp(prim, *rules)
+    defjvp(prim, *[as_rule(d) for d in derivs])
+
+    def vjp(ct, ans, args, positions, residuals, **params):
+        got = []  # (a loop: this runs for every node of every backward pass)
+        for i in positions:
+            got.append(ct * derivs[i](ans, *args, **params))
+        return got
+    defvjp_all(prim, vjp, frozenset(i for i, d in enumerate(derivs) if d is not None))
 
 
 def def_zero_derivative(prim):

@@ -149,11 +149,11 @@ def host_value(x):
 
 
 def get_aval(x) -> ShapedArray:
-    if isinstance(x, Tracer):
-        return x.aval
-    if type(x) is Array:
+    if x.__class__ is Array:
         v = x._value
         return ShapedArray(v.shape, v.dtype)
+    if isinstance(x, Tracer):
+        return x.aval
     if type(x) in PY_SCALARS:
         return scalar_aval(x)
     x = backend.asarray(x)
@@ -193,12 +193,12 @@ def eval_primitive(prim, args, params):
         except (ValueError, TypeError):
             pass
         else:
-            if out.__class__ is _ndarray:
-                a = _new(Array)
-                a._value = out
-                return a
-            return wrap_value(out)
-    vals = [a._value if a.__class__ is Array else a for a in args]
+            a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
+            a._value = out if out.__class__ is _ndarray else _asarray(out)
+            return a
+    vals = []  # (a loop, not a comprehension: one frame less on every general-path call)
+    for a in args:
+        vals.append(a._value if a.__class__ is Array else a)
     if backend.active and not prim.transfers and not backend.one_place(*vals):
         out = _placed(prim, vals, params)
     else:
@@ -206,6 +206,75 @@ def eval_primitive(prim, args, params):
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
     return wrap_value(out)
+
+
+def eager_unary(prim, general):
+    """`general` (a funcgrad function of one operand that binds `prim` on it) with the eager
+    routine's fast path in front, written out in one frame: an Array operand, no GPU in use, no
+    debug_nans, and `prim` a primitive whose impl checks its own input (numpy's unary ufuncs)
+    gives the impl's result wrapped at once; anything else, or the impl's failure (explained by
+    the shape rule there), goes to `general`. funcgrad.numpy's unary ufuncs are built this way:
+    on small arrays the Python calls around a ufunc cost more than the ufunc."""
+    if not prim.impl_checks_input:
+        return general
+    impl = prim.impl
+
+    def call(x):
+        if x.__class__ is Array and not (backend.active or config.debug_nans):
+            try:
+                out = impl(x._value)
+            except (ValueError, TypeError):
+                return general(x)
+            a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
+            a._value = out if out.__class__ is _ndarray else _asarray(out)
+            return a
+        return general(x)
+    return _named_like(call, general)
+
+
+def eager_binary(prim, general, swap=False):
+    """eager_unary's counterpart for two operands (funcgrad.numpy's binary ufuncs, and the
+    operators: with `swap`, call(x, y) is prim(y, x), a reflected operator such as __radd__).
+    The fast path takes Arrays and Python floats and ints (weakly typed, as the impl treats
+    them: numpy 2 promotes them as funcgrad does), at least one operand an Array."""
+    if not prim.impl_checks_input:
+        return general
+    impl = prim.impl
+
+    def call(x, y):
+        cx, cy = x.__class__, y.__class__
+        if cx is Array:
+            if cy is Array:
+                yv = y._value
+            elif cy is float or cy is int:
+                yv = y
+            else:
+                return general(x, y)
+            xv = x._value
+        elif cy is Array and (cx is float or cx is int):
+            xv, yv = x, y._value
+        else:
+            return general(x, y)
+        if backend.active or config.debug_nans:
+            return general(x, y)
+        try:
+            out = impl(yv, xv) if swap else impl(xv, yv)
+        except (ValueError, TypeError):
+            return general(x, y)
+        a = _new(Array)
+        a._value = out if out.__class__ is _ndarray else _asarray(out)
+        return a
+    return _named_like(call, general)
+
+
+def _named_like(call, general):
+    """`call` under `general`'s name, module, docstring and annotations (what docs, messages
+    and the typing test read)."""
+    for attr in ("__name__", "__qualname__", "__module__", "__doc__"):
+        setattr(call, attr, getattr(general, attr))
+    call.__annotations__ = dict(general.__annotations__)
+    call.general = general  # (what a caller that has ruled the fast path out calls)
+    return call
 
 
 def _placed(prim, vals, params):
@@ -280,6 +349,7 @@ _checked: dict = {}
 _CHECKED_LIMIT = 1 << 14
 _SCALAR_TYPES = frozenset(PY_SCALARS)
 _ndarray = np.ndarray
+_asarray = np.asarray
 
 
 def _plain(value):

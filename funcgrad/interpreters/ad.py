@@ -12,13 +12,15 @@ arguments whose (co)tangent is zero are never run.
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from .._core import structural as S
-from .._core.array import wrap_value
+from .._core.array import Array, wrap_value
 from .._core.avals import float0
-from .._core.graph import walk
-from .._core.trace import Trace, Tracer, get_aval
+from .._core.graph import toposort, walk
+from .._core.trace import Trace, Tracer, bind, eval_primitive, get_aval
 
 
 def _differentiable(x):
@@ -40,6 +42,11 @@ def fit_tangent(t, like):
 def fit_cotangent(ct, like):
     """Sum a cotangent over the axes its argument was broadcast along, and cast it back to the
     argument's dtype; None (a zero) for integer or boolean arguments."""
+    if ct.__class__ is Array and like.__class__ is Array:
+        # (the eager backward pass: one attribute read each, no aval built)
+        c, v = ct._value, like._value
+        if c.shape == v.shape and c.dtype == v.dtype:
+            return ct if v.dtype.kind in "fc" else None
     if not _differentiable(like):
         return None
     a = get_aval(ct)
@@ -109,7 +116,12 @@ class Node:
         self.residuals = residuals  # what a primitive's vjp_fwd kept for its backward rule
 
     def inputs(self):
-        return [p for _, p, _ in self.parents]
+        """The nodes this one reads (an iterator)."""
+        return map(_node_of, self.parents)
+
+
+_node_of = itemgetter(1)  # (argument position, node, output index) -> node
+_new = object.__new__
 
 
 class ReverseTracer(Tracer):
@@ -134,28 +146,41 @@ class ReverseTrace(Trace):
         return ReverseTracer(self, x, Node(None, None, (x,), x, ()))
 
     def _unwrap(self, args):
-        """The primal values of args, and (position, node, output index) of our tracers."""
+        """The primal values of args, (position, node, output index) of our tracers, and
+        whether the primals may hold another trace's tracer (anything but an Array)."""
         primals, parents = [], []
-        for i, a in enumerate(args):
-            if isinstance(a, ReverseTracer) and a._trace is self:
-                primals.append(a.primal)
-                parents.append((i, a.node, a.index))
+        other = False
+        i = 0
+        for a in args:
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    p = a.primal
+                    primals.append(p)
+                    parents.append((i, a.node, a.index))
+                    if p.__class__ is not Array:
+                        other = True
+                else:
+                    primals.append(a)
+                    other = True
             else:
                 primals.append(a)
-        return primals, parents
+            i += 1
+        return primals, parents, other
 
     def process_primitive(self, prim, args, params):
-        primals, parents = self._unwrap(args)
+        primals, parents, other = self._unwrap(args)
         if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*primals, **params)
+        elif other:  # an enclosing transform's value: it handles the operation next
+            ans, residuals = bind(prim, *primals, **params), None
         else:
-            ans, residuals = prim.bind(*primals, **params), None
+            ans, residuals = eval_primitive(prim, primals, params), None
         return self._record(prim, params, primals, parents, ans, residuals)
 
     def record(self, prim, args, params, ans):
         """Record an operation whose result is already known (checkpoint replays saved
         values this way) without computing it."""
-        primals, parents = self._unwrap(args)
+        primals, parents, _ = self._unwrap(args)
         return self._record(prim, params, primals, parents, ans, None)
 
     def _record(self, prim, params, primals, parents, ans, residuals):
@@ -164,14 +189,23 @@ class ReverseTrace(Trace):
         if prim.vjp is None:
             raise NotImplementedError(f"{prim.name} has no reverse-mode (vjp) rule")
         diff = prim.diff_args
-        parents = [p for p in parents if p[0] in diff]
+        for p in parents:
+            if p[0] not in diff:  # (rare: most primitives differentiate every operand)
+                parents = [p for p in parents if p[0] in diff]
+                break
         if not parents:
             return ans
-        node = Node(prim, params, primals, ans, parents, residuals)
+        node = _new(Node)  # (Node(...) written out: this runs for every recorded operation)
+        node.prim, node.params, node.args, node.ans = prim, params, primals, ans
+        node.parents, node.residuals = parents, residuals
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
-        return ReverseTracer(self, ans, node) if _differentiable(ans) else ans
+        if (ans._value if ans.__class__ is Array else ans).dtype.kind in "fc":
+            t = _new(ReverseTracer)
+            t._trace, t.primal, t.node, t.index = self, ans, node, None
+            return t
+        return ans
 
     def concrete(self, tracer, why):
         return tracer.primal
@@ -207,7 +241,11 @@ def backward(outputs):
         ct = [cts.get(k) for k in range(len(node.ans))] if prim.multiple_results else cts[None]
         return apply_vjp(prim, node.params, node.args, node.ans, node.parents, ct,
                          node.residuals)
-    walk([((node, index), ct) for node, index, ct in outputs], Node.inputs, visit)
+    roots, starts = [], []  # (loops, not comprehensions: this runs on every backward pass)
+    for node, index, ct in outputs:
+        roots.append(((node, index), ct))
+        starts.append(node)
+    walk(roots, Node.inputs, visit, toposort(starts, Node.inputs))
     return leaves
 
 

@@ -8,7 +8,7 @@ from .. import lax
 from .._core.array import Array
 from .._core.avals import PY_SCALARS
 from .._core.errors import InPlaceUpdateError, doc_link, user_frame
-from .._core.trace import Tracer, eval_primitive, get_aval
+from .._core.trace import Tracer, eager_binary, get_aval
 from . import _manipulation as M
 from . import _products as P
 from . import _reductions as R
@@ -18,37 +18,24 @@ from ._core import asarray
 _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
 
 
-_COMMON_TYPES = frozenset((Array, float, int))
-
-
 def _binop(fn, reflected=False):
-    # An operator between an Array and an Array or a Python number involves no trace: it goes to
-    # the eager routine at once when `fn` is one primitive (numpy's ufuncs).
+    """The operator (its reflected form: y op x) of `fn`, a funcgrad function of two operands;
+    NotImplemented for an operand funcgrad does not take. Where `fn` is one primitive (numpy's
+    ufuncs), Arrays and Python numbers take the eager routine's fast path (trace.eager_binary).
+    Past it, `fn` itself is called without its own fast path (which would only fail again)."""
     prim = getattr(fn, "primitive", None)
+    fn = getattr(fn, "general", fn)
     if reflected:
         def op(self, other):
-            t = type(other)
-            if t in _COMMON_TYPES:
-                if prim is not None and self.__class__ is Array:
-                    return eval_primitive(prim, (other, self), _NO_PARAMS)
-                return fn(other, self)
             if isinstance(other, _OPERAND_TYPES):
                 return fn(other, self)
             return NotImplemented
     else:
         def op(self, other):
-            t = type(other)
-            if t in _COMMON_TYPES:
-                if prim is not None and self.__class__ is Array:
-                    return eval_primitive(prim, (self, other), _NO_PARAMS)
-                return fn(self, other)
             if isinstance(other, _OPERAND_TYPES):
                 return fn(self, other)
             return NotImplemented
-    return op
-
-
-_NO_PARAMS: dict = {}
+    return op if prim is None else eager_binary(prim, op, swap=reflected)
 
 
 def _pow(x, y):
@@ -227,6 +214,7 @@ for _name in ("sum", "mean", "var", "std", "max", "min", "prod", "argmax", "argm
               "all", "clip", "round"):
     _METHODS[_name] = _no_out(_METHODS[_name])
 
-for _cls in (Array, Tracer):
-    for _name, _fn in _METHODS.items():
-        setattr(_cls, _name, _fn)
+for _name, _fn in _METHODS.items():
+    setattr(Array, _name, _fn)
+    # a tracer's operator never takes the eager fast path: it gets the general form at once
+    setattr(Tracer, _name, getattr(_fn, "general", _fn))

@@ -7,46 +7,38 @@ import numpy as np
 
 from .. import lax
 from .._core.array import Array
-from .._core.trace import bind, eval_primitive, get_aval, host_value
+from .._core.trace import Tracer, bind, eager_binary, eager_unary, get_aval, host_value
 from .._core.typing import ArrayLike
 from ..lax.elementwise import maximum_p
 from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
 from ._manipulation import broadcast_to
 
-_FAST_SCALARS = (float, int)
-
-
 def _unary(prim_fn: Callable[..., Any], name: str) -> Callable[[ArrayLike], Array]:
-    """numpy's unary ufunc `name` as the primitive behind `prim_fn`."""
+    """numpy's unary ufunc `name` as the primitive behind `prim_fn` (an Array operand takes the
+    eager routine's fast path: trace.eager_unary)."""
     prim = prim_fn.primitive  # type: ignore[attr-defined]
 
     def f(x: ArrayLike) -> Array:
-        if type(x) is Array:  # no trace can be involved: straight to the eager routine
-            return eval_primitive(prim, (x,), _NO_PARAMS)
-        return bind(prim, operand(x))
-    f.__name__ = name
+        return bind(prim, x if isinstance(x, Tracer) else operand(x))
+    f.__name__ = f.__qualname__ = name
     f.__doc__ = f"numpy.{name}, differentiable."
-    return f
+    return eager_unary(prim, f)
 
 
 def _binary(prim_fn: Callable[..., Any],
             name: str) -> Callable[[ArrayLike, ArrayLike], Array]:
-    """numpy's binary ufunc `name` as the primitive behind `prim_fn`."""
+    """numpy's binary ufunc `name` as the primitive behind `prim_fn` (Arrays and Python numbers
+    take the eager routine's fast path: trace.eager_binary)."""
     prim = prim_fn.primitive  # type: ignore[attr-defined]
 
     def f(x: ArrayLike, y: ArrayLike) -> Array:
-        tx, ty = type(x), type(y)
-        if (tx is Array and (ty is Array or ty in _FAST_SCALARS)) or (
-                ty is Array and tx in _FAST_SCALARS):  # no trace: straight to the eager routine
-            return eval_primitive(prim, (x, y), _NO_PARAMS)
-        return bind(prim, operand(x), operand(y))
-    f.__name__ = name
+        return bind(prim, x if isinstance(x, Tracer) else operand(x),
+                    y if isinstance(y, Tracer) else operand(y))
+    f.__name__ = f.__qualname__ = name
     f.__doc__ = f"numpy.{name}, differentiable, with numpy's broadcasting and type promotion."
-    f.primitive = prim  # type: ignore[attr-defined]  # (operators call the eager routine with it)
-    return f
-
-
-_NO_PARAMS: dict = {}
+    fast = eager_binary(prim, f)
+    fast.primitive = prim  # (the operators' fast path uses it)
+    return fast
 
 
 add = _binary(lax.add, "add")
