@@ -1,0 +1,517 @@
+"""Pass `fold_structure`: constants with structure, kept symbolic through the arithmetic that
+forward-over-reverse (`hessian`, `jacfwd(jacrev(f))`) and broadcasting seeds produce.
+
+Tracing a Hessian leaves constants that are identity bases (`eye(n)`, `2 * eye(n)` reshaped to
+(n, 1, n)) and broadcast scalars (`ones(n)`, the cotangent seed broadcast to (1, n)); the jaxpr
+multiplies by them, reshapes and adds: n^2 work for n numbers. This pass reads each floating
+constant's values once, at compile time, and recognises two forms:
+
+- a *fill*: every element the same value c. It becomes the literal c, broadcast (x * ones -> x);
+- a *diagonal*: zero except where the indices along two axes p and q (of the same size n)
+  agree. Its values there, a *compact* array without axis q, become a smaller constant, or a
+  literal when they are all equal (eye(n) is the literal 1 on a diagonal).
+
+A symbolic value (`_Sym`) is an atom (a variable or literal) that broadcasts, numpy-style from
+the right, to the full shape, or to the full shape without axis q for a diagonal. The value's
+form goes through the operations that keep it, each computed on the compact atoms only:
+elementwise multiply (diagonal * anything, when the other operand has size 1 along p or q),
+add / subtract (of two diagonals over the same axes, or two broadcasts), negate, reshapes that
+insert or remove axes of size 1, transposes and broadcast_in_dim. Any other use, and every
+output, makes the value dense once: a diagonal is written into zeros in one `pad` (interior
+padding of n zeros lays n values on the diagonal of an n x n block), a broadcast by its own
+equation again.
+
+Which operation an equation performs is read from the primitive's declarations, never its name:
+an elementwise primitive's jit template names its numpy ufunc (np.multiply, np.add, ...); the
+shape primitives are the ones `_core.structural`'s operations bind (found by tracing them once).
+
+What changes: the diagonal's values are computed by the same operations in the same order, so
+they are bitwise those of the dense program; off the diagonal the result is an exact +0.0,
+where the dense program computed 0 * x (-0.0 for negative x, NaN for infinite x).
+
+>>> import numpy as np, funcgrad as fg, funcgrad.numpy as fnp
+>>> h = fg.jit(fg.hessian(lambda x: fnp.sum(fnp.sin(x) * x ** 2)))
+>>> lo = h.lower(fnp.ones(3))
+>>> [str(r).split(":")[0] for r in lo.passes if r.fired]
+['fold_structure', 'simplify', 'cse', 'dce']
+>>> [c.shape for c in lo.consts]    # no 3 x 3 identity bases left
+[]
+>>> np.allclose(h(fnp.ones(3)), fg.hessian(lambda x: fnp.sum(fnp.sin(x) * x ** 2))(fnp.ones(3)))
+True
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .._core import backend
+from .._core import structural as S
+from .._core.array import Array
+from .._core.avals import ShapedArray
+from .._core.ir import Eqn, Jaxpr, Literal, Var
+from .._core.trace import bind, new_trace
+from .partial_eval import JaxprTrace
+
+MAX_ANALYSED = 1 << 22  # constants with more elements are not analysed (compile-time bound)
+
+
+# ---- which operation an equation performs ------------------------------------------------------
+
+def _ufunc(prim):
+    return getattr(prim.jit, "ufunc", None)
+
+
+@functools.cache
+def _structural_prim(op):
+    """The primitive that `_core.structural.<op>` binds (None if it binds none)."""
+    probe = {"reshape": ((2, 3), lambda t: S.reshape(t, (3, 2))),
+             "transpose": ((2, 3), lambda t: S.transpose(t, (1, 0))),
+             "broadcast_in_dim": ((3,), lambda t: S.broadcast_in_dim(t, (2, 3), (1,)))}[op]
+    shape, fn = probe
+    with new_trace(JaxprTrace, "structure") as jt:
+        out = fn(jt.new_arg(ShapedArray(shape, np.float64)))
+        closed = jt.build([out])
+    eqns = closed.jaxpr.eqns
+    return eqns[0].prim if len(eqns) == 1 else None
+
+
+# ---- symbolic values -----------------------------------------------------------------------------
+
+class _Sym:
+    """A value of `shape` and `dtype` equal to `atom` broadcast from the right to `shape` (no
+    diagonal) or, with diag = (p, q), zero where index p != index q and there equal to `atom`
+    broadcast to `shape` without axis q. `dense`: a variable holding the full value, once there
+    is one; `origin`: the equation that computes it densely (for a broadcast)."""
+    __slots__ = ("atom", "shape", "dtype", "diag", "dense", "origin")
+
+    def __init__(self, atom, shape, dtype, diag=None, dense=None, origin=None):
+        self.atom, self.shape, self.dtype, self.diag = atom, tuple(shape), dtype, diag
+        self.dense, self.origin = dense, origin
+
+    @property
+    def reduced(self):
+        """The shape the atom broadcasts to."""
+        if self.diag is None:
+            return self.shape
+        q = self.diag[1]
+        return self.shape[:q] + self.shape[q + 1:]
+
+    def atom_shape(self):
+        """The atom's shape, with leading 1s to the rank of `reduced`."""
+        a = self.atom.aval.shape
+        return (1,) * (len(self.reduced) - len(a)) + tuple(a)
+
+    def plain(self):
+        return self.diag is None and isinstance(self.atom, Var) and self.atom.aval.shape == \
+            self.shape
+
+    def lifted(self, rank):
+        """This value with leading axes of size 1 up to `rank`."""
+        k = rank - len(self.shape)
+        if k == 0:
+            return self
+        diag = None if self.diag is None else (self.diag[0] + k, self.diag[1] + k)
+        return _Sym(self.atom, (1,) * k + self.shape, self.dtype, diag)
+
+
+def _scalar_literal(value, dtype):
+    return Literal(np.asarray(value, dtype)[()], ShapedArray((), dtype))
+
+
+def _compress(values, dtype):
+    """An atom for the array `values`: a literal if all its elements are equal, else the array
+    with every axis along which it is constant cut to size 1 (a new constant)."""
+    flat = values.reshape(-1)
+    if values.size and (flat == flat[0]).all() and not np.isnan(flat[0]):
+        return _scalar_literal(flat[0], dtype)
+    for ax in range(values.ndim):
+        if values.shape[ax] > 1:
+            first = np.take(values, [0], axis=ax)
+            if np.array_equal(values, np.broadcast_to(first, values.shape)):
+                values = first
+    return np.ascontiguousarray(values)
+
+
+def _diagonal_axes(c):
+    """(p, q, compact values) if the array `c` is zero off the diagonal of axes p, q; else None."""
+    nnz = np.count_nonzero(c)
+    for p in range(c.ndim):
+        n = c.shape[p]
+        if n < 2 or nnz > c.size // n:
+            continue
+        for q in range(p + 1, c.ndim):
+            if c.shape[q] != n:
+                continue
+            moved = np.moveaxis(c, (p, q), (-2, -1))
+            diag = np.diagonal(moved, axis1=-2, axis2=-1)      # (rest..., n)
+            if np.count_nonzero(diag) != nnz:
+                continue
+            # the compact values: `c` without axis q, the diagonal index at axis p
+            return p, q, np.moveaxis(diag, -1, p)
+    return None
+
+
+def _analyse(var, c):
+    """The symbolic form of the constant `var` with value `c`, or None."""
+    if type(c) is Array:
+        c = c._value
+    if type(c) is not np.ndarray or c.dtype.kind not in "fc" or c.size < 2 \
+            or c.size > MAX_ANALYSED or c.dtype != var.aval.dtype:
+        return None, None
+    flat = c.reshape(-1)
+    if (flat == flat[0]).all() and not np.isnan(flat[0]):
+        return _Sym(_scalar_literal(flat[0], c.dtype), c.shape, c.dtype, dense=var), None
+    if c.ndim < 2:
+        return None, None
+    found = _diagonal_axes(c)
+    if found is None:
+        return None, None
+    p, q, compact = found
+    atom = _compress(compact, c.dtype)
+    if isinstance(atom, np.ndarray):
+        const = Var(ShapedArray(atom.shape, c.dtype))
+        return _Sym(const, c.shape, c.dtype, (p, q), dense=var), (const, atom)
+    return _Sym(atom, c.shape, c.dtype, (p, q), dense=var), None
+
+
+# ---- emitting equations ------------------------------------------------------------------------
+
+class _Emitter:
+    """The equations (and new constants) of the rewritten jaxpr, in order."""
+
+    def __init__(self):
+        self.eqns, self.constvars, self.consts = [], [], []
+
+    def call(self, fn, atoms):
+        """The atom of fn(*atoms), traced and spliced in; on literals alone, evaluated now."""
+        if all(isinstance(a, Literal) for a in atoms):
+            val = fn(*[a.val for a in atoms])
+            val = np.asarray(val._value if type(val) is Array else val)
+            if val.ndim == 0:
+                return Literal(val[()], ShapedArray((), val.dtype))
+        with new_trace(JaxprTrace, "structure") as jt:
+            ts = [jt.new_arg(a.aval) for a in atoms]
+            closed = jt.build([fn(*ts)])
+        j = closed.jaxpr
+        ren = dict(zip(j.invars, atoms))
+        self.constvars += j.constvars
+        self.consts += closed.consts
+        for e in j.eqns:
+            self.eqns.append(Eqn(e.prim, [ren.get(v, v) if isinstance(v, Var) else v
+                                          for v in e.invars], e.outvars, e.params))
+        res = j.outvars[0]
+        return ren.get(res, res) if isinstance(res, Var) else res
+
+    def reshape(self, atom, shape):
+        shape = tuple(shape)
+        if isinstance(atom, Literal) or atom.aval.shape == shape:
+            return atom
+        return self.call(lambda t: S.reshape(t, shape), [atom])
+
+    def transpose(self, atom, perm):
+        if isinstance(atom, Literal) or tuple(perm) == tuple(range(len(perm))):
+            return atom
+        shape = atom.aval.shape
+        kept = [a for a in perm if shape[a] != 1]
+        if kept == sorted(kept):  # only axes of size 1 move: a reshape
+            return self.reshape(atom, [shape[a] for a in perm])
+        return self.call(lambda t: S.transpose(t, tuple(perm)), [atom])
+
+
+def _lift_atom(em, sym):
+    """sym's atom with the rank of sym.reduced (a literal stays as it is)."""
+    return em.reshape(sym.atom, sym.atom_shape()) if isinstance(sym.atom, Var) else sym.atom
+
+
+# ---- the rules ----------------------------------------------------------------------------------
+
+def _elementwise(em, e, syms, out_shape, dtype):
+    """mul, add, sub of two operands (syms, lifted to the output's rank); a _Sym or None."""
+    ufunc = _ufunc(e.prim)
+    a, b = (s.lifted(len(out_shape)) for s in syms)
+    op = lambda x, y: bind(e.prim, x, y, **e.params)  # noqa: E731
+    if a.diag is None and b.diag is None:
+        return _Sym(em.call(op, [a.atom, b.atom]), out_shape, dtype)
+    if ufunc is np.multiply:
+        if a.diag is not None and b.diag is not None:
+            if a.diag != b.diag:
+                return None
+            return _Sym(em.call(op, [a.atom, b.atom]), out_shape, dtype, a.diag)
+        d, x = (a, b) if a.diag is not None else (b, a)
+        xc = _on_diagonal(em, x, d.diag)
+        if xc is None:
+            return None
+        args = [d.atom, xc] if d is a else [xc, d.atom]
+        return _Sym(em.call(op, args), out_shape, dtype, d.diag)
+    if a.diag is not None and a.diag == b.diag:   # add, subtract: linear in both
+        return _Sym(em.call(op, [a.atom, b.atom]), out_shape, dtype, a.diag)
+    return None
+
+
+def _on_diagonal(em, x, diag):
+    """The atom of x (no diagonal) restricted to where index p == index q, in the coordinates
+    of the shape without q; None if x varies along both axes (a gather)."""
+    p, q = diag
+    if isinstance(x.atom, Literal):
+        return x.atom
+    xs = list(x.atom_shape())
+    atom = em.reshape(x.atom, xs)
+    if xs[q] != 1 and xs[p] != 1:
+        return None
+    if xs[q] != 1:        # x varies along q only: its axis q takes the place of p
+        perm = list(range(len(xs)))
+        perm[p], perm[q] = q, p
+        atom = em.transpose(atom, perm)
+        xs[p], xs[q] = xs[q], 1
+    return em.reshape(atom, xs[:q] + xs[q + 1:])
+
+
+def _ones_map(shape_in, shape_out):
+    """{input axis: output axis} if the reshape only inserts or removes axes of size 1."""
+    nz_in = [i for i, d in enumerate(shape_in) if d != 1]
+    nz_out = [i for i, d in enumerate(shape_out) if d != 1]
+    if [shape_in[i] for i in nz_in] != [shape_out[i] for i in nz_out]:
+        return None
+    return dict(zip(nz_in, nz_out))
+
+
+def _without(shape, q):
+    return tuple(shape[:q]) + tuple(shape[q + 1:])
+
+
+def _reindex(em, sym, new_shape, axis_map, new_diag):
+    """sym's values placed into `new_shape`: input axis i becomes output axis axis_map[i] (axes
+    not mapped have size 1 in the atom, before and after)."""
+    a_in = sym.atom_shape()
+    if sym.diag is not None:
+        q_in, q_out = sym.diag[1], new_diag[1]
+        r_in = lambda i: i if i < q_in else i - 1      # noqa: E731
+        r_out = lambda i: i if i < q_out else i - 1    # noqa: E731
+        rank_out = len(new_shape) - 1
+        pairs = [(r_in(i), r_out(o)) for i, o in axis_map.items() if i != q_in]
+    else:
+        rank_out = len(new_shape)
+        pairs = list(axis_map.items())
+    if isinstance(sym.atom, Literal):
+        return _Sym(sym.atom, new_shape, sym.dtype, new_diag)
+    a_out = [1] * rank_out
+    order = []
+    for i, o in sorted(pairs, key=lambda t: t[1]):
+        a_out[o] = a_in[i]
+        order.append(i)
+    atom = _lift_atom(em, sym)
+    # put the mapped axes in output order (a transpose only if non-unit axes move), then reshape
+    rest = [i for i in range(len(a_in)) if i not in order]
+    atom = em.transpose(atom, order + rest)
+    return _Sym(em.reshape(atom, a_out), new_shape, sym.dtype, new_diag)
+
+
+def _rule(em, e, syms):
+    """The symbolic result of equation e, whose operands' forms are `syms`, or None."""
+    prim = e.prim
+    if prim.multiple_results or len(e.outvars) != 1:
+        return None
+    out = e.outvars[0].aval
+    shape, dtype = out.shape, out.dtype
+    ufunc = _ufunc(prim)
+    if ufunc in (np.multiply, np.add, np.subtract) and len(syms) == 2:
+        return _elementwise(em, e, syms, shape, dtype)
+    if ufunc is np.negative and len(syms) == 1:
+        s = syms[0]
+        return _Sym(em.call(lambda t: bind(prim, t, **e.params), [s.atom]), shape, dtype,
+                    s.diag)
+    if len(syms) != 1:
+        return None
+    s = syms[0]
+    if prim is _structural_prim("reshape"):
+        m = _ones_map(s.shape, shape)
+        if m is None:
+            return None
+        diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
+        return _reindex(em, s, shape, m, diag)
+    if prim is _structural_prim("transpose"):
+        perm = e.params.get("permutation")
+        if perm is None:
+            return None
+        m = {a: i for i, a in enumerate(perm)}
+        diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
+        return _reindex(em, s, shape, m, diag)
+    if prim is _structural_prim("broadcast_in_dim"):
+        bd = e.params.get("broadcast_dimensions")
+        if bd is None:
+            return None
+        m = dict(enumerate(bd))
+        diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
+        return _reindex(em, s, shape, m, diag)
+    return None
+
+
+# ---- making a value dense ------------------------------------------------------------------------
+
+def _dense(em, sym, syms):
+    """A variable holding sym's full value (emitting the equations that compute it once)."""
+    if sym.dense is not None:
+        return sym.dense
+    if sym.diag is not None:
+        sym.dense = _embed_diagonal(em, sym)
+    elif isinstance(sym.atom, Var) and sym.atom.aval.size == math.prod(sym.shape):
+        sym.dense = em.reshape(sym.atom, sym.shape)
+    else:
+        e = sym.origin
+        ins = [_dense(em, syms[v], syms) if isinstance(v, Var) and v in syms else v
+               for v in e.invars]
+        em.eqns.append(Eqn(e.prim, ins, e.outvars, e.params))
+        sym.dense = e.outvars[0]
+    return sym.dense
+
+
+def _embed_diagonal(em, sym):
+    """The full array of a diagonal: its compact values, diagonal axis last, padded with n zeros
+    between consecutive elements (laying them on the diagonal of an n x n block), then the axes
+    put in place and broadcast."""
+    p, q = sym.diag
+    n = sym.shape[p]
+    red = sym.reduced
+    dp = p if p < q else p - 1          # the diagonal's axis in `red`
+    rank = len(sym.shape)
+    atom = _lift_atom(em, sym)
+    if isinstance(atom, Literal) or tuple(atom.aval.shape) != red:
+        atom = em.call(lambda t: S.broadcast_in_dim(t, red, tuple(range(t.ndim)) if t.ndim
+                                                    else ()), [atom])
+    rest = [i for i in range(len(red)) if i != dp]
+    atom = em.transpose(atom, rest + [dp])
+    cfg = [(0, 0, 0)] * (len(red) - 1) + [(0, 0, n)]
+    zero = np.zeros((), sym.dtype)[()]
+    atom = em.call(lambda t: S.pad(t, zero, cfg), [atom])
+    atom = em.reshape(atom, [red[i] for i in rest] + [n, n])
+    # the axes are now (the other axes of the full shape in order..., min(p, q), max(p, q))
+    src = [i for i in range(rank) if i not in (p, q)] + [min(p, q), max(p, q)]
+    return em.transpose(atom, [src.index(i) for i in range(rank)])
+
+
+# ---- the pass ------------------------------------------------------------------------------------
+
+def _form(v, syms):
+    if isinstance(v, Literal):
+        return _Sym(v, (), v.aval.dtype)
+    s = syms.get(v)
+    return s if s is not None else _Sym(v, v.aval.shape, v.aval.dtype, dense=v)
+
+
+def fold_structure(jaxpr, consts):
+    """Identity bases and broadcast scalars among the constants kept symbolic (see structure.py).
+
+    Before (part of jit(hessian(f)), c = eye(100)):
+    `o:f64[100,100] = mul c m; p:f64[100,1,100] = reshape o; ...` (n^2 work);
+    after: the same arithmetic on f64[100] and f64[100,1] atoms, and one `pad` that lays the
+    result on the diagonal of the output."""
+    if backend.active:
+        return jaxpr, consts
+    syms, new_consts = {}, []
+    for v, c in zip(jaxpr.constvars, consts):
+        sym, extra = _analyse(v, c)
+        if sym is not None:
+            syms[v] = sym
+            if extra is not None:
+                new_consts.append(extra)
+    if not syms:
+        return jaxpr, consts
+    em = _Emitter()
+    for e in jaxpr.eqns:
+        if not any(isinstance(v, Var) and v in syms for v in e.invars):
+            em.eqns.append(e)
+            continue
+        res = None
+        if not e.prim.effectful:
+            res = _rule(em, e, [_form(v, syms) for v in e.invars])
+            if res is not None and res.atom.aval.dtype != res.dtype:
+                res = None   # a rule whose compact arithmetic would promote: stay dense
+        if res is not None and res.diag is None:
+            res.origin = e   # how to make it dense: the equation itself, operands made dense
+        if res is None:
+            ins = [_dense(em, syms[v], syms) if isinstance(v, Var) and v in syms else v
+                   for v in e.invars]
+            em.eqns.append(Eqn(e.prim, ins, e.outvars, e.params))
+        elif res.plain():
+            # an ordinary value after all: it is the equation's own result from here on
+            syms[e.outvars[0]] = res
+            res.dense = res.atom
+        else:
+            syms[e.outvars[0]] = res
+    outvars = [_dense(em, syms[v], syms) if isinstance(v, Var) and v in syms else v
+               for v in jaxpr.outvars]
+    constvars = list(jaxpr.constvars) + [v for v, _ in new_consts] + em.constvars
+    all_consts = list(consts) + [c for _, c in new_consts] + em.consts
+    return Jaxpr(constvars, jaxpr.invars, em.eqns, outvars), all_consts
+
+
+# ---- pass sink_reshapes ------------------------------------------------------------------------
+
+def sink_reshapes(jaxpr, consts):
+    """Elementwise operations of reshaped operands done before the reshape instead.
+
+    An elementwise primitive (its jit template is a numpy ufunc) whose array operands are all
+    reshapes of arrays of one shape to its own output shape (scalar literals may join) computes
+    the same elements in the same order on the operands before the reshape; its result is then
+    reshaped once. Chains of them keep their arrays in the original shape, and a reshape back
+    at the end composes away (`simplify`). Bitwise the same results.
+
+    Before: `f = reshape[(100, 1)] a; g = reshape[(100, 1)] b; h = mul f g; i = reshape[(100,)] h`
+    after: `t = mul a b; h = reshape[(100, 1)] t; i = reshape[(100,)] h` (then: `i = t`)."""
+    reshape = _structural_prim("reshape")
+    producer, eqns, changed = {}, [], False
+    for e in jaxpr.eqns:
+        src = _reshaped_operands(e, producer, reshape)
+        if src is None:
+            eqns.append(e)
+        else:
+            shape, ins = src
+            out = e.outvars[0]
+            inner = Var(ShapedArray(shape, out.aval.dtype, out.aval.weak_type))
+            eqns.append(Eqn(e.prim, ins, [inner], e.params))
+            e = _reshape_into(inner, out)
+            eqns.append(e)
+            changed = True
+        if e.prim is reshape:
+            producer[e.outvars[0]] = e
+    if not changed:
+        return jaxpr, consts
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars), consts
+
+
+def _reshaped_operands(e, producer, reshape):
+    """(the shape before the reshapes, the operands before them) if e qualifies, else None."""
+    ufunc = _ufunc(e.prim)
+    if ufunc is None or ufunc.nout != 1 or e.prim.multiple_results or e.prim.effectful \
+            or len(e.outvars) != 1:
+        return None
+    out = e.outvars[0].aval
+    shape, ins = None, []
+    for v in e.invars:
+        if isinstance(v, Literal):
+            if np.ndim(v.val) != 0:
+                return None
+            ins.append(v)
+            continue
+        r = producer.get(v)
+        if r is None or v.aval.shape != out.shape:
+            return None
+        src = r.invars[0]
+        while src in producer:    # a reshape of a reshape: the first one's operand
+            src = producer[src].invars[0]
+        if shape is None:
+            shape = src.aval.shape
+        elif src.aval.shape != shape:
+            return None
+        ins.append(src)
+    return None if shape is None or shape == out.shape else (shape, ins)
+
+
+def _reshape_into(src, out):
+    """The equation `out = reshape src` (its parameters as _core.structural.reshape makes them)."""
+    with new_trace(JaxprTrace, "structure") as jt:
+        closed = jt.build([S.reshape(jt.new_arg(src.aval), out.aval.shape)])
+    (e,) = closed.jaxpr.eqns
+    return Eqn(e.prim, [src], [out], e.params)
