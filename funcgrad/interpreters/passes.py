@@ -156,14 +156,24 @@ def _key(v):
     return v
 
 
+def _commutes(prim):
+    """Whether the primitive is numpy's add or multiply (its jit template's ufunc), for which
+    a op b and b op a are the same bits."""
+    return getattr(prim.jit, "ufunc", None) in (np.add, np.multiply)
+
+
 def cse(jaxpr):
-    """One equation for each distinct (primitive, inputs, parameters)."""
+    """One equation for each distinct (primitive, inputs, parameters); the operands of add and
+    multiply in either order count as the same inputs."""
     rw, eqns, seen = _Rewriter(), [], {}
     for e in jaxpr.eqns:
         ins = [rw.read(v) for v in e.invars]
         if not e.prim.effectful:
             try:
-                key = (e.prim, tuple(_key(v) for v in ins), tuple(sorted(e.params.items())))
+                keys = tuple(_key(v) for v in ins)
+                if len(ins) == 2 and all(_is_var(v) for v in ins) and _commutes(e.prim):
+                    keys = tuple(sorted(keys, key=lambda v: v.count))
+                key = (e.prim, keys, tuple(sorted(e.params.items())))
                 hash(key)
             except TypeError:
                 key = None
