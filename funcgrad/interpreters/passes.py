@@ -7,11 +7,12 @@ computes. What a pass may do with an equation it reads from the primitive's decl
 (`effectful`, `unit`, `identity`, `compose`; see _core/primitive.py), never from its name."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core import backend
 from .._core.array import Array
-from .._core.avals import ShapedArray
 from .._core.ir import Eqn, Jaxpr, Literal, Var
 from .._core.trace import bind
 from .structure import fold_structure, sink_reshapes
@@ -234,13 +235,14 @@ class PassRecord:
     __slots__ = ("name", "eqns_before", "eqns_after", "consts_before", "consts_after", "fired",
                  "elements_before", "elements_after")
 
-    def __init__(self, name, before, after, before_consts, after_consts):
+    def __init__(self, name, before, after, before_consts, after_consts, elements_before):
         self.name = name
         self.eqns_before, self.eqns_after = len(before.eqns), len(after.eqns)
-        # the number of array elements the equations produce: a measure of the work
-        self.elements_before, self.elements_after = _elements(before), _elements(after)
         self.consts_before, self.consts_after = len(before_consts), len(after_consts)
         self.fired = not _same_jaxpr(before, after)
+        # the number of array elements the equations produce: a measure of the work
+        self.elements_before = elements_before
+        self.elements_after = _elements(after) if self.fired else elements_before
 
     def __str__(self):
         if not self.fired:
@@ -259,8 +261,7 @@ class PassRecord:
 
 
 def _elements(jaxpr):
-    return sum(v.aval.size for e in jaxpr.eqns for v in e.outvars
-               if isinstance(getattr(v, "aval", None), ShapedArray))
+    return sum(math.prod(v.aval.shape) for e in jaxpr.eqns for v in e.outvars)
 
 
 def _same_eqn(a, b):
@@ -308,11 +309,11 @@ where a dense product would have met an infinity; see structure.py)."""
 
 def run_passes(jaxpr, consts, passes=None):
     """(jaxpr, consts, [PassRecord per pass]) after running `passes` (default: PIPELINE)."""
-    records = []
+    records, elements = [], _elements(jaxpr)
     for p in PIPELINE if passes is None else passes:
         new, new_consts = p(jaxpr, consts)
-        records.append(PassRecord(p.name, jaxpr, new, consts, new_consts))
-        jaxpr, consts = new, new_consts
+        records.append(PassRecord(p.name, jaxpr, new, consts, new_consts, elements))
+        jaxpr, consts, elements = new, new_consts, records[-1].elements_after
     return jaxpr, consts, records
 
 

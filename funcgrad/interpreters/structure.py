@@ -461,6 +461,8 @@ def sink_reshapes(jaxpr, consts):
     Before: `f = reshape[(100, 1)] a; g = reshape[(100, 1)] b; h = mul f g; i = reshape[(100,)] h`
     after: `t = mul a b; h = reshape[(100, 1)] t; i = reshape[(100,)] h` (then: `i = t`)."""
     reshape = _structural_prim("reshape")
+    if not any(e.prim is reshape for e in jaxpr.eqns):
+        return jaxpr, consts
     producer, eqns, changed = {}, [], False
     for e in jaxpr.eqns:
         src = _reshaped_operands(e, producer, reshape)
