@@ -160,7 +160,7 @@ def test_diagonal_off_the_leading_axes_and_transposed():
     x, y = _vec(3, seed=1), _vec(3, seed=2)
     got, want, j, records = _with_and_without(f, x, y)
     _same_bits(got, want)
-    assert [r.name for r in records if r.fired][0] == "fold_structure"
+    assert "fold_structure" in [r.name for r in records if r.fired]
     assert all(np.ndim(k) < 2 for k in [v for v in j.constvars])
 
 
@@ -220,7 +220,7 @@ def test_fold_structure_bitwise_on_generated_programs(prog, n, dtype, scale):
     got, want, _, records = _with_and_without(f, x)
     _same_bits(got, want)
     if n >= 2:   # the basis is a diagonal: the pass always has something to do
-        assert records[1].name == "fold_structure" and records[1].fired
+        assert records[2].name == "fold_structure" and records[2].fired
     for g, e in zip(got, f(x)):      # and eager
         np.testing.assert_allclose(g, np.asarray(e), rtol=1e-6 if dtype is F32 else 1e-13)
 
@@ -330,13 +330,16 @@ def test_lower_reports_every_pass_and_what_fired():
     lo = fg.jit(fg.hessian(_hess_f)).lower(_vec(10))
     assert [r.name for r in lo.passes] == [p.name for p in PIPELINE]
     assert all(isinstance(r, PassRecord) for r in lo.passes)
-    assert lo.fired()[:2] == ["fold_structure", "sink_reshapes"]
+    assert lo.fired()[:3] == ["dce", "fold_structure", "sink_reshapes"]
     assert "fold_constants" not in lo.fired()
     text = lo.as_text()
-    assert "passes:\n  fold_constants: -\n  fold_structure: equations " in text
+    assert "passes:\n  dce: equations 41 -> 32 (9 removed)" in text
+    # fold_structure adds cheap equations (reshapes the next passes remove) and saves elements
+    assert "\n  fold_constants: -\n  fold_structure: equations 32 -> 54 (22 added), " \
+        "elements computed 2,030 -> 720, constants 6 -> 0\n" in text
     assert "elements computed" in text and "constants 6 -> 0" in text
     assert repr(lo).startswith(f"<Lowered: {len(lo.jaxpr.eqns)} equations; passes fired: "
-                               "fold_structure, sink_reshapes")
+                               "dce, fold_structure, sink_reshapes")
 
 
 def test_nothing_fires_on_an_already_minimal_function():
@@ -347,8 +350,9 @@ def test_nothing_fires_on_an_already_minimal_function():
 
 
 def test_every_pass_is_named_and_documented():
-    names = [p.name for p in PIPELINE]
-    assert len(set(names)) == len(names)
+    assert [p.name for p in PIPELINE] == ["dce", "fold_constants", "fold_structure",
+                                          "sink_reshapes", "inline_scalars", "simplify", "cse",
+                                          "dce"]
     for p in PIPELINE:
         assert p.name.isidentifier() and p.doc, p
         assert p.name in repr(p)

@@ -294,7 +294,8 @@ def _then_dce(fn):
 
 
 PIPELINE = [
-    Pass("fold_constants", fold_constants),
+    Pass("dce", dce),           # what tracing recorded but no output needs
+    Pass("fold_constants", _then_dce(fold_constants)),
     Pass("fold_structure", _then_dce(fold_structure)),
     Pass("sink_reshapes", _then_dce(sink_reshapes)),
     Pass("inline_scalars", inline_scalars),
@@ -302,7 +303,8 @@ PIPELINE = [
     Pass("cse", _with_consts(cse)),
     Pass("dce", dce),
 ]
-"""The passes `optimize` runs, in order. Each is a function (jaxpr, consts) -> (jaxpr, consts)
+"""The passes `optimize` runs, in order (dce runs again wherever one leaves dead equations, so
+each record shows what that pass saved). Each is a function (jaxpr, consts) -> (jaxpr, consts)
 that keeps what the jaxpr computes (fold_structure: up to the sign of exact zeros, and zeros
 where a dense product would have met an infinity; see structure.py)."""
 

@@ -157,7 +157,7 @@ def _analyse(var, c):
     """The symbolic form of the constant `var` with value `c`, or None."""
     if type(c) is Array:
         c = c._value
-    if type(c) is not np.ndarray or c.dtype.kind not in "fc" or c.size < 2 \
+    if type(c) is not np.ndarray or c.dtype.kind not in "fc" or c.ndim == 0 or c.size == 0 \
             or c.size > MAX_ANALYSED or c.dtype != var.aval.dtype:
         return None, None
     flat = c.reshape(-1)
@@ -419,10 +419,12 @@ def fold_structure(jaxpr, consts):
     if not syms:
         return jaxpr, consts
     em = _Emitter()
+    changed = False
     for e in jaxpr.eqns:
         if not any(isinstance(v, Var) and v in syms for v in e.invars):
             em.eqns.append(e)
             continue
+        changed = True
         res = None
         if not e.prim.effectful:
             res = _rule(em, e, [_form(v, syms) for v in e.invars])
@@ -442,6 +444,8 @@ def fold_structure(jaxpr, consts):
             syms[e.outvars[0]] = res
     outvars = [_dense(em, syms[v], syms) if isinstance(v, Var) and v in syms else v
                for v in jaxpr.outvars]
+    if not changed:   # no equation reads a structured constant
+        return jaxpr, consts
     constvars = list(jaxpr.constvars) + [v for v, _ in new_consts] + em.constvars
     all_consts = list(consts) + [c for _, c in new_consts] + em.consts
     return Jaxpr(constvars, jaxpr.invars, em.eqns, outvars), all_consts
