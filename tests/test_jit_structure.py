@@ -332,7 +332,8 @@ def test_lower_reports_every_pass_and_what_fired():
     assert all(isinstance(r, PassRecord) for r in lo.passes)
     assert lo.fired()[:3] == ["dce", "fold_structure", "sink_reshapes"]
     assert "fold_constants" not in lo.fired()
-    text = lo.as_text()
+    text = lo.passes_text()
+    assert lo.as_text() == f"{lo.jaxpr}\n\n{lo.source}"   # as before
     assert "passes:\n  dce: equations 41 -> 32 (9 removed)" in text
     # fold_structure adds cheap equations (reshapes the next passes remove) and saves elements
     assert "\n  fold_constants: -\n  fold_structure: equations 32 -> 54 (22 added), " \

@@ -44,7 +44,9 @@ class RetraceWarning(UserWarning):
 
 
 class Lowered:
-    """What jit made of one signature: the optimized jaxpr and the generated Python source."""
+    """What jit made of one signature: the optimized jaxpr and the generated Python source
+    (`as_text()`), and what each optimization pass did (`passes`, `passes_text()`, `fired()`;
+    the repr names the passes that fired)."""
 
     def __init__(self, jaxpr, consts, source, fn, out_tree, device=None, placed=False,
                  passes=()):
@@ -58,7 +60,7 @@ class Lowered:
         self.call = None  # raw leaves -> output pytree of Arrays (jit_call.fast_call), on demand
 
     def as_text(self):
-        return f"{self.jaxpr}\n\n{self.source}\n{self.passes_text()}"
+        return f"{self.jaxpr}\n\n{self.source}"
 
     __str__ = as_text
 
