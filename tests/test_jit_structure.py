@@ -370,3 +370,16 @@ def test_jit_of_a_function_named_like_a_keyword(name):
     f.__name__ = name
     assert float(fg.jit(f)(1.5)) == 3.0
     assert fg.jit(f).lower(1.5).source.startswith("def jitted(")
+
+
+@pytest.mark.parametrize("f", [lambda v: fnp.sign(v[0]), lambda v: fnp.floor(v).sum(),
+                               lambda v: fnp.round(v[1] * 3.0)])
+def test_hessian_of_a_function_with_a_constant_gradient_is_zero(f):
+    """(from `edges`) The gradient does not depend on x: forward-over-reverse meets a tape whose
+    inputs are traced by jacfwd; the compiled pullback falls back instead of raising. JAX gives
+    zeros too."""
+    x = fnp.array([0.0, 1.0])
+    for h in (fg.hessian(f), fg.jit(fg.hessian(f))):
+        got = h(x)
+        assert got.shape == (2, 2) and got.dtype == np.float64
+        np.testing.assert_array_equal(np.asarray(got), np.zeros((2, 2)))
