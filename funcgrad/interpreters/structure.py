@@ -77,6 +77,25 @@ def _structural_prim(op):
     return eqns[0].prim if len(eqns) == 1 else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _structural_eqn(op, aval_key, args):
+    """(primitive, operands after the first, parameters, output aval) of the one equation that
+    `_core.structural.<op>(x, *args)` records for x of that (shape, dtype, weak type), or None
+    when it records none (x itself). Traced once per signature."""
+    shape, dtype, weak = aval_key
+    with new_trace(JaxprTrace, "structure") as jt:
+        t = jt.new_arg(ShapedArray(shape, dtype, weak))
+        closed = jt.build([getattr(S, op)(t, *args)])
+    j = closed.jaxpr
+    if not j.eqns and j.outvars[0] is j.invars[0]:
+        return None
+    (e,) = j.eqns
+    if closed.consts or e.invars[0] is not j.invars[0] or e.outvars[0] is not j.outvars[0] \
+            or any(isinstance(v, Var) for v in e.invars[1:]):
+        raise AssertionError(f"structural.{op} recorded more than one equation")
+    return e.prim, tuple(e.invars[1:]), e.params, e.outvars[0].aval
+
+
 # ---- symbolic values -----------------------------------------------------------------------------
 
 class _Sym:
@@ -184,31 +203,47 @@ class _Emitter:
     def __init__(self):
         self.eqns, self.constvars, self.consts = [], [], []
 
-    def call(self, fn, atoms):
-        """The atom of fn(*atoms), traced and spliced in; on literals alone, evaluated now."""
+    def bind(self, prim, atoms, params):
+        """The atom of prim(*atoms); on literals alone, evaluated now."""
         if all(isinstance(a, Literal) for a in atoms):
-            val = fn(*[a.val for a in atoms])
+            val = bind(prim, *[a.val for a in atoms], **params)
             val = np.asarray(val._value if type(val) is Array else val)
             if val.ndim == 0:
                 return Literal(val[()], ShapedArray((), val.dtype))
-        with new_trace(JaxprTrace, "structure") as jt:
-            ts = [jt.new_arg(a.aval) for a in atoms]
-            closed = jt.build([fn(*ts)])
-        j = closed.jaxpr
-        ren = dict(zip(j.invars, atoms))
-        self.constvars += j.constvars
-        self.consts += closed.consts
-        for e in j.eqns:
-            self.eqns.append(Eqn(e.prim, [ren.get(v, v) if isinstance(v, Var) else v
-                                          for v in e.invars], e.outvars, e.params))
-        res = j.outvars[0]
-        return ren.get(res, res) if isinstance(res, Var) else res
+        out = Var(prim.abstract_eval(*[a.aval for a in atoms], **params))
+        self.eqns.append(Eqn(prim, list(atoms), [out], params))
+        return out
+
+    def structural(self, op, atom, *args):
+        """The atom of `_core.structural.<op>(atom, *args)` (one equation, or none)."""
+        if isinstance(atom, Literal):
+            val = getattr(S, op)(atom.val, *args)
+            return self.bind_value(val, atom)
+        a = atom.aval
+        found = _structural_eqn(op, (a.shape, a.dtype, a.weak_type), args)
+        if found is None:
+            return atom
+        prim, rest, params, out_aval = found
+        out = Var(out_aval)
+        self.eqns.append(Eqn(prim, [atom, *rest], [out], params))
+        return out
+
+    def bind_value(self, val, like):
+        """A literal for the 0-d result `val` (computed from the literal `like`), else an
+        equation making it (a broadcast literal: a new constant)."""
+        val = np.asarray(val._value if type(val) is Array else val)
+        if val.ndim == 0:
+            return Literal(val[()], ShapedArray((), val.dtype))
+        const = Var(ShapedArray(val.shape, val.dtype))
+        self.constvars.append(const)
+        self.consts.append(np.ascontiguousarray(val))
+        return const
 
     def reshape(self, atom, shape):
         shape = tuple(shape)
         if isinstance(atom, Literal) or atom.aval.shape == shape:
             return atom
-        return self.call(lambda t: S.reshape(t, shape), [atom])
+        return self.structural("reshape", atom, shape)
 
     def transpose(self, atom, perm):
         if isinstance(atom, Literal) or tuple(perm) == tuple(range(len(perm))):
@@ -217,7 +252,7 @@ class _Emitter:
         kept = [a for a in perm if shape[a] != 1]
         if kept == sorted(kept):  # only axes of size 1 move: a reshape
             return self.reshape(atom, [shape[a] for a in perm])
-        return self.call(lambda t: S.transpose(t, tuple(perm)), [atom])
+        return self.structural("transpose", atom, tuple(perm))
 
 
 def _lift_atom(em, sym):
@@ -231,22 +266,23 @@ def _elementwise(em, e, syms, out_shape, dtype):
     """mul, add, sub of two operands (syms, lifted to the output's rank); a _Sym or None."""
     ufunc = _ufunc(e.prim)
     a, b = (s.lifted(len(out_shape)) for s in syms)
-    op = lambda x, y: bind(e.prim, x, y, **e.params)  # noqa: E731
+    def op(x, y):
+        return em.bind(e.prim, [x, y], e.params)
     if a.diag is None and b.diag is None:
-        return _Sym(em.call(op, [a.atom, b.atom]), out_shape, dtype)
+        return _Sym(op(a.atom, b.atom), out_shape, dtype)
     if ufunc is np.multiply:
         if a.diag is not None and b.diag is not None:
             if a.diag != b.diag:
                 return None
-            return _Sym(em.call(op, [a.atom, b.atom]), out_shape, dtype, a.diag)
+            return _Sym(op(a.atom, b.atom), out_shape, dtype, a.diag)
         d, x = (a, b) if a.diag is not None else (b, a)
         xc = _on_diagonal(em, x, d.diag)
         if xc is None:
             return None
         args = [d.atom, xc] if d is a else [xc, d.atom]
-        return _Sym(em.call(op, args), out_shape, dtype, d.diag)
+        return _Sym(op(*args), out_shape, dtype, d.diag)
     if a.diag is not None and a.diag == b.diag:   # add, subtract: linear in both
-        return _Sym(em.call(op, [a.atom, b.atom]), out_shape, dtype, a.diag)
+        return _Sym(op(a.atom, b.atom), out_shape, dtype, a.diag)
     return None
 
 
@@ -287,8 +323,8 @@ def _reindex(em, sym, new_shape, axis_map, new_diag):
     a_in = sym.atom_shape()
     if sym.diag is not None:
         q_in, q_out = sym.diag[1], new_diag[1]
-        r_in = lambda i: i if i < q_in else i - 1      # noqa: E731
-        r_out = lambda i: i if i < q_out else i - 1    # noqa: E731
+        r_in = lambda i: i if i < q_in else i - 1
+        r_out = lambda i: i if i < q_out else i - 1
         rank_out = len(new_shape) - 1
         pairs = [(r_in(i), r_out(o)) for i, o in axis_map.items() if i != q_in]
     else:
@@ -320,7 +356,7 @@ def _rule(em, e, syms):
         return _elementwise(em, e, syms, shape, dtype)
     if ufunc is np.negative and len(syms) == 1:
         s = syms[0]
-        return _Sym(em.call(lambda t: bind(prim, t, **e.params), [s.atom]), shape, dtype,
+        return _Sym(em.bind(prim, [s.atom], e.params), shape, dtype,
                     s.diag)
     if len(syms) != 1:
         return None
@@ -378,13 +414,13 @@ def _embed_diagonal(em, sym):
     rank = len(sym.shape)
     atom = _lift_atom(em, sym)
     if isinstance(atom, Literal) or tuple(atom.aval.shape) != red:
-        atom = em.call(lambda t: S.broadcast_in_dim(t, red, tuple(range(t.ndim)) if t.ndim
-                                                    else ()), [atom])
+        atom = em.structural("broadcast_in_dim", atom, red,
+                             tuple(range(len(red))) if atom.aval.ndim else ())
     rest = [i for i in range(len(red)) if i != dp]
     atom = em.transpose(atom, rest + [dp])
     cfg = [(0, 0, 0)] * (len(red) - 1) + [(0, 0, n)]
     zero = np.zeros((), sym.dtype)[()]
-    atom = em.call(lambda t: S.pad(t, zero, cfg), [atom])
+    atom = em.structural("pad", atom, zero, tuple(cfg))
     atom = em.reshape(atom, [red[i] for i in rest] + [n, n])
     # the axes are now (the other axes of the full shape in order..., min(p, q), max(p, q))
     src = [i for i in range(rank) if i not in (p, q)] + [min(p, q), max(p, q)]
@@ -517,7 +553,7 @@ def _reshaped_operands(e, producer, reshape):
 
 def _reshape_into(src, out):
     """The equation `out = reshape src` (its parameters as _core.structural.reshape makes them)."""
-    with new_trace(JaxprTrace, "structure") as jt:
-        closed = jt.build([S.reshape(jt.new_arg(src.aval), out.aval.shape)])
-    (e,) = closed.jaxpr.eqns
-    return Eqn(e.prim, [src], [out], e.params)
+    a = src.aval
+    prim, rest, params, _ = _structural_eqn("reshape", (a.shape, a.dtype, a.weak_type),
+                                            (out.aval.shape,))
+    return Eqn(prim, [src, *rest], [out], params)
