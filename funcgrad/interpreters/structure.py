@@ -360,27 +360,26 @@ def _rule(em, e, syms):
                     s.diag)
     if len(syms) != 1:
         return None
+    m = _axis_map(e, syms[0].shape, shape)
+    if m is None:
+        return None
     s = syms[0]
+    diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
+    return _reindex(em, s, shape, m, diag)
+
+
+def _axis_map(e, shape_in, shape_out):
+    """{input axis: output axis} for a reshape that only inserts or removes axes of size 1, a
+    transpose or a broadcast_in_dim; None for anything else."""
+    prim = e.prim
     if prim is _structural_prim("reshape"):
-        m = _ones_map(s.shape, shape)
-        if m is None:
-            return None
-        diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
-        return _reindex(em, s, shape, m, diag)
+        return _ones_map(shape_in, shape_out)
     if prim is _structural_prim("transpose"):
         perm = e.params.get("permutation")
-        if perm is None:
-            return None
-        m = {a: i for i, a in enumerate(perm)}
-        diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
-        return _reindex(em, s, shape, m, diag)
+        return None if perm is None else {a: i for i, a in enumerate(perm)}
     if prim is _structural_prim("broadcast_in_dim"):
         bd = e.params.get("broadcast_dimensions")
-        if bd is None:
-            return None
-        m = dict(enumerate(bd))
-        diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
-        return _reindex(em, s, shape, m, diag)
+        return None if bd is None else dict(enumerate(bd))
     return None
 
 
