@@ -225,6 +225,67 @@ def test_fold_structure_bitwise_on_generated_programs(prog, n, dtype, scale):
         np.testing.assert_allclose(g, np.asarray(e), rtol=1e-6 if dtype is F32 else 1e-13)
 
 
+GROUP_OPS = ["mul_x", "mul_col", "add_basis", "neg", "merge", "move_front", "sin", "split_all",
+             "mul_fill"]
+
+
+def _apply_group(op, d, x, basis):
+    """One step of a generated program on d, shaped like `basis` (k, a, b) with k = a * b: a
+    one-hot between axis 0 and the axes (1, 2) together, as hessian's basis for a matrix."""
+    k, a, b = basis.shape
+    if op == "mul_x":
+        return d * x
+    if op == "mul_col":
+        return d * x.reshape(k, 1, 1)
+    if op == "add_basis":
+        return d + basis * 0.5
+    if op == "neg":
+        return -d
+    if op == "merge":          # the group merged into one axis and split again
+        return (d.reshape(k, k) * x.reshape(1, k)).reshape(k, a, b)
+    if op == "move_front":     # the group moved in front of the basis axis and back
+        return fnp.transpose(fnp.transpose(d, (1, 2, 0)) * 2.0, (2, 0, 1))
+    if op == "sin":
+        return fnp.sin(d)
+    if op == "split_all":      # the basis axis split too: left dense
+        return fnp.transpose(d, (1, 2, 0)).reshape(a, b, a, b).reshape(k, a, b)
+    if op == "mul_fill":
+        return d * fnp.ones((1, a, b), dtype=d.dtype)
+    raise AssertionError(op)
+
+
+@given(prog=st.lists(st.sampled_from(GROUP_OPS), min_size=1, max_size=6),
+       shape=st.sampled_from([(2, 3), (3, 1), (1, 4), (2, 2)]),
+       dtype=st.sampled_from([F32, F64]))
+def test_fold_structure_bitwise_on_matrix_bases(prog, shape, dtype):
+    k = int(np.prod(shape))
+    basis = fnp.asarray(np.eye(k, dtype=dtype).reshape((k,) + shape))
+
+    def f(x):
+        d = basis * x
+        for op in prog:
+            d = _apply_group(op, d, x, basis)
+        return d, fnp.transpose(d, (1, 2, 0)).reshape(shape + shape)
+    x = fnp.asarray(np.asarray(_vec(k, dtype)).reshape(shape))
+    got, want, _, records = _with_and_without(f, x)
+    _same_bits(got, want)
+    assert records[2].name == "fold_structure" and records[2].fired
+    for g, e in zip(got, f(x)):      # and eager
+        np.testing.assert_allclose(g, np.asarray(e), rtol=1e-6 if dtype is F32 else 1e-13)
+
+
+def test_matrix_hessian_basis_folds_to_one_pad():
+    x = fnp.asarray(np.random.RandomState(0).randn(3, 4))
+    lo = fg.jit(fg.hessian(_hess_f)).lower(x)
+    assert lo.consts == []
+    assert _text(lo.jaxpr).endswith(
+        "m:f64[12] = reshape[new_sizes=(12,)] l "
+        "n:f64[144] = pad[padding_config=((0, 0, 12),)] m 0.0 "
+        "o:f64[3,4,3,4] = reshape[new_sizes=(3, 4, 3, 4)] n in (o,) }")
+    np.testing.assert_allclose(np.asarray(fg.jit(fg.hessian(_hess_f))(x)),
+                               np.asarray(fg.hessian(_hess_f)(x)), rtol=1e-12, atol=1e-12)
+
+
 @given(shape=st.sampled_from([(0,), (1,), (2,), (4,), (2, 3)]),
        dtype=st.sampled_from([F32, F64]),
        ops=st.lists(st.sampled_from(["sin", "cos", "tanh", "exp", "sq", "cube", "scale"]),
@@ -243,9 +304,8 @@ def test_jit_hessian_equals_eager_on_generated_functions(shape, dtype, ops):
     tol = 2e-4 if dtype is F32 else 1e-10
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=tol, atol=tol)
     lo = fg.jit(fg.hessian(g)).lower(x)
-    if len(shape) == 1 and size >= 2 and lo.jaxpr.outvars[0] not in lo.jaxpr.constvars:
-        # (a constant Hessian is one) no identity basis left; the basis of a matrix input
-        # (size, 1, *shape) is a one-hot over two axes at once, which the pass leaves dense
+    if size >= 2 and lo.jaxpr.outvars[0] not in lo.jaxpr.constvars:
+        # (a constant Hessian is one) no identity basis left, for a matrix input neither
         assert not any(np.ndim(c) >= 2 for c in lo.consts)
 
 

@@ -100,9 +100,11 @@ def _structural_eqn(op, aval_key, args):
 
 class _Sym:
     """A value of `shape` and `dtype` equal to `atom` broadcast from the right to `shape` (no
-    diagonal) or, with diag = (p, q), zero where index p != index q and there equal to `atom`
-    broadcast to `shape` without axis q. `dense`: a variable holding the full value, once there
-    is one; `origin`: the equation that computes it densely (for a broadcast)."""
+    diagonal) or, with diag = (p, qs), zero where index p differs from the flat index of the
+    consecutive axes qs (one axis, or several whose sizes multiply to axis p's: the one-hot basis
+    of a matrix) and there equal to `atom` broadcast to `shape` without the axes qs. `dense`: a
+    variable holding the full value, once there is one; `origin`: the equation that computes it
+    densely (for a broadcast)."""
     __slots__ = ("atom", "shape", "dtype", "diag", "dense", "origin")
 
     def __init__(self, atom, shape, dtype, diag=None, dense=None, origin=None):
@@ -114,8 +116,8 @@ class _Sym:
         """The shape the atom broadcasts to."""
         if self.diag is None:
             return self.shape
-        q = self.diag[1]
-        return self.shape[:q] + self.shape[q + 1:]
+        qs = self.diag[1]
+        return self.shape[:qs[0]] + self.shape[qs[-1] + 1:]
 
     def atom_shape(self):
         """The atom's shape, with leading 1s to the rank of `reduced`."""
@@ -131,7 +133,8 @@ class _Sym:
         k = rank - len(self.shape)
         if k == 0:
             return self
-        diag = None if self.diag is None else (self.diag[0] + k, self.diag[1] + k)
+        diag = None if self.diag is None else (self.diag[0] + k,
+                                                tuple(q + k for q in self.diag[1]))
         return _Sym(self.atom, (1,) * k + self.shape, self.dtype, diag)
 
 
@@ -153,22 +156,33 @@ def _compress(values, dtype):
     return np.ascontiguousarray(values)
 
 
+def _red(i, qs):
+    """The index of full axis i (not in qs) in the shape without the axes qs."""
+    return i if i < qs[0] else i - len(qs)
+
+
 def _diagonal_axes(c):
-    """(p, q, compact values) if the array `c` is zero off the diagonal of axes p, q; else None."""
+    """(p, qs, compact values) if the array `c` is zero except where the index along axis p
+    equals the flat index along the consecutive axes qs (shortest runs tried first); else
+    None."""
     nnz = np.count_nonzero(c)
     for p in range(c.ndim):
         n = c.shape[p]
         if n < 2 or nnz > c.size // n:
             continue
-        for q in range(p + 1, c.ndim):
-            if c.shape[q] != n:
-                continue
-            moved = np.moveaxis(c, (p, q), (-2, -1))
-            diag = np.diagonal(moved, axis1=-2, axis2=-1)      # (rest..., n)
-            if np.count_nonzero(diag) != nnz:
-                continue
-            # the compact values: `c` without axis q, the diagonal index at axis p
-            return p, q, np.moveaxis(diag, -1, p)
+        for length in range(1, c.ndim):
+            for a in range(c.ndim - length + 1):
+                qs = tuple(range(a, a + length))
+                if p in qs or math.prod(c.shape[q] for q in qs) != n:
+                    continue
+                merged = c.reshape(c.shape[:a] + (n,) + c.shape[a + length:])
+                pm = p if p < a else p - length + 1
+                moved = np.moveaxis(merged, (pm, a), (-2, -1))
+                diag = np.diagonal(moved, axis1=-2, axis2=-1)      # (rest..., n)
+                if np.count_nonzero(diag) != nnz:
+                    continue
+                # the compact values: `c` without the axes qs, the diagonal index at axis p
+                return p, qs, np.moveaxis(diag, -1, _red(p, qs))
     return None
 
 
@@ -187,12 +201,12 @@ def _analyse(var, c):
     found = _diagonal_axes(c)
     if found is None:
         return None, None
-    p, q, compact = found
+    p, qs, compact = found
     atom = _compress(compact, c.dtype)
     if isinstance(atom, np.ndarray):
         const = Var(ShapedArray(atom.shape, c.dtype))
-        return _Sym(const, c.shape, c.dtype, (p, q), dense=var), (const, atom)
-    return _Sym(atom, c.shape, c.dtype, (p, q), dense=var), None
+        return _Sym(const, c.shape, c.dtype, (p, qs), dense=var), (const, atom)
+    return _Sym(atom, c.shape, c.dtype, (p, qs), dense=var), None
 
 
 # ---- emitting equations ------------------------------------------------------------------------
@@ -276,7 +290,7 @@ def _elementwise(em, e, syms, out_shape, dtype):
                 return None
             return _Sym(op(a.atom, b.atom), out_shape, dtype, a.diag)
         d, x = (a, b) if a.diag is not None else (b, a)
-        xc = _on_diagonal(em, x, d.diag)
+        xc = _on_diagonal(em, x, d.diag, d.shape)
         if xc is None:
             return None
         args = [d.atom, xc] if d is a else [xc, d.atom]
@@ -286,14 +300,25 @@ def _elementwise(em, e, syms, out_shape, dtype):
     return None
 
 
-def _on_diagonal(em, x, diag):
-    """The atom of x (no diagonal) restricted to where index p == index q, in the coordinates
-    of the shape without q; None if x varies along both axes (a gather)."""
-    p, q = diag
+def _on_diagonal(em, x, diag, shape):
+    """The atom of x (no diagonal, lifted to the rank of `shape`) restricted to where index p
+    equals the flat index of the axes qs, in the coordinates of `shape` without qs; None if x
+    varies along p and qs both (a gather), or along only some of the axes qs."""
+    p, qs = diag
     if isinstance(x.atom, Literal):
         return x.atom
     xs = list(x.atom_shape())
     atom = em.reshape(x.atom, xs)
+    if all(xs[q] == 1 for q in qs):
+        xq = 1
+    elif all(xs[q] == shape[q] for q in qs):
+        xq = shape[p]
+    else:
+        return None
+    q = qs[0]
+    xs = xs[:q] + [xq] + xs[qs[-1] + 1:]        # the axes qs as one
+    atom = em.reshape(atom, xs)
+    p = p if p < q else p - len(qs) + 1
     if xs[q] != 1 and xs[p] != 1:
         return None
     if xs[q] != 1:        # x varies along q only: its axis q takes the place of p
@@ -313,8 +338,30 @@ def _ones_map(shape_in, shape_out):
     return dict(zip(nz_in, nz_out))
 
 
-def _without(shape, q):
-    return tuple(shape[:q]) + tuple(shape[q + 1:])
+def _group_map(shape_in, shape_out, qs):
+    """({input axis: output axis} for the axes outside qs, the output axes of the group qs) for
+    a reshape that inserts or removes axes of size 1 and splits or merges only the group qs;
+    None for any other."""
+    n = math.prod(shape_in[q] for q in qs)
+    units = [(i, shape_in[i]) for i in range(len(shape_in))
+             if i == qs[0] or (i not in qs and shape_in[i] != 1)]
+    out = [o for o, d in enumerate(shape_out) if d != 1]
+    m, k, qs_out = {}, 0, None
+    for i, size in units:
+        if i == qs[0]:
+            start, prod = k, 1
+            while prod < n and k < len(out):
+                prod *= shape_out[out[k]]
+                k += 1
+            if prod != n or k == start:
+                return None
+            qs_out = tuple(range(out[start], out[k - 1] + 1))
+        else:
+            if k >= len(out) or shape_out[out[k]] != size:
+                return None
+            m[i] = out[k]
+            k += 1
+    return (m, qs_out) if k == len(out) else None
 
 
 def _reindex(em, sym, new_shape, axis_map, new_diag):
@@ -322,11 +369,10 @@ def _reindex(em, sym, new_shape, axis_map, new_diag):
     not mapped have size 1 in the atom, before and after)."""
     a_in = sym.atom_shape()
     if sym.diag is not None:
-        q_in, q_out = sym.diag[1], new_diag[1]
-        r_in = lambda i: i if i < q_in else i - 1
-        r_out = lambda i: i if i < q_out else i - 1
-        rank_out = len(new_shape) - 1
-        pairs = [(r_in(i), r_out(o)) for i, o in axis_map.items() if i != q_in]
+        qs_in, qs_out = sym.diag[1], new_diag[1]
+        rank_out = len(new_shape) - len(qs_out)
+        pairs = [(_red(i, qs_in), _red(o, qs_out)) for i, o in axis_map.items()
+                 if i not in qs_in]
     else:
         rank_out = len(new_shape)
         pairs = list(axis_map.items())
@@ -360,27 +406,40 @@ def _rule(em, e, syms):
                     s.diag)
     if len(syms) != 1:
         return None
-    m = _axis_map(e, syms[0].shape, shape)
-    if m is None:
-        return None
     s = syms[0]
-    diag = None if s.diag is None else (m[s.diag[0]], m[s.diag[1]])
-    return _reindex(em, s, shape, m, diag)
+    found = _axis_map(e, s, shape)
+    if found is None:
+        return None
+    return _reindex(em, s, shape, *found)
 
 
-def _axis_map(e, shape_in, shape_out):
-    """{input axis: output axis} for a reshape that only inserts or removes axes of size 1, a
-    transpose or a broadcast_in_dim; None for anything else."""
+def _consecutive(axes):
+    return list(axes) == list(range(axes[0], axes[0] + len(axes)))
+
+
+def _axis_map(e, s, shape_out):
+    """({input axis: output axis}, the diagonal's axes in the output) for a reshape that only
+    inserts or removes axes of size 1 (or splits or merges a diagonal's axes qs), a transpose or
+    a broadcast_in_dim of s; None for anything else."""
     prim = e.prim
     if prim is _structural_prim("reshape"):
-        return _ones_map(shape_in, shape_out)
+        if s.diag is None:
+            m = _ones_map(s.shape, shape_out)
+            return None if m is None else (m, None)
+        found = _group_map(s.shape, shape_out, s.diag[1])
+        return None if found is None else (found[0], (found[0][s.diag[0]], found[1]))
     if prim is _structural_prim("transpose"):
         perm = e.params.get("permutation")
-        return None if perm is None else {a: i for i, a in enumerate(perm)}
-    if prim is _structural_prim("broadcast_in_dim"):
+        m = None if perm is None else {a: i for i, a in enumerate(perm)}
+    elif prim is _structural_prim("broadcast_in_dim"):
         bd = e.params.get("broadcast_dimensions")
-        return None if bd is None else dict(enumerate(bd))
-    return None
+        m = None if bd is None else dict(enumerate(bd))
+    else:
+        return None
+    if m is None or s.diag is None:
+        return None if m is None else (m, None)
+    qs = [m[q] for q in s.diag[1]]
+    return (m, (m[s.diag[0]], tuple(qs))) if _consecutive(qs) else None
 
 
 # ---- making a value dense ------------------------------------------------------------------------
@@ -406,10 +465,10 @@ def _embed_diagonal(em, sym):
     """The full array of a diagonal: its compact values, diagonal axis last, padded with n zeros
     between consecutive elements (laying them on the diagonal of an n x n block), then the axes
     put in place and broadcast."""
-    p, q = sym.diag
+    p, qs = sym.diag
     n = sym.shape[p]
     red = sym.reduced
-    dp = p if p < q else p - 1          # the diagonal's axis in `red`
+    dp = _red(p, qs)          # the diagonal's axis in `red`
     rank = len(sym.shape)
     atom = _lift_atom(em, sym)
     if isinstance(atom, Literal) or tuple(atom.aval.shape) != red:
@@ -420,9 +479,16 @@ def _embed_diagonal(em, sym):
     cfg = [(0, 0, 0)] * (len(red) - 1) + [(0, 0, n)]
     zero = np.zeros((), sym.dtype)[()]
     atom = em.structural("pad", atom, zero, tuple(cfg))
-    atom = em.reshape(atom, [red[i] for i in rest] + [n, n])
-    # the axes are now (the other axes of the full shape in order..., min(p, q), max(p, q))
-    src = [i for i in range(rank) if i not in (p, q)] + [min(p, q), max(p, q)]
+    others = [i for i in range(rank) if i != p and i not in qs]
+    if len(qs) == 1:
+        # a symmetric n x n block: its two axes are (min(p, q), max(p, q)), in either role
+        atom = em.reshape(atom, [red[i] for i in rest] + [n, n])
+        src = others + sorted((p, qs[0]))
+    else:     # the block's axis on the side of qs split into the axes qs
+        group = [sym.shape[q] for q in qs]
+        before = p < qs[0]
+        atom = em.reshape(atom, [red[i] for i in rest] + ([n] + group if before else group + [n]))
+        src = others + ([p, *qs] if before else [*qs, p])
     return em.transpose(atom, [src.index(i) for i in range(rank)])
 
 
