@@ -7,16 +7,19 @@ multiplies by them, reshapes and adds: n^2 work for n numbers. This pass reads e
 constant's values once, at compile time, and recognises two forms:
 
 - a *fill*: every element the same value c. It becomes the literal c, broadcast (x * ones -> x);
-- a *diagonal*: zero except where the indices along two axes p and q (of the same size n)
-  agree. Its values there, a *compact* array without axis q, become a smaller constant, or a
-  literal when they are all equal (eye(n) is the literal 1 on a diagonal).
+- a *diagonal*: zero except where the index along an axis p (of size n) equals the index
+  along an axis q of the same size, or the flat index along a run of consecutive axes qs whose
+  sizes multiply to n (the one-hot basis (n, a, b) of an a x b matrix input, n = a b). Its
+  values there, a *compact* array without the axes qs, become a smaller constant, or a literal
+  when they are all equal (eye(n) is the literal 1 on a diagonal).
 
 A symbolic value (`_Sym`) is an atom (a variable or literal) that broadcasts, numpy-style from
-the right, to the full shape, or to the full shape without axis q for a diagonal. The value's
+the right, to the full shape, or to the full shape without the axes qs for a diagonal. The value's
 form goes through the operations that keep it, each computed on the compact atoms only:
-elementwise multiply (diagonal * anything, when the other operand has size 1 along p or q),
+elementwise multiply (diagonal * anything, when the other operand has size 1 along p or qs),
 add / subtract (of two diagonals over the same axes, or two broadcasts), negate, reshapes that
-insert or remove axes of size 1, transposes and broadcast_in_dim. Any other use, and every
+insert or remove axes of size 1 (or split and merge the axes qs), transposes and
+broadcast_in_dim that keep the axes qs together and in order. Any other use, and every
 output, makes the value dense once: a diagonal is written into zeros in one `pad` (interior
 padding of n zeros lays n values on the diagonal of an n x n block), a broadcast by its own
 equation again.
