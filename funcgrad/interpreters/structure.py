@@ -235,7 +235,7 @@ class _Emitter:
         """The atom of `_core.structural.<op>(atom, *args)` (one equation, or none)."""
         if isinstance(atom, Literal):
             val = getattr(S, op)(atom.val, *args)
-            return self.bind_value(val, atom)
+            return self.bind_value(val)
         a = atom.aval
         found = _structural_eqn(op, (a.shape, a.dtype, a.weak_type), args)
         if found is None:
@@ -245,9 +245,9 @@ class _Emitter:
         self.eqns.append(Eqn(prim, [atom, *rest], [out], params))
         return out
 
-    def bind_value(self, val, like):
-        """A literal for the 0-d result `val` (computed from the literal `like`), else an
-        equation making it (a broadcast literal: a new constant)."""
+    def bind_value(self, val):
+        """A literal for the 0-d value `val` (computed from literals), else a new constant (a
+        broadcast literal)."""
         val = np.asarray(val._value if type(val) is Array else val)
         if val.ndim == 0:
             return Literal(val[()], ShapedArray((), val.dtype))
@@ -283,6 +283,7 @@ def _elementwise(em, e, syms, out_shape, dtype):
     """mul, add, sub of two operands (syms, lifted to the output's rank); a _Sym or None."""
     ufunc = _ufunc(e.prim)
     a, b = (s.lifted(len(out_shape)) for s in syms)
+
     def op(x, y):
         return em.bind(e.prim, [x, y], e.params)
     if a.diag is None and b.diag is None:
