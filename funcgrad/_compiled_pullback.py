@@ -110,7 +110,10 @@ def _signature(tape):
     key.append(tuple(None if r is None else (index[r], o.index)
                      for r, o in zip(roots, tape.out_leaves)))
     key.append(tuple(tuple(index.get(n) for n in ns) for ns in tape.in_nodes))
-    key.append(tuple(tuple(_arg_key(x) for x in xs) for xs in tape.in_leaves))
+    try:
+        key.append(tuple(tuple(_arg_key(x) for x in xs) for xs in tape.in_leaves))
+    except TypeError:  # an input traced by an enclosing transform (jacfwd over jacrev)
+        return None
     key.append(tuple(tape.in_trees))
     return tuple(key), nodes, residuals
 

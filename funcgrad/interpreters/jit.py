@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import keyword
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,7 +33,7 @@ from .batching import named_axes_active
 from .codegen import compile_jaxpr
 from .jit_call import fast_call, fast_signature
 from .partial_eval import JaxprTrace
-from .passes import optimize
+from .passes import run_passes
 
 RETRACE_WARN_AFTER = 5
 
@@ -43,11 +44,16 @@ class RetraceWarning(UserWarning):
 
 
 class Lowered:
-    """What jit made of one signature: the optimized jaxpr and the generated Python source."""
+    """What jit made of one signature: the optimized jaxpr and the generated Python source
+    (`as_text()`), and what each optimization pass did (`passes`, `passes_text()`, `fired()`;
+    the repr names the passes that fired)."""
 
-    def __init__(self, jaxpr, consts, source, fn, out_tree, device=None, placed=False):
+    def __init__(self, jaxpr, consts, source, fn, out_tree, device=None, placed=False,
+                 passes=()):
         self.jaxpr, self.consts, self.source, self.fn, self.out_tree = (
             jaxpr, consts, source, fn, out_tree)
+        # what each optimization pass did (passes.PassRecord, in pipeline order)
+        self.passes = list(passes)
         # where the code runs (None: no GPU in use), and whether that was asked for by a placed
         # array (argument or constant), which makes the outputs placed too
         self.device, self.placed = device, placed
@@ -58,8 +64,18 @@ class Lowered:
 
     __str__ = as_text
 
+    def passes_text(self):
+        """One line per optimization pass: what it removed (or added), `-` where it did
+        nothing."""
+        return "passes:\n" + "".join(f"  {r}\n" for r in self.passes)
+
+    def fired(self):
+        """The names of the passes that changed the jaxpr, in order."""
+        return [r.name for r in self.passes if r.fired]
+
     def __repr__(self):
-        return f"<Lowered: {len(self.jaxpr.eqns)} equations>"
+        return (f"<Lowered: {len(self.jaxpr.eqns)} equations; passes fired: "
+                f"{', '.join(self.fired()) or 'none'}>")
 
 
 def _static_key(value, where):
@@ -218,14 +234,14 @@ class _Jitted:
         closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
         if any(isinstance(c, Tracer) for c in closed.consts):
             return None
-        jaxpr, consts = optimize(closed.jaxpr, closed.consts)
+        jaxpr, consts, records = run_passes(closed.jaxpr, closed.consts)
         consts = [_raw(c) for c in consts]
         device = placed = None
         if key[3] is not None:  # the arguments and the arrays the function closes over decide
             device, placed, consts = backend.settle_compiled(
                 f"jit({_fn_name(self.fun)})", key[3], consts)
         fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun), np if device is None else device.xp)
-        entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed)
+        entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed, records)
         self.cache[key] = entry
         self._note_trace(key)
         return entry
@@ -259,7 +275,8 @@ class _Jitted:
 
 def _fn_name(fun):
     name = getattr(fun, "__name__", "jitted")
-    return name if name.isidentifier() else "jitted"
+    # a keyword (`import`) is no name for the generated function's def
+    return name if name.isidentifier() and not keyword.iskeyword(name) else "jitted"
 
 
 def _arg_names(fun, args, kwargs, nums):

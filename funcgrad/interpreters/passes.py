@@ -1,9 +1,13 @@
-"""Optimizations of a jaxpr before code generation: constant folding, scalar constants written
-inline, algebraic simplification, common subexpressions and dead code (buffer reuse, which
-depends on the code templates, is planned at code generation: buffers.py). Each pass returns a new jaxpr; none changes what the jaxpr
+"""Optimizations of a jaxpr before code generation, each a named pass of PIPELINE: constant
+folding, structured constants (identity bases, broadcast scalars) kept symbolic
+(structure.py), scalar constants written inline, algebraic simplification, common
+subexpressions and dead code (buffer reuse, which depends on the code templates, is planned at
+code generation: buffers.py). `run_passes` records what each pass did; jit's `lower()` shows it. Each pass returns a new jaxpr; none changes what the jaxpr
 computes. What a pass may do with an equation it reads from the primitive's declarations
 (`effectful`, `unit`, `identity`, `compose`; see _core/primitive.py), never from its name."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -11,6 +15,7 @@ from .._core import backend
 from .._core.array import Array
 from .._core.ir import Eqn, Jaxpr, Literal, Var
 from .._core.trace import bind
+from .structure import fold_structure, sink_reshapes
 
 
 def _is_var(v):
@@ -152,14 +157,24 @@ def _key(v):
     return v
 
 
+def _commutes(prim):
+    """Whether the primitive is numpy's add or multiply (its jit template's ufunc), for which
+    a op b and b op a are the same bits."""
+    return getattr(prim.jit, "ufunc", None) in (np.add, np.multiply)
+
+
 def cse(jaxpr):
-    """One equation for each distinct (primitive, inputs, parameters)."""
+    """One equation for each distinct (primitive, inputs, parameters); the operands of add and
+    multiply in either order count as the same inputs."""
     rw, eqns, seen = _Rewriter(), [], {}
     for e in jaxpr.eqns:
         ins = [rw.read(v) for v in e.invars]
         if not e.prim.effectful:
             try:
-                key = (e.prim, tuple(_key(v) for v in ins), tuple(sorted(e.params.items())))
+                keys = tuple(_key(v) for v in ins)
+                if len(ins) == 2 and all(_is_var(v) for v in ins) and _commutes(e.prim):
+                    keys = tuple(sorted(keys, key=lambda v: v.count))
+                key = (e.prim, keys, tuple(sorted(e.params.items())))
                 hash(key)
             except TypeError:
                 key = None
@@ -197,9 +212,114 @@ def dce(jaxpr, consts):
             [c for _, c in pairs])
 
 
+# ---- the pipeline: named passes, and a record of what each did ---------------------------------
+
+class Pass:
+    """One named rewrite of a (jaxpr, consts) pair; `doc` is the first line of its docstring."""
+    __slots__ = ("name", "fn", "doc")
+
+    def __init__(self, name, fn):
+        self.name, self.fn = name, fn
+        self.doc = (fn.__doc__ or "").strip().splitlines()[0]
+
+    def __call__(self, jaxpr, consts):
+        return self.fn(jaxpr, consts)
+
+    def __repr__(self):
+        return f"<Pass {self.name}: {self.doc}>"
+
+
+class PassRecord:
+    """What one pass did to one jaxpr: its equation and constant counts before and after, and
+    whether it changed anything (`fired`)."""
+    __slots__ = ("name", "eqns_before", "eqns_after", "consts_before", "consts_after", "fired",
+                 "elements_before", "elements_after")
+
+    def __init__(self, name, before, after, before_consts, after_consts, elements_before):
+        self.name = name
+        self.eqns_before, self.eqns_after = len(before.eqns), len(after.eqns)
+        self.consts_before, self.consts_after = len(before_consts), len(after_consts)
+        self.fired = not _same_jaxpr(before, after)
+        # the number of array elements the equations produce: a measure of the work
+        self.elements_before = elements_before
+        self.elements_after = _elements(after) if self.fired else elements_before
+
+    def __str__(self):
+        if not self.fired:
+            return f"{self.name}: -"
+        removed = self.eqns_before - self.eqns_after
+        what = (f"{removed} removed" if removed > 0 else f"{-removed} added" if removed < 0
+                else "rewritten")
+        consts = (f", constants {self.consts_before} -> {self.consts_after}"
+                  if self.consts_before != self.consts_after else "")
+        work = (f", elements computed {self.elements_before:,} -> {self.elements_after:,}"
+                if self.elements_before != self.elements_after else "")
+        return (f"{self.name}: equations {self.eqns_before} -> {self.eqns_after} ({what})"
+                f"{work}{consts}")
+
+    __repr__ = __str__
+
+
+def _elements(jaxpr):
+    return sum(math.prod(v.aval.shape) for e in jaxpr.eqns for v in e.outvars)
+
+
+def _same_eqn(a, b):
+    return a is b or (a.prim is b.prim and a.params is b.params and a.invars == b.invars
+                      and a.outvars == b.outvars)
+
+
+def _same_jaxpr(a, b):
+    return a is b or (len(a.eqns) == len(b.eqns) and a.constvars == b.constvars
+                      and a.outvars == b.outvars
+                      and all(_same_eqn(x, y) for x, y in zip(a.eqns, b.eqns)))
+
+
+def _with_consts(fn):
+    """A pass of the jaxpr alone, lifted to (jaxpr, consts)."""
+    def run(jaxpr, consts):
+        return fn(jaxpr), consts
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def _then_dce(fn):
+    """A pass that leaves dead equations behind, followed by dce (so its record shows what it
+    saved)."""
+    def run(jaxpr, consts):
+        new, new_consts = fn(jaxpr, consts)
+        return (jaxpr, consts) if new is jaxpr else dce(new, new_consts)
+    run.__doc__ = fn.__doc__
+    return run
+
+
+PIPELINE = [
+    Pass("dce", dce),           # what tracing recorded but no output needs
+    Pass("fold_constants", _then_dce(fold_constants)),
+    Pass("fold_structure", _then_dce(fold_structure)),
+    Pass("sink_reshapes", _then_dce(sink_reshapes)),
+    Pass("inline_scalars", inline_scalars),
+    Pass("simplify", _with_consts(simplify)),
+    Pass("cse", _with_consts(cse)),
+    Pass("dce", dce),
+]
+"""The passes `optimize` runs, in order (dce runs again wherever one leaves dead equations, so
+each record shows what that pass saved). Each is a function (jaxpr, consts) -> (jaxpr, consts)
+that keeps what the jaxpr computes (fold_structure: up to the sign of exact zeros, and zeros
+where a dense product would have met an infinity; see structure.py)."""
+
+
+def run_passes(jaxpr, consts, passes=None):
+    """(jaxpr, consts, [PassRecord per pass]) after running `passes` (default: PIPELINE)."""
+    records, elements = [], _elements(jaxpr)
+    for p in PIPELINE if passes is None else passes:
+        new, new_consts = p(jaxpr, consts)
+        records.append(PassRecord(p.name, jaxpr, new, consts, new_consts, elements))
+        jaxpr, consts, elements = new, new_consts, records[-1].elements_after
+    return jaxpr, consts, records
+
+
 def optimize(jaxpr, consts):
-    jaxpr, consts = fold_constants(jaxpr, consts)
-    jaxpr, consts = inline_scalars(jaxpr, consts)
-    jaxpr = simplify(jaxpr)
-    jaxpr = cse(jaxpr)
-    return dce(jaxpr, consts)
+    """The optimized (jaxpr, consts): every pass of PIPELINE, in order."""
+    jaxpr, consts, _ = run_passes(jaxpr, consts)
+    return jaxpr, consts

@@ -2,6 +2,7 @@
 All are linear, so their derivatives move cotangents back through the inverse structure."""
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -350,17 +351,27 @@ concatenate_p.batch = lambda args, dims, *, dimension: (
 pad_p = Primitive("pad")
 
 
-def _pad_impl(x, padding_value, *, padding_config):
-    x = asarray(x)
+@functools.lru_cache(maxsize=256)
+def _pad_plan(shape, padding_config):
+    """(the shape before any cut, where x goes in it, the cut or None) for pad's impl: worked
+    out once per shape and configuration (jit's code calls pad with the same ones each time)."""
     lo_p = [max(lo, 0) for lo, _, _ in padding_config]
     hi_p = [max(hi, 0) for _, hi, _ in padding_config]
-    inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(x.shape, padding_config)]
-    out = xp_of(x).empty([a + n + b for a, n, b in zip(lo_p, inner, hi_p)], x.dtype)
-    out[...] = padding_value
-    out[tuple(np.s_[a:a + n:i + 1] for a, n, (_, _, i) in zip(lo_p, inner, padding_config))] = x
-    cut = tuple(np.s_[-min(lo, 0):out.shape[k] + min(hi, 0)]
+    inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(shape, padding_config)]
+    full = tuple(a + n + b for a, n, b in zip(lo_p, inner, hi_p))
+    place = tuple(np.s_[a:a + n:i + 1] for a, n, (_, _, i) in zip(lo_p, inner, padding_config))
+    cut = tuple(np.s_[-min(lo, 0):full[k] + min(hi, 0)]
                 for k, (lo, hi, _) in enumerate(padding_config))
-    return out[cut]
+    return full, place, cut if any(lo < 0 or hi < 0 for lo, hi, _ in padding_config) else None
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    x = asarray(x)
+    full, place, cut = _pad_plan(x.shape, padding_config)
+    out = xp_of(x).empty(full, x.dtype)
+    out[...] = padding_value
+    out[place] = x
+    return out if cut is None else out[cut]
 
 
 def _pad_abstract_eval(x, padding_value, *, padding_config):
