@@ -15,6 +15,7 @@ from .._core import backend
 from .._core.array import Array
 from .._core.ir import Eqn, Jaxpr, Literal, Var
 from .._core.trace import bind
+from .hfuse import horizontal_fusion
 from .structure import fold_structure, sink_reshapes
 
 
@@ -302,6 +303,7 @@ PIPELINE = [
     Pass("simplify", _with_consts(simplify)),
     Pass("cse", _with_consts(cse)),
     Pass("dce", dce),
+    Pass("horizontal_fusion", horizontal_fusion),  # last: it writes pack/unpack (hfuse.py)
 ]
 """The passes `optimize` runs, in order (dce runs again wherever one leaves dead equations, so
 each record shows what that pass saved). Each is a function (jaxpr, consts) -> (jaxpr, consts)

@@ -1,0 +1,305 @@
+"""Horizontal fusion, the pass `horizontal_fusion`: the same elementwise chain applied to many
+small leaves runs once, over one flat buffer.
+
+An optimizer step over a 100-leaf tree applies the same dozen elementwise operations to every
+leaf: ~1,200 numpy calls on small arrays, each costing more in dispatch than in arithmetic. This
+pass finds such chains and rewrites them to gather the leaves into one contiguous buffer
+(flat_buffers.pack: one concatenate, or no copy at all when the leaves are the views the previous
+step returned), run each operation once on it, and hand the results back as views of the flat
+result (flat_buffers.unpack).
+
+How chains are found. An equation is fusable when its code calls exactly one numpy ufunc whose
+result at each element is exact IEEE arithmetic on that element alone (add, subtract, multiply,
+divide, sqrt, square, min/max, negative, absolute, comparisons, ...; see `EXACT_UFUNCS`), its
+output is not 0-d, its dtype is real (float, int, bool) and every operand either has the
+output's shape or is a scalar (a 0-d variable or literal). Fusable equations are joined through
+the operands of their own shape into lanes (connected pieces); 0-d operands stay outside, shared.
+Two lanes are the same chain when their equations, in order, have the same primitives,
+parameters, dtypes, literals and shared scalars, and read their inputs and each other in the same
+pattern; their shapes may differ. A group of such lanes is fused when it pays (`_pays`).
+
+Why the result is bitwise the same as eager: every fused operation is computed by the same ufunc
+with the same operand dtypes (so the same loop and the same scalar casts), and the ufuncs allowed
+compute each element alone, correctly rounded (IEEE add, subtract, multiply, divide and sqrt;
+exact min, max, abs, neg, comparisons): the value does not depend on where the element lies in
+the array or how long the array is. Transcendental ufuncs (exp, log, sin, tanh, power with a
+non-2 exponent ...) are left alone: numpy's SIMD kernels may round an element differently from
+their scalar tails, so an element's bits could depend on its position (tests/test_jit_hfuse.py
+holds the allowed ufuncs to position independence on generated offsets and lengths).
+
+Before (two leaves, one chain `x * 0.9 + g`):
+
+    a:f32[3] b:f32[2,2] c:f32[3] d:f32[2,2]
+    e:f32[3] = mul a 0.9;  f:f32[3] = add e c
+    g:f32[2,2] = mul b 0.9;  h:f32[2,2] = add g d      in (f, h)
+
+after:
+
+    i:f32[7] = pack[layout=2x7] a b;  j:f32[7] = pack[layout=2x7] c d
+    k:f32[7] = mul i 0.9;  l:f32[7] = add k j;  f:f32[3] h:f32[2,2] = unpack[layout=2x7 site=0] l
+"""
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .._core import backend
+from .._core.avals import ShapedArray
+from .._core.ir import Eqn, Jaxpr, Literal, Var
+from .codegen import Context, default_template
+from .flat_buffers import FlatLayout, pack, unpack
+
+# numpy ufuncs whose every element is computed alone and exactly (correctly rounded IEEE
+# arithmetic, or exact): an element's bits never depend on its position or the array's length.
+EXACT_UFUNCS = (np.add, np.subtract, np.multiply, np.divide, np.sqrt, np.square, np.negative,
+                np.positive, np.absolute, np.maximum, np.minimum, np.fmax, np.fmin, np.sign,
+                np.floor, np.ceil, np.rint, np.trunc, np.equal, np.not_equal, np.less,
+                np.less_equal, np.greater, np.greater_equal, np.bitwise_and, np.bitwise_or,
+                np.bitwise_xor, np.invert, np.isfinite, np.isnan, np.isinf, np.signbit,
+                np.copysign, np.logical_and, np.logical_or, np.logical_xor, np.logical_not)
+
+# The cost model, in microseconds, measured on the benchmark machine (numpy 2, one thread,
+# float32; benchmarks/optim_adam.py and tests/test_jit_hfuse.py::test_fusion_pays): one ufunc
+# call on a small array, ravelling and concatenating one lane, taking one lane's view back, and
+# copying one byte.
+CALL_US = 0.5
+PACK_LANE_US = 0.2
+UNPACK_LANE_US = 0.25
+COPY_BYTE_US = 1.2e-4
+# the fewest lanes worth fusing
+MIN_LANES = 4
+
+
+def _fusable_code(prim, params, nin, cache):
+    """Whether the code of `prim` with `params` is one call of an exact ufunc."""
+    try:
+        key = (prim, tuple(sorted(params.items())), nin)
+        hash(key)
+    except TypeError:
+        return False
+    got = cache.get(key)
+    if got is None:
+        template = prim.jit or default_template(prim)
+        ctx = Context(np)
+        try:
+            template(ctx, ["out"], [f"x{i}" for i in range(nin)], params, None)
+        except Exception:  # a template that cannot write this call: not fusable
+            got = False
+        else:
+            objs = list(ctx.namespace.values())
+            got = len(objs) == 1 and any(objs[0] is u for u in EXACT_UFUNCS)
+        cache[key] = got
+    return got
+
+
+def _fusable(e, cache):
+    prim = e.prim
+    if (prim.multiple_results or len(e.outvars) != 1 or not prim.fresh or prim.effectful
+            or not e.invars):
+        return False
+    out = e.outvars[0].aval
+    if out.ndim == 0 or out.dtype.kind not in "fiub":
+        return False
+    for v in e.invars:
+        a = v.aval
+        if a.dtype.kind not in "fiub":
+            return False
+        if isinstance(v, Literal):
+            if np.ndim(v.val) != 0:
+                return False
+        elif a.shape != out.shape and a.shape != ():
+            return False
+    return _fusable_code(prim, e.params, len(e.invars), cache)
+
+
+class _Lanes:
+    """Union-find over the non-0-d variables of fusable equations."""
+
+    def __init__(self):
+        self.parent = {}
+
+    def find(self, v):
+        p = self.parent.setdefault(v, v)
+        if p is not v:
+            p = self.parent[v] = self.find(p)
+        return p
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra is not rb:
+            self.parent[ra] = rb
+
+
+def _literal_key(v):
+    val = v.val
+    if isinstance(val, (np.generic, np.ndarray)):
+        val = (val.dtype.str, val.tobytes())
+    return ("lit", type(v.val).__name__, val, v.aval.dtype, v.aval.weak_type)
+
+
+def _lane_signature(eqns, idxs, outside):
+    """(signature, lane inputs, lane outputs by local index) of the lane made of eqns[idxs]."""
+    names, inputs, sig = {}, [], []
+    for k, i in enumerate(idxs):
+        e = eqns[i]
+        ops = []
+        for v in e.invars:
+            if isinstance(v, Literal):
+                ops.append(_literal_key(v))
+            elif v.aval.ndim == 0:
+                ops.append(("shared", v))
+            else:
+                name = names.get(v)
+                if name is None:
+                    name = names[v] = ("in", len(inputs), v.aval.dtype, v.aval.weak_type)
+                    inputs.append(v)
+                ops.append(name)
+        out = e.outvars[0]
+        names[out] = ("t", k)
+        sig.append((e.prim, tuple(sorted(e.params.items())), tuple(ops), out.aval.dtype,
+                    out.aval.weak_type))
+    outs = tuple(k for k, i in enumerate(idxs) if eqns[i].outvars[0] in outside)
+    return (tuple(sig), outs), inputs, outs
+
+
+def _pays(n_ops, n_in, n_out, lanes, itemsize):
+    """Whether fusing `lanes` (a list of shapes) saves time by the cost model above: n_ops
+    calls per lane saved, against packing the n_in inputs and unpacking the n_out outputs."""
+    n = len(lanes)
+    if n < MIN_LANES:
+        return False
+    total = sum(int(np.prod(s)) for s in lanes)
+    saved = n_ops * (n - 1) * CALL_US
+    cost = n_in * (n * PACK_LANE_US + total * itemsize * COPY_BYTE_US) + n_out * n * UNPACK_LANE_US
+    return saved > cost
+
+
+def _lane_pays(n_ops, n_in, n_out, size, itemsize):
+    """Whether one lane of `size` elements is worth its place in a fused group."""
+    return n_ops * CALL_US > (n_in * (PACK_LANE_US + size * itemsize * COPY_BYTE_US)
+                              + n_out * UNPACK_LANE_US)
+
+
+def horizontal_fusion(jaxpr, consts):
+    """The pass (see the module docstring): (jaxpr, consts) -> (jaxpr, consts). Not once a GPU
+    is in use (one kernel per leaf is another trade there)."""
+    if backend.active or len(jaxpr.eqns) < 2 * MIN_LANES:
+        return jaxpr, consts
+    eqns, cache = jaxpr.eqns, {}
+    fusable = [_fusable(e, cache) for e in eqns]
+    lanes = _Lanes()
+    for i, e in enumerate(eqns):
+        if fusable[i]:
+            out = e.outvars[0]
+            lanes.find(out)
+            for v in e.invars:
+                if isinstance(v, Var) and v.aval.ndim > 0:
+                    lanes.union(out, v)
+    members = {}
+    for i, e in enumerate(eqns):
+        if fusable[i]:
+            members.setdefault(lanes.find(e.outvars[0]), []).append(i)
+    # variables read outside their lane: by an equation that is not fusable, or as outputs
+    outside = {v for v in jaxpr.outvars if isinstance(v, Var)}
+    for i, e in enumerate(eqns):
+        if not fusable[i]:
+            outside.update(v for v in e.invars if isinstance(v, Var))
+    groups = {}
+    for idxs in members.values():
+        key, inputs, outs = _lane_signature(eqns, idxs, outside)
+        groups.setdefault(key, []).append((idxs, inputs, outs))
+    new_eqns = {}      # sort key -> equation
+    removed = set()
+    for key, group in groups.items():
+        _fuse_group(eqns, group, new_eqns, removed)
+    if not removed:
+        return jaxpr, consts
+    for i, e in enumerate(eqns):
+        if i not in removed:
+            new_eqns[(i, 1, 0)] = e
+    ordered = _topological(jaxpr, new_eqns)
+    if ordered is None:
+        return jaxpr, consts
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, ordered, jaxpr.outvars), consts
+
+
+def _fuse_group(eqns, group, new_eqns, removed):
+    """Add the fused equations of one group of same-chain lanes to `new_eqns` (keyed for
+    placement), and the indices of the equations they replace to `removed`."""
+    idxs0, inputs0, outs = group[0]
+    n_ops, n_in = len(idxs0), len(inputs0)
+    itemsize = max([v.aval.dtype.itemsize for v in inputs0]
+                   + [eqns[i].outvars[0].aval.dtype.itemsize for i in idxs0])
+    shape_of = lambda lane: eqns[lane[0][0]].outvars[0].aval.shape  # noqa: E731
+    lanes = [lane for lane in group
+             if _lane_pays(n_ops, n_in, len(outs), int(np.prod(shape_of(lane))), itemsize)]
+    lanes.sort(key=lambda lane: lane[0][0])
+    if not _pays(n_ops, n_in, len(outs), [shape_of(lane) for lane in lanes], itemsize):
+        return
+    layout = FlatLayout([shape_of(lane) for lane in lanes])
+    flat_aval = lambda a: ShapedArray((layout.total,), a.dtype, a.weak_type)  # noqa: E731
+    # where each fused equation goes: where the last lane computed it
+    place = [max(lane[0][k] for lane in lanes) for k in range(n_ops)]
+    flat_in = [None] * n_in
+    flat_t = []
+    local = {eqns[i].outvars[0]: k for k, i in enumerate(idxs0)}
+    site = len(layout._recent)
+    for k in range(n_ops):
+        e0 = eqns[idxs0[k]]
+        ops = []
+        for v in e0.invars:
+            if isinstance(v, Literal) or v.aval.ndim == 0:
+                ops.append(v)
+            elif v in inputs0:
+                j = inputs0.index(v)
+                if flat_in[j] is None:
+                    flat_in[j] = Var(flat_aval(v.aval))
+                    new_eqns[(place[k], 0, j)] = Eqn(pack, [lane[1][j] for lane in lanes],
+                                                     [flat_in[j]], {"layout": layout})
+                ops.append(flat_in[j])
+            else:
+                ops.append(flat_t[local[v]])
+        t = Var(flat_aval(e0.outvars[0].aval))
+        flat_t.append(t)
+        new_eqns[(place[k], 1, 0)] = Eqn(e0.prim, ops, [t], e0.params)
+        if k in outs:
+            new_eqns[(place[k], 2, 0)] = Eqn(
+                unpack, [t], [eqns[lane[0][k]].outvars[0] for lane in lanes],
+                {"layout": layout, "site": site})
+            site += 1
+    for lane in lanes:
+        removed.update(lane[0])
+
+
+def _topological(jaxpr, keyed):
+    """The equations of `keyed` in an order that defines every variable before its use, as close
+    to their keys' order as that allows (effects keep their relative order); None on a cycle."""
+    items = sorted(keyed.items(), key=lambda kv: kv[0])
+    producer = {}
+    for n, (_, e) in enumerate(items):
+        for o in e.outvars:
+            producer[o] = n
+    waiting = [0] * len(items)
+    users = [[] for _ in items]
+    last_effect = None
+    for n, (_, e) in enumerate(items):
+        deps = {producer[v] for v in e.invars if isinstance(v, Var) and v in producer}
+        if e.prim.effectful:
+            if last_effect is not None:
+                deps.add(last_effect)
+            last_effect = n
+        waiting[n] = len(deps)
+        for d in deps:
+            users[d].append(n)
+    ready = [n for n in range(len(items)) if waiting[n] == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        n = heapq.heappop(ready)
+        out.append(items[n][1])
+        for u in users[n]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, u)
+    return out if len(out) == len(items) else None
