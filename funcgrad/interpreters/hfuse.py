@@ -59,16 +59,22 @@ EXACT_UFUNCS = (np.add, np.subtract, np.multiply, np.divide, np.sqrt, np.square,
                 np.bitwise_xor, np.invert, np.isfinite, np.isnan, np.isinf, np.signbit,
                 np.copysign, np.logical_and, np.logical_or, np.logical_xor, np.logical_not)
 
-# The cost model, in microseconds, measured on the benchmark machine (numpy 2, one thread,
-# float32; benchmarks/optim_adam.py and tests/test_jit_hfuse.py::test_fusion_pays): one ufunc
-# call on a small array, ravelling and concatenating one lane, taking one lane's view back, and
-# copying one byte.
+# The cost model, in microseconds: one ufunc call on a small array, ravelling and concatenating
+# one lane, taking one lane's view back, copying one byte. Measured on the benchmark machine
+# (numpy 2.4, one thread, float32; /tmp-free recipe in benchmarks/optim_adam.py's docstring): a
+# jitted Adam step over 100 leaves of s float32 elements ran at 0.3-0.4x the unfused code for
+# s <= 1024, ~1.0x at s = 2048 and 0.9-1.6x at s = 4096, so a lane stops paying near 2048
+# elements for a 14-operation chain with 4 inputs and 3 outputs (`_lane_pays`); flat buffers
+# over ~1 MB ran slower than several smaller ones (glibc maps and unmaps such temporaries on
+# every call), hence MAX_FLAT_BYTES.
 CALL_US = 0.5
 PACK_LANE_US = 0.2
 UNPACK_LANE_US = 0.25
-COPY_BYTE_US = 1.2e-4
-# the fewest lanes worth fusing
+COPY_BYTE_US = 1.6e-4
+# the fewest lanes worth fusing, and the most bytes one flat buffer may hold (beyond it, a
+# group is fused in several chunks)
 MIN_LANES = 4
+MAX_FLAT_BYTES = 1 << 20
 
 
 def _fusable_code(prim, params, nin, cache):
@@ -225,41 +231,59 @@ def horizontal_fusion(jaxpr, consts):
 
 
 def _fuse_group(eqns, group, new_eqns, removed):
-    """Add the fused equations of one group of same-chain lanes to `new_eqns` (keyed for
-    placement), and the indices of the equations they replace to `removed`."""
+    """Fuse one group of same-chain lanes: the lanes worth it, in chunks whose flat buffers stay
+    under MAX_FLAT_BYTES (`_pays`)."""
     idxs0, inputs0, outs = group[0]
-    n_ops, n_in = len(idxs0), len(inputs0)
+    n_ops, n_in, n_out = len(idxs0), len(inputs0), len(outs)
     itemsize = max([v.aval.dtype.itemsize for v in inputs0]
                    + [eqns[i].outvars[0].aval.dtype.itemsize for i in idxs0])
-    shape_of = lambda lane: eqns[lane[0][0]].outvars[0].aval.shape  # noqa: E731
-    lanes = [lane for lane in group
-             if _lane_pays(n_ops, n_in, len(outs), int(np.prod(shape_of(lane))), itemsize)]
-    lanes.sort(key=lambda lane: lane[0][0])
-    if not _pays(n_ops, n_in, len(outs), [shape_of(lane) for lane in lanes], itemsize):
-        return
-    layout = FlatLayout([shape_of(lane) for lane in lanes])
+    sized = []
+    for lane in sorted(group, key=lambda lane: lane[0][0]):
+        shape = eqns[lane[0][0]].outvars[0].aval.shape
+        size = int(np.prod(shape))
+        if _lane_pays(n_ops, n_in, n_out, size, itemsize):
+            sized.append((lane, shape, size))
+    chunk, nbytes = [], 0
+    for item in sized + [None]:
+        if item is None or (chunk and nbytes + item[2] * itemsize > MAX_FLAT_BYTES):
+            if _pays(n_ops, n_in, n_out, [s for _, s, _ in chunk], itemsize):
+                _fuse_lanes(eqns, group[0], [lane for lane, _, _ in chunk],
+                            [s for _, s, _ in chunk], new_eqns, removed)
+            chunk, nbytes = [], 0
+        if item is not None:
+            chunk.append(item)
+            nbytes += item[2] * itemsize
+
+
+def _fuse_lanes(eqns, first, lanes, shapes, new_eqns, removed):
+    """Replace `lanes` (each (equation indices, inputs, outputs), the same chain as `first`) by
+    the chain over one flat buffer: the fused equations go to `new_eqns`, keyed for placement,
+    and the indices of those they replace to `removed`."""
+    idxs0, inputs0, outs = first
+    n_ops = len(idxs0)
+    layout = FlatLayout(shapes)
     flat_aval = lambda a: ShapedArray((layout.total,), a.dtype, a.weak_type)  # noqa: E731
     # where each fused equation goes: where the last lane computed it
     place = [max(lane[0][k] for lane in lanes) for k in range(n_ops)]
-    flat_in = [None] * n_in
+    flat_in = [None] * len(inputs0)
     flat_t = []
     local = {eqns[i].outvars[0]: k for k, i in enumerate(idxs0)}
-    site = len(layout._recent)
+    site = 0
     for k in range(n_ops):
         e0 = eqns[idxs0[k]]
         ops = []
         for v in e0.invars:
             if isinstance(v, Literal) or v.aval.ndim == 0:
                 ops.append(v)
-            elif v in inputs0:
+            elif v in local:
+                ops.append(flat_t[local[v]])
+            else:
                 j = inputs0.index(v)
                 if flat_in[j] is None:
                     flat_in[j] = Var(flat_aval(v.aval))
                     new_eqns[(place[k], 0, j)] = Eqn(pack, [lane[1][j] for lane in lanes],
                                                      [flat_in[j]], {"layout": layout})
                 ops.append(flat_in[j])
-            else:
-                ops.append(flat_t[local[v]])
         t = Var(flat_aval(e0.outvars[0].aval))
         flat_t.append(t)
         new_eqns[(place[k], 1, 0)] = Eqn(e0.prim, ops, [t], e0.params)
