@@ -213,6 +213,25 @@ def test_no_fusion_when_it_does_not_pay():
             if e.prim.name in ("sin", "exp")] == [(4,)] * 40
 
 
+def test_lanes_that_read_each_other_are_not_fused_together():
+    def f(x):
+        for _ in range(8):  # the same chain, each time on the previous one's result
+            x = fnp.sin(x) * 1.01 + 0.5
+        return x
+
+    x = fnp.asarray(np.linspace(-2, 2, 5))
+    assert "pack" not in _prims(fg.jit(f).lower(x).jaxpr)
+    _assert_bitwise(fg.jit(f)(x), f(x))
+
+    def g(xs):  # four leaves, each a chain of two rounds: the leaves fuse, the rounds do not
+        return [f(x) for x in xs]
+
+    xs = [x * i for i in range(4)]
+    low = fg.jit(g).lower(xs)
+    assert [len(e.invars) for e in low.jaxpr.eqns if e.prim.name == "pack"] == [4] * 8
+    _assert_bitwise(fg.jit(g)(xs), g(xs))
+
+
 def test_small_leaves_among_large_ones_are_fused_alone():
     shapes = [(4,)] * 8 + [(1 << 16,)] * 2
     p, m, g = (_tree(shapes, np.float32, s) for s in range(3))

@@ -80,7 +80,7 @@ MAX_FLAT_BYTES = 1 << 20
 def _fusable_code(prim, params, nin, cache):
     """Whether the code of `prim` with `params` is one call of an exact ufunc."""
     try:
-        key = (prim, tuple(sorted(params.items())), nin)
+        key = (prim, tuple(sorted(params.items())) if params else (), nin)
         hash(key)
     except TypeError:
         return False
@@ -109,12 +109,8 @@ def _fusable(e, cache):
         return False
     for v in e.invars:
         a = v.aval
-        if a.dtype.kind not in "fiub":
-            return False
-        if isinstance(v, Literal):
-            if np.ndim(v.val) != 0:
-                return False
-        elif a.shape != out.shape and a.shape != ():
+        if a.dtype.kind not in "fiub" or (a.ndim and (a.shape != out.shape
+                                                     or isinstance(v, Literal))):
             return False
     return _fusable_code(prim, e.params, len(e.invars), cache)
 
@@ -187,9 +183,21 @@ def _lane_pays(n_ops, n_in, n_out, size, itemsize):
                               + n_out * UNPACK_LANE_US)
 
 
-def horizontal_fusion(jaxpr, consts):
+def horizontal_fusion(jaxpr: Jaxpr, consts: list) -> tuple[Jaxpr, list]:
     """The pass (see the module docstring): (jaxpr, consts) -> (jaxpr, consts). Not once a GPU
-    is in use (one kernel per leaf is another trade there)."""
+    is in use (one kernel per leaf is another trade there).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> def step(ps, gs):
+    ...     return [p - 0.1 * g * g for p, g in zip(ps, gs)]
+    >>> ps = [fnp.ones(n) for n in range(1, 9)]
+    >>> closed = fg.make_jaxpr(step)(ps, ps)
+    >>> jaxpr, _ = horizontal_fusion(closed.jaxpr, closed.consts)
+    >>> [e.prim.name for e in jaxpr.eqns]
+    ['pack', 'mul', 'mul', 'pack', 'sub', 'unpack']
+    >>> jaxpr.eqns[-1].outvars[7].aval.shape
+    (8,)
+    """
     if backend.active or len(jaxpr.eqns) < 2 * MIN_LANES:
         return jaxpr, consts
     eqns, cache = jaxpr.eqns, {}
@@ -215,9 +223,12 @@ def horizontal_fusion(jaxpr, consts):
     for idxs in members.values():
         key, inputs, outs = _lane_signature(eqns, idxs, outside)
         groups.setdefault(key, []).append((idxs, inputs, outs))
+    groups = [g for g in groups.values() if len(g) >= MIN_LANES]
+    if not groups:
+        return jaxpr, consts
     new_eqns = {}      # sort key -> equation
     removed = set()
-    for key, group in groups.items():
+    for group in _independent(eqns, groups):
         _fuse_group(eqns, group, new_eqns, removed)
     if not removed:
         return jaxpr, consts
@@ -228,6 +239,50 @@ def horizontal_fusion(jaxpr, consts):
     if ordered is None:
         return jaxpr, consts
     return Jaxpr(jaxpr.constvars, jaxpr.invars, ordered, jaxpr.outvars), consts
+
+
+def _independent(eqns, groups):
+    """Each group reduced to lanes none of which reads (through any chain of equations) what
+    another computes: a chain applied to x, then to its result, cannot run as one operation."""
+    lane_bit, bit = {}, 0
+    for group in groups:
+        for lane in group:
+            for i in lane[0]:
+                lane_bit[i] = 1 << bit
+            bit += 1
+    # dep[v]: the lanes (bits) whose equations the value of v depends on
+    dep, reads = {}, []
+    for i, e in enumerate(eqns):
+        d = 0
+        for v in e.invars:
+            if isinstance(v, Var):
+                d |= dep.get(v, 0)
+        reads.append(d)
+        d |= lane_bit.get(i, 0)
+        for o in e.outvars:
+            dep[o] = d
+    out = []
+    for group in groups:
+        left = sorted(group, key=lambda lane: lane[0][0])
+        while len(left) >= MIN_LANES:  # rounds: the lanes of one never read each other
+            chosen, chosen_reads, kept, rest = 0, 0, [], []
+            for lane in left:
+                own = lane_bit[lane[0][0]]
+                r = 0
+                for i in lane[0]:
+                    r |= reads[i]
+                r &= ~own
+                if not r & chosen and not chosen_reads & own:
+                    kept.append(lane)
+                    chosen |= own
+                    chosen_reads |= r
+                else:
+                    rest.append(lane)
+            if len(kept) < MIN_LANES:
+                break
+            out.append(kept)
+            left = rest
+    return out
 
 
 def _fuse_group(eqns, group, new_eqns, removed):
