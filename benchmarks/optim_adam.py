@@ -11,7 +11,18 @@ target <= 1.0x optax. Second baseline: a hand-written numpy loop over the leaves
 updates, bias corrections as Python floats), the floor plain numpy gives; funcgrad is reported
 against it too. Before timing, three steps of each are held against each other (float32, rtol
 1e-5).
+
+funcgrad's step is fused horizontally (funcgrad/interpreters/hfuse.py): the 100 leaves' chains
+run once over flat buffers, and the parameters and moments a step returns are views that the next
+step takes without a copy. A reference variant compiles the same step with that pass off.
+`hfuse_sweep()` times the step fused (forced, whatever the cost model says) against unfused over
+leaf counts and sizes: the measurements behind hfuse's cost constants
+(`python -c "from benchmarks.optim_adam import hfuse_sweep; hfuse_sweep()"`).
 """
+import contextlib
+import time
+from unittest import mock
+
 import numpy as np
 
 from .harness import BenchmarkCheckError, Variant
@@ -68,6 +79,53 @@ def make_step(lib, jit, apply_updates):
     return opt, jit(step)
 
 
+@contextlib.contextmanager
+def _hfuse(mode):
+    """Compile inside this block with horizontal fusion as the cost model decides ("auto"),
+    off ("off"), or on for every group of two lanes or more ("forced")."""
+    from funcgrad.interpreters import hfuse
+    if mode == "auto":
+        yield
+    elif mode == "off":
+        with mock.patch.object(hfuse, "MIN_LANES", 1 << 60):
+            yield
+    else:
+        with mock.patch.object(hfuse, "MIN_LANES", 2), \
+                mock.patch.object(hfuse, "_lane_pays", lambda *a: True), \
+                mock.patch.object(hfuse, "_pays", lambda *a: True):
+            yield
+
+
+def hfuse_sweep(cases=((100, 16), (100, 256), (100, 1024), (100, 2048), (100, 4096),
+                       (25, 4096), (20, 65536), (8, 64), (4, 64)), rounds=9):
+    """Print the time of a jitted Adam step over n leaves of s float32 elements, fused (forced)
+    and unfused, timed interleaved; the ratio is the fastest round of each."""
+    import funcgrad as fg
+    import funcgrad.numpy as fnp
+    from funcgrad import optim
+
+    for n, s in cases:
+        rng = np.random.default_rng(0)
+        params = {f"p{i:03d}": fnp.asarray(rng.standard_normal(s).astype(np.float32))
+                  for i in range(n)}
+        grads = {k: fnp.asarray(rng.standard_normal(s).astype(np.float32)) for k in params}
+        carries = {}
+        for mode in ("forced", "off"):
+            opt, step = make_step(optim, fg.jit, optim.apply_updates)
+            with _hfuse(mode):
+                carries[mode] = (step, list(step(params, opt.init(params), grads)))
+        reps = max(3, int(2e6 // (n * s + 20000)))
+        best = {mode: float("inf") for mode in carries}
+        for _ in range(rounds):
+            for mode, (step, carry) in carries.items():
+                t = time.perf_counter()
+                for _ in range(reps):
+                    carry[:] = step(carry[0], carry[1], grads)
+                best[mode] = min(best[mode], (time.perf_counter() - t) / reps)
+        print(f"n={n:4d} s={s:6d}: fused {best['forced'] * 1e6:8.0f} us  unfused "
+              f"{best['off'] * 1e6:8.0f} us  ratio {best['forced'] / best['off']:.2f}")
+
+
 def build(ctx):
     import funcgrad as fg
     import funcgrad.numpy as fnp
@@ -105,9 +163,15 @@ def build(ctx):
     f_carry = [fp, fs]
     j_carry = [jp, js]
     np_ref = NumpyAdam(params0)
+    _, plain_step = make_step(optim, fg.jit, optim.apply_updates)
+    with _hfuse("off"):
+        plain_carry = list(plain_step(fp, fs, f_grads))
 
     def funcgrad_call():
         f_carry[0], f_carry[1] = f_step(f_carry[0], f_carry[1], f_grads)
+
+    def plain_call():
+        plain_carry[0], plain_carry[1] = plain_step(plain_carry[0], plain_carry[1], f_grads)
 
     def optax_call():
         j_carry[0], j_carry[1] = j_step(j_carry[0], j_carry[1], j_grads)
@@ -122,4 +186,6 @@ def build(ctx):
                 framework="numpy"),
         Variant("funcgrad optim.adam vs numpy", funcgrad_call, vs="numpy loop (hand-written)",
                 framework="funcgrad", note="reference only"),
+        Variant("funcgrad, horizontal fusion off", plain_call, vs="numpy loop (hand-written)",
+                framework="funcgrad", note="reference: the step unfused"),
     ]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad import optim
+from funcgrad._core.ir import ClosedJaxpr
 from funcgrad.interpreters import flat_buffers, hfuse
 from funcgrad.interpreters.buffers import plan_buffers
 from funcgrad.interpreters.hfuse import EXACT_UFUNCS, horizontal_fusion
@@ -62,6 +63,10 @@ def test_jaxpr_before_and_after():
     assert after.outvars == before.outvars and after.invars == before.invars
     text = str(after)
     assert "pack[layout=4x13]" in text and "unpack[layout=4x13, site=0]" in text
+    # it is well typed, and evaluates (through bind) to what the original does
+    fused = ClosedJaxpr(after, consts).typecheck()
+    flat_args = fg.tree.tree_leaves((p, m, g))
+    _assert_bitwise(fused(*flat_args), ClosedJaxpr(before, closed.consts)(*flat_args))
     # and the code jit writes for it
     source = fg.jit(_momentum).lower(p, m, g).source
     assert "= _pack" in source and "= _unpack" in source

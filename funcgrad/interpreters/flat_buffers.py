@@ -36,6 +36,7 @@ from operator import is_
 
 import numpy as np
 
+from .._core.avals import ShapedArray
 from .._core.primitive import Primitive
 
 _ravel, _reshape = np.ndarray.ravel, np.ndarray.reshape
@@ -88,13 +89,14 @@ class FlatOp:
     """An operation only jit's passes write (pack, unpack): it quacks like a Primitive for the
     passes and the code generator, with no rule beyond its code template and impl."""
 
-    def __init__(self, name, multiple_results, impl, jit):
+    def __init__(self, name, multiple_results, impl, abstract_eval, jit):
         for attr in Primitive.DECLARATIONS:
             setattr(self, attr, None)
         for flag in ("fresh", "effectful", "nondiff", "transfers", "impl_checks_input"):
             setattr(self, flag, False)
         self.diff_args = frozenset()
         self.name, self.multiple_results, self.impl, self.jit = name, multiple_results, impl, jit
+        self.abstract_eval = abstract_eval
 
     def __repr__(self):
         return self.name
@@ -102,6 +104,21 @@ class FlatOp:
 
 def _pack_impl(*xs, layout):
     return layout.pack(*xs)
+
+
+def _pack_abstract_eval(*avals, layout):
+    shapes = tuple(a.shape for a in avals)
+    if shapes != layout.shapes or len({a.dtype for a in avals}) != 1:
+        raise TypeError(f"pack: operands {[a.str_short() for a in avals]} do not fit the "
+                        f"layout {layout.shapes} of one dtype")
+    return ShapedArray((layout.total,), avals[0].dtype, avals[0].weak_type)
+
+
+def _unpack_abstract_eval(flat, layout, site):
+    if flat.shape != (layout.total,):
+        raise TypeError(f"unpack: operand {flat.str_short()} is not a flat buffer of "
+                        f"{layout.total} elements")
+    return [ShapedArray(s, flat.dtype, flat.weak_type) for s in layout.shapes]
 
 
 def _pack_jit(ctx, outs, ins, params, reuse):
@@ -117,5 +134,5 @@ def _unpack_jit(ctx, outs, ins, params, reuse):
     return f"{', '.join(outs)}, = {ctx.ref(fn, 'unpack')}({ins[0]})"
 
 
-pack = FlatOp("pack", False, _pack_impl, _pack_jit)
-unpack = FlatOp("unpack", True, _unpack_impl, _unpack_jit)
+pack = FlatOp("pack", False, _pack_impl, _pack_abstract_eval, _pack_jit)
+unpack = FlatOp("unpack", True, _unpack_impl, _unpack_abstract_eval, _unpack_jit)
