@@ -91,6 +91,17 @@ def test_lanes_of_another_chain_or_dtype_are_not_fused_together():
                     f((p32, m32, g32), (p64, m64, g64)))
 
 
+def test_lanes_differing_in_the_sign_of_a_zero_literal_are_not_one_chain():
+    xs = [fnp.asarray(np.array([1.0, -2.0, 0.5]) * i) for i in range(1, 9)]
+
+    def f(xs):
+        return [(x * (0.0 if i % 2 else -0.0)) * 2.0 - x * x for i, x in enumerate(xs)]
+
+    low = fg.jit(f).lower(xs)
+    assert sorted(len(e.invars) for e in low.jaxpr.eqns if e.prim.name == "pack") == [4, 4]
+    _assert_bitwise(fg.jit(f)(xs), f(xs))
+
+
 # --- jit against eager, bitwise -------------------------------------------------------------------
 
 _shapes = st.lists(st.integers(0, 4), min_size=0, max_size=3).map(tuple)

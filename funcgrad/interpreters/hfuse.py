@@ -70,17 +70,18 @@ EXACT_UFUNCS = (np.add, np.subtract, np.multiply, np.divide, np.sqrt, np.square,
                 np.copysign, np.logical_and, np.logical_or, np.logical_xor, np.logical_not)
 
 # The cost model, in microseconds: one ufunc call on a small array, ravelling and concatenating
-# one lane, taking one lane's view back, copying one byte. Measured on the benchmark machine
-# (numpy 2.4, one thread, float32; /tmp-free recipe in benchmarks/optim_adam.py's docstring): a
-# jitted Adam step over 100 leaves of s float32 elements ran at 0.3-0.4x the unfused code for
-# s <= 1024, ~1.0x at s = 2048 and 0.9-1.6x at s = 4096, so a lane stops paying near 2048
-# elements for a 14-operation chain with 4 inputs and 3 outputs (`_lane_pays`); flat buffers
-# over ~1 MB ran slower than several smaller ones (glibc maps and unmaps such temporaries on
-# every call), hence MAX_FLAT_BYTES.
+# one lane, taking one lane's view back, copying one byte. Measured with
+# benchmarks/optim_adam.py's hfuse_sweep() (numpy 2.4, one thread, 2 shared cores under load ~11,
+# best of 7 interleaved rounds): a jitted Adam step over 100 leaves of s float32 elements ran at
+# 0.30x the unfused code for s = 16, 0.34x at 256, 0.4-0.5x at 1024, 1.0-1.5x at 2048, 0.9-1.6x
+# at 4096 and 1.3-1.7x for 20 leaves of 65536; 8 leaves of 64: 0.6x, 4 leaves: 0.8x. So a lane
+# of a 14-operation chain with 4 inputs and 3 outputs stops paying near 1500 elements
+# (`_lane_pays`), and flat buffers over ~1 MB ran slower than smaller ones (glibc maps and
+# unmaps such temporaries on every call), hence MAX_FLAT_BYTES.
 CALL_US = 0.5
 PACK_LANE_US = 0.2
 UNPACK_LANE_US = 0.25
-COPY_BYTE_US = 1.6e-4
+COPY_BYTE_US = 2.2e-4
 # the fewest lanes worth fusing, and the most bytes one flat buffer may hold (beyond it, a
 # group is fused in several chunks)
 MIN_LANES = 4
@@ -144,9 +145,12 @@ class _Lanes:
 
 
 def _literal_key(v):
+    """A literal's value and type, telling apart what == does not (0.0 and -0.0)."""
     val = v.val
     if isinstance(val, (np.generic, np.ndarray)):
         val = (val.dtype.str, val.tobytes())
+    else:
+        val = repr(val)
     return ("lit", type(v.val).__name__, val, v.aval.dtype, v.aval.weak_type)
 
 
