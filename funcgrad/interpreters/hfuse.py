@@ -133,10 +133,13 @@ class _Lanes:
         self.parent = {}
 
     def find(self, v):
-        p = self.parent.setdefault(v, v)
-        if p is not v:
-            p = self.parent[v] = self.find(p)
-        return p
+        parent = self.parent
+        root = parent.setdefault(v, v)
+        while parent[root] is not root:
+            root = parent[root]
+        while v is not root:  # path compression
+            parent[v], v = root, parent[v]
+        return root
 
     def union(self, a, b):
         ra, rb = self.find(a), self.find(b)
