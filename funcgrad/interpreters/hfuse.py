@@ -201,8 +201,10 @@ def _lane_pays(n_ops, n_in, n_out, size, itemsize):
 
 
 def horizontal_fusion(jaxpr: Jaxpr, consts: list) -> tuple[Jaxpr, list]:
-    """The pass (see the module docstring): (jaxpr, consts) -> (jaxpr, consts). Not once a GPU
-    is in use (one kernel per leaf is another trade there).
+    """The same elementwise chain over many small leaves, run once over one flat buffer.
+
+    (jaxpr, consts) -> (jaxpr, consts); see the module docstring. Not once a GPU is in use (one
+    kernel per leaf is another trade there).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> def step(ps, gs):
