@@ -394,3 +394,12 @@ def test_no_op_multiplication_and_same_dtype_cast_removed():
     lo = fg.jit(f).lower(x)
     assert "mul" in traced and [e.prim.name for e in lo.jaxpr.eqns] == ["add"]
     _exact(fg.jit(f)(x), f(x))
+
+
+def test_cse_keeps_literals_that_compare_equal_but_differ_apart():
+    # 0.0 == -0.0 (and hash alike), yet x * 0.0 and x * -0.0 differ in the sign of zeros: merging
+    # the two equations made jit differ from eager
+    x = fnp.asarray(np.array([1.0, -2.0]))
+    f = lambda x: (x * 0.0, x * -0.0)  # noqa: E731
+    for a, b in zip(f(x), fg.jit(f)(x)):
+        np.testing.assert_array_equal(np.signbit(np.asarray(a)), np.signbit(np.asarray(b)))

@@ -40,6 +40,16 @@ class Literal:
     def __repr__(self):
         return f"Literal({self.val!r})"
 
+    def key(self):
+        """A hashable identity of the value and its type that tells apart what `==` does not
+        (0.0 and -0.0, 1 and 1.0, NaN payloads), for passes that merge equal equations."""
+        val = self.val
+        if isinstance(val, (np.generic, np.ndarray)):
+            val = (val.dtype.str, val.tobytes())
+        else:
+            val = repr(val)
+        return ("lit", type(self.val).__name__, val, self.aval.dtype, self.aval.weak_type)
+
 
 class Eqn:
     __slots__ = ("prim", "invars", "outvars", "params")

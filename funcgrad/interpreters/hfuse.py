@@ -147,16 +147,6 @@ class _Lanes:
             self.parent[ra] = rb
 
 
-def _literal_key(v):
-    """A literal's value and type, telling apart what == does not (0.0 and -0.0)."""
-    val = v.val
-    if isinstance(val, (np.generic, np.ndarray)):
-        val = (val.dtype.str, val.tobytes())
-    else:
-        val = repr(val)
-    return ("lit", type(v.val).__name__, val, v.aval.dtype, v.aval.weak_type)
-
-
 def _lane_signature(eqns, idxs, outside):
     """(signature, lane inputs, lane outputs by local index) of the lane made of eqns[idxs]."""
     names, inputs, sig = {}, [], []
@@ -165,7 +155,7 @@ def _lane_signature(eqns, idxs, outside):
         ops = []
         for v in e.invars:
             if isinstance(v, Literal):
-                ops.append(_literal_key(v))
+                ops.append(v.key())
             elif v.aval.ndim == 0:
                 ops.append(("shared", v))
             else:

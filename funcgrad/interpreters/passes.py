@@ -151,11 +151,7 @@ def simplify(jaxpr):
 
 
 def _key(v):
-    if isinstance(v, Literal):
-        val = v.val
-        return ("lit", type(val).__name__, val.item() if isinstance(val, np.generic) else val,
-                v.aval.dtype)
-    return v
+    return v.key() if isinstance(v, Literal) else v
 
 
 def _commutes(prim):
