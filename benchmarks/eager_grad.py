@@ -1,0 +1,63 @@
+"""Eager grad: the fixed cost of `grad` of a scalar function, without jit.
+
+`g = fg.grad(lambda x: fnp.sin(x) * x)` is built once; one call `g(x)` on a float64 scalar
+fg.Array traces nothing ahead of time: it runs f under reverse mode (two primitives recorded on the
+tape), then the backward pass. Issue 23's target is an absolute time, at most 20 us, so the
+baseline is a budget (harness.budget: pure-Python work calibrated to take 20 us, timed in the same
+rounds). For reference: the derivative written by hand in numpy, PyTorch's autograd on a 0-d
+float64 tensor (`torch.autograd.grad` of the same expression) and JAX's `jax.grad` without jit.
+"""
+import numpy as np
+
+from .harness import BenchmarkCheckError, Variant, budget
+
+NAME = "eager_grad"
+DESCRIPTION = "grad(lambda x: sin(x) * x) on a float64 scalar, no jit: against a 20 us budget"
+
+BUDGET_S = 20e-6   # issue 23: an eager grad of a scalar function within 20 us
+X0 = 0.75
+
+
+def _check(what, got):
+    want = np.cos(X0) * X0 + np.sin(X0)
+    if not np.allclose(np.asarray(got, dtype=np.float64), want, rtol=1e-12, atol=0):
+        raise BenchmarkCheckError(f"eager_grad: {what} gives {got!r}, want {want!r}")
+
+
+def build(ctx):
+    import funcgrad as fg
+    import funcgrad.numpy as fnp
+
+    x = fnp.asarray(X0)
+    g = fg.grad(lambda x: fnp.sin(x) * x)
+    _check("fg.grad(sin(x) * x)", g(x))
+    name = f"budget: {BUDGET_S * 1e6:g} us of Python work"
+    variants = [
+        Variant(name, budget(BUDGET_S), baseline=True, framework="-",
+                note="a loop calibrated to take the target time: ratios are shares of it"),
+        Variant("funcgrad grad(sin(x) * x), f64[]", "g(x)", {"g": g, "x": x}, vs=name,
+                target=1.0, framework="funcgrad", profile=True),
+        Variant("numpy cos(a) * a + sin(a), float64", "np.cos(a) * a + np.sin(a)",
+                {"np": np, "a": np.float64(X0)}, vs=name, framework="numpy",
+                note="the derivative written by hand, for reference"),
+    ]
+    torch = ctx.torch
+    if torch is None:
+        ctx.notes.append("torch not installed: 'torch autograd.grad' skipped")
+    else:
+        tx = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
+
+        def torch_grad():
+            return torch.autograd.grad(torch.sin(tx) * tx, tx)[0]
+        _check("torch.autograd.grad(sin(x) * x)", torch_grad().item())
+        variants.append(Variant("torch autograd.grad(sin(x) * x), f64[]", torch_grad, vs=name,
+                                framework="torch", note="PyTorch CPU eager autograd"))
+    if ctx.jax is not None:
+        jax = ctx.jax
+        jg = jax.grad(lambda x: jax.numpy.sin(x) * x)
+        jx = jax.numpy.asarray(X0)
+        _check("jax.grad(sin(x) * x)", jg(jx))
+        variants.append(Variant("jax grad(sin(x) * x), f64[], no jit",
+                                "g(x).block_until_ready()", {"g": jg, "x": jx}, vs=name,
+                                framework="jax", note="float64, eager, waited for"))
+    return variants
