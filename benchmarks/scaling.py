@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import memory_worker as mw
 from .harness import BenchmarkCheckError, Variant, fmt_time, run_workload, summarize
 from .jacobian import floor_jacobian, make_data as jacobian_data
 
@@ -48,17 +49,21 @@ NAME = "scaling"
 DESCRIPTION = ("how cost grows: trace+compile vs equations, jacrev/jacfwd vs n, grad memory "
                "through deep chains (checkpoint), per-example grads vs batch size")
 
-COMPILE_ROUNDS = {"full": (20, 60, 200, 600, 2000, 6000, 20000), "quick": (20, 200, 2000)}
+# per mode: "full", "quick" (--quick) and "smoke" (tests/test_benchmarks.py: checks, tiny sizes)
+COMPILE_ROUNDS = {"full": (20, 60, 200, 600, 2000, 6000, 20000), "quick": (20, 200, 2000),
+                  "smoke": (2, 4)}
 EQNS_PER_ROUND = 5
 COMPILE_SLOPE_TARGET = 1.15   # trace + compile grows linearly (a slope of 1 on log-log), not worse
 JAX_COMPILE_MAX_S = 3.0       # leave out JAX's larger sizes once one first call takes longer
-JACOBIAN_SIZES = {"full": (64, 128, 256, 512, 1024, 2048), "quick": (64, 256, 1024)}
-MEMORY_LAYERS = {"full": (100, 300, 1000), "quick": (1000,)}
-MEMORY_WIDTH = 8192
-VMAP_BATCHES = {"full": (1, 4, 16, 64, 256, 1024, 4096), "quick": (1, 64, 4096)}
-VMAP_LOOP_MAX = {"full": 4096, "quick": 256}   # the Python loop is left out above this batch
+JACOBIAN_SIZES = {"full": (64, 128, 256, 512, 1024, 2048), "quick": (64, 256, 1024),
+                  "smoke": (8, 16)}
+MEMORY_LAYERS = {"full": (100, 300, 1000), "quick": (1000,), "smoke": (10,)}
+MEMORY_WIDTH = {"full": 8192, "quick": 8192, "smoke": 64}
+VMAP_BATCHES = {"full": (1, 4, 16, 64, 256, 1024, 4096), "quick": (1, 64, 4096),
+                "smoke": (1, 3)}
+VMAP_LOOP_MAX = {"full": 4096, "quick": 256, "smoke": 2}   # no Python loop above this batch
 VMAP_D, VMAP_H = 32, 64
-POINT_BUDGET_S = {"full": 20.0, "quick": 4.0}  # timing rounds of one point stay within this
+POINT_BUDGET_S = {"full": 20.0, "quick": 4.0, "smoke": 0.0}  # a point's rounds stay within this
 HERE = Path(__file__).resolve().parent
 
 
@@ -75,7 +80,8 @@ def _time_point(variants, one_call_s, mode, settings):
     """Harness rows (median, quartiles, ratio to the point's baseline) for one point's variants,
     interleaved; fewer rounds where one round would take long."""
     round_s = sum(max(t, settings["min_time"]) for t in one_call_s)
-    repeats = max(3, min(settings["repeats"], int(POINT_BUDGET_S[mode] / max(round_s, 1e-9))))
+    least = 1 if mode == "smoke" else 3
+    repeats = max(least, min(settings["repeats"], int(POINT_BUDGET_S[mode] / max(round_s, 1e-9))))
     numbers, times = run_workload(variants, repeats, settings["min_time"])
     return summarize(variants, numbers, times)
 
@@ -268,13 +274,11 @@ def _worker(variant, layers, width):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def memory_study(ctx, mode, settings):
-    from . import memory_worker as mw
-
+def memory_study(ctx, mode, settings, variants=None):
     study = {"id": "memory", "title": "peak resident memory of one grad through a deep chain",
              "x_label": "layers", "value": "peak_rss_bytes", "unit": "B", "notes": [],
              "floor": "numpy manual backprop"}
-    wanted = [v for v in mw.VARIANTS
+    wanted = [v for v in (variants or mw.VARIANTS)
               if not (v.startswith("jax") and ctx.jax is None)
               and not (v.startswith("torch") and ctx.torch is None)]
     if ctx.jax is None:
@@ -283,16 +287,17 @@ def memory_study(ctx, mode, settings):
         study["notes"].append("torch not installed: its memory row skipped")
     series = {}
     for layers in MEMORY_LAYERS[mode]:
-        want = mw.numpy_backprop(mw.data(MEMORY_WIDTH), layers)
+        want = mw.numpy_backprop(mw.data(MEMORY_WIDTH[mode]), layers)
         got = {}
         for v in wanted:
             _progress(f"memory: {v}, {layers} layers")
-            r = _worker(v, layers, MEMORY_WIDTH)
+            r = _worker(v, layers, MEMORY_WIDTH[mode])
             if v != "numpy forward" and not np.isclose(r["result_sum"], want.sum(), rtol=1e-10):
                 raise BenchmarkCheckError(f"scaling: {v} ({layers} layers): gradient sum "
                                           f"{r['result_sum']!r}, numpy backprop {want.sum()!r}")
             got[v] = r
-        floor = got[study["floor"]]["peak_rss_bytes"] or 1
+        floor = got[study["floor"]]["peak_rss_bytes"] if study["floor"] in got else 0
+        floor = floor or 1
         for v, r in got.items():
             framework = v.split(" ", 1)[0]
             s = series.setdefault(v, {"name": v, "framework": framework,
@@ -301,7 +306,7 @@ def memory_study(ctx, mode, settings):
                                 "tracemalloc_peak_bytes": r["tracemalloc_peak_bytes"],
                                 "ratio": r["peak_rss_bytes"] / floor})
         study["method"] = r["method"]
-    study["width"] = MEMORY_WIDTH
+    study["width"] = MEMORY_WIDTH[mode]
     study["block"] = "blocks of round(sqrt(L)) layers"
     return _finish(study, series)
 

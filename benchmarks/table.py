@@ -85,6 +85,49 @@ def markdown(payload, describe=True, targets_only=False):
     return "\n".join(lines)
 
 
+def _fmt_value(v, unit):
+    if v is None:
+        return "–"
+    return f"{v / 2**20:.1f} MB" if unit == "B" else _fmt_time(v)
+
+
+def sweep_markdown(payload):
+    """The scaling sweeps of a results payload as Markdown: per study, one row per series, one
+    column per size (the value, and its ratio to the study's floor at that size), and the
+    least-squares slope on log-log axes."""
+    out = []
+    for sweep in payload.get("sweeps", []):
+        for st in sweep["studies"]:
+            xs = sorted({p["x"] for s in st["series"] for p in s["points"]})
+            out += [f"**{st['title']}** (`{st['id']}`; x: {st['x_label']}; in each cell the "
+                    f"{'peak memory' if st['unit'] == 'B' else 'median time'} and its ratio to "
+                    f"*{_cell(st['floor'])}* at that size)", ""]
+            out.append("| series | " + " | ".join(f"{x:g}" for x in xs) + " | slope |")
+            out.append("|---|" + "---:|" * len(xs) + "---:|")
+            for s in st["series"]:
+                at = {p["x"]: p for p in s["points"]}
+                cells = []
+                for x in xs:
+                    p = at.get(x)
+                    if p is None:
+                        cells.append("–")
+                    elif s["baseline"]:
+                        cells.append(_fmt_value(p[st["value"]], st["unit"]))
+                    else:
+                        cells.append(f"{_fmt_value(p[st['value']], st['unit'])} "
+                                     f"({_fmt_ratio(p['ratio'])})")
+                sl = "–" if s.get("slope") is None else f"{s['slope']:.2f}"
+                if s.get("status"):
+                    sl += f" (target ≤ {s['slope_target']:g}: {STATUS.get(s['status'])})"
+                out.append(f"| {_cell(s['name'])} | " + " | ".join(cells) + f" | {sl} |")
+            out += [""] + [f"- note: {_cell(n)}" for n in st.get("notes", [])]
+            if st.get("method"):
+                out.append(f"- peak memory: {st['method']}, in a fresh process per cell "
+                           f"(benchmarks/memory_worker.py)")
+            out.append("")
+    return "\n".join(out).rstrip()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.table",
                                 description="Print a benchmark run's results as a Markdown table.")
@@ -92,10 +135,16 @@ def main(argv=None):
                    help="the results JSON (default: benchmarks/results/latest.json)")
     p.add_argument("--no-describe", action="store_true",
                    help="leave out the line that says when and where the run was made")
+    p.add_argument("--sweeps", action="store_true",
+                   help="print the scaling sweeps' tables instead of the ratio table")
     p.add_argument("--targets", action="store_true",
                    help="only the variants that have a target (leave out the reference rows)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    print(markdown(load(args.results), describe=not args.no_describe, targets_only=args.targets))
+    payload = load(args.results)
+    if args.sweeps:
+        print(sweep_markdown(payload))
+    else:
+        print(markdown(payload, describe=not args.no_describe, targets_only=args.targets))
     return 0
 
 
