@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import chart, scaling_chart
-from .table import LATEST, load, markdown, sweep_markdown
+from .table import LATEST, add_results_argument, load, markdown, sweep_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "benchmarks.md"
@@ -31,7 +31,7 @@ def marker(name, end=False):
 def replace_block(text, name, body):
     """`text` with the part between `name`'s markers replaced by `body`."""
     pattern = re.compile(re.escape(marker(name)) + r"\n.*?" + re.escape(marker(name, end=True)),
-                         re.S)
+                         re.DOTALL)
     if not pattern.search(text):
         raise SystemExit(f"{PAGE}: no {marker(name)!r} ... {marker(name, end=True)!r} markers")
     return pattern.sub(lambda _: f"{marker(name)}\n{body}\n{marker(name, end=True)}", text)
@@ -59,8 +59,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.docs",
                                 description="Regenerate docs/benchmarks.md's tables and the "
                                             "charts in docs/img/ from a results JSON.")
-    p.add_argument("results", nargs="?", default=str(LATEST),
-                   help="the results JSON (default: benchmarks/results/latest.json)")
+    add_results_argument(p)
     p.add_argument("--no-charts", action="store_true", help="only the tables")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     charts = not args.no_charts

@@ -23,8 +23,10 @@ would stretch by whole scheduler slices whenever it is preempted.
 """
 import numpy as np
 
+from .eager_grad import X0, budget_rows, jax_row
 from .harness import BenchmarkCheckError, Variant, budget
-from .two_layer import loss_in, make_data, numpy_step as numpy_grads
+from .two_layer import loss_in, make_data
+from .two_layer import numpy_step as numpy_grads
 
 NAME = "jit"
 DESCRIPTION = ("jit: seed 001 training step (jit(value_and_grad) + SGD) vs numpy backprop; "
@@ -241,29 +243,15 @@ def _grad_call_variants(ctx):
     import funcgrad as fg
     import funcgrad.numpy as fnp
 
-    a = 0.75
-    x = fnp.asarray(a)
-    f = fg.jit(fg.grad(lambda x: fnp.sin(x) * x))
-    _check("jit(grad(sin(x) * x))", f(x), np.asarray(np.cos(a) * a + np.sin(a)), rtol=1e-12)
-    name = f"budget: {GRAD_CALL_BUDGET_S * 1e6:g} us of Python work"
-    variants = [
-        Variant(name, budget(GRAD_CALL_BUDGET_S), baseline=True, framework="-",
-                note="a loop calibrated to take the target time: ratios are shares of it"),
-        Variant("cached fg.jit(grad(sin(x) * x)), f64[]", "f(x)", {"f": f, "x": x}, vs=name,
-                target=1.0, framework="funcgrad", profile=True),
-        Variant("numpy cos(a) * a + sin(a), float64", "np.cos(a) * a + np.sin(a)",
-                {"np": np, "a": np.float64(a)}, vs=name, framework="numpy",
-                note="the derivative written by hand, for reference"),
-    ]
+    x = fnp.asarray(X0)
+    variants = budget_rows(GRAD_CALL_BUDGET_S, "cached fg.jit(grad(sin(x) * x)), f64[]",
+                           fg.jit(fg.grad(lambda x: fnp.sin(x) * x)), x)
+    name = variants[0].name
     if ctx.jax is not None:
         jax = ctx.jax
-        jf = jax.jit(jax.grad(lambda x: jax.numpy.sin(x) * x))
-        jx = jax.numpy.asarray(a)
-        _check("jax jit(grad(sin(x) * x))", jf(jx), np.asarray(np.cos(a) * a + np.sin(a)),
-               rtol=1e-12)
-        variants.append(Variant("cached jax.jit(grad(sin(x) * x)), f64[]",
-                                "f(x).block_until_ready()", {"f": jf, "x": jx}, vs=name,
-                                framework="jax", note="float64, waited for"))
+        variants.append(jax_row(jax, "cached jax.jit(grad(sin(x) * x)), f64[]",
+                                jax.jit(jax.grad(lambda x: jax.numpy.sin(x) * x)), name,
+                                "float64, waited for"))
     return variants
 
 

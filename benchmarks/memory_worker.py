@@ -79,7 +79,7 @@ def build(variant, layers):
                 x = x + STEP * fnp.tanh(x)
             return x
         if variant == "funcgrad grad":
-            f = lambda x: fnp.sum(run(x, layers))  # noqa: E731
+            f = lambda x: fnp.sum(run(x, layers))
         else:
             k = 1 if variant.endswith("every layer") else block_size(layers)
             segs = {n: fg.checkpoint(lambda x, n=n: run(x, n)) for n in set(_blocks(layers, k))}
@@ -97,7 +97,7 @@ def build(variant, layers):
                 x = x + STEP * jax.numpy.tanh(x)
             return x
         if variant == "jax jit(grad)":
-            jf = lambda x: jax.numpy.sum(jrun(x, layers))  # noqa: E731
+            jf = lambda x: jax.numpy.sum(jrun(x, layers))
         else:
             k = block_size(layers)
             segs = {n: jax.checkpoint(lambda x, n=n: jrun(x, n)) for n in set(_blocks(layers, k))}
@@ -136,7 +136,8 @@ def build(variant, layers):
 
 
 def _status_kib(field):
-    m = re.search(rf"^{field}:\s+(\d+) kB", open("/proc/self/status").read(), re.M)
+    with open("/proc/self/status") as f:
+        m = re.search(rf"^{field}:\s+(\d+) kB", f.read(), re.MULTILINE)
     return int(m.group(1))
 
 

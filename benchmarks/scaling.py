@@ -43,7 +43,8 @@ import numpy as np
 
 from . import memory_worker as mw
 from .harness import BenchmarkCheckError, Variant, fmt_time, run_workload, summarize
-from .jacobian import floor_jacobian, make_data as jacobian_data
+from .jacobian import floor_jacobian
+from .jacobian import make_data as jacobian_data
 
 NAME = "scaling"
 DESCRIPTION = ("how cost grows: trace+compile vs equations, jacrev/jacfwd vs n, grad memory "
@@ -84,6 +85,15 @@ def _time_point(variants, one_call_s, mode, settings):
     repeats = max(least, min(settings["repeats"], int(POINT_BUDGET_S[mode] / max(round_s, 1e-9))))
     numbers, times = run_workload(variants, repeats, settings["min_time"])
     return summarize(variants, numbers, times)
+
+
+def _measure_point(variants, x, series, mode, settings, label, calls=None):
+    """Time one point's variants (one untimed call each first, unless `calls` has their times)
+    and append their rows to `series`."""
+    if calls is None:
+        calls = [_seconds(v.stmt) for v in variants]
+    _progress(label)
+    _series(_rows_with_series(variants, _time_point(variants, calls, mode, settings)), x, series)
 
 
 def _series(rows, x, series):
@@ -175,7 +185,7 @@ def compile_study(ctx, mode, settings):
             jf = chain_in(jax.numpy, rounds)
             jx, jy = jax.numpy.asarray(x), jax.numpy.asarray(y)
 
-            def jax_first(jf=jf):
+            def jax_first(jf=jf, jx=jx, jy=jy):
                 # a new function object each call: jax.jit's caches are keyed on it
                 return jax.jit(lambda a, b: jf(a, b))(jx, jy).block_until_ready()
             if calls_prev is not None and calls_prev[1] * n / calls_prev[0] > JAX_COMPILE_MAX_S:
@@ -192,9 +202,7 @@ def compile_study(ctx, mode, settings):
                                          framework="jax"),
                                  "jax: jit(f) first call (trace + XLA compile + run)"))
             calls.append(t)
-        _progress(f"compile: {n} equations")
-        _series(_rows_with_series(variants, _time_point(variants, calls, mode, settings)), n,
-                series)
+        _measure_point(variants, n, series, mode, settings, f"compile: {n} equations", calls)
     study = _finish(study, series)
     target = "funcgrad: jit(f) first call (trace + compile + run)"
     for s in study["series"]:
@@ -250,10 +258,7 @@ def jacobian_study(ctx, mode, settings):
             _close(f"torch.func.jacrev n={n}", tj(tx).numpy(), want, 1e-10)
             variants.append(_tag(Variant(f"n={n} torch.func.jacrev", lambda j=tj, x=tx: j(x),
                                          framework="torch"), "torch: func.jacrev"))
-        calls = [_seconds(v.stmt) for v in variants]
-        _progress(f"jacobian: n={n}")
-        _series(_rows_with_series(variants, _time_point(variants, calls, mode, settings)), n,
-                series)
+        _measure_point(variants, n, series, mode, settings, f"jacobian: n={n}")
     return _finish(study, series)
 
 
@@ -267,7 +272,7 @@ def _worker(variant, layers, width):
     env["JAX_ENABLE_X64"] = "1"
     out = subprocess.run([sys.executable, "-m", "benchmarks.memory_worker", variant, str(layers),
                           str(width)], cwd=HERE.parent, env=env, capture_output=True, text=True,
-                         timeout=600)
+                         timeout=600, check=False)
     if out.returncode != 0:
         raise BenchmarkCheckError(f"scaling: the memory worker for {variant!r} ({layers} layers) "
                                   f"failed:\n{out.stderr[-2000:]}")
@@ -363,13 +368,15 @@ def vmap_study(ctx, mode, settings):
 
         def loop(g, P=P, Xf=Xf, Yf=Yf, b=b):
             return [g(P, Xf[i], Yf[i]) for i in range(b)]
-        fns = [("funcgrad: vmap(grad)", lambda: per_ex(P, Xf, Yf)),
-               ("funcgrad: jit(vmap(grad))", lambda: jit_per_ex(P, Xf, Yf))]
+        args = (P, Xf, Yf)
+        fns = [("funcgrad: vmap(grad)", lambda a=args: per_ex(*a)),
+               ("funcgrad: jit(vmap(grad))", lambda a=args: jit_per_ex(*a))]
         if b <= loop_max:
-            fns += [("funcgrad: Python loop of grad", lambda: _stack(loop(g1))),
-                    ("funcgrad: Python loop of jit(grad)", lambda: _stack(loop(jit_g1)))]
+            fns += [("funcgrad: Python loop of grad", lambda loop=loop: _stack(loop(g1))),
+                    ("funcgrad: Python loop of jit(grad)",
+                     lambda loop=loop: _stack(loop(jit_g1)))]
         variants = [_tag(Variant(f"batch {b} numpy by hand",
-                                 lambda: floor_per_example(params, X, Y), baseline=True,
+                                 lambda a=(params, X, Y): floor_per_example(*a), baseline=True,
                                  framework="numpy"), study["floor"])]
         for name, fn in fns:
             _close_tree(f"{name}, batch {b}", fn(), want)
@@ -393,12 +400,9 @@ def vmap_study(ctx, mode, settings):
             _close_tree(f"torch.func.vmap(grad), batch {b}",
                         [t.numpy() for t in tv(tP, tX, tY)], want)
             variants.append(_tag(Variant(f"batch {b} torch.func.vmap(grad)",
-                                         lambda tP=tP, tX=tX, tY=tY: tv(tP, tX, tY),
+                                         lambda a=(tP, tX, tY), tv=tv: tv(*a),
                                          framework="torch"), "torch: func.vmap(func.grad)"))
-        calls = [_seconds(v.stmt) for v in variants]
-        _progress(f"vmap: batch {b}")
-        _series(_rows_with_series(variants, _time_point(variants, calls, mode, settings)), b,
-                series)
+        _measure_point(variants, b, series, mode, settings, f"vmap: batch {b}")
     return _finish(study, series)
 
 
@@ -474,7 +478,7 @@ def summary(study):
         cells.append("floor" if s["baseline"] else f"{last['ratio']:.2f}x")
         lines.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(head)]
-    fmt = lambda cs: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+    fmt = lambda cs: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(cs, widths)))
     rule = "-" * len(fmt(head))
     text = [f"  [{study['id']}] {study['title']} (x: {study['x_label']})", rule, fmt(head), rule]

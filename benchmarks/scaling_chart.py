@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from .chart import COLORS, OTHER, available
-from .table import LATEST, describe_run, load
+from .table import add_results_argument, describe_run, load
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -46,9 +46,10 @@ def draw(study, payload, path):
         scale = 2 ** 20 if memory else 1.0
         ys = [p[value] / scale for p in pts]
         label = s["name"] + (f"  (slope {s['slope']:.2f})" if s.get("slope") is not None else "")
-        style = dict(color=COLORS.get(s["framework"], OTHER), marker=MARKERS[k % len(MARKERS)],
-                     markersize=4, linewidth=2.6 if s["baseline"] else 1.4,
-                     linestyle="--" if s["baseline"] else STYLES[k % len(STYLES)])
+        style = {"color": COLORS.get(s["framework"], OTHER),
+                 "marker": MARKERS[k % len(MARKERS)], "markersize": 4,
+                 "linewidth": 2.6 if s["baseline"] else 1.4,
+                 "linestyle": "--" if s["baseline"] else STYLES[k % len(STYLES)]}
         if not memory and "p25_s" in pts[0]:
             lo = [max(p[value] - p["p25_s"], 0) for p in pts]
             hi = [max(p["p75_s"] - p[value], 0) for p in pts]
@@ -86,8 +87,7 @@ def write_all(payload, out_dir=RESULTS):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.scaling_chart",
                                 description="Draw a run's scaling sweeps as log-log PNG charts.")
-    p.add_argument("results", nargs="?", default=str(LATEST),
-                   help="the results JSON (default: benchmarks/results/latest.json)")
+    add_results_argument(p)
     p.add_argument("-o", "--output-dir", default=str(RESULTS),
                    help="where to write the PNGs (default: benchmarks/results/)")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)

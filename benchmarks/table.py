@@ -128,11 +128,16 @@ def sweep_markdown(payload):
     return "\n".join(out).rstrip()
 
 
+def add_results_argument(parser):
+    """The optional positional results JSON every `python -m benchmarks.*` report tool reads."""
+    parser.add_argument("results", nargs="?", default=str(LATEST),
+                        help="the results JSON (default: benchmarks/results/latest.json)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.table",
                                 description="Print a benchmark run's results as a Markdown table.")
-    p.add_argument("results", nargs="?", default=str(LATEST),
-                   help="the results JSON (default: benchmarks/results/latest.json)")
+    add_results_argument(p)
     p.add_argument("--no-describe", action="store_true",
                    help="leave out the line that says when and where the run was made")
     p.add_argument("--sweeps", action="store_true",

@@ -14,7 +14,16 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks import docs, eager_grad, harness, jacobian, jit, memory_worker, scaling, table
+from benchmarks import (
+    docs,
+    eager_grad,
+    harness,
+    jacobian,
+    jit,
+    memory_worker,
+    scaling,
+    table,
+)
 
 SETTINGS = {"repeats": 1, "min_time": 1e-4}
 
