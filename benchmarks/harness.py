@@ -129,7 +129,17 @@ def _environment(torch, jax, pools):
         "torch_threads": torch.get_num_threads() if torch is not None else None,
         "jax": jax.__version__ if jax is not None else None,
         "threadpools": pools,
+        "loadavg_start": _loadavg(),
     }
+
+
+def _loadavg():
+    """The 1-minute load average (None where the platform has none): how busy the machine was,
+    which the ratios absorb and the absolute times do not."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def _pin_torch(torch):
@@ -514,6 +524,7 @@ def main(argv=None):
                                          **profile_variant(m.NAME, v, max(n, 20),
                                                            file=profile_text)})
         elapsed = time.perf_counter() - t_start
+        env["loadavg_end"] = _loadavg()
     except BenchmarkCheckError as e:
         print(f"\nBENCHMARK CHECK FAILED: {e}", file=sys.stderr)
         return 2

@@ -56,7 +56,12 @@ def describe_run(payload):
             f"(git {commit}), numpy {env.get('numpy', '?')}"
             + (f", torch {torch}" if torch else ", torch absent")
             + (f", jax {env['jax']}" if env.get("jax") else ", jax absent")
-            + f", Python {env.get('python', '?')}, {env.get('cpu', '?')}, one thread")
+            + f", Python {env.get('python', '?')}, {env.get('cpu', '?')}"
+            + (f" ({env['cpu_count']} CPUs)" if env.get("cpu_count") else "")
+            + ", one thread"
+            + (f", load average {env['loadavg_start']:g} at the start and "
+               f"{env.get('loadavg_end', '?')} at the end" if env.get("loadavg_start") is not None
+               else ""))
 
 
 def markdown(payload, describe=True, targets_only=False):
