@@ -280,7 +280,7 @@ def _worker(variant, layers, width):
 
 
 def memory_study(ctx, mode, settings, variants=None):
-    study = {"id": "memory", "title": "peak resident memory of one grad through a deep chain",
+    study = {"id": "memory", "title": "peak memory of one grad through a deep chain",
              "x_label": "layers", "value": "peak_rss_bytes", "unit": "B", "notes": [],
              "floor": "numpy manual backprop"}
     wanted = [v for v in (variants or mw.VARIANTS)

@@ -34,7 +34,12 @@ def draw(study, payload, path):
     import matplotlib.pyplot as plt
 
     value, memory = study["value"], study["unit"] == "B"
-    fig, ax = plt.subplots(figsize=(9, 5.6))
+    if memory:
+        fig, (bars, ax) = plt.subplots(1, 2, figsize=(13, 5.6),
+                                       gridspec_kw={"width_ratios": [1.1, 1]})
+        _memory_bars(bars, study)
+    else:
+        fig, ax = plt.subplots(figsize=(11, 5.6))
     seen = {}
     for s in study["series"]:
         pts = [p for p in s["points"] if p.get(value)]
@@ -61,10 +66,14 @@ def draw(study, payload, path):
     ax.set_xlabel(study["x_label"] + " (log scale)")
     ax.set_ylabel(("peak resident memory of one call, MB" if memory else
                    "time per call, seconds") + " (log scale)")
-    ax.set_title(study["title"], loc="left", fontsize=11, fontweight="bold")
     ax.grid(True, which="major", color="#dddddd", linewidth=0.8)
     ax.grid(True, which="minor", color="#f0f0f0", linewidth=0.5)
-    ax.legend(fontsize=7, loc="upper left", frameon=False)
+    if memory:
+        ax.legend(fontsize=7, loc="upper left", frameon=False)
+        ax.set_title("  against the number of layers", loc="right", fontsize=10)
+    else:
+        ax.set_title(study["title"], loc="left", fontsize=11, fontweight="bold")
+        ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.text(0.01, 0.005, describe_run(payload), fontsize=6.5, color="#555555", ha="left",
              va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -73,6 +82,32 @@ def draw(study, payload, path):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _memory_bars(ax, study):
+    """Horizontal bars: each series' peak memory at the deepest chain, with its ratio to the
+    floor (log scale, like the other panel)."""
+    depth = max(p["x"] for s in study["series"] for p in s["points"])
+    rows = [(s, next(p for p in s["points"] if p["x"] == depth)) for s in study["series"]
+            if any(p["x"] == depth for p in s["points"])]
+    for i, (s, p) in enumerate(rows):
+        y = len(rows) - 1 - i
+        mb = max(p["peak_rss_bytes"], 1) / 2 ** 20
+        ax.barh(y, mb, color=COLORS.get(s["framework"], OTHER), height=0.62,
+                hatch="//" if s["baseline"] else None, edgecolor="#444444" if s["baseline"]
+                else "none")
+        ax.text(mb * 1.1, y, f"{mb:.1f} MB ({p['ratio']:.2f}x)", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([s["name"] for s, _ in reversed(rows)], fontsize=8)
+    ax.set_xscale("log")
+    lo = min(max(p["peak_rss_bytes"], 1) for _, p in rows) / 2 ** 20
+    hi = max(p["peak_rss_bytes"] for _, p in rows) / 2 ** 20
+    ax.set_xlim(lo / 2, hi * 8)
+    ax.set_xlabel("peak resident memory of one call, MB (log scale; ratio to the floor)")
+    ax.set_title(f"{study['title']}: {depth:,} layers", loc="left", fontsize=10,
+                 fontweight="bold")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
 
 
 def write_all(payload, out_dir=RESULTS):
