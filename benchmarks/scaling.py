@@ -466,7 +466,7 @@ def summary(study):
     """The study as a plain-text table: one row per series, one column per point, then the
     log-log slope (and, for time, the ratio to the floor at the largest point)."""
     xs = sorted({p["x"] for s in study["series"] for p in s["points"]})
-    head = ["series"] + [f"{x:g}" for x in xs] + ["slope", "ratio@max"]
+    head = ["series"] + [f"{x:,}" for x in xs] + ["slope", "ratio@max"]
     lines = []
     for s in study["series"]:
         at = {p["x"]: p for p in s["points"]}

@@ -107,7 +107,7 @@ def sweep_markdown(payload):
             out += [f"**{st['title']}** (`{st['id']}`; x: {st['x_label']}; in each cell the "
                     f"{'peak memory' if st['unit'] == 'B' else 'median time'} and its ratio to "
                     f"*{_cell(st['floor'])}* at that size)", ""]
-            out.append("| series | " + " | ".join(f"{x:g}" for x in xs) + " | slope |")
+            out.append("| series | " + " | ".join(f"{x:,}" for x in xs) + " | slope |")
             out.append("|---|" + "---:|" * len(xs) + "---:|")
             for s in st["series"]:
                 at = {p["x"]: p for p in s["points"]}
