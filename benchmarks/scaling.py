@@ -55,7 +55,7 @@ COMPILE_ROUNDS = {"full": (20, 60, 200, 600, 2000, 6000, 20000), "quick": (20, 2
                   "smoke": (2, 4)}
 EQNS_PER_ROUND = 5
 COMPILE_SLOPE_TARGET = 1.15   # trace + compile grows linearly (a slope of 1 on log-log), not worse
-JAX_COMPILE_MAX_S = 3.0       # leave out JAX's larger sizes once one first call takes longer
+JAX_COMPILE_MAX_S = 10.0      # leave out JAX's larger sizes once one first call would take longer
 JACOBIAN_SIZES = {"full": (64, 128, 256, 512, 1024, 2048), "quick": (64, 256, 1024),
                   "smoke": (8, 16)}
 MEMORY_LAYERS = {"full": (100, 300, 1000), "quick": (1000,), "smoke": (10,)}

@@ -96,11 +96,12 @@ def _fmt_value(v, unit):
     return f"{v / 2**20:.1f} MB" if unit == "B" else _fmt_time(v)
 
 
-def sweep_markdown(payload):
+def sweep_markdown(payload, describe=True):
     """The scaling sweeps of a results payload as Markdown: per study, one row per series, one
     column per size (the value, and its ratio to the study's floor at that size), and the
-    least-squares slope on log-log axes."""
-    out = []
+    least-squares slope on log-log axes; with describe, a line on the run above them."""
+    out = [f"Measured by `python -m benchmarks`: {describe_run(payload)}.", ""] if describe \
+        else []
     for sweep in payload.get("sweeps", []):
         for st in sweep["studies"]:
             xs = sorted({p["x"] for s in st["series"] for p in s["points"]})
