@@ -13,8 +13,10 @@ fixed cost of calling a compiled function.
     equations (200 rounds of sin, mul, add, tanh, sub on f64[16]); nothing is subtracted, so the
     time includes tracing, the IR passes, code generation, Python's compile() and one run.
 (c) Call overhead: a cached jitted `x + 1.0` on an f64[3] fg.Array.
+(d) Issue 23's cached gradient call: `fg.jit(fg.grad(lambda x: sin(x) * x))` on a float64 scalar
+    (JAX's jax.jit(jax.grad(...)) for reference).
 
-(b) and (c) have absolute targets (< 100 ms, < 15 us). The harness times ratios against a
+(b), (c) and (d) have absolute targets (< 100 ms, < 15 us, < 5 us). The harness times ratios against a
 baseline run in the same rounds, so their baseline is a "budget": a pure-Python loop calibrated,
 once, to take exactly the target time on an uncontended CPU (see `budget`). A ratio of at most 1.0
 means within the target, and the ratio reads as the share of the budget used. On a busy machine
