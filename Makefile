@@ -31,8 +31,11 @@ test-gpu: $(BIN)/python
 	$(BIN)/python -m pytest -m gpu
 	$(BIN)/python -m benchmarks --no-json gpu
 
+# Every workload, with PyTorch (oracle) and JAX (jax) beside funcgrad in the same run, then the
+# scaling sweep (benchmarks/scaling.py); `python -m benchmarks.docs` turns the run into the docs'
+# tables and charts.
 bench: $(BIN)/python
-	$(PIP) -e ".[bench,oracle,mpi]"
+	$(PIP) -e ".[bench,oracle,jax,mpi]"
 	$(BIN)/python -m benchmarks
 
 docs: $(BIN)/python

@@ -9,9 +9,12 @@ A workload is a module listed in ``WORKLOADS`` that defines ``NAME``, ``DESCRIPT
 run on this machine): at least one variant has ``baseline=True``; the others
 are compared to the baseline named by their ``vs`` (default: the workload's first baseline).
 ``build`` checks that the variants compute the same result and raises
-``harness.BenchmarkCheckError`` otherwise.
+``harness.BenchmarkCheckError`` otherwise. A module may instead define ``sweep(ctx, settings)``
+(``scaling``): it times its own points (through ``harness.run_workload``) and returns a dict the
+harness stores under ``"sweeps"`` in the JSON.
 """
 
 # module names (under benchmarks/), in the order they run
-WORKLOADS = ("eager", "two_layer", "softmax", "conv", "jacobian", "jit", "torch_layer", "lenet",
-             "dataloader", "gpu", "optim_adam", "allreduce", "ddp")
+WORKLOADS = ("eager", "eager_grad", "two_layer", "softmax", "conv", "jacobian", "jit",
+             "torch_layer", "lenet", "dataloader", "gpu", "optim_adam", "allreduce", "ddp",
+             "scaling")

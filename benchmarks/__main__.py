@@ -22,10 +22,14 @@ def _run():
     before = latest.stat().st_mtime_ns if latest.exists() else None
     status = main()
     if latest.exists() and latest.stat().st_mtime_ns != before:   # this run wrote results
-        from . import chart
+        from . import chart, scaling_chart, table
         if chart.available():
+            payload = table.load(latest)
             try:
-                chart.write_latest()
+                if payload.get("workloads"):
+                    chart.write_latest()
+                for path in scaling_chart.write_all(payload):
+                    print(f"chart: {path.relative_to(RESULTS_DIR.parent.parent)}")
             except Exception as e:  # noqa: BLE001 - the numbers stand without the picture
                 print(f"WARNING: the chart could not be drawn: {type(e).__name__}: {e}",
                       file=sys.stderr)

@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .table import LATEST, describe_run, load
+from .table import LATEST, add_results_argument, describe_run, load
 
 HERE = Path(__file__).resolve().parent
 LATEST_PNG = HERE / "results" / "latest.png"
@@ -164,8 +164,7 @@ def write_latest(results=LATEST, out=LATEST_PNG, docs=False):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.chart",
                                 description="Draw a benchmark run's ratios as a PNG chart.")
-    p.add_argument("results", nargs="?", default=str(LATEST),
-                   help="the results JSON (default: benchmarks/results/latest.json)")
+    add_results_argument(p)
     p.add_argument("-o", "--output", default=str(LATEST_PNG),
                    help="the PNG to write (default: benchmarks/results/latest.png)")
     p.add_argument("--docs", action="store_true",

@@ -12,7 +12,7 @@ from .harness import BenchmarkCheckError, Variant
 NAME = "eager_dispatch"
 DESCRIPTION = "shape-(3,) float64 elementwise ops: fg.Array vs raw numpy (dispatch overhead)"
 
-TARGET = 3.0  # an eager funcgrad op may cost at most 3x the bare numpy op
+TARGET = 1.5  # an eager funcgrad op may cost at most 1.5x the bare numpy op (issue 23)
 
 # (name, funcgrad expression, numpy expression)
 OPS = (("add", "x + y", "a + b"),

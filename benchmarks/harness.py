@@ -129,7 +129,17 @@ def _environment(torch, jax, pools):
         "torch_threads": torch.get_num_threads() if torch is not None else None,
         "jax": jax.__version__ if jax is not None else None,
         "threadpools": pools,
+        "loadavg_start": _loadavg(),
     }
+
+
+def _loadavg():
+    """The 1-minute load average (None where the platform has none): how busy the machine was,
+    which the ratios absorb and the absolute times do not."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def _pin_torch(torch):
@@ -233,6 +243,34 @@ def summarize(variants, numbers, times):
             "note": v.note,
         })
     return rows
+
+
+# ---- budgets ----------------------------------------------------------------------------------
+
+
+def _spin(n):
+    for _ in range(n):
+        pass
+
+
+def _timed(fn, *args):
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def budget(seconds):
+    """A fixed amount of pure-Python work that takes `seconds` on an uncontended CPU: the baseline
+    of a variant whose target is an absolute time.
+
+    The loop count is calibrated once, from the fastest of many short runs (the minimum is what
+    the CPU does when nothing preempts it). Timed in the same rounds as the variants, the budget
+    then slows down with them when the machine is busy, as a wall-clock busy-wait would not:
+    the ratio stays the share of the target used."""
+    probe = 20_000
+    fastest = min(_timed(_spin, probe) for _ in range(50))
+    count = max(1, round(seconds * probe / fastest))
+    return lambda: _spin(count)
 
 
 # ---- output -----------------------------------------------------------------------------------
@@ -455,11 +493,17 @@ def main(argv=None):
         env = _environment(torch, jax, pools)
         _print_header(env, settings, args)
         ctx = Context(quick=args.quick, torch=torch, jax=jax)
-        results, profiles, profile_text = [], [], io.StringIO()
+        results, sweeps, sweep_text, profiles, profile_text = [], [], [], [], io.StringIO()
         t_start = time.perf_counter()
         for m in selected:
             ctx.notes = []
             print(f"[{m.NAME}] {m.DESCRIPTION}", flush=True)
+            if hasattr(m, "sweep"):  # a sweep (scaling.py): its own points, checks and summary
+                sweeps.append(m.sweep(ctx, settings))
+                sweep_text += [m.summary(st) for st in sweeps[-1]["studies"]]
+                notes.extend(f"{m.NAME} / {st['id']}: {n}" for st in sweeps[-1]["studies"]
+                             for n in st.get("notes", []))
+                continue
             variants = m.build(ctx)  # runs the workload's correctness checks
             if variants is None:  # it cannot run here (its notes say why)
                 print(f"  skipped: {'; '.join(ctx.notes)}", flush=True)
@@ -480,6 +524,7 @@ def main(argv=None):
                                          **profile_variant(m.NAME, v, max(n, 20),
                                                            file=profile_text)})
         elapsed = time.perf_counter() - t_start
+        env["loadavg_end"] = _loadavg()
     except BenchmarkCheckError as e:
         print(f"\nBENCHMARK CHECK FAILED: {e}", file=sys.stderr)
         return 2
@@ -490,10 +535,13 @@ def main(argv=None):
     print()
     if results:
         print_table(results)
+    for text in sweep_text:
+        print(text)
     for n in notes:
         print(f"note: {n}")
     missed = [f"{w['name']} / {r['variant']}: {r['ratio']:.2f}x > {r['target']:g}x"
               for w in results for r in w["rows"] if r["status"] == "MISS"]
+    missed += [m for sw in sweeps for m in sw.get("missed", [])]
     for m in missed:
         print(f"TARGET MISSED: {m}")
     if profiles:
@@ -501,14 +549,15 @@ def main(argv=None):
     print(f"({elapsed:.1f} s, {'quick' if args.quick else 'full'} mode: "
           f"{settings['repeats']} repeats of ~{settings['min_time']} s each)")
 
-    if not args.no_json and results:
+    if not args.no_json and (results or sweeps):
         payload = {
             "schema": 1,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "argv": sys.argv[1:] if argv is None else list(argv),
             "mode": "quick" if args.quick else "full", "settings": settings,
             "environment": env, "notes": notes, "missed": missed,
-            "workloads": results, "profiles": profiles, "elapsed_s": elapsed,
+            "workloads": results, "sweeps": sweeps, "profiles": profiles,
+            "elapsed_s": elapsed,
         }
         out = RESULTS_DIR / "latest.json"
         write_json(out, payload)

@@ -41,6 +41,10 @@ TARGET_VS_FLOOR = 3.0      # jacrev within 3x of the analytic numpy Jacobian at 
 TARGET_VS_TORCH = 1 / 20   # funcgrad at least 20x faster than torch's default jacobian at n = 256
 HESSIAN_N = 100
 TARGET_HESSIAN = 1.0       # fg.hessian faster than torch.autograd.functional.hessian
+# issue 23's targets for the compiled versions, as ratios to the analytic numpy floor
+TARGET_JIT_JACFWD = {256: 1.5}     # jit(jacfwd) within 1.5x of the floor at n = 256
+TARGET_JIT_JACREV = {1024: 2.0}    # jit(jacrev) within 2x of the floor at n = 1024
+TARGET_JIT_HESSIAN = 2.0           # jit(hessian) within 2x of the analytic Hessian at n = 100
 TORCH_MAX_S = 10.0         # a torch.autograd.functional.jacobian variant taking longer per call
                            # is left out (with a note); at n = 1024 one call takes 0.5 to 2 s
 
@@ -116,9 +120,11 @@ def build(ctx):
             Variant(f"n={n} funcgrad jacfwd", lambda j=jacfwd, x=xf: j(x), vs=floor,
                     framework="funcgrad", profile=True),
             Variant(f"n={n} funcgrad jit(jacrev)", lambda j=jit_jacrev, x=xf: j(x), vs=floor,
-                    framework="funcgrad", note="compiled once, outside the timed loop"),
+                    target=TARGET_JIT_JACREV.get(n), framework="funcgrad", profile=True,
+                    note="compiled once, outside the timed loop"),
             Variant(f"n={n} funcgrad jit(jacfwd)", lambda j=jit_jacfwd, x=xf: j(x), vs=floor,
-                    framework="funcgrad", note="compiled once, outside the timed loop"),
+                    target=TARGET_JIT_JACFWD.get(n), framework="funcgrad", profile=True,
+                    note="compiled once, outside the timed loop"),
         ]
         if ctx.jax is not None:
             variants += _jax_jacobians(ctx.jax, n, W, x, want, floor)
@@ -170,10 +176,17 @@ def build(ctx):
     def g(x):
         return fnp.sum(fnp.sin(x) * x ** 2)
     hess = fg.hessian(g)
+    jit_hess = fg.jit(fg.hessian(g))
     _check(f"fg.hessian n={HESSIAN_N}", hess(hf), want)
+    _check(f"fg.jit(fg.hessian) n={HESSIAN_N}", jit_hess(hf), want)
     hfloor = f"hessian n={HESSIAN_N} numpy analytic"
-    variants.append(Variant(hfloor, lambda: floor_hessian(h), baseline=True, framework="numpy",
-                            note="diag(2 sin x + 4 x cos x - x^2 sin x)"))
+    variants += [
+        Variant(hfloor, lambda: floor_hessian(h), baseline=True, framework="numpy",
+                note="diag(2 sin x + 4 x cos x - x^2 sin x)"),
+        Variant(f"hessian n={HESSIAN_N} funcgrad jit(hessian)", lambda: jit_hess(hf), vs=hfloor,
+                target=TARGET_JIT_HESSIAN, framework="funcgrad", profile=True,
+                note="compiled once, outside the timed loop"),
+    ]
     if ctx.jax is not None:
         variants += _jax_hessian(ctx.jax, hfloor)
     if torch is None:

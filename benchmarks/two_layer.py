@@ -17,7 +17,7 @@ NAME = "two_layer_net"
 DESCRIPTION = "seed 001 two-layer net (64x1000 -> 100 -> 10, float64): loss + grads of one step"
 
 N, D_IN, H, D_OUT = 64, 1000, 100, 10
-TARGET = 1.5  # funcgrad's grad, without jit, within 1.5x of hand-written numpy backprop
+TARGET = 1.2  # funcgrad's grad, without jit, within 1.2x of hand-written numpy backprop (issue 23)
 
 
 def make_data():
