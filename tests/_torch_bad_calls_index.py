@@ -167,7 +167,13 @@ def _(d):
 @case("unflatten")
 def _(d):
     a = d.arr((6, 2))
-    return lambda T: T.unflatten(X(T, a), 0, d.pick([(4, 2), (-1, -1), (5, -1)]))
+    return lambda T: T.unflatten(X(T, a), 0, d.pick([(4, 2), (5, -1)]))
+
+
+@case("unflatten", msg=False)  # PyTorch's message is an internal error with a C++ trace
+def _(d):
+    a = d.arr((6, 2))
+    return lambda T: T.unflatten(X(T, a), 0, (-1, -1))
 
 
 @case("broadcast_to")
@@ -424,13 +430,13 @@ def _(d):
 # ---- factories --------------------------------------------------------------------------------
 
 for _name in ("zeros", "ones", "empty", "rand", "randn"):
-    @case(_name)
+    @case(_name, msg=False)  # PyTorch words it two ways, by where the negative size is
     def _negative_size(d, _name=_name):
         s = d.shape(1, 3, 0, 3)
         s = s[:-1] + (-d.int(1, 3),)
         return lambda T: getattr(T, _name)(s)
 
-    @case(_name)
+    @case(_name, msg=False)  # PyTorch's argument parser's words
     def _float_size(d, _name=_name):
         return lambda T: getattr(T, _name)((2, 1.5))
 

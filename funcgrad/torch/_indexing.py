@@ -13,7 +13,7 @@ import numpy as np
 from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
-from ._dispatch import apply_op, is_storage
+from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
 from ._factories import _t
 from ._storage import wrap_dim
@@ -430,7 +430,7 @@ def masked_select(input, mask):
     mask = _t(mask)
     if mask._dtype is not D.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    shape = broadcast_shapes_checked(tuple(input.shape), tuple(mask.shape))
     m = np.broadcast_to(concrete(mask), shape)
     return apply_op("MaskedSelectBackward0", lambda x: fnp.broadcast_to(x, shape)[m], [input],
                     saves=False)

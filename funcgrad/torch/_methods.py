@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes as D
+from ._dispatch import size_mismatch
 from . import _indexing as I
 from . import _ops as O
 from . import _products as P
@@ -52,7 +53,7 @@ def _add_op(self, other):
             try:
                 r = x + y
             except ValueError:
-                raise RuntimeError(O._size_mismatch(x.shape, y.shape)) from None
+                raise RuntimeError(size_mismatch(x.shape, y.shape)) from None
             t = _new(Tensor)
             t._data = r if type(r) is _ndarray else np.asarray(r)
             t._dtype, t._vc, t._requires_grad = self._dtype, [0], False

@@ -3,7 +3,6 @@ computes with funcgrad's elementwise primitives under PyTorch's dtype rules and 
 grad_fn name. Reductions are in _reductions.py, products in _products.py."""
 from __future__ import annotations
 
-import builtins
 
 import numpy as np
 
@@ -16,7 +15,8 @@ from .. import numpy as fnp
 from ..scipy.special import erf as _special_erf, gammaln
 from .._api import stop_gradient
 from . import _dtypes as D
-from ._dispatch import apply_op, tensors_device, needs_record, record_primitive, value_of
+from ._dispatch import (apply_op, broadcast_shapes_checked, needs_record, record_primitive,
+                        size_mismatch, tensors_device, value_of)
 from ._factories import _t
 from ._grad_mode import is_grad_enabled, no_grad
 from ._indexing import nonzero
@@ -100,7 +100,7 @@ def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, sc
             return apply_op(name, _cast_args(fg_fn, dt, input, other), [input, other],
                             saves=saves, dtype=out_dtype or dt, scalar_edges=scalar_edges)
         except ValueError:
-            raise RuntimeError(_size_mismatch(_shape(input), _shape(other))) from None
+            raise RuntimeError(size_mismatch(_shape(input), _shape(other))) from None
     op.__name__ = name
     return op
 
@@ -133,17 +133,7 @@ def _broadcast_checked(prim, x, y):
         return eval_values(prim, (x, y), _NO_PARAMS)
     except ValueError:
         sx, sy = np.shape(x), np.shape(y)
-        raise RuntimeError(_size_mismatch(sx, sy)) from None
-
-
-def _size_mismatch(sa, sb):
-    n = builtins.max(len(sa), len(sb))
-    a, b = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    for i in reversed(range(n)):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
-                    f"non-singleton dimension {i}")
-    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
+        raise RuntimeError(size_mismatch(sx, sy)) from None
 
 
 def _compare(name, fg_fn):
@@ -593,7 +583,11 @@ def where(condition, input=None, other=None):
     if x is not None and y is not None and type(c) is _ndarray:
         x = x.astype(dt.np, copy=False) if type(x) is _ndarray else _scalar(x, dt)
         y = y.astype(dt.np, copy=False) if type(y) is _ndarray else _scalar(y, dt)
-        return _wrap(np.where(c, x, y))
+        try:
+            return _wrap(np.where(c, x, y))
+        except ValueError:
+            broadcast_shapes_checked(c.shape, np.shape(x), np.shape(y))
+            raise
     if backend.active:
         tensors_device([cond, input, other])
     c = value_of(cond)
@@ -629,6 +623,8 @@ def masked_fill(input, mask, value):
                 D._category(dt) else dt, dt)
     x = _eager(input)
     if x is not None and type(m) is _ndarray:
+        if m.shape != x.shape:
+            broadcast_shapes_checked(x.shape, m.shape)
         out = np.array(x)
         np.copyto(out, _scalar(value, dt), where=np.broadcast_to(m, out.shape))
         return _wrap(out)
@@ -703,8 +699,7 @@ def _softmax(name, log):
             input = input.to(dtype)
         if not (input._dtype.is_floating_point or input._dtype.is_complex):
             kernel = "log_softmax_lastdim_kernel_impl" if log else "softmax_lastdim_kernel_impl"
-            raise NotImplementedError(f'"{kernel}" not implemented for '
-                                      f"'{D.type_name(input._dtype)}'")
+            raise D.kernel_error(kernel, input._dtype)
         d = wrap_dim(dim, input.ndim)
         value = fg_nn.log_softmax if log else fg_nn.softmax
         return apply_op(name, lambda x: value(x, d), [input], saves=False, saves_out=True)

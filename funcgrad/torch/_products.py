@@ -9,7 +9,8 @@ from .. import numpy as fnp
 from . import _dtypes as D
 from ..lax.linalg import dot_general_p as _DOT_GENERAL
 from ._dispatch import apply_op, needs_record, record_primitive
-from ._ops import _eager, _size_mismatch, _storage, _wrap, mul
+from ._dispatch import size_mismatch
+from ._ops import _eager, _storage, _wrap, mul
 
 _MM = (((1,), (0,)), ((), ()))
 
@@ -147,7 +148,7 @@ def matmul(input, other, *, out=None):
         try:
             np.broadcast_shapes(tuple(input.shape[:-2]), tuple(other.shape[:-2]))
         except ValueError:
-            raise RuntimeError(_size_mismatch(tuple(input.shape[:-2]),
+            raise RuntimeError(size_mismatch(tuple(input.shape[:-2]),
                                               tuple(other.shape[:-2]))) from None
     _same_dtype(input, other)
     x, y = _eager(input), _eager(other)

@@ -12,7 +12,7 @@ from .. import lax
 from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
-from ._dispatch import apply_op, is_storage
+from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
 from ._indexing import _grid
 from ._ops import _wrap
@@ -252,7 +252,7 @@ def broadcast_to(t, size):
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    shape = np.broadcast_shapes(*[tuple(t.shape) for t in tensors])
+    shape = broadcast_shapes_checked(*[tuple(t.shape) for t in tensors])
     return tuple(t if tuple(t.shape) == shape else expand(t, shape) for t in tensors)
 
 

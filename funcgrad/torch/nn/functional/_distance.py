@@ -5,7 +5,7 @@ import numpy as np
 
 from .... import lax
 from .... import numpy as fnp
-from ..._dispatch import apply_op
+from ..._dispatch import apply_op, broadcast_shapes_checked
 from ..._storage import wrap_dim
 from ._common import _const
 
@@ -17,7 +17,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     d = wrap_dim(dim, nd)
 
     def fn(a, b):
-        a, b = fnp.broadcast_to(a, np.broadcast_shapes(a.shape, b.shape)), b
+        a, b = fnp.broadcast_to(a, broadcast_shapes_checked(a.shape, b.shape)), b
         b = fnp.broadcast_to(b, a.shape)
         na = lax.sqrt(fnp.sum(a * a, axis=d))
         nb = lax.sqrt(fnp.sum(b * b, axis=d))

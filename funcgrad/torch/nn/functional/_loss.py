@@ -9,7 +9,7 @@ import numpy as np
 from .... import lax
 from .... import nn as fg_nn
 from .... import numpy as fnp
-from ..._dispatch import apply_op, value_of as _value_of
+from ..._dispatch import apply_op, broadcast_shapes_checked, value_of as _value_of
 from ..._dtypes import type_name
 from ..._storage import host_values
 from ._common import _const, _reduce, _reduction
@@ -32,7 +32,7 @@ def _warn_size(input, target, stacklevel=3):
 
 
 def _bcast(x, y):
-    shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+    shape = broadcast_shapes_checked(tuple(x.shape), tuple(y.shape))
     return fnp.broadcast_to(x, shape), fnp.broadcast_to(y, shape)
 
 
@@ -48,6 +48,7 @@ def _weighted(err, w, reduction):
 def _pointwise_loss_args(input, target, size_average, reduce, reduction, weight):
     """The reduction of mse_loss and l1_loss, after PyTorch's size warning and weight check."""
     _warn_size(input, target, stacklevel=4)
+    broadcast_shapes_checked(input.shape, target.shape)
     reduction = _reduction(size_average, reduce, reduction, stacklevel=4)
     if weight is not None and weight.size() != input.size():
         raise ValueError("Weights and input must have the same size.")
