@@ -64,14 +64,18 @@ def _storage(x):
 
 # ---- binary arithmetic ------------------------------------------------------------------------
 
-def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, scalar_edges=True):
+def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, scalar_edges=True,
+            int_kernel=None):
     """A binary pointwise operation in PyTorch's result dtype: the primitive evaluated on the
     storage by funcgrad's eager routine, cast as PyTorch casts; recorded as that primitive with
-    its answer when an input requires grad (see _dispatch.record_primitive)."""
+    its answer when an input requires grad (see _dispatch.record_primitive). int_kernel: the
+    operation is for integers and booleans only, PyTorch's kernel of that name says so."""
     prim = fg_fn.primitive
 
     def op(input, other):
         dt = _result_type2(input, other)
+        if int_kernel is not None and (dt.is_floating_point or dt.is_complex):
+            raise D.kernel_error(int_kernel, dt)
         if true_divide and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
         x, y = _storage(input), _storage(other)
@@ -175,9 +179,12 @@ lt = less = _compare("LtBackward0", lax.lt)
 le = less_equal = _compare("LeBackward0", lax.le)
 gt = greater = _compare("GtBackward0", lax.gt)
 ge = greater_equal = _compare("GeBackward0", lax.ge)
-bitwise_and = _binary("BitwiseAndBackward0", lax.bitwise_and, saves=False)
-bitwise_or = _binary("BitwiseOrBackward0", lax.bitwise_or, saves=False)
-bitwise_xor = _binary("BitwiseXorBackward0", lax.bitwise_xor, saves=False)
+bitwise_and = _binary("BitwiseAndBackward0", lax.bitwise_and, saves=False,
+                      int_kernel="bitwise_and_cpu")
+bitwise_or = _binary("BitwiseOrBackward0", lax.bitwise_or, saves=False,
+                     int_kernel="bitwise_or_cpu")
+bitwise_xor = _binary("BitwiseXorBackward0", lax.bitwise_xor, saves=False,
+                      int_kernel="bitwise_xor_cpu")
 
 
 _floor_divide = _binary("NotImplemented", lax.floor_divide, saves=False, scalar_edges=False)
@@ -354,10 +361,11 @@ def float_power(input, exponent):
 
 # ---- unary ------------------------------------------------------------------------------------
 
-def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
+def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False, bool_error=None):
     """A unary pointwise operation; integer inputs of float_only operations give the default
     float dtype, as in PyTorch. Where fg_fn is one primitive it is evaluated on the storage
-    (recorded with its answer when the input requires grad)."""
+    (recorded with its answer when the input requires grad). bool_error: PyTorch's message
+    refusing a boolean input."""
     prim = getattr(fg_fn, "primitive", None)
 
     def op(input, *, out=None):
@@ -366,6 +374,8 @@ def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
         dt = input._dtype
         if float_only and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
+        elif bool_error is not None and dt is D.bool:
+            raise RuntimeError(bool_error)
         if prim is not None and out is None:
             x = _storage(input)
             if x is not None:
@@ -427,7 +437,9 @@ acosh = arccosh = _unary("AcoshBackward0", lax.acosh)
 atanh = arctanh = _unary("AtanhBackward0", lax.atanh)
 erf = _unary("ErfBackward0", _special_erf)
 abs = absolute = _unary("AbsBackward0", lax.abs, float_only=False)
-neg = negative = _unary("NegBackward0", lax.neg, float_only=False, saves=False)
+neg = negative = _unary("NegBackward0", lax.neg, float_only=False, saves=False, bool_error=(
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+    "a mask, use the `~` or `logical_not()` operator instead."))
 sign = _unary("SignBackward0", lax.sign, float_only=False, saves=False)
 sgn = sign
 floor = _unary("FloorBackward0", lax.floor, float_only=False, saves=False)
@@ -439,6 +451,9 @@ _round = _unary("RoundBackward0", lax.round, float_only=False, saves=False)
 
 
 def round(input, *, decimals=0):  # noqa: A001 (torch.round)
+    dt = input._dtype
+    if not (dt.is_floating_point or dt.is_complex):  # integers are whole already
+        return input.clone()
     if not decimals:
         return _round(input)
     scale = 10.0 ** decimals
@@ -470,6 +485,9 @@ def logical_not(input):
 
 
 def bitwise_not(input):
+    input = _t(input)
+    if input._dtype.is_floating_point or input._dtype.is_complex:
+        raise D.kernel_error("bitwise_not_cpu", input._dtype)
     return apply_op("BitwiseNotBackward0", lax.bitwise_not, [_t(input)], saves=False)
 
 

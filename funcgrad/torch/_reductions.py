@@ -15,7 +15,7 @@ from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
 from ._dispatch import apply_op, needs_record, record_primitive, value_of
 from ._factories import _t
 from ._ops import _eager, _storage, _wrap, maximum, minimum
-from ._storage import wrap_dim
+from ._storage import wrap_dim, wrap_dims
 from ._tensor import Tensor, _as, _host_result, concrete
 
 
@@ -26,10 +26,7 @@ def _dims(dim, ndim):
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:
         return None
-    out = tuple(wrap_dim(d, ndim) for d in dims)
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
-    return out
+    return wrap_dims(dims, ndim)
 
 
 def _sum_dtype(dt):
@@ -103,15 +100,17 @@ def _check_float_moments(input):
 
 
 def _moment(name, input, dims, ddof, fn):
-    """std/var: PyTorch's warning, and nan, where the degrees of freedom are not positive."""
+    """std/var: PyTorch's warning, and nan or inf (a divisor of 0), where the degrees of
+    freedom are not positive. fn(ddof) computes the moment."""
     shape = input._data.shape
     count = int(np.prod([shape[d] for d in (dims if dims is not None else range(len(shape)))]))
     if count - ddof <= 0:
+        ddof = count  # the divisor max(count - correction, 0), as PyTorch's
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return fn()
+        return fn(ddof)
 
 
 def _moment_dims(input, dim, unbiased, correction):
@@ -123,13 +122,13 @@ def _moment_dims(input, dim, unbiased, correction):
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     ddof, dims = _moment_dims(input, dim, unbiased, correction)
-    return _moment("var", input, dims, ddof, lambda: apply_op(
+    return _moment("var", input, dims, ddof, lambda ddof: apply_op(
         "VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim), [input]))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     ddof, dims = _moment_dims(input, dim, unbiased, correction)
-    return _moment("std", input, dims, ddof, lambda: apply_op(
+    return _moment("std", input, dims, ddof, lambda ddof: apply_op(
         "StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim), [input],
         saves_out=True))
 
@@ -252,11 +251,22 @@ class return_types:
 
 
 def _no_empty(input, name, dim=None):
-    if dim is None and input.numel() == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                           "== 0. Specify the reduction dim with the 'dim' argument.")
-    if dim is not None and input.ndim and input.shape[dim] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    """PyTorch's errors for a reduction with no identity (max, argmax, amax, median, mode,
+    kthvalue, ...) over nothing: over all of an empty tensor (RuntimeError; argmax and argmin
+    raise IndexError), or along a size-0 dim (IndexError); dim: an int (wrapped) or a tuple."""
+    shape = input._data.shape
+    if dim is None or dim == ():
+        if 0 in shape:
+            if name in ("argmax", "argmin"):
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return
+    for d in (dim if isinstance(dim, tuple) else (dim,)):
+        if shape and shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def _take_along(x, idx, d, keepdim):
@@ -309,18 +319,26 @@ min = _extremum("min", "min", return_types.min)  # noqa: A001
 
 def amax(input, dim=(), keepdim=False):
     dims = _dims(dim, input.ndim)
+    _no_empty(input, "amax", dims)
     return apply_op("AmaxBackward0", lambda x: fnp.max(x, axis=dims, keepdims=keepdim), [input],
                     saves_out=True)
 
 
 def amin(input, dim=(), keepdim=False):
     dims = _dims(dim, input.ndim)
+    _no_empty(input, "amin", dims)
     return apply_op("AminBackward0", lambda x: fnp.min(x, axis=dims, keepdims=keepdim), [input],
                     saves_out=True)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
     dims = None if dim is None else _dims(dim, input.ndim)
+    if 0 in input._data.shape:
+        if dims is None:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        if input.ndim and input.shape[dims[0]] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     return return_types.aminmax(*apply_op("AminmaxBackward0", lambda x: (
         fnp.min(x, axis=dims, keepdims=keepdim), fnp.max(x, axis=dims, keepdims=keepdim)),
         [input]))

@@ -17,7 +17,7 @@ from ._grad_mode import is_grad_enabled
 from ._indexing import _grid
 from ._ops import _wrap
 from ._reductions import sum as _sum
-from ._storage import flat_positions, root, strided_view, wrap_dim
+from ._storage import flat_positions, root, strided_view, wrap_dim, wrap_dims
 from ._tensor import Tensor, _copy_value, concrete
 from ._views import view_op
 
@@ -141,7 +141,7 @@ def squeeze(t, dim=None):
     else:
         multi = not isinstance(dim, int)
         ds = tuple(dim) if multi else (dim,)
-        dims = tuple(sorted({wrap_dim(d, t.ndim) for d in ds if shape[wrap_dim(d, t.ndim)] == 1})) \
+        dims = tuple(sorted(d for d in wrap_dims(ds, t.ndim) if shape[d] == 1)) \
             if t.ndim else ()
         if not t.ndim:
             for d in ds:
@@ -216,8 +216,15 @@ def mT(t):
 def movedim(t, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
     src = [wrap_dim(s, t.ndim) for s in src]
     dst = [wrap_dim(d, t.ndim) for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
     order = [i for i in range(t.ndim) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -260,9 +267,14 @@ def narrow(t, dim, start, length):
     d = wrap_dim(dim, t.ndim)
     n = t.shape[d]
     start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     idx = (slice(None),) * d + (slice(start, start + length),)
     return view_op(t, "SliceBackward0", lambda a: a[idx], lambda x: x[idx])
@@ -303,6 +315,9 @@ def split(t, split_size_or_sections, dim=0):
         name = "SplitBackward0"
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={sizes}")
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
@@ -344,6 +359,8 @@ def unfold(t, dimension, size, step):
     """All windows of `size` along `dimension`, `step` apart, as a new last dimension (a view)."""
     d = wrap_dim(dimension, t.ndim)
     n = t.shape[d] if t.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > n:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
     if step <= 0:
@@ -424,6 +441,11 @@ def repeat(t, *sizes):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
     shape = (1,) * (len(sizes) - t.ndim) + tuple(t.shape)
+    for r in sizes:
+        if r < 0:
+            target = [r * s for r, s in zip(sizes, shape)]
+            raise RuntimeError(f"Trying to create tensor with negative dimension "
+                               f"{next((x for x in target if x < 0), r)}: {target}")
     return apply_op("RepeatBackward0", lambda x: fnp.tile(fnp.reshape(x, shape), sizes), [t],
                     saves=False)
 
@@ -453,7 +475,7 @@ def _cat_dtype(tensors):
 def cat(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
