@@ -161,6 +161,15 @@ def broadcast_shapes_checked(*shapes):
     return acc
 
 
+def check_output_shape(out_shape, *shapes):
+    """PyTorch's RuntimeError when shapes broadcast to a shape other than out_shape, the shape
+    of the output written (an in-place operation's tensor)."""
+    shape = broadcast_shapes_checked(out_shape, *shapes)
+    if shape != tuple(out_shape):
+        raise RuntimeError(f"output with shape {list(out_shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+
+
 def broadcast_error(args, e):
     """The RuntimeError PyTorch raises when the tensors among args do not broadcast and a
     broadcasting step of an operation on them failed with ValueError e (numpy's or funcgrad's

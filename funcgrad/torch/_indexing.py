@@ -34,6 +34,9 @@ def _numpy_index(idx):
 
 def _item(i):
     if type(i) in _BASIC:
+        if type(i) is slice and i.step is not None and i.step <= 0:
+            raise ValueError("slice step cannot be zero" if i.step == 0 else
+                             "step must be greater than zero")
         return i
     if isinstance(i, Tensor):
         if i._dtype.is_floating_point or i._dtype.is_complex:
@@ -98,6 +101,14 @@ def _check_index(shape, nidx):
                 raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension "
                                  f"{dim} with size {n}")
         dim += 1
+    arrays = [i for i in items if isinstance(i, np.ndarray)]
+    if len(arrays) > 1:
+        shapes = [i.shape if i.dtype != bool else (int(i.sum()),) for i in arrays]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                             "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
 
 
 # ---- x[idx] --------------------------------------------------------------------------------------
@@ -287,7 +298,7 @@ def _grid(idx, d):
 
 def gather(input, dim, index, *, sparse_grad=False):
     d = wrap_dim(dim, input.ndim)
-    if not isinstance(index, Tensor) or index._dtype is not D.int64:
+    if not isinstance(index, Tensor) or index._dtype not in (D.int64, D.int32):
         raise RuntimeError("gather(): Expected dtype int64 for index")
     idx = concrete(index)
     if idx.ndim != max(input.ndim, 1) and not (idx.ndim <= 1 and input.ndim <= 1):
@@ -324,6 +335,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     _scatter_checks(input, d, idx, src)
     nidx = _grid(idx, d)
     dt = input._dtype
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
     if reduce is not None:
         return _scatter_reduce(input, nidx, idx.shape, src, {"add": "sum", "multiply": "prod"}
                                .get(reduce, reduce), True, "ScatterBackward0")
@@ -380,7 +393,7 @@ def _scatter_reduce(input, nidx, ishape, src, reduce, include_self, name):
             base = x if include_self else x.at[nidx].set(fill)
             return base.at[nidx].max(s) if reduce == "amax" else base.at[nidx].min(s)
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+                           f"{reduce}")  # scatter() checks its own reduce names first
     return apply_op(name, fn, [input, src], saves=True, dtype=dt)
 
 
@@ -392,17 +405,30 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     idx = concrete(index).reshape(-1)
     n = input.shape[d] if input.ndim else 1
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = int(idx[(idx >= n) | (idx < -n)][0])
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # PyTorch takes no negative index here
+        bad = int(idx[(idx >= n) | (idx < 0)][0])
+        if input.ndim == 2 and d == 1:  # PyTorch's kernel for this case words it so
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+        raise IndexError("index out of range in self")
     sel = (slice(None),) * d + (idx,)
     return apply_op("IndexSelectBackward0", lambda x: x[sel] if fnp.ndim(x) else
                     fnp.reshape(x, (1,))[idx], [input], saves=False)
 
 
+def _check_index_range(input, d, idx):
+    """PyTorch's error for positions outside [0, size) along d (index_add, index_copy)."""
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        if input.ndim <= 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"index {int(idx[(idx >= n) | (idx < 0)][0])} is out of bounds for "
+                           f"dimension {d} with size {n}")
+
+
 def index_add(input, dim, index, source, *, alpha=1):
     d = wrap_dim(dim, input.ndim)
     idx = concrete(index).reshape(-1)
+    _check_index_range(input, d, idx)
     sel = (slice(None),) * d + (idx,)
     dt = input._dtype
     return apply_op("IndexAddBackward0", lambda x, s: x.at[sel].add(

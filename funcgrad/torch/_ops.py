@@ -652,6 +652,10 @@ def masked_fill(input, mask, value):
 
 
 def lerp(input, end, weight):
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {D.c_name(input._dtype)} for `{name}` but got "
+                               f"dtype {D.c_name(t._dtype)}")
     dt = D.result_type(input, end)
     return apply_op("LerpBackward0" if not isinstance(weight, Tensor) else "LerpBackward1",
                     lambda a, b, w: _as(a, dt) + _as(w, dt) * (_as(b, dt) - _as(a, dt)),

@@ -643,6 +643,9 @@ def trace(t):
 
 
 def take_along_dim(input, indices, dim=None):
+    if indices._dtype is not D.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{D.type_name(indices._dtype)}")
     idx = concrete(indices)
     if dim is None:
         return apply_op("GatherBackward0", lambda x: fnp.reshape(x, (-1,))[idx.reshape(-1)],
