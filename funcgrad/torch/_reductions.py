@@ -172,6 +172,26 @@ def logsumexp(input, dim, keepdim=False):
     return apply_op("LogsumexpBackward0", fn, [input], saves_out=True, dtype=dt)
 
 
+def p_norm(x, p, axis=None, keepdims=False):
+    """The p-norm of funcgrad value x over axis, with PyTorch's derivative conventions: where
+    the norm is 0 its (sub)gradient is 0 (not the nan of d sqrt(s) at s = 0), for every p."""
+    a = fnp.abs(x)
+    if p == np.inf:
+        return fnp.max(a, axis=axis, keepdims=keepdims)
+    if p == -np.inf:
+        return fnp.min(a, axis=axis, keepdims=keepdims)
+    if p == 0:
+        return fnp.sum(lax.convert_element_type(lax.ne(a, 0), a.dtype), axis=axis,
+                       keepdims=keepdims)
+    if p == 1:
+        return fnp.sum(a, axis=axis, keepdims=keepdims)
+    s = fnp.sum(a * a if p == 2 else a ** p, axis=axis, keepdims=keepdims)
+    pos = lax.gt(s, fnp.zeros_like(s))
+    safe = lax.select(pos, s, fnp.ones_like(s))
+    root = lax.sqrt(safe) if p == 2 else safe ** (1.0 / p)
+    return lax.select(pos, root, fnp.zeros_like(s))
+
+
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if not _is_float(input._dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
@@ -179,36 +199,25 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
     dims = _dims(dim, input.ndim)
-
-    def fn(x):
-        a = fnp.abs(x)
-        if p == 2:
-            return fnp.sqrt(fnp.sum(a * a, axis=dims, keepdims=keepdim))
-        if p == np.inf or p == "inf":
-            return fnp.max(a, axis=dims, keepdims=keepdim)
-        if p == -np.inf:
-            return fnp.min(a, axis=dims, keepdims=keepdim)
-        if p == 0:
-            return fnp.sum(lax.convert_element_type(lax.ne(a, 0), a.dtype), axis=dims,
-                           keepdims=keepdim)
-        if p == 1:
-            return fnp.sum(a, axis=dims, keepdims=keepdim)
-        return fnp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
-    return apply_op("LinalgVectorNormBackward0", fn, [input], saves_out=True)
+    if isinstance(p, str):
+        if p != "nuc":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if input.ndim < 2:
+            raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                               "dimensions.")
+        shown = dims if dims is not None else tuple(range(input.ndim))
+        if len(shown) != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               f"{' '.join(str(d) for d in shown)}")
+        return apply_op("LinalgMatrixNormBackward0", lambda x: fnp.linalg.norm(
+            x, "nuc", axis=shown, keepdims=keepdim), [input])
+    return apply_op("LinalgVectorNormBackward0", lambda x: p_norm(x, p, dims, keepdim), [input],
+                    saves_out=True)
 
 
 def dist(input, other, p=2):
     """The p-norm of input - other."""
-    def fn(a, b):
-        d = fnp.abs(a - b)
-        if p == 2:
-            return fnp.sqrt(fnp.sum(d * d))
-        if p == np.inf:
-            return fnp.max(d)
-        if p == 0:
-            return fnp.sum(lax.convert_element_type(lax.ne(d, 0), d.dtype))
-        return fnp.sum(d ** p) ** (1.0 / p)
-    return apply_op("DistBackward0", fn, [input, other])
+    return apply_op("DistBackward0", lambda a, b: p_norm(a - b, p), [input, other])
 
 
 # ---- extrema ---------------------------------------------------------------------------------

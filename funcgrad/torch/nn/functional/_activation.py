@@ -91,6 +91,10 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def prelu(input, weight):
     c = weight.numel()
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if c != 1 and c != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {c} and channel size = {channels}.")
 
     def fn(x, w):
         if c > 1:

@@ -253,6 +253,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return apply_op("DivBackward1" if reduction == "mean" else "NegBackward0", fn,
                         [input, target, weight])
     cdim = _class_dim_checks(input, target, weight, "cross_entropy")
+    _check_target_dtype(target)
     tgt = _target_value(target)
     _check_targets(tgt, c, ignore_index)
     wshape = tuple(c if i == cdim else 1 for i in range(input.ndim))

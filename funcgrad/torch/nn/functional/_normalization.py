@@ -14,6 +14,7 @@ from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
 from ..._grad_mode import no_grad
+from ..._reductions import p_norm
 from ..._storage import wrap_dim
 from ._common import _const
 from ._pooling import avg_pool2d
@@ -61,8 +62,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.ndim < 2:
         raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
     c = input.shape[1]
-    for nm, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                  ("running_var", running_var)):
+    for nm, t in (("running_mean", running_mean), ("running_var", running_var),
+                  ("weight", weight), ("bias", bias)):  # PyTorch's order
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{nm} should contain {c} elements not {t.numel()}")
     axes = (0,) + tuple(range(2, input.ndim))
@@ -147,6 +148,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(input.shape)} and "
                            f"num_groups={num_groups}")
+    for nm, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {nm} to be a vector of size equal to the number of "
+                               f"channels in input, but got {nm} of shape {list(t.shape)} and "
+                               f"input of shape {list(input.shape)}")
     _check_batch_stats([n * c // num_groups, num_groups] + list(input.shape[2:]))
     shape = tuple(input.shape)
     bshape = (1, c) + (1,) * (input.ndim - 2)
@@ -177,13 +183,5 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     d = wrap_dim(dim, input.ndim)
 
     def fn(x):
-        if p == 2:
-            nrm = lax.sqrt(fnp.sum(x * x, axis=d, keepdims=True))
-        elif p == 1:
-            nrm = fnp.sum(lax.abs(x), axis=d, keepdims=True)
-        elif p == float("inf"):
-            nrm = fnp.max(lax.abs(x), axis=d, keepdims=True)
-        else:
-            nrm = fnp.sum(lax.abs(x) ** p, axis=d, keepdims=True) ** (1.0 / p)
-        return x / lax.maximum(nrm, _const(eps, x))
+        return x / lax.maximum(p_norm(x, p, d, True), _const(eps, x))
     return apply_op("DivBackward0", fn, [input])
