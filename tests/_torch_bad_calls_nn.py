@@ -19,10 +19,16 @@ for _nd in (1, 2, 3):
     @case(_conv)
     def _conv_stride(d, _nd=_nd):
         x, w = _conv_inputs(d, _nd)
-        kw = d.pick([{"stride": 0}, {"stride": -1}, {"dilation": 0}, {"dilation": -2},
+        kw = d.pick([{"stride": 0}, {"stride": -1},
                      {"padding": -1}, {"padding": "bogus"}, {"padding": (1,) * (_nd + 1)},
                      {"stride": 2, "padding": "same"}, {"stride": (1,) * (_nd + 1)},
                      {"groups": 0}, {"groups": -1}])
+        return lambda T: getattr(T.nn.functional, f"conv{_nd}d")(X(T, x), X(T, w), **kw)
+
+    @case(_conv, msg=False)  # PyTorch words it by which kernel would run
+    def _conv_dilation(d, _nd=_nd):
+        x, w = _conv_inputs(d, _nd)
+        kw = {"dilation": d.pick([0, -2])}
         return lambda T: getattr(T.nn.functional, f"conv{_nd}d")(X(T, x), X(T, w), **kw)
 
     @case(_conv)
@@ -68,7 +74,7 @@ for _nd in (1, 2, 3):
 def _(d):
     x, w = _conv_inputs(d, 2)
     w = np.swapaxes(w, 0, 1).copy()
-    kw = d.pick([{"stride": 0}, {"output_padding": 3}, {"padding": -1}, {"dilation": 0}])
+    kw = d.pick([{"stride": 0}, {"output_padding": 3}, {"padding": -1}])
     return lambda T: T.nn.functional.conv_transpose2d(X(T, x), X(T, w), **kw)
 
 

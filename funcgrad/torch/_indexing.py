@@ -75,6 +75,14 @@ def _check_index(shape, nidx):
                for i in items if i is not None and i is not Ellipsis)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    arrays = [i for i in items if isinstance(i, np.ndarray)]
+    if len(arrays) > 1:
+        shapes = [i.shape if i.dtype != bool else (int(i.sum()),) for i in arrays]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                             "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
     dim = 0
     for k, i in enumerate(items):
         if i is Ellipsis:
@@ -101,14 +109,6 @@ def _check_index(shape, nidx):
                 raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension "
                                  f"{dim} with size {n}")
         dim += 1
-    arrays = [i for i in items if isinstance(i, np.ndarray)]
-    if len(arrays) > 1:
-        shapes = [i.shape if i.dtype != bool else (int(i.sum()),) for i in arrays]
-        try:
-            np.broadcast_shapes(*shapes)
-        except ValueError:
-            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
-                             "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
 
 
 # ---- x[idx] --------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ grad_fn name. Reductions are in _reductions.py, products in _products.py."""
 from __future__ import annotations
 
 
+import warnings
+
 import numpy as np
 
 from .. import lax
@@ -591,6 +593,9 @@ def where(condition, input=None, other=None):
     cond = _t(condition)
     if cond._dtype is not D.bool:
         if cond._dtype is D.uint8:
+            warnings.warn("where received a uint8 condition tensor. This behavior is deprecated "
+                          "and will be removed in a future version of PyTorch. Use a boolean "
+                          "condition instead.", UserWarning, stacklevel=2)
             cond = cond.bool()
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
@@ -627,6 +632,10 @@ def masked_fill(input, mask, value):
                            f"{D.c_name(mask._dtype)}")
     if backend.active:
         tensors_device([mask, input])
+    if mask._data.shape != input._data.shape:  # the result has the broadcast shape
+        shape = broadcast_shapes_checked(input._data.shape, mask._data.shape)
+        if shape != input._data.shape:
+            input = input.expand(shape)
     m = mask._data
     dt = input._dtype
     if isinstance(value, Tensor):
@@ -641,8 +650,6 @@ def masked_fill(input, mask, value):
                 D._category(dt) else dt, dt)
     x = _eager(input)
     if x is not None and type(m) is _ndarray:
-        if m.shape != x.shape:
-            broadcast_shapes_checked(x.shape, m.shape)
         out = np.array(x)
         np.copyto(out, _scalar(value, dt), where=np.broadcast_to(m, out.shape))
         return _wrap(out)

@@ -235,6 +235,8 @@ moveaxis = movedim
 
 
 def expand(t, *sizes):
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _shape_arg(sizes)
     lead = len(sizes) - t.ndim
     if lead < 0:
@@ -248,6 +250,11 @@ def expand(t, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({shape[lead + i]}) must match "
                                f"the existing size ({s}) at non-singleton dimension {lead + i}.  "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(t.shape)}")
+    for i, s in enumerate(shape):
+        if s < 0:
+            raise RuntimeError(f"expand: size {s} at dimension {i} is negative; a size is >= 0, "
+                               f"or -1 to keep the tensor's size there. Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(t.shape)}")
     return view_op(t, "ExpandBackward0", lambda a: backend.xp_of(a).broadcast_to(a, shape),
                    lambda x: fnp.broadcast_to(x, shape))
 

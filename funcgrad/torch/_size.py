@@ -83,7 +83,11 @@ class device:
         if isinstance(type, device):
             name, index = type.type, type.index
         elif isinstance(type, int):
+            if backend.cuda_device_count() <= 0:
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             name, index = "cuda", type
+        elif not type:
+            raise RuntimeError("Device string must not be empty")
         elif ":" in type:
             name, idx = type.split(":", 1)
             if not idx.isdigit():

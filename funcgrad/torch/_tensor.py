@@ -26,7 +26,7 @@ from ..lax import convert_element_type
 from ..lax.device import device_put
 from ..numpy import broadcast_to
 from . import _dtypes as D
-from ._dispatch import apply_op, grad_edge, is_storage, raw
+from ._dispatch import apply_op, check_output_shape, grad_edge, is_storage, raw
 from ._grad_mode import is_grad_enabled
 from ._graph import Node, _Handle
 from ._printing import format_tensor
@@ -591,9 +591,11 @@ class Tensor:
     def _write(self, new):
         """Set this tensor's value to `new` (a tensor that broadcasts to its shape), as an in-place
         operation does: in its storage, cast to its dtype, with new's grad_fn."""
+        src, d = new._data, self._data
+        if src.shape != d.shape:
+            check_output_shape(d.shape, src.shape)
         if new._dtype is not self._dtype:
             D.check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
-        src, d = new._data, self._data
         if type(src) is type(d) and is_storage(d):  # numpy's, or CuPy's on the tensor's GPU
             xp = backend.xp_of(d)
             xp.copyto(d, src if src.shape == d.shape else xp.broadcast_to(src, d.shape),

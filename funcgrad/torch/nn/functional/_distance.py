@@ -1,7 +1,6 @@
 """torch.nn.functional's distance functions: cosine_similarity and pairwise_distance."""
 from __future__ import annotations
 
-import numpy as np
 
 from .... import lax
 from .... import numpy as fnp

@@ -15,7 +15,7 @@ from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
 from ..._dtypes import kernel_error
 from ..._tensor import Tensor
-from ._common import _const, _ntuple, _pair, abs_, sign
+from ._common import _const, _pair, abs_, sign
 from ._activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -338,11 +338,34 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                        divisor_override, "AvgPool3DBackward0")
 
 
-def _adaptive_out(nd, input, output_size):
-    sizes = _ntuple(nd)(output_size) if not isinstance(output_size, (list, tuple)) else \
-        tuple(output_size) * (nd if len(output_size) == 1 else 1)
+def _adaptive_out(nd, input, output_size, kind):
+    """The output's spatial sizes (None: the input's) and the input's, with PyTorch's errors
+    for output sizes of the wrong length or negative (worded by function)."""
+    name = f"adaptive_{kind}_pool{nd}d"
+    if not isinstance(output_size, (list, tuple)):
+        sizes = (output_size,) * nd
+    elif len(output_size) == 1:
+        sizes = tuple(output_size) * nd
+    elif len(output_size) != nd:
+        if nd == 1:
+            raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got "
+                               f"{len(output_size)})")
+        raise RuntimeError(f"{name}: output_size must be {nd}" if kind == "avg" else
+                           f"{name}(): internal error: output_size.size() must be {nd}")
+    else:
+        sizes = tuple(output_size)
     in_sp = tuple(input.shape[-nd:])
-    return tuple(in_sp[i] if sizes[i] is None else int(sizes[i]) for i in range(nd)), in_sp
+    out = tuple(in_sp[i] if sizes[i] is None else int(sizes[i]) for i in range(nd))
+    if any(o < 0 for o in out):
+        shown = ((1,) if nd == 1 else ()) + out  # the 1-d poolings run as 2-d ones
+        if kind == "avg":
+            raise RuntimeError(f"adaptive_avg_pool{max(nd, 2)}d: elements of output_size must "
+                               f"be greater than or equal to 0 but received "
+                               f"{{{', '.join(str(o) for o in shown)}}}")
+        full = list(input.shape[:-nd]) + list(shown)
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(o for o in full if o < 0)}: {full}")
+    return out, in_sp
 
 
 def _adaptive_ranges(n, o):
@@ -352,7 +375,7 @@ def _adaptive_ranges(n, o):
 
 def _adaptive_check(nd, input, name):
     if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
                            f"{list(input.shape)}")
     for i in range(1, input.ndim):
         if input.shape[i] == 0:
@@ -363,7 +386,7 @@ def _adaptive_check(nd, input, name):
 
 def _adaptive_avg_poolnd(nd, input, output_size, name):
     _adaptive_check(nd, input, f"adaptive_avg_pool{nd}d")
-    out, in_sp = _adaptive_out(nd, input, output_size)
+    out, in_sp = _adaptive_out(nd, input, output_size, "avg")
     mats = []
     for n, o in zip(in_sp, out):
         start, end = _adaptive_ranges(n, o)
@@ -399,7 +422,7 @@ def adaptive_avg_pool3d(input, output_size):
 
 def _adaptive_max_poolnd(nd, input, output_size, return_indices, name):
     _adaptive_check(nd, input, f"adaptive_max_pool{nd}d")
-    out, in_sp = _adaptive_out(nd, input, output_size)
+    out, in_sp = _adaptive_out(nd, input, output_size, "max")
     idxs, kmax = [], []
     for n, o in zip(in_sp, out):
         start, end = _adaptive_ranges(n, o)
