@@ -12,17 +12,24 @@ import numpy as np
 # ---- the table --------------------------------------------------------------------------------
 
 CASES: dict[str, list] = defaultdict(list)
+# builders whose fix is in a file another engineer owns, reported to them (FINDINGS-<owner>.md):
+# run by an xfail test until it lands, so the suite stays green and notices when it does
+PENDING: dict[str, list] = defaultdict(list)
 
 
-def case(name, *, msg=True, values=True):
+def case(name, *, msg=True, values=True, pending=None):
     """Register a builder of bad calls to `name`. msg=False: only the exception class is compared
     (PyTorch's message names an internal kernel); values=False: a call PyTorch accepts returns
-    random values, so only shapes and dtypes are compared."""
+    random values, so only shapes and dtypes are compared; pending: why it is not yet fixed."""
     def register(builder):
-        builder.msg, builder.values = msg, values
-        CASES[name].append(builder)
+        builder.msg, builder.values, builder.pending = msg, values, pending
+        (PENDING if pending else CASES)[name].append(builder)
         return builder
     return register
+
+
+RANDOM_SIZES = ("funcgrad/torch/_random.py (helper `sec`'s) still takes int(size): fix reported "
+                "in FINDINGS-sec.md (use _size.check_size)")
 
 
 FLOATS = ("float32", "float64")

@@ -27,7 +27,7 @@ import _torch_bad_calls_index  # noqa: F401  (registers its builders in CASES)
 import _torch_bad_calls_nn  # noqa: F401  (registers its builders in CASES)
 import numpy as np
 import pytest
-from _torch_bad_calls import CASES, Draw
+from _torch_bad_calls import CASES, PENDING, Draw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,6 +114,10 @@ def _coverage_summary(request):
                                         f"{sum(len(CASES[n]) for n in NAMES)} kinds of bad call, "
                                         f"{_EXAMPLES} drawn calls per function:")
             terminalreporter.write_line(", ".join(f"{n} ({len(CASES[n])})" for n in NAMES))
+            if PENDING:
+                terminalreporter.write_line("awaiting a fix in another engineer's file (xfail): "
+                                            + ", ".join(f"{n} ({len(PENDING[n])})"
+                                                        for n in sorted(PENDING)))
     plugin = Summary()
     if not request.config.pluginmanager.is_registered(plugin):
         request.config.pluginmanager.register(plugin, "torch-bad-input-coverage")
@@ -132,13 +136,31 @@ def test_bad_call_ends_as_in_pytorch(torch, name, data):
     check_same_outcome(torch, builder, d)
 
 
+@pytest.mark.parametrize("name", sorted(PENDING))
+def test_pending_fixes(torch, name):
+    """Bad calls whose fix lies in a file another engineer owns (each builder says why): expected
+    to fail until that fix lands (not strict, so the day it passes is seen as XPASS)."""
+    rng = random.Random(0)
+    failures = []
+    for builder in PENDING[name]:
+        for _ in range(3):
+            try:
+                check_same_outcome(torch, builder, Draw(rng.randint))
+            except AssertionError as e:
+                failures.append(f"{builder.pending}: {e}")
+                break
+    if failures:
+        pytest.xfail("\n".join(failures))
+
+
 def test_every_builder_makes_a_call():
     """Each builder, given fixed draws, makes a callable (the table itself is well formed)."""
     rng = random.Random(0)
     d = Draw(rng.randint)
-    for name in NAMES:
-        for builder in CASES[name]:
-            assert callable(builder(d)), name
+    for table in (CASES, PENDING):
+        for name in sorted(table):
+            for builder in table[name]:
+                assert callable(builder(d)), name
 
 
 def mismatches(seed=0, rounds=3):  # pragma: no cover (a debugging aid: python -c ...)
