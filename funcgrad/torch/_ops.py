@@ -17,8 +17,8 @@ from .. import numpy as fnp
 from ..scipy.special import erf as _special_erf, gammaln
 from .._api import stop_gradient
 from . import _dtypes as D
-from ._dispatch import (apply_op, broadcast_shapes_checked, needs_record, record_primitive,
-                        size_mismatch, tensors_device, value_of)
+from ._dispatch import (apply_op, broadcast_shapes_checked, needs_record, quiet,
+                        record_primitive, size_mismatch, tensors_device, value_of)
 from ._factories import _t
 from ._grad_mode import is_grad_enabled, no_grad
 from ._indexing import nonzero
@@ -136,7 +136,10 @@ def _cast_args(fg_fn, dt, a, b):
 def _broadcast_checked(prim, x, y):
     """prim on storage values x and y, with PyTorch's error for shapes that do not broadcast."""
     try:
-        return eval_values(prim, (x, y), _NO_PARAMS)
+        try:
+            return eval_values(prim, (x, y), _NO_PARAMS)
+        except RuntimeWarning:  # numpy's, raised as an error (see _dispatch.quiet)
+            return quiet(eval_values, prim, (x, y), _NO_PARAMS)
     except ValueError:
         sx, sy = np.shape(x), np.shape(y)
         raise RuntimeError(size_mismatch(sx, sy)) from None
@@ -333,12 +336,18 @@ def pow(input, exponent, *, out=None):
         if x is not None and type(exponent) in (int, float) and input._dtype is dt:
             if type(exponent) is int:
                 prim, params = _INTEGER_POW, {"y": exponent}
-                r = eval_values(prim, (x,), params)
+                try:
+                    r = eval_values(prim, (x,), params)
+                except RuntimeWarning:  # see _dispatch.quiet
+                    r = quiet(eval_values, prim, (x,), params)
                 args = [input]
             else:
                 prim, params = lax.pow.primitive, _NO_PARAMS
                 e = _scalar(exponent, dt)
-                r = eval_values(prim, (x, e), params)
+                try:
+                    r = eval_values(prim, (x, e), params)
+                except RuntimeWarning:  # see _dispatch.quiet
+                    r = quiet(eval_values, prim, (x, e), params)
                 args = [input, e]
             if not needs_record((input,)):
                 return _wrap(r)
@@ -383,9 +392,16 @@ def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False, bool_er
             if x is not None:
                 if dt is not input._dtype:
                     if not needs_record((input,)):
-                        return _wrap(eval_values(prim, (x.astype(dt.np),), _NO_PARAMS))
+                        try:
+                            return _wrap(eval_values(prim, (x.astype(dt.np),), _NO_PARAMS))
+                        except RuntimeWarning:  # see _dispatch.quiet
+                            return _wrap(quiet(eval_values, prim, (x.astype(dt.np),),
+                                               _NO_PARAMS))
                 else:
-                    r = eval_values(prim, (x,), _NO_PARAMS)
+                    try:
+                        r = eval_values(prim, (x,), _NO_PARAMS)
+                    except RuntimeWarning:  # see _dispatch.quiet
+                        r = quiet(eval_values, prim, (x,), _NO_PARAMS)
                     if not needs_record((input,)):
                         return _wrap(r)
                     return record_primitive(name, prim, _NO_PARAMS, [input],
@@ -676,9 +692,12 @@ def hypot(input, other):
 
 def logaddexp(input, other):
     def fn(a, b):
-        m = lax.maximum(a, b)
-        m = stop_gradient(m)
-        return m + lax.log(lax.exp(a - m) + lax.exp(b - m))
+        m = stop_gradient(lax.maximum(a, b))
+        # where both are the same infinity, a - m is nan: PyTorch's answer is that infinity
+        same_inf = lax.bitwise_and(lax.eq(a, b), lax.eq(lax.abs(a), fnp.full_like(a, np.inf)))
+        safe = lax.select(same_inf, fnp.zeros_like(m), m)
+        r = safe + lax.log(lax.exp(a - safe) + lax.exp(b - safe))
+        return lax.select(same_inf, a, r)
     return apply_op("LogaddexpBackward0", fn, [input, other])
 
 

@@ -12,7 +12,7 @@ from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
-from ._dispatch import apply_op, needs_record, record_primitive, value_of
+from ._dispatch import apply_op, needs_record, quiet, record_primitive, value_of
 from ._factories import _t
 from ._ops import _eager, _storage, _wrap, maximum, minimum
 from ._storage import wrap_dim, wrap_dims
@@ -44,8 +44,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 (torch.sum
     dt = dtype or _sum_dtype(input._dtype)
     dims = _dims(dim, input.ndim)
     x = _storage(input)
+    if dt is D.float16:  # PyTorch accumulates half precision in float32
+        return _half_reduce("SumBackward0" if dim is None else "SumBackward1", fnp.sum, input,
+                            dims, keepdim)
     if x is not None:
-        r = np.sum(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        try:
+            r = np.sum(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        except RuntimeWarning:  # numpy's (inf - inf), raised as an error: see _dispatch.quiet
+            r = quiet(np.sum, x, dims, dt.np, None, keepdim)
         if not needs_record((input,)):
             return _wrap(r)
         if not keepdim and x.ndim and dt is input._dtype:
@@ -55,6 +61,17 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 (torch.sum
     return apply_op("SumBackward0" if dim is None else "SumBackward1",
                     lambda v: fnp.sum(_as(v, dt), axis=dims, keepdims=keepdim), [input],
                     saves=False, dtype=dt)
+
+
+def _half_reduce(name, reduce, input, dims, keepdim):
+    """A sum or mean of a float16 tensor as PyTorch computes it: accumulated in float32, the
+    result rounded to float16 (inf where it overflows, silently)."""
+    def fn(v):
+        r = reduce(lax.convert_element_type(v, np.float32), axis=dims, keepdims=keepdim)
+        with np.errstate(over="ignore"):  # the rounding to float16 may overflow to inf
+            return lax.convert_element_type(r, np.float16)
+    with np.errstate(over="ignore"):
+        return apply_op(name, fn, [input], saves=False, dtype=D.float16)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
@@ -73,9 +90,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
                            f"{which} dtype must be either a floating point or complex dtype. "
                            f"Got: {D.type_name(dt)}")
     dims = _dims(dim, input.ndim)
+    if dt is D.float16:  # accumulated in float32, as PyTorch's
+        return _half_reduce("MeanBackward0" if dim is None else "MeanBackward1", fnp.mean,
+                            input if input._dtype is dt else input.to(dt), dims, keepdim)
     x = _eager(input)
     if x is not None:
-        return _wrap(np.asarray(np.mean(x, axis=dims, dtype=dt.np, keepdims=keepdim), dt.np))
+        try:
+            r = np.mean(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        except RuntimeWarning:  # numpy's (inf - inf, or nothing to average): see quiet
+            r = quiet(np.mean, x, dims, dt.np, None, keepdim)
+        return _wrap(np.asarray(r, dt.np))
     return apply_op("MeanBackward0" if dim is None else "MeanBackward1",
                     lambda v: fnp.mean(_as(v, dt), axis=dims, keepdims=keepdim), [input],
                     saves=False, dtype=dt)
@@ -126,11 +150,17 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         "VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim), [input]))
 
 
+def _safe_sqrt(v):
+    """sqrt(v) whose gradient is 0 where v is 0 (PyTorch's std and norms; d sqrt is inf there)."""
+    pos = lax.gt(v, fnp.zeros_like(v))
+    return lax.select(pos, lax.sqrt(lax.select(pos, v, fnp.ones_like(v))), fnp.zeros_like(v))
+
+
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     ddof, dims = _moment_dims(input, dim, unbiased, correction)
     return _moment("std", input, dims, ddof, lambda ddof: apply_op(
-        "StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim), [input],
-        saves_out=True))
+        "StdBackward0", lambda x: _safe_sqrt(fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim)),
+        [input], saves_out=True))
 
 
 def _with_mean(name, stat, input, dim, unbiased, keepdim, correction):
@@ -186,10 +216,11 @@ def p_norm(x, p, axis=None, keepdims=False):
     if p == 1:
         return fnp.sum(a, axis=axis, keepdims=keepdims)
     s = fnp.sum(a * a if p == 2 else a ** p, axis=axis, keepdims=keepdims)
+    if p == 2:
+        return _safe_sqrt(s)
     pos = lax.gt(s, fnp.zeros_like(s))
     safe = lax.select(pos, s, fnp.ones_like(s))
-    root = lax.sqrt(safe) if p == 2 else safe ** (1.0 / p)
-    return lax.select(pos, root, fnp.zeros_like(s))
+    return lax.select(pos, safe ** (1.0 / p), fnp.zeros_like(s))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -405,6 +436,13 @@ def cumsum(input, dim, *, dtype=None):
         return apply_op("CumsumBackward0", lambda x: _as(x, dt) * 1, [input], saves=False,
                         dtype=dt)
     d = wrap_dim(dim, input.ndim)
+    if dt is D.float16:  # accumulated in float32, as PyTorch's
+        def half(x):
+            r = lax.cumsum(lax.convert_element_type(x, np.float32), d)
+            with np.errstate(over="ignore"):
+                return lax.convert_element_type(r, np.float16)
+        with np.errstate(over="ignore"):
+            return apply_op("CumsumBackward0", half, [input], saves=False, dtype=dt)
     return apply_op("CumsumBackward0", lambda x: lax.cumsum(_as(x, dt), d), [input], saves=False,
                     dtype=dt)
 

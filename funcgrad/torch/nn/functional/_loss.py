@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .... import lax
+from ...._custom import custom_vjp
 from .... import nn as fg_nn
 from .... import numpy as fnp
 from ..._dispatch import (apply_op, broadcast_shapes_checked, check_output_shape,
@@ -306,14 +307,39 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         weight = weight.expand(np.broadcast_shapes(tuple(target.shape), tuple(weight.shape)))
 
     def fn(x, t, w):
-        lo = _const(-100, x)
-        logx = lax.maximum(lax.log(x), lo)
-        log1mx = lax.maximum(lax.log1p(-x), lo)
-        loss = -(t * logx + (1 - t) * log1mx)
+        loss = _bce_terms(x, t)
         if w is not None:
             loss = loss * w
         return _reduce(loss, reduction)
     return apply_op("BinaryCrossEntropyBackward0", fn, [input, target, weight])
+
+
+def _clamped_logs(x):
+    """log(x) and log(1 - x), each clamped at -100 (PyTorch's binary cross entropy)."""
+    lo = _const(-100, x)
+    return lax.maximum(lax.log(x), lo), lax.maximum(lax.log1p(-x), lo)
+
+
+@custom_vjp
+def _bce_terms(x, t):
+    """-(t log x + (1 - t) log(1 - x)), the logs clamped at -100, with PyTorch's gradients: with
+    respect to x, (x - t) / max(x (1 - x), 1e-12), finite at x = 0 and 1 (where the clamped logs
+    have none); with respect to t, log(1 - x) - log(x), not clamped (infinite at 0 and 1)."""
+    logx, log1mx = _clamped_logs(x)
+    return -(t * logx + (1 - t) * log1mx)
+
+
+def _bce_fwd(x, t):
+    return _bce_terms(x, t), (x, t)
+
+
+def _bce_bwd(res, g):
+    x, t = res
+    gx = g * (x - t) / lax.maximum((1 - x) * x, _const(1e-12, x))
+    return gx, g * (lax.log1p(-x) - lax.log(x))
+
+
+_bce_terms.defvjp(_bce_fwd, _bce_bwd)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
