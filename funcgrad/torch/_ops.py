@@ -16,6 +16,7 @@ from .. import nn as fg_nn
 from .. import numpy as fnp
 from ..scipy.special import erf as _special_erf, gammaln
 from .._api import stop_gradient
+from .._custom import custom_vjp
 from . import _dtypes as D
 from ._dispatch import (apply_op, broadcast_shapes_checked, needs_record, quiet,
                         record_primitive, size_mismatch, tensors_device, value_of)
@@ -176,8 +177,6 @@ true_divide = div_ = _binary("DivBackward0", lax.div, true_divide=True)
 maximum = _binary("MaximumBackward0", lax.maximum, saves=True, scalar_edges=False)
 minimum = _binary("MinimumBackward0", lax.minimum, saves=True, scalar_edges=False)
 fmax, fmin = maximum, minimum
-atan2 = arctan2 = _binary("Atan2Backward0", lax.atan2, saves=True, true_divide=True,
-                          scalar_edges=False)
 eq = _compare("EqBackward0", lax.eq)
 ne = not_equal = _compare("NeBackward0", lax.ne)
 lt = less = _compare("LtBackward0", lax.lt)
@@ -716,11 +715,62 @@ def xlogy(input, other):
     if not dt.is_floating_point:
         dt = D.get_default_dtype()
 
-    def fn(x, y):
-        x, y = _as(x, dt), _as(y, dt)
-        safe = lax.select(lax.eq(x, 0), fnp.ones_like(y), y)
-        return lax.select(lax.eq(x, 0), fnp.zeros_like(x), x * lax.log(safe))
-    return apply_op("XlogyBackward0", fn, [input, other], dtype=dt)
+    return apply_op("XlogyBackward0", lambda x, y: _xlogy(*_same_shape(_as(x, dt), _as(y, dt))),
+                    [input, other], dtype=dt)
+
+
+def _same_shape(a, b):
+    """a and b broadcast to one shape (a custom vjp's cotangents have its arguments' shapes)."""
+    shape = np.broadcast_shapes(fnp.shape(a), fnp.shape(b))
+    return fnp.broadcast_to(a, shape), fnp.broadcast_to(b, shape)
+
+
+@custom_vjp
+def _xlogy(x, y):
+    """x log y, 0 where x is 0, with PyTorch's gradients: log y (0 where x is 0) and x / y
+    (nan at x = y = 0, as PyTorch's)."""
+    safe = lax.select(lax.eq(x, fnp.zeros_like(x)), fnp.ones_like(y), y)
+    return lax.select(lax.eq(x, fnp.zeros_like(x)), fnp.zeros_like(x), x * lax.log(safe))
+
+
+def _xlogy_bwd(res, g):
+    x, y = res
+    nonzero = lax.convert_element_type(lax.ne(x, fnp.zeros_like(x)), x.dtype)
+    return g * _xlogy(nonzero, y), g * x / y
+
+
+_xlogy.defvjp(lambda x, y: (_xlogy(x, y), (x, y)), _xlogy_bwd)
+
+
+@custom_vjp
+def _atan2(y, x):
+    """atan2(y, x) with PyTorch's gradients, 0 (not nan) at y = x = 0."""
+    return lax.atan2(y, x)
+
+
+def _atan2_bwd(res, g):
+    y, x = res
+    d = y * y + x * x
+    zero = lax.eq(d, fnp.zeros_like(d))
+    recip = lax.select(zero, fnp.zeros_like(d), 1 / lax.select(zero, fnp.ones_like(d), d))
+    return g * x * recip, g * -y * recip
+
+
+_atan2.defvjp(lambda y, x: (lax.atan2(y, x), (y, x)), _atan2_bwd)
+
+
+def atan2(input, other):
+    dt = D.result_type2(input, other)
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = D.get_default_dtype()
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and \
+            input._data.shape != other._data.shape:
+        broadcast_shapes_checked(input._data.shape, other._data.shape)
+    return apply_op("Atan2Backward0", lambda a, b: _atan2(*_same_shape(_as(a, dt), _as(b, dt))),
+                    [input, other], dtype=dt)
+
+
+arctan2 = atan2
 
 
 # ---- in-place helpers (Tensor.fill_ and friends) -----------------------------------------------

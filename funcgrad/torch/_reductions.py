@@ -152,8 +152,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def _safe_sqrt(v):
     """sqrt(v) whose gradient is 0 where v is 0 (PyTorch's std and norms; d sqrt is inf there)."""
-    pos = lax.gt(v, fnp.zeros_like(v))
-    return lax.select(pos, lax.sqrt(lax.select(pos, v, fnp.ones_like(v))), fnp.zeros_like(v))
+    zero = lax.eq(v, fnp.zeros_like(v))  # (nan stays nan)
+    return lax.select(zero, fnp.zeros_like(v), lax.sqrt(lax.select(zero, fnp.ones_like(v), v)))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

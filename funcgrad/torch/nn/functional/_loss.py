@@ -335,7 +335,8 @@ def _bce_fwd(x, t):
 
 def _bce_bwd(res, g):
     x, t = res
-    gx = g * (x - t) / lax.maximum((1 - x) * x, _const(1e-12, x))
+    # PyTorch's EPSILON is the float 1e-12 in every dtype
+    gx = g * (x - t) / lax.maximum((1 - x) * x, _const(np.float32(1e-12), x))
     return gx, g * (lax.log1p(-x) - lax.log(x))
 
 
