@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from _torch_bad_calls import FLOATS, INTS, RANDOM_SIZES, X, case
 
+import funcgrad.torch as ft
+
 # ---- shapes: reshape, cat, stack, expand, permute ... -----------------------------------------
 
 @case("reshape")
@@ -523,6 +525,24 @@ def _(d):
 @case("zeros")
 def _(d):
     return lambda T: T.zeros(2, device=d.pick(["gpu", "cuda:x", "tpu", "bogus"]))
+
+
+# 'cuda' where there is none: PyTorch's CPU build and funcgrad without a GPU both refuse it (on
+# a machine with a GPU funcgrad runs it, so these run only where funcgrad has none)
+if not ft.cuda.is_available():
+    @case("cuda")
+    def _(d):
+        a = d.arr(d.shape())
+        how = d.pick(["to", "cuda", "zeros", "tensor", "device_index"])
+        if how == "to":
+            return lambda T: X(T, a).to("cuda")
+        if how == "cuda":
+            return lambda T: X(T, a).cuda()
+        if how == "zeros":
+            return lambda T: T.zeros(2, device="cuda")
+        if how == "tensor":
+            return lambda T: T.tensor([1.0], device="cuda:0")
+        return lambda T: T.zeros(2, device=0)
 
 
 @case("device")
