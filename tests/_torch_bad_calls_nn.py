@@ -632,3 +632,65 @@ for _opt, _bad in (("SGD", [{"lr": -1.0}, {"lr": 0.1, "momentum": -0.5},
     @case(f"optim.{_opt}")
     def _opt_empty(d, _opt=_opt):
         return lambda T: getattr(T.optim, _opt)([], lr=0.1)
+
+
+@case("optim.SGD")
+def _(d):
+    return lambda T: T.optim.SGD(T.zeros(2, requires_grad=True), lr=0.1)
+
+
+@case("optim.lr_scheduler.StepLR")
+def _(d):
+    def call(T):
+        opt = T.optim.SGD([T.zeros(1, requires_grad=True)], lr=0.1)
+        sched = T.optim.lr_scheduler.StepLR(opt, step_size=0)
+        if d.int(0, 1):
+            opt.step()
+            sched.step()
+        return opt.param_groups[0]["lr"]
+    return call
+
+
+# ---- nn.init and utils.data ------------------------------------------------------------------
+
+for _init in ("kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_",
+              "orthogonal_"):
+    @case(f"nn.init.{_init}")
+    def _init_1d(d, _init=_init):
+        s = d.shape(0, 1)
+        return lambda T: getattr(T.nn.init, _init)(T.zeros(s))
+
+
+@case("nn.init.uniform_")
+def _(d):
+    return lambda T: T.nn.init.uniform_(T.zeros(3), 1.0, d.pick([0.0, -1.0]))
+
+
+@case("utils.data.DataLoader")
+def _(d):
+    kw = d.pick([{"batch_size": 0}, {"batch_size": -1}, {"batch_size": 1.5},
+                 {"num_workers": -1}, {"shuffle": True, "sampler": [0, 1]},
+                 {"batch_size": 2, "batch_sampler": [[0]]}])
+    return lambda T: T.utils.data.DataLoader([1, 2, 3], **kw)
+
+
+@case("utils.data.TensorDataset")
+def _(d):
+    n = d.int(1, 4)
+    return lambda T: T.utils.data.TensorDataset(T.zeros(n), T.zeros(n + d.int(1, 2)))
+
+
+@case("utils.data.random_split")
+def _(d):
+    lengths = d.pick([[1, 1], [0.5, 0.6], [4], [-1, 4]])
+    return lambda T: T.utils.data.random_split([1, 2, 3], lengths)
+
+
+@case("nn.utils.clip_grad_norm_")
+def _(d):
+    def call(T):
+        p = T.ones(2, requires_grad=True)
+        p.grad = T.tensor([float("inf"), 1.0])
+        return T.nn.utils.clip_grad_norm_([p], 1.0, norm_type=d.pick([2.0, "inf"]),
+                                          error_if_nonfinite=True)
+    return call
