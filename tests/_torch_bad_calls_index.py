@@ -632,3 +632,58 @@ def _(d):
         x = X(T, a, True)
         return T.autograd.grad((x * 2).sum(), [x, X(T, a, True)])
     return call
+
+
+@case("diagonal")
+def _(d):
+    a = d.arr(d.shape(2, 3))
+    dim = d.int(0, a.ndim - 1)
+    return lambda T: T.diagonal(X(T, a), 0, dim, dim - a.ndim)
+
+
+@case("diag_embed")
+def _(d):
+    a = d.arr(d.shape(1, 2))
+    return lambda T: T.diag_embed(X(T, a), dim1=0, dim2=0)
+
+
+@case("flip")
+def _(d):
+    a = d.arr(d.shape(1, 3))
+    return lambda T: X(T, a).flip(0, 0)
+
+
+@case("tril_indices")
+def _(d):
+    r, c = d.pick([(-1, 3), (3, -2)])
+    return lambda T: T.tril_indices(r, c)
+
+
+@case("triu_indices")
+def _(d):
+    r, c = d.pick([(-1, 3), (3, -2)])
+    return lambda T: T.triu_indices(r, c)
+
+
+@case("arange", msg=False)
+def _(d):
+    return lambda T: T.arange(0, d.int(1, 5), dtype=T.bool)
+
+
+@case("to")
+def _(d):
+    a = d.arr(d.shape())
+    return lambda T: X(T, a).to(dtype="float32")
+
+
+@case("fft.fft")
+def _(d):
+    a = d.arr(d.shape(1, 2))
+    kw = d.pick([{"n": 0}, {"n": -1}, {"dim": a.ndim + d.int(0, 2)}])
+    return lambda T: T.fft.fft(X(T, a), **kw)
+
+
+@case("fft.fft2")
+def _(d):
+    a = d.arr(d.shape(2, 3))
+    return lambda T: T.fft.fft2(X(T, a), dim=(0, a.ndim + 1))

@@ -694,3 +694,29 @@ def _(d):
         return T.nn.utils.clip_grad_norm_([p], 1.0, norm_type=d.pick([2.0, "inf"]),
                                           error_if_nonfinite=True)
     return call
+
+
+@case("F.layer_norm")
+def _(d):
+    s = d.shape()
+    x = d.arr(s)
+    w = d.arr((s[-1] + d.int(1, 2),))
+    return lambda T: T.nn.functional.layer_norm(X(T, x), s[-1:], weight=X(T, w))
+
+
+for _name, _call in (("F.cross_entropy", lambda T, x: T.nn.functional.cross_entropy(
+                          x, T.zeros(x.shape[0], dtype=T.int64))),
+                     ("F.batch_norm", lambda T, x: T.nn.functional.batch_norm(
+                         x, None, None, training=True)),
+                     ("F.layer_norm", lambda T, x: T.nn.functional.layer_norm(x, x.shape[-1:])),
+                     ("F.normalize", lambda T, x: T.nn.functional.normalize(x))):
+    @case(_name, msg=False)
+    def _int_input(d, _call=_call):
+        x = d.arr((d.int(2, 3), d.int(2, 4)), d.pick(("int64", "int32")))
+        return lambda T: _call(T, X(T, x))
+
+
+@case("F.max_pool2d", msg=False)
+def _(d):
+    x = d.arr((1, 2, 4, 4), "bool")
+    return lambda T: T.nn.functional.max_pool2d(X(T, x), 2)

@@ -173,6 +173,12 @@ def kernel_error(kernel, d):
     return NotImplementedError(f'"{kernel}" not implemented for \'{type_name(d)}\'')
 
 
+def check_float(kernel, d):
+    """kernel_error where d is neither floating point nor complex (PyTorch's floating kernels)."""
+    if not (d.is_floating_point or d.is_complex):
+        raise kernel_error(kernel, d)
+
+
 def check_cast(result, out):
     """PyTorch's error where an operation's result dtype cannot be cast to its output's."""
     if _category(result) > _category(out):

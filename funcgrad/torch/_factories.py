@@ -222,6 +222,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
+    elif dtype is D.bool:
+        raise D.kernel_error("arange_cpu", dtype)
     n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)
     data = vals[0] + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) \
         * vals[2]
@@ -258,12 +260,20 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
                  requires_grad)
 
 
+def _check_indices_size(row, col):
+    for name, v in (("row", row), ("col", col)):
+        if v < 0:
+            raise RuntimeError(f"{name} must be non-negative, got{v}")  # (PyTorch's spacing)
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    _check_indices_size(row, col)
     return _made(np.stack(np.tril_indices(row, offset, col)).astype((dtype or D.int64).np),
                  as_device(device), False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    _check_indices_size(row, col)
     return _made(np.stack(np.triu_indices(row, offset, col)).astype((dtype or D.int64).np),
                  as_device(device), False)
 

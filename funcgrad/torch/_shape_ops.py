@@ -425,8 +425,15 @@ def as_strided(t, size, stride, storage_offset=None):
     return view_op(t, "AsStridedBackward0", np_fn, lambda x: fnp.reshape(x, (-1,))[rel])
 
 
+def _diagonal_dims(dim1, dim2, ndim):
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
 def diagonal(t, offset=0, dim1=0, dim2=1):
-    d1, d2 = wrap_dim(dim1, t.ndim), wrap_dim(dim2, t.ndim)
+    d1, d2 = _diagonal_dims(dim1, dim2, t.ndim)
     return view_op(t, "DiagonalBackward0", lambda a: _diagonal_view(a, offset, d1, d2),
                    lambda x: fnp.diagonal(x, offset, d1, d2))
 
@@ -556,8 +563,10 @@ def column_stack(tensors):
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
 
 
-def flip(t, dims):
-    dims = tuple(wrap_dim(d, t.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+def flip(t, *dims):
+    if len(dims) == 1 and not isinstance(dims[0], int):  # flip(x, (0, 1)) or x.flip(0, 1)
+        dims = tuple(dims[0])
+    dims = wrap_dims(dims, t.ndim)
     idx = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(t.ndim))
     return apply_op("FlipBackward0", lambda x: x[idx], [t], saves=False)
 
@@ -634,7 +643,7 @@ def diag_embed(t, offset=0, dim1=-2, dim2=-1):
     rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
     shape = tuple(t.shape[:-1]) + (n, n)
     out_nd = t.ndim + 1
-    d1, d2 = wrap_dim(dim1, out_nd), wrap_dim(dim2, out_nd)
+    d1, d2 = _diagonal_dims(dim1, dim2, out_nd)
 
     def fn(x):
         m = fnp.zeros(shape, x.dtype).at[..., rows, cols].set(x)

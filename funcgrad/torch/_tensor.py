@@ -496,6 +496,9 @@ class Tensor:
                 dtype, dev = a.dtype, a.device
             elif a is not None and not isinstance(a, bool):  # a bool: non_blocking
                 dev = a
+        if dtype is not None and not isinstance(dtype, D.dtype):
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"(dtype={type(dtype).__name__}, ): dtype must be a torch.dtype")
         dev = as_device(dev)
         if dev is not None and not same_device(dev, self.device):
             return _to_device(self, dev, dtype or self._dtype)

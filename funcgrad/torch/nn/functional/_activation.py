@@ -21,9 +21,7 @@ __all__ = ["relu", "relu_", "threshold", "hardtanh", "relu6", "elu", "selu", "ce
 
 def _float_only(input, kernel):
     """PyTorch's NotImplementedError for an integer or boolean input to a floating-point kernel."""
-    dt = input._dtype
-    if not (dt.is_floating_point or dt.is_complex):
-        raise _dtypes.kernel_error(kernel, dt)
+    _dtypes.check_float(kernel, input._dtype)
 
 
 def _act(name, value_fn, input, inplace=False, kernel=None):

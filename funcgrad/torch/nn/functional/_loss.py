@@ -12,7 +12,7 @@ from .... import nn as fg_nn
 from .... import numpy as fnp
 from ..._dispatch import (apply_op, broadcast_shapes_checked, check_output_shape,
                           value_of as _value_of)
-from ..._dtypes import type_name
+from ..._dtypes import check_float, type_name
 from ..._storage import host_values
 from ..._tensor import Tensor
 from ._common import _const, _reduce, _reduction
@@ -225,6 +225,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if label_smoothing > 1.0:  # PyTorch's check (a negative one is taken as given)
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    check_float("log_softmax_lastdim_kernel_impl", input.dtype)
     cdim = 0 if input.ndim == 1 else 1
     c = input.shape[cdim] if input.ndim else 0
     if target.dtype.is_floating_point:

@@ -14,6 +14,7 @@ from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
 from ..._grad_mode import no_grad
+from ..._dtypes import check_float, type_name
 from ..._reductions import p_norm
 from ..._storage import wrap_dim
 from ._common import _const
@@ -53,6 +54,7 @@ def _affine(y, w, b, shape=None):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
+    check_float("batch_norm", input.dtype)
     if training:
         _check_batch_stats(list(input.shape), input.size())
     if training and eps <= 0.0:
@@ -132,6 +134,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
                            f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
                            f"got input of size{list(input.shape)}")
+    for nm, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {nm} to be of same shape as normalized_shape, but got "
+                               f"{nm} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")
+    check_float("LayerNormKernelImpl", input.dtype)
     axes = tuple(range(input.ndim - k, input.ndim))
 
     return apply_op("NativeLayerNormBackward0",
@@ -181,6 +189,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     d = wrap_dim(dim, input.ndim)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {type_name(input.dtype)}")
 
     def fn(x):
         return x / lax.maximum(p_norm(x, p, d, True), _const(eps, x))

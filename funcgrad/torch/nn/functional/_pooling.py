@@ -228,6 +228,8 @@ def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, re
                                         ceil_mode, f"max_pool{nd}d")
     if nd == 1 and not input.dtype.is_floating_point:
         raise kernel_error("max_pool1d_impl", input.dtype)
+    if input.dtype.name == "bool":
+        raise kernel_error(f"max_pool{nd}d", input.dtype)
     lead = input.ndim - nd
     in_sp = tuple(input.shape[-nd:])
     dt = input.dtype
