@@ -499,3 +499,22 @@ def _(d):
 def _(d):
     x, w, b = d.arr((2, 3)), d.arr((4, 3)), d.arr((d.pick([3, 5]),))
     return lambda T: T.nn.functional.linear(X(T, x), X(T, w), X(T, b))
+
+
+@case("tensordot")
+def _(d):
+    a, b = d.arr((2, 3)), d.arr(d.pick([(4, 5), (3, 5)]))
+    dims = d.pick([1, 3, -1, ([1], [1]), ([1], [0, 1])])
+    return lambda T: T.tensordot(X(T, a), X(T, b), dims=dims)
+
+
+@case("searchsorted")
+def _(d):
+    s, v = d.arr((2, 3)), d.arr((d.pick([1, 3]), 2))
+    return lambda T: T.searchsorted(X(T, s), X(T, v))
+
+
+@case("bucketize")
+def _(d):
+    v, b = d.arr((3,)), d.arr((2, 2))
+    return lambda T: T.bucketize(X(T, v), X(T, b))

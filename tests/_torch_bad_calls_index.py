@@ -687,3 +687,20 @@ def _(d):
 def _(d):
     a = d.arr(d.shape(2, 3))
     return lambda T: T.fft.fft2(X(T, a), dim=(0, a.ndim + 1))
+
+
+@case("index_copy")
+def _(d):
+    s = d.shape()
+    a = d.arr(s)
+    i = d.pick([s[0], s[0] + 2, -1])
+    return lambda T: T.index_copy(X(T, a), 0, T.tensor([i]), X(T, a)[:1])
+
+
+@case("masked_scatter")
+def _(d):
+    s = d.shape()
+    a = d.arr(s)
+    mask = d.arr(s, d.pick(["float32", "bool"]), 1, 2)
+    return lambda T: X(T, a).masked_scatter(X(T, mask > 0) if mask.dtype == bool else X(T, mask),
+                                            T.zeros(a.size - 1))

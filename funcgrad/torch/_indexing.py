@@ -437,7 +437,12 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     d = wrap_dim(dim, input.ndim)
-    sel = (slice(None),) * d + (concrete(index).reshape(-1),)
+    idx = concrete(index).reshape(-1)
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"index_copy_(): index {int(idx[(idx >= n) | (idx < 0)][0])} is out of "
+                         f"bounds for dimension {d} with size {n}")
+    sel = (slice(None),) * d + (idx,)
     dt = input._dtype
     return apply_op("IndexCopyBackward0", lambda x, s: x.at[sel].set(_as(s, dt)),
                     [input, source], saves=False, dtype=dt)
@@ -463,8 +468,14 @@ def masked_select(input, mask):
 
 
 def masked_scatter(input, mask, source):
+    mask = _t(mask)
+    if mask._dtype is not D.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{D.type_name(mask._dtype)}")
     m = np.broadcast_to(concrete(mask), tuple(input.shape))
     n = int(m.sum())
+    if source.numel() < n:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     return apply_op("MaskedScatterBackward0", lambda x, s: x.at[m].set(
         fnp.reshape(s, (-1,))[:n]), [input, source], saves=False)
 

@@ -833,6 +833,11 @@ def polar(abs, angle):  # noqa: A002 (torch's names)
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
     seq, x = concrete(sorted_sequence), concrete(_t(input))
+    if seq.ndim > 1 and seq.shape[:-1] != x.shape[:-1]:
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the "
+                           f"first N-1 dimensions of boundaries tensor and input value tensor "
+                           f"must match, but we got boundaries tensor {list(seq.shape)} and input "
+                           f"value tensor {list(x.shape)}")
     side = side or ("right" if right else "left")
     if seq.ndim == 1:
         r = np.searchsorted(seq, x, side=side)
@@ -844,4 +849,6 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -213,7 +213,29 @@ def einsum(equation, *operands):
                     saves=True)
 
 
+def _tensordot_dims(a, b, dims):
+    """The contracted dimensions of a and b, with PyTorch's checks and errors."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+        shown_a = [d - a.ndim for d in da]
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+        shown_a = da
+    for i, (x, y) in enumerate(zip(da, db)):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[x]} in dim {shown_a[i]} and second has size "
+                               f"{b.shape[y]} in dim {y}")
+
+
 def tensordot(a, b, dims=2):
+    _tensordot_dims(a, b, dims)
     return apply_op("TensordotBackward0", lambda x, y: fnp.tensordot(x, y, dims), [a, b])
 
 
