@@ -720,3 +720,25 @@ for _name, _call in (("F.cross_entropy", lambda T, x: T.nn.functional.cross_entr
 def _(d):
     x = d.arr((1, 2, 4, 4), "bool")
     return lambda T: T.nn.functional.max_pool2d(X(T, x), 2)
+
+
+# ---- linalg ----------------------------------------------------------------------------------
+
+@case("linalg.inv")
+def _(d):
+    n = d.int(1, 3)
+    a = d.pick([np.zeros((n, n)), np.ones((n, n + 1)), np.zeros((n,)), np.ones((2, n, n))])
+    return lambda T: T.linalg.inv(X(T, a))
+
+
+@case("linalg.cholesky")
+def _(d):
+    a = d.pick([-np.eye(2), np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones((2, 3))])
+    return lambda T: T.linalg.cholesky(X(T, a))
+
+
+@case("linalg.solve")
+def _(d):
+    a = d.pick([np.zeros((2, 2)), np.eye(2)])
+    b = d.pick([np.ones(2), np.ones(3), np.ones((3, 2)), np.ones((2, 3))])
+    return lambda T: T.linalg.solve(X(T, a), X(T, b))
