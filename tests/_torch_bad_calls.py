@@ -518,3 +518,18 @@ def _(d):
 def _(d):
     v, b = d.arr((3,)), d.arr((2, 2))
     return lambda T: T.bucketize(X(T, v), X(T, b))
+
+
+@case("softmax")
+def _(d):
+    a = d.arr(d.shape())
+    return lambda T: X(T, a).softmax(dim=None)
+
+
+for _name in ("F.l1_loss", "F.mse_loss"):
+    @case(_name, msg=False)
+    def _int_loss(d, _name=_name):
+        s = d.shape()
+        x, t = d.arr(s, "int64"), d.arr(s, "int64")
+        red = d.pick(["mean", "sum"])
+        return lambda T: getattr(T.nn.functional, _name[2:])(X(T, x), X(T, t), reduction=red)

@@ -704,3 +704,54 @@ def _(d):
     mask = d.arr(s, d.pick(["float32", "bool"]), 1, 2)
     return lambda T: X(T, a).masked_scatter(X(T, mask > 0) if mask.dtype == bool else X(T, mask),
                                             T.zeros(a.size - 1))
+
+
+for _name in ("hstack", "vstack", "dstack", "column_stack"):
+    @case(_name)
+    def _empty_list(d, _name=_name):
+        return lambda T: getattr(T, _name)([])
+
+
+@case("rot90")
+def _(d):
+    a = d.arr(d.pick([(2, 3), (3,)]))
+    dims = d.pick([(0, 0), (0, 1), (1, -2)])
+    return lambda T: T.rot90(X(T, a), 1, dims)
+
+
+@case("cartesian_prod")
+def _(d):
+    a = d.arr(d.shape(2, 2))
+    return lambda T: T.cartesian_prod(X(T, a))
+
+
+@case("meshgrid")
+def _(d):
+    a, b = d.arr((2,)), d.arr(d.shape(2, 2))
+    return lambda T: T.meshgrid(X(T, a), X(T, b), indexing="ij")
+
+
+@case("tensor_split")
+def _(d):
+    a = d.arr(d.shape())
+    return lambda T: T.tensor_split(X(T, a), d.pick([0, -1]))
+
+
+@case("repeat_interleave")
+def _(d):
+    s = d.shape()
+    a = d.arr(s)
+    reps = d.pick([[-1], [1] * (s[0] + 1), [2] * s[0]])
+    return lambda T: T.repeat_interleave(X(T, a), T.tensor(reps), dim=0)
+
+
+@case("take")
+def _(d):
+    a = d.arr(d.shape())
+    return lambda T: T.take(X(T, a), T.tensor(d.pick([[0.5], [0]], )))
+
+
+@case("inner")
+def _(d):
+    a, b = d.arr(d.shape()), d.arr(d.shape())
+    return lambda T: T.inner(X(T, a), X(T, b))

@@ -481,6 +481,9 @@ def masked_scatter(input, mask, source):
 
 
 def take(input, index):
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{D.type_name(index._dtype)}")
     idx = concrete(index)
     n = input.numel()
     if idx.size and (idx.min() < -n or idx.max() >= n):

@@ -793,6 +793,9 @@ def zero(t):
 
 def _softmax(name, log):
     def op(input, dim, dtype=None):
+        if dim is None:
+            raise TypeError(f"{'log_softmax' if log else 'softmax'}(): argument 'dim' must be int,"
+                            " not NoneType")
         if dtype is not None:
             input = input.to(dtype)
         if not (input._dtype.is_floating_point or input._dtype.is_complex):

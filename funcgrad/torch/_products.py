@@ -83,6 +83,9 @@ def vdot(input, other):
 def inner(input, other):
     if input.ndim == 0 or other.ndim == 0:
         return mul(input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(input.shape)} and {list(other.shape)}")
     return apply_op("InnerBackward0", lambda x, y: fnp.inner(x, y), [input, other], saves="cross")
 
 

@@ -350,6 +350,8 @@ def tensor_split(t, indices_or_sections, dim=0):
     n = t.shape[d]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         bounds = [i * (n // k) + min(i, n % k) for i in range(k + 1)]
     else:
         bounds = [0] + [min(int(i), n) for i in indices_or_sections] + [n]
@@ -477,6 +479,13 @@ def repeat_interleave(t, repeats, dim=None):
         return repeat_interleave(flat, repeats, 0)
     d = wrap_dim(dim, t.ndim)
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if np.any(np.asarray(reps) < 0):  # (PyTorch words it by the kind of `repeats`)
+        raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
+                           "Repeats must be non-negative")
+    if np.ndim(reps) and np.size(reps) != t.shape[d] and np.size(reps) != 1:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {np.size(reps)} and input.size({d}) = "
+                           f"{t.shape[d]}")
     idx = np.repeat(np.arange(t.shape[d]), reps)
     sel = (slice(None),) * d + (idx,)
     return apply_op("IndexSelectBackward0", lambda x: x[sel], [t], saves=False)
@@ -542,12 +551,19 @@ def stack(tensors, dim=0, *, out=None):
         [lax.convert_element_type(x, dt.np) for x in xs], axis=d), tensors, saves=False, dtype=dt)
 
 
+def _nonempty(name, tensors):
+    if not len(tensors):
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+
+
 def hstack(tensors):
+    _nonempty("hstack", tensors)
     tensors = [t if t.ndim else t.reshape(1) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
+    _nonempty("vstack", tensors)
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
@@ -555,11 +571,13 @@ row_stack = vstack
 
 
 def dstack(tensors):
+    _nonempty("dstack", tensors)
     return cat([t.reshape(1, -1, 1) if t.ndim < 2 else t.unsqueeze(-1) if t.ndim == 2 else t
                 for t in tensors], 2)
 
 
 def column_stack(tensors):
+    _nonempty("column_stack", tensors)
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
 
 
@@ -617,6 +635,14 @@ def roll(t, shifts, dims=None):
 
 
 def rot90(t, k=1, dims=(0, 1)):
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if t.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {t.ndim}")
+    d0, d1 = wrap_dim(dims[0], t.ndim), wrap_dim(dims[1], t.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
+                           f"dim1 = {dims[1]}")
     return apply_op("Rot90Backward0", lambda x: fnp.rot90(x, k, tuple(dims)), [t], saves=False)
 
 
@@ -694,6 +720,9 @@ def diagonal_copy(t, offset=0):
 
 
 def cartesian_prod(*tensors):
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -707,6 +736,10 @@ def meshgrid(*tensors, indexing="ij"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
                            f"received: {indexing}")
     ts = list(tensors)
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got a {t.ndim}D tensor of shape {list(t.shape)}")
     if indexing == "xy" and len(ts) >= 2:
         ts[0], ts[1] = ts[1], ts[0]
     shape = tuple(t.numel() for t in ts)

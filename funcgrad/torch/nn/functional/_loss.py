@@ -60,6 +60,7 @@ def _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
+    check_float("mse_cpu", input.dtype)
 
     def fn(x, y, w):
         x, y = _bcast(x, y)
@@ -72,6 +73,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
+    if reduction == "mean" and not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {type_name(input.dtype)}")
 
     def fn(x, y, w):
         x, y = _bcast(x, y)
@@ -228,6 +232,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     check_float("log_softmax_lastdim_kernel_impl", input.dtype)
     cdim = 0 if input.ndim == 1 else 1
     c = input.shape[cdim] if input.ndim else 0
+    if target.dtype.is_floating_point and tuple(target.shape) != tuple(input.shape):
+        # not class probabilities (those have the input's shape): read as class indices
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{type_name(target.dtype)}")
     if target.dtype.is_floating_point:
         # class probabilities
         if tuple(target.shape) != tuple(input.shape):
