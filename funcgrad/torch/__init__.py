@@ -152,6 +152,8 @@ def compile(model=None, **kwargs):
 
 def __getattr__(name):
     # submodules imported on first use: torch.utils, torch.optim, torch.func, ...
+    if not name.isidentifier():  # getattr(torch, "nn.functional"): no module path from a name
+        raise AttributeError(f"module 'torch' has no attribute '{name}'")
     try:
         module = _importlib.import_module(f"{__name__}.{name}")
     except ModuleNotFoundError as e:

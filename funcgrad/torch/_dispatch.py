@@ -118,13 +118,80 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
             vals.append(_array(d) if type(d) is _ndarray else _value(d))
         else:
             vals.append(a)
-    out = fn(*vals)
+    try:
+        out = fn(*vals)
+    except ValueError as e:
+        err = broadcast_error(args, e)
+        if err is None:
+            raise
+        raise err from None
+    except RuntimeWarning:
+        out = quiet(fn, *vals)
     if type(out) is tuple:
         return tuple(_from_value(o, dtype) for o in out)
     return _from_value(out, dtype)
 
 
 _NONE_EDGE = (None, 0)
+
+
+def quiet(fn, *args):
+    """fn(*args) with numpy's floating-point warnings off: PyTorch computes inf and nan (log(0),
+    1/0, exp overflow) silently. Called only where numpy's warning was raised as an error (a
+    `-W error` filter, pytest's), to compute the operation again without it: a context entered on
+    every operation would cost more than many operations do."""
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
+def size_mismatch(sa, sb):
+    """PyTorch's message for shapes sa and sb that do not broadcast (its first mismatch from the
+    right, and that dimension's index in the broadcast shape)."""
+    n = max(len(sa), len(sb))
+    a, b = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i in reversed(range(n)):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                    f"non-singleton dimension {i}")
+    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
+
+
+def broadcast_shapes_checked(*shapes):
+    """The broadcast shape of shapes, or PyTorch's RuntimeError naming the first pair (the shape
+    broadcast so far and the next one) that does not broadcast."""
+    acc = ()
+    for s in shapes:
+        n = max(len(acc), len(s))
+        a, b = (1,) * (n - len(acc)) + tuple(acc), (1,) * (n - len(s)) + tuple(s)
+        out = []
+        for x, y in zip(a, b):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(size_mismatch(acc, s))
+            out.append(y if x == 1 else x)
+        acc = tuple(out)
+    return acc
+
+
+def check_output_shape(out_shape, *shapes):
+    """PyTorch's RuntimeError when shapes broadcast to a shape other than out_shape, the shape
+    of the output written (an in-place operation's tensor)."""
+    shape = broadcast_shapes_checked(out_shape, *shapes)
+    if shape != tuple(out_shape):
+        raise RuntimeError(f"output with shape {list(out_shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+
+
+def broadcast_error(args, e):
+    """The RuntimeError PyTorch raises when the tensors among args do not broadcast and a
+    broadcasting step of an operation on them failed with ValueError e (numpy's or funcgrad's
+    ShapeError); None when e has another cause."""
+    if "broadcast" not in str(e):
+        return None
+    try:
+        broadcast_shapes_checked(*[a._data.shape for a in args if isinstance(a, Tensor)])
+    except RuntimeError as err:
+        return err
+    return None
 
 
 def tensors_device(args):
@@ -203,7 +270,15 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
                     edge_pos.append(i)
             ins.append(v)
             i += 1
-        out = fn(*ins)
+        try:
+            out = fn(*ins)
+        except RuntimeWarning:  # see quiet
+            out = quiet(fn, *ins)
+    except ValueError as e:
+        err = broadcast_error(args, e)
+        if err is None:
+            raise
+        raise err from None
     finally:
         trace.alive = False
     saved = _saved_inputs(args, saves) if saves is not False else []

@@ -167,6 +167,18 @@ def type_name(d):
     return _LEGACY[d.name]
 
 
+def kernel_error(kernel, d):
+    """PyTorch's error for an operation whose kernel has no version for dtype d (integer inputs
+    to softmax, elu, gelu, ...): NotImplementedError naming the kernel and the dtype."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{type_name(d)}\'')
+
+
+def check_float(kernel, d):
+    """kernel_error where d is neither floating point nor complex (PyTorch's floating kernels)."""
+    if not (d.is_floating_point or d.is_complex):
+        raise kernel_error(kernel, d)
+
+
 def check_cast(result, out):
     """PyTorch's error where an operation's result dtype cannot be cast to its output's."""
     if _category(result) > _category(out):

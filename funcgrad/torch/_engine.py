@@ -90,7 +90,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             [slot.get(k) for k in range(node._n_outputs)]
         if node._pre_hooks:
             cts = _run_pre_hooks(node, cts, to_tensor, to_value)
-        got = node.backward_values(cts, create_graph)
+        try:
+            got = node.backward_values(cts, create_graph)
+        except RuntimeWarning:  # numpy's, raised as an error: computed again without (quiet)
+            got = _dispatch.quiet(node.backward_values, cts, create_graph)
         if node._hooks:
             got = _run_hooks(node, got, cts, to_tensor, to_value)
         if len(got) > 1 and not create_graph:

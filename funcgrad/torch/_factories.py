@@ -3,6 +3,7 @@ Tensor.new_* methods), arange, linspace, logspace, eye, and the legacy construct
 (torch.FloatTensor([...]), torch.Tensor(2, 3)). The random factories are in _random.py."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state,  #
                       initial_seed, manual_seed, multinomial, normal, poisson, rand, rand_like,
                       randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
                       _gen)
-from ._size import Size, as_device, storage_on
+from ._size import Size, as_device, check_size, storage_on
 from ._storage import host_values
 from ._tensor import Tensor, _with_grad
 
@@ -28,6 +29,8 @@ def _infer_dtype(data):
     if isinstance(data, (list, tuple)):
         best = None
         for d in data:
+            if isinstance(d, str):
+                raise ValueError("too many dimensions 'str'")
             dt = _infer_dtype(d)
             if dt is None:
                 continue
@@ -66,6 +69,11 @@ def _check_ragged(data, depth=0):
     if lengths and any(l != lengths[0] for l in lengths):
         first = lengths[0]
         bad = next(l for l in lengths if l != first)
+        if isinstance(first, int) and bad is None:
+            raise TypeError("not a sequence")
+        if first is None:
+            d = next(d for d in data if isinstance(d, (list, tuple)))
+            raise TypeError(f"must be real number, not {type(d).__name__}")
         raise ValueError(f"expected sequence of length {first} at dim {depth + 1} (got {bad})")
     return None
 
@@ -89,6 +97,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than torch.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        raise TypeError(f"tensor(): argument 'dtype' must be torch.dtype, not "
+                        f"{type(dtype).__name__}")
     _check_ragged(data)
     dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
     t = Tensor._make(storage_on(np.array(_to_numpy(data), dtype=dtype.np), device))
@@ -134,19 +145,7 @@ def from_numpy(ndarray):
     return Tensor._make(ndarray)
 
 
-def _size(size, kw_size=None):
-    if kw_size is not None:
-        size = (kw_size,)
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if isinstance(s, float) or (isinstance(s, (int, np.integer)) and s < 0):
-            if isinstance(s, float):
-                raise TypeError("empty(): argument 'size' must be tuple of ints, but found "
-                                "element of type float at pos 0")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"{list(size)}")
-    return tuple(int(s) for s in size)
+_size = check_size
 
 
 def _made(data, device, requires_grad):
@@ -215,12 +214,16 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if not all(math.isfinite(v) for v in vals[:2]):
+        raise RuntimeError(f"unsupported range: {vals[0]} -> {vals[1]}")
     if vals[2] == 0:
         raise RuntimeError("step must be nonzero")
     if (vals[1] - vals[0]) * vals[2] < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, int) for v in vals) else D.get_default_dtype()
+    elif dtype is D.bool:
+        raise D.kernel_error("arange_cpu", dtype)
     n = max(int(np.ceil((vals[1] - vals[0]) / vals[2])), 0)
     data = vals[0] + np.arange(n, dtype=np.float64 if dtype.is_floating_point else np.int64) \
         * vals[2]
@@ -230,6 +233,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None,
              layout=None, pin_memory=False):
     dtype = dtype or D.get_default_dtype()
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     return _made(np.linspace(_item(start), _item(end), int(steps)).astype(dtype.np),
                  as_device(device), requires_grad)
 
@@ -247,16 +252,28 @@ def _item(v):
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
         pin_memory=False):
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _made(np.eye(n, m, dtype=(dtype or D.get_default_dtype()).np), as_device(device),
                  requires_grad)
 
 
+def _check_indices_size(row, col):
+    for name, v in (("row", row), ("col", col)):
+        if v < 0:
+            raise RuntimeError(f"{name} must be non-negative, got{v}")  # (PyTorch's spacing)
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    _check_indices_size(row, col)
     return _made(np.stack(np.tril_indices(row, offset, col)).astype((dtype or D.int64).np),
                  as_device(device), False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    _check_indices_size(row, col)
     return _made(np.stack(np.triu_indices(row, offset, col)).astype((dtype or D.int64).np),
                  as_device(device), False)
 

@@ -13,7 +13,7 @@ import numpy as np
 from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
-from ._dispatch import apply_op, is_storage
+from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
 from ._factories import _t
 from ._storage import wrap_dim
@@ -34,6 +34,9 @@ def _numpy_index(idx):
 
 def _item(i):
     if type(i) in _BASIC:
+        if type(i) is slice and i.step is not None and i.step <= 0:
+            raise ValueError("slice step cannot be zero" if i.step == 0 else
+                             "step must be greater than zero")
         return i
     if isinstance(i, Tensor):
         if i._dtype.is_floating_point or i._dtype.is_complex:
@@ -72,6 +75,14 @@ def _check_index(shape, nidx):
                for i in items if i is not None and i is not Ellipsis)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    arrays = [i for i in items if isinstance(i, np.ndarray)]
+    if len(arrays) > 1:
+        shapes = [i.shape if i.dtype != bool else (int(i.sum()),) for i in arrays]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                             "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
     dim = 0
     for k, i in enumerate(items):
         if i is Ellipsis:
@@ -287,7 +298,7 @@ def _grid(idx, d):
 
 def gather(input, dim, index, *, sparse_grad=False):
     d = wrap_dim(dim, input.ndim)
-    if not isinstance(index, Tensor) or index._dtype is not D.int64:
+    if not isinstance(index, Tensor) or index._dtype not in (D.int64, D.int32):
         raise RuntimeError("gather(): Expected dtype int64 for index")
     idx = concrete(index)
     if idx.ndim != max(input.ndim, 1) and not (idx.ndim <= 1 and input.ndim <= 1):
@@ -324,6 +335,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     _scatter_checks(input, d, idx, src)
     nidx = _grid(idx, d)
     dt = input._dtype
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
     if reduce is not None:
         return _scatter_reduce(input, nidx, idx.shape, src, {"add": "sum", "multiply": "prod"}
                                .get(reduce, reduce), True, "ScatterBackward0")
@@ -380,7 +393,7 @@ def _scatter_reduce(input, nidx, ishape, src, reduce, include_self, name):
             base = x if include_self else x.at[nidx].set(fill)
             return base.at[nidx].max(s) if reduce == "amax" else base.at[nidx].min(s)
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+                           f"{reduce}")  # scatter() checks its own reduce names first
     return apply_op(name, fn, [input, src], saves=True, dtype=dt)
 
 
@@ -392,17 +405,30 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     idx = concrete(index).reshape(-1)
     n = input.shape[d] if input.ndim else 1
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        bad = int(idx[(idx >= n) | (idx < -n)][0])
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # PyTorch takes no negative index here
+        bad = int(idx[(idx >= n) | (idx < 0)][0])
+        if input.ndim == 2 and d == 1:  # PyTorch's kernel for this case words it so
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+        raise IndexError("index out of range in self")
     sel = (slice(None),) * d + (idx,)
     return apply_op("IndexSelectBackward0", lambda x: x[sel] if fnp.ndim(x) else
                     fnp.reshape(x, (1,))[idx], [input], saves=False)
 
 
+def _check_index_range(input, d, idx):
+    """PyTorch's error for positions outside [0, size) along d (index_add, index_copy)."""
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        if input.ndim <= 1:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"index {int(idx[(idx >= n) | (idx < 0)][0])} is out of bounds for "
+                           f"dimension {d} with size {n}")
+
+
 def index_add(input, dim, index, source, *, alpha=1):
     d = wrap_dim(dim, input.ndim)
     idx = concrete(index).reshape(-1)
+    _check_index_range(input, d, idx)
     sel = (slice(None),) * d + (idx,)
     dt = input._dtype
     return apply_op("IndexAddBackward0", lambda x, s: x.at[sel].add(
@@ -411,7 +437,12 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     d = wrap_dim(dim, input.ndim)
-    sel = (slice(None),) * d + (concrete(index).reshape(-1),)
+    idx = concrete(index).reshape(-1)
+    n = input.shape[d] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"index_copy_(): index {int(idx[(idx >= n) | (idx < 0)][0])} is out of "
+                         f"bounds for dimension {d} with size {n}")
+    sel = (slice(None),) * d + (idx,)
     dt = input._dtype
     return apply_op("IndexCopyBackward0", lambda x, s: x.at[sel].set(_as(s, dt)),
                     [input, source], saves=False, dtype=dt)
@@ -430,20 +461,29 @@ def masked_select(input, mask):
     mask = _t(mask)
     if mask._dtype is not D.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
+    shape = broadcast_shapes_checked(tuple(input.shape), tuple(mask.shape))
     m = np.broadcast_to(concrete(mask), shape)
     return apply_op("MaskedSelectBackward0", lambda x: fnp.broadcast_to(x, shape)[m], [input],
                     saves=False)
 
 
 def masked_scatter(input, mask, source):
+    mask = _t(mask)
+    if mask._dtype is not D.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{D.type_name(mask._dtype)}")
     m = np.broadcast_to(concrete(mask), tuple(input.shape))
     n = int(m.sum())
+    if source.numel() < n:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
     return apply_op("MaskedScatterBackward0", lambda x, s: x.at[m].set(
         fnp.reshape(s, (-1,))[:n]), [input, source], saves=False)
 
 
 def take(input, index):
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{D.type_name(index._dtype)}")
     idx = concrete(index)
     n = input.numel()
     if idx.size and (idx.min() < -n or idx.max() >= n):

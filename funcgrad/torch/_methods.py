@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes as D
+from ._dispatch import check_output_shape, size_mismatch
 from . import _indexing as I
 from . import _ops as O
 from . import _products as P
@@ -52,7 +53,7 @@ def _add_op(self, other):
             try:
                 r = x + y
             except ValueError:
-                raise RuntimeError(O._size_mismatch(x.shape, y.shape)) from None
+                raise RuntimeError(size_mismatch(x.shape, y.shape)) from None
             t = _new(Tensor)
             t._data = r if type(r) is _ndarray else np.asarray(r)
             t._dtype, t._vc, t._requires_grad = self._dtype, [0], False
@@ -102,6 +103,8 @@ def _inplace_binary(torch_fn, name, ufunc=None):
                 dt = D.result_type2(self, other)
                 if true_div and not (dt.is_floating_point or dt.is_complex):
                     dt = D.get_default_dtype()
+                if type(y) is _ndarray and y.shape != d.shape:
+                    check_output_shape(d.shape, y.shape)
                 if dt is not self._dtype:
                     D.check_cast(dt, self._dtype)
                 try:
@@ -110,10 +113,8 @@ def _inplace_binary(torch_fn, name, ufunc=None):
                     else:
                         ufunc(d, y, out=d, dtype=dt.np, casting="unsafe")
                 except ValueError:
-                    raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the "
-                                       f"broadcast shape "
-                                       f"{list(np.broadcast_shapes(d.shape, np.shape(y)))}") \
-                        from None
+                    check_output_shape(d.shape, np.shape(y))
+                    raise
                 self._vc[0] += 1
                 return self
         return self._inplace(torch_fn, other)

@@ -3,7 +3,8 @@ computes with funcgrad's elementwise primitives under PyTorch's dtype rules and 
 grad_fn name. Reductions are in _reductions.py, products in _products.py."""
 from __future__ import annotations
 
-import builtins
+
+import warnings
 
 import numpy as np
 
@@ -15,8 +16,10 @@ from .. import nn as fg_nn
 from .. import numpy as fnp
 from ..scipy.special import erf as _special_erf, gammaln
 from .._api import stop_gradient
+from .._custom import custom_vjp
 from . import _dtypes as D
-from ._dispatch import apply_op, tensors_device, needs_record, record_primitive, value_of
+from ._dispatch import (apply_op, broadcast_shapes_checked, needs_record, quiet,
+                        record_primitive, size_mismatch, tensors_device, value_of)
 from ._factories import _t
 from ._grad_mode import is_grad_enabled, no_grad
 from ._indexing import nonzero
@@ -64,14 +67,18 @@ def _storage(x):
 
 # ---- binary arithmetic ------------------------------------------------------------------------
 
-def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, scalar_edges=True):
+def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, scalar_edges=True,
+            int_kernel=None):
     """A binary pointwise operation in PyTorch's result dtype: the primitive evaluated on the
     storage by funcgrad's eager routine, cast as PyTorch casts; recorded as that primitive with
-    its answer when an input requires grad (see _dispatch.record_primitive)."""
+    its answer when an input requires grad (see _dispatch.record_primitive). int_kernel: the
+    operation is for integers and booleans only, PyTorch's kernel of that name says so."""
     prim = fg_fn.primitive
 
     def op(input, other):
         dt = _result_type2(input, other)
+        if int_kernel is not None and (dt.is_floating_point or dt.is_complex):
+            raise D.kernel_error(int_kernel, dt)
         if true_divide and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
         x, y = _storage(input), _storage(other)
@@ -100,7 +107,7 @@ def _binary(name, fg_fn, *, true_divide=False, saves="cross", out_dtype=None, sc
             return apply_op(name, _cast_args(fg_fn, dt, input, other), [input, other],
                             saves=saves, dtype=out_dtype or dt, scalar_edges=scalar_edges)
         except ValueError:
-            raise RuntimeError(_size_mismatch(_shape(input), _shape(other))) from None
+            raise RuntimeError(size_mismatch(_shape(input), _shape(other))) from None
     op.__name__ = name
     return op
 
@@ -130,20 +137,13 @@ def _cast_args(fg_fn, dt, a, b):
 def _broadcast_checked(prim, x, y):
     """prim on storage values x and y, with PyTorch's error for shapes that do not broadcast."""
     try:
-        return eval_values(prim, (x, y), _NO_PARAMS)
+        try:
+            return eval_values(prim, (x, y), _NO_PARAMS)
+        except RuntimeWarning:  # numpy's, raised as an error (see _dispatch.quiet)
+            return quiet(eval_values, prim, (x, y), _NO_PARAMS)
     except ValueError:
         sx, sy = np.shape(x), np.shape(y)
-        raise RuntimeError(_size_mismatch(sx, sy)) from None
-
-
-def _size_mismatch(sa, sb):
-    n = builtins.max(len(sa), len(sb))
-    a, b = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    for i in reversed(range(n)):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            return (f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
-                    f"non-singleton dimension {i}")
-    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
+        raise RuntimeError(size_mismatch(sx, sy)) from None
 
 
 def _compare(name, fg_fn):
@@ -177,17 +177,18 @@ true_divide = div_ = _binary("DivBackward0", lax.div, true_divide=True)
 maximum = _binary("MaximumBackward0", lax.maximum, saves=True, scalar_edges=False)
 minimum = _binary("MinimumBackward0", lax.minimum, saves=True, scalar_edges=False)
 fmax, fmin = maximum, minimum
-atan2 = arctan2 = _binary("Atan2Backward0", lax.atan2, saves=True, true_divide=True,
-                          scalar_edges=False)
 eq = _compare("EqBackward0", lax.eq)
 ne = not_equal = _compare("NeBackward0", lax.ne)
 lt = less = _compare("LtBackward0", lax.lt)
 le = less_equal = _compare("LeBackward0", lax.le)
 gt = greater = _compare("GtBackward0", lax.gt)
 ge = greater_equal = _compare("GeBackward0", lax.ge)
-bitwise_and = _binary("BitwiseAndBackward0", lax.bitwise_and, saves=False)
-bitwise_or = _binary("BitwiseOrBackward0", lax.bitwise_or, saves=False)
-bitwise_xor = _binary("BitwiseXorBackward0", lax.bitwise_xor, saves=False)
+bitwise_and = _binary("BitwiseAndBackward0", lax.bitwise_and, saves=False,
+                      int_kernel="bitwise_and_cpu")
+bitwise_or = _binary("BitwiseOrBackward0", lax.bitwise_or, saves=False,
+                     int_kernel="bitwise_or_cpu")
+bitwise_xor = _binary("BitwiseXorBackward0", lax.bitwise_xor, saves=False,
+                      int_kernel="bitwise_xor_cpu")
 
 
 _floor_divide = _binary("NotImplemented", lax.floor_divide, saves=False, scalar_edges=False)
@@ -334,12 +335,18 @@ def pow(input, exponent, *, out=None):
         if x is not None and type(exponent) in (int, float) and input._dtype is dt:
             if type(exponent) is int:
                 prim, params = _INTEGER_POW, {"y": exponent}
-                r = eval_values(prim, (x,), params)
+                try:
+                    r = eval_values(prim, (x,), params)
+                except RuntimeWarning:  # see _dispatch.quiet
+                    r = quiet(eval_values, prim, (x,), params)
                 args = [input]
             else:
                 prim, params = lax.pow.primitive, _NO_PARAMS
                 e = _scalar(exponent, dt)
-                r = eval_values(prim, (x, e), params)
+                try:
+                    r = eval_values(prim, (x, e), params)
+                except RuntimeWarning:  # see _dispatch.quiet
+                    r = quiet(eval_values, prim, (x, e), params)
                 args = [input, e]
             if not needs_record((input,)):
                 return _wrap(r)
@@ -364,10 +371,11 @@ def float_power(input, exponent):
 
 # ---- unary ------------------------------------------------------------------------------------
 
-def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
+def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False, bool_error=None):
     """A unary pointwise operation; integer inputs of float_only operations give the default
     float dtype, as in PyTorch. Where fg_fn is one primitive it is evaluated on the storage
-    (recorded with its answer when the input requires grad)."""
+    (recorded with its answer when the input requires grad). bool_error: PyTorch's message
+    refusing a boolean input."""
     prim = getattr(fg_fn, "primitive", None)
 
     def op(input, *, out=None):
@@ -376,14 +384,23 @@ def _unary(name, fg_fn, *, float_only=True, saves=True, saves_out=False):
         dt = input._dtype
         if float_only and not (dt.is_floating_point or dt.is_complex):
             dt = D.get_default_dtype()
+        elif bool_error is not None and dt is D.bool:
+            raise RuntimeError(bool_error)
         if prim is not None and out is None:
             x = _storage(input)
             if x is not None:
                 if dt is not input._dtype:
                     if not needs_record((input,)):
-                        return _wrap(eval_values(prim, (x.astype(dt.np),), _NO_PARAMS))
+                        try:
+                            return _wrap(eval_values(prim, (x.astype(dt.np),), _NO_PARAMS))
+                        except RuntimeWarning:  # see _dispatch.quiet
+                            return _wrap(quiet(eval_values, prim, (x.astype(dt.np),),
+                                               _NO_PARAMS))
                 else:
-                    r = eval_values(prim, (x,), _NO_PARAMS)
+                    try:
+                        r = eval_values(prim, (x,), _NO_PARAMS)
+                    except RuntimeWarning:  # see _dispatch.quiet
+                        r = quiet(eval_values, prim, (x,), _NO_PARAMS)
                     if not needs_record((input,)):
                         return _wrap(r)
                     return record_primitive(name, prim, _NO_PARAMS, [input],
@@ -437,7 +454,9 @@ acosh = arccosh = _unary("AcoshBackward0", lax.acosh)
 atanh = arctanh = _unary("AtanhBackward0", lax.atanh)
 erf = _unary("ErfBackward0", _special_erf)
 abs = absolute = _unary("AbsBackward0", lax.abs, float_only=False)
-neg = negative = _unary("NegBackward0", lax.neg, float_only=False, saves=False)
+neg = negative = _unary("NegBackward0", lax.neg, float_only=False, saves=False, bool_error=(
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+    "a mask, use the `~` or `logical_not()` operator instead."))
 sign = _unary("SignBackward0", lax.sign, float_only=False, saves=False)
 sgn = sign
 floor = _unary("FloorBackward0", lax.floor, float_only=False, saves=False)
@@ -449,6 +468,9 @@ _round = _unary("RoundBackward0", lax.round, float_only=False, saves=False)
 
 
 def round(input, *, decimals=0):  # noqa: A001 (torch.round)
+    dt = input._dtype
+    if not (dt.is_floating_point or dt.is_complex):  # integers are whole already
+        return input.clone()
     if not decimals:
         return _round(input)
     scale = 10.0 ** decimals
@@ -480,6 +502,9 @@ def logical_not(input):
 
 
 def bitwise_not(input):
+    input = _t(input)
+    if input._dtype.is_floating_point or input._dtype.is_complex:
+        raise D.kernel_error("bitwise_not_cpu", input._dtype)
     return apply_op("BitwiseNotBackward0", lax.bitwise_not, [_t(input)], saves=False)
 
 
@@ -583,6 +608,9 @@ def where(condition, input=None, other=None):
     cond = _t(condition)
     if cond._dtype is not D.bool:
         if cond._dtype is D.uint8:
+            warnings.warn("where received a uint8 condition tensor. This behavior is deprecated "
+                          "and will be removed in a future version of PyTorch. Use a boolean "
+                          "condition instead.", UserWarning, stacklevel=2)
             cond = cond.bool()
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
@@ -593,7 +621,11 @@ def where(condition, input=None, other=None):
     if x is not None and y is not None and type(c) is _ndarray:
         x = x.astype(dt.np, copy=False) if type(x) is _ndarray else _scalar(x, dt)
         y = y.astype(dt.np, copy=False) if type(y) is _ndarray else _scalar(y, dt)
-        return _wrap(np.where(c, x, y))
+        try:
+            return _wrap(np.where(c, x, y))
+        except ValueError:
+            broadcast_shapes_checked(c.shape, np.shape(x), np.shape(y))
+            raise
     if backend.active:
         tensors_device([cond, input, other])
     c = value_of(cond)
@@ -615,6 +647,10 @@ def masked_fill(input, mask, value):
                            f"{D.c_name(mask._dtype)}")
     if backend.active:
         tensors_device([mask, input])
+    if mask._data.shape != input._data.shape:  # the result has the broadcast shape
+        shape = broadcast_shapes_checked(input._data.shape, mask._data.shape)
+        if shape != input._data.shape:
+            input = input.expand(shape)
     m = mask._data
     dt = input._dtype
     if isinstance(value, Tensor):
@@ -638,6 +674,10 @@ def masked_fill(input, mask, value):
 
 
 def lerp(input, end, weight):
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._dtype is not input._dtype:
+            raise RuntimeError(f"expected dtype {D.c_name(input._dtype)} for `{name}` but got "
+                               f"dtype {D.c_name(t._dtype)}")
     dt = D.result_type(input, end)
     return apply_op("LerpBackward0" if not isinstance(weight, Tensor) else "LerpBackward1",
                     lambda a, b, w: _as(a, dt) + _as(w, dt) * (_as(b, dt) - _as(a, dt)),
@@ -651,9 +691,12 @@ def hypot(input, other):
 
 def logaddexp(input, other):
     def fn(a, b):
-        m = lax.maximum(a, b)
-        m = stop_gradient(m)
-        return m + lax.log(lax.exp(a - m) + lax.exp(b - m))
+        m = stop_gradient(lax.maximum(a, b))
+        # where both are the same infinity, a - m is nan: PyTorch's answer is that infinity
+        same_inf = lax.bitwise_and(lax.eq(a, b), lax.eq(lax.abs(a), fnp.full_like(a, np.inf)))
+        safe = lax.select(same_inf, fnp.zeros_like(m), m)
+        r = safe + lax.log(lax.exp(a - safe) + lax.exp(b - safe))
+        return lax.select(same_inf, a, r)
     return apply_op("LogaddexpBackward0", fn, [input, other])
 
 
@@ -672,11 +715,62 @@ def xlogy(input, other):
     if not dt.is_floating_point:
         dt = D.get_default_dtype()
 
-    def fn(x, y):
-        x, y = _as(x, dt), _as(y, dt)
-        safe = lax.select(lax.eq(x, 0), fnp.ones_like(y), y)
-        return lax.select(lax.eq(x, 0), fnp.zeros_like(x), x * lax.log(safe))
-    return apply_op("XlogyBackward0", fn, [input, other], dtype=dt)
+    return apply_op("XlogyBackward0", lambda x, y: _xlogy(*_same_shape(_as(x, dt), _as(y, dt))),
+                    [input, other], dtype=dt)
+
+
+def _same_shape(a, b):
+    """a and b broadcast to one shape (a custom vjp's cotangents have its arguments' shapes)."""
+    shape = np.broadcast_shapes(fnp.shape(a), fnp.shape(b))
+    return fnp.broadcast_to(a, shape), fnp.broadcast_to(b, shape)
+
+
+@custom_vjp
+def _xlogy(x, y):
+    """x log y, 0 where x is 0, with PyTorch's gradients: log y (0 where x is 0) and x / y
+    (nan at x = y = 0, as PyTorch's)."""
+    safe = lax.select(lax.eq(x, fnp.zeros_like(x)), fnp.ones_like(y), y)
+    return lax.select(lax.eq(x, fnp.zeros_like(x)), fnp.zeros_like(x), x * lax.log(safe))
+
+
+def _xlogy_bwd(res, g):
+    x, y = res
+    nonzero = lax.convert_element_type(lax.ne(x, fnp.zeros_like(x)), x.dtype)
+    return g * _xlogy(nonzero, y), g * x / y
+
+
+_xlogy.defvjp(lambda x, y: (_xlogy(x, y), (x, y)), _xlogy_bwd)
+
+
+@custom_vjp
+def _atan2(y, x):
+    """atan2(y, x) with PyTorch's gradients, 0 (not nan) at y = x = 0."""
+    return lax.atan2(y, x)
+
+
+def _atan2_bwd(res, g):
+    y, x = res
+    d = y * y + x * x
+    zero = lax.eq(d, fnp.zeros_like(d))
+    recip = lax.select(zero, fnp.zeros_like(d), 1 / lax.select(zero, fnp.ones_like(d), d))
+    return g * x * recip, g * -y * recip
+
+
+_atan2.defvjp(lambda y, x: (lax.atan2(y, x), (y, x)), _atan2_bwd)
+
+
+def atan2(input, other):
+    dt = D.result_type2(input, other)
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = D.get_default_dtype()
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and \
+            input._data.shape != other._data.shape:
+        broadcast_shapes_checked(input._data.shape, other._data.shape)
+    return apply_op("Atan2Backward0", lambda a, b: _atan2(*_same_shape(_as(a, dt), _as(b, dt))),
+                    [input, other], dtype=dt)
+
+
+arctan2 = atan2
 
 
 # ---- in-place helpers (Tensor.fill_ and friends) -----------------------------------------------
@@ -699,12 +793,14 @@ def zero(t):
 
 def _softmax(name, log):
     def op(input, dim, dtype=None):
+        if dim is None:
+            raise TypeError(f"{'log_softmax' if log else 'softmax'}(): argument 'dim' must be int,"
+                            " not NoneType")
         if dtype is not None:
             input = input.to(dtype)
         if not (input._dtype.is_floating_point or input._dtype.is_complex):
             kernel = "log_softmax_lastdim_kernel_impl" if log else "softmax_lastdim_kernel_impl"
-            raise NotImplementedError(f'"{kernel}" not implemented for '
-                                      f"'{D.type_name(input._dtype)}'")
+            raise D.kernel_error(kernel, input._dtype)
         d = wrap_dim(dim, input.ndim)
         value = fg_nn.log_softmax if log else fg_nn.softmax
         return apply_op(name, lambda x: value(x, d), [input], saves=False, saves_out=True)
@@ -740,6 +836,11 @@ def polar(abs, angle):  # noqa: A002 (torch's names)
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
     seq, x = concrete(sorted_sequence), concrete(_t(input))
+    if seq.ndim > 1 and seq.shape[:-1] != x.shape[:-1]:
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the "
+                           f"first N-1 dimensions of boundaries tensor and input value tensor "
+                           f"must match, but we got boundaries tensor {list(seq.shape)} and input "
+                           f"value tensor {list(x.shape)}")
     side = side or ("right" if right else "left")
     if seq.ndim == 1:
         r = np.searchsorted(seq, x, side=side)
@@ -751,4 +852,6 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -9,7 +9,8 @@ from .. import numpy as fnp
 from . import _dtypes as D
 from ..lax.linalg import dot_general_p as _DOT_GENERAL
 from ._dispatch import apply_op, needs_record, record_primitive
-from ._ops import _eager, _size_mismatch, _storage, _wrap, mul
+from ._dispatch import size_mismatch
+from ._ops import _eager, _storage, _wrap, mul
 
 _MM = (((1,), (0,)), ((), ()))
 
@@ -82,6 +83,9 @@ def vdot(input, other):
 def inner(input, other):
     if input.ndim == 0 or other.ndim == 0:
         return mul(input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(input.shape)} and {list(other.shape)}")
     return apply_op("InnerBackward0", lambda x, y: fnp.inner(x, y), [input, other], saves="cross")
 
 
@@ -147,7 +151,7 @@ def matmul(input, other, *, out=None):
         try:
             np.broadcast_shapes(tuple(input.shape[:-2]), tuple(other.shape[:-2]))
         except ValueError:
-            raise RuntimeError(_size_mismatch(tuple(input.shape[:-2]),
+            raise RuntimeError(size_mismatch(tuple(input.shape[:-2]),
                                               tuple(other.shape[:-2]))) from None
     _same_dtype(input, other)
     x, y = _eager(input), _eager(other)
@@ -212,7 +216,29 @@ def einsum(equation, *operands):
                     saves=True)
 
 
+def _tensordot_dims(a, b, dims):
+    """The contracted dimensions of a and b, with PyTorch's checks and errors."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+        shown_a = [d - a.ndim for d in da]
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+        shown_a = da
+    for i, (x, y) in enumerate(zip(da, db)):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[x]} in dim {shown_a[i]} and second has size "
+                               f"{b.shape[y]} in dim {y}")
+
+
 def tensordot(a, b, dims=2):
+    _tensordot_dims(a, b, dims)
     return apply_op("TensordotBackward0", lambda x, y: fnp.tensordot(x, y, dims), [a, b])
 
 

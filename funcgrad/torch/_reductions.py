@@ -12,10 +12,10 @@ from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from ..lax.reduce import reduce_sum_p as _REDUCE_SUM
-from ._dispatch import apply_op, needs_record, record_primitive, value_of
+from ._dispatch import apply_op, needs_record, quiet, record_primitive, value_of
 from ._factories import _t
 from ._ops import _eager, _storage, _wrap, maximum, minimum
-from ._storage import wrap_dim
+from ._storage import wrap_dim, wrap_dims
 from ._tensor import Tensor, _as, _host_result, concrete
 
 
@@ -26,10 +26,7 @@ def _dims(dim, ndim):
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:
         return None
-    out = tuple(wrap_dim(d, ndim) for d in dims)
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
-    return out
+    return wrap_dims(dims, ndim)
 
 
 def _sum_dtype(dt):
@@ -47,8 +44,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 (torch.sum
     dt = dtype or _sum_dtype(input._dtype)
     dims = _dims(dim, input.ndim)
     x = _storage(input)
+    if dt is D.float16:  # PyTorch accumulates half precision in float32
+        return _half_reduce("SumBackward0" if dim is None else "SumBackward1", fnp.sum, input,
+                            dims, keepdim)
     if x is not None:
-        r = np.sum(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        try:
+            r = np.sum(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        except RuntimeWarning:  # numpy's (inf - inf), raised as an error: see _dispatch.quiet
+            r = quiet(np.sum, x, dims, dt.np, None, keepdim)
         if not needs_record((input,)):
             return _wrap(r)
         if not keepdim and x.ndim and dt is input._dtype:
@@ -58,6 +61,17 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 (torch.sum
     return apply_op("SumBackward0" if dim is None else "SumBackward1",
                     lambda v: fnp.sum(_as(v, dt), axis=dims, keepdims=keepdim), [input],
                     saves=False, dtype=dt)
+
+
+def _half_reduce(name, reduce, input, dims, keepdim):
+    """A sum or mean of a float16 tensor as PyTorch computes it: accumulated in float32, the
+    result rounded to float16 (inf where it overflows, silently)."""
+    def fn(v):
+        r = reduce(lax.convert_element_type(v, np.float32), axis=dims, keepdims=keepdim)
+        with np.errstate(over="ignore"):  # the rounding to float16 may overflow to inf
+            return lax.convert_element_type(r, np.float16)
+    with np.errstate(over="ignore"):
+        return apply_op(name, fn, [input], saves=False, dtype=D.float16)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
@@ -76,9 +90,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
                            f"{which} dtype must be either a floating point or complex dtype. "
                            f"Got: {D.type_name(dt)}")
     dims = _dims(dim, input.ndim)
+    if dt is D.float16:  # accumulated in float32, as PyTorch's
+        return _half_reduce("MeanBackward0" if dim is None else "MeanBackward1", fnp.mean,
+                            input if input._dtype is dt else input.to(dt), dims, keepdim)
     x = _eager(input)
     if x is not None:
-        return _wrap(np.asarray(np.mean(x, axis=dims, dtype=dt.np, keepdims=keepdim), dt.np))
+        try:
+            r = np.mean(x, axis=dims, dtype=dt.np, keepdims=keepdim)
+        except RuntimeWarning:  # numpy's (inf - inf, or nothing to average): see quiet
+            r = quiet(np.mean, x, dims, dt.np, None, keepdim)
+        return _wrap(np.asarray(r, dt.np))
     return apply_op("MeanBackward0" if dim is None else "MeanBackward1",
                     lambda v: fnp.mean(_as(v, dt), axis=dims, keepdims=keepdim), [input],
                     saves=False, dtype=dt)
@@ -103,15 +124,17 @@ def _check_float_moments(input):
 
 
 def _moment(name, input, dims, ddof, fn):
-    """std/var: PyTorch's warning, and nan, where the degrees of freedom are not positive."""
+    """std/var: PyTorch's warning, and nan or inf (a divisor of 0), where the degrees of
+    freedom are not positive. fn(ddof) computes the moment."""
     shape = input._data.shape
     count = int(np.prod([shape[d] for d in (dims if dims is not None else range(len(shape)))]))
     if count - ddof <= 0:
+        ddof = count  # the divisor max(count - correction, 0), as PyTorch's
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return fn()
+        return fn(ddof)
 
 
 def _moment_dims(input, dim, unbiased, correction):
@@ -123,15 +146,21 @@ def _moment_dims(input, dim, unbiased, correction):
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     ddof, dims = _moment_dims(input, dim, unbiased, correction)
-    return _moment("var", input, dims, ddof, lambda: apply_op(
+    return _moment("var", input, dims, ddof, lambda ddof: apply_op(
         "VarBackward0", lambda x: fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim), [input]))
+
+
+def _safe_sqrt(v):
+    """sqrt(v) whose gradient is 0 where v is 0 (PyTorch's std and norms; d sqrt is inf there)."""
+    zero = lax.eq(v, fnp.zeros_like(v))  # (nan stays nan)
+    return lax.select(zero, fnp.zeros_like(v), lax.sqrt(lax.select(zero, fnp.ones_like(v), v)))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     ddof, dims = _moment_dims(input, dim, unbiased, correction)
-    return _moment("std", input, dims, ddof, lambda: apply_op(
-        "StdBackward0", lambda x: fnp.std(x, axis=dims, ddof=ddof, keepdims=keepdim), [input],
-        saves_out=True))
+    return _moment("std", input, dims, ddof, lambda ddof: apply_op(
+        "StdBackward0", lambda x: _safe_sqrt(fnp.var(x, axis=dims, ddof=ddof, keepdims=keepdim)),
+        [input], saves_out=True))
 
 
 def _with_mean(name, stat, input, dim, unbiased, keepdim, correction):
@@ -173,6 +202,27 @@ def logsumexp(input, dim, keepdim=False):
     return apply_op("LogsumexpBackward0", fn, [input], saves_out=True, dtype=dt)
 
 
+def p_norm(x, p, axis=None, keepdims=False):
+    """The p-norm of funcgrad value x over axis, with PyTorch's derivative conventions: where
+    the norm is 0 its (sub)gradient is 0 (not the nan of d sqrt(s) at s = 0), for every p."""
+    a = fnp.abs(x)
+    if p == np.inf:
+        return fnp.max(a, axis=axis, keepdims=keepdims)
+    if p == -np.inf:
+        return fnp.min(a, axis=axis, keepdims=keepdims)
+    if p == 0:
+        return fnp.sum(lax.convert_element_type(lax.ne(a, 0), a.dtype), axis=axis,
+                       keepdims=keepdims)
+    if p == 1:
+        return fnp.sum(a, axis=axis, keepdims=keepdims)
+    s = fnp.sum(a * a if p == 2 else a ** p, axis=axis, keepdims=keepdims)
+    if p == 2:
+        return _safe_sqrt(s)
+    pos = lax.gt(s, fnp.zeros_like(s))
+    safe = lax.select(pos, s, fnp.ones_like(s))
+    return lax.select(pos, safe ** (1.0 / p), fnp.zeros_like(s))
+
+
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if not _is_float(input._dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
@@ -180,36 +230,25 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if p == "fro" or p is None:
         p = 2
     dims = _dims(dim, input.ndim)
-
-    def fn(x):
-        a = fnp.abs(x)
-        if p == 2:
-            return fnp.sqrt(fnp.sum(a * a, axis=dims, keepdims=keepdim))
-        if p == np.inf or p == "inf":
-            return fnp.max(a, axis=dims, keepdims=keepdim)
-        if p == -np.inf:
-            return fnp.min(a, axis=dims, keepdims=keepdim)
-        if p == 0:
-            return fnp.sum(lax.convert_element_type(lax.ne(a, 0), a.dtype), axis=dims,
-                           keepdims=keepdim)
-        if p == 1:
-            return fnp.sum(a, axis=dims, keepdims=keepdim)
-        return fnp.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
-    return apply_op("LinalgVectorNormBackward0", fn, [input], saves_out=True)
+    if isinstance(p, str):
+        if p != "nuc":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if input.ndim < 2:
+            raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                               "dimensions.")
+        shown = dims if dims is not None else tuple(range(input.ndim))
+        if len(shown) != 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               f"{' '.join(str(d) for d in shown)}")
+        return apply_op("LinalgMatrixNormBackward0", lambda x: fnp.linalg.norm(
+            x, "nuc", axis=shown, keepdims=keepdim), [input])
+    return apply_op("LinalgVectorNormBackward0", lambda x: p_norm(x, p, dims, keepdim), [input],
+                    saves_out=True)
 
 
 def dist(input, other, p=2):
     """The p-norm of input - other."""
-    def fn(a, b):
-        d = fnp.abs(a - b)
-        if p == 2:
-            return fnp.sqrt(fnp.sum(d * d))
-        if p == np.inf:
-            return fnp.max(d)
-        if p == 0:
-            return fnp.sum(lax.convert_element_type(lax.ne(d, 0), d.dtype))
-        return fnp.sum(d ** p) ** (1.0 / p)
-    return apply_op("DistBackward0", fn, [input, other])
+    return apply_op("DistBackward0", lambda a, b: p_norm(a - b, p), [input, other])
 
 
 # ---- extrema ---------------------------------------------------------------------------------
@@ -252,11 +291,22 @@ class return_types:
 
 
 def _no_empty(input, name, dim=None):
-    if dim is None and input.numel() == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                           "== 0. Specify the reduction dim with the 'dim' argument.")
-    if dim is not None and input.ndim and input.shape[dim] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    """PyTorch's errors for a reduction with no identity (max, argmax, amax, median, mode,
+    kthvalue, ...) over nothing: over all of an empty tensor (RuntimeError; argmax and argmin
+    raise IndexError), or along a size-0 dim (IndexError); dim: an int (wrapped) or a tuple."""
+    shape = input._data.shape
+    if dim is None or dim == ():
+        if 0 in shape:
+            if name in ("argmax", "argmin"):
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0.")
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return
+    for d in (dim if isinstance(dim, tuple) else (dim,)):
+        if shape and shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def _take_along(x, idx, d, keepdim):
@@ -309,18 +359,26 @@ min = _extremum("min", "min", return_types.min)  # noqa: A001
 
 def amax(input, dim=(), keepdim=False):
     dims = _dims(dim, input.ndim)
+    _no_empty(input, "amax", dims)
     return apply_op("AmaxBackward0", lambda x: fnp.max(x, axis=dims, keepdims=keepdim), [input],
                     saves_out=True)
 
 
 def amin(input, dim=(), keepdim=False):
     dims = _dims(dim, input.ndim)
+    _no_empty(input, "amin", dims)
     return apply_op("AminBackward0", lambda x: fnp.min(x, axis=dims, keepdims=keepdim), [input],
                     saves_out=True)
 
 
 def aminmax(input, *, dim=None, keepdim=False):
     dims = None if dim is None else _dims(dim, input.ndim)
+    if 0 in input._data.shape:
+        if dims is None:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        if input.ndim and input.shape[dims[0]] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     return return_types.aminmax(*apply_op("AminmaxBackward0", lambda x: (
         fnp.min(x, axis=dims, keepdims=keepdim), fnp.max(x, axis=dims, keepdims=keepdim)),
         [input]))
@@ -378,6 +436,13 @@ def cumsum(input, dim, *, dtype=None):
         return apply_op("CumsumBackward0", lambda x: _as(x, dt) * 1, [input], saves=False,
                         dtype=dt)
     d = wrap_dim(dim, input.ndim)
+    if dt is D.float16:  # accumulated in float32, as PyTorch's
+        def half(x):
+            r = lax.cumsum(lax.convert_element_type(x, np.float32), d)
+            with np.errstate(over="ignore"):
+                return lax.convert_element_type(r, np.float16)
+        with np.errstate(over="ignore"):
+            return apply_op("CumsumBackward0", half, [input], saves=False, dtype=dt)
     return apply_op("CumsumBackward0", lambda x: lax.cumsum(_as(x, dt), d), [input], saves=False,
                     dtype=dt)
 

@@ -12,12 +12,12 @@ from .. import lax
 from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
-from ._dispatch import apply_op, is_storage
+from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
 from ._indexing import _grid
 from ._ops import _wrap
 from ._reductions import sum as _sum
-from ._storage import flat_positions, root, strided_view, wrap_dim
+from ._storage import flat_positions, root, strided_view, wrap_dim, wrap_dims
 from ._tensor import Tensor, _copy_value, concrete
 from ._views import view_op
 
@@ -141,7 +141,7 @@ def squeeze(t, dim=None):
     else:
         multi = not isinstance(dim, int)
         ds = tuple(dim) if multi else (dim,)
-        dims = tuple(sorted({wrap_dim(d, t.ndim) for d in ds if shape[wrap_dim(d, t.ndim)] == 1})) \
+        dims = tuple(sorted(d for d in wrap_dims(ds, t.ndim) if shape[d] == 1)) \
             if t.ndim else ()
         if not t.ndim:
             for d in ds:
@@ -216,8 +216,15 @@ def mT(t):
 def movedim(t, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
     src = [wrap_dim(s, t.ndim) for s in src]
     dst = [wrap_dim(d, t.ndim) for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
     order = [i for i in range(t.ndim) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -228,6 +235,8 @@ moveaxis = movedim
 
 
 def expand(t, *sizes):
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _shape_arg(sizes)
     lead = len(sizes) - t.ndim
     if lead < 0:
@@ -241,6 +250,11 @@ def expand(t, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({shape[lead + i]}) must match "
                                f"the existing size ({s}) at non-singleton dimension {lead + i}.  "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(t.shape)}")
+    for i, s in enumerate(shape):
+        if s < 0:
+            raise RuntimeError(f"expand: size {s} at dimension {i} is negative; a size is >= 0, "
+                               f"or -1 to keep the tensor's size there. Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(t.shape)}")
     return view_op(t, "ExpandBackward0", lambda a: backend.xp_of(a).broadcast_to(a, shape),
                    lambda x: fnp.broadcast_to(x, shape))
 
@@ -252,7 +266,7 @@ def broadcast_to(t, size):
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    shape = np.broadcast_shapes(*[tuple(t.shape) for t in tensors])
+    shape = broadcast_shapes_checked(*[tuple(t.shape) for t in tensors])
     return tuple(t if tuple(t.shape) == shape else expand(t, shape) for t in tensors)
 
 
@@ -260,9 +274,14 @@ def narrow(t, dim, start, length):
     d = wrap_dim(dim, t.ndim)
     n = t.shape[d]
     start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     idx = (slice(None),) * d + (slice(start, start + length),)
     return view_op(t, "SliceBackward0", lambda a: a[idx], lambda x: x[idx])
@@ -303,6 +322,9 @@ def split(t, split_size_or_sections, dim=0):
         name = "SplitBackward0"
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={sizes}")
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
@@ -328,6 +350,8 @@ def tensor_split(t, indices_or_sections, dim=0):
     n = t.shape[d]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         bounds = [i * (n // k) + min(i, n % k) for i in range(k + 1)]
     else:
         bounds = [0] + [min(int(i), n) for i in indices_or_sections] + [n]
@@ -344,6 +368,8 @@ def unfold(t, dimension, size, step):
     """All windows of `size` along `dimension`, `step` apart, as a new last dimension (a view)."""
     d = wrap_dim(dimension, t.ndim)
     n = t.shape[d] if t.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > n:
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
     if step <= 0:
@@ -401,8 +427,15 @@ def as_strided(t, size, stride, storage_offset=None):
     return view_op(t, "AsStridedBackward0", np_fn, lambda x: fnp.reshape(x, (-1,))[rel])
 
 
+def _diagonal_dims(dim1, dim2, ndim):
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
 def diagonal(t, offset=0, dim1=0, dim2=1):
-    d1, d2 = wrap_dim(dim1, t.ndim), wrap_dim(dim2, t.ndim)
+    d1, d2 = _diagonal_dims(dim1, dim2, t.ndim)
     return view_op(t, "DiagonalBackward0", lambda a: _diagonal_view(a, offset, d1, d2),
                    lambda x: fnp.diagonal(x, offset, d1, d2))
 
@@ -424,6 +457,11 @@ def repeat(t, *sizes):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
     shape = (1,) * (len(sizes) - t.ndim) + tuple(t.shape)
+    for r in sizes:
+        if r < 0:
+            target = [r * s for r, s in zip(sizes, shape)]
+            raise RuntimeError(f"Trying to create tensor with negative dimension "
+                               f"{next((x for x in target if x < 0), r)}: {target}")
     return apply_op("RepeatBackward0", lambda x: fnp.tile(fnp.reshape(x, shape), sizes), [t],
                     saves=False)
 
@@ -441,6 +479,13 @@ def repeat_interleave(t, repeats, dim=None):
         return repeat_interleave(flat, repeats, 0)
     d = wrap_dim(dim, t.ndim)
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    if np.any(np.asarray(reps) < 0):  # (PyTorch words it by the kind of `repeats`)
+        raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
+                           "Repeats must be non-negative")
+    if np.ndim(reps) and np.size(reps) != t.shape[d] and np.size(reps) != 1:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {np.size(reps)} and input.size({d}) = "
+                           f"{t.shape[d]}")
     idx = np.repeat(np.arange(t.shape[d]), reps)
     sel = (slice(None),) * d + (idx,)
     return apply_op("IndexSelectBackward0", lambda x: x[sel], [t], saves=False)
@@ -453,7 +498,7 @@ def _cat_dtype(tensors):
 def cat(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
@@ -506,12 +551,19 @@ def stack(tensors, dim=0, *, out=None):
         [lax.convert_element_type(x, dt.np) for x in xs], axis=d), tensors, saves=False, dtype=dt)
 
 
+def _nonempty(name, tensors):
+    if not len(tensors):
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+
+
 def hstack(tensors):
+    _nonempty("hstack", tensors)
     tensors = [t if t.ndim else t.reshape(1) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
+    _nonempty("vstack", tensors)
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
@@ -519,16 +571,20 @@ row_stack = vstack
 
 
 def dstack(tensors):
+    _nonempty("dstack", tensors)
     return cat([t.reshape(1, -1, 1) if t.ndim < 2 else t.unsqueeze(-1) if t.ndim == 2 else t
                 for t in tensors], 2)
 
 
 def column_stack(tensors):
+    _nonempty("column_stack", tensors)
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
 
 
-def flip(t, dims):
-    dims = tuple(wrap_dim(d, t.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+def flip(t, *dims):
+    if len(dims) == 1 and not isinstance(dims[0], int):  # flip(x, (0, 1)) or x.flip(0, 1)
+        dims = tuple(dims[0])
+    dims = wrap_dims(dims, t.ndim)
     idx = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(t.ndim))
     return apply_op("FlipBackward0", lambda x: x[idx], [t], saves=False)
 
@@ -579,6 +635,14 @@ def roll(t, shifts, dims=None):
 
 
 def rot90(t, k=1, dims=(0, 1)):
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if t.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {t.ndim}")
+    d0, d1 = wrap_dim(dims[0], t.ndim), wrap_dim(dims[1], t.ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
+                           f"dim1 = {dims[1]}")
     return apply_op("Rot90Backward0", lambda x: fnp.rot90(x, k, tuple(dims)), [t], saves=False)
 
 
@@ -605,7 +669,7 @@ def diag_embed(t, offset=0, dim1=-2, dim2=-1):
     rows, cols = (idx, idx + offset) if offset >= 0 else (idx - offset, idx)
     shape = tuple(t.shape[:-1]) + (n, n)
     out_nd = t.ndim + 1
-    d1, d2 = wrap_dim(dim1, out_nd), wrap_dim(dim2, out_nd)
+    d1, d2 = _diagonal_dims(dim1, dim2, out_nd)
 
     def fn(x):
         m = fnp.zeros(shape, x.dtype).at[..., rows, cols].set(x)
@@ -621,6 +685,9 @@ def trace(t):
 
 
 def take_along_dim(input, indices, dim=None):
+    if indices._dtype is not D.int64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{D.type_name(indices._dtype)}")
     idx = concrete(indices)
     if dim is None:
         return apply_op("GatherBackward0", lambda x: fnp.reshape(x, (-1,))[idx.reshape(-1)],
@@ -653,6 +720,9 @@ def diagonal_copy(t, offset=0):
 
 
 def cartesian_prod(*tensors):
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
@@ -666,6 +736,10 @@ def meshgrid(*tensors, indexing="ij"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
                            f"received: {indexing}")
     ts = list(tensors)
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got a {t.ndim}D tensor of shape {list(t.shape)}")
     if indexing == "xy" and len(ts) >= 2:
         ts[0], ts[1] = ts[1], ts[0]
     shape = tuple(t.numel() for t in ts)

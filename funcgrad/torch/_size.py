@@ -7,6 +7,28 @@ from .._core import backend
 from .._core.errors import DeviceUnavailableError
 
 
+def check_size(size, kw_size=None):
+    """The size arguments of a factory (zeros(2, 3), zeros((2, 3)), zeros(size=(2, 3))) as a
+    tuple of ints, with PyTorch's errors: TypeError for a size that is not an integer (a float,
+    a bool is an int), RuntimeError for a negative one."""
+    if kw_size is not None:
+        size = (kw_size,)
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for i, s in enumerate(size):
+        try:
+            n = s.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"empty(): argument 'size' must be tuple of ints, but found element "
+                            f"of type {type(s).__name__} at pos {i}") from None
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                               f"{[int(x) if not isinstance(x, float) else x for x in size]}")
+        out.append(n)
+    return tuple(out)
+
+
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as torch.Size([2, 3])."""
 
@@ -61,7 +83,11 @@ class device:
         if isinstance(type, device):
             name, index = type.type, type.index
         elif isinstance(type, int):
+            if backend.cuda_device_count() <= 0:
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             name, index = "cuda", type
+        elif not type:
+            raise RuntimeError("Device string must not be empty")
         elif ":" in type:
             name, idx = type.split(":", 1)
             if not idx.isdigit():

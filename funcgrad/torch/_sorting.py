@@ -8,7 +8,7 @@ import numpy as np
 from .. import numpy as fnp
 from ._dispatch import apply_op
 from ._indexing import _grid
-from ._reductions import return_types
+from ._reductions import _no_empty, return_types
 from ._factories import _t
 from ._storage import wrap_dim
 from ._tensor import _host_result, concrete
@@ -90,7 +90,9 @@ def _pick_reduced(input, idx, d, keepdim, name):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
-    n = input.shape[wrap_dim(dim, input.ndim)] if input.ndim else 1
+    d = wrap_dim(dim, input.ndim)
+    _no_empty(input, "kthvalue", d)
+    n = input.shape[d] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     return _select_rank(input, dim, keepdim, lambda n: k - 1, "KthvalueBackward0",
@@ -99,7 +101,11 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 def median(input, dim=None, keepdim=False):
     if dim is None:
+        if input.numel() == 0:  # PyTorch's median of nothing: nan
+            return apply_op("MedianBackward0", lambda x: fnp.full((), np.nan, x.dtype), [input],
+                            saves=False)
         return _select_rank(input, None, False, lambda n: (n - 1) // 2, "MedianBackward0", None)
+    _no_empty(input, "median", wrap_dim(dim, input.ndim))
     return _select_rank(input, dim, keepdim, lambda n: (n - 1) // 2, "MedianBackward1",
                         return_types.median)
 
@@ -107,6 +113,7 @@ def median(input, dim=None, keepdim=False):
 def mode(input, dim=-1, keepdim=False):
     input = _t(input)
     d = wrap_dim(dim, input.ndim)
+    _no_empty(input, "mode", d)
     x = np.moveaxis(concrete(input), d, -1)
     flat = x.reshape(-1, x.shape[-1])
     idx = np.empty(flat.shape[0], np.int64)

@@ -45,6 +45,18 @@ def wrap_dim(d, ndim):
     return d % n if d < 0 else d
 
 
+def wrap_dims(dims, ndim):
+    """Dimensions dims (a sequence) wrapped, with PyTorch's RuntimeError naming one repeated."""
+    out = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        seen = set()
+        for d in out:
+            if d in seen:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+            seen.add(d)
+    return out
+
+
 def strided_view(a, shape, strides):
     """A view of storage `a` with these shape and byte strides (writable where `a` is)."""
     if type(a) is _ndarray:

@@ -26,7 +26,7 @@ from ..lax import convert_element_type
 from ..lax.device import device_put
 from ..numpy import broadcast_to
 from . import _dtypes as D
-from ._dispatch import apply_op, grad_edge, is_storage, raw
+from ._dispatch import apply_op, check_output_shape, grad_edge, is_storage, raw
 from ._grad_mode import is_grad_enabled
 from ._graph import Node, _Handle
 from ._printing import format_tensor
@@ -496,6 +496,9 @@ class Tensor:
                 dtype, dev = a.dtype, a.device
             elif a is not None and not isinstance(a, bool):  # a bool: non_blocking
                 dev = a
+        if dtype is not None and not isinstance(dtype, D.dtype):
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"(dtype={type(dtype).__name__}, ): dtype must be a torch.dtype")
         dev = as_device(dev)
         if dev is not None and not same_device(dev, self.device):
             return _to_device(self, dev, dtype or self._dtype)
@@ -591,9 +594,11 @@ class Tensor:
     def _write(self, new):
         """Set this tensor's value to `new` (a tensor that broadcasts to its shape), as an in-place
         operation does: in its storage, cast to its dtype, with new's grad_fn."""
+        src, d = new._data, self._data
+        if src.shape != d.shape:
+            check_output_shape(d.shape, src.shape)
         if new._dtype is not self._dtype:
             D.check_cast(D.promote_types(self._dtype, new._dtype), self._dtype)
-        src, d = new._data, self._data
         if type(src) is type(d) and is_storage(d):  # numpy's, or CuPy's on the tensor's GPU
             xp = backend.xp_of(d)
             xp.copyto(d, src if src.shape == d.shape else xp.broadcast_to(src, d.shape),

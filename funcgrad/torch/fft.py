@@ -9,6 +9,7 @@ from ..numpy import fft as _fft
 from . import _dtypes as D
 from ._dispatch import apply_op
 from ._size import as_device, storage_on
+from ._storage import wrap_dim
 from ._tensor import Tensor
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2", "irfft2",
@@ -29,7 +30,20 @@ def _transform(np_name, out):
     and with its grad_fn name."""
     fn = getattr(_fft, np_name)
 
+    one_d = np_name in ("fft", "ifft", "rfft", "irfft")
+
     def op(input, *args, norm=None, **kwargs):
+        # PyTorch's names: dim (an int for the 1-d transforms, a sequence for the others)
+        if "dim" in kwargs:
+            dim = kwargs.pop("dim")
+            if one_d:
+                kwargs["axis"] = wrap_dim(dim, input.ndim)
+            elif dim is not None:
+                kwargs["axes"] = tuple(wrap_dim(d, input.ndim) for d in
+                                       ((dim,) if isinstance(dim, int) else dim))
+        n = kwargs.get("n", args[0] if one_d and args else None)
+        if n is not None and n < 1:
+            raise RuntimeError(f"Invalid number of data points ({n}) specified")
         dt = _complex_of(input) if out == "complex" else _real_of(input)
         real_in = not input.dtype.is_complex
         grad_name = ("FftC2RBackward0" if out == "real" else

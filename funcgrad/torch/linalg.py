@@ -14,7 +14,41 @@ from ._tensor import _host_result, concrete
 
 __all__ = ["inv", "solve", "det", "slogdet", "eigh", "eigvalsh", "svd", "svdvals", "qr",
            "cholesky", "lstsq", "pinv", "matrix_rank", "norm", "vector_norm", "matrix_norm",
-           "matrix_power", "multi_dot", "cond", "cross"]
+           "matrix_power", "multi_dot", "cond", "cross", "LinAlgError"]
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError: a matrix the factorization needs invertible (or positive
+    definite) is not; a RuntimeError, as PyTorch's.
+
+    >>> import funcgrad.torch as torch
+    >>> try:
+    ...     torch.linalg.inv(torch.zeros(2, 2))
+    ... except torch.linalg.LinAlgError as e:
+    ...     print(str(e).split(",")[0])
+    linalg.inv: The diagonal element of U is zero
+    """
+
+
+# PyTorch's message when numpy's LAPACK call finds the matrix singular (or not positive definite)
+_LINALG_FAILURES = {
+    "inv": "linalg.inv: The diagonal element of U is zero, so the inversion could not be completed "
+           "because the input matrix is singular.",
+    "solve": "torch.linalg.solve: The solver failed because the input matrix is singular.",
+    "cholesky": "linalg.cholesky: The factorization could not be completed because the input is "
+                "not positive-definite (numpy's LAPACK does not say which leading minor).",
+}
+
+
+def _lapack(name, fn):
+    """fn (a funcgrad.numpy.linalg function) raising torch.linalg.LinAlgError where numpy's
+    LinAlgError says the matrix is singular or not positive definite."""
+    def call(*args):
+        try:
+            return fn(*args)
+        except np.linalg.LinAlgError:
+            raise LinAlgError(_LINALG_FAILURES[name]) from None
+    return call
 
 _Slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
 _Eigh = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
@@ -40,14 +74,22 @@ def _check_float(name, a):
 def inv(A):
     _check_float("inv", A)
     _check_square("inv", A)
-    return apply_op("LinalgInvExBackward0", _la.inv, [A], saves_out=True)
+    return apply_op("LinalgInvExBackward0", _lapack("inv", _la.inv), [A], saves_out=True)
 
 
 def solve(A, B, *, left=True):
     _check_square("solve", A)
-    if B.ndim == 1:
-        return apply_op("LinalgSolveExBackward0", _la.solve, [A, B])
-    return apply_op("LinalgSolveExBackward0", _la.solve, [A, B])
+    n = A.shape[-1]
+    vector = B.ndim == 1 or tuple(B.shape) == tuple(A.shape[:-1])
+    rows, cols = (B.shape[-1], 1) if vector else (B.shape[-2], B.shape[-1])
+    if rows != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({n}x{n} and {rows}x{cols})")
+    solve_ = _lapack("solve", _la.solve)
+    if vector and B.ndim > 1:  # a batch of vectors (numpy would read B as one matrix)
+        return apply_op("LinalgSolveExBackward0",
+                        lambda a, b: solve_(a, fnp.expand_dims(b, -1))[..., 0], [A, B])
+    return apply_op("LinalgSolveExBackward0", solve_, [A, B])
 
 
 def det(A):
@@ -89,7 +131,8 @@ def qr(A, mode="reduced"):
 
 def cholesky(A, *, upper=False):
     _check_square("cholesky", A)
-    return apply_op("LinalgCholeskyExBackward0", lambda a: _la.cholesky(a, upper=upper), [A])
+    factor = _lapack("cholesky", lambda a: _la.cholesky(a, upper=upper))
+    return apply_op("LinalgCholeskyExBackward0", factor, [A])
 
 
 def lstsq(A, B, rcond=None, *, driver=None):

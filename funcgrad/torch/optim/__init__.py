@@ -33,6 +33,9 @@ class Optimizer:
         # as torch's: opt.state[p] is {} before p's first step
         self.state: dict[_Any, dict[str, _Any]] = _defaultdict(dict)
         self.param_groups: list[dict[str, _Any]] = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {params.type()}")
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")

@@ -100,7 +100,11 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
+        if self.last_epoch == 0:  # (as PyTorch's, which divides by step_size only after)
+            return list(self.base_lrs)
+        e = self.last_epoch  # e % step_size first: PyTorch's error for step_size=0 is the modulo's
+        return [b * self.gamma ** ((e - e % self.step_size) // self.step_size)
+                for b in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):

@@ -5,7 +5,7 @@ import warnings
 
 from .... import lax
 from .... import nn as fg_nn
-from ... import _ops
+from ... import _dtypes, _ops
 from ..._dispatch import apply_op
 from ..._random import _gen
 from ..._storage import wrap_dim
@@ -19,7 +19,14 @@ __all__ = ["relu", "relu_", "threshold", "hardtanh", "relu6", "elu", "selu", "ce
 
 # ---- activations -------------------------------------------------------------------------------
 
-def _act(name, value_fn, input, inplace=False):
+def _float_only(input, kernel):
+    """PyTorch's NotImplementedError for an integer or boolean input to a floating-point kernel."""
+    _dtypes.check_float(kernel, input._dtype)
+
+
+def _act(name, value_fn, input, inplace=False, kernel=None):
+    if kernel is not None:
+        _float_only(input, kernel)
     if inplace:
         input._check_inplace()
         src = input._snapshot() if input._requires_grad else input
@@ -59,11 +66,11 @@ def relu6(input, inplace=False):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _act("EluBackward0", lambda x: fg_nn.elu(x, alpha), input, inplace)
+    return _act("EluBackward0", lambda x: fg_nn.elu(x, alpha), input, inplace, "elu_cpu")
 
 
 def selu(input, inplace=False):
-    return _act("EluBackward0", fg_nn.selu, input, inplace)
+    return _act("EluBackward0", fg_nn.selu, input, inplace, "elu_cpu")
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -71,17 +78,21 @@ def celu(input, alpha=1.0, inplace=False):
         pos = lax.gt(x, _const(0, x))
         neg = lax.select(pos, _const(0, x), x)
         return lax.select(pos, x, alpha * lax.expm1(neg * (1 / alpha)))
-    return _act("CeluBackward0", fn, input, inplace)
+    return _act("CeluBackward0", fn, input, inplace, "elu_cpu")
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _act("LeakyReluBackward0",
                 lambda x: lax.select(lax.gt(x, _const(0, x)), x, x * negative_slope), input,
-                inplace)
+                inplace, "leaky_relu_cpu")
 
 
 def prelu(input, weight):
     c = weight.numel()
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if c != 1 and c != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {c} and channel size = {channels}.")
 
     def fn(x, w):
         if c > 1:
@@ -94,6 +105,7 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if training:
+        _float_only(input, "leaky_relu_cpu")
         a = _gen(None, input.device).uniform(lower, upper, tuple(input.shape)).astype(
             input.dtype.np)
         return _act("RreluWithNoiseBackward0",
@@ -105,31 +117,32 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
 
+    _float_only(input, "GeluKernelImpl")
     tanh_form = approximate == "tanh"
     return apply_op("GeluBackward0", lambda x: fg_nn.gelu(x, tanh_form), [input])
 
 
 def silu(input, inplace=False):
-    return _act("SiluBackward0", fg_nn.silu, input, inplace)
+    return _act("SiluBackward0", fg_nn.silu, input, inplace, "silu_cpu")
 
 
 def mish(input, inplace=False):
     return _act("MishBackward0", lambda x: x * lax.tanh(_softplus_value(x, 1.0, 20.0)), input,
-                inplace)
+                inplace, "mish_cpu")
 
 
 def hardswish(input, inplace=False):
     def fn(x):
         lo, hi = lax.le(x, _const(-3, x)), lax.ge(x, _const(3, x))
         return lax.select(lo, _const(0, x), lax.select(hi, x, x * (x + 3) / 6))
-    return _act("HardswishBackward0", fn, input, inplace)
+    return _act("HardswishBackward0", fn, input, inplace, "hardswish_cpu")
 
 
 def hardsigmoid(input, inplace=False):
     def fn(x):
         lo, hi = lax.le(x, _const(-3, x)), lax.ge(x, _const(3, x))
         return lax.select(lo, _const(0, x), lax.select(hi, _const(1, x), x / 6 + 0.5))
-    return _act("HardsigmoidBackward0", fn, input, inplace)
+    return _act("HardsigmoidBackward0", fn, input, inplace, "hardsigmoid_cpu")
 
 
 # the same operations as torch.sigmoid and torch.tanh (SigmoidBackward0, TanhBackward0)
@@ -138,6 +151,7 @@ tanh = _ops.tanh
 
 
 def logsigmoid(input):
+    _float_only(input, "log_sigmoid_cpu")
     return apply_op("LogSigmoidBackward0", fg_nn.log_sigmoid, [input])
 
 
@@ -149,18 +163,29 @@ def _softplus_value(x, beta, threshold):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    _float_only(input, "softplus_cpu")
     return apply_op("SoftplusBackward0", lambda x: _softplus_value(x, beta, threshold), [input])
 
 
+def _floating(input):
+    """input, an integer or boolean one in the default dtype (as a true division gives it)."""
+    dt = input._dtype
+    return input if dt.is_floating_point or dt.is_complex else input.to(
+        _dtypes.get_default_dtype())
+
+
 def softsign(input):
+    input = _floating(input)
     return apply_op("DivBackward0", lambda x: x / (1 + lax.abs(x)), [input])
 
 
 def tanhshrink(input):
+    input = _floating(input)
     return apply_op("SubBackward0", lambda x: x - lax.tanh(x), [input])
 
 
 def softshrink(input, lambd=0.5):
+    _float_only(input, "softshrink_check")
     def fn(x):
         return lax.select(lax.gt(x, _const(lambd, x)), x - lambd,
                           lax.select(lax.lt(x, _const(-lambd, x)), x + lambd, _const(0, x)))
@@ -168,6 +193,7 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
+    _float_only(input, "hardshrink_cpu")
     def fn(x):
         keep = lax.gt(lax.abs(x), _const(lambd, x))
         return lax.select(keep, x, _const(0, x))
@@ -177,6 +203,7 @@ def hardshrink(input, lambd=0.5):
 def glu(input, dim=-1):
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
+    _float_only(input, "glu_cpu")
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
     if n % 2:

@@ -44,9 +44,16 @@ def _legacy_reduction(size_average, reduce, stacklevel=3):
     return ret
 
 
-def _reduction(size_average, reduce, reduction, stacklevel=3):
+def _reduction(size_average, reduce, reduction, stacklevel=3, own=None):
+    """The reduction ('none', 'mean', 'sum') a loss was given, with PyTorch's ValueError for
+    another. own: the message of a loss that checks it itself (no 'elementwise_mean' alias),
+    "{} is not valid" or "{} is not a valid value for reduction"."""
     if size_average is not None or reduce is not None:
         return _legacy_reduction(size_average, reduce, stacklevel)
+    if own is not None:
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(own.format(reduction))
+        return reduction
     if reduction == "elementwise_mean":
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
                       "instead.", stacklevel=stacklevel)

@@ -6,7 +6,6 @@ from .... import lax
 from .... import nn as fg_nn
 from ..._dispatch import apply_op
 from ..._dtypes import type_name
-from ._common import _ntuple
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -24,19 +23,51 @@ def _conv_value(x, w, b, stride, pads, dilation, groups):
     return y
 
 
+def _conv_tuple(nd, name, value):
+    """A convolution's stride, padding, dilation or output_padding as nd ints, with PyTorch's
+    error for a sequence of another length."""
+    if isinstance(value, (list, tuple)):
+        if len(value) == 1:
+            return (int(value[0]),) * nd
+        if len(value) != nd:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of {nd} "
+                               f"values to match the convolution dimensions, but got "
+                               f"{name}={list(value)}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * nd
+
+
+def _check_conv_params(nd, stride, padding, dilation, groups, output_padding=None):
+    """PyTorch's checks of a convolution's parameters (after the padding string's), in its
+    order; padding: ints, or None for a padding string."""
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if padding is not None and any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if output_padding is not None and any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(d == 0 for d in dilation):
+        if output_padding is not None and nd == 2:
+            raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: "
+                               f"{dilation[0]}, dilation_width: {dilation[1]}")
+        shown = [1] + list(dilation) if nd == 1 else list(dilation)  # conv1d runs as a 2-d one
+        raise RuntimeError(f"dilation should be greater than zero, but got {shown}")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+
+
 def _conv_pads(padding, spatial, kernel, dilation, stride):
     """(low, high) padding per spatial axis: PyTorch's 'same' (stride 1 only) and 'valid' are
     funcgrad.nn's 'SAME' and 'VALID'."""
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise RuntimeError(f"Invalid padding string '{padding}'")
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
         if padding == "same" and any(s != 1 for s in stride):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
         return fg_nn._padding(padding.upper(), spatial, kernel, stride, dilation)
-    p = _ntuple(len(kernel))(padding)
-    if any(v < 0 for v in p):
-        raise RuntimeError("negative padding is not supported")
-    return [(v, v) for v in p]
+    return [(v, v) for v in padding]
 
 
 def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
@@ -47,13 +78,15 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     if weight.ndim != nd + 2:
         raise RuntimeError("weight should have at least three dimensions")
     batched = input.ndim == nd + 2
-    stride, dilation = _ntuple(nd)(stride), _ntuple(nd)(dilation)
+    stride, dilation = _conv_tuple(nd, "stride", stride), _conv_tuple(nd, "dilation", dilation)
+    if not isinstance(padding, str):
+        padding = _conv_tuple(nd, "padding", padding)
+    _check_conv_params(nd, stride, None if isinstance(padding, str) else padding, dilation,
+                       groups)
     kernel = tuple(weight.shape[2:])
     shape = tuple(input.shape) if batched else (1,) + tuple(input.shape)
     pads = _conv_pads(padding, shape[2:], kernel, dilation, stride)
     c = shape[1]
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
     if c != weight.shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
                            f"input{list(shape)} to have {weight.shape[1] * groups} channels, but "
@@ -81,8 +114,8 @@ def _apply_conv(input, weight, bias, batched, conv):
     """conv(x, w, b), a convolution of a batch, applied to `input`, which may lack the batch
     axis (PyTorch's unbatched call)."""
     if input.dtype is not weight.dtype:
-        raise RuntimeError(f"Input type ({type_name(input.dtype)}) and weight type "
-                           f"({type_name(weight.dtype)}) should be the same")
+        raise RuntimeError(f"expected scalar type {type_name(input.dtype)} but found "
+                           f"{type_name(weight.dtype)}")
 
     def fn(x, w, b):
         y = conv(x if batched else lax.expand_dims(x, (0,)), w, b)
@@ -129,8 +162,10 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
                            f"{fname}, but got input of size: {list(input.shape)}")
     batched = input.ndim == nd + 2
-    stride, padding = _ntuple(nd)(stride), _ntuple(nd)(padding)
-    output_padding, dilation = _ntuple(nd)(output_padding), _ntuple(nd)(dilation)
+    stride, padding = _conv_tuple(nd, "stride", stride), _conv_tuple(nd, "padding", padding)
+    output_padding = _conv_tuple(nd, "output_padding", output_padding)
+    dilation = _conv_tuple(nd, "dilation", dilation)
+    _check_conv_params(nd, stride, padding, dilation, groups, output_padding)
     c = input.shape[1 if batched else 0]
     if c != weight.shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "

@@ -1,11 +1,11 @@
 """torch.nn.functional's distance functions: cosine_similarity and pairwise_distance."""
 from __future__ import annotations
 
-import numpy as np
 
 from .... import lax
 from .... import numpy as fnp
-from ..._dispatch import apply_op
+from ..._dispatch import apply_op, broadcast_shapes_checked
+from ..._reductions import p_norm
 from ..._storage import wrap_dim
 from ._common import _const
 
@@ -17,10 +17,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     d = wrap_dim(dim, nd)
 
     def fn(a, b):
-        a, b = fnp.broadcast_to(a, np.broadcast_shapes(a.shape, b.shape)), b
+        a, b = fnp.broadcast_to(a, broadcast_shapes_checked(a.shape, b.shape)), b
         b = fnp.broadcast_to(b, a.shape)
-        na = lax.sqrt(fnp.sum(a * a, axis=d))
-        nb = lax.sqrt(fnp.sum(b * b, axis=d))
+        na, nb = p_norm(a, 2, d), p_norm(b, 2, d)  # the gradient 0 at a zero vector
         return fnp.sum(a * b, axis=d) / (lax.maximum(na, _const(eps, na))
                                          * lax.maximum(nb, _const(eps, nb)))
     return apply_op("SumBackward1", fn, [x1, x2])

@@ -32,6 +32,15 @@ def linear(input, weight, bias=None):
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{type_name(input.dtype)} and {type_name(weight.dtype)}")
+    if bias is not None and weight.ndim == 2:
+        out = (input.numel() // k if k else 0, weight.shape[0])
+        b = tuple(bias.shape)
+        lead = (1,) * (2 - len(b)) + b
+        for i in (1, 0):
+            if lead[i] != out[i] and lead[i] != 1:
+                raise RuntimeError(f"The expanded size of the tensor ({out[i]}) must match the "
+                                   f"existing size ({lead[i]}) at non-singleton dimension {i}.  "
+                                   f"Target sizes: {list(out)}.  Tensor sizes: {list(b)}")
     nd = input.ndim
     if nd == 2:
         name = "AddmmBackward0" if bias is not None else "MmBackward0"

@@ -7,11 +7,14 @@ import warnings
 import numpy as np
 
 from .... import lax
+from ...._custom import custom_vjp
 from .... import nn as fg_nn
 from .... import numpy as fnp
-from ..._dispatch import apply_op, value_of as _value_of
-from ..._dtypes import type_name
+from ..._dispatch import (apply_op, broadcast_shapes_checked, check_output_shape,
+                          value_of as _value_of)
+from ..._dtypes import check_float, type_name
 from ..._storage import host_values
+from ..._tensor import Tensor
 from ._common import _const, _reduce, _reduction
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
@@ -32,7 +35,7 @@ def _warn_size(input, target, stacklevel=3):
 
 
 def _bcast(x, y):
-    shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+    shape = broadcast_shapes_checked(tuple(x.shape), tuple(y.shape))
     return fnp.broadcast_to(x, shape), fnp.broadcast_to(y, shape)
 
 
@@ -48,6 +51,7 @@ def _weighted(err, w, reduction):
 def _pointwise_loss_args(input, target, size_average, reduce, reduction, weight):
     """The reduction of mse_loss and l1_loss, after PyTorch's size warning and weight check."""
     _warn_size(input, target, stacklevel=4)
+    broadcast_shapes_checked(input.shape, target.shape)
     reduction = _reduction(size_average, reduce, reduction, stacklevel=4)
     if weight is not None and weight.size() != input.size():
         raise ValueError("Weights and input must have the same size.")
@@ -56,6 +60,7 @@ def _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
+    check_float("mse_cpu", input.dtype)
 
     def fn(x, y, w):
         x, y = _bcast(x, y)
@@ -68,6 +73,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _pointwise_loss_args(input, target, size_average, reduce, reduction, weight)
+    if reduction == "mean" and not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {type_name(input.dtype)}")
 
     def fn(x, y, w):
         x, y = _bcast(x, y)
@@ -81,6 +89,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _warn_size(input, target)
+    broadcast_shapes_checked(input.shape, target.shape)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -97,6 +106,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
+    broadcast_shapes_checked(input.shape, target.shape)
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
@@ -194,12 +204,18 @@ def _nll_name(ndim, reduction):
     return "NllLoss2DBackward0"
 
 
+def _check_target_dtype(target):
+    """Class targets are int64 or uint8, as PyTorch's nll_loss kernels take."""
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{type_name(target.dtype)}")
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     cdim = _class_dim_checks(input, target, weight, "nll_loss")
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {type_name(target.dtype)}")
+    _check_target_dtype(target)
     tgt = _target_value(target)
     _check_targets(tgt, input.shape[cdim], ignore_index)
     name = _nll_name(input.ndim, reduction)
@@ -210,11 +226,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     reduction = _reduction(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:  # PyTorch's check (a negative one is taken as given)
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    check_float("log_softmax_lastdim_kernel_impl", input.dtype)
     cdim = 0 if input.ndim == 1 else 1
     c = input.shape[cdim] if input.ndim else 0
+    if target.dtype.is_floating_point and tuple(target.shape) != tuple(input.shape):
+        # not class probabilities (those have the input's shape): read as class indices
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{type_name(target.dtype)}")
     if target.dtype.is_floating_point:
         # class probabilities
         if tuple(target.shape) != tuple(input.shape):
@@ -242,6 +263,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return apply_op("DivBackward1" if reduction == "mean" else "NegBackward0", fn,
                         [input, target, weight])
     cdim = _class_dim_checks(input, target, weight, "cross_entropy")
+    _check_target_dtype(target)
     tgt = _target_value(target)
     _check_targets(tgt, c, ignore_index)
     wshape = tuple(c if i == cdim else 1 for i in range(input.ndim))
@@ -284,6 +306,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input "
                          f"size ({input.size()}) is deprecated. Please ensure they have the same "
                          "size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {type_name(target.dtype)} but expected "
+                           f"{type_name(input.dtype)}")
     x = input._data
     if isinstance(x, np.ndarray) and x.size and ((x < 0) | (x > 1)).any():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -291,14 +316,40 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         weight = weight.expand(np.broadcast_shapes(tuple(target.shape), tuple(weight.shape)))
 
     def fn(x, t, w):
-        lo = _const(-100, x)
-        logx = lax.maximum(lax.log(x), lo)
-        log1mx = lax.maximum(lax.log1p(-x), lo)
-        loss = -(t * logx + (1 - t) * log1mx)
+        loss = _bce_terms(x, t)
         if w is not None:
             loss = loss * w
         return _reduce(loss, reduction)
     return apply_op("BinaryCrossEntropyBackward0", fn, [input, target, weight])
+
+
+def _clamped_logs(x):
+    """log(x) and log(1 - x), each clamped at -100 (PyTorch's binary cross entropy)."""
+    lo = _const(-100, x)
+    return lax.maximum(lax.log(x), lo), lax.maximum(lax.log1p(-x), lo)
+
+
+@custom_vjp
+def _bce_terms(x, t):
+    """-(t log x + (1 - t) log(1 - x)), the logs clamped at -100, with PyTorch's gradients: with
+    respect to x, (x - t) / max(x (1 - x), 1e-12), finite at x = 0 and 1 (where the clamped logs
+    have none); with respect to t, log(1 - x) - log(x), not clamped (infinite at 0 and 1)."""
+    logx, log1mx = _clamped_logs(x)
+    return -(t * logx + (1 - t) * log1mx)
+
+
+def _bce_fwd(x, t):
+    return _bce_terms(x, t), (x, t)
+
+
+def _bce_bwd(res, g):
+    x, t = res
+    # PyTorch's EPSILON is the float 1e-12 in every dtype
+    gx = g * (x - t) / lax.maximum((1 - x) * x, _const(np.float32(1e-12), x))
+    return gx, g * (lax.log1p(-x) - lax.log(x))
+
+
+_bce_terms.defvjp(_bce_fwd, _bce_bwd)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -307,6 +358,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
+    for extra in (weight, pos_weight):
+        if extra is not None:
+            check_output_shape(tuple(input.shape), tuple(extra.shape))
 
     def fn(x, t, w, pw):
         lse = fg_nn.softplus(-x)  # log(1 + exp(-x)), stable
@@ -360,6 +414,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     if input1.ndim not in (1, 2):
         raise RuntimeError(f"cosine_embedding_loss: Expected 1D or 2D tensor, but got "
                            f"{input1.ndim}D")
+    broadcast_shapes_checked(target.shape, input1.shape[:1] if input1.ndim == 2 else ())
     tgt = host_values(target)
     d = input1.ndim - 1
     eps = 1e-12
@@ -380,6 +435,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
+    broadcast_shapes_checked(target.shape, input1.shape, input2.shape)
 
     def fn(a, b, y):
         return _reduce(lax.maximum(-y * (a - b) + margin, _const(0, a)), reduction)
@@ -404,13 +460,16 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
+    check_output_shape(tuple(input.shape), tuple(target.shape))
     return apply_op("SoftMarginLossBackward0",
                     lambda x, y: _reduce(lax.log1p(lax.exp(-y * x)), reduction), [input, target])
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction,
+                           own="{} is not a valid value for reduction")
+    broadcast_shapes_checked(input.shape, target.shape)
 
     def fn(x, t):
         loss = lax.exp(x) - t * x if log_input else x - t * lax.log(x + eps)
@@ -424,7 +483,15 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
-    reduction = _reduction(None, None, reduction)
+    if isinstance(var, Tensor) and tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):  # one variance per row
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    reduction = _reduction(None, None, reduction, own="{} is not valid")
+    v = var._data if isinstance(var, Tensor) else var
+    if isinstance(v, np.ndarray) and (v < 0).any():
+        raise ValueError("var has negative entry/entries")
 
     def fn(x, t, v):
         v = lax.maximum(v, _const(eps, v))
@@ -439,6 +506,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
+    broadcast_shapes_checked(anchor.shape, positive.shape, negative.shape)
 
     def dist(a, b):
         diff = a - b + eps
@@ -458,6 +526,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     reduction = _reduction(size_average, reduce, reduction)
     tgt = host_values(target)
     c = input.shape[-1]
+    if tgt.size and (tgt.min() < 0 or tgt.max() >= c):
+        raise RuntimeError("target out of range")
 
     def fn(x, w):
         x2 = x if x.ndim == 2 else lax.expand_dims(x, (0,))
@@ -477,7 +547,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction, own="{} is not valid")
 
     def fn(x, y, w):
         loss = -(y * fg_nn.log_sigmoid(x) + (1 - y) * fg_nn.log_sigmoid(-x))

@@ -14,6 +14,8 @@ from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
 from ..._grad_mode import no_grad
+from ..._dtypes import check_float, type_name
+from ..._reductions import p_norm
 from ..._storage import wrap_dim
 from ._common import _const
 from ._pooling import avg_pool2d
@@ -52,6 +54,7 @@ def _affine(y, w, b, shape=None):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
+    check_float("batch_norm", input.dtype)
     if training:
         _check_batch_stats(list(input.shape), input.size())
     if training and eps <= 0.0:
@@ -61,8 +64,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.ndim < 2:
         raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
     c = input.shape[1]
-    for nm, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                  ("running_var", running_var)):
+    for nm, t in (("running_mean", running_mean), ("running_var", running_var),
+                  ("weight", weight), ("bias", bias)):  # PyTorch's order
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{nm} should contain {c} elements not {t.numel()}")
     axes = (0,) + tuple(range(2, input.ndim))
@@ -131,6 +134,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
                            f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
                            f"got input of size{list(input.shape)}")
+    for nm, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {nm} to be of same shape as normalized_shape, but got "
+                               f"{nm} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")
+    check_float("LayerNormKernelImpl", input.dtype)
     axes = tuple(range(input.ndim - k, input.ndim))
 
     return apply_op("NativeLayerNormBackward0",
@@ -147,6 +156,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(input.shape)} and "
                            f"num_groups={num_groups}")
+    for nm, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.ndim != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {nm} to be a vector of size equal to the number of "
+                               f"channels in input, but got {nm} of shape {list(t.shape)} and "
+                               f"input of shape {list(input.shape)}")
     _check_batch_stats([n * c // num_groups, num_groups] + list(input.shape[2:]))
     shape = tuple(input.shape)
     bshape = (1, c) + (1,) * (input.ndim - 2)
@@ -175,15 +189,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     d = wrap_dim(dim, input.ndim)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {type_name(input.dtype)}")
 
     def fn(x):
-        if p == 2:
-            nrm = lax.sqrt(fnp.sum(x * x, axis=d, keepdims=True))
-        elif p == 1:
-            nrm = fnp.sum(lax.abs(x), axis=d, keepdims=True)
-        elif p == float("inf"):
-            nrm = fnp.max(lax.abs(x), axis=d, keepdims=True)
-        else:
-            nrm = fnp.sum(lax.abs(x) ** p, axis=d, keepdims=True) ** (1.0 / p)
-        return x / lax.maximum(nrm, _const(eps, x))
+        return x / lax.maximum(p_norm(x, p, d, True), _const(eps, x))
     return apply_op("DivBackward0", fn, [input])

@@ -13,8 +13,9 @@ from .... import nn as fg_nn
 from .... import numpy as fnp
 from ...._core import backend
 from ..._dispatch import apply_op, is_storage as _is_storage
+from ..._dtypes import kernel_error
 from ..._tensor import Tensor
-from ._common import _const, _ntuple, _pair, abs_, sign
+from ._common import _const, _pair, abs_, sign
 from ._activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -33,31 +34,109 @@ def _pool_out(n, k, p, s, d, ceil_mode):
     return out
 
 
+_WORDS = {2: "two", 3: "three"}
+
+
+def _pool_tuple(nd, fname, name, value):
+    """A pooling parameter as nd ints, with PyTorch's error (its wording differs by function)
+    for a sequence of another length."""
+    if not isinstance(value, (list, tuple)):
+        return (int(value),) * nd
+    if len(value) == 1:
+        return (int(value[0]),) * nd
+    if len(value) != nd:
+        n = len(value)
+        if fname == "max_pool1d":
+            lists = "list of ints or" if name in ("kernel_size", "dilation") else \
+                "list of ints, or"
+            what = {"stride": "None, an int"}.get(name, "an int")
+            raise RuntimeError(f"max_pool1d() {name} must be {what}, {lists} tuple of ints of "
+                               f"size 1 but got size {n}")
+        if fname == "avg_pool1d":
+            raise RuntimeError(f"avg_pool1d() argument '{name}' should contain one int (got {n})")
+        if fname == "avg_pool3d":
+            how = {"stride": "must be omitted,"}.get(name, "must be")
+        else:
+            how = {"stride": "must either be omitted,", "dilation": "must be either"}.get(
+                name, "must either be")
+        raise RuntimeError(f"{fname}: {name} {how} a single int, or a tuple of {_WORDS[nd]} "
+                           "ints")
+    return tuple(int(v) for v in value)
+
+
+def _pool_rank(nd, input, fname):
+    """PyTorch's error for an input of the wrong rank (worded differently by function)."""
+    r = input.ndim
+    if r in (nd + 1, nd + 2) and (fname == "avg_pool2d" or all(input.shape[-nd:])):
+        return
+    if fname == "max_pool1d":
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(input.shape)}")
+    if fname == "avg_pool1d":
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {r}-dimensional tensor for "
+                           "argument #1 'self' (while checking arguments for avg_pool1d)")
+    if fname == "avg_pool2d":
+        if r < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-r}, "
+                             f"{r - 1}], but got -3)")
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(input.shape)}")
+    raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+
+
 def _pool_args(nd, input, kernel_size, stride, padding, dilation, ceil_mode, fname):
-    if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{fname}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with "
-                           f"optional 0 dim batch size for input, but got: {list(input.shape)}")
-    k = _ntuple(nd)(kernel_size)
+    """Kernel, stride, padding, dilation (nd ints each), the output's spatial sizes and the
+    extra right padding ceil_mode reaches, after PyTorch's checks (in its order, with its
+    words, which differ between max_pool1d and the others)."""
+    _pool_rank(nd, input, fname)
+    k = _pool_tuple(nd, fname, "kernel_size", kernel_size)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
-        else _ntuple(nd)(stride)
-    p, d = _ntuple(nd)(padding), _ntuple(nd)(dilation)
-    for kk, pp, dd in zip(k, p, d):
-        if pp > (dd * (kk - 1) + 1) // 2 if fname.startswith("max") else pp > kk // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={pp}, kernel_size={kk} and dilation={dd}"
-                               if fname.startswith("max") else
-                               "pad should be smaller than or equal to half of kernel size, but "
-                               f"got padW = {p[-1]}, padH = {p[0]}, kW = {k[-1]}, kH = {k[0]}")
-    if any(v <= 0 for v in s):
-        raise RuntimeError("stride should be greater than zero, but got "
-                           + ", ".join(f"d{i}: {v}" for i, v in enumerate(s)))
+        else _pool_tuple(nd, fname, "stride", stride)
+    p = _pool_tuple(nd, fname, "padding", padding)
+    d = _pool_tuple(nd, fname, "dilation", dilation)
+    if fname == "max_pool1d":
+        for name, v, ok in (("kernel_size", k[0], k[0] > 0), ("stride", s[0], s[0] > 0)):
+            if not ok:
+                raise RuntimeError(f"max_pool1d() {name} must be greater than zero, but got {v}")
+        if p[0] < 0:
+            raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p[0]}")
+        if p[0] > k[0] // 2:
+            raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, "
+                               f"but got padding={p[0]} and kernel_size={k[0]}")
+        if d[0] <= 0:
+            raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d[0]}")
+    else:
+        # avg_pool1d runs as a 2-d pooling over (1, n): PyTorch's messages show that
+        sk, ss, sd = ((1,) + k, (1,) + s, (1,) + d) if nd == 1 else (k, s, d)
+        letters = ("T", "H", "W")[3 - len(sk):]
+        if any(v == 0 for v in s):
+            raise RuntimeError("stride should not be zero")
+        for pp, kk, dd in zip(p, k, d):
+            if pp < 0:
+                raise RuntimeError(f"pad must be non-negative, but got pad: {pp}")
+            if pp > int((dd * (kk - 1) + 1) / 2):  # C's division, truncating
+                raise RuntimeError(f"pad should be at most half of effective kernel size, but "
+                                   f"got pad={pp}, kernel_size={kk} and dilation={dd}")
+        for what, prefix, vals in (("kernel size", "k", sk), ("stride", "d", ss),
+                                   ("dilation", "dilation", sd)):
+            if any(v <= 0 for v in vals):
+                raise RuntimeError(f"{what} should be greater than zero, but got " + " ".join(
+                    f"{prefix}{c}: {v}" for c, v in zip(letters, vals)))
     sp = tuple(input.shape[-nd:])
     out = tuple(_pool_out(n, kk, pp, ss, dd, ceil_mode)
                 for n, kk, pp, ss, dd in zip(sp, k, p, s, d))
     if any(o <= 0 for o in out):
-        raise RuntimeError(f"Given input size: ({'x'.join(str(v) for v in input.shape[-nd - 1:])})"
-                           f". Calculated output size: ({input.shape[-nd - 1]}x"
-                           f"{'x'.join(str(o) for o in out)}). Output size is too small")
+        if fname == "max_pool1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {out[0]}")
+        if fname == "avg_pool3d":
+            raise RuntimeError(f"input image (T: {sp[0]} H: {sp[1]} W: {sp[2]}) smaller than "
+                               f"kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+        c = input.shape[-nd - 1]
+        shown_in = (c,) + ((1,) if nd == 1 and fname == "avg_pool1d" else ()) + sp
+        shown_out = (c,) + ((1,) if nd == 1 and fname == "avg_pool1d" else ()) + out
+        raise RuntimeError(f"Given input size: ({'x'.join(str(v) for v in shown_in)}). "
+                           f"Calculated output size: ({'x'.join(str(v) for v in shown_out)}). "
+                           "Output size is too small")
     # padding beyond the right edge that ceil_mode's last window reaches
     extra = tuple(max(0, (o - 1) * ss + dd * (kk - 1) + 1 - (n + 2 * pp))
                   for o, ss, dd, kk, n, pp in zip(out, s, d, k, sp, p))
@@ -147,6 +226,10 @@ def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, re
                 name):
     k, s, p, d, out, extra = _pool_args(nd, input, kernel_size, stride, padding, dilation,
                                         ceil_mode, f"max_pool{nd}d")
+    if nd == 1 and not input.dtype.is_floating_point:
+        raise kernel_error("max_pool1d_impl", input.dtype)
+    if input.dtype.name == "bool":
+        raise kernel_error(f"max_pool{nd}d", input.dtype)
     lead = input.ndim - nd
     in_sp = tuple(input.shape[-nd:])
     dt = input.dtype
@@ -213,6 +296,7 @@ def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_includ
         raise RuntimeError("divisor must be not zero")
     lead = input.ndim - nd
     in_sp = tuple(input.shape[-nd:])
+    integer = not (input.dtype.is_floating_point or input.dtype.is_complex)
     if divisor_override is not None:
         div = np.full(out, float(divisor_override))
     else:
@@ -231,6 +315,9 @@ def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_includ
         acc = wins[0]
         for w in wins[1:]:
             acc = acc + w
+        if integer:  # PyTorch's integer average: the sum divided, truncated
+            return lax.convert_element_type(
+                fnp.trunc(lax.convert_element_type(acc, np.float64) / div), acc.dtype)
         return acc / _const(div, acc)
     return apply_op(name, fn, [input])
 
@@ -253,11 +340,34 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                        divisor_override, "AvgPool3DBackward0")
 
 
-def _adaptive_out(nd, input, output_size):
-    sizes = _ntuple(nd)(output_size) if not isinstance(output_size, (list, tuple)) else \
-        tuple(output_size) * (nd if len(output_size) == 1 else 1)
+def _adaptive_out(nd, input, output_size, kind):
+    """The output's spatial sizes (None: the input's) and the input's, with PyTorch's errors
+    for output sizes of the wrong length or negative (worded by function)."""
+    name = f"adaptive_{kind}_pool{nd}d"
+    if not isinstance(output_size, (list, tuple)):
+        sizes = (output_size,) * nd
+    elif len(output_size) == 1:
+        sizes = tuple(output_size) * nd
+    elif len(output_size) != nd:
+        if nd == 1:
+            raise RuntimeError(f"{name}() argument 'output_size' should contain one int (got "
+                               f"{len(output_size)})")
+        raise RuntimeError(f"{name}: output_size must be {nd}" if kind == "avg" else
+                           f"{name}(): internal error: output_size.size() must be {nd}")
+    else:
+        sizes = tuple(output_size)
     in_sp = tuple(input.shape[-nd:])
-    return tuple(in_sp[i] if sizes[i] is None else int(sizes[i]) for i in range(nd)), in_sp
+    out = tuple(in_sp[i] if sizes[i] is None else int(sizes[i]) for i in range(nd))
+    if any(o < 0 for o in out):
+        shown = ((1,) if nd == 1 else ()) + out  # the 1-d poolings run as 2-d ones
+        if kind == "avg":
+            raise RuntimeError(f"adaptive_avg_pool{max(nd, 2)}d: elements of output_size must "
+                               f"be greater than or equal to 0 but received "
+                               f"{{{', '.join(str(o) for o in shown)}}}")
+        full = list(input.shape[:-nd]) + list(shown)
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(o for o in full if o < 0)}: {full}")
+    return out, in_sp
 
 
 def _adaptive_ranges(n, o):
@@ -267,7 +377,7 @@ def _adaptive_ranges(n, o):
 
 def _adaptive_check(nd, input, name):
     if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
                            f"{list(input.shape)}")
     for i in range(1, input.ndim):
         if input.shape[i] == 0:
@@ -278,7 +388,7 @@ def _adaptive_check(nd, input, name):
 
 def _adaptive_avg_poolnd(nd, input, output_size, name):
     _adaptive_check(nd, input, f"adaptive_avg_pool{nd}d")
-    out, in_sp = _adaptive_out(nd, input, output_size)
+    out, in_sp = _adaptive_out(nd, input, output_size, "avg")
     mats = []
     for n, o in zip(in_sp, out):
         start, end = _adaptive_ranges(n, o)
@@ -314,7 +424,7 @@ def adaptive_avg_pool3d(input, output_size):
 
 def _adaptive_max_poolnd(nd, input, output_size, return_indices, name):
     _adaptive_check(nd, input, f"adaptive_max_pool{nd}d")
-    out, in_sp = _adaptive_out(nd, input, output_size)
+    out, in_sp = _adaptive_out(nd, input, output_size, "max")
     idxs, kmax = [], []
     for n, o in zip(in_sp, out):
         start, end = _adaptive_ranges(n, o)

@@ -33,8 +33,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            "following scalar types: Long, Int; but got "
                            f"{D.type_string(input)} instead (while checking arguments for "
                            "embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     idx = host_values(input)
-    if idx.size and (idx.min() < -num or idx.max() >= num):
+    if idx.size and (idx.min() < 0 or idx.max() >= num):  # no negative positions, as PyTorch
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)

@@ -16,6 +16,8 @@ __all__ = ["pad", "pixel_shuffle", "pixel_unshuffle", "interpolate", "upsample"]
 # ---- padding -----------------------------------------------------------------------------------
 
 def pad(input, pad, mode="constant", value=None):
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.ndim:
@@ -25,7 +27,10 @@ def pad(input, pad, mode="constant", value=None):
     n = len(pad) // 2
     widths = [(0, 0)] * (input.ndim - n) + [(pad[2 * (n - 1 - i)], pad[2 * (n - 1 - i) + 1])
                                             for i in range(n)]
+    padded = [s + lo + hi for s, (lo, hi) in zip(input.shape, widths)]
     if mode == "constant":
+        if any(p < 0 for p in padded):
+            raise RuntimeError("narrow(): length must be non-negative.")
         v = 0 if value is None else value
 
         def fn(x):
@@ -33,9 +38,20 @@ def pad(input, pad, mode="constant", value=None):
         return apply_op("ConstantPadNdBackward0", fn, [input])
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
-    np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
-    if np_mode is None:
-        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    if any(p < 1 for p in padded[input.ndim - n:]):
+        letters = ("D", "H", "W")[3 - n:] if n <= 3 else tuple(str(i) for i in range(n))
+        sp = input.shape[input.ndim - n:]
+        raise RuntimeError(f"input ({', '.join(f'{c}: {s}' for c, s in zip(letters, sp))}) is "
+                           f"too small. Calculated output "
+                           f"{' '.join(f'{c}: {p}' for c, p in zip(letters, padded[-n:]))}")
+    if mode == "reflect":
+        for k, (lo, hi) in enumerate(widths[input.ndim - n:]):
+            dim = input.ndim - n + k
+            if lo >= input.shape[dim] or hi >= input.shape[dim]:
+                raise RuntimeError(f"Argument #4: Padding size should be less than the "
+                                   f"corresponding input dimension, but got: padding ({lo}, {hi})"
+                                   f" at dimension {dim} of input {list(input.shape)}")
     # the padded tensor as a gather of the input (index arithmetic done by numpy's pad)
     grids = [np.pad(np.arange(s), w, mode=np_mode) for s, w in zip(input.shape, widths)]
     index = np.ix_(*grids)
@@ -45,7 +61,16 @@ def pad(input, pad, mode="constant", value=None):
 
 def pixel_shuffle(input, upscale_factor):
     r = upscale_factor
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
     *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
     oc = c // (r * r)
     x = input.reshape(*lead, oc, r, r, h, w)
     n = len(lead)
@@ -67,7 +92,21 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """Resize the spatial axes: 'nearest', or the separable 'linear'/'bilinear'/'trilinear'
     (with align_corners), with PyTorch's source-coordinate conventions."""
     nd = input.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined" if size is not None
+                         else "either size or scale_factor should be defined")
+    if size is not None and isinstance(size, (list, tuple)) and len(size) != nd:
+        raise ValueError(f"Input and output must have the same number of spatial dimensions, "
+                         f"but got input with spatial dimensions of {list(input.shape[2:])} and "
+                         f"output size of {size}. Please provide input tensor in (N, C, d1, d2, "
+                         f"...,dK) format and output size in (o1, o2, ...,oK) format.")
     linear_modes = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if mode not in ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area",
+                    "nearest-exact"):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input.ndim}D) for the modes: nearest | linear | bilinear | "
+                                  f"bicubic | trilinear | lanczos | area | nearest-exact (got "
+                                  f"{mode})")
     if mode in linear_modes:
         if linear_modes[mode] != nd:
             raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
@@ -78,9 +117,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     elif align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined" if size is not None
-                         else "either size or scale_factor should be defined")
     in_sp = tuple(input.shape[2:])
     if size is not None:
         out = _ntuple(nd)(size)
@@ -90,6 +126,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             [scale_factor] * nd
         out = tuple(int(math.floor(i * s)) for i, s in zip(in_sp, sf))
         given = [None if recompute_scale_factor else float(s) for s in sf]
+    if any(o <= 0 for o in out) or any(i <= 0 for i in in_sp):
+        letters = ("D", "H", "W")[3 - nd:]
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({', '.join(f'{c}: {i}' for c, i in zip(letters, in_sp))}) output "
+                           f"({', '.join(f'{c}: {o}' for c, o in zip(letters, out))})")
     if mode == "nearest":
         scales = [1.0 / g if g else i / o for g, i, o in zip(given, in_sp, out)]
         grids = [np.minimum(np.floor(np.arange(o) * np.float32(sc)).astype(np.int64), i - 1)

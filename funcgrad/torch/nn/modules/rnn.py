@@ -362,6 +362,13 @@ class RNNCellBase(Module):
                              f"{input.dim()}D instead")
         batched = input.dim() == 2
         b = input.size(0) if batched else 1
+        if input.size(-1) != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.size(-1)} "
+                               f"expected {self.input_size}")
+        for h in (hx, cx):
+            if h is not None and batched and h.dim() == 2 and h.size(0) != b:
+                raise RuntimeError(f"Input batch size {b} doesn't match hidden0 batch size "
+                                   f"{h.size(0)}")
         if hx is None:
             hx = zeros(*((b,) if batched else ()) + (self.hidden_size,), dtype=input.dtype,
                        device=input.device)
