@@ -8,6 +8,7 @@ from .._core.array import Array, wrap_value
 from .._core.backend import create
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.validate import as_index, check_size
 from ._core import as_shape, asarray, concrete, dtype_of, operand, shape_of
 from ._indexing import diagonal
 from ._manipulation import broadcast_arrays, ravel, reshape
@@ -18,12 +19,20 @@ def zeros(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     >>> fnp.zeros(2)
     Array([0., 0.], dtype=float64)
     """
-    return wrap_value(create("zeros", as_shape(shape), dtype or np.float64))
+    return wrap_value(create("zeros", _sized("zeros", shape, dtype), dtype or np.float64))
 
 
 def ones(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     """numpy.ones, differentiable."""
-    return wrap_value(create("ones", as_shape(shape), dtype or np.float64))
+    return wrap_value(create("ones", _sized("ones", shape, dtype), dtype or np.float64))
+
+
+def _sized(who, shape, dtype):
+    """The shape of a new array, checked: integer sizes >= 0, and no more bytes than this
+    machine has (refused before allocating anything)."""
+    shape = as_shape(shape, who)
+    check_size(shape, dtype or np.float64, who)
+    return shape
 
 
 def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> Array:
@@ -31,7 +40,7 @@ def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> 
     if dtype is None:
         dtype = np.result_type(fill_value) if not hasattr(fill_value, "aval") else dtype_of(
             fill_value)
-    return lax.full(as_shape(shape), fill_value, dtype)
+    return lax.full(_sized("full", shape, dtype), fill_value, dtype)
 
 
 def empty(shape: int | Shape, dtype: DTypeLike = None) -> Array:
@@ -119,8 +128,10 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = None) -> Array:
     """numpy.eye."""
-    return wrap_value(create("eye", int(N), None if M is None else int(M), int(k),
-                             dtype=dtype or np.float64))
+    n = as_shape(N, "eye")[0]
+    m = n if M is None else as_shape(M, "eye")[0]
+    check_size((n, m), dtype or np.float64, "eye")
+    return wrap_value(create("eye", n, m, as_index(k, "eye", "k"), dtype=dtype or np.float64))
 
 
 def identity(n: int, dtype: DTypeLike = None) -> Array:
