@@ -20,8 +20,11 @@ from . import numpy as fnp
 from . import random as _random
 from ._api import stop_gradient
 from ._core.array import Array
+from ._core.errors import ArgumentError
 from ._core.trace import get_aval
 from ._core.typing import ArrayLike, Axis, DTypeLike, Shape
+from ._core.validate import positive
+from .lax.conv import padding_pairs
 from .numpy._core import operand
 from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
 
@@ -160,19 +163,7 @@ def standardize(x: ArrayLike, axis: Axis = -1, mean: ArrayLike | None = None,
 # ---- convolution ------------------------------------------------------------------------------
 
 
-def _padding(padding, in_spatial, window, strides, rhs_dilation):
-    if isinstance(padding, str):
-        eff = [(k - 1) * d + 1 for k, d in zip(window, rhs_dilation)]
-        if padding.upper() == "VALID":
-            return [(0, 0)] * len(window)
-        if padding.upper() == "SAME":
-            out = []
-            for n, k, s in zip(in_spatial, eff, strides):
-                total = max((math.ceil(n / s) - 1) * s + k - n, 0)
-                out.append((total // 2, total - total // 2))
-            return out
-        raise ValueError(f"padding must be 'SAME', 'VALID' or pairs, got {padding!r}")
-    return [tuple(int(p) for p in pair) for pair in padding]
+_padding = padding_pairs  # what funcgrad.torch's convolutions resolve 'same'/'valid' with
 
 
 def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
@@ -184,15 +175,8 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequenc
     *window), as lax.conv_general_dilated with NCHW/OIHW layouts: padding 'SAME', 'VALID' or
     (low, high) pairs; lhs_dilation (transposed convolutions), rhs_dilation (atrous); feature
     groups."""
-    lhs, rhs = operand(lhs), operand(rhs)
-    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
-    nsp = len(ls) - 2
-    lhs_dilation = tuple(lhs_dilation or (1,) * nsp)
-    rhs_dilation = tuple(rhs_dilation or (1,) * nsp)
-    dilated = [(d - 1) * ld + 1 if d else 0 for d, ld in zip(ls[2:], lhs_dilation)]
-    pads = _padding(padding, dilated, rs[2:], tuple(window_strides), rhs_dilation)
-    return lax.conv_general_dilated(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
-                                    feature_group_count)
+    return lax.conv_general_dilated(operand(lhs), operand(rhs), window_strides, padding,
+                                    lhs_dilation, rhs_dilation, feature_group_count)
 
 
 def conv(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int] | None = None,
@@ -213,8 +197,11 @@ def _windows(x: Array, window: Sequence[int], strides: Sequence[int],
     shape = get_aval(x).shape
     lead = len(shape) - len(window)
     dilation = tuple(dilation or (1,) * len(window))
-    out = [(n - d * (k - 1) - 1) // s + 1
+    # a window larger than the (padded) input has no position: an empty output, as in XLA
+    out = [max((n - d * (k - 1) - 1) // s + 1, 0)
            for n, k, s, d in zip(shape[lead:], window, strides, dilation)]
+    if 0 in out:
+        return [fnp.zeros(tuple(shape[:lead]) + tuple(out), get_aval(x).dtype)] * math.prod(window)
     wins = []
     for offs in itertools.product(*[range(k) for k in window]):
         start = (0,) * lead + tuple(o * d for o, d in zip(offs, dilation))
@@ -229,12 +216,17 @@ def _pool_windows(x, window, strides, padding, init):
     windows stacked on a new leading axis."""
     x = operand(x)
     nd = get_aval(x).ndim
-    window = tuple(window) if len(window) == nd else (1,) * (nd - len(window)) + tuple(window)
-    strides = tuple(strides or window)
-    strides = strides if len(strides) == nd else (1,) * (nd - len(strides)) + strides
+    window = positive(window, "pool", "window_shape")
+    strides = window if strides is None else positive(strides, "pool", "strides")
+    if len(window) > nd or len(strides) != len(window):
+        raise ArgumentError(f"pool: window_shape {window} and strides {strides} need one entry "
+                            f"per pooled (trailing) axis of the input, of {nd} axes.")
     shape = get_aval(x).shape
-    pads = _padding(padding, shape, window, strides, (1,) * nd) if isinstance(padding, str) \
-        else [(0, 0)] * (nd - len(padding)) + list(padding)
+    pads = padding_pairs(padding, shape[nd - len(window):], window, strides, (1,) * len(window),
+                         "pool")
+    window = (1,) * (nd - len(window)) + window
+    strides = (1,) * (nd - len(strides)) + strides
+    pads = [(0, 0)] * (nd - len(pads)) + pads
     x = lax.pad(x, lax.convert_element_type(init, get_aval(x).dtype),
                 [(lo, hi, 0) for lo, hi in pads])
     return fnp.stack(_windows(x, window, strides), axis=0)

@@ -59,8 +59,8 @@ def positive(values, who, argname):
     """A tuple of integers that must each be >= 1 (strides, dilations, window sizes)."""
     vals = tuple(as_index(v, who, argname) for v in values)
     if any(v < 1 for v in vals):
-        raise ArgumentError(f"{who}: every entry of `{argname}` must be a positive integer, got "
-                            f"{vals}. Use 1 for no {argname.rstrip('s')} along an axis.")
+        raise ArgumentError(f"{who}: every entry of `{argname}` must be a positive integer "
+                            f"(>= 1), got {vals}.")
     return vals
 
 
