@@ -66,8 +66,10 @@ def positive(values, who, argname):
 
 def shape_tuple(shape, who, argname="shape", infer=False):
     """A shape argument (an int or a sequence of ints) as a tuple of non-negative ints whose
-    product fits int64 (with `infer`, one -1 may stand for a size to infer, as reshape takes).
-    ShapeError (a TypeError and a ValueError) otherwise."""
+    (with `infer`, one -1 may stand for a size to infer, as reshape takes). ShapeError (a
+    TypeError and a ValueError) otherwise. Cheap for the common case, a tuple of ints."""
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
+        return shape
     if isinstance(shape, (str, bytes)):
         dims = None
     elif np.ndim(shape) == 0:
@@ -95,9 +97,6 @@ def shape_tuple(shape, who, argname="shape", infer=False):
     if any(d < 0 and not (infer and d == -1) for d in out):
         raise ShapeError(f"{who}: `{argname}` {tuple(out)} has a negative size; every size "
                          f"must be >= 0. {doc_link('shapeerror')}")
-    if math.prod(d for d in out if d > 0) > _INT64_MAX:
-        raise ShapeError(f"{who}: `{argname}` {tuple(out)} has more elements than int64 can "
-                         f"count; no array can have that many. {doc_link('shapeerror')}")
     return tuple(out)
 
 
@@ -112,9 +111,14 @@ _MEMORY = _memory_bytes()
 
 
 def check_size(shape, dtype, who):
-    """MemoryError, before anything is allocated, for an array larger than this machine's
-    memory (an allocation that large would either fail or get the process killed later)."""
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    """Before anything is allocated: ShapeError for more elements than int64 can count,
+    MemoryError for an array larger than this machine's memory (an allocation that large would
+    either fail or get the process killed later)."""
+    size = math.prod(shape)
+    if size > _INT64_MAX:
+        raise ShapeError(f"{who}: shape {tuple(shape)} has more elements than int64 can count; "
+                         f"no array can have that many. {doc_link('shapeerror')}")
+    nbytes = size * np.dtype(dtype).itemsize
     if _MEMORY is not None and nbytes > _MEMORY:
         raise MemoryError(
             f"{who}: an array of shape {tuple(shape)} and dtype {np.dtype(dtype).name} needs "

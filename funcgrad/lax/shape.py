@@ -14,6 +14,7 @@ from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, 
                                identity_when_same_type)
 from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.validate import shape_tuple
 # modules, not names: elementwise, shape and reduce call one another's functions (read at call
 # time), so that any of them may be imported first
 from . import elementwise as _elementwise, reduce as _reduce
@@ -75,7 +76,7 @@ def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
     Array([[0, 1, 2],
            [3, 4, 5]], dtype=int64)
     """
-    new_sizes = tuple(int(d) for d in new_sizes)
+    new_sizes = shape_tuple(new_sizes, "reshape", "new_sizes")
     if isinstance(x, _VALUES) and x.shape == new_sizes:  # as in JAX: no equation for a no-op
         return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return reshape_p.bind(x, new_sizes=new_sizes)
@@ -191,7 +192,7 @@ def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[
            [1., 2.],
            [1., 2.]], dtype=float64)
     """
-    return broadcast_in_dim_p.bind(x, shape=tuple(int(d) for d in shape),
+    return broadcast_in_dim_p.bind(x, shape=shape_tuple(shape, "broadcast_in_dim"),
                                    broadcast_dimensions=tuple(broadcast_dimensions))
 
 
