@@ -23,7 +23,7 @@ from ._core.array import Array
 from ._core.errors import ArgumentError
 from ._core.trace import get_aval
 from ._core.typing import ArrayLike, Axis, DTypeLike, Shape
-from ._core.validate import positive
+from ._core.validate import count, normalize_axis, positive
 from .lax.conv import padding_pairs
 from .numpy._core import operand
 from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
@@ -81,12 +81,35 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Array:
     return lax.mul(lax.mul(0.5, x), lax.add(1.0, erf(lax.mul(x, 1 / math.sqrt(2)))))
 
 
+def _floating(x, who):
+    """x as an operand of a floating (or complex) dtype; TypeError for integers and booleans,
+    as JAX's logistic raises (an integer sigmoid has no meaning to round to)."""
+    x = operand(x)
+    dt = get_aval(x).dtype
+    if dt.kind not in "fc":
+        raise TypeError(f"{who} does not accept dtype {dt.name}: it needs floating-point "
+                        f"inputs; convert first, e.g. {who}(x.astype(fnp.float32)).")
+    return x
+
+
 def sigmoid(x: ArrayLike) -> Array:
-    return lax.logistic(operand(x))
+    """1 / (1 + exp(-x)), for floating-point x (JAX refuses integers here too).
+
+    >>> import funcgrad as fg
+    >>> fg.nn.sigmoid(0.0)
+    Array(0.5, dtype=float64)
+    """
+    return lax.logistic(_floating(x, "sigmoid"))
 
 
 def silu(x: ArrayLike) -> Array:
-    x = operand(x)
+    """x * sigmoid(x), for floating-point x.
+
+    >>> import funcgrad as fg
+    >>> fg.nn.silu(0.0)
+    Array(0., dtype=float64)
+    """
+    x = _floating(x, "silu")
     return lax.mul(x, lax.logistic(x))
 
 
@@ -146,7 +169,8 @@ def one_hot(x: ArrayLike, num_classes: int, dtype: DTypeLike = np.float64,
     """one_hot(labels, n)[..., k] = (labels == k)."""
     x = operand(x)
     nd = get_aval(x).ndim
-    ax = axis % (nd + 1)
+    num_classes = count(num_classes, "one_hot", "num_classes")
+    ax = normalize_axis("one_hot", axis, nd + 1)
     classes = fnp.reshape(fnp.arange(num_classes), [num_classes if i == ax else 1
                                                      for i in range(nd + 1)])
     return lax.convert_element_type(lax.eq(lax.expand_dims(x, (ax,)), classes), dtype)

@@ -1,6 +1,8 @@
 """Array creation: numpy's names and signatures; float64 is the default floating dtype."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import lax
@@ -75,8 +77,14 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
     >>> fnp.arange(3)
     Array([0, 1, 2], dtype=int64)
     """
-    args = [a for a in (start, stop, step) if a is not None]
-    return Array(np.arange(*[_scalar(a, "arange") for a in args], dtype=dtype))
+    args = [_scalar(a, "arange") for a in (start, stop, step) if a is not None]
+    lo, hi, st = ([0] + args + [1])[-3:] if len(args) == 1 else (args + [1])[:3]
+    try:  # refuse a length no memory holds before numpy tries to allocate it
+        n = max(0, math.ceil((hi - lo) / st))
+    except (TypeError, ZeroDivisionError, OverflowError, ValueError):
+        n = 0  # numpy's own error (step 0, a non-number) follows
+    check_size((n,), dtype or np.result_type(*args), "arange")
+    return Array(np.arange(*args, dtype=dtype))
 
 
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
