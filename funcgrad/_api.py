@@ -11,11 +11,12 @@ import numpy as np
 from . import tree
 from ._core.array import Array, wrap_value
 from ._core.avals import PY_SCALARS
-from ._core.errors import ArgumentError, GradInputError, GradOutputError, doc_link, user_frame
+from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
 from ._core.primitive import NO_ALGEBRA, Primitive, def_zero_derivative, identity_when_same_type
 from ._core.trace import Tracer, get_aval, new_trace
-from ._core.validate import argnums_tuple, check_bool, check_callable, resolve_argnums
+from ._core.validate import (argnums_tuple, argument_error, check_bool, check_callable,
+                             resolve_argnums)
 from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
                               fit_tangent, unwrap, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
@@ -255,7 +256,7 @@ class Tape:
     def pull(self, ct):
         ct_leaves, ct_tree = tree.tree_flatten(ct)
         if ct_tree != self.out_tree:
-            raise ArgumentError(f"vjp_fn expects a cotangent with the structure of the output "
+            raise argument_error(f"vjp_fn expects a cotangent with the structure of the output "
                                 f"{self.out_tree}, got {ct_tree}")
         cts = []
         for o, c in zip(self.out_primals, ct_leaves):
@@ -263,11 +264,11 @@ class Tape:
             c = _as_array(c)
             oa, ca = get_aval(o), get_aval(c)
             if oa.shape != ca.shape:
-                raise ArgumentError(f"vjp_fn: a cotangent of shape {ca.shape} for an output of "
+                raise argument_error(f"vjp_fn: a cotangent of shape {ca.shape} for an output of "
                                     f"shape {oa.shape}; they must match (here: "
                                     f"fnp.ones({oa.shape}))")
             if ca.dtype != oa.dtype and oa.dtype.kind in "fc" and not weak:
-                raise ArgumentError(
+                raise argument_error(
                     f"vjp_fn: a cotangent of dtype {ca.dtype.name} for an output of dtype "
                     f"{oa.dtype.name}; they must match (JAX's rule): pass "
                     f"ct.astype(fnp.{oa.dtype.name}).")
@@ -303,7 +304,7 @@ def _check_tangent(p, t, i):
     if pa.dtype.kind not in "fc":
         return None  # integer inputs have no tangent (JAX's float0)
     if pa.shape != ta.shape or pa.dtype != ta.dtype:
-        raise ArgumentError(f"jvp: tangent {i} has type {ta.str_short()} but its primal has type "
+        raise argument_error(f"jvp: tangent {i} has type {ta.str_short()} but its primal has type "
                         f"{pa.str_short()}; a tangent must match its primal's shape and dtype, "
                         f"e.g. fnp.ones_like(primal)")
     return t
@@ -314,11 +315,11 @@ def _jvp_inputs(trace, primals, tangents, who):
         raise TypeError(f"{who} takes primals and tangents as tuples or lists, one entry per "
                         "argument: fg.jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
-        raise ArgumentError(f"{who}: {len(primals)} primals but {len(tangents)} tangents")
+        raise argument_error(f"{who}: {len(primals)} primals but {len(tangents)} tangents")
     p_leaves, p_tree = tree.tree_flatten(list(primals))
     t_leaves, t_tree = tree.tree_flatten(list(tangents))
     if p_tree != t_tree:
-        raise ArgumentError(f"{who}: the tangents' structure {t_tree} differs from the primals' "
+        raise argument_error(f"{who}: the tangents' structure {t_tree} differs from the primals' "
                         f"{p_tree}")
     ins = []
     for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):

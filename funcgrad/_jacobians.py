@@ -13,9 +13,8 @@ from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, checked_argnum
                    reverse_tape, value_and_grad, vjp)
 from ._compiled_pullback import batched_pullback
 from ._core.array import wrap_value
-from ._core.errors import ArgumentError
 from ._core.trace import get_aval
-from ._core.validate import check_bool, check_callable, count
+from ._core.validate import argument_error, check_bool, check_callable, count
 from ._vmap import batch_flat
 from .interpreters.batching import OneHot
 
@@ -77,7 +76,7 @@ def _split_rows(flat, avals, lead_shape, last=False):
 
 def _chunk_size(chunk_size, who):
     if chunk_size is not None and count(chunk_size, who, "chunk_size") < 1:
-        raise ArgumentError(f"{who}: chunk_size must be a positive integer, got {chunk_size} (or "
+        raise argument_error(f"{who}: chunk_size must be a positive integer, got {chunk_size} (or "
                             "None, for all rows at once).")
     return chunk_size
 

@@ -50,7 +50,7 @@ def _normalize_axis(ax, ndim, name, what):
     except AxisError:
         raise AxisError(f"vmap {what}={ax} is out of range for {name}, which has {ndim} "
                         f"dimension{'s' if ndim != 1 else ''} (valid: {-ndim}..{ndim - 1}, or "
-                        f"None not to map it).\n  at {user_frame()}\n" + doc_link("shapeerror")
+                        f"None not to map it).\n  at {user_frame()}\n" + doc_link("axiserror")
                         ) from None
 
 

@@ -20,10 +20,9 @@ from . import numpy as fnp
 from . import random as _random
 from ._api import stop_gradient
 from ._core.array import Array
-from ._core.errors import ArgumentError
 from ._core.trace import get_aval
 from ._core.typing import ArrayLike, Axis, DTypeLike, Shape
-from ._core.validate import count, normalize_axis, positive
+from ._core.validate import argument_error, count, normalize_axis, positive
 from .lax.conv import padding_pairs
 from .numpy._core import operand
 from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
@@ -243,7 +242,7 @@ def _pool_windows(x, window, strides, padding, init):
     window = positive(window, "pool", "window_shape")
     strides = window if strides is None else positive(strides, "pool", "strides")
     if len(window) > nd or len(strides) != len(window):
-        raise ArgumentError(f"pool: window_shape {window} and strides {strides} need one entry "
+        raise argument_error(f"pool: window_shape {window} and strides {strides} need one entry "
                             f"per pooled (trailing) axis of the input, of {nd} axes.")
     shape = get_aval(x).shape
     pads = padding_pairs(padding, shape[nd - len(window):], window, strides, (1,) * len(window),

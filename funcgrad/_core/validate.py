@@ -14,6 +14,11 @@ from .errors import ArgumentError, AxisError, ShapeError, doc_link, user_frame
 _INT64_MAX = np.iinfo(np.int64).max
 
 
+def argument_error(msg):
+    """An ArgumentError for `msg`, linking to its entry in docs/errors.md."""
+    return ArgumentError(f"{msg} {doc_link('argumenterror')}")
+
+
 def _plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -51,7 +56,7 @@ def count(value, who, argname):
     """A non-negative integer argument (a length, a number of classes, a size)."""
     n = as_index(value, who, argname)
     if n < 0:
-        raise ArgumentError(f"{who}: `{argname}` must be >= 0, got {n}.")
+        raise argument_error(f"{who}: `{argname}` must be >= 0, got {n}.")
     return n
 
 
@@ -59,7 +64,7 @@ def positive(values, who, argname):
     """A tuple of integers that must each be >= 1 (strides, dilations, window sizes)."""
     vals = tuple(as_index(v, who, argname) for v in values)
     if any(v < 1 for v in vals):
-        raise ArgumentError(f"{who}: every entry of `{argname}` must be a positive integer "
+        raise argument_error(f"{who}: every entry of `{argname}` must be a positive integer "
                             f"(>= 1), got {vals}.")
     return vals
 
@@ -131,7 +136,7 @@ def check_size(shape, dtype, who):
 
 def axis_message(who, axis, ndim):
     return (f"{who}: axis {axis} is out of bounds for an array of {_plural(ndim, 'dimension')} "
-            f"(valid axes: {-ndim}..{ndim - 1}).\n  at {user_frame()}\n{doc_link('shapeerror')}")
+            f"(valid axes: {-ndim}..{ndim - 1}).\n  at {user_frame()}\n{doc_link('axiserror')}")
 
 
 def normalize_axis(who, axis, ndim, argname="axis"):
@@ -174,12 +179,12 @@ def argnums_tuple(argnums, who, argname="argnums", unique=True, empty_ok=True):
                             f"{argnums!r:.60}{hint}.")
     nums = tuple(int(n) for n in nums)
     if not nums and not empty_ok:
-        raise ArgumentError(f"{who}: `{argname}`=() names no argument to differentiate; give "
+        raise argument_error(f"{who}: `{argname}`=() names no argument to differentiate; give "
                             "at least one position, e.g. 0.")
     if not unique:
         nums = tuple(dict.fromkeys(nums))
     elif len(set(nums)) != len(nums):
-        raise ArgumentError(f"{who}: `{argname}`={argnums!r} repeats an argument; name each "
+        raise argument_error(f"{who}: `{argname}`={argnums!r} repeats an argument; name each "
                             "argument once.")
     return nums, many
 
@@ -189,13 +194,13 @@ def resolve_argnums(nums, nargs, who, fun_name, argname="argnums"):
     arguments: ArgumentError for one out of range, or two naming one argument (0 and -1)."""
     for n in nums:
         if not -nargs <= n < nargs:
-            raise ArgumentError(
+            raise argument_error(
                 f"{who}: {argname}={nums if len(nums) != 1 else nums[0]} refers to argument {n}, "
                 f"but {fun_name} was called with {_plural(nargs, 'positional argument')}. Pass "
                 f"the argument positionally, or change {argname}.")
     out = tuple(n % nargs for n in nums)
     if len(set(out)) != len(out):
-        raise ArgumentError(f"{who}: {argname}={nums} names one argument twice (with "
+        raise argument_error(f"{who}: {argname}={nums} names one argument twice (with "
                             f"{_plural(nargs, 'argument')}); name each argument once.")
     return out
 

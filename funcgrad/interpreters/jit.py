@@ -25,10 +25,10 @@ from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
-from .._core.errors import (ArgumentError, FuncgradError, UnhashableStaticArgumentError,
-                            doc_link, user_frame, user_site)
+from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link,
+                            user_frame, user_site)
 from .._core.trace import Tracer, get_aval, new_trace
-from .._core.validate import argnums_tuple, check_callable
+from .._core.validate import argnums_tuple, argument_error, check_callable
 from .batching import named_axes_active
 from .codegen import compile_jaxpr
 from .jit_call import fast_call, fast_signature
@@ -115,7 +115,7 @@ def _check_static(params, pos, nums, names):
     if inspect.Parameter.VAR_POSITIONAL not in kinds:
         bad = [n for n in nums if not -len(pos) <= n < len(pos)]
         if bad:
-            raise ArgumentError(
+            raise argument_error(
                 f"jit: static_argnums={nums} names position {bad[0]}, but the function takes "
                 f"{len(pos)} positional argument{'s' if len(pos) != 1 else ''} {tuple(pos)}; "
                 "give the position of a parameter it has.")
@@ -123,7 +123,7 @@ def _check_static(params, pos, nums, names):
         known = {p.name for p in params if p.kind != inspect.Parameter.VAR_POSITIONAL}
         bad = [n for n in names if n not in known]
         if bad:
-            raise ArgumentError(
+            raise argument_error(
                 f"jit: static_argnames={names} names {bad[0]!r}, which is not a parameter of "
                 f"the function (its parameters: {sorted(known)}).")
 

@@ -14,11 +14,11 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray, xp_of
 from .._core.avals import ShapedArray
-from .._core.errors import ArgumentError, ShapeError, doc_link, user_frame
+from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
-from .._core.validate import as_index, positive
+from .._core.validate import argument_error, as_index, positive
 from ._batching import move_axis
 from .shape import (broadcast_in_dim, concatenate, full, reshape, rev, slice as _slice,
                     transpose)
@@ -206,17 +206,17 @@ def padding_pairs(padding, in_spatial, window, strides, rhs_dilation,
                 small, big = total // 2, total - total // 2
                 out.append((small, big) if mode == "SAME" else (big, small))
             return out
-        raise ArgumentError(f"{who}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or a sequence "
+        raise argument_error(f"{who}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or a sequence "
                             f"of (low, high) pairs, got {padding!r}.")
     try:
         pairs = [tuple(pair) for pair in padding]
     except TypeError:
         pairs = None
     if pairs is None or any(len(pair) != 2 for pair in pairs):
-        raise ArgumentError(f"{who}: padding must be a string or a sequence of (low, high) "
+        raise argument_error(f"{who}: padding must be a string or a sequence of (low, high) "
                             f"pairs, one per spatial axis, got {padding!r:.80}.")
     if len(pairs) != nsp:
-        raise ArgumentError(f"{who}: padding has {len(pairs)} (low, high) pairs, but the input "
+        raise argument_error(f"{who}: padding has {len(pairs)} (low, high) pairs, but the input "
                             f"has {nsp} spatial axes; give one pair per axis, e.g. "
                             f"{[(0, 0)] * nsp}.")
     return [(as_index(lo, who, "padding"), as_index(hi, who, "padding")) for lo, hi in pairs]
@@ -226,7 +226,7 @@ def _per_axis(values, nsp, who, argname):
     """Strides or dilations: one positive integer per spatial axis (default all 1)."""
     vals = positive((1,) * nsp if values is None else values, who, argname)
     if len(vals) != nsp:
-        raise ArgumentError(f"{who}: `{argname}` has {len(vals)} entries, but the input has "
+        raise argument_error(f"{who}: `{argname}` has {len(vals)} entries, but the input has "
                             f"{nsp} spatial axes; give one per axis, e.g. {(1,) * nsp}.")
     return vals
 

@@ -99,7 +99,7 @@ def _static_slice_part(v):
     except TypeError:
         raise IndexTypeError(f"slice bounds must be integers or None, got {type(v).__name__} "
                              f"{v!r:.40} (in x[start:stop:step]); pass an int, e.g. "
-                             f"int({v!r:.20}).") from None
+                             f"int({v!r:.20}). " + doc_link("indextypeerror")) from None
 
 
 def _array_index(k):
@@ -131,7 +131,8 @@ def _check_int(dtype):
     if dtype.kind not in "iu":
         raise IndexTypeError(
             f"arrays used as indices must be of integer or boolean type, got {dtype}; an index "
-            "counts elements: convert it, e.g. x[int(i)] or x[idx.astype(fnp.int32)].")
+            "counts elements: convert it, e.g. x[int(i)] or x[idx.astype(fnp.int32)]. "
+            + doc_link("indextypeerror"))
 
 
 def _numpy_index(indexer, arrays):
