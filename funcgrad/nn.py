@@ -128,7 +128,10 @@ def log_sigmoid(x: ArrayLike) -> Array:
 def _normalized(x: Array, axis: Axis, log: bool) -> Array:
     """softmax or log_softmax of x along axis, shifted by the (constant) maximum for stability.
     A 0-d x is one element along its only axis (softmax 1, log_softmax 0), and an empty x gives
-    an empty result (there is no maximum to take), as PyTorch's softmax has them."""
+    an empty result (there is no maximum to take), as PyTorch's softmax has them. Integer and
+    boolean x are promoted to float64 first, as JAX's are."""
+    if get_aval(x).dtype.kind in "biu":
+        x = lax.convert_element_type(x, np.float64)
     if not get_aval(x).ndim:
         return fnp.zeros_like(x) if log else fnp.ones_like(x)
     if not get_aval(x).size:

@@ -625,6 +625,9 @@ def index_update(x: ArrayLike, idx: Any, values: ArrayLike, mode: str) -> Array:
     >>> lax.index_update(fnp.zeros(3), 1, 5., 'add')
     Array([0., 5., 0.], dtype=float64)
     """
+    if mode not in _SCATTERS:
+        raise ValueError(f"index_update: `mode` must be one of {sorted(_SCATTERS)}, got "
+                         f"{mode!r}")
     aval = get_aval(x)
     indexer, arrays = normalize_index(aval.shape, idx)
     shape = indexed_shape(aval.shape, indexer, [get_aval(a).shape for a in arrays])

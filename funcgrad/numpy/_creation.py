@@ -10,7 +10,8 @@ from .._core.array import Array, wrap_value
 from .._core.backend import create
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
-from .._core.validate import as_index, check_size
+from .._core.errors import ShapeError, doc_link
+from .._core.validate import argument_error, as_index, check_size
 from ._core import as_shape, asarray, concrete, dtype_of, operand, shape_of
 from ._indexing import diagonal
 from ._manipulation import broadcast_arrays, ravel, reshape
@@ -77,12 +78,15 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
     >>> fnp.arange(3)
     Array([0, 1, 2], dtype=int64)
     """
-    args = [_scalar(a, "arange") for a in (start, stop, step) if a is not None]
-    lo, hi, st = ([0] + args + [1])[-3:] if len(args) == 1 else (args + [1])[:3]
+    # numpy's reading: with no stop, the one bound given is the stop (arange(0, None, 1) is [])
+    lo, hi = (0, start) if stop is None else (start, stop)
+    args = [_scalar(a, "arange") for a in (lo, hi, 1 if step is None else step)]
+    if args[2] == 0:
+        raise argument_error("arange: `step` must not be 0.")
     try:  # refuse a length no memory holds before numpy tries to allocate it
-        n = max(0, math.ceil((hi - lo) / st))
-    except (TypeError, ZeroDivisionError, OverflowError, ValueError):
-        n = 0  # numpy's own error (step 0, a non-number) follows
+        n = max(0, math.ceil((args[1] - args[0]) / args[2]))
+    except (TypeError, OverflowError, ValueError):
+        n = 0  # numpy's own error (a non-number) follows
     check_size((n,), dtype or np.result_type(*args), "arange")
     return Array(np.arange(*args, dtype=dtype))
 
@@ -171,6 +175,10 @@ def diag(v: ArrayLike, k: int = 0) -> Array:
 def make_diagonal(v: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The matrix (or stack) whose diagonal is v's last axis (HIPS autograd's make_diagonal)."""
     v = operand(v)
+    if not get_aval(v).ndim:
+        raise ShapeError(f"make_diagonal needs v with at least one axis (its diagonal), got a "
+                         f"0-d {get_aval(v).str_short()}; pass fnp.atleast_1d(v). "
+                         + doc_link("shapeerror"))
     n = get_aval(v).shape[-1] + abs(offset)
     z = lax.full(get_aval(v).shape[:-1] + (n, n), 0, get_aval(v).dtype)
     r = np.arange(get_aval(v).shape[-1]) + max(0, -offset)
