@@ -40,6 +40,8 @@ def _argnums_tuple(fun, argnums, nargs, who="grad"):
     """argnums as (positions among nargs arguments, was_a_sequence); checked by the shared
     argnums checks (a transform checks its argnums once, when made, with argnums_tuple)."""
     nums, many = argnums if isinstance(argnums, _Argnums) else argnums_tuple(argnums, who)
+    if all(0 <= n < nargs for n in nums):  # the common case: distinct already (argnums_tuple)
+        return nums, many
     return resolve_argnums(nums, nargs, who, _name(fun)), many
 
 

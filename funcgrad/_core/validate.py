@@ -169,6 +169,8 @@ def argnums_tuple(argnums, who, argname="argnums", unique=True, empty_ok=True):
     the transform is made: TypeError for a non-integer (a bool too: fg.grad(f, True) is a slip
     for has_aux=True), ArgumentError for a repeated entry (with `unique`; else repeats are
     dropped) or an empty sequence (unless `empty_ok`)."""
+    if type(argnums) is int:  # the common case, made once per transform: keep it cheap
+        return (argnums,), False
     many = isinstance(argnums, (tuple, list))
     nums = tuple(argnums) if many else (argnums,)
     for n in nums:

@@ -5,7 +5,7 @@ import numpy as np
 
 from .._core.errors import AxisError, ShapeError, doc_link, user_frame
 # the axis checks live with the other argument checks; re-exported for the shape rules
-from .._core.validate import axis_message, normalize_axes, normalize_axis  # noqa: F401
+from .._core.validate import as_index, axis_message, normalize_axes, normalize_axis  # noqa: F401
 
 
 def shape_error(msg):
@@ -37,6 +37,9 @@ def _sym(opname):
 
 
 def check_axes(opname, ndim, axes):
+    """The axes of a lax primitive: integers (TypeError otherwise) in [0, ndim) (AxisError)."""
     for ax in axes:
+        if type(ax) is not int:
+            as_index(ax, opname, "axes")
         if not 0 <= ax < ndim:
             raise AxisError(axis_message(opname, ax, ndim))
