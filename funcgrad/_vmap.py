@@ -19,8 +19,8 @@ from .lax._batching import move_axis, to_front
 
 def _axes_for_leaves(axes, value, what):
     """The axis of every leaf of `value`, from `axes`: an int, None, or a pytree prefix."""
-    if axes is None or isinstance(axes, int):
-        return [axes] * len(tree.tree_leaves(value))
+    if axes is None or isinstance(axes, (int, np.integer)):
+        return [None if axes is None else int(axes)] * len(tree.tree_leaves(value))
     spec = optree.tree_structure(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
     try:
         subtrees = spec.flatten_up_to(value)
@@ -32,9 +32,9 @@ def _axes_for_leaves(axes, value, what):
     ax_leaves = optree.tree_leaves(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
     out = []
     for ax, sub in zip(ax_leaves, subtrees):
-        if ax is not None and not isinstance(ax, int):
+        if ax is not None and not isinstance(ax, (int, np.integer)):
             raise TypeError(f"vmap {what} entries must be ints or None, got {ax!r}")
-        out.extend([ax] * len(tree.tree_leaves(sub)))
+        out.extend([None if ax is None else int(ax)] * len(tree.tree_leaves(sub)))
     return out
 
 
