@@ -290,6 +290,7 @@ ROWS = [
       "'cpu:7' does not exist"),
     R("device_put 'gpu:7'", lambda m: m.api.device_put(m.np.ones(2), "gpu:7"), ValueError,
       "gpu"),
+    R("device_put a string", lambda m: m.api.device_put("abc"), TypeError, "not array data"),
     R("device_put an int", lambda m: m.api.device_put(m.np.ones(2), 3), ValueError, "3"),
     # ---- cotangents and tangents -----------------------------------------------------------------
     R("vjp cotangent shape", lambda m: m.api.vjp(lambda x: x * 2, m.np.ones(3))[1](m.np.ones(4)),
