@@ -76,6 +76,9 @@ ROWS = [
       "more elements than int64", jax="JAX aborts the whole process (an uncaught C++ error)"),
     R("zeros more than memory", lambda m: m.np.zeros((2 ** 20, 2 ** 20)), MemoryError,
       "more than this machine's", jax="JAX asks XLA to allocate 8 TiB"),
+    R("random.normal more than memory",
+      lambda m: m.random.normal(m.random.PRNGKey(0), (2 ** 20, 2 ** 20)), MemoryError,
+      "more than this machine's", jax="JAX asks XLA to allocate 8 TiB"),
     R("arange more than memory", lambda m: m.np.arange(2 ** 45), MemoryError,
       "more than this machine's", jax="JAX asks XLA to allocate 256 TiB"),
     R("dynamic_slice float size", lambda m: m.lax.dynamic_slice(m.np.arange(3), (0,), (1.5,)),
@@ -152,7 +155,7 @@ ROWS = [
       TypeError, "do not fit"),
     R("lax.slice stride 0", lambda m: m.lax.slice(m.np.arange(3), (0,), (2,), (0,)), ValueError,
       "stride >= 1", jax="JAX divides by the stride: ZeroDivisionError"),
-    # ---- control flow -----------------------------------------------------------------------------
+    # ---- control flow ----------------------------------------------------------------------------
     R("fori_loop float bound", lambda m: m.lax.fori_loop(0, 2.5, lambda i, c: c, 0.0), TypeError,
       "`upper` must be an integer"),
     R("fori_loop str bound", lambda m: m.lax.fori_loop(0, "3", lambda i, c: c, 0.0), TypeError,
@@ -271,7 +274,7 @@ ROWS = [
     R("vmap nothing mapped", lambda m: m.api.vmap(lambda x: x, in_axes=None)(m.np.ones(3)),
       ValueError, "at least one"),
     R("vmap of a scalar", lambda m: m.api.vmap(lambda x: x)(1.0), ValueError, "out of range"),
-    # ---- config -------------------------------------------------------------------------------------
+    # ---- config ----------------------------------------------------------------------------------
     R("config x64 as a string", lambda m: m.api.config.update("jax_enable_x64", "False"),
       TypeError, "must be True or False", jax="JAX takes the string 'False' as true and "
       "turns 64-bit types on"),
@@ -281,7 +284,7 @@ ROWS = [
       TypeError, "must be True or False", jax="JAX takes any truthy value"),
     R("config unknown option", lambda m: m.api.config.update("jax_no_such_flag", True),
       AttributeError, "unknown config option"),
-    # ---- devices --------------------------------------------------------------------------------------
+    # ---- devices ---------------------------------------------------------------------------------
     R("device_put unknown platform", lambda m: m.api.device_put(m.np.ones(2), "tpu"), ValueError,
       "tpu"),
     R("device_put 'banana'", lambda m: m.api.device_put(m.np.ones(2), "banana"), ValueError,
@@ -334,7 +337,7 @@ ROWS = [
       "input channels 2"),
     R("conv ranks disagree", lambda m: m.lax.conv_general_dilated(
         m.np.ones((1, 1, 5)), m.np.ones(KER), (1, 1), [(0, 0)] * 2), TypeError, "same rank"),
-    # ---- dtypes that make no sense for an op -------------------------------------------------------
+    # ---- dtypes that make no sense for an op -----------------------------------------------------
     R("sigmoid of integers", lambda m: m.nn.sigmoid(m.np.arange(3)), TypeError,
       "sigmoid does not accept dtype int64"),
     R("silu of integers", lambda m: m.nn.silu(m.np.arange(3)), TypeError,
@@ -347,7 +350,8 @@ ROWS = [
 ]
 
 # Rows the differential part cannot run in JAX: JAX aborts the process, or allocates terabytes.
-NOT_IN_JAX = {"zeros more than int64", "zeros more than memory", "arange more than memory"}
+NOT_IN_JAX = {"zeros more than int64", "zeros more than memory", "arange more than memory",
+              "random.normal more than memory"}
 
 # funcgrad-only entry points (no JAX function of that name), same conventions.
 FG_ONLY = [
@@ -357,8 +361,9 @@ FG_ONLY = [
       "`window_shape`"),
     R("max_pool padding", lambda m: m.nn.max_pool(m.np.ones((1, 4, 4, 1)), (2, 2),
                                                   padding="FOO"), ValueError, "padding must be"),
-    R("avg_pool negative stride", lambda m: m.nn.avg_pool(m.np.ones((1, 4, 4, 1)), (2, 2),
-                                                          strides=(-1, 1)), ValueError, "`strides`"),
+    R("avg_pool negative stride",
+      lambda m: m.nn.avg_pool(m.np.ones((1, 4, 4, 1)), (2, 2), strides=(-1, 1)), ValueError,
+      "`strides`"),
     R("avg_pool strides length", lambda m: m.nn.avg_pool(m.np.ones((1, 4, 4, 1)), (2, 2),
                                                          strides=(1,)), ValueError, "one entry"),
     R("nn.conv padding pairs", lambda m: m.nn.conv(m.np.ones(IMG), m.np.ones(KER),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import operator
 import os
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -14,19 +16,19 @@ from .errors import ArgumentError, AxisError, ShapeError, doc_link, user_frame
 _INT64_MAX = np.iinfo(np.int64).max
 
 
-def argument_error(msg):
+def argument_error(msg: str) -> ArgumentError:
     """An ArgumentError for `msg`, linking to its entry in docs/errors.md."""
     return ArgumentError(f"{msg} {doc_link('argumenterror')}")
 
 
-def _plural(n, word):
+def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # ---- callables -------------------------------------------------------------------------------
 
 
-def check_callable(fun, who, argname="fun"):
+def check_callable(fun: Any, who: str, argname: str = "fun") -> Any:
     """TypeError unless `fun` is callable (JAX: "Expected a callable value")."""
     if not callable(fun):
         raise TypeError(
@@ -39,7 +41,7 @@ def check_callable(fun, who, argname="fun"):
 # ---- integers: shapes, sizes, counts ---------------------------------------------------------
 
 
-def as_index(value, who, argname):
+def as_index(value: Any, who: str, argname: str) -> int:
     """`value` as a Python int (ints, numpy integers, 0-d integer arrays, bools as numpy takes
     them); TypeError for floats, strings and anything else."""
     try:
@@ -52,7 +54,7 @@ def as_index(value, who, argname):
                     f"{value!r:.60}. Pass an int, e.g. int({value!r:.20}) if that is meant.")
 
 
-def count(value, who, argname):
+def count(value: Any, who: str, argname: str) -> int:
     """A non-negative integer argument (a length, a number of classes, a size)."""
     n = as_index(value, who, argname)
     if n < 0:
@@ -60,7 +62,7 @@ def count(value, who, argname):
     return n
 
 
-def positive(values, who, argname):
+def positive(values: Iterable[Any], who: str, argname: str) -> tuple[int, ...]:
     """A tuple of integers that must each be >= 1 (strides, dilations, window sizes)."""
     vals = tuple(as_index(v, who, argname) for v in values)
     if any(v < 1 for v in vals):
@@ -69,7 +71,8 @@ def positive(values, who, argname):
     return vals
 
 
-def shape_tuple(shape, who, argname="shape", infer=False):
+def shape_tuple(shape: Any, who: str, argname: str = "shape",
+                infer: bool = False) -> tuple[int, ...]:
     """A shape argument (an int or a sequence of ints) as a tuple of non-negative ints whose
     (with `infer`, one -1 may stand for a size to infer, as reshape takes). ShapeError (a
     TypeError and a ValueError) otherwise. Cheap for the common case, a tuple of ints."""
@@ -97,15 +100,15 @@ def shape_tuple(shape, who, argname="shape", infer=False):
                 f"{type(d).__name__}). Sizes are whole numbers: pass e.g. int(n). "
                 f"{doc_link('shapeerror')}") from None
     if infer and out.count(-1) > 1:
-        raise ShapeError(f"{who}: `{argname}` {tuple(out)} has more than one -1: it can only infer one "
-                         f"axis (-1); give the other sizes. {doc_link('shapeerror')}")
+        raise ShapeError(f"{who}: `{argname}` {tuple(out)} has more than one -1: it can only "
+                         f"infer one axis (-1); give the other sizes. {doc_link('shapeerror')}")
     if any(d < 0 and not (infer and d == -1) for d in out):
         raise ShapeError(f"{who}: `{argname}` {tuple(out)} has a negative size; every size "
                          f"must be >= 0. {doc_link('shapeerror')}")
     return tuple(out)
 
 
-def _memory_bytes():
+def _memory_bytes() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # not a POSIX system: no limit known
@@ -115,7 +118,7 @@ def _memory_bytes():
 _MEMORY = _memory_bytes()
 
 
-def check_size(shape, dtype, who):
+def check_size(shape: tuple[int, ...], dtype: Any, who: str) -> None:
     """Before anything is allocated: ShapeError for more elements than int64 can count,
     MemoryError for an array larger than this machine's memory (an allocation that large would
     either fail or get the process killed later)."""
@@ -134,12 +137,12 @@ def check_size(shape, dtype, who):
 # ---- axes ------------------------------------------------------------------------------------
 
 
-def axis_message(who, axis, ndim):
+def axis_message(who: str, axis: int, ndim: int) -> str:
     return (f"{who}: axis {axis} is out of bounds for an array of {_plural(ndim, 'dimension')} "
             f"(valid axes: {-ndim}..{ndim - 1}).\n  at {user_frame()}\n{doc_link('axiserror')}")
 
 
-def normalize_axis(who, axis, ndim, argname="axis"):
+def normalize_axis(who: str, axis: Any, ndim: int, argname: str = "axis") -> int:
     """An axis argument as an int in [0, ndim): TypeError for a non-integer, AxisError (numpy's
     class: a ValueError and an IndexError) out of range."""
     a = as_index(axis, who, argname)
@@ -148,7 +151,7 @@ def normalize_axis(who, axis, ndim, argname="axis"):
     return a % ndim if ndim else 0
 
 
-def normalize_axes(who, axis, ndim, argname="axis"):
+def normalize_axes(who: str, axis: Any, ndim: int, argname: str = "axis") -> tuple[int, ...]:
     """numpy's `axis=` (None, an int or a sequence) as a sorted tuple of non-negative axes;
     a repeated axis is a ShapeError (JAX's ValueError)."""
     if axis is None:
@@ -164,7 +167,8 @@ def normalize_axes(who, axis, ndim, argname="axis"):
 # ---- argnums ---------------------------------------------------------------------------------
 
 
-def argnums_tuple(argnums, who, argname="argnums", unique=True, empty_ok=True):
+def argnums_tuple(argnums: Any, who: str, argname: str = "argnums", unique: bool = True,
+                  empty_ok: bool = True) -> tuple[tuple[int, ...], bool]:
     """`argnums` (an int or a sequence of ints) as (tuple, was_a_sequence), checked once when
     the transform is made: TypeError for a non-integer (a bool too: fg.grad(f, True) is a slip
     for has_aux=True), ArgumentError for a repeated entry (with `unique`; else repeats are
@@ -191,7 +195,8 @@ def argnums_tuple(argnums, who, argname="argnums", unique=True, empty_ok=True):
     return nums, many
 
 
-def resolve_argnums(nums, nargs, who, fun_name, argname="argnums"):
+def resolve_argnums(nums: tuple[int, ...], nargs: int, who: str, fun_name: str,
+                    argname: str = "argnums") -> tuple[int, ...]:
     """`nums` (from argnums_tuple) as non-negative positions among `nargs` positional
     arguments: ArgumentError for one out of range, or two naming one argument (0 and -1)."""
     for n in nums:
@@ -210,7 +215,7 @@ def resolve_argnums(nums, nargs, who, fun_name, argname="argnums"):
 # ---- flags -----------------------------------------------------------------------------------
 
 
-def check_bool(value, who, argname):
+def check_bool(value: Any, who: str, argname: str) -> bool:
     """A boolean flag: True or False (numpy's bool too), nothing else; the string "False" is
     not false, so it is refused rather than taken as true."""
     if isinstance(value, (bool, np.bool_)):

@@ -497,8 +497,8 @@ def dynamic_slice(x: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes:
     >>> lax.dynamic_slice(fnp.arange(5), (fnp.array(3),), (3,))
     Array([2, 3, 4], dtype=int64)
     """
-    return dynamic_slice_p.bind(x, *start_indices,
-                                slice_sizes=shape_tuple(slice_sizes, "dynamic_slice", "slice_sizes"))
+    sizes = shape_tuple(slice_sizes, "dynamic_slice", "slice_sizes")
+    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=sizes)
 
 
 defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))

@@ -14,7 +14,7 @@ from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval, host_value
 from .._core.typing import ArrayLike, DTypeLike, Shape
-from .._core.validate import shape_tuple
+from .._core.validate import check_size, shape_tuple
 from ..lax._checks import normalize_axis
 
 
@@ -96,8 +96,11 @@ def as_shape(shape: int | Shape, who: str = "shape", infer: bool = False,
              argname: str = "shape") -> tuple[int, ...]:
     """A shape argument (an int, a numpy integer or 0-d array, or a sequence of them) as a tuple
     of ints; the one place shape, size and reps arguments are normalized. Non-integer and
-    negative sizes are ShapeErrors (with `infer`, one -1 stands for a size to infer)."""
-    return shape_tuple(shape, who, argname, infer=infer)
+    negative sizes are ShapeErrors (with `infer`, one -1 stands for a size to infer), and a
+    shape with more elements than this machine has bytes a MemoryError."""
+    out = shape_tuple(shape, who, argname, infer=infer)
+    check_size(out, np.uint8, who)  # no array of that shape fits: refused before any allocation
+    return out
 
 
 def shape_of(x: ArrayLike) -> tuple[int, ...]:
