@@ -153,6 +153,10 @@ ROWS = [
       "does not fit"),
     R("lax.slice limit out of bounds", lambda m: m.lax.slice(m.np.arange(3), (0,), (5,)),
       TypeError, "do not fit"),
+    R("lax.slice float start", lambda m: m.lax.slice(m.np.arange(3), (0.5,), (2,)), TypeError,
+      "`start_indices` must be an integer"),
+    R("lax.transpose float permutation", lambda m: m.lax.transpose(m.np.ones((2, 3)), (1.0, 0)),
+      TypeError, "`permutation` must be an integer"),
     R("lax.slice stride 0", lambda m: m.lax.slice(m.np.arange(3), (0,), (2,), (0,)), ValueError,
       "stride >= 1", jax="JAX divides by the stride: ZeroDivisionError"),
     # ---- control flow ----------------------------------------------------------------------------
