@@ -22,6 +22,7 @@ from ._core.errors import (ConcretizationError, DeviceMismatchError, DeviceUnava
                            JaxprTypeError, ShapeError, TracerArrayConversionError,
                            TransferGuardError, UnexpectedTracerError,
                            UnhashableStaticArgumentError)
+from ._core.errors import ArgumentError, AxisError, IndexTypeError
 from ._core.ir import ClosedJaxpr, Jaxpr
 
 __version__ = "0.1.0"
@@ -34,4 +35,5 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "s
            "ConcretizationError", "DeviceMismatchError", "DeviceUnavailableError", "FuncgradError",
            "GradInputError", "GradOutputError", "InPlaceUpdateError", "JaxprTypeError",
            "ShapeError", "TracerArrayConversionError", "TransferGuardError",
-           "UnexpectedTracerError", "UnhashableStaticArgumentError"]
+           "UnexpectedTracerError", "UnhashableStaticArgumentError",
+           "ArgumentError", "AxisError", "IndexTypeError"]

@@ -15,6 +15,8 @@ from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
 from ._core.primitive import NO_ALGEBRA, Primitive, def_zero_derivative, identity_when_same_type
 from ._core.trace import Tracer, get_aval, new_trace
+from ._core.validate import (argnums_tuple, argument_error, check_bool, check_callable,
+                             resolve_argnums)
 from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
                               fit_tangent, unwrap, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
@@ -34,15 +36,25 @@ def _as_array(x):
                     f"{x!r:.80}")
 
 
-def _argnums_tuple(fun, argnums, nargs):
-    many = isinstance(argnums, (tuple, list))
-    nums = tuple(argnums) if many else (argnums,)
-    for n in nums:
-        if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise ValueError(f"argnums={argnums!r} refers to argument {n}, but "
-                             f"{_name(fun)} was called with {nargs} positional argument"
-                             f"{'s' if nargs != 1 else ''}")
-    return tuple(n % nargs for n in nums), many
+def _argnums_tuple(fun, argnums, nargs, who="grad"):
+    """argnums as (positions among nargs arguments, was_a_sequence); checked by the shared
+    argnums checks (a transform checks its argnums once, when made, with argnums_tuple)."""
+    nums, many = argnums if isinstance(argnums, _Argnums) else argnums_tuple(argnums, who)
+    if all(0 <= n < nargs for n in nums):  # the common case: distinct already (argnums_tuple)
+        return nums, many
+    return resolve_argnums(nums, nargs, who, _name(fun)), many
+
+
+class _Argnums(tuple):
+    """(nums, many) from argnums_tuple, checked when the transform was made."""
+    __slots__ = ()
+
+
+def checked_argnums(argnums, who):
+    """argnums checked once, when a transform is made (type, repeats); the range is checked at
+    each call, against the number of arguments it gets."""
+    return argnums if isinstance(argnums, _Argnums) else _Argnums(
+        argnums_tuple(argnums, who, empty_ok=False))
 
 
 def _name(fun):
@@ -158,11 +170,17 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     >>> fg.value_and_grad(lambda w: 10 * w ** 2 + 25)(2.0)
     (Array(65., dtype=float64), Array(40., dtype=float64))
     """
+    check_callable(fun, "value_and_grad")
+    nums = checked_argnums(argnums, "value_and_grad")
+    has_aux = check_bool(has_aux, "value_and_grad", "has_aux")
+    allow_int = check_bool(allow_int, "value_and_grad", "allow_int")
+    single = None if nums[1] else nums[0][0]  # one argument, not in a tuple: the fast path's case
+
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
         nargs = len(args)
-        if type(argnums) is int and -nargs <= argnums < nargs:
-            x = args[argnums]
+        if single is not None and -nargs <= single < nargs:
+            x = args[single]
             t = x.__class__
             if t is float or (t is Array and x._value.dtype.kind in "fc"):
                 # The common call: one float or float array differentiated, no pytree to walk.
@@ -170,7 +188,7 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                 trace = ReverseTrace("grad")
                 try:
                     args = list(args)
-                    args[argnums] = tracer = trace.new_input(x)
+                    args[single] = tracer = trace.new_input(x)
                     value, aux, leaf_cts = _finish_reverse(fun, trace, fun(*args, **kwargs),
                                                            has_aux)
                 finally:
@@ -178,7 +196,7 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                 g = leaf_cts.get(tracer.node)
                 g = zeros_like(x) if g is None else g
                 return ((value, aux), g) if has_aux else (value, g)
-        positions, many = _argnums_tuple(fun, argnums, nargs)
+        positions, many = _argnums_tuple(fun, nums, nargs, "value_and_grad")
         dyn = [args[p] for p in positions]
         flat = _flat_inputs(dyn)
         _check_grad_inputs(fun, args, positions, allow_int, flat[1])
@@ -204,7 +222,8 @@ def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
     >>> fg.grad(lambda x: x * fg.grad(lambda y: x + y)(1.0))(1.0)   # no perturbation confusion
     Array(1., dtype=float64)
     """
-    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+    check_callable(fun, "grad")
+    vg = value_and_grad(fun, checked_argnums(argnums, "grad"), has_aux, allow_int)
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):
@@ -267,7 +286,8 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
     >>> vjp_fn(fnp.array([1., 1.]))
     (Array([36., 81.], dtype=float64), Array([-12.,  -8.], dtype=float64))
     """
-    tape = reverse_tape(fun, primals, has_aux)
+    check_callable(fun, "vjp")
+    tape = reverse_tape(fun, primals, check_bool(has_aux, "vjp", "has_aux"))
 
     def vjp_fn(ct):
         return tape.pull(ct)
@@ -285,15 +305,22 @@ class Tape:
     def pull(self, ct):
         ct_leaves, ct_tree = tree.tree_flatten(ct)
         if ct_tree != self.out_tree:
-            raise TypeError(f"vjp_fn expects a cotangent with the structure of the output "
-                            f"{self.out_tree}, got {ct_tree}")
+            raise argument_error(f"vjp_fn expects a cotangent with the structure of the output "
+                                f"{self.out_tree}, got {ct_tree}")
         cts = []
         for o, c in zip(self.out_primals, ct_leaves):
+            weak = type(c) in PY_SCALARS
             c = _as_array(c)
             oa, ca = get_aval(o), get_aval(c)
             if oa.shape != ca.shape:
-                raise ValueError(f"vjp_fn: a cotangent of shape {ca.shape} for an output of shape "
-                                 f"{oa.shape}; they must match (here: fnp.ones({oa.shape}))")
+                raise argument_error(f"vjp_fn: a cotangent of shape {ca.shape} for an output of "
+                                    f"shape {oa.shape}; they must match (here: "
+                                    f"fnp.ones({oa.shape}))")
+            if ca.dtype != oa.dtype and oa.dtype.kind in "fc" and not weak:
+                raise argument_error(
+                    f"vjp_fn: a cotangent of dtype {ca.dtype.name} for an output of dtype "
+                    f"{oa.dtype.name}; they must match (JAX's rule): pass "
+                    f"ct.astype(fnp.{oa.dtype.name}).")
             cts.append(fit_tangent(c, oa) if ca.dtype != oa.dtype else c)
         roots = _out_roots(self.out_leaves, cts, self.trace)
         return tuple(_cotangents(backward(roots), self.in_nodes, self.in_trees, self.in_leaves))
@@ -326,7 +353,7 @@ def _check_tangent(p, t, i):
     if pa.dtype.kind not in "fc":
         return None  # integer inputs have no tangent (JAX's float0)
     if pa.shape != ta.shape or pa.dtype != ta.dtype:
-        raise TypeError(f"jvp: tangent {i} has type {ta.str_short()} but its primal has type "
+        raise argument_error(f"jvp: tangent {i} has type {ta.str_short()} but its primal has type "
                         f"{pa.str_short()}; a tangent must match its primal's shape and dtype, "
                         f"e.g. fnp.ones_like(primal)")
     return t
@@ -337,11 +364,11 @@ def _jvp_inputs(trace, primals, tangents, who):
         raise TypeError(f"{who} takes primals and tangents as tuples or lists, one entry per "
                         "argument: fg.jvp(f, (x,), (v,))")
     if len(primals) != len(tangents):
-        raise TypeError(f"{who}: {len(primals)} primals but {len(tangents)} tangents")
+        raise argument_error(f"{who}: {len(primals)} primals but {len(tangents)} tangents")
     p_leaves, p_tree = tree.tree_flatten(list(primals))
     t_leaves, t_tree = tree.tree_flatten(list(tangents))
     if p_tree != t_tree:
-        raise TypeError(f"{who}: the tangents' structure {t_tree} differs from the primals' "
+        raise argument_error(f"{who}: the tangents' structure {t_tree} differs from the primals' "
                         f"{p_tree}")
     ins = []
     for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
@@ -366,6 +393,8 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     >>> fg.jvp(fnp.sin, (0.0,), (1.0,))
     (Array(0., dtype=float64), Array(1., dtype=float64))
     """
+    check_callable(fun, "jvp")
+    has_aux = check_bool(has_aux, "jvp", "has_aux")
     with new_trace(JVPTrace, "jvp") as trace:
         out = fun(*_jvp_inputs(trace, primals, tangents, "jvp"))
         if has_aux:
@@ -388,6 +417,7 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     >>> f_jvp(1.0)
     Array(12., dtype=float64)
     """
+    check_callable(fun, "linearize")
     p_leaves, p_tree = tree.tree_flatten(list(primals))
     p_leaves = [_as_array(p) for p in p_leaves]
     with new_trace(JaxprTrace, "linearize") as jt:
@@ -426,11 +456,14 @@ def make_jaxpr(fun: Callable[..., Any],
     >>> print(fg.make_jaxpr(fnp.sin)(fnp.ones(3)))
     { lambda ; a:f64[3]. let b:f64[3] = sin a in (b,) }
     """
-    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    check_callable(fun, "make_jaxpr")
+    static_nums, _ = argnums_tuple(static_argnums, "make_jaxpr", "static_argnums", unique=False)
 
     @functools.wraps(fun)
     def make_jaxpr_f(*args, **kwargs):
         names = _param_names(fun, len(args))
+        static = set(resolve_argnums(static_nums, len(args), "make_jaxpr", _name(fun),
+                                     "static_argnums"))
         with new_trace(JaxprTrace, "make_jaxpr") as jt:
             new_args = list(args)
             in_leaves_all = []

@@ -14,6 +14,7 @@ from ._core.errors import doc_link, user_frame
 from ._core.ir import Literal
 from ._core.primitive import NO_ALGEBRA, Primitive, defvjp_all
 from ._core.trace import Tracer, as_leaf, bind, get_aval, new_trace
+from ._core.validate import argnums_tuple, check_callable
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
 from ._api import vjp as _vjp
@@ -168,14 +169,15 @@ class custom_jvp:
     __name__: str  # functools.update_wrapper copies fun's
 
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
-        self.fun, self.nondiff_argnums = fun, tuple(nondiff_argnums)
+        self.fun = check_callable(fun, "custom_jvp")
+        self.nondiff_argnums = argnums_tuple(nondiff_argnums, "custom_jvp", "nondiff_argnums")[0]
         self.jvp: Callable[..., Any] | None = None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
     def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
         """jvp(primals, tangents) -> (primal_out, tangent_out); with nondiff_argnums, the
         non-differentiable arguments come first: jvp(*nondiff, primals, tangents)."""
-        self.jvp = jvp
+        self.jvp = check_callable(jvp, "defjvp", "jvp")
         return jvp
 
     def __call__(self, *args: Any) -> Any:
@@ -283,13 +285,15 @@ class custom_vjp:
     __name__: str  # functools.update_wrapper copies fun's
 
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
-        self.fun, self.nondiff_argnums = fun, tuple(nondiff_argnums)
+        self.fun = check_callable(fun, "custom_vjp")
+        self.nondiff_argnums = argnums_tuple(nondiff_argnums, "custom_vjp", "nondiff_argnums")[0]
         self.fwd: Callable[..., Any] | None = None
         self.bwd: Callable[..., Any] | None = None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
     def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
-        self.fwd, self.bwd = fwd, bwd
+        self.fwd = check_callable(fwd, "defvjp", "fwd")
+        self.bwd = check_callable(bwd, "defvjp", "bwd")
 
     def __call__(self, *args: Any) -> Any:
         split = _traced_call(self, "custom_vjp", self.fwd, f"{self.__name__}.defvjp(fwd, bwd)",
@@ -460,8 +464,10 @@ def checkpoint(fun: Callable[..., Any], policy: Callable[..., bool] | None = Non
     >>> fg.grad(f)(0.0)
     Array(1., dtype=float64)
     """
-    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(
-        static_argnums)
+    check_callable(fun, "checkpoint")
+    if policy is not None:
+        check_callable(policy, "checkpoint", "policy")
+    static_argnums = argnums_tuple(static_argnums, "checkpoint", "static_argnums")[0]
 
     @functools.wraps(fun)
     def wrapped(*args):

@@ -26,7 +26,12 @@ def device_put(x: Any, device: Any = None) -> Any:
     def put(leaf):
         if isinstance(leaf, Tracer) or hasattr(leaf, "_value"):
             return _put(leaf, device)
-        return wrap_value(backend.transfer(np.asarray(leaf), device))
+        data = np.asarray(leaf)
+        if data.dtype.kind not in "biufc":  # JAX's TypeError: not a valid array type
+            raise TypeError(f"device_put: the leaf {leaf!r:.40} of type {type(leaf).__name__} "
+                            f"(numpy dtype {data.dtype}) is not array data; arrays hold "
+                            "booleans and numbers.")
+        return wrap_value(backend.transfer(data, device))
     return tree.tree_map(put, x)
 
 

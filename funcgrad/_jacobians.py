@@ -9,11 +9,12 @@ from typing import Any
 import numpy as np
 
 from . import lax, tree
-from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, jvp, reverse_tape,
-                   value_and_grad, vjp)
+from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, checked_argnums, jvp,
+                   reverse_tape, value_and_grad, vjp)
 from ._compiled_pullback import batched_pullback
 from ._core.array import wrap_value
 from ._core.trace import get_aval
+from ._core.validate import argument_error, check_bool, check_callable, count
 from ._vmap import batch_flat
 from .interpreters.batching import OneHot
 
@@ -49,11 +50,9 @@ def _over_rows(fn, out_axes=0):
 
 def _chunked(mapped, basis, total, chunk_size, axis=0):
     """mapped(*basis) over all rows at once, or chunk by chunk, the results joined along `axis`
-    (where mapped puts the basis axis)."""
+    (where mapped puts the basis axis). chunk_size is None or >= 1 (_chunk_size checked it)."""
     if chunk_size is None or chunk_size >= total:
         return mapped(*basis)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
     parts = [mapped(*[b.slice_rows(s, min(s + chunk_size, total)) for b in basis])
              for s in range(0, total, chunk_size)]
     return tree.tree_map(lambda *xs: lax.concatenate(xs, axis % get_aval(xs[0]).ndim), *parts)
@@ -75,6 +74,13 @@ def _split_rows(flat, avals, lead_shape, last=False):
     return pieces
 
 
+def _chunk_size(chunk_size, who):
+    if chunk_size is not None and count(chunk_size, who, "chunk_size") < 1:
+        raise argument_error(f"{who}: chunk_size must be a positive integer, got {chunk_size} (or "
+                            "None, for all rows at once).")
+    return chunk_size
+
+
 def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
            chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by reverse mode: one vmapped VJP over the output's basis.
@@ -86,9 +92,14 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
     Array([[2., 0.],
            [0., 4.]], dtype=float64)
     """
+    check_callable(fun, "jacrev")
+    nums = checked_argnums(argnums, "jacrev")
+    has_aux = check_bool(has_aux, "jacrev", "has_aux")
+    chunk_size = _chunk_size(chunk_size, "jacrev")
+
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
-        positions, many = _argnums_tuple(fun, argnums, len(args))
+        positions, many = _argnums_tuple(fun, nums, len(args), "jacrev")
         _check_grad_inputs(fun, args, positions, False)
         partial = _with_dynamic(fun, args, kwargs, positions)
         tape = reverse_tape(partial, [args[p] for p in positions], has_aux)
@@ -128,9 +139,14 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
     >>> fg.jacfwd(lambda x: fnp.sum(x ** 2))(fnp.array([1., 2.]))
     Array([2., 4.], dtype=float64)
     """
+    check_callable(fun, "jacfwd")
+    nums = checked_argnums(argnums, "jacfwd")
+    has_aux = check_bool(has_aux, "jacfwd", "has_aux")
+    chunk_size = _chunk_size(chunk_size, "jacfwd")
+
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
-        positions, many = _argnums_tuple(fun, argnums, len(args))
+        positions, many = _argnums_tuple(fun, nums, len(args), "jacfwd")
         _check_grad_inputs(fun, args, positions, False)
         partial = _with_dynamic(fun, args, kwargs, positions)
         dyn = [tree.tree_map(_as_array, args[p]) for p in positions]
@@ -180,6 +196,7 @@ def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     Array([[ 6.,  0.],
            [ 0., 12.]], dtype=float64)
     """
+    check_callable(fun, "hessian")
     return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 
@@ -192,6 +209,7 @@ def hvp(fun: Callable[..., Any], primals: Sequence[Any],
     >>> fg.hvp(lambda x: fnp.sum(x ** 3), (fnp.array([1., 2.]),), (fnp.array([1., 0.]),))[1]
     (Array([6., 0.], dtype=float64),)
     """
+    check_callable(fun, "hvp")
     argnums = tuple(range(len(primals)))
     (value, _), (_, hv) = jvp(value_and_grad(fun, argnums), tuple(primals), tuple(tangents))
     return value, hv
@@ -199,6 +217,7 @@ def hvp(fun: Callable[..., Any], primals: Sequence[Any],
 
 def vhp(fun: Callable[..., Any], primals: Sequence[Any], v: Any) -> tuple[Any, Any]:
     """(fun(*primals), v @ H): a vector-Hessian product by reverse over reverse."""
+    check_callable(fun, "vhp")
     vg = value_and_grad(fun, tuple(range(len(primals))))
     _, vjp_fn, value = vjp(lambda *p: vg(*p)[::-1], *primals, has_aux=True)
     return value, vjp_fn(tuple(v))

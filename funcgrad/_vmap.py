@@ -5,11 +5,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import optree
 
 from . import tree
 from ._api import _as_array, _leaf_names, _param_names
-from ._core.errors import ShapeError, doc_link, user_frame
+from ._core.errors import AxisError, ShapeError, doc_link, user_frame
+from ._core.validate import check_callable, count, normalize_axis
 from ._core.trace import get_aval, new_trace
 from .interpreters.batching import BatchTrace, BatchTracer, OneHot, binding_axis
 from .lax._batching import move_axis, to_front
@@ -17,8 +19,8 @@ from .lax._batching import move_axis, to_front
 
 def _axes_for_leaves(axes, value, what):
     """The axis of every leaf of `value`, from `axes`: an int, None, or a pytree prefix."""
-    if axes is None or isinstance(axes, int):
-        return [axes] * len(tree.tree_leaves(value))
+    if axes is None or isinstance(axes, (int, np.integer)):
+        return [None if axes is None else int(axes)] * len(tree.tree_leaves(value))
     spec = optree.tree_structure(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
     try:
         subtrees = spec.flatten_up_to(value)
@@ -30,9 +32,9 @@ def _axes_for_leaves(axes, value, what):
     ax_leaves = optree.tree_leaves(axes, none_is_leaf=True, namespace=tree.NAMESPACE)
     out = []
     for ax, sub in zip(ax_leaves, subtrees):
-        if ax is not None and not isinstance(ax, int):
+        if ax is not None and not isinstance(ax, (int, np.integer)):
             raise TypeError(f"vmap {what} entries must be ints or None, got {ax!r}")
-        out.extend([ax] * len(tree.tree_leaves(sub)))
+        out.extend([None if ax is None else int(ax)] * len(tree.tree_leaves(sub)))
     return out
 
 
@@ -43,11 +45,23 @@ def _aval(leaf):
 def _normalize_axis(ax, ndim, name, what):
     if ax is None:
         return None
-    if not -ndim <= ax < ndim:
-        raise ShapeError(f"vmap {what}={ax} is out of range for {name}, which has {ndim} "
-                         f"dimension{'s' if ndim != 1 else ''} (valid: {-ndim}..{ndim - 1}, or "
-                         f"None not to map it).\n  at {user_frame()}\n" + doc_link("shapeerror"))
-    return ax % ndim
+    try:
+        return normalize_axis("vmap", ax, ndim, what)
+    except AxisError:
+        raise AxisError(f"vmap {what}={ax} is out of range for {name}, which has {ndim} "
+                        f"dimension{'s' if ndim != 1 else ''} (valid: {-ndim}..{ndim - 1}, or "
+                        f"None not to map it).\n  at {user_frame()}\n" + doc_link("axiserror")
+                        ) from None
+
+
+def _check_axes_spec(axes, what):
+    """in_axes/out_axes hold ints and None only (checked once, when vmap is made)."""
+    for ax in optree.tree_leaves(axes, none_is_leaf=True, namespace=tree.NAMESPACE):
+        if ax is not None and (isinstance(ax, (bool, np.bool_))
+                               or not isinstance(ax, (int, np.integer))):
+            raise TypeError(f"vmap {what} entries must be ints or None, got {ax!r} in "
+                            f"{what}={axes!r:.60}: write the axis to map as an int (0), or None "
+                            "for an argument that is not mapped")
 
 
 def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
@@ -64,6 +78,11 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
     >>> fg.vmap(lambda x: x / fg.lax.psum(x, "i"), axis_name="i")(fnp.array([1.0, 3.0]))
     Array([0.25, 0.75], dtype=float64)
     """
+    check_callable(fun, "vmap")
+    _check_axes_spec(in_axes, "in_axes")
+    _check_axes_spec(out_axes, "out_axes")
+    if axis_size is not None:
+        axis_size = count(axis_size, "vmap", "axis_size")
     if axis_name is not None:
         try:
             hash(axis_name)

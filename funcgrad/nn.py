@@ -22,6 +22,8 @@ from ._api import stop_gradient
 from ._core.array import Array
 from ._core.trace import get_aval
 from ._core.typing import ArrayLike, Axis, DTypeLike, Shape
+from ._core.validate import argument_error, count, normalize_axis, positive
+from .lax.conv import padding_pairs
 from .numpy._core import operand
 from .scipy.special import erf, logsumexp  # noqa: F401  (fg.nn.logsumexp)
 
@@ -78,12 +80,35 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Array:
     return lax.mul(lax.mul(0.5, x), lax.add(1.0, erf(lax.mul(x, 1 / math.sqrt(2)))))
 
 
+def _floating(x, who):
+    """x as an operand of a floating (or complex) dtype; TypeError for integers and booleans,
+    as JAX's logistic raises (an integer sigmoid has no meaning to round to)."""
+    x = operand(x)
+    dt = get_aval(x).dtype
+    if dt.kind not in "fc":
+        raise TypeError(f"{who} does not accept dtype {dt.name}: it needs floating-point "
+                        f"inputs; convert first, e.g. {who}(x.astype(fnp.float32)).")
+    return x
+
+
 def sigmoid(x: ArrayLike) -> Array:
-    return lax.logistic(operand(x))
+    """1 / (1 + exp(-x)), for floating-point x (JAX refuses integers here too).
+
+    >>> import funcgrad as fg
+    >>> fg.nn.sigmoid(0.0)
+    Array(0.5, dtype=float64)
+    """
+    return lax.logistic(_floating(x, "sigmoid"))
 
 
 def silu(x: ArrayLike) -> Array:
-    x = operand(x)
+    """x * sigmoid(x), for floating-point x.
+
+    >>> import funcgrad as fg
+    >>> fg.nn.silu(0.0)
+    Array(0., dtype=float64)
+    """
+    x = _floating(x, "silu")
     return lax.mul(x, lax.logistic(x))
 
 
@@ -103,7 +128,10 @@ def log_sigmoid(x: ArrayLike) -> Array:
 def _normalized(x: Array, axis: Axis, log: bool) -> Array:
     """softmax or log_softmax of x along axis, shifted by the (constant) maximum for stability.
     A 0-d x is one element along its only axis (softmax 1, log_softmax 0), and an empty x gives
-    an empty result (there is no maximum to take), as PyTorch's softmax has them."""
+    an empty result (there is no maximum to take), as PyTorch's softmax has them. Integer and
+    boolean x are promoted to float64 first, as JAX's are."""
+    if get_aval(x).dtype.kind in "biu":
+        x = lax.convert_element_type(x, np.float64)
     if not get_aval(x).ndim:
         return fnp.zeros_like(x) if log else fnp.ones_like(x)
     if not get_aval(x).size:
@@ -143,7 +171,8 @@ def one_hot(x: ArrayLike, num_classes: int, dtype: DTypeLike = np.float64,
     """one_hot(labels, n)[..., k] = (labels == k)."""
     x = operand(x)
     nd = get_aval(x).ndim
-    ax = axis % (nd + 1)
+    num_classes = count(num_classes, "one_hot", "num_classes")
+    ax = normalize_axis("one_hot", axis, nd + 1)
     classes = fnp.reshape(fnp.arange(num_classes), [num_classes if i == ax else 1
                                                      for i in range(nd + 1)])
     return lax.convert_element_type(lax.eq(lax.expand_dims(x, (ax,)), classes), dtype)
@@ -160,19 +189,7 @@ def standardize(x: ArrayLike, axis: Axis = -1, mean: ArrayLike | None = None,
 # ---- convolution ------------------------------------------------------------------------------
 
 
-def _padding(padding, in_spatial, window, strides, rhs_dilation):
-    if isinstance(padding, str):
-        eff = [(k - 1) * d + 1 for k, d in zip(window, rhs_dilation)]
-        if padding.upper() == "VALID":
-            return [(0, 0)] * len(window)
-        if padding.upper() == "SAME":
-            out = []
-            for n, k, s in zip(in_spatial, eff, strides):
-                total = max((math.ceil(n / s) - 1) * s + k - n, 0)
-                out.append((total // 2, total - total // 2))
-            return out
-        raise ValueError(f"padding must be 'SAME', 'VALID' or pairs, got {padding!r}")
-    return [tuple(int(p) for p in pair) for pair in padding]
+_padding = padding_pairs  # what funcgrad.torch's convolutions resolve 'same'/'valid' with
 
 
 def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequence[int],
@@ -184,15 +201,8 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequenc
     *window), as lax.conv_general_dilated with NCHW/OIHW layouts: padding 'SAME', 'VALID' or
     (low, high) pairs; lhs_dilation (transposed convolutions), rhs_dilation (atrous); feature
     groups."""
-    lhs, rhs = operand(lhs), operand(rhs)
-    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
-    nsp = len(ls) - 2
-    lhs_dilation = tuple(lhs_dilation or (1,) * nsp)
-    rhs_dilation = tuple(rhs_dilation or (1,) * nsp)
-    dilated = [(d - 1) * ld + 1 if d else 0 for d, ld in zip(ls[2:], lhs_dilation)]
-    pads = _padding(padding, dilated, rs[2:], tuple(window_strides), rhs_dilation)
-    return lax.conv_general_dilated(lhs, rhs, window_strides, pads, lhs_dilation, rhs_dilation,
-                                    feature_group_count)
+    return lax.conv_general_dilated(operand(lhs), operand(rhs), window_strides, padding,
+                                    lhs_dilation, rhs_dilation, feature_group_count)
 
 
 def conv(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int] | None = None,
@@ -213,8 +223,11 @@ def _windows(x: Array, window: Sequence[int], strides: Sequence[int],
     shape = get_aval(x).shape
     lead = len(shape) - len(window)
     dilation = tuple(dilation or (1,) * len(window))
-    out = [(n - d * (k - 1) - 1) // s + 1
+    # a window larger than the (padded) input has no position: an empty output, as in XLA
+    out = [max((n - d * (k - 1) - 1) // s + 1, 0)
            for n, k, s, d in zip(shape[lead:], window, strides, dilation)]
+    if 0 in out:
+        return [fnp.zeros(tuple(shape[:lead]) + tuple(out), get_aval(x).dtype)] * math.prod(window)
     wins = []
     for offs in itertools.product(*[range(k) for k in window]):
         start = (0,) * lead + tuple(o * d for o, d in zip(offs, dilation))
@@ -229,12 +242,17 @@ def _pool_windows(x, window, strides, padding, init):
     windows stacked on a new leading axis."""
     x = operand(x)
     nd = get_aval(x).ndim
-    window = tuple(window) if len(window) == nd else (1,) * (nd - len(window)) + tuple(window)
-    strides = tuple(strides or window)
-    strides = strides if len(strides) == nd else (1,) * (nd - len(strides)) + strides
+    window = positive(window, "pool", "window_shape")
+    strides = window if strides is None else positive(strides, "pool", "strides")
+    if len(window) > nd or len(strides) != len(window):
+        raise argument_error(f"pool: window_shape {window} and strides {strides} need one entry "
+                            f"per pooled (trailing) axis of the input, of {nd} axes.")
     shape = get_aval(x).shape
-    pads = _padding(padding, shape, window, strides, (1,) * nd) if isinstance(padding, str) \
-        else [(0, 0)] * (nd - len(padding)) + list(padding)
+    pads = padding_pairs(padding, shape[nd - len(window):], window, strides, (1,) * len(window),
+                         "pool")
+    window = (1,) * (nd - len(window)) + window
+    strides = (1,) * (nd - len(strides)) + strides
+    pads = [(0, 0)] * (nd - len(pads)) + pads
     x = lax.pad(x, lax.convert_element_type(init, get_aval(x).dtype),
                 [(lo, hi, 0) for lo, hi in pads])
     return fnp.stack(_windows(x, window, strides), axis=0)

@@ -92,7 +92,8 @@ random_bits_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RU
 
 
 def _check_key(key: ArrayLike) -> Any:
-    key = key if hasattr(key, "aval") else Array(np.asarray(key, np.uint32))
+    # not np.asarray(key, np.uint32): that cast wraps -1 and truncates 1.5 into a valid key
+    key = key if hasattr(key, "aval") else Array(np.asarray(key))
     a = get_aval(key)
     if a.shape != (2,) or a.dtype != np.uint32:
         raise TypeError(f"expected a random key, a uint32[2] array from fg.random.key(seed), got "

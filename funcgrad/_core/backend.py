@@ -146,6 +146,10 @@ def get_device(spec):
         name, _, index = text.partition(":")
         platform = _platform(name)
         if platform == "cpu":
+            if index.strip() not in ("", "0"):
+                raise DeviceUnavailableError(
+                    f"device {text!r} does not exist: funcgrad has one CPU device, 'cpu' (cpu:0), "
+                    "which uses all cores. " + doc_link("deviceunavailableerror"))
             return CPU
         try:
             index = int(index or 0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import backend
+from .validate import check_bool
 
 
 class Config:
@@ -26,15 +27,25 @@ class Config:
     # as JAX's is with the switch on): accepted when on, so JAX programs run unchanged
     jax_enable_x64 = True
 
+    # JAX's names for the same switches, so jax.config.update(...) lines run unchanged
+    _aliases = {"jax_debug_nans": "debug_nans", "jax_default_device": "default_device",
+                "jax_transfer_guard": "transfer_guard"}
+    _booleans = ("debug_nans",)
+
     def update(self, name, value):
         if name == "jax_enable_x64":
-            if not value:
+            if not check_bool(value, "config.update", "jax_enable_x64"):
                 raise ValueError("funcgrad always has 64-bit types (its default float dtype is "
                                  "float64); it cannot turn jax_enable_x64 off: pass dtypes "
                                  "explicitly, e.g. jnp.zeros(3, jnp.float32)")
             return
+        name = self._aliases.get(name, name)
         if name not in self._defaults:
-            raise KeyError(f"unknown config option {name!r}; options: {sorted(self._defaults)}")
+            raise AttributeError(f"unknown config option {name!r}; options: "
+                                 f"{sorted(self._defaults) + ['jax_enable_x64']} (and JAX's "
+                                 f"names for them: {sorted(self._aliases)})")
+        if name in self._booleans:
+            value = check_bool(value, "config.update", name)
         if name == "transfer_guard" and value not in ("allow", "disallow"):
             raise ValueError(f"transfer_guard must be 'allow' or 'disallow', not {value!r}")
         if name == "default_device":

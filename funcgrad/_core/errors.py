@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Frames of the standard library (contextlib, functools) sit between funcgrad and the user too.
 _STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__))
@@ -62,8 +64,26 @@ class UnexpectedTracerError(FuncgradError):
     """A traced value escaped the transform that created it and was used after it finished."""
 
 
-class ShapeError(FuncgradError, ValueError):
-    """Operand shapes that an operation cannot combine."""
+class ShapeError(FuncgradError, ValueError, TypeError):
+    """Operand shapes that an operation cannot combine, or a shape argument that is not one
+    (negative, not an integer). Also a TypeError: JAX raises TypeError for these from `lax` and
+    for shape arguments, ValueError from `jax.numpy`."""
+
+
+class AxisError(ShapeError, np.exceptions.AxisError):
+    """An axis argument out of range for the array's dimensions. Also numpy's AxisError (a
+    ValueError and an IndexError, which is what JAX raises, depending on the function)."""
+
+
+class ArgumentError(FuncgradError, ValueError, TypeError):
+    """An argument at the public boundary that is out of range, repeated or of the wrong tree
+    structure (argnums, static_argnums, loop lengths, strides, cotangents...). Both a ValueError
+    and a TypeError: JAX raises one or the other for the same fact, depending on the entry point."""
+
+
+class IndexTypeError(FuncgradError, IndexError, TypeError):
+    """An index of a type that cannot index (a float, a string). An IndexError as in numpy and a
+    TypeError as in JAX."""
 
 
 class JaxprTypeError(FuncgradError, TypeError):
@@ -94,8 +114,9 @@ class DeviceMismatchError(FuncgradError, ValueError):
     """One operation got arrays on two devices (funcgrad never moves data silently)."""
 
 
-class DeviceUnavailableError(FuncgradError, RuntimeError):
-    """A device was asked for that this machine does not have (no GPU, no CuPy)."""
+class DeviceUnavailableError(FuncgradError, RuntimeError, ValueError):
+    """A device was asked for that this machine does not have (no GPU, no CuPy, 'cpu:7'). Also
+    a ValueError, which is what JAX raises for a device that does not exist."""
 
 
 class TransferGuardError(FuncgradError, RuntimeError):
@@ -103,7 +124,8 @@ class TransferGuardError(FuncgradError, RuntimeError):
 
 
 # Tracebacks name the public module the classes are imported from.
-for _cls in (FuncgradError, ConcretizationError, UnexpectedTracerError, ShapeError, JaxprTypeError,
+for _cls in (FuncgradError, ConcretizationError, UnexpectedTracerError, ShapeError, AxisError,
+             ArgumentError, IndexTypeError, JaxprTypeError,
              InPlaceUpdateError, GradInputError, GradOutputError, TracerArrayConversionError,
              UnhashableStaticArgumentError, DeviceMismatchError, DeviceUnavailableError,
              TransferGuardError):

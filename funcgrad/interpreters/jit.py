@@ -26,9 +26,10 @@ from .._core import backend
 from .._core.array import Array, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
-from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link, user_frame,
-                            user_site)
+from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link,
+                            user_frame, user_site)
 from .._core.trace import Tracer, get_aval, new_trace
+from .._core.validate import argnums_tuple, argument_error, check_callable
 from .batching import named_axes_active
 from .codegen import compile_jaxpr
 from .jit_call import fast_call, fast_signature
@@ -110,19 +111,54 @@ def _raw(x):
     return backend.from_data(x)  # a copy, as Array(x) makes: an output may be (a view of) it
 
 
+def _argnames(static_argnames):
+    """static_argnames as a tuple of strings (TypeError for anything else, as in JAX)."""
+    names = (static_argnames,) if isinstance(static_argnames, str) else static_argnames
+    try:
+        names = tuple(names)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"jit: `static_argnames` must be a str or a sequence of str (parameter "
+                        f"names), got {static_argnames!r:.60}; for positions use static_argnums")
+    return names
+
+
+def _check_static(params, pos, nums, names):
+    """static_argnums and static_argnames against the function's signature, when the jit is
+    made (JAX's ValueError; ArgumentError is one): a position or name it does not take."""
+    kinds = {p.kind for p in params}
+    if inspect.Parameter.VAR_POSITIONAL not in kinds:
+        bad = [n for n in nums if not -len(pos) <= n < len(pos)]
+        if bad:
+            raise argument_error(
+                f"jit: static_argnums={nums} names position {bad[0]}, but the function takes "
+                f"{len(pos)} positional argument{'s' if len(pos) != 1 else ''} {tuple(pos)}; "
+                "give the position of a parameter it has.")
+    if inspect.Parameter.VAR_KEYWORD not in kinds:
+        known = {p.name for p in params if p.kind != inspect.Parameter.VAR_POSITIONAL}
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise argument_error(
+                f"jit: static_argnames={names} names {bad[0]!r}, which is not a parameter of "
+                f"the function (its parameters: {sorted(known)}).")
+
+
 class _Jitted:
     def __init__(self, fun, static_argnums, static_argnames):
-        self.fun = fun
-        self.static_argnums = ((static_argnums,) if isinstance(static_argnums, int)
-                               else tuple(static_argnums))
-        self.static_argnames = ((static_argnames,) if isinstance(static_argnames, str)
-                                else tuple(static_argnames))
+        self.fun = check_callable(fun, "jit")
+        self.static_argnums = argnums_tuple(static_argnums, "jit", "static_argnums",
+                                           unique=False)[0]
+        self.static_argnames = _argnames(static_argnames)
         # As in JAX, a static parameter stays static however it is passed: by position or by name.
         try:
-            pos = [p.name for p in inspect.signature(fun).parameters.values()
-                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            params = inspect.signature(fun).parameters.values()
         except (TypeError, ValueError):
-            pos = []
+            params = None
+        pos = [] if params is None else [p.name for p in params if p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if params is not None:
+            _check_static(params, pos, self.static_argnums, self.static_argnames)
         self.static_argnums += tuple(i for i, n in enumerate(pos) if n in self.static_argnames
                                      and i not in self.static_argnums)
         self.static_argnames += tuple(pos[i] for i in self.static_argnums

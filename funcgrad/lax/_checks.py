@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.errors import ShapeError, doc_link, user_frame
+from .._core.errors import AxisError, ShapeError, doc_link, user_frame
+# the axis checks live with the other argument checks; re-exported for the shape rules
+from .._core.validate import as_index, axis_message, normalize_axes, normalize_axis  # noqa: F401
 
 
 def shape_error(msg):
@@ -35,30 +37,9 @@ def _sym(opname):
 
 
 def check_axes(opname, ndim, axes):
+    """The axes of a lax primitive: integers (TypeError otherwise) in [0, ndim) (AxisError)."""
     for ax in axes:
+        if type(ax) is not int:
+            as_index(ax, opname, "axes")
         if not 0 <= ax < ndim:
-            raise ShapeError(axis_message(opname, ax, ndim))
-
-
-def axis_message(opname, axis, ndim):
-    return (f"{opname}: axis {axis} is out of bounds for an array of {ndim} dimension"
-            f"{'s' if ndim != 1 else ''} (valid axes: {-ndim}..{ndim - 1}).\n  at {user_frame()}\n"
-            f"{doc_link('shapeerror')}")
-
-
-def normalize_axis(opname, axis, ndim):
-    a = int(axis)
-    if not -ndim <= a < ndim:
-        raise ShapeError(axis_message(opname, a, ndim))
-    return a % ndim if ndim else 0
-
-
-def normalize_axes(opname, axis, ndim):
-    """numpy's `axis=` (None, an int or a tuple) as a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    out = tuple(sorted(normalize_axis(opname, a, ndim) for a in axes))
-    if len(set(out)) != len(out):
-        raise ShapeError(f"{opname}: repeated axis in {axis!r}. {doc_link('shapeerror')}")
-    return out
+            raise AxisError(axis_message(opname, ax, ndim))

@@ -21,6 +21,7 @@ from .._core.primitive import (ALL_ARGS, NO_ALGEBRA, PURE, RULE_FIRST, Primitive
                                defvjp_all)
 from .._core.trace import Tracer, as_leaf, concrete_value, get_aval, is_concrete
 from .._core.typing import ArrayLike
+from .._core.validate import check_bool, check_callable, count
 from ..interpreters.ad import ReverseTracer
 from ..interpreters.subjaxpr import (batch_jaxpr, call, in_avals, jvp_jaxpr, out_avals, retrace,
                                      run, trace_closed, vjp_jaxpr)
@@ -136,9 +137,14 @@ def switch(index: ArrayLike, branches: Sequence[Callable[..., Any]], *operands: 
     >>> lax.switch(1, [lambda x: x + 1, lambda x: x * 10], fnp.array(2.0))
     Array(20., dtype=float64)
     """
+    if callable(branches):
+        raise TypeError("switch: `branches` must be a sequence of functions, got one function; "
+                        "wrap it in a list: lax.switch(i, [f, g], x)")
     branches = list(branches)
     if not branches:
         raise ValueError("switch needs at least one branch")
+    for k, br in enumerate(branches):
+        check_callable(br, "switch", f"branches[{k}]")
     index = as_leaf(index)
     ia = get_aval(index)
     if ia.shape != () or ia.dtype.kind not in "biu":
@@ -194,6 +200,8 @@ def cond(pred: ArrayLike, true_fun: Callable[..., Any], false_fun: Callable[...,
     >>> f(fnp.array(3.0)), f(fnp.array(-3.0))
     (Array(6., dtype=float64), Array(3., dtype=float64))
     """
+    check_callable(true_fun, "cond", "true_fun")
+    check_callable(false_fun, "cond", "false_fun")
     pred = as_leaf(pred)
     pa = get_aval(pred)
     if pa.shape != ():
@@ -365,6 +373,8 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
     >>> lax.scan(lambda c, x: (c + x, c * x), 0.0, fnp.array([1., 2., 3.]))
     (Array(6., dtype=float64), Array([0., 2., 9.], dtype=float64))
     """
+    check_callable(f, "scan", "f")
+    reverse = check_bool(reverse, "scan", "reverse")
     init_leaves, carry_tree = tree.tree_flatten(init)
     init_leaves = [as_leaf(x) for x in init_leaves]
     xs_leaves, xs_tree = tree.tree_flatten(xs)
@@ -373,7 +383,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
     if None in lengths:
         raise ValueError("scan: every leaf of xs needs a leading axis to scan over; got a scalar")
     if length is not None:
-        lengths.add(int(length))
+        lengths.add(count(length, "scan", "length"))
     if len(lengths) != 1:
         raise ValueError(f"scan: the leading axes of xs (and length=) disagree: {sorted(lengths)}"
                          if lengths else "scan: with no xs, give length=")
@@ -513,6 +523,7 @@ def map(f: Callable[[Any], Any], xs: Any) -> Any:
     >>> lax.map(lambda x: x ** 2, fnp.arange(3.0))
     Array([0., 1., 4.], dtype=float64)
     """
+    check_callable(f, "map", "f")
     return scan(lambda _, x: (None, f(x)), None, xs)[1]
 
 
@@ -525,8 +536,10 @@ def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any],
     >>> lax.fori_loop(0, 4, lambda i, v: v + i, 0)
     Array(6, dtype=int64)
     """
+    check_callable(body_fun, "fori_loop", "body_fun")
+    lower, upper = _loop_bound(lower, "lower"), _loop_bound(upper, "upper")
     if is_concrete(lower) and is_concrete(upper):
-        lo, hi = int(concrete_value(as_leaf(lower))), int(concrete_value(as_leaf(upper)))
+        lo, hi = int(concrete_value(lower)), int(concrete_value(upper))
         leaves = tree.tree_leaves(init_val)
         if all(is_concrete(x) for x in leaves):
             val, check = init_val, _EagerCarry("scan", init_val)  # scan's, as under jit
@@ -540,10 +553,20 @@ def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any],
         carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val,
                         Array(np.arange(lo, max(lo, hi), dtype=np.int64)))
         return carry
-    lower, upper = as_leaf(lower), as_leaf(upper)
     _, val = while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
                         (lower, init_val))
     return val
+
+
+def _loop_bound(bound, argname):
+    """A fori_loop bound: an integer scalar (a float would silently truncate: 2.5 steps)."""
+    bound = as_leaf(bound)
+    aval = get_aval(bound)
+    if aval.shape != () or aval.dtype.kind not in "iu":
+        raise TypeError(f"fori_loop: `{argname}` must be an integer scalar, got "
+                        f"{aval.str_short()}; loop bounds count steps: pass an int, e.g. "
+                        f"int({argname}) or x.astype(fnp.int32).")
+    return bound
 
 
 # ---- while_loop -----------------------------------------------------------------------------
@@ -711,6 +734,10 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     >>> lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1)
     Array(16, dtype=int64)
     """
+    check_callable(cond_fun, "while_loop", "cond_fun")
+    check_callable(body_fun, "while_loop", "body_fun")
+    if max_steps is not None:
+        max_steps = count(max_steps, "while_loop", "max_steps")
     leaves, in_tree = tree.tree_flatten(init_val)
     leaves = [as_leaf(x) for x in leaves]
     if all(is_concrete(x) for x in leaves):

@@ -18,6 +18,7 @@ from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
+from .._core.validate import argument_error, as_index, positive
 from ._batching import move_axis
 from .shape import (broadcast_in_dim, concatenate, full, reshape, rev, slice as _slice,
                     transpose)
@@ -188,25 +189,92 @@ conv_p.abstract_eval = _conv_abstract_eval
 conv_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
+def padding_pairs(padding, in_spatial, window, strides, rhs_dilation,
+                  who="conv_general_dilated"):
+    """A padding argument ('VALID', 'SAME', 'SAME_LOWER', or one (low, high) pair of integers
+    per spatial axis) as a list of pairs; ArgumentError for anything else. 'SAME' pads so the
+    output has ceil(n / stride) positions, the odd element at the high end ('SAME_LOWER': low)."""
+    nsp = len(window)
+    if isinstance(padding, str):
+        mode = padding.upper()
+        if mode == "VALID":
+            return [(0, 0)] * nsp
+        if mode in ("SAME", "SAME_LOWER"):
+            out = []
+            for n, k, s, d in zip(in_spatial, window, strides, rhs_dilation):
+                total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+                small, big = total // 2, total - total // 2
+                out.append((small, big) if mode == "SAME" else (big, small))
+            return out
+        raise argument_error(f"{who}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or a sequence "
+                            f"of (low, high) pairs, got {padding!r}.")
+    try:
+        pairs = [tuple(pair) for pair in padding]
+    except TypeError:
+        pairs = None
+    if pairs is None or any(len(pair) != 2 for pair in pairs):
+        raise argument_error(f"{who}: padding must be a string or a sequence of (low, high) "
+                            f"pairs, one per spatial axis, got {padding!r:.80}.")
+    if len(pairs) != nsp:
+        raise argument_error(f"{who}: padding has {len(pairs)} (low, high) pairs, but the input "
+                            f"has {nsp} spatial axes; give one pair per axis, e.g. "
+                            f"{[(0, 0)] * nsp}.")
+    return [(as_index(lo, who, "padding"), as_index(hi, who, "padding")) for lo, hi in pairs]
+
+
+def _per_axis(values, nsp, who, argname):
+    """Strides or dilations: one positive integer per spatial axis (default all 1)."""
+    vals = positive((1,) * nsp if values is None else values, who, argname)
+    if len(vals) != nsp:
+        raise argument_error(f"{who}: `{argname}` has {len(vals)} entries, but the input has "
+                            f"{nsp} spatial axes; give one per axis, e.g. {(1,) * nsp}.")
+    return vals
+
+
 def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
-                         padding: Sequence[tuple[int, int]], lhs_dilation: Shape | None = None,
+                         padding: str | Sequence[tuple[int, int]],
+                         lhs_dilation: Shape | None = None,
                          rhs_dilation: Shape | None = None,
                          feature_group_count: int = 1) -> Array:
     """The convolution (cross-correlation) of lhs (N, C, *spatial) with rhs
-    (O, C / groups, *window), with strides, (low, high) padding and dilations per spatial axis.
+    (O, C / groups, *window), with strides, padding ('VALID', 'SAME', 'SAME_LOWER' or (low,
+    high) pairs) and dilations per spatial axis: lhs_dilation for transposed convolutions,
+    rhs_dilation for atrous ones. Every parameter is checked before anything runs.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
     >>> lax.conv_general_dilated(fnp.ones((1, 1, 5)), fnp.ones((1, 1, 3)), (1,), [(0, 0)])
     Array([[[3., 3., 3.]]], dtype=float64)
+    >>> lax.conv_general_dilated(fnp.ones((1, 1, 5)), fnp.ones((1, 1, 3)), (2,), "SAME")
+    Array([[[2., 3., 2.]]], dtype=float64)
     """
-    nsp = get_aval(lhs).ndim - 2
-    return conv_p.bind(
-        lhs, rhs, window_strides=tuple(int(s) for s in window_strides),
-        padding=tuple((int(lo), int(hi)) for lo, hi in padding),
-        lhs_dilation=tuple(lhs_dilation or (1,) * nsp),
-        rhs_dilation=tuple(rhs_dilation or (1,) * nsp),
-        feature_group_count=int(feature_group_count))
+    who = "conv_general_dilated"
+    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+    if len(ls) < 3 or len(rs) != len(ls):
+        _conv_abstract_eval(get_aval(lhs), get_aval(rhs), window_strides=(), padding=(),
+                            lhs_dilation=(), rhs_dilation=(), feature_group_count=1)
+    nsp = len(ls) - 2
+    strides = _per_axis(window_strides, nsp, who, "window_strides")
+    lhs_dilation = _per_axis(lhs_dilation, nsp, who, "lhs_dilation")
+    rhs_dilation = _per_axis(rhs_dilation, nsp, who, "rhs_dilation")
+    groups = positive((feature_group_count,), who, "feature_group_count")[0]
+    in_spatial = [_dilate(n, d) for n, d in zip(ls[2:], lhs_dilation)]
+    pads = padding_pairs(padding, in_spatial, rs[2:], strides, rhs_dilation, who)
+    return conv_p.bind(lhs, rhs, window_strides=strides, padding=tuple(pads),
+                       lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
+                       feature_group_count=groups)
+
+
+def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
+         padding: str | Sequence[tuple[int, int]]) -> Array:
+    """conv_general_dilated without dilations or feature groups (JAX's lax.conv).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.conv(fnp.ones((1, 1, 4, 4)), fnp.ones((1, 1, 2, 2)), (2, 2), "VALID").shape
+    (1, 1, 2, 2)
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding)
 
 
 def _params(p):

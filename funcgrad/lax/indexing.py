@@ -10,6 +10,7 @@ Boolean masks become integer arrays through their concrete nonzero positions.
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,10 +19,11 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
-from .._core.errors import ConcretizationError, doc_link, user_frame
+from .._core.errors import ConcretizationError, IndexTypeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval
 from .._core.typing import ArrayLike, Shape
+from .._core.validate import shape_tuple
 from ._batching import batch_size, move_axis, to_front
 from ._checks import broadcast_shapes, shape_error as _shape_error
 from .elementwise import convert_element_type, eq, maximum, minimum, select
@@ -92,7 +94,12 @@ def _static_slice_part(v):
                 f"tracing.\n  at {user_frame()}\nUse fg.lax.dynamic_slice(x, (i,), (size,)) for a "
                 "slice of fixed size at a traced position. " + doc_link("concretizationerror")
             ) from None
-    return int(v.__index__())
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise IndexTypeError(f"slice bounds must be integers or None, got {type(v).__name__} "
+                             f"{v!r:.40} (in x[start:stop:step]); pass an int, e.g. "
+                             f"int({v!r:.20}). " + doc_link("indextypeerror")) from None
 
 
 def _array_index(k):
@@ -122,7 +129,10 @@ def _array_index(k):
 
 def _check_int(dtype):
     if dtype.kind not in "iu":
-        raise IndexError(f"arrays used as indices must be of integer or boolean type, got {dtype}")
+        raise IndexTypeError(
+            f"arrays used as indices must be of integer or boolean type, got {dtype}; an index "
+            "counts elements: convert it, e.g. x[int(i)] or x[idx.astype(fnp.int32)]. "
+            + doc_link("indextypeerror"))
 
 
 def _numpy_index(indexer, arrays):
@@ -487,7 +497,8 @@ def dynamic_slice(x: ArrayLike, start_indices: Sequence[ArrayLike], slice_sizes:
     >>> lax.dynamic_slice(fnp.arange(5), (fnp.array(3),), (3,))
     Array([2, 3, 4], dtype=int64)
     """
-    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=tuple(int(k) for k in slice_sizes))
+    sizes = shape_tuple(slice_sizes, "dynamic_slice", "slice_sizes")
+    return dynamic_slice_p.bind(x, *start_indices, slice_sizes=sizes)
 
 
 defjvp(dynamic_slice_p, lambda t, ans, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes))
@@ -614,6 +625,9 @@ def index_update(x: ArrayLike, idx: Any, values: ArrayLike, mode: str) -> Array:
     >>> lax.index_update(fnp.zeros(3), 1, 5., 'add')
     Array([0., 5., 0.], dtype=float64)
     """
+    if mode not in _SCATTERS:
+        raise ValueError(f"index_update: `mode` must be one of {sorted(_SCATTERS)}, got "
+                         f"{mode!r}")
     aval = get_aval(x)
     indexer, arrays = normalize_index(aval.shape, idx)
     shape = indexed_shape(aval.shape, indexer, [get_aval(a).shape for a in arrays])

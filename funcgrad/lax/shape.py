@@ -15,6 +15,7 @@ from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, 
                                identity_when_same_type)
 from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.validate import as_index, shape_tuple
 # modules, not names: elementwise, shape and reduce call one another's functions (read at call
 # time), so that any of them may be imported first
 from . import elementwise as _elementwise, reduce as _reduce
@@ -76,7 +77,7 @@ def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
     Array([[0, 1, 2],
            [3, 4, 5]], dtype=int64)
     """
-    new_sizes = tuple(int(d) for d in new_sizes)
+    new_sizes = shape_tuple(new_sizes, "reshape", "new_sizes")
     if isinstance(x, _VALUES) and x.shape == new_sizes:  # as in JAX: no equation for a no-op
         return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return reshape_p.bind(x, new_sizes=new_sizes)
@@ -118,7 +119,7 @@ def transpose(x: ArrayLike, permutation: Sequence[int]) -> Array:
     >>> lax.transpose(fnp.ones((2, 3)), (1, 0)).shape
     (3, 2)
     """
-    permutation = tuple(int(p) for p in permutation)
+    permutation = tuple(as_index(p, "transpose", "permutation") for p in permutation)
     if isinstance(x, _VALUES) and permutation == tuple(range(x.ndim)):  # the identity
         return x  # type: ignore[return-value]  # a Tracer stands for the Array it will be
     return transpose_p.bind(x, permutation=permutation)
@@ -192,7 +193,7 @@ def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[
            [1., 2.],
            [1., 2.]], dtype=float64)
     """
-    return broadcast_in_dim_p.bind(x, shape=tuple(int(d) for d in shape),
+    return broadcast_in_dim_p.bind(x, shape=shape_tuple(shape, "broadcast_in_dim"),
                                    broadcast_dimensions=tuple(broadcast_dimensions))
 
 
@@ -517,9 +518,12 @@ def slice(x: ArrayLike, start_indices: Sequence[int], limit_indices: Sequence[in
     >>> lax.slice(fnp.arange(10), (1,), (8,), (3,))
     Array([1, 4, 7], dtype=int64)
     """
-    strides = (1,) * len(start_indices) if strides is None else tuple(int(s) for s in strides)
-    return slice_p.bind(x, start_indices=tuple(int(a) for a in start_indices),
-                        limit_indices=tuple(int(b) for b in limit_indices), strides=strides)
+    strides = (1,) * len(start_indices) if strides is None else tuple(
+        as_index(s, "slice", "strides") for s in strides)
+    return slice_p.bind(x, start_indices=tuple(as_index(a, "slice", "start_indices")
+                                               for a in start_indices),
+                        limit_indices=tuple(as_index(b, "slice", "limit_indices")
+                                            for b in limit_indices), strides=strides)
 
 
 def _slice_back(ct, x, *, start_indices, limit_indices, strides):

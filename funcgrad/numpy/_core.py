@@ -3,8 +3,7 @@ the small dtype helpers the other modules share. The lowest module of funcgrad.n
 nothing from its siblings."""
 from __future__ import annotations
 
-import typing
-from typing import Any, Sequence, SupportsInt
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval, host_value
 from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.validate import check_size, shape_tuple
 from ..lax._checks import normalize_axis
 
 
@@ -92,13 +92,15 @@ def stack_operands(arrays: Sequence[ArrayLike], axis: int) -> Array:
     return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
 
 
-def as_shape(shape: int | Shape) -> tuple[int, ...]:
+def as_shape(shape: int | Shape, who: str = "shape", infer: bool = False,
+             argname: str = "shape") -> tuple[int, ...]:
     """A shape argument (an int, a numpy integer or 0-d array, or a sequence of them) as a tuple
-    of ints; the one place shape, size and reps arguments are normalized."""
-    # (typing.cast by its full name: this module's own `cast` converts dtypes)
-    if np.ndim(shape) == 0:
-        return (int(typing.cast(SupportsInt, shape)),)
-    return tuple(int(d) for d in typing.cast(Shape, shape))
+    of ints; the one place shape, size and reps arguments are normalized. Non-integer and
+    negative sizes are ShapeErrors (with `infer`, one -1 stands for a size to infer), and a
+    shape with more elements than this machine has bytes a MemoryError."""
+    out = shape_tuple(shape, who, argname, infer=infer)
+    check_size(out, np.uint8, who)  # no array of that shape fits: refused before any allocation
+    return out
 
 
 def shape_of(x: ArrayLike) -> tuple[int, ...]:

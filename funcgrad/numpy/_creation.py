@@ -1,6 +1,8 @@
 """Array creation: numpy's names and signatures; float64 is the default floating dtype."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import lax
@@ -8,6 +10,8 @@ from .._core.array import Array, wrap_value
 from .._core.backend import create
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
+from .._core.errors import ShapeError, doc_link
+from .._core.validate import argument_error, as_index, check_size
 from ._core import as_shape, asarray, concrete, dtype_of, operand, shape_of
 from ._indexing import diagonal
 from ._manipulation import broadcast_arrays, ravel, reshape
@@ -18,12 +22,20 @@ def zeros(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     >>> fnp.zeros(2)
     Array([0., 0.], dtype=float64)
     """
-    return wrap_value(create("zeros", as_shape(shape), dtype or np.float64))
+    return wrap_value(create("zeros", _sized("zeros", shape, dtype), dtype or np.float64))
 
 
 def ones(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     """numpy.ones, differentiable."""
-    return wrap_value(create("ones", as_shape(shape), dtype or np.float64))
+    return wrap_value(create("ones", _sized("ones", shape, dtype), dtype or np.float64))
+
+
+def _sized(who, shape, dtype):
+    """The shape of a new array, checked: integer sizes >= 0, and no more bytes than this
+    machine has (refused before allocating anything)."""
+    shape = as_shape(shape, who)
+    check_size(shape, dtype or np.float64, who)
+    return shape
 
 
 def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> Array:
@@ -31,7 +43,7 @@ def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> 
     if dtype is None:
         dtype = np.result_type(fill_value) if not hasattr(fill_value, "aval") else dtype_of(
             fill_value)
-    return lax.full(as_shape(shape), fill_value, dtype)
+    return lax.full(_sized("full", shape, dtype), fill_value, dtype)
 
 
 def empty(shape: int | Shape, dtype: DTypeLike = None) -> Array:
@@ -66,8 +78,17 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
     >>> fnp.arange(3)
     Array([0, 1, 2], dtype=int64)
     """
-    args = [a for a in (start, stop, step) if a is not None]
-    return Array(np.arange(*[_scalar(a, "arange") for a in args], dtype=dtype))
+    # numpy's reading: with no stop, the one bound given is the stop (arange(0, None, 1) is [])
+    lo, hi = (0, start) if stop is None else (start, stop)
+    args = [_scalar(a, "arange") for a in (lo, hi, 1 if step is None else step)]
+    if args[2] == 0:
+        raise argument_error("arange: `step` must not be 0.")
+    try:  # refuse a length no memory holds before numpy tries to allocate it
+        n = max(0, math.ceil((args[1] - args[0]) / args[2]))
+    except (TypeError, OverflowError, ValueError):
+        n = 0  # numpy's own error (a non-number) follows
+    check_size((n,), dtype or np.result_type(*args), "arange")
+    return Array(np.arange(*args, dtype=dtype))
 
 
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
@@ -119,8 +140,10 @@ def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = None) -> Array:
     """numpy.eye."""
-    return wrap_value(create("eye", int(N), None if M is None else int(M), int(k),
-                             dtype=dtype or np.float64))
+    n = as_shape(N, "eye")[0]
+    m = n if M is None else as_shape(M, "eye")[0]
+    check_size((n, m), dtype or np.float64, "eye")
+    return wrap_value(create("eye", n, m, as_index(k, "eye", "k"), dtype=dtype or np.float64))
 
 
 def identity(n: int, dtype: DTypeLike = None) -> Array:
@@ -152,6 +175,10 @@ def diag(v: ArrayLike, k: int = 0) -> Array:
 def make_diagonal(v: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The matrix (or stack) whose diagonal is v's last axis (HIPS autograd's make_diagonal)."""
     v = operand(v)
+    if not get_aval(v).ndim:
+        raise ShapeError(f"make_diagonal needs v with at least one axis (its diagonal), got a "
+                         f"0-d {get_aval(v).str_short()}; pass fnp.atleast_1d(v). "
+                         + doc_link("shapeerror"))
     n = get_aval(v).shape[-1] + abs(offset)
     z = lax.full(get_aval(v).shape[:-1] + (n, n), 0, get_aval(v).dtype)
     r = np.arange(get_aval(v).shape[-1]) + max(0, -offset)

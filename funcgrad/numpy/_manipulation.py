@@ -19,10 +19,8 @@ from ._core import as_shape, operand, shape_of, stack_operands
 # ---- basic operations and changing shape --------------------------------------------------------
 
 def _resolve_shape(newshape, size, old):
-    shape = list(as_shape(newshape))
+    shape = list(as_shape(newshape, "reshape", infer=True))
     unknown = [i for i, d in enumerate(shape) if d == -1]
-    if len(unknown) > 1:
-        raise ShapeError(f"reshape: can only infer one axis (-1) in {tuple(shape)}")
     if unknown:
         known = math.prod(d for d in shape if d != -1)
         if known == 0 or size % known:
@@ -165,7 +163,7 @@ def broadcast_to(a: ArrayLike, shape: int | Shape) -> Array:
     """numpy.broadcast_to, differentiable."""
     a = operand(a)
     aval = get_aval(a)
-    shape = as_shape(shape)
+    shape = as_shape(shape, "broadcast_to")
     if aval.shape == shape:
         return a
     lead = len(shape) - aval.ndim
@@ -314,7 +312,7 @@ def repeat(a: ArrayLike, repeats: int | Sequence[int] | np.ndarray,
 def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     """numpy.tile, differentiable."""
     A = operand(A)
-    reps = as_shape(reps)
+    reps = as_shape(reps, "tile", argname="reps")
     shape = get_aval(A).shape
     nd = max(len(shape), len(reps))
     A = reshape(A, (1,) * (nd - len(shape)) + shape)
