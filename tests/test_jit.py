@@ -3,6 +3,7 @@ composition with the other transforms; the cache (what it is keyed on, static ar
 retracing), the IR passes as seen in `lower(...)`, buffer reuse without wrong aliasing, and the
 errors jit raises."""
 import collections
+import gc
 import keyword
 import re
 import warnings
@@ -722,3 +723,25 @@ def test_keyword_variable_names_compile():
     kws = {n for n in names if keyword.iskeyword(n)}
     assert {"if", "in", "is", "or", "def", "del"} <= kws
     assert_same(fg.jit(f)(V, V * 0.5), f(V, V * 0.5), rtol=1e-10)
+
+
+def test_compile_pauses_the_cyclic_collector_and_leaves_it_as_it_was():
+    seen = []
+
+    def f(x):
+        seen.append(gc.isenabled())
+        return fg.jit(lambda y: y * 2.0)(x) + 1.0  # a nested compile inside the trace
+
+    def bad(x):
+        raise ValueError("boom")
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            fg.jit(f)(fnp.ones(3))
+            with pytest.raises(ValueError, match="boom"):
+                fg.jit(bad)(fnp.ones(3))
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert seen == [False, False]
