@@ -42,7 +42,15 @@ def relu(x: ArrayLike) -> Array:
 
 
 def relu6(x: ArrayLike) -> Array:
-    return fnp.clip(operand(x), 0.0, 6.0)
+    """min(max(x, 0), 6), with derivative 0 at both corners (as JAX's and PyTorch's; clip's
+    rule would split it there) and NaN kept.
+
+    >>> import funcgrad as fg
+    >>> fg.grad(relu6)(0.0), fg.grad(relu6)(6.0), fg.grad(relu6)(3.0)
+    (Array(0., dtype=float64), Array(0., dtype=float64), Array(1., dtype=float64))
+    """
+    x = operand(x)
+    return lax.select(lax.le(x, 0), 0, lax.select(lax.ge(x, 6), 6, x))
 
 
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
@@ -91,9 +99,16 @@ swish = silu
 
 
 def softplus(x: ArrayLike) -> Array:
-    """log(1 + exp(x)), stable for large |x|."""
-    x = operand(x)
-    return lax.add(lax.maximum(x, 0.0), lax.log1p(lax.exp(lax.neg(lax.abs(x)))))
+    """log(1 + exp(x)) = logaddexp(x, 0): no overflow for any x (inf at inf, 0 at -inf), and
+    its derivatives are logaddexp's (sigmoid(x), then sigmoid'(x)).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> softplus(fnp.array([-1000.0, 1000.0]))
+    Array([   0., 1000.], dtype=float64)
+    >>> fg.grad(fg.grad(softplus))(0.0)
+    Array(0.25, dtype=float64)
+    """
+    return lax.logaddexp(operand(x), 0.0)
 
 
 def log_sigmoid(x: ArrayLike) -> Array:

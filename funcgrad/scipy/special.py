@@ -233,13 +233,29 @@ def expit(x: ArrayLike) -> Array:
 
 
 def logit(p: ArrayLike) -> Array:
-    """log(p / (1 - p)), the inverse of expit.
+    """log(p / (1 - p)), the inverse of expit; -inf at 0 and inf at 1, with derivative +inf
+    there.
 
     >>> round(float(logit(0.25)), 6)
     -1.098612
     """
     p = operand(p)
-    return lax.log(lax.div(p, lax.sub(1.0, p)))
+    # log p - log(1 - p): the derivative 1/p + 1/(1 - p) is +inf at 0 and 1 (not inf * 0)
+    return lax.sub(lax.log(p), lax.log1p(lax.neg(p)))
+
+
+def _where_finite_above(y, lo):
+    """y > lo and finite: where x * log(y) (x * log1p(y)) is a number for x == 0."""
+    return lax.bitwise_and(lax.gt(y, lo), lax.is_finite(y))
+
+
+def _x_times(f, x, y, lo):
+    """x * f(y), 0 where x == 0 (whatever y is). Where y is in f's domain the product itself is
+    returned (exactly 0 there), so that the derivatives stay f(y) in x and x f'(y) in y, with
+    the mixed second derivative f'(y) (JAX's); outside it the derivative at x == 0 is 0."""
+    x, y = operand(x), operand(y)
+    dead = lax.bitwise_and(lax.eq(x, 0), lax.bitwise_not(_where_finite_above(y, lo)))
+    return lax.select(dead, 0.0, lax.mul(x, f(lax.select(dead, lo + 1.0, y))))
 
 
 def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
@@ -248,9 +264,7 @@ def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
     >>> float(xlogy(0.0, 0.0)), round(float(xlogy(2.0, 3.0)), 6)
     (0.0, 2.197225)
     """
-    x, y = operand(x), operand(y)
-    zero = lax.eq(x, 0)
-    return lax.select(zero, 0.0, lax.mul(x, lax.log(lax.select(zero, 1.0, y))))
+    return _x_times(lax.log, x, y, 0.0)
 
 
 def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
@@ -259,9 +273,7 @@ def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
     >>> float(xlog1py(0.0, -1.0)), round(float(xlog1py(2.0, 1.0)), 6)
     (0.0, 1.386294)
     """
-    x, y = operand(x), operand(y)
-    zero = lax.eq(x, 0)
-    return lax.select(zero, 0.0, lax.mul(x, lax.log1p(lax.select(zero, 0.0, y))))
+    return _x_times(lax.log1p, x, y, -1.0)
 
 
 @overload
