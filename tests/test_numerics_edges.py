@@ -180,3 +180,211 @@ def test_derivatives_match_jax_at_edges(name, ff, jf, points, conv, dtype):
         convention = conv(point) if callable(conv) else conv
         _close_where_finite(got[1], want[1], dtype, where + ": grad", convention)
         _close_where_finite(got[2], want[2], dtype, where + ": hessian", convention)
+
+
+# ---- the conventions where JAX has no number, or a wrong one --------------------------------------
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+def test_conventions_where_jax_differs(dtype):
+    z = fnp.zeros(2, dtype)
+    # max's rule shares the derivative evenly among ties (JAX's ord=inf norm ties with its
+    # initial value 0 as well and gives 1/4 each)
+    _close(fg.grad(lambda v: fnp.linalg.norm(v, ord=INF))(z), [0.5, 0.5], dtype, "inf-norm at 0")
+    # hypot's derivative is x / hypot, also at |x1| == |x2| (JAX's max/min split is not) and
+    # where x**2 overflows; its Hessian there is (r^2 I - x x^T) / r^3
+    for p in [(-3., 3.), (-1e300, 1e300), (2e300, -1e300)] if dtype == np.float64 else [(-3., 3.)]:
+        v = fnp.array(np.asarray(p, dtype))
+        r = math.hypot(*p)
+        _close(fg.grad(lambda u: fnp.hypot(u[0], u[1]))(v), np.asarray(p) / r, dtype, "hypot")
+    v = fnp.array(np.asarray([-3., 3.], dtype))
+    x = np.asarray([-3., 3.])
+    want = (18 * np.eye(2) - np.outer(x, x)) / 18 ** 1.5
+    _close(fg.hessian(lambda u: fnp.hypot(u[0], u[1]))(v), want, dtype, "hypot hessian at a tie")
+    # x * log(y) at x == 0 is 0 whatever y is, with derivative 0 where log(y) is not a number
+    _close(fg.grad(fsp.xlogy, argnums=(0, 1))(dtype(0), dtype(-1)), [0., 0.], dtype, "xlogy")
+
+
+# ---- values and dtypes against numpy --------------------------------------------------------------
+
+def _np_same(got, want, what):
+    got = np.asarray(got)
+    assert got.dtype == np.asarray(want).dtype, f"{what}: dtype {got.dtype} != {want.dtype}"
+    np.testing.assert_array_equal(got, want, err_msg=what)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+def test_logaddexp_values_at_infinities(name, dtype):
+    big = np.finfo(dtype).max / 2
+    vals = np.array([-INF, INF, NAN, 0., -big, big, 3.], dtype)
+    x, y = np.meshgrid(vals, vals)
+    _same_outcome(lambda: getattr(fnp, name)(fnp.array(x), fnp.array(y)),
+                  lambda: getattr(np, name)(x, y))  # values, dtype and warnings
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+def test_logsumexp_values_at_infinities(dtype):
+    sp = pytest.importorskip("scipy.special", reason="scipy oracle not installed")
+    rows = np.array([[-INF, -INF], [INF, INF], [-INF, 0.], [INF, -INF], [NAN, 0.], [1e4, 1e4]],
+                    dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = sp.logsumexp(rows, axis=1)
+        got = fsp.logsumexp(fnp.array(rows), axis=1)
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(nn.logsumexp(fnp.array(rows), axis=1)), want,
+                                   rtol=1e-6)
+        b = np.array([1., -1.], dtype)
+        w, ws = sp.logsumexp(np.zeros((1, 2), dtype), axis=1, b=b, return_sign=True)
+        g, gs = fsp.logsumexp(fnp.zeros((1, 2), dtype), axis=1, b=fnp.array(b), return_sign=True)
+    _np_same(g, w.astype(dtype), "logsumexp b cancels: -inf")
+    _np_same(gs, ws.astype(dtype), "logsumexp b cancels: sign 0")
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+def test_overflow_safe_activations(dtype):
+    x = np.array([-INF, -1e4, -100., -30., 0., 30., 100., 1e4, INF], dtype)
+    # (-100: sigmoid is 3.7e-44, not 0 as 0.5 tanh(x/2) + 0.5 would give)
+    fx = fnp.array(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings on the way
+        sp_ = nn.softplus(fx)
+        sig = nn.sigmoid(fx)
+        ls = nn.log_sigmoid(fx)
+    x64 = x.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want_sp = np.logaddexp(x64, 0)
+        want_sig = np.where(x64 >= 0, 1 / (1 + np.exp(-x64)), np.exp(x64) / (1 + np.exp(x64)))
+    for got, want, what in ((sp_, want_sp, "softplus"), (sig, want_sig, "sigmoid"),
+                            (ls, -np.logaddexp(-x64, 0), "log_sigmoid")):
+        assert np.asarray(got).dtype == dtype, what
+        np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=1e-6,
+                                   atol=float(np.finfo(dtype).smallest_subnormal) * 4,
+                                   err_msg=what)
+    # log1p/expm1 keep their tiny arguments; logit's ends are infinite
+    _np_same(fnp.log1p(fnp.array(np.array([1e-30, -0.0], dtype))),
+             np.log1p(np.array([1e-30, -0.0], dtype)), "log1p")
+    _np_same(fnp.expm1(fnp.array(np.array([1e-30, -0.0], dtype))),
+             np.expm1(np.array([1e-30, -0.0], dtype)), "expm1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _np_same(fsp.logit(fnp.array(np.array([0., 1.], dtype))), np.array([-INF, INF], dtype),
+                 "logit")
+        _np_same(fnp.exp(fnp.array(np.array([1e4, -1e4], dtype))),
+                 np.exp(np.array([1e4, -1e4], dtype)), "exp")
+        _np_same(fnp.log(fnp.array(np.array([0., INF], dtype))), np.array([-INF, INF], dtype),
+                 "log")
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
+def test_softmax_with_minus_inf(dtype):
+    x = np.array([[0., -INF, 1.], [-INF, -INF, -INF], [INF, 0., 0.]], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with jax.enable_x64(np.dtype(dtype) == np.float64):
+            for f, jf in ((nn.softmax, jax.nn.softmax), (nn.log_softmax, jax.nn.log_softmax)):
+                got = f(fnp.array(x))
+                want = np.asarray(jf(jnp.asarray(x)))
+                _close(got, want, dtype, f.__name__)  # an all -inf row is NaN, as JAX's
+
+
+# ---- 16-bit floats: reductions accumulate in float32 -----------------------------------------------
+
+def _half_dtypes():
+    out = [pytest.param(np.float16, id="float16")]
+    try:
+        import ml_dtypes  # the bfloat16 dtype (JAX's dependency); skipped without it
+        out.append(pytest.param(ml_dtypes.bfloat16, id="bfloat16"))
+    except ImportError:
+        out.append(pytest.param(None, id="bfloat16", marks=pytest.mark.skip(
+            reason="ml_dtypes (bfloat16) not installed")))
+    return out
+
+
+@pytest.mark.parametrize("dtype", _half_dtypes())
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "prod"])
+@pytest.mark.parametrize("shape,axis", [((1000,), None), ((30, 40), 0), ((30, 40), 1),
+                                        ((0,), None), ((1,), None)])
+def test_half_reductions_accumulate_in_float32(name, dtype, shape, axis):
+    rng = np.random.default_rng(0)
+    scale = 1.0 if name == "prod" else 10.0
+    x = (rng.standard_normal(shape) * scale + (1 if name == "prod" else 0)).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty means: numpy's NaN notes
+        got = getattr(fnp, name)(fnp.array(x), axis=axis)
+        want16 = getattr(np, name)(x, axis=axis)  # numpy's dtype (and value, to 16-bit rounding)
+        want32 = getattr(np, name)(x.astype(np.float32), axis=axis).astype(dtype)
+    got = np.asarray(got)
+    assert got.dtype == want16.dtype == np.dtype(dtype)
+    # rounded once from a float32 accumulation: equal to float32's answer rounded (numpy's mean
+    # is exactly that), and within 16-bit rounding of numpy's own (where numpy did not overflow)
+    np.testing.assert_array_equal(got, want32)
+    if dtype != np.float16:
+        return  # numpy's bfloat16 arithmetic accumulates in bfloat16: no reference beyond this
+    finite = np.isfinite(want16.astype(np.float32))
+    eps = float(np.finfo(np.float16).eps) if dtype == np.float16 else 2.0 ** -7
+    np.testing.assert_allclose(got.astype(np.float32)[finite], want16.astype(np.float32)[finite],
+                               rtol=4 * eps, atol=4 * eps * np.abs(x.astype(np.float32)).max(
+                                   initial=1.0) * (1 if name in ("mean", "var", "std") else
+                                                   int(np.prod(shape)) ** 0.5))
+
+
+def test_half_var_does_not_overflow_where_float16_squares_would():
+    x = np.array([200., -200., 200., -200.], np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isinf(np.var(x))  # numpy's float16 sum of squares overflows
+    _np_same(fnp.var(fnp.array(x)), np.float16(40000.), "var float16")
+    _np_same(fnp.std(fnp.array(x)), np.float16(200.), "std float16")
+    g = fg.grad(lambda v: fnp.sum(v))(fnp.array(x))
+    assert np.asarray(g).dtype == np.float16
+
+
+# ---- integers wrap as numpy's, and warn (or raise) where numpy does ---------------------------
+
+INT_CASES = [
+    ("add int8", lambda m, x: m.add(x, x), np.array([100, 127, -128], np.int8)),
+    ("mul int32", lambda m, x: m.multiply(x, x), np.array([2 ** 20, 46341], np.int32)),
+    ("mul int16 0-d", lambda m, x: x * x, np.array(300, np.int16)),
+    ("cumsum int64", lambda m, x: m.cumsum(x), np.array([2 ** 62, 2 ** 62], np.int64)),
+    ("cumsum dtype int8", lambda m, x: m.cumsum(x, dtype=np.int8), np.array([100, 100], np.int8)),
+    ("sum dtype int16", lambda m, x: m.sum(x, dtype=np.int16),
+     np.array([30000, 30000], np.int16)),
+    ("sum int8 widens", lambda m, x: m.sum(x), np.array([127, 127], np.int8)),
+    ("power int64", lambda m, x: m.power(x, 64), np.array([2, 3], np.int64)),
+    ("power 0-d", lambda m, x: x ** 64, np.array(2, np.int64)),
+    ("power negative", lambda m, x: m.power(x, -1), np.array([2], np.int64)),
+    ("python int out of range", lambda m, x: x + 1000, np.array([1], np.int8)),
+    ("abs int8 min", lambda m, x: m.abs(x), np.array([-128], np.int8)),
+    ("negative int8 min", lambda m, x: m.negative(x), np.array([-128], np.int8)),
+    ("floor_divide int8 min by -1", lambda m, x: m.floor_divide(x, -1), np.array([-128], np.int8)),
+    ("floor_divide by 0", lambda m, x: m.floor_divide(x, 0), np.array([5], np.int16)),
+    ("remainder by 0", lambda m, x: m.remainder(x, 0), np.array([5], np.int32)),
+    ("uint8 subtract", lambda m, x: m.subtract(x, 1), np.array([0], np.uint8)),
+]
+
+
+def _run_recording(f):
+    """(result as an ndarray, or the exception class; the warnings, as a set)."""
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            out = np.asarray(f())
+        except Exception as e:  # noqa: BLE001 - the oracle's exception class is the contract
+            out = type(e)
+    return out, {(x.category, str(x.message)) for x in w}
+
+
+def _same_outcome(ours, numpys):
+    (got, got_w), (want, want_w) = _run_recording(ours), _run_recording(numpys)
+    assert got_w == want_w, f"warnings {got_w} != numpy's {want_w}"
+    if isinstance(want, type):
+        assert got is want, f"raised {got}, numpy raises {want}"
+    else:
+        _np_same(got, want, "value")
+
+
+@pytest.mark.parametrize("name,f,x", INT_CASES, ids=[c[0] for c in INT_CASES])
+def test_integer_overflow_follows_numpy(name, f, x):
+    _same_outcome(lambda: f(fnp, fnp.array(x)), lambda: f(np, x))
