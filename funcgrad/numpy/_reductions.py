@@ -128,7 +128,7 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.var(fnp.array([200., -200., 200., -200.], dtype=fnp.float16))
-    Array(40000., dtype=float16)
+    Array(4.e+04, dtype=float16)
     """
     a = operand(a)
     half = _in_float32(var, a, dtype, axis=axis, ddof=ddof, keepdims=keepdims)
