@@ -117,10 +117,12 @@ def log_sigmoid(x: ArrayLike) -> Array:
 
 def _normalized(x: Array, axis: Axis, log: bool) -> Array:
     """softmax or log_softmax of x along axis, shifted by the (constant) maximum for stability.
-    A 0-d x is one element along its only axis (softmax 1, log_softmax 0), and an empty x gives
+    A 0-d x is one element along its only axis (softmax 1, log_softmax 0; NaN where x is not
+    finite), and an empty x gives
     an empty result (there is no maximum to take), as PyTorch's softmax has them."""
-    if not get_aval(x).ndim:
-        return fnp.zeros_like(x) if log else fnp.ones_like(x)
+    if not get_aval(x).ndim:  # x - x: 0 (NaN for an infinite or NaN x, as JAX's)
+        d = lax.sub(x, x)
+        return d if log else lax.exp(d)
     if not get_aval(x).size:
         return lax.mul(x, 1)
     shift = stop_gradient(fnp.max(x, axis=axis, keepdims=True))
