@@ -86,8 +86,8 @@ DERIV_CASES = [
      [(0.,), (-3.,)], None),
     ("power_xy", *_b(fnp.power, jnp.power), [(0., 2.), (0., 0.5), (2., 0.), (0., 1.), (3., 2.)],
      None),
-    ("hypot", *_b(fnp.hypot, jnp.hypot), [(0., 0.), (3., 4.), (0., 2.), (-5., 1.)], None),
-    ("abs", *_u(fnp.abs, jnp.abs), [(0.,), (-2.,), (2.,)], None),
+    ("hypot", *_b(fnp.hypot, jnp.hypot), [(3., 4.), (0., 2.), (-5., 1.)], None),
+    ("abs", *_u(fnp.abs, jnp.abs), [(-2.,), (2.,)], None),  # at 0: see the conventions test
     ("sign", *_u(fnp.sign, jnp.sign), [(0.,), (-2.,)], None),
     ("maximum", *_b(fnp.maximum, jnp.maximum), [(0., 0.), (1., 1.), (1., 2.), (NAN, 1.)], None),
     ("minimum", *_b(fnp.minimum, jnp.minimum), [(0., 0.), (1., 1.), (1., 2.), (NAN, 1.)], None),
@@ -129,7 +129,9 @@ def _norm_case(ord):
     return (f"norm_ord={ord}", lambda v: fnp.linalg.norm(v, ord=ord),
             lambda v: jnp.linalg.norm(v, ord=ord),
             # (JAX's ord=inf norm at 0 ties with its initial value 0: 1/4 each; see below)
-            [(0., 3.), (3., -4.)] + ([] if ord == INF else [(0., 0.)]),
+            # (and at a zero component, |x|'s subgradient 0 is PyTorch's: see below)
+            [(3., -4.)] + ([(0., 3.)] if ord not in (1, -INF, 0.5) else [])
+            + ([(0., 0.)] if ord not in (1, INF, -INF) else []),
             # (|x|**p with p < 1 has an infinite derivative at 0: no subgradient convention)
             _at_zero_vector if ord is None or ord >= 1 or ord == 0 else None)
 
@@ -194,9 +196,23 @@ def test_derivatives_match_jax_at_edges(name, ff, jf, points, conv, dtype):
 @pytest.mark.parametrize("dtype", FLOATS, ids=["f32", "f64"])
 def test_conventions_where_jax_differs(dtype):
     z = fnp.zeros(2, dtype)
+    # |x|'s derivative at 0 is the subgradient 0 (PyTorch's; JAX's is +1): the torch layer and
+    # funcgrad.numpy share one abs primitive, and the torch layer must give PyTorch's
+    assert float(fg.grad(fnp.abs)(dtype(0))) == 0.0
+    for ord in (1, INF, -INF):
+        _close(fg.grad(lambda v: fnp.linalg.norm(v, ord=ord))(z), [0., 0.], dtype, f"{ord} at 0")
+    _close(fg.grad(lambda v: fnp.linalg.norm(v, ord=1))(fnp.array([0., 3.], dtype)), [0., 1.],
+           dtype, "1-norm at a zero component")
+    _close(fg.grad(lambda v: fnp.linalg.norm(v, ord=-INF))(fnp.array([0., 3.], dtype)), [0., 0.],
+           dtype, "-inf-norm at a zero component")
+    # hypot at (0, 0): the subgradient 0 as well (JAX's 1/2 each comes from its abs' +1)
+    _close(fg.grad(fnp.hypot, argnums=(0, 1))(dtype(0), dtype(0)), [0., 0.], dtype, "hypot at 0")
+    _close(fg.hessian(lambda u: fnp.hypot(u[0], u[1]))(z), np.zeros((2, 2)), dtype,
+           "hypot hessian at 0")
     # max's rule shares the derivative evenly among ties (JAX's ord=inf norm ties with its
     # initial value 0 as well and gives 1/4 each)
-    _close(fg.grad(lambda v: fnp.linalg.norm(v, ord=INF))(z), [0.5, 0.5], dtype, "inf-norm at 0")
+    _close(fg.grad(lambda v: fnp.linalg.norm(v, ord=INF))(fnp.array([2., -2.], dtype)),
+           [0.5, -0.5], dtype, "inf-norm at a tie")
     # hypot's derivative is x / hypot, also at |x1| == |x2| (JAX's max/min split is not) and
     # where x**2 overflows; its Hessian there is (r^2 I - x x^T) / r^3
     for p in [(-3., 3.), (-1e300, 1e300), (2e300, -1e300)] if dtype == np.float64 else [(-3., 3.)]:

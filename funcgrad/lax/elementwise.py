@@ -307,16 +307,15 @@ def _unit(ans, x):
 
 
 def _abs_jvp(t, ans, x):
-    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|. For real x, t or -t: the derivative
-    # at 0 is +1 (JAX's convention), so that an even function of |x| (hypot(x, c), norms, ...)
-    # keeps its exact second derivative there. (PyTorch's abs has 0 at 0: the torch layer's
-    # abs composes its own.)
-    return real(conj(_unit(ans, x)) * t) if x.dtype.kind == "c" else select(x >= 0, t, -t)
+    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|; for real x, t * sign(x): the
+    # subgradient 0 at 0 (PyTorch's convention, which the torch layer shares through this
+    # primitive; JAX's abs has +1 there).
+    return real(conj(_unit(ans, x)) * t) if x.dtype.kind == "c" else t * sign(x)
 
 
 def _abs_vjp(ct, ans, x):
     # The transpose of the jvp under JAX's convention: ct * conj(z) / |z|.
-    return ct * conj(_unit(ans, x)) if x.dtype.kind == "c" else select(x >= 0, ct, -ct)
+    return ct * conj(_unit(ans, x)) if x.dtype.kind == "c" else ct * sign(x)
 
 
 defjvp(abs_p, _abs_jvp)

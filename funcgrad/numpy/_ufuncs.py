@@ -227,13 +227,13 @@ radians, degrees = deg2rad, rad2deg
 def hypot(x1: ArrayLike, x2: ArrayLike) -> Array:
     """sqrt(x1**2 + x2**2), scaled by a constant (the larger magnitude) so that large values do
     not overflow; the derivative is x / hypot exactly (also where x1**2 would overflow), and at
-    (0, 0) that of max(|x1|, |x2|) (1/2 each, as JAX's).
+    (0, 0) the subgradient 0 (as the norm's).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> fnp.hypot(fnp.array([3.0, 1e300]), fnp.array([4.0, 1e300]))
     Array([5.00000000e+000, 1.41421356e+300], dtype=float64)
-    >>> fg.grad(fnp.hypot)(0.0, 0.0)
-    Array(0.5, dtype=float64)
+    >>> fg.grad(fnp.hypot)(0.0, 0.0), fg.grad(fnp.hypot)(-3.0, 4.0)
+    (Array(0., dtype=float64), Array(-0.6, dtype=float64))
     """
     x1, x2 = operand(x1), operand(x2)
     m = lax.maximum(lax.abs(x1), lax.abs(x2))
