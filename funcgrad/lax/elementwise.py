@@ -280,13 +280,11 @@ defjvp(rsqrt_p, lambda t, ans, x: t * -0.5 * ans / x)
 defvjp(rsqrt_p, lambda ct, ans, x: ct * -0.5 * ans / x)
 
 def _logistic_impl(x):
-    """1 / (1 + exp(-x)) for x >= 0 and e / (1 + e), e = exp(x), below: no overflow for any x,
-    and full relative precision in the left tail (0.5 tanh(x/2) + 0.5 cancels to 0 there)."""
+    """1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|): no overflow for any x, and
+    full relative precision in the left tail (0.5 tanh(x/2) + 0.5 cancels to 0 there)."""
+    x = asarray(x)
     e = np.exp(-np.abs(x))
-    r = np.add(e, 1)
-    r = np.reciprocal(r, out=r) if isinstance(r, np.ndarray) else 1 / r
-    out = np.where(x >= 0, r, np.multiply(e, r, out=e) if isinstance(e, np.ndarray) else e * r)
-    return out[()] if out.ndim == 0 else out
+    return np.where(np.signbit(x), e, 1) / (e + 1)
 
 
 logistic_p = _ufunc_prim("logistic", np.exp)
