@@ -414,3 +414,24 @@ def _same_outcome(ours, numpys):
 @pytest.mark.parametrize("name,f,x", INT_CASES, ids=[c[0] for c in INT_CASES])
 def test_integer_overflow_follows_numpy(name, f, x):
     _same_outcome(lambda: f(fnp, fnp.array(x)), lambda: f(np, x))
+
+
+@pytest.mark.parametrize("dtype", _half_dtypes())
+def test_half_cumsum_dot_matmul_are_numpys(dtype):
+    """numpy's cumsum runs in the 16-bit dtype (each partial sum rounded: numpy's values, not a
+    float32 accumulation), and its dot/matmul of 16-bit floats give exactly these values."""
+    rng = np.random.default_rng(1)
+    a = (rng.standard_normal((20, 30)) * 10).astype(dtype)
+    b = rng.standard_normal((30,)).astype(dtype)
+    for what, f in (("cumsum", lambda m, x, y: m.cumsum(x, axis=1)),
+                    ("cumsum flat", lambda m, x, y: m.cumsum(x)),
+                    ("dot", lambda m, x, y: m.dot(x, y)),
+                    ("matmul", lambda m, x, y: m.matmul(x, x.T))):
+        got = np.asarray(f(fnp, fnp.array(a), fnp.array(b)))
+        want = f(np, a, b)
+        if what == "matmul" and dtype != np.float16:
+            # ml_dtypes' bfloat16 matmul returns float32 (its dot, and JAX's, keep bfloat16)
+            want = want.astype(dtype)
+        assert got.dtype == want.dtype == np.dtype(dtype), what
+        np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32),
+                                   rtol=float(np.finfo(np.float16).eps), atol=0.5, err_msg=what)
