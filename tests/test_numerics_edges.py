@@ -257,6 +257,14 @@ def test_logsumexp_values_at_infinities(dtype):
         np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
         np.testing.assert_allclose(np.asarray(nn.logsumexp(fnp.array(rows), axis=1)), want,
                                    rtol=1e-6)
+        for a, bb in [([INF, 0.], [0., 1.]), ([1e4, 0.], [0., 1.]), ([NAN, 0.], [0., 1.]),
+                      ([INF, 0.], [1., 0.]), ([1., 1.], [0., 0.]), ([INF, INF], [1., -1.]),
+                      ([1e4, 1e4], [2., -1.])]:
+            a, bb = np.array(a, dtype), np.array(bb, dtype)
+            w, ws = sp.logsumexp(a, b=bb, return_sign=True)
+            g, gs = fsp.logsumexp(fnp.array(a), b=fnp.array(bb), return_sign=True)
+            np.testing.assert_allclose(np.asarray(g), w, rtol=1e-6, err_msg=f"{a} {bb}")
+            np.testing.assert_array_equal(np.asarray(gs), ws, err_msg=f"sign {a} {bb}")
         b = np.array([1., -1.], dtype)
         w, ws = sp.logsumexp(np.zeros((1, 2), dtype), axis=1, b=b, return_sign=True)
         g, gs = fsp.logsumexp(fnp.zeros((1, 2), dtype), axis=1, b=fnp.array(b), return_sign=True)

@@ -296,6 +296,7 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
               keepdims: bool = False, return_sign: bool = False
               ) -> Array | tuple[Array, Array]:
     """log(sum(b * exp(a))) along axis, without overflow; with return_sign, (log|s|, sign(s)).
+    Terms where b == 0 are left out (an infinite or NaN a there does not count), as scipy's.
 
     >>> import funcgrad.numpy as fnp
     >>> logsumexp(fnp.array([1000.0, 1000.0]))
@@ -304,11 +305,14 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
     (Array(0., dtype=float64), Array(-1., dtype=float64))
     """
     a = operand(a)
+    if b is not None:  # terms with b == 0 are left out, whatever a is there (inf, NaN, huge)
+        b = operand(b)
+        a = lax.select(lax.ne(b, 0), a, -math.inf)
     m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     m = lax.select(fnp.isfinite(m), m, 0.0)
     e = lax.exp(lax.sub(a, m))
     if b is not None:
-        e = lax.mul(e, operand(b))
+        e = lax.mul(e, b)
     s = fnp.sum(e, axis=axis, keepdims=True)
     sign = lax.sign(s)
     out = lax.add(lax.log(lax.abs(s)), m)
