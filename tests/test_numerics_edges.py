@@ -466,3 +466,20 @@ def test_integer_scalars_are_numpys():
     _same_outcome(lambda: fnp.power(np.int64(2), 64), lambda: np.power(np.int64(2), 64))
     _same_outcome(lambda: fnp.multiply(np.int32(2 ** 30), 4), lambda: np.multiply(
         np.int32(2 ** 30), 4))
+
+
+def test_normal_tails_match_scipy():
+    """erfc, ndtr and log_ndtr keep full relative precision in their tails (1 - erf(x) and
+    log(ndtr(x)) would give 0 and -inf), with derivatives phi(x) / ndtr(x) there."""
+    sp = pytest.importorskip("scipy.special", reason="scipy oracle not installed")
+    x = np.array([-1e4, -40., -30.5, -29.5, -10., -3., 0., 3., 6., 10., 27., INF, -INF, NAN])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name in ("erfc", "ndtr", "log_ndtr"):
+            np.testing.assert_allclose(np.asarray(getattr(fsp, name)(fnp.array(x))),
+                                       getattr(sp, name)(x), rtol=1e-12, atol=1e-300, err_msg=name)
+    for v in (-37., -30.5, -29.5, -3., 0., 3.):
+        phi = math.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+        _close(fg.grad(fsp.log_ndtr)(v), phi / sp.ndtr(v), np.float64, f"log_ndtr' at {v}")
+        _close(fg.grad(fsp.erfc)(v), -2 / math.sqrt(math.pi) * math.exp(-v * v), np.float64,
+               f"erfc' at {v}")

@@ -322,6 +322,7 @@ _NO_TETRAGAMMA = (NotImplementedError, "the derivative of trigamma (polygamma(2,
 
 SPECIAL_FUNCTIONS = [
     unary("erf", fsp.erf, _pymath(math.erf), "erf", torch=lambda T, x: T.erf(x)),
+    unary("erfc", fsp.erfc, _pymath(math.erfc), "erfc", torch=lambda T, x: T.erfc(x)),
     unary("gammaln", fsp.gammaln, _pymath(math.lgamma), "lgamma", POS,
           torch=lambda T, x: T.lgamma(x)),
     # digamma and trigamma are series approximations: within ~3e-9 (digamma) and ~5e-10

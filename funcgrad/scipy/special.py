@@ -22,6 +22,7 @@ from ..numpy._core import operand
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
 _lgamma_ufunc = np.frompyfunc(math.lgamma, 1, 1)
+_erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _float_dtype(x):
@@ -94,6 +95,20 @@ def erf(x: ArrayLike) -> Array:
     return bind(erf_p, x)
 
 
+erfc_p = _ufunc_prim("erfc", np.sin)
+erfc_p.impl = _vectorized(_erfc_ufunc, "erfc")  # libm's: accurate in the right tail (not 1 - erf)
+erfc_p.jit = None
+
+
+def erfc(x: ArrayLike) -> Array:
+    """1 - erf(x), computed directly (no cancellation: erfc(10) is 2.1e-45, not 0).
+
+    >>> float(erfc(0.5)), float(erfc(10.0))
+    (0.4795001221869535, 2.088487583762545e-45)
+    """
+    return bind(erfc_p, operand(x))
+
+
 lgamma_p = _ufunc_prim("lgamma", np.sin)
 lgamma_p.impl = _vectorized(_lgamma_ufunc, "gammaln")
 lgamma_p.jit = None
@@ -129,6 +144,7 @@ def trigamma(x: ArrayLike) -> Array:
 
 
 defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
+defderiv(erfc_p, lambda ans, x: -float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
 defderiv(lgamma_p, lambda ans, x: digamma_prim(x))
 defderiv(digamma_p, lambda ans, x: trigamma(x))
 
@@ -156,15 +172,6 @@ def digamma(x: ArrayLike) -> Array:
     -0.577216
     """
     return digamma_prim(operand(x))
-
-
-def erfc(x: ArrayLike) -> Array:
-    """1 - erf(x).
-
-    >>> round(float(erfc(0.5)), 6)
-    0.4795
-    """
-    return lax.sub(1.0, erf(operand(x)))
 
 
 def erfinv(x: ArrayLike) -> Array:
@@ -214,13 +221,29 @@ def ndtri(p: ArrayLike) -> Array:
 
 
 def log_ndtr(x: ArrayLike) -> Array:
-    """log(ndtr(x)).
+    """log(ndtr(x)), accurate in both tails: log1p(-ndtr(-x)) for x > 0, log(ndtr(x)) down to
+    -30, and below the asymptotic series -x**2/2 - log(-x) - log(2 pi)/2
+    + log(1 - 1/x**2 + 3/x**4 - 15/x**6 + 105/x**8 - 945/x**10) (ndtr underflows near -38).
 
-    >>> round(float(log_ndtr(0.0)), 6)
-    -0.693147
+    >>> round(float(log_ndtr(0.0)), 6), round(float(log_ndtr(-40.0)), 6)
+    (-0.693147, -804.608442)
     """
     x = operand(x)
-    return fnp.log(ndtr(x))
+    pos = lax.gt(x, 0.0)
+    low = lax.lt(x, -30.0)
+    xp = lax.select(pos, x, 0.0)
+    xm = lax.select(lax.bitwise_or(pos, low), -1.0, x)
+    xl = lax.select(low, x, -40.0)
+    inv2 = lax.div(1.0, lax.mul(xl, xl))
+    series = lax.mul(inv2, -945.0)
+    for c in (105.0, -15.0, 3.0, -1.0):  # Horner, from the highest term down
+        series = lax.mul(inv2, lax.add(c, series))
+    series = lax.add(1.0, series)
+    tail = lax.sub(lax.sub(lax.mul(-0.5, lax.mul(xl, xl)), lax.log(lax.neg(xl))),
+                   lax.sub(float(0.5 * math.log(2 * math.pi)), lax.log(series)))
+    mid = lax.log(ndtr(xm))
+    right = lax.log1p(lax.neg(ndtr(lax.neg(xp))))
+    return lax.select(pos, right, lax.select(low, tail, mid))
 
 
 def expit(x: ArrayLike) -> Array:
