@@ -483,3 +483,19 @@ def test_normal_tails_match_scipy():
         _close(fg.grad(fsp.log_ndtr)(v), phi / sp.ndtr(v), np.float64, f"log_ndtr' at {v}")
         _close(fg.grad(fsp.erfc)(v), -2 / math.sqrt(math.pi) * math.exp(-v * v), np.float64,
                f"erfc' at {v}")
+
+
+def test_ndtri_tails_match_scipy():
+    """ndtri keeps full precision where 2p - 1 would cancel (p -> 0 and p -> 1), is -inf/inf at
+    0/1 and NaN outside [0, 1], with derivative 1 / phi(ndtri(p))."""
+    sp = pytest.importorskip("scipy.special", reason="scipy oracle not installed")
+    p = np.array([0., 1e-300, 1e-30, 1e-10, 1.1e-8, 1e-3, 0.0099, 0.0101, 0.3, 0.5, 0.975,
+                  0.995, 1 - 1e-10, 1., NAN, -1., 2.])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_allclose(np.asarray(fsp.ndtri(fnp.array(p))), sp.ndtri(p), rtol=1e-13,
+                                   atol=0)
+    for v in (1e-30, 1e-10, 0.3, 0.995):
+        x = float(sp.ndtri(v))
+        _close(fg.grad(fsp.ndtri)(v), math.sqrt(2 * math.pi) * math.exp(x * x / 2), np.float64,
+               f"ndtri' at {v}")
