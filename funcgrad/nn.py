@@ -44,7 +44,15 @@ def relu(x: ArrayLike) -> Array:
 
 
 def relu6(x: ArrayLike) -> Array:
-    return fnp.clip(operand(x), 0.0, 6.0)
+    """min(max(x, 0), 6), with derivative 0 at both corners (as JAX's and PyTorch's; clip's
+    rule would split it there) and NaN kept.
+
+    >>> import funcgrad as fg
+    >>> fg.grad(relu6)(0.0), fg.grad(relu6)(6.0), fg.grad(relu6)(3.0)
+    (Array(0., dtype=float64), Array(0., dtype=float64), Array(1., dtype=float64))
+    """
+    x = operand(x)
+    return lax.select(lax.le(x, 0), 0, lax.select(lax.ge(x, 6), 6, x))
 
 
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
@@ -116,9 +124,16 @@ swish = silu
 
 
 def softplus(x: ArrayLike) -> Array:
-    """log(1 + exp(x)), stable for large |x|."""
-    x = operand(x)
-    return lax.add(lax.maximum(x, 0.0), lax.log1p(lax.exp(lax.neg(lax.abs(x)))))
+    """log(1 + exp(x)) = logaddexp(x, 0): no overflow for any x (inf at inf, 0 at -inf), and
+    its derivatives are logaddexp's (sigmoid(x), then sigmoid'(x)).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> softplus(fnp.array([-1000.0, 1000.0]))
+    Array([   0., 1000.], dtype=float64)
+    >>> fg.grad(fg.grad(softplus))(0.0)
+    Array(0.25, dtype=float64)
+    """
+    return lax.logaddexp(operand(x), 0.0)
 
 
 def log_sigmoid(x: ArrayLike) -> Array:
@@ -127,13 +142,14 @@ def log_sigmoid(x: ArrayLike) -> Array:
 
 def _normalized(x: Array, axis: Axis, log: bool) -> Array:
     """softmax or log_softmax of x along axis, shifted by the (constant) maximum for stability.
-    A 0-d x is one element along its only axis (softmax 1, log_softmax 0), and an empty x gives
-    an empty result (there is no maximum to take), as PyTorch's softmax has them. Integer and
-    boolean x are promoted to float64 first, as JAX's are."""
+    A 0-d x is one element along its only axis (softmax 1, log_softmax 0; NaN where x is not
+    finite, as JAX's), and an empty x gives an empty result (there is no maximum to take), as
+    PyTorch's softmax has them. Integer and boolean x are promoted to float64 first, as JAX's are."""
     if get_aval(x).dtype.kind in "biu":
         x = lax.convert_element_type(x, np.float64)
-    if not get_aval(x).ndim:
-        return fnp.zeros_like(x) if log else fnp.ones_like(x)
+    if not get_aval(x).ndim:  # x - x: 0 (NaN for an infinite or NaN x, as JAX's)
+        d = lax.sub(x, x)
+        return d if log else lax.exp(d)
     if not get_aval(x).size:
         return lax.mul(x, 1)
     shift = stop_gradient(fnp.max(x, axis=axis, keepdims=True))

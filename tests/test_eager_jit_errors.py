@@ -97,7 +97,7 @@ def V(prim, what, via, args):
 
 
 BINARY = ("add", "sub", "mul", "div", "floor_divide", "rem", "pow", "max", "min", "atan2",
-          "eq", "ne", "lt", "le", "gt", "ge")
+          "logaddexp", "logaddexp2", "eq", "ne", "lt", "le", "gt", "ge")
 BITWISE = ("and", "or", "xor", "shift_left", "shift_right")
 REDUCE = ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min")
 SCATTER = ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max")
@@ -136,7 +136,9 @@ CASES: list[Case] = [
     *[B(n, "broadcast", (f32(2), f32(3))) for n in BINARY],
     *[B(n, "broadcast", (i32(2), i32(3))) for n in BITWISE],
     *[B(n, "float", (f32(2), f32(2))) for n in BITWISE],
-    *[B(n, "complex", (c64(2), c64(2))) for n in ("floor_divide", "rem", "atan2")],
+    *[B(n, "complex", (c64(2), c64(2))) for n in ("floor_divide", "rem", "atan2", "logaddexp",
+                                                  "logaddexp2")],
+    B("cbrt", "complex", (c64(2),)),
     B("neg", "bool", (bools(2),)),
     B("sign", "bool", (bools(2),)),
     B("not", "float", (f32(2),)),
@@ -268,7 +270,7 @@ NOTHING_TO_REJECT = {
                  "exp", "expm1", "is_finite", "log", "log1p", "logistic", "round", "rsqrt",
                  "sin", "sinh", "sqrt", "tan", "tanh")},
     **{n: "a special function (funcgrad.scipy.special) typed as numpy's sin: its rule accepts "
-          "any one operand" for n in ("erf", "lgamma", "digamma", "trigamma")},
+          "any one operand" for n in ("erf", "erfc", "lgamma", "digamma", "trigamma")},
     "real": "any array has a real part (its own values for a real dtype)",
     "imag": "any array has an imaginary part (zeros for a real dtype)",
     "integer_pow": "numpy's power is defined on every dtype for any integer exponent (a "

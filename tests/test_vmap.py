@@ -152,9 +152,9 @@ for _name, _dom in (("abs", R), ("acos", UNIT), ("asin", UNIT), ("atan", R), ("c
                     ("log", POS), ("log1p", L1P), ("logistic", R), ("neg", R), ("round", grid),
                     ("rsqrt", POS), ("sign", grid), ("sin", R), ("sinh", R), ("sqrt", POS),
                     ("tan", TANR), ("tanh", R), ("asinh", R), ("acosh", real(1.1, 3.0)),
-                    ("atanh", UNIT)):
+                    ("atanh", UNIT), ("cbrt", away())):
     case(_name, _name, getattr(lax, _name), one(_dom))
-for _name, _fun, _dom in (("erf", fsp.erf, R), ("lgamma", fsp.gammaln, POS),
+for _name, _fun, _dom in (("erf", fsp.erf, R), ("erfc", fsp.erfc, R), ("lgamma", fsp.gammaln, POS),
                           ("digamma", fsp.digamma, POS), ("trigamma", fsp.trigamma, POS)):
     case(_name, _name, _fun, one(_dom))
 for _name in ("real", "imag", "conj"):
@@ -177,6 +177,7 @@ for _name, _prim, _samples, _dts in (
         ("add", "add", R, ARITH), ("sub", "sub", R, ARITH), ("mul", "mul", R, ARITH),
         ("div", "div", [R, away()], FLOATS), ("pow", "pow", [POS, R], FLOATS),
         ("atan2", "atan2", R, FLOATS), ("rem", "rem", [R, away()], ARITH),
+        ("logaddexp", "logaddexp", R, FLOATS), ("logaddexp2", "logaddexp2", R, FLOATS),
         ("floor_divide", "floor_divide", [R, away()], ARITH),
         ("maximum", "max", grid, ARITH), ("minimum", "min", grid, ARITH),
         ("eq", "eq", grid, ARITH), ("ne", "ne", grid, ARITH), ("lt", "lt", grid, ARITH),

@@ -3,6 +3,7 @@ over the operations a jaxpr contains."""
 from .conv import conv, conv_general_dilated
 from .control import cond, fori_loop, map, scan, switch, while_loop
 from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
+                          cbrt, logaddexp, logaddexp2,
                           bitwise_xor, ceil, convert_element_type, cos, cosh, div, eq, exp, expm1,
                           floor, floor_divide, ge, gt, integer_pow, is_finite, le, log, log1p,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,

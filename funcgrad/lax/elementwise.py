@@ -90,8 +90,11 @@ pow = _fn(pow_p)
 
 
 def _pow_dx(ans, x, y):
-    # y * x**(y-1), written so that x = 0 with y = 0 or 1 gives numpy's limits, not 0 * inf.
-    return select(y == 0, 0.0, y * pow(x, select(y == 0, 1.0, y - 1)))
+    # y * x**(y-1), written so that x = 0 with y = 0 gives numpy's limit 0, not 0 * inf; the
+    # exponent is replaced only there, so that d/dy of this (the mixed second derivative,
+    # x**(y-1) at y = 0) stays exact elsewhere.
+    both_zero = bitwise_and(x == 0, y == 0)
+    return y * pow(x, select(both_zero, 1.0, y - 1))
 
 
 def _pow_dy(ans, x, y):
@@ -164,6 +167,24 @@ for _p, _pick in ((maximum_p, lambda a, b: a > b), (minimum_p, lambda a, b: a < 
 atan2_p = _ufunc_prim("atan2", np.arctan2)
 atan2 = _fn(atan2_p)
 defderiv(atan2_p, lambda ans, x, y: y / (x * x + y * y), lambda ans, x, y: -x / (x * x + y * y))
+
+
+def _share(x, ans):
+    """exp(x - ans), the share of x in ans = log(exp(x) + exp(y)), 1 where x is ans itself (both
+    infinite included, where x - ans would be NaN): the derivative of logaddexp, written in
+    lax operations so that it is differentiable again (its Hessian at a tie is exactly 1/4)."""
+    return exp(select(x == ans, 0.0, x - ans))
+
+
+logaddexp_p = _ufunc_prim("logaddexp", np.logaddexp)
+logaddexp = _fn(logaddexp_p)
+defderiv(logaddexp_p, lambda ans, x, y: _share(x, ans), lambda ans, x, y: _share(y, ans))
+
+_LN2 = float(np.log(2))
+logaddexp2_p = _ufunc_prim("logaddexp2", np.logaddexp2)
+logaddexp2 = _fn(logaddexp2_p)
+defderiv(logaddexp2_p, lambda ans, x, y: _share(x * _LN2, ans * _LN2),
+         lambda ans, x, y: _share(y * _LN2, ans * _LN2))
 
 # ---- transcendental -----------------------------------------------------------------------
 
@@ -239,6 +260,12 @@ defjvp(sqrt_p, lambda t, ans, x: t * 0.5 / ans)
 defvjp(sqrt_p, lambda ct, ans, x: ct * 0.5 / ans)
 
 
+cbrt_p = _ufunc_prim("cbrt", np.cbrt)
+cbrt = _fn(cbrt_p)
+# 1 / (3 cbrt(x)**2): +inf at 0 (and its derivative -inf there), as JAX's
+defderiv(cbrt_p, lambda ans, x: integer_pow(ans, -2) / 3)
+
+
 def _rsqrt_impl(x):
     r = np.sqrt(x)
     # 1/sqrt in place: the sqrt temporary is ours (a Python scalar input gives a numpy scalar).
@@ -252,8 +279,16 @@ rsqrt: Callable[..., Array] = _fn(rsqrt_p)  # typed: rules above use it
 defjvp(rsqrt_p, lambda t, ans, x: t * -0.5 * ans / x)
 defvjp(rsqrt_p, lambda ct, ans, x: ct * -0.5 * ans / x)
 
+def _logistic_impl(x):
+    """1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|): no overflow for any x, and
+    full relative precision in the left tail (0.5 tanh(x/2) + 0.5 cancels to 0 there)."""
+    x = asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(np.signbit(x), e, 1) / (e + 1)
+
+
 logistic_p = _ufunc_prim("logistic", np.exp)
-logistic_p.impl = lambda x: 0.5 * np.tanh(x * 0.5) + 0.5  # stable for any sign of x
+logistic_p.impl = _logistic_impl
 logistic_p.jit = None
 logistic = _fn(logistic_p)
 defderiv(logistic_p, lambda ans, x: ans * (1 - ans))
@@ -270,7 +305,9 @@ def _unit(ans, x):
 
 
 def _abs_jvp(t, ans, x):
-    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|; for real x, t * sign(x).
+    # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|; for real x, t * sign(x): the
+    # subgradient 0 at 0 (PyTorch's convention, which the torch layer shares through this
+    # primitive; JAX's abs has +1 there).
     return real(conj(_unit(ans, x)) * t) if x.dtype.kind == "c" else t * sign(x)
 
 

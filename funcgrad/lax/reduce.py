@@ -29,12 +29,26 @@ def _kept_dims(ndim, axes):
     return tuple(i for i in range(ndim) if i not in axes)
 
 
+try:
+    import ml_dtypes  # optional (JAX's dependency): the bfloat16 dtype of numpy arrays
+    HALF_FLOATS = frozenset({np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)})
+except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
+    HALF_FLOATS = frozenset({np.dtype(np.float16)})
+"""The 16-bit float dtypes, which sums and products accumulate in float32 (as numpy's pairwise
+sums and mean do, and JAX's reductions): the result is rounded to 16 bits once, at the end."""
+
+
 def _keeping_dtype(ufunc):
-    """ufunc.reduce in the input's dtype (numpy would widen small integers and bools); over no
-    axes, the input itself."""
+    """ufunc.reduce in the input's dtype (numpy would widen small integers and bools), with 16-bit
+    floats accumulated in float32; over no axes, the input itself."""
     def reducer(x, axis):
         x = asarray(x)
-        return ufunc.reduce(x, axis=axis, dtype=x.dtype) if axis else x
+        if not axis:
+            return x
+        dt = x.dtype
+        if dt.itemsize == 2 and dt in HALF_FLOATS:
+            return ufunc.reduce(x, axis=axis, dtype=np.float32).astype(dt)
+        return ufunc.reduce(x, axis=axis, dtype=dt)
     return reducer
 
 

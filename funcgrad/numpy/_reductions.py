@@ -13,6 +13,7 @@ from .._core.trace import Tracer, get_aval, host_value, is_concrete
 from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axes, normalize_axis
 from ..lax.device import on_device_of
+from ..lax.reduce import HALF_FLOATS
 from ._core import cast, dtype_of, float_dtype, operand
 from ._ufuncs import isnan
 
@@ -87,15 +88,31 @@ def _count(shape, axes):
     return math.prod(shape[i] for i in axes)
 
 
+def _in_float32(stat: Callable[..., Array], a: Array, dtype: DTypeLike,
+                **kw: object) -> Array | None:
+    """stat(a) computed in float32 and rounded to a's 16-bit float dtype once at the end (numpy's
+    mean does so; its var and std would overflow in float16 where JAX's do not); None when a is
+    not a 16-bit float or a dtype is given."""
+    dt = dtype_of(a)
+    if dtype is not None or dt not in HALF_FLOATS:
+        return None
+    return lax.convert_element_type(stat(a, dtype=np.float32, **kw), dt)
+
+
 def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
          keepdims: bool = False) -> Array:
-    """numpy.mean: integers average in float64.
+    """numpy.mean: integers average in float64, 16-bit floats in float32.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.mean(fnp.array([[1., 2.], [3., 4.]]), axis=0)
     Array([2., 3.], dtype=float64)
+    >>> fnp.mean(fnp.full(4096, 0.1, dtype=fnp.float16))
+    Array(0.1, dtype=float16)
     """
     a = operand(a)
+    half = _in_float32(mean, a, dtype, axis=axis, keepdims=keepdims)
+    if half is not None:
+        return half
     aval = get_aval(a)
     axes = normalize_axes("mean", axis, aval.ndim)
     dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
@@ -105,8 +122,18 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
 
 def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
         keepdims: bool = False) -> Array:
-    """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate)."""
+    """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate); 16-bit
+    floats are computed in float32 and rounded once (numpy's float16 sum of squares overflows
+    here, to inf).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.var(fnp.array([200., -200., 200., -200.], dtype=fnp.float16))
+    Array(4.e+04, dtype=float16)
+    """
     a = operand(a)
+    half = _in_float32(var, a, dtype, axis=axis, ddof=ddof, keepdims=keepdims)
+    if half is not None:
+        return half
     aval = get_aval(a)
     axes = normalize_axes("var", axis, aval.ndim)
     dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
@@ -119,7 +146,10 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
 
 def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
         keepdims: bool = False) -> Array:
-    """numpy.std, differentiable."""
+    """numpy.std, differentiable; 16-bit floats are computed in float32 and rounded once."""
+    half = _in_float32(std, operand(a), dtype, axis=axis, ddof=ddof, keepdims=keepdims)
+    if half is not None:
+        return half
     return lax.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 

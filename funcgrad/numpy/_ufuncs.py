@@ -6,6 +6,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import lax
+from .._api import stop_gradient
 from .._core.array import Array
 from .._core.trace import Tracer, bind, eager_binary, eager_unary, get_aval, host_value
 from .._core.typing import ArrayLike
@@ -216,33 +217,52 @@ radians, degrees = deg2rad, rad2deg
 
 
 def hypot(x1: ArrayLike, x2: ArrayLike) -> Array:
-    """sqrt(x1**2 + x2**2), scaled so that large values do not overflow."""
-    x1, x2 = lax.abs(operand(x1)), lax.abs(operand(x2))
-    m = lax.maximum(x1, x2)
-    safe = lax.select(lax.eq(m, 0), 1.0, m)
-    r1, r2 = lax.div(x1, safe), lax.div(x2, safe)
-    return lax.mul(m, lax.sqrt(lax.add(lax.mul(r1, r1), lax.mul(r2, r2))))
+    """sqrt(x1**2 + x2**2), scaled by a constant (the larger magnitude) so that large values do
+    not overflow; the derivative is x / hypot exactly (also where x1**2 would overflow), and at
+    (0, 0) the subgradient 0 (as the norm's).
 
-
-def logaddexp(x1: ArrayLike, x2: ArrayLike) -> Array:
-    """log(exp(x1) + exp(x2)) without overflow."""
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fnp.hypot(fnp.array([3.0, 1e300]), fnp.array([4.0, 1e300]))
+    Array([5.00000000e+000, 1.41421356e+300], dtype=float64)
+    >>> fg.grad(fnp.hypot)(0.0, 0.0), fg.grad(fnp.hypot)(-3.0, 4.0)
+    (Array(0., dtype=float64), Array(-0.6, dtype=float64))
+    """
     x1, x2 = operand(x1), operand(x2)
-    m = lax.maximum(x1, x2)
-    return lax.add(m, lax.log1p(lax.exp(lax.neg(lax.abs(lax.sub(x1, x2))))))
+    m = lax.maximum(lax.abs(x1), lax.abs(x2))
+    zero = lax.eq(m, 0)
+    scale = lax.select(zero, 1.0, stop_gradient(m))
+    r1, r2 = lax.div(x1, scale), lax.div(x2, scale)
+    inner = lax.select(zero, 1.0, lax.add(lax.mul(r1, r1), lax.mul(r2, r2)))  # sqrt'(0) unseen
+    return lax.select(zero, m, lax.mul(scale, lax.sqrt(inner)))
 
 
-def logaddexp2(x1: ArrayLike, x2: ArrayLike) -> Array:
-    """numpy.logaddexp2, differentiable."""
-    ln2 = float(np.log(2))
-    return lax.div(logaddexp(lax.mul(operand(x1), ln2), lax.mul(operand(x2), ln2)), ln2)
+logaddexp = _binary(lax.logaddexp, "logaddexp")
+logaddexp.__doc__ = """log(exp(x1) + exp(x2)) without overflow, numpy's values at infinities
+(-inf with -inf is -inf); its derivative is exp(x1 - out), 1/2 each at a tie.
 
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fnp.logaddexp(fnp.array([-fnp.inf, fnp.inf]), fnp.array([-fnp.inf, fnp.inf]))
+    Array([-inf,  inf], dtype=float64)
+    >>> fg.grad(fnp.logaddexp)(0.0, 0.0)
+    Array(0.5, dtype=float64)
+    """
+logaddexp2 = _binary(lax.logaddexp2, "logaddexp2")
 
 def sinc(x: ArrayLike) -> Array:
-    """sin(pi x) / (pi x), 1 at 0 (with derivative 0 there)."""
+    """sin(pi x) / (pi x), 1 at 0; there the value comes from its Maclaurin series
+    1 - (pi x)**2 / 6 + (pi x)**4 / 120, so that the derivatives at 0 are exact to the fourth
+    (0, -pi**2 / 3, 0, pi**4 / 5), as JAX's.
+
+    >>> import funcgrad as fg
+    >>> print(f"{float(fg.grad(fg.grad(sinc))(0.0)):.6f}")
+    -3.289868
+    """
     x = operand(x)
     zero = lax.eq(x, 0)
     px = lax.mul(lax.select(zero, 1.0, x), float(np.pi))
-    return lax.select(zero, 1.0, lax.div(lax.sin(px), px))
+    p2 = lax.integer_pow(lax.mul(x, float(np.pi)), 2)
+    series = lax.add(1.0, lax.mul(p2, lax.add(-1 / 6, lax.div(p2, 120.0))))
+    return lax.select(zero, series, lax.div(lax.sin(px), px))
 
 
 def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
@@ -402,23 +422,14 @@ def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[Array, Array]:
     return lax.floor_divide(x1, x2), lax.rem(x1, x2)
 
 
-def cbrt(x: ArrayLike) -> Array:
-    """numpy.cbrt: the real cube root (negative for negative x).
+cbrt = _unary(lax.cbrt, "cbrt")
+cbrt.__doc__ = """numpy.cbrt: the real cube root (negative for negative x); its derivative is
++inf at 0, as JAX's.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.cbrt(fnp.array([-8.0, 27.0]))
     Array([-2.,  3.], dtype=float64)
     """
-    x = operand(x)
-    x = cast(x, ufunc_dtype(np.cbrt, x))
-    r = lax.pow(lax.abs(x), 1.0 / 3.0)
-    # one Newton step polishes pow's rounding: r - (r - |x| / r^2) / 3 (skipped at 0 and inf)
-    ok = lax.bitwise_and(lax.is_finite(r), lax.gt(r, 0))
-    rs = lax.select(ok, r, 1.0)
-    ax = lax.select(ok, lax.abs(x), 1.0)
-    polished = lax.sub(rs, lax.div(lax.sub(rs, lax.div(ax, lax.mul(rs, rs))), 3.0))
-    r = lax.select(ok, polished, r)
-    return copysign(r, x)
 
 
 def float_power(x1: ArrayLike, x2: ArrayLike) -> Array:

@@ -446,6 +446,14 @@ def _abs2(x):
     return real(conj(x) * x) if _is_complex(x) else x * x
 
 
+def _root(s, p):
+    """s ** (1/p) for a sum of |x|**p: with derivative 0 where s == 0, the norm's subgradient at
+    the zero vector (PyTorch's; JAX's is NaN there, 0 * inf)."""
+    zero = s == 0
+    safe = lax.select(zero, 1.0, s)
+    return lax.select(zero, 0.0, sqrt(safe) if p == 2 else safe ** (1.0 / p))
+
+
 def _empty_axis_max(y, axis):
     """max over `axis` with numpy's initial=0 (an empty axis gives 0)."""
     if get_aval(y).shape[axis] == 0:
@@ -471,7 +479,7 @@ def norm(x: ArrayLike, ord: Any = None, axis: int | tuple[int, ...] | None = Non
                 sq = dot(re, re) + dot(im, im)
             else:
                 sq = dot(flat, flat)
-            ret = sqrt(sq)
+            ret = _root(sq, 2)
             return reshape(ret, (1,) * nd) if keepdims else ret
         axis = tuple(range(nd))
     elif not isinstance(axis, tuple):
@@ -518,9 +526,8 @@ def _vector_norm(x, ord, ax):
     if ord == 1:
         return _sum(_abs(x), axis=ax)
     if ord is None or ord == 2:
-        return sqrt(_sum(_abs2(x), axis=ax))
-    ret = _sum(_abs(x) ** ord, axis=ax)
-    return ret ** (1.0 / ord)
+        return _root(_sum(_abs2(x), axis=ax), 2)
+    return _root(_sum(_abs(x) ** ord, axis=ax), ord)
 
 
 def _matrix_norm(x, ord, row, col):
@@ -543,7 +550,7 @@ def _matrix_norm(x, ord, row, col):
         red = _sum(_abs(x), axis=col)
         return _empty_axis_max(red, row) if ord == np.inf else _min(red, axis=row)
     if ord in (None, "fro", "f"):
-        return sqrt(_sum(_abs2(x), axis=(row, col)))
+        return _root(_sum(_abs2(x), axis=(row, col)), 2)
     raise ValueError("Invalid norm order for matrices.")
 
 

@@ -22,6 +22,7 @@ from ..numpy._core import operand
 
 _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
 _lgamma_ufunc = np.frompyfunc(math.lgamma, 1, 1)
+_erfc_ufunc = np.frompyfunc(math.erfc, 1, 1)
 
 
 def _float_dtype(x):
@@ -94,6 +95,20 @@ def erf(x: ArrayLike) -> Array:
     return bind(erf_p, x)
 
 
+erfc_p = _ufunc_prim("erfc", np.sin)
+erfc_p.impl = _vectorized(_erfc_ufunc, "erfc")  # libm's: accurate in the right tail (not 1 - erf)
+erfc_p.jit = None
+
+
+def erfc(x: ArrayLike) -> Array:
+    """1 - erf(x), computed directly (no cancellation: erfc(10) is 2.1e-45, not 0).
+
+    >>> float(erfc(0.5)), float(erfc(10.0))
+    (0.4795001221869535, 2.088487583762545e-45)
+    """
+    return bind(erfc_p, operand(x))
+
+
 lgamma_p = _ufunc_prim("lgamma", np.sin)
 lgamma_p.impl = _vectorized(_lgamma_ufunc, "gammaln")
 lgamma_p.jit = None
@@ -129,6 +144,7 @@ def trigamma(x: ArrayLike) -> Array:
 
 
 defderiv(erf_p, lambda ans, x: float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
+defderiv(erfc_p, lambda ans, x: -float(2 / math.sqrt(math.pi)) * lax.exp(-(x * x)))
 defderiv(lgamma_p, lambda ans, x: digamma_prim(x))
 defderiv(digamma_p, lambda ans, x: trigamma(x))
 
@@ -156,15 +172,6 @@ def digamma(x: ArrayLike) -> Array:
     -0.577216
     """
     return digamma_prim(operand(x))
-
-
-def erfc(x: ArrayLike) -> Array:
-    """1 - erf(x).
-
-    >>> round(float(erfc(0.5)), 6)
-    0.4795
-    """
-    return lax.sub(1.0, erf(operand(x)))
 
 
 def erfinv(x: ArrayLike) -> Array:
@@ -204,23 +211,61 @@ def ndtr(x: ArrayLike) -> Array:
     return lax.mul(0.5, erfc(lax.mul(operand(x), -float(1 / math.sqrt(2)))))
 
 
-def ndtri(p: ArrayLike) -> Array:
-    """The inverse of ndtr.
+_LOG_SQRT_2PI = float(0.5 * math.log(2 * math.pi))
 
-    >>> round(float(ndtri(0.975)), 6)
-    1.959964
+
+def ndtri(p: ArrayLike) -> Array:
+    """The inverse of ndtr: sqrt(2) erfinv(2p - 1) in the middle; in the tails (q = min(p, 1 - p)
+    below 0.01, where 2p - 1 would cancel), Newton's method on log_ndtr(x) = log(q) from the
+    asymptotic start -sqrt(-2 log q - log(-2 log q) - log(2 pi)), whose last step carries the
+    exact derivative 1 / phi(x). -inf at 0, inf at 1.
+
+    >>> round(float(ndtri(0.975)), 6), round(float(ndtri(1e-30)), 6)
+    (1.959964, -11.464025)
     """
-    return lax.mul(float(math.sqrt(2)), erfinv(lax.sub(lax.mul(2.0, operand(p)), 1.0)))
+    p = operand(p)
+    upper = lax.gt(p, 0.5)
+    q = lax.select(upper, lax.sub(1.0, p), p)  # exact for p > 0.5
+    tail = lax.lt(q, 0.01)
+    mid = lax.mul(float(math.sqrt(2)), erfinv(lax.sub(lax.mul(2.0, lax.select(tail, 0.5, p)),
+                                                      1.0)))
+    lq = lax.log(lax.select(lax.bitwise_and(tail, lax.gt(q, 0.0)), q, 1e-3))
+    t = lax.mul(-2.0, lq)
+    x = lax.neg(lax.sqrt(lax.sub(lax.sub(t, lax.log(t)), float(math.log(2 * math.pi)))))
+    for _ in range(4):  # Newton: x - (log_ndtr(x) - log q) * ndtr(x) / phi(x)
+        x0 = stop_gradient(x)
+        ln = log_ndtr(x0)
+        log_phi = lax.sub(lax.mul(-0.5, lax.mul(x0, x0)), _LOG_SQRT_2PI)
+        x = lax.sub(x0, lax.mul(lax.sub(ln, lq), lax.exp(lax.sub(ln, log_phi))))
+    x = lax.select(lax.eq(q, 0.0), -math.inf, x)
+    out = lax.select(tail, lax.select(upper, lax.neg(x), x), mid)
+    return lax.select(lax.bitwise_or(lax.lt(p, 0.0), lax.gt(p, 1.0)), math.nan, out)
 
 
 def log_ndtr(x: ArrayLike) -> Array:
-    """log(ndtr(x)).
+    """log(ndtr(x)), accurate in both tails: log1p(-ndtr(-x)) for x > 0, log(ndtr(x)) down to
+    -30, and below the asymptotic series -x**2/2 - log(-x) - log(2 pi)/2
+    + log(1 - 1/x**2 + 3/x**4 - 15/x**6 + 105/x**8 - 945/x**10) (ndtr underflows near -38).
 
-    >>> round(float(log_ndtr(0.0)), 6)
-    -0.693147
+    >>> round(float(log_ndtr(0.0)), 6), round(float(log_ndtr(-40.0)), 6)
+    (-0.693147, -804.608442)
     """
     x = operand(x)
-    return fnp.log(ndtr(x))
+    pos = lax.gt(x, 0.0)
+    low = lax.lt(x, -30.0)
+    xp = lax.select(pos, x, 0.0)
+    xm = lax.select(lax.bitwise_or(pos, low), -1.0, x)
+    xl = lax.select(low, x, -40.0)
+    inv2 = lax.div(1.0, lax.mul(xl, xl))
+    series = lax.mul(inv2, -945.0)
+    for c in (105.0, -15.0, 3.0, -1.0):  # Horner, from the highest term down
+        series = lax.mul(inv2, lax.add(c, series))
+    series = lax.add(1.0, series)
+    tail = lax.sub(lax.sub(lax.mul(-0.5, lax.mul(xl, xl)), lax.log(lax.neg(xl))),
+                   lax.sub(float(0.5 * math.log(2 * math.pi)), lax.log(series)))
+    mid = lax.log(ndtr(xm))
+    right = lax.log1p(lax.neg(ndtr(lax.neg(xp))))
+    return lax.select(pos, right, lax.select(low, tail, mid))
 
 
 def expit(x: ArrayLike) -> Array:
@@ -233,13 +278,29 @@ def expit(x: ArrayLike) -> Array:
 
 
 def logit(p: ArrayLike) -> Array:
-    """log(p / (1 - p)), the inverse of expit.
+    """log(p / (1 - p)), the inverse of expit; -inf at 0 and inf at 1, with derivative +inf
+    there.
 
     >>> round(float(logit(0.25)), 6)
     -1.098612
     """
     p = operand(p)
-    return lax.log(lax.div(p, lax.sub(1.0, p)))
+    # log p - log(1 - p): the derivative 1/p + 1/(1 - p) is +inf at 0 and 1 (not inf * 0)
+    return lax.sub(lax.log(p), lax.log1p(lax.neg(p)))
+
+
+def _where_finite_above(y, lo):
+    """y > lo and finite: where x * log(y) (x * log1p(y)) is a number for x == 0."""
+    return lax.bitwise_and(lax.gt(y, lo), lax.is_finite(y))
+
+
+def _x_times(f, x, y, lo):
+    """x * f(y), 0 where x == 0 (whatever y is). Where y is in f's domain the product itself is
+    returned (exactly 0 there), so that the derivatives stay f(y) in x and x f'(y) in y, with
+    the mixed second derivative f'(y) (JAX's); outside it the derivative at x == 0 is 0."""
+    x, y = operand(x), operand(y)
+    dead = lax.bitwise_and(lax.eq(x, 0), lax.bitwise_not(_where_finite_above(y, lo)))
+    return lax.select(dead, 0.0, lax.mul(x, f(lax.select(dead, lo + 1.0, y))))
 
 
 def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
@@ -248,9 +309,7 @@ def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
     >>> float(xlogy(0.0, 0.0)), round(float(xlogy(2.0, 3.0)), 6)
     (0.0, 2.197225)
     """
-    x, y = operand(x), operand(y)
-    zero = lax.eq(x, 0)
-    return lax.select(zero, 0.0, lax.mul(x, lax.log(lax.select(zero, 1.0, y))))
+    return _x_times(lax.log, x, y, 0.0)
 
 
 def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
@@ -259,9 +318,7 @@ def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
     >>> float(xlog1py(0.0, -1.0)), round(float(xlog1py(2.0, 1.0)), 6)
     (0.0, 1.386294)
     """
-    x, y = operand(x), operand(y)
-    zero = lax.eq(x, 0)
-    return lax.select(zero, 0.0, lax.mul(x, lax.log1p(lax.select(zero, 0.0, y))))
+    return _x_times(lax.log1p, x, y, -1.0)
 
 
 @overload
@@ -284,6 +341,7 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
               keepdims: bool = False, return_sign: bool = False
               ) -> Array | tuple[Array, Array]:
     """log(sum(b * exp(a))) along axis, without overflow; with return_sign, (log|s|, sign(s)).
+    Terms where b == 0 are left out (an infinite or NaN a there does not count), as scipy's.
 
     >>> import funcgrad.numpy as fnp
     >>> logsumexp(fnp.array([1000.0, 1000.0]))
@@ -292,11 +350,14 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
     (Array(0., dtype=float64), Array(-1., dtype=float64))
     """
     a = operand(a)
+    if b is not None:  # terms with b == 0 are left out, whatever a is there (inf, NaN, huge)
+        b = operand(b)
+        a = lax.select(lax.ne(b, 0), a, -math.inf)
     m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     m = lax.select(fnp.isfinite(m), m, 0.0)
     e = lax.exp(lax.sub(a, m))
     if b is not None:
-        e = lax.mul(e, operand(b))
+        e = lax.mul(e, b)
     s = fnp.sum(e, axis=axis, keepdims=True)
     sign = lax.sign(s)
     out = lax.add(lax.log(lax.abs(s)), m)
