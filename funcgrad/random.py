@@ -263,6 +263,9 @@ def choice(key: ArrayLike, a: int | ArrayLike, shape: int | Shape = (), replace:
     True
     """
     pool = fnp.arange(a) if isinstance(a, int) else fnp.asarray(a)
+    if get_aval(pool).ndim == 0:
+        raise ValueError(f"choice: a must be an int or an array of at least one dimension, got "
+                         f"a {get_aval(pool).dtype} scalar: pass int(a) to sample range(a)")
     n = get_aval(pool).shape[0]
     shape = as_shape(shape)
     size = math.prod(shape)

@@ -57,9 +57,15 @@ def asarray(a: ArrayLike, dtype: DTypeLike = None) -> Array:
 
 
 def _has_traced(seq):
-    for x in seq:
-        if isinstance(x, (Array, Tracer)) or (isinstance(x, (list, tuple)) and _has_traced(x)):
-            return True
+    """Whether nested lists/tuples hold a funcgrad value, walked without recursion (a list
+    nested thousands deep reaches numpy, which refuses more than 64 dimensions clearly)."""
+    stack = [seq]
+    while stack:
+        for x in stack.pop():
+            if isinstance(x, (Array, Tracer)):
+                return True
+            if isinstance(x, (list, tuple)):
+                stack.append(x)
     return False
 
 

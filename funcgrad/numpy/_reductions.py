@@ -113,8 +113,12 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
     if dt != aval.dtype:
         a = lax.convert_element_type(a, dt)
     centered = lax.sub(a, mean(a, axis=axes, keepdims=True))
+    if dt.kind == "c":  # |x - mean|^2: the variance of a complex array is real, as numpy's
+        centered = lax.abs(centered)
     ss = sum(lax.mul(centered, centered), axis=axes, keepdims=keepdims)
-    return lax.div(ss, float(_count(aval.shape, axes) - ddof))
+    # numpy divides by max(n - ddof, 0): ddof >= n gives inf or nan, never a negative variance
+    n = _count(aval.shape, axes)
+    return lax.div(ss, float(n - ddof if n > ddof else 0))
 
 
 def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,

@@ -274,14 +274,31 @@ def irfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | N
 
 # ---- helpers -------------------------------------------------------------------------------------
 
+def _freqs(which, n, d):
+    """numpy's frequencies, with JAX's answers where numpy divides by zero: n=0 gives no
+    frequencies, d=0 infinities (numpy raises ZeroDivisionError from its own Python)."""
+    n = operator.index(n)
+    if n < 0:
+        raise ValueError(f"{which.__name__}: n must be >= 0, got {n}")
+    if n == 0:
+        return wrap_value(np.zeros(0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return wrap_value(which(n) / np.float64(d))
+
+
 def fftfreq(n: int, d: float = 1.0, device: Any = None) -> Array:
-    """numpy.fft.fftfreq: the sample frequencies (a constant)."""
-    return wrap_value(np.fft.fftfreq(n, d))
+    """numpy.fft.fftfreq: the sample frequencies (a constant).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.fft.fftfreq(4, 0.5)
+    Array([ 0. ,  0.5, -1. , -0.5], dtype=float64)
+    """
+    return _freqs(np.fft.fftfreq, n, d)
 
 
 def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> Array:
     """numpy.fft.rfftfreq: the non-negative sample frequencies (a constant)."""
-    return wrap_value(np.fft.rfftfreq(n, d))
+    return _freqs(np.fft.rfftfreq, n, d)
 
 
 def fftshift(x: ArrayLike, axes: Axis = None) -> Array:
