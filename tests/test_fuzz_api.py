@@ -315,6 +315,7 @@ OVERRIDES = {
     "funcgrad.numpy.tri": {"N": st.sampled_from([0, 1, 3, -1]),
                            "M": st.sampled_from([None, 0, 2, -2])},
     "funcgrad.lax.integer_pow": {"y": st.sampled_from([0, 1, 2, 3, -1, -2, 2.5])},
+    "funcgrad.optim.skip_not_finite": {"updates": arrays},  # optax: float 0 for an empty tree
     "funcgrad.random.randint": {"minval": st.sampled_from([0, -3, 5]),
                                 "maxval": st.sampled_from([1, 10, 0, -5])},
 }
@@ -477,8 +478,24 @@ def _shapes(v):
 
 
 # ------------------------------------------------------------------------------------------
-# Expected failures: findings other helpers own (FINDINGS-<owner>.md); removed when fixed.
-XFAIL = {}
+# Expected failures: findings other helpers own (/work/wt/FINDINGS-<owner>.md). The test still
+# runs (an xpass shows the fix landed): the lead removes an entry when the owner's fix merges.
+_V_SHAPE = ("FINDINGS-valid: numpy/_core.as_shape takes int() of negative and float shape "
+            "entries (broadcast_to(x, -1), zeros_like(x, shape=(2.0,)), identity(2.5) pass)")
+XFAIL = {
+    "funcgrad.numpy.broadcast_to": _V_SHAPE, "funcgrad.numpy.zeros_like": _V_SHAPE,
+    "funcgrad.numpy.ones_like": _V_SHAPE, "funcgrad.numpy.full_like": _V_SHAPE,
+    "funcgrad.numpy.identity": _V_SHAPE,
+    "funcgrad.numpy.arange": "FINDINGS-valid: arange(0, None, 1) gives [0] (numpy: []); "
+                             "arange(0, None, 0) gives [] (numpy: ZeroDivisionError)",
+    "funcgrad.numpy.make_diagonal": "FINDINGS-valid: make_diagonal of a 0-d input: internal "
+                                    "IndexError in numpy/_creation.py",
+    "funcgrad.lax.index_update": "FINDINGS-valid: index_update(mode=None): internal KeyError",
+    "funcgrad.nn.softmax": "FINDINGS-valid: softmax of integers stays integer (JAX: float); "
+                           "FINDINGS-edges: softmax(nan) of one element is 1 (JAX: nan)",
+    "funcgrad.nn.log_softmax": "FINDINGS-valid: log_softmax of integers stays integer; "
+                               "FINDINGS-edges: log_softmax(nan) of one element is 0 (JAX: nan)",
+}
 
 
 def _fail(qualname, args, kwargs, msg):
@@ -629,7 +646,9 @@ def _exercise(qualname, result, args, oracle=False):
 
 
 # ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("qualname", ALL)
+@pytest.mark.parametrize("qualname", [
+    pytest.param(q, marks=pytest.mark.xfail(reason=XFAIL[q], strict=False)) if q in XFAIL else q
+    for q in ALL])
 def test_fuzz_public_function(qualname):
     if qualname in EXCLUDED:
         pytest.skip(f"not fuzzed: {EXCLUDED[qualname]}")
@@ -637,8 +656,6 @@ def test_fuzz_public_function(qualname):
                                       "'.[test,jax]'")
     pytest.importorskip("optax", reason="optax is the oracle of funcgrad.optim: pip install "
                                         "-e '.[optax]'")
-    if qualname in XFAIL:
-        pytest.xfail(XFAIL[qualname])
     _, _, func = _resolve(qualname)
 
     @fuzz_settings

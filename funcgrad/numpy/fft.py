@@ -280,9 +280,9 @@ def _freqs(which, n, d):
     n = operator.index(n)
     if n < 0:
         raise ValueError(f"{which.__name__}: n must be >= 0, got {n}")
-    if n == 0:
-        return wrap_value(np.zeros(0))
     with np.errstate(divide="ignore", invalid="ignore"):
+        if n == 0:  # numpy divides by n * d: JAX's [] (fftfreq) and [nan] (rfftfreq, 0/0)
+            return wrap_value(np.arange(1 if which is np.fft.rfftfreq else 0) / np.float64(0))
         return wrap_value(which(n) / np.float64(d))
 
 
