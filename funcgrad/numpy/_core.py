@@ -98,6 +98,14 @@ def stack_operands(arrays: Sequence[ArrayLike], axis: int) -> Array:
     return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
 
 
+def check_no_out(out: Any, who: str) -> None:
+    """numpy's `out=` (in numpy's position, so that positional calls mean what they mean in
+    numpy): funcgrad arrays are immutable, so only None is accepted (JAX refuses it too)."""
+    if out is not None:
+        raise TypeError(f"{who}: out= is not supported: funcgrad arrays are immutable; use the "
+                        f"returned array")
+
+
 def as_shape(shape: int | Shape) -> tuple[int, ...]:
     """A shape argument (an int, a numpy integer or 0-d array, or a sequence of them) as a tuple
     of ints; the one place shape, size and reps arguments are normalized."""

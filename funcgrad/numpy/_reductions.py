@@ -13,7 +13,7 @@ from .._core.trace import Tracer, get_aval, host_value, is_concrete
 from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axes, normalize_axis
 from ..lax.device import on_device_of
-from ._core import cast, dtype_of, float_dtype, operand
+from ._core import cast, check_no_out, dtype_of, float_dtype, operand
 from ._ufuncs import isnan
 
 
@@ -21,13 +21,14 @@ class _Reduction(Protocol):
     """What `_reduction` makes: sum and prod's signature."""
 
     def __call__(self, a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
-                 keepdims: bool = False) -> Array: ...
+                 out: None = None, keepdims: bool = False) -> Array: ...
 
 
 class _AxisReduction(Protocol):
     """What the other factories here make: max, argmax, any, nanmax... take no dtype."""
 
-    def __call__(self, a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array: ...
+    def __call__(self, a: ArrayLike, axis: Axis = None, out: None = None,
+                 keepdims: bool = False) -> Array: ...
 
 
 def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
@@ -48,8 +49,9 @@ def _keep(out, shape, axes, keepdims):
 
 def _reduction(name: str, prim_fn: Callable[[Array, tuple[int, ...]], Array],
                default_dtype: Callable[[np.dtype], np.dtype]) -> _Reduction:
-    def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+    def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
           keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -68,7 +70,9 @@ prod = _reduction("prod", lax.reduce_prod, _accumulation_dtype)
 
 def _extremum(name: str,
               prim_fn: Callable[[Array, tuple[int, ...]], Array]) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -87,7 +91,7 @@ def _count(shape, axes):
     return math.prod(shape[i] for i in axes)
 
 
-def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
          keepdims: bool = False) -> Array:
     """numpy.mean: integers average in float64.
 
@@ -95,17 +99,22 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     >>> fnp.mean(fnp.array([[1., 2.], [3., 4.]]), axis=0)
     Array([2., 3.], dtype=float64)
     """
+    check_no_out(out, "mean")
     a = operand(a)
     aval = get_aval(a)
     axes = normalize_axes("mean", axis, aval.ndim)
     dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
     s = sum(a, axis=axes, dtype=dt, keepdims=keepdims)
-    return lax.div(s, float(_count(aval.shape, axes)))
+    m = lax.div(s, float(_count(aval.shape, axes)))
+    # an integer dtype asked for: numpy divides, then casts back (truncating), as here
+    return lax.convert_element_type(m, dt) if dt.kind in "biu" else m
 
 
-def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+        ddof: int | None = 0,
         keepdims: bool = False) -> Array:
     """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate)."""
+    check_no_out(out, "var")
     a = operand(a)
     aval = get_aval(a)
     axes = normalize_axes("var", axis, aval.ndim)
@@ -121,14 +130,18 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
     return lax.div(ss, float(n - ddof if n > ddof else 0))
 
 
-def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+        ddof: int | None = 0,
         keepdims: bool = False) -> Array:
     """numpy.std, differentiable."""
+    check_no_out(out, "std")
     return lax.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def _arg(name: str, prim_fn: Callable[[Array, int], Array]) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
         if axis is None:
@@ -146,7 +159,9 @@ argmin = _arg("argmin", lax.argmin)
 
 
 def _logical_reduction(name: str, extremum: _AxisReduction, identity: bool) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         truth = lax.ne(operand(a), 0)
         aval = get_aval(truth)
         if aval.size:
@@ -173,7 +188,7 @@ def _nan_fill(a, fill):
     return lax.select(isnan(a), np.array(fill, dtype_of(a)), a)
 
 
-def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
            keepdims: bool = False) -> Array:
     """numpy.nansum: the sum treating NaNs as zero.
 
@@ -181,12 +196,14 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     >>> fnp.nansum(fnp.array([1., fnp.nan, 2.]))
     Array(3., dtype=float64)
     """
+    check_no_out(out, "nansum")
     return sum(_nan_fill(a, 0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
             keepdims: bool = False) -> Array:
     """numpy.nanprod: the product treating NaNs as one."""
+    check_no_out(out, "nanprod")
     return prod(_nan_fill(a, 1), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
@@ -196,7 +213,7 @@ def count_non_nan(a: ArrayLike, axis: Axis, keepdims: bool) -> Array:
     return sum(lax.bitwise_not(isnan(a)), axis=axis, dtype=np.intp, keepdims=keepdims)
 
 
-def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
             keepdims: bool = False) -> Array:
     """numpy.nanmean: the mean of the non-NaN elements (NaN for an all-NaN slice).
 
@@ -204,6 +221,7 @@ def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     >>> fnp.nanmean(fnp.array([1., fnp.nan, 2.]))
     Array(1.5, dtype=float64)
     """
+    check_no_out(out, "nanmean")
     a = operand(a)
     if dtype_of(a).kind not in "fc":
         return mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -219,7 +237,8 @@ def _safe_div(s, cnt):
     return lax.select(ok, q, np.array(np.nan, dtype_of(q)))
 
 
-def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+        ddof: int | None = 0,
            keepdims: bool = False) -> Array:
     """numpy.nanvar: the variance of the non-NaN elements.
 
@@ -227,6 +246,7 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int |
     >>> fnp.nanvar(fnp.array([1., fnp.nan, 3.]))
     Array(1., dtype=float64)
     """
+    check_no_out(out, "nanvar")
     a = operand(a)
     if dtype_of(a).kind not in "fc":
         return var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
@@ -243,14 +263,18 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int |
     return _safe_div(ss, cnt)
 
 
-def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+        ddof: int | None = 0,
            keepdims: bool = False) -> Array:
     """numpy.nanstd: the standard deviation of the non-NaN elements."""
+    check_no_out(out, "nanstd")
     return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def _nan_extremum(name: str, reduce: _AxisReduction, fill: float) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         if dtype_of(a).kind not in "fc":
             return reduce(a, axis=axis, keepdims=keepdims)
@@ -272,7 +296,9 @@ nanmin = _nan_extremum("nanmin", min, np.inf)
 
 
 def _nan_arg(name: str, arg: _AxisReduction, fill: float) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         if dtype_of(a).kind not in "fc":
             return arg(a, axis=axis, keepdims=keepdims)

@@ -24,7 +24,7 @@ from .._core.array import Array, wrap_value
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Axis
 from ..lax import fft as _F
-from ._core import asarray, operand
+from ._core import asarray, check_no_out, operand
 from ._manipulation import roll
 from ._ufuncs import conj
 
@@ -43,9 +43,7 @@ def _norm(norm):
 
 
 def _no_out(out):
-    if out is not None:
-        raise TypeError("funcgrad arrays are immutable, so out= is not supported; use the "
-                        "returned array.")
+    check_no_out(out, "numpy.fft")
 
 
 def _prep(a, real=False, name="fft"):
@@ -143,7 +141,7 @@ def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = 
     _no_out(out)
     a = _prep(a, name="hfft")
     if n is None:
-        n = (get_aval(a).shape[axis] - 1) * 2
+        n = (get_aval(a).shape[_axis(axis, get_aval(a).ndim)] - 1) * 2
     return irfft(conj(a), n, axis, norm=_SWAP[_norm_or_none(norm)])
 
 
@@ -163,6 +161,8 @@ def _norm_or_none(norm):
 def _cook_nd_args(a, s, axes, invreal=False):
     """numpy's _cook_nd_args: the sizes and axes of an n-dimensional transform."""
     shape = get_aval(a).shape
+    if axes is not None:  # numpy's AxisError for an axis out of range, not an IndexError
+        axes = [_axis(ax, len(shape)) for ax in axes]
     if s is None:
         shapeless = True
         s = list(shape) if axes is None else [shape[ax] for ax in axes]
