@@ -480,7 +480,12 @@ _V_SHAPE = ("FINDINGS-valid: numpy/_core.as_shape takes int() of negative and fl
             "entries (broadcast_to(x, -1), zeros_like(x, shape=(2.0,)), identity(2.5) pass)")
 _V_CALLABLE = ("FINDINGS-valid: transforms accept a non-callable (fg.grad(None)) and fail when "
                "called; JAX: TypeError 'Expected a callable value' at build time")
+_F_VAR_DTYPE = ("not fixed yet (fuzz): var/std/nanvar/nanstd with an explicit dtype= differ "
+                "from numpy for complex input (numpy computes |x - mean|^2 in the complex "
+                "dtype, refuses an integer dtype for it) and for float16 overflow")
 XFAIL = {
+    "funcgrad.numpy.var": _F_VAR_DTYPE, "funcgrad.numpy.std": _F_VAR_DTYPE,
+    "funcgrad.numpy.nanvar": _F_VAR_DTYPE, "funcgrad.numpy.nanstd": _F_VAR_DTYPE,
     "funcgrad.lax.rem": "not fixed yet (fuzz): lax.rem is numpy's remainder (the divisor's sign); "
                         "JAX's lax.rem is C's fmod (the dividend's): rem(0.5, -1.25) is -0.75 here, "
                         "0.5 in JAX. Callers (numpy/_ufuncs, _indexing, torch/_ops) rely on it",
@@ -836,6 +841,7 @@ FOUND = [
     ("fnp.sum(fnp.ones(3), 0, None, fnp.ones(()))", TypeError),  # out=, in numpy's position
     ("fnp.mean(fnp.array([1, 2, 4]), dtype=np.int32)", "np.mean([1, 2, 4], dtype=np.int32)"),
     ("fnp.fft.fftn(fnp.ones((2, 3)), axes=(5,))", ValueError),
+    ("fnp.sum(fnp.ones(2), keepdims=[1])", TypeError), ("fnp.nansum(1.0, keepdims=None)", TypeError),
     ("frandom.permutation(frandom.PRNGKey(0), fnp.ones((2, 3)), axis=3)", ValueError),
     pytest.param("lax.rem(fnp.array(0.5), fnp.array(-1.25))", "jax.lax.rem(0.5, -1.25)",
                  marks=pytest.mark.xfail(reason="lax.rem: numpy's remainder, not C's fmod")),

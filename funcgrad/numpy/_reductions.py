@@ -3,6 +3,7 @@ NaN-ignoring ones (nansum, nanmean, nanargmax, ...) too."""
 from __future__ import annotations
 
 import math
+import operator
 from typing import Callable, Protocol
 
 import numpy as np
@@ -31,6 +32,18 @@ class _AxisReduction(Protocol):
                  keepdims: bool = False) -> Array: ...
 
 
+def _flag(keepdims):
+    """keepdims as numpy reads it (an integer's truth: a list or None is a TypeError, not a
+    silently true or false flag)."""
+    if isinstance(keepdims, np.bool_):
+        return bool(keepdims)
+    try:
+        return bool(operator.index(keepdims))
+    except TypeError:
+        raise TypeError(f"keepdims must be a bool, got {type(keepdims).__name__}: "
+                        f"{keepdims!r:.60}") from None
+
+
 def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
     """numpy's default dtype for sum/prod: small integers and bools accumulate in the platform
     integer."""
@@ -42,7 +55,7 @@ def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _keep(out, shape, axes, keepdims):
-    if not keepdims:
+    if not _flag(keepdims):
         return out
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))
 
