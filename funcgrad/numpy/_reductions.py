@@ -124,8 +124,7 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = N
 
 
 def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
-        ddof: int | None = 0,
-        keepdims: bool = False) -> Array:
+        ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate)."""
     check_no_out(out, "var")
     a = operand(a)
@@ -144,8 +143,7 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = No
 
 
 def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
-        ddof: int | None = 0,
-        keepdims: bool = False) -> Array:
+        ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.std, differentiable."""
     check_no_out(out, "std")
     return lax.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
@@ -251,8 +249,7 @@ def _safe_div(s, cnt):
 
 
 def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
-        ddof: int | None = 0,
-           keepdims: bool = False) -> Array:
+           ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.nanvar: the variance of the non-NaN elements.
 
     >>> import funcgrad.numpy as fnp
@@ -277,8 +274,7 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None =
 
 
 def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
-        ddof: int | None = 0,
-           keepdims: bool = False) -> Array:
+           ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.nanstd: the standard deviation of the non-NaN elements."""
     check_no_out(out, "nanstd")
     return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
