@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test test-long test-gpu bench docs clean
+.PHONY: demo test test-long fuzz test-gpu bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ test: $(BIN)/python
 test-long: $(BIN)/python
 	$(PIP) -e ".[test,oracle,types,jax,optax,mpi]"
 	FUNCGRAD_SLOW=1 FUNCGRAD_HYPOTHESIS=deep $(BIN)/python -m pytest
+
+# The long fuzz run: every public function of the funcgrad API with 200 generated calls each
+# (tests/test_fuzz_api.py; `make test` runs 3 each), the full-size load tests
+# (tests/test_under_load.py). Add FUNCGRAD_FUZZ_STRICT=1 to also fail on TypeError/ValueError
+# messages that the interpreter wrote from inside funcgrad instead of a check naming the argument.
+fuzz: $(BIN)/python
+	$(PIP) -e ".[test,oracle,jax,optax]"
+	FUNCGRAD_SLOW=1 FUNCGRAD_HYPOTHESIS=deep $(BIN)/python -m pytest -rs tests/test_fuzz_api.py tests/test_under_load.py
 
 # The GPU tests need CuPy, and the GPU benchmarks a CUDA build of PyTorch (PyPI's Linux wheel).
 # CUDA_EXTRA=cuda13 for a CUDA 13 driver.

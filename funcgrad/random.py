@@ -27,6 +27,7 @@ from ._core.trace import get_aval
 from ._core.typing import ArrayLike, DTypeLike, Shape
 from ._vmap import vmap
 from .lax._batching import move_axis
+from .lax._checks import normalize_axis
 from .numpy._core import as_shape
 from .scipy.special import ndtr, ndtri
 
@@ -288,6 +289,7 @@ def permutation(key: ArrayLike, x: int | ArrayLike, axis: int = 0) -> Array:
         n = int(cast(SupportsInt, x))
         return lax.argsort(bits(key, (n,)), 0)
     x = fnp.asarray(x)
+    axis = normalize_axis("permutation", axis, get_aval(x).ndim)
     n = get_aval(x).shape[axis]
     perm = lax.argsort(bits(key, (n,)), 0)
     return fnp.take_along_axis(x, fnp.reshape(perm, [-1 if i == axis % x.ndim else 1
@@ -307,6 +309,9 @@ def choice(key: ArrayLike, a: int | ArrayLike, shape: int | Shape = (), replace:
     True
     """
     pool = fnp.arange(a) if isinstance(a, int) else fnp.asarray(a)
+    if get_aval(pool).ndim == 0:
+        raise ValueError(f"choice: a must be an int or an array of at least one dimension, got "
+                         f"a {get_aval(pool).dtype} scalar: pass int(a) to sample range(a)")
     n = get_aval(pool).shape[0]
     shape = as_shape(shape)
     size = math.prod(shape)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import functools
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Optional, TypeVar
 
@@ -40,6 +41,14 @@ NAMESPACE = "funcgrad"
 PyTreeDef = optree.PyTreeSpec
 
 
+def _too_deep() -> ValueError:
+    """optree flattens recursively; a pytree deeper than Python's recursion limit is refused
+    with this error rather than a RecursionError (JAX's would overflow the same way)."""
+    return ValueError(f"the pytree is nested deeper than can be flattened (Python's recursion "
+                      f"limit is {sys.getrecursionlimit()}): hold deep data in arrays, or "
+                      f"flatten the nesting before passing it to funcgrad")
+
+
 def tree_flatten(tree: PyTree, is_leaf: IsLeaf = None) -> tuple[list[Any], PyTreeDef]:
     """(leaves, treedef): the leaves in a fixed order and the structure to rebuild the tree.
     None is an empty subtree, not a leaf; `is_leaf` stops the descent where it returns True.
@@ -49,7 +58,10 @@ def tree_flatten(tree: PyTree, is_leaf: IsLeaf = None) -> tuple[list[Any], PyTre
     >>> tree_flatten([(1, 2), (3, 4)], is_leaf=lambda x: isinstance(x, tuple))[0]
     [(1, 2), (3, 4)]
     """
-    return optree.tree_flatten(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    try:
+        return optree.tree_flatten(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> PyTree:
@@ -68,7 +80,10 @@ def tree_leaves(tree: PyTree, is_leaf: IsLeaf = None) -> list[Any]:
     >>> tree_leaves({"b": (2, None), "a": [1]})
     [1, 2]
     """
-    return optree.tree_leaves(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    try:
+        return optree.tree_leaves(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def tree_structure(tree: PyTree, is_leaf: IsLeaf = None) -> PyTreeDef:
@@ -77,7 +92,10 @@ def tree_structure(tree: PyTree, is_leaf: IsLeaf = None) -> PyTreeDef:
     >>> tree_structure((1, {"a": 2})) == tree_structure((3, {"a": 4}))
     True
     """
-    return optree.tree_structure(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    try:
+        return optree.tree_structure(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
@@ -87,7 +105,10 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
     >>> tree_map(lambda a, b: a + b, [1, (2, 3)], [10, (20, 30)])
     [11, (22, 33)]
     """
-    return optree.tree_map(f, tree, *rest, is_leaf=is_leaf, namespace=NAMESPACE)
+    try:
+        return optree.tree_map(f, tree, *rest, is_leaf=is_leaf, namespace=NAMESPACE)
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:

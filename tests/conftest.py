@@ -43,3 +43,18 @@ def gpu(request, monkeypatch):
         pytest.skip(f"no NVIDIA GPU: {backend._cuda()[1]}")
     yield fg.devices("cuda")[0]
     backend._reset_for_tests()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The public functions the fuzz suite leaves out (tests/test_fuzz_api.py EXCLUDED), each
+    with its reason, and the findings it expects to fail until their owners' fixes merge."""
+    fuzz = sys.modules.get("test_fuzz_api")
+    if fuzz is None:
+        return
+    terminalreporter.section("funcgrad API functions not fuzzed (tests/test_fuzz_api.py)")
+    for name, why in sorted(fuzz.EXCLUDED.items()):
+        terminalreporter.write_line(f"{name}: {why}")
+    if fuzz.XFAIL:
+        terminalreporter.section("fuzz findings expected to fail until fixed (XFAIL)")
+        for name, why in sorted(fuzz.XFAIL.items()):
+            terminalreporter.write_line(f"{name}: {why}")

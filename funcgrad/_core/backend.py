@@ -277,7 +277,26 @@ def from_data(a, dtype=None):
     if xp is not None and xp is not np:
         return a.astype(dtype or a.dtype, copy=True)
     a = np.array(a, dtype=dtype)
+    if a.dtype.kind not in _NUMERIC_KINDS:
+        raise non_numeric_error(a)
     return a if _default_device is CPU else transfer(a, _default_device)
+
+
+_NUMERIC_KINDS = frozenset("biufc")  # bool, signed/unsigned integers, floats, complex
+
+
+def non_numeric_error(a):
+    """The TypeError for data numpy would hold as strings, bytes, dates or Python objects (a
+    ragged list, None, a dict): funcgrad arrays are numeric, as JAX's."""
+    return TypeError(f"funcgrad arrays hold booleans, integers, floats or complex numbers; this "
+                     f"data became numpy dtype {a.dtype} (from {_describe(a)}). Pass numbers, "
+                     f"or nested lists of one length per level")
+
+
+def _describe(a):
+    if a.ndim == 0:
+        return f"a {type(a.item()).__name__}"
+    return f"shape {a.shape}"
 
 
 def create(name, *args, **kwargs):

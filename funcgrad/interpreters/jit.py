@@ -17,6 +17,7 @@ import functools
 import gc
 import inspect
 import keyword
+import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -40,6 +41,11 @@ from .partial_eval import JaxprTrace
 from .passes import run_passes
 
 RETRACE_WARN_AFTER = 5
+# Compiled signatures each jitted function keeps, the oldest dropped first (a program whose
+# shapes keep changing holds at most this many compiled forms and their constants). Set it with
+# the FUNCGRAD_JIT_CACHE_SIZE environment variable, or `funcgrad.interpreters.jit.CACHE_SIZE`.
+CACHE_SIZE = int(os.environ.get("FUNCGRAD_JIT_CACHE_SIZE", "256"))
+_cache_lock = threading.Lock()  # inserts and evictions; lookups are single dict reads
 
 
 class RetraceWarning(UserWarning):
@@ -170,11 +176,18 @@ class _Jitted:
         # the cache's hits for the fast road: structure -> {fast_signature: call}; the last
         # structure seen is tried first, and only it
         self._fast_by_tree = {}
-        self._fast_tree, self._fast_sigs = None, None
+        # (structure, its signatures): one attribute, so a thread never reads one structure
+        # with another's signatures
+        self._fast = None
         self._plain = not self.static_argnums and not self.static_argnames
         self.traces = 0
         self.last_key = None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
+
+    @property
+    def _fast_tree(self):
+        """The structure the fast road tries (None before a call set it up)."""
+        return None if self._fast is None else self._fast[0]
 
     def _split(self, args, kwargs):
         nums = {n % len(args) if -len(args) <= n < len(args) else n
@@ -193,17 +206,17 @@ class _Jitted:
         return full, kw
 
     def __call__(self, *args, **kwargs):
-        td = self._fast_tree
-        if (td is not None and not backend.active and not config.debug_nans
+        fast = self._fast
+        if (fast is not None and not backend.active and not config.debug_nans
                 and not named_axes_active()):
             try:
-                leaves = td.flatten_up_to((args, kwargs))
+                leaves = fast[0].flatten_up_to((args, kwargs))
             except Exception:  # another structure: the general road sorts it out (or raises)
                 leaves = None
             if leaves is not None:
                 found = fast_signature(leaves)
                 if found is not None:
-                    call = self._fast_sigs.get(found[0])
+                    call = fast[1].get(found[0])
                     if call is not None:
                         return call(found[1])
         return self._call(args, kwargs)
@@ -247,7 +260,7 @@ class _Jitted:
             if entry.call is None:
                 entry.call = fast_call(entry.fn, entry.consts, entry.out_tree)
             sigs[found[0]] = entry.call
-        self._fast_tree, self._fast_sigs = td, sigs
+        self._fast = (td, sigs)
 
     def _key(self, in_tree, leaves, static, raws):
         """The cache key: the arguments' structure, avals and static values, and, once a GPU is
@@ -282,7 +295,12 @@ class _Jitted:
                 f"jit({_fn_name(self.fun)})", key[3], consts)
         fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun), np if device is None else device.xp)
         entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed, records)
-        self.cache[key] = entry
+        with _cache_lock:
+            self.cache[key] = entry
+            if len(self.cache) > max(CACHE_SIZE, 1):
+                # the oldest signature goes; the fast road's maps may hold it, so they restart
+                del self.cache[next(iter(self.cache))]
+                self._fast_by_tree, self._fast = {}, None
         self._note_trace(key)
         return entry
 

@@ -57,9 +57,15 @@ def asarray(a: ArrayLike, dtype: DTypeLike = None) -> Array:
 
 
 def _has_traced(seq):
-    for x in seq:
-        if isinstance(x, (Array, Tracer)) or (isinstance(x, (list, tuple)) and _has_traced(x)):
-            return True
+    """Whether nested lists/tuples hold a funcgrad value, walked without recursion (a list
+    nested thousands deep reaches numpy, which refuses more than 64 dimensions clearly)."""
+    stack = [seq]
+    while stack:
+        for x in stack.pop():
+            if isinstance(x, (Array, Tracer)):
+                return True
+            if isinstance(x, (list, tuple)):
+                stack.append(x)
     return False
 
 
@@ -90,6 +96,14 @@ def stack_operands(arrays: Sequence[ArrayLike], axis: int) -> Array:
     nd = get_aval(arrays[0]).ndim + 1
     ax = normalize_axis("stack", axis, nd)
     return lax.concatenate([lax.expand_dims(x, (ax,)) for x in arrays], ax)
+
+
+def check_no_out(out: Any, who: str) -> None:
+    """numpy's `out=` (in numpy's position, so that positional calls mean what they mean in
+    numpy): funcgrad arrays are immutable, so only None is accepted (JAX refuses it too)."""
+    if out is not None:
+        raise TypeError(f"{who}: out= is not supported: funcgrad arrays are immutable; use the "
+                        f"returned array")
 
 
 def as_shape(shape: int | Shape, who: str = "shape", infer: bool = False,

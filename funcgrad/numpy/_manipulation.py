@@ -212,6 +212,8 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
 def hstack(tup: Sequence[ArrayLike]) -> Array:
     """numpy.hstack, differentiable."""
     arrs = [atleast_1d(a) for a in tup]
+    if not arrs:
+        raise ValueError("hstack: need at least one array to concatenate")
     return concatenate(arrs, axis=0 if get_aval(arrs[0]).ndim == 1 else 1)
 
 

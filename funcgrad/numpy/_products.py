@@ -10,6 +10,7 @@ from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
+from ..lax._checks import normalize_axis
 from ._core import operand
 from ._indexing import diagonal
 from ._manipulation import broadcast_to, moveaxis, ravel, reshape, stack, transpose
@@ -105,11 +106,15 @@ def tensordot(a: ArrayLike, b: ArrayLike,
     na, nb = get_aval(a).ndim, get_aval(b).ndim
     if np.ndim(axes) == 0:
         k = int(cast(int, axes))
+        if not 0 <= k <= min(na, nb):
+            raise ShapeError(f"tensordot: axes={k} contracts {k} trailing axes of a (ndim {na}) "
+                             f"with {k} leading axes of b (ndim {nb}): pass 0..{min(na, nb)}. "
+                             f"{doc_link('shapeerror')}")
         ax_a, ax_b = tuple(range(na - k, na)), tuple(range(k))
     else:
         ax_a, ax_b = (tuple(np.atleast_1d(x).tolist()) for x in cast(Sequence[Any], axes))
-    ax_a = tuple(x % na for x in ax_a)
-    ax_b = tuple(x % nb for x in ax_b)
+    ax_a = tuple(normalize_axis("tensordot", x, na) for x in ax_a)
+    ax_b = tuple(normalize_axis("tensordot", x, nb) for x in ax_b)
     sa, sb = get_aval(a).shape, get_aval(b).shape
     if len(ax_a) != len(ax_b) or any(sa[i] != sb[j] for i, j in zip(ax_a, ax_b)):
         raise _mismatch("tensordot", sa, sb, f"axes {ax_a} and {ax_b} differ in size")

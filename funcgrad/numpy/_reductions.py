@@ -3,6 +3,7 @@ NaN-ignoring ones (nansum, nanmean, nanargmax, ...) too."""
 from __future__ import annotations
 
 import math
+import operator
 from typing import Callable, Protocol
 
 import numpy as np
@@ -14,7 +15,7 @@ from .._core.typing import ArrayLike, Axis, DTypeLike
 from ..lax._checks import normalize_axes, normalize_axis
 from ..lax.device import on_device_of
 from ..lax.reduce import HALF_FLOATS
-from ._core import cast, dtype_of, float_dtype, operand
+from ._core import cast, check_no_out, dtype_of, float_dtype, operand
 from ._ufuncs import isnan
 
 
@@ -22,13 +23,26 @@ class _Reduction(Protocol):
     """What `_reduction` makes: sum and prod's signature."""
 
     def __call__(self, a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
-                 keepdims: bool = False) -> Array: ...
+                 out: None = None, keepdims: bool = False) -> Array: ...
 
 
 class _AxisReduction(Protocol):
     """What the other factories here make: max, argmax, any, nanmax... take no dtype."""
 
-    def __call__(self, a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array: ...
+    def __call__(self, a: ArrayLike, axis: Axis = None, out: None = None,
+                 keepdims: bool = False) -> Array: ...
+
+
+def _flag(keepdims):
+    """keepdims as numpy reads it (an integer's truth: a list or None is a TypeError, not a
+    silently true or false flag)."""
+    if isinstance(keepdims, np.bool_):
+        return bool(keepdims)
+    try:
+        return bool(operator.index(keepdims))
+    except TypeError:
+        raise TypeError(f"keepdims must be a bool, got {type(keepdims).__name__}: "
+                        f"{keepdims!r:.60}") from None
 
 
 def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
@@ -42,15 +56,16 @@ def _accumulation_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _keep(out, shape, axes, keepdims):
-    if not keepdims:
+    if not _flag(keepdims):
         return out
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(shape)))
 
 
 def _reduction(name: str, prim_fn: Callable[[Array, tuple[int, ...]], Array],
                default_dtype: Callable[[np.dtype], np.dtype]) -> _Reduction:
-    def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+    def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
           keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -69,7 +84,9 @@ prod = _reduction("prod", lax.reduce_prod, _accumulation_dtype)
 
 def _extremum(name: str,
               prim_fn: Callable[[Array, tuple[int, ...]], Array]) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
         axes = normalize_axes(name, axis, aval.ndim)
@@ -99,7 +116,7 @@ def _in_float32(stat: Callable[..., Array], a: Array, dtype: DTypeLike,
     return lax.convert_element_type(stat(a, dtype=np.float32, **kw), dt)
 
 
-def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
          keepdims: bool = False) -> Array:
     """numpy.mean: integers average in float64, 16-bit floats in float32.
 
@@ -109,6 +126,7 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     >>> fnp.mean(fnp.full(4096, 0.1, dtype=fnp.float16))
     Array(0.1, dtype=float16)
     """
+    check_no_out(out, "mean")
     a = operand(a)
     half = _in_float32(mean, a, dtype, axis=axis, keepdims=keepdims)
     if half is not None:
@@ -117,11 +135,13 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     axes = normalize_axes("mean", axis, aval.ndim)
     dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
     s = sum(a, axis=axes, dtype=dt, keepdims=keepdims)
-    return lax.div(s, float(_count(aval.shape, axes)))
+    m = lax.div(s, float(_count(aval.shape, axes)))
+    # an integer dtype asked for: numpy divides, then casts back (truncating), as here
+    return lax.convert_element_type(m, dt) if dt.kind in "biu" else m
 
 
-def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
-        keepdims: bool = False) -> Array:
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+        ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.var with `ddof` (0: population variance; 1: the unbiased sample estimate); 16-bit
     floats are computed in float32 and rounded once (numpy's float16 sum of squares overflows
     here, to inf).
@@ -130,6 +150,7 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
     >>> fnp.var(fnp.array([200., -200., 200., -200.], dtype=fnp.float16))
     Array(4.e+04, dtype=float16)
     """
+    check_no_out(out, "var")
     a = operand(a)
     half = _in_float32(var, a, dtype, axis=axis, ddof=ddof, keepdims=keepdims)
     if half is not None:
@@ -140,13 +161,18 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
     if dt != aval.dtype:
         a = lax.convert_element_type(a, dt)
     centered = lax.sub(a, mean(a, axis=axes, keepdims=True))
+    if dt.kind == "c":  # |x - mean|^2: the variance of a complex array is real, as numpy's
+        centered = lax.abs(centered)
     ss = sum(lax.mul(centered, centered), axis=axes, keepdims=keepdims)
-    return lax.div(ss, float(_count(aval.shape, axes) - ddof))
+    # numpy divides by max(n - ddof, 0): ddof >= n gives inf or nan, never a negative variance
+    n = _count(aval.shape, axes)
+    return lax.div(ss, float(n - ddof if n > ddof else 0))
 
 
-def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
-        keepdims: bool = False) -> Array:
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+        ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.std, differentiable; 16-bit floats are computed in float32 and rounded once."""
+    check_no_out(out, "std")
     half = _in_float32(std, operand(a), dtype, axis=axis, ddof=ddof, keepdims=keepdims)
     if half is not None:
         return half
@@ -154,7 +180,9 @@ def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | No
 
 
 def _arg(name: str, prim_fn: Callable[[Array, int], Array]) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
         if axis is None:
@@ -172,7 +200,9 @@ argmin = _arg("argmin", lax.argmin)
 
 
 def _logical_reduction(name: str, extremum: _AxisReduction, identity: bool) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         truth = lax.ne(operand(a), 0)
         aval = get_aval(truth)
         if aval.size:
@@ -199,7 +229,7 @@ def _nan_fill(a, fill):
     return lax.select(isnan(a), np.array(fill, dtype_of(a)), a)
 
 
-def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
            keepdims: bool = False) -> Array:
     """numpy.nansum: the sum treating NaNs as zero.
 
@@ -207,12 +237,14 @@ def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     >>> fnp.nansum(fnp.array([1., fnp.nan, 2.]))
     Array(3., dtype=float64)
     """
+    check_no_out(out, "nansum")
     return sum(_nan_fill(a, 0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
-def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
             keepdims: bool = False) -> Array:
     """numpy.nanprod: the product treating NaNs as one."""
+    check_no_out(out, "nanprod")
     return prod(_nan_fill(a, 1), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
@@ -222,7 +254,7 @@ def count_non_nan(a: ArrayLike, axis: Axis, keepdims: bool) -> Array:
     return sum(lax.bitwise_not(isnan(a)), axis=axis, dtype=np.intp, keepdims=keepdims)
 
 
-def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
             keepdims: bool = False) -> Array:
     """numpy.nanmean: the mean of the non-NaN elements (NaN for an all-NaN slice).
 
@@ -230,6 +262,7 @@ def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
     >>> fnp.nanmean(fnp.array([1., fnp.nan, 2.]))
     Array(1.5, dtype=float64)
     """
+    check_no_out(out, "nanmean")
     a = operand(a)
     if dtype_of(a).kind not in "fc":
         return mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
@@ -245,14 +278,15 @@ def _safe_div(s, cnt):
     return lax.select(ok, q, np.array(np.nan, dtype_of(q)))
 
 
-def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
-           keepdims: bool = False) -> Array:
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+           ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.nanvar: the variance of the non-NaN elements.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.nanvar(fnp.array([1., fnp.nan, 3.]))
     Array(1., dtype=float64)
     """
+    check_no_out(out, "nanvar")
     a = operand(a)
     if dtype_of(a).kind not in "fc":
         return var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
@@ -269,14 +303,17 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int |
     return _safe_div(ss, cnt)
 
 
-def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, ddof: int | None = 0,
-           keepdims: bool = False) -> Array:
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
+           ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.nanstd: the standard deviation of the non-NaN elements."""
+    check_no_out(out, "nanstd")
     return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def _nan_extremum(name: str, reduce: _AxisReduction, fill: float) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         if dtype_of(a).kind not in "fc":
             return reduce(a, axis=axis, keepdims=keepdims)
@@ -298,7 +335,9 @@ nanmin = _nan_extremum("nanmin", min, np.inf)
 
 
 def _nan_arg(name: str, arg: _AxisReduction, fill: float) -> _AxisReduction:
-    def f(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
+    def f(a: ArrayLike, axis: Axis = None, out: None = None,
+          keepdims: bool = False) -> Array:
+        check_no_out(out, name)
         a = operand(a)
         if dtype_of(a).kind not in "fc":
             return arg(a, axis=axis, keepdims=keepdims)

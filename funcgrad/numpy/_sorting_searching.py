@@ -23,6 +23,7 @@ from ._ufuncs import isnan
 def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None,
          order: str | None = None) -> Array:
     """numpy.sort, differentiable: the values are gathered with the (stable) sorting permutation."""
+    _check_sort_options("sort", kind, order)
     a, ax = axis_or_flat(a, axis, "sort")
     return take_along_axis(a, lax.argsort(a, ax), ax)
 
@@ -30,8 +31,23 @@ def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None,
 def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None,
             order: str | None = None) -> Array:
     """numpy.argsort."""
+    _check_sort_options("argsort", kind, order)
     a, ax = axis_or_flat(a, axis, "argsort")
     return lax.argsort(a, ax)
+
+
+_SORT_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable", "quick", "merge", "heap")
+
+
+def _check_sort_options(who, kind, order):
+    """Every sort is stable here, so any of numpy's kinds gives numpy's stable answer; `order`
+    names fields of structured arrays, which funcgrad has none of (numpy's errors for both)."""
+    if order is not None:
+        raise ValueError(f"{who}: cannot specify order when the array has no fields "
+                         f"(got order={order!r}); pass order=None")
+    if not isinstance(kind, str | None) or kind not in _SORT_KINDS:
+        raise ValueError(f"{who}: kind must be one of 'quicksort', 'mergesort', 'heapsort' or "
+                         f"'stable', got {kind!r}")
 
 
 def msort(a: ArrayLike) -> Array:

@@ -11,7 +11,7 @@ from .._core.array import Array
 from .._core.trace import Tracer, bind, eager_binary, eager_unary, get_aval, host_value
 from .._core.typing import ArrayLike
 from ..lax.elementwise import maximum_p
-from ._core import cast, dtype_of, operand, shape_of, ufunc_dtype
+from ._core import cast, dtype_of, float_dtype, operand, shape_of, ufunc_dtype
 from ._manipulation import broadcast_to
 
 def _unary(prim_fn: Callable[..., Any], name: str) -> Callable[[ArrayLike], Array]:
@@ -199,8 +199,14 @@ conjugate = conj = _unary(lax.conj, "conjugate")
 
 
 def fabs(x: ArrayLike) -> Array:
-    """numpy.fabs, differentiable."""
-    return lax.abs(operand(x))
+    """numpy.fabs, differentiable: float results (integers promote, as numpy's); complex input
+    is refused, as numpy's (use abs)."""
+    x = operand(x)
+    if dtype_of(x).kind == "c":
+        raise TypeError("fabs: complex input is not supported (numpy's fabs is real-only); use "
+                        "fnp.abs(x) for the modulus")
+    return lax.abs(x if dtype_of(x).kind == "f" else lax.convert_element_type(
+        x, float_dtype(dtype_of(x))))
 
 
 def deg2rad(x: ArrayLike) -> Array:
@@ -305,8 +311,11 @@ def imag(val: ArrayLike) -> Array:
 def angle(z: ArrayLike, deg: bool = False) -> Array:
     """numpy.angle, differentiable."""
     z = operand(z)
+    if dtype_of(z).kind not in "fc":  # integers and booleans: numpy's float angle (pi for < 0)
+        z = lax.convert_element_type(z, float_dtype(dtype_of(z)))
+    # a real z's imaginary part is +0 (numpy's arctan2(0, z)): pi for negative z, not -pi
     a = lax.atan2(lax.imag(z), lax.real(z)) if dtype_of(z).kind == "c" else lax.atan2(
-        lax.mul(z, 0.0), z)
+        lax.full(shape_of(z), 0, dtype_of(z)), z)
     return rad2deg(a) if deg else a
 
 

@@ -24,7 +24,7 @@ from .._core.array import Array, wrap_value
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Axis
 from ..lax import fft as _F
-from ._core import asarray, operand
+from ._core import asarray, check_no_out, operand
 from ._manipulation import roll
 from ._ufuncs import conj
 
@@ -43,9 +43,7 @@ def _norm(norm):
 
 
 def _no_out(out):
-    if out is not None:
-        raise TypeError("funcgrad arrays are immutable, so out= is not supported; use the "
-                        "returned array.")
+    check_no_out(out, "numpy.fft")
 
 
 def _prep(a, real=False, name="fft"):
@@ -143,7 +141,7 @@ def hfft(a: ArrayLike, n: int | None = None, axis: int = -1, norm: str | None = 
     _no_out(out)
     a = _prep(a, name="hfft")
     if n is None:
-        n = (get_aval(a).shape[axis] - 1) * 2
+        n = (get_aval(a).shape[_axis(axis, get_aval(a).ndim)] - 1) * 2
     return irfft(conj(a), n, axis, norm=_SWAP[_norm_or_none(norm)])
 
 
@@ -163,6 +161,8 @@ def _norm_or_none(norm):
 def _cook_nd_args(a, s, axes, invreal=False):
     """numpy's _cook_nd_args: the sizes and axes of an n-dimensional transform."""
     shape = get_aval(a).shape
+    if axes is not None:  # numpy's AxisError for an axis out of range, not an IndexError
+        axes = [_axis(ax, len(shape)) for ax in axes]
     if s is None:
         shapeless = True
         s = list(shape) if axes is None else [shape[ax] for ax in axes]
@@ -274,14 +274,31 @@ def irfft2(a: ArrayLike, s: Sequence[int] | None = None, axes: Sequence[int] | N
 
 # ---- helpers -------------------------------------------------------------------------------------
 
+def _freqs(which, n, d):
+    """numpy's frequencies, with JAX's answers where numpy divides by zero: n=0 gives no
+    frequencies, d=0 infinities (numpy raises ZeroDivisionError from its own Python)."""
+    n = operator.index(n)
+    if n < 0:
+        raise ValueError(f"{which.__name__}: n must be >= 0, got {n}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if n == 0:  # numpy divides by n * d: JAX's [] (fftfreq) and [nan] (rfftfreq, 0/0)
+            return wrap_value(np.arange(1 if which is np.fft.rfftfreq else 0) / np.float64(0))
+        return wrap_value(which(n) / np.float64(d))
+
+
 def fftfreq(n: int, d: float = 1.0, device: Any = None) -> Array:
-    """numpy.fft.fftfreq: the sample frequencies (a constant)."""
-    return wrap_value(np.fft.fftfreq(n, d))
+    """numpy.fft.fftfreq: the sample frequencies (a constant).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.fft.fftfreq(4, 0.5)
+    Array([ 0. ,  0.5, -1. , -0.5], dtype=float64)
+    """
+    return _freqs(np.fft.fftfreq, n, d)
 
 
 def rfftfreq(n: int, d: float = 1.0, device: Any = None) -> Array:
     """numpy.fft.rfftfreq: the non-negative sample frequencies (a constant)."""
-    return wrap_value(np.fft.rfftfreq(n, d))
+    return _freqs(np.fft.rfftfreq, n, d)
 
 
 def fftshift(x: ArrayLike, axes: Axis = None) -> Array:

@@ -365,7 +365,7 @@ def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
     """numpy.linalg.eigh: EighResult(eigenvalues ascending, eigenvectors as columns) of the
     symmetric matrix with a's lower (UPLO='L') or upper triangle. The derivative treats a as
     symmetric; the eigenvectors' needs distinct eigenvalues."""
-    UPLO = UPLO.upper()
+    UPLO = UPLO.upper() if isinstance(UPLO, str) else UPLO
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
     a = _prep(a)

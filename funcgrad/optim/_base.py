@@ -210,6 +210,19 @@ def stateless_with_tree_map(f: Callable[[Any, Any], Any]) -> GradientTransformat
     return GradientTransformation(init_empty_state, update)
 
 
+def check_transformation(tx: Any, who: str) -> None:
+    """A TypeError naming `who` unless `tx` has init and update. Every combinator takes its
+    inner transformations through `with_extra_args_support`, which calls this: one check for all.
+
+    >>> check_transformation(None, "chain")
+    Traceback (most recent call last):
+    TypeError: chain: expected a GradientTransformation (an object with init and update, e.g. optim.sgd(0.1)), got NoneType: None
+    """
+    if not (callable(getattr(tx, "init", None)) and callable(getattr(tx, "update", None))):
+        raise TypeError(f"{who}: expected a GradientTransformation (an object with init and "
+                        f"update, e.g. optim.sgd(0.1)), got {type(tx).__name__}: {tx!r:.80}")
+
+
 def with_extra_args_support(tx: GradientTransformation) -> GradientTransformationExtraArgs:
     """`tx` as a GradientTransformationExtraArgs: its update accepts (and ignores) keyword
     arguments. One that already is of that type comes back unchanged.
@@ -220,6 +233,7 @@ def with_extra_args_support(tx: GradientTransformation) -> GradientTransformatio
     """
     if isinstance(tx, GradientTransformationExtraArgs):
         return tx
+    check_transformation(tx, "with_extra_args_support")
 
     def update(updates, state, params=None, **extra_args):
         del extra_args

@@ -137,6 +137,9 @@ def scale_by_sm3(b1: ArrayLike = 0.9, b2: ArrayLike = 1.0,
         if any(fnp.asarray(x).dtype.kind == "c" for x in tree.tree_leaves(params)):
             raise ValueError("scale_by_sm3 does not support complex parameters; "
                              "split them into real and imaginary parts")
+        if any(fnp.ndim(x) == 0 for x in tree.tree_leaves(params)):
+            raise ValueError("scale_by_sm3 keeps one accumulator per index of each axis, so a "
+                             "scalar (0-d) parameter has none: reshape it to shape (1,)")
         mu = tree.tree_map(lambda p: [fnp.zeros((p.shape[i],), p.dtype) for i in range(p.ndim)],
                            params)
         return ScaleBySM3State(mu, tree.tree_map(fnp.zeros_like, params))

@@ -113,6 +113,9 @@ def matrix_inverse_pth_root(matrix: ArrayLike, p: int, num_iters: int = 100,
     """
     del precision
     matrix = fnp.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"matrix_inverse_pth_root: matrix must be square 2-D, got shape "
+                         f"{matrix.shape}")
     size = matrix.shape[0]
     dtype = np.promote_types(matrix.dtype, np.float32)
     alpha = -1.0 / p

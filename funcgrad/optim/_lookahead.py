@@ -9,7 +9,7 @@ from .. import numpy as fnp
 from .. import tree
 from .._core.array import Array
 from .._core.typing import ArrayLike, PyTree
-from ._base import GradientTransformation
+from ._base import GradientTransformation, check_transformation
 
 _log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def lookahead(fast_optimizer: GradientTransformation, sync_period: int,
     >>> params  # fast went to 2, slow half-way; both are at 1 after the sync
     LookaheadParams(fast=Array([1.], dtype=float64), slow=Array([1.], dtype=float64))
     """
+    check_transformation(fast_optimizer, "lookahead")
     if sync_period < 1:
         raise ValueError(f"lookahead: sync_period={sync_period}; it must be >= 1")
 

@@ -2,7 +2,7 @@
 the measurements in the state, leaving the updates unchanged."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .._core.typing import ArrayLike, DTypeLike, PyTree
@@ -63,6 +63,9 @@ def monitor(measures: dict[str, GradientTransformation | Callable[[Updates], PyT
     >>> state.measurements
     {'norm': Array(5., dtype=float64)}
     """
+    if not isinstance(measures, Mapping):
+        raise TypeError(f"monitor: measures must be a dict of name -> measure, got "
+                        f"{type(measures).__name__}")
     members = {name: with_extra_args_support(_as_transformation(measure))
                for name, measure in measures.items()}
     names = tuple(members)

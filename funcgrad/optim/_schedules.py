@@ -15,7 +15,7 @@ Integer arithmetic on the count (minus `transition_begin`, clipped) stays intege
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -143,8 +143,18 @@ def linear_schedule(init_value: Scalar, end_value: Scalar, transition_steps: int
     return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
 
 
+def _nonzero_factors(name: str, **factors: float) -> None:
+    """The one-cycle schedules divide peak_value by these."""
+    for k, v in factors.items():
+        if v == 0:
+            raise ValueError(f"{name}: {k} must be nonzero (the schedule divides by it)")
+
+
 def _nonnegative_scales(name: str, boundaries_and_scales: dict[int, float] | None
                         ) -> list[tuple[int, float]]:
+    if boundaries_and_scales is not None and not isinstance(boundaries_and_scales, Mapping):
+        raise TypeError(f"{name}: boundaries_and_scales must be a dict of step -> scale, got "
+                        f"{type(boundaries_and_scales).__name__}")
     items = sorted((boundaries_and_scales or {}).items())
     negative = {b: s for b, s in items if not s >= 0}
     if negative:
@@ -409,6 +419,8 @@ def linear_onecycle_schedule(transition_steps: int, peak_value: Scalar, pct_star
     [0.5, 0.75, 1.0, 0.75, 0.5, 0.275, 0.05]
     """
     _positive_steps("linear_onecycle_schedule", transition_steps)
+    _nonzero_factors("linear_onecycle_schedule", div_factor=div_factor,
+                     final_div_factor=final_div_factor)
     return piecewise_interpolate_schedule(
         "linear", peak_value / div_factor,
         {int(pct_start * transition_steps): div_factor,
@@ -429,6 +441,8 @@ def cosine_onecycle_schedule(transition_steps: int, peak_value: Scalar, pct_star
     [0.25, 0.625, 1.0, 0.5012, 0.0025]
     """
     _positive_steps("cosine_onecycle_schedule", transition_steps)
+    _nonzero_factors("cosine_onecycle_schedule", div_factor=div_factor,
+                     final_div_factor=final_div_factor)
     return piecewise_interpolate_schedule(
         "cosine", peak_value / div_factor,
         {int(pct_start * transition_steps): div_factor,

@@ -102,6 +102,9 @@ def partition(transforms: Mapping[Hashable, GradientTransformation],
     >>> opt.update(g, opt.init(g))[0]
     {'w': Array([-1.], dtype=float64), 'b': Array([0.], dtype=float64)}
     """
+    if not isinstance(transforms, Mapping):
+        raise TypeError(f"partition: transforms must be a dict of label -> "
+                        f"GradientTransformation, got {type(transforms).__name__}")
     transforms = {k: with_extra_args_support(t) for k, t in transforms.items()}
 
     def labels_for(t):
