@@ -277,12 +277,19 @@ def from_data(a, dtype=None):
     if xp is not None and xp is not np:
         return a.astype(dtype or a.dtype, copy=True)
     a = np.array(a, dtype=dtype)
-    if a.dtype.kind not in _NUMERIC_KINDS:
+    if a.dtype.kind not in _NUMERIC_KINDS and a.dtype not in EXTRA_FLOATS:
         raise non_numeric_error(a)
     return a if _default_device is CPU else transfer(a, _default_device)
 
 
 _NUMERIC_KINDS = frozenset("biufc")  # bool, signed/unsigned integers, floats, complex
+
+try:
+    import ml_dtypes  # optional (JAX's dependency): numpy dtypes for bfloat16
+    EXTRA_FLOATS = frozenset({np.dtype(ml_dtypes.bfloat16)})
+except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
+    EXTRA_FLOATS = frozenset()
+"""Float dtypes that numpy holds under kind 'V' (ml_dtypes' bfloat16): numeric all the same."""
 
 
 def non_numeric_error(a):

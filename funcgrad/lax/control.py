@@ -560,13 +560,17 @@ def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any],
 
 def _loop_bound(bound, argname):
     """A fori_loop bound: an integer scalar (a float would silently truncate: 2.5 steps)."""
-    bound = as_leaf(bound)
-    aval = get_aval(bound)
-    if aval.shape != () or aval.dtype.kind not in "iu":
-        raise TypeError(f"fori_loop: `{argname}` must be an integer scalar, got "
-                        f"{aval.str_short()}; loop bounds count steps: pass an int, e.g. "
-                        f"int({argname}) or x.astype(fnp.int32).")
-    return bound
+    try:
+        bound = as_leaf(bound)
+    except TypeError:  # not numeric at all (a str): say which bound
+        got = type(bound).__name__
+    else:
+        aval = get_aval(bound)
+        if aval.shape == () and aval.dtype.kind in "iu":
+            return bound
+        got = aval.str_short()
+    raise TypeError(f"fori_loop: `{argname}` must be an integer scalar, got {got}; loop bounds "
+                    f"count steps: pass an int, e.g. int({argname}) or x.astype(fnp.int32).")
 
 
 # ---- while_loop -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._core.array import Array
-from .._core.backend import asarray
+from .._core.backend import EXTRA_FLOATS, asarray
 from .._core.avals import ShapedArray
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defjvp, defvjp
@@ -29,11 +29,7 @@ def _kept_dims(ndim, axes):
     return tuple(i for i in range(ndim) if i not in axes)
 
 
-try:
-    import ml_dtypes  # optional (JAX's dependency): the bfloat16 dtype of numpy arrays
-    HALF_FLOATS = frozenset({np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16)})
-except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
-    HALF_FLOATS = frozenset({np.dtype(np.float16)})
+HALF_FLOATS = frozenset({np.dtype(np.float16)}) | EXTRA_FLOATS
 """The 16-bit float dtypes, which sums and products accumulate in float32 (as numpy's pairwise
 sums and mean do, and JAX's reductions): the result is rounded to 16 bits once, at the end."""
 
