@@ -43,6 +43,11 @@ def relu(x: ArrayLike) -> Array:
     return lax.select(lax.le(x, zero), zero, x)
 
 
+def _promote_int(x: Array) -> Array:
+    """Integer and boolean x as float64, as JAX promotes them where it computes in floats."""
+    return lax.convert_element_type(x, np.float64) if get_aval(x).dtype.kind in "biu" else x
+
+
 def relu6(x: ArrayLike) -> Array:
     """min(max(x, 0), 6), with derivative 0 at both corners (as JAX's and PyTorch's; clip's
     rule would split it there) and NaN kept.
@@ -51,7 +56,7 @@ def relu6(x: ArrayLike) -> Array:
     >>> fg.grad(relu6)(0.0), fg.grad(relu6)(6.0), fg.grad(relu6)(3.0)
     (Array(0., dtype=float64), Array(0., dtype=float64), Array(1., dtype=float64))
     """
-    x = operand(x)
+    x = _promote_int(operand(x))  # JAX's relu6 computes against the float 6.
     return lax.select(lax.le(x, 0), 0, lax.select(lax.ge(x, 6), 6, x))
 
 
@@ -145,8 +150,7 @@ def _normalized(x: Array, axis: Axis, log: bool) -> Array:
     A 0-d x is one element along its only axis (softmax 1, log_softmax 0; NaN where x is not
     finite, as JAX's), and an empty x gives an empty result (there is no maximum to take), as
     PyTorch's softmax has them. Integer and boolean x are promoted to float64 first, as JAX's are."""
-    if get_aval(x).dtype.kind in "biu":
-        x = lax.convert_element_type(x, np.float64)
+    x = _promote_int(x)
     if not get_aval(x).ndim:  # x - x: 0 (NaN for an infinite or NaN x, as JAX's)
         d = lax.sub(x, x)
         return d if log else lax.exp(d)

@@ -474,12 +474,8 @@ def _shapes(v):
 
 
 # ------------------------------------------------------------------------------------------
-# Expected failures: findings other helpers own (/work/wt/FINDINGS-<owner>.md). The test still
-# runs (an xpass shows the fix landed): the lead removes an entry when the owner's fix merges.
-_V_SHAPE = ("FINDINGS-valid: numpy/_core.as_shape takes int() of negative and float shape "
-            "entries (broadcast_to(x, -1), zeros_like(x, shape=(2.0,)), identity(2.5) pass)")
-_V_CALLABLE = ("FINDINGS-valid: transforms accept a non-callable (fg.grad(None)) and fail when "
-               "called; JAX: TypeError 'Expected a callable value' at build time")
+# Expected failures: what is found and not fixed yet, each with its reason. The test still runs
+# (an xpass shows a fix landed: then the entry goes).
 _F_VAR_DTYPE = ("not fixed yet (fuzz): var/std/nanvar/nanstd with an explicit dtype= differ "
                 "from numpy for complex input (numpy computes |x - mean|^2 in the complex "
                 "dtype, refuses an integer dtype for it) and for float16 overflow")
@@ -489,23 +485,6 @@ XFAIL = {
     "funcgrad.lax.rem": "not fixed yet (fuzz): lax.rem is numpy's remainder (the divisor's sign); "
                         "JAX's lax.rem is C's fmod (the dividend's): rem(0.5, -1.25) is -0.75 here, "
                         "0.5 in JAX. Callers (numpy/_ufuncs, _indexing, torch/_ops) rely on it",
-    "funcgrad.nn.avg_pool": "FINDINGS-valid: avg_pool with a window of size 0: ZeroDivisionError",
-    "funcgrad.grad": _V_CALLABLE, "funcgrad.value_and_grad": _V_CALLABLE,
-    "funcgrad.vmap": _V_CALLABLE, "funcgrad.jacrev": _V_CALLABLE, "funcgrad.jacfwd": _V_CALLABLE,
-    "funcgrad.jacobian": _V_CALLABLE, "funcgrad.hessian": _V_CALLABLE,
-    "funcgrad.numpy.broadcast_to": _V_SHAPE, "funcgrad.numpy.zeros_like": _V_SHAPE,
-    "funcgrad.numpy.ones_like": _V_SHAPE, "funcgrad.numpy.full_like": _V_SHAPE,
-    "funcgrad.numpy.identity": _V_SHAPE,
-    "funcgrad.numpy.arange": "FINDINGS-valid: arange(0, None, 1) gives [0] (numpy: []); "
-                             "arange(0, None, 0) gives [] (numpy: ZeroDivisionError)",
-    "funcgrad.numpy.make_diagonal": "FINDINGS-valid: make_diagonal of a 0-d input: internal "
-                                    "IndexError in numpy/_creation.py",
-    "funcgrad.lax.index_update": "FINDINGS-valid: index_update(mode=None): internal KeyError",
-    "funcgrad.device_put": "FINDINGS-valid: device_put('abc') makes a str Array (JAX: TypeError)",
-    "funcgrad.nn.softmax": "FINDINGS-valid/edges: softmax over one element returns ones like x: "
-                           "integer for integer x (JAX: float), 1 for nan (JAX: nan)",
-    "funcgrad.nn.log_softmax": "FINDINGS-valid/edges: log_softmax over one element returns "
-                               "zeros like x: integer for integer x, 0 for nan (JAX: nan)",
 }
 
 
@@ -835,7 +814,6 @@ FOUND = [
     ("optim.matrix_inverse_pth_root(fnp.ones(3), 2)", ValueError),
     ("fnp.asarray(_deep(3000))", ValueError), ("fnp.asarray('abc')", TypeError),
     ("fnp.array([None, 1.0])", TypeError), ("fg.Array({'a': 1})", TypeError), ("fg.tree.leaves(_deep(100000, tuple))", ValueError),
-    # other helpers' (FINDINGS-<owner>.md): xfail until their fix merges
     ("optim.cosine_onecycle_schedule(10, 1.0, final_div_factor=0.0)", ValueError),
     ("optim.piecewise_constant_schedule(1.0, 'abc')", TypeError),
     ("fnp.sum(fnp.ones(3), 0, None, fnp.ones(()))", TypeError),  # out=, in numpy's position
@@ -845,22 +823,16 @@ FOUND = [
     ("frandom.permutation(frandom.PRNGKey(0), fnp.ones((2, 3)), axis=3)", ValueError),
     pytest.param("lax.rem(fnp.array(0.5), fnp.array(-1.25))", "jax.lax.rem(0.5, -1.25)",
                  marks=pytest.mark.xfail(reason="lax.rem: numpy's remainder, not C's fmod")),
-    pytest.param("fg.grad(None)", TypeError, marks=pytest.mark.xfail(reason=_V_CALLABLE)),
-    pytest.param("fg.vmap(3)", TypeError, marks=pytest.mark.xfail(reason=_V_CALLABLE)),
-    pytest.param("fnp.broadcast_to(1.0, -1)", ValueError, marks=pytest.mark.xfail(reason=_V_SHAPE)),
-    pytest.param("fnp.zeros_like(1.0, shape=(2.0,))", TypeError,
-                 marks=pytest.mark.xfail(reason=_V_SHAPE)),
-    pytest.param("fnp.identity(2.5)", TypeError, marks=pytest.mark.xfail(reason=_V_SHAPE)),
-    pytest.param("fnp.arange(0, None, 1)", "np.arange(0, None, 1)",
-                 marks=pytest.mark.xfail(reason=XFAIL["funcgrad.numpy.arange"])),
-    pytest.param("fnp.make_diagonal(1.0)", ValueError,
-                 marks=pytest.mark.xfail(reason=XFAIL["funcgrad.numpy.make_diagonal"])),
-    pytest.param("lax.index_update(fnp.ones(2), 0, 1.0, None)", ValueError,
-                 marks=pytest.mark.xfail(reason=XFAIL["funcgrad.lax.index_update"])),
-    pytest.param("fnn.softmax(fnp.array(-1), None)", "jax.nn.softmax(jnp.array(-1), None)",
-                 marks=pytest.mark.xfail(reason=XFAIL["funcgrad.nn.softmax"])),
-    pytest.param("fnn.softmax(fnp.array(np.nan), None)", "jax.nn.softmax(jnp.array(np.nan), None)",
-                 marks=pytest.mark.xfail(reason=XFAIL["funcgrad.nn.softmax"])),
+    ("fg.grad(None)", TypeError),
+    ("fg.vmap(3)", TypeError),
+    ("fnp.broadcast_to(1.0, -1)", ValueError),
+    ("fnp.zeros_like(1.0, shape=(2.0,))", TypeError),
+    ("fnp.identity(2.5)", TypeError),
+    ("fnp.arange(0, None, 1)", "np.arange(0, None, 1)"),
+    ("fnp.make_diagonal(1.0)", ValueError),
+    ("lax.index_update(fnp.ones(2), 0, 1.0, None)", ValueError),
+    ("fnn.softmax(fnp.array(-1), None)", "jax.nn.softmax(jnp.array(-1), None)"),
+    ("fnn.softmax(fnp.array(np.nan), None)", "jax.nn.softmax(jnp.array(np.nan), None)"),
 ]
 
 

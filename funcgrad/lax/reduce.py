@@ -13,6 +13,7 @@ from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defjvp, defvjp
 from .._core.trace import get_aval, new_trace
 from .._core.typing import ArrayLike, DTypeLike
+from .._core.validate import as_index
 from ..interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 # modules, not names: elementwise, shape and reduce call one another's functions (read at call
 # time), so that any of them may be imported first
@@ -72,6 +73,12 @@ def _reduce_prim(name, reducer, needs_nonempty=False):
     return p
 
 
+def _axes_param(axes, who):
+    """axes as a tuple of Python ints before bind: the shape rule's checks run once per
+    signature, and a signature with (1.0,) would equal one with (1,) (1.0 == 1)."""
+    return tuple(a if type(a) is int else as_index(a, who, "axes") for a in axes)
+
+
 def _bcast_back(g, x_shape, axes):
     """Broadcast a reduced value back over the reduced axes of an array of shape x_shape."""
     return _shape.broadcast_in_dim(g, x_shape, _kept_dims(len(x_shape), axes))
@@ -90,7 +97,7 @@ def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:
     >>> lax.reduce_sum(fnp.ones((2, 3)), (1,))
     Array([3., 3.], dtype=float64)
     """
-    return reduce_sum_p.bind(x, axes=tuple(axes))
+    return reduce_sum_p.bind(x, axes=_axes_param(axes, "reduce_sum"))
 
 
 defjvp(reduce_sum_p, lambda t, ans, x, *, axes: reduce_sum(t, axes))
@@ -142,7 +149,7 @@ def reduce_max(x: ArrayLike, axes: Sequence[int]) -> Array:
     >>> lax.reduce_max(fnp.array([[1., 5.], [3., 2.]]), (0,))
     Array([3., 5.], dtype=float64)
     """
-    return reduce_max_p.bind(x, axes=tuple(axes))
+    return reduce_max_p.bind(x, axes=_axes_param(axes, "reduce_max"))
 
 
 def reduce_min(x: ArrayLike, axes: Sequence[int]) -> Array:
@@ -153,7 +160,7 @@ def reduce_min(x: ArrayLike, axes: Sequence[int]) -> Array:
     >>> lax.reduce_min(fnp.array([[1., 5.], [3., 2.]]), (0, 1))
     Array(1., dtype=float64)
     """
-    return reduce_min_p.bind(x, axes=tuple(axes))
+    return reduce_min_p.bind(x, axes=_axes_param(axes, "reduce_min"))
 
 
 # ---- prod ---------------------------------------------------------------------------------
@@ -170,7 +177,7 @@ def reduce_prod(x: ArrayLike, axes: Sequence[int]) -> Array:
     >>> lax.reduce_prod(fnp.array([2., 3., 4.]), (0,))
     Array(24., dtype=float64)
     """
-    return reduce_prod_p.bind(x, axes=tuple(axes))
+    return reduce_prod_p.bind(x, axes=_axes_param(axes, "reduce_prod"))
 
 
 def _prod_tree(x, axes):
