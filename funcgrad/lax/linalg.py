@@ -28,7 +28,8 @@ def _free(ndim, contract, batch):
 
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    lhs, rhs = asarray(lhs), asarray(rhs)
+    if lhs.__class__ is not np.ndarray or rhs.__class__ is not np.ndarray:
+        lhs, rhs = asarray(lhs), asarray(rhs)
     if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2:
         # Matrix (or vector) products: BLAS reads transposed operands in place, no copies.
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
