@@ -373,7 +373,9 @@ def _signature(prim, vals):
     key = (prim,)
     for v in vals:
         t = v.__class__
-        if t in _SCALAR_TYPES:
+        if t is _ndarray:  # (the usual operand: select's array beside a literal)
+            key += (v.shape, v.dtype)
+        elif t in _SCALAR_TYPES:
             key += (t,)
         elif hasattr(v, "shape") and hasattr(v, "dtype"):
             key += (v.shape, v.dtype)

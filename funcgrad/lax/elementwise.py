@@ -151,16 +151,20 @@ minimum_p = _ufunc_prim("min", np.minimum)
 minimum = _fn(minimum_p)
 
 
-def _chooser_rule(pick, which):
-    # Ties split the derivative evenly between the operands, as PyTorch and JAX do.
+def _chooser_rule(wins_or_ties, which):
+    # Ties split the derivative evenly between the operands, as PyTorch and JAX do: g where this
+    # operand wins, g / 2 where they tie, +0 elsewhere (a NaN never wins nor ties). Written as
+    # the choice against +0 outermost, which select's impl does as a bitwise and (np.where on a
+    # mask as unpredictable as ReLU's branches per element); the inner choice's mask, the ties,
+    # is all but constant, the cheap kind of np.where.
     def rule(g, ans, x, y):
         a, b = (x, y) if which == 0 else (y, x)
-        return select(pick(a, b), g, select(a == b, g * 0.5, 0))
+        return select(wins_or_ties(a, b), select(a == b, g * 0.5, g), 0)
     return rule
 
 
-for _p, _pick in ((maximum_p, lambda a, b: a > b), (minimum_p, lambda a, b: a < b)):
-    _rules = (_chooser_rule(_pick, 0), _chooser_rule(_pick, 1))
+for _p, _wins_or_ties in ((maximum_p, lambda a, b: a >= b), (minimum_p, lambda a, b: a <= b)):
+    _rules = (_chooser_rule(_wins_or_ties, 0), _chooser_rule(_wins_or_ties, 1))
     defjvp(_p, *_rules)
     defvjp(_p, *_rules)
 

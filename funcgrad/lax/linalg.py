@@ -4,6 +4,7 @@ dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)); the 
 batch, then lhs free, then rhs free (as in XLA and JAX)."""
 from __future__ import annotations
 
+import functools
 
 import numpy as np
 
@@ -27,7 +28,8 @@ def _free(ndim, contract, batch):
 
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    lhs, rhs = asarray(lhs), asarray(rhs)
+    if lhs.__class__ is not np.ndarray or rhs.__class__ is not np.ndarray:
+        lhs, rhs = asarray(lhs), asarray(rhs)
     if not lb and len(lc) == 1 and lhs.ndim <= 2 and rhs.ndim <= 2:
         # Matrix (or vector) products: BLAS reads transposed operands in place, no copies.
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
@@ -84,24 +86,41 @@ def dot_general(lhs: ArrayLike, rhs: ArrayLike,
     >>> lax.dot_general(fnp.ones((2, 3)), fnp.ones((3, 4)), (((1,), (0,)), ((), ()))).shape
     (2, 4)
     """
-    (lc, rc), (lb, rb) = dimension_numbers
-    dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
-          (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))
+    try:  # (the usual call: dimension_numbers met before, a hashable tuple)
+        dn = _normal_dn.get(dimension_numbers)
+    except TypeError:  # lists among them
+        dn = None
+    if dn is None:
+        (lc, rc), (lb, rb) = dimension_numbers
+        dn = ((tuple(int(i) for i in lc), tuple(int(i) for i in rc)),
+              (tuple(int(i) for i in lb), tuple(int(i) for i in rb)))
+        if type(dimension_numbers) is tuple and len(_normal_dn) < 4096:
+            try:
+                _normal_dn[dimension_numbers] = dn
+            except TypeError:
+                pass
     return dot_general_p.bind(lhs, rhs, dimension_numbers=dn)
+
+
+# dimension_numbers as given -> as Python ints in tuples (numpy integers hash and compare equal
+# to Python's, so a given form meets its normal form here): one lookup per call, not a rebuild.
+_normal_dn: dict = {}
 
 
 # The cotangent of one operand is the output cotangent contracted with the other operand over
 # the other operand's free axes, then put back in the operand's axis order.
-def _dot_transpose_lhs(ct, x_ndim, y, dimension_numbers, swap_ans=False):
+@functools.lru_cache(maxsize=1024)
+def _transpose_plan(x_ndim, y_ndim, dimension_numbers, swap_ans):
+    """How _dot_transpose_lhs builds x's cotangent: (whether ct comes first, the dot_general's
+    dimension_numbers, the permutation into x's layout or None). Pure bookkeeping on axis
+    numbers, worked out once per signature (it runs on every backward pass of a product)."""
     (xc, yc), (xb, yb) = dimension_numbers
-    y_ndim = y.ndim
     x_free = _free(x_ndim, xc, xb)
     y_free = _free(y_ndim, yc, yb)
     nb = len(xb)
     # ct axes: batch, then the output's lhs-free axes, then its rhs-free axes.
     start = nb if swap_ans else nb + len(x_free)
-    ct_y_free = list(range(start, start + len(y_free)))
-    dn = ((tuple(ct_y_free), tuple(y_free)), (tuple(range(nb)), tuple(yb)))
+    ct_y_free = tuple(range(start, start + len(y_free)))
     # Result axes: batch, ct's x-free axes, y's contracting axes (in y's order of yc's sorted
     # positions) -> permute into x's layout.
     y_kept = [i for i in range(y_ndim) if i not in y_free and i not in yb]  # == sorted(yc)
@@ -112,10 +131,24 @@ def _dot_transpose_lhs(ct, x_ndim, y, dimension_numbers, swap_ans=False):
     ct_first = list(xb) + x_free + kept_x
     y_first = list(xb) + kept_x + x_free
     if y_first == list(range(x_ndim)) and ct_first != y_first:
-        return dot_general(y, ct, ((tuple(y_free), tuple(ct_y_free)), (tuple(yb), tuple(range(nb)))))
-    out = dot_general(ct, y, dn)
+        return False, ((tuple(y_free), ct_y_free), (tuple(yb), tuple(range(nb)))), None
     perm = [ct_first.index(i) for i in range(x_ndim)]
-    return out if perm == list(range(x_ndim)) else transpose(out, perm)
+    return (True, ((ct_y_free, tuple(y_free)), (tuple(range(nb)), tuple(yb))),
+            None if perm == list(range(x_ndim)) else tuple(perm))
+
+
+# The cotangent of one operand is the output cotangent contracted with the other operand over
+# the other operand's free axes, then put back in the operand's axis order.
+def _dot_transpose_lhs(ct, x_ndim, y, dimension_numbers, swap_ans=False):
+    try:
+        ct_first, dn, perm = _transpose_plan(x_ndim, y.ndim, dimension_numbers, swap_ans)
+    except TypeError:  # (lists among dimension_numbers bound by hand: no cache)
+        ct_first, dn, perm = _transpose_plan.__wrapped__(x_ndim, y.ndim, dimension_numbers,
+                                                         swap_ans)
+    if not ct_first:
+        return dot_general_p.bind(y, ct, dimension_numbers=dn)
+    out = dot_general_p.bind(ct, y, dimension_numbers=dn)
+    return out if perm is None else transpose(out, perm)
 
 
 def _dot_vjp_lhs(ct, ans, x, y, *, dimension_numbers):
