@@ -429,7 +429,8 @@ def _select_impl(pred, on_true, on_false):
                 mask -= 1  # all ones where pred is False
             else:
                 np.negative(mask, out=mask)  # all ones where pred is True
-            return (x.view(bits) & mask).view(x.dtype)
+            np.bitwise_and(x.view(bits), mask, out=mask)  # mask is this call's own buffer
+            return mask.view(x.dtype)
     return np.where(pred, on_true, on_false)
 
 
