@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .._random import Generator, _gen
+from .._random import Generator, _gen, _permutation
 from .._size import storage_on
 from .._tensor import Tensor
 
@@ -55,12 +55,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
-    return _set(tensor, _rng(generator, tensor).uniform(a, b, tensor._data.shape))
+    return _set(tensor, _rng(generator, tensor).uniform(a, b, tensor._data.shape,
+                                                           tensor.dtype.np))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Generator | None = None) -> Tensor:
-    return _set(tensor, mean + std * _rng(generator, tensor).standard_normal(tensor._data.shape))
+    return _set(tensor, _rng(generator, tensor).standard_normal(tensor._data.shape,
+                                                                 tensor.dtype.np, mean, std))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -183,7 +185,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1,
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = _rng(generator, tensor).standard_normal((rows, cols))
+    flat = _rng(generator, tensor).standard_normal((rows, cols), tensor.dtype.np)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -200,9 +202,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     rng = _rng(generator, tensor)
-    vals = std * rng.standard_normal((rows, cols))
-    for c in range(cols):
-        vals[rng.permutation(rows)[:num_zeros], c] = 0
+    vals = rng.standard_normal((rows, cols), tensor.dtype.np, 0.0, std)
+    for c in range(cols):  # PyTorch's order: the normals, then one randperm per column
+        vals[_permutation(rng, rows)[:num_zeros], c] = 0
     return _set(tensor, vals)
 
 

@@ -1,0 +1,193 @@
+"""PyTorch's CPU random engine: mt19937 seeded from the low 32 bits of a 64-bit seed, read as
+PyTorch reads it (one 32-bit word for `random()`, two words, the first high, for `random64()`),
+with PyTorch's cached second normal sample, and its state as PyTorch's 5056-byte
+CPUGeneratorImplState (see funcgrad.torch._rng_state).
+
+The mt19937 recurrence itself runs in numpy's `MT19937` bit generator (the same algorithm as
+PyTorch's engine, in C: a block of 624 words per regeneration), fed the key that PyTorch's
+seeding makes; only the raw words are taken from it, every transform to numbers is here and in
+funcgrad.torch._random.
+
+>>> e = Engine(42)
+>>> [int(w) for w in e.words32(2)]
+[1608637542, 3421126067]
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Engine", "N", "seed_key"]
+
+N = 624                      # mt19937's state words
+_SEED_MULT = 1812433253      # mt19937's seeding multiplier
+_U32 = 0xffff_ffff
+
+
+def seed_key(seed: int) -> np.ndarray:
+    """The 624-word mt19937 key PyTorch's seeding makes from `seed` (its low 32 bits).
+
+    >>> [int(w) for w in seed_key(0)[:3]]
+    [0, 1, 1812433255]
+    """
+    key = [seed & _U32]
+    for j in range(1, N):
+        prev = key[-1]
+        key.append((_SEED_MULT * (prev ^ (prev >> 30)) + j) & _U32)
+    return np.array(key, np.uint32)
+
+
+class Engine:
+    """One mt19937 stream with PyTorch's extras: the initial seed and the cached normal samples.
+
+    `pos` is the index of the next word of the current block (624: a new block is made at the
+    next draw); `next_index` is the value PyTorch's state shows for it before the first draw after
+    seeding (PyTorch keeps 0 there until it makes the first block).
+
+    >>> e = Engine(0)
+    >>> float(e.unit(1, np.dtype(np.float32))[0])
+    0.49625658988952637
+    """
+
+    def __init__(self, seed: int) -> None:
+        self._bits = np.random.MT19937(0)
+        self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        """Restart from `seed` (an int in [0, 2**64)), as PyTorch's manual_seed does."""
+        self.initial_seed = seed
+        self.set_words(seed_key(seed), pos=N, fresh_next=0)
+        self.next_double_normal: float | None = None
+        self.next_float_normal: float | None = None
+
+    def set_words(self, key: np.ndarray, pos: int, fresh_next: int | None = None) -> None:
+        """Set the mt19937 block `key` and the next word's index `pos` (N: regenerate first);
+        `fresh_next` is the index PyTorch shows while pos is N and no word was drawn yet."""
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": np.asarray(key, np.uint32), "pos": int(pos)}}
+        self._fresh_next = fresh_next
+
+    def words(self) -> tuple[np.ndarray, int, int]:
+        """(key, left, next): the block and PyTorch's `left_`/`next_` counters."""
+        st = self._bits.state["state"]
+        pos = int(st["pos"])
+        nxt = self._fresh_next if (pos == N and self._fresh_next is not None) else pos
+        return np.asarray(st["key"], np.uint32), N + 1 - pos, nxt
+
+    def words32(self, n: int) -> np.ndarray:
+        """The next `n` 32-bit words (PyTorch's `random()`), as uint64."""
+        self._fresh_next = None
+        return self._bits.random_raw(n)
+
+    def words64(self, n: int) -> np.ndarray:
+        """The next `n` 64-bit numbers (PyTorch's `random64()`: two words, the first high)."""
+        w = self.words32(2 * n).reshape(n, 2) if n else np.zeros((0, 2), np.uint64)
+        return (w[:, 0] << np.uint64(32)) | w[:, 1]
+
+    def unit(self, n: int, dtype: np.dtype) -> np.ndarray:
+        """`n` floats in [0, 1) of `dtype` as PyTorch's uniform_real_distribution makes them:
+        24 bits of a 32-bit word for float32 (and smaller floats), 53 bits of random64() for
+        float64."""
+        if dtype == np.float64:
+            return (self.words64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+        bits = (self.words32(n) & np.uint64((1 << 24) - 1)).astype(np.float32)
+        return bits * np.float32(2.0 ** -24)
+
+    def normal_scalar(self) -> float:
+        """One standard normal, as PyTorch's serial normal_distribution<double>: Box-Muller on
+        two float64 uniforms, the second sample cached for the next call."""
+        if self.next_double_normal is not None:
+            value, self.next_double_normal = self.next_double_normal, None
+            return value
+        u1, u2 = self.unit(2, np.dtype(np.float64))
+        r = np.sqrt(-2.0 * np.log1p(-u2))
+        theta = 2.0 * np.pi * u1
+        self.next_double_normal = float(r * np.sin(theta))
+        return float(r * np.cos(theta))
+
+    # ---- PyTorch's transforms, each for a whole contiguous tensor of `shape` -------------------
+
+    def random(self, shape: tuple[int, ...] = (), dtype: np.dtype | type = np.float64,
+               low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        """uniform_(low, high) on a tensor of `shape` and `dtype`: one uniform per element,
+        scaled as PyTorch's uniform_real does (x * (high - low) + low, high and low in `dtype`)."""
+        dt = np.dtype(dtype)
+        n = int(np.prod(shape, dtype=np.int64))
+        work = np.float64 if dt == np.float64 else np.float32
+        x = self.unit(n, np.dtype(work))
+        lo, hi = work(low), work(high)
+        if (lo, hi) != (0, 1):
+            # PyTorch's x * (hi - lo) + lo is one fused multiply-add: for float32 the product is
+            # exact in float64, so float64 arithmetic rounds once as the fma does.
+            x = (x.astype(np.float64) * np.float64(hi - lo) + np.float64(lo)).astype(work)
+        return x.reshape(shape).astype(dt, copy=False)
+
+    def uniform(self, low: float, high: float, shape: tuple[int, ...],
+                dtype: np.dtype | type = np.float64) -> np.ndarray:
+        """random() under numpy's argument order (low, high, shape)."""
+        return self.random(tuple(shape), dtype, low, high)
+
+    def standard_normal(self, shape: tuple[int, ...] = (), dtype: np.dtype | type = np.float64,
+                        mean: float = 0.0, std: float = 1.0) -> np.ndarray:
+        """normal_(mean, std) on a contiguous tensor of `shape` and `dtype`: PyTorch's serial
+        Box-Muller with the cached sample below 16 elements, its 16-wide fill from 16 elements
+        on (uniforms for all, then the last 16 redrawn when the size is not a multiple of 16)."""
+        dt = np.dtype(dtype)
+        n = int(np.prod(shape, dtype=np.int64))
+        if n < 16:
+            vals = [self.normal_scalar() * std + mean for _ in range(n)]
+            return np.array(vals, np.float64).reshape(shape).astype(dt)
+        work = np.dtype(np.float64 if dt == np.float64 else np.float32)
+        u = self.unit(n, work)
+        out = np.empty(n, work)
+        body = n - n % 16
+        out[:body] = _fill16(u[:body], work, mean, std)
+        if n % 16:
+            out[body:] = u[body:]
+            out[n - 16:] = _fill16(self.unit(16, work), work, mean, std)
+        return out.reshape(shape).astype(dt, copy=False)
+
+    def integers(self, low: int, high: int, size: tuple[int, ...] | int | None = None
+                 ) -> np.ndarray | int:
+        """random_(low, high) on int64: (word % range) + low, with a 32-bit word when the range
+        fits in 32 bits and random64() otherwise, as PyTorch's random_from_to."""
+        shape = () if size is None else (size,) if isinstance(size, int) else tuple(size)
+        n = int(np.prod(shape, dtype=np.int64))
+        span = int(high) - int(low)
+        w = self.words32(n) if span < 1 << 32 else self.words64(n)
+        out = ((w % np.uint64(span)).astype(np.int64) + np.int64(low)).reshape(shape)
+        return int(out) if size is None else out
+
+
+def _fill16(u: np.ndarray, work: np.dtype, mean: float, std: float) -> np.ndarray:
+    """PyTorch's normal_fill_16 on each consecutive 16 uniforms: Box-Muller of (1 - u[j],
+    u[j + 8]) into cos (first 8) and sin (last 8), then * std + mean, in `work` precision.
+    float64 follows the C library's log/cos/sin exactly (computed in extended precision, the
+    few results near a rounding boundary redone with Python's math); float32 in numpy's."""
+    blocks = u.reshape(-1, 2, 8)
+    u1, u2 = work.type(1) - blocks[:, 0], blocks[:, 1]
+    if work == np.float64:
+        radius = np.sqrt(-2.0 * _libm(np.log, math.log, u1))
+        theta = 2.0 * np.pi * u2
+        cos, sin = _libm(np.cos, math.cos, theta), _libm(np.sin, math.sin, theta)
+    else:
+        radius = np.sqrt(np.float32(-2.0) * np.log(u1))
+        theta = np.float32(2.0 * np.pi) * u2
+        cos, sin = np.cos(theta), np.sin(theta)
+    m, s = work.type(mean), work.type(std)
+    return np.stack([radius * cos * s + m, radius * sin * s + m], 1).reshape(-1)
+
+
+def _libm(fn: Callable[[np.ndarray], np.ndarray], exact: Callable[[float], float],
+          x: np.ndarray) -> np.ndarray:
+    """fn(x) in float64 as the C library rounds it: computed in extended precision and rounded,
+    the results within a few hundredths of an ulp of a rounding boundary recomputed by `exact`."""
+    wide = fn(x.astype(np.longdouble))
+    y = wide.astype(np.float64)
+    near = np.abs(wide - y) > 0.45 * np.spacing(np.abs(y)).astype(np.longdouble)
+    flat, where = y.reshape(-1), np.flatnonzero(near)
+    src = x.reshape(-1)
+    flat[where] = [exact(float(v)) for v in src[where]]
+    return y
