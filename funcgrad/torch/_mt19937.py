@@ -15,7 +15,8 @@ funcgrad.torch._random.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from fractions import Fraction
+from typing import Any, Callable
 
 import numpy as np
 
@@ -101,11 +102,11 @@ class Engine:
         if self.next_double_normal is not None:
             value, self.next_double_normal = self.next_double_normal, None
             return value
-        u1, u2 = self.unit(2, np.dtype(np.float64))
-        r = np.sqrt(-2.0 * np.log1p(-u2))
-        theta = 2.0 * np.pi * u1
-        self.next_double_normal = float(r * np.sin(theta))
-        return float(r * np.cos(theta))
+        u1, u2 = self.unit(2, np.dtype(np.float64)).tolist()
+        r = math.sqrt(-2.0 * math.log1p(-u2))   # the C library's functions, as PyTorch's
+        theta = 2.0 * math.pi * u1
+        self.next_double_normal = r * math.sin(theta)
+        return r * math.cos(theta)
 
     # ---- PyTorch's transforms, each for a whole contiguous tensor of `shape` -------------------
 
@@ -121,7 +122,7 @@ class Engine:
         if (lo, hi) != (0, 1):
             # PyTorch's x * (hi - lo) + lo is one fused multiply-add: for float32 the product is
             # exact in float64, so float64 arithmetic rounds once as the fma does.
-            x = (x.astype(np.float64) * np.float64(hi - lo) + np.float64(lo)).astype(work)
+            x = _fma64(x, float(hi - lo), float(lo)).astype(work)
         return x.reshape(shape).astype(dt, copy=False)
 
     def uniform(self, low: float, high: float, shape: tuple[int, ...],
@@ -137,7 +138,9 @@ class Engine:
         dt = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64))
         if n < 16:
-            vals = [self.normal_scalar() * std + mean for _ in range(n)]
+            # value * std + mean as one fused multiply-add (exact, then rounded once)
+            vals = [float(Fraction(self.normal_scalar()) * Fraction(std) + Fraction(mean))
+                    for _ in range(n)]
             return np.array(vals, np.float64).reshape(shape).astype(dt)
         work = np.dtype(np.float64 if dt == np.float64 else np.float32)
         u = self.unit(n, work)
@@ -165,19 +168,22 @@ def _fill16(u: np.ndarray, work: np.dtype, mean: float, std: float) -> np.ndarra
     """PyTorch's normal_fill_16 on each consecutive 16 uniforms: Box-Muller of (1 - u[j],
     u[j + 8]) into cos (first 8) and sin (last 8), then * std + mean, in `work` precision.
     float64 follows the C library's log/cos/sin exactly (computed in extended precision, the
-    few results near a rounding boundary redone with Python's math); float32 in numpy's."""
+    few results near a rounding boundary redone with Python's math); float32 follows the AVX2
+    kernel PyTorch runs on x86: Cephes-style float32 log and sincos polynomials, with the
+    multiply-adds its compiler fuses."""
     blocks = u.reshape(-1, 2, 8)
     u1, u2 = work.type(1) - blocks[:, 0], blocks[:, 1]
     if work == np.float64:
         radius = np.sqrt(-2.0 * _libm(np.log, math.log, u1))
         theta = 2.0 * np.pi * u2
         cos, sin = _libm(np.cos, math.cos, theta), _libm(np.sin, math.sin, theta)
-    else:
-        radius = np.sqrt(np.float32(-2.0) * np.log(u1))
-        theta = np.float32(2.0 * np.pi) * u2
-        cos, sin = np.cos(theta), np.sin(theta)
-    m, s = work.type(mean), work.type(std)
-    return np.stack([radius * cos * s + m, radius * sin * s + m], 1).reshape(-1)
+    else:  # PyTorch's AVX2 kernel (x86 CPUs): vector log and sincos, fused multiply-adds
+        radius = np.sqrt(np.float32(-2.0) * _log_f32(u1))
+        sin, cos = _sincos_f32(np.float32(2.0 * np.pi) * u2)
+        m, s = np.float32(mean), np.float32(std)
+        return np.stack([_fma(radius * cos, s, m), _fma(radius * sin, s, m)], 1).reshape(-1)
+    return np.stack([_fma64(radius * cos, std, mean), _fma64(radius * sin, std, mean)],
+                    1).reshape(-1)
 
 
 def _libm(fn: Callable[[np.ndarray], np.ndarray], exact: Callable[[float], float],
@@ -191,3 +197,81 @@ def _libm(fn: Callable[[np.ndarray], np.ndarray], exact: Callable[[float], float
     src = x.reshape(-1)
     flat[where] = [exact(float(v)) for v in src[where]]
     return y
+
+
+_F32 = np.float32
+
+
+def _split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float64 x as hi + lo, each with at most 26 significant bits (Veltkamp's split)."""
+    t = x * 134217729.0   # 2**27 + 1
+    hi = t - (t - x)
+    return hi, x - hi
+
+
+def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    """float64 a * b + c rounded once (a fused multiply-add), from the exact product's two
+    halves (Dekker) and an exact sum (Knuth); b == 1 and c == 0 need no work."""
+    if b == 1.0 and c == 0.0:
+        return a
+    p = a * b
+    (ah, al), (bh, bl) = _split(a), _split(np.float64(b))
+    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl   # a * b == p + err exactly
+    s = p + c
+    z = s - p
+    tail = (p - (s - z)) + (c - z)                         # p + c == s + tail exactly
+    return s + (tail + err)
+
+
+def _fma(a: np.ndarray, b: Any, c: Any) -> np.ndarray:
+    """float32 a * b + c rounded once, as a fused multiply-add: the product of two float32s is
+    exact in float64, so only the sum rounds (then to float32)."""
+    return (a.astype(np.float64) * np.float64(b) + np.asarray(c, np.float64)).astype(_F32)
+
+
+_LOG_POLY = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+             1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+             3.3333331174e-1)   # Cephes logf's polynomial, highest power first
+
+
+def _log_f32(x: np.ndarray) -> np.ndarray:
+    """Natural log of positive float32 `x` as PyTorch's AVX2 normal kernel computes it: split
+    x = m * 2**e with m in [sqrt(1/2), sqrt(2)), a degree-9 polynomial in m - 1, and ln 2 added
+    in two parts."""
+    bits = np.maximum(x, _F32(1.17549435e-38)).view(np.uint32)
+    e = ((bits >> np.uint32(23)).astype(np.int32) - 126).astype(_F32)
+    m = ((bits & np.uint32(0x807fffff)) | np.uint32(0x3f000000)).view(_F32)   # in [0.5, 1)
+    small = m < _F32(0.707106781186547524)
+    e = e - small.astype(_F32)
+    f = (m - _F32(1)) + np.where(small, m, _F32(0))   # m - 1, or 2m - 1 below sqrt(1/2)
+    z = f * f
+    y = np.full_like(f, _F32(_LOG_POLY[0]))
+    for coef in _LOG_POLY[1:]:
+        y = _fma(y, f, _F32(coef))
+    y = _fma(y * f, z, e * _F32(-2.12194440e-4))
+    y = _fma(z, _F32(-0.5), y)
+    return _fma(e, _F32(0.693359375), f + y)
+
+
+def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sin, cos) of float32 `x` as PyTorch's AVX2 normal kernel computes them: reduce by
+    multiples of pi/4 (pi/4 split in three parts), then Cephes' float32 sin and cos polynomials,
+    picked and signed by the octant."""
+    neg = x < 0
+    a = np.abs(x)
+    octant = ((a * _F32(1.27323954473516)).astype(np.int32) + 1) & ~1
+    k = octant.astype(_F32)
+    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
+        a = _fma(k, _F32(part), a)
+    z = a * a
+    c = _fma(_fma(np.full_like(z, _F32(2.443315711809948e-5)), z, _F32(-1.388731625493765e-3)),
+             z, _F32(4.166664568298827e-2))
+    c = _fma(c * z, z, -(z * _F32(0.5))) + _F32(1)
+    s = _fma(_fma(np.full_like(z, _F32(-1.9515295891e-4)), z, _F32(8.3321608736e-3)),
+             z, _F32(-1.6666654611e-1))
+    s = _fma(s * z, a, a)
+    first = (octant & 2) == 0
+    sin, cos = np.where(first, s, c), np.where(first, c, s)
+    sin = np.where(neg ^ ((octant & 4) != 0), -sin, sin)
+    cos = np.where(((octant - 2) & 4) == 0, -cos, cos)
+    return sin, cos
