@@ -152,6 +152,15 @@ class Engine:
             out[n - 16:] = _fill16(self.unit(16, work), work, mean, std)
         return out.reshape(shape).astype(dt, copy=False)
 
+    def bernoulli(self, shape: tuple[int, ...], p: float) -> np.ndarray:
+        """bernoulli_(p) with a scalar p: a float64 uniform below p per element (PyTorch's
+        kernel off Intel CPUs; on Intel ones PyTorch uses MKL's stream instead), then the one
+        32-bit word PyTorch's scalar kernel draws besides."""
+        n = int(np.prod(shape, dtype=np.int64))
+        keep = (self.unit(n, np.dtype(np.float64)) < p).reshape(shape)
+        self.words32(1)
+        return keep
+
     def integers(self, low: int, high: int, size: tuple[int, ...] | int | None = None
                  ) -> np.ndarray | int:
         """random_(low, high) on int64: (word % range) + low, with a 32-bit word when the range

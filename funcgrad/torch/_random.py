@@ -317,9 +317,12 @@ def bernoulli(input, p=None, *, generator=None):
     probs = host_values(input) if p is None else np.full(tuple(input.shape), p)
     if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    return _finish(_gen(generator, input.device).random(probs.shape, np.float32) < probs,
-                   input.dtype, False,
-                   input.device)
+    rng = _gen(generator, input.device)
+    if p is not None:  # bernoulli(input, p): the scalar kernel
+        return _finish(rng.bernoulli(probs.shape, float(p)), input.dtype, False, input.device)
+    # a tensor of probabilities: one uniform per element, float64 ones for a float64 input
+    u = rng.random(probs.shape, np.float64 if probs.dtype == np.float64 else np.float32)
+    return _finish(u < probs, input.dtype, False, input.device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -420,10 +423,13 @@ def random_(t, low=None, high=None, *, generator=None):
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
-    probs = host_values(p) if isinstance(p, Tensor) else p
     rng = _gen(generator, t.device)
-    return _fill_random(t, rng.random(tuple(t.shape), np.float32) < probs,
-                        "BernoulliBackward0")
+    if not isinstance(p, Tensor):
+        return _fill_random(t, rng.bernoulli(tuple(t.shape), float(p)), "BernoulliBackward0")
+    probs = np.broadcast_to(host_values(p), tuple(t.shape))
+    # a tensor p: one uniform per element, float64 ones for a float64 p (PyTorch's kernel)
+    u = rng.random(probs.shape, np.float64 if probs.dtype == np.float64 else np.float32)
+    return _fill_random(t, u < probs, "BernoulliBackward0")
 
 
 def exponential_(t, lambd=1.0, *, generator=None):

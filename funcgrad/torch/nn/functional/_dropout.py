@@ -25,8 +25,8 @@ def _mask(shape, p, input):
     """Dropout's scaled keep-mask (a numpy array) for `input`, from its device's generator."""
     if p == 1:
         return np.zeros(shape, input.dtype.np)
-    keep = _gen(None, input.device).random(shape) >= p
-    return (keep / (1 - p)).astype(input.dtype.np)
+    keep = _gen(None, input.device).bernoulli(shape, 1 - p)   # PyTorch's bernoulli_(1 - p)
+    return keep.astype(input.dtype.np) / input.dtype.np.type(1 - p)
 
 
 def _apply_mask(input, mask, inplace):
