@@ -152,6 +152,11 @@ class Engine:
             out[n - 16:] = _fill16(self.unit(16, work), work, mean, std)
         return out.reshape(shape).astype(dt, copy=False)
 
+    def int64(self) -> int:
+        """torch.empty((), dtype=torch.int64).random_(): random64() % 2**63, the draw PyTorch's
+        samplers and DataLoader seed themselves from."""
+        return int(self.words64(1)[0] % np.uint64(1 << 63))
+
     def bernoulli(self, shape: tuple[int, ...], p: float) -> np.ndarray:
         """bernoulli_(p) with a scalar p: a float64 uniform below p per element (PyTorch's
         kernel off Intel CPUs; on Intel ones PyTorch uses MKL's stream instead), then the one
