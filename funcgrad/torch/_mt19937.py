@@ -152,6 +152,15 @@ class Engine:
             out[n - 16:] = _fill16(self.unit(16, work), work, mean, std)
         return out.reshape(shape).astype(dt, copy=False)
 
+    def exponential(self, shape: tuple[int, ...], lambd: float) -> np.ndarray:
+        """exponential_(lambd) as float64: -1 / lambd * log1p(-u) of a float64 uniform per
+        element, log1p the C library's (called per element: its log1p is not correctly rounded,
+        so no vector formula reproduces it)."""
+        n = int(np.prod(shape, dtype=np.int64))
+        u = self.unit(n, np.dtype(np.float64)).tolist()
+        scale = -1.0 / lambd
+        return np.array([scale * math.log1p(-x) for x in u], np.float64).reshape(shape)
+
     def int64(self) -> int:
         """torch.empty((), dtype=torch.int64).random_(): random64() % 2**63, the draw PyTorch's
         samplers and DataLoader seed themselves from."""
@@ -159,21 +168,18 @@ class Engine:
 
     def bernoulli(self, shape: tuple[int, ...], p: float) -> np.ndarray:
         """bernoulli_(p) with a scalar p: a float64 uniform below p per element (PyTorch's
-        kernel off Intel CPUs; on Intel ones PyTorch uses MKL's stream instead), then the one
-        32-bit word PyTorch's scalar kernel draws besides."""
+        kernel off Intel CPUs; on Intel ones PyTorch uses MKL's stream instead)."""
         n = int(np.prod(shape, dtype=np.int64))
-        keep = (self.unit(n, np.dtype(np.float64)) < p).reshape(shape)
-        self.words32(1)
-        return keep
+        return (self.unit(n, np.dtype(np.float64)) < p).reshape(shape)
 
     def integers(self, low: int, high: int, size: tuple[int, ...] | int | None = None
                  ) -> np.ndarray | int:
-        """random_(low, high) on int64: (word % range) + low, with a 32-bit word when the range
-        fits in 32 bits and random64() otherwise, as PyTorch's random_from_to."""
+        """random_(low, high): (word % range) + low, with a 32-bit word for a range below 2**28
+        and random64() from there, as PyTorch's random_from_to."""
         shape = () if size is None else (size,) if isinstance(size, int) else tuple(size)
         n = int(np.prod(shape, dtype=np.int64))
         span = int(high) - int(low)
-        w = self.words32(n) if span < 1 << 32 else self.words64(n)
+        w = self.words32(n) if span < 1 << 28 else self.words64(n)
         out = ((w % np.uint64(span)).astype(np.int64) + np.int64(low)).reshape(shape)
         return int(out) if size is None else out
 

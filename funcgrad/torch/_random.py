@@ -352,8 +352,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 
 def _exponential(rng, shape, dtype, lambd):
-    """exponential_(lambd): -log1p(-u) / lambd of a float64 uniform per element."""
-    return (-np.log1p(-rng.random(shape)) / lambd).astype(dtype)
+    """exponential_(lambd) on a tensor of `shape` and `dtype`."""
+    return rng.exponential(shape, lambd).astype(dtype)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
@@ -411,14 +411,16 @@ def normal_(t, mean=0.0, std=1.0, *, generator=None):
 
 
 def random_(t, low=None, high=None, *, generator=None):
-    if low is None:
-        lo, hi = 0, (2 ** 24 + 1 if t.dtype is D.float32 else 2 ** 53 + 1 if t.dtype is D.float64 else
-                     int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
-    elif high is None:
-        lo, hi = 0, low
-    else:
-        lo, hi = low, high
     rng = _gen(generator, t.device)
+    if low is None:  # the dtype's whole range: PyTorch's uniform_int
+        span = (2 ** 24 + 1 if t.dtype is D.float32 else 2 ** 53 + 1 if t.dtype is D.float64 else
+                int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
+        wide = t.dtype in (D.int64, D.float64)   # random64() for these, random() for the rest
+        n = int(np.prod(tuple(t.shape), dtype=np.int64))
+        words = rng.words64(n) if wide else rng.words32(n)
+        vals = (words % np.uint64(span)).astype(np.int64).reshape(tuple(t.shape))
+        return _fill_random(t, vals, "RandomBackward0")
+    lo, hi = (0, low) if high is None else (low, high)
     return _fill_random(t, rng.integers(lo, hi, tuple(t.shape)), "RandomBackward0")
 
 
