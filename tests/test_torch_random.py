@@ -61,6 +61,9 @@ FLOAT_SAMPLERS = {
     "bernoulli_t_": lambda m, n, dt: m.empty(n, dtype=dt).bernoulli_(m.full((n,), 0.6)),
     "exponential_": lambda m, n, dt: m.empty(n, dtype=dt).exponential_(),
     "random_": lambda m, n, dt: m.empty(n, dtype=dt).random_(),
+    "geometric_": lambda m, n, dt: m.empty(n, dtype=dt).geometric_(0.3),
+    "cauchy_": lambda m, n, dt: m.empty(n, dtype=dt).cauchy_(0.5, 2.0),
+    "log_normal_": lambda m, n, dt: m.empty(n, dtype=dt).log_normal_(0.2, 0.7),
     "dropout": lambda m, n, dt: m.nn.functional.dropout(m.ones(n, dtype=dt) * 1.5, 0.3),
 }
 

@@ -97,6 +97,13 @@ class Engine:
         bits = (self.words32(n) & np.uint64((1 << 24) - 1)).astype(np.float32)
         return bits * np.float32(2.0 ** -24)
 
+    def normal_serial(self, n: int, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
+        """`n` float64 normals from PyTorch's serial normal_distribution<double>, each
+        value * std + mean as one fused multiply-add (exact, then rounded once)."""
+        m, s = Fraction(mean), Fraction(std)
+        return np.array([float(Fraction(self.normal_scalar()) * s + m) for _ in range(n)],
+                        np.float64)
+
     def normal_scalar(self) -> float:
         """One standard normal, as PyTorch's serial normal_distribution<double>: Box-Muller on
         two float64 uniforms, the second sample cached for the next call."""
@@ -139,10 +146,7 @@ class Engine:
         dt = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64))
         if n < 16:
-            # value * std + mean as one fused multiply-add (exact, then rounded once)
-            vals = [float(Fraction(self.normal_scalar()) * Fraction(std) + Fraction(mean))
-                    for _ in range(n)]
-            return np.array(vals, np.float64).reshape(shape).astype(dt)
+            return self.normal_serial(n, mean, std).reshape(shape).astype(dt)
         work = np.dtype(np.float64 if dt == np.float64 else np.float32)
         u = self.unit(n, work)
         out = np.empty(n, work)

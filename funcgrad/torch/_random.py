@@ -10,7 +10,9 @@ As in PyTorch, each GPU has a default generator of its own, seeded by torch.manu
 tensors' numbers are drawn on the host from it and copied over."""
 from __future__ import annotations
 
+import math
 import time
+from fractions import Fraction
 
 import numpy as np
 
@@ -356,6 +358,23 @@ def _exponential(rng, shape, dtype, lambd):
     return rng.exponential(shape, lambd).astype(dtype)
 
 
+def _cauchy(rng, shape, median, sigma):
+    """cauchy_(median, sigma): sigma * tan(pi * (u - 0.5)) + median per float64 uniform u, the C
+    library's tan and one fused multiply-add, as PyTorch's kernel."""
+    s, m = Fraction(sigma), Fraction(median)
+    vals = [float(s * Fraction(math.tan(math.pi * (u - 0.5))) + m)
+            for u in rng.random(shape).reshape(-1).tolist()]
+    return np.array(vals, np.float64).reshape(shape)
+
+
+def _log_normal(rng, shape, mean, std):
+    """log_normal_(mean, std): exp of a serial float64 normal per element (the C library's exp,
+    as PyTorch's kernel)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    return np.array([math.exp(v) for v in rng.normal_serial(n, mean, std).tolist()],
+                    np.float64).reshape(shape)
+
+
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
     device = next((t.device for t in (mean, std) if isinstance(t, Tensor)), None)
     m = mean._data if isinstance(mean, Tensor) else mean
@@ -446,9 +465,9 @@ def geometric_(t, p, *, generator=None):
 
 def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, median + sigma * np.tan(np.pi * (rng.random(tuple(t.shape)) - 0.5)), "CauchyBackward0")
+    return _fill_random(t, _cauchy(rng, tuple(t.shape), median, sigma), "CauchyBackward0")
 
 
 def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, np.exp(rng.standard_normal(tuple(t.shape), np.float64, mean, std)), "LogNormalBackward0")
+    return _fill_random(t, _log_normal(rng, tuple(t.shape), mean, std), "LogNormalBackward0")
