@@ -176,7 +176,7 @@ def cuda_get_rng_state(device: int | str | torch_device = "cuda") -> Tensor:
     ... except AssertionError:  # no GPU here
     ...     state = get_rng_state()
     >>> state.shape
-    torch.Size([64])
+    torch.Size([5056])
     """
     require_cuda()
     return _cuda_generator(_cuda_index(device)).get_state()
