@@ -150,8 +150,8 @@ def _cuda_generator(index):
 
 
 def _gen(generator, device=None):
-    """The engine (funcgrad.torch._mt19937.Engine) behind `generator` (default: `device`'s, a torch.device, None
-    for the default device's)."""
+    """The engine (funcgrad.torch._mt19937.Engine) behind `generator` (default: `device`'s,
+    a torch.device, None for the default device's)."""
     device = device or get_default_device()
     if generator is None and device.type == "cuda":
         generator = _cuda_generator(device.index or 0)
@@ -455,12 +455,14 @@ def bernoulli_(t, p=0.5, *, generator=None):
 
 def exponential_(t, lambd=1.0, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, _exponential(rng, tuple(t.shape), t.dtype.np, lambd), "ExponentialBackward0")
+    return _fill_random(t, _exponential(rng, tuple(t.shape), t.dtype.np, lambd),
+                        "ExponentialBackward0")
 
 
 def geometric_(t, p, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, np.ceil(np.log(rng.random(tuple(t.shape))) / np.log1p(-p)), "GeometricBackward0")
+    draws = np.ceil(np.log(rng.random(tuple(t.shape))) / np.log1p(-p))
+    return _fill_random(t, draws, "GeometricBackward0")
 
 
 def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):

@@ -35,11 +35,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-__all__ = ["LAYOUTS", "Layout", "TORCH_CPU_STATE_SIZE", "check_bytes", "pack_torch_cpu",
+__all__ = ["LAYOUTS", "TORCH_CPU_STATE_SIZE", "Layout", "check_bytes", "pack_torch_cpu",
            "unpack"]
 
 _N = 624
@@ -65,7 +66,7 @@ def _invalid() -> RuntimeError:
 def _decode_torch_cpu(blob: bytes) -> dict[str, Any]:
     seed, left, seeded, nxt = _HEAD.unpack_from(blob)
     words = np.frombuffer(blob, "<u8", _N, _HEAD.size)
-    x, y, rho, y_valid, f, f_valid = _TAIL.unpack_from(blob, _HEAD.size + 8 * _N)
+    _x, y, _rho, y_valid, f, f_valid = _TAIL.unpack_from(blob, _HEAD.size + 8 * _N)
     # PyTorch's own checks (seeded, 1 <= left <= 624, next <= 624), and one more: the counters
     # agree (left + next == 625, or left == 1: a new block next), as every state PyTorch makes
     # has them; other pairs would make PyTorch read past its block.
