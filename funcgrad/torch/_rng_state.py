@@ -34,8 +34,8 @@ generator is PyTorch's mt19937 now, and those streams cannot be continued.)
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
