@@ -209,7 +209,10 @@ def _fill16(u: np.ndarray, work: np.dtype, mean: float, std: float) -> np.ndarra
         radius = np.sqrt(np.float32(-2.0) * _log_f32(u1))
         sin, cos = _sincos_f32(np.float32(2.0 * np.pi) * u2)
         m, s = np.float32(mean), np.float32(std)
-        return np.stack([_fma(radius * cos, s, m), _fma(radius * sin, s, m)], 1).reshape(-1)
+        n1, n2 = radius * cos, radius * sin
+        if (m, s) != (0, 1):
+            n1, n2 = _fma(n1, s, m), _fma(n2, s, m)
+        return np.stack([n1, n2], 1).reshape(-1)
     return np.stack([_fma64(radius * cos, std, mean), _fma64(radius * sin, std, mean)],
                     1).reshape(-1)
 
@@ -254,7 +257,10 @@ def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
 def _fma(a: np.ndarray, b: Any, c: Any) -> np.ndarray:
     """float32 a * b + c rounded once, as a fused multiply-add: the product of two float32s is
     exact in float64, so only the sum rounds (then to float32)."""
-    return (a.astype(np.float64) * np.float64(b) + np.asarray(c, np.float64)).astype(_F32)
+    t = a.astype(np.float64)
+    t *= b
+    t += c
+    return t.astype(_F32)
 
 
 _LOG_POLY = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
@@ -277,8 +283,10 @@ def _log_f32(x: np.ndarray) -> np.ndarray:
     for coef in _LOG_POLY[1:]:
         y = _fma(y, f, _F32(coef))
     y = _fma(y * f, z, e * _F32(-2.12194440e-4))
-    y = _fma(z, _F32(-0.5), y)
-    return _fma(e, _F32(0.693359375), f + y)
+    # the two fused multiply-adds left have exact products (by 1/2, and of a small integer by
+    # 355/512), so plain float32 additions round them the same way
+    y = y - z * _F32(0.5)
+    return (f + y) + e * _F32(0.693359375)
 
 
 def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -289,8 +297,10 @@ def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = np.abs(x)
     octant = ((a * _F32(1.27323954473516)).astype(np.int32) + 1) & ~1
     k = octant.astype(_F32)
-    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
-        a = _fma(k, _F32(part), a)
+    # the first two parts of pi/4 have few bits: their products with the octant are exact
+    a = a + k * _F32(-0.78515625)
+    a = a + k * _F32(-2.4187564849853515625e-4)
+    a = _fma(k, _F32(-3.77489497744594108e-8), a)
     z = a * a
     c = _fma(_fma(np.full_like(z, _F32(2.443315711809948e-5)), z, _F32(-1.388731625493765e-3)),
              z, _F32(4.166664568298827e-2))
