@@ -272,3 +272,9 @@ def test_randn_of_a_million_is_near_pytorchs_speed(torch):
         theirs.append(t1 - t0)
         ours.append(t2 - t1)
     assert min(ours) < 30 * min(theirs) + 0.01
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multinomial_without_replacement_in_each_dtype(torch, seed, dtype):
+    _same(torch, lambda m: m.multinomial(m.rand(4, 30, dtype=getattr(m, dtype)), 12), seed)

@@ -348,7 +348,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     else:
         # Without replacement (and for one sample): PyTorch's exponential trick, the largest
         # p / q for q ~ Exp(1) drawn over the whole input.
-        q = rows / _exponential(rng, rows.shape, input.dtype.np, 1.0)
+        dt = input.dtype.np
+        q = rows.astype(dt) / _exponential(rng, rows.shape, dt, 1.0)   # in the input's dtype
         out = np.argsort(-q, axis=-1, kind="stable")[:, :num_samples]
     return _finish(out.reshape(p.shape[:-1] + (num_samples,)), D.int64, False, input.device)
 
