@@ -293,7 +293,6 @@ def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sin, cos) of float32 `x` as PyTorch's AVX2 normal kernel computes them: reduce by
     multiples of pi/4 (pi/4 split in three parts), then Cephes' float32 sin and cos polynomials,
     picked and signed by the octant."""
-    neg = x < 0
     a = np.abs(x)
     octant = ((a * _F32(1.27323954473516)).astype(np.int32) + 1) & ~1
     k = octant.astype(_F32)
@@ -302,14 +301,17 @@ def _sincos_f32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = a + k * _F32(-2.4187564849853515625e-4)
     a = _fma(k, _F32(-3.77489497744594108e-8), a)
     z = a * a
-    c = _fma(_fma(np.full_like(z, _F32(2.443315711809948e-5)), z, _F32(-1.388731625493765e-3)),
+    c = _fma(_fma(z, _F32(2.443315711809948e-5), _F32(-1.388731625493765e-3)),
              z, _F32(4.166664568298827e-2))
     c = _fma(c * z, z, -(z * _F32(0.5))) + _F32(1)
-    s = _fma(_fma(np.full_like(z, _F32(-1.9515295891e-4)), z, _F32(8.3321608736e-3)),
+    s = _fma(_fma(z, _F32(-1.9515295891e-4), _F32(8.3321608736e-3)),
              z, _F32(-1.6666654611e-1))
     s = _fma(s * z, a, a)
     first = (octant & 2) == 0
     sin, cos = np.where(first, s, c), np.where(first, c, s)
-    sin = np.where(neg ^ ((octant & 4) != 0), -sin, sin)
-    cos = np.where(((octant - 2) & 4) == 0, -cos, cos)
+    # the signs, as bit flips: sin's by the octant's bit 2 and x's sign, cos's by (octant - 2)'s
+    sign = np.uint32(1 << 31)
+    sin.view(np.uint32)[...] ^= ((octant & 4).view(np.uint32) << np.uint32(29)) ^ \
+        (x.view(np.uint32) & sign)
+    cos.view(np.uint32)[...] ^= (~(octant - 2) & 4).view(np.uint32) << np.uint32(29)
     return sin, cos
