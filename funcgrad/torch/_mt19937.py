@@ -279,8 +279,8 @@ def _log_f32(x: np.ndarray) -> np.ndarray:
     e = e - small.astype(_F32)
     f = (m - _F32(1)) + np.where(small, m, _F32(0))   # m - 1, or 2m - 1 below sqrt(1/2)
     z = f * f
-    y = np.full_like(f, _F32(_LOG_POLY[0]))
-    for coef in _LOG_POLY[1:]:
+    y = _fma(f, _F32(_LOG_POLY[0]), _F32(_LOG_POLY[1]))
+    for coef in _LOG_POLY[2:]:
         y = _fma(y, f, _F32(coef))
     y = _fma(y * f, z, e * _F32(-2.12194440e-4))
     # the two fused multiply-adds left have exact products (by 1/2, and of a small integer by
