@@ -65,6 +65,7 @@ FLOAT_SAMPLERS = {
     "cauchy_": lambda m, n, dt: m.empty(n, dtype=dt).cauchy_(0.5, 2.0),
     "log_normal_": lambda m, n, dt: m.empty(n, dtype=dt).log_normal_(0.2, 0.7),
     "dropout": lambda m, n, dt: m.nn.functional.dropout(m.ones(n, dtype=dt) * 1.5, 0.3),
+    "dropout2d": lambda m, n, dt: m.nn.functional.dropout2d(m.ones(2, n, 3, 3, dtype=dt), 0.4),
 }
 
 
@@ -143,6 +144,10 @@ LAYERS = {
     "Conv2d": lambda m: m.nn.Conv2d(3, 8, 3),
     "Sequential": lambda m: m.nn.Sequential(m.nn.Conv2d(1, 4, 3), m.nn.ReLU(),
                                             m.nn.Flatten(), m.nn.Linear(4 * 26 * 26, 10)),
+    "ConvTranspose2d": lambda m: m.nn.ConvTranspose2d(3, 4, 3),
+    "Embedding": lambda m: m.nn.Embedding(10, 3),
+    "LSTM": lambda m: m.nn.LSTM(3, 4, 2),
+    "GRU": lambda m: m.nn.GRU(3, 5),
 }
 
 
