@@ -283,3 +283,23 @@ def test_randn_of_a_million_is_near_pytorchs_speed(torch):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_multinomial_without_replacement_in_each_dtype(torch, seed, dtype):
     _same(torch, lambda m: m.multinomial(m.rand(4, 30, dtype=getattr(m, dtype)), 12), seed)
+
+
+DROPOUT_IN_LAYERS = {   # PyTorch's masks; the layers' arithmetic differs in the last bits
+    "LSTM": lambda m: m.nn.LSTM(3, 4, 2, dropout=0.5)(m.ones(5, 2, 3))[0],
+    "GRU_batch_first": lambda m: m.nn.GRU(3, 4, 3, dropout=0.3, batch_first=True)(
+        m.ones(2, 5, 3))[0],
+    "sdpa": lambda m: m.nn.functional.scaled_dot_product_attention(
+        m.ones(2, 2, 4, 8), m.ones(2, 2, 6, 8), m.arange(96.).reshape(2, 2, 6, 4),
+        dropout_p=0.3),
+}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", sorted(DROPOUT_IN_LAYERS))
+def test_dropout_inside_layers_draws_pytorchs_masks(torch, name, seed):
+    out = []
+    for mod in (torch, ft):
+        mod.manual_seed(seed)
+        out.append(_values(DROPOUT_IN_LAYERS[name](mod).detach()))
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-5, atol=1e-6)   # a wrong mask: O(1)
