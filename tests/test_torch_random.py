@@ -66,6 +66,8 @@ FLOAT_SAMPLERS = {
     "log_normal_": lambda m, n, dt: m.empty(n, dtype=dt).log_normal_(0.2, 0.7),
     "dropout": lambda m, n, dt: m.nn.functional.dropout(m.ones(n, dtype=dt) * 1.5, 0.3),
     "dropout2d": lambda m, n, dt: m.nn.functional.dropout2d(m.ones(2, n, 3, 3, dtype=dt), 0.4),
+    "rrelu": lambda m, n, dt: m.nn.functional.rrelu(
+        m.tensor([(i % 7 - 3) / 3 for i in range(n)], dtype=dt), training=True),
 }
 
 

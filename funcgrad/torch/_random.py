@@ -368,6 +368,24 @@ def _cauchy(rng, shape, median, sigma):
     return np.array(vals, np.float64).reshape(shape)
 
 
+def rrelu_noise(input: Tensor, lower: float, upper: float) -> np.ndarray:
+    """rrelu's training slopes for `input`, drawn as PyTorch's kernel draws them: one float64
+    uniform(lower, upper) per element <= 0, in order (the bounds rounded to the dtype, then
+    u * (upper - lower) + lower without a fused multiply-add: PyTorch's rrelu is compiled outside
+    its vectorized kernels); 1 elsewhere.
+
+    >>> _ = manual_seed(0)
+    >>> rrelu_noise(Tensor._make(np.array([1.0, -1.0], np.float32)), 0.1, 0.3)[0]
+    np.float32(1.0)
+    """
+    nonpos = host_values(input) <= 0
+    a = np.ones(nonpos.shape, input.dtype.np)
+    u = _gen(None, input.device).unit(int(nonpos.sum()), np.dtype(np.float64))
+    lo, hi = float(a.dtype.type(lower)), float(a.dtype.type(upper))   # bounds in the dtype first
+    a[nonpos] = u * (hi - lo) + lo
+    return a
+
+
 def _log_normal(rng, shape, mean, std):
     """log_normal_(mean, std): exp of a serial float64 normal per element (the C library's exp,
     as PyTorch's kernel)."""

@@ -7,7 +7,7 @@ from .... import lax
 from .... import nn as fg_nn
 from ... import _ops
 from ..._dispatch import apply_op
-from ..._random import _gen
+from ..._random import _gen, rrelu_noise
 from ..._storage import wrap_dim
 from ._common import _const
 
@@ -94,8 +94,7 @@ def prelu(input, weight):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if training:
-        a = _gen(None, input.device).uniform(lower, upper, tuple(input.shape)).astype(
-            input.dtype.np)
+        a = rrelu_noise(input, lower, upper)
         return _act("RreluWithNoiseBackward0",
                     lambda x: lax.select(lax.ge(x, _const(0, x)), x, x * a), input, inplace)
     return leaky_relu(input, (lower + upper) / 2, inplace)
