@@ -56,6 +56,7 @@ class Engine:
 
     def __init__(self, seed: int) -> None:
         self._bits = np.random.MT19937(0)
+        self._ints = np.random.Generator(self._bits)   # its full-range uint32 draws: raw words
         self.seed(seed)
 
     def seed(self, seed: int) -> None:
@@ -95,8 +96,12 @@ class Engine:
         float64."""
         if dtype == np.float64:
             return (self.words64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
-        bits = (self.words32(n) & np.uint64((1 << 24) - 1)).astype(np.float32)
-        return bits * np.float32(2.0 ** -24)
+        self._fresh_next = None
+        words = self._ints.integers(0, 1 << 32, size=n, dtype=np.uint32)   # == words32(n)
+        words &= np.uint32((1 << 24) - 1)
+        out = words.astype(np.float32)
+        out *= np.float32(2.0 ** -24)
+        return out
 
     def normal_serial(self, n: int, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
         """`n` float64 normals from PyTorch's serial normal_distribution<double>, each
