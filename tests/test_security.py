@@ -82,17 +82,17 @@ def _state_tensor(raw: bytes):
 # ---- random-generator state: a documented, versioned layout ------------------------------------
 
 def test_state_layout_is_the_documented_one():
+    """PyTorch's CPUGeneratorImplState (funcgrad.torch._rng_state's docstring), field by field."""
     g = ftorch.Generator().manual_seed(1234)
-    g._rng.integers(0, 10, 3, dtype=np.uint32)   # leaves a buffered 32-bit half (has_uint32=1)
+    ftorch.randn(3, generator=g, dtype=ftorch.float64)   # leaves a cached normal sample
     raw = bytes(g.get_state().tolist())
-    magic, version, engine, size, reserved = struct.unpack_from("<4sHHII", raw)
-    assert (magic, version, engine, size, reserved, len(raw)) == (b"FGRS", 1, 1, 48, 0, 64)
-    seed, state, inc, has, pad, uint = struct.unpack_from("<Q16s16sB3sI", raw, 16)
-    want = g._rng.bit_generator.state
-    assert seed == 1234 and pad == b"\0\0\0"
-    assert int.from_bytes(state, "little") == want["state"]["state"]
-    assert int.from_bytes(inc, "little") == want["state"]["inc"]
-    assert (has, uint) == (want["has_uint32"], want["uinteger"]) and has == 1
+    assert len(raw) == 5056
+    seed, left, seeded, nxt = struct.unpack_from("<QiiQ", raw)
+    assert (seed, left, seeded, nxt) == (1234, 625 - 8, 1, 8)   # 2 pairs of 2-word uniforms
+    words = np.frombuffer(raw, "<u8", 624, 24)
+    assert (words < 2 ** 32).all()
+    x, y, rho, valid, f, f_valid = struct.unpack_from("<dddi4xf?3x", raw, 24 + 8 * 624)
+    assert (x, rho, valid, f, f_valid) == (0.0, 0.0, 1, 0.0, False) and y != 0.0
 
 
 @pytest.mark.parametrize("make", [
@@ -101,7 +101,7 @@ def test_state_layout_is_the_documented_one():
 ])
 def test_state_round_trip_restores_the_stream_exactly(make):
     g = make()
-    g._rng.integers(0, 10, 1, dtype=np.uint32)   # with a buffered half, too
+    ftorch.randn(1, generator=g)   # with a cached normal sample, too
     state = g.get_state()
     first = ftorch.rand(5, generator=g), ftorch.randint(0, 100, (4,), generator=g)
     seed = g.initial_seed()
@@ -115,7 +115,7 @@ def test_state_round_trip_restores_the_stream_exactly(make):
 def test_torch_get_set_rng_state():
     ftorch.manual_seed(5)
     s = ftorch.get_rng_state()
-    assert (s.dtype, tuple(s.shape), s.requires_grad) == (ftorch.uint8, (64,), False)
+    assert (s.dtype, tuple(s.shape), s.requires_grad) == (ftorch.uint8, (5056,), False)
     a = ftorch.randn(3)
     ftorch.set_rng_state(s)
     assert ftorch.equal(a, ftorch.randn(3))
@@ -151,7 +151,7 @@ def test_bad_state_raises_what_pytorch_raises(kind, cls, start, torch):
     before = ftorch.get_rng_state().tolist()
     for setter in (ftorch.set_rng_state, ftorch.Generator().set_state):
         with pytest.raises(cls) as ours:
-            setter(_bad_state(kind, ftorch, 64))
+            setter(_bad_state(kind, ftorch, 5056))
         assert str(ours.value).startswith(start), str(ours.value)
     assert ftorch.get_rng_state().tolist() == before   # nothing changed
 
@@ -160,17 +160,22 @@ def _valid_blob():
     return bytes(ftorch.Generator().manual_seed(3).get_state().tolist())
 
 
+def _at(raw, offset, fmt, value):
+    b = bytearray(raw)
+    struct.pack_into(fmt, b, offset, value)
+    return bytes(b)
+
+
 @pytest.mark.parametrize("mutate,match", [
-    (lambda b: b"XXXX" + b[4:], "magic"),
-    (lambda b: b[:4] + struct.pack("<H", 2) + b[6:], "version 2 engine 1 is unknown"),
-    (lambda b: b[:6] + struct.pack("<H", 9) + b[8:], "version 1 engine 9 is unknown"),
-    (lambda b: b[:8] + struct.pack("<I", 10 ** 9) + b[12:], "declares a payload"),
-    (lambda b: b[:12] + b"\1" + b[13:], "reserved"),
-    (lambda b: b[:40] + bytes([b[40] & 0xFE]) + b[41:], "increment is even"),
-    (lambda b: b[:56] + b"\2" + b[57:], "has_uint32 is 2"),
-    (lambda b: b[:57] + b"\1" + b[58:], "reserved bytes"),
-    (lambda b: b + b"\0", "of size 64 but found the input RNG state size to be 65"),
-    (lambda b: b[:-1], "size to be 63"),
+    (lambda b: _at(b, 8, "<i", 0), "Invalid mt19937 state"),          # left
+    (lambda b: _at(b, 8, "<i", 625), "Invalid mt19937 state"),
+    (lambda b: _at(b, 8, "<i", -1), "Invalid mt19937 state"),
+    (lambda b: _at(b, 12, "<i", 0), "Invalid mt19937 state"),         # seeded
+    (lambda b: _at(b, 16, "<Q", 625), "Invalid mt19937 state"),       # next
+    (lambda b: _at(b, 16, "<Q", 2 ** 63), "Invalid mt19937 state"),
+    (lambda b: _at(_at(b, 8, "<i", 5), 16, "<Q", 3), "Invalid mt19937 state"),  # disagree
+    (lambda b: b + b"\0", "of size 5056 but found the input RNG state size to be 5057"),
+    (lambda b: b[:-1], "size to be 5055"),
     (lambda b: b"", "size to be 0"),
 ])
 def test_hostile_state_fields_are_refused(mutate, match):
@@ -186,7 +191,7 @@ def test_a_pickled_state_never_runs(tmp_path):
     target = tmp_path / "created"
     for payload in (_Payload("rng"), _FilePayload(target)):
         blob = pickle.dumps(payload)
-        with pytest.raises(RuntimeError, match="magic"):
+        with pytest.raises(RuntimeError, match="size"):
             ftorch.set_rng_state(_state_tensor(blob + b"\0" * max(0, 64 - len(blob))))
         with pytest.raises(RuntimeError, match="size"):
             ftorch.set_rng_state(_state_tensor(blob[:10]))
@@ -209,38 +214,44 @@ def test_arbitrary_bytes_are_a_state_or_a_clear_error(raw):
         assert bytes(g.get_state().tolist()) == raw
 
 
-@given(st.integers(0, 64 * 8 - 1))
+@given(st.integers(0, 5056 * 8 - 1))
 def test_every_bit_flip_is_refused_or_a_valid_state(bit):
     raw = bytearray(_valid_blob())
     raw[bit // 8] ^= 1 << (bit % 8)
     g = ftorch.Generator()
-    header_or_check = bit < 16 * 8 or bit == 40 * 8 or 56 * 8 + 1 <= bit < 60 * 8
-    if header_or_check:
-        with pytest.raises(RuntimeError):
-            g.set_state(_state_tensor(bytes(raw)))
-    else:   # seed, state, the increment's high bits, the buffered half: any value is a state
+    try:
         g.set_state(_state_tensor(bytes(raw)))
-        assert bytes(g.get_state().tolist()) == bytes(raw)
+    except RuntimeError as e:   # only the counters (left, seeded, next) can be out of range
+        assert 8 <= bit // 8 < 24 and "Invalid mt19937 state" in str(e)
+        return
+    back = bytes(g.get_state().tolist())
+    # read back as PyTorch writes it: the words' high halves, normal_x/rho and the padding
+    # dropped, the flags as 1
+    byte = bit // 8
+    if byte < 8 or 16 <= byte < 24 or (24 <= byte < 5016 and (byte - 24) % 8 < 4):
+        assert back == bytes(raw)
+    g2 = ftorch.Generator().set_state(_state_tensor(back))
+    assert bytes(g2.get_state().tolist()) == back
 
 
-def test_layouts_are_extensible_by_version_and_engine():
-    assert set(_rng_state.LAYOUTS) == {(1, 1)}
-    layout = _rng_state.LAYOUTS[(1, 1)]
-    assert (layout.engine, layout.size) == ("PCG64", 64)
+def test_layouts_are_keyed_by_size():
+    assert set(_rng_state.LAYOUTS) == {5056}
+    assert _rng_state.LAYOUTS[5056].engine.startswith("mt19937")
 
 
 def test_a_state_of_another_shape_reads_its_elements(torch):
     """PyTorch reads a state tensor's elements whatever its shape; so does funcgrad."""
     s = ftorch.get_rng_state()
-    ftorch.set_rng_state(s.reshape(8, 8))
+    ftorch.set_rng_state(s.reshape(79, 64))
     with pytest.raises(RuntimeError, match="Invalid"):
         torch.set_rng_state(torch.get_rng_state().reshape(2, -1) * 0)
 
 
-def test_pytorchs_own_state_is_recognised_and_refused(torch):
-    real = torch.get_rng_state()
-    with pytest.raises(RuntimeError, match="PyTorch's own CPU generator state"):
-        ftorch.set_rng_state(_state_tensor(bytes(real.tolist())))
+def test_pytorchs_own_state_is_taken_and_continues_its_stream(torch):
+    torch.manual_seed(21)
+    torch.rand(5)
+    ftorch.set_rng_state(_state_tensor(bytes(torch.get_rng_state().tolist())))
+    assert ftorch.rand(4).tolist() == torch.rand(4).tolist()
 
 
 def test_fork_rng_restores_exactly_and_has_pytorchs_signature(torch):
@@ -292,7 +303,7 @@ def test_cuda_rng_state_round_trip(gpu, monkeypatch):
     with ftorch.random.fork_rng():
         b = ftorch.rand(3, device="cuda")
     assert ftorch.equal(b, ftorch.rand(3, device="cuda"))
-    with pytest.raises(RuntimeError, match="magic"):
+    with pytest.raises(RuntimeError, match="size"):
         ftorch.cuda.set_rng_state(_state_tensor(b"\0" * 64), 0)
 
 
@@ -315,7 +326,7 @@ def test_samplers_and_loaders_resume_from_a_generator_state(make):
     g.set_state(state)
     again = [x if isinstance(x, int) else x[0].tolist() for x in _order(make(g))]
     assert first == again
-    with pytest.raises(RuntimeError, match="magic"):
+    with pytest.raises(RuntimeError, match="size"):
         g.set_state(_state_tensor(pickle.dumps(_Payload("sampler")).ljust(64, b"\0")[:64]))
 
 

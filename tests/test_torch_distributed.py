@@ -84,8 +84,6 @@ def test_sampler_shuffled_partition(n, replicas, drop_last, seed, epoch):
     assert shares == [dealt[r::replicas] for r in range(replicas)]
 
 
-@pytest.mark.xfail(reason="funcgrad.torch's randperm does not reproduce PyTorch's random numbers "
-                   "yet (another issue); the shuffled shares then equal PyTorch's", strict=False)
 def test_sampler_shuffled_indices_match_pytorch_once_the_generators_agree():
     torch = _oracle()
     for n, replicas, seed, epoch in [(10, 2, 0, 0), (17, 3, 5, 2), (40, 4, 1, 1)]:

@@ -1305,7 +1305,7 @@ def test_lenet_trains_with_manual_sgd():
     x = ft.randn(8, 1, 32, 32)
     y = ft.randint(0, 10, (8,))
     losses = []
-    for _ in range(15):
+    for _ in range(30):   # from PyTorch's own initial numbers (seed 0): 2.309 -> 1.644
         net.zero_grad()
         loss = fF.cross_entropy(net(x), y)
         loss.backward()
@@ -1313,7 +1313,7 @@ def test_lenet_trains_with_manual_sgd():
             for p in net.parameters():
                 p -= 0.05 * p.grad
         losses.append(loss.item())
-    assert losses[-1] < losses[0] * 0.7
+    assert losses[-1] < losses[0] * 0.75
 
 
 def test_linear_graph_edges():

@@ -2,13 +2,17 @@
 randperm and their _like versions, bernoulli, multinomial, normal) and the in-place samplers
 (uniform_, normal_, random_, bernoulli_, exponential_, ...).
 
-The streams are numpy's PCG64, so the numbers differ from PyTorch's (as PyTorch's own CPU and CUDA
-streams differ); seeding, generator= arguments, shapes, dtypes, ranges and errors are PyTorch's.
+The engine is PyTorch's CPU mt19937 (funcgrad.torch._mt19937) and the samplers apply PyTorch's CPU
+transforms, so torch.manual_seed(s) then rand/randn/randint/randperm/uniform_/normal_/random_ give
+PyTorch CPU's numbers bit for bit (docs/torch.md lists what does not match yet); the state is
+PyTorch's 5056 bytes (funcgrad.torch._rng_state).
 As in PyTorch, each GPU has a default generator of its own, seeded by torch.manual_seed too; GPU
 tensors' numbers are drawn on the host from it and copied over."""
 from __future__ import annotations
 
+import math
 import time
+from fractions import Fraction
 
 import numpy as np
 
@@ -16,6 +20,8 @@ from .. import numpy as fnp
 from .._core import backend
 from . import _dtypes as D
 from . import _rng_state
+from ._mt19937 import N as _N
+from ._mt19937 import Engine
 from ._size import as_device, get_default_device, require_cuda, storage_on
 from ._size import device as torch_device
 from ._dispatch import apply_op
@@ -36,8 +42,10 @@ class Generator:
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
             raise RuntimeError("Overflow when unpacking long long")
-        self._seed = seed % (1 << 64)
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        if not hasattr(self, "_rng"):
+            self._rng = Engine(seed % (1 << 64))
+        else:
+            self._rng.seed(seed % (1 << 64))
         return self
 
     def seed(self) -> int:
@@ -46,21 +54,22 @@ class Generator:
         return s
 
     def initial_seed(self) -> int:
-        return self._seed
+        return self._rng.initial_seed
 
     def get_state(self) -> Tensor:
-        """The generator's state as a uint8 tensor in the documented layout of
-        funcgrad.torch._rng_state (never a pickle), for set_state.
+        """The generator's state as a uint8 tensor in PyTorch's own layout (documented in
+        funcgrad.torch._rng_state; never a pickle), for set_state here or in PyTorch.
 
         >>> g = Generator().manual_seed(3)
         >>> state = g.get_state()
         >>> state.dtype, state.shape
-        (torch.uint8, torch.Size([64]))
+        (torch.uint8, torch.Size([5056]))
         """
-        bg = self._rng.bit_generator.state
-        blob = _rng_state.pack_pcg64(seed=self._seed, state=bg["state"]["state"],
-                                     inc=bg["state"]["inc"], has_uint32=bg["has_uint32"],
-                                     uinteger=bg["uinteger"])
+        e = self._rng
+        key, left, nxt = e.words()
+        blob = _rng_state.pack_torch_cpu(seed=e.initial_seed, left=left, next=nxt, key=key,
+                                         normal=e.next_double_normal,
+                                         float_normal=e.next_float_normal)
         return Tensor._make(np.frombuffer(blob, np.uint8).copy())
 
     def set_state(self, new_state: Tensor) -> Generator:
@@ -77,13 +86,11 @@ class Generator:
         if not isinstance(new_state, Tensor):
             raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
         fields = _rng_state.unpack(_rng_state.check_bytes(host_values(new_state)))
-        bit_generator = np.random.PCG64()
-        bit_generator.state = {"bit_generator": "PCG64",
-                               "state": {"state": fields["state"], "inc": fields["inc"]},
-                               "has_uint32": fields["has_uint32"],
-                               "uinteger": fields["uinteger"]}
-        self._seed = fields["seed"]
-        self._rng = np.random.Generator(bit_generator)
+        e = self._rng
+        left, nxt = fields["left"], fields["next"]
+        e.set_words(fields["key"], pos=_N + 1 - left, fresh_next=nxt if left == 1 else None)
+        e.initial_seed = fields["seed"]
+        e.next_double_normal, e.next_float_normal = fields["normal"], fields["float_normal"]
         return self
 
     def __repr__(self):
@@ -143,8 +150,8 @@ def _cuda_generator(index):
 
 
 def _gen(generator, device=None):
-    """The numpy random Generator behind `generator` (default: `device`'s, a torch.device, None
-    for the default device's)."""
+    """The engine (funcgrad.torch._mt19937.Engine) behind `generator` (default: `device`'s,
+    a torch.device, None for the default device's)."""
     device = device or get_default_device()
     if generator is None and device.type == "cuda":
         generator = _cuda_generator(device.index or 0)
@@ -169,7 +176,7 @@ def cuda_get_rng_state(device: int | str | torch_device = "cuda") -> Tensor:
     ... except AssertionError:  # no GPU here
     ...     state = get_rng_state()
     >>> state.shape
-    torch.Size([64])
+    torch.Size([5056])
     """
     require_cuda()
     return _cuda_generator(_cuda_index(device)).get_state()
@@ -236,8 +243,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
          layout=None, pin_memory=False, **kwargs):
     device = as_device(device)
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _finish(_gen(generator, device).random(_size(size, kwargs.pop("size", None))), dtype,
-                   requires_grad, device)
+    return _finish(_gen(generator, device).random(_size(size, kwargs.pop("size", None)),
+                                                  dtype.np), dtype, requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
@@ -245,7 +252,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     device = as_device(device)
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     return _finish(_gen(generator, device).standard_normal(
-        _size(size, kwargs.pop("size", None))), dtype, requires_grad, device)
+        _size(size, kwargs.pop("size", None)), dtype.np), dtype, requires_grad, device)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -268,8 +275,27 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     device = as_device(device)
-    return _finish(_gen(generator, device).permutation(int(n)), dtype or D.int64, requires_grad,
-                   device)
+    return _finish(_permutation(_gen(generator, device), int(n)), dtype or D.int64,
+                   requires_grad, device)
+
+
+def _permutation(engine, n):
+    """PyTorch's CPU randperm: a Fisher-Yates pass swapping i with i + word % (n - i), one 32-bit
+    word per step below 2**32 / 20 elements; above, the inside-out shuffle with random64()."""
+    if n < (1 << 32) // 20:
+        perm = list(range(n))
+        if n > 1:
+            steps = (engine.words32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+            for i, z in enumerate(steps):
+                j = i + z
+                perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm, np.int64)
+    perm = np.empty(n, np.int64)  # pragma: no cover (needs 2**28 elements)
+    picks = (engine.words64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
+    for i, z in enumerate(picks):
+        perm[i] = perm[z]
+        perm[z] = i
+    return perm
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -293,8 +319,12 @@ def bernoulli(input, p=None, *, generator=None):
     probs = host_values(input) if p is None else np.full(tuple(input.shape), p)
     if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    return _finish(_gen(generator, input.device).random(probs.shape) < probs, input.dtype, False,
-                   input.device)
+    rng = _gen(generator, input.device)
+    if p is not None:  # bernoulli(input, p): the scalar kernel
+        return _finish(rng.bernoulli(probs.shape, float(p)), input.dtype, False, input.device)
+    # a tensor of probabilities: one uniform per element, float64 ones for a float64 input
+    u = rng.random(probs.shape, np.float64 if probs.dtype == np.float64 else np.float32)
+    return _finish(u < probs, input.dtype, False, input.device)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -310,9 +340,58 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if (rows.sum(-1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _gen(generator, input.device)
-    out = np.stack([rng.choice(p.shape[-1], num_samples, replace=replacement, p=r / r.sum())
-                    for r in rows])
+    if replacement and num_samples > 1:
+        # PyTorch's CPU kernel: per row, the normalised cumulative sum, then for each sample one
+        # float64 uniform and the first category whose cumulative probability reaches it.
+        out = np.stack([np.searchsorted(np.cumsum(r) / r.sum(), rng.random((num_samples,)))
+                        for r in rows])
+    else:
+        # Without replacement (and for one sample): PyTorch's exponential trick, the largest
+        # p / q for q ~ Exp(1) drawn over the whole input.
+        dt = input.dtype.np
+        q = rows.astype(dt) / _exponential(rng, rows.shape, dt, 1.0)   # in the input's dtype
+        out = np.argsort(-q, axis=-1, kind="stable")[:, :num_samples]
     return _finish(out.reshape(p.shape[:-1] + (num_samples,)), D.int64, False, input.device)
+
+
+def _exponential(rng, shape, dtype, lambd):
+    """exponential_(lambd) on a tensor of `shape` and `dtype`."""
+    return rng.exponential(shape, lambd).astype(dtype)
+
+
+def _cauchy(rng, shape, median, sigma):
+    """cauchy_(median, sigma): sigma * tan(pi * (u - 0.5)) + median per float64 uniform u, the C
+    library's tan and one fused multiply-add, as PyTorch's kernel."""
+    s, m = Fraction(sigma), Fraction(median)
+    vals = [float(s * Fraction(math.tan(math.pi * (u - 0.5))) + m)
+            for u in rng.random(shape).reshape(-1).tolist()]
+    return np.array(vals, np.float64).reshape(shape)
+
+
+def rrelu_noise(input: Tensor, lower: float, upper: float) -> np.ndarray:
+    """rrelu's training slopes for `input`, drawn as PyTorch's kernel draws them: one float64
+    uniform(lower, upper) per element <= 0, in order (the bounds rounded to the dtype, then
+    u * (upper - lower) + lower without a fused multiply-add: PyTorch's rrelu is compiled outside
+    its vectorized kernels); 1 elsewhere.
+
+    >>> _ = manual_seed(0)
+    >>> rrelu_noise(Tensor._make(np.array([1.0, -1.0], np.float32)), 0.1, 0.3)[0]
+    np.float32(1.0)
+    """
+    nonpos = host_values(input) <= 0
+    a = np.ones(nonpos.shape, input.dtype.np)
+    u = _gen(None, input.device).unit(int(nonpos.sum()), np.dtype(np.float64))
+    lo, hi = float(a.dtype.type(lower)), float(a.dtype.type(upper))   # bounds in the dtype first
+    a[nonpos] = u * (hi - lo) + lo
+    return a
+
+
+def _log_normal(rng, shape, mean, std):
+    """log_normal_(mean, std): exp of a serial float64 normal per element (the C library's exp,
+    as PyTorch's kernel)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    return np.array([math.exp(v) for v in rng.normal_serial(n, mean, std).tolist()],
+                    np.float64).reshape(shape)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
@@ -327,13 +406,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     dt = dtype or (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(
         std, Tensor) else D.get_default_dtype())
-    noise = storage_on(_gen(generator, device).standard_normal(shape), device)
+    noise = storage_on(_gen(generator, device).standard_normal(shape, dt.np), device)
     return Tensor._make((m + s * noise).astype(dt.np))
 
 
 def poisson(input, generator=None):
-    return _finish(_gen(generator, input.device).poisson(host_values(input)), input.dtype, False,
-                   input.device)
+    lam = host_values(input)
+    seeded = np.random.default_rng(int(_gen(generator, input.device).words64(1)[0]))
+    return _finish(seeded.poisson(lam), input.dtype, False, input.device)
 
 
 # ---- in-place samplers (Tensor methods) ---------------------------------------------------------
@@ -356,7 +436,7 @@ def uniform_(t, a=0.0, b=1.0, *, generator=None):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
                            f"to={b}")
     rng = _gen(generator, t.device)
-    return _fill_random(t, rng.uniform(a, b, tuple(t.shape)), "UniformBackward0")
+    return _fill_random(t, rng.random(tuple(t.shape), t.dtype.np, a, b), "UniformBackward0")
 
 
 def normal_(t, mean=0.0, std=1.0, *, generator=None):
@@ -364,42 +444,51 @@ def normal_(t, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     rng = _gen(generator, t.device)
-    return _fill_random(t, mean + std * rng.standard_normal(tuple(t.shape)), "NormalBackward0")
+    return _fill_random(t, rng.standard_normal(tuple(t.shape), t.dtype.np, mean, std),
+                        "NormalBackward0")
 
 
 def random_(t, low=None, high=None, *, generator=None):
-    if low is None:
-        lo, hi = 0, (2 ** 24 if t.dtype is D.float32 else 2 ** 53 if t.dtype is D.float64 else
-                     int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
-    elif high is None:
-        lo, hi = 0, low
-    else:
-        lo, hi = low, high
     rng = _gen(generator, t.device)
+    if low is None:  # the dtype's whole range: PyTorch's uniform_int
+        span = (2 ** 24 + 1 if t.dtype is D.float32 else 2 ** 53 + 1 if t.dtype is D.float64 else
+                int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
+        wide = t.dtype in (D.int64, D.float64)   # random64() for these, random() for the rest
+        n = int(np.prod(tuple(t.shape), dtype=np.int64))
+        words = rng.words64(n) if wide else rng.words32(n)
+        vals = (words % np.uint64(span)).astype(np.int64).reshape(tuple(t.shape))
+        return _fill_random(t, vals, "RandomBackward0")
+    lo, hi = (0, low) if high is None else (low, high)
     return _fill_random(t, rng.integers(lo, hi, tuple(t.shape)), "RandomBackward0")
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
-    probs = host_values(p) if isinstance(p, Tensor) else p
     rng = _gen(generator, t.device)
-    return _fill_random(t, rng.random(tuple(t.shape)) < probs, "BernoulliBackward0")
+    if not isinstance(p, Tensor):
+        return _fill_random(t, rng.bernoulli(tuple(t.shape), float(p)), "BernoulliBackward0")
+    probs = np.broadcast_to(host_values(p), tuple(t.shape))
+    # a tensor p: one uniform per element, float64 ones for a float64 p (PyTorch's kernel)
+    u = rng.random(probs.shape, np.float64 if probs.dtype == np.float64 else np.float32)
+    return _fill_random(t, u < probs, "BernoulliBackward0")
 
 
 def exponential_(t, lambd=1.0, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, rng.exponential(1.0 / lambd, tuple(t.shape)), "ExponentialBackward0")
+    return _fill_random(t, _exponential(rng, tuple(t.shape), t.dtype.np, lambd),
+                        "ExponentialBackward0")
 
 
 def geometric_(t, p, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, rng.geometric(p, tuple(t.shape)), "GeometricBackward0")
+    draws = np.ceil(np.log(rng.random(tuple(t.shape))) / np.log1p(-p))
+    return _fill_random(t, draws, "GeometricBackward0")
 
 
 def cauchy_(t, median=0.0, sigma=1.0, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, median + sigma * rng.standard_cauchy(tuple(t.shape)), "CauchyBackward0")
+    return _fill_random(t, _cauchy(rng, tuple(t.shape), median, sigma), "CauchyBackward0")
 
 
 def log_normal_(t, mean=1.0, std=2.0, *, generator=None):
     rng = _gen(generator, t.device)
-    return _fill_random(t, rng.lognormal(mean, std, tuple(t.shape)), "LogNormalBackward0")
+    return _fill_random(t, _log_normal(rng, tuple(t.shape), mean, std), "LogNormalBackward0")

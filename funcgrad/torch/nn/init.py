@@ -1,5 +1,5 @@
-"""torch.nn.init: in-place initializers with PyTorch's distributions and gains (the random
-streams are funcgrad.torch's generator's, so the drawn numbers differ from PyTorch's)."""
+"""torch.nn.init: in-place initializers with PyTorch's distributions and gains, drawing from
+funcgrad.torch's generator in PyTorch's order, so a seeded init gives PyTorch's numbers."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .._random import Generator, _gen
+from .._random import Generator, _gen, _permutation
 from .._size import storage_on
 from .._tensor import Tensor
 
@@ -58,27 +58,51 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
                            f"to={b}")
-    return _set(tensor, _rng(generator, tensor).uniform(a, b, tensor._data.shape))
+    return _set(tensor, _rng(generator, tensor).uniform(a, b, tensor._data.shape,
+                                                           tensor.dtype.np))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Generator | None = None) -> Tensor:
-    return _set(tensor, mean + std * _rng(generator, tensor).standard_normal(tensor._data.shape))
+    return _set(tensor, _rng(generator, tensor).standard_normal(tensor._data.shape,
+                                                                 tensor.dtype.np, mean, std))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Generator | None = None) -> Tensor:
-    """Normal(mean, std) restricted to [a, b] (by rejection: the same distribution as
-    PyTorch's inverse-CDF method)."""
-    rng = _rng(generator, tensor)
-    out = mean + std * rng.standard_normal(tensor._data.shape)
-    bad = (out < a) | (out > b)
-    for _ in range(1000):
-        if not bad.any():
-            break
-        out[bad] = mean + std * rng.standard_normal(int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _set(tensor, np.clip(out, a, b))
+    """Normal(mean, std) restricted to [a, b], by PyTorch's rejection steps and draws in the
+    tensor's dtype: when [a, b] holds more than 0.3 of the mass, whole-tensor normal_ draws,
+    each element kept from the first draw that lands in [a, b]; otherwise uniform_(a, b)
+    proposals accepted where log(uniform_()) > the log-density relative to its peak."""
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    rng, shape, dt = _rng(generator, tensor), tensor._data.shape, tensor.dtype.np
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        lo, hi = dt.type(a), dt.type(b)
+        result = rng.standard_normal(shape, dt, mean, std)
+        while True:
+            outside = (result < lo) | (result > hi)
+            if not outside.any():
+                return _set(tensor, result)
+            result = np.where(outside, rng.standard_normal(shape, dt, mean, std), result)
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_density(x: np.ndarray) -> np.ndarray:   # in the dtype, PyTorch's op order
+        z = (x - dt.type(mean)) / dt.type(std)
+        return z * z * dt.type(-0.5) - dt.type(log_peak)
+
+    result = rng.uniform(a, b, shape, dt)
+    pending = np.log(rng.random(shape, dt)) > log_density(result)
+    while pending.any():
+        candidates = rng.uniform(a, b, shape, dt)
+        result = np.where(pending, candidates, result)
+        pending = pending & (np.log(rng.random(shape, dt)) > log_density(candidates))
+    return _set(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -186,7 +210,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1,
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = _rng(generator, tensor).standard_normal((rows, cols))
+    flat = _rng(generator, tensor).standard_normal((rows, cols), tensor.dtype.np)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -203,9 +227,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     rng = _rng(generator, tensor)
-    vals = std * rng.standard_normal((rows, cols))
-    for c in range(cols):
-        vals[rng.permutation(rows)[:num_zeros], c] = 0
+    vals = rng.standard_normal((rows, cols), tensor.dtype.np, 0.0, std)
+    for c in range(cols):  # PyTorch's order: the normals, then one randperm per column
+        vals[_permutation(rng, rows)[:num_zeros], c] = 0
     return _set(tensor, vals)
 
 

@@ -7,7 +7,7 @@ from .... import lax
 from .... import nn as fg_nn
 from ... import _dtypes, _ops
 from ..._dispatch import apply_op
-from ..._random import _gen
+from ..._random import _gen, rrelu_noise
 from ..._storage import wrap_dim
 from ._common import _const
 
@@ -106,8 +106,7 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if training:
         _float_only(input, "leaky_relu_cpu")
-        a = _gen(None, input.device).uniform(lower, upper, tuple(input.shape)).astype(
-            input.dtype.np)
+        a = rrelu_noise(input, lower, upper)
         return _act("RreluWithNoiseBackward0",
                     lambda x: lax.select(lax.ge(x, _const(0, x)), x, x * a), input, inplace)
     return leaky_relu(input, (lower + upper) / 2, inplace)

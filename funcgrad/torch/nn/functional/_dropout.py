@@ -25,8 +25,8 @@ def _mask(shape, p, input):
     """Dropout's scaled keep-mask (a numpy array) for `input`, from its device's generator."""
     if p == 1:
         return np.zeros(shape, input.dtype.np)
-    keep = _gen(None, input.device).random(shape) >= p
-    return (keep / (1 - p)).astype(input.dtype.np)
+    keep = _gen(None, input.device).bernoulli(shape, 1 - p)   # PyTorch's bernoulli_(1 - p)
+    return keep.astype(input.dtype.np) / input.dtype.np.type(1 - p)
 
 
 def _apply_mask(input, mask, inplace):
@@ -93,7 +93,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     if not training or p == 0:
         return input
     alpha = 1.7580993408473766
-    keep = (_gen(None, input.device).random(tuple(input.shape)) >= p).astype(input.dtype.np)
+    keep = _gen(None, input.device).bernoulli(tuple(input.shape), 1 - p).astype(input.dtype.np)
     a = (1 - p) * (1 + p * alpha ** 2)
     a = a ** -0.5
     b = (keep - 1) * alpha * a + alpha * a * p  # noqa: F841  (PyTorch's constants)

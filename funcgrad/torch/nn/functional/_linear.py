@@ -87,8 +87,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     causal = np.tril(np.ones((L, S), dtype=bool)) if is_causal else None
     drop = None
     if dropout_p > 0.0:
-        shape = np.broadcast_shapes(tuple(query.shape[:-1]), tuple(key.shape[:-2])) + (S,)
-        drop = (_gen(None, query.device).random(shape) >= dropout_p) / (1 - dropout_p)
+        shape = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])) + (L, S)
+        drop = _gen(None, query.device).bernoulli(shape, 1 - dropout_p) / (1 - dropout_p)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         rep = query.shape[-3] // key.shape[-3]
         heads = Tensor._make(np.repeat(np.arange(key.shape[-3], dtype=np.int64), rep))

@@ -221,9 +221,9 @@ class RNNBase(Module):
         masks = []
         if self.training and self.dropout > 0:
             for _ in range(self.num_layers - 1):
-                keep = _gen(None, input.device).random((seq_len, batch, real_hidden * nd)) >= \
-                    self.dropout
-                masks.append(keep / (1 - self.dropout))
+                keep = _gen(None, input.device).bernoulli(  # PyTorch's bernoulli_(1 - p)
+                    (seq_len, batch, real_hidden * nd), 1 - self.dropout)
+                masks.append(keep.astype(input.dtype.np) / input.dtype.np.type(1 - self.dropout))
         mode, L, bias, bf = self.mode, self.num_layers, self.bias, self.batch_first
         per = (4 if bias else 2) + (1 if self.proj_size else 0)
         hidden = self.hidden_size

@@ -226,7 +226,7 @@ class DataLoader:
 
 
 def _draw_base_seed(generator):
-    return int(_gen(generator).integers(0, 2 ** 63 - 1))
+    return _gen(generator).int64()
 
 
 class _BaseDataLoaderIter:

@@ -40,7 +40,7 @@ class SequentialSampler(Sampler):
 def _seeded_generator():
     """A fresh generator seeded from the default one (as PyTorch's samplers draw one per
     epoch when given none)."""
-    seed = int(_gen(None).integers(0, 2 ** 63 - 1))
+    seed = _gen(None).int64()
     return Generator().manual_seed(seed)
 
 
