@@ -28,10 +28,6 @@ def case(name, *, msg=True, values=True, pending=None):
     return register
 
 
-RANDOM_SIZES = ("funcgrad/torch/_random.py (helper `sec`'s) still takes int(size): fix reported "
-                "in FINDINGS-sec.md (use _size.check_size)")
-
-
 FLOATS = ("float32", "float64")
 INTS = ("int64", "int32", "int16", "uint8")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from _torch_bad_calls import FLOATS, INTS, RANDOM_SIZES, X, case
+from _torch_bad_calls import FLOATS, INTS, X, case
 
 import funcgrad.torch as ft
 
@@ -439,15 +439,13 @@ def _(d):
 # ---- factories --------------------------------------------------------------------------------
 
 for _name in ("zeros", "ones", "empty", "rand", "randn"):
-    _pending = RANDOM_SIZES if _name in ("rand", "randn") else None
-
-    @case(_name, msg=False, pending=_pending)  # PyTorch words it two ways, by where it is
+    @case(_name, msg=False)  # PyTorch words it two ways, by where it is
     def _negative_size(d, _name=_name):
         s = d.shape(1, 3, 0, 3)
         s = s[:-1] + (-d.int(1, 3),)
         return lambda T: getattr(T, _name)(s)
 
-    @case(_name, msg=False, pending=_pending)  # PyTorch's argument parser's words
+    @case(_name, msg=False)  # PyTorch's argument parser's words
     def _float_size(d, _name=_name):
         return lambda T: getattr(T, _name)((2, 1.5))
 
@@ -490,7 +488,7 @@ def _(d):
     return lambda T: T.randint(lo, lo - d.int(0, 2), (2,))
 
 
-@case("randperm", pending=RANDOM_SIZES)
+@case("randperm")
 def _(d):
     return lambda T: T.randperm(-d.int(1, 3))
 

@@ -85,17 +85,12 @@ EDGES = {
 }
 
 
-# funcgrad.lax.logistic (not the torch layer's) cancels in the left tail: reported to the
-# owner of lax's numerics (FINDINGS-edges.md); expected to fail until that fix lands
-LAX_LOGISTIC_TAIL = {"sigmoid"}
 # subnormal results: a few units in the last place of the smallest floats
 ATOL = {"float32": 1e-42, "float64": 1e-300}
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    reason="funcgrad.lax.logistic loses relative precision for x << 0 (FINDINGS-edges)"))
-    if n in LAX_LOGISTIC_TAIL else n for n in sorted(EDGES)])
+@pytest.mark.parametrize("name", sorted(EDGES))
 def test_edge_values_and_gradients_match_torch(torch, name, dtype):
     f, values = EDGES[name]
     t_val, t_grad = _run(torch, f, values, dtype)
@@ -110,8 +105,6 @@ def test_edge_values_and_gradients_match_torch(torch, name, dtype):
 def test_no_numpy_warning_escapes_without_grad(torch):
     """The same edges, eagerly without autograd (the fast paths), give PyTorch's values."""
     for name, (f, values) in sorted(EDGES.items()):
-        if name in LAX_LOGISTIC_TAIL:
-            continue
         for dtype in FLOATS:
             with torch.no_grad():
                 want = f(torch, torch.tensor(np.array(values, dtype=dtype))).numpy()

@@ -23,6 +23,7 @@ from . import _rng_state
 from ._mt19937 import N as _N
 from ._mt19937 import Engine
 from ._size import as_device, get_default_device, require_cuda, storage_on
+from ._size import check_size as _size
 from ._size import device as torch_device
 from ._dispatch import apply_op
 from ._storage import host_values
@@ -216,19 +217,9 @@ def cuda_set_rng_state_all(new_states: list[Tensor]) -> None:
         cuda_set_rng_state(state, i)
 
 
-def _size(size, kw_size=None):
-    if kw_size is not None:
-        size = (kw_size,)
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    return tuple(int(s) for s in size)
-
-
 def _float_dtype(dtype, kernel):
     dtype = dtype or D.get_default_dtype()
-    if not (dtype.is_floating_point or dtype.is_complex):
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{D._LEGACY[dtype.name]}'")
+    D.check_float(kernel, dtype)
     return dtype
 
 
@@ -275,7 +266,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     device = as_device(device)
-    return _finish(_permutation(_gen(generator, device), int(n)), dtype or D.int64,
+    (n,) = _size((n,))
+    return _finish(_permutation(_gen(generator, device), n), dtype or D.int64,
                    requires_grad, device)
 
 
