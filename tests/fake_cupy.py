@@ -24,7 +24,7 @@ index array only, no ``where=`` in ufuncs, ``put_along_axis`` absent, keywords i
 (``as_strided(writeable=)``, ``argsort(stable=)``, ``matrix_rank(hermitian=, rtol=)``).
 
 What it cannot model: speed and asynchrony; other numpy names CuPy lacks (the rest is forwarded)
-and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special's erf and gammaln); CuPy's own
+and CuPy-only APIs (kernels, fuse, cupyx beyond scipy.special's erf, erfc and gammaln); CuPy's own
 rounding (float32 kernels, cuBLAS/cuFFT summation order) and its pre-NEP-50 scalar casting; dtype
 limits (e.g. ``add.at`` dtypes, no float128/object); ``__cuda_array_interface__``/DLPack; random
 Generators; per-parameter host rules: host lists pass where CuPy wants arrays (``cupy.sum([1, 2])``
@@ -460,7 +460,8 @@ def _special_ufunc(fn, name):
     return call
 
 
-# cupyx.scipy.special: erf and gammaln from libm, so that no scipy is needed.
+# cupyx.scipy.special: erf, erfc and gammaln from libm, so that no scipy is needed.
 _cupyx.scipy.special = MODULES["cupyx.scipy.special"] = _types.ModuleType("cupyx.scipy.special")
 _cupyx.scipy.special.erf = _special_ufunc(_math.erf, "erf")
+_cupyx.scipy.special.erfc = _special_ufunc(_math.erfc, "erfc")
 _cupyx.scipy.special.gammaln = _special_ufunc(_math.lgamma, "gammaln")
