@@ -3,7 +3,7 @@
 `g = fg.grad(lambda x: fnp.sin(x) * x)` is built once; one call `g(x)` on a float64 scalar
 fg.Array traces nothing ahead of time: it runs f under reverse mode (two primitives recorded on the
 tape), then the backward pass. Issue 23's target is an absolute time, at most 20 us, so the
-baseline is a budget (harness.budget: pure-Python work calibrated to take 20 us, timed in the same
+baseline is a budget (harness.budget: a wall-clock wait of 20 us, timed in the same
 rounds). For reference: the derivative written by hand in numpy, PyTorch's autograd on a 0-d
 float64 tensor (`torch.autograd.grad` of the same expression) and JAX's `jax.grad` without jit.
 """
@@ -29,7 +29,7 @@ def budget_rows(seconds, name, g, x):
     """A budget of `seconds` (the baseline), funcgrad's `g(x)` held to it (target: 1x, within
     the budget) and the hand-written derivative for reference; `g(x)` is checked first."""
     check_grad(name, g(x))
-    base = f"budget: {seconds * 1e6:g} us of Python work"
+    base = f"budget: {seconds * 1e6:g} us (wall clock)"
     return [
         Variant(base, budget(seconds), baseline=True, framework="-",
                 note="a loop calibrated to take the target time: ratios are shares of it"),

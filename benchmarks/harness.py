@@ -248,11 +248,6 @@ def summarize(variants, numbers, times):
 # ---- budgets ----------------------------------------------------------------------------------
 
 
-def _spin(n):
-    for _ in range(n):
-        pass
-
-
 def _timed(fn, *args):
     t0 = time.perf_counter()
     fn(*args)
@@ -260,17 +255,21 @@ def _timed(fn, *args):
 
 
 def budget(seconds):
-    """A fixed amount of pure-Python work that takes `seconds` on an uncontended CPU: the baseline
-    of a variant whose target is an absolute time.
+    """The baseline of a variant whose target is an absolute time: a call that takes `seconds`
+    of wall-clock time (a busy wait on perf_counter), so that the ratio is the share of the
+    target used.
 
-    The loop count is calibrated once, from the fastest of many short runs (the minimum is what
-    the CPU does when nothing preempts it). Timed in the same rounds as the variants, the budget
-    then slows down with them when the machine is busy, as a wall-clock busy-wait would not:
-    the ratio stays the share of the target used."""
-    probe = 20_000
-    fastest = min(_timed(_spin, probe) for _ in range(50))
-    count = max(1, round(seconds * probe / fastest))
-    return lambda: _spin(count)
+    (A fixed count of pure-Python loop iterations, calibrated at start-up, was used before: it
+    followed the machine's load, but its calibration drifted by up to 2x with the CPU's clock
+    and the interpreter's warm-up, and a target read against it was no longer the issue's
+    absolute number. Timings on a loaded machine are not trusted either way.)"""
+    clock = time.perf_counter
+
+    def wait():
+        end = clock() + seconds
+        while clock() < end:
+            pass
+    return wait
 
 
 # ---- output -----------------------------------------------------------------------------------

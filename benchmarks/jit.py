@@ -200,7 +200,7 @@ def _compile_variants(ctx):
                                   f"{CHAIN_EQNS}")
     _check("jit(chain) vs eager chain", fg.jit(chain)(X, Y), np.asarray(chain(X, Y)), rtol=1e-12)
 
-    name = f"budget: {COMPILE_BUDGET_S * 1e3:g} ms of Python work"
+    name = f"budget: {COMPILE_BUDGET_S * 1e3:g} ms (wall clock)"
     return [
         Variant(name, budget(COMPILE_BUDGET_S), baseline=True, framework="-",
                 note="a loop calibrated to take the target time: ratios are shares of it"),
@@ -226,7 +226,7 @@ def _call_variants(ctx):
         raise BenchmarkCheckError(f"jit: the jitted call returned {type(got).__name__}")
     _check("jitted x + 1.0", got, a + 1.0, rtol=0)
     ns = {"f": f, "x": x, "a": a}
-    name = f"budget: {CALL_BUDGET_S * 1e6:g} us of Python work"
+    name = f"budget: {CALL_BUDGET_S * 1e6:g} us (wall clock)"
     return [
         Variant(name, budget(CALL_BUDGET_S), baseline=True, framework="-",
                 note="a loop calibrated to take the target time: ratios are shares of it"),

@@ -71,7 +71,7 @@ def test_eager_grad_and_cached_jit_grad_rows_check_and_time(frameworks):
 def test_the_budget_row_reads_as_a_share_of_its_time():
     fn = harness.budget(2e-3)
     t = min(harness._timed(fn) for _ in range(5))
-    assert 0.5e-3 < t < 20e-3   # calibrated to ~2 ms; a loaded machine only slows it
+    assert 2e-3 <= t < 20e-3   # a wait of 2 ms; a loaded machine may only lengthen it
 
 
 def test_issue_23_targets_are_the_issues():
