@@ -1,14 +1,14 @@
 """torch.random: the default generator's seed and state, and fork_rng.
 
-A state is a plain uint8 tensor in the layout documented in funcgrad.torch._rng_state (never a
-pickle): restoring one checks its bytes and cannot run code.
+A state is a plain uint8 tensor, PyTorch's own CPU generator layout (5,056 bytes, documented in
+funcgrad.torch._rng_state; never a pickle): restoring one checks its bytes and cannot run code.
 
 >>> import funcgrad.torch as torch
 >>> with torch.random.fork_rng():
 ...     _ = torch.rand(3)       # draws inside the block
 >>> state = torch.random.get_rng_state()
 >>> state.dtype, state.shape
-(torch.uint8, torch.Size([64]))
+(torch.uint8, torch.Size([5056]))
 """
 from __future__ import annotations
 
