@@ -12,8 +12,8 @@ import numpy as np
 # ---- the table --------------------------------------------------------------------------------
 
 CASES: dict[str, list] = defaultdict(list)
-# builders whose fix is in a file another engineer owns, reported to them (FINDINGS-<owner>.md):
-# run by an xfail test until it lands, so the suite stays green and notices when it does
+# builders of calls known not to end as in PyTorch yet, each saying why: run by an xfail test
+# until the fix lands, so the suite stays green and notices when it does
 PENDING: dict[str, list] = defaultdict(list)
 
 

@@ -124,7 +124,7 @@ def _coverage_summary(request):
                                         f"{_EXAMPLES} drawn calls per function:")
             terminalreporter.write_line(", ".join(f"{n} ({len(CASES[n])})" for n in NAMES))
             if PENDING:
-                terminalreporter.write_line("awaiting a fix in another engineer's file (xfail): "
+                terminalreporter.write_line("known not to match PyTorch yet (xfail): "
                                             + ", ".join(f"{n} ({len(PENDING[n])})"
                                                         for n in sorted(PENDING)))
     plugin = Summary()
@@ -147,7 +147,7 @@ def test_bad_call_ends_as_in_pytorch(torch, name, data):
 
 @pytest.mark.parametrize("name", sorted(PENDING))
 def test_pending_fixes(torch, name):
-    """Bad calls whose fix lies in a file another engineer owns (each builder says why): expected
+    """Bad calls known not to end as in PyTorch yet (each builder says why): expected
     to fail until that fix lands (not strict, so the day it passes is seen as XPASS)."""
     rng = random.Random(0)
     failures = []
