@@ -26,13 +26,13 @@ print(jnp.cos(2.0 + 0.5j))
 
 try:
     jax.grad(h)(1.0 + 1.0j)
-except TypeError as e:
-    print("grad of a complex output:", type(e).__name__)
+except TypeError:
+    print("grad of a complex output: TypeError")
 
 try:
     jax.grad(jnp.sin, holomorphic=True)(2.0)
-except TypeError as e:
-    print("holomorphic with a real input:", type(e).__name__)
+except TypeError:
+    print("holomorphic with a real input: TypeError")
 
 print(jax.jvp(h, (1.0 + 1.0j,), (1.0 + 0.0j,)))
 out, pullback = jax.vjp(h, 1.0 + 1.0j)

@@ -69,5 +69,5 @@ print(jax.grad(app, argnums=1)(lambda x: x ** 3, 3.))
 
 try:
     jax.jvp(f, (3., 4.), (1., 0.))
-except TypeError as e:
-    print("jvp of a custom_vjp function:", type(e).__name__)
+except TypeError:
+    print("jvp of a custom_vjp function: TypeError")

@@ -18,7 +18,6 @@ print(jax.make_jaxpr(lambda x, y: x + y)(jnp.int32(1), 2))
 
 c = jnp.array([1.0, 2.0, 3.0])
 print(jax.make_jaxpr(lambda x: x + c)(jnp.zeros(3)))
-print(jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0))
 print(jax.make_jaxpr(lambda x: lax.cond(x > 0, lambda v: v + 1.0, lambda v: v - 1.0, x))(1.0))
 print(jax.make_jaxpr(lambda x: lax.fori_loop(0, 3, lambda i, v: v * 2.0, x))(1.0))
 print(jax.make_jaxpr(lambda xs: lax.scan(lambda c, x: (c + x, c * x), 0.0, xs))(jnp.ones(4)))

@@ -22,8 +22,8 @@ print(smooth(x_jnp))
 y = jnp.arange(10)
 try:
     y[0] = 10
-except TypeError as e:
-    print("in-place update:", type(e).__name__)
+except TypeError:
+    print("in-place update: TypeError")
 z = y.at[0].set(10)
 print(y)
 print(z)
@@ -32,8 +32,8 @@ print(z)
 print(jnp.add(1, 1.0))
 try:
     jax.lax.add(1, 1.0)
-except TypeError as e:
-    print("lax.add(1, 1.0):", type(e).__name__)
+except TypeError:
+    print("lax.add(1, 1.0): TypeError")
 print(jax.lax.add(jnp.float32(1), 1.0))
 
 # a 1-D convolution both ways

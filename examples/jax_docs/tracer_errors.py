@@ -31,7 +31,6 @@ show("index with a traced int", lambda: jax.jit(lambda x, i: [1, 2, 3][i])(1.0, 
 show("arange with a traced stop", lambda: jax.jit(lambda n: jnp.arange(n))(3))
 show("boolean mask under jit", lambda: jax.jit(lambda x: x[x > 0])(jnp.ones(2)))
 show("bool of a vmapped value", lambda: jax.vmap(lambda x: 1.0 if x > 0 else 0.0)(jnp.ones(2)))
-show("float under grad", lambda: jax.grad(lambda x: float(x) * x)(2.0))
 
 leaked = []
 
