@@ -141,6 +141,37 @@ def test_recording_is_what_jax_prints(name):
     assert_same_output(name, run(name, under_funcgrad=False), "JAX now", exact=True)
 
 
+# Two functions the corpus needed and funcgrad lacked (jnp.piecewise, jax.nn.hard_tanh), against
+# JAX: shapes of size 0, 1 and more, float32 and float64 inputs (JAX computes them in float32).
+PIECEWISE_CASES = [
+    (lambda x: [x < 0, x >= 0], [lambda v: -v, lambda v: v ** 2]),
+    (lambda x: [x < 1], [lambda v: 10 * v, -1.0]),                        # a default
+    (lambda x: [x < 1, x > -1], [lambda v: v + 1, 7.0]),                  # the last true wins
+    (lambda x: [x > 0, x < 0], [3.0, lambda v: v * v, lambda v: v - 1]),  # default elsewhere
+]
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", range(len(PIECEWISE_CASES)))
+def test_piecewise_and_hard_tanh_match_jax(case, dtype, n):
+    jnp = pytest.importorskip("jax.numpy", reason="JAX oracle not installed: pip install -e '.[jax]'")
+    jax_nn = pytest.importorskip("jax.nn", reason="JAX oracle not installed")
+    import numpy as np
+
+    import funcgrad as fg
+    import funcgrad.numpy as fnp
+    x = np.linspace(-2.0, 2.0, n).astype(dtype)
+    conds, funcs = PIECEWISE_CASES[case]
+    got = fnp.piecewise(fnp.asarray(x), conds(fnp.asarray(x)), funcs)
+    want = jnp.piecewise(jnp.asarray(x), conds(jnp.asarray(x)), funcs)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(fg.nn.hard_tanh(fnp.asarray(x))),
+                               np.asarray(jax_nn.hard_tanh(jnp.asarray(x))))
+    grad = fg.vmap(fg.grad(lambda v: fnp.piecewise(v, conds(v), funcs)))(fnp.asarray(x))
+    assert np.asarray(grad).shape == (n,)
+
+
 def record(names: list[str]) -> None:
     """Write each program's output under real JAX to expected/<name>.txt."""
     EXPECTED.mkdir(exist_ok=True)

@@ -6,7 +6,7 @@ Array([1., 1.], dtype=float64)
 
 The modules are grouped as numpy's reference groups its routines, and each imports only the ones
 listed before it: _core (operands, asarray), _manipulation, _ufuncs (elementwise), _reductions,
-_indexing, _creation, _products, _sorting_searching, _sets, _math, _polynomial, _statistics, _logic,
+_indexing, _creation, _products, _sorting_searching, _functional, _sets, _math, _polynomial, _statistics, _logic,
 _dtypes, then _methods (operators and methods of arrays), linalg and fft.
 """
 from numpy import (bool_, complex64, complex128, dtype, e, float16, float32, float64, inf, int8,
@@ -35,6 +35,7 @@ from ._products import cross, dot, einsum, inner, kron, matmul, outer, tensordot
 from ._reductions import (all, amax, amin, any, argmax, argmin, max, mean, min, nanargmax,
                           nanargmin, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
                           prod, std, sum, var)
+from ._functional import piecewise
 from ._sets import unique
 from ._sorting_searching import (argsort, argwhere, count_nonzero, flatnonzero, msort, nonzero,
                                  partition, searchsorted, sort, where)
