@@ -15,7 +15,7 @@ __all__ = ["piecewise"]
 Piece = Union[Callable[..., Any], ArrayLike]
 
 
-def piecewise(x: ArrayLike, condlist: Union[ArrayLike, Sequence[ArrayLike]],
+def piecewise(x: ArrayLike, condlist: ArrayLike,
               funclist: Sequence[Piece], *args: Any, **kw: Any) -> Array:
     """numpy.piecewise: each element of x from the function (or constant) of its condition; where
     several conditions hold the last one wins, and where none holds the extra last entry of
