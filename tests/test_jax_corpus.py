@@ -29,51 +29,61 @@ CORPUS = ROOT / "examples" / "jax_docs"
 EXPECTED = CORPUS / "expected"
 PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
-# program -> why it does not print what JAX prints yet in this checkout (owner: the gap). X64 is
-# what all but two need: JAX's default dtypes (jnp.ones(3) is float32 under JAX).
+# program -> why it does not print what JAX prints yet in this checkout (owner: the gap), and
+# whether it passes on a scratch merge of jaxdtype+prng+jaxapi+jaxrules+scilinalg (07-12 04:50).
+# X64 is what all but two need: JAX's default dtypes (jnp.ones(3) is float32 under JAX).
 X64 = "jaxdtype: JAX's x64-off mode"
 PENDING: dict[str, str] = {
-    "array_api": X64 + "; Array.nbytes, jnp.bfloat16, jnp.float32(...) returning an Array",
-    "at_updates": X64 + "; jaxrules: .at modes and out-of-bounds drop/clamp",
-    "autodiff_grad": X64 + ", weak_type=True on grads at Python floats",
-    "autodiff_hvp": X64,
-    "autodiff_jacobians": X64,
-    "autodiff_jvp_vjp": X64 + ", weak_type=True on jvp/vjp outputs at Python floats",
-    "checkpointing": X64,
-    "complex_diff": X64 + ", weak jvp/vjp outputs; jaxrules: holomorphic grad and its TypeErrors",
-    "control_flow_cond_switch": X64 + "; jaxapi: jax.errors.TracerBoolConversionError",
-    "control_flow_loops": X64 + ", weak_type=True on scan outputs",
-    "convolutions": X64 + "; jaxrules: lax.conv_dimension_numbers, conv_general_dilated options",
-    "custom_jvp_rules": X64 + "; jaxrules: custom_jvp.defjvps",
-    "custom_vjp_fixed_point": X64,
-    "custom_vjp_rules": X64 + ", weak grads; jaxrules: custom_vjp nondiff_argnums",
-    "debug_printing": X64 + ", debug.print formatting, jax.debug.callback",
-    "einsum_linalg": X64,
-    "eval_shape_and_check_grads": X64 + "; jaxapi: eval_shape, ShapeDtypeStruct, "
-        "test_util.check_grads with JAX's float32 tolerances",
-    "jit_caching": X64 + ", JitTracer str, make_jaxpr printing; jaxapi: jit's cache per function",
-    "jit_static_args": X64 + "; jaxapi: jax.errors (NonConcreteBooleanIndexError)",
-    "linear_regression": X64 + "; prng: threefry keys and samplers",
-    "make_jaxpr": X64 + ", make_jaxpr printing as JAX 0.10's (typed literals, params), "
-        "Eqn.primitive",
-    "nn_functions": X64,
-    "per_example_gradients": X64 + "; prng: threefry",
-    "pytrees_basics": X64 + "; jaxapi: sorted dict keys, PyTreeDef printing, jax.tree functions",
-    "pytrees_custom": X64 + ", weak grads; jaxapi: register_dataclass, register_static",
-    "pytrees_keypaths": "jaxapi: key paths, register_pytree_with_keys, keystr(simple=, separator=)",
-    "random_keys": X64 + "; prng: threefry split/fold_in/bits, typed keys",
-    "random_samplers": X64 + "; prng: threefry samplers (gamma, beta, dirichlet, poisson, t, "
-        "orthogonal)",
-    "sharp_bits_dtypes": X64 + ", int8 wrap of a Python int, jnp scalar types as Arrays, bfloat16",
-    "sharp_bits_indexing": X64 + "; jaxrules: out-of-bounds reads clamp, updates drop, mode='fill'",
-    "sharp_bits_nans": X64,
-    "sharp_bits_purity": X64 + "; jaxapi: jit's cache per function",
-    "stateful_counter": X64 + "; prng: threefry",
-    "stop_gradient": X64 + "; jaxapi: lax.stop_gradient",
-    "thinking_in_jax": X64 + "; jaxapi: lax binary ops refuse mixed dtypes (TypeError)",
-    "tracer_errors": "jaxapi: jax.errors classes raised where JAX raises them "
-        "(NonConcreteBooleanIndexError, ConcretizationTypeError for arange(traced))",
-    "vmap_batching": X64,
+    "array_api": X64 + "; jaxdtype: Array.nbytes, jnp.bfloat16, jnp.float32(2) * 3 an Array (open "
+        "after the merge)",
+    "at_updates": X64 + "; jaxrules: .at modes, out-of-bounds drop/clamp (passes on the merge)",
+    "autodiff_grad": X64 + " (passes on the merge)",
+    "autodiff_hvp": X64 + " (passes on the merge)",
+    "autodiff_jacobians": X64 + " (passes on the merge)",
+    "autodiff_jvp_vjp": X64 + ", weak jvp/vjp outputs (passes on the merge)",
+    "checkpointing": X64 + " (passes on the merge)",
+    "complex_diff": X64 + "; jaxrules: holomorphic grad and its TypeErrors (passes on the merge)",
+    "control_flow_cond_switch": X64 + "; jaxapi: jax.errors (passes on the merge)",
+    "control_flow_loops": X64 + "; jaxdtype: scan's ys keep the body's weak type (open after the "
+        "merge)",
+    "convolutions": X64 + "; jaxrules: conv_dimension_numbers, conv_with_general_padding (passes "
+        "on the merge)",
+    "custom_jvp_rules": X64 + "; jaxrules: custom_jvp.defjvps (passes on the merge)",
+    "custom_vjp_fixed_point": X64 + " (passes on the merge)",
+    "custom_vjp_rules": X64 + ", weak grads; jaxrules: nondiff_argnums (passes on the merge)",
+    "debug_printing": X64 + "; jaxdtype: jax.debug.callback (open after the merge)",
+    "einsum_linalg": X64 + " (passes on the merge)",
+    "eval_shape_and_check_grads": X64 + "; jaxapi: eval_shape, check_grads' float32 tolerances "
+        "(passes on the merge)",
+    "jit_caching": X64 + "; jaxapi: jit's cache per function; jaxdtype: a jit tracer prints as "
+        "JitTracer(float32[3,4]), dot_general's jaxpr params (open after the merge)",
+    "jit_static_args": X64 + "; jaxapi/jaxrules: x[mask] under jit raises "
+        "NonConcreteBooleanIndexError (open after the merge)",
+    "linear_regression": X64 + "; prng: threefry (passes on the merge)",
+    "make_jaxpr": X64 + "; jaxdtype: make_jaxpr printing as JAX 0.10's (typed literals, nested "
+        "jaxprs, Eqn.primitive) (open after the merge)",
+    "nn_functions": X64 + " (passes on the merge)",
+    "per_example_gradients": X64 + "; prng: threefry (passes on the merge)",
+    "pytrees_basics": X64 + "; jaxapi: sorted dict keys, PyTreeDef printing (passes on the merge)",
+    "pytrees_custom": X64 + "; jaxapi: register_dataclass, register_static (passes on the merge)",
+    "pytrees_keypaths": "jaxapi: key paths, register_pytree_with_keys, keystr options (passes on "
+        "the merge)",
+    "random_keys": X64 + "; prng: threefry split/fold_in/bits, typed keys (passes on the merge)",
+    "random_samplers": X64 + "; prng: gamma, beta, dirichlet, poisson, t (open: prng's committed "
+        "_gamma calls a missing random_bits.backend_split)",
+    "sharp_bits_dtypes": X64 + "; jaxdtype: int8 + 1000 wraps, jnp scalar types as Arrays, "
+        "bfloat16 (open after the merge)",
+    "sharp_bits_indexing": X64 + "; jaxrules: out-of-bounds reads clamp, updates drop, mode='fill'"
+        " (passes on the merge)",
+    "sharp_bits_nans": X64 + " (passes on the merge)",
+    "sharp_bits_purity": X64 + "; jaxapi: jit's cache per function (passes on the merge)",
+    "stateful_counter": X64 + "; prng: threefry (passes on the merge)",
+    "stop_gradient": X64 + "; jaxapi: lax.stop_gradient (passes on the merge)",
+    "thinking_in_jax": X64 + "; lax binary ops promote mixed dtypes where JAX raises TypeError "
+        "(unowned: docs/jax.md)",
+    "tracer_errors": "jaxapi/jaxrules: x[mask] under jit raises NonConcreteBooleanIndexError (open"
+        " after the merge)",
+    "vmap_batching": X64 + " (passes on the merge)",
 }
 
 
