@@ -22,7 +22,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as fnp
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "examples" / "jax_docs"
@@ -170,6 +174,25 @@ def test_corpus_is_complete():
     assert not stale, f"PENDING names programs that do not exist: {stale}"
 
 
+@pytest.mark.parametrize("want, got, same", [
+    ("[1. 2.]\n", "[1. 2.]\n", True),
+    ("0.1460071\n", "0.14600718\n", True),                         # one float32 ulp
+    ("[0.67843044 0.67843044 0.67843044 0.67843044 0.67843044 0.67843044\n 0.67843044]\n",
+     "[0.6784305 0.6784305 0.6784305 0.6784305 0.6784305 0.6784305 0.6784305]\n", True),  # wrap
+    ("[ 0.46211717 -0.        ]\n", "[0.4621172 0.       ]\n", True),  # -0. is 0.
+    ("[7.3484693 1.0000004]\n", "[7.3484693 1.       ]\n", True),    # scale of the line
+    ("0.1460071\n", "0.1460091\n", False),                          # 14 ulps
+    ("[28 85 69]\n", "[28 86 69]\n", False),                        # integers are exact
+    ("Array(2., dtype=float32, weak_type=True)\n", "Array(2., dtype=float32)\n", False),
+    ("x -> TypeError\n", "x -> GradOutputError\n", False),
+    ("1.0\n2.0\n", "1.0\n", False),
+    ("1.0\n", "1.0\n2.0\n", False),
+])
+def test_output_comparison(want, got, same):
+    assert (output_differences(want, got, exact=False) == []) is same
+    assert (output_differences(want, got, exact=True) == []) is (want == got)
+
+
 def _pending(name: str):
     reason = PENDING.get(name)
     marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
@@ -212,10 +235,6 @@ PIECEWISE_CASES = [
 def test_piecewise_and_hard_tanh_match_jax(case, dtype, n):
     jnp = pytest.importorskip("jax.numpy", reason="JAX oracle not installed: pip install '.[jax]'")
     jax_nn = pytest.importorskip("jax.nn", reason="JAX oracle not installed")
-    import numpy as np
-
-    import funcgrad as fg
-    import funcgrad.numpy as fnp
     x = np.linspace(-2.0, 2.0, n).astype(dtype)
     conds, funcs = PIECEWISE_CASES[case]
     got = fnp.piecewise(fnp.asarray(x), conds(fnp.asarray(x)), funcs)
@@ -233,10 +252,6 @@ def test_piecewise_and_hard_tanh_match_jax(case, dtype, n):
 @pytest.mark.parametrize("kw", [dict(where="neg"), dict(initial=2.0), dict(where="neg", initial=3),
                                 dict(axis=0, where="row", keepdims=True)])
 def test_sum_and_prod_take_where_and_initial_as_numpy(name, dtype, n, kw):
-    import numpy as np
-
-    import funcgrad as fg
-    import funcgrad.numpy as fnp
     x = np.linspace(-2.0, 1.5, 3 * n).astype(dtype).reshape(n, 3)
     masks = {"neg": x < 0, "row": np.array([True, False, True])}
     np_kw = {k: masks[v] if k == "where" else v for k, v in kw.items()}
