@@ -34,7 +34,7 @@ EXPECTED = CORPUS / "expected"
 PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 # program -> why it does not print what JAX prints yet in this checkout (owner: the gap), and
-# whether it passes on a scratch merge of jaxdtype+prng+jaxapi+jaxrules+scilinalg (07-12 04:50).
+# whether it passes on a scratch merge of jaxdtype+prng+jaxapi+jaxrules+scilinalg (12-07 04:45).
 # X64 is what all but two need: JAX's default dtypes (jnp.ones(3) is float32 under JAX).
 X64 = "jaxdtype: JAX's x64-off mode"
 PENDING: dict[str, str] = {
@@ -83,8 +83,7 @@ PENDING: dict[str, str] = {
     "sharp_bits_purity": X64 + "; jaxapi: jit's cache per function (passes on the merge)",
     "stateful_counter": X64 + "; prng: threefry (passes on the merge)",
     "stop_gradient": X64 + "; jaxapi: lax.stop_gradient (passes on the merge)",
-    "thinking_in_jax": X64 + "; lax binary ops promote mixed dtypes where JAX raises TypeError "
-        "(unowned: docs/jax.md)",
+    "thinking_in_jax": X64 + "; jaxapi: lax binary ops refuse mixed dtypes (passes on the merge)",
     "tracer_errors": "jaxapi/jaxrules: x[mask] under jit raises NonConcreteBooleanIndexError (open"
         " after the merge)",
     "vmap_batching": X64 + " (passes on the merge)",

@@ -1,5 +1,6 @@
 """The sharp bits: pure functions. Under jit, side effects run once per trace and globals are
-captured at trace time; iterators and state mutated inside a traced function are not seen again."""
+captured at trace time (a new shape retraces and sees the new value); state local to the function
+is fine; a fori_loop reads a captured array."""
 import jax
 import jax.numpy as jnp
 
