@@ -262,6 +262,37 @@ def test_sum_and_prod_take_where_and_initial_as_numpy(name, dtype, n, kw):
     np.testing.assert_allclose(np.asarray(jitted), want, rtol=1e-6)
 
 
+def _callback_calls(lib, debug, vmap, grad, jit, x):
+    """What a debug callback sees eagerly, under jit, vmap, grad and fori_loop."""
+    seen = []
+
+    def note(*vals, **kw):
+        seen.append(([np.asarray(v).tolist() for v in vals],
+                     {k: np.asarray(v).tolist() for k, v in kw.items()}))
+
+    def f(v):
+        debug.callback(note, v, twice=2 * v)
+        return (v * v).sum()
+
+    f(x)
+    jit(f)(x)
+    vmap(f)(x)
+    grad(f)(x)
+    lib.lax.fori_loop(0, 2, lambda i, c: (debug.callback(note, i, c), c + 1.0)[1], 0.0)
+    return seen
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_debug_callback_sees_what_jax_s_sees(n):
+    jax = pytest.importorskip("jax", reason="JAX oracle not installed: pip install '.[jax]'")
+    x = np.linspace(-1.0, 1.0, n).astype(np.float32)
+    want = _callback_calls(jax, jax.debug, jax.vmap, jax.grad, jax.jit, jax.numpy.asarray(x))
+    got = _callback_calls(fg, fg.debug, fg.vmap, fg.grad, fg.jit, fnp.asarray(x))
+    assert got == want
+    with pytest.raises(TypeError, match="must be callable"):
+        fg.debug.callback(3, x)
+
+
 def record(names: list[str]) -> None:
     """Write each program's output under real JAX to expected/<name>.txt."""
     EXPECTED.mkdir(exist_ok=True)
