@@ -55,7 +55,7 @@ PENDING: dict[str, str] = {
     "custom_jvp_rules": X64 + "; jaxrules: custom_jvp.defjvps (passes on the merge)",
     "custom_vjp_fixed_point": X64 + " (passes on the merge)",
     "custom_vjp_rules": X64 + ", weak grads; jaxrules: nondiff_argnums (passes on the merge)",
-    "debug_printing": X64 + "; jaxcorpus: debug.callback (here; passes on the merge)",
+    "debug_printing": X64 + " (passes on the merge)",
     "einsum_linalg": X64 + " (passes on the merge)",
     "eval_shape_and_check_grads": X64 + "; jaxapi: eval_shape, check_grads' float32 tolerances "
         "(passes on the merge)",
