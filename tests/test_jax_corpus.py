@@ -38,8 +38,7 @@ PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 # X64 is what all but two need: JAX's default dtypes (jnp.ones(3) is float32 under JAX).
 X64 = "jaxdtype: JAX's x64-off mode"
 PENDING: dict[str, str] = {
-    "array_api": X64 + "; jaxdtype: Array.nbytes, jnp.bfloat16, jnp.float32(2) * 3 an Array (open "
-        "after the merge)",
+    "array_api": X64 + "; jaxdtype: Array.nbytes, jnp.bfloat16 (passes on the merge)",
     "at_updates": X64 + "; jaxrules: .at modes, out-of-bounds drop/clamp (passes on the merge)",
     "autodiff_grad": X64 + " (passes on the merge)",
     "autodiff_hvp": X64 + " (passes on the merge)",
@@ -59,13 +58,13 @@ PENDING: dict[str, str] = {
     "einsum_linalg": X64 + " (passes on the merge)",
     "eval_shape_and_check_grads": X64 + "; jaxapi: eval_shape, check_grads' float32 tolerances "
         "(passes on the merge)",
-    "jit_caching": X64 + "; jaxapi: jit's cache per function; jaxdtype: a jit tracer prints as "
-        "JitTracer(float32[3,4]), dot_general's jaxpr params (open after the merge)",
+    "jit_caching": X64 + "; jaxapi: jit's cache per function; jaxdtype: dot_general's jaxpr "
+        "params printed as JAX's (open after the merge)",
     "jit_static_args": X64 + "; jaxapi/jaxrules: x[mask] under jit raises "
         "NonConcreteBooleanIndexError (open after the merge)",
     "linear_regression": X64 + "; prng: threefry (passes on the merge)",
-    "make_jaxpr": X64 + "; jaxdtype: make_jaxpr printing as JAX 0.10's (typed literals, nested "
-        "jaxprs, Eqn.primitive) (open after the merge)",
+    "make_jaxpr": X64 + "; jaxdtype: out_sharding=, weak_type=, unroll= params, a jit call "
+        "equation, Eqn.primitive (open after the merge)",
     "nn_functions": X64 + " (passes on the merge)",
     "per_example_gradients": X64 + "; prng: threefry (passes on the merge)",
     "pytrees_basics": X64 + "; jaxapi: sorted dict keys, PyTreeDef printing (passes on the merge)",
@@ -75,8 +74,8 @@ PENDING: dict[str, str] = {
     "random_keys": X64 + "; prng: threefry split/fold_in/bits, typed keys (passes on the merge)",
     "random_samplers": X64 + "; prng: gamma, beta, dirichlet, poisson, t (open: prng's committed "
         "_gamma calls a missing random_bits.backend_split)",
-    "sharp_bits_dtypes": X64 + "; jaxdtype: int8 + 1000 wraps, jnp scalar types as Arrays, "
-        "bfloat16 (open after the merge)",
+    "sharp_bits_dtypes": X64 + "; jnp.float32(2) and the other scalar types give numpy scalars "
+        "(unowned: funcgrad/numpy/__init__.py; open after the merge)",
     "sharp_bits_indexing": X64 + "; jaxrules: out-of-bounds reads clamp, updates drop, mode='fill'"
         " (passes on the merge)",
     "sharp_bits_nans": X64 + " (passes on the merge)",
