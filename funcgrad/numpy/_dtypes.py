@@ -8,6 +8,7 @@ from numpy import can_cast, issubdtype, promote_types  # noqa: F401  (re-exporte
 
 from .. import lax
 from .._core.array import Array
+from .._core.avals import user_dtype
 from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike
 from ._core import operand
@@ -15,7 +16,7 @@ from ._core import operand
 
 def astype(x: ArrayLike, dtype: DTypeLike, copy: bool = True) -> Array:
     """numpy.astype, differentiable."""
-    return lax.convert_element_type(operand(x), dtype)
+    return lax.convert_element_type(operand(x), user_dtype(dtype, "astype"))
 
 
 def _dtype_arg(x):
