@@ -568,7 +568,7 @@ def test_hash_raises_type_error():
     (lambda: fnp.array(2.0, dtype=np.float32), "Array(2., dtype=float32)"),
     (lambda: fnp.array([[1.0, 2.0], [3.0, 4.0]]),
      "Array([[1., 2.],\n       [3., 4.]], dtype=float64)"),
-    (lambda: fnp.zeros(0), "Array([], dtype=float64)"),
+    (lambda: fnp.zeros(0), "Array([], shape=(0,), dtype=float64)"),
     (lambda: fnp.array([1, 2], dtype=np.uint8), "Array([1, 2], dtype=uint8)"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_repr(x, text):

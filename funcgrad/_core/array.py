@@ -35,6 +35,13 @@ class Array(ArrayMethods):
     def aval(self) -> ShapedArray:
         return ShapedArray(self._value.shape, self._value.dtype, self._weak)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes normal lookup did not find: `_weak` of an array made without
+        # __init__ by code that does not set it (then strongly typed).
+        if name == "_weak":
+            return False
+        raise AttributeError(f"'Array' object has no attribute {name!r}")
+
     @property
     def weak_type(self) -> bool:
         """Whether the array is weakly typed (JAX's mode: see fg.config)."""
