@@ -174,8 +174,12 @@ def default_dtype(kind: type) -> np.dtype:
 def user_dtype(dtype, who: str):
     """A dtype a user asked for, as the current mode has it: with x64 off a 64-bit request gets
     its 32-bit form, with JAX's warning (None stays None: the function's default)."""
-    if dtype is None or X64:
-        return None if dtype is None else np.dtype(dtype)
+    if dtype is None:
+        return None
+    if isinstance(dtype, type) and dtype in _PY_DTYPE:  # a Python type: its default dtype in this mode, as JAX reads it
+        return default_dtype(dtype)
+    if X64:
+        return np.dtype(dtype)
     want = np.dtype(dtype)
     got = _NARROW.get(want)
     if got is None:
@@ -240,9 +244,10 @@ def _join(nodes):
     return least[0]
 
 
-def promote_jax(*operands):
+def promote_jax(*operands, canonical=True):
     """(dtype, weak_type): JAX's result type of `operands`, each a (dtype, weak) pair, in the
-    current x64 mode (jax.numpy.result_type with its weak-type flag)."""
+    current x64 mode (jax.numpy.result_type with its weak-type flag; with canonical False,
+    jax.numpy.promote_types, which keeps a 64-bit result with x64 off)."""
     dtypes = [np.dtype(d) for d, _ in operands]
     weaks = [w for _, w in operands]
     if len(operands) == 1:
@@ -254,7 +259,8 @@ def promote_jax(*operands):
     else:
         top = _join({_node(x, wk) for x, wk in zip(dtypes, weaks)})
         d, w = _node_dtype(top), top in _NODE_DEFAULT
-    d = canonical_dtype(d)
+    if canonical:
+        d = canonical_dtype(d)
     return d, w and d != np.bool_
 
 
