@@ -49,7 +49,7 @@ def promote_types(type1: DTypeLike, type2: DTypeLike) -> np.dtype:
     if avals.JAX_LATTICE:
         return avals.promote_jax((np.dtype(type1), False), (np.dtype(type2), False),
                                  canonical=False)[0]
-    return np.promote_types(type1, type2)
+    return np.promote_types(np.dtype(type1), np.dtype(type2))
 
 
 def _jax_operand(x):
