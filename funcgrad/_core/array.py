@@ -19,7 +19,8 @@ from .typing import ArrayMethods, DTypeLike
 
 class Array(ArrayMethods):
     # `_weak`: weakly typed (JAX's mode only: a Python scalar made an array, or a result of
-    # weakly typed values alone); always False in numpy's mode.
+    # weakly typed values alone); always False in numpy's mode. Code that makes an Array
+    # without __init__ (the eager fast paths, wrap_value, jit's call) sets both slots.
     __slots__ = ("_value", "_weak")
     __array_priority__ = 100
 
@@ -34,13 +35,6 @@ class Array(ArrayMethods):
     @property
     def aval(self) -> ShapedArray:
         return ShapedArray(self._value.shape, self._value.dtype, self._weak)
-
-    def __getattr__(self, name: str) -> Any:
-        # Only for attributes normal lookup did not find: `_weak` of an array made without
-        # __init__ by code that does not set it (then strongly typed).
-        if name == "_weak":
-            return False
-        raise AttributeError(f"'Array' object has no attribute {name!r}")
 
     @property
     def weak_type(self) -> bool:
