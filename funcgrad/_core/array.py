@@ -30,7 +30,9 @@ class Array(ArrayMethods):
         if type(value) is Array:
             self._value, self._weak = backend.from_data(value._value), value._weak
         else:
-            self._value, self._weak = backend.from_data(value), False
+            # JAX's mode: an array made of a Python scalar is weakly typed, as in JAX
+            self._value = backend.from_data(value)
+            self._weak = (avals.JAX_LATTICE and value.__class__ in _WEAK_SCALARS)
 
     @property
     def aval(self) -> ShapedArray:
@@ -180,6 +182,16 @@ def wrap_typed(v, aval):
     return a
 
 
+def with_weak_type(x, weak):
+    """`x` weakly typed as `weak` says (JAX's mode: a gradient has the type of its input, weak
+    for a Python scalar): a new Array over the same data where the flag differs."""
+    if x.__class__ is not Array or x._weak == weak:
+        return x
+    a = _new(Array)
+    a._value, a._weak = x._value, weak
+    return a
+
+
 class SingleDeviceSharding:
     """The layout of an array that lives on one device (as JAX's of the same name)."""
     __slots__ = ("device",)
@@ -202,6 +214,7 @@ class SingleDeviceSharding:
 
 
 _ndarray, _asarray, _new = np.ndarray, np.asarray, object.__new__
+_WEAK_SCALARS = frozenset((int, float, complex))
 _NARROW = avals._NARROW
 _x32 = False
 

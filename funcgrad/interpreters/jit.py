@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from .. import tree
-from .._core import backend
-from .._core.array import Array, wrap_value
+from .._core import avals, backend
+from .._core.array import Array, wrap_typed, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
 from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link,
@@ -235,7 +235,7 @@ class _Jitted:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
-        if entry.device is None and self._plain:
+        if entry.device is None and self._plain and not avals.JAX_LATTICE:
             self._note_fast(args, kwargs, leaves, entry)
         if entry.device is not None:
             outs = backend.run_on(entry.device, entry.placed, entry.fn, entry.consts, raws)
@@ -245,6 +245,9 @@ class _Jitted:
                                      if backend.asarray(o).dtype.kind in "fc"):
             # Find the primitive, op by op, in the de-optimized function (this raises there).
             self.fun(*args, **kwargs)
+        if avals.JAX_LATTICE:  # JAX's mode: outputs typed (weak types too) as the jaxpr says
+            return tree.tree_unflatten(entry.out_tree, [
+                wrap_typed(o, v.aval) for o, v in zip(outs, entry.jaxpr.outvars)])
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
 
     def _note_fast(self, args, kwargs, leaves, entry):
