@@ -105,3 +105,32 @@ def test_debug_print_formats_as_jax(capfd):
 def test_numpy_dtype_values_print_as_numpy():
     # funcgrad's default mode keeps numpy's dtypes and float64 digits
     assert str(fnp.array(0.1) + 0.2) == str(np.float64(0.1) + 0.2)
+
+
+JAXPRS = [
+    ("literals typed", lambda m, lax: lambda x: x * 2.0 + 1, lambda m: (1.0,)),
+    ("int literal", lambda m, lax: lambda x: x + 1, lambda m: (m.arange(3),)),
+    ("weak input", lambda m, lax: lambda x: x * 2, lambda m: (3.0,)),
+    ("short jaxpr on one line", lambda m, lax: lambda x: m.exp(x) * 2.0, lambda m: (1.0,)),
+    ("sum", lambda m, lax: lambda x: m.sin(x) * 2.0, lambda m: (m.ones(3),)),
+]
+
+
+@pytest.mark.parametrize("name,make,args", JAXPRS, ids=[c[0] for c in JAXPRS])
+def test_make_jaxpr_prints_as_jax(name, make, args):
+    with jax_mode(False):
+        want = str(jax.make_jaxpr(make(jnp, jax.lax))(*args(jnp)))
+        got = str(fg.make_jaxpr(make(fnp, fg.lax))(*args(fnp)))
+    assert got == want
+
+
+def test_nested_jaxprs_share_names_and_break_lines_in_jax_mode():
+    def f(x):
+        return fg.lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
+    with jax_mode(False):
+        text = str(fg.make_jaxpr(f)(1.0))
+    assert "    b:f32[] = while[\n      body_jaxpr={ lambda ; c:f32[]. let d:f32[] = mul c " \
+        "2.0:f32[] in (d,) }\n" in text
+    # funcgrad's own mode keeps its compact form
+    assert "while[body_jaxpr={ lambda ; a:f64[]. let b:f64[] = mul a 2.0 in (b,) }" in str(
+        fg.make_jaxpr(f)(1.0))
