@@ -217,9 +217,17 @@ def _jax_typed(prim, args, params):
     values numpy computed are cast to them."""
     out_avals = prim.abstract_eval(*[get_aval(a) for a in args], **params)
     vals = [a._value if a.__class__ is Array else a for a in args]
-    if backend.active and not prim.transfers and not backend.one_place(*vals):
-        out = _placed(prim, vals, params)
-    else:
+    try:
+        if backend.active and not prim.transfers and not backend.one_place(*vals):
+            out = _placed(prim, vals, params)
+        else:
+            out = eval_values(prim, vals, params)
+    except OverflowError:
+        # a Python int that the integer type it joins cannot hold (int8 + 1000): JAX converts
+        # it to that type, wrapping around; numpy refuses it
+        if prim.multiple_results or out_avals.dtype.kind not in "iu":
+            raise
+        vals = [np.asarray(v).astype(out_avals.dtype) if type(v) is int else v for v in vals]
         out = eval_values(prim, vals, params)
     if prim.multiple_results:
         return tuple(wrap_typed(o, a) for o, a in zip(out, out_avals))
