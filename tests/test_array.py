@@ -579,3 +579,18 @@ def test_str_and_format():
     assert str(fnp.array([1.0, 2.0])) == str(np.array([1.0, 2.0]))
     assert f"{fnp.array(2.5):.3f}" == "2.500"
     assert f"{fnp.array(3)}" == "3"
+
+
+def test_isinstance_array_holds_for_tracers_as_in_jax():
+    seen = []
+
+    def f(x):
+        seen.append(isinstance(x, fg.Array))
+        return x * 2
+
+    fg.jit(f)(fnp.ones(2))
+    fg.grad(lambda x: f(x).sum())(fnp.ones(2))
+    fg.vmap(f)(fnp.ones(2))
+    assert seen == [True, True, True]
+    assert type(fnp.ones(2)) is fg.Array
+    assert not isinstance(np.ones(2), fg.Array) and not isinstance(2.0, fg.Array)

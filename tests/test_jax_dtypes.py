@@ -165,3 +165,27 @@ def test_grad_jit_vmap_keep_32_bits():
 def test_config_rejects_a_bad_promotion_name():
     with pytest.raises(ValueError, match="dtype_promotion must be 'numpy'"):
         fg.config.update("dtype_promotion", "strict")
+
+
+def test_jit_tells_weak_from_strong_arguments():
+    with modes(False):
+        f = fg.jit(lambda x: x * 2)
+        jf = jax.jit(lambda x: x * 2)
+        for make in (lambda m: m.asarray(2.0), lambda m: m.asarray(2.0, dtype=m.float32), None):
+            got, want = (f(2.0), jf(2.0)) if make is None else (f(make(fnp)), jf(make(jnp)))
+            assert _typed(got) == _typed(want)
+
+
+def test_grad_at_a_python_float_is_weak_as_jaxs():
+    with modes(False):
+        got, want = fg.grad(lambda x: x * x)(1.0), jax.grad(lambda x: x * x)(1.0)
+        assert _typed(got) == _typed(want) == ("float32", True)
+        got = fg.value_and_grad(lambda x: x ** 3)(2.0)
+        want = jax.value_and_grad(lambda x: x ** 3)(2.0)
+        assert [_typed(g) for g in got] == [_typed(w) for w in want]
+
+
+def test_python_int_wraps_into_a_narrow_integer_as_in_jax():
+    with modes(False):
+        got, want = fnp.array(3, dtype=fnp.int8) + 1000, jnp.array(3, dtype=jnp.int8) + 1000
+        assert _typed(got) == _typed(want) and int(got) == int(want) == -21

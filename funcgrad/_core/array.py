@@ -17,7 +17,18 @@ from .backend import Device
 from .typing import ArrayMethods, DTypeLike
 
 
-class Array(ArrayMethods):
+class _ArrayType(type):
+    """Array's type: `isinstance(x, fg.Array)` holds for traced values too, as JAX's does for
+    its tracers (trace.py registers Tracer). An exact Array never reaches __instancecheck__:
+    Python answers `type(x) is cls` first."""
+
+    virtual: tuple = ()
+
+    def __instancecheck__(cls, x: Any) -> bool:
+        return type.__instancecheck__(cls, x) or isinstance(x, _ArrayType.virtual)
+
+
+class Array(ArrayMethods, metaclass=_ArrayType):
     # `_weak`: weakly typed (JAX's mode only: a Python scalar made an array, or a result of
     # weakly typed values alone); always False in numpy's mode. Code that makes an Array
     # without __init__ (the eager fast paths, wrap_value, jit's call) sets both slots.

@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from . import avals, backend
-from .array import Array, wrap_typed, wrap_value
+from .array import Array, _ArrayType, wrap_typed, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
 from .config import config
 from .typing import ArrayMethods
@@ -116,6 +116,9 @@ class Tracer(ArrayMethods):
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>(inside {self._trace.name})"
+
+
+_ArrayType.virtual = (Tracer,)  # isinstance(tracer, fg.Array) holds, as in JAX
 
 
 def concrete_value(x):

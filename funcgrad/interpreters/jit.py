@@ -102,9 +102,9 @@ def _static_key(value, where):
 
 
 def _leaf_sig(x):
-    if isinstance(x, Array):
+    if type(x) is Array:
         v = x._value
-        return (v.shape, v.dtype, False)
+        return (v.shape, v.dtype, x._weak)
     if type(x) in PY_SCALARS:
         a = get_aval(x)
         return (a.shape, a.dtype, a.weak_type)

@@ -166,7 +166,7 @@ def identity(n: int, dtype: DTypeLike = None) -> Array:
 
 
 def _scalar(x, who):
-    if isinstance(x, Array):
+    if type(x) is Array:
         return x.item()
     if hasattr(x, "aval"):
         return x.__index__() if x.aval.dtype.kind in "iu" else float(x)

@@ -159,7 +159,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method != "__call__" or kwargs or fn is None:
         if isinstance(self, Tracer):
             return NotImplemented
-        raw = [np.asarray(x) if isinstance(x, Array) else x for x in inputs]
+        raw = [np.asarray(x) if type(x) is Array else x for x in inputs]
         return getattr(ufunc, method)(*raw, **kwargs)
     return fn(*inputs)
 
