@@ -6,6 +6,8 @@ funcgrad's modules under their names.
 """
 from __future__ import annotations
 
+import os
+
 from ._core.config import config
 from ._module_alias import ModuleAlias
 from ._module_alias import install as _install
@@ -41,5 +43,7 @@ def install() -> ModuleAlias:
     ('funcgrad.numpy.linalg', 'funcgrad.optim.losses')
     """
     config.update("dtype_promotion", "jax")
-    config.update("jax_enable_x64", False)
+    # JAX reads its JAX_ENABLE_X64 environment variable the same way
+    config.update("jax_enable_x64", os.environ.get("JAX_ENABLE_X64", "").lower()
+                  in ("1", "true", "yes", "on"))
     return _install(ALIASES, PRELOAD)
