@@ -189,3 +189,22 @@ def test_python_int_wraps_into_a_narrow_integer_as_in_jax():
     with modes(False):
         got, want = fnp.array(3, dtype=fnp.int8) + 1000, jnp.array(3, dtype=jnp.int8) + 1000
         assert _typed(got) == _typed(want) and int(got) == int(want) == -21
+
+
+@pytest.mark.parametrize("args", [(0, 1, 7), (0, 1, 3), (0, 10, 4), (1, 2, 1), (1, 2, 0),
+                                  (0, 1, 5, False)])
+def test_linspace_points_are_jaxs(args):
+    with modes(False):
+        assert repr(fnp.linspace(*args)) == repr(jnp.linspace(*args))
+        assert repr(fnp.linspace(*args[:3], dtype=fnp.int32)) == repr(
+            jnp.linspace(*args[:3], dtype=jnp.int32))
+
+
+def test_bfloat16_is_there_as_in_jax():
+    pytest.importorskip("ml_dtypes", reason="bfloat16 comes from ml_dtypes")
+    with modes(False):
+        got = fnp.array([1.5, -2.25], dtype=fnp.bfloat16)
+        want = jnp.array([1.5, -2.25], dtype=jnp.bfloat16)
+        assert repr(got) == repr(want)
+        assert fnp.result_type(fnp.bfloat16, fnp.float16) == jnp.result_type(jnp.bfloat16,
+                                                                             jnp.float16)

@@ -99,6 +99,16 @@ class Array(ArrayMethods, metaclass=_ArrayType):
         return int(self._value.size)
 
     @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self._value.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the whole array."""
+        return int(self._value.nbytes)
+
+    @property
     def device(self) -> Device:
         return backend.device_of(self._value)
 
@@ -163,8 +173,9 @@ class Array(ArrayMethods, metaclass=_ArrayType):
         return str(backend.to_host(self._value))
 
     def __format__(self, spec: str) -> str:
-        v = self._value
-        return format(v.item() if v.ndim == 0 else backend.to_host(v), spec)
+        # a 0-d array formats as its numpy scalar (np.float32's shortest digits), as in JAX
+        v = backend.to_host(self._value)
+        return format(v[()] if v.ndim == 0 else v, spec)
 
     def __reduce__(self) -> tuple[type[Array], tuple[np.ndarray]]:
         # Pickles hold host data; unpickling places it on the default device.

@@ -116,7 +116,8 @@ def _raw(x):
     if type(x) is Array:
         return x._value
     if type(x) in PY_SCALARS:
-        return x
+        # JAX's mode: a Python scalar computes in its aval's type (float32 with x64 off)
+        return np.asarray(x, get_aval(x).dtype) if avals.JAX_LATTICE else x
     return backend.from_data(x)  # a copy, as Array(x) makes: an output may be (a view of) it
 
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import lax
 from .._core.array import Array, wrap_value
+from .._core import avals
 from .._core.avals import default_dtype, user_dtype
 from .._core.backend import create
 from .._core.trace import get_aval
@@ -105,9 +106,40 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
 
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              dtype: DTypeLike = None) -> Array:
-    """numpy.linspace."""
-    return Array(np.linspace(_scalar(start, "linspace"), _scalar(stop, "linspace"), int(num),
-                             endpoint=endpoint, dtype=user_dtype(dtype, "linspace")))
+    """numpy.linspace (in JAX's dtype mode, JAX's: computed in the result's precision).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linspace(0, 1, 3)
+    Array([0. , 0.5, 1. ], dtype=float64)
+    """
+    lo, hi, dtype = _scalar(start, "linspace"), _scalar(stop, "linspace"), user_dtype(dtype,
+                                                                                   "linspace")
+    if avals.JAX_LATTICE:
+        return Array(_jax_linspace(lo, hi, int(num), endpoint, dtype))
+    return Array(np.linspace(lo, hi, int(num), endpoint=endpoint, dtype=dtype))
+
+
+def _jax_linspace(lo, hi, num, endpoint, dtype):
+    """JAX's linspace points: start * (1 - t) + stop * t with t = i / div computed in the
+    result's (float32, with x64 off) precision, and the end point exactly `stop`."""
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if dtype is None:
+        dtype = avals.promote_jax((get_aval(lo).dtype, type(lo) is not bool),
+                                  (get_aval(hi).dtype, type(hi) is not bool))[0]
+        dtype = dtype if dtype.kind in "fc" else default_dtype(float)
+    ct = dtype if dtype.kind in "fc" else default_dtype(float)
+    real = np.finfo(ct).dtype
+    div = num - 1 if endpoint else num
+    if num > 1:
+        # (XLA divides by the constant as a multiplication by its reciprocal, and so do we)
+        t = (np.arange(div, dtype=real) * (real.type(1) / real.type(div))).astype(ct)
+        out = ct.type(lo) * (1 - t) + ct.type(hi) * t
+        if endpoint:
+            out = np.concatenate([out, np.asarray([hi], ct)])
+    else:
+        out = np.asarray([lo] if num == 1 else [], ct)
+    return np.floor(out).astype(dtype) if dtype.kind in "iu" else out.astype(dtype)
 
 
 def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
