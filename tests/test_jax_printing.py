@@ -134,3 +134,11 @@ def test_nested_jaxprs_share_names_and_break_lines_in_jax_mode():
     # funcgrad's own mode keeps its compact form
     assert "while[body_jaxpr={ lambda ; a:f64[]. let b:f64[] = mul a 2.0 in (b,) }" in str(
         fg.make_jaxpr(f)(1.0))
+
+
+def test_shaped_array_repr_is_jaxs():
+    from jax.core import ShapedArray as JaxShapedArray
+    for shape, dtype, weak in [((2, 3), "float32", False), ((), "float32", True),
+                               ((0,), "int32", False), ((1,), "bool", False)]:
+        assert repr(fg.ShapedArray(shape, dtype, weak)) == repr(
+            JaxShapedArray(shape, np.dtype(dtype), weak_type=weak))

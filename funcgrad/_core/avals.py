@@ -73,7 +73,10 @@ class ShapedArray:
         return hash((self.shape, self.dtype, self.weak_type))
 
     def __repr__(self) -> str:
-        return f"ShapedArray({self.str_short()}{', weak_type=True' if self.weak_type else ''})"
+        # as JAX prints it: the dtype's full name (float32[3]), not the jaxpr's short one
+        shape = ",".join(map(str, self.shape))
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.dtype.name}[{shape}]{weak})"
 
 
 def short_dtype(dtype):
