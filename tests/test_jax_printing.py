@@ -142,3 +142,26 @@ def test_shaped_array_repr_is_jaxs():
                                ((0,), "int32", False), ((1,), "bool", False)]:
         assert repr(fg.ShapedArray(shape, dtype, weak)) == repr(
             JaxShapedArray(shape, np.dtype(dtype), weak_type=weak))
+
+
+TRACED = [
+    ("jit", lambda lib, m, f: lib.jit(f)(m.ones(3))),
+    ("make_jaxpr weak", lambda lib, m, f: lib.make_jaxpr(f)(1.0)),
+    ("grad", lambda lib, m, f: lib.grad(f)(1.0)),
+    ("vjp", lambda lib, m, f: lib.vjp(f, 1.0)),
+    ("jacrev", lambda lib, m, f: lib.jacrev(f)(m.ones(2))),
+]
+
+
+@pytest.mark.parametrize("name,run", TRACED, ids=[c[0] for c in TRACED])
+def test_tracers_print_as_jaxs(name, run):
+    def record(seen):
+        def f(x):
+            seen.append(repr(x))
+            return x
+        return f
+    with jax_mode(False):
+        want, got = [], []
+        run(jax, jnp, record(want))
+        run(fg, fnp, record(got))
+    assert got == want

@@ -115,7 +115,26 @@ class Tracer(ArrayMethods):
             + doc_link("tracerarrayconversionerror"))
 
     def __repr__(self):
+        if avals.JAX_LATTICE:  # JAX's mode: the names JAX prints its tracers with
+            text = _jax_tracer_repr(self)
+            if text is not None:
+                return text
         return f"Traced<{self.aval.str_short()}>(inside {self._trace.name})"
+
+
+# The transforms whose tracers JAX prints as GradTracer(primal=..., typeof(tangent)=...)
+_REVERSE_TRACES = frozenset(("grad", "vjp", "jacrev", "linearize", "hessian"))
+
+
+def _jax_tracer_repr(t):
+    """How JAX prints a tracer of the same transform, where funcgrad knows what it shows
+    (None where it does not: vmap's and jvp's show values of the batch or the tangent)."""
+    trace, a = t._trace, t.aval
+    if not trace.has_concrete_values and trace.name != "vmap":
+        return f"JitTracer({'~' if a.weak_type else ''}{a.dtype.name}[{','.join(map(str, a.shape))}])"
+    if trace.name in _REVERSE_TRACES and trace.alive:
+        return f"GradTracer(primal={host_value(t)}, typeof(tangent)={a.str_short()})"
+    return None
 
 
 _ArrayType.virtual = (Tracer,)  # isinstance(tracer, fg.Array) holds, as in JAX
