@@ -5,7 +5,6 @@ JAX's x64 flag is process-global: each comparison sets it in a context that rest
 funcgrad's mode is restored after every test (funcgrad's default is numpy's, x64 on)."""
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
@@ -14,23 +13,16 @@ from hypothesis import given, settings, strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from _jax_modes import jax_mode
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle for JAX's dtype mode")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is the oracle for JAX's dtype mode")
 _jax_config = pytest.importorskip("jax._src.config", reason="needs JAX's enable_x64 context")
 
 
-@contextlib.contextmanager
-def modes(x64: bool, promotion: str = "jax"):
+def modes(x64: bool):
     """funcgrad in JAX's mode with `x64`, and JAX with the same flag; both restored after."""
-    try:
-        fg.config.update("dtype_promotion", promotion)
-        fg.config.update("jax_enable_x64", x64)
-        with _jax_config.enable_x64(x64):
-            yield
-    finally:
-        fg.config.update("jax_enable_x64", True)
-        fg.config.update("dtype_promotion", "numpy")
+    return jax_mode(_jax_config, x64)
 
 
 @pytest.fixture(autouse=True)

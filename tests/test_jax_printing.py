@@ -3,29 +3,20 @@ JAX's Array attributes (sharding, devices, block_until_ready, ...). JAX is the o
 dtype mode (x64 off) and with x64 on; both modes are restored after each test."""
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from _jax_modes import jax_mode as modes
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle for printing")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is the oracle for printing")
 _jax_config = pytest.importorskip("jax._src.config", reason="needs JAX's enable_x64 context")
 
 
-@contextlib.contextmanager
 def jax_mode(x64: bool):
-    try:
-        fg.config.update("dtype_promotion", "jax")
-        fg.config.update("jax_enable_x64", x64)
-        with _jax_config.enable_x64(x64):
-            yield
-    finally:
-        fg.config.update("jax_enable_x64", True)
-        fg.config.update("dtype_promotion", "numpy")
+    return modes(_jax_config, x64)
 
 
 PRINTED = [

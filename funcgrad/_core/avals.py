@@ -269,13 +269,14 @@ def promote_jax(*operands, canonical=True):
 
 def _node_dtype(node):
     kind = _NODE_DEFAULT.get(node)
-    return _PY_DTYPE[kind] if kind is not None else np.dtype(_EXTRA.get(node, node))
+    return _PY_DTYPE[kind] if kind is not None else np.dtype(EXTRA_DTYPES.get(node, node))
 
 
-_EXTRA: dict = {}
+EXTRA_DTYPES: dict = {}
+"""numpy dtypes numpy itself lacks, by name: bfloat16 from ml_dtypes (JAX's dependency; optional)."""
 try:
     import ml_dtypes as _ml
-    _EXTRA["bfloat16"] = np.dtype(_ml.bfloat16)
+    EXTRA_DTYPES["bfloat16"] = np.dtype(_ml.bfloat16)
 except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
     pass
 

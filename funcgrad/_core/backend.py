@@ -298,11 +298,7 @@ def synchronize(value):
 
 _NUMERIC_KINDS = frozenset("biufc")  # bool, signed/unsigned integers, floats, complex
 
-try:
-    import ml_dtypes  # optional (JAX's dependency): numpy dtypes for bfloat16
-    EXTRA_FLOATS = frozenset({np.dtype(ml_dtypes.bfloat16)})
-except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
-    EXTRA_FLOATS = frozenset()
+EXTRA_FLOATS = frozenset(avals.EXTRA_DTYPES.values())
 """Float dtypes that numpy holds under kind 'V' (ml_dtypes' bfloat16): numeric all the same."""
 
 
