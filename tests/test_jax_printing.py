@@ -141,6 +141,8 @@ TRACED = [
     ("grad", lambda lib, m, f: lib.grad(f)(1.0)),
     ("vjp", lambda lib, m, f: lib.vjp(f, 1.0)),
     ("jacrev", lambda lib, m, f: lib.jacrev(f)(m.ones(2))),
+    ("vmap", lambda lib, m, f: lib.vmap(f)(m.ones(3))),
+    ("vmap of a matrix", lambda lib, m, f: lib.vmap(f, in_axes=1)(m.ones((2, 3)))),
 ]
 
 

@@ -131,10 +131,19 @@ def _jax_tracer_repr(t):
     (None where it does not: vmap's and jvp's show values of the batch or the tangent)."""
     trace, a = t._trace, t.aval
     if not trace.has_concrete_values and trace.name != "vmap":
-        return f"JitTracer({'~' if a.weak_type else ''}{a.dtype.name}[{','.join(map(str, a.shape))}])"
+        return f"JitTracer({_jax_type_str(a)})"
     if trace.name in _REVERSE_TRACES and trace.alive:
         return f"GradTracer(primal={host_value(t)}, typeof(tangent)={a.str_short()})"
+    val = getattr(t, "val", None)  # vmap's tracer: the batched value behind it
+    if trace.name == "vmap" and getattr(t, "bdim", None) is not None and hasattr(val, "shape"):
+        batched = ShapedArray(val.shape, val.dtype)
+        return f"VmapTracer(aval={_jax_type_str(a)}, batched={_jax_type_str(batched)})"
     return None
+
+
+def _jax_type_str(a):
+    """An aval as JAX writes it in a tracer's repr: float32[3], ~float32[] when weakly typed."""
+    return f"{'~' if a.weak_type else ''}{a.dtype.name}[{','.join(map(str, a.shape))}]"
 
 
 _ArrayType.virtual = (Tracer,)  # isinstance(tracer, fg.Array) holds, as in JAX
