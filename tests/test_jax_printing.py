@@ -142,6 +142,8 @@ TRACED = [
     ("vjp", lambda lib, m, f: lib.vjp(f, 1.0)),
     ("jacrev", lambda lib, m, f: lib.jacrev(f)(m.ones(2))),
     ("vmap", lambda lib, m, f: lib.vmap(f)(m.ones(3))),
+    ("jvp", lambda lib, m, f: lib.jvp(f, (1.0,), (1.0,))),
+    ("jacfwd", lambda lib, m, f: lib.jacfwd(f)(m.ones(2))),
     ("vmap of a matrix", lambda lib, m, f: lib.vmap(f, in_axes=1)(m.ones((2, 3)))),
 ]
 

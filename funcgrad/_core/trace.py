@@ -134,11 +134,24 @@ def _jax_tracer_repr(t):
         return f"JitTracer({_jax_type_str(a)})"
     if trace.name in _REVERSE_TRACES and trace.alive:
         return f"GradTracer(primal={host_value(t)}, typeof(tangent)={a.str_short()})"
+    tangent = getattr(t, "tangent", None)  # jvp's tracer: its primal and tangent
+    if trace.name in ("jvp", "jacfwd") and tangent is not None and trace.alive:
+        return f"JVPTracer(primal={_jax_value_str(t.primal, a)}, " \
+               f"tangent={_jax_value_str(tangent, a)})"
     val = getattr(t, "val", None)  # vmap's tracer: the batched value behind it
-    if trace.name == "vmap" and getattr(t, "bdim", None) is not None and hasattr(val, "shape"):
-        batched = ShapedArray(val.shape, val.dtype)
+    if trace.name == "vmap" and getattr(t, "bdim", None) is not None:
+        b = val.aval if hasattr(val, "aval") else get_aval(val)  # (jacfwd's one-hot basis too)
+        batched = ShapedArray(b.shape, b.dtype)
         return f"VmapTracer(aval={_jax_type_str(a)}, batched={_jax_type_str(batched)})"
     return None
+
+
+def _jax_value_str(v, aval):
+    """A tracer's primal or tangent as JAX shows it: a tracer by its repr, a value as numpy
+    prints it in the aval's dtype."""
+    if isinstance(v, Tracer):
+        return repr(v)
+    return str(np.asarray(backend.to_host(concrete_value(v)), aval.dtype))
 
 
 def _jax_type_str(a):
