@@ -17,7 +17,7 @@ debug_print_p = Primitive("debug_print", multiple_results=True)
 
 
 def _impl(*vals, fmt, treedef):
-    args, kwargs = tree.tree_unflatten(treedef, [wrap_value(v) if not isinstance(v, Array)
+    args, kwargs = tree.tree_unflatten(treedef, [wrap_value(v) if type(v) is not Array
                                                  else v for v in vals])
     builtins.print(fmt.format(*args, **kwargs))
     return []

@@ -20,6 +20,10 @@ from ._creation import (arange, diag, empty, empty_like, eye, full, full_like, i
                         logspace, make_diagonal, meshgrid, ones, ones_like, tri, tril, triu, zeros,
                         zeros_like)
 from ._dtypes import astype, can_cast, finfo, iinfo, issubdtype, promote_types, result_type
+try:
+    from ._dtypes import bfloat16  # noqa: F401  (where ml_dtypes is installed)
+except ImportError:  # pragma: no cover
+    pass
 from ._indexing import c_, diagonal, indices, r_, select, take, take_along_axis
 from ._logic import (allclose, array_equal, array_equiv, iscomplex, iscomplexobj, isclose,
                      isreal, isrealobj)
