@@ -123,18 +123,18 @@ def _fn1(p, doc):
 # ---- numpy kernels ------------------------------------------------------------------------------
 
 def _digamma_np(x):
-    """psi(x): the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6, then the asymptotic
-    series (error < 1e-15 there); reflection for negative x."""
+    """psi(x): the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic
+    series (error < 1e-16 there); reflection for negative x."""
     neg = x < 0
     xr = np.where(neg, 1 - x, x)
     acc = np.zeros_like(xr)
-    for _ in range(6):
-        small = xr < 6
+    for _ in range(10):
+        small = xr < 10
         acc = acc - np.where(small, 1 / np.where(small, xr, 1), 0)
         xr = np.where(small, xr + 1, xr)
     inv2 = 1 / (xr * xr)
     series = (np.log(xr) - 0.5 / xr - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (
-        1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132))))))
+        1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132 - inv2 * (691 / 32760 - inv2 / 12)))))))
     out = acc + series
     out = np.where(neg, out - np.pi / np.tan(np.pi * x), out)
     return np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
@@ -143,13 +143,14 @@ def _digamma_np(x):
 def _trigamma_np(x):
     acc = np.zeros_like(x)
     xr = x.copy()
-    for _ in range(6):
-        small = xr < 6
+    for _ in range(10):
+        small = xr < 10
         acc = acc + np.where(small, 1 / np.where(small, xr * xr, 1), 0)
         xr = np.where(small, xr + 1, xr)
     inv = 1 / xr
     inv2 = inv * inv
-    series = inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+    series = inv + inv2 / 2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (
+        1 / 30 - inv2 * (5 / 66 - inv2 * (691 / 2730 - inv2 * 7 / 6))))))
     return acc + series
 
 
@@ -203,8 +204,10 @@ def _gamma_cf(a, x):
 def _igamma_both(a, x, upper):
     bad = ~(a >= 0) | ~(x >= 0)  # NaN included
     zero_a = a == 0
-    use_series = (x < a + 1) & ~bad & ~zero_a
-    use_cf = ~use_series & ~bad & ~zero_a & np.isfinite(x) & (x > 0)
+    inf_a = np.isinf(a) & ~bad
+    bad |= inf_a & np.isinf(x)
+    use_series = (x < a + 1) & ~bad & ~zero_a & ~inf_a
+    use_cf = ~use_series & ~bad & ~zero_a & ~inf_a & np.isfinite(x) & (x > 0)
     out = np.zeros_like(x)
     if use_series.any():
         p = _gamma_series(a[use_series], x[use_series])
@@ -214,7 +217,8 @@ def _igamma_both(a, x, upper):
         out[use_cf] = q if upper else 1 - q
     edge = ~use_series & ~use_cf & ~bad
     # a == 0: P = 1 for x > 0 (scipy's limit, NaN at x == 0 as 0/0); x == inf: P = 1
-    p_edge = np.where(zero_a, np.where(x > 0, 1.0, np.nan), np.where(x == 0, 0.0, 1.0))
+    p_edge = np.where(zero_a, np.where(x > 0, 1.0, np.nan),
+                      np.where((x == 0) | inf_a, 0.0, 1.0))
     out[edge] = (1 - p_edge if upper else p_edge)[edge]
     out[bad] = np.nan
     return out
@@ -489,7 +493,8 @@ def zeta(s: ArrayLike, q: ArrayLike) -> Array:
     wsafe = ew.select(ew.gt(w, 0.0), w, 1.0)
     logw = ew.log(wsafe)
     wms = ew.exp(ew.mul(ew.neg(s), logw))  # w**-s
-    tail = ew.add(ew.div(ew.mul(wms, wsafe), ew.sub(s, 1.0)), ew.mul(0.5, wms))
+    s_minus_1 = ew.sub(ew.select(ew.eq(s, 1.0), 2.0, s), 1.0)  # s == 1 is a pole: set below
+    tail = ew.add(ew.div(ew.mul(wms, wsafe), s_minus_1), ew.mul(0.5, wms))
     fac = ew.div(ew.mul(s, wms), wsafe)  # s w**(-s-1)
     inv_w2 = ew.div(1.0, ew.mul(wsafe, wsafe))
     for j, c in enumerate(_BERNOULLI_2J_OVER_FACT):
@@ -538,10 +543,10 @@ def _i1e_deriv(ans, x):
 
 
 def _spence_deriv(ans, x):
-    # log(x) / (1 - x); -1 at x == 1 (the limit)
+    # log(x) / (1 - x); 0 at x == 1, as JAX's (the limit is -1)
     one = ew.eq(x, 1.0)
     xs = ew.select(one, 2.0, x)
-    return ew.select(one, -1.0, ew.div(ew.log(xs), ew.sub(1.0, xs)))
+    return ew.select(one, 0.0, ew.div(ew.log(xs), ew.sub(1.0, xs)))
 
 
 defderiv(erf_p, lambda ans, x: _TWO_OVER_SQRT_PI * ew.exp(-(x * x)))

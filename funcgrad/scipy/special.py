@@ -15,6 +15,7 @@ import numpy as np
 from .. import lax
 from .. import numpy as fnp
 from .._api import stop_gradient
+from .._custom import custom_jvp
 from .._core.array import Array
 from .._core.typing import ArrayLike, Axis
 from ..lax import special as _ls
@@ -47,12 +48,15 @@ def digamma(x: ArrayLike) -> Array:
 
 def erfinv(x: ArrayLike) -> Array:
     """The inverse of erf on (-1, 1): Giles' approximation refined by two Newton steps (float64
-    accurate); its derivative is sqrt(pi)/2 exp(erfinv(x)**2).
+    accurate); its derivative is sqrt(pi)/2 exp(erfinv(x)**2), to every order.
 
     >>> round(float(erf(erfinv(0.3))), 12)
     0.3
     """
-    x = operand(x)
+    return _erfinv(operand(x))
+
+
+def _erfinv_newton(x):
     w = lax.neg(lax.log(lax.mul(lax.sub(1.0, x), lax.add(1.0, x))))
     small = lax.lt(w, 5.0)
     ws = lax.sub(w, 2.5)
@@ -66,11 +70,20 @@ def erfinv(x: ArrayLike) -> Array:
         a = lax.add(lax.mul(a, ws), cs)
         b = lax.add(lax.mul(b, wl), cl)
     y = lax.mul(lax.select(small, a, b), x)
-    for _ in range(2):  # Newton on erf(y) = x; the last step carries the exact derivative
-        y0 = stop_gradient(y)
-        y = lax.sub(y0, lax.div(lax.sub(erf(y0), x),
-                                lax.mul(float(2 / math.sqrt(math.pi)), lax.exp(-(y0 * y0)))))
+    for _ in range(2):  # Newton on erf(y) = x
+        y = lax.sub(y, lax.div(lax.sub(erf(y), x),
+                               lax.mul(float(2 / math.sqrt(math.pi)), lax.exp(-(y * y)))))
     return y
+
+
+_erfinv = custom_jvp(_erfinv_newton)
+
+
+@_erfinv.defjvp
+def _erfinv_jvp(primals, tangents):
+    # d erfinv(x) = sqrt(pi)/2 exp(erfinv(x)**2) dx, in terms of erfinv itself: every order
+    y = _erfinv(primals[0])
+    return y, lax.mul(tangents[0], lax.mul(float(math.sqrt(math.pi) / 2), lax.exp(lax.mul(y, y))))
 
 
 def ndtr(x: ArrayLike) -> Array:
@@ -88,13 +101,16 @@ _LOG_SQRT_2PI = float(0.5 * math.log(2 * math.pi))
 def ndtri(p: ArrayLike) -> Array:
     """The inverse of ndtr: sqrt(2) erfinv(2p - 1) in the middle; in the tails (q = min(p, 1 - p)
     below 0.01, where 2p - 1 would cancel), Newton's method on log_ndtr(x) = log(q) from the
-    asymptotic start -sqrt(-2 log q - log(-2 log q) - log(2 pi)), whose last step carries the
-    exact derivative 1 / phi(x). -inf at 0, inf at 1.
+    asymptotic start -sqrt(-2 log q - log(-2 log q) - log(2 pi)); its derivative is
+    1 / phi(ndtri(p)), to every order. -inf at 0, inf at 1.
 
     >>> round(float(ndtri(0.975)), 6), round(float(ndtri(1e-30)), 6)
     (1.959964, -11.464025)
     """
-    p = operand(p)
+    return _ndtri(operand(p))
+
+
+def _ndtri_newton(p):
     upper = lax.gt(p, 0.5)
     q = lax.select(upper, lax.sub(1.0, p), p)  # exact for p > 0.5
     tail = lax.lt(q, 0.01)
@@ -113,6 +129,16 @@ def ndtri(p: ArrayLike) -> Array:
     return lax.select(lax.bitwise_or(lax.lt(p, 0.0), lax.gt(p, 1.0)), math.nan, out)
 
 
+_ndtri = custom_jvp(_ndtri_newton)
+
+
+@_ndtri.defjvp
+def _ndtri_jvp(primals, tangents):
+    # d ndtri(p) = sqrt(2 pi) exp(ndtri(p)**2 / 2) dp
+    y = _ndtri(primals[0])
+    return y, lax.mul(tangents[0], lax.exp(lax.add(lax.mul(0.5, lax.mul(y, y)), _LOG_SQRT_2PI)))
+
+
 def log_ndtr(x: ArrayLike) -> Array:
     """log(ndtr(x)), accurate in both tails: log1p(-ndtr(-x)) for x > 0, log(ndtr(x)) down to
     -30, and below the asymptotic series -x**2/2 - log(-x) - log(2 pi)/2
@@ -123,7 +149,8 @@ def log_ndtr(x: ArrayLike) -> Array:
     """
     x = operand(x)
     pos = lax.gt(x, 0.0)
-    low = lax.lt(x, -30.0)
+    # below the cut the asymptotic series (ndtr underflows near -38 in float64, -13 in float32)
+    low = lax.lt(x, -30.0 if fnp.result_type(x) == np.float64 else -10.0)
     xp = lax.select(pos, x, 0.0)
     xm = lax.select(lax.bitwise_or(pos, low), -1.0, x)
     xl = lax.select(low, x, -40.0)
@@ -279,8 +306,9 @@ def gammasgn(x: ArrayLike) -> Array:
     x = _floating(x)
     fl = lax.floor(x)
     odd = lax.ne(lax.rem(fl, 2.0), 0.0)
-    neg = lax.select(odd, -1.0, 1.0)
-    out = lax.select(lax.ge(x, 0.0), 1.0, lax.select(lax.eq(x, fl), math.nan, neg))
+    one = fnp.ones_like(x)
+    neg = lax.select(odd, lax.neg(one), one)
+    out = lax.select(lax.ge(x, 0.0), one, lax.select(lax.eq(x, fl), math.nan, neg))
     return lax.select(lax.ne(x, x), math.nan, out)
 
 
@@ -395,7 +423,7 @@ def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
     nf = lax.convert_element_type(operand(n), fnp.result_type(x))
     high = lax.mul(lax.mul(lax.select(lax.eq(lax.rem(nf, 2.0), 0.0), -1.0, 1.0),
                            lax.exp(lgamma(lax.add(nf, 1.0)))),
-                   _ls.zeta(lax.add(nf, 1.0), x))
+                   _ls.zeta(lax.select(lax.eq(nf, 0.0), 2.0, lax.add(nf, 1.0)), x))
     return lax.select(lax.eq(nf, 0.0), digamma(x), high)
 
 
