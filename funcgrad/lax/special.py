@@ -485,9 +485,13 @@ def zeta(s: ArrayLike, q: ArrayLike) -> Array:
     1.644934066848
     """
     n = 9
+    # a negative base needs an integral s (scipy: NaN otherwise); poles are set below
+    integral = ew.eq(s, ew.floor(s))
     direct = None
     for k in range(n):
-        term = ew.pow(ew.add(q, float(k)), ew.neg(s))
+        base = ew.add(q, float(k))
+        ok = ew.bitwise_or(ew.gt(base, 0.0), ew.bitwise_and(ew.lt(base, 0.0), integral))
+        term = ew.pow(ew.select(ok, base, 1.0), ew.neg(s))
         direct = term if direct is None else ew.add(direct, term)
     w = ew.add(q, float(n))
     wsafe = ew.select(ew.gt(w, 0.0), w, 1.0)
@@ -502,6 +506,7 @@ def zeta(s: ArrayLike, q: ArrayLike) -> Array:
         fac = ew.mul(fac, ew.mul(ew.mul(ew.add(s, 2.0 * j + 1), ew.add(s, 2.0 * j + 2)), inv_w2))
     out = ew.add(direct, tail)
     pole = ew.bitwise_and(ew.le(q, 0.0), ew.eq(q, ew.floor(q)))
+    out = ew.select(ew.bitwise_and(ew.lt(q, 0.0), ew.bitwise_not(integral)), math.nan, out)
     out = ew.select(pole, math.inf, out)
     out = ew.select(ew.eq(s, 1.0), math.inf, out)
     return ew.select(ew.bitwise_or(ew.lt(s, 1.0), ew.ne(s, s)), math.nan, out)

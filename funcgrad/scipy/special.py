@@ -429,7 +429,8 @@ def polygamma(n: ArrayLike, x: ArrayLike) -> Array:
 
 def zeta(x: ArrayLike, q: ArrayLike | None = None) -> Array:
     """The Hurwitz zeta function sum_k (k + q)**-x (Riemann's when q is None), differentiable in
-    both arguments. NaN for x < 1, inf at x == 1.
+    both arguments. NaN for x < 1, inf at x == 1 and at q = 0, -1, ...; for q < 0 (integral x
+    only, NaN otherwise, as scipy's) down to q > -9.
 
     >>> round(float(zeta(2.0, 1.0)), 9), round(float(zeta(4.0)), 9)  # pi**2/6, pi**4/90
     (1.644934067, 1.082323234)
@@ -554,7 +555,8 @@ def rel_entr(p: ArrayLike, q: ArrayLike) -> Array:
     p, q = _floating(p), _floating(q)
     ok = lax.bitwise_and(_both_nonneg(p, q), lax.bitwise_or(lax.gt(q, 0.0), lax.eq(p, 0.0)))
     qs = lax.select(lax.gt(q, 0.0), q, 1.0)
-    return lax.select(ok, xlogy(p, lax.div(p, qs)), math.inf)
+    ps = lax.select(ok, p, 0.0)  # outside the domain: no log of a negative number
+    return lax.select(ok, xlogy(ps, lax.div(ps, qs)), math.inf)
 
 
 def kl_div(p: ArrayLike, q: ArrayLike) -> Array:
