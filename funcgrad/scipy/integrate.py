@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -140,7 +141,7 @@ class _Dynamics:
         return hash(self.key)
 
     def __repr__(self) -> str:
-        return f"dynamics of {self.key[1]!r}" if self.key[0] == "user" else "adjoint dynamics"
+        return "dynamics" if self.key[0] == "user" else "adjoint dynamics"
 
     def numpy(self, y0, t0, arg_leaves):
         """rhs(y, t) on numpy values: the generated code of jit(fn) called directly (no
@@ -186,8 +187,38 @@ def _size(x):
     return int(np.prod(get_aval(x).shape))
 
 
-@functools.lru_cache(maxsize=256)
+def _hashable(v):
+    try:
+        hash(v)
+        return v
+    except TypeError:  # an array or another unhashable value: the object itself decides
+        return ("id", id(v))
+
+
+def _func_key(func):
+    """What func computes: for a plain Python function its code, globals, defaults and the
+    values it closes over, so that a lambda written anew on every call (inside a loss) finds
+    the compiled right-hand side of the last one; any other callable is its own key."""
+    if isinstance(func, types.FunctionType):
+        cells = tuple(_hashable(c.cell_contents) for c in func.__closure__ or ())
+        return (func.__code__, id(func.__globals__), _hashable(func.__defaults__), cells)
+    return func
+
+
 def _user_dynamics(func, y_tree, y_shapes, args_tree):
+    key = (_func_key(func), y_tree, y_shapes, args_tree)
+    found = _DYNAMICS.get(key)
+    if found is None:
+        found = _DYNAMICS[key] = _build_user_dynamics(func, y_tree, y_shapes, args_tree)
+        while len(_DYNAMICS) > 256:  # the oldest first
+            del _DYNAMICS[next(iter(_DYNAMICS))]
+    return found
+
+
+_DYNAMICS: dict = {}
+
+
+def _build_user_dynamics(func, y_tree, y_shapes, args_tree):
     def fn(yv, t, *arg_leaves):
         y = _unflatten(yv, y_tree, y_shapes)
         args = tree.tree_unflatten(args_tree, list(arg_leaves))
@@ -199,7 +230,7 @@ def _user_dynamics(func, y_tree, y_shapes, args_tree):
                 f"{y_tree} {list(y_shapes)}; got {out_tree} "
                 f"{[tuple(fnp.shape(v)) for v in leaves]}")
         return _flatten(leaves, get_aval(yv).dtype)
-    return _Dynamics(("user", func, y_tree, y_shapes, args_tree), fn)
+    return _Dynamics(("user", _func_key(func), y_tree, y_shapes, args_tree), fn)
 
 
 def _flatten(leaves, dtype):
