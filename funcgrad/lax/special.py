@@ -358,6 +358,92 @@ def _spence_np(x):
     return np.where((x < 0) | np.isinf(x), np.nan, out)
 
 
+_EULER = 0.5772156649015329
+
+
+def _expn_np(n, x):
+    """E_n(x) = integral from 1 to inf of exp(-x t) / t**n dt for integers n >= 0, x >= 0: the
+    continued fraction (Lentz) for x > 1, the power series (with its logarithmic term) below.
+    A fractional n is truncated, as scipy's."""
+    n = np.trunc(n)
+    bad = ~(x >= 0) | ~(n >= 0)
+    out = np.full_like(x, np.nan)
+    zero_n = ~bad & (n == 0)
+    with_x = np.where(zero_n, x, 1.0)
+    out = np.where(zero_n, np.exp(-with_x) / np.where(with_x == 0, 1.0, with_x), out)
+    out = np.where(zero_n & (x == 0), np.inf, out)
+    at0 = ~bad & (n >= 1) & (x == 0)
+    out = np.where(at0, np.where(n > 1, 1 / np.maximum(n - 1, 1), np.inf), out)
+    inf_x = ~bad & (n >= 1) & np.isinf(x)
+    out = np.where(inf_x, 0.0, out)
+    cf = ~bad & (n >= 1) & (x > 1) & ~inf_x
+    if cf.any():
+        nn, xx = n[cf], x[cf]
+        b = xx + nn
+        c = np.full_like(xx, 1 / _TINY)
+        d = 1 / b
+        h = d.copy()
+        active = np.ones(xx.shape, dtype=bool)
+        for i in range(1, 100000):
+            an = -i * (nn - 1 + i)
+            b = b + 2
+            d = 1 / np.where(np.abs(an * d + b) < _TINY, _TINY, an * d + b)
+            c = b + an / c
+            c = np.where(np.abs(c) < _TINY, _TINY, c)
+            delta = c * d
+            h = np.where(active, h * delta, h)
+            active &= np.abs(delta - 1) > _EPS
+            if not active.any():
+                break
+        out[cf] = h * np.exp(-xx)
+    ser = ~bad & (n >= 1) & (x > 0) & (x <= 1)
+    if ser.any():
+        nm1, xx = n[ser] - 1, x[ser]
+        total = np.where(nm1 != 0, 1 / np.where(nm1 != 0, nm1, 1.0), -np.log(xx) - _EULER)
+        fact = np.ones_like(xx)
+        psi = _digamma_np(nm1 + 1)  # -gamma + sum_{k < n} 1/k
+        for i in range(1, 200):
+            fact = fact * (-xx / i)
+            term = np.where(i != nm1, -fact / np.where(i != nm1, i - nm1, 1.0),
+                            fact * (-np.log(xx) + psi))
+            total = total + term
+            if np.all(np.abs(term) <= _EPS * np.abs(total)):
+                break
+        out[ser] = total
+    return out
+
+
+def _expi_np(x):
+    """Ei(x): the series gamma + log|x| + sum x^k / (k k!) up to 40, the asymptotic expansion
+    exp(x)/x sum k!/x^k above; -E1(-x) for x < 0."""
+    out = np.full_like(x, np.nan)
+    neg = x < 0
+    if neg.any():
+        out[neg] = -_expn_np(np.ones_like(x[neg]), -x[neg])
+    out[x == 0] = -np.inf
+    small = (x > 0) & (x <= 40)
+    if small.any():
+        xs = x[small]
+        term = np.ones_like(xs)
+        total = np.zeros_like(xs)
+        for k in range(1, 400):
+            term = term * xs / k
+            total = total + term / k
+            if np.all(term / k <= _EPS * total):
+                break
+        out[small] = _EULER + np.log(xs) + total
+    big = x > 40
+    if big.any():
+        xb = x[big]
+        term = np.ones_like(xb)
+        total = np.ones_like(xb)
+        for k in range(1, 40):
+            term = term * k / xb
+            total = total + term
+        out[big] = np.where(np.isinf(xb), np.inf, np.exp(xb) / xb * total)
+    return out
+
+
 # ---- primitives ---------------------------------------------------------------------------------
 
 erf_p = _ufunc_prim("erf", np.sin)
@@ -410,6 +496,8 @@ erfcx_p = _elementwise("erfcx", _erfcx_np)
 bessel_i0e_p = _elementwise("bessel_i0e", lambda x: _bessel_ie_np(x, 0))
 bessel_i1e_p = _elementwise("bessel_i1e", lambda x: _bessel_ie_np(x, 1))
 spence_p = _elementwise("spence", _spence_np)
+expn_p = _elementwise("expn", _expn_np)
+expi_p = _elementwise("expi", _expi_np)
 
 
 def igamma(a: ArrayLike, x: ArrayLike) -> Array:
@@ -468,6 +556,26 @@ spence = _fn1(spence_p, """Spence's function, integral from 1 to x of log(t) / (
     >>> round(float(spence(0.0)), 12)  # pi**2 / 6
     1.644934066848
     """)
+
+
+
+def expn(n: ArrayLike, x: ArrayLike) -> Array:
+    """The generalized exponential integral E_n(x) for integers n >= 0 and x >= 0.
+
+    >>> round(float(expn(1.0, 1.0)), 12)
+    0.219383934396
+    """
+    return bind(expn_p, n, x)
+
+
+def expi(x: ArrayLike) -> Array:
+    """The exponential integral Ei(x), the principal value of integral of exp(t)/t to x.
+
+    >>> round(float(expi(1.0)), 12)
+    1.895117816356
+    """
+    return bind(expi_p, x)
+
 
 _BERNOULLI_2J_OVER_FACT = [1 / 12, -1 / 720, 1 / 30240, -1 / 1209600, 1 / 47900160,
                            -691 / 1307674368000, 1 / 74724249600, -3617 / 10670622842880000,
@@ -570,5 +678,17 @@ defderiv(bessel_i0e_p, lambda ans, x: ew.sub(bessel_i1e(x), ew.mul(ew.sign(x), a
 defderiv(bessel_i1e_p, _i1e_deriv)
 defderiv(spence_p, _spence_deriv)
 
+
+def _expn_dx(ans, n, x):
+    # -E_{n-1}(x); for n == 0, d/dx exp(-x)/x = -(1 + 1/x) exp(-x)/x
+    zero = ew.eq(n, 0.0)
+    xs = ew.select(ew.eq(x, 0.0), 1.0, x)
+    return ew.select(zero, ew.neg(ew.mul(ans, ew.add(1.0, ew.div(1.0, xs)))),
+                     ew.neg(expn(ew.select(zero, 1.0, ew.sub(n, 1.0)), x)))
+
+
+defderiv(expn_p, None, _expn_dx)
+defderiv(expi_p, lambda ans, x: ew.div(ew.exp(x), x))
+
 __all__ = ["erf", "erfc", "lgamma", "digamma", "trigamma", "igamma", "igammac", "igamma_grad_a",
-           "betainc", "erfcx", "bessel_i0e", "bessel_i1e", "spence", "zeta"]
+           "betainc", "erfcx", "bessel_i0e", "bessel_i1e", "spence", "zeta", "expn", "expi"]

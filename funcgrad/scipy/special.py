@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import operator
 from fractions import Fraction
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -529,6 +529,36 @@ def spence(x: ArrayLike) -> Array:
     return _ls.spence(_floating(x))
 
 
+def expn(n: ArrayLike, x: ArrayLike) -> Array:
+    """The generalized exponential integral E_n(x) = integral from 1 to inf of
+    exp(-x t) / t**n dt (integers n >= 0, x >= 0; NaN elsewhere, as scipy's); differentiable
+    in x: d/dx E_n = -E_{n-1}.
+
+    >>> round(float(expn(2, 1.0)), 12)
+    0.148495506776
+    """
+    return _ls.expn(_floating(n), _floating(x))
+
+
+def exp1(x: ArrayLike) -> Array:
+    """The exponential integral E1(x) = expn(1, x), x >= 0.
+
+    >>> round(float(exp1(1.0)), 12)
+    0.219383934396
+    """
+    x = _floating(x)
+    return _ls.expn(fnp.ones_like(x), x)
+
+
+def expi(x: ArrayLike) -> Array:
+    """The exponential integral Ei(x) (-E1(-x) for x < 0, -inf at 0, as scipy's).
+
+    >>> round(float(expi(1.0)), 12)
+    1.895117816356
+    """
+    return _ls.expi(_floating(x))
+
+
 # ---- entropies, Box-Cox ---------------------------------------------------------------------------
 
 def entr(x: ArrayLike) -> Array:
@@ -607,7 +637,8 @@ def bernoulli(n: int) -> Array:
         raise ValueError(f"n must be a nonnegative integer, got n={n}")
     b = [Fraction(1)]
     for m in range(1, n + 1):  # sum_k C(m+1, k) B_k = 0
-        b.append(-sum(Fraction(math.comb(m + 1, k)) * b[k] for k in range(m)) / (m + 1))
+        total = sum((Fraction(math.comb(m + 1, k)) * b[k] for k in range(m)), Fraction(0))
+        b.append(-total / (m + 1))
     return fnp.asarray(np.array([float(v) for v in b]))
 
 
@@ -618,7 +649,7 @@ def _floating(x):
     return x if np.dtype(dt).kind == "f" else lax.convert_element_type(x, np.float64)
 
 
-def _operator_index(v, name: str) -> int:
+def _operator_index(v: Any, name: str) -> int:
     try:
         return operator.index(v)
     except TypeError:
@@ -626,7 +657,7 @@ def _operator_index(v, name: str) -> int:
 
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
-           "entr", "erf", "erfc", "erfcx", "erfinv", "expit", "factorial", "gamma", "gammainc",
+           "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc",
            "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr",
            "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
            "poch", "polygamma", "rel_entr", "softmax", "spence", "xlog1py", "xlogy", "zeta"]

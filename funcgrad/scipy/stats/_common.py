@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -14,18 +15,18 @@ from ...numpy._core import operand
 LOG_2PI = float(math.log(2 * math.pi))
 
 
-def floats(*args: ArrayLike):
+def floats(*args: ArrayLike) -> list[Any]:
     """The arguments as operands of a floating dtype: integer and boolean arrays become float64
     (as scipy computes), Python scalars stay weakly typed."""
-    out = []
+    out: list[Any] = []
     for a in args:
-        if type(a) in (int, bool):
+        if isinstance(a, (int, bool)) and not isinstance(a, np.generic):
             out.append(float(a))
             continue
-        a = operand(a)
-        if type(a) is not float and np.dtype(fnp.result_type(a)).kind != "f":
-            a = lax.convert_element_type(a, np.float64)
-        out.append(a)
+        v: Any = operand(a)
+        if not isinstance(v, float) and np.dtype(fnp.result_type(v)).kind != "f":
+            v = lax.convert_element_type(v, np.float64)
+        out.append(v)
     return out
 
 
