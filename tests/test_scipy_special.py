@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import funcgrad as fg
@@ -187,3 +187,35 @@ def test_derivative_conventions_match_jax():
 
 def _same(got, want):
     np.testing.assert_allclose(got, want, rtol=2e-15, atol=0)
+
+
+@settings(max_examples=10)
+@given(size=st.integers(0, 6), seed=st.integers(0, 2**31))
+def test_sph_harm_y_matches_scipy(size, seed):
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(0, 7, size), rng.integers(-8, 8, size)
+    theta, phi = rng.uniform(0, np.pi, size), rng.uniform(-4, 4, size)
+    got = fs.sph_harm_y(n, m, theta, phi)
+    assert got.shape == (size,) and got.dtype == np.complex128
+    np.testing.assert_allclose(np.asarray(got), S.sph_harm_y(n, m, theta, phi), atol=1e-14)
+
+
+def test_sph_harm_y_derivatives_and_errors():
+    rng = np.random.default_rng(2)
+    n, m = np.array([1, 3, 4]), np.array([-1, 2, 0])
+
+    def f(theta, phi):
+        y = fs.sph_harm_y(n, m, theta, phi)
+        return fg.numpy.stack([fg.numpy.real(y), fg.numpy.imag(y)])
+    args = [rng.uniform(0.2, 2.9, 3), rng.uniform(-3, 3, 3)]
+    check_jvp(f, args, rng)
+    check_vjp(f, args, rng)
+    with pytest.raises(NotImplementedError, match="diff_n"):
+        fs.sph_harm_y(n, m, args[0], args[1], diff_n=1)
+    with pytest.raises(TypeError, match="integer arrays"):
+        fs.sph_harm_y(np.array([1.0]), np.array([0]), 0.1, 0.2)
+    with pytest.raises(TypeError, match="pass n_max"):
+        fg.jit(lambda k: fs.sph_harm_y(k, np.array([0]), 0.1, 0.2))(np.array([2]))
+    np.testing.assert_allclose(
+        np.asarray(fg.jit(lambda k: fs.sph_harm_y(k, np.array([0]), 0.1, 0.2, n_max=3))(
+            np.array([2]))), S.sph_harm_y(2, 0, 0.1, 0.2), atol=1e-14)

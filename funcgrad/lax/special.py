@@ -584,15 +584,17 @@ _BERNOULLI_2J_OVER_FACT = [1 / 12, -1 / 720, 1 / 30240, -1 / 1209600, 1 / 479001
                            -236364091 / 1693824136731743669452800000]
 
 
-def zeta(s: ArrayLike, q: ArrayLike) -> Array:
-    """The Hurwitz zeta function sum_k (k + q)**-s, by the Euler-Maclaurin formula (nine terms
-    summed, the tail integrated with twelve Bernoulli corrections); lax operations, so it is
-    differentiable in s and q. NaN for s < 1, inf at s == 1 and at the poles q = 0, -1, ...
+def zeta(x: ArrayLike, q: ArrayLike) -> Array:
+    """The Hurwitz zeta function sum_k (k + q)**-x (JAX's lax.zeta), by the Euler-Maclaurin
+    formula (nine terms summed, the tail integrated with twelve Bernoulli corrections); lax
+    operations, so it is
+    differentiable in x and q. NaN for x < 1, inf at x == 1 and at the poles q = 0, -1, ...
 
     >>> round(float(zeta(2.0, 1.0)), 12)  # pi**2 / 6
     1.644934066848
     """
     n = 9
+    s = x
     # a negative base needs an integral s (scipy: NaN otherwise); poles are set below
     integral = ew.eq(s, ew.floor(s))
     direct = None
