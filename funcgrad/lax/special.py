@@ -7,8 +7,8 @@ both arguments to any order.
 Each impl is our own numpy code (power series, continued fractions evaluated by Lentz's method,
 asymptotic expansions; no scipy at run time), accurate to about 1e-13 relative in float64 over the
 usual domains. The impls compute in float64 and return the input's floating dtype (float64 for
-integer input). On a GPU, erf, erfc and lgamma run cupyx.scipy.special's kernels; the others move
-their operands to the host.
+integer input). On a GPU, erf, erfc and lgamma run cupyx.scipy.special's kernels; the others
+compute on the host and hand their result back to the operands' device.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .._core.array import Array
+from .._core import backend
 from .._core.backend import asarray
 from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
 from .._core.primitive import NO_ALGEBRA, PURE, Primitive, defderiv
@@ -53,10 +54,7 @@ def _host64(*xs):
     """The operands as broadcast float64 numpy arrays (a CuPy array is copied to the host)."""
     out = []
     for x in xs:
-        x = asarray(x)
-        if type(x) is not np.ndarray and hasattr(x, "get"):
-            x = x.get()
-        out.append(np.asarray(x, dtype=np.float64))
+        out.append(np.asarray(backend.to_host(asarray(x)), dtype=np.float64))
     return np.broadcast_arrays(*out)
 
 
@@ -102,11 +100,14 @@ def _elementwise(name, fn):
 
     def impl(*xs):
         dt = _float_dtype(*xs)
+        xp = backend.xp_of(*xs)
         args = _host64(*xs)
         shape = args[0].shape
         with np.errstate(all="ignore"):  # the kernels index with masks: give them 1-d arrays
             out = fn(*[a.reshape(-1) for a in args])
         out = np.asarray(out, dtype=dt).reshape(shape)
+        if xp is not np:  # the operands live on a GPU: so does the result
+            return xp.asarray(out)
         return out if out.ndim else dt.type(out)
     p.impl = impl
     p.jit = None
