@@ -317,9 +317,6 @@ def _pymath(fn):
     return ref
 
 
-_NO_TETRAGAMMA = (NotImplementedError, "the derivative of trigamma (polygamma(2, x)) is not "
-                  "implemented (funcgrad/scipy/special.py)")
-
 SPECIAL_FUNCTIONS = [
     unary("erf", fsp.erf, _pymath(math.erf), "erf", torch=lambda T, x: T.erf(x)),
     unary("erfc", fsp.erfc, _pymath(math.erfc), "erfc", torch=lambda T, x: T.erfc(x)),
@@ -328,9 +325,9 @@ SPECIAL_FUNCTIONS = [
     # digamma and trigamma are series approximations: within ~3e-9 (digamma) and ~5e-10
     # (trigamma) of mpmath in float64 on [0.2, 3]
     unary("digamma", fsp.digamma, lambda x: _mp("digamma")(x), "digamma", POS, tol64=1e-8,
-          xfail={"second_order": _NO_TETRAGAMMA}, torch=lambda T, x: T.digamma(x)),
+          torch=lambda T, x: T.digamma(x)),
+    # trigamma's derivative is -2 zeta(3, x) (funcgrad/lax/special.py)
     unary("trigamma", fsp.trigamma, lambda x: _mp("polygamma", 1)(x), "trigamma", POS, tol64=1e-9,
-          xfail={k: _NO_TETRAGAMMA for k in ("jvp", "vjp", "transpose", "second_order")},
           torch=None),
 ]
 
