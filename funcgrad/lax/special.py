@@ -79,15 +79,19 @@ def _vectorized(fn, name):
 def _abstract_eval(name):
     def rule(*avals):
         shape = avals[0].shape if len(avals) == 1 else broadcast_shapes(name, *avals)
-        dtype = None
-        for a in avals:  # promoted as a float ufunc would (Python scalars weakly typed)
-            key = dtype_key(a) if dtype is None else dtype
-            try:
-                dtype = ufunc_result_dtype(np.arctan2, (key, dtype_key(a)))
-            except TypeError:
-                types = ", ".join(a.str_short() for a in avals)
-                raise TypeError(f"{name} is not defined for operands of type {types}") from None
-        return ShapedArray(shape, dtype)
+        # promoted as a float ufunc would, Python scalars weakly typed: the typed operands
+        # first, then each weak one (a Python type, which does not widen a numpy dtype)
+        keys = [dtype_key(a) for a in avals]
+        keys = [k for k in keys if isinstance(k, np.dtype)] + [k for k in keys
+                                                               if not isinstance(k, np.dtype)]
+        acc = keys[0]
+        try:
+            for k in keys[1:] or keys:
+                acc = ufunc_result_dtype(np.arctan2, (acc, k))
+        except TypeError:
+            types = ", ".join(a.str_short() for a in avals)
+            raise TypeError(f"{name} is not defined for operands of type {types}") from None
+        return ShapedArray(shape, acc)
     return rule
 
 

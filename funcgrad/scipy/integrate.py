@@ -311,6 +311,10 @@ def _odeint_batch(args, dims, **params):
     """One solve per batch element (each with its own step sizes, exactly as a loop)."""
     size = batch_size(args, dims)
     args = [to_front(x, d, size) for x, d in zip(args, dims)]
+    if size == 0:
+        out = _odeint_abstract_eval(*[ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype)
+                                      for x in args], **params)
+        return fnp.zeros((0,) + tuple(out.shape), out.dtype), 0
     outs = [odeint_p.bind(*[x[b] for x in args], **params) for b in range(size)]
     return fnp.stack(outs), 0
 

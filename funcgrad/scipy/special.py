@@ -706,6 +706,8 @@ def bernoulli(n: int) -> Array:
 
 def _floating(x):
     """x as an operand of a floating dtype (integers become float64, as scipy computes)."""
+    if type(x) in (int, bool):  # a Python scalar stays weakly typed
+        return float(x)
     x = operand(x)
     dt = fnp.result_type(x)
     return x if np.dtype(dt).kind == "f" else lax.convert_element_type(x, np.float64)
