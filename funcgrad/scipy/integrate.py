@@ -21,6 +21,7 @@ from .. import numpy as fnp
 from .. import tree
 from .._api import vjp
 from ..interpreters.jit import jit
+from .._core import backend
 from .._core.array import Array
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, FuncgradError
@@ -256,14 +257,22 @@ odeint_p = Primitive("odeint")
 
 
 def _odeint_impl(yv, ts, *arg_leaves, dynamics, rtol, atol, mxstep, hmax):
+    """The solve on the host (its step loop is serial Python); a result for operands on a GPU
+    goes back there."""
+    xp = backend.xp_of(yv, ts, *arg_leaves)
+    if xp is not np:
+        out = _odeint_impl(*[backend.to_host(v) for v in (yv, ts, *arg_leaves)],
+                           dynamics=dynamics, rtol=rtol, atol=atol, mxstep=mxstep, hmax=hmax)
+        return xp.asarray(out)
     ts = np.asarray(ts)
     if ts.ndim != 1:
         raise ValueError(f"odeint: t must be a 1-d array of times, got shape {ts.shape}")
     if np.any(np.diff(ts) < 0):
         raise ValueError("odeint: the times t must be nondecreasing")
     yv = np.asarray(yv)
-    rhs = dynamics.numpy(yv, ts[0] if len(ts) else 0.0, [np.asarray(a) for a in arg_leaves])
-    return _solve(rhs, yv, ts, rtol, atol, mxstep, hmax)
+    with backend.using_default_device("cpu"):  # func runs where the solve runs: on the host
+        rhs = dynamics.numpy(yv, ts[0] if len(ts) else 0.0, [np.asarray(a) for a in arg_leaves])
+        return _solve(rhs, yv, ts, rtol, atol, mxstep, hmax)
 
 
 def _odeint_abstract_eval(yv, ts, *arg_leaves, dynamics, rtol, atol, mxstep, hmax):
