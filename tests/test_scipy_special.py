@@ -219,3 +219,12 @@ def test_sph_harm_y_derivatives_and_errors():
     np.testing.assert_allclose(
         np.asarray(fg.jit(lambda k: fs.sph_harm_y(k, np.array([0]), 0.1, 0.2, n_max=3))(
             np.array([2]))), S.sph_harm_y(2, 0, 0.1, 0.2), atol=1e-14)
+
+
+def test_logsumexp_of_nothing_is_minus_inf():
+    for shape, axis in [((0,), None), ((0, 3), 0), ((0, 3), 1), ((2, 0), -1)]:
+        x = np.zeros(shape)
+        _same(np.asarray(fs.logsumexp(x, axis=axis)), S.logsumexp(x, axis=axis))
+    assert float(fs.logsumexp(np.array([-np.inf, -np.inf]))) == -np.inf
+    out, sign = fs.logsumexp(np.zeros(0), return_sign=True)
+    assert float(out) == -np.inf and float(sign) == 0.0  # JAX's sign of an empty sum

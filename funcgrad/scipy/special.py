@@ -256,14 +256,22 @@ def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None,
     if b is not None:  # terms with b == 0 are left out, whatever a is there (inf, NaN, huge)
         b = operand(b)
         a = lax.select(lax.ne(b, 0), a, -math.inf)
-    m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
+    shape = fnp.shape(a)
+    axes = range(len(shape)) if axis is None else \
+        [ax % len(shape) for ax in ((axis,) if isinstance(axis, int) else axis)]
+    if any(shape[ax] == 0 for ax in axes):  # an empty sum: log(0) = -inf, as scipy and JAX
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+        m = fnp.full(kept, -math.inf, fnp.result_type(a, 1.0))
+    else:
+        m = stop_gradient(fnp.max(a, axis=axis, keepdims=True))
     m = lax.select(fnp.isfinite(m), m, 0.0)
     e = lax.exp(lax.sub(a, m))
     if b is not None:
         e = lax.mul(e, b)
     s = fnp.sum(e, axis=axis, keepdims=True)
     sign = lax.sign(s)
-    out = lax.add(lax.log(lax.abs(s)), m)
+    zero = lax.eq(s, 0)  # nothing to sum (all terms left out, or -inf): -inf, no warning
+    out = lax.add(lax.select(zero, -math.inf, lax.log(lax.select(zero, 1.0, lax.abs(s)))), m)
     if not keepdims:
         out = fnp.squeeze(out, axis=axis) if axis is not None else fnp.reshape(out, ())
         sign = fnp.squeeze(sign, axis=axis) if axis is not None else fnp.reshape(sign, ())
