@@ -145,7 +145,8 @@ def test_outside_the_support():
 def test_invalid_parameters_give_nan_as_scipy():
     for dist, method, args in [("t", "logpdf", (1.0, -1.0)), ("chi2", "logpdf", (1.0, -1.0)),
                                ("gamma", "cdf", (1.0, -1.0)), ("norm", "logpdf", (1.0, 0, -1.0)),
-                               ("poisson", "logpmf", (1.0, -1.0)), ("beta", "pdf", (0.5, -1.0, 2.0)),
+                               ("poisson", "logpmf", (1.0, -1.0)),
+                               ("beta", "pdf", (0.5, -1.0, 2.0)),
                                ("norm", "ppf", (1.5,)), ("expon", "ppf", (-0.5,)),
                                ("binom", "pmf", (1.0, 3.0, 1.5)), ("vonmises", "pdf", (1.0, -1.0)),
                                ("pareto", "cdf", (2.0, -1.0))]:

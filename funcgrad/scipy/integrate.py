@@ -171,7 +171,8 @@ class _Dynamics:
     @functools.cached_property
     def adjoint(self) -> "_Dynamics":
         """The augmented system [y, a, t_bar, args_bar] in reversed time s = -t:
-        dy/ds = -f(y, -s), da/ds = a^T df/dy, d t_bar/ds = a^T df/dt, d args_bar/ds = a^T df/dargs."""
+        dy/ds = -f(y, -s), da/ds = a^T df/dy, d t_bar/ds = a^T df/dt,
+        d args_bar/ds = a^T df/dargs."""
         fn = self.fn
 
         def aug(state, s, *arg_leaves):

@@ -629,7 +629,7 @@ def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike,
     return lax.mul(out, lax.add(lax.cos(angle), lax.mul(1j, lax.sin(angle))))
 
 
-# ---- entropies, Box-Cox ---------------------------------------------------------------------------
+# ---- entropies, Box-Cox -------------------------------------------------------------------------
 
 def entr(x: ArrayLike) -> Array:
     """-x log(x) for x > 0, 0 at 0, -inf for x < 0.
@@ -729,7 +729,8 @@ def _operator_index(v: Any, name: str) -> int:
 
 
 __all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
-           "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc",
-           "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr",
-           "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
-           "poch", "polygamma", "rel_entr", "softmax", "spence", "sph_harm_y", "xlog1py", "xlogy", "zeta"]
+           "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
+           "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e",
+           "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln",
+           "ndtr", "ndtri", "poch", "polygamma", "rel_entr", "softmax", "spence", "sph_harm_y",
+           "xlog1py", "xlogy", "zeta"]

@@ -61,3 +61,6 @@ def ppf(q: ArrayLike, p: ArrayLike) -> Array:
     ok = lax.bitwise_and(_p_ok(p), lax.bitwise_and(lax.ge(q, 0.0), lax.le(q, 1.0)))
     out = lax.select(lax.le(q, lax.sub(1.0, p)), lax.mul(q, 0.0), lax.add(lax.mul(q, 0.0), 1.0))
     return where_valid(ok, out)
+
+
+__all__ = ["cdf", "logpmf", "pmf", "ppf"]

@@ -39,3 +39,6 @@ def pmf(k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike =
     0.238095
     """
     return lax.exp(logpmf(k, n, a, b, loc))
+
+
+__all__ = ["logpmf", "pmf"]

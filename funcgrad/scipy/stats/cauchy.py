@@ -98,3 +98,6 @@ def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     """
     q, loc, scale = floats(q, loc, scale)
     return lax.sub(lax.mul(2.0, loc), ppf(q, loc, scale))
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

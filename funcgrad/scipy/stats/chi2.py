@@ -71,3 +71,6 @@ def logsf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1)
     """
     a, s = _as_gamma(df, scale)
     return _gamma.logsf(x, a, loc, s)
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]

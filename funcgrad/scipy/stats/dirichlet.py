@@ -47,3 +47,6 @@ def pdf(x: ArrayLike, alpha: ArrayLike) -> Array:
     4.5
     """
     return lax.exp(logpdf(x, alpha))
+
+
+__all__ = ["logpdf", "pdf"]

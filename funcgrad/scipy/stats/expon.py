@@ -89,3 +89,6 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     out = lax.select(lax.eq(qs, 1.0), math.inf, lax.neg(lax.log1p(lax.neg(
         lax.select(lax.eq(qs, 1.0), 0.5, qs)))))
     return where_valid(ok, lax.add(lax.mul(out, scale), loc))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

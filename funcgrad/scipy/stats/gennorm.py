@@ -46,3 +46,6 @@ def cdf(x: ArrayLike, beta: ArrayLike) -> Array:
     # the tail beyond |x| is gammaincc(1/beta, |x|**beta) / 2: no cancellation on the left
     tail = lax.mul(0.5, special.gammaincc(lax.div(1.0, beta), lax.pow(lax.abs(x), beta)))
     return where_valid(ok, lax.select(lax.lt(x, 0.0), tail, lax.sub(1.0, tail)))
+
+
+__all__ = ["cdf", "logpdf", "pdf"]

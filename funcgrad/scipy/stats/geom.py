@@ -35,3 +35,6 @@ def pmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     0.147
     """
     return lax.exp(logpmf(k, p, loc))
+
+
+__all__ = ["logpmf", "pmf"]

@@ -42,3 +42,6 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     y = lax.div(lax.sub(x, loc), safe(ok, scale, 1.0))
     half = lax.mul(0.5, lax.exp(lax.neg(lax.abs(y))))
     return where_valid(ok, lax.select(lax.lt(y, 0.0), half, lax.sub(1.0, half)))
+
+
+__all__ = ["cdf", "logpdf", "pdf"]

@@ -76,3 +76,6 @@ def isf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     q, loc, scale = floats(x, loc, scale)
     ok = lax.bitwise_and(lax.gt(scale, 0.0), lax.bitwise_and(lax.ge(q, 0.0), lax.le(q, 1.0)))
     return where_valid(ok, lax.sub(loc, lax.mul(special.logit(safe(ok, q, 0.5)), scale)))
+
+
+__all__ = ["cdf", "isf", "logpdf", "pdf", "ppf", "sf"]

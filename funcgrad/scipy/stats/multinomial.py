@@ -37,3 +37,6 @@ def pmf(x: ArrayLike, n: ArrayLike, p: ArrayLike) -> Array:
     0.432
     """
     return lax.exp(logpmf(x, n, p))
+
+
+__all__ = ["logpmf", "pmf"]

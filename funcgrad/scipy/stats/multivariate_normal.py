@@ -55,3 +55,6 @@ def pdf(x: ArrayLike, mean: ArrayLike, cov: ArrayLike) -> Array:
     return lax.exp(logpdf(x, mean, cov))
 
 
+
+
+__all__ = ["logpdf", "pdf"]

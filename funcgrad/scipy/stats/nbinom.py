@@ -37,3 +37,6 @@ def pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     0.07938
     """
     return lax.exp(logpmf(k, n, p, loc))
+
+
+__all__ = ["logpmf", "pmf"]

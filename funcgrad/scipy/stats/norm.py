@@ -92,3 +92,6 @@ def isf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     q, loc, scale = floats(q, loc, scale)
     return where_valid(lax.gt(scale, 0),
                        lax.add(lax.mul(lax.neg(special.ndtri(q)), scale), loc))
+
+
+__all__ = ["cdf", "isf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

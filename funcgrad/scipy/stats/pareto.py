@@ -91,3 +91,6 @@ def ppf(q: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) ->
     one = lax.eq(qs, 1.0)
     y = lax.exp(lax.div(lax.neg(lax.log1p(lax.neg(safe(lax.bitwise_not(one), qs, 0.5)))), bs))
     return where_valid(ok, lax.add(loc, lax.mul(scale, lax.select(one, math.inf, y))))
+
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

@@ -49,3 +49,6 @@ def cdf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     inside = lax.ge(k, 0.0)
     out = special.gammaincc(lax.add(lax.floor(safe(inside, k, 0.0)), 1.0), mu)
     return where_valid(ok, lax.select(inside, out, 0.0))
+
+
+__all__ = ["cdf", "logpmf", "pmf"]

@@ -33,3 +33,6 @@ def pdf(x: ArrayLike, df: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -
     0.313181
     """
     return lax.exp(logpdf(x, df, loc, scale))
+
+
+__all__ = ["logpdf", "pdf"]

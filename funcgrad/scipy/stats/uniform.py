@@ -52,3 +52,6 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     q, loc, scale = floats(q, loc, scale)
     ok = lax.bitwise_and(lax.gt(scale, 0.0), lax.bitwise_and(lax.ge(q, 0.0), lax.le(q, 1.0)))
     return where_valid(ok, lax.add(loc, lax.mul(q, scale)))
+
+
+__all__ = ["cdf", "logpdf", "pdf", "ppf"]

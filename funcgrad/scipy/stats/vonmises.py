@@ -32,3 +32,6 @@ def pdf(x: ArrayLike, kappa: ArrayLike) -> Array:
     0.403853
     """
     return lax.exp(logpdf(x, kappa))
+
+
+__all__ = ["logpdf", "pdf"]

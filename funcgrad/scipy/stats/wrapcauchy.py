@@ -34,3 +34,6 @@ def pdf(x: ArrayLike, c: ArrayLike) -> Array:
     0.257043
     """
     return lax.exp(logpdf(x, c))
+
+
+__all__ = ["logpdf", "pdf"]
