@@ -24,7 +24,7 @@ LAYERS = (
     ("transforms", ("_api", "_vmap", "_custom", "_jacobians", "_compiled_pullback", "_devices",
                     "debug")),
     ("numpy", ("numpy",)),
-    ("scipy", ("scipy",)),
+    ("scipy", ("scipy", "experimental")),
     ("random", ("random",)),
     ("nn", ("nn", "optim")),
     ("distributed", ("distributed",)),

@@ -29,6 +29,7 @@ from hypothesis.extra import numpy as hnp
 import funcgrad as fg
 import funcgrad.numpy as fnp
 import funcgrad.scipy.special as fsp
+from funcgrad.scipy.integrate import odeint
 from funcgrad import lax
 from funcgrad._core.primitive import PRIMITIVES
 from funcgrad._core.trace import Tracer
@@ -309,6 +310,33 @@ def _mp(fn_name, *extra):
     return ref
 
 
+def _mpx(f):
+    """A float64 reference from mpmath: f(mpmath, v) elementwise, cast like numpy's sin."""
+    mpmath = pytest.importorskip("mpmath")
+
+    def ref(x):
+        x = np.asarray(x)
+        out = np.vectorize(lambda v: float(f(mpmath, float(v))), otypes=[np.float64])(x)
+        return np.asarray(out, np.sin(x).dtype)
+    return ref
+
+
+def _mpx2(f):
+    """The same for a function of two broadcast arguments."""
+    mpmath = pytest.importorskip("mpmath")
+
+    def ref(a, x):
+        dtype = np.sin(np.zeros((), np.result_type(a, x))).dtype  # Python scalars weak
+        a, x = np.asarray(a), np.asarray(x)
+        out = np.vectorize(lambda u, v: float(f(mpmath, float(u), float(v))),
+                           otypes=[np.float64])(a, x)
+        return np.asarray(out, dtype)
+    return ref
+
+
+_ODE_T = np.array([0.0, 0.4, 1.5])
+
+
 def _pymath(fn):
     def ref(x):
         x = np.asarray(x)
@@ -316,9 +344,6 @@ def _pymath(fn):
         return np.asarray(out, np.sin(x).dtype)
     return ref
 
-
-_NO_TETRAGAMMA = (NotImplementedError, "the derivative of trigamma (polygamma(2, x)) is not "
-                  "implemented (funcgrad/scipy/special.py)")
 
 SPECIAL_FUNCTIONS = [
     unary("erf", fsp.erf, _pymath(math.erf), "erf", torch=lambda T, x: T.erf(x)),
@@ -328,10 +353,45 @@ SPECIAL_FUNCTIONS = [
     # digamma and trigamma are series approximations: within ~3e-9 (digamma) and ~5e-10
     # (trigamma) of mpmath in float64 on [0.2, 3]
     unary("digamma", fsp.digamma, lambda x: _mp("digamma")(x), "digamma", POS, tol64=1e-8,
-          xfail={"second_order": _NO_TETRAGAMMA}, torch=lambda T, x: T.digamma(x)),
+          torch=lambda T, x: T.digamma(x)),
+    # trigamma's derivative is -2 zeta(3, x) (funcgrad/lax/special.py)
     unary("trigamma", fsp.trigamma, lambda x: _mp("polygamma", 1)(x), "trigamma", POS, tol64=1e-9,
-          xfail={k: _NO_TETRAGAMMA for k in ("jvp", "vjp", "transpose", "second_order")},
           torch=None),
+    # funcgrad/lax/special.py's kernels, held against mpmath
+    unary("erfcx", fsp.erfcx, _mpx(lambda mp, v: mp.exp(v * v) * mp.erfc(v)), "erfcx"),
+    unary("i0e", fsp.i0e, _mpx(lambda mp, v: mp.besseli(0, v) * mp.exp(-abs(v))),
+          "bessel_i0e"),
+    unary("i1e", fsp.i1e, _mpx(lambda mp, v: mp.besseli(1, v) * mp.exp(-abs(v))),
+          "bessel_i1e", AWAY),
+    unary("spence", fsp.spence, _mpx(lambda mp, v: mp.polylog(2, 1 - v)), "spence", POS),
+    unary("expi", fsp.expi, _mpx(lambda mp, v: mp.ei(v)), "expi", AWAY),
+    Op("expn", lambda x, n: fsp.expn(n, x), lambda x, n: _mpx(lambda mp, v: mp.expint(n, v))(x),
+       ("expn",), domain=POS, case=with_params(single(), lambda s: st.fixed_dictionaries(
+           {"n": st.integers(0, 3)}))),
+    binary("gammainc", fsp.gammainc,
+           _mpx2(lambda mp, a, x: mp.gammainc(a, 0, x, regularized=True)),
+           "igamma", POS, second_order=False),
+    binary("gammaincc", fsp.gammaincc,
+           _mpx2(lambda mp, a, x: mp.gammainc(a, x, mp.inf, regularized=True)),
+           "igammac", POS, second_order=False),
+    binary("igamma_grad_a", lax.igamma_grad_a,
+           _mpx2(lambda mp, a, x: mp.diff(lambda u: mp.gammainc(u, 0, x, regularized=True),
+                                          a)),
+           "igamma_grad_a", POS, tol64=1e-9,
+           xfail={k: (NotImplementedError, "igamma_grad_a has no derivative, as JAX's")
+                  for k in ("jvp", "vjp", "transpose", "second_order")}),
+    Op("betainc", lambda x, a, b: fsp.betainc(a, b, x),
+       lambda x, a, b: _mpx(lambda mp, v: mp.betainc(a, b, 0, v, regularized=True))(x),
+       ("betainc",), domain=Dom(0.05, 0.95, ints=(0, 1)), tol64=1e-11,
+       case=with_params(single(), lambda s: st.fixed_dictionaries(
+           {"a": st.sampled_from([0.5, 2.0, 3.5]), "b": st.sampled_from([0.7, 1.0, 4.0])}))),
+    # dy/dt = -y/2 + sin t from y0: y(t) = (y0 + 0.8) exp(-t/2) + 0.4 sin t - 0.8 cos t
+    Op("odeint", lambda y0: odeint(lambda y, t: -0.5 * y + fnp.sin(t), y0, _ODE_T),
+       lambda y0: np.asarray(
+           (y0[None] + 0.8) * np.exp(-_ODE_T / 2).reshape((-1,) + (1,) * np.ndim(y0))
+           + (0.4 * np.sin(_ODE_T) - 0.8 * np.cos(_ODE_T)).reshape((-1,) + (1,) * np.ndim(y0)),
+           np.asarray(y0).dtype),
+       ("odeint",), forward=False, second_order=False, tol64=1e-7),
 ]
 
 # funcgrad.nn's activations: compositions with no rules of their own, held against numpy

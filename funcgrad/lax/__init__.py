@@ -17,6 +17,8 @@ from .parallel import (all_gather, all_to_all, axis_index, axis_size, pmax, pmea
 from . import fft, linalg_ops  # noqa: F401  (lax.fft.fft, lax.linalg_ops.cholesky, ...)
 from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
                      reduce_sum)
+from .special import (bessel_i0e, bessel_i1e, digamma, erf, erfc, igamma, igamma_grad_a, igammac,
+                      lgamma, zeta)
 from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice,
                     squeeze, transpose)
 

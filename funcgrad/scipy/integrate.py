@@ -1,0 +1,378 @@
+"""funcgrad.scipy.integrate: trapezoid, and odeint (jax.experimental.ode's): an adaptive
+Dormand-Prince 5(4) solver with a 4th-order dense output, differentiable in reverse mode by the
+adjoint method with respect to y0, t and the extra arguments.
+
+odeint is one primitive, `odeint`: its impl steps in numpy, evaluating `func` through a cached
+fg.jit of it (eagerly when func cannot be traced); its derivative integrates the adjoint system
+backwards with the same primitive, so it is itself differentiable; vmap runs one solve per batch
+element (each with its own steps, as a loop would). As JAX's, it has no forward mode."""
+from __future__ import annotations
+
+import functools
+import math
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import lax
+from .. import numpy as fnp
+from .. import tree
+from .._api import vjp
+from ..interpreters.jit import jit
+from .._core import backend
+from .._core.array import Array
+from .._core.avals import ShapedArray
+from .._core.errors import ConcretizationError, FuncgradError
+from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defvjp_all
+from .._core.trace import get_aval
+from .._core.typing import ArrayLike
+from ..lax._batching import batch_size, to_front
+
+
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0,
+              axis: int = -1) -> Array:
+    """The integral of y (samples at x, or spaced dx) along axis by the trapezoidal rule, as
+    jax.scipy.integrate.trapezoid (numpy's trapezoid).
+
+    >>> import funcgrad.numpy as fnp
+    >>> trapezoid(fnp.array([1.0, 2.0, 3.0]), x=fnp.array([0.0, 1.0, 3.0]))
+    Array(6.5, dtype=float64)
+    """
+    return fnp.trapezoid(y, x=x, dx=dx, axis=axis)
+
+
+# ---- Dormand-Prince 5(4) tableau ------------------------------------------------------------
+
+_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+_A = [np.array(r) for r in (
+    [], [1 / 5], [3 / 40, 9 / 40], [44 / 45, -56 / 15, 32 / 9],
+    [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729],
+    [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
+    [35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84])]
+_B5 = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0])
+_B4 = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100,
+                1 / 40])
+_E = _B5 - _B4
+# the solution at the middle of a step (Shampine's dense output of this pair)
+_MID = np.array([6025192743 / 30085553152, 0.0, 51252292925 / 65400821598,
+                 -2691868925 / 45128329728, 187940372067 / 1594534317056,
+                 -1776094331 / 19743644256, 11237099 / 235043384]) / 2
+# a theta**4 + b theta**3 + c theta**2 from p(1), p'(1) and p(1/2) of the quartic on [0, 1]
+_QUARTIC = np.linalg.inv(np.array([[1.0, 1.0, 1.0], [4.0, 3.0, 2.0], [1 / 16, 1 / 8, 1 / 4]]))
+
+
+def _rms(v):
+    return math.sqrt(float(np.mean(np.abs(v) ** 2))) if v.size else 0.0
+
+
+def _initial_step(rhs, t0, y0, f0, rtol, atol):
+    """Hairer, Norsett and Wanner's starting step for a method of order 4 (II.4)."""
+    scale = atol + np.abs(y0) * rtol
+    d0, d1 = _rms(y0 / scale), _rms(f0 / scale)
+    h0 = 1e-6 if d0 < 1e-5 or d1 < 1e-5 else 0.01 * d0 / d1
+    f1 = rhs(y0 + h0 * f0, t0 + h0)
+    d2 = _rms((f1 - f0) / scale) / h0
+    h1 = max(1e-6, h0 * 1e-3) if max(d1, d2) <= 1e-15 else (0.01 / max(d1, d2)) ** (1 / 5)
+    return min(100 * h0, h1)
+
+
+def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
+    """The adaptive solve in numpy: ys[i] = y(ts[i]), each by dense output inside the accepted
+    step that reaches past ts[i] (at most mxstep step attempts per output interval)."""
+    dtype = np.result_type(y0.dtype, np.float32)
+    ys = np.empty((len(ts),) + y0.shape, dtype)
+    if not len(ts):
+        return ys
+    ys[0] = y0
+    if not y0.size:  # nothing to integrate
+        return ys
+    t, y = float(ts[0]), y0.astype(dtype)
+    f = rhs(y, t)
+    dt = min(_initial_step(rhs, t, y, f, rtol, atol), hmax)
+    last_t, poly = t, None  # the accepted step [last_t, t] and its quartic (in theta)
+    k = np.empty((7,) + y.shape, dtype)
+    for i in range(1, len(ts)):
+        target = float(ts[i])
+        steps = 0
+        while t < target and steps < mxstep and dt > 0:
+            k[0] = f
+            for s in range(1, 7):
+                k[s] = rhs(y + dt * (_A[s] @ k[:s]), t + _C[s] * dt)
+            y_new = y + dt * (_B5 @ k)
+            err = dt * (_E @ k)
+            ratio = _rms(err / (atol + rtol * np.maximum(np.abs(y), np.abs(y_new))))
+            if ratio <= 1.0:
+                mid = y + dt * (_MID @ k)
+                rhs_vec = np.stack([y_new - y - dt * f, dt * (k[6] - f),
+                                    mid - y - 0.5 * dt * f])
+                poly = (_QUARTIC @ rhs_vec, dt * f, y)
+                last_t, t, y, f = t, t + dt, y_new, k[6].copy()
+            # the next step: grow by at most 10, shrink (after a rejection) by at most 5
+            if ratio == 0.0:
+                dt = dt * 10.0
+            else:
+                factor = 0.9 * ratio ** -0.2
+                dt = dt * min(10.0, max(factor, 1.0 if ratio < 1 else 0.2))
+            dt = min(dt, hmax)
+            steps += 1
+        if poly is None:
+            ys[i] = y
+        else:
+            (a4, a3, a2), a1, a0 = poly
+            th = (target - last_t) / (t - last_t)
+            ys[i] = (((a4 * th + a3) * th + a2) * th + a1) * th + a0
+    return ys
+
+
+class _Dynamics:
+    """A flat right-hand side fn(yv, t, *arg_leaves) -> dy (1-d vectors), hashable by what it is
+    built from, so that jit's cache of the odeint primitive sees the same one for the same func;
+    `numpy` evaluates it on numpy values through a cached jit of fn."""
+
+    def __init__(self, key: tuple, fn: Callable[..., Any]) -> None:
+        self.key, self.fn = key, fn
+        self._jitted = jit(fn)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Dynamics) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return "dynamics" if self.key[0] == "user" else "adjoint dynamics"
+
+    def numpy(self, y0, t0, arg_leaves):
+        """rhs(y, t) on numpy values: the generated code of jit(fn) called directly (no
+        dispatch per call), or fn itself where it cannot be traced (it branches on values)."""
+        t0 = np.asarray(t0, y0.dtype)
+        try:
+            low = self._jitted.lower(y0, t0, *arg_leaves)
+        except ConcretizationError:
+            low = None
+        except FuncgradError:
+            raise TypeError(
+                "odeint: func closes over a value that a transform is tracing (for example "
+                "the parameter being differentiated); pass it to odeint as an extra "
+                "argument instead: odeint(func, y0, t, param) calls func(y, t, param)") from None
+        if low is not None and low.device is None:
+            fn, consts, dtype = low.fn, low.consts, y0.dtype
+
+            def rhs(y, t):
+                return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+            return rhs
+
+        def eager(y, t):
+            return np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
+        return eager
+
+    @functools.cached_property
+    def adjoint(self) -> "_Dynamics":
+        """The augmented system [y, a, t_bar, args_bar] in reversed time s = -t:
+        dy/ds = -f(y, -s), da/ds = a^T df/dy, d t_bar/ds = a^T df/dt,
+        d args_bar/ds = a^T df/dargs."""
+        fn = self.fn
+
+        def aug(state, s, *arg_leaves):
+            n = (get_aval(state).shape[0] - 1 - sum(_size(a) for a in arg_leaves)) // 2
+            y, a = state[:n], state[n:2 * n]
+            dy, pullback = vjp(fn, y, lax.neg(s), *arg_leaves)
+            cts = pullback(a)
+            return fnp.concatenate([lax.neg(dy), cts[0], fnp.reshape(cts[1], (1,))] +
+                                   [fnp.ravel(c) for c in cts[2:]])
+        return _Dynamics(("adjoint", self.key), aug)
+
+
+def _size(x):
+    return int(np.prod(get_aval(x).shape))
+
+
+def _hashable(v):
+    try:
+        hash(v)
+        return v
+    except TypeError:  # an array or another unhashable value: the object itself decides
+        return ("id", id(v))
+
+
+def _func_key(func):
+    """What func computes: for a plain Python function its code, globals, defaults and the
+    values it closes over, so that a lambda written anew on every call (inside a loss) finds
+    the compiled right-hand side of the last one; any other callable is its own key."""
+    if isinstance(func, types.FunctionType):
+        cells = tuple(_hashable(c.cell_contents) for c in func.__closure__ or ())
+        return (func.__code__, id(func.__globals__), _hashable(func.__defaults__), cells)
+    return func
+
+
+def _user_dynamics(func, y_tree, y_shapes, args_tree):
+    key = (_func_key(func), y_tree, y_shapes, args_tree)
+    found = _DYNAMICS.get(key)
+    if found is None:
+        found = _DYNAMICS[key] = _build_user_dynamics(func, y_tree, y_shapes, args_tree)
+        while len(_DYNAMICS) > 256:  # the oldest first
+            del _DYNAMICS[next(iter(_DYNAMICS))]
+    return found
+
+
+_DYNAMICS: dict = {}
+
+
+def _build_user_dynamics(func, y_tree, y_shapes, args_tree):
+    def fn(yv, t, *arg_leaves):
+        y = _unflatten(yv, y_tree, y_shapes)
+        args = tree.tree_unflatten(args_tree, list(arg_leaves))
+        dy = func(y, t, *args)
+        leaves, out_tree = tree.tree_flatten(dy)
+        if out_tree != y_tree or [tuple(fnp.shape(v)) for v in leaves] != list(y_shapes):
+            raise ValueError(
+                f"odeint: func(y, t, *args) must return dy/dt with y's structure and shapes "
+                f"{y_tree} {list(y_shapes)}; got {out_tree} "
+                f"{[tuple(fnp.shape(v)) for v in leaves]}")
+        return _flatten(leaves, get_aval(yv).dtype)
+    return _Dynamics(("user", _func_key(func), y_tree, y_shapes, args_tree), fn)
+
+
+def _flatten(leaves, dtype):
+    if not leaves:
+        return fnp.zeros((0,), dtype)
+    return fnp.concatenate([fnp.ravel(fnp.asarray(v)).astype(dtype) for v in leaves])
+
+
+def _unflatten(v, treedef, shapes, lead=()):
+    """The leaves of a flat vector (or of rows of one, with leading axes `lead`) as a tree."""
+    out, start = [], 0
+    for s in shapes:
+        n = int(np.prod(s))
+        piece = v[..., start:start + n]
+        out.append(fnp.reshape(piece, tuple(lead) + tuple(s)))
+        start += n
+    return tree.tree_unflatten(treedef, out)
+
+
+# ---- the primitive ------------------------------------------------------------------------------
+
+odeint_p = Primitive("odeint")
+
+
+def _odeint_impl(yv, ts, *arg_leaves, dynamics, rtol, atol, mxstep, hmax):
+    """The solve on the host (its step loop is serial Python); a result for operands on a GPU
+    goes back there."""
+    xp = backend.xp_of(yv, ts, *arg_leaves)
+    if xp is not np:
+        out = _odeint_impl(*[backend.to_host(v) for v in (yv, ts, *arg_leaves)],
+                           dynamics=dynamics, rtol=rtol, atol=atol, mxstep=mxstep, hmax=hmax)
+        return xp.asarray(out)
+    ts = np.asarray(ts)
+    if ts.ndim != 1:
+        raise ValueError(f"odeint: t must be a 1-d array of times, got shape {ts.shape}")
+    if np.any(np.diff(ts) < 0):
+        raise ValueError("odeint: the times t must be nondecreasing")
+    yv = np.asarray(yv)
+    with backend.using_default_device("cpu"):  # func runs where the solve runs: on the host
+        rhs = dynamics.numpy(yv, ts[0] if len(ts) else 0.0, [np.asarray(a) for a in arg_leaves])
+        return _solve(rhs, yv, ts, rtol, atol, mxstep, hmax)
+
+
+def _odeint_abstract_eval(yv, ts, *arg_leaves, dynamics, rtol, atol, mxstep, hmax):
+    if ts.ndim != 1:
+        raise ValueError(f"odeint: t must be a 1-d array of times, got shape {ts.shape}")
+    return ShapedArray((ts.shape[0],) + yv.shape, yv.dtype)
+
+
+def _odeint_jvp(primals, tangents, **params):
+    raise TypeError("can't apply forward-mode autodiff (jvp) to odeint: it has a reverse-mode "
+                    "rule only, as JAX's (use fg.grad / fg.vjp / fg.jacrev)")
+
+
+def _odeint_vjp(ct, ans, args, positions, residuals, *, dynamics, rtol, atol, mxstep, hmax):
+    """The adjoint method: from the last time back to the first, integrate [y, a, t_bar,
+    args_bar] backwards over each interval, adding the output cotangent at each time."""
+    yv, ts, *arg_leaves = args
+    n_t = get_aval(ts).shape[0]
+    n = get_aval(yv).shape[0]
+    aug = dynamics.adjoint
+    a = ct[n_t - 1]
+    args_bar = _flatten([fnp.zeros_like(x) for x in arg_leaves], get_aval(yv).dtype)
+    t0_bar = fnp.zeros((1,), get_aval(yv).dtype)
+    t_bars = []
+    for i in range(n_t - 1, 0, -1):
+        t_bar = fnp.sum(lax.mul(dynamics.fn(ans[i], ts[i], *arg_leaves), ct[i]))
+        t_bars.append(t_bar)
+        t0_bar = lax.sub(t0_bar, t_bar)
+        state = fnp.concatenate([ans[i], a, t0_bar, args_bar])
+        sol = odeint_p.bind(state, fnp.stack([lax.neg(ts[i]), lax.neg(ts[i - 1])]), *arg_leaves,
+                            dynamics=aug, rtol=rtol, atol=atol, mxstep=mxstep, hmax=hmax)[1]
+        a = lax.add(sol[n:2 * n], ct[i - 1])
+        t0_bar, args_bar = sol[2 * n:2 * n + 1], sol[2 * n + 1:]
+    ts_bar = fnp.concatenate([t0_bar] + [fnp.reshape(t, (1,)) for t in reversed(t_bars)])
+    if n_t == 1:
+        ts_bar = fnp.zeros((1,), get_aval(yv).dtype)
+    arg_cts = _unflatten(args_bar, tree.tree_structure(list(arg_leaves)),
+                         [get_aval(x).shape for x in arg_leaves])
+    cts = [a, ts_bar.astype(get_aval(ts).dtype)] + [
+        c.astype(get_aval(x).dtype) for c, x in zip(arg_cts, arg_leaves)]
+    return [cts[p] for p in positions]
+
+
+def _odeint_batch(args, dims, **params):
+    """One solve per batch element (each with its own step sizes, exactly as a loop)."""
+    size = batch_size(args, dims)
+    args = [to_front(x, d, size) for x, d in zip(args, dims)]
+    if size == 0:
+        out = _odeint_abstract_eval(*[ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype)
+                                      for x in args], **params)
+        return fnp.zeros((0,) + tuple(out.shape), out.dtype), 0
+    outs = [odeint_p.bind(*[x[b] for x in args], **params) for b in range(size)]
+    return fnp.stack(outs), 0
+
+
+odeint_p.declare(impl=_odeint_impl, abstract_eval=_odeint_abstract_eval, jvp=_odeint_jvp,
+                 batch=_odeint_batch, structured_batch=None, jit=None, fresh=True, **PURE,
+                 **RULE_FIRST, **NO_ALGEBRA)
+defvjp_all(odeint_p, _odeint_vjp)
+
+
+def odeint(func: Callable[..., Any], y0: Any, t: ArrayLike, *args: Any, rtol: float = 1.4e-8,
+           atol: float = 1.4e-8, mxstep: float = math.inf, hmax: float = math.inf) -> Any:
+    """Solve dy/dt = func(y, t, *args) from y(t[0]) = y0 at the times t (nondecreasing), as
+    jax.experimental.ode.odeint: y0 a pytree of arrays, the result that pytree with a leading
+    axis of len(t). rtol/atol: the error tolerances; mxstep: the most step attempts per output
+    interval; hmax: the largest step. Reverse-mode derivatives (adjoint method) with respect to
+    y0, t and args; func must reach traced values through args, not through a closure.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> ys = odeint(lambda y, t, k: -k * y, 1.0, fnp.array([0.0, 1.0]), 2.0)
+    >>> round(float(ys[1]), 8)  # exp(-2)
+    0.13533528
+    >>> round(float(fg.grad(lambda k: odeint(lambda y, t, k: -k * y, 1.0,
+    ...                                       fnp.array([0.0, 1.0]), k)[1])(2.0)), 6)
+    -0.135335
+    """
+    if not callable(func):
+        raise TypeError(f"odeint: func must be callable func(y, t, *args), got {func!r}")
+    if not (rtol > 0 and atol >= 0):
+        raise ValueError(f"odeint: rtol must be > 0 and atol >= 0, got rtol={rtol}, atol={atol}")
+    y_leaves, y_tree = tree.tree_flatten(y0)
+    y_leaves = [fnp.asarray(v) for v in y_leaves]
+    dtype = np.result_type(*[v.dtype for v in y_leaves], np.float32) if y_leaves \
+        else np.dtype(np.float64)
+    if dtype.kind not in "fc":
+        dtype = np.dtype(np.float64)
+    y_shapes = tuple(tuple(v.shape) for v in y_leaves)
+    arg_leaves, args_tree = tree.tree_flatten(args)
+    arg_leaves = [fnp.asarray(v) for v in arg_leaves]
+    arg_leaves = [v.astype(dtype) if v.dtype.kind in "biu" else v for v in arg_leaves]
+    t = fnp.asarray(t)
+    if t.ndim != 1:
+        raise ValueError(f"odeint: t must be a 1-d array of times, got t.shape={t.shape}")
+    t = t.astype(np.result_type(t.dtype, np.float32)) if t.dtype.kind != "f" else t
+    dynamics = _user_dynamics(func, y_tree, y_shapes, args_tree)
+    ys = odeint_p.bind(_flatten(y_leaves, dtype), t, *arg_leaves, dynamics=dynamics,
+                       rtol=float(rtol), atol=float(atol), mxstep=mxstep, hmax=float(hmax))
+    return _unflatten(ys, y_tree, y_shapes, lead=(t.shape[0],))
+
+
+__all__ = ["odeint", "trapezoid"]
