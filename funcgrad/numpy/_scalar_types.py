@@ -63,7 +63,7 @@ class ScalarType(type):
         return other is cls or cls.dtype.type == other
 
     def __ne__(cls, other: object) -> bool:
-        return not cls.__eq__(other)
+        return not cls == other  # (cls.__eq__ would find object's, the instances' method)
 
     def __hash__(cls) -> int:
         # the same dict key and set member as numpy's type, which compares equal
