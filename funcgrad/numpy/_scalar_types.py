@@ -43,8 +43,10 @@ class ScalarType(type):
     """
 
     dtype: np.dtype
+    numpy_type: type  # numpy's scalar type of `dtype`
+    numpy_hash: int  # its hash, this type's
 
-    def __call__(cls, x: ArrayLike) -> Array:  # type: ignore[override]
+    def __call__(cls, x: ArrayLike) -> Array:
         """`x` as an Array of this dtype (any shape; a traced `x` converts as `astype`).
 
         >>> import funcgrad.numpy as fnp
@@ -59,19 +61,21 @@ class ScalarType(type):
         return cls.dtype
 
     def __eq__(cls, other: object) -> bool:
-        # as numpy's type: fnp.float32 == np.float32 == np.dtype('float32')
-        return other is cls or cls.dtype.type == other
+        # as numpy's type: fnp.float32 == np.float32 == np.dtype('float32'). numpy compares (and
+        # hashes) the type when it takes it for a dtype, so the common cases come first
+        numpy_type = cls.numpy_type
+        return other is numpy_type or other is cls or numpy_type == other
 
     def __ne__(cls, other: object) -> bool:
         return not cls == other  # (cls.__eq__ would find object's, the instances' method)
 
     def __hash__(cls) -> int:
         # the same dict key and set member as numpy's type, which compares equal
-        return hash(cls.dtype.type)
+        return cls.numpy_hash
 
     def __instancecheck__(cls, instance: Any) -> bool:
         # funcgrad has no scalar objects of its own: numpy's scalars of this dtype are the instances
-        return isinstance(instance, cls.dtype.type)
+        return isinstance(instance, cls.numpy_type)
 
 
 def scalar_type(numpy_type: Any) -> ScalarType:
@@ -87,7 +91,8 @@ def scalar_type(numpy_type: Any) -> ScalarType:
     doc = (f"funcgrad.numpy's {name}: `{name}(x)` is `x` as an Array of dtype {dt} (a scalar "
            f"becomes a 0-d Array: funcgrad, like JAX, has no scalar objects); as a dtype "
            f"argument it means {dt}, as numpy's `{name}` does.")
-    return ScalarType(name, (), {"dtype": dt, "__doc__": doc, "__module__": PUBLIC_MODULE,
+    return ScalarType(name, (), {"dtype": dt, "numpy_type": dt.type, "numpy_hash": hash(dt.type),
+                                 "__doc__": doc, "__module__": PUBLIC_MODULE,
                                  "__qualname__": name})
 
 
