@@ -214,6 +214,8 @@ def test_prints_and_behaves_as_a_type_as_jaxs(name):
     assert str(t) == str(jt).replace("jax.numpy", "funcgrad.numpy")
     assert t.__name__ == jt.__name__ and t.__module__ == "funcgrad.numpy"
     assert isinstance(t, type) and t.__doc__
+    public = [a for a in dir(t) if not a.startswith("_")]
+    assert public == [a for a in dir(jt) if not a.startswith("_")] == ["dtype"]
     assert pickle.loads(pickle.dumps(t)) is getattr(fnp, t.__name__)
     # instances: numpy's scalars of the dtype, as for JAX's; arrays are not
     np_type = jt.dtype.type

@@ -43,8 +43,8 @@ class ScalarType(type):
     """
 
     dtype: np.dtype
-    numpy_type: type  # numpy's scalar type of `dtype`
-    numpy_hash: int  # its hash, this type's
+    _numpy_type: type  # numpy's scalar type of `dtype`
+    _numpy_hash: int  # its hash, this type's
 
     def __call__(cls, x: ArrayLike) -> Array:
         """`x` as an Array of this dtype (any shape; a traced `x` converts as `astype`).
@@ -63,7 +63,7 @@ class ScalarType(type):
     def __eq__(cls, other: object) -> bool:
         # as numpy's type: fnp.float32 == np.float32 == np.dtype('float32'). numpy compares (and
         # hashes) the type when it takes it for a dtype, so the common cases come first
-        numpy_type = cls.numpy_type
+        numpy_type = cls._numpy_type
         return other is numpy_type or other is cls or numpy_type == other
 
     def __ne__(cls, other: object) -> bool:
@@ -71,11 +71,11 @@ class ScalarType(type):
 
     def __hash__(cls) -> int:
         # the same dict key and set member as numpy's type, which compares equal
-        return cls.numpy_hash
+        return cls._numpy_hash
 
     def __instancecheck__(cls, instance: Any) -> bool:
         # funcgrad has no scalar objects of its own: numpy's scalars of this dtype are the instances
-        return isinstance(instance, cls.numpy_type)
+        return isinstance(instance, cls._numpy_type)
 
 
 def scalar_type(numpy_type: Any) -> ScalarType:
@@ -91,9 +91,9 @@ def scalar_type(numpy_type: Any) -> ScalarType:
     doc = (f"funcgrad.numpy's {name}: `{name}(x)` is `x` as an Array of dtype {dt} (a scalar "
            f"becomes a 0-d Array: funcgrad, like JAX, has no scalar objects); as a dtype "
            f"argument it means {dt}, as numpy's `{name}` does.")
-    return ScalarType(name, (), {"dtype": dt, "numpy_type": dt.type, "numpy_hash": hash(dt.type),
-                                 "__doc__": doc, "__module__": PUBLIC_MODULE,
-                                 "__qualname__": name})
+    return ScalarType(name, (), {"dtype": dt, "_numpy_type": dt.type,
+                                 "_numpy_hash": hash(dt.type), "__doc__": doc,
+                                 "__module__": PUBLIC_MODULE, "__qualname__": name})
 
 
 bool_ = scalar_type(np.bool_)
