@@ -9,21 +9,18 @@ listed before it: _core (operands, asarray), _manipulation, _ufuncs (elementwise
 _indexing, _creation, _products, _sorting_searching, _functional, _sets, _math, _polynomial, _statistics, _logic,
 _dtypes, then _methods (operators and methods of arrays), linalg and fft.
 """
-from numpy import (bool_, complex64, complex128, dtype, e, float16, float32, float64, inf, int8,
-                   int16, int32, int64, nan, newaxis, pi, uint8, uint16, uint32, uint64)
+from numpy import (complexfloating, dtype, e, floating, generic, inexact, inf, integer, nan,
+                   newaxis, number, pi, signedinteger, unsignedinteger)
 
 from .._core.array import Array as ndarray
 from . import _methods  # noqa: F401  (attaches operators and methods to arrays and tracers)
 from . import fft, linalg  # noqa: E402  (fnp.fft.fft, fnp.linalg.inv, ...)
+from . import _scalar_types
 from ._core import array, asarray
 from ._creation import (arange, diag, empty, empty_like, eye, full, full_like, identity, linspace,
                         logspace, make_diagonal, meshgrid, ones, ones_like, tri, tril, triu, zeros,
                         zeros_like)
 from ._dtypes import astype, can_cast, finfo, iinfo, issubdtype, promote_types, result_type
-try:
-    from ._dtypes import bfloat16  # noqa: F401  (where ml_dtypes is installed)
-except ImportError:  # pragma: no cover
-    pass
 from ._indexing import c_, diagonal, indices, r_, select, take, take_along_axis
 from ._logic import (allclose, array_equal, array_equiv, iscomplex, iscomplexobj, isclose,
                      isreal, isrealobj)
@@ -40,6 +37,9 @@ from ._reductions import (all, amax, amin, any, argmax, argmin, max, mean, min, 
                           nanargmin, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
                           prod, std, sum, var)
 from ._functional import piecewise
+from ._scalar_types import (bool_, cdouble, complex64, complex128, complex_, csingle, double,
+                            float16, float32, float64, float_, int8, int16, int32, int64, int_,
+                            single, uint, uint8, uint16, uint32, uint64)
 from ._sets import unique
 from ._sorting_searching import (argsort, argwhere, count_nonzero, flatnonzero, msort, nonzero,
                                  partition, searchsorted, sort, where)
@@ -58,3 +58,5 @@ from ._ufuncs import (abs, absolute, add, angle, arccos, arccosh, arcsin, arcsin
                       sinh, sqrt, square, subtract, tan, tanh, true_divide, trunc)
 
 bool = bool_
+if _scalar_types.HAS_BFLOAT16:  # where ml_dtypes is installed
+    bfloat16 = _scalar_types.bfloat16

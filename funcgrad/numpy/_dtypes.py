@@ -14,11 +14,6 @@ from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike
 from ._core import operand
 
-try:  # bfloat16 (JAX's dependency ml_dtypes holds it for numpy), where it is installed
-    from ml_dtypes import bfloat16  # noqa: F401  (re-exported as funcgrad.numpy.bfloat16)
-except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
-    pass
-
 
 def astype(x: ArrayLike, dtype: DTypeLike, copy: bool = True) -> Array:
     """numpy.astype, differentiable."""
