@@ -1,0 +1,147 @@
+"""The every-function harness (issues #17 and #19): every public function of funcgrad.numpy (with
+.linalg and .fft), funcgrad.scipy (every submodule present at run time), funcgrad.lax,
+funcgrad.nn and funcgrad.random, found by introspection so that a new function cannot escape it,
+is called on valid generated inputs and held against its oracles:
+
+- numpy / scipy: values, shapes, dtypes, and the error class where the oracle refuses the call;
+- JAX 0.10.2 under x64 (funcgrad's default dtypes are 64-bit): values, dtypes, weak types (once
+  funcgrad's arrays carry the flag), error classes, and the derivatives: jvp and vjp, and to
+  second order forward-over-reverse and reverse-over-reverse (against finite differences,
+  tests/_gradcheck.py, where JAX has no such function);
+- vmap against a Python loop, and jit against eager.
+
+Each keyword a function takes (from its signature) is passed with each of its valid values
+(tests/_harness_inputs.py KEYWORD_VALUES, or the function's spec), or is skipped with a reason;
+the inputs come from a spec per function family (tests/_harness_specs.py). What is not checked
+is listed with its reason in the test summary: EXCLUDED functions, skipped keywords, and KNOWN
+differences (each failing check in KNOWN is reported instead of failed).
+
+The default run is bounded (2 generated calls per function besides the keyword sweep);
+FUNCGRAD_HYPOTHESIS=deep (`make test-long`) runs 40 per function, FUNCGRAD_HARNESS_EXAMPLES=n
+sets the number. docs/coverage.md is generated from the same tables (docs/gen_coverage.py)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from _harness_checks import (RESULTS, check_against, check_derivatives, check_transforms,
+                             check_weak_types, keyword_plan, make_call, oracles, public_functions,
+                             run_funcgrad, run_jax, run_numpy)
+from _harness_inputs import Ctx
+from _harness_specs import EXCLUDED, FAMILIES, SPECS, spec_for
+
+FUNCS = public_functions()
+DEEP = os.environ.get("FUNCGRAD_HYPOTHESIS") == "deep"
+EXAMPLES = int(os.environ.get("FUNCGRAD_HARNESS_EXAMPLES", 40 if DEEP else 2))
+harness_settings = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                            derandomize=not DEEP, suppress_health_check=list(HealthCheck))
+
+try:
+    import jax  # noqa: F401  (the oracle of lax/nn/random and of every derivative)
+    HAVE_JAX = True
+except ImportError:
+    HAVE_JAX = False
+
+
+def _one_call(qualname, func, spec, np_f, jax_f, args, kwargs, rng, full):
+    got = run_funcgrad(func, args, kwargs)
+    jres = run_jax(jax_f, args, kwargs) if jax_f is not None else None
+    if np_f is not None:
+        want = run_numpy(np_f, args, kwargs)
+        if want is not None:
+            check_against(qualname, "numpy", spec, got, want, jres)
+    if jres is not None:
+        check_against(qualname, "jax", spec, got, jres)
+        if got[0] == "ok" and jres[0] == "ok":
+            check_weak_types(qualname, got[1], jres[1])
+    if not full or got[0] != "ok":
+        return
+    if spec.diff:
+        check_derivatives(qualname, func, jax_f, args, kwargs, rng, second_order=True)
+    check_transforms(qualname, func, jax_f, args, kwargs, got[1], spec)
+
+
+def _sweep_shape(spec):
+    nonempty = [s for s in spec.shapes if all(spec.shapes) and np.prod(s) > 0]
+    return (nonempty or [s for s in spec.shapes if np.prod(s) > 0] or list(spec.shapes))[0]
+
+
+@pytest.mark.parametrize("qualname", list(FUNCS))
+def test_function_against_oracles(qualname):
+    if qualname in EXCLUDED:
+        pytest.skip(f"not in the harness: {EXCLUDED[qualname]}")
+    func = FUNCS[qualname]
+    spec = spec_for(qualname, func)
+    np_f, jax_f = oracles(qualname, spec)
+    if not HAVE_JAX:
+        jax_f = None
+    # 1. The keyword sweep: every keyword with each of its valid values, on one nonempty call,
+    # against the oracles (and an out-of-range axis, for the error class).
+    shape = _sweep_shape(spec)
+    ctx, args = make_call(spec, 0, shape, spec.dtypes[0])
+    plan, _, _ = keyword_plan(func, spec, ctx)
+    rng = np.random.default_rng(0)
+    _one_call(qualname, func, spec, np_f, jax_f, args, {}, rng, full=False)
+    for name, vals in plan.items():
+        for v in vals:
+            _one_call(qualname, func, spec, np_f, jax_f, args, {name: v}, rng, full=False)
+    if "axis" in plan and ctx.ndim:
+        _one_call(qualname, func, spec, np_f, jax_f, args, {"axis": ctx.ndim + 2}, rng,
+                  full=False)
+
+    # 2. Generated calls: a drawn shape, dtype and subset of the keywords, with every check.
+    @harness_settings
+    @given(st.data())
+    def generated(data):
+        shape = data.draw(st.sampled_from(spec.shapes), label="shape")
+        dtype = data.draw(st.sampled_from(spec.dtypes), label="dtype")
+        seed = data.draw(st.integers(0, 2 ** 16), label="seed")
+        ctx, args = make_call(spec, seed, shape, dtype)
+        plan, _, _ = keyword_plan(func, spec, ctx)
+        kwargs = {}
+        for name, vals in plan.items():
+            if data.draw(st.booleans(), label=f"pass {name}"):
+                kwargs[name] = data.draw(st.sampled_from(vals), label=name)
+        _one_call(qualname, func, spec, np_f, jax_f, args, kwargs, np.random.default_rng(seed),
+                  full=True)
+
+    generated()
+    if not RESULTS.get(qualname):
+        pytest.fail(f"{qualname}: no check ran (no oracle answered and nothing was "
+                    f"differentiable): give it a spec in tests/_harness_specs.py or an EXCLUDED "
+                    f"entry with the reason", pytrace=False)
+
+
+def test_every_keyword_is_generated_or_skipped_with_a_reason():
+    """Each keyword of each function's signature has valid values in the harness, or a reason
+    why it is not passed (tests/_harness_inputs.py KEYWORD_SKIPS, or the spec's skip_kw)."""
+    missing = {}
+    for qualname, func in FUNCS.items():
+        if qualname in EXCLUDED:
+            continue
+        spec = spec_for(qualname, func)
+        shape = _sweep_shape(spec)
+        _, _, miss = keyword_plan(func, spec, Ctx(0, shape, spec.dtypes[0]))
+        if miss:
+            missing[qualname] = miss
+    assert not missing, ("keywords with no valid values and no reason to skip them "
+                         f"(tests/_harness_specs.py): {missing}")
+
+
+def test_the_tables_name_real_functions():
+    """Every EXCLUDED and spec'd name is a public function (a spec may name a funcgrad.scipy
+    function ahead of the branch that adds it)."""
+    named = set(EXCLUDED) | set(SPECS) | {n for names, _ in FAMILIES for n in names}
+    stale = sorted(n for n in named if n not in FUNCS and not n.startswith("funcgrad.scipy.")
+                   and n not in ("funcgrad.numpy.einsum_path",))
+    assert not stale, stale
+
+
+def test_enumeration_finds_every_module():
+    mods = {q.rsplit(".", 1)[0] for q in FUNCS}
+    for m in ("funcgrad.numpy", "funcgrad.numpy.linalg", "funcgrad.numpy.fft", "funcgrad.lax",
+              "funcgrad.nn", "funcgrad.random", "funcgrad.scipy.special"):
+        assert m in mods, m
