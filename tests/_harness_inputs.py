@@ -121,11 +121,12 @@ class Spec:
     kw:      keyword -> a tuple of valid values, or a function of Ctx giving one; these add to the
              name rules of KEYWORD_VALUES
     skip_kw: keyword -> why the harness does not pass it
-    numpy:   the oracle's name in numpy/scipy (None: there is none; "" the same name)
-    jax:     the name in JAX's namespace (None: none; "" the same name)
+    numpy:   the oracle's name in numpy/scipy (None: there is none; "" the same name), or a
+             function standing in for it
+    jax:     the name in JAX's namespace (None: none; "" the same name), or a function
     compare: "values" or "shapes" (results that are not unique, or another PRNG's numbers)
     diff:    False when derivatives are not meaningful; else they are checked where the result
-             and an argument are inexact
+             and an argument are inexact, to second order (`order=1`: first order only)
     vmap, jit: whether to check vmap-vs-loop and jit-vs-eager (False with the reason in `why`)
     """
     args: tuple = (arg("x"),)
@@ -133,10 +134,11 @@ class Spec:
     dtypes: tuple = REAL
     kw: dict = dataclasses.field(default_factory=dict)
     skip_kw: dict = dataclasses.field(default_factory=dict)
-    numpy: str | None = ""
-    jax: str | None = ""
+    numpy: Any = ""
+    jax: Any = ""
     compare: str = "values"
     diff: bool = True
+    order: int = 2
     vmap: bool = True
     jit: bool = True
     rtol: float | None = None
@@ -175,6 +177,10 @@ KEYWORD_VALUES: dict[str, Any] = {
     "p": (None, 2, "fro", 1, np.inf, -2), "minval": (0.0, -1.0), "maxval": (1.0, 2.0),
     "b": (None, 0.5), "return_sign": (False, True),
     "s": lambda c: (None, c.shape[-2:]),
+    # funcgrad.scipy's keywords (scipy's names)
+    "loc": (0.0, 0.5), "scale": (1.0, 2.0), "trans": (0, 1), "unit_diagonal": (False, True),
+    "assume_a": ("gen", "pos"), "eigvals_only": (False, True), "pivoting": (False,),
+    "permute_l": (False, True), "overwrite_a": (False,), "overwrite_b": (False,),
 }
 
 # Keywords the harness never passes, by name, with the reason.
@@ -183,5 +189,6 @@ KEYWORD_SKIPS = {
     "order": "memory layout or a structured-dtype field name: funcgrad arrays have one layout "
              "and no structured dtypes (tests/test_numpy_api.py checks the refusal)",
     "impl": "JAX's PRNG implementation name: funcgrad has the one (threefry, pending: prng)",
+    "check_finite": "scipy's NaN/inf scan of the inputs: JAX's functions take and ignore it",
     "device": "device placement: tests/test_gpu.py and the fake-CuPy tests",
 }
