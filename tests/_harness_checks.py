@@ -102,22 +102,20 @@ def _resolve(path):
 
 
 def oracle_paths(qualname: str, spec: Spec):
-    """(numpy/scipy path or None, JAX path or None)."""
+    """(numpy/scipy path or None, JAX path or None); "numpy"/"jax" for a spec's stand-in."""
     rest = qualname[len("funcgrad."):]
     top, _, tail = rest.partition(".")
-    name_np = name_jax = tail
-    if callable(spec.numpy) or callable(spec.jax):
-        return ("numpy" if callable(spec.numpy) else None), (
-            "jax" if callable(spec.jax) else None)
-    if spec.numpy:
-        name_np = tail.rsplit(".", 1)[0] + "." + spec.numpy if "." in tail else spec.numpy
-    if spec.jax:
-        name_jax = tail.rsplit(".", 1)[0] + "." + spec.jax if "." in tail else spec.jax
-    np_path = {"numpy": "numpy.", "scipy": "scipy."}.get(top)
-    jax_path = {"numpy": "jax.numpy.", "scipy": "jax.scipy.", "lax": "jax.lax.", "nn": "jax.nn.",
-                "random": "jax.random."}.get(top)
-    return (np_path + name_np if np_path and spec.numpy is not None else None,
-            jax_path + name_jax if jax_path and spec.jax is not None else None)
+    prefix = tail.rsplit(".", 1)[0] + "." if "." in tail else ""
+
+    def path(lib_prefix, override, lib):
+        if callable(override):
+            return lib
+        if override is None or lib_prefix is None:
+            return None
+        return lib_prefix + (prefix + override if override else tail)
+    return (path({"numpy": "numpy.", "scipy": "scipy."}.get(top), spec.numpy, "numpy"),
+            path({"numpy": "jax.numpy.", "scipy": "jax.scipy.", "lax": "jax.lax.",
+                  "nn": "jax.nn.", "random": "jax.random."}.get(top), spec.jax, "jax"))
 
 
 def oracles(qualname: str, spec: Spec):
@@ -135,31 +133,27 @@ def jax_x64():
         yield
 
 
-def to_jax(v):
-    import jax.numpy as jnp  # reason: JAX is an optional oracle
+def _convert(v, array, pair_side):
+    """A generated argument for one library: arrays through `array`, Pairs to their side,
+    containers elementwise."""
     if isinstance(v, Pair):
-        v = v.jax
+        v = pair_side(v)
     if isinstance(v, LazyJax):
         return v.build()
     if isinstance(v, np.ndarray):
-        return jnp.asarray(v)
-    if isinstance(v, list):
-        return [to_jax(e) for e in v]
-    if isinstance(v, tuple):
-        return tuple(to_jax(e) for e in v)
+        return array(v)
+    if isinstance(v, (list, tuple)):
+        return type(v)(_convert(e, array, pair_side) for e in v)
     return v
+
+
+def to_jax(v):
+    import jax.numpy as jnp  # reason: JAX is an optional oracle
+    return _convert(v, jnp.asarray, lambda p: p.jax)
 
 
 def to_funcgrad(v):
-    if isinstance(v, Pair):
-        return v.fg
-    if isinstance(v, np.ndarray):
-        return fnp.asarray(v)
-    if isinstance(v, list):
-        return [to_funcgrad(e) for e in v]
-    if isinstance(v, tuple):
-        return tuple(to_funcgrad(e) for e in v)
-    return v
+    return _convert(v, fnp.asarray, lambda p: p.fg)
 
 
 def uses_numpy_side(v):
@@ -183,19 +177,21 @@ def known_reason(qualname, check):
     return None
 
 
-def _wildcard(qualname, check):
-    return any(c == check and "*" in pattern and fnmatch.fnmatchcase(qualname, pattern)
-               and "(" not in pattern for (pattern, c) in KNOWN)
+def _exact_entry(qualname, check):
+    return (qualname, check) in KNOWN
 
 
 def verdict(qualname, check, ok, message):
-    """Record a check; raise AssertionError for an unknown failure."""
+    """Record a check; raise AssertionError for an unknown failure. A known failure stays
+    recorded as such when a later call of the same function passes the check."""
     why = known_reason(qualname, check)
+    previous = RESULTS[qualname].get(check, "")
     if ok:
-        # a pass of a check known to differ: "fixed", unless the entry is a wildcard over many
-        # functions (then only its failures are listed)
-        RESULTS[qualname][check] = f"fixed: {why}" if why and not _wildcard(qualname, check) \
-            else "ok"
+        if not previous.startswith("known"):
+            # a pass of a check listed as differing: "fixed" where the entry names exactly this
+            # function and check (a pattern over many is reported by its failures only)
+            RESULTS[qualname][check] = f"fixed: {why}" if why and _exact_entry(
+                qualname, check) else "ok"
         return
     if why:
         RESULTS[qualname][check] = f"known: {why}"
@@ -274,8 +270,9 @@ def run_numpy(ofunc, args, kwargs):
 
 def run_jax(jfunc, args, kwargs):
     with jax_x64():
+        # a minute: JAX compiles each new call, which takes seconds on a loaded machine
         return outcome(lambda: jfunc(*[to_jax(a) for a in args],
-                                     **{k: to_jax(v) for k, v in kwargs.items()}))
+                                     **{k: to_jax(v) for k, v in kwargs.items()}), seconds=60)
 
 
 def _weak_types(tree):
@@ -431,7 +428,8 @@ def check_derivatives(qualname, func, jfunc, args, kwargs, rng, second_order=Tru
             fchecks["vjp-of-vjp"] = lambda: fg.vjp(fh, *fxs)[1](tuple(ftan))
         # JAX's side as one compiled program (one XLA compile instead of one per operation);
         # op by op where that program fails (one check JAX refuses)
-        together = outcome(lambda: jax.jit(lambda: {k: c() for k, c in jchecks.items()})())
+        together = outcome(lambda: jax.jit(lambda: {k: c() for k, c in jchecks.items()})(),
+                           seconds=60)
         for check, fcall in fchecks.items():
             want = ("ok", together[1][check]) if together[0] == "ok" else outcome(
                 jchecks[check])

@@ -97,17 +97,17 @@ FAMILIES: list[tuple[list[str], Spec]] = [
                                            diff=False)),
     # funcgrad.lax: elementwise (same shapes and dtypes, as lax requires)
     (_names(LAX, "abs asinh atan cbrt ceil cos cosh exp expm1 floor is_finite logistic neg round "
-                 "sign sin sinh tanh signbit"), UNARY),
+                 "sign sin sinh tanh"), UNARY),
     (_names(LAX, "conj real imag"), UNARY.replace(dtypes=(np.complex128, np.complex64))),
     (_names(LAX, "tan"), Spec(args=(arg("x", "small"),))),
     (_names(LAX, "log log1p sqrt rsqrt"), Spec(args=(arg("x", "pos"),))),
     (_names(LAX, "acos asin atanh"), Spec(args=(arg("x", "sym"),))),
     (_names(LAX, "acosh"), Spec(args=(arg("x", "ge1"),))),
-    (_names(LAX, "add sub mul maximum minimum atan2 eq ne lt le gt ge logaddexp logaddexp2"),
+    (_names(LAX, "add sub mul atan2 eq ne lt le gt ge"),
      Spec(args=(arg("x"), arg("x")))),
-    (_names(LAX, "div rem floor_divide"), Spec(args=(arg("x"), arg("x", "nonzero")))),
+    (_names(LAX, "div rem"), Spec(args=(arg("x"), arg("x", "nonzero")))),
     (_names(LAX, "pow"), Spec(args=(arg("x", "pos"), arg("x")))),
-    (_names(LAX, "bitwise_and bitwise_or bitwise_xor shift_left shift_right"),
+    (_names(LAX, "bitwise_and bitwise_or bitwise_xor shift_left"),
      Spec(args=(arg("x"), arg("x")), dtypes=INTS)),
     (_names(LAX, "bitwise_not"), UNARY.replace(dtypes=INTS)),
     (_names(LAX, "reduce_sum reduce_prod reduce_max reduce_min"),
@@ -154,6 +154,19 @@ FAMILIES: list[tuple[list[str], Spec]] = [
 
 def _square_ops(n):
     return lambda c: [c.arr(shape=(n, n)) for _ in range(3)]
+
+
+def _jnp(name):
+    """jax.numpy's `name`, as a stand-in for a funcgrad.lax function jax.lax does not have."""
+    def call(*args, **kwargs):
+        import jax.numpy as jnp  # reason: JAX is an optional oracle
+        return getattr(jnp, name)(*args, **kwargs)
+    return call
+
+
+def _np_argsort(x, axis, descending=False):
+    """lax.argsort's meaning in numpy: a stable sort, ties in their order either way."""
+    return np.argsort(-x if descending else x, axis=axis, kind="stable")
 
 
 def _jax_key_bits(bits):
@@ -276,7 +289,15 @@ SPECS: dict[str, Spec] = {
     LAX + "argmax": Spec(args=(arg("x"), lit(0), lit(np.int32)), shapes=NONEMPTY),
     LAX + "argmin": Spec(args=(arg("x"), lit(0), lit(np.int64)), shapes=NONEMPTY),
     LAX + "argsort": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY, jax=None,
-                          why="jax.lax has no argsort"),
+                          numpy=_np_argsort, why="jax.lax has no argsort: numpy's (stable)"),
+    LAX + "maximum": Spec(args=(arg("x"), arg("x")), jax="max"),
+    LAX + "minimum": Spec(args=(arg("x"), arg("x")), jax="min"),
+    LAX + "shift_right": Spec(args=(arg("x"), arg("x")), dtypes=INTS,
+                              jax="shift_right_arithmetic"),
+    LAX + "logaddexp": Spec(args=(arg("x"), arg("x")), jax=_jnp("logaddexp")),
+    LAX + "logaddexp2": Spec(args=(arg("x"), arg("x")), jax=_jnp("logaddexp2")),
+    LAX + "floor_divide": Spec(args=(arg("x"), arg("x", "nonzero")), jax=_jnp("floor_divide")),
+    LAX + "signbit": Spec(jax=_jnp("signbit")),
     LAX + "cumsum": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY),
     LAX + "broadcast_in_dim": Spec(args=(arg("x"), lambda c: (2,) + c.shape,
                                          lambda c: tuple(range(1, c.ndim + 1)))),
@@ -299,6 +320,7 @@ SPECS: dict[str, Spec] = {
     LAX + "dot_general": Spec(args=(arg("x"), arg("x"), lit((((1,), (1,)), ((), ())))),
                               shapes=((2, 3), (1, 2))),
     LAX + "map": Spec(args=(lit(np.sin), arg("x")), shapes=NONEMPTY, jax=None,
+                      numpy=lambda f, xs: np.stack([f(x) for x in xs]),
                       why="the function argument is a numpy ufunc here; JAX needs its own"),
     NN + "logsumexp": LOGSUMEXP, SP + "special.logsumexp": LOGSUMEXP,
     NP + "average": Spec(kw={"weights": lambda c: (None, c.arr("pos"))}),
@@ -375,6 +397,8 @@ KNOWN: dict[tuple[str, str], str] = {
        for c in ("jax", "jvp*", "vjp*")},
     **{(LA + "matrix_rank", c): "pending: scilinalg (matrix_rank needs concrete values; JAX's "
                                 "traces: FINDINGS-scilinalg.md)" for c in ("jit", "vmap")},
+    **{(LA + "lstsq", c): "pending: scilinalg (lstsq needs concrete values for the rank; JAX's "
+                          "traces: FINDINGS-scilinalg.md)" for c in ("jit", "vmap")},
     **{(SP + "special." + n, c): "pending: scimisc (second derivative wrong or missing: "
                                   "FINDINGS-scimisc.md)"
        for n in ("erfinv", "ndtri", "digamma") for c in ("jvp-of-vjp", "vjp-of-vjp")},
