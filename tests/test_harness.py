@@ -83,7 +83,7 @@ def test_function_against_oracles(qualname):
     if not HAVE_JAX:
         jax_f = None
     # 1. The keyword sweep: every keyword with each of its valid values, on one nonempty call,
-    # against the oracles (and an out-of-range axis, for the error class).
+    # against the oracles (and an out-of-range axis, for the error class), values only.
     shape = sweep_shape(spec)
     ctx, args = make_call(spec, 0, shape, spec.dtypes[0])
     plan, _, _ = keyword_plan(func, spec, ctx)
@@ -95,6 +95,12 @@ def test_function_against_oracles(qualname):
     if "axis" in plan and ctx.ndim:
         _one_call(qualname, func, spec, np_f, jax_f, args, {"axis": ctx.ndim + 2}, rng,
                   full=False)
+    # ... and the edges every run covers: a size-0 and a size-1 shape, and each other dtype
+    edges = [(s, spec.dtypes[0]) for s in (_first(spec.shapes, 0), _first(spec.shapes, 1))
+             if s is not None] + [(shape, d) for d in dict.fromkeys(spec.dtypes[1:])]
+    for s, d in edges:
+        _, edge_args = make_call(spec, 1, s, d)
+        _one_call(qualname, func, spec, np_f, jax_f, edge_args, {}, rng, full=False)
 
     # 2. Generated calls: a drawn shape, dtype and subset of the keywords, with every check.
     @harness_settings
@@ -196,3 +202,8 @@ def write_summary(section, line):
     n_checks = sum(len(r) for r in ran.values())
     line(f"harness: {len(ran)} functions, {n_checks} distinct checks passed or known; "
          f"{len(EXCLUDED)} functions excluded")
+
+
+def _first(shapes, size):
+    """The first of `shapes` with `size` elements and at least one axis, or None."""
+    return next((s for s in shapes if len(s) and int(np.prod(s)) == size), None)
