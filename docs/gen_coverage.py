@@ -23,8 +23,9 @@ import numpy as np  # noqa: E402
 
 import funcgrad as fg  # noqa: E402
 from _fuzz_support import outcome  # noqa: E402
-from _harness_checks import (diff_positions, keyword_plan, make_call, oracle_paths,  # noqa: E402
-                             oracles, public_functions, sweep_shape, to_funcgrad)
+from _harness_checks import (array_positions, diff_positions, keyword_plan,  # noqa: E402
+                             make_call, oracle_paths, oracles, public_functions, sweep_shape,
+                             to_funcgrad)
 from _harness_specs import EXCLUDED, KNOWN, spec_for  # noqa: E402
 
 PAGE = Path(__file__).resolve().parent / "coverage.md"
@@ -64,8 +65,8 @@ def _primitives(jaxpr, out):
 
 
 def traced(func, args):
-    pos = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
     base = [to_funcgrad(a) for a in args]
+    pos = array_positions(args)  # PRNG keys too: a sampler's primitives traced, not folded
 
     def g(*arrs):
         call = list(base)
@@ -107,7 +108,7 @@ def row(qualname, func):
     if spec.diff and diff_positions(args) and any(
             np.dtype(getattr(leaf, "dtype", np.int64)).kind in "fc" for leaf in leaves):
         checked.append("d/JAX" if jax_f is not None else "d/FD")
-    if any(isinstance(a, np.ndarray) for a in args):
+    if array_positions(args):
         checked += [t for t, on in (("vmap", spec.vmap), ("jit", spec.jit)) if on]
     plan, skipped, _ = keyword_plan(func, spec, ctx)
     if plan or skipped:

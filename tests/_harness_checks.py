@@ -164,7 +164,7 @@ def uses_numpy_side(v):
 
 # ---- outcome bookkeeping -----------------------------------------------------------------------
 
-# The keywords of the call being checked, as KNOWN's patterns see it: "qualname(k=v, ...)".
+# The call being checked, as KNOWN's patterns see it: "qualname(shapes=(2,),(2,), k=v, ...)".
 CALL = {"keywords": ""}
 
 
@@ -255,7 +255,9 @@ def make_call(spec: Spec, seed: int, shape, dtype):
 
 
 def run_funcgrad(func, args, kwargs):
-    CALL["keywords"] = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    CALL["keywords"] = ", ".join(
+        ["shapes=" + ",".join(str(a.shape) for a in args if isinstance(a, np.ndarray))]
+        + [f"{k}={v!r}" for k, v in kwargs.items()])
     return outcome(lambda: func(*[to_funcgrad(a) for a in args],
                                 **{k: to_funcgrad(v) for k, v in kwargs.items()}))
 
@@ -454,7 +456,7 @@ def _fd_checks(qualname, f, xs, rng, second_order):
 
 def check_transforms(qualname, func, jfunc, args, kwargs, eager, spec: Spec):
     """vmap against a loop over the first array argument; jit against eager."""
-    arr_pos = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+    arr_pos = array_positions(args)
     if not arr_pos:
         return
     fkw = {k: to_funcgrad(v) for k, v in kwargs.items()}
@@ -472,7 +474,7 @@ def check_transforms(qualname, func, jfunc, args, kwargs, eager, spec: Spec):
         _transform_verdict(qualname, "jit", got, ("ok", eager), jfunc, args, kwargs, arr_pos)
     if spec.vmap:
         p = arr_pos[0]
-        a = np.asarray(args[p])
+        a = np.asarray(base[p])
         a2 = np.flip(a).copy() if a.ndim else a * 0.5
 
         def h(x):
@@ -483,6 +485,13 @@ def check_transforms(qualname, func, jfunc, args, kwargs, eager, spec: Spec):
         if loop[0] == "ok":
             loop = ("ok", _stack_trees(*loop[1]))
         _transform_verdict(qualname, "vmap", got, loop, jfunc, args, kwargs, arr_pos, vmap=True)
+
+
+def array_positions(args):
+    """The arguments jit and vmap take as inputs: arrays, and PRNG keys (funcgrad's side is an
+    array of key data)."""
+    return [i for i, a in enumerate(args) if isinstance(a, np.ndarray) or (
+        isinstance(a, Pair) and isinstance(a.fg, fg.Array))]
 
 
 def _stack_trees(t1, t2):

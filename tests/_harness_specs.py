@@ -385,6 +385,15 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(RND + "*", c): "pending: prng (funcgrad.random is not yet JAX's threefry stream: "
                        "values and their derivatives differ; shapes and dtypes are checked)"
        for c in ("jax", "jvp", "vjp", "jvp-of-vjp", "vjp-of-vjp")},
+    **{(q + "(shapes=(0,)*", c): "pending: scimisc (logsumexp of an empty array raises; scipy "
+                                 "and JAX give -inf: FINDINGS-scimisc.md)"
+       for q in (NN + "logsumexp", SP + "special.logsumexp") for c in ("numpy", "jax")},
+    **{(NP + q + "(shapes=(0,)*", "numpy-error"): "numpy fails with an internal IndexError on an "
+                                                  "empty input, JAX returns NaN; funcgrad raises "
+                                                  "a ValueError naming the argument"
+       for q in ("quantile", "percentile")},
+    (LAX + "pad", "jax-error"): "pending: jaxapi (JAX refuses a Python-float padding_value "
+                                "beside a float32 operand under x64: FINDINGS-jaxapi.md)",
     (LAX + "rem", "*"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
                         "XFAIL); its derivative differs with it",
     **{(NN + n, "*-error"): "deliberate: a 0-d input is its own (log-)softmax (the docstring "
