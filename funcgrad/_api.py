@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from . import tree
-from ._core.array import Array, wrap_value
+from ._core import avals
+from ._core.array import Array, with_weak_type, wrap_value
 from ._core.avals import PY_SCALARS
 from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
@@ -109,8 +110,10 @@ def _cotangents(leaf_cts, in_nodes, in_trees, in_leaves):
     out = []
     for nodes, td, leaves in zip(in_nodes, in_trees, in_leaves):
         cts = [leaf_cts.get(n) for n in nodes]
-        out.append(tree.tree_unflatten(td, [zeros_like(x) if c is None else c
-                                            for c, x in zip(cts, leaves)]))
+        cts = [zeros_like(x) if c is None else c for c, x in zip(cts, leaves)]
+        if avals.JAX_LATTICE:  # JAX's mode: each gradient weakly typed as its input is
+            cts = [with_weak_type(c, get_aval(x).weak_type) for c, x in zip(cts, leaves)]
+        out.append(tree.tree_unflatten(td, cts))
     return out
 
 
@@ -195,6 +198,8 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
                     trace.alive = False
                 g = leaf_cts.get(tracer.node)
                 g = zeros_like(x) if g is None else g
+                if x._weak:  # JAX's mode: the gradient at a Python float is weakly typed
+                    g = with_weak_type(g, True)
                 return ((value, aux), g) if has_aux else (value, g)
         positions, many = _argnums_tuple(fun, nums, nargs, "value_and_grad")
         dyn = [args[p] for p in positions]

@@ -30,7 +30,7 @@ def _wrapped(vals):
 
 
 def _raw(outs):
-    return [o._value if isinstance(o, Array) else o for o in outs]
+    return [o._value if type(o) is Array else o for o in outs]
 
 
 def _abstract_eval_by_tracing(*avals, fun, **_):

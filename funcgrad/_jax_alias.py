@@ -6,6 +6,9 @@ funcgrad's modules under their names.
 """
 from __future__ import annotations
 
+import os
+
+from ._core.config import config
 from ._module_alias import ModuleAlias
 from ._module_alias import install as _install
 
@@ -27,7 +30,10 @@ PRELOAD = ["jax", "jax.numpy", "jax.lax", "jax.nn", "jax.random", "jax.tree", "j
 
 
 def install() -> ModuleAlias:
-    """Make `import jax`, `import optax` and their submodules give funcgrad's in this process.
+    """Make `import jax`, `import optax` and their submodules give funcgrad's in this process,
+    and put funcgrad in JAX's dtype mode, as a JAX program expects it: 64-bit types off
+    (float32 and int32 by default) and JAX's promotion lattice with weak types, kept when the
+    program turns `jax_enable_x64` on.
 
     (Run it in a fresh process, before anything imports the real JAX: `python -m funcgrad`
     does. What it maps, without installing anything:)
@@ -36,4 +42,8 @@ def install() -> ModuleAlias:
     >>> finder.target("jax.numpy.linalg"), finder.target("optax.losses")
     ('funcgrad.numpy.linalg', 'funcgrad.optim.losses')
     """
+    config.update("dtype_promotion", "jax")
+    # JAX reads its JAX_ENABLE_X64 environment variable the same way
+    config.update("jax_enable_x64", os.environ.get("JAX_ENABLE_X64", "").lower()
+                  in ("1", "true", "yes", "on"))
     return _install(ALIASES, PRELOAD)

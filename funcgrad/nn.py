@@ -60,6 +60,18 @@ def relu6(x: ArrayLike) -> Array:
     return lax.select(lax.le(x, 0), 0, lax.select(lax.ge(x, 6), 6, x))
 
 
+def hard_tanh(x: ArrayLike) -> Array:
+    """x clipped to [-1, 1], with derivative 1 at both corners (as JAX's: the corners belong to
+    the middle piece).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> hard_tanh(fnp.array([-2.0, -1.0, 0.5, 1.0, 2.0])), fg.grad(hard_tanh)(1.0)
+    (Array([-1. , -1. ,  0.5,  1. ,  1. ], dtype=float64), Array(1., dtype=float64))
+    """
+    x = operand(x)
+    return lax.select(lax.gt(x, 1), 1, lax.select(lax.lt(x, -1), -1, x))
+
+
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Array:
     x = operand(x)
     return lax.select(lax.ge(x, 0), x, lax.mul(x, negative_slope))
@@ -358,7 +370,7 @@ class initializers:
         return fnp.ones(shape, dtype)
 
 
-__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "silu", "swish",
+__all__ = ["relu", "relu6", "hard_tanh", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "silu", "swish",
            "softplus", "log_sigmoid", "softmax", "log_softmax", "logsumexp", "one_hot",
            "standardize", "conv_general_dilated", "conv", "max_pool", "avg_pool", "dropout",
            "initializers"]

@@ -60,6 +60,18 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{name}: {why}")
 
 
+@pytest.fixture(autouse=True)
+def _dtype_mode_restored():
+    """funcgrad's dtype mode (fg.config's jax_enable_x64 and dtype_promotion) is process-global:
+    a test that switches to JAX's mode and fails before switching back must not leave the other
+    tests in it. funcgrad's default (numpy's dtypes, x64 on) is put back after every test."""
+    yield
+    from funcgrad._core.config import config  # (imported here: conftest loads before funcgrad)
+    if not config.jax_enable_x64 or config.dtype_promotion != "numpy":
+        config.update("jax_enable_x64", True)
+        config.update("dtype_promotion", "numpy")
+
+
 class _HarnessSummary:
     """What the every-function harness (tests/test_harness.py) leaves out, each with its reason:
     functions, keywords, and known differences (a known check that now passes is listed as

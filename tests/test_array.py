@@ -568,7 +568,7 @@ def test_hash_raises_type_error():
     (lambda: fnp.array(2.0, dtype=np.float32), "Array(2., dtype=float32)"),
     (lambda: fnp.array([[1.0, 2.0], [3.0, 4.0]]),
      "Array([[1., 2.],\n       [3., 4.]], dtype=float64)"),
-    (lambda: fnp.zeros(0), "Array([], dtype=float64)"),
+    (lambda: fnp.zeros(0), "Array([], shape=(0,), dtype=float64)"),
     (lambda: fnp.array([1, 2], dtype=np.uint8), "Array([1, 2], dtype=uint8)"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_repr(x, text):
@@ -579,3 +579,18 @@ def test_str_and_format():
     assert str(fnp.array([1.0, 2.0])) == str(np.array([1.0, 2.0]))
     assert f"{fnp.array(2.5):.3f}" == "2.500"
     assert f"{fnp.array(3)}" == "3"
+
+
+def test_isinstance_array_holds_for_tracers_as_in_jax():
+    seen = []
+
+    def f(x):
+        seen.append(isinstance(x, fg.Array))
+        return x * 2
+
+    fg.jit(f)(fnp.ones(2))
+    fg.grad(lambda x: f(x).sum())(fnp.ones(2))
+    fg.vmap(f)(fnp.ones(2))
+    assert seen == [True, True, True]
+    assert type(fnp.ones(2)) is fg.Array
+    assert not isinstance(np.ones(2), fg.Array) and not isinstance(2.0, fg.Array)

@@ -388,8 +388,8 @@ FG_ONLY = [
       "`bwd` must be callable"),
     R("checkpoint policy not callable", lambda m: m.api.checkpoint(_sq, policy=3), TypeError,
       "`policy` must be callable"),
-    R("config x64 off", lambda m: m.api.config.update("jax_enable_x64", False), ValueError,
-      "cannot turn jax_enable_x64 off"),
+    R("config dtype_promotion", lambda m: m.api.config.update("dtype_promotion", "c"),
+      ValueError, "dtype_promotion must be 'numpy'"),
 ]
 
 

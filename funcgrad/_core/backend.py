@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from . import avals
 from .errors import DeviceMismatchError, DeviceUnavailableError, doc_link
 
 
@@ -275,20 +276,29 @@ def from_data(a, dtype=None):
     GPU array copied on its own GPU."""
     xp = _XP_BY_TYPE.get(type(a))
     if xp is not None and xp is not np:
-        return a.astype(dtype or a.dtype, copy=True)
+        return a.astype(canonical(dtype or a.dtype), copy=True)
     a = np.array(a, dtype=dtype)
     if a.dtype.kind not in _NUMERIC_KINDS and a.dtype not in EXTRA_FLOATS:
         raise non_numeric_error(a)
+    if not avals.X64 and a.dtype in avals._NARROW:  # JAX's x64-off mode: 32-bit types only
+        a = a.astype(avals._NARROW[a.dtype])
     return a if _default_device is CPU else transfer(a, _default_device)
+
+
+def canonical(dtype):
+    """`dtype` as the current dtype mode holds it (avals.canonical_dtype)."""
+    return avals.canonical_dtype(dtype)
+
+
+def synchronize(value):
+    """Wait until `value` is computed (a GPU's stream; numpy has computed it already)."""
+    if type(value) is not np.ndarray and type(value) in _XP_BY_TYPE:
+        _XP_BY_TYPE[type(value)].cuda.get_current_stream().synchronize()
 
 
 _NUMERIC_KINDS = frozenset("biufc")  # bool, signed/unsigned integers, floats, complex
 
-try:
-    import ml_dtypes  # optional (JAX's dependency): numpy dtypes for bfloat16
-    EXTRA_FLOATS = frozenset({np.dtype(ml_dtypes.bfloat16)})
-except ImportError:  # pragma: no cover - without ml_dtypes there are no bfloat16 arrays
-    EXTRA_FLOATS = frozenset()
+EXTRA_FLOATS = frozenset(avals.EXTRA_DTYPES.values())
 """Float dtypes that numpy holds under kind 'V' (ml_dtypes' bfloat16): numeric all the same."""
 
 
@@ -310,6 +320,8 @@ def create(name, *args, **kwargs):
     """`xp.<name>(*args, **kwargs)` (zeros, ones, eye...) on the default device, allocated there
     rather than copied from the host."""
     d = _default_device
+    if not avals.X64 and "dtype" in kwargs:  # JAX's x64-off mode: 32-bit types only
+        kwargs["dtype"] = avals.canonical_dtype(kwargs["dtype"])
     if d is CPU:
         return getattr(np, name)(*args, **kwargs)
     xp = d.xp

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import avals
 from .avals import ShapedArray
 from .errors import JaxprTypeError, doc_link
 from .trace import bind
@@ -174,6 +175,8 @@ def eqn_str(eqn, namer):
 
 
 def pretty(jaxpr, width=80):
+    if avals.JAX_LATTICE:  # JAX's mode prints as JAX 0.10 does
+        return _JaxPrinter(width).jaxpr(jaxpr, 0)
     namer = _Namer()
     consts = " ".join(namer.decl(v) for v in jaxpr.constvars)
     ins = " ".join(namer.decl(v) for v in jaxpr.invars)
@@ -186,6 +189,92 @@ def pretty(jaxpr, width=80):
         return one_line
     body = "".join(f"\n    {e}" for e in eqns)
     return f"{head}{body}\n  in {outs} }}"
+
+
+class _JaxPrinter:
+    """JAX 0.10's layout of a jaxpr: typed literals (`2.0:f32[]`), one set of names through the
+    nested jaxprs, an equation's parameters space-separated on its line when they fit and one
+    per line (nested jaxprs indented under them) when they do not."""
+
+    def __init__(self, width):
+        self.width, self.namer = width, _Namer()
+
+    def atom(self, v, dtype=None):
+        if isinstance(v, Literal):
+            aval = v.aval
+            if dtype is not None and aval.weak_type:  # as JAX converts it: the operands' type
+                aval = ShapedArray(aval.shape, dtype)
+            return f"{_typed_literal(v.val, aval.dtype)}:{aval.str_short()}"
+        return self.namer(v)
+
+    def jaxpr(self, jaxpr, indent):
+        """The jaxpr, its first line starting at column `indent` (already written)."""
+        decl = self.namer.decl
+        consts = " ".join(decl(v) for v in jaxpr.constvars)
+        ins = " ".join(decl(v) for v in jaxpr.invars)
+        head = f"{{ lambda {consts}; {ins}. let"
+        eqns = [self.eqn(e, indent + 4) for e in jaxpr.eqns]
+        outs = ", ".join(self.atom(v) for v in jaxpr.outvars)
+        outs = f"({outs},)" if len(jaxpr.outvars) == 1 else f"({outs})"
+        one_line = f"{head} {'; '.join(eqns)}{' ' if eqns else ''}in {outs} }}"
+        if "\n" not in one_line and indent + len(one_line) <= self.width:
+            return one_line
+        pad = " " * (indent + 4)
+        body = "".join(f"\n{pad}{e}" for e in eqns)
+        return f"{head}{body}\n{' ' * (indent + 2)}in {outs} }}"
+
+    def eqn(self, eqn, indent):
+        outs = " ".join(self.namer.decl(v) for v in eqn.outvars)
+        # the parameters' names are given before the operands', as JAX does
+        items = sorted(eqn.params.items())
+        dtype = None
+        if any(isinstance(v, Literal) and v.aval.weak_type for v in eqn.invars):
+            try:
+                dtype = avals.promote_jax(*[(v.aval.dtype, v.aval.weak_type)
+                                            for v in eqn.invars])[0]
+            except TypeError:
+                dtype = None
+        ins = " ".join(self.atom(v, dtype) for v in eqn.invars)
+        if not items:
+            return f"{outs} = {eqn.prim.name} {ins}".rstrip()
+        flat = [f"{k}={self.param(v, indent)}" for k, v in items]
+        line = f"{outs} = {eqn.prim.name}[{' '.join(flat)}] {ins}".rstrip()
+        if not any("\n" in f for f in flat) and indent + len(line) <= self.width and not any(
+                isinstance(v, (Jaxpr, ClosedJaxpr)) or _has_jaxprs(v) for _, v in items):
+            return line
+        # one parameter a line, nested jaxprs laid out from the parameter's column; the
+        # names go on as they went (the shared namer is re-walked in the broken layout)
+        lines = [f"{k}={self.param(v, indent + 2, len(k) + 1)}" for k, v in items]
+        pad = " " * (indent + 2)
+        return (f"{outs} = {eqn.prim.name}[" + "".join(f"\n{pad}{x}" for x in lines)
+                + f"\n{' ' * indent}] {ins}").rstrip()
+
+    def param(self, v, indent, offset=0):
+        if isinstance(v, ClosedJaxpr):
+            v = v.jaxpr
+        if isinstance(v, Jaxpr):
+            return self.jaxpr(v, indent)
+        if isinstance(v, tuple) and v and all(isinstance(x, (Jaxpr, ClosedJaxpr)) for x in v):
+            pad = " " * (indent + 2)
+            inner = "".join(f"\n{pad}{self.param(x, indent + 2)}" for x in v)
+            return f"({inner}\n{' ' * indent})"
+        return _param_str(v)
+
+
+def _has_jaxprs(v):
+    return isinstance(v, tuple) and any(isinstance(x, (Jaxpr, ClosedJaxpr)) for x in v)
+
+
+def _typed_literal(val, dtype):
+    """A literal's value as JAX prints it for its dtype (a weak 1 of a float jaxpr is 1.0)."""
+    v = val.item() if isinstance(val, (np.ndarray, np.generic)) else val
+    if dtype.kind == "f":
+        return repr(float(v))
+    if dtype.kind in "iu":
+        return repr(int(v))
+    if dtype.kind == "b":
+        return repr(bool(v))
+    return repr(v)
 
 
 def to_dot(jaxpr, name="jaxpr"):

@@ -12,8 +12,8 @@ import itertools
 
 import numpy as np
 
-from . import backend
-from .array import Array, wrap_value
+from . import avals, backend
+from .array import Array, _ArrayType, wrap_typed, wrap_value
 from .avals import PY_SCALARS, ShapedArray, scalar_aval
 from .config import config
 from .typing import ArrayMethods
@@ -115,7 +115,51 @@ class Tracer(ArrayMethods):
             + doc_link("tracerarrayconversionerror"))
 
     def __repr__(self):
+        if avals.JAX_LATTICE:  # JAX's mode: the names JAX prints its tracers with
+            text = _jax_tracer_repr(self)
+            if text is not None:
+                return text
         return f"Traced<{self.aval.str_short()}>(inside {self._trace.name})"
+
+
+# The transforms whose tracers JAX prints as GradTracer(primal=..., typeof(tangent)=...)
+_REVERSE_TRACES = frozenset(("grad", "vjp", "jacrev", "linearize", "hessian"))
+
+
+def _jax_tracer_repr(t):
+    """How JAX prints a tracer of the same transform, where funcgrad knows what it shows
+    (None where it does not: vmap's and jvp's show values of the batch or the tangent)."""
+    trace, a = t._trace, t.aval
+    if not trace.has_concrete_values and trace.name != "vmap":
+        return f"JitTracer({_jax_type_str(a)})"
+    if trace.name in _REVERSE_TRACES and trace.alive:
+        return f"GradTracer(primal={host_value(t)}, typeof(tangent)={a.str_short()})"
+    tangent = getattr(t, "tangent", None)  # jvp's tracer: its primal and tangent
+    if trace.name in ("jvp", "jacfwd") and tangent is not None and trace.alive:
+        return f"JVPTracer(primal={_jax_value_str(t.primal, a)}, " \
+               f"tangent={_jax_value_str(tangent, a)})"
+    val = getattr(t, "val", None)  # vmap's tracer: the batched value behind it
+    if trace.name == "vmap" and getattr(t, "bdim", None) is not None:
+        b = val.aval if hasattr(val, "aval") else get_aval(val)  # (jacfwd's one-hot basis too)
+        batched = ShapedArray(b.shape, b.dtype)
+        return f"VmapTracer(aval={_jax_type_str(a)}, batched={_jax_type_str(batched)})"
+    return None
+
+
+def _jax_value_str(v, aval):
+    """A tracer's primal or tangent as JAX shows it: a tracer by its repr, a value as numpy
+    prints it in the aval's dtype."""
+    if isinstance(v, Tracer):
+        return repr(v)
+    return str(np.asarray(backend.to_host(concrete_value(v)), aval.dtype))
+
+
+def _jax_type_str(a):
+    """An aval as JAX writes it in a tracer's repr: float32[3], ~float32[] when weakly typed."""
+    return f"{'~' if a.weak_type else ''}{a.dtype.name}[{','.join(map(str, a.shape))}]"
+
+
+_ArrayType.virtual = (Tracer,)  # isinstance(tracer, fg.Array) holds, as in JAX
 
 
 def concrete_value(x):
@@ -151,7 +195,7 @@ def host_value(x):
 def get_aval(x) -> ShapedArray:
     if x.__class__ is Array:
         v = x._value
-        return ShapedArray(v.shape, v.dtype)
+        return ShapedArray(v.shape, v.dtype, x._weak)
     if isinstance(x, Tracer):
         return x.aval
     if type(x) in PY_SCALARS:
@@ -178,7 +222,7 @@ def eval_primitive(prim, args, params):
     """Evaluate `prim` outside any trace: funcgrad values (Arrays, Python scalars, backend
     arrays) in, Arrays out. The one eager routine: `eval_values` checks and computes, after
     `_placed` has put the operands on one device once a GPU is in use."""
-    if prim.impl_checks_input and not (backend.active or config.debug_nans):
+    if prim.impl_checks_input and not (backend.active or config.eager_checks):
         # The most common call, a numpy ufunc on host data, kept to one call of the impl (which
         # checks its own input: see eval_values); a failure takes the general path below, where
         # the shape rule explains it.
@@ -195,7 +239,10 @@ def eval_primitive(prim, args, params):
         else:
             a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
             a._value = out if out.__class__ is _ndarray else _asarray(out)
+            a._weak = False
             return a
+    if avals.JAX_LATTICE:
+        return _jax_typed(prim, args, params)
     vals = []  # (a loop, not a comprehension: one frame less on every general-path call)
     for a in args:
         vals.append(a._value if a.__class__ is Array else a)
@@ -206,6 +253,29 @@ def eval_primitive(prim, args, params):
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
     return wrap_value(out)
+
+
+def _jax_typed(prim, args, params):
+    """eval_primitive in JAX's dtype mode: the primitive's rule gives each result's dtype and
+    weak type by JAX's rules (its lattice, weak types, 32-bit types with x64 off), and the
+    values numpy computed are cast to them."""
+    out_avals = prim.abstract_eval(*[get_aval(a) for a in args], **params)
+    vals = [a._value if a.__class__ is Array else a for a in args]
+    try:
+        if backend.active and not prim.transfers and not backend.one_place(*vals):
+            out = _placed(prim, vals, params)
+        else:
+            out = eval_values(prim, vals, params)
+    except OverflowError:
+        # a Python int that the integer type it joins cannot hold (int8 + 1000): JAX converts
+        # it to that type, wrapping around; numpy refuses it
+        if prim.multiple_results or out_avals.dtype.kind not in "iu":
+            raise
+        vals = [np.asarray(v).astype(out_avals.dtype) if type(v) is int else v for v in vals]
+        out = eval_values(prim, vals, params)
+    if prim.multiple_results:
+        return tuple(wrap_typed(o, a) for o, a in zip(out, out_avals))
+    return wrap_typed(out, out_avals)
 
 
 def eager_unary(prim, general):
@@ -220,13 +290,14 @@ def eager_unary(prim, general):
     impl = prim.impl
 
     def call(x):
-        if x.__class__ is Array and not (backend.active or config.debug_nans):
+        if x.__class__ is Array and not (backend.active or config.eager_checks):
             try:
                 out = impl(x._value)
             except (ValueError, TypeError):
                 return general(x)
             a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
             a._value = out if out.__class__ is _ndarray else _asarray(out)
+            a._weak = False
             return a
         return general(x)
     return _named_like(call, general)
@@ -255,7 +326,7 @@ def eager_binary(prim, general, swap=False):
             xv, yv = x, y._value
         else:
             return general(x, y)
-        if backend.active or config.debug_nans:
+        if backend.active or config.eager_checks:
             return general(x, y)
         try:
             out = impl(yv, xv) if swap else impl(xv, yv)
@@ -263,6 +334,7 @@ def eager_binary(prim, general, swap=False):
             return general(x, y)
         a = _new(Array)
         a._value = out if out.__class__ is _ndarray else _asarray(out)
+        a._weak = False
         return a
     return _named_like(call, general)
 

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from .. import tree
-from .._core import backend
-from .._core.array import Array, wrap_value
+from .._core import avals, backend
+from .._core.array import Array, wrap_typed, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
 from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link,
@@ -102,9 +102,9 @@ def _static_key(value, where):
 
 
 def _leaf_sig(x):
-    if isinstance(x, Array):
+    if type(x) is Array:
         v = x._value
-        return (v.shape, v.dtype, False)
+        return (v.shape, v.dtype, x._weak)
     if type(x) in PY_SCALARS:
         a = get_aval(x)
         return (a.shape, a.dtype, a.weak_type)
@@ -116,7 +116,8 @@ def _raw(x):
     if type(x) is Array:
         return x._value
     if type(x) in PY_SCALARS:
-        return x
+        # JAX's mode: a Python scalar computes in its aval's type (float32 with x64 off)
+        return np.asarray(x, get_aval(x).dtype) if avals.JAX_LATTICE else x
     return backend.from_data(x)  # a copy, as Array(x) makes: an output may be (a view of) it
 
 
@@ -235,7 +236,7 @@ class _Jitted:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
-        if entry.device is None and self._plain:
+        if entry.device is None and self._plain and not avals.JAX_LATTICE:
             self._note_fast(args, kwargs, leaves, entry)
         if entry.device is not None:
             outs = backend.run_on(entry.device, entry.placed, entry.fn, entry.consts, raws)
@@ -245,6 +246,9 @@ class _Jitted:
                                      if backend.asarray(o).dtype.kind in "fc"):
             # Find the primitive, op by op, in the de-optimized function (this raises there).
             self.fun(*args, **kwargs)
+        if avals.JAX_LATTICE:  # JAX's mode: outputs typed (weak types too) as the jaxpr says
+            return tree.tree_unflatten(entry.out_tree, [
+                wrap_typed(o, v.aval) for o, v in zip(outs, entry.jaxpr.outvars)])
         return tree.tree_unflatten(entry.out_tree, [wrap_value(o) for o in outs])
 
     def _note_fast(self, args, kwargs, leaves, entry):

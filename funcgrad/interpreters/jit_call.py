@@ -65,7 +65,8 @@ def fast_call(fn, consts, out_tree):
         lines.append("    fn(*consts, *raws)")
     for o in outs:
         lines.append(f"    a{o} = new(Array); "
-                     f"a{o}._value = {o} if {o}.__class__ is ndarray else asarray({o})")
+                     f"a{o}._value = {o} if {o}.__class__ is ndarray else asarray({o}); "
+                     f"a{o}._weak = False")
     lines.append(f"    return unflatten([{', '.join('a' + o for o in outs)}])")
     namespace = {"fn": fn, "consts": tuple(consts), "new": Array.__new__, "Array": Array,
                  "ndarray": np.ndarray, "asarray": np.asarray, "unflatten": out_tree.unflatten}

@@ -138,4 +138,4 @@ def run(closed, *raw_args):
 
 
 def _raw(x):
-    return x._value if isinstance(x, Array) else x
+    return x._value if type(x) is Array else x

@@ -236,7 +236,7 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
 
 def _scan_abstract_eval(*args, jaxpr, length, reverse, num_consts, num_carry):
     outs = out_avals(jaxpr)
-    return outs[:num_carry] + [ShapedArray((length,) + a.shape, a.dtype)
+    return outs[:num_carry] + [ShapedArray((length,) + a.shape, a.dtype, a.weak_type)
                                for a in outs[num_carry:]]
 
 

@@ -9,7 +9,8 @@ import numpy as np
 
 from .._core.array import Array
 from .._core.backend import asarray
-from .._core.avals import ShapedArray, dtype_key, ufunc_result_dtype
+from .._core.avals import (ShapedArray, canonical_dtype, dtype_key, ufunc_result_aval,
+                           ufunc_result_dtype)
 from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff,
                                def_zero_derivative, defderiv, defjvp, defvjp,
                                identity_when_same_type)
@@ -27,11 +28,10 @@ def _ufunc_prim(name, ufunc):
     def abstract_eval(*avals):
         shape = avals[0].shape if len(avals) == 1 else broadcast_shapes(name, *avals)
         try:
-            dtype = ufunc_result_dtype(ufunc, tuple(dtype_key(a) for a in avals))
+            return ufunc_result_aval(ufunc, avals, shape)
         except TypeError:
             types = ", ".join(a.str_short() for a in avals)
             raise TypeError(f"{name} is not defined for operands of type {types}") from None
-        return ShapedArray(shape, dtype)
     p.abstract_eval = abstract_eval
     elementwise_rule(p)
     p.jit = ufunc_template(ufunc)
@@ -108,7 +108,7 @@ defderiv(pow_p, _pow_dx, _pow_dy)
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.impl = lambda x, *, y: np.square(x) if y == 2 else np.power(x, y)
 integer_pow_p.abstract_eval = lambda x, *, y: ShapedArray(
-    x.shape, ufunc_result_dtype(np.power, (dtype_key(x), int)))
+    x.shape, ufunc_result_dtype(np.power, (dtype_key(x), int)), x.weak_type)
 
 
 def integer_pow(x: ArrayLike, y: int) -> Array:
@@ -442,7 +442,7 @@ def _select_abstract_eval(pred, on_true, on_false):
         raise TypeError(f"select needs a boolean predicate, got {pred.str_short()}; compare first, "
                         "e.g. fnp.where(x > 0, a, b)")
     shape = broadcast_shapes("where", pred, on_true, on_false)
-    return ShapedArray(shape, ufunc_result_dtype(np.add, (dtype_key(on_true), dtype_key(on_false))))
+    return ufunc_result_aval(np.add, (on_true, on_false), shape)
 
 
 select_p.abstract_eval = _select_abstract_eval
@@ -490,7 +490,7 @@ def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
     >>> lax.convert_element_type(fnp.array([1.7, -1.7]), fnp.int32)
     Array([ 1, -1], dtype=int32)
     """
-    new_dtype = np.dtype(new_dtype)
+    new_dtype = canonical_dtype(new_dtype)
     if getattr(x, "dtype", None) == new_dtype and hasattr(x, "aval"):
         # already that dtype (an Array or a traced value): nothing to convert; a Tracer stands
         # for the Array it will be

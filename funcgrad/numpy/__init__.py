@@ -6,7 +6,7 @@ Array([1., 1.], dtype=float64)
 
 The modules are grouped as numpy's reference groups its routines, and each imports only the ones
 listed before it: _core (operands, asarray), _manipulation, _ufuncs (elementwise), _reductions,
-_indexing, _creation, _products, _sorting_searching, _sets, _math, _polynomial, _statistics, _logic,
+_indexing, _creation, _products, _sorting_searching, _functional, _sets, _math, _polynomial, _statistics, _logic,
 _dtypes, then _methods (operators and methods of arrays), linalg and fft.
 """
 from numpy import (bool_, complex64, complex128, dtype, e, float16, float32, float64, inf, int8,
@@ -20,6 +20,10 @@ from ._creation import (arange, diag, empty, empty_like, eye, full, full_like, i
                         logspace, make_diagonal, meshgrid, ones, ones_like, tri, tril, triu, zeros,
                         zeros_like)
 from ._dtypes import astype, can_cast, finfo, iinfo, issubdtype, promote_types, result_type
+try:
+    from ._dtypes import bfloat16  # noqa: F401  (where ml_dtypes is installed)
+except ImportError:  # pragma: no cover
+    pass
 from ._indexing import c_, diagonal, indices, r_, select, take, take_along_axis
 from ._logic import (allclose, array_equal, array_equiv, iscomplex, iscomplexobj, isclose,
                      isreal, isrealobj)
@@ -35,6 +39,7 @@ from ._products import cross, dot, einsum, inner, kron, matmul, outer, tensordot
 from ._reductions import (all, amax, amin, any, argmax, argmin, max, mean, min, nanargmax,
                           nanargmin, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
                           prod, std, sum, var)
+from ._functional import piecewise
 from ._sets import unique
 from ._sorting_searching import (argsort, argwhere, count_nonzero, flatnonzero, msort, nonzero,
                                  partition, searchsorted, sort, where)

@@ -10,7 +10,8 @@ import numpy as np
 from .. import lax
 from .._core import backend
 from .._core.array import Array, wrap_value
-from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype
+from .._core import avals
+from .._core.avals import PY_SCALARS, dtype_key, ufunc_result_dtype, user_dtype
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval, host_value
 from .._core.typing import ArrayLike, DTypeLike, Shape
@@ -50,7 +51,11 @@ def asarray(a: ArrayLike, dtype: DTypeLike = None) -> Array:
     elif isinstance(a, (list, tuple)) and _has_traced(a):
         out = stack_operands([asarray(x) for x in a], 0)
     else:
-        return wrap_value(backend.from_data(a, dtype))
+        out = wrap_value(backend.from_data(a, user_dtype(dtype, "array")))
+        # JAX's mode: an array made of a Python scalar alone is weakly typed, as in JAX
+        out._weak = (avals.JAX_LATTICE and dtype is None and type(a) in PY_SCALARS
+                     and type(a) is not bool)
+        return out
     if dtype is not None and get_aval(out).dtype != np.dtype(dtype):
         out = lax.convert_element_type(out, dtype)
     return out

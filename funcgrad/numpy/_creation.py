@@ -7,6 +7,8 @@ import numpy as np
 
 from .. import lax
 from .._core.array import Array, wrap_value
+from .._core import avals
+from .._core.avals import default_dtype, user_dtype
 from .._core.backend import create
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
@@ -22,12 +24,20 @@ def zeros(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     >>> fnp.zeros(2)
     Array([0., 0.], dtype=float64)
     """
-    return wrap_value(create("zeros", _sized("zeros", shape, dtype), dtype or np.float64))
+    dtype = _dtype(dtype, "zeros")
+    return wrap_value(create("zeros", _sized("zeros", shape, dtype), dtype))
 
 
 def ones(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     """numpy.ones, differentiable."""
-    return wrap_value(create("ones", _sized("ones", shape, dtype), dtype or np.float64))
+    dtype = _dtype(dtype, "ones")
+    return wrap_value(create("ones", _sized("ones", shape, dtype), dtype))
+
+
+def _dtype(dtype, who, default=float):
+    """A creation function's dtype: the one asked for (with x64 off its 32-bit form, with JAX's
+    warning) or the mode's default for `default` (float64, or float32 with x64 off)."""
+    return default_dtype(default) if dtype is None else user_dtype(dtype, who)
 
 
 def _sized(who, shape, dtype):
@@ -43,6 +53,8 @@ def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> 
     if dtype is None:
         dtype = np.result_type(fill_value) if not hasattr(fill_value, "aval") else dtype_of(
             fill_value)
+    else:
+        dtype = user_dtype(dtype, "full")
     return lax.full(_sized("full", shape, dtype), fill_value, dtype)
 
 
@@ -87,15 +99,47 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
         n = max(0, math.ceil((args[1] - args[0]) / args[2]))
     except (TypeError, OverflowError, ValueError):
         n = 0  # numpy's own error (a non-number) follows
+    dtype = user_dtype(dtype, "arange")
     check_size((n,), dtype or np.result_type(*args), "arange")
     return Array(np.arange(*args, dtype=dtype))
 
 
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              dtype: DTypeLike = None) -> Array:
-    """numpy.linspace."""
-    return Array(np.linspace(_scalar(start, "linspace"), _scalar(stop, "linspace"), int(num),
-                             endpoint=endpoint, dtype=dtype))
+    """numpy.linspace (in JAX's dtype mode, JAX's: computed in the result's precision).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linspace(0, 1, 3)
+    Array([0. , 0.5, 1. ], dtype=float64)
+    """
+    lo, hi, dtype = _scalar(start, "linspace"), _scalar(stop, "linspace"), user_dtype(dtype,
+                                                                                   "linspace")
+    if avals.JAX_LATTICE:
+        return Array(_jax_linspace(lo, hi, int(num), endpoint, dtype))
+    return Array(np.linspace(lo, hi, int(num), endpoint=endpoint, dtype=dtype))
+
+
+def _jax_linspace(lo, hi, num, endpoint, dtype):
+    """JAX's linspace points: start * (1 - t) + stop * t with t = i / div computed in the
+    result's (float32, with x64 off) precision, and the end point exactly `stop`."""
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if dtype is None:
+        dtype = avals.promote_jax((get_aval(lo).dtype, type(lo) is not bool),
+                                  (get_aval(hi).dtype, type(hi) is not bool))[0]
+        dtype = dtype if dtype.kind in "fc" else default_dtype(float)
+    ct = dtype if dtype.kind in "fc" else default_dtype(float)
+    real = np.finfo(ct).dtype
+    div = num - 1 if endpoint else num
+    if num > 1:
+        # (XLA divides by the constant as a multiplication by its reciprocal, and so do we)
+        t = (np.arange(div, dtype=real) * (real.type(1) / real.type(div))).astype(ct)
+        out = ct.type(lo) * (1 - t) + ct.type(hi) * t
+        if endpoint:
+            out = np.concatenate([out, np.asarray([hi], ct)])
+    else:
+        out = np.asarray([lo] if num == 1 else [], ct)
+    return np.floor(out).astype(dtype) if dtype.kind in "iu" else out.astype(dtype)
 
 
 def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
@@ -107,7 +151,8 @@ def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     Array([  1.,  10., 100.], dtype=float64)
     """
     return Array(np.logspace(concrete(start), concrete(stop), int(num),
-                             endpoint=endpoint, base=concrete(base), dtype=dtype,
+                             endpoint=endpoint, base=concrete(base),
+                             dtype=user_dtype(dtype, "logspace"),
                              axis=axis))
 
 
@@ -142,8 +187,9 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = None) -> Ar
     """numpy.eye."""
     n = as_shape(N, "eye")[0]
     m = n if M is None else as_shape(M, "eye")[0]
-    check_size((n, m), dtype or np.float64, "eye")
-    return wrap_value(create("eye", n, m, as_index(k, "eye", "k"), dtype=dtype or np.float64))
+    dtype = _dtype(dtype, "eye")
+    check_size((n, m), dtype, "eye")
+    return wrap_value(create("eye", n, m, as_index(k, "eye", "k"), dtype=dtype))
 
 
 def identity(n: int, dtype: DTypeLike = None) -> Array:
@@ -152,7 +198,7 @@ def identity(n: int, dtype: DTypeLike = None) -> Array:
 
 
 def _scalar(x, who):
-    if isinstance(x, Array):
+    if type(x) is Array:
         return x.item()
     if hasattr(x, "aval"):
         return x.__index__() if x.aval.dtype.kind in "iu" else float(x)
@@ -192,7 +238,7 @@ def _tri_mask(shape, k, lower):
 
 def tri(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike = None) -> Array:
     """numpy.tri."""
-    return asarray(np.tri(N, M, k, dtype=dtype or np.float64))
+    return asarray(np.tri(N, M, k, dtype=_dtype(dtype, "tri")))
 
 
 def tril(m: ArrayLike, k: int = 0) -> Array:

@@ -14,6 +14,7 @@ from . import _products as P
 from . import _reductions as R
 from . import _ufuncs as U
 from ._core import asarray
+from ._dtypes import astype as _astype_fn
 
 _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
 
@@ -149,7 +150,7 @@ def _transpose_method(self, *axes):
 
 
 def _astype(self, dtype, copy=True):
-    return lax.convert_element_type(self, dtype)
+    return _astype_fn(self, dtype)
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
@@ -158,7 +159,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method != "__call__" or kwargs or fn is None:
         if isinstance(self, Tracer):
             return NotImplemented
-        raw = [np.asarray(x) if isinstance(x, Array) else x for x in inputs]
+        raw = [np.asarray(x) if type(x) is Array else x for x in inputs]
         return getattr(ufunc, method)(*raw, **kwargs)
     return fn(*inputs)
 

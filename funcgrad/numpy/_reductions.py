@@ -16,6 +16,7 @@ from ..lax._checks import normalize_axes, normalize_axis
 from ..lax.device import on_device_of
 from ..lax.reduce import HALF_FLOATS
 from ._core import cast, check_no_out, dtype_of, float_dtype, operand
+from ._manipulation import broadcast_to
 from ._ufuncs import isnan
 
 
@@ -23,7 +24,8 @@ class _Reduction(Protocol):
     """What `_reduction` makes: sum and prod's signature."""
 
     def __call__(self, a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None,
-                 out: None = None, keepdims: bool = False) -> Array: ...
+                 out: None = None, keepdims: bool = False, initial: ArrayLike | None = None,
+                 where: ArrayLike | None = None) -> Array: ...
 
 
 class _AxisReduction(Protocol):
@@ -62,9 +64,11 @@ def _keep(out, shape, axes, keepdims):
 
 
 def _reduction(name: str, prim_fn: Callable[[Array, tuple[int, ...]], Array],
+               combine: Callable[[Array, Array], Array], identity: int,
                default_dtype: Callable[[np.dtype], np.dtype]) -> _Reduction:
     def f(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
-          keepdims: bool = False) -> Array:
+          keepdims: bool = False, initial: ArrayLike | None = None,
+          where: ArrayLike | None = None) -> Array:
         check_no_out(out, name)
         a = operand(a)
         aval = get_aval(a)
@@ -72,14 +76,21 @@ def _reduction(name: str, prim_fn: Callable[[Array, tuple[int, ...]], Array],
         dt = np.dtype(dtype) if dtype is not None else default_dtype(aval.dtype)
         if dt != aval.dtype:
             a = lax.convert_element_type(a, dt)
-        return _keep(prim_fn(a, axes), aval.shape, axes, keepdims)
+        if where is not None:  # the elements left out count as the identity (numpy's where=)
+            mask = broadcast_to(lax.convert_element_type(operand(where), np.bool_), aval.shape)
+            a = lax.select(mask, a, lax.full(aval.shape, identity, dt))
+        result = prim_fn(a, axes)
+        if initial is not None:
+            result = combine(result, lax.convert_element_type(operand(initial), dt))
+        return _keep(result, aval.shape, axes, keepdims)
     f.__name__ = name
-    f.__doc__ = f"numpy.{name} over `axis` (None: all axes), differentiable."
+    f.__doc__ = (f"numpy.{name} over `axis` (None: all axes), differentiable; `where` leaves "
+                 "elements out and `initial` starts the reduction, as numpy's.")
     return f
 
 
-sum = _reduction("sum", lax.reduce_sum, _accumulation_dtype)
-prod = _reduction("prod", lax.reduce_prod, _accumulation_dtype)
+sum = _reduction("sum", lax.reduce_sum, lax.add, 0, _accumulation_dtype)
+prod = _reduction("prod", lax.reduce_prod, lax.mul, 1, _accumulation_dtype)
 
 
 def _extremum(name: str,

@@ -47,6 +47,7 @@ def register(tensor_class, from_value, views):
 def _array(d):
     a = _new(Array)
     a._value = d
+    a._weak = False
     return a
 
 

@@ -1,0 +1,36 @@
+"""Linear algebra in jax.numpy: einsum, matmul and dot, solve, inv, det, norms, eigh, svd, qr,
+cholesky, and gradients through them."""
+import jax
+import jax.numpy as jnp
+
+A = jnp.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+b = jnp.array([1.0, 2.0, 3.0])
+M = jnp.arange(6.0).reshape(2, 3)
+
+print(jnp.einsum("ij,j->i", A, b))
+print(jnp.einsum("ij,kj->ik", M, M))
+print(jnp.einsum("ii", A))
+print(jnp.einsum("bi,bj->bij", M, M).shape)
+print(jnp.einsum("i,i", b, b), jnp.dot(b, b), b @ b)
+print(A @ b)
+print(jnp.matmul(M, A))
+print(jnp.outer(b, b[:2]))
+print(jnp.linalg.solve(A, b))
+print(jnp.linalg.det(A))
+print(jnp.round(jnp.linalg.inv(A), 4))
+print(jnp.linalg.norm(b), jnp.linalg.norm(M, "fro"), jnp.linalg.norm(b, ord=1))
+w, v = jnp.linalg.eigh(A)
+print(w)
+print(jnp.allclose(A @ v, v * w, atol=1e-5))
+s = jnp.linalg.svd(M, compute_uv=False)
+print(s)
+q, r = jnp.linalg.qr(A)
+print(jnp.allclose(q @ r, A, atol=1e-5))
+L = jnp.linalg.cholesky(A)
+print(jnp.allclose(L @ L.T, A, atol=1e-5))
+print(jnp.linalg.slogdet(A))
+print(jnp.trace(A), jnp.linalg.matrix_rank(M))
+print(jax.grad(lambda A: jnp.linalg.det(A))(A))
+print(jax.grad(lambda b: jnp.sum(jnp.linalg.solve(A, b)))(b))
+print(jnp.kron(jnp.eye(2), jnp.array([[1.0, 2.0]])))
+print(jnp.tensordot(M, M, axes=([1], [1])))
