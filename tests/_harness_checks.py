@@ -35,6 +35,7 @@ from _fuzz_support import (Pair, as_numpy_tree, assert_same, describe, internal_
                            quiet)
 from _harness_inputs import KEYWORD_SKIPS, KEYWORD_VALUES, Ctx, LazyJax, Spec
 from _harness_specs import KNOWN
+from _jax_modes import jax_mode
 
 # qualname -> {check: "ok" | "known: reason" | "fixed: reason"}
 RESULTS: dict[str, dict[str, str]] = collections.defaultdict(dict)
@@ -340,12 +341,17 @@ def check_against(qualname, check, spec, got, want, jax_outcome=None):
                 f"returned a value where the oracle raises {type(wv).__name__}: {wv}")
 
 
-def check_weak_types(qualname, got, jax_value):
-    weak = _fg_weak_types(got)
+def check_weak_types(qualname, func, args, kwargs, jax_value):
+    """Weak types as JAX's: funcgrad's call again in its JAX dtype mode (JAX's lattice, x64 on,
+    tests/_jax_modes.py), where results carry JAX's weak-type flags; numpy's mode has none."""
+    import jax  # reason: JAX is an optional oracle
+    with jax_mode(jax, True):
+        kind, got = run_funcgrad(func, args, kwargs)
+        weak = _fg_weak_types(got) if kind == "ok" else None
     if weak is None:
-        return  # funcgrad arrays carry no weak_type flag yet (pending: jaxdtype)
+        return
     verdict(qualname, "weak_type", weak == _weak_types(jax_value),
-            f"weak types {weak} != JAX's {_weak_types(jax_value)}")
+            f"weak types {weak} != JAX's {_weak_types(jax_value)} (funcgrad in JAX's mode)")
 
 
 # ---- transforms --------------------------------------------------------------------------------
