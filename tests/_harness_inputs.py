@@ -177,6 +177,7 @@ KEYWORD_VALUES: dict[str, Any] = {
     "p": (None, 2, "fro", 1, np.inf, -2), "minval": (0.0, -1.0), "maxval": (1.0, 2.0),
     "b": (None, 0.5), "return_sign": (False, True),
     "s": lambda c: (None, c.shape[-2:]),
+    "initial": (None, 0.5), "where": lambda c: (True, c.arr(dtype=np.bool_)),
     # funcgrad.scipy's keywords (scipy's names)
     "loc": (0.0, 0.5), "scale": (1.0, 2.0), "trans": (0, 1), "unit_diagonal": (False, True),
     "assume_a": ("gen", "pos"), "eigvals_only": (False, True), "pivoting": (False,),

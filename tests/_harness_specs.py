@@ -114,7 +114,7 @@ FAMILIES: list[tuple[list[str], Spec]] = [
      Spec(args=(arg("x"), lambda c: tuple(range(c.ndim))[:1]), shapes=NONEMPTY)),
     # funcgrad.nn
     (_names(NN, "relu relu6 leaky_relu elu selu gelu sigmoid silu swish softplus log_sigmoid "
-                "softmax log_softmax standardize"), UNARY),
+                "softmax log_softmax standardize hard_tanh"), UNARY),
     # funcgrad.random: samplers of a shape and dtype
     (_names(RND, "uniform normal gumbel exponential bits"),
      Spec(args=(arg("key"), lambda c: c.shape), shapes=((), (0,), (3,), (2, 3)),
@@ -323,6 +323,8 @@ SPECS: dict[str, Spec] = {
                       numpy=lambda f, xs: np.stack([f(x) for x in xs]),
                       why="the function argument is a numpy ufunc here; JAX needs its own"),
     NN + "logsumexp": LOGSUMEXP, SP + "special.logsumexp": LOGSUMEXP,
+    NP + "piecewise": Spec(args=(arg("x"), lambda c: [c.arr(dtype=np.bool_)],
+                                 lit([lambda v: v * 2.0, lambda v: v - 1.0]))),
     NP + "average": Spec(kw={"weights": lambda c: (None, c.arr("pos"))}),
     NN + "one_hot": Spec(args=(arg("int"), lit(4)), kw={"dtype": (np.float64, np.float32),
                                                         "axis": (-1, 0)}),
