@@ -417,8 +417,8 @@ KNOWN: dict[tuple[str, str], str] = {
                          "default: float64)",
     (NP + "searchsorted", "jax"): "JAX's searchsorted returns int32 even under x64 (numpy's "
                                   "and funcgrad's index dtype: int64)",
-    ("*", "weak_type"): "pending: jaxdtype (funcgrad's arrays carry JAX's weak-type flag in "
-                        "JAX's dtype mode, which that branch adds; compared wherever they do)",
+    (NP + "full", "weak_type"): "pending: jaxdtype (in JAX's mode full(shape, 1.5) is strongly "
+                                "typed; JAX's is weak: FINDINGS-jaxdtype.md)",
     (NP + "interp(*period=2.0*)", "numpy"): "not implemented: interp(period=) raises "
                                            "NotImplementedError naming the workaround",
     **{(NP + f"{q}(*method='{m}'*)", "numpy"): "not implemented: only method='linear' (raises "
