@@ -14,13 +14,14 @@ demo: $(BIN)/python
 	$(BIN)/python examples/tour.py
 
 test: $(BIN)/python
-	$(PIP) -e ".[test,oracle,types,jax,optax,mpi]"
+	$(PIP) -e ".[test,oracle,types,jax,optax,mpi,scipy]"
 	$(BIN)/python -m pytest
 
 # The long run: the opt-in slow tests (FUNCGRAD_SLOW=1, e.g. every L-BFGS setup against optax) and
-# many more hypothesis examples per property.
+# many more hypothesis examples per property (the every-function harness, tests/test_harness.py:
+# 40 generated calls per function instead of 1; FUNCGRAD_HARNESS_EXAMPLES=n sets the number).
 test-long: $(BIN)/python
-	$(PIP) -e ".[test,oracle,types,jax,optax,mpi]"
+	$(PIP) -e ".[test,oracle,types,jax,optax,mpi,scipy]"
 	FUNCGRAD_SLOW=1 FUNCGRAD_HYPOTHESIS=deep $(BIN)/python -m pytest
 
 # The long fuzz run: every public function of the funcgrad API with 200 generated calls each

@@ -70,3 +70,20 @@ def _dtype_mode_restored():
     if not config.jax_enable_x64 or config.dtype_promotion != "numpy":
         config.update("jax_enable_x64", True)
         config.update("dtype_promotion", "numpy")
+
+
+class _HarnessSummary:
+    """What the every-function harness (tests/test_harness.py) leaves out, each with its reason:
+    functions, keywords, and known differences (a known check that now passes is listed as
+    fixed, so its entry can go)."""
+
+    @staticmethod
+    def pytest_terminal_summary(terminalreporter):
+        harness = sys.modules.get("test_harness")
+        if harness is None:
+            return
+        harness.write_summary(terminalreporter.section, terminalreporter.write_line)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_HarnessSummary(), "funcgrad-harness-summary")

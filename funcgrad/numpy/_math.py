@@ -69,6 +69,8 @@ def gradient(f: ArrayLike, *varargs: float, axis: Axis = None,
     """numpy.gradient with unit or scalar spacing: central differences inside, one-sided at the
     ends."""
     f = operand(f)
+    if edge_order not in (1, 2):
+        raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order!r}")
     nd = get_aval(f).ndim
     axes = list(range(nd)) if axis is None else [normalize_axis("gradient", a, nd)
                                                  for a in np.atleast_1d(axis)]
@@ -78,15 +80,22 @@ def gradient(f: ArrayLike, *varargs: float, axis: Axis = None,
     out = []
     for ax, h in zip(axes, spacing):
         n = get_aval(f).shape[ax]
-        if n < 2:
+        if n < edge_order + 1:
             raise ValueError("Shape of array too small to calculate a numerical gradient, at "
                              "least (edge_order + 1) elements are required.")
 
         def sl(a, b):
             return tuple(slice(a, b) if i == ax else slice(None) for i in range(nd))
         inner = lax.div(lax.sub(lax.index(f, sl(2, None)), lax.index(f, sl(0, n - 2))), 2.0 * h)
-        first = lax.div(lax.sub(lax.index(f, sl(1, 2)), lax.index(f, sl(0, 1))), h)
-        last = lax.div(lax.sub(lax.index(f, sl(n - 1, n)), lax.index(f, sl(n - 2, n - 1))), h)
+        if edge_order == 1:
+            first = lax.div(lax.sub(lax.index(f, sl(1, 2)), lax.index(f, sl(0, 1))), h)
+            last = lax.div(lax.sub(lax.index(f, sl(n - 1, n)), lax.index(f, sl(n - 2, n - 1))),
+                           h)
+        else:  # numpy's second-order one-sided differences at the ends
+            f0, f1, f2 = (lax.index(f, sl(i, i + 1)) for i in range(3))
+            g0, g1, g2 = (lax.index(f, sl(n - 1 - i, n - i)) for i in range(3))
+            first = lax.div(lax.sub(lax.sub(lax.mul(f1, 4.0), lax.mul(f0, 3.0)), f2), 2.0 * h)
+            last = lax.div(lax.add(lax.sub(lax.mul(g0, 3.0), lax.mul(g1, 4.0)), g2), 2.0 * h)
         out.append(concatenate([first, inner, last], axis=ax))
     return out[0] if len(out) == 1 else out
 

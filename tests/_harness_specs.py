@@ -1,0 +1,456 @@
+"""The spec table of the every-function harness (tests/test_harness.py): which family each public
+function belongs to, the functions' own specs where no family rule fits, and the explicit lists of
+what the harness does not check (functions, keywords, known differences), each with its reason.
+
+`spec_for(qualname, func)` resolves a function's spec: its own entry in SPECS, else its family
+(FAMILIES), else the signature rule (every required argument an array in (0.05, 0.95): valid for
+most special functions and distributions, so a new funcgrad.scipy function is checked the day it
+lands; where it is not valid, the harness fails and names the function, so it gets a spec)."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from _harness_inputs import (AT_LEAST_2D, ELEMENTWISE, INTS, MATRICES, NONEMPTY,
+                             NONEMPTY_VECTORS, REAL, SQUARE, VECTORS, WITH_COMPLEX, Ctx, Spec,
+                             arg, int_axis, lit)
+
+NP, LA, FFT, LAX, NN, RND = ("funcgrad.numpy.", "funcgrad.numpy.linalg.", "funcgrad.numpy.fft.",
+                             "funcgrad.lax.", "funcgrad.nn.", "funcgrad.random.")
+SP = "funcgrad.scipy."
+
+
+def _names(prefix, text):
+    return [prefix + n for n in text.split()]
+
+
+# ---- families: (qualnames, spec) ------------------------------------------------------------
+WEIGHTS = {"weights": "numpy takes weights= only with method='inverted_cdf', which JAX does not "
+                      "have: no oracle for it"}
+FFT2_AXES = {"axes": ((-2, -1), (-1, -2))}
+FFTN_AXES = {"axes": lambda c: (None, (-1,)), "s": lambda c: (None, c.shape[-1:])}
+LOGSUMEXP = Spec(kw={"b": (None, 0.5), "return_sign": (False, True)})
+UNARY = Spec()
+BINARY = Spec(args=(arg("x"), arg("y")))
+FAMILIES: list[tuple[list[str], Spec]] = [
+    (_names(NP, "abs absolute negative positive square exp sin cos sinh cosh tanh conj conjugate "
+                "real imag isfinite isinf isnan"), UNARY.replace(dtypes=WITH_COMPLEX)),
+    (_names(NP, "sign exp2 expm1 arcsinh arctan cbrt ceil floor rint trunc fix deg2rad degrees "
+                "rad2deg radians sinc signbit iscomplex isreal fabs logical_not msort "
+                "nan_to_num around round"), UNARY),
+    (_names(NP, "angle"), UNARY.replace(dtypes=WITH_COMPLEX)),
+    (_names(NP, "tan"), Spec(args=(arg("x", "small"),))),
+    (_names(NP, "log log10 log2 sqrt log1p"), Spec(args=(arg("x", "pos"),), dtypes=WITH_COMPLEX)),
+    (_names(NP, "reciprocal"), Spec(args=(arg("x", "nonzero"),))),
+    (_names(NP, "arcsin arccos arctanh"), Spec(args=(arg("x", "sym"),))),
+    (_names(NP, "arccosh"), Spec(args=(arg("x", "ge1"),))),
+    (_names(NP, "add subtract multiply maximum minimum fmax fmin hypot arctan2 copysign logaddexp "
+                "logaddexp2 heaviside equal not_equal greater greater_equal less less_equal "
+                "logical_and logical_or logical_xor isclose allclose array_equal array_equiv"),
+     BINARY),
+    (_names(NP, "divide true_divide mod remainder fmod floor_divide divmod"),
+     Spec(args=(arg("x"), arg("y", "nonzero")))),
+    (_names(NP, "power float_power"), Spec(args=(arg("x", "pos"), arg("y")))),
+    (_names(NP, "bitwise_and bitwise_or bitwise_xor left_shift right_shift"),
+     BINARY.replace(dtypes=INTS)),
+    (_names(NP, "bitwise_not invert"), UNARY.replace(dtypes=INTS)),
+    (_names(NP, "sum prod mean max min amax amin ptp all any nansum nanprod nanmean nanmax nanmin "
+                "median nanmedian count_nonzero average std var nanstd nanvar"),
+     UNARY.replace(dtypes=WITH_COMPLEX)),
+    (_names(NP, "argmax argmin nanargmax nanargmin"), UNARY),
+    (_names(NP, "cumsum cumprod"), UNARY),
+    (_names(NP, "percentile nanpercentile"), Spec(args=(arg("x"), lit(30.0)), skip_kw=WEIGHTS)),
+    (_names(NP, "quantile nanquantile"), Spec(args=(arg("x"), lit(0.3)), skip_kw=WEIGHTS)),
+    (_names(NP, "ravel atleast_1d atleast_2d atleast_3d ndim shape size iscomplexobj "
+                "isrealobj real_if_close modf flatnonzero argwhere nonzero sort argsort"),
+     UNARY.replace(dtypes=WITH_COMPLEX)),
+    (_names(NP, "zeros_like ones_like empty_like asarray array"), UNARY),
+    (_names(NP, "fliplr flipud tril triu"), UNARY.replace(shapes=AT_LEAST_2D)),
+    (_names(NP, "diagonal trace"), UNARY.replace(shapes=AT_LEAST_2D)),
+    (_names(NP, "hstack vstack dstack row_stack column_stack"),
+     Spec(args=(lambda c: [c.arr(), c.arr()],), shapes=NONEMPTY)),
+    (_names(NP, "inner outer kron dot vdot"), Spec(args=(arg("x"), arg("x")),
+                                                   shapes=((3,), (1,), (0,)))),
+    # numpy.linalg
+    (_names(LA, "det inv slogdet cond"), Spec(args=(arg("wc"),), shapes=SQUARE)),
+    (_names(LA, "cholesky eigh eigvalsh"), Spec(args=(arg("spd"),), shapes=SQUARE)),
+    (_names(LA, "svd svdvals qr pinv matrix_rank matrix_transpose"),
+     Spec(args=(arg("x"),), shapes=MATRICES)),
+    (_names(LA, "matrix_norm"), Spec(args=(arg("x"),), shapes=MATRICES,
+                                     kw={"ord": ("fro", "nuc", 1, -1, 2, np.inf)})),
+    # numpy.fft
+    (_names(FFT, "fft ifft ihfft"), Spec(shapes=NONEMPTY, dtypes=WITH_COMPLEX)),
+    (_names(FFT, "fftn ifftn"), Spec(shapes=NONEMPTY, dtypes=WITH_COMPLEX, kw=FFTN_AXES)),
+    (_names(FFT, "rfft"), Spec(shapes=NONEMPTY)),
+    (_names(FFT, "rfftn"), Spec(shapes=NONEMPTY, kw=FFTN_AXES)),
+    (_names(FFT, "irfft hfft"), Spec(shapes=((3,), (2, 3), (4,)), dtypes=(np.complex128,))),
+    (_names(FFT, "irfftn"), Spec(shapes=((3,), (2, 3), (4,)), dtypes=(np.complex128,),
+                                 kw=FFTN_AXES)),
+    (_names(FFT, "fft2 ifft2"), Spec(shapes=((2, 3), (1, 4), (2, 2, 3)), dtypes=WITH_COMPLEX,
+                                     kw=FFT2_AXES)),
+    (_names(FFT, "rfft2"), Spec(shapes=((2, 3), (1, 4), (2, 2, 3)), kw=FFT2_AXES)),
+    (_names(FFT, "irfft2"), Spec(shapes=((2, 3), (3, 4)), dtypes=(np.complex128,),
+                                 kw=FFT2_AXES)),
+    (_names(FFT, "fftshift ifftshift"), Spec(kw={"axes": lambda c: (None,) + int_axis(c)[:1]})),
+    (_names(FFT, "fftfreq rfftfreq"), Spec(args=(lit(5),), kw={"d": (1.0, 0.5)}, shapes=((),),
+                                           diff=False)),
+    # funcgrad.lax: elementwise (same shapes and dtypes, as lax requires)
+    (_names(LAX, "abs asinh atan cbrt ceil cos cosh exp expm1 floor is_finite logistic neg round "
+                 "sign sin sinh tanh"), UNARY),
+    (_names(LAX, "conj real imag"), UNARY.replace(dtypes=(np.complex128, np.complex64))),
+    (_names(LAX, "tan"), Spec(args=(arg("x", "small"),))),
+    (_names(LAX, "log log1p sqrt rsqrt"), Spec(args=(arg("x", "pos"),))),
+    (_names(LAX, "acos asin atanh"), Spec(args=(arg("x", "sym"),))),
+    (_names(LAX, "acosh"), Spec(args=(arg("x", "ge1"),))),
+    (_names(LAX, "add sub mul atan2 eq ne lt le gt ge"),
+     Spec(args=(arg("x"), arg("x")))),
+    (_names(LAX, "div rem"), Spec(args=(arg("x"), arg("x", "nonzero")))),
+    (_names(LAX, "pow"), Spec(args=(arg("x", "pos"), arg("x")))),
+    (_names(LAX, "bitwise_and bitwise_or bitwise_xor shift_left"),
+     Spec(args=(arg("x"), arg("x")), dtypes=INTS)),
+    (_names(LAX, "bitwise_not"), UNARY.replace(dtypes=INTS)),
+    (_names(LAX, "reduce_sum reduce_prod reduce_max reduce_min"),
+     Spec(args=(arg("x"), lambda c: tuple(range(c.ndim))[:1]), shapes=NONEMPTY)),
+    # funcgrad.nn
+    (_names(NN, "relu relu6 leaky_relu elu selu gelu sigmoid silu swish softplus log_sigmoid "
+                "softmax log_softmax standardize hard_tanh"), UNARY),
+    # funcgrad.random: samplers of a shape and dtype
+    (_names(RND, "uniform normal gumbel exponential bits"),
+     Spec(args=(arg("key"), lambda c: c.shape), shapes=((), (0,), (3,), (2, 3)),
+          dtypes=(np.float64,))),
+    # funcgrad.scipy.special (more land with the scipy helpers' branches; the signature rule
+    # covers a function until it has a family here)
+    (_names(SP + "special.", "erf erfc gammaln digamma ndtr log_ndtr expit i0 i0e i1 i1e "
+                             "erfcx spence entr"), Spec(args=(arg("x", "pos"),))),
+    (_names(SP + "special.", "erfinv"), Spec(args=(arg("x", "sym"),))),
+    (_names(SP + "special.", "ndtri logit"), Spec(args=(arg("x", "unit"),))),
+    (_names(SP + "special.", "xlogy xlog1py rel_entr kl_div betaln gammainc gammaincc zeta"),
+     Spec(args=(arg("x", "pos"), arg("y", "pos")))),
+    (_names(SP + "special.", "softmax log_softmax"), UNARY),
+    (_names(SP + "special.", "polygamma"), Spec(args=(lit(1), arg("x", "pos")))),
+    (_names(SP + "special.", "multigammaln"), Spec(args=(arg("x", "big"), lit(2)))),
+    (_names(SP + "special.", "betainc"), Spec(args=(arg("x", "pos"), arg("x", "pos"),
+                                                    arg("x", "unit")))),
+    # funcgrad.scipy.linalg (ahead of the branch that adds it)
+    (_names(SP + "linalg.", "det inv expm sqrtm logm schur hessenberg lu lu_factor polar"),
+     Spec(args=(arg("wc"),), shapes=SQUARE)),
+    (_names(SP + "linalg.", "cholesky cho_factor eigh"), Spec(args=(arg("spd"),), shapes=SQUARE)),
+    (_names(SP + "linalg.", "qr svd pinv"), Spec(args=(arg("x"),), shapes=MATRICES)),
+    (_names(SP + "linalg.", "solve solve_triangular"),
+     Spec(args=(arg("wc"), lambda c: c.arr(shape=c.shape[:-1] + (2,))), shapes=SQUARE)),
+    (_names(SP + "linalg.", "expm_frechet"), Spec(args=(arg("wc"), arg("x")), shapes=SQUARE)),
+    (_names(SP + "linalg.", "block_diag"), Spec(args=(arg("x"), arg("x")), shapes=MATRICES)),
+    (_names(SP + "linalg.", "toeplitz"), Spec(args=(arg("x"),), shapes=NONEMPTY_VECTORS)),
+    # funcgrad.scipy.stats: the discrete distributions at integer points
+    (_names(SP + "stats.", "poisson.logpmf poisson.pmf poisson.cdf geom.logpmf geom.pmf "
+                           "bernoulli.logpmf bernoulli.pmf"),
+     Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), arg("x", "unit")))),
+    (_names(SP + "stats.", "binom.logpmf binom.pmf nbinom.logpmf nbinom.pmf"),
+     Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), lit(5.0),
+                arg("x", "unit")))),
+]
+
+
+def _square_ops(n):
+    return lambda c: [c.arr(shape=(n, n)) for _ in range(3)]
+
+
+def _jnp(name):
+    """jax.numpy's `name`, as a stand-in for a funcgrad.lax function jax.lax does not have."""
+    def call(*args, **kwargs):
+        import jax.numpy as jnp  # reason: JAX is an optional oracle
+        return getattr(jnp, name)(*args, **kwargs)
+    return call
+
+
+def _np_argsort(x, axis, descending=False):
+    """lax.argsort's meaning in numpy: a stable sort, ties in their order either way."""
+    return np.argsort(-x if descending else x, axis=axis, kind="stable")
+
+
+def _jax_key_bits(bits):
+    import jax  # reason: JAX is an optional oracle
+    return jax.random.key_data(jax.random.wrap_key_data(bits))
+
+
+# ---- functions with a spec of their own -------------------------------------------------------
+SPECS: dict[str, Spec] = {
+    NP + "append": Spec(args=(arg("x"), arg("x")), kw={"axis": lambda c: (None,) + int_axis(c)},
+                        shapes=NONEMPTY),
+    NP + "broadcast_arrays": BINARY,
+    NP + "broadcast_to": Spec(args=(arg("x"), lambda c: (2,) + c.shape)),
+    NP + "concatenate": Spec(args=(lambda c: [c.arr(), c.arr()],), shapes=NONEMPTY,
+                             kw={"axis": lambda c: int_axis(c) + (None,)}),
+    NP + "stack": Spec(args=(lambda c: [c.arr(), c.arr()],),
+                       kw={"axis": lambda c: tuple(range(-c.ndim - 1, c.ndim + 1))}),
+    NP + "split": Spec(args=(arg("x"), lit(1)), shapes=NONEMPTY, kw={"axis": int_axis}),
+    NP + "array_split": Spec(args=(arg("x"), lit(2)), shapes=NONEMPTY, kw={"axis": int_axis}),
+    NP + "hsplit": Spec(args=(arg("x"), lit(1)), shapes=NONEMPTY),
+    NP + "vsplit": Spec(args=(arg("x"), lit(1)), shapes=AT_LEAST_2D),
+    NP + "dsplit": Spec(args=(arg("x"), lit(1)), shapes=((2, 1, 3), (1, 2, 2))),
+    NP + "diag": Spec(shapes=((3,), (1,), (3, 3), (2, 3), (0,))),
+    NP + "make_diagonal": Spec(shapes=((3,), (1,), (2, 3)), numpy=None,
+                               why="numpy has no make_diagonal"),
+    NP + "expand_dims": Spec(args=(arg("x"), lambda c: 0)),
+    NP + "squeeze": Spec(shapes=((1,), (1, 3), (2, 1, 3), ()), kw={"axis": (None,)}),
+    NP + "moveaxis": Spec(args=(arg("x"), lit(0), lit(-1)), shapes=NONEMPTY),
+    NP + "swapaxes": Spec(args=(arg("x"), lit(0), lit(-1)), shapes=NONEMPTY),
+    NP + "rollaxis": Spec(args=(arg("x"), lit(-1)), shapes=NONEMPTY, kw={"start": (0, 1)}),
+    NP + "reshape": Spec(args=(arg("x"), lambda c: (-1,))),
+    NP + "transpose": Spec(kw={"axes": lambda c: (None, tuple(reversed(range(c.ndim))))}),
+    NP + "rot90": Spec(shapes=AT_LEAST_2D, kw={"k": (1, 2, -1), "axes": ((0, 1), (1, 0))}),
+    NP + "roll": Spec(args=(arg("x"), lit(1)), kw={"axis": lambda c: (None,) + int_axis(c)}),
+    NP + "tile": Spec(args=(arg("x"), lit((2, 1)))),
+    NP + "repeat": Spec(args=(arg("x"), lit(2)), kw={"axis": lambda c: (None,) + int_axis(c)}),
+    NP + "pad": Spec(args=(arg("x"), lit(1)), shapes=NONEMPTY,
+                     kw={"mode": ("constant", "edge", "reflect", "symmetric", "wrap", "maximum",
+                                  "minimum", "mean", "linear_ramp", "median", "empty"),
+                         "constant_values": (0, 1.5)}),
+    NP + "take": Spec(args=(arg("x"), lit(np.array([0, 0]))), shapes=NONEMPTY,
+                      kw={"axis": lambda c: (None, 0), "mode": (None, "clip", "wrap")}),
+    NP + "take_along_axis": Spec(args=(arg("x"), lambda c: np.zeros(c.shape, np.int64), lit(-1)),
+                                 shapes=NONEMPTY),
+    NP + "searchsorted": Spec(args=(lambda c: np.sort(c.arr(shape=(5,))), arg("x")),
+                              kw={"sorter": (None,)}),
+    NP + "where": Spec(args=(arg("bool"), arg("x"), arg("y"))),
+    NP + "select": Spec(args=(lambda c: [c.arr(dtype=bool), c.arr(dtype=bool)],
+                              lambda c: [c.arr(), c.arr()]), kw={"default": (0, 1.5)}),
+    NP + "clip": Spec(args=(arg("x"), lit(-0.5)), kw={"a_max": (None, 0.5)}),
+    NP + "diff": Spec(shapes=NONEMPTY, kw={"n": (1, 2), "axis": int_axis,
+                                           "prepend": (None, 0.5), "append": (None, 1.0)}),
+    NP + "gradient": Spec(shapes=((3,), (4, 3)), kw={"axis": (None, 0), "edge_order": (1, 2)}),
+    NP + "interp": Spec(args=(arg("x"), lit(np.array([-1.0, 0.0, 1.5])),
+                              lit(np.array([2.0, -1.0, 0.5]))),
+                        kw={"left": (None, -3.0), "right": (None, 3.0), "period": (None, 2.0)}),
+    NP + "convolve": Spec(args=(arg("x"), lambda c: c.arr(shape=(2,))), shapes=NONEMPTY_VECTORS),
+    NP + "correlate": Spec(args=(arg("x"), lambda c: c.arr(shape=(2,))), shapes=NONEMPTY_VECTORS),
+    NP + "cross": Spec(args=(arg("x"), arg("x")), shapes=((3,), (2, 3), (4, 3))),
+    NP + "cov": Spec(shapes=((2, 4), (3, 5)), kw={"y": (None,), "ddof": (None, 0, 1),
+                                                  "fweights": (None,), "aweights": (None,)}),
+    NP + "corrcoef": Spec(shapes=((2, 4), (3, 5)), kw={"y": (None,)}),
+    NP + "einsum": Spec(args=(lit("ij,jk->ik"), lambda c: c.arr(shape=(2, 3)),
+                              lambda c: c.arr(shape=(3, 2))), shapes=((),)),
+    NP + "polyadd": Spec(args=(arg("x"), arg("x")), shapes=NONEMPTY_VECTORS),
+    NP + "polymul": Spec(args=(arg("x"), arg("x")), shapes=NONEMPTY_VECTORS),
+    NP + "polyval": Spec(args=(lambda c: c.arr(shape=(3,)), arg("x"))),
+    NP + "trapezoid": Spec(shapes=NONEMPTY, kw={"x": (None,), "dx": (1.0, 0.5),
+                                               "axis": int_axis}),
+    NP + "unique": Spec(args=(lambda c: np.round(c.arr(), 0),), jit=False,
+                        kw={"return_index": (False, True), "return_inverse": (False, True),
+                            "return_counts": (False, True), "axis": (None,)},
+                        why="the result's size is data-dependent (JAX refuses it under jit too)"),
+    NP + "partition": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY, compare="shapes",
+                           why="only the kth element's place is specified"),
+    NP + "meshgrid": Spec(args=(arg("x"), arg("x")), shapes=VECTORS),
+    NP + "indices": Spec(args=(lit((2, 3)),), shapes=((),), kw={"dtype": (int,)}),
+    NP + "arange": Spec(args=(lit(0.5), lit(4.0), lit(0.75)), shapes=((),), diff=False),
+    NP + "linspace": Spec(args=(lit(0.5), lit(4.0)), shapes=((),), kw={"num": (0, 1, 5)}),
+    NP + "logspace": Spec(args=(lit(0.5), lit(2.0)), shapes=((),),
+                          kw={"num": (0, 1, 5), "base": (10.0, 2.0), "axis": (0,)}),
+    NP + "eye": Spec(args=(lit(3),), shapes=((),), kw={"M": (None, 2), "k": (0, 1)}),
+    NP + "identity": Spec(args=(lit(3),), shapes=((),)),
+    NP + "tri": Spec(args=(lit(3),), shapes=((),), kw={"M": (None, 2), "k": (0, 1)}),
+    NP + "zeros": Spec(args=(lambda c: c.shape,)),
+    NP + "ones": Spec(args=(lambda c: c.shape,)),
+    NP + "empty": Spec(args=(lambda c: c.shape,), compare="shapes", why="values unspecified"),
+    NP + "empty_like": Spec(compare="shapes", why="values unspecified",
+                            kw={"shape": (None, (2,))}),
+    NP + "zeros_like": Spec(kw={"shape": (None, (2,))}),
+    NP + "ones_like": Spec(kw={"shape": (None, (2,))}),
+    NP + "full": Spec(args=(lambda c: c.shape, lit(1.5))),
+    NP + "full_like": Spec(args=(arg("x"), lit(1.5)), kw={"shape": (None, (2,))}),
+    NP + "astype": Spec(args=(arg("x"), lit(np.float32))),
+    NP + "array": Spec(kw={"ndmin": (0, 2)}),
+    NP + "tensordot": Spec(args=(arg("x"), arg("x")), shapes=((2, 3), (1, 2)),
+                           kw={"axes": (2, 1, 0)}),
+    NP + "matmul": Spec(args=(arg("x"), lambda c: c.arr(shape=c.shape[::-1])),
+                        shapes=((2, 3), (1, 1), (3, 1), (3,))),
+    NP + "finfo": Spec(args=(lit(np.float32),), shapes=((),), diff=False),
+    NP + "iinfo": Spec(args=(lit(np.int16),), shapes=((),), diff=False),
+    NP + "can_cast": Spec(args=(lit(np.float32), lit(np.float64)), shapes=((),),
+                          kw={"casting": ("safe", "same_kind", "unsafe")}),
+    NP + "promote_types": Spec(args=(lit(np.float32), lit(np.int16)), shapes=((),)),
+    NP + "result_type": Spec(args=(arg("x"), lit(np.int16))),
+    NP + "issubdtype": Spec(args=(lit(np.float32), lit(np.floating)), shapes=((),)),
+    # numpy.linalg
+    LA + "solve": Spec(args=(arg("wc"), lambda c: c.arr(shape=c.shape[:-1] + (2,))),
+                       shapes=SQUARE),
+    LA + "lstsq": Spec(args=(arg("wc"), lambda c: c.arr(shape=(c.shape[0],))),
+                       shapes=((3, 3), (1, 1)), kw={"rcond": (None, 1e-10)}),
+    LA + "matrix_power": Spec(args=(arg("x"), lit(3)), shapes=SQUARE),
+    LA + "matmul": Spec(args=(arg("x"), arg("x")), shapes=SQUARE),
+    LA + "multi_dot": Spec(args=(_square_ops(3),), shapes=((),)),
+    LA + "norm": Spec(shapes=((3,), (2, 3), (1,)), kw={"ord": (None, 2)}),
+    LA + "vector_norm": Spec(kw={"ord": (2, 1, np.inf, 0.5)}),
+    LA + "diagonal": Spec(shapes=MATRICES),
+    LA + "trace": Spec(shapes=MATRICES),
+    # funcgrad.lax: structural
+    LAX + "argmax": Spec(args=(arg("x"), lit(0), lit(np.int32)), shapes=NONEMPTY),
+    LAX + "argmin": Spec(args=(arg("x"), lit(0), lit(np.int64)), shapes=NONEMPTY),
+    LAX + "argsort": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY, jax=None,
+                          numpy=_np_argsort, why="jax.lax has no argsort: numpy's (stable)"),
+    LAX + "maximum": Spec(args=(arg("x"), arg("x")), jax="max"),
+    LAX + "minimum": Spec(args=(arg("x"), arg("x")), jax="min"),
+    LAX + "shift_right": Spec(args=(arg("x"), arg("x")), dtypes=INTS,
+                              jax="shift_right_arithmetic"),
+    LAX + "logaddexp": Spec(args=(arg("x"), arg("x")), jax=_jnp("logaddexp")),
+    LAX + "logaddexp2": Spec(args=(arg("x"), arg("x")), jax=_jnp("logaddexp2")),
+    LAX + "floor_divide": Spec(args=(arg("x"), arg("x", "nonzero")), jax=_jnp("floor_divide")),
+    LAX + "signbit": Spec(jax=_jnp("signbit")),
+    LAX + "cumsum": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY),
+    LAX + "broadcast_in_dim": Spec(args=(arg("x"), lambda c: (2,) + c.shape,
+                                         lambda c: tuple(range(1, c.ndim + 1)))),
+    LAX + "concatenate": Spec(args=(lambda c: [c.arr(), c.arr()], lit(0)), shapes=NONEMPTY),
+    LAX + "convert_element_type": Spec(args=(arg("x"), lit(np.float32))),
+    LAX + "expand_dims": Spec(args=(arg("x"), lit((0,)))),
+    LAX + "full": Spec(args=(lambda c: c.shape, lit(1.5), lit(np.float64))),
+    LAX + "integer_pow": Spec(args=(arg("x"), lit(3))),
+    LAX + "reshape": Spec(args=(arg("x"), lambda c: (int(np.prod(c.shape)),))),
+    LAX + "rev": Spec(args=(arg("x"), lit((0,))), shapes=NONEMPTY),
+    LAX + "squeeze": Spec(args=(arg("x"), lit((0,))), shapes=((1,), (1, 3))),
+    LAX + "transpose": Spec(args=(arg("x"), lambda c: tuple(reversed(range(c.ndim))))),
+    LAX + "select": Spec(args=(arg("bool"), arg("x"), arg("x"))),
+    LAX + "slice": Spec(args=(arg("x"), lit((0,)), lit((1,))), shapes=((3,), (2,)),
+                        kw={"strides": (None, (2,))}),
+    LAX + "dynamic_slice": Spec(args=(arg("x"), lit((1,)), lit((2,))), shapes=((3,), (4,))),
+    LAX + "dynamic_update_slice": Spec(args=(arg("x"), lambda c: c.arr(shape=(2,)), lit((1,))),
+                                       shapes=((3,), (4,))),
+    LAX + "pad": Spec(args=(arg("x"), lit(0.5), lit(((1, 2, 1),))), shapes=((3,), (1,), (0,))),
+    LAX + "dot_general": Spec(args=(arg("x"), arg("x"), lit((((1,), (1,)), ((), ())))),
+                              shapes=((2, 3), (1, 2))),
+    LAX + "map": Spec(args=(lit(np.sin), arg("x")), shapes=NONEMPTY, jax=None,
+                      numpy=lambda f, xs: np.stack([f(x) for x in xs]),
+                      why="the function argument is a numpy ufunc here; JAX needs its own"),
+    NN + "logsumexp": LOGSUMEXP, SP + "special.logsumexp": LOGSUMEXP,
+    NP + "piecewise": Spec(args=(arg("x"), lambda c: [c.arr(dtype=np.bool_)],
+                                 lit([lambda v: v * 2.0, lambda v: v - 1.0]))),
+    NP + "average": Spec(kw={"weights": lambda c: (None, c.arr("pos"))}),
+    NN + "one_hot": Spec(args=(arg("int"), lit(4)), kw={"dtype": (np.float64, np.float32),
+                                                        "axis": (-1, 0)}),
+    NN + "leaky_relu": UNARY.replace(kw={"negative_slope": (0.01, 0.3)}),
+    NN + "standardize": UNARY.replace(shapes=NONEMPTY, kw={"mean": (None,), "variance": (None,)}),
+    RND + "key": Spec(args=(lit(3),), shapes=((),), jax="PRNGKey",
+                      why="funcgrad's keys are raw uint32[2] (JAX's key() is typed)"),
+    NP + "msort": Spec(shapes=NONEMPTY, numpy=lambda a: np.sort(a, axis=0), jax=None,
+                       why="numpy 2 and JAX dropped msort: numpy's sort along axis 0"),
+    RND + "PRNGKey": Spec(args=(lit(3),), shapes=((),)),
+    RND + "split": Spec(args=(arg("key"),), shapes=((),), kw={"num": (2, 3)}),
+    RND + "fold_in": Spec(args=(arg("key"), lit(7)), shapes=((),)),
+    RND + "randint": Spec(args=(arg("key"), lambda c: c.shape, lit(0), lit(5)),
+                          shapes=((), (3,)), kw={"dtype": (np.int64, np.int32)}),
+    RND + "bernoulli": Spec(args=(arg("key"),), shapes=((), (3,)),
+                            kw={"p": (0.5, 0.2), "shape": (None, (3,))}),
+    RND + "categorical": Spec(args=(arg("key"), arg("x")), shapes=((3,), (2, 3)),
+                              kw={"shape": lambda c: (None, (2,) + c.shape[:-1])}),
+    RND + "permutation": Spec(args=(arg("key"), arg("x")), shapes=((4,), (2, 3))),
+    RND + "choice": Spec(args=(arg("key"), arg("x")), shapes=((4,),),
+                         kw={"shape": ((), (2,)), "replace": (True, False), "p": (None,)}),
+    RND + "truncated_normal": Spec(args=(arg("key"), lit(-1.0), lit(2.0)), shapes=((),),
+                                   kw={"shape": ((), (3,))}),
+    RND + "gamma": Spec(args=(arg("key"), arg("x", "pos")), shapes=((), (3,)), order=1,
+                        kw={"shape": lambda c: (None, (2,) + c.shape)}),
+    RND + "beta": Spec(args=(arg("key"), arg("x", "pos"), arg("x", "pos")), shapes=((), (3,)),
+                       order=1,
+                       kw={"shape": lambda c: (None, (2,) + c.shape)}),
+    RND + "dirichlet": Spec(args=(arg("key"), arg("x", "pos")), shapes=((3,), (2, 3)), order=1,
+                            kw={"shape": lambda c: (None, (2,) + c.shape[:-1])}),
+    RND + "key_data": Spec(args=(arg("key"),), shapes=((),)),
+    RND + "wrap_key_data": Spec(args=(lit(np.array([0, 7], np.uint32)),), shapes=((),),
+                                jax=_jax_key_bits, why="JAX's typed key, as its bits"),
+}
+
+# Functions the harness does not call, each with the reason.
+EXCLUDED: dict[str, str] = {
+    **{LAX + n: "a collective over a named axis (vmap/distributed): tests/test_collectives.py"
+       for n in "axis_index axis_size psum pmean pmax pmin all_gather all_to_all ppermute "
+                "pshuffle psum_scatter".split()},
+    **{LAX + n: "control flow taking functions: tests/test_control_flow.py holds each against "
+                "JAX and its derivatives" for n in "cond switch fori_loop while_loop scan".split()},
+    **{LAX + n: "funcgrad's own indexing primitives (no JAX function of this signature): "
+                "tests/test_ops.py and the .at[] tests" for n in
+       "gather index index_update scatter scatter_add scatter_max scatter_min scatter_mul"
+       .split()},
+    **{n: "convolutions: tests/test_ops.py holds them against JAX (pending: jaxrules extends "
+          "conv_general_dilated with dimension_numbers and dilations this round)"
+       for n in (LAX + "conv", LAX + "conv_general_dilated", NN + "conv",
+                 NN + "conv_general_dilated")},
+    NN + "max_pool": "pooling windows: tests/test_ops.py (jax.nn has no pooling to compare to)",
+    NN + "avg_pool": "pooling windows: tests/test_ops.py (jax.nn has no pooling to compare to)",
+    NN + "dropout": "random masks: tests/test_random.py (jax.nn has no dropout)",
+    NP + "einsum_path": "returns a contraction plan, not values",
+}
+
+# Checks that differ for a known reason: (qualname or fnmatch pattern, check) -> reason. A check
+# in this list that fails is reported, not failed; one that passes is reported as fixed.
+KNOWN: dict[tuple[str, str], str] = {
+    **{(RND + "*", c): "pending: prng (funcgrad.random is not yet JAX's threefry stream: "
+                       "values and their derivatives differ; shapes and dtypes are checked)"
+       for c in ("jax", "jvp", "vjp", "jvp-of-vjp", "vjp-of-vjp")},
+    **{(q + "(shapes=(0,)*", c): "pending: scimisc (logsumexp of an empty array raises; scipy "
+                                 "and JAX give -inf: FINDINGS-scimisc.md)"
+       for q in (NN + "logsumexp", SP + "special.logsumexp") for c in ("numpy", "jax")},
+    **{(NP + q + "(shapes=(0,)*", "numpy-error"): "numpy fails with an internal IndexError on an "
+                                                  "empty input, JAX returns NaN; funcgrad raises "
+                                                  "a ValueError naming the argument"
+       for q in ("quantile", "percentile")},
+    (LAX + "pad", "jax-error"): "pending: jaxapi (JAX refuses a Python-float padding_value "
+                                "beside a float32 operand under x64: FINDINGS-jaxapi.md)",
+    (LAX + "rem", "*"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
+                        "XFAIL); its derivative differs with it",
+    **{(NN + n, "*-error"): "deliberate: a 0-d input is its own (log-)softmax (the docstring "
+                              "example); JAX refuses axis -1 of a 0-d array"
+       for n in ("softmax", "log_softmax")},
+    (LA + "det", "*-error"): "JAX's own derivative of det fails on a 0x0 matrix (IndexError "
+                             "inside JAX); funcgrad's is the empty product's, 0",
+    **{(LA + "lstsq", c): "JAX's lstsq returns residuals of shape (1,) where numpy returns an "
+                          "empty array (square or underdetermined a); funcgrad follows numpy"
+       for c in ("jax", "jvp*", "vjp*")},
+    **{(LA + "matrix_rank", c): "pending: scilinalg (matrix_rank needs concrete values; JAX's "
+                                "traces: FINDINGS-scilinalg.md)" for c in ("jit", "vmap")},
+    **{(LA + "lstsq", c): "pending: scilinalg (lstsq needs concrete values for the rank; JAX's "
+                          "traces: FINDINGS-scilinalg.md)" for c in ("jit", "vmap")},
+    **{(SP + "special." + n, c): "pending: scimisc (second derivative wrong or missing: "
+                                  "FINDINGS-scimisc.md)"
+       for n in ("erfinv", "ndtri", "digamma") for c in ("jvp-of-vjp", "vjp-of-vjp")},
+    (NP + "tri", "jax"): "JAX's tri defaults to float32 even under x64 (numpy's and funcgrad's "
+                         "default: float64)",
+    (NP + "searchsorted", "jax"): "JAX's searchsorted returns int32 even under x64 (numpy's "
+                                  "and funcgrad's index dtype: int64)",
+    (NP + "full", "weak_type"): "pending: jaxdtype (in JAX's mode full(shape, 1.5) is strongly "
+                                "typed; JAX's is weak: FINDINGS-jaxdtype.md)",
+    (NP + "interp(*period=2.0*)", "numpy"): "not implemented: interp(period=) raises "
+                                           "NotImplementedError naming the workaround",
+    **{(NP + f"{q}(*method='{m}'*)", "numpy"): "not implemented: only method='linear' (raises "
+                                              "NotImplementedError)"
+       for q in ("quantile", "percentile", "nanquantile", "nanpercentile")
+       for m in ("lower", "higher", "nearest", "midpoint")},
+    **{(NP + f"pad(*mode='{m}'*)", "numpy"): "pending: scilinalg (pad in every mode, issue #19)"
+       for m in ("maximum", "minimum", "mean", "linear_ramp", "median", "empty")},
+    (LAX + "rem", "jax"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
+                          "XFAIL)",
+}
+
+
+def spec_for(qualname: str, func) -> Spec:
+    if qualname in SPECS:
+        return SPECS[qualname]
+    for names, spec in FAMILIES:
+        if qualname in names:
+            return spec
+    return signature_rule(func)
+
+
+def signature_rule(func) -> Spec:
+    """Every required positional argument an array in (0.05, 0.95) of the call's shape."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return Spec(args=(arg("x", "unit"),))
+    n = sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            for p in params)
+    return Spec(args=tuple(arg("x", "unit") for _ in range(max(n, 1))), why="signature rule")
+
+
+def family_names() -> set:
+    return set(SPECS) | {n for names, _ in FAMILIES for n in names}
