@@ -942,3 +942,57 @@ def _eig_vjp(ct, ans, x):
 
 eig_p.jvp = _eig_jvp
 defvjp(eig_p, _eig_vjp)
+
+# ---- qr_pivots: the column order of QR with column pivoting (integers, no derivative) ----------
+# LAPACK geqp3's choice: at step j, the remaining column of largest norm below row j. The
+# factors themselves are the plain QR of the permuted columns (differentiable through qr).
+
+def _qr_pivots_one(a):
+    a = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+    m, n = a.shape
+    perm = np.arange(n, dtype=np.int32)
+    for j in range(min(m, n)):
+        norms = (np.abs(a[j:, j:]) ** 2).sum(axis=0)
+        p = j + int(np.argmax(norms))
+        if p != j:
+            a[:, [j, p]] = a[:, [p, j]]
+            perm[[j, p]] = perm[[p, j]]
+        x = a[j:, j]
+        alpha = np.linalg.norm(x)
+        if alpha == 0:
+            continue
+        v = x.copy()
+        v[0] += (x[0] / abs(x[0]) if x[0] != 0 else 1.0) * alpha
+        v /= np.linalg.norm(v)
+        a[j:, j:] -= 2.0 * np.outer(v, v.conj() @ a[j:, j:])
+    return perm
+
+
+def _qr_pivots_impl(x):
+    x = asarray(x)
+    *lead, m, n = x.shape
+    flat = x.reshape((-1, m, n))
+    out = (np.stack([_qr_pivots_one(f) for f in flat]) if flat.shape[0]
+           else np.empty((0, n), np.int32))
+    return out.reshape(tuple(lead) + (n,))
+
+
+qr_pivots_p = Primitive("qr_pivots")
+qr_pivots_p.impl = _qr_pivots_impl
+
+
+def _qr_pivots_abstract_eval(x):
+    _check_matrix("qr_pivots", x, square=False)
+    return ShapedArray(x.shape[:-2] + (x.shape[-1],), np.int32)
+
+
+qr_pivots_p.abstract_eval = _qr_pivots_abstract_eval
+qr_pivots_p.batch = lambda args, dims: (qr_pivots_p.bind(move_axis(args[0], dims[0], 0)), 0)
+qr_pivots_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                    **NO_ALGEBRA)
+def_nondiff(qr_pivots_p)
+
+
+def qr_pivots(x: ArrayLike) -> Array:
+    """The column permutation of QR with column pivoting (LAPACK geqp3's order)."""
+    return qr_pivots_p.bind(x)
