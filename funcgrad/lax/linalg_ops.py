@@ -6,17 +6,19 @@ primitives), so higher derivatives come free.
 
 Conventions. `mT(x)` is the transpose of the last two axes, `<A, B> = sum(A * B)`, `sym(X) =
 (X + mT(X)) / 2`, `diag` the diagonal, and each vjp is the exact transpose of its jvp (the tests
-check <u, J v> == <J^T u, v>). For complex inputs the linear rules (triangular_solve, solve, inv,
-det) follow JAX's convention (a vjp is the plain, unconjugated transpose); the other rules are
-for real matrices and say so.
+check <u, J v> == <J^T u, v>). Complex inputs follow JAX's convention: a vjp is the transpose
+for the pairing <a, b> = Re(sum(a * b)) (no conjugation), so linear rules (triangular_solve,
+solve, inv, det) use the plain transpose and the R-linear ones (cholesky, eigh, svd, qr,
+slogdet) take conjugates where the derivation puts them. cholesky and eigh read one triangle
+of their input (hermitian_from_triangle), as numpy and LAPACK do.
 
 Sources of the formulas:
 - cholesky: I. Murray, "Differentiation of the Cholesky decomposition" (2016), eqs. (8)-(10).
   With A = L L^T and Phi(X) = the lower triangle of X with its diagonal halved,
   dL = L Phi(L^-1 dA L^-T) and  A_bar = sym(L^-T Phi(L^T L_bar) L^-1).
-  As in JAX and PyTorch, the rules treat A as symmetric: the tangent enters through its
-  symmetric part and the gradient is symmetric (numpy reads only the lower triangle, so a
-  perturbation that breaks the symmetry is not a direction these rules describe).
+  The primitive's rules take the tangent's Hermitian part; the public cholesky feeds it the
+  Hermitian matrix built from x's lower triangle, so (as numpy's values) only that triangle
+  of x has a derivative.
 - eigh: the standard perturbation result (e.g. M. Giles, "An extended collection of matrix
   derivative results for forward and reverse mode AD", 2008, sec. 3.1): with S = V^T sym(dA) V
   and F_ij = 1 / (w_j - w_i) (i != j), F_ii = 0,  dw = diag(S),  dV = V (F o S), and
@@ -39,22 +41,28 @@ Sources of the formulas:
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from .._core.array import Array, wrap_value
-from .._core.backend import asarray
 from .._core.avals import ShapedArray
+from .._core.backend import asarray
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defvjp,
-                               defvjp_all)
+from .._core.primitive import (
+    NO_ALGEBRA,
+    PURE,
+    RULE_FIRST,
+    Primitive,
+    defvjp,
+    defvjp_all,
+)
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
-from ._batching import move_axis, to_front, batch_size
+from ._batching import batch_size, move_axis, to_front
 from .elementwise import conj, convert_element_type, eq, real
 from .linalg import dot_general
 from .reduce import reduce_sum
-from .shape import concatenate, reshape, slice as _slice, transpose
+from .shape import concatenate, reshape, transpose
+from .shape import slice as _slice
 
 
 class LinAlgError(ShapeError, np.linalg.LinAlgError):
@@ -104,10 +112,6 @@ def _tri(x, k=0, lower=True):
     return x * _const(mask, get_aval(x).dtype)
 
 
-def _sym(x):
-    return (x + mT(x)) * 0.5
-
-
 def _row(v):
     """(..., n) -> (..., 1, n): multiplies the columns of a matrix."""
     s = _shape(v)
@@ -146,13 +150,44 @@ def _last_cols(x, start, stop):
     return _slice(x, (0,) * (len(s) - 1) + (start,), s[:-1] + (stop,))
 
 
-def _real_only(name, *xs):
-    for x in xs:
-        if get_aval(x).dtype.kind == "c":
-            raise NotImplementedError(
-                f"{name}: derivatives of complex matrices are not implemented (real float32 and "
-                "float64 matrices are). Split the problem into real and imaginary parts, or "
-                "differentiate with respect to real parameters that build the matrix.")
+def _is_complex(x):
+    return get_aval(x).dtype.kind == "c"
+
+
+def mH(x: ArrayLike) -> Array:
+    """The conjugate transpose of the last two axes (mT for real x)."""
+    return conj(mT(x)) if _is_complex(x) else mT(x)
+
+
+def _conj(x):
+    return conj(x) if _is_complex(x) else x
+
+
+def _symh(x):
+    """The Hermitian part (x + x^H) / 2 (sym for real x)."""
+    return (x + mH(x)) * 0.5
+
+
+def _i_imag(x):
+    """i Im(x) for complex x: x - Re(x)."""
+    return x - convert_element_type(real(x), get_aval(x).dtype)
+
+
+def _safe_inverse(s):
+    """1 / s, with 0 where s == 0."""
+    z = convert_element_type(eq(s, _const(0, get_aval(s).dtype)), get_aval(s).dtype)
+    return 1.0 / (s + z) - z
+
+
+def hermitian_from_triangle(x: ArrayLike, lower: bool = True) -> Array:
+    """The Hermitian (real: symmetric) matrix whose lower (upper) triangle is x's: what numpy's
+    and LAPACK's cholesky and eigh read (the other triangle and the imaginary part of the
+    diagonal are not read, so they get zero derivative)."""
+    strict = _tri(x, -1) if lower else _tri(x, 1, lower=False)
+    d = x * _eye(_shape(x)[-1], get_aval(x).dtype)
+    if _is_complex(x):
+        d = convert_element_type(real(d), get_aval(x).dtype)
+    return strict + d + mH(strict)
 
 
 # ---- shape rules ---------------------------------------------------------------------------------
@@ -245,9 +280,9 @@ cholesky_p = _matrix_prim("cholesky", lambda x: np.linalg.cholesky(x),
 
 
 def cholesky(x: ArrayLike) -> Array:
-    """The lower Cholesky factor L of a symmetric positive-definite x = L L^T (numpy reads the
-    lower triangle of x)."""
-    return cholesky_p.bind(x)
+    """The lower Cholesky factor L of the Hermitian positive-definite matrix whose lower triangle
+    is x's (x = L L^H); only that triangle is read, so only it has a derivative."""
+    return cholesky_p.bind(hermitian_from_triangle(x, True))
 
 
 def _phi(x):
@@ -261,19 +296,18 @@ def _cholesky_jvp(primals, tangents):
     L = cholesky_p.bind(x)
     if t is None:
         return L, None
-    _real_only("cholesky", x)
-    # X = L^-1 sym(t) L^-T;  dL = L Phi(X)
-    y = triangular_solve(L, _sym(t), lower=True)
-    X = triangular_solve(L, mT(y), lower=True)
+    # X = L^-1 symh(t) L^-H;  dL = L Phi(X)
+    y = triangular_solve(L, _symh(t), lower=True)
+    X = mH(triangular_solve(L, mH(y), lower=True))
     return L, mm(L, _phi(X))
 
 
 def _cholesky_vjp(ct, L, x):
-    _real_only("cholesky", x)
+    # transposed for the pairing Re(sum(a * b)): A_bar = symh(L^-T Phi(L^T L_bar) conj(L)^-1)
     P = _phi(mm(mT(L), ct))
-    W = triangular_solve(L, P, lower=True, transpose_a=True)             # L^-T P
-    Z = mT(triangular_solve(L, mT(W), lower=True, transpose_a=True))    # W L^-1
-    return _sym(Z)
+    W = triangular_solve(L, P, lower=True, transpose_a=True)                     # L^-T P
+    Z = mT(triangular_solve(_conj(L), mT(W), lower=True, transpose_a=True))     # W conj(L)^-1
+    return _symh(Z)
 
 
 cholesky_p.jvp = _cholesky_jvp
@@ -433,23 +467,28 @@ slogdet_p = _matrix_prim(
 
 
 def slogdet(x: ArrayLike) -> tuple[Array, Array]:
-    """(sign, log|det x|). The sign is piecewise constant: its derivative is zero."""
+    """(sign, log|det x|). A real sign is piecewise constant (zero derivative); a complex one,
+    det / |det|, turns with the phase: d sign = sign i Im(tr(x^-1 dx))."""
     return tuple(slogdet_p.bind(x))
 
 
 def _slogdet_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
-    ans = slogdet_p.bind(x)
+    sign, logabs = slogdet_p.bind(x)
     if t is None:
-        return ans, None
-    _real_only("slogdet", x)
-    return ans, [None, _trace(solve(x, t))]
+        return [sign, logabs], None
+    tr = _trace(solve(x, t))
+    if not _is_complex(x):
+        return [sign, logabs], [None, tr]
+    return [sign, logabs], [sign * _i_imag(tr), real(tr)]
 
 
 def _slogdet_vjp(ct, ans, x):
-    _real_only("slogdet", x)
-    _, ct_log = ct
-    return reshape(ct_log, _shape(ct_log) + (1, 1)) * mT(inv(x))
+    ct_sign, ct_log = ct
+    coeff = ct_log
+    if _is_complex(x):
+        coeff = convert_element_type(ct_log, get_aval(x).dtype) + _i_imag(ct_sign * ans[0])
+    return reshape(coeff, _shape(coeff) + (1, 1)) * mT(inv(x))
 
 
 slogdet_p.jvp = _slogdet_jvp
@@ -465,9 +504,10 @@ eigh_p = _matrix_prim(
 
 
 def eigh(x: ArrayLike, *, lower: bool = True) -> tuple[Array, Array]:
-    """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the symmetric matrix
-    whose lower (or upper) triangle is that of x."""
-    return tuple(eigh_p.bind(x, lower=bool(lower)))
+    """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the Hermitian matrix
+    whose lower (or upper) triangle is that of x (only that triangle is read, as numpy's UPLO,
+    and only it has a derivative)."""
+    return tuple(eigh_p.bind(hermitian_from_triangle(x, bool(lower)), lower=bool(lower)))
 
 
 def _eigh_jvp(primals, tangents, *, lower):
@@ -475,16 +515,16 @@ def _eigh_jvp(primals, tangents, *, lower):
     w, v = eigh_p.bind(x, lower=lower)
     if t is None:
         return [w, v], None
-    _real_only("eigh", x)
-    S = mm(mT(v), mm(_sym(t), v))
-    return [w, v], [_diag(S), mm(v, _gap_matrix(w) * S)]
+    S = mm(mH(v), mm(_symh(t), v))
+    dw = real(_diag(S)) if _is_complex(S) else _diag(S)
+    return [w, v], [dw, mm(v, _gap_matrix(w) * S)]
 
 
 def _eigh_vjp(ct, ans, x, *, lower):
-    _real_only("eigh", x)
+    # transposed for Re(sum(a * b)): A_bar = symh(conj(V) (diag(w_bar) + F o (V^T V_bar)) V^T)
     (w_bar, v_bar), (w, v) = ct, ans
     inner = _gap_matrix(w) * mm(mT(v), v_bar) + _diag_embed(w_bar, get_aval(v).dtype)
-    return _sym(mm(v, mm(inner, mT(v))))
+    return _symh(mm(_conj(v), mm(inner, mT(v))))
 
 
 eigh_p.jvp = _eigh_jvp
@@ -520,7 +560,6 @@ def svd(x: ArrayLike, *, full_matrices: bool = False,
 
 
 def _svd_check(x, full_matrices, compute_uv):
-    _real_only("svd", x)
     m, n = _shape(x)[-2:]
     if full_matrices and compute_uv and m != n:
         raise NotImplementedError(
@@ -535,9 +574,9 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
         return svd_p.bind(x, full_matrices=full_matrices, compute_uv=compute_uv), None
     _svd_check(x, full_matrices, compute_uv)
     u, s, vh = svd_p.bind(x, full_matrices=False, compute_uv=True)
-    v = mT(vh)
-    dP = mm(mT(u), mm(t, v))
-    ds = _diag(dP)
+    v = mH(vh)
+    dP = mm(mH(u), mm(t, v))
+    ds = real(_diag(dP)) if _is_complex(dP) else _diag(dP)
     if not compute_uv:
         return [s], [ds]
     m, n = _shape(x)[-2:]
@@ -545,35 +584,42 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     F = _gap_matrix(s * s)
     dPS = dP * s_row
     SdP = s_col * dP
-    du = mm(u, F * (dPS + mT(dPS)))
-    dv = mm(v, F * (SdP + mT(SdP)))
+    du = mm(u, F * (dPS + mH(dPS)))
+    if _is_complex(dP):   # the phase: i Im(diag(dP)) / s on the diagonal
+        du = du + u * _row(_i_imag(_diag(dP)) * _safe_inverse(s))
+    dv = mm(v, F * (SdP + mH(SdP)))
     if m > n:
         du = du + (mm(t, v) - mm(u, dP)) / s_row
     if n > m:
-        dv = dv + (mm(mT(t), u) - mm(v, mT(dP))) / s_row
-    return [u, s, vh], [du, ds, mT(dv)]
+        dv = dv + (mm(mH(t), u) - mm(v, mH(dP))) / s_row
+    return [u, s, vh], [du, ds, mH(dv)]
 
 
 def _svd_vjp(ct, ans, x, *, full_matrices, compute_uv):
+    # transposed for Re(sum(a * b)): A_bar = conj(U) P_bar conj(Vh) (+ the m != n terms)
     _svd_check(x, full_matrices, compute_uv)
     dtype = get_aval(x).dtype
     if not compute_uv:
         (s_bar,) = ct
         u, _, vh = svd_p.bind(x, full_matrices=False, compute_uv=True)
-        return mm(u * _row(s_bar), vh)
+        return _conj(mm(u * _row(s_bar), vh))
     (u_bar, s_bar, vh_bar), (u, s, vh) = ct, ans
     m, n = _shape(x)[-2:]
-    v, v_bar = mT(vh), mT(vh_bar)
+    v, v_bar = mH(vh), mH(vh_bar)
     s_row, s_col = _row(s), _col(s)
     F = _gap_matrix(s * s)
-    J = F * mm(mT(u), u_bar)
-    K = F * mm(vh, v_bar)
-    G = _diag_embed(s_bar, dtype) + (J + mT(J)) * s_row + s_col * (K + mT(K))
-    a_bar = mm(mm(u, G), vh)
+    UtUb = mm(mT(u), u_bar)
+    J = F * UtUb
+    K = F * mm(mT(v), v_bar)
+    G = _diag_embed(s_bar, dtype) + (J + mH(J)) * s_row + s_col * (K + mH(K))
+    if _is_complex(x):
+        G = G + _diag_embed(_i_imag(_diag(UtUb)) * _safe_inverse(s), dtype)
+    a_bar = mm(mm(_conj(u), G), _conj(vh))
     if m > n:
-        a_bar = a_bar + mm((u_bar - mm(u, mm(mT(u), u_bar))) / s_row, vh)
+        a_bar = a_bar + mm((u_bar - mm(_conj(u), UtUb)) / s_row, _conj(vh))
     if n > m:
-        a_bar = a_bar + mm(u, mT((v_bar - mm(v, mm(vh, v_bar))) / s_row))
+        vbt = mT(v_bar)
+        a_bar = a_bar + _conj(mm(u / s_row, vbt - mm(mm(vbt, v), vh)))
     return a_bar
 
 
@@ -600,7 +646,6 @@ def qr(x: ArrayLike, *, full_matrices: bool = False) -> tuple[Array, Array]:
 
 
 def _qr_check(x, full_matrices):
-    _real_only("qr", x)
     m, n = _shape(x)[-2:]
     if full_matrices and m > n:
         raise NotImplementedError(
@@ -615,9 +660,11 @@ def _right_solve_upper(x, r):
 
 def _qr_jvp_tall(q, r, t):
     D = _right_solve_upper(t, r)
-    C = mm(mT(q), D)
+    C = mm(mH(q), D)
     L = _tri(C, -1)
-    omega = L - mT(L)
+    omega = L - mH(L)
+    if _is_complex(C):   # R's diagonal stays real: its phase goes to Q
+        omega = omega + _i_imag(C) * _eye(_shape(C)[-1], get_aval(C).dtype)
     return mm(q, omega - C) + D, mm(C - omega, r)
 
 
@@ -631,14 +678,18 @@ def _qr_jvp(primals, tangents, *, full_matrices):
     if m >= n:
         return [q, r], list(_qr_jvp_tall(q, r, t))
     dq, dr1 = _qr_jvp_tall(q, _last_cols(r, 0, m), _last_cols(t, 0, m))
-    dr2 = mm(mT(dq), _last_cols(x, m, n)) + mm(mT(q), _last_cols(t, m, n))
+    dr2 = mm(mH(dq), _last_cols(x, m, n)) + mm(mH(q), _last_cols(t, m, n))
     return [q, r], [dq, concatenate([dr1, dr2], _ndim(x) - 1)]
 
 
 def _qr_vjp_tall(q, r, q_bar, r_bar):
+    # transposed for Re(sum(a * b)): N = the Hermitian matrix with M's upper triangle and
+    # Re(diag(M)), A_bar = (Q_bar + conj(Q) N) R^-T
     M = mm(r_bar, mT(r)) - mm(mT(q), q_bar)
-    N = _tri(M, 0, lower=False) + _tri(mT(M), -1)      # copyutl(M)
-    d_bar = q_bar + mm(q, N)
+    N = _tri(M, 1, lower=False) + _tri(mH(M), -1)
+    diag = M * _eye(_shape(M)[-1], get_aval(M).dtype)
+    N = N + (diag - _i_imag(diag) if _is_complex(M) else diag)
+    d_bar = q_bar + mm(_conj(q), N)
     return mT(triangular_solve(r, mT(d_bar), lower=False))   # d_bar R^-T
 
 
@@ -649,350 +700,10 @@ def _qr_vjp(ct, ans, x, *, full_matrices):
     if m >= n:
         return _qr_vjp_tall(q, r, q_bar, r_bar)
     x2, r2_bar = _last_cols(x, m, n), _last_cols(r_bar, m, n)
-    x1_bar = _qr_vjp_tall(q, _last_cols(r, 0, m), q_bar + mm(x2, mT(r2_bar)),
+    x1_bar = _qr_vjp_tall(q, _last_cols(r, 0, m), q_bar + mm(_conj(x2), mH(r2_bar)),
                           _last_cols(r_bar, 0, m))
-    return concatenate([x1_bar, mm(q, r2_bar)], _ndim(x) - 1)
+    return concatenate([x1_bar, mm(_conj(q), r2_bar)], _ndim(x) - 1)
 
 
 qr_p.jvp = _qr_jvp
 defvjp(qr_p, _qr_vjp)
-
-# ---- lu -----------------------------------------------------------------------------------------
-# Partial pivoting (LAPACK getrf's choice: the first row of largest |re| + |im| in the column).
-# Outputs: the packed factors (L below the unit diagonal, U on and above), LAPACK's 0-based row
-# interchanges (row i was swapped with row pivots[i]) and the permutation they make (row i of
-# P^T a is row perm[i] of a). Derivative (square a; JAX's rule written out): with
-# X = L^-1 P^T dA U^-1,  dL = L tril(X, -1),  dU = triu(X) U; transposed,
-# A_bar = P L^-T (tril(L^T G, -1) + triu(G U^T)) U^-T for the packed factors' cotangent G.
-
-def _lu_one(a):
-    a = a.copy()
-    m, n = a.shape
-    k = min(m, n)
-    piv = np.zeros(k, np.int32)
-    perm = np.arange(m, dtype=np.int32)
-    for j in range(k):
-        col = a[j:, j]
-        size = np.abs(col.real) + np.abs(col.imag) if a.dtype.kind == "c" else np.abs(col)
-        p = j + int(np.argmax(size))
-        piv[j] = p
-        if p != j:
-            a[[j, p]] = a[[p, j]]
-            perm[[j, p]] = perm[[p, j]]
-        if a[j, j] != 0:
-            a[j + 1:, j] /= a[j, j]
-        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
-    return a, piv, perm
-
-
-def _lu_impl(x):
-    x = asarray(x)
-    *lead, m, n = x.shape
-    flat = x.reshape((-1, m, n))
-    outs = [_lu_one(flat[i]) for i in range(flat.shape[0])]
-    k = min(m, n)
-    lu = np.stack([o[0] for o in outs]) if outs else np.empty((0, m, n), x.dtype)
-    piv = np.stack([o[1] for o in outs]) if outs else np.empty((0, k), np.int32)
-    perm = np.stack([o[2] for o in outs]) if outs else np.empty((0, m), np.int32)
-    lead = tuple(lead)
-    return [lu.reshape(lead + (m, n)), piv.reshape(lead + (k,)), perm.reshape(lead + (m,))]
-
-
-lu_p = _matrix_prim(
-    "lu", _lu_impl,
-    lambda x: [ShapedArray(x.shape, x.dtype), ShapedArray(x.shape[:-2] + (min(x.shape[-2:]),),
-                                                          np.int32),
-               ShapedArray(x.shape[:-1], np.int32)],
-    fresh=False, square=False, multiple_results=True)
-
-
-def lu(x: ArrayLike) -> tuple[Array, Array, Array]:
-    """(lu, pivots, permutation) of x = P L U by partial pivoting (see the section's note)."""
-    return tuple(lu_p.bind(x))
-
-
-def _perm_matrix(perm, dtype):
-    """P with P^T a = a[perm]: P[i, j] = (perm[j] == i), from integer perm (..., m)."""
-    m = _shape(perm)[-1]
-    rows = _const(np.arange(m).reshape(m, 1), np.int32)
-    return convert_element_type(eq(_row(perm), rows), dtype)
-
-
-def _lu_square_check(x):
-    m, n = _shape(x)[-2:]
-    if m != n:
-        raise NotImplementedError(
-            f"lu: derivatives of the LU factors of a non-square ({m}, {n}) matrix are not "
-            "implemented (square ones are).")
-
-
-def _lu_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    packed, piv, perm = lu_p.bind(x)
-    if t is None:
-        return [packed, piv, perm], None
-    _lu_square_check(x)
-    dtype = get_aval(x).dtype
-    n = _shape(x)[-1]
-    low = _tri(packed, -1) + _eye(n, dtype)
-    P = _perm_matrix(perm, dtype)
-    y = triangular_solve(low, mm(mT(P), t), lower=True)               # L^-1 P^T dA
-    X = mT(triangular_solve(packed, mT(y), lower=False, transpose_a=True))  # ... U^-1
-    d = mm(low, _tri(X, -1)) + mm(_tri(X, 0, lower=False), _tri(packed, 0, lower=False))
-    return [packed, piv, perm], [d, None, None]
-
-
-def _lu_vjp(ct, ans, x):
-    _lu_square_check(x)
-    G = ct[0]
-    packed, _, perm = ans
-    dtype = get_aval(x).dtype
-    n = _shape(x)[-1]
-    low = _tri(packed, -1) + _eye(n, dtype)
-    up = _tri(packed, 0, lower=False)
-    M = _tri(mm(mT(low), G), -1) + _tri(mm(G, mT(up)), 0, lower=False)
-    z = triangular_solve(low, M, lower=True, transpose_a=True)                # L^-T M
-    z = mT(triangular_solve(packed, mT(z), lower=False))                      # ... U^-T
-    return mm(_perm_matrix(perm, dtype), z)
-
-
-lu_p.jvp = _lu_jvp
-defvjp(lu_p, _lu_vjp)
-
-# ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
-
-def _pivots_to_perm_impl(piv, *, size):
-    piv = asarray(piv)
-    lead, k = piv.shape[:-1], piv.shape[-1]
-    flat = piv.reshape((-1, k))
-    perm = np.tile(np.arange(size, dtype=np.int32), (flat.shape[0], 1))
-    rows = np.arange(flat.shape[0])
-    for j in range(k):
-        p = flat[:, j]
-        pj, pp = perm[rows, j].copy(), perm[rows, p].copy()
-        perm[rows, j], perm[rows, p] = pp, pj
-    return perm.reshape(lead + (size,))
-
-
-lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
-lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
-
-
-def _pivots_abstract_eval(piv, *, size):
-    if piv.dtype.kind not in "iu" or piv.ndim < 1 or piv.shape[-1] > size:
-        raise _linalg_error(f"lu_pivots_to_permutation: pivots must be integers (..., k) with "
-                            f"k <= permutation_size {size}, got {piv.str_short()}.")
-    return ShapedArray(piv.shape[:-1] + (size,), np.int32)
-
-
-lu_pivots_to_permutation_p.abstract_eval = _pivots_abstract_eval
-lu_pivots_to_permutation_p.batch = lambda args, dims, *, size: (
-    lu_pivots_to_permutation_p.bind(move_axis(args[0], dims[0], 0), size=size), 0)
-lu_pivots_to_permutation_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
-                                   **RULE_FIRST, **NO_ALGEBRA)
-def_nondiff(lu_pivots_to_permutation_p)
-
-
-def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Array:
-    """The permutation that LAPACK-style row interchanges `pivots` (..., k) make of
-    range(permutation_size)."""
-    return lu_pivots_to_permutation_p.bind(pivots, size=int(permutation_size))
-
-# ---- expm ---------------------------------------------------------------------------------------
-# Scaling and squaring with the degree-13 Pade approximant (N. J. Higham, "The scaling and
-# squaring method for the matrix exponential revisited", SIAM J. Matrix Anal. Appl. 26 (2005)):
-# s = max(0, ceil(log2(|A|_1 / theta_13))), r_13(A / 2^s) squared s times, in float64.
-# Derivative: the Frechet derivative L(A, E) is the upper-right block of
-# expm([[A, E], [0, A]]) (Higham, "Functions of Matrices", 2008, thm. 3.6); it is linear in E
-# and its transpose is L(A^T, G).
-
-_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
-           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
-           40840800., 960960., 16380., 182., 1.)
-_THETA13 = 5.371920351148152
-
-
-def _expm_one(a):
-    n = a.shape[-1]
-    if n == 0:
-        return a.copy()
-    norm = np.abs(a).sum(axis=0).max()
-    s = 0 if not np.isfinite(norm) or norm <= _THETA13 else int(np.ceil(np.log2(norm / _THETA13)))
-    a = a / 2.0 ** s
-    b = _PADE13
-    ident = np.eye(n, dtype=a.dtype)
-    a2 = a @ a
-    a4 = a2 @ a2
-    a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
-             + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
-    v = (a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2)
-         + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident)
-    r = np.linalg.solve(v - u, v + u)
-    for _ in range(s):
-        r = r @ r
-    return r
-
-
-def _expm_impl(x):
-    x = asarray(x)
-    work = np.complex128 if x.dtype.kind == "c" else np.float64
-    flat = x.reshape((-1,) + x.shape[-2:]).astype(work)
-    out = np.stack([_expm_one(m) for m in flat]) if flat.shape[0] else flat.copy()
-    return out.reshape(x.shape).astype(x.dtype)
-
-
-expm_p = _matrix_prim("expm", _expm_impl, lambda x: ShapedArray(x.shape, x.dtype), fresh=True)
-
-
-def expm(x: ArrayLike) -> Array:
-    """The matrix exponential of x (..., n, n)."""
-    return expm_p.bind(x)
-
-
-def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
-    """(expm(a), L(a, e)): the exponential and its Frechet derivative in direction e, from the
-    exponential of the block matrix [[a, e], [0, a]]."""
-    n = _shape(a)[-1]
-    lead = _shape(a)[:-2]
-    dtype = np.result_type(get_aval(a).dtype, get_aval(e).dtype)
-    a = convert_element_type(a, dtype)
-    e = convert_element_type(e, dtype)
-    zero = _const(np.zeros(lead + (n, n)), dtype)
-    nd = len(lead) + 2
-    big = concatenate([concatenate([a, e], nd - 1), concatenate([zero, a], nd - 1)], nd - 2)
-    out = expm(big)
-    s = lambda r, c: _slice(out, (0,) * len(lead) + (r, c), lead + (r + n, c + n))  # noqa: E731
-    return s(0, 0), s(0, n)
-
-
-def _expm_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    if t is None:
-        return expm(x), None
-    return expm_frechet(x, t)
-
-
-expm_p.jvp = _expm_jvp
-defvjp(expm_p, lambda ct, ans, x: expm_frechet(mT(x), ct)[1])
-
-# ---- eig ----------------------------------------------------------------------------------------
-# General eigendecomposition a V = V diag(w), complex w and V (columns of unit 2-norm, as LAPACK).
-# Derivative (Giles 2008 sec. 3.1; needs distinct eigenvalues): with M = V^-1 dA V and
-# F_ij = 1 / (w_j - w_i) (i != j), 0 on the diagonal: dw = diag(M), dV0 = V (F o M), and the
-# part of dV0 along V that changes each column's norm is taken out (as JAX does):
-# dV = dV0 - V diag(Re(diag(V^H dV0))). Transposed for the pairing Re(sum(a * b)) (JAX's):
-# Vbar0 = Vbar - conj(V) Re(diag(V^T Vbar)),  A_bar = V^-T (diag(w_bar) + F o (V^T Vbar0)) V^T.
-
-def _complex_dtype(dtype):
-    return np.result_type(dtype, np.complex64)
-
-
-def _eig_impl(x):
-    x = asarray(x)
-    ct = _complex_dtype(x.dtype)
-    if x.shape[-1] == 0:
-        return [np.zeros(x.shape[:-1], ct), np.zeros(x.shape, ct)]
-    w, v = np.linalg.eig(x)
-    return [w.astype(ct), v.astype(ct)]
-
-
-eig_p = _matrix_prim(
-    "eig", _eig_impl,
-    lambda x: [ShapedArray(x.shape[:-1], _complex_dtype(x.dtype)),
-               ShapedArray(x.shape, _complex_dtype(x.dtype))],
-    fresh=True, multiple_results=True)
-
-
-def eig(x: ArrayLike) -> tuple[Array, Array]:
-    """(w, v): the (complex) eigenvalues and unit-norm eigenvectors (columns) of x."""
-    return tuple(eig_p.bind(x))
-
-
-def _col_real_overlap(v, y):
-    """Re(sum over rows of v * y): (..., n) for (..., n, n) matrices."""
-    return real(reduce_sum(v * y, (_ndim(v) - 2,)))
-
-
-def _eig_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    w, v = eig_p.bind(x)
-    if t is None:
-        return [w, v], None
-    ct = get_aval(v).dtype
-    M = mm(solve(v, convert_element_type(t, ct)), v)
-    dv0 = mm(v, _gap_matrix(w) * M)
-    dv = dv0 - v * convert_element_type(_row(_col_real_overlap(conj(v), dv0)), ct)
-    return [w, v], [_diag(M), dv]
-
-
-def _eig_vjp(ct, ans, x):
-    w_bar, v_bar = ct
-    w, v = ans
-    cdt = get_aval(v).dtype
-    w_bar = convert_element_type(w_bar, cdt)
-    v_bar = convert_element_type(v_bar, cdt)
-    v_bar0 = v_bar - conj(v) * convert_element_type(_row(_col_real_overlap(v, v_bar)), cdt)
-    inner = _diag_embed(w_bar, cdt) + _gap_matrix(w) * mm(mT(v), v_bar0)
-    a_bar = solve(mT(v), mm(inner, mT(v)))    # V^-T inner V^T
-    if get_aval(x).dtype.kind != "c":
-        a_bar = real(a_bar)
-    return a_bar
-
-
-eig_p.jvp = _eig_jvp
-defvjp(eig_p, _eig_vjp)
-
-# ---- qr_pivots: the column order of QR with column pivoting (integers, no derivative) ----------
-# LAPACK geqp3's choice: at step j, the remaining column of largest norm below row j. The
-# factors themselves are the plain QR of the permuted columns (differentiable through qr).
-
-def _qr_pivots_one(a):
-    a = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
-    m, n = a.shape
-    perm = np.arange(n, dtype=np.int32)
-    for j in range(min(m, n)):
-        norms = (np.abs(a[j:, j:]) ** 2).sum(axis=0)
-        p = j + int(np.argmax(norms))
-        if p != j:
-            a[:, [j, p]] = a[:, [p, j]]
-            perm[[j, p]] = perm[[p, j]]
-        x = a[j:, j]
-        alpha = np.linalg.norm(x)
-        if alpha == 0:
-            continue
-        v = x.copy()
-        v[0] += (x[0] / abs(x[0]) if x[0] != 0 else 1.0) * alpha
-        v /= np.linalg.norm(v)
-        a[j:, j:] -= 2.0 * np.outer(v, v.conj() @ a[j:, j:])
-    return perm
-
-
-def _qr_pivots_impl(x):
-    x = asarray(x)
-    *lead, m, n = x.shape
-    flat = x.reshape((-1, m, n))
-    out = (np.stack([_qr_pivots_one(f) for f in flat]) if flat.shape[0]
-           else np.empty((0, n), np.int32))
-    return out.reshape(tuple(lead) + (n,))
-
-
-qr_pivots_p = Primitive("qr_pivots")
-qr_pivots_p.impl = _qr_pivots_impl
-
-
-def _qr_pivots_abstract_eval(x):
-    _check_matrix("qr_pivots", x, square=False)
-    return ShapedArray(x.shape[:-2] + (x.shape[-1],), np.int32)
-
-
-qr_pivots_p.abstract_eval = _qr_pivots_abstract_eval
-qr_pivots_p.batch = lambda args, dims: (qr_pivots_p.bind(move_axis(args[0], dims[0], 0)), 0)
-qr_pivots_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
-                    **NO_ALGEBRA)
-def_nondiff(qr_pivots_p)
-
-
-def qr_pivots(x: ArrayLike) -> Array:
-    """The column permutation of QR with column pivoting (LAPACK geqp3's order)."""
-    return qr_pivots_p.bind(x)

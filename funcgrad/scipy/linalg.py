@@ -20,15 +20,16 @@ output='complex') are complex, as JAX's are.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .. import lax
 from .. import numpy as fnp
 from .._core.array import Array, wrap_value
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
+from ..lax import linalg_general as G
 from ..lax import linalg_ops as L
 from ..numpy import linalg as nla
 from ..numpy._core import operand
@@ -250,13 +251,13 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
     """
     a = _prep(a)
     nla._assert_stacked_2d("lu", a)
-    packed, _, perm = L.lu(a)
+    packed, _, perm = G.lu(a)
     low, up = _lu_parts(packed)
     if permute_l:
         return _apply_perm(perm, low, inverse=True), up
     if p_indices:
         return _inverse_perm(perm), low, up
-    return L._perm_matrix(perm, get_aval(a).dtype), low, up
+    return G._perm_matrix(perm, get_aval(a).dtype), low, up
 
 
 def _inverse_perm(perm: Any) -> Array:
@@ -282,7 +283,7 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False,
     """
     a = _prep(a)
     nla._assert_stacked_2d("lu_factor", a)
-    packed, piv, _ = L.lu(a)
+    packed, piv, _ = G.lu(a)
     return packed, piv
 
 
@@ -303,7 +304,7 @@ def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int =
     packed, b = _prep(packed, b)
     _square("lu_solve", "lu", packed)
     n = _shape(packed)[-1]
-    perm = L.lu_pivots_to_permutation(operand(piv), n)
+    perm = G.lu_pivots_to_permutation(operand(piv), n)
     packed, b, vec = _as_matrix_rhs("lu_solve", packed, b)
     perm = fnp.broadcast_to(perm, _shape(packed)[:-1])
     if t == 0:
@@ -343,7 +344,7 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "
     nla._assert_stacked_2d("qr", a)
     p = None
     if pivoting:
-        p = L.qr_pivots(a)
+        p = G.qr_pivots(a)
         a = fnp.take_along_axis(a, fnp.broadcast_to(fnp.expand_dims(p, -2), _shape(a)), axis=-1)
     q, r = L.qr(a, full_matrices=mode == "full")
     if mode == "r":
@@ -544,7 +545,7 @@ def schur(a: ArrayLike, output: str = "real") -> tuple[Array, Array]:
         raise ValueError(f"schur: `output` = {output!r} must be 'real' or 'complex'.")
     a = _prep(a)
     _square("schur", "a", a)
-    w, v = L.eig(a)
+    w, v = G.eig(a)
     real_out = output in ("real", "r") and not nla._is_complex(a)
     if real_out:
         # LAPACK's geev lists a complex pair (w, conj w) next to each other, +Im first: the
@@ -616,7 +617,7 @@ def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 1
     """
     a = _prep(A)
     _square("expm", "A", a)
-    return L.expm(a)
+    return G.expm(a)
 
 
 def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
@@ -638,7 +639,7 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
     if _shape(a) != _shape(e):
         raise ValueError(f"expm_frechet: `A` {_shape(a)} and `E` {_shape(e)} must have the same "
                          "shape.")
-    ea, lae = L.expm_frechet(a, e)
+    ea, lae = G.expm_frechet(a, e)
     return (ea, lae) if compute_expm else lae
 
 
@@ -660,7 +661,7 @@ def funm(A: ArrayLike, func: Callable[[Array], Array], disp: bool = True) -> Arr
     """
     a = _prep(A)
     _square("funm", "A", a)
-    w, v = L.eig(a)
+    w, v = G.eig(a)
     fw = operand(func(w)).astype(get_aval(w).dtype)
     out = nla.matmul(v * fnp.expand_dims(fw, -2), L.inv(v))
     if disp:
@@ -749,7 +750,7 @@ def block_diag(*arrs: ArrayLike) -> Array:
     cols = sum(_shape(x)[1] for x in mats)
     rows, left = [], 0
     for x in mats:
-        r, c = _shape(x)
+        c = _shape(x)[1]
         rows.append(fnp.pad(x.astype(dt), ((0, 0), (left, cols - left - c))))
         left += c
     return fnp.concatenate(rows, axis=0)

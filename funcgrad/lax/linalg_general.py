@@ -1,0 +1,386 @@
+"""Factorizations of general (non-symmetric) matrices: lu (with lu_pivots_to_permutation),
+eig, expm (with its Frechet derivative) and the column order of pivoted QR. As in
+linalg_ops.py (whose helpers these rules use), each primitive works on (..., m, n) stacks,
+evaluates with numpy, and its derivative rules are funcgrad operations, so higher derivatives
+come free. Complex rules follow JAX's convention: a vjp is the transpose for the pairing
+Re(sum(a * b)) (no conjugation)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.array import Array
+from .._core.avals import ShapedArray
+from .._core.backend import asarray
+from .._core.primitive import (
+    NO_ALGEBRA,
+    PURE,
+    RULE_FIRST,
+    Primitive,
+    def_nondiff,
+    defvjp,
+)
+from .._core.trace import get_aval
+from .._core.typing import ArrayLike
+from ._batching import move_axis
+from .elementwise import conj, convert_element_type, eq, real
+from .linalg_ops import (
+    _check_matrix,
+    _const,
+    _diag,
+    _diag_embed,
+    _eye,
+    _gap_matrix,
+    _linalg_error,
+    _matrix_prim,
+    _ndim,
+    _row,
+    _shape,
+    _tri,
+    mm,
+    mT,
+    solve,
+    triangular_solve,
+)
+from .reduce import reduce_sum
+from .shape import concatenate
+from .shape import slice as _slice
+
+# ---- lu -----------------------------------------------------------------------------------------
+# Partial pivoting (LAPACK getrf's choice: the first row of largest |re| + |im| in the column).
+# Outputs: the packed factors (L below the unit diagonal, U on and above), LAPACK's 0-based row
+# interchanges (row i was swapped with row pivots[i]) and the permutation they make (row i of
+# P^T a is row perm[i] of a). Derivative (square a; JAX's rule written out): with
+# X = L^-1 P^T dA U^-1,  dL = L tril(X, -1),  dU = triu(X) U; transposed,
+# A_bar = P L^-T (tril(L^T G, -1) + triu(G U^T)) U^-T for the packed factors' cotangent G.
+
+def _lu_one(a):
+    a = a.copy()
+    m, n = a.shape
+    k = min(m, n)
+    piv = np.zeros(k, np.int32)
+    perm = np.arange(m, dtype=np.int32)
+    for j in range(k):
+        col = a[j:, j]
+        size = np.abs(col.real) + np.abs(col.imag) if a.dtype.kind == "c" else np.abs(col)
+        p = j + int(np.argmax(size))
+        piv[j] = p
+        if p != j:
+            a[[j, p]] = a[[p, j]]
+            perm[[j, p]] = perm[[p, j]]
+        if a[j, j] != 0:
+            a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return a, piv, perm
+
+
+def _lu_impl(x):
+    x = asarray(x)
+    *lead, m, n = x.shape
+    flat = x.reshape((-1, m, n))
+    outs = [_lu_one(flat[i]) for i in range(flat.shape[0])]
+    k = min(m, n)
+    lu = np.stack([o[0] for o in outs]) if outs else np.empty((0, m, n), x.dtype)
+    piv = np.stack([o[1] for o in outs]) if outs else np.empty((0, k), np.int32)
+    perm = np.stack([o[2] for o in outs]) if outs else np.empty((0, m), np.int32)
+    lead = tuple(lead)
+    return [lu.reshape(lead + (m, n)), piv.reshape(lead + (k,)), perm.reshape(lead + (m,))]
+
+
+lu_p = _matrix_prim(
+    "lu", _lu_impl,
+    lambda x: [ShapedArray(x.shape, x.dtype), ShapedArray(x.shape[:-2] + (min(x.shape[-2:]),),
+                                                          np.int32),
+               ShapedArray(x.shape[:-1], np.int32)],
+    fresh=False, square=False, multiple_results=True)
+
+
+def lu(x: ArrayLike) -> tuple[Array, Array, Array]:
+    """(lu, pivots, permutation) of x = P L U by partial pivoting (see the section's note)."""
+    return tuple(lu_p.bind(x))
+
+
+def _perm_matrix(perm, dtype):
+    """P with P^T a = a[perm]: P[i, j] = (perm[j] == i), from integer perm (..., m)."""
+    m = _shape(perm)[-1]
+    rows = _const(np.arange(m).reshape(m, 1), np.int32)
+    return convert_element_type(eq(_row(perm), rows), dtype)
+
+
+def _lu_square_check(x):
+    m, n = _shape(x)[-2:]
+    if m != n:
+        raise NotImplementedError(
+            f"lu: derivatives of the LU factors of a non-square ({m}, {n}) matrix are not "
+            "implemented (square ones are).")
+
+
+def _lu_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    packed, piv, perm = lu_p.bind(x)
+    if t is None:
+        return [packed, piv, perm], None
+    _lu_square_check(x)
+    dtype = get_aval(x).dtype
+    n = _shape(x)[-1]
+    low = _tri(packed, -1) + _eye(n, dtype)
+    P = _perm_matrix(perm, dtype)
+    y = triangular_solve(low, mm(mT(P), t), lower=True)               # L^-1 P^T dA
+    X = mT(triangular_solve(packed, mT(y), lower=False, transpose_a=True))  # ... U^-1
+    d = mm(low, _tri(X, -1)) + mm(_tri(X, 0, lower=False), _tri(packed, 0, lower=False))
+    return [packed, piv, perm], [d, None, None]
+
+
+def _lu_vjp(ct, ans, x):
+    _lu_square_check(x)
+    G = ct[0]
+    packed, _, perm = ans
+    dtype = get_aval(x).dtype
+    n = _shape(x)[-1]
+    low = _tri(packed, -1) + _eye(n, dtype)
+    up = _tri(packed, 0, lower=False)
+    M = _tri(mm(mT(low), G), -1) + _tri(mm(G, mT(up)), 0, lower=False)
+    z = triangular_solve(low, M, lower=True, transpose_a=True)                # L^-T M
+    z = mT(triangular_solve(packed, mT(z), lower=False))                      # ... U^-T
+    return mm(_perm_matrix(perm, dtype), z)
+
+
+lu_p.jvp = _lu_jvp
+defvjp(lu_p, _lu_vjp)
+
+# ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
+
+def _pivots_to_perm_impl(piv, *, size):
+    piv = asarray(piv)
+    lead, k = piv.shape[:-1], piv.shape[-1]
+    flat = piv.reshape((-1, k))
+    perm = np.tile(np.arange(size, dtype=np.int32), (flat.shape[0], 1))
+    rows = np.arange(flat.shape[0])
+    for j in range(k):
+        p = flat[:, j]
+        pj, pp = perm[rows, j].copy(), perm[rows, p].copy()
+        perm[rows, j], perm[rows, p] = pp, pj
+    return perm.reshape(lead + (size,))
+
+
+lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
+lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
+
+
+def _pivots_abstract_eval(piv, *, size):
+    if piv.dtype.kind not in "iu" or piv.ndim < 1 or piv.shape[-1] > size:
+        raise _linalg_error(f"lu_pivots_to_permutation: pivots must be integers (..., k) with "
+                            f"k <= permutation_size {size}, got {piv.str_short()}.")
+    return ShapedArray(piv.shape[:-1] + (size,), np.int32)
+
+
+lu_pivots_to_permutation_p.abstract_eval = _pivots_abstract_eval
+lu_pivots_to_permutation_p.batch = lambda args, dims, *, size: (
+    lu_pivots_to_permutation_p.bind(move_axis(args[0], dims[0], 0), size=size), 0)
+lu_pivots_to_permutation_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
+                                   **RULE_FIRST, **NO_ALGEBRA)
+def_nondiff(lu_pivots_to_permutation_p)
+
+
+def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Array:
+    """The permutation that LAPACK-style row interchanges `pivots` (..., k) make of
+    range(permutation_size)."""
+    return lu_pivots_to_permutation_p.bind(pivots, size=int(permutation_size))
+
+# ---- expm ---------------------------------------------------------------------------------------
+# Scaling and squaring with the degree-13 Pade approximant (N. J. Higham, "The scaling and
+# squaring method for the matrix exponential revisited", SIAM J. Matrix Anal. Appl. 26 (2005)):
+# s = max(0, ceil(log2(|A|_1 / theta_13))), r_13(A / 2^s) squared s times, in float64.
+# Derivative: the Frechet derivative L(A, E) is the upper-right block of
+# expm([[A, E], [0, A]]) (Higham, "Functions of Matrices", 2008, thm. 3.6); it is linear in E
+# and its transpose is L(A^T, G).
+
+_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+           40840800., 960960., 16380., 182., 1.)
+_THETA13 = 5.371920351148152
+
+
+def _expm_one(a):
+    n = a.shape[-1]
+    if n == 0:
+        return a.copy()
+    norm = np.abs(a).sum(axis=0).max()
+    s = 0 if not np.isfinite(norm) or norm <= _THETA13 else int(np.ceil(np.log2(norm / _THETA13)))
+    a = a / 2.0 ** s
+    b = _PADE13
+    ident = np.eye(n, dtype=a.dtype)
+    a2 = a @ a
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
+             + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
+    v = (a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2)
+         + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * ident)
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+def _expm_impl(x):
+    x = asarray(x)
+    work = np.complex128 if x.dtype.kind == "c" else np.float64
+    flat = x.reshape((-1,) + x.shape[-2:]).astype(work)
+    out = np.stack([_expm_one(m) for m in flat]) if flat.shape[0] else flat.copy()
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+expm_p = _matrix_prim("expm", _expm_impl, lambda x: ShapedArray(x.shape, x.dtype), fresh=True)
+
+
+def expm(x: ArrayLike) -> Array:
+    """The matrix exponential of x (..., n, n)."""
+    return expm_p.bind(x)
+
+
+def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
+    """(expm(a), L(a, e)): the exponential and its Frechet derivative in direction e, from the
+    exponential of the block matrix [[a, e], [0, a]]."""
+    n = _shape(a)[-1]
+    lead = _shape(a)[:-2]
+    dtype = np.result_type(get_aval(a).dtype, get_aval(e).dtype)
+    a = convert_element_type(a, dtype)
+    e = convert_element_type(e, dtype)
+    zero = _const(np.zeros(lead + (n, n)), dtype)
+    nd = len(lead) + 2
+    big = concatenate([concatenate([a, e], nd - 1), concatenate([zero, a], nd - 1)], nd - 2)
+    out = expm(big)
+    s = lambda r, c: _slice(out, (0,) * len(lead) + (r, c), lead + (r + n, c + n))
+    return s(0, 0), s(0, n)
+
+
+def _expm_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    if t is None:
+        return expm(x), None
+    return expm_frechet(x, t)
+
+
+expm_p.jvp = _expm_jvp
+defvjp(expm_p, lambda ct, ans, x: expm_frechet(mT(x), ct)[1])
+
+# ---- eig ----------------------------------------------------------------------------------------
+# General eigendecomposition a V = V diag(w), complex w and V (columns of unit 2-norm, as LAPACK).
+# Derivative (Giles 2008 sec. 3.1; needs distinct eigenvalues): with M = V^-1 dA V and
+# F_ij = 1 / (w_j - w_i) (i != j), 0 on the diagonal: dw = diag(M), dV0 = V (F o M), and the
+# part of dV0 along V that changes each column's norm is taken out (as JAX does):
+# dV = dV0 - V diag(Re(diag(V^H dV0))). Transposed for the pairing Re(sum(a * b)) (JAX's):
+# Vbar0 = Vbar - conj(V) Re(diag(V^T Vbar)),  A_bar = V^-T (diag(w_bar) + F o (V^T Vbar0)) V^T.
+
+def _complex_dtype(dtype):
+    return np.result_type(dtype, np.complex64)
+
+
+def _eig_impl(x):
+    x = asarray(x)
+    ct = _complex_dtype(x.dtype)
+    if x.shape[-1] == 0:
+        return [np.zeros(x.shape[:-1], ct), np.zeros(x.shape, ct)]
+    w, v = np.linalg.eig(x)
+    return [w.astype(ct), v.astype(ct)]
+
+
+eig_p = _matrix_prim(
+    "eig", _eig_impl,
+    lambda x: [ShapedArray(x.shape[:-1], _complex_dtype(x.dtype)),
+               ShapedArray(x.shape, _complex_dtype(x.dtype))],
+    fresh=True, multiple_results=True)
+
+
+def eig(x: ArrayLike) -> tuple[Array, Array]:
+    """(w, v): the (complex) eigenvalues and unit-norm eigenvectors (columns) of x."""
+    return tuple(eig_p.bind(x))
+
+
+def _col_real_overlap(v, y):
+    """Re(sum over rows of v * y): (..., n) for (..., n, n) matrices."""
+    return real(reduce_sum(v * y, (_ndim(v) - 2,)))
+
+
+def _eig_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    w, v = eig_p.bind(x)
+    if t is None:
+        return [w, v], None
+    ct = get_aval(v).dtype
+    M = mm(solve(v, convert_element_type(t, ct)), v)
+    dv0 = mm(v, _gap_matrix(w) * M)
+    dv = dv0 - v * convert_element_type(_row(_col_real_overlap(conj(v), dv0)), ct)
+    return [w, v], [_diag(M), dv]
+
+
+def _eig_vjp(ct, ans, x):
+    w_bar, v_bar = ct
+    w, v = ans
+    cdt = get_aval(v).dtype
+    w_bar = convert_element_type(w_bar, cdt)
+    v_bar = convert_element_type(v_bar, cdt)
+    v_bar0 = v_bar - conj(v) * convert_element_type(_row(_col_real_overlap(v, v_bar)), cdt)
+    inner = _diag_embed(w_bar, cdt) + _gap_matrix(w) * mm(mT(v), v_bar0)
+    a_bar = solve(mT(v), mm(inner, mT(v)))    # V^-T inner V^T
+    if get_aval(x).dtype.kind != "c":
+        a_bar = real(a_bar)
+    return a_bar
+
+
+eig_p.jvp = _eig_jvp
+defvjp(eig_p, _eig_vjp)
+
+# ---- qr_pivots: the column order of QR with column pivoting (integers, no derivative) ----------
+# LAPACK geqp3's choice: at step j, the remaining column of largest norm below row j. The
+# factors themselves are the plain QR of the permuted columns (differentiable through qr).
+
+def _qr_pivots_one(a):
+    a = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+    m, n = a.shape
+    perm = np.arange(n, dtype=np.int32)
+    for j in range(min(m, n)):
+        norms = (np.abs(a[j:, j:]) ** 2).sum(axis=0)
+        p = j + int(np.argmax(norms))
+        if p != j:
+            a[:, [j, p]] = a[:, [p, j]]
+            perm[[j, p]] = perm[[p, j]]
+        x = a[j:, j]
+        alpha = np.linalg.norm(x)
+        if alpha == 0:
+            continue
+        v = x.copy()
+        v[0] += (x[0] / abs(x[0]) if x[0] != 0 else 1.0) * alpha
+        v /= np.linalg.norm(v)
+        a[j:, j:] -= 2.0 * np.outer(v, v.conj() @ a[j:, j:])
+    return perm
+
+
+def _qr_pivots_impl(x):
+    x = asarray(x)
+    *lead, m, n = x.shape
+    flat = x.reshape((-1, m, n))
+    out = (np.stack([_qr_pivots_one(f) for f in flat]) if flat.shape[0]
+           else np.empty((0, n), np.int32))
+    return out.reshape(tuple(lead) + (n,))
+
+
+qr_pivots_p = Primitive("qr_pivots")
+qr_pivots_p.impl = _qr_pivots_impl
+
+
+def _qr_pivots_abstract_eval(x):
+    _check_matrix("qr_pivots", x, square=False)
+    return ShapedArray(x.shape[:-2] + (x.shape[-1],), np.int32)
+
+
+qr_pivots_p.abstract_eval = _qr_pivots_abstract_eval
+qr_pivots_p.batch = lambda args, dims: (qr_pivots_p.bind(move_axis(args[0], dims[0], 0)), 0)
+qr_pivots_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                    **NO_ALGEBRA)
+def_nondiff(qr_pivots_p)
+
+
+def qr_pivots(x: ArrayLike) -> Array:
+    """The column permutation of QR with column pivoting (LAPACK geqp3's order)."""
+    return qr_pivots_p.bind(x)
