@@ -76,7 +76,7 @@ def _lu_one(a):
 def _lu_impl(x):
     x = asarray(x)
     *lead, m, n = x.shape
-    flat = x.reshape((-1, m, n))
+    flat = x.reshape((int(np.prod(lead, dtype=np.int64)), m, n))
     outs = [_lu_one(flat[i]) for i in range(flat.shape[0])]
     k = min(m, n)
     lu = np.stack([o[0] for o in outs]) if outs else np.empty((0, m, n), x.dtype)
@@ -152,7 +152,7 @@ defvjp(lu_p, _lu_vjp)
 def _pivots_to_perm_impl(piv, *, size):
     piv = asarray(piv)
     lead, k = piv.shape[:-1], piv.shape[-1]
-    flat = piv.reshape((-1, k))
+    flat = piv.reshape((int(np.prod(lead, dtype=np.int64)), k))
     perm = np.tile(np.arange(size, dtype=np.int32), (flat.shape[0], 1))
     rows = np.arange(flat.shape[0])
     for j in range(k):
@@ -225,7 +225,7 @@ def _expm_one(a):
 def _expm_impl(x):
     x = asarray(x)
     work = np.complex128 if x.dtype.kind == "c" else np.float64
-    flat = x.reshape((-1,) + x.shape[-2:]).astype(work)
+    flat = x.reshape((int(np.prod(x.shape[:-2], dtype=np.int64)),) + x.shape[-2:]).astype(work)
     out = np.stack([_expm_one(m) for m in flat]) if flat.shape[0] else flat.copy()
     return out.reshape(x.shape).astype(x.dtype)
 
@@ -359,7 +359,7 @@ def _qr_pivots_one(a):
 def _qr_pivots_impl(x):
     x = asarray(x)
     *lead, m, n = x.shape
-    flat = x.reshape((-1, m, n))
+    flat = x.reshape((int(np.prod(lead, dtype=np.int64)), m, n))
     out = (np.stack([_qr_pivots_one(f) for f in flat]) if flat.shape[0]
            else np.empty((0, n), np.int32))
     return out.reshape(tuple(lead) + (n,))

@@ -210,11 +210,10 @@ def cho_solve(c_and_lower: tuple[ArrayLike, bool], b: ArrayLike, overwrite_b: bo
     >>> cho_solve(cho_factor(fnp.array([[4.0, 2.0], [2.0, 5.0]])), fnp.array([6.0, 7.0]))
     Array([1., 1.], dtype=float64)
     """
-    try:
-        c, lower = c_and_lower
-    except (TypeError, ValueError):
+    if not isinstance(c_and_lower, (tuple, list)) or len(c_and_lower) != 2:
         raise TypeError("cho_solve: `c_and_lower` must be the pair (c, lower) that cho_factor "
-                        "returns.") from None
+                        "returns.")
+    c, lower = c_and_lower
     if lower:
         y = solve_triangular(c, b, lower=True)
         return solve_triangular(c, y, trans=2, lower=True)
