@@ -332,7 +332,7 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "
     >>> q, r = qr(fnp.array([[3.0, 1.0], [4.0, 2.0]]))
     >>> r
     Array([[-5. , -2.2],
-           [ 0. , -0.4]], dtype=float64)
+           [ 0. ,  0.4]], dtype=float64)
     """
     if mode not in ("full", "economic", "r", "raw"):
         raise ValueError(f"qr: `mode` = {mode!r} must be 'full', 'r' or 'economic'.")
@@ -654,7 +654,7 @@ def funm(A: ArrayLike, func: Callable[[Array], Array], disp: bool = True) -> Arr
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad.scipy.linalg import funm
-    >>> funm(fnp.array([[1.0, 0.0], [0.0, 4.0]]), fnp.sqrt).real
+    >>> fnp.real(funm(fnp.array([[1.0, 0.0], [0.0, 4.0]]), fnp.sqrt))
     Array([[1., 0.],
            [0., 2.]], dtype=float64)
     """
@@ -677,7 +677,7 @@ def sqrtm(A: ArrayLike, blocksize: int = 1) -> Array:
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad.scipy.linalg import sqrtm
-    >>> sqrtm(fnp.array([[4.0, 0.0], [0.0, 9.0]])).real
+    >>> fnp.real(sqrtm(fnp.array([[4.0, 0.0], [0.0, 9.0]])))
     Array([[2., 0.],
            [0., 3.]], dtype=float64)
     """
@@ -692,7 +692,7 @@ def logm(A: ArrayLike, disp: bool = True) -> Array | tuple:
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad.scipy.linalg import logm
-    >>> logm(fnp.array([[1.0, 0.0], [0.0, 1.0]])).real
+    >>> fnp.real(logm(fnp.array([[1.0, 0.0], [0.0, 1.0]])))
     Array([[0., 0.],
            [0., 0.]], dtype=float64)
     """
