@@ -1,5 +1,5 @@
-"""Factorizations of general (non-symmetric) matrices: lu (with lu_pivots_to_permutation),
-eig, expm (with its Frechet derivative) and the column order of pivoted QR. As in
+"""Functions of general (non-symmetric) matrices: eig, expm (with its Frechet derivative) and
+the column order of pivoted QR (lu, which solve's reverse mode uses, is in linalg_ops.py). As in
 linalg_ops.py (whose helpers these rules use), each primitive works on (..., m, n) stacks,
 evaluates with numpy, and its derivative rules are funcgrad operations, so higher derivatives
 come free. Complex rules follow JAX's convention: a vjp is the transpose for the pairing
@@ -22,169 +22,24 @@ from .._core.primitive import (
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike
 from ._batching import move_axis
-from .elementwise import conj, convert_element_type, eq, real
+from .elementwise import conj, convert_element_type, real
 from .linalg_ops import (
     _check_matrix,
     _const,
     _diag,
     _diag_embed,
-    _eye,
     _gap_matrix,
-    _linalg_error,
     _matrix_prim,
     _ndim,
     _row,
     _shape,
-    _tri,
     mm,
     mT,
     solve,
-    triangular_solve,
 )
 from .reduce import reduce_sum
 from .shape import concatenate
 from .shape import slice as _slice
-
-# ---- lu -----------------------------------------------------------------------------------------
-# Partial pivoting (LAPACK getrf's choice: the first row of largest |re| + |im| in the column).
-# Outputs: the packed factors (L below the unit diagonal, U on and above), LAPACK's 0-based row
-# interchanges (row i was swapped with row pivots[i]) and the permutation they make (row i of
-# P^T a is row perm[i] of a). Derivative (square a; JAX's rule written out): with
-# X = L^-1 P^T dA U^-1,  dL = L tril(X, -1),  dU = triu(X) U; transposed,
-# A_bar = P L^-T (tril(L^T G, -1) + triu(G U^T)) U^-T for the packed factors' cotangent G.
-
-def _lu_one(a):
-    a = a.copy()
-    m, n = a.shape
-    k = min(m, n)
-    piv = np.zeros(k, np.int32)
-    perm = np.arange(m, dtype=np.int32)
-    for j in range(k):
-        col = a[j:, j]
-        size = np.abs(col.real) + np.abs(col.imag) if a.dtype.kind == "c" else np.abs(col)
-        p = j + int(np.argmax(size))
-        piv[j] = p
-        if p != j:
-            a[[j, p]] = a[[p, j]]
-            perm[[j, p]] = perm[[p, j]]
-        if a[j, j] != 0:
-            a[j + 1:, j] /= a[j, j]
-        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
-    return a, piv, perm
-
-
-def _lu_impl(x):
-    x = asarray(x)
-    *lead, m, n = x.shape
-    flat = x.reshape((int(np.prod(lead, dtype=np.int64)), m, n))
-    outs = [_lu_one(flat[i]) for i in range(flat.shape[0])]
-    k = min(m, n)
-    lu = np.stack([o[0] for o in outs]) if outs else np.empty((0, m, n), x.dtype)
-    piv = np.stack([o[1] for o in outs]) if outs else np.empty((0, k), np.int32)
-    perm = np.stack([o[2] for o in outs]) if outs else np.empty((0, m), np.int32)
-    lead = tuple(lead)
-    return [lu.reshape(lead + (m, n)), piv.reshape(lead + (k,)), perm.reshape(lead + (m,))]
-
-
-lu_p = _matrix_prim(
-    "lu", _lu_impl,
-    lambda x: [ShapedArray(x.shape, x.dtype), ShapedArray(x.shape[:-2] + (min(x.shape[-2:]),),
-                                                          np.int32),
-               ShapedArray(x.shape[:-1], np.int32)],
-    fresh=False, square=False, multiple_results=True)
-
-
-def lu(x: ArrayLike) -> tuple[Array, Array, Array]:
-    """(lu, pivots, permutation) of x = P L U by partial pivoting (see the section's note)."""
-    return tuple(lu_p.bind(x))
-
-
-def _perm_matrix(perm, dtype):
-    """P with P^T a = a[perm]: P[i, j] = (perm[j] == i), from integer perm (..., m)."""
-    m = _shape(perm)[-1]
-    rows = _const(np.arange(m).reshape(m, 1), np.int32)
-    return convert_element_type(eq(_row(perm), rows), dtype)
-
-
-def _lu_square_check(x):
-    m, n = _shape(x)[-2:]
-    if m != n:
-        raise NotImplementedError(
-            f"lu: derivatives of the LU factors of a non-square ({m}, {n}) matrix are not "
-            "implemented (square ones are).")
-
-
-def _lu_jvp(primals, tangents):
-    (x,), (t,) = primals, tangents
-    packed, piv, perm = lu_p.bind(x)
-    if t is None:
-        return [packed, piv, perm], None
-    _lu_square_check(x)
-    dtype = get_aval(x).dtype
-    n = _shape(x)[-1]
-    low = _tri(packed, -1) + _eye(n, dtype)
-    P = _perm_matrix(perm, dtype)
-    y = triangular_solve(low, mm(mT(P), t), lower=True)               # L^-1 P^T dA
-    X = mT(triangular_solve(packed, mT(y), lower=False, transpose_a=True))  # ... U^-1
-    d = mm(low, _tri(X, -1)) + mm(_tri(X, 0, lower=False), _tri(packed, 0, lower=False))
-    return [packed, piv, perm], [d, None, None]
-
-
-def _lu_vjp(ct, ans, x):
-    _lu_square_check(x)
-    G = ct[0]
-    packed, _, perm = ans
-    dtype = get_aval(x).dtype
-    n = _shape(x)[-1]
-    low = _tri(packed, -1) + _eye(n, dtype)
-    up = _tri(packed, 0, lower=False)
-    M = _tri(mm(mT(low), G), -1) + _tri(mm(G, mT(up)), 0, lower=False)
-    z = triangular_solve(low, M, lower=True, transpose_a=True)                # L^-T M
-    z = mT(triangular_solve(packed, mT(z), lower=False))                      # ... U^-T
-    return mm(_perm_matrix(perm, dtype), z)
-
-
-lu_p.jvp = _lu_jvp
-defvjp(lu_p, _lu_vjp)
-
-# ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
-
-def _pivots_to_perm_impl(piv, *, size):
-    piv = asarray(piv)
-    lead, k = piv.shape[:-1], piv.shape[-1]
-    flat = piv.reshape((int(np.prod(lead, dtype=np.int64)), k))
-    perm = np.tile(np.arange(size, dtype=np.int32), (flat.shape[0], 1))
-    rows = np.arange(flat.shape[0])
-    for j in range(k):
-        p = flat[:, j]
-        pj, pp = perm[rows, j].copy(), perm[rows, p].copy()
-        perm[rows, j], perm[rows, p] = pp, pj
-    return perm.reshape(lead + (size,))
-
-
-lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
-lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
-
-
-def _pivots_abstract_eval(piv, *, size):
-    if piv.dtype.kind not in "iu" or piv.ndim < 1 or piv.shape[-1] > size:
-        raise _linalg_error(f"lu_pivots_to_permutation: pivots must be integers (..., k) with "
-                            f"k <= permutation_size {size}, got {piv.str_short()}.")
-    return ShapedArray(piv.shape[:-1] + (size,), np.int32)
-
-
-lu_pivots_to_permutation_p.abstract_eval = _pivots_abstract_eval
-lu_pivots_to_permutation_p.batch = lambda args, dims, *, size: (
-    lu_pivots_to_permutation_p.bind(move_axis(args[0], dims[0], 0), size=size), 0)
-lu_pivots_to_permutation_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
-                                   **RULE_FIRST, **NO_ALGEBRA)
-def_nondiff(lu_pivots_to_permutation_p)
-
-
-def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Array:
-    """The permutation that LAPACK-style row interchanges `pivots` (..., k) make of
-    range(permutation_size)."""
-    return lu_pivots_to_permutation_p.bind(pivots, size=int(permutation_size))
 
 # ---- expm ---------------------------------------------------------------------------------------
 # Scaling and squaring with the degree-13 Pade approximant (N. J. Higham, "The scaling and

@@ -52,6 +52,7 @@ from .._core.primitive import (
     PURE,
     RULE_FIRST,
     Primitive,
+    def_nondiff,
     defvjp,
     defvjp_all,
 )
@@ -63,6 +64,12 @@ from .linalg import dot_general
 from .reduce import reduce_sum
 from .shape import concatenate, reshape, transpose
 from .shape import slice as _slice
+
+try:  # optional (the oracle extra): LAPACK's getrf and trtrs, so that a factorization is kept
+    # and a triangular solve costs O(n^2); without scipy, numpy.linalg does both in O(n^3)
+    from scipy.linalg import get_lapack_funcs as _lapack_funcs
+except ImportError:
+    _lapack_funcs = None
 
 
 class LinAlgError(ShapeError, np.linalg.LinAlgError):
@@ -319,7 +326,21 @@ triangular_solve_p = Primitive("triangular_solve")
 
 
 def _triangular_solve_impl(a, b, *, lower, transpose_a):
-    a = asarray(a)
+    a, b = asarray(a), asarray(b)
+    if _lapack_funcs is not None and type(a) is np.ndarray and a.size and b.size:
+        # LAPACK trtrs: O(n^2) per right-hand side, reading only the triangle
+        dt = np.result_type(a.dtype, b.dtype)
+        a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+        trtrs, = _lapack_funcs(("trtrs",), (a, b))
+        lead = a.shape[:-2]
+        fa = a.reshape((-1,) + a.shape[-2:])
+        fb = b.reshape((-1,) + b.shape[-2:])
+        out = np.empty(fb.shape, dt)
+        for i in range(fa.shape[0]):
+            out[i], info = trtrs(fa[i], fb[i], lower=int(lower), trans=int(transpose_a))
+            if info > 0:
+                raise np.linalg.LinAlgError("Singular matrix")
+        return out.reshape(lead + b.shape[-2:])
     t = np.tril(a) if lower else np.triu(a)
     if transpose_a:
         t = np.swapaxes(t, -1, -2)
@@ -375,6 +396,155 @@ _solve_batch(triangular_solve_p)
 triangular_solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
                            **NO_ALGEBRA)
 
+# ---- lu -----------------------------------------------------------------------------------------
+# Partial pivoting (LAPACK getrf's choice: the first row of largest |re| + |im| in the column).
+# Outputs: the packed factors (L below the unit diagonal, U on and above), LAPACK's 0-based row
+# interchanges (row i was swapped with row pivots[i]) and the permutation they make (row i of
+# P^T a is row perm[i] of a). Derivative (square a; JAX's rule written out): with
+# X = L^-1 P^T dA U^-1,  dL = L tril(X, -1),  dU = triu(X) U; transposed,
+# A_bar = P L^-T (tril(L^T G, -1) + triu(G U^T)) U^-T for the packed factors' cotangent G.
+
+def _lu_one(a):
+    a = a.copy()
+    m, n = a.shape
+    k = min(m, n)
+    piv = np.zeros(k, np.int32)
+    perm = np.arange(m, dtype=np.int32)
+    for j in range(k):
+        col = a[j:, j]
+        size = np.abs(col.real) + np.abs(col.imag) if a.dtype.kind == "c" else np.abs(col)
+        p = j + int(np.argmax(size))
+        piv[j] = p
+        if p != j:
+            a[[j, p]] = a[[p, j]]
+            perm[[j, p]] = perm[[p, j]]
+        if a[j, j] != 0:
+            a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return a, piv, perm
+
+
+def _lu_one_lapack(a):
+    getrf, = _lapack_funcs(("getrf",), (a,))
+    packed, piv, _ = getrf(a)   # info > 0 (an exact zero pivot) is not an error for lu
+    perm = _pivots_to_perm_impl(piv.astype(np.int32), size=a.shape[0])
+    return packed, piv.astype(np.int32), perm
+
+
+def _lu_impl(x):
+    x = asarray(x)
+    *lead, m, n = x.shape
+    flat = x.reshape((int(np.prod(lead, dtype=np.int64)), m, n))
+    one = _lu_one if _lapack_funcs is None or m * n == 0 else _lu_one_lapack
+    outs = [one(flat[i]) for i in range(flat.shape[0])]
+    k = min(m, n)
+    lu = np.stack([o[0] for o in outs]) if outs else np.empty((0, m, n), x.dtype)
+    piv = np.stack([o[1] for o in outs]) if outs else np.empty((0, k), np.int32)
+    perm = np.stack([o[2] for o in outs]) if outs else np.empty((0, m), np.int32)
+    lead = tuple(lead)
+    return [lu.reshape(lead + (m, n)), piv.reshape(lead + (k,)), perm.reshape(lead + (m,))]
+
+
+lu_p = _matrix_prim(
+    "lu", _lu_impl,
+    lambda x: [ShapedArray(x.shape, x.dtype), ShapedArray(x.shape[:-2] + (min(x.shape[-2:]),),
+                                                          np.int32),
+               ShapedArray(x.shape[:-1], np.int32)],
+    fresh=False, square=False, multiple_results=True)
+
+
+def lu(x: ArrayLike) -> tuple[Array, Array, Array]:
+    """(lu, pivots, permutation) of x = P L U by partial pivoting (see the section's note)."""
+    return tuple(lu_p.bind(x))
+
+
+def _perm_matrix(perm, dtype):
+    """P with P^T a = a[perm]: P[i, j] = (perm[j] == i), from integer perm (..., m)."""
+    m = _shape(perm)[-1]
+    rows = _const(np.arange(m).reshape(m, 1), np.int32)
+    return convert_element_type(eq(_row(perm), rows), dtype)
+
+
+def _lu_square_check(x):
+    m, n = _shape(x)[-2:]
+    if m != n:
+        raise NotImplementedError(
+            f"lu: derivatives of the LU factors of a non-square ({m}, {n}) matrix are not "
+            "implemented (square ones are).")
+
+
+def _lu_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    packed, piv, perm = lu_p.bind(x)
+    if t is None:
+        return [packed, piv, perm], None
+    _lu_square_check(x)
+    dtype = get_aval(x).dtype
+    n = _shape(x)[-1]
+    low = _tri(packed, -1) + _eye(n, dtype)
+    P = _perm_matrix(perm, dtype)
+    y = triangular_solve(low, mm(mT(P), t), lower=True)               # L^-1 P^T dA
+    X = mT(triangular_solve(packed, mT(y), lower=False, transpose_a=True))  # ... U^-1
+    d = mm(low, _tri(X, -1)) + mm(_tri(X, 0, lower=False), _tri(packed, 0, lower=False))
+    return [packed, piv, perm], [d, None, None]
+
+
+def _lu_vjp(ct, ans, x):
+    _lu_square_check(x)
+    G = ct[0]
+    packed, _, perm = ans
+    dtype = get_aval(x).dtype
+    n = _shape(x)[-1]
+    low = _tri(packed, -1) + _eye(n, dtype)
+    up = _tri(packed, 0, lower=False)
+    M = _tri(mm(mT(low), G), -1) + _tri(mm(G, mT(up)), 0, lower=False)
+    z = triangular_solve(low, M, lower=True, transpose_a=True)                # L^-T M
+    z = mT(triangular_solve(packed, mT(z), lower=False))                      # ... U^-T
+    return mm(_perm_matrix(perm, dtype), z)
+
+
+lu_p.jvp = _lu_jvp
+defvjp(lu_p, _lu_vjp)
+
+# ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
+
+def _pivots_to_perm_impl(piv, *, size):
+    piv = asarray(piv)
+    lead, k = piv.shape[:-1], piv.shape[-1]
+    flat = piv.reshape((int(np.prod(lead, dtype=np.int64)), k))
+    perm = np.tile(np.arange(size, dtype=np.int32), (flat.shape[0], 1))
+    rows = np.arange(flat.shape[0])
+    for j in range(k):
+        p = flat[:, j]
+        pj, pp = perm[rows, j].copy(), perm[rows, p].copy()
+        perm[rows, j], perm[rows, p] = pp, pj
+    return perm.reshape(lead + (size,))
+
+
+lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
+lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
+
+
+def _pivots_abstract_eval(piv, *, size):
+    if piv.dtype.kind not in "iu" or piv.ndim < 1 or piv.shape[-1] > size:
+        raise _linalg_error(f"lu_pivots_to_permutation: pivots must be integers (..., k) with "
+                            f"k <= permutation_size {size}, got {piv.str_short()}.")
+    return ShapedArray(piv.shape[:-1] + (size,), np.int32)
+
+
+lu_pivots_to_permutation_p.abstract_eval = _pivots_abstract_eval
+lu_pivots_to_permutation_p.batch = lambda args, dims, *, size: (
+    lu_pivots_to_permutation_p.bind(move_axis(args[0], dims[0], 0), size=size), 0)
+lu_pivots_to_permutation_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
+                                   **RULE_FIRST, **NO_ALGEBRA)
+def_nondiff(lu_pivots_to_permutation_p)
+
+
+def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Array:
+    """The permutation that LAPACK-style row interchanges `pivots` (..., k) make of
+    range(permutation_size)."""
+    return lu_pivots_to_permutation_p.bind(pivots, size=int(permutation_size))
+
 # ---- solve --------------------------------------------------------------------------------------
 
 solve_p = Primitive("solve")
@@ -404,14 +574,38 @@ def _solve_jvp(primals, tangents):
     return x, (None if rhs is None else solve(a, rhs))
 
 
+def _lu_solve(packed, perm, b, transpose):
+    """x with a x = b (transpose: a^T x = b) from lu(a) = (packed, _, perm): a = P L U."""
+    dtype = get_aval(packed).dtype
+    low = _tri(packed, -1) + _eye(_shape(packed)[-1], dtype)
+    P = _perm_matrix(perm, dtype)
+    if not transpose:
+        y = triangular_solve(low, mm(mT(P), b), lower=True)
+        return triangular_solve(packed, y, lower=False)
+    y = triangular_solve(packed, b, lower=False, transpose_a=True)
+    return mm(P, triangular_solve(low, y, lower=True, transpose_a=True))
+
+
+def _solve_vjp_fwd(a, b):
+    """Under reverse mode (with LAPACK's getrf/trtrs from scipy): factor a once, keep the
+    factors for the backward solve with a^T (JAX's custom_linear_solve does the same)."""
+    _solve_abstract_eval(get_aval(a), get_aval(b))
+    packed, _, perm = lu_p.bind(a)
+    return _lu_solve(packed, perm, b, False), (packed, perm)
+
+
 def _solve_vjp(ct, x, args, positions, residuals):
     a, _ = args
-    b_bar = solve(mT(a), ct)
+    if residuals is not None:
+        b_bar = _lu_solve(residuals[0], residuals[1], ct, True)
+    else:
+        b_bar = solve(mT(a), ct)
     return [b_bar if i == 1 else -mm(b_bar, mT(x)) for i in positions]
 
 
 solve_p.jvp = _solve_jvp
-defvjp_all(solve_p, _solve_vjp, frozenset((0, 1)))
+defvjp_all(solve_p, _solve_vjp, frozenset((0, 1)),
+           vjp_fwd=_solve_vjp_fwd if _lapack_funcs is not None else None)
 _solve_batch(solve_p)
 solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 

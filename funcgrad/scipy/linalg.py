@@ -250,13 +250,13 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
     """
     a = _prep(a)
     nla._assert_stacked_2d("lu", a)
-    packed, _, perm = G.lu(a)
+    packed, _, perm = L.lu(a)
     low, up = _lu_parts(packed)
     if permute_l:
         return _apply_perm(perm, low, inverse=True), up
     if p_indices:
         return _inverse_perm(perm), low, up
-    return G._perm_matrix(perm, get_aval(a).dtype), low, up
+    return L._perm_matrix(perm, get_aval(a).dtype), low, up
 
 
 def _inverse_perm(perm: Any) -> Array:
@@ -282,7 +282,7 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False,
     """
     a = _prep(a)
     nla._assert_stacked_2d("lu_factor", a)
-    packed, piv, _ = G.lu(a)
+    packed, piv, _ = L.lu(a)
     return packed, piv
 
 
@@ -303,7 +303,7 @@ def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int =
     packed, b = _prep(packed, b)
     _square("lu_solve", "lu", packed)
     n = _shape(packed)[-1]
-    perm = G.lu_pivots_to_permutation(operand(piv), n)
+    perm = L.lu_pivots_to_permutation(operand(piv), n)
     packed, b, vec = _as_matrix_rhs("lu_solve", packed, b)
     perm = fnp.broadcast_to(perm, _shape(packed)[:-1])
     if t == 0:
