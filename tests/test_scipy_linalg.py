@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from funcgrad.lax import linalg_ops as L
 from funcgrad.scipy import linalg as fl
 
 from _gradcheck import check_jvp, check_second_order, check_transpose, check_vjp
@@ -264,6 +265,9 @@ def _real_cases(rng):
         "lu": (lambda a: fl.lu(a)[1:], [a]),
         "lu permute_l": (lambda a: fl.lu(a, permute_l=True), [a]),
         "lu_solve": (lambda a, b: fl.lu_solve(fl.lu_factor(a), b, trans=1), [a, b]),
+        "lax lu_solve primitive": (lambda a, b: [L.lu_solve(L.lu(a)[0], L.lu(a)[2], b,
+                                                            transpose=t) for t in (False, True)],
+                                   [a, b]),
         "qr pivoting": (lambda a: fl.qr(a, pivoting=True)[:2], [a]),
         "qr economic": (lambda a: fl.qr(a, mode="economic"), [rng.normal(size=(4, 3))]),
         "svd": (lambda a: fl.svd(a, compute_uv=False), [rng.normal(size=(4, 3))]),

@@ -1,6 +1,7 @@
-"""Matrix decompositions and solves: cholesky, triangular_solve, solve, inv, det, slogdet, eigh,
-svd and qr. Every primitive works on a matrix or a stack of them (the last two axes, with any
-leading axes: (..., m, n)), evaluates with numpy.linalg, and carries all its rules: shape rule,
+"""Matrix decompositions and solves: cholesky, triangular_solve, lu (with lu_solve and
+lu_pivots_to_permutation), solve, inv, det, slogdet, svd and qr (eigh, eig and expm are in
+linalg_general.py; the eigh note below is its derivation). Every primitive works on a matrix or
+a stack of them (the last two axes, with any leading axes: (..., m, n)), evaluates with numpy.linalg, and carries all its rules: shape rule,
 jvp, vjp, batching. The derivative rules are written with funcgrad operations (including these
 primitives), so higher derivatives come free.
 
@@ -436,6 +437,9 @@ def _lu_impl(x):
     *lead, m, n = x.shape
     flat = x.reshape((int(np.prod(lead, dtype=np.int64)), m, n))
     one = _lu_one if _lapack_funcs is None or m * n == 0 else _lu_one_lapack
+    if not lead and m * n:
+        packed, piv, perm = one(x)
+        return [packed, piv, perm]
     outs = [one(flat[i]) for i in range(flat.shape[0])]
     k = min(m, n)
     lu = np.stack([o[0] for o in outs]) if outs else np.empty((0, m, n), x.dtype)
@@ -512,13 +516,13 @@ def _pivots_to_perm_impl(piv, *, size):
     piv = asarray(piv)
     lead, k = piv.shape[:-1], piv.shape[-1]
     flat = piv.reshape((int(np.prod(lead, dtype=np.int64)), k))
-    perm = np.tile(np.arange(size, dtype=np.int32), (flat.shape[0], 1))
-    rows = np.arange(flat.shape[0])
-    for j in range(k):
-        p = flat[:, j]
-        pj, pp = perm[rows, j].copy(), perm[rows, p].copy()
-        perm[rows, j], perm[rows, p] = pp, pj
-    return perm.reshape(lead + (size,))
+    out = np.empty((flat.shape[0], size), np.int32)
+    for r, row in enumerate(flat.tolist()):
+        perm = list(range(size))
+        for j, p in enumerate(row):
+            perm[j], perm[p] = perm[p], perm[j]
+        out[r] = perm
+    return out.reshape(lead + (size,))
 
 
 lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
@@ -574,16 +578,130 @@ def _solve_jvp(primals, tangents):
     return x, (None if rhs is None else solve(a, rhs))
 
 
-def _lu_solve(packed, perm, b, transpose):
-    """x with a x = b (transpose: a^T x = b) from lu(a) = (packed, _, perm): a = P L U."""
-    dtype = get_aval(packed).dtype
-    low = _tri(packed, -1) + _eye(_shape(packed)[-1], dtype)
-    P = _perm_matrix(perm, dtype)
+# lu_solve: x with a x = b (transpose: a^T x = b) from lu(a)'s packed factors and permutation,
+# a = P L U; O(n^2) per column with LAPACK's trtrs (scipy). As a function of (packed, b) it is
+# x = A^-1 b with A = P (tril(packed, -1) + I) triu(packed), so dx = A^-1 (db - dA x) with
+# dA = P (tril(d, -1) U + L triu(d)), and the cotangents: b_bar = A^-T ct, A_bar = -b_bar x^T,
+# packed_bar = tril(M U^T, -1) + triu(L^T M) with M = P^T A_bar (transposed forms likewise).
+
+def _trtrs(t, b, lower, trans, unit):
+    """op(T) x = b with LAPACK; a C-ordered T is read through its transpose (a Fortran-ordered
+    view, not a copy)."""
+    trtrs, = _lapack_funcs(("trtrs",), (t, b))
+    if t.flags.f_contiguous:
+        x, info = trtrs(t, b, lower=int(lower), trans=int(trans), unitdiag=int(unit))
+    else:
+        x, info = trtrs(np.ascontiguousarray(t).T, b, lower=int(not lower),
+                        trans=0 if trans else 1, unitdiag=int(unit))
+    if info > 0:
+        raise np.linalg.LinAlgError("Singular matrix")
+    return x
+
+
+def _lu_solve_one(packed, perm, b, transpose):
+    if _lapack_funcs is None:
+        n = packed.shape[-1]
+        low, up = np.tril(packed, -1) + np.eye(n, dtype=packed.dtype), np.triu(packed)
+        if not transpose:
+            return np.linalg.solve(up, np.linalg.solve(low, b[perm]))
+        out = np.empty_like(b)
+        out[perm] = np.linalg.solve(low.T, np.linalg.solve(up.T, b))
+        return out
     if not transpose:
-        y = triangular_solve(low, mm(mT(P), b), lower=True)
-        return triangular_solve(packed, y, lower=False)
-    y = triangular_solve(packed, b, lower=False, transpose_a=True)
-    return mm(P, triangular_solve(low, y, lower=True, transpose_a=True))
+        y = _trtrs(packed, b[perm], lower=True, trans=False, unit=True)
+        return _trtrs(packed, y, lower=False, trans=False, unit=False)
+    y = _trtrs(packed, b, lower=False, trans=True, unit=False)
+    out = np.empty_like(y)
+    out[perm] = _trtrs(packed, y, lower=True, trans=True, unit=True)
+    return out
+
+
+def _lu_solve_impl(packed, perm, b, *, transpose):
+    packed, perm, b = asarray(packed), asarray(perm), asarray(b)
+    dt = np.result_type(packed.dtype, b.dtype)
+    packed, b = packed.astype(dt, copy=False), b.astype(dt, copy=False)
+    if b.size == 0:
+        return np.zeros(b.shape, dt)
+    lead = b.shape[:-2]
+    if not lead:
+        return _lu_solve_one(packed, perm, b, transpose)
+    fp = packed.reshape((-1,) + packed.shape[-2:])
+    fperm = perm.reshape((-1, perm.shape[-1]))
+    fb = b.reshape((-1,) + b.shape[-2:])
+    out = np.stack([_lu_solve_one(fp[i], fperm[i], fb[i], transpose)
+                    for i in range(fb.shape[0])])
+    return out.reshape(lead + b.shape[-2:])
+
+
+lu_solve_p = Primitive("lu_solve")
+lu_solve_p.impl = _lu_solve_impl
+
+
+def _lu_solve_abstract_eval(packed, perm, b, *, transpose):
+    _check_matrix("lu_solve", packed)
+    _check_rhs("lu_solve", packed, b)
+    if perm.shape != packed.shape[:-1] or perm.dtype.kind not in "iu":
+        raise _linalg_error(f"lu_solve: the permutation must be integers of shape "
+                            f"{packed.shape[:-1]}, got {perm.str_short()}.")
+    return ShapedArray(b.shape, np.result_type(packed.dtype, b.dtype))
+
+
+lu_solve_p.abstract_eval = _lu_solve_abstract_eval
+
+
+def lu_solve(packed: ArrayLike, perm: ArrayLike, b: ArrayLike, *,
+             transpose: bool = False) -> Array:
+    """x with a x = b (transpose: a^T x = b), from lu(a)'s packed factors and permutation;
+    b: (..., n, k)."""
+    return lu_solve_p.bind(packed, perm, b, transpose=bool(transpose))
+
+
+def _lu_factors(packed):
+    dtype = get_aval(packed).dtype
+    return _tri(packed, -1) + _eye(_shape(packed)[-1], dtype), _tri(packed, 0, lower=False)
+
+
+def _lu_solve_jvp(primals, tangents, *, transpose):
+    (packed, perm, b), (tp, _, tb) = primals, tangents
+    x = lu_solve(packed, perm, b, transpose=transpose)
+    rhs = tb
+    if tp is not None:
+        low, up = _lu_factors(packed)
+        P = _perm_matrix(perm, get_aval(packed).dtype)
+        dA = mm(P, mm(_tri(tp, -1), up) + mm(low, _tri(tp, 0, lower=False)))
+        dA_x = mm(mT(dA) if transpose else dA, x)
+        rhs = -dA_x if rhs is None else rhs - dA_x
+    if rhs is None:
+        return x, None
+    return x, lu_solve(packed, perm, rhs, transpose=transpose)
+
+
+def _lu_solve_vjp(ct, x, args, positions, residuals, *, transpose):
+    packed, perm, _ = args
+    b_bar = lu_solve(packed, perm, ct, transpose=not transpose)
+    out = []
+    for i in positions:
+        if i == 2:
+            out.append(b_bar)
+            continue
+        a_bar = -mm(x, mT(b_bar)) if transpose else -mm(b_bar, mT(x))
+        low, up = _lu_factors(packed)
+        M = mm(mT(_perm_matrix(perm, get_aval(packed).dtype)), a_bar)
+        out.append(_tri(mm(M, mT(up)), -1) + _tri(mm(mT(low), M), 0, lower=False))
+    return out
+
+
+def _lu_solve_batch(args, dims, *, transpose):
+    size = batch_size(args, dims)
+    return lu_solve_p.bind(*[to_front(x, d, size) for x, d in zip(args, dims)],
+                           transpose=transpose), 0
+
+
+lu_solve_p.jvp = _lu_solve_jvp
+defvjp_all(lu_solve_p, _lu_solve_vjp, frozenset((0, 2)))
+lu_solve_p.batch = _lu_solve_batch
+lu_solve_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                   **NO_ALGEBRA)
 
 
 def _solve_vjp_fwd(a, b):
@@ -591,13 +709,13 @@ def _solve_vjp_fwd(a, b):
     factors for the backward solve with a^T (JAX's custom_linear_solve does the same)."""
     _solve_abstract_eval(get_aval(a), get_aval(b))
     packed, _, perm = lu_p.bind(a)
-    return _lu_solve(packed, perm, b, False), (packed, perm)
+    return lu_solve(packed, perm, b), (packed, perm)
 
 
 def _solve_vjp(ct, x, args, positions, residuals):
     a, _ = args
     if residuals is not None:
-        b_bar = _lu_solve(residuals[0], residuals[1], ct, True)
+        b_bar = lu_solve(residuals[0], residuals[1], ct, transpose=True)
     else:
         b_bar = solve(mT(a), ct)
     return [b_bar if i == 1 else -mm(b_bar, mT(x)) for i in positions]
@@ -687,42 +805,6 @@ def _slogdet_vjp(ct, ans, x):
 
 slogdet_p.jvp = _slogdet_jvp
 defvjp(slogdet_p, _slogdet_vjp)
-
-# ---- eigh ---------------------------------------------------------------------------------------
-
-eigh_p = _matrix_prim(
-    "eigh", lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U")),
-    lambda x, *, lower: [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)),
-                         ShapedArray(x.shape, x.dtype)],
-    fresh=False, multiple_results=True)
-
-
-def eigh(x: ArrayLike, *, lower: bool = True) -> tuple[Array, Array]:
-    """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the Hermitian matrix
-    whose lower (or upper) triangle is that of x (only that triangle is read, as numpy's UPLO,
-    and only it has a derivative)."""
-    return tuple(eigh_p.bind(hermitian_from_triangle(x, bool(lower)), lower=bool(lower)))
-
-
-def _eigh_jvp(primals, tangents, *, lower):
-    (x,), (t,) = primals, tangents
-    w, v = eigh_p.bind(x, lower=lower)
-    if t is None:
-        return [w, v], None
-    S = mm(mH(v), mm(_symh(t), v))
-    dw = real(_diag(S)) if _is_complex(S) else _diag(S)
-    return [w, v], [dw, mm(v, _gap_matrix(w) * S)]
-
-
-def _eigh_vjp(ct, ans, x, *, lower):
-    # transposed for Re(sum(a * b)): A_bar = symh(conj(V) (diag(w_bar) + F o (V^T V_bar)) V^T)
-    (w_bar, v_bar), (w, v) = ct, ans
-    inner = _gap_matrix(w) * mm(mT(v), v_bar) + _diag_embed(w_bar, get_aval(v).dtype)
-    return _symh(mm(_conj(v), mm(inner, mT(v))))
-
-
-eigh_p.jvp = _eigh_jvp
-defvjp(eigh_p, _eigh_vjp)
 
 # ---- svd ----------------------------------------------------------------------------------------
 
