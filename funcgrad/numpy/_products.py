@@ -319,7 +319,7 @@ def einsum_path(subscripts: Any, *operands: Any,
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.einsum_path("ij,jk,kl->il", fnp.ones((2, 3)), fnp.ones((3, 4)), fnp.ones((4, 5)))[0]
-    ['einsum_path', (0, 1), (0, 1)]
+    ['einsum_path', (1, 2), (0, 1)]
     """
     if isinstance(subscripts, str):
         spec, ops = subscripts, [operand(x) for x in operands]

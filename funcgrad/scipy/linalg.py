@@ -439,7 +439,8 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False,
         sub = fnp.eye(n, k=-1, dtype=m.dtype)
         ee = fnp.concatenate([e, fnp.zeros(_shape(e)[:-1] + (1,), e.dtype)], axis=-1)
         m = m + fnp.expand_dims(ee, -2) * sub + fnp.expand_dims(fnp.conj(ee), -1) * sub.T
-    idx = None if select == "a" else select_range
+    idx = None if select == "a" or select_range is None else (
+        int(select_range[0]), int(select_range[1]))
     return eigh(m, eigvals_only=eigvals_only, subset_by_index=idx)
 
 
@@ -683,7 +684,9 @@ def sqrtm(A: ArrayLike, blocksize: int = 1) -> Array:
     """
     if not isinstance(blocksize, int) or blocksize < 1:
         raise ValueError(f"sqrtm: `blocksize` = {blocksize!r} must be a positive integer.")
-    return funm(A, fnp.sqrt)
+    out = funm(A, fnp.sqrt)
+    assert not isinstance(out, tuple)   # (disp=True: the matrix alone)
+    return out
 
 
 def logm(A: ArrayLike, disp: bool = True) -> Array | tuple:
@@ -744,7 +747,7 @@ def block_diag(*arrs: ArrayLike) -> Array:
         if get_aval(x).ndim > 2:
             raise ValueError(f"block_diag: argument {i} has {get_aval(x).ndim} dimensions; each "
                              "must be 0-, 1- or 2-dimensional.")
-        mats.append(fnp.atleast_2d(x))
+        mats.append(fnp.reshape(x, (1,) * (2 - get_aval(x).ndim) + _shape(x)))
     dt = np.result_type(*[get_aval(x).dtype for x in mats])
     cols = sum(_shape(x)[1] for x in mats)
     rows, left = [], 0
