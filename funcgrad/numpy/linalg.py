@@ -233,10 +233,17 @@ def pinv(a: ArrayLike, rcond: Any = None, hermitian: bool = False, *,
     return matmul(_mT(vt), reshape(s_inv, get_aval(s_inv).shape + (1,)) * _mT(u))
 
 
-def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, int, Array]:
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, Any, Array]:
     """numpy.linalg.lstsq: (x, residuals, rank, s) for the least-squares solution of a @ x = b,
     through the SVD (singular values at most rcond * the largest count as zero). x, residuals and
-    s are differentiable; rank is a Python-level integer, so a and b must be concrete."""
+    s are differentiable. On concrete values, rank is numpy's integer and residuals are empty
+    unless rank == n < m (numpy's rule); traced (jit, vmap), rank is a traced integer and the
+    residuals are computed whenever m > n (JAX's rule: their shape cannot depend on values).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.lstsq(fnp.array([[1.0], [1.0]]), fnp.array([1.0, 3.0]))[0]
+    Array([2.], dtype=float64)
+    """
     a, b = _prep(a, b)
     is_1d = get_aval(b).ndim == 1
     if is_1d:
@@ -248,15 +255,21 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, 
     if rcond is None:
         rcond = np.finfo(np.float64).eps * max(n, m)
     u, s, vh = L.svd(a, full_matrices=False)
-    s_np = _concrete(s, "lstsq's rank (a Python integer)")
-    cut = rcond * (s_np.max() if s_np.size else 0.0)
-    large = s_np > cut
-    rank = np.int32(np.count_nonzero(large))
-    s_inv = where(wrap_value(large), 1 / where(wrap_value(large), s, 1), 0)
+    traced = isinstance(s, Tracer)
+    if traced:
+        cut = rcond * (_max(s) if get_aval(s).size else 0.0)
+        large = s > cut
+        rank: Any = _sum(lax.convert_element_type(large, np.int32))
+    else:
+        s_np = np.asarray(s)
+        large_np = s_np > rcond * (s_np.max() if s_np.size else 0.0)
+        rank = np.int32(np.count_nonzero(large_np))
+        large = wrap_value(large_np)
+    s_inv = where(large, 1 / where(large, s, 1), 0)
     s_inv = lax.convert_element_type(s_inv, get_aval(s).dtype)
     x = matmul(_mH(vh), reshape(s_inv, get_aval(s_inv).shape + (1,)) * matmul(_mH(u), b))
     rdt = _real_dtype(get_aval(x).dtype)
-    if rank == n and m > n:
+    if m > n and (traced or rank == n):
         r = b - matmul(a, x)
         resids = _sum(real(conj(r) * r) if _is_complex(r) else r * r, axis=0)
     else:
@@ -632,12 +645,32 @@ def _take_last(s, i):
 
 def matrix_rank(A: ArrayLike, tol: Any = None, hermitian: bool = False, *,
                 rtol: Any = None) -> Array:
-    """numpy.linalg.matrix_rank, on concrete values (an integer has no derivative; under jit
-    the rank would fix the shapes of what follows, so it is not traceable)."""
-    a = _concrete(asarray(operand(A)), "matrix_rank (an integer from concrete values)")
-    tol = None if tol is None else _concrete(asarray(operand(tol)), "matrix_rank's tol")
-    rtol = None if rtol is None else _concrete(asarray(operand(rtol)), "matrix_rank's rtol")
-    return wrap_value(np.asarray(np.linalg.matrix_rank(a, tol, hermitian, rtol=rtol)))
+    """numpy.linalg.matrix_rank: the count of singular values above tol (default: rtol times
+    the largest, rtol = max(m, n) * eps); traceable (jit, vmap) and integer-valued, so without
+    a derivative.
+
+    >>> import funcgrad.numpy as fnp
+    >>> int(fnp.linalg.matrix_rank(fnp.array([[1.0, 2.0], [2.0, 4.0]])))
+    1
+    """
+    a = _prep(A)
+    shape = get_aval(a).shape
+    if len(shape) < 2:
+        return lax.convert_element_type(_max(lax.convert_element_type(a != 0, np.int8))
+                                        if get_aval(a).size else wrap_value(np.int8(0)),
+                                        np.int64)
+    s = svd(a, compute_uv=False, hermitian=hermitian)
+    if get_aval(s).shape[-1] == 0:
+        return wrap_value(np.zeros(shape[:-2], np.int64))
+    if tol is None:
+        if rtol is None:
+            rtol = max(shape[-2:]) * np.finfo(get_aval(s).dtype).eps
+        rt = asarray(operand(rtol))
+        tol_arr = _max(s, axis=-1, keepdims=True) * reshape(rt, get_aval(rt).shape + (1,))
+    else:
+        t = asarray(operand(tol))
+        tol_arr = reshape(t, get_aval(t).shape + (1,))
+    return _sum(lax.convert_element_type(s > tol_arr, np.int64), axis=-1)
 
 
 # ---- numpy 2's array-API helpers -----------------------------------------------------------------
