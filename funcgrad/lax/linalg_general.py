@@ -1,6 +1,6 @@
-"""Eigenproblems and matrix functions: eigh (Hermitian, one triangle read), eig (general),
-expm (with its Frechet derivative), and the column order of pivoted QR (lu, which solve's
-reverse mode uses, is in linalg_ops.py). As in
+"""Functions of general matrices: eig, expm (with its Frechet derivative), the permutation of
+LAPACK-style pivots and the column order of pivoted QR (lu and lu_solve, which solve's reverse
+mode uses, are in linalg_ops.py). As in
 linalg_ops.py (whose helpers these rules use), each primitive works on (..., m, n) stacks,
 evaluates with numpy, and its derivative rules are funcgrad operations, so higher derivatives
 come free. Complex rules follow JAX's convention: a vjp is the transpose for the pairing
@@ -25,21 +25,17 @@ from .._core.typing import ArrayLike
 from ._batching import move_axis
 from .elementwise import conj, convert_element_type, real
 from .linalg_ops import (
+    _linalg_error,
+    _pivots_to_perm_impl,
     _check_matrix,
-    _conj,
     _const,
     _diag,
     _diag_embed,
     _gap_matrix,
-    _is_complex,
     _matrix_prim,
     _ndim,
-    _real_dtype,
     _row,
     _shape,
-    _symh,
-    hermitian_from_triangle,
-    mH,
     mm,
     mT,
     solve,
@@ -48,41 +44,31 @@ from .reduce import reduce_sum
 from .shape import concatenate
 from .shape import slice as _slice
 
-# ---- eigh ---------------------------------------------------------------------------------------
+# ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
 
-eigh_p = _matrix_prim(
-    "eigh", lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U")),
-    lambda x, *, lower: [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)),
-                         ShapedArray(x.shape, x.dtype)],
-    fresh=False, multiple_results=True)
+lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
+lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
 
 
-def eigh(x: ArrayLike, *, lower: bool = True) -> tuple[Array, Array]:
-    """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the Hermitian matrix
-    whose lower (or upper) triangle is that of x (only that triangle is read, as numpy's UPLO,
-    and only it has a derivative)."""
-    return tuple(eigh_p.bind(hermitian_from_triangle(x, bool(lower)), lower=bool(lower)))
+def _pivots_abstract_eval(piv, *, size):
+    if piv.dtype.kind not in "iu" or piv.ndim < 1 or piv.shape[-1] > size:
+        raise _linalg_error(f"lu_pivots_to_permutation: pivots must be integers (..., k) with "
+                            f"k <= permutation_size {size}, got {piv.str_short()}.")
+    return ShapedArray(piv.shape[:-1] + (size,), np.int32)
 
 
-def _eigh_jvp(primals, tangents, *, lower):
-    (x,), (t,) = primals, tangents
-    w, v = eigh_p.bind(x, lower=lower)
-    if t is None:
-        return [w, v], None
-    S = mm(mH(v), mm(_symh(t), v))
-    dw = real(_diag(S)) if _is_complex(S) else _diag(S)
-    return [w, v], [dw, mm(v, _gap_matrix(w) * S)]
+lu_pivots_to_permutation_p.abstract_eval = _pivots_abstract_eval
+lu_pivots_to_permutation_p.batch = lambda args, dims, *, size: (
+    lu_pivots_to_permutation_p.bind(move_axis(args[0], dims[0], 0), size=size), 0)
+lu_pivots_to_permutation_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
+                                   **RULE_FIRST, **NO_ALGEBRA)
+def_nondiff(lu_pivots_to_permutation_p)
 
 
-def _eigh_vjp(ct, ans, x, *, lower):
-    # transposed for Re(sum(a * b)): A_bar = symh(conj(V) (diag(w_bar) + F o (V^T V_bar)) V^T)
-    (w_bar, v_bar), (w, v) = ct, ans
-    inner = _gap_matrix(w) * mm(mT(v), v_bar) + _diag_embed(w_bar, get_aval(v).dtype)
-    return _symh(mm(_conj(v), mm(inner, mT(v))))
-
-
-eigh_p.jvp = _eigh_jvp
-defvjp(eigh_p, _eigh_vjp)
+def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Array:
+    """The permutation that LAPACK-style row interchanges `pivots` (..., k) make of
+    range(permutation_size)."""
+    return lu_pivots_to_permutation_p.bind(pivots, size=int(permutation_size))
 
 # ---- expm ---------------------------------------------------------------------------------------
 # Scaling and squaring with the degree-13 Pade approximant (N. J. Higham, "The scaling and

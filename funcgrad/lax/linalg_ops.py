@@ -1,8 +1,8 @@
-"""Matrix decompositions and solves: cholesky, triangular_solve, lu (with lu_solve and
-lu_pivots_to_permutation), solve, inv, det, slogdet, svd and qr (eigh, eig and expm are in
-linalg_general.py; the eigh note below is its derivation). Every primitive works on a matrix or
-a stack of them (the last two axes, with any leading axes: (..., m, n)), evaluates with numpy.linalg, and carries all its rules: shape rule,
-jvp, vjp, batching. The derivative rules are written with funcgrad operations (including these
+"""Matrix decompositions and solves: cholesky, triangular_solve, lu (with lu_solve), solve, inv,
+det, slogdet, eigh, svd and qr (eig, expm and the pivots' permutation are in
+linalg_general.py). Every primitive works on a matrix or a stack of them (the last two axes,
+with any leading axes: (..., m, n)), evaluates with numpy.linalg, and carries all its rules:
+shape rule, jvp, vjp, batching. The derivative rules are written with funcgrad operations (including these
 primitives), so higher derivatives come free.
 
 Conventions. `mT(x)` is the transpose of the last two axes, `<A, B> = sum(A * B)`, `sym(X) =
@@ -53,7 +53,6 @@ from .._core.primitive import (
     PURE,
     RULE_FIRST,
     Primitive,
-    def_nondiff,
     defvjp,
     defvjp_all,
 )
@@ -510,8 +509,6 @@ def _lu_vjp(ct, ans, x):
 lu_p.jvp = _lu_jvp
 defvjp(lu_p, _lu_vjp)
 
-# ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
-
 def _pivots_to_perm_impl(piv, *, size):
     piv = asarray(piv)
     lead, k = piv.shape[:-1], piv.shape[-1]
@@ -524,30 +521,6 @@ def _pivots_to_perm_impl(piv, *, size):
         out[r] = perm
     return out.reshape(lead + (size,))
 
-
-lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
-lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
-
-
-def _pivots_abstract_eval(piv, *, size):
-    if piv.dtype.kind not in "iu" or piv.ndim < 1 or piv.shape[-1] > size:
-        raise _linalg_error(f"lu_pivots_to_permutation: pivots must be integers (..., k) with "
-                            f"k <= permutation_size {size}, got {piv.str_short()}.")
-    return ShapedArray(piv.shape[:-1] + (size,), np.int32)
-
-
-lu_pivots_to_permutation_p.abstract_eval = _pivots_abstract_eval
-lu_pivots_to_permutation_p.batch = lambda args, dims, *, size: (
-    lu_pivots_to_permutation_p.bind(move_axis(args[0], dims[0], 0), size=size), 0)
-lu_pivots_to_permutation_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
-                                   **RULE_FIRST, **NO_ALGEBRA)
-def_nondiff(lu_pivots_to_permutation_p)
-
-
-def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int) -> Array:
-    """The permutation that LAPACK-style row interchanges `pivots` (..., k) make of
-    range(permutation_size)."""
-    return lu_pivots_to_permutation_p.bind(pivots, size=int(permutation_size))
 
 # ---- solve --------------------------------------------------------------------------------------
 
@@ -805,6 +778,42 @@ def _slogdet_vjp(ct, ans, x):
 
 slogdet_p.jvp = _slogdet_jvp
 defvjp(slogdet_p, _slogdet_vjp)
+
+# ---- eigh ---------------------------------------------------------------------------------------
+
+eigh_p = _matrix_prim(
+    "eigh", lambda x, *, lower: tuple(np.linalg.eigh(x, UPLO="L" if lower else "U")),
+    lambda x, *, lower: [ShapedArray(x.shape[:-1], _real_dtype(x.dtype)),
+                         ShapedArray(x.shape, x.dtype)],
+    fresh=False, multiple_results=True)
+
+
+def eigh(x: ArrayLike, *, lower: bool = True) -> tuple[Array, Array]:
+    """(w, v): the eigenvalues (ascending) and eigenvectors (columns) of the Hermitian matrix
+    whose lower (or upper) triangle is that of x (only that triangle is read, as numpy's UPLO,
+    and only it has a derivative)."""
+    return tuple(eigh_p.bind(hermitian_from_triangle(x, bool(lower)), lower=bool(lower)))
+
+
+def _eigh_jvp(primals, tangents, *, lower):
+    (x,), (t,) = primals, tangents
+    w, v = eigh_p.bind(x, lower=lower)
+    if t is None:
+        return [w, v], None
+    S = mm(mH(v), mm(_symh(t), v))
+    dw = real(_diag(S)) if _is_complex(S) else _diag(S)
+    return [w, v], [dw, mm(v, _gap_matrix(w) * S)]
+
+
+def _eigh_vjp(ct, ans, x, *, lower):
+    # transposed for Re(sum(a * b)): A_bar = symh(conj(V) (diag(w_bar) + F o (V^T V_bar)) V^T)
+    (w_bar, v_bar), (w, v) = ct, ans
+    inner = _gap_matrix(w) * mm(mT(v), v_bar) + _diag_embed(w_bar, get_aval(v).dtype)
+    return _symh(mm(_conj(v), mm(inner, mT(v))))
+
+
+eigh_p.jvp = _eigh_jvp
+defvjp(eigh_p, _eigh_vjp)
 
 # ---- svd ----------------------------------------------------------------------------------------
 

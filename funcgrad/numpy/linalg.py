@@ -403,7 +403,7 @@ def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
         raise ValueError("UPLO argument must be 'L' or 'U'")
     a = _prep(a)
     _assert_stacked_square("eigh", a)
-    return EighResult(*G.eigh(a, lower=UPLO == "L"))
+    return EighResult(*L.eigh(a, lower=UPLO == "L"))
 
 
 def eigvalsh(a: ArrayLike, UPLO: str = "L") -> Array:

@@ -303,7 +303,7 @@ def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int =
     packed, b = _prep(packed, b)
     _square("lu_solve", "lu", packed)
     n = _shape(packed)[-1]
-    perm = L.lu_pivots_to_permutation(operand(piv), n)
+    perm = G.lu_pivots_to_permutation(operand(piv), n)
     packed, b, vec = _as_matrix_rhs("lu_solve", packed, b)
     perm = fnp.broadcast_to(perm, _shape(packed)[:-1])
     if t == 0:
