@@ -13,7 +13,7 @@ from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from .._core.errors import ShapeError, doc_link
 from .._core.validate import argument_error, as_index, check_size
-from ._core import as_shape, asarray, concrete, dtype_of, operand, shape_of
+from ._core import as_shape, asarray, dtype_of, operand, shape_of
 from ._indexing import diagonal
 from ._manipulation import broadcast_arrays, broadcast_to, concatenate, moveaxis, ravel, reshape
 
