@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import funcgrad as fg
@@ -64,6 +64,7 @@ EINSUM = [  # (subscripts, shapes, sublists)
 OPTIMIZE = [False, True, "greedy", "optimal", "path"]
 
 
+@settings(max_examples=3)  # (heavily parametrized: bounded per case)
 @given(seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("spec, shapes, sublists", EINSUM)
 @pytest.mark.parametrize("optimize", OPTIMIZE)
@@ -156,6 +157,7 @@ def _kwargs(kw, nd):
     return out
 
 
+@settings(max_examples=6)  # (heavily parametrized: bounded per case)
 @given(shape=st.sampled_from([(3,), (1,), (2, 3), (3, 1, 2), (0,), (2, 0)]),
        seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("mode, kw", PAD_MODES)
@@ -234,6 +236,7 @@ ENDS = [(0.0, 1.0), (1, 5), (np.array([1.0, 2.0]), 3.0),
         (np.array([[1.0], [2.0]]), np.array([4.0, 5.0, 6.0])), (-2.0, -8.0)]
 
 
+@settings(max_examples=10)  # (heavily parametrized: bounded per case)
 @given(num=st.integers(0, 6), endpoint=st.booleans(), axis=st.sampled_from([0, -1]))
 @pytest.mark.parametrize("name", ["linspace", "logspace", "geomspace"])
 @pytest.mark.parametrize("ends", range(len(ENDS)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import funcgrad as fg
@@ -71,6 +71,7 @@ def test_every_numpy_linalg_name_is_there():
 STACK = st.sampled_from([(), (1,), (2,), (0,), (2, 1)])
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(0, 4), lead=STACK, seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_square_functions_match_numpy(n, lead, seed, dtype):
@@ -106,6 +107,7 @@ def test_square_functions_match_numpy(n, lead, seed, dtype):
             _close(la.cond(a, p), np.linalg.cond(a, p), dtype)
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(m=st.integers(0, 4), n=st.integers(0, 4), lead=STACK, seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_rectangular_functions_match_numpy(m, n, lead, seed, dtype):
@@ -137,6 +139,7 @@ def test_rectangular_functions_match_numpy(m, n, lead, seed, dtype):
                        np.linalg.matrix_norm(a, ord=ord, keepdims=keepdims), dtype)
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(1, 4), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_hermitian_pinv_and_svd(n, seed, dtype):
@@ -149,6 +152,7 @@ def test_hermitian_pinv_and_svd(n, seed, dtype):
     _close(np.asarray(u) * np.asarray(s) @ np.asarray(vh), h, dtype)
 
 
+@settings(max_examples=6)  # (heavily parametrized: bounded per case)
 @given(shape=st.sampled_from([(0,), (1,), (4,), (2, 3), (3, 0), (2, 3, 4), (1, 1, 1)]),
        seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
@@ -177,6 +181,7 @@ def test_norms_match_numpy_for_every_ord_and_axis(shape, seed, dtype):
                    dtype)
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(1, 4), k=st.integers(1, 3), lead=STACK, seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_solve_numpy2_b_semantics(n, k, lead, seed, dtype):
@@ -187,6 +192,7 @@ def test_solve_numpy2_b_semantics(n, k, lead, seed, dtype):
         _close(la.solve(a, b), np.linalg.solve(a, b), dtype)
 
 
+@settings(max_examples=5)  # (heavily parametrized: bounded per case)
 @given(seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_products_and_tensor_equations_match_numpy(seed, dtype):
@@ -217,6 +223,7 @@ def test_products_and_tensor_equations_match_numpy(seed, dtype):
     _close(la.multi_dot(ms), np.linalg.multi_dot(ms), dtype)
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(m=st.integers(1, 5), n=st.integers(1, 4), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_lstsq_and_matrix_rank_match_numpy(m, n, seed, dtype):

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import funcgrad as fg
@@ -70,6 +70,7 @@ ALL = REAL + [np.complex64, np.complex128]
 
 # ---- values against scipy -------------------------------------------------------------------
 
+@settings(max_examples=4)  # (heavily parametrized: bounded per case)
 @given(n=SIZES, k=st.integers(1, 3), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 @pytest.mark.parametrize("assume_a", ["gen", "sym", "her", "pos", "diagonal", "tridiagonal",
@@ -94,6 +95,7 @@ def test_solve_matches_scipy(n, k, seed, dtype, assume_a, lower):
         _close(fl.solve(a, b[:, 0], assume_a=assume_a, lower=lower), expected[:, 0], dtype)
 
 
+@settings(max_examples=3)  # (heavily parametrized: bounded per case)
 @given(n=SIZES, seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 @pytest.mark.parametrize("trans", [0, 1, 2, "N", "T", "C"])
@@ -109,6 +111,7 @@ def test_solve_triangular_matches_scipy(n, seed, dtype, trans, lower, unit_diago
     assert got.shape == (n, 2)
 
 
+@settings(max_examples=6)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(1, 4), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 @pytest.mark.parametrize("lower", [False, True])
@@ -121,6 +124,7 @@ def test_cholesky_family_matches_scipy(n, seed, dtype, lower):
     _close(fl.cho_solve(c, b), sl.cho_solve(sl.cho_factor(a, lower=lower), b), dtype)
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(m=st.integers(1, 5), n=st.integers(1, 5), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_lu_matches_scipy(m, n, seed, dtype):
@@ -139,6 +143,7 @@ def test_lu_matches_scipy(m, n, seed, dtype):
                                                                         trans=trans), dtype)
 
 
+@settings(max_examples=6)  # (heavily parametrized: bounded per case)
 @given(m=st.integers(0, 5), n=st.integers(0, 5), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("mode", ["full", "economic", "r"])
 @pytest.mark.parametrize("pivoting", [False, True])
@@ -153,6 +158,7 @@ def test_qr_matches_scipy(m, n, seed, mode, pivoting, dtype):
     _close(got, sl.qr(a, mode=mode, pivoting=pivoting), dtype, f"qr {mode} {pivoting}")
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(1, 5), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", ALL)
 def test_decompositions_match_scipy(n, seed, dtype):
@@ -179,6 +185,7 @@ def test_decompositions_match_scipy(n, seed, dtype):
            sl.eigh_tridiagonal(d, e, eigvals_only=True))
 
 
+@settings(max_examples=8)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(1, 4), seed=st.integers(0, 2**16))
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_generalized_eigh_matches_scipy(n, seed, dtype):
@@ -191,6 +198,7 @@ def test_generalized_eigh_matches_scipy(n, seed, dtype):
     np.testing.assert_allclose(a @ v, b @ v * np.asarray(w), atol=1e-8 * n * np.abs(a).max())
 
 
+@settings(max_examples=6)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(0, 5), seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 30.0]))
 @pytest.mark.parametrize("dtype", ALL)
 def test_matrix_functions_match_scipy(n, seed, scale, dtype):
@@ -208,6 +216,7 @@ def test_matrix_functions_match_scipy(n, seed, scale, dtype):
             _close(fl.funm(h, fnp.exp), sl.funm(h, np.exp))
 
 
+@settings(max_examples=10)  # (heavily parametrized: bounded per case)
 @given(n=st.integers(1, 4), seed=st.integers(0, 2**16))
 def test_solve_sylvester_hessenberg_schur(n, seed):
     rng = _rng(seed)
@@ -224,6 +233,7 @@ def test_solve_sylvester_hessenberg_schur(n, seed):
         assert np.abs(ours[:, None] - theirs[None, :]).min(axis=0).max() < 1e-8
 
 
+@settings(max_examples=10)  # (heavily parametrized: bounded per case)
 @given(m=st.integers(0, 4), n=st.integers(0, 4), seed=st.integers(0, 2**16))
 def test_structured_matrices_match_scipy(m, n, seed):
     rng = _rng(seed)
@@ -369,9 +379,13 @@ def _jax():
     return jax
 
 
-@pytest.mark.parametrize("name", ["solve", "solve_triangular", "cho_solve", "lu_solve", "det",
-                                  "inv", "expm", "expm_frechet", "lu", "qr", "polar",
-                                  "eigh", "svdvals", "toeplitz", "block_diag"])
+_SLOW_JAX = {"expm", "expm_frechet", "toeplitz"}   # seconds of XLA compilation each
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.slow) if n in _SLOW_JAX else n
+    for n in ["solve", "solve_triangular", "cho_solve", "lu_solve", "det", "inv", "expm",
+              "expm_frechet", "lu", "qr", "polar", "eigh", "svdvals", "toeplitz", "block_diag"]])
 @pytest.mark.parametrize("cplx", [False, True])
 def test_gradients_match_jax(name, cplx):
     jax = _jax()
