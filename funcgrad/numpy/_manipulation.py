@@ -10,7 +10,7 @@ import numpy as np
 from .. import lax
 from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.trace import get_aval
+from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, Axis, Shape
 from ..lax._checks import normalize_axes, normalize_axis
 from ._core import as_shape, operand, shape_of, stack_operands
@@ -448,7 +448,6 @@ def _stat(a, ax, lo, hi, mode):
 def _callable_pad(a, widths, func, kwargs):
     """numpy's callable mode: func(vector, (before, after), axis, kwargs) edits each padded
     1-D slice in place, so it runs on numpy values (no derivative)."""
-    from .._core.trace import Tracer  # reason: only this rare path needs the tracer check
     if isinstance(a, Tracer):
         raise TypeError("pad: a callable `mode` edits numpy arrays in place, so it runs on "
                         "concrete values only (not under jit, grad or vmap); use a named mode "
