@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 import funcgrad as fg
 import funcgrad.numpy as fnp
 
-from _gradcheck import check_jvp, check_second_order, check_transpose, check_vjp
+from _gradcheck import check_jvp, check_transpose, check_vjp
+from _linalg_checks import (check_all_orders, check_vmap_and_jit, complex_parts,
+                            split_complex)
 
 la = fnp.linalg
 ALL = [np.float32, np.float64, np.complex64, np.complex128]
@@ -310,33 +312,13 @@ _REAL = sorted(_real_cases(_rng()))
 def test_derivatives_match_finite_differences(name):
     rng = _rng(4)
     f, args = _real_cases(_rng())[name]
-    check_jvp(f, args, rng)
-    check_vjp(f, args, rng)
-    check_transpose(f, args, rng)
-    check_second_order(f, args, rng)
+    check_all_orders(f, args, rng)
 
 
 @pytest.mark.parametrize("name", _REAL)
 def test_vmap_matches_loop_and_jit_matches_eager(name):
     f, args = _real_cases(_rng())[name]
-    batched = [np.stack([x, x * 1.05 + 0.01]) for x in args]
-    out = fg.vmap(f)(*batched)
-    loop = [f(*[fg.Array(x[i]) for x in batched]) for i in range(2)]
-    for got, l0, l1 in zip(fg.tree.tree_leaves(out), fg.tree.tree_leaves(loop[0]),
-                           fg.tree.tree_leaves(loop[1])):
-        np.testing.assert_allclose(np.asarray(got), np.stack([l0, l1]), atol=1e-10)
-    for got, want in zip(fg.tree.tree_leaves(fg.jit(f)(*args)), fg.tree.tree_leaves(f(*args))):
-        np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-12)
-
-
-def _split(f, n_args):
-    def g(*parts):
-        zs = [parts[2 * i] + 1j * parts[2 * i + 1] for i in range(n_args)]
-        out = []
-        for leaf in fg.tree.tree_leaves(f(*zs)):
-            out += [fnp.real(leaf), fnp.imag(leaf)] if leaf.dtype.kind == "c" else [leaf]
-        return out
-    return g
+    check_vmap_and_jit(f, args, 1.05, 0.01)
 
 
 def _complex_cases(rng):
@@ -371,8 +353,8 @@ def _complex_cases(rng):
 def test_complex_derivatives_match_finite_differences(name):
     rng = _rng(5)
     f, args = _complex_cases(_rng())[name]
-    g = _split(f, len(args))
-    parts = [p for z in args for p in (z.real.copy(), z.imag.copy())]
+    g = split_complex(f, len(args))
+    parts = complex_parts(args)
     check_jvp(g, parts, rng)
     check_vjp(g, parts, rng)
     check_transpose(g, parts, rng)
