@@ -17,4 +17,4 @@ harness stores under ``"sweeps"`` in the JSON.
 # module names (under benchmarks/), in the order they run
 WORKLOADS = ("eager", "eager_grad", "two_layer", "softmax", "conv", "jacobian", "jit",
              "torch_layer", "lenet", "dataloader", "gpu", "optim_adam", "allreduce", "ddp",
-             "odeint", "scaling")
+             "odeint", "scaling", "linalg_solve")

@@ -254,19 +254,23 @@ def test_complex_solve_inv_det_differentiate_as_jax_does():
     check_transpose(f, args, rng)
 
 
-def test_cholesky_and_eigh_gradients_are_symmetric():
-    """Like JAX and PyTorch, the rules treat the input as symmetric: the gradient is symmetric
-    and equals, on symmetric directions, the derivative of numpy's function."""
+def test_cholesky_and_eigh_gradients_follow_the_triangle_read():
+    """numpy's cholesky and eigh read one triangle of their input (UPLO): the gradient lives on
+    that triangle and equals the derivative of numpy's function in every direction,
+    symmetric or not (issue 19; JAX and PyTorch instead symmetrize)."""
     rng = np.random.default_rng(2)
     a = spd(rng.standard_normal((4, 4)))
     w = rng.standard_normal((4, 4))
-    for f in (lambda a: fnp.sum(la.cholesky(a) * w), lambda a: fnp.sum(la.eigh(a)[0] ** 3)):
+    for f, upper in ((lambda a: fnp.sum(la.cholesky(a) * w), False),
+                     (lambda a: fnp.sum(la.eigh(a)[0] ** 3), False),
+                     (lambda a: fnp.sum(la.eigh(a, UPLO="U")[0] ** 3), True)):
         g = np.asarray(fg.grad(f)(fg.Array(a)))
-        np.testing.assert_allclose(g, g.T, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(np.tril(g, -1) if upper else np.triu(g, 1), 0)
         e = rng.standard_normal((4, 4))
-        e = e + e.T
-        fd = (float(f(fg.Array(a + 1e-6 * e))) - float(f(fg.Array(a - 1e-6 * e)))) / 2e-6
-        assert abs(np.sum(g * e) - fd) < 1e-6 * (1 + abs(fd))
+        for direction in (e, e + e.T):
+            fd = (float(f(fg.Array(a + 1e-6 * direction)))
+                  - float(f(fg.Array(a - 1e-6 * direction)))) / 2e-6
+            assert abs(np.sum(g * direction) - fd) < 1e-6 * (1 + abs(fd))
 
 
 # ---- transforms: vmap, jit -----------------------------------------------------------------------
@@ -494,18 +498,19 @@ def test_multi_dot_matches_numpy(shapes):
     check_vjp(lambda *xs: la.multi_dot(list(xs)), xs, rng)
 
 
-def test_matrix_rank_is_concrete():
+def test_matrix_rank_and_lstsq_trace():
     rng = np.random.default_rng(14)
     a = rng.standard_normal((2, 4, 2)) @ rng.standard_normal((2, 2, 5))
     got = la.matrix_rank(fg.Array(a))
     np.testing.assert_array_equal(np.asarray(got), np.linalg.matrix_rank(a))
     assert int(la.matrix_rank(fg.Array(np.eye(3)), tol=0.5)) == 3
-    # concrete under grad (the value is known), refused under jit (it is not)
+    # concrete under grad (the value is known); traced under jit, as JAX's (issue 19)
     fg.grad(lambda x: fnp.sum(x) * int(la.matrix_rank(x[0])))(fg.Array(a))
-    with pytest.raises(fg.ConcretizationError):
-        fg.jit(lambda x: la.matrix_rank(x))(fg.Array(a))
-    with pytest.raises(fg.ConcretizationError):
-        fg.jit(lambda a, b: la.lstsq(a, b)[0])(fg.Array(a[0].T), fg.Array(a[0, 0]))
+    np.testing.assert_array_equal(fg.jit(lambda x: la.matrix_rank(x))(fg.Array(a)),
+                                  np.linalg.matrix_rank(a))
+    np.testing.assert_allclose(
+        fg.jit(lambda a, b: la.lstsq(a, b)[0])(fg.Array(a[0].T), fg.Array(a[0, 0])),
+        np.linalg.lstsq(a[0].T, a[0, 0])[0], atol=1e-10)
 
 
 # ---- the PyTorch oracle --------------------------------------------------------------------------
@@ -629,9 +634,10 @@ def test_derivatives_that_do_not_exist_say_so():
         fg.grad(lambda a: fnp.sum(la.svd(a)[0]))(tall)
     with pytest.raises(NotImplementedError, match="mode='reduced'"):
         fg.grad(lambda a: fnp.sum(la.qr(a, "complete")[0]))(tall)
+    # complex eigh differentiates (issue 19): its eigenvalues' gradient is real on the diagonal
     z = fg.Array(spd(rng.standard_normal((2, 2))) + 0j)
-    with pytest.raises(NotImplementedError, match="complex"):
-        fg.grad(lambda z: fnp.sum(la.eigh(z)[0]))(z)
+    g = np.asarray(fg.grad(lambda z: fnp.sum(la.eigh(z)[0]))(z))
+    np.testing.assert_allclose(g, np.eye(2), atol=1e-12)
     # the square complete QR and svd do differentiate
     sq = rng.standard_normal((3, 3))
     check_vjp(lambda a: qr_outputs(*la.qr(a, "complete")), [sq], rng)

@@ -33,6 +33,8 @@ from ._manipulation import (append, array_split, atleast_1d, atleast_2d, atleast
 from ._math import convolve, correlate, cumprod, cumsum, diff, gradient, interp, trapezoid
 from ._polynomial import polyadd, polymul, polyval
 from ._products import cross, dot, einsum, inner, kron, matmul, outer, tensordot, trace, vdot
+from ._products import einsum_path  # noqa: F401
+from ._creation import geomspace  # noqa: F401
 from ._reductions import (all, amax, amin, any, argmax, argmin, max, mean, min, nanargmax,
                           nanargmin, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
                           prod, std, sum, var)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -10,13 +11,13 @@ from .._core.array import Array, wrap_value
 from .._core import avals
 from .._core.avals import default_dtype, user_dtype
 from .._core.backend import create
-from .._core.trace import get_aval
+from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from .._core.errors import ShapeError, doc_link
 from .._core.validate import argument_error, as_index, check_size
-from ._core import as_shape, asarray, concrete, dtype_of, operand, shape_of
+from ._core import as_shape, asarray, dtype_of, operand, shape_of
 from ._indexing import diagonal
-from ._manipulation import broadcast_arrays, ravel, reshape
+from ._manipulation import broadcast_arrays, broadcast_to, concatenate, moveaxis, ravel, reshape
 
 
 def zeros(shape: int | Shape, dtype: DTypeLike = None) -> Array:
@@ -104,56 +105,127 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
     return Array(np.arange(*args, dtype=dtype))
 
 
-def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
-             dtype: DTypeLike = None) -> Array:
-    """numpy.linspace (in JAX's dtype mode, JAX's: computed in the result's precision).
-
-    >>> import funcgrad.numpy as fnp
-    >>> fnp.linspace(0, 1, 3)
-    Array([0. , 0.5, 1. ], dtype=float64)
-    """
-    lo, hi, dtype = _scalar(start, "linspace"), _scalar(stop, "linspace"), user_dtype(dtype,
-                                                                                   "linspace")
-    if avals.JAX_LATTICE:
-        return Array(_jax_linspace(lo, hi, int(num), endpoint, dtype))
-    return Array(np.linspace(lo, hi, int(num), endpoint=endpoint, dtype=dtype))
+def _spaced_inputs(who, *xs):
+    """start/stop(/base) as arrays of one inexact dtype, broadcast together (numpy's rule: the
+    result type of the inputs and float(num))."""
+    xs = [asarray(operand(x)) for x in xs]
+    dt = np.result_type(*[get_aval(x).dtype for x in xs], 1.0)
+    if avals.JAX_LATTICE:  # JAX's: the inputs' float type, or the mode's default float
+        dt = avals.canonical_dtype(dt if dt.kind in "fc" and
+                                   all(get_aval(x).dtype.kind in "fc" for x in xs)
+                                   else default_dtype(float))
+    shape = tuple(np.broadcast_shapes(*[get_aval(x).shape for x in xs]))
+    return [broadcast_to(lax.convert_element_type(x, dt), shape) for x in xs], dt, shape
 
 
-def _jax_linspace(lo, hi, num, endpoint, dtype):
-    """JAX's linspace points: start * (1 - t) + stop * t with t = i / div computed in the
-    result's (float32, with x64 off) precision, and the end point exactly `stop`."""
+def _sample_count(num, who):
+    try:
+        num = operator.index(num)
+    except TypeError:
+        raise TypeError(f"{who}: `num` must be an integer, got {num!r}") from None
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
-    if dtype is None:
-        dtype = avals.promote_jax((get_aval(lo).dtype, type(lo) is not bool),
-                                  (get_aval(hi).dtype, type(hi) is not bool))[0]
-        dtype = dtype if dtype.kind in "fc" else default_dtype(float)
-    ct = dtype if dtype.kind in "fc" else default_dtype(float)
-    real = np.finfo(ct).dtype
-    div = num - 1 if endpoint else num
-    if num > 1:
-        # (XLA divides by the constant as a multiplication by its reciprocal, and so do we)
-        t = (np.arange(div, dtype=real) * (real.type(1) / real.type(div))).astype(ct)
-        out = ct.type(lo) * (1 - t) + ct.type(hi) * t
-        if endpoint:
-            out = np.concatenate([out, np.asarray([hi], ct)])
+    return num
+
+
+def _finish(y, dt, dtype, axis, ndim_in):
+    """The new axis (first so far) moved to `axis`; cast to dtype (integers floor first)."""
+    if axis != 0:
+        y = moveaxis(y, 0, axis if axis >= 0 else axis + ndim_in + 1)
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind in "iu" and dt.kind == "f":
+            y = lax.floor(y)
+        y = lax.convert_element_type(y, dtype)
+    return y
+
+
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: DTypeLike = None,
+             axis: int = 0) -> Array | tuple[Array, Array]:
+    """numpy.linspace, differentiable in start and stop (arrays broadcast; the samples run
+    along the new `axis`): start + i * step, with the last sample exactly stop when endpoint.
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fnp.linspace(0.0, 1.0, 5)
+    Array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float64)
+    >>> fg.grad(lambda s: fnp.linspace(0.0, s, 5).sum())(2.0)  # (0 + .25 + ... + 1)
+    Array(2.5, dtype=float64)
+    """
+    num = _sample_count(num, "linspace")
+    dtype = user_dtype(dtype, "linspace")
+    (start, stop), dt, shape = _spaced_inputs("linspace", start, stop)
+    div = (num - 1) if endpoint else num
+    nd = len(shape)
+    t = Array(np.arange(num, dtype=dt).reshape((num,) + (1,) * nd))
+    delta = stop - start
+    if div > 0:
+        step = delta / div
+        if avals.JAX_LATTICE:
+            # JAX's points: start * (1 - t) + stop * t with t = i * (1 / div) in the result's
+            # precision (XLA divides by the constant as a multiplication by its reciprocal)
+            real = np.finfo(dt).dtype
+            t = Array((np.arange(num, dtype=real) * (real.type(1) / real.type(div)))
+                      .astype(dt).reshape((num,) + (1,) * nd))
+            y = start * (1 - t) + stop * t
+        else:
+            y = start + t * step
+        if endpoint and num > 1:
+            y = concatenate([lax.slice(y, (0,) * (nd + 1), (num - 1,) + shape),
+                             reshape(stop, (1,) + shape)], axis=0)
     else:
-        out = np.asarray([lo] if num == 1 else [], ct)
-    return np.floor(out).astype(dtype) if dtype.kind in "iu" else out.astype(dtype)
+        step = delta * np.nan
+        y = start + t * delta
+    y = _finish(y, np.dtype(dt), dtype, axis, nd)
+    return (y, step) if retstep else y
 
 
 def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              base: ArrayLike = 10.0, dtype: DTypeLike = None, axis: int = 0) -> Array:
-    """numpy.logspace: `num` points from base**start to base**stop.
+    """numpy.logspace: base ** linspace(start, stop), differentiable in start, stop and base
+    (arrays broadcast).
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.logspace(0, 2, 3)
     Array([  1.,  10., 100.], dtype=float64)
     """
-    return Array(np.logspace(concrete(start), concrete(stop), int(num),
-                             endpoint=endpoint, base=concrete(base),
-                             dtype=user_dtype(dtype, "logspace"),
-                             axis=axis))
+    num = _sample_count(num, "logspace")
+    dtype = user_dtype(dtype, "logspace")
+    (start, stop, base), dt, shape = _spaced_inputs("logspace", start, stop, base)
+    y = linspace(start, stop, num, endpoint=endpoint)
+    y = lax.pow(reshape(base, (1,) + shape), y)
+    return _finish(y, np.dtype(dt), dtype, axis, len(shape))
+
+
+def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+              dtype: DTypeLike = None, axis: int = 0) -> Array:
+    """numpy.geomspace: a geometric progression from start to stop (same sign, nonzero; the
+    ends exact), differentiable in start and stop.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.geomspace(1.0, 1000.0, 4)
+    Array([   1.,   10.,  100., 1000.], dtype=float64)
+    """
+    num = _sample_count(num, "geomspace")
+    dtype = user_dtype(dtype, "geomspace")
+    (start, stop), dt, shape = _spaced_inputs("geomspace", start, stop)
+    for name, v in (("start", start), ("stop", stop)):
+        if not isinstance(v, Tracer) and np.any(np.asarray(v) == 0):
+            raise ValueError(f"Geometric sequence cannot include zero (`{name}`)")
+    sign = lax.sign(start)
+    log_start, log_stop = lax.log(start / sign), lax.log(stop / sign)
+    y = lax.exp(linspace(log_start, log_stop, num, endpoint=endpoint))
+    nd = len(shape)
+    if num > 0:
+        parts = [reshape(start / sign, (1,) + shape)]
+        if endpoint and num > 1:
+            mid = lax.slice(y, (1,) + (0,) * nd, (num - 1,) + shape)
+            parts += [mid, reshape(stop / sign, (1,) + shape)]
+        else:
+            parts.append(lax.slice(y, (1,) + (0,) * nd, (num,) + shape))
+        y = concatenate(parts, axis=0)
+    y = y * reshape(sign, (1,) + shape)
+    return _finish(y, np.dtype(dt), dtype, axis, nd)
 
 
 def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,

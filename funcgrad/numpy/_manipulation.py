@@ -10,7 +10,7 @@ import numpy as np
 from .. import lax
 from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
-from .._core.trace import get_aval
+from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, Axis, Shape
 from ..lax._checks import normalize_axes, normalize_axis
 from ._core import as_shape, operand, shape_of, stack_operands
@@ -333,44 +333,251 @@ def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Array:
     return concatenate([arr, values], axis=axis)
 
 
-def pad(array: ArrayLike, pad_width: Any, mode: str = "constant",
-        constant_values: ArrayLike = 0) -> Array:
-    """numpy.pad for modes constant, edge, reflect, symmetric and wrap."""
-    a = operand(array)
+_PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
+              "reflect", "symmetric", "wrap", "empty")
+_PAD_KWARGS = {"constant": {"constant_values"}, "linear_ramp": {"end_values"},
+               "maximum": {"stat_length"}, "mean": {"stat_length"}, "median": {"stat_length"},
+               "minimum": {"stat_length"}, "reflect": {"reflect_type"},
+               "symmetric": {"reflect_type"}}
+
+
+def _index_pairs(x, ndim, name):
+    """numpy.pad's reading of pad_width / stat_length: an int, (n,), (before, after) or one
+    pair per axis, as ndim (before, after) Python ints (None stays None)."""
+    if x is None:
+        return [(None, None)] * ndim
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
+        raise TypeError(f"pad: `{name}` must be integers, got {x!r}")
+    arr = np.round(arr).astype(np.int64)
+    if arr.ndim < 3 and arr.size == 1:
+        arr = arr.ravel()
+        arr = np.broadcast_to(np.array([arr[0], arr[0]]), (ndim, 2))
+    elif arr.ndim < 3 and arr.size == 2 and arr.shape != (2, 1):
+        arr = np.broadcast_to(arr.ravel(), (ndim, 2))
+    else:
+        try:
+            arr = np.broadcast_to(arr, (ndim, 2))
+        except ValueError:
+            raise ValueError(f"pad: `{name}` of shape {np.shape(x)} does not fit an array of "
+                             f"{ndim} dimensions: give an int, (before, after) or one pair per "
+                             "axis ((before, after), ...).") from None
+    if (arr < 0).any():
+        raise ValueError(f"pad: `{name}` can't contain negative values, got {x!r}")
+    return [(int(b), int(a)) for b, a in arr]
+
+
+def _value_pairs(x, ndim, name):
+    """constant_values / end_values: a value, (before, after) or one pair per axis; values may
+    be traced (the padding differentiates with respect to them)."""
+    v = operand(x)
+    shape = get_aval(v).shape
+    if len(shape) < 3 and int(np.prod(shape)) == 1:
+        one = lax.reshape(v, ())
+        return [(one, one)] * ndim
+    if len(shape) < 3 and int(np.prod(shape)) == 2 and shape != (2, 1):
+        flat = lax.reshape(v, (2,))
+        pair = (lax.index(flat, (0,)), lax.index(flat, (1,)))
+        return [pair] * ndim
+    try:
+        target = np.broadcast_shapes(shape, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: `{name}` of shape {shape} does not fit an array of {ndim} "
+                         "dimensions: give a value, (before, after) or one pair per axis.") from None
+    if target != (ndim, 2):
+        raise ValueError(f"pad: `{name}` of shape {shape} does not fit an array of {ndim} "
+                         "dimensions.")
+    full = broadcast_to(v, (ndim, 2))
+    return [(lax.index(full, (i, 0)), lax.index(full, (i, 1))) for i in range(ndim)]
+
+
+def _axis_slice(a, ax, start, stop):
     shape = get_aval(a).shape
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
-                             if np.ndim(pad_width) else np.full((1, 2), pad_width),
-                             (len(shape), 2)) if len(shape) else np.zeros((0, 2), np.int64)
-    if mode == "constant":
-        return lax.pad(a, lax.convert_element_type(constant_values, get_aval(a).dtype),
-                       [(int(lo), int(hi), 0) for lo, hi in widths])
-    for ax, (lo, hi) in enumerate(widths):
-        n = get_aval(a).shape[ax]
-        parts = [_pad_side(a, ax, int(lo), n, mode, True), a,
-                 _pad_side(a, ax, int(hi), n, mode, False)]
-        a = concatenate([p for p in parts if p is not None], axis=ax)
+    return lax.slice(a, (0,) * ax + (start,) + (0,) * (len(shape) - ax - 1),
+                     shape[:ax] + (stop,) + shape[ax + 1:])
+
+
+def _fill(a, ax, width, value):
+    """A block of `width` along axis ax, the shape of a elsewhere, filled with value."""
+    shape = list(get_aval(a).shape)
+    shape[ax] = width
+    value = lax.convert_element_type(value, get_aval(a).dtype)
+    return broadcast_to(value, tuple(shape))
+
+
+def _reflect_pad_axis(a, ax, before, after, symmetric, odd):
+    """numpy's reflect/symmetric padding of one axis: chunks of at most n - 1 (reflect) or n
+    (symmetric) values, each mirrored from the array padded so far, so a pad wider than the axis
+    reflects the reflection; reflect_type='odd' takes 2 * edge - mirrored."""
+    n = get_aval(a).shape[ax]
+    period = n if symmetric else n - 1
+    while before > 0 or after > 0:
+        if before > 0:
+            k = min(before, period)
+            off = 0 if symmetric else 1
+            chunk = lax.rev(_axis_slice(a, ax, off, off + k), (ax,))
+            if odd:
+                chunk = 2 * _axis_slice(a, ax, 0, 1) - chunk
+            a = concatenate([chunk, a], axis=ax)
+            before -= k
+        if after > 0:
+            k = min(after, period)
+            m = get_aval(a).shape[ax]
+            off = 0 if symmetric else 1
+            chunk = lax.rev(_axis_slice(a, ax, m - off - k, m - off), (ax,))
+            if odd:
+                chunk = 2 * _axis_slice(a, ax, m - 1, m) - chunk
+            a = concatenate([a, chunk], axis=ax)
+            after -= k
     return a
 
 
-def _pad_side(a, ax, width, n, mode, before):
-    if width == 0:
-        return None
-    if mode == "edge":
-        idx = np.full(width, 0 if before else n - 1)
-    elif mode == "wrap":
-        idx = (np.arange(-width, 0) if before else np.arange(n, n + width)) % n
-    elif mode in ("reflect", "symmetric"):
-        period = 2 * n - 2 if mode == "reflect" else 2 * n
-        pos = np.arange(-width, 0) if before else np.arange(n, n + width)
-        pos = np.mod(pos, period) if period else np.zeros_like(pos)
-        if mode == "reflect":
-            idx = np.where(pos >= n, period - pos, pos)
-        else:
-            idx = np.where(pos >= n, period - 1 - pos, pos)
-    else:
-        raise NotImplementedError(f"pad mode {mode!r} is not supported (constant, edge, reflect, "
-                                  "symmetric, wrap are)")
-    return lax.index(a, (slice(None),) * ax + (idx,))
+def _stat(a, ax, lo, hi, mode):
+    region = _axis_slice(a, ax, lo, hi)
+    if mode == "maximum":
+        return lax.reduce_max(region, (ax,))
+    if mode == "minimum":
+        return lax.reduce_min(region, (ax,))
+    if mode == "mean":
+        return lax.div(lax.reduce_sum(region, (ax,)),
+                       lax.convert_element_type(hi - lo, get_aval(a).dtype))
+    from ._statistics import median  # reason: _statistics imports this module
+    return median(region, axis=ax)
+
+
+def _callable_pad(a, widths, func, kwargs):
+    """numpy's callable mode: func(vector, (before, after), axis, kwargs) edits each padded
+    1-D slice in place, so it runs on numpy values (no derivative)."""
+    if isinstance(a, Tracer):
+        raise TypeError("pad: a callable `mode` edits numpy arrays in place, so it runs on "
+                        "concrete values only (not under jit, grad or vmap); use a named mode "
+                        "to differentiate.")
+    return Array(np.pad(np.asarray(a), widths, func, **kwargs))
+
+
+def pad(array: ArrayLike, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Array:
+    """numpy.pad, every mode: 'constant' (constant_values), 'edge', 'linear_ramp'
+    (end_values), 'maximum'/'minimum'/'mean'/'median' (stat_length), 'reflect'/'symmetric'
+    (reflect_type 'even' or 'odd'), 'wrap', 'empty' (zeros here) and a callable (on concrete
+    values). pad_width, stat_length, constant_values and end_values take numpy's forms: one
+    value, (before, after), or one pair per axis. Differentiable in the array and in
+    constant_values/end_values.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.pad(fnp.array([1.0, 2.0, 3.0]), (2, 1), mode="reflect", reflect_type="odd")
+    Array([-1.,  0.,  1.,  2.,  3.,  4.], dtype=float64)
+    >>> fnp.pad(fnp.array([1.0, 2.0]), 1, constant_values=(7.0, 9.0))
+    Array([7., 1., 2., 9.], dtype=float64)
+    """
+    a = operand(array)
+    shape = get_aval(a).shape
+    nd = len(shape)
+    widths = _index_pairs(pad_width, nd, "pad_width")
+    if callable(mode):
+        return _callable_pad(a, widths, mode, kwargs)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode {mode!r} is not supported; use one of {_PAD_MODES} or a "
+                         "callable.")
+    unknown = set(kwargs) - _PAD_KWARGS.get(mode, set())
+    if unknown:
+        raise ValueError(f"pad: unsupported keyword arguments for mode '{mode}': "
+                         f"{sorted(unknown)}")
+    if mode in ("constant", "empty"):
+        values = kwargs.get("constant_values", 0)
+        if mode == "constant" and np.ndim(values) == 0 and not isinstance(values, Array):
+            return lax.pad(a, lax.convert_element_type(values, get_aval(a).dtype),
+                           [(lo, hi, 0) for lo, hi in widths])
+        pairs = _value_pairs(values if mode == "constant" else 0, nd, "constant_values")
+        for ax, ((lo, hi), (vlo, vhi)) in enumerate(zip(widths, pairs)):
+            parts = [_fill(a, ax, lo, vlo)] if lo else []
+            parts += [a] + ([_fill(a, ax, hi, vhi)] if hi else [])
+            a = concatenate(parts, axis=ax) if len(parts) > 1 else a
+        return a
+    for ax, (lo, hi) in enumerate(widths):
+        if (lo or hi) and shape[ax] == 0:
+            raise ValueError(f"pad: can't extend empty axis {ax} using modes other than "
+                             "'constant' or 'empty'")
+    if mode == "linear_ramp":
+        pairs = _value_pairs(kwargs.get("end_values", 0), nd, "end_values")
+        for ax, ((lo, hi), (vlo, vhi)) in enumerate(zip(widths, pairs)):
+            a = _ramp_axis(a, ax, lo, hi, vlo, vhi)
+        return a
+    if mode in ("maximum", "minimum", "mean", "median"):
+        stat = _index_pairs(kwargs.get("stat_length"), nd, "stat_length")
+        for ax, ((lo, hi), (slo, shi)) in enumerate(zip(widths, stat)):
+            n = get_aval(a).shape[ax]
+            parts = []
+            if lo:
+                k = n if slo is None else max(1, min(slo, n))
+                parts.append(broadcast_to(expand_dims(_stat(a, ax, 0, k, mode), ax),
+                                          _with(get_aval(a).shape, ax, lo)))
+            parts.append(a)
+            if hi:
+                k = n if shi is None else max(1, min(shi, n))
+                parts.append(broadcast_to(expand_dims(_stat(a, ax, n - k, n, mode), ax),
+                                          _with(get_aval(a).shape, ax, hi)))
+            a = concatenate(parts, axis=ax) if len(parts) > 1 else a
+        return a
+    if mode in ("reflect", "symmetric"):
+        rtype = kwargs.get("reflect_type", "even")
+        if rtype not in ("even", "odd"):
+            raise ValueError(f"pad: `reflect_type` = {rtype!r} must be 'even' or 'odd'")
+        for ax, (lo, hi) in enumerate(widths):
+            if get_aval(a).shape[ax] == 1:
+                a = _edge_axis(a, ax, lo, hi)
+            elif lo or hi:
+                a = _reflect_pad_axis(a, ax, lo, hi, mode == "symmetric", rtype == "odd")
+        return a
+    for ax, (lo, hi) in enumerate(widths):
+        if mode == "edge":
+            a = _edge_axis(a, ax, lo, hi)
+            continue
+        n = get_aval(a).shape[ax]   # wrap: the periodic extension
+        parts = []
+        if lo:
+            parts.append(lax.index(a, (slice(None),) * ax + (np.arange(-lo, 0) % n,)))
+        parts.append(a)
+        if hi:
+            parts.append(lax.index(a, (slice(None),) * ax + (np.arange(n, n + hi) % n,)))
+        a = concatenate(parts, axis=ax) if len(parts) > 1 else a
+    return a
+
+
+def _with(shape, ax, size):
+    return tuple(size if i == ax else d for i, d in enumerate(shape))
+
+
+def _edge_axis(a, ax, lo, hi):
+    n = get_aval(a).shape[ax]
+    parts = [broadcast_to(_axis_slice(a, ax, 0, 1), _with(get_aval(a).shape, ax, lo))] if lo else []
+    parts.append(a)
+    if hi:
+        parts.append(broadcast_to(_axis_slice(a, ax, n - 1, n), _with(get_aval(a).shape, ax, hi)))
+    return concatenate(parts, axis=ax) if len(parts) > 1 else a
+
+
+def _ramp_axis(a, ax, lo, hi, vlo, vhi):
+    """numpy's linear_ramp: linspace(end_value, edge, width, endpoint=False) before the
+    array, its reverse after (computed in the array's dtype)."""
+    n = get_aval(a).shape[ax]
+    dt = get_aval(a).dtype
+    nd = get_aval(a).ndim
+    parts = []
+
+    def ramp(edge, end, width, reverse):
+        t = np.arange(width, dtype=np.float64) / width
+        if reverse:
+            t = t[::-1]
+        t = lax.reshape(lax.convert_element_type(Array(np.ascontiguousarray(t)), dt),
+                        tuple(width if i == ax else 1 for i in range(nd)))
+        end = lax.convert_element_type(end, dt)
+        return broadcast_to(end + (edge - end) * t, _with(get_aval(a).shape, ax, width))
+    if lo:
+        parts.append(ramp(_axis_slice(a, ax, 0, 1), vlo, lo, False))
+    parts.append(a)
+    if hi:
+        parts.append(ramp(_axis_slice(a, ax, n - 1, n), vhi, hi, True))
+    return concatenate(parts, axis=ax) if len(parts) > 1 else a
 
 
 def flip(m: ArrayLike, axis: Axis = None) -> Array:

@@ -1,6 +1,7 @@
 """Products: dot, matmul, tensordot, einsum, outer, inner, vdot; all over dot_general."""
 from __future__ import annotations
 
+import operator
 from typing import Any, Sequence, cast
 
 import numpy as np
@@ -9,7 +10,7 @@ from .. import lax
 from .._core.array import Array
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
-from .._core.typing import ArrayLike
+from .._core.typing import ArrayLike, DTypeLike
 from ..lax._checks import normalize_axis
 from ._core import operand
 from ._indexing import diagonal
@@ -180,15 +181,36 @@ def _sum_out(x, term, keep):
     return lax.reduce_sum(x, axes), "".join(c for c in term if c in keep)
 
 
-def einsum(subscripts: str, *operands: ArrayLike) -> Array:
-    """numpy.einsum over dot_general, contracting operands left to right.
+def _sublist_letter(k):
+    """numpy's letter for sublist index k: 0-25 are 'A'-'Z', 26-51 'a'-'z'."""
+    if k is Ellipsis:
+        return "..."
+    try:
+        k = operator.index(k)
+    except TypeError:
+        raise TypeError(f"einsum: a sublist holds integers or Ellipsis, got {k!r}") from None
+    if not 0 <= k < 52:
+        raise ValueError(f"einsum: sublist index {k} is out of range: use 0..51")
+    return chr(ord("A") + k) if k < 26 else chr(ord("a") + k - 26)
 
-    >>> import funcgrad.numpy as fnp
-    >>> fnp.einsum("ij,j->i", fnp.ones((2, 3)), fnp.arange(3.0))
-    Array([3., 3.], dtype=float64)
-    """
-    ops = [operand(x) for x in operands]
-    terms, out = _parse_einsum(subscripts, [get_aval(x).shape for x in ops])
+
+def _from_sublists(args):
+    """einsum(op0, sublist0, op1, sublist1, ..., [sublist_out]) as (subscripts, operands)."""
+    ops, terms = list(args[0::2]), []
+    out = None
+    if len(args) % 2:   # an odd count: the last one is the output sublist
+        out = "".join(_sublist_letter(k) for k in args[-1])
+        ops = ops[:-1]
+    for sub in args[1::2]:
+        terms.append("".join(_sublist_letter(k) for k in sub))
+    spec = ",".join(terms) + ("" if out is None else "->" + out)
+    return spec, ops
+
+
+def _contract(spec, ops):
+    """One einsum without a contraction plan: diagonals, then operands contracted left to right,
+    each axis summed away as soon as no later operand (nor the output) has it."""
+    terms, out = _parse_einsum(spec, [get_aval(x).shape for x in ops])
     sizes: dict[str, int] = {}
     for t, x in zip(terms, ops):
         for c, d in zip(t, get_aval(x).shape):
@@ -216,6 +238,96 @@ def einsum(subscripts: str, *operands: ArrayLike) -> Array:
                  + "".join(c for c in t if c not in batch and c not in contract))
     res, rterm = _sum_out(res, rterm, set(out))
     return transpose(res, [rterm.index(c) for c in out])
+
+
+def _shape_stand_ins(ops):
+    """Zero-strided numpy arrays with the operands' shapes: what numpy.einsum_path reads."""
+    return [np.broadcast_to(np.zeros((), get_aval(x).dtype), get_aval(x).shape) for x in ops]
+
+
+def _planned(spec, ops, optimize):
+    """The einsum in numpy.einsum_path's pairwise order (optimize True/'greedy'/'optimal' or
+    an explicit ['einsum_path', (i, j), ...] list): each step contracts the listed operands into
+    one whose subscripts are those still needed, appended at the end, as numpy does."""
+    terms, out = _parse_einsum(spec, [get_aval(x).shape for x in ops])
+    if isinstance(optimize, (list, tuple)):
+        if not optimize or optimize[0] != "einsum_path":
+            raise TypeError("einsum: an explicit `optimize` path is a list starting with "
+                            "'einsum_path', then tuples of operand positions (as "
+                            "numpy.einsum_path returns).")
+        path = list(optimize[1:])
+    else:
+        full = ",".join(terms) + "->" + out
+        mode = "greedy" if optimize is True else optimize
+        path = list(np.einsum_path(full, *_shape_stand_ins(ops), optimize=mode)[0][1:])
+    ops, terms = list(ops), list(terms)
+    for step in path:
+        idx = sorted((int(i) for i in step), reverse=True)
+        if any(not 0 <= i < len(ops) for i in idx):
+            raise ValueError(f"einsum: path step {step} names an operand that does not exist "
+                             f"({len(ops)} remain)")
+        group_ops = [ops.pop(i) for i in idx]
+        group_terms = [terms.pop(i) for i in idx]
+        needed = set(out).union(*map(set, terms))
+        new = "".join(c for c in dict.fromkeys("".join(group_terms)) if c in needed)
+        ops.append(_contract(",".join(group_terms) + "->" + new, group_ops))
+        terms.append(new)
+    if len(ops) != 1:
+        raise ValueError("einsum: the `optimize` path leaves "
+                         f"{len(ops)} operands; it must contract them all to one")
+    return _contract(terms[0] + "->" + out, ops)
+
+
+def einsum(subscripts: Any, *operands: Any, out: None = None, dtype: DTypeLike = None,
+           order: str = "K", casting: str = "safe",
+           optimize: bool | str | Sequence[Any] = False) -> Array:
+    """numpy.einsum over dot_general: the subscripts string ('ij,jk->ik', implicit output,
+    '...' broadcasting, repeated letters for diagonals) or numpy's interleaved form
+    einsum(op0, [0, 1], op1, [1, 2], [0, 2]) (integers 0..51 and Ellipsis). optimize=False
+    contracts left to right; True/'greedy'/'optimal' or an explicit path from
+    numpy.einsum_path orders the pairwise contractions as numpy would. `dtype` casts the
+    operands first; out= is not supported (funcgrad arrays are immutable).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.einsum("ij,j->i", fnp.ones((2, 3)), fnp.arange(3.0))
+    Array([3., 3.], dtype=float64)
+    >>> fnp.einsum(fnp.ones((2, 3)), [0, 1], fnp.arange(3.0), [1], [0], optimize=True)
+    Array([3., 3.], dtype=float64)
+    """
+    if out is not None:
+        raise TypeError("einsum: out= is not supported (funcgrad arrays are immutable); use the "
+                        "returned array.")
+    if isinstance(subscripts, str):
+        spec, ops = subscripts, [operand(x) for x in operands]
+    else:
+        spec, raw = _from_sublists((subscripts,) + operands)
+        ops = [operand(x) for x in raw]
+    if dtype is not None:
+        ops = [lax.convert_element_type(x, np.dtype(dtype)) for x in ops]
+    is_path = isinstance(optimize, (list, tuple))
+    if not is_path and optimize not in (False, None, True, "greedy", "optimal"):
+        raise ValueError(f"einsum: `optimize` = {optimize!r} must be False, True, 'greedy', "
+                         "'optimal' or a path from numpy.einsum_path.")
+    if optimize in (False, None) or (len(ops) <= 2 and not is_path):
+        return _contract(spec, ops)
+    return _planned(spec, ops, optimize)
+
+
+def einsum_path(subscripts: Any, *operands: Any,
+                optimize: bool | str | Sequence[Any] = "greedy") -> tuple[list[Any], str]:
+    """numpy.einsum_path on the operands' shapes: (path, report), for einsum(optimize=path).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.einsum_path("ij,jk,kl->il", fnp.ones((2, 3)), fnp.ones((3, 4)), fnp.ones((4, 5)))[0]
+    ['einsum_path', (1, 2), (0, 1)]
+    """
+    if isinstance(subscripts, str):
+        spec, ops = subscripts, [operand(x) for x in operands]
+    else:
+        spec, raw = _from_sublists((subscripts,) + operands)
+        ops = [operand(x) for x in raw]
+    path, report = np.einsum_path(spec, *_shape_stand_ins(ops), optimize=optimize)
+    return list(path), report
 
 
 def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,

@@ -12,9 +12,11 @@ Array(5., dtype=float64)
 Array([[ 0.6, -0.2],
        [-0.2,  0.4]], dtype=float64)
 
-Derivatives that need more than numpy's values (see the primitives' notes): cholesky and eigh
-treat their input as symmetric; eigenvectors need distinct eigenvalues, singular vectors distinct
-nonzero singular values; complex matrices differentiate through solve, inv and det only.
+Derivatives, real and complex (JAX's convention), follow numpy's values: cholesky, eigh and
+eigvalsh read only the UPLO triangle, so only it has a derivative (JAX symmetrizes instead).
+Eigenvectors need distinct eigenvalues, singular vectors distinct nonzero singular values;
+eig's eigenvectors keep unit norm (their phase is LAPACK's choice). eig and eigvals return
+complex arrays always (as JAX; numpy returns real ones when every eigenvalue is real).
 lstsq's rank and matrix_rank need concrete values (not under jit).
 """
 from __future__ import annotations
@@ -32,21 +34,28 @@ from .._core.array import Array, wrap_value
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import Tracer, get_aval
 from .._core.typing import ArrayLike, DTypeLike
+from ..lax import linalg_general as G
 from ..lax import linalg_ops as L
 from ._core import asarray, operand
 from ._indexing import diagonal as _diagonal
 from ._indexing import take_along_axis
 from ._manipulation import broadcast_to, flip, moveaxis, ravel, reshape, transpose
+from ._products import cross as _cross
 from ._products import dot, matmul
+from ._products import outer as _outer
+from ._products import tensordot as _tensordot
 from ._reductions import max as _max, min as _min, sum as _sum
 from ._sorting_searching import argsort, where
 from ._ufuncs import abs as _abs, conj, isnan, real, sqrt
 
-__all__ = ["LinAlgError", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky",
-           "cond", "det", "diagonal", "eigh", "eigvalsh", "inv", "lstsq", "matmul",
-           "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm",
-           "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "trace", "vector_norm"]
+__all__ = ["LinAlgError", "EigResult", "EighResult", "QRResult", "SVDResult", "SlogdetResult",
+           "cholesky", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh",
+           "inv", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
+           "matrix_transpose", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve",
+           "svd", "svdvals", "tensordot", "tensorinv", "tensorsolve", "trace", "vecdot",
+           "vector_norm"]
 
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 QRResult = namedtuple("QRResult", ["Q", "R"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -224,10 +233,17 @@ def pinv(a: ArrayLike, rcond: Any = None, hermitian: bool = False, *,
     return matmul(_mT(vt), reshape(s_inv, get_aval(s_inv).shape + (1,)) * _mT(u))
 
 
-def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, int, Array]:
+def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, Any, Array]:
     """numpy.linalg.lstsq: (x, residuals, rank, s) for the least-squares solution of a @ x = b,
     through the SVD (singular values at most rcond * the largest count as zero). x, residuals and
-    s are differentiable; rank is a Python-level integer, so a and b must be concrete."""
+    s are differentiable. On concrete values, rank is numpy's integer and residuals are empty
+    unless rank == n < m (numpy's rule); traced (jit, vmap), rank is a traced integer and the
+    residuals are computed whenever m > n (JAX's rule: their shape cannot depend on values).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.lstsq(fnp.array([[1.0], [1.0]]), fnp.array([1.0, 3.0]))[0]
+    Array([2.], dtype=float64)
+    """
     a, b = _prep(a, b)
     is_1d = get_aval(b).ndim == 1
     if is_1d:
@@ -239,15 +255,21 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: Any = None) -> tuple[Array, Array, 
     if rcond is None:
         rcond = np.finfo(np.float64).eps * max(n, m)
     u, s, vh = L.svd(a, full_matrices=False)
-    s_np = _concrete(s, "lstsq's rank (a Python integer)")
-    cut = rcond * (s_np.max() if s_np.size else 0.0)
-    large = s_np > cut
-    rank = np.int32(np.count_nonzero(large))
-    s_inv = where(wrap_value(large), 1 / where(wrap_value(large), s, 1), 0)
+    traced = isinstance(s, Tracer)
+    if traced:
+        cut = rcond * (_max(s) if get_aval(s).size else 0.0)
+        large = s > cut
+        rank: Any = _sum(lax.convert_element_type(large, np.int32))
+    else:
+        s_np = np.asarray(s)
+        large_np = s_np > rcond * (s_np.max() if s_np.size else 0.0)
+        rank = np.int32(np.count_nonzero(large_np))
+        large = wrap_value(large_np)
+    s_inv = where(large, 1 / where(large, s, 1), 0)
     s_inv = lax.convert_element_type(s_inv, get_aval(s).dtype)
     x = matmul(_mH(vh), reshape(s_inv, get_aval(s_inv).shape + (1,)) * matmul(_mH(u), b))
     rdt = _real_dtype(get_aval(x).dtype)
-    if rank == n and m > n:
+    if m > n and (traced or rank == n):
         r = b - matmul(a, x)
         resids = _sum(real(conj(r) * r) if _is_complex(r) else r * r, axis=0)
     else:
@@ -352,8 +374,14 @@ def _multi_dot(arrays, order, i, j):
 # ---- decompositions -----------------------------------------------------------------------------
 
 def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
-    """numpy.linalg.cholesky: L with a = L @ L.T (upper=True: U with a = U.T @ U), reading the
-    lower (upper) triangle of a. The derivative treats a as symmetric (a symmetric gradient)."""
+    """numpy.linalg.cholesky: L with a = L @ L^H (upper=True: U with a = U^H @ U), reading the
+    lower (upper) triangle of a only (the other has zero derivative).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.cholesky(fnp.array([[4.0, 2.0], [99.0, 5.0]]), upper=True)  # 99: not read
+    Array([[2., 1.],
+           [0., 2.]], dtype=float64)
+    """
     a = _prep(a)
     _assert_stacked_square("cholesky", a)
     if upper:
@@ -363,8 +391,13 @@ def cholesky(a: ArrayLike, /, *, upper: bool = False) -> Array:
 
 def eigh(a: ArrayLike, UPLO: str = "L") -> EighResult:
     """numpy.linalg.eigh: EighResult(eigenvalues ascending, eigenvectors as columns) of the
-    symmetric matrix with a's lower (UPLO='L') or upper triangle. The derivative treats a as
-    symmetric; the eigenvectors' needs distinct eigenvalues."""
+    Hermitian matrix with a's lower (UPLO='L') or upper triangle; the other triangle is not
+    read and has zero derivative. The eigenvectors' derivative needs distinct eigenvalues.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.eigh(fnp.array([[2.0, 99.0], [1.0, 2.0]])).eigenvalues  # 99 is not read
+    Array([1., 3.], dtype=float64)
+    """
     UPLO = UPLO.upper() if isinstance(UPLO, str) else UPLO
     if UPLO not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
@@ -612,12 +645,32 @@ def _take_last(s, i):
 
 def matrix_rank(A: ArrayLike, tol: Any = None, hermitian: bool = False, *,
                 rtol: Any = None) -> Array:
-    """numpy.linalg.matrix_rank, on concrete values (an integer has no derivative; under jit
-    the rank would fix the shapes of what follows, so it is not traceable)."""
-    a = _concrete(asarray(operand(A)), "matrix_rank (an integer from concrete values)")
-    tol = None if tol is None else _concrete(asarray(operand(tol)), "matrix_rank's tol")
-    rtol = None if rtol is None else _concrete(asarray(operand(rtol)), "matrix_rank's rtol")
-    return wrap_value(np.asarray(np.linalg.matrix_rank(a, tol, hermitian, rtol=rtol)))
+    """numpy.linalg.matrix_rank: the count of singular values above tol (default: rtol times
+    the largest, rtol = max(m, n) * eps); traceable (jit, vmap) and integer-valued, so without
+    a derivative.
+
+    >>> import funcgrad.numpy as fnp
+    >>> int(fnp.linalg.matrix_rank(fnp.array([[1.0, 2.0], [2.0, 4.0]])))
+    1
+    """
+    a = _prep(A)
+    shape = get_aval(a).shape
+    if len(shape) < 2:
+        return lax.convert_element_type(_max(lax.convert_element_type(a != 0, np.int8))
+                                        if get_aval(a).size else wrap_value(np.int8(0)),
+                                        np.int64)
+    s = svd(a, compute_uv=False, hermitian=hermitian)
+    if get_aval(s).shape[-1] == 0:
+        return wrap_value(np.zeros(shape[:-2], np.int64))
+    if tol is None:
+        if rtol is None:
+            rtol = max(shape[-2:]) * np.finfo(get_aval(s).dtype).eps
+        rt = asarray(operand(rtol))
+        tol_arr = _max(s, axis=-1, keepdims=True) * reshape(rt, get_aval(rt).shape + (1,))
+    else:
+        t = asarray(operand(tol))
+        tol_arr = reshape(t, get_aval(t).shape + (1,))
+    return _sum(lax.convert_element_type(s > tol_arr, np.int64), axis=-1)
 
 
 # ---- numpy 2's array-API helpers -----------------------------------------------------------------
@@ -638,3 +691,147 @@ def diagonal(x: ArrayLike, /, *, offset: int = 0) -> Array:
 def trace(x: ArrayLike, /, *, offset: int = 0, dtype: DTypeLike = None) -> Array:
     """numpy.linalg.trace: the traces of the last two axes."""
     return _sum(diagonal(x, offset=offset), axis=-1, dtype=dtype)
+
+
+# ---- general eigenproblems ------------------------------------------------------------------------
+
+def eig(a: ArrayLike) -> EigResult:
+    """numpy.linalg.eig: EigResult(eigenvalues, eigenvectors as unit-norm columns). The result
+    is complex even when every eigenvalue is real (as JAX's; numpy returns a real array then),
+    so its dtype does not depend on the values. Derivatives need distinct eigenvalues; the
+    eigenvectors' keeps their norm (their phase is LAPACK's choice, not differentiable).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.eig(fnp.array([[2.0, 0.0], [0.0, 3.0]])).eigenvalues
+    Array([2.+0.j, 3.+0.j], dtype=complex128)
+    """
+    a = _prep(a)
+    _assert_stacked_square("eig", a)
+    return EigResult(*G.eig(a))
+
+
+def eigvals(a: ArrayLike) -> Array:
+    """numpy.linalg.eigvals: the (complex) eigenvalues, in LAPACK's order.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.eigvals(fnp.array([[0.0, -1.0], [1.0, 0.0]]))
+    Array([0.+1.j, 0.-1.j], dtype=complex128)
+    """
+    return eig(a).eigenvalues
+
+
+# ---- tensor equations ----------------------------------------------------------------------------
+
+def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Sequence[int] | None = None) -> Array:
+    """numpy.linalg.tensorsolve: x with tensordot(a, x, x.ndim) = b; `axes` are moved to the
+    end of a first.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.tensorsolve(fnp.eye(4).reshape(2, 2, 2, 2) * 2, fnp.ones((2, 2)))
+    Array([[0.5, 0.5],
+           [0.5, 0.5]], dtype=float64)
+    """
+    a, b = _prep(a, b)
+    an = get_aval(a).ndim
+    if axes is not None:
+        allaxes = list(range(an))
+        for k in axes:
+            allaxes.remove(k % an)
+            allaxes.insert(an, k % an)
+        a = transpose(a, tuple(allaxes))
+    shape_a, shape_b = get_aval(a).shape, get_aval(b).shape
+    oldshape = shape_a[-(an - get_aval(b).ndim):] if an > get_aval(b).ndim else ()
+    prod = int(np.prod(oldshape, dtype=np.int64))
+    if shape_a[:get_aval(b).ndim] != shape_b or int(np.prod(shape_b, dtype=np.int64)) != prod:
+        raise _error(f"tensorsolve: a of shape {shape_a} and b of shape {shape_b}: a's leading "
+                     "axes must be b's shape and its trailing axes (the unknown's shape) must "
+                     "hold as many elements ('square' problem).")
+    x = solve(reshape(a, (prod, prod)), ravel(b))
+    return reshape(x, oldshape)
+
+
+def tensorinv(a: ArrayLike, ind: int = 2) -> Array:
+    """numpy.linalg.tensorinv: the inverse of a for tensordot over its first `ind` axes.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.tensorinv(fnp.eye(4).reshape(4, 2, 2) * 2, ind=1).shape
+    (2, 2, 4)
+    """
+    a = _prep(a)
+    if not isinstance(ind, (int, np.integer)) or ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    shape = get_aval(a).shape
+    inv_shape = shape[ind:] + shape[:ind]
+    prod = int(np.prod(shape[ind:], dtype=np.int64))
+    if int(np.prod(shape[:ind], dtype=np.int64)) != prod:
+        raise _error(f"tensorinv: a of shape {shape} with ind={ind}: the first {ind} axes must "
+                     f"hold as many elements as the rest ({prod}).")
+    return reshape(inv(reshape(a, (-1, prod))), inv_shape)
+
+
+# ---- numpy 2's array-API products -----------------------------------------------------------------
+
+def outer(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """numpy.linalg.outer: the outer product of two vectors (1-D only, unlike numpy.outer).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.outer(fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0]))
+    Array([[3., 4.],
+           [6., 8.]], dtype=float64)
+    """
+    x1, x2 = asarray(operand(x1)), asarray(operand(x2))
+    if get_aval(x1).ndim != 1 or get_aval(x2).ndim != 1:
+        raise ValueError(f"Input arrays must be one-dimensional, but they are "
+                         f"x1.ndim={get_aval(x1).ndim} and x2.ndim={get_aval(x2).ndim}.")
+    return _outer(x1, x2)
+
+
+def cross(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """numpy.linalg.cross: the cross product of 3-element vectors along `axis`.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.cross(fnp.array([1.0, 0.0, 0.0]), fnp.array([0.0, 1.0, 0.0]))
+    Array([0., 0., 1.], dtype=float64)
+    """
+    x1, x2 = asarray(operand(x1)), asarray(operand(x2))
+    for name, x in (("x1", x1), ("x2", x2)):
+        shape = get_aval(x).shape
+        if not shape or shape[_norm_axis(axis, len(shape))] != 3:
+            raise ValueError(f"Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                             f"they are {get_aval(x1).shape[axis] if get_aval(x1).ndim else 0} "
+                             f"and {get_aval(x2).shape[axis] if get_aval(x2).ndim else 0} "
+                             f"dimensional instead ({name} has shape {shape}).")
+    return _cross(x1, x2, axis=axis)
+
+
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
+    """numpy.linalg.vecdot: sum(conj(x1) * x2) along `axis`, the other axes broadcasting.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.vecdot(fnp.array([[1.0, 2.0], [3.0, 4.0]]), fnp.array([1.0, 1.0]))
+    Array([3., 7.], dtype=float64)
+    """
+    x1, x2 = asarray(operand(x1)), asarray(operand(x2))
+    n1, n2 = get_aval(x1).shape, get_aval(x2).shape
+    if not n1 or not n2:
+        raise ValueError("vecdot: x1 and x2 must be at least one-dimensional.")
+    if -len(n1) <= axis < len(n1) and -len(n2) <= axis < len(n2) and n1[axis] != n2[axis]:
+        raise ValueError(f"vecdot: axis {axis} has size {n1[axis]} in x1 and {n2[axis]} in x2; "
+                         "they must match.")
+    try:
+        shape = tuple(np.broadcast_shapes(n1, n2))
+    except ValueError:
+        raise ValueError(f"vecdot: shapes {n1} and {n2} do not broadcast.") from None
+    ax = _norm_axis(axis, len(shape))
+    return _sum(conj(x1) * x2 if _is_complex(x1) else x1 * x2, axis=ax - len(shape))
+
+
+def tensordot(x1: ArrayLike, x2: ArrayLike, /, *,
+              axes: int | tuple[Sequence[int], Sequence[int]] = 2) -> Array:
+    """numpy.linalg.tensordot: numpy.tensordot with axes keyword-only.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.linalg.tensordot(fnp.ones((2, 3)), fnp.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
+    return _tensordot(x1, x2, axes)

@@ -1,3 +1,3 @@
-"""funcgrad.scipy: scipy's special functions, differentiable."""
+"""funcgrad.scipy: jax.scipy's modules (linalg, special, stats, signal, integrate, optimize), differentiable."""
 from . import special  # noqa: F401
-from . import integrate, optimize, signal, stats  # noqa: F401
+from . import integrate, linalg, optimize, signal, stats  # noqa: F401
