@@ -22,6 +22,8 @@ from ._samplers import (cauchy, double_sided_maxwell, exponential, gumbel, lapla
                         rademacher, rayleigh, triangular, truncated_normal, uniform, wald,
                         weibull_min)
 from ._discrete import bernoulli, categorical, choice, geometric, permutation, randint
+from ._counts import binomial, multinomial, poisson
+from ._gamma import (ball, beta, chisquare, dirichlet, f, gamma, generalized_normal, loggamma, t)
 
 __all__ = ["KeyDType", "PRNGKey", "PRNGKeyArray", "bits", "clone", "fold_in", "key", "key_data",
            "key_dtype", "key_impl", "split", "wrap_key_data",
@@ -29,6 +31,8 @@ __all__ = ["KeyDType", "PRNGKey", "PRNGKeyArray", "bits", "clone", "fold_in", "k
            "lognormal", "maxwell", "multivariate_normal", "normal", "orthogonal", "pareto",
            "rademacher", "rayleigh", "triangular", "truncated_normal", "uniform", "wald",
            "weibull_min",
-           "bernoulli", "categorical", "choice", "geometric", "permutation", "randint"]
+           "bernoulli", "categorical", "choice", "geometric", "permutation", "randint",
+           "ball", "beta", "chisquare", "dirichlet", "f", "gamma", "generalized_normal",
+           "loggamma", "t", "binomial", "multinomial", "poisson"]
 
 _ = (np, fnp)  # doctest namespace: the examples use np and fnp
