@@ -128,7 +128,7 @@ def random_bits(keys: ArrayLike, *, shape: tuple[int, ...], width: int = 32) -> 
     """Uniform random bits: uint{width} of `shape` from each uint32[2] key of `keys`.
 
     >>> random_bits(np.array([[0, 0], [0, 1]], np.uint32), shape=(), width=32)
-    Array([1797259609, 1091259093], dtype=uint32)
+    Array([4070199207, 1883912375], dtype=uint32)
     """
     return bind(random_bits_p, keys, shape=tuple(shape), width=width)
 
@@ -215,8 +215,8 @@ random_fold_in_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **
 def random_fold_in(keys: ArrayLike, data: ArrayLike) -> Array:
     """Keys with uint32 `data` folded in: the Threefry words of counter (0, data).
 
-    >>> random_fold_in(np.array([0, 0], np.uint32), np.uint32(1))
-    Array([2441914641, 1384938218], dtype=uint32)
+    >>> random_fold_in(np.array([0, 0], np.uint32), np.uint32(1))  # split's second key
+    Array([ 928981903, 3453687069], dtype=uint32)
     """
     return bind(random_fold_in_p, keys, data)
 
@@ -269,7 +269,7 @@ def random_unit(keys: ArrayLike, *, shape: tuple[int, ...], dtype: np.dtype, lo:
     computes them for constant bounds (lo and hi are rounded to `dtype` first).
 
     >>> random_unit(np.array([0, 0], np.uint32), shape=(2,), dtype=np.dtype(np.float32))
-    Array([0.947667  , 0.9785799 ], dtype=float32)
+    Array([0.947667 , 0.9785799], dtype=float32)
     """
     return bind(random_unit_p, keys, shape=tuple(shape), dtype=np.dtype(dtype), lo=float(lo),
                 hi=float(hi))
@@ -357,7 +357,7 @@ def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
     """a * b + c rounded once, as XLA's CPU code computes the affine step of a uniform draw.
 
     >>> fma(np.float32(0.1), np.float32(3.0), np.float32(-0.3))
-    Array(1.1920929e-08, dtype=float32)
+    Array(-7.450581e-09, dtype=float32)
     """
     return bind(fma_p, a, b, c)
 
@@ -463,6 +463,25 @@ def erf_inv(x: ArrayLike) -> Array:
     Array([0.        , 0.47693628], dtype=float64)
     """
     return bind(erf_inv_p, x)
+
+
+# ---- the same draws on backend arrays, for samplers whose impl is a loop (gamma, poisson) --------
+
+def backend_split(keys, num):
+    """(..., 2) key data -> (..., num, 2): random_split's values, on backend arrays."""
+    return _split_impl(keys, shape=(num,))
+
+
+def backend_uniform(keys, shape, dtype, lo=0.0, hi=1.0):
+    """random_unit's values on backend arrays."""
+    return _unit_impl(keys, shape=tuple(shape), dtype=np.dtype(dtype), lo=lo, hi=hi)
+
+
+def backend_normal(keys, shape, dtype):
+    """JAX's standard normal (sqrt(2) erfinv(u), u uniform in (-1, 1)) on backend arrays."""
+    dtype = np.dtype(dtype)
+    lo = float(np.nextafter(dtype.type(-1.0), dtype.type(0.0)))
+    return dtype.type(math.sqrt(2)) * _erf_inv_impl(backend_uniform(keys, shape, dtype, lo, 1.0))
 
 
 __all__ = ["threefry2x32", "random_bits", "random_split", "random_fold_in", "random_unit",

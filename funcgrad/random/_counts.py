@@ -19,6 +19,7 @@ from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
 from ..lax import shape as _shape
 from ..lax._batching import batch_size, move_axis
+from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
 from ._keys import canonical_dtype, default_float, default_int, raw_split, unwrap
 from ._samplers import float_dtype, sample_shape
 

@@ -14,6 +14,7 @@ from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
 from ..lax._checks import normalize_axis
+from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
 from ._keys import canonical_dtype, check_shape, default_float, default_int, raw_split, unwrap
 from ._samplers import check_broadcast, gumbel, sample_shape, shape_of, unit
 
@@ -39,7 +40,7 @@ def randint(key: Any, shape: int | Shape, minval: ArrayLike, maxval: ArrayLike,
     construction from two draws of bits, so the values are JAX's.
 
     >>> randint(PRNGKey(0), (5,), 0, 10)
-    Array([4, 9, 3, 2, 6], dtype=int64)
+    Array([5, 1, 5, 7, 3], dtype=int64)
     """
     data, _ = unwrap(key, "randint")
     dt = canonical_dtype(dtype, default_int())
@@ -182,7 +183,7 @@ def permutation(key: Any, x: int | ArrayLike, axis: int = 0, independent: bool =
     with independent=True).
 
     >>> permutation(PRNGKey(0), 5)
-    Array([3, 1, 4, 0, 2], dtype=int64)
+    Array([0, 1, 4, 3, 2], dtype=int64)
     """
     data, _ = unwrap(key, "permutation")
     nd = len(shape_of(x))
@@ -208,7 +209,7 @@ def choice(key: Any, a: int | ArrayLike, shape: Sequence[int] = (), replace: boo
     weighted by p, as JAX draws them.
 
     >>> choice(PRNGKey(0), 5, (3,), replace=False)
-    Array([3, 1, 4], dtype=int64)
+    Array([0, 1, 4], dtype=int64)
     """
     data, _ = unwrap(key, "choice")
     if not isinstance(shape, Sequence):

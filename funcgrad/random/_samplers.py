@@ -16,6 +16,7 @@ from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
 from .._api import stop_gradient
 from ..scipy.special import erf
+from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
 from ._keys import (canonical_dtype, check_shape, default_float, default_int, raw_split,
                     unwrap)
 
@@ -87,7 +88,7 @@ def uniform(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None,
     """Uniform floats in [minval, maxval) (float64 by default; float32 in JAX's 32-bit mode).
 
     >>> uniform(PRNGKey(0), (2,), np.float32)
-    Array([0.947667  , 0.9785799 ], dtype=float32)
+    Array([0.947667 , 0.9785799], dtype=float32)
     """
     data, _ = unwrap(key, "uniform")
     dt = float_dtype(dtype, "uniform")
