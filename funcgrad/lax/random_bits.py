@@ -20,7 +20,7 @@ import numpy as np
 from .._core import backend
 from .._core.array import Array
 from .._core.avals import ShapedArray
-from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defjvp)
+from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff, defderiv)
 from .._core.trace import bind, get_aval
 from .._core.typing import ArrayLike
 from ._batching import batch_size, elementwise_rule, move_axis
@@ -59,31 +59,34 @@ def threefry2x32(k0, k1, x0, x1):
     return x0, x1
 
 
-# Above this many elements a draw is hashed in slices that stay in the CPU's cache.
+# Above this many elements a draw is made in slices that stay in the CPU's cache: each slice goes
+# through the hash and the conversion to its output while it is still there.
 _CHUNK = 1 << 16
 
 
-def _hash_counters(keys, n):
-    """Threefry of the counters 0..n-1 (hi word 0 below 2**32) under each key of `keys`
-    ((..., 2) uint32): two (..., n) uint32 arrays."""
+def _draw(keys, n, finish, dtype):
+    """finish(y0, y1) of the Threefry words of counters 0..n-1 (hi word 0 below 2**32) under
+    each key of `keys` ((..., 2) uint32): a (..., n) array of `dtype`, made slice by slice."""
     xp = backend.xp_of(keys)
     lead = keys.shape[:-1]
     k0 = keys[..., 0].reshape(lead + (1,))
     k1 = keys[..., 1].reshape(lead + (1,))
-    if n >= 1 << 32:
-        counts = xp.arange(n, dtype=np.uint64)
-        hi = (counts >> np.uint64(32)).astype(np.uint32)
-        lo = counts.astype(np.uint32)
-    else:
-        lo = xp.arange(n, dtype=np.uint32)
-        hi = xp.zeros((), np.uint32)
+
+    def words(start, stop):
+        if stop > 1 << 32:
+            counts = xp.arange(start, stop, dtype=np.uint64)
+            hi = (counts >> np.uint64(32)).astype(np.uint32)
+            lo = counts.astype(np.uint32)
+        else:
+            lo = xp.arange(start, stop, dtype=np.uint32)
+            hi = xp.zeros(lo.shape, np.uint32)
+        return threefry2x32(k0, k1, hi, lo)
     if lead or n <= _CHUNK:
-        return threefry2x32(k0, k1, xp.broadcast_to(hi, lo.shape), lo)
-    y0, y1 = xp.empty(n, np.uint32), xp.empty(n, np.uint32)
+        return finish(*words(0, n))
+    out = xp.empty(n, dtype)
     for s in range(0, n, _CHUNK):
-        y0[s:s + _CHUNK], y1[s:s + _CHUNK] = threefry2x32(
-            k0, k1, xp.broadcast_to(hi, lo.shape)[s:s + _CHUNK], lo[s:s + _CHUNK])
-    return y0, y1
+        out[s:s + _CHUNK] = finish(*words(s, min(s + _CHUNK, n)))
+    return out
 
 
 def _check_keys(name, keys):
@@ -94,16 +97,19 @@ def _check_keys(name, keys):
 
 # ---- random_bits: keys (..., 2) -> uint{width} (..., *shape) ------------------------------------
 
+def _combine(width):
+    """The bits of a draw from its two Threefry words (JAX's partitionable layout)."""
+    def finish(y0, y1):
+        if width == 64:
+            return (y0.astype(np.uint64) << np.uint64(32)) | y1
+        out = y0 ^ y1
+        return out if width == 32 else out.astype(UINT_DTYPES[width])
+    return finish
+
+
 def _bits_impl(keys, *, shape, width):
     keys = backend.asarray(keys)
-    n = math.prod(shape)
-    y0, y1 = _hash_counters(keys, n)
-    if width == 64:
-        out = (y0.astype(np.uint64) << np.uint64(32)) | y1
-    else:
-        out = y0 ^ y1
-        if width != 32:
-            out = out.astype(UINT_DTYPES[width])
+    out = _draw(keys, math.prod(shape), _combine(width), UINT_DTYPES[width])
     return out.reshape(keys.shape[:-1] + tuple(shape))
 
 
@@ -137,9 +143,11 @@ def random_bits(keys: ArrayLike, *, shape: tuple[int, ...], width: int = 32) -> 
 
 def _split_impl(keys, *, shape):
     keys = backend.asarray(keys)
-    y0, y1 = _hash_counters(keys, math.prod(shape))
     xp = backend.xp_of(keys)
-    return xp.stack([y0, y1], axis=-1).reshape(keys.shape[:-1] + tuple(shape) + (2,))
+    n = math.prod(shape)
+    pairs = _draw(keys, n, lambda y0, y1: xp.stack([y0, y1], axis=-1), np.uint32) if n else \
+        xp.zeros(keys.shape[:-1] + (0, 2), np.uint32)
+    return pairs.reshape(keys.shape[:-1] + tuple(shape) + (2,))
 
 
 random_split_p = Primitive("random_split")
@@ -226,24 +234,32 @@ def random_fold_in(keys: ArrayLike, data: ArrayLike) -> Array:
 # nmant) | bits(1.0)) - 1, which is exactly (bits >> (width - nmant)) * 2**-nmant).
 
 def _unit_impl(keys, *, shape, dtype, lo, hi):
+    keys = backend.asarray(keys)
+    xp = backend.xp_of(keys)
     dtype = np.dtype(dtype)
     info = np.finfo(dtype)
     width = info.bits
-    b = _bits_impl(keys, shape=shape, width=width)
-    xp = backend.xp_of(b)
-    xp.right_shift(b, UINT_DTYPES[width].type(width - info.nmant), out=b)
-    u = b.astype(dtype)
-    xp.multiply(u, dtype.type(2.0 ** -info.nmant), out=u)
-    if (lo, hi) != (0.0, 1.0):
-        lo_, hi_ = dtype.type(lo), dtype.type(hi)
-        span = hi_ - lo_
-        if lo_ == 0 or math.frexp(float(span))[0] == 0.5:  # u * span is exact: one rounding
-            xp.multiply(u, span, out=u)
-            xp.add(u, lo_, out=u)
+    combine = _combine(width)
+    lo_, hi_ = dtype.type(lo), dtype.type(hi)
+    span = hi_ - lo_
+    exact = lo_ == 0 or math.frexp(float(span))[0] == 0.5  # u * span is exact: one rounding
+
+    def finish(y0, y1):
+        b = combine(y0, y1)
+        xp.right_shift(b, UINT_DTYPES[width].type(width - info.nmant), out=b)
+        u = b.astype(dtype)
+        if exact:  # (m * 2**-nmant) * span with span a power of 2: one exact product
+            xp.multiply(u, dtype.type(2.0 ** -info.nmant) * span, out=u)
+            if lo_ != 0:
+                xp.add(u, lo_, out=u)
         else:
+            xp.multiply(u, dtype.type(2.0 ** -info.nmant), out=u)
             u = _fma_impl(u, span, lo_)
-        xp.maximum(u, lo_, out=u)
-    return u
+        if lo_ != 0:
+            xp.maximum(u, lo_, out=u)
+        return u
+    out = _draw(keys, math.prod(shape), finish, dtype)
+    return out.reshape(keys.shape[:-1] + tuple(shape))
 
 
 random_unit_p = Primitive("random_unit")
@@ -348,8 +364,7 @@ def _fma_abstract_eval(a, b, c):
 
 fma_p.abstract_eval = _fma_abstract_eval
 elementwise_rule(fma_p)
-defjvp(fma_p, lambda t, ans, a, b, c: _ew.mul(t, b), lambda t, ans, a, b, c: _ew.mul(a, t),
-       lambda t, ans, a, b, c: t)
+defderiv(fma_p, lambda ans, a, b, c: b, lambda ans, a, b, c: a, lambda ans, a, b, c: 1)
 fma_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
 
 
@@ -407,6 +422,17 @@ def _horner(coeffs, w, dtype, xp):
 
 def _erf_inv_impl(x):
     x = backend.asarray(x)
+    if x.ndim and x.size > _CHUNK:  # slice by slice, each in the CPU's cache
+        xp = backend.xp_of(x)
+        flat = x.reshape(-1)
+        out = xp.empty(flat.shape, x.dtype)
+        for s in range(0, flat.size, _CHUNK):
+            out[s:s + _CHUNK] = _erf_inv_block(flat[s:s + _CHUNK])
+        return out.reshape(x.shape)
+    return _erf_inv_block(x)
+
+
+def _erf_inv_block(x):
     xp = backend.xp_of(x)
     dtype = x.dtype
     compute = np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
@@ -449,8 +475,8 @@ def _erf_inv_abstract_eval(x):
 
 erf_inv_p.abstract_eval = _erf_inv_abstract_eval
 elementwise_rule(erf_inv_p)
-defjvp(erf_inv_p, lambda t, ans, x: _ew.mul(_ew.mul(t, float(math.sqrt(math.pi) / 2)),
-                                              _ew.exp(_ew.mul(ans, ans))))
+defderiv(erf_inv_p, lambda ans, x: _ew.mul(float(math.sqrt(math.pi) / 2),
+                                           _ew.exp(_ew.mul(ans, ans))))
 erf_inv_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
                   **NO_ALGEBRA)
 

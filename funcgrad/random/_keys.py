@@ -74,6 +74,10 @@ class PRNGKeyArray:
     def dtype(self) -> KeyDType:
         return KEY_DTYPE
 
+    @property
+    def device(self) -> Any:
+        return self._base.device
+
     def __len__(self) -> int:
         if not self.shape:
             raise TypeError("len() of unsized object: a single key (shape ()) has no length")
@@ -207,9 +211,8 @@ def _seed_data(seed: Any, who: str) -> Array:
         if not x64:
             bits = min(bits, 32)
     value %= 1 << bits  # the seed's two's complement in its (canonical) width
-    if bits <= 32:
-        return Array(np.array([0, value], np.uint32))
-    return Array(np.array([value >> 32, value & 0xFFFFFFFF], np.uint32))
+    words = [0, value] if bits <= 32 else [value >> 32, value & 0xFFFFFFFF]
+    return fnp.asarray(np.array(words, np.uint32))  # on the default device
 
 
 def key(seed: SupportsInt, *, impl: Any = None, dtype: Any = None) -> PRNGKeyArray:
