@@ -596,7 +596,9 @@ case("random bits", ["random_bits", "random_unit", "erf_inv", "random_split"],
      lambda k: (funcgrad.random.bits(k, (3,)), funcgrad.random.normal(k, (2, 2)),
                 funcgrad.random.split(k)),
      st.just(([Arg((2,), np.dtype(np.uint32), random_keys)], {})))
-case("random samplers", ["random_fold_in", "fma", "nextafter", "random_gamma", "random_poisson",
+case("nextafter", "nextafter", lambda x, y: funcgrad.lax.random_bits.nextafter(x, y),
+     st.builds(lambda s: ([Arg(s, F64), Arg(s, F64)], {}), shapes(max_dims=2)))
+case("random samplers", ["random_fold_in", "fma", "random_gamma", "random_poisson",
                          "random_binomial"],
      lambda k: (funcgrad.random.fold_in(k, 3),
                 funcgrad.random.uniform(k, (2,), minval=fnp.array([0.0, 1.0]), maxval=2.5),
