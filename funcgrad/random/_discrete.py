@@ -195,7 +195,8 @@ def permutation(key: Any, x: int | ArrayLike, axis: int = 0, independent: bool =
         if hasattr(x, "aval") and not isinstance(x, Array):
             raise TypeError("permutation: x must be a concrete integer (it sets the output's "
                             "size); pass it as a static argument under jit")
-        return _shuffle(data, fnp.arange(int(x), dtype=default_int()), axis)
+        return _shuffle(data, fnp.arange(int(x), dtype=default_int()),  # type: ignore[arg-type]
+                        axis)
     x = fnp.asarray(x)
     if independent or nd == 1:
         return _shuffle(data, x, axis)

@@ -313,7 +313,7 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     return rewrap(_rb.random_split(data, shape=check_shape(shape, "split")), typed)
 
 
-def fold_in(key: Any, data: SupportsInt) -> Any:
+def fold_in(key: Any, data: Any) -> Any:
     """A new key from a key and a 32-bit integer (e.g. a step number).
 
     >>> fold_in(PRNGKey(0), 7)
