@@ -114,6 +114,10 @@ class PRNGKeyArray:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError("a typed key array cannot be converted to a numpy array: take its data "
+                        "with fg.random.key_data(keys)")
+
     def __repr__(self) -> str:
         if not isinstance(self._base, Array):
             return f"Traced<{KEY_DTYPE}{list(self.shape)}>"
