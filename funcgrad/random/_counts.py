@@ -17,9 +17,8 @@ from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondi
 from .._core.trace import bind, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
-from ..lax import shape as _shape
-from ..lax._batching import batch_size, move_axis
-from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
+from ..lax._batching import batch_size, to_front
+from ._keys import PRNGKey  # noqa: F401  (the doctests' keys)
 from ._keys import canonical_dtype, default_float, default_int, raw_split, unwrap
 from ._samplers import float_dtype, sample_shape
 
@@ -243,15 +242,7 @@ def _count_primitive(name: str, fn: Callable[..., Any]) -> Primitive:
 
     def batch(args, dims, *, dtype):
         size = batch_size(args, dims)
-        out = []
-        for x, d in zip(args, dims):
-            if d is None:
-                shp = get_aval(x).shape
-                x = _shape.broadcast_in_dim(x, (size,) + shp, tuple(range(1, len(shp) + 1)))
-            else:
-                x = move_axis(x, d, 0)
-            out.append(x)
-        return p.bind(*out, dtype=dtype), 0
+        return p.bind(*(to_front(x, d, size) for x, d in zip(args, dims)), dtype=dtype), 0
 
     p.abstract_eval = abstract_eval
     p.batch = batch
@@ -269,7 +260,7 @@ def poisson(key: Any, lam: ArrayLike, shape: int | Shape | None = None,
     """Poisson(lam) samples (int by default): Knuth's method below lam = 10, transformed
     rejection (Hormann's PTRS) above, as JAX draws them.
 
-    >>> bool((poisson(key(0), 3.0, (10,)) >= 0).all())
+    >>> bool((poisson(PRNGKey(0), 3.0, (10,)) >= 0).all())
     True
     """
     data, _ = unwrap(key, "poisson")
@@ -285,7 +276,7 @@ def binomial(key: Any, n: ArrayLike, p: ArrayLike, shape: int | Shape | None = N
     """Binomial(n, p) samples (as floats, like JAX's): inversion for n min(p, 1-p) <= 10, BTRS
     rejection above.
 
-    >>> x = binomial(key(0), 10.0, 0.3, (5,))
+    >>> x = binomial(PRNGKey(0), 10.0, 0.3, (5,))
     >>> bool(((x >= 0) & (x <= 10)).all())
     True
     """
@@ -305,7 +296,7 @@ def multinomial(key: Any, n: ArrayLike, p: ArrayLike, *, shape: int | Shape | No
     """Multinomial(n, p) counts over p's last axis: a binomial per category of what the earlier
     ones left, as JAX draws them.
 
-    >>> c = multinomial(key(0), 10.0, fnp.array([0.2, 0.3, 0.5]))
+    >>> c = multinomial(PRNGKey(0), 10.0, fnp.array([0.2, 0.3, 0.5]))
     >>> float(c.sum())
     10.0
     """

@@ -14,7 +14,7 @@ from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
 from ..lax._checks import normalize_axis
-from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
+from ._keys import PRNGKey  # noqa: F401  (the doctests' keys)
 from ._keys import canonical_dtype, check_shape, default_float, default_int, raw_split, unwrap
 from ._samplers import check_broadcast, gumbel, sample_shape, shape_of, unit
 
@@ -105,7 +105,7 @@ def geometric(key: Any, p: ArrayLike, shape: int | Shape | None = None,
               dtype: DTypeLike | None = None) -> Array:
     """Geometric samples (trials to the first success, >= 1): floor(log u / log1p(-p)) + 1.
 
-    >>> bool((geometric(key(0), 0.5, (10,)) >= 1).all())
+    >>> bool((geometric(PRNGKey(0), 0.5, (10,)) >= 1).all())
     True
     """
     data, _ = unwrap(key, "geometric")

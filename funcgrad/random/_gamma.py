@@ -25,9 +25,8 @@ from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nond
 from .._core.trace import bind, get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
-from ..lax._batching import batch_size, move_axis
-from ..lax import shape as _shape
-from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
+from ..lax._batching import batch_size, move_axis, to_front
+from ._keys import PRNGKey  # noqa: F401  (the doctests' keys)
 from ._keys import raw_split, unwrap
 from ._samplers import (as_dtype, float_dtype, normal_data, rademacher, sample_shape, unit)
 
@@ -75,7 +74,7 @@ def _gamma_one_loop(keys, alpha, log_space):
         active = active[rejecting(active)]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if log_space:
-            log_samples = -(-xp.log1p(-_rb.backend_uniform(subkey, (), dt)))
+            log_samples = xp.log1p(-_rb.backend_uniform(subkey, (), dt))  # -exponential
             log_boost = xp.where(boost | (log_samples == zero), zero,
                                  log_samples * (one / alpha))
             return (xp.log(d) + xp.log(big_v)) + log_boost
@@ -107,15 +106,8 @@ def _gamma_abstract_eval(keys, a, *, log_space):
 
 def _gamma_batch(args, dims, *, log_space):
     size = batch_size(args, dims)
-    out = []
-    for x, d in zip(args, dims):
-        if d is None:
-            shp = get_aval(x).shape
-            x = _shape.broadcast_in_dim(x, (size,) + shp, tuple(range(1, len(shp) + 1)))
-        else:
-            x = move_axis(x, d, 0)
-        out.append(x)
-    return random_gamma_p.bind(*out, log_space=log_space), 0
+    return random_gamma_p.bind(*(to_front(x, d, size) for x, d in zip(args, dims)),
+                               log_space=log_space), 0
 
 
 def _gamma_deriv(g, ans, keys, a, *, log_space):
@@ -193,12 +185,7 @@ random_gamma_grad_p.declare(fresh=True, jit=None, structured_batch=None, **PURE,
 
 def _grad_batch(args, dims):
     size = batch_size(args, dims)
-    full = []
-    for x, d in zip(args, dims):
-        shp = get_aval(x).shape
-        full.append(move_axis(x, d, 0) if d is not None else _shape.broadcast_in_dim(
-            x, (size,) + shp, tuple(range(1, len(shp) + 1))))
-    a, x = full
+    a, x = (to_front(v, d, size) for v, d in zip(args, dims))
     shp = (size,) + tuple(np.broadcast_shapes(get_aval(a).shape[1:], get_aval(x).shape[1:]))
     a = fnp.broadcast_to(a, shp)
     x = fnp.broadcast_to(x, shp)
@@ -229,7 +216,7 @@ def gamma(key: Any, a: ArrayLike, shape: int | Shape | None = None,
           dtype: DTypeLike | None = None) -> Array:
     """Gamma(a, 1) samples (JAX's draws); differentiable with respect to a.
 
-    >>> bool((gamma(key(0), fnp.array([0.5, 2.0])) > 0).all())
+    >>> bool((gamma(PRNGKey(0), fnp.array([0.5, 2.0])) > 0).all())
     True
     """
     return _gamma("gamma", key, a, shape, dtype, False)
@@ -239,7 +226,7 @@ def loggamma(key: Any, a: ArrayLike, shape: int | Shape | None = None,
              dtype: DTypeLike | None = None) -> Array:
     """log of Gamma(a, 1) samples, computed in log space (accurate for small a).
 
-    >>> bool((loggamma(key(0), 0.01, (4,)) < 0).all())
+    >>> bool((loggamma(PRNGKey(0), 0.01, (4,)) < 0).all())
     True
     """
     return _gamma("loggamma", key, a, shape, dtype, True)
@@ -249,7 +236,7 @@ def beta(key: Any, a: ArrayLike, b: ArrayLike, shape: int | Shape | None = None,
          dtype: DTypeLike | None = None) -> Array:
     """Beta(a, b) samples from two log-gammas.
 
-    >>> x = beta(key(0), 2.0, 3.0, (100,))
+    >>> x = beta(PRNGKey(0), 2.0, 3.0, (100,))
     >>> bool(((x > 0) & (x < 1)).all())
     True
     """
@@ -270,7 +257,7 @@ def dirichlet(key: Any, alpha: ArrayLike, shape: int | Shape | None = None,
               dtype: DTypeLike | None = None) -> Array:
     """Dirichlet(alpha) samples (the last axis sums to 1): the softmax of log-gammas.
 
-    >>> d = dirichlet(key(0), fnp.array([1.0, 2.0, 3.0]), (4,))
+    >>> d = dirichlet(PRNGKey(0), fnp.array([1.0, 2.0, 3.0]), (4,))
     >>> d.shape, bool(fnp.allclose(d.sum(-1), 1.0))
     ((4, 3), True)
     """
@@ -292,7 +279,7 @@ def t(key: Any, df: ArrayLike, shape: int | Shape | None = None,
       dtype: DTypeLike | None = None) -> Array:
     """Student's t samples: N * sqrt(df / 2 / G) for G ~ Gamma(df / 2).
 
-    >>> t(key(0), 3.0, (4,)).shape
+    >>> t(PRNGKey(0), 3.0, (4,)).shape
     (4,)
     """
     data, _ = unwrap(key, "t")
@@ -310,7 +297,7 @@ def chisquare(key: Any, df: ArrayLike, shape: int | Shape | None = None,
               dtype: DTypeLike | None = None) -> Array:
     """Chi-square(df) samples: 2 Gamma(df / 2), drawn in log space.
 
-    >>> bool((chisquare(key(0), 2.0, (4,)) > 0).all())
+    >>> bool((chisquare(PRNGKey(0), 2.0, (4,)) > 0).all())
     True
     """
     data, _ = unwrap(key, "chisquare")
@@ -324,7 +311,7 @@ def f(key: Any, dfnum: ArrayLike, dfden: ArrayLike, shape: int | Shape | None = 
       dtype: DTypeLike | None = None) -> Array:
     """F(dfnum, dfden) samples: the ratio of two scaled chi-squares.
 
-    >>> bool((f(key(0), 3.0, 5.0, (4,)) > 0).all())
+    >>> bool((f(PRNGKey(0), 3.0, 5.0, (4,)) > 0).all())
     True
     """
     data, _ = unwrap(key, "f")
@@ -341,7 +328,7 @@ def generalized_normal(key: Any, p: float, shape: int | Shape = (),
                        dtype: DTypeLike | None = None) -> Array:
     """Generalized normal samples of power p (density proportional to exp(-|x|**p)).
 
-    >>> generalized_normal(key(0), 3.0, (4,)).shape
+    >>> generalized_normal(PRNGKey(0), 3.0, (4,)).shape
     (4,)
     """
     data, _ = unwrap(key, "generalized_normal")
@@ -357,7 +344,7 @@ def ball(key: Any, d: int, p: float = 2, shape: int | Shape = (),
          dtype: DTypeLike | None = None) -> Array:
     """Points uniform in the unit p-norm ball of dimension d.
 
-    >>> x = ball(key(0), 3, shape=(5,))
+    >>> x = ball(PRNGKey(0), 3, shape=(5,))
     >>> bool((fnp.linalg.norm(x, axis=-1) <= 1).all())
     True
     """

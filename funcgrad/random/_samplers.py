@@ -16,7 +16,7 @@ from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
 from .._api import stop_gradient
 from ..scipy.special import erf
-from ._keys import PRNGKey, key  # noqa: F401  (the doctests' keys)
+from ._keys import PRNGKey  # noqa: F401  (the doctests' keys)
 from ._keys import (canonical_dtype, check_shape, default_float, default_int, raw_split,
                     unwrap)
 
@@ -125,7 +125,7 @@ def truncated_normal(key: Any, lower: ArrayLike, upper: ArrayLike,
     """Normal samples conditioned on (lower, upper): the inverse CDF of a uniform between the
     bounds' CDFs, clipped inside the bounds.
 
-    >>> t = truncated_normal(key(0), -0.5, 0.5, (100,))
+    >>> t = truncated_normal(PRNGKey(0), -0.5, 0.5, (100,))
     >>> bool((fnp.abs(t) < 0.5).all())
     True
     """
@@ -152,7 +152,7 @@ def _simple(who: str, key: Any, shape: int | Shape, dtype: DTypeLike | None
 def exponential(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """Exponential(1) samples, -log1p(-u).
 
-    >>> bool((exponential(key(0), (100,)) >= 0).all())
+    >>> bool((exponential(PRNGKey(0), (100,)) >= 0).all())
     True
     """
     data, shape, dt = _simple("exponential", key, shape, dtype)
@@ -164,7 +164,7 @@ def gumbel(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None,
     """Standard Gumbel samples, -log(-log(u)); mode="high" draws twice the bits for a finer
     left tail, as JAX's.
 
-    >>> gumbel(key(0), (3,)).shape
+    >>> gumbel(PRNGKey(0), (3,)).shape
     (3,)
     """
     data, shape, dt = _simple("gumbel", key, shape, dtype)
@@ -189,7 +189,7 @@ def gumbel(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None,
 def laplace(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """Laplace(0, 1) samples, sign(u) log1p(-|u|) for u uniform in (-1, 1).
 
-    >>> laplace(key(0), (2,)).shape
+    >>> laplace(PRNGKey(0), (2,)).shape
     (2,)
     """
     data, shape, dt = _simple("laplace", key, shape, dtype)
@@ -200,7 +200,7 @@ def laplace(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -
 def logistic(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """Logistic(0, 1) samples, log(u) - log1p(-u).
 
-    >>> logistic(key(0), (2,)).shape
+    >>> logistic(PRNGKey(0), (2,)).shape
     (2,)
     """
     data, shape, dt = _simple("logistic", key, shape, dtype)
@@ -211,7 +211,7 @@ def logistic(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) 
 def cauchy(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """Standard Cauchy samples, tan(pi (u - 1/2)).
 
-    >>> cauchy(key(0), (2,)).shape
+    >>> cauchy(PRNGKey(0), (2,)).shape
     (2,)
     """
     data, shape, dt = _simple("cauchy", key, shape, dtype)
@@ -230,7 +230,7 @@ def pareto(key: Any, b: ArrayLike, shape: int | Shape | None = None,
            dtype: DTypeLike | None = None) -> Array:
     """Pareto(b) samples, exp(E / b) for E exponential.
 
-    >>> bool((pareto(key(0), 3.0, (10,)) >= 1).all())
+    >>> bool((pareto(PRNGKey(0), 3.0, (10,)) >= 1).all())
     True
     """
     data, shape, dt = _param_sampler("pareto", key, dtype, shape, b)
@@ -242,7 +242,7 @@ def lognormal(key: Any, sigma: ArrayLike = np.float32(1), shape: int | Shape | N
               dtype: DTypeLike | None = None) -> Array:
     """Log-normal samples, exp(sigma N).
 
-    >>> bool((lognormal(key(0), 0.5, (4,)) > 0).all())
+    >>> bool((lognormal(PRNGKey(0), 0.5, (4,)) > 0).all())
     True
     """
     data, _ = unwrap(key, "lognormal")
@@ -254,7 +254,7 @@ def lognormal(key: Any, sigma: ArrayLike = np.float32(1), shape: int | Shape | N
 def maxwell(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """Maxwell samples: the norm of three standard normals.
 
-    >>> maxwell(key(0), (2,)).shape
+    >>> maxwell(PRNGKey(0), (2,)).shape
     (2,)
     """
     data, shape, dt = _simple("maxwell", key, shape, dtype)
@@ -265,7 +265,7 @@ def maxwell(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -
 def rademacher(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """-1 or +1 with equal probability (int by default).
 
-    >>> sorted(set(rademacher(key(0), (50,)).tolist()))
+    >>> sorted(set(rademacher(PRNGKey(0), (50,)).tolist()))
     [-1, 1]
     """
     data, _ = unwrap(key, "rademacher")
@@ -279,7 +279,7 @@ def double_sided_maxwell(key: Any, loc: ArrayLike, scale: ArrayLike, shape: int 
                          dtype: DTypeLike | None = None) -> Array:
     """Double-sided Maxwell samples: loc + scale * (random sign) * Maxwell.
 
-    >>> double_sided_maxwell(key(0), 0.0, 1.0, (3,)).shape
+    >>> double_sided_maxwell(PRNGKey(0), 0.0, 1.0, (3,)).shape
     (3,)
     """
     data, shape, dt = _simple("double_sided_maxwell", key, shape, dtype)
@@ -295,7 +295,7 @@ def weibull_min(key: Any, scale: ArrayLike, concentration: ArrayLike,
                 shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
     """Weibull samples, (-log1p(-u)) ** (1 / concentration) * scale.
 
-    >>> bool((weibull_min(key(0), 1.0, 2.0, (5,)) >= 0).all())
+    >>> bool((weibull_min(PRNGKey(0), 1.0, 2.0, (5,)) >= 0).all())
     True
     """
     data, shape, dt = _simple("weibull_min", key, shape, dtype)
@@ -309,7 +309,7 @@ def rayleigh(key: Any, scale: ArrayLike, shape: int | Shape | None = None,
              dtype: DTypeLike | None = None) -> Array:
     """Rayleigh samples, scale * sqrt(-2 log u).
 
-    >>> bool((rayleigh(key(0), 2.0, (5,)) >= 0).all())
+    >>> bool((rayleigh(PRNGKey(0), 2.0, (5,)) >= 0).all())
     True
     """
     data, shape, dt = _param_sampler("rayleigh", key, dtype, shape, scale)
@@ -322,7 +322,7 @@ def wald(key: Any, mean: ArrayLike, shape: int | Shape | None = None,
          dtype: DTypeLike | None = None) -> Array:
     """Wald (inverse Gaussian) samples of the given mean (Michael, Schucany and Haas).
 
-    >>> bool((wald(key(0), 1.0, (5,)) > 0).all())
+    >>> bool((wald(PRNGKey(0), 1.0, (5,)) > 0).all())
     True
     """
     data, shape, dt = _param_sampler("wald", key, dtype, shape, mean)
@@ -343,7 +343,7 @@ def triangular(key: Any, left: ArrayLike, mode: ArrayLike, right: ArrayLike,
                shape: int | Shape | None = None, dtype: DTypeLike | None = None) -> Array:
     """Triangular samples on [left, right] with the given mode (inverse CDF).
 
-    >>> t = triangular(key(0), 0.0, 0.5, 1.0, (20,))
+    >>> t = triangular(PRNGKey(0), 0.0, 0.5, 1.0, (20,))
     >>> bool(((t >= 0) & (t <= 1)).all())
     True
     """
@@ -364,7 +364,7 @@ def multivariate_normal(key: Any, mean: ArrayLike, cov: ArrayLike,
     """Multivariate normal samples mean + F z, with F F^T = cov from `method` ('cholesky',
     'eigh' or 'svd'; the last two allow singular cov).
 
-    >>> multivariate_normal(key(0), fnp.zeros(2), fnp.eye(2), (5,)).shape
+    >>> multivariate_normal(PRNGKey(0), fnp.zeros(2), fnp.eye(2), (5,)).shape
     (5, 2)
     """
     data, _ = unwrap(key, "multivariate_normal")
@@ -408,7 +408,7 @@ def orthogonal(key: Any, n: int, shape: int | Shape = (), dtype: DTypeLike | Non
     """A random n x m matrix with orthonormal columns (or rows), Haar-distributed: the Q of a
     Gaussian matrix's QR, its columns signed by R's diagonal.
 
-    >>> q = orthogonal(key(0), 3)
+    >>> q = orthogonal(PRNGKey(0), 3)
     >>> bool(fnp.allclose(q @ q.T, fnp.eye(3)))
     True
     """
