@@ -52,7 +52,7 @@ TOLERANCE = {"uniform": (0, 0), "normal": (4e-7, 8e-15), "truncated_normal": (4e
 
 seeds = st.one_of(st.integers(0, 2 ** 32 - 1), st.integers(-2 ** 63, 2 ** 63 - 1))
 shapes = st.sampled_from([(), (0,), (1,), (2, 3)])
-FEW = settings(max_examples=8)  # each new shape compiles JAX's sampler once: keep them few
+FEW = settings(max_examples=6)  # each new shape compiles JAX's sampler once: keep them few
 float_dtypes = st.sampled_from(["float32", "float64"])
 
 
@@ -256,7 +256,7 @@ def _check_float(name, seed, shape, dt):
 @pytest.mark.parametrize("name", sorted(TOLERANCE))
 def test_float_samplers(name, dt):
     shape = [(), (0,), (1,), (6,), (2, 3)][sorted(TOLERANCE).index(name) % 5]
-    for seed in (0, 2 ** 32 - 1, 123456789):
+    for seed in (0, 2 ** 32 - 1):
         _check_float(name, seed, shape, dt)
 
 
