@@ -185,18 +185,18 @@ def test_permutation_of_more_than_one_round():
 
 
 @FEW
-@given(seeds, st.sampled_from([(), (4,), (2, 3)]))
-def test_poisson_binomial_multinomial(seed, shape):
+@given(seeds)
+def test_poisson_binomial_multinomial(seed):
     k, jk = R.PRNGKey(seed), jr.PRNGKey(seed)
     lam = np.array([0.0, 0.7, 4.0, 9.99])  # Knuth's method: equal
     _same(R.poisson(k, lam), jr.poisson(jk, lam))
-    _same(R.poisson(k, 3.5, shape, "int32"), jr.poisson(jk, 3.5, shape, "int32"))
+    _same(R.poisson(k, 3.5, (2, 3), "int32"), jr.poisson(jk, 3.5, (2, 3), "int32"))
     n = np.array([0.0, 3.0, 30.0, 500.0])
-    for p in (0.2, 0.9):
-        _same(R.binomial(k, n, p), jr.binomial(jk, n, p))
+    p = np.array([0.2, 0.9, 0.5, 0.7])
+    _same(R.binomial(k, n, p), jr.binomial(jk, n, p))
     probs = np.array([0.2, 0.3, 0.5])
-    _same(R.multinomial(k, 20.0, probs, shape=shape + (3,)),
-          jr.multinomial(jk, 20.0, probs, shape=shape + (3,)))
+    _same(R.multinomial(k, 20.0, probs, shape=(2, 3)), jr.multinomial(jk, 20.0, probs,
+                                                                      shape=(2, 3)))
 
 
 def test_poisson_rejection_mostly_equal():
@@ -205,7 +205,7 @@ def test_poisson_rejection_mostly_equal():
     # others: the draws are JAX's for almost every key, not all.
     lam = np.array([10.0, 40.0, 3000.0])
     same = [np.array_equal(_np(R.poisson(R.PRNGKey(s), lam)), _jnp(jr.poisson(jr.PRNGKey(s), lam)))
-            for s in range(40)]
+            for s in range(20)]
     assert np.mean(same) >= 0.9
 
 
