@@ -233,10 +233,8 @@ def random_fold_in(keys: ArrayLike, data: ArrayLike) -> Array:
 # u has the top nmant bits of a draw as mantissa (JAX's construction: bitcast(bits >> (width -
 # nmant) | bits(1.0)) - 1, which is exactly (bits >> (width - nmant)) * 2**-nmant).
 
-def _unit_impl(keys, *, shape, dtype, lo, hi):
-    keys = backend.asarray(keys)
-    xp = backend.xp_of(keys)
-    dtype = np.dtype(dtype)
+def _unit_finish(xp, dtype, lo, hi):
+    """The floats of a draw in [lo, hi) from its two Threefry words, as JAX's uniform."""
     info = np.finfo(dtype)
     width = info.bits
     combine = _combine(width)
@@ -258,6 +256,13 @@ def _unit_impl(keys, *, shape, dtype, lo, hi):
         if lo_ != 0:
             xp.maximum(u, lo_, out=u)
         return u
+    return finish
+
+
+def _unit_impl(keys, *, shape, dtype, lo, hi):
+    keys = backend.asarray(keys)
+    dtype = np.dtype(dtype)
+    finish = _unit_finish(backend.xp_of(keys), dtype, lo, hi)
     out = _draw(keys, math.prod(shape), finish, dtype)
     return out.reshape(keys.shape[:-1] + tuple(shape))
 
@@ -289,6 +294,45 @@ def random_unit(keys: ArrayLike, *, shape: tuple[int, ...], dtype: np.dtype, lo:
     """
     return bind(random_unit_p, keys, shape=tuple(shape), dtype=np.dtype(dtype), lo=float(lo),
                 hi=float(hi))
+
+
+# ---- random_normal: keys (..., 2) -> JAX's standard normals, sqrt(2) erf_inv(u), u in (-1, 1) -------
+# One pass per cache-sized slice: the bits, the uniform and erf_inv of a slice never leave the cache.
+
+def _normal_impl(keys, *, shape, dtype):
+    keys = backend.asarray(keys)
+    xp = backend.xp_of(keys)
+    dtype = np.dtype(dtype)
+    lo = float(np.nextafter(dtype.type(-1.0), dtype.type(0.0)))
+    unit = _unit_finish(xp, dtype, lo, 1.0)
+    sqrt2 = dtype.type(math.sqrt(2))
+
+    def finish(y0, y1):
+        z = _erf_inv_block(unit(y0, y1))
+        xp.multiply(sqrt2, z, out=z)
+        return z
+    out = _draw(keys, math.prod(shape), finish, dtype)
+    return out.reshape(keys.shape[:-1] + tuple(shape))
+
+
+random_normal_p = Primitive("random_normal")
+random_normal_p.impl = _normal_impl
+random_normal_p.abstract_eval = lambda keys, *, shape, dtype: _unit_abstract_eval(
+    keys, shape=shape, dtype=dtype, lo=-1.0, hi=1.0)
+def_nondiff(random_normal_p)
+random_normal_p.batch = lambda args, dims, **params: (
+    random_normal_p.bind(move_axis(args[0], dims[0], 0), **params), 0)
+random_normal_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST,
+                        **NO_ALGEBRA)
+
+
+def random_normal(keys: ArrayLike, *, shape: tuple[int, ...], dtype: np.dtype) -> Array:
+    """JAX's standard normal samples of a real float `dtype` from each key of `keys`.
+
+    >>> random_normal(np.array([0, 0], np.uint32), shape=(3,), dtype=np.dtype(np.float32))
+    Array([ 1.6226422 ,  2.0252647 , -0.43359444], dtype=float32)
+    """
+    return bind(random_normal_p, keys, shape=tuple(shape), dtype=np.dtype(dtype))
 
 
 # ---- nextafter (the samplers' open bounds) --------------------------------------------------------
@@ -504,11 +548,9 @@ def backend_uniform(keys, shape, dtype, lo=0.0, hi=1.0):
 
 
 def backend_normal(keys, shape, dtype):
-    """JAX's standard normal (sqrt(2) erfinv(u), u uniform in (-1, 1)) on backend arrays."""
-    dtype = np.dtype(dtype)
-    lo = float(np.nextafter(dtype.type(-1.0), dtype.type(0.0)))
-    return dtype.type(math.sqrt(2)) * _erf_inv_impl(backend_uniform(keys, shape, dtype, lo, 1.0))
+    """random_normal's values on backend arrays."""
+    return _normal_impl(keys, shape=tuple(shape), dtype=np.dtype(dtype))
 
 
 __all__ = ["threefry2x32", "random_bits", "random_split", "random_fold_in", "random_unit",
-           "nextafter", "fma", "erf_inv"]
+           "random_normal", "nextafter", "fma", "erf_inv"]

@@ -104,9 +104,7 @@ def normal_data(data: Any, shape: tuple[int, ...], dtype: np.dtype) -> Array:
         re = lax.convert_element_type(normal_data(k_re, shape, real), dtype)
         im = lax.convert_element_type(normal_data(k_im, shape, real), dtype)
         return lax.div(lax.add(re, lax.mul(im, dtype.type(1j))), dtype.type(math.sqrt(2)))
-    lo = float(np.nextafter(dtype.type(-1.0), dtype.type(0.0)))
-    u = unit(data, shape, dtype, lo, 1.0)
-    return lax.mul(dtype.type(math.sqrt(2)), _rb.erf_inv(u))
+    return _rb.random_normal(data, shape=shape, dtype=dtype)
 
 
 def normal(key: Any, shape: int | Shape = (), dtype: DTypeLike | None = None) -> Array:
