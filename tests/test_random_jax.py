@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 import funcgrad as fg
 import funcgrad.numpy as fnp
+from benchmarks import harness, prng
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle for funcgrad.random")
 jr = jax.random
@@ -393,3 +394,9 @@ def test_bad_input_raises_jaxs_class(name):
     assert isinstance(got.value, type(want.value)), (type(got.value), type(want.value),
                                                      str(got.value))
     assert str(got.value)
+
+
+def test_the_benchmark_checks_its_numbers_against_jaxs():
+    variants = prng.build(harness.Context(quick=True, jax=jax))
+    assert {v.framework for v in variants} == {"numpy", "jax", "funcgrad"}
+    assert [v.target for v in variants if v.framework == "funcgrad"] == [2.0, 2.0]
