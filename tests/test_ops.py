@@ -1516,29 +1516,33 @@ CONV = [
 
 # ---- random bits ----------------------------------------------------------------------------------
 
-def philox4x32_10(key, ctr):
-    """Philox4x32-10 (Salmon et al., Random123) on Python integers."""
-    m0, m1, w0, w1, mask = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85, 0xFFFFFFFF
-    (k0, k1), c = key, list(ctr)
-    for _ in range(10):
-        p0, p1 = m0 * c[0], m1 * c[2]
-        c = [(p1 >> 32) ^ c[1] ^ k0, p1 & mask, (p0 >> 32) ^ c[3] ^ k1, p0 & mask]
-        k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
-    return c
+def threefry2x32_20(key, ctr):
+    """Threefry-2x32 with 20 rounds (Salmon et al., Random123) on Python integers."""
+    mask = 0xFFFFFFFF
+    rot = (13, 15, 26, 6, 17, 29, 16, 24)
+    ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD11BDA]
+    x = [(ctr[0] + ks[0]) & mask, (ctr[1] + ks[1]) & mask]
+    for r in range(20):
+        x[0] = (x[0] + x[1]) & mask
+        x[1] = ((x[1] << rot[r % 8]) | (x[1] >> (32 - rot[r % 8]))) & mask
+        x[1] ^= x[0]
+        if r % 4 == 3:
+            s = r // 4 + 1
+            x = [(x[0] + ks[s % 3]) & mask, (x[1] + ks[(s + 1) % 3] + s) & mask]
+    return x
 
 
 def np_random_bits(key, shape):
-    """funcgrad.random's documented stream: block i of a key's stream is Philox(key, counter=i)
-    (counter words i mod 2^32, i // 2^32, 0, 0), four words per block, in order."""
+    """JAX's threefry bits (funcgrad.random's): element i is the xor of the two words of
+    Threefry(key, counter=(i // 2^32, i mod 2^32))."""
     n = math.prod(shape)
-    words = []
-    for i in range(-(-n // 4)):
-        words += philox4x32_10([int(k) for k in key], [i & 0xFFFFFFFF, i >> 32, 0, 0])
-    return np.array(words[:n], np.uint32).reshape(shape)
+    words = [a ^ b for a, b in (threefry2x32_20([int(k) for k in key], [i >> 32, i & 0xFFFFFFFF])
+                                for i in range(n))]
+    return np.array(words, np.uint32).reshape(shape)
 
 
 RANDOM = [
-    Op("random_bits", lambda key, shape: fg.random.bits(key, shape), np_random_bits,
+    Op("random_bits", lambda key, shape: fg.random.bits(key, shape, np.uint32), np_random_bits,
        ("random_bits",), case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
            {"shape": one_shape(max_dims=2)})),
        domain=Dom(ints=(0, 2 ** 32 - 1)), dtypes=(U32,), grad="none"),
@@ -2171,15 +2175,16 @@ def test_conv_window_larger_than_input():
 
 
 @pytest.mark.parametrize("key,ctr,want", [
-    ((0, 0), (0, 0, 0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
-    ((0xFFFFFFFF,) * 2, (0xFFFFFFFF,) * 4, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
-    ((0xA4093822, 0x299F31D0), (0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344),
-     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+    ((0, 0), (0, 0), (0x6B200159, 0x99BA4EFE)),
+    ((0xFFFFFFFF,) * 2, (0xFFFFFFFF,) * 2, (0x1CB996FC, 0xBB002BE7)),
+    ((0x13198A2E, 0x03707344), (0x243F6A88, 0x85A308D3), (0xC4923A9C, 0x483DF7A0)),
 ])
-def test_philox_reference_known_answers(key, ctr, want):
-    """The reference generator behind random_bits' table entry reproduces Random123's
-    known-answer vectors for Philox4x32-10."""
-    assert tuple(philox4x32_10(key, ctr)) == want
+def test_threefry_reference_known_answers(key, ctr, want):
+    """The reference generator behind random_bits' table entry, and funcgrad's vectorized one,
+    reproduce Random123's known-answer vectors for Threefry-2x32-20."""
+    assert tuple(threefry2x32_20(key, ctr)) == want
+    got = fg.lax.random_bits.threefry2x32(*(np.array([v], np.uint32) for v in key + ctr))
+    assert tuple(int(w[0]) for w in got) == want
 
 
 def test_python_scalars_are_weakly_typed():

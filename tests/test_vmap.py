@@ -592,10 +592,25 @@ def random_keys(rng, shape, dtype):
 
 
 # a different key per example gives what each key gives alone
-case("random bits", "random_bits",
+case("random bits", ["random_bits", "random_normal", "random_split"],
      lambda k: (funcgrad.random.bits(k, (3,)), funcgrad.random.normal(k, (2, 2)),
                 funcgrad.random.split(k)),
      st.just(([Arg((2,), np.dtype(np.uint32), random_keys)], {})))
+case("nextafter", "nextafter", lambda x, y: funcgrad.lax.random_bits.nextafter(x, y),
+     st.builds(lambda s: ([Arg(s, F64), Arg(s, F64)], {}), shapes(max_dims=2)))
+case("random samplers", ["random_fold_in", "random_unit", "fma", "erf_inv", "random_gamma",
+                         "random_poisson", "random_binomial"],
+     lambda k: (funcgrad.random.fold_in(k, 3),
+                funcgrad.random.uniform(k, (2,), minval=fnp.array([0.0, 1.0]), maxval=2.5),
+                funcgrad.random.truncated_normal(k, -1.0, 1.0, (2,)),
+                funcgrad.random.gamma(k, 2.0, (2,)), funcgrad.random.poisson(k, 3.0, (2,)),
+                funcgrad.random.binomial(k, 5.0, 0.3, (2,))),
+     st.just(([Arg((2,), np.dtype(np.uint32), random_keys)], {})))
+case("random gamma grad", "random_gamma_grad",
+     lambda a, x: funcgrad.random._gamma.random_gamma_grad(a, x),
+     st.builds(lambda s: ([Arg(s, F64, lambda rng, shape, dtype: rng.uniform(0.5, 3.0, shape)),
+                           Arg(s, F64, lambda rng, shape, dtype: rng.uniform(0.1, 4.0, shape))],
+                          {}), shapes(max_dims=2)))
 # a run-time assertion (lax.control.check; while_loop's bounded reverse mode uses it): it holds
 # here for every example; test_check_fails_when_one_example_fails covers the failing case
 case("check", "check",

@@ -12,6 +12,7 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
 from .indexing import (dynamic_slice, dynamic_update_slice, gather, index, index_update, scatter,
                        scatter_add, scatter_max, scatter_min, scatter_mul)
 from .linalg import dot_general
+from .random_bits import erf_inv, nextafter
 from .parallel import (all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin,
                        ppermute, pshuffle, psum, psum_scatter)
 from . import fft, linalg_ops  # noqa: F401  (lax.fft.fft, lax.linalg_ops.cholesky, ...)

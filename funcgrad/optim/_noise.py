@@ -31,11 +31,11 @@ class AddNoiseState(NamedTuple):
     rng_key: Array
 
 
-def _canonical_key(key: Any) -> Array:
-    """A funcgrad PRNG key from a key or an int seed."""
+def _canonical_key(key: Any) -> Any:
+    """A funcgrad PRNG key from a key or an int seed (a typed key, as optax makes)."""
     if isinstance(key, int):
         return random.key(key)
-    return fnp.asarray(key)
+    return key if isinstance(key, random.PRNGKeyArray) else fnp.asarray(key)
 
 
 def add_noise(eta: ArrayLike, gamma: ArrayLike, key: ArrayLike | int | None = None, *,
