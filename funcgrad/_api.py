@@ -21,6 +21,7 @@ from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, 
                               fit_tangent, unwrap, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
+from .interpreters.stages import ShapeDtypeStruct
 from .lax._batching import elementwise_rule
 from .lax.device import on_device_of
 
@@ -486,6 +487,38 @@ def make_jaxpr(fun: Callable[..., Any],
         closed.out_tree = out_tree
         return closed
     return make_jaxpr_f
+
+
+def eval_shape(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The shapes and dtypes of fun's outputs (ShapeDtypeStructs, in the output's structure),
+    found by tracing it abstractly, without computing anything, as `jax.eval_shape`. Arguments
+    may be arrays, numbers or anything with `.shape` and `.dtype` (a ShapeDtypeStruct).
+
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.eval_shape(lambda x, y: {"s": x @ y, "n": 2.0 * x.sum()},
+    ...               fg.ShapeDtypeStruct((4, 3), fnp.float32), fnp.ones(3, fnp.float32))
+    {'n': ShapeDtypeStruct(shape=(), dtype=float32), 's': ShapeDtypeStruct(shape=(4,), dtype=float32)}
+    """
+    check_callable(fun, "eval_shape")
+    leaves, in_tree = tree.tree_flatten((args, kwargs))
+    with new_trace(JaxprTrace, "eval_shape") as jt:
+        tracers = [jt.new_arg(_abstract(x), f"args[{i}]") for i, x in enumerate(leaves)]
+        a, kw = tree.tree_unflatten(in_tree, tracers)
+        out_leaves, out_tree = tree.tree_flatten(fun(*a, **kw))
+        avals = [get_aval(_as_array(o)) if not isinstance(o, Tracer) else o.aval
+                 for o in out_leaves]
+    return tree.tree_unflatten(out_tree, [ShapeDtypeStruct.from_aval(v) for v in avals])
+
+
+def _abstract(x):
+    """The abstract value eval_shape traces a leaf as."""
+    if isinstance(x, ShapeDtypeStruct):
+        return x.aval()
+    if not isinstance(x, (Array, Tracer, np.ndarray, np.generic)) and type(x) not in PY_SCALARS:
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if shape is not None and dtype is not None:
+            return ShapeDtypeStruct(shape, dtype, weak_type=getattr(x, "weak_type", False)).aval()
+    return get_aval(_as_array(x))
 
 
 # ---- stop_gradient ----------------------------------------------------------------------------
