@@ -130,7 +130,7 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], order: int,
     >>> @fg.custom_jvp
     ... def wrong(x):
     ...     return fnp.sin(x)
-    >>> wrong.defjvp(lambda p, t: (fnp.sin(p[0]), 2.0 * t[0]))
+    >>> _ = wrong.defjvp(lambda p, t: (fnp.sin(p[0]), 2.0 * t[0]))
     >>> try:
     ...     check_grads(wrong, (fnp.array(0.5),), order=1)
     ... except AssertionError:

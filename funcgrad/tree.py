@@ -142,7 +142,7 @@ def _node_str(node_type: type, data: Any, children: tuple[str, ...]) -> str:
         data = tuple(data)
     elif node_type is collections.defaultdict:
         data = (data[0], tuple(data[1]))
-    return f"CustomNode({node_type.__name__}[{data!r}], [{inner}])"
+    return f"CustomNode({node_type.__name__}[{data}], [{inner}])"
 
 
 _SORTED: dict = {}  # structure -> the equal structure whose dicts rebuild in sorted key order
