@@ -13,7 +13,6 @@ from ._core.array import Array, wrap_value
 from ._core.avals import PY_SCALARS
 from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
-from ._core.primitive import NO_ALGEBRA, Primitive, def_zero_derivative, identity_when_same_type
 from ._core.trace import Tracer, get_aval, new_trace
 from ._core.validate import (argnums_tuple, argument_error, check_bool, check_callable,
                              resolve_argnums)
@@ -22,7 +21,7 @@ from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, 
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
 from .interpreters.stages import ShapeDtypeStruct
-from .lax._batching import elementwise_rule
+from .lax.autodiff import stop_gradient, stop_gradient_p  # noqa: F401 (funcgrad.stop_gradient)
 from .lax.device import on_device_of
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -514,33 +513,10 @@ def _abstract(x):
     """The abstract value eval_shape traces a leaf as."""
     if isinstance(x, ShapeDtypeStruct):
         return x.aval()
+    if type(x) in PY_SCALARS:  # weakly typed, as a jitted function sees it
+        return get_aval(x)
     if not isinstance(x, (Array, Tracer, np.ndarray, np.generic)) and type(x) not in PY_SCALARS:
         shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
         if shape is not None and dtype is not None:
             return ShapeDtypeStruct(shape, dtype, weak_type=getattr(x, "weak_type", False)).aval()
     return get_aval(_as_array(x))
-
-
-# ---- stop_gradient ----------------------------------------------------------------------------
-
-stop_gradient_p = Primitive("stop_gradient")
-stop_gradient_p.impl = lambda x: x
-stop_gradient_p.abstract_eval = lambda x: x.strip_weak_type()
-def_zero_derivative(stop_gradient_p)
-elementwise_rule(stop_gradient_p)
-# its output is its input (so not fresh); to jit's passes, which run after every transform, it
-# is the identity
-stop_gradient_p.declare(vjp_fwd=None, impl_checks_input=False, structured_batch=None, jit=None,
-                        fresh=False,
-                        effectful=False, nondiff=False, transfers=False,
-                        **dict(NO_ALGEBRA, identity=identity_when_same_type))
-
-
-def stop_gradient(x: Any) -> Any:
-    """The value of x, treated as a constant by every derivative (leafwise over a pytree).
-
-    >>> import funcgrad as fg
-    >>> fg.grad(lambda x: x * fg.stop_gradient(x))(3.0)
-    Array(3., dtype=float64)
-    """
-    return tree.tree_map(lambda v: stop_gradient_p.bind(_as_array(v)), x)

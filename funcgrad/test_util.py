@@ -113,7 +113,8 @@ def check_vjp(f: Callable[..., Any], f_vjp: Callable[..., tuple[Any, Any]],
     ct_in = pullback(cotangent)
     lhs, rhs = _inner(tangents, ct_in), _inner(t_out, cotangent)
     dtype = np.result_type(*[_np(x) for x in tree.leaves(out)] or [np.float64])
-    _assert_close(lhs, rhs, atol, rtol,
+    # compared at the tolerance of the outputs' dtype (the sums ran in float64)
+    _assert_close(np.asarray(lhs, dtype), np.asarray(rhs, dtype), atol, rtol,
                   f"{err_msg} <tangent, vjp(cotangent)> against <jvp(tangent), cotangent> "
                   f"(finite differences) in {np.dtype(dtype).name}")
 

@@ -1,5 +1,6 @@
 """funcgrad.lax: the primitives as functions (JAX's lax names), for code that wants exact control
 over the operations a jaxpr contains."""
+from .autodiff import stop_gradient
 from .conv import conv, conv_general_dilated
 from .control import cond, fori_loop, map, scan, switch, while_loop
 from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
