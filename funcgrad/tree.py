@@ -165,6 +165,11 @@ def _sorted_spec(spec: optree.PyTreeSpec) -> optree.PyTreeSpec:
     return found
 
 
+def clear_caches() -> None:
+    """Forget the sorted structures worked out so far (`funcgrad.clear_caches` calls it)."""
+    _SORTED.clear()
+
+
 def _sort_node(node: optree.PyTreeSpec) -> optree.PyTreeSpec:
     if node.kind not in _DICT_KINDS:
         return node

@@ -109,6 +109,7 @@ def clear_caches() -> None:
     """
     for cache in list(_all_caches):
         cache.clear()
+    tree.clear_caches()
 
 
 class RetraceWarning(UserWarning):
