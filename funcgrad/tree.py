@@ -58,7 +58,8 @@ class PyTreeDef:
 
     def __init__(self, spec: optree.PyTreeSpec) -> None:
         self.spec = spec        # optree's structure, the dicts in the input's key order
-        self._sorted = None     # the same with every dict in sorted key order, on first use
+        # the same with every dict in sorted key order, on first use
+        self._sorted: Optional[optree.PyTreeSpec] = None
 
     @property
     def num_leaves(self) -> int:
@@ -181,7 +182,8 @@ def _sort_node(node: optree.PyTreeSpec) -> optree.PyTreeSpec:
     mapping = {k: leaf for k in keys}
     if node.kind == optree.PyTreeKind.DICT:
         return optree.treespec_dict(mapping, namespace=node.namespace)
-    return optree.treespec_defaultdict(rebuilt.default_factory, mapping,
+    return optree.treespec_defaultdict(rebuilt.default_factory,  # type: ignore[union-attr]
+                                       mapping,
                                        namespace=node.namespace)
 
 

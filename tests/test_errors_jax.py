@@ -43,7 +43,28 @@ CASES = {
     "object leaf to jit": (lambda L, np_: L.jit(lambda x, y: x)(1.0, [object()]),
                            ["y[0]", "static"]),
     "in-place assignment": (lambda L, np_: np_.ones(3).__setitem__(0, 1.0), [".at[0].set"]),
+    "lax.add float32 + int32": (lambda L, np_: L.lax.add(np_.ones(2, np_.float32),
+                                                        np_.ones(2, np_.int32)),
+                                ["lax.add", "same dtypes", "float32, int32", "astype"]),
+    "lax.mul float32 + float16": (lambda L, np_: L.lax.mul(np_.ones(2, np_.float32),
+                                                          np_.ones(2, np_.float16)),
+                                  ["lax.mul", "float32, float16"]),
+    "lax.lt float + int": (lambda L, np_: L.lax.lt(np_.ones(2, np_.float32), 1), ["lax.lt"]),
+    "lax.add int + float scalars": (lambda L, np_: L.lax.add(1, 1.0), ["lax.add"]),
+    "lax.add under jit": (lambda L, np_: L.jit(lambda a, b: L.lax.add(a, b))(
+        np_.ones(2, np_.float32), np_.ones(2, np_.int32)), ["lax.add"]),
 }
+
+
+@pytest.mark.parametrize("args", [
+    lambda np_: (np_.ones(2, np_.float32), 2.0),            # a weak float joins float32
+    lambda np_: (np_.ones(2, np_.int32), 3),                # a weak int joins int32
+    lambda np_: (np_.float32(1.0), np_.ones(2, np_.float32)),
+])
+def test_lax_accepts_what_jax_accepts(args):
+    want = jax.lax.add(*args(jnp))
+    got = fg.lax.add(*args(fnp))
+    assert got.dtype == want.dtype and got.shape == want.shape
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -21,6 +21,15 @@ from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, re
 from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice,
                     squeeze, transpose)
 
+from .same_dtypes import same_dtypes as _same_dtypes  # noqa: E402
+
+# JAX's lax refuses operands of different dtypes (see same_dtypes.py)
+for _name in ("add", "sub", "mul", "div", "rem", "maximum", "minimum", "atan2", "eq", "ne", "lt",
+              "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left",
+              "shift_right"):
+    globals()[_name] = _same_dtypes(globals()[_name], _name)
+del _name
+
 __all__ = [n for n in dir() if not n.startswith("_")]
 
 # The operations the transform machinery (funcgrad.interpreters, below lax) applies to values
