@@ -182,7 +182,7 @@ def _sort_node(node: optree.PyTreeSpec) -> optree.PyTreeSpec:
     mapping = {k: leaf for k in keys}
     if node.kind == optree.PyTreeKind.DICT:
         return optree.treespec_dict(mapping, namespace=node.namespace)
-    return optree.treespec_defaultdict(rebuilt.default_factory,  # type: ignore[union-attr]
+    return optree.treespec_defaultdict(rebuilt.default_factory,  # type: ignore[arg-type]
                                        mapping,
                                        namespace=node.namespace)
 

@@ -50,8 +50,13 @@ class ShapeDtypeStruct:
     def aval(self) -> ShapedArray:
         return ShapedArray(self.shape, self.dtype, self.weak_type)
 
-    ndim = property(lambda self: len(self.shape))
-    size = property(lambda self: math.prod(self.shape))
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
 
     def update(self, **kwargs: Any) -> ShapeDtypeStruct:
         """A copy with the given fields (shape, dtype, sharding, weak_type) replaced."""

@@ -4,7 +4,8 @@ weakly typed and may join an operand of its own kind (`lax.add(x32, 2.0)` is flo
 a float, or a float32 array with an int32 one, is refused.
 
 funcgrad's own modules call the same functions with mixed operands and numpy's promotion (the
-primitives promote), so the check applies to calls from outside funcgrad only.
+primitives promote), so the check applies to calls from code outside funcgrad's source files
+(the test that `user_frame` uses for messages).
 
 >>> import funcgrad.numpy as fnp
 >>> from funcgrad import lax
@@ -22,8 +23,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .._core.errors import user_frame
+from .._core.array import Array
+from .._core.errors import _is_internal, user_frame
 from .._core.trace import get_aval
+from .._core.typing import ArrayLike
 
 __all__ = ["same_dtypes"]
 
@@ -57,9 +60,8 @@ def same_dtypes(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     """`fn(x, y)` that refuses operands of different dtypes when called from outside funcgrad."""
     twin = NUMPY_TWIN.get(name, name)
 
-    def checked(x: Any, y: Any) -> Any:
-        caller = sys._getframe(1).f_globals.get("__name__", "")
-        if not caller.startswith("funcgrad."):
+    def checked(x: ArrayLike, y: ArrayLike) -> Array:
+        if not _is_internal(sys._getframe(1).f_code.co_filename):  # a call from outside funcgrad
             dtypes = clash(x, y)
             if dtypes is not None:
                 got = ", ".join(str(d) for d in dtypes)
@@ -72,6 +74,5 @@ def same_dtypes(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
     checked.__name__ = checked.__qualname__ = getattr(fn, "__name__", name)
     checked.__doc__ = fn.__doc__ or f"lax.{name}: both operands of one dtype (see same_dtypes)."
-    checked.__annotations__ = dict(getattr(fn, "__annotations__", {}))
     checked.primitive = getattr(fn, "primitive", None)  # type: ignore[attr-defined]
     return checked
