@@ -113,7 +113,7 @@ class PyTreeDef:
     __str__ = __repr__
 
     def __getattr__(self, name: str) -> Any:  # optree's other attributes (kind, entries, ...)
-        if name.startswith("__"):
+        if name.startswith("__") or name in ("spec", "_sorted"):  # (not set yet: unpickling)
             raise AttributeError(name)
         return getattr(self.spec, name)
 
@@ -266,7 +266,7 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
     return _sorted_spec(spec).unflatten(builtins.map(f, xs))
 
 
-def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
+def keystr(keys: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
     """A path as indexing code. Entries are JAX's key objects (`DictKey`, `SequenceKey`,
     `GetAttrKey`, `FlattenedIndexKey`, as `leaves_with_path` gives them, or any key object that
     prints itself) or raw dict keys and indices. `simple=True` writes each entry's bare key,
@@ -280,8 +280,8 @@ def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") ->
     'n/mu'
     """
     if simple:
-        return separator.join(str(_bare_key(k)) for k in path)
-    return separator.join(f"[{k!r}]" if _is_raw_key(k) else str(k) for k in path)
+        return separator.join(str(_bare_key(k)) for k in keys)
+    return separator.join(f"[{k!r}]" if _is_raw_key(k) else str(k) for k in keys)
 
 
 def _is_raw_key(k: Any) -> bool:
@@ -291,10 +291,13 @@ def _is_raw_key(k: Any) -> bool:
 
 
 def register_pytree_node(nodetype: T, flatten_func: Callable[[Any], tuple[Iterable[Any], Any]],
-                         unflatten_func: Callable[[Any, Iterable[Any]], Any]) -> T:
+                         unflatten_func: Callable[[Any, Iterable[Any]], Any],
+                         flatten_with_keys_func: Optional[Callable[[Any], Any]] = None) -> T:
     """Make instances of `nodetype` pytree nodes.
 
-    flatten_func(node) -> (children, aux_data); unflatten_func(aux_data, children) -> node.
+    flatten_func(node) -> (children, aux_data); unflatten_func(aux_data, children) -> node;
+    with `flatten_with_keys_func(node) -> ([(key, child), ...], aux_data)` the key paths use
+    the node's own keys (see register_pytree_with_keys).
 
     >>> class Pair:
     ...     def __init__(self, a, b): self.a, self.b = a, b
@@ -302,6 +305,9 @@ def register_pytree_node(nodetype: T, flatten_func: Callable[[Any], tuple[Iterab
     >>> tree_leaves(Pair(1, (2, 3)))
     [1, 2, 3]
     """
+    if flatten_with_keys_func is not None:
+        return register_pytree_with_keys(nodetype, flatten_with_keys_func, unflatten_func,
+                                         flatten_func)
     optree.register_pytree_node(nodetype, flatten_func, unflatten_func, namespace=NAMESPACE)
     return nodetype
 
@@ -324,9 +330,11 @@ def register_pytree_node_class(cls: T) -> T:
 
 
 def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
-                       meta_fields: Optional[Iterable[str]] = None) -> T:
+                       meta_fields: Optional[Iterable[str]] = None,
+                       drop_fields: Iterable[str] = ()) -> T:
     """Register a dataclass: `data_fields` are children (traced), `meta_fields` static metadata.
-    Without field lists, every field is data. Usable as a decorator.
+    Without field lists, every field is data but those marked `static(...)`; `drop_fields` are
+    neither (left to their defaults when rebuilt). Usable as a decorator.
 
     >>> @register_dataclass
     ... @dataclasses.dataclass
@@ -336,13 +344,14 @@ def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
     >>> tree_leaves(Params(1.0, 2.0))
     [1.0, 2.0]
     """
+    dropped = set(drop_fields)
     if meta_fields is None:  # the fields marked static (`field(metadata={"static": True})`)
         meta_fields = [f.name for f in dataclasses.fields(nodetype)
-                       if f.init and f.metadata.get("static", False)]
+                       if f.init and f.metadata.get("static", False) and f.name not in dropped]
     meta_fields = list(meta_fields)
     if data_fields is None:  # every init field that is not metadata
         data_fields = [f.name for f in dataclasses.fields(nodetype)
-                       if f.init and f.name not in meta_fields]
+                       if f.init and f.name not in meta_fields and f.name not in dropped]
     data_fields = list(data_fields)
 
     def flatten(x):
@@ -442,38 +451,67 @@ def _key_entry(e: Any) -> Any:
     return FlattenedIndexKey(e.entry)
 
 
-def flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None
+def flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None, is_leaf_takes_path: bool = False
                       ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
     """([(key_path, leaf), ...], treedef), as `jax.tree.flatten_with_path`: each path is a
-    tuple of `DictKey`, `SequenceKey`, `GetAttrKey` or `FlattenedIndexKey`.
+    tuple of `DictKey`, `SequenceKey`, `GetAttrKey` or `FlattenedIndexKey`. With
+    `is_leaf_takes_path=True`, `is_leaf(path, node)` decides.
 
     >>> pairs, _ = flatten_with_path({"w": [5, 6]})
     >>> [(keystr(p), x) for p, x in pairs]
     [("['w'][0]", 5), ("['w'][1]", 6)]
+    >>> [x for _, x in flatten_with_path({"w": [5, 6], "b": [7]}, is_leaf_takes_path=True,
+    ...                                  is_leaf=lambda p, x: keystr(p) == "['w']")[0]]
+    [7, [5, 6]]
     """
+    if is_leaf is not None and is_leaf_takes_path:
+        is_leaf = _path_leaf_predicate(tree, is_leaf)
     accessors, leaves_, treedef = optree.tree_flatten_with_accessor(
         tree, is_leaf=is_leaf, namespace=NAMESPACE)
     paths = [tuple(_key_entry(e) for e in acc) for acc in accessors]
     return list(zip(paths, leaves_)), PyTreeDef(treedef)
 
 
-def leaves_with_path(tree: PyTree, is_leaf: IsLeaf = None) -> list[tuple[KeyPath, Any]]:
+def _path_leaf_predicate(tree: PyTree, is_leaf: Callable[[Any, Any], bool]
+                         ) -> Callable[[Any], bool]:
+    """An is_leaf(node) equal to is_leaf(path, node): the nodes it stops at, found walking down
+    from the root with their paths (by identity: the walk and the flatten see the same
+    objects)."""
+    stops: set[int] = set()
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if is_leaf(path, node):
+            stops.add(id(node))
+            return
+        try:
+            children = flatten_one_level_with_keys(node)[0]
+        except ValueError:  # a leaf
+            return
+        for key, child in children:
+            walk(child, path + (key,))
+
+    walk(tree, ())
+    return lambda x: id(x) in stops
+
+
+def leaves_with_path(tree: PyTree, is_leaf: IsLeaf = None, is_leaf_takes_path: bool = False
+                     ) -> list[tuple[KeyPath, Any]]:
     """[(key_path, leaf), ...], as `jax.tree.leaves_with_path`.
 
     >>> [(keystr(p), x) for p, x in leaves_with_path((1, {"a": 2}))]
     [('[0]', 1), ("[1]['a']", 2)]
     """
-    return flatten_with_path(tree, is_leaf)[0]
+    return flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
 def map_with_path(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
-                  is_leaf: IsLeaf = None) -> PyTree:
+                  is_leaf: IsLeaf = None, is_leaf_takes_path: bool = False) -> PyTree:
     """`f(key_path, leaf, *other_leaves)` leafwise, as `jax.tree.map_with_path`.
 
     >>> map_with_path(lambda p, x: keystr(p) if x else x, {"a": [1, 0]})
     {'a': ["['a'][0]", 0]}
     """
-    pairs, treedef = flatten_with_path(tree, is_leaf)
+    pairs, treedef = flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     others = [treedef.flatten_up_to(r) for r in rest]
     return treedef.unflatten([f(p, x, *(o[i] for o in others))
                               for i, (p, x) in enumerate(pairs)])

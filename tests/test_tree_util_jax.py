@@ -217,3 +217,58 @@ def test_optree_structures_passed_in_still_work():
     spec = optree.tree_structure({"b": 1, "a": 2}, namespace=tree.NAMESPACE)
     assert list(tree.unflatten(spec, [1, 2])) == ["a", "b"]
     assert tree.structure({"a": 0, "b": 0}) == spec
+
+
+def test_signatures_match_jax():
+    import inspect
+    for mod, ours in ((jax.tree, tree), (jax.tree_util, tree_util)):
+        for name in dir(mod):
+            theirs = getattr(mod, name)
+            if name.startswith("_") or isinstance(theirs, type) or not callable(theirs):
+                continue
+            try:
+                want = list(inspect.signature(theirs).parameters)
+            except (TypeError, ValueError):
+                continue
+            assert list(inspect.signature(getattr(ours, name)).parameters) == want, name
+
+
+def test_is_leaf_takes_path_as_jax():
+    t = {"w": [5, 6], "b": [7, (8,)], "c": {"w": 1}}
+    stop = lambda p, x: bool(p) and getattr(p[-1], "key", None) == "w"  # noqa: E731
+    ours = tree.leaves_with_path(t, is_leaf=stop, is_leaf_takes_path=True)
+    theirs = jax.tree.leaves_with_path(t, is_leaf=stop, is_leaf_takes_path=True)
+    assert [(tree.keystr(p), x) for p, x in ours] == \
+        [(jax.tree_util.keystr(p), x) for p, x in theirs]
+    assert repr(tree.map_with_path(lambda p, x: len(p), t, is_leaf=stop,
+                                   is_leaf_takes_path=True)) == \
+        repr(jax.tree.map_with_path(lambda p, x: len(p), t, is_leaf=stop,
+                                    is_leaf_takes_path=True))
+
+
+def test_drop_fields_and_keyed_register_pytree_node_as_jax():
+    @dataclasses.dataclass
+    class D:
+        x: object
+        cache: object = None
+
+    tree_util.register_dataclass(D, data_fields=["x"], meta_fields=[], drop_fields=["cache"])
+
+    @dataclasses.dataclass
+    class JD:
+        x: object
+        cache: object = None
+
+    jax.tree_util.register_dataclass(JD, data_fields=["x"], meta_fields=[], drop_fields=["cache"])
+    assert tree.leaves(D(1, "c")) == jax.tree.leaves(JD(1, "c")) == [1]
+    assert tree.map(lambda v: v + 1, D(1, "c")) == D(2, None)
+
+    class K:
+        def __init__(self, a):
+            self.a = a
+
+    for lib in (tree_util, jax.tree_util):
+        lib.register_pytree_node(K, lambda k: ((k.a,), None), lambda _, c: K(*c),
+                                 lambda k, lib=lib: (((lib.GetAttrKey("a"), k.a),), None))
+    assert [tree.keystr(p) for p, _ in tree.leaves_with_path(K(3))] == \
+        [jax.tree_util.keystr(p) for p, _ in jax.tree.leaves_with_path(K(3))] == [".a"]
