@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import builtins
 import collections
+import contextlib
 import dataclasses
+import threading
 import functools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Optional, TypeVar
 
 import optree
@@ -33,7 +35,8 @@ __all__ = ["tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "t
            "Partial", "register_static", "register_pytree_with_keys",
            "register_pytree_with_keys_class", "all_leaves", "flatten_one_level",
            "treedef_is_leaf", "treedef_children", "treedef_tuple", "KeyEntry", "static",
-           "flatten_one_level_with_keys", "is_tree_node", "default_registry"]
+           "flatten_one_level_with_keys", "is_tree_node", "default_registry",
+           "keep_insertion_order"]
 
 T = TypeVar("T", bound=type)
 IsLeaf = Optional[Callable[[Any], bool]]
@@ -77,6 +80,8 @@ class PyTreeDef:
         return s
 
     def unflatten(self, leaves: Iterable[Any]) -> PyTree:
+        if _order.keep:
+            return self.spec.unflatten(leaves)
         return self.sorted_spec().unflatten(leaves)
 
     def flatten_up_to(self, tree: PyTree) -> list[Any]:
@@ -144,6 +149,29 @@ def _node_str(node_type: type, data: Any, children: tuple[str, ...]) -> str:
     elif node_type is collections.defaultdict:
         data = (data[0], tuple(data[1]))
     return f"CustomNode({node_type.__name__}[{data}], [{inner}])"
+
+
+class _Order(threading.local):
+    keep = False  # inside keep_insertion_order(): dicts rebuild in their input's key order
+
+
+_order = _Order()
+
+
+@contextlib.contextmanager
+def keep_insertion_order() -> Iterator[None]:
+    """Within it (in this thread), rebuilt dicts keep their input's key order instead of JAX's
+    sorted order: what PyTorch code expects of a state dict (funcgrad.torch.func uses it).
+
+    >>> with keep_insertion_order():
+    ...     map(lambda x: x, {"w": 1, "b": 2})
+    {'w': 1, 'b': 2}
+    """
+    before, _order.keep = _order.keep, True
+    try:
+        yield
+    finally:
+        _order.keep = before
 
 
 _SORTED: dict = {}  # structure -> the equal structure whose dicts rebuild in sorted key order
@@ -219,8 +247,8 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> PyTree:
     {'a': 10, 'b': (20, 30)}
     """
     if isinstance(treedef, PyTreeDef):
-        return treedef.sorted_spec().unflatten(leaves)
-    return _sorted_spec(treedef).unflatten(leaves)
+        return treedef.unflatten(leaves)
+    return (treedef if _order.keep else _sorted_spec(treedef)).unflatten(leaves)
 
 
 def tree_leaves(tree: PyTree, is_leaf: IsLeaf = None) -> list[Any]:
@@ -260,10 +288,10 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
         xs, spec = optree.tree_flatten(tree, is_leaf=is_leaf, namespace=NAMESPACE)
     except RecursionError:
         raise _too_deep() from None
+    out_spec = spec if _order.keep else _sorted_spec(spec)
     if rest:
-        return _sorted_spec(spec).unflatten(builtins.map(
-            f, xs, *(spec.flatten_up_to(r) for r in rest)))
-    return _sorted_spec(spec).unflatten(builtins.map(f, xs))
+        return out_spec.unflatten(builtins.map(f, xs, *(spec.flatten_up_to(r) for r in rest)))
+    return out_spec.unflatten(builtins.map(f, xs))
 
 
 def keystr(keys: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:

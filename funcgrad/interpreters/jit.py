@@ -350,8 +350,10 @@ class _Jitted:
         with _cache_lock:
             st.entries[key] = entry
             if len(st.entries) > max(CACHE_SIZE, 1):
-                # the oldest signature goes; the fast road's maps may hold it, so they restart
-                del st.entries[next(iter(st.entries))]
+                # the oldest signatures go (several when CACHE_SIZE was lowered since); the
+                # fast road's maps may hold them, so they restart
+                while len(st.entries) > max(CACHE_SIZE, 1):
+                    del st.entries[next(iter(st.entries))]
                 st.fast_by_tree, st.fast = {}, None
         self._note_trace(key)
         return entry

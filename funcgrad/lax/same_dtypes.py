@@ -47,6 +47,10 @@ def _category(dtype: Any) -> str:
 def clash(*args: Any) -> list[Any] | None:
     """The operands' dtypes if JAX's lax would refuse them together, else None."""
     avals = [get_aval(a) for a in args]
+    for a, x in zip(avals, args):
+        if a.dtype.kind not in "biufc" and a.dtype.name != "bfloat16":
+            raise TypeError(f"lax operands are arrays or numbers, got {type(x).__name__}: "
+                            f"{x!r:.60}; pass an array (fnp.asarray(x))")
     strong = {a.dtype for a in avals if not a.weak_type}
     if len(strong) > 1:
         return [a.dtype for a in avals]
