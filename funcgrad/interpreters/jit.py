@@ -332,7 +332,7 @@ class _Jitted:
             closed = jt.build(out_leaves)
         return closed, out_tree
 
-    def _compile(self, key, args, kwargs, nums, in_tree, leaves):
+    def _compile(self, key, args, kwargs, nums, in_tree, leaves, warn=True):
         with _gc_paused():
             closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
             if any(isinstance(c, Tracer) for c in closed.consts):
@@ -355,14 +355,14 @@ class _Jitted:
                 while len(st.entries) > max(CACHE_SIZE, 1):
                     del st.entries[next(iter(st.entries))]
                 st.fast_by_tree, st.fast = {}, None
-        self._note_trace(key)
+        self._note_trace(key, warn)
         return entry
 
-    def _note_trace(self, key):
+    def _note_trace(self, key, warn=True):
         st = self._state
         st.traces += 1
         prev, st.last_key = st.last_key, key
-        if st.traces > RETRACE_WARN_AFTER and prev is not None:
+        if warn and st.traces > RETRACE_WARN_AFTER and prev is not None:
             site = user_site() or ("<unknown>", 0)
             warnings.warn_explicit(RetraceWarning(
                 f"{_fn_name(self.fun)} has been traced and compiled {st.traces} times. "
@@ -379,8 +379,9 @@ class _Jitted:
         raws = [None if isinstance(x, ShapeDtypeStruct) else _raw(x) for x in leaves]
         key = self._key(in_tree, leaves, static,
                         [] if any(r is None for r in raws) else raws)
+        # (lowering for a look is no retrace in a loop: it does not warn)
         entry = self._state.entries.get(key) or self._compile(key, args, kwargs, nums, in_tree,
-                                                              leaves)
+                                                              leaves, warn=False)
         if entry is None:
             raise FuncgradError("this function closes over a value traced by an enclosing "
                                 "transform, so it has no standalone compiled form")
