@@ -500,7 +500,7 @@ def flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None, is_leaf_takes_path: 
     return list(zip(paths, leaves_)), PyTreeDef(treedef)
 
 
-def _path_leaf_predicate(tree: PyTree, is_leaf: Callable[[Any, Any], bool]
+def _path_leaf_predicate(tree: PyTree, is_leaf: Callable[..., bool]
                          ) -> Callable[[Any], bool]:
     """An is_leaf(node) equal to is_leaf(path, node): the nodes it stops at, found walking down
     from the root with their paths (by identity: the walk and the flatten see the same
