@@ -24,6 +24,10 @@ from ._core.errors import (ConcretizationError, DeviceMismatchError, DeviceUnava
                            UnhashableStaticArgumentError)
 from ._core.errors import ArgumentError, AxisError, IndexTypeError
 from ._core.ir import ClosedJaxpr, Jaxpr
+from .interpreters.stages import ShapeDtypeStruct
+from .interpreters.jit import clear_caches
+from . import errors, tree_util, typing, test_util
+from ._api import eval_shape
 
 __version__ = "0.1.0"
 
@@ -36,4 +40,6 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "make_jaxpr", "s
            "GradInputError", "GradOutputError", "InPlaceUpdateError", "JaxprTypeError",
            "ShapeError", "TracerArrayConversionError", "TransferGuardError",
            "UnexpectedTracerError", "UnhashableStaticArgumentError",
-           "ArgumentError", "AxisError", "IndexTypeError"]
+           "ArgumentError", "AxisError", "IndexTypeError",
+           "ShapeDtypeStruct", "clear_caches", "errors", "tree_util", "typing", "test_util",
+           "eval_shape"]

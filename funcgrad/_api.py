@@ -14,7 +14,6 @@ from ._core.array import Array, with_weak_type, wrap_value
 from ._core.avals import PY_SCALARS
 from ._core.errors import GradInputError, GradOutputError, doc_link, user_frame
 from ._core.ir import ClosedJaxpr, eval_jaxpr
-from ._core.primitive import NO_ALGEBRA, Primitive, def_zero_derivative, identity_when_same_type
 from ._core.trace import Tracer, get_aval, new_trace
 from ._core.validate import (argnums_tuple, argument_error, check_bool, check_callable,
                              resolve_argnums)
@@ -22,7 +21,8 @@ from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, 
                               fit_tangent, unwrap, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
-from .lax._batching import elementwise_rule
+from .interpreters.stages import ShapeDtypeStruct
+from .lax.autodiff import stop_gradient, stop_gradient_p  # noqa: F401 (funcgrad.stop_gradient)
 from .lax.device import on_device_of
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -493,26 +493,35 @@ def make_jaxpr(fun: Callable[..., Any],
     return make_jaxpr_f
 
 
-# ---- stop_gradient ----------------------------------------------------------------------------
+def eval_shape(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The shapes and dtypes of fun's outputs (ShapeDtypeStructs, in the output's structure),
+    found by tracing it abstractly, without computing anything, as `jax.eval_shape`. Arguments
+    may be arrays, numbers or anything with `.shape` and `.dtype` (a ShapeDtypeStruct).
 
-stop_gradient_p = Primitive("stop_gradient")
-stop_gradient_p.impl = lambda x: x
-stop_gradient_p.abstract_eval = lambda x: x.strip_weak_type()
-def_zero_derivative(stop_gradient_p)
-elementwise_rule(stop_gradient_p)
-# its output is its input (so not fresh); to jit's passes, which run after every transform, it
-# is the identity
-stop_gradient_p.declare(vjp_fwd=None, impl_checks_input=False, structured_batch=None, jit=None,
-                        fresh=False,
-                        effectful=False, nondiff=False, transfers=False,
-                        **dict(NO_ALGEBRA, identity=identity_when_same_type))
-
-
-def stop_gradient(x: Any) -> Any:
-    """The value of x, treated as a constant by every derivative (leafwise over a pytree).
-
-    >>> import funcgrad as fg
-    >>> fg.grad(lambda x: x * fg.stop_gradient(x))(3.0)
-    Array(3., dtype=float64)
+    >>> import funcgrad as fg, funcgrad.numpy as fnp
+    >>> fg.eval_shape(lambda x, y: {"s": x @ y, "n": 2.0 * x.sum()},
+    ...               fg.ShapeDtypeStruct((4, 3), fnp.float32), fnp.ones(3, fnp.float32))
+    {'n': ShapeDtypeStruct(shape=(), dtype=float32), 's': ShapeDtypeStruct(shape=(4,), dtype=float32)}
     """
-    return tree.tree_map(lambda v: stop_gradient_p.bind(_as_array(v)), x)
+    check_callable(fun, "eval_shape")
+    leaves, in_tree = tree.tree_flatten((args, kwargs))
+    with new_trace(JaxprTrace, "eval_shape") as jt:
+        tracers = [jt.new_arg(_abstract(x), f"args[{i}]") for i, x in enumerate(leaves)]
+        a, kw = tree.tree_unflatten(in_tree, tracers)
+        out_leaves, out_tree = tree.tree_flatten(fun(*a, **kw))
+        avals = [get_aval(_as_array(o)) if not isinstance(o, Tracer) else o.aval
+                 for o in out_leaves]
+    return tree.tree_unflatten(out_tree, [ShapeDtypeStruct.from_aval(v) for v in avals])
+
+
+def _abstract(x):
+    """The abstract value eval_shape traces a leaf as."""
+    if isinstance(x, ShapeDtypeStruct):
+        return x.aval()
+    if type(x) in PY_SCALARS:  # weakly typed, as a jitted function sees it
+        return get_aval(x)
+    if not isinstance(x, (Array, Tracer, np.ndarray, np.generic)) and type(x) not in PY_SCALARS:
+        shape, dtype = getattr(x, "shape", None), getattr(x, "dtype", None)
+        if shape is not None and dtype is not None:
+            return ShapeDtypeStruct(shape, dtype, weak_type=getattr(x, "weak_type", False)).aval()
+    return get_aval(_as_array(x))

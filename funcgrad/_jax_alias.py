@@ -2,7 +2,7 @@
 funcgrad's modules under their names.
 
 >>> ALIASES["jax.tree_util"], ALIASES["optax"]
-('funcgrad.tree', 'funcgrad.optim')
+('funcgrad.tree_util', 'funcgrad.optim')
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ __all__ = ["ALIASES", "PRELOAD", "install"]
 # JAX spells differently get their own entries.
 ALIASES = {
     "jax": "funcgrad",
-    "jax.tree_util": "funcgrad.tree",
+    "jax.tree_util": "funcgrad.tree_util",
     "optax": "funcgrad.optim",
 }
 

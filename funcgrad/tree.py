@@ -8,10 +8,13 @@ under the namespace 'funcgrad'. Every transform flattens its arguments and outpu
 from __future__ import annotations
 
 import builtins
+import collections
+import contextlib
 import dataclasses
+import threading
 import functools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Optional, TypeVar
 
 import optree
@@ -31,14 +34,185 @@ __all__ = ["tree_flatten", "tree_unflatten", "tree_leaves", "tree_structure", "t
            "tree_transpose", "tree_broadcast", "reduce_associative", "tree_reduce_associative",
            "Partial", "register_static", "register_pytree_with_keys",
            "register_pytree_with_keys_class", "all_leaves", "flatten_one_level",
-           "treedef_is_leaf", "treedef_children", "treedef_tuple", "KeyEntry"]
+           "treedef_is_leaf", "treedef_children", "treedef_tuple", "KeyEntry", "static",
+           "flatten_one_level_with_keys", "is_tree_node", "default_registry",
+           "keep_insertion_order"]
 
 T = TypeVar("T", bound=type)
 IsLeaf = Optional[Callable[[Any], bool]]
 
 NAMESPACE = "funcgrad"
 
-PyTreeDef = optree.PyTreeSpec
+
+
+class PyTreeDef:
+    """A pytree's structure without its leaves, as JAX's `PyTreeDef`: it prints as JAX prints
+    one, and rebuilds dicts in sorted key order as JAX does (optree, underneath, would keep the
+    input's order). Equal for trees that differ only in their dicts' insertion order.
+
+    >>> td = structure({"b": 1, "a": (2, None)})
+    >>> td
+    PyTreeDef({'a': (*, None), 'b': *})
+    >>> td.unflatten([10, 20]), td.num_leaves, td.num_nodes
+    ({'a': (10, None), 'b': 20}, 2, 5)
+    """
+
+    __slots__ = ("spec", "_sorted")
+
+    def __init__(self, spec: optree.PyTreeSpec) -> None:
+        self.spec = spec        # optree's structure, the dicts in the input's key order
+        # the same with every dict in sorted key order, on first use
+        self._sorted: Optional[optree.PyTreeSpec] = None
+
+    @property
+    def num_leaves(self) -> int:
+        return self.spec.num_leaves
+
+    @property
+    def num_nodes(self) -> int:
+        return self.spec.num_nodes
+
+    def sorted_spec(self) -> optree.PyTreeSpec:
+        """optree's structure that rebuilds dicts as JAX does: keys in sorted order."""
+        s = self._sorted
+        if s is None:
+            s = self._sorted = _sorted_spec(self.spec)
+        return s
+
+    def unflatten(self, leaves: Iterable[Any]) -> PyTree:
+        if _order.keep:
+            return self.spec.unflatten(leaves)
+        return self.sorted_spec().unflatten(leaves)
+
+    def flatten_up_to(self, tree: PyTree) -> list[Any]:
+        return self.spec.flatten_up_to(tree)
+
+    def children(self) -> list[PyTreeDef]:
+        return [PyTreeDef(c) for c in self.spec.children()]
+
+    def compose(self, inner: PyTreeDef) -> PyTreeDef:
+        return PyTreeDef(self.spec.compose(_spec(inner)))
+
+    def node_data(self) -> Optional[tuple[type, Any]]:
+        """(node type, its auxiliary data) of the root; None for a leaf."""
+        return self.spec.walk(range(self.spec.num_leaves), lambda t, d, c: (t, d),
+                              lambda _: None)
+
+    def walk(self, f_node: Callable[[Any, Any], Any], f_leaf: Optional[Callable[[Any], Any]],
+             leaves: Iterable[Any]) -> Any:
+        """JAX's walk: `f_node(children, node_data)` bottom-up, `f_leaf(leaf)` at leaves."""
+        return self.spec.walk(leaves, lambda t, d, c: f_node(c, d),
+                              f_leaf if f_leaf is not None else (lambda x: x))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PyTreeDef):
+            return self.spec == other.spec
+        return isinstance(other, optree.PyTreeSpec) and self.spec == other
+
+    def __hash__(self) -> int:
+        return hash(self.spec)
+
+    def __repr__(self) -> str:
+        return f"PyTreeDef({self.spec.walk(range(self.spec.num_leaves), _node_str, _leaf_str)})"
+
+    __str__ = __repr__
+
+    def __getattr__(self, name: str) -> Any:  # optree's other attributes (kind, entries, ...)
+        if name.startswith("__") or name in ("spec", "_sorted"):  # (not set yet: unpickling)
+            raise AttributeError(name)
+        return getattr(self.spec, name)
+
+
+def _spec(td: Any) -> optree.PyTreeSpec:
+    return td.spec if isinstance(td, PyTreeDef) else td
+
+
+def _leaf_str(_: Any) -> str:
+    return "*"
+
+
+def _node_str(node_type: type, data: Any, children: tuple[str, ...]) -> str:
+    """One node of a PyTreeDef's repr, as JAX writes it."""
+    inner = ", ".join(children)
+    if node_type is tuple:
+        return f"({inner},)" if len(children) == 1 else f"({inner})"
+    if node_type is list:
+        return f"[{inner}]"
+    if node_type is dict:
+        return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(data, children)) + "}"
+    if node_type is type(None):
+        return "None"
+    if optree.is_namedtuple_class(node_type):
+        return f"CustomNode(namedtuple[{node_type.__name__}], [{inner}])"
+    if node_type is collections.OrderedDict:
+        data = tuple(data)
+    elif node_type is collections.defaultdict:
+        data = (data[0], tuple(data[1]))
+    return f"CustomNode({node_type.__name__}[{data}], [{inner}])"
+
+
+class _Order(threading.local):
+    keep = False  # inside keep_insertion_order(): dicts rebuild in their input's key order
+
+
+_order = _Order()
+
+
+@contextlib.contextmanager
+def keep_insertion_order() -> Iterator[None]:
+    """Within it (in this thread), rebuilt dicts keep their input's key order instead of JAX's
+    sorted order: what PyTorch code expects of a state dict (funcgrad.torch.func uses it).
+
+    >>> with keep_insertion_order():
+    ...     map(lambda x: x, {"w": 1, "b": 2})
+    {'w': 1, 'b': 2}
+    """
+    before, _order.keep = _order.keep, True
+    try:
+        yield
+    finally:
+        _order.keep = before
+
+
+_SORTED: dict = {}  # structure -> the equal structure whose dicts rebuild in sorted key order
+_SORTED_LIMIT = 4096
+_DICT_KINDS = (optree.PyTreeKind.DICT, optree.PyTreeKind.DEFAULTDICT)
+
+
+def _sorted_spec(spec: optree.PyTreeSpec) -> optree.PyTreeSpec:
+    """`spec` with every dict (and defaultdict) in sorted key order. Structures that differ
+    only in insertion order are equal (and hash alike), so one cache entry serves them all."""
+    try:
+        found = _SORTED.get(spec)
+    except TypeError:  # a custom node's unhashable aux data: work it out each time
+        return spec.transform(_sort_node)
+    if found is None:
+        found = spec.transform(_sort_node)
+        if len(_SORTED) >= _SORTED_LIMIT:
+            _SORTED.clear()
+        _SORTED[found] = found
+    return found
+
+
+def clear_caches() -> None:
+    """Forget the sorted structures worked out so far (`funcgrad.clear_caches` calls it)."""
+    _SORTED.clear()
+
+
+def _sort_node(node: optree.PyTreeSpec) -> optree.PyTreeSpec:
+    if node.kind not in _DICT_KINDS:
+        return node
+    rebuilt = node.unflatten(range(node.num_children))
+    keys = node.entries()  # optree's sorted order
+    if list(rebuilt) == keys:
+        return node
+    leaf = optree.treespec_leaf(namespace=node.namespace)
+    mapping = {k: leaf for k in keys}
+    if node.kind == optree.PyTreeKind.DICT:
+        return optree.treespec_dict(mapping, namespace=node.namespace)
+    return optree.treespec_defaultdict(rebuilt.default_factory,  # type: ignore[arg-type]
+                                       mapping,
+                                       namespace=node.namespace)
 
 
 def _too_deep() -> ValueError:
@@ -59,9 +233,10 @@ def tree_flatten(tree: PyTree, is_leaf: IsLeaf = None) -> tuple[list[Any], PyTre
     [(1, 2), (3, 4)]
     """
     try:
-        return optree.tree_flatten(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+        leaves_, spec = optree.tree_flatten(tree, is_leaf=is_leaf, namespace=NAMESPACE)
     except RecursionError:
         raise _too_deep() from None
+    return leaves_, PyTreeDef(spec)
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> PyTree:
@@ -71,7 +246,9 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> PyTree:
     >>> tree_unflatten(treedef, [x * 10 for x in leaves])
     {'a': 10, 'b': (20, 30)}
     """
-    return optree.tree_unflatten(treedef, leaves)
+    if isinstance(treedef, PyTreeDef):
+        return treedef.unflatten(leaves)
+    return (treedef if _order.keep else _sorted_spec(treedef)).unflatten(leaves)
 
 
 def tree_leaves(tree: PyTree, is_leaf: IsLeaf = None) -> list[Any]:
@@ -93,7 +270,7 @@ def tree_structure(tree: PyTree, is_leaf: IsLeaf = None) -> PyTreeDef:
     True
     """
     try:
-        return optree.tree_structure(tree, is_leaf=is_leaf, namespace=NAMESPACE)
+        return PyTreeDef(optree.tree_structure(tree, is_leaf=is_leaf, namespace=NAMESPACE))
     except RecursionError:
         raise _too_deep() from None
 
@@ -104,14 +281,20 @@ def tree_map(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
 
     >>> tree_map(lambda a, b: a + b, [1, (2, 3)], [10, (20, 30)])
     [11, (22, 33)]
+    >>> tree_map(lambda x: x, {"b": 1, "a": 2})  # dicts come back in sorted key order, as JAX's
+    {'a': 2, 'b': 1}
     """
     try:
-        return optree.tree_map(f, tree, *rest, is_leaf=is_leaf, namespace=NAMESPACE)
+        xs, spec = optree.tree_flatten(tree, is_leaf=is_leaf, namespace=NAMESPACE)
     except RecursionError:
         raise _too_deep() from None
+    out_spec = spec if _order.keep else _sorted_spec(spec)
+    if rest:
+        return out_spec.unflatten(builtins.map(f, xs, *(spec.flatten_up_to(r) for r in rest)))
+    return out_spec.unflatten(builtins.map(f, xs))
 
 
-def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
+def keystr(keys: Iterable[Any], *, simple: bool = False, separator: str = "") -> str:
     """A path as indexing code. Entries are JAX's key objects (`DictKey`, `SequenceKey`,
     `GetAttrKey`, `FlattenedIndexKey`, as `leaves_with_path` gives them, or any key object that
     prints itself) or raw dict keys and indices. `simple=True` writes each entry's bare key,
@@ -125,8 +308,8 @@ def keystr(path: Iterable[Any], *, simple: bool = False, separator: str = "") ->
     'n/mu'
     """
     if simple:
-        return separator.join(str(_bare_key(k)) for k in path)
-    return separator.join(f"[{k!r}]" if _is_raw_key(k) else str(k) for k in path)
+        return separator.join(str(_bare_key(k)) for k in keys)
+    return separator.join(f"[{k!r}]" if _is_raw_key(k) else str(k) for k in keys)
 
 
 def _is_raw_key(k: Any) -> bool:
@@ -136,10 +319,13 @@ def _is_raw_key(k: Any) -> bool:
 
 
 def register_pytree_node(nodetype: T, flatten_func: Callable[[Any], tuple[Iterable[Any], Any]],
-                         unflatten_func: Callable[[Any, Iterable[Any]], Any]) -> T:
+                         unflatten_func: Callable[[Any, Iterable[Any]], Any],
+                         flatten_with_keys_func: Optional[Callable[[Any], Any]] = None) -> T:
     """Make instances of `nodetype` pytree nodes.
 
-    flatten_func(node) -> (children, aux_data); unflatten_func(aux_data, children) -> node.
+    flatten_func(node) -> (children, aux_data); unflatten_func(aux_data, children) -> node;
+    with `flatten_with_keys_func(node) -> ([(key, child), ...], aux_data)` the key paths use
+    the node's own keys (see register_pytree_with_keys).
 
     >>> class Pair:
     ...     def __init__(self, a, b): self.a, self.b = a, b
@@ -147,6 +333,9 @@ def register_pytree_node(nodetype: T, flatten_func: Callable[[Any], tuple[Iterab
     >>> tree_leaves(Pair(1, (2, 3)))
     [1, 2, 3]
     """
+    if flatten_with_keys_func is not None:
+        return register_pytree_with_keys(nodetype, flatten_with_keys_func, unflatten_func,
+                                         flatten_func)
     optree.register_pytree_node(nodetype, flatten_func, unflatten_func, namespace=NAMESPACE)
     return nodetype
 
@@ -169,9 +358,11 @@ def register_pytree_node_class(cls: T) -> T:
 
 
 def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
-                       meta_fields: Optional[Iterable[str]] = None) -> T:
+                       meta_fields: Optional[Iterable[str]] = None,
+                       drop_fields: Iterable[str] = ()) -> T:
     """Register a dataclass: `data_fields` are children (traced), `meta_fields` static metadata.
-    Without field lists, every field is data. Usable as a decorator.
+    Without field lists, every field is data but those marked `static(...)`; `drop_fields` are
+    neither (left to their defaults when rebuilt). Usable as a decorator.
 
     >>> @register_dataclass
     ... @dataclasses.dataclass
@@ -181,10 +372,14 @@ def register_dataclass(nodetype: T, data_fields: Optional[Iterable[str]] = None,
     >>> tree_leaves(Params(1.0, 2.0))
     [1.0, 2.0]
     """
-    meta_fields = list(meta_fields or [])
+    dropped = set(drop_fields)
+    if meta_fields is None:  # the fields marked static (`field(metadata={"static": True})`)
+        meta_fields = [f.name for f in dataclasses.fields(nodetype)
+                       if f.init and f.metadata.get("static", False) and f.name not in dropped]
+    meta_fields = list(meta_fields)
     if data_fields is None:  # every init field that is not metadata
         data_fields = [f.name for f in dataclasses.fields(nodetype)
-                       if f.init and f.name not in meta_fields]
+                       if f.init and f.name not in meta_fields and f.name not in dropped]
     data_fields = list(data_fields)
 
     def flatten(x):
@@ -284,41 +479,70 @@ def _key_entry(e: Any) -> Any:
     return FlattenedIndexKey(e.entry)
 
 
-def flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None
+def flatten_with_path(tree: PyTree, is_leaf: IsLeaf = None, is_leaf_takes_path: bool = False
                       ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
     """([(key_path, leaf), ...], treedef), as `jax.tree.flatten_with_path`: each path is a
-    tuple of `DictKey`, `SequenceKey`, `GetAttrKey` or `FlattenedIndexKey`.
+    tuple of `DictKey`, `SequenceKey`, `GetAttrKey` or `FlattenedIndexKey`. With
+    `is_leaf_takes_path=True`, `is_leaf(path, node)` decides.
 
     >>> pairs, _ = flatten_with_path({"w": [5, 6]})
     >>> [(keystr(p), x) for p, x in pairs]
     [("['w'][0]", 5), ("['w'][1]", 6)]
+    >>> [x for _, x in flatten_with_path({"w": [5, 6], "b": [7]}, is_leaf_takes_path=True,
+    ...                                  is_leaf=lambda p, x: keystr(p) == "['w']")[0]]
+    [7, [5, 6]]
     """
+    if is_leaf is not None and is_leaf_takes_path:
+        is_leaf = _path_leaf_predicate(tree, is_leaf)
     accessors, leaves_, treedef = optree.tree_flatten_with_accessor(
         tree, is_leaf=is_leaf, namespace=NAMESPACE)
     paths = [tuple(_key_entry(e) for e in acc) for acc in accessors]
-    return list(zip(paths, leaves_)), treedef
+    return list(zip(paths, leaves_)), PyTreeDef(treedef)
 
 
-def leaves_with_path(tree: PyTree, is_leaf: IsLeaf = None) -> list[tuple[KeyPath, Any]]:
+def _path_leaf_predicate(tree: PyTree, is_leaf: Callable[..., bool]
+                         ) -> Callable[[Any], bool]:
+    """An is_leaf(node) equal to is_leaf(path, node): the nodes it stops at, found walking down
+    from the root with their paths (by identity: the walk and the flatten see the same
+    objects)."""
+    stops: set[int] = set()
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if is_leaf(path, node):
+            stops.add(id(node))
+            return
+        try:
+            children = flatten_one_level_with_keys(node)[0]
+        except ValueError:  # a leaf
+            return
+        for key, child in children:
+            walk(child, path + (key,))
+
+    walk(tree, ())
+    return lambda x: id(x) in stops
+
+
+def leaves_with_path(tree: PyTree, is_leaf: IsLeaf = None, is_leaf_takes_path: bool = False
+                     ) -> list[tuple[KeyPath, Any]]:
     """[(key_path, leaf), ...], as `jax.tree.leaves_with_path`.
 
     >>> [(keystr(p), x) for p, x in leaves_with_path((1, {"a": 2}))]
     [('[0]', 1), ("[1]['a']", 2)]
     """
-    return flatten_with_path(tree, is_leaf)[0]
+    return flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
 def map_with_path(f: Callable[..., Any], tree: PyTree, *rest: PyTree,
-                  is_leaf: IsLeaf = None) -> PyTree:
+                  is_leaf: IsLeaf = None, is_leaf_takes_path: bool = False) -> PyTree:
     """`f(key_path, leaf, *other_leaves)` leafwise, as `jax.tree.map_with_path`.
 
     >>> map_with_path(lambda p, x: keystr(p) if x else x, {"a": [1, 0]})
     {'a': ["['a'][0]", 0]}
     """
-    pairs, treedef = flatten_with_path(tree, is_leaf)
+    pairs, treedef = flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     others = [treedef.flatten_up_to(r) for r in rest]
-    return treedef.unflatten(f(p, x, *(o[i] for o in others))
-                             for i, (p, x) in enumerate(pairs))
+    return treedef.unflatten([f(p, x, *(o[i] for o in others))
+                              for i, (p, x) in enumerate(pairs)])
 
 
 def transpose(outer_treedef: PyTreeDef, inner_treedef: Optional[PyTreeDef],
@@ -332,7 +556,8 @@ def transpose(outer_treedef: PyTreeDef, inner_treedef: Optional[PyTreeDef],
     if inner_treedef is None:
         subtrees = outer_treedef.flatten_up_to(pytree_to_transpose)
         inner_treedef = structure(subtrees[0]) if subtrees else structure(None)
-    return optree.tree_transpose(outer_treedef, inner_treedef, pytree_to_transpose)
+    return optree.tree_transpose(_sorted_spec(_spec(outer_treedef)),
+                                 _sorted_spec(_spec(inner_treedef)), pytree_to_transpose)
 
 
 _NO_INIT: Any = object()
@@ -519,7 +744,8 @@ def treedef_children(treedef: PyTreeDef) -> list[PyTreeDef]:
     >>> [c.num_leaves for c in treedef_children(structure((1, [2, 3])))]
     [1, 2]
     """
-    return list(treedef.children())
+    return treedef.children() if isinstance(treedef, PyTreeDef) else [
+        PyTreeDef(c) for c in treedef.children()]
 
 
 def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
@@ -528,10 +754,77 @@ def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
     >>> unflatten(treedef_tuple([structure([0]), structure(0)]), [1, 2])
     ([1], 2)
     """
-    return optree.treespec_tuple(list(treedefs), namespace=NAMESPACE)
+    return PyTreeDef(optree.treespec_tuple([_spec(t) for t in treedefs], namespace=NAMESPACE))
 
 
 KeyEntry = Any  # a DictKey, SequenceKey, GetAttrKey, FlattenedIndexKey or a custom key object
+
+
+def static(**kwargs: Any) -> Any:
+    """A dataclass field that register_dataclass (without field lists) makes static metadata,
+    as `jax.tree.static`: the arguments are dataclasses.field's.
+
+    >>> @register_dataclass
+    ... @dataclasses.dataclass
+    ... class Op:
+    ...     x: float
+    ...     name: str = static(default="add")
+    >>> leaves(Op(1.0)), structure(Op(1.0))
+    ([1.0], PyTreeDef(CustomNode(Op[('add',)], [*])))
+    """
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    metadata["static"] = True
+    return dataclasses.field(metadata=metadata, **kwargs)
+
+
+def flatten_one_level_with_keys(tree: PyTree) -> tuple[list[tuple[Any, Any]], Any]:
+    """([(key entry, child), ...], aux_data) of the root node only, as JAX's; a leaf is a
+    ValueError.
+
+    >>> flatten_one_level_with_keys({"b": 1, "a": (2, 3)})[0]
+    [(DictKey(key='a'), (2, 3)), (DictKey(key='b'), 1)]
+    """
+    children, aux = flatten_one_level(tree)
+    accessors, _, _ = optree.tree_flatten_with_accessor(
+        tree, is_leaf=lambda x: x is not tree, namespace=NAMESPACE)
+    return [(_key_entry(acc[0]), c) for acc, c in zip(accessors, children)], aux
+
+
+_BUILTIN_NODES = (tuple, list, dict, type(None), collections.OrderedDict,
+                  collections.defaultdict)
+
+
+def is_tree_node(typ: type) -> bool:
+    """Whether instances of `typ` are pytree nodes (built in, a namedtuple, or registered), as
+    `jax.tree_util.is_tree_node`.
+
+    >>> is_tree_node(dict), is_tree_node(Partial), is_tree_node(int)
+    (True, True, False)
+    """
+    return (typ in _BUILTIN_NODES or optree.is_namedtuple_class(typ)
+            or optree.register_pytree_node.get(typ, namespace=NAMESPACE) is not None)
+
+
+class _Registry:
+    """JAX's `default_registry` (the registry the tree functions use): `flatten` and
+    `flatten_one_level` through it, `register_node` to add a node type."""
+
+    def flatten(self, tree: PyTree, leaf_predicate: IsLeaf = None
+                ) -> tuple[list[Any], PyTreeDef]:
+        return tree_flatten(tree, is_leaf=leaf_predicate)
+
+    def flatten_one_level(self, tree: PyTree) -> tuple[list[Any], Any]:
+        return flatten_one_level(tree)
+
+    def register_node(self, nodetype: type, to_iterable: Callable[[Any], Any],
+                      from_iterable: Callable[[Any, Any], Any]) -> None:
+        register_pytree_node(nodetype, to_iterable, from_iterable)
+
+    def __repr__(self) -> str:
+        return f"<funcgrad pytree registry (optree namespace {NAMESPACE!r})>"
+
+
+default_registry = _Registry()
 
 
 # JAX's `jax.tree` spellings; the `tree_*` names above are `jax.tree_util`'s.

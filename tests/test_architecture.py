@@ -18,11 +18,11 @@ import pytest
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "funcgrad")
 
 LAYERS = (
-    ("core", ("tree", "_core", "_module_alias")),
+    ("core", ("tree", "_core", "_module_alias", "tree_util", "errors", "typing")),
     ("interpreters", ("interpreters",)),
     ("lax", ("lax",)),
     ("transforms", ("_api", "_vmap", "_custom", "_jacobians", "_compiled_pullback", "_devices",
-                    "debug")),
+                    "debug", "test_util")),
     ("numpy", ("numpy",)),
     ("scipy", ("scipy", "experimental")),
     ("random", ("random",)),

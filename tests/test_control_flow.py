@@ -570,7 +570,7 @@ def test_mismatched_branch_structures_named():
     with pytest.raises(TypeError, match="branches must return the same structure") as e:
         f(fnp.asarray(X3))
     msg = str(e.value)
-    assert "PyTreeSpec(*)" in msg and "PyTreeSpec((*, *))" in msg
+    assert "PyTreeDef(*)" in msg and "PyTreeDef((*, *))" in msg
     assert "test_control_flow.py" in msg and "branchmismatcherror" in msg
 
 
@@ -580,7 +580,7 @@ def test_mismatched_branch_types_named():
                                         r".* \[f64\[3\]\]"):
         f(fnp.asarray(X3))
     g = fg.jit(lambda i, x: lax.switch(i, [lambda x: x, lambda x: x, lambda x: x[:2]], x))
-    with pytest.raises(TypeError, match=r"branch 2 returns PyTreeSpec\(\*\) with types \[f64\[2\]\]"):
+    with pytest.raises(TypeError, match=r"branch 2 returns PyTreeDef\(\*\) with types \[f64\[2\]\]"):
         g(fnp.asarray(np.int32(0)), fnp.asarray(X3))
 
 
@@ -599,11 +599,11 @@ def test_non_scalar_predicate():
 
 
 @pytest.mark.parametrize("body,init,tree_in,tree_out,types_out", [
-    (lambda c, x: ((c, c), x), X3, "PyTreeSpec(*)", "PyTreeSpec((*, *))", "[f64[3], f64[3]]"),
-    (lambda c, x: (c[:2], x), X3, "PyTreeSpec(*)", "PyTreeSpec(*)", "[f64[2]]"),
-    (lambda c, x: (c.astype(np.float32), x), X3, "PyTreeSpec(*)", "PyTreeSpec(*)", "[f32[3]]"),
+    (lambda c, x: ((c, c), x), X3, "PyTreeDef(*)", "PyTreeDef((*, *))", "[f64[3], f64[3]]"),
+    (lambda c, x: (c[:2], x), X3, "PyTreeDef(*)", "PyTreeDef(*)", "[f64[2]]"),
+    (lambda c, x: (c.astype(np.float32), x), X3, "PyTreeDef(*)", "PyTreeDef(*)", "[f32[3]]"),
     (lambda c, x: ({"a": c["b"], "b": c["a"][0]}, x), {"a": X3, "b": 1.5},
-     "PyTreeSpec({'a': *, 'b': *})", "PyTreeSpec({'a': *, 'b': *})", "[f64[], f64[]]"),
+     "PyTreeDef({'a': *, 'b': *})", "PyTreeDef({'a': *, 'b': *})", "[f64[], f64[]]"),
 ])
 def test_scan_carry_mismatch_named(body, init, tree_in, tree_out, types_out):
     f = fg.jit(lambda init, xs: lax.scan(body, init, xs))
@@ -622,10 +622,10 @@ def test_while_loop_carry_mismatch_named():
     with pytest.raises(TypeError, match=r"while_loop: the body must return a carry") as e:
         f(fnp.asarray(X3))
     msg = str(e.value)
-    assert "initial carry is PyTreeSpec((*, *)) with types [f64[3], f64[]]" in msg
-    assert "body returns PyTreeSpec((*, *)) with types [f64[3], f32[]]" in msg
+    assert "initial carry is PyTreeDef((*, *)) with types [f64[3], f64[]]" in msg
+    assert "body returns PyTreeDef((*, *)) with types [f64[3], f32[]]" in msg
     g = fg.jit(lambda x: lax.while_loop(lambda c: fnp.sum(c) < 3.0, lambda c: (c, c), x))
-    with pytest.raises(TypeError, match=r"the body returns PyTreeSpec\(\(\*, \*\)\)"):
+    with pytest.raises(TypeError, match=r"the body returns PyTreeDef\(\(\*, \*\)\)"):
         g(fnp.asarray(X3))
 
 

@@ -738,6 +738,7 @@ def test_compile_pauses_the_cyclic_collector_and_leaves_it_as_it_was():
     for enabled in (True, False):
         (gc.enable if enabled else gc.disable)()
         try:
+            fg.jit(f).clear_cache()  # jit(f) shares f's cache: compile it again
             fg.jit(f)(fnp.ones(3))
             with pytest.raises(ValueError, match="boom"):
                 fg.jit(bad)(fnp.ones(3))

@@ -303,6 +303,7 @@ def test_fast_road_equals_eager_over_steps(dtype):
     p, g = _tree(dtype), _tree(dtype)
     s = State(_tree(dtype), _tree(dtype))
     jstep = fg.jit(_step)
+    jstep.clear_cache()  # _step's cache is shared by every jit of it (the other dtype's case)
     pe, se = p, s
     for _ in range(4):
         p, s = jstep(p, s, g)

@@ -78,7 +78,7 @@ import optax.tree, optax.tree_utils
 from jax import tree
 import funcgrad, funcgrad.optim
 assert jax is funcgrad and jnp is funcgrad.numpy and jax.lax is funcgrad.lax, jax
-assert jax.tree_util is funcgrad.tree and tree is funcgrad.tree and jax.random is funcgrad.random
+assert jax.tree_util is funcgrad.tree_util and tree is funcgrad.tree and jax.random is funcgrad.random
 assert optax is funcgrad.optim and optax.tree is funcgrad.optim.tree
 assert funcgrad.numpy.__spec__.name == "funcgrad.numpy"  # the module keeps its own spec
 try:

@@ -56,12 +56,63 @@ class FuncgradError(Exception):
     """Base of funcgrad's own errors."""
 
 
+class JAXTypeError(FuncgradError, TypeError):
+    """Base of the TypeErrors JAX names in `jax.errors` (funcgrad.errors has them all)."""
+
+
+class JAXIndexError(FuncgradError, IndexError):
+    """Base of the IndexErrors JAX names in `jax.errors`."""
+
+
 class ConcretizationError(FuncgradError, TypeError):
     """A traced value was used where Python needs a concrete value (bool, int, float, index)."""
 
 
-class UnexpectedTracerError(FuncgradError):
+class ConcretizationTypeError(ConcretizationError, JAXTypeError):
+    """JAX's name for a ConcretizationError: float(), int(), item() or a concrete argument
+    asked of a value traced abstractly (under jit, make_jaxpr or vmap)."""
+
+
+class TracerBoolConversionError(ConcretizationTypeError):
+    """bool() (an `if`, `while`, `and`, `or`) of a value traced abstractly."""
+
+
+class TracerIntegerConversionError(ConcretizationError, JAXTypeError):
+    """`__index__` (a list index, range(), a shape) of a value traced abstractly. A
+    ConcretizationError for funcgrad's handlers; in JAX not a ConcretizationTypeError."""
+
+
+class NonConcreteBooleanIndexError(ConcretizationError, JAXIndexError):
+    """A boolean mask traced abstractly used as an index: the result's size is unknown. An
+    IndexError as in JAX, and a ConcretizationError for funcgrad's handlers."""
+
+
+class UnexpectedTracerError(JAXTypeError):
     """A traced value escaped the transform that created it and was used after it finished."""
+
+
+class KeyReuseError(JAXTypeError):
+    """A PRNG key consumed twice while key-reuse checking is on."""
+
+
+class JaxRuntimeError(FuncgradError, RuntimeError):
+    """A failure while running compiled code (JAX's XlaRuntimeError)."""
+
+
+class InconclusiveDimensionOperation(FuncgradError):
+    """A comparison of symbolic dimensions whose answer depends on their values (JAX's shape
+    polymorphism; funcgrad has concrete shapes, and raises it only for JAX programs' sake)."""
+
+
+# which class a concretization names, by what asked for the concrete value (Tracer._concrete's
+# `why`); anything else is a ConcretizationTypeError
+_CONCRETIZATION_BY_USE = {"bool()": TracerBoolConversionError,
+                          "an index (__index__)": TracerIntegerConversionError}
+
+
+def concretization_class(why):
+    """The ConcretizationError subclass JAX raises where `why` asked for a concrete value."""
+    return _CONCRETIZATION_BY_USE.get(why, ConcretizationTypeError)
 
 
 class ShapeError(FuncgradError, ValueError, TypeError):
@@ -102,7 +153,7 @@ class GradOutputError(FuncgradError, TypeError):
     """`grad` of a function whose output is not a real scalar."""
 
 
-class TracerArrayConversionError(FuncgradError, TypeError):
+class TracerArrayConversionError(JAXTypeError):
     """A traced value was handed to numpy (np.asarray, a numpy function), which would drop it."""
 
 
@@ -125,6 +176,9 @@ class TransferGuardError(FuncgradError, RuntimeError):
 
 # Tracebacks name the public module the classes are imported from.
 for _cls in (FuncgradError, ConcretizationError, UnexpectedTracerError, ShapeError, AxisError,
+             JAXTypeError, JAXIndexError, ConcretizationTypeError, TracerBoolConversionError,
+             TracerIntegerConversionError, NonConcreteBooleanIndexError, KeyReuseError,
+             JaxRuntimeError, InconclusiveDimensionOperation,
              ArgumentError, IndexTypeError, JaxprTypeError,
              InPlaceUpdateError, GradInputError, GradOutputError, TracerArrayConversionError,
              UnhashableStaticArgumentError, DeviceMismatchError, DeviceUnavailableError,

@@ -11,7 +11,7 @@ import numpy as np
 from .._core import backend
 from .._core.array import wrap_value
 from .._core.avals import ShapedArray
-from .._core.errors import ConcretizationError, doc_link, user_frame
+from .._core.errors import concretization_class, doc_link, user_frame
 from .._core import structural as S
 from .._core.trace import Trace, Tracer, get_aval
 from .ad import unwrap
@@ -55,7 +55,7 @@ class BatchTrace(Trace):
         return out if out_dims is None else BatchTracer(self, out, out_dims)
 
     def concrete(self, tracer, why):
-        raise ConcretizationError(
+        raise concretization_class(why)(
             f"{why or 'a concrete value'} is asked of a value batched by vmap (one "
             f"{tracer.aval.str_short()} per batch element, {self.axis_size} of them), but Python "
             f"can only branch on one value.\n  at {user_frame()}\n"

@@ -13,6 +13,7 @@ from C-level maps over them, and its outputs are wrapped by code generated for t
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import gc
 import inspect
@@ -20,6 +21,7 @@ import keyword
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,6 +41,7 @@ from .codegen import compile_jaxpr
 from .jit_call import fast_call, fast_signature
 from .partial_eval import JaxprTrace
 from .passes import run_passes
+from .stages import Lowered, ShapeDtypeStruct, Traced
 
 RETRACE_WARN_AFTER = 5
 # Compiled signatures each jitted function keeps, the oldest dropped first (a program whose
@@ -48,44 +51,70 @@ CACHE_SIZE = int(os.environ.get("FUNCGRAD_JIT_CACHE_SIZE", "256"))
 _cache_lock = threading.Lock()  # inserts and evictions; lookups are single dict reads
 
 
+class _Cache:
+    """What jit keeps for one function and one set of options (static_argnums, static_argnames):
+    shared by every `jit(f)` of them, as JAX's cache is, so `jit(f)(x)` written twice traces
+    once. It holds no reference to the function."""
+
+    __slots__ = ("entries", "fast_by_tree", "fast", "traces", "last_key", "__weakref__")
+
+    def __init__(self):
+        self.entries = {}  # cache key -> Lowered, oldest first
+        # the cache's hits for the fast road: structure -> {fast_signature: call}; the last
+        # structure seen is tried first, and only it
+        self.fast_by_tree = {}
+        # (structure, its signatures): one attribute, so a thread never reads one structure
+        # with another's signatures
+        self.fast = None
+        self.traces = 0
+        self.last_key = None
+
+    def clear(self):
+        with _cache_lock:
+            self.entries, self.fast_by_tree, self.fast = {}, {}, None
+            self.traces, self.last_key = 0, None
+
+
+# function -> {options: _Cache}. Weak in the function: the entry goes when the function does (a
+# _Cache holds compiled code and constants, never the function, so it does not keep it alive).
+_by_function: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_all_caches: weakref.WeakSet = weakref.WeakSet()  # for clear_caches: every live _Cache
+
+
+def _shared_cache(fun, options):
+    """The _Cache of `fun` with `options`, made on first use; a function that cannot be held
+    weakly or hashed (some callable objects) gets one of its own per jit."""
+    with _cache_lock:
+        try:
+            per_fun = _by_function.get(fun)
+            if per_fun is None:
+                per_fun = _by_function[fun] = {}
+        except TypeError:
+            per_fun = {}
+        cache = per_fun.get(options)
+        if cache is None:
+            cache = per_fun[options] = _Cache()
+            _all_caches.add(cache)
+        return cache
+
+
+def clear_caches() -> None:
+    """Empty every jitted function's cache (the next call of each traces and compiles again),
+    as `jax.clear_caches`.
+
+    >>> import funcgrad as fg
+    >>> f = fg.jit(lambda x: x + 1.0)
+    >>> _ = f(1.0); clear_caches(); len(f.cache)
+    0
+    """
+    for cache in list(_all_caches):
+        cache.clear()
+    tree.clear_caches()
+
+
 class RetraceWarning(UserWarning):
     """A jitted function keeps being traced again: some argument's shape or static value keeps
     changing, so every call pays for tracing and compiling."""
-
-
-class Lowered:
-    """What jit made of one signature: the optimized jaxpr and the generated Python source
-    (`as_text()`), and what each optimization pass did (`passes`, `passes_text()`, `fired()`;
-    the repr names the passes that fired)."""
-
-    def __init__(self, jaxpr, consts, source, fn, out_tree, device=None, placed=False,
-                 passes=()):
-        self.jaxpr, self.consts, self.source, self.fn, self.out_tree = (
-            jaxpr, consts, source, fn, out_tree)
-        # what each optimization pass did (passes.PassRecord, in pipeline order)
-        self.passes = list(passes)
-        # where the code runs (None: no GPU in use), and whether that was asked for by a placed
-        # array (argument or constant), which makes the outputs placed too
-        self.device, self.placed = device, placed
-        self.call = None  # raw leaves -> output pytree of Arrays (jit_call.fast_call), on demand
-
-    def as_text(self):
-        return f"{self.jaxpr}\n\n{self.source}"
-
-    __str__ = as_text
-
-    def passes_text(self):
-        """One line per optimization pass: what it removed (or added), `-` where it did
-        nothing."""
-        return "passes:\n" + "".join(f"  {r}\n" for r in self.passes)
-
-    def fired(self):
-        """The names of the passes that changed the jaxpr, in order."""
-        return [r.name for r in self.passes if r.fired]
-
-    def __repr__(self):
-        return (f"<Lowered: {len(self.jaxpr.eqns)} equations; passes fired: "
-                f"{', '.join(self.fired()) or 'none'}>")
 
 
 def _static_key(value, where):
@@ -108,8 +137,23 @@ def _leaf_sig(x):
     if type(x) in PY_SCALARS:
         a = get_aval(x)
         return (a.shape, a.dtype, a.weak_type)
-    a = get_aval(x)
+    a = _aval(x)
     return (a.shape, a.dtype, a.weak_type)
+
+
+def _aval(x):
+    """A leaf's abstract value; a ShapeDtypeStruct stands for an array of its shape and dtype."""
+    return x.aval() if isinstance(x, ShapeDtypeStruct) else get_aval(x)
+
+
+def _is_array_like(x):
+    if isinstance(x, (Array, np.ndarray, np.generic)) or type(x) in PY_SCALARS:
+        return True
+    try:
+        backend.from_data(x)
+    except TypeError:
+        return False
+    return True
 
 
 def _raw(x):
@@ -173,22 +217,24 @@ class _Jitted:
                                      and i not in self.static_argnums)
         self.static_argnames += tuple(pos[i] for i in self.static_argnums
                                       if 0 <= i < len(pos) and pos[i] not in self.static_argnames)
-        self.cache = {}
-        # the cache's hits for the fast road: structure -> {fast_signature: call}; the last
-        # structure seen is tried first, and only it
-        self._fast_by_tree = {}
-        # (structure, its signatures): one attribute, so a thread never reads one structure
-        # with another's signatures
-        self._fast = None
         self._plain = not self.static_argnums and not self.static_argnames
-        self.traces = 0
-        self.last_key = None
+        self._state = _shared_cache(fun, (self.static_argnums, self.static_argnames))
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
+
+    # the shared state, under the names tests and tools read
+    cache = property(lambda self: self._state.entries)
+    traces = property(lambda self: self._state.traces)
+    last_key = property(lambda self: self._state.last_key)
 
     @property
     def _fast_tree(self):
         """The structure the fast road tries (None before a call set it up)."""
-        return None if self._fast is None else self._fast[0]
+        fast = self._state.fast
+        return None if fast is None else fast[0]
+
+    def clear_cache(self) -> None:
+        """Forget every compiled signature of this function (shared by every jit of it)."""
+        self._state.clear()
 
     def _split(self, args, kwargs):
         nums = {n % len(args) if -len(args) <= n < len(args) else n
@@ -207,7 +253,7 @@ class _Jitted:
         return full, kw
 
     def __call__(self, *args, **kwargs):
-        fast = self._fast
+        fast = self._state.fast
         if (fast is not None and not backend.active and not config.debug_nans
                 and not named_axes_active()):
             try:
@@ -229,15 +275,18 @@ class _Jitted:
             # inside another transform, or inside a vmap binding an axis name that the
             # function's collectives may use (a compiled form would outlive it): trace through
             return self.fun(*args, **kwargs)
-        raws = [_raw(x) for x in leaves]
+        raws = self._raws(leaves, args, kwargs, nums)
         key = self._key(in_tree, leaves, static, raws)
-        entry = self.cache.get(key)
+        entry = self._state.entries.get(key)
         if entry is None:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
         if entry.device is None and self._plain and not avals.JAX_LATTICE:
             self._note_fast(args, kwargs, leaves, entry)
+        return self._run(entry, raws, args, kwargs)
+
+    def _run(self, entry, raws, args, kwargs):
         if entry.device is not None:
             outs = backend.run_on(entry.device, entry.placed, entry.fn, entry.consts, raws)
         else:
@@ -256,15 +305,16 @@ class _Jitted:
         found = fast_signature(leaves)
         if found is None:
             return
-        td = tree.tree_structure((args, kwargs))
-        sigs = self._fast_by_tree.get(td)
+        st = self._state
+        td = tree.tree_structure((args, kwargs)).spec  # optree's own: no wrapper on the fast road
+        sigs = st.fast_by_tree.get(td)
         if sigs is None:
-            sigs = self._fast_by_tree[td] = {}
+            sigs = st.fast_by_tree[td] = {}
         if found[0] not in sigs:
             if entry.call is None:
-                entry.call = fast_call(entry.fn, entry.consts, entry.out_tree)
+                entry.call = fast_call(entry.fn, entry.consts, entry.out_tree.sorted_spec())
             sigs[found[0]] = entry.call
-        self._fast = (td, sigs)
+        st.fast = (td, sigs)
 
     def _key(self, in_tree, leaves, static, raws):
         """The cache key: the arguments' structure, avals and static values, and, once a GPU is
@@ -278,7 +328,7 @@ class _Jitted:
         with new_trace(JaxprTrace, "jit") as jt:
             names = _arg_names(self.fun, args, {k: v for k, v in kwargs.items()
                                                 if k not in self.static_argnames}, nums)
-            tracers = [jt.new_arg(get_aval(x), n) for x, n in zip(leaves, names)]
+            tracers = [jt.new_arg(_aval(x), n) for x, n in zip(leaves, names)]
             dyn_args, dyn_kwargs = tree.tree_unflatten(in_tree, tracers)
             full, kw = self._rebuild(args, kwargs, nums, dyn_args, dyn_kwargs)
             out = self.fun(*full, **kw)
@@ -286,7 +336,7 @@ class _Jitted:
             closed = jt.build(out_leaves)
         return closed, out_tree
 
-    def _compile(self, key, args, kwargs, nums, in_tree, leaves):
+    def _compile(self, key, args, kwargs, nums, in_tree, leaves, warn=True):
         with _gc_paused():
             closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
             if any(isinstance(c, Tracer) for c in closed.consts):
@@ -299,37 +349,107 @@ class _Jitted:
                 f"jit({_fn_name(self.fun)})", key[3], consts)
         fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun), np if device is None else device.xp)
         entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed, records)
+        entry.key = key  # (not the jit object: the cache must not hold the function)
+        st = self._state
         with _cache_lock:
-            self.cache[key] = entry
-            if len(self.cache) > max(CACHE_SIZE, 1):
-                # the oldest signature goes; the fast road's maps may hold it, so they restart
-                del self.cache[next(iter(self.cache))]
-                self._fast_by_tree, self._fast = {}, None
-        self._note_trace(key)
+            st.entries[key] = entry
+            if len(st.entries) > max(CACHE_SIZE, 1):
+                # the oldest signatures go (several when CACHE_SIZE was lowered since); the
+                # fast road's maps may hold them, so they restart
+                while len(st.entries) > max(CACHE_SIZE, 1):
+                    del st.entries[next(iter(st.entries))]
+                st.fast_by_tree, st.fast = {}, None
+        self._note_trace(key, warn)
         return entry
 
-    def _note_trace(self, key):
-        self.traces += 1
-        prev, self.last_key = self.last_key, key
-        if self.traces > RETRACE_WARN_AFTER and prev is not None:
+    def _note_trace(self, key, warn=True):
+        st = self._state
+        st.traces += 1
+        prev, st.last_key = st.last_key, key
+        if warn and st.traces > RETRACE_WARN_AFTER and prev is not None:
             site = user_site() or ("<unknown>", 0)
             warnings.warn_explicit(RetraceWarning(
-                f"{_fn_name(self.fun)} has been traced and compiled {self.traces} times. "
+                f"{_fn_name(self.fun)} has been traced and compiled {st.traces} times. "
                 f"{_what_changed(prev, key)} Each new signature costs a trace and a compile: "
                 "keep shapes fixed (pad or bucket them), or make a changing Python value a "
                 "dynamic argument rather than a static one. " + doc_link("retracewarning")),
                 RetraceWarning, site[0], site[1])
 
-    def lower(self, *args, **kwargs):
-        """The optimized jaxpr and generated source for these arguments (see Lowered)."""
+    def _lowered(self, args, kwargs):
+        """The cache entry for these arguments (ShapeDtypeStructs may stand for arrays),
+        compiled if need be."""
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        key = self._key(in_tree, leaves, static, [_raw(x) for x in leaves])
-        entry = self.cache.get(key) or self._compile(key, args, kwargs, nums, in_tree, leaves)
+        raws = [None if isinstance(x, ShapeDtypeStruct) else _raw(x) for x in leaves]
+        key = self._key(in_tree, leaves, static,
+                        [] if any(r is None for r in raws) else raws)
+        # (lowering for a look is no retrace in a loop: it does not warn)
+        entry = self._state.entries.get(key) or self._compile(key, args, kwargs, nums, in_tree,
+                                                              leaves, warn=False)
         if entry is None:
             raise FuncgradError("this function closes over a value traced by an enclosing "
                                 "transform, so it has no standalone compiled form")
         return entry
+
+    def lower(self, *args, **kwargs):
+        """The optimized jaxpr and generated source for these arguments (see Lowered); arrays
+        may be given as ShapeDtypeStructs. `.compile()` on it gives a function of arguments of
+        this signature.
+
+        >>> import funcgrad as fg, numpy as np
+        >>> low = fg.jit(lambda x: x * 2.0).lower(fg.ShapeDtypeStruct((2,), np.float64))
+        >>> low.out_info, low.compile()(np.ones(2))
+        (ShapeDtypeStruct(shape=(2,), dtype=float64), Array([2., 2.], dtype=float64))
+        """
+        view = copy.copy(self._lowered(args, kwargs))  # the cached entry keeps no jit object
+        view.jitted = self
+        return view
+
+    def trace(self, *args, **kwargs):
+        """The function traced for these arguments, before jit's optimizations (see Traced):
+        `.jaxpr`, `.out_info`, `.lower()`.
+
+        >>> import funcgrad as fg, funcgrad.numpy as fnp
+        >>> t = fg.jit(lambda x: fnp.sin(x) * 2.0).trace(fnp.ones(3))
+        >>> t.out_info
+        ShapeDtypeStruct(shape=(3,), dtype=float64)
+        """
+        static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
+        leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
+        closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
+        return Traced(closed, out_tree, lambda: self.lower(*args, **kwargs), _fn_name(self.fun))
+
+    def _run_compiled(self, lowered, args, kwargs):
+        """A Compiled's call: these arguments must have the signature it was compiled for."""
+        static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
+        leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
+        raws = self._raws(leaves, args, kwargs, nums)
+        key = self._key(in_tree, leaves, static, raws)
+        if key != lowered.key:
+            raise TypeError(
+                f"this compiled {_fn_name(self.fun)} was compiled for other arguments: "
+                f"{_what_changed(lowered.key, key)} Call the jitted function itself (it compiles "
+                "each new signature), or lower and compile again for these arguments.")
+        return self._run(lowered, raws, args, kwargs)
+
+    def _raws(self, leaves, args, kwargs, nums):
+        """The backend values of the leaves; a leaf that is no array (a string, an object) is
+        JAX's TypeError, naming the argument it is in."""
+        try:
+            return [_raw(x) for x in leaves]
+        except TypeError:
+            names = _arg_names(self.fun, args, {k: v for k, v in kwargs.items()
+                                                if k not in self.static_argnames}, nums)
+            bad = next((i for i, x in enumerate(leaves) if not _is_array_like(x)), None)
+            where = (f"`{names[bad]}`" if bad is not None and bad < len(names)
+                     else "an argument")
+            kind = type(leaves[bad]).__name__ if bad is not None else "a non-array"
+            raise TypeError(
+                f"jit({_fn_name(self.fun)}): the argument {where} has type {kind}, not an "
+                f"array: every leaf of a jitted function's dynamic arguments must be an array "
+                f"or a number.\n  at {user_frame()}\nPass it as an array, or mark the "
+                "argument static (static_argnums / static_argnames) if it is a Python "
+                "value the function branches on.") from None
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)

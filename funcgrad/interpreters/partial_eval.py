@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.avals import PY_SCALARS, scalar_aval
-from .._core.errors import ConcretizationError, doc_link, user_frame
+from .._core.errors import concretization_class, doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from .._core.trace import Trace, Tracer, get_aval
 
@@ -72,7 +72,7 @@ class JaxprTrace(Trace):
         names = self._inputs_behind(tracer.var)
         origin = (f"derived from argument{'s' if len(names) > 1 else ''} "
                   + ", ".join(f"`{n}`" for n in names)) if names else "a traced value"
-        raise ConcretizationError(
+        raise concretization_class(why)(
             f"{why} needs a concrete value, but this is a {tracer.aval.str_short()} traced by "
             f"{self.name}, {origin}.\n"
             f"  at {user_frame()}\n"

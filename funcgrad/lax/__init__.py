@@ -1,5 +1,6 @@
 """funcgrad.lax: the primitives as functions (JAX's lax names), for code that wants exact control
 over the operations a jaxpr contains."""
+from .autodiff import stop_gradient
 from .conv import conv, conv_general_dilated
 from .control import cond, fori_loop, map, scan, switch, while_loop
 from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
@@ -23,6 +24,15 @@ from .special import (bessel_i0e, bessel_i1e, digamma, erf, erfc, igamma, igamma
                       lgamma, zeta)
 from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice,
                     squeeze, transpose)
+
+from .same_dtypes import same_dtypes as _same_dtypes  # noqa: E402
+
+# JAX's lax refuses operands of different dtypes (see same_dtypes.py)
+for _name in ("add", "sub", "mul", "div", "rem", "maximum", "minimum", "atan2", "eq", "ne", "lt",
+              "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left",
+              "shift_right"):
+    globals()[_name] = _same_dtypes(globals()[_name], _name)
+del _name
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 

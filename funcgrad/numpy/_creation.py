@@ -272,8 +272,8 @@ def identity(n: int, dtype: DTypeLike = None) -> Array:
 def _scalar(x, who):
     if type(x) is Array:
         return x.item()
-    if hasattr(x, "aval"):
-        return x.__index__() if x.aval.dtype.kind in "iu" else float(x)
+    if hasattr(x, "aval"):  # a traced bound must be concrete (JAX's ConcretizationTypeError)
+        return x._concrete(f"{who}'s bound").item()
     return x
 
 

@@ -8,6 +8,7 @@ nn.Module, through functional_call) runs under the transform unchanged.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import numpy as np
 
@@ -16,12 +17,22 @@ from .. import _jacobians
 from .._core.array import Array
 from .._core.trace import Tracer
 from .._vmap import vmap as _fg_vmap
-from ..tree import tree_map
+from ..tree import keep_insertion_order, tree_map
 from ._dispatch import raw, value_of
 from ._tensor import Tensor
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "vmap", "jacrev",
            "jacfwd", "hessian"]
+
+
+def _insertion_ordered(fn):
+    """fn with dicts rebuilt in their input's key order, as PyTorch keeps a state dict's (JAX's
+    transforms, under them, sort the keys)."""
+    @functools.wraps(fn)
+    def ordered(*args, **kwargs):
+        with keep_insertion_order():
+            return fn(*args, **kwargs)
+    return ordered
 
 
 # ---- tensors <-> funcgrad values ---------------------------------------------------------------
@@ -166,6 +177,7 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
 def grad(func, argnums=0, has_aux=False):
     """The gradient of func (returning a one-element tensor) with respect to argument(s)
     `argnums` (pytrees of tensors allowed)."""
+    @_insertion_ordered
     def wrapper(*args, **kwargs):
         g = _api.grad(_call(func, has_aux, kwargs), argnums, has_aux)(*_values(args))
         if has_aux:
@@ -176,6 +188,7 @@ def grad(func, argnums=0, has_aux=False):
 
 def grad_and_value(func, argnums=0, has_aux=False):
     """(gradient, value): as grad, with func's output too ((output, aux) with has_aux)."""
+    @_insertion_ordered
     def wrapper(*args, **kwargs):
         v, g = _api.value_and_grad(_call(func, has_aux, kwargs), argnums, has_aux)(
             *_values(args))
@@ -183,11 +196,13 @@ def grad_and_value(func, argnums=0, has_aux=False):
     return wrapper
 
 
+@_insertion_ordered
 def vjp(func, *primals, has_aux=False):
     """(func(*primals), vjp_fn[, aux]): vjp_fn(cotangents) gives one gradient per primal."""
     res = _api.vjp(_call(func, has_aux, {}), *_values(primals), has_aux=has_aux)
     out, fn = res[0], res[1]
 
+    @_insertion_ordered
     def vjp_fn(cotangents):
         return _tensors(tuple(fn(_values(cotangents))))
     if has_aux:
@@ -195,6 +210,7 @@ def vjp(func, *primals, has_aux=False):
     return _tensors(out), vjp_fn
 
 
+@_insertion_ordered
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """(func(*primals), J @ tangents) in one forward pass."""
     res = _api.jvp(_call(func, has_aux, {}), tuple(_values(primals)),
@@ -204,6 +220,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """func mapped over dimension `in_dims` of its arguments, in one batched computation."""
+    @_insertion_ordered
     def wrapper(*args, **kwargs):
         mapped = _fg_vmap(_call(func, False, kwargs), in_axes=in_dims, out_axes=out_dims)
         return _tensors(mapped(*_values(args)))
@@ -212,6 +229,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
 def _jac(transform):
     def make(func, argnums=0, has_aux=False, chunk_size=None, **kw):
+        @_insertion_ordered
         def wrapper(*args, **kwargs):
             res = transform(_call(func, has_aux, kwargs), argnums=argnums,
                             has_aux=has_aux)(*_values(args))
@@ -225,6 +243,7 @@ jacfwd = _jac(_jacobians.jacfwd)
 
 
 def hessian(func, argnums=0):
+    @_insertion_ordered
     def wrapper(*args, **kwargs):
         return _tensors(_jacobians.hessian(_call(func, False, kwargs), argnums=argnums)(
             *_values(args)))
