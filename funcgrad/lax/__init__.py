@@ -9,7 +9,8 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
                           select, shift_left, shift_right, sign, signbit, sin, sinh, sqrt, sub, tan,
                           tanh)
-from .indexing import (dynamic_slice, dynamic_update_slice, gather, index, index_update, scatter,
+from .indexing import (GatherScatterMode, dynamic_slice, dynamic_update_slice, gather, index,
+                       index_update, scatter,
                        scatter_add, scatter_max, scatter_min, scatter_mul)
 from .linalg import dot_general
 from .parallel import (all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin,

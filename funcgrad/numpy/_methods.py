@@ -14,6 +14,7 @@ from . import _products as P
 from . import _reductions as R
 from . import _ufuncs as U
 from ._core import asarray
+from ._indexing import _IndexUpdateHelper
 
 _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
 
@@ -81,59 +82,6 @@ def _iter(self):
     if not self.shape:
         raise TypeError("iteration over a 0-d array")
     return (lax.index(self, i) for i in range(self.shape[0]))
-
-
-class _IndexUpdateHelper:
-    """x.at[idx] -> an object with set/add/multiply/divide/min/max/get, each returning a new
-    array (JAX's functional replacement for `x[idx] = v`)."""
-    __slots__ = ("array",)
-
-    def __init__(self, array):
-        self.array = array
-
-    def __getitem__(self, idx):
-        return _IndexUpdateRef(self.array, idx)
-
-    def __repr__(self):
-        return f"_IndexUpdateHelper({self.array!r})"
-
-
-class _IndexUpdateRef:
-    __slots__ = ("array", "index")
-
-    def __init__(self, array, index):
-        self.array, self.index = array, index
-
-    def get(self):
-        return lax.index(self.array, self.index)
-
-    def set(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "set")
-
-    def add(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "add")
-
-    def multiply(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "multiply")
-
-    def divide(self, values):
-        dt = get_aval(self.array).dtype
-        if dt.kind not in "fc":
-            raise TypeError(f"x.at[...].divide on an array of dtype {dt.name}: use a float array")
-        # x / (the divisors scattered into ones): exact division, as numpy's x[idx] /= v, where
-        # multiplying by 1/v would be off by an ulp (-7 * (1/2.5) != -7 / 2.5).
-        ones = lax.full(get_aval(self.array).shape, 1, dt)
-        return U.divide(self.array, lax.index_update(ones, self.index, _val(values), "multiply"))
-
-    def min(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "min")
-
-    def max(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "max")
-
-
-def _val(v):
-    return v if isinstance(v, (Array, Tracer)) or type(v) in PY_SCALARS else asarray(v)
 
 
 def _reshape_method(self, *shape, order="C"):
