@@ -40,17 +40,22 @@ def normalize_index(shape, idx, strict=True):
     bounds is an IndexError if `strict`, else a 0-d index array (for JAX's modes to handle)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
-    items = []
+    items, masks = [], []
     for k in idx:
         if isinstance(k, (list, np.ndarray)) or (not isinstance(k, (int, np.integer, slice))
                                                  and k is not None and k is not Ellipsis
                                                  and hasattr(k, "dtype")):
-            items.extend(_array_index(k))
+            parts = _array_index(k)
+            if getattr(k, "dtype", None) == np.bool_ and getattr(k, "ndim", 0):
+                masks.append((len(items), tuple(k.shape)))
+            items.extend(parts)
         else:
             items.append(k)
     n_ellipsis = sum(k is Ellipsis for k in items)
     if n_ellipsis > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
+    if masks:
+        _check_masks(shape, items, masks)
     consumed = sum(1 for k in items if k is not None and k is not Ellipsis)
     if consumed > len(shape):
         raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
@@ -85,9 +90,24 @@ def normalize_index(shape, idx, strict=True):
                 indexer.append(("a",))
                 arrays.append(np.asarray(int(k), np.int64))
         else:
+            if not hasattr(k, "dtype"):  # a float, a string, ...: numpy's IndexError
+                _check_int(np.asarray(k).dtype)
             indexer.append(("a",))
             arrays.append(k)
     return tuple(indexer), arrays
+
+
+def _check_masks(shape, items, masks):
+    """numpy's IndexError for a boolean mask whose shape differs from the axes it stands for."""
+    consumes = [k is not None and k is not Ellipsis for k in items]
+    ell = next((j for j, k in enumerate(items) if k is Ellipsis), len(items))
+    for j, mshape in masks:
+        dim = sum(consumes[:j]) if j < ell else len(shape) - sum(consumes[j:])
+        if tuple(shape[dim:dim + len(mshape)]) != mshape:
+            raise IndexError(f"boolean index did not match indexed array along axis {dim}; "
+                             f"the mask has shape {mshape} for the axes of size "
+                             f"{tuple(shape[dim:dim + len(mshape)])}: a mask needs the shape "
+                             "of the axes it selects from")
 
 
 def _static_slice_part(v):
@@ -709,9 +729,10 @@ def default_fill_value(dtype: np.dtype) -> Any:
     return np.array(True, dtype)
 
 
-def _bounded_gather(x, indexer, arrays, mode, fill_value):
+def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
     shape = get_aval(x).shape
     fill = mode is GatherScatterMode.FILL_OR_DROP
+    masked = fill or (mode is not GatherScatterMode.CLIP and detach is not None)
     new, valids = [], []
     for a, ax in zip(arrays, _array_axes(indexer)):
         n = shape[ax]
@@ -720,7 +741,7 @@ def _bounded_gather(x, indexer, arrays, mode, fill_value):
             new.append(a)
             continue
         new.append(_clipped(i, n))
-        if fill:
+        if masked:
             valids.append(valid)
     out = gather(x, new, indexer)
     if not valids:
@@ -731,6 +752,8 @@ def _bounded_gather(x, indexer, arrays, mode, fill_value):
     start = pre if adjacent else 0
     out_shape = get_aval(out).shape
     mask = broadcast_in_dim(valid, out_shape, tuple(range(start, start + len(b))))
+    if not fill:  # a clamped read, constant for derivatives (JAX's transpose drops it)
+        return select(mask, out, detach(out))
     dt = get_aval(x).dtype
     fv = default_fill_value(dt) if fill_value is None else convert_element_type(fill_value, dt)
     return select(mask, out, fv)
@@ -758,10 +781,14 @@ def _bounded_scatter(fn, x, u, indexer, arrays, mode):
 # ---- user-facing entry points -------------------------------------------------------------------
 
 def index(x: ArrayLike, idx: Any, mode: str | GatherScatterMode | None = None,
-          fill_value: ArrayLike | None = None) -> Array:
+          fill_value: ArrayLike | None = None,
+          detach: Callable[[Any], Any] | None = None) -> Array:
     """x[idx] with numpy's semantics for indices in bounds and JAX's for the others: by default
     (and with mode 'clip' or 'promise_in_bounds') they are clamped into the array; with 'fill'
-    (or 'drop') they read `fill_value` (default: NaN, or the integer minimum).
+    (or 'drop') they read `fill_value` (default: NaN, or the integer minimum). `detach`
+    (stop_gradient, which lives above lax) makes the clamped reads of mode None and
+    'promise_in_bounds' constants for derivatives, as in JAX, where only 'clip' differentiates
+    into the clamped position.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
@@ -774,7 +801,7 @@ def index(x: ArrayLike, idx: Any, mode: str | GatherScatterMode | None = None,
     indexer, arrays = normalize_index(get_aval(x).shape, idx, strict=False)
     if not arrays:
         return gather(x, arrays, indexer)
-    return _bounded_gather(x, indexer, arrays, m, fill_value)
+    return _bounded_gather(x, indexer, arrays, m, fill_value, detach)
 
 
 _SCATTERS = {"set": scatter, "add": scatter_add, "multiply": scatter_mul, "min": scatter_min,

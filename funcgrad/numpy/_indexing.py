@@ -8,6 +8,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import lax
+from .._api import stop_gradient
 from .._core.array import Array
 from .._core.avals import PY_SCALARS
 from .._core.trace import Tracer, get_aval, host_value, is_concrete
@@ -135,6 +136,17 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
     return out
 
 
+def getitem(x: ArrayLike, idx: Any) -> Array:
+    """x[idx] as JAX has it: numpy's indexing, with indices out of bounds clamped (and constant
+    for derivatives) instead of an IndexError.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.arange(3)[fnp.array([0, 7, -1])]
+    Array([0, 2, 2], dtype=int64)
+    """
+    return lax.index(x, idx, None, None, stop_gradient)
+
+
 # ---- x.at[idx]: functional updates, JAX's --------------------------------------------------------
 
 class _IndexUpdateHelper:
@@ -179,7 +191,7 @@ class _IndexUpdateRef:
         >>> fnp.arange(3.).at[fnp.array([0, 5])].get(mode="fill", fill_value=-1.)
         Array([ 0., -1.], dtype=float64)
         """
-        return lax.index(self.array, self.index, mode, fill_value)
+        return lax.index(self.array, self.index, mode, fill_value, stop_gradient)
 
     def _update(self, values, op, mode):
         return lax.index_update(self.array, self.index, _val(values), op, mode)

@@ -14,7 +14,7 @@ from . import _products as P
 from . import _reductions as R
 from . import _ufuncs as U
 from ._core import asarray
-from ._indexing import _IndexUpdateHelper
+from ._indexing import _IndexUpdateHelper, getitem
 
 _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
 
@@ -132,7 +132,7 @@ _METHODS.update({
     "__lt__": _binop(U.less), "__le__": _binop(U.less_equal),
     "__gt__": _binop(U.greater), "__ge__": _binop(U.greater_equal),
     "__neg__": U.negative, "__pos__": U.positive, "__abs__": U.absolute, "__invert__": U.invert,
-    "__getitem__": lax.index, "__setitem__": _setitem, "__hash__": _hash, "__len__": _len,
+    "__getitem__": getitem, "__setitem__": _setitem, "__hash__": _hash, "__len__": _len,
     "__iter__": _iter, "__array_ufunc__": _array_ufunc,
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
     "prod": R.prod, "argmax": R.argmax, "argmin": R.argmin, "any": R.any, "all": R.all,
