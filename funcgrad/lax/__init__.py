@@ -1,6 +1,7 @@
 """funcgrad.lax: the primitives as functions (JAX's lax names), for code that wants exact control
 over the operations a jaxpr contains."""
-from .conv import conv, conv_general_dilated
+from .conv import (ConvDimensionNumbers, Precision, conv, conv_dimension_numbers,
+                   conv_general_dilated, conv_transpose, conv_with_general_padding)
 from .control import cond, fori_loop, map, scan, switch, while_loop
 from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
                           cbrt, logaddexp, logaddexp2,
