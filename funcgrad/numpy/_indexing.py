@@ -14,6 +14,7 @@ from .._core.avals import PY_SCALARS
 from .._core.trace import Tracer, get_aval, host_value, is_concrete
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax._checks import normalize_axis
+from ..lax.indexing import normalize_index
 from ._core import asarray, dtype_of, operand
 from . import _ufuncs as U
 from ._manipulation import axis_or_flat, concatenate, moveaxis, reshape
@@ -99,7 +100,10 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None,
                                  f"out of bounds for axis {ax} with size {n}")
     else:
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
-    return lax.index(a, (slice(None),) * ax + (idx,))
+    # numpy's indexing itself, with no clamping: under jit, an index out of bounds that only
+    # the run shows is numpy's IndexError then, as eagerly
+    indexer, arrays = normalize_index(get_aval(a).shape, (slice(None),) * ax + (idx,))
+    return lax.gather(a, arrays, indexer)
 
 
 def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int) -> Array:
