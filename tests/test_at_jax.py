@@ -4,6 +4,7 @@ subtract/multiply/mul/divide/power/min/max/apply` for every `mode`, over generat
 eagerly, under jit and under vmap, and their derivatives."""
 from __future__ import annotations
 
+import os
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -13,6 +14,10 @@ import funcgrad.numpy as fnp
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle of these tests")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is the oracle of these tests")
+
+# the deep versions of the generated tests: opt-in (FUNCGRAD_SLOW=1), a bounded one runs always
+OPT_IN = pytest.mark.skipif(os.environ.get("FUNCGRAD_SLOW") != "1",
+                            reason="slow: FUNCGRAD_SLOW=1 runs it")
 
 MODES = [None, "clip", "drop", "fill", "promise_in_bounds"]
 UPDATES = ["set", "add", "subtract", "multiply", "mul", "divide", "power", "min", "max", "apply"]
@@ -75,11 +80,7 @@ def _jax_or_error(f):
 SHAPES = [(5, 4), (3, 1, 2), (1,), (0, 3)]
 
 
-@settings(deadline=None, max_examples=6)
-@given(data=st.data())
-@pytest.mark.parametrize("shape", SHAPES, ids=str)
-@pytest.mark.parametrize("mode", MODES, ids=str)
-def test_get_matches_jax(shape, mode, data):
+def _check_get(shape, mode, data):
     idx = data.draw(index_forms(shape))
     x = _x(shape)
     want, err = _jax_or_error(lambda: jnp.asarray(x).at[idx].get(mode=mode, fill_value=None))
@@ -94,17 +95,30 @@ def test_get_matches_jax(shape, mode, data):
         _same(fnp.asarray(x)[idx], jnp.asarray(x)[idx])
 
 
+@settings(deadline=None, max_examples=8)
+@given(data=st.data())
+@pytest.mark.parametrize("mode", MODES, ids=str)
+def test_get_matches_jax(mode, data):
+    _check_get(data.draw(st.sampled_from(SHAPES)), mode, data)
+
+
+@pytest.mark.slow
+@OPT_IN
+@settings(deadline=None, max_examples=40)
+@given(data=st.data())
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("mode", MODES, ids=str)
+def test_get_matches_jax_deep(shape, mode, data):
+    _check_get(shape, mode, data)
+
+
 def _apply_update(ref, method, values, mode):
     if method == "apply":
         return ref.apply(lambda v: v * 2 + 1, mode=mode)
     return getattr(ref, method)(values, mode=mode)
 
 
-@settings(deadline=None, max_examples=3)
-@given(data=st.data())
-@pytest.mark.parametrize("mode", MODES, ids=str)
-@pytest.mark.parametrize("method", UPDATES)
-def test_updates_match_jax(method, mode, data):
+def _check_update(method, mode, data):
     shape = data.draw(st.sampled_from(SHAPES))
     idx = data.draw(index_forms(shape))
     x = _x(shape)
@@ -118,6 +132,23 @@ def test_updates_match_jax(method, mode, data):
     want = _apply_update(jnp.asarray(x).at[idx], method, values, mode)
     ours = _apply_update(fnp.asarray(x).at[idx], method, values, mode)
     _same(ours, want)
+
+
+@settings(deadline=None, max_examples=4)
+@given(data=st.data())
+@pytest.mark.parametrize("method", UPDATES)
+def test_updates_match_jax(method, data):
+    _check_update(method, data.draw(st.sampled_from(MODES)), data)
+
+
+@pytest.mark.slow
+@OPT_IN
+@settings(deadline=None, max_examples=25)
+@given(data=st.data())
+@pytest.mark.parametrize("mode", MODES, ids=str)
+@pytest.mark.parametrize("method", UPDATES)
+def test_updates_match_jax_deep(method, mode, data):
+    _check_update(method, mode, data)
 
 
 @pytest.mark.parametrize("mode", MODES, ids=str)

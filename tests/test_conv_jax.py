@@ -5,6 +5,7 @@ preferred_element_type): values, shapes, jvp and vjp with respect to both operan
 lax.conv, conv_with_general_padding, conv_transpose and conv_dimension_numbers."""
 from __future__ import annotations
 
+import os
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -15,6 +16,10 @@ from funcgrad import lax
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle of these tests")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is the oracle of these tests")
+
+# the deep versions of the generated tests: opt-in (FUNCGRAD_SLOW=1), a bounded one runs always
+OPT_IN = pytest.mark.skipif(os.environ.get("FUNCGRAD_SLOW") != "1",
+                            reason="slow: FUNCGRAD_SLOW=1 runs it")
 
 SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
 
@@ -99,9 +104,21 @@ def _call(L, cfg, lhs, rhs, dn):
         feature_group_count=cfg["fgc"], batch_group_count=cfg["bgc"])
 
 
-@settings(deadline=None, max_examples=12)
+@settings(deadline=None, max_examples=5)
 @given(cfg=configs())
 def test_conv_general_dilated_values_and_derivatives_match_jax(cfg):
+    _check_config(cfg)
+
+
+@pytest.mark.slow
+@OPT_IN
+@settings(deadline=None, max_examples=60)
+@given(cfg=configs())
+def test_conv_general_dilated_values_and_derivatives_match_jax_deep(cfg):
+    _check_config(cfg)
+
+
+def _check_config(cfg):
     lhs, rhs, dn = _operands(cfg)
     dt = cfg["dtype"]
     if cfg["bgc"] > 1 and (cfg["ld"] != (1,) * cfg["nsp"]):
@@ -126,7 +143,7 @@ def test_conv_general_dilated_values_and_derivatives_match_jax(cfg):
         _close(jo[1], jw[1], dt)
 
 
-@settings(deadline=None, max_examples=4)
+@settings(deadline=None, max_examples=2)
 @given(cfg=configs())
 def test_conv_general_dilated_vmap_matches_jax(cfg):
     lhs, rhs, dn = _operands(cfg)

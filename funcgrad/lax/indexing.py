@@ -84,7 +84,7 @@ def normalize_index(shape, idx, strict=True):
         elif isinstance(k, (int, np.integer)):
             if -n <= int(k) < n:
                 indexer.append(("i", int(k)))
-            elif strict:
+            elif strict or n == 0:  # (an empty axis has nothing to clamp to, as in JAX)
                 raise IndexError(f"index {int(k)} is out of bounds for axis {dim - 1} with size {n}")
             else:  # as a 0-d index array: the same result shape wherever it stands
                 indexer.append(("a",))
@@ -736,6 +736,11 @@ def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
     new, valids = [], []
     for a, ax in zip(arrays, _array_axes(indexer)):
         n = shape[ax]
+        if n == 0 and fill:  # nothing to read from: every position is filled
+            dt = get_aval(x).dtype
+            out_shape = indexed_shape(shape, indexer, [get_aval(b).shape for b in arrays])
+            fv = default_fill_value(dt) if fill_value is None else fill_value
+            return full(out_shape, fv, dt)
         i, valid = _normalized(a, n)
         if valid is None or n == 0:
             new.append(a)
