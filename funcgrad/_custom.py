@@ -490,11 +490,11 @@ class custom_vjp:
                 got = tree.tree_structure(g, is_leaf=lambda v: v is None)
                 raise TypeError(
                     f"the bwd of custom_vjp function {self.__name__} must return a tuple with one "
-                    f"cotangent per differentiable argument ({len(dyn)}): the structure "
-                    f"{tree.tree_structure(tuple(dyn))} of the arguments, but it returned "
+                    f"cotangent per differentiable argument ({len(dyn)}), got "
                     f"{type(g).__name__}{f' of length {len(g)}' if isinstance(g, (tuple, list)) else ''}"
-                    f" (structure {got}). Return a tuple, e.g. `return (g_x,)` for one argument, "
-                    "None for an argument without a cotangent.")
+                    f": its structure is {got}, the arguments' {tree.tree_structure(tuple(dyn))}. "
+                    "Return a tuple, e.g. `return (g_x,)` for one argument, None for an argument "
+                    "without a cotangent.")
             flat = []
             for i, (gi, d) in enumerate(zip(g, dyn)):
                 spec = tree.tree_structure(d)
@@ -509,16 +509,18 @@ class custom_vjp:
                         f"{i} a cotangent of structure {tree.tree_structure(gi)}, but the "
                         f"argument has structure {spec}: each cotangent must have its "
                         "argument's structure (None for a zero cotangent).") from None
-                for c, x in zip(got, tree.tree_leaves(d)):
-                    if c is None or isinstance(c, SymbolicZero):
-                        continue
-                    ca, xa = get_aval(as_leaf(c)), get_aval(as_leaf(x))
-                    if ca.shape != xa.shape:
-                        raise ValueError(
-                            f"the bwd of custom_vjp function {self.__name__} returned for "
-                            f"argument {i} a cotangent of type {ca.str_short()} for an input "
-                            f"of type {xa.str_short()}: the shapes do not match; each "
-                            "cotangent must have its argument's shape.")
+                shapes = [(get_aval(as_leaf(c)).shape, get_aval(as_leaf(x)).shape)
+                          for c, x in zip(got, tree.tree_leaves(d))
+                          if c is not None and not isinstance(c, SymbolicZero)]
+                if any(a != b for a, b in shapes):  # JAX's class for a type mismatch
+                    want = ", ".join(str(get_aval(as_leaf(x)).shape)
+                                     for x in tree.tree_leaves(d))
+                    raise ValueError(
+                        f"the bwd of custom_vjp function {self.__name__} returned for argument "
+                        f"{i} a cotangent of shapes {', '.join(str(a) for a, _ in shapes)}, but "
+                        f"the argument has structure {spec} and shapes {want}: the shapes do not "
+                        "match; each cotangent must have its argument's shape (None for a zero "
+                        "cotangent).")
                 flat.extend(None if isinstance(c, SymbolicZero) else c for c in got)
             return flat
 

@@ -248,7 +248,7 @@ def test_custom_vjp_optimize_remat_is_accepted():
 
 BAD_BWD = [  # (id, fwd, bwd, args, JAX's class, a fragment of funcgrad's message)
     ("too few cotangents", lambda x, y: (x * y, (x, y)), lambda r, g: (g * r[1],), (1.0, 2.0),
-     TypeError, r"structure PyTree\w*\(\(\*, \*\)\)"),
+     TypeError, r"arguments' PyTree\w*\(\(\*, \*\)\)"),
     ("not a tuple", lambda x: (x, None), lambda r, g: g, (1.0,), TypeError, "must return a tuple"),
     ("wrong dict keys", lambda d: (d["x"], None), lambda r, g: ({"x": g, "z": g},),
      ({"x": 1.0, "y": 2.0},), TypeError, r"structure PyTree\w*\(\{'x': \*, 'y': \*\}\)"),

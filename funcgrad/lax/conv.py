@@ -467,7 +467,7 @@ def conv_with_general_padding(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sh
     >>> from funcgrad import lax
     >>> lax.conv_with_general_padding(fnp.ones((1, 1, 4)), fnp.ones((1, 1, 2)), (1,),
     ...                               [(1, 0)], (2,), None).shape
-    (1, 1, 8)
+    (1, 1, 7)
     """
     return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
                                 precision=precision,
