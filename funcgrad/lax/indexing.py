@@ -20,6 +20,7 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
+from .._core import errors as _errors
 from .._core.errors import ConcretizationError, IndexTypeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
 from .._core.trace import Tracer, concrete_value, get_aval, host_value, is_concrete
@@ -31,6 +32,12 @@ from .elementwise import (add, bitwise_and, convert_element_type, eq, ge, lt, ma
                           select)
 from .shape import (broadcast_in_dim, full, pad, reshape, slice as slice_, transpose,
                     zeros_like_aval)
+
+
+# JAX's class for a traced boolean mask (an IndexError and a ConcretizationError), where
+# funcgrad._core.errors has it (branch jaxapi); ConcretizationError, its base, until then.
+_NonConcreteBooleanIndexError = getattr(_errors, "NonConcreteBooleanIndexError",
+                                        ConcretizationError)
 
 
 # ---- index normalization ----------------------------------------------------------------------
@@ -137,7 +144,7 @@ def _array_index(k):
             try:
                 k = concrete_value(k)
             except ConcretizationError:
-                raise ConcretizationError(
+                raise _NonConcreteBooleanIndexError(
                     f"a boolean mask of type {k.aval.str_short()} is used as an index, but its "
                     "number of True values (the result's size) is not known when tracing.\n"
                     f"  at {user_frame()}\nKeep the shape instead: fnp.where(mask, x, 0), or "
