@@ -52,9 +52,9 @@ def normalize_index(shape, idx, strict=True):
         if isinstance(k, (list, np.ndarray)) or (not isinstance(k, (int, np.integer, slice))
                                                  and k is not None and k is not Ellipsis
                                                  and hasattr(k, "dtype")):
-            parts = _array_index(k)
-            if getattr(k, "dtype", None) == np.bool_ and getattr(k, "ndim", 0):
-                masks.append((len(items), tuple(k.shape)))
+            parts, mask_shape = _array_index(k)
+            if mask_shape:
+                masks.append((len(items), mask_shape))
             items.extend(parts)
         else:
             items.append(k)
@@ -138,7 +138,8 @@ def _static_slice_part(v):
 
 
 def _array_index(k):
-    """An array-like index: integer arrays pass through, boolean masks become positions."""
+    """An array-like index as (index entries, the shape of a boolean mask or None): integer
+    arrays pass through, boolean masks become positions."""
     if isinstance(k, Tracer):
         if k.dtype == np.bool_:
             try:
@@ -151,15 +152,17 @@ def _array_index(k):
                     "sum with fnp.sum(fnp.where(mask, x, 0)). " + doc_link("concretizationerror")) from None
         else:
             _check_int(k.dtype)
-            return [k]
+            return [k], None
     v = concrete_value(k) if not isinstance(k, list) else asarray(k)
     v = asarray(v)
     if v.dtype == np.bool_:
-        return [asarray(p) for p in np.nonzero(v)] if v.ndim else [np.s_[:] if v else None]
+        if v.ndim:
+            return [asarray(p) for p in np.nonzero(v)], v.shape
+        return [np.s_[:] if v else None], None
     if v.size == 0 and v.dtype == np.float64:
         v = v.astype(np.intp)  # x[[]] is an empty integer index, as in numpy
     _check_int(v.dtype)
-    return [int(v) if v.ndim == 0 else v]
+    return [int(v) if v.ndim == 0 else v], None
 
 
 def _check_int(dtype):
@@ -736,6 +739,12 @@ def default_fill_value(dtype: np.dtype) -> Any:
     return np.array(True, dtype)
 
 
+def _eager(x, arrays):
+    """Whether x and every index array are plain values (no transform sees them): numpy then
+    runs the operation now and its own IndexError says an index is out of bounds."""
+    return x.__class__ is Array and not any(isinstance(a, Tracer) for a in arrays)
+
+
 def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
     shape = get_aval(x).shape
     fill = mode is GatherScatterMode.FILL_OR_DROP
@@ -813,6 +822,11 @@ def index(x: ArrayLike, idx: Any, mode: str | GatherScatterMode | None = None,
     indexer, arrays = normalize_index(get_aval(x).shape, idx, strict=False)
     if not arrays:
         return gather(x, arrays, indexer)
+    if _eager(x, arrays):
+        try:  # numpy's indexing checks the bounds itself: only an index out of bounds costs more
+            return gather(x, arrays, indexer)
+        except IndexError:
+            pass
     return _bounded_gather(x, indexer, arrays, m, fill_value, detach)
 
 
@@ -849,4 +863,9 @@ def index_update(x: ArrayLike, idx: Any, values: ArrayLike, op: str,
         u = broadcast_in_dim(u, shape, tuple(range(len(shape) - u_aval.ndim, len(shape))))
     if not arrays:
         return _SCATTERS[op](x, u, arrays, indexer)
+    if _eager(x, arrays) and u.__class__ is Array:
+        try:  # as in index: numpy's scatter raises before anything is written
+            return _SCATTERS[op](x, u, arrays, indexer)
+        except IndexError:
+            pass
     return _bounded_scatter(_SCATTERS[op], x, u, indexer, arrays, m)
