@@ -85,6 +85,8 @@ def _check_get(shape, mode, data):
     x = _x(shape)
     want, err = _jax_or_error(lambda: jnp.asarray(x).at[idx].get(mode=mode, fill_value=None))
     if err is not None:
+        if isinstance(err, TypeError) and 0 in shape and "Slice size" in str(err):
+            return  # XLA refuses a gather along an empty axis; funcgrad fills (or clamps: none)
         # JAX's class, or numpy's IndexError for index arrays that do not broadcast (JAX: a
         # ValueError; funcgrad keeps numpy's class, docs/jax.md)
         with pytest.raises((type(err), IndexError)):

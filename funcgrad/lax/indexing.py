@@ -77,6 +77,7 @@ def normalize_index(shape, idx, strict=True):
     else:
         items = items + fill
     indexer, arrays, dim = [], [], 0
+    empty_axis, converted = None, 0
     for k in items:
         if k is None or k is Ellipsis:
             indexer.append(("n",) if k is None else ("e",))
@@ -91,16 +92,24 @@ def normalize_index(shape, idx, strict=True):
         elif isinstance(k, (int, np.integer)):
             if -n <= int(k) < n:
                 indexer.append(("i", int(k)))
-            elif strict or n == 0:  # (an empty axis has nothing to clamp to, as in JAX)
+            elif strict:
                 raise IndexError(f"index {int(k)} is out of bounds for axis {dim - 1} with size {n}")
             else:  # as a 0-d index array: the same result shape wherever it stands
+                if n == 0 and empty_axis is None:
+                    empty_axis = (int(k), dim - 1)
                 indexer.append(("a",))
                 arrays.append(np.asarray(int(k), np.int64))
+                converted += 1
         else:
             if not hasattr(k, "dtype"):  # a float, a string, ...: numpy's IndexError
                 _check_int(np.asarray(k).dtype)
             indexer.append(("a",))
             arrays.append(k)
+    if empty_axis is not None and converted == len(arrays):
+        # an integer into an empty axis, with no index array to gather along: nothing to clamp
+        # to or fill from, as in JAX
+        raise IndexError(f"index {empty_axis[0]} is out of bounds for axis {empty_axis[1]} with "
+                         "size 0")
     return tuple(indexer), arrays
 
 
