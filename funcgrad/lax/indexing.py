@@ -756,6 +756,9 @@ def _eager(x, arrays):
 
 def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
     shape = get_aval(x).shape
+    out_shape = indexed_shape(shape, indexer, [get_aval(b).shape for b in arrays])
+    if 0 in out_shape:  # nothing is read: no index is out of bounds
+        return full(out_shape, 0, get_aval(x).dtype)
     fill = mode is GatherScatterMode.FILL_OR_DROP
     masked = fill or (mode is not GatherScatterMode.CLIP and detach is not None)
     new, valids = [], []
@@ -763,7 +766,6 @@ def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
         n = shape[ax]
         if n == 0 and fill:  # nothing to read from: every position is filled
             dt = get_aval(x).dtype
-            out_shape = indexed_shape(shape, indexer, [get_aval(b).shape for b in arrays])
             fv = default_fill_value(dt) if fill_value is None else fill_value
             return full(out_shape, fv, dt)
         i, valid = _normalized(a, n)
@@ -791,6 +793,8 @@ def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
 
 def _bounded_scatter(fn, x, u, indexer, arrays, mode):
     aval = get_aval(x)
+    if 0 in get_aval(u).shape:  # nothing is written: no index is out of bounds
+        return x
     new, grow = [], [0] * aval.ndim
     for a, ax in zip(arrays, _array_axes(indexer)):
         n = aval.shape[ax]
