@@ -7,6 +7,7 @@ Array(144., dtype=float64)
 """
 from . import debug, lax, nn, numpy, random, scipy, tree
 from . import optim
+from . import custom_derivatives  # noqa: F401  (jax.custom_derivatives)
 from ._core.config import config
 from ._api import (grad, jvp, linearize, make_jaxpr, stop_gradient, value_and_grad, vjp)
 from ._custom import checkpoint, checkpoint_policies, custom_jvp, custom_vjp, remat

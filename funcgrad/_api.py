@@ -125,35 +125,77 @@ def _out_roots(out_leaves, cts, trace):
     return roots
 
 
-def _check_grad_inputs(fun, args, positions, allow_int, in_leaves=None):
-    """GradInputError unless every leaf of args[positions] (`in_leaves`: as _flat_inputs gives
-    them) is floating point or complex, or allow_int."""
-    if allow_int:
+def _check_grad_inputs(fun, args, positions, allow_int, in_leaves=None, who="grad",
+                       holomorphic=False, real_only=False):
+    """JAX's input dtype rules of `who` (grad, jacrev, jacfwd): a TypeError (GradInputError)
+    unless every leaf of args[positions] (`in_leaves`: as _flat_inputs gives them) is complex
+    where `holomorphic`, else floating point (or complex, unless `real_only`: jacfwd's rule), or
+    allow_int."""
+    if allow_int and not holomorphic:
         return
     if in_leaves is None:
         in_leaves = _flat_inputs([args[p] for p in positions])[1]
+    ok = "c" if holomorphic else "f" if real_only else "fc"
     for pos, leaves in zip(positions, in_leaves):
         for k, leaf in enumerate(leaves):
             dt = leaf._value.dtype if leaf.__class__ is Array else get_aval(leaf).dtype
-            if dt.kind not in "fc":
+            if dt.kind not in ok:
                 name = _leaf_names(_param_names(fun, len(args))[pos], args[pos])[k]
-                raise GradInputError(
-                    f"grad of {_name(fun)} can only differentiate with respect to floating-point "
-                    f"(or complex) inputs, but argument `{name}` has dtype {dt.name}.\n"
-                    f"  at {user_frame()}\n"
-                    f"Pass a float, e.g. {_name(fun)}(3.0) instead of {_name(fun)}(3), or "
-                    f"x.astype(fnp.float64); or, if the integer input is intended (its gradient "
-                    f"is then a float0 zero), use fg.grad({_name(fun)}, allow_int=True). "
-                    + doc_link("gradinputerror"))
+                _raise_input_dtype(fun, who, name, dt, holomorphic, real_only)
 
 
-def _finish_reverse(fun, trace, out, has_aux):
+def _raise_input_dtype(fun, who, name, dt, holomorphic, real_only):
+    f = _name(fun)
+    if holomorphic:
+        raise GradInputError(
+            f"{who} with holomorphic=True requires inputs with complex dtype, but argument "
+            f"`{name}` has dtype {dt.name}.\n  at {user_frame()}\nPass a complex input, e.g. "
+            f"x.astype(fnp.complex128), or drop holomorphic=True for a real input. "
+            + doc_link("gradinputerror"))
+    if real_only and dt.kind == "c":
+        raise GradInputError(
+            f"{who} requires real-valued inputs (a floating dtype), but argument `{name}` has "
+            f"dtype {dt.name}.\n  at {user_frame()}\nFor holomorphic differentiation, pass "
+            f"fg.{who}({f}, holomorphic=True); for a non-holomorphic function of complex inputs, "
+            f"use fg.jacrev({f}) or fg.jvp directly. " + doc_link("gradinputerror"))
+    raise GradInputError(
+        f"{who} of {f} can only differentiate with respect to floating-point "
+        f"{'' if real_only else '(or complex) '}inputs, but argument `{name}` has dtype "
+        f"{dt.name}.\n  at {user_frame()}\n"
+        f"Pass a float, e.g. {f}(3.0) instead of {f}(3), or x.astype(fnp.float64)"
+        + ("; for integer inputs, use fg.jvp directly. " if who == "jacfwd" else
+           f"; or, if the integer input is intended (its gradient is then a float0 zero), use "
+           f"fg.{who}({f}, allow_int=True). ") + doc_link("gradinputerror"))
+
+
+def _check_outputs_dtype(fun, who, avals, holomorphic):
+    """JAX's output dtype rules of jacrev/jacfwd: complex where `holomorphic`; jacrev's outputs
+    otherwise real floating point (a complex output has no real Jacobian by reverse mode)."""
+    for a in avals:
+        if holomorphic and a.dtype.kind != "c":
+            raise GradOutputError(
+                f"{who} with holomorphic=True requires outputs with complex dtype, but "
+                f"{_name(fun)} returned an output of dtype {a.dtype.name}.\n  at {user_frame()}\n"
+                "Return a complex value, or drop holomorphic=True. " + doc_link("gradoutputerror"))
+        if not holomorphic and who == "jacrev" and a.dtype.kind != "f":
+            fix = ("For holomorphic differentiation, pass holomorphic=True; for a "
+                   f"non-holomorphic function, differentiate its real and imaginary parts "
+                   f"(fnp.real, fnp.imag) separately." if a.dtype.kind == "c" else
+                   "For integer outputs, use fg.vjp directly.")
+            raise GradOutputError(
+                f"jacrev requires real-valued outputs (a floating dtype), but {_name(fun)} "
+                f"returned an output of dtype {a.dtype.name}.\n  at {user_frame()}\n{fix} "
+                + doc_link("gradoutputerror"))
+
+
+def _finish_reverse(fun, trace, out, has_aux, holomorphic=False):
     """(value, aux, {input node: cotangent}) from the output `out` of a function run under
-    reverse mode's `trace`: its value checked to be a real scalar, pulled back from 1."""
+    reverse mode's `trace`: its value checked to be a real scalar (complex where `holomorphic`),
+    pulled back from 1."""
     aux = None
     if has_aux:
         out, aux = _split_aux(out, "grad")
-    value, aval = _check_scalar_output(fun, out)
+    value, aval = _check_scalar_output(fun, out, holomorphic)
     if value.__class__ is ReverseTracer and value._trace is trace:
         leaf_cts = backward([(value.node, value.index, _ones_like(value, aval))])
         value = value.primal
@@ -166,7 +208,8 @@ def _finish_reverse(fun, trace, out, has_aux):
 
 
 def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False, allow_int: bool = False) -> Callable[..., Any]:
+                   has_aux: bool = False, holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable[..., Any]:
     """Like `grad`, but returns (value, gradient): one forward pass serves both.
 
     >>> import funcgrad as fg
@@ -177,7 +220,9 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     nums = checked_argnums(argnums, "value_and_grad")
     has_aux = check_bool(has_aux, "value_and_grad", "has_aux")
     allow_int = check_bool(allow_int, "value_and_grad", "allow_int")
-    single = None if nums[1] else nums[0][0]  # one argument, not in a tuple: the fast path's case
+    holomorphic = check_bool(holomorphic, "value_and_grad", "holomorphic")
+    # one argument, not in a tuple, not holomorphic: the fast path's case
+    single = None if nums[1] or holomorphic else nums[0][0]  # one argument, not in a tuple: the fast path's case
 
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
@@ -204,11 +249,11 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         positions, many = _argnums_tuple(fun, nums, nargs, "value_and_grad")
         dyn = [args[p] for p in positions]
         flat = _flat_inputs(dyn)
-        _check_grad_inputs(fun, args, positions, allow_int, flat[1])
+        _check_grad_inputs(fun, args, positions, allow_int, flat[1], holomorphic=holomorphic)
         with new_trace(ReverseTrace, "grad") as trace:
             out, in_nodes, in_trees, in_leaves = _vjp_flat(
                 fun, trace, dyn, positions, args, kwargs, flat)
-            value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux)
+            value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux, holomorphic)
             grads = _cotangents(leaf_cts, in_nodes, in_trees, in_leaves)
         g = tuple(grads) if many else grads[0]
         return ((value, aux), g) if has_aux else (value, g)
@@ -216,19 +261,24 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
 
 def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         allow_int: bool = False) -> Callable[..., Any]:
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar-valued function with respect to argument(s) `argnums`.
 
-    Arguments may be pytrees of arrays; the gradient has the same structure.
+    Arguments may be pytrees of arrays; the gradient has the same structure. Complex numbers
+    follow JAX's conventions: a real output of complex inputs has the gradient of JAX's vjp
+    (for f(z) = |z|**2 it is 2 * conj(z)); a complex output needs `holomorphic=True` (complex
+    inputs, a complex scalar output), and the gradient is then the derivative f'(z).
 
     >>> import funcgrad as fg
     >>> fg.grad(lambda w: 10 * w ** 2 + 25)(2.0)
     Array(40., dtype=float64)
     >>> fg.grad(lambda x: x * fg.grad(lambda y: x + y)(1.0))(1.0)   # no perturbation confusion
     Array(1., dtype=float64)
+    >>> fg.grad(lambda z: z ** 2, holomorphic=True)(1. + 2.j)
+    Array(2.+4.j, dtype=complex128)
     """
     check_callable(fun, "grad")
-    vg = value_and_grad(fun, checked_argnums(argnums, "grad"), has_aux, allow_int)
+    vg = value_and_grad(fun, checked_argnums(argnums, "grad"), has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)
     def grad_f(*args, **kwargs):
@@ -254,19 +304,27 @@ def _ones_like(x, aval):
     return on_device_of(wrap_value(ones), x)
 
 
-def _check_scalar_output(fun, out):
-    """(out, its aval), or GradOutputError unless out is a real scalar."""
+def _check_scalar_output(fun, out, holomorphic=False):
+    """(out, its aval), or GradOutputError unless out is a real scalar (a complex one where
+    `holomorphic`)."""
     if isinstance(out, (Array, Tracer)) or type(out) in PY_SCALARS or isinstance(out, np.generic):
         aval = get_aval(out)
-        if aval.shape == () and aval.dtype.kind == "f":
+        if aval.shape == () and aval.dtype.kind == ("c" if holomorphic else "f"):
             return out, aval
+        if aval.shape == () and holomorphic:
+            raise GradOutputError(
+                f"grad with holomorphic=True requires outputs with complex dtype, but "
+                f"{_name(fun)} returned dtype {aval.dtype.name}.\n  at {user_frame()}\nReturn a "
+                "complex scalar, or drop holomorphic=True (a real output of complex inputs has "
+                "a gradient without it). " + doc_link("gradoutputerror"))
         what = f"an array of shape {aval.shape} and dtype {aval.dtype.name}"
         fix = (f"Reduce it to a scalar, e.g. fg.grad(lambda x: {_name(fun)}(x).sum()), or get "
                f"every derivative with out, vjp_fn = fg.vjp({_name(fun)}, x) and "
                "vjp_fn(fnp.ones_like(out)) (the sum of the Jacobian's rows), or the full Jacobian "
                f"with fg.jacrev({_name(fun)})(x).")
         if aval.shape == () and aval.dtype.kind == "c":
-            fix = (f"Differentiate a real quantity of it instead, e.g. "
+            fix = (f"For holomorphic differentiation, pass fg.grad({_name(fun)}, "
+                   f"holomorphic=True); otherwise differentiate a real quantity of it, e.g. "
                    f"fg.grad(lambda x: fnp.abs({_name(fun)}(x))).")
         elif aval.shape == ():
             fix = (f"Its dtype must be real floating point: return a float, e.g. "

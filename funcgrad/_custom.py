@@ -5,6 +5,8 @@ Each is a primitive whose parameters are the user's functions over flat lists of
 from __future__ import annotations
 
 import functools
+import inspect
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,7 +16,7 @@ from ._core.errors import doc_link, user_frame
 from ._core.ir import Literal
 from ._core.primitive import NO_ALGEBRA, Primitive, defvjp_all
 from ._core.trace import Tracer, as_leaf, bind, get_aval, new_trace
-from ._core.validate import argnums_tuple, check_callable
+from ._core.validate import argnums_tuple, check_bool, check_callable
 from .interpreters.ad import JVPTrace, JVPTracer, ReverseTrace, backward
 from .interpreters.subjaxpr import out_avals, trace_closed
 from ._api import vjp as _vjp
@@ -22,6 +24,75 @@ from ._vmap import vmap
 from .lax._batching import batch_size, to_front
 from .lax.linalg import dot_general_p
 from .lax.shape import zeros_like_aval
+
+
+class SymbolicZero:
+    """A tangent or cotangent known to be zero, not materialized (JAX's
+    custom_derivatives.SymbolicZero): what a rule defined with `symbolic_zeros=True` receives
+    for an input nobody differentiates, and may return for a zero output tangent or cotangent.
+
+    >>> import numpy as np
+    >>> from funcgrad.custom_derivatives import SymbolicZero
+    >>> z = SymbolicZero.from_primal(np.ones(2))
+    >>> z.shape, z.instantiate()
+    ((2,), Array([0., 0.], dtype=float64))
+    """
+
+    def __init__(self, aval: Any) -> None:
+        self.aval = aval
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.aval.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self.aval.dtype
+
+    def instantiate(self) -> Any:
+        """The zero as an array."""
+        return zeros_like_aval(self.aval)
+
+    @staticmethod
+    def from_primal(x: Any) -> "SymbolicZero":
+        """The symbolic zero tangent of primal x."""
+        return SymbolicZero(get_aval(as_leaf(x)))
+
+    def __repr__(self) -> str:
+        return f"SymbolicZero({self.aval.str_short()})"
+
+
+def zero_from_primal(x: Any) -> Any:
+    """The symbolic zero tangents of a pytree of primals (JAX's
+    custom_derivatives.zero_from_primal).
+
+    >>> from funcgrad.custom_derivatives import zero_from_primal
+    >>> zero_from_primal({"a": 1.0})
+    {'a': SymbolicZero(f64[])}
+    """
+    return tree.tree_map(SymbolicZero.from_primal, x)
+
+
+class CustomVJPPrimal:
+    """What the fwd of a custom_vjp defined with `symbolic_zeros=True` receives for each
+    argument leaf: its `value` and whether it is `perturbed` (differentiated)."""
+    __slots__ = ("value", "perturbed")
+
+    def __init__(self, value: Any, perturbed: bool) -> None:
+        self.value, self.perturbed = value, perturbed
+
+    def __repr__(self) -> str:
+        return f"CustomVJPPrimal(value={self.value!r}, perturbed={self.perturbed})"
+
+
+def _instantiate(t, like=None):
+    """A (co)tangent that a rule returned as None or a SymbolicZero, as zeros (of `like`'s
+    aval where the rule gave None)."""
+    if isinstance(t, SymbolicZero):
+        return t.instantiate()
+    if t is None and like is not None:
+        return zeros_like_aval(get_aval(like))
+    return t
 
 
 def _wrapped(vals):
@@ -36,6 +107,37 @@ def _raw(outs):
 def _abstract_eval_by_tracing(*avals, fun, **_):
     closed, _, _ = trace_closed(fun, list(avals), "custom")
     return out_avals(closed)
+
+
+def _resolve_kwargs(fun, args, kwargs):
+    """The arguments of a custom_jvp/custom_vjp call, all positional with defaults filled in, as
+    JAX has them: the rules see every argument by position."""
+    try:
+        sig = _SIGNATURES[fun]
+    except (KeyError, TypeError):  # (TypeError: a callable without weak references)
+        try:
+            sig = inspect.signature(fun)
+        except (TypeError, ValueError):  # a builtin without one: the call as it is
+            sig = None
+        try:
+            _SIGNATURES[fun] = sig
+        except TypeError:
+            pass
+    if sig is None or (not kwargs and len(args) >= len(sig.parameters)):
+        return args
+    try:
+        ba = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{getattr(fun, '__name__', 'f')}: {e}") from None
+    ba.apply_defaults()
+    if ba.kwargs:
+        raise TypeError(f"{getattr(fun, '__name__', 'f')} was called with keyword-only "
+                        f"arguments {sorted(ba.kwargs)}, which a custom_jvp/custom_vjp function "
+                        "cannot take: make them positional (or close over them).")
+    return ba.args
+
+
+_SIGNATURES: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 
 def _split_static(args, nondiff_argnums):
@@ -102,22 +204,27 @@ def _vmapped(fn, dims, size):
 
 # ---- custom_jvp ---------------------------------------------------------------------------------
 
+def _zero_tangent(primal, symbolic):
+    return SymbolicZero(get_aval(primal)) if symbolic else zeros_like_aval(get_aval(primal))
+
+
 def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
-    tangents = [zeros_like_aval(get_aval(p)) if t is None else t
+    symbolic = getattr(jvp, "symbolic_zeros", False)
+    tangents = [_zero_tangent(p, symbolic) if t is None else t
                 for p, t in zip(primals, tangents)]
     return jvp(list(primals), tangents)
 
 
 def _custom_jvp_vjp(ct, ans, args, positions, residuals, *, fun, jvp):
     # The rule's tangent map is linear: its transpose is its VJP in the tangents.
-    zeros = [zeros_like_aval(get_aval(a)) for a in args]
+    zeros = [_zero_tangent(a, getattr(jvp, "symbolic_zeros", False)) for a in args]
 
     def tangent_map(*ts):
         full = list(zeros)
         for p, t in zip(positions, ts):
             full[p] = t
         return jvp(list(args), full)[1]
-    _, vjp_fn = _vjp(tangent_map, *[zeros[p] for p in positions])
+    _, vjp_fn = _vjp(tangent_map, *[zeros_like_aval(get_aval(args[p])) for p in positions])
     return list(vjp_fn(list(ct)))
 
 
@@ -172,15 +279,59 @@ class custom_jvp:
         self.fun = check_callable(fun, "custom_jvp")
         self.nondiff_argnums = argnums_tuple(nondiff_argnums, "custom_jvp", "nondiff_argnums")[0]
         self.jvp: Callable[..., Any] | None = None
+        self.symbolic_zeros = False
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
-    def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
+    def defjvp(self, jvp: Callable[..., Any], symbolic_zeros: bool = False) -> Callable[..., Any]:
         """jvp(primals, tangents) -> (primal_out, tangent_out); with nondiff_argnums, the
-        non-differentiable arguments come first: jvp(*nondiff, primals, tangents)."""
+        non-differentiable arguments come first: jvp(*nondiff, primals, tangents). With
+        `symbolic_zeros=True`, the tangent of an input nobody differentiates is a SymbolicZero
+        (and the rule may return one)."""
         self.jvp = check_callable(jvp, "defjvp", "jvp")
+        self.symbolic_zeros = check_bool(symbolic_zeros, "defjvp", "symbolic_zeros")
         return jvp
 
-    def __call__(self, *args: Any) -> Any:
+    def defjvps(self, *jvps: Callable[..., Any] | None) -> None:
+        """One rule per argument: jvps[i](tangent_i, primal_out, *primals) is argument i's
+        contribution to the output tangent (None: the output does not depend on it); the
+        contributions add up.
+
+        >>> import funcgrad as fg, funcgrad.numpy as fnp
+        >>> @fg.custom_jvp
+        ... def f(x, y):
+        ...     return fnp.sin(x) * y
+        >>> f.defjvps(lambda x_dot, ans, x, y: fnp.cos(x) * x_dot * y,
+        ...           lambda y_dot, ans, x, y: fnp.sin(x) * y_dot)
+        >>> fg.grad(f, argnums=(0, 1))(0.0, 2.0)
+        (Array(2., dtype=float64), Array(0., dtype=float64))
+        """
+        if self.nondiff_argnums:
+            raise TypeError(f"custom_jvp function {self.__name__}: defjvps cannot be used with "
+                            "nondiff_argnums; define the rule with defjvp, which receives the "
+                            "non-differentiable arguments first.")
+        for i, r in enumerate(jvps):
+            if r is not None:
+                check_callable(r, "defjvps", f"jvps[{i}]")
+
+        def jvp(primals, tangents):
+            if len(jvps) != len(primals):
+                raise TypeError(f"custom_jvp function {self.__name__} takes {len(primals)} "
+                                f"arguments but defjvps was given {len(jvps)} rules: pass one "
+                                "per argument (None for one without a derivative).")
+            ans = self(*primals)
+            total = None
+            for rule, t in zip(jvps, tangents):
+                if rule is None or all(isinstance(x, SymbolicZero) for x in tree.tree_leaves(
+                        t, is_leaf=lambda v: isinstance(v, SymbolicZero))):
+                    continue
+                part = rule(t, ans, *primals)
+                total = part if total is None else tree.tree_map(lambda a, b: a + b, total, part)
+            return ans, zero_from_primal(ans) if total is None else total
+        jvp.__name__ = f"{self.__name__}_jvps"
+        self.defjvp(jvp, symbolic_zeros=True)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        args = _resolve_kwargs(self.fun, args, kwargs)
         split = _traced_call(self, "custom_jvp", self.jvp, f"@{self.__name__}.defjvp", args)
         if split is None:
             return self.fun(*args)  # no transform is looking: the function itself
@@ -194,7 +345,8 @@ class custom_jvp:
             t = tree.tree_unflatten(in_tree, tangents)
             out, tout = self.jvp(*nondiff, tuple(p), tuple(t))
             o, ot = tree.tree_flatten(out)
-            to, tt = tree.tree_flatten(tout)
+            to, tt = tree.tree_flatten(tout, is_leaf=lambda v: isinstance(v, SymbolicZero))
+            to = [_instantiate(t) for t in to]
             if ot != tt:
                 raise TypeError(f"the custom_jvp rule of {self.__name__} returned a primal "
                                 f"output {ot} and a tangent output {tt} of different structures")
@@ -208,6 +360,7 @@ class custom_jvp:
             return [as_leaf(x) for x in o], [as_leaf(x) for x in to]
 
         jvp_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
+        jvp_flat.symbolic_zeros = self.symbolic_zeros  # type: ignore[attr-defined]
         outs = custom_jvp_call_p.bind(*leaves, fun=fun_flat, jvp=jvp_flat)
         return tree.tree_unflatten(out_tree[0], outs)
 
@@ -289,13 +442,23 @@ class custom_vjp:
         self.nondiff_argnums = argnums_tuple(nondiff_argnums, "custom_vjp", "nondiff_argnums")[0]
         self.fwd: Callable[..., Any] | None = None
         self.bwd: Callable[..., Any] | None = None
+        self.symbolic_zeros = self.optimize_remat = False
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
-    def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
+    def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any],
+               symbolic_zeros: bool = False, optimize_remat: bool = False) -> None:
+        """fwd(*args) -> (out, residuals), bwd(residuals, ct) -> a cotangent per argument.
+        With `symbolic_zeros=True`, fwd receives each argument leaf as a CustomVJPPrimal (its
+        value and whether it is perturbed) and bwd may return SymbolicZero (or None) for zero
+        cotangents; funcgrad hands bwd materialized zero cotangents. `optimize_remat` is
+        accepted for JAX's signature: funcgrad runs fwd once in reverse mode either way."""
         self.fwd = check_callable(fwd, "defvjp", "fwd")
         self.bwd = check_callable(bwd, "defvjp", "bwd")
+        self.symbolic_zeros = check_bool(symbolic_zeros, "defvjp", "symbolic_zeros")
+        self.optimize_remat = check_bool(optimize_remat, "defvjp", "optimize_remat")
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        args = _resolve_kwargs(self.fun, args, kwargs)
         split = _traced_call(self, "custom_vjp", self.fwd, f"{self.__name__}.defvjp(fwd, bwd)",
                              args)
         if split is None:
@@ -303,10 +466,13 @@ class custom_vjp:
         static, dyn, leaves, in_tree, nondiff = split
         out_tree: list[Any] = []
         res_tree: list[Any] = []
+        perturbed = [isinstance(x, Tracer) for x in leaves]
 
         fun_flat = _flat(self.fun, static, in_tree, out_tree)
 
         def fwd_flat(*ls):
+            if self.symbolic_zeros:
+                ls = [CustomVJPPrimal(v, d) for v, d in zip(ls, perturbed)]
             res = self.fwd(*_merge(static, tree.tree_unflatten(in_tree, ls)))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"the fwd of custom_vjp function {self.__name__} must return a "
@@ -321,34 +487,41 @@ class custom_vjp:
             g = self.bwd(*nondiff, tree.tree_unflatten(res_tree[0], res),
                          tree.tree_unflatten(out_tree[0], ct))
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
+                got = tree.tree_structure(g, is_leaf=lambda v: v is None)
                 raise TypeError(
                     f"the bwd of custom_vjp function {self.__name__} must return a tuple with one "
                     f"cotangent per differentiable argument ({len(dyn)}), got "
-                    f"{type(g).__name__}{f' of length {len(g)}' if isinstance(g, (tuple, list)) else ''}")
+                    f"{type(g).__name__}{f' of length {len(g)}' if isinstance(g, (tuple, list)) else ''}"
+                    f": its structure is {got}, the arguments' {tree.tree_structure(tuple(dyn))}. "
+                    "Return a tuple, e.g. `return (g_x,)` for one argument, None for an argument "
+                    "without a cotangent.")
             flat = []
             for i, (gi, d) in enumerate(zip(g, dyn)):
                 spec = tree.tree_structure(d)
-                if gi is None:
+                if gi is None or isinstance(gi, SymbolicZero):
                     flat.extend([None] * spec.num_leaves)
                     continue
                 try:  # None for a part of the argument: a zero cotangent there
                     got = spec.flatten_up_to(gi)
                 except (ValueError, TypeError):
-                    got = None
-                shapes = None if got is None else [
-                    (get_aval(as_leaf(c)).shape, get_aval(as_leaf(x)).shape)
-                    for c, x in zip(got, tree.tree_leaves(d)) if c is not None]
-                if got is None or any(a != b for a, b in shapes):
-                    what = (f"structure {tree.tree_structure(gi)}" if got is None else
-                            "shapes " + ", ".join(str(a) for a, _ in shapes))
-                    want = ", ".join(str(get_aval(as_leaf(x)).shape)
-                                     for x in tree.tree_leaves(d))
                     raise TypeError(
                         f"the bwd of custom_vjp function {self.__name__} returned for argument "
-                        f"{i} a cotangent of {what}, but the argument has structure {spec} and "
-                        f"shapes {want}: each cotangent must have its argument's structure and "
-                        "shapes (None for a zero cotangent).")
-                flat.extend(got)
+                        f"{i} a cotangent of structure {tree.tree_structure(gi)}, but the "
+                        f"argument has structure {spec}: each cotangent must have its "
+                        "argument's structure (None for a zero cotangent).") from None
+                shapes = [(get_aval(as_leaf(c)).shape, get_aval(as_leaf(x)).shape)
+                          for c, x in zip(got, tree.tree_leaves(d))
+                          if c is not None and not isinstance(c, SymbolicZero)]
+                if any(a != b for a, b in shapes):  # JAX's class for a type mismatch
+                    want = ", ".join(str(get_aval(as_leaf(x)).shape)
+                                     for x in tree.tree_leaves(d))
+                    raise ValueError(
+                        f"the bwd of custom_vjp function {self.__name__} returned for argument "
+                        f"{i} a cotangent of shapes {', '.join(str(a) for a, _ in shapes)}, but "
+                        f"the argument has structure {spec} and shapes {want}: the shapes do not "
+                        "match; each cotangent must have its argument's shape (None for a zero "
+                        "cotangent).")
+                flat.extend(None if isinstance(c, SymbolicZero) else c for c in got)
             return flat
 
         fwd_flat.__name__ = getattr(self.fwd, "__name__", "fwd")

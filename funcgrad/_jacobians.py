@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from . import lax, tree
-from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, checked_argnums, jvp,
-                   reverse_tape, value_and_grad, vjp)
+from ._api import (_argnums_tuple, _as_array, _check_grad_inputs, _check_outputs_dtype,
+                   checked_argnums, jvp, reverse_tape, value_and_grad, vjp)
 from ._compiled_pullback import batched_pullback
 from ._core.array import wrap_value
 from ._core.trace import get_aval
@@ -82,29 +82,36 @@ def _chunk_size(chunk_size, who):
 
 
 def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, allow_int: bool = False,
            chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by reverse mode: one vmapped VJP over the output's basis.
 
-    For pytrees, the result has the output's structure outside and the input's inside.
+    For pytrees, the result has the output's structure outside and the input's inside. Outputs
+    must be real, as in JAX, unless `holomorphic=True` (complex inputs and outputs).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.jacrev(lambda x: x ** 2)(fnp.array([1., 2.]))
     Array([[2., 0.],
            [0., 4.]], dtype=float64)
+    >>> fg.jacrev(lambda z: z ** 2, holomorphic=True)(fnp.array([1j]))
+    Array([[0.+2.j]], dtype=complex128)
     """
     check_callable(fun, "jacrev")
     nums = checked_argnums(argnums, "jacrev")
     has_aux = check_bool(has_aux, "jacrev", "has_aux")
+    holomorphic = check_bool(holomorphic, "jacrev", "holomorphic")
+    allow_int = check_bool(allow_int, "jacrev", "allow_int")
     chunk_size = _chunk_size(chunk_size, "jacrev")
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
         positions, many = _argnums_tuple(fun, nums, len(args), "jacrev")
-        _check_grad_inputs(fun, args, positions, False)
+        _check_grad_inputs(fun, args, positions, allow_int, who="jacrev", holomorphic=holomorphic)
         partial = _with_dynamic(fun, args, kwargs, positions)
         tape = reverse_tape(partial, [args[p] for p in positions], has_aux)
         out_tree = tape.out_tree
         out_avals = [get_aval(o) for o in tape.out_primals]
+        _check_outputs_dtype(fun, "jacrev", out_avals, holomorphic)
         basis, total = _basis(out_avals)
         cts = None
         if chunk_size is None or chunk_size >= total:
@@ -131,9 +138,10 @@ jacobian = jacrev
 
 
 def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           chunk_size: int | None = None) -> Callable[..., Any]:
+           holomorphic: bool = False, chunk_size: int | None = None) -> Callable[..., Any]:
     """The Jacobian of `fun` by forward mode: one vmapped JVP over the input's basis (cheaper
-    than jacrev when there are fewer inputs than outputs).
+    than jacrev when there are fewer inputs than outputs). Inputs must be real, as in JAX,
+    unless `holomorphic=True` (complex inputs and outputs).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.jacfwd(lambda x: fnp.sum(x ** 2))(fnp.array([1., 2.]))
@@ -142,12 +150,14 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
     check_callable(fun, "jacfwd")
     nums = checked_argnums(argnums, "jacfwd")
     has_aux = check_bool(has_aux, "jacfwd", "has_aux")
+    holomorphic = check_bool(holomorphic, "jacfwd", "holomorphic")
     chunk_size = _chunk_size(chunk_size, "jacfwd")
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
         positions, many = _argnums_tuple(fun, nums, len(args), "jacfwd")
-        _check_grad_inputs(fun, args, positions, False)
+        _check_grad_inputs(fun, args, positions, False, who="jacfwd", holomorphic=holomorphic,
+                           real_only=True)
         partial = _with_dynamic(fun, args, kwargs, positions)
         dyn = [tree.tree_map(_as_array, args[p]) for p in positions]
         in_leaves, in_tree = tree.tree_flatten(tuple(dyn))
@@ -165,6 +175,8 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
         else:
             outs = _chunked(mapped, basis, total, chunk_size, axis=-1)
         out_leaves, out_tree = tree.tree_flatten(outs)
+        if holomorphic:
+            _check_outputs_dtype(fun, "jacfwd", [get_aval(o) for o in out_leaves], True)
         jac = []
         for o in out_leaves:
             shape = get_aval(o).shape[:-1]
@@ -188,7 +200,7 @@ def _jacfwd_chunks_with_aux(mapped, basis, total, chunk_size):
 
 
 def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
-            has_aux: bool = False) -> Callable[..., Any]:
+            has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Hessian, as jacfwd of jacrev (forward over reverse).
 
     >>> import funcgrad as fg, funcgrad.numpy as fnp
@@ -197,7 +209,8 @@ def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
            [ 0., 12.]], dtype=float64)
     """
     check_callable(fun, "hessian")
-    return jacfwd(jacrev(fun, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+                  has_aux=has_aux, holomorphic=holomorphic)
 
 
 def hvp(fun: Callable[..., Any], primals: Sequence[Any],

@@ -234,7 +234,8 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Sequenc
     (low, high) pairs; lhs_dilation (transposed convolutions), rhs_dilation (atrous); feature
     groups."""
     return lax.conv_general_dilated(operand(lhs), operand(rhs), window_strides, padding,
-                                    lhs_dilation, rhs_dilation, feature_group_count)
+                                    lhs_dilation, rhs_dilation,
+                                    feature_group_count=feature_group_count)
 
 
 def conv(lhs: ArrayLike, rhs: ArrayLike, strides: Sequence[int] | None = None,

@@ -89,9 +89,6 @@ def test_bad_input_raises_jax_class(case):
         assert w in msg, (case, w, msg)
 
 
-@pytest.mark.xfail(reason="the boolean-mask error is raised in funcgrad/lax/indexing.py (helper "
-                          "jaxrules' file; FINDINGS-jaxrules.md asks for errors."
-                          "NonConcreteBooleanIndexError there)", strict=False)
 def test_boolean_mask_under_jit_is_non_concrete_boolean_index_error():
     f = lambda L, np_: L.jit(lambda x: x[x > 0])(np_.ones(3))  # noqa: E731
     want = _raised(lambda: f(jax, jnp))

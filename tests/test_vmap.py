@@ -483,7 +483,8 @@ def conv_spec(draw):
 
 case("conv_general_dilated", "conv_general_dilated",
      lambda x, w, *, strides, padding, lhs_dilation, rhs_dilation, groups:
-         lax.conv_general_dilated(x, w, strides, padding, lhs_dilation, rhs_dilation, groups),
+         lax.conv_general_dilated(x, w, strides, padding, lhs_dilation, rhs_dilation,
+                                  feature_group_count=groups),
      conv_spec())
 
 

@@ -1,7 +1,8 @@
 """funcgrad.lax: the primitives as functions (JAX's lax names), for code that wants exact control
 over the operations a jaxpr contains."""
 from .autodiff import stop_gradient
-from .conv import conv, conv_general_dilated
+from .conv import (ConvDimensionNumbers, Precision, conv, conv_dimension_numbers,
+                   conv_general_dilated, conv_transpose, conv_with_general_padding)
 from .control import cond, fori_loop, map, scan, switch, while_loop
 from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or,
                           cbrt, logaddexp, logaddexp2,
@@ -10,7 +11,8 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
                           select, shift_left, shift_right, sign, signbit, sin, sinh, sqrt, sub, tan,
                           tanh)
-from .indexing import (dynamic_slice, dynamic_update_slice, gather, index, index_update, scatter,
+from .indexing import (GatherScatterMode, dynamic_slice, dynamic_update_slice, gather, index,
+                       index_update, scatter,
                        scatter_add, scatter_max, scatter_min, scatter_mul)
 from .linalg import dot_general
 from .random_bits import erf_inv, nextafter

@@ -6,8 +6,10 @@ its blocks). The vjp of each operand is again a convolution (as in XLA/JAX), so 
 derivative works."""
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,6 +22,7 @@ from .._core.trace import get_aval
 from .._core.typing import ArrayLike, Shape
 from .._core.validate import argument_error, as_index, positive
 from ._batching import move_axis
+from .elementwise import convert_element_type
 from .shape import (broadcast_in_dim, concatenate, full, reshape, rev, slice as _slice,
                     transpose)
 
@@ -231,15 +234,147 @@ def _per_axis(values, nsp, who, argname):
     return vals
 
 
+class ConvDimensionNumbers(NamedTuple):
+    """Where each logical axis of a convolution sits (JAX's lax.ConvDimensionNumbers): lhs_spec
+    is (batch, feature, *spatial) positions in lhs, rhs_spec (out feature, in feature,
+    *spatial) in rhs, out_spec (batch, feature, *spatial) in the output.
+
+    >>> from funcgrad import lax
+    >>> lax.conv_dimension_numbers((1, 5, 5, 3), (3, 3, 3, 8), ("NHWC", "HWIO", "NHWC"))
+    ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
+    """
+    lhs_spec: tuple[int, ...]
+    rhs_spec: tuple[int, ...]
+    out_spec: tuple[int, ...]
+
+
+_CHARS = (("N", "C"), ("O", "I"), ("N", "C"))
+
+
+def _spec_permutations(specs):
+    """The (lhs, rhs, out) axis orders for layout strings such as ('NHWC', 'HWIO', 'NHWC'): the
+    two named axes first, then the spatial axes in the order the kernel's string lists them."""
+    for i, (spec, (a, b)) in enumerate(zip(specs, _CHARS)):
+        if not isinstance(spec, str) or spec.count(a) != 1 or spec.count(b) != 1:
+            raise TypeError(f"convolution dimension_numbers[{i}] must contain the characters "
+                            f"'{a}' and '{b}' exactly once, got {spec!r}: e.g. "
+                            "('NCHW', 'OIHW', 'NCHW') or ('NHWC', 'HWIO', 'NHWC').")
+        if len(set(spec)) != len(spec):
+            raise TypeError(f"convolution dimension_numbers[{i}] cannot have duplicate "
+                            f"characters, got {spec!r}.")
+    spatial = [set(sp) - set(ch) for sp, ch in zip(specs, _CHARS)]
+    if not spatial[0] == spatial[1] == spatial[2]:
+        raise TypeError("convolution dimension_numbers elements must each have the same set of "
+                        f"spatial characters, got {tuple(specs)}.")
+    rhs = specs[1]
+
+    def perm(spec, chars):
+        sp = sorted((i for i, c in enumerate(spec) if c not in chars),
+                    key=lambda i: rhs.index(spec[i]))
+        return (spec.index(chars[0]), spec.index(chars[1])) + tuple(sp)
+    return tuple(perm(sp, ch) for sp, ch in zip(specs, _CHARS))
+
+
+def conv_dimension_numbers(lhs_shape: Shape, rhs_shape: Shape,
+                           dimension_numbers: Any) -> ConvDimensionNumbers:
+    """dimension_numbers (None: NC..., OI..., NC...; three layout strings; or a
+    ConvDimensionNumbers) as a ConvDimensionNumbers for operands of these shapes.
+
+    >>> from funcgrad import lax
+    >>> lax.conv_dimension_numbers((1, 3, 5), (8, 3, 2), None)
+    ConvDimensionNumbers(lhs_spec=(0, 1, 2), rhs_spec=(0, 1, 2), out_spec=(0, 1, 2))
+    """
+    if isinstance(dimension_numbers, ConvDimensionNumbers):
+        return dimension_numbers
+    if len(lhs_shape) != len(rhs_shape):
+        raise TypeError(f"convolution requires lhs and rhs ndim to be equal, got "
+                        f"{len(lhs_shape)} and {len(rhs_shape)}.")
+    if dimension_numbers is None:
+        iota = tuple(range(len(lhs_shape)))
+        return ConvDimensionNumbers(iota, iota, iota)
+    if isinstance(dimension_numbers, (tuple, list)) and len(dimension_numbers) == 3:
+        if all(isinstance(d, str) for d in dimension_numbers):
+            for i, (d, n) in enumerate(zip(dimension_numbers, (len(lhs_shape), len(rhs_shape),
+                                                                len(lhs_shape)))):
+                if len(d) != n:
+                    raise TypeError(f"convolution dimension_numbers[{i}] = {d!r} has {len(d)} "
+                                    f"characters, but the operands have {n} axes: one "
+                                    "character per axis.")
+            return ConvDimensionNumbers(*_spec_permutations(tuple(dimension_numbers)))
+        if all(isinstance(d, (tuple, list)) for d in dimension_numbers):
+            return ConvDimensionNumbers(*(tuple(int(i) for i in d) for d in dimension_numbers))
+    raise TypeError("conv_general_dilated: dimension_numbers must be None, a "
+                    "ConvDimensionNumbers, or three layout strings such as ('NCHW', 'OIHW', "
+                    f"'NCHW'); got {dimension_numbers!r:.80}.")
+
+
+class Precision(enum.Enum):
+    """JAX's lax.Precision. numpy computes every product at its dtype's full precision, so each
+    value gives the same result in funcgrad; it is accepted for JAX's signatures."""
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    def __repr__(self) -> str:
+        return f"Precision.{self.name}"
+
+    __str__ = __repr__
+
+
+_PRECISION_NAMES = {"default": Precision.DEFAULT, "bfloat16": Precision.DEFAULT,
+                    "high": Precision.HIGH, "tensorfloat32": Precision.HIGH,
+                    "highest": Precision.HIGHEST, "float32": Precision.HIGHEST}
+
+
+def _check_precision(precision, who):
+    """None, a Precision, one of JAX's names for one, or a pair of them; else a TypeError."""
+    items = precision if isinstance(precision, (tuple, list)) and len(precision) == 2 else (
+        precision,)
+    for p in items:
+        if p is None or isinstance(p, Precision) or (isinstance(p, str)
+                                                      and p.lower() in _PRECISION_NAMES):
+            continue
+        raise TypeError(f"{who}: precision must be None, a lax.Precision (DEFAULT, HIGH, "
+                        f"HIGHEST), one of {sorted(_PRECISION_NAMES)} or a pair of them; got "
+                        f"{precision!r:.60}.")
+
+
+def _batch_groups(lhs, rhs, count, who):
+    """batch_group_count as feature groups: lhs (N, C, ...) with its batch split into `count`
+    groups (group-major) becomes (N / count, count * C, ...), each group of the kernel's output
+    features seeing its own slice of the batch."""
+    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+    if ls[0] % count:
+        raise ValueError(f"{who}: batch_group_count={count} must divide the lhs batch size "
+                         f"{ls[0]}.")
+    if rs[0] % count:
+        raise ValueError(f"{who}: the rhs output feature size {rs[0]} must be a multiple of "
+                         f"batch_group_count={count}.")
+    if ls[1] != rs[1]:
+        raise ValueError(f"{who}: with batch_group_count, the lhs feature size {ls[1]} must equal "
+                         f"the rhs input feature size {rs[1]}.")
+    nsp = len(ls) - 2
+    x = reshape(lhs, (count, ls[0] // count) + ls[1:])
+    x = transpose(x, (1, 0) + tuple(range(2, 3 + nsp)))
+    return reshape(x, (ls[0] // count, count * ls[1]) + ls[2:])
+
+
 def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
                          padding: str | Sequence[tuple[int, int]],
                          lhs_dilation: Shape | None = None,
                          rhs_dilation: Shape | None = None,
-                         feature_group_count: int = 1) -> Array:
-    """The convolution (cross-correlation) of lhs (N, C, *spatial) with rhs
-    (O, C / groups, *window), with strides, padding ('VALID', 'SAME', 'SAME_LOWER' or (low,
-    high) pairs) and dilations per spatial axis: lhs_dilation for transposed convolutions,
-    rhs_dilation for atrous ones. Every parameter is checked before anything runs.
+                         dimension_numbers: Any = None,
+                         feature_group_count: int = 1, batch_group_count: int = 1,
+                         precision: Any = None,
+                         preferred_element_type: Any = None) -> Array:
+    """The convolution (cross-correlation) of lhs with rhs, as JAX's: by default lhs (N, C,
+    *spatial) and rhs (O, C / groups, *window), other layouts by `dimension_numbers` (three
+    strings such as ('NHWC', 'HWIO', 'NHWC'), or a ConvDimensionNumbers); strides, padding
+    ('VALID', 'SAME', 'SAME_LOWER' or (low, high) pairs) and dilations per spatial axis
+    (lhs_dilation: transposed convolutions, rhs_dilation: atrous ones); feature or batch groups.
+    `precision` is accepted (numpy always computes at full precision);
+    `preferred_element_type` is the result's dtype. Every parameter is checked before anything
+    runs.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
@@ -247,7 +382,49 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
     Array([[[3., 3., 3.]]], dtype=float64)
     >>> lax.conv_general_dilated(fnp.ones((1, 1, 5)), fnp.ones((1, 1, 3)), (2,), "SAME")
     Array([[[2., 3., 2.]]], dtype=float64)
+    >>> lax.conv_general_dilated(fnp.ones((1, 5, 1)), fnp.ones((3, 1, 1)), (1,), "VALID",
+    ...                          dimension_numbers=("NWC", "WIO", "NWC")).shape
+    (1, 3, 1)
     """
+    who = "conv_general_dilated"
+    if dimension_numbers is None and batch_group_count == 1 and preferred_element_type is None:
+        if precision is not None:
+            _check_precision(precision, who)
+        return _conv_nc(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                        feature_group_count)
+    _check_precision(precision, who)
+    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+    dn = conv_dimension_numbers(ls, rs, dimension_numbers)
+    for spec, n, what in ((dn.lhs_spec, len(ls), "lhs_spec"), (dn.rhs_spec, len(rs), "rhs_spec"),
+                          (dn.out_spec, len(ls), "out_spec")):
+        if sorted(spec) != list(range(n)):
+            raise TypeError(f"{who}: dimension_numbers.{what} = {spec} must be a permutation of "
+                            f"the {n} axes.")
+    iota = tuple(range(len(ls)))
+    if dn.lhs_spec != iota:
+        lhs = transpose(lhs, dn.lhs_spec)
+    if dn.rhs_spec != iota:
+        rhs = transpose(rhs, dn.rhs_spec)
+    if preferred_element_type is not None:
+        pet = np.dtype(preferred_element_type)
+        lhs, rhs = convert_element_type(lhs, pet), convert_element_type(rhs, pet)
+    groups = positive((batch_group_count,), who, "batch_group_count")[0]
+    fgc = positive((feature_group_count,), who, "feature_group_count")[0]
+    if groups > 1:
+        if fgc > 1:
+            raise ValueError(f"{who}: at most one of batch_group_count and feature_group_count "
+                             f"may be > 1, got batch_group_count={groups} and "
+                             f"feature_group_count={fgc}.")
+        lhs, fgc = _batch_groups(lhs, rhs, groups, who), groups
+    out = _conv_nc(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, fgc)
+    if dn.out_spec != iota:
+        out = transpose(out, tuple(int(i) for i in np.argsort(dn.out_spec)))
+    return out
+
+
+def _conv_nc(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+             feature_group_count):
+    """conv_general_dilated in the NC.../OI... layout: the checks, then the primitive."""
     who = "conv_general_dilated"
     ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
     if len(ls) < 3 or len(rs) != len(ls):
@@ -265,16 +442,106 @@ def conv_general_dilated(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
                        feature_group_count=groups)
 
 
-def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
-         padding: str | Sequence[tuple[int, int]]) -> Array:
-    """conv_general_dilated without dilations or feature groups (JAX's lax.conv).
+def conv(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape, padding: str,
+         precision: Any = None, preferred_element_type: Any = None) -> Array:
+    """conv_general_dilated without dilations or groups, NCHW/OIHW (JAX's lax.conv).
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
     >>> lax.conv(fnp.ones((1, 1, 4, 4)), fnp.ones((1, 1, 2, 2)), (2, 2), "VALID").shape
     (1, 1, 2, 2)
     """
-    return conv_general_dilated(lhs, rhs, window_strides, padding)
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs: ArrayLike, rhs: ArrayLike, window_strides: Shape,
+                              padding: str | Sequence[tuple[int, int]],
+                              lhs_dilation: Shape | None, rhs_dilation: Shape | None,
+                              precision: Any = None,
+                              preferred_element_type: Any = None) -> Array:
+    """conv_general_dilated with NCHW/OIHW layouts and no groups (JAX's
+    lax.conv_with_general_padding).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.conv_with_general_padding(fnp.ones((1, 1, 4)), fnp.ones((1, 1, 2)), (1,),
+    ...                               [(1, 0)], (2,), None).shape
+    (1, 1, 7)
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def _transpose_padding(k, s, padding):
+    """(before, after) padding of the dilated input of a transposed convolution with an
+    effective window k and stride s, for the forward convolution's padding ('SAME', 'VALID' or
+    a (low, high) pair): the output is then s times the input (SAME) or s * (n - 1) + k
+    (VALID), as Keras' Conv2DTranspose."""
+    if padding == "SAME":
+        total = k + s - 2
+        before = k - 1 if s > k - 1 else -(-total // 2)
+    elif padding == "VALID":
+        total = k + s - 2 + max(k - s, 0)
+        before = k - 1
+    else:
+        lo, hi = padding
+        before, total = k - lo - 1, (k - lo - 1) + (k - hi - 1)
+    return before, total - before
+
+
+_TRANSPOSE_LAYOUTS = {3: ("NHC", "HIO", "NHC"), 4: ("NHWC", "HWIO", "NHWC"),
+                      5: ("NHWDC", "HWDIO", "NHWDC")}
+
+
+def conv_transpose(lhs: ArrayLike, rhs: ArrayLike, strides: Shape,
+                   padding: str | Sequence[tuple[int, int]],
+                   rhs_dilation: Shape | None = None, dimension_numbers: Any = None,
+                   transpose_kernel: bool = False, precision: Any = None,
+                   preferred_element_type: Any = None,
+                   use_consistent_padding: bool = False) -> Array:
+    """The transposed ("fractionally strided") convolution, as JAX's lax.conv_transpose: the
+    input dilated by `strides`, then convolved; layouts default to NHWC / HWIO (channels last).
+    String padding ('SAME', 'VALID') names the forward convolution's; pairs are the transposed
+    one's own unless `use_consistent_padding`. `transpose_kernel` flips the window and swaps
+    the kernel's feature axes (the gradient of a forward convolution).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.conv_transpose(fnp.ones((1, 3, 1)), fnp.ones((2, 1, 1)), (2,), "SAME").shape
+    (1, 6, 1)
+    """
+    who = "conv_transpose"
+    ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+    if len(ls) != len(rs) or len(ls) < 3:
+        raise TypeError(f"{who}: lhs {ls} and rhs {rs} need the same rank, at least 3 (batch, "
+                        "feature and one spatial axis).")
+    if dimension_numbers is None:
+        if len(ls) not in _TRANSPOSE_LAYOUTS:
+            raise ValueError(f"{who}: no default layout for {len(ls)}-dimensional operands; "
+                             "pass dimension_numbers.")
+        dimension_numbers = _TRANSPOSE_LAYOUTS[len(ls)]
+    dn = conv_dimension_numbers(ls, rs, dimension_numbers)
+    window = [rs[i] for i in dn.rhs_spec[2:]]
+    nsp = len(window)
+    rd = _per_axis(rhs_dilation, nsp, who, "rhs_dilation")
+    st = _per_axis(strides, nsp, who, "strides")
+    if use_consistent_padding or (isinstance(padding, str) and padding in ("SAME", "VALID")):
+        each = [padding] * nsp if isinstance(padding, str) else [tuple(p) for p in padding]
+        if isinstance(padding, str) is False and len(each) != nsp:
+            raise argument_error(f"{who}: padding has {len(each)} pairs for {nsp} spatial axes.")
+        pads: Any = [_transpose_padding(_dilate(k, d), s, p)
+                     for k, d, s, p in zip(window, rd, st, each)]
+    else:
+        pads = padding
+    if transpose_kernel:
+        rhs = rev(rhs, tuple(dn.rhs_spec[2:]))
+        perm = list(range(len(rs)))
+        perm[dn.rhs_spec[0]], perm[dn.rhs_spec[1]] = dn.rhs_spec[1], dn.rhs_spec[0]
+        rhs = transpose(rhs, tuple(perm))
+    return conv_general_dilated(lhs, rhs, (1,) * nsp, pads, st, rd, dn, precision=precision,
+                                preferred_element_type=preferred_element_type)
 
 
 def _params(p):
@@ -299,7 +566,7 @@ def _transpose_lhs(ct, ans, lhs, rhs, **p):
     w = transpose(w, (0, 2, 1) + tuple(range(3, 3 + nsp)))
     w = reshape(w, (g * cg, o // g) + k[2:])
     w = rev(w, tuple(range(2, 2 + nsp)))
-    return conv_general_dilated(ct, w, ld, pads, strides, rd, g)
+    return _conv_nc(ct, w, ld, pads, strides, rd, g)
 
 
 def _transpose_rhs(ct, ans, lhs, rhs, **p):
@@ -320,7 +587,7 @@ def _transpose_rhs(ct, ans, lhs, rhs, **p):
     for gi in range(g):  # one correlation per group: inputs (C/g, N, ...), outputs (O/g, N, ...)
         x = transpose(_channels(lhs, gi * cg, cg), perm)
         d = transpose(_channels(ct, gi * (o // g), o // g), perm)
-        r = conv_general_dilated(x, d, rd, pads, ld, strides, 1)  # (C/g, O/g, *window)
+        r = _conv_nc(x, d, rd, pads, ld, strides, 1)  # (C/g, O/g, *window)
         groups.append(transpose(r, perm))
     if g == 1:
         return groups[0]

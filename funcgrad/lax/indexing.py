@@ -10,6 +10,7 @@ Boolean masks become integer arrays through their concrete nonzero positions.
 """
 from __future__ import annotations
 
+import enum
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,34 +20,43 @@ import numpy as np
 from .._core.array import Array
 from .._core.backend import asarray, to_host, xp_of
 from .._core.avals import ShapedArray
+from .._core import errors as _errors
 from .._core.errors import ConcretizationError, IndexTypeError, doc_link, user_frame
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defjvp, defvjp
-from .._core.trace import Tracer, concrete_value, get_aval
+from .._core.trace import Tracer, concrete_value, get_aval, host_value, is_concrete
 from .._core.typing import ArrayLike, Shape
 from .._core.validate import shape_tuple
 from ._batching import batch_size, move_axis, to_front
 from ._checks import broadcast_shapes, shape_error as _shape_error
-from .elementwise import convert_element_type, eq, maximum, minimum, select
-from .shape import broadcast_in_dim, full, reshape, transpose, zeros_like_aval
+from .elementwise import (add, bitwise_and, convert_element_type, eq, ge, lt, maximum, minimum,
+                          select)
+from .shape import (broadcast_in_dim, full, pad, reshape, slice as slice_, transpose,
+                    zeros_like_aval)
 
 
 # ---- index normalization ----------------------------------------------------------------------
 
-def normalize_index(shape, idx):
-    """(indexer, integer-array operands) for `x[idx]` on an array of `shape`."""
+def normalize_index(shape, idx, strict=True):
+    """(indexer, integer-array operands) for `x[idx]` on an array of `shape`. An integer out of
+    bounds is an IndexError if `strict`, else a 0-d index array (for JAX's modes to handle)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
-    items = []
+    items, masks = [], []
     for k in idx:
         if isinstance(k, (list, np.ndarray)) or (not isinstance(k, (int, np.integer, slice))
                                                  and k is not None and k is not Ellipsis
                                                  and hasattr(k, "dtype")):
-            items.extend(_array_index(k))
+            parts, mask_shape = _array_index(k)
+            if mask_shape:
+                masks.append((len(items), mask_shape))
+            items.extend(parts)
         else:
             items.append(k)
     n_ellipsis = sum(k is Ellipsis for k in items)
     if n_ellipsis > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
+    if masks:
+        _check_masks(shape, items, masks)
     consumed = sum(1 for k in items if k is not None and k is not Ellipsis)
     if consumed > len(shape):
         raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
@@ -61,6 +71,7 @@ def normalize_index(shape, idx):
     else:
         items = items + fill
     indexer, arrays, dim = [], [], 0
+    empty_axis, converted = None, 0
     for k in items:
         if k is None or k is Ellipsis:
             indexer.append(("n",) if k is None else ("e",))
@@ -73,13 +84,40 @@ def normalize_index(shape, idx):
             raise IndexError("a Python bool as an index is not supported; use x[None] to add an "
                              "axis or a boolean array as a mask")
         elif isinstance(k, (int, np.integer)):
-            if not -n <= int(k) < n:
+            if -n <= int(k) < n:
+                indexer.append(("i", int(k)))
+            elif strict:
                 raise IndexError(f"index {int(k)} is out of bounds for axis {dim - 1} with size {n}")
-            indexer.append(("i", int(k)))
+            else:  # as a 0-d index array: the same result shape wherever it stands
+                if n == 0 and empty_axis is None:
+                    empty_axis = (int(k), dim - 1)
+                indexer.append(("a",))
+                arrays.append(np.asarray(int(k), np.int64))
+                converted += 1
         else:
+            if not hasattr(k, "dtype"):  # a float, a string, ...: numpy's IndexError
+                _check_int(np.asarray(k).dtype)
             indexer.append(("a",))
             arrays.append(k)
+    if empty_axis is not None and converted == len(arrays):
+        # an integer into an empty axis, with no index array to gather along: nothing to clamp
+        # to or fill from, as in JAX
+        raise IndexError(f"index {empty_axis[0]} is out of bounds for axis {empty_axis[1]} with "
+                         "size 0")
     return tuple(indexer), arrays
+
+
+def _check_masks(shape, items, masks):
+    """numpy's IndexError for a boolean mask whose shape differs from the axes it stands for."""
+    consumes = [k is not None and k is not Ellipsis for k in items]
+    ell = next((j for j, k in enumerate(items) if k is Ellipsis), len(items))
+    for j, mshape in masks:
+        dim = sum(consumes[:j]) if j < ell else len(shape) - sum(consumes[j:])
+        if tuple(shape[dim:dim + len(mshape)]) != mshape:
+            raise IndexError(f"boolean index did not match indexed array along axis {dim}; "
+                             f"the mask has shape {mshape} for the axes of size "
+                             f"{tuple(shape[dim:dim + len(mshape)])}: a mask needs the shape "
+                             "of the axes it selects from")
 
 
 def _static_slice_part(v):
@@ -103,28 +141,31 @@ def _static_slice_part(v):
 
 
 def _array_index(k):
-    """An array-like index: integer arrays pass through, boolean masks become positions."""
+    """An array-like index as (index entries, the shape of a boolean mask or None): integer
+    arrays pass through, boolean masks become positions."""
     if isinstance(k, Tracer):
         if k.dtype == np.bool_:
             try:
                 k = concrete_value(k)
             except ConcretizationError:
-                raise ConcretizationError(
+                raise _errors.NonConcreteBooleanIndexError(
                     f"a boolean mask of type {k.aval.str_short()} is used as an index, but its "
                     "number of True values (the result's size) is not known when tracing.\n"
                     f"  at {user_frame()}\nKeep the shape instead: fnp.where(mask, x, 0), or "
                     "sum with fnp.sum(fnp.where(mask, x, 0)). " + doc_link("concretizationerror")) from None
         else:
             _check_int(k.dtype)
-            return [k]
+            return [k], None
     v = concrete_value(k) if not isinstance(k, list) else asarray(k)
     v = asarray(v)
     if v.dtype == np.bool_:
-        return [asarray(p) for p in np.nonzero(v)] if v.ndim else [np.s_[:] if v else None]
+        if v.ndim:
+            return [asarray(p) for p in np.nonzero(v)], v.shape
+        return [np.s_[:] if v else None], None
     if v.size == 0 and v.dtype == np.float64:
         v = v.astype(np.intp)  # x[[]] is an empty integer index, as in numpy
     _check_int(v.dtype)
-    return [int(v) if v.ndim == 0 else v]
+    return [int(v) if v.ndim == 0 else v], None
 
 
 def _check_int(dtype):
@@ -598,44 +639,240 @@ defvjp(dynamic_update_slice_p,
        lambda ct, ans, x, u, *starts: dynamic_slice(ct, starts, u.shape))
 
 
+# ---- out-of-bounds indices: JAX's gather/scatter modes ------------------------------------------
+
+class GatherScatterMode(enum.Enum):
+    """What an out-of-bounds index does (JAX's lax.GatherScatterMode): CLIP clamps it into the
+    array; FILL_OR_DROP reads `fill_value` (gather) or drops the update (scatter);
+    PROMISE_IN_BOUNDS promises there are none (funcgrad then clamps reads and drops updates, as
+    JAX's CPU backend does).
+
+    >>> from funcgrad import lax
+    >>> lax.GatherScatterMode.from_any("drop")
+    <GatherScatterMode.FILL_OR_DROP: 'fill'>
+    """
+    CLIP = "clip"
+    FILL_OR_DROP = "fill"
+    PROMISE_IN_BOUNDS = "promise_in_bounds"
+
+    @staticmethod
+    def from_any(s: "str | GatherScatterMode | None") -> "GatherScatterMode | None":
+        """The mode for a string ('clip', 'fill', 'drop', 'promise_in_bounds'), a mode, or None
+        (None stays None: each operation's default, clamping reads and dropping updates)."""
+        if s is None or isinstance(s, GatherScatterMode):
+            return s
+        if s == "drop":
+            return GatherScatterMode.FILL_OR_DROP
+        if isinstance(s, str):
+            for m in GatherScatterMode:
+                if m.value == s:
+                    return m
+        raise ValueError(f"Unknown gather mode {s!r}: `mode` must be one of 'promise_in_bounds', "
+                         "'clip', 'drop', 'fill' or None (JAX's default: reads clamp, updates "
+                         "out of bounds are dropped)")
+
+
+def _array_axes(indexer):
+    """The axis of x that each ("a",) entry of `indexer` indexes."""
+    axes, dim = [], 0
+    for e in indexer:
+        if e[0] in "ne":
+            continue
+        if e[0] == "a":
+            axes.append(dim)
+        dim += 1
+    return axes
+
+
+def _normalized(i, n):
+    """(i with negative positions wrapped, a mask of the in-bounds positions), or (i, None)
+    when every position is known to be in bounds: on the host for a concrete i, else traced."""
+    if not isinstance(i, Tracer) or is_concrete(i):
+        v = np.asarray(host_value(i)) if isinstance(i, (Array, Tracer)) else np.asarray(i)
+        if v.size == 0 or (v.min() >= -n and v.max() < n):
+            return i, None
+        v = np.where(v < 0, v + n, v)
+        return v, (v >= 0) & (v < n)
+    dt = get_aval(i).dtype
+    big = n > np.iinfo(dt).max
+    if dt.kind == "i" and not big:
+        i = select(lt(i, np.array(0, dt)), add(i, np.array(n, dt)), i)
+    low = ge(i, np.array(0, dt))
+    return i, low if big else bitwise_and(low, lt(i, np.array(n, dt)))
+
+
+def _clipped(i, n):
+    if isinstance(i, np.ndarray):
+        return np.clip(i, 0, max(n - 1, 0))
+    dt = get_aval(i).dtype
+    return maximum(minimum(i, np.array(min(max(n - 1, 0), np.iinfo(dt).max), dt)),
+                   np.array(0, dt))
+
+
+def _dropped(i, valid, n):
+    """i with its out-of-bounds positions moved to n (one past the end: a padded slot)."""
+    if isinstance(i, np.ndarray) and isinstance(valid, np.ndarray):
+        return np.where(valid, i, n).astype(np.result_type(i.dtype, np.min_scalar_type(n)))
+    i = convert_element_type(i, np.int64) if np.iinfo(get_aval(i).dtype).max < n else i
+    return select(valid, i, np.array(n, get_aval(i).dtype))
+
+
+def _all_valid(valids, shape):
+    """The conjunction of the per-array masks, broadcast to the index arrays' common `shape`."""
+    if all(isinstance(v, np.ndarray) for v in valids):
+        return np.logical_and.reduce([np.broadcast_to(v, shape) for v in valids])
+    out = None
+    for v in valids:
+        nd = get_aval(v).ndim
+        v = broadcast_in_dim(v, shape, tuple(range(len(shape) - nd, len(shape))))
+        out = v if out is None else bitwise_and(out, v)
+    return out
+
+
+def default_fill_value(dtype: np.dtype) -> Any:
+    """JAX's fill for reads out of bounds in mode 'fill': NaN for inexact dtypes, the minimum of
+    a signed integer, the maximum of an unsigned one, True for booleans."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return np.array(np.nan, dtype)
+    if dtype.kind == "i":
+        return np.array(np.iinfo(dtype).min, dtype)
+    if dtype.kind == "u":
+        return np.array(np.iinfo(dtype).max, dtype)
+    return np.array(True, dtype)
+
+
+def _eager(x, arrays):
+    """Whether x and every index array are plain values (no transform sees them): numpy then
+    runs the operation now and its own IndexError says an index is out of bounds."""
+    return x.__class__ is Array and not any(isinstance(a, Tracer) for a in arrays)
+
+
+def _bounded_gather(x, indexer, arrays, mode, fill_value, detach):
+    shape = get_aval(x).shape
+    out_shape = indexed_shape(shape, indexer, [get_aval(b).shape for b in arrays])
+    if 0 in out_shape:  # nothing is read: no index is out of bounds
+        return full(out_shape, 0, get_aval(x).dtype)
+    fill = mode is GatherScatterMode.FILL_OR_DROP
+    masked = fill or (mode is not GatherScatterMode.CLIP and detach is not None)
+    new, valids = [], []
+    for a, ax in zip(arrays, _array_axes(indexer)):
+        n = shape[ax]
+        if n == 0 and fill:  # nothing to read from: every position is filled
+            dt = get_aval(x).dtype
+            fv = default_fill_value(dt) if fill_value is None else fill_value
+            return full(out_shape, fv, dt)
+        i, valid = _normalized(a, n)
+        if valid is None or n == 0:
+            new.append(a)
+            continue
+        new.append(_clipped(i, n))
+        if masked:
+            valids.append(valid)
+    out = gather(x, new, indexer)
+    if not valids:
+        return out
+    b = tuple(np.broadcast_shapes(*[get_aval(a).shape for a in new]))
+    valid = _all_valid(valids, b)
+    _, adjacent, pre = _advanced_layout(indexer)
+    start = pre if adjacent else 0
+    out_shape = get_aval(out).shape
+    mask = broadcast_in_dim(valid, out_shape, tuple(range(start, start + len(b))))
+    if not fill:  # a clamped read, constant for derivatives (JAX's transpose drops it)
+        return select(mask, out, detach(out))
+    dt = get_aval(x).dtype
+    fv = default_fill_value(dt) if fill_value is None else convert_element_type(fill_value, dt)
+    return select(mask, out, fv)
+
+
+def _bounded_scatter(fn, x, u, indexer, arrays, mode):
+    aval = get_aval(x)
+    if 0 in get_aval(u).shape:  # nothing is written: no index is out of bounds
+        return x
+    new, grow = [], [0] * aval.ndim
+    for a, ax in zip(arrays, _array_axes(indexer)):
+        n = aval.shape[ax]
+        i, valid = _normalized(a, n)
+        if valid is None:
+            new.append(a)
+        elif mode is GatherScatterMode.CLIP:
+            new.append(_clipped(i, n) if n else a)
+        else:  # dropped: written into one padded slot past the end, cut off after
+            new.append(_dropped(i, valid, n))
+            grow[ax] = 1
+    if not any(grow):
+        return fn(x, u, new, indexer)
+    padded = pad(x, np.zeros((), aval.dtype), [(0, g, 0) for g in grow])
+    return slice_(fn(padded, u, new, indexer), (0,) * aval.ndim, aval.shape)
+
+
 # ---- user-facing entry points -------------------------------------------------------------------
 
-def index(x: ArrayLike, idx: Any) -> Array:
-    """x[idx] with numpy's semantics.
+def index(x: ArrayLike, idx: Any, mode: str | GatherScatterMode | None = None,
+          fill_value: ArrayLike | None = None,
+          detach: Callable[[Any], Any] | None = None) -> Array:
+    """x[idx] with numpy's semantics for indices in bounds and JAX's for the others: by default
+    (and with mode 'clip' or 'promise_in_bounds') they are clamped into the array; with 'fill'
+    (or 'drop') they read `fill_value` (default: NaN, or the integer minimum). `detach`
+    (stop_gradient, which lives above lax) makes the clamped reads of mode None and
+    'promise_in_bounds' constants for derivatives, as in JAX, where only 'clip' differentiates
+    into the clamped position.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
     >>> lax.index(fnp.arange(6).reshape(2, 3), (1, slice(None, None, -1)))
     Array([5, 4, 3], dtype=int64)
+    >>> lax.index(fnp.arange(3.), fnp.array([5, -1]), mode="fill", fill_value=-1.)
+    Array([-1.,  2.], dtype=float64)
     """
-    indexer, arrays = normalize_index(get_aval(x).shape, idx)
-    return gather(x, arrays, indexer)
+    m = GatherScatterMode.from_any(mode)
+    indexer, arrays = normalize_index(get_aval(x).shape, idx, strict=False)
+    if not arrays:
+        return gather(x, arrays, indexer)
+    if _eager(x, arrays):
+        try:  # numpy's indexing checks the bounds itself: only an index out of bounds costs more
+            return gather(x, arrays, indexer)
+        except IndexError:
+            pass
+    return _bounded_gather(x, indexer, arrays, m, fill_value, detach)
 
 
 _SCATTERS = {"set": scatter, "add": scatter_add, "multiply": scatter_mul, "min": scatter_min,
              "max": scatter_max}
 
 
-def index_update(x: ArrayLike, idx: Any, values: ArrayLike, mode: str) -> Array:
-    """x.at[idx].<mode>(values): a new array; `values` broadcast to x[idx]'s shape, cast to x's
-    dtype (as numpy's assignment does).
+def index_update(x: ArrayLike, idx: Any, values: ArrayLike, op: str,
+                 mode: str | GatherScatterMode | None = None) -> Array:
+    """x.at[idx].<op>(values): a new array; `values` broadcast to x[idx]'s shape, cast to x's
+    dtype (as numpy's assignment does). Updates at indices out of bounds are dropped (JAX's
+    default, and modes 'drop', 'fill', 'promise_in_bounds'), or clamped with mode 'clip'.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad import lax
     >>> lax.index_update(fnp.zeros(3), 1, 5., 'add')
     Array([0., 5., 0.], dtype=float64)
+    >>> lax.index_update(fnp.zeros(3), fnp.array([1, 7]), 5., 'set', mode='clip')
+    Array([0., 5., 5.], dtype=float64)
     """
-    if mode not in _SCATTERS:
-        raise ValueError(f"index_update: `mode` must be one of {sorted(_SCATTERS)}, got "
-                         f"{mode!r}")
+    if op not in _SCATTERS:
+        raise ValueError(f"index_update: `op` must be one of {sorted(_SCATTERS)}, got "
+                         f"{op!r}")
+    m = GatherScatterMode.from_any(mode)
     aval = get_aval(x)
-    indexer, arrays = normalize_index(aval.shape, idx)
+    indexer, arrays = normalize_index(aval.shape, idx, strict=False)
     shape = indexed_shape(aval.shape, indexer, [get_aval(a).shape for a in arrays])
     u = convert_element_type(values, aval.dtype)
     u_aval = get_aval(u)
     if u_aval.shape != shape:
-        if broadcast_shapes(f"x.at[...].{mode}", u_aval, ShapedArray(shape, aval.dtype)) != shape:
-            raise ValueError(f"x.at[...].{mode}: values of shape {u_aval.shape} cannot be "
+        if broadcast_shapes(f"x.at[...].{op}", u_aval, ShapedArray(shape, aval.dtype)) != shape:
+            raise ValueError(f"x.at[...].{op}: values of shape {u_aval.shape} cannot be "
                              f"broadcast to the indexed shape {shape}")
         u = broadcast_in_dim(u, shape, tuple(range(len(shape) - u_aval.ndim, len(shape))))
-    return _SCATTERS[mode](x, u, arrays, indexer)
+    if not arrays:
+        return _SCATTERS[op](x, u, arrays, indexer)
+    if _eager(x, arrays) and u.__class__ is Array:
+        try:  # as in index: numpy's scatter raises before anything is written
+            return _SCATTERS[op](x, u, arrays, indexer)
+        except IndexError:
+            pass
+    return _bounded_scatter(_SCATTERS[op], x, u, indexer, arrays, m)

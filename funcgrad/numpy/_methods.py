@@ -15,6 +15,7 @@ from . import _reductions as R
 from . import _ufuncs as U
 from ._core import asarray
 from ._dtypes import astype as _astype_fn
+from ._indexing import _IndexUpdateHelper, getitem
 
 _OPERAND_TYPES = (Array, Tracer, np.ndarray, np.generic, list, tuple) + PY_SCALARS
 
@@ -84,59 +85,6 @@ def _iter(self):
     return (lax.index(self, i) for i in range(self.shape[0]))
 
 
-class _IndexUpdateHelper:
-    """x.at[idx] -> an object with set/add/multiply/divide/min/max/get, each returning a new
-    array (JAX's functional replacement for `x[idx] = v`)."""
-    __slots__ = ("array",)
-
-    def __init__(self, array):
-        self.array = array
-
-    def __getitem__(self, idx):
-        return _IndexUpdateRef(self.array, idx)
-
-    def __repr__(self):
-        return f"_IndexUpdateHelper({self.array!r})"
-
-
-class _IndexUpdateRef:
-    __slots__ = ("array", "index")
-
-    def __init__(self, array, index):
-        self.array, self.index = array, index
-
-    def get(self):
-        return lax.index(self.array, self.index)
-
-    def set(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "set")
-
-    def add(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "add")
-
-    def multiply(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "multiply")
-
-    def divide(self, values):
-        dt = get_aval(self.array).dtype
-        if dt.kind not in "fc":
-            raise TypeError(f"x.at[...].divide on an array of dtype {dt.name}: use a float array")
-        # x / (the divisors scattered into ones): exact division, as numpy's x[idx] /= v, where
-        # multiplying by 1/v would be off by an ulp (-7 * (1/2.5) != -7 / 2.5).
-        ones = lax.full(get_aval(self.array).shape, 1, dt)
-        return U.divide(self.array, lax.index_update(ones, self.index, _val(values), "multiply"))
-
-    def min(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "min")
-
-    def max(self, values):
-        return lax.index_update(self.array, self.index, _val(values), "max")
-
-
-def _val(v):
-    return v if isinstance(v, (Array, Tracer)) or type(v) in PY_SCALARS else asarray(v)
-
-
 def _reshape_method(self, *shape, order="C"):
     if len(shape) == 1 and not isinstance(shape[0], int):
         shape = shape[0]
@@ -185,7 +133,7 @@ _METHODS.update({
     "__lt__": _binop(U.less), "__le__": _binop(U.less_equal),
     "__gt__": _binop(U.greater), "__ge__": _binop(U.greater_equal),
     "__neg__": U.negative, "__pos__": U.positive, "__abs__": U.absolute, "__invert__": U.invert,
-    "__getitem__": lax.index, "__setitem__": _setitem, "__hash__": _hash, "__len__": _len,
+    "__getitem__": getitem, "__setitem__": _setitem, "__hash__": _hash, "__len__": _len,
     "__iter__": _iter, "__array_ufunc__": _array_ufunc,
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
     "prod": R.prod, "argmax": R.argmax, "argmin": R.argmin, "any": R.any, "all": R.all,
