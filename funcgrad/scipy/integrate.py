@@ -61,6 +61,8 @@ _MID = np.array([6025192743 / 30085553152, 0.0, 51252292925 / 65400821598,
                  -1776094331 / 19743644256, 11237099 / 235043384]) / 2
 # a theta**4 + b theta**3 + c theta**2 from p(1), p'(1) and p(1/2) of the quartic on [0, 1]
 _QUARTIC = np.linalg.inv(np.array([[1.0, 1.0, 1.0], [4.0, 3.0, 2.0], [1 / 16, 1 / 8, 1 / 4]]))
+_A_ROWS = [np.ascontiguousarray(r) for r in _A]  # np.dot(row, k[:s], out=) per stage
+_C_LIST = [float(v) for v in _C]  # Python floats: the stage times are scalar arithmetic
 
 
 def _rms(v):
@@ -80,7 +82,13 @@ def _initial_step(rhs, t0, y0, f0, rtol, atol):
 
 def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     """The adaptive solve in numpy: ys[i] = y(ts[i]), each by dense output inside the accepted
-    step that reaches past ts[i] (at most mxstep step attempts per output interval)."""
+    step that reaches past ts[i] (at most mxstep step attempts per output interval).
+
+    The step loop is serial Python, so each attempt does a fixed, small number of numpy calls
+    on preallocated buffers: the stages in one (7, n) array (first-same-as-last: an accepted
+    attempt's stages become the next step's, by swapping buffers, not copying), the error norm
+    by one dot product, and the dense-output quartic only for the step that reaches an output
+    time. y and the stages are carried in float64 (complex128) whatever y0's dtype."""
     dtype = np.result_type(y0.dtype, np.float32)
     ys = np.empty((len(ts),) + y0.shape, dtype)
     if not len(ts):
@@ -88,27 +96,49 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     ys[0] = y0
     if not y0.size:  # nothing to integrate
         return ys
+    cd = np.result_type(dtype, np.float64)  # the working precision, as numpy's promotion gives
     t, y = float(ts[0]), y0.astype(dtype)
     f = rhs(y, t)
     dt = min(_initial_step(rhs, t, y, f, rtol, atol), hmax)
-    last_t, poly = t, None  # the accepted step [last_t, t] and its quartic (in theta)
-    k = np.empty((7,) + y.shape, dtype)
+    y = y.astype(cd)
+    n = y.shape[0]
+    k, k_acc = np.empty((7, n), cd), np.empty((7, n), cd)  # the attempt's and the accepted stages
+    k_acc[6] = f
+    y_old, y_new, stage = np.empty(n, cd), np.empty(n, cd), np.empty(n, cd)
+    err = np.empty(n, cd)
+    scale, scale2 = np.empty(n, y.real.dtype), np.empty(n, y.real.dtype)
+    last_t, dt_acc, stepped = t, 0.0, False  # the accepted step [last_t, t] of length dt_acc
+    dot, add, multiply = np.dot, np.add, np.multiply
+    rows, c, b5, e = _A_ROWS, _C_LIST, _B5, _E
     for i in range(1, len(ts)):
         target = float(ts[i])
         steps = 0
         while t < target and steps < mxstep and dt > 0:
-            k[0] = f
+            k[0] = k_acc[6]
             for s in range(1, 7):
-                k[s] = rhs(y + dt * (_A[s] @ k[:s]), t + _C[s] * dt)
-            y_new = y + dt * (_B5 @ k)
-            err = dt * (_E @ k)
-            ratio = _rms(err / (atol + rtol * np.maximum(np.abs(y), np.abs(y_new))))
+                dot(rows[s], k[:s], out=stage)
+                multiply(stage, dt, out=stage)
+                add(stage, y, out=stage)
+                k[s] = rhs(stage, t + c[s] * dt)
+            dot(b5, k, out=y_new)
+            multiply(y_new, dt, out=y_new)
+            add(y_new, y, out=y_new)
+            dot(e, k, out=err)
+            np.abs(y, out=scale)
+            np.abs(y_new, out=scale2)
+            np.maximum(scale, scale2, out=scale)
+            multiply(scale, rtol, out=scale)
+            add(scale, atol, out=scale)
+            if cd.kind == "c":
+                r = np.abs(err) * dt
+            else:
+                r = multiply(err, dt, out=err)
+            np.divide(r, scale, out=r)
+            ratio = math.sqrt(float(dot(r, r)) / n)
             if ratio <= 1.0:
-                mid = y + dt * (_MID @ k)
-                rhs_vec = np.stack([y_new - y - dt * f, dt * (k[6] - f),
-                                    mid - y - 0.5 * dt * f])
-                poly = (_QUARTIC @ rhs_vec, dt * f, y)
-                last_t, t, y, f = t, t + dt, y_new, k[6].copy()
+                y_old, y, y_new = y, y_new, y_old
+                k, k_acc = k_acc, k
+                last_t, t, dt_acc, stepped = t, t + dt, dt, True
             # the next step: grow by at most 10, shrink (after a rejection) by at most 5
             if ratio == 0.0:
                 dt = dt * 10.0
@@ -117,13 +147,21 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
                 dt = dt * min(10.0, max(factor, 1.0 if ratio < 1 else 0.2))
             dt = min(dt, hmax)
             steps += 1
-        if poly is None:
+        if not stepped:
             ys[i] = y
         else:
-            (a4, a3, a2), a1, a0 = poly
-            th = (target - last_t) / (t - last_t)
-            ys[i] = (((a4 * th + a3) * th + a2) * th + a1) * th + a0
+            ys[i] = _dense(y_old, y, k_acc, dt_acc, (target - last_t) / (t - last_t))
     return ys
+
+
+def _dense(y0, y1, k, dt, th):
+    """y at theta = th in the step from y0 to y1 of length dt with stages k: the quartic in
+    theta that matches y0, y0', y1, y1' and Shampine's midpoint."""
+    f = k[0]
+    mid = y0 + dt * (_MID @ k)
+    rhs_vec = np.stack([y1 - y0 - dt * f, dt * (k[6] - f), mid - y0 - 0.5 * dt * f])
+    a4, a3, a2 = _QUARTIC @ rhs_vec
+    return (((a4 * th + a3) * th + a2) * th + dt * f) * th + y0
 
 
 class _Dynamics:
