@@ -167,11 +167,15 @@ def _dense(y0, y1, k, dt, th):
 class _Dynamics:
     """A flat right-hand side fn(yv, t, *arg_leaves) -> dy (1-d vectors), hashable by what it is
     built from, so that jit's cache of the odeint primitive sees the same one for the same func;
-    `numpy` evaluates it on numpy values through a cached jit of fn."""
+    `numpy` evaluates it on numpy values through a cached jit of fn, or of `parts`:
+    parts(state[:n], t, state[n:2n], *arg_leaves) -> pieces whose concatenation is fn's value
+    (the adjoint's, so that its compiled code neither slices nor concatenates)."""
 
-    def __init__(self, key: tuple, fn: Callable[..., Any]) -> None:
-        self.key, self.fn = key, fn
+    def __init__(self, key: tuple, fn: Callable[..., Any],
+                 parts: Callable[..., Any] | None = None) -> None:
+        self.key, self.fn, self.parts = key, fn, parts
         self._jitted = jit(fn)
+        self._jitted_parts = None if parts is None else jit(parts)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Dynamics) and other.key == self.key
@@ -183,24 +187,29 @@ class _Dynamics:
         return "dynamics" if self.key[0] == "user" else "adjoint dynamics"
 
     def numpy(self, y0, t0, arg_leaves):
-        """rhs(y, t) on numpy values: the generated code of jit(fn) called directly (no
-        dispatch per call), or fn itself where it cannot be traced (it branches on values)."""
-        t0 = np.asarray(t0, y0.dtype)
-        try:
-            low = self._jitted.lower(y0, t0, *arg_leaves)
-        except ConcretizationError:
-            low = None
-        except FuncgradError:
-            raise TypeError(
-                "odeint: func closes over a value that a transform is tracing (for example "
-                "the parameter being differentiated); pass it to odeint as an extra "
-                "argument instead: odeint(func, y0, t, param) calls func(y, t, param)") from None
-        if low is not None and low.device is None:
-            fn, consts, dtype = low.fn, low.consts, y0.dtype
+        """rhs(y, t) on numpy values: the generated code of jit(fn) (or of jit(parts)) called
+        directly (no dispatch per call), or fn itself where it cannot be traced (it branches on
+        values)."""
+        dtype = y0.dtype
+        t0 = np.asarray(t0, dtype)
+        if self.parts is None:
+            low = _lower(self._jitted, y0, t0, *arg_leaves)
+            if low is not None:
+                fn, consts = low.fn, low.consts
 
-            def rhs(y, t):
-                return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
-            return rhs
+                def rhs(y, t):
+                    return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+                return rhs
+        else:
+            n = (y0.shape[0] - 1 - sum(a.size for a in arg_leaves)) // 2
+            low = _lower(self._jitted_parts, y0[:n], t0, y0[n:2 * n], *arg_leaves)
+            if low is not None:
+                fn, consts, concatenate = low.fn, low.consts, np.concatenate
+
+                def rhs_parts(state, t):
+                    return concatenate(fn(*consts, state[:n], np.asarray(t, dtype),
+                                          state[n:2 * n], *arg_leaves))
+                return rhs_parts
 
         def eager(y, t):
             return np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
@@ -213,14 +222,31 @@ class _Dynamics:
         d args_bar/ds = a^T df/dargs."""
         fn = self.fn
 
-        def aug(state, s, *arg_leaves):
-            n = (get_aval(state).shape[0] - 1 - sum(_size(a) for a in arg_leaves)) // 2
-            y, a = state[:n], state[n:2 * n]
+        def parts(y, s, a, *arg_leaves):
             dy, pullback = vjp(fn, y, lax.neg(s), *arg_leaves)
             cts = pullback(a)
-            return fnp.concatenate([lax.neg(dy), cts[0], fnp.reshape(cts[1], (1,))] +
-                                   [fnp.ravel(c) for c in cts[2:]])
-        return _Dynamics(("adjoint", self.key), aug)
+            return [lax.neg(dy), cts[0], fnp.reshape(cts[1], (1,))] + [
+                fnp.ravel(c) for c in cts[2:]]
+
+        def aug(state, s, *arg_leaves):
+            n = (get_aval(state).shape[0] - 1 - sum(_size(a) for a in arg_leaves)) // 2
+            return fnp.concatenate(parts(state[:n], s, state[n:2 * n], *arg_leaves))
+        return _Dynamics(("adjoint", self.key), aug, parts)
+
+
+def _lower(jitted, *args):
+    """jitted's compiled form for these numpy arguments, or None where it has none that runs
+    on the host (func branches on values)."""
+    try:
+        low = jitted.lower(*args)
+    except ConcretizationError:
+        return None
+    except FuncgradError:
+        raise TypeError(
+            "odeint: func closes over a value that a transform is tracing (for example "
+            "the parameter being differentiated); pass it to odeint as an extra "
+            "argument instead: odeint(func, y0, t, param) calls func(y, t, param)") from None
+    return low if low.device is None else None
 
 
 def _size(x):
@@ -276,11 +302,15 @@ def _build_user_dynamics(func, y_tree, y_shapes, args_tree):
 def _flatten(leaves, dtype):
     if not leaves:
         return fnp.zeros((0,), dtype)
+    if len(leaves) == 1:
+        return fnp.ravel(fnp.asarray(leaves[0])).astype(dtype)
     return fnp.concatenate([fnp.ravel(fnp.asarray(v)).astype(dtype) for v in leaves])
 
 
 def _unflatten(v, treedef, shapes, lead=()):
     """The leaves of a flat vector (or of rows of one, with leading axes `lead`) as a tree."""
+    if len(shapes) == 1 and get_aval(v).shape[-1] == int(np.prod(shapes[0])):
+        return tree.tree_unflatten(treedef, [fnp.reshape(v, tuple(lead) + tuple(shapes[0]))])
     out, start = [], 0
     for s in shapes:
         n = int(np.prod(s))
