@@ -109,13 +109,17 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     scale, scale2 = np.empty(n, y.real.dtype), np.empty(n, y.real.dtype)
     last_t, dt_acc, stepped = t, 0.0, False  # the accepted step [last_t, t] of length dt_acc
     dot, add, multiply = np.dot, np.add, np.multiply
-    rows, c, b5, e = _A_ROWS, _C_LIST, _B5, _E
+    rows, c, b5, e, a10 = _A_ROWS, _C_LIST, _B5, _E, float(_A[1][0])
     for i in range(1, len(ts)):
         target = float(ts[i])
         steps = 0
         while t < target and steps < mxstep and dt > 0:
             k[0] = k_acc[6]
-            for s in range(1, 7):
+            # (numpy's dot of a length-1 contraction takes a slow non-BLAS loop: a multiply)
+            multiply(k[0], a10 * dt, out=stage)
+            add(stage, y, out=stage)
+            k[1] = rhs(stage, t + c[1] * dt)
+            for s in range(2, 7):
                 dot(rows[s], k[:s], out=stage)
                 multiply(stage, dt, out=stage)
                 add(stage, y, out=stage)
