@@ -61,7 +61,12 @@ _MID = np.array([6025192743 / 30085553152, 0.0, 51252292925 / 65400821598,
                  -1776094331 / 19743644256, 11237099 / 235043384]) / 2
 # a theta**4 + b theta**3 + c theta**2 from p(1), p'(1) and p(1/2) of the quartic on [0, 1]
 _QUARTIC = np.linalg.inv(np.array([[1.0, 1.0, 1.0], [4.0, 3.0, 2.0], [1 / 16, 1 / 8, 1 / 4]]))
-_A_ROWS = [np.ascontiguousarray(r) for r in _A]  # np.dot(row, k[:s], out=) per stage
+# rows 1-6: [1, A[s]] (the stages), 7: [1, B5] (the 5th-order solution), 8: [0, E] (the error):
+# each the coefficients of [y, k0, ..., k6] (the time step scales all but y's)
+_TABLEAU = np.zeros((9, 8))
+for _s in range(1, 7):
+    _TABLEAU[_s, 0], _TABLEAU[_s, 1:_s + 1] = 1.0, _A[_s]
+_TABLEAU[7, 0], _TABLEAU[7, 1:], _TABLEAU[8, 1:] = 1.0, _B5, _E
 _C_LIST = [float(v) for v in _C]  # Python floats: the stage times are scalar arithmetic
 
 
@@ -102,46 +107,39 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     dt = min(_initial_step(rhs, t, y, f, rtol, atol), hmax)
     y = y.astype(cd)
     n = y.shape[0]
-    k, k_acc = np.empty((7, n), cd), np.empty((7, n), cd)  # the attempt's and the accepted stages
-    k_acc[6] = f
-    y_old, y_new, stage = np.empty(n, cd), np.empty(n, cd), np.empty(n, cd)
-    err = np.empty(n, cd)
+    # rows [y, k0, ..., k6] of the attempt and of the accepted step: stage s is one dot of
+    # row s of _TABLEAU (scaled by dt, y's coefficient kept 1) with the first s + 1 rows
+    ky, ky_acc = np.empty((8, n), cd), np.empty((8, n), cd)
+    ky_acc[7] = f
+    y_new, stage = np.empty(n, cd), np.empty(n, cd)
     scale, scale2 = np.empty(n, y.real.dtype), np.empty(n, y.real.dtype)
+    m = np.empty_like(_TABLEAU)
     last_t, dt_acc, stepped = t, 0.0, False  # the accepted step [last_t, t] of length dt_acc
-    dot, add, multiply = np.dot, np.add, np.multiply
-    rows, c, b5, e, a10 = _A_ROWS, _C_LIST, _B5, _E, float(_A[1][0])
+    dot, add, multiply, c = np.dot, np.add, np.multiply, _C_LIST
     for i in range(1, len(ts)):
         target = float(ts[i])
         steps = 0
         while t < target and steps < mxstep and dt > 0:
-            k[0] = k_acc[6]
-            # (numpy's dot of a length-1 contraction takes a slow non-BLAS loop: a multiply)
-            multiply(k[0], a10 * dt, out=stage)
-            add(stage, y, out=stage)
-            k[1] = rhs(stage, t + c[1] * dt)
-            for s in range(2, 7):
-                dot(rows[s], k[:s], out=stage)
-                multiply(stage, dt, out=stage)
-                add(stage, y, out=stage)
-                k[s] = rhs(stage, t + c[s] * dt)
-            dot(b5, k, out=y_new)
-            multiply(y_new, dt, out=y_new)
-            add(y_new, y, out=y_new)
-            dot(e, k, out=err)
+            multiply(_TABLEAU, dt, out=m)
+            m[:, 0] = _TABLEAU[:, 0]
+            ky[0] = y
+            ky[1] = ky_acc[7]
+            for s in range(1, 7):
+                dot(m[s, :s + 1], ky[:s + 1], out=stage)
+                ky[s + 1] = rhs(stage, t + c[s] * dt)
+            dot(m[7], ky, out=y_new)
+            err = dot(m[8], ky)
             np.abs(y, out=scale)
             np.abs(y_new, out=scale2)
             np.maximum(scale, scale2, out=scale)
             multiply(scale, rtol, out=scale)
             add(scale, atol, out=scale)
-            if cd.kind == "c":
-                r = np.abs(err) * dt
-            else:
-                r = multiply(err, dt, out=err)
+            r = np.abs(err) if cd.kind == "c" else err
             np.divide(r, scale, out=r)
             ratio = math.sqrt(float(dot(r, r)) / n)
             if ratio <= 1.0:
-                y_old, y, y_new = y, y_new, y_old
-                k, k_acc = k_acc, k
+                y, y_new = y_new, y
+                ky, ky_acc = ky_acc, ky
                 last_t, t, dt_acc, stepped = t, t + dt, dt, True
             # the next step: grow by at most 10, shrink (after a rejection) by at most 5
             if ratio == 0.0:
@@ -154,7 +152,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
         if not stepped:
             ys[i] = y
         else:
-            ys[i] = _dense(y_old, y, k_acc, dt_acc, (target - last_t) / (t - last_t))
+            ys[i] = _dense(ky_acc[0], y, ky_acc[1:], dt_acc, (target - last_t) / (t - last_t))
     return ys
 
 
