@@ -178,6 +178,7 @@ class _Dynamics:
         self.key, self.fn, self.parts = key, fn, parts
         self._jitted = jit(fn)
         self._jitted_parts = None if parts is None else jit(parts)
+        self._lowered: dict = {}  # the compiled form (or None) by the operands' signature
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Dynamics) and other.key == self.key
@@ -194,24 +195,26 @@ class _Dynamics:
         values)."""
         dtype = y0.dtype
         t0 = np.asarray(t0, dtype)
-        if self.parts is None:
-            low = _lower(self._jitted, y0, t0, *arg_leaves)
-            if low is not None:
-                fn, consts = low.fn, low.consts
+        n = None if self.parts is None else (
+            y0.shape[0] - 1 - sum(a.size for a in arg_leaves)) // 2  # the adjoint's y size
+        sig = (y0.shape, y0.dtype, tuple((a.shape, a.dtype) for a in arg_leaves))
+        if sig not in self._lowered:
+            self._lowered[sig] = _lower(self._jitted, y0, t0, *arg_leaves) if n is None \
+                else _lower(self._jitted_parts, y0[:n], t0, y0[n:2 * n], *arg_leaves)
+        low = self._lowered[sig]
+        if low is not None and n is None:
+            fn, consts = low.fn, low.consts
 
-                def rhs(y, t):
-                    return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
-                return rhs
-        else:
-            n = (y0.shape[0] - 1 - sum(a.size for a in arg_leaves)) // 2
-            low = _lower(self._jitted_parts, y0[:n], t0, y0[n:2 * n], *arg_leaves)
-            if low is not None:
-                fn, consts, concatenate = low.fn, low.consts, np.concatenate
+            def rhs(y, t):
+                return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+            return rhs
+        if low is not None:
+            fn, consts, concatenate = low.fn, low.consts, np.concatenate
 
-                def rhs_parts(state, t):
-                    return concatenate(fn(*consts, state[:n], np.asarray(t, dtype),
-                                          state[n:2 * n], *arg_leaves))
-                return rhs_parts
+            def rhs_parts(state, t):
+                return concatenate(fn(*consts, state[:n], np.asarray(t, dtype),
+                                      state[n:2 * n], *arg_leaves))
+            return rhs_parts
 
         def eager(y, t):
             return np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
@@ -369,7 +372,7 @@ def _odeint_vjp(ct, ans, args, positions, residuals, *, dynamics, rtol, atol, mx
     t0_bar = fnp.zeros((1,), get_aval(yv).dtype)
     t_bars = []
     for i in range(n_t - 1, 0, -1):
-        t_bar = fnp.sum(lax.mul(dynamics.fn(ans[i], ts[i], *arg_leaves), ct[i]))
+        t_bar = fnp.sum(lax.mul(dynamics._jitted(ans[i], ts[i], *arg_leaves), ct[i]))
         t_bars.append(t_bar)
         t0_bar = lax.sub(t0_bar, t_bar)
         state = fnp.concatenate([ans[i], a, t0_bar, args_bar])
