@@ -114,6 +114,9 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     y_new, stage = np.empty(n, cd), np.empty(n, cd)
     scale, scale2 = np.empty(n, y.real.dtype), np.empty(n, y.real.dtype)
     m = np.empty_like(_TABLEAU)
+    # the stages' operands as views, made once (m is rewritten in place; ky and ky_acc swap)
+    m_rows = [m[s, :s + 1] for s in range(7)]
+    ky_rows, ky_acc_rows = [ky[:s + 1] for s in range(7)], [ky_acc[:s + 1] for s in range(7)]
     last_t, dt_acc, stepped = t, 0.0, False  # the accepted step [last_t, t] of length dt_acc
     dot, add, multiply, c = np.dot, np.add, np.multiply, _C_LIST
     for i in range(1, len(ts)):
@@ -125,7 +128,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
             ky[0] = y
             ky[1] = ky_acc[7]
             for s in range(1, 7):
-                dot(m[s, :s + 1], ky[:s + 1], out=stage)
+                dot(m_rows[s], ky_rows[s], out=stage)
                 ky[s + 1] = rhs(stage, t + c[s] * dt)
             dot(m[7], ky, out=y_new)
             err = dot(m[8], ky)
@@ -140,6 +143,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
             if ratio <= 1.0:
                 y, y_new = y_new, y
                 ky, ky_acc = ky_acc, ky
+                ky_rows, ky_acc_rows = ky_acc_rows, ky_rows
                 last_t, t, dt_acc, stepped = t, t + dt, dt, True
             # the next step: grow by at most 10, shrink (after a rejection) by at most 5
             if ratio == 0.0:
