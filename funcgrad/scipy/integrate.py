@@ -129,7 +129,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
             ky[1] = ky_acc[7]
             for s in range(1, 7):
                 dot(m_rows[s], ky_rows[s], out=stage)
-                ky[s + 1] = rhs(stage, t + c[s] * dt)
+                rhs(stage, t + c[s] * dt, ky[s + 1])
             dot(m[7], ky, out=y_new)
             err = dot(m[8], ky)
             np.abs(y, out=scale)
@@ -194,9 +194,9 @@ class _Dynamics:
         return "dynamics" if self.key[0] == "user" else "adjoint dynamics"
 
     def numpy(self, y0, t0, arg_leaves):
-        """rhs(y, t) on numpy values: the generated code of jit(fn) (or of jit(parts)) called
-        directly (no dispatch per call), or fn itself where it cannot be traced (it branches on
-        values)."""
+        """rhs(y, t, out=None) on numpy values (written into out when given): the generated
+        code of jit(fn) (or of jit(parts)) called directly (no dispatch per call), or fn itself
+        where it cannot be traced (it branches on values)."""
         dtype = y0.dtype
         t0 = np.asarray(t0, dtype)
         n = None if self.parts is None else (
@@ -209,19 +209,25 @@ class _Dynamics:
         if low is not None and n is None:
             fn, consts = low.fn, low.consts
 
-            def rhs(y, t):
-                return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+            def rhs(y, t, out=None):
+                dy = fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+                if out is None:
+                    return dy
+                out[...] = dy
             return rhs
         if low is not None:
             fn, consts, concatenate = low.fn, low.consts, np.concatenate
 
-            def rhs_parts(state, t):
+            def rhs_parts(state, t, out=None):
                 return concatenate(fn(*consts, state[:n], np.asarray(t, dtype),
-                                      state[n:2 * n], *arg_leaves))
+                                      state[n:2 * n], *arg_leaves), out=out)
             return rhs_parts
 
-        def eager(y, t):
-            return np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
+        def eager(y, t, out=None):
+            dy = np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
+            if out is None:
+                return dy
+            out[...] = dy
         return eager
 
     @functools.cached_property
