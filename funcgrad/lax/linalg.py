@@ -35,6 +35,8 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers):
         a = lhs if lc[0] == lhs.ndim - 1 else lhs.T
         b = rhs if rc[0] == 0 else rhs.T
         return np.dot(a, b)
+    if not lb and not lc:  # an outer product (as in the vjp of a matrix-vector product)
+        return np.multiply.outer(lhs, rhs)
     lf, rf = _free(lhs.ndim, lc, lb), _free(rhs.ndim, rc, rb)
     # As (batch, M, K) @ (batch, K, N): one batched BLAS call.
     a = lhs.transpose(list(lb) + lf + list(lc))

@@ -61,6 +61,13 @@ _MID = np.array([6025192743 / 30085553152, 0.0, 51252292925 / 65400821598,
                  -1776094331 / 19743644256, 11237099 / 235043384]) / 2
 # a theta**4 + b theta**3 + c theta**2 from p(1), p'(1) and p(1/2) of the quartic on [0, 1]
 _QUARTIC = np.linalg.inv(np.array([[1.0, 1.0, 1.0], [4.0, 3.0, 2.0], [1 / 16, 1 / 8, 1 / 4]]))
+# rows 1-6: [1, A[s]] (the stages), 7: [1, B5] (the 5th-order solution), 8: [0, E] (the error):
+# each the coefficients of [y, k0, ..., k6] (the time step scales all but y's)
+_TABLEAU = np.zeros((9, 8))
+for _s in range(1, 7):
+    _TABLEAU[_s, 0], _TABLEAU[_s, 1:_s + 1] = 1.0, _A[_s]
+_TABLEAU[7, 0], _TABLEAU[7, 1:], _TABLEAU[8, 1:] = 1.0, _B5, _E
+_C_LIST = [float(v) for v in _C]  # Python floats: the stage times are scalar arithmetic
 
 
 def _rms(v):
@@ -80,7 +87,13 @@ def _initial_step(rhs, t0, y0, f0, rtol, atol):
 
 def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     """The adaptive solve in numpy: ys[i] = y(ts[i]), each by dense output inside the accepted
-    step that reaches past ts[i] (at most mxstep step attempts per output interval)."""
+    step that reaches past ts[i] (at most mxstep step attempts per output interval).
+
+    The step loop is serial Python, so each attempt does a fixed, small number of numpy calls
+    on preallocated buffers: the stages in one (7, n) array (first-same-as-last: an accepted
+    attempt's stages become the next step's, by swapping buffers, not copying), the error norm
+    by one dot product, and the dense-output quartic only for the step that reaches an output
+    time. y and the stages are carried in float64 (complex128) whatever y0's dtype."""
     dtype = np.result_type(y0.dtype, np.float32)
     ys = np.empty((len(ts),) + y0.shape, dtype)
     if not len(ts):
@@ -88,27 +101,50 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     ys[0] = y0
     if not y0.size:  # nothing to integrate
         return ys
+    cd = np.result_type(dtype, np.float64)  # the working precision, as numpy's promotion gives
     t, y = float(ts[0]), y0.astype(dtype)
     f = rhs(y, t)
     dt = min(_initial_step(rhs, t, y, f, rtol, atol), hmax)
-    last_t, poly = t, None  # the accepted step [last_t, t] and its quartic (in theta)
-    k = np.empty((7,) + y.shape, dtype)
+    y = y.astype(cd)
+    n = y.shape[0]
+    # rows [y, k0, ..., k6] of the attempt and of the accepted step: stage s is one dot of
+    # row s of _TABLEAU (scaled by dt, y's coefficient kept 1) with the first s + 1 rows
+    ky, ky_acc = np.empty((8, n), cd), np.empty((8, n), cd)
+    ky_acc[7] = f
+    y_new, stage = np.empty(n, cd), np.empty(n, cd)
+    scale, scale2 = np.empty(n, y.real.dtype), np.empty(n, y.real.dtype)
+    m = np.empty_like(_TABLEAU)
+    # the stages' operands as views, made once (m is rewritten in place; ky and ky_acc swap)
+    m_rows = [m[s, :s + 1] for s in range(7)]
+    ky_rows, ky_acc_rows = [ky[:s + 1] for s in range(7)], [ky_acc[:s + 1] for s in range(7)]
+    last_t, dt_acc, stepped = t, 0.0, False  # the accepted step [last_t, t] of length dt_acc
+    dot, add, multiply, c = np.dot, np.add, np.multiply, _C_LIST
     for i in range(1, len(ts)):
         target = float(ts[i])
         steps = 0
         while t < target and steps < mxstep and dt > 0:
-            k[0] = f
+            multiply(_TABLEAU, dt, out=m)
+            m[:, 0] = _TABLEAU[:, 0]
+            ky[0] = y
+            ky[1] = ky_acc[7]
             for s in range(1, 7):
-                k[s] = rhs(y + dt * (_A[s] @ k[:s]), t + _C[s] * dt)
-            y_new = y + dt * (_B5 @ k)
-            err = dt * (_E @ k)
-            ratio = _rms(err / (atol + rtol * np.maximum(np.abs(y), np.abs(y_new))))
+                dot(m_rows[s], ky_rows[s], out=stage)
+                rhs(stage, t + c[s] * dt, ky[s + 1])
+            dot(m[7], ky, out=y_new)
+            err = dot(m[8], ky)
+            np.abs(y, out=scale)
+            np.abs(y_new, out=scale2)
+            np.maximum(scale, scale2, out=scale)
+            multiply(scale, rtol, out=scale)
+            add(scale, atol, out=scale)
+            r = np.abs(err) if cd.kind == "c" else err
+            np.divide(r, scale, out=r)
+            ratio = math.sqrt(float(dot(r, r)) / n)
             if ratio <= 1.0:
-                mid = y + dt * (_MID @ k)
-                rhs_vec = np.stack([y_new - y - dt * f, dt * (k[6] - f),
-                                    mid - y - 0.5 * dt * f])
-                poly = (_QUARTIC @ rhs_vec, dt * f, y)
-                last_t, t, y, f = t, t + dt, y_new, k[6].copy()
+                y, y_new = y_new, y
+                ky, ky_acc = ky_acc, ky
+                ky_rows, ky_acc_rows = ky_acc_rows, ky_rows
+                last_t, t, dt_acc, stepped = t, t + dt, dt, True
             # the next step: grow by at most 10, shrink (after a rejection) by at most 5
             if ratio == 0.0:
                 dt = dt * 10.0
@@ -117,23 +153,36 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
                 dt = dt * min(10.0, max(factor, 1.0 if ratio < 1 else 0.2))
             dt = min(dt, hmax)
             steps += 1
-        if poly is None:
+        if not stepped:
             ys[i] = y
         else:
-            (a4, a3, a2), a1, a0 = poly
-            th = (target - last_t) / (t - last_t)
-            ys[i] = (((a4 * th + a3) * th + a2) * th + a1) * th + a0
+            ys[i] = _dense(ky_acc[0], y, ky_acc[1:], dt_acc, (target - last_t) / (t - last_t))
     return ys
+
+
+def _dense(y0, y1, k, dt, th):
+    """y at theta = th in the step from y0 to y1 of length dt with stages k: the quartic in
+    theta that matches y0, y0', y1, y1' and Shampine's midpoint."""
+    f = k[0]
+    mid = y0 + dt * (_MID @ k)
+    rhs_vec = np.stack([y1 - y0 - dt * f, dt * (k[6] - f), mid - y0 - 0.5 * dt * f])
+    a4, a3, a2 = _QUARTIC @ rhs_vec
+    return (((a4 * th + a3) * th + a2) * th + dt * f) * th + y0
 
 
 class _Dynamics:
     """A flat right-hand side fn(yv, t, *arg_leaves) -> dy (1-d vectors), hashable by what it is
     built from, so that jit's cache of the odeint primitive sees the same one for the same func;
-    `numpy` evaluates it on numpy values through a cached jit of fn."""
+    `numpy` evaluates it on numpy values through a cached jit of fn, or of `parts`:
+    parts(state[:n], t, state[n:2n], *arg_leaves) -> pieces whose concatenation is fn's value
+    (the adjoint's, so that its compiled code neither slices nor concatenates)."""
 
-    def __init__(self, key: tuple, fn: Callable[..., Any]) -> None:
-        self.key, self.fn = key, fn
+    def __init__(self, key: tuple, fn: Callable[..., Any],
+                 parts: Callable[..., Any] | None = None) -> None:
+        self.key, self.fn, self.parts = key, fn, parts
         self._jitted = jit(fn)
+        self._jitted_parts = None if parts is None else jit(parts)
+        self._lowered: dict = {}  # the compiled form (or None) by the operands' signature
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Dynamics) and other.key == self.key
@@ -145,27 +194,40 @@ class _Dynamics:
         return "dynamics" if self.key[0] == "user" else "adjoint dynamics"
 
     def numpy(self, y0, t0, arg_leaves):
-        """rhs(y, t) on numpy values: the generated code of jit(fn) called directly (no
-        dispatch per call), or fn itself where it cannot be traced (it branches on values)."""
-        t0 = np.asarray(t0, y0.dtype)
-        try:
-            low = self._jitted.lower(y0, t0, *arg_leaves)
-        except ConcretizationError:
-            low = None
-        except FuncgradError:
-            raise TypeError(
-                "odeint: func closes over a value that a transform is tracing (for example "
-                "the parameter being differentiated); pass it to odeint as an extra "
-                "argument instead: odeint(func, y0, t, param) calls func(y, t, param)") from None
-        if low is not None and low.device is None:
-            fn, consts, dtype = low.fn, low.consts, y0.dtype
+        """rhs(y, t, out=None) on numpy values (written into out when given): the generated
+        code of jit(fn) (or of jit(parts)) called directly (no dispatch per call), or fn itself
+        where it cannot be traced (it branches on values)."""
+        dtype = y0.dtype
+        t0 = np.asarray(t0, dtype)
+        n = None if self.parts is None else (
+            y0.shape[0] - 1 - sum(a.size for a in arg_leaves)) // 2  # the adjoint's y size
+        sig = (y0.shape, y0.dtype, tuple((a.shape, a.dtype) for a in arg_leaves))
+        if sig not in self._lowered:
+            self._lowered[sig] = _lower(self._jitted, y0, t0, *arg_leaves) if n is None \
+                else _lower(self._jitted_parts, y0[:n], t0, y0[n:2 * n], *arg_leaves)
+        low = self._lowered[sig]
+        if low is not None and n is None:
+            fn, consts = low.fn, low.consts
 
-            def rhs(y, t):
-                return fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+            def rhs(y, t, out=None):
+                dy = fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+                if out is None:
+                    return dy
+                out[...] = dy
             return rhs
+        if low is not None:
+            fn, consts, concatenate = low.fn, low.consts, np.concatenate
 
-        def eager(y, t):
-            return np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
+            def rhs_parts(state, t, out=None):
+                return concatenate(fn(*consts, state[:n], np.asarray(t, dtype),
+                                      state[n:2 * n], *arg_leaves), out=out)
+            return rhs_parts
+
+        def eager(y, t, out=None):
+            dy = np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
+            if out is None:
+                return dy
+            out[...] = dy
         return eager
 
     @functools.cached_property
@@ -175,14 +237,31 @@ class _Dynamics:
         d args_bar/ds = a^T df/dargs."""
         fn = self.fn
 
-        def aug(state, s, *arg_leaves):
-            n = (get_aval(state).shape[0] - 1 - sum(_size(a) for a in arg_leaves)) // 2
-            y, a = state[:n], state[n:2 * n]
+        def parts(y, s, a, *arg_leaves):
             dy, pullback = vjp(fn, y, lax.neg(s), *arg_leaves)
             cts = pullback(a)
-            return fnp.concatenate([lax.neg(dy), cts[0], fnp.reshape(cts[1], (1,))] +
-                                   [fnp.ravel(c) for c in cts[2:]])
-        return _Dynamics(("adjoint", self.key), aug)
+            return [lax.neg(dy), cts[0], fnp.reshape(cts[1], (1,))] + [
+                fnp.ravel(c) for c in cts[2:]]
+
+        def aug(state, s, *arg_leaves):
+            n = (get_aval(state).shape[0] - 1 - sum(_size(a) for a in arg_leaves)) // 2
+            return fnp.concatenate(parts(state[:n], s, state[n:2 * n], *arg_leaves))
+        return _Dynamics(("adjoint", self.key), aug, parts)
+
+
+def _lower(jitted, *args):
+    """jitted's compiled form for these numpy arguments, or None where it has none that runs
+    on the host (func branches on values)."""
+    try:
+        low = jitted.lower(*args)
+    except ConcretizationError:
+        return None
+    except FuncgradError:
+        raise TypeError(
+            "odeint: func closes over a value that a transform is tracing (for example "
+            "the parameter being differentiated); pass it to odeint as an extra "
+            "argument instead: odeint(func, y0, t, param) calls func(y, t, param)") from None
+    return low if low.device is None else None
 
 
 def _size(x):
@@ -238,11 +317,15 @@ def _build_user_dynamics(func, y_tree, y_shapes, args_tree):
 def _flatten(leaves, dtype):
     if not leaves:
         return fnp.zeros((0,), dtype)
+    if len(leaves) == 1:
+        return fnp.ravel(fnp.asarray(leaves[0])).astype(dtype)
     return fnp.concatenate([fnp.ravel(fnp.asarray(v)).astype(dtype) for v in leaves])
 
 
 def _unflatten(v, treedef, shapes, lead=()):
     """The leaves of a flat vector (or of rows of one, with leading axes `lead`) as a tree."""
+    if len(shapes) == 1 and get_aval(v).shape[-1] == int(np.prod(shapes[0])):
+        return tree.tree_unflatten(treedef, [fnp.reshape(v, tuple(lead) + tuple(shapes[0]))])
     out, start = [], 0
     for s in shapes:
         n = int(np.prod(s))
@@ -299,7 +382,7 @@ def _odeint_vjp(ct, ans, args, positions, residuals, *, dynamics, rtol, atol, mx
     t0_bar = fnp.zeros((1,), get_aval(yv).dtype)
     t_bars = []
     for i in range(n_t - 1, 0, -1):
-        t_bar = fnp.sum(lax.mul(dynamics.fn(ans[i], ts[i], *arg_leaves), ct[i]))
+        t_bar = fnp.sum(lax.mul(dynamics._jitted(ans[i], ts[i], *arg_leaves), ct[i]))
         t_bars.append(t_bar)
         t0_bar = lax.sub(t0_bar, t_bar)
         state = fnp.concatenate([ans[i], a, t0_bar, args_bar])
