@@ -10,9 +10,9 @@ again under JAX and compares it with the same recording, so a recording can neve
 programs on every run; all of them, slow, with FUNCGRAD_SLOW=1). Re-record after
 changing a program: `python tests/test_jax_corpus.py --record [names]` (needs JAX).
 
-PENDING lists the programs that do not yet print what JAX prints in this checkout, each with the
-gap that stops it and the helper whose branch closes it (issue #17); they run as non-strict
-xfails, so a program that starts passing shows as XPASS and its line can be deleted.
+PENDING lists the programs that do not yet print what JAX prints, each with the gap that stops
+it (issue #17); they run as non-strict xfails, so a program that starts passing shows as XPASS
+and its line can be deleted.
 """
 from __future__ import annotations
 
@@ -33,59 +33,18 @@ CORPUS = ROOT / "examples" / "jax_docs"
 EXPECTED = CORPUS / "expected"
 PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
-# program -> why it does not print what JAX prints yet in this checkout (owner: the gap), and
-# whether it passes on a scratch merge of jaxdtype+prng+jaxapi+jaxrules+scilinalg (12-07 04:45).
-# X64 is what all but two need: JAX's default dtypes (jnp.ones(3) is float32 under JAX).
-X64 = "jaxdtype: JAX's x64-off mode"
+# program -> why it does not print what JAX prints yet (all other programs do).
 PENDING: dict[str, str] = {
-    "array_api": X64 + "; jaxdtype: Array.nbytes, jnp.bfloat16 (passes on the merge)",
-    "at_updates": X64 + "; jaxrules: .at modes, out-of-bounds drop/clamp (passes on the merge)",
-    "autodiff_grad": X64 + " (passes on the merge)",
-    "autodiff_hvp": X64 + " (passes on the merge)",
-    "autodiff_jacobians": X64 + " (passes on the merge)",
-    "autodiff_jvp_vjp": X64 + ", weak jvp/vjp outputs (passes on the merge)",
-    "checkpointing": X64 + " (passes on the merge)",
-    "complex_diff": X64 + "; jaxrules: holomorphic grad and its TypeErrors (passes on the merge)",
-    "control_flow_cond_switch": X64 + "; jaxapi: jax.errors (passes on the merge)",
-    "control_flow_loops": X64 + "; jaxdtype: scan's ys keep the body's weak type (open after the "
-        "merge)",
-    "convolutions": X64 + "; jaxrules: conv_dimension_numbers, conv_with_general_padding (passes "
-        "on the merge)",
-    "custom_jvp_rules": X64 + "; jaxrules: custom_jvp.defjvps (passes on the merge)",
-    "custom_vjp_fixed_point": X64 + " (passes on the merge)",
-    "custom_vjp_rules": X64 + ", weak grads; jaxrules: nondiff_argnums (passes on the merge)",
-    "debug_printing": X64 + " (passes on the merge)",
-    "einsum_linalg": X64 + " (passes on the merge)",
-    "eval_shape_and_check_grads": X64 + "; jaxapi: eval_shape, check_grads' float32 tolerances "
-        "(passes on the merge)",
-    "jit_caching": X64 + "; jaxapi: jit's cache per function; jaxdtype: dot_general's jaxpr "
-        "params printed as JAX's (open after the merge)",
-    "jit_static_args": X64 + "; jaxapi/jaxrules: x[mask] under jit raises "
-        "NonConcreteBooleanIndexError (open after the merge)",
-    "linear_regression": X64 + "; prng: threefry (passes on the merge)",
-    "make_jaxpr": X64 + "; jaxdtype: out_sharding=, weak_type=, unroll= params, a jit call "
-        "equation, Eqn.primitive (open after the merge)",
-    "nn_functions": X64 + " (passes on the merge)",
-    "per_example_gradients": X64 + "; prng: threefry (passes on the merge)",
-    "pytrees_basics": X64 + "; jaxapi: sorted dict keys, PyTreeDef printing (passes on the merge)",
-    "pytrees_custom": X64 + "; jaxapi: register_dataclass, register_static (passes on the merge)",
-    "pytrees_keypaths": "jaxapi: key paths, register_pytree_with_keys, keystr options (passes on "
-        "the merge)",
-    "random_keys": X64 + "; prng: threefry split/fold_in/bits, typed keys (passes on the merge)",
-    "random_samplers": X64 + "; prng: gamma, beta, dirichlet, poisson, t (open: prng's committed "
-        "_gamma calls a missing random_bits.backend_split)",
-    "sharp_bits_dtypes": X64 + "; jnp.float32(2) and the other scalar types give numpy scalars "
-        "(unowned: funcgrad/numpy/__init__.py; open after the merge)",
-    "sharp_bits_indexing": X64 + "; jaxrules: out-of-bounds reads clamp, updates drop, mode='fill'"
-        " (passes on the merge)",
-    "sharp_bits_nans": X64 + " (passes on the merge)",
-    "sharp_bits_purity": X64 + "; jaxapi: jit's cache per function (passes on the merge)",
-    "stateful_counter": X64 + "; prng: threefry (passes on the merge)",
-    "stop_gradient": X64 + "; jaxapi: lax.stop_gradient (passes on the merge)",
-    "thinking_in_jax": X64 + "; jaxapi: lax binary ops refuse mixed dtypes (passes on the merge)",
-    "tracer_errors": "jaxapi/jaxrules: x[mask] under jit raises NonConcreteBooleanIndexError (open"
-        " after the merge)",
-    "vmap_batching": X64 + " (passes on the merge)",
+    "control_flow_loops": "scan's stacked outputs: JAX keeps the weak type of a weakly typed "
+        "init carry in ys (even after the carry turns strong); funcgrad's ys take the body's "
+        "traced type",
+    "jit_caching": "jaxpr parameters: dot_general prints its dimension_numbers as tuples and "
+        "without preferred_element_type",
+    "jit_static_args": "operations on constants run eagerly under jit, so a shape computed from "
+        "jnp.array(x.shape) is concrete and reshape succeeds where JAX raises a TypeError",
+    "make_jaxpr": "jaxpr parameters and structure: reduce_sum's out_sharding=, "
+        "convert_element_type's weak_type=, the weak-scalar conversion JAX stages, fori_loop as "
+        "a scan with an index carry",
 }
 
 

@@ -82,9 +82,9 @@ assert jax.tree_util is funcgrad.tree_util and tree is funcgrad.tree and jax.ran
 assert optax is funcgrad.optim and optax.tree is funcgrad.optim.tree
 assert funcgrad.numpy.__spec__.name == "funcgrad.numpy"  # the module keeps its own spec
 try:
-    import jax.experimental  # funcgrad has none: a missing module, never the real JAX's
+    import jax.experimental.pallas  # funcgrad has none: a missing module, never the real JAX's
 except ModuleNotFoundError:
-    print("no jax.experimental")
+    print("no jax.experimental.pallas")
 jax.config.update("jax_enable_x64", True)
 print(sys.argv[1:], jax.tree.map(lambda x: x * 2, {"a": 1}))
 """
@@ -97,7 +97,7 @@ def test_the_runner_aliases_jax_and_optax(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["no jax.experimental", "['x', '--y'] {'a': 2}"]
+    assert proc.stdout.splitlines() == ["no jax.experimental.pallas", "['x', '--y'] {'a': 2}"]
     usage = subprocess.run([sys.executable, "-m", "funcgrad"], cwd=ROOT, capture_output=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True, timeout=120)
     assert usage.returncode == 2 and "usage: python -m funcgrad script.py" in usage.stderr
