@@ -139,7 +139,8 @@ def _sici_np(x, which):
     far = (math.pi / 2 + h.imag) if which == 0 else -h.real
     far = np.where(np.isinf(ax), math.pi / 2 if which == 0 else 0.0, far)
     out = np.where(small, acc, far)
-    return np.sign(x) * out if which == 0 else out
+    # Ci(-inf) is NaN in scipy's real sici (Ci(x) + i pi has no real limit)
+    return np.sign(x) * out if which == 0 else np.where(x == -np.inf, np.nan, out)
 
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
@@ -283,7 +284,12 @@ def _sinc_deriv(ans, x):  # sin(x) / x, 1 at 0
 
 
 defderiv(sine_integral_p, _sinc_deriv)
-defderiv(cosine_integral_p, lambda ans, x: ew.div(ew.cos(x), x))
+def _cos_over_x(ans, x):  # cos(x) / x, inf at 0 (as JAX's)
+    zero = ew.eq(x, 0.0)
+    return ew.select(zero, np.inf, ew.div(ew.cos(x), ew.select(zero, 1.0, x)))
+
+
+defderiv(cosine_integral_p, _cos_over_x)
 _SQRT_HALF = math.sqrt(0.5)
 
 

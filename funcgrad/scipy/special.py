@@ -717,11 +717,10 @@ def bernoulli(n: int) -> Array:
 
 def _real_floating(x, name):
     """x as a real floating operand; complex input is a ValueError, as JAX's."""
-    x = _floating(x) if type(x) not in (complex,) else x
     if np.dtype(fnp.result_type(x)).kind == "c":
         raise ValueError(f"{name} does not support complex-valued inputs; pass the real part "
                          f"(x.real) or use wofz for the complex error-function family.")
-    return x
+    return _floating(x)
 
 
 def dawsn(x: ArrayLike) -> Array:
@@ -788,7 +787,8 @@ def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50) -> Array:
     """The Bessel functions J_0(z), ..., J_v(z) of the first kind, stacked on a new leading axis
     (shape (v + 1, *z.shape)), by Miller's backward recurrence from order n_iter normalized by
     J_0 + 2 (J_2 + J_4 + ...) = 1; lax operations, so every derivative follows. n_iter must
-    exceed about |z| + 20 for float64 accuracy.
+    exceed about |z| + 20 for float64 accuracy. The recurrence runs in float64 for every input
+    dtype (its terms grow like (2k/z)**k), the result has z's dtype.
 
     >>> [round(float(j), 12) for j in bessel_jn(1.0, v=2)]
     [0.765197686558, 0.440050585745, 0.114903484932]
@@ -799,6 +799,9 @@ def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50) -> Array:
         raise ValueError(f"bessel_jn needs 0 <= v <= n_iter, got v={v}, n_iter={n_iter}")
     z = _real_floating(z, "bessel_jn")
     z = operand(z) if not isinstance(z, float) else fnp.asarray(z)
+    dtype = z.dtype
+    # the recurrence grows like (2k/z)**k: run it in float64 (float32 would overflow)
+    z = lax.convert_element_type(z, np.float64)
     z = lax.select(lax.eq(z, 0.0), lax.add(z, math.nan), z)  # J_n(0) is NaN, as JAX's
     f_next = lax.mul(z, 0.0)  # f_{k+2}
     f_cur = lax.add(f_next, 1e-16)  # f_{k+1}
@@ -811,7 +814,7 @@ def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50) -> Array:
             norm = lax.add(norm, f if k == 0 else lax.mul(2.0, f))
         f_next, f_cur = f_cur, f
     vals = vals[::-1][:v + 1]
-    return fnp.stack([lax.div(f, norm) for f in vals])
+    return lax.convert_element_type(fnp.stack([lax.div(f, norm) for f in vals]), dtype)
 
 
 def _floating(x):
