@@ -1,0 +1,115 @@
+"""Confluent hypergeometric primitives: Kummer's function M(a, b, x) = 1F1(a; b; x) and its
+derivatives in a and in b.
+
+The impl is our own numpy code: the power series sum_k (a)_k / (b)_k x**k / k! for x >= 0 (all
+terms of one sign once k > -a), and Kummer's transformation M(a, b, x) = exp(x) M(b - a, b, -x)
+for x < 0, so that the summed series never alternates for long; the a- and b-derivatives are the
+term-by-term derivatives of the same series, summed alongside (digamma differences as running
+sums of 1/(a + j) and 1/(b + j)). Accurate to about 1e-13 relative in float64 where the result is
+representable. The x-derivative is (a / b) M(a + 1, b + 1, x), so M is differentiable in x to any
+order; the a- and b-derivatives are first order only.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.array import Array
+from .._core.primitive import defderiv
+from .._core.trace import bind
+from .._core.typing import ArrayLike
+from . import elementwise as ew
+from .special import _elementwise
+
+_MAX_TERMS = 4000
+
+
+def _series(a, b, x):
+    """(M, dM/da, dM/db) by the power series (x >= 0 intended). At a = -n (a polynomial) the
+    terms past k = n vanish but their a-derivatives do not: each is the term's product with its
+    zero factor (a + n) left out, carried along as t_rest."""
+    t_rest = np.ones_like(x)
+    hit = np.zeros(x.shape, bool)  # has (a)_k passed its zero factor?
+    m, da, db = t_rest.copy(), np.zeros_like(x), np.zeros_like(x)
+    sa, sb = np.zeros_like(x), np.zeros_like(x)
+    for k in range(_MAX_TERMS):
+        ak, bk = a + k, b + k
+        zero = ak == 0
+        hit = hit | zero
+        sa = sa + 1 / np.where(zero, np.inf, ak)
+        sb = sb + 1 / bk
+        t_rest = t_rest * np.where(zero, 1.0, ak) / bk * x / (k + 1)
+        t = np.where(hit, 0.0, t_rest)
+        cm, ca, cb = t, np.where(hit, t_rest, t * sa), -t * sb
+        m, da, db = m + cm, da + ca, db + cb
+        if k > 4 and np.all(((np.abs(cm) <= 1e-17 * np.abs(m)) & (np.abs(ca) <= 1e-17 * np.abs(da))
+                             & (np.abs(cb) <= 1e-17 * np.abs(db))) | ~np.isfinite(m)):
+            break
+    return m, da, db
+
+
+def _hyp1f1_all(a, b, x):
+    neg = x < 0
+    a2 = np.where(neg, b - a, a)
+    m, da, db = _series(a2, b, np.abs(x))
+    with np.errstate(all="ignore"):
+        ex = np.exp(np.where(neg, x, 0.0))
+        m, da, db = ex * m, np.where(neg, -ex * da, da), np.where(neg, ex * (da + db), db)
+    pole = (b <= 0) & (b == np.floor(b))
+    trivial = a == 0
+    m = np.where(trivial, 1.0, np.where(pole, np.inf, m))
+    da = np.where(pole, np.nan, da)
+    db = np.where(trivial, 0.0, np.where(pole, np.nan, db))
+    nan = np.isnan(a) | np.isnan(b) | np.isnan(x)
+    return [np.where(nan, np.nan, v) for v in (m, da, db)]
+
+
+hyp1f1_p = _elementwise("hyp1f1", lambda a, b, x: _hyp1f1_all(a, b, x)[0])
+hyp1f1_da_p = _elementwise("hyp1f1_da", lambda a, b, x: _hyp1f1_all(a, b, x)[1])
+hyp1f1_db_p = _elementwise("hyp1f1_db", lambda a, b, x: _hyp1f1_all(a, b, x)[2])
+
+
+def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
+    """Kummer's confluent hypergeometric function M(a, b, x) = 1F1(a; b; x).
+
+    >>> round(float(hyp1f1(1.0, 2.0, 3.0)), 12)  # (e**3 - 1) / 3
+    6.361845641063
+    """
+    return bind(hyp1f1_p, a, b, x)
+
+
+def hyp1f1_da(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
+    """d M(a, b, x) / d a (first order only).
+
+    >>> round(float(hyp1f1_da(1.0, 2.0, 3.0)), 9)
+    8.554661121
+    """
+    return bind(hyp1f1_da_p, a, b, x)
+
+
+def hyp1f1_db(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
+    """d M(a, b, x) / d b (first order only).
+
+    >>> round(float(hyp1f1_db(1.0, 2.0, 3.0)), 9)
+    -4.945483685
+    """
+    return bind(hyp1f1_db_p, a, b, x)
+
+
+def _first_order_only(what):
+    def rule(ans, *args, **params):
+        raise NotImplementedError(
+            f"{what} is differentiable once: its derivative in a or b has no derivative rule "
+            f"(differentiate hyp1f1 in x to higher order, or a and b once)")
+    return rule
+
+
+def _dx(ans, a, b, x):  # (a / b) M(a + 1, b + 1, x)
+    return ew.mul(ew.div(a, b), hyp1f1(ew.add(a, 1.0), ew.add(b, 1.0), x))
+
+
+defderiv(hyp1f1_p, lambda ans, a, b, x: hyp1f1_da(a, b, x),
+         lambda ans, a, b, x: hyp1f1_db(a, b, x), _dx)
+for _p in (hyp1f1_da_p, hyp1f1_db_p):
+    defderiv(_p, *[_first_order_only(_p.name)] * 3)
+
+__all__ = ["hyp1f1", "hyp1f1_da", "hyp1f1_db"]
