@@ -5,8 +5,9 @@ outside the support."""
 from . import (bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm,
                geom, gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal,
                nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy)
+from .descriptive import ModeResult, mode, rankdata, sem
 
 __all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
            "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
            "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm",
-           "uniform", "vonmises", "wrapcauchy"]
+           "uniform", "vonmises", "wrapcauchy", "ModeResult", "mode", "rankdata", "sem"]
