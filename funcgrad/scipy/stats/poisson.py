@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import lax
 from ..._core.array import Array
 from ..._core.typing import ArrayLike
@@ -65,7 +67,11 @@ def entropy(mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     2.204395243428
     """
     mu, loc = floats(mu, loc)
-    mu = lax.add(mu, lax.mul(loc, 0.0))  # broadcast with loc
+    if not isinstance(loc, float):  # broadcast with an array loc
+        mu = lax.add(mu, lax.mul(loc, 0.0))
+    dtype = fnp.result_type(mu)
+    # k log(mu) - mu - lgamma(k + 1) cancels to a few units from terms near mu log(mu): float64
+    mu = lax.convert_element_type(mu, np.float64)
     ok = lax.gt(mu, 0.0)
     small = lax.lt(mu, 1000.0)
     ms = safe(lax.bitwise_and(ok, small), mu, 1.0)
@@ -81,7 +87,8 @@ def entropy(mu: ArrayLike, loc: ArrayLike = 0) -> Array:
                                                                       lax.mul(inv, 19 / 360))))))
     out = lax.select(small, summed, asym)
     out = lax.select(lax.eq(mu, 0.0), lax.mul(mu, 0.0), out)
-    return where_valid(lax.bitwise_or(ok, lax.eq(mu, 0.0)), out)
+    out = where_valid(lax.bitwise_or(ok, lax.eq(mu, 0.0)), out)
+    return out if isinstance(dtype, type) else lax.convert_element_type(out, dtype)
 
 
 __all__ = ["cdf", "entropy", "logpmf", "pmf"]
