@@ -182,4 +182,46 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
     return _crop(_fft_full(in1, in2, ax), in1.shape, in2.shape, mode, ax)
 
 
-__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "fftconvolve"]
+def detrend(data: ArrayLike, axis: int = -1, type: str = "linear",
+            bp: int | Sequence[int] | np.ndarray = 0, overwrite_data: None = None) -> Array:
+    """data less its trend along `axis`: its mean (type='constant'), or its least-squares line
+    fitted separately on each piece between the breakpoints `bp` (type='linear'; pieces start at
+    0, at each bp and end at the axis length). Differentiable in data; integer data becomes
+    float64.
+
+    >>> detrend(fnp.array([1.0, 2.0, 4.0]))
+    Array([-0.16666667,  0.33333333, -0.16666667], dtype=float64)
+    """
+    if type not in ("linear", "l", "constant", "c"):
+        raise ValueError(f"Trend type must be 'linear' or 'constant', got type={type!r}")
+    if overwrite_data is not None:
+        raise NotImplementedError("overwrite_data argument not implemented (arrays are "
+                                  "immutable: leave it None)")
+    x = fnp.asarray(data)
+    if x.dtype.kind not in "fc":
+        x = x.astype(np.float64)
+    if type in ("constant", "c"):
+        return x - fnp.mean(x, axis=axis, keepdims=True)
+    x = fnp.moveaxis(x, axis, -1)
+    n = x.shape[-1]
+    cuts = np.unique(np.concatenate([[0], np.atleast_1d(np.asarray(bp, dtype=int)), [n]]))
+    if cuts[0] < 0 or cuts[-1] > n:
+        raise ValueError(f"Breakpoints must be non-negative and less than length of data along "
+                         f"given axis, got bp={bp!r} for length {n}")
+    pieces = []
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        seg = x[..., lo:hi]
+        t = np.arange(hi - lo, dtype=np.float64)
+        tc = t - t.mean()
+        denom = float(tc @ tc)
+        centered = seg - fnp.mean(seg, axis=-1, keepdims=True)
+        if denom == 0.0:  # one point: its mean is the fit
+            pieces.append(centered)
+            continue
+        slope = fnp.sum(centered * tc.astype(x.dtype), axis=-1, keepdims=True) / denom
+        pieces.append(centered - slope * tc.astype(x.dtype))
+    out = fnp.concatenate(pieces, axis=-1) if pieces else x
+    return fnp.moveaxis(out, -1, axis)
+
+
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "detrend", "fftconvolve"]
