@@ -18,7 +18,7 @@ _NAN_POLICIES = ("propagate", "omit", "raise")
 class ModeResult(NamedTuple):
     """The most common value along an axis and how often it occurs."""
     mode: Array
-    count: Array
+    count: Array  # type: ignore[assignment]  # (shadows tuple.count, as scipy's and JAX's)
 
 
 def _check_nan_policy(nan_policy: str, fn: str, supported: tuple[str, ...]) -> None:
