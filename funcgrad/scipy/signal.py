@@ -190,7 +190,7 @@ def detrend(data: ArrayLike, axis: int = -1, type: str = "linear",
     float64.
 
     >>> detrend(fnp.array([1.0, 2.0, 4.0]))
-    Array([-0.16666667,  0.33333333, -0.16666667], dtype=float64)
+    Array([ 0.16666667, -0.33333333,  0.16666667], dtype=float64)
     """
     if type not in ("linear", "l", "constant", "c"):
         raise ValueError(f"Trend type must be 'linear' or 'constant', got type={type!r}")
