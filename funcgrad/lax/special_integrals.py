@@ -25,7 +25,7 @@ from .._core.primitive import defderiv
 from .._core.trace import bind
 from .._core.typing import ArrayLike
 from . import elementwise as ew
-from .special import _elementwise, erf
+from .special import _elementwise, _fn1, erf
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -200,53 +200,47 @@ def wofz_im(x: ArrayLike, y: ArrayLike) -> Array:
     return bind(wofz_im_p, x, y)
 
 
-def dawsn(x: ArrayLike) -> Array:
-    """Dawson's integral exp(-x**2) * integral from 0 to x of exp(t**2) dt.
+dawsn = _fn1(dawsn_p, """Dawson's integral exp(-x**2) * integral from 0 to x of exp(t**2) dt.
 
     >>> round(float(dawsn(1.0)), 12)
     0.538079506913
-    """
-    return bind(dawsn_p, x)
+    """)
 
 
-def fresnel_s(x: ArrayLike) -> Array:
-    """The Fresnel integral S(x), integral from 0 to x of sin(pi t**2 / 2) dt.
+fresnel_s = _fn1(fresnel_s_p, """The Fresnel integral S(x), integral from 0 to x of
+    sin(pi t**2 / 2) dt.
 
     >>> round(float(fresnel_s(1.0)), 12)
     0.43825914739
-    """
-    return bind(fresnel_s_p, x)
+    """)
 
 
-def fresnel_c(x: ArrayLike) -> Array:
-    """The Fresnel integral C(x), integral from 0 to x of cos(pi t**2 / 2) dt.
+fresnel_c = _fn1(fresnel_c_p, """The Fresnel integral C(x), integral from 0 to x of
+    cos(pi t**2 / 2) dt.
 
     >>> round(float(fresnel_c(1.0)), 12)
     0.779893400377
-    """
-    return bind(fresnel_c_p, x)
+    """)
 
 
-def sine_integral(x: ArrayLike) -> Array:
-    """Si(x), integral from 0 to x of sin(t) / t dt.
+sine_integral = _fn1(sine_integral_p, """Si(x), integral from 0 to x of sin(t) / t dt.
 
     >>> round(float(sine_integral(1.0)), 12)
     0.946083070367
-    """
-    return bind(sine_integral_p, x)
+    """)
 
 
-def cosine_integral(x: ArrayLike) -> Array:
-    """Ci(x) = gamma + log|x| + integral from 0 to |x| of (cos(t) - 1) / t dt (even in x).
+cosine_integral = _fn1(cosine_integral_p, """Ci(x) = gamma + log|x| + integral from 0 to |x|
+    of (cos(t) - 1) / t dt (even in x).
 
     >>> round(float(cosine_integral(1.0)), 12)
     0.337403922901
-    """
-    return bind(cosine_integral_p, x)
+    """)
 
 
 def owens_t(h: ArrayLike, a: ArrayLike) -> Array:
-    """Owen's T function, integral from 0 to a of exp(-h**2 (1 + t**2) / 2) / (1 + t**2) dt / 2pi.
+    """Owen's T function, integral from 0 to a of exp(-h**2 (1 + t**2) / 2) / (1 + t**2) dt
+    over 2 pi.
 
     >>> round(float(owens_t(0.0, 1.0)), 12)  # arctan(1) / 2pi
     0.125

@@ -846,7 +846,8 @@ def _operator_index(v: Any, name: str) -> int:
         raise TypeError(f"{name} must be an integer, got {v!r}") from None
 
 
-__all__ = ["bessel_jn", "dawsn", "fresnel", "hyp1f1", "owens_t", "sici", "wofz", "bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
+__all__ = ["bessel_jn", "dawsn", "fresnel", "hyp1f1", "owens_t", "sici", "wofz",
+           "bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
            "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
            "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e",
            "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln",
