@@ -33,6 +33,8 @@ CASES = {
     "bessel_jn": (lambda z: fs.bessel_jn(z, v=3), _bessel_jn_ref, [(0.5, 20.0)], 1e-10),
     # x < 0 with b - a < 0 sums a series that alternates for its first a - b terms
     "hyp1f1": (fs.hyp1f1, S.hyp1f1, [(0.1, 8.0), (0.1, 8.0), (-20.0, 30.0)], 5e-12),
+    # Pfaff's transformation then the connection formula: scipy itself is ~1e-11 off there
+    "hyp2f1": (fs.hyp2f1, S.hyp2f1, [(0.1, 5.0), (0.1, 5.0), (0.1, 8.0), (-20.0, 0.999)], 1e-10),
 }
 
 
@@ -101,6 +103,7 @@ DIFF = {
     "wofz_im": (lambda x: fg.numpy.imag(fs.wofz(x)), [(-3.0, 3.0)], (0,)),
     "bessel_jn": (lambda z: fs.bessel_jn(z, v=2), [(0.5, 10.0)], (0,)),
     "hyp1f1": (fs.hyp1f1, [(0.5, 4.0), (0.5, 4.0), (-3.0, 3.0)], (0, 1, 2)),
+    "hyp2f1_x": (lambda x: fs.hyp2f1(1.5, 0.7, 2.5, x), [(-3.0, 0.9)], (0,)),
 }
 FIRST_ORDER_ONLY = {"hyp1f1"}  # its a- and b-derivatives are not differentiable again
 
@@ -143,7 +146,8 @@ def test_derivative_conventions_match_jax():
                  (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 1),
                  (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 2),
                  (lambda m: m.hyp1f1, (2.0, 2.0, 1.0), 0),
-                 (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 0)]  # b - a = -1: a polynomial
+                 (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 0),  # b - a = -1: a polynomial
+                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 3)]
         for pick, args, argnum in cases:
             want = float(jax.grad(pick(js), argnum)(*args))
             got = float(fg.grad(pick(fs), argnum)(*args))
@@ -155,7 +159,7 @@ def test_derivative_conventions_match_jax():
 
 
 @pytest.mark.parametrize("name", ["dawsn", "fresnel_c", "si", "owens_t", "wofz", "bessel_jn",
-                                  "hyp1f1"])
+                                  "hyp1f1", "hyp2f1"])
 def test_vmap_and_jit_match_eager(name):
     f, _, domains, _ = CASES[name]
     args = _args(np.random.default_rng(0), domains, (4, 3), np.float64)
@@ -184,3 +188,15 @@ def test_bessel_jn_matches_jax_and_rejects_bad_input():
               lambda x: fs.owens_t(x, 1.0), lambda x: fs.hyp1f1(1.0, 2.0, x)):
         with pytest.raises(ValueError, match="complex"):
             f(np.array([1.0 + 1j]))
+
+
+def test_hyp2f1_edges_and_parameter_derivatives():
+    a, b, c = np.array([1.0, 0.0, 1.0, 1.0, 2.0]), 1.0, np.array([2.0, 1.0, 3.0, 0.0, 4.0])
+    x = np.array([1.0, 0.5, 1.0, 0.5, 1.5])
+    got = np.asarray(fs.hyp2f1(a, b, c, x))
+    np.testing.assert_allclose(got, [np.inf, 1.0, 2.0, np.inf, np.inf])  # as JAX's
+    z = np.array([0.95, 0.999, -50.0])
+    np.testing.assert_allclose(np.asarray(fs.hyp2f1(1.2, 2.3, 3.9, z)), S.hyp2f1(1.2, 2.3, 3.9, z),
+                               rtol=1e-11)
+    with pytest.raises(NotImplementedError, match="a, b and c are not implemented"):
+        fg.grad(fs.hyp2f1)(1.5, 0.7, 2.5, 0.3)

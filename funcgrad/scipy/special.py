@@ -830,6 +830,17 @@ def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
                        _real_floating(x, "hyp1f1"))
 
 
+def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Array:
+    """The Gauss hypergeometric function 2F1(a, b; c; x) for real arguments and x <= 1 (inf for
+    x > 1 and at c = 0, -1, ..., as JAX's); differentiable in x to any order. Its derivatives in
+    a, b and c are not implemented (JAX has them): they raise NotImplementedError.
+
+    >>> round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 12)  # -log(1 - x) / x
+    1.38629436112
+    """
+    return _lsh.hyp2f1(*[_real_floating(v, "hyp2f1") for v in (a, b, c, x)])
+
+
 def _floating(x):
     """x as an operand of a floating dtype (integers become float64, as scipy computes)."""
     if type(x) in (int, bool):  # a Python scalar stays weakly typed
@@ -846,7 +857,7 @@ def _operator_index(v: Any, name: str) -> int:
         raise TypeError(f"{name} must be an integer, got {v!r}") from None
 
 
-__all__ = ["bessel_jn", "dawsn", "fresnel", "hyp1f1", "owens_t", "sici", "wofz",
+__all__ = ["bessel_jn", "dawsn", "fresnel", "hyp1f1", "hyp2f1", "owens_t", "sici", "wofz",
            "bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "digamma",
            "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial",
            "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e",
