@@ -6,8 +6,10 @@ from . import (bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon
                geom, gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal,
                nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy)
 from .descriptive import ModeResult, mode, rankdata, sem
+from .kde import gaussian_kde
 
 __all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
            "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
            "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm",
-           "uniform", "vonmises", "wrapcauchy", "ModeResult", "mode", "rankdata", "sem"]
+           "uniform", "vonmises", "wrapcauchy", "ModeResult", "mode", "rankdata", "sem",
+           "gaussian_kde"]
