@@ -125,3 +125,60 @@ def test_poisson_entropy_edges_and_derivative():
     with jax.enable_x64(True):
         np.testing.assert_allclose(float(fg.grad(fs.poisson.entropy)(4.0)),
                                    float(jax.grad(js.poisson.entropy)(4.0)), rtol=1e-6)
+
+
+@given(d=st.integers(1, 3), n=st.integers(2, 9), m=st.integers(0, 4), seed=st.integers(0, 2**31),
+       bw=st.sampled_from([None, "scott", "silverman", 0.5, "callable"]), weighted=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_gaussian_kde_matches_scipy(d, n, m, seed, bw, weighted, dtype):
+    rng = np.random.default_rng(seed)
+    if n <= d:  # scipy needs a nonsingular covariance
+        n = d + 2
+    data = rng.standard_normal((d, n)).astype(dtype)
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    pts = rng.standard_normal((d, m)).astype(dtype)
+    bw_f = (lambda k: 0.3) if bw == "callable" else bw  # noqa: E731
+    got = fs.gaussian_kde(data, bw_f, w)
+    want = ss.gaussian_kde(data.astype(np.float64), bw_f, w)
+    rtol = 1e-12 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(np.asarray(got.evaluate(pts), np.float64), want.evaluate(pts),
+                               rtol=rtol)
+    np.testing.assert_allclose(np.asarray(got.logpdf(pts), np.float64), want.logpdf(pts),
+                               rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(np.asarray(got.covariance, np.float64), want.covariance,
+                               rtol=rtol)
+    mean, cov = np.zeros(d), np.eye(d)
+    np.testing.assert_allclose(float(got.integrate_gaussian(mean, cov)),
+                               want.integrate_gaussian(mean, cov), rtol=rtol)
+    other = rng.standard_normal((d, d + 2))
+    np.testing.assert_allclose(float(got.integrate_kde(fs.gaussian_kde(other))),
+                               want.integrate_kde(ss.gaussian_kde(other)), rtol=rtol)
+    if d == 1:
+        np.testing.assert_allclose(float(got.integrate_box_1d(-0.5, 1.0)),
+                                   want.integrate_box_1d(-0.5, 1.0), rtol=rtol)
+
+
+def test_gaussian_kde_transforms_and_bad_input():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal(6)
+    kde = fs.gaussian_kde(data)
+    pts = np.array([0.1, 0.7])
+    np.testing.assert_allclose(np.asarray(fg.jit(lambda k, p: k.pdf(p))(kde, pts)),
+                               np.asarray(kde.pdf(pts)), rtol=1e-14)
+    f = lambda v: fs.gaussian_kde(v).logpdf(pts)  # noqa: E731
+    check_jvp(f, [data], rng)
+    check_vjp(f, [data], rng)
+    batched = fg.vmap(lambda p: kde.logpdf(p)[0])(pts)
+    np.testing.assert_allclose(np.asarray(batched), np.asarray(kde.logpdf(pts)), rtol=1e-14)
+    with pytest.raises(ValueError, match="multiple elements"):
+        fs.gaussian_kde(np.array([1.0]))
+    with pytest.raises(ValueError, match="length n"):
+        fs.gaussian_kde(data, weights=np.ones(3))
+    with pytest.raises(ValueError, match="bw_method"):
+        fs.gaussian_kde(data, bw_method="bogus")
+    with pytest.raises(NotImplementedError, match="complex"):
+        fs.gaussian_kde(data + 1j)
+    with pytest.raises(ValueError, match="only handles 1D"):
+        fs.gaussian_kde(rng.standard_normal((2, 5))).integrate_box_1d(0.0, 1.0)
+    with pytest.raises(NotImplementedError):
+        kde.set_bandwidth("scott")
