@@ -50,3 +50,71 @@ def test_detrend_bad_input():
         fsig.detrend(np.ones(3), bp=[5])
     with pytest.raises(NotImplementedError, match="overwrite_data"):
         fsig.detrend(np.ones(3), overwrite_data=True)
+
+
+SPECTRAL_KW = [
+    {"nperseg": 8},
+    {"nperseg": 9, "noverlap": 3, "nfft": 12},
+    {"nperseg": 16, "window": "blackman", "scaling": "spectrum", "detrend": "linear"},
+    {"nperseg": 7, "detrend": False, "return_onesided": False},
+    {"nperseg": 8, "average": "median"},
+    {"nperseg": 10, "window": "hamming", "detrend": lambda v: v - v[..., :1]},
+]
+STFT_KW = [
+    {"nperseg": 8},
+    {"nperseg": 9, "noverlap": 3, "nfft": 12, "boundary": "even"},
+    {"nperseg": 8, "boundary": "odd", "padded": False},
+    {"nperseg": 8, "boundary": None, "detrend": "linear", "scaling": "psd"},
+    {"nperseg": 10, "window": "hamming", "return_onesided": False, "boundary": "constant"},
+    {"window": np.linspace(0.1, 1.0, 6), "nperseg": 6, "noverlap": 2},
+]
+
+
+def _close(got, want, rtol):
+    for g, w in zip(got, want):
+        assert np.shape(g) == np.shape(w), (np.shape(g), np.shape(w))
+        np.testing.assert_allclose(np.asarray(g), w, rtol=rtol, atol=rtol * 10)
+
+
+@pytest.mark.parametrize("kw", STFT_KW)
+@given(shape=st.sampled_from([(40,), (2, 33), (3, 1, 20)]), seed=st.integers(0, 2**31),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_stft_matches_scipy(kw, shape, seed, dtype):
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    got = fsig.stft(x, **kw)
+    assert got[2].dtype == (np.complex64 if dtype == np.float32 else np.complex128)
+    _close(got, ssig.stft(x.astype(np.float64), **kw), 1e-12 if dtype == np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("kw", SPECTRAL_KW)
+@given(shape=st.sampled_from([(40,), (2, 33), (3, 1, 20)]), seed=st.integers(0, 2**31))
+def test_welch_and_csd_match_scipy(kw, shape, seed):
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal(shape), rng.standard_normal(shape)
+    _close(fsig.welch(x, **kw), ssig.welch(x, **kw), 1e-12)
+    _close(fsig.csd(x, y, **kw), ssig.csd(x, y, **kw), 1e-12)
+
+
+def test_spectral_axis_derivatives_and_bad_input():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((30, 2))
+    _close(fsig.stft(x, nperseg=8, axis=0), ssig.stft(x, nperseg=8, axis=0), 1e-12)
+    _close(fsig.welch(x, nperseg=8, axis=0), ssig.welch(x, nperseg=8, axis=0), 1e-12)
+    v = x[:, 0]
+    f = lambda s: fsig.welch(s, nperseg=8)[1]  # noqa: E731
+    check_jvp(f, [v], rng)
+    check_vjp(f, [v], rng)
+    np.testing.assert_allclose(np.asarray(fg.jit(f)(v)), np.asarray(f(v)), rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(fg.vmap(f)(x.T)), np.stack([np.asarray(f(r))
+                                                                       for r in x.T]),
+                               rtol=1e-13)
+    with pytest.raises(ValueError, match="noverlap must be less than nperseg"):
+        fsig.welch(v, nperseg=8, noverlap=8)
+    with pytest.raises(ValueError, match="nfft must be greater"):
+        fsig.stft(v, nperseg=8, nfft=4)
+    with pytest.raises(ValueError, match="Unknown boundary"):
+        fsig.stft(v, nperseg=8, boundary="wrap")
+    with pytest.raises(ValueError, match="average must be"):
+        fsig.csd(v, v, nperseg=8, average="mode")
+    with pytest.warns(UserWarning, match="greater than input length"):
+        fsig.welch(v[:5])
