@@ -118,3 +118,36 @@ def test_spectral_axis_derivatives_and_bad_input():
         fsig.csd(v, v, nperseg=8, average="mode")
     with pytest.warns(UserWarning, match="greater than input length"):
         fsig.welch(v[:5])
+
+
+@pytest.mark.parametrize("kw", [{"nperseg": 8}, {"nperseg": 9, "noverlap": 3, "nfft": 12},
+                                {"nperseg": 10, "window": "hamming"},
+                                {"nperseg": 8, "scaling": "psd"}])
+@given(shape=st.sampled_from([(40,), (2, 33)]), seed=st.integers(0, 2**31),
+       onesided=st.booleans())
+def test_istft_matches_scipy_and_inverts_stft(kw, shape, seed, onesided):
+    x = np.random.default_rng(seed).standard_normal(shape)
+    z = ssig.stft(x, return_onesided=onesided, **kw)[2]
+    got = fsig.istft(z, input_onesided=onesided, **kw)
+    _close(got, ssig.istft(z, input_onesided=onesided, **kw), 1e-12)
+    np.testing.assert_allclose(np.real(np.asarray(got[1]))[..., :shape[-1]], x, atol=1e-12)
+
+
+def test_istft_axes_derivative_and_bad_input():
+    x = np.random.default_rng(0).standard_normal((30, 2))
+    z = ssig.stft(x, nperseg=8, axis=0)[2]  # (freqs, 2, segments)
+    _close(fsig.istft(z, nperseg=8, freq_axis=0), ssig.istft(z, nperseg=8, freq_axis=0), 1e-12)
+    zt = np.moveaxis(z, 2, 0)
+    _close(fsig.istft(zt, nperseg=8, time_axis=0, freq_axis=1),
+           ssig.istft(zt, nperseg=8, time_axis=0, freq_axis=1), 1e-12)
+    rng = np.random.default_rng(1)
+    f = lambda v: fsig.istft(fsig.stft(v, nperseg=8)[2], nperseg=8)[1]  # noqa: E731
+    check_jvp(f, [x[:, 0]], rng)
+    check_vjp(f, [x[:, 0]], rng)
+    with pytest.raises(ValueError, match="at least 2d"):
+        fsig.istft(np.ones(4))
+    with pytest.raises(ValueError, match="differing time and frequency"):
+        fsig.istft(z, time_axis=0, freq_axis=0)
+    with pytest.warns(UserWarning, match="NOLA"):
+        fsig.istft(ssig.stft(x[:, 0], nperseg=8)[2], nperseg=8, boundary=False,
+                   window=np.r_[0.0, np.ones(7)], noverlap=0)

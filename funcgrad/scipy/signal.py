@@ -430,5 +430,79 @@ def welch(x: ArrayLike, fs: float = 1.0, window: str | ArrayLike = "hann",
     return freqs, fnp.real(pxx)
 
 
+def istft(Zxx: ArrayLike, fs: float = 1.0, window: str | ArrayLike = "hann",
+          nperseg: int | None = None, noverlap: int | None = None, nfft: int | None = None,
+          input_onesided: bool = True, boundary: bool = True, time_axis: int = -1,
+          freq_axis: int = -2, scaling: str = "spectrum") -> tuple[Array, Array]:
+    """The inverse short-time Fourier transform (times, x) as scipy.signal.istft: each segment's
+    inverse FFT, windowed and overlap-added, divided by the overlap-added squared window (where
+    that exceeds 1e-10); `boundary` drops the nperseg // 2 samples stft added at each end.
+
+    >>> x = fnp.arange(16.0)
+    >>> t, back = istft(stft(x, nperseg=8)[2], nperseg=8)
+    >>> bool(fnp.allclose(back[:16], x))
+    True
+    """
+    z = fnp.asarray(Zxx)
+    if z.ndim < 2:
+        raise ValueError("Input stft must be at least 2d!")
+    nd = z.ndim
+    freq_axis, time_axis = freq_axis % nd, time_axis % nd
+    if freq_axis == time_axis:
+        raise ValueError("Must specify differing time and frequency axes!")
+    nseg = z.shape[time_axis]
+    n_default = 2 * (z.shape[freq_axis] - 1) if input_onesided else z.shape[freq_axis]
+    nperseg = n_default if nperseg is None else int(nperseg)
+    if nperseg < 1:
+        raise ValueError("nperseg must be a positive integer")
+    if nfft is None:
+        if input_onesided and nperseg == n_default + 1:
+            nfft = nperseg  # an odd nperseg
+        else:
+            nfft = n_default
+    elif nfft < nperseg:
+        raise ValueError("nfft must be greater than or equal to nperseg.")
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    if noverlap >= nperseg:
+        raise ValueError("noverlap must be less than nperseg.")
+    step = nperseg - noverlap
+    z = fnp.moveaxis(z, (freq_axis, time_axis), (-1, -2))  # (..., segments, freqs)
+    real_dtype = np.float32 if z.dtype in (np.float32, np.complex64) else np.float64
+    frames = (fnp.fft.irfft(z, n=nfft) if input_onesided else fnp.fft.ifft(z, n=nfft))
+    frames = frames[..., :nperseg]
+    win, _ = _window(window, nperseg, nperseg, real_dtype)
+    if scaling == "spectrum":
+        frames = frames * fnp.sum(win)
+    elif scaling == "psd":
+        frames = frames * fnp.sqrt(fs * fnp.sum(win * win))
+    else:
+        raise ValueError(f"Parameter scaling={scaling!r} not in ['spectrum', 'psd']!")
+    length = nperseg + (nseg - 1) * step
+    lead = [(0, 0)] * (frames.ndim - 2)
+    x = None
+    for i in range(nseg):
+        part = fnp.pad(frames[..., i, :] * win, lead + [(i * step, length - nperseg - i * step)])
+        x = part if x is None else x + part
+    norm = np.zeros(length, dtype=np.float64)
+    w_host = np.asarray(win, dtype=np.float64)
+    for i in range(nseg):
+        norm[i * step:i * step + nperseg] += w_host ** 2
+    if x is None:
+        x = fnp.zeros(z.shape[:-2] + (length,), dtype=frames.dtype)
+    if boundary:
+        x = x[..., nperseg // 2:length - nperseg // 2]
+        norm = norm[nperseg // 2:length - nperseg // 2]
+    if not np.all(norm > 1e-10):
+        warnings.warn("NOLA condition failed, STFT may not be invertible. Possibly due to "
+                      "missing boundary", UserWarning, stacklevel=2)
+    x = x / np.where(norm > 1e-10, norm, 1.0).astype(real_dtype)
+    if input_onesided:
+        x = fnp.real(x)
+    if x.ndim > 1 and time_axis != nd - 1:
+        x = fnp.moveaxis(x, -1, time_axis - 1 if freq_axis < time_axis else time_axis)
+    times = fnp.asarray((np.arange(x.shape[0]) / fs).astype(real_dtype))  # x.shape[0], as scipy
+    return times, x
+
+
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend", "fftconvolve",
-           "stft", "welch"]
+           "istft", "stft", "welch"]
