@@ -17,6 +17,12 @@ from ._common import LOG_2PI
 BwMethod = Any  # 'scott', 'silverman', a scalar, or a callable of the estimator
 
 
+def _at_least(x: ArrayLike, ndim: int) -> Array:
+    """x as an array of at least ndim dimensions, leading ones added (numpy's atleast_1d/2d)."""
+    a = fnp.asarray(x)
+    return a if a.ndim >= ndim else fnp.reshape(a, (1,) * (ndim - a.ndim) + a.shape)
+
+
 @tree.register_pytree_node_class
 class gaussian_kde:
     """A kernel density estimate with Gaussian kernels of covariance factor**2 times the weighted
@@ -36,7 +42,7 @@ class gaussian_kde:
 
     def __init__(self, dataset: ArrayLike, bw_method: BwMethod = None,
                  weights: ArrayLike | None = None) -> None:
-        data = fnp.atleast_2d(fnp.asarray(dataset))
+        data = _at_least(dataset, 2)
         if data.dtype.kind == "c":
             raise NotImplementedError("gaussian_kde does not support complex data")
         if not data.size > 1:
@@ -47,7 +53,7 @@ class gaussian_kde:
         if weights is None:
             w = fnp.full(n, 1.0 / n, dtype=data.dtype)
         else:
-            w = fnp.atleast_1d(fnp.asarray(weights))
+            w = _at_least(weights, 1)
             if w.ndim != 1:
                 raise ValueError("`weights` input should be one-dimensional.")
             if w.shape[0] != n:
@@ -58,6 +64,7 @@ class gaussian_kde:
             w = w / fnp.sum(w)
         self.dataset, self.weights = data, w
         self.neff = 1 / fnp.sum(w * w)
+        factor: Any
         if bw_method is None or (isinstance(bw_method, str) and bw_method == "scott"):
             factor = self.neff ** (-1.0 / (d + 4))
         elif isinstance(bw_method, str) and bw_method == "silverman":
@@ -95,7 +102,7 @@ class gaussian_kde:
         return int(self.dataset.shape[1])
 
     def _points(self, points: ArrayLike) -> Array:
-        p = fnp.atleast_2d(fnp.asarray(points))
+        p = _at_least(points, 2)
         if p.dtype.kind == "c":
             raise NotImplementedError("gaussian_kde does not support complex coordinates")
         if p.shape[0] != self.d:
@@ -153,8 +160,8 @@ class gaussian_kde:
         >>> round(float(kde.integrate_gaussian(fnp.array([1.0]), fnp.array([[2.0]]))), 12)
         0.18543883492
         """
-        m = fnp.atleast_1d(fnp.asarray(mean))
-        c = fnp.atleast_2d(fnp.asarray(cov))
+        m = _at_least(mean, 1)
+        c = _at_least(cov, 2)
         if m.shape != (self.d,):
             raise ValueError(f"mean does not have dimension {self.d}")
         if c.shape != (self.d, self.d):
