@@ -147,7 +147,9 @@ def test_derivative_conventions_match_jax():
                  (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 2),
                  (lambda m: m.hyp1f1, (2.0, 2.0, 1.0), 0),
                  (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 0),  # b - a = -1: a polynomial
-                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 3)]
+                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 3),
+                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 0),
+                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 2)]
         for pick, args, argnum in cases:
             want = float(jax.grad(pick(js), argnum)(*args))
             got = float(fg.grad(pick(fs), argnum)(*args))
@@ -198,5 +200,14 @@ def test_hyp2f1_edges_and_parameter_derivatives():
     z = np.array([0.95, 0.999, -50.0])
     np.testing.assert_allclose(np.asarray(fs.hyp2f1(1.2, 2.3, 3.9, z)), S.hyp2f1(1.2, 2.3, 3.9, z),
                                rtol=1e-11)
-    with pytest.raises(NotImplementedError, match="a, b and c are not implemented"):
-        fg.grad(fs.hyp2f1)(1.5, 0.7, 2.5, 0.3)
+    # the parameter derivatives against scipy by central differences (h = 1e-5)
+    for args in [(1.5, 0.7, 2.5, 0.3), (1.5, 0.7, 2.5, -3.0), (2.2, 1.3, 4.1, 0.95)]:
+        got = [float(g) for g in fg.grad(fs.hyp2f1, (0, 1, 2))(*args)]
+        for i in range(3):
+            up, dn = list(args), list(args)
+            up[i] += 1e-5
+            dn[i] -= 1e-5
+            want = (S.hyp2f1(*up) - S.hyp2f1(*dn)) / 2e-5
+            np.testing.assert_allclose(got[i], want, rtol=1e-7, err_msg=f"{args} d/d{i}")
+    with pytest.raises(NotImplementedError, match="differentiable once"):
+        fg.grad(fg.grad(fs.hyp2f1))(1.5, 0.7, 2.5, 0.3)

@@ -1,5 +1,6 @@
-"""Confluent hypergeometric primitives: Kummer's function M(a, b, x) = 1F1(a; b; x) and its
-derivatives in a and in b.
+"""Hypergeometric primitives: Kummer's function M(a, b, x) = 1F1(a; b; x) and its derivatives
+in a and in b; the Gauss function 2F1(a, b; c; x) (series, Pfaff's transformation for x < 0, the
+connection formula to 1 - x near 1) and its derivatives in a, b and c.
 
 The impl is our own numpy code: the power series sum_k (a)_k / (b)_k x**k / k! for x >= 0 (all
 terms of one sign once k > -a), and Kummer's transformation M(a, b, x) = exp(x) M(b - a, b, -x)
@@ -100,8 +101,8 @@ def hyp1f1_db(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
 def _first_order_only(what):
     def rule(ans, *args, **params):
         raise NotImplementedError(
-            f"{what} is differentiable once: its derivative in a or b has no derivative rule "
-            f"(differentiate hyp1f1 in x to higher order, or a and b once)")
+            f"{what} has no derivative rule: hyp1f1 and hyp2f1 are differentiable once in their "
+            f"parameters (a, b, c) and to any order in x")
     return rule
 
 
@@ -202,11 +203,47 @@ def _hyp2f1_dx(ans, a, b, c, x):  # (a b / c) 2F1(a + 1, b + 1; c + 1; x)
                                                   ew.add(c, 1.0), x))
 
 
-def _hyp2f1_params(ans, *args, **params):
-    raise NotImplementedError(
-        "hyp2f1: the derivatives in a, b and c are not implemented (only in x); hold a, b, c "
-        "fixed (close over them) or differentiate in x")
+def _series2_partials(a, b, c, z):
+    """The a-, b- and c-derivatives of the 2F1 series at 0 <= z < 1, term by term (the series
+    itself, slowly near z = 1: up to 400000 terms). NaN where a or b is a nonpositive integer."""
+    t = np.ones_like(z)
+    sa, sb, sc = np.zeros_like(z), np.zeros_like(z), np.zeros_like(z)
+    da, db, dc = np.zeros_like(z), np.zeros_like(z), np.zeros_like(z)
+    for k in range(400000):
+        sa, sb, sc = sa + 1 / (a + k), sb + 1 / (b + k), sc + 1 / (c + k)
+        t = t * (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+        ca, cb, cc = t * sa, t * sb, -t * sc
+        da, db, dc = da + ca, db + cb, dc + cc
+        if k > 4 and np.all(((np.abs(ca) <= 1e-17 * np.abs(da)) & (np.abs(cb) <= 1e-17 * np.abs(db))
+                             & (np.abs(cc) <= 1e-17 * np.abs(dc))) | ~np.isfinite(da)):
+            break
+    return da, db, dc
 
 
-defderiv(hyp2f1_p, _hyp2f1_params, _hyp2f1_params, _hyp2f1_params, _hyp2f1_dx)
+def _hyp2f1_partials(a, b, c, x):
+    """(dF/da, dF/db, dF/dc) for x < 1: the series' partials, through Pfaff's transformation
+    F(a, b; c; x) = (1 - x)**-a G(a, c - b; c; x / (x - 1)) for x < 0."""
+    neg = x < 0
+    ok = x < 1
+    z = np.where(neg, x / np.where(neg, x - 1, -1.0), np.where(ok, x, 0.0))
+    bb = np.where(neg, c - b, b)
+    ga, gb, gc = _series2_partials(a, bb, c, z)
+    with np.errstate(all="ignore"):
+        scale = np.where(neg, (1 - x) ** (-a), 1.0)
+        value = _hyp2f1_np(a, b, c, np.where(ok, x, 0.0))
+        da = np.where(neg, -np.log1p(-np.where(neg, x, 0.0)) * value + scale * ga, ga)
+        db = np.where(neg, -scale * gb, gb)
+        dc = np.where(neg, scale * (gb + gc), gc)
+    return [np.where(ok, v, np.nan) for v in (da, db, dc)]
+
+
+hyp2f1_da_p = _elementwise("hyp2f1_da", lambda a, b, c, x: _hyp2f1_partials(a, b, c, x)[0])
+hyp2f1_db_p = _elementwise("hyp2f1_db", lambda a, b, c, x: _hyp2f1_partials(a, b, c, x)[1])
+hyp2f1_dc_p = _elementwise("hyp2f1_dc", lambda a, b, c, x: _hyp2f1_partials(a, b, c, x)[2])
+
+defderiv(hyp2f1_p, lambda ans, a, b, c, x: bind(hyp2f1_da_p, a, b, c, x),
+         lambda ans, a, b, c, x: bind(hyp2f1_db_p, a, b, c, x),
+         lambda ans, a, b, c, x: bind(hyp2f1_dc_p, a, b, c, x), _hyp2f1_dx)
+for _p in (hyp2f1_da_p, hyp2f1_db_p, hyp2f1_dc_p):
+    defderiv(_p, *[_first_order_only(_p.name)] * 4)
 __all__ += ["hyp2f1"]

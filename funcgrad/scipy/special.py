@@ -832,8 +832,9 @@ def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
 
 def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Array:
     """The Gauss hypergeometric function 2F1(a, b; c; x) for real arguments and x <= 1 (inf for
-    x > 1 and at c = 0, -1, ..., as JAX's); differentiable in x to any order. Its derivatives in
-    a, b and c are not implemented (JAX has them): they raise NotImplementedError.
+    x > 1 and at c = 0, -1, ..., as JAX's); differentiable in x to any order and in a, b and c
+    once (their partials are the series' term-by-term derivatives, NaN where a or b is a
+    nonpositive integer).
 
     >>> round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 12)  # -log(1 - x) / x
     1.38629436112
