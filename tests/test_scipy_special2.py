@@ -146,10 +146,9 @@ def test_derivative_conventions_match_jax():
                  (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 1),
                  (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 2),
                  (lambda m: m.hyp1f1, (2.0, 2.0, 1.0), 0),
-                 (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 0),  # b - a = -1: a polynomial
-                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 3),
-                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 0),
-                 (lambda m: m.hyp2f1, (1.5, 0.7, 2.5, 0.3), 2)]
+                 (lambda m: m.hyp1f1, (2.5, 1.5, -4.0), 0)]  # b - a = -1: a polynomial
+        # (hyp2f1's derivatives are checked against scipy differences below: JAX's grad of
+        # hyp2f1 takes 7 s to compile)
         for pick, args, argnum in cases:
             want = float(jax.grad(pick(js), argnum)(*args))
             got = float(fg.grad(pick(fs), argnum)(*args))
