@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import lax
 from ..._core.array import Array
 from ..._core.typing import ArrayLike
+from ... import numpy as fnp
 from .. import special
 from ._common import floats, is_integer, safe, where_valid
 
@@ -51,4 +54,41 @@ def cdf(k: ArrayLike, mu: ArrayLike, loc: ArrayLike = 0) -> Array:
     return where_valid(ok, lax.select(inside, out, 0.0))
 
 
-__all__ = ["cdf", "logpmf", "pmf"]
+_ENTROPY_TERMS = 840  # covers mu +- 12 sd for mu < 1000
+
+
+def entropy(mu: ArrayLike, loc: ArrayLike = 0) -> Array:
+    """The Shannon entropy -sum_k p(k) log p(k) (loc shifts, so does not change it): summed over
+    the 840 terms around mu (12 standard deviations each side) for mu < 1000, the asymptotic
+    series 1/2 log(2 pi e mu) - 1/(12 mu) - 1/(24 mu**2) - 19/(360 mu**3) beyond (error below
+    1e-13); 0 at mu = 0, NaN for mu < 0. Differentiable in mu.
+
+    >>> round(float(entropy(5.0)), 12)
+    2.204395243428
+    """
+    mu, loc = floats(mu, loc)
+    if not isinstance(loc, float):  # broadcast with an array loc
+        mu = lax.add(mu, lax.mul(loc, 0.0))
+    dtype = fnp.result_type(mu)
+    # k log(mu) - mu - lgamma(k + 1) cancels to a few units from terms near mu log(mu): float64
+    mu = lax.convert_element_type(mu, np.float64)
+    ok = lax.gt(mu, 0.0)
+    small = lax.lt(mu, 1000.0)
+    ms = safe(lax.bitwise_and(ok, small), mu, 1.0)
+    k0 = lax.maximum(lax.floor(lax.sub(ms, lax.add(lax.mul(12.0, lax.sqrt(ms)), 30.0))), 0.0)
+    k = lax.add(fnp.expand_dims(k0, -1), fnp.arange(_ENTROPY_TERMS, dtype=k0.dtype))
+    msx = fnp.expand_dims(ms, -1)
+    logp = lax.sub(lax.sub(lax.mul(k, lax.log(msx)), msx), special.gammaln(lax.add(k, 1.0)))
+    summed = fnp.sum(lax.neg(lax.mul(lax.exp(logp), logp)), axis=-1)
+    ml = safe(lax.bitwise_not(small), mu, 1000.0)
+    inv = lax.div(1.0, ml)
+    asym = lax.sub(lax.mul(0.5, lax.log(lax.mul(2 * math.pi * math.e, ml))),
+                   lax.mul(inv, lax.add(1 / 12, lax.mul(inv, lax.add(1 / 24,
+                                                                      lax.mul(inv, 19 / 360))))))
+    out = lax.select(small, summed, asym)
+    out = lax.select(lax.eq(mu, 0.0), lax.mul(mu, 0.0), out)
+    out = where_valid(lax.bitwise_or(ok, lax.eq(mu, 0.0)), out)
+    return out if isinstance(dtype, type) else lax.convert_element_type(out, dtype)
+
+
+__all__ = ["cdf", "entropy", "logpmf", "pmf"]
