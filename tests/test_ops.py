@@ -32,10 +32,12 @@ import funcgrad.numpy as fnp
 import funcgrad.scipy.special as fsp
 from funcgrad.scipy.integrate import odeint
 from funcgrad import lax
+from funcgrad.lax import linalg_general as lg, linalg_ops
+from funcgrad.lax import special_hypergeometric as lsh, special_integrals as lsi
 from funcgrad.lax import random_bits as rbits
 from funcgrad.random._gamma import random_gamma_grad
 from funcgrad._core.primitive import PRIMITIVES
-from funcgrad._core.trace import Tracer
+from funcgrad._core.trace import Tracer, bind as fg_bind
 
 from _gradcheck import check_jvp, check_second_order, check_transpose, check_vjp
 
@@ -1852,6 +1854,215 @@ LINALG = [
        same_dtype=True, torch=lambda T, re, im, name, norm: _fft_fn(T, re, im, name, norm)),
 ]
 
+# ---- general matrices, pivots, debug.callback and the special integrals --------------------------
+# (funcgrad/lax/linalg_general.py, linalg_ops.py's lu/lu_solve, funcgrad/debug.py,
+# funcgrad/lax/special_integrals.py and special_hypergeometric.py), each held against scipy
+# (a test extra: the rows skip without it) or a numpy loop.
+
+def _scipy(sub):
+    return pytest.importorskip(f"scipy.{sub}", reason=f"scipy.{sub} is these rows' reference")
+
+
+def _per_matrix(fn, a, *rest):
+    """fn(one matrix, its rest...) -> list of arrays, stacked over a's leading axes."""
+    a = np.asarray(a)
+    lead = a.shape[:-2]
+    flat = a.reshape((-1,) + a.shape[-2:])
+    rest = [np.broadcast_to(r, lead + r.shape[-2:]).reshape((-1,) + r.shape[-2:]) for r in rest]
+    outs = [fn(flat[i], *[r[i] for r in rest]) for i in range(flat.shape[0])]
+    if not outs:  # a size-0 batch: shapes from one (identity) matrix
+        proto = fn(np.eye(*a.shape[-2:], dtype=a.dtype), *[np.zeros(r.shape[1:], r.dtype)
+                                                      for r in rest])
+        return [np.zeros(lead + p.shape, p.dtype) for p in proto]
+    return [np.stack([o[k] for o in outs]).reshape(lead + outs[0][k].shape)
+            for k in range(len(outs[0]))]
+
+
+def _flipped(xp, b):
+    """A well-conditioned matrix that partial pivoting must reorder: the rows of _dominant(b)
+    reversed (the largest entry of each column sits off the diagonal, by a wide margin)."""
+    return _dominant(xp, b)[..., ::-1, :]
+
+
+def _eig_combos(xp, w, v):
+    """Order- and phase-invariant combinations of eig's unit-norm eigenvectors v and eigenvalues
+    w: S_k = sum_i w_i**k v_i v_i^H for k = 0, 1, as (real, imag) parts."""
+    vh = xp.conj(xp.swapaxes(v, -1, -2))
+    s0, s1 = v @ vh, (v * w[..., None, :]) @ vh
+    return [xp.real(s0), xp.imag(s0), xp.real(s1), xp.imag(s1)]
+
+
+def _eig_matrix(xp, b):
+    """b/2 plus diag(0, 1, 2, ...): eigenvalues spread out (complex pairs now and then)."""
+    n = b.shape[-1]
+    return b / 2 + xp.diag(xp.arange(n, dtype=b.dtype))
+
+
+def _fg_eig(b):
+    w, v = lg.eig(_eig_matrix(fnp, b))
+    return _eig_combos(fnp, w, v)
+
+
+def _np_eig(b):
+    la = _scipy("linalg")
+    m = _eig_matrix(np, b)
+    ct = np.result_type(b.dtype, np.complex64)
+    w, v = _per_matrix(lambda x: list(la.eig(x)), m)
+    return [np.asarray(c, b.dtype) for c in _eig_combos(np, w.astype(ct), v.astype(ct))]
+
+
+def _eig_gaps_ok(b):
+    w = np.linalg.eigvals(_eig_matrix(np, b))
+    d = np.abs(w[..., :, None] - w[..., None, :]) + np.eye(w.shape[-1]) * 1.0
+    return bool(np.all(d > 0.1))
+
+
+def _np_expm(a):
+    la = _scipy("linalg")
+    return _per_matrix(lambda x: [la.expm(x.astype(np.float64))], a)[0].astype(a.dtype)
+
+
+def _np_lu(b):
+    la = _scipy("linalg")
+    return _per_matrix(lambda x: [la.lu_factor(x.astype(np.float64))[0]],
+                       _flipped(np, b))[0].astype(b.dtype)
+
+
+def _np_lu_solve(a, b, transpose):
+    la = _scipy("linalg")
+    dtype = np.result_type(a, b)
+    return _per_matrix(lambda x, y: [la.lu_solve(la.lu_factor(x.astype(np.float64)),
+                                                 y.astype(np.float64), trans=int(transpose))],
+                       _flipped(np, a), b)[0].astype(dtype)
+
+
+def _fg_lu_solve(a, b, transpose):
+    packed, _, perm = linalg_ops.lu(_flipped(fnp, a))
+    return linalg_ops.lu_solve(packed, perm, b, transpose=transpose)
+
+
+def _np_pivots_to_perm(piv, size):
+    lead = piv.shape[:-1]
+    out = np.broadcast_to(np.arange(size, dtype=np.int32), lead + (size,)).copy()
+    for idx in np.ndindex(*lead):
+        for j, p in enumerate(piv[idx]):
+            out[idx + (j,)], out[idx + (int(p),)] = out[idx + (int(p),)], out[idx + (j,)]
+    return out
+
+
+@st.composite
+def _pivots_case(draw):
+    """Pivots (..., k) and a permutation size >= k (LAPACK's row interchanges: any in range)."""
+    lead = draw(one_shape(max_dims=2, max_side=2))
+    k = draw(st.integers(0, 3))
+    size = draw(st.integers(max(k, 1), 4))
+    return (lead + (k,),), {"size": size}
+
+
+def _np_qr_pivots(a):
+    la = _scipy("linalg")
+    # in float64 for either dtype (funcgrad chooses in float64 too)
+    return _per_matrix(lambda x: [np.asarray(la.qr(x.astype(np.float64), pivoting=True,
+                                                   mode="r")[1], np.int32)], a)[0]
+
+
+def _callback_fn(x, is_staged):
+    """debug.callback's effect: at run time (eager, jit, vmap per example, grad's primals) the
+    callback gets x's value and the value computed from it, and checks they agree."""
+    def check(v, y):
+        np.testing.assert_allclose(np.sin(np.asarray(v)), np.asarray(y), rtol=1e-6, atol=0)
+        calls.append(1)
+    calls = []
+
+    def f(x):
+        y = fnp.sin(x)
+        fg.debug.callback(check, x, y)
+        return y
+    out = _maybe_staged(f, is_staged)(x)
+    if not isinstance(x, Tracer):
+        assert calls, "debug.callback never ran"
+    return out
+
+
+def _sp_ref(get):
+    """get(scipy.special) elementwise in float64, cast to the arguments' float result type
+    (Python scalars weak)."""
+    def ref(*args):
+        sp = _scipy("special")
+        dtype = np.sin(np.zeros((), np.result_type(*args))).dtype
+        return np.asarray(get(sp)(*[np.asarray(a, np.float64) for a in args]), dtype)
+    return ref
+
+
+def _central_diff(f, i, h=1e-5):
+    """d f / d (argument i) by a central difference of scipy's f(*args) in float64. Error
+    bound: eps_f / h + h**2 |f'''| / 6, with scipy's hyp1f1 within ~1e-13 relative on these
+    domains (hyp2f1 ~1e-15): ~1e-8 for 1F1, ~1e-10 for 2F1; hence tol64=1e-7 below."""
+    def g(*args):
+        lo, hi = list(args), list(args)
+        lo[i], hi[i] = lo[i] - h, hi[i] + h
+        return (f(*hi) - f(*lo)) / (2 * h)
+    return g
+
+
+_PARAM_DERIV_XFAIL = {k: (NotImplementedError, "first order only in the parameters, as JAX's")
+                      for k in ("jvp", "vjp", "transpose", "second_order")}
+_H1 = [Dom(0.2, 3.0), Dom(0.5, 3.0), Dom(-2.0, 2.0)]      # a, b, x for 1F1
+_H2 = [Dom(0.2, 2.0), Dom(0.2, 2.0), Dom(0.5, 3.0), Dom(-0.9, 0.7)]  # a, b, c, x for 2F1
+
+
+def _hyp2f1_partial(name):
+    """The 2F1 parameter-derivative primitive `name` (no public wrapper: hyp2f1's rules bind it)."""
+    return lambda *args: fg_bind(PRIMITIVES[name], *args)
+
+
+GENERAL = [
+    Op("linalg_general.eig", _fg_eig, _np_eig, ("eig",), case=_matrix_case(), valid=_eig_gaps_ok,
+       tol64=1e-10),
+    Op("linalg_general.expm", lg.expm, _np_expm, ("expm",), case=_matrix_case(), domain=SMALL),
+    Op("linalg_ops.lu", lambda b: linalg_ops.lu(_flipped(fnp, b))[0], _np_lu, ("lu",),
+       case=_matrix_case()),
+    Op("linalg_ops.lu_solve", _fg_lu_solve, _np_lu_solve, ("lu", "lu_solve"), 2, same_dtype=True,
+       case=_matrix_case(rhs=True, params=st.fixed_dictionaries({"transpose": st.booleans()}))),
+    Op("lu_pivots_to_permutation", lambda piv, size: lg.lu_pivots_to_permutation(piv, size),
+       _np_pivots_to_perm, ("lu_pivots_to_permutation",), case=_pivots_case(),
+       domain=lambda size: [Dom(ints=(0, size - 1))], dtypes=(I32,), grad="none"),
+    Op("qr_pivots", lg.qr_pivots, _np_qr_pivots, ("qr_pivots",), case=_matrix_case(rect=True),
+       grad="none"),
+    Op("debug_callback", _callback_fn, lambda x, is_staged: np.sin(x), ("debug_callback",),
+       case=_staged_param(single(max_dims=2))),
+    unary("sine_integral", lsi.sine_integral, _sp_ref(lambda sp: lambda x: sp.sici(x)[0]),
+          "sine_integral"),
+    unary("cosine_integral", lsi.cosine_integral, _sp_ref(lambda sp: lambda x: sp.sici(x)[1]),
+          "cosine_integral", AWAY),
+    unary("dawsn", lsi.dawsn, _sp_ref(lambda sp: sp.dawsn), "dawsn"),
+    unary("fresnel_s", lsi.fresnel_s, _sp_ref(lambda sp: lambda x: sp.fresnel(x)[0]),
+          "fresnel_s"),
+    unary("fresnel_c", lsi.fresnel_c, _sp_ref(lambda sp: lambda x: sp.fresnel(x)[1]),
+          "fresnel_c"),
+    binary("owens_t", lsi.owens_t, _sp_ref(lambda sp: sp.owens_t), "owens_t"),
+    binary("wofz_re", lsi.wofz_re, _sp_ref(lambda sp: lambda x, y: sp.wofz(x + 1j * y).real),
+           "wofz_re"),
+    binary("wofz_im", lsi.wofz_im, _sp_ref(lambda sp: lambda x, y: sp.wofz(x + 1j * y).imag),
+           "wofz_im"),
+    # hyp1f1 agrees with scipy's to ~1e-13 relative here (scipy's own accuracy); its
+    # derivative in a and b is first order only, so no second-order check
+    Op("hyp1f1", lsh.hyp1f1, _sp_ref(lambda sp: sp.hyp1f1), ("hyp1f1",), 3, domain=_H1,
+       second_order=False, tol64=1e-11),
+    Op("hyp1f1_da", lsh.hyp1f1_da, _sp_ref(lambda sp: _central_diff(sp.hyp1f1, 0)),
+       ("hyp1f1_da",), 3, domain=_H1, tol64=1e-7, xfail=_PARAM_DERIV_XFAIL),
+    Op("hyp1f1_db", lsh.hyp1f1_db, _sp_ref(lambda sp: _central_diff(sp.hyp1f1, 1)),
+       ("hyp1f1_db",), 3, domain=_H1, tol64=1e-7, xfail=_PARAM_DERIV_XFAIL),
+    Op("hyp2f1", lsh.hyp2f1, _sp_ref(lambda sp: sp.hyp2f1), ("hyp2f1",), 4, domain=_H2,
+       second_order=False, tol64=1e-12),
+] + [
+    Op(f"hyp2f1_d{p}", _hyp2f1_partial(f"hyp2f1_d{p}"), _sp_ref(
+        lambda sp, i=i: _central_diff(sp.hyp2f1, i)), (f"hyp2f1_d{p}",), 4, domain=_H2,
+       tol64=1e-7, xfail=_PARAM_DERIV_XFAIL)
+    for i, p in enumerate("abc")
+]
+
+
 # The collectives, each over the members of a named vmap: the argument's first axis.
 
 def _members(fn):
@@ -1905,7 +2116,7 @@ COLLECTIVES = [
 
 
 OPS = (ELEMENTWISE + SPECIAL_FUNCTIONS + NN_ACTIVATIONS + NONDIFF + REDUCTIONS + SHAPE_OPS + INDEXING + PRODUCTS
-       + CONV + CONTROL + RANDOM + LINALG + COLLECTIVES)
+       + CONV + CONTROL + RANDOM + LINALG + GENERAL + COLLECTIVES)
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
 
