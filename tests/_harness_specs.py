@@ -215,6 +215,12 @@ def _decay_solution(func, y0, t, **kwargs):
     return y0[None, :] * np.exp(-0.5 * t)[:, None]
 
 
+def _jax_odeint(func, y0, t, *args, **kwargs):
+    """JAX's odeint (jax.experimental.ode): the model of funcgrad's, reverse-mode only."""
+    from jax.experimental.ode import odeint  # reason: JAX is an optional oracle
+    return odeint(func, y0, t, *args, **kwargs)
+
+
 def _scipy_complex(name):
     """scipy.linalg's `name` as a complex result: scipy returns a real matrix where the result
     is real; JAX (funcgrad's model) always a complex one. The values are compared."""
@@ -359,10 +365,11 @@ SPECS: dict[str, Spec] = {
     SP + "integrate.odeint": Spec(args=(lit(_decay), arg("x", "pos"),
                                         lit(np.array([0.0, 0.5, 1.0]))),
                                   shapes=((1,), (3,)), dtypes=(np.float64,), order=1,
-                                  numpy=_decay_solution, rtol=1e-5, why="the exact solution y0 exp(-t/2): "
+                                  numpy=_decay_solution, jax=_jax_odeint, rtol=1e-5, why="the exact solution y0 exp(-t/2): "
                                   "scipy's LSODA is 1e-5 off it at the default tolerances; funcgrad's "
                                   "Dormand-Prince 2e-6 (an adaptive solver's global error)",
-                                  kw={"mxstep": (500,), "hmax": (0.5,)}),
+                                  kw={"mxstep": (500,), "hmax": (0.5,), "rtol": (1e-8, 1e-10),
+                                      "atol": (1e-8, 1e-10)}),
     SP + "integrate.trapezoid": Spec(shapes=NONEMPTY, kw={"x": (None,), "dx": (1.0, 0.5),
                                                           "axis": int_axis}),
     SP + "signal.fftconvolve": Spec(args=(arg("x", "unit"), arg("x", "unit")),
