@@ -177,6 +177,13 @@ FAMILIES: list[tuple[list[str], Spec]] = [
     (_names(SP + "stats.", "poisson.logpmf poisson.pmf poisson.cdf geom.logpmf geom.pmf "
                            "bernoulli.logpmf bernoulli.pmf"),
      Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), arg("x", "unit")))),
+    (_names(SP + "stats.", "betabinom.logpmf betabinom.pmf"),
+     Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), lit(5.0),
+                arg("x", "pos"), arg("x", "pos")))),
+    # truncnorm inside its valid range: a < x < b
+    (_names(SP + "stats.", "truncnorm.pdf truncnorm.logpdf truncnorm.cdf truncnorm.logcdf "
+                           "truncnorm.sf truncnorm.logsf"),
+     Spec(args=(arg("x", "sym"), lambda c: -1.0 - c.arr("pos"), lambda c: 1.0 + c.arr("pos")))),
     (_names(SP + "stats.", "binom.logpmf binom.pmf nbinom.logpmf nbinom.pmf"),
      Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), lit(5.0),
                 arg("x", "unit")))),
@@ -541,13 +548,8 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(LA + "lstsq", c): "JAX's lstsq returns residuals of shape (1,) where numpy returns an "
                           "empty array (square or underdetermined a); funcgrad follows numpy"
        for c in ("jax", "jvp*", "vjp*")},
-    **{(LA + "matrix_rank", c): "pending: scilinalg (matrix_rank needs concrete values; JAX's "
-                                "traces: FINDINGS-scilinalg.md)" for c in ("jit", "vmap")},
     **{(LA + "lstsq", c): "pending: scilinalg (lstsq needs concrete values for the rank; JAX's "
                           "traces: FINDINGS-scilinalg.md)" for c in ("jit", "vmap")},
-    **{(SP + "special." + n, c): "pending: scimisc (second derivative wrong or missing: "
-                                  "FINDINGS-scimisc.md)"
-       for n in ("erfinv", "ndtri", "digamma") for c in ("jvp-of-vjp", "vjp-of-vjp")},
     (NP + "tri", "jax"): "JAX's tri defaults to float32 even under x64 (numpy's and funcgrad's "
                          "default: float64)",
     (NP + "searchsorted", "jax"): "JAX's searchsorted returns int32 even under x64 (numpy's "
@@ -601,6 +603,15 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(SP + f"stats.{d}.ppf", "*-error"): "JAX's jvp of gumbel ppf fails inside JAX "
                                                 "(multiply with a float0 array); funcgrad's "
                                                 "exists" for d in ("gumbel_l", "gumbel_r")},
+    **{(LAX + "nextafter", c): "funcgrad gives nextafter a derivative; JAX has no rule and "
+                               "raises NotImplementedError; the value is checked"
+       for c in ("jvp*-error", "vjp*-error")},
+    (SP + "linalg.lu(*p_indices=True*)", "numpy"): "funcgrad's permutation indices are int32 "
+                                                   "(lax.linalg's pivot dtype); scipy's int64",
+    (SP + "special.comb(*repetition=True*)", "numpy"): "pending: scimisc (comb(N, k, "
+                                                       "repetition=True) for N < 1 gives 0 where "
+                                                       "scipy gives a nonzero value: "
+                                                       "FINDINGS-scimisc.md)",
     (LAX + "rem", "jax"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
                           "XFAIL)",
 }
