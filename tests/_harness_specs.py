@@ -177,8 +177,8 @@ FAMILIES: list[tuple[list[str], Spec]] = [
     (_names(SP + "stats.", "poisson.logpmf poisson.pmf poisson.cdf geom.logpmf geom.pmf "
                            "bernoulli.logpmf bernoulli.pmf"),
      Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), arg("x", "unit")))),
-    (_names(SP + "stats.", "betabinom.logpmf betabinom.pmf"),
-     Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), lit(5.0),
+    (_names(SP + "stats.", "betabinom.logpmf betabinom.pmf"),  # (integer k: no derivative in k)
+     Spec(args=(lambda c: c.rng.integers(0, 4, c.shape), lit(5.0),
                 arg("x", "pos"), arg("x", "pos")))),
     # truncnorm inside its valid range: a < x < b
     (_names(SP + "stats.", "truncnorm.pdf truncnorm.logpdf truncnorm.cdf truncnorm.logcdf "
