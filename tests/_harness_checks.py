@@ -319,7 +319,8 @@ def check_against(qualname, check, spec, got, want, jax_outcome=None):
     gk, gv = got
     wk, wv = want
     if gk == "ok" and wk == "ok":
-        ok, msg = _attempt(lambda: compare_values(qualname, gv, wv, spec))
+        ok, msg = _attempt(lambda: compare_values(
+            qualname, gv, wv, spec, spec.numpy_dtype if check == "numpy" else True))
         verdict(qualname, check, ok, msg)
     elif gk == "raised" and wk == "raised":
         why = internal_reason(gv)

@@ -128,6 +128,9 @@ class Spec:
     diff:    False when derivatives are not meaningful; else they are checked where the result
              and an argument are inexact, to second order (`order=1`: first order only)
     vmap, jit: whether to check vmap-vs-loop and jit-vs-eager (False with the reason in `why`)
+    numpy_dtype: how the numpy/scipy check compares dtypes: True (the same), "kind" (where the
+             oracle computes float32 inputs in float64 and JAX, funcgrad's model, keeps float32:
+             the JAX check still compares the exact dtype)
     """
     args: tuple = (arg("x"),)
     shapes: tuple = ELEMENTWISE
@@ -142,6 +145,7 @@ class Spec:
     vmap: bool = True
     jit: bool = True
     rtol: float | None = None
+    numpy_dtype: Any = True
     why: str = ""
 
     def replace(self, **changes: Any) -> "Spec":
@@ -182,6 +186,9 @@ KEYWORD_VALUES: dict[str, Any] = {
     "loc": (0.0, 0.5), "scale": (1.0, 2.0), "trans": (0, 1), "unit_diagonal": (False, True),
     "assume_a": ("gen", "pos"), "eigvals_only": (False, True), "pivoting": (False,),
     "permute_l": (False, True), "overwrite_a": (False,), "overwrite_b": (False,),
+    "retstep": (False, True), "boundary": ("fill",), "fillvalue": (0,), "disp": (True,),
+    "calc_q": (False, True), "p_indices": (False, True), "return_rank": (False,),
+    "repetition": (False, True), "diff_n": (0,), "allow_singular": (False,),
 }
 
 # Keywords the harness never passes, by name, with the reason.
@@ -192,4 +199,13 @@ KEYWORD_SKIPS = {
     "impl": "JAX's PRNG implementation name: funcgrad has the one (threefry, pending: prng)",
     "check_finite": "scipy's NaN/inf scan of the inputs: JAX's functions take and ignore it",
     "device": "device placement: tests/test_gpu.py and the fake-CuPy tests",
+    "precision": "JAX's accelerator matmul precision: scipy has none, and funcgrad computes in "
+                 "the operands' dtype",
+    "debug": "JAX's debugging switch of the triangular solve: scipy's prints LAPACK's call",
+    "lwork": "LAPACK's workspace size: scipy's tuning knob, the result is the same",
+    "lapack_driver": "the LAPACK routine (gesdd/gesvd): scipy's tuning knob, the same result "
+                     "up to rounding",
+    "upper_triangular": "JAX's own hint to expm: scipy's expm has none (no common oracle)",
+    "max_squarings": "JAX's own bound on expm's squarings: scipy's expm has none",
+    "n_max": "JAX's static bound on a traced degree: scipy's sph_harm_y has none",
 }
