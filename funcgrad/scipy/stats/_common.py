@@ -41,6 +41,15 @@ def safe(cond, x, fill):
     return lax.select(cond, x, fill)
 
 
+def standardize(x, loc, scale):
+    """(x - loc) / scale of a location-scale family, the scale (1 where invalid, so the untaken
+    branch stays finite) and whether it is valid (scale > 0)."""
+    x, loc, scale = floats(x, loc, scale)
+    ok = lax.gt(scale, 0.0)
+    scale = safe(ok, scale, 1.0)
+    return lax.div(lax.sub(x, loc), scale), scale, ok
+
+
 def is_integer(k):
     return lax.eq(k, lax.floor(k))
 

@@ -6,14 +6,7 @@ import math
 from ... import lax
 from ..._core.array import Array
 from ..._core.typing import ArrayLike
-from ._common import floats, safe, safe_log, where_valid
-
-
-def _y(x, loc, scale):
-    x, loc, scale = floats(x, loc, scale)
-    ok = lax.gt(scale, 0.0)
-    scale = safe(ok, scale, 1.0)
-    return lax.div(lax.sub(x, loc), scale), scale, ok
+from ._common import floats, safe, safe_log, standardize, where_valid
 
 
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -22,7 +15,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(logpdf(1.5)), 6)
     -2.323385
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, lax.neg(lax.add(lax.add(math.log(math.pi), lax.log(scale)),
                                            lax.log1p(lax.mul(y, y)))))
 
@@ -42,7 +35,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(cdf(1.5)), 6)
     0.812833
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, lax.div(lax.atan2(1.0, lax.neg(y)), math.pi))
 
 
@@ -61,7 +54,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(sf(1.5)), 6)
     0.187167
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, lax.div(lax.atan2(1.0, y), math.pi))
 
 

@@ -6,14 +6,7 @@ import math
 from ... import lax
 from ..._core.array import Array
 from ..._core.typing import ArrayLike
-from ._common import floats, safe, where_valid
-
-
-def _y(x, loc, scale):
-    x, loc, scale = floats(x, loc, scale)
-    ok = lax.gt(scale, 0.0)
-    scale = safe(ok, scale, 1.0)
-    return lax.div(lax.sub(x, loc), scale), scale, ok
+from ._common import floats, safe, standardize, where_valid
 
 
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -22,7 +15,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(logpdf(1.5)), 6)
     -1.5
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     out = lax.sub(lax.neg(y), lax.log(scale))
     return where_valid(ok, lax.select(lax.ge(y, 0.0), out, -math.inf))
 
@@ -42,7 +35,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(cdf(1.5)), 6)
     0.77687
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, lax.neg(lax.expm1(lax.neg(lax.maximum(y, 0.0)))))
 
 
@@ -52,7 +45,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(logcdf(1.5)), 6)
     -0.252482
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     pos = lax.gt(y, 0.0)
     out = lax.log(lax.neg(lax.expm1(lax.neg(safe(pos, y, 1.0)))))
     return where_valid(ok, lax.select(pos, out, -math.inf))
@@ -73,7 +66,7 @@ def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(logsf(1.5)), 6)
     -1.5
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, lax.neg(lax.maximum(y, 0.0)))
 
 

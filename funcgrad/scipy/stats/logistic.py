@@ -5,14 +5,7 @@ from ... import lax
 from ..._core.array import Array
 from ..._core.typing import ArrayLike
 from .. import special
-from ._common import floats, safe, where_valid
-
-
-def _y(x, loc, scale):
-    x, loc, scale = floats(x, loc, scale)
-    ok = lax.gt(scale, 0.0)
-    scale = safe(ok, scale, 1.0)
-    return lax.div(lax.sub(x, loc), scale), scale, ok
+from ._common import floats, safe, standardize, where_valid
 
 
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
@@ -21,7 +14,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(logpdf(1.5)), 6)
     -1.902827
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     a = lax.neg(lax.abs(y))
     out = lax.sub(lax.sub(a, lax.mul(2.0, lax.log1p(lax.exp(a)))), lax.log(scale))
     return where_valid(ok, out)
@@ -42,7 +35,7 @@ def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(cdf(1.5)), 6)
     0.817574
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, special.expit(y))
 
 
@@ -52,7 +45,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
     >>> round(float(sf(1.5)), 6)
     0.182426
     """
-    y, scale, ok = _y(x, loc, scale)
+    y, scale, ok = standardize(x, loc, scale)
     return where_valid(ok, special.expit(lax.neg(y)))
 
 
