@@ -231,6 +231,31 @@ CASES: list[Case] = [
       norm="backward"),
     B("fft", "rfft-complex", (c64(4),), fft_type="rfft", axes=(0,), lengths=(4,),
       norm="backward"),
+    # special functions merged this stop (funcgrad/lax/special*.py): real kernels, broadcasting
+    *[B(n, "complex", (c64(2),)) for n in ("cosine_integral", "sine_integral", "dawsn",
+                                           "erf_inv", "fresnel_c", "fresnel_s", "wofz_re",
+                                           "wofz_im")],
+    *[B(n, "broadcast", (f32(2), f32(3))) for n in ("nextafter", "owens_t")],
+    *[B(n, "broadcast", (f32(2), f32(2), f32(3))) for n in ("fma", "hyp1f1", "hyp1f1_da",
+                                                             "hyp1f1_db")],
+    *[B(n, "broadcast", (f32(2), f32(2), f32(2), f32(3)))
+      for n in ("hyp2f1", "hyp2f1_da", "hyp2f1_db", "hyp2f1_dc")],
+    B("random_gamma_grad", "broadcast", (f32(2), f32(3))),
+    # linear algebra merged this stop (funcgrad/lax/linalg_general.py, linalg_ops.py)
+    *[B(n, "not-square", (f32(2, 3),)) for n in ("eig", "expm")],
+    B("lu", "vector", (f32(3),)),
+    B("qr_pivots", "vector", (f32(3),)),
+    B("lu_solve", "float-permutation", (f32(2, 2), f32(2), f32(2)), transpose=False),
+    B("lu_pivots_to_permutation", "float-pivots", (f32(3),), size=3),
+    # the threefry samplers: keys are uint32 (..., 2)
+    B("random_split", "float-key", (f32(2),), shape=(3,)),
+    B("random_fold_in", "float-data", (np.zeros(2, np.uint32), f32()), ),
+    B("random_unit", "float-key", (f32(2),), shape=(3,), dtype=np.dtype("f4"), lo=0.0, hi=1.0),
+    B("random_normal", "float-key", (f32(2),), shape=(3,), dtype=np.dtype("f4")),
+    B("random_gamma", "float-key", (f32(2), f32()), log_space=False),
+    *[B(n, "float-key", (f32(2), f32()), dtype=np.dtype("i4"))
+      for n in ("random_poisson",)],
+    B("random_binomial", "float-key", (f32(2), f32(), f32()), dtype=np.dtype("i4")),
     B("random_bits", "float-key", (f32(2),), shape=(3,)),
     B("random_bits", "key-shape", (np.zeros(3, np.uint32),), shape=(3,)),
     # Primitives whose parameters are functions or jaxprs, through their public functions: the
@@ -288,6 +313,7 @@ NOTHING_TO_REJECT = {
     "device_put": "the identity on avals; the device is checked by fg.device_put, before binding",
     "check": "any predicate (a run-time assertion: a failing one is in RUN_TIME_CASES)",
     "debug_print": "any values; the format is applied at run time (RUN_TIME_CASES)",
+    "debug_callback": "any values; the callback runs at run time, with whatever it is given",
     **{n: "a reduction over an axis's members takes operands of any shapes and dtypes (an "
           "unbound axis name is a run-time error: RUN_TIME_CASES)" for n in ("psum", "pmax",
                                                                               "pmin")},
@@ -400,6 +426,7 @@ def test_the_shape_rule_rejects_the_case(case):
 _PROBE_PARAMS = {"integer_pow": {"y": 2}, "convert_element_type": {"new_dtype": np.dtype("f4")},
                  "device_put": {"device": None}, "check": {"message": "m"},
                  "debug_print": {"fmt": "{}", "treedef": None},
+                 "debug_callback": {"callback": print, "treedef": None},
                  **{n: _P2 for n in ("psum", "pmax", "pmin", "axis_index")}}
 _DTYPES = ("bool", "int8", "int32", "uint8", "int64", "float16", "float32", "float64",
            "complex64", "complex128")
