@@ -219,6 +219,10 @@ class _Jitted:
                                       if 0 <= i < len(pos) and pos[i] not in self.static_argnames)
         self._plain = not self.static_argnums and not self.static_argnames
         self._state = _shared_cache(fun, (self.static_argnums, self.static_argnames))
+        # RetraceWarning counts this wrapper's own compiles: the cache is shared with every
+        # jit(f) of the same f, but a new signature met through another wrapper (a test, a
+        # loop re-creating jit(f)) is not this one's retracing
+        self._compiles, self._last_key = 0, None
         functools.update_wrapper(self, fun, updated=())  # not fun.__dict__: it may hold a `fun` too
 
     # the shared state, under the names tests and tools read
@@ -235,6 +239,7 @@ class _Jitted:
     def clear_cache(self) -> None:
         """Forget every compiled signature of this function (shared by every jit of it)."""
         self._state.clear()
+        self._compiles, self._last_key = 0, None
 
     def _split(self, args, kwargs):
         nums = {n % len(args) if -len(args) <= n < len(args) else n
@@ -365,11 +370,13 @@ class _Jitted:
     def _note_trace(self, key, warn=True):
         st = self._state
         st.traces += 1
-        prev, st.last_key = st.last_key, key
-        if warn and st.traces > RETRACE_WARN_AFTER and prev is not None:
+        st.last_key = key
+        self._compiles += 1
+        prev, self._last_key = self._last_key, key
+        if warn and self._compiles > RETRACE_WARN_AFTER and prev is not None:
             site = user_site() or ("<unknown>", 0)
             warnings.warn_explicit(RetraceWarning(
-                f"{_fn_name(self.fun)} has been traced and compiled {st.traces} times. "
+                f"{_fn_name(self.fun)} has been traced and compiled {self._compiles} times. "
                 f"{_what_changed(prev, key)} Each new signature costs a trace and a compile: "
                 "keep shapes fixed (pad or bucket them), or make a changing Python value a "
                 "dynamic argument rather than a static one. " + doc_link("retracewarning")),

@@ -688,7 +688,7 @@ def _normalized(i, n):
     """(i with negative positions wrapped, a mask of the in-bounds positions), or (i, None)
     when every position is known to be in bounds: on the host for a concrete i, else traced."""
     if not isinstance(i, Tracer) or is_concrete(i):
-        v = np.asarray(host_value(i)) if isinstance(i, (Array, Tracer)) else np.asarray(i)
+        v = host_value(i) if isinstance(i, (Array, Tracer)) else np.asarray(to_host(i))
         if v.size == 0 or (v.min() >= -n and v.max() < n):
             return i, None
         v = np.where(v < 0, v + n, v)
