@@ -27,7 +27,7 @@ def broadcast_one_to_all(in_tree: Any, is_source: bool | None = None) -> Any:
     >>> import funcgrad.distributed as dist
     >>> dist.initialize()
     >>> dist.broadcast_one_to_all({"w": np.ones(2), "step": 3})
-    {'w': Array([1., 1.], dtype=float64), 'step': Array(3, dtype=int64)}
+    {'step': Array(3, dtype=int64), 'w': Array([1., 1.], dtype=float64)}
     >>> dist.shutdown()
     """
     comm = world()

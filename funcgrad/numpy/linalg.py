@@ -736,6 +736,8 @@ def tensorsolve(a: ArrayLike, b: ArrayLike, axes: Sequence[int] | None = None) -
     if axes is not None:
         allaxes = list(range(an))
         for k in axes:
+            if not -an <= k < an:  # numpy's error, before the modulo of a 0-d a divides by 0
+                raise np.exceptions.AxisError(k, an)
             allaxes.remove(k % an)
             allaxes.insert(an, k % an)
         a = transpose(a, tuple(allaxes))

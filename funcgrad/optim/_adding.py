@@ -31,7 +31,7 @@ def add_decayed_weights(weight_decay: ScalarOrSchedule = 0.0,
     >>> g = {"w": fnp.array([1.0]), "b": fnp.array([1.0])}
     >>> t = add_decayed_weights(0.5, mask={"w": True, "b": False})
     >>> t.update(g, t.init(p), p)[0]
-    {'w': Array([2.], dtype=float64), 'b': Array([1.], dtype=float64)}
+    {'b': Array([1.], dtype=float64), 'w': Array([2.], dtype=float64)}
     """
     scheduled = callable(weight_decay)
 

@@ -145,7 +145,7 @@ def set(t: PyTree, filtering: Filter = None, /, **kwargs: Any) -> PyTree:  # noq
     fields, or a whole NamedTuple by its class name); a KeyError names a key `t` lacks.
 
     >>> set({"lr": 0.1, "inner": {"momentum": 0.9}}, momentum=0.5)
-    {'lr': 0.1, 'inner': {'momentum': 0.5}}
+    {'inner': {'momentum': 0.5}, 'lr': 0.1}
     """
     for key in kwargs:
         if not get_all_with_path(t, key, filtering):

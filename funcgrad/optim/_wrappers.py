@@ -53,7 +53,7 @@ def masked(inner: GradientTransformation, mask: MaskOrFn, *,
     >>> opt = masked(optim.scale(10.0), {"w": True, "b": False})
     >>> g = {"w": fnp.array([1.0]), "b": fnp.array([1.0])}
     >>> opt.update(g, opt.init(g))[0]
-    {'w': Array([10.], dtype=float64), 'b': Array([1.], dtype=float64)}
+    {'b': Array([1.], dtype=float64), 'w': Array([10.], dtype=float64)}
     """
     inner = with_extra_args_support(inner)
 
@@ -100,7 +100,7 @@ def partition(transforms: Mapping[Hashable, GradientTransformation],
     ...                 {"w": "fast", "b": "frozen"})
     >>> g = {"w": fnp.array([1.0]), "b": fnp.array([1.0])}
     >>> opt.update(g, opt.init(g))[0]
-    {'w': Array([-1.], dtype=float64), 'b': Array([0.], dtype=float64)}
+    {'b': Array([0.], dtype=float64), 'w': Array([-1.], dtype=float64)}
     """
     if not isinstance(transforms, Mapping):
         raise TypeError(f"partition: transforms must be a dict of label -> "
@@ -150,7 +150,7 @@ def freeze(mask: bool | PyTree) -> GradientTransformationExtraArgs:
     >>> t = freeze({"w": True, "b": False})
     >>> g = {"w": fnp.array([1.0]), "b": fnp.array([1.0])}
     >>> t.update(g, t.init(g))[0]
-    {'w': Array([0.], dtype=float64), 'b': Array([1.], dtype=float64)}
+    {'b': Array([1.], dtype=float64), 'w': Array([0.], dtype=float64)}
     """
     return masked(set_to_zero(), mask)
 
@@ -165,7 +165,7 @@ def selective_transform(optimizer: GradientTransformation, *,
     >>> t = selective_transform(optim.sgd(0.5), freeze_mask={"w": False, "b": True})
     >>> g = {"w": fnp.array([1.0]), "b": fnp.array([1.0])}
     >>> t.update(g, t.init(g))[0]
-    {'w': Array([-0.5], dtype=float64), 'b': Array([0.], dtype=float64)}
+    {'b': Array([0.], dtype=float64), 'w': Array([-0.5], dtype=float64)}
     """
     def labels(params):
         del params

@@ -450,7 +450,12 @@ def index_copy(input, dim, index, source):
 
 def index_fill(input, dim, index, value):
     d = wrap_dim(dim, input.ndim)
-    sel = (slice(None),) * d + (concrete(index).reshape(-1),)
+    idx = concrete(index).reshape(-1)
+    n = input.shape[d] if input.ndim else 1
+    bad = idx[(idx >= n) | (idx < -n)]
+    if bad.size:  # PyTorch's error (funcgrad's .at[] drops out-of-bounds updates, as JAX's)
+        raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {d} with size {n}")
+    sel = (slice(None),) * d + (idx,)
     if isinstance(value, Tensor):
         return apply_op("IndexFillBackward1", lambda x, v: x.at[sel].set(v), [input, value],
                         saves=False)
