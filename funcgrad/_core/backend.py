@@ -258,6 +258,20 @@ def to_host(value):
     return value.get()
 
 
+def on_host(impl):
+    """`impl` (numpy or scipy code, e.g. LAPACK through f2py) for operands on any device: a
+    GPU's are copied to the host and the results sent back there (f2py must never be handed a
+    device array)."""
+    def run(*args, **params):
+        xp = xp_of(*args)
+        if xp is np:
+            return impl(*args, **params)
+        out = impl(*[to_host(a) for a in args], **params)
+        return [xp.asarray(o) for o in out] if isinstance(out, list) else xp.asarray(out)
+    run.__name__, run.__doc__ = impl.__name__, impl.__doc__
+    return run
+
+
 def transfer(value, device):
     """`value` (a backend array or host data) as a backend array on `device`; no copy if it is
     there already."""

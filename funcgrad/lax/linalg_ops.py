@@ -46,7 +46,7 @@ import numpy as np
 
 from .._core.array import Array, wrap_value
 from .._core.avals import ShapedArray
-from .._core.backend import asarray, to_host, xp_of
+from .._core.backend import asarray, on_host
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.primitive import (
     NO_ALGEBRA,
@@ -431,20 +431,7 @@ def _lu_one_lapack(a):
     return packed, piv.astype(np.int32), perm
 
 
-def _on_host(impl):
-    """impl (LAPACK through scipy, numpy on the host) for operands on any device: a GPU's are
-    copied to the host, and the results go back there (f2py must never see a device array)."""
-    def run(*args, **params):
-        xp = xp_of(*args)
-        if xp is np:
-            return impl(*args, **params)
-        out = impl(*[to_host(a) for a in args], **params)
-        return [xp.asarray(o) for o in out] if isinstance(out, list) else xp.asarray(out)
-    run.__name__, run.__doc__ = impl.__name__, impl.__doc__
-    return run
-
-
-@_on_host
+@on_host
 def _lu_impl(x):
     x = asarray(x)
     *lead, m, n = x.shape
@@ -603,7 +590,7 @@ def _lu_solve_one(packed, perm, b, transpose):
     return out
 
 
-@_on_host
+@on_host
 def _lu_solve_impl(packed, perm, b, *, transpose):
     packed, perm, b = asarray(packed), asarray(perm), asarray(b)
     dt = np.result_type(packed.dtype, b.dtype)
