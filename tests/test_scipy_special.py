@@ -3,6 +3,8 @@ float32 rounding) and JAX (derivative conventions), with derivative checks to se
 vmap against a loop and jit against eager."""
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -84,7 +86,7 @@ def test_values_match_scipy(name, shape, dtype, seed):
 @pytest.mark.parametrize("name", sorted(UNARY_AND_MORE))
 def test_derivatives(name):
     _, domains, argnums = UNARY_AND_MORE[name]
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # stable across PYTHONHASHSEED
     args = _args(rng, domains, (3,), np.float64)
     fixed = list(args)
 

@@ -638,16 +638,32 @@ def _not_differentiable(what):
     return rule
 
 
+def _c_log(c, x, log=None, edge=0.0):
+    """c * log(x) (or c * log1p(-x) when `log` is log1p of the negation), quiet where the log's
+    argument vanishes (x == `edge`): there the term is -inf for c > 0, +inf for c < 0 and 0 for
+    c == 0 (xlogy's convention), so exp of a sum of such terms is a density's correct limit at
+    the support's edge, without numpy's divide-by-zero warning."""
+    inside = ew.ne(x, edge)
+    safe = ew.select(inside, x, 0.5)
+    term = ew.mul(c, ew.log(safe) if log is None else log(safe))
+    limit = ew.select(ew.eq(c, 0.0), 0.0, ew.select(ew.gt(c, 0.0), -math.inf, math.inf))
+    return ew.select(inside, term, limit)
+
+
+def _log1m(x):
+    return ew.log1p(ew.neg(x))
+
+
 def _gamma_density(ans, a, x):
     """d P / d x = x**(a-1) exp(-x) / Gamma(a)."""
-    return ew.exp(ew.sub(ew.sub(ew.mul(ew.sub(a, 1.0), ew.log(x)), x), lgamma(a)))
+    return ew.exp(ew.sub(ew.sub(_c_log(ew.sub(a, 1.0), x), x), lgamma(a)))
 
 
 def _beta_density(ans, a, b, x):
     """d I_x(a, b) / d x = x**(a-1) (1-x)**(b-1) / B(a, b)."""
     lbeta = ew.sub(ew.add(lgamma(a), lgamma(b)), lgamma(ew.add(a, b)))
-    return ew.exp(ew.sub(ew.add(ew.mul(ew.sub(a, 1.0), ew.log(x)),
-                                ew.mul(ew.sub(b, 1.0), ew.log1p(ew.neg(x)))), lbeta))
+    return ew.exp(ew.sub(ew.add(_c_log(ew.sub(a, 1.0), x),
+                                _c_log(ew.sub(b, 1.0), x, _log1m, 1.0)), lbeta))
 
 
 def _betainc_ab(ans, a, b, x):
