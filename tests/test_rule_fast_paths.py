@@ -12,7 +12,14 @@ from funcgrad.lax.linalg import dot_general_p
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle for these derivatives")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is the oracle for these derivatives")
-jax.config.update("jax_enable_x64", True)
+
+
+@pytest.fixture(autouse=True)
+def _jax_x64():
+    # funcgrad's float64 is compared with JAX's: x64 on for these tests only (JAX's flag is global)
+    with jax.enable_x64(True):
+        yield
+
 
 SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.0])
 

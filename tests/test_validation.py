@@ -409,8 +409,8 @@ def test_every_row_is_unique():
 def JX():
     jax = pytest.importorskip("jax", reason="the differential rows compare with real JAX")
     import jax.numpy as jnp
-    jax.config.update("jax_enable_x64", True)   # funcgrad's default float is float64 too
-    return types.SimpleNamespace(api=jax, np=jnp, lax=jax.lax, nn=jax.nn, random=jax.random)
+    with jax.enable_x64(True):   # funcgrad's default float is float64 too; JAX's flag is global
+        yield types.SimpleNamespace(api=jax, np=jnp, lax=jax.lax, nn=jax.nn, random=jax.random)
 
 
 _DIFFERENTIAL = [r for r in ROWS if r.id not in NOT_IN_JAX]
