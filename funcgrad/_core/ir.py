@@ -58,6 +58,11 @@ class Eqn:
     def __init__(self, prim, invars, outvars, params):
         self.prim, self.invars, self.outvars, self.params = prim, invars, outvars, params
 
+    @property
+    def primitive(self):
+        """The equation's primitive (JAX's name for it; `prim` is funcgrad's)."""
+        return self.prim
+
 
 class Jaxpr:
     __slots__ = ("constvars", "invars", "eqns", "outvars")
@@ -198,6 +203,12 @@ class _JaxPrinter:
 
     def __init__(self, width):
         self.width, self.namer = width, _Namer()
+        self.unused = set()  # outputs of equations that nothing reads: printed `_`, unnamed
+
+    def decl(self, v):
+        if v in self.unused:
+            return f"_:{v.aval.str_short()}"
+        return self.namer.decl(v)
 
     def atom(self, v, dtype=None):
         if isinstance(v, Literal):
@@ -210,6 +221,9 @@ class _JaxPrinter:
     def jaxpr(self, jaxpr, indent):
         """The jaxpr, its first line starting at column `indent` (already written)."""
         decl = self.namer.decl
+        read = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, Var)}
+        read.update(v for v in jaxpr.outvars if isinstance(v, Var))
+        self.unused.update(v for e in jaxpr.eqns for v in e.outvars if v not in read)
         consts = " ".join(decl(v) for v in jaxpr.constvars)
         ins = " ".join(decl(v) for v in jaxpr.invars)
         head = f"{{ lambda {consts}; {ins}. let"
@@ -224,11 +238,13 @@ class _JaxPrinter:
         return f"{head}{body}\n{' ' * (indent + 2)}in {outs} }}"
 
     def eqn(self, eqn, indent):
-        outs = " ".join(self.namer.decl(v) for v in eqn.outvars)
+        outs = " ".join(self.decl(v) for v in eqn.outvars)
         # the parameters' names are given before the operands', as JAX does
-        items = sorted(eqn.params.items())
+        printed = eqn.prim.printed_params
+        items = sorted((eqn.params if printed is None else printed(eqn.params, eqn)).items())
         dtype = None
-        if any(isinstance(v, Literal) and v.aval.weak_type for v in eqn.invars):
+        if not eqn.prim.multiple_results and any(  # an elementwise operation's Python scalar
+                isinstance(v, Literal) and v.aval.weak_type for v in eqn.invars):
             try:
                 dtype = avals.promote_jax(*[(v.aval.dtype, v.aval.weak_type)
                                             for v in eqn.invars])[0]

@@ -511,6 +511,10 @@ convert_element_type_p.jvp = lambda primals, tangents, *, new_dtype: (
 # argument's dtype, so the rule only passes it on.
 defvjp(convert_element_type_p, lambda ct, ans, x, *, new_dtype: ct)
 # Not fresh: the same array when the dtype already matches; a no-op cast to jit's passes.
+# JAX's carries the result's weak type as a parameter (a weak Python scalar becoming a strong
+# value prints weak_type=False)
+convert_element_type_p.printed_params = lambda params, eqn: {
+    **params, "weak_type": eqn.outvars[0].aval.weak_type}
 convert_element_type_p.declare(
     fresh=False, jit=None, structured_batch=onehot_unary(convert_element_type), **PURE,
     **RULE_FIRST,

@@ -87,6 +87,8 @@ def _bcast_back(g, x_shape, axes):
 # ---- sum ----------------------------------------------------------------------------------------
 
 reduce_sum_p = _reduce_prim("reduce_sum", _keeping_dtype(np.add))
+# JAX's reduce_sum carries the sharding of its result too (none, on one device)
+reduce_sum_p.printed_params = lambda params, eqn: {**params, "out_sharding": None}
 
 
 def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:

@@ -182,6 +182,12 @@ broadcast_in_dim_p.declare(
     identity=lambda params, out: params["broadcast_dimensions"] == tuple(range(out.ndim)))
 
 
+# JAX's printer leaves out the shape (the result's type says it) and broadcast_dimensions=()
+broadcast_in_dim_p.printed_params = lambda params, eqn: (
+    {"broadcast_dimensions": params["broadcast_dimensions"]}
+    if params["broadcast_dimensions"] else {})
+
+
 def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[int]) -> Array:
     """x broadcast to `shape`, its axis i becoming axis broadcast_dimensions[i] (size 1
     or equal); the other axes are new.
