@@ -556,12 +556,21 @@ def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any],
                     break  # body_fun closes over traced values: use the scan primitive
             else:
                 return tree.tree_map(_as_array, val)
-        carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val,
-                        Array(np.arange(lo, max(lo, hi), dtype=np.int64)))
-        return carry
-    _, val = while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-                        (lower, init_val))
+        # as JAX lowers it: a scan whose carry counts the steps, over no xs
+        (_, val), _ = scan(_fori_step(body_fun), (lower if type(lower) is int else Array(lo),
+                                                  init_val), None, length=max(hi - lo, 0))
+        return val
+    _, _, val = while_loop(lambda c: c[0] < c[1], _fori_step(body_fun), (lower, upper, init_val))
     return val
+
+
+def _fori_step(body_fun):
+    """fori_loop's step on the carry (i, val) or (i, upper, val): i + 1 and body_fun(i, val)
+    (a scan step when the carry has two leaves, with no x and no y)."""
+    def step(c, *_):
+        new = (c[0] + 1, *c[1:-1], body_fun(c[0], c[-1]))
+        return (new, None) if len(c) == 2 else new
+    return step
 
 
 def _loop_bound(bound, argname):

@@ -14,7 +14,7 @@ from .._core.avals import (ShapedArray, canonical_dtype, dtype_key, ufunc_result
 from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff,
                                def_zero_derivative, defderiv, defjvp, defvjp,
                                identity_when_same_type)
-from .._core.trace import bind
+from .._core.trace import Tracer, bind, eval_primitive, staging
 from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import ufunc_template
 from ._batching import elementwise_rule, onehot_scaling, onehot_sum, onehot_unary
@@ -495,6 +495,10 @@ def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
         # already that dtype (an Array or a traced value): nothing to convert; a Tracer stands
         # for the Array it will be
         return x  # type: ignore[return-value]
+    if not isinstance(x, Tracer) and staging() is not None:
+        # a constant converts at once, even where operations on constants are staged (JAX's
+        # does: a Python scalar filling an array is a literal of the array's dtype)
+        return eval_primitive(convert_element_type_p, (x,), {"new_dtype": new_dtype})
     return convert_element_type_p.bind(x, new_dtype=new_dtype)
 
 

@@ -11,7 +11,7 @@ from .._core.array import Array, wrap_value
 from .._core import avals
 from .._core.avals import default_dtype, user_dtype
 from .._core.backend import create
-from .._core.trace import Tracer, get_aval
+from .._core.trace import Tracer, get_aval, staging
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from .._core.errors import ShapeError, doc_link
 from .._core.validate import argument_error, as_index, check_size
@@ -26,12 +26,16 @@ def zeros(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     Array([0., 0.], dtype=float64)
     """
     dtype = _dtype(dtype, "zeros")
+    if staging() is not None:  # JAX's mode, under jit: staged, as JAX's (a broadcast zero)
+        return lax.full(_sized("zeros", shape, dtype), 0, dtype)
     return wrap_value(create("zeros", _sized("zeros", shape, dtype), dtype))
 
 
 def ones(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     """numpy.ones, differentiable."""
     dtype = _dtype(dtype, "ones")
+    if staging() is not None:  # as zeros
+        return lax.full(_sized("ones", shape, dtype), 1, dtype)
     return wrap_value(create("ones", _sized("ones", shape, dtype), dtype))
 
 
