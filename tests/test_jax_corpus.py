@@ -35,8 +35,6 @@ PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 # program -> why it does not print what JAX prints yet (all other programs do).
 PENDING: dict[str, str] = {
-    "make_jaxpr": "nested jit: JAX prints a jit equation with the callee's jaxpr; funcgrad "
-        "inlines the callee",
 }
 
 
