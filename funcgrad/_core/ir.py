@@ -304,15 +304,7 @@ class _JaxPrinter:
         # sorted by name, as JAX's printer does, unless the primitive gives its own order
         items = sorted(items.items()) if isinstance(items, dict) else list(items)
         self.current = eqn
-        dtype = None
-        if not eqn.prim.multiple_results and any(  # an elementwise operation's Python scalar
-                isinstance(v, Literal) and v.aval.weak_type for v in eqn.invars):
-            try:
-                dtype = avals.promote_jax(*[(v.aval.dtype, v.aval.weak_type)
-                                            for v in eqn.invars])[0]
-            except TypeError:
-                dtype = None
-        ins = " ".join(self.atom(v, dtype) for v in eqn.invars)
+        ins = " ".join(self.atom(v, _literal_dtype(eqn, v)) for v in eqn.invars)
         head = f"{outs} = {eqn.prim.name}"
         if not items:
             return f"{head} {ins}"
@@ -366,6 +358,23 @@ class _JaxPrinter:
                         lent.add(outer)
                         names[inner] = "_" if outer in self.unused else self.namer(outer)
         return self.jaxpr(jaxpr, indent, offset)
+
+
+def _literal_dtype(eqn, v):
+    """The dtype JAX's jaxpr gives the weakly typed literal `v` (a Python scalar) of `eqn`: that
+    of the operands together, which jax.numpy converts it to before an elementwise operation
+    (1 beside a float32 array is 1.0:f32[]); elsewhere (an index, a padding value) its own
+    kind's (an index stays an integer). None: the literal's own type."""
+    if not isinstance(v, Literal) or not v.aval.weak_type or eqn.prim.multiple_results:
+        return None
+    try:
+        dtype = avals.promote_jax(*[(x.aval.dtype, x.aval.weak_type) for x in eqn.invars])[0]
+    except TypeError:
+        return None
+    elementwise = getattr(eqn.prim.jit, "ufunc", None) is not None  # numpy's ufunc behind it
+    if not elementwise and np.dtype(dtype).kind != v.aval.dtype.kind:
+        return None
+    return dtype
 
 
 def _jaxprs_in(params):

@@ -337,6 +337,8 @@ def_zero_derivative(ceil_p)
 
 round_p = _ufunc_prim("round", np.rint)  # half to even, as numpy's round
 round = _fn(round_p)
+# JAX's names the rounding: 1 is its RoundingMethod.TO_NEAREST_EVEN, what this one does
+round_p.printed_params = lambda params, eqn: {**params, "rounding_method": 1}
 def_zero_derivative(round_p)
 
 # ---- comparisons and logic: boolean (or integer) results, no derivative ---------------------

@@ -66,6 +66,8 @@ reshape_p.abstract_eval = _reshape_abstract_eval
 # of a reshape is one reshape.
 reshape_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, unit=None,
                   identity=identity_when_same_type, compose=lambda first, then: then)
+# JAX's carries a transpose before the reshape (none) and the result's sharding (none)
+reshape_p.printed_params = lambda params, eqn: {**params, "dimensions": None, "sharding": None}
 
 
 def reshape(x: ArrayLike, new_sizes: Shape) -> Array:

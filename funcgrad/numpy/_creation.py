@@ -7,7 +7,7 @@ import operator
 import numpy as np
 
 from .. import lax
-from .._core.array import Array, wrap_value
+from .._core.array import Array, with_weak_type, wrap_value
 from .._core import avals
 from .._core.avals import default_dtype, user_dtype
 from .._core.backend import create
@@ -54,12 +54,21 @@ def _sized(who, shape, dtype):
 
 
 def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> Array:
-    """An array of `shape` filled with `fill_value` (which may be traced)."""
+    """An array of `shape` filled with `fill_value` (which may be traced); in JAX's mode
+    weakly typed where the fill value is and no dtype is asked for, as JAX's.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.full((2,), 1.5)
+    Array([1.5, 1.5], dtype=float64)
+    """
     if dtype is None:
+        weak = avals.JAX_LATTICE and not isinstance(fill_value, Tracer) and get_aval(
+            fill_value).weak_type
         dtype = np.result_type(fill_value) if not hasattr(fill_value, "aval") else dtype_of(
             fill_value)
-    else:
-        dtype = user_dtype(dtype, "full")
+        out = lax.full(_sized("full", shape, dtype), fill_value, dtype)
+        return with_weak_type(out, True) if weak else out
+    dtype = user_dtype(dtype, "full")
     return lax.full(_sized("full", shape, dtype), fill_value, dtype)
 
 
