@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import tree
-from .._core import avals, backend
+from .._core import avals, backend, consumed
 from .._core.array import Array, wrap_typed, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
@@ -300,7 +300,10 @@ class _Jitted:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
-        if entry.device is None and self._plain and not avals.JAX_LATTICE:
+        if entry.consumes and config.debug_key_reuse:
+            for i in entry.consumes:  # as JAX's: the call consumes the keys its trace did
+                consumed.consume(leaves[i], f"jit({_fn_name(self.fun)})", i)
+        elif entry.device is None and self._plain and not avals.JAX_LATTICE:
             self._note_fast(args, kwargs, leaves, entry)
         return self._run(entry, raws, args, kwargs)
 
@@ -382,11 +385,14 @@ class _Jitted:
             out = self.fun(*full, **kw)
             out_leaves, out_tree = tree.tree_flatten(out)
             closed = jt.build(out_leaves)
-        return closed, out_tree
+        # key-reuse checking: the arguments (typed keys' data) the function consumed
+        consumes = (tuple(i for i, t in enumerate(tracers) if consumed.is_consumed(t))
+                    if config.debug_key_reuse else ())
+        return closed, out_tree, consumes
 
     def _compile(self, key, args, kwargs, nums, in_tree, leaves, warn=True):
         with _gc_paused():
-            closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
+            closed, out_tree, consumes = self._trace(args, kwargs, nums, in_tree, leaves)
             if any(isinstance(c, Tracer) for c in closed.consts):
                 return None
             jaxpr, consts, records = run_passes(closed.jaxpr, closed.consts)
@@ -398,6 +404,7 @@ class _Jitted:
         fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun), np if device is None else device.xp)
         entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed, records)
         entry.key = key  # (not the jit object: the cache must not hold the function)
+        entry.consumes = consumes
         st = self._state
         with _cache_lock:
             st.entries[key] = entry
@@ -466,7 +473,7 @@ class _Jitted:
         """
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
+        closed, out_tree, _ = self._trace(args, kwargs, nums, in_tree, leaves)
         return Traced(closed, out_tree, lambda: self.lower(*args, **kwargs), _fn_name(self.fun))
 
     def _run_compiled(self, lowered, args, kwargs):
