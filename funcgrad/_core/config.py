@@ -34,6 +34,14 @@ class Config:
     dtype('float64')
     """
 
+    # the switches' types (set in __init__ and update, through object.__setattr__)
+    debug_nans: bool
+    jax_enable_x64: bool
+    dtype_promotion: str
+    debug_key_reuse: bool
+    transfer_guard: str
+    eager_checks: bool
+
     _defaults = {"debug_nans": False, "default_device": None, "transfer_guard": "allow",
                  "jax_enable_x64": True, "dtype_promotion": "numpy", "debug_key_reuse": False}
 

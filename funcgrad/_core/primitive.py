@@ -53,8 +53,10 @@ Flags and algebraic facts, read by the jit passes and code generator:
                with first_params then with then_params (transpose of a transpose), or None
 
 Optional, for printing only (None: the equation's own parameters, as they are):
-  printed_params(params, eqn) -> dict
-               the parameters JAX 0.10 prints for this primitive's equation `eqn`, which JAX's
+  printed_params(params, eqn) -> dict, or a list of (name, value) pairs
+               the parameters JAX 0.10 prints for this primitive's equation `eqn` (a dict is
+               printed sorted by name, as JAX's printer does; a list in its order, as JAX's own
+               printing rules give it: jit's name first), which JAX's
                mode (fg.config) prints jaxprs with: JAX's names, the parameters JAX's primitive
                carries that funcgrad's need not (reduce_sum's out_sharding=None), or derives from
                the equation's types (dot_general's preferred_element_type), and none that JAX's
@@ -96,7 +98,7 @@ class Primitive:
     multiple_results: bool
     declared: set
     bind: Callable[..., Any]
-    printed_params: Optional[Callable[..., dict]]
+    printed_params: Optional[Callable[..., Any]]  # a dict, or (name, value) pairs in order
     impl: Optional[Callable[..., Any]]
     abstract_eval: Optional[Callable[..., Any]]
     jvp: Optional[Callable[..., Any]]
