@@ -35,16 +35,6 @@ PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 # program -> why it does not print what JAX prints yet (all other programs do).
 PENDING: dict[str, str] = {
-    "control_flow_loops": "scan's stacked outputs: JAX keeps the weak type of a weakly typed "
-        "init carry in ys (even after the carry turns strong); funcgrad's ys take the body's "
-        "traced type",
-    "jit_caching": "jaxpr parameters: dot_general prints its dimension_numbers as tuples and "
-        "without preferred_element_type",
-    "jit_static_args": "operations on constants run eagerly under jit, so a shape computed from "
-        "jnp.array(x.shape) is concrete and reshape succeeds where JAX raises a TypeError",
-    "make_jaxpr": "jaxpr parameters and structure: reduce_sum's out_sharding=, "
-        "convert_element_type's weak_type=, the weak-scalar conversion JAX stages, fori_loop as "
-        "a scan with an index carry",
 }
 
 

@@ -1,7 +1,7 @@
 """Global flags: fg.config.update("debug_nans", True)."""
 from __future__ import annotations
 
-from . import avals, backend
+from . import avals, backend, consumed
 from .validate import check_bool
 
 
@@ -20,6 +20,11 @@ class Config:
     default, or 'jax') picks the promotion rules while x64 is on; with x64 off they are JAX's.
     `python -m funcgrad` starts a JAX program in JAX's mode (x64 off, 'jax').
 
+    `debug_key_reuse` (JAX's `jax_debug_key_reuse`): a typed PRNG key consumed twice (two
+    draws, a draw after a split) raises KeyReuseError, eagerly and inside transforms; a jitted
+    function consumes the key arguments its trace consumed (functions traced while the check
+    was off are not checked).
+
     >>> import funcgrad as fg, funcgrad.numpy as fnp
     >>> fg.config.update("jax_enable_x64", False)
     >>> fnp.ones(2) + fnp.arange(2)
@@ -29,8 +34,16 @@ class Config:
     dtype('float64')
     """
 
+    # the switches' types (set in __init__ and update, through object.__setattr__)
+    debug_nans: bool
+    jax_enable_x64: bool
+    dtype_promotion: str
+    debug_key_reuse: bool
+    transfer_guard: str
+    eager_checks: bool
+
     _defaults = {"debug_nans": False, "default_device": None, "transfer_guard": "allow",
-                 "jax_enable_x64": True, "dtype_promotion": "numpy"}
+                 "jax_enable_x64": True, "dtype_promotion": "numpy", "debug_key_reuse": False}
 
     def __init__(self):
         for k, v in self._defaults.items():
@@ -45,8 +58,8 @@ class Config:
 
     # JAX's names for the same switches, so jax.config.update(...) lines run unchanged
     _aliases = {"jax_debug_nans": "debug_nans", "jax_default_device": "default_device",
-                "jax_transfer_guard": "transfer_guard"}
-    _booleans = ("debug_nans", "jax_enable_x64")
+                "jax_transfer_guard": "transfer_guard", "jax_debug_key_reuse": "debug_key_reuse"}
+    _booleans = ("debug_nans", "jax_enable_x64", "debug_key_reuse")
 
     def update(self, name, value):
         name = self._aliases.get(name, name)
@@ -61,6 +74,8 @@ class Config:
         if name == "dtype_promotion" and value not in ("numpy", "jax"):
             raise ValueError(f"dtype_promotion must be 'numpy' (funcgrad's default) or 'jax' "
                              f"(JAX's lattice and weak types), not {value!r}")
+        if name == "debug_key_reuse" and not value:
+            consumed.clear()
         if name == "default_device":
             backend.set_default_device(value)
         else:

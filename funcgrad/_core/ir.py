@@ -8,6 +8,7 @@ live here too.
 """
 from __future__ import annotations
 
+from collections import Counter, deque
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,11 @@ class Eqn:
     def __init__(self, prim, invars, outvars, params):
         self.prim, self.invars, self.outvars, self.params = prim, invars, outvars, params
 
+    @property
+    def primitive(self):
+        """The equation's primitive (JAX's name for it; `prim` is funcgrad's)."""
+        return self.prim
+
 
 class Jaxpr:
     __slots__ = ("constvars", "invars", "eqns", "outvars")
@@ -73,6 +79,16 @@ class Jaxpr:
 
     def to_dot(self, name: str = "jaxpr") -> str:
         return to_dot(self, name)
+
+
+class CallJaxpr:
+    """A callee's jaxpr as an equation's printed parameter (jit's, in JAX's mode): printed as
+    JAX prints it, its inputs named as the equation's operands and its outputs as the
+    equation's results, where those are variables not already named."""
+    __slots__ = ("closed",)
+
+    def __init__(self, closed: ClosedJaxpr):
+        self.closed = closed
 
 
 class ClosedJaxpr:
@@ -132,13 +148,17 @@ def _names():
 class _Namer:
     def __init__(self):
         self.names, self.gen = {}, _names()
+        self.skip = set()  # names a variable may not take (JAX's mode: shared jaxprs' names)
 
     def __call__(self, v):
         if isinstance(v, Literal):
             return _literal_str(v.val)
         n = self.names.get(v)
         if n is None:
-            n = self.names[v] = next(self.gen)
+            n = next(self.gen)
+            while n in self.skip:
+                n = next(self.gen)
+            self.names[v] = n
         return n
 
     def decl(self, v):
@@ -176,7 +196,7 @@ def eqn_str(eqn, namer):
 
 def pretty(jaxpr, width=80):
     if avals.JAX_LATTICE:  # JAX's mode prints as JAX 0.10 does
-        return _JaxPrinter(width).jaxpr(jaxpr, 0)
+        return _JaxPrinter(width).top(jaxpr)
     namer = _Namer()
     consts = " ".join(namer.decl(v) for v in jaxpr.constvars)
     ins = " ".join(namer.decl(v) for v in jaxpr.invars)
@@ -193,13 +213,60 @@ def pretty(jaxpr, width=80):
 
 class _JaxPrinter:
     """JAX 0.10's layout of a jaxpr: typed literals (`2.0:f32[]`), one set of names through the
-    nested jaxprs, an equation's parameters space-separated on its line when they fit and one
-    per line (nested jaxprs indented under them) when they do not."""
+    nested jaxprs, each group (an equation's parameters, a nested jaxpr, a tuple of jaxprs) on
+    one line when it fits in `width` and broken one item a line when it does not. A nested
+    jaxpr used twice, or longer than ten equations, is printed first, as `let name = ... in`,
+    and named where it is used (JAX's shared jaxprs)."""
 
     def __init__(self, width):
         self.width, self.namer = width, _Namer()
+        self.unused = set()  # outputs of equations that nothing reads: printed `_`, unnamed
+        self.shared = {}  # Jaxpr -> the name it is printed under, before the top jaxpr
+        self.current = None  # the equation whose parameters are being printed
+
+    def top(self, jaxpr):
+        self._find_shared(jaxpr)
+        lets = []
+        for j, name in self.shared.items():
+            head = f"let {name} = "
+            lets.append(f"{head}{self.jaxpr(j, 0, len(head), own=True)} in\n")
+        return "".join(lets) + self.jaxpr(jaxpr, 0)
+
+    def _find_shared(self, top):
+        """JAX's rule: a nested jaxpr met twice (breadth first, through every use), or one of
+        more than ten equations, is shared; it is named after the call that uses it (jit's
+        name=) or `jaxpr`, made unique with a count."""
+        counts, names, queue = {}, {}, deque([top])
+        while queue:
+            j = queue.popleft()
+            counts[j] = counts.get(j, 0) + 1 + (j is not top and len(j.eqns) > 10)
+            for e in j.eqns:
+                subs = _jaxprs_in(e.params)
+                queue.extend(subs)
+                name = e.params.get("name")
+                if isinstance(name, str):
+                    for sub in subs:
+                        names.setdefault(sub, name.strip("<>"))
+        used = Counter()
+        for j, c in counts.items():
+            if c == 1:
+                continue
+            name = names.get(j, "jaxpr")
+            if used[name] > 0:
+                used[name] += 1
+                name += str(used[name] - 1)
+            used[name] += 1
+            self.shared[j] = name
+            self.namer.skip.add(name)
+
+    def decl(self, v):
+        if v in self.unused:
+            return f"_:{v.aval.str_short()}"
+        return self.namer.decl(v)
 
     def atom(self, v, dtype=None):
+        if v in self.unused:  # a callee's output that its caller does not read
+            return "_"
         if isinstance(v, Literal):
             aval = v.aval
             if dtype is not None and aval.weak_type:  # as JAX converts it: the operands' type
@@ -207,62 +274,117 @@ class _JaxPrinter:
             return f"{_typed_literal(v.val, aval.dtype)}:{aval.str_short()}"
         return self.namer(v)
 
-    def jaxpr(self, jaxpr, indent):
-        """The jaxpr, its first line starting at column `indent` (already written)."""
+    def jaxpr(self, jaxpr, indent, offset=0, own=False):
+        """The jaxpr, its first line starting at column `indent` + `offset` (already written);
+        its body is indented from `indent`. A shared one is its name (unless `own`)."""
+        if not own and jaxpr in self.shared:
+            return self.shared[jaxpr]
         decl = self.namer.decl
+        read = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, Var)}
+        read.update(v for v in jaxpr.outvars if isinstance(v, Var))
+        self.unused.update(v for e in jaxpr.eqns for v in e.outvars if v not in read)
         consts = " ".join(decl(v) for v in jaxpr.constvars)
         ins = " ".join(decl(v) for v in jaxpr.invars)
         head = f"{{ lambda {consts}; {ins}. let"
         eqns = [self.eqn(e, indent + 4) for e in jaxpr.eqns]
         outs = ", ".join(self.atom(v) for v in jaxpr.outvars)
         outs = f"({outs},)" if len(jaxpr.outvars) == 1 else f"({outs})"
-        one_line = f"{head} {'; '.join(eqns)}{' ' if eqns else ''}in {outs} }}"
-        if "\n" not in one_line and indent + len(one_line) <= self.width:
+        one_line = f"{head} {'; '.join(eqns)} in {outs} }}"
+        if "\n" not in one_line and indent + offset + len(one_line) <= self.width:
             return one_line
         pad = " " * (indent + 4)
-        body = "".join(f"\n{pad}{e}" for e in eqns)
+        body = "".join(f"\n{pad}{e}" for e in eqns) if eqns else f"\n{pad}"
         return f"{head}{body}\n{' ' * (indent + 2)}in {outs} }}"
 
     def eqn(self, eqn, indent):
-        outs = " ".join(self.namer.decl(v) for v in eqn.outvars)
+        outs = " ".join(self.decl(v) for v in eqn.outvars)
         # the parameters' names are given before the operands', as JAX does
-        items = sorted(eqn.params.items())
-        dtype = None
-        if any(isinstance(v, Literal) and v.aval.weak_type for v in eqn.invars):
-            try:
-                dtype = avals.promote_jax(*[(v.aval.dtype, v.aval.weak_type)
-                                            for v in eqn.invars])[0]
-            except TypeError:
-                dtype = None
-        ins = " ".join(self.atom(v, dtype) for v in eqn.invars)
+        printed = eqn.prim.printed_params
+        items = eqn.params if printed is None else printed(eqn.params, eqn)
+        # sorted by name, as JAX's printer does, unless the primitive gives its own order
+        items = sorted(items.items()) if isinstance(items, dict) else list(items)
+        self.current = eqn
+        ins = " ".join(self.atom(v, _literal_dtype(eqn, v)) for v in eqn.invars)
+        head = f"{outs} = {eqn.prim.name}"
         if not items:
-            return f"{outs} = {eqn.prim.name} {ins}".rstrip()
-        flat = [f"{k}={self.param(v, indent)}" for k, v in items]
-        line = f"{outs} = {eqn.prim.name}[{' '.join(flat)}] {ins}".rstrip()
-        if not any("\n" in f for f in flat) and indent + len(line) <= self.width and not any(
-                isinstance(v, (Jaxpr, ClosedJaxpr)) or _has_jaxprs(v) for _, v in items):
-            return line
-        # one parameter a line, nested jaxprs laid out from the parameter's column; the
-        # names go on as they went (the shared namer is re-walked in the broken layout)
-        lines = [f"{k}={self.param(v, indent + 2, len(k) + 1)}" for k, v in items]
+            return f"{head} {ins}"
+        # (the parameters' group fits or not by itself: the operands may run past the width)
+        flat = "[" + " ".join(f"{k}={self.param(v, 0, flat=True)}" for k, v in items) + "]"
+        if "\n" not in flat and indent + len(head) + len(flat) <= self.width:
+            return f"{head}{flat} {ins}"
         pad = " " * (indent + 2)
-        return (f"{outs} = {eqn.prim.name}[" + "".join(f"\n{pad}{x}" for x in lines)
-                + f"\n{' ' * indent}] {ins}").rstrip()
+        lines = [f"{k}={self.param(v, indent + 2, len(k) + 1)}" for k, v in items]
+        return f"{head}[" + "".join(f"\n{pad}{x}" for x in lines) + f"\n{' ' * indent}] {ins}"
 
-    def param(self, v, indent, offset=0):
-        if isinstance(v, ClosedJaxpr):
-            v = v.jaxpr
-        if isinstance(v, Jaxpr):
-            return self.jaxpr(v, indent)
-        if isinstance(v, tuple) and v and all(isinstance(x, (Jaxpr, ClosedJaxpr)) for x in v):
-            pad = " " * (indent + 2)
-            inner = "".join(f"\n{pad}{self.param(x, indent + 2)}" for x in v)
-            return f"({inner}\n{' ' * indent})"
-        return _param_str(v)
+    def param(self, v, indent, offset=0, flat=False):
+        """A parameter's value, written after `offset` characters of `name=` at `indent`;
+        `flat`: on one line whatever its length (to see whether the whole group fits)."""
+        width = self.width
+        if flat:
+            self.width = 1 << 30
+        try:
+            if isinstance(v, CallJaxpr):
+                return self.callee(v.closed.jaxpr, self.current, indent, offset)
+            if isinstance(v, ClosedJaxpr):
+                v = v.jaxpr
+            if isinstance(v, Jaxpr):
+                return self.jaxpr(v, indent, offset)
+            if isinstance(v, tuple) and v and all(isinstance(x, (Jaxpr, ClosedJaxpr))
+                                                  for x in v):
+                one = "(" + " ".join(self.param(x, 0, flat=True) for x in v) + ")"
+                if "\n" not in one and indent + offset + len(one) <= width:
+                    return one
+                pad = " " * (indent + 2)
+                inner = "".join(f"\n{pad}{self.param(x, indent + 2)}" for x in v)
+                return f"({inner}\n{' ' * indent})"
+            if isinstance(v, str):  # JAX writes a string parameter (jit's name) as it is
+                return v
+            return _param_str(v)
+        finally:
+            self.width = width
+
+    def callee(self, jaxpr, eqn, indent, offset):
+        """A called jaxpr (jit's), as JAX prints it: unless shared, each input takes the name
+        of the operand it receives and each output the name of the result it gives (`_` where
+        the caller does not read it), where that variable has no name yet and the operand or
+        result is a variable not already lent (JAX's suggest_same_var_names)."""
+        if jaxpr not in self.shared:
+            names = self.namer.names
+            for inners, outers in ((jaxpr.invars, eqn.invars), (jaxpr.outvars, eqn.outvars)):
+                lent = set()
+                for inner, outer in zip(inners, outers):
+                    if isinstance(outer, Var) and outer not in lent and isinstance(inner, Var) \
+                            and inner not in names:
+                        lent.add(outer)
+                        names[inner] = "_" if outer in self.unused else self.namer(outer)
+        return self.jaxpr(jaxpr, indent, offset)
 
 
-def _has_jaxprs(v):
-    return isinstance(v, tuple) and any(isinstance(x, (Jaxpr, ClosedJaxpr)) for x in v)
+def _literal_dtype(eqn, v):
+    """The dtype JAX's jaxpr gives the weakly typed literal `v` (a Python scalar) of `eqn`: that
+    of the operands together, which jax.numpy converts it to before an elementwise operation
+    (1 beside a float32 array is 1.0:f32[]); elsewhere (an index, a padding value) its own
+    kind's (an index stays an integer). None: the literal's own type."""
+    if not isinstance(v, Literal) or not v.aval.weak_type or eqn.prim.multiple_results:
+        return None
+    try:
+        dtype = avals.promote_jax(*[(x.aval.dtype, x.aval.weak_type) for x in eqn.invars])[0]
+    except TypeError:
+        return None
+    elementwise = getattr(eqn.prim.jit, "ufunc", None) is not None  # numpy's ufunc behind it
+    if not elementwise and np.dtype(dtype).kind != v.aval.dtype.kind:
+        return None
+    return dtype
+
+
+def _jaxprs_in(params):
+    """The jaxprs among an equation's parameters (directly, or in a tuple), in order."""
+    found = []
+    for v in params.values():
+        for x in v if isinstance(v, tuple) else (v,):
+            if isinstance(x, (Jaxpr, ClosedJaxpr)):
+                found.append(x.jaxpr if isinstance(x, ClosedJaxpr) else x)
+    return found
 
 
 def _typed_literal(val, dtype):
@@ -386,5 +508,5 @@ def eval_jaxpr(jaxpr, consts, *args):
     return [read(v) for v in jaxpr.outvars]
 
 
-__all__ = ["Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr", "ShapedArray", "pretty", "to_dot",
-           "typecheck", "eval_jaxpr"]
+__all__ = ["Var", "Literal", "Eqn", "Jaxpr", "ClosedJaxpr", "CallJaxpr", "ShapedArray", "pretty",
+           "to_dot", "typecheck", "eval_jaxpr"]

@@ -52,7 +52,17 @@ Flags and algebraic facts, read by the jit passes and code generator:
                the parameters of one application equal to applying the primitive twice, first
                with first_params then with then_params (transpose of a transpose), or None
 
-Every one of these is declared in the primitive's block, or set there explicitly to None/False:
+Optional, for printing only (None: the equation's own parameters, as they are):
+  printed_params(params, eqn) -> dict, or a list of (name, value) pairs
+               the parameters JAX 0.10 prints for this primitive's equation `eqn` (a dict is
+               printed sorted by name, as JAX's printer does; a list in its order, as JAX's own
+               printing rules give it: jit's name first), which JAX's
+               mode (fg.config) prints jaxprs with: JAX's names, the parameters JAX's primitive
+               carries that funcgrad's need not (reduce_sum's out_sharding=None), or derives from
+               the equation's types (dot_general's preferred_element_type), and none that JAX's
+               printer hides (broadcast_in_dim's shape)
+
+Every one of the declarations above is declared in the primitive's block, or set there explicitly to None/False:
 tests/test_primitives_complete.py tells a deliberate "none" from a forgotten one (Primitive
 records which attributes its block assigned). Derivative rules are written with funcgrad
 operations, so they are traced like any user code: higher-order derivatives need no further rules.
@@ -82,12 +92,13 @@ class Primitive:
                     "unit", "identity", "compose")
     # `bind` (prim.bind(*args, **params): trace.bind for this primitive) is a C-level partial
     # set per primitive, not a method: one Python call less on every operation.
-    __slots__ = ("name", "multiple_results", "declared", "bind") + DECLARATIONS
+    __slots__ = ("name", "multiple_results", "declared", "bind", "printed_params") + DECLARATIONS
 
     name: str
     multiple_results: bool
     declared: set
     bind: Callable[..., Any]
+    printed_params: Optional[Callable[..., Any]]  # a dict, or (name, value) pairs in order
     impl: Optional[Callable[..., Any]]
     abstract_eval: Optional[Callable[..., Any]]
     jvp: Optional[Callable[..., Any]]
@@ -115,6 +126,7 @@ class Primitive:
         init(self, "multiple_results", multiple_results)
         init(self, "declared", set())
         init(self, "bind", partial(_bind, self))
+        init(self, "printed_params", None)
         # What the machinery sees until the block says otherwise: no rule, no flag. These
         # are not declarations: the completeness test still reports them as missing.
         for attr in Primitive.DECLARATIONS:

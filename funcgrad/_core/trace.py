@@ -30,6 +30,11 @@ class Trace:
     # Whether every tracer of this trace has a concrete value behind it (grad, jvp): then Python
     # control flow and concrete-only functions work on it.
     has_concrete_values = False
+    # Whether, in JAX's mode, this trace also takes the operations whose operands are all
+    # constants while it is the innermost one open (JAX's "omnistaging": jit and make_jaxpr
+    # stage every operation of the traced function, so `jnp.array(x.shape).prod()` is traced
+    # and cannot be a shape, as in JAX). See `staging`.
+    stages_constants = False
 
     def __init__(self, name=None):
         self.level = next(_levels)
@@ -46,19 +51,38 @@ class Trace:
         raise NotImplementedError
 
 
+# JAX's mode only: the traces open now, innermost last, each as itself where it takes
+# operations on constants (stages_constants) and as None where it does not.
+_staging: list = []
+
+
+def staging():
+    """The trace that takes an operation whose operands are all constants (JAX's mode, directly
+    inside jit or make_jaxpr, and the bodies of control flow they trace), or None: such an
+    operation runs at once. Only while that trace is the innermost one open: under a grad, vmap
+    or jvp opened inside it, an operation on constants runs at once, as funcgrad's transforms
+    expect (their rules may keep such values after the staging trace is gone)."""
+    return _staging[-1] if _staging else None
+
+
 class new_trace:
     """`with new_trace(TraceClass, ...) as trace:` - the trace is dead once the block ends, so a
     tracer that escapes it is caught when used."""
-    __slots__ = ("trace",)
+    __slots__ = ("trace", "stages")
 
     def __init__(self, cls, *args, **kwargs):
         self.trace = cls(*args, **kwargs)
+        self.stages = avals.JAX_LATTICE
 
     def __enter__(self):
+        if self.stages:
+            _staging.append(self.trace if self.trace.stages_constants else None)
         return self.trace
 
     def __exit__(self, *exc):
         self.trace.alive = False
+        if self.stages:
+            _staging.pop()
         return False
 
 
@@ -212,7 +236,9 @@ def bind(prim, *args, **params):
             if top is None or t.level > top.level:
                 top = t
     if top is None:
-        return eval_primitive(prim, args, params)
+        top = _staging[-1] if _staging else None
+        if top is None:
+            return eval_primitive(prim, args, params)
     if not top.alive:
         raise escaped_tracer_error(top, prim)
     return top.process_primitive(prim, args, params)
@@ -290,7 +316,8 @@ def eager_unary(prim, general):
     impl = prim.impl
 
     def call(x):
-        if x.__class__ is Array and not (backend.active or config.eager_checks):
+        if x.__class__ is Array and not (backend.active or config.eager_checks
+                                         or (_staging and _staging[-1] is not None)):
             try:
                 out = impl(x._value)
             except (ValueError, TypeError):
@@ -326,7 +353,7 @@ def eager_binary(prim, general, swap=False):
             xv, yv = x, y._value
         else:
             return general(x, y)
-        if backend.active or config.eager_checks:
+        if backend.active or config.eager_checks or (_staging and _staging[-1] is not None):
             return general(x, y)
         try:
             out = impl(yv, xv) if swap else impl(xv, yv)

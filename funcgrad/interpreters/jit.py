@@ -28,13 +28,15 @@ from typing import Any
 import numpy as np
 
 from .. import tree
-from .._core import avals, backend
+from .._core import avals, backend, consumed
 from .._core.array import Array, wrap_typed, wrap_value
 from .._core.avals import PY_SCALARS
 from .._core.config import config
 from .._core.errors import (FuncgradError, UnhashableStaticArgumentError, doc_link,
                             user_frame, user_site)
-from .._core.trace import Tracer, get_aval, new_trace
+from .._core.ir import CallJaxpr
+from .._core.primitive import NO_ALGEBRA, RULE_FIRST, Primitive, defvjp_all
+from .._core.trace import Tracer, get_aval, new_trace, staging
 from .._core.validate import argnums_tuple, argument_error, check_callable
 from .batching import named_axes_active
 from .codegen import compile_jaxpr
@@ -42,6 +44,8 @@ from .jit_call import fast_call, fast_signature
 from .partial_eval import JaxprTrace
 from .passes import run_passes
 from .stages import Lowered, ShapeDtypeStruct, Traced
+from .subjaxpr import (batch_jaxpr, in_avals, jvp_jaxpr, out_avals, run, trace_closed,
+                       vjp_jaxpr)
 
 RETRACE_WARN_AFTER = 5
 # Compiled signatures each jitted function keeps, the oldest dropped first (a program whose
@@ -56,7 +60,8 @@ class _Cache:
     shared by every `jit(f)` of them, as JAX's cache is, so `jit(f)(x)` written twice traces
     once. It holds no reference to the function."""
 
-    __slots__ = ("entries", "fast_by_tree", "fast", "traces", "last_key", "__weakref__")
+    __slots__ = ("entries", "fast_by_tree", "fast", "traces", "last_key", "staged",
+                 "__weakref__")
 
     def __init__(self):
         self.entries = {}  # cache key -> Lowered, oldest first
@@ -68,10 +73,13 @@ class _Cache:
         self.fast = None
         self.traces = 0
         self.last_key = None
+        # JAX's mode: signature -> (jaxpr, output structure) of the calls staged as `jit`
+        # equations (one jaxpr object per signature, as JAX's, so its printer shares it)
+        self.staged = {}
 
     def clear(self):
         with _cache_lock:
-            self.entries, self.fast_by_tree, self.fast = {}, {}, None
+            self.entries, self.fast_by_tree, self.fast, self.staged = {}, {}, None, {}
             self.traces, self.last_key = 0, None
 
 
@@ -276,6 +284,11 @@ class _Jitted:
     def _call(self, args, kwargs):
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
+        st = staging()
+        if st is not None and not named_axes_active() and all(
+                not isinstance(x, Tracer) or x._trace is st for x in leaves):
+            # JAX's mode, directly inside jit or make_jaxpr: one `jit` equation, as JAX's
+            return self._staged(args, kwargs, static, nums, in_tree, leaves)
         if any(isinstance(x, Tracer) for x in leaves) or named_axes_active():
             # inside another transform, or inside a vmap binding an axis name that the
             # function's collectives may use (a compiled form would outlive it): trace through
@@ -287,7 +300,10 @@ class _Jitted:
             entry = self._compile(key, args, kwargs, nums, in_tree, leaves)
             if entry is None:  # the function closes over a traced value: trace through
                 return self.fun(*args, **kwargs)
-        if entry.device is None and self._plain and not avals.JAX_LATTICE:
+        if entry.consumes and config.debug_key_reuse:
+            for i in entry.consumes:  # as JAX's: the call consumes the keys its trace did
+                consumed.consume(leaves[i], f"jit({_fn_name(self.fun)})", i)
+        elif entry.device is None and self._plain and not avals.JAX_LATTICE:
             self._note_fast(args, kwargs, leaves, entry)
         return self._run(entry, raws, args, kwargs)
 
@@ -329,6 +345,36 @@ class _Jitted:
             where = backend.placement(f"jit({_fn_name(self.fun)})", raws)
         return (in_tree, tuple(_leaf_sig(x) for x in leaves), static, where)
 
+    def _staged(self, args, kwargs, static, nums, in_tree, leaves):
+        """The call as one equation of the enclosing jaxpr (jit_p), carrying the function's own
+        jaxpr, traced once per signature as JAX's; the values it closes over that the enclosing
+        trace traces are passed first (and such a jaxpr is not kept: they differ each time)."""
+        if not all(_is_array_like(x) for x in leaves):
+            self._raws(leaves, args, kwargs, nums)  # raises JAX's TypeError, naming the leaf
+        key = (in_tree, tuple(_leaf_sig(x) for x in leaves), static, avals.X64)
+        found = self._state.staged.get(key)
+        if found is not None:
+            closed, out_tree = found
+            hoisted = []
+        else:
+            trees = []
+
+            def flat(*ls):
+                dyn_args, dyn_kwargs = tree.tree_unflatten(in_tree, ls)
+                full, kw = self._rebuild(args, kwargs, nums, dyn_args, dyn_kwargs)
+                outs, t = tree.tree_flatten(self.fun(*full, **kw))
+                trees.append(t)
+                return outs
+            closed, hoisted, _ = trace_closed(flat, [_aval(x) for x in leaves], "jit")
+            out_tree = trees[0]
+            if not hoisted:
+                with _cache_lock:
+                    if len(self._state.staged) >= max(CACHE_SIZE, 1):
+                        del self._state.staged[next(iter(self._state.staged))]
+                    self._state.staged[key] = (closed, out_tree)
+        outs = jit_p.bind(*hoisted, *leaves, name=_callee_name(self.fun), jaxpr=closed)
+        return tree.tree_unflatten(out_tree, outs)
+
     def _trace(self, args, kwargs, nums, in_tree, leaves):
         with new_trace(JaxprTrace, "jit") as jt:
             names = _arg_names(self.fun, args, {k: v for k, v in kwargs.items()
@@ -339,11 +385,14 @@ class _Jitted:
             out = self.fun(*full, **kw)
             out_leaves, out_tree = tree.tree_flatten(out)
             closed = jt.build(out_leaves)
-        return closed, out_tree
+        # key-reuse checking: the arguments (typed keys' data) the function consumed
+        consumes = (tuple(i for i, t in enumerate(tracers) if consumed.is_consumed(t))
+                    if config.debug_key_reuse else ())
+        return closed, out_tree, consumes
 
     def _compile(self, key, args, kwargs, nums, in_tree, leaves, warn=True):
         with _gc_paused():
-            closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
+            closed, out_tree, consumes = self._trace(args, kwargs, nums, in_tree, leaves)
             if any(isinstance(c, Tracer) for c in closed.consts):
                 return None
             jaxpr, consts, records = run_passes(closed.jaxpr, closed.consts)
@@ -355,6 +404,7 @@ class _Jitted:
         fn, source = compile_jaxpr(jaxpr, _fn_name(self.fun), np if device is None else device.xp)
         entry = Lowered(jaxpr, consts, source, fn, out_tree, device, placed, records)
         entry.key = key  # (not the jit object: the cache must not hold the function)
+        entry.consumes = consumes
         st = self._state
         with _cache_lock:
             st.entries[key] = entry
@@ -423,7 +473,7 @@ class _Jitted:
         """
         static, nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
         leaves, in_tree = tree.tree_flatten((dyn_args, dyn_kwargs))
-        closed, out_tree = self._trace(args, kwargs, nums, in_tree, leaves)
+        closed, out_tree, _ = self._trace(args, kwargs, nums, in_tree, leaves)
         return Traced(closed, out_tree, lambda: self.lower(*args, **kwargs), _fn_name(self.fun))
 
     def _run_compiled(self, lowered, args, kwargs):
@@ -460,6 +510,58 @@ class _Jitted:
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
+
+
+# ---- the jit equation ----------------------------------------------------------------------------
+# JAX's mode stages a jitted function called inside jit or make_jaxpr as one equation carrying the
+# function's jaxpr (JAX's `jit` equation); funcgrad's own mode inlines it. Transforms of it are
+# transforms of its jaxpr; evaluated, it runs the jaxpr's generated code.
+
+jit_p = Primitive("jit", multiple_results=True)
+jit_p.impl = lambda *args, name, jaxpr: run(jaxpr, *args)
+jit_p.abstract_eval = lambda *avals, name, jaxpr: out_avals(jaxpr)
+
+
+def _jit_jvp(primals, tangents, *, name, jaxpr):
+    nonzero = [t is not None for t in tangents]
+    if not any(nonzero):
+        return jit_p.bind(*primals, name=name, jaxpr=jaxpr), None
+    outs = jit_p.bind(*primals, *[t for t in tangents if t is not None], name=name,
+                      jaxpr=jvp_jaxpr(jaxpr, nonzero))
+    n = len(out_avals(jaxpr))
+    return outs[:n], outs[n:]
+
+
+def _jit_vjp(ct, ans, args, positions, residuals, *, name, jaxpr):
+    wanted = [i in positions for i in range(len(args))]
+    got = iter(jit_p.bind(*args, *ct, name=name, jaxpr=vjp_jaxpr(jaxpr, wanted)))
+    by_pos = {i: next(got) for i, w in enumerate(wanted) if w}
+    return [by_pos.get(p) for p in positions]
+
+
+def _jit_batch(args, dims, *, name, jaxpr):
+    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    outs = jit_p.bind(*args, name=name, jaxpr=batch_jaxpr(jaxpr, list(dims), size))
+    return outs, [0] * len(outs)
+
+
+jit_p.jvp = _jit_jvp
+defvjp_all(jit_p, _jit_vjp)
+jit_p.batch = _jit_batch
+# effectful: the callee may print or check (debug.print), so the passes neither fold, merge nor
+# drop the call; jit=None: generated code calls impl, which runs the callee's own code
+jit_p.declare(fresh=False, jit=None, structured_batch=None, effectful=True, transfers=False,
+              **RULE_FIRST, **NO_ALGEBRA)
+# JAX prints the callee's name, then its jaxpr, named through from the call (CallJaxpr)
+jit_p.printed_params = lambda params, eqn: [("name", params["name"]),
+                                            ("jaxpr", CallJaxpr(params["jaxpr"]))]
+
+
+def _callee_name(fun):
+    """The name JAX gives a jitted function in its jaxpr (a partial's function's)."""
+    while isinstance(fun, functools.partial):
+        fun = fun.func
+    return getattr(fun, "__name__", type(fun).__name__)
 
 
 _gc_lock = threading.Lock()

@@ -1,10 +1,13 @@
 """Abstract tracing into a jaxpr: only shapes and dtypes are known; every operation on a traced
 value becomes an equation. Values that do not depend on the inputs are computed at once and enter
-the jaxpr as constants (or literals, for Python scalars)."""
+the jaxpr as constants (or literals, for Python scalars); in JAX's mode, as in JAX, operations on
+constants are staged too (trace.staging), and scalar constants are literals."""
 from __future__ import annotations
 
 import numpy as np
 
+from .._core import avals
+from .._core.array import Array
 from .._core.avals import PY_SCALARS, scalar_aval
 from .._core.errors import concretization_class, doc_link, user_frame
 from .._core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
@@ -24,6 +27,7 @@ class JaxprTracer(Tracer):
 
 class JaxprTrace(Trace):
     name = "make_jaxpr"
+    stages_constants = True  # JAX's mode: as JAX's jit and make_jaxpr (trace.staging)
 
     def __init__(self, name=None):
         super().__init__(name)
@@ -43,6 +47,9 @@ class JaxprTrace(Trace):
             return Literal(x, scalar_aval(x))
         if isinstance(x, np.generic):
             return Literal(x, get_aval(x))
+        if avals.JAX_LATTICE and x.__class__ is Array and x._value.shape == ():
+            # JAX's mode: a scalar constant is written inline, as JAX writes it (2:i32[])
+            return Literal(x._value[()], get_aval(x))
         v = self.const_vars.get(id(x))
         if v is None:
             v = self.const_vars[id(x)] = Var(get_aval(x).strip_weak_type())

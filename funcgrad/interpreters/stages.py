@@ -96,6 +96,7 @@ class Lowered:
         self.device, self.placed = device, placed
         self.call = None  # raw leaves -> output pytree of Arrays (jit_call.fast_call), on demand
         self.jitted = self.key = None  # set by jit for compile(): who made it, for what
+        self.consumes = ()  # key-reuse checking: the argument leaves (typed keys) it consumes
 
     @property
     def out_info(self):

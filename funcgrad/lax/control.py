@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import tree
-from .._core.array import Array
+from .._core.array import Array, with_weak_type
 from .._core.avals import ShapedArray
 from .._core.backend import asarray, xp_of
 from .._core.errors import doc_link, user_frame
@@ -358,6 +358,8 @@ def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
     return outs, [0] * nc + [1] * (len(outs) - nc)
 
 
+# JAX's scan carries an unroll factor (funcgrad's loops are not unrolled: 1)
+scan_p.printed_params = lambda params, eqn: {**params, "unroll": 1}
 scan_p.jvp = _scan_jvp
 defvjp_all(scan_p, _scan_vjp)
 scan_p.batch = _scan_batch
@@ -407,7 +409,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None,
                 ys.reverse()
             return (tree.tree_map(_as_array, carry),
                     _stack_trees(ys, n, lambda: _y_avals(body, init_leaves, xs_leaves),
-                                 (xs_leaves + init_leaves + [None])[0]))
+                                 (xs_leaves + init_leaves + [None])[0], -1 if reverse else 0))
     nc = len(init_leaves)
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in xs_leaves]
     for _ in range(2):
@@ -502,16 +504,20 @@ def _y_avals(body, init_leaves, xs_leaves):
     return out_avals(closed)[nc:], _children(out_tree)[1]
 
 
-def _stack_trees(ys, n, y_avals, like):
-    """The stacked ys of an unrolled scan; with none, empty arrays on the device of `like`."""
+def _stack_trees(ys, n, y_avals, like, first=0):
+    """The stacked ys of an unrolled scan (ys[first] computed first); with none, empty arrays on
+    the device of `like`."""
     if n == 0:
         avals, y_tree = y_avals()
         return tree.tree_unflatten(y_tree, [on_device_of(full((0,) + a.shape, 0, a.dtype), like)
                                             for a in avals])
     leaves = [tree.tree_leaves(y) for y in ys]
     y_tree = tree.tree_structure(ys[0])
+    # each stacked y is typed as the traced body types it, from the initial carry: weakly typed
+    # where the first step's is (JAX's mode), even if the carry turned strong after it
     return tree.tree_unflatten(y_tree, [
-        concatenate([expand_dims(as_leaf(l[k]), (0,)) for l in leaves], 0)
+        with_weak_type(concatenate([expand_dims(as_leaf(l[k]), (0,)) for l in leaves], 0),
+                       get_aval(leaves[first][k]).weak_type)
         for k in range(len(leaves[0]))])
 
 
@@ -550,12 +556,21 @@ def fori_loop(lower: ArrayLike, upper: ArrayLike, body_fun: Callable[[Any, Any],
                     break  # body_fun closes over traced values: use the scan primitive
             else:
                 return tree.tree_map(_as_array, val)
-        carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val,
-                        Array(np.arange(lo, max(lo, hi), dtype=np.int64)))
-        return carry
-    _, val = while_loop(lambda c: c[0] < upper, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-                        (lower, init_val))
+        # as JAX lowers it: a scan whose carry counts the steps, over no xs
+        (_, val), _ = scan(_fori_step(body_fun), (lower if type(lower) is int else Array(lo),
+                                                  init_val), None, length=max(hi - lo, 0))
+        return val
+    _, _, val = while_loop(lambda c: c[0] < c[1], _fori_step(body_fun), (lower, upper, init_val))
     return val
+
+
+def _fori_step(body_fun):
+    """fori_loop's step on the carry (i, val) or (i, upper, val): i + 1 and body_fun(i, val)
+    (a scan step when the carry has two leaves, with no x and no y)."""
+    def step(c, *_):
+        new = (c[0] + 1, *c[1:-1], body_fun(c[0], c[-1]))
+        return (new, None) if len(c) == 2 else new
+    return step
 
 
 def _loop_bound(bound, argname):
@@ -718,6 +733,9 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     return outs, [0] * nc
 
 
+# JAX's while has no step bound (funcgrad's max_steps, set where reverse mode bounds a loop)
+while_p.printed_params = lambda params, eqn: {
+    k: v for k, v in params.items() if k != "max_steps" or v is not None}
 while_p.jvp = _while_jvp
 defvjp_all(while_p, _while_vjp)
 while_p.batch = _while_batch

@@ -14,7 +14,7 @@ from .._core.avals import (ShapedArray, canonical_dtype, dtype_key, ufunc_result
 from .._core.primitive import (NO_ALGEBRA, PURE, RULE_FIRST, Primitive, def_nondiff,
                                def_zero_derivative, defderiv, defjvp, defvjp,
                                identity_when_same_type)
-from .._core.trace import bind
+from .._core.trace import Tracer, bind, eval_primitive, staging
 from .._core.typing import ArrayLike, DTypeLike
 from ..interpreters.codegen import ufunc_template
 from ._batching import elementwise_rule, onehot_scaling, onehot_sum, onehot_unary
@@ -337,6 +337,8 @@ def_zero_derivative(ceil_p)
 
 round_p = _ufunc_prim("round", np.rint)  # half to even, as numpy's round
 round = _fn(round_p)
+# JAX's names the rounding: 1 is its RoundingMethod.TO_NEAREST_EVEN, what this one does
+round_p.printed_params = lambda params, eqn: {**params, "rounding_method": 1}
 def_zero_derivative(round_p)
 
 # ---- comparisons and logic: boolean (or integer) results, no derivative ---------------------
@@ -495,6 +497,10 @@ def convert_element_type(x: ArrayLike, new_dtype: DTypeLike) -> Array:
         # already that dtype (an Array or a traced value): nothing to convert; a Tracer stands
         # for the Array it will be
         return x  # type: ignore[return-value]
+    if not isinstance(x, Tracer) and staging() is not None:
+        # a constant converts at once, even where operations on constants are staged (JAX's
+        # does: a Python scalar filling an array is a literal of the array's dtype)
+        return eval_primitive(convert_element_type_p, (x,), {"new_dtype": new_dtype})
     return convert_element_type_p.bind(x, new_dtype=new_dtype)
 
 
@@ -511,6 +517,10 @@ convert_element_type_p.jvp = lambda primals, tangents, *, new_dtype: (
 # argument's dtype, so the rule only passes it on.
 defvjp(convert_element_type_p, lambda ct, ans, x, *, new_dtype: ct)
 # Not fresh: the same array when the dtype already matches; a no-op cast to jit's passes.
+# JAX's carries the result's weak type as a parameter (a weak Python scalar becoming a strong
+# value prints weak_type=False)
+convert_element_type_p.printed_params = lambda params, eqn: {
+    **params, "weak_type": eqn.outvars[0].aval.weak_type}
 convert_element_type_p.declare(
     fresh=False, jit=None, structured_batch=onehot_unary(convert_element_type), **PURE,
     **RULE_FIRST,

@@ -76,6 +76,11 @@ dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract_eval
 # fresh: a new product (or a reshape of one nothing else holds)
 dot_general_p.declare(fresh=True, jit=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
+# JAX prints the axes as lists and carries the product's dtype (jnp's products ask for theirs)
+dot_general_p.printed_params = lambda params, eqn: {
+    "dimension_numbers": tuple(tuple(list(axes) for axes in pair)
+                               for pair in params["dimension_numbers"]),
+    "preferred_element_type": eqn.outvars[0].aval.dtype}
 
 
 def dot_general(lhs: ArrayLike, rhs: ArrayLike,

@@ -87,6 +87,8 @@ def _bcast_back(g, x_shape, axes):
 # ---- sum ----------------------------------------------------------------------------------------
 
 reduce_sum_p = _reduce_prim("reduce_sum", _keeping_dtype(np.add))
+# JAX's reduce_sum carries the sharding of its result too (none, on one device)
+reduce_sum_p.printed_params = lambda params, eqn: {**params, "out_sharding": None}
 
 
 def reduce_sum(x: ArrayLike, axes: Sequence[int]) -> Array:
@@ -318,6 +320,9 @@ def _arg_prim(name, fn):
         return p.bind(x, axis=ax, index_dtype=index_dtype), bd - (ax < bd)
     p.batch = batch
     p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
+    # JAX's takes the axis as a tuple of one; the index type is the result's, as canonical
+    p.printed_params = lambda params, eqn: {"axes": (params["axis"],),
+                                            "index_dtype": eqn.outvars[0].aval.dtype}
     return p
 
 

@@ -66,6 +66,8 @@ reshape_p.abstract_eval = _reshape_abstract_eval
 # of a reshape is one reshape.
 reshape_p.declare(fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, unit=None,
                   identity=identity_when_same_type, compose=lambda first, then: then)
+# JAX's carries a transpose before the reshape (none) and the result's sharding (none)
+reshape_p.printed_params = lambda params, eqn: {**params, "dimensions": None, "sharding": None}
 
 
 def reshape(x: ArrayLike, new_sizes: Shape) -> Array:
@@ -180,6 +182,12 @@ broadcast_in_dim_p.abstract_eval = _broadcast_in_dim_abstract_eval
 broadcast_in_dim_p.declare(
     fresh=False, jit=None, structured_batch=None, **PURE, **RULE_FIRST, unit=None, compose=None,
     identity=lambda params, out: params["broadcast_dimensions"] == tuple(range(out.ndim)))
+
+
+# JAX's printer leaves out the shape (the result's type says it) and broadcast_dimensions=()
+broadcast_in_dim_p.printed_params = lambda params, eqn: (
+    {"broadcast_dimensions": params["broadcast_dimensions"]}
+    if params["broadcast_dimensions"] else {})
 
 
 def broadcast_in_dim(x: ArrayLike, shape: Shape, broadcast_dimensions: Sequence[int]) -> Array:

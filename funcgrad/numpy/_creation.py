@@ -7,11 +7,11 @@ import operator
 import numpy as np
 
 from .. import lax
-from .._core.array import Array, wrap_value
+from .._core.array import Array, with_weak_type, wrap_value
 from .._core import avals
 from .._core.avals import default_dtype, user_dtype
 from .._core.backend import create
-from .._core.trace import Tracer, get_aval
+from .._core.trace import Tracer, get_aval, staging
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from .._core.errors import ShapeError, doc_link
 from .._core.validate import argument_error, as_index, check_size
@@ -26,12 +26,16 @@ def zeros(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     Array([0., 0.], dtype=float64)
     """
     dtype = _dtype(dtype, "zeros")
+    if staging() is not None:  # JAX's mode, under jit: staged, as JAX's (a broadcast zero)
+        return lax.full(_sized("zeros", shape, dtype), 0, dtype)
     return wrap_value(create("zeros", _sized("zeros", shape, dtype), dtype))
 
 
 def ones(shape: int | Shape, dtype: DTypeLike = None) -> Array:
     """numpy.ones, differentiable."""
     dtype = _dtype(dtype, "ones")
+    if staging() is not None:  # as zeros
+        return lax.full(_sized("ones", shape, dtype), 1, dtype)
     return wrap_value(create("ones", _sized("ones", shape, dtype), dtype))
 
 
@@ -50,12 +54,21 @@ def _sized(who, shape, dtype):
 
 
 def full(shape: int | Shape, fill_value: ArrayLike, dtype: DTypeLike = None) -> Array:
-    """An array of `shape` filled with `fill_value` (which may be traced)."""
+    """An array of `shape` filled with `fill_value` (which may be traced); in JAX's mode
+    weakly typed where the fill value is and no dtype is asked for, as JAX's.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.full((2,), 1.5)
+    Array([1.5, 1.5], dtype=float64)
+    """
     if dtype is None:
+        weak = avals.JAX_LATTICE and not isinstance(fill_value, Tracer) and get_aval(
+            fill_value).weak_type
         dtype = np.result_type(fill_value) if not hasattr(fill_value, "aval") else dtype_of(
             fill_value)
-    else:
-        dtype = user_dtype(dtype, "full")
+        out = lax.full(_sized("full", shape, dtype), fill_value, dtype)
+        return with_weak_type(out, True) if weak else out
+    dtype = user_dtype(dtype, "full")
     return lax.full(_sized("full", shape, dtype), fill_value, dtype)
 
 

@@ -7,10 +7,11 @@ import numpy as np
 
 from .. import lax
 from .._api import stop_gradient
+from .._core import avals
 from .._core.array import Array
 from .._core.trace import Tracer, bind, eager_binary, eager_unary, get_aval, host_value
 from .._core.typing import ArrayLike
-from ..lax.elementwise import maximum_p
+from ..lax.elementwise import convert_element_type_p, maximum_p
 from ._core import cast, dtype_of, float_dtype, operand, shape_of, ufunc_dtype
 from ._manipulation import broadcast_to
 
@@ -33,6 +34,8 @@ def _binary(prim_fn: Callable[..., Any],
     prim = prim_fn.primitive  # type: ignore[attr-defined]
 
     def f(x: ArrayLike, y: ArrayLike) -> Array:
+        if avals.JAX_LATTICE and (isinstance(x, Tracer) or isinstance(y, Tracer)):
+            x, y = _jax_promoted(x, y)
         return bind(prim, x if isinstance(x, Tracer) else operand(x),
                     y if isinstance(y, Tracer) else operand(y))
     f.__name__ = f.__qualname__ = name
@@ -40,6 +43,20 @@ def _binary(prim_fn: Callable[..., Any],
     fast = eager_binary(prim, f)
     fast.primitive = prim  # (the operators' fast path uses it)
     return fast
+
+
+def _jax_promoted(x, y):
+    """JAX's mode: jax.numpy's promotion of a binary function's operands, as JAX stages it: a
+    traced operand whose type is not the result's (a weakly typed one meeting a strong one of
+    its dtype, or another dtype) is converted by an equation of its own; the primitive then
+    sees one type (a Python scalar or a constant is converted where it is written)."""
+    ax, ay = get_aval(x), get_aval(y)
+    dtype, weak = avals.promote_jax((ax.dtype, ax.weak_type), (ay.dtype, ay.weak_type))
+    if weak:
+        return x, y
+    return [convert_element_type_p.bind(v, new_dtype=dtype)
+            if isinstance(v, Tracer) and (a.dtype, a.weak_type) != (dtype, False) else v
+            for v, a in ((x, ax), (y, ay))]
 
 
 add = _binary(lax.add, "add")

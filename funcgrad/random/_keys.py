@@ -10,9 +10,12 @@ from typing import Any, Iterator, Sequence, SupportsInt
 
 import numpy as np
 
+from .. import lax as _lax
 from .. import numpy as fnp
 from .. import tree as _tree
+from .._core import consumed
 from .._core.array import Array
+from .._core.config import config
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike, Shape
 from ..lax import random_bits as _rb
@@ -91,7 +94,10 @@ class PRNGKeyArray:
 
     def __getitem__(self, idx: Any) -> "PRNGKeyArray":
         idx = idx if isinstance(idx, tuple) else (idx,)
-        return PRNGKeyArray(self._base[idx + (slice(None),)])
+        out = PRNGKeyArray(self._base[idx + (slice(None),)])
+        if config.debug_key_reuse:  # keys[i] is consumed with that key of `keys`
+            consumed.share(out._base, self._base, idx)
+        return out
 
     def reshape(self, *shape: Any) -> "PRNGKeyArray":
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
@@ -177,9 +183,12 @@ def _check_key_data(data: Any, who: str) -> Any:
     return data if hasattr(data, "aval") else fnp.asarray(data)
 
 
-def unwrap(key: Any, who: str, allow_batched: bool = False) -> tuple[Any, bool]:
+def unwrap(key: Any, who: str, allow_batched: bool = False,
+           consume: bool = True) -> tuple[Any, bool]:
     """(the uint32 data of `key`, whether it was a typed key). A key array where one key is
-    expected is a ValueError, as in JAX."""
+    expected is a ValueError, as in JAX. With key-reuse checking on, a typed key is consumed
+    (`consume`: the samplers, split and bits; not key_data or fold_in, as in JAX) and one
+    consumed before is a KeyReuseError."""
     if isinstance(key, PRNGKeyArray):
         data, typed = key._base, True
     else:
@@ -187,6 +196,8 @@ def unwrap(key: Any, who: str, allow_batched: bool = False) -> tuple[Any, bool]:
     if not allow_batched and get_aval(data).ndim != 1:
         raise ValueError(f"{who} accepts a single key, but was given a key array of shape "
                          f"{tuple(get_aval(data).shape[:-1])} != (). Use fg.vmap for batching.")
+    if typed and consume and config.debug_key_reuse:
+        consumed.consume(data, who)
     return data, typed
 
 
@@ -255,7 +266,7 @@ def key_data(keys: Any) -> Any:
     >>> key_data(key(3))
     Array([0, 3], dtype=uint32)
     """
-    data, _ = unwrap(keys, "key_data", allow_batched=True)
+    data, _ = unwrap(keys, "key_data", allow_batched=True, consume=False)
     return data
 
 
@@ -272,7 +283,9 @@ def wrap_key_data(key_bits_array: ArrayLike, *, impl: Any = None,
         raise ValueError("Cannot specify both `impl` and `dtype` arguments to "
                          "fg.random.wrap_key_data")
     _check_impl(impl if dtype is None else dtype)
-    return PRNGKeyArray(_check_key_data(key_bits_array, "wrap_key_data"))
+    data = _check_key_data(key_bits_array, "wrap_key_data")
+    # new keys, unused whatever became of the data's earlier keys (key-reuse checking)
+    return PRNGKeyArray(_fresh(data) if config.debug_key_reuse else data)
 
 
 def key_impl(keys: Any) -> str:
@@ -281,7 +294,7 @@ def key_impl(keys: Any) -> str:
     >>> key_impl(key(0))
     'threefry2x32'
     """
-    unwrap(keys, "key_impl", allow_batched=True)
+    unwrap(keys, "key_impl", allow_batched=True, consume=False)
     return IMPL_NAME
 
 
@@ -296,12 +309,21 @@ def key_dtype(impl: Any = None) -> KeyDType:
 
 
 def clone(key: Any) -> Any:
-    """The same key (JAX's marker that a key is deliberately reused; funcgrad checks no reuse).
+    """The same key, as a new key that key-reuse checking (config `jax_debug_key_reuse`) sees
+    as unused: JAX's marker of a deliberate reuse. Cloning consumes nothing.
 
     >>> clone(key(1)) == key(1)
     Array(True, dtype=bool)
     """
-    return key
+    if not isinstance(key, PRNGKeyArray) or not config.debug_key_reuse:
+        return key
+    return PRNGKeyArray(_fresh(key._base))
+
+
+def _fresh(data: Any) -> Any:
+    """A new value of the same key data (a copy under a transform), whose keys key-reuse
+    checking sees as unused."""
+    return Array(data._value) if type(data) is Array else _lax.stop_gradient(data)
 
 
 def split(key: Any, num: int | Sequence[int] = 2) -> Any:
@@ -323,7 +345,7 @@ def fold_in(key: Any, data: Any) -> Any:
     >>> fold_in(PRNGKey(0), 7)
     Array([2716826189,  292468403], dtype=uint32)
     """
-    kdata, typed = unwrap(key, "fold_in")
+    kdata, typed = unwrap(key, "fold_in", consume=False)
     if np.ndim(data) if not hasattr(data, "aval") else get_aval(data).ndim:
         raise TypeError(f"fold_in accepts a scalar, but was given an array of shape "
                         f"{np.shape(data)} != (). Use fg.vmap for batching.")
