@@ -11,7 +11,7 @@ import numpy as np
 
 from .._core.array import Array
 from .._core.avals import ShapedArray
-from .._core.backend import asarray
+from .._core.backend import asarray, on_host
 from .._core.primitive import (
     NO_ALGEBRA,
     PURE,
@@ -47,7 +47,7 @@ from .shape import slice as _slice
 # ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
 
 lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
-lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
+lu_pivots_to_permutation_p.impl = on_host(_pivots_to_perm_impl)
 
 
 def _pivots_abstract_eval(piv, *, size):
@@ -106,6 +106,7 @@ def _expm_one(a):
     return r
 
 
+@on_host
 def _expm_impl(x):
     x = asarray(x)
     work = np.complex128 if x.dtype.kind == "c" else np.float64
@@ -240,6 +241,7 @@ def _qr_pivots_one(a):
     return perm
 
 
+@on_host
 def _qr_pivots_impl(x):
     x = asarray(x)
     *lead, m, n = x.shape
