@@ -453,3 +453,80 @@ def schur_one(a, complex_output):
     else:
         h, z = _lahqr_complex(h, z, ilo, ihi)
     return np.triu(h, -1) if work == np.float64 else np.triu(h), z
+
+
+# ---- functions of an upper triangular matrix --------------------------------------------------
+
+def sqrt_triangular(t):
+    """The principal square root R (upper triangular, R @ R = t) of the upper triangular complex
+    t, by the Bjorck-Hammarling recurrence column by column: r_ij = (t_ij - r_i,i+1:j @
+    r_i+1:j,j) / (r_ii + r_jj). A zero denominator over a zero numerator gives 0 (scipy's choice
+    for a singular t with repeated zero eigenvalues)."""
+    n = t.shape[0]
+    r = np.zeros_like(t)
+    d = np.sqrt(np.diag(t))
+    r[np.diag_indices(n)] = d
+    for j in range(1, n):
+        for i in range(j - 1, -1, -1):
+            num = t[i, j] - r[i, i + 1:j] @ r[i + 1:j, j]
+            den = d[i] + d[j]
+            r[i, j] = num / den if den != 0 else (0 if num == 0 else num * np.inf)
+    return r
+
+
+# Gauss-Legendre nodes and weights on [0, 1], degree 8: log(I + X) ~ sum_k w_k X (I + x_k X)^-1
+# (the degree-8 diagonal Pade approximant in partial fractions; Higham 2008, eq. (11.21)).
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+_GL_X, _GL_W = (_GL_X + 1) / 2, _GL_W / 2
+_LOG_THETA = 0.25   # ||X||_1 below this: the degree-8 approximant is exact to double precision
+
+
+def log_triangular(t):
+    """The principal logarithm of the upper triangular complex t (no eigenvalue on the closed
+    negative real axis) by inverse scaling and squaring: square roots until ||t - I||_1 <=
+    0.25, the Pade approximant there, times 2^s; then the diagonal and the first superdiagonal
+    recomputed directly (Higham 2008, alg. 11.10 and eq. (11.28))."""
+    n = t.shape[0]
+    if n == 0:
+        return t.copy()
+    ident = np.eye(n, dtype=t.dtype)
+    r, s = t, 0
+    while s < 64 and np.abs(r - ident).sum(axis=0).max() > _LOG_THETA:
+        r = sqrt_triangular(r)
+        s += 1
+    x = r - ident
+    out = np.zeros_like(t)
+    for xk, wk in zip(_GL_X, _GL_W):
+        out += wk * np.linalg.solve(ident + xk * x, x)   # (commute: X (I + xk X)^-1)
+    out = np.triu(out) * 2.0 ** s
+    d = np.diag(t)
+    logd = np.log(d)
+    out[np.diag_indices(n)] = logd
+    for i in range(n - 1):
+        a, b = d[i], d[i + 1]
+        if a == b:
+            out[i, i + 1] = t[i, i + 1] / a
+        elif abs(a) < abs(b) / 2 or abs(b) < abs(a) / 2:
+            out[i, i + 1] = t[i, i + 1] * (logd[i + 1] - logd[i]) / (b - a)
+        else:   # 2 atanh(z) + 2 pi i U(log b - log a), z = (b - a) / (b + a): no cancellation
+            z = (b - a) / (b + a)
+            unwind = math.ceil(((logd[i + 1] - logd[i]).imag - math.pi) / (2 * math.pi))
+            out[i, i + 1] = t[i, i + 1] * (2 * np.arctanh(z) + 2j * math.pi * unwind) / (b - a)
+    return out
+
+
+def parlett(t, fdiag):
+    """f(t) for the upper triangular t given f on its diagonal, by Parlett's recurrence along
+    the superdiagonals (from f t = t f): f_ij (t_jj - t_ii) = t_ij (f_jj - f_ii) +
+    t_i,i+1:j @ f_i+1:j,j - f_i,i+1:j @ t_i+1:j,j. A vanishing t_jj - t_ii is not divided by (scipy's funm)."""
+    n = t.shape[0]
+    f = np.zeros(t.shape, np.result_type(t.dtype, fdiag.dtype))
+    f[np.diag_indices(n)] = fdiag
+    for p in range(1, n):
+        for i in range(n - p):
+            j = i + p
+            s = t[i, j] * (f[j, j] - f[i, i]) + (t[i, i + 1:j] @ f[i + 1:j, j]
+                                                 - f[i, i + 1:j] @ t[i + 1:j, j])
+            den = t[j, j] - t[i, i]
+            f[i, j] = s / den if den != 0 else s
+    return f

@@ -126,6 +126,13 @@ def expm(x: ArrayLike) -> Array:
 def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
     """(expm(a), L(a, e)): the exponential and its Frechet derivative in direction e, from the
     exponential of the block matrix [[a, e], [0, a]]."""
+    return block_frechet(expm, a, e)
+
+
+def block_frechet(f, a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
+    """(f(a), L_f(a, e)) for a primary matrix function f (expm, sqrtm, logm): f of the block
+    matrix [[a, e], [0, a]] is [[f(a), L_f(a, e)], [0, f(a)]] (Higham 2008, thm. 3.6), and the
+    transpose of e -> L_f(a, e) is g -> L_f(a^T, g)."""
     n = _shape(a)[-1]
     lead = _shape(a)[:-2]
     dtype = np.result_type(get_aval(a).dtype, get_aval(e).dtype)
@@ -134,7 +141,7 @@ def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
     zero = _const(np.zeros(lead + (n, n)), dtype)
     nd = len(lead) + 2
     big = concatenate([concatenate([a, e], nd - 1), concatenate([zero, a], nd - 1)], nd - 2)
-    out = expm(big)
+    out = f(big)
     s = lambda r, c: _slice(out, (0,) * len(lead) + (r, c), lead + (r + n, c + n))
     return s(0, 0), s(0, n)
 

@@ -20,7 +20,6 @@ output='complex') are complex, as JAX's are.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,35 +32,18 @@ from ..lax import linalg_general as G
 from ..lax import linalg_ops as L
 from ..numpy import linalg as nla
 from ..numpy._core import operand
+from ._linalg_common import _mH, _prep, _shape, _square
+from ._linalg_schur import funm, logm, rsf2csf, schur, sqrtm  # noqa: F401 (re-exported)
 
 __all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion", "det",
            "eigh", "eigh_tridiagonal", "expm", "expm_frechet", "funm", "hankel", "hessenberg",
-           "inv", "logm", "lu", "lu_factor", "lu_solve", "pinv", "polar", "qr", "schur", "solve",
+           "inv", "logm", "lu", "lu_factor", "lu_solve", "pinv", "polar", "qr", "rsf2csf", "schur", "solve",
            "solve_sylvester", "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 LinAlgError = nla.LinAlgError
 
 
 # ---- helpers --------------------------------------------------------------------------------------
-
-def _prep(*xs: ArrayLike) -> Any:
-    return nla._prep(*xs)
-
-
-def _shape(x: Any) -> tuple[int, ...]:
-    return get_aval(x).shape
-
-
-def _mH(x: Any) -> Array:
-    return nla._mH(x)
-
-
-def _square(name: str, arg: str, x: Any) -> None:
-    s = _shape(x)
-    if len(s) < 2 or s[-1] != s[-2]:
-        raise ValueError(f"{name}: `{arg}` must be a square matrix (..., n, n), got shape {s}. "
-                         "Pass a square matrix (for a rectangular one use lstsq or pinv).")
-
 
 def _as_matrix_rhs(name: str, a: Any, b: Any) -> tuple[Any, Any, bool]:
     """b as (..., n, k) broadcast against a (..., n, n); whether b was a vector (JAX's rule: b
@@ -528,43 +510,6 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     return u, p
 
 
-def schur(a: ArrayLike, output: str = "real") -> tuple[Array, Array]:
-    """scipy.linalg.schur: (t, z) with a = z @ t @ z^H, z unitary, t upper triangular
-    (output='complex') or quasi-triangular with 2x2 blocks for complex-conjugate eigenvalue
-    pairs (output='real', real a). Built from the eigenvectors (a diagonalizable a): the
-    form is a Schur form, though not LAPACK's (the order of the eigenvalues and the layout of
-    the 2x2 blocks differ).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import schur
-    >>> t, z = schur(fnp.array([[1.0, 2.0], [0.0, 3.0]]))
-    >>> bool(fnp.allclose(z @ t @ z.T, fnp.array([[1.0, 2.0], [0.0, 3.0]])))
-    True
-    """
-    if output not in ("real", "complex", "r", "c"):
-        raise ValueError(f"schur: `output` = {output!r} must be 'real' or 'complex'.")
-    a = _prep(a)
-    _square("schur", "a", a)
-    w, v = G.eig(a)
-    real_out = output in ("real", "r") and not nla._is_complex(a)
-    if real_out:
-        # LAPACK's geev lists a complex pair (w, conj w) next to each other, +Im first: the
-        # columns Re v, Im v span the pair's invariant subspace; a real eigenvalue's vector is
-        # real. Each leading set of columns spans an invariant subspace, so q^T a q is
-        # quasi-triangular.
-        im = fnp.imag(w)
-        basis = fnp.where(fnp.expand_dims(im < 0, -2), fnp.imag(v), fnp.real(v))
-        q, _ = L.qr(basis)
-        t = nla.matmul(nla._mT(q), nla.matmul(a, q))
-        n = _shape(a)[-1]
-        sub = fnp.expand_dims(im > 0, -2) & np.eye(n, k=-1, dtype=bool)
-        return fnp.where(sub | np.triu(np.ones((n, n), bool)), t, 0).astype(t.dtype), q
-    ct = get_aval(v).dtype
-    q, _ = L.qr(v)
-    t = nla.matmul(_mH(q), nla.matmul(a.astype(ct), q))
-    return fnp.triu(t), q
-
-
 def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
                check_finite: bool = True) -> Array | tuple[Array, Array]:
     """scipy.linalg.hessenberg: h = q^H a q upper Hessenberg (zero below the first
@@ -641,65 +586,6 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
                          "shape.")
     ea, lae = G.expm_frechet(a, e)
     return (ea, lae) if compute_expm else lae
-
-
-def _complex(x: Any) -> Array:
-    return x.astype(np.result_type(get_aval(x).dtype, np.complex64))
-
-
-def funm(A: ArrayLike, func: Callable[[Array], Array], disp: bool = True) -> Array | tuple:
-    """scipy.linalg.funm: f(A) = V f(w) V^-1 from the eigendecomposition A V = V diag(w)
-    (a diagonalizable A; derivatives need distinct eigenvalues). `func` maps an array of
-    eigenvalues elementwise. Complex result. disp=False: (f(A), an error estimate of 0.0...
-    as scipy, the estimate is the residual of the commutation f(A) A - A f(A)).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import funm
-    >>> fnp.real(funm(fnp.array([[1.0, 0.0], [0.0, 4.0]]), fnp.sqrt))
-    Array([[1., 0.],
-           [0., 2.]], dtype=float64)
-    """
-    a = _prep(A)
-    _square("funm", "A", a)
-    w, v = G.eig(a)
-    fw = operand(func(w)).astype(get_aval(w).dtype)
-    out = nla.matmul(v * fnp.expand_dims(fw, -2), L.inv(v))
-    if disp:
-        return out
-    ac = _complex(a)
-    err = nla.norm(nla.matmul(out, ac) - nla.matmul(ac, out), 1, axis=(-2, -1)) / fnp.maximum(
-        nla.norm(out, 1, axis=(-2, -1)), np.finfo(np.float64).tiny)
-    return out, err
-
-
-def sqrtm(A: ArrayLike, blocksize: int = 1) -> Array:
-    """scipy.linalg.sqrtm: the principal square root (complex result, as JAX's), through the
-    eigendecomposition (a diagonalizable A).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import sqrtm
-    >>> fnp.real(sqrtm(fnp.array([[4.0, 0.0], [0.0, 9.0]])))
-    Array([[2., 0.],
-           [0., 3.]], dtype=float64)
-    """
-    if not isinstance(blocksize, int) or blocksize < 1:
-        raise ValueError(f"sqrtm: `blocksize` = {blocksize!r} must be a positive integer.")
-    out = funm(A, fnp.sqrt)
-    assert not isinstance(out, tuple)   # (disp=True: the matrix alone)
-    return out
-
-
-def logm(A: ArrayLike, disp: bool = True) -> Array | tuple:
-    """scipy.linalg.logm: the principal matrix logarithm (complex result), through the
-    eigendecomposition (a diagonalizable A with no eigenvalue on the closed negative real axis).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import logm
-    >>> fnp.real(logm(fnp.array([[1.0, 0.0], [0.0, 1.0]])))
-    Array([[0., 0.],
-           [0., 0.]], dtype=float64)
-    """
-    return funm(A, fnp.log, disp)
 
 
 def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "schur",
