@@ -33,11 +33,17 @@ from ..lax import linalg_ops as L
 from ..numpy import linalg as nla
 from ..numpy._core import operand
 from ._linalg_common import _mH, _prep, _shape, _square
+from ._linalg_special import (  # noqa: F401 (re-exported)
+    convolution_matrix, dft, fiedler, fiedler_companion, hadamard, helmert, hilbert, invhilbert,
+    invpascal, leslie, pascal)
 from ._linalg_schur import funm, logm, rsf2csf, schur, sqrtm  # noqa: F401 (re-exported)
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion", "det",
-           "eigh", "eigh_tridiagonal", "expm", "expm_frechet", "funm", "hankel", "hessenberg",
-           "inv", "logm", "lu", "lu_factor", "lu_solve", "pinv", "polar", "qr", "rsf2csf", "schur", "solve",
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant",
+           "companion", "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal",
+           "expm", "expm_frechet", "fiedler", "fiedler_companion", "funm", "hadamard",
+           "hankel", "helmert", "hessenberg", "hilbert", "inv", "invhilbert",
+           "invpascal", "leslie", "logm", "lu", "lu_factor", "lu_solve", "pascal",
+           "pinv", "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve",
            "solve_sylvester", "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 LinAlgError = nla.LinAlgError
@@ -336,6 +342,39 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "
     return (q, r) if p is None else (q, r, p)
 
 
+def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool = False,
+                conjugate: bool = False, overwrite_a: bool = False,
+                overwrite_c: bool = False) -> tuple[Array, ...]:
+    """scipy.linalg.qr_multiply: (q @ c (mode='left') or c @ q (mode='right'), r[, p]) with q,
+    r the economic QR factors of a (q conjugated with conjugate=True); c is (k,) or (k, j)
+    with k = min(a.shape) (left), or (m,) or (j, m) with m = a.shape[0] (right).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad.scipy.linalg import qr_multiply
+    >>> cq, r = qr_multiply(fnp.array([[3.0, 1.0], [4.0, 2.0]]), fnp.array([1.0, 0.0]))
+    >>> cq
+    Array([-0.6, -0.8], dtype=float64)
+    """
+    if mode not in ("left", "right"):
+        raise ValueError(f"qr_multiply: `mode` = {mode!r} must be 'left' or 'right'.")
+    a, c = _prep(a, c)
+    sa, sc = _shape(a), _shape(c)
+    if len(sa) != 2:
+        raise ValueError(f"qr_multiply: `a` must be a matrix (m, n), got shape {sa}.")
+    if len(sc) not in (1, 2):
+        raise ValueError(f"qr_multiply: `c` must be a vector or a matrix, got shape {sc}.")
+    k = min(sa)
+    need, axis = (k, 0) if mode == "left" else (sa[0], len(sc) - 1)
+    if sc[axis] != need:
+        raise ValueError(f"qr_multiply: `c` of shape {sc} does not fit mode={mode!r}: its "
+                         f"{'first' if axis == 0 else 'last'} axis must be {need} "
+                         f"({'min(a.shape)' if mode == 'left' else 'a.shape[0]'}).")
+    out = qr(a, mode="economic", pivoting=pivoting)
+    q = fnp.conj(out[0]) if conjugate else out[0]
+    prod = nla.matmul(q, c) if mode == "left" else nla.matmul(c, q)
+    return (prod,) + tuple(out[1:])
+
+
 def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
         overwrite_a: bool = False, check_finite: bool = True,
         lapack_driver: str = "gesdd") -> Array | tuple[Array, Array, Array]:
@@ -360,7 +399,8 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
          subset_by_index: tuple[int, int] | None = None,
          driver: str | None = None) -> Array | tuple[Array, Array]:
     """scipy.linalg.eigh: (w, v), eigenvalues ascending and eigenvectors (columns), of the
-    Hermitian matrix whose lower (upper) triangle is a's; with b (type 1), of a v = w b v.
+    Hermitian matrix whose lower (upper) triangle is a's; with b, of a v = w b v (type=1),
+    a b v = w v (type=2) or b a v = w v (type=3).
     subset_by_index=(lo, hi): only eigenvalues lo..hi (inclusive).
 
     >>> import funcgrad.numpy as fnp
@@ -370,19 +410,25 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
     """
     if eigvals is not None:
         raise TypeError("eigh: `eigvals` was removed from scipy; use subset_by_index=(lo, hi).")
-    if type != 1:
-        raise NotImplementedError(f"eigh: `type` = {type!r}: only type=1 (a v = w b v) is "
-                                  "supported.")
+    if type not in (1, 2, 3):
+        raise ValueError(f"eigh: `type` = {type!r} must be 1 (a v = w b v), 2 (a b v = w v) "
+                         "or 3 (b a v = w v).")
     a = _prep(a)
     _square("eigh", "a", a)
     if b is not None:
         b = _prep(b)
         _square("eigh", "b", b)
+        # b = C C^H (LAPACK sygst's reduction): type 1 solves C^-1 a C^-H y = w y with
+        # v = C^-H y; types 2 and 3 solve C^H a C y = w y with v = C^-H y (2) or C y (3).
         c = cholesky(b, lower=True)
-        y = solve_triangular(c, _hermitian_from(a, lower, True), lower=True)
-        m = _mH(solve_triangular(c, _mH(y), lower=True))      # C^-1 a C^-H
+        ah = _hermitian_from(a, lower, True)
+        if type == 1:
+            y = solve_triangular(c, ah, lower=True)
+            m = _mH(solve_triangular(c, _mH(y), lower=True))      # C^-1 a C^-H
+        else:
+            m = nla.matmul(_mH(c), nla.matmul(ah, c))
         w, v = nla.eigh(m, "L")
-        v = solve_triangular(c, v, trans=2, lower=True)
+        v = nla.matmul(c, v) if type == 3 else solve_triangular(c, v, trans=2, lower=True)
     else:
         w, v = nla.eigh(a, "L" if lower else "U")
     if subset_by_index is not None:
