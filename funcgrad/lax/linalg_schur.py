@@ -144,7 +144,8 @@ def _parlett_impl(t, fdiag):
     n = t.shape[-1]
     tf = t.reshape((-1, n, n)) if t.size else t.reshape((0, n, n))
     ff = np.broadcast_to(fdiag, lead + (n,)).reshape((tf.shape[0], n))
-    out = [K.parlett(a.astype(np.complex128), d.astype(np.complex128)) for a, d in zip(tf, ff)]
+    work = np.complex128 if dt.kind == "c" else np.float64
+    out = [K.parlett(a.astype(work), d.astype(work)) for a, d in zip(tf, ff)]
     return (np.stack(out).reshape(t.shape) if out else np.zeros(t.shape)).astype(dt)
 
 
