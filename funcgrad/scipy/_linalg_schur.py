@@ -158,9 +158,10 @@ def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Arra
         p, q, r, s = t[m - 1, m - 1], t[m - 1, m], t[m, m - 1], t[m, m]
         act = fnp.abs(r) > eps * (fnp.abs(p) + fnp.abs(s))
         # the first eigenvalue of the 2x2 block (the one with Im >= 0, LAPACK's order) - t[m, m]
-        mu = (p - s) / 2 + fnp.sqrt(((p - s) / 2) ** 2 + q * r)
-        nrm = fnp.sqrt(fnp.abs(mu) ** 2 + fnp.abs(r) ** 2)
-        nrm = fnp.where(act, nrm, 1)
+        # (each where keeps the inactive positions' values away from sqrt's singularity at 0,
+        # so that their derivatives are finite too)
+        mu = (p - s) / 2 + fnp.sqrt(fnp.where(act, ((p - s) / 2) ** 2 + q * r, 1))
+        nrm = fnp.sqrt(fnp.where(act, fnp.real(mu * fnp.conj(mu) + r * fnp.conj(r)), 1))
         c = fnp.where(act, mu / nrm, 1)
         sn = fnp.where(act, r / nrm, 0)
         g = fnp.eye(n, dtype=ct)

@@ -157,6 +157,8 @@ def fiedler(a: ArrayLike) -> Array:
         raise ValueError(f"fiedler: `a` must be (..., n), got shape {_shape(a)}.")
     if _shape(a) == (0,):
         return fnp.zeros((0,), a.dtype)   # scipy's result for an empty a
+    if _shape(a) == (1,):
+        return fnp.zeros((1, 1))          # scipy's for one point: float64 whatever a's dtype
     return fnp.abs(fnp.expand_dims(a, -1) - fnp.expand_dims(a, -2))
 
 
