@@ -604,6 +604,10 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(SP + "special.spence", c): "JAX's derivative of spence is NaN on part of (1, 3) (e.g. "
                                    "at 1.5); funcgrad's is log(x) / (1 - x) there"
        for c in ("jvp*", "vjp*")},
+    **{(SP + "linalg.fiedler_companion(*shapes=()*", c): "JAX returns a (0, 0) matrix for a "
+                                                       "constant (one coefficient); funcgrad "
+                                                       "returns scipy's empty (0,) array"
+       for c in ("jax", "jvp*", "vjp*")},
     (SP + "linalg.det", "*-error"): "JAX's own derivative of det fails on a 0x0 matrix "
                                     "(IndexError inside JAX); funcgrad's is the empty product's, 0",
     (SP + "linalg.logm(shapes=(0, 0)*", "numpy"): "scipy's logm fails on a 0x0 matrix (argmax of "

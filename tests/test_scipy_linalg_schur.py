@@ -59,7 +59,7 @@ def _block_starts(t):
     return [i for i in range(n - 1) if t[i + 1, i] != 0]
 
 
-# ---- schur ---------------------------------------------------------------------------------------
+# ---- schur --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("output", ["real", "complex"])
 @pytest.mark.parametrize("label,a", _matrices("schur"))
@@ -136,12 +136,12 @@ def test_schur_derivative_matches_finite_differences(n, output):
 def test_schur_second_derivative():
     rng = _rng("d2schur")
     a, e = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
-    f = lambda x: fnp.sum(fl.schur(x)[0] ** 2)   # noqa: E731
+    f = lambda x: fnp.sum(fl.schur(x)[0] ** 2)
     hv = fg.jvp(fg.grad(f), (a,), (e,))[1]
     assert np.allclose(np.asarray(hv), _fd(fg.grad(f), a, e), atol=1e-5)
 
 
-# ---- rsf2csf -------------------------------------------------------------------------------------
+# ---- rsf2csf ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("label,a", _matrices("rsf2csf", ("random", "ints", "triangular")))
 def test_rsf2csf_matches_scipy(label, a):
@@ -155,7 +155,7 @@ def test_rsf2csf_matches_scipy(label, a):
 def test_rsf2csf_derivative_and_errors():
     rng = _rng("drsf")
     a, e = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
-    f = lambda x: fnp.real(fl.rsf2csf(*fl.schur(x))[0])   # noqa: E731
+    f = lambda x: fnp.real(fl.rsf2csf(*fl.schur(x))[0])
     assert np.allclose(np.asarray(fg.jvp(f, (a,), (e,))[1]), _fd(f, a, e), atol=1e-6)
     with pytest.raises(ValueError, match="`Z`"):
         fl.rsf2csf(np.eye(2), np.ones((2, 3)))
@@ -163,7 +163,7 @@ def test_rsf2csf_derivative_and_errors():
         fl.rsf2csf(np.eye(2), np.eye(3))
 
 
-# ---- sqrtm, logm, funm ---------------------------------------------------------------------------
+# ---- sqrtm, logm, funm --------------------------------------------------------------------------
 
 def _spectrum_ok(a, negative_axis):
     w = np.linalg.eigvals(a)
@@ -220,7 +220,7 @@ def test_matrix_function_derivatives(name, a):
     grad = np.asarray(fg.grad(lambda x: fnp.real(fnp.sum(fn(x) * g)))(a))
     assert np.isclose(np.sum(grad * e), np.real(np.sum(tangent * g)))
     if name != "funm":   # the Frechet derivative is the primitive itself: second order too
-        h = lambda x: fg.grad(lambda y: fnp.real(fnp.sum(fn(y) * g)))(x)   # noqa: E731
+        h = lambda x: fg.grad(lambda y: fnp.real(fnp.sum(fn(y) * g)))(x)
         assert np.allclose(np.asarray(fg.jvp(h, (a,), (e,))[1]), _fd(h, a, e), atol=1e-5)
 
 
@@ -250,7 +250,7 @@ def test_bad_input_names_the_argument(call, match):
         call()
 
 
-# ---- eigh type 2/3, qr_multiply ------------------------------------------------------------------
+# ---- eigh type 2/3, qr_multiply -----------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", [1, 2, 3])
 @pytest.mark.parametrize("n", [1, 3])
@@ -265,8 +265,8 @@ def test_generalized_eigh_types(kind, n):
     assert np.allclose(np.asarray(w), ws) and np.allclose(np.abs(np.asarray(v)), np.abs(vs))
     e = rng.standard_normal((n, n))
     e = e + e.T
-    f = lambda x: fl.eigh(x, b, type=kind, eigvals_only=True)   # noqa: E731
-    ref = lambda x: sl.eigh(x, b, type=kind, eigvals_only=True)   # noqa: E731
+    f = lambda x: fl.eigh(x, b, type=kind, eigvals_only=True)
+    ref = lambda x: sl.eigh(x, b, type=kind, eigvals_only=True)
     assert np.allclose(np.asarray(fg.jvp(f, (a,), (e,))[1]), _fd(ref, a, e), atol=1e-6)
     with pytest.raises(ValueError, match="`type`"):
         fl.eigh(a, b, type=4)
@@ -296,8 +296,8 @@ def test_qr_multiply_matches_scipy(shape, mode, cshape, pivoting):
 def test_qr_multiply_derivative_and_errors():
     rng = _rng("dqrm")
     a, c, e = rng.standard_normal((4, 3)), rng.standard_normal((2, 4)), rng.standard_normal((4, 3))
-    f = lambda x: fl.qr_multiply(x, c)[0]   # noqa: E731
-    ref = lambda x: sl.qr_multiply(x, c)[0]   # noqa: E731
+    f = lambda x: fl.qr_multiply(x, c)[0]
+    ref = lambda x: sl.qr_multiply(x, c)[0]
     assert np.allclose(np.asarray(fg.jvp(f, (a,), (e,))[1]), _fd(ref, a, e), atol=1e-6)
     with pytest.raises(ValueError, match="`c`"):
         fl.qr_multiply(a, np.ones((2, 3)))
@@ -305,7 +305,7 @@ def test_qr_multiply_derivative_and_errors():
         fl.qr_multiply(a, c, mode="up")
 
 
-# ---- special matrices -----------------------------------------------------------------------------
+# ---- special matrices ---------------------------------------------------------------------------
 
 def _special_cases():
     for n in range(7):

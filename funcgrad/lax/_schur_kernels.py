@@ -113,7 +113,8 @@ def _hessenberg(a, ilo, ihi):
         if tau == 0:
             continue
         v = np.concatenate([[1.0], tail]).astype(h.dtype)
-        # right: h[:ihi+1, i+1:ihi+1] (I - tau v v^H); left: (I - conj(tau) v v^H) h[i+1:ihi+1, i+1:]
+        # right: h[:ihi+1, i+1:ihi+1] (I - tau v v^H);
+        # left: (I - conj(tau) v v^H) h[i+1:ihi+1, i+1:]
         blk = h[:ihi + 1, i + 1:ihi + 1]
         blk -= tau * np.outer(blk @ v, v.conj())
         blk = h[i + 1:ihi + 1, i + 1:]
@@ -518,7 +519,8 @@ def log_triangular(t):
 def parlett(t, fdiag):
     """f(t) for the upper triangular t given f on its diagonal, by Parlett's recurrence along
     the superdiagonals (from f t = t f): f_ij (t_jj - t_ii) = t_ij (f_jj - f_ii) +
-    t_i,i+1:j @ f_i+1:j,j - f_i,i+1:j @ t_i+1:j,j. A vanishing t_jj - t_ii is not divided by (scipy's funm)."""
+    t_i,i+1:j @ f_i+1:j,j - f_i,i+1:j @ t_i+1:j,j. A vanishing t_jj - t_ii is not divided
+    by (scipy's funm)."""
     n = t.shape[0]
     f = np.zeros(t.shape, np.result_type(t.dtype, fdiag.dtype))
     f[np.diag_indices(n)] = fdiag

@@ -7,6 +7,8 @@ come free. Complex rules follow JAX's convention: a vjp is the transpose for the
 Re(sum(a * b)) (no conjugation)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .._core.array import Array
@@ -129,7 +131,8 @@ def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
     return block_frechet(expm, a, e)
 
 
-def block_frechet(f, a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
+def block_frechet(f: Callable[[Array], Array], a: ArrayLike,
+                  e: ArrayLike) -> tuple[Array, Array]:
     """(f(a), L_f(a, e)) for a primary matrix function f (expm, sqrtm, logm): f of the block
     matrix [[a, e], [0, a]] is [[f(a), L_f(a, e)], [0, f(a)]] (Higham 2008, thm. 3.6), and the
     transpose of e -> L_f(a, e) is g -> L_f(a^T, g)."""

@@ -42,7 +42,7 @@ def _work(x):
     return x.astype(np.complex128)
 
 
-# ---- schur ---------------------------------------------------------------------------------------
+# ---- schur --------------------------------------------------------------------------------------
 
 def _schur_out_dtype(dtype, complex_output):
     return _complex_dtype(dtype) if complex_output else dtype
@@ -82,7 +82,7 @@ def schur(x: ArrayLike, *, complex_output: bool = False) -> tuple[Array, Array]:
     return t, z
 
 
-# ---- sqrtm and logm -------------------------------------------------------------------------------
+# ---- sqrtm and logm -----------------------------------------------------------------------------
 
 def _triangular_function(kernel):
     def one(m):
@@ -131,7 +131,7 @@ def logm(x: ArrayLike) -> Array:
     return logm_p.bind(x)
 
 
-# ---- Parlett's recurrence --------------------------------------------------------------------------
+# ---- Parlett's recurrence -----------------------------------------------------------------------
 
 parlett_p = Primitive("parlett")
 

@@ -48,7 +48,7 @@ def _mm(x: Any, y: Any) -> Array:
     return nla.matmul(x, y)
 
 
-# ---- schur ---------------------------------------------------------------------------------------
+# ---- schur --------------------------------------------------------------------------------------
 
 def _lower_basis(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(rows i, cols j) of the strictly lower entries, in column order; their unit matrices
@@ -173,7 +173,7 @@ def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Arra
     return t, z
 
 
-# ---- matrix functions -----------------------------------------------------------------------------
+# ---- matrix functions ---------------------------------------------------------------------------
 
 def _funm_fn(func: Callable[[Array], Array]) -> custom_jvp:
     def on(x: Any) -> Array:

@@ -164,11 +164,11 @@ def fiedler(a: ArrayLike) -> Array:
 
 def fiedler_companion(a: ArrayLike) -> Array:
     """scipy.linalg.fiedler_companion: the pentadiagonal companion matrix (M. Fiedler, "A note
-    on companion matrices", 2003) of the polynomial with coefficients a (n + 1,), highest
+    on companion matrices", 2003) of the polynomial with coefficients a (..., n + 1), highest
     power first, a[0] != 0: its eigenvalues are the roots. With c = a[1:] / a[0]: the first
-    column starts (-c[0], 1); -c[1], -c[3], ... on the superdiagonal at the even rows and
-    -c[2], -c[4], ... on the subdiagonal at the even rows; ones two places off the diagonal
-    at the even rows above, the odd rows below.
+    column starts (-c[0], 1); -c[k] joins rows/columns k - 1 and k, above the diagonal when
+    k - 1 is even, below when odd; ones two places off the diagonal, above at even rows and
+    below at odd ones.
 
     >>> import funcgrad.numpy as fnp
     >>> from funcgrad.scipy.linalg import fiedler_companion
@@ -178,33 +178,33 @@ def fiedler_companion(a: ArrayLike) -> Array:
            [  0.,   6.,   0.]], dtype=float64)
     """
     a = _prep(a)
-    if len(_shape(a)) != 1:
-        raise ValueError(f"fiedler_companion: `a` must be a vector (n + 1,), got shape "
-                         f"{_shape(a)}.")
-    size = _shape(a)[0]
-    if size <= 1:
-        return fnp.zeros((0,), a.dtype)   # scipy's result for a constant: an empty array
+    if len(_shape(a)) < 1:   # scipy's atleast_1d
+        a = fnp.reshape(a, (1,))
+    lead, size = _shape(a)[:-1], _shape(a)[-1]
+    dt = a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
+    if size <= 1:   # a constant: scipy's empty result
+        return fnp.zeros(lead + (0,), dt)
     try:
-        zero_lead = bool(a[0] == 0)
+        zero_lead = bool(fnp.any(a[..., 0] == 0))
     except TypeError:   # a traced value (under jit): not checked
         zero_lead = False
     if zero_lead:
         raise ValueError("fiedler_companion: the leading coefficient `a[0]` is zero; drop the "
                          "leading zeros (numpy.trim_zeros(a, 'f')).")
-    c = a[1:] / a[0]
+    c = (a[..., 1:] / a[..., :1]).astype(dt)
     n = size - 1
-    if n == 1:
-        return fnp.reshape(-c[0], (1, 1))
-    entries = [(0, 0, -c[0]), (1, 0, 1.0)]
-    for k in range(1, n):   # the (k-1, k) / (k, k-1) pair carries -c[k] at the even row
-        entries.append((k - 1, k, -c[k]) if (k - 1) % 2 == 0 else (k, k - 1, -c[k]))
-    for k in range(2, n):   # ones at distance two: above at even rows, below at odd rows
-        entries.append((k - 2, k) if (k - 2) % 2 == 0 else (k, k - 2))
-        entries[-1] = entries[-1] + (1.0,)
-    dt = np.result_type(a.dtype, np.float32) if a.dtype.kind not in "fc" else a.dtype
-    out = fnp.zeros((n, n), dt)
-    for i, j, v in entries:
-        out = out.at[i, j].set(v)
+    places: list[tuple[int, int, Any]] = [(0, 0, -c[..., 0])]
+    if n > 1:
+        places.append((1, 0, 1.0))
+    for k in range(1, n):
+        i, j = (k - 1, k) if (k - 1) % 2 == 0 else (k, k - 1)
+        places.append((i, j, -c[..., k]))
+    for k in range(2, n):
+        i, j = (k - 2, k) if (k - 2) % 2 == 0 else (k, k - 2)
+        places.append((i, j, 1.0))
+    out = fnp.zeros(lead + (n, n), dt)
+    for i, j, v in places:
+        out = out.at[..., i, j].set(v)
     return out
 
 
