@@ -108,7 +108,7 @@ def _hessenberg(a, ilo, ihi):
     h = a.copy()
     n = h.shape[0]
     q = np.eye(n, dtype=h.dtype)
-    for i in range(ilo, ihi - 1):
+    for i in range(ilo, ihi):   # (the last: a unit scaling making h[ihi, ihi-1] real)
         beta, tail, tau = _larfg(h[i + 1, i], h[i + 2:ihi + 1, i])
         if tau == 0:
             continue
