@@ -373,3 +373,11 @@ def test_special_matrix_derivatives_and_errors():
                         (lambda: fl.pascal(40), "exact=False")]:
         with pytest.raises(ValueError, match=match):
             call()
+
+
+def test_a_matrix_without_a_square_root_gives_nan_quietly():
+    """[[0, 1], [0, 0]] has no square root: scipy returns NaN (with a warning), funcgrad NaN
+    without one (warnings are errors here)."""
+    nil = np.array([[0.0, 1.0], [0.0, 0.0]])
+    assert np.all(np.isnan(np.asarray(fl.sqrtm(nil))))
+    assert not np.all(np.isfinite(np.asarray(fl.logm(nil))))

@@ -87,7 +87,10 @@ def schur(x: ArrayLike, *, complex_output: bool = False) -> tuple[Array, Array]:
 def _triangular_function(kernel):
     def one(m):
         t, z = K.schur_one(m, True)
-        return (z @ kernel(t) @ z.conj().T,)
+        # a matrix without a square root (logarithm) gets nan (inf) entries, quietly, as the
+        # value that says so
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (z @ kernel(t) @ z.conj().T,)
 
     @on_host
     def impl(x):
@@ -145,7 +148,8 @@ def _parlett_impl(t, fdiag):
     tf = t.reshape((-1, n, n)) if t.size else t.reshape((0, n, n))
     ff = np.broadcast_to(fdiag, lead + (n,)).reshape((tf.shape[0], n))
     work = np.complex128 if dt.kind == "c" else np.float64
-    out = [K.parlett(a.astype(work), d.astype(work)) for a, d in zip(tf, ff)]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # (as sqrtm's)
+        out = [K.parlett(a.astype(work), d.astype(work)) for a, d in zip(tf, ff)]
     return (np.stack(out).reshape(t.shape) if out else np.zeros(t.shape)).astype(dt)
 
 
