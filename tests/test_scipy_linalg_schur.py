@@ -381,3 +381,19 @@ def test_a_matrix_without_a_square_root_gives_nan_quietly():
     nil = np.array([[0.0, 1.0], [0.0, 0.0]])
     assert np.all(np.isnan(np.asarray(fl.sqrtm(nil))))
     assert not np.all(np.isfinite(np.asarray(fl.logm(nil))))
+
+
+@pytest.mark.parametrize("a", [JORDAN, np.array([[3.0, 1.0, 0.5], [0.2, 2.0, -1.0],
+                                                 [0.1, 0.4, 4.0]])])
+def test_matrix_functions_match_jax(a):
+    jax = pytest.importorskip("jax", reason="JAX is an oracle for sqrtm, funm and rsf2csf")
+    jsl = pytest.importorskip("jax.scipy.linalg", reason="JAX is an oracle")
+    with jax.enable_x64(True):
+        assert np.allclose(np.asarray(fl.sqrtm(a)), np.asarray(jsl.sqrtm(a)), atol=1e-10)
+        if a is not JORDAN:   # (Parlett's recurrence, in both, is meant for distinct eigenvalues)
+            assert np.allclose(np.asarray(fl.funm(a, fnp.exp)),
+                               np.asarray(jsl.funm(a, jax.numpy.exp)), atol=1e-10)
+        t, z = sl.schur(a)
+        got, want = fl.rsf2csf(t, z), jsl.rsf2csf(t, z)
+        for g, w in zip(got, want):
+            assert np.allclose(np.asarray(g), np.asarray(w), atol=1e-12)
