@@ -214,6 +214,17 @@ def _small_subdiag(h, k, ilo, ihi, smlnum, cabs, stalled):
     return False
 
 
+def _split_row(h, i, l, ilo, ihi, smlnum, cabs, stalled):
+    """The first row of the active block ending at row i: the largest k in l+1..i whose
+    subdiagonal entry h[k, k-1] is negligible (set to zero there), else l."""
+    k = i
+    while k > l and not _small_subdiag(h, k, ilo, ihi, smlnum, cabs, stalled):
+        k -= 1
+    if k > ilo:
+        h[k, k - 1] = 0
+    return k
+
+
 def _lahqr_real(h, z, ilo, ihi):
     """Real Schur form of the Hessenberg h in place (dlahqr with wantt, wantz); z accumulates."""
     n = h.shape[0]
@@ -231,12 +242,7 @@ def _lahqr_real(h, z, ilo, ihi):
     while i >= ilo:
         l = ilo
         for its in range(itmax + 1):
-            k = i
-            while k > l and not _small_subdiag(h, k, ilo, ihi, smlnum, cabs, its > 30):
-                k -= 1
-            l = k
-            if l > ilo:
-                h[l, l - 1] = 0.0
+            l = _split_row(h, i, l, ilo, ihi, smlnum, cabs, its > 30)
             if l >= i - 1:
                 break
             kdefl += 1
@@ -352,12 +358,7 @@ def _lahqr_complex(h, z, ilo, ihi):
     while i >= ilo:
         l = ilo
         for its in range(itmax + 1):
-            k = i
-            while k > l and not _small_subdiag(h, k, ilo, ihi, smlnum, _cabs1, its > 30):
-                k -= 1
-            l = k
-            if l > ilo:
-                h[l, l - 1] = 0
+            l = _split_row(h, i, l, ilo, ihi, smlnum, _cabs1, its > 30)
             if l >= i:
                 break
             kdefl += 1
