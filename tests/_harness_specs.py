@@ -238,6 +238,15 @@ def _scipy_complex(name):
     return call
 
 
+def _real_schur(c):
+    """scipy's real Schur form (t, z) of a matrix fixed by the call's shape (both builders of
+    rsf2csf's arguments see the same one), in the call's dtype."""
+    import scipy.linalg  # reason: scipy is an optional oracle
+    n = c.shape[-1]
+    a = np.random.default_rng(n).standard_normal((n, n))
+    return tuple(m.astype(c.dtype) for m in scipy.linalg.schur(a))
+
+
 KEY_DTYPE = {"dtype": "the typed key's dtype: the oracle here (PRNGKey, raw key bits) has none"}
 
 
@@ -396,6 +405,16 @@ SPECS: dict[str, Spec] = {
                              why="JAX has no logm, and the finite-difference check takes real "
                                  "results only (logm's is complex): its derivative is not "
                                  "checked here"),
+    SP + "linalg.leslie": Spec(args=(arg("x"), lambda c: c.arr(shape=c.shape[:-1] + (
+        c.shape[-1] - 1,))), shapes=((2,), (4,), (2, 3))),
+    SP + "linalg.convolution_matrix": Spec(args=(arg("x"), lit(3)), shapes=NONEMPTY_VECTORS,
+                                           kw={"mode": ("full", "same", "valid")}),
+    SP + "linalg.qr_multiply": Spec(args=(arg("x"), lambda c: c.arr(shape=(2, c.shape[0]))),
+                                    shapes=((1, 1), (3, 2), (2, 3), (3, 3)),
+                                    kw={"mode": ("right",), "pivoting": (False, True),
+                                        "conjugate": (False, True)}),
+    SP + "linalg.rsf2csf": Spec(args=(lambda c: _real_schur(c)[0], lambda c: _real_schur(c)[1]),
+                                shapes=((1, 1), (3, 3), (4, 4))),
     SP + "linalg.polar": Spec(args=(arg("wc"),), shapes=SQUARE,
                               skip_kw={n: "JAX's iteration controls: scipy's polar (an SVD) has "
                                           "none, so no common oracle"
@@ -604,6 +623,14 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(SP + "special.spence", c): "JAX's derivative of spence is NaN on part of (1, 3) (e.g. "
                                    "at 1.5); funcgrad's is log(x) / (1 - x) there"
        for c in ("jvp*", "vjp*")},
+    **{(SP + "linalg.qr_multiply", c): "JAX's qr_multiply (geqrf) has no derivative rule; "
+                                       "funcgrad's (through qr) is checked against finite "
+                                       "differences in tests/test_scipy_linalg_schur.py"
+       for c in ("jvp*-error", "vjp*-error")},
+    **{(SP + "linalg.fiedler_companion(*shapes=()*", c): "JAX returns a (0, 0) matrix for a "
+                                                       "constant (one coefficient); funcgrad "
+                                                       "returns scipy's empty (0,) array"
+       for c in ("jax", "jvp*", "vjp*")},
     (SP + "linalg.det", "*-error"): "JAX's own derivative of det fails on a 0x0 matrix "
                                     "(IndexError inside JAX); funcgrad's is the empty product's, 0",
     (SP + "linalg.logm(shapes=(0, 0)*", "numpy"): "scipy's logm fails on a 0x0 matrix (argmax of "

@@ -247,6 +247,9 @@ CASES: list[Case] = [
     B("qr_pivots", "vector", (f32(3),)),
     B("lu_solve", "float-permutation", (f32(2, 2), f32(2), f32(2)), transpose=False),
     B("lu_pivots_to_permutation", "float-pivots", (f32(3),), size=3),
+    *[B(n, "not-square", (f32(2, 3),)) for n in ("sqrtm", "logm")],
+    B("schur", "not-square", (f32(2, 3),), complex_output=False),
+    B("parlett", "fdiag-shape", (f32(2, 2), f32(3))),
     # the threefry samplers: keys are uint32 (..., 2)
     B("random_split", "float-key", (f32(2),), shape=(3,)),
     B("random_fold_in", "float-data", (np.zeros(2, np.uint32), f32()), ),

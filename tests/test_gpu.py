@@ -24,7 +24,6 @@ from test_ops import _op_params as _cpu_op_params
 # still need the host round trip that lu and lu_solve make (backend.on_host).
 # Known failures, reported until that lands; the issue for GPU support is #10.
 NOT_YET_ON_GPU = {"random.uniform", "random.poisson", "random_gamma_grad",
-                  "linalg_general.expm", "lu_pivots_to_permutation", "qr_pivots",
                   "debug_callback"}
 
 

@@ -33,6 +33,7 @@ import funcgrad.scipy.special as fsp
 from funcgrad.scipy.integrate import odeint
 from funcgrad import lax
 from funcgrad.lax import linalg_general as lg, linalg_ops
+from funcgrad.lax import linalg_schur as lsch
 from funcgrad.lax import special_hypergeometric as lsh, special_integrals as lsi
 from funcgrad.lax import random_bits as rbits
 from funcgrad.random._gamma import random_gamma_grad
@@ -1966,6 +1967,52 @@ def _np_qr_pivots(a):
                                                    mode="r")[1], np.int32)], a)[0]
 
 
+def _np_matrix_function(name):
+    """scipy.linalg's `name` (sqrtm, logm) of _dominant(b), whose eigenvalues lie in the right
+    half plane (so the result is real)."""
+    def ref(b):
+        la = _scipy("linalg")
+        return _per_matrix(lambda x: [np.real(getattr(la, name)(_dominant(np, x.astype(
+            np.float64))))], b)[0].astype(b.dtype)
+    return ref
+
+
+def _fg_matrix_function(fn):
+    return lambda b: fnp.real(fn(_dominant(fnp, b)))
+
+
+def _parlett_t(xp, b):
+    """An upper triangular matrix with b above the diagonal and 0, 3, 6, ... on it."""
+    n = b.shape[-1]
+    return xp.triu(b, 1) + np.diag(3.0 * np.arange(n)).astype(b.dtype)
+
+
+def _np_parlett(b):
+    la = _scipy("linalg")
+    return _per_matrix(lambda x: [la.expm(_parlett_t(np, x.astype(np.float64)))],
+                       b)[0].astype(b.dtype)
+
+
+def _fg_parlett(b):
+    t = _parlett_t(fnp, b)
+    return lsch.parlett(t, fnp.exp(fnp.diagonal(t, axis1=-2, axis2=-1)))
+
+
+def _np_schur_eigs(b):
+    """schur of a symmetric matrix: its eigenvalues on the diagonal of t (sorted here)."""
+    return np.sort(np.linalg.eigvalsh(_spd(np, b.astype(np.float64))), axis=-1).astype(b.dtype)
+
+
+def _fg_schur_eigs(b):
+    t, _ = lsch.schur(_spd(fnp, b))
+    return fnp.sort(fnp.diagonal(t, axis1=-2, axis2=-1), axis=-1)
+
+
+_NO_LAX_RULE = {k: (NotImplementedError, "no rule on the lax primitive, as JAX's; "
+                    "funcgrad.scipy.linalg's function carries it")
+                for k in ("jvp", "vjp", "transpose", "second_order")}
+
+
 def _callback_fn(x, is_staged):
     """debug.callback's effect: at run time (eager, jit, vmap per example, grad's primals) the
     callback gets x's value and the value computed from it, and checks they agree."""
@@ -2031,6 +2078,14 @@ GENERAL = [
        domain=lambda size: [Dom(ints=(0, size - 1))], dtypes=(I32,), grad="none"),
     Op("qr_pivots", lg.qr_pivots, _np_qr_pivots, ("qr_pivots",), case=_matrix_case(rect=True),
        grad="none"),
+    Op("linalg_schur.sqrtm", _fg_matrix_function(lsch.sqrtm), _np_matrix_function("sqrtm"),
+       ("sqrtm",), case=_matrix_case(), domain=SMALL, tol64=1e-10),
+    Op("linalg_schur.logm", _fg_matrix_function(lsch.logm), _np_matrix_function("logm"),
+       ("logm",), case=_matrix_case(), domain=SMALL, tol64=1e-10),
+    Op("linalg_schur.schur", _fg_schur_eigs, _np_schur_eigs, ("schur",), case=_matrix_case(),
+       xfail=_NO_LAX_RULE, tol64=1e-10),
+    Op("linalg_schur.parlett", _fg_parlett, _np_parlett, ("parlett",), case=_matrix_case(),
+       domain=SMALL, xfail=_NO_LAX_RULE, tol64=1e-10),
     Op("debug_callback", _callback_fn, lambda x, is_staged: np.sin(x), ("debug_callback",),
        case=_staged_param(single(max_dims=2))),
     unary("sine_integral", lsi.sine_integral, _sp_ref(lambda sp: lambda x: sp.sici(x)[0]),

@@ -20,6 +20,7 @@ from .parallel import (all_gather, all_to_all, axis_index, axis_size, pmax, pmea
                        ppermute, pshuffle, psum, psum_scatter)
 from . import fft, linalg_ops  # noqa: F401  (lax.fft.fft, lax.linalg_ops.cholesky, ...)
 from . import linalg_general  # noqa: F401  (lax.linalg_general.eig, .expm)
+from . import linalg_schur  # noqa: F401  (lax.linalg_schur.schur, .sqrtm, .logm)
 from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
                      reduce_sum)
 from .special import (bessel_i0e, bessel_i1e, digamma, erf, erfc, igamma, igamma_grad_a, igammac,

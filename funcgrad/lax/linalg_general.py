@@ -7,11 +7,13 @@ come free. Complex rules follow JAX's convention: a vjp is the transpose for the
 Re(sum(a * b)) (no conjugation)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .._core.array import Array
 from .._core.avals import ShapedArray
-from .._core.backend import asarray
+from .._core.backend import asarray, on_host
 from .._core.primitive import (
     NO_ALGEBRA,
     PURE,
@@ -47,7 +49,7 @@ from .shape import slice as _slice
 # ---- lu_pivots_to_permutation: integers, no derivative ------------------------------------------
 
 lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
-lu_pivots_to_permutation_p.impl = _pivots_to_perm_impl
+lu_pivots_to_permutation_p.impl = on_host(_pivots_to_perm_impl)
 
 
 def _pivots_abstract_eval(piv, *, size):
@@ -106,6 +108,7 @@ def _expm_one(a):
     return r
 
 
+@on_host
 def _expm_impl(x):
     x = asarray(x)
     work = np.complex128 if x.dtype.kind == "c" else np.float64
@@ -125,6 +128,14 @@ def expm(x: ArrayLike) -> Array:
 def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
     """(expm(a), L(a, e)): the exponential and its Frechet derivative in direction e, from the
     exponential of the block matrix [[a, e], [0, a]]."""
+    return block_frechet(expm, a, e)
+
+
+def block_frechet(f: Callable[[Array], Array], a: ArrayLike,
+                  e: ArrayLike) -> tuple[Array, Array]:
+    """(f(a), L_f(a, e)) for a primary matrix function f (expm, sqrtm, logm): f of the block
+    matrix [[a, e], [0, a]] is [[f(a), L_f(a, e)], [0, f(a)]] (Higham 2008, thm. 3.6), and the
+    transpose of e -> L_f(a, e) is g -> L_f(a^T, g)."""
     n = _shape(a)[-1]
     lead = _shape(a)[:-2]
     dtype = np.result_type(get_aval(a).dtype, get_aval(e).dtype)
@@ -133,7 +144,7 @@ def expm_frechet(a: ArrayLike, e: ArrayLike) -> tuple[Array, Array]:
     zero = _const(np.zeros(lead + (n, n)), dtype)
     nd = len(lead) + 2
     big = concatenate([concatenate([a, e], nd - 1), concatenate([zero, a], nd - 1)], nd - 2)
-    out = expm(big)
+    out = f(big)
     s = lambda r, c: _slice(out, (0,) * len(lead) + (r, c), lead + (r + n, c + n))
     return s(0, 0), s(0, n)
 
@@ -240,6 +251,7 @@ def _qr_pivots_one(a):
     return perm
 
 
+@on_host
 def _qr_pivots_impl(x):
     x = asarray(x)
     *lead, m, n = x.shape

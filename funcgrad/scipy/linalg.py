@@ -20,7 +20,6 @@ output='complex') are complex, as JAX's are.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,35 +32,24 @@ from ..lax import linalg_general as G
 from ..lax import linalg_ops as L
 from ..numpy import linalg as nla
 from ..numpy._core import operand
+from ._linalg_common import _mH, _prep, _shape, _square
+from ._linalg_special import (  # noqa: F401 (re-exported)
+    convolution_matrix, dft, fiedler, fiedler_companion, hadamard, helmert, hilbert, invhilbert,
+    invpascal, leslie, pascal)
+from ._linalg_schur import funm, logm, rsf2csf, schur, sqrtm  # noqa: F401 (re-exported)
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion", "det",
-           "eigh", "eigh_tridiagonal", "expm", "expm_frechet", "funm", "hankel", "hessenberg",
-           "inv", "logm", "lu", "lu_factor", "lu_solve", "pinv", "polar", "qr", "schur", "solve",
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant",
+           "companion", "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal",
+           "expm", "expm_frechet", "fiedler", "fiedler_companion", "funm", "hadamard",
+           "hankel", "helmert", "hessenberg", "hilbert", "inv", "invhilbert",
+           "invpascal", "leslie", "logm", "lu", "lu_factor", "lu_solve", "pascal",
+           "pinv", "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve",
            "solve_sylvester", "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 LinAlgError = nla.LinAlgError
 
 
 # ---- helpers --------------------------------------------------------------------------------------
-
-def _prep(*xs: ArrayLike) -> Any:
-    return nla._prep(*xs)
-
-
-def _shape(x: Any) -> tuple[int, ...]:
-    return get_aval(x).shape
-
-
-def _mH(x: Any) -> Array:
-    return nla._mH(x)
-
-
-def _square(name: str, arg: str, x: Any) -> None:
-    s = _shape(x)
-    if len(s) < 2 or s[-1] != s[-2]:
-        raise ValueError(f"{name}: `{arg}` must be a square matrix (..., n, n), got shape {s}. "
-                         "Pass a square matrix (for a rectangular one use lstsq or pinv).")
-
 
 def _as_matrix_rhs(name: str, a: Any, b: Any) -> tuple[Any, Any, bool]:
     """b as (..., n, k) broadcast against a (..., n, n); whether b was a vector (JAX's rule: b
@@ -354,6 +342,39 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "
     return (q, r) if p is None else (q, r, p)
 
 
+def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool = False,
+                conjugate: bool = False, overwrite_a: bool = False,
+                overwrite_c: bool = False) -> tuple[Array, ...]:
+    """scipy.linalg.qr_multiply: (q @ c (mode='left') or c @ q (mode='right'), r[, p]) with q,
+    r the economic QR factors of a (q conjugated with conjugate=True); c is (k,) or (k, j)
+    with k = min(a.shape) (left), or (m,) or (j, m) with m = a.shape[0] (right).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad.scipy.linalg import qr_multiply
+    >>> cq, r = qr_multiply(fnp.array([[3.0, 1.0], [4.0, 2.0]]), fnp.array([1.0, 0.0]))
+    >>> cq
+    Array([-0.6, -0.8], dtype=float64)
+    """
+    if mode not in ("left", "right"):
+        raise ValueError(f"qr_multiply: `mode` = {mode!r} must be 'left' or 'right'.")
+    a, c = _prep(a, c)
+    sa, sc = _shape(a), _shape(c)
+    if len(sa) != 2:
+        raise ValueError(f"qr_multiply: `a` must be a matrix (m, n), got shape {sa}.")
+    if len(sc) not in (1, 2):
+        raise ValueError(f"qr_multiply: `c` must be a vector or a matrix, got shape {sc}.")
+    k = min(sa)
+    need, axis = (k, 0) if mode == "left" else (sa[0], len(sc) - 1)
+    if sc[axis] != need:
+        raise ValueError(f"qr_multiply: `c` of shape {sc} does not fit mode={mode!r}: its "
+                         f"{'first' if axis == 0 else 'last'} axis must be {need} "
+                         f"({'min(a.shape)' if mode == 'left' else 'a.shape[0]'}).")
+    out = qr(a, mode="economic", pivoting=pivoting)
+    q = fnp.conj(out[0]) if conjugate else out[0]
+    prod = nla.matmul(q, c) if mode == "left" else nla.matmul(c, q)
+    return (prod,) + tuple(out[1:])
+
+
 def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True,
         overwrite_a: bool = False, check_finite: bool = True,
         lapack_driver: str = "gesdd") -> Array | tuple[Array, Array, Array]:
@@ -378,7 +399,8 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
          subset_by_index: tuple[int, int] | None = None,
          driver: str | None = None) -> Array | tuple[Array, Array]:
     """scipy.linalg.eigh: (w, v), eigenvalues ascending and eigenvectors (columns), of the
-    Hermitian matrix whose lower (upper) triangle is a's; with b (type 1), of a v = w b v.
+    Hermitian matrix whose lower (upper) triangle is a's; with b, of a v = w b v (type=1),
+    a b v = w v (type=2) or b a v = w v (type=3).
     subset_by_index=(lo, hi): only eigenvalues lo..hi (inclusive).
 
     >>> import funcgrad.numpy as fnp
@@ -388,19 +410,25 @@ def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True,
     """
     if eigvals is not None:
         raise TypeError("eigh: `eigvals` was removed from scipy; use subset_by_index=(lo, hi).")
-    if type != 1:
-        raise NotImplementedError(f"eigh: `type` = {type!r}: only type=1 (a v = w b v) is "
-                                  "supported.")
+    if type not in (1, 2, 3):
+        raise ValueError(f"eigh: `type` = {type!r} must be 1 (a v = w b v), 2 (a b v = w v) "
+                         "or 3 (b a v = w v).")
     a = _prep(a)
     _square("eigh", "a", a)
     if b is not None:
         b = _prep(b)
         _square("eigh", "b", b)
+        # b = C C^H (LAPACK sygst's reduction): type 1 solves C^-1 a C^-H y = w y with
+        # v = C^-H y; types 2 and 3 solve C^H a C y = w y with v = C^-H y (2) or C y (3).
         c = cholesky(b, lower=True)
-        y = solve_triangular(c, _hermitian_from(a, lower, True), lower=True)
-        m = _mH(solve_triangular(c, _mH(y), lower=True))      # C^-1 a C^-H
+        ah = _hermitian_from(a, lower, True)
+        if type == 1:
+            y = solve_triangular(c, ah, lower=True)
+            m = _mH(solve_triangular(c, _mH(y), lower=True))      # C^-1 a C^-H
+        else:
+            m = nla.matmul(_mH(c), nla.matmul(ah, c))
         w, v = nla.eigh(m, "L")
-        v = solve_triangular(c, v, trans=2, lower=True)
+        v = nla.matmul(c, v) if type == 3 else solve_triangular(c, v, trans=2, lower=True)
     else:
         w, v = nla.eigh(a, "L" if lower else "U")
     if subset_by_index is not None:
@@ -528,43 +556,6 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     return u, p
 
 
-def schur(a: ArrayLike, output: str = "real") -> tuple[Array, Array]:
-    """scipy.linalg.schur: (t, z) with a = z @ t @ z^H, z unitary, t upper triangular
-    (output='complex') or quasi-triangular with 2x2 blocks for complex-conjugate eigenvalue
-    pairs (output='real', real a). Built from the eigenvectors (a diagonalizable a): the
-    form is a Schur form, though not LAPACK's (the order of the eigenvalues and the layout of
-    the 2x2 blocks differ).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import schur
-    >>> t, z = schur(fnp.array([[1.0, 2.0], [0.0, 3.0]]))
-    >>> bool(fnp.allclose(z @ t @ z.T, fnp.array([[1.0, 2.0], [0.0, 3.0]])))
-    True
-    """
-    if output not in ("real", "complex", "r", "c"):
-        raise ValueError(f"schur: `output` = {output!r} must be 'real' or 'complex'.")
-    a = _prep(a)
-    _square("schur", "a", a)
-    w, v = G.eig(a)
-    real_out = output in ("real", "r") and not nla._is_complex(a)
-    if real_out:
-        # LAPACK's geev lists a complex pair (w, conj w) next to each other, +Im first: the
-        # columns Re v, Im v span the pair's invariant subspace; a real eigenvalue's vector is
-        # real. Each leading set of columns spans an invariant subspace, so q^T a q is
-        # quasi-triangular.
-        im = fnp.imag(w)
-        basis = fnp.where(fnp.expand_dims(im < 0, -2), fnp.imag(v), fnp.real(v))
-        q, _ = L.qr(basis)
-        t = nla.matmul(nla._mT(q), nla.matmul(a, q))
-        n = _shape(a)[-1]
-        sub = fnp.expand_dims(im > 0, -2) & np.eye(n, k=-1, dtype=bool)
-        return fnp.where(sub | np.triu(np.ones((n, n), bool)), t, 0).astype(t.dtype), q
-    ct = get_aval(v).dtype
-    q, _ = L.qr(v)
-    t = nla.matmul(_mH(q), nla.matmul(a.astype(ct), q))
-    return fnp.triu(t), q
-
-
 def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
                check_finite: bool = True) -> Array | tuple[Array, Array]:
     """scipy.linalg.hessenberg: h = q^H a q upper Hessenberg (zero below the first
@@ -641,65 +632,6 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
                          "shape.")
     ea, lae = G.expm_frechet(a, e)
     return (ea, lae) if compute_expm else lae
-
-
-def _complex(x: Any) -> Array:
-    return x.astype(np.result_type(get_aval(x).dtype, np.complex64))
-
-
-def funm(A: ArrayLike, func: Callable[[Array], Array], disp: bool = True) -> Array | tuple:
-    """scipy.linalg.funm: f(A) = V f(w) V^-1 from the eigendecomposition A V = V diag(w)
-    (a diagonalizable A; derivatives need distinct eigenvalues). `func` maps an array of
-    eigenvalues elementwise. Complex result. disp=False: (f(A), an error estimate of 0.0...
-    as scipy, the estimate is the residual of the commutation f(A) A - A f(A)).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import funm
-    >>> fnp.real(funm(fnp.array([[1.0, 0.0], [0.0, 4.0]]), fnp.sqrt))
-    Array([[1., 0.],
-           [0., 2.]], dtype=float64)
-    """
-    a = _prep(A)
-    _square("funm", "A", a)
-    w, v = G.eig(a)
-    fw = operand(func(w)).astype(get_aval(w).dtype)
-    out = nla.matmul(v * fnp.expand_dims(fw, -2), L.inv(v))
-    if disp:
-        return out
-    ac = _complex(a)
-    err = nla.norm(nla.matmul(out, ac) - nla.matmul(ac, out), 1, axis=(-2, -1)) / fnp.maximum(
-        nla.norm(out, 1, axis=(-2, -1)), np.finfo(np.float64).tiny)
-    return out, err
-
-
-def sqrtm(A: ArrayLike, blocksize: int = 1) -> Array:
-    """scipy.linalg.sqrtm: the principal square root (complex result, as JAX's), through the
-    eigendecomposition (a diagonalizable A).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import sqrtm
-    >>> fnp.real(sqrtm(fnp.array([[4.0, 0.0], [0.0, 9.0]])))
-    Array([[2., 0.],
-           [0., 3.]], dtype=float64)
-    """
-    if not isinstance(blocksize, int) or blocksize < 1:
-        raise ValueError(f"sqrtm: `blocksize` = {blocksize!r} must be a positive integer.")
-    out = funm(A, fnp.sqrt)
-    assert not isinstance(out, tuple)   # (disp=True: the matrix alone)
-    return out
-
-
-def logm(A: ArrayLike, disp: bool = True) -> Array | tuple:
-    """scipy.linalg.logm: the principal matrix logarithm (complex result), through the
-    eigendecomposition (a diagonalizable A with no eigenvalue on the closed negative real axis).
-
-    >>> import funcgrad.numpy as fnp
-    >>> from funcgrad.scipy.linalg import logm
-    >>> fnp.real(logm(fnp.array([[1.0, 0.0], [0.0, 1.0]])))
-    Array([[0., 0.],
-           [0., 0.]], dtype=float64)
-    """
-    return funm(A, fnp.log, disp)
 
 
 def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "schur",
