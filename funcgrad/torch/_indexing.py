@@ -8,14 +8,18 @@ Assignment writes into storage: through a view (CopySlices) for basic indices, a
 (IndexPutBackward0) for advanced ones."""
 from __future__ import annotations
 
+import sys
+import warnings
+
 import numpy as np
 
 from .. import numpy as fnp
 from .._core import backend
+from .._core.errors import _is_internal
 from . import _dtypes as D
 from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
-from ._factories import _t
+from ._factories import _t, sequence_array
 from ._storage import wrap_dim
 from ._tensor import Tensor, _as, _host_result, concrete
 from ._views import view_op
@@ -25,35 +29,98 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 # ---- turning a torch index into numpy's ---------------------------------------------------------
 
+_SEQUENCE_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+    "a different result")
+_UINT8_WARNING = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                  "torch.bool instead.")
+
+
 def _numpy_index(idx):
-    """A torch index as numpy's: tensors become arrays (bool masks stay masks)."""
+    """A torch index as numpy's: tensors and sequences (lists, ranges, numpy arrays) become
+    int64 arrays or bool masks; 0-dim integer tensors and arrays become integers (PyTorch
+    selects with them); Python bools become 0-dim masks. A list holding a sequence, tensor,
+    slice, None or Ellipsis is read as a tuple of indices, with PyTorch's deprecation warning."""
     if type(idx) is tuple:
+        return tuple(_item(i) for i in idx)
+    if type(idx) is list and _list_as_tuple(idx):
+        _warn(_SEQUENCE_WARNING)
         return tuple(_item(i) for i in idx)
     return _item(idx)
 
 
+def _warn(message):
+    """A UserWarning attributed to the user's line that indexed."""
+    level, f = 2, sys._getframe(1)
+    while f is not None and _is_internal(f.f_code.co_filename):
+        f, level = f.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def _scalar_masks(nidx):
+    """Whether nidx holds a Python bool (a 0-dim mask: True adds a dimension of size 1, False
+    one of size 0)."""
+    items = nidx if type(nidx) is tuple else (nidx,)
+    for i in items:
+        if type(i) is np.ndarray and i.ndim == 0:
+            return True
+    return False
+
+
+def _masks_as_none(nidx):
+    items = nidx if type(nidx) is tuple else (nidx,)
+    return tuple(None if type(i) is np.ndarray and i.ndim == 0 else i for i in items)
+
+
+def _list_as_tuple(seq):
+    """NumPy's old heuristic, which PyTorch keeps: a short list holding a sequence, a tensor, a
+    slice, None or Ellipsis is a tuple of indices."""
+    if len(seq) >= 32:
+        return False
+    for i in seq:
+        if i is None or i is Ellipsis or isinstance(i, (Tensor, list, tuple, range, slice, str,
+                                                        np.ndarray)):
+            return True
+    return False
+
+
 def _item(i):
-    if type(i) in _BASIC:
-        if type(i) is slice and i.step is not None and i.step <= 0:
+    t = type(i)
+    if t in _BASIC:
+        if t is slice and i.step is not None and i.step <= 0:
             raise ValueError("slice step cannot be zero" if i.step == 0 else
                              "step must be greater than zero")
         return i
     if isinstance(i, Tensor):
-        if i._dtype.is_floating_point or i._dtype.is_complex:
+        dt = i._dtype
+        if dt.is_floating_point or dt.is_complex:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         d = concrete(i)
-        return d if i._dtype is not D.uint8 else d.astype(bool)
-    if isinstance(i, bool) or isinstance(i, np.bool_):
-        return bool(i)
+        if dt is D.uint8:
+            _warn(_UINT8_WARNING)
+            return d.astype(bool)
+        if d.ndim == 0 and dt is not D.bool:
+            return int(d)
+        return d
+    if t is bool or isinstance(i, np.bool_):
+        return np.asarray(bool(i))
     if isinstance(i, (int, np.integer)):
         return int(i)
-    if isinstance(i, (list, tuple)):
-        arr = np.asarray([_item(j) if isinstance(j, Tensor) else j for j in i])
-        if arr.dtype.kind not in "iub":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return arr
-    if isinstance(i, np.ndarray):
-        return i
+    if isinstance(i, (list, tuple, range, np.ndarray)):
+        if isinstance(i, np.ndarray) and i.dtype.kind in "biu" and i.dtype != np.uint8:
+            arr = i if i.dtype.kind == "b" else i.astype(np.int64, copy=False)
+        else:
+            arr = sequence_array(i)
+            if arr.dtype == np.uint8:
+                _warn(_UINT8_WARNING)
+                arr = arr.astype(bool)
+            elif arr.dtype != bool:
+                if arr.dtype.kind == "c":
+                    raise TypeError("'complex' object cannot be interpreted as an integer")
+                arr = arr.astype(np.int64)
+        return int(arr) if arr.ndim == 0 and arr.dtype != bool else arr
     if isinstance(i, float):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          "Variables are valid indices (got float)")
@@ -115,6 +182,17 @@ def _check_index(shape, nidx):
 
 def getitem(t, idx):
     nidx = _numpy_index(idx)
+    if _scalar_masks(nidx):
+        # PyTorch unsqueezes for a bool index (and takes no element there for False)
+        target = np.broadcast_to(np.int8(0), tuple(t.shape))[nidx].shape
+        out = _getitem(t, _masks_as_none(nidx))
+        if tuple(out.shape) != target:
+            out = _getitem(out, tuple(slice(0, n) for n in target))
+        return out
+    return _getitem(t, nidx)
+
+
+def _getitem(t, nidx):
     d = t._data
     if is_storage(d) and _is_basic(nidx):
         if not (t._requires_grad and is_grad_enabled()):
@@ -145,7 +223,7 @@ def _basic_name(nidx):
 
 def _basic_chain(t, nidx):
     """A basic index applied as PyTorch applies it: one view operation per indexed dimension."""
-    if nidx is Ellipsis:
+    if nidx is Ellipsis or nidx == ():
         return view_op(t, "AliasBackward0", lambda a: a[...], lambda x: x)
     lone = type(nidx) is not tuple
     items = (nidx,) if lone else nidx
@@ -195,7 +273,7 @@ def _advanced(t, nidx):
         return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
     # the basic parts as views (an integer removes its dimension), then the advanced index
     pre = _basic_chain(t, basic) if is_grad_enabled() and t._requires_grad else \
-        getitem(t, basic)
+        _getitem(t, basic)
     rest = tuple(slice(None) if type(i) is slice else i for i in items
                  if not isinstance(i, (int, np.integer)) or isinstance(i, bool))
     return apply_op("IndexBackward0", lambda x: x[rest], [pre], saves=False)
@@ -205,6 +283,11 @@ def _advanced(t, nidx):
 
 def setitem(t, idx, value):
     nidx = _numpy_index(idx)
+    if _scalar_masks(nidx):
+        if np.broadcast_to(np.int8(0), tuple(t.shape))[nidx].size == 0:
+            return  # a False index selects nothing
+        nidx = _masks_as_none(nidx)
+    _index_dtypes(t, nidx, value)
     vt = value if isinstance(value, Tensor) else None
     d = t._data
     if not t._tracking(vt) and is_storage(d) and (vt is None or type(vt._data) is type(d)):
@@ -242,6 +325,20 @@ def setitem(t, idx, value):
         _plain_view(t, nidx).copy_(value)
         return
     t._inplace(_index_put, nidx, value)
+
+
+def _index_dtypes(t, nidx, value):
+    """PyTorch's error for an index_put (an advanced index other than one mask given a 0-dim
+    value) whose value tensor has another dtype than t (a basic index copies, converting)."""
+    if not isinstance(value, Tensor) or value._dtype is t._dtype or _is_basic(nidx):
+        return
+    items = nidx if type(nidx) is tuple else (nidx,)
+    arrays = [i for i in items if type(i) not in _BASIC]
+    if value._data.ndim == 0 and len(arrays) == 1 and arrays[0].dtype == bool:
+        return  # masked_fill
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{D.type_name(t._dtype)} for the destination and "
+                       f"{D.type_name(value._dtype)} for the source.")
 
 
 def _plain_view(t, nidx):
