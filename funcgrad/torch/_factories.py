@@ -78,22 +78,21 @@ def _sizes(data):
 def _not_number(x, dtype):
     """PyTorch's TypeError for a sequence where dtype's number belongs."""
     name = type(x).__name__
-    if dtype.is_floating_point:
+    if dtype.is_floating_point or dtype.is_complex:
         return TypeError(f"must be real number, not {name}")
-    if dtype.is_complex:
-        return TypeError(f"complex() argument must be a string or a number, not {name}")
     return TypeError(f"'{name}' object cannot be interpreted as an integer")
 
 
 def _leaf(x, dtype, out):
     """Append element x (a number, a one-element tensor, a numpy scalar) to out."""
     t = type(x)
-    if t is float or t is int or t is bool or t is complex:
+    if t is float or t is int or t is bool:
         out.append(x)
     elif isinstance(x, Tensor):
-        if x._data.size != 1:
+        if x._data.size != 1 or not (dtype.is_floating_point or dtype.is_complex
+                                     or not (x._dtype.is_floating_point or x._dtype.is_complex)):
             raise (ValueError("only one element tensors can be converted to Python scalars")
-                   if dtype.is_floating_point or dtype.is_complex or dtype is D.bool else
+                   if dtype.is_floating_point or dtype.is_complex else
                    TypeError("only integer tensors of a single element can be converted to an "
                              "index"))
         if x._requires_grad:
@@ -107,17 +106,24 @@ def _leaf(x, dtype, out):
                                           or dtype.is_complex):
         raise TypeError(f"'{t.__module__}.{t.__name__}' object cannot be interpreted as an "
                         f"integer")
-    elif isinstance(x, (list, tuple, range)):
+    elif isinstance(x, (list, tuple, range)) or x is None:
         raise _not_number(x, dtype)
+    elif t is complex and not (dtype.is_complex or dtype is D.bool):
+        raise _not_number(x, dtype) if dtype.is_floating_point else TypeError(
+            "'complex' object cannot be interpreted as an integer")
     else:
         out.append(x)
 
 
-def _store(data, sizes, dim, dtype, out):
+def _store(data, sizes, dim, dtype, out, explicit):
     """Append data's elements to out in order, checking each sequence's length against sizes
-    (PyTorch's ValueError and TypeError for ragged data)."""
+    (PyTorch's ValueError and TypeError for ragged data). With an `explicit` integer or bool
+    dtype PyTorch reads a tensor element as one index, so it must have one element."""
     n = sizes[dim]
     if isinstance(data, Tensor) and data.ndim:
+        if explicit and not (dtype.is_floating_point or dtype.is_complex):
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
         data = list(data.unbind(0))
     elif not isinstance(data, (list, tuple, range, np.ndarray)) or (
             type(data) is np.ndarray and data.ndim == 0):
@@ -138,7 +144,7 @@ def _store(data, sizes, dim, dtype, out):
             _leaf(x, dtype, out)
         return
     for x in data:
-        _store(x, sizes, dim + 1, dtype, out)
+        _store(x, sizes, dim + 1, dtype, out, explicit)
 
 
 def sequence_array(data, dtype=None):
@@ -155,6 +161,7 @@ def sequence_array(data, dtype=None):
         first = first[0]
         if type(first) is str:
             raise ValueError("too many dimensions 'str'")
+    explicit = dtype is not None
     if dtype is None:
         dtype = _infer_dtype(data)
     if isinstance(data, Tensor):
@@ -170,7 +177,7 @@ def sequence_array(data, dtype=None):
     if not sizes:
         _leaf(data, dtype, out)
     elif all(sizes):
-        _store(data, sizes, 0, dtype, out)
+        _store(data, sizes, 0, dtype, out, explicit)
     try:
         with np.errstate(invalid="ignore", over="ignore"):
             return np.array(out, dtype=dtype.np).reshape(sizes)

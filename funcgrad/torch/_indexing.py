@@ -44,11 +44,27 @@ def _numpy_index(idx):
     selects with them); Python bools become 0-dim masks. A list holding a sequence, tensor,
     slice, None or Ellipsis is read as a tuple of indices, with PyTorch's deprecation warning."""
     if type(idx) is tuple:
-        return tuple(_item(i) for i in idx)
+        return _empty_selection(tuple(_item(i) for i in idx))
     if type(idx) is list and _list_as_tuple(idx):
         _warn(_SEQUENCE_WARNING)
-        return tuple(_item(i) for i in idx)
+        return _empty_selection(tuple(_item(i) for i in idx))
     return _item(idx)
+
+
+def _empty_selection(nidx):
+    """Integer index arrays that broadcast to no element select nothing, so PyTorch checks none
+    of their positions: they become empty arrays of that shape (numpy would check them)."""
+    arrays = [i for i in nidx if type(i) is np.ndarray and i.dtype != bool]
+    if len(arrays) < 2:
+        return nidx
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        return nidx  # _check_index raises PyTorch's error
+    if 0 not in shape:
+        return nidx
+    return tuple(np.zeros(shape, np.int64) if type(i) is np.ndarray and i.dtype != bool else i
+                 for i in nidx)
 
 
 def _warn(message):
@@ -172,9 +188,12 @@ def _check_index(shape, nidx):
         if isinstance(i, (int, np.integer)) or isinstance(i, np.ndarray):
             bad = np.asarray(i)
             bad = bad[(bad >= n) | (bad < -n)] if bad.size else bad
+            if bad.size and not n and bad.ndim:
+                raise IndexError("index is out of bounds for dimension with size 0")
             if bad.size:
+                # PyTorch names an integer's position in the index (Ellipsis and None count one)
                 raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension "
-                                 f"{dim} with size {n}")
+                                 f"{dim if bad.ndim else k} with size {n}")
         dim += 1
 
 
