@@ -54,11 +54,12 @@ def _numpy_index(idx):
 def _empty_selection(nidx):
     """Integer index arrays that broadcast to no element select nothing, so PyTorch checks none
     of their positions: they become empty arrays of that shape (numpy would check them)."""
-    arrays = [i for i in nidx if type(i) is np.ndarray and i.dtype != bool]
+    arrays = [i for i in nidx if type(i) is np.ndarray]
     if len(arrays) < 2:
         return nidx
     try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        shape = np.broadcast_shapes(*(a.shape if a.dtype != bool else (int(a.sum()),)
+                                      for a in arrays))
     except ValueError:
         return nidx  # _check_index raises PyTorch's error
     if 0 not in shape:
@@ -158,6 +159,7 @@ def _check_index(shape, nidx):
                for i in items if i is not None and i is not Ellipsis)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    _check_positions(shape, items, False)  # PyTorch selects with the integers first
     arrays = [i for i in items if isinstance(i, np.ndarray)]
     if len(arrays) > 1:
         shapes = [i.shape if i.dtype != bool else (int(i.sum()),) for i in arrays]
@@ -166,6 +168,12 @@ def _check_index(shape, nidx):
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
                              "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
+    _check_positions(shape, items, True)
+
+
+def _check_positions(shape, items, arrays):
+    """IndexErrors for masks of the wrong shape and positions out of range: of the integers, or
+    (`arrays`) of the index arrays."""
     dim = 0
     for k, i in enumerate(items):
         if i is Ellipsis:
@@ -176,7 +184,7 @@ def _check_index(shape, nidx):
         if i is None:
             continue
         if isinstance(i, np.ndarray) and i.dtype == bool:
-            got = tuple(shape[dim:dim + i.ndim])
+            got = tuple(shape[dim:dim + i.ndim]) if arrays else ()
             for j, (m, n) in enumerate(zip(i.shape, got)):
                 if m != n:
                     raise IndexError(f"The shape of the mask {list(i.shape)} at index {j} does "
@@ -185,15 +193,16 @@ def _check_index(shape, nidx):
             dim += i.ndim
             continue
         n = shape[dim]
-        if isinstance(i, (int, np.integer)) or isinstance(i, np.ndarray):
+        if isinstance(i, np.ndarray) if arrays else isinstance(i, (int, np.integer)):
             bad = np.asarray(i)
+            array = bad.ndim > 0
             bad = bad[(bad >= n) | (bad < -n)] if bad.size else bad
-            if bad.size and not n and bad.ndim:
+            if bad.size and not n and array:
                 raise IndexError("index is out of bounds for dimension with size 0")
             if bad.size:
                 # PyTorch names an integer's position in the index (Ellipsis and None count one)
                 raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension "
-                                 f"{dim if bad.ndim else k} with size {n}")
+                                 f"{dim if array else k} with size {n}")
         dim += 1
 
 
@@ -285,17 +294,31 @@ def _advanced(t, nidx):
     integer parts are views first, as in PyTorch (integers before advanced parts when they come
     first)."""
     items = nidx if type(nidx) is tuple else (nidx,)
-    if Ellipsis in [i for i in items if type(i) in _BASIC] or any(i is None for i in items):
-        return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
     basic = tuple(i if type(i) in _BASIC else slice(None) for i in items)
-    if all(type(i) is slice and i == slice(None) for i in basic):
+    if all(i is Ellipsis or type(i) is slice and i == slice(None) for i in basic):
         return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
-    # the basic parts as views (an integer removes its dimension), then the advanced index
+    # the basic parts as views (an integer removes its dimension, None adds one), then the
+    # advanced index over the view's dimensions (numpy would count integers as advanced)
     pre = _basic_chain(t, basic) if is_grad_enabled() and t._requires_grad else \
         _getitem(t, basic)
-    rest = tuple(slice(None) if type(i) is slice else i for i in items
-                 if not isinstance(i, (int, np.integer)) or isinstance(i, bool))
-    return apply_op("IndexBackward0", lambda x: x[rest], [pre], saves=False)
+    return apply_op("IndexBackward0", lambda x: x[_after_basic(items, t.ndim)], [pre],
+                    saves=False)
+
+
+def _after_basic(items, ndim):
+    """The advanced part of an index, over the dimensions its basic part (integers, slices,
+    None, Ellipsis) leaves."""
+    used = sum(1 if type(i) is not np.ndarray or i.dtype != bool else i.ndim
+               for i in items if i is not None and i is not Ellipsis)
+    rest: list = []
+    for i in items:
+        if i is Ellipsis:
+            rest.extend([slice(None)] * (ndim - used))
+        elif i is None or type(i) is slice:
+            rest.append(slice(None))
+        elif not isinstance(i, (int, np.integer)):
+            rest.append(i)
+    return tuple(rest)
 
 
 # ---- x[idx] = v ----------------------------------------------------------------------------------
@@ -307,6 +330,9 @@ def setitem(t, idx, value):
             return  # a False index selects nothing
         nidx = _masks_as_none(nidx)
     _index_dtypes(t, nidx, value)
+    if _mixed(nidx):
+        _check_index(tuple(t.shape), nidx)
+        nidx = _as_positions(tuple(t.shape), nidx)
     vt = value if isinstance(value, Tensor) else None
     d = t._data
     if not t._tracking(vt) and is_storage(d) and (vt is None or type(vt._data) is type(d)):
@@ -344,6 +370,29 @@ def setitem(t, idx, value):
         _plain_view(t, nidx).copy_(value)
         return
     t._inplace(_index_put, nidx, value)
+
+
+def _mixed(nidx):
+    """Whether nidx mixes index arrays with integers or None, where numpy (which counts an
+    integer as an index array) lays the result out otherwise than PyTorch."""
+    if type(nidx) is not tuple:
+        return False
+    arrays = others = False
+    for i in nidx:
+        if type(i) is np.ndarray:
+            arrays = True
+        elif i is None or isinstance(i, (int, np.integer)):
+            others = True
+    return arrays and others
+
+
+def _as_positions(shape, nidx):
+    """nidx as one index array per dimension, laid out as PyTorch lays out x[nidx] (its basic
+    part applied first, then its index arrays over the dimensions left)."""
+    items = nidx if type(nidx) is tuple else (nidx,)
+    basic = tuple(i if type(i) in _BASIC else slice(None) for i in items)
+    flat = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    return np.unravel_index(flat[basic][_after_basic(items, len(shape))], shape)
 
 
 def _index_dtypes(t, nidx, value):
