@@ -162,3 +162,8 @@ def __getattr__(name):
         raise AttributeError(f"module 'torch' has no attribute '{name}'") from None
     globals()[name] = module
     return module
+
+
+from ._out import install as _install_out  # noqa: E402
+
+_install_out(globals())  # out= on every function PyTorch gives one (funcgrad/torch/_out.py)
