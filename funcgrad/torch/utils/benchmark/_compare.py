@@ -120,9 +120,9 @@ class Compare:
     ...                   TaskSpec("x + 1", "pass", label="add", sub_label=s, description=d))
     ...       for s in ("small", "large") for d in ("plus", "times")]
     >>> print(Compare(ms))
-    [------------ add ------------]
+    [----------- add ------------]
                  |  plus  |  times
-    1 threads: --------------------
+    1 threads: -------------------
           small  |  5.0   |   5.0 
           large  |  5.0   |   5.0 
     <BLANKLINE>
