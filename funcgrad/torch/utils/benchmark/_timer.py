@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .... import torch as _torch  # (partly initialized here: Timer reads it when called)
 from ._measurement import Measurement, TaskSpec
 
 
@@ -43,9 +44,7 @@ class Timer:
         if global_setup:
             raise ValueError("global_setup is C++ only")
         namespace = dict(globals or {})
-        if "torch" not in namespace:
-            from .... import torch as _torch  # reason: funcgrad.torch imports this package
-            namespace["torch"] = _torch
+        namespace.setdefault("torch", _torch)
         stmt, setup = textwrap.dedent(stmt), textwrap.dedent(setup)
         self._timer = _timeit.Timer(stmt=stmt, setup=setup, timer=timer, globals=namespace)
         self._task_spec = TaskSpec(stmt=stmt, setup=setup, global_setup=global_setup,
