@@ -269,3 +269,19 @@ def test_warnings_match_torch(idx, warns):
             warnings.simplefilter("always")
             L.arange(12).reshape(3, 4)[idx]
         assert any(issubclass(x.category, UserWarning) for x in w) == warns, L.__name__
+
+
+SCATTER = {
+    "scatter_0d_index_value": lambda L: L.zeros(3).scatter_(0, L.tensor(1), value=1),
+    "scatter_0d_index_src": lambda L: L.zeros(3).scatter(0, L.tensor(1), L.tensor(5.0)),
+    "scatter_add_0d": lambda L: L.zeros(3).scatter_add(0, L.tensor(2), L.tensor(5.0)),
+    "scatter_reduce_0d": lambda L: L.ones(3).scatter_reduce(0, L.tensor(2), L.tensor(5.0),
+                                                            "prod"),
+    "scatter_0d_on_2d": lambda L: L.zeros(2, 3).scatter(0, L.tensor(1), 1.0),
+    "range_and_tensor": lambda L: L.arange(6.0).reshape(2, 3)[range(2), L.tensor([1, 0])],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCATTER))
+def test_scatter_and_tutorial_forms_match_torch(name):
+    _same(torch, SCATTER[name])

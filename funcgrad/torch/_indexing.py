@@ -481,6 +481,16 @@ def gather(input, dim, index, *, sparse_grad=False):
     return apply_op("GatherBackward0", lambda x: x[nidx], [input], saves=False)
 
 
+def _one_dim(input, idx, src):
+    """PyTorch counts a 0-dim index or src as 1-dim beside a 1-dim self: both as 1-dim."""
+    if input.ndim == 1:
+        if idx.ndim == 0:
+            idx = idx.reshape(1)
+        if isinstance(src, Tensor) and src.ndim == 0:
+            src = src.reshape(1)
+    return idx, src
+
+
 def _scatter_checks(input, d, idx, src):
     if idx.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
@@ -493,6 +503,7 @@ def _scatter_checks(input, d, idx, src):
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter")
+    idx, src = _one_dim(input, idx, src)
     if src is None:
         src = value
     if isinstance(src, Tensor) and src._dtype is not input._dtype:
@@ -518,6 +529,7 @@ def scatter_add(input, dim, index, src):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter_add")
+    idx, src = _one_dim(input, idx, src)
     _scatter_checks(input, d, idx, src)
     nidx = _grid(idx, d)
     sl = tuple(slice(0, n) for n in idx.shape)
@@ -529,6 +541,7 @@ def scatter_add(input, dim, index, src):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter_reduce")
+    idx, src = _one_dim(input, idx, src)
     _scatter_checks(input, d, idx, src)
     return _scatter_reduce(input, _grid(idx, d), idx.shape, src, reduce, include_self,
                            "ScatterReduceBackward0")
