@@ -122,3 +122,17 @@ def test_module_to_cpu_from_meta_refuses_as_torch():
     for L in (ft, torch):
         with pytest.raises(NotImplementedError, match="Cannot copy out of meta tensor"):
             _net(L).to("meta").to("cpu")
+
+
+def test_meta_initialization_leaves_the_generator_alone():
+    """Layers built on meta draw no numbers (PyTorch's generators are untouched), so what
+    follows prints PyTorch's random values."""
+    def run(L):
+        L.manual_seed(0)
+        with L.device("meta"):
+            L.nn.Linear(3, 3)
+            L.nn.Embedding(4, 2)
+            L.randn(3)
+        L.empty(5, device="meta").uniform_()
+        return L.rand(3).tolist()
+    assert run(ft) == run(torch)
