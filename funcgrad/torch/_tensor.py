@@ -582,7 +582,7 @@ class Tensor:
 
     def _check_inplace(self):
         d = self._data
-        if is_storage(d) and 0 in d.strides and d.size > 1 and any(
+        if is_storage(d) and 0 in d.strides and d.size > 1 and type(d) is not MetaArray and any(
                 st == 0 and n > 1 for st, n in zip(d.strides, d.shape)):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
