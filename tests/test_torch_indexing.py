@@ -285,3 +285,26 @@ SCATTER = {
 @pytest.mark.parametrize("name", sorted(SCATTER))
 def test_scatter_and_tutorial_forms_match_torch(name):
     _same(torch, SCATTER[name])
+
+
+BINCOUNT = {
+    "counts": lambda L: L.bincount(L.tensor([0, 2, 2, 1])),
+    "minlength": lambda L: L.bincount(L.tensor([1, 1]), minlength=3),
+    "float_weights": lambda L: L.bincount(L.tensor([1, 1, 3]), weights=L.tensor([0.5, 1.0, 2])),
+    "double_weights": lambda L: L.bincount(L.tensor([1]), L.tensor([2.0], dtype=L.float64)),
+    "int_weights": lambda L: L.bincount(L.tensor([1, 1]), weights=L.tensor([1, 2])),
+    "empty": lambda L: L.bincount(L.tensor([], dtype=L.int64)),
+    "empty_minlength": lambda L: L.bincount(L.tensor([], dtype=L.int64), minlength=2),
+    "int32": lambda L: L.bincount(L.tensor([3, 0], dtype=L.int32)),
+    "method": lambda L: L.tensor([0, 2, 2, 1]).bincount(),
+    "negative": lambda L: L.bincount(L.tensor([-1])),
+    "two_dims": lambda L: L.bincount(L.tensor([[1]])),
+    "float_input": lambda L: L.bincount(L.tensor([1.0])),
+    "bad_minlength": lambda L: L.bincount(L.tensor([1]), minlength=-1),
+    "weights_length": lambda L: L.bincount(L.tensor([1, 2]), weights=L.tensor([1.0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINCOUNT))
+def test_bincount_matches_torch(name):
+    _same(torch, BINCOUNT[name])

@@ -687,3 +687,29 @@ def nonzero(input, *, as_tuple=False):
 
 def argwhere(input):
     return nonzero(input)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0..max occurs in the 1-d non-negative integer `input` (at least
+    `minlength` counts), or the sums of `weights` at each value: float weights keep their dtype,
+    integer ones give float64, as PyTorch's.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.bincount(torch.tensor([0, 2, 2, 1])), torch.bincount(torch.tensor([1]), minlength=3)
+    (tensor([1, 1, 2]), tensor([0, 1, 0]))
+    """
+    dt = input._dtype
+    if dt.is_floating_point or dt.is_complex:
+        raise D.kernel_error("bincount_cpu", dt)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    idx = concrete(input)
+    if idx.ndim != 1 or dt is D.bool or (idx.size and idx.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return _host_result(np.bincount(idx, minlength=minlength).astype(np.int64), input)
+    w = concrete(weights)
+    if w.ndim != 1 or w.shape[0] != idx.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    out = weights._dtype if weights._dtype.is_floating_point else D.float64
+    return _host_result(np.bincount(idx, w.astype(np.float64), minlength).astype(out.np), input)
