@@ -8,19 +8,17 @@ Assignment writes into storage: through a view (CopySlices) for basic indices, a
 (IndexPutBackward0) for advanced ones."""
 from __future__ import annotations
 
-import sys
-import warnings
 
 import numpy as np
 
 from .. import numpy as fnp
 from .._core import backend
-from .._core.errors import _is_internal
 from . import _dtypes as D
 from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
 from ._factories import _t, sequence_array
 from ._storage import wrap_dim
+from ._user_warnings import warn as _warn
 from ._tensor import Tensor, _as, _host_result, concrete
 from ._views import view_op
 
@@ -66,14 +64,6 @@ def _empty_selection(nidx):
         return nidx
     return tuple(np.zeros(shape, np.int64) if type(i) is np.ndarray and i.dtype != bool else i
                  for i in nidx)
-
-
-def _warn(message):
-    """A UserWarning attributed to the user's line that indexed."""
-    level, f = 2, sys._getframe(1)
-    while f is not None and _is_internal(f.f_code.co_filename):
-        f, level = f.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _scalar_masks(nidx):

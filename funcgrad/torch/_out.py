@@ -10,14 +10,12 @@ globals) so each takes out=.
 from __future__ import annotations
 
 import functools
-import sys
-import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .._core.errors import _is_internal
 from . import _dtypes as D
 from ._grad_mode import is_grad_enabled, no_grad
+from ._user_warnings import warn as _warn
 from ._tensor import Tensor
 
 # the torch functions that take out= in PyTorch (held against torch's own by
@@ -86,14 +84,6 @@ _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32
             "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
             "bool": "bool", "float16": "c10::Half", "complex64": "c10::complex<float>",
             "complex128": "c10::complex<double>"}
-
-
-def _warn(message):
-    """A UserWarning attributed to the user's line."""
-    level, f = 2, sys._getframe(1)
-    while f is not None and _is_internal(f.f_code.co_filename):
-        f, level = f.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _category(dt):
