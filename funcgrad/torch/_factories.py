@@ -13,7 +13,8 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state,  #
                       initial_seed, manual_seed, multinomial, normal, poisson, rand, rand_like,
                       randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
                       _gen)
-from ._size import Size, as_device, check_size, storage_on
+from ._meta import meta_array
+from ._size import Size, as_device, check_size, get_default_device, storage_on
 from ._storage import host_values
 from ._tensor import Tensor, _with_grad
 
@@ -249,8 +250,10 @@ def _made(data, device, requires_grad):
 
 
 def _new(np_fn, size, dtype, device, requires_grad, kw_size=None):
-    return _made(np_fn(_size(size, kw_size), dtype=(dtype or D.get_default_dtype()).np),
-                 as_device(device), requires_grad)
+    dev, shape, dt = as_device(device), _size(size, kw_size), (dtype or D.get_default_dtype()).np
+    if (dev or get_default_device()).type == "meta":  # no values to make
+        return _made(meta_array(shape, dt), dev, requires_grad)
+    return _made(np_fn(shape, dtype=dt), dev, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
