@@ -80,7 +80,7 @@ def _reset_for_tests():
     global _cupy_state, active
     _cupy_state, active = None, False
     _gpus.clear()
-    for t in [t for t in _XP_BY_TYPE if t is not np.ndarray]:
+    for t in [t for t in _XP_BY_TYPE if not issubclass(t, np.ndarray)]:  # numpy's stay
         del _XP_BY_TYPE[t]
     set_default_device(None)
 

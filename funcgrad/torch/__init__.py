@@ -25,6 +25,7 @@ from ._factories import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, Float
                          rand, rand_like, randint, randint_like, randn, randn_like, randperm,
                          seed, set_rng_state, tensor, tril_indices, triu_indices, zeros,
                          zeros_like)
+from ._indexing import bincount
 from ._indexing import (argwhere, gather, index_add, index_copy, index_fill, index_put,
                         index_select, masked_scatter, masked_select, nonzero, scatter,
                         scatter_add, scatter_reduce, take)
@@ -162,3 +163,8 @@ def __getattr__(name):
         raise AttributeError(f"module 'torch' has no attribute '{name}'") from None
     globals()[name] = module
     return module
+
+
+from ._out import install as _install_out  # noqa: E402
+
+_install_out(globals())  # out= on every function PyTorch gives one (funcgrad/torch/_out.py)

@@ -14,6 +14,7 @@ from ..interpreters.ad import ReverseTrace, ReverseTracer, backward
 from ..lax.device import device_put
 from ..lax.shape import zeros_like_aval
 from ._grad_mode import _state as _grad_state
+from ._meta import MetaArray, meta_array, meta_used
 from ._graph import AccumulateGrad, PrimitiveNode, node_class
 
 _ndarray = np.ndarray
@@ -106,7 +107,7 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
     scalar_edges: Python numbers among args count as inputs in next_functions (PyTorch wraps the
         scalar operand of a binary arithmetic operation as a tensor).
     """
-    if backend.active:
+    if backend.active or meta_used[0]:
         fn = _on_one_device(fn, args)
     if _grad_state.enabled:
         for a in args:
@@ -223,6 +224,8 @@ def _on_one_device(fn, args):
     """fn run as PyTorch runs an operation on args (see tensors_device): on a GPU, with the CPU
     scalars among args moved there, and the GPU as funcgrad's default device, so that what fn
     makes from host data alone (constants, index tables) is made there too."""
+    if meta_used[0] and _meta_args(args):
+        return _on_meta(fn)
     device, scalars = tensors_device(args)
     if device is None:
         return fn
@@ -238,6 +241,40 @@ def _on_one_device(fn, args):
         finally:
             backend.swap_default_device(previous)
     return on_device
+
+
+def _meta_args(args):
+    """Whether args hold a meta tensor; PyTorch's error where they also hold a tensor of another
+    device (other than a 0-dim CPU one)."""
+    meta = other = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if type(a._data) is MetaArray:
+                meta = a
+            elif a._data.ndim:
+                other = a
+    if meta is not None and other is not None:
+        raise RuntimeError(f"Tensor on device {other.device} is not on the expected device "
+                           f"meta!")
+    return meta is not None
+
+
+def _on_meta(fn):
+    """fn on meta tensors: run on their zero-strided stand-ins for the result's shape and
+    dtype, which come back as meta storage."""
+    def on_meta(*vals):
+        vals = [_array(np.asarray(v._value)) if type(v) is Array and type(v._value) is MetaArray
+                else v for v in vals]
+        out = fn(*vals)
+        if type(out) is tuple:
+            return tuple(_as_meta(o) for o in out)
+        return _as_meta(out)
+    return on_meta
+
+
+def _as_meta(v):
+    d = raw(v)
+    return _array(meta_array(d.shape, d.dtype)) if hasattr(d, "shape") else v
 
 
 def device_error(a, b):

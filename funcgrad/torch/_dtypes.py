@@ -236,9 +236,10 @@ class finfo:
             raise TypeError(f"torch.finfo() requires a floating point input type. Use "
                             f"torch.iinfo to handle '{type!r}'")
         f = np.finfo(type.np)
-        self.bits, self.eps, self.max, self.min = f.bits, float(f.eps), float(f.max), float(f.min)
-        self.tiny = self.smallest_normal = float(f.smallest_normal)
-        self.resolution = float(f.resolution)
+        # .item(), not float(): this module's `float` is torch.float
+        self.bits, self.eps, self.max, self.min = f.bits, f.eps.item(), f.max.item(), f.min.item()
+        self.tiny = self.smallest_normal = f.smallest_normal.item()
+        self.resolution = f.resolution.item()
         self.dtype = type.to_real().name if type.is_complex else type.name
 
     def __repr__(self):
@@ -256,7 +257,7 @@ class iinfo:
                             f"handle '{type!r}'")
         i = np.iinfo(type.np) if type is not bool else None
         self.bits = type.itemsize * 8
-        self.max, self.min = (1, 0) if i is None else (int(i.max), int(i.min))
+        self.max, self.min = (1, 0) if i is None else (i.max, i.min)  # Python ints already
         self.dtype = type.name
 
     def __repr__(self):

@@ -13,78 +13,177 @@ from ._random import (Generator, bernoulli, default_generator, get_rng_state,  #
                       initial_seed, manual_seed, multinomial, normal, poisson, rand, rand_like,
                       randint, randint_like, randn, randn_like, randperm, seed, set_rng_state,
                       _gen)
-from ._size import Size, as_device, check_size, storage_on
+from ._meta import meta_array
+from ._size import Size, as_device, check_size, get_default_device, storage_on
 from ._storage import host_values
 from ._tensor import Tensor, _with_grad
 
 
-def _infer_dtype(data):
-    """PyTorch's dtype for `data`: numpy arrays and scalars keep theirs; Python bools -> bool,
-    ints -> int64, floats -> the default dtype, complex -> its complex partner; a list takes the
-    highest category among its elements."""
-    if isinstance(data, Tensor):
-        return data.dtype
-    if isinstance(data, (np.ndarray, np.generic)):
-        return D.from_numpy_dtype(data.dtype)
-    if isinstance(data, (list, tuple)):
-        best = None
-        for d in data:
-            if isinstance(d, str):
-                raise ValueError("too many dimensions 'str'")
-            dt = _infer_dtype(d)
-            if dt is None:
-                continue
-            best = dt if best is None else _higher(best, dt)
-        return best
-    if isinstance(data, bool):
-        return D.bool
-    if isinstance(data, int):
-        return D.int64
-    if isinstance(data, float):
+def _scalar_dtype(x):
+    """PyTorch's dtype for one element of a tensor's data (infer_scalar_type): Python bools ->
+    bool, ints -> int64, floats -> the default dtype, complex -> its complex partner; tensors,
+    numpy arrays and numpy scalars keep theirs. None where x is a sequence."""
+    t = type(x)
+    if t is float:
         return D.get_default_dtype()
-    if isinstance(data, complex):
+    if t is int:
+        return D.int64
+    if t is bool:
+        return D.bool
+    if t is complex:
         return D.get_default_dtype().to_complex()
-    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-
-
-def _higher(a, b):
-    if D._category(a) != D._category(b):
-        return a if D._category(a) > D._category(b) else b
-    return D.promote_types(a, b)
-
-
-def _check_ragged(data, depth=0):
-    """PyTorch's ValueError for nested lists of unequal lengths."""
-    if not isinstance(data, (list, tuple)):
+    if isinstance(x, Tensor):
+        return x._dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return D.from_numpy_dtype(x.dtype)
+    if t is str or t is bytes:
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+    if isinstance(x, (list, tuple, range)):
         return None
-    lengths = []
+    if isinstance(x, (bool, int, float, complex)):  # subclasses (np.float64 is caught above)
+        return _scalar_dtype(t.__mro__[-2](x))
+    raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+
+
+def _infer_dtype(data):
+    """PyTorch's dtype for `data`: the promotion (torch.promote_types) of its elements' dtypes
+    (_scalar_dtype); an empty sequence gives the default dtype."""
+    dt = _scalar_dtype(data)
+    if dt is not None:
+        return dt
+    if not len(data):
+        return D.get_default_dtype()
+    kinds = set(map(type, data))
+    if len(kinds) == 1 and kinds <= {float, int, bool}:  # the common case: one Python type
+        return _scalar_dtype(data[0])
+    best = None
     for d in data:
-        if isinstance(d, (list, tuple)):
-            lengths.append(len(d))
-            _check_ragged(d, depth + 1)
-        elif isinstance(d, Tensor) or isinstance(d, np.ndarray):
-            lengths.append(tuple(d.shape))
-        else:
-            lengths.append(None)
-    if lengths and any(l != lengths[0] for l in lengths):
-        first = lengths[0]
-        bad = next(l for l in lengths if l != first)
-        if isinstance(first, int) and bad is None:
-            raise TypeError("not a sequence")
-        if first is None:
-            d = next(d for d in data if isinstance(d, (list, tuple)))
-            raise TypeError(f"must be real number, not {type(d).__name__}")
-        raise ValueError(f"expected sequence of length {first} at dim {depth + 1} (got {bad})")
-    return None
+        dt = _infer_dtype(d)
+        best = dt if best is None else D.promote_types(best, dt)
+    return best
 
 
-def _to_numpy(data):
+def _sizes(data):
+    """The shape PyTorch reads from nested sequences: each first element's length, down to a
+    non-sequence (a tensor counts as a number there) or an empty sequence."""
+    sizes = []
+    while isinstance(data, (list, tuple, range)) or (type(data) is np.ndarray and sizes):
+        n = len(data)
+        sizes.append(n)
+        if not n:
+            break
+        data = data[0]
+    return sizes
+
+
+def _not_number(x, dtype):
+    """PyTorch's TypeError for a sequence where dtype's number belongs."""
+    name = type(x).__name__
+    if dtype.is_floating_point or dtype.is_complex:
+        return TypeError(f"must be real number, not {name}")
+    return TypeError(f"'{name}' object cannot be interpreted as an integer")
+
+
+def _leaf(x, dtype, out):
+    """Append element x (a number, a one-element tensor, a numpy scalar) to out."""
+    t = type(x)
+    if t is float or t is int or t is bool:
+        out.append(x)
+    elif isinstance(x, Tensor):
+        if x._data.size != 1 or not (dtype.is_floating_point or dtype.is_complex
+                                     or not (x._dtype.is_floating_point or x._dtype.is_complex)):
+            raise (ValueError("only one element tensors can be converted to Python scalars")
+                   if dtype.is_floating_point or dtype.is_complex else
+                   TypeError("only integer tensors of a single element can be converted to an "
+                             "index"))
+        if x._requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=5)
+        out.append(host_values(x).reshape(()).item())
+    elif isinstance(x, np.ndarray):
+        raise TypeError("len() of unsized object") if x.ndim == 0 else _not_number(x, dtype)
+    elif isinstance(x, np.bool_) and not (dtype is D.bool or dtype.is_floating_point
+                                          or dtype.is_complex):
+        raise TypeError(f"'{t.__module__}.{t.__name__}' object cannot be interpreted as an "
+                        f"integer")
+    elif isinstance(x, (list, tuple, range)) or x is None:
+        raise _not_number(x, dtype)
+    elif t is complex and not (dtype.is_complex or dtype is D.bool):
+        raise _not_number(x, dtype) if dtype.is_floating_point else TypeError(
+            "'complex' object cannot be interpreted as an integer")
+    else:
+        out.append(x)
+
+
+def _store(data, sizes, dim, dtype, out, explicit):
+    """Append data's elements to out in order, checking each sequence's length against sizes
+    (PyTorch's ValueError and TypeError for ragged data). With an `explicit` integer or bool
+    dtype PyTorch reads a tensor element as one index, so it must have one element."""
+    n = sizes[dim]
+    if isinstance(data, Tensor) and data.ndim:
+        if explicit and not (dtype.is_floating_point or dtype.is_complex):
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        data = list(data.unbind(0))
+    elif not isinstance(data, (list, tuple, range, np.ndarray)) or (
+            type(data) is np.ndarray and data.ndim == 0):
+        if isinstance(data, Tensor):
+            raise TypeError("len() of a 0-d tensor")
+        raise TypeError("not a sequence")
+    if len(data) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(data)})")
+    if dim + 1 == len(sizes):
+        if type(data) is range or type(data) is np.ndarray:
+            out.extend(data.tolist() if type(data) is np.ndarray else data)
+            return
+        kinds = set(map(type, data))
+        if kinds <= {float, int, bool}:
+            out.extend(data)
+            return
+        for x in data:
+            _leaf(x, dtype, out)
+        return
+    for x in data:
+        _store(x, sizes, dim + 1, dtype, out, explicit)
+
+
+def sequence_array(data, dtype=None):
+    """Nested sequences (lists, tuples, ranges, numpy arrays, with numbers and one-element
+    tensors as elements) as a numpy array of `dtype` (by default PyTorch's inferred dtype), with
+    PyTorch's errors for ragged or non-numeric data. Shared by tensor(), as_tensor() and the
+    index lists of x[idx].
+
+    >>> sequence_array([range(2), (True, 3.5)]).tolist()
+    [[0.0, 1.0], [1.0, 3.5]]
+    """
+    first = data
+    while isinstance(first, (list, tuple)) and first:  # PyTorch reads the shape first
+        first = first[0]
+        if type(first) is str:
+            raise ValueError("too many dimensions 'str'")
+    explicit = dtype is not None
+    if dtype is None:
+        dtype = _infer_dtype(data)
     if isinstance(data, Tensor):
-        return host_values(data)
-    if isinstance(data, (list, tuple)):
-        return np.array([_to_numpy(d) if isinstance(d, (Tensor, list, tuple)) else d
-                         for d in data])
-    return data
+        return host_values(data).astype(dtype.np)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data).astype(dtype.np)
+    if isinstance(data, list) and data and isinstance(data[0], np.ndarray) and data[0].ndim:
+        warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please "
+                      "consider converting the list to a single numpy.ndarray with numpy.array() "
+                      "before converting to a tensor.", UserWarning, stacklevel=3)
+    sizes = _sizes(data)
+    out: list = []
+    if not sizes:
+        _leaf(data, dtype, out)
+    elif all(sizes):
+        _store(data, sizes, 0, dtype, out, explicit)
+    try:
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.array(out, dtype=dtype.np).reshape(sizes)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -100,9 +199,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if dtype is not None and not isinstance(dtype, D.dtype):
         raise TypeError(f"tensor(): argument 'dtype' must be torch.dtype, not "
                         f"{type(dtype).__name__}")
-    _check_ragged(data)
-    dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
-    t = Tensor._make(storage_on(np.array(_to_numpy(data), dtype=dtype.np), device))
+    t = Tensor._make(storage_on(sequence_array(data, dtype), device))
     return _with_grad(t) if requires_grad else t
 
 
@@ -122,9 +219,7 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype) and (
             device is None or device.type == "cpu"):
         return from_numpy(data)
-    _check_ragged(data)
-    dtype = dtype or _infer_dtype(data) or D.get_default_dtype()
-    return Tensor._make(storage_on(np.array(_to_numpy(data), dtype=dtype.np), device))
+    return Tensor._make(storage_on(sequence_array(data, dtype), device))
 
 
 asarray = as_tensor
@@ -155,8 +250,10 @@ def _made(data, device, requires_grad):
 
 
 def _new(np_fn, size, dtype, device, requires_grad, kw_size=None):
-    return _made(np_fn(_size(size, kw_size), dtype=(dtype or D.get_default_dtype()).np),
-                 as_device(device), requires_grad)
+    dev, shape, dt = as_device(device), _size(size, kw_size), (dtype or D.get_default_dtype()).np
+    if (dev or get_default_device()).type == "meta":  # no values to make
+        return _made(meta_array(shape, dt), dev, requires_grad)
+    return _made(np_fn(shape, dtype=dt), dev, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
@@ -321,8 +418,7 @@ def _legacy_tensor(dtype, *args, **kwargs):
                                 f"{D.type_string(data)})")
             return data
         if isinstance(data, (list, tuple)) or isinstance(data, np.ndarray):
-            _check_ragged(data)
-            return Tensor._make(np.array(_to_numpy(data), dtype=dtype.np))
+            return Tensor._make(sequence_array(data, dtype))
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     return zeros(*args, dtype=dtype)
 

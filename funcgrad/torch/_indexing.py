@@ -8,6 +8,7 @@ Assignment writes into storage: through a view (CopySlices) for basic indices, a
 (IndexPutBackward0) for advanced ones."""
 from __future__ import annotations
 
+
 import numpy as np
 
 from .. import numpy as fnp
@@ -15,8 +16,9 @@ from .._core import backend
 from . import _dtypes as D
 from ._dispatch import apply_op, broadcast_shapes_checked, is_storage
 from ._grad_mode import is_grad_enabled
-from ._factories import _t
+from ._factories import _t, sequence_array
 from ._storage import wrap_dim
+from ._user_warnings import warn as _warn
 from ._tensor import Tensor, _as, _host_result, concrete
 from ._views import view_op
 
@@ -25,35 +27,107 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 
 # ---- turning a torch index into numpy's ---------------------------------------------------------
 
+_SEQUENCE_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error or "
+    "a different result")
+_UINT8_WARNING = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                  "torch.bool instead.")
+
+
 def _numpy_index(idx):
-    """A torch index as numpy's: tensors become arrays (bool masks stay masks)."""
+    """A torch index as numpy's: tensors and sequences (lists, ranges, numpy arrays) become
+    int64 arrays or bool masks; 0-dim integer tensors and arrays become integers (PyTorch
+    selects with them); Python bools become 0-dim masks. A list holding a sequence, tensor,
+    slice, None or Ellipsis is read as a tuple of indices, with PyTorch's deprecation warning."""
     if type(idx) is tuple:
-        return tuple(_item(i) for i in idx)
+        return _empty_selection(tuple(_item(i) for i in idx))
+    if type(idx) is list and _list_as_tuple(idx):
+        _warn(_SEQUENCE_WARNING)
+        return _empty_selection(tuple(_item(i) for i in idx))
     return _item(idx)
 
 
+def _empty_selection(nidx):
+    """Integer index arrays that broadcast to no element select nothing, so PyTorch checks none
+    of their positions: they become empty arrays of that shape (numpy would check them)."""
+    arrays = [i for i in nidx if type(i) is np.ndarray]
+    if len(arrays) < 2:
+        return nidx
+    try:
+        shape = np.broadcast_shapes(*(a.shape if a.dtype != bool else (int(a.sum()),)
+                                      for a in arrays))
+    except ValueError:
+        return nidx  # _check_index raises PyTorch's error
+    if 0 not in shape:
+        return nidx
+    return tuple(np.zeros(shape, np.int64) if type(i) is np.ndarray and i.dtype != bool else i
+                 for i in nidx)
+
+
+def _scalar_masks(nidx):
+    """Whether nidx holds a Python bool (a 0-dim mask: True adds a dimension of size 1, False
+    one of size 0)."""
+    items = nidx if type(nidx) is tuple else (nidx,)
+    for i in items:
+        if type(i) is np.ndarray and i.ndim == 0:
+            return True
+    return False
+
+
+def _masks_as_none(nidx):
+    items = nidx if type(nidx) is tuple else (nidx,)
+    return tuple(None if type(i) is np.ndarray and i.ndim == 0 else i for i in items)
+
+
+def _list_as_tuple(seq):
+    """NumPy's old heuristic, which PyTorch keeps: a short list holding a sequence, a tensor, a
+    slice, None or Ellipsis is a tuple of indices."""
+    if len(seq) >= 32:
+        return False
+    for i in seq:
+        if i is None or i is Ellipsis or isinstance(i, (Tensor, list, tuple, range, slice, str,
+                                                        np.ndarray)):
+            return True
+    return False
+
+
 def _item(i):
-    if type(i) in _BASIC:
-        if type(i) is slice and i.step is not None and i.step <= 0:
+    t = type(i)
+    if t in _BASIC:
+        if t is slice and i.step is not None and i.step <= 0:
             raise ValueError("slice step cannot be zero" if i.step == 0 else
                              "step must be greater than zero")
         return i
     if isinstance(i, Tensor):
-        if i._dtype.is_floating_point or i._dtype.is_complex:
+        dt = i._dtype
+        if dt.is_floating_point or dt.is_complex:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         d = concrete(i)
-        return d if i._dtype is not D.uint8 else d.astype(bool)
-    if isinstance(i, bool) or isinstance(i, np.bool_):
-        return bool(i)
+        if dt is D.uint8:
+            _warn(_UINT8_WARNING)
+            return d.astype(bool)
+        if d.ndim == 0 and dt is not D.bool:
+            return int(d)
+        return d
+    if t is bool or isinstance(i, np.bool_):
+        return np.asarray(bool(i))
     if isinstance(i, (int, np.integer)):
         return int(i)
-    if isinstance(i, (list, tuple)):
-        arr = np.asarray([_item(j) if isinstance(j, Tensor) else j for j in i])
-        if arr.dtype.kind not in "iub":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return arr
-    if isinstance(i, np.ndarray):
-        return i
+    if isinstance(i, (list, tuple, range, np.ndarray)):
+        if isinstance(i, np.ndarray) and i.dtype.kind in "biu" and i.dtype != np.uint8:
+            arr = i if i.dtype.kind == "b" else i.astype(np.int64, copy=False)
+        else:
+            arr = sequence_array(i)
+            if arr.dtype == np.uint8:
+                _warn(_UINT8_WARNING)
+                arr = arr.astype(bool)
+            elif arr.dtype != bool:
+                if arr.dtype.kind == "c":
+                    raise TypeError("'complex' object cannot be interpreted as an integer")
+                arr = arr.astype(np.int64)
+        return int(arr) if arr.ndim == 0 and arr.dtype != bool else arr
     if isinstance(i, float):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          "Variables are valid indices (got float)")
@@ -75,6 +149,7 @@ def _check_index(shape, nidx):
                for i in items if i is not None and i is not Ellipsis)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    _check_positions(shape, items, False)  # PyTorch selects with the integers first
     arrays = [i for i in items if isinstance(i, np.ndarray)]
     if len(arrays) > 1:
         shapes = [i.shape if i.dtype != bool else (int(i.sum()),) for i in arrays]
@@ -83,6 +158,12 @@ def _check_index(shape, nidx):
         except ValueError:
             raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
                              "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
+    _check_positions(shape, items, True)
+
+
+def _check_positions(shape, items, arrays):
+    """IndexErrors for masks of the wrong shape and positions out of range: of the integers, or
+    (`arrays`) of the index arrays."""
     dim = 0
     for k, i in enumerate(items):
         if i is Ellipsis:
@@ -93,7 +174,7 @@ def _check_index(shape, nidx):
         if i is None:
             continue
         if isinstance(i, np.ndarray) and i.dtype == bool:
-            got = tuple(shape[dim:dim + i.ndim])
+            got = tuple(shape[dim:dim + i.ndim]) if arrays else ()
             for j, (m, n) in enumerate(zip(i.shape, got)):
                 if m != n:
                     raise IndexError(f"The shape of the mask {list(i.shape)} at index {j} does "
@@ -102,12 +183,16 @@ def _check_index(shape, nidx):
             dim += i.ndim
             continue
         n = shape[dim]
-        if isinstance(i, (int, np.integer)) or isinstance(i, np.ndarray):
+        if isinstance(i, np.ndarray) if arrays else isinstance(i, (int, np.integer)):
             bad = np.asarray(i)
+            array = bad.ndim > 0
             bad = bad[(bad >= n) | (bad < -n)] if bad.size else bad
+            if bad.size and not n and array:
+                raise IndexError("index is out of bounds for dimension with size 0")
             if bad.size:
+                # PyTorch names an integer's position in the index (Ellipsis and None count one)
                 raise IndexError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension "
-                                 f"{dim} with size {n}")
+                                 f"{dim if array else k} with size {n}")
         dim += 1
 
 
@@ -115,6 +200,17 @@ def _check_index(shape, nidx):
 
 def getitem(t, idx):
     nidx = _numpy_index(idx)
+    if _scalar_masks(nidx):
+        # PyTorch unsqueezes for a bool index (and takes no element there for False)
+        target = np.broadcast_to(np.int8(0), tuple(t.shape))[nidx].shape
+        out = _getitem(t, _masks_as_none(nidx))
+        if tuple(out.shape) != target:
+            out = _getitem(out, tuple(slice(0, n) for n in target))
+        return out
+    return _getitem(t, nidx)
+
+
+def _getitem(t, nidx):
     d = t._data
     if is_storage(d) and _is_basic(nidx):
         if not (t._requires_grad and is_grad_enabled()):
@@ -145,7 +241,7 @@ def _basic_name(nidx):
 
 def _basic_chain(t, nidx):
     """A basic index applied as PyTorch applies it: one view operation per indexed dimension."""
-    if nidx is Ellipsis:
+    if nidx is Ellipsis or nidx == ():
         return view_op(t, "AliasBackward0", lambda a: a[...], lambda x: x)
     lone = type(nidx) is not tuple
     items = (nidx,) if lone else nidx
@@ -188,23 +284,45 @@ def _advanced(t, nidx):
     integer parts are views first, as in PyTorch (integers before advanced parts when they come
     first)."""
     items = nidx if type(nidx) is tuple else (nidx,)
-    if Ellipsis in [i for i in items if type(i) in _BASIC] or any(i is None for i in items):
-        return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
     basic = tuple(i if type(i) in _BASIC else slice(None) for i in items)
-    if all(type(i) is slice and i == slice(None) for i in basic):
+    if all(i is Ellipsis or type(i) is slice and i == slice(None) for i in basic):
         return apply_op("IndexBackward0", lambda x: x[nidx], [t], saves=False)
-    # the basic parts as views (an integer removes its dimension), then the advanced index
+    # the basic parts as views (an integer removes its dimension, None adds one), then the
+    # advanced index over the view's dimensions (numpy would count integers as advanced)
     pre = _basic_chain(t, basic) if is_grad_enabled() and t._requires_grad else \
-        getitem(t, basic)
-    rest = tuple(slice(None) if type(i) is slice else i for i in items
-                 if not isinstance(i, (int, np.integer)) or isinstance(i, bool))
-    return apply_op("IndexBackward0", lambda x: x[rest], [pre], saves=False)
+        _getitem(t, basic)
+    return apply_op("IndexBackward0", lambda x: x[_after_basic(items, t.ndim)], [pre],
+                    saves=False)
+
+
+def _after_basic(items, ndim):
+    """The advanced part of an index, over the dimensions its basic part (integers, slices,
+    None, Ellipsis) leaves."""
+    used = sum(1 if type(i) is not np.ndarray or i.dtype != bool else i.ndim
+               for i in items if i is not None and i is not Ellipsis)
+    rest: list = []
+    for i in items:
+        if i is Ellipsis:
+            rest.extend([slice(None)] * (ndim - used))
+        elif i is None or type(i) is slice:
+            rest.append(slice(None))
+        elif not isinstance(i, (int, np.integer)):
+            rest.append(i)
+    return tuple(rest)
 
 
 # ---- x[idx] = v ----------------------------------------------------------------------------------
 
 def setitem(t, idx, value):
     nidx = _numpy_index(idx)
+    if _scalar_masks(nidx):
+        if np.broadcast_to(np.int8(0), tuple(t.shape))[nidx].size == 0:
+            return  # a False index selects nothing
+        nidx = _masks_as_none(nidx)
+    _index_dtypes(t, nidx, value)
+    if _mixed(nidx):
+        _check_index(tuple(t.shape), nidx)
+        nidx = _as_positions(tuple(t.shape), nidx)
     vt = value if isinstance(value, Tensor) else None
     d = t._data
     if not t._tracking(vt) and is_storage(d) and (vt is None or type(vt._data) is type(d)):
@@ -242,6 +360,43 @@ def setitem(t, idx, value):
         _plain_view(t, nidx).copy_(value)
         return
     t._inplace(_index_put, nidx, value)
+
+
+def _mixed(nidx):
+    """Whether nidx mixes index arrays with integers or None, where numpy (which counts an
+    integer as an index array) lays the result out otherwise than PyTorch."""
+    if type(nidx) is not tuple:
+        return False
+    arrays = others = False
+    for i in nidx:
+        if type(i) is np.ndarray:
+            arrays = True
+        elif i is None or isinstance(i, (int, np.integer)):
+            others = True
+    return arrays and others
+
+
+def _as_positions(shape, nidx):
+    """nidx as one index array per dimension, laid out as PyTorch lays out x[nidx] (its basic
+    part applied first, then its index arrays over the dimensions left)."""
+    items = nidx if type(nidx) is tuple else (nidx,)
+    basic = tuple(i if type(i) in _BASIC else slice(None) for i in items)
+    flat = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    return np.unravel_index(flat[basic][_after_basic(items, len(shape))], shape)
+
+
+def _index_dtypes(t, nidx, value):
+    """PyTorch's error for an index_put (an advanced index other than one mask given a 0-dim
+    value) whose value tensor has another dtype than t (a basic index copies, converting)."""
+    if not isinstance(value, Tensor) or value._dtype is t._dtype or _is_basic(nidx):
+        return
+    items = nidx if type(nidx) is tuple else (nidx,)
+    arrays = [i for i in items if type(i) not in _BASIC]
+    if value._data.ndim == 0 and len(arrays) == 1 and arrays[0].dtype == bool:
+        return  # masked_fill
+    raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                       f"{D.type_name(t._dtype)} for the destination and "
+                       f"{D.type_name(value._dtype)} for the source.")
 
 
 def _plain_view(t, nidx):
@@ -316,6 +471,16 @@ def gather(input, dim, index, *, sparse_grad=False):
     return apply_op("GatherBackward0", lambda x: x[nidx], [input], saves=False)
 
 
+def _one_dim(input, idx, src):
+    """PyTorch counts a 0-dim index or src as 1-dim beside a 1-dim self: both as 1-dim."""
+    if input.ndim == 1:
+        if idx.ndim == 0:
+            idx = idx.reshape(1)
+        if isinstance(src, Tensor) and src.ndim == 0:
+            src = src.reshape(1)
+    return idx, src
+
+
 def _scatter_checks(input, d, idx, src):
     if idx.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
@@ -328,6 +493,7 @@ def _scatter_checks(input, d, idx, src):
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter")
+    idx, src = _one_dim(input, idx, src)
     if src is None:
         src = value
     if isinstance(src, Tensor) and src._dtype is not input._dtype:
@@ -353,6 +519,7 @@ def scatter_add(input, dim, index, src):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter_add")
+    idx, src = _one_dim(input, idx, src)
     _scatter_checks(input, d, idx, src)
     nidx = _grid(idx, d)
     sl = tuple(slice(0, n) for n in idx.shape)
@@ -364,6 +531,7 @@ def scatter_add(input, dim, index, src):
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     d = wrap_dim(dim, input.ndim)
     idx = _index_array(index, "scatter_reduce")
+    idx, src = _one_dim(input, idx, src)
     _scatter_checks(input, d, idx, src)
     return _scatter_reduce(input, _grid(idx, d), idx.shape, src, reduce, include_self,
                            "ScatterReduceBackward0")
@@ -509,3 +677,29 @@ def nonzero(input, *, as_tuple=False):
 
 def argwhere(input):
     return nonzero(input)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0..max occurs in the 1-d non-negative integer `input` (at least
+    `minlength` counts), or the sums of `weights` at each value: float weights keep their dtype,
+    integer ones give float64, as PyTorch's.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.bincount(torch.tensor([0, 2, 2, 1])), torch.bincount(torch.tensor([1]), minlength=3)
+    (tensor([1, 1, 2]), tensor([0, 1, 0]))
+    """
+    dt = input._dtype
+    if dt.is_floating_point or dt.is_complex:
+        raise D.kernel_error("bincount_cpu", dt)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    idx = concrete(input)
+    if idx.ndim != 1 or dt is D.bool or (idx.size and idx.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return _host_result(np.bincount(idx, minlength=minlength).astype(np.int64), input)
+    w = concrete(weights)
+    if w.ndim != 1 or w.shape[0] != idx.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    out = weights._dtype if weights._dtype.is_floating_point else D.float64
+    return _host_result(np.bincount(idx, w.astype(np.float64), minlength).astype(out.np), input)

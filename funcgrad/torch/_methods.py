@@ -349,7 +349,7 @@ _METHODS = {
     "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
     "index_put": I.index_put, "masked_select": I.masked_select,
     "masked_scatter": I.masked_scatter, "take": I.take, "nonzero": I.nonzero,
-    "argwhere": I.argwhere,
+    "argwhere": I.argwhere, "bincount": I.bincount,
     "scatter_": _inplace(I.scatter, "scatter_"),
     "scatter_add_": _inplace(I.scatter_add, "scatter_add_"),
     "scatter_reduce_": _inplace(I.scatter_reduce, "scatter_reduce_"),

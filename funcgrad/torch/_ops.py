@@ -21,8 +21,9 @@ from . import _dtypes as D
 from ._dispatch import (apply_op, broadcast_shapes_checked, needs_record, quiet,
                         record_primitive, size_mismatch, tensors_device, value_of)
 from ._factories import _t
-from ._grad_mode import is_grad_enabled, no_grad
+from ._grad_mode import is_grad_enabled
 from ._indexing import nonzero
+from ._out import write_out
 from ._storage import wrap_dim
 from ._tensor import Tensor, _as, _host_result, _scalar, concrete
 
@@ -296,14 +297,9 @@ divide = div
 
 
 def _out(result, out):
-    """An out= argument: the result written into it (resized, as PyTorch resizes, when its shape
-    differs)."""
-    if out is None:
-        return result
-    if out._data.shape != result._data.shape:
-        out._data = backend.xp_of(out._data).empty(result._data.shape, out._dtype.np)
-    with no_grad():
-        return out.copy_(result)
+    """An out= argument given to these functions directly (torch.add and the others take it
+    through _out.with_out, which never passes it on): written by the one out= layer."""
+    return result if out is None else write_out("out", result, out)
 
 
 def rsub(input, other, alpha=1):

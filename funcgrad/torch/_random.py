@@ -154,6 +154,8 @@ def _gen(generator, device=None):
     """The engine (funcgrad.torch._mt19937.Engine) behind `generator` (default: `device`'s,
     a torch.device, None for the default device's)."""
     device = device or get_default_device()
+    if device.type == "meta":  # no values to draw: PyTorch's generators are left untouched
+        return Engine(0)
     if generator is None and device.type == "cuda":
         generator = _cuda_generator(device.index or 0)
     return (generator or default_generator)._rng

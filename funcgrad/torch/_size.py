@@ -5,6 +5,7 @@ from typing import Iterable, Literal, SupportsIndex
 
 from .._core import backend
 from .._core.errors import DeviceUnavailableError
+from ._meta import meta_array
 
 
 def check_size(size, kw_size=None):
@@ -162,7 +163,7 @@ def as_device(d: device | str | int | None) -> device | None:
         require_cuda()
         if dev.index is not None and dev.index >= backend.cuda_device_count():
             raise RuntimeError("CUDA error: invalid device ordinal")
-    elif dev.type != "cpu":
+    elif dev.type not in ("cpu", "meta"):
         # what PyTorch's build without that backend says
         raise NotImplementedError(f"Could not run 'aten::empty.memory_format' with arguments "
                                   f"from the '{dev.type.upper()}' backend. funcgrad.torch runs "
@@ -186,4 +187,6 @@ def storage_on(data, dev):
     dev = dev or _default[0]
     if dev is None or dev.type == "cpu":
         return data
+    if dev.type == "meta":  # shape and dtype only
+        return meta_array(data.shape, data.dtype)
     return backend.transfer(data, fg_device(dev))

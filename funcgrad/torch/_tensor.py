@@ -29,6 +29,7 @@ from . import _dtypes as D
 from ._dispatch import apply_op, check_output_shape, grad_edge, is_storage, raw
 from ._grad_mode import is_grad_enabled
 from ._graph import Node, _Handle
+from ._meta import MetaArray, meta_array, meta_repr, no_data
 from ._printing import format_tensor
 from ._size import Size, as_device, device as _device, fg_device, same_device, storage_on
 from ._storage import address, copy_storage, root, wrap_dim
@@ -42,6 +43,7 @@ _bool = bool
 _Operand = Union["Tensor", _bool, _int, _float, complex, np.ndarray, np.generic]
 
 _CPU = _device("cpu")
+_META = _device("meta")
 _tuple_new = tuple.__new__
 _ndarray = np.ndarray
 _FROM_NP = D._FROM_NP
@@ -176,7 +178,13 @@ class Tensor:
         d = self._data
         if type(d) is _ndarray or not is_storage(d):  # a traced value: taken as the CPU's
             return _CPU
+        if type(d) is MetaArray:
+            return _META
         return _device("cuda", d.device.id)
+
+    @property
+    def is_meta(self) -> _bool:
+        return type(self._data) is MetaArray
 
     @property
     def is_cuda(self) -> _bool:
@@ -186,7 +194,7 @@ class Tensor:
     def is_mps(self) -> _bool:
         return False
 
-    is_meta = is_quantized = is_sparse = is_mps
+    is_quantized = is_sparse = is_mps
 
     @property
     def layout(self) -> D.layout:
@@ -441,9 +449,13 @@ class Tensor:
         if self.numel() != 1:
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
                                "Scalar")
+        if type(self._data) is MetaArray:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
+        if type(self._data) is MetaArray:
+            raise no_data()
         return self._data.tolist()
 
     def __bool__(self) -> _bool:
@@ -477,6 +489,8 @@ class Tensor:
             return f"tensor(traced {self._data!r})"
         prefix = "tensor(" if type(self).__name__ in ("Tensor", "Parameter") else \
             f"{type(self).__name__}("
+        if type(self._data) is MetaArray:
+            return meta_repr(self, prefix, grad_fn)
         return format_tensor(backend.to_host(self._data), repr(self._dtype),
                              requires_grad=self._requires_grad, grad_fn=grad_fn,
                              device=str(self.device),
@@ -501,6 +515,10 @@ class Tensor:
                             f"(dtype={type(dtype).__name__}, ): dtype must be a torch.dtype")
         dev = as_device(dev)
         if dev is not None and not same_device(dev, self.device):
+            if dev.type == "meta" or type(self._data) is MetaArray:
+                if dev.type != "meta":
+                    raise no_data()
+                return Tensor._make(meta_array(self._data.shape, (dtype or self._dtype).np))
             return _to_device(self, dev, dtype or self._dtype)
         if dtype is None or dtype is self._dtype:
             return self.clone() if kwargs.get("copy") else self
@@ -564,7 +582,7 @@ class Tensor:
 
     def _check_inplace(self):
         d = self._data
-        if is_storage(d) and 0 in d.strides and d.size > 1 and any(
+        if is_storage(d) and 0 in d.strides and d.size > 1 and type(d) is not MetaArray and any(
                 st == 0 and n > 1 for st, n in zip(d.strides, d.shape)):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "

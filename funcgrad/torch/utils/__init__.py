@@ -1,2 +1,2 @@
 """torch.utils: data loading (torch.utils.data) and hook handles."""
-from . import data, hooks  # noqa: F401
+from . import benchmark, data, hooks  # noqa: F401

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn, TypeGuard, TypeVar
 
 from ... import _dtypes as D
+from ..._factories import empty
 from ..._size import as_device
 from ..._tensor import Tensor
 from ..._grad_mode import no_grad
@@ -483,6 +484,13 @@ class Module:
             if buf is not None:
                 self._buffers[key] = fn(buf)
         return self
+
+    def to_empty(self: _M, *, device: Any, recurse: bool = True) -> _M:
+        """Parameters and buffers moved to `device` as uninitialized tensors of their shapes
+        (how a module built on the meta device gets storage; load_state_dict fills it)."""
+        def fresh(t: Tensor) -> Tensor:
+            return empty(*t.shape, dtype=t.dtype, device=device)
+        return self._apply(fresh, recurse=recurse)
 
     def cuda(self: _M, device: Any = None) -> _M:
         return self._apply(lambda t: t.cuda(device))
