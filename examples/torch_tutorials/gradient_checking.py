@@ -4,6 +4,7 @@ the GradcheckError), complex inputs, and fast_mode (after PyTorch's "Gradcheck m
 notes)."""
 import torch
 from torch.autograd import gradcheck, gradgradcheck
+from torch.autograd.gradcheck import GradcheckError
 
 torch.manual_seed(0)
 x = torch.randn(4, dtype=torch.double, requires_grad=True)
@@ -35,7 +36,7 @@ class WrongSquare(torch.autograd.Function):
 print(gradcheck(WrongSquare.apply, (x,), raise_exception=False))
 try:
     gradcheck(WrongSquare.apply, (x,))
-except torch.autograd.gradcheck.GradcheckError as e:
+except GradcheckError as e:
     print(type(e).__name__, str(e).splitlines()[0])
 
 z = torch.randn(3, dtype=torch.cdouble, requires_grad=True)
