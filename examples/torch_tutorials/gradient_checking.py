@@ -2,6 +2,8 @@
 precision functions and modules, what a wrong backward looks like (raise_exception=False and
 the GradcheckError), complex inputs, and fast_mode (after PyTorch's "Gradcheck mechanics"
 notes)."""
+import warnings
+
 import torch
 from torch.autograd import gradcheck, gradgradcheck
 from torch.autograd.gradcheck import GradcheckError
@@ -40,12 +42,34 @@ except GradcheckError as e:
     print(type(e).__name__, str(e).splitlines()[0])
 
 z = torch.randn(3, dtype=torch.cdouble, requires_grad=True)
-print(gradcheck(lambda c: (c * c.conj()).real, (z,)))
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(gradcheck(lambda c: (c * c.conj()).real, (z,)))
+    print(gradcheck(lambda c: c * c, (z,)))
+print("warnings for complex128 inputs:", [type(w.message).__name__ for w in caught])
 
-try:
-    gradcheck(lambda a: a * 2, (torch.randn(3, requires_grad=True),))
-except Exception as e:
-    print("float32:", type(e).__name__)
+
+class WrongComplexSquare(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, c):
+        ctx.save_for_backward(c)
+        return c * c
+
+    @staticmethod
+    def backward(ctx, grad):
+        c, = ctx.saved_tensors
+        return grad * 2 * c.conj() + 1j        # the imaginary part is wrong
+
+
+print(gradcheck(WrongComplexSquare.apply, (z,), raise_exception=False))
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        gradcheck(lambda a: a * 2, (torch.randn(3, requires_grad=True),))
+    except Exception as e:
+        print("float32:", type(e).__name__)
+print("warnings for float32 inputs:", [type(w.message).__name__ for w in caught])
 
 nondiff = torch.randint(0, 3, (4,))
 print(gradcheck(lambda a, idx: a[idx], (x, nondiff)))
