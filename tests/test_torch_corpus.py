@@ -131,6 +131,16 @@ else:
         sys.path.insert(0, os.path.dirname(path))
         runpy.run_path(path, run_name="__main__")
         return 0
+import torch.func, torch.nn, torch.optim, torch.utils.data
+# First calls import lazily (PyTorch's functorch and dynamo take seconds): once, here, with no
+# random numbers drawn.
+w = torch.ones(2, requires_grad=True)
+torch.func.vmap(torch.func.grad(lambda v: (v * w).sum()))(torch.ones(3, 2))
+for opt in (torch.optim.SGD([w], lr=0.1, momentum=0.9), torch.optim.Adam([w])):
+    (w * w).sum().backward()
+    opt.step()
+list(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 2)), batch_size=2))
+del w, opt
 for path in paths:
     name = os.path.splitext(os.path.basename(path))[0]
     sys.stdout.flush(); sys.stderr.flush()
