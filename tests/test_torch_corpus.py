@@ -52,7 +52,6 @@ PENDING: dict[str, str] = {
         "Function.jvp, gradcheck(check_forward_ad=True)) [torchfunc]",
     "gradient_checking": "gradcheck on complex128 inputs warns (UserWarning, ComplexWarning) and "
         "drops imaginary parts, so a wrong complex backward passes [torchfunc]",
-    "hooks": "Module.register_full_backward_hook raises NotImplementedError [nn, unowned]",
     "iris_classification": "no Tensor.bincount / torch.bincount [torchapi]",
     "lr_schedulers": "StepLR.state_dict() lacks PyTorch 2.13's _is_initial and "
         "_get_lr_called_within_step entries [torchspeed]",
