@@ -42,6 +42,15 @@ PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 # program -> the gap that stops it printing what PyTorch prints [owner] (all others do).
 PENDING: dict[str, str] = {
+    "autograd_functional": "jacobian(..., strict=True) of an output independent of the input "
+        "returns zeros where PyTorch raises RuntimeError 'Output 0 of the user-provided "
+        "function does not require grad...' [torchfunc]",
+    "autograd_graph": "nodes lack PyTorch's _saved_* attributes (MulBackward0._saved_self, "
+        "_saved_other, ExpBackward0._saved_result, PowBackward0._saved_exponent, "
+        "SumBackward0._saved_self_sym_sizes); the create_graph graph is named PowBackward0 "
+        "where PyTorch builds MulBackward0 <- MulBackward1 <- PowBackward0; "
+        "detect_anomaly(check_nan=True) raises no error for a NaN gradient; no "
+        "torch.is_anomaly_enabled [torchfunc]",
     "autograd_basics": "the graph create_graph=True builds: grad of t ** 3 prints "
         "grad_fn=<PowBackward0> where PyTorch names its last node MulBackward0 [torchfunc]",
     "custom_functions": "no module torch.autograd.function (`from torch.autograd.function import "
@@ -55,11 +64,16 @@ PENDING: dict[str, str] = {
     "iris_classification": "no Tensor.bincount / torch.bincount [torchapi]",
     "lr_schedulers": "StepLR.state_dict() lacks PyTorch 2.13's _is_initial and "
         "_get_lr_called_within_step entries [torchspeed]",
+    "meta_device_and_testing": "no meta device (torch.device('meta') as a context, "
+        "device='meta', to_empty, load_state_dict(assign=True)) and no torch.testing "
+        "(assert_close with PyTorch's messages, make_tensor) [torchapi]",
     "model_ensembling": "no torch.func.stack_module_state [torchfunc]; then Module.to('meta') "
         "raises NotImplementedError [torchapi]; then vmap of functional_call over parameters "
         "that require grad returns a tensor without grad_fn [torchfunc]",
     "nn_from_scratch": "indexing with a range (input[range(n), target]) raises TypeError; with "
         "torch.arange the program matches [torchapi]",
+    "random_samplers": "torch.poisson draws other numbers than PyTorch's sampler "
+        "(seed 0, rate 3: PyTorch [6, 3, 2, 3, 4, ...]) [torchdata]",
     "save_load": "SGD's state_dict()['state'][i] has funcgrad's 'fg_state' layout, not "
         "PyTorch's {'momentum_buffer': ...} [torchspeed]",
     "tensors_basics": "torch.matmul(a, b, out=y) does not write y [torchapi]",
