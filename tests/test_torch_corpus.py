@@ -223,6 +223,9 @@ def test_corpus_is_complete():
     assert not missing, f"no recorded output for {missing}: run {__file__} --record"
     stale = sorted(set(PENDING) - set(PROGRAMS))
     assert not stale, f"PENDING names programs that do not exist: {stale}"
+    docs = (ROOT / "docs" / "pytorch.md").read_text()
+    unlisted = [n for n in PROGRAMS if f"| `{n}.py` |" not in docs]
+    assert not unlisted, f"docs/pytorch.md's corpus table lacks {unlisted}"
 
 
 def _pending(name: str):
