@@ -55,6 +55,8 @@ PENDING: dict[str, str] = {
         "grad_fn=<PowBackward0> where PyTorch names its last node MulBackward0 [torchfunc]",
     "custom_functions": "no module torch.autograd.function (`from torch.autograd.function import "
         "once_differentiable`); with that import the program matches [torchfunc]",
+    "data_loading_protocols": "no Tensor.is_pinned (and pin_memory) for pin_memory=True "
+        "batches on the CPU [torchdata]",
     "data_pipeline": "scatter_ with a 0-d index on a 1-d tensor raises RuntimeError (PyTorch "
         "accepts it) [torchapi]",
     "forward_ad": "no module torch.autograd.forward_ad (dual_level, make_dual, unpack_dual, "
@@ -76,6 +78,11 @@ PENDING: dict[str, str] = {
         "(seed 0, rate 3: PyTorch [6, 3, 2, 3, 4, ...]) [torchdata]",
     "save_load": "SGD's state_dict()['state'][i] has funcgrad's 'fg_state' layout, not "
         "PyTorch's {'momentum_buffer': ...} [torchspeed]",
+    "tensor_creation_and_out": "torch.tensor of a range or a tuple of ranges, and of a list "
+        "mixing 0-d tensors with numbers, raise; indexing and assigning with a range raise; "
+        "out= is refused by torch.mul and torch.sum, ignored by torch.max(dim, out=(v, i)), "
+        "resizes a non-empty out without PyTorch's UserWarning, and takes an int64 out for a "
+        "float result where PyTorch raises RuntimeError [torchapi]",
     "tensors_basics": "torch.matmul(a, b, out=y) does not write y [torchapi]",
 }
 
