@@ -42,6 +42,8 @@ PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 # program -> the gap that stops it printing what PyTorch prints [owner] (all others do).
 PENDING: dict[str, str] = {
+    "benchmark_timer": "no torch.utils.benchmark (Timer.timeit, blocked_autorange, "
+        "adaptive_autorange, Measurement, Measurement.merge, Compare) [torchapi]",
     "autograd_functional": "jacobian(..., strict=True) of an output independent of the input "
         "returns zeros where PyTorch raises RuntimeError 'Output 0 of the user-provided "
         "function does not require grad...' [torchfunc]",
