@@ -9,8 +9,9 @@ equality of ../shared/tools/compare_output.py, with which the seed programs are 
 FUNCGRAD_CORPUS_EXACT=1 asks for identical text.
 
 Speed: importing torch or funcgrad.torch costs seconds, the programs themselves little, so one
-driver process imports it once and runs each program in a fork of itself (a fresh process image
-per program, as `python -m funcgrad.torch program.py` gives: the runner's own `main` runs it).
+driver process imports it once (and makes the first calls that import more lazily, drawing no
+random numbers) and runs each program in a fork of itself: a process of its own per program,
+started as `python -m funcgrad.torch program.py` starts it (the runner's own `main` runs it).
 `test_the_runner_is_python_m_funcgrad_torch` checks one program in a real separate process.
 Both libraries run with one thread (OMP_NUM_THREADS=1): forked children of a multi-threaded
 PyTorch on a loaded machine run several times slower, and the tensors here are far too small for
@@ -19,9 +20,10 @@ Where real PyTorch is installed, `test_recording_is_what_pytorch_prints` runs ev
 it again (in one such driver) and compares with the same recording, so a recording cannot go
 stale. Re-record after changing a program: `python tests/test_torch_corpus.py --record [names]`.
 
-PENDING lists the programs that do not yet print what PyTorch prints, each with the first gap
-that stops it (issue #21) and the helper that owns it; they run as strict xfails, so a program
-that starts passing fails the run until its line is deleted.
+PENDING lists the programs that do not yet print what PyTorch prints, each with the gaps that
+stop it (issue #21; every gap found, running the program past each one) and, in brackets, the
+helper that owns them; they run as strict xfails, so a program that starts passing fails the run
+until its line is deleted. Run with FUNCGRAD_CORPUS_EXACT=1 to see last-digit differences too.
 """
 from __future__ import annotations
 
@@ -247,7 +249,6 @@ def _pending(name: str):
 def test_program_prints_what_pytorch_printed(name, funcgrad_runs):
     result = funcgrad_runs[name]
     assert_prints_what_pytorch_printed(name, result, "python -m funcgrad.torch")
-    assert result[3] < 10.0, f"{name}.py took {result[3]:.1f} s under funcgrad (keep it < 3 s)"
 
 
 def test_the_runner_is_python_m_funcgrad_torch(funcgrad_runs):
@@ -260,9 +261,13 @@ def test_the_runner_is_python_m_funcgrad_torch(funcgrad_runs):
     assert proc.stdout == funcgrad_runs[name][1]
 
 
-def test_recording_is_what_pytorch_prints():
-    pytest.importorskip("torch", reason="PyTorch oracle not installed: pip install torch "
-                        "(CPU) to check the recordings")
+RECORDED_WITH = "2.13."   # the PyTorch release whose output expected/ holds
+
+
+def test_recording_is_what_pytorch_prints(torch):
+    if not torch.__version__.startswith(RECORDED_WITH):
+        pytest.skip(f"the recordings are PyTorch {RECORDED_WITH}x's output (state_dict keys and "
+                    f"messages change between releases); this is PyTorch {torch.__version__}")
     runs = run_programs(PROGRAMS, "torch")
     failed = []
     for name in PROGRAMS:
