@@ -65,6 +65,11 @@ PENDING: dict[str, str] = {
         "accepts it) [torchapi]",
     "forward_ad": "no module torch.autograd.forward_ad (dual_level, make_dual, unpack_dual, "
         "Function.jvp, gradcheck(check_forward_ad=True)) [torchfunc]",
+    "func_transforms_advanced": "no torch.func.linearize; vmap(randomness='different') gives "
+        "every row the same random numbers, and the default randomness='error' does not raise; "
+        "jacrev(lambda t: t.sin() * t) prints 0.0000 where PyTorch's has -0.0000 off the "
+        "diagonal; grad(...) and vmap(...) of a function closing over a tensor that requires "
+        "grad return a tensor without grad_fn [torchfunc]",
     "gradient_checking": "gradcheck on complex128 inputs warns (UserWarning, ComplexWarning) and "
         "drops imaginary parts, so a wrong complex backward passes [torchfunc]",
     "iris_classification": "no Tensor.bincount / torch.bincount [torchapi]",
