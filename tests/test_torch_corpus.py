@@ -69,7 +69,8 @@ PENDING: dict[str, str] = {
         "every row the same random numbers, and the default randomness='error' does not raise; "
         "jacrev(lambda t: t.sin() * t) prints 0.0000 where PyTorch's has -0.0000 off the "
         "diagonal; grad(...) and vmap(...) of a function closing over a tensor that requires "
-        "grad return a tensor without grad_fn [torchfunc]",
+        "grad return a tensor without grad_fn, where PyTorch's prints the inner operation's "
+        "node (grad_fn=<MulBackward0>) [torchfunc]",
     "gradient_checking": "gradcheck on complex128 inputs warns (UserWarning, ComplexWarning) and "
         "drops imaginary parts, so a wrong complex backward passes [torchfunc]",
     "iris_classification": "no Tensor.bincount / torch.bincount [torchapi]",
