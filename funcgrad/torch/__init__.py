@@ -140,8 +140,34 @@ def get_num_interop_threads():
     return 1
 
 
+_DETERMINISTIC = {"mode": False, "warn_only": False}
+
+
 def use_deterministic_algorithms(mode, *, warn_only=False):
-    """Accepted: funcgrad's operations are deterministic already."""
+    """Recorded for the two queries below: funcgrad's operations are deterministic already."""
+    _DETERMINISTIC.update(mode=True if mode else False, warn_only=True if warn_only else False)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """Whether `use_deterministic_algorithms(True)` is in force.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.use_deterministic_algorithms(True)
+    >>> torch.are_deterministic_algorithms_enabled()
+    True
+    >>> torch.use_deterministic_algorithms(False)
+    """
+    return _DETERMINISTIC["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """Whether `use_deterministic_algorithms` was last called with `warn_only=True`.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.is_deterministic_algorithms_warn_only_enabled()
+    False
+    """
+    return _DETERMINISTIC["warn_only"]
 
 
 def compile(model=None, **kwargs):

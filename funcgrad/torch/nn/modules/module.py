@@ -13,9 +13,10 @@ from ... import _dtypes as D
 from ..._factories import empty
 from ..._size import as_device
 from ..._tensor import Tensor
-from ..._grad_mode import no_grad
+from ..._grad_mode import is_grad_enabled, no_grad
 from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
+from ._backward_hooks import BackwardHooks
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook"]
 
@@ -571,8 +572,10 @@ class Module:
     def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
         forward_call = self.forward
         if not (self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks):
+                or _global_forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return forward_call(*args, **kwargs)
+        backward_hooks = None
         result = None
         called_always: set[int] = set()
         try:
@@ -590,12 +593,17 @@ class Module:
                     r = hook(self, args)
                     if r is not None:
                         args = r if isinstance(r, tuple) else (r,)
+            if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+                backward_hooks = BackwardHooks(self)
+                args = backward_hooks.setup_inputs(args)
             result = forward_call(*args, **kwargs)
             for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
                 if (hook_id in self._forward_hooks_always_called
                         or hook_id in _global_forward_hooks_always_called):
                     called_always.add(hook_id)
                 result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+            if backward_hooks is not None:
+                result = backward_hooks.setup_outputs(result)
             return result
         except Exception:
             for hook_id, hook in self._forward_hooks.items():
@@ -610,12 +618,34 @@ class Module:
 
     __call__ = _call_impl
 
-    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        raise NotImplementedError("funcgrad.torch: module backward hooks are not supported; "
-                                  "register a hook on the output tensor instead "
-                                  "(out.register_hook(fn))")
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) -> a new grad_input or None, called once the
+        gradients with respect to the module's positional tensor inputs are computed.
 
-    register_backward_hook = register_full_backward_pre_hook = register_full_backward_hook
+        >>> import funcgrad.torch as torch
+        >>> lin = torch.nn.Linear(3, 2)
+        >>> h = lin.register_full_backward_hook(
+        ...     lambda m, gi, go: print([tuple(g.shape) for g in gi], [tuple(g.shape) for g in go]))
+        >>> lin(torch.ones(4, 3, requires_grad=True)).sum().backward()
+        [(4, 3)] [(4, 2)]
+        >>> h.remove()
+        """
+        object.__setattr__(self, "_is_full_backward_hook", True)
+        return _add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """hook(module, grad_output) -> a new grad_output or None, called when the gradients
+        with respect to the module's outputs are computed."""
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        raise NotImplementedError("funcgrad.torch: the deprecated non-full module backward hooks "
+                                  "are not supported; use register_full_backward_hook(hook)")
 
     # ---- state dict ---------------------------------------------------------------------
 
