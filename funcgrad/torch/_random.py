@@ -398,14 +398,61 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     dt = dtype or (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(
         std, Tensor) else D.get_default_dtype())
-    noise = storage_on(_gen(generator, device).standard_normal(shape, dt.np), device)
-    return Tensor._make((m + s * noise).astype(dt.np))
+    rng = _gen(generator, device)
+    # PyTorch's three forms: normal_(mean, std) for two numbers; normal_(0, std) then + mean for
+    # a tensor mean and a number std; normal_(0, 1) * std + mean (two roundings) otherwise
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        return Tensor._make(storage_on(rng.standard_normal(shape, dt.np, m, s), device))
+    if not isinstance(std, Tensor):
+        noise = storage_on(rng.standard_normal(shape, dt.np, 0.0, s), device)
+        return Tensor._make((noise + m).astype(dt.np))
+    noise = storage_on(rng.standard_normal(shape, dt.np), device)
+    return Tensor._make((noise * s + m).astype(dt.np))
 
 
 def poisson(input, generator=None):
     lam = host_values(input)
-    seeded = np.random.default_rng(int(_gen(generator, input.device).words64(1)[0]))
-    return _finish(seeded.poisson(lam), input.dtype, False, input.device)
+    if lam.size and (np.isnan(lam).any() or lam.min() < 0):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    rng = _gen(generator, input.device)
+    draws = [_poisson_one(rng, x) for x in lam.reshape(-1).astype(np.float64).tolist()]
+    return _finish(np.array(draws, np.float64).reshape(lam.shape), input.dtype, False,
+                   input.device)
+
+
+def _poisson_one(rng, lam: float) -> int:
+    """One Poisson(lam) draw as PyTorch's CPU sampler makes it, from float64 uniforms of `rng`:
+    below 10, Knuth's product of uniforms (count them until the product falls to exp(-lam));
+    from 10, Hormann's transformed rejection (PTRS, 1993), two uniforms per try."""
+    if lam == 0:
+        return 0
+    if lam < 10:
+        limit, prod, k = math.exp(-lam), 1.0, 0
+        while True:
+            prod *= rng.unit(1, _F64)[0]
+            if prod <= limit:
+                return k
+            k += 1
+    root, log_lam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * root
+    a = -0.059 + 0.02483 * b
+    log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+    v_r = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u, v = rng.unit(2, _F64).tolist()
+        u -= 0.5
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= v_r:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + log_inv_alpha - math.log(a / (us * us) + b) <= \
+                -lam + k * log_lam - math.lgamma(k + 1.0):
+            return k
+
+
+_F64 = np.dtype(np.float64)
 
 
 # ---- in-place samplers (Tensor methods) ---------------------------------------------------------
