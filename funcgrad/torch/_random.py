@@ -333,10 +333,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _gen(generator, input.device)
     if replacement and num_samples > 1:
-        # PyTorch's CPU kernel: per row, the normalised cumulative sum, then for each sample one
-        # float64 uniform and the first category whose cumulative probability reaches it.
-        out = np.stack([np.searchsorted(np.cumsum(r) / r.sum(), rng.random((num_samples,)))
-                        for r in rows])
+        # PyTorch's CPU kernel: per row, the cumulative sum added up in order in the input's
+        # dtype (float32 for the 16-bit floats), divided by its last value, that last bucket set
+        # to 1; then for each sample one float64 uniform and the first category whose
+        # cumulative probability reaches it.
+        work = np.float64 if input.dtype.np == np.float64 else np.float32
+        out = np.stack([np.searchsorted(_cdf(r.astype(work)), rng.random((num_samples,)))
+                        for r in host_values(input).reshape(rows.shape)])
     else:
         # Without replacement (and for one sample): PyTorch's exponential trick, the largest
         # p / q for q ~ Exp(1) drawn over the whole input.
@@ -344,6 +347,15 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         q = rows.astype(dt) / _exponential(rng, rows.shape, dt, 1.0)   # in the input's dtype
         out = np.argsort(-q, axis=-1, kind="stable")[:, :num_samples]
     return _finish(out.reshape(p.shape[:-1] + (num_samples,)), D.int64, False, input.device)
+
+
+def _cdf(row: np.ndarray) -> np.ndarray:
+    """The normalised cumulative distribution of one row, in the row's dtype: a running sum
+    (np.cumsum adds in order), each value divided by the total, the last one exactly 1."""
+    cum = np.cumsum(row)
+    cum /= cum[-1]
+    cum[-1] = 1
+    return cum
 
 
 def _exponential(rng, shape, dtype, lambd):
