@@ -40,9 +40,20 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from `seed`, a Python int in [-2**63, 2**64) (negative seeds wrap
+        to 64 bits); other types raise what PyTorch's Generator raises (torch.manual_seed
+        converts with int() first).
+
+        >>> Generator().manual_seed(-1).initial_seed()
+        18446744073709551615
+        """
+        if isinstance(seed, np.integer):
+            raise TypeError("an integer is required")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
-            raise RuntimeError("Overflow when unpacking long long")
+            raise ValueError("Overflow when unpacking long long")
         if not hasattr(self, "_rng"):
             self._rng = Engine(seed % (1 << 64))
         else:
@@ -104,7 +115,8 @@ _cuda_seed = _DEFAULT_SEED  # what a GPU's default generator starts from
 
 
 def manual_seed(seed: int) -> Generator:
-    g = default_generator.manual_seed(seed)  # checks the seed
+    seed = int(seed)                          # as PyTorch: any number, numeric string, tensor
+    g = default_generator.manual_seed(seed)  # checks the range
     seed_cuda(seed)
     return g
 
@@ -225,8 +237,18 @@ def _float_dtype(dtype, kernel):
     return dtype
 
 
+def _as_dtype(values, np_dtype):
+    """Sampled values in the tensor's dtype, converted as PyTorch converts its samplers' double
+    results: to a 16-bit float through float32 (c10::Half is made from a float), which at an
+    exact tie of the two roundings gives another value than rounding once."""
+    values = np.asarray(values)
+    if np_dtype.kind == "f" and np_dtype.itemsize < 4 and values.dtype == np.float64:
+        values = values.astype(np.float32)
+    return values.astype(np_dtype, copy=False)
+
+
 def _finish(values, dtype, requires_grad, device=None):
-    t = Tensor._make(storage_on(np.asarray(values).astype(dtype.np, copy=False), device))
+    t = Tensor._make(storage_on(_as_dtype(values, dtype.np), device))
     if requires_grad:
         return _with_grad(t)
     return t
@@ -335,10 +357,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _gen(generator, input.device)
     if replacement and num_samples > 1:
-        # PyTorch's CPU kernel: per row, the normalised cumulative sum, then for each sample one
-        # float64 uniform and the first category whose cumulative probability reaches it.
-        out = np.stack([np.searchsorted(np.cumsum(r) / r.sum(), rng.random((num_samples,)))
-                        for r in rows])
+        # PyTorch's CPU kernel: per row, the cumulative sum added up in order in the input's
+        # dtype (float32 for the 16-bit floats), divided by its last value, that last bucket set
+        # to 1; then for each sample one float64 uniform and the first category whose
+        # cumulative probability reaches it.
+        work = np.float64 if input.dtype.np == np.float64 else np.float32
+        out = np.stack([np.searchsorted(_cdf(r.astype(work)), rng.random((num_samples,)))
+                        for r in host_values(input).reshape(rows.shape)])
     else:
         # Without replacement (and for one sample): PyTorch's exponential trick, the largest
         # p / q for q ~ Exp(1) drawn over the whole input.
@@ -348,9 +373,18 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     return _finish(out.reshape(p.shape[:-1] + (num_samples,)), D.int64, False, input.device)
 
 
+def _cdf(row: np.ndarray) -> np.ndarray:
+    """The normalised cumulative distribution of one row, in the row's dtype: a running sum
+    (np.cumsum adds in order), each value divided by the total, the last one exactly 1."""
+    cum = np.cumsum(row)
+    cum /= cum[-1]
+    cum[-1] = 1
+    return cum
+
+
 def _exponential(rng, shape, dtype, lambd):
     """exponential_(lambd) on a tensor of `shape` and `dtype`."""
-    return rng.exponential(shape, lambd).astype(dtype)
+    return _as_dtype(rng.exponential(shape, lambd), np.dtype(dtype))
 
 
 def _cauchy(rng, shape, median, sigma):
@@ -400,14 +434,61 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, out=None):
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     dt = dtype or (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(
         std, Tensor) else D.get_default_dtype())
-    noise = storage_on(_gen(generator, device).standard_normal(shape, dt.np), device)
-    return Tensor._make((m + s * noise).astype(dt.np))
+    rng = _gen(generator, device)
+    # PyTorch's three forms: normal_(mean, std) for two numbers; normal_(0, std) then + mean for
+    # a tensor mean and a number std; normal_(0, 1) * std + mean (two roundings) otherwise
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        return Tensor._make(storage_on(rng.standard_normal(shape, dt.np, m, s), device))
+    if not isinstance(std, Tensor):
+        noise = storage_on(rng.standard_normal(shape, dt.np, 0.0, s), device)
+        return Tensor._make((noise + m).astype(dt.np))
+    noise = storage_on(rng.standard_normal(shape, dt.np), device)
+    return Tensor._make((noise * s + m).astype(dt.np))
 
 
 def poisson(input, generator=None):
     lam = host_values(input)
-    seeded = np.random.default_rng(int(_gen(generator, input.device).words64(1)[0]))
-    return _finish(seeded.poisson(lam), input.dtype, False, input.device)
+    if lam.size and (np.isnan(lam).any() or lam.min() < 0):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    rng = _gen(generator, input.device)
+    draws = [_poisson_one(rng, x) for x in lam.reshape(-1).astype(np.float64).tolist()]
+    return _finish(np.array(draws, np.float64).reshape(lam.shape), input.dtype, False,
+                   input.device)
+
+
+def _poisson_one(rng, lam: float) -> int:
+    """One Poisson(lam) draw as PyTorch's CPU sampler makes it, from float64 uniforms of `rng`:
+    below 10, Knuth's product of uniforms (count them until the product falls to exp(-lam));
+    from 10, Hormann's transformed rejection (PTRS, 1993), two uniforms per try."""
+    if lam == 0:
+        return 0
+    if lam < 10:
+        limit, prod, k = math.exp(-lam), 1.0, 0
+        while True:
+            prod *= rng.unit(1, _F64)[0]
+            if prod <= limit:
+                return k
+            k += 1
+    root, log_lam = math.sqrt(lam), math.log(lam)
+    b = 0.931 + 2.53 * root
+    a = -0.059 + 0.02483 * b
+    log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+    v_r = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u, v = rng.unit(2, _F64).tolist()
+        u -= 0.5
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= v_r:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + log_inv_alpha - math.log(a / (us * us) + b) <= \
+                -lam + k * log_lam - math.lgamma(k + 1.0):
+            return k
+
+
+_F64 = np.dtype(np.float64)
 
 
 # ---- in-place samplers (Tensor methods) ---------------------------------------------------------
@@ -415,11 +496,11 @@ def poisson(input, generator=None):
 def _fill_random(t, values, name):
     """Write sampled values into t (no gradient flows through them; recorded as `name` when t is
     part of a graph, as PyTorch records UniformBackward0 / NormalBackward0)."""
+    v = _as_dtype(values, t.dtype.np)
     if t._tracking():
-        v = np.asarray(values).astype(t.dtype.np)
         return t._inplace(lambda x: apply_op(name, lambda _: fnp.asarray(v), [x], saves=False))
     t._check_inplace()
-    t._data[...] = storage_on(np.asarray(values).astype(t.dtype.np), t.device)
+    t._data[...] = storage_on(v, t.device)
     t._bump()
     return t
 
@@ -445,7 +526,8 @@ def normal_(t, mean=0.0, std=1.0, *, generator=None):
 def random_(t, low=None, high=None, *, generator=None):
     rng = _gen(generator, t.device)
     if low is None:  # the dtype's whole range: PyTorch's uniform_int
-        span = (2 ** 24 + 1 if t.dtype is D.float32 else 2 ** 53 + 1 if t.dtype is D.float64 else
+        # floats: the integers up to 2**(mantissa bits + 1), all exact in the dtype
+        span = (2 ** (np.finfo(t.dtype.np).nmant + 1) + 1 if t.dtype.is_floating_point else
                 int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
         wide = t.dtype in (D.int64, D.float64)   # random64() for these, random() for the rest
         n = int(np.prod(tuple(t.shape), dtype=np.int64))

@@ -226,10 +226,12 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
-    rng = _rng(generator, tensor)
-    vals = rng.standard_normal((rows, cols), tensor.dtype.np, 0.0, std)
-    for c in range(cols):  # PyTorch's order: the normals, then one randperm per column
-        vals[_permutation(rng, rows)[:num_zeros], c] = 0
+    vals = _rng(generator, tensor).standard_normal((rows, cols), tensor.dtype.np, 0.0, std)
+    # PyTorch's order: the normals, then one randperm per column; as in PyTorch the
+    # permutations come from the default generator even when `generator` is given
+    perms = _rng(None, tensor)
+    for c in range(cols):
+        vals[_permutation(perms, rows)[:num_zeros], c] = 0
     return _set(tensor, vals)
 
 

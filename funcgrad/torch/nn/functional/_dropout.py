@@ -11,7 +11,8 @@ from ..._random import _gen
 from ..._size import storage_on as _storage_on
 from ..._tensor import Tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+           "feature_alpha_dropout"]
 
 
 # ---- dropout -----------------------------------------------------------------------------------
@@ -26,7 +27,10 @@ def _mask(shape, p, input):
     if p == 1:
         return np.zeros(shape, input.dtype.np)
     keep = _gen(None, input.device).bernoulli(shape, 1 - p)   # PyTorch's bernoulli_(1 - p)
-    return keep.astype(input.dtype.np) / input.dtype.np.type(1 - p)
+    # then its div_(1 - p), computed in float32 for the 16-bit floats and rounded once
+    dt = input.dtype.np
+    work = np.float32 if dt.itemsize < 4 else dt.type
+    return (keep.astype(work) / work(1 - p)).astype(dt)
 
 
 def _apply_mask(input, mask, inplace):
@@ -88,16 +92,37 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace)
 
 
-def alpha_dropout(input, p=0.5, training=False, inplace=False):
+def _alpha_dropout(input, p, training, shape):
+    """Alpha dropout with a keep-mask of `shape` (the input's, or one per feature map), as
+    PyTorch's kernel computes it in the input's dtype: keep ~ bernoulli_(1 - p), then
+    input * (keep * a) + ((keep - 1) * (alpha * a) + alpha * a * p), a = 1 / sqrt((alpha**2 * p
+    + 1) * (1 - p)), each step rounded to the dtype."""
     _check_p(p)
-    if not training or p == 0:
+    if not training or p == 0 or input.numel() == 0:
         return input
+    if p == 1:
+        return apply_op("MulBackward0", lambda x: x * 0, [input])
+    dt = input.dtype.np.type
     alpha = 1.7580993408473766
-    keep = _gen(None, input.device).bernoulli(tuple(input.shape), 1 - p).astype(input.dtype.np)
-    a = (1 - p) * (1 + p * alpha ** 2)
-    a = a ** -0.5
-    b = (keep - 1) * alpha * a + alpha * a * p  # noqa: F841  (PyTorch's constants)
-    bias = ((1 - keep) * (-alpha) * a + alpha * a * p).astype(input.dtype.np)
-    scale = (keep * a).astype(input.dtype.np)
+    a = 1.0 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
+    keep = _gen(None, input.device).bernoulli(shape, 1 - p).astype(input.dtype.np)
+    bias = (keep - dt(1)) * dt(alpha * a) + dt(alpha * a * p)
+    scale = keep * dt(a)
     out = apply_op("MulBackward0", lambda x: x * scale, [input])
     return apply_op("AddBackward0", lambda x: x + bias, [out])
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _alpha_dropout(input, p, training, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole feature maps (one draw per (batch, channel)).
+
+    >>> import funcgrad.torch as torch
+    >>> _ = torch.manual_seed(0)
+    >>> feature_alpha_dropout(torch.ones(1, 2, 2), 0.5, training=True).shape
+    torch.Size([1, 2, 2])
+    """
+    return _alpha_dropout(input, p, training,
+                          tuple(input.shape[:2]) + (1,) * (input.ndim - 2))
