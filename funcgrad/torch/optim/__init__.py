@@ -10,7 +10,10 @@ from typing import Callable as _Callable
 from typing import Iterable as _Iterable
 from typing import Union as _Union
 
+import numpy as _np
+
 from ... import numpy as fnp
+from ...interpreters.jit import jit as _jit
 from ... import optim as fo
 from ... import tree as _tree
 from .._dispatch import value_of
@@ -74,19 +77,50 @@ class Optimizer:
             with _enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            tx = self._direction(group)
+            tx = None
+            ps, states = [], []
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                st = self.state.get(p)
+                if st is None or "fg" not in st:
+                    if tx is None:
+                        tx = self._direction(group)
+                    st = self.state[p] = {"fg": self._restore(tx, p, st)}
+                ps.append(p)
+                states.append(st)
+            if not ps:
+                continue
+            key = _fusable(group, ps)
+            if key is not None:
+                self._fused_step(group, key, ps, states)
+                continue
+            if tx is None:
+                tx = self._direction(group)
+            for p, st in zip(ps, states):
                 g = value_of(p.grad)
                 if group.get("maximize"):
                     g = -g
-                st = self.state.get(p)
-                if st is None or "fg" not in st:
-                    st = self.state[p] = {"fg": self._restore(tx, p, st)}
                 d, st["fg"] = tx.update(g, st["fg"], value_of(p))
                 p._inplace_add(_from_value(d * -group["lr"]))
         return loss
+
+    def _fused_step(self, group, key, ps, states):
+        """One step of the whole group as one compiled funcgrad function (the same
+        funcgrad.optim transform as the per-parameter path, under fg.jit, whose horizontal
+        fusion runs the parameters' updates over flat buffers), as PyTorch's foreach
+        implementations update a group with one kernel per operation. The learning rate is an
+        argument (a scheduler's change compiles nothing); the other hyperparameters key the
+        compiled function."""
+        fused = self._fused.get(key) if "_fused" in self.__dict__ else None
+        if fused is None:
+            fused = _group_update(self._direction(group), bool(group.get("maximize")))
+            self.__dict__.setdefault("_fused", {})[key] = fused
+        deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
+                                   [value_of(p) for p in ps], group["lr"])
+        for p, st, d, new in zip(ps, states, deltas, new_states):
+            st["fg"] = new
+            p._inplace_add(_from_value(d))
 
     @staticmethod
     def _restore(tx, p, saved):
@@ -169,6 +203,49 @@ class Optimizer:
                     lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _group_update(tx, maximize):
+    """fg.jit of one step of transform tx over lists of (gradient, state, parameter): returns
+    each parameter's change, -lr * direction, and its new state."""
+    def update(grads, states, params, lr):
+        deltas, new_states = [], []
+        for g, st, p in zip(grads, states, params):
+            d, st = tx.update(-g if maximize else g, st, p)
+            deltas.append(d * -lr)
+            new_states.append(st)
+        return deltas, new_states
+    return _jit(update)
+
+
+_SCALARS = (float, int, bool, str, type(None))
+
+
+_ndarray = _np.ndarray
+
+
+def _fusable(group, ps):
+    """The compiled group step's cache key when the group can take it (None otherwise): its
+    hyperparameters are plain Python values (a tensor-valued one takes the per-parameter path)
+    and its parameters and gradients are numpy arrays of one floating dtype each (no GPU
+    storage, no funcgrad tracer, no complex numbers)."""
+    items = []
+    for k, v in group.items():
+        if k == "params":
+            continue
+        if type(v) is tuple:
+            if not all(type(x) in _SCALARS for x in v):
+                return None
+        elif type(v) not in _SCALARS:
+            return None
+        if k != "lr":
+            items.append((k, v))
+    for p in ps:
+        d, g = p._data, p.grad._data
+        if type(d) is not _ndarray or type(g) is not _ndarray or d.dtype.kind != "f" \
+                or g.dtype != d.dtype:
+            return None
+    return tuple(sorted(items))
 
 
 def _check(cond, msg):
