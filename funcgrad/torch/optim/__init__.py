@@ -17,6 +17,7 @@ from ...interpreters.jit import jit as _jit
 from ... import optim as fo
 from ... import tree as _tree
 from .._dispatch import value_of
+from .._dtypes import get_default_dtype as _default_dtype
 from .._grad_mode import enable_grad as _enable_grad
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
@@ -86,7 +87,10 @@ class Optimizer:
                 if st is None or "fg" not in st:
                     if tx is None:
                         tx = self._direction(group)
-                    st = self.state[p] = {"fg": self._restore(tx, p, st)}
+                    # the default dtype now is that of PyTorch's 'step' tensor in state_dict
+                    st = self.state[p] = {"fg": self._restore(tx, p, st,
+                                                              self._torch_names(group)),
+                                          "step_dtype": _default_dtype()}
                 ps.append(p)
                 states.append(st)
             if not ps:
@@ -122,16 +126,28 @@ class Optimizer:
             st["fg"] = new
             p._inplace_add(_from_value(d))
 
+    def _torch_names(self, group):
+        """PyTorch's state_dict names for the leaves of a parameter's funcgrad.optim state, in
+        tx.init's order (None: a leaf PyTorch does not keep, such as SGD's step count), or None
+        where the state is saved as funcgrad's list of leaves ('fg_state')."""
+        return None
+
     @staticmethod
-    def _restore(tx, p, saved):
+    def _restore(tx, p, saved, names=None):
         """A parameter's funcgrad.optim state: fresh (tx.init), or rebuilt from the leaves a
         load_state_dict gave (the tree's structure comes from tx.init, the values from the
-        file)."""
+        file: funcgrad's 'fg_state' list, or PyTorch's named tensors where `names` gives the
+        optimizer's names)."""
         fresh = tx.init(value_of(p))
-        if not saved or "fg_state" not in saved:
+        if not saved:
             return fresh
         leaves, treedef = _tree.tree_flatten(fresh)
-        vals = list(saved["fg_state"])
+        if "fg_state" not in saved:
+            vals = _from_torch_state(saved, names, leaves)
+            if vals is None:
+                return fresh
+        else:
+            vals = list(saved["fg_state"])
         if len(vals) != len(leaves):
             raise ValueError(f"loaded optimizer state has {len(vals)} arrays for a parameter "
                              f"whose state has {len(leaves)}: was it saved by "
@@ -139,6 +155,8 @@ class Optimizer:
         out = []
         for ref, v in zip(leaves, vals):
             v = value_of(v) if isinstance(v, Tensor) else fnp.asarray(v)
+            if v.dtype != fnp.asarray(ref).dtype and not v.ndim:  # PyTorch's float step
+                v = fnp.asarray(v, fnp.asarray(ref).dtype)
             ref = fnp.asarray(ref)
             if tuple(v.shape) != tuple(ref.shape):
                 raise ValueError(f"loaded optimizer state has shape {tuple(v.shape)} where the "
@@ -159,6 +177,7 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
                 ids.append(index[id(p)])
             groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
+        names = {id(p): self._torch_names(g) for g in self.param_groups for p in g["params"]}
         state = {}
         for p, s in self.state.items():
             if id(p) not in index:
@@ -167,8 +186,14 @@ class Optimizer:
                 continue
             if "fg" in s:
                 leaves = _tree.tree_leaves(s["fg"])
-                state[index[id(p)]] = {"fg_state": [_from_value(fnp.asarray(v))
-                                                    for v in leaves]}
+                named = names.get(id(p))
+                if named is not None and len(named) == len(leaves):
+                    entry = _torch_state(leaves, named, s.get("step_dtype", _default_dtype()))
+                    if entry:
+                        state[index[id(p)]] = entry
+                else:
+                    state[index[id(p)]] = {"fg_state": [_from_value(fnp.asarray(v))
+                                                        for v in leaves]}
             else:
                 state[index[id(p)]] = dict(s)
         state = dict(sorted(state.items()))
@@ -203,6 +228,42 @@ class Optimizer:
                     lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _torch_state(leaves, names, step_dtype):
+    """A parameter's state as PyTorch's state_dict holds it: its named leaves as tensors, the
+    step count as PyTorch's 'step', a 0-d tensor of the default dtype when the state began."""
+    out = {}
+    for name, v in zip(names, leaves):
+        if name is None:
+            continue
+        v = fnp.asarray(v)
+        out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name == "step" else v)
+    return out
+
+
+def _from_torch_state(saved, names, leaves):
+    """The state leaves (tx.init's order) from PyTorch's named state: a leaf PyTorch does not
+    keep is fresh, except a step count, which is 1 once there is a saved state (SGD's buffer
+    exists after the first step). None when nothing named is saved (a fresh state); ValueError
+    for names this optimizer does not have."""
+    known = {n for n in names or () if n is not None}
+    unknown = [k for k in saved if k not in known]
+    if unknown or names is None or len(names) != len(leaves):
+        raise ValueError(f"loaded optimizer state has entries {sorted(saved)} that this "
+                         f"optimizer's state ({sorted(known) or 'fg_state'}) does not have: was "
+                         "it saved by another optimizer type or hyperparameter setting?")
+    if not any(saved.get(n) is not None for n in known):
+        return None
+    vals = []
+    for name, ref in zip(names, leaves):
+        if name is not None and saved.get(name) is not None:
+            vals.append(saved[name])
+        elif name is None and fnp.asarray(ref).dtype.kind == "i" and not fnp.asarray(ref).ndim:
+            vals.append(fnp.ones_like(ref))
+        else:
+            vals.append(ref)
+    return vals
 
 
 def _group_update(tx, maximize):
@@ -292,6 +353,10 @@ class SGD(Optimizer):
                                       maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
+    def _torch_names(self, group):
+        # the step count is funcgrad's, not PyTorch's; without momentum PyTorch keeps nothing
+        return (None, "momentum_buffer" if group["momentum"] else None)
+
     def _direction(self, group):
         # trace() has no dampening, and torch's first step is undampened: tt.sgd_momentum
         return _with_decay(tt.sgd_momentum(group["momentum"], group["dampening"],
@@ -318,6 +383,10 @@ class Adam(Optimizer):
                                       maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
+
+    def _torch_names(self, group):
+        return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"]
+                                                     else ())
 
     def _direction(self, group):
         b1, b2 = group["betas"]
