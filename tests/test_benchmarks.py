@@ -174,6 +174,23 @@ def test_docs_regenerate_their_tables_from_the_json(results, tmp_path):
     assert "| series | 8 | 16 | slope |" in table.sweep_markdown(json.loads(results.read_text()))
 
 
+def test_docs_regenerate_the_torch_train_part_alone(results, tmp_path):
+    """After a run of torch_train alone, `--parts torch_train` rewrites its part and chart and
+    leaves the table of every workload as it was."""
+    payload = json.loads(results.read_text())
+    payload["workloads"][0]["name"] = "torch_train"
+    run = tmp_path / "torch_train.json"
+    run.write_text(json.dumps(payload))
+    page = tmp_path / "benchmarks.md"
+    page.write_text("\n".join(f"{docs.marker(n)}\nold {n}\n{docs.marker(n, end=True)}"
+                               for n in ("table", "torch_train", "scaling")) + "\n")
+    assert docs.regenerate(run, page=page, img=tmp_path, charts=False,
+                           parts=["torch_train"]) == ["torch_train"]
+    text = page.read_text()
+    assert "old table" in text and "old scaling" in text and "old torch_train" not in text
+    assert "| `torch_train` | funcgrad grad(sin(x) * x), f64[] |" in text
+
+
 def test_scaling_charts_draw(results, tmp_path):
     pytest.importorskip("matplotlib", reason="matplotlib (the bench extra) not installed")
     from benchmarks import scaling_chart
