@@ -16,5 +16,5 @@ harness stores under ``"sweeps"`` in the JSON.
 
 # module names (under benchmarks/), in the order they run
 WORKLOADS = ("eager", "eager_grad", "two_layer", "softmax", "conv", "jacobian", "jit", "prng",
-             "torch_layer", "lenet", "dataloader", "gpu", "optim_adam", "allreduce", "ddp",
+             "torch_layer", "lenet", "torch_train", "dataloader", "gpu", "optim_adam", "allreduce", "ddp",
              "odeint", "scaling", "linalg_solve")

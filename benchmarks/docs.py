@@ -2,8 +2,11 @@
 
 Rewrites the generated parts of ``docs/benchmarks.md`` from the results JSON (default: the last
 run's ``benchmarks/results/latest.json``): the ratio table (between the ``table`` markers) when
-the run has ratio workloads, and the scaling tables (between the ``scaling`` markers) when it
-has sweeps; and draws the charts into ``docs/img/`` (``benchmarks.png``, ``scaling-*.png``). A
+the run has ratio workloads, the PyTorch training steps' own table (``torch_train``) when it has
+that workload, and the scaling tables (between the ``scaling`` markers) when it has sweeps; and
+draws the charts into ``docs/img/`` (``benchmarks.png``, ``torch-train.png``, ``scaling-*.png``).
+``--parts`` limits it to some parts: after ``python -m benchmarks torch_train``,
+``python -m benchmarks.docs --parts torch_train`` refreshes that part alone. A
 part the run does not cover is left as it was, so a ``python -m benchmarks scaling`` run
 refreshes only the scaling part.
 """
@@ -37,16 +40,30 @@ def replace_block(text, name, body):
     return pattern.sub(lambda _: f"{marker(name)}\n{body}\n{marker(name, end=True)}", text)
 
 
-def regenerate(results=LATEST, page=PAGE, img=IMG, charts=True):
+# workloads that also get a part (and a chart, docs/img/<name with '-'>.png) of their own
+OWN_PARTS = ("torch_train",)
+
+
+def regenerate(results=LATEST, page=PAGE, img=IMG, charts=True, parts=None):
+    """Rewrite the parts the run covers (`parts`: only those of these names)."""
     payload = load(results)
     text = Path(page).read_text()
     done = []
-    if payload.get("workloads"):
+    wanted = (lambda name: parts is None or name in parts)
+    if payload.get("workloads") and wanted("table"):
         text = replace_block(text, "table", markdown(payload))
         done.append("table")
         if charts:
             chart.draw(payload, Path(img) / "benchmarks.png")
-    if payload.get("sweeps"):
+    for name in OWN_PARTS:
+        own = dict(payload, workloads=[w for w in payload.get("workloads", [])
+                                       if w["name"] == name])
+        if own["workloads"] and wanted(name):
+            text = replace_block(text, name, markdown(own))
+            done.append(name)
+            if charts:
+                chart.draw(own, Path(img) / f"{name.replace('_', '-')}.png")
+    if payload.get("sweeps") and wanted("scaling"):
         text = replace_block(text, "scaling", sweep_markdown(payload))
         done.append("scaling")
         if charts:
@@ -61,13 +78,16 @@ def main(argv=None):
                                             "charts in docs/img/ from a results JSON.")
     add_results_argument(p)
     p.add_argument("--no-charts", action="store_true", help="only the tables")
+    p.add_argument("--parts", nargs="+", metavar="PART",
+                   help="rewrite only these parts ('table', 'scaling', " + ", ".join(
+                       f"'{n}'" for n in OWN_PARTS) + "), e.g. after a run of one workload")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     charts = not args.no_charts
     if charts and not chart.available():
         print("matplotlib is not installed (pip install -e '.[bench]'): tables only",
               file=sys.stderr)
         charts = False
-    done = regenerate(args.results, charts=charts)
+    done = regenerate(args.results, charts=charts, parts=args.parts)
     print(f"{PAGE.relative_to(ROOT)}: regenerated {', '.join(done) or 'nothing'}"
           + (" (and the charts in docs/img/)" if charts and done else ""))
     return 0

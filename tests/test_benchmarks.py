@@ -174,6 +174,23 @@ def test_docs_regenerate_their_tables_from_the_json(results, tmp_path):
     assert "| series | 8 | 16 | slope |" in table.sweep_markdown(json.loads(results.read_text()))
 
 
+def test_docs_regenerate_the_torch_train_part_alone(results, tmp_path):
+    """After a run of torch_train alone, `--parts torch_train` rewrites its part and chart and
+    leaves the table of every workload as it was."""
+    payload = json.loads(results.read_text())
+    payload["workloads"][0]["name"] = "torch_train"
+    run = tmp_path / "torch_train.json"
+    run.write_text(json.dumps(payload))
+    page = tmp_path / "benchmarks.md"
+    page.write_text("\n".join(f"{docs.marker(n)}\nold {n}\n{docs.marker(n, end=True)}"
+                               for n in ("table", "torch_train", "scaling")) + "\n")
+    assert docs.regenerate(run, page=page, img=tmp_path, charts=False,
+                           parts=["torch_train"]) == ["torch_train"]
+    text = page.read_text()
+    assert "old table" in text and "old scaling" in text and "old torch_train" not in text
+    assert "| `torch_train` | funcgrad grad(sin(x) * x), f64[] |" in text
+
+
 def test_scaling_charts_draw(results, tmp_path):
     pytest.importorskip("matplotlib", reason="matplotlib (the bench extra) not installed")
     from benchmarks import scaling_chart
@@ -181,3 +198,37 @@ def test_scaling_charts_draw(results, tmp_path):
     (path,) = scaling_chart.write_all(payload, tmp_path)
     assert path.name == "scaling-jacobian.png" and path.stat().st_size > 1000
 
+
+
+def test_torch_train_workloads_check_and_time_in_smoke_mode():
+    """Issue 21's four PyTorch workloads: build() checks one step of each (loss, gradients,
+    updated weights, a second step's loss) and the loader's epoch against real PyTorch, then
+    every funcgrad.torch row is timed against its PyTorch baseline at target 1x."""
+    pytest.importorskip("torch", reason="PyTorch (the oracle extra) is the baseline")
+    from benchmarks import torch_train
+    with _ctx(("torch",)) as ctx:
+        variants = torch_train.build(ctx)
+        harness.check_variants("torch_train", variants)
+        numbers, times = harness.run_workload(variants, 1, 1e-4)
+        rows = harness.summarize(variants, numbers, times)
+    ours = {r["variant"]: r for r in rows if r["framework"] == "funcgrad"}
+    assert sorted(ours) == sorted(f"funcgrad.torch {label}" for label in
+                                  [*torch_train.LABELS.values(), "DataLoader epoch"])
+    assert all(r["target"] == torch_train.TARGET == 1.0 for r in ours.values())
+    assert all(r["median_s"] > 0 and math.isfinite(r["ratio"]) for r in rows)
+    assert sum(r["baseline"] for r in rows) == 4
+
+
+def test_torch_train_check_catches_a_wrong_step():
+    """The step check is not vacuous: a funcgrad.torch step with another learning rate fails."""
+    torch = pytest.importorskip("torch", reason="PyTorch (the oracle extra) is the baseline")
+    import funcgrad.torch as ft
+    from benchmarks import torch_train
+    weights = torch_train._weights(torch_train.make_logreg(torch), 0)
+    f_step, f_net = torch_train.make_step(ft, "logreg", weights)
+    t_step, t_net = torch_train.make_step(torch, "logreg", weights)
+    for g in f_step.__closure__ or ():
+        if isinstance(g.cell_contents, ft.optim.SGD):
+            g.cell_contents.param_groups[0]["lr"] = 0.2
+    with pytest.raises(harness.BenchmarkCheckError):
+        torch_train._check_step("logreg", f_step, f_net, t_step, t_net)

@@ -370,3 +370,64 @@ def test_float32_parameters_stay_float32_and_track_torch(torch, name, kw):
         assert w.dtype == T.float32
         return w.detach().numpy()
     np.testing.assert_allclose(run(ftorch), run(torch), rtol=2e-5, atol=1e-6)
+
+
+# ---- state_dict in PyTorch's layout (SGD, Adam, AdamW) ------------------------------------------
+
+STATE_CASES = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
+               ("Adam", dict(lr=0.02)), ("Adam", dict(lr=0.02, amsgrad=True)),
+               ("AdamW", dict(lr=0.02, weight_decay=0.1))]
+
+
+@pytest.mark.parametrize("name,kw", STATE_CASES)
+def test_state_dict_has_pytorchs_names_and_values(torch, name, kw):
+    make = lambda T, w, b: getattr(T.optim, name)([w, b], **kw)
+    _, ours = _run(ftorch, make, steps=3)
+    _, theirs = _run(torch, make, steps=3)
+    a, b = ours.state_dict()["state"], theirs.state_dict()["state"]
+    assert sorted(a) == sorted(b)
+    for i in b:
+        assert list(a[i]) == list(b[i])
+        for k in b[i]:
+            assert str(a[i][k].dtype) == str(b[i][k].dtype), k
+            np.testing.assert_allclose(a[i][k].numpy(), b[i][k].numpy(), rtol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("name,kw", STATE_CASES)
+def test_a_pytorch_state_dict_loads_and_continues_the_trajectory(torch, name, kw):
+    make = lambda T, w, b: getattr(T.optim, name)([w, b], **kw)
+    full, _ = _run(torch, make, steps=20)
+    first, theirs = _run(torch, make, steps=10)
+    sd = theirs.state_dict()
+    sd = {"param_groups": sd["param_groups"],
+          "state": {i: {k: ftorch.tensor(v.numpy()) for k, v in s.items()}
+                    for i, s in sd["state"].items()}}
+    w = ftorch.tensor(first[-1][:12].reshape(4, 3), requires_grad=True)
+    b = ftorch.tensor(first[-1][12:], requires_grad=True)
+    opt = getattr(ftorch.optim, name)([w, b], lr=123.0)
+    opt.load_state_dict(sd)
+    X, Y = (ftorch.tensor(a) for a in _problem()[:2])
+    rest = []
+    for _ in range(10):
+        opt.zero_grad()
+        ftorch.mean((ftorch.tanh(X @ w + b) - Y) ** 2).backward()
+        opt.step()
+        rest.append(np.concatenate([w.detach().numpy().ravel(), b.detach().numpy().ravel()]))
+    np.testing.assert_allclose(np.array(rest), full[10:], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda T, o: T.optim.lr_scheduler.StepLR(o, 2),
+    lambda T, o: T.optim.lr_scheduler.CosineAnnealingLR(o, 5),
+    lambda T, o: T.optim.lr_scheduler.LambdaLR(o, lambda e: 0.5 ** e),
+], ids=["StepLR", "CosineAnnealingLR", "LambdaLR"])
+def test_scheduler_state_dict_keys_are_pytorchs(torch, make):
+    dicts = []
+    for T in (torch, ftorch):
+        opt = T.optim.SGD([T.nn.Parameter(T.zeros(1))], lr=0.1)
+        sched = make(T, opt)
+        opt.step()
+        sched.step()
+        dicts.append(sched.state_dict())
+    assert list(dicts[1]) == list(dicts[0])
+    assert {k: v for k, v in dicts[1].items()} == dicts[0]

@@ -10,10 +10,14 @@ from typing import Callable as _Callable
 from typing import Iterable as _Iterable
 from typing import Union as _Union
 
+import numpy as _np
+
 from ... import numpy as fnp
+from ...interpreters.jit import jit as _jit
 from ... import optim as fo
 from ... import tree as _tree
 from .._dispatch import value_of
+from .._dtypes import get_default_dtype as _default_dtype
 from .._grad_mode import enable_grad as _enable_grad
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
@@ -74,30 +78,76 @@ class Optimizer:
             with _enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            tx = self._direction(group)
+            tx = None
+            ps, states = [], []
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                st = self.state.get(p)
+                if st is None or "fg" not in st:
+                    if tx is None:
+                        tx = self._direction(group)
+                    # the default dtype now is that of PyTorch's 'step' tensor in state_dict
+                    st = self.state[p] = {"fg": self._restore(tx, p, st,
+                                                              self._torch_names(group)),
+                                          "step_dtype": _default_dtype()}
+                ps.append(p)
+                states.append(st)
+            if not ps:
+                continue
+            key = _fusable(group, ps)
+            if key is not None:
+                self._fused_step(group, key, ps, states)
+                continue
+            if tx is None:
+                tx = self._direction(group)
+            for p, st in zip(ps, states):
                 g = value_of(p.grad)
                 if group.get("maximize"):
                     g = -g
-                st = self.state.get(p)
-                if st is None or "fg" not in st:
-                    st = self.state[p] = {"fg": self._restore(tx, p, st)}
                 d, st["fg"] = tx.update(g, st["fg"], value_of(p))
                 p._inplace_add(_from_value(d * -group["lr"]))
         return loss
 
+    def _fused_step(self, group, key, ps, states):
+        """One step of the whole group as one compiled funcgrad function (the same
+        funcgrad.optim transform as the per-parameter path, under fg.jit, whose horizontal
+        fusion runs the parameters' updates over flat buffers), as PyTorch's foreach
+        implementations update a group with one kernel per operation. The learning rate is an
+        argument (a scheduler's change compiles nothing); the other hyperparameters key the
+        compiled function."""
+        fused = self._fused.get(key) if "_fused" in self.__dict__ else None
+        if fused is None:
+            fused = _group_update(self._direction(group), bool(group.get("maximize")))
+            self.__dict__.setdefault("_fused", {})[key] = fused
+        deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
+                                   [value_of(p) for p in ps], group["lr"])
+        for p, st, d, new in zip(ps, states, deltas, new_states):
+            st["fg"] = new
+            p._inplace_add(_from_value(d))
+
+    def _torch_names(self, group):
+        """PyTorch's state_dict names for the leaves of a parameter's funcgrad.optim state, in
+        tx.init's order (None: a leaf PyTorch does not keep, such as SGD's step count), or None
+        where the state is saved as funcgrad's list of leaves ('fg_state')."""
+        return None
+
     @staticmethod
-    def _restore(tx, p, saved):
+    def _restore(tx, p, saved, names=None):
         """A parameter's funcgrad.optim state: fresh (tx.init), or rebuilt from the leaves a
         load_state_dict gave (the tree's structure comes from tx.init, the values from the
-        file)."""
+        file: funcgrad's 'fg_state' list, or PyTorch's named tensors where `names` gives the
+        optimizer's names)."""
         fresh = tx.init(value_of(p))
-        if not saved or "fg_state" not in saved:
+        if not saved:
             return fresh
         leaves, treedef = _tree.tree_flatten(fresh)
-        vals = list(saved["fg_state"])
+        if "fg_state" not in saved:
+            vals = _from_torch_state(saved, names, leaves)
+            if vals is None:
+                return fresh
+        else:
+            vals = list(saved["fg_state"])
         if len(vals) != len(leaves):
             raise ValueError(f"loaded optimizer state has {len(vals)} arrays for a parameter "
                              f"whose state has {len(leaves)}: was it saved by "
@@ -105,6 +155,8 @@ class Optimizer:
         out = []
         for ref, v in zip(leaves, vals):
             v = value_of(v) if isinstance(v, Tensor) else fnp.asarray(v)
+            if v.dtype != fnp.asarray(ref).dtype and not v.ndim:  # PyTorch's float step
+                v = fnp.asarray(v, fnp.asarray(ref).dtype)
             ref = fnp.asarray(ref)
             if tuple(v.shape) != tuple(ref.shape):
                 raise ValueError(f"loaded optimizer state has shape {tuple(v.shape)} where the "
@@ -125,6 +177,7 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
                 ids.append(index[id(p)])
             groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
+        names = {id(p): self._torch_names(g) for g in self.param_groups for p in g["params"]}
         state = {}
         for p, s in self.state.items():
             if id(p) not in index:
@@ -133,8 +186,14 @@ class Optimizer:
                 continue
             if "fg" in s:
                 leaves = _tree.tree_leaves(s["fg"])
-                state[index[id(p)]] = {"fg_state": [_from_value(fnp.asarray(v))
-                                                    for v in leaves]}
+                named = names.get(id(p))
+                if named is not None and len(named) == len(leaves):
+                    entry = _torch_state(leaves, named, s.get("step_dtype", _default_dtype()))
+                    if entry:
+                        state[index[id(p)]] = entry
+                else:
+                    state[index[id(p)]] = {"fg_state": [_from_value(fnp.asarray(v))
+                                                        for v in leaves]}
             else:
                 state[index[id(p)]] = dict(s)
         state = dict(sorted(state.items()))
@@ -169,6 +228,85 @@ class Optimizer:
                     lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _torch_state(leaves, names, step_dtype):
+    """A parameter's state as PyTorch's state_dict holds it: its named leaves as tensors, the
+    step count as PyTorch's 'step', a 0-d tensor of the default dtype when the state began."""
+    out = {}
+    for name, v in zip(names, leaves):
+        if name is None:
+            continue
+        v = fnp.asarray(v)
+        out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name == "step" else v)
+    return out
+
+
+def _from_torch_state(saved, names, leaves):
+    """The state leaves (tx.init's order) from PyTorch's named state: a leaf PyTorch does not
+    keep is fresh, except a step count, which is 1 once there is a saved state (SGD's buffer
+    exists after the first step). None when nothing named is saved (a fresh state); ValueError
+    for names this optimizer does not have."""
+    known = {n for n in names or () if n is not None}
+    unknown = [k for k in saved if k not in known]
+    if unknown or names is None or len(names) != len(leaves):
+        raise ValueError(f"loaded optimizer state has entries {sorted(saved)} that this "
+                         f"optimizer's state ({sorted(known) or 'fg_state'}) does not have: was "
+                         "it saved by another optimizer type or hyperparameter setting?")
+    if not any(saved.get(n) is not None for n in known):
+        return None
+    vals = []
+    for name, ref in zip(names, leaves):
+        if name is not None and saved.get(name) is not None:
+            vals.append(saved[name])
+        elif name is None and fnp.asarray(ref).dtype.kind == "i" and not fnp.asarray(ref).ndim:
+            vals.append(fnp.ones_like(ref))
+        else:
+            vals.append(ref)
+    return vals
+
+
+def _group_update(tx, maximize):
+    """fg.jit of one step of transform tx over lists of (gradient, state, parameter): returns
+    each parameter's change, -lr * direction, and its new state."""
+    def update(grads, states, params, lr):
+        deltas, new_states = [], []
+        for g, st, p in zip(grads, states, params):
+            d, st = tx.update(-g if maximize else g, st, p)
+            deltas.append(d * -lr)
+            new_states.append(st)
+        return deltas, new_states
+    return _jit(update)
+
+
+_SCALARS = (float, int, bool, str, type(None))
+
+
+_ndarray = _np.ndarray
+
+
+def _fusable(group, ps):
+    """The compiled group step's cache key when the group can take it (None otherwise): its
+    hyperparameters are plain Python values (a tensor-valued one takes the per-parameter path)
+    and its parameters and gradients are numpy arrays of one floating dtype each (no GPU
+    storage, no funcgrad tracer, no complex numbers)."""
+    items = []
+    for k, v in group.items():
+        if k == "params":
+            continue
+        if type(v) is tuple:
+            if not all(type(x) in _SCALARS for x in v):
+                return None
+        elif type(v) not in _SCALARS:
+            return None
+        if k != "lr":
+            items.append((k, v))
+    for p in ps:
+        d, g = p._data, p.grad._data
+        if type(d) is not _ndarray or type(g) is not _ndarray or d.dtype.kind != "f" \
+                or g.dtype != d.dtype:
+            return None
+    return tuple(sorted(items))
 
 
 def _check(cond, msg):
@@ -215,6 +353,10 @@ class SGD(Optimizer):
                                       maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
+    def _torch_names(self, group):
+        # the step count is funcgrad's, not PyTorch's; without momentum PyTorch keeps nothing
+        return (None, "momentum_buffer" if group["momentum"] else None)
+
     def _direction(self, group):
         # trace() has no dampening, and torch's first step is undampened: tt.sgd_momentum
         return _with_decay(tt.sgd_momentum(group["momentum"], group["dampening"],
@@ -241,6 +383,10 @@ class Adam(Optimizer):
                                       maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
+
+    def _torch_names(self, group):
+        return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"]
+                                                     else ())
 
     def _direction(self, group):
         b1, b2 = group["betas"]

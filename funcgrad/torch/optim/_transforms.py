@@ -45,11 +45,16 @@ def sgd_momentum(momentum, dampening=0.0, nesterov=False):
         count = safe_increment(state.count)
         if not momentum:
             return updates, SgdMomentumState(count, state.momentum_buffer)
+        # b = g on the first step as 0 * b + g (b is zeros then): the choice is between two
+        # scalars, not two arrays, so a step is one product and a sum per parameter
         first = state.count == 0
-        buf = tree.tree_map(
-            lambda g, b: fnp.where(first, g, cast_like(momentum, b) * b
-                                   + (1 - cast_like(dampening, g)) * g),
-            updates, state.momentum_buffer)
+        keep = fnp.where(first, 0.0, momentum)
+        added = updates
+        if dampening:
+            take = fnp.where(first, 1.0, 1.0 - dampening)
+            added = tree.tree_map(lambda g: cast_like(take, g) * g, updates)
+        buf = tree.tree_map(lambda g, b: cast_like(keep, b) * b + g, added,
+                            state.momentum_buffer)
         if nesterov:
             out = tree.tree_map(lambda g, b: g + cast_like(momentum, b) * b, updates, buf)
         else:

@@ -7,6 +7,7 @@ MultiplicativeLR, being a product of arbitrary factors, is recursive as in torch
 from __future__ import annotations
 
 import math
+import types as _types
 from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable, Literal, SupportsFloat
@@ -64,8 +65,11 @@ class LRScheduler:
         self._initial_step()
 
     def _initial_step(self):
+        # PyTorch's flags, kept (in its order) so that state_dict has PyTorch's keys
         self._step_count = 0
+        self._is_initial = True
         self.step()
+        self._is_initial = False
 
     def get_lr(self) -> list[float]:
         raise NotImplementedError
@@ -79,7 +83,12 @@ class LRScheduler:
 
     def _update_lr(self, epoch=None):
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._get_lr_called_within_step = True
+        try:
+            lrs = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for g, lr in zip(self.optimizer.param_groups, lrs):
             g["lr"] = lr
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
@@ -191,7 +200,20 @@ class LambdaLR(LRScheduler):
         return [b * f(self.last_epoch) for b, f in zip(self.base_lrs, self.lr_lambdas)]
 
     def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        """As PyTorch's: 'lr_lambdas' holds None for each plain function (not saved) and a copy
+        of the attributes of each callable object."""
+        out = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        out["lr_lambdas"] = [None if isinstance(f, _types.FunctionType) else dict(f.__dict__)
+                             for f in self.lr_lambdas]
+        return out
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", None) or []
+        super().load_state_dict(state)
+        for f, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                f.__dict__.update(attrs)
 
 
 class MultiplicativeLR(LambdaLR):

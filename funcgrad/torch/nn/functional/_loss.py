@@ -156,9 +156,17 @@ def _nll_value(logp, tgt, w, ignore_index, reduction, cdim):
     by comparison with the class indices, so both work."""
     moved = logp if cdim == 0 else fnp.moveaxis(logp, 1, -1)  # classes last
     c = moved.shape[-1]
-    onehot = lax.eq(fnp.expand_dims(tgt, -1), np.arange(c, dtype=np.int64))
+    host = isinstance(tgt, np.ndarray)
+    # a host target's one-hot mask is a numpy constant, made without funcgrad operations
+    onehot = (np.expand_dims(tgt, -1) == np.arange(c, dtype=np.int64)) & np.expand_dims(
+        tgt != ignore_index, -1) if host else \
+        lax.eq(fnp.expand_dims(tgt, -1), np.arange(c, dtype=np.int64))
     zero = _const(0, moved)
     picked = fnp.sum(lax.select(onehot, moved, zero), axis=-1)
+    if host and w is None and reduction == "mean":
+        count = int((tgt != ignore_index).sum())
+        if count:  # -sum(picked) / count: the one-hot rows of ignored targets are all False
+            return fnp.sum(picked) / _const(-count, moved)
     keep = lax.ne(tgt, np.int64(ignore_index))
     wt = lax.convert_element_type(keep, logp.dtype)
     if w is not None:
