@@ -226,3 +226,31 @@ def test_gaussian_kde_resample_transforms_and_bad_input():
         kde.resample(np.array([1, 2, 3], np.uint32), (2,))
     with pytest.raises(TypeError, match="shape"):
         kde.resample(key, 3)
+
+
+@pytest.mark.parametrize("fname", ["var", "std", "nanvar", "nanstd"])
+@pytest.mark.parametrize("in_dtype", [np.float64, np.float32, np.int64, np.complex128])
+@pytest.mark.parametrize("dtype", [None, np.float32, np.float64, np.complex64, np.complex128,
+                                   np.int64, np.int32])
+def test_var_std_dtype_keyword_matches_numpy(fname, in_dtype, dtype):
+    """dtype= is the result's dtype (complex too); integer dtypes compute as numpy's (the mean
+    and the sum of squares truncated); std of an integer dtype is numpy's TypeError; a real
+    dtype for complex input is JAX's ValueError (numpy's result there drops the imaginary part
+    of the mean only)."""
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0], [0.5, -1.0, 2.0]])
+    a = (a + 1j * a[::-1] if np.dtype(in_dtype).kind == "c" else a).astype(in_dtype)
+    if a.dtype.kind == "c" and dtype is not None and np.dtype(dtype).kind != "c":
+        with pytest.raises((ValueError, TypeError), match="dtype"):
+            getattr(fg.numpy, fname)(a, axis=0, dtype=dtype, ddof=1)
+        return
+    with warnings.catch_warnings():  # a complex input cast to a real dtype: both warn
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        try:
+            want = getattr(np, fname)(a, axis=0, dtype=dtype, ddof=1)
+        except TypeError:
+            with pytest.raises(TypeError, match="dtype"):
+                getattr(fg.numpy, fname)(a, axis=0, dtype=dtype, ddof=1)
+            return
+        got = getattr(fg.numpy, fname)(a, axis=0, dtype=dtype, ddof=1)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
