@@ -193,6 +193,11 @@ FAMILIES: list[tuple[list[str], Spec]] = [
     (_names(SP + "stats.", "truncnorm.pdf truncnorm.logpdf truncnorm.cdf truncnorm.logcdf "
                            "truncnorm.sf truncnorm.logsf"),
      Spec(args=(arg("x", "sym"), lambda c: -1.0 - c.arr("pos"), lambda c: 1.0 + c.arr("pos")))),
+    # the descriptive statistics with each nan_policy JAX takes (the inputs hold no NaN, so
+    # 'omit' must agree with 'propagate'; the NaN cases are tests/test_scipy_stats2.py's)
+    (_names(SP + "stats.", "sem"), Spec(kw={"nan_policy": ("propagate", "omit")})),
+    (_names(SP + "stats.", "mode rankdata descriptive.mode descriptive.rankdata"),
+     Spec(args=(arg("x", "unit"),), kw={"nan_policy": ("propagate",)})),
     (_names(SP + "stats.", "binom.logpmf binom.pmf nbinom.logpmf nbinom.pmf"),
      Spec(args=(lambda c: c.rng.integers(0, 4, c.shape).astype(c.dtype), lit(5.0),
                 arg("x", "unit")))),
@@ -544,12 +549,8 @@ EXCLUDED: dict[str, str] = {
                          "float32 input as JAX, where scipy upcasts to complex128",
     SP + "special.bessel_jn": "spec owed for its keyword-only v/n_iter "
                               "(tests/test_scipy_special2.py covers it)",
-    **{SP + n: "spec owed for nan_policy (tests/test_scipy_stats2.py covers it); the generic run "
-               "found sem differing from scipy on its generated input" for n in
-       "stats.sem stats.descriptive.sem stats.mode stats.descriptive.mode stats.rankdata "
-       "stats.descriptive.rankdata".split()},
-    SP + "stats.poisson.entropy": "spec owed (tests/test_scipy_stats2.py covers it): the generic "
-                                  "run found its jvp differing from JAX's",
+    SP + "stats.descriptive.sem": "the same function as funcgrad.scipy.stats.sem (its defining "
+                                  "module's name, which scipy does not have): checked as that",
     **{LAX + n: "spec owed for the new convolution keywords (tests/test_conv_jax.py holds them "
                 "against JAX)" for n in ("conv_transpose", "conv_with_general_padding")},
     SP + "optimize.minimize": "takes a function and returns an OptimizeResults record (JAX's, not "
@@ -643,6 +644,18 @@ KNOWN: dict[tuple[str, str], str] = {
                                                        "repetition=True) for N < 1 gives 0 where "
                                                        "scipy gives a nonzero value: "
                                                        "FINDINGS-scimisc.md)",
+    **{(SP + q + s, "numpy"): "deliberate, as JAX: the standard error of one observation is "
+                              "std / 1 = 0 (ddof=0) here and in JAX; scipy gives NaN for a lone "
+                              "sample reduced to a scalar, but 0 for the same sample inside a "
+                              "batch (its too-small check sees only whole-array calls)"
+       for q in ("stats.sem",) for s in ("(shapes=(1,)*", "(shapes=()*")},
+    (SP + "stats.poisson.entropy", "jvp*"): "JAX's derivative of poisson.entropy is NaN (its "
+                                            "sum's mask is differentiated through "
+                                            "xlogy at p = 0); funcgrad's is checked against "
+                                            "finite differences in tests/test_scipy_stats2.py",
+    (SP + "stats.poisson.entropy", "vjp*"): "JAX's derivative of poisson.entropy is NaN; "
+                                            "funcgrad's is checked against finite differences "
+                                            "in tests/test_scipy_stats2.py",
     (LAX + "rem", "jax"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
                           "XFAIL)",
 }
