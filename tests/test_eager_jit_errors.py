@@ -237,9 +237,11 @@ CASES: list[Case] = [
                                            "wofz_im")],
     *[B(n, "broadcast", (f32(2), f32(3))) for n in ("nextafter", "owens_t")],
     *[B(n, "broadcast", (f32(2), f32(2), f32(3))) for n in ("fma", "hyp1f1", "hyp1f1_da",
-                                                             "hyp1f1_db")],
+                                                             "hyp1f1_db", "hyp1f1_daa",
+                                                             "hyp1f1_dab", "hyp1f1_dbb")],
     *[B(n, "broadcast", (f32(2), f32(2), f32(2), f32(3)))
-      for n in ("hyp2f1", "hyp2f1_da", "hyp2f1_db", "hyp2f1_dc")],
+      for n in ("hyp2f1", "hyp2f1_da", "hyp2f1_db", "hyp2f1_dc", "hyp2f1_daa", "hyp2f1_dab",
+                "hyp2f1_dac", "hyp2f1_dbb", "hyp2f1_dbc", "hyp2f1_dcc")],
     B("random_gamma_grad", "broadcast", (f32(2), f32(3))),
     # linear algebra merged this stop (funcgrad/lax/linalg_general.py, linalg_ops.py)
     *[B(n, "not-square", (f32(2, 3),)) for n in ("eig", "expm")],

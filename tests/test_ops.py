@@ -2052,14 +2052,31 @@ def _central_diff(f, i, h=1e-5):
     return g
 
 
-_PARAM_DERIV_XFAIL = {k: (NotImplementedError, "first order only in the parameters, as JAX's")
-                      for k in ("jvp", "vjp", "transpose", "second_order")}
+# the parameter derivatives are differentiable once more in the parameters (hyp1f1_da's
+# second-order check needs a third derivative); the second ones not again (JAX has none at all)
+_PARAM_DERIV_XFAIL = {"second_order": (NotImplementedError, "twice in the parameters at most")}
+_PARAM_DERIV2_XFAIL = {k: (NotImplementedError, "twice in the parameters at most")
+                       for k in ("jvp", "vjp", "transpose", "second_order")}
+
+
+def _central_diff2(f, i, j, h=1e-3):
+    """d2 f / d(argument i) d(argument j) by nested central differences of scipy's f in
+    float64 at steps h and h / 2, Richardson-extrapolated: error ~h**4 + eps / h**2, ~1e-7
+    here; hence tol64=1e-5 below."""
+    def g(*args):
+        coarse = _central_diff(_central_diff(f, j, h), i, h)(*args)
+        fine = _central_diff(_central_diff(f, j, h / 2), i, h / 2)(*args)
+        return (4 * fine - coarse) / 3
+    return g
+
+
 _H1 = [Dom(0.2, 3.0), Dom(0.5, 3.0), Dom(-2.0, 2.0)]      # a, b, x for 1F1
 _H2 = [Dom(0.2, 2.0), Dom(0.2, 2.0), Dom(0.5, 3.0), Dom(-0.9, 0.7)]  # a, b, c, x for 2F1
 
 
 def _hyp2f1_partial(name):
-    """The 2F1 parameter-derivative primitive `name` (no public wrapper: hyp2f1's rules bind it)."""
+    """The 1F1/2F1 parameter-derivative primitive `name` (no public wrapper: the rules of
+    hyp1f1/hyp2f1 and their first derivatives bind it)."""
     return lambda *args: fg_bind(PRIMITIVES[name], *args)
 
 
@@ -2102,16 +2119,25 @@ GENERAL = [
            "wofz_re"),
     binary("wofz_im", lsi.wofz_im, _sp_ref(lambda sp: lambda x, y: sp.wofz(x + 1j * y).imag),
            "wofz_im"),
-    # hyp1f1 agrees with scipy's to ~1e-13 relative here (scipy's own accuracy); its
-    # derivative in a and b is first order only, so no second-order check
+    # hyp1f1 agrees with scipy's to ~1e-13 relative here (scipy's own accuracy)
     Op("hyp1f1", lsh.hyp1f1, _sp_ref(lambda sp: sp.hyp1f1), ("hyp1f1",), 3, domain=_H1,
-       second_order=False, tol64=1e-11),
+       tol64=1e-11),
     Op("hyp1f1_da", lsh.hyp1f1_da, _sp_ref(lambda sp: _central_diff(sp.hyp1f1, 0)),
        ("hyp1f1_da",), 3, domain=_H1, tol64=1e-7, xfail=_PARAM_DERIV_XFAIL),
     Op("hyp1f1_db", lsh.hyp1f1_db, _sp_ref(lambda sp: _central_diff(sp.hyp1f1, 1)),
        ("hyp1f1_db",), 3, domain=_H1, tol64=1e-7, xfail=_PARAM_DERIV_XFAIL),
     Op("hyp2f1", lsh.hyp2f1, _sp_ref(lambda sp: sp.hyp2f1), ("hyp2f1",), 4, domain=_H2,
-       second_order=False, tol64=1e-12),
+       tol64=1e-12),
+] + [
+    Op(f"hyp1f1_d{w}", _hyp2f1_partial(f"hyp1f1_d{w}"), _sp_ref(
+        lambda sp, w=w: _central_diff2(sp.hyp1f1, "ab".index(w[0]), "ab".index(w[1]))),
+       (f"hyp1f1_d{w}",), 3, domain=_H1, tol64=1e-5, xfail=_PARAM_DERIV2_XFAIL)
+    for w in ("aa", "ab", "bb")
+] + [
+    Op(f"hyp2f1_d{w}", _hyp2f1_partial(f"hyp2f1_d{w}"), _sp_ref(
+        lambda sp, w=w: _central_diff2(sp.hyp2f1, "abc".index(w[0]), "abc".index(w[1]))),
+       (f"hyp2f1_d{w}",), 4, domain=_H2, tol64=1e-5, xfail=_PARAM_DERIV2_XFAIL)
+    for w in ("aa", "ab", "ac", "bb", "bc", "cc")
 ] + [
     Op(f"hyp2f1_d{p}", _hyp2f1_partial(f"hyp2f1_d{p}"), _sp_ref(
         lambda sp, i=i: _central_diff(sp.hyp2f1, i)), (f"hyp2f1_d{p}",), 4, domain=_H2,

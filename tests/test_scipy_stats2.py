@@ -3,6 +3,7 @@ scipy.stats (values) and JAX (bad-input behaviour), with derivatives, vmap and j
 from __future__ import annotations
 
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -182,3 +183,74 @@ def test_gaussian_kde_transforms_and_bad_input():
         fs.gaussian_kde(rng.standard_normal((2, 5))).integrate_box_1d(0.0, 1.0)
     with pytest.raises(NotImplementedError):
         kde.set_bandwidth("scott")
+
+
+@pytest.mark.parametrize("d,n,shape,weighted", [(1, 4, (), False), (1, 5, (3,), True),
+                                                (2, 6, (7,), False), (3, 5, (0,), True),
+                                                (2, 4, (1,), True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("typed", [True, False])
+def test_gaussian_kde_resample_matches_jax(d, n, shape, weighted, dtype, typed):
+    jax = pytest.importorskip("jax", reason="JAX is the oracle for resample's numbers")
+    jstats = pytest.importorskip("jax.scipy.stats", reason="JAX is the oracle")
+    rng = np.random.default_rng(zlib.crc32(repr((d, n, shape, weighted)).encode()))
+    data = rng.standard_normal((d, n)).astype(dtype)
+    w = rng.uniform(0.5, 2.0, n).astype(dtype) if weighted else None
+    seed = 7
+    with jax.enable_x64(dtype == np.float64):
+        jkey = jax.random.key(seed) if typed else jax.random.PRNGKey(seed)
+        want = np.asarray(jstats.gaussian_kde(data, weights=w).resample(jkey, shape))
+    key = fg.random.key(seed) if typed else fg.random.PRNGKey(seed)
+    got = fs.gaussian_kde(data, weights=w).resample(key, shape)
+    assert got.shape == want.shape == (d,) + shape and got.dtype == want.dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(np.asarray(got), want, rtol=tol, atol=tol)
+
+
+def test_gaussian_kde_resample_transforms_and_bad_input():
+    data = np.array([[0.0, 1.0, 2.0, 5.0], [1.0, 0.0, 3.0, 2.0]])
+    key = fg.random.key(3)
+    kde = fs.gaussian_kde(data)
+    eager = kde.resample(key, (4,))
+    np.testing.assert_array_equal(np.asarray(fg.jit(lambda k, kk: k.resample(kk, (4,)))(
+        kde, key)), np.asarray(eager))
+    keys = fg.random.split(key, 3)
+    batched = fg.vmap(lambda k: kde.resample(k, (4,)))(keys)
+    for i in range(3):
+        np.testing.assert_allclose(np.asarray(batched[i]),
+                                   np.asarray(kde.resample(keys[i], (4,))), rtol=1e-14)
+    # the sample moves with the data (a reparameterized draw): d sample / d data
+    g = fg.grad(lambda x: fg.numpy.sum(fs.gaussian_kde(x).resample(key, (5,))))(data)
+    assert np.all(np.isfinite(np.asarray(g)))
+    with pytest.raises(TypeError, match="key"):
+        kde.resample(np.array([1, 2, 3], np.uint32), (2,))
+    with pytest.raises(TypeError, match="shape"):
+        kde.resample(key, 3)
+
+
+@pytest.mark.parametrize("fname", ["var", "std", "nanvar", "nanstd"])
+@pytest.mark.parametrize("in_dtype", [np.float64, np.float32, np.int64, np.complex128])
+@pytest.mark.parametrize("dtype", [None, np.float32, np.float64, np.complex64, np.complex128,
+                                   np.int64, np.int32])
+def test_var_std_dtype_keyword_matches_numpy(fname, in_dtype, dtype):
+    """dtype= is the result's dtype (complex too); integer dtypes compute as numpy's (the mean
+    and the sum of squares truncated); std of an integer dtype is numpy's TypeError; a real
+    dtype for complex input is JAX's ValueError (numpy's result there drops the imaginary part
+    of the mean only)."""
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0], [0.5, -1.0, 2.0]])
+    a = (a + 1j * a[::-1] if np.dtype(in_dtype).kind == "c" else a).astype(in_dtype)
+    if a.dtype.kind == "c" and dtype is not None and np.dtype(dtype).kind != "c":
+        with pytest.raises((ValueError, TypeError), match="dtype"):
+            getattr(fg.numpy, fname)(a, axis=0, dtype=dtype, ddof=1)
+        return
+    with warnings.catch_warnings():  # a complex input cast to a real dtype: both warn
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        try:
+            want = getattr(np, fname)(a, axis=0, dtype=dtype, ddof=1)
+        except TypeError:
+            with pytest.raises(TypeError, match="dtype"):
+                getattr(fg.numpy, fname)(a, axis=0, dtype=dtype, ddof=1)
+            return
+        got = getattr(fg.numpy, fname)(a, axis=0, dtype=dtype, ddof=1)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)

@@ -30,6 +30,8 @@ import funcgrad as fg
 import funcgrad.numpy as fnp
 import funcgrad.random
 import funcgrad.scipy.special as fsp
+import funcgrad.debug  # noqa: F401  (fg.debug.callback)
+from funcgrad.scipy.integrate import odeint
 from funcgrad import lax
 from funcgrad._core.primitive import PRIMITIVES
 from funcgrad.interpreters.batching import BatchTrace
@@ -754,26 +756,81 @@ case("axis_index", "axis_index", _members(lambda r, n: r * lax.axis_index("k")),
      one(min_dims=1))
 
 
+# ---- special functions, linear algebra, odeint and callbacks merged in one stop ------------------
+
+def _bind(name):
+    return lambda *xs: PRIMITIVES[name].bind(*xs)
+
+
+_H1F1 = ("hyp1f1_da", "hyp1f1_db", "hyp1f1_daa", "hyp1f1_dab", "hyp1f1_dbb")
+_H2F1 = tuple(f"hyp2f1_d{w}" for w in ("a", "b", "c", "aa", "ab", "ac", "bb", "bc", "cc"))
+for _name, _fun, _smp in (("bessel_i0e", fsp.i0e, R), ("bessel_i1e", fsp.i1e, R),
+                          ("erfcx", fsp.erfcx, R), ("spence", fsp.spence, POS),
+                          ("expi", fsp.expi, away()), ("dawsn", fsp.dawsn, R)):
+    case(_name, _name, _fun, one(_smp, max_dims=2))
+case("sici", ("sine_integral", "cosine_integral"), fsp.sici, one(POS, max_dims=2))
+case("fresnel", ("fresnel_s", "fresnel_c"), fsp.fresnel, one(R, max_dims=2))
+case("owens_t", "owens_t", fsp.owens_t, many(2, R, max_dims=2))
+case("wofz", ("wofz_re", "wofz_im"), fsp.wofz, one(cplx, dtypes=COMPLEX, max_dims=2))
+case("gammainc, gammaincc", ("igamma", "igammac"),
+     lambda a, x: (fsp.gammainc(a, x), fsp.gammaincc(a, x)), many(2, POS, max_dims=2))
+case("igamma_grad_a", "igamma_grad_a", _bind("igamma_grad_a"), many(2, POS, max_dims=2))
+case("betainc", "betainc", fsp.betainc, many(3, [POS, POS, real(0.05, 0.95)], max_dims=2))
+case("expn", "expn", fsp.expn,
+     many(2, [ints(0, 3), POS], dtypes=[(I32, I64), FLOATS], max_dims=2))
+case("hyp1f1 and its parameter derivatives", ("hyp1f1",) + _H1F1,
+     lambda a, b, x: (fsp.hyp1f1(a, b, x),) + tuple(_bind(n)(a, b, x) for n in _H1F1),
+     many(3, [POS, POS, R], max_dims=2))
+case("hyp2f1 and its parameter derivatives", ("hyp2f1",) + _H2F1,
+     lambda a, b, c, x: (fsp.hyp2f1(a, b, c, x),) + tuple(_bind(n)(a, b, c, x) for n in _H2F1),
+     many(4, [POS, POS, POS, real(-0.8, 0.6)], max_dims=1))
+
+
+def _eig_case(a):
+    w, v = lax.linalg_general.eig(_spread(a))
+    return w, fnp.abs(v)  # eigenvectors up to a phase: their moduli
+
+
+def _lu_case(a, b):
+    packed, pivots, perm = lax.linalg_ops.lu(_dom(a))
+    n = a.shape[-1]
+    return (packed, pivots, perm, lax.linalg_general.lu_pivots_to_permutation(pivots, n),
+            lax.linalg_ops.lu_solve(packed, perm, b), lax.linalg_ops.lu_solve(packed, perm, b,
+                                                                               transpose=True))
+
+
+case("eig", "eig", _eig_case, _matrices(dtypes=(F64,)))
+case("expm", "expm", lambda a: lax.linalg_general.expm(a / 4), _matrices())
+case("lu, lu_solve, lu_pivots_to_permutation", ("lu", "lu_solve", "lu_pivots_to_permutation"),
+     _lu_case, _matrices(rhs=True))
+case("qr_pivots", "qr_pivots", lambda a: lax.linalg_general.qr_pivots(_spread(a)),
+     _matrices(rect=True, dtypes=(F64,)))
+case("odeint", "odeint",
+     lambda y0, k: odeint(lambda y, t, k: -k * y + fnp.sin(t), y0, fnp.array([0.0, 0.5, 1.0]), k),
+     st.builds(lambda d: ([Arg((2,), d), Arg((), d, POS)], {}), st.sampled_from(FLOATS)))
+case("debug.callback", "debug_callback",
+     lambda x: (fg.debug.callback(lambda v: None, x), x * 2.0)[1], one(R, max_dims=2))
+
+
+case("schur", "schur", lambda a: lax.linalg_schur.schur(_spread(a)), _matrices())
+case("sqrtm, logm", ("sqrtm", "logm"),
+     lambda a: (lax.linalg_schur.sqrtm(_spread(a)), lax.linalg_schur.logm(_spread(a))),
+     _matrices())
+
+
+def _parlett_case(a):
+    t = fnp.triu(_spread(a))
+    return lax.linalg_schur.parlett(t, fnp.exp(fnp.diagonal(t, axis1=-2, axis2=-1)))
+
+
+case("parlett", "parlett", _parlett_case, _matrices())
+
+
 # ---- the table covers every primitive -----------------------------------------------------------
-
-# Primitives merged in one stop (scipy special/linalg, odeint) that have no case here yet: each
-# batching rule is exercised by its own tests' vmap-against-a-loop checks (tests/test_scipy_*.py,
-# tests/test_odeint.py, tests/test_harness.py) but not by this table. A backlog, named so that it
-# shrinks: a primitive given a case must leave this set (the test below says so).
-NO_CASE_YET = frozenset(
-    "bessel_i0e bessel_i1e betainc cosine_integral dawsn debug_callback eig erfcx expi expm expn "
-    "fresnel_c fresnel_s hyp1f1 hyp1f1_da hyp1f1_db hyp2f1 hyp2f1_da hyp2f1_db hyp2f1_dc igamma "
-    "igamma_grad_a igammac lu lu_pivots_to_permutation lu_solve odeint owens_t qr_pivots "
-    "sine_integral spence wofz_im wofz_re".split())
-# the Schur-based primitives: vmap-vs-loop in tests/test_scipy_linalg_schur.py
-NO_CASE_YET = NO_CASE_YET | frozenset("schur sqrtm logm parlett".split())
-
 
 def test_the_table_covers_every_primitive():
     covered = set().union(*(c.prims for c in CASES))
-    assert not covered & NO_CASE_YET, (
-        f"with a case now, drop from NO_CASE_YET: {sorted(covered & NO_CASE_YET)}")
-    missing = sorted(set(PRIMITIVES) - covered - NO_CASE_YET)
+    missing = sorted(set(PRIMITIVES) - covered)
     assert not missing, f"primitives without a vmap case in tests/test_vmap.py's CASES: {missing}"
     unknown = sorted(covered - set(PRIMITIVES))
     assert not unknown, f"CASES names primitives that do not exist: {unknown}"

@@ -17,7 +17,7 @@ from ..lax.device import on_device_of
 from ..lax.reduce import HALF_FLOATS
 from ._core import cast, check_no_out, dtype_of, float_dtype, operand
 from ._manipulation import broadcast_to
-from ._ufuncs import isnan
+from ._ufuncs import isnan, multiply, subtract
 
 
 class _Reduction(Protocol):
@@ -168,22 +168,46 @@ def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = No
         return half
     aval = get_aval(a)
     axes = normalize_axes("var", axis, aval.ndim)
+    n = _count(aval.shape, axes)
+    # numpy divides by max(n - ddof, 0): ddof >= n gives inf or nan, never a negative variance
+    div = float(n - ddof if n > ddof else 0)
     dt = np.dtype(dtype) if dtype is not None else float_dtype(aval.dtype)
-    if dt != aval.dtype:
-        a = lax.convert_element_type(a, dt)
+    _check_complex_dtype("var", aval.dtype, dtype)
+    if dt.kind in "biu":  # numpy's arithmetic in an integer dtype: the mean and the sum of
+        # squares each cast to it (truncating), the quotient cast back
+        centered = subtract(a, mean(a, axis=axes, dtype=dt, keepdims=True))
+        ss = sum(multiply(centered, centered), axis=axes, dtype=dt, keepdims=keepdims)
+        return lax.convert_element_type(lax.div(cast(ss, np.float64), div), dt)
+    work = dt if aval.dtype.kind == "c" or dt.kind != "c" else np.dtype(dt.char.lower())
+    if work != aval.dtype:
+        a = lax.convert_element_type(a, work)
     centered = lax.sub(a, mean(a, axis=axes, keepdims=True))
-    if dt.kind == "c":  # |x - mean|^2: the variance of a complex array is real, as numpy's
+    if work.kind == "c":  # |x - mean|^2: the variance of a complex array is real, as numpy's
         centered = lax.abs(centered)
     ss = sum(lax.mul(centered, centered), axis=axes, keepdims=keepdims)
-    # numpy divides by max(n - ddof, 0): ddof >= n gives inf or nan, never a negative variance
-    n = _count(aval.shape, axes)
-    return lax.div(ss, float(n - ddof if n > ddof else 0))
+    out = lax.div(ss, div)
+    # a dtype asked for is the result's (a complex one too, as numpy's and JAX's)
+    return out if dtype is None or dtype_of(out) == dt else lax.convert_element_type(out, dt)
+
+
+def _check_complex_dtype(name: str, a_dtype: np.dtype, dtype: DTypeLike) -> None:
+    if a_dtype.kind == "c" and dtype is not None and np.dtype(dtype).kind != "c":
+        raise ValueError(f"{name}: a real dtype={np.dtype(dtype)} for complex input has no clear "
+                         "meaning (numpy drops the imaginary part of the mean only; JAX "
+                         "refuses it): pass a complex dtype or none")
+
+
+def _check_root_dtype(name: str, dtype: DTypeLike) -> None:
+    if dtype is not None and np.dtype(dtype).kind in "biu":
+        raise TypeError(f"{name}: dtype={np.dtype(dtype)} cannot hold a square root (numpy's "
+                        "sqrt refuses the cast); pass an inexact dtype or none")
 
 
 def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
         ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.std, differentiable; 16-bit floats are computed in float32 and rounded once."""
     check_no_out(out, "std")
+    _check_root_dtype("std", dtype)
     half = _in_float32(std, operand(a), dtype, axis=axis, ddof=ddof, keepdims=keepdims)
     if half is not None:
         return half
@@ -301,7 +325,11 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None =
     a = operand(a)
     if dtype_of(a).kind not in "fc":
         return var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    _check_complex_dtype("nanvar", dtype_of(a), dtype)
     if dtype is not None:
+        if np.dtype(dtype).kind not in "fc":
+            raise TypeError(f"nanvar: a is inexact ({dtype_of(a)}), so dtype must be inexact "
+                            f"too, got dtype={np.dtype(dtype)}")
         a = cast(a, np.dtype(dtype))
     m = nanmean(a, axis=axis, keepdims=True)
     d = lax.sub(_nan_fill(a, 0), m)
@@ -311,13 +339,16 @@ def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None =
         sq = lax.real(sq)
     ss = sum(sq, axis=axis, keepdims=keepdims)
     cnt = lax.sub(count_non_nan(a, axis, keepdims), ddof)
-    return _safe_div(ss, cnt)
+    out = _safe_div(ss, cnt)
+    # a dtype asked for is the result's (a complex one too, as numpy's)
+    return out if dtype is None or dtype_of(out) == np.dtype(dtype) else cast(out, np.dtype(dtype))
 
 
 def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike = None, out: None = None,
            ddof: int | None = 0, keepdims: bool = False) -> Array:
     """numpy.nanstd: the standard deviation of the non-NaN elements."""
     check_no_out(out, "nanstd")
+    _check_root_dtype("nanstd", dtype)
     return lax.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 

@@ -22,7 +22,7 @@ from .. import tree
 from .._api import vjp
 from ..interpreters.jit import jit
 from .._core import backend
-from .._core.array import Array
+from .._core.array import Array, wrap_value
 from .._core.avals import ShapedArray
 from .._core.errors import ConcretizationError, FuncgradError
 from .._core.primitive import NO_ALGEBRA, PURE, RULE_FIRST, Primitive, defvjp_all
@@ -117,6 +117,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     # the stages' operands as views, made once (m is rewritten in place; ky and ky_acc swap)
     m_rows = [m[s, :s + 1] for s in range(7)]
     ky_rows, ky_acc_rows = [ky[:s + 1] for s in range(7)], [ky_acc[:s + 1] for s in range(7)]
+    ky_out, ky_acc_out = list(ky), list(ky_acc)  # the rows rhs writes: the same views each step
     last_t, dt_acc, stepped = t, 0.0, False  # the accepted step [last_t, t] of length dt_acc
     dot, add, multiply, c = np.dot, np.add, np.multiply, _C_LIST
     for i in range(1, len(ts)):
@@ -129,7 +130,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
             ky[1] = ky_acc[7]
             for s in range(1, 7):
                 dot(m_rows[s], ky_rows[s], out=stage)
-                rhs(stage, t + c[s] * dt, ky[s + 1])
+                rhs(stage, t + c[s] * dt, ky_out[s + 1])
             dot(m[7], ky, out=y_new)
             err = dot(m[8], ky)
             np.abs(y, out=scale)
@@ -144,6 +145,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
                 y, y_new = y_new, y
                 ky, ky_acc = ky_acc, ky
                 ky_rows, ky_acc_rows = ky_acc_rows, ky_rows
+                ky_out, ky_acc_out = ky_acc_out, ky_out
                 last_t, t, dt_acc, stepped = t, t + dt, dt, True
             # the next step: grow by at most 10, shrink (after a rejection) by at most 5
             if ratio == 0.0:
@@ -206,22 +208,18 @@ class _Dynamics:
             self._lowered[sig] = _lower(self._jitted, y0, t0, *arg_leaves) if n is None \
                 else _lower(self._jitted_parts, y0[:n], t0, y0[n:2 * n], *arg_leaves)
         low = self._lowered[sig]
+        asarray = np.asarray
         if low is not None and n is None:
             fn, consts = low.fn, low.consts
 
             def rhs(y, t, out=None):
-                dy = fn(*consts, y, np.asarray(t, dtype), *arg_leaves)[0]
+                dy = fn(*consts, y, asarray(t, dtype), *arg_leaves)[0]
                 if out is None:
                     return dy
                 out[...] = dy
             return rhs
         if low is not None:
-            fn, consts, concatenate = low.fn, low.consts, np.concatenate
-
-            def rhs_parts(state, t, out=None):
-                return concatenate(fn(*consts, state[:n], np.asarray(t, dtype),
-                                      state[n:2 * n], *arg_leaves), out=out)
-            return rhs_parts
+            return _parts_rhs(low, n, dtype, arg_leaves)
 
         def eager(y, t, out=None):
             dy = np.asarray(self.fn(y, np.asarray(t, y.dtype), *arg_leaves))
@@ -237,16 +235,37 @@ class _Dynamics:
         d args_bar/ds = a^T df/dargs."""
         fn = self.fn
 
-        def parts(y, s, a, *arg_leaves):
+        def parts(y, s, a, *arg_leaves):  # (the pieces in their own shapes: see _parts_rhs)
             dy, pullback = vjp(fn, y, lax.neg(s), *arg_leaves)
-            cts = pullback(a)
-            return [lax.neg(dy), cts[0], fnp.reshape(cts[1], (1,))] + [
-                fnp.ravel(c) for c in cts[2:]]
+            return [lax.neg(dy)] + list(pullback(a))
 
         def aug(state, s, *arg_leaves):
             n = (get_aval(state).shape[0] - 1 - sum(_size(a) for a in arg_leaves)) // 2
-            return fnp.concatenate(parts(state[:n], s, state[n:2 * n], *arg_leaves))
+            return fnp.concatenate([fnp.ravel(p) for p in
+                                    parts(state[:n], s, state[n:2 * n], *arg_leaves)])
         return _Dynamics(("adjoint", self.key), aug, parts)
+
+
+def _parts_rhs(low, n, dtype, arg_leaves):
+    """The adjoint's rhs(state, t, out=None) from the compiled parts: each piece is written
+    into its slice of out (viewed in the piece's shape, the views made once per out buffer:
+    _solve passes the same row views every step), not concatenated."""
+    fn, consts, asarray = low.fn, low.consts, np.asarray
+    shapes = [(n,), (n,), ()] + [a.shape for a in arg_leaves]
+    bounds = np.cumsum([0] + [math.prod(s) for s in shapes]).tolist()
+    views: dict = {}  # id(out) -> (out, its pieces' views): out is kept, so its id stays its own
+
+    def rhs_parts(state, t, out=None):
+        pieces = fn(*consts, state[:n], asarray(t, dtype), state[n:2 * n], *arg_leaves)
+        if out is None:
+            return np.concatenate([np.ravel(p) for p in pieces]).astype(dtype, copy=False)
+        found = views.get(id(out))
+        if found is None:
+            found = views[id(out)] = (out, [out[lo:hi].reshape(s) for lo, hi, s in
+                                            zip(bounds, bounds[1:], shapes)])
+        for v, p in zip(found[1], pieces):
+            v[...] = p
+    return rhs_parts
 
 
 def _lower(jitted, *args):
@@ -371,33 +390,63 @@ def _odeint_jvp(primals, tangents, **params):
 
 
 def _odeint_vjp(ct, ans, args, positions, residuals, *, dynamics, rtol, atol, mxstep, hmax):
-    """The adjoint method: from the last time back to the first, integrate [y, a, t_bar,
-    args_bar] backwards over each interval, adding the output cotangent at each time."""
+    """The adjoint method (see _adjoint_sweep). With every value concrete and on the host (a
+    first-order gradient) the sweep runs in numpy, calling the compiled right-hand sides and
+    _solve directly; otherwise (a value being traced: higher order, jit, vmap; or on a GPU) with
+    funcgrad operations and the odeint primitive, so that it is itself differentiable."""
     yv, ts, *arg_leaves = args
-    n_t = get_aval(ts).shape[0]
-    n = get_aval(yv).shape[0]
-    aug = dynamics.adjoint
-    a = ct[n_t - 1]
-    args_bar = _flatten([fnp.zeros_like(x) for x in arg_leaves], get_aval(yv).dtype)
-    t0_bar = fnp.zeros((1,), get_aval(yv).dtype)
-    t_bars = []
-    for i in range(n_t - 1, 0, -1):
-        t_bar = fnp.sum(lax.mul(dynamics._jitted(ans[i], ts[i], *arg_leaves), ct[i]))
-        t_bars.append(t_bar)
-        t0_bar = lax.sub(t0_bar, t_bar)
-        state = fnp.concatenate([ans[i], a, t0_bar, args_bar])
-        sol = odeint_p.bind(state, fnp.stack([lax.neg(ts[i]), lax.neg(ts[i - 1])]), *arg_leaves,
-                            dynamics=aug, rtol=rtol, atol=atol, mxstep=mxstep, hmax=hmax)[1]
-        a = lax.add(sol[n:2 * n], ct[i - 1])
-        t0_bar, args_bar = sol[2 * n:2 * n + 1], sol[2 * n + 1:]
-    ts_bar = fnp.concatenate([t0_bar] + [fnp.reshape(t, (1,)) for t in reversed(t_bars)])
-    if n_t == 1:
-        ts_bar = fnp.zeros((1,), get_aval(yv).dtype)
+    dtype = get_aval(yv).dtype
+    n_args = sum(_size(x) for x in arg_leaves)
+    if all(v.__class__ is Array and v._value.__class__ is np.ndarray for v in (ct, ans, *args)):
+        ts_h, leaves = ts._value, [x._value for x in arg_leaves]
+        with backend.using_default_device("cpu"):
+            f = dynamics.numpy(yv._value, ts_h[0] if len(ts_h) else 0.0, leaves)
+        adjoint = []  # its rhs, made at the first interval (every interval's state has one shape)
+
+        def solve(state, span):
+            if not adjoint:
+                with backend.using_default_device("cpu"):
+                    adjoint.append(dynamics.adjoint.numpy(state, span[0], leaves))
+            return _solve(adjoint[0], state, span, rtol, atol, mxstep, hmax)[1]
+        a, ts_bar, args_bar = _adjoint_sweep(np, f, solve, ans._value, ct._value, ts_h, n_args,
+                                              dtype)
+        a, ts_bar, args_bar = wrap_value(a), wrap_value(ts_bar), wrap_value(args_bar)
+    else:
+        def solve(state, span):
+            return odeint_p.bind(state, span, *arg_leaves, dynamics=dynamics.adjoint, rtol=rtol,
+                                 atol=atol, mxstep=mxstep, hmax=hmax)[1]
+        a, ts_bar, args_bar = _adjoint_sweep(
+            fnp, lambda y, t: dynamics._jitted(y, t, *arg_leaves), solve, ans, ct, ts, n_args,
+            dtype)
     arg_cts = _unflatten(args_bar, tree.tree_structure(list(arg_leaves)),
                          [get_aval(x).shape for x in arg_leaves])
     cts = [a, ts_bar.astype(get_aval(ts).dtype)] + [
         c.astype(get_aval(x).dtype) for c, x in zip(arg_cts, arg_leaves)]
     return [cts[p] for p in positions]
+
+
+def _adjoint_sweep(xp, f, solve, ys, ct, ts, n_args, dtype):
+    """(y0_bar, ts_bar, args_bar) from the solution ys at the times ts and its cotangent ct,
+    args_bar the n_args arguments' cotangents flat: from the last time back to the first,
+    integrate [y, a, t_bar, args_bar] backwards over each interval by solve(state, [-t_i,
+    -t_(i-1)]), adding the output cotangent at each time; f(y, t) is the dynamics (for ts_bar).
+    xp: numpy (on values) or funcgrad.numpy (on traced values)."""
+    n_t, n = ys.shape[0], ys.shape[1]
+    args_bar = xp.zeros((n_args,), dtype)
+    if n_t == 0:
+        return xp.zeros((n,), dtype), xp.zeros((0,), dtype), args_bar
+    a = ct[n_t - 1]
+    t0_bar = xp.zeros((1,), dtype)
+    t_bars = []
+    for i in range(n_t - 1, 0, -1):
+        t_bar = xp.sum(f(ys[i], ts[i]) * ct[i])
+        t_bars.append(xp.reshape(t_bar, (1,)))
+        t0_bar = t0_bar - t_bar
+        sol = solve(xp.concatenate([ys[i], a, t0_bar, args_bar]),
+                    xp.stack([-ts[i], -ts[i - 1]]))
+        a = sol[n:2 * n] + ct[i - 1]
+        t0_bar, args_bar = sol[2 * n:2 * n + 1], sol[2 * n + 1:]
+    return a, xp.concatenate([t0_bar] + t_bars[::-1]), args_bar
 
 
 def _odeint_batch(args, dims, **params):

@@ -10,6 +10,7 @@ import numpy as np
 from ... import numpy as fnp
 from ..._core.array import Array
 from ..._core.typing import ArrayLike
+from ..._core.validate import normalize_axis
 from ._common import floats
 
 _NAN_POLICIES = ("propagate", "omit", "raise")
@@ -121,6 +122,8 @@ def sem(a: ArrayLike, axis: int | None = 0, ddof: int = 1, nan_policy: str = "pr
     _check_nan_policy(nan_policy, "sem", ("propagate", "omit"))
     (b,) = floats(a)
     b = fnp.asarray(b)
+    if axis is not None:
+        axis = normalize_axis("sem", axis, b.ndim)
     if nan_policy == "omit":
         count = fnp.sum(~fnp.isnan(b), axis=axis, keepdims=keepdims)
         return fnp.nanstd(b, axis=axis, ddof=ddof, keepdims=keepdims) / \

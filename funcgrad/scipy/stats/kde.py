@@ -7,10 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from ... import lax
 from ... import numpy as fnp
 from ... import tree
 from ..._core.array import Array
+from ..._core.trace import get_aval
 from ..._core.typing import ArrayLike
+from ...lax import random_bits
 from .. import special
 from ._common import LOG_2PI
 
@@ -208,10 +211,55 @@ class gaussian_kde:
         raise NotImplementedError("only 1D box integrations are supported: use "
                                   "integrate_box_1d")
 
+    def resample(self, key: Any, shape: tuple[int, ...] = ()) -> Array:
+        """A sample of (d,) + shape drawn from the estimate with `key` (a typed key or raw
+        uint32[2] key data), as JAX's: the key split in two, kernel indices drawn by the
+        weights (inverse CDF of one uniform each) and Gaussian noise of the kernel covariance
+        (its Cholesky factor times standard normals); the same numbers JAX draws. JAX's result
+        has its axes in the wrong order for a shape of two or more axes (or fails); here the
+        variables are always the first axis.
+
+        >>> import funcgrad as fg
+        >>> kde = gaussian_kde(fnp.array([0.0, 1.0, 2.0, 5.0]))
+        >>> kde.resample(fg.random.key(0), (3,)).shape
+        (1, 3)
+        """
+        data = _key_data(key)
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"gaussian_kde.resample: shape must be a tuple of ints, got "
+                            f"{shape!r}; pass shape=({shape},) for a 1-d sample")
+        shape = tuple(int(s) for s in shape)
+        ind_key, eps_key = random_bits.random_split(data, shape=(2,))
+        p = self.weights
+        p_cuml = fnp.cumsum(p)
+        dt = get_aval(p).dtype
+        u = random_bits.random_unit(ind_key, shape=shape, dtype=dt)
+        ind = fnp.searchsorted(p_cuml, lax.mul(p_cuml[-1], lax.sub(dt.type(1), u)))
+        z = random_bits.random_normal(eps_key, shape=shape + (self.d,),
+                                      dtype=get_aval(self.dataset).dtype)
+        factor = fnp.linalg.cholesky(self.covariance)
+        eps = fnp.moveaxis(fnp.einsum("ij,...j->...i", factor, z), -1, 0)
+        return self.dataset[:, ind] + eps
+
     def set_bandwidth(self, bw_method: BwMethod = None) -> None:
         """Not implemented (as JAX's): the estimator is immutable."""
         raise NotImplementedError("dynamically changing the bandwidth method is not supported; "
                                   "build a new gaussian_kde(dataset, bw_method=...)")
+
+
+def _key_data(key: Any) -> Any:
+    """The uint32 (2,) data of a PRNG key. funcgrad.random (which defines typed keys) sits
+    above scipy in the import order, so the key is read through the pytree protocol that
+    typed keys follow (a typed key is a pytree node whose one leaf is its data; raw key data
+    is that leaf itself) and drawn from with the lax-level primitives funcgrad.random's own
+    split/uniform/normal bind: the same numbers, no upward import."""
+    leaves = tree.tree_leaves(key)
+    data = leaves[0] if len(leaves) == 1 else None
+    aval = None if data is None else get_aval(fnp.asarray(data))
+    if aval is None or aval.shape != (2,) or aval.dtype != np.uint32:
+        raise TypeError(f"gaussian_kde.resample: key must be one PRNG key (fg.random.key(seed) "
+                        f"or fg.random.PRNGKey(seed)), got {str(key)[:80]}")
+    return fnp.asarray(data)
 
 
 __all__ = ["gaussian_kde"]
