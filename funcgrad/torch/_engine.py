@@ -10,6 +10,7 @@ import sys
 
 from .._core.array import Array as _Array, wrap_value
 from .._core.graph import toposort, walk
+from ..interpreters.ad import JVPTracer
 from . import _dispatch
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad
@@ -203,6 +204,8 @@ def _accumulate(t, g, create_graph):
     as PyTorch's AccumulateGrad does: the first gradient is kept as it is when nothing else holds
     it (else a copy), later ones are added in place."""
     if not create_graph:
+        while type(g) is JVPTracer and g._trace.name == "forward_ad":
+            g = g.primal  # a gradient through dual tensors: .grad holds no tangent (PyTorch's)
         g = _owned(g) if t._grad is None else _dispatch._from_value(g)
     if g._data.shape != t._data.shape:
         g = g.sum_to_size(t.shape)

@@ -163,3 +163,4 @@ def is_anomaly_enabled():
 from . import functional  # noqa: E402,F401  (torch.autograd.functional)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import graph  # noqa: E402,F401  (torch.autograd.graph)
+from . import forward_ad  # noqa: E402,F401  (torch.autograd.forward_ad)
