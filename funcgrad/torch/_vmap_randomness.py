@@ -19,14 +19,19 @@ MODES = ("error", "different", "same")
 @contextlib.contextmanager
 def randomness(mode: str) -> Iterator[None]:
     """Random draws inside the block follow `mode` (one of MODES), as inside vmap(randomness=)."""
-    if mode not in MODES:
-        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
-                           f"'same'. Got {mode}")
+    check_mode(mode)
     _modes.append(mode)
     try:
         yield
     finally:
         _modes.pop()
+
+
+def check_mode(mode: str) -> None:
+    """PyTorch's error for a randomness= that is none of MODES."""
+    if mode not in MODES:
+        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {mode}")
 
 
 def check_draw() -> None:

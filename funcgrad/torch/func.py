@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -24,7 +25,7 @@ from ._dispatch import apply_op, raw, value_of
 from ._grad_mode import is_grad_enabled
 from ._shape_ops import cat as _cat, stack as _stack
 from ._tensor import Tensor
-from ._vmap_randomness import MODES as _RANDOMNESS_MODES, randomness as vmap_randomness
+from ._vmap_randomness import check_mode as check_randomness, randomness as vmap_randomness
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "linearize", "vmap",
            "jacrev", "jacfwd", "hessian", "stack_module_state"]
@@ -179,15 +180,95 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
 
 # ---- transforms --------------------------------------------------------------------------------
 
-def _run(name, core, args):
+def _captured(func, found=None, seen=None, depth=0):
+    """The tensors that require grad which func reaches without taking them as arguments: in its
+    closure, defaults and the globals it names, the parameters of modules among them (vmap(model),
+    a loss that reads a global model), through nested functions, partials and bound methods."""
+    found = {} if found is None else found
+    seen = set() if seen is None else seen
+    if id(func) in seen or depth > _SCAN_DEPTH:
+        return found
+    seen.add(id(func))
+    if isinstance(func, Tensor):
+        if func._requires_grad:
+            found[id(func)] = func
+        return found
+    items = []
+    if hasattr(func, "_parameters") and hasattr(func, "named_parameters"):  # an nn.Module
+        items = [t for _, t in func.named_parameters()] + [t for _, t in func.named_buffers()]
+        items.append(type(func).forward)
+    elif isinstance(func, functools.partial):
+        items = [func.func, *func.args, *func.keywords.values()]
+    elif isinstance(func, types.MethodType):
+        items = [func.__self__, func.__func__]
+    elif isinstance(func, types.FunctionType):
+        code = func.__code__
+        items = [c.cell_contents for c in func.__closure__ or () if _filled(c)]
+        items += list(func.__defaults__ or ()) + list((func.__kwdefaults__ or {}).values())
+        items += [func.__globals__[n] for n in _names(code) if n in func.__globals__]
+        inner = getattr(func, "__wrapped__", None)
+        if inner is not None:
+            items.append(inner)
+    elif isinstance(func, (list, tuple)) and len(func) <= _SCAN_ITEMS:
+        items = list(func)
+    elif isinstance(func, dict) and len(func) <= _SCAN_ITEMS:
+        items = list(func.values())
+    for item in items:
+        if isinstance(item, (Tensor, list, tuple, dict, functools.partial, types.MethodType,
+                             types.FunctionType)) or hasattr(item, "_parameters"):
+            _captured(item, found, seen, depth + 1)
+    return found
+
+
+_SCAN_DEPTH, _SCAN_ITEMS = 6, 64
+
+
+def _filled(cell):
+    try:
+        cell.cell_contents
+    except ValueError:  # a closure variable not yet assigned
+        return False
+    return True
+
+
+def _names(code):
+    """The global names code (and the functions defined in it) reads."""
+    names = list(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.extend(_names(const))
+    return names
+
+
+@contextlib.contextmanager
+def _holding(tensors, values):
+    """Each tensor holds the given (traced) value and requires no grad for the block: the
+    transform differentiates through it as through an argument."""
+    kept = [(t._data, t._requires_grad) for t in tensors]
+    try:
+        for t, v in zip(tensors, values):
+            t._data, t._requires_grad = raw(v), False
+        yield
+    finally:
+        for t, (d, r) in zip(tensors, kept):
+            t._data, t._requires_grad = d, r
+
+
+def _run(name, core, args, func=None):
     """core(*args as funcgrad values) -> funcgrad values, as tensors. When grad mode is on and
-    tensors among args require grad, the whole transform is one recorded operation of those
-    tensors (its backward is funcgrad's reverse pass through the transform), so its results keep
-    their autograd graph: .backward() through per-sample gradients, Jacobians or a vmapped
-    model reaches the tensors passed in, as in PyTorch (MAML's inner step)."""
+    tensors among args (or captured by func: _captured) require grad, the whole transform is one
+    recorded operation of those tensors (its backward is funcgrad's reverse pass through the
+    transform), so its results keep their autograd graph: .backward() through per-sample
+    gradients, Jacobians or a vmapped model reaches the tensors passed in or used, as in PyTorch
+    (MAML's inner step, an ensemble's stacked parameters)."""
+    if not is_grad_enabled():
+        return _tensors(core(*_values(args)))
     leaves, treedef = tree_flatten(args, is_leaf=_is_tensor)
     tracked = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x._requires_grad]
-    if not tracked or not is_grad_enabled():
+    ids = {id(leaves[i]) for i in tracked}
+    captured = [] if func is None else [
+        t for k, t in _captured(func).items() if k not in ids]
+    if not tracked and not captured:
         return _tensors(core(*_values(args)))
     vals = [value_of(x) if isinstance(x, Tensor) else x for x in leaves]
     shape = []
@@ -196,11 +277,12 @@ def _run(name, core, args):
         ins = list(vals)
         for i, v in zip(tracked, traced):
             ins[i] = v
-        out_leaves, out_def = tree_flatten(core(*tree_unflatten(treedef, ins)))
+        with _holding(captured, traced[len(tracked):]):
+            out_leaves, out_def = tree_flatten(core(*tree_unflatten(treedef, ins)))
         arrays = [k for k, v in enumerate(out_leaves) if isinstance(v, (Array, Tracer))]
         shape.append((out_leaves, out_def, arrays))
         return tuple(out_leaves[k] for k in arrays)
-    got = apply_op(name, recorded, [leaves[i] for i in tracked], saves=False)
+    got = apply_op(name, recorded, [leaves[i] for i in tracked] + captured, saves=False)
     out_leaves, out_def, arrays = shape[0]
     out_leaves = [_tensors(v) for v in out_leaves]
     for k, t in zip(arrays, got if isinstance(got, tuple) else (got,)):
@@ -221,7 +303,7 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     @_insertion_ordered
     def wrapper(*args, **kwargs):
         return _run("GradBackward", _api.grad(_call(func, has_aux, kwargs), argnums, has_aux),
-                    args)
+                    args, (func, kwargs))
     return wrapper
 
 
@@ -242,7 +324,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         def swapped(*vals):
             v, g = f(*vals)
             return g, v
-        return _run("GradAndValueBackward", swapped, args)
+        return _run("GradAndValueBackward", swapped, args, (func, kwargs))
     return wrapper
 
 
@@ -289,7 +371,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
     n = len(primals)
     return _run("JvpBackward", lambda *vals: tuple(
         _api.jvp(f, tuple(vals[:n]), tuple(vals[n:]), has_aux=has_aux)),
-        tuple(primals) + tuple(tangents))
+        tuple(primals) + tuple(tangents), func)
 
 
 def linearize(func: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
@@ -368,9 +450,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     >>> vmap(torch.dot)(torch.ones(3, 2), torch.ones(3, 2))
     tensor([2., 2., 2.])
     """
-    if randomness not in _RANDOMNESS_MODES:
-        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
-                           f"'same'. Got {randomness}")
+    check_randomness(randomness)
     _check_chunk_size(chunk_size)
 
     @_insertion_ordered
@@ -380,7 +460,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
         def core(*vals):
             with vmap_randomness(randomness):
                 return mapped(*vals)
-        return _run("VmapBackward", core, args)
+        return _run("VmapBackward", core, args, (func, kwargs))
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -390,41 +470,48 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     return wrapper
 
 
-def _jac(transform, name):
-    def make(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
-             has_aux: bool = False, chunk_size: int | None = None,
-             _preallocate_and_copy: bool = False) -> Callable[..., Any]:
-        _check_chunk_size(chunk_size)
-
-        @_insertion_ordered
-        def wrapper(*args, **kwargs):
-            return _run(name, transform(_call(func, has_aux, kwargs), argnums=argnums,
-                                        has_aux=has_aux, chunk_size=chunk_size), args)
-        return wrapper
-    return make
+def _jacobian(name, transform, func, argnums, has_aux, randomness="error", **opts):
+    @_insertion_ordered
+    def wrapper(*args, **kwargs):
+        def core(*vals):
+            with vmap_randomness(randomness):
+                return transform(_call(func, has_aux, kwargs), argnums=argnums,
+                                 has_aux=has_aux, **opts)(*vals)
+        return _run(name, core, args, (func, kwargs))
+    return wrapper
 
 
-jacrev = _jac(_jacobians.jacrev, "JacrevBackward")
-jacrev.__name__ = "jacrev"
-jacrev.__doc__ = """The Jacobian of func with respect to argument(s) argnums, row by row in
-reverse mode (vectorized over the rows; chunk_size rows at a time when given).
+def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
+           has_aux: bool = False, chunk_size: int | None = None,
+           _preallocate_and_copy: bool = False) -> Callable[..., Any]:
+    """The Jacobian of func with respect to argument(s) argnums, row by row in reverse mode
+    (vectorized over the rows; chunk_size rows at a time when given); (jacobian, aux) with
+    has_aux.
 
     >>> import funcgrad.torch as torch
     >>> from funcgrad.torch.func import jacrev
     >>> jacrev(torch.sin)(torch.tensor([0.0, 0.0]))
     tensor([[1., 0.],
             [0., 1.]])
-"""
-jacfwd = _jac(_jacobians.jacfwd, "JacfwdBackward")
-jacfwd.__name__ = "jacfwd"
-jacfwd.__doc__ = """The Jacobian of func with respect to argument(s) argnums, column by column
-in forward mode (vectorized over the columns).
+    """
+    if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+    return _jacobian("JacrevBackward", _jacobians.jacrev, func, argnums, has_aux,
+                     chunk_size=chunk_size)
+
+
+def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
+           has_aux: bool = False, *, randomness: str = "error") -> Callable[..., Any]:
+    """The Jacobian of func with respect to argument(s) argnums, column by column in forward
+    mode (vectorized over the columns); randomness as vmap's.
 
     >>> import funcgrad.torch as torch
     >>> from funcgrad.torch.func import jacfwd
     >>> jacfwd(lambda x: x * 2)(torch.tensor([1.0]))
     tensor([[2.]])
-"""
+    """
+    check_randomness(randomness)
+    return _jacobian("JacfwdBackward", _jacobians.jacfwd, func, argnums, has_aux, randomness)
 
 
 def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
@@ -439,7 +526,8 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
     @_insertion_ordered
     def wrapper(*args, **kwargs):
         return _run("HessianBackward", _jacobians.hessian(_call(func, False, kwargs),
-                                                          argnums=argnums), args)
+                                                          argnums=argnums), args,
+                    (func, kwargs))
     return wrapper
 
 
