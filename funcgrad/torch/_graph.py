@@ -13,6 +13,7 @@ from ..interpreters.ad import apply_vjp
 from ..interpreters.ad import backward as _reverse_pass
 from ..lax.device import device_put
 from ..lax.shape import zeros_like_aval as _zeros_like_aval
+from ._anomaly import forward_stack, state as _anomaly
 from ._dtypes import type_string
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -23,6 +24,11 @@ FREED = ("Trying to backward through the graph a second time (or directly access
 _FREED = FREED  # (older name)
 
 
+def _anomaly_metadata():
+    """A new node's metadata in anomaly mode: the forward call's stack, as PyTorch's."""
+    return {"traceback_": forward_stack()}
+
+
 class Node:
     """A grad_fn. `next_functions` are (node, output index) pairs, one per input, as PyTorch's."""
     __slots__ = ("next_functions", "_hooks", "_pre_hooks", "_retained", "_tensor_hooks",
@@ -31,7 +37,7 @@ class Node:
     def __init__(self, next_functions=()):
         self.next_functions = tuple(next_functions)
         self._hooks = self._pre_hooks = self._retained = self._tensor_hooks = None
-        self._metadata = None
+        self._metadata = _anomaly_metadata() if _anomaly.enabled else None
 
     @property
     def metadata(self):
@@ -159,7 +165,7 @@ class FunctionNode(Node):
     def __init__(self, next_functions, fn, tape, inputs, saved, n_outputs):
         self.next_functions = tuple(next_functions)
         self._hooks = self._pre_hooks = self._retained = self._tensor_hooks = None
-        self._metadata = None
+        self._metadata = _anomaly_metadata() if _anomaly.enabled else None
         self._fn, self._tape, self._inputs = fn, tape, inputs
         self._saved, self._n_outputs = saved, n_outputs
 
