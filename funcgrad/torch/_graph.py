@@ -82,6 +82,15 @@ class Node:
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
+    def __getattr__(self, attr):
+        """_saved_self, _saved_other, ...: what the operation saved, as PyTorch names it."""
+        if attr.startswith("_saved_"):
+            return _saved.saved_attribute(self, attr)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(_saved.saved_names(self)))
+
 
 class _Handle:
     """What register_hook returns: .remove() takes the hook off again."""
@@ -261,6 +270,7 @@ class PrimitiveNode(FunctionNode):
 _classes: dict = {}
 
 from . import _dispatch  # noqa: E402  (_dispatch imports this module first)
+from . import _saved  # noqa: E402  (it reads this module's nodes)
 
 
 def node_class(name, base=FunctionNode):
