@@ -179,3 +179,58 @@ def test_saved_tensors_freed_by_backward_and_unknown_names(torch):
             y.grad_fn._saved_self
         with pytest.raises(AttributeError, match="_saved_nothing"):
             (x + 1).grad_fn._saved_nothing
+
+
+# ---- the graph a create_graph=True backward records --------------------------------------------
+
+def _chain(fn, depth=0):
+    """A node and what it leads to, as nested names (None for an input without gradient)."""
+    if fn is None:
+        return None
+    if depth > 5:
+        return "..."
+    return (type(fn).__name__, tuple(_chain(n, depth + 1) for n, _ in fn.next_functions))
+
+
+DOUBLE = {
+    # the backward graph node by node as PyTorch's (its derivative formulas' operations)
+    "mul": lambda L, x, w: (x * w).sum(), "sin": lambda L, x, w: x.sin().sum(),
+    "cos": lambda L, x, w: x.cos().sum(), "exp": lambda L, x, w: x.exp().sum(),
+    "log": lambda L, x, w: x.log().sum(), "div": lambda L, x, w: (x / w).sum(),
+    "neg": lambda L, x, w: (-x * w).sum(), "sub": lambda L, x, w: ((x - w) * x).sum(),
+    "mean": lambda L, x, w: (x * x).mean(), "square": lambda L, x, w: (x * x).sum(),
+    "pow": lambda L, x, w: (x ** 3).sum(), "abs": lambda L, x, w: (x.abs() * x).sum(),
+    "dot": lambda L, x, w: x.dot(w) * x.sum(), "exp_mul": lambda L, x, w: (x.exp() * w).sum(),
+}
+# where the graph differs: PyTorch has fused formulas (SigmoidBackwardBackward0) or other view
+# operations (SqueezeBackward1 for a reshape); the values agree all the same
+DOUBLE_VALUES_ONLY = {
+    "sigmoid": lambda L, x, w: x.sigmoid().sum(), "tanh": lambda L, x, w: x.tanh().sum(),
+    "sqrt": lambda L, x, w: x.sqrt().sum(), "add": lambda L, x, w: ((x + w) * x).sum(),
+    "mm": lambda L, x, w: (x[None] @ w[:, None]).sum(),
+    "softmax": lambda L, x, w: (L.softmax(x * w, 0) * x).sum(),
+}
+
+
+def _double(L, f, dtype):
+    x = L.tensor([1.0, 2.0], dtype=dtype, requires_grad=True)
+    w = L.tensor([0.5, -1.0], dtype=dtype, requires_grad=True)
+    g, = L.autograd.grad(f(L, x, w), x, create_graph=True)
+    h, = L.autograd.grad((g * g * x).sum(), x, create_graph=True)
+    h.sum().backward()
+    return g, h, x.grad, w.grad
+
+
+@pytest.mark.parametrize("case", sorted(DOUBLE) + sorted(DOUBLE_VALUES_ONLY))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_create_graph_records_pytorchs_nodes(torch, case, dtype):
+    f = DOUBLE.get(case) or DOUBLE_VALUES_ONLY[case]
+    got, want = _double(ft, f, getattr(ft, dtype)), _double(torch, f, getattr(torch, dtype))
+    for a, b in zip(got, want):
+        if b is None:
+            assert a is None or not a.numpy().any()
+            continue
+        assert repr(a.dtype) == repr(b.dtype) and a.requires_grad == b.requires_grad
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+    if case in DOUBLE:
+        assert _chain(got[0].grad_fn) == _chain(want[0].grad_fn)

@@ -231,7 +231,7 @@ class FunctionNode(Node):
         """Gradients per entry of next_functions from the output gradients (None: zero): funcgrad
         values, or tensors recorded for a further backward when create_graph."""
         if create_graph:
-            return _dispatch.apply_backward_tracked(self, cts)
+            return _backward_graph.recorded_backward(self, cts)
         return self.apply(cts)
 
 
@@ -269,8 +269,8 @@ class PrimitiveNode(FunctionNode):
 
 _classes: dict = {}
 
-from . import _dispatch  # noqa: E402  (_dispatch imports this module first)
 from . import _saved  # noqa: E402  (it reads this module's nodes)
+from . import _backward_graph  # noqa: E402  (it records through _dispatch)
 
 
 def node_class(name, base=FunctionNode):
