@@ -12,6 +12,7 @@ from .._core.array import Array
 from ..interpreters.ad import apply_vjp
 from ..interpreters.ad import backward as _reverse_pass
 from ..lax.device import device_put
+from ..lax.elementwise import conj as _lax_conj
 from ..lax.shape import zeros_like_aval as _zeros_like_aval
 from ._anomaly import forward_stack, state as _anomaly
 from ._dtypes import type_string
@@ -229,10 +230,43 @@ class FunctionNode(Node):
 
     def backward_values(self, cts, create_graph):
         """Gradients per entry of next_functions from the output gradients (None: zero): funcgrad
-        values, or tensors recorded for a further backward when create_graph."""
-        if create_graph:
-            return _backward_graph.recorded_backward(self, cts)
-        return self.apply(cts)
+        values, or tensors recorded for a further backward when create_graph.
+
+        A complex gradient is PyTorch's convention (the conjugate of funcgrad's cotangent, JAX's
+        convention): the vjp runs on the conjugated gradients and its results are conjugated."""
+        conj = False
+        for c in cts:
+            if c is not None and _is_complex(c):
+                conj = True
+                cts = [_conj(c) for c in cts]
+                break
+        got = _backward_graph.recorded_backward(self, cts) if create_graph else self.apply(cts)
+        if conj or self._complex_inputs():
+            got = [_conj(g) for g in got]
+        return got
+
+    def _complex_inputs(self):
+        inputs = self._inputs
+        if inputs is None:
+            return False
+        for a in inputs:
+            d = getattr(a, "_data", None)
+            if d is not None and d.dtype.kind == "c":
+                return True
+        return False
+
+
+def _is_complex(v):
+    """Whether gradient v (a funcgrad value, or a tensor under create_graph) is complex."""
+    return getattr(v, "_data", v).dtype.kind == "c"
+
+
+def _conj(v):
+    if v is None or not _is_complex(v):
+        return v
+    if hasattr(v, "_data"):
+        return v.conj()
+    return _lax_conj(v) + 0.0  # (+ 0.0: a zero imaginary part stays +0, as PyTorch prints it)
 
 
 class PrimitiveNode(FunctionNode):

@@ -194,3 +194,4 @@ from . import functional  # noqa: E402,F401  (torch.autograd.functional)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import graph  # noqa: E402,F401  (torch.autograd.graph)
 from . import forward_ad  # noqa: E402,F401  (torch.autograd.forward_ad)
+from . import function  # noqa: E402,F401  (torch.autograd.function)
