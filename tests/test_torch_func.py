@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import funcgrad.torch as ft
 from test_torch_autograd import SETTINGS, _flat
+from test_torch_autograd import same as _same
 
 # PyTorch's forward-mode transforms load decompositions through torch.jit.script, which warns
 # that torch.jit.script is deprecated (PyTorch's own warning, not the code under test)
@@ -31,18 +32,7 @@ def same(torch, scenario, rtol=1e-5, atol=1e-6):
     number and string it returns agrees. grad_fn names are not compared: a transform's result is
     one recorded operation here (named after the transform, GradBackward, VmapBackward, ...),
     where PyTorch records the operations inside it."""
-    f_out, t_out = _flat(scenario(ft)), _flat(scenario(torch))
-    assert len(f_out) == len(t_out)
-    for k, (f, t) in enumerate(zip(f_out, t_out)):
-        if t is None or isinstance(t, (bool, str, int, tuple)):
-            assert f == t, f"item {k}: {f!r} != {t!r}"
-        else:
-            assert isinstance(f, ft.Tensor), f"item {k}: {type(f)}"
-            assert repr(f.dtype) == repr(t.dtype), f"item {k}: {f.dtype} != {t.dtype}"
-            assert tuple(f.shape) == tuple(t.shape), f"item {k}: {f.shape} != {t.shape}"
-            np.testing.assert_allclose(f.detach().numpy(), t.detach().numpy(), rtol=rtol,
-                                       atol=atol, err_msg=f"item {k}")
-            assert f.requires_grad == t.requires_grad, f"item {k}: requires_grad"
+    _same(torch, scenario, rtol, atol, names=False)
 
 
 def same_error(torch, scenario, cls):
