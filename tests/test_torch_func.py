@@ -224,9 +224,41 @@ def test_vmap_randomness(torch):
                            for m in ("error", "same", "different")])
 
 
-def test_vmap_randomness_different_says_what_to_do_instead():
-    with pytest.raises(NotImplementedError, match="Draw them before vmap"):
-        ft.func.vmap(lambda r: r + ft.rand(3), randomness="different")(ft.ones(2, 3))
+DIFFERENT = {
+    "rand": lambda L, r: r + L.rand(3, dtype=L.float64),
+    "randn_in_dims_1": lambda L, r: r * L.randn(3, dtype=L.float64),
+    "dropout": lambda L, r: L.nn.functional.dropout(r, 0.5),
+    "two_draws": lambda L, r: r + L.rand(3, dtype=L.float64) * L.randn(1, dtype=L.float64),
+    "no_draw": lambda L, r: r.sin(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIFFERENT))
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_vmap_randomness_different(torch, case, chunk):
+    """Each element draws its own numbers: PyTorch's values (its one draw of the batch's shape),
+    the generator left where PyTorch leaves it, the graph kept. A function that draws twice gets
+    the numbers PyTorch gives with chunk_size=1 (element by element: PyTorch's batched run draws
+    all of the first draw's numbers before the second's)."""
+    def run(L):
+        c = 1 if case == "two_draws" and L is not ft else chunk
+        L.manual_seed(5)
+        x = L.tensor(np.vstack([X, X]), requires_grad=True)
+        dims = 1 if case == "randn_in_dims_1" else 0
+        arg = x.t() if dims else x
+        out = L.func.vmap(lambda r: DIFFERENT[case](L, r), in_dims=dims,
+                          randomness="different", chunk_size=c)(arg)
+        out.sum().backward()
+        return out, x.grad, L.rand(2)
+    same(torch, run, rtol=1e-12, atol=1e-12)
+
+
+def test_vmap_randomness_nested(torch):
+    def run(L):
+        L.manual_seed(2)
+        inner = L.func.vmap(lambda v: v + L.rand(()), randomness="different")
+        return L.func.vmap(inner, randomness="different")(L.zeros(2, 3)), L.rand(1)
+    same(torch, run, rtol=1e-7, atol=1e-7)
 
 
 @given(st.integers(0, 5), st.integers(0, 4), st.one_of(st.none(), st.integers(1, 6)),

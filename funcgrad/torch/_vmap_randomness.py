@@ -34,20 +34,20 @@ def check_mode(mode: str) -> None:
                            f"'same'. Got {mode}")
 
 
+class DrawPerElement(Exception):
+    """Raised at a random draw inside vmap(randomness='different'): torch.func.vmap catches it
+    and runs the function one element at a time, each drawing its own numbers."""
+
+
 def check_draw() -> None:
     """Called before a random draw: PyTorch's error inside vmap(randomness='error'). With 'same'
-    one draw serves every batch element (what a draw inside funcgrad's vmap gives). 'different'
-    would need the draw batched over the vmapped dimension, which the torch layer's generators do
-    not do: an error says how to get there instead of quietly drawing the same numbers."""
+    one draw serves every batch element (what a draw inside funcgrad's vmap gives). Under an
+    enclosing 'different' the draw must differ per element: DrawPerElement tells that vmap to
+    run element by element."""
     if _modes:
-        mode = _modes[-1]
-        if mode == "error":
+        if _modes[-1] == "error":
             raise RuntimeError("vmap: called random operation while in randomness error mode. "
                                "Please either use the 'same' or 'different' randomness flags on "
                                "vmap or perform the randomness operation out of vmap")
-        if mode == "different":
-            raise NotImplementedError(
-                "vmap(randomness='different'): funcgrad.torch draws one set of random numbers "
-                "per vmap call, not one per batch element. Draw them before vmap with the batch "
-                "dimension in front and pass them in as a mapped argument, or use "
-                "randomness='same' if one draw for all elements is what you want")
+        if "different" in _modes:
+            raise DrawPerElement()

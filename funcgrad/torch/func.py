@@ -25,7 +25,8 @@ from ._dispatch import apply_op, raw, value_of
 from ._grad_mode import is_grad_enabled
 from ._shape_ops import cat as _cat, stack as _stack
 from ._tensor import Tensor
-from ._vmap_randomness import check_mode as check_randomness, randomness as vmap_randomness
+from ._vmap_randomness import DrawPerElement, check_mode as check_randomness
+from ._vmap_randomness import randomness as vmap_randomness
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "linearize", "vmap",
            "jacrev", "jacfwd", "hessian", "stack_module_state"]
@@ -443,7 +444,8 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
          randomness: str = "error", *, chunk_size: int | None = None) -> Callable[..., Any]:
     """func mapped over dimension `in_dims` of its arguments, in one batched computation
     (chunk_size elements at a time when given). randomness: 'error' (PyTorch's default: a
-    random draw inside is an error), 'same' (one draw for every element) or 'different'.
+    random draw inside is an error), 'same' (one draw for every element) or 'different' (each
+    element its own numbers, PyTorch's: a function that draws then runs element by element).
 
     >>> import funcgrad.torch as torch
     >>> from funcgrad.torch.func import vmap
@@ -453,20 +455,30 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     check_randomness(randomness)
     _check_chunk_size(chunk_size)
 
-    @_insertion_ordered
-    def whole(*args, **kwargs):
-        mapped = _fg_vmap(_call(func, False, kwargs), in_axes=in_dims, out_axes=out_dims)
+    def whole(mode):
+        @_insertion_ordered
+        def run(*args, **kwargs):
+            mapped = _fg_vmap(_call(func, False, kwargs), in_axes=in_dims, out_axes=out_dims)
 
-        def core(*vals):
-            with vmap_randomness(randomness):
-                return mapped(*vals)
-        return _run("VmapBackward", core, args, (func, kwargs))
+            def core(*vals):
+                with vmap_randomness(mode):
+                    return mapped(*vals)
+            return _run("VmapBackward", core, args, (func, kwargs))
+        return run
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if chunk_size is None:
-            return whole(*args, **kwargs)
-        return _in_chunks(lambda *a: whole(*a, **kwargs), args, in_dims, out_dims, chunk_size)
+        batched = whole(randomness)
+        try:
+            if chunk_size is None:
+                return batched(*args, **kwargs)
+            return _in_chunks(lambda *a: batched(*a, **kwargs), args, in_dims, out_dims,
+                              chunk_size)
+        except DrawPerElement:
+            # randomness='different' and func draws random numbers: one element at a time, each
+            # drawing its own (in order, as PyTorch's one draw for the whole batch gives them)
+            one = whole("same")
+            return _in_chunks(lambda *a: one(*a, **kwargs), args, in_dims, out_dims, 1)
     return wrapper
 
 
@@ -477,7 +489,13 @@ def _jacobian(name, transform, func, argnums, has_aux, randomness="error", **opt
             with vmap_randomness(randomness):
                 return transform(_call(func, has_aux, kwargs), argnums=argnums,
                                  has_aux=has_aux, **opts)(*vals)
-        return _run(name, core, args, (func, kwargs))
+        try:
+            return _run(name, core, args, (func, kwargs))
+        except DrawPerElement:
+            raise NotImplementedError(
+                "jacfwd(randomness='different'): the function draws random numbers, which would "
+                "differ from one column of the Jacobian to the next. Use randomness='same' (one "
+                "draw for the whole Jacobian)") from None
     return wrapper
 
 
