@@ -149,3 +149,4 @@ def test_gradgradcheck_complex(torch):
     for L in (ft, torch):
         z = L.tensor(Z, dtype=L.complex128, requires_grad=True)
         assert L.autograd.gradgradcheck(lambda c: c * c.exp(), (z,))
+

@@ -12,6 +12,7 @@ from .._dispatch import apply_op, value_of
 from .._factories import ones_like
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
+from . import _strict
 
 
 def _check_inputs(inputs, fn_name, arg="inputs"):
@@ -87,6 +88,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                                   "(yet). Please either set `create_graph=False` or "
                                   "`strategy=\"reverse-mode\"`.")
     is_tuple, ins = _check_inputs(inputs, "jacobian")
+    if strict:
+        _strict.check("jacobian", func, ins, create_graph=create_graph, vectorize=vectorize)
     meta = {}
     f = _wrap(func, "jacobian", meta)
     jac = (_jacobians.jacfwd if strategy == "forward-mode" else _jacobians.jacrev)(
@@ -108,6 +111,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     input_i.shape + input_j.shape."""
     _strategy(outer_jacobian_strategy, vectorize, "hessian")
     is_tuple, ins = _check_inputs(inputs, "hessian")
+    if strict:
+        _strict.check("hessian", func, ins, create_graph=create_graph, vectorize=vectorize)
     meta = {}
     f = _wrap(func, "hessian", meta)
 
@@ -130,6 +135,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     f = _wrap(func, "vjp", meta)
     n = len(ins)
     vs = () if v is None else (v if isinstance(v, tuple) else (v,))
+    if strict:
+        _strict.check("vjp", func, ins, vs or None, create_graph)
 
     def compute(*vals):
         out, pullback = _api.vjp(f, *vals[:n])
@@ -162,6 +169,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     f = _wrap(func, "jvp", meta)
     n = len(ins)
     vs = _input_vectors(v, is_tuple, ins)
+    if strict:
+        _strict.check("jvp", func, ins, vs, create_graph)
 
     def compute(*vals):
         return _api.jvp(f, tuple(vals[:n]), tuple(vals[n:]))
@@ -169,12 +178,14 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return out, tangents
 
 
-def _hv(kind, func, inputs, v, create_graph):
+def _hv(kind, func, inputs, v, create_graph, strict):
     is_tuple, ins = _check_inputs(inputs, kind)
     meta = {}
     f = _wrap(func, kind, meta)
     n = len(ins)
     vs = _input_vectors(v, is_tuple, ins)
+    if strict:
+        _strict.check(kind, func, ins, vs, create_graph)
 
     def scalar(*vals):
         out = f(*vals)
@@ -192,9 +203,9 @@ def _hv(kind, func, inputs, v, create_graph):
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H v), H the Hessian of the scalar func."""
-    return _hv("hvp", func, inputs, v, create_graph)
+    return _hv("hvp", func, inputs, v, create_graph, strict)
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T H), H the Hessian of the scalar func."""
-    return _hv("vhp", func, inputs, v, create_graph)
+    return _hv("vhp", func, inputs, v, create_graph, strict)
