@@ -162,10 +162,18 @@ def _reparametrize(module, tensors, strict):
 _MISSING = object()
 
 
-def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
-                    tie_weights=True, strict=False):
+def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None,
+                    kwargs: dict[str, Any] | None = None, *, tie_weights: bool = True,
+                    strict: bool = False) -> Any:
     """module(*args, **kwargs) with its parameters and buffers replaced by the given tensors
-    (by their state_dict names) for the duration of the call."""
+    (by their state_dict names; a dict, or a tuple of dicts) for the duration of the call.
+
+    >>> import funcgrad.torch as torch
+    >>> from funcgrad.torch.func import functional_call
+    >>> m = torch.nn.Linear(2, 1)
+    >>> functional_call(m, {"weight": torch.ones(1, 2), "bias": torch.zeros(1)}, torch.ones(2))
+    tensor([2.])
+    """
     tensors = _merge(parameter_and_buffer_dicts)
     if tie_weights:
         tensors = _untie(module, tensors)

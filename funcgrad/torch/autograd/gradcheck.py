@@ -3,6 +3,7 @@ element, as PyTorch's slow mode) against central finite differences."""
 from __future__ import annotations
 
 import warnings
+from typing import Any, Callable
 
 import numpy as np
 
@@ -114,10 +115,12 @@ def _tangent(o):
     return np.zeros(o.shape) if t is None else t.detach().numpy()
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
-              check_batched_grad=False, check_batched_forward_grad=False,
-              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
+def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None) -> bool:
     """Whether func's gradients (backward, and forward-mode AD with check_forward_ad) match
     finite differences on inputs (those that require grad; a complex input or output counts as
     two real ones); a mismatch raises GradcheckError (or returns False when
@@ -199,13 +202,21 @@ def _mismatch(how, rows, bad, num, ana, i, x, forward):
             f"numerical:{tensor(n)}\nanalytical:{tensor(a)}\n")
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
-                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
-                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
-                  masked=False):
+def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True,
+                  nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
+                  fast_mode: bool = False, masked: bool = False) -> bool:
     """gradcheck of the map (inputs, grad_outputs) -> the gradients of func's outputs, weighted
-    by grad_outputs (random, requiring grad, when not given)."""
+    by grad_outputs (random, requiring grad, when not given).
+
+    >>> import funcgrad.torch as torch
+    >>> x = torch.tensor([0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    >>> torch.autograd.gradgradcheck(lambda v: v.sin() * v, (x,))
+    True
+    """
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:
