@@ -5,7 +5,7 @@ node of that operation (MulBackward0, CosBackward0, ...). So d/dx sin(x) is
 MulBackward0(None, CosBackward0(x)), as in PyTorch, and every node of it can be differentiated
 again.
 
-The vjp rules see the tensors through a trace (_TensorTrace) whose tracers hold tensors: a
+The vjp rules see the tensors through a trace (TensorTrace) whose tracers hold tensors: a
 primitive bound on them runs as dispatch.apply_op of that primitive, which records it.
 
 >>> import funcgrad.torch as torch
@@ -55,14 +55,15 @@ def _node_name(prim: Any, args: list) -> str:
         ndims = tuple(len(get_aval(a).shape) for a in args)
         if 0 in ndims:
             return "MulBackward0"
-        return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
+        return {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 2): "MvBackward0",
+                (1, 1): "DotBackward0",
                 (3, 3): "BmmBackward0"}.get(ndims, "MmBackward0")
     if prim.name == "transpose" and len(get_aval(args[0]).shape) == 2:
         return "TBackward0"
     return "".join(p.capitalize() for p in prim.name.split("_")) + "Backward0"
 
 
-class _TensorTracer(Tracer):
+class TensorTracer(Tracer):
     __slots__ = ("tensor",)
 
     def __init__(self, trace: Trace, tensor: Any) -> None:
@@ -76,7 +77,7 @@ class _TensorTracer(Tracer):
     dtype = property(lambda self: self.tensor._data.dtype)
 
 
-class _TensorTrace(Trace):
+class TensorTrace(Trace):
     """Primitives on tensors, each one a recorded torch operation."""
     name = "torch autograd (create_graph)"
     has_concrete_values = True
@@ -84,7 +85,7 @@ class _TensorTrace(Trace):
     def process_primitive(self, prim: Any, args: Any, params: dict) -> Any:
         ins, consts = [], {}
         for i, a in enumerate(args):
-            if isinstance(a, _TensorTracer) and a._trace is self:
+            if isinstance(a, TensorTracer) and a._trace is self:
                 ins.append(a.tensor)
             elif prim.name in SCALAR_FORMS and not get_aval(a).shape:
                 consts[i] = a  # a number: no edge (PyTorch's Scalar overload)
@@ -92,7 +93,7 @@ class _TensorTrace(Trace):
                 ins.append(_dispatch._from_value(a) if _is_array(a) else a)
         if prim.name == "mul" and len(ins) == 1 and _is_one(consts, ins[0]):
             # a rule's multiplication by the number 1: no node, as PyTorch's formulas have none
-            return _TensorTracer(self, ins[0])
+            return TensorTracer(self, ins[0])
         name = SCALAR_FORMS[prim.name] if consts and len(ins) == 1 else _node_name(prim, args)
 
         def fn(*vals: Any) -> Any:
@@ -102,8 +103,8 @@ class _TensorTrace(Trace):
             return tuple(out) if prim.multiple_results else out
         out = _dispatch.apply_op(name, fn, ins, saves=False)
         if prim.multiple_results:
-            return [_TensorTracer(self, t) for t in out]
-        return _TensorTracer(self, out)
+            return [TensorTracer(self, t) for t in out]
+        return TensorTracer(self, out)
 
     def concrete(self, tracer: Any, why: str) -> Any:
         return _dispatch.value_of(tracer.tensor.detach())
@@ -128,8 +129,8 @@ def recorded_backward(node: Any, cts: list) -> list:
     inputs, fn = node._inputs, node._fn
     edge_pos, differentiable = node.edge_positions()
     wanted = [i for i, d in zip(edge_pos, differentiable) if d]
-    with new_trace(_TensorTrace) as tt:
-        args = [_TensorTracer(tt, a) if isinstance(a, _dispatch.Tensor) else a for a in inputs]
+    with new_trace(TensorTrace) as tt:
+        args = [TensorTracer(tt, a) if isinstance(a, _dispatch.Tensor) else a for a in inputs]
         trace = _dispatch.OpTrace()
         try:
             ins = [trace.new_input(v) if i in wanted else v for i, v in enumerate(args)]
@@ -137,7 +138,7 @@ def recorded_backward(node: Any, cts: list) -> list:
         finally:
             trace.alive = False
         outs = out if isinstance(out, tuple) else (out,)
-        roots = [(o.node, o.index, _TensorTracer(tt, c)) for o, c in zip(outs, cts)
+        roots = [(o.node, o.index, TensorTracer(tt, c)) for o, c in zip(outs, cts)
                  if type(o) is ReverseTracer and o._trace is trace and c is not None]
         leaf = _reverse_pass(roots) if roots else {}
         got = iter([_as_tensor(leaf.get(ins[i].node), args[i], tt) for i in wanted])
@@ -146,8 +147,8 @@ def recorded_backward(node: Any, cts: list) -> list:
 
 def _as_tensor(ct: Any, like: Any, tt: Trace) -> Any:
     if ct is None:
-        ct = zeros_like_aval(get_aval(like.tensor._data if isinstance(like, _TensorTracer)
+        ct = zeros_like_aval(get_aval(like.tensor._data if isinstance(like, TensorTracer)
                                       else like))
-    if isinstance(ct, _TensorTracer) and ct._trace is tt:
+    if isinstance(ct, TensorTracer) and ct._trace is tt:
         return ct.tensor
     return _dispatch._from_value(ct)

@@ -17,11 +17,13 @@ import numpy as np
 from .. import _api
 from .. import _jacobians
 from .._core.array import Array
-from .._core.trace import Tracer
+from .._core.trace import Tracer, new_trace
 from .._vmap import vmap as _fg_vmap
 from ..tree import broadcast as tree_broadcast
 from ..tree import keep_insertion_order, tree_flatten, tree_leaves, tree_map, tree_unflatten
-from ._dispatch import apply_op, raw, value_of
+from ._backward_graph import TensorTrace, TensorTracer
+from ._dispatch import grad_edge, raw, value_of
+from ._graph import AccumulateGrad
 from ._grad_mode import is_grad_enabled
 from ._shape_ops import cat as _cat, stack as _stack
 from ._tensor import Tensor
@@ -263,13 +265,27 @@ def _holding(tensors, values):
             t._data, t._requires_grad = d, r
 
 
+def _shadow(t):
+    """A tensor through which gradient reaches t (t's own node or AccumulateGrad), holding t's
+    value: what a transform records from while t itself holds the transform's traced value."""
+    node, k = grad_edge(t)
+    s = Tensor._make(t._data)
+    s._requires_grad = True
+    if type(node) is AccumulateGrad:
+        s._accumulator = node
+    else:
+        s._grad_fn, s._output_nr = node, k
+    return s
+
+
 def _run(name, core, args, func=None):
     """core(*args as funcgrad values) -> funcgrad values, as tensors. When grad mode is on and
-    tensors among args (or captured by func: _captured) require grad, the whole transform is one
-    recorded operation of those tensors (its backward is funcgrad's reverse pass through the
-    transform), so its results keep their autograd graph: .backward() through per-sample
-    gradients, Jacobians or a vmapped model reaches the tensors passed in or used, as in PyTorch
-    (MAML's inner step, an ensemble's stacked parameters)."""
+    tensors among args (or captured by func: _captured) require grad, the transform runs on
+    them as tensor-tracers (_backward_graph.TensorTrace): every primitive it computes from them
+    is a recorded torch operation named as PyTorch names it, so its results keep their autograd
+    graph, as in PyTorch: .backward() through per-sample gradients, Jacobians or a vmapped
+    model reaches the tensors passed in or used (MAML's inner step, an ensemble's stacked
+    parameters), and a vmapped product's grad_fn is MulBackward0."""
     if not is_grad_enabled():
         return _tensors(core(*_values(args)))
     leaves, treedef = tree_flatten(args, is_leaf=_is_tensor)
@@ -279,24 +295,22 @@ def _run(name, core, args, func=None):
         t for k, t in _captured(func).items() if k not in ids]
     if not tracked and not captured:
         return _tensors(core(*_values(args)))
-    vals = [value_of(x) if isinstance(x, Tensor) else x for x in leaves]
-    shape = []
+    ins = [value_of(x) if isinstance(x, Tensor) else x for x in leaves]
+    args_in = [leaves[i] for i in tracked]
+    with new_trace(TensorTrace) as tt:
+        for i in tracked:
+            ins[i] = TensorTracer(tt, _shadow(leaves[i]))
+        # for the block the tensors require no grad (a transform nested inside sees them as the
+        # values this one traces, not as tensors of its own to record from)
+        with _holding(args_in, [x._data for x in args_in]), \
+                _holding(captured, [TensorTracer(tt, _shadow(t)) for t in captured]):
+            out = core(*tree_unflatten(treedef, ins))
 
-    def recorded(*traced):
-        ins = list(vals)
-        for i, v in zip(tracked, traced):
-            ins[i] = v
-        with _holding(captured, traced[len(tracked):]):
-            out_leaves, out_def = tree_flatten(core(*tree_unflatten(treedef, ins)))
-        arrays = [k for k, v in enumerate(out_leaves) if isinstance(v, (Array, Tracer))]
-        shape.append((out_leaves, out_def, arrays))
-        return tuple(out_leaves[k] for k in arrays)
-    got = apply_op(name, recorded, [leaves[i] for i in tracked] + captured, saves=False)
-    out_leaves, out_def, arrays = shape[0]
-    out_leaves = [_tensors(v) for v in out_leaves]
-    for k, t in zip(arrays, got if isinstance(got, tuple) else (got,)):
-        out_leaves[k] = t
-    return tree_unflatten(out_def, out_leaves)
+        def as_tensor(v):
+            if isinstance(v, TensorTracer) and v._trace is tt:
+                return v.tensor
+            return _tensors(v)
+        return tree_map(as_tensor, out, is_leaf=lambda v: isinstance(v, TensorTracer))
 
 
 def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
