@@ -278,7 +278,7 @@ def _shadow(t):
     return s
 
 
-def _run(name, core, args, func=None):
+def _run(core, args, func=None):
     """core(*args as funcgrad values) -> funcgrad values, as tensors. When grad mode is on and
     tensors among args (or captured by func: _captured) require grad, the transform runs on
     them as tensor-tracers (_backward_graph.TensorTrace): every primitive it computes from them
@@ -325,7 +325,7 @@ def grad(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     """
     @_insertion_ordered
     def wrapper(*args, **kwargs):
-        return _run("GradBackward", _api.grad(_call(func, has_aux, kwargs), argnums, has_aux),
+        return _run(_api.grad(_call(func, has_aux, kwargs), argnums, has_aux),
                     args, (func, kwargs))
     return wrapper
 
@@ -347,7 +347,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
         def swapped(*vals):
             v, g = f(*vals)
             return g, v
-        return _run("GradAndValueBackward", swapped, args, (func, kwargs))
+        return _run(swapped, args, (func, kwargs))
     return wrapper
 
 
@@ -392,7 +392,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
                            "the same python structure (a tuple of as many tangents as primals)")
     f = _call(func, has_aux, {})
     n = len(primals)
-    return _run("JvpBackward", lambda *vals: tuple(
+    return _run(lambda *vals: tuple(
         _api.jvp(f, tuple(vals[:n]), tuple(vals[n:]), has_aux=has_aux)),
         tuple(primals) + tuple(tangents), func)
 
@@ -485,7 +485,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
             def core(*vals):
                 with vmap_randomness(mode):
                     return mapped(*vals)
-            return _run("VmapBackward", core, args, (func, kwargs))
+            return _run(core, args, (func, kwargs))
         return run
 
     @functools.wraps(func)
@@ -504,7 +504,7 @@ def vmap(func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0,
     return wrapper
 
 
-def _jacobian(name, transform, func, argnums, has_aux, randomness="error", **opts):
+def _jacobian(transform, func, argnums, has_aux, randomness="error", **opts):
     @_insertion_ordered
     def wrapper(*args, **kwargs):
         def core(*vals):
@@ -512,7 +512,7 @@ def _jacobian(name, transform, func, argnums, has_aux, randomness="error", **opt
                 return transform(_call(func, has_aux, kwargs), argnums=argnums,
                                  has_aux=has_aux, **opts)(*vals)
         try:
-            return _run(name, core, args, (func, kwargs))
+            return _run(core, args, (func, kwargs))
         except DrawPerElement:
             raise NotImplementedError(
                 "jacfwd(randomness='different'): the function draws random numbers, which would "
@@ -536,7 +536,7 @@ def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0, *,
     """
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
-    return _jacobian("JacrevBackward", _jacobians.jacrev, func, argnums, has_aux,
+    return _jacobian(_jacobians.jacrev, func, argnums, has_aux,
                      chunk_size=chunk_size)
 
 
@@ -551,7 +551,7 @@ def jacfwd(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
     tensor([[2.]])
     """
     check_randomness(randomness)
-    return _jacobian("JacfwdBackward", _jacobians.jacfwd, func, argnums, has_aux, randomness)
+    return _jacobian(_jacobians.jacfwd, func, argnums, has_aux, randomness)
 
 
 def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
@@ -565,7 +565,7 @@ def hessian(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Cal
     """
     @_insertion_ordered
     def wrapper(*args, **kwargs):
-        return _run("HessianBackward", _jacobians.hessian(_call(func, False, kwargs),
+        return _run(_jacobians.hessian(_call(func, False, kwargs),
                                                           argnums=argnums), args,
                     (func, kwargs))
     return wrapper
