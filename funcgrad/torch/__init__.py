@@ -65,6 +65,7 @@ from ._tensor import Tensor
 from .serialization import load, save
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
+from ._anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
 
 inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 __version__ = "2.13.0+funcgrad"

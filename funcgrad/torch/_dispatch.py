@@ -10,9 +10,8 @@ from .._core import backend
 from .._core import trace as _trace
 from .._core.array import Array
 from .._core.trace import Tracer
-from ..interpreters.ad import ReverseTrace, ReverseTracer, backward
+from ..interpreters.ad import ReverseTrace, ReverseTracer
 from ..lax.device import device_put
-from ..lax.shape import zeros_like_aval
 from ._grad_mode import _state as _grad_state
 from ._meta import MetaArray, meta_array, meta_used
 from ._graph import AccumulateGrad, PrimitiveNode, node_class
@@ -442,34 +441,3 @@ def _saved_inputs(args, saves):
     else:
         chosen = [args[i] for i in saves if i < len(args) and isinstance(args[i], Tensor)]
     return [(t._vc, t._vc[0], t, None) for t in chosen]
-
-
-def apply_backward_tracked(node, cts):
-    """create_graph=True: the node's backward as a recorded operation of its inputs and the
-    output gradients, so that the gradients it returns can be differentiated again. Returns one
-    gradient (or None) per entry of next_functions."""
-    inputs, fn = node._inputs, node._fn
-    edge_pos, differentiable = node.edge_positions()
-    n_args = len(inputs)
-    wanted = [i for i, d in zip(edge_pos, differentiable) if d]
-
-    def backward_fn(*vals):
-        args, ct_vals = vals[:n_args], vals[n_args:]
-        trace = OpTrace()
-        try:
-            ins = [trace.new_input(v) if i in wanted else v for i, v in enumerate(args)]
-            out = fn(*ins)
-        finally:
-            trace.alive = False
-        outs = out if isinstance(out, tuple) else (out,)
-        roots = [(o.node, o.index, c) for o, c in zip(outs, ct_vals)
-                 if type(o) is ReverseTracer and o._trace is trace and c is not None]
-        leaf = backward(roots)
-        res = []
-        for i in wanted:
-            c = leaf.get(ins[i].node)
-            res.append(zeros_like_aval(ins[i]) if c is None else c)
-        return tuple(res)
-    got = apply_op(node.name(), backward_fn, list(inputs) + list(cts), saves=False)
-    got = iter(got if isinstance(got, tuple) else (got,))
-    return [next(got) if d else None for d in differentiable]

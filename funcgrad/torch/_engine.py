@@ -10,7 +10,9 @@ import sys
 
 from .._core.array import Array as _Array, wrap_value
 from .._core.graph import toposort, walk
+from ..interpreters.ad import JVPTracer
 from . import _dispatch
+from ._anomaly import checked_backward, state as _anomaly
 from ._grad_mode import _state as _grad_state
 from ._graph import AccumulateGrad
 from ._storage import copy_storage
@@ -31,6 +33,14 @@ def _needed(order, targets):
 
 def _identity(x):
     return x
+
+
+def _node_backward(node, cts, create_graph):
+    """node's gradients per entry of next_functions."""
+    try:
+        return node.backward_values(cts, create_graph)
+    except RuntimeWarning:  # numpy's, raised as an error: computed again without (quiet)
+        return _dispatch.quiet(node.backward_values, cts, create_graph)
 
 
 def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None,
@@ -90,10 +100,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             [slot.get(k) for k in range(node._n_outputs)]
         if node._pre_hooks:
             cts = _run_pre_hooks(node, cts, to_tensor, to_value)
-        try:
-            got = node.backward_values(cts, create_graph)
-        except RuntimeWarning:  # numpy's, raised as an error: computed again without (quiet)
-            got = _dispatch.quiet(node.backward_values, cts, create_graph)
+        if _anomaly.enabled:
+            got = checked_backward(node, _node_backward, node, cts, create_graph)
+        else:
+            got = _node_backward(node, cts, create_graph)
         if node._hooks:
             got = _run_hooks(node, got, cts, to_tensor, to_value)
         if len(got) > 1 and not create_graph:
@@ -203,6 +213,8 @@ def _accumulate(t, g, create_graph):
     as PyTorch's AccumulateGrad does: the first gradient is kept as it is when nothing else holds
     it (else a copy), later ones are added in place."""
     if not create_graph:
+        while type(g) is JVPTracer and g._trace.name == "forward_ad":
+            g = g.primal  # a gradient through dual tensors: .grad holds no tangent (PyTorch's)
         g = _owned(g) if t._grad is None else _dispatch._from_value(g)
     if g._data.shape != t._data.shape:
         g = g.sum_to_size(t.shape)

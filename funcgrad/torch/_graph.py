@@ -12,7 +12,9 @@ from .._core.array import Array
 from ..interpreters.ad import apply_vjp
 from ..interpreters.ad import backward as _reverse_pass
 from ..lax.device import device_put
+from ..lax.elementwise import conj as _lax_conj
 from ..lax.shape import zeros_like_aval as _zeros_like_aval
+from ._anomaly import forward_stack, state as _anomaly
 from ._dtypes import type_string
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -23,6 +25,11 @@ FREED = ("Trying to backward through the graph a second time (or directly access
 _FREED = FREED  # (older name)
 
 
+def _anomaly_metadata():
+    """A new node's metadata in anomaly mode: the forward call's stack, as PyTorch's."""
+    return {"traceback_": forward_stack()}
+
+
 class Node:
     """A grad_fn. `next_functions` are (node, output index) pairs, one per input, as PyTorch's."""
     __slots__ = ("next_functions", "_hooks", "_pre_hooks", "_retained", "_tensor_hooks",
@@ -31,7 +38,7 @@ class Node:
     def __init__(self, next_functions=()):
         self.next_functions = tuple(next_functions)
         self._hooks = self._pre_hooks = self._retained = self._tensor_hooks = None
-        self._metadata = None
+        self._metadata = _anomaly_metadata() if _anomaly.enabled else None
 
     @property
     def metadata(self):
@@ -75,6 +82,15 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+    def __getattr__(self, attr):
+        """_saved_self, _saved_other, ...: what the operation saved, as PyTorch names it."""
+        if attr.startswith("_saved_"):
+            return _saved.saved_attribute(self, attr)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(_saved.saved_names(self)))
 
 
 class _Handle:
@@ -159,7 +175,7 @@ class FunctionNode(Node):
     def __init__(self, next_functions, fn, tape, inputs, saved, n_outputs):
         self.next_functions = tuple(next_functions)
         self._hooks = self._pre_hooks = self._retained = self._tensor_hooks = None
-        self._metadata = None
+        self._metadata = _anomaly_metadata() if _anomaly.enabled else None
         self._fn, self._tape, self._inputs = fn, tape, inputs
         self._saved, self._n_outputs = saved, n_outputs
 
@@ -214,10 +230,43 @@ class FunctionNode(Node):
 
     def backward_values(self, cts, create_graph):
         """Gradients per entry of next_functions from the output gradients (None: zero): funcgrad
-        values, or tensors recorded for a further backward when create_graph."""
-        if create_graph:
-            return _dispatch.apply_backward_tracked(self, cts)
-        return self.apply(cts)
+        values, or tensors recorded for a further backward when create_graph.
+
+        A complex gradient is PyTorch's convention (the conjugate of funcgrad's cotangent, JAX's
+        convention): the vjp runs on the conjugated gradients and its results are conjugated."""
+        conj = False
+        for c in cts:
+            if c is not None and _is_complex(c):
+                conj = True
+                cts = [_conj(c) for c in cts]
+                break
+        got = _backward_graph.recorded_backward(self, cts) if create_graph else self.apply(cts)
+        if conj or self._complex_inputs():
+            got = [_conj(g) for g in got]
+        return got
+
+    def _complex_inputs(self):
+        inputs = self._inputs
+        if inputs is None:
+            return False
+        for a in inputs:
+            d = getattr(a, "_data", None)
+            if d is not None and d.dtype.kind == "c":
+                return True
+        return False
+
+
+def _is_complex(v):
+    """Whether gradient v (a funcgrad value, or a tensor under create_graph) is complex."""
+    return getattr(v, "_data", v).dtype.kind == "c"
+
+
+def _conj(v):
+    if v is None or not _is_complex(v):
+        return v
+    if hasattr(v, "_data"):
+        return v.conj()
+    return _lax_conj(v) + 0.0  # (+ 0.0: a zero imaginary part stays +0, as PyTorch prints it)
 
 
 class PrimitiveNode(FunctionNode):
@@ -254,7 +303,8 @@ class PrimitiveNode(FunctionNode):
 
 _classes: dict = {}
 
-from . import _dispatch  # noqa: E402  (_dispatch imports this module first)
+from . import _saved  # noqa: E402  (it reads this module's nodes)
+from . import _backward_graph  # noqa: E402  (it records through _dispatch)
 
 
 def node_class(name, base=FunctionNode):

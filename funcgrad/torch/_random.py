@@ -28,6 +28,7 @@ from ._size import device as torch_device
 from ._dispatch import apply_op
 from ._storage import host_values
 from ._tensor import Tensor, _with_grad
+from ._vmap_randomness import _modes as _vmap_modes, check_draw as check_vmap_draw
 
 _DEFAULT_SEED = 67280421310721
 
@@ -165,6 +166,8 @@ def _cuda_generator(index):
 def _gen(generator, device=None):
     """The engine (funcgrad.torch._mt19937.Engine) behind `generator` (default: `device`'s,
     a torch.device, None for the default device's)."""
+    if _vmap_modes:
+        check_vmap_draw()  # inside torch.func.vmap: its randomness= decides
     device = device or get_default_device()
     if device.type == "meta":  # no values to draw: PyTorch's generators are left untouched
         return Engine(0)

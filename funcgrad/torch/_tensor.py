@@ -486,6 +486,9 @@ class Tensor:
     def __repr__(self, *, tensor_contents: Any = None) -> str:
         grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
         if not is_storage(self._data):
+            show = getattr(getattr(self._data, "_trace", None), "show_tensor", None)
+            if show is not None:  # a dual tensor of forward_ad prints its tangent too
+                return show(self)
             return f"tensor(traced {self._data!r})"
         prefix = "tensor(" if type(self).__name__ in ("Tensor", "Parameter") else \
             f"{type(self).__name__}("

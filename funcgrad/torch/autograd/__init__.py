@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .._dispatch import grad_edge
+from .._anomaly import state as _anomaly
 from .._engine import run_backward
 from .._factories import tensor, zeros_like
 from .._size import storage_on
@@ -133,33 +134,64 @@ def Variable(data, requires_grad=False, volatile=False):  # noqa: N802 (torch's 
     return data
 
 
-_anomaly = [False]
+class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801 (PyTorch's name)
+    """Anomaly mode for the block: nodes keep the stack of the forward call that recorded
+    them, a node whose backward gives nan raises RuntimeError ("Function 'DivBackward0' returned
+    nan values in its 1th output.") and a failing node's backward first warns with that stack.
 
+    >>> import warnings
+    >>> import funcgrad.torch as torch
+    >>> x = torch.tensor([0.0, 1.0], requires_grad=True)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     with torch.autograd.detect_anomaly():
+    ...         (x / x).sum().backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Function 'DivBackward0' returned nan values in its 1th output.
+    """
 
-class detect_anomaly(contextlib.ContextDecorator):
-    """Accepted for compatibility (funcgrad's errors already name the failing operation)."""
-
-    def __init__(self, check_nan=True):
+    def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
+        self._prev = (_anomaly.enabled, _anomaly.check_nan)
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", UserWarning, stacklevel=2)
 
-    def __enter__(self):
-        self._prev = _anomaly[0]
-        _anomaly[0] = True
+    def __enter__(self) -> detect_anomaly:
+        self._prev = (_anomaly.enabled, _anomaly.check_nan)
+        _anomaly.enabled, _anomaly.check_nan = True, self.check_nan
         return self
 
-    def __exit__(self, *exc):
-        _anomaly[0] = self._prev
+    def __exit__(self, *exc: object) -> bool:
+        _anomaly.enabled, _anomaly.check_nan = self._prev
         return False
 
 
-def set_detect_anomaly(mode, check_nan=True):
-    _anomaly[0] = bool(mode)
+class set_detect_anomaly:  # noqa: N801 (PyTorch's name)
+    """Anomaly mode on or off from here (as a context manager: for the block, then as before).
 
+    >>> import funcgrad.torch as torch
+    >>> with torch.autograd.set_detect_anomaly(True):
+    ...     torch.is_anomaly_enabled()
+    True
+    >>> torch.is_anomaly_enabled()
+    False
+    """
 
-def is_anomaly_enabled():
-    return _anomaly[0]
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._prev = (_anomaly.enabled, _anomaly.check_nan)
+        _anomaly.enabled, _anomaly.check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        _anomaly.enabled, _anomaly.check_nan = self._prev
+        return False
 
 
 from . import functional  # noqa: E402,F401  (torch.autograd.functional)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
 from . import graph  # noqa: E402,F401  (torch.autograd.graph)
+from . import forward_ad  # noqa: E402,F401  (torch.autograd.forward_ad)
+from . import function  # noqa: E402,F401  (torch.autograd.function)

@@ -9,10 +9,11 @@ import functools
 
 from .._dispatch import _from_value, grad_edge, value_of
 from .._dtypes import type_string
-from .._factories import zeros
+from .._factories import zeros, zeros_like
 from .._grad_mode import _state, is_grad_enabled, no_grad
 from .._graph import FREED, Node, node_class
 from .._tensor import Tensor
+from .forward_ad import dual_trace_of, make_dual, unpack_dual
 
 
 class FunctionCtx:
@@ -27,10 +28,15 @@ class FunctionCtx:
         self._materialize_grads = True
         self._freed = False
         self.to_save = ()
+        self._saved_forward = None
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
         self._saved_versions = tuple(None if t is None else t._vc[0] for t in tensors)
+
+    def save_for_forward(self, *tensors):
+        """Tensors the jvp staticmethod reads (as ctx.saved_tensors) in forward-mode AD."""
+        self._saved_forward = tensors
 
     @property
     def saved_tensors(self):
@@ -146,6 +152,9 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        for a in args:
+            if isinstance(a, Tensor) and dual_trace_of(a) is not None:
+                return _apply_forward_mode(cls, args, kwargs)
         ctx = FunctionCtx()
         is_tensor = [isinstance(a, Tensor) for a in args]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -176,6 +185,42 @@ class Function(metaclass=_FunctionMeta):
                     o._output_nr = k
             results.append(o)
         return tuple(results) if isinstance(out, tuple) else results[0]
+
+
+def _apply_forward_mode(cls, args, kwargs):
+    """Function.apply on dual tensors (forward_ad): forward on the primals, then the user's
+    jvp(ctx, *tangents) gives the outputs' tangents (zeros for a tensor input without one, None
+    for a non-tensor input, as PyTorch passes them)."""
+    if cls.jvp is Function.jvp:
+        Function.jvp(None)  # PyTorch's NotImplementedError
+    ctx = FunctionCtx()
+    primals, tangents = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            p, t = unpack_dual(a)
+            primals.append(p)
+            tangents.append(zeros_like(p) if t is None else t)
+        else:
+            primals.append(a)
+            tangents.append(None)
+    ctx.needs_input_grad = tuple(False for _ in args)
+    with no_grad():
+        if cls.setup_context is not Function.setup_context:
+            out = cls.forward(*primals, **kwargs)
+            cls.setup_context(ctx, tuple(primals), out)
+        else:
+            out = cls.forward(ctx, *primals, **kwargs)
+        if ctx._saved_forward is not None:
+            ctx.save_for_backward(*ctx._saved_forward)
+        tan = cls.jvp(ctx, *tangents)
+    outs = out if isinstance(out, tuple) else (out,)
+    tans = tan if isinstance(tan, tuple) else (tan,)
+    if len(tans) != len(outs):
+        raise RuntimeError(f"jvp of {cls.__name__} returned {len(tans)} tangents for "
+                           f"{len(outs)} outputs of forward: return one per output")
+    results = [make_dual(o, t) if isinstance(o, Tensor) and isinstance(t, Tensor) else o
+               for o, t in zip(outs, tans)]
+    return tuple(results) if isinstance(out, tuple) else results[0]
 
 
 class InplaceFunction(Function):

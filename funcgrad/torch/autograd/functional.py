@@ -6,12 +6,15 @@ hold traced values. With create_graph=True the whole computation is one recorded
 the inputs, so its results can be differentiated again."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ... import _api, _jacobians, tree
 from ... import numpy as fnp
 from .._dispatch import apply_op, value_of
 from .._factories import ones_like
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
+from . import _strict
 
 
 def _check_inputs(inputs, fn_name, arg="inputs"):
@@ -76,10 +79,17 @@ def _strategy(strategy, vectorize, fn):
                                   "Hessian isonly implemented for `vectorize=True`.")
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+def jacobian(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...],
+             create_graph: bool = False, strict: bool = False, vectorize: bool = False,
+             strategy: str = "reverse-mode") -> Any:
     """The Jacobian of func at inputs: for each output and input, a tensor of shape
-    output.shape + input.shape (tuple inputs and outputs nest as PyTorch nests them)."""
+    output.shape + input.shape (tuple inputs and outputs nest as PyTorch nests them).
+
+    >>> import funcgrad.torch as torch
+    >>> torch.autograd.functional.jacobian(lambda x: x ** 2, torch.tensor([1.0, 3.0]))
+    tensor([[2., 0.],
+            [0., 6.]])
+    """
     _strategy(strategy, vectorize, "jacobian")
     if create_graph and strategy == "forward-mode":
         raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` and "
@@ -87,6 +97,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                                   "(yet). Please either set `create_graph=False` or "
                                   "`strategy=\"reverse-mode\"`.")
     is_tuple, ins = _check_inputs(inputs, "jacobian")
+    if strict:
+        _strict.check("jacobian", func, ins, create_graph=create_graph, vectorize=vectorize)
     meta = {}
     f = _wrap(func, "jacobian", meta)
     jac = (_jacobians.jacfwd if strategy == "forward-mode" else _jacobians.jacrev)(
@@ -102,12 +114,21 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return tuple(res) if is_tuple else res[0]
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):
+def hessian(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...],
+            create_graph: bool = False, strict: bool = False, vectorize: bool = False,
+            outer_jacobian_strategy: str = "reverse-mode") -> Any:
     """The Hessian of a scalar function: for each pair of inputs, a tensor of shape
-    input_i.shape + input_j.shape."""
+    input_i.shape + input_j.shape.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.autograd.functional.hessian(lambda x: (x ** 3).sum(), torch.tensor([1.0, 2.0]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
     _strategy(outer_jacobian_strategy, vectorize, "hessian")
     is_tuple, ins = _check_inputs(inputs, "hessian")
+    if strict:
+        _strict.check("hessian", func, ins, create_graph=create_graph, vectorize=vectorize)
     meta = {}
     f = _wrap(func, "hessian", meta)
 
@@ -123,13 +144,21 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return tuple(tuple(r) for r in res) if is_tuple else res[0][0]
 
 
-def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T J): the vector-Jacobian product, structured as inputs."""
+def vjp(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...], v: Any = None,
+        create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+    """(func(inputs), v^T J): the vector-Jacobian product, structured as inputs.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.autograd.functional.vjp(lambda x: x * 3, torch.ones(2), torch.tensor([1.0, 2.0]))
+    (tensor([3., 3.]), tensor([3., 6.]))
+    """
     is_tuple, ins = _check_inputs(inputs, "vjp")
     meta = {}
     f = _wrap(func, "vjp", meta)
     n = len(ins)
     vs = () if v is None else (v if isinstance(v, tuple) else (v,))
+    if strict:
+        _strict.check("vjp", func, ins, vs or None, create_graph)
 
     def compute(*vals):
         out, pullback = _api.vjp(f, *vals[:n])
@@ -155,13 +184,21 @@ def _input_vectors(v, is_tuple, ins):
     return (ones_like(ins[0]),)
 
 
-def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), J v): the Jacobian-vector product, structured as the outputs."""
+def jvp(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...], v: Any = None,
+        create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+    """(func(inputs), J v): the Jacobian-vector product, structured as the outputs.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.autograd.functional.jvp(lambda x: x ** 2, torch.ones(2), torch.tensor([1.0, 2.0]))
+    (tensor([1., 1.]), tensor([2., 4.]))
+    """
     is_tuple, ins = _check_inputs(inputs, "jvp")
     meta = {}
     f = _wrap(func, "jvp", meta)
     n = len(ins)
     vs = _input_vectors(v, is_tuple, ins)
+    if strict:
+        _strict.check("jvp", func, ins, vs, create_graph)
 
     def compute(*vals):
         return _api.jvp(f, tuple(vals[:n]), tuple(vals[n:]))
@@ -169,12 +206,14 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return out, tangents
 
 
-def _hv(kind, func, inputs, v, create_graph):
+def _hv(kind, func, inputs, v, create_graph, strict):
     is_tuple, ins = _check_inputs(inputs, kind)
     meta = {}
     f = _wrap(func, kind, meta)
     n = len(ins)
     vs = _input_vectors(v, is_tuple, ins)
+    if strict:
+        _strict.check(kind, func, ins, vs, create_graph)
 
     def scalar(*vals):
         out = f(*vals)
@@ -190,11 +229,23 @@ def _hv(kind, func, inputs, v, create_graph):
     return value, (tuple(prod) if is_tuple else prod[0])
 
 
-def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), H v), H the Hessian of the scalar func."""
-    return _hv("hvp", func, inputs, v, create_graph)
+def hvp(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...], v: Any = None,
+        create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+    """(func(inputs), H v), H the Hessian of the scalar func.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.autograd.functional.hvp(lambda x: (x ** 3).sum(), torch.ones(2), torch.ones(2))
+    (tensor(2.), tensor([6., 6.]))
+    """
+    return _hv("hvp", func, inputs, v, create_graph, strict)
 
 
-def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T H), H the Hessian of the scalar func."""
-    return _hv("vhp", func, inputs, v, create_graph)
+def vhp(func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...], v: Any = None,
+        create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+    """(func(inputs), v^T H), H the Hessian of the scalar func.
+
+    >>> import funcgrad.torch as torch
+    >>> torch.autograd.functional.vhp(lambda x: (x ** 3).sum(), torch.ones(2), torch.ones(2))
+    (tensor(2.), tensor([6., 6.]))
+    """
+    return _hv("vhp", func, inputs, v, create_graph, strict)
