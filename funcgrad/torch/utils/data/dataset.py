@@ -7,6 +7,8 @@ import math
 import warnings
 from typing import Any, Iterable, Iterator, Sequence, Sized, cast
 
+import numpy as np
+
 from ..._random import Generator, default_generator, randperm
 from ..._tensor import Tensor
 
@@ -55,8 +57,59 @@ class TensorDataset(Dataset):
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(t[index] for t in self.tensors)
 
+    def __getitems__(self, indices: list[int]) -> list[tuple[Tensor, ...]]:
+        """The samples at `indices`, as [self[i] for i in indices], fetched as one gather per
+        tensor. The samples' tensors are rows of the gathered batch, not views of the dataset's
+        tensors (an in place change to a sample does not reach the dataset). Tensors that
+        require grad, indices that are not integers in range, or tensors off the host take the
+        per-sample path (its errors are PyTorch's).
+
+        >>> import funcgrad.torch as torch
+        >>> ds = TensorDataset(torch.tensor([[1., 2.], [3., 4.], [5., 6.]]),
+        ...                    torch.tensor([7, 8, 9]))
+        >>> ds.__getitems__([2, 0])
+        [(tensor([5., 6.]), tensor(9)), (tensor([1., 2.]), tensor(7))]
+        """
+        columns = _gather_rows(self.tensors, indices)
+        if columns is None:
+            return [self[i] for i in indices]
+        rows = [[Tensor._make(a[i, ...]) for i in range(a.shape[0])] for a in columns]
+        return list(zip(*rows))
+
+    def _collated(self, indices: list[int]) -> list[Tensor] | None:
+        """default_collate(self.__getitems__(indices)) made directly: the gathered columns (what
+        stacking the samples gives), for the DataLoader's fetcher; None where that does not
+        hold (the fast path does not apply, or a subclass overrides how samples are made)."""
+        cls = type(self)
+        if cls.__getitem__ is not TensorDataset.__getitem__ or \
+                cls.__getitems__ is not TensorDataset.__getitems__:
+            return None
+        columns = _gather_rows(self.tensors, indices)
+        return None if columns is None else [Tensor._make(a) for a in columns]
+
     def __len__(self) -> int:
         return self.tensors[0].size(0)
+
+
+def _gather_rows(tensors: Sequence[Tensor], indices: Any) -> list[np.ndarray] | None:
+    """The rows `indices` of each tensor's host array (one numpy take each), or None where the
+    fast path does not apply (a tensor that requires grad or is not a numpy array, an index that
+    is not an in-range integer)."""
+    if not tensors or not isinstance(indices, (list, tuple)) or not indices:
+        return None
+    arrays = []
+    for t in tensors:
+        a = t._data
+        if t._requires_grad or type(a) is not np.ndarray or not a.ndim:
+            return None
+        arrays.append(a)
+    idx = np.asarray(indices)
+    if idx.dtype.kind not in "iu" or idx.ndim != 1:
+        return None
+    n = arrays[0].shape[0]
+    if idx.min() < -n or idx.max() >= n:
+        return None
+    return [a.take(idx, axis=0) for a in arrays]
 
 
 class StackDataset(Dataset):
@@ -188,6 +241,19 @@ class Subset(Dataset):
         if callable(getitems):
             return getitems([self.indices[i] for i in indices])
         return [self.dataset[self.indices[i]] for i in indices]
+
+    def _collated(self, indices: list[int]) -> Any:
+        """default_collate of the samples at `indices`, made by the underlying dataset's
+        _collated (TensorDataset's: one gather per tensor); None where it has none."""
+        cls = type(self)
+        collated = getattr(self.dataset, "_collated", None)
+        if collated is None or cls.__getitem__ is not Subset.__getitem__ or \
+                cls.__getitems__ is not Subset.__getitems__:
+            return None
+        try:
+            return collated([self.indices[i] for i in indices])
+        except (IndexError, TypeError):     # the per-sample path raises PyTorch's error
+            return None
 
     def __len__(self) -> int:
         return len(self.indices)

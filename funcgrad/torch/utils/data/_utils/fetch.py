@@ -1,6 +1,8 @@
 """Fetching one batch (or sample) from a dataset, the same in the main process and workers."""
 from __future__ import annotations
 
+from .collate import default_collate
+
 
 class _BaseDatasetFetcher:
     def __init__(self, dataset, auto_collation, collate_fn, drop_last):
@@ -40,6 +42,13 @@ class _IterableDatasetFetcher(_BaseDatasetFetcher):
 class _MapDatasetFetcher(_BaseDatasetFetcher):
     def fetch(self, possibly_batched_index):
         if self.auto_collation:
+            if self.collate_fn is default_collate:
+                # a dataset that can make the collated batch itself (TensorDataset, and a Subset
+                # of one: one gather per tensor) skips the per-sample tensors and their stacking
+                collated = getattr(self.dataset, "_collated", None)
+                batch = collated(possibly_batched_index) if collated is not None else None
+                if batch is not None:
+                    return batch
             if hasattr(self.dataset, "__getitems__") and self.dataset.__getitems__:
                 data = self.dataset.__getitems__(possibly_batched_index)
             else:
