@@ -70,7 +70,8 @@ class TensorDataset(Dataset):
         >>> ds.__getitems__([2, 0])
         [(tensor([5., 6.]), tensor(9)), (tensor([1., 2.]), tensor(7))]
         """
-        columns = _gather_rows(self.tensors, indices)
+        columns = None if type(self).__getitem__ is not TensorDataset.__getitem__ else \
+            _gather_rows(self.tensors, indices)       # a subclass's own samples: per sample
         if columns is None:
             return [self[i] for i in indices]
         rows = [[Tensor._make(a[i, ...]) for i in range(a.shape[0])] for a in columns]
