@@ -250,3 +250,27 @@ def test_iterable_dataset_sharded_by_get_worker_info_as_pytorch(torch, num_worke
     """Each worker iterates its own shard; batches come round-robin from the workers, as in
     PyTorch (the order of the batches included)."""
     assert _sharded(ft, num_workers, batch_size) == _sharded(torch, num_workers, batch_size)
+
+
+def _with_workers(lib):
+    data = lib.utils.data
+    lib.manual_seed(4)
+    ds = data.TensorDataset(lib.arange(30.0).reshape(15, 2), lib.arange(15))
+    shuffled = [_plain(b) for b in data.DataLoader(ds, batch_size=4, shuffle=True, num_workers=2,
+                                                   multiprocessing_context="fork")]
+
+    class WorkerSeed(data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return lib.initial_seed()
+    seeds = [b.tolist() for b in data.DataLoader(WorkerSeed(), batch_size=2, num_workers=2,
+                                                 multiprocessing_context="fork")]
+    return shuffled, seeds, bytes(lib.get_rng_state().tolist())
+
+
+def test_worker_processes_shuffle_and_seed_as_pytorch(torch):
+    """With worker processes: the same shuffled batches in the same order, each worker seeded
+    with PyTorch's base seed + worker id, and the main generator left as PyTorch's."""
+    assert _with_workers(ft) == _with_workers(torch)
