@@ -243,3 +243,51 @@ def test_fork_rng_restores_the_default_generator(torch, seed):
             mod.rand(50)
         out.append(_values(mod.rand(3)))
     np.testing.assert_array_equal(out[1], out[0])
+
+
+# ---- other dtypes ---------------------------------------------------------------------------------
+
+HALF_SAMPLERS = {   # float16 draws (its normals of 16 or more elements are not matched yet)
+    "rand": lambda m, n: m.rand(n, dtype=m.float16),
+    "uniform_": lambda m, n: m.empty(n, dtype=m.float16).uniform_(-1, 2),
+    "randn_serial": lambda m, n: m.randn(min(n, 15), dtype=m.float16),
+    "bernoulli_": lambda m, n: m.empty(n, dtype=m.float16).bernoulli_(0.3),
+    "exponential_": lambda m, n: m.empty(n, dtype=m.float16).exponential_(),
+    "random_": lambda m, n: m.empty(n, dtype=m.float16).random_(),
+    "random_to": lambda m, n: m.empty(n, dtype=m.float16).random_(100),
+    "randint": lambda m, n: m.randint(0, 9, (n,), dtype=m.float16),
+    "dropout": lambda m, n: m.nn.functional.dropout(m.ones(n, dtype=m.float16), 0.3),
+    "kaiming_uniform_": lambda m, n: m.nn.init.kaiming_uniform_(m.empty(n, 4, dtype=m.float16)),
+    "uniform_rounding_up_to_high": lambda m, n: m.empty(n, 8, dtype=m.float16).uniform_(
+        -1.2247, 1.2247),                 # a value that rounds up to `high` becomes `low`
+    "cauchy_": lambda m, n: m.empty(n, dtype=m.float16).cauchy_(),
+    "log_normal_": lambda m, n: m.empty(n, dtype=m.float16).log_normal_(),
+    "geometric_": lambda m, n: m.empty(n, dtype=m.float16).geometric_(0.3),
+    "bernoulli_tensor_p": lambda m, n: m.bernoulli(m.full((n,), 0.3, dtype=m.float16)),
+    "poisson": lambda m, n: m.poisson(m.full((n,), 3.0, dtype=m.float16)),
+    "multinomial_replacement": lambda m, n: m.multinomial(m.rand(n + 1, dtype=m.float16), 50,
+                                                          True),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", sorted(HALF_SAMPLERS))
+def test_float16_samplers_match_pytorch(torch, name, size):
+    """float16 results are PyTorch's: doubles converted through float32 (c10::Half is made
+    from a float), dropout's scale applied in float32, uniform_'s [low, high) kept after
+    rounding."""
+    _skip_where_pytorch_takes_another_kernel(torch, name, "float16")
+    _same(torch, lambda m: HALF_SAMPLERS[name](m, size), 8)
+
+
+INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8"]
+
+
+@pytest.mark.parametrize("size", [1, 17, 1000])
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_integer_dtypes_match_pytorch(torch, dtype, size):
+    low = 0 if dtype == "uint8" else -3
+    _same(torch, lambda m: m.cat([
+        m.randint(low, 100, (size,), dtype=getattr(m, dtype)).long(),
+        m.empty(size, dtype=getattr(m, dtype)).random_().long(),
+        m.randperm(min(size, 100), dtype=getattr(m, dtype)).long()]), 6)

@@ -137,7 +137,10 @@ class Engine:
             # PyTorch's x * (hi - lo) + lo is one fused multiply-add: for float32 the product is
             # exact in float64, so float64 arithmetic rounds once as the fma does.
             x = _fma64(x, float(hi - lo), float(lo)).astype(work)
-        return x.reshape(shape).astype(dt, copy=False)
+        out = x.reshape(shape).astype(dt, copy=False)
+        # as PyTorch: a value that rounds up to `high` in the dtype becomes `low`, so [low, high)
+        out[out == dt.type(high)] = dt.type(low)
+        return out
 
     def uniform(self, low: float, high: float, shape: tuple[int, ...],
                 dtype: np.dtype | type = np.float64) -> np.ndarray:
@@ -151,8 +154,9 @@ class Engine:
         on (uniforms for all, then the last 16 redrawn when the size is not a multiple of 16)."""
         dt = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64))
-        if n < 16:
-            return self.normal_serial(n, mean, std).reshape(shape).astype(dt)
+        if n < 16:   # doubles, to a 16-bit float through float32 as PyTorch's c10::Half
+            serial = self.normal_serial(n, mean, std).reshape(shape)
+            return (serial.astype(np.float32) if dt.itemsize < 4 else serial).astype(dt)
         work = np.dtype(np.float64 if dt == np.float64 else np.float32)
         u = self.unit(n, work)
         out = np.empty(n, work)

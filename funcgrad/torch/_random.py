@@ -223,8 +223,18 @@ def _float_dtype(dtype, kernel):
     return dtype
 
 
+def _as_dtype(values, np_dtype):
+    """Sampled values in the tensor's dtype, converted as PyTorch converts its samplers' double
+    results: to a 16-bit float through float32 (c10::Half is made from a float), which at an
+    exact tie of the two roundings gives another value than rounding once."""
+    values = np.asarray(values)
+    if np_dtype.kind == "f" and np_dtype.itemsize < 4 and values.dtype == np.float64:
+        values = values.astype(np.float32)
+    return values.astype(np_dtype, copy=False)
+
+
 def _finish(values, dtype, requires_grad, device=None):
-    t = Tensor._make(storage_on(np.asarray(values).astype(dtype.np, copy=False), device))
+    t = Tensor._make(storage_on(_as_dtype(values, dtype.np), device))
     if requires_grad:
         return _with_grad(t)
     return t
@@ -360,7 +370,7 @@ def _cdf(row: np.ndarray) -> np.ndarray:
 
 def _exponential(rng, shape, dtype, lambd):
     """exponential_(lambd) on a tensor of `shape` and `dtype`."""
-    return rng.exponential(shape, lambd).astype(dtype)
+    return _as_dtype(rng.exponential(shape, lambd), np.dtype(dtype))
 
 
 def _cauchy(rng, shape, median, sigma):
@@ -472,11 +482,11 @@ _F64 = np.dtype(np.float64)
 def _fill_random(t, values, name):
     """Write sampled values into t (no gradient flows through them; recorded as `name` when t is
     part of a graph, as PyTorch records UniformBackward0 / NormalBackward0)."""
+    v = _as_dtype(values, t.dtype.np)
     if t._tracking():
-        v = np.asarray(values).astype(t.dtype.np)
         return t._inplace(lambda x: apply_op(name, lambda _: fnp.asarray(v), [x], saves=False))
     t._check_inplace()
-    t._data[...] = storage_on(np.asarray(values).astype(t.dtype.np), t.device)
+    t._data[...] = storage_on(v, t.device)
     t._bump()
     return t
 
@@ -502,7 +512,8 @@ def normal_(t, mean=0.0, std=1.0, *, generator=None):
 def random_(t, low=None, high=None, *, generator=None):
     rng = _gen(generator, t.device)
     if low is None:  # the dtype's whole range: PyTorch's uniform_int
-        span = (2 ** 24 + 1 if t.dtype is D.float32 else 2 ** 53 + 1 if t.dtype is D.float64 else
+        # floats: the integers up to 2**(mantissa bits + 1), all exact in the dtype
+        span = (2 ** (np.finfo(t.dtype.np).nmant + 1) + 1 if t.dtype.is_floating_point else
                 int(np.iinfo(t.dtype.np).max) + 1 if t.dtype is not D.bool else 2)
         wide = t.dtype in (D.int64, D.float64)   # random64() for these, random() for the rest
         n = int(np.prod(tuple(t.shape), dtype=np.int64))

@@ -27,7 +27,10 @@ def _mask(shape, p, input):
     if p == 1:
         return np.zeros(shape, input.dtype.np)
     keep = _gen(None, input.device).bernoulli(shape, 1 - p)   # PyTorch's bernoulli_(1 - p)
-    return keep.astype(input.dtype.np) / input.dtype.np.type(1 - p)
+    # then its div_(1 - p), computed in float32 for the 16-bit floats and rounded once
+    dt = input.dtype.np
+    work = np.float32 if dt.itemsize < 4 else dt.type
+    return (keep.astype(work) / work(1 - p)).astype(dt)
 
 
 def _apply_mask(input, mask, inplace):
