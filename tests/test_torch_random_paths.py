@@ -247,10 +247,14 @@ def test_fork_rng_restores_the_default_generator(torch, seed):
 
 # ---- other dtypes ---------------------------------------------------------------------------------
 
-HALF_SAMPLERS = {   # float16 draws (its normals of 16 or more elements are not matched yet)
+HALF_SAMPLERS = {
     "rand": lambda m, n: m.rand(n, dtype=m.float16),
     "uniform_": lambda m, n: m.empty(n, dtype=m.float16).uniform_(-1, 2),
-    "randn_serial": lambda m, n: m.randn(min(n, 15), dtype=m.float16),
+    "randn": lambda m, n: m.randn(n, dtype=m.float16),
+    "randn_2d": lambda m, n: m.randn(n, 3, dtype=m.float16),
+    "normal_": lambda m, n: m.empty(n, dtype=m.float16).normal_(0.3, 1.7),
+    "normal_then_randn": lambda m, n: m.cat([m.empty(n, dtype=m.float16).normal_(),
+                                             m.randn(33, dtype=m.float16)]),
     "bernoulli_": lambda m, n: m.empty(n, dtype=m.float16).bernoulli_(0.3),
     "exponential_": lambda m, n: m.empty(n, dtype=m.float16).exponential_(),
     "random_": lambda m, n: m.empty(n, dtype=m.float16).random_(),
@@ -273,11 +277,16 @@ HALF_SAMPLERS = {   # float16 draws (its normals of 16 or more elements are not 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", sorted(HALF_SAMPLERS))
 def test_float16_samplers_match_pytorch(torch, name, size):
-    """float16 results are PyTorch's: doubles converted through float32 (c10::Half is made
-    from a float), dropout's scale applied in float32, uniform_'s [low, high) kept after
-    rounding."""
+    """float16 results are PyTorch's: normals from 16 elements on by the float32 fill a block at
+    a time (so an incomplete block's uniforms are not drawn), doubles converted through float32
+    (c10::Half is made from a float), dropout's scale applied in float32, uniform_'s
+    [low, high) kept after rounding."""
     _skip_where_pytorch_takes_another_kernel(torch, name, "float16")
     _same(torch, lambda m: HALF_SAMPLERS[name](m, size), 8)
+
+
+def test_float16_normals_at_a_hundred_thousand_elements_match_pytorch(torch):
+    _same(torch, lambda m: m.randn(10 ** 5 + 7, dtype=m.float16), 2024)
 
 
 INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8"]

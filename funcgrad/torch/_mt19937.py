@@ -151,21 +151,23 @@ class Engine:
                         mean: float = 0.0, std: float = 1.0) -> np.ndarray:
         """normal_(mean, std) on a contiguous tensor of `shape` and `dtype`: PyTorch's serial
         Box-Muller with the cached sample below 16 elements, its 16-wide fill from 16 elements
-        on (uniforms for all, then the last 16 redrawn when the size is not a multiple of 16)."""
+        on (uniforms for all, then the last 16 redrawn when the size is not a multiple of 16).
+        A 16-bit float tensor takes the float32 fill block by block (16 uniforms drawn per
+        block, so the n % 16 uniforms of an incomplete block are not drawn), rounded once."""
         dt = np.dtype(dtype)
         n = int(np.prod(shape, dtype=np.int64))
         if n < 16:   # doubles, to a 16-bit float through float32 as PyTorch's c10::Half
             serial = self.normal_serial(n, mean, std).reshape(shape)
             return (serial.astype(np.float32) if dt.itemsize < 4 else serial).astype(dt)
         work = np.dtype(np.float64 if dt == np.float64 else np.float32)
-        u = self.unit(n, work)
+        u = self.unit(n - n % 16 if dt.itemsize < 4 else n, work)
         out = np.empty(n, work)
         body = n - n % 16
         for start in range(0, body, _CHUNK):   # chunks that stay in the CPU's cache
             stop = min(start + _CHUNK, body)
             out[start:stop] = _fill16(u[start:stop], work, mean, std)
         if n % 16:
-            out[body:] = u[body:]
+            out[body:] = u[body:] if len(u) == n else 0
             out[n - 16:] = _fill16(self.unit(16, work), work, mean, std)
         return out.reshape(shape).astype(dt, copy=False)
 
