@@ -181,11 +181,22 @@ COLLATES = {
     "bool": lambda t: [t.tensor([True]), t.tensor([False])],
     "scalars": lambda t: [t.tensor(3), t.tensor(4)],
     "int32": lambda t: [t.tensor([1], dtype=t.int32), t.tensor([2], dtype=t.int32)],
+    "python_ints": lambda t: list(range(-3, 61)),
+    "python_int_then_bool": lambda t: [1, True, 0],
+    "python_bools": lambda t: [True, False],
+    "python_floats": lambda t: [0.5, -2.25, 1e300],
+    "python_float_then_int": lambda t: [1.5, 2],
+    "python_int_then_float": lambda t: [2, 1.5],
+    "int_subclass": lambda t: [_Label(3), _Label(4)],
 }
 
 
+class _Label(int):
+    """An int subclass (as enum.IntEnum members are)."""
+
+
 @pytest.mark.parametrize("name", sorted(COLLATES))
-def test_default_collate_of_tensors_is_torch_stack(torch, name):
+def test_default_collate_of_tensors_and_numbers_is_pytorchs(torch, name):
     expected = _plain(torch.utils.data.default_collate(COLLATES[name](torch)))
     assert _plain(fdata.default_collate(COLLATES[name](ft))) == expected
 
@@ -274,3 +285,23 @@ def test_worker_processes_shuffle_and_seed_as_pytorch(torch):
     """With worker processes: the same shuffled batches in the same order, each worker seeded
     with PyTorch's base seed + worker id, and the main generator left as PyTorch's."""
     assert _with_workers(ft) == _with_workers(torch)
+
+
+def _per_sample_dataset(lib, n=50):
+    """A map-style dataset of (image tensor, int label, float weight) made per sample."""
+    x = lib.from_numpy(np.random.RandomState(3).randn(n, 1, 5, 5).astype(np.float32))
+    labels = [int(v) for v in np.random.RandomState(4).randint(0, 10, n)]
+
+    class PerSample(lib.utils.data.Dataset):
+        def __len__(self):
+            return n
+
+        def __getitem__(self, i):
+            return x[i], labels[i], float(i) / 4
+
+    return PerSample()
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_per_sample_dataset_batches_as_pytorchs(torch, shuffle):
+    _same_batches(torch, _per_sample_dataset, seed=9, batch_size=16, shuffle=shuffle)
