@@ -300,3 +300,27 @@ def test_integer_dtypes_match_pytorch(torch, dtype, size):
         m.randint(low, 100, (size,), dtype=getattr(m, dtype)).long(),
         m.empty(size, dtype=getattr(m, dtype)).random_().long(),
         m.randperm(min(size, 100), dtype=getattr(m, dtype)).long()]), 6)
+
+
+SEED_FORMS = [-1, -2 ** 63, 2 ** 64 - 1, 1.5, "3", True, 2 ** 64, -2 ** 63 - 1, np.int64(3),
+              np.uint64(2 ** 64 - 1)]
+
+
+@pytest.mark.parametrize("where", ["module", "generator"])
+@pytest.mark.parametrize("seed", SEED_FORMS, ids=str)
+def test_seed_forms_and_overflow_as_pytorch(torch, seed, where):
+    """torch.manual_seed takes any int()-able seed, a Generator's manual_seed only a Python int
+    (other types raise PyTorch's TypeError / RuntimeError); negative seeds wrap to 64 bits, and a
+    seed outside [-2**63, 2**64) raises PyTorch's ValueError."""
+    out = []
+    for mod in (torch, ft):
+        try:
+            if where == "module":
+                mod.manual_seed(seed)
+                out.append((mod.initial_seed(), _values(mod.rand(3)).tolist()))
+            else:
+                g = mod.Generator().manual_seed(seed)
+                out.append((g.initial_seed(), _values(mod.rand(3, generator=g)).tolist()))
+        except Exception as e:  # noqa: BLE001 - the exception itself is what is compared
+            out.append((type(e), str(e)))
+    assert out[1] == out[0]

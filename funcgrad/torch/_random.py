@@ -40,9 +40,20 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from `seed`, a Python int in [-2**63, 2**64) (negative seeds wrap
+        to 64 bits); other types raise what PyTorch's Generator raises (torch.manual_seed
+        converts with int() first).
+
+        >>> Generator().manual_seed(-1).initial_seed()
+        18446744073709551615
+        """
+        if isinstance(seed, np.integer):
+            raise TypeError("an integer is required")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xffff_ffff_ffff_ffff:
-            raise RuntimeError("Overflow when unpacking long long")
+            raise ValueError("Overflow when unpacking long long")
         if not hasattr(self, "_rng"):
             self._rng = Engine(seed % (1 << 64))
         else:
@@ -104,7 +115,8 @@ _cuda_seed = _DEFAULT_SEED  # what a GPU's default generator starts from
 
 
 def manual_seed(seed: int) -> Generator:
-    g = default_generator.manual_seed(seed)  # checks the seed
+    seed = int(seed)                          # as PyTorch: any number, numeric string, tensor
+    g = default_generator.manual_seed(seed)  # checks the range
     seed_cuda(seed)
     return g
 
