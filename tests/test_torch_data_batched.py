@@ -1,5 +1,6 @@
 """Batched fetching in funcgrad.torch.utils.data against PyTorch's (the `torch` fixture; skipped
-without it): TensorDataset.__getitems__ (PyTorch 2.x's protocol) and the DataLoader's fetcher
+without it): PyTorch 2.x's __getitems__ protocol (Subset, StackDataset; TensorDataset's batched
+fetch, private as PyTorch's TensorDataset has no __getitems__) and the DataLoader's fetcher
 that takes a collated batch from TensorDataset / Subset in one gather, so every batch is
 bit for bit PyTorch's (values, dtypes, order under torch.manual_seed and generator=) for
 sequential and shuffled sampling, drop_last, Subsets, random_split, StackDataset; a subclass's
@@ -121,16 +122,27 @@ def test_composed_datasets_batch_as_pytorchs(torch, name, shuffle):
 
 
 @pytest.mark.parametrize("indices", [[0], [2, 0], [4, 4, 1], [-1, -5, 3], list(range(5))])
-def test_getitems_is_the_samples_at_the_indices(torch, indices):
+def test_batched_fetch_is_the_samples_at_the_indices(torch, indices):
     for kind in ("image_label", "scalars"):
         theirs = _tensor_dataset(torch, 5, kind)
         ours = _tensor_dataset(ft, 5, kind)
         expected = _plain([theirs[i] for i in indices])
-        assert _plain(ours.__getitems__(indices)) == expected
-        assert _plain(ours.__getitems__(indices)) == _plain([ours[i] for i in indices])
-        # PyTorch's Subset.__getitems__ over it gives the same samples
+        assert _plain(ours._samples(indices)) == expected
+        # Subset.__getitems__ and StackDataset.__getitems__ over it (which use the batched
+        # fetch) give PyTorch's samples
         assert _plain(fdata.Subset(ours, [4, 3, 2, 1, 0]).__getitems__(indices)) == _plain(
             torch.utils.data.Subset(theirs, [4, 3, 2, 1, 0]).__getitems__(indices))
+        assert _plain(fdata.StackDataset(ours, ours).__getitems__(indices)) == \
+            _plain(torch.utils.data.StackDataset(theirs, theirs).__getitems__(indices))
+
+
+def test_which_datasets_have_getitems_is_pytorchs(torch):
+    """PyTorch 2.13 gives __getitems__ to Subset and StackDataset only (TensorDataset's batched
+    fetch here is private, so hasattr answers as in PyTorch)."""
+    for name in ("Dataset", "TensorDataset", "Subset", "StackDataset", "ConcatDataset",
+                 "IterableDataset", "ChainDataset"):
+        assert hasattr(getattr(fdata, name), "__getitems__") == \
+            hasattr(getattr(torch.utils.data, name), "__getitems__"), name
 
 
 def test_a_subclass_that_makes_its_own_samples_is_asked_per_sample(torch):

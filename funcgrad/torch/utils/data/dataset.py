@@ -57,36 +57,41 @@ class TensorDataset(Dataset):
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(t[index] for t in self.tensors)
 
-    def __getitems__(self, indices: list[int]) -> list[tuple[Tensor, ...]]:
+    # No __getitems__, as PyTorch's TensorDataset (hasattr says so alike); its batched fetch is
+    # _samples / _collated, which the DataLoader's fetcher and Subset / StackDataset use.
+
+    def _samples(self, indices: list[int]) -> list[tuple[Tensor, ...]]:
         """The samples at `indices`, as [self[i] for i in indices], fetched as one gather per
         tensor. The samples' tensors are rows of the gathered batch, not views of the dataset's
-        tensors (an in place change to a sample does not reach the dataset). Tensors that
-        require grad, indices that are not integers in range, or tensors off the host take the
-        per-sample path (its errors are PyTorch's).
+        tensors (an in place change to a sample does not reach the dataset). A subclass with its
+        own __getitem__, tensors that require grad, indices that are not integers in range, or
+        tensors off the host take the per-sample path (its errors are PyTorch's).
 
         >>> import funcgrad.torch as torch
         >>> ds = TensorDataset(torch.tensor([[1., 2.], [3., 4.], [5., 6.]]),
         ...                    torch.tensor([7, 8, 9]))
-        >>> ds.__getitems__([2, 0])
+        >>> ds._samples([2, 0])
         [(tensor([5., 6.]), tensor(9)), (tensor([1., 2.]), tensor(7))]
         """
-        columns = None if type(self).__getitem__ is not TensorDataset.__getitem__ else \
-            _gather_rows(self.tensors, indices)       # a subclass's own samples: per sample
+        columns = _gather_rows(self.tensors, indices) if self._batched() else None
         if columns is None:
             return [self[i] for i in indices]
         rows = [[Tensor._make(a[i, ...]) for i in range(a.shape[0])] for a in columns]
         return list(zip(*rows))
 
     def _collated(self, indices: list[int]) -> list[Tensor] | None:
-        """default_collate(self.__getitems__(indices)) made directly: the gathered columns (what
+        """default_collate of the samples at `indices` made directly: the gathered columns (what
         stacking the samples gives), for the DataLoader's fetcher; None where that does not
-        hold (the fast path does not apply, or a subclass overrides how samples are made)."""
-        cls = type(self)
-        if cls.__getitem__ is not TensorDataset.__getitem__ or \
-                cls.__getitems__ is not TensorDataset.__getitems__:
-            return None
-        columns = _gather_rows(self.tensors, indices)
+        hold (the fast path does not apply, or a subclass makes its own samples)."""
+        columns = _gather_rows(self.tensors, indices) if self._batched() else None
         return None if columns is None else [Tensor._make(a) for a in columns]
+
+    def _batched(self) -> bool:
+        """Whether samples are TensorDataset's own rows (no subclass __getitem__ or
+        __getitems__), so that one gather per tensor gives them."""
+        cls = type(self)
+        return cls.__getitem__ is TensorDataset.__getitem__ and \
+            getattr(cls, "__getitems__", None) is None
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)
@@ -111,6 +116,18 @@ def _gather_rows(tensors: Sequence[Tensor], indices: Any) -> list[np.ndarray] | 
     if idx.min() < -n or idx.max() >= n:
         return None
     return [a.take(idx, axis=0) for a in arrays]
+
+
+def _fetch(dataset: Any, indices: list[int]) -> list[Any]:
+    """[dataset[i] for i in indices], by the dataset's __getitems__ where it has one (PyTorch's
+    protocol) or its batched _samples (TensorDataset's one gather per tensor)."""
+    getitems = getattr(dataset, "__getitems__", None)
+    if callable(getitems):
+        return getitems(indices)
+    samples = getattr(dataset, "_samples", None)
+    if samples is not None:
+        return samples(indices)
+    return [dataset[i] for i in indices]
 
 
 class StackDataset(Dataset):
@@ -143,13 +160,11 @@ class StackDataset(Dataset):
 
     def __getitems__(self, indices: list[int]) -> list[Any]:
         def items(dataset):
-            if callable(getattr(dataset, "__getitems__", None)):
-                got = dataset.__getitems__(indices)
-                if len(got) != len(indices):
-                    raise ValueError("Nested dataset's output size mismatch. Expected "
-                                     f"{len(indices)}, got {len(got)}")
-                return got
-            return [dataset[i] for i in indices]
+            got = _fetch(dataset, indices)
+            if len(got) != len(indices):
+                raise ValueError("Nested dataset's output size mismatch. Expected "
+                                 f"{len(indices)}, got {len(got)}")
+            return got
         if isinstance(self.datasets, dict):
             batch: list[dict[str, Any]] = [{} for _ in indices]
             for k, d in self.datasets.items():
@@ -238,10 +253,7 @@ class Subset(Dataset):
         return self.dataset[self.indices[idx]]
 
     def __getitems__(self, indices: list[int]) -> list[Any]:
-        getitems = getattr(self.dataset, "__getitems__", None)
-        if callable(getitems):
-            return getitems([self.indices[i] for i in indices])
-        return [self.dataset[self.indices[i]] for i in indices]
+        return _fetch(self.dataset, [self.indices[i] for i in indices])
 
     def _collated(self, indices: list[int]) -> Any:
         """default_collate of the samples at `indices`, made by the underlying dataset's
