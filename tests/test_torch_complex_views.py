@@ -7,16 +7,17 @@ import numpy as np
 import pytest
 
 import funcgrad.torch as ft
+from _torch_outcome import outcome
 
 torch = pytest.importorskip("torch", reason="PyTorch oracle not installed: pip install "
                             "'funcgrad[oracle]'")
 
 
 def _outcome(L, fn):
-    try:
-        r = fn(L)
-    except Exception as e:  # noqa: BLE001  (class and message compared)
-        return type(e).__name__, str(e)
+    return outcome(L, fn, _describe)
+
+
+def _describe(L, r):
     if isinstance(r, L.Tensor):
         return (str(r.dtype).rsplit(".")[-1], tuple(r.shape),
                 np.round(np.array(r.detach().tolist()), 5).tolist(),
