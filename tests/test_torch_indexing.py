@@ -16,8 +16,9 @@ torch = pytest.importorskip("torch", reason="PyTorch oracle not installed: pip i
 
 
 def _outcome(L, fn):
-    """fn(L)'s (dtype, shape, values) or its exception's class and message, with warnings silenced (both libraries
-    warn for the same deprecated forms; test_warnings_match checks those)."""
+    """fn(L)'s (dtype, shape, values) or its exception's class and message, with warnings
+    silenced (both libraries warn for the same deprecated forms; test_warnings_match checks
+    those)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -35,7 +36,7 @@ def _same(torch, fn):
     return want
 
 
-# ---- index forms, drawn ---------------------------------------------------------------------------
+# ---- index forms, drawn ---------------------------------------------------------------------
 
 def _component(draw, n):
     """One index entry for a dimension of size n, as a recipe: (kind, payload); the recipe is

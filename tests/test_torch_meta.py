@@ -10,19 +10,20 @@ import numpy as np
 import pytest
 
 import funcgrad.torch as ft
+from _torch_outcome import outcome
 
 torch = pytest.importorskip("torch", reason="PyTorch oracle not installed: pip install "
                             "'funcgrad[oracle]'")
 
 
-def _outcome(L, fn):
-    try:
-        r = fn(L)
-    except Exception as e:  # noqa: BLE001  (class and message compared)
-        return type(e).__name__, str(e).split("\n")[0]
+def _describe(L, r):
     if isinstance(r, L.Tensor):
         return repr(r), str(r.device), tuple(r.shape), str(r.dtype).rsplit(".")[-1], r.is_meta
     return r
+
+
+def _outcome(L, fn):
+    return outcome(L, fn, _describe)
 
 
 def _m(L, *shape, dtype=None):

@@ -25,6 +25,7 @@ from ._factories import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, Float
                          rand, rand_like, randint, randint_like, randn, randn_like, randperm,
                          seed, set_rng_state, tensor, tril_indices, triu_indices, zeros,
                          zeros_like)
+from ._complex_views import angle, view_as_complex, view_as_real
 from ._indexing import bincount
 from ._indexing import (argwhere, gather, index_add, index_copy, index_fill, index_put,
                         index_select, masked_scatter, masked_select, nonzero, scatter,

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtypes as D
 from ._dispatch import check_output_shape, size_mismatch
+from . import _complex_views as CV
 from . import _indexing as I
 from . import _ops as O
 from . import _products as P
@@ -142,6 +143,19 @@ def _inplace_shape(shape_fn, name, node_name):
         return self
     op.__name__ = name
     return op
+
+
+def _is_pinned(self, device=None):
+    """CPU memory is never pinned here (no CUDA host allocator)."""
+    return False
+
+
+def _pin_memory(self, device=None):
+    """PyTorch's error without an accelerator; with a GPU, a copy (pinning is a transfer-speed
+    hint that numpy memory does not take)."""
+    if backend.cuda_device_count() <= 0:
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    return self.clone()
 
 
 def _resize_(self, *sizes):
@@ -349,7 +363,8 @@ _METHODS = {
     "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
     "index_put": I.index_put, "masked_select": I.masked_select,
     "masked_scatter": I.masked_scatter, "take": I.take, "nonzero": I.nonzero,
-    "argwhere": I.argwhere, "bincount": I.bincount,
+    "argwhere": I.argwhere, "bincount": I.bincount, "angle": CV.angle,
+    "is_pinned": _is_pinned, "pin_memory": _pin_memory,
     "scatter_": _inplace(I.scatter, "scatter_"),
     "scatter_add_": _inplace(I.scatter_add, "scatter_add_"),
     "scatter_reduce_": _inplace(I.scatter_reduce, "scatter_reduce_"),
