@@ -43,58 +43,7 @@ EXPECTED = CORPUS / "expected"
 PROGRAMS = sorted(p.stem for p in CORPUS.glob("*.py"))
 
 # program -> the gap that stops it printing what PyTorch prints [owner] (all others do).
-PENDING: dict[str, str] = {
-    "benchmark_timer": "no torch.utils.benchmark (Timer.timeit, blocked_autorange, "
-        "adaptive_autorange, Measurement, Measurement.merge, Compare) [torchapi]",
-    "autograd_functional": "jacobian(..., strict=True) of an output independent of the input "
-        "returns zeros where PyTorch raises RuntimeError 'Output 0 of the user-provided "
-        "function does not require grad...' [torchfunc]",
-    "autograd_graph": "nodes lack PyTorch's _saved_* attributes (MulBackward0._saved_self, "
-        "_saved_other, ExpBackward0._saved_result, PowBackward0._saved_exponent, "
-        "SumBackward0._saved_self_sym_sizes); the create_graph graph is named PowBackward0 "
-        "where PyTorch builds MulBackward0 <- MulBackward1 <- PowBackward0; "
-        "detect_anomaly(check_nan=True) raises no error for a NaN gradient; no "
-        "torch.is_anomaly_enabled [torchfunc]",
-    "autograd_basics": "the graph create_graph=True builds: grad of t ** 3 prints "
-        "grad_fn=<PowBackward0> where PyTorch names its last node MulBackward0 [torchfunc]",
-    "custom_functions": "no module torch.autograd.function (`from torch.autograd.function import "
-        "once_differentiable`); with that import the program matches [torchfunc]",
-    "data_loading_protocols": "no Tensor.is_pinned (and pin_memory) for pin_memory=True "
-        "batches on the CPU [torchdata]",
-    "data_pipeline": "scatter_ with a 0-d index on a 1-d tensor raises RuntimeError (PyTorch "
-        "accepts it) [torchapi]",
-    "forward_ad": "no module torch.autograd.forward_ad (dual_level, make_dual, unpack_dual, "
-        "Function.jvp, gradcheck(check_forward_ad=True)) [torchfunc]",
-    "func_transforms_advanced": "no torch.func.linearize; vmap(randomness='different') gives "
-        "every row the same random numbers, and the default randomness='error' does not raise; "
-        "jacrev(lambda t: t.sin() * t) prints 0.0000 where PyTorch's has -0.0000 off the "
-        "diagonal; grad(...) and vmap(...) of a function closing over a tensor that requires "
-        "grad return a tensor without grad_fn, where PyTorch's prints the inner operation's "
-        "node (grad_fn=<MulBackward0>) [torchfunc]",
-    "gradient_checking": "gradcheck on complex128 inputs warns (UserWarning, ComplexWarning) and "
-        "drops imaginary parts, so a wrong complex backward passes [torchfunc]",
-    "iris_classification": "no Tensor.bincount / torch.bincount [torchapi]",
-    "lr_schedulers": "StepLR.state_dict() lacks PyTorch 2.13's _is_initial and "
-        "_get_lr_called_within_step entries [torchspeed]",
-    "meta_device_and_testing": "no meta device (torch.device('meta') as a context, "
-        "device='meta', to_empty, load_state_dict(assign=True)) and no torch.testing "
-        "(assert_close with PyTorch's messages, make_tensor) [torchapi]",
-    "model_ensembling": "no torch.func.stack_module_state [torchfunc]; then Module.to('meta') "
-        "raises NotImplementedError [torchapi]; then vmap of functional_call over parameters "
-        "that require grad returns a tensor without grad_fn [torchfunc]",
-    "nn_from_scratch": "indexing with a range (input[range(n), target]) raises TypeError; with "
-        "torch.arange the program matches [torchapi]",
-    "random_samplers": "torch.poisson draws other numbers than PyTorch's sampler "
-        "(seed 0, rate 3: PyTorch [6, 3, 2, 3, 4, ...]) [torchdata]",
-    "save_load": "SGD's state_dict()['state'][i] has funcgrad's 'fg_state' layout, not "
-        "PyTorch's {'momentum_buffer': ...} [torchspeed]",
-    "tensor_creation_and_out": "torch.tensor of a range or a tuple of ranges, and of a list "
-        "mixing 0-d tensors with numbers, raise; indexing and assigning with a range raise; "
-        "out= is refused by torch.mul and torch.sum, ignored by torch.max(dim, out=(v, i)), "
-        "resizes a non-empty out without PyTorch's UserWarning, and takes an int64 out for a "
-        "float result where PyTorch raises RuntimeError [torchapi]",
-    "tensors_basics": "torch.matmul(a, b, out=y) does not write y [torchapi]",
-}
+PENDING: dict[str, str] = {}
 
 # A number as printed: sign, digits, point, exponent.
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")

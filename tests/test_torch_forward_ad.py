@@ -247,3 +247,23 @@ def test_reverse_through_dual_tensors(torch):
             z.backward()
         return x.grad, tangent.detach()
     same(torch, scenario)
+
+
+@pytest.mark.parametrize("tangent_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_unpack_dual_returns_the_tangent_given(torch, tangent_dtype, requires_grad):
+    """PyTorch stores make_dual's tangent as it is, even of another dtype: unpack_dual of that
+    dual gives back the same object; of a result computed from it, a new tensor. (A tangent of
+    another dtype than its primal's keeps that dtype through PyTorch's operations; funcgrad's
+    derived tangents take the primal's dtype, so the derived dtype is compared for float32.)"""
+    def run(lib):
+        fwad = _fwad(lib)
+        p = lib.tensor(X, dtype=lib.float32, requires_grad=requires_grad)
+        t = lib.tensor(T, dtype=getattr(lib, tangent_dtype))
+        with fwad.dual_level():
+            d = fwad.make_dual(p, t)
+            given = fwad.unpack_dual(d).tangent
+            derived = fwad.unpack_dual(d * 1).tangent
+            return (given is t, str(given.dtype), derived is t,
+                    str(derived.dtype) if tangent_dtype == "float32" else None)
+    assert run(ft) == run(torch)

@@ -13,7 +13,8 @@ def seeded(label, make, seed=0):
     t = make()
     if t.numel() > 6:
         flat = t.flatten().double()
-        print(label, tuple(t.shape), t.dtype, flat[:3].tolist(), round(flat.sum().item(), 4))
+        print(label, tuple(t.shape), t.dtype, [round(v, 6) for v in flat[:3].tolist()],
+              round(flat.sum().item(), 4))
     else:
         print(label, t)
 

@@ -173,8 +173,12 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         base = tensor.view_as(tensor)
         out = _from_value(JVPTracer(trace, value_of(base), tv))
         out._requires_grad, out._grad_fn = True, base._grad_fn
-        return out
-    return _from_value(JVPTracer(trace, value_of(tensor), tv))
+    else:
+        out = _from_value(JVPTracer(trace, value_of(tensor), tv))
+    # PyTorch stores the tangent as it is (even of another dtype): unpack_dual gives back this
+    # very object while the dual's tangent is still the one made from it
+    out._dual_tangent = (tangent, tv)
+    return out
 
 
 def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
@@ -192,6 +196,9 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     primal = _primal_of(d)
     if trace is None:
         return UnpackedDualTensor(tensor if primal is d else _as_tensor(primal, tensor), None)
+    given, made = tensor.__dict__.get("_dual_tangent", (None, None))
+    if given is not None and d.tangent is made:
+        return UnpackedDualTensor(_as_tensor(d.primal, tensor), given)
     return UnpackedDualTensor(_as_tensor(d.primal, tensor), _as_tensor(d.tangent, tensor))
 
 
