@@ -763,7 +763,7 @@ case("axis_index", "axis_index", _members(lambda r, n: r * lax.axis_index("k")),
 NO_CASE_YET = frozenset(
     "bessel_i0e bessel_i1e betainc cosine_integral dawsn debug_callback eig erfcx expi expm expn "
     "fresnel_c fresnel_s hyp1f1 hyp1f1_da hyp1f1_db hyp2f1 hyp2f1_da hyp2f1_db hyp2f1_dc igamma "
-    "igamma_grad_a igammac lu lu_pivots_to_permutation lu_solve odeint owens_t qr_pivots "
+    "igamma_grad_a igammac jit lu lu_pivots_to_permutation lu_solve odeint owens_t qr_pivots "
     "sine_integral spence wofz_im wofz_re".split())
 
 
