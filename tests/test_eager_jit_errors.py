@@ -302,6 +302,9 @@ CASES: list[Case] = [
 ]
 
 NOTHING_TO_REJECT = {
+    "jit": "JAX's mode's call of a jitted function inside a traced one: its rule gives the "
+           "outputs of the callee's jaxpr, traced for these very operands, so a bad operand is "
+           "rejected while the callee is traced, by its own operations' rules",
     **{n: "a unary ufunc that numpy defines on every dtype of an array (bool, integer, float, "
           "complex): its rule accepts any one operand"
        for n in ("abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "conj", "cos", "cosh",

@@ -36,6 +36,7 @@ from funcgrad.lax import linalg_general as lg, linalg_ops
 from funcgrad.lax import linalg_schur as lsch
 from funcgrad.lax import special_hypergeometric as lsh, special_integrals as lsi
 from funcgrad.lax import random_bits as rbits
+from funcgrad.interpreters.jit import jit_p
 from funcgrad.random._gamma import random_gamma_grad
 from funcgrad._core.primitive import PRIMITIVES
 from funcgrad._core.trace import Tracer, bind as fg_bind
@@ -1407,6 +1408,15 @@ def _checkpoint_case(draw):
                               "is_staged": draw(st.booleans())}
 
 
+def _jit_eqn_fn(x, y, is_staged):
+    """A `jit` equation, as JAX's mode stages a jitted function called inside a traced one,
+    bound here directly (funcgrad's own mode inlines such a call)."""
+    def f(a, b):
+        closed = fg.make_jaxpr(lambda u, v: fnp.sin(u) * v)(a, b)
+        return jit_p.bind(a, b, name="f", jaxpr=closed)[0]
+    return _maybe_staged(f, is_staged)(x, y)
+
+
 def _print_fn(x, is_staged):
     def f(x):
         fg.debug.print("x = {}", x)
@@ -1446,6 +1456,8 @@ CONTROL = [
        case=_checkpoint_case(), same_dtype=True),
     Op("debug_print", _print_fn, lambda x, is_staged: np.sin(x), ("debug_print",),
        case=_staged_param(single(max_dims=2))),
+    Op("jit_equation", _jit_eqn_fn, lambda x, y, is_staged: np.sin(x) * y, ("jit",), 2,
+       case=_staged_param(_same_shapes(2)), same_dtype=True),
 ]
 
 # ---- convolution ----------------------------------------------------------------------------------

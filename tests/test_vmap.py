@@ -35,6 +35,7 @@ from funcgrad.scipy.integrate import odeint
 from funcgrad import lax
 from funcgrad._core.primitive import PRIMITIVES
 from funcgrad.interpreters.batching import BatchTrace
+from funcgrad.interpreters.jit import jit_p
 from funcgrad.lax.control import check as runtime_check
 
 F32, F64, I32, I64, BOOL = (np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64,
@@ -825,6 +826,16 @@ def _parlett_case(a):
 
 case("parlett", "parlett", _parlett_case, _matrices())
 
+
+
+def _jit_equation(a, b):
+    """A jit equation bound by hand (as nested jit stages it): its batching rule batches the
+    callee's jaxpr."""
+    closed = fg.make_jaxpr(lambda u, v: fnp.sin(u) * v)(a, b)
+    return jit_p.bind(a, b, name="f", jaxpr=closed)[0]
+
+
+case("jit", "jit", _jit_equation, many(2, R, max_dims=2))
 
 # ---- the table covers every primitive -----------------------------------------------------------
 
