@@ -372,11 +372,12 @@ def test_float32_parameters_stay_float32_and_track_torch(torch, name, kw):
     np.testing.assert_allclose(run(ftorch), run(torch), rtol=2e-5, atol=1e-6)
 
 
-# ---- state_dict in PyTorch's layout (SGD, Adam, AdamW) ------------------------------------------
+# ---- state_dict in PyTorch's layout (SGD, the Adam family) ---------------------------------------
 
 STATE_CASES = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
                ("Adam", dict(lr=0.02)), ("Adam", dict(lr=0.02, amsgrad=True)),
-               ("AdamW", dict(lr=0.02, weight_decay=0.1))]
+               ("AdamW", dict(lr=0.02, weight_decay=0.1)), ("Adamax", dict(lr=0.02)),
+               ("NAdam", dict(lr=0.02)), ("RAdam", dict(lr=0.02))]
 
 
 @pytest.mark.parametrize("name,kw", STATE_CASES)

@@ -230,6 +230,11 @@ class Optimizer:
         return "\n".join(lines)
 
 
+# PyTorch's 0-d state entries, made in the default dtype (funcgrad counts in int32 and keeps
+# NAdam's product in float64)
+_SCALAR_STATE = ("step", "mu_product")
+
+
 def _torch_state(leaves, names, step_dtype):
     """A parameter's state as PyTorch's state_dict holds it: its named leaves as tensors, the
     step count as PyTorch's 'step', a 0-d tensor of the default dtype when the state began."""
@@ -238,7 +243,7 @@ def _torch_state(leaves, names, step_dtype):
         if name is None:
             continue
         v = fnp.asarray(v)
-        out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name == "step" else v)
+        out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name in _SCALAR_STATE else v)
     return out
 
 
@@ -424,6 +429,9 @@ class Adamax(Optimizer):
                                       maximize=maximize, differentiable=differentiable,
                                       capturable=capturable))
 
+    def _torch_names(self, group):
+        return ("step", "exp_avg", "exp_inf")
+
     def _direction(self, group):
         b1, b2 = group["betas"]
         return _with_decay(fo.scale_by_adamax(b1, b2, group["eps"]), group)
@@ -447,6 +455,9 @@ class NAdam(Optimizer):
                                       foreach=foreach, maximize=maximize, capturable=capturable,
                                       differentiable=differentiable))
 
+    def _torch_names(self, group):
+        return ("step", "mu_product", "exp_avg", "exp_avg_sq")
+
     def _direction(self, group):
         b1, b2 = group["betas"]
         core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"])
@@ -468,6 +479,9 @@ class RAdam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       foreach=foreach, maximize=maximize, capturable=capturable,
                                       differentiable=differentiable))
+
+    def _torch_names(self, group):
+        return ("step", "exp_avg", "exp_avg_sq")
 
     def _direction(self, group):
         b1, b2 = group["betas"]
