@@ -429,3 +429,14 @@ def test_scheduler_state_dict_keys_are_pytorchs(torch, make):
         dicts.append(sched.state_dict())
     assert list(dicts[1]) == list(dicts[0])
     assert {k: v for k, v in dicts[1].items()} == dicts[0]
+
+
+def test_a_hyperparameter_changed_every_step_stops_compiling(torch):
+    """OneCycleLR moves Adam's beta1 every step: the group's compiled steps stop at a bound and
+    the rest of the run takes the per-parameter path, on PyTorch's trajectory all along."""
+    sched = lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=0.05, total_steps=40)
+    make = lambda T, w, b: T.optim.Adam([w, b], lr=0.01)
+    ours, opt = _run(ftorch, make, steps=30, sched=sched)
+    theirs, _ = _run(torch, make, steps=30, sched=sched)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    assert len(opt._fused) == ftorch.optim._FUSED_MAX

@@ -96,8 +96,7 @@ class Optimizer:
             if not ps:
                 continue
             key = _fusable(group, ps)
-            if key is not None:
-                self._fused_step(group, key, ps, states)
+            if key is not None and self._fused_step(group, key, ps, states):
                 continue
             if tx is None:
                 tx = self._direction(group)
@@ -115,16 +114,22 @@ class Optimizer:
         fusion runs the parameters' updates over flat buffers), as PyTorch's foreach
         implementations update a group with one kernel per operation. The learning rate is an
         argument (a scheduler's change compiles nothing); the other hyperparameters key the
-        compiled function."""
-        fused = self._fused.get(key) if "_fused" in self.__dict__ else None
+        compiled function. False (nothing done) for a new key once _FUSED_MAX functions are
+        compiled: hyperparameters that change every step (OneCycleLR's momentum) take the
+        per-parameter path instead of a compilation per step."""
+        cache = self.__dict__.setdefault("_fused", {})
+        fused = cache.get(key)
         if fused is None:
-            fused = _group_update(self._direction(group), bool(group.get("maximize")))
-            self.__dict__.setdefault("_fused", {})[key] = fused
+            if len(cache) >= _FUSED_MAX:
+                return False
+            fused = cache[key] = _group_update(self._direction(group),
+                                               bool(group.get("maximize")))
         deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
                                    [value_of(p) for p in ps], group["lr"])
         for p, st, d, new in zip(ps, states, deltas, new_states):
             st["fg"] = new
             p._inplace_add(_from_value(d))
+        return True
 
     def _torch_names(self, group):
         """PyTorch's state_dict names for the leaves of a parameter's funcgrad.optim state, in
@@ -269,6 +274,10 @@ def _from_torch_state(saved, names, leaves):
         else:
             vals.append(ref)
     return vals
+
+
+# compiled group steps kept per optimizer (distinct settings of the hyperparameters)
+_FUSED_MAX = 8
 
 
 def _group_update(tx, maximize):
