@@ -193,19 +193,26 @@ def test_state_dict_round_trip_continues_the_trajectory(torch, name, kw):
     sd = opt.state_dict()
     assert sorted(sd["state"]) == [0, 1]
     assert [g["params"] for g in sd["param_groups"]] == [[0, 1]]
-    w = ftorch.tensor(first[-1][:12].reshape(4, 3), requires_grad=True)
-    b = ftorch.tensor(first[-1][12:], requires_grad=True)
-    opt2 = getattr(ftorch.optim, name)([w, b], lr=123.0)
-    opt2.load_state_dict(sd)
+    opt2, rest = _resume(name, first[-1], sd, 25)
     assert opt2.param_groups[0]["lr"] == kw["lr"]
+    np.testing.assert_allclose(rest, full[25:], rtol=1e-12, atol=1e-14)
+
+
+def _resume(name, flat, sd, steps):
+    """A fresh funcgrad.torch optimizer `name` over parameters `flat` (w then b) that loads
+    state dict `sd` and takes `steps` steps: (the optimizer, the parameters after each)."""
+    w = ftorch.tensor(flat[:12].reshape(4, 3), requires_grad=True)
+    b = ftorch.tensor(flat[12:], requires_grad=True)
+    opt = getattr(ftorch.optim, name)([w, b], lr=123.0)
+    opt.load_state_dict(sd)
     X, Y = (ftorch.tensor(a) for a in _problem()[:2])
     rest = []
-    for _ in range(25):
-        opt2.zero_grad()
+    for _ in range(steps):
+        opt.zero_grad()
         ftorch.mean((ftorch.tanh(X @ w + b) - Y) ** 2).backward()
-        opt2.step()
+        opt.step()
         rest.append(np.concatenate([w.detach().numpy().ravel(), b.detach().numpy().ravel()]))
-    np.testing.assert_allclose(np.array(rest), full[25:], rtol=1e-12, atol=1e-14)
+    return opt, np.array(rest)
 
 
 def test_load_state_dict_rejects_a_mismatched_state():
@@ -372,11 +379,12 @@ def test_float32_parameters_stay_float32_and_track_torch(torch, name, kw):
     np.testing.assert_allclose(run(ftorch), run(torch), rtol=2e-5, atol=1e-6)
 
 
-# ---- state_dict in PyTorch's layout (SGD, Adam, AdamW) ------------------------------------------
+# ---- state_dict in PyTorch's layout (SGD, the Adam family) ---------------------------------------
 
 STATE_CASES = [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)),
                ("Adam", dict(lr=0.02)), ("Adam", dict(lr=0.02, amsgrad=True)),
-               ("AdamW", dict(lr=0.02, weight_decay=0.1))]
+               ("AdamW", dict(lr=0.02, weight_decay=0.1)), ("Adamax", dict(lr=0.02)),
+               ("NAdam", dict(lr=0.02)), ("RAdam", dict(lr=0.02))]
 
 
 @pytest.mark.parametrize("name,kw", STATE_CASES)
@@ -402,18 +410,8 @@ def test_a_pytorch_state_dict_loads_and_continues_the_trajectory(torch, name, kw
     sd = {"param_groups": sd["param_groups"],
           "state": {i: {k: ftorch.tensor(v.numpy()) for k, v in s.items()}
                     for i, s in sd["state"].items()}}
-    w = ftorch.tensor(first[-1][:12].reshape(4, 3), requires_grad=True)
-    b = ftorch.tensor(first[-1][12:], requires_grad=True)
-    opt = getattr(ftorch.optim, name)([w, b], lr=123.0)
-    opt.load_state_dict(sd)
-    X, Y = (ftorch.tensor(a) for a in _problem()[:2])
-    rest = []
-    for _ in range(10):
-        opt.zero_grad()
-        ftorch.mean((ftorch.tanh(X @ w + b) - Y) ** 2).backward()
-        opt.step()
-        rest.append(np.concatenate([w.detach().numpy().ravel(), b.detach().numpy().ravel()]))
-    np.testing.assert_allclose(np.array(rest), full[10:], rtol=1e-10, atol=1e-12)
+    _, rest = _resume(name, first[-1], sd, 10)
+    np.testing.assert_allclose(rest, full[10:], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("make", [
@@ -431,3 +429,14 @@ def test_scheduler_state_dict_keys_are_pytorchs(torch, make):
         dicts.append(sched.state_dict())
     assert list(dicts[1]) == list(dicts[0])
     assert {k: v for k, v in dicts[1].items()} == dicts[0]
+
+
+def test_a_hyperparameter_changed_every_step_stops_compiling(torch):
+    """OneCycleLR moves Adam's beta1 every step: the group's compiled steps stop at a bound and
+    the rest of the run takes the per-parameter path, on PyTorch's trajectory all along."""
+    sched = lambda T, o: T.optim.lr_scheduler.OneCycleLR(o, max_lr=0.05, total_steps=40)
+    make = lambda T, w, b: T.optim.Adam([w, b], lr=0.01)
+    ours, opt = _run(ftorch, make, steps=30, sched=sched)
+    theirs, _ = _run(torch, make, steps=30, sched=sched)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+    assert len(opt._fused) == ftorch.optim._FUSED_MAX

@@ -77,7 +77,7 @@ def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_stride
             = lhs
         lhs = big
     # Pad, then crop for negative padding (XLA's order: a crop may reach into the padding).
-    x = xp.pad(lhs, [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
+    x = _zero_pad(xp, lhs, [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
     x = x[(slice(None), slice(None)) + tuple(slice(-min(lo, 0), max(d + min(hi, 0), 0))
                                              for (lo, hi), d in zip(padding, x.shape[2:]))]
     out_sp = _out_shape((n, c) + x.shape[2:], rhs.shape, window_strides, [(0, 0)] * nsp,
@@ -99,9 +99,12 @@ def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_stride
     run_win = window[-1] if rhs_dilation[-1] == 1 else 1
     if run_win > run_out:
         # A few input channels at a time, their products summed: columns that stay in cache.
+        # Half the usual chunk: each product reads its columns along their long axis (the
+        # window), and a chunk that stays in L2 beside the output runs 1.5-2x faster (weight
+        # gradients of LeNet-sized layers).
         win = math.prod(window)
         out = xp.zeros((g, o // g, n * m), lhs.dtype)
-        step = max(1, _columns_chunk(xp) // max(g * n * m * win, 1))
+        step = max(1, _columns_chunk(xp) // 2 // max(g * n * m * win, 1))
         for a in range(0, cg, step):
             cc = min(step, cg - a)
             cols = view[:, :, a:a + cc].transpose((1, 0) + out_axes + (2,) + win_axes)
@@ -118,6 +121,18 @@ def _conv_gather(lhs, rhs, padding, lhs_dilation, rhs_dilation, g, window_stride
         cols = view[a:a + step].transpose((0, 1, 2) + win_axes + out_axes)
         xp.matmul(w, cols.reshape(min(step, n - a), g, k, m), out=out[a:a + step])
     return out.reshape((n, o) + out_sp)
+
+
+def _zero_pad(xp, x, pads):
+    """x with (low, high) zeros around each spatial axis: one zero fill and one copy, a few
+    times faster than np.pad's general routine for these small arrays (x itself without any)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    out = xp.zeros(x.shape[:2] + tuple(d + lo + hi for d, (lo, hi) in zip(x.shape[2:], pads)),
+                   x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + d) for d, (lo, _) in
+                                           zip(x.shape[2:], pads))] = x
+    return out
 
 
 def _columns_chunk(xp):

@@ -96,8 +96,7 @@ class Optimizer:
             if not ps:
                 continue
             key = _fusable(group, ps)
-            if key is not None:
-                self._fused_step(group, key, ps, states)
+            if key is not None and self._fused_step(group, key, ps, states):
                 continue
             if tx is None:
                 tx = self._direction(group)
@@ -115,16 +114,22 @@ class Optimizer:
         fusion runs the parameters' updates over flat buffers), as PyTorch's foreach
         implementations update a group with one kernel per operation. The learning rate is an
         argument (a scheduler's change compiles nothing); the other hyperparameters key the
-        compiled function."""
-        fused = self._fused.get(key) if "_fused" in self.__dict__ else None
+        compiled function. False (nothing done) for a new key once _FUSED_MAX functions are
+        compiled: hyperparameters that change every step (OneCycleLR's momentum) take the
+        per-parameter path instead of a compilation per step."""
+        cache = self.__dict__.setdefault("_fused", {})
+        fused = cache.get(key)
         if fused is None:
-            fused = _group_update(self._direction(group), bool(group.get("maximize")))
-            self.__dict__.setdefault("_fused", {})[key] = fused
+            if len(cache) >= _FUSED_MAX:
+                return False
+            fused = cache[key] = _group_update(self._direction(group),
+                                               bool(group.get("maximize")))
         deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
                                    [value_of(p) for p in ps], group["lr"])
         for p, st, d, new in zip(ps, states, deltas, new_states):
             st["fg"] = new
             p._inplace_add(_from_value(d))
+        return True
 
     def _torch_names(self, group):
         """PyTorch's state_dict names for the leaves of a parameter's funcgrad.optim state, in
@@ -230,6 +235,11 @@ class Optimizer:
         return "\n".join(lines)
 
 
+# PyTorch's 0-d state entries, made in the default dtype (funcgrad counts in int32 and keeps
+# NAdam's product in float64)
+_SCALAR_STATE = ("step", "mu_product")
+
+
 def _torch_state(leaves, names, step_dtype):
     """A parameter's state as PyTorch's state_dict holds it: its named leaves as tensors, the
     step count as PyTorch's 'step', a 0-d tensor of the default dtype when the state began."""
@@ -238,7 +248,7 @@ def _torch_state(leaves, names, step_dtype):
         if name is None:
             continue
         v = fnp.asarray(v)
-        out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name == "step" else v)
+        out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name in _SCALAR_STATE else v)
     return out
 
 
@@ -264,6 +274,10 @@ def _from_torch_state(saved, names, leaves):
         else:
             vals.append(ref)
     return vals
+
+
+# compiled group steps kept per optimizer (distinct settings of the hyperparameters)
+_FUSED_MAX = 8
 
 
 def _group_update(tx, maximize):
@@ -424,6 +438,9 @@ class Adamax(Optimizer):
                                       maximize=maximize, differentiable=differentiable,
                                       capturable=capturable))
 
+    def _torch_names(self, group):
+        return ("step", "exp_avg", "exp_inf")
+
     def _direction(self, group):
         b1, b2 = group["betas"]
         return _with_decay(fo.scale_by_adamax(b1, b2, group["eps"]), group)
@@ -447,6 +464,9 @@ class NAdam(Optimizer):
                                       foreach=foreach, maximize=maximize, capturable=capturable,
                                       differentiable=differentiable))
 
+    def _torch_names(self, group):
+        return ("step", "mu_product", "exp_avg", "exp_avg_sq")
+
     def _direction(self, group):
         b1, b2 = group["betas"]
         core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"])
@@ -468,6 +488,9 @@ class RAdam(Optimizer):
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       foreach=foreach, maximize=maximize, capturable=capturable,
                                       differentiable=differentiable))
+
+    def _torch_names(self, group):
+        return ("step", "exp_avg", "exp_avg_sq")
 
     def _direction(self, group):
         b1, b2 = group["betas"]
