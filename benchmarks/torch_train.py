@@ -158,16 +158,7 @@ def build(ctx):
         return None
     variants = []
     for kind in ("cnn", "mlp"):
-        weights = _weights(MODELS[kind][0](torch), 0)
-        f_step, f_net = make_step(ft, kind, weights)
-        t_step, t_net = make_step(torch, kind, weights)
-        _check_step(kind, f_step, f_net, t_step, t_net)
-        base = f"torch {LABELS[kind]}"
-        variants += [
-            Variant(base, t_step, baseline=True, framework="torch"),
-            Variant(f"funcgrad.torch {LABELS[kind]}", f_step, vs=base, target=TARGET,
-                    framework="funcgrad", profile=True),
-        ]
+        variants += _step_variants(ft, torch, kind, _weights(MODELS[kind][0](torch), 0))
 
     f_epoch, f_data = make_epoch(ft)
     t_epoch, t_data = make_epoch(torch)
@@ -180,15 +171,16 @@ def build(ctx):
                 framework="funcgrad", profile=True),
     ]
 
-    kind = "logreg"
-    weights = _weights(make_logreg(torch), 0)
+    variants += _step_variants(ft, torch, "logreg", _weights(make_logreg(torch), 0))
+    return variants
+
+
+def _step_variants(ft, torch, kind, weights):
+    """The PyTorch train step of `kind` (the baseline) and funcgrad.torch's, checked equal first."""
     f_step, f_net = make_step(ft, kind, weights)
     t_step, t_net = make_step(torch, kind, weights)
     _check_step(kind, f_step, f_net, t_step, t_net)
     base = f"torch {LABELS[kind]}"
-    variants += [
-        Variant(base, t_step, baseline=True, framework="torch"),
-        Variant(f"funcgrad.torch {LABELS[kind]}", f_step, vs=base, target=TARGET,
-                framework="funcgrad", profile=True),
-    ]
-    return variants
+    return [Variant(base, t_step, baseline=True, framework="torch"),
+            Variant(f"funcgrad.torch {LABELS[kind]}", f_step, vs=base, target=TARGET,
+                    framework="funcgrad", profile=True)]
