@@ -541,10 +541,6 @@ EXCLUDED: dict[str, str] = {
     # merged at the end of the stop that built the harness's scipy specs: each is held against
     # scipy/JAX in its own tests (tests/test_scipy_*2.py, tests/test_conv_jax.py); the harness's
     # spec is owed, and what the first generic run found is named
-    **{SP + n: "spec owed (tests/test_scipy_signal2.py covers it); the generic run found NaN "
-               "where scipy gives 0 for segments of one sample, and detrend of an empty axis "
-               "returning where scipy raises" for n in
-       "signal.csd signal.welch signal.stft signal.istft signal.detrend".split()},
     SP + "special.wofz": "spec owed (tests/test_scipy_special2.py covers it): complex64 for "
                          "float32 input as JAX, where scipy upcasts to complex128",
     SP + "special.bessel_jn": "spec owed for its keyword-only v/n_iter "
@@ -665,7 +661,8 @@ KNOWN: dict[tuple[str, str], str] = {
 # JAX (funcgrad's model) keeps float32: their scipy check compares the dtype's kind; the JAX
 # check compares the exact dtype.
 SCIPY_UPCASTS = [SP + "stats.*"] + _names(SP, "linalg.det special.multigammaln special.factorial "
-                                              "linalg.expm_frechet")
+                                              "linalg.expm_frechet signal.csd signal.welch "
+                                              "signal.stft")
 
 
 def spec_for(qualname: str, func) -> Spec:
