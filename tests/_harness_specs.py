@@ -31,6 +31,13 @@ WEIGHTS = {"weights": "numpy takes weights= only with method='inverted_cdf', whi
                       "have: no oracle for it"}
 FFT2_AXES = {"axes": ((-2, -1), (-1, -2))}
 FFTN_AXES = {"axes": lambda c: (None, (-1,)), "s": lambda c: (None, c.shape[-1:])}
+SIGNALS = ((16,), (2, 16), (0,), (1,))
+SPECTRAL_KW = {"fs": (1.0, 4.0), "window": ("hann", "hamming", "boxcar"), "nperseg": (None, 8),
+               "noverlap": (None, 2), "nfft": (None, 16), "detrend": ("constant", "linear", False),
+               "return_onesided": (True, False), "scaling": ("density", "spectrum"),
+               "average": ("mean", "median")}
+SPECTRAL_SKIP = {"axis": "the signal's axis: every axis form is tests/test_scipy_signal2.py's "
+                         "(its frequencies move to that axis)"}
 HYP_WHY = "JAX has no parameter derivatives of 1F1/2F1: finite differences are the oracle"
 LOGSUMEXP = Spec(kw={"b": (None, 0.5), "return_sign": (False, True)})
 UNARY = Spec()
@@ -193,6 +200,19 @@ FAMILIES: list[tuple[list[str], Spec]] = [
     (_names(SP + "stats.", "truncnorm.pdf truncnorm.logpdf truncnorm.cdf truncnorm.logcdf "
                            "truncnorm.sf truncnorm.logsf"),
      Spec(args=(arg("x", "sym"), lambda c: -1.0 - c.arr("pos"), lambda c: 1.0 + c.arr("pos")))),
+    # signal's spectral estimates: signals of 16 samples along the last axis (and the edges:
+    # none, one), each keyword with values valid for them
+    (_names(SP + "signal.", "welch"), Spec(shapes=SIGNALS, kw=SPECTRAL_KW, skip_kw=SPECTRAL_SKIP)),
+    (_names(SP + "signal.", "csd"), Spec(args=(arg("x"), arg("y")), shapes=SIGNALS,
+                                         kw=SPECTRAL_KW, skip_kw=SPECTRAL_SKIP)),
+    (_names(SP + "signal.", "stft"), Spec(
+        shapes=SIGNALS, kw={**{k: v for k, v in SPECTRAL_KW.items() if k != "average"},
+                            "padded": (True, False), "scaling": ("spectrum", "psd")},
+        skip_kw=SPECTRAL_SKIP)),
+    (_names(SP + "signal.", "detrend"), Spec(
+        shapes=SIGNALS[:2], kw={"type": ("linear", "constant"), "bp": (0, 5)},
+        skip_kw={"overwrite_data": "scipy's in-place switch: funcgrad arrays are immutable "
+                                   "(only None is accepted; tests/test_scipy_signal2.py)"})),
     # the descriptive statistics with each nan_policy JAX takes (the inputs hold no NaN, so
     # 'omit' must agree with 'propagate'; the NaN cases are tests/test_scipy_stats2.py's)
     (_names(SP + "stats.", "sem"), Spec(kw={"nan_policy": ("propagate", "omit")})),
@@ -560,10 +580,9 @@ EXCLUDED: dict[str, str] = {
     # merged at the end of the stop that built the harness's scipy specs: each is held against
     # scipy/JAX in its own tests (tests/test_scipy_*2.py, tests/test_conv_jax.py); the harness's
     # spec is owed, and what the first generic run found is named
-    **{SP + n: "spec owed (tests/test_scipy_signal2.py covers it); the generic run found NaN "
-               "where scipy gives 0 for segments of one sample, and detrend of an empty axis "
-               "returning where scipy raises" for n in
-       "signal.csd signal.welch signal.stft signal.istft signal.detrend".split()},
+    SP + "signal.istft": "spec owed: its input is an stft (frequencies x segments, complex, "
+                         "from a matching window and overlap); tests/test_scipy_signal2.py "
+                         "round-trips it against scipy",
     SP + "special.wofz": "spec owed (tests/test_scipy_special2.py covers it): complex64 for "
                          "float32 input as JAX, where scipy upcasts to complex128",
     SP + "special.bessel_jn": "spec owed for its keyword-only v/n_iter "
@@ -692,7 +711,8 @@ KNOWN: dict[tuple[str, str], str] = {
 # JAX (funcgrad's model) keeps float32: their scipy check compares the dtype's kind; the JAX
 # check compares the exact dtype.
 SCIPY_UPCASTS = [SP + "stats.*"] + _names(SP, "linalg.det special.multigammaln special.factorial "
-                                              "linalg.expm_frechet")
+                                              "linalg.expm_frechet signal.csd signal.welch "
+                                              "signal.stft")
 
 
 def spec_for(qualname: str, func) -> Spec:

@@ -2,6 +2,8 @@
 breakpoint form), with derivatives, vmap, jit and bad input as JAX."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -151,3 +153,41 @@ def test_istft_axes_derivative_and_bad_input():
     with pytest.warns(UserWarning, match="NOLA"):
         fsig.istft(ssig.stft(x[:, 0], nperseg=8)[2], nperseg=8, boundary=False,
                    window=np.r_[0.0, np.ones(7)], noverlap=0)
+
+
+@pytest.mark.parametrize("shape", [(1,), (3, 1), (2, 1, 1)])
+@pytest.mark.parametrize("name", ["welch", "csd", "stft"])
+def test_one_sample_segments_match_scipy(name, shape):
+    """A segment of one sample has the window [1.] (scipy's length guard), so the spectra are
+    finite, not the NaN of a zero window."""
+    rng = np.random.default_rng(len(shape))
+    x, y = rng.standard_normal(shape), rng.standard_normal(shape)
+    args = (x, y) if name == "csd" else (x,)
+    got = getattr(fsig, name)(*args, nperseg=1)
+    want = getattr(ssig, name)(*args, nperseg=1)
+    for g, w in zip(got, want):
+        assert np.all(np.isfinite(np.asarray(g)))
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3)])
+@pytest.mark.parametrize("name", ["welch", "csd", "stft"])
+def test_empty_signals_give_scipys_empty_arrays(name, shape):
+    x = np.zeros(shape)
+    args = (x, x) if name == "csd" else (x,)
+    got = getattr(fsig, name)(*args)
+    want = getattr(ssig, name)(*args)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype
+
+
+def test_linear_detrend_of_no_samples_raises_as_scipy():
+    with pytest.raises(ValueError):
+        ssig.detrend(np.zeros((2, 0)), type="linear")
+    with pytest.raises(ValueError, match="no samples along axis"):
+        fsig.detrend(np.zeros((2, 0)), type="linear")
+    with warnings.catch_warnings():  # the mean of no samples: both warn
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = fsig.detrend(np.zeros((2, 0)), type="constant")  # scipy returns this one
+        assert got.shape == ssig.detrend(np.zeros((2, 0)), type="constant").shape

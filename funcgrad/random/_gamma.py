@@ -126,7 +126,9 @@ random_gamma_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RU
 
 
 def _gamma_grad_impl(a, x):
-    """dx/da at P(a, x) fixed: -(dP/da) / (dP/dx), P's series summed in float64."""
+    """dx/da at P(a, x) fixed: -(dP/da) / (dP/dx), in float64: P's series below x = a + 1,
+    beyond it Q = 1 - P's continued fraction (the series' a-derivative cancels there: P is
+    near 1 while its terms are large, as JAX's switch to the continued fraction avoids)."""
     a, x = backend.asarray(a), backend.asarray(x)
     xp = backend.xp_of(a)
     dtype = np.result_type(a, x)
@@ -136,21 +138,56 @@ def _gamma_grad_impl(a, x):
         lgam = np.vectorize(math.lgamma, otypes=[np.float64])(a64 + 1) if a64.size else a64
         digam = _digamma(a64 + 1)
         logx = xp.log(x64)
-        log_term = a64 * logx - x64 - lgam  # log of the series' term n = 0
-        total = xp.zeros_like(a64)
-        dtotal = xp.zeros_like(a64)
-        psi = digam
-        terms = int(np.max(x64 + 12 * np.sqrt(x64) + 40, initial=40)) if a64.size else 0
-        for k in range(min(terms, 100000)):
-            term = xp.exp(log_term)
-            total += term
-            dtotal += term * (logx - psi)
-            log_term = log_term + logx - xp.log(a64 + k + 1)
-            psi = psi + 1.0 / (a64 + k + 1)
         dp_dx = xp.exp((a64 - 1) * logx - x64 - (lgam - xp.log(a64)))
-        grad = -dtotal / dp_dx
+        cf = x64 > a64 + 1
+        a_s, x_s = xp.where(cf, 1.0, a64), xp.where(cf, 0.5, x64)  # the series' elements
+        logx_s = xp.log(x_s)
+        log_term = a_s * logx_s - x_s - xp.where(cf, 0.0, lgam)  # log of the term n = 0
+        dtotal = xp.zeros_like(a64)
+        psi = xp.where(cf, 0.0, digam)
+        terms = int(np.max(x_s + 12 * np.sqrt(x_s) + 40, initial=40)) if a64.size else 0
+        for k in range(min(terms, 100000)):
+            dtotal += xp.exp(log_term) * (logx_s - psi)
+            log_term = log_term + logx_s - xp.log(a_s + k + 1)
+            psi = psi + 1.0 / (a_s + k + 1)
+        dp_da = xp.where(cf, -_upper_cf_da(xp, xp.where(cf, a64, 1.0), xp.where(cf, x64, 3.0),
+                                           lgam, digam), dtotal)
+        grad = -dp_da / dp_dx
         grad = xp.where(x64 > 0, grad, 0.0)
     return grad.astype(dtype)
+
+
+def _upper_cf_da(xp, a, x, lgam1, digam1):
+    """dQ/da for x > a + 1: Q = exp(a log x - x - lgamma(a)) / g, g = b0 - a1 / (b1 - a2 /
+    (b2 - ...)) with b_n = x + 2n + 1 - a, a_n = n (n - a) (Legendre's continued fraction),
+    differentiated along the convergents' recurrence A_n = b_n A_(n-1) - a_n A_(n-2) (B alike;
+    db_n/da = -1, da_n/da = -n), rescaled by B_n each step. lgam1, digam1: lgamma(a + 1) and
+    digamma(a + 1)."""
+    lgam, digam = lgam1 - xp.log(a), digam1 - 1.0 / a
+    a_prev, a_cur = xp.ones_like(a), x + 1 - a  # A_(-1), A_0
+    b_prev, b_cur = xp.zeros_like(a), xp.ones_like(a)  # B_(-1), B_0
+    da_prev, da_cur = xp.zeros_like(a), -xp.ones_like(a)  # their a-derivatives
+    db_prev, db_cur = xp.zeros_like(a), xp.zeros_like(a)
+    g = a_cur
+    for n in range(1, 400):
+        bn, an = x + 2 * n + 1 - a, n * (n - a)
+        a_new = bn * a_cur - an * a_prev
+        b_new = bn * b_cur - an * b_prev
+        da_new = -a_cur + bn * da_cur + n * a_prev - an * da_prev
+        db_new = -b_cur + bn * db_cur + n * b_prev - an * db_prev
+        scale = 1.0 / b_new
+        a_prev, a_cur = a_cur * scale, a_new * scale
+        b_prev, b_cur = b_cur * scale, xp.ones_like(a)
+        da_prev, da_cur = da_cur * scale, da_new * scale
+        db_prev, db_cur = db_cur * scale, db_new * scale
+        g_new = a_cur  # A_n / B_n, B_n = 1 after the rescaling
+        if n > 4 and np.all(xp.abs(g_new - g) <= 1e-16 * xp.abs(g_new)):
+            g = g_new
+            break
+        g = g_new
+    dg = da_cur - a_cur * db_cur  # d(A/B)/da with B = 1
+    q = xp.exp(a * xp.log(x) - x - lgam) / g
+    return q * (xp.log(x) - digam) - q * dg / g
 
 
 def _digamma(z):

@@ -205,6 +205,9 @@ def detrend(data: ArrayLike, axis: int = -1, type: str = "linear",
         return x - fnp.mean(x, axis=axis, keepdims=True)
     x = fnp.moveaxis(x, axis, -1)
     n = x.shape[-1]
+    if n == 0:
+        raise ValueError(f"detrend: data has no samples along axis {axis} (shape {x.shape}); "
+                         "a linear trend needs at least one (type='constant' accepts none)")
     cuts = np.unique(np.concatenate([[0], np.atleast_1d(np.asarray(bp, dtype=int)), [n]]))
     if cuts[0] < 0 or cuts[-1] > n:
         raise ValueError(f"Breakpoints must be non-negative and less than length of data along "
@@ -248,7 +251,10 @@ def _window(window, nperseg, input_length, dtype):
             n = input_length
         k = 2 * np.pi * np.arange(n) / n
         coefs = _WINDOWS[name]
-        win = sum(((-1) ** j) * c * np.cos(j * k) for j, c in enumerate(coefs))
+        # a window of one sample is [1.] whatever its shape (scipy's length guard), not the
+        # cosine sum's value at 0 (0 for hann: a zero window, and NaN spectra)
+        win = np.ones(n) if n <= 1 else sum(((-1) ** j) * c * np.cos(j * k)
+                                            for j, c in enumerate(coefs))
         return fnp.asarray(np.asarray(win, dtype=np.float64).astype(dtype)), n
     win = fnp.asarray(window)
     if win.ndim != 1:
@@ -361,6 +367,16 @@ def _spectral(x, y, fs, window, nperseg, noverlap, nfft, detrend_type, return_on
     return fnp.asarray(freqs), fnp.asarray(times.astype(real_dtype)), result
 
 
+def _empty_spectrum(x, y):
+    """scipy's answer for a signal with no samples (x or y of size 0): an empty float64 array
+    of that signal's shape for each output (frequencies, times and spectrum alike); None for a
+    nonempty signal."""
+    for v in (x, y):
+        if v is not None and fnp.asarray(v).size == 0:
+            return fnp.zeros(fnp.shape(v), np.float64)
+    return None
+
+
 def stft(x: ArrayLike, fs: float = 1.0, window: str | ArrayLike = "hann", nperseg: int = 256,
          noverlap: int | None = None, nfft: int | None = None,
          detrend: bool | str | Callable[[Array], Array] = False, return_onesided: bool = True,
@@ -375,6 +391,9 @@ def stft(x: ArrayLike, fs: float = 1.0, window: str | ArrayLike = "hann", nperse
     >>> z.shape, float(f[1]), float(t[1])
     ((5, 5), 0.125, 4.0)
     """
+    empty = _empty_spectrum(x, None)
+    if empty is not None:
+        return empty, empty, empty
     return _spectral(x, None, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
                      scaling, axis, "stft", boundary, padded)
 
@@ -393,6 +412,9 @@ def csd(x: ArrayLike, y: ArrayLike | None, fs: float = 1.0, window: str | ArrayL
     """
     if average not in ("mean", "median"):
         raise ValueError(f'average must be "median" or "mean", got {average}')
+    empty = _empty_spectrum(x, y)
+    if empty is not None:
+        return empty, empty
     freqs, _, pxy = _spectral(x, y, fs, window, nperseg, noverlap, nfft, detrend,
                               return_onesided, scaling, axis, "psd", None, False)
     if y is not None and pxy.dtype.kind != "c":

@@ -820,7 +820,8 @@ def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50) -> Array:
 
 def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
     """Kummer's confluent hypergeometric function 1F1(a; b; x) for real arguments;
-    differentiable in x to any order and in a and b once. inf at b = 0, -1, -2, ...; 1 at
+    differentiable in x to any order and in a and b twice (JAX: not at all). inf at
+    b = 0, -1, -2, ...; 1 at
     a = 0 (also when b = 0, as JAX's).
 
     >>> round(float(hyp1f1(1.0, 2.0, 3.0)), 12)  # (e**3 - 1) / 3
@@ -833,8 +834,8 @@ def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Array:
 def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Array:
     """The Gauss hypergeometric function 2F1(a, b; c; x) for real arguments and x <= 1 (inf for
     x > 1 and at c = 0, -1, ..., as JAX's); differentiable in x to any order and in a, b and c
-    once (their partials are the series' term-by-term derivatives, NaN where a or b is a
-    nonpositive integer).
+    twice (their partials are the series' term-by-term derivatives, NaN where a or b is a
+    nonpositive integer; JAX has none).
 
     >>> round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 12)  # -log(1 - x) / x
     1.38629436112

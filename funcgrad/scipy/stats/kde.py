@@ -254,12 +254,11 @@ def _key_data(key: Any) -> Any:
     is that leaf itself) and drawn from with the lax-level primitives funcgrad.random's own
     split/uniform/normal bind: the same numbers, no upward import."""
     leaves = tree.tree_leaves(key)
-    data = leaves[0] if len(leaves) == 1 else None
-    aval = None if data is None else get_aval(fnp.asarray(data))
-    if aval is None or aval.shape != (2,) or aval.dtype != np.uint32:
+    data = fnp.asarray(leaves[0]) if len(leaves) == 1 else None
+    if data is None or get_aval(data).shape != (2,) or get_aval(data).dtype != np.uint32:
         raise TypeError(f"gaussian_kde.resample: key must be one PRNG key (fg.random.key(seed) "
                         f"or fg.random.PRNGKey(seed)), got {str(key)[:80]}")
-    return fnp.asarray(data)
+    return data
 
 
 __all__ = ["gaussian_kde"]
