@@ -47,16 +47,47 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
+    # whether a parameter's state exists from the start (PyTorch's Adagrad) or from its first step
+    _eager_state = False
+
     def add_param_group(self, param_group: dict[str, _Any]) -> None:
+        """Add a group (a dict with 'params' and its own hyperparameters; the optimizer's
+        defaults fill the rest). Parameters given as (name, tensor) pairs, as
+        module.named_parameters() yields them, keep their names in the group's 'param_names'.
+
+        >>> import funcgrad.torch as torch
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 1})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 1]
+        """
         group = dict(param_group)
         ps = group["params"]
-        group["params"] = [ps] if isinstance(ps, Tensor) else list(ps)
+        if isinstance(ps, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        ps = [ps] if isinstance(ps, Tensor) else list(ps)
+        names = [p[0] for p in ps if isinstance(p, tuple)]
+        group["params"] = [p[1] if isinstance(p, tuple) else p for p in ps]
+        if names:
+            if len(names) != len(ps):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            group["param_names"] = names
+        if self.param_groups and ("param_names" in group) != ("param_names" in
+                                                              self.param_groups[0]):
+            raise ValueError("all optimizer param groups should be with/without names.")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
+        if self._eager_state:
+            tx = self._direction(group)
+            for p in group["params"]:
+                self.state[p] = self._new_state(tx, group, p, None)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for g in self.param_groups:
@@ -87,10 +118,7 @@ class Optimizer:
                 if st is None or "fg" not in st:
                     if tx is None:
                         tx = self._direction(group)
-                    # the default dtype now is that of PyTorch's 'step' tensor in state_dict
-                    st = self.state[p] = {"fg": self._restore(tx, p, st,
-                                                              self._torch_names(group)),
-                                          "step_dtype": _default_dtype()}
+                    st = self.state[p] = self._new_state(tx, group, p, st)
                 ps.append(p)
                 states.append(st)
             if not ps:
@@ -131,6 +159,12 @@ class Optimizer:
             p._inplace_add(_from_value(d))
         return True
 
+    def _new_state(self, tx, group, p, saved):
+        """p's entry in self.state: its funcgrad.optim state (fresh, or the `saved` one a
+        load_state_dict gave), and the default dtype now, that of PyTorch's 'step' tensor."""
+        return {"fg": self._restore(tx, p, saved, self._torch_names(group)),
+                "step_dtype": _default_dtype()}
+
     def _torch_names(self, group):
         """PyTorch's state_dict names for the leaves of a parameter's funcgrad.optim state, in
         tx.init's order (None: a leaf PyTorch does not keep, such as SGD's step count), or None
@@ -170,10 +204,22 @@ class Optimizer:
         return _tree.tree_unflatten(treedef, out)
 
     def state_dict(self) -> dict[str, _Any]:
-        """{'state': {index: {'fg_state': [tensors]}}, 'param_groups': [...]}: parameters are
-        numbered in param_groups order, as in PyTorch. Each parameter's state is the list of
-        its funcgrad.optim state's arrays (tx.init's tree order) as tensors, so the dict holds
-        only tensors, numbers, strings, lists and dicts (torch.save writes it)."""
+        """{'state': {index: {name: tensor}}, 'param_groups': [...]} as PyTorch's: parameters
+        are numbered in param_groups order, each parameter's state holds PyTorch's names
+        ('step', 'exp_avg', 'momentum_buffer', ...) in PyTorch's order, and each group its
+        hyperparameters then 'params' (the indices). An Optimizer subclass that names no
+        state saves its funcgrad.optim state's arrays as a list, 'fg_state'. The dict holds only
+        tensors, numbers, strings, lists and dicts (torch.save writes it).
+
+        >>> import funcgrad.torch as torch
+        >>> w = torch.ones(2, requires_grad=True)
+        >>> opt = torch.optim.RMSprop([w], momentum=0.5)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> sd = opt.state_dict()
+        >>> list(sd["state"][0]), sd["param_groups"][0]["params"]
+        (['step', 'square_avg', 'momentum_buffer'], [0])
+        """
         index: dict[int, _Any] = {}
         groups = []
         for g in self.param_groups:
@@ -225,28 +271,45 @@ class Optimizer:
         self.state = state
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
-        for i, g in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for k in sorted(g):
-                if k != "params":
-                    lines.append(f"    {k}: {g[k]}")
-        lines.append(")")
-        return "\n".join(lines)
+        """As PyTorch prints an optimizer: each group's hyperparameters sorted by name, a blank
+        line between groups.
+
+        >>> import funcgrad.torch as torch
+        >>> print(torch.optim.Adagrad([torch.zeros(1, requires_grad=True)], lr=0.5))
+        Adagrad (
+        Parameter Group 0
+            differentiable: False
+            eps: 1e-10
+            foreach: None
+            fused: None
+            initial_accumulator_value: 0
+            lr: 0.5
+            lr_decay: 0
+            maximize: False
+            weight_decay: 0
+        )
+        """
+        groups = ["".join([f"Parameter Group {i}\n"]
+                          + [f"    {k}: {g[k]}\n" for k in sorted(g) if k != "params"])
+                  for i, g in enumerate(self.param_groups)]
+        return f"{type(self).__name__} (\n" + "\n".join(groups) + ")"
 
 
 # PyTorch's 0-d state entries, made in the default dtype (funcgrad counts in int32 and keeps
 # NAdam's product in float64)
 _SCALAR_STATE = ("step", "mu_product")
 
+# the order of the names in PyTorch's per-parameter state dicts (each optimizer has a subsequence)
+_STATE_ORDER = ("step", "mu_product", "square_avg", "momentum_buffer", "grad_avg", "exp_avg",
+                "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "sum", "acc_delta")
+
 
 def _torch_state(leaves, names, step_dtype):
     """A parameter's state as PyTorch's state_dict holds it: its named leaves as tensors, the
     step count as PyTorch's 'step', a 0-d tensor of the default dtype when the state began."""
     out = {}
-    for name, v in zip(names, leaves):
-        if name is None:
-            continue
+    for name, v in sorted(((n, v) for n, v in zip(names, leaves) if n is not None),
+                          key=lambda nv: _STATE_ORDER.index(nv[0])):
         v = fnp.asarray(v)
         out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name in _SCALAR_STATE else v)
     return out
@@ -306,7 +369,7 @@ def _fusable(group, ps):
     storage, no funcgrad tracer, no complex numbers)."""
     items = []
     for k, v in group.items():
-        if k == "params":
+        if k in ("params", "param_names"):
             continue
         if type(v) is tuple:
             if not all(type(x) in _SCALARS for x in v):
@@ -461,7 +524,7 @@ class NAdam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable))
 
     def _torch_names(self, group):
@@ -484,9 +547,9 @@ class RAdam(Optimizer):
                  differentiable: bool = False):
         _check_common(lr, eps, weight_decay, betas)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay,
+                                      weight_decay=weight_decay, maximize=maximize,
+                                      foreach=foreach, capturable=capturable,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      foreach=foreach, maximize=maximize, capturable=capturable,
                                       differentiable=differentiable))
 
     def _torch_names(self, group):
@@ -510,16 +573,22 @@ class RMSprop(Optimizer):
         _check_common(lr, eps, weight_decay)
         _check(momentum >= 0, f"Invalid momentum value: {momentum}")
         _check(alpha >= 0, f"Invalid alpha value: {alpha}")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered,
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
                                       capturable=capturable, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable))
+
+    def _torch_names(self, group):
+        # leaves: the count, [the mean g (centered)], the mean g**2, the momentum buffer
+        return (("step",) + (("grad_avg",) if group["centered"] else ())
+                + ("square_avg", "momentum_buffer" if group["momentum"] else None))
 
     def _direction(self, group):
         scale = fo.scale_by_stddev if group["centered"] else fo.scale_by_rms
         core = scale(decay=group["alpha"], eps=group["eps"], initial_scale=0.0,
                      eps_in_sqrt=False)
-        return _with_decay(fo.chain(core, fo.trace(group["momentum"])), group)
+        return _with_decay(fo.chain(tt.count_steps(), core, fo.trace(group["momentum"])),
+                           group)
 
 
 class Adagrad(Optimizer):
@@ -535,10 +604,18 @@ class Adagrad(Optimizer):
         _check(lr_decay >= 0, f"Invalid lr_decay value: {lr_decay}")
         _check(initial_accumulator_value >= 0,
                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, foreach=foreach, maximize=maximize,
+                                      foreach=foreach, maximize=maximize,
                                       differentiable=differentiable, fused=fused))
+
+    # PyTorch's Adagrad makes each parameter's 'step' and 'sum' when the group is added
+    _eager_state = True
+
+    def _torch_names(self, group):
+        # leaves: the sum of g**2, the lr_decay schedule's count
+        return ("sum", "step")
 
     def _direction(self, group):
         core = fo.chain(tt.scale_by_rss_torch(group["initial_accumulator_value"], group["eps"]),
@@ -556,11 +633,15 @@ class Adadelta(Optimizer):
         _check_common(lr, eps, weight_decay)
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      foreach=foreach, capturable=capturable, maximize=maximize,
+                                      maximize=maximize, capturable=capturable, foreach=foreach,
                                       differentiable=differentiable))
 
+    def _torch_names(self, group):
+        return ("step", "square_avg", "acc_delta")
+
     def _direction(self, group):
-        return _with_decay(fo.scale_by_adadelta(group["rho"], group["eps"]), group)
+        return _with_decay(fo.chain(tt.count_steps(),
+                                    fo.scale_by_adadelta(group["rho"], group["eps"])), group)
 
 
 from . import lr_scheduler  # noqa: E402,F401

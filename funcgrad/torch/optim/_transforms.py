@@ -194,12 +194,31 @@ def scale_by_rss_torch(initial_accumulator_value=0.0, eps=1e-10):
     return GradientTransformation(init, update)
 
 
+class CountState(NamedTuple):
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
+
+
+def count_steps():
+    """The identity, counting its updates: the step count PyTorch keeps ('step') for algorithms
+    whose funcgrad.optim transforms need none (RMSprop, Adadelta)."""
+    def init(params):
+        del params
+        return CountState(zero_count())
+
+    def update(updates, state, params=None):
+        del params
+        return updates, CountState(safe_increment(state.count))
+
+    return GradientTransformation(init, update)
+
+
 def lr_decay_factor(lr_decay):
     """Adagrad's lr_decay as a schedule of the step count: 1 / (1 + count * lr_decay)."""
     return lambda count: 1.0 / (1.0 + fnp.asarray(count, fnp.float64) * lr_decay)
 
 
 __all__ = [
+    "count_steps",
     "lr_decay_factor",
     "scale_by_amsgrad_torch",
     "scale_by_nadam_torch",
