@@ -77,7 +77,9 @@ class Optimizer:
             group["param_names"] = names
         if self.param_groups and ("param_names" in group) != ("param_names" in
                                                               self.param_groups[0]):
-            raise ValueError("all optimizer param groups should be with/without names.")
+            which = "with names" if "param_names" in group else "without names"
+            raise ValueError("all optimizer param groups should be with/without names. "
+                             f"cannot add param group {which} to the optimizer")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
