@@ -34,6 +34,10 @@ CASES = [
     ("Adagrad", dict(lr=0.1, lr_decay=0.05, initial_accumulator_value=0.5, weight_decay=0.05)),
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.05, eps=1e-5)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=2, weight_decay=0.1)),
 ]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
 
@@ -174,11 +178,27 @@ def test_a_saved_file_resumes_the_trajectory(tmp_path, name, kw):
     assert resumed.opt.param_groups[0]["lr"] == first.opt.param_groups[0]["lr"]
 
 
+@pytest.mark.parametrize("name,kw", [c for c in CASES if c[0] in ("Rprop", "ASGD")])
+def test_rprop_and_asgd_follow_torch_for_60_steps(torch, name, kw):
+    ours, theirs = _Run(ftorch, name, kw), _Run(torch, name, kw)
+    a, b = ours.steps(60), theirs.steps(60)
+    np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    assert np.abs(a[-1] - a[0]).max() > 1e-2
+    _assert_same_state_dict(ours.opt.state_dict(), theirs.opt.state_dict(), TOL["float64"])
+
+
 @pytest.mark.parametrize("name,kw", CASES, ids=IDS)
 def test_repr_matches_torch(torch, name, kw):
     ours, theirs = _Run(ftorch, name, kw), _Run(torch, name, kw)
     assert repr(ours.opt) == repr(theirs.opt)
     assert str(ours.opt) == str(theirs.opt)
+
+
+def test_a_tensor_learning_rate_prints_as_torchs(torch):
+    reprs = [repr(T.optim.Adam([T.zeros(1, requires_grad=True)], lr=T.tensor(0.01)))
+             for T in (ftorch, torch)]
+    assert reprs[0] == reprs[1]
+    assert "    lr: 0.009999999776482582\n" in reprs[0]
 
 
 def _groups(T):

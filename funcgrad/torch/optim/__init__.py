@@ -49,6 +49,9 @@ class Optimizer:
 
     # whether a parameter's state exists from the start (PyTorch's Adagrad) or from its first step
     _eager_state = False
+    # whether step() scales the transform's direction by -lr (False: the transform's update is
+    # the parameter's change, negated, lr inside it, as in Rprop and ASGD)
+    _lr_outside = True
 
     def add_param_group(self, param_group: dict[str, _Any]) -> None:
         """Add a group (a dict with 'params' and its own hyperparameters; the optimizer's
@@ -125,7 +128,7 @@ class Optimizer:
                 states.append(st)
             if not ps:
                 continue
-            key = _fusable(group, ps)
+            key = _fusable(group, ps, self._lr_outside)
             if key is not None and self._fused_step(group, key, ps, states):
                 continue
             if tx is None:
@@ -135,7 +138,7 @@ class Optimizer:
                 if group.get("maximize"):
                     g = -g
                 d, st["fg"] = tx.update(g, st["fg"], value_of(p))
-                p._inplace_add(_from_value(d * -group["lr"]))
+                p._inplace_add(_from_value(d * -self._scale(group)))
         return loss
 
     def _fused_step(self, group, key, ps, states):
@@ -155,11 +158,15 @@ class Optimizer:
             fused = cache[key] = _group_update(self._direction(group),
                                                bool(group.get("maximize")))
         deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
-                                   [value_of(p) for p in ps], group["lr"])
+                                   [value_of(p) for p in ps], self._scale(group))
         for p, st, d, new in zip(ps, states, deltas, new_states):
             st["fg"] = new
             p._inplace_add(_from_value(d))
         return True
+
+    def _scale(self, group):
+        """What step() multiplies the transform's direction by (before negating it)."""
+        return group["lr"] if self._lr_outside else 1.0
 
     def _new_state(self, tx, group, p, saved):
         """p's entry in self.state: its funcgrad.optim state (fresh, or the `saved` one a
@@ -299,11 +306,12 @@ class Optimizer:
 
 # PyTorch's 0-d state entries, made in the default dtype (funcgrad counts in int32 and keeps
 # NAdam's product in float64)
-_SCALAR_STATE = ("step", "mu_product")
+_SCALAR_STATE = ("step", "mu_product", "eta", "mu")
 
 # the order of the names in PyTorch's per-parameter state dicts (each optimizer has a subsequence)
 _STATE_ORDER = ("step", "mu_product", "square_avg", "momentum_buffer", "grad_avg", "exp_avg",
-                "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "sum", "acc_delta")
+                "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "sum", "acc_delta", "eta", "mu", "ax",
+                "prev", "step_size")
 
 
 def _torch_state(leaves, names, step_dtype):
@@ -364,11 +372,12 @@ _SCALARS = (float, int, bool, str, type(None))
 _ndarray = _np.ndarray
 
 
-def _fusable(group, ps):
+def _fusable(group, ps, lr_outside=True):
     """The compiled group step's cache key when the group can take it (None otherwise): its
     hyperparameters are plain Python values (a tensor-valued one takes the per-parameter path)
     and its parameters and gradients are numpy arrays of one floating dtype each (no GPU
-    storage, no funcgrad tracer, no complex numbers)."""
+    storage, no funcgrad tracer, no complex numbers). lr is an argument of the compiled step,
+    so not in the key, where step() applies it outside the transform (lr_outside)."""
     items = []
     for k, v in group.items():
         if k in ("params", "param_names"):
@@ -378,7 +387,7 @@ def _fusable(group, ps):
                 return None
         elif type(v) not in _SCALARS:
             return None
-        if k != "lr":
+        if k != "lr" or not lr_outside:
             items.append((k, v))
     for p in ps:
         d, g = p._data, p.grad._data
@@ -644,6 +653,81 @@ class Adadelta(Optimizer):
     def _direction(self, group):
         return _with_decay(fo.chain(tt.count_steps(),
                                     fo.scale_by_adadelta(group["rho"], group["eps"])), group)
+
+
+
+class Rprop(Optimizer):
+    """torch.optim.Rprop (tt.rprop_torch): per-element step sizes, starting at lr, grown by
+    etas[1] while the gradient keeps its sign and shrunk by etas[0] where it flips (within
+    step_sizes); p -= sign(g) * step_size. lr only sets the first step sizes.
+
+    >>> import funcgrad.torch as torch
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = torch.optim.Rprop([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    >>> w.detach(), opt.state_dict()["state"][0]["step_size"]
+    (tensor([ 0.7800, -1.7800]), tensor([0.1200, 0.1200]))
+    """
+
+    _lr_outside = False
+
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-2,
+                 etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
+        _check_common(lr)
+        _check(0.0 < etas[0] < 1.0 < etas[1], f"Invalid eta values: {etas[0]}, {etas[1]}")
+        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    def _torch_names(self, group):
+        return ("step", "prev", "step_size")
+
+    def _direction(self, group):
+        return tt.rprop_torch(float(group["lr"]), group["etas"], group["step_sizes"])
+
+
+class ASGD(Optimizer):
+    """torch.optim.ASGD (tt.asgd_torch): SGD with the step size eta = lr / (1 + lambd * lr *
+    t)**alpha and a decay of p by lambd * eta, keeping the average ax of the iterates from step
+    t0 on (the state's 'ax'); L2 weight_decay. The step uses eta in float64 where PyTorch
+    reads it from its state tensor (of the default dtype): float32 as default dtype rounds
+    PyTorch's eta, not funcgrad's.
+
+    >>> import funcgrad.torch as torch
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = torch.optim.ASGD([w], lr=0.1, t0=0)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    >>> w.detach(), opt.state_dict()["state"][0]["ax"]
+    (tensor([ 0.5120, -1.0240]), tensor([ 0.5760, -1.1520]))
+    """
+
+    _lr_outside = False
+
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-2, lambd: float = 1e-4,
+                 alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False):
+        _check_common(lr, weight_decay=weight_decay)
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    def _torch_names(self, group):
+        return ("step", "eta", "mu", "ax")
+
+    def _direction(self, group):
+        return _with_decay(tt.asgd_torch(float(group["lr"]), group["lambd"], group["alpha"],
+                                         group["t0"]), group)
 
 
 from . import lr_scheduler  # noqa: E402,F401

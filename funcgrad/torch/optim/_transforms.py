@@ -212,12 +212,84 @@ def count_steps():
     return GradientTransformation(init, update)
 
 
+class RpropState(NamedTuple):
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
+    prev: object
+    step_size: object
+
+
+def rprop_torch(lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
+    """torch.optim.Rprop: per-element step sizes (lr at first) times eta_plus where the gradient
+    kept its sign, eta_minus where it flipped (clipped to step_sizes), the gradient then zeroed
+    where it flipped; the update is sign(g) * step_size, *not* to be scaled by lr (the
+    optimizer applies it as it is). funcgrad.optim's scale_by_rprop (optax's) keeps the flipped
+    gradient and starts from its own initial step."""
+    eta_minus, eta_plus = etas
+    lo, hi = step_sizes
+
+    def init(params):
+        return RpropState(zero_count(), tree_zeros_like(params), tree_full_like(params, lr))
+
+    def update(updates, state, params=None):
+        del params
+
+        def leaf(g, prev, size):
+            s = fnp.sign(g * prev)
+            factor = fnp.where(s > 0, eta_plus, fnp.where(s < 0, eta_minus, 1.0))
+            size = fnp.clip(size * factor.astype(size.dtype), lo, hi).astype(size.dtype)
+            g = fnp.where(s < 0, fnp.zeros_like(g), g)
+            return fnp.sign(g) * size, g, size
+
+        out = tree.tree_map(leaf, updates, state.prev, state.step_size)
+        pick = lambda i: tree.tree_map(lambda g, o: o[i], updates, out)
+        return pick(0), RpropState(safe_increment(state.count), pick(1), pick(2))
+
+    return GradientTransformation(init, update)
+
+
+class AsgdState(NamedTuple):
+    count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
+    eta: object  # float64: the step size of the coming step
+    mu: object  # float64: the averaging weight of the coming step
+    ax: object
+
+
+def asgd_torch(lr, lambd=1e-4, alpha=0.75, t0=1e6):
+    """torch.optim.ASGD: p <- p * (1 - lambd * eta) - eta * g, the average ax <- ax + mu * (p -
+    ax) (ax = p while mu is 1), then eta = lr / (1 + lambd * lr * t)**alpha and mu = 1 /
+    max(1, t - t0). The update (p's change, negated) is *not* to be scaled by lr. funcgrad.optim
+    has no averaged SGD."""
+    def init(params):
+        return AsgdState(zero_count(), fnp.asarray(lr, fnp.float64),
+                         fnp.ones([], fnp.float64), tree_zeros_like(params))
+
+    def update(updates, state, params=None):
+        count = safe_increment(state.count)
+        t = fnp.asarray(count, fnp.float64)
+        eta, mu = state.eta, state.mu
+
+        def leaf(g, p, ax):
+            new = p * cast_like(1 - lambd * eta, p) - cast_like(eta, g) * g
+            ax = fnp.where(mu == 1, new, ax + (new - ax) * cast_like(mu, ax))
+            return p - new, ax
+
+        out = tree.tree_map(leaf, updates, params, state.ax)
+        pick = lambda i: tree.tree_map(lambda g, o: o[i], updates, out)
+        new_eta = lr / (1 + lambd * lr * t) ** alpha
+        new_mu = 1 / fnp.maximum(1.0, t - t0)
+        return pick(0), AsgdState(count, new_eta, new_mu, pick(1))
+
+    return GradientTransformation(init, update)
+
+
 def lr_decay_factor(lr_decay):
     """Adagrad's lr_decay as a schedule of the step count: 1 / (1 + count * lr_decay)."""
     return lambda count: 1.0 / (1.0 + fnp.asarray(count, fnp.float64) * lr_decay)
 
 
 __all__ = [
+    "asgd_torch",
+    "rprop_torch",
     "count_steps",
     "lr_decay_factor",
     "scale_by_amsgrad_torch",
