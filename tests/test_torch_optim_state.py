@@ -187,6 +187,23 @@ def test_rprop_and_asgd_follow_torch_for_60_steps(torch, name, kw):
     _assert_same_state_dict(ours.opt.state_dict(), theirs.opt.state_dict(), TOL["float64"])
 
 
+@pytest.mark.parametrize("name", ["Rprop", "ASGD"])
+def test_a_scheduler_drives_the_learning_rate_held_inside_the_update(torch, name):
+    """Rprop and ASGD read lr inside their update (their compiled group steps are keyed by
+    it): a scheduler changing it every step follows PyTorch, past the bound on compilations."""
+    runs = []
+    for T in (ftorch, torch):
+        run = _Run(T, name, dict(lr=0.05))
+        sched = T.optim.lr_scheduler.ExponentialLR(run.opt, gamma=0.8)
+        out = []
+        for _ in range(12):
+            out.append(run.steps(1))
+            sched.step()
+        runs.append((np.concatenate(out), run.opt.state_dict()))
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-10, atol=1e-13)
+    _assert_same_state_dict(runs[0][1], runs[1][1], TOL["float64"])
+
+
 @pytest.mark.parametrize("name,kw", CASES, ids=IDS)
 def test_repr_matches_torch(torch, name, kw):
     ours, theirs = _Run(ftorch, name, kw), _Run(torch, name, kw)
