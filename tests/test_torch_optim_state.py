@@ -52,8 +52,8 @@ class _Run:
     over them, and the gradients: a function of the parameters and the step number, computed
     in numpy, so both libraries see the same gradients for the same parameters."""
 
-    def __init__(self, T, name, kw, dtype="float64", start=None, k=0):
-        self.T, self.dtype = T, getattr(T, dtype)
+    def __init__(self, T, name, kw, dtype="float64", start=None, k=0, default=None):
+        self.T, self.dtype = T, getattr(T, default or dtype)
         rng = np.random.default_rng(zlib.crc32(b"torchoptim"))
         values = start or [rng.normal(size=s) for s in SHAPES]
         with self._default_dtype():
@@ -141,6 +141,17 @@ def test_state_dict_and_trajectory_match_torch(torch, name, kw, dtype):
     for n in (1, 3):
         np.testing.assert_allclose(ours.steps(n), theirs.steps(n), **TOL[dtype])
         _assert_same_state_dict(ours.opt.state_dict(), theirs.opt.state_dict(), TOL[dtype])
+
+
+@pytest.mark.parametrize("name,kw", CASES, ids=IDS)
+def test_float64_parameters_under_a_float32_default_dtype(torch, name, kw):
+    """PyTorch makes its 0-d state ('step', ASGD's eta and mu, NAdam's mu_product) in the
+    default dtype and computes with their rounded values (NAdam's product multiplied in it)."""
+    ours = _Run(ftorch, name, kw, "float64", default="float32")
+    theirs = _Run(torch, name, kw, "float64", default="float32")
+    tol = TOL["float64"]
+    np.testing.assert_allclose(ours.steps(6), theirs.steps(6), **tol)
+    _assert_same_state_dict(ours.opt.state_dict(), theirs.opt.state_dict(), tol)
 
 
 @pytest.mark.parametrize("name,kw", CASES, ids=IDS)

@@ -543,7 +543,8 @@ class NAdam(Optimizer):
 
     def _direction(self, group):
         b1, b2 = group["betas"]
-        core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"])
+        core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"],
+                                       _default_dtype().np)
         return _with_decay(core, group, group["decoupled_weight_decay"])
 
 
@@ -695,9 +696,8 @@ class Rprop(Optimizer):
 class ASGD(Optimizer):
     """torch.optim.ASGD (tt.asgd_torch): SGD with the step size eta = lr / (1 + lambd * lr *
     t)**alpha and a decay of p by lambd * eta, keeping the average ax of the iterates from step
-    t0 on (the state's 'ax'); L2 weight_decay. The step uses eta in float64 where PyTorch
-    reads it from its state tensor (of the default dtype): float32 as default dtype rounds
-    PyTorch's eta, not funcgrad's.
+    t0 on (the state's 'ax'); L2 weight_decay. eta and mu are kept in the default dtype when
+    the state began, as PyTorch keeps them (and rounds them).
 
     >>> import funcgrad.torch as torch
     >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
@@ -727,7 +727,7 @@ class ASGD(Optimizer):
 
     def _direction(self, group):
         return _with_decay(tt.asgd_torch(float(group["lr"]), group["lambd"], group["alpha"],
-                                         group["t0"]), group)
+                                         group["t0"], _default_dtype().np), group)
 
 
 from . import lr_scheduler  # noqa: E402,F401

@@ -97,20 +97,22 @@ def scale_by_amsgrad_torch(b1=0.9, b2=0.999, eps=1e-8):
 
 class NadamState(NamedTuple):
     count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
-    mu_product: object  # float64 product of the momentum schedule so far
+    mu_product: object  # the momentum schedule's product so far, 0-d of scalar_dtype
     exp_avg: object
     exp_avg_sq: object
 
 
-def scale_by_nadam_torch(b1=0.9, b2=0.999, eps=1e-8, momentum_decay=4e-3):
+def scale_by_nadam_torch(b1=0.9, b2=0.999, eps=1e-8, momentum_decay=4e-3,
+                         scalar_dtype=fnp.float64):
     """torch.optim.NAdam: a momentum schedule mu_t = b1 * (1 - 0.5 * 0.96**(t * momentum_decay))
     whose running product corrects the first moment's bias, and the direction
     (1 - mu_t) / (1 - prod mu) * g / d + mu_{t+1} / (1 - prod mu * mu_{t+1}) * m / d with
     d = sqrt(v / (1 - b2**t)) + eps. funcgrad.optim's nadam (optax's) is Dozat's formula with a
-    constant mu = b1 (torch's only in the limit momentum_decay -> infinity)."""
+    constant mu = b1 (torch's only in the limit momentum_decay -> infinity). The product is
+    kept in scalar_dtype (PyTorch's default dtype, which rounds it) and multiplied in it."""
     def init(params):
         z = tree_zeros_like(params)
-        return NadamState(zero_count(), fnp.ones([], fnp.float64), z, z)
+        return NadamState(zero_count(), fnp.ones([], scalar_dtype), z, z)
 
     def update(updates, state, params=None):
         del params
@@ -118,7 +120,9 @@ def scale_by_nadam_torch(b1=0.9, b2=0.999, eps=1e-8, momentum_decay=4e-3):
         t = fnp.asarray(count, fnp.float64)
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
-        mu_product = state.mu_product * mu
+        # PyTorch multiplies its state tensor in place: in its dtype, mu rounded to it
+        stored = state.mu_product * fnp.asarray(mu, state.mu_product.dtype)
+        mu_product = fnp.asarray(stored, fnp.float64)
         m = update_moment(updates, state.exp_avg, b1, 1)
         v = update_moment(updates, state.exp_avg_sq, b2, 2)
         bc2 = _factor(b2, count)
@@ -130,7 +134,7 @@ def scale_by_nadam_torch(b1=0.9, b2=0.999, eps=1e-8, momentum_decay=4e-3):
             return cast_like(c_g, g) * g / d + cast_like(c_m, m_) * m_ / d
 
         out = tree.tree_map(leaf, updates, m, v)
-        return out, NadamState(count, mu_product, m, v)
+        return out, NadamState(count, stored, m, v)
 
     return GradientTransformation(init, update)
 
@@ -249,24 +253,25 @@ def rprop_torch(lr, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
 
 class AsgdState(NamedTuple):
     count: Any  # an int32 array; Any for the reason in funcgrad/optim/_base.py
-    eta: object  # float64: the step size of the coming step
-    mu: object  # float64: the averaging weight of the coming step
+    eta: object  # the step size of the coming step, 0-d of scalar_dtype
+    mu: object  # the averaging weight of the coming step, 0-d of scalar_dtype
     ax: object
 
 
-def asgd_torch(lr, lambd=1e-4, alpha=0.75, t0=1e6):
+def asgd_torch(lr, lambd=1e-4, alpha=0.75, t0=1e6, scalar_dtype=fnp.float64):
     """torch.optim.ASGD: p <- p * (1 - lambd * eta) - eta * g, the average ax <- ax + mu * (p -
     ax) (ax = p while mu is 1), then eta = lr / (1 + lambd * lr * t)**alpha and mu = 1 /
-    max(1, t - t0). The update (p's change, negated) is *not* to be scaled by lr. funcgrad.optim
-    has no averaged SGD."""
+    max(1, t - t0), computed in float64 and kept in scalar_dtype (PyTorch's default dtype, in
+    which its state tensors round them). The update (p's change, negated) is *not* to be scaled
+    by lr. funcgrad.optim has no averaged SGD."""
     def init(params):
-        return AsgdState(zero_count(), fnp.asarray(lr, fnp.float64),
-                         fnp.ones([], fnp.float64), tree_zeros_like(params))
+        return AsgdState(zero_count(), fnp.asarray(lr, scalar_dtype),
+                         fnp.ones([], scalar_dtype), tree_zeros_like(params))
 
     def update(updates, state, params=None):
         count = safe_increment(state.count)
         t = fnp.asarray(count, fnp.float64)
-        eta, mu = state.eta, state.mu
+        eta, mu = fnp.asarray(state.eta, fnp.float64), fnp.asarray(state.mu, fnp.float64)
 
         def leaf(g, p, ax):
             new = p * cast_like(1 - lambd * eta, p) - cast_like(eta, g) * g
@@ -275,8 +280,8 @@ def asgd_torch(lr, lambd=1e-4, alpha=0.75, t0=1e6):
 
         out = tree.tree_map(leaf, updates, params, state.ax)
         pick = lambda i: tree.tree_map(lambda g, o: o[i], updates, out)
-        new_eta = lr / (1 + lambd * lr * t) ** alpha
-        new_mu = 1 / fnp.maximum(1.0, t - t0)
+        new_eta = (lr / (1 + lambd * lr * t) ** alpha).astype(state.eta.dtype)
+        new_mu = (1 / fnp.maximum(1.0, t - t0)).astype(state.mu.dtype)
         return pick(0), AsgdState(count, new_eta, new_mu, pick(1))
 
     return GradientTransformation(init, update)
