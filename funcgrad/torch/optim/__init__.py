@@ -47,16 +47,52 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
+    # whether a parameter's state exists from the start (PyTorch's Adagrad) or from its first step
+    _eager_state = False
+    # whether step() scales the transform's direction by -lr (False: the transform's update is
+    # the parameter's change, negated, lr inside it, as in Rprop and ASGD)
+    _lr_outside = True
+
     def add_param_group(self, param_group: dict[str, _Any]) -> None:
+        """Add a group (a dict with 'params' and its own hyperparameters; the optimizer's
+        defaults fill the rest). Parameters given as (name, tensor) pairs, as
+        module.named_parameters() yields them, keep their names in the group's 'param_names'.
+
+        >>> import funcgrad.torch as torch
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> opt.add_param_group({"params": [torch.zeros(2, requires_grad=True)], "lr": 1})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 1]
+        """
         group = dict(param_group)
         ps = group["params"]
-        group["params"] = [ps] if isinstance(ps, Tensor) else list(ps)
+        if isinstance(ps, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        ps = [ps] if isinstance(ps, Tensor) else list(ps)
+        names = [p[0] for p in ps if isinstance(p, tuple)]
+        group["params"] = [p[1] if isinstance(p, tuple) else p for p in ps]
+        if names:
+            if len(names) != len(ps):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            group["param_names"] = names
+        if self.param_groups and ("param_names" in group) != ("param_names" in
+                                                              self.param_groups[0]):
+            which = "with names" if "param_names" in group else "without names"
+            raise ValueError("all optimizer param groups should be with/without names. "
+                             f"cannot add param group {which} to the optimizer")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
+        if self._eager_state:
+            tx = self._direction(group)
+            for p in group["params"]:
+                self.state[p] = self._new_state(tx, group, p, None)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for g in self.param_groups:
@@ -87,15 +123,12 @@ class Optimizer:
                 if st is None or "fg" not in st:
                     if tx is None:
                         tx = self._direction(group)
-                    # the default dtype now is that of PyTorch's 'step' tensor in state_dict
-                    st = self.state[p] = {"fg": self._restore(tx, p, st,
-                                                              self._torch_names(group)),
-                                          "step_dtype": _default_dtype()}
+                    st = self.state[p] = self._new_state(tx, group, p, st)
                 ps.append(p)
                 states.append(st)
             if not ps:
                 continue
-            key = _fusable(group, ps)
+            key = _fusable(group, ps, self._lr_outside)
             if key is not None and self._fused_step(group, key, ps, states):
                 continue
             if tx is None:
@@ -105,7 +138,7 @@ class Optimizer:
                 if group.get("maximize"):
                     g = -g
                 d, st["fg"] = tx.update(g, st["fg"], value_of(p))
-                p._inplace_add(_from_value(d * -group["lr"]))
+                p._inplace_add(_from_value(d * -self._scale(group)))
         return loss
 
     def _fused_step(self, group, key, ps, states):
@@ -125,11 +158,21 @@ class Optimizer:
             fused = cache[key] = _group_update(self._direction(group),
                                                bool(group.get("maximize")))
         deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
-                                   [value_of(p) for p in ps], group["lr"])
+                                   [value_of(p) for p in ps], self._scale(group))
         for p, st, d, new in zip(ps, states, deltas, new_states):
             st["fg"] = new
             p._inplace_add(_from_value(d))
         return True
+
+    def _scale(self, group):
+        """What step() multiplies the transform's direction by (before negating it)."""
+        return group["lr"] if self._lr_outside else 1.0
+
+    def _new_state(self, tx, group, p, saved):
+        """p's entry in self.state: its funcgrad.optim state (fresh, or the `saved` one a
+        load_state_dict gave), and the default dtype now, that of PyTorch's 'step' tensor."""
+        return {"fg": self._restore(tx, p, saved, self._torch_names(group)),
+                "step_dtype": _default_dtype()}
 
     def _torch_names(self, group):
         """PyTorch's state_dict names for the leaves of a parameter's funcgrad.optim state, in
@@ -170,10 +213,22 @@ class Optimizer:
         return _tree.tree_unflatten(treedef, out)
 
     def state_dict(self) -> dict[str, _Any]:
-        """{'state': {index: {'fg_state': [tensors]}}, 'param_groups': [...]}: parameters are
-        numbered in param_groups order, as in PyTorch. Each parameter's state is the list of
-        its funcgrad.optim state's arrays (tx.init's tree order) as tensors, so the dict holds
-        only tensors, numbers, strings, lists and dicts (torch.save writes it)."""
+        """{'state': {index: {name: tensor}}, 'param_groups': [...]} as PyTorch's: parameters
+        are numbered in param_groups order, each parameter's state holds PyTorch's names
+        ('step', 'exp_avg', 'momentum_buffer', ...) in PyTorch's order, and each group its
+        hyperparameters then 'params' (the indices). An Optimizer subclass that names no
+        state saves its funcgrad.optim state's arrays as a list, 'fg_state'. The dict holds only
+        tensors, numbers, strings, lists and dicts (torch.save writes it).
+
+        >>> import funcgrad.torch as torch
+        >>> w = torch.ones(2, requires_grad=True)
+        >>> opt = torch.optim.RMSprop([w], momentum=0.5)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> sd = opt.state_dict()
+        >>> list(sd["state"][0]), sd["param_groups"][0]["params"]
+        (['step', 'square_avg', 'momentum_buffer'], [0])
+        """
         index: dict[int, _Any] = {}
         groups = []
         for g in self.param_groups:
@@ -225,28 +280,46 @@ class Optimizer:
         self.state = state
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
-        for i, g in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for k in sorted(g):
-                if k != "params":
-                    lines.append(f"    {k}: {g[k]}")
-        lines.append(")")
-        return "\n".join(lines)
+        """As PyTorch prints an optimizer: each group's hyperparameters sorted by name, a blank
+        line between groups.
+
+        >>> import funcgrad.torch as torch
+        >>> print(torch.optim.Adagrad([torch.zeros(1, requires_grad=True)], lr=0.5))
+        Adagrad (
+        Parameter Group 0
+            differentiable: False
+            eps: 1e-10
+            foreach: None
+            fused: None
+            initial_accumulator_value: 0
+            lr: 0.5
+            lr_decay: 0
+            maximize: False
+            weight_decay: 0
+        )
+        """
+        groups = ["".join([f"Parameter Group {i}\n"]
+                          + [f"    {k}: {g[k]}\n" for k in sorted(g) if k != "params"])
+                  for i, g in enumerate(self.param_groups)]
+        return f"{type(self).__name__} (\n" + "\n".join(groups) + ")"
 
 
 # PyTorch's 0-d state entries, made in the default dtype (funcgrad counts in int32 and keeps
 # NAdam's product in float64)
-_SCALAR_STATE = ("step", "mu_product")
+_SCALAR_STATE = ("step", "mu_product", "eta", "mu")
+
+# the order of the names in PyTorch's per-parameter state dicts (each optimizer has a subsequence)
+_STATE_ORDER = ("step", "mu_product", "square_avg", "momentum_buffer", "grad_avg", "exp_avg",
+                "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "sum", "acc_delta", "eta", "mu", "ax",
+                "prev", "step_size")
 
 
 def _torch_state(leaves, names, step_dtype):
     """A parameter's state as PyTorch's state_dict holds it: its named leaves as tensors, the
     step count as PyTorch's 'step', a 0-d tensor of the default dtype when the state began."""
     out = {}
-    for name, v in zip(names, leaves):
-        if name is None:
-            continue
+    for name, v in sorted(((n, v) for n, v in zip(names, leaves) if n is not None),
+                          key=lambda nv: _STATE_ORDER.index(nv[0])):
         v = fnp.asarray(v)
         out[name] = _from_value(fnp.asarray(v, step_dtype.np) if name in _SCALAR_STATE else v)
     return out
@@ -299,21 +372,22 @@ _SCALARS = (float, int, bool, str, type(None))
 _ndarray = _np.ndarray
 
 
-def _fusable(group, ps):
+def _fusable(group, ps, lr_outside=True):
     """The compiled group step's cache key when the group can take it (None otherwise): its
     hyperparameters are plain Python values (a tensor-valued one takes the per-parameter path)
     and its parameters and gradients are numpy arrays of one floating dtype each (no GPU
-    storage, no funcgrad tracer, no complex numbers)."""
+    storage, no funcgrad tracer, no complex numbers). lr is an argument of the compiled step,
+    so not in the key, where step() applies it outside the transform (lr_outside)."""
     items = []
     for k, v in group.items():
-        if k == "params":
+        if k in ("params", "param_names"):
             continue
         if type(v) is tuple:
             if not all(type(x) in _SCALARS for x in v):
                 return None
         elif type(v) not in _SCALARS:
             return None
-        if k != "lr":
+        if k != "lr" or not lr_outside:
             items.append((k, v))
     for p in ps:
         d, g = p._data, p.grad._data
@@ -461,7 +535,7 @@ class NAdam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      foreach=foreach, maximize=maximize, capturable=capturable,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable))
 
     def _torch_names(self, group):
@@ -469,7 +543,8 @@ class NAdam(Optimizer):
 
     def _direction(self, group):
         b1, b2 = group["betas"]
-        core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"])
+        core = tt.scale_by_nadam_torch(b1, b2, group["eps"], group["momentum_decay"],
+                                       _default_dtype().np)
         return _with_decay(core, group, group["decoupled_weight_decay"])
 
 
@@ -484,9 +559,9 @@ class RAdam(Optimizer):
                  differentiable: bool = False):
         _check_common(lr, eps, weight_decay, betas)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay,
+                                      weight_decay=weight_decay, maximize=maximize,
+                                      foreach=foreach, capturable=capturable,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      foreach=foreach, maximize=maximize, capturable=capturable,
                                       differentiable=differentiable))
 
     def _torch_names(self, group):
@@ -510,16 +585,22 @@ class RMSprop(Optimizer):
         _check_common(lr, eps, weight_decay)
         _check(momentum >= 0, f"Invalid momentum value: {momentum}")
         _check(alpha >= 0, f"Invalid alpha value: {alpha}")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered,
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
                                       capturable=capturable, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable))
+
+    def _torch_names(self, group):
+        # leaves: the count, [the mean g (centered)], the mean g**2, the momentum buffer
+        return (("step",) + (("grad_avg",) if group["centered"] else ())
+                + ("square_avg", "momentum_buffer" if group["momentum"] else None))
 
     def _direction(self, group):
         scale = fo.scale_by_stddev if group["centered"] else fo.scale_by_rms
         core = scale(decay=group["alpha"], eps=group["eps"], initial_scale=0.0,
                      eps_in_sqrt=False)
-        return _with_decay(fo.chain(core, fo.trace(group["momentum"])), group)
+        return _with_decay(fo.chain(tt.count_steps(), core, fo.trace(group["momentum"])),
+                           group)
 
 
 class Adagrad(Optimizer):
@@ -535,10 +616,18 @@ class Adagrad(Optimizer):
         _check(lr_decay >= 0, f"Invalid lr_decay value: {lr_decay}")
         _check(initial_accumulator_value >= 0,
                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, foreach=foreach, maximize=maximize,
+                                      foreach=foreach, maximize=maximize,
                                       differentiable=differentiable, fused=fused))
+
+    # PyTorch's Adagrad makes each parameter's 'step' and 'sum' when the group is added
+    _eager_state = True
+
+    def _torch_names(self, group):
+        # leaves: the sum of g**2, the lr_decay schedule's count
+        return ("sum", "step")
 
     def _direction(self, group):
         core = fo.chain(tt.scale_by_rss_torch(group["initial_accumulator_value"], group["eps"]),
@@ -556,11 +645,89 @@ class Adadelta(Optimizer):
         _check_common(lr, eps, weight_decay)
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      foreach=foreach, capturable=capturable, maximize=maximize,
+                                      maximize=maximize, capturable=capturable, foreach=foreach,
                                       differentiable=differentiable))
 
+    def _torch_names(self, group):
+        return ("step", "square_avg", "acc_delta")
+
     def _direction(self, group):
-        return _with_decay(fo.scale_by_adadelta(group["rho"], group["eps"]), group)
+        return _with_decay(fo.chain(tt.count_steps(),
+                                    fo.scale_by_adadelta(group["rho"], group["eps"])), group)
+
+
+
+class Rprop(Optimizer):
+    """torch.optim.Rprop (tt.rprop_torch): per-element step sizes, starting at lr, grown by
+    etas[1] while the gradient keeps its sign and shrunk by etas[0] where it flips (within
+    step_sizes); p -= sign(g) * step_size. lr only sets the first step sizes.
+
+    >>> import funcgrad.torch as torch
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = torch.optim.Rprop([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    >>> w.detach(), opt.state_dict()["state"][0]["step_size"]
+    (tensor([ 0.7800, -1.7800]), tensor([0.1200, 0.1200]))
+    """
+
+    _lr_outside = False
+
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-2,
+                 etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
+        _check_common(lr)
+        _check(0.0 < etas[0] < 1.0 < etas[1], f"Invalid eta values: {etas[0]}, {etas[1]}")
+        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    def _torch_names(self, group):
+        return ("step", "prev", "step_size")
+
+    def _direction(self, group):
+        return tt.rprop_torch(float(group["lr"]), group["etas"], group["step_sizes"])
+
+
+class ASGD(Optimizer):
+    """torch.optim.ASGD (tt.asgd_torch): SGD with the step size eta = lr / (1 + lambd * lr *
+    t)**alpha and a decay of p by lambd * eta, keeping the average ax of the iterates from step
+    t0 on (the state's 'ax'); L2 weight_decay. eta and mu are kept in the default dtype when
+    the state began, as PyTorch keeps them (and rounds them).
+
+    >>> import funcgrad.torch as torch
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = torch.optim.ASGD([w], lr=0.1, t0=0)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     opt.step()
+    >>> w.detach(), opt.state_dict()["state"][0]["ax"]
+    (tensor([ 0.5120, -1.0240]), tensor([ 0.5760, -1.1520]))
+    """
+
+    _lr_outside = False
+
+    def __init__(self, params: _ParamsT, lr: float | Tensor = 1e-2, lambd: float = 1e-4,
+                 alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False):
+        _check_common(lr, weight_decay=weight_decay)
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
+
+    def _torch_names(self, group):
+        return ("step", "eta", "mu", "ax")
+
+    def _direction(self, group):
+        return _with_decay(tt.asgd_torch(float(group["lr"]), group["lambd"], group["alpha"],
+                                         group["t0"], _default_dtype().np), group)
 
 
 from . import lr_scheduler  # noqa: E402,F401
