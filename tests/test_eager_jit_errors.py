@@ -270,6 +270,11 @@ CASES: list[Case] = [
     B("cond", "branches-disagree", (np.array(1, np.int32), f32(2)),
       branches=tuple(trace_closed(lambda x, br=br: [br(x)], [ShapedArray((2,), np.float32)])[0]
                      for br in (lambda x: x, lambda x: x[:1]))),
+    # a jit equation's operands are of the types its jaxpr was traced for
+    B("jit", "operand-type", (f32(3),), name="f",
+      jaxpr=trace_closed(lambda x: [x * 2], [ShapedArray((2,), np.float32)])[0]),
+    B("jit", "operand-count", (f32(2), f32(2)), name="f",
+      jaxpr=trace_closed(lambda x: [x * 2], [ShapedArray((2,), np.float32)])[0]),
     V("cond", "vector-predicate", lambda p, x: lax.cond(p, lambda x: x, lambda x: -x, x),
       (bools(2), f32(2))),
     V("scan", "carry-type", lambda c, xs: lax.scan(lambda c, x: (c.astype(fnp.int32), x), c, xs),
@@ -302,9 +307,6 @@ CASES: list[Case] = [
 ]
 
 NOTHING_TO_REJECT = {
-    "jit": "JAX's mode's call of a jitted function inside a traced one: its rule gives the "
-           "outputs of the callee's jaxpr, traced for these very operands, so a bad operand is "
-           "rejected while the callee is traced, by its own operations' rules",
     **{n: "a unary ufunc that numpy defines on every dtype of an array (bool, integer, float, "
           "complex): its rule accepts any one operand"
        for n in ("abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "conj", "cos", "cosh",

@@ -519,7 +519,23 @@ class _Jitted:
 
 jit_p = Primitive("jit", multiple_results=True)
 jit_p.impl = lambda *args, name, jaxpr: run(jaxpr, *args)
-jit_p.abstract_eval = lambda *avals, name, jaxpr: out_avals(jaxpr)
+
+
+def _jit_abstract_eval(*avals, name, jaxpr):
+    """The callee's output types, for operands of the types its jaxpr was traced for."""
+    want = [v.aval for v in jaxpr.jaxpr.invars]
+    if len(avals) != len(want):
+        raise TypeError(f"jit equation {name}: {len(avals)} operands for a jaxpr of "
+                        f"{len(want)} inputs; bind it with one operand per input of its jaxpr")
+    for i, (got, w) in enumerate(zip(avals, want)):
+        if got.shape != w.shape or got.dtype != w.dtype:
+            raise TypeError(f"jit equation {name}: operand {i} is {got.str_short()}, but its "
+                            f"jaxpr was traced for {w.str_short()}; trace the callee again for "
+                            "these operands")
+    return out_avals(jaxpr)
+
+
+jit_p.abstract_eval = _jit_abstract_eval
 
 
 def _jit_jvp(primals, tangents, *, name, jaxpr):
