@@ -216,9 +216,20 @@ def cond(pred: ArrayLike, true_fun: Callable[..., Any], false_fun: Callable[...,
 scan_p = Primitive("scan", multiple_results=True)
 
 
+def _with_device(xp, vals, jaxpr, start=0):
+    """A loop body's operands `vals` (its inputs from `start`) with host values among them (a
+    Python step counter, a constant carry) made arrays of `xp` when the loop runs on a GPU:
+    the body's impls take one kind of array."""
+    if xp is np:
+        return list(vals)
+    avals = [v.aval for v in jaxpr.jaxpr.invars[start:start + len(vals)]]
+    return [xp.asarray(v, dtype=a.dtype) for v, a in zip(vals, avals)]
+
+
 def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
-    consts = args[:num_consts]
-    carry = list(args[num_consts:num_consts + num_carry])
+    xp = xp_of(*args)  # (a y may be a constant of the body, on the host)
+    consts = _with_device(xp, args[:num_consts], jaxpr)
+    carry = _with_device(xp, args[num_consts:num_consts + num_carry], jaxpr, num_consts)
     xs = [asarray(x) for x in args[num_consts + num_carry:]]
     ys = []
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
@@ -228,7 +239,6 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry):
     if reverse:
         ys.reverse()
     y_avals = out_avals(jaxpr)[num_carry:]
-    xp = xp_of(*args)  # a y may be a constant of the body, on the host
     stacked = [xp.stack([xp.asarray(y[k]) for y in ys]) if length else
                xp.zeros((0,) + a.shape, a.dtype) for k, a in enumerate(y_avals)]
     return carry + stacked
@@ -595,8 +605,10 @@ while_p = Primitive("while", multiple_results=True)
 
 
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
-    ck, bk = args[:cond_nconsts], args[cond_nconsts:cond_nconsts + body_nconsts]
-    carry = list(args[cond_nconsts + body_nconsts:])
+    xp = xp_of(*args)
+    ck = _with_device(xp, args[:cond_nconsts], cond_jaxpr)
+    bk = _with_device(xp, args[cond_nconsts:cond_nconsts + body_nconsts], body_jaxpr)
+    carry = _with_device(xp, args[cond_nconsts + body_nconsts:], body_jaxpr, body_nconsts)
     while bool(run(cond_jaxpr, *ck, *carry)[0]):
         carry = list(run(body_jaxpr, *bk, *carry))
     return carry
