@@ -195,16 +195,57 @@ def _finish_reverse(fun, trace, out, has_aux, holomorphic=False):
     aux = None
     if has_aux:
         out, aux = _split_aux(out, "grad")
-    value, aval = _check_scalar_output(fun, out, holomorphic)
-    if value.__class__ is ReverseTracer and value._trace is trace:
-        leaf_cts = backward([(value.node, value.index, _ones_like(value, aval))])
-        value = value.primal
-    else:  # (the output does not depend on the inputs: every gradient is zero)
-        leaf_cts = {}
-    value = _as_array(value)
+    primal = out.primal if out.__class__ is ReverseTracer and out._trace is trace else None
+    v = primal._value if primal.__class__ is Array else None
+    if v is not None and v.shape == () and v.dtype.kind == ("c" if holomorphic else "f"):
+        # (the usual output, a scalar this trace recorded: checked on its value, no aval built)
+        leaf_cts = backward([(out.node, out.index, _ones_like(out, v.shape, v.dtype))])
+        value = primal
+    else:
+        value, aval = _check_scalar_output(fun, out, holomorphic)
+        if value.__class__ is ReverseTracer and value._trace is trace:
+            leaf_cts = backward([(value.node, value.index,
+                                  _ones_like(value, aval.shape, aval.dtype))])
+            value = value.primal
+        else:  # (the output does not depend on the inputs: every gradient is zero)
+            leaf_cts = {}
+    if value.__class__ is not Array:
+        value = _as_array(value)
     if has_aux:
         aux = tree.tree_map(lambda x: _unwrap(x, trace, ReverseTracer), aux)
     return value, aux, leaf_cts
+
+
+def _fast_leaf(x):
+    """x as an Array when it is a float (or complex) Array or a Python float: value_and_grad's
+    fast path, which needs no pytree flattening nor input checks; else None."""
+    t = x.__class__
+    if t is Array:
+        return x if x._value.dtype.kind in "fc" else None
+    return Array(x) if t is float else None
+
+
+def _fast_reverse(fun, positions, xs, args, kwargs, has_aux):
+    """(value, aux, gradients as a tuple) of fun at args, the arrays `xs` (_fast_leaf's) put in
+    at `positions` as reverse-mode inputs: value_and_grad without pytrees (its common calls)."""
+    trace = ReverseTrace("grad")
+    args = list(args)
+    tracers = []
+    try:
+        for p, x in zip(positions, xs):
+            args[p] = t = trace.new_input(x)
+            tracers.append(t)
+        value, aux, leaf_cts = _finish_reverse(fun, trace, fun(*args, **kwargs), has_aux)
+    finally:
+        trace.alive = False
+    grads = []
+    for t, x in zip(tracers, xs):
+        g = leaf_cts.get(t.node)
+        g = zeros_like(x) if g is None else g
+        if avals.JAX_LATTICE:  # JAX's mode: each gradient weakly typed as its input is
+            g = with_weak_type(g, x._weak)
+        grads.append(g)
+    return value, aux, tuple(grads)
 
 
 def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
@@ -228,25 +269,22 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     def value_and_grad_f(*args, **kwargs):
         nargs = len(args)
         if single is not None and -nargs <= single < nargs:
-            x = args[single]
-            t = x.__class__
-            if t is float or (t is Array and x._value.dtype.kind in "fc"):
+            x = _fast_leaf(args[single])
+            if x is not None:
                 # The common call: one float or float array differentiated, no pytree to walk.
-                x = x if t is Array else Array(x)
-                trace = ReverseTrace("grad")
-                try:
-                    args = list(args)
-                    args[single] = tracer = trace.new_input(x)
-                    value, aux, leaf_cts = _finish_reverse(fun, trace, fun(*args, **kwargs),
-                                                           has_aux)
-                finally:
-                    trace.alive = False
-                g = leaf_cts.get(tracer.node)
-                g = zeros_like(x) if g is None else g
-                if x._weak:  # JAX's mode: the gradient at a Python float is weakly typed
-                    g = with_weak_type(g, True)
+                value, aux, (g,) = _fast_reverse(fun, (single,), (x,), args, kwargs, has_aux)
                 return ((value, aux), g) if has_aux else (value, g)
         positions, many = _argnums_tuple(fun, nums, nargs, "value_and_grad")
+        if many and not holomorphic:
+            xs = []  # (a loop: every argument a float array or float, or the general path)
+            for p in positions:
+                x = _fast_leaf(args[p])
+                if x is None:
+                    break
+                xs.append(x)
+            else:  # several arrays differentiated (a net's weights), no pytree to walk
+                value, aux, g = _fast_reverse(fun, positions, xs, args, kwargs, has_aux)
+                return ((value, aux), g) if has_aux else (value, g)
         dyn = [args[p] for p in positions]
         flat = _flat_inputs(dyn)
         _check_grad_inputs(fun, args, positions, allow_int, flat[1], holomorphic=holomorphic)
@@ -298,9 +336,9 @@ def _split_aux(out, who):
     return out[0], out[1]
 
 
-def _ones_like(x, aval):
-    """Ones of x's aval, on x's device."""
-    ones = np.array(1, aval.dtype) if aval.shape == () else np.ones(aval.shape, aval.dtype)
+def _ones_like(x, shape, dtype):
+    """Ones of x's shape and dtype, on x's device."""
+    ones = np.array(1, dtype) if shape == () else np.ones(shape, dtype)
     return on_device_of(wrap_value(ones), x)
 
 
