@@ -8,7 +8,7 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           cbrt, logaddexp, logaddexp2,
                           bitwise_xor, ceil, convert_element_type, cos, cosh, div, eq, exp, expm1,
                           floor, floor_divide, ge, gt, integer_pow, is_finite, le, log, log1p,
-                          logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
+                          logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, RoundingMethod, rsqrt,
                           select, shift_left, shift_right, sign, signbit, sin, sinh, sqrt, sub, tan,
                           tanh)
 from .indexing import (GatherScatterMode, dynamic_slice, dynamic_update_slice, gather, index,
