@@ -353,9 +353,9 @@ def _round_impl(x, *, rounding_method):
     if x.dtype.kind == "c":  # each part, as numpy's rint rounds them
         re, im = (_round_impl(part, rounding_method=rounding_method) for part in (x.real, x.imag))
         return (re + 1j * im).astype(x.dtype)
-    whole = np.trunc(x)  # in rint's result dtype (a float for integers, which are whole)
-    if x.dtype.kind in "biu":
-        return whole
+    if x.dtype.kind in "biu":  # whole already: rint gives them in its result dtype
+        return np.rint(x)
+    whole = np.trunc(x)
     # x - trunc(x) is exact, so a half is seen as a half (unlike trunc(x + copysign(0.5, x)));
     # at +-inf it is NaN (quietly), which keeps the infinity
     with np.errstate(invalid="ignore"):
