@@ -1,0 +1,204 @@
+"""JAX's lax functions that are compositions of funcgrad's primitives (no primitive of their own,
+so every transform already knows them): `iota`, `broadcasted_iota`, `broadcast`, `collapse`,
+`clamp`, `exp2`, `square`, `reciprocal`, `dot`, and `dot_general` with JAX's `precision` and
+`preferred_element_type`. Their jaxprs show the primitives they are made of (docs/jax.md).
+
+>>> import funcgrad.numpy as fnp
+>>> from funcgrad import lax
+>>> lax.clamp(0.0, fnp.array([-1.0, 0.5, 2.0]), 1.0)
+Array([0. , 0.5, 1. ], dtype=float64)
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._core.array import Array
+from .._core.trace import get_aval
+from .._core.typing import ArrayLike, DTypeLike
+from . import elementwise as _el, linalg as _linalg, shape as _shape
+from .autodiff import stop_gradient_p
+from .same_dtypes import clash
+
+__all__ = ["broadcast", "broadcasted_iota", "clamp", "collapse", "dot", "dot_general", "exp2",
+           "iota", "reciprocal", "square"]
+
+Shape = Sequence[int]
+
+
+def iota(dtype: DTypeLike, size: int) -> Array:
+    """0, 1, ..., size - 1 as `dtype` (a constant: its values depend on nothing traced).
+
+    >>> from funcgrad import lax
+    >>> lax.iota("float32", 3)
+    Array([0., 1., 2.], dtype=float32)
+    """
+    size = int(size)
+    if size < 0:
+        raise TypeError(f"iota shape must have every element be nonnegative, got ({size},); "
+                        f"pass a size >= 0")
+    return Array(np.arange(size, dtype=np.dtype(dtype)))
+
+
+def broadcasted_iota(dtype: DTypeLike, shape: Shape, dimension: int) -> Array:
+    """An array of `shape` counting 0, 1, ... along axis `dimension` (constant elsewhere).
+
+    >>> from funcgrad import lax
+    >>> lax.broadcasted_iota("int32", (2, 3), 1)
+    Array([[0, 1, 2],
+           [0, 1, 2]], dtype=int32)
+    """
+    shape = tuple(int(d) for d in shape)
+    if not 0 <= dimension < len(shape):
+        raise ValueError(f"broadcasted_iota: dimension {dimension} is out of range for shape "
+                         f"{shape}; pass 0 <= dimension < {len(shape)}")
+    return _shape.broadcast_in_dim(iota(dtype, shape[dimension]), shape, (dimension,))
+
+
+def broadcast(operand: ArrayLike, sizes: Shape) -> Array:
+    """operand with new leading axes of `sizes` (its values repeated along them).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.broadcast(fnp.array([1., 2.]), (2,))
+    Array([[1., 2.],
+           [1., 2.]], dtype=float64)
+    """
+    sizes = tuple(int(d) for d in sizes)
+    nd = get_aval(operand).ndim
+    return _shape.broadcast_in_dim(operand, sizes + get_aval(operand).shape,
+                                   tuple(range(len(sizes), len(sizes) + nd)))
+
+
+def collapse(operand: ArrayLike, start_dimension: int,
+             stop_dimension: int | None = None) -> Array:
+    """operand with axes start_dimension .. stop_dimension - 1 merged into one (to the last
+    axis when stop_dimension is None; negative axes count from the end).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.collapse(fnp.ones((2, 3, 4)), 1).shape
+    (2, 12)
+    """
+    shape = get_aval(operand).shape
+    nd = len(shape)
+    lo = start_dimension + nd if start_dimension < 0 else start_dimension
+    hi = nd if stop_dimension is None else (
+        stop_dimension + nd if stop_dimension < 0 else stop_dimension)
+    if not 0 <= lo <= hi <= nd:
+        raise ValueError(f"Invalid dimension range passed to collapse: {shape}"
+                         f"[{start_dimension}:{stop_dimension}]; pass 0 <= start <= stop <= "
+                         f"{nd} (negative ones count from the end)")
+    return _shape.reshape(operand, shape[:lo] + (math.prod(shape[lo:hi]),) + shape[hi:])
+
+
+def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike) -> Array:  # noqa: A002 (JAX's names)
+    """x limited to [min, max] elementwise (min and max: scalars or arrays of x's shape), with
+    JAX's derivatives: x's where min < x < max, min's where x < min < max, max's where max < x.
+
+    >>> import funcgrad as fg
+    >>> from funcgrad import lax
+    >>> fg.grad(lambda x: lax.clamp(0.0, x, 1.0))(0.5)
+    Array(1., dtype=float64)
+    """
+    xshape = get_aval(x).shape
+    for name, bound in (("min", min), ("max", max)):
+        bshape = get_aval(bound).shape
+        if bshape not in ((), xshape):
+            raise TypeError(f"clamp requires {name}.shape == operand.shape or {name}.shape == "
+                            f"(), got {name}.shape={bshape}, operand.shape={xshape}; broadcast "
+                            f"{name} first, or pass a scalar")
+    dtypes = clash(min, x, max)
+    if dtypes is not None:
+        raise TypeError(f"lax.clamp requires arguments to have the same dtypes, got "
+                        f"{', '.join(str(d) for d in dtypes)}; convert them first "
+                        f"(lax.convert_element_type)")
+    above = _el.lt(max, x)
+    below = _el.bitwise_and(_el.gt(min, x), _el.lt(min, max))
+    inside = _el.bitwise_and(_el.gt(x, min), _el.lt(x, max))
+    # where x is at a bound (or min >= max): the value, with no derivative, as JAX's rules
+    at_edge = stop_gradient_p.bind(_el.minimum(_el.maximum(x, min), max))
+    return _el.select(above, max, _el.select(below, min, _el.select(inside, x, at_edge)))
+
+
+def exp2(x: ArrayLike) -> Array:
+    """2 ** x, elementwise (derivative log(2) * 2 ** x).
+
+    >>> from funcgrad import lax
+    >>> lax.exp2(3.0)
+    Array(8., dtype=float64)
+    """
+    return _el.pow(2.0, x)
+
+
+def square(x: ArrayLike) -> Array:
+    """x * x, elementwise.
+
+    >>> from funcgrad import lax
+    >>> lax.square(3.0)
+    Array(9., dtype=float64)
+    """
+    return _el.integer_pow(x, 2)
+
+
+def reciprocal(x: ArrayLike) -> Array:
+    """1 / x, elementwise.
+
+    >>> from funcgrad import lax
+    >>> lax.reciprocal(4.0)
+    Array(0.25, dtype=float64)
+    """
+    return _el.integer_pow(x, -1)
+
+
+DotDimensionNumbers = tuple[tuple[Shape, Shape], tuple[Shape, Shape]]
+
+
+def dot_general(lhs: ArrayLike, rhs: ArrayLike, dimension_numbers: DotDimensionNumbers,
+                precision: Any = None,
+                preferred_element_type: DTypeLike | None = None) -> Array:
+    """The general contraction (see lax.linalg): dimension_numbers = ((lhs_contract,
+    rhs_contract), (lhs_batch, rhs_batch)). The result has `preferred_element_type` when given
+    (operands narrower than it are widened first, so int8 products sum exactly in int32);
+    `precision` is accepted for JAX's signature: numpy computes every product at full
+    precision.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> i8 = fnp.full(3, 100, dtype=fnp.int8)
+    >>> lax.dot_general(i8, i8, (((0,), (0,)), ((), ())), preferred_element_type=fnp.int32)
+    Array(30000, dtype=int32)
+    """
+    if preferred_element_type is None:
+        return _linalg.dot_general(lhs, rhs, dimension_numbers)
+    want = np.dtype(preferred_element_type)
+    ops = [_el.convert_element_type(a, want)
+           if get_aval(a).dtype != want and np.promote_types(get_aval(a).dtype, want) == want
+           else a for a in (lhs, rhs)]
+    out = _linalg.dot_general(ops[0], ops[1], dimension_numbers)
+    return out if get_aval(out).dtype == want else _el.convert_element_type(out, want)
+
+
+def dot(lhs: ArrayLike, rhs: ArrayLike, *, dimension_numbers: DotDimensionNumbers | None = None,
+        precision: Any = None, preferred_element_type: DTypeLike | None = None) -> Array:
+    """The vector/matrix product of operands of rank 1 or 2 (lhs's last axis with rhs's first),
+    or dot_general's contraction when dimension_numbers is given.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dot(fnp.array([[1., 2.], [3., 4.]]), fnp.array([1., 1.]))
+    Array([3., 7.], dtype=float64)
+    """
+    if dimension_numbers is None:
+        ls, rs = get_aval(lhs).shape, get_aval(rhs).shape
+        if not (1 <= len(ls) <= 2 and 1 <= len(rs) <= 2):
+            raise ValueError(
+                f"lax.dot: dimension_numbers must be specified when not performing simple "
+                f"un-batched matrix-matrix, matrix-vector, or vector-vector products; got "
+                f"lhs_shape={ls} rhs_shape={rs}; pass dimension_numbers=((lhs_contract, "
+                f"rhs_contract), (lhs_batch, rhs_batch))")
+        dimension_numbers = (((len(ls) - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
