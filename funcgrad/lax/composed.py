@@ -11,6 +11,7 @@ Array([0. , 0.5, 1. ], dtype=float64)
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ def iota(dtype: DTypeLike, size: int) -> Array:
     >>> lax.iota("float32", 3)
     Array([0., 1., 2.], dtype=float32)
     """
-    size = int(size)
+    size = operator.index(size)
     if size < 0:
         raise TypeError(f"iota shape must have every element be nonnegative, got ({size},); "
                         f"pass a size >= 0")
@@ -51,7 +52,8 @@ def broadcasted_iota(dtype: DTypeLike, shape: Shape, dimension: int) -> Array:
     Array([[0, 1, 2],
            [0, 1, 2]], dtype=int32)
     """
-    shape = tuple(int(d) for d in shape)
+    shape = tuple(operator.index(d) for d in shape)
+    dimension = operator.index(dimension)
     if not 0 <= dimension < len(shape):
         raise ValueError(f"broadcasted_iota: dimension {dimension} is out of range for shape "
                          f"{shape}; pass 0 <= dimension < {len(shape)}")
@@ -67,7 +69,7 @@ def broadcast(operand: ArrayLike, sizes: Shape) -> Array:
     Array([[1., 2.],
            [1., 2.]], dtype=float64)
     """
-    sizes = tuple(int(d) for d in sizes)
+    sizes = tuple(operator.index(d) for d in sizes)
     nd = get_aval(operand).ndim
     return _shape.broadcast_in_dim(operand, sizes + get_aval(operand).shape,
                                    tuple(range(len(sizes), len(sizes) + nd)))
@@ -85,6 +87,8 @@ def collapse(operand: ArrayLike, start_dimension: int,
     """
     shape = get_aval(operand).shape
     nd = len(shape)
+    start_dimension = operator.index(start_dimension)
+    stop_dimension = None if stop_dimension is None else operator.index(stop_dimension)
     lo = start_dimension + nd if start_dimension < 0 else start_dimension
     hi = nd if stop_dimension is None else (
         stop_dimension + nd if stop_dimension < 0 else stop_dimension)

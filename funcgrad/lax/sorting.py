@@ -9,6 +9,7 @@ differentiate through the gather, indices have no derivative.
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,7 +62,7 @@ def sort(operand: ArrayLike | Sequence[ArrayLike], dimension: int = -1, is_stabl
     if any(s != shapes[0] for s in shapes):
         raise TypeError(f"Arguments to sort must have equal shapes, got: "
                         f"{' '.join(str(s) for s in shapes)}; sort arrays of one shape")
-    ax = _axis(int(dimension), len(shapes[0]), "sort")
+    ax = _axis(operator.index(dimension), len(shapes[0]), "sort")
     # stable sorts from the least significant key: the last one decides only among equals
     perm = argsort(ops[num_keys - 1], ax)
     for key in reversed(ops[:num_keys - 1]):
@@ -93,8 +94,8 @@ def top_k(operand: ArrayLike, k: int, *, axis: int = -1) -> list[Array]:
     [Array([3., 2.], dtype=float64), Array([1, 2], dtype=int32)]
     """
     shape = get_aval(operand).shape
-    ax = _axis(int(axis), len(shape), "top_k")
-    k = int(k)
+    ax = _axis(operator.index(axis), len(shape), "top_k")
+    k = operator.index(k)
     if k < 0:
         raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
     if k > shape[ax]:
