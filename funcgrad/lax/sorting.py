@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,8 +53,11 @@ def sort(operand: ArrayLike | Sequence[ArrayLike], dimension: int = -1, is_stabl
     Array([[0., 1.],
            [3., 2.]], dtype=float64)
     """
-    single = not isinstance(operand, (tuple, list))
-    ops = [operand] if single else list(operand)
+    ops: list[Any]
+    if isinstance(operand, (tuple, list)):
+        single, ops = False, list(operand)
+    else:
+        single, ops = True, [operand]
     if single and num_keys != 1:
         raise ValueError(f"num_keys={num_keys} must equal 1 for a single operand.")
     if not 1 <= num_keys <= len(ops):
