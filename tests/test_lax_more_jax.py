@@ -16,10 +16,12 @@ from hypothesis.extra import numpy as hnp
 import funcgrad as fg
 import funcgrad.numpy as fnp
 from funcgrad import lax
+from _jax_modes import jax_mode
 
 jax = pytest.importorskip("jax", reason="JAX is the oracle for funcgrad.lax")
 jlax = jax.lax
 jnp = jax.numpy
+_jax_config = pytest.importorskip("jax._src.config", reason="needs JAX's enable_x64 context")
 
 FLOATS = (np.float32, np.float64)
 TOL = {np.dtype(np.float32): dict(rtol=2e-5, atol=2e-5),
@@ -362,3 +364,38 @@ def test_dot_general_preferred_derivatives_as_jax():
     dn = (((1,), (0,)), ((), ()))
     same_derivatives(lambda v: lax.dot_general(v, b, dn, preferred_element_type=np.float64),
                      lambda v: jlax.dot_general(v, b, dn, preferred_element_type=np.float64), a)
+
+
+# ---- weak types through stop_gradient and convert_element_type ---------------------------------
+
+def _weak_cases():
+    f32 = np.ones(2, np.float32)
+    return {
+        "stop_gradient of a weak float joins float32":
+            (lambda lx, np_: lx.stop_gradient(2.0) + np_.ones(2, np.float32), ()),
+        "stop_gradient of a traced weak product":
+            (lambda lx, np_: (lambda x: lx.stop_gradient(x * 2.0) + f32), (np.float32(3.0),)),
+        "convert_element_type is strongly typed":
+            (lambda lx, np_: lx.convert_element_type(2.0, np.float64) + np_.ones(2, np.float32),
+             ()),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_weak_cases()))
+def test_weak_types_as_jax(name):
+    """In JAX's promotion mode, the dtype (and weak type) of results through stop_gradient and
+    convert_element_type are JAX's, eagerly and under jit."""
+    build, args = _weak_cases()[name]
+    with jax_mode(_jax_config, True):
+        got, want = build(lax, fnp), build(jlax, jnp)
+        if args:
+            got, want = fg.jit(got)(*args), jax.jit(want)(*args)
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        assert getattr(got, "weak_type", False) == want.weak_type
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want))
+
+
+def test_stop_gradient_keeps_a_weak_type_as_jax():
+    with jax_mode(_jax_config, True):
+        assert lax.stop_gradient(2.0).weak_type == jlax.stop_gradient(jnp.asarray(2.0)).weak_type
+        assert lax.stop_gradient(fnp.float32(2.0)).weak_type is False
