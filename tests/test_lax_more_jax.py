@@ -399,3 +399,70 @@ def test_stop_gradient_keeps_a_weak_type_as_jax():
     with jax_mode(_jax_config, True):
         assert lax.stop_gradient(2.0).weak_type == jlax.stop_gradient(jnp.asarray(2.0)).weak_type
         assert lax.stop_gradient(fnp.float32(2.0)).weak_type is False
+
+
+# ---- slices along one axis, full_like, select_n -------------------------------------------------
+
+@settings(max_examples=10)
+@given(x=arrays(unique=False), data=st.data())
+def test_in_dim_slices_as_jax(x, data):
+    axis = data.draw(st.integers(0, x.ndim - 1), label="axis")
+    n = x.shape[axis]
+    start = data.draw(st.one_of(st.none(), st.integers(-n, n)), label="start")
+    stride = data.draw(st.integers(1, 2), label="stride")
+    same(lax.slice_in_dim(x, start, None, stride, axis),
+         jlax.slice_in_dim(x, start, None, stride, axis))
+    same_derivatives(lambda v: lax.slice_in_dim(v, start, None, stride, axis),
+                     lambda v: jlax.slice_in_dim(v, start, None, stride, axis), x)
+    size = data.draw(st.integers(0, n), label="size")
+    dstart = data.draw(st.integers(-n, n), label="dynamic start")
+    for s in (dstart, np.int32(dstart)):
+        same(lax.dynamic_slice_in_dim(x, s, size, axis), jlax.dynamic_slice_in_dim(x, s, size, axis))
+    f = fg.jit(lambda v, s: lax.dynamic_slice_in_dim(v, s, size, axis))
+    same(f(x, np.int32(dstart)), jlax.dynamic_slice_in_dim(x, np.int32(dstart), size, axis))
+    same_derivatives(lambda v: lax.dynamic_slice_in_dim(v, dstart, size, axis),
+                     lambda v: jlax.dynamic_slice_in_dim(v, dstart, size, axis), x)
+    upd = np.ones(x.shape[:axis] + (size,) + x.shape[axis + 1:], x.dtype)
+    same(lax.dynamic_update_slice_in_dim(x, upd, dstart, axis),
+         jlax.dynamic_update_slice_in_dim(x, upd, dstart, axis))
+    if n:
+        i = data.draw(st.integers(-n, n - 1), label="index")
+        keep = data.draw(st.booleans(), label="keepdims")
+        same(lax.index_in_dim(x, i, axis, keep), jlax.index_in_dim(x, i, axis, keep))
+        same(lax.dynamic_index_in_dim(x, np.int64(i), axis, keep),
+             jlax.dynamic_index_in_dim(x, np.int64(i), axis, keep))
+        same_derivatives(lambda v: lax.index_in_dim(v, i, axis, keep),
+                         lambda v: jlax.index_in_dim(v, i, axis, keep), x)
+
+
+def test_in_dim_errors_as_jax():
+    x = np.ones((2, 5))
+    with pytest.raises(IndexError):
+        jlax.index_in_dim(x, 5, 1)
+    with pytest.raises(IndexError, match="out of bounds"):
+        lax.index_in_dim(x, 5, 1)
+
+
+@given(x=arrays(min_dims=0, unique=False), data=st.data())
+def test_full_like_as_jax(x, data):
+    dtype = data.draw(st.sampled_from([None, np.int32, np.float32]), label="dtype")
+    shape = data.draw(st.sampled_from([None, (2,), ()]), label="shape")
+    same(lax.full_like(x, 3, dtype, shape), jlax.full_like(x, 3, dtype, shape))
+
+
+@given(x=arrays(min_dims=0, unique=False), data=st.data())
+def test_select_n_as_jax(x, data):
+    cases = [x, -x, 2 * x]
+    which_b = np.asarray(data.draw(hnp.arrays(np.bool_, x.shape), label="which (bool)"))
+    which_i = np.asarray(data.draw(hnp.arrays(np.int32, x.shape, elements=st.integers(0, 2)),
+                                   label="which (int)"))
+    same(lax.select_n(which_b, *cases[:2]), jlax.select_n(which_b, *cases[:2]))
+    same(lax.select_n(which_i, *cases), jlax.select_n(which_i, *cases))
+    same(lax.select_n(which_i, x), jlax.select_n(which_i, x))
+    same_derivatives(lambda v: lax.select_n(which_i, v, -v, 2 * v),
+                     lambda v: jlax.select_n(which_i, v, -v, 2 * v), x)
+    for bad in ((np.ones(1),), ()):
+        with pytest.raises((TypeError, ValueError)) as want:
+            jlax.select_n(*(bad or (np.array(True),)), *(() if not bad else (np.zeros(1),)))
+        with pytest.raises(want.type):
+            lax.select_n(*(bad or (np.array(True),)), *(() if not bad else (np.zeros(1),)))

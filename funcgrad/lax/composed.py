@@ -1,7 +1,8 @@
 """JAX's lax functions that are compositions of funcgrad's primitives (no primitive of their own,
 so every transform already knows them): `iota`, `broadcasted_iota`, `broadcast`, `collapse`,
-`clamp`, `exp2`, `square`, `reciprocal`, `dot`, and `dot_general` with JAX's `precision` and
-`preferred_element_type`. Their jaxprs show the primitives they are made of (docs/jax.md).
+`clamp`, `exp2`, `square`, `reciprocal`, `dot`, `dot_general` with JAX's `precision` and
+`preferred_element_type`, the slices along one axis (`slice_in_dim`, `index_in_dim` and their
+`dynamic_` forms), `full_like` and `select_n`. Their jaxprs show the primitives they are made of (docs/jax.md).
 
 >>> import funcgrad.numpy as fnp
 >>> from funcgrad import lax
@@ -20,12 +21,14 @@ import numpy as np
 from .._core.array import Array
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike
-from . import elementwise as _el, linalg as _linalg, shape as _shape
+from . import elementwise as _el, indexing as _indexing, linalg as _linalg, shape as _shape
 from .autodiff import stop_gradient_p
 from .same_dtypes import clash
 
-__all__ = ["broadcast", "broadcasted_iota", "clamp", "collapse", "dot", "dot_general", "exp2",
-           "iota", "reciprocal", "square"]
+__all__ = ["broadcast", "broadcasted_iota", "clamp", "collapse", "dot", "dot_general",
+           "dynamic_index_in_dim", "dynamic_slice_in_dim", "dynamic_update_slice_in_dim", "exp2",
+           "full_like", "index_in_dim", "iota", "reciprocal", "select_n", "slice_in_dim",
+           "square"]
 
 Shape = Sequence[int]
 
@@ -206,3 +209,138 @@ def dot(lhs: ArrayLike, rhs: ArrayLike, *, dimension_numbers: DotDimensionNumber
                 f"rhs_contract), (lhs_batch, rhs_batch))")
         dimension_numbers = (((len(ls) - 1,), (0,)), ((), ()))
     return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
+
+
+# ---- slices along one axis, full_like, select_n ------------------------------------------------
+
+
+def _wrapped(i: Any, size: int) -> Any:
+    """A negative index counted from the end (a traced one by select)."""
+    if isinstance(i, (int, np.integer)):
+        return int(i) + size if i < 0 else int(i)
+    return _el.select(_el.lt(i, 0), _el.add(i, size), i)
+
+
+def _in_dim(shape: tuple, axis: int, value: Any, rest: Any) -> tuple:
+    return tuple(value if k == axis else rest(d) for k, d in enumerate(shape))
+
+
+def slice_in_dim(operand: ArrayLike, start_index: int | None, limit_index: int | None,
+                 stride: int = 1, axis: int = 0) -> Array:
+    """operand[start_index:limit_index:stride] along `axis` (None: the whole axis; negative
+    indices count from the end).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.slice_in_dim(fnp.arange(6.), -3, None)
+    Array([3., 4., 5.], dtype=float64)
+    """
+    shape = get_aval(operand).shape
+    size = shape[axis]
+    start = 0 if start_index is None else _wrapped(operator.index(start_index), size)
+    limit = size if limit_index is None else _wrapped(operator.index(limit_index), size)
+    return _shape.slice(operand, _in_dim(shape, axis, start, lambda d: 0),
+                        _in_dim(shape, axis, limit, lambda d: d),
+                        _in_dim(shape, axis, operator.index(stride), lambda d: 1))
+
+
+def index_in_dim(operand: ArrayLike, index: int, axis: int = 0, keepdims: bool = True) -> Array:
+    """operand's element `index` along `axis` (negative: from the end), that axis kept with
+    size 1 when keepdims.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.index_in_dim(fnp.arange(6.).reshape(2, 3), -1, 1, keepdims=False)
+    Array([2., 5.], dtype=float64)
+    """
+    shape = get_aval(operand).shape
+    i = _wrapped(operator.index(index), shape[axis])
+    if not 0 <= i < shape[axis]:
+        raise IndexError(f"index {index} is out of bounds for axis {axis} with size "
+                         f"{shape[axis]}; pass -{shape[axis]} <= index < {shape[axis]}")
+    out = slice_in_dim(operand, i, i + 1, 1, axis)
+    return out if keepdims else _shape.reshape(out, shape[:axis] + shape[axis + 1:])
+
+
+def dynamic_slice_in_dim(operand: ArrayLike, start_index: ArrayLike, slice_size: int,
+                         axis: int = 0, *, allow_negative_indices: bool = True) -> Array:
+    """slice_size elements of operand along `axis` from a start that may be traced (negative:
+    from the end when allow_negative_indices; clamped so the slice fits, as dynamic_slice).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_slice_in_dim(fnp.arange(6.), fnp.array(4), 3)
+    Array([3., 4., 5.], dtype=float64)
+    """
+    shape = get_aval(operand).shape
+    start = _wrapped(start_index, shape[axis]) if allow_negative_indices else start_index
+    return _indexing.dynamic_slice(operand, _in_dim(shape, axis, start, lambda d: 0),
+                                   _in_dim(shape, axis, operator.index(slice_size), lambda d: d))
+
+
+def dynamic_index_in_dim(operand: ArrayLike, index: ArrayLike, axis: int = 0,
+                         keepdims: bool = True) -> Array:
+    """operand's element `index` (may be traced) along `axis`, that axis kept when keepdims.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_index_in_dim(fnp.arange(3.), fnp.array(-1), keepdims=False)
+    Array(2., dtype=float64)
+    """
+    shape = get_aval(operand).shape
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    return out if keepdims else _shape.reshape(out, shape[:axis] + shape[axis + 1:])
+
+
+def dynamic_update_slice_in_dim(operand: ArrayLike, update: ArrayLike, start_index: ArrayLike,
+                                axis: int) -> Array:
+    """operand with `update` written along `axis` from a start that may be traced (negative:
+    from the end; clamped so the update fits, as dynamic_update_slice).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.dynamic_update_slice_in_dim(fnp.zeros(4), fnp.ones(2), -1, 0)
+    Array([0., 0., 1., 1.], dtype=float64)
+    """
+    shape = get_aval(operand).shape
+    start = _wrapped(start_index, shape[axis])
+    return _indexing.dynamic_update_slice(operand, update,
+                                          _in_dim(shape, axis, start, lambda d: 0))
+
+
+def full_like(x: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              shape: Shape | None = None) -> Array:
+    """An array of x's shape and dtype (or those given) filled with fill_value.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.full_like(fnp.zeros(2, fnp.float32), 3)
+    Array([3., 3.], dtype=float32)
+    """
+    aval = get_aval(x)
+    return _shape.full(aval.shape if shape is None else tuple(shape), fill_value,
+                       aval.dtype if dtype is None else dtype)
+
+
+def select_n(which: ArrayLike, *cases: ArrayLike) -> Array:
+    """cases[which] elementwise: a boolean `which` picks cases[1] where true (two cases), an
+    integer one any of them (in range: others are undefined, as JAX's).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.select_n(fnp.array([0, 2, 1]), fnp.zeros(3), fnp.ones(3), fnp.full(3, 2.))
+    Array([0., 2., 1.], dtype=float64)
+    """
+    if not cases:
+        raise ValueError("select_n() must have at least one case; pass one or more arrays")
+    kind = get_aval(which).dtype.kind
+    if kind not in "biu":
+        raise TypeError(f"select `which` must be boolean or integer type, got "
+                        f"{get_aval(which).dtype}; convert it (lax.convert_element_type)")
+    if kind == "b" and len(cases) > 2:
+        raise TypeError(f"select_n with a boolean `which` takes at most two cases, got "
+                        f"{len(cases)}; pass an integer `which`")
+    out = cases[0]
+    for i, case in enumerate(cases[1:], 1):
+        out = _el.select(which if kind == "b" else _el.eq(which, i), case, out)
+    return _el.convert_element_type(out, get_aval(cases[0]).dtype) if len(cases) == 1 else out
