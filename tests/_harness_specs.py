@@ -465,6 +465,13 @@ SPECS: dict[str, Spec] = {
     LAX + "broadcasted_iota": Spec(args=(lit(np.float32), lambda c: c.shape, lit(0)),
                                    shapes=NONEMPTY),
     LAX + "top_k": Spec(args=(arg("x"), lit(1)), shapes=NONEMPTY),
+    LAX + "slice_in_dim": Spec(args=(arg("x"), lit(0), lit(1)), shapes=NONEMPTY),
+    LAX + "dynamic_slice_in_dim": Spec(args=(arg("x"), lit(-1), lit(1)), shapes=NONEMPTY),
+    LAX + "dynamic_index_in_dim": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY),
+    LAX + "index_in_dim": Spec(args=(arg("x"), lit(-1)), shapes=NONEMPTY),
+    LAX + "dynamic_update_slice_in_dim": Spec(
+        args=(arg("x"), lambda c: c.arr(shape=(1,) + c.shape[1:]), lit(0), lit(0)),
+        shapes=NONEMPTY),
     LAX + "broadcast_in_dim": Spec(args=(arg("x"), lambda c: (2,) + c.shape,
                                          lambda c: tuple(range(1, c.ndim + 1)))),
     LAX + "concatenate": Spec(args=(lambda c: [c.arr(), c.arr()], lit(0)), shapes=NONEMPTY),

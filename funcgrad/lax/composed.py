@@ -221,6 +221,16 @@ def _wrapped(i: Any, size: int) -> Any:
     return _el.select(_el.lt(i, 0), _el.add(i, size), i)
 
 
+def _axis_of(shape: tuple, axis: int, who: str) -> int:
+    """axis as an index of shape (negative: from the end), or JAX's IndexError."""
+    nd = len(shape)
+    axis = operator.index(axis)
+    if not -nd <= axis < nd:
+        raise IndexError(f"{who}: axis {axis} is out of range for an operand of shape {shape}; "
+                         f"pass -{nd} <= axis < {nd}")
+    return axis % nd
+
+
 def _in_dim(shape: tuple, axis: int, value: Any, rest: Any) -> tuple:
     return tuple(value if k == axis else rest(d) for k, d in enumerate(shape))
 
@@ -236,6 +246,7 @@ def slice_in_dim(operand: ArrayLike, start_index: int | None, limit_index: int |
     Array([3., 4., 5.], dtype=float64)
     """
     shape = get_aval(operand).shape
+    axis = _axis_of(shape, axis, "slice_in_dim")
     size = shape[axis]
     start = 0 if start_index is None else _wrapped(operator.index(start_index), size)
     limit = size if limit_index is None else _wrapped(operator.index(limit_index), size)
@@ -254,6 +265,7 @@ def index_in_dim(operand: ArrayLike, index: int, axis: int = 0, keepdims: bool =
     Array([2., 5.], dtype=float64)
     """
     shape = get_aval(operand).shape
+    axis = _axis_of(shape, axis, "index_in_dim")
     i = _wrapped(operator.index(index), shape[axis])
     if not 0 <= i < shape[axis]:
         raise IndexError(f"index {index} is out of bounds for axis {axis} with size "
@@ -273,6 +285,7 @@ def dynamic_slice_in_dim(operand: ArrayLike, start_index: ArrayLike, slice_size:
     Array([3., 4., 5.], dtype=float64)
     """
     shape = get_aval(operand).shape
+    axis = _axis_of(shape, axis, "dynamic_slice_in_dim")
     start = _wrapped(start_index, shape[axis]) if allow_negative_indices else start_index
     return _indexing.dynamic_slice(operand, _in_dim(shape, axis, start, lambda d: 0),
                                    _in_dim(shape, axis, operator.index(slice_size), lambda d: d))
@@ -288,6 +301,7 @@ def dynamic_index_in_dim(operand: ArrayLike, index: ArrayLike, axis: int = 0,
     Array(2., dtype=float64)
     """
     shape = get_aval(operand).shape
+    axis = _axis_of(shape, axis, "dynamic_index_in_dim")
     out = dynamic_slice_in_dim(operand, index, 1, axis)
     return out if keepdims else _shape.reshape(out, shape[:axis] + shape[axis + 1:])
 
@@ -303,6 +317,7 @@ def dynamic_update_slice_in_dim(operand: ArrayLike, update: ArrayLike, start_ind
     Array([0., 0., 1., 1.], dtype=float64)
     """
     shape = get_aval(operand).shape
+    axis = _axis_of(shape, axis, "dynamic_update_slice_in_dim")
     start = _wrapped(start_index, shape[axis])
     return _indexing.dynamic_update_slice(operand, update,
                                           _in_dim(shape, axis, start, lambda d: 0))
@@ -340,7 +355,9 @@ def select_n(which: ArrayLike, *cases: ArrayLike) -> Array:
     if kind == "b" and len(cases) > 2:
         raise TypeError(f"select_n with a boolean `which` takes at most two cases, got "
                         f"{len(cases)}; pass an integer `which`")
-    out = cases[0]
-    for i, case in enumerate(cases[1:], 1):
-        out = _el.select(which if kind == "b" else _el.eq(which, i), case, out)
-    return _el.convert_element_type(out, get_aval(cases[0]).dtype) if len(cases) == 1 else out
+    if len(cases) == 1:
+        return _el.convert_element_type(cases[0], get_aval(cases[0]).dtype)
+    out = _el.select(which if kind == "b" else _el.eq(which, 1), cases[1], cases[0])
+    for i, case in enumerate(cases[2:], 2):
+        out = _el.select(_el.eq(which, i), case, out)
+    return out
