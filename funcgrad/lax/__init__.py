@@ -8,7 +8,7 @@ from .elementwise import (abs, acos, acosh, add, asinh, atanh, conj, imag, real,
                           cbrt, logaddexp, logaddexp2,
                           bitwise_xor, ceil, convert_element_type, cos, cosh, div, eq, exp, expm1,
                           floor, floor_divide, ge, gt, integer_pow, is_finite, le, log, log1p,
-                          logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, RoundingMethod, rsqrt,
+                          logistic, lt, maximum, minimum, mul, ne, neg, pow, rem, round, rsqrt,
                           select, shift_left, shift_right, sign, signbit, sin, sinh, sqrt, sub, tan,
                           tanh)
 from .indexing import (GatherScatterMode, dynamic_slice, dynamic_update_slice, gather, index,
@@ -24,6 +24,7 @@ from . import linalg_schur  # noqa: F401  (lax.linalg_schur.schur, .sqrtm, .logm
 from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
                      reduce_sum)
 from .reduce import cumlogsumexp, cummax, cummin, cumprod
+from .elementwise import RoundingMethod
 from .sorting import sort, sort_key_val, top_k
 from .composed import (broadcast, broadcasted_iota, clamp, collapse, dot, exp2, iota, reciprocal,
                        square)
