@@ -112,6 +112,7 @@ FAMILIES: list[tuple[list[str], Spec]] = [
     (_names(LAX, "bitwise_and bitwise_or bitwise_xor shift_left"),
      Spec(args=(arg("x"), arg("x")), dtypes=INTS)),
     (_names(LAX, "bitwise_not"), UNARY.replace(dtypes=INTS)),
+    (_names(LAX, "population_count clz"), UNARY.replace(dtypes=INTS)),
     (_names(LAX, "reduce_sum reduce_prod reduce_max reduce_min"),
      Spec(args=(arg("x"), lambda c: tuple(range(c.ndim))[:1]), shapes=NONEMPTY)),
     # funcgrad.nn

@@ -466,3 +466,31 @@ def test_select_n_as_jax(x, data):
             jlax.select_n(*(bad or (np.array(True),)), *(() if not bad else (np.zeros(1),)))
         with pytest.raises(want.type):
             lax.select_n(*(bad or (np.array(True),)), *(() if not bad else (np.zeros(1),)))
+
+
+# ---- bit counts ---------------------------------------------------------------------------------
+
+INTS = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64")
+
+
+@pytest.mark.parametrize("name", ["population_count", "clz"])
+@given(dtype=st.sampled_from(INTS), data=st.data())
+def test_bit_counts_as_jax(name, dtype, data):
+    info = np.iinfo(dtype)
+    x = np.asarray(data.draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=2,
+                                                                 min_side=0, max_side=4),
+                                        elements=st.integers(int(info.min), int(info.max))),
+                             label="x"))
+    f, jf = getattr(lax, name), getattr(jlax, name)
+    same(f(x), jf(x))
+    edges = np.array([0, 1, info.max, info.min], dtype)
+    same(f(edges), jf(edges))
+    same_under_transforms(f, x, f if x.ndim >= 1 else None)
+
+
+@pytest.mark.parametrize("name", ["population_count", "clz"])
+def test_bit_counts_refuse_floats_as_jax(name):
+    with pytest.raises(TypeError):
+        getattr(jlax, name)(np.ones(2))
+    with pytest.raises(TypeError, match="integer"):
+        getattr(lax, name)(np.ones(2))

@@ -30,6 +30,7 @@ from .composed import (broadcast, broadcasted_iota, clamp, collapse, dot, exp2, 
                        square)
 from .composed import (dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_slice_in_dim,
                        full_like, index_in_dim, select_n, slice_in_dim)
+from .composed import clz, population_count
 from .composed import dot_general  # noqa: F811 (the primitive's, with JAX's options)
 from .special import (bessel_i0e, bessel_i1e, digamma, erf, erfc, igamma, igamma_grad_a, igammac,
                       lgamma, zeta)

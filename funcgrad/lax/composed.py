@@ -28,7 +28,7 @@ from .same_dtypes import clash
 __all__ = ["broadcast", "broadcasted_iota", "clamp", "collapse", "dot", "dot_general",
            "dynamic_index_in_dim", "dynamic_slice_in_dim", "dynamic_update_slice_in_dim", "exp2",
            "full_like", "index_in_dim", "iota", "reciprocal", "select_n", "slice_in_dim",
-           "square"]
+           "square", "population_count", "clz"]
 
 Shape = Sequence[int]
 
@@ -361,3 +361,59 @@ def select_n(which: ArrayLike, *cases: ArrayLike) -> Array:
     for i, case in enumerate(cases[2:], 2):
         out = _el.select(_el.eq(which, i), case, out)
     return out
+
+
+# ---- bit counts -------------------------------------------------------------------------------
+
+
+def _as_unsigned(x: ArrayLike, who: str) -> tuple[Any, np.dtype]:
+    dtype = get_aval(x).dtype
+    if dtype.kind not in "iu":
+        raise TypeError(f"{who} does not accept dtype {dtype}. Accepted dtypes are subtypes of "
+                        f"integer; convert it first (lax.convert_element_type)")
+    # the same bits as an unsigned integer (numpy's conversion wraps), so shifts are logical
+    return _el.convert_element_type(x, np.dtype(f"u{dtype.itemsize}")), dtype
+
+
+def _popcount_unsigned(u: Any, bits: int) -> Any:
+    """The set bits of each unsigned integer, by sums of ever wider fields (no multiplication,
+    so nothing overflows)."""
+    mask = (1 << bits) - 1
+    for shift, pattern in ((1, 0x55), (2, 0x33), (4, 0x0F)):
+        m = int.from_bytes(bytes([pattern]) * (bits // 8), "little") & mask
+        u = _el.add(_el.bitwise_and(u, m), _el.bitwise_and(_el.shift_right(u, shift), m))
+    shift = 8
+    while shift < bits:
+        u = _el.add(u, _el.shift_right(u, shift))
+        shift *= 2
+    return _el.bitwise_and(u, 0x7F)
+
+
+def population_count(x: ArrayLike) -> Array:
+    """The number of set bits of each integer (of its two's complement bits), in x's dtype.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.population_count(fnp.array([0, 7, -1], dtype=fnp.int8))
+    Array([0, 3, 8], dtype=int8)
+    """
+    u, dtype = _as_unsigned(x, "population_count")
+    return _el.convert_element_type(_popcount_unsigned(u, 8 * dtype.itemsize), dtype)
+
+
+def clz(x: ArrayLike) -> Array:
+    """The number of leading zero bits of each integer (of its two's complement bits), in x's
+    dtype.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.clz(fnp.array([0, 1, 255, -1], dtype=fnp.int16))
+    Array([16, 15,  8,  0], dtype=int16)
+    """
+    u, dtype = _as_unsigned(x, "clz")
+    bits = 8 * dtype.itemsize
+    shift = 1
+    while shift < bits:  # every bit below the highest set one set too
+        u = _el.bitwise_or(u, _el.shift_right(u, shift))
+        shift *= 2
+    return _el.convert_element_type(_el.sub(bits, _popcount_unsigned(u, bits)), dtype)
