@@ -438,6 +438,7 @@ _PROBE_PARAMS = {"integer_pow": {"y": 2}, "convert_element_type": {"new_dtype": 
                  "debug_print": {"fmt": "{}", "treedef": None},
                  "debug_callback": {"callback": print, "treedef": None},
                  **{n: _P2 for n in ("psum", "pmax", "pmin", "axis_index")}}
+_PROBE_PARAMS["round"] = {"rounding_method": 0}  # lax.round's method (JAX's RoundingMethod)
 _DTYPES = ("bool", "int8", "int32", "uint8", "int64", "float16", "float32", "float64",
            "complex64", "complex128")
 

@@ -23,6 +23,15 @@ from . import linalg_general  # noqa: F401  (lax.linalg_general.eig, .expm)
 from . import linalg_schur  # noqa: F401  (lax.linalg_schur.schur, .sqrtm, .logm)
 from .reduce import (argmax, argmin, argsort, cumsum, reduce_max, reduce_min, reduce_prod,
                      reduce_sum)
+from .reduce import cumlogsumexp, cummax, cummin, cumprod
+from .elementwise import RoundingMethod
+from .sorting import sort, sort_key_val, top_k
+from .composed import (broadcast, broadcasted_iota, clamp, collapse, dot, exp2, iota, reciprocal,
+                       square)
+from .composed import (dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_slice_in_dim,
+                       full_like, index_in_dim, select_n, slice_in_dim)
+from .composed import clz, population_count
+from .composed import dot_general  # noqa: F811 (the primitive's, with JAX's options)
 from .special import (bessel_i0e, bessel_i1e, digamma, erf, erfc, igamma, igamma_grad_a, igammac,
                       lgamma, zeta)
 from .shape import (broadcast_in_dim, concatenate, expand_dims, full, pad, reshape, rev, slice,
@@ -36,6 +45,7 @@ for _name in ("add", "sub", "mul", "div", "rem", "maximum", "minimum", "atan2", 
               "shift_right"):
     globals()[_name] = _same_dtypes(globals()[_name], _name)
 del _name
+max, min = maximum, minimum  # JAX's lax names them so (the same-dtype checked functions)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 

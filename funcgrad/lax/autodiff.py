@@ -19,7 +19,7 @@ __all__ = ["stop_gradient"]
 
 stop_gradient_p = Primitive("stop_gradient")
 stop_gradient_p.impl = lambda x: x
-stop_gradient_p.abstract_eval = lambda x: x.strip_weak_type()
+stop_gradient_p.abstract_eval = lambda x: x  # weak types kept, as JAX's
 def_zero_derivative(stop_gradient_p)
 elementwise_rule(stop_gradient_p)
 # its output is its input (so not fresh); to jit's passes, which run after every transform, it

@@ -3,6 +3,7 @@ scalars weakly typed), so eager evaluation is one ufunc call. Each block: primit
 rule (from the ufunc), then its derivative."""
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 
 import numpy as np
@@ -335,11 +336,73 @@ ceil_p = _ufunc_prim("ceil", np.ceil)
 ceil = _fn(ceil_p)
 def_zero_derivative(ceil_p)
 
-round_p = _ufunc_prim("round", np.rint)  # half to even, as numpy's round
-round = _fn(round_p)
-# JAX's names the rounding: 1 is its RoundingMethod.TO_NEAREST_EVEN, what this one does
-round_p.printed_params = lambda params, eqn: {**params, "rounding_method": 1}
+
+
+class RoundingMethod(enum.IntEnum):
+    """How `round` breaks ties at a half: JAX's lax.RoundingMethod (its default, 0, away from
+    zero; 1, to the nearest even integer, numpy's and PyTorch's rounding)."""
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def _round_impl(x, *, rounding_method):
+    if rounding_method == RoundingMethod.TO_NEAREST_EVEN:
+        return np.rint(x)
+    x = asarray(x)
+    if x.dtype.kind == "c":  # each part, as numpy's rint rounds them
+        re, im = (_round_impl(part, rounding_method=rounding_method) for part in (x.real, x.imag))
+        return (re + 1j * im).astype(x.dtype)
+    if x.dtype.kind in "biu":  # whole already: rint gives them in its result dtype
+        return np.rint(x)
+    whole = np.trunc(x)
+    # x - trunc(x) is exact, so a half is seen as a half (unlike trunc(x + copysign(0.5, x)));
+    # at +-inf it is NaN (quietly), which keeps the infinity
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(x - whole) >= 0.5, whole + np.sign(x), whole).astype(
+            whole.dtype, copy=False)
+
+
+round_p = Primitive("round")
+round_p.impl = _round_impl
+
+
+def _round_abstract_eval(x, *, rounding_method):
+    try:
+        return ufunc_result_aval(np.rint, (x,), x.shape)
+    except TypeError:
+        raise TypeError(f"round is not defined for an operand of type {x.str_short()}") from None
+
+
+round_p.abstract_eval = _round_abstract_eval
+elementwise_rule(round_p)
 def_zero_derivative(round_p)
+# printed as JAX's: the method's number (an IntEnum prints as its value)
+round_p.printed_params = lambda params, eqn: {"rounding_method": int(params["rounding_method"])}
+round_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
+
+
+def round(x: ArrayLike,  # noqa: A001 (JAX's name)
+          rounding_method: int = RoundingMethod.AWAY_FROM_ZERO) -> Array:
+    """x rounded to the nearest integer (a float); halves away from zero by default, as JAX's
+    lax.round, or to the even neighbour with RoundingMethod.TO_NEAREST_EVEN (numpy's rint).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> x = fnp.array([-2.5, 0.5, 1.5])
+    >>> lax.round(x), lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+    (Array([-3.,  1.,  2.], dtype=float64), Array([-2.,  0.,  2.], dtype=float64))
+    """
+    try:
+        method = RoundingMethod(rounding_method)
+    except ValueError:
+        raise ValueError(f"round: rounding_method={rounding_method!r} is not a valid "
+                         f"RoundingMethod; pass RoundingMethod.AWAY_FROM_ZERO (0) or "
+                         f"RoundingMethod.TO_NEAREST_EVEN (1)") from None
+    return bind(round_p, x, rounding_method=method)
+
+
+round.primitive = round_p  # type: ignore[attr-defined]
 
 # ---- comparisons and logic: boolean (or integer) results, no derivative ---------------------
 

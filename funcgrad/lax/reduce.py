@@ -247,7 +247,7 @@ cumsum_p.impl = _cumsum_impl
 cumsum_p.abstract_eval = _cumsum_abstract_eval
 
 
-def cumsum(x: ArrayLike, axis: int, reverse: bool = False) -> Array:
+def cumsum(x: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
     """Running sums along `axis` (from the end when reverse): its own transpose, reversed.
 
     >>> import funcgrad.numpy as fnp
@@ -264,6 +264,80 @@ defvjp(cumsum_p, lambda ct, ans, x, *, axis, reverse: cumsum(ct, axis, not rever
 cumsum_p.batch = lambda args, dims, *, axis, reverse: (
     cumsum(args[0], axis + (axis >= dims[0]), reverse), dims[0])
 cumsum_p.declare(fresh=True, jit=None, structured_batch=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
+
+# ---- the other running reductions: compositions (a prefix scan of the binary operation) ------
+
+
+def _cumulative(name, op, x, axis, reverse):
+    """Running `op` along `axis` as a prefix scan of log2(n) steps (Hillis and Steele): step s
+    combines each element with the one s before it. Every step is primitives (slices, op,
+    concatenate), so the derivatives, batching and jit are theirs."""
+    shape = get_aval(x).shape
+    if axis < 0:
+        raise ValueError(f"{name}: XLA operations do not allow negative axes (got axis={axis}); "
+                         f"pass axis + x.ndim")
+    check_axes(name, len(shape), (axis,))
+    if get_aval(x).dtype.kind == "b":
+        raise TypeError(f"{name} does not accept dtype bool. Accepted dtypes are subtypes of "
+                        f"number; convert it first (lax.convert_element_type)")
+    n = shape[axis]
+    if reverse:
+        x = _shape.rev(x, (axis,))
+
+    def part(v, lo, hi):
+        return _shape.slice(v, tuple(lo if i == axis else 0 for i in range(len(shape))),
+                            tuple(hi if i == axis else d for i, d in enumerate(shape)))
+    step = 1
+    while step < n:
+        x = _shape.concatenate([part(x, 0, step), op(part(x, step, n), part(x, 0, n - step))],
+                               axis)
+        step *= 2
+    return _shape.rev(x, (axis,)) if reverse else x
+
+
+def cumprod(x: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running products along `axis` (from the end when reverse).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.cumprod(fnp.array([1., 2., 3., 4.]))
+    Array([ 1.,  2.,  6., 24.], dtype=float64)
+    """
+    return _cumulative("cumprod", _elementwise.mul, x, int(axis), bool(reverse))
+
+
+def cummax(x: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running maxima along `axis` (from the end when reverse).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.cummax(fnp.array([1., 3., 2., 4.]))
+    Array([1., 3., 3., 4.], dtype=float64)
+    """
+    return _cumulative("cummax", _elementwise.maximum, x, int(axis), bool(reverse))
+
+
+def cummin(x: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running minima along `axis` (from the end when reverse).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.cummin(fnp.array([3., 1., 2.]), reverse=True)
+    Array([1., 1., 2.], dtype=float64)
+    """
+    return _cumulative("cummin", _elementwise.minimum, x, int(axis), bool(reverse))
+
+
+def cumlogsumexp(x: ArrayLike, axis: int = 0, reverse: bool = False) -> Array:
+    """Running log(sum(exp(x))) along `axis` (from the end when reverse), without overflow.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.cumlogsumexp(fnp.zeros(3))
+    Array([0.        , 0.69314718, 1.09861229], dtype=float64)
+    """
+    return _cumulative("cumlogsumexp", _elementwise.logaddexp, x, int(axis), bool(reverse))
+
 
 # ---- argsort: the sorting permutation (integers: no derivative; sort differentiates through
 # the gather that applies it) ---------------------------------------------------------------------

@@ -97,7 +97,6 @@ absolute = abs = _unary(lax.abs, "absolute")
 sign = _unary(lax.sign, "sign")
 floor = _unary(lax.floor, "floor")
 ceil = _unary(lax.ceil, "ceil")
-rint = _unary(lax.round, "rint")
 isfinite = _unary(lax.is_finite, "isfinite")
 bitwise_not = invert = _unary(lax.bitwise_not, "invert")
 
@@ -126,13 +125,19 @@ def reciprocal(x: ArrayLike) -> Array:
     return lax.div(1, x) if dtype_of(x).kind in "fc" else lax.floor_divide(1, x)
 
 
+def rint(x: ArrayLike) -> Array:
+    """numpy.rint, differentiable: halves to the even neighbour (lax.round's TO_NEAREST_EVEN)."""
+    return lax.round(x if isinstance(x, Tracer) else operand(x),
+                     lax.RoundingMethod.TO_NEAREST_EVEN)
+
+
 def round(a: ArrayLike, decimals: int = 0) -> Array:
     """numpy.round: half to even, at `decimals` places."""
     a = operand(a)
     if decimals == 0:
-        return lax.round(a)
+        return rint(a)
     scale = 10.0 ** decimals
-    return lax.div(lax.round(lax.mul(a, scale)), scale)
+    return lax.div(rint(lax.mul(a, scale)), scale)
 
 
 around = round

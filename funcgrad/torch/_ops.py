@@ -460,7 +460,13 @@ ceil = _unary("CeilBackward0", lax.ceil, float_only=False, saves=False)
 trunc = fix = _unary("TruncBackward0", _trunc, float_only=False, saves=False)
 frac = _unary("FracBackward0", _frac, float_only=False, saves=False)
 reciprocal = _unary("ReciprocalBackward0", lambda x: 1 / x, saves=False, saves_out=True)
-_round = _unary("RoundBackward0", lax.round, float_only=False, saves=False)
+
+
+def _round_even(x):  # PyTorch's rounding: halves to even (lax.round's default is away from 0)
+    return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+
+
+_round = _unary("RoundBackward0", _round_even, float_only=False, saves=False)
 
 
 def round(input, *, decimals=0):  # noqa: A001 (torch.round)
@@ -470,7 +476,7 @@ def round(input, *, decimals=0):  # noqa: A001 (torch.round)
     if not decimals:
         return _round(input)
     scale = 10.0 ** decimals
-    return apply_op("RoundBackward1", lambda x: lax.round(x * scale) / scale, [input],
+    return apply_op("RoundBackward1", lambda x: _round_even(x * scale) / scale, [input],
                     saves=False)
 
 
