@@ -41,6 +41,8 @@ SPECTRAL_SKIP = {"axis": "the signal's axis: every axis form is tests/test_scipy
 HYP_WHY = "JAX has no parameter derivatives of 1F1/2F1: finite differences are the oracle"
 LOGSUMEXP = Spec(kw={"b": (None, 0.5), "return_sign": (False, True)})
 UNARY = Spec()
+# lax's matrix products: the result dtype by default, or float64 asked for (JAX accumulates in it).
+DOT_OUT_TYPE = {"preferred_element_type": (None, np.float64)}
 BINARY = Spec(args=(arg("x"), arg("y")))
 FAMILIES: list[tuple[list[str], Spec]] = [
     (_names(NP, "abs absolute negative positive square exp sin cos sinh cosh tanh conj conjugate "
@@ -447,7 +449,15 @@ SPECS: dict[str, Spec] = {
     SP + "linalg.qr_multiply": Spec(args=(arg("x"), lambda c: c.arr(shape=(2, c.shape[0]))),
                                     shapes=((1, 1), (3, 2), (2, 3), (3, 3)),
                                     kw={"mode": ("right",), "pivoting": (False, True),
-                                        "conjugate": (False, True)}),
+                                        "conjugate": (False, True), "overwrite_c": (False,)}),
+    **{SP + "linalg." + name: Spec(args=(lit(4),), shapes=((),), diff=False, kw=kw, jax=None,
+                                   why="JAX has no " + name + ": scipy's")
+       for name, kw in (("helmert", {"full": (False, True)}),
+                        ("invhilbert", {"exact": (False, True)}),
+                        ("pascal", {"kind": ("symmetric", "lower", "upper"),
+                                    "exact": (True, False)}),
+                        ("invpascal", {"kind": ("symmetric", "lower", "upper"),
+                                       "exact": (True, False)}))},
     SP + "linalg.rsf2csf": Spec(args=(lambda c: _real_schur(c)[0], lambda c: _real_schur(c)[1]),
                                 shapes=((1, 1), (3, 3), (4, 4))),
     SP + "linalg.polar": Spec(args=(arg("wc"),), shapes=SQUARE,
@@ -481,13 +491,16 @@ SPECS: dict[str, Spec] = {
     LAX + "signbit": Spec(jax=_jnp("signbit")),
     LAX + "cumsum": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY),
     LAX + "broadcast": Spec(args=(arg("x"), lit((2,)))),
-    LAX + "collapse": Spec(args=(arg("x"), lit(0))),
+    LAX + "collapse": Spec(args=(arg("x"), lit(0)),
+                           kw={"stop_dimension": lambda c: (None, c.ndim)}),
     LAX + "iota": Spec(args=(lit(np.float64), lambda c: int(np.prod(c.shape)))),
     LAX + "broadcasted_iota": Spec(args=(lit(np.float32), lambda c: c.shape, lit(0)),
                                    shapes=NONEMPTY),
     LAX + "top_k": Spec(args=(arg("x"), lit(1)), shapes=NONEMPTY),
-    LAX + "slice_in_dim": Spec(args=(arg("x"), lit(0), lit(1)), shapes=NONEMPTY),
-    LAX + "dynamic_slice_in_dim": Spec(args=(arg("x"), lit(-1), lit(1)), shapes=NONEMPTY),
+    LAX + "slice_in_dim": Spec(args=(arg("x"), lit(0), lit(1)), shapes=NONEMPTY,
+                               kw={"stride": (1, 2)}),
+    LAX + "dynamic_slice_in_dim": Spec(args=(arg("x"), lit(-1), lit(1)), shapes=NONEMPTY,
+                                       kw={"allow_negative_indices": (True, False)}),
     LAX + "dynamic_index_in_dim": Spec(args=(arg("x"), lit(0)), shapes=NONEMPTY),
     LAX + "index_in_dim": Spec(args=(arg("x"), lit(-1)), shapes=NONEMPTY),
     LAX + "dynamic_update_slice_in_dim": Spec(
@@ -512,7 +525,15 @@ SPECS: dict[str, Spec] = {
                                        shapes=((3,), (4,))),
     LAX + "pad": Spec(args=(arg("x"), lit(0.5), lit(((1, 2, 1),))), shapes=((3,), (1,), (0,))),
     LAX + "dot_general": Spec(args=(arg("x"), arg("x"), lit((((1,), (1,)), ((), ())))),
-                              shapes=((2, 3), (1, 2))),
+                              shapes=((2, 3), (1, 2)), kw=DOT_OUT_TYPE),
+    LAX + "dot": Spec(args=(arg("x"), arg("x")), shapes=((3,), (1,)),
+                      kw={"dimension_numbers": (None,), **DOT_OUT_TYPE}),
+    LAX + "full_like": Spec(args=(arg("x"), lit(1.5)), kw={"shape": (None, (2,))}),
+    LAX + "round": UNARY.replace(kw={"rounding_method": (0, 1)}),
+    LAX + "sort": Spec(shapes=NONEMPTY, kw={"dimension": (-1, 0), "is_stable": (True, False),
+                                            "num_keys": (1,)}),
+    LAX + "sort_key_val": Spec(args=(arg("x"), arg("x")), shapes=NONEMPTY,
+                               kw={"dimension": (-1, 0), "is_stable": (True, False)}),
     LAX + "map": Spec(args=(lit(np.sin), arg("x")), shapes=NONEMPTY, jax=None,
                       numpy=lambda f, xs: np.stack([f(x) for x in xs]),
                       why="the function argument is a numpy ufunc here; JAX needs its own"),

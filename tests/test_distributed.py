@@ -132,7 +132,13 @@ FAULTS = [
 @pytest.mark.parametrize("mode,status,report", FAULTS, ids=[f[0] for f in FAULTS])
 def test_a_fault_stops_every_rank_in_bounded_time_with_one_report(mode, status, report):
     code, out, took = run_job("faults.py", mode, timeout=120)
-    assert code == status, out
+    if mode == "exit":
+        # A rank that dies outside Python (os._exit) leaves MPICH's proxy two paths, and under
+        # load it may take the one that records the SIGKILL it sends the other ranks: mpiexec
+        # ORs every rank's wait status, giving 9 (funcgrad/distributed/_launch.py's docstring).
+        assert code in (status, signal.SIGKILL), out
+    else:
+        assert code == status, out
     assert took < BOUND, f"{mode}: the job took {took:.1f} s to stop\n{out}"
     assert "unreachable" not in out, out
     if report is not None:

@@ -68,6 +68,11 @@ def launch(n: int, argv: Sequence[str], env: Mapping[str, str] | None = None,
     first failing rank's. SIGINT and SIGTERM are passed on to the ranks; past `timeout`
     seconds the job is stopped (status 124). No process of the job outlives this call.
 
+    A rank that fails in Python (an exception, sys.exit) is reported with its own status. One
+    that dies outside Python (os._exit, a crash) may be reported as 9 instead: MPICH's mpiexec
+    ORs the wait statuses of all ranks, and on a loaded machine its proxy can record the
+    SIGKILL it stops the surviving ranks with.
+
     >>> launch(1, [sys.executable, "-c", "raise SystemExit(3)"])
     3
     """

@@ -3,7 +3,8 @@ processes of one MPI job (the script calls `funcgrad.distributed.initialize()`).
 
 Options: `-n/--nproc N`; `--hostfile FILE` or `--hosts a,b` for several machines (MPICH's
 host file: one `host[:slots]` a line); `--timeout SECONDS` for the whole job; `-m module` in
-place of a script. The exit status is the first failing rank's (124 on timeout).
+place of a script. The exit status is the first failing rank's (124 on timeout; see
+`launch` for a rank that dies outside Python).
 """
 from __future__ import annotations
 

@@ -286,6 +286,12 @@ def dynamic_slice_in_dim(operand: ArrayLike, start_index: ArrayLike, slice_size:
     """
     shape = get_aval(operand).shape
     axis = _axis_of(shape, axis, "dynamic_slice_in_dim")
+    if not allow_negative_indices and isinstance(start_index, (int, np.integer)) \
+            and start_index < 0:
+        # JAX's check, on static starts only: a traced one is clamped to 0 as dynamic_slice's.
+        raise ValueError(f"Index {start_index} is out of bounds for dimension {axis} if "
+                         "allow_negative_indices=False; pass a start >= 0, or "
+                         "allow_negative_indices=True to count it from the end")
     start = _wrapped(start_index, shape[axis]) if allow_negative_indices else start_index
     return _indexing.dynamic_slice(operand, _in_dim(shape, axis, start, lambda d: 0),
                                    _in_dim(shape, axis, operator.index(slice_size), lambda d: d))
