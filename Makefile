@@ -13,16 +13,19 @@ demo: $(BIN)/python
 	$(PIP) -e .
 	$(BIN)/python examples/tour.py
 
+# The suite runs on every core (pytest-xdist), at most 4 processes: each holds the oracles
+# (JAX, PyTorch, scipy) and their caches, a few GB. PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto --maxprocesses=4
 test: $(BIN)/python
 	$(PIP) -e ".[test,oracle,types,jax,optax,mpi,scipy]"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # The long run: the opt-in slow tests (FUNCGRAD_SLOW=1, e.g. every L-BFGS setup against optax) and
 # many more hypothesis examples per property (the every-function harness, tests/test_harness.py:
 # 40 generated calls per function instead of 1; FUNCGRAD_HARNESS_EXAMPLES=n sets the number).
 test-long: $(BIN)/python
 	$(PIP) -e ".[test,oracle,types,jax,optax,mpi,scipy]"
-	FUNCGRAD_SLOW=1 FUNCGRAD_HYPOTHESIS=deep $(BIN)/python -m pytest
+	FUNCGRAD_SLOW=1 FUNCGRAD_HYPOTHESIS=deep $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # The long fuzz run: every public function of the funcgrad API with 200 generated calls each
 # (tests/test_fuzz_api.py; `make test` runs 3 each), the full-size load tests

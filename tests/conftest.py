@@ -2,6 +2,7 @@
 
 FUNCGRAD_HYPOTHESIS=deep runs many more examples per property; the default ("ci") is bounded and
 has no deadline, so a slow moment on a shared machine never fails a test."""
+import importlib
 import os
 import sys
 
@@ -45,19 +46,30 @@ def gpu(request, monkeypatch):
     backend._reset_for_tests()
 
 
+# Test modules that print a list at the end of the run: each has write_summary(section, line,
+# recorded), `recorded` being the values its tests stored in their reports' user_properties under the
+# module's name less `test_`.
+SUMMARIES = ("test_fuzz_api", "test_torch_bad_input", "test_harness")
+
+
 def pytest_terminal_summary(terminalreporter):
-    """The public functions the fuzz suite leaves out (tests/test_fuzz_api.py EXCLUDED), each
-    with its reason, and the findings it expects to fail until their owners' fixes merge."""
-    fuzz = sys.modules.get("test_fuzz_api")
-    if fuzz is None:
-        return
-    terminalreporter.section("funcgrad API functions not fuzzed (tests/test_fuzz_api.py)")
-    for name, why in sorted(fuzz.EXCLUDED.items()):
-        terminalreporter.write_line(f"{name}: {why}")
-    if fuzz.XFAIL:
-        terminalreporter.section("fuzz findings expected to fail until fixed (XFAIL)")
-        for name, why in sorted(fuzz.XFAIL.items()):
-            terminalreporter.write_line(f"{name}: {why}")
+    """Each summary module's lists (what it leaves out, with the reasons), when its tests ran.
+    Built from the test reports, so it is whole under pytest-xdist too: its worker processes
+    send their reports (and the properties they carry) to this one."""
+    ran, recorded = set(), {name: [] for name in SUMMARIES}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            module = getattr(report, "nodeid", "").partition("::")[0]
+            name = module.rpartition("/")[2].removesuffix(".py")
+            if name in recorded:
+                ran.add(name)
+                recorded[name] += [v for k, v in getattr(report, "user_properties", ())
+                                   if k == name.removeprefix("test_")]
+    for name in SUMMARIES:
+        if name in ran:
+            module = sys.modules.get(name) or importlib.import_module(name)
+            module.write_summary(terminalreporter.section, terminalreporter.write_line,
+                                 recorded[name])
 
 
 @pytest.fixture(autouse=True)
@@ -70,20 +82,3 @@ def _dtype_mode_restored():
     if not config.jax_enable_x64 or config.dtype_promotion != "numpy":
         config.update("jax_enable_x64", True)
         config.update("dtype_promotion", "numpy")
-
-
-class _HarnessSummary:
-    """What the every-function harness (tests/test_harness.py) leaves out, each with its reason:
-    functions, keywords, and known differences (a known check that now passes is listed as
-    fixed, so its entry can go)."""
-
-    @staticmethod
-    def pytest_terminal_summary(terminalreporter):
-        harness = sys.modules.get("test_harness")
-        if harness is None:
-            return
-        harness.write_summary(terminalreporter.section, terminalreporter.write_line)
-
-
-def pytest_configure(config):
-    config.pluginmanager.register(_HarnessSummary(), "funcgrad-harness-summary")

@@ -859,3 +859,15 @@ def test_what_the_fuzzer_found(call, want):
     with quiet(), jax.enable_x64(True):
         got, expected = eval(call, env), eval(want, env)
     assert_same(np.asarray(got), np.asarray(expected), call)
+
+
+def write_summary(section, line, recorded):
+    """The public functions left out (EXCLUDED), each with its reason, and the findings expected
+    to fail until their owners' fixes merge, for the test summary (tests/conftest.py)."""
+    section("funcgrad API functions not fuzzed (tests/test_fuzz_api.py)")
+    for name, why in sorted(EXCLUDED.items()):
+        line(f"{name}: {why}")
+    if XFAIL:
+        section("fuzz findings expected to fail until fixed (XFAIL)")
+        for name, why in sorted(XFAIL.items()):
+            line(f"{name}: {why}")

@@ -74,7 +74,17 @@ def _one_call(qualname, func, spec, np_f, jax_f, args, kwargs, rng, full):
 
 
 @pytest.mark.parametrize("qualname", list(FUNCS))
-def test_function_against_oracles(qualname):
+def test_function_against_oracles(qualname, request):
+    try:
+        _against_oracles(qualname)
+    finally:
+        # the summary's data, carried on the test's report (so that it reaches the summary from
+        # pytest-xdist's worker processes too)
+        request.node.user_properties.append(("harness", (qualname,
+                                                        dict(RESULTS.get(qualname, {})))))
+
+
+def _against_oracles(qualname):
     if qualname in EXCLUDED:
         pytest.skip(f"not in the harness: {EXCLUDED[qualname]}")
     func = FUNCS[qualname]
@@ -173,10 +183,11 @@ def test_coverage_page_is_up_to_date():
                                        "`python docs/gen_coverage.py`")
 
 
-def write_summary(section, line):
-    """The test summary's lists (tests/conftest.py calls this at the end of a run)."""
+def write_summary(section, line, recorded):
+    """The test summary's lists (tests/conftest.py calls this at the end of a run, with the
+    (qualname, results) pairs the tests recorded)."""
     from _harness_inputs import KEYWORD_SKIPS  # reason: the summary's own table
-    ran = {q: r for q, r in RESULTS.items() if r}
+    ran = {q: r for q, r in recorded if r}
     if not ran:
         return
     section("every-function harness: functions not checked (tests/_harness_specs.py EXCLUDED)")

@@ -112,25 +112,16 @@ BAD_SETTINGS = settings(max_examples=_EXAMPLES, deadline=None, database=None,
 NAMES = sorted(CASES)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _coverage_summary(request):
-    """Prints the coverage list (the functions and layers exercised) in the test summary."""
-    class Summary:
-        @staticmethod
-        def pytest_terminal_summary(terminalreporter):
-            terminalreporter.section("funcgrad.torch bad-input coverage")
-            terminalreporter.write_line(f"{len(NAMES)} functions and layers, "
-                                        f"{sum(len(CASES[n]) for n in NAMES)} kinds of bad call, "
-                                        f"{_EXAMPLES} drawn calls per function:")
-            terminalreporter.write_line(", ".join(f"{n} ({len(CASES[n])})" for n in NAMES))
-            if PENDING:
-                terminalreporter.write_line("known not to match PyTorch yet (xfail): "
-                                            + ", ".join(f"{n} ({len(PENDING[n])})"
-                                                        for n in sorted(PENDING)))
-    plugin = Summary()
-    if not request.config.pluginmanager.is_registered(plugin):
-        request.config.pluginmanager.register(plugin, "torch-bad-input-coverage")
-    yield
+def write_summary(section, line, recorded):
+    """The coverage list (the functions and layers exercised), for the test summary
+    (tests/conftest.py calls this when this module's tests ran)."""
+    section("funcgrad.torch bad-input coverage")
+    line(f"{len(NAMES)} functions and layers, {sum(len(CASES[n]) for n in NAMES)} kinds of bad "
+         f"call, {_EXAMPLES} drawn calls per function:")
+    line(", ".join(f"{n} ({len(CASES[n])})" for n in NAMES))
+    if PENDING:
+        line("known not to match PyTorch yet (xfail): "
+             + ", ".join(f"{n} ({len(PENDING[n])})" for n in sorted(PENDING)))
 
 
 @pytest.mark.parametrize("name", NAMES)
