@@ -643,8 +643,6 @@ KNOWN: dict[tuple[str, str], str] = {
        for q in ("quantile", "percentile")},
     (LAX + "pad", "jax-error"): "pending: jaxapi (JAX refuses a Python-float padding_value "
                                 "beside a float32 operand under x64: FINDINGS-jaxapi.md)",
-    (LAX + "rem", "*"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
-                        "XFAIL); its derivative differs with it",
     **{(NN + n, "*-error"): "deliberate: a 0-d input is its own (log-)softmax (the docstring "
                               "example); JAX refuses axis -1 of a 0-d array"
        for n in ("softmax", "log_softmax")},
@@ -737,8 +735,6 @@ KNOWN: dict[tuple[str, str], str] = {
     (SP + "stats.poisson.entropy", "vjp*"): "JAX's derivative of poisson.entropy is NaN; "
                                             "funcgrad's is checked against finite differences "
                                             "in tests/test_scipy_stats2.py",
-    (LAX + "rem", "jax"): "lax.rem is numpy's remainder, not C's fmod (tests/test_fuzz_api.py "
-                          "XFAIL)",
 }
 
 

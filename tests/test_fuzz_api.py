@@ -482,9 +482,6 @@ _F_VAR_DTYPE = ("not fixed yet (fuzz): var/std/nanvar/nanstd with an explicit dt
 XFAIL = {
     "funcgrad.numpy.var": _F_VAR_DTYPE, "funcgrad.numpy.std": _F_VAR_DTYPE,
     "funcgrad.numpy.nanvar": _F_VAR_DTYPE, "funcgrad.numpy.nanstd": _F_VAR_DTYPE,
-    "funcgrad.lax.rem": "not fixed yet (fuzz): lax.rem is numpy's remainder (the divisor's sign); "
-                        "JAX's lax.rem is C's fmod (the dividend's): rem(0.5, -1.25) is -0.75 here, "
-                        "0.5 in JAX. Callers (numpy/_ufuncs, _indexing, torch/_ops) rely on it",
 }
 
 
@@ -822,8 +819,7 @@ FOUND = [
     ("fnp.fft.fftn(fnp.ones((2, 3)), axes=(5,))", ValueError),
     ("fnp.sum(fnp.ones(2), keepdims=[1])", TypeError), ("fnp.nansum(1.0, keepdims=None)", TypeError),
     ("frandom.permutation(frandom.PRNGKey(0), fnp.ones((2, 3)), axis=3)", ValueError),
-    pytest.param("lax.rem(fnp.array(0.5), fnp.array(-1.25))", "jax.lax.rem(0.5, -1.25)",
-                 marks=pytest.mark.xfail(reason="lax.rem: numpy's remainder, not C's fmod")),
+    ("lax.rem(fnp.array(0.5), fnp.array(-1.25))", "jax.lax.rem(0.5, -1.25)"),
     ("fg.grad(None)", TypeError),
     ("fg.vmap(3)", TypeError),
     ("fnp.broadcast_to(1.0, -1)", ValueError),

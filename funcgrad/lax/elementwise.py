@@ -4,6 +4,7 @@ rule (from the ufunc), then its derivative."""
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -82,9 +83,56 @@ floor_divide_p = _ufunc_prim("floor_divide", np.floor_divide)
 floor_divide = _fn(floor_divide_p)
 def_zero_derivative(floor_divide_p)
 
-rem_p = _ufunc_prim("rem", np.remainder)  # numpy's remainder: the sign of the divisor
-rem = _fn(rem_p)
-defderiv(rem_p, lambda ans, x, y: 1, lambda ans, x, y: -floor(x / y))
+def _integral(v):
+    dt = getattr(v, "dtype", None)
+    return type(v) in (int, bool) if dt is None else dt.kind in "iub"
+
+
+def _rem_impl(x, y, xp=np):
+    """C's fmod, as XLA's remainder: the result has the dividend's sign (|result| < |y|). An
+    integer divided by zero leaves the dividend, quietly (XLA's definition; numpy's fmod gives 0
+    and warns); a float one is NaN, as numpy's (which warns)."""
+    if not (_integral(x) and _integral(y)):
+        return xp.fmod(x, y)
+    zero = xp.equal(y, 0)
+    if not zero.any():
+        return xp.fmod(x, y)
+    return xp.where(zero, x, xp.fmod(x, xp.where(zero, 1, y)))
+
+
+def _rem_jit(ctx, outs, ins, params, reuse):
+    fn = _rem_impl if ctx.xp is np else functools.partial(_rem_impl, xp=ctx.xp)
+    return f"{outs[0]} = {ctx.ref(fn, 'rem')}({', '.join(ins)})"
+
+
+def _trunc_quotient(x, y):
+    """x / y rounded toward zero: the number of whole y in x that rem(x, y) takes away."""
+    q = x / y
+    return select(q < 0, ceil(q), floor(q))
+
+
+rem_p = _ufunc_prim("rem", np.fmod)  # (numpy's fmod gives the shape and dtype rule)
+rem_p.impl = _rem_impl
+rem_p.jit = _rem_jit
+
+
+def rem(x: ArrayLike, y: ArrayLike) -> Array:
+    """JAX's lax.rem: C's fmod, the remainder of x / y rounded toward zero, with the sign of the
+    dividend x (numpy.remainder, Python's %, takes the divisor's: funcgrad.numpy.remainder). An
+    integer divided by zero gives x, as XLA's. Its derivative is 1 in x and -trunc(x / y) in y.
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad import lax
+    >>> lax.rem(fnp.array([-7.0, 7.0]), fnp.array([3.0, -3.0]))
+    Array([-1.,  1.], dtype=float64)
+    >>> lax.rem(fnp.array([-7, 7]), 3)
+    Array([-1,  1], dtype=int64)
+    """
+    return bind(rem_p, x, y)
+
+
+rem.primitive = rem_p  # type: ignore[attr-defined]
+defderiv(rem_p, lambda ans, x, y: 1, lambda ans, x, y: -_trunc_quotient(x, y))
 
 pow_p = _ufunc_prim("pow", np.power)
 pow = _fn(pow_p)

@@ -89,7 +89,7 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None,
         raise TypeError(f"take: indices must be integers, got {dtype_of(idx)}")
     mode = mode or "raise"
     if mode == "wrap":
-        idx = lax.rem(idx, n)
+        idx = U.remainder(idx, n)  # numpy's: a negative index wraps to n - k
     elif mode == "clip":
         idx = lax.maximum(lax.minimum(idx, n - 1), 0)
     elif mode == "raise":

@@ -64,7 +64,6 @@ subtract = _binary(lax.sub, "subtract")
 multiply = _binary(lax.mul, "multiply")
 divide = true_divide = _binary(lax.div, "divide")
 floor_divide = _binary(lax.floor_divide, "floor_divide")
-remainder = mod = _binary(lax.rem, "remainder")
 arctan2 = _binary(lax.atan2, "arctan2")
 maximum = _binary(lax.maximum, "maximum")
 minimum = _binary(lax.minimum, "minimum")
@@ -413,23 +412,94 @@ def trunc(x: ArrayLike) -> Array:
 fix = trunc
 
 
-def fmod(x1: ArrayLike, x2: ArrayLike) -> Array:
+class _NumpyFirst:
+    """What trace.eager_binary reads of a primitive (impl, impl_checks_input), for a numpy
+    function that funcgrad composes of several primitives: outside any trace, on host operands,
+    numpy's own ufunc computes it in one call (the values the composition gives too, and
+    numpy's warnings: an integer divided by zero)."""
+    impl_checks_input = True
+
+    def __init__(self, ufunc: Any):
+        self.impl = ufunc
+
+
+def _numpy_first(ufunc: Any, general: Callable[..., Any]) -> Callable[..., Any]:
+    """`general` under the name of numpy's `ufunc`, with that ufunc as its eager fast path (see
+    _NumpyFirst); the operators (x % y) take the same path (numpy/_methods.py reads
+    `primitive`)."""
+    general.__name__ = general.__qualname__ = ufunc.__name__
+    first = _NumpyFirst(ufunc)
+    fast = eager_binary(first, general)
+    fast.primitive = first
+    return fast
+
+
+def _divisor(x2: Any) -> Any:
+    """An integer divisor with its zeros made 1: numpy's integer remainder and fmod by zero
+    are 0 (rem(x, 1)); lax.rem's, as XLA's, would leave x."""
+    return lax.select(lax.eq(x2, 0), 1, x2)
+
+
+def _fmod(x: ArrayLike, y: ArrayLike) -> Array:
     """numpy.fmod: C's remainder, with the sign of the dividend (numpy.remainder has the
-    divisor's). Its derivative is 1 in x1 and -trunc(x1 / x2) in x2.
+    divisor's): lax.rem. Its derivative is 1 in x and -trunc(x / y) in y.
 
     >>> import funcgrad.numpy as fnp
     >>> fnp.fmod(fnp.array([-3.0, 3.0]), 2.0)
     Array([-1.,  1.], dtype=float64)
     """
-    x1, x2 = operand(x1), operand(x2)
-    dt = ufunc_dtype(np.fmod, x1, x2)
-    x1, x2 = cast(x1, dt), cast(x2, dt)
+    x, y = operand(x), operand(y)
+    dt = ufunc_dtype(np.fmod, x, y)
+    x, y = cast(x, dt), cast(y, dt)
+    return lax.rem(x, _divisor(y) if dt.kind in "iu" else y)
+
+
+def divisor_signed(r: ArrayLike, y: ArrayLike) -> Array:
+    """r = lax.rem(x, y) (the dividend's sign) moved to the divisor's: r + y where r is
+    nonzero and its sign is not y's (a zero stays as it is: numpy's remainder gives it the
+    divisor's sign, PyTorch's keeps fmod's).
+
+    >>> import funcgrad.numpy as fnp
+    >>> from funcgrad.numpy._ufuncs import divisor_signed
+    >>> divisor_signed(fnp.array([-1.0, 1.0, -0.0]), fnp.array([3.0, 3.0, 3.0]))
+    Array([ 2.,  1., -0.], dtype=float64)
+    """
+    return lax.select(lax.bitwise_and(lax.ne(r, 0), lax.ne(lax.lt(r, 0), lax.lt(y, 0))),
+                      lax.add(r, y), r)
+
+
+def _remainder(x: ArrayLike, y: ArrayLike) -> Array:
+    """numpy.remainder (numpy.mod, Python's %): the remainder of floor division, with the sign
+    of the divisor (fmod and lax.rem have the dividend's). A zero result is +0.0 or -0.0 with
+    the divisor's sign; an integer divided by zero gives 0 (numpy warns). Its derivative is 1
+    in x and -floor(x / y) in y.
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.remainder(fnp.array([-7.0, 7.0]), fnp.array([3.0, -3.0]))
+    Array([ 2., -2.], dtype=float64)
+    >>> fnp.remainder(fnp.array([-7, 7]), 3)
+    Array([2, 1], dtype=int64)
+    """
+    x, y = operand(x), operand(y)
+    dt = ufunc_dtype(np.remainder, x, y)
+    x, y = cast(x, dt), cast(y, dt)
+    if dt.kind in "iu":
+        y = _divisor(y)
+    r = lax.rem(x, y)  # the dividend's sign
     if dt.kind == "u":
-        return lax.rem(x1, x2)
-    r = lax.rem(lax.abs(x1), lax.abs(x2))  # >= 0 (or NaN)
-    if dt.kind == "f":  # x1's sign bit, -0.0 included
-        return lax.select(lax.signbit(x1), lax.neg(r), r)
-    return lax.mul(lax.sign(x1), r)
+        return r
+    out = divisor_signed(r, y)
+    if dt.kind == "i":
+        return out
+    # numpy's zero has the divisor's sign: a signed zero, less 0 * r's tangent (stop_gradient(r)
+    # - r is +0.0, and z - +0.0 keeps z's sign), so that the derivative there is r's, as JAX's
+    signed_zero = lax.select(lax.signbit(y), dt.type(-0.0), dt.type(0.0))
+    zero = lax.sub(signed_zero, lax.sub(stop_gradient(r), r))
+    return lax.select(lax.ne(r, 0), out, zero)
+
+
+fmod = _numpy_first(np.fmod, _fmod)
+remainder = mod = _numpy_first(np.remainder, _remainder)
 
 
 def modf(x: ArrayLike) -> tuple[Array, Array]:
@@ -448,9 +518,14 @@ def modf(x: ArrayLike) -> tuple[Array, Array]:
 
 
 def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[Array, Array]:
-    """numpy.divmod: (floor_divide(x1, x2), remainder(x1, x2))."""
+    """numpy.divmod: (floor_divide(x1, x2), remainder(x1, x2)).
+
+    >>> import funcgrad.numpy as fnp
+    >>> fnp.divmod(fnp.array([-7, 7]), 3)
+    (Array([-3,  2], dtype=int64), Array([2, 1], dtype=int64))
+    """
     x1, x2 = operand(x1), operand(x2)
-    return lax.floor_divide(x1, x2), lax.rem(x1, x2)
+    return floor_divide(x1, x2), remainder(x1, x2)
 
 
 cbrt = _unary(lax.cbrt, "cbrt")

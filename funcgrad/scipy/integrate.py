@@ -71,7 +71,8 @@ _C_LIST = [float(v) for v in _C]  # Python floats: the stage times are scalar ar
 
 
 def _rms(v):
-    return math.sqrt(float(np.mean(np.abs(v) ** 2))) if v.size else 0.0
+    # (np.mean's own sum and division, without its Python wrapper)
+    return math.sqrt(float(np.add.reduce(np.abs(v) ** 2) / v.size)) if v.size else 0.0
 
 
 def _initial_step(rhs, t0, y0, f0, rtol, atol):
@@ -113,7 +114,8 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
     ky_acc[7] = f
     y_new, stage = np.empty(n, cd), np.empty(n, cd)
     scale, scale2 = np.empty(n, y.real.dtype), np.empty(n, y.real.dtype)
-    m = np.empty_like(_TABLEAU)
+    m = _TABLEAU.copy()  # its column 0 (y's coefficients) stays; the rest is dt * _TABLEAU's
+    m_scaled, tableau_scaled = m[:, 1:], _TABLEAU[:, 1:]
     # the stages' operands as views, made once (m is rewritten in place; ky and ky_acc swap)
     m_rows = [m[s, :s + 1] for s in range(7)]
     ky_rows, ky_acc_rows = [ky[:s + 1] for s in range(7)], [ky_acc[:s + 1] for s in range(7)]
@@ -124,8 +126,7 @@ def _solve(rhs, y0, ts, rtol, atol, mxstep, hmax):
         target = float(ts[i])
         steps = 0
         while t < target and steps < mxstep and dt > 0:
-            multiply(_TABLEAU, dt, out=m)
-            m[:, 0] = _TABLEAU[:, 0]
+            multiply(tableau_scaled, dt, out=m_scaled)
             ky[0] = y
             ky[1] = ky_acc[7]
             for s in range(1, 7):
@@ -208,12 +209,11 @@ class _Dynamics:
             self._lowered[sig] = _lower(self._jitted, y0, t0, *arg_leaves) if n is None \
                 else _lower(self._jitted_parts, y0[:n], t0, y0[n:2 * n], *arg_leaves)
         low = self._lowered[sig]
-        asarray = np.asarray
         if low is not None and n is None:
-            fn, consts = low.fn, low.consts
+            fn, consts, time = low.fn, low.consts, dtype.type  # (t as a numpy scalar)
 
             def rhs(y, t, out=None):
-                dy = fn(*consts, y, asarray(t, dtype), *arg_leaves)[0]
+                dy = fn(*consts, y, time(t), *arg_leaves)[0]
                 if out is None:
                     return dy
                 out[...] = dy
@@ -250,13 +250,19 @@ def _parts_rhs(low, n, dtype, arg_leaves):
     """The adjoint's rhs(state, t, out=None) from the compiled parts: each piece is written
     into its slice of out (viewed in the piece's shape, the views made once per out buffer:
     _solve passes the same row views every step), not concatenated."""
-    fn, consts, asarray = low.fn, low.consts, np.asarray
+    fn, consts, time = low.fn, low.consts, dtype.type  # (t as a numpy scalar)
     shapes = [(n,), (n,), ()] + [a.shape for a in arg_leaves]
     bounds = np.cumsum([0] + [math.prod(s) for s in shapes]).tolist()
     views: dict = {}  # id(out) -> (out, its pieces' views): out is kept, so its id stays its own
+    reads: dict = {}  # id(state) -> (state, its y and a views): _solve's stage buffer is reused
 
     def rhs_parts(state, t, out=None):
-        pieces = fn(*consts, state[:n], asarray(t, dtype), state[n:2 * n], *arg_leaves)
+        ya = reads.get(id(state))
+        if ya is None or ya[0] is not state:
+            ya = reads[id(state)] = (state, state[:n], state[n:2 * n])
+            if len(reads) > 8:  # states passed once (the first, _initial_step's) go
+                reads.clear()
+        pieces = fn(*consts, ya[1], time(t), ya[2], *arg_leaves)
         if out is None:
             return np.concatenate([np.ravel(p) for p in pieces]).astype(dtype, copy=False)
         found = views.get(id(out))
@@ -337,14 +343,20 @@ def _flatten(leaves, dtype):
     if not leaves:
         return fnp.zeros((0,), dtype)
     if len(leaves) == 1:
-        return fnp.ravel(fnp.asarray(leaves[0])).astype(dtype)
+        v = fnp.asarray(leaves[0])
+        aval = get_aval(v)
+        if aval.ndim == 1 and aval.dtype == dtype:  # (no operation to record under a transform)
+            return v
+        return fnp.ravel(v).astype(dtype)
     return fnp.concatenate([fnp.ravel(fnp.asarray(v)).astype(dtype) for v in leaves])
 
 
 def _unflatten(v, treedef, shapes, lead=()):
     """The leaves of a flat vector (or of rows of one, with leading axes `lead`) as a tree."""
-    if len(shapes) == 1 and get_aval(v).shape[-1] == int(np.prod(shapes[0])):
-        return tree.tree_unflatten(treedef, [fnp.reshape(v, tuple(lead) + tuple(shapes[0]))])
+    if len(shapes) == 1 and get_aval(v).shape[-1] == math.prod(shapes[0]):
+        shape = tuple(lead) + tuple(shapes[0])
+        return tree.tree_unflatten(treedef, [v if get_aval(v).shape == shape else
+                                             fnp.reshape(v, shape)])
     out, start = [], 0
     for s in shapes:
         n = int(np.prod(s))
@@ -373,9 +385,18 @@ def _odeint_impl(yv, ts, *arg_leaves, dynamics, rtol, atol, mxstep, hmax):
     if np.any(np.diff(ts) < 0):
         raise ValueError("odeint: the times t must be nondecreasing")
     yv = np.asarray(yv)
-    with backend.using_default_device("cpu"):  # func runs where the solve runs: on the host
-        rhs = dynamics.numpy(yv, ts[0] if len(ts) else 0.0, [np.asarray(a) for a in arg_leaves])
-        return _solve(rhs, yv, ts, rtol, atol, mxstep, hmax)
+    rhs = _on_host(dynamics.numpy, yv, ts[0] if len(ts) else 0.0,
+                   [np.asarray(a) for a in arg_leaves])
+    return _on_host(_solve, rhs, yv, ts, rtol, atol, mxstep, hmax)
+
+
+def _on_host(fn, *args):
+    """fn(*args) with the host as the default device: func runs where the solve runs (the
+    context is entered only where another device is the default)."""
+    if backend.default_device() is backend.CPU:
+        return fn(*args)
+    with backend.using_default_device("cpu"):
+        return fn(*args)
 
 
 def _odeint_abstract_eval(yv, ts, *arg_leaves, dynamics, rtol, atol, mxstep, hmax):
@@ -399,18 +420,23 @@ def _odeint_vjp(ct, ans, args, positions, residuals, *, dynamics, rtol, atol, mx
     n_args = sum(_size(x) for x in arg_leaves)
     if all(v.__class__ is Array and v._value.__class__ is np.ndarray for v in (ct, ans, *args)):
         ts_h, leaves = ts._value, [x._value for x in arg_leaves]
-        with backend.using_default_device("cpu"):
-            f = dynamics.numpy(yv._value, ts_h[0] if len(ts_h) else 0.0, leaves)
+        f = _on_host(dynamics.numpy, yv._value, ts_h[0] if len(ts_h) else 0.0, leaves)
         adjoint = []  # its rhs, made at the first interval (every interval's state has one shape)
 
         def solve(state, span):
             if not adjoint:
-                with backend.using_default_device("cpu"):
-                    adjoint.append(dynamics.adjoint.numpy(state, span[0], leaves))
-            return _solve(adjoint[0], state, span, rtol, atol, mxstep, hmax)[1]
+                adjoint.append(_on_host(dynamics.adjoint.numpy, state, span[0], leaves))
+            return _on_host(_solve, adjoint[0], state, span, rtol, atol, mxstep, hmax)[1]
         a, ts_bar, args_bar = _adjoint_sweep(np, f, solve, ans._value, ct._value, ts_h, n_args,
                                               dtype)
-        a, ts_bar, args_bar = wrap_value(a), wrap_value(ts_bar), wrap_value(args_bar)
+        # the cotangents in numpy, each wrapped once (no funcgrad operation per piece)
+        cts = [a, ts_bar.astype(ts_h.dtype, copy=False)]
+        start = 0
+        for x in leaves:
+            cts.append(args_bar[start:start + x.size].reshape(x.shape).astype(x.dtype,
+                                                                               copy=False))
+            start += x.size
+        return [wrap_value(cts[p]) for p in positions]
     else:
         def solve(state, span):
             return odeint_p.bind(state, span, *arg_leaves, dynamics=dynamics.adjoint, rtol=rtol,

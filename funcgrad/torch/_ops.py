@@ -14,6 +14,7 @@ from .._core.trace import eval_values
 from ..lax import elementwise as _elementwise
 from .. import nn as fg_nn
 from .. import numpy as fnp
+from ..numpy._ufuncs import divisor_signed
 from ..scipy.special import erf as _special_erf, gammaln
 from .._api import stop_gradient
 from .._custom import custom_vjp
@@ -213,7 +214,9 @@ def floor_divide(input, other):
 
 
 def _remainder_value(x, y):
-    return x - lax.floor(x / y) * y if x.dtype.kind in "fc" else lax.rem(x, y)
+    # PyTorch's: fmod moved to the divisor's sign, a zero keeping fmod's sign (numpy gives it
+    # the divisor's); an integer divisor of 0 is refused before (_check_int_division)
+    return divisor_signed(lax.rem(x, y), y) if x.dtype.kind in "fc" else fnp.remainder(x, y)
 
 
 def remainder(input, other):
@@ -231,12 +234,8 @@ def fmod(input, other):
     dt = D.result_type2(input, other)
     name = "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0"
 
-    def fn(a, b):
-        a, b = _as(a, dt), _as(b, dt)
-        q = a / b
-        return a - lax.sign(q) * lax.floor(lax.abs(q)) * b if dt.is_floating_point else \
-            lax.sign(a) * lax.rem(lax.abs(a), lax.abs(b))
-    return apply_op(name, fn, [input, other], saves=isinstance(other, Tensor), dtype=dt)
+    return apply_op(name, lambda a, b: fnp.fmod(_as(a, dt), _as(b, dt)), [input, other],
+                    saves=isinstance(other, Tensor), dtype=dt)
 
 
 def logical_and(input, other):
