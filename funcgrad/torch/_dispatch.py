@@ -29,6 +29,47 @@ class OpTrace(ReverseTrace):
         self.level = next(_trace._levels)
         self.alive = True
         self.site = None
+        self.nodes = []      # the tape's nodes in the order recorded (see order)
+        self.known = set()   # ... and the input leaves, to check that nothing else made one
+        self.ordered = True
+
+    def new_input(self, x):
+        t = ReverseTrace.new_input(self, x)
+        self.known.add(t.node)
+        return t
+
+    def _record(self, prim, params, primals, parents, ans, residuals):
+        out = ReverseTrace._record(self, prim, params, primals, parents, ans, residuals)
+        if out is not ans:
+            first = out if type(out) is ReverseTracer else _first_tracer(out)
+            if first is None:  # no differentiable result: nothing reads the node
+                return out
+            node = first.node
+            known = self.known
+            for p in node.parents:
+                if p[1] not in known:
+                    self.ordered = False
+            known.add(node)
+            self.nodes.append(node)
+        return out
+
+    def order(self, out_nodes, in_nodes):
+        """A topological order of the tape (consumers first) for funcgrad's backward walk, the
+        order recorded reversed, so that a backward need not sort it again; None when a node
+        did not come through _record (another transform's rule made it: the walk sorts then).
+        Complete when every output node is recorded and every recorded node's inputs are too
+        (by induction, every node the outputs reach)."""
+        known = self.known
+        if not self.ordered:
+            return None
+        for n, _ in out_nodes:
+            if n is not None and n not in known:
+                return None
+        order = self.nodes[::-1]
+        for n in in_nodes:
+            if n is not None:
+                order.append(n)
+        return order
 
 
 Tensor = _from_value = None  # set by _tensor.py once the Tensor class exists (see register)
@@ -134,6 +175,12 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
 
 
 _NONE_EDGE = (None, 0)
+
+
+def _first_tracer(outs):
+    for o in outs:
+        if type(o) is ReverseTracer:
+            return o
 
 
 def quiet(fn, *args):
@@ -324,7 +371,9 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
         cls = _node_classes[name] = node_class(name)
     if type(out) is not tuple:
         if type(out) is ReverseTracer and out._trace is trace:
-            node = cls(edges, fn, (((out.node, out.index),), in_nodes, edge_pos), args, saved, 1)
+            outs = ((out.node, out.index),)
+            node = cls(edges, fn, (outs, in_nodes, edge_pos, _order(trace, outs, in_nodes)),
+                       args, saved, 1)
             t = _from_value(out.primal, dtype)
         else:
             t = _from_value(out, dtype)
@@ -332,7 +381,7 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
                 return t
             # differentiable in PyTorch, its derivative zero in funcgrad (sign, floor, round):
             # still a node, whose backward gives zeros
-            node = cls(edges, fn, (((None, None),), in_nodes, edge_pos), args, saved, 1)
+            node = cls(edges, fn, (((None, None),), in_nodes, edge_pos, None), args, saved, 1)
         t._requires_grad = True
         t._grad_fn = node
         if saves_out:
@@ -340,7 +389,8 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
         return t
     out_nodes = [(o.node, o.index) if type(o) is ReverseTracer and o._trace is trace
                  else (None, None) for o in out]
-    node = cls(edges, fn, (out_nodes, in_nodes, edge_pos), args, saved, len(out))
+    node = cls(edges, fn, (out_nodes, in_nodes, edge_pos, _order(trace, out_nodes, in_nodes)),
+               args, saved, len(out))
     results = []
     for k, o in enumerate(out):
         if out_nodes[k][0] is None:
@@ -355,6 +405,12 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
             saved.append((t._vc, 0, None, (t._dtype, t._data.shape, node)))
         results.append(t)
     return tuple(results)
+
+
+def _order(trace, out_nodes, in_nodes):
+    """The tape's order for its backward walk (OpTrace.order), or None: unknown, or a tape of
+    one primitive (whose backward applies the rule directly, graph._one_step)."""
+    return trace.order(out_nodes, in_nodes) if len(trace.nodes) > 1 else None
 
 
 _node_classes: dict = {}
