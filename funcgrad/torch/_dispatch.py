@@ -29,47 +29,10 @@ class OpTrace(ReverseTrace):
         self.level = next(_trace._levels)
         self.alive = True
         self.site = None
-        self.nodes = []      # the tape's nodes in the order recorded (see order)
-        self.known = set()   # ... and the input leaves, to check that nothing else made one
-        self.ordered = True
-
-    def new_input(self, x):
-        t = ReverseTrace.new_input(self, x)
-        self.known.add(t.node)
-        return t
-
-    def _record(self, prim, params, primals, parents, ans, residuals):
-        out = ReverseTrace._record(self, prim, params, primals, parents, ans, residuals)
-        if out is not ans:
-            first = out if type(out) is ReverseTracer else _first_tracer(out)
-            if first is None:  # no differentiable result: nothing reads the node
-                return out
-            node = first.node
-            known = self.known
-            for p in node.parents:
-                if p[1] not in known:
-                    self.ordered = False
-            known.add(node)
-            self.nodes.append(node)
-        return out
-
-    def order(self, out_nodes, in_nodes):
-        """A topological order of the tape (consumers first) for funcgrad's backward walk, the
-        order recorded reversed, so that a backward need not sort it again; None when a node
-        did not come through _record (another transform's rule made it: the walk sorts then).
-        Complete when every output node is recorded and every recorded node's inputs are too
-        (by induction, every node the outputs reach)."""
-        known = self.known
-        if not self.ordered:
-            return None
-        for n, _ in out_nodes:
-            if n is not None and n not in known:
-                return None
-        order = self.nodes[::-1]
-        for n in in_nodes:
-            if n is not None:
-                order.append(n)
-        return order
+        # funcgrad's reverse trace keeps the nodes it records here, in order (where its
+        # version keeps a tape: ReverseTrace.start_tape), which read backwards is the order
+        # of this operation's backward walk, with no topological sort (see _order)
+        self.tape = []
 
 
 Tensor = _from_value = None  # set by _tensor.py once the Tensor class exists (see register)
@@ -175,12 +138,6 @@ def apply_op(name, fn, args, *, saves=True, saves_out=False, dtype=None, scalar_
 
 
 _NONE_EDGE = (None, 0)
-
-
-def _first_tracer(outs):
-    for o in outs:
-        if type(o) is ReverseTracer:
-            return o
 
 
 def quiet(fn, *args):
@@ -408,9 +365,14 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
 
 
 def _order(trace, out_nodes, in_nodes):
-    """The tape's order for its backward walk (OpTrace.order), or None: unknown, or a tape of
-    one primitive (whose backward applies the rule directly, graph._one_step)."""
-    return trace.order(out_nodes, in_nodes) if len(trace.nodes) > 1 else None
+    """The order of the tape's backward walk: the nodes recorded, newest first (every node is
+    recorded after those it reads, the inputs' first), or None: a tape of one primitive (whose
+    backward applies its rule directly, graph._one_step), or none kept."""
+    tape = trace.tape
+    if len(tape) < 3:
+        return None
+    tape.reverse()
+    return tape
 
 
 _node_classes: dict = {}
