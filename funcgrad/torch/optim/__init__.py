@@ -4,7 +4,6 @@ schedulers can change group['lr'] between steps as in PyTorch."""
 from __future__ import annotations
 
 import copy as _copy
-import functools as _functools
 from collections import defaultdict as _defaultdict
 from typing import Any as _Any
 from typing import Callable as _Callable
@@ -146,8 +145,8 @@ class Optimizer:
     def _inplace_kernel(self, group):
         """A step of the whole group computed in place on its numpy arrays, as PyTorch's own
         kernels compute it (_inplace.py), for groups with these hyperparameters:
-        kernel(group, ps, states) -> False where the arrays do not fit it; None where the
-        optimizer has none (its compiled transform step then)."""
+        an _inplace.Kernel, whose call (group, ps, states) is False where the arrays do not fit
+        it; None where the optimizer has none (its compiled transform step then)."""
         return None
 
     def _fused_step(self, group, key, ps, states):
@@ -167,7 +166,7 @@ class Optimizer:
                 return False
             fused = cache[key] = self._inplace_kernel(group) or _group_update(
                 self._direction(group), bool(group.get("maximize")))
-        if type(fused) is _functools.partial:  # an in-place kernel
+        if type(fused) is _inplace.Kernel:
             return fused(group, ps, states)
         deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
                                    [value_of(p) for p in ps], self._scale(group))
@@ -457,6 +456,9 @@ class SGD(Optimizer):
         # the step count is funcgrad's, not PyTorch's; without momentum PyTorch keeps nothing
         return (None, "momentum_buffer" if group["momentum"] else None)
 
+    def _inplace_kernel(self, group):
+        return _inplace.Kernel(_inplace.sgd_step)
+
     def _direction(self, group):
         # trace() has no dampening, and torch's first step is undampened: tt.sgd_momentum
         return _with_decay(tt.sgd_momentum(group["momentum"], group["dampening"],
@@ -491,8 +493,8 @@ class Adam(Optimizer):
     def _inplace_kernel(self, group):
         if group["amsgrad"]:
             return None
-        return _functools.partial(_inplace.adam_step,
-                                  decoupled=group.get("decoupled_weight_decay", False))
+        return _inplace.Kernel(_inplace.adam_step,
+                               decoupled=group.get("decoupled_weight_decay", False))
 
     def _direction(self, group):
         b1, b2 = group["betas"]
