@@ -1,5 +1,6 @@
 """The torch layer's fast paths against PyTorch: cross_entropy of (N, C) logits with class
-indices (eight primitives), relu by the select kernel, SGD's and Adam's in-place steps, and the recorded
+indices (eight primitives), BCE with logits of a constant target, relu by the select kernel,
+SGD's and Adam's in-place steps, and the recorded
 order a multi-primitive operation's backward walks. Each is checked where it applies and at its
 edges (ignored targets, -0 and NaN, weight decay, maximize, a reload mid-run)."""
 from __future__ import annotations
@@ -165,3 +166,26 @@ def test_multi_primitive_operation_backward(dtype):
         got.append([t.grad.numpy() for t in ts])
     for a, b_ in zip(*got):
         np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-6)
+
+
+@settings(deadline=None)
+@given(shape=st.sampled_from([(0,), (1,), (8, 1), (3, 4, 2)]), seed=st.integers(0, 2**31 - 1),
+       reduction=st.sampled_from(["mean", "sum", "none"]), dtype=st.sampled_from(DTYPES))
+def test_bce_with_logits_constant_target(shape, seed, reduction, dtype):
+    """The target as a constant (1 - t) of the value (it takes no gradient): PyTorch's value,
+    printed form, gradient and graph."""
+    rng = np.random.RandomState(seed)
+    x = (rng.randn(*shape) * 3).astype(dtype)
+    t = rng.rand(*shape).astype(dtype)
+    got = []
+    for lib in (ftorch, torch):
+        xt = lib.from_numpy(x.copy()).requires_grad_()
+        loss = lib.nn.functional.binary_cross_entropy_with_logits(xt, lib.from_numpy(t),
+                                                                  reduction=reduction)
+        loss.sum().backward()
+        got.append((loss.detach().numpy(), xt.grad.numpy(), type(loss.grad_fn).__name__,
+                    [type(n).__name__ for n, _ in loss.grad_fn.next_functions]))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=tol, atol=tol)
+    np.testing.assert_allclose(got[0][1], got[1][1], rtol=tol, atol=tol)
+    assert got[0][2:] == got[1][2:]
