@@ -1,8 +1,8 @@
 """The torch layer's fast paths against PyTorch: cross_entropy of (N, C) logits with class
 indices (eight primitives), BCE with logits of a constant target, relu by the select kernel,
-SGD's and Adam's in-place steps, and the recorded
-order a multi-primitive operation's backward walks. Each is checked where it applies and at its
-edges (ignored targets, -0 and NaN, weight decay, maximize, a reload mid-run)."""
+SGD's and Adam's in-place steps, and the recorded order a multi-primitive operation's backward
+walks. Each is checked where it applies and at its edges (ignored targets, -0 and NaN, weight
+decay, maximize, a reload mid-run, size 0)."""
 from __future__ import annotations
 
 import copy
