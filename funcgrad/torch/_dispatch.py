@@ -29,6 +29,10 @@ class OpTrace(ReverseTrace):
         self.level = next(_trace._levels)
         self.alive = True
         self.site = None
+        # funcgrad's reverse trace keeps the nodes it records here, in order (where its
+        # version keeps a tape: ReverseTrace.start_tape), which read backwards is the order
+        # of this operation's backward walk, with no topological sort (see _order)
+        self.tape = []
 
 
 Tensor = _from_value = None  # set by _tensor.py once the Tensor class exists (see register)
@@ -324,7 +328,9 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
         cls = _node_classes[name] = node_class(name)
     if type(out) is not tuple:
         if type(out) is ReverseTracer and out._trace is trace:
-            node = cls(edges, fn, (((out.node, out.index),), in_nodes, edge_pos), args, saved, 1)
+            outs = ((out.node, out.index),)
+            node = cls(edges, fn, (outs, in_nodes, edge_pos, _order(trace, outs, in_nodes)),
+                       args, saved, 1)
             t = _from_value(out.primal, dtype)
         else:
             t = _from_value(out, dtype)
@@ -332,7 +338,7 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
                 return t
             # differentiable in PyTorch, its derivative zero in funcgrad (sign, floor, round):
             # still a node, whose backward gives zeros
-            node = cls(edges, fn, (((None, None),), in_nodes, edge_pos), args, saved, 1)
+            node = cls(edges, fn, (((None, None),), in_nodes, edge_pos, None), args, saved, 1)
         t._requires_grad = True
         t._grad_fn = node
         if saves_out:
@@ -340,7 +346,8 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
         return t
     out_nodes = [(o.node, o.index) if type(o) is ReverseTracer and o._trace is trace
                  else (None, None) for o in out]
-    node = cls(edges, fn, (out_nodes, in_nodes, edge_pos), args, saved, len(out))
+    node = cls(edges, fn, (out_nodes, in_nodes, edge_pos, _order(trace, out_nodes, in_nodes)),
+               args, saved, len(out))
     results = []
     for k, o in enumerate(out):
         if out_nodes[k][0] is None:
@@ -355,6 +362,17 @@ def _record(name, fn, args, saves, saves_out, dtype, scalar_edges):
             saved.append((t._vc, 0, None, (t._dtype, t._data.shape, node)))
         results.append(t)
     return tuple(results)
+
+
+def _order(trace, out_nodes, in_nodes):
+    """The order of the tape's backward walk: the nodes recorded, newest first (every node is
+    recorded after those it reads, the inputs' first), or None: a tape of one primitive (whose
+    backward applies its rule directly, graph._one_step), or none kept."""
+    tape = trace.tape
+    if len(tape) < 3:
+        return None
+    tape.reverse()
+    return tape
 
 
 _node_classes: dict = {}

@@ -3,6 +3,7 @@ AddmmBackward0, ...), whose backward is funcgrad's reverse pass over the primiti
 was computed with. The layer has no derivative formulas of its own."""
 from __future__ import annotations
 
+import inspect as _inspect
 import re
 
 import numpy as np
@@ -119,6 +120,10 @@ class AccumulateGrad(Node):
         self.variable = variable
 
 
+# whether funcgrad's reverse pass takes a tape's order (interpreters/ad.backward's `order`)
+_ORDERED = "order" in _inspect.signature(_reverse_pass).parameters
+
+
 def _one_step(node, in_nodes):
     """Whether a tape is one primitive applied to this operation's inputs (the usual case: one
     torch operation, one funcgrad primitive), which its vjp rule differentiates directly."""
@@ -201,7 +206,7 @@ class FunctionNode(Node):
     def apply(self, cts):
         """Cotangents (funcgrad values, or None) per entry of next_functions, from the output
         cotangents."""
-        out_nodes, in_nodes, _ = self._tape
+        out_nodes, in_nodes, _, order = self._tape
         if len(out_nodes) == 1:
             prim_node = out_nodes[0][0]
             if prim_node is not None and _one_step(prim_node, in_nodes):
@@ -212,13 +217,14 @@ class FunctionNode(Node):
             if all(c is None for c in cts):
                 return [None] * len(in_nodes)
             return _zeros_for_missing([None] * len(in_nodes), in_nodes)
-        leaf_cts = _reverse_pass(roots)
+        leaf_cts = _reverse_pass(roots) if order is None or not _ORDERED else \
+            _reverse_pass(roots, order=order)
         return _zeros_for_missing([None if n is None else leaf_cts.get(n) for n in in_nodes],
                                   in_nodes)
 
     def edge_positions(self):
         """(the argument behind each entry of next_functions, whether gradient flows there)."""
-        _, in_nodes, edge_pos = self._tape
+        _, in_nodes, edge_pos, _ = self._tape
         return edge_pos, [n is not None for n in in_nodes]
 
     def free(self):

@@ -488,9 +488,13 @@ def relu(input):
     x = _storage(input)
     if x is not None:
         zero = x.dtype.type(0)
-        r = np.maximum(x, zero)  # fg.nn.relu's value (select(x <= 0, 0, x)) in one pass
+        # PyTorch's value (-0 and NaN kept) by the select primitive's own kernel, a bitwise
+        # and with the mask for large arrays: np.maximum, which branches on each element's
+        # NaN test, runs several times slower on the random signs of activations
+        r = _SELECT.impl(x < zero, zero, x)
         if not needs_record((input,)):
             return _wrap(r)
+        # its gradient as fg.nn.relu's, select(x <= 0, 0, g): zero at 0
         return record_primitive("ReluBackward0", _SELECT, _NO_PARAMS, [x <= zero, zero, input],
                                 r, saves=False, saves_out=True)
     return apply_op("ReluBackward0", fg_nn.relu, [input], saves=False, saves_out=True)

@@ -21,6 +21,7 @@ from .._dtypes import get_default_dtype as _default_dtype
 from .._grad_mode import enable_grad as _enable_grad
 from .._grad_mode import no_grad
 from .._tensor import Tensor, _from_value
+from . import _inplace
 from . import _transforms as tt
 
 # what an optimizer takes as `params` (PyTorch's torch.optim.optimizer.ParamsT): tensors, dicts
@@ -141,11 +142,19 @@ class Optimizer:
                 p._inplace_add(_from_value(d * -self._scale(group)))
         return loss
 
+    def _inplace_kernel(self, group):
+        """A step of the whole group computed in place on its numpy arrays, as PyTorch's own
+        kernels compute it (_inplace.py), for groups with these hyperparameters:
+        an _inplace.Kernel, whose call (group, ps, states) is False where the arrays do not fit
+        it; None where the optimizer has none (its compiled transform step then)."""
+        return None
+
     def _fused_step(self, group, key, ps, states):
         """One step of the whole group as one compiled funcgrad function (the same
         funcgrad.optim transform as the per-parameter path, under fg.jit, whose horizontal
         fusion runs the parameters' updates over flat buffers), as PyTorch's foreach
-        implementations update a group with one kernel per operation. The learning rate is an
+        implementations update a group with one kernel per operation (or, for an optimizer that
+        has one, its in-place kernel: _inplace_kernel). The learning rate is an
         argument (a scheduler's change compiles nothing); the other hyperparameters key the
         compiled function. False (nothing done) for a new key once _FUSED_MAX functions are
         compiled: hyperparameters that change every step (OneCycleLR's momentum) take the
@@ -155,8 +164,10 @@ class Optimizer:
         if fused is None:
             if len(cache) >= _FUSED_MAX:
                 return False
-            fused = cache[key] = _group_update(self._direction(group),
-                                               bool(group.get("maximize")))
+            fused = cache[key] = self._inplace_kernel(group) or _group_update(
+                self._direction(group), bool(group.get("maximize")))
+        if type(fused) is _inplace.Kernel:
+            return fused(group, ps, states)
         deltas, new_states = fused([value_of(p.grad) for p in ps], [st["fg"] for st in states],
                                    [value_of(p) for p in ps], self._scale(group))
         for p, st, d, new in zip(ps, states, deltas, new_states):
@@ -445,6 +456,9 @@ class SGD(Optimizer):
         # the step count is funcgrad's, not PyTorch's; without momentum PyTorch keeps nothing
         return (None, "momentum_buffer" if group["momentum"] else None)
 
+    def _inplace_kernel(self, group):
+        return _inplace.Kernel(_inplace.sgd_step)
+
     def _direction(self, group):
         # trace() has no dampening, and torch's first step is undampened: tt.sgd_momentum
         return _with_decay(tt.sgd_momentum(group["momentum"], group["dampening"],
@@ -475,6 +489,12 @@ class Adam(Optimizer):
     def _torch_names(self, group):
         return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"]
                                                      else ())
+
+    def _inplace_kernel(self, group):
+        if group["amsgrad"]:
+            return None
+        return _inplace.Kernel(_inplace.adam_step,
+                               decoupled=group.get("decoupled_weight_decay", False))
 
     def _direction(self, group):
         b1, b2 = group["betas"]

@@ -3,10 +3,12 @@ _ntuple), the loss reductions, constants in a value's dtype; and the small tenso
 (flatten, sign, abs_) that PyTorch's functional module exposes too."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
+from .... import lax
 from .... import numpy as fnp
 
 __all__ = ["flatten", "sign", "abs_"]
@@ -64,11 +66,15 @@ def _reduction(size_average, reduce, reduction, stacklevel=3, own=None):
 
 
 def _reduce(v, reduction):
-    if reduction == "mean":
-        return fnp.mean(v)
-    if reduction == "sum":
-        return fnp.sum(v)
-    return v
+    if reduction == "none":
+        return v
+    if v.dtype in _FLOATS:  # fnp.mean's and fnp.sum's primitives, without their dtype rules
+        total = lax.reduce_sum(v, tuple(range(len(v.shape))))
+        return lax.div(total, float(math.prod(v.shape))) if reduction == "mean" else total
+    return fnp.mean(v) if reduction == "mean" else fnp.sum(v)
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _const(c, like):

@@ -51,7 +51,11 @@ def linear(input, weight, bias=None):
 
     def fn(b, x, w):
         y = lax.dot_general(x, w, (((x.ndim - 1,), (w.ndim - 1,)), ((), ())))
-        return y if b is None else y + b
+        if b is None:
+            return y
+        # lax.add broadcasts the bias as numpy does; `+` would first apply funcgrad.numpy's
+        # dtype rules, which matter only for a bias of another dtype
+        return lax.add(y, b) if b.dtype == y.dtype else y + b
     # bias first: AddmmBackward0's next_functions start with the bias, as PyTorch's do
     return apply_op(name, fn, [bias, input, weight])
 

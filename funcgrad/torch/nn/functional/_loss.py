@@ -190,6 +190,46 @@ def _nll_value(logp, tgt, w, ignore_index, reduction, cdim):
                       fnp.sum(loss) / lax.select(none, _const(1, total), total))
 
 
+def _class_rows_ce(x, tgt, ignore_index, reduction):
+    """Cross entropy of (N, C) host logits x with host class indices, reduced to a sum or mean,
+    as eight primitives (None where it does not apply: another dtype, nothing counted): with
+    s = x - max(x) per row (the maximum a constant, as log_softmax's shift),
+
+        loss = sum_i v_i log(sum_j exp(s_ij)) - sum_ij W_ij s_ij
+
+    where W is the one-hot target mask and v its row sums (0 for an ignored target), both scaled
+    by 1 / count for the mean: -sum(log_softmax(x)[i, t_i]) (/ count), the same value and
+    gradient ((softmax - one-hot) / count) as the general path's log_softmax and pick."""
+    if type(x) is not np.ndarray or x.dtype not in _CE_DTYPES or not x.size:
+        return None
+    keep = tgt != ignore_index
+    count = int(keep.sum())
+    if not count:
+        return None
+    dt = x.dtype
+    w = (tgt[:, None] == np.arange(x.shape[1], dtype=np.int64)) & keep[:, None]
+    if reduction == "mean":
+        v = keep * dt.type(1 / count) if count > 1 else keep.astype(dt)
+    else:
+        v = keep.astype(dt)
+    w = np.ravel(w * v[:, None])
+    shift = np.broadcast_to(np.max(x, axis=1, keepdims=True), x.shape)
+    flat = (x.size,)
+
+    def fn(x):
+        s = lax.sub(x, shift)
+        lse = lax.log(lax.reduce_sum(lax.exp(s), (1,)))
+        return lax.sub(lax.dot_general(lse, v, _DOT_1D),
+                       lax.dot_general(lax.reshape(s, flat), w, _DOT_1D))
+    return fn
+
+
+_DOT_1D = (((0,), (0,)), ((), ()))  # a product of two vectors (BLAS's dot, no reshapes)
+
+
+_CE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _target_value(target):
     d = target._data
     return _value_of(target) if not isinstance(d, np.ndarray) else np.asarray(d, np.int64)
@@ -274,6 +314,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_target_dtype(target)
     tgt = _target_value(target)
     _check_targets(tgt, c, ignore_index)
+    if weight is None and label_smoothing <= 0 and reduction != "none" and input.ndim == 2:
+        fast = _class_rows_ce(input._data, tgt, ignore_index, reduction)
+        if fast is not None:
+            return apply_op("NllLossBackward0", fast, [input])
     wshape = tuple(c if i == cdim else 1 for i in range(input.ndim))
 
     def fn(x, w):
@@ -369,6 +413,17 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     for extra in (weight, pos_weight):
         if extra is not None:
             check_output_shape(tuple(input.shape), tuple(extra.shape))
+
+    t_np, x_np = target._data, input._data
+    if (weight is None and pos_weight is None and not target.requires_grad
+            and type(t_np) is np.ndarray and type(x_np) is np.ndarray
+            and x_np.dtype in _CE_DTYPES and t_np.dtype == x_np.dtype):
+        keep = 1 - t_np  # (a constant: the target takes no gradient)
+
+        def fn(x, t, w, pw):  # the general fn's value, its operands already of one dtype
+            return _reduce(lax.add(lax.mul(keep, x), fg_nn.softplus(lax.neg(x))), reduction)
+        return apply_op("BinaryCrossEntropyWithLogitsBackward0", fn,
+                        [input, target, weight, pos_weight])
 
     def fn(x, t, w, pw):
         lse = fg_nn.softplus(-x)  # log(1 + exp(-x)), stable
