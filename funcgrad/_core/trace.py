@@ -278,6 +278,11 @@ def eval_primitive(prim, args, params):
         out = eval_values(prim, vals, params)
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
+    if out.__class__ is _ndarray:  # (wrap_value written out for its usual case: numpy's mode
+        a = _new(Array)            # here, so 64-bit types are kept)
+        a._value = out
+        a._weak = False
+        return a
     return wrap_value(out)
 
 
@@ -420,20 +425,20 @@ def eval_values(prim, vals, params):
         key = (prim, x.shape, x.dtype)
     else:
         key = _signature(prim, vals)
-    if params and key is not None:
-        key += tuple(params.items())
-    try:
-        known = key in _checked
-    except TypeError:  # an array or a list among the parameters: no signature
-        key, known = None, False
-    if not known:
+    # The parameters accepted with this signature, each a dict: compared by ==, which finds
+    # the one a call shares (the same tuple objects, as normalized parameters are) at once,
+    # where hashing them into the key would walk every nested tuple on every call.
+    known = None if key is None else _checked.get(key)
+    if known is None or not _accepted(known, params):
         prim.abstract_eval(*[get_aval(v) for v in vals], **params)
         # Kept only when the parameters are plain data: a signature with a jaxpr or a function
         # among them (control flow, custom rules) would never be met again, and keep them alive.
         if key is not None and (not params or _plain(tuple(params.values()))):
             if len(_checked) >= _CHECKED_LIMIT:
                 _checked.clear()
-            _checked[key] = None
+            if known is None or len(known) >= _PARAMS_PER_SIGNATURE:
+                _checked[key] = known = []
+            known.append(dict(params))  # (a copy: the caller owns its dict)
     if config.debug_nans:
         with np.errstate(invalid="ignore", divide="ignore"):  # check_nans explains
             out = prim.impl(*vals, **params)
@@ -446,6 +451,20 @@ def eval_values(prim, vals, params):
 # signature (where there is none, an unhashable or non-plain one, it runs every time).
 _checked: dict = {}
 _CHECKED_LIMIT = 1 << 14
+_PARAMS_PER_SIGNATURE = 16
+
+
+def _accepted(known, params):
+    """Whether `params` equals one of the parameter dicts in `known` (plain data, accepted by
+    the rule with this signature). A value that == cannot compare (an array) matches none."""
+    for p in known:
+        try:
+            if p == params:
+                return True
+        except (ValueError, TypeError):
+            return False
+    return False
+
 _SCALAR_TYPES = frozenset(PY_SCALARS)
 _ndarray = np.ndarray
 _asarray = np.asarray

@@ -141,9 +141,13 @@ class ReverseTracer(Tracer):
 class ReverseTrace(Trace):
     name = "grad"
     has_concrete_values = True
+    tape = None  # the nodes recorded since start_tape(), in order; None: not kept
 
     def new_input(self, x):
-        return ReverseTracer(self, x, Node(None, None, (x,), x, ()))
+        node = Node(None, None, (x,), x, ())
+        if self.tape is not None:
+            self.tape.append(node)
+        return ReverseTracer(self, x, node)
 
     def _unwrap(self, args):
         """The primal values of args, (position, node, output index) of our tracers, and
@@ -198,6 +202,8 @@ class ReverseTrace(Trace):
         node = _new(Node)  # (Node(...) written out: this runs for every recorded operation)
         node.prim, node.params, node.args, node.ans = prim, params, primals, ans
         node.parents, node.residuals = parents, residuals
+        if self.tape is not None:
+            self.tape.append(node)
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
@@ -206,6 +212,14 @@ class ReverseTrace(Trace):
             t._trace, t.primal, t.node, t.index = self, ans, node, None
             return t
         return ans
+
+    def start_tape(self):
+        """Keep, from now on, every node this trace records in a list, in the order recorded:
+        a topological order read backwards (a node is recorded after every node it reads), so
+        that `backward_tape` walks it without sorting. For a backward pass taken once, right
+        after the forward pass (value_and_grad): the list keeps every node alive, those the
+        output does not read too, until `backward_tape` drops it."""
+        self.tape = []
 
     def concrete(self, tracer, why):
         return tracer.primal
@@ -229,8 +243,10 @@ def apply_vjp(prim, params, args, ans, parents, ct, residuals=None):
     return sent
 
 
-def backward(outputs):
-    """outputs: (node, output index, cotangent) triples. Returns {leaf node: cotangent}."""
+def backward(outputs, order=None):
+    """outputs: (node, output index, cotangent) triples. Returns {leaf node: cotangent}.
+    `order`: the nodes to visit, consumers first (default: the topological order of those the
+    outputs read)."""
     leaves = {}
 
     def visit(node, cts):
@@ -245,8 +261,19 @@ def backward(outputs):
     for node, index, ct in outputs:
         roots.append(((node, index), ct))
         starts.append(node)
-    walk(roots, Node.inputs, visit, toposort(starts, Node.inputs))
+    walk(roots, Node.inputs, visit, toposort(starts, Node.inputs) if order is None else order)
     return leaves
+
+
+def backward_tape(trace, outputs):
+    """`backward(outputs)` over the nodes `trace` kept since start_tape(), newest first (no
+    topological sort: the recording order is one; nodes the outputs do not read receive no
+    cotangent and are skipped), or over the topological order where it kept none. The trace
+    keeps no list afterwards."""
+    tape, trace.tape = trace.tape, None
+    if tape is not None:
+        tape.reverse()
+    return backward(outputs, tape)
 
 
 def zeros_like(x):
