@@ -173,6 +173,9 @@ class ReverseTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         primals, parents, other = self._unwrap(args)
+        if prim.nondiff:  # (comparisons and the like: nothing to record)
+            return bind(prim, *primals, **params) if other else \
+                eval_primitive(prim, primals, params)
         if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*primals, **params)
         elif other:  # an enclosing transform's value: it handles the operation next
@@ -239,7 +242,17 @@ def apply_vjp(prim, params, args, ans, parents, ct, residuals=None):
     got = prim.vjp(ct, ans, args, positions, residuals, **params)
     sent = []  # (loops, not comprehensions: this runs once per node of every backward pass)
     for (i, node, k), c in zip(parents, got):
-        sent.append(((node, k), None if c is None else fit_cotangent(c, args[i])))
+        if c is not None:
+            a = args[i]
+            if c.__class__ is Array and a.__class__ is Array:
+                # (fit_cotangent's first test written out: the usual cotangent, an Array of
+                # its argument's shape and floating dtype, is sent on as it is)
+                cv, av = c._value, a._value
+                if cv.shape != av.shape or cv.dtype != av.dtype or av.dtype.kind not in "fc":
+                    c = fit_cotangent(c, a)
+            else:
+                c = fit_cotangent(c, a)
+        sent.append(((node, k), c))
     return sent
 
 
