@@ -8,7 +8,6 @@ import numpy as np
 
 from .. import lax
 from .._core.array import Array
-from .._core.avals import PY_SCALARS
 from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike
@@ -39,9 +38,9 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     Array([3., 3.], dtype=float64)
     """
     a, b = operand(a), operand(b)
-    # (an Array's or a tracer's own shape: no aval built on every product)
-    sa = get_aval(a).shape if type(a) in PY_SCALARS else a.shape
-    sb = get_aval(b).shape if type(b) in PY_SCALARS else b.shape
+    # (an Array's or a tracer's own shape: no aval built on every product; a Python scalar has
+    # none)
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
     if not sa or not sb:
         raise ValueError(f"matmul: an operand is a scalar (shapes {sa} and {sb}); use * to scale")
     if len(sa) <= 2 and len(sb) <= 2:
