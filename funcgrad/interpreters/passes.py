@@ -204,6 +204,10 @@ def scale_products(jaxpr):
     after: `{ lambda ; a:f64[64,1000] b:f64[64,100]. let
         e:f64[64,100] = mul 1e-06 b
         d:f64[1000,100] = dot_general[dimension_numbers=(((0,), (0,)), ((), ()))] a e in (d,) }`."""
+    producer = {e.outvars[0]: e for e in jaxpr.eqns
+                if e.prim.bilinear and not e.prim.multiple_results}
+    if not producer:  # (most jaxprs: nothing to look at)
+        return jaxpr
     uses = {}
     for e in jaxpr.eqns:
         for v in e.invars:
@@ -212,8 +216,6 @@ def scale_products(jaxpr):
     for v in jaxpr.outvars:
         if _is_var(v):
             uses[v] = uses.get(v, 0) + 2  # (an output is kept as it is)
-    producer = {e.outvars[0]: e for e in jaxpr.eqns
-                if e.prim.bilinear and not e.prim.multiple_results}
     # the product's equation -> None (dropped); the multiplication's -> the two that replace it
     plan = {}
     for e in jaxpr.eqns:
