@@ -18,7 +18,7 @@ from ._core.trace import Tracer, get_aval, new_trace
 from ._core.validate import (argnums_tuple, argument_error, check_bool, check_callable,
                              resolve_argnums)
 from .interpreters.ad import (JVPTrace, JVPTracer, ReverseTrace, ReverseTracer, backward,
-                              fit_tangent, unwrap, zeros_like)
+                              backward_tape, fit_tangent, unwrap, zeros_like)
 from .interpreters.partial_eval import JaxprTrace
 from .interpreters.passes import dce
 from .interpreters.stages import ShapeDtypeStruct
@@ -199,16 +199,16 @@ def _finish_reverse(fun, trace, out, has_aux, holomorphic=False):
     v = primal._value if primal.__class__ is Array else None
     if v is not None and v.shape == () and v.dtype.kind == ("c" if holomorphic else "f"):
         # (the usual output, a scalar this trace recorded: checked on its value, no aval built)
-        leaf_cts = backward([(out.node, out.index, _ones_like(out, v.shape, v.dtype))])
+        leaf_cts = backward_tape(trace, [(out.node, out.index, _ones_like(out, v.shape, v.dtype))])
         value = primal
     else:
         value, aval = _check_scalar_output(fun, out, holomorphic)
         if value.__class__ is ReverseTracer and value._trace is trace:
-            leaf_cts = backward([(value.node, value.index,
-                                  _ones_like(value, aval.shape, aval.dtype))])
+            leaf_cts = backward_tape(trace, [(value.node, value.index,
+                                              _ones_like(value, aval.shape, aval.dtype))])
             value = value.primal
         else:  # (the output does not depend on the inputs: every gradient is zero)
-            leaf_cts = {}
+            leaf_cts, trace.tape = {}, None
     if value.__class__ is not Array:
         value = _as_array(value)
     if has_aux:
@@ -229,6 +229,7 @@ def _fast_reverse(fun, positions, xs, args, kwargs, has_aux):
     """(value, aux, gradients as a tuple) of fun at args, the arrays `xs` (_fast_leaf's) put in
     at `positions` as reverse-mode inputs: value_and_grad without pytrees (its common calls)."""
     trace = ReverseTrace("grad")
+    trace.start_tape()  # (the backward pass walks the recording order: no topological sort)
     args = list(args)
     tracers = []
     try:
@@ -238,6 +239,7 @@ def _fast_reverse(fun, positions, xs, args, kwargs, has_aux):
         value, aux, leaf_cts = _finish_reverse(fun, trace, fun(*args, **kwargs), has_aux)
     finally:
         trace.alive = False
+        trace.tape = None  # (kept nodes go with the pass, even one that raised)
     grads = []
     for t, x in zip(tracers, xs):
         g = leaf_cts.get(t.node)
@@ -289,9 +291,13 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         flat = _flat_inputs(dyn)
         _check_grad_inputs(fun, args, positions, allow_int, flat[1], holomorphic=holomorphic)
         with new_trace(ReverseTrace, "grad") as trace:
-            out, in_nodes, in_trees, in_leaves = _vjp_flat(
-                fun, trace, dyn, positions, args, kwargs, flat)
-            value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux, holomorphic)
+            trace.start_tape()
+            try:
+                out, in_nodes, in_trees, in_leaves = _vjp_flat(
+                    fun, trace, dyn, positions, args, kwargs, flat)
+                value, aux, leaf_cts = _finish_reverse(fun, trace, out, has_aux, holomorphic)
+            finally:
+                trace.tape = None
             grads = _cotangents(leaf_cts, in_nodes, in_trees, in_leaves)
         g = tuple(grads) if many else grads[0]
         return ((value, aux), g) if has_aux else (value, g)

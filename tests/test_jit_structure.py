@@ -416,8 +416,8 @@ def test_nothing_fires_on_an_already_minimal_function():
 
 def test_every_pass_is_named_and_documented():
     assert [p.name for p in PIPELINE] == ["dce", "fold_constants", "fold_structure",
-                                          "sink_reshapes", "inline_scalars", "simplify", "cse",
-                                          "dce", "horizontal_fusion"]
+                                          "sink_reshapes", "inline_scalars", "simplify",
+                                          "scale_products", "cse", "dce", "horizontal_fusion"]
     for p in PIPELINE:
         assert p.name.isidentifier() and p.doc, p
         assert p.name in repr(p)

@@ -46,6 +46,8 @@ CPU = Device("cpu")
 # True once a CUDA device has been handed out: from then on operations check their operands'
 # devices. Before, every array is a numpy array on the CPU and nothing needs checking.
 active = False
+# Functions called after `active` changes (modules that keep a flag derived from it).
+ACTIVE_HOOKS: list = []
 _XP_BY_TYPE = {np.ndarray: np}
 # numpy arrays put on the CPU by fg.device_put (or computed from such), by id.
 _placed_on_cpu: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -79,6 +81,8 @@ def _reset_for_tests():
     """Forget what was found about CuPy (tests swap a stand-in for it in and out)."""
     global _cupy_state, active
     _cupy_state, active = None, False
+    for hook in ACTIVE_HOOKS:
+        hook()
     _gpus.clear()
     for t in [t for t in _XP_BY_TYPE if not issubclass(t, np.ndarray)]:  # numpy's stay
         del _XP_BY_TYPE[t]
@@ -167,7 +171,10 @@ def get_device(spec):
         raise DeviceUnavailableError(
             f"'cuda:{index}' exists, but funcgrad uses one GPU for now, cuda:0 (of the {n} "
             "here). Use fg.devices('cuda')[0]. " + doc_link("deviceunavailableerror"))
-    active = True
+    if not active:
+        active = True
+        for hook in ACTIVE_HOOKS:
+            hook()
     return _gpu(index)
 
 

@@ -83,8 +83,9 @@ class Config:
         if name in ("jax_enable_x64", "dtype_promotion", "debug_nans"):
             x64 = self.jax_enable_x64
             jax_lattice = self.dtype_promotion == "jax" or not x64
-            avals.set_mode(x64, jax_lattice)
+            # (set first: the mode's hooks read it)
             object.__setattr__(self, "eager_checks", self.debug_nans or jax_lattice)
+            avals.set_mode(x64, jax_lattice)
 
     def __setattr__(self, name, value):
         self.update(name, value)

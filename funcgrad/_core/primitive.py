@@ -52,6 +52,11 @@ Flags and algebraic facts, read by the jit passes and code generator:
                the parameters of one application equal to applying the primitive twice, first
                with first_params then with then_params (transpose of a transpose), or None
 
+Optional (False unless the block says otherwise):
+  bilinear     True: the output is linear in each operand separately (dot_general), so a scalar
+               factor of the output may scale either operand instead (the jit pass
+               scale_products moves it to the smaller one)
+
 Optional, for printing only (None: the equation's own parameters, as they are):
   printed_params(params, eqn) -> dict, or a list of (name, value) pairs
                the parameters JAX 0.10 prints for this primitive's equation `eqn` (a dict is
@@ -92,13 +97,15 @@ class Primitive:
                     "unit", "identity", "compose")
     # `bind` (prim.bind(*args, **params): trace.bind for this primitive) is a C-level partial
     # set per primitive, not a method: one Python call less on every operation.
-    __slots__ = ("name", "multiple_results", "declared", "bind", "printed_params") + DECLARATIONS
+    __slots__ = ("name", "multiple_results", "declared", "bind", "printed_params",
+                 "bilinear") + DECLARATIONS
 
     name: str
     multiple_results: bool
     declared: set
     bind: Callable[..., Any]
     printed_params: Optional[Callable[..., Any]]  # a dict, or (name, value) pairs in order
+    bilinear: bool
     impl: Optional[Callable[..., Any]]
     abstract_eval: Optional[Callable[..., Any]]
     jvp: Optional[Callable[..., Any]]
@@ -127,6 +134,7 @@ class Primitive:
         init(self, "declared", set())
         init(self, "bind", partial(_bind, self))
         init(self, "printed_params", None)
+        init(self, "bilinear", False)
         # What the machinery sees until the block says otherwise: no rule, no flag. These
         # are not declarations: the completeness test still reports them as missing.
         for attr in Primitive.DECLARATIONS:

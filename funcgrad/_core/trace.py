@@ -77,13 +77,33 @@ class new_trace:
     def __enter__(self):
         if self.stages:
             _staging.append(self.trace if self.trace.stages_constants else None)
+            _follow_switches()
         return self.trace
 
     def __exit__(self, *exc):
         self.trace.alive = False
         if self.stages:
             _staging.pop()
+            _follow_switches()
         return False
+
+
+# Whether an eager operation must take the general path: a GPU is in use (operands may need
+# moving), config.eager_checks (debug_nans, JAX's dtype mode), or a trace takes operations on
+# constants (staging()). The one flag the eager fast paths read (one global, not three
+# lookups), kept current by _follow_switches, which runs whenever any of them changes.
+_eager_slow = False
+
+
+def _follow_switches():
+    global _eager_slow
+    _eager_slow = bool(backend.active or config.eager_checks
+                       or (_staging and _staging[-1] is not None))
+
+
+avals.MODE_HOOKS.append(_follow_switches)
+backend.ACTIVE_HOOKS.append(_follow_switches)
+_follow_switches()
 
 
 class Tracer(ArrayMethods):
@@ -248,25 +268,40 @@ def eval_primitive(prim, args, params):
     """Evaluate `prim` outside any trace: funcgrad values (Arrays, Python scalars, backend
     arrays) in, Arrays out. The one eager routine: `eval_values` checks and computes, after
     `_placed` has put the operands on one device once a GPU is in use."""
-    if prim.impl_checks_input and not (backend.active or config.eager_checks):
-        # The most common call, a numpy ufunc on host data, kept to one call of the impl (which
-        # checks its own input: see eval_values); a failure takes the general path below, where
-        # the shape rule explains it.
-        try:
-            if len(args) == 2:
-                x, y = args
-                out = prim.impl(x._value if x.__class__ is Array else x,
-                                y._value if y.__class__ is Array else y)
+    if not _eager_slow:  # (host data, numpy's mode, no debug_nans: the usual call)
+        if prim.impl_checks_input:
+            # The most common call, a numpy ufunc, kept to one call of the impl (which checks
+            # its own input: see eval_values); a failure takes the general path below, where
+            # the shape rule explains it.
+            try:
+                if len(args) == 2:
+                    x, y = args
+                    out = prim.impl(x._value if x.__class__ is Array else x,
+                                    y._value if y.__class__ is Array else y)
+                else:
+                    x, = args
+                    out = prim.impl(x._value if x.__class__ is Array else x)
+            except (ValueError, TypeError):
+                pass
             else:
-                x, = args
-                out = prim.impl(x._value if x.__class__ is Array else x)
-        except (ValueError, TypeError):
-            pass
-        else:
-            a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
-            a._value = out if out.__class__ is _ndarray else _asarray(out)
-            a._weak = False
-            return a
+                a = _new(Array)  # (numpy hands back a scalar for a 0-d result)
+                a._value = out if out.__class__ is _ndarray else _asarray(out)
+                a._weak = False
+                return a
+        else:  # eval_values' path for these, written out
+            vals = []  # (a loop, not a comprehension: one frame less on every call)
+            for a in args:
+                vals.append(a._value if a.__class__ is Array else a)
+            check_signature(prim, vals, params)
+            out = prim.impl(*vals, **params)
+            if out.__class__ is _ndarray:
+                a = _new(Array)
+                a._value = out
+                a._weak = False
+                return a
+            if prim.multiple_results:
+                return tuple(wrap_value(o) for o in out)
+            return wrap_value(out)
     if avals.JAX_LATTICE:
         return _jax_typed(prim, args, params)
     vals = []  # (a loop, not a comprehension: one frame less on every general-path call)
@@ -278,6 +313,11 @@ def eval_primitive(prim, args, params):
         out = eval_values(prim, vals, params)
     if prim.multiple_results:
         return tuple(wrap_value(o) for o in out)
+    if out.__class__ is _ndarray:  # (wrap_value written out for its usual case: numpy's mode
+        a = _new(Array)            # here, so 64-bit types are kept)
+        a._value = out
+        a._weak = False
+        return a
     return wrap_value(out)
 
 
@@ -316,8 +356,7 @@ def eager_unary(prim, general):
     impl = prim.impl
 
     def call(x):
-        if x.__class__ is Array and not (backend.active or config.eager_checks
-                                         or (_staging and _staging[-1] is not None)):
+        if x.__class__ is Array and not _eager_slow:
             try:
                 out = impl(x._value)
             except (ValueError, TypeError):
@@ -353,7 +392,7 @@ def eager_binary(prim, general, swap=False):
             xv, yv = x, y._value
         else:
             return general(x, y)
-        if backend.active or config.eager_checks or (_staging and _staging[-1] is not None):
+        if _eager_slow:
             return general(x, y)
         try:
             out = impl(yv, xv) if swap else impl(xv, yv)
@@ -411,6 +450,19 @@ def eval_values(prim, vals, params):
             raise failure
         finally:
             del failure  # (the exception's traceback holds this frame)
+    check_signature(prim, vals, params)
+    if config.debug_nans:
+        with np.errstate(invalid="ignore", divide="ignore"):  # check_nans explains
+            out = prim.impl(*vals, **params)
+        check_nans(prim, out)
+        return out
+    return prim.impl(*vals, **params)
+
+
+def check_signature(prim, vals, params):
+    """Run `prim`'s shape and dtype rule on the avals of `vals` (backend values), unless it has
+    accepted this signature before: the rule raises the teaching error for bad input, so that
+    it never reaches the impl."""
     n = len(vals)
     if n == 2 and vals[0].__class__ is _ndarray and vals[1].__class__ is _ndarray:
         x, y = vals
@@ -420,32 +472,45 @@ def eval_values(prim, vals, params):
         key = (prim, x.shape, x.dtype)
     else:
         key = _signature(prim, vals)
-    if params and key is not None:
-        key += tuple(params.items())
-    try:
-        known = key in _checked
-    except TypeError:  # an array or a list among the parameters: no signature
-        key, known = None, False
-    if not known:
+    # The parameters accepted with this signature, each a dict: compared by ==, which finds
+    # the one a call shares (the same tuple objects, as normalized parameters are) at once,
+    # where hashing them into the key would walk every nested tuple on every call.
+    known = None if key is None else _checked.get(key)
+    try:  # (the usual case written out: the first dict accepted is the call's)
+        ok = known is not None and (known[0] == params or _accepted(known, params))
+    except (ValueError, TypeError):  # (an array among the parameters)
+        ok = False
+    if not ok:
         prim.abstract_eval(*[get_aval(v) for v in vals], **params)
         # Kept only when the parameters are plain data: a signature with a jaxpr or a function
         # among them (control flow, custom rules) would never be met again, and keep them alive.
         if key is not None and (not params or _plain(tuple(params.values()))):
             if len(_checked) >= _CHECKED_LIMIT:
                 _checked.clear()
-            _checked[key] = None
-    if config.debug_nans:
-        with np.errstate(invalid="ignore", divide="ignore"):  # check_nans explains
-            out = prim.impl(*vals, **params)
-        check_nans(prim, out)
-        return out
-    return prim.impl(*vals, **params)
+            if known is None or len(known) >= _PARAMS_PER_SIGNATURE:
+                _checked[key] = known = []
+            known.append(dict(params))  # (a copy: the caller owns its dict)
 
 
 # Signatures whose avals the primitive's shape rule has accepted, so that it runs once per
 # signature (where there is none, an unhashable or non-plain one, it runs every time).
 _checked: dict = {}
 _CHECKED_LIMIT = 1 << 14
+_PARAMS_PER_SIGNATURE = 16
+
+
+def _accepted(known, params):
+    """Whether `params` equals one of the parameter dicts in `known` (plain data, accepted by
+    the rule with this signature). A value that == cannot compare (an array) matches none."""
+    for p in known:
+        try:
+            if p == params:
+                return True
+        except (ValueError, TypeError):
+            return False
+    return False
+
+
 _SCALAR_TYPES = frozenset(PY_SCALARS)
 _ndarray = np.ndarray
 _asarray = np.asarray

@@ -141,9 +141,13 @@ class ReverseTracer(Tracer):
 class ReverseTrace(Trace):
     name = "grad"
     has_concrete_values = True
+    tape = None  # the nodes recorded since start_tape(), in order; None: not kept
 
     def new_input(self, x):
-        return ReverseTracer(self, x, Node(None, None, (x,), x, ()))
+        node = Node(None, None, (x,), x, ())
+        if self.tape is not None:
+            self.tape.append(node)
+        return ReverseTracer(self, x, node)
 
     def _unwrap(self, args):
         """The primal values of args, (position, node, output index) of our tracers, and
@@ -169,6 +173,9 @@ class ReverseTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         primals, parents, other = self._unwrap(args)
+        if prim.nondiff:  # (comparisons and the like: nothing to record)
+            return bind(prim, *primals, **params) if other else \
+                eval_primitive(prim, primals, params)
         if prim.vjp_fwd is not None:
             ans, residuals = prim.vjp_fwd(*primals, **params)
         elif other:  # an enclosing transform's value: it handles the operation next
@@ -198,6 +205,8 @@ class ReverseTrace(Trace):
         node = _new(Node)  # (Node(...) written out: this runs for every recorded operation)
         node.prim, node.params, node.args, node.ans = prim, params, primals, ans
         node.parents, node.residuals = parents, residuals
+        if self.tape is not None:
+            self.tape.append(node)
         if prim.multiple_results:
             return [ReverseTracer(self, a, node, k) if _differentiable(a) else a
                     for k, a in enumerate(ans)]
@@ -206,6 +215,14 @@ class ReverseTrace(Trace):
             t._trace, t.primal, t.node, t.index = self, ans, node, None
             return t
         return ans
+
+    def start_tape(self):
+        """Keep, from now on, every node this trace records in a list, in the order recorded:
+        a topological order read backwards (a node is recorded after every node it reads), so
+        that `backward_tape` walks it without sorting. For a backward pass taken once, right
+        after the forward pass (value_and_grad): the list keeps every node alive, those the
+        output does not read too, until `backward_tape` drops it."""
+        self.tape = []
 
     def concrete(self, tracer, why):
         return tracer.primal
@@ -225,12 +242,24 @@ def apply_vjp(prim, params, args, ans, parents, ct, residuals=None):
     got = prim.vjp(ct, ans, args, positions, residuals, **params)
     sent = []  # (loops, not comprehensions: this runs once per node of every backward pass)
     for (i, node, k), c in zip(parents, got):
-        sent.append(((node, k), None if c is None else fit_cotangent(c, args[i])))
+        if c is not None:
+            a = args[i]
+            if c.__class__ is Array and a.__class__ is Array:
+                # (fit_cotangent's first test written out: the usual cotangent, an Array of
+                # its argument's shape and floating dtype, is sent on as it is)
+                cv, av = c._value, a._value
+                if cv.shape != av.shape or cv.dtype != av.dtype or av.dtype.kind not in "fc":
+                    c = fit_cotangent(c, a)
+            else:
+                c = fit_cotangent(c, a)
+        sent.append(((node, k), c))
     return sent
 
 
-def backward(outputs):
-    """outputs: (node, output index, cotangent) triples. Returns {leaf node: cotangent}."""
+def backward(outputs, order=None):
+    """outputs: (node, output index, cotangent) triples. Returns {leaf node: cotangent}.
+    `order`: the nodes to visit, consumers first (default: the topological order of those the
+    outputs read)."""
     leaves = {}
 
     def visit(node, cts):
@@ -245,8 +274,19 @@ def backward(outputs):
     for node, index, ct in outputs:
         roots.append(((node, index), ct))
         starts.append(node)
-    walk(roots, Node.inputs, visit, toposort(starts, Node.inputs))
+    walk(roots, Node.inputs, visit, toposort(starts, Node.inputs) if order is None else order)
     return leaves
+
+
+def backward_tape(trace, outputs):
+    """`backward(outputs)` over the nodes `trace` kept since start_tape(), newest first (no
+    topological sort: the recording order is one; nodes the outputs do not read receive no
+    cotangent and are skipped), or over the topological order where it kept none. The trace
+    keeps no list afterwards."""
+    tape, trace.tape = trace.tape, None
+    if tape is not None:
+        tape.reverse()
+    return backward(outputs, tape)
 
 
 def zeros_like(x):

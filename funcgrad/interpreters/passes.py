@@ -188,6 +188,72 @@ def cse(jaxpr):
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [rw.read(v) for v in jaxpr.outvars])
 
 
+def _scalar_literal(v):
+    return isinstance(v, Literal) and v.aval.shape == ()
+
+
+def scale_products(jaxpr):
+    """A scalar literal times a product of a bilinear primitive (dot_general) read nowhere else
+    scales the product's smaller operand instead: the same value with fewer multiplications
+    (an SGD step's `lr * (x.T @ g)` scales g, not the weight-sized product). Equal to what
+    the jaxpr computes up to rounding (the factor is applied before the sums, not after).
+
+    Before: `{ lambda ; a:f64[64,1000] b:f64[64,100]. let
+        c:f64[1000,100] = dot_general[dimension_numbers=(((0,), (0,)), ((), ()))] a b
+        d:f64[1000,100] = mul 1e-06 c in (d,) }`;
+    after: `{ lambda ; a:f64[64,1000] b:f64[64,100]. let
+        e:f64[64,100] = mul 1e-06 b
+        d:f64[1000,100] = dot_general[dimension_numbers=(((0,), (0,)), ((), ()))] a e in (d,) }`."""
+    producer = {e.outvars[0]: e for e in jaxpr.eqns
+                if e.prim.bilinear and not e.prim.multiple_results}
+    if not producer:  # (most jaxprs: nothing to look at)
+        return jaxpr
+    uses = {}
+    for e in jaxpr.eqns:
+        for v in e.invars:
+            if _is_var(v):
+                uses[v] = uses.get(v, 0) + 1
+    for v in jaxpr.outvars:
+        if _is_var(v):
+            uses[v] = uses.get(v, 0) + 2  # (an output is kept as it is)
+    # the product's equation -> None (dropped); the multiplication's -> the two that replace it
+    plan = {}
+    for e in jaxpr.eqns:
+        if getattr(e.prim.jit, "ufunc", None) is not np.multiply or len(e.invars) != 2:
+            continue
+        for k in (0, 1):
+            c, x = e.invars[k], e.invars[1 - k]
+            prod = producer.get(x) if _is_var(x) and _scalar_literal(c) else None
+            if prod is None or uses[x] != 1 or prod in plan:
+                continue
+            out = e.outvars[0].aval
+            if x.aval.shape != out.shape or x.aval.dtype != out.dtype:
+                continue
+            # the smallest operand of the product's dtype (scaling it keeps its type)
+            sizes = [(math.prod(v.aval.shape), i) for i, v in enumerate(prod.invars)
+                     if v.aval.dtype == out.dtype and v.aval.shape != ()]
+            if not sizes or min(sizes)[0] >= math.prod(out.shape):
+                continue
+            i = min(sizes)[1]
+            scaled = Var(prod.invars[i].aval)
+            operands = list(prod.invars)
+            operands[i] = scaled
+            plan[prod] = None
+            plan[e] = [Eqn(e.prim, [c, prod.invars[i]] if k == 0 else [prod.invars[i], c],
+                           [scaled], e.params),
+                       Eqn(prod.prim, operands, e.outvars, prod.params)]
+            break
+    if not plan:
+        return jaxpr
+    eqns = []  # (the scaled product in the multiplication's place: its operands come before)
+    for e in jaxpr.eqns:
+        if e not in plan:
+            eqns.append(e)
+        elif plan[e] is not None:
+            eqns.extend(plan[e])
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
+
+
 def _used_vars(eqns, outvars):
     used = {v for v in outvars if _is_var(v)}
     for e in eqns:
@@ -297,6 +363,7 @@ PIPELINE = [
     Pass("sink_reshapes", _then_dce(sink_reshapes)),
     Pass("inline_scalars", inline_scalars),
     Pass("simplify", _with_consts(simplify)),
+    Pass("scale_products", _with_consts(scale_products)),
     Pass("cse", _with_consts(cse)),
     Pass("dce", dce),
     Pass("horizontal_fusion", horizontal_fusion),  # last: it writes pack/unpack (hfuse.py)

@@ -76,6 +76,7 @@ dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract_eval
 # fresh: a new product (or a reshape of one nothing else holds)
 dot_general_p.declare(fresh=True, jit=None, **PURE, **RULE_FIRST, **NO_ALGEBRA)
+dot_general_p.bilinear = True  # (a scalar factor may move to either operand: scale_products)
 # JAX prints the axes as lists and carries the product's dtype (jnp's products ask for theirs)
 dot_general_p.printed_params = lambda params, eqn: {
     "dimension_numbers": tuple(tuple(list(axes) for axes in pair)

@@ -12,6 +12,7 @@ from .._core.errors import ShapeError, doc_link, user_frame
 from .._core.trace import get_aval
 from .._core.typing import ArrayLike, DTypeLike
 from ..lax._checks import normalize_axis
+from ..lax.linalg import dot_general_p
 from ._core import operand
 from ._indexing import diagonal
 from ._manipulation import broadcast_to, moveaxis, ravel, reshape, stack, transpose
@@ -24,6 +25,11 @@ def _mismatch(name, a, b, detail):
                       "an operand (b.T) or reshape it. " + doc_link("shapeerror"))
 
 
+# a product of matrices or vectors, by the first operand's rank: its last axis with the second's
+# first, in dot_general's normal form (tuples of Python ints)
+_MATRIX_DN = {1: (((0,), (0,)), ((), ())), 2: (((1,), (0,)), ((), ()))}
+
+
 def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     """numpy.matmul (`a @ b`): 1-D operands are promoted to matrices, leading axes broadcast.
 
@@ -32,14 +38,17 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     Array([3., 3.], dtype=float64)
     """
     a, b = operand(a), operand(b)
-    sa, sb = get_aval(a).shape, get_aval(b).shape
+    # (an Array's or a tracer's own shape: no aval built on every product; a Python scalar has
+    # none)
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
     if not sa or not sb:
         raise ValueError(f"matmul: an operand is a scalar (shapes {sa} and {sb}); use * to scale")
     if len(sa) <= 2 and len(sb) <= 2:
         if sa[-1] != sb[0]:
             raise _mismatch("matmul", sa, sb, f"size {sa[-1]} (last axis of the first) != size "
                             f"{sb[0]} (first axis of the second)")
-        return lax.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())))
+        # dimension_numbers already normal: bound directly, not normalized on every call
+        return dot_general_p.bind(a, b, dimension_numbers=_MATRIX_DN[len(sa)])
     a2 = a if len(sa) > 1 else reshape(a, (1,) + sa)
     b2 = b if len(sb) > 1 else reshape(b, sb + (1,))
     sa2, sb2 = get_aval(a2).shape, get_aval(b2).shape
